@@ -1,0 +1,180 @@
+//! The pipeline: load, validate, compute, render, write. Each stage reports every problem
+//! it finds; the site is written only when no stage found an error.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::content;
+use crate::date::{self, Date};
+use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
+use crate::output;
+use crate::render::{self, MenuItem, OutputFile, Renderer, value};
+use crate::site::{RecordIds, Site};
+use crate::source;
+use crate::theme::{self, Body, Theme};
+use crate::yaml;
+
+/// What `build` and `check` were asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub root: PathBuf,
+    pub as_of: Option<Date>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+/// A site ready to write, and the warnings met on the way.
+pub struct Generated {
+    pub files: Vec<OutputFile>,
+    pub warnings: Vec<Diagnostic>,
+    pub as_of: Date,
+    pub pages: usize,
+}
+
+/// Builds the site into `out`, replacing its previous content only on success.
+pub fn build(options: &Options, out: &Path) -> Result<Generated, Error> {
+    let generated = generate(options)?;
+    output::write_site(out, &generated.files)?;
+    Ok(generated)
+}
+
+/// Runs every stage but the write.
+pub fn generate(options: &Options) -> Result<Generated, Error> {
+    let root = &options.root;
+    if !root.is_dir() {
+        return Err(Error::Usage(format!("{} is not a folder", root.display())));
+    }
+    if !root.join("handbook.yaml").is_file() {
+        return Err(Error::Usage(format!(
+            "{} is not a handbook: it has no handbook.yaml (run `secbook init` to start one)",
+            root.display()
+        )));
+    }
+    let config_file = source::read(root, "handbook.yaml").map_err(|d| Error::Invalid(vec![d]))?;
+    let mut config = Config::load(&config_file).map_err(Error::Invalid)?;
+    if let Some(url) = &options.base_url {
+        config.base_url = url.clone();
+    }
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let (as_of, _) = date::resolve_as_of(options.as_of, config.as_of, epoch.as_deref(), config.timezone)
+        .map_err(Error::Usage)?;
+
+    let mut diags = Vec::new();
+    let (content, content_diags) = content::load(root, options.drafts, config.markdown.allow_html);
+    diags.extend(content_diags);
+    let theme = Theme::load(root, &config.theme).map_err(|d| {
+        d.into_iter()
+            .map(|d| d.at(&config_file, theme_span(&config_file)))
+            .collect::<Vec<_>>()
+    });
+
+    let mut files: Vec<OutputFile> = theme::files_below(&root.join("static"))
+        .into_iter()
+        .map(|(path, from)| OutputFile {
+            path,
+            body: Body::Copy(from),
+        })
+        .collect();
+    files.extend(content.assets.iter().map(|a| OutputFile {
+        path: a.to.clone(),
+        body: Body::Copy(a.from.clone()),
+    }));
+    let theme = match theme {
+        Ok(theme) => theme,
+        Err(theme_diags) => {
+            diags.extend(theme_diags);
+            return Err(Error::Invalid(finish(diags)));
+        }
+    };
+    files.extend(theme.statics.iter().map(|(path, body)| OutputFile {
+        path: path.clone(),
+        body: body.clone(),
+    }));
+    let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+
+    let (site, site_diags) = Site::assemble(content, &RecordIds::default(), &known_files);
+    diags.extend(site_diags);
+
+    let globals = globals(&config, as_of, &site);
+    match Renderer::new(&theme, &globals) {
+        Ok(renderer) => {
+            let (pages, render_diags) = render::render_pages(&site, &renderer);
+            diags.extend(render_diags);
+            files.extend(pages);
+        }
+        Err(template_diags) => diags.extend(template_diags),
+    }
+    diags.extend(output::check_paths(&files));
+
+    if diags.iter().any(|d| d.level == Level::Error) {
+        return Err(Error::Invalid(finish(diags)));
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Generated {
+        files,
+        warnings: finish(diags),
+        as_of,
+        pages: site.reading_order.len(),
+    })
+}
+
+fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics::sort(&mut diags);
+    diags
+}
+
+fn theme_span(config: &SourceFile) -> std::ops::Range<usize> {
+    yaml::locate(&config.text, &[yaml::Seg::Key("theme")]).map_or(0..0, |p| p.value)
+}
+
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: &'a str,
+    as_of: Date,
+}
+
+#[derive(Serialize)]
+struct PolicyRow {
+    severity: &'static str,
+    business: Option<&'static str>,
+    security: Option<&'static str>,
+    max_days: u32,
+}
+
+/// Values every template sees, set once for the whole site.
+fn globals(config: &Config, as_of: Date, site: &Site) -> Vec<(&'static str, tera::Value)> {
+    let policy: Vec<PolicyRow> = config
+        .exceptions
+        .policy
+        .iter()
+        .map(|(severity, rule)| PolicyRow {
+            severity: severity.as_str(),
+            business: rule.business.map(|l| l.as_str()),
+            security: rule.security.map(|l| l.as_str()),
+            max_days: rule.max_days,
+        })
+        .collect();
+    let menu: Vec<MenuItem> = vec![MenuItem {
+        title: "Handbook",
+        href: "index.html",
+    }];
+    vec![
+        (
+            "site",
+            value(&SiteView {
+                title: &config.title,
+                description: &config.description,
+                base_url: &config.base_url,
+                as_of,
+            }),
+        ),
+        ("nav", value(&site.nav)),
+        ("menu", value(&menu)),
+        ("policy", value(&policy)),
+    ]
+}

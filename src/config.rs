@@ -1,0 +1,202 @@
+//! handbook.yaml: the site's configuration and the program's policy.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::date::{Date, Offset};
+use crate::diagnostics::{Diagnostic, SourceFile, closest};
+use crate::findings::{self, LintLevel};
+use crate::records::vocab::{IncidentSeverity, Level, Severity};
+use crate::yaml;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    #[serde(default)]
+    pub timezone: Offset,
+    #[serde(default)]
+    pub as_of: Option<Date>,
+    #[serde(default)]
+    pub exceptions: ExceptionsConfig,
+    #[serde(default)]
+    pub incidents: IncidentsConfig,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+    #[serde(default)]
+    pub lints: BTreeMap<String, LintLevel>,
+    #[serde(default)]
+    pub markdown: MarkdownConfig,
+}
+
+fn default_base_url() -> String {
+    "/".into()
+}
+
+fn default_theme() -> String {
+    "default".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionsConfig {
+    #[serde(default = "default_expiring_within_days")]
+    pub expiring_within_days: u32,
+    #[serde(default = "default_policy")]
+    pub policy: BTreeMap<Severity, PolicyRule>,
+}
+
+impl Default for ExceptionsConfig {
+    fn default() -> Self {
+        Self {
+            expiring_within_days: default_expiring_within_days(),
+            policy: default_policy(),
+        }
+    }
+}
+
+fn default_expiring_within_days() -> u32 {
+    30
+}
+
+/// The minimum approver level on each side, and the longest term, for one severity.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRule {
+    #[serde(default)]
+    pub business: Option<Level>,
+    #[serde(default)]
+    pub security: Option<Level>,
+    pub max_days: u32,
+}
+
+/// SPEC section 2's table: what a handbook gets when it states no policy.
+fn default_policy() -> BTreeMap<Severity, PolicyRule> {
+    let rule = |business, security, max_days| PolicyRule {
+        business,
+        security,
+        max_days,
+    };
+    BTreeMap::from([
+        (Severity::Critical, rule(Some(Level::Vp), Some(Level::Vp), 90)),
+        (
+            Severity::High,
+            rule(Some(Level::Director), Some(Level::Director), 180),
+        ),
+        (
+            Severity::Medium,
+            rule(Some(Level::Manager), Some(Level::Manager), 365),
+        ),
+        (Severity::Low, rule(None, Some(Level::Staff), 365)),
+    ])
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentsConfig {
+    #[serde(default = "default_postmortem_required")]
+    pub postmortem_required: Vec<IncidentSeverity>,
+    #[serde(default = "default_stale_open_days")]
+    pub stale_open_days: u32,
+}
+
+impl Default for IncidentsConfig {
+    fn default() -> Self {
+        Self {
+            postmortem_required: default_postmortem_required(),
+            stale_open_days: default_stale_open_days(),
+        }
+    }
+}
+
+fn default_postmortem_required() -> Vec<IncidentSeverity> {
+    vec![IncidentSeverity::Sev1, IncidentSeverity::Sev2]
+}
+
+fn default_stale_open_days() -> u32 {
+    30
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    #[serde(default)]
+    pub open_risks: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownConfig {
+    #[serde(default)]
+    pub allow_html: bool,
+}
+
+impl Config {
+    /// Loads handbook.yaml, checking what serde cannot: the lint codes.
+    pub fn load(file: &Arc<SourceFile>) -> Result<Config, Vec<Diagnostic>> {
+        let config: Config = yaml::parse(file, 0..file.text.len()).map_err(|d| vec![d])?;
+        let errors: Vec<Diagnostic> = config
+            .lints
+            .keys()
+            .filter(|code| !findings::CODES.contains(&code.as_str()))
+            .map(|code| {
+                let span = yaml::locate(&file.text, &[yaml::Seg::Key("lints"), yaml::Seg::Key(code)])
+                    .map_or(0..0, |p| p.key);
+                let diag = Diagnostic::error(format!("unknown finding code `{code}` in `lints`"))
+                    .at(file, span);
+                match closest(code, findings::CODES.iter().copied()) {
+                    Some(best) => diag.with_hint(format!("did you mean `{best}`?")),
+                    None => diag,
+                }
+            })
+            .collect();
+        if errors.is_empty() { Ok(config) } else { Err(errors) }
+    }
+
+    pub fn lint_level(&self, code: &str, strict: bool) -> LintLevel {
+        let level = self.lints.get(code).copied().unwrap_or_default();
+        if strict && level == LintLevel::Warn { LintLevel::Deny } else { level }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, Vec<Diagnostic>> {
+        Config::load(&SourceFile::new("handbook.yaml", text))
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let c = load("title: T\n").unwrap();
+        assert_eq!(c.exceptions.expiring_within_days, 30);
+        assert_eq!(c.exceptions.policy[&Severity::High].max_days, 180);
+        assert_eq!(c.exceptions.policy[&Severity::Low].business, None);
+        assert_eq!(c.incidents.stale_open_days, 30);
+        assert!(!c.markdown.allow_html);
+    }
+
+    #[test]
+    fn unknown_nested_key_is_reported_with_closest() {
+        let err = load("title: T\nexceptions:\n  expiring_within_dayz: 3\n").unwrap_err();
+        assert_eq!(err[0].message, "exceptions: unknown field `expiring_within_dayz`");
+        assert_eq!(err[0].hint.as_deref(), Some("did you mean `expiring_within_days`?"));
+        assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 3, 3)));
+    }
+
+    #[test]
+    fn unknown_lint_code_is_reported_at_its_key() {
+        let err = load("title: T\nlints:\n  exception.expird: deny\n").unwrap_err();
+        assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 3, 3)));
+        assert_eq!(err[0].hint.as_deref(), Some("did you mean `exception.expired`?"));
+    }
+}

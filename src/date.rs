@@ -1,0 +1,142 @@
+//! Dates as the handbook writes them, and the one as-of date every time-based state uses.
+
+use std::fmt;
+
+use chrono::{DateTime as ChronoDateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A calendar date written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub NaiveDate);
+
+impl Date {
+    pub fn parse(s: &str) -> Option<Date> {
+        let s = s.trim();
+        // chrono accepts some looser forms ("2026-6-1"); the format is strict on purpose.
+        let ok = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+        ok.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(Date))
+            .flatten()
+    }
+
+    /// Whole days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Date) -> i64 {
+        (later.0 - self.0).num_days()
+    }
+
+    pub fn add_days(self, days: i64) -> Date {
+        Date(self.0 + chrono::Duration::days(days))
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Date::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "invalid date `{s}`: expected a real date written YYYY-MM-DD"
+            ))
+        })
+    }
+}
+
+/// A fixed UTC offset written `+HH:MM` or `-HH:MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offset(pub FixedOffset);
+
+impl Default for Offset {
+    fn default() -> Self {
+        Offset(FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("zero is a valid offset")))
+    }
+}
+
+impl<'de> Deserialize<'de> for Offset {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<FixedOffset>().map(Offset).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "invalid timezone `{s}`: expected a fixed UTC offset such as +00:00 or -07:00"
+            ))
+        })
+    }
+}
+
+/// Where the as-of date came from, so the site can say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOfSource {
+    Flag,
+    Config,
+    SourceDateEpoch,
+    Today,
+}
+
+/// Resolves the as-of date: flag, then handbook.yaml, then `SOURCE_DATE_EPOCH`, then today.
+pub fn resolve_as_of(
+    flag: Option<Date>,
+    config: Option<Date>,
+    source_date_epoch: Option<&str>,
+    timezone: Offset,
+) -> Result<(Date, AsOfSource), String> {
+    if let Some(d) = flag {
+        return Ok((d, AsOfSource::Flag));
+    }
+    if let Some(d) = config {
+        return Ok((d, AsOfSource::Config));
+    }
+    if let Some(raw) = source_date_epoch {
+        let secs: i64 = raw
+            .trim()
+            .parse()
+            .map_err(|_| format!("SOURCE_DATE_EPOCH `{raw}` is not a whole number of seconds"))?;
+        let at = Utc
+            .timestamp_opt(secs, 0)
+            .single()
+            .ok_or_else(|| format!("SOURCE_DATE_EPOCH `{raw}` is out of range"))?;
+        return Ok((
+            Date(at.with_timezone(&timezone.0).date_naive()),
+            AsOfSource::SourceDateEpoch,
+        ));
+    }
+    let now: ChronoDateTime<FixedOffset> = Utc::now().with_timezone(&timezone.0);
+    Ok((Date(now.date_naive()), AsOfSource::Today))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parse_is_strict() {
+        assert!(Date::parse("2026-02-30").is_none());
+        assert!(Date::parse("2026-6-1").is_none());
+        assert_eq!(d("2026-06-01").to_string(), "2026-06-01");
+    }
+
+    #[test]
+    fn as_of_prefers_flag_then_config_then_epoch() {
+        let tz = Offset::default();
+        let flag = Some(d("2026-01-01"));
+        let config = Some(d("2026-02-02"));
+        assert_eq!(resolve_as_of(flag, config, Some("0"), tz).unwrap().0, d("2026-01-01"));
+        assert_eq!(resolve_as_of(None, config, Some("0"), tz).unwrap().0, d("2026-02-02"));
+        assert_eq!(resolve_as_of(None, None, Some("86400"), tz).unwrap().0, d("1970-01-02"));
+        let west = Offset("-01:00".parse().unwrap());
+        assert_eq!(resolve_as_of(None, None, Some("86400"), west).unwrap().0, d("1970-01-01"));
+        assert!(resolve_as_of(None, None, Some("soon"), tz).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! secbook turns a security program handbook kept in git into a static site.
+//!
+//! The pipeline runs load → validate → compute → render → write; [`build`] drives it.
+
+pub mod build;
+pub mod config;
+pub mod content;
+pub mod date;
+pub mod diagnostics;
+pub mod findings;
+pub mod links;
+pub mod markdown;
+pub mod output;
+pub mod records;
+pub mod render;
+pub mod site;
+pub mod source;
+pub mod theme;
+pub mod yaml;

@@ -1,0 +1,255 @@
+//! Markdown: parsed once into events, so links can be checked against the whole site before
+//! any page is written, then rendered with their targets rewritten.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
+use serde::Serialize;
+
+/// A heading of a page, for its table of contents and for anchor checks.
+#[derive(Debug, Clone, Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+/// A link or image target written in the source, with where it was written.
+#[derive(Debug, Clone)]
+pub struct LinkRef {
+    pub dest: String,
+    /// Byte range in the whole file, for reports.
+    pub span: Range<usize>,
+}
+
+/// A parsed Markdown text: its events, its headings and the links it makes.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    events: Vec<Event<'static>>,
+    pub headings: Vec<Heading>,
+    pub links: Vec<LinkRef>,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+impl Document {
+    /// Parses `text`, which starts at byte `offset` of its file. Raw HTML is kept only when
+    /// `allow_html`; otherwise it is turned into text and so escaped on output.
+    pub fn parse(text: &str, offset: usize, allow_html: bool) -> Document {
+        let mut doc = Document::default();
+        let mut used_ids = HashSet::new();
+        let mut heading: Option<(usize, HeadingLevel, String)> = None;
+        for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
+            let event = match event {
+                Event::Html(s) | Event::InlineHtml(s) if !allow_html => Event::Text(s),
+                other => other,
+            };
+            match &event {
+                Event::Start(Tag::Heading { level, .. }) => {
+                    heading = Some((doc.events.len(), *level, String::new()));
+                }
+                Event::Text(s) | Event::Code(s) => {
+                    if let Some((_, _, title)) = heading.as_mut() {
+                        title.push_str(s);
+                    }
+                }
+                Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+                    doc.links.push(LinkRef {
+                        dest: dest_url.to_string(),
+                        span: offset + range.start..offset + range.end,
+                    });
+                }
+                Event::End(TagEnd::Heading(_)) => {
+                    if let Some((start, level, title)) = heading.take() {
+                        let id = doc.finish_heading(start, &title, &mut used_ids);
+                        doc.headings.push(Heading {
+                            level: level as u8,
+                            id: id.clone(),
+                            title: title.trim().to_string(),
+                        });
+                        doc.events.push(Event::Html(CowStr::from(format!(
+                            "<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">#</a>"
+                        ))));
+                    }
+                }
+                _ => {}
+            }
+            doc.events.push(event.into_static());
+        }
+        doc
+    }
+
+    /// Gives the heading that starts at event `start` its id: the one written with `{#id}`,
+    /// else a slug of its text, made unique within the page.
+    fn finish_heading(&mut self, start: usize, title: &str, used: &mut HashSet<String>) -> String {
+        let Some(Event::Start(Tag::Heading { id, .. })) = self.events.get_mut(start) else {
+            return String::new();
+        };
+        let base = match id {
+            Some(explicit) => explicit.to_string(),
+            None => slugify(title),
+        };
+        let base = if base.is_empty() { "section".to_string() } else { base };
+        let mut unique = base.clone();
+        let mut n = 1;
+        while !used.insert(unique.clone()) {
+            unique = format!("{base}-{n}");
+            n += 1;
+        }
+        *id = Some(CowStr::from(unique.clone()));
+        unique
+    }
+
+    /// The HTML, with the i-th link's target replaced by `targets[i]`.
+    pub fn render(&self, targets: &[String]) -> String {
+        let mut next = targets.iter();
+        let events = self.events.iter().cloned().map(|event| match event {
+            Event::Start(Tag::Link {
+                link_type,
+                title,
+                id,
+                ..
+            }) => Event::Start(Tag::Link {
+                link_type: plain(link_type),
+                dest_url: CowStr::from(next.next().cloned().unwrap_or_default()),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                title,
+                id,
+                ..
+            }) => Event::Start(Tag::Image {
+                link_type: plain(link_type),
+                dest_url: CowStr::from(next.next().cloned().unwrap_or_default()),
+                title,
+                id,
+            }),
+            other => other,
+        });
+        let mut out = String::new();
+        html::push_html(&mut out, events);
+        out
+    }
+
+    /// The document's text without markup, for search and summaries.
+    pub fn plain_text(&self) -> String {
+        let mut out = String::new();
+        for event in &self.events {
+            match event {
+                Event::Text(s) | Event::Code(s) => out.push_str(s),
+                Event::SoftBreak | Event::HardBreak | Event::End(_) => {
+                    if !out.ends_with(' ') {
+                        out.push(' ');
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.trim().to_string()
+    }
+}
+
+/// An autolink's text is its address; once the address is rewritten, keep it a plain link.
+fn plain(link_type: LinkType) -> LinkType {
+    match link_type {
+        LinkType::Autolink | LinkType::Email => link_type,
+        _ => LinkType::Inline,
+    }
+}
+
+/// A heading's anchor, as GitHub makes it: lowercase, letters and digits kept, spaces to
+/// hyphens, other punctuation dropped.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if c == ' ' || c == '-' {
+            out.push('-');
+        } else if c == '_' {
+            out.push('_');
+        }
+    }
+    out
+}
+
+/// Renders a Markdown field of a record: raw HTML always escaped, links kept as written
+/// except for schemes that could run code.
+pub fn render_untrusted(text: &str) -> String {
+    let doc = Document::parse(text, 0, false);
+    let targets: Vec<String> = doc
+        .links
+        .iter()
+        .map(|l| crate::links::neutralise(&l.dest).to_string())
+        .collect();
+    doc.render(&targets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_as_written(text: &str, allow_html: bool) -> String {
+        let doc = Document::parse(text, 0, allow_html);
+        let targets: Vec<String> = doc.links.iter().map(|l| l.dest.clone()).collect();
+        doc.render(&targets)
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_anchors() {
+        let doc = Document::parse("# Step 1: Triage!\n\n## Notes\n\n## Notes\n\n## Own {#mine}\n", 0, false);
+        let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["step-1-triage", "notes", "notes-1", "mine"]);
+        let html = doc.render(&[]);
+        assert!(html.contains("<h2 id=\"notes-1\">Notes<a class=\"anchor\" href=\"#notes-1\""), "{html}");
+    }
+
+    #[test]
+    fn raw_html_is_escaped_unless_allowed() {
+        let html = render_as_written("hi <script>alert(1)</script>\n\n<div>x</div>\n", false);
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(!html.contains("<div>"), "{html}");
+        let html = render_as_written("<div>x</div>\n", true);
+        assert!(html.contains("<div>x</div>"), "{html}");
+    }
+
+    #[test]
+    fn extensions_are_on() {
+        let html = render_as_written(
+            "| a |\n|---|\n| b |\n\n~~old~~\n\n- [x] done\n\nnote[^1]\n\n[^1]: foot\n",
+            false,
+        );
+        for needle in ["<table>", "<del>old</del>", "type=\"checkbox\"", "footnote-definition"] {
+            assert!(html.contains(needle), "{needle} missing in {html}");
+        }
+    }
+
+    #[test]
+    fn links_are_collected_with_spans_and_rewritten() {
+        let text = "see [a](a.md#x) and ![i](/img.png)";
+        let doc = Document::parse(text, 100, false);
+        assert_eq!(doc.links.len(), 2);
+        assert_eq!(doc.links[0].dest, "a.md#x");
+        assert_eq!(&text[doc.links[0].span.start - 100..doc.links[0].span.end - 100], "[a](a.md#x)");
+        let html = doc.render(&["../a/index.html#x".into(), "../img.png".into()]);
+        assert!(html.contains("href=\"../a/index.html#x\""), "{html}");
+        assert!(html.contains("src=\"../img.png\""), "{html}");
+    }
+
+    #[test]
+    fn untrusted_markdown_cannot_script() {
+        let html = render_untrusted("[x](javascript:alert(1)) <img src=x onerror=alert(1)>");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+    }
+}

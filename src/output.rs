@@ -1,0 +1,192 @@
+//! Writing the site: into a fresh folder beside the target, swapped in only once complete,
+//! so a failed or interrupted build leaves the previous output exactly as it was.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::diagnostics::{Diagnostic, Error};
+use crate::render::OutputFile;
+use crate::theme::Body;
+
+const MARKER: &str = ".secbook-";
+
+/// Checks that output paths are relative, stay inside the folder, and differ even on a
+/// file system that ignores case.
+pub fn check_paths(files: &[OutputFile]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for file in files {
+        if !is_safe(&file.path) {
+            diags.push(Diagnostic::error(format!(
+                "output path `{}` would be written outside the output folder",
+                file.path.escape_debug()
+            )));
+            continue;
+        }
+        if let Some(other) = seen.insert(file.path.to_lowercase(), &file.path) {
+            diags.push(Diagnostic::error(format!(
+                "output paths `{other}` and `{}` collide on a file system that ignores case",
+                file.path
+            )));
+        }
+    }
+    diags
+}
+
+fn is_safe(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains(['\\', '\0', ':'])
+        && path.split('/').all(|seg| !matches!(seg, "" | "." | ".."))
+}
+
+/// Writes `files` as the folder `out`, replacing what was there only when all are written.
+pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<(), Error> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::Usage(format!("{} is not a usable output folder", out.display())))?;
+    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    remove_leftovers(&parent, name);
+    let staging = parent.join(format!(".{name}{MARKER}new-{}", std::process::id()));
+    let result = write_all(&staging, files).and_then(|()| swap_in(&staging, out, &parent, name));
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+/// Removes the staging folders of builds that were killed before they could clean up.
+fn remove_leftovers(parent: &Path, name: &str) {
+    let prefix = format!(".{name}{MARKER}");
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name().to_str().is_some_and(|n| n.starts_with(&prefix)) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Error> {
+    fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))?;
+    files.par_iter().try_for_each(|file| {
+        let path = staging.join(&file.path);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let written = match &file.body {
+            Body::Bytes(bytes) => write_file(&path, bytes),
+            Body::Embedded(bytes) => write_file(&path, bytes),
+            Body::Copy(from) => fs::copy(from, &path).map(|_| ()),
+        };
+        written.map_err(|e| Error::io(&path, e))
+    })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = fs::File::create(path)?;
+    f.write_all(bytes)
+}
+
+/// Puts `staging` in the place of `out` in one step where the system allows it.
+fn swap_in(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), Error> {
+    if !out.exists() {
+        return fs::rename(staging, out).map_err(|e| Error::io(out, e));
+    }
+    if exchange(staging, out).is_ok() {
+        // `staging` now holds the previous output.
+        let _ = fs::remove_dir_all(staging);
+        return Ok(());
+    }
+    let old = parent.join(format!(".{name}{MARKER}old-{}", std::process::id()));
+    fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+    if let Err(e) = fs::rename(staging, out) {
+        let _ = fs::rename(&old, out);
+        return Err(Error::io(out, e));
+    }
+    let _ = fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// Atomically exchanges two paths (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths that outlive the call.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "no atomic exchange here"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> OutputFile {
+        OutputFile::html(path.into(), text.into())
+    }
+
+    #[test]
+    fn unsafe_and_colliding_paths_are_refused() {
+        let files = [
+            file("../x", ""),
+            file("/etc/x", ""),
+            file("a/./b", ""),
+            file("a\0b", ""),
+            file("A/index.html", ""),
+            file("a/index.html", ""),
+        ];
+        let diags = check_paths(&files);
+        assert_eq!(diags.len(), 5, "{diags:?}");
+        assert!(diags[4].message.contains("collide"));
+    }
+
+    #[test]
+    fn replaces_the_folder_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_site(&out, &[file("a.html", "one"), file("old.html", "x")]).unwrap();
+        write_site(&out, &[file("a.html", "two")]).unwrap();
+        assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "two");
+        assert!(!out.join("old.html").exists());
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names, ["public"]);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_previous_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_site(&out, &[file("a.html", "one")]).unwrap();
+        let missing = OutputFile {
+            path: "b.bin".into(),
+            body: Body::Copy(dir.path().join("does-not-exist")),
+        };
+        assert!(write_site(&out, &[file("a.html", "two"), missing]).is_err());
+        assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "one");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

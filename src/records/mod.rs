@@ -1,0 +1,3 @@
+//! The two registers: security exceptions and security incidents.
+
+pub mod vocab;

@@ -1,0 +1,134 @@
+//! Content pages and sections.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use super::{OutputFile, Renderer};
+use crate::content::Page;
+use crate::date::Date;
+use crate::diagnostics::Diagnostic;
+use crate::links;
+use crate::markdown::Heading;
+use crate::site::{Child, PageLink, Site};
+
+/// What a template sees as `page`.
+#[derive(Serialize)]
+struct PageView<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    url: &'a str,
+    /// The source path below content/, when the page has a file.
+    path: Option<&'a str>,
+    html: String,
+    toc: Vec<&'a Heading>,
+    tags: &'a [String],
+    owner: Option<&'a str>,
+    review_by: Option<Date>,
+    is_section: bool,
+}
+
+#[derive(Serialize)]
+struct ChildView<'a> {
+    title: &'a str,
+    href: String,
+    description: Option<&'a str>,
+}
+
+/// Renders every page and section, in parallel; each one's errors are its own.
+pub fn render_pages(site: &Site, renderer: &Renderer) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let results: Vec<Result<OutputFile, Diagnostic>> = site
+        .reading_order
+        .par_iter()
+        .enumerate()
+        .map(|(i, child)| render_one(site, renderer, i, *child))
+        .collect();
+    let mut files = Vec::with_capacity(results.len());
+    let mut diags = Vec::new();
+    for r in results {
+        match r {
+            Ok(f) => files.push(f),
+            Err(d) => diags.push(d),
+        }
+    }
+    (files, diags)
+}
+
+fn render_one(site: &Site, renderer: &Renderer, position: usize, child: Child) -> Result<OutputFile, Diagnostic> {
+    let (page_index, section) = match child {
+        Child::Page(p) => (Some(p), None),
+        Child::Section(s) => (site.sections[s].index, Some(s)),
+    };
+    let page = page_index.map(|i| &site.pages[i]);
+    let url = site.url_of(child);
+    let default_template = match section {
+        Some(0) => "index.html",
+        Some(_) => "section.html",
+        None => "page.html",
+    };
+    let template = match page.and_then(|p| p.front.template.as_deref().map(|t| (p, t))) {
+        Some((p, t)) if !renderer.has_template(t) => return Err(unknown_template(p, t)),
+        Some((_, t)) => t,
+        None => default_template,
+    };
+    let view = PageView {
+        title: site.title_of(child),
+        description: page.and_then(|p| p.front.description.as_deref()),
+        url,
+        path: page.map(|p| p.path.as_str()),
+        html: page_index
+            .map(|i| site.pages[i].doc.render(&site.link_targets[i]))
+            .unwrap_or_default(),
+        toc: page
+            .map(|p| p.doc.headings.iter().filter(|h| (2..=3).contains(&h.level)).collect())
+            .unwrap_or_default(),
+        tags: page.map_or(&[], |p| p.front.tags.as_slice()),
+        owner: page.and_then(|p| p.front.owner.as_deref()),
+        review_by: page.and_then(|p| p.front.review_by),
+        is_section: section.is_some(),
+    };
+    let link = |c: &Child| PageLink {
+        title: site.title_of(*c).to_string(),
+        href: links::page_href(site.url_of(*c)),
+    };
+    let breadcrumbs: Vec<PageLink> = site
+        .ancestors(url)
+        .into_iter()
+        .map(|s| PageLink {
+            title: s.title.clone(),
+            href: links::page_href(&s.url),
+        })
+        .collect();
+    let children: Vec<ChildView> = section
+        .map(|s| {
+            site.sections[s]
+                .children
+                .iter()
+                .map(|c| ChildView {
+                    title: site.title_of(*c),
+                    href: links::page_href(site.url_of(*c)),
+                    description: match c {
+                        Child::Page(p) => site.pages[*p].front.description.as_deref(),
+                        Child::Section(x) => site.sections[*x]
+                            .index
+                            .and_then(|p| site.pages[p].front.description.as_deref()),
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut ctx = Context::new();
+    ctx.insert("root", &links::root_prefix(url));
+    ctx.insert("page", &view);
+    ctx.insert("breadcrumbs", &breadcrumbs);
+    ctx.insert("children", &children);
+    ctx.insert("prev", &position.checked_sub(1).and_then(|i| site.reading_order.get(i)).map(link));
+    ctx.insert("next", &site.reading_order.get(position + 1).map(link));
+    let html = renderer.render(template, &ctx)?;
+    Ok(OutputFile::html(links::page_href(url), html))
+}
+
+fn unknown_template(page: &Page, template: &str) -> Diagnostic {
+    Diagnostic::error(format!("template `{template}` does not exist in the theme"))
+        .at(&page.source, page.front_matter_value("template"))
+}

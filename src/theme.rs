@@ -1,0 +1,87 @@
+//! The theme: the built-in default, overridden file by file by a handbook's own theme.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use walkdir::WalkDir;
+
+use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::source;
+
+/// The default theme, compiled into the binary so a handbook needs no themes/ folder.
+const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
+    ("404.html", include_str!("../themes/default/templates/404.html")),
+    ("base.html", include_str!("../themes/default/templates/base.html")),
+    ("components.html", include_str!("../themes/default/templates/components.html")),
+    ("index.html", include_str!("../themes/default/templates/index.html")),
+    ("page.html", include_str!("../themes/default/templates/page.html")),
+    ("policy.html", include_str!("../themes/default/templates/policy.html")),
+    ("section.html", include_str!("../themes/default/templates/section.html")),
+];
+
+const BUILTIN_STATIC: &[(&str, &[u8])] = &[("style.css", include_bytes!("../themes/default/static/style.css"))];
+
+/// Where a file of the output comes from.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Bytes(Vec<u8>),
+    Embedded(&'static [u8]),
+    /// Copied from disk as it is, without reading it into memory first.
+    Copy(PathBuf),
+}
+
+pub struct Theme {
+    /// Template name to source, the handbook's files replacing built-in ones of that name.
+    pub templates: BTreeMap<String, Arc<SourceFile>>,
+    /// Output path to content, for the theme's static files.
+    pub statics: BTreeMap<String, Body>,
+}
+
+impl Theme {
+    /// Loads `name` from `root/themes/`, on top of the built-in theme. Only the default
+    /// theme may be missing from disk.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
+        let mut templates: BTreeMap<String, Arc<SourceFile>> = BUILTIN_TEMPLATES
+            .iter()
+            .map(|(n, text)| (n.to_string(), SourceFile::new(format!("(built-in theme) {n}"), *text)))
+            .collect();
+        let mut statics: BTreeMap<String, Body> = BUILTIN_STATIC
+            .iter()
+            .map(|(n, bytes)| (n.to_string(), Body::Embedded(bytes)))
+            .collect();
+        let dir = root.join("themes").join(name);
+        if !dir.is_dir() {
+            if name == "default" {
+                return Ok(Theme { templates, statics });
+            }
+            return Err(vec![Diagnostic::error(format!(
+                "theme `{name}` not found: there is no folder themes/{name}"
+            ))]);
+        }
+        let mut diags = Vec::new();
+        for (rel, _) in files_below(&dir.join("templates")) {
+            match source::read(root, &format!("themes/{name}/templates/{rel}")) {
+                Ok(file) => {
+                    templates.insert(rel, file);
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+        for (rel, path) in files_below(&dir.join("static")) {
+            statics.insert(rel, Body::Copy(path));
+        }
+        if diags.is_empty() { Ok(Theme { templates, statics }) } else { Err(diags) }
+    }
+}
+
+/// Regular files below `dir`, by path relative to it, in a stable order.
+pub fn files_below(dir: &Path) -> Vec<(String, PathBuf)> {
+    WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| Some((source::relative(dir, e.path())?, e.into_path())))
+        .collect()
+}

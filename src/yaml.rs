@@ -1,0 +1,274 @@
+//! All YAML parsing goes through here.
+//!
+//! Typed loading uses serde_yaml, whose errors carry a line and column. Checks that run after
+//! loading (dates out of order, unknown ids) need the place of a field too; serde_yaml keeps
+//! no spans, so [`locate`] finds a field by re-reading the text with saphyr-parser's event
+//! stream. That only happens when there is something to report, so valid input pays nothing.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use saphyr_parser::{Event, Parser, Span};
+use serde::de::DeserializeOwned;
+
+use crate::diagnostics::{Diagnostic, SourceFile, closest};
+
+/// Deserialises the part `range` of `file` (the whole file, or a front matter block).
+pub fn parse<T: DeserializeOwned>(
+    file: &Arc<SourceFile>,
+    range: Range<usize>,
+) -> Result<T, Diagnostic> {
+    let text = &file.text[range.clone()];
+    serde_yaml::from_str(text).map_err(|err| {
+        let offset = match err.location() {
+            Some(loc) => range.start + offset_in(text, loc.line(), loc.column()),
+            None => range.start,
+        };
+        let (message, hint) = explain(&err.to_string());
+        let span = offset..token_end(&file.text, offset);
+        let diag = Diagnostic::error(message).at(file, span);
+        match hint {
+            Some(hint) => diag.with_hint(hint),
+            None => diag,
+        }
+    })
+}
+
+/// Byte offset of a 1-based line and 1-based character column in `text`.
+fn offset_in(text: &str, line: usize, col: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let rest = &text[line_start.min(text.len())..];
+    let line_text = rest.split('\n').next().unwrap_or("");
+    line_start
+        + line_text
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i)
+}
+
+/// End of the word that starts at `offset`, so the report underlines a key or value.
+fn token_end(text: &str, offset: usize) -> usize {
+    let rest = text.get(offset..).unwrap_or("");
+    let len = rest
+        .find(|c: char| c == ':' || c == '\n' || c == ',' || c == '}' || c == ']')
+        .unwrap_or(rest.len());
+    offset + rest[..len].trim_end().len()
+}
+
+/// Turns serde's message into ours: no "at line" suffix (the header says where), and a
+/// hint naming the closest known field or value.
+fn explain(raw: &str) -> (String, Option<String>) {
+    let message = match raw.find(" at line ") {
+        Some(i) => &raw[..i],
+        None => raw,
+    };
+    for (what, noun) in [
+        ("unknown field `", "field"),
+        ("unknown variant `", "value"),
+    ] {
+        let Some(start) = message.find(what) else {
+            continue;
+        };
+        let after = &message[start + what.len()..];
+        let Some(end) = after.find('`') else { continue };
+        let unknown = &after[..end];
+        let expected: Vec<&str> = after[end + 1..]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let prefix = &message[..start];
+        let text = format!("{prefix}unknown {noun} `{unknown}`");
+        let hint = match closest(unknown, expected.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if expected.is_empty() => return (text, None),
+            None => format!(
+                "expected one of {}",
+                expected
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        return (text, Some(hint));
+    }
+    (message.to_string(), None)
+}
+
+/// One step of a path into a YAML document.
+#[derive(Debug, Clone, Copy)]
+pub enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where a field is: its key (or list item) and its value, as byte ranges of the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub key: Range<usize>,
+    pub value: Range<usize>,
+}
+
+/// Finds a field by its path, for reports about a loaded value.
+pub fn locate(text: &str, path: &[Seg]) -> Option<Place> {
+    let chars = CharOffsets::new(text);
+    let mut parser = Parser::new_from_str(text);
+    let mut root = None;
+    while let Some(Ok((event, span))) = parser.next_event() {
+        match event {
+            Event::StreamStart | Event::DocumentStart(_) => continue,
+            _ => {
+                root = Node::read(event, span, &mut parser, &chars);
+                break;
+            }
+        }
+    }
+    let root = root?;
+    let mut place = Place {
+        key: root.span.clone(),
+        value: root.span.clone(),
+    };
+    let mut node = &root;
+    for seg in path {
+        let (key, value) = match (seg, &node.kind) {
+            (Seg::Key(name), Kind::Map(entries)) => entries
+                .iter()
+                .rev()
+                .find(|(k, _)| matches!(&k.kind, Kind::Scalar(s) if s == name))
+                .map(|(k, v)| (k.span.clone(), v))?,
+            (Seg::Index(i), Kind::Seq(items)) => items.get(*i).map(|v| (v.span.clone(), v))?,
+            _ => return None,
+        };
+        place = Place {
+            key,
+            value: value.span.clone(),
+        };
+        node = value;
+    }
+    Some(place)
+}
+
+/// Character index to byte offset: saphyr's markers count characters.
+struct CharOffsets(Option<Vec<usize>>);
+
+impl CharOffsets {
+    fn new(text: &str) -> Self {
+        if text.is_ascii() {
+            return CharOffsets(None);
+        }
+        let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        offsets.push(text.len());
+        CharOffsets(Some(offsets))
+    }
+
+    fn byte(&self, index: usize) -> usize {
+        match &self.0 {
+            None => index,
+            Some(v) => v.get(index).copied().unwrap_or_else(|| *v.last().unwrap_or(&0)),
+        }
+    }
+
+    fn range(&self, span: Span) -> Range<usize> {
+        self.byte(span.start.index())..self.byte(span.end.index())
+    }
+}
+
+struct Node {
+    span: Range<usize>,
+    kind: Kind,
+}
+
+enum Kind {
+    Scalar(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+    Other,
+}
+
+impl Node {
+    fn read(event: Event, span: Span, parser: &mut Parser<'_, saphyr_parser::StrInput<'_>>, chars: &CharOffsets) -> Option<Node> {
+        let start = chars.range(span);
+        let kind = match event {
+            Event::Scalar(value, ..) => Kind::Scalar(value.into_owned()),
+            Event::SequenceStart(..) => {
+                let mut items = Vec::new();
+                loop {
+                    let (event, span) = parser.next_event()?.ok()?;
+                    if matches!(event, Event::SequenceEnd) {
+                        break;
+                    }
+                    items.push(Node::read(event, span, parser, chars)?);
+                }
+                Kind::Seq(items)
+            }
+            Event::MappingStart(..) => {
+                let mut entries = Vec::new();
+                loop {
+                    let (event, span) = parser.next_event()?.ok()?;
+                    if matches!(event, Event::MappingEnd) {
+                        break;
+                    }
+                    let key = Node::read(event, span, parser, chars)?;
+                    let (event, span) = parser.next_event()?.ok()?;
+                    let value = Node::read(event, span, parser, chars)?;
+                    entries.push((key, value));
+                }
+                Kind::Map(entries)
+            }
+            _ => Kind::Other,
+        };
+        Some(Node { span: start, kind })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        title: String,
+        description: Option<String>,
+    }
+
+    #[test]
+    fn unknown_field_names_the_closest_one() {
+        let file = SourceFile::new("a.yaml", "title: x\ndescriptoin: y\n");
+        let err = parse::<Doc>(&file, 0..file.text.len()).unwrap_err();
+        assert_eq!(err.message, "unknown field `descriptoin`");
+        assert_eq!(err.hint.as_deref(), Some("did you mean `description`?"));
+        assert_eq!(err.location(), Some(("a.yaml".into(), 2, 1)));
+        assert_eq!(&file.text[err.span.clone()], "descriptoin");
+    }
+
+    #[test]
+    fn errors_in_a_sub_range_point_into_the_whole_file() {
+        let file = SourceFile::new("p.md", "---\ntitle: [x\n---\nbody\n");
+        let err = parse::<Doc>(&file, 4..14).unwrap_err();
+        assert_eq!(err.location().map(|l| l.1), Some(2));
+    }
+
+    #[test]
+    fn locate_finds_nested_keys_and_items() {
+        let text = "id: a\napprovals:\n  - name: Ann\n    level: vp\n";
+        let place = locate(text, &[Seg::Key("approvals"), Seg::Index(0), Seg::Key("level")]).unwrap();
+        assert_eq!(&text[place.key], "level");
+        assert_eq!(&text[place.value], "vp");
+    }
+
+    #[test]
+    fn locate_counts_bytes_not_characters() {
+        let text = "title: é\nid: x\n";
+        let place = locate(text, &[Seg::Key("id")]).unwrap();
+        assert_eq!(&text[place.value], "x");
+    }
+}
