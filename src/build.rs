@@ -10,12 +10,15 @@ use crate::config::Config;
 use crate::content;
 use crate::date::{self, Date};
 use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
+use crate::findings::{self, Finding};
+use crate::handbook::Handbook;
 use crate::output;
-use crate::render::{self, MenuItem, OutputFile, Renderer, value};
+use crate::render::{self, OutputFile, Renderer, value};
 use crate::site::{RecordIds, Site};
 use crate::source;
 use crate::theme::{self, Body, Theme};
 use crate::yaml;
+use crate::{baseline, records};
 
 /// What `build` and `check` were asked to do.
 #[derive(Debug, Clone, Default)]
@@ -24,12 +27,17 @@ pub struct Options {
     pub as_of: Option<Date>,
     pub base_url: Option<String>,
     pub drafts: bool,
+    /// Deny every finding that would otherwise warn.
+    pub strict: bool,
+    /// A git revision to compare the records with.
+    pub baseline: Option<String>,
 }
 
 /// A site ready to write, and the warnings met on the way.
 pub struct Generated {
     pub files: Vec<OutputFile>,
     pub warnings: Vec<Diagnostic>,
+    pub findings: Vec<Finding>,
     pub as_of: Date,
     pub pages: usize,
 }
@@ -59,12 +67,25 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
         config.base_url = url.clone();
     }
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let (as_of, _) = date::resolve_as_of(options.as_of, config.as_of, epoch.as_deref(), config.timezone)
-        .map_err(Error::Usage)?;
+    let (as_of, _) = date::resolve_as_of(
+        options.as_of,
+        config.as_of,
+        epoch.as_deref(),
+        config.timezone,
+    )
+    .map_err(Error::Usage)?;
+
+    let baseline = match &options.baseline {
+        Some(rev) => Some(baseline::load(root, rev)?),
+        None => None,
+    };
 
     let mut diags = Vec::new();
     let (content, content_diags) = content::load(root, options.drafts, config.markdown.allow_html);
     diags.extend(content_diags);
+    let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
+    let (records, record_diags) = records::load(root, &config, &page_paths);
+    diags.extend(record_diags);
     let theme = Theme::load(root, &config.theme).map_err(|d| {
         d.into_iter()
             .map(|d| d.at(&config_file, theme_span(&config_file)))
@@ -95,13 +116,36 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
     }));
     let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
 
-    let (site, site_diags) = Site::assemble(content, &RecordIds::default(), &known_files);
+    let record_ids = RecordIds {
+        exceptions: records
+            .exceptions
+            .iter()
+            .map(|e| e.record.id.clone())
+            .collect(),
+        incidents: records
+            .incidents
+            .iter()
+            .map(|i| i.record.id.clone())
+            .collect(),
+    };
+    let (site, site_diags) = Site::assemble(content, &record_ids, &known_files);
     diags.extend(site_diags);
 
-    let globals = globals(&config, as_of, &site);
+    let findings = findings::compute(&findings::Inputs {
+        config: &config,
+        as_of,
+        strict: options.strict,
+        records: &records,
+        pages: &site.pages,
+        baseline: baseline.as_ref(),
+    });
+    diags.extend(findings.iter().map(Finding::to_diagnostic));
+    let handbook = Handbook::new(config, as_of, site, records, findings);
+
+    let globals = globals(&handbook);
     match Renderer::new(&theme, &globals) {
         Ok(renderer) => {
-            let (pages, render_diags) = render::render_pages(&site, &renderer);
+            let (pages, render_diags) = render::render_all(&handbook, &renderer);
             diags.extend(render_diags);
             files.extend(pages);
         }
@@ -117,7 +161,8 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
         files,
         warnings: finish(diags),
         as_of,
-        pages: site.reading_order.len(),
+        pages: handbook.site.reading_order.len(),
+        findings: handbook.findings,
     })
 }
 
@@ -147,7 +192,8 @@ struct PolicyRow {
 }
 
 /// Values every template sees, set once for the whole site.
-fn globals(config: &Config, as_of: Date, site: &Site) -> Vec<(&'static str, tera::Value)> {
+fn globals(handbook: &Handbook) -> Vec<(&'static str, tera::Value)> {
+    let config = &handbook.config;
     let policy: Vec<PolicyRow> = config
         .exceptions
         .policy
@@ -159,10 +205,7 @@ fn globals(config: &Config, as_of: Date, site: &Site) -> Vec<(&'static str, tera
             max_days: rule.max_days,
         })
         .collect();
-    let menu: Vec<MenuItem> = vec![MenuItem {
-        title: "Handbook",
-        href: "index.html",
-    }];
+    let menu = render::menu();
     vec![
         (
             "site",
@@ -170,10 +213,10 @@ fn globals(config: &Config, as_of: Date, site: &Site) -> Vec<(&'static str, tera
                 title: &config.title,
                 description: &config.description,
                 base_url: &config.base_url,
-                as_of,
+                as_of: handbook.as_of,
             }),
         ),
-        ("nav", value(&site.nav)),
+        ("nav", value(&handbook.site.nav)),
         ("menu", value(&menu)),
         ("policy", value(&policy)),
     ]

@@ -86,7 +86,10 @@ fn default_policy() -> BTreeMap<Severity, PolicyRule> {
         max_days,
     };
     BTreeMap::from([
-        (Severity::Critical, rule(Some(Level::Vp), Some(Level::Vp), 90)),
+        (
+            Severity::Critical,
+            rule(Some(Level::Vp), Some(Level::Vp), 90),
+        ),
         (
             Severity::High,
             rule(Some(Level::Director), Some(Level::Director), 180),
@@ -148,8 +151,9 @@ impl Config {
             .keys()
             .filter(|code| !findings::CODES.contains(&code.as_str()))
             .map(|code| {
-                let span = yaml::locate(&file.text, &[yaml::Seg::Key("lints"), yaml::Seg::Key(code)])
-                    .map_or(0..0, |p| p.key);
+                let span =
+                    yaml::locate(&file.text, &[yaml::Seg::Key("lints"), yaml::Seg::Key(code)])
+                        .map_or(0..0, |p| p.key);
                 let diag = Diagnostic::error(format!("unknown finding code `{code}` in `lints`"))
                     .at(file, span);
                 match closest(code, findings::CODES.iter().copied()) {
@@ -158,12 +162,20 @@ impl Config {
                 }
             })
             .collect();
-        if errors.is_empty() { Ok(config) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
     }
 
     pub fn lint_level(&self, code: &str, strict: bool) -> LintLevel {
         let level = self.lints.get(code).copied().unwrap_or_default();
-        if strict && level == LintLevel::Warn { LintLevel::Deny } else { level }
+        if strict && level == LintLevel::Warn {
+            LintLevel::Deny
+        } else {
+            level
+        }
     }
 }
 
@@ -188,8 +200,14 @@ mod tests {
     #[test]
     fn unknown_nested_key_is_reported_with_closest() {
         let err = load("title: T\nexceptions:\n  expiring_within_dayz: 3\n").unwrap_err();
-        assert_eq!(err[0].message, "exceptions: unknown field `expiring_within_dayz`");
-        assert_eq!(err[0].hint.as_deref(), Some("did you mean `expiring_within_days`?"));
+        assert_eq!(
+            err[0].message,
+            "exceptions: unknown field `expiring_within_dayz`"
+        );
+        assert_eq!(
+            err[0].hint.as_deref(),
+            Some("did you mean `expiring_within_days`?")
+        );
         assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 3, 3)));
     }
 
@@ -197,6 +215,9 @@ mod tests {
     fn unknown_lint_code_is_reported_at_its_key() {
         let err = load("title: T\nlints:\n  exception.expird: deny\n").unwrap_err();
         assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 3, 3)));
-        assert_eq!(err[0].hint.as_deref(), Some("did you mean `exception.expired`?"));
+        assert_eq!(
+            err[0].hint.as_deref(),
+            Some("did you mean `exception.expired`?")
+        );
     }
 }

@@ -110,7 +110,11 @@ pub fn load(root: &Path, drafts: bool, allow_html: bool) -> (Content, Vec<Diagno
         } else {
             assets.push(Asset {
                 from: entry.path().to_path_buf(),
-                to: rel.split('/').map(slug_segment).collect::<Vec<_>>().join("/"),
+                to: rel
+                    .split('/')
+                    .map(slug_segment)
+                    .collect::<Vec<_>>()
+                    .join("/"),
             });
         }
     }
@@ -129,13 +133,20 @@ pub fn load(root: &Path, drafts: bool, allow_html: bool) -> (Content, Vec<Diagno
     (Content { pages, assets }, diags)
 }
 
-fn load_page(root: &Path, rel: &str, drafts: bool, allow_html: bool) -> Result<Option<Page>, Diagnostic> {
+fn load_page(
+    root: &Path,
+    rel: &str,
+    drafts: bool,
+    allow_html: bool,
+) -> Result<Option<Page>, Diagnostic> {
     let name = format!("content/{rel}");
     let source = source::read(root, &name)?;
     let Some((front, body)) = split_front_matter(&source.text) else {
-        return Err(Diagnostic::error("a page must start with YAML front matter between `---` lines")
-            .at(&source, source.line_span(0))
-            .with_hint("begin the file with `---`, then `title: ...`, then `---`"));
+        return Err(Diagnostic::error(
+            "a page must start with YAML front matter between `---` lines",
+        )
+        .at(&source, source.line_span(0))
+        .with_hint("begin the file with `---`, then `title: ...`, then `---`"));
     };
     let front: FrontMatter = yaml::parse(&source, front)?;
     if front.draft && !drafts {

@@ -132,11 +132,23 @@ mod tests {
         let tz = Offset::default();
         let flag = Some(d("2026-01-01"));
         let config = Some(d("2026-02-02"));
-        assert_eq!(resolve_as_of(flag, config, Some("0"), tz).unwrap().0, d("2026-01-01"));
-        assert_eq!(resolve_as_of(None, config, Some("0"), tz).unwrap().0, d("2026-02-02"));
-        assert_eq!(resolve_as_of(None, None, Some("86400"), tz).unwrap().0, d("1970-01-02"));
+        assert_eq!(
+            resolve_as_of(flag, config, Some("0"), tz).unwrap().0,
+            d("2026-01-01")
+        );
+        assert_eq!(
+            resolve_as_of(None, config, Some("0"), tz).unwrap().0,
+            d("2026-02-02")
+        );
+        assert_eq!(
+            resolve_as_of(None, None, Some("86400"), tz).unwrap().0,
+            d("1970-01-02")
+        );
         let west = Offset("-01:00".parse().unwrap());
-        assert_eq!(resolve_as_of(None, None, Some("86400"), west).unwrap().0, d("1970-01-01"));
+        assert_eq!(
+            resolve_as_of(None, None, Some("86400"), west).unwrap().0,
+            d("1970-01-01")
+        );
         assert!(resolve_as_of(None, None, Some("soon"), tz).is_err());
     }
 }

@@ -157,7 +157,10 @@ pub enum Error {
     /// The handbook has problems (exit status 1): all of them, in a stable order.
     Invalid(Vec<Diagnostic>),
     /// The command could not run at all (exit status 2): an unreadable folder, say.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The command could not run, for a reason that is not a file system error.
     Usage(String),
 }

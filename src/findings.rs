@@ -28,3 +28,312 @@ pub enum LintLevel {
     Warn,
     Deny,
 }
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::content::Page;
+use crate::date::Date;
+use crate::diagnostics::{Diagnostic, Level, SourceFile};
+use crate::records::exception::Exception;
+use crate::records::vocab::{ExceptionState, ExceptionStatus, IncidentStatus, Side};
+use crate::records::{Loaded, Records};
+use crate::yaml::Seg;
+
+/// One finding, at the place in the file that it is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub level: LintLevel,
+    pub file: String,
+    pub line: usize,
+    /// The record id, or the page's content path.
+    pub subject: String,
+    pub message: String,
+    #[serde(skip)]
+    pub source: Arc<SourceFile>,
+    #[serde(skip)]
+    pub span: Range<usize>,
+}
+
+impl Finding {
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let mut d = Diagnostic::error(self.message.clone()).at(&self.source, self.span.clone());
+        d.level = if self.level == LintLevel::Deny {
+            Level::Error
+        } else {
+            Level::Warning
+        };
+        d.code = Some(self.code);
+        d
+    }
+}
+
+/// Everything the findings are computed from.
+pub struct Inputs<'a> {
+    pub config: &'a Config,
+    pub as_of: Date,
+    pub strict: bool,
+    pub records: &'a Records,
+    pub pages: &'a [Page],
+    /// Exceptions as they were at the baseline revision, by id.
+    pub baseline: Option<&'a BTreeMap<String, Exception>>,
+}
+
+struct Collector<'a> {
+    inputs: &'a Inputs<'a>,
+    out: Vec<Finding>,
+}
+
+impl Collector<'_> {
+    fn raise(
+        &mut self,
+        code: &'static str,
+        source: &Arc<SourceFile>,
+        span: Range<usize>,
+        subject: &str,
+        message: String,
+    ) {
+        debug_assert!(CODES.contains(&code), "{code} is not a known code");
+        let level = self.inputs.config.lint_level(code, self.inputs.strict);
+        if level == LintLevel::Allow {
+            return;
+        }
+        self.out.push(Finding {
+            code,
+            level,
+            file: source.name.clone(),
+            line: source.line_col(span.start).0,
+            subject: subject.to_string(),
+            message,
+            source: Arc::clone(source),
+            span,
+        });
+    }
+
+    fn on_exception<'r>(
+        &mut self,
+        e: &'r Loaded<Exception>,
+        code: &'static str,
+        path: &[Seg],
+        message: String,
+    ) {
+        self.raise(code, &e.source, e.span(path), &e.record.id, message);
+    }
+}
+
+/// Computes every finding of SPEC 6, in a stable order: file, then line, then code.
+pub fn compute(inputs: &Inputs) -> Vec<Finding> {
+    let mut c = Collector {
+        inputs,
+        out: Vec::new(),
+    };
+    for e in &inputs.records.exceptions {
+        exception_findings(&mut c, e);
+    }
+    for i in &inputs.records.incidents {
+        let r = &i.record;
+        let id = &r.id;
+        let required = inputs
+            .config
+            .incidents
+            .postmortem_required
+            .contains(&r.severity);
+        let finished = matches!(r.status, IncidentStatus::Resolved | IncidentStatus::Closed);
+        if required && finished && r.postmortem.is_none() {
+            c.raise(
+                "incident.postmortem-missing",
+                &i.source,
+                i.span(&[Seg::Key("severity")]),
+                id,
+                format!(
+                    "{id} is a {} incident, {}, with no postmortem",
+                    r.severity.as_str(),
+                    r.status.as_str()
+                ),
+            );
+        }
+        for (n, item) in r.action_items.iter().enumerate() {
+            if let (true, Some(due)) = (item.is_overdue(inputs.as_of), item.due) {
+                c.raise(
+                    "incident.action-item-overdue",
+                    &i.source,
+                    i.span(&[Seg::Key("action_items"), Seg::Index(n), Seg::Key("due")]),
+                    id,
+                    format!(
+                        "action item \"{}\" of {id} was due {due} and is {} days overdue",
+                        item.title,
+                        due.days_until(inputs.as_of)
+                    ),
+                );
+            }
+        }
+        let reported = r.reported.date(inputs.config.timezone);
+        let open_days = reported.days_until(inputs.as_of);
+        if r.status.is_open() && open_days > i64::from(inputs.config.incidents.stale_open_days) {
+            c.raise(
+                "incident.stale-open",
+                &i.source,
+                i.span(&[Seg::Key("status")]),
+                id,
+                format!(
+                    "{id} has been {} for {open_days} days since it was reported",
+                    r.status.as_str()
+                ),
+            );
+        }
+    }
+    for page in inputs.pages {
+        if let Some(review_by) = page.front.review_by.filter(|d| *d < inputs.as_of) {
+            c.raise(
+                "page.review-overdue",
+                &page.source,
+                page.front_matter_value("review_by"),
+                &page.path,
+                format!("page review was due {review_by}"),
+            );
+        }
+    }
+    let mut out = c.out;
+    out.sort_by(|a, b| (&a.file, a.span.start, a.code).cmp(&(&b.file, b.span.start, b.code)));
+    out
+}
+
+fn exception_findings(c: &mut Collector, e: &Loaded<Exception>) {
+    let inputs = c.inputs;
+    let r = &e.record;
+    let id = &r.id;
+    let state = r.state(inputs.as_of, inputs.config.exceptions.expiring_within_days);
+    if state == ExceptionState::Expired {
+        if let Some(expires) = r.expires {
+            c.on_exception(
+                e,
+                "exception.expired",
+                &[Seg::Key("expires")],
+                format!(
+                    "{id} expired on {expires}, {} days ago",
+                    expires.days_until(inputs.as_of)
+                ),
+            );
+        }
+    }
+    if r.risk_owner.is_unassigned() {
+        c.on_exception(
+            e,
+            "exception.owner-missing",
+            &[Seg::Key("risk_owner")],
+            format!("{id} has no risk owner"),
+        );
+    }
+    for (field, person) in [
+        ("risk_owner", Some(&r.risk_owner)),
+        ("assignee", r.assignee.as_ref()),
+    ] {
+        let Some(person) = person else { continue };
+        if let Some(left) = inputs.records.people.departed(person, inputs.as_of) {
+            c.on_exception(
+                e,
+                "exception.owner-departed",
+                &[Seg::Key(field)],
+                format!("{field} {} of {id} left on {left}", person.name),
+            );
+        }
+    }
+    if r.status == ExceptionStatus::Approved {
+        policy_findings(c, e);
+    }
+    if let Some(old) = inputs.baseline.and_then(|b| b.get(id)) {
+        if r.severity > old.severity {
+            c.on_exception(
+                e,
+                "exception.severity-downgraded",
+                &[Seg::Key("severity")],
+                format!(
+                    "{id} severity lowered from {} to {}",
+                    old.severity.as_str(),
+                    r.severity.as_str()
+                ),
+            );
+        } else if r.severity < old.severity {
+            c.on_exception(
+                e,
+                "exception.severity-raised",
+                &[Seg::Key("severity")],
+                format!(
+                    "{id} severity raised from {} to {}",
+                    old.severity.as_str(),
+                    r.severity.as_str()
+                ),
+            );
+        }
+        if let (Some(now), Some(before)) = (r.expires, old.expires) {
+            if now > before && r.renewals.len() <= old.renewals.len() {
+                c.on_exception(
+                    e,
+                    "exception.expiry-moved",
+                    &[Seg::Key("expires")],
+                    format!("{id} expiry moved from {before} to {now} without a new renewal entry"),
+                );
+            }
+        }
+    }
+}
+
+/// How an approved exception's approvals and term measure up to the policy for its severity.
+fn policy_findings(c: &mut Collector, e: &Loaded<Exception>) {
+    let r = &e.record;
+    let id = &r.id;
+    let Some(rule) = c.inputs.config.exceptions.policy.get(&r.severity) else {
+        return;
+    };
+    for side in Side::ALL {
+        let required = match side {
+            Side::Business => rule.business,
+            Side::Security => rule.security,
+        };
+        let Some(required) = required else { continue };
+        match r.approved_level(side) {
+            None => c.on_exception(
+                e,
+                "exception.approval-missing",
+                &[Seg::Key("status")],
+                format!(
+                    "{id} is approved without a {} approval ({} severity needs {} or above)",
+                    side.as_str(),
+                    r.severity.as_str(),
+                    required.as_str()
+                ),
+            ),
+            Some((level, index)) if level < required => c.on_exception(
+                e,
+                "exception.approval-insufficient",
+                &[Seg::Key("approvals"), Seg::Index(index), Seg::Key("level")],
+                format!(
+                    "{id}'s {} approval is at {} level; {} severity needs {} or above",
+                    side.as_str(),
+                    level.as_str(),
+                    r.severity.as_str(),
+                    required.as_str()
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    if let (Some(start), Some(expires)) = (r.term_start(), r.expires) {
+        let term = start.days_until(expires);
+        if term > i64::from(rule.max_days) {
+            c.on_exception(
+                e,
+                "exception.term-exceeds-policy",
+                &[Seg::Key("expires")],
+                format!(
+                    "{id} runs {term} days from {start} to {expires}; {} severity allows at most {}",
+                    r.severity.as_str(),
+                    rule.max_days
+                ),
+            );
+        }
+    }
+}

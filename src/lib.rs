@@ -2,12 +2,14 @@
 //!
 //! The pipeline runs load → validate → compute → render → write; [`build`] drives it.
 
+pub mod baseline;
 pub mod build;
 pub mod config;
 pub mod content;
 pub mod date;
 pub mod diagnostics;
 pub mod findings;
+pub mod handbook;
 pub mod links;
 pub mod markdown;
 pub mod output;

@@ -13,7 +13,10 @@ pub enum Target<'a> {
     Exception(&'a str),
     Incident(&'a str),
     /// A content page, by its source path relative to the linking page's folder.
-    Page { path: &'a str, anchor: Option<&'a str> },
+    Page {
+        path: &'a str,
+        anchor: Option<&'a str>,
+    },
     /// A heading on the same page.
     Anchor(&'a str),
     /// Any other path: a static file or an asset next to the page.
@@ -125,7 +128,10 @@ mod tests {
         assert_eq!(classify("#top"), Target::Anchor("top"));
         assert_eq!(
             classify("../a/b.md#x"),
-            Target::Page { path: "../a/b.md", anchor: Some("x") }
+            Target::Page {
+                path: "../a/b.md",
+                anchor: Some("x")
+            }
         );
         assert_eq!(classify("img/a.png"), Target::File("img/a.png"));
     }

@@ -5,13 +5,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use secbook::build::{self, Options};
 use secbook::date::Date;
 use secbook::diagnostics::{Diagnostic, Error, Level};
 
 #[derive(Parser)]
-#[command(name = "secbook", version, about = "Build a security program handbook into a static site")]
+#[command(
+    name = "secbook",
+    version,
+    about = "Build a security program handbook into a static site"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,7 +41,20 @@ enum Command {
     Check {
         #[command(flatten)]
         common: Common,
+        /// How to print errors and findings.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Reports with the offending line, for people.
+    Human,
+    /// One JSON array of every error and finding.
+    Json,
+    /// GitHub Actions workflow commands, so CI annotates the merge request.
+    Github,
 }
 
 #[derive(Args)]
@@ -48,6 +65,24 @@ struct Common {
     /// The date every time-based state is computed against (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<Date>,
+    /// Treat every finding that would warn as an error.
+    #[arg(long)]
+    strict: bool,
+    /// Compare the records with this git revision (raises the change findings).
+    #[arg(long, value_name = "REV")]
+    baseline: Option<String>,
+}
+
+impl Common {
+    fn options(self) -> Options {
+        Options {
+            root: self.dir,
+            as_of: self.as_of,
+            strict: self.strict,
+            baseline: self.baseline,
+            ..Options::default()
+        }
+    }
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {
@@ -66,10 +101,9 @@ fn main() -> ExitCode {
         } => {
             let out = output.unwrap_or_else(|| common.dir.join("public"));
             let options = Options {
-                root: common.dir,
-                as_of: common.as_of,
                 base_url,
                 drafts,
+                ..common.options()
             };
             build::build(&options, &out).map(|g| {
                 report(&g.warnings);
@@ -83,16 +117,23 @@ fn main() -> ExitCode {
                 );
             })
         }
-        Command::Check { common } => {
-            let options = Options {
-                root: common.dir,
-                as_of: common.as_of,
-                ..Options::default()
-            };
-            build::generate(&options).map(|g| {
-                report(&g.warnings);
-                eprintln!("no errors (as of {})", g.as_of);
-            })
+        Command::Check { common, format } => {
+            let result = build::generate(&common.options());
+            match (&result, format) {
+                (Ok(g), Format::Human) => {
+                    report(&g.warnings);
+                    eprintln!("no errors (as of {})", g.as_of);
+                }
+                (Ok(g), _) => print_machine(&g.warnings, format),
+                (Err(Error::Invalid(diags)), Format::Json | Format::Github) => {
+                    print_machine(diags, format)
+                }
+                (Err(_), _) => {}
+            }
+            match result {
+                Err(Error::Invalid(_)) if format != Format::Human => return ExitCode::from(1),
+                other => other.map(|_| ()),
+            }
         }
     };
     match result {
@@ -106,6 +147,62 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Prints errors and findings for a machine: a JSON array, or GitHub workflow commands.
+fn print_machine(diags: &[Diagnostic], format: Format) {
+    if format == Format::Json {
+        let items: Vec<serde_json::Value> = diags.iter().map(diagnostic_json).collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&items).unwrap_or_default()
+        );
+        return;
+    }
+    for d in diags {
+        let kind = if d.level == Level::Error {
+            "error"
+        } else {
+            "warning"
+        };
+        let mut props = Vec::new();
+        if let Some((file, line, col)) = d.location() {
+            props.push(format!("file={}", escape_property(&file)));
+            props.push(format!("line={line}"));
+            props.push(format!("col={col}"));
+        }
+        if let Some(code) = d.code {
+            props.push(format!("title={}", escape_property(code)));
+        }
+        println!("::{kind} {}::{}", props.join(","), escape_data(&d.message));
+    }
+}
+
+fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
+    let (file, line, column) = d
+        .location()
+        .map_or((None, None, None), |(f, l, c)| (Some(f), Some(l), Some(c)));
+    serde_json::json!({
+        "level": if d.level == Level::Error { "error" } else { "warning" },
+        "code": d.code,
+        "file": file,
+        "line": line,
+        "column": column,
+        "message": d.message,
+        "hint": d.hint,
+    })
+}
+
+/// GitHub's escaping for workflow command data.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// GitHub's escaping for workflow command properties.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// Prints every diagnostic, then a count.

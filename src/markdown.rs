@@ -60,7 +60,8 @@ impl Document {
                         title.push_str(s);
                     }
                 }
-                Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+                Event::Start(Tag::Link { dest_url, .. })
+                | Event::Start(Tag::Image { dest_url, .. }) => {
                     doc.links.push(LinkRef {
                         dest: dest_url.to_string(),
                         span: offset + range.start..offset + range.end,
@@ -96,7 +97,11 @@ impl Document {
             Some(explicit) => explicit.to_string(),
             None => slugify(title),
         };
-        let base = if base.is_empty() { "section".to_string() } else { base };
+        let base = if base.is_empty() {
+            "section".to_string()
+        } else {
+            base
+        };
         let mut unique = base.clone();
         let mut n = 1;
         while !used.insert(unique.clone()) {
@@ -206,11 +211,18 @@ mod tests {
 
     #[test]
     fn headings_get_unique_ids_and_anchors() {
-        let doc = Document::parse("# Step 1: Triage!\n\n## Notes\n\n## Notes\n\n## Own {#mine}\n", 0, false);
+        let doc = Document::parse(
+            "# Step 1: Triage!\n\n## Notes\n\n## Notes\n\n## Own {#mine}\n",
+            0,
+            false,
+        );
         let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["step-1-triage", "notes", "notes-1", "mine"]);
         let html = doc.render(&[]);
-        assert!(html.contains("<h2 id=\"notes-1\">Notes<a class=\"anchor\" href=\"#notes-1\""), "{html}");
+        assert!(
+            html.contains("<h2 id=\"notes-1\">Notes<a class=\"anchor\" href=\"#notes-1\""),
+            "{html}"
+        );
     }
 
     #[test]
@@ -229,7 +241,12 @@ mod tests {
             "| a |\n|---|\n| b |\n\n~~old~~\n\n- [x] done\n\nnote[^1]\n\n[^1]: foot\n",
             false,
         );
-        for needle in ["<table>", "<del>old</del>", "type=\"checkbox\"", "footnote-definition"] {
+        for needle in [
+            "<table>",
+            "<del>old</del>",
+            "type=\"checkbox\"",
+            "footnote-definition",
+        ] {
             assert!(html.contains(needle), "{needle} missing in {html}");
         }
     }
@@ -240,7 +257,10 @@ mod tests {
         let doc = Document::parse(text, 100, false);
         assert_eq!(doc.links.len(), 2);
         assert_eq!(doc.links[0].dest, "a.md#x");
-        assert_eq!(&text[doc.links[0].span.start - 100..doc.links[0].span.end - 100], "[a](a.md#x)");
+        assert_eq!(
+            &text[doc.links[0].span.start - 100..doc.links[0].span.end - 100],
+            "[a](a.md#x)"
+        );
         let html = doc.render(&["../a/index.html#x".into(), "../img.png".into()]);
         assert!(html.contains("href=\"../a/index.html#x\""), "{html}");
         assert!(html.contains("src=\"../img.png\""), "{html}");

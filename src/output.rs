@@ -67,9 +67,15 @@ pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<(), Error> {
 /// Removes the staging folders of builds that were killed before they could clean up.
 fn remove_leftovers(parent: &Path, name: &str) {
     let prefix = format!(".{name}{MARKER}");
-    let Ok(entries) = fs::read_dir(parent) else { return };
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
     for entry in entries.flatten() {
-        if entry.file_name().to_str().is_some_and(|n| n.starts_with(&prefix)) {
+        if entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(&prefix))
+        {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
@@ -133,12 +139,19 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
             libc::RENAME_EXCHANGE,
         )
     };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
 fn exchange(_: &Path, _: &Path) -> io::Result<()> {
-    Err(io::Error::new(io::ErrorKind::Unsupported, "no atomic exchange here"))
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "no atomic exchange here",
+    ))
 }
 
 #[cfg(test)]
@@ -172,7 +185,11 @@ mod tests {
         write_site(&out, &[file("a.html", "two")]).unwrap();
         assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "two");
         assert!(!out.join("old.html").exists());
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(names, ["public"]);
     }
 

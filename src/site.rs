@@ -172,11 +172,18 @@ fn build_sections(pages: &[Page]) -> Vec<Section> {
         }
     }
     let urls: Vec<String> = folders.keys().cloned().collect();
-    let index_of: HashMap<String, usize> = urls.iter().cloned().enumerate().map(|(i, u)| (u, i)).collect();
+    let index_of: HashMap<String, usize> = urls
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, u)| (u, i))
+        .collect();
     let mut sections: Vec<Section> = folders.into_values().collect();
     for (i, page) in pages.iter().enumerate() {
         if !page.is_section_index() {
-            sections[index_of[&folder_of(page)]].children.push(Child::Page(i));
+            sections[index_of[&folder_of(page)]]
+                .children
+                .push(Child::Page(i));
         }
     }
     for (i, url) in urls.iter().enumerate().skip(1) {
@@ -194,13 +201,20 @@ fn build_sections(pages: &[Page]) -> Vec<Section> {
                         pages[p].front.title.clone(),
                         pages[p].url.clone(),
                     ),
-                    Child::Section(x) => (sections[x].weight, sections[x].title.clone(), sections[x].url.clone()),
+                    Child::Section(x) => (
+                        sections[x].weight,
+                        sections[x].title.clone(),
+                        sections[x].url.clone(),
+                    ),
                 })
                 .collect()
         })
         .collect();
     for (section, keys) in sections.iter_mut().zip(keys) {
-        let mut pairs: Vec<_> = keys.into_iter().zip(section.children.iter().copied()).collect();
+        let mut pairs: Vec<_> = keys
+            .into_iter()
+            .zip(section.children.iter().copied())
+            .collect();
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         section.children = pairs.into_iter().map(|(_, c)| c).collect();
     }
@@ -280,19 +294,26 @@ fn resolve_links(
         .links
         .iter()
         .map(|link| {
-            let fail = |message: String| Diagnostic::error(message).at(&page.source, link.span.clone());
+            let fail =
+                |message: String| Diagnostic::error(message).at(&page.source, link.span.clone());
             let resolved: Result<String, Diagnostic> = match links::classify(&link.dest) {
                 Target::External(url) => Ok(url.to_string()),
                 Target::Unsafe => Ok("#".to_string()),
-                Target::Exception(id) => record_link(&root, "exception", "exceptions", id, &records.exceptions)
-                    .map_err(|(m, h)| with_hint(fail(m), h)),
-                Target::Incident(id) => record_link(&root, "incident", "incidents", id, &records.incidents)
-                    .map_err(|(m, h)| with_hint(fail(m), h)),
+                Target::Exception(id) => {
+                    record_link(&root, "exception", "exceptions", id, &records.exceptions)
+                        .map_err(|(m, h)| with_hint(fail(m), h))
+                }
+                Target::Incident(id) => {
+                    record_link(&root, "incident", "incidents", id, &records.incidents)
+                        .map_err(|(m, h)| with_hint(fail(m), h))
+                }
                 Target::Anchor(anchor) => {
                     if has_anchor(&page.doc.headings, anchor) {
                         Ok(format!("#{anchor}"))
                     } else {
-                        Err(fail(format!("link to `#{anchor}`, a heading this page does not have")))
+                        Err(fail(format!(
+                            "link to `#{anchor}`, a heading this page does not have"
+                        )))
                     }
                 }
                 Target::Page { path, anchor } => match links::join(page.dir(), path)
@@ -300,8 +321,9 @@ fn resolve_links(
                 {
                     None => {
                         let wanted = links::join(page.dir(), path).unwrap_or_default();
-                        let hint = closest(&wanted, by_path.keys().copied())
-                            .map(|best| format!("did you mean `{}`?", relative_to(page.dir(), best)));
+                        let hint = closest(&wanted, by_path.keys().copied()).map(|best| {
+                            format!("did you mean `{}`?", relative_to(page.dir(), best))
+                        });
                         Err(with_hint(
                             fail(format!("link to `{path}`, a page that does not exist")),
                             hint,
@@ -324,7 +346,9 @@ fn resolve_links(
                     };
                     match links::join(page.dir(), path).filter(|p| files.contains(p)) {
                         Some(p) => Ok(format!("{root}{p}{rest}")),
-                        None => Err(fail(format!("link to `{dest}`, a file that does not exist"))),
+                        None => Err(fail(format!(
+                            "link to `{dest}`, a file that does not exist"
+                        ))),
                     }
                 }
             };
@@ -354,7 +378,8 @@ fn record_link(
     if known.contains(id) {
         Ok(format!("{root}{folder}/{id}/index.html"))
     } else {
-        let hint = closest(id, known.iter().map(String::as_str)).map(|b| format!("did you mean `{b}`?"));
+        let hint =
+            closest(id, known.iter().map(String::as_str)).map(|b| format!("did you mean `{b}`?"));
         Err((format!("link to {kind} `{id}`, which does not exist"), hint))
     }
 }

@@ -11,16 +11,40 @@ use crate::source;
 
 /// The default theme, compiled into the binary so a handbook needs no themes/ folder.
 const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    ("404.html", include_str!("../themes/default/templates/404.html")),
-    ("base.html", include_str!("../themes/default/templates/base.html")),
-    ("components.html", include_str!("../themes/default/templates/components.html")),
-    ("index.html", include_str!("../themes/default/templates/index.html")),
-    ("page.html", include_str!("../themes/default/templates/page.html")),
-    ("policy.html", include_str!("../themes/default/templates/policy.html")),
-    ("section.html", include_str!("../themes/default/templates/section.html")),
+    (
+        "404.html",
+        include_str!("../themes/default/templates/404.html"),
+    ),
+    (
+        "base.html",
+        include_str!("../themes/default/templates/base.html"),
+    ),
+    (
+        "components.html",
+        include_str!("../themes/default/templates/components.html"),
+    ),
+    (
+        "index.html",
+        include_str!("../themes/default/templates/index.html"),
+    ),
+    (
+        "page.html",
+        include_str!("../themes/default/templates/page.html"),
+    ),
+    (
+        "policy.html",
+        include_str!("../themes/default/templates/policy.html"),
+    ),
+    (
+        "section.html",
+        include_str!("../themes/default/templates/section.html"),
+    ),
 ];
 
-const BUILTIN_STATIC: &[(&str, &[u8])] = &[("style.css", include_bytes!("../themes/default/static/style.css"))];
+const BUILTIN_STATIC: &[(&str, &[u8])] = &[(
+    "style.css",
+    include_bytes!("../themes/default/static/style.css"),
+)];
 
 /// Where a file of the output comes from.
 #[derive(Debug, Clone)]
@@ -44,7 +68,12 @@ impl Theme {
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
         let mut templates: BTreeMap<String, Arc<SourceFile>> = BUILTIN_TEMPLATES
             .iter()
-            .map(|(n, text)| (n.to_string(), SourceFile::new(format!("(built-in theme) {n}"), *text)))
+            .map(|(n, text)| {
+                (
+                    n.to_string(),
+                    SourceFile::new(format!("(built-in theme) {n}"), *text),
+                )
+            })
             .collect();
         let mut statics: BTreeMap<String, Body> = BUILTIN_STATIC
             .iter()
@@ -71,7 +100,11 @@ impl Theme {
         for (rel, path) in files_below(&dir.join("static")) {
             statics.insert(rel, Body::Copy(path));
         }
-        if diags.is_empty() { Ok(Theme { templates, statics }) } else { Err(diags) }
+        if diags.is_empty() {
+            Ok(Theme { templates, statics })
+        } else {
+            Err(diags)
+        }
     }
 }
 

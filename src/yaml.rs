@@ -66,10 +66,7 @@ fn explain(raw: &str) -> (String, Option<String>) {
         Some(i) => &raw[..i],
         None => raw,
     };
-    for (what, noun) in [
-        ("unknown field `", "field"),
-        ("unknown variant `", "value"),
-    ] {
+    for (what, noun) in [("unknown field `", "field"), ("unknown variant `", "value")] {
         let Some(start) = message.find(what) else {
             continue;
         };
@@ -170,7 +167,10 @@ impl CharOffsets {
     fn byte(&self, index: usize) -> usize {
         match &self.0 {
             None => index,
-            Some(v) => v.get(index).copied().unwrap_or_else(|| *v.last().unwrap_or(&0)),
+            Some(v) => v
+                .get(index)
+                .copied()
+                .unwrap_or_else(|| *v.last().unwrap_or(&0)),
         }
     }
 
@@ -192,7 +192,12 @@ enum Kind {
 }
 
 impl Node {
-    fn read(event: Event, span: Span, parser: &mut Parser<'_, saphyr_parser::StrInput<'_>>, chars: &CharOffsets) -> Option<Node> {
+    fn read(
+        event: Event,
+        span: Span,
+        parser: &mut Parser<'_, saphyr_parser::StrInput<'_>>,
+        chars: &CharOffsets,
+    ) -> Option<Node> {
         let start = chars.range(span);
         let kind = match event {
             Event::Scalar(value, ..) => Kind::Scalar(value.into_owned()),
@@ -260,7 +265,11 @@ mod tests {
     #[test]
     fn locate_finds_nested_keys_and_items() {
         let text = "id: a\napprovals:\n  - name: Ann\n    level: vp\n";
-        let place = locate(text, &[Seg::Key("approvals"), Seg::Index(0), Seg::Key("level")]).unwrap();
+        let place = locate(
+            text,
+            &[Seg::Key("approvals"), Seg::Index(0), Seg::Key("level")],
+        )
+        .unwrap();
         assert_eq!(&text[place.key], "level");
         assert_eq!(&text[place.value], "vp");
     }

@@ -1,3 +1,354 @@
-//! The two registers: security exceptions and security incidents.
+//! The two registers: security exceptions and security incidents, one YAML file a record,
+//! and the directory of people they name.
 
+pub mod exception;
+pub mod incident;
+pub mod person;
 pub mod vocab;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, SourceFile, closest};
+use crate::source;
+use crate::yaml::{self, Seg};
+use exception::Exception;
+use incident::Incident;
+use person::{People, PersonEntry};
+
+/// A record together with the file it came from, so later stages can point into it.
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub record: T,
+    pub source: Arc<SourceFile>,
+}
+
+impl<T> Loaded<T> {
+    /// The span of the value at `path`, or the start of the file when it is not written.
+    pub fn span(&self, path: &[Seg]) -> std::ops::Range<usize> {
+        yaml::locate(&self.source.text, path).map_or(0..0, |p| p.value)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Records {
+    /// In id order.
+    pub exceptions: Vec<Loaded<Exception>>,
+    /// In id order.
+    pub incidents: Vec<Loaded<Incident>>,
+    pub people: People,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Related {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incidents: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<String>,
+}
+
+impl Related {
+    pub fn is_empty(&self) -> bool {
+        self.exceptions.is_empty() && self.incidents.is_empty() && self.pages.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stakeholder {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub involvement: Option<String>,
+}
+
+/// Collects the errors of one record file, each at the field it is about.
+pub struct Check<'a> {
+    source: &'a Arc<SourceFile>,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl<'a> Check<'a> {
+    pub fn new(source: &'a Arc<SourceFile>) -> Self {
+        Check {
+            source,
+            diags: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, keys: &[&str], message: String, hint: Option<String>) {
+        let path: Vec<Seg> = keys.iter().map(|k| Seg::Key(k)).collect();
+        self.error_at(&path, message, hint);
+    }
+
+    pub fn error_at(&mut self, path: &[Seg], message: String, hint: Option<String>) {
+        let span = yaml::locate(&self.source.text, path).map_or(0..0, |p| p.value);
+        let diag = Diagnostic::error(message).at(self.source, span);
+        self.diags.push(match hint {
+            Some(h) => diag.with_hint(h),
+            None => diag,
+        });
+    }
+
+    /// Reports each present field that comes before the present field listed ahead of it.
+    pub fn in_order<K: PartialOrd>(
+        &mut self,
+        fields: &[(&str, Option<(K, String)>)],
+        hint: Option<String>,
+    ) {
+        let mut previous: Option<(&str, &K, &str)> = None;
+        for (name, value) in fields {
+            let Some((key, text)) = value else { continue };
+            if let Some((before, before_key, before_text)) = previous {
+                if key < before_key {
+                    self.error(
+                        &[name],
+                        format!("`{name}` ({text}) is before `{before}` ({before_text}); dates must not run backwards"),
+                        hint.clone(),
+                    );
+                }
+            }
+            previous = Some((name, key, text));
+        }
+    }
+}
+
+/// Loads data/ and checks every record against the rules and against each other. Every
+/// record is checked, so one bad record never hides another.
+pub fn load(root: &Path, config: &Config, pages: &BTreeSet<String>) -> (Records, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let people = load_people(root, &mut diags);
+    let mut exceptions =
+        load_folder::<Exception>(root, "exceptions", &mut diags, |e| &e.id, |e, c| e.check(c));
+    let incidents = load_folder::<Incident>(
+        root,
+        "incidents",
+        &mut diags,
+        |i| &i.id,
+        |i, c| i.check(c, config.timezone),
+    );
+    for loaded in &mut exceptions {
+        fill_approvers(loaded, &people, &mut diags);
+    }
+    let exception_ids: BTreeSet<&str> = exceptions.iter().map(|e| e.record.id.as_str()).collect();
+    let incident_ids: BTreeSet<&str> = incidents.iter().map(|i| i.record.id.as_str()).collect();
+    let refs = Refs {
+        exceptions: &exception_ids,
+        incidents: &incident_ids,
+        pages,
+    };
+    for e in &exceptions {
+        refs.check(&e.source, &e.record.related, &mut diags);
+    }
+    for i in &incidents {
+        refs.check(&i.source, &i.record.related, &mut diags);
+        if let Some(page) = i.record.postmortem.as_ref().and_then(|p| p.page.as_deref()) {
+            let path = [Seg::Key("postmortem"), Seg::Key("page")];
+            refs.page(&i.source, &path, page, &mut diags);
+        }
+    }
+    let records = Records {
+        exceptions,
+        incidents,
+        people,
+    };
+    (records, diags)
+}
+
+fn load_people(root: &Path, diags: &mut Vec<Diagnostic>) -> People {
+    if !root.join("data/people.yaml").is_file() {
+        return People::default();
+    }
+    let parsed = source::read(root, "data/people.yaml")
+        .and_then(|file| yaml::parse::<Vec<PersonEntry>>(&file, 0..file.text.len()));
+    match parsed {
+        Ok(entries) => People { entries },
+        Err(d) => {
+            diags.push(d);
+            People::default()
+        }
+    }
+}
+
+/// Loads every `*.yaml` of data/<folder>/, in id order, and runs the per-record checks.
+fn load_folder<T: DeserializeOwned + Send>(
+    root: &Path,
+    folder: &str,
+    diags: &mut Vec<Diagnostic>,
+    id_of: fn(&T) -> &String,
+    check: impl Fn(&T, &mut Check) + Sync,
+) -> Vec<Loaded<T>> {
+    let dir = root.join("data").join(folder);
+    let mut names = Vec::new();
+    for (rel, _) in crate::theme::files_below(&dir) {
+        if rel.ends_with(".yaml") && !rel.contains('/') {
+            names.push(rel);
+        } else if rel.ends_with(".yml") {
+            diags.push(Diagnostic::error(format!(
+                "data/{folder}/{rel} is not read: records use the extension .yaml"
+            )));
+        }
+    }
+    let results: Vec<(Option<Loaded<T>>, Vec<Diagnostic>)> = names
+        .par_iter()
+        .map(|name| {
+            let file = match source::read(root, &format!("data/{folder}/{name}")) {
+                Ok(f) => f,
+                Err(d) => return (None, vec![d]),
+            };
+            let record: T = match yaml::parse(&file, 0..file.text.len()) {
+                Ok(r) => r,
+                Err(d) => return (None, vec![d]),
+            };
+            let mut c = Check::new(&file);
+            check_id(id_of(&record), name.trim_end_matches(".yaml"), &mut c);
+            check(&record, &mut c);
+            let diags = c.diags;
+            (
+                Some(Loaded {
+                    record,
+                    source: file,
+                }),
+                diags,
+            )
+        })
+        .collect();
+    let mut loaded = Vec::new();
+    for (record, errors) in results {
+        diags.extend(errors);
+        loaded.extend(record);
+    }
+    loaded.sort_by(|a, b| id_of(&a.record).cmp(id_of(&b.record)));
+    let mut seen: BTreeMap<String, &Loaded<T>> = BTreeMap::new();
+    for l in &loaded {
+        let id = id_of(&l.record);
+        if let Some(first) = seen.insert(id.to_lowercase(), l) {
+            diags.push(
+                Diagnostic::error(format!(
+                    "duplicate id `{id}`: {} has it too",
+                    first.source.name
+                ))
+                .at(&l.source, l.span(&[Seg::Key("id")]))
+                .with_hint("ids must be unique, even when letter case is ignored"),
+            );
+        }
+    }
+    loaded
+}
+
+fn check_id(id: &str, stem: &str, check: &mut Check) {
+    let valid = id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !valid {
+        check.error(
+            &["id"],
+            format!("id `{id}` is not valid"),
+            Some("an id starts with a letter or digit and holds only letters, digits, `.`, `_` and `-`".into()),
+        );
+    } else if id != stem {
+        check.error(
+            &["id"],
+            format!("id `{id}` does not match the file name `{stem}.yaml`"),
+            Some(format!(
+                "rename the file to `{id}.yaml` or set `id: {stem}`"
+            )),
+        );
+    }
+}
+
+/// Fills an approval's missing side and level from data/people.yaml.
+fn fill_approvers(loaded: &mut Loaded<Exception>, people: &People, diags: &mut Vec<Diagnostic>) {
+    for (i, approval) in loaded.record.approvals.iter_mut().enumerate() {
+        if approval.side.is_some() && approval.level.is_some() {
+            continue;
+        }
+        let entry = people.find(&approval.person());
+        approval.side = approval.side.or(entry.and_then(|e| e.side));
+        approval.level = approval.level.or(entry.and_then(|e| e.level));
+        let missing: Vec<&str> = [
+            ("side", approval.side.is_none()),
+            ("level", approval.level.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(name, missing)| missing.then_some(name))
+        .collect();
+        if !missing.is_empty() {
+            let span = yaml::locate(&loaded.source.text, &[Seg::Key("approvals"), Seg::Index(i)])
+                .map_or(0..0, |p| p.value);
+            diags.push(
+                Diagnostic::error(format!(
+                    "approval by `{}` has no {} and data/people.yaml does not give it",
+                    approval.name,
+                    missing.join(" or ")
+                ))
+                .at(&loaded.source, span)
+                .with_hint("add `side:` and `level:` to the approval, or list the approver in data/people.yaml"),
+            );
+        }
+    }
+}
+
+/// The ids and pages that cross links may name.
+struct Refs<'a> {
+    exceptions: &'a BTreeSet<&'a str>,
+    incidents: &'a BTreeSet<&'a str>,
+    pages: &'a BTreeSet<String>,
+}
+
+impl Refs<'_> {
+    fn check(&self, source: &Arc<SourceFile>, related: &Related, diags: &mut Vec<Diagnostic>) {
+        for (field, ids, known) in [
+            ("exceptions", &related.exceptions, self.exceptions),
+            ("incidents", &related.incidents, self.incidents),
+        ] {
+            for (i, id) in ids.iter().enumerate() {
+                if !known.contains(id.as_str()) {
+                    let path = [Seg::Key("related"), Seg::Key(field), Seg::Index(i)];
+                    let span = yaml::locate(&source.text, &path).map_or(0..0, |p| p.value);
+                    let kind = field.trim_end_matches('s');
+                    let diag = Diagnostic::error(format!("related {kind} `{id}` does not exist"))
+                        .at(source, span);
+                    diags.push(match closest(id, known.iter().copied()) {
+                        Some(best) => diag.with_hint(format!("did you mean `{best}`?")),
+                        None => diag,
+                    });
+                }
+            }
+        }
+        for (i, page) in related.pages.iter().enumerate() {
+            let path = [Seg::Key("related"), Seg::Key("pages"), Seg::Index(i)];
+            self.page(source, &path, page, diags);
+        }
+    }
+
+    fn page(
+        &self,
+        source: &Arc<SourceFile>,
+        path: &[Seg],
+        page: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let normalised = page.trim_start_matches("content/").trim_start_matches('/');
+        if !self.pages.contains(normalised) {
+            let span = yaml::locate(&source.text, path).map_or(0..0, |p| p.value);
+            let diag = Diagnostic::error(format!("page `{page}` does not exist in content/"))
+                .at(source, span);
+            diags.push(match closest(normalised, self.pages.iter().map(String::as_str)) {
+                Some(best) => diag.with_hint(format!("did you mean `{best}`?")),
+                None => diag.with_hint("pages are named by their path below content/, such as `exceptions/process.md`"),
+            });
+        }
+    }
+}

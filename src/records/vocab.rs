@@ -89,3 +89,146 @@ impl IncidentSeverity {
         }
     }
 }
+
+/// Delay the fix, or accept the risk without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExceptionType {
+    Extension,
+    Acceptance,
+}
+
+impl ExceptionType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Extension => "extension",
+            Self::Acceptance => "acceptance",
+        }
+    }
+}
+
+/// The decision on an exception, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExceptionStatus {
+    Pending,
+    Approved,
+    Denied,
+    Withdrawn,
+    Closed,
+}
+
+impl ExceptionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Denied => "denied",
+            Self::Withdrawn => "withdrawn",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// An exception's state as of a date, derived from its status and expiry (SPEC 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExceptionState {
+    Pending,
+    Active,
+    Expiring,
+    Expired,
+    Denied,
+    Closed,
+}
+
+impl ExceptionState {
+    pub const ALL: [ExceptionState; 6] = [
+        Self::Pending,
+        Self::Active,
+        Self::Expiring,
+        Self::Expired,
+        Self::Denied,
+        Self::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Expiring => "expiring",
+            Self::Expired => "expired",
+            Self::Denied => "denied",
+            Self::Closed => "closed",
+        }
+    }
+
+    /// Open exceptions still carry risk or await a decision.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Self::Pending | Self::Active | Self::Expiring | Self::Expired
+        )
+    }
+}
+
+/// An approver's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Pending,
+    Approved,
+    Rejected,
+    Acknowledged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    Investigating,
+    Mitigated,
+    Resolved,
+    Closed,
+    NotAnIncident,
+}
+
+impl IncidentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Investigating => "investigating",
+            Self::Mitigated => "mitigated",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+            Self::NotAnIncident => "not_an_incident",
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Investigating | Self::Mitigated)
+    }
+}
+
+/// Priority of an action item or open question, P0 the most urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Priority {
+    P0,
+    P1,
+    P2,
+    P3,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    Planned,
+    InProgress,
+    Completed,
+    WontDo,
+}
+
+impl ActionStatus {
+    /// Completed and won't-do items need nothing more.
+    pub fn is_done(self) -> bool {
+        matches!(self, Self::Completed | Self::WontDo)
+    }
+}

@@ -1,8 +1,8 @@
 //! Rendering through Tera: templates compiled once, pages rendered in parallel.
 
+mod api;
 mod pages;
-
-pub use pages::render_pages;
+mod records;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use serde::Serialize;
 use tera::{Context, ErrorKind, Tera};
 
 use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::handbook::Handbook;
 use crate::theme::{Body, Theme};
 
 /// A file of the output, by its path relative to the site root.
@@ -29,11 +30,37 @@ impl OutputFile {
     }
 }
 
-/// An entry of the top menu, added by each part of the site that has a page.
+/// An entry of the top menu.
 #[derive(Debug, Clone, Serialize)]
 pub struct MenuItem {
     pub title: &'static str,
     pub href: &'static str,
+}
+
+/// The top menu: the pages every reader looks for first.
+pub fn menu() -> Vec<MenuItem> {
+    [
+        ("Handbook", "index.html"),
+        ("Exceptions", "exceptions/index.html"),
+        ("Incidents", "incidents/index.html"),
+        ("Action items", "action-items/index.html"),
+        ("Owners", "owners/index.html"),
+        ("Status", "status/index.html"),
+        ("Audit", "audit/index.html"),
+    ]
+    .into_iter()
+    .map(|(title, href)| MenuItem { title, href })
+    .collect()
+}
+
+/// Renders every file the site holds beyond static files: pages, records, and exports.
+pub fn render_all(handbook: &Handbook, renderer: &Renderer) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let (mut files, mut diags) = pages::render_pages(&handbook.site, renderer);
+    let (record_files, record_diags) = records::render_record_pages(handbook, renderer);
+    files.extend(record_files);
+    diags.extend(record_diags);
+    files.extend(api::render_api(handbook));
+    (files, diags)
 }
 
 pub struct Renderer {
@@ -44,7 +71,10 @@ pub struct Renderer {
 impl Renderer {
     /// Compiles every template of the theme once. `globals` are the values every page
     /// shares (the site, the navigation), set once rather than per page.
-    pub fn new(theme: &Theme, globals: &[(&'static str, tera::Value)]) -> Result<Renderer, Vec<Diagnostic>> {
+    pub fn new(
+        theme: &Theme,
+        globals: &[(&'static str, tera::Value)],
+    ) -> Result<Renderer, Vec<Diagnostic>> {
         let mut tera = Tera::new();
         let sources = theme.templates.clone();
         let raw: Vec<(&str, &str)> = sources

@@ -54,7 +54,12 @@ pub fn render_pages(site: &Site, renderer: &Renderer) -> (Vec<OutputFile>, Vec<D
     (files, diags)
 }
 
-fn render_one(site: &Site, renderer: &Renderer, position: usize, child: Child) -> Result<OutputFile, Diagnostic> {
+fn render_one(
+    site: &Site,
+    renderer: &Renderer,
+    position: usize,
+    child: Child,
+) -> Result<OutputFile, Diagnostic> {
     let (page_index, section) = match child {
         Child::Page(p) => (Some(p), None),
         Child::Section(s) => (site.sections[s].index, Some(s)),
@@ -80,7 +85,13 @@ fn render_one(site: &Site, renderer: &Renderer, position: usize, child: Child) -
             .map(|i| site.pages[i].doc.render(&site.link_targets[i]))
             .unwrap_or_default(),
         toc: page
-            .map(|p| p.doc.headings.iter().filter(|h| (2..=3).contains(&h.level)).collect())
+            .map(|p| {
+                p.doc
+                    .headings
+                    .iter()
+                    .filter(|h| (2..=3).contains(&h.level))
+                    .collect()
+            })
             .unwrap_or_default(),
         tags: page.map_or(&[], |p| p.front.tags.as_slice()),
         owner: page.and_then(|p| p.front.owner.as_deref()),
@@ -122,7 +133,13 @@ fn render_one(site: &Site, renderer: &Renderer, position: usize, child: Child) -
     ctx.insert("page", &view);
     ctx.insert("breadcrumbs", &breadcrumbs);
     ctx.insert("children", &children);
-    ctx.insert("prev", &position.checked_sub(1).and_then(|i| site.reading_order.get(i)).map(link));
+    ctx.insert(
+        "prev",
+        &position
+            .checked_sub(1)
+            .and_then(|i| site.reading_order.get(i))
+            .map(link),
+    );
     ctx.insert("next", &site.reading_order.get(position + 1).map(link));
     let html = renderer.render(template, &ctx)?;
     Ok(OutputFile::html(links::page_href(url), html))

@@ -1,0 +1,260 @@
+//! Security exceptions: a recorded decision to delay a fix or to accept a risk (SPEC 3).
+
+use serde::{Deserialize, Serialize};
+
+use super::person::Person;
+use super::vocab::{
+    Decision, ExceptionState, ExceptionStatus, ExceptionType, Level, Severity, Side,
+};
+use super::{Check, Related, Stakeholder};
+use crate::date::Date;
+use crate::yaml::Seg;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    pub id: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: ExceptionType,
+    pub severity: Severity,
+    pub status: ExceptionStatus,
+    pub requested_by: Person,
+    pub risk_owner: Person,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<Person>,
+    pub created: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_review: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<Date>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tickets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    pub summary: String,
+    pub justification: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pros: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cons: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compensating_controls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation_plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<Approval>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stakeholders: Vec<Stakeholder>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renewals: Vec<Renewal>,
+    #[serde(default, skip_serializing_if = "Related::is_empty")]
+    pub related: Related,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+    pub decision: Decision,
+    pub date: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Approval {
+    pub fn person(&self) -> Person {
+        Person {
+            name: self.name.clone(),
+            email: self.email.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Renewal {
+    pub date: Date,
+    pub previous_expires: Date,
+    pub expires: Date,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Exception {
+    /// The state as of `as_of` (SPEC 3, "Derived state").
+    pub fn state(&self, as_of: Date, expiring_within_days: u32) -> ExceptionState {
+        match self.status {
+            ExceptionStatus::Pending => ExceptionState::Pending,
+            ExceptionStatus::Denied => ExceptionState::Denied,
+            ExceptionStatus::Withdrawn | ExceptionStatus::Closed => ExceptionState::Closed,
+            ExceptionStatus::Approved => match self.expires {
+                Some(expires) if expires < as_of => ExceptionState::Expired,
+                Some(expires) if expires <= as_of.add_days(i64::from(expiring_within_days)) => {
+                    ExceptionState::Expiring
+                }
+                _ => ExceptionState::Active,
+            },
+        }
+    }
+
+    /// The highest level among the approvals with decision approved on `side`, and the
+    /// index of that approval; `None` when that side has not approved.
+    pub fn approved_level(&self, side: Side) -> Option<(Level, usize)> {
+        self.approvals
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.decision == Decision::Approved && a.side == Some(side))
+            .filter_map(|(i, a)| Some((a.level?, i)))
+            .max_by_key(|(level, _)| *level)
+    }
+
+    /// The date the current term started: the last renewal, else the decision.
+    pub fn term_start(&self) -> Option<Date> {
+        self.renewals.iter().map(|r| r.date).max().or(self.decided)
+    }
+
+    /// The rules of SPEC 3 that serde cannot express.
+    pub fn check(&self, check: &mut Check) {
+        use ExceptionStatus::*;
+        let needs = |field: &str, value: bool, when: &str, check: &mut Check| {
+            if !value {
+                check.error(
+                    &["status"],
+                    format!("`{field}` is required when {when}"),
+                    Some(format!("add `{field}: YYYY-MM-DD`")),
+                );
+            }
+        };
+        let status = self.status.as_str();
+        if matches!(self.status, Approved | Denied) {
+            needs(
+                "decided",
+                self.decided.is_some(),
+                &format!("status is {status}"),
+                check,
+            );
+        }
+        if self.status == Approved {
+            needs(
+                "expires",
+                self.expires.is_some(),
+                "status is approved",
+                check,
+            );
+        }
+        if matches!(self.status, Withdrawn | Closed) {
+            needs(
+                "closed",
+                self.closed.is_some(),
+                &format!("status is {status}"),
+                check,
+            );
+        }
+        if self.kind == ExceptionType::Extension
+            && self
+                .remediation_plan
+                .as_deref()
+                .is_none_or(|p| p.trim().is_empty())
+        {
+            check.error(
+                &["type"],
+                "`remediation_plan` is required when type is extension".into(),
+                Some("describe the path to the fix in `remediation_plan`, or make the type `acceptance`".into()),
+            );
+        }
+        let dated = |name, date: Option<Date>| (name, date.map(|d| (d, d.to_string())));
+        check.in_order(
+            &[
+                dated("created", Some(self.created)),
+                dated("first_review", self.first_review),
+                dated("decided", self.decided),
+            ],
+            None,
+        );
+        check.in_order(
+            &[
+                dated("created", Some(self.created)),
+                dated("closed", self.closed),
+            ],
+            None,
+        );
+        check.in_order(
+            &[
+                dated("decided", self.decided),
+                dated("expires", self.expires),
+            ],
+            None,
+        );
+        for (i, renewal) in self.renewals.iter().enumerate() {
+            if renewal.expires < renewal.previous_expires {
+                check.error_at(
+                    &[Seg::Key("renewals"), Seg::Index(i), Seg::Key("expires")],
+                    format!(
+                        "renewal expires {} before the term it extends ({})",
+                        renewal.expires, renewal.previous_expires
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exception(status: &str, expires: Option<&str>) -> Exception {
+        let mut yaml = format!(
+            "id: E\ntitle: t\ntype: acceptance\nseverity: low\nstatus: {status}\nrequested_by: A\nrisk_owner: B\ncreated: 2026-01-01\nsummary: s\njustification: j\n"
+        );
+        if let Some(e) = expires {
+            yaml.push_str(&format!("decided: 2026-01-02\nexpires: {e}\n"));
+        }
+        serde_yaml::from_str(&yaml).unwrap()
+    }
+
+    #[test]
+    fn state_follows_the_spec_table() {
+        let d = Date::parse("2026-06-30").unwrap();
+        let state = |status, expires| exception(status, expires).state(d, 30);
+        assert_eq!(state("pending", None), ExceptionState::Pending);
+        assert_eq!(state("denied", None), ExceptionState::Denied);
+        assert_eq!(state("withdrawn", None), ExceptionState::Closed);
+        assert_eq!(state("closed", None), ExceptionState::Closed);
+        assert_eq!(
+            state("approved", Some("2026-06-29")),
+            ExceptionState::Expired
+        );
+        assert_eq!(
+            state("approved", Some("2026-06-30")),
+            ExceptionState::Expiring
+        );
+        assert_eq!(
+            state("approved", Some("2026-07-30")),
+            ExceptionState::Expiring
+        );
+        assert_eq!(
+            state("approved", Some("2026-07-31")),
+            ExceptionState::Active
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! Security incidents (SPEC 4).
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::person::Person;
+use super::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
+use super::{Check, Related, Stakeholder};
+use crate::date::{Date, Offset};
+
+/// A point in time as records write it: RFC 3339 with an offset, or a bare date that means
+/// midnight in the handbook's timezone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    At(DateTime<FixedOffset>),
+    Day(NaiveDate),
+}
+
+impl Stamp {
+    pub fn parse(s: &str) -> Option<Stamp> {
+        let s = s.trim();
+        if let Some(d) = Date::parse(s) {
+            return Some(Stamp::Day(d.0));
+        }
+        DateTime::parse_from_rfc3339(s).ok().map(Stamp::At)
+    }
+
+    /// The instant, reading a bare date as midnight in `tz`.
+    pub fn resolve(self, tz: Offset) -> DateTime<FixedOffset> {
+        match self {
+            Stamp::At(at) => at,
+            Stamp::Day(day) => {
+                tz.0.from_local_datetime(&day.and_time(NaiveTime::MIN))
+                    .single()
+                    .unwrap_or_else(|| day.and_time(NaiveTime::MIN).and_utc().fixed_offset())
+            }
+        }
+    }
+
+    /// The calendar date in `tz`.
+    pub fn date(self, tz: Offset) -> Date {
+        Date(self.resolve(tz).with_timezone(&tz.0).date_naive())
+    }
+
+    /// Hours from `self` to `later`.
+    pub fn hours_until(self, later: Stamp, tz: Offset) -> f64 {
+        (later.resolve(tz) - self.resolve(tz)).num_seconds() as f64 / 3600.0
+    }
+}
+
+impl fmt::Display for Stamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stamp::At(at) => write!(f, "{}", at.to_rfc3339()),
+            Stamp::Day(day) => write!(f, "{}", day.format("%Y-%m-%d")),
+        }
+    }
+}
+
+impl Serialize for Stamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Stamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Stamp::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "invalid datetime `{s}`: expected RFC 3339 with an offset (2026-05-03T09:01:00-07:00) or YYYY-MM-DD"
+            ))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Incident {
+    pub id: String,
+    pub title: String,
+    pub severity: IncidentSeverity,
+    pub status: IncidentStatus,
+    pub commander: Person,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<Stamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detected: Option<Stamp>,
+    pub reported: Stamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responded: Option<Stamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contained: Option<Stamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<Stamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<Stamp>,
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Impact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort_hours: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<TimelineEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub action_items: Vec<ActionItem>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open_questions: Vec<OpenQuestion>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stakeholders: Vec<Stakeholder>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tickets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postmortem: Option<Postmortem>,
+    #[serde(default, skip_serializing_if = "Related::is_empty")]
+    pub related: Related,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Impact {
+    #[serde(default)]
+    pub customers_affected: Option<u64>,
+    #[serde(default)]
+    pub data_exposed: Option<bool>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntry {
+    pub at: Stamp,
+    pub event: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionItem {
+    pub title: String,
+    pub owner: Person,
+    pub priority: Priority,
+    pub status: ActionStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+}
+
+impl ActionItem {
+    pub fn is_overdue(&self, as_of: Date) -> bool {
+        !self.status.is_done() && self.due.is_some_and(|d| d < as_of)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenQuestion {
+    pub priority: Priority,
+    pub question: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Postmortem {
+    pub date: Date,
+    #[serde(default)]
+    pub participants: Vec<Person>,
+    #[serde(default)]
+    pub went_well: Vec<String>,
+    #[serde(default)]
+    pub went_ok: Vec<String>,
+    #[serde(default)]
+    pub went_poorly: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+}
+
+/// The lifecycle fields in the order they must occur.
+pub const LIFECYCLE: [&str; 7] = [
+    "started",
+    "detected",
+    "reported",
+    "responded",
+    "contained",
+    "resolved",
+    "closed",
+];
+
+impl Incident {
+    pub fn lifecycle(&self) -> [(&'static str, Option<Stamp>); 7] {
+        [
+            ("started", self.started),
+            ("detected", self.detected),
+            ("reported", Some(self.reported)),
+            ("responded", self.responded),
+            ("contained", self.contained),
+            ("resolved", self.resolved),
+            ("closed", self.closed),
+        ]
+    }
+
+    /// The timeline in time order; entries at the same instant keep their written order.
+    pub fn sorted_timeline(&self, tz: Offset) -> Vec<&TimelineEntry> {
+        let mut entries: Vec<&TimelineEntry> = self.timeline.iter().collect();
+        entries.sort_by_key(|e| e.at.resolve(tz));
+        entries
+    }
+
+    /// The rules of SPEC 4 that serde cannot express.
+    pub fn check(&self, check: &mut Check, tz: Offset) {
+        use IncidentStatus::*;
+        let status = self.status.as_str();
+        if matches!(self.status, Resolved | Closed) && self.resolved.is_none() {
+            check.error(
+                &["status"],
+                format!("`resolved` is required when status is {status}"),
+                Some("add `resolved:` with the time the fix went live".into()),
+            );
+        }
+        if self.status == Closed && self.closed.is_none() {
+            check.error(
+                &["status"],
+                "`closed` is required when status is closed".into(),
+                Some("add `closed:` with the time the commander closed it".into()),
+            );
+        }
+        let stamps: Vec<(&str, Option<(DateTime<FixedOffset>, String)>)> = self
+            .lifecycle()
+            .iter()
+            .map(|(name, s)| (*name, s.map(|s| (s.resolve(tz), s.to_string()))))
+            .collect();
+        check.in_order(
+            &stamps,
+            Some(format!("the lifecycle runs {}", LIFECYCLE.join(" <= "))),
+        );
+        if let Some(hours) = self.effort_hours {
+            if !hours.is_finite() || hours < 0.0 {
+                check.error(
+                    &["effort_hours"],
+                    "`effort_hours` must be a number of hours, zero or more".into(),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_parse_both_forms_and_resolve_in_the_timezone() {
+        let tz = Offset("-07:00".parse().unwrap());
+        let day = Stamp::parse("2026-05-03").unwrap();
+        let at = Stamp::parse("2026-05-03T09:00:00-07:00").unwrap();
+        assert_eq!(day.hours_until(at, tz), 9.0);
+        assert!(
+            Stamp::parse("2026-05-03T09:00:00").is_none(),
+            "an offset is required"
+        );
+        assert_eq!(at.date(tz).to_string(), "2026-05-03");
+    }
+}

@@ -1,0 +1,184 @@
+//! People as records name them: `"Name <email>"`, `"Name"`, or `{name, email}`.
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::date::Date;
+use crate::records::vocab::{Level, Side};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Person {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl Person {
+    pub fn parse(s: &str) -> Person {
+        let s = s.trim();
+        if let Some((name, rest)) = s.split_once('<') {
+            if let Some(email) = rest.strip_suffix('>') {
+                return Person {
+                    name: name.trim().to_string(),
+                    email: Some(email.trim().to_string()).filter(|e| !e.is_empty()),
+                };
+            }
+        }
+        Person {
+            name: s.to_string(),
+            email: None,
+        }
+    }
+
+    /// "unassigned" and an empty name both mean nobody owns it.
+    pub fn is_unassigned(&self) -> bool {
+        let name = self.name.trim();
+        name.is_empty() || name.eq_ignore_ascii_case("unassigned")
+    }
+
+    /// A stable key for grouping: the email when known, else the name, lowercased.
+    pub fn key(&self) -> String {
+        self.email
+            .as_deref()
+            .unwrap_or(&self.name)
+            .trim()
+            .to_lowercase()
+    }
+
+    /// The URL segment of this person's owner page.
+    pub fn slug(&self) -> String {
+        let mut out = String::new();
+        for c in self.key().chars() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c);
+            } else if !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        let out = out.trim_matches('-').to_string();
+        if out.is_empty() {
+            "unassigned".into()
+        } else {
+            out
+        }
+    }
+}
+
+impl fmt::Display for Person {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.email {
+            Some(email) => write!(f, "{} <{email}>", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Person {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct PersonVisitor;
+        impl<'de> Visitor<'de> for PersonVisitor {
+            type Value = Person;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(r#"a person: "Name <email>", "Name", or {name, email}"#)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Person, E> {
+                Ok(Person::parse(s))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Person, A::Error> {
+                let mut name = None;
+                let mut email = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "name" => name = Some(map.next_value::<String>()?),
+                        "email" => email = Some(map.next_value::<String>()?),
+                        other => return Err(de::Error::unknown_field(other, &["name", "email"])),
+                    }
+                }
+                Ok(Person {
+                    name: name.ok_or_else(|| de::Error::missing_field("name"))?,
+                    email,
+                })
+            }
+        }
+        d.deserialize_any(PersonVisitor)
+    }
+}
+
+/// An entry of data/people.yaml.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonEntry {
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub side: Option<Side>,
+    #[serde(default)]
+    pub level: Option<Level>,
+    #[serde(default)]
+    pub team: Option<String>,
+    #[serde(default)]
+    pub manager: Option<String>,
+    #[serde(default)]
+    pub departed: Option<Date>,
+}
+
+/// data/people.yaml, looked up by email first and by name second.
+#[derive(Debug, Clone, Default)]
+pub struct People {
+    pub entries: Vec<PersonEntry>,
+}
+
+impl People {
+    pub fn find(&self, person: &Person) -> Option<&PersonEntry> {
+        let by_email = person.email.as_deref().and_then(|email| {
+            self.entries.iter().find(|e| {
+                e.email
+                    .as_deref()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(email))
+            })
+        });
+        by_email.or_else(|| {
+            self.entries
+                .iter()
+                .find(|e| e.name.trim().eq_ignore_ascii_case(person.name.trim()))
+        })
+    }
+
+    /// The date `person` left, if they left on or before `as_of`.
+    pub fn departed(&self, person: &Person, as_of: Date) -> Option<Date> {
+        self.find(person)?.departed.filter(|d| *d <= as_of)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_written_form() {
+        let p: Person = serde_yaml::from_str("\"Ann Lee <ann@x.com>\"").unwrap();
+        assert_eq!(
+            p,
+            Person {
+                name: "Ann Lee".into(),
+                email: Some("ann@x.com".into())
+            }
+        );
+        let p: Person = serde_yaml::from_str("Ann Lee").unwrap();
+        assert_eq!(p.email, None);
+        let p: Person = serde_yaml::from_str("{name: Ann, email: a@x}").unwrap();
+        assert_eq!(p.to_string(), "Ann <a@x>");
+        assert!(serde_yaml::from_str::<Person>("{name: Ann, mail: a@x}").is_err());
+    }
+
+    #[test]
+    fn unassigned_and_slug() {
+        assert!(Person::parse("Unassigned").is_unassigned());
+        assert_eq!(Person::parse("Ann <Ann.Lee@X.com>").slug(), "ann-lee-x-com");
+    }
+}

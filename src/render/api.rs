@@ -1,0 +1,51 @@
+//! api/: the records and findings as JSON, for other tools.
+
+use serde::Serialize;
+
+use super::OutputFile;
+use crate::handbook::Handbook;
+use crate::records::exception::Exception;
+use crate::records::vocab::ExceptionState;
+use crate::theme::Body;
+
+/// An exception as loaded, plus its derived state.
+#[derive(Serialize)]
+struct ExceptionJson<'a> {
+    #[serde(flatten)]
+    record: &'a Exception,
+    state: ExceptionState,
+}
+
+pub fn render_api(handbook: &Handbook) -> Vec<OutputFile> {
+    let exceptions: Vec<ExceptionJson> = handbook
+        .records
+        .exceptions
+        .iter()
+        .zip(&handbook.exception_states)
+        .map(|(e, state)| ExceptionJson {
+            record: &e.record,
+            state: *state,
+        })
+        .collect();
+    let incidents: Vec<_> = handbook
+        .records
+        .incidents
+        .iter()
+        .map(|i| &i.record)
+        .collect();
+    vec![
+        json("api/exceptions.json", &exceptions),
+        json("api/incidents.json", &incidents),
+        json("api/findings.json", &handbook.findings),
+    ]
+}
+
+pub fn json<T: Serialize + ?Sized>(path: &str, value: &T) -> OutputFile {
+    let mut bytes = serde_json::to_vec_pretty(value)
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}").into_bytes());
+    bytes.push(b'\n');
+    OutputFile {
+        path: path.to_string(),
+        body: Body::Bytes(bytes),
+    }
+}
