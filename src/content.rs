@@ -85,6 +85,15 @@ pub fn load(root: &Path, drafts: bool, allow_html: bool) -> (Content, Vec<Diagno
     let mut diags = Vec::new();
     let mut markdown = Vec::new();
     let mut assets = Vec::new();
+    if !dir.is_dir() {
+        return (
+            Content {
+                pages: Vec::new(),
+                assets,
+            },
+            diags,
+        );
+    }
     for entry in WalkDir::new(&dir).sort_by_file_name().follow_links(false) {
         let entry = match entry {
             Ok(e) => e,

@@ -51,6 +51,15 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
+/// "1 day", "2 days": for messages.
+pub fn days(n: i64) -> String {
+    if n.abs() == 1 {
+        format!("{n} day")
+    } else {
+        format!("{n} days")
+    }
+}
+
 /// A fixed UTC offset written `+HH:MM` or `-HH:MM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Offset(pub FixedOffset);

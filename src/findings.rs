@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::content::Page;
-use crate::date::Date;
+use crate::date::{Date, days};
 use crate::diagnostics::{Diagnostic, Level, SourceFile};
 use crate::records::exception::Exception;
 use crate::records::vocab::{ExceptionState, ExceptionStatus, IncidentStatus, Side};
@@ -163,9 +163,9 @@ pub fn compute(inputs: &Inputs) -> Vec<Finding> {
                     i.span(&[Seg::Key("action_items"), Seg::Index(n), Seg::Key("due")]),
                     id,
                     format!(
-                        "action item \"{}\" of {id} was due {due} and is {} days overdue",
+                        "action item \"{}\" of {id} was due {due} and is {} overdue",
                         item.title,
-                        due.days_until(inputs.as_of)
+                        days(due.days_until(inputs.as_of))
                     ),
                 );
             }
@@ -179,8 +179,9 @@ pub fn compute(inputs: &Inputs) -> Vec<Finding> {
                 i.span(&[Seg::Key("status")]),
                 id,
                 format!(
-                    "{id} has been {} for {open_days} days since it was reported",
-                    r.status.as_str()
+                    "{id} has been {} for {} since it was reported",
+                    r.status.as_str(),
+                    days(open_days)
                 ),
             );
         }
@@ -213,8 +214,8 @@ fn exception_findings(c: &mut Collector, e: &Loaded<Exception>) {
                 "exception.expired",
                 &[Seg::Key("expires")],
                 format!(
-                    "{id} expired on {expires}, {} days ago",
-                    expires.days_until(inputs.as_of)
+                    "{id} expired on {expires}, {} ago",
+                    days(expires.days_until(inputs.as_of))
                 ),
             );
         }

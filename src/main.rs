@@ -91,8 +91,33 @@ fn parse_date(s: &str) -> Result<Date, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let format = match &cli.command {
+        Command::Check { format, .. } => *format,
+        _ => Format::Human,
+    };
+    match run(cli.command) {
+        Ok((warnings, summary)) => {
+            emit(&warnings, format);
+            if format == Format::Human {
+                eprintln!("{summary}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(Error::Invalid(diags)) => {
+            emit(&diags, format);
+            ExitCode::from(1)
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a command: the warnings to print, and a one-line summary for people.
+fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
     let started = Instant::now();
-    let result = match cli.command {
+    match command {
         Command::Build {
             common,
             output,
@@ -105,47 +130,29 @@ fn main() -> ExitCode {
                 drafts,
                 ..common.options()
             };
-            build::build(&options, &out).map(|g| {
-                report(&g.warnings);
-                eprintln!(
-                    "built {} pages and {} files into {} (as of {}) in {:.2}s",
-                    g.pages,
-                    g.files.len(),
-                    out.display(),
-                    g.as_of,
-                    started.elapsed().as_secs_f64()
-                );
-            })
+            let g = build::build(&options, &out)?;
+            let summary = format!(
+                "built {} pages and {} files into {} (as of {}) in {:.2}s",
+                g.pages,
+                g.files.len(),
+                out.display(),
+                g.as_of,
+                started.elapsed().as_secs_f64()
+            );
+            Ok((g.warnings, summary))
         }
-        Command::Check { common, format } => {
-            let result = build::generate(&common.options());
-            match (&result, format) {
-                (Ok(g), Format::Human) => {
-                    report(&g.warnings);
-                    eprintln!("no errors (as of {})", g.as_of);
-                }
-                (Ok(g), _) => print_machine(&g.warnings, format),
-                (Err(Error::Invalid(diags)), Format::Json | Format::Github) => {
-                    print_machine(diags, format)
-                }
-                (Err(_), _) => {}
-            }
-            match result {
-                Err(Error::Invalid(_)) if format != Format::Human => return ExitCode::from(1),
-                other => other.map(|_| ()),
-            }
+        Command::Check { common, .. } => {
+            let g = build::generate(&common.options())?;
+            let summary = format!("no errors (as of {})", g.as_of);
+            Ok((g.warnings, summary))
         }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Error::Invalid(diags)) => {
-            report(&diags);
-            ExitCode::from(1)
-        }
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::from(2)
-        }
+    }
+}
+
+fn emit(diags: &[Diagnostic], format: Format) {
+    match format {
+        Format::Human => report(diags),
+        Format::Json | Format::Github => print_machine(diags, format),
     }
 }
 

@@ -160,6 +160,7 @@ fn build_sections(pages: &[Page]) -> Vec<Section> {
             });
         }
     };
+    ensure("", &mut folders);
     for (i, page) in pages.iter().enumerate() {
         let folder = folder_of(page);
         ensure(&folder, &mut folders);

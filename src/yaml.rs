@@ -20,12 +20,26 @@ pub fn parse<T: DeserializeOwned>(
 ) -> Result<T, Diagnostic> {
     let text = &file.text[range.clone()];
     serde_yaml::from_str(text).map_err(|err| {
-        let offset = match err.location() {
-            Some(loc) => range.start + offset_in(text, loc.line(), loc.column()),
-            None => range.start,
-        };
         let (message, hint) = explain(&err.to_string());
-        let span = offset..token_end(&file.text, offset);
+        // Errors raised by our own deserialisers (a bad date) carry no place, or the start
+        // of the document; they quote the value they refused, so find that value instead.
+        let by_value = || {
+            let value = quoted(&message)?;
+            find_scalar(text, value).map(|r| range.start + r.start..range.start + r.end)
+        };
+        let span = match err.location().filter(|l| (l.line(), l.column()) != (1, 1)) {
+            Some(loc) => {
+                let offset = range.start + offset_in(text, loc.line(), loc.column());
+                offset..token_end(&file.text, offset)
+            }
+            None => by_value().unwrap_or_else(|| {
+                let offset = range.start
+                    + err
+                        .location()
+                        .map_or(0, |l| offset_in(text, l.line(), l.column()));
+                offset..token_end(&file.text, offset)
+            }),
+        };
         let diag = Diagnostic::error(message).at(file, span);
         match hint {
             Some(hint) => diag.with_hint(hint),
@@ -57,6 +71,13 @@ fn token_end(text: &str, offset: usize) -> usize {
         .find(|c: char| c == ':' || c == '\n' || c == ',' || c == '}' || c == ']')
         .unwrap_or(rest.len());
     offset + rest[..len].trim_end().len()
+}
+
+/// The first value quoted in backticks in a message.
+fn quoted(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
 }
 
 /// Turns serde's message into ours: no "at line" suffix (the header says where), and a
@@ -95,6 +116,15 @@ fn explain(raw: &str) -> (String, Option<String>) {
         };
         return (text, Some(hint));
     }
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        return (
+            message.to_string(),
+            Some(format!("add `{field}:`; it is required")),
+        );
+    }
     (message.to_string(), None)
 }
 
@@ -112,21 +142,35 @@ pub struct Place {
     pub value: Range<usize>,
 }
 
-/// Finds a field by its path, for reports about a loaded value.
-pub fn locate(text: &str, path: &[Seg]) -> Option<Place> {
-    let chars = CharOffsets::new(text);
-    let mut parser = Parser::new_from_str(text);
-    let mut root = None;
-    while let Some(Ok((event, span))) = parser.next_event() {
-        match event {
-            Event::StreamStart | Event::DocumentStart(_) => continue,
-            _ => {
-                root = Node::read(event, span, &mut parser, &chars);
-                break;
-            }
+/// The span of the first scalar whose value is `value`.
+fn find_scalar(text: &str, value: &str) -> Option<Range<usize>> {
+    fn walk<'n>(node: &'n Node, value: &str) -> Option<&'n Node> {
+        match &node.kind {
+            Kind::Scalar(s) if s == value => Some(node),
+            Kind::Seq(items) => items.iter().find_map(|n| walk(n, value)),
+            Kind::Map(entries) => entries.iter().find_map(|(_, v)| walk(v, value)),
+            _ => None,
         }
     }
-    let root = root?;
+    let root = read_tree(text)?;
+    walk(&root, value).map(|n| n.span.clone())
+}
+
+/// Parses `text` into a tree of nodes with their spans.
+fn read_tree(text: &str) -> Option<Node> {
+    let chars = CharOffsets::new(text);
+    let mut parser = Parser::new_from_str(text);
+    while let Some(Ok((event, span))) = parser.next_event() {
+        if !matches!(event, Event::StreamStart | Event::DocumentStart(_)) {
+            return Node::read(event, span, &mut parser, &chars);
+        }
+    }
+    None
+}
+
+/// Finds a field by its path, for reports about a loaded value.
+pub fn locate(text: &str, path: &[Seg]) -> Option<Place> {
+    let root = read_tree(text)?;
     let mut place = Place {
         key: root.span.clone(),
         value: root.span.clone(),

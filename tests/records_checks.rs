@@ -1,0 +1,295 @@
+//! Records end to end: derived state as of a date, findings in every output, `--strict`,
+//! and the baseline comparison on a real git repository.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const HANDBOOK: &str = "title: Records\n";
+
+fn exception(id: &str, severity: &str, status: &str, dates: &str, extra: &str) -> String {
+    format!(
+        "id: {id}\ntitle: Risk {id}\ntype: acceptance\nseverity: {severity}\nstatus: {status}\n\
+         requested_by: \"Ann Lee <ann@example.com>\"\nrisk_owner: \"Bo Chen <bo@example.com>\"\n\
+         {dates}summary: s\njustification: j\napprovals:\n  - {{name: Dee, role: r, side: business, level: vp, decision: approved, date: 2026-01-10}}\n  - {{name: Eli, role: r, side: security, level: vp, decision: approved, date: 2026-01-10}}\n{extra}"
+    )
+}
+
+fn approved(id: &str, severity: &str, expires: &str) -> String {
+    exception(
+        id,
+        severity,
+        "approved",
+        &format!("created: 2026-01-01\ndecided: 2026-01-10\nexpires: {expires}\n"),
+        "",
+    )
+}
+
+/// A handbook with one exception in every state as of 2026-06-30.
+fn write_handbook(dir: &Path) {
+    let files = [
+        ("handbook.yaml", HANDBOOK.to_string()),
+        (
+            "data/exceptions/A-pending.yaml",
+            exception("A-pending", "low", "pending", "created: 2026-01-01\n", ""),
+        ),
+        (
+            "data/exceptions/B-active.yaml",
+            approved("B-active", "medium", "2026-08-01"),
+        ),
+        (
+            "data/exceptions/C-expiring.yaml",
+            approved("C-expiring", "medium", "2026-07-30"),
+        ),
+        (
+            "data/exceptions/D-expired.yaml",
+            approved("D-expired", "medium", "2026-06-29"),
+        ),
+        (
+            "data/exceptions/E-denied.yaml",
+            exception(
+                "E-denied",
+                "high",
+                "denied",
+                "created: 2026-01-01\ndecided: 2026-01-10\n",
+                "",
+            ),
+        ),
+        (
+            "data/exceptions/F-closed.yaml",
+            exception(
+                "F-closed",
+                "high",
+                "withdrawn",
+                "created: 2026-01-01\nclosed: 2026-02-01\n",
+                "",
+            ),
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+}
+
+fn secbook(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_secbook"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn states_follow_the_as_of_date() {
+    let dir = tempfile::tempdir().unwrap();
+    write_handbook(dir.path());
+    let out = secbook(
+        dir.path(),
+        &["build", ".", "-o", "out", "--as-of", "2026-06-30"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(dir.path().join("out/api/exceptions.json")).unwrap(),
+    )
+    .unwrap();
+    let states: Vec<(String, String)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_str().unwrap().to_string(),
+                e["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("A-pending", "pending"),
+        ("B-active", "active"),
+        ("C-expiring", "expiring"),
+        ("D-expired", "expired"),
+        ("E-denied", "denied"),
+        ("F-closed", "closed"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(states, expected);
+
+    // A day later, the expiring one is still expiring and the active one starts expiring.
+    let out = secbook(
+        dir.path(),
+        &["build", ".", "-o", "out2", "--as-of", "2026-07-02"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = fs::read_to_string(dir.path().join("out2/api/exceptions.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json[1]["state"], "expiring");
+}
+
+#[test]
+fn findings_reach_json_github_and_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    write_handbook(dir.path());
+    let out = secbook(
+        dir.path(),
+        &["build", ".", "-o", "out", "--as-of", "2026-06-30"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let findings: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(dir.path().join("out/api/findings.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        findings,
+        serde_json::json!([{
+            "code": "exception.expired",
+            "level": "warn",
+            "file": "data/exceptions/D-expired.yaml",
+            "line": 10,
+            "subject": "D-expired",
+            "message": "D-expired expired on 2026-06-29, 1 day ago",
+        }])
+    );
+
+    let out = secbook(
+        dir.path(),
+        &["check", ".", "--as-of", "2026-06-30", "--format", "github"],
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out),
+        "::warning file=data/exceptions/D-expired.yaml,line=10,col=10,title=exception.expired::D-expired expired on 2026-06-29, 1 day ago\n"
+    );
+
+    let out = secbook(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--as-of",
+            "2026-06-30",
+            "--strict",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "--strict denies warnings");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json[0]["level"], "error");
+    assert_eq!(json[0]["code"], "exception.expired");
+    assert_eq!(json[0]["line"], 10);
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "git {args:?}: {}", stderr(&status));
+}
+
+#[test]
+fn baseline_raises_the_three_change_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("handbook");
+    fs::create_dir_all(&root).unwrap();
+    write_handbook(&root);
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "baseline"]);
+
+    // Lower one severity, raise another, and move an expiry without a renewal.
+    let edit = |name: &str, from: &str, to: &str| {
+        let path = root.join("data/exceptions").join(name);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from));
+        fs::write(&path, text.replace(from, to)).unwrap();
+    };
+    edit("B-active.yaml", "severity: medium", "severity: low");
+    edit("C-expiring.yaml", "severity: medium", "severity: high");
+    edit(
+        "D-expired.yaml",
+        "expires: 2026-06-29",
+        "expires: 2026-07-29",
+    );
+
+    let out = secbook(
+        &root,
+        &[
+            "check",
+            ".",
+            "--as-of",
+            "2026-06-30",
+            "--baseline",
+            "HEAD",
+            "--format",
+            "github",
+        ],
+    );
+    let lines = stdout(&out);
+    assert!(out.status.success(), "{}{lines}", stderr(&out));
+    for expected in [
+        "file=data/exceptions/B-active.yaml,line=4,col=11,title=exception.severity-downgraded::B-active severity lowered from medium to low",
+        "file=data/exceptions/C-expiring.yaml,line=4,col=11,title=exception.severity-raised::C-expiring severity raised from medium to high",
+        "file=data/exceptions/D-expired.yaml,line=10,col=10,title=exception.expiry-moved::D-expired expiry moved from 2026-06-29 to 2026-07-29 without a new renewal entry",
+    ] {
+        assert!(lines.contains(expected), "missing {expected} in\n{lines}");
+    }
+
+    // A renewal entry makes the moved expiry legitimate.
+    edit(
+        "D-expired.yaml",
+        "expires: 2026-07-29\n",
+        "expires: 2026-07-29\nrenewals:\n  - {date: 2026-06-20, previous_expires: 2026-06-29, expires: 2026-07-29}\n",
+    );
+    let out = secbook(
+        &root,
+        &[
+            "check",
+            ".",
+            "--as-of",
+            "2026-06-30",
+            "--baseline",
+            "HEAD",
+            "--format",
+            "github",
+        ],
+    );
+    assert!(!stdout(&out).contains("expiry-moved"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_missing_baseline_revision_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write_handbook(dir.path());
+    git(dir.path(), &["init", "-q"]);
+    let out = secbook(dir.path(), &["check", ".", "--baseline", "does-not-exist"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("baseline revision `does-not-exist` is not in this repository"),
+        "{}",
+        stderr(&out)
+    );
+}
