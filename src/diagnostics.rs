@@ -66,6 +66,24 @@ impl SourceFile {
     }
 }
 
+/// The longest stretch of a line a report shows, so a minified or hostile file cannot
+/// flood the terminal.
+const MAX_SHOWN: usize = 120;
+
+/// The text up to the end of the reported line, that line cut after the span, and the span
+/// clamped to what is shown. Lines and columns before the span are unchanged.
+fn shorten(text: &str, span: Range<usize>) -> (String, Range<usize>) {
+    let start = floor_char_boundary(text, span.start.min(text.len()));
+    let end = floor_char_boundary(text, span.end.clamp(start, text.len()).min(start + MAX_SHOWN));
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let cut = floor_char_boundary(text, line_end.min(end + MAX_SHOWN / 2));
+    let mut shown = text[..cut].to_string();
+    if cut < line_end {
+        shown.push('…');
+    }
+    (shown, start..end)
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while !s.is_char_boundary(i) {
         i -= 1;
@@ -136,8 +154,8 @@ impl Diagnostic {
         }
         match &self.file {
             Some(file) => {
-                let simple = SimpleFile::new(file.name.as_str(), file.text.as_str());
-                let span = self.span.start.min(file.text.len())..self.span.end.min(file.text.len());
+                let (text, span) = shorten(&file.text, self.span.clone());
+                let simple = SimpleFile::new(file.name.as_str(), text.as_str());
                 let cs = cs.with_label(Label::primary((), span));
                 term::emit_into_string(&Config::default(), &simple, &cs)
                     .unwrap_or_else(|_| format!("{}: {}\n", file.name, self.message))

@@ -19,6 +19,14 @@ pub fn parse<T: DeserializeOwned>(
     range: Range<usize>,
 ) -> Result<T, Diagnostic> {
     let text = &file.text[range.clone()];
+    if let Some(at) = too_deep(text) {
+        let at = range.start + at;
+        return Err(Diagnostic::error(format!(
+            "values are nested more than {MAX_FLOW_DEPTH} levels deep"
+        ))
+        .at(file, at..at + 1)
+        .with_hint("a handbook never needs this much nesting; is the file damaged?"));
+    }
     serde_yaml::from_str(text).map_err(|err| {
         let (message, hint) = explain(&err.to_string());
         // Errors raised by our own deserialisers (a bad date) carry no place, or the start
@@ -46,6 +54,38 @@ pub fn parse<T: DeserializeOwned>(
             None => diag,
         }
     })
+}
+
+/// How deep `[` and `{` may nest. The YAML scanner slows down sharply on deep flow
+/// nesting, so such input is refused before it reaches the parser.
+const MAX_FLOW_DEPTH: usize = 64;
+
+/// Where flow collections first nest deeper than [`MAX_FLOW_DEPTH`], if they do. Quoted
+/// strings and comments are skipped; block scalars may hold brackets, so this may refuse
+/// text that is only prose, but only at a depth no real record reaches.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut comment = false;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match (quote, b) {
+            _ if comment => comment = b != b'\n',
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'#') if i == 0 || bytes[i - 1].is_ascii_whitespace() => comment = true,
+            (None, b'[' | b'{') => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Some(i);
+                }
+            }
+            (None, b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Byte offset of a 1-based line and 1-based character column in `text`.
@@ -304,6 +344,16 @@ mod tests {
         let file = SourceFile::new("p.md", "---\ntitle: [x\n---\nbody\n");
         let err = parse::<Doc>(&file, 4..14).unwrap_err();
         assert_eq!(err.location().map(|l| l.1), Some(2));
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing() {
+        let file = SourceFile::new("a.yaml", format!("title: {}", "[".repeat(100_000)));
+        let err = parse::<Doc>(&file, 0..file.text.len()).unwrap_err();
+        assert!(err.message.contains("nested more than 64"), "{}", err.message);
+        assert!(err.render().len() < 2_000, "the report stays short");
+        let ok = SourceFile::new("b.yaml", "title: \"[[[[\" # {{{{\n");
+        assert!(parse::<Doc>(&ok, 0..ok.text.len()).is_ok());
     }
 
     #[test]
