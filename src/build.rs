@@ -13,7 +13,7 @@ use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
 use crate::findings::{self, Finding};
 use crate::handbook::Handbook;
 use crate::output;
-use crate::render::{self, OutputFile, Renderer, value};
+use crate::render::{self, OutputFile, Renderer, search, value};
 use crate::site::{RecordIds, Site};
 use crate::source;
 use crate::theme::{self, Body, Theme};
@@ -40,6 +40,8 @@ pub struct Generated {
     pub findings: Vec<Finding>,
     pub as_of: Date,
     pub pages: usize,
+    /// The size of the search index, which readers download on the search page.
+    pub search_index_bytes: u64,
 }
 
 /// Builds the site into `out`, replacing its previous content only on success.
@@ -49,8 +51,8 @@ pub fn build(options: &Options, out: &Path) -> Result<Generated, Error> {
     Ok(generated)
 }
 
-/// Runs every stage but the write.
-pub fn generate(options: &Options) -> Result<Generated, Error> {
+/// The first three stages: load, validate, compute.
+fn prepare(options: &Options) -> Result<Prepared, Error> {
     let root = &options.root;
     if !root.is_dir() {
         return Err(Error::Usage(format!("{} is not a folder", root.display())));
@@ -141,7 +143,41 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
     });
     diags.extend(findings.iter().map(Finding::to_diagnostic));
     let handbook = Handbook::new(config, as_of, site, records, findings);
+    Ok(Prepared {
+        handbook,
+        theme,
+        files,
+        diags,
+    })
+}
 
+/// Runs load, validate and compute, and nothing else: the handbook for the commands that
+/// read it without a site (`report`, `export`), and its warnings. Fails as `check` does.
+pub fn load_handbook(options: &Options) -> Result<(Handbook, Vec<Diagnostic>), Error> {
+    let prepared = prepare(options)?;
+    if prepared.diags.iter().any(|d| d.level == Level::Error) {
+        return Err(Error::Invalid(finish(prepared.diags)));
+    }
+    Ok((prepared.handbook, finish(prepared.diags)))
+}
+
+/// The handbook after load, validate and compute, with what rendering needs besides it:
+/// the theme, the files copied as they are, and every problem found so far.
+struct Prepared {
+    handbook: Handbook,
+    theme: Theme,
+    files: Vec<OutputFile>,
+    diags: Vec<Diagnostic>,
+}
+
+/// Runs every stage but the write.
+pub fn generate(options: &Options) -> Result<Generated, Error> {
+    let Prepared {
+        handbook,
+        theme,
+        mut files,
+        mut diags,
+    } = prepare(options)?;
     let globals = globals(&handbook);
     match Renderer::new(&theme, &globals) {
         Ok(renderer) => {
@@ -151,7 +187,19 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
         }
         Err(template_diags) => diags.extend(template_diags),
     }
+    files.push(render::sitemap(&handbook.config.base_url, &files));
     diags.extend(output::check_paths(&files));
+    let search_index_bytes = files
+        .iter()
+        .find(|f| f.path == search::INDEX_PATH)
+        .map_or(0, |f| f.body.len());
+    if search_index_bytes > search::WARN_BYTES {
+        diags.push(Diagnostic::warning(format!(
+            "the search index is {:.1} MB, above {} MB: the search page will load slowly",
+            search_index_bytes as f64 / 1e6,
+            search::WARN_BYTES / 1024 / 1024
+        )));
+    }
 
     if diags.iter().any(|d| d.level == Level::Error) {
         return Err(Error::Invalid(finish(diags)));
@@ -160,14 +208,22 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
     Ok(Generated {
         files,
         warnings: finish(diags),
-        as_of,
+        as_of: handbook.as_of,
+        search_index_bytes,
         pages: handbook.site.reading_order.len(),
         findings: handbook.findings,
     })
 }
 
+/// Sorts the diagnostics and drops repeats: an error in a shared template would otherwise
+/// be reported once for every page that uses it.
 fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diagnostics::sort(&mut diags);
+    diags.dedup_by(|a, b| {
+        a.message == b.message
+            && a.span == b.span
+            && a.file.as_ref().map(|f| &f.name) == b.file.as_ref().map(|f| &f.name)
+    });
     diags
 }
 
@@ -219,5 +275,6 @@ fn globals(handbook: &Handbook) -> Vec<(&'static str, tera::Value)> {
         ("nav", value(&handbook.site.nav)),
         ("menu", value(&menu)),
         ("policy", value(&policy)),
+        ("summary", value(&render::status_summary(&handbook.metrics))),
     ]
 }

@@ -1,5 +1,6 @@
 //! content/: Markdown pages with YAML front matter, and the files that sit beside them.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -77,6 +78,8 @@ pub struct Asset {
 pub struct Content {
     pub pages: Vec<Page>,
     pub assets: Vec<Asset>,
+    /// Pages that exist but could not be loaded; links to them are not reported again.
+    pub unreadable: BTreeSet<String>,
 }
 
 /// Loads every page of `root/content`, leaving out drafts unless `drafts`.
@@ -90,6 +93,7 @@ pub fn load(root: &Path, drafts: bool, allow_html: bool) -> (Content, Vec<Diagno
             Content {
                 pages: Vec::new(),
                 assets,
+                unreadable: BTreeSet::new(),
             },
             diags,
         );
@@ -132,14 +136,25 @@ pub fn load(root: &Path, drafts: bool, allow_html: bool) -> (Content, Vec<Diagno
         .map(|rel| load_page(root, rel, drafts, allow_html))
         .collect();
     let mut pages = Vec::new();
-    for result in results {
+    let mut unreadable = BTreeSet::new();
+    for (result, rel) in results.into_iter().zip(markdown) {
         match result {
             Ok(Some(page)) => pages.push(page),
             Ok(None) => {}
-            Err(d) => diags.push(d),
+            Err(d) => {
+                diags.push(d);
+                unreadable.insert(rel);
+            }
         }
     }
-    (Content { pages, assets }, diags)
+    (
+        Content {
+            pages,
+            assets,
+            unreadable,
+        },
+        diags,
+    )
 }
 
 fn load_page(
@@ -151,11 +166,15 @@ fn load_page(
     let name = format!("content/{rel}");
     let source = source::read(root, &name)?;
     let Some((front, body)) = split_front_matter(&source.text) else {
-        return Err(Diagnostic::error(
-            "a page must start with YAML front matter between `---` lines",
-        )
-        .at(&source, source.line_span(0))
-        .with_hint("begin the file with `---`, then `title: ...`, then `---`"));
+        let opened = source.text.lines().next().is_some_and(|l| l.trim_end() == "---");
+        let diag = if opened {
+            Diagnostic::error("the front matter is never closed")
+                .with_hint("end the front matter with a line that holds only `---`")
+        } else {
+            Diagnostic::error("a page must start with YAML front matter between `---` lines")
+                .with_hint("begin the file with `---`, then `title: ...`, then `---`")
+        };
+        return Err(diag.at(&source, source.line_span(0)));
     };
     let front: FrontMatter = yaml::parse(&source, front)?;
     if front.draft && !drafts {

@@ -42,13 +42,33 @@ impl Serialize for Date {
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Date::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid date `{s}`: expected a real date written YYYY-MM-DD"
-            ))
+        parse_str(d, "a real date written YYYY-MM-DD", |s| {
+            Date::parse(s).ok_or_else(|| format!("invalid date `{s}`"))
         })
     }
+}
+
+/// Deserialises a value written as a string through `parse`. Raising the error from inside
+/// the visitor lets serde_yaml place it at the value, with the field's path.
+pub fn parse_str<'de, D: Deserializer<'de>, T>(
+    d: D,
+    expected: &'static str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, D::Error> {
+    struct V<T> {
+        expected: &'static str,
+        parse: fn(&str) -> Result<T, String>,
+    }
+    impl<T> serde::de::Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(self.expected)
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<T, E> {
+            (self.parse)(s).map_err(|why| E::custom(format!("{why}: expected {}", self.expected)))
+        }
+    }
+    d.deserialize_str(V { expected, parse })
 }
 
 /// "1 day", "2 days": for messages.
@@ -72,11 +92,10 @@ impl Default for Offset {
 
 impl<'de> Deserialize<'de> for Offset {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse::<FixedOffset>().map(Offset).map_err(|_| {
-            serde::de::Error::custom(format!(
-                "invalid timezone `{s}`: expected a fixed UTC offset such as +00:00 or -07:00"
-            ))
+        parse_str(d, "a fixed UTC offset such as +00:00 or -07:00", |s| {
+            s.parse::<FixedOffset>()
+                .map(Offset)
+                .map_err(|_| format!("invalid timezone `{s}`"))
         })
     }
 }

@@ -121,6 +121,13 @@ impl Diagnostic {
         }
     }
 
+    pub fn warning(message: impl Into<String>) -> Self {
+        Self {
+            level: Level::Warning,
+            ..Self::error(message)
+        }
+    }
+
     pub fn at(mut self, file: &Arc<SourceFile>, span: Range<usize>) -> Self {
         self.file = Some(Arc::clone(file));
         self.span = span;

@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::date::Date;
 use crate::findings::Finding;
+use crate::metrics::{self, Metrics};
 use crate::records::Records;
 use crate::records::vocab::ExceptionState;
 use crate::site::Site;
@@ -15,6 +16,9 @@ pub struct Handbook {
     /// The state of each exception as of `as_of`, in the order of `records.exceptions`.
     pub exception_states: Vec<ExceptionState>,
     pub findings: Vec<Finding>,
+    /// Every metric of SPEC 9 as of `as_of`, computed once for the JSON, the metrics page
+    /// and the home page summary.
+    pub metrics: Metrics,
 }
 
 impl Handbook {
@@ -30,7 +34,13 @@ impl Handbook {
             .exceptions
             .iter()
             .map(|e| e.record.state(as_of, window))
-            .collect();
+            .collect::<Vec<_>>();
+        let metrics = Metrics::compute(&metrics::Inputs::new(
+            &config,
+            as_of,
+            &records,
+            &exception_states,
+        ));
         Handbook {
             config,
             as_of,
@@ -38,6 +48,7 @@ impl Handbook {
             records,
             exception_states,
             findings,
+            metrics,
         }
     }
 }

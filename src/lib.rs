@@ -4,18 +4,27 @@
 
 pub mod baseline;
 pub mod build;
+pub mod calendar;
+pub mod charts;
 pub mod config;
 pub mod content;
 pub mod date;
 pub mod diagnostics;
+pub mod feeds;
 pub mod findings;
 pub mod handbook;
 pub mod links;
 pub mod markdown;
+pub mod metrics;
 pub mod output;
+pub mod poam;
 pub mod records;
 pub mod render;
+pub mod report;
+pub mod scaffold;
+pub mod serve;
 pub mod site;
 pub mod source;
 pub mod theme;
+pub mod tracker;
 pub mod yaml;

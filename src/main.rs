@@ -1,6 +1,8 @@
 //! The command line. Exit status: 0 success, 1 the handbook has errors, 2 the command could
 //! not run.
 
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -9,6 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use secbook::build::{self, Options};
 use secbook::date::Date;
 use secbook::diagnostics::{Diagnostic, Error, Level};
+use secbook::serve;
+use secbook::{poam, report::Report};
+use secbook::{scaffold, tracker};
 
 #[derive(Parser)]
 #[command(
@@ -45,6 +50,114 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Write a new handbook with the starter content: both programs, example records.
+    Init {
+        /// The folder to write; it must be empty or not exist yet.
+        dir: PathBuf,
+        /// Write into a folder that is not empty, replacing files of the same name.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a new record with the next id and a TODO marker in every field to fill in.
+    New {
+        /// The kind of record.
+        #[arg(value_enum)]
+        kind: NewKind,
+        /// The handbook folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The record's title, in one line.
+        #[arg(long, value_name = "TITLE")]
+        title: String,
+    },
+    /// Turn a file of another tool into records.
+    #[command(subcommand)]
+    Import(Import),
+    /// Write the register in a format other tools read.
+    #[command(subcommand)]
+    Export(Export),
+    /// Print the weekly report to risk owners: expired, expiring and pending exceptions and
+    /// overdue action items, grouped by owner.
+    Report {
+        /// The handbook folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The date every time-based state is computed against (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        as_of: Option<Date>,
+        /// Only this owner's part, by email (case does not matter).
+        #[arg(long, value_name = "EMAIL")]
+        owner: Option<String>,
+        /// Markdown to paste into an email or a chat, or JSON.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+    },
+    /// Preview the site on this machine, rebuilding and reloading on every change.
+    Serve {
+        /// The handbook folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; loopback unless you mean to share the preview.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+        /// Include pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum NewKind {
+    /// data/exceptions/<id>.yaml
+    Exception,
+    /// data/incidents/<id>.yaml
+    Incident,
+}
+
+#[derive(Subcommand)]
+enum Import {
+    /// The exception tracker CSV: one exception a row, every assumption reported.
+    Tracker {
+        /// The CSV file, with the header `Priority, Status, Decision date, ...`.
+        file: PathBuf,
+        /// The handbook folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// The exception tracker CSV, as the build writes it to exports/exceptions.csv.
+    Tracker {
+        /// The handbook folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Write to this file instead of the standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// The approved and pending exceptions as an OSCAL plan of action and milestones, as the
+    /// build writes it to exports/poam.json.
+    Poam {
+        /// The handbook folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Write to this file instead of the standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// Headings per owner and bullet lists, to paste into an email or a chat.
+    Markdown,
+    /// The same structure as JSON.
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,19 +245,167 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             };
             let g = build::build(&options, &out)?;
             let summary = format!(
-                "built {} pages and {} files into {} (as of {}) in {:.2}s",
+                "built {} pages and {} files into {} (as of {}, search index {} KB) in {:.2}s",
                 g.pages,
                 g.files.len(),
                 out.display(),
                 g.as_of,
+                g.search_index_bytes.div_ceil(1024),
                 started.elapsed().as_secs_f64()
             );
             Ok((g.warnings, summary))
+        }
+        Command::Serve {
+            dir,
+            port,
+            bind,
+            drafts,
+        } => {
+            let options = Options {
+                root: dir,
+                drafts,
+                ..Options::default()
+            };
+            serve::serve(options, SocketAddr::new(bind, port))?;
+            Ok((Vec::new(), String::new()))
+        }
+        Command::Init { dir, force } => {
+            let done = scaffold::init(&dir, force)?;
+            Ok((
+                Vec::new(),
+                format!(
+                    "wrote a new handbook with the starter content into {} ({} files); \
+                     build it with `secbook build {}`",
+                    dir.display(),
+                    done.files,
+                    dir.display()
+                ),
+            ))
+        }
+        Command::New { kind, dir, title } => {
+            let kind = match kind {
+                NewKind::Exception => scaffold::RecordKind::Exception,
+                NewKind::Incident => scaffold::RecordKind::Incident,
+            };
+            let rel = scaffold::new_record(&dir, kind, &title)?;
+            if dir == std::path::Path::new(".") {
+                println!("{rel}");
+            } else {
+                println!("{}", dir.join(&rel).display());
+            }
+            Ok((
+                Vec::new(),
+                format!("wrote {rel}: replace its TODO markers; `secbook check` lists those left"),
+            ))
+        }
+        Command::Import(Import::Tracker { file, dir }) => {
+            let imported = tracker::import(&dir, &file)?;
+            for line in &imported.assumptions {
+                eprintln!("{line}");
+            }
+            let range = match (imported.written.first(), imported.written.last()) {
+                (Some(first), Some(last)) if first != last => format!(" as {first} to {last}"),
+                (Some(only), _) => format!(" as {only}"),
+                _ => String::new(),
+            };
+            let todos = match imported.todos {
+                0 => String::new(),
+                n => format!("; {n} TODO marker(s) to replace: `secbook check` lists them"),
+            };
+            Ok((
+                Vec::new(),
+                format!(
+                    "imported {} exception(s) from {}{range}{todos}",
+                    imported.written.len(),
+                    file.display(),
+                ),
+            ))
+        }
+        Command::Export(Export::Tracker { dir, output }) => {
+            let options = Options {
+                root: dir,
+                ..Options::default()
+            };
+            let (csv, warnings) = tracker::export_handbook(&options)?;
+            let rows = csv
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                .saturating_sub(1);
+            let to = write_out(&csv, output)?;
+            // The findings are the handbook's, not the export's: `check` is where to read them.
+            let findings = match warnings.len() {
+                0 => String::new(),
+                n => format!("; the handbook has {n} warning(s): `secbook check` lists them"),
+            };
+            Ok((
+                Vec::new(),
+                format!("exported {rows} exception(s) to {to}{findings}"),
+            ))
+        }
+        Command::Export(Export::Poam { dir, output }) => {
+            let options = Options {
+                root: dir,
+                ..Options::default()
+            };
+            let (json, warnings) = poam::export(&options)?;
+            let to = write_out(&json, output)?;
+            Ok((
+                warnings,
+                format!("exported the OSCAL plan of action and milestones to {to}"),
+            ))
+        }
+        Command::Report {
+            dir,
+            as_of,
+            owner,
+            format,
+        } => {
+            let options = Options {
+                root: dir,
+                as_of,
+                ..Options::default()
+            };
+            let (handbook, _) = build::load_handbook(&options)?;
+            let report = Report::compute(&handbook, owner.as_deref());
+            let text = match format {
+                ReportFormat::Markdown => report.to_markdown(&handbook.config.base_url),
+                ReportFormat::Json => report.to_json(),
+            };
+            write_out(text.as_bytes(), None)?;
+            let summary = match (&owner, report.owners.len()) {
+                (Some(who), 0) => {
+                    format!("nothing needs action from {who} (as of {})", report.as_of)
+                }
+                (_, n) => format!(
+                    "{n} owner(s) with something to act on (as of {})",
+                    report.as_of
+                ),
+            };
+            Ok((Vec::new(), summary))
         }
         Command::Check { common, .. } => {
             let g = build::generate(&common.options())?;
             let summary = format!("no errors (as of {})", g.as_of);
             Ok((g.warnings, summary))
+        }
+    }
+}
+
+/// Writes `bytes` to `output`, or to the standard output; says where, for the summary.
+fn write_out(bytes: &[u8], output: Option<PathBuf>) -> Result<String, Error> {
+    match output {
+        Some(path) => {
+            std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+            Ok(path.display().to_string())
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(bytes)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Error::io(std::path::Path::new("<stdout>"), e))?;
+            Ok("the standard output".to_string())
         }
     }
 }

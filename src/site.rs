@@ -82,10 +82,15 @@ impl Site {
             .enumerate()
             .map(|(i, p)| (p.path.as_str(), i))
             .collect();
-        let resolved: Vec<(Vec<String>, Vec<Diagnostic>)> = pages
-            .par_iter()
-            .map(|page| resolve_links(page, &pages, &by_path, records, files))
-            .collect();
+        let known = Known {
+            pages: &pages,
+            by_path: &by_path,
+            unreadable: &content.unreadable,
+            records,
+            files,
+        };
+        let resolved: Vec<(Vec<String>, Vec<Diagnostic>)> =
+            pages.par_iter().map(|page| resolve_links(page, &known)).collect();
         let mut diags = Vec::new();
         let mut link_targets = Vec::with_capacity(pages.len());
         for (targets, errors) in resolved {
@@ -280,13 +285,23 @@ fn walk_reading_order(sections: &[Section], section: usize, out: &mut Vec<Child>
 }
 
 /// Resolves each link of `page` to the URL written on output, relative to the page.
-fn resolve_links(
-    page: &Page,
-    pages: &[Page],
-    by_path: &HashMap<&str, usize>,
-    records: &RecordIds,
-    files: &BTreeSet<String>,
-) -> (Vec<String>, Vec<Diagnostic>) {
+/// Everything a link may point at.
+struct Known<'a> {
+    pages: &'a [Page],
+    by_path: &'a HashMap<&'a str, usize>,
+    unreadable: &'a BTreeSet<String>,
+    records: &'a RecordIds,
+    files: &'a BTreeSet<String>,
+}
+
+fn resolve_links(page: &Page, known: &Known) -> (Vec<String>, Vec<Diagnostic>) {
+    let Known {
+        pages,
+        by_path,
+        unreadable,
+        records,
+        files,
+    } = *known;
     let root = links::root_prefix(&page.url);
     let mut diags = Vec::new();
     let has_anchor = |headings: &[Heading], anchor: &str| headings.iter().any(|h| h.id == anchor);
@@ -320,11 +335,17 @@ fn resolve_links(
                 Target::Page { path, anchor } => match links::join(page.dir(), path)
                     .and_then(|p| by_path.get(p.as_str()).map(|&i| &pages[i]))
                 {
+                    // That page is reported already; its links need no second report.
+                    None if links::join(page.dir(), path).is_some_and(|p| unreadable.contains(&p)) => {
+                        Ok("#".to_string())
+                    }
                     None => {
-                        let wanted = links::join(page.dir(), path).unwrap_or_default();
-                        let hint = closest(&wanted, by_path.keys().copied()).map(|best| {
-                            format!("did you mean `{}`?", relative_to(page.dir(), best))
-                        });
+                        // Compare the link as written with each page as it would be written
+                        // from here, so a shared folder name does not decide the hint.
+                        let written: Vec<String> =
+                            by_path.keys().map(|p| relative_to(page.dir(), p)).collect();
+                        let hint = closest(path, written.iter().map(String::as_str))
+                            .map(|best| format!("did you mean `{best}`?"));
                         Err(with_hint(
                             fail(format!("link to `{path}`, a page that does not exist")),
                             hint,

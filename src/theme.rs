@@ -11,6 +11,7 @@ use crate::source;
 
 /// The default theme, compiled into the binary so a handbook needs no themes/ folder.
 const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
+    ("search.html", include_str!("../themes/default/templates/search.html")),
     (
         "404.html",
         include_str!("../themes/default/templates/404.html"),
@@ -28,6 +29,10 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../themes/default/templates/index.html"),
     ),
     (
+        "metrics.html",
+        include_str!("../themes/default/templates/metrics.html"),
+    ),
+    (
         "page.html",
         include_str!("../themes/default/templates/page.html"),
     ),
@@ -39,12 +44,61 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         "section.html",
         include_str!("../themes/default/templates/section.html"),
     ),
+    (
+        "action-items.html",
+        include_str!("../themes/default/templates/action-items.html"),
+    ),
+    (
+        "audit.html",
+        include_str!("../themes/default/templates/audit.html"),
+    ),
+    (
+        "exception.html",
+        include_str!("../themes/default/templates/exception.html"),
+    ),
+    (
+        "exceptions.html",
+        include_str!("../themes/default/templates/exceptions.html"),
+    ),
+    (
+        "incident.html",
+        include_str!("../themes/default/templates/incident.html"),
+    ),
+    (
+        "incidents.html",
+        include_str!("../themes/default/templates/incidents.html"),
+    ),
+    (
+        "owner.html",
+        include_str!("../themes/default/templates/owner.html"),
+    ),
+    (
+        "owners.html",
+        include_str!("../themes/default/templates/owners.html"),
+    ),
+    (
+        "record-components.html",
+        include_str!("../themes/default/templates/record-components.html"),
+    ),
+    (
+        "status.html",
+        include_str!("../themes/default/templates/status.html"),
+    ),
 ];
 
-const BUILTIN_STATIC: &[(&str, &[u8])] = &[(
-    "style.css",
-    include_bytes!("../themes/default/static/style.css"),
-)];
+const BUILTIN_STATIC: &[(&str, &[u8])] = &[
+    ("search.js", include_bytes!("../themes/default/static/search.js")),
+    ("vendor/minisearch.js", include_bytes!("../themes/default/static/vendor/minisearch.js")),
+    ("vendor/minisearch.LICENSE.txt", include_bytes!("../themes/default/static/vendor/minisearch.LICENSE.txt")),
+    (
+        "registry.js",
+        include_bytes!("../themes/default/static/registry.js"),
+    ),
+    (
+        "style.css",
+        include_bytes!("../themes/default/static/style.css"),
+    ),
+];
 
 /// Where a file of the output comes from.
 #[derive(Debug, Clone)]
@@ -53,6 +107,17 @@ pub enum Body {
     Embedded(&'static [u8]),
     /// Copied from disk as it is, without reading it into memory first.
     Copy(PathBuf),
+}
+
+impl Body {
+    /// The size in bytes, reading only the metadata of a copied file.
+    pub fn len(&self) -> u64 {
+        match self {
+            Body::Bytes(b) => b.len() as u64,
+            Body::Embedded(b) => b.len() as u64,
+            Body::Copy(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+        }
+    }
 }
 
 pub struct Theme {

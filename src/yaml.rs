@@ -9,6 +9,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, Span};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
@@ -35,7 +36,10 @@ pub fn parse<T: DeserializeOwned>(
             let value = quoted(&message)?;
             find_scalar(text, value).map(|r| range.start + r.start..range.start + r.end)
         };
-        let span = match err.location().filter(|l| (l.line(), l.column()) != (1, 1)) {
+        let span = match err
+            .location()
+            .filter(|l| !at_document_start(text, offset_in(text, l.line(), l.column())))
+        {
             Some(loc) => {
                 let offset = range.start + offset_in(text, loc.line(), loc.column());
                 offset..token_end(&file.text, offset)
@@ -88,6 +92,15 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
+/// Whether only blank lines, comments and `---` come before `offset`: where serde_yaml
+/// places errors that have no place of their own.
+fn at_document_start(text: &str, offset: usize) -> bool {
+    text[..offset.min(text.len())].lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#') || l == "---"
+    })
+}
+
 /// Byte offset of a 1-based line and 1-based character column in `text`.
 fn offset_in(text: &str, line: usize, col: usize) -> usize {
     let line_start: usize = text
@@ -107,10 +120,16 @@ fn offset_in(text: &str, line: usize, col: usize) -> usize {
 /// End of the word that starts at `offset`, so the report underlines a key or value.
 fn token_end(text: &str, offset: usize) -> usize {
     let rest = text.get(offset..).unwrap_or("");
-    let len = rest
-        .find(|c: char| c == ':' || c == '\n' || c == ',' || c == '}' || c == ']')
-        .unwrap_or(rest.len());
-    offset + rest[..len].trim_end().len()
+    let line = rest.split('\n').next().unwrap_or("");
+    // A key ends at `: `; a value inside `[..]` or `{..}` at the next separator. A time
+    // such as 10:00 keeps its colon.
+    let len = [line.find(": "), line.find(['{', '}', '[', ']', ','])]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(line.len());
+    let len = if line[..len].ends_with(':') { len - 1 } else { len };
+    offset + line[..len].trim_end().len()
 }
 
 /// The first value quoted in backticks in a message.
@@ -235,6 +254,68 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<Place> {
     Some(place)
 }
 
+/// Serialises `value` as a YAML document.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, String> {
+    serde_yaml::to_string(value).map_err(|e| e.to_string())
+}
+
+/// One line of text as a YAML scalar, quoted only when YAML needs it, for a file written
+/// from a template.
+pub fn scalar(line: &str) -> String {
+    match serde_yaml::to_string(line) {
+        Ok(text) if !text.trim_end().contains('\n') => text.trim_end().to_string(),
+        _ => serde_json::to_string(line).unwrap_or_else(|_| format!("{line:?}")),
+    }
+}
+
+/// A string value found by [`string_values`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The path as a user reads it: `approvals[0].side`.
+    pub path: String,
+    pub value: String,
+    pub span: Range<usize>,
+}
+
+/// Every string value (keys aside) that `accept` takes, in document order; empty when the
+/// text does not parse.
+pub fn string_values(text: &str, accept: impl Fn(&str) -> bool) -> Vec<Found> {
+    fn walk(node: &Node, path: &str, accept: &dyn Fn(&str) -> bool, out: &mut Vec<Found>) {
+        match &node.kind {
+            Kind::Scalar(s) if accept(s) => out.push(Found {
+                path: path.to_string(),
+                value: s.clone(),
+                span: node.span.clone(),
+            }),
+            Kind::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{i}]"), accept, out);
+                }
+            }
+            Kind::Map(entries) => {
+                for (key, value) in entries {
+                    let name = match &key.kind {
+                        Kind::Scalar(k) => k.as_str(),
+                        _ => "?",
+                    };
+                    let path = if path.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    walk(value, &path, accept, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(root) = read_tree(text) {
+        walk(&root, "", &accept, &mut out);
+    }
+    out
+}
+
 /// Character index to byte offset: saphyr's markers count characters.
 struct CharOffsets(Option<Vec<usize>>);
 
@@ -354,6 +435,19 @@ mod tests {
         assert!(err.render().len() < 2_000, "the report stays short");
         let ok = SourceFile::new("b.yaml", "title: \"[[[[\" # {{{{\n");
         assert!(parse::<Doc>(&ok, 0..ok.text.len()).is_ok());
+    }
+
+    #[test]
+    fn an_error_without_a_place_points_at_the_value_after_a_leading_comment() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Dated {
+            title: String,
+            created: crate::date::Date,
+        }
+        let file = SourceFile::new("a.yaml", "# note\ntitle: x\ncreated: 2026-13-01\n");
+        let err = parse::<Dated>(&file, 0..file.text.len()).unwrap_err();
+        assert_eq!(&file.text[err.span.clone()], "2026-13-01");
     }
 
     #[test]

@@ -67,12 +67,11 @@ impl Serialize for Stamp {
 
 impl<'de> Deserialize<'de> for Stamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Stamp::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid datetime `{s}`: expected RFC 3339 with an offset (2026-05-03T09:01:00-07:00) or YYYY-MM-DD"
-            ))
-        })
+        crate::date::parse_str(
+            d,
+            "RFC 3339 with an offset (2026-05-03T09:01:00-07:00) or YYYY-MM-DD",
+            |s| Stamp::parse(s).ok_or_else(|| format!("invalid datetime `{s}`")),
+        )
     }
 }
 

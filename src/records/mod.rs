@@ -165,7 +165,8 @@ pub fn load(root: &Path, config: &Config, pages: &BTreeSet<String>) -> (Records,
     (records, diags)
 }
 
-fn load_people(root: &Path, diags: &mut Vec<Diagnostic>) -> People {
+/// Reads data/people.yaml, when there is one.
+pub fn load_people(root: &Path, diags: &mut Vec<Diagnostic>) -> People {
     if !root.join("data/people.yaml").is_file() {
         return People::default();
     }
@@ -206,11 +207,23 @@ fn load_folder<T: DeserializeOwned + Send>(
                 Ok(f) => f,
                 Err(d) => return (None, vec![d]),
             };
+            let todos = todo_markers(&file);
             let record: T = match yaml::parse(&file, 0..file.text.len()) {
                 Ok(r) => r,
-                Err(d) => return (None, vec![d]),
+                Err(d) => {
+                    // A marker in a date or a closed vocabulary fails to load; the marker's
+                    // own report says better what to do.
+                    let on_marker = todos.iter().any(|t| t.span.contains(&d.span.start))
+                        || d.message.split('`').skip(1).step_by(2).any(is_todo);
+                    let mut diags = todos;
+                    if !on_marker {
+                        diags.push(d);
+                    }
+                    return (None, diags);
+                }
             };
             let mut c = Check::new(&file);
+            c.diags.extend(todos);
             check_id(id_of(&record), name.trim_end_matches(".yaml"), &mut c);
             check(&record, &mut c);
             let diags = c.diags;
@@ -244,6 +257,35 @@ fn load_folder<T: DeserializeOwned + Send>(
         }
     }
     loaded
+}
+
+/// Whether a string is a `TODO` marker left by `secbook new` or `secbook import`: exactly
+/// `TODO`, or starting with `TODO:`.
+pub fn is_todo(value: &str) -> bool {
+    let value = value.trim_start();
+    value.trim_end() == "TODO" || value.starts_with("TODO:")
+}
+
+/// An error for every string value of a record that is still a `TODO` marker, at its place.
+fn todo_markers(file: &Arc<SourceFile>) -> Vec<Diagnostic> {
+    yaml::string_values(&file.text, is_todo)
+        .into_iter()
+        .map(|found| {
+            let guidance = found
+                .value
+                .split_once("TODO:")
+                .and_then(|(_, rest)| rest.lines().next())
+                .map(|g| g.trim().trim_end_matches('.'))
+                .filter(|g| !g.is_empty());
+            let hint = match guidance {
+                Some(g) => format!("replace the marker with {g}"),
+                None => "replace the marker with the real value".to_string(),
+            };
+            Diagnostic::error(format!("`{}` still has a TODO marker", found.path))
+                .at(file, found.span)
+                .with_hint(hint)
+        })
+        .collect()
 }
 
 fn check_id(id: &str, stem: &str, check: &mut Check) {

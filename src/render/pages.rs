@@ -4,6 +4,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
+use super::records::{PageExtras, REGISTER_URLS};
 use super::{OutputFile, Renderer};
 use crate::content::Page;
 use crate::date::Date;
@@ -35,13 +36,19 @@ struct ChildView<'a> {
     description: Option<&'a str>,
 }
 
-/// Renders every page and section, in parallel; each one's errors are its own.
-pub fn render_pages(site: &Site, renderer: &Renderer) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+/// Renders every page and section, in parallel; each one's errors are its own. A section
+/// at a register's folder is shown by the register page instead.
+pub fn render_pages(
+    site: &Site,
+    renderer: &Renderer,
+    extras: &PageExtras,
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let results: Vec<Result<OutputFile, Diagnostic>> = site
         .reading_order
         .par_iter()
         .enumerate()
-        .map(|(i, child)| render_one(site, renderer, i, *child))
+        .filter(|(_, child)| !REGISTER_URLS.contains(&site.url_of(**child)))
+        .map(|(i, child)| render_one(site, renderer, extras, i, *child))
         .collect();
     let mut files = Vec::with_capacity(results.len());
     let mut diags = Vec::new();
@@ -57,6 +64,7 @@ pub fn render_pages(site: &Site, renderer: &Renderer) -> (Vec<OutputFile>, Vec<D
 fn render_one(
     site: &Site,
     renderer: &Renderer,
+    extras: &PageExtras,
     position: usize,
     child: Child,
 ) -> Result<OutputFile, Diagnostic> {
@@ -133,6 +141,10 @@ fn render_one(
     ctx.insert("page", &view);
     ctx.insert("breadcrumbs", &breadcrumbs);
     ctx.insert("children", &children);
+    let referenced_by = page
+        .and_then(|p| extras.referenced_by.get(&p.path))
+        .map_or(&[][..], Vec::as_slice);
+    ctx.insert("referenced_by", referenced_by);
     ctx.insert(
         "prev",
         &position

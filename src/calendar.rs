@@ -1,0 +1,112 @@
+//! calendar/exceptions.ics: an all-day event on the expiry date of every approved
+//! exception, with a reminder `expiring_within_days` before it, so a team can subscribe
+//! from their calendar (RFC 5545).
+//!
+//! Written with the `icalendar` crate, which writes CRLF line endings and folds lines at
+//! 75 octets. Deterministic: UIDs come from the exception ids (`EXC-001-expiry@secbook`),
+//! DTSTAMP is midnight of the as-of date in the handbook's timezone, written in UTC, and
+//! SEQUENCE counts the renewals, so a calendar that saw an earlier expiry takes the new
+//! one. The crate writes DTSTAMP and UID on every component it writes, alarms included;
+//! both are set here so that nothing comes from the clock or a random number (a UID in a
+//! VALARM is RFC 9074's, and DTSTAMP is an IANA-registered property, which RFC 5545 lets
+//! any component carry).
+
+use chrono::{Duration, Utc};
+use icalendar::{Alarm, Calendar, Component, EventLike, Property, Trigger};
+
+use crate::feeds::{absolute_base, day_start};
+use crate::handbook::Handbook;
+use crate::records::vocab::ExceptionStatus;
+
+/// The path of the calendar in the site.
+pub const PATH: &str = "calendar/exceptions.ics";
+
+/// The calendar's bytes.
+pub fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
+    let config = &handbook.config;
+    let window = config.exceptions.expiring_within_days;
+    let stamp = day_start(handbook.as_of, config.timezone).with_timezone(&Utc);
+    let base = absolute_base(&config.base_url);
+
+    let mut calendar = Calendar::empty();
+    calendar.append_property(("VERSION", "2.0"));
+    calendar.append_property((
+        "PRODID",
+        format!("-//secbook//secbook {}//EN", env!("CARGO_PKG_VERSION")).as_str(),
+    ));
+    calendar.append_property(("CALSCALE", "GREGORIAN"));
+    calendar.append_property(("METHOD", "PUBLISH"));
+    calendar.name(&format!("{}: exception expiries", config.title));
+    calendar.description(&format!(
+        "The expiry of every approved security exception, with a reminder {} before it.",
+        crate::date::days(i64::from(window))
+    ));
+
+    let mut approved: Vec<_> = handbook
+        .records
+        .exceptions
+        .iter()
+        .map(|l| &l.record)
+        .filter(|e| e.status == ExceptionStatus::Approved)
+        .filter_map(|e| Some((e.expires?, e)))
+        .collect();
+    approved.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+
+    for (expires, e) in approved {
+        let uid = format!("{}-expiry@secbook", e.id);
+        let mut description = format!(
+            "Security exception {} ({} severity, {}) expires at the end of this day.\nRisk owner: {}",
+            e.id,
+            e.severity.as_str(),
+            e.kind.as_str(),
+            e.risk_owner
+        );
+        if let Some(assignee) = &e.assignee {
+            description.push_str(&format!("\nAssignee: {assignee}"));
+        }
+        description.push_str("\nRenew it, close it, or fix the risk before then.");
+        let page = format!("exceptions/{}/index.html", e.id);
+        if let Some(base) = &base {
+            description.push_str(&format!("\n{base}{page}"));
+        }
+
+        let mut alarm = Alarm::display(
+            &format!(
+                "{} expires in {}: {}",
+                e.id,
+                crate::date::days(i64::from(window)),
+                e.title
+            ),
+            Trigger::before_start(Duration::days(i64::from(window))),
+        );
+        // The crate writes the duration in seconds (`-PT2592000S`); days read better.
+        let before = if window == 0 {
+            "PT0S".to_string()
+        } else {
+            format!("-P{window}D")
+        };
+        let mut trigger = Property::new("TRIGGER", before);
+        trigger.add_parameter("RELATED", "START");
+        alarm.append_property(trigger.done());
+        alarm.uid(&format!("{}-expiry-reminder@secbook", e.id));
+        alarm.timestamp(stamp);
+
+        let mut event = icalendar::Event::new();
+        event
+            .uid(&uid)
+            .timestamp(stamp)
+            .sequence(u32::try_from(e.renewals.len()).unwrap_or(u32::MAX))
+            .summary(&format!("{} expires: {}", e.id, e.title))
+            .description(&description)
+            .starts(expires.0)
+            .ends(expires.add_days(1).0)
+            .categories(["security exception", e.severity.as_str()])
+            .add_property("TRANSP", "TRANSPARENT")
+            .alarm(alarm);
+        if let Some(base) = &base {
+            event.url(&format!("{base}{page}"));
+        }
+        calendar.push(event.done());
+    }
+    calendar.done().to_string().into_bytes()
+}

@@ -1,0 +1,755 @@
+//! Charts drawn at build time with plotters' SVG backend.
+//!
+//! plotters is built without any font feature, so text is laid out with its naive width
+//! estimate and written as SVG `<text>` in the generic `sans-serif` family for the reader's
+//! browser to draw: the build needs no system fonts and no font libraries. The same input
+//! gives the same bytes.
+//!
+//! Every chart has a title, labelled axes, a legend when it has more than one series, and a
+//! palette that survives greyscale print and colour-blind readers: the Okabe-Ito colours,
+//! each series with its own hatching as well as its own colour, categories named on the
+//! axis, and values written on the bars where they fit. An empty chart says "No data".
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Okabe-Ito colours, chosen to be told apart with every common colour-vision deficiency.
+pub mod palette {
+    use plotters::style::RGBColor;
+
+    pub const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
+    pub const SKY_BLUE: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
+    pub const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+    pub const YELLOW: RGBColor = RGBColor(0xF0, 0xE4, 0x42);
+    pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+    pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+    pub const PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+    pub const GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
+}
+
+const WIDTH: u32 = 720;
+const INK: RGBColor = RGBColor(0x1D, 0x23, 0x30);
+const MUTED: RGBColor = RGBColor(0x4A, 0x52, 0x60);
+const GRID: RGBColor = RGBColor(0xE1, 0xE4, 0xEA);
+const FRAME: RGBColor = RGBColor(0xC4, 0xC9, 0xD2);
+
+const TITLE_PX: f64 = 16.0;
+const TEXT_PX: f64 = 12.0;
+const SMALL_PX: f64 = 11.0;
+
+/// Lines drawn over a fill so series stay apart without colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hatch {
+    Solid,
+    /// `/` lines.
+    Forward,
+    /// `\` lines.
+    Back,
+    Horizontal,
+    Cross,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fill {
+    pub color: RGBColor,
+    pub hatch: Hatch,
+}
+
+impl Fill {
+    pub const fn new(color: RGBColor, hatch: Hatch) -> Fill {
+        Fill { color, hatch }
+    }
+
+    pub const fn solid(color: RGBColor) -> Fill {
+        Fill::new(color, Hatch::Solid)
+    }
+}
+
+/// One series of a column chart: a value per category, `None` when there is none.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: String,
+    pub fill: Fill,
+    pub values: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Series on top of each other, the first at the bottom; the total written above.
+    Stacked,
+    /// Series side by side within each category.
+    Grouped,
+}
+
+/// Vertical columns over categories (months, buckets, severities).
+#[derive(Debug, Clone)]
+pub struct ColumnChart {
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub x_label: String,
+    pub y_label: String,
+    pub categories: Vec<String>,
+    pub series: Vec<Series>,
+    pub layout: Layout,
+    /// Counts: whole-number ticks.
+    pub integer: bool,
+    /// Write zero values on the bars too (for few categories); otherwise zeros stay blank.
+    pub label_zeros: bool,
+    /// Draw "No data" instead of the chart.
+    pub no_data: bool,
+}
+
+/// One bar of a bar chart.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub fill: Fill,
+}
+
+/// Horizontal bars, one per named category, the first at the top.
+#[derive(Debug, Clone)]
+pub struct BarChart {
+    pub title: String,
+    pub subtitle: Option<String>,
+    /// The value axis, along the bottom.
+    pub x_label: String,
+    /// The category axis, along the left.
+    pub y_label: String,
+    pub bars: Vec<Bar>,
+    pub integer: bool,
+    pub no_data: bool,
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A font of `px` SVG pixels: plotters writes the size divided by 1.24.
+fn font(px: f64, color: &'static RGBColor) -> TextStyle<'static> {
+    TextStyle::from(("sans-serif", px * 1.24).into_font()).color(color)
+}
+
+fn bold(px: f64, color: &'static RGBColor) -> TextStyle<'static> {
+    TextStyle::from(("sans-serif", px * 1.24).into_font().style(FontStyle::Bold)).color(color)
+}
+
+fn anchored(style: TextStyle<'static>, h: HPos, v: VPos) -> TextStyle<'static> {
+    style.pos(Pos::new(h, v))
+}
+
+/// A generous estimate of the width of `text` at `px`, for layout: wide enough for the
+/// common sans-serif fonts, so labels that are written never overlap.
+pub fn text_width(text: &str, px: f64) -> f64 {
+    text.chars()
+        .map(|c| match c {
+            'i' | 'j' | 'l' | '.' | ',' | ':' | ';' | '\'' | '!' | '|' | ' ' => 0.32,
+            'f' | 't' | 'r' | 'I' | '(' | ')' | '-' => 0.42,
+            'm' | 'w' | 'M' | 'W' => 0.9,
+            c if c.is_ascii_uppercase() => 0.7,
+            c if c.is_ascii_digit() => 0.58,
+            _ => 0.58,
+        })
+        .sum::<f64>()
+        * px
+}
+
+/// A number as the charts write it: at most 2 decimals, no trailing zeros.
+pub fn format_number(v: f64) -> String {
+    let s = format!("{:.2}", crate::metrics::round2(v));
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+/// A value written on a bar: whole above 1000, one decimal above 100, else up to two, so
+/// labels stay short; the tables beside the charts carry the exact values.
+pub fn bar_label(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        format_number(v.round())
+    } else if v.abs() >= 100.0 {
+        format_number((v * 10.0).round() / 10.0)
+    } else {
+        format_number(v)
+    }
+}
+
+fn hatch_color(fill: RGBColor) -> RGBAColor {
+    let RGBColor(r, g, b) = fill;
+    let luma = 0.299 * f64::from(r) + 0.587 * f64::from(g) + 0.114 * f64::from(b);
+    if luma > 150.0 {
+        RGBAColor(0, 0, 0, 0.55)
+    } else {
+        RGBAColor(255, 255, 255, 0.8)
+    }
+}
+
+/// Fills the pixel rectangle with the colour, then draws its hatching clipped to it.
+fn fill_rect(area: &Area, (x0, y0): (i32, i32), (x1, y1): (i32, i32), fill: Fill) -> DrawResult {
+    let (x0, x1) = (x0.min(x1), x0.max(x1));
+    let (y0, y1) = (y0.min(y1), y0.max(y1));
+    if x1 <= x0 || y1 <= y0 {
+        return Ok(());
+    }
+    area.draw(&Rectangle::new([(x0, y0), (x1, y1)], fill.color.filled()))?;
+    let line = ShapeStyle {
+        color: hatch_color(fill.color),
+        filled: false,
+        stroke_width: 1,
+    };
+    const STEP: i32 = 6;
+    let mut lines: Vec<[(i32, i32); 2]> = Vec::new();
+    let forward = |lines: &mut Vec<[(i32, i32); 2]>| {
+        // x + y = k, k on a grid shared by every bar so neighbours line up.
+        let mut k = (x0 + y0).div_euclid(STEP) * STEP + STEP;
+        while k < x1 + y1 {
+            let lo = x0.max(k - y1);
+            let hi = x1.min(k - y0);
+            if lo < hi {
+                lines.push([(lo, k - lo), (hi, k - hi)]);
+            }
+            k += STEP;
+        }
+    };
+    let back = |lines: &mut Vec<[(i32, i32); 2]>| {
+        // x - y = k.
+        let mut k = (x0 - y1).div_euclid(STEP) * STEP + STEP;
+        while k < x1 - y0 {
+            let lo = x0.max(k + y0);
+            let hi = x1.min(k + y1);
+            if lo < hi {
+                lines.push([(lo, lo - k), (hi, hi - k)]);
+            }
+            k += STEP;
+        }
+    };
+    match fill.hatch {
+        Hatch::Solid => {}
+        Hatch::Forward => forward(&mut lines),
+        Hatch::Back => back(&mut lines),
+        Hatch::Cross => {
+            forward(&mut lines);
+            back(&mut lines);
+        }
+        Hatch::Horizontal => {
+            let mut y = y0.div_euclid(STEP - 1) * (STEP - 1) + (STEP - 1);
+            while y < y1 {
+                lines.push([(x0, y), (x1, y)]);
+                y += STEP - 1;
+            }
+        }
+    }
+    for [a, b] in lines {
+        area.draw(&PathElement::new(vec![a, b], line))?;
+    }
+    Ok(())
+}
+
+/// The title and subtitle; returns the y below them.
+fn draw_heading(root: &Area, title: &str, subtitle: Option<&str>) -> DrawResult {
+    root.draw_text(
+        title,
+        &anchored(bold(TITLE_PX, &INK), HPos::Left, VPos::Top),
+        (16, 12),
+    )?;
+    if let Some(sub) = subtitle {
+        root.draw_text(
+            sub,
+            &anchored(font(TEXT_PX, &MUTED), HPos::Left, VPos::Top),
+            (16, 36),
+        )?;
+    }
+    Ok(())
+}
+
+fn heading_height(subtitle: bool) -> i32 {
+    if subtitle { 58 } else { 40 }
+}
+
+/// A row of swatches and names, wrapping onto a new row when it runs out of width.
+/// Returns the height it takes.
+fn draw_legend(
+    root: &Area,
+    top: i32,
+    items: &[(&str, Fill)],
+    draw: bool,
+) -> Result<i32, Box<dyn std::error::Error>> {
+    let mut x = 16;
+    let mut y = top;
+    for (name, fill) in items {
+        let w = 14 + 6 + text_width(name, TEXT_PX).ceil() as i32 + 18;
+        if x > 16 && x + w > WIDTH as i32 - 16 {
+            x = 16;
+            y += 22;
+        }
+        if draw {
+            fill_rect(root, (x, y + 1), (x + 14, y + 15), *fill)?;
+            root.draw(&Rectangle::new(
+                [(x, y + 1), (x + 14, y + 15)],
+                INK.stroke_width(1),
+            ))?;
+            root.draw_text(
+                name,
+                &anchored(font(TEXT_PX, &INK), HPos::Left, VPos::Center),
+                (x + 20, y + 8),
+            )?;
+        }
+        x += w;
+    }
+    Ok(y - top + 24)
+}
+
+/// Draws "No data" in a frame where the chart would be.
+fn draw_no_data(root: &Area, top: i32, height: i32) -> DrawResult {
+    let (x0, y0, x1, y1) = (16, top + 8, WIDTH as i32 - 16, height - 16);
+    root.draw(&Rectangle::new([(x0, y0), (x1, y1)], FRAME.stroke_width(1)))?;
+    root.draw_text(
+        "No data",
+        &anchored(bold(TITLE_PX, &MUTED), HPos::Center, VPos::Center),
+        ((x0 + x1) / 2, (y0 + y1) / 2 - 8),
+    )?;
+    root.draw_text(
+        "Nothing is recorded for this chart yet.",
+        &anchored(font(TEXT_PX, &MUTED), HPos::Center, VPos::Center),
+        ((x0 + x1) / 2, (y0 + y1) / 2 + 14),
+    )?;
+    Ok(())
+}
+
+/// Runs `draw` on a white canvas and returns the SVG document, labelled for screen readers.
+fn render(title: &str, height: u32, draw: impl FnOnce(&Area) -> DrawResult) -> String {
+    let mut buf = String::new();
+    let result = {
+        let root = SVGBackend::with_string(&mut buf, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE)
+            .map_err(Into::into)
+            .and_then(|()| draw(&root))
+            .and_then(|()| root.present().map_err(Into::into))
+    };
+    if let Err(e) = result {
+        buf = format!(
+            "<svg width=\"{WIDTH}\" height=\"60\" viewBox=\"0 0 {WIDTH} 60\" xmlns=\"http://www.w3.org/2000/svg\">\n<text x=\"16\" y=\"30\" font-family=\"sans-serif\" font-size=\"12\">{}</text>\n</svg>\n",
+            escape(&format!("{title}: the chart could not be drawn ({e})"))
+        );
+    }
+    label_svg(&buf, title)
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Names the chart for assistive technology: `role="img"`, an `aria-label` and a `<title>`.
+fn label_svg(svg: &str, title: &str) -> String {
+    let title = escape(title);
+    let Some(rest) = svg.strip_prefix("<svg ") else {
+        return svg.to_string();
+    };
+    let Some(end) = rest.find(">\n") else {
+        return svg.to_string();
+    };
+    format!(
+        "<svg role=\"img\" aria-label=\"{title}\" {}>\n<title>{title}</title>\n{}",
+        &rest[..end],
+        &rest[end + 2..]
+    )
+}
+
+/// How many y ticks to ask for, so count axes only get whole numbers.
+fn y_ticks(max: f64, integer: bool) -> usize {
+    if integer {
+        (max.floor() as usize + 1).clamp(2, 6)
+    } else {
+        6
+    }
+}
+
+fn tick_label(v: f64, integer: bool) -> String {
+    if integer && (v - v.round()).abs() > 1e-9 {
+        String::new()
+    } else {
+        format_number(v)
+    }
+}
+
+/// Draws text with a white backing, so it reads over hatching.
+fn boxed_text(root: &Area, text: &str, (x, y): (i32, i32)) -> DrawResult {
+    let w = text_width(text, SMALL_PX).ceil() as i32 + 6;
+    root.draw(&Rectangle::new(
+        [(x - w / 2, y - 8), (x + w - w / 2, y + 8)],
+        RGBAColor(255, 255, 255, 0.9).filled(),
+    ))?;
+    root.draw_text(
+        text,
+        &anchored(font(SMALL_PX, &INK), HPos::Center, VPos::Center),
+        (x, y),
+    )?;
+    Ok(())
+}
+
+/// Draws a column chart and returns the SVG.
+pub fn columns(chart: &ColumnChart) -> String {
+    const HEIGHT: u32 = 380;
+    let no_data = chart.no_data
+        || chart.categories.is_empty()
+        || chart
+            .series
+            .iter()
+            .all(|s| s.values.iter().all(|v| v.is_none()));
+    render(&chart.title, HEIGHT, |root| {
+        draw_heading(root, &chart.title, chart.subtitle.as_deref())?;
+        let mut top = heading_height(chart.subtitle.is_some());
+        if no_data {
+            return draw_no_data(root, top, HEIGHT as i32);
+        }
+        if chart.series.len() > 1 {
+            let items: Vec<(&str, Fill)> = chart
+                .series
+                .iter()
+                .map(|s| (s.name.as_str(), s.fill))
+                .collect();
+            top += draw_legend(root, top, &items, true)?;
+        }
+        draw_columns(root, top, chart)
+    })
+}
+
+fn draw_columns(root: &Area, top: i32, chart: &ColumnChart) -> DrawResult {
+    let n = chart.categories.len();
+    let value = |s: &Series, i: usize| s.values.get(i).copied().flatten();
+    let max = match chart.layout {
+        Layout::Stacked => (0..n)
+            .map(|i| chart.series.iter().filter_map(|s| value(s, i)).sum::<f64>())
+            .fold(0.0, f64::max),
+        Layout::Grouped => chart
+            .series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten().copied())
+            .fold(0.0, f64::max),
+    };
+    let max = if max <= 0.0 { 1.0 } else { max };
+    let y_max = max * 1.15;
+    let integer = chart.integer;
+    let y_formatter = move |v: &f64| tick_label(*v, integer);
+    let y_label_width = (0..=6)
+        .map(|i| text_width(&format_number(max * f64::from(i) / 5.0), TEXT_PX))
+        .fold(0.0, f64::max)
+        .ceil() as i32
+        + 38;
+
+    let (_, body) = root.split_vertically(top);
+    let mut builder = ChartBuilder::on(&body);
+    builder
+        .margin_left(8)
+        .margin_right(24)
+        .margin_top(8)
+        .margin_bottom(6)
+        .x_label_area_size(50)
+        .y_label_area_size(y_label_width);
+    let mut ctx = builder.build_cartesian_2d(0f64..n as f64, 0f64..y_max)?;
+    ctx.configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .y_labels(y_ticks(max, integer))
+        .y_max_light_lines(0)
+        .y_label_formatter(&y_formatter)
+        .bold_line_style(GRID.stroke_width(1))
+        .axis_style(MUTED.stroke_width(1))
+        .label_style(font(TEXT_PX, &INK))
+        .axis_desc_style(font(TEXT_PX, &MUTED))
+        .x_desc(chart.x_label.as_str())
+        .y_desc(chart.y_label.as_str())
+        .draw()?;
+
+    let (px, py) = ctx.plotting_area().get_pixel_range();
+    let plot_w = f64::from(px.end - px.start);
+    let slot = plot_w / n as f64;
+    let at = |x: f64, y: f64| ctx.backend_coord(&(x, y));
+    let baseline = py.end - 1;
+
+    // Category labels, thinned out when they would overlap.
+    let widest = chart
+        .categories
+        .iter()
+        .map(|c| text_width(c, TEXT_PX))
+        .fold(0.0, f64::max);
+    let every = ((widest + 10.0) / slot).ceil().max(1.0) as usize;
+    for (i, c) in chart.categories.iter().enumerate() {
+        if i % every != 0 {
+            continue;
+        }
+        let (x, _) = at(i as f64 + 0.5, 0.0);
+        root.draw_text(
+            c,
+            &anchored(font(TEXT_PX, &INK), HPos::Center, VPos::Top),
+            (x, baseline + 7),
+        )?;
+        root.draw(&PathElement::new(
+            vec![(x, baseline + 1), (x, baseline + 4)],
+            MUTED.stroke_width(1),
+        ))?;
+    }
+
+    let fits_above = |text: &str, width: f64| text_width(text, SMALL_PX) <= width;
+    match chart.layout {
+        Layout::Stacked => {
+            let bar = (slot * 0.64).min(64.0);
+            for i in 0..n {
+                let mut sum = 0.0;
+                let x_left = i as f64 + 0.5 - bar / slot / 2.0;
+                let x_right = i as f64 + 0.5 + bar / slot / 2.0;
+                let mut labels = Vec::new();
+                for s in &chart.series {
+                    let Some(v) = value(s, i) else { continue };
+                    if v <= 0.0 {
+                        continue;
+                    }
+                    let a = at(x_left, sum);
+                    let b = at(x_right, sum + v);
+                    fill_rect(root, (a.0, b.1), (b.0, a.1), s.fill)?;
+                    root.draw(&Rectangle::new(
+                        [(a.0, b.1), (b.0, a.1)],
+                        WHITE.stroke_width(1),
+                    ))?;
+                    let text = bar_label(v);
+                    if f64::from(a.1 - b.1) >= 18.0 && text_width(&text, SMALL_PX) + 8.0 <= bar {
+                        labels.push((text, ((a.0 + b.0) / 2, (a.1 + b.1) / 2)));
+                    }
+                    sum += v;
+                }
+                // One segment's value is the total written above it.
+                if labels.len() > 1 {
+                    for (text, pos) in labels {
+                        boxed_text(root, &text, pos)?;
+                    }
+                }
+                let text = bar_label(sum);
+                if (sum > 0.0 || chart.label_zeros) && fits_above(&text, slot - 4.0) {
+                    let (x, y) = at(i as f64 + 0.5, sum);
+                    root.draw_text(
+                        &text,
+                        &anchored(bold(SMALL_PX, &INK), HPos::Center, VPos::Bottom),
+                        (x, y - 3),
+                    )?;
+                }
+            }
+        }
+        Layout::Grouped => {
+            let k = chart.series.len().max(1) as f64;
+            let group = (slot * 0.8).min(56.0 * k);
+            let bar = group / k;
+            for i in 0..n {
+                let start = i as f64 + 0.5 - group / slot / 2.0;
+                let mut any = false;
+                for (j, s) in chart.series.iter().enumerate() {
+                    let Some(v) = value(s, i) else { continue };
+                    any = true;
+                    let x0 = start + bar * j as f64 / slot;
+                    let x1 = start + bar * (j as f64 + 1.0) / slot;
+                    let a = at(x0, 0.0);
+                    let b = at(x1, v);
+                    fill_rect(root, (a.0 + 1, b.1), (b.0 - 1, a.1), s.fill)?;
+                    let text = bar_label(v);
+                    let room = if k > 1.0 { bar - 4.0 } else { slot - 4.0 };
+                    if (v > 0.0 || chart.label_zeros) && fits_above(&text, room) {
+                        root.draw_text(
+                            &text,
+                            &anchored(font(SMALL_PX, &INK), HPos::Center, VPos::Bottom),
+                            ((a.0 + b.0) / 2, b.1 - 3),
+                        )?;
+                    }
+                }
+                if !any && chart.label_zeros {
+                    let (x, y) = at(i as f64 + 0.5, 0.0);
+                    root.draw_text(
+                        "none",
+                        &anchored(font(SMALL_PX, &MUTED), HPos::Center, VPos::Bottom),
+                        (x, y - 3),
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Draws a horizontal bar chart and returns the SVG.
+pub fn bars(chart: &BarChart) -> String {
+    const ROW: i32 = 34;
+    let n = chart.bars.len();
+    let top = heading_height(chart.subtitle.is_some());
+    let no_data = chart.no_data || n == 0;
+    let height = if no_data {
+        top + 150
+    } else {
+        top + 18 + ROW * n as i32 + 56
+    };
+    render(&chart.title, height as u32, |root| {
+        draw_heading(root, &chart.title, chart.subtitle.as_deref())?;
+        if no_data {
+            return draw_no_data(root, top, height);
+        }
+        draw_bars(root, top, chart)
+    })
+}
+
+fn truncate(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        label.to_string()
+    } else {
+        let mut s: String = label.chars().take(max - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+fn draw_bars(root: &Area, top: i32, chart: &BarChart) -> DrawResult {
+    let n = chart.bars.len();
+    let labels: Vec<String> = chart.bars.iter().map(|b| truncate(&b.label, 30)).collect();
+    let label_width = labels
+        .iter()
+        .map(|l| text_width(l, TEXT_PX))
+        .fold(0.0, f64::max)
+        .ceil() as i32;
+    let left = label_width + 44;
+    let max = chart.bars.iter().map(|b| b.value).fold(0.0, f64::max);
+    let max = if max <= 0.0 { 1.0 } else { max };
+    // Leave room right of the longest bar for its value.
+    let plot_w = f64::from(WIDTH as i32 - left - 8 - 28);
+    let value_w = chart
+        .bars
+        .iter()
+        .map(|b| text_width(&bar_label(b.value), SMALL_PX))
+        .fold(0.0, f64::max)
+        + 10.0;
+    let x_max = max * plot_w / (plot_w - value_w).max(plot_w * 0.5);
+    let integer = chart.integer;
+    let x_formatter = move |v: &f64| tick_label(*v, integer);
+
+    let (_, body) = root.split_vertically(top);
+    let mut builder = ChartBuilder::on(&body);
+    builder
+        .margin_left(8)
+        .margin_right(28)
+        .margin_top(10)
+        .margin_bottom(6)
+        .x_label_area_size(48)
+        .y_label_area_size(left);
+    let mut ctx = builder.build_cartesian_2d(0f64..x_max, 0f64..n as f64)?;
+    ctx.configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(y_ticks(max, integer).max(2))
+        .x_max_light_lines(0)
+        .x_label_formatter(&x_formatter)
+        .bold_line_style(GRID.stroke_width(1))
+        .axis_style(MUTED.stroke_width(1))
+        .label_style(font(TEXT_PX, &INK))
+        .axis_desc_style(font(TEXT_PX, &MUTED))
+        .x_desc(chart.x_label.as_str())
+        .y_desc(chart.y_label.as_str())
+        .draw()?;
+
+    let (px, _) = ctx.plotting_area().get_pixel_range();
+    for (i, (bar, label)) in chart.bars.iter().zip(&labels).enumerate() {
+        // The first bar at the top.
+        let row = (n - 1 - i) as f64;
+        let a = ctx.backend_coord(&(0.0, row + 0.2));
+        let b = ctx.backend_coord(&(bar.value.max(0.0), row + 0.8));
+        fill_rect(root, (a.0, b.1), (b.0.max(a.0), a.1), bar.fill)?;
+        let mid = (a.1 + b.1) / 2;
+        root.draw_text(
+            label,
+            &anchored(font(TEXT_PX, &INK), HPos::Right, VPos::Center),
+            (px.start - 8, mid),
+        )?;
+        root.draw_text(
+            &bar_label(bar.value),
+            &anchored(bold(SMALL_PX, &INK), HPos::Left, VPos::Center),
+            (b.0.max(a.0) + 5, mid),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column_chart(values: Vec<Option<f64>>) -> ColumnChart {
+        ColumnChart {
+            title: "Incidents per month".into(),
+            subtitle: None,
+            x_label: "Month".into(),
+            y_label: "Incidents".into(),
+            categories: (1..=values.len()).map(|m| format!("2026-{m:02}")).collect(),
+            series: vec![
+                Series {
+                    name: "sev1".into(),
+                    fill: Fill::solid(palette::VERMILLION),
+                    values: values.clone(),
+                },
+                Series {
+                    name: "sev2".into(),
+                    fill: Fill::new(palette::ORANGE, Hatch::Forward),
+                    values,
+                },
+            ],
+            layout: Layout::Stacked,
+            integer: true,
+            label_zeros: false,
+            no_data: false,
+        }
+    }
+
+    #[test]
+    fn empty_charts_say_no_data() {
+        let svg = columns(&column_chart(Vec::new()));
+        assert!(svg.contains("No data"), "{svg}");
+        let svg = bars(&BarChart {
+            title: "By source".into(),
+            subtitle: None,
+            x_label: "Incidents".into(),
+            y_label: "Source".into(),
+            bars: Vec::new(),
+            integer: true,
+            no_data: false,
+        });
+        assert!(svg.contains("No data"));
+        assert!(svg.starts_with("<svg role=\"img\" aria-label=\"By source\""));
+    }
+
+    #[test]
+    fn charts_are_byte_identical_and_name_their_parts() {
+        let chart = column_chart(vec![Some(1.0), Some(0.0), Some(3.0)]);
+        let a = columns(&chart);
+        assert_eq!(a, columns(&chart));
+        assert!(!a.contains("No data"));
+        for text in [
+            "Incidents per month",
+            "Month",
+            "Incidents",
+            "sev1",
+            "sev2",
+            "2026-03",
+            "\n6\n</text>",
+        ] {
+            assert!(a.contains(text), "missing {text:?} in {a}");
+        }
+        assert!(a.contains("font-family=\"sans-serif\""));
+        assert!(a.contains("<title>Incidents per month</title>"));
+    }
+
+    #[test]
+    fn numbers_are_written_plainly() {
+        assert_eq!(format_number(2.0), "2");
+        assert_eq!(format_number(2.5), "2.5");
+        assert_eq!(format_number(2.456), "2.46");
+        assert_eq!(format_number(-0.0), "0");
+        assert_eq!(bar_label(98765.43), "98765");
+        assert_eq!(bar_label(123.456), "123.5");
+        assert_eq!(bar_label(12.25), "12.25");
+    }
+}

@@ -1,0 +1,317 @@
+//! feeds/exceptions.xml and feeds/incidents.xml: Atom feeds (RFC 4287), newest first.
+//!
+//! Written with `atom_syndication`. Every time in a feed comes from the records or the
+//! as-of date, never the clock, so the same inputs give the same bytes.
+//!
+//! Identifiers and links:
+//! - Ids are `urn:uuid:` URIs holding a name-based (v5) UUID derived from the record id
+//!   ([`stable_uuid`]), so an entry keeps its id across builds, hosts and base URLs, as
+//!   RFC 4287 (4.2.6) asks of `atom:id`.
+//! - Links are absolute when `base_url` is an absolute http(s) URL. Otherwise they are
+//!   relative references, such as `../exceptions/EXC-001/index.html`, which RFC 4287
+//!   (section 2, "IRIs") resolves against the feed's own location, since the feed sets
+//!   no `xml:base`. A reader that fetched `…/feeds/exceptions.xml` finds the page, and so
+//!   does one that opened the file from disk.
+
+use atom_syndication::{
+    Category, Entry, Feed, FixedDateTime, Generator, Link, Person as AtomPerson, Text, WriteConfig,
+};
+use uuid::Uuid;
+
+use crate::date::{Date, Offset};
+use crate::handbook::Handbook;
+use crate::links;
+use crate::records::incident::Stamp;
+use crate::records::person::Person;
+
+/// The path of the exceptions feed in the site.
+pub const EXCEPTIONS_PATH: &str = "feeds/exceptions.xml";
+/// The path of the incidents feed in the site.
+pub const INCIDENTS_PATH: &str = "feeds/incidents.xml";
+
+/// A name-based (v5) UUID for `name`, in secbook's own namespace: the same name gives the
+/// same UUID on every build. The namespace is itself the v5 UUID of the URL `urn:secbook`
+/// in the RFC 4122 URL namespace, so it is fixed and documented rather than random.
+pub fn stable_uuid(name: &str) -> Uuid {
+    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:secbook");
+    Uuid::new_v5(&namespace, name.as_bytes())
+}
+
+/// `base_url` with a trailing slash, when it is an absolute http(s) URL.
+pub fn absolute_base(base_url: &str) -> Option<String> {
+    let base = base_url.trim();
+    let lower = base.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return None;
+    }
+    Some(if base.ends_with('/') {
+        base.to_string()
+    } else {
+        format!("{base}/")
+    })
+}
+
+/// A link to `path` (relative to the site root) from a file in the folder `from` (such as
+/// `feeds/`): absolute below `base_url` when that is absolute, else relative.
+pub fn site_link(base_url: &str, from: &str, path: &str) -> String {
+    match absolute_base(base_url) {
+        Some(base) => format!("{base}{path}"),
+        None => format!("{}{path}", links::root_prefix(from)),
+    }
+}
+
+/// Midnight of `date` in the handbook's timezone, as records read a bare date.
+pub fn day_start(date: Date, tz: Offset) -> FixedDateTime {
+    Stamp::Day(date.0).resolve(tz)
+}
+
+/// The exceptions feed: every exception, the most recently changed first.
+pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
+    let tz = handbook.config.timezone;
+    let base = &handbook.config.base_url;
+    let entries = handbook
+        .records
+        .exceptions
+        .iter()
+        .zip(&handbook.exception_states)
+        .map(|(loaded, state)| {
+            let e = &loaded.record;
+            let mut dates = vec![e.created];
+            dates.extend(e.first_review);
+            dates.extend(e.decided);
+            dates.extend(e.closed);
+            dates.extend(e.renewals.iter().map(|r| r.date));
+            dates.extend(e.approvals.iter().map(|a| a.date));
+            let updated = dates.into_iter().max().unwrap_or(e.created);
+            let mut facts = vec![
+                format!("State: {}", state.as_str()),
+                format!("Severity: {}", e.severity.as_str()),
+                format!("Type: {}", e.kind.as_str()),
+                format!("Risk owner: {}", e.risk_owner),
+            ];
+            if let Some(expires) = e.expires {
+                facts.push(format!("Expires: {expires}"));
+            }
+            let mut entry = entry(
+                &format!("exception/{}", e.id),
+                format!("{}: {}", e.id, e.title),
+                day_start(updated, tz),
+                site_link(base, "feeds/", &format!("exceptions/{}/index.html", e.id)),
+                format!("{}\n\n{}", facts.join("\n"), e.summary.trim()),
+            );
+            entry.set_published(day_start(e.created, tz));
+            entry.set_authors(vec![author(&e.requested_by)]);
+            entry.set_categories(vec![
+                category(e.severity.as_str(), "severity"),
+                category(state.as_str(), "state"),
+                category(e.kind.as_str(), "type"),
+            ]);
+            entry
+        })
+        .collect();
+    feed(
+        handbook,
+        "exceptions",
+        "security exceptions",
+        EXCEPTIONS_PATH,
+        "exceptions/index.html",
+        entries,
+    )
+}
+
+/// The incidents feed: every incident, the most recently changed first.
+pub fn incidents_feed(handbook: &Handbook) -> Vec<u8> {
+    let tz = handbook.config.timezone;
+    let base = &handbook.config.base_url;
+    let entries = handbook
+        .records
+        .incidents
+        .iter()
+        .map(|loaded| {
+            let i = &loaded.record;
+            let mut stamps = vec![i.reported];
+            stamps.extend(
+                [
+                    i.started,
+                    i.detected,
+                    i.responded,
+                    i.contained,
+                    i.resolved,
+                    i.closed,
+                ]
+                .into_iter()
+                .flatten(),
+            );
+            stamps.extend(i.timeline.iter().map(|t| t.at));
+            let mut instants: Vec<FixedDateTime> = stamps.iter().map(|s| s.resolve(tz)).collect();
+            if let Some(pm) = &i.postmortem {
+                instants.push(day_start(pm.date, tz));
+            }
+            let updated = instants
+                .into_iter()
+                .max_by_key(|t| t.timestamp())
+                .unwrap_or_else(|| i.reported.resolve(tz));
+            let mut facts = vec![
+                format!("Status: {}", i.status.as_str()),
+                format!("Severity: {}", i.severity.as_str()),
+                format!("Source: {}", i.source),
+                format!("Commander: {}", i.commander),
+            ];
+            if let Some(category) = &i.category {
+                facts.push(format!("Category: {category}"));
+            }
+            let mut entry = entry(
+                &format!("incident/{}", i.id),
+                format!("{}: {}", i.id, i.title),
+                updated,
+                site_link(base, "feeds/", &format!("incidents/{}/index.html", i.id)),
+                format!("{}\n\n{}", facts.join("\n"), i.summary.trim()),
+            );
+            entry.set_published(i.reported.resolve(tz));
+            entry.set_authors(vec![author(&i.commander)]);
+            let mut categories = vec![
+                category(i.severity.as_str(), "severity"),
+                category(i.status.as_str(), "status"),
+            ];
+            if let Some(c) = &i.category {
+                categories.push(category(c, "category"));
+            }
+            entry.set_categories(categories);
+            entry
+        })
+        .collect();
+    feed(
+        handbook,
+        "incidents",
+        "security incidents",
+        INCIDENTS_PATH,
+        "incidents/index.html",
+        entries,
+    )
+}
+
+fn entry(
+    name: &str,
+    title: String,
+    updated: FixedDateTime,
+    href: String,
+    summary: String,
+) -> Entry {
+    let mut entry = Entry::default();
+    entry.set_id(format!("urn:uuid:{}", stable_uuid(name)));
+    entry.set_title(Text::plain(title));
+    entry.set_updated(updated);
+    entry.set_links(vec![link(href, "alternate")]);
+    entry.set_summary(Some(Text::plain(summary)));
+    entry
+}
+
+fn link(href: String, rel: &str) -> Link {
+    let mut link = Link::default();
+    link.set_href(href);
+    link.set_rel(rel);
+    link
+}
+
+fn author(person: &Person) -> AtomPerson {
+    let mut author = AtomPerson::default();
+    author.set_name(if person.name.trim().is_empty() {
+        "Unassigned".to_string()
+    } else {
+        person.name.clone()
+    });
+    author.set_email(person.email.clone());
+    author
+}
+
+fn category(term: &str, scheme: &str) -> Category {
+    let mut category = Category::default();
+    category.set_term(term.to_string());
+    category.set_scheme(Some(format!("urn:secbook:{scheme}")));
+    category
+}
+
+/// Sorts `entries` newest first and writes the feed. Its `updated` is the newest entry's,
+/// or midnight of the as-of date when it has none.
+fn feed(
+    handbook: &Handbook,
+    kind: &str,
+    what: &str,
+    path: &str,
+    html_page: &str,
+    mut entries: Vec<Entry>,
+) -> Vec<u8> {
+    entries.sort_by(|a, b| {
+        b.updated
+            .timestamp()
+            .cmp(&a.updated.timestamp())
+            .then_with(|| {
+                let published = |e: &Entry| e.published.map(|p| p.timestamp());
+                published(b).cmp(&published(a))
+            })
+            .then_with(|| a.title.value.cmp(&b.title.value))
+    });
+    let config = &handbook.config;
+    let updated = entries
+        .first()
+        .map(|e| e.updated)
+        .unwrap_or_else(|| day_start(handbook.as_of, config.timezone));
+    let from = "feeds/";
+    let self_href = match absolute_base(&config.base_url) {
+        Some(base) => format!("{base}{path}"),
+        None => path.trim_start_matches(from).to_string(),
+    };
+    let mut site = AtomPerson::default();
+    site.set_name(config.title.clone());
+    let mut generator = Generator::default();
+    generator.set_value("secbook");
+    generator.set_version(Some(env!("CARGO_PKG_VERSION").to_string()));
+
+    let mut feed = Feed::default();
+    feed.set_id(format!("urn:uuid:{}", stable_uuid(&format!("feed/{kind}"))));
+    feed.set_title(Text::plain(format!("{}: {what}", config.title)));
+    if !config.description.trim().is_empty() {
+        feed.set_subtitle(Some(Text::plain(config.description.clone())));
+    }
+    feed.set_updated(updated);
+    feed.set_authors(vec![site]);
+    feed.set_generator(Some(generator));
+    feed.set_links(vec![
+        link(self_href, "self"),
+        link(site_link(&config.base_url, from, html_page), "alternate"),
+    ]);
+    feed.set_entries(entries);
+    let config = WriteConfig {
+        write_document_declaration: true,
+        indent_size: Some(2),
+    };
+    let mut bytes = feed
+        .write_with_config(Vec::new(), config)
+        .unwrap_or_else(|e| format!("<!-- {e} -->").into_bytes());
+    bytes.push(b'\n');
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_relative_unless_the_base_is_absolute() {
+        let path = "exceptions/E/index.html";
+        assert_eq!(site_link("/", "feeds/", path), "../exceptions/E/index.html");
+        assert_eq!(site_link("/docs/", "", path), "exceptions/E/index.html");
+        assert_eq!(
+            site_link("https://x.org/sec", "feeds/", path),
+            "https://x.org/sec/exceptions/E/index.html"
+        );
+    }
+
+    #[test]
+    fn stable_uuids_are_version_5_and_repeatable() {
+        let a = stable_uuid("exception/EXC-001");
+        assert_eq!(a, stable_uuid("exception/EXC-001"));
+        assert_ne!(a, stable_uuid("exception/EXC-002"));
+        assert_eq!(a.get_version_num(), 5);
+    }
+}

@@ -1,0 +1,537 @@
+//! exports/poam.json: the approved and pending exceptions as an OSCAL plan of action and
+//! milestones (the `plan-of-action-and-milestones` model).
+//!
+//! Each exception becomes a risk and a POA&M item that points at it:
+//! - the risk's status follows the exception's state: `deviation-requested` while pending,
+//!   `deviation-approved` while approved and in term, `open` once the term has expired;
+//! - its deadline is the end of the expiry date, its remediation the remediation plan, and
+//!   its compensating controls are mitigating factors;
+//! - its risk log holds the request, the decision, every renewal and the lapse of the term.
+//!
+//! Every UUID is a name-based (v5) UUID derived from the exception id
+//! ([`crate::feeds::stable_uuid`]), so the same exception keeps the same UUIDs in every
+//! export, and the document is deterministic: its times come from the records and the
+//! as-of date, written in UTC.
+//!
+//! The document uses only the constructs of the OSCAL 1.1 POA&M model and declares
+//! `oscal-version` [`OSCAL_VERSION`]; the tests validate it against NIST's published JSON
+//! schema (see tests/data/README.md). OSCAL requires at least one POA&M item, so a
+//! handbook with no approved or pending exception has no POA&M: [`document`] returns
+//! `None` and the build writes no exports/poam.json.
+
+use chrono::{Duration, Utc};
+use serde::Serialize;
+
+use crate::build::{self, Options};
+use crate::date::Date;
+use crate::diagnostics::{Diagnostic, Error};
+use crate::feeds::{day_start, site_link, stable_uuid};
+use crate::handbook::Handbook;
+use crate::records::exception::Exception;
+use crate::records::person::Person;
+use crate::records::vocab::{ExceptionState, ExceptionStatus};
+
+/// The path of the export in the site.
+pub const PATH: &str = "exports/poam.json";
+
+/// The OSCAL version the document declares.
+pub const OSCAL_VERSION: &str = "1.1.3";
+
+/// The namespace of secbook's own properties (`ns` of an OSCAL `prop`).
+const NS: &str = "urn:secbook:oscal";
+
+/// The export's bytes: pretty JSON ending in a newline, or `None` when no exception is
+/// approved or pending.
+pub fn document(handbook: &Handbook) -> Option<Vec<u8>> {
+    let poam = build(handbook)?;
+    let mut bytes = serde_json::to_vec_pretty(&Root { poam }).ok()?;
+    bytes.push(b'\n');
+    Some(bytes)
+}
+
+/// `secbook export poam`: the bytes the build writes to exports/poam.json, from the
+/// handbook alone (load, validate, compute; no site is rendered), and its warnings.
+pub fn export(options: &Options) -> Result<(Vec<u8>, Vec<Diagnostic>), Error> {
+    let (handbook, warnings) = build::load_handbook(options)?;
+    let bytes = document(&handbook).ok_or_else(|| {
+        Error::Usage(
+            "no exception is approved or pending, and an OSCAL plan of action and milestones \
+             needs at least one item: there is nothing to export"
+                .into(),
+        )
+    })?;
+    Ok((bytes, warnings))
+}
+
+#[derive(Serialize)]
+struct Root {
+    #[serde(rename = "plan-of-action-and-milestones")]
+    poam: Poam,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Poam {
+    uuid: String,
+    metadata: Metadata,
+    risks: Vec<Risk>,
+    poam_items: Vec<PoamItem>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Metadata {
+    title: String,
+    last_modified: String,
+    version: String,
+    oscal_version: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    roles: Vec<Role>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    parties: Vec<Party>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    responsible_parties: Vec<ResponsibleParty>,
+}
+
+#[derive(Serialize)]
+struct Role {
+    id: &'static str,
+    title: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Party {
+    uuid: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    email_addresses: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct ResponsibleParty {
+    role_id: &'static str,
+    party_uuids: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Risk {
+    uuid: String,
+    title: String,
+    description: String,
+    statement: String,
+    props: Vec<Prop>,
+    links: Vec<OscalLink>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mitigating_factors: Vec<MitigatingFactor>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deadline: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    remediations: Vec<Response>,
+    risk_log: RiskLog,
+}
+
+#[derive(Serialize)]
+struct Prop {
+    name: &'static str,
+    ns: &'static str,
+    value: String,
+}
+
+#[derive(Serialize, Clone)]
+struct OscalLink {
+    href: String,
+    rel: &'static str,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct MitigatingFactor {
+    uuid: String,
+    description: String,
+}
+
+#[derive(Serialize)]
+struct Response {
+    uuid: String,
+    lifecycle: &'static str,
+    title: String,
+    description: String,
+}
+
+#[derive(Serialize)]
+struct RiskLog {
+    entries: Vec<LogEntry>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct LogEntry {
+    uuid: String,
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    start: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logged_by: Vec<LoggedBy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_change: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct LoggedBy {
+    party_uuid: String,
+    role_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct PoamItem {
+    uuid: String,
+    title: String,
+    description: String,
+    props: Vec<Prop>,
+    links: Vec<OscalLink>,
+    origins: Vec<Origin>,
+    related_risks: Vec<RelatedRisk>,
+    remarks: String,
+}
+
+#[derive(Serialize)]
+struct Origin {
+    actors: Vec<Actor>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Actor {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    actor_uuid: String,
+    role_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct RelatedRisk {
+    risk_uuid: String,
+}
+
+/// The people the document names, each once, in the order first met.
+#[derive(Default)]
+struct Parties {
+    parties: Vec<Party>,
+    keys: Vec<String>,
+}
+
+impl Parties {
+    /// The UUID of `person`'s party, adding it when new.
+    fn uuid(&mut self, person: &Person) -> String {
+        let key = if person.is_unassigned() {
+            "unassigned".to_string()
+        } else {
+            person.key()
+        };
+        let uuid = stable_uuid(&format!("party/{key}")).to_string();
+        if !self.keys.contains(&key) {
+            self.keys.push(key);
+            let email = person
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| e.contains('@') && !e.contains(char::is_whitespace));
+            self.parties.push(Party {
+                uuid: uuid.clone(),
+                kind: "person",
+                name: line(&person.name, "Unassigned"),
+                email_addresses: email.map(str::to_string).into_iter().collect(),
+            });
+        }
+        uuid
+    }
+}
+
+fn build(handbook: &Handbook) -> Option<Poam> {
+    let config = &handbook.config;
+    let tz = config.timezone;
+    let at = |date: Date| utc(day_start(date, tz));
+    let mut parties = Parties::default();
+    let mut owners: Vec<String> = Vec::new();
+    let mut risks = Vec::new();
+    let mut items = Vec::new();
+
+    for (loaded, &state) in handbook
+        .records
+        .exceptions
+        .iter()
+        .zip(&handbook.exception_states)
+    {
+        let e = &loaded.record;
+        if !matches!(
+            e.status,
+            ExceptionStatus::Approved | ExceptionStatus::Pending
+        ) {
+            continue;
+        }
+        let name = |part: &str| stable_uuid(&format!("exception/{}/{part}", e.id)).to_string();
+        let owner = parties.uuid(&e.risk_owner);
+        if !owners.contains(&owner) {
+            owners.push(owner.clone());
+        }
+        let requester = parties.uuid(&e.requested_by);
+        let risk_uuid = name("risk");
+        let page = OscalLink {
+            href: site_link(
+                &config.base_url,
+                "exports/",
+                &format!("exceptions/{}/index.html", e.id),
+            ),
+            rel: "reference",
+            text: format!("Exception {}", e.id),
+        };
+        let props = |with_state: bool| {
+            let mut props = vec![
+                prop("exception-id", &e.id),
+                prop("exception-type", e.kind.as_str()),
+                prop("severity", e.severity.as_str()),
+            ];
+            if with_state {
+                props.push(prop("state", state.as_str()));
+                props.push(prop("risk-owner", &e.risk_owner.to_string()));
+                if let Some(assignee) = &e.assignee {
+                    props.push(prop("assignee", &assignee.to_string()));
+                }
+                props.extend(e.tickets.iter().map(|t| prop("ticket", t)));
+            }
+            props
+        };
+        let mut remediations = Vec::new();
+        if let Some(plan) = e
+            .remediation_plan
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+        {
+            remediations.push(Response {
+                uuid: name("remediation"),
+                lifecycle: "planned",
+                title: "Remediation plan".into(),
+                description: plan.trim().to_string(),
+            });
+        }
+        let mitigating_factors = e
+            .compensating_controls
+            .iter()
+            .enumerate()
+            .map(|(i, control)| MitigatingFactor {
+                uuid: name(&format!("compensating-control/{i}")),
+                description: control.trim().to_string(),
+            })
+            .collect();
+        risks.push(Risk {
+            uuid: risk_uuid.clone(),
+            title: line(&e.title, &e.id),
+            description: e
+                .description
+                .as_deref()
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or(&e.summary)
+                .trim()
+                .to_string(),
+            statement: e.summary.trim().to_string(),
+            props: props(true),
+            links: vec![page.clone()],
+            status: risk_status(state),
+            mitigating_factors,
+            deadline: e
+                .expires
+                .map(|d| utc(day_start(d.add_days(1), tz) - Duration::seconds(1))),
+            remediations,
+            risk_log: RiskLog {
+                entries: log(e, state, handbook.as_of, &at, &requester),
+            },
+        });
+        items.push(PoamItem {
+            uuid: name("poam-item"),
+            title: line(&e.title, &e.id),
+            description: e.summary.trim().to_string(),
+            props: props(false),
+            links: vec![page],
+            origins: vec![Origin {
+                actors: vec![Actor {
+                    kind: "party",
+                    actor_uuid: requester,
+                    role_id: "requester",
+                }],
+            }],
+            related_risks: vec![RelatedRisk {
+                risk_uuid: risk_uuid.clone(),
+            }],
+            remarks: e.justification.trim().to_string(),
+        });
+    }
+    if items.is_empty() {
+        return None;
+    }
+    Some(Poam {
+        uuid: stable_uuid("poam").to_string(),
+        metadata: Metadata {
+            title: line(
+                &format!("{}: plan of action and milestones", config.title),
+                "Plan of action and milestones",
+            ),
+            last_modified: at(handbook.as_of),
+            version: handbook.as_of.to_string(),
+            oscal_version: OSCAL_VERSION,
+            roles: vec![
+                Role {
+                    id: "risk-owner",
+                    title: "Risk owner",
+                },
+                Role {
+                    id: "requester",
+                    title: "Requester",
+                },
+            ],
+            parties: parties.parties,
+            responsible_parties: vec![ResponsibleParty {
+                role_id: "risk-owner",
+                party_uuids: owners,
+            }],
+        },
+        risks,
+        poam_items: items,
+    })
+}
+
+/// The history of the exception: request, decision, renewals, and the end of the term.
+fn log(
+    e: &Exception,
+    state: ExceptionState,
+    as_of: Date,
+    at: &dyn Fn(Date) -> String,
+    requester: &str,
+) -> Vec<LogEntry> {
+    let entry_uuid =
+        |part: &str| stable_uuid(&format!("exception/{}/log/{part}", e.id)).to_string();
+    let mut entries = vec![LogEntry {
+        uuid: entry_uuid("requested"),
+        title: "Exception requested".into(),
+        description: None,
+        start: at(e.created),
+        logged_by: vec![LoggedBy {
+            party_uuid: requester.to_string(),
+            role_id: "requester",
+        }],
+        status_change: Some("deviation-requested"),
+    }];
+    if let (ExceptionStatus::Approved, Some(decided)) = (e.status, e.decided) {
+        let mut renewals: Vec<_> = e.renewals.iter().collect();
+        renewals.sort_by_key(|r| r.date);
+        let first_term = renewals.first().map(|r| r.previous_expires).or(e.expires);
+        entries.push(LogEntry {
+            uuid: entry_uuid("approved"),
+            title: match first_term {
+                Some(until) => format!("Exception approved until {until}"),
+                None => "Exception approved".into(),
+            },
+            description: None,
+            start: at(decided),
+            logged_by: Vec::new(),
+            status_change: Some("deviation-approved"),
+        });
+        for (i, r) in renewals.iter().enumerate() {
+            let mut description = format!(
+                "The term was extended from {} to {}.",
+                r.previous_expires, r.expires
+            );
+            if let Some(note) = r.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                description.push(' ');
+                description.push_str(note.trim());
+            }
+            entries.push(LogEntry {
+                uuid: entry_uuid(&format!("renewal/{i}")),
+                title: format!("Exception renewed until {}", r.expires),
+                description: Some(description),
+                start: at(r.date),
+                logged_by: Vec::new(),
+                status_change: Some("deviation-approved"),
+            });
+        }
+        if let (ExceptionState::Expired, Some(expires)) = (state, e.expires) {
+            let lapsed = expires.add_days(1);
+            if lapsed <= as_of {
+                entries.push(LogEntry {
+                    uuid: entry_uuid("expired"),
+                    title: "Exception expired without risk treatment".into(),
+                    description: Some(format!(
+                        "The term ended on {expires} and the risk is open again."
+                    )),
+                    start: at(lapsed),
+                    logged_by: Vec::new(),
+                    status_change: Some("open"),
+                });
+            }
+        }
+    }
+    entries
+}
+
+/// OSCAL's risk status for an exception in `state`.
+fn risk_status(state: ExceptionState) -> &'static str {
+    match state {
+        ExceptionState::Pending => "deviation-requested",
+        ExceptionState::Active | ExceptionState::Expiring => "deviation-approved",
+        ExceptionState::Expired => "open",
+        ExceptionState::Denied | ExceptionState::Closed => "closed",
+    }
+}
+
+fn prop(name: &'static str, value: &str) -> Prop {
+    Prop {
+        name,
+        ns: NS,
+        value: line(value, "-"),
+    }
+}
+
+/// `s` on one line with single spaces, as OSCAL's string and markup-line types require;
+/// `fallback` when nothing is left.
+fn line(s: &str, fallback: &str) -> String {
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.is_empty() {
+        fallback.to_string()
+    } else {
+        joined
+    }
+}
+
+/// An instant as OSCAL's date-time-with-timezone, in UTC.
+fn utc(at: chrono::DateTime<chrono::FixedOffset>) -> String {
+    at.with_timezone(&Utc)
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_joins_whitespace() {
+        assert_eq!(line("  a\n b  ", "x"), "a b");
+        assert_eq!(line(" \n", "x"), "x");
+    }
+
+    #[test]
+    fn status_follows_the_state() {
+        assert_eq!(risk_status(ExceptionState::Pending), "deviation-requested");
+        assert_eq!(risk_status(ExceptionState::Expiring), "deviation-approved");
+        assert_eq!(risk_status(ExceptionState::Expired), "open");
+    }
+}

@@ -1,0 +1,650 @@
+//! exceptions/: the registry, its orderings, and one page per exception.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{
+    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, SectionIntro,
+    SortLink, base_context, days_text, exception_href, first_of_each_id, md, render_each,
+    render_page,
+};
+use crate::date::Date;
+use crate::diagnostics::Diagnostic;
+use crate::records::Stakeholder;
+use crate::records::exception::Exception;
+use crate::records::vocab::{Decision, ExceptionState, Level, Severity, Side};
+use crate::render::{OutputFile, Renderer};
+
+const URL: &str = "exceptions/";
+const TITLE: &str = "Exceptions";
+
+/// An ordering of the registry: the default one at exceptions/, the others in a folder
+/// each, so the table can be sorted without JavaScript.
+struct Order {
+    key: &'static str,
+    label: &'static str,
+    folder: Option<&'static str>,
+}
+
+const ORDERS: [Order; 5] = [
+    Order {
+        key: "id",
+        label: "id",
+        folder: None,
+    },
+    Order {
+        key: "expiry",
+        label: "expiry",
+        folder: Some("by-expiry"),
+    },
+    Order {
+        key: "severity",
+        label: "severity",
+        folder: Some("by-severity"),
+    },
+    Order {
+        key: "state",
+        label: "state",
+        folder: Some("by-state"),
+    },
+    Order {
+        key: "owner",
+        label: "risk owner",
+        folder: Some("by-owner"),
+    },
+];
+
+fn order_url(order: &Order) -> String {
+    match order.folder {
+        Some(f) => format!("{URL}{f}/"),
+        None => URL.to_string(),
+    }
+}
+
+/// Where the registry lists the exceptions in a state, for counts to link to.
+pub(super) fn state_href(state: ExceptionState) -> String {
+    format!("{URL}by-state/index.html#state-{}", state.as_str())
+}
+
+pub(super) fn severity_href(severity: Severity) -> String {
+    format!("{URL}by-severity/index.html#severity-{}", severity.as_str())
+}
+
+/// The states in the order they need attention.
+pub(super) fn urgency(state: ExceptionState) -> u8 {
+    match state {
+        ExceptionState::Expired => 0,
+        ExceptionState::Expiring => 1,
+        ExceptionState::Pending => 2,
+        ExceptionState::Active => 3,
+        ExceptionState::Denied => 4,
+        ExceptionState::Closed => 5,
+    }
+}
+
+fn severity_rank(s: Severity) -> u8 {
+    Severity::ALL.iter().position(|x| *x == s).unwrap_or(0) as u8
+}
+
+/// Days from the as-of date to the expiry, for states whose expiry still matters.
+pub(super) fn days_to_expiry(e: &Exception, state: ExceptionState, as_of: Date) -> Option<i64> {
+    match state {
+        ExceptionState::Active | ExceptionState::Expiring | ExceptionState::Expired => {
+            e.expires.map(|x| as_of.days_until(x))
+        }
+        _ => None,
+    }
+}
+
+/// One exception as a row of a table.
+#[derive(Serialize)]
+pub(super) struct ExceptionRow<'a> {
+    pub id: &'a str,
+    pub href: String,
+    pub title: &'a str,
+    pub kind: &'static str,
+    pub state: &'static str,
+    pub state_rank: u8,
+    pub severity: &'static str,
+    pub severity_rank: u8,
+    pub owner: PersonView<'a>,
+    pub created: Date,
+    pub decided: Option<Date>,
+    pub expires: Option<Date>,
+    pub days: Option<i64>,
+    pub days_text: Option<String>,
+    /// An id for the first row of a group, for counts to link to.
+    pub anchor: Option<String>,
+}
+
+pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> ExceptionRow<'a> {
+    let e = &facts.hb.records.exceptions[index].record;
+    let state = facts.hb.exception_states[index];
+    let days = days_to_expiry(e, state, facts.hb.as_of);
+    ExceptionRow {
+        id: &e.id,
+        href: exception_href(&e.id),
+        title: &e.title,
+        kind: e.kind.as_str(),
+        state: state.as_str(),
+        state_rank: urgency(state),
+        severity: e.severity.as_str(),
+        severity_rank: severity_rank(e.severity),
+        owner: facts.person(&e.risk_owner),
+        created: e.created,
+        decided: e.decided,
+        expires: e.expires,
+        days,
+        days_text: days.map(days_text),
+        anchor: None,
+    }
+}
+
+#[derive(Serialize)]
+struct RegistryView<'a> {
+    total: usize,
+    open: usize,
+    counts: Vec<CountView>,
+    sorts: Vec<SortLink>,
+    /// Each ordering's page by its key, for the column headers.
+    hrefs: BTreeMap<&'static str, String>,
+    sorted_by: &'static str,
+    /// `aria-sort` of the sorted column.
+    direction: &'static str,
+    sort_label: &'static str,
+    rows: Vec<ExceptionRow<'a>>,
+    intro: Option<SectionIntro<'a>>,
+}
+
+pub(super) fn render(facts: &Facts, renderer: &Renderer) -> Vec<Result<OutputFile, Diagnostic>> {
+    let mut out = render_each(&ORDERS, |order| render_registry(facts, renderer, order));
+    let indices = first_of_each_id(
+        facts
+            .hb
+            .records
+            .exceptions
+            .iter()
+            .map(|r| r.record.id.as_str()),
+    );
+    out.extend(render_each(&indices, |&i| {
+        render_exception(facts, renderer, i)
+    }));
+    out
+}
+
+/// The rows in the order `key` names; ties fall back to id order.
+fn sort_rows(rows: &mut [ExceptionRow], key: &str) {
+    match key {
+        "expiry" => rows.sort_by_key(|r| (r.expires.is_none(), r.expires)),
+        "severity" => rows.sort_by_key(|r| r.severity_rank),
+        "state" => rows.sort_by_key(|r| (r.state_rank, r.expires.is_none(), r.expires)),
+        "owner" => rows.sort_by_cached_key(|r| r.owner.name.to_lowercase()),
+        _ => {}
+    }
+    let group: Option<fn(&ExceptionRow) -> String> = match key {
+        "state" => Some(|r| format!("state-{}", r.state)),
+        "severity" => Some(|r| format!("severity-{}", r.severity)),
+        _ => None,
+    };
+    if let Some(group) = group {
+        let mut last = None;
+        for r in rows.iter_mut() {
+            let g = group(r);
+            if last.as_ref() != Some(&g) {
+                r.anchor = Some(g.clone());
+                last = Some(g);
+            }
+        }
+    }
+}
+
+fn render_registry(
+    facts: &Facts,
+    renderer: &Renderer,
+    order: &Order,
+) -> Result<OutputFile, Diagnostic> {
+    let hb = facts.hb;
+    // Rows start in id order (the records are loaded in id order); sorts are stable.
+    let mut rows: Vec<ExceptionRow> = (0..hb.records.exceptions.len())
+        .map(|i| row(facts, i))
+        .collect();
+    sort_rows(&mut rows, order.key);
+    let counts = ExceptionState::ALL
+        .iter()
+        .map(|&s| {
+            let count = hb.exception_states.iter().filter(|x| **x == s).count();
+            CountView {
+                key: s.as_str(),
+                label: s.as_str(),
+                count,
+                href: (count > 0).then(|| state_href(s)),
+            }
+        })
+        .collect();
+    let hrefs = ORDERS
+        .iter()
+        .map(|o| (o.key, format!("{}index.html", order_url(o))))
+        .collect();
+    let sorts = ORDERS
+        .iter()
+        .map(|o| SortLink {
+            key: o.key,
+            label: o.label,
+            href: format!("{}index.html", order_url(o)),
+            current: o.key == order.key,
+        })
+        .collect();
+    let url = order_url(order);
+    let is_default = order.folder.is_none();
+    let title = facts.register_title(URL, TITLE);
+    let view = RegistryView {
+        total: rows.len(),
+        open: hb.exception_states.iter().filter(|s| s.is_open()).count(),
+        counts,
+        sorts,
+        hrefs,
+        sorted_by: order.key,
+        direction: "ascending",
+        sort_label: order.label,
+        rows,
+        intro: if is_default { facts.intro(URL) } else { None },
+    };
+    let page = PageMeta {
+        title: if is_default {
+            title
+        } else {
+            format!("{title} by {}", order.label)
+        },
+        url: url.clone(),
+        description: None,
+    };
+    let (crumbs, (prev, next)) = if is_default {
+        (facts.crumbs(None), facts.neighbours(URL))
+    } else {
+        (facts.crumbs(Some((URL, TITLE))), (None, None))
+    };
+    let mut ctx = base_context(&page, &crumbs, prev, next);
+    ctx.insert("registry", &view);
+    render_page(renderer, "exceptions.html", &ctx, &url)
+}
+
+// ---------------------------------------------------------------------------------------
+// One exception
+
+/// One side of the approval policy against the approvals recorded.
+#[derive(Serialize)]
+pub(super) struct SideCheck<'a> {
+    pub side: &'static str,
+    /// The policy's minimum level for the severity; `None` when the side is not required.
+    pub required: Option<&'static str>,
+    /// The highest level among this side's approvals with decision approved.
+    pub approved: Option<&'static str>,
+    pub approver: Option<&'a str>,
+    /// `met`, `missing`, `insufficient`, or `not required`.
+    pub result: &'static str,
+}
+
+/// The exception's current term against the policy's longest term.
+#[derive(Serialize)]
+pub(super) struct TermView {
+    pub start: Date,
+    pub end: Date,
+    pub days: i64,
+    pub max_days: Option<u32>,
+    pub within: bool,
+    /// The term starts at the last renewal rather than at the decision.
+    pub renewed: bool,
+}
+
+#[derive(Serialize)]
+pub(super) struct PolicyCheck<'a> {
+    pub severity: &'static str,
+    pub sides: Vec<SideCheck<'a>>,
+    pub term: Option<TermView>,
+    pub max_days: Option<u32>,
+    /// Every required side met and the term within policy.
+    pub compliant: bool,
+    /// The exception is approved, so the policy applies to it (and misses are findings).
+    pub applies: bool,
+}
+
+pub(super) fn policy_check<'a>(facts: &Facts, e: &'a Exception) -> PolicyCheck<'a> {
+    let rule = facts.hb.config.exceptions.policy.get(&e.severity);
+    let sides: Vec<SideCheck> = Side::ALL
+        .iter()
+        .map(|&side| {
+            let required: Option<Level> = rule.and_then(|r| match side {
+                Side::Business => r.business,
+                Side::Security => r.security,
+            });
+            let approved = e.approved_level(side);
+            let result = match (required, approved) {
+                (None, _) => "not required",
+                (Some(_), None) => "missing",
+                (Some(req), Some((level, _))) if level < req => "insufficient",
+                (Some(_), Some(_)) => "met",
+            };
+            SideCheck {
+                side: side.as_str(),
+                required: required.map(Level::as_str),
+                approved: approved.map(|(l, _)| l.as_str()),
+                approver: approved.map(|(_, i)| e.approvals[i].name.as_str()),
+                result,
+            }
+        })
+        .collect();
+    let max_days = rule.map(|r| r.max_days);
+    let term = match (e.term_start(), e.expires) {
+        (Some(start), Some(end)) => {
+            let days = start.days_until(end);
+            Some(TermView {
+                start,
+                end,
+                days,
+                max_days,
+                within: max_days.is_none_or(|m| days <= i64::from(m)),
+                renewed: !e.renewals.is_empty(),
+            })
+        }
+        _ => None,
+    };
+    let compliant = sides
+        .iter()
+        .all(|s| matches!(s.result, "met" | "not required"))
+        && term.as_ref().is_none_or(|t| t.within);
+    PolicyCheck {
+        severity: e.severity.as_str(),
+        sides,
+        term,
+        max_days,
+        compliant,
+        applies: e.status == crate::records::vocab::ExceptionStatus::Approved,
+    }
+}
+
+#[derive(Serialize)]
+struct ApprovalView<'a> {
+    name: &'a str,
+    email: Option<&'a str>,
+    role: &'a str,
+    side: Option<Side>,
+    level: Option<Level>,
+    decision: Decision,
+    date: Date,
+    note: Option<&'a str>,
+    /// The approval that sets its side's level in the policy check.
+    counted: bool,
+}
+
+#[derive(Serialize)]
+struct RenewalView<'a> {
+    date: Date,
+    previous_expires: Date,
+    expires: Date,
+    added_days: i64,
+    note: Option<&'a str>,
+}
+
+/// A ticket or reference: a link when it is a web address.
+#[derive(Serialize)]
+pub(super) struct TextOrLink<'a> {
+    pub text: &'a str,
+    pub href: Option<&'a str>,
+}
+
+pub(super) fn text_or_links(items: &[String]) -> Vec<TextOrLink<'_>> {
+    items
+        .iter()
+        .map(|s| {
+            let lower = s.trim().to_ascii_lowercase();
+            let web = lower.starts_with("https://") || lower.starts_with("http://");
+            TextOrLink {
+                text: s,
+                href: web.then_some(s.trim()),
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ExceptionView<'a> {
+    id: &'a str,
+    title: &'a str,
+    kind: &'static str,
+    kind_label: &'static str,
+    severity: &'static str,
+    status: &'static str,
+    state: &'static str,
+    state_text: String,
+    requested_by: PersonView<'a>,
+    risk_owner: PersonView<'a>,
+    assignee: Option<PersonView<'a>>,
+    created: Date,
+    first_review: Option<Date>,
+    decided: Option<Date>,
+    expires: Option<Date>,
+    closed: Option<Date>,
+    days: Option<i64>,
+    days_text: Option<String>,
+    tickets: Vec<TextOrLink<'a>>,
+    assets: &'a [String],
+    tags: &'a [String],
+    summary_html: String,
+    justification_html: String,
+    description_html: Option<String>,
+    remediation_plan_html: Option<String>,
+    pros: &'a [String],
+    cons: &'a [String],
+    compensating_controls: &'a [String],
+    policy: PolicyCheck<'a>,
+    approvals: Vec<ApprovalView<'a>>,
+    renewals: Vec<RenewalView<'a>>,
+    stakeholders: &'a [Stakeholder],
+    references: Vec<TextOrLink<'a>>,
+    findings: Vec<FindingView<'a>>,
+    related_incidents: Vec<RecordLink<'a>>,
+    related_pages: Vec<PageRef<'a>>,
+    source: &'a str,
+}
+
+pub(super) fn kind_label(e: &Exception) -> &'static str {
+    match e.kind {
+        crate::records::vocab::ExceptionType::Extension => "Risk extension",
+        crate::records::vocab::ExceptionType::Acceptance => "Risk acceptance",
+    }
+}
+
+/// The state in a sentence, with the dates that decide it.
+fn state_text(e: &Exception, state: ExceptionState, days: Option<i64>) -> String {
+    let on = |d: Option<Date>| d.map(|d| format!(" on {d}")).unwrap_or_default();
+    match (state, days, e.expires) {
+        (ExceptionState::Expired, Some(d), Some(x)) => {
+            format!("Expired {} days ago, on {x}.", -d)
+        }
+        (ExceptionState::Expiring, Some(0), Some(x)) => format!("Expires today, {x}."),
+        (ExceptionState::Expiring | ExceptionState::Active, Some(d), Some(x)) => {
+            format!("Approved; expires {}, on {x}.", days_text(d))
+        }
+        (ExceptionState::Pending, _, _) => format!("Awaiting a decision since {}.", e.created),
+        (ExceptionState::Denied, _, _) => format!("Denied{}.", on(e.decided)),
+        (ExceptionState::Closed, _, _) => {
+            format!("{}{}.", capitalise(e.status.as_str()), on(e.closed))
+        }
+        _ => String::new(),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn render_exception(
+    facts: &Facts,
+    renderer: &Renderer,
+    index: usize,
+) -> Result<OutputFile, Diagnostic> {
+    let hb = facts.hb;
+    let loaded = &hb.records.exceptions[index];
+    let e = &loaded.record;
+    let state = hb.exception_states[index];
+    let days = days_to_expiry(e, state, hb.as_of);
+    let policy = policy_check(facts, e);
+    let counted: Vec<usize> = Side::ALL
+        .iter()
+        .filter_map(|&s| e.approved_level(s).map(|(_, i)| i))
+        .collect();
+    let view = ExceptionView {
+        id: &e.id,
+        title: &e.title,
+        kind: e.kind.as_str(),
+        kind_label: kind_label(e),
+        severity: e.severity.as_str(),
+        status: e.status.as_str(),
+        state: state.as_str(),
+        state_text: state_text(e, state, days),
+        requested_by: facts.person(&e.requested_by),
+        risk_owner: facts.person(&e.risk_owner),
+        assignee: e.assignee.as_ref().map(|p| facts.person(p)),
+        created: e.created,
+        first_review: e.first_review,
+        decided: e.decided,
+        expires: e.expires,
+        closed: e.closed,
+        days,
+        days_text: days.map(days_text),
+        tickets: text_or_links(&e.tickets),
+        assets: &e.assets,
+        tags: &e.tags,
+        summary_html: md(&e.summary),
+        justification_html: md(&e.justification),
+        description_html: e.description.as_deref().map(md),
+        remediation_plan_html: e.remediation_plan.as_deref().map(md),
+        pros: &e.pros,
+        cons: &e.cons,
+        compensating_controls: &e.compensating_controls,
+        policy,
+        approvals: e
+            .approvals
+            .iter()
+            .enumerate()
+            .map(|(i, a)| ApprovalView {
+                name: &a.name,
+                email: a.email.as_deref(),
+                role: &a.role,
+                side: a.side,
+                level: a.level,
+                decision: a.decision,
+                date: a.date,
+                note: a.note.as_deref(),
+                counted: counted.contains(&i),
+            })
+            .collect(),
+        renewals: e
+            .renewals
+            .iter()
+            .map(|r| RenewalView {
+                date: r.date,
+                previous_expires: r.previous_expires,
+                expires: r.expires,
+                added_days: r.previous_expires.days_until(r.expires),
+                note: r.note.as_deref(),
+            })
+            .collect(),
+        stakeholders: &e.stakeholders,
+        references: text_or_links(&e.references),
+        findings: facts.findings_of("exception", &e.id),
+        related_incidents: facts.related_incidents(&e.id),
+        related_pages: facts.page_refs(&e.related.pages),
+        source: &loaded.source.name,
+    };
+    let url = format!("{URL}{}/", e.id);
+    let page = PageMeta {
+        title: format!("{}: {}", e.id, e.title),
+        url: url.clone(),
+        description: None,
+    };
+    let crumbs = facts.crumbs(Some((URL, TITLE)));
+    let mut ctx = base_context(&page, &crumbs, None, None);
+    ctx.insert("exception", &view);
+    render_page(renderer, "exception.html", &ctx, &url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exception(yaml: &str) -> Exception {
+        let base = "id: E\ntitle: t\ntype: acceptance\nseverity: high\nrequested_by: A\nrisk_owner: B\ncreated: 2026-01-01\nsummary: s\njustification: j\n";
+        serde_yaml::from_str(&format!("{base}{yaml}")).unwrap()
+    }
+
+    #[test]
+    fn state_text_names_the_deciding_date() {
+        let d = Date::parse("2026-06-30").unwrap();
+        let e = exception("status: approved\ndecided: 2026-01-02\nexpires: 2026-06-15\n");
+        let state = e.state(d, 30);
+        let days = days_to_expiry(&e, state, d);
+        assert_eq!(days, Some(-15));
+        assert_eq!(
+            state_text(&e, state, days),
+            "Expired 15 days ago, on 2026-06-15."
+        );
+        let e = exception("status: withdrawn\nclosed: 2026-02-01\n");
+        let state = e.state(d, 30);
+        assert_eq!(days_to_expiry(&e, state, d), None);
+        assert_eq!(state_text(&e, state, None), "Withdrawn on 2026-02-01.");
+    }
+
+    #[test]
+    fn orderings_sort_stably_and_mark_the_first_row_of_each_group() {
+        let row = |id: &'static str, state: ExceptionState, expires: Option<&str>| ExceptionRow {
+            id,
+            href: String::new(),
+            title: id,
+            kind: "acceptance",
+            state: state.as_str(),
+            state_rank: urgency(state),
+            severity: "low",
+            severity_rank: 3,
+            owner: PersonView {
+                name: id,
+                email: None,
+                title: None,
+                departed: None,
+                href: None,
+            },
+            created: Date::parse("2026-01-01").unwrap(),
+            decided: None,
+            expires: expires.and_then(Date::parse),
+            days: None,
+            days_text: None,
+            anchor: None,
+        };
+        let mut rows = vec![
+            row("A", ExceptionState::Active, Some("2026-09-01")),
+            row("B", ExceptionState::Pending, None),
+            row("C", ExceptionState::Expired, Some("2026-05-01")),
+            row("D", ExceptionState::Active, Some("2026-08-01")),
+        ];
+        sort_rows(&mut rows, "expiry");
+        let ids: Vec<&str> = rows.iter().map(|r| r.id).collect();
+        assert_eq!(ids, ["C", "D", "A", "B"]);
+        sort_rows(&mut rows, "state");
+        let ids: Vec<&str> = rows.iter().map(|r| r.id).collect();
+        assert_eq!(ids, ["C", "B", "D", "A"]);
+        let anchors: Vec<Option<&str>> = rows.iter().map(|r| r.anchor.as_deref()).collect();
+        assert_eq!(
+            anchors,
+            [
+                Some("state-expired"),
+                Some("state-pending"),
+                Some("state-active"),
+                None
+            ]
+        );
+    }
+}

@@ -1,0 +1,640 @@
+//! incidents/: the registry, its orderings, one page per incident; and action-items/.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::exceptions::{TextOrLink, text_or_links};
+use super::{
+    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, SectionIntro,
+    SortLink, StampView, base_context, days_text, first_of_each_id, hours_short, hours_text,
+    incident_href, md, render_each, render_page,
+};
+use crate::date::{Date, Offset};
+use crate::diagnostics::Diagnostic;
+use crate::records::Stakeholder;
+use crate::records::incident::{ActionItem, Incident, OpenQuestion, Stamp};
+use crate::records::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
+use crate::render::{OutputFile, Renderer};
+
+const URL: &str = "incidents/";
+const TITLE: &str = "Incidents";
+const ACTION_ITEMS_URL: &str = "action-items/";
+const ACTION_ITEMS_TITLE: &str = "Action items";
+
+pub(super) const STATUSES: [IncidentStatus; 5] = [
+    IncidentStatus::Investigating,
+    IncidentStatus::Mitigated,
+    IncidentStatus::Resolved,
+    IncidentStatus::Closed,
+    IncidentStatus::NotAnIncident,
+];
+
+struct Order {
+    key: &'static str,
+    label: &'static str,
+    folder: Option<&'static str>,
+}
+
+const ORDERS: [Order; 5] = [
+    Order {
+        key: "id",
+        label: "id",
+        folder: None,
+    },
+    Order {
+        key: "reported",
+        label: "newest first",
+        folder: Some("by-reported"),
+    },
+    Order {
+        key: "severity",
+        label: "severity",
+        folder: Some("by-severity"),
+    },
+    Order {
+        key: "status",
+        label: "status",
+        folder: Some("by-status"),
+    },
+    Order {
+        key: "commander",
+        label: "commander",
+        folder: Some("by-commander"),
+    },
+];
+
+fn order_url(order: &Order) -> String {
+    match order.folder {
+        Some(f) => format!("{URL}{f}/"),
+        None => URL.to_string(),
+    }
+}
+
+pub(super) fn status_href(status: IncidentStatus) -> String {
+    format!("{URL}by-status/index.html#status-{}", status.as_str())
+}
+
+pub(super) fn severity_href(severity: IncidentSeverity) -> String {
+    format!("{URL}by-severity/index.html#severity-{}", severity.as_str())
+}
+
+pub(super) fn status_label(status: IncidentStatus) -> &'static str {
+    match status {
+        IncidentStatus::NotAnIncident => "not an incident",
+        s => s.as_str(),
+    }
+}
+
+fn action_status_label(status: ActionStatus) -> &'static str {
+    match status {
+        ActionStatus::Planned => "planned",
+        ActionStatus::InProgress => "in progress",
+        ActionStatus::Completed => "completed",
+        ActionStatus::WontDo => "won't do",
+    }
+}
+
+/// The four lifecycle durations of SPEC 9, in hours, each with the fields it runs between.
+#[derive(Serialize)]
+pub(super) struct DurationView {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub hours: Option<f64>,
+    pub text: Option<String>,
+}
+
+pub(super) fn durations(i: &Incident, tz: Offset) -> Vec<DurationView> {
+    let (start, start_name) = match i.detected {
+        Some(d) => (d, "detected"),
+        None => (i.reported, "reported"),
+    };
+    let span = |key, label, (from, a): (_, Option<Stamp>), (to, b): (_, Option<Stamp>)| {
+        let hours = a.zip(b).map(|(a, b)| a.hours_until(b, tz));
+        DurationView {
+            key,
+            label,
+            from,
+            to,
+            hours: hours.map(|h| (h * 100.0).round() / 100.0),
+            text: hours.map(hours_text),
+        }
+    };
+    vec![
+        span(
+            "respond",
+            "Time to respond",
+            ("reported", Some(i.reported)),
+            ("responded", i.responded),
+        ),
+        span(
+            "contain",
+            "Time to contain",
+            (start_name, Some(start)),
+            ("contained", i.contained),
+        ),
+        span(
+            "resolve",
+            "Time to resolve",
+            (start_name, Some(start)),
+            ("resolved", i.resolved),
+        ),
+        span(
+            "detect",
+            "Time to detect",
+            ("started", i.started),
+            ("detected", i.detected),
+        ),
+    ]
+}
+
+/// Whether a postmortem is done, owed, or not needed.
+pub(super) fn postmortem_status(facts: &Facts, i: &Incident) -> &'static str {
+    let required = facts
+        .hb
+        .config
+        .incidents
+        .postmortem_required
+        .contains(&i.severity);
+    match (&i.postmortem, i.status) {
+        (Some(_), _) => "completed",
+        (None, IncidentStatus::NotAnIncident) => "not required",
+        (None, _) if !required => "not required",
+        (None, IncidentStatus::Resolved | IncidentStatus::Closed) => "missing",
+        (None, _) => "due after resolution",
+    }
+}
+
+/// One incident as a row of a table.
+#[derive(Serialize)]
+pub(super) struct IncidentRow<'a> {
+    pub id: &'a str,
+    pub href: String,
+    pub title: &'a str,
+    pub severity: &'static str,
+    pub severity_rank: u8,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub status_rank: u8,
+    pub commander: PersonView<'a>,
+    pub reported: StampView,
+    /// The calendar day in the handbook's timezone, for compact tables.
+    pub reported_date: Date,
+    /// Seconds since the epoch, for sorting.
+    pub reported_ts: i64,
+    pub resolved: Option<StampView>,
+    pub resolved_date: Option<Date>,
+    pub resolve_hours: Option<f64>,
+    pub resolve_text: Option<String>,
+    pub anchor: Option<String>,
+}
+
+pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> IncidentRow<'a> {
+    let tz = facts.hb.config.timezone;
+    let i = &facts.hb.records.incidents[index].record;
+    let resolve = durations(i, tz)
+        .into_iter()
+        .find(|d| d.key == "resolve")
+        .and_then(|d| d.hours);
+    IncidentRow {
+        id: &i.id,
+        href: incident_href(&i.id),
+        title: &i.title,
+        severity: i.severity.as_str(),
+        severity_rank: IncidentSeverity::ALL
+            .iter()
+            .position(|s| *s == i.severity)
+            .unwrap_or(0) as u8,
+        status: i.status.as_str(),
+        status_label: status_label(i.status),
+        status_rank: STATUSES.iter().position(|s| *s == i.status).unwrap_or(0) as u8,
+        commander: facts.person(&i.commander),
+        reported: i.reported.into(),
+        reported_date: i.reported.date(tz),
+        reported_ts: i.reported.resolve(tz).timestamp(),
+        resolved: i.resolved.map(StampView::from),
+        resolved_date: i.resolved.map(|s| s.date(tz)),
+        resolve_hours: resolve,
+        resolve_text: resolve.map(hours_short),
+        anchor: None,
+    }
+}
+
+fn sort_rows(rows: &mut [IncidentRow], key: &str) {
+    match key {
+        "reported" => rows.sort_by_key(|r| std::cmp::Reverse(r.reported_ts)),
+        "severity" => rows.sort_by_key(|r| r.severity_rank),
+        "status" => rows.sort_by_key(|r| r.status_rank),
+        "commander" => rows.sort_by_cached_key(|r| r.commander.name.to_lowercase()),
+        _ => {}
+    }
+    let group: Option<fn(&IncidentRow) -> String> = match key {
+        "status" => Some(|r| format!("status-{}", r.status)),
+        "severity" => Some(|r| format!("severity-{}", r.severity)),
+        _ => None,
+    };
+    if let Some(group) = group {
+        let mut last = None;
+        for r in rows.iter_mut() {
+            let g = group(r);
+            if last.as_ref() != Some(&g) {
+                r.anchor = Some(g.clone());
+                last = Some(g);
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RegistryView<'a> {
+    total: usize,
+    open: usize,
+    counts: Vec<CountView>,
+    sorts: Vec<SortLink>,
+    /// Each ordering's page by its key, for the column headers.
+    hrefs: BTreeMap<&'static str, String>,
+    sorted_by: &'static str,
+    /// `aria-sort` of the sorted column.
+    direction: &'static str,
+    sort_label: &'static str,
+    rows: Vec<IncidentRow<'a>>,
+    intro: Option<SectionIntro<'a>>,
+}
+
+pub(super) fn render(facts: &Facts, renderer: &Renderer) -> Vec<Result<OutputFile, Diagnostic>> {
+    let mut out = render_each(&ORDERS, |order| render_registry(facts, renderer, order));
+    let indices = first_of_each_id(
+        facts
+            .hb
+            .records
+            .incidents
+            .iter()
+            .map(|r| r.record.id.as_str()),
+    );
+    out.extend(render_each(&indices, |&i| {
+        render_incident(facts, renderer, i)
+    }));
+    out.push(render_action_items(facts, renderer));
+    out
+}
+
+fn render_registry(
+    facts: &Facts,
+    renderer: &Renderer,
+    order: &Order,
+) -> Result<OutputFile, Diagnostic> {
+    let incidents = &facts.hb.records.incidents;
+    let mut rows: Vec<IncidentRow> = (0..incidents.len()).map(|i| row(facts, i)).collect();
+    sort_rows(&mut rows, order.key);
+    let counts = STATUSES
+        .iter()
+        .map(|&s| {
+            let count = incidents.iter().filter(|i| i.record.status == s).count();
+            CountView {
+                key: s.as_str(),
+                label: status_label(s),
+                count,
+                href: (count > 0).then(|| status_href(s)),
+            }
+        })
+        .collect();
+    let hrefs = ORDERS
+        .iter()
+        .map(|o| (o.key, format!("{}index.html", order_url(o))))
+        .collect();
+    let sorts = ORDERS
+        .iter()
+        .map(|o| SortLink {
+            key: o.key,
+            label: o.label,
+            href: format!("{}index.html", order_url(o)),
+            current: o.key == order.key,
+        })
+        .collect();
+    let url = order_url(order);
+    let is_default = order.folder.is_none();
+    let title = facts.register_title(URL, TITLE);
+    let view = RegistryView {
+        total: rows.len(),
+        open: incidents
+            .iter()
+            .filter(|i| i.record.status.is_open())
+            .count(),
+        counts,
+        sorts,
+        hrefs,
+        sorted_by: order.key,
+        direction: if order.key == "reported" {
+            "descending"
+        } else {
+            "ascending"
+        },
+        sort_label: order.label,
+        rows,
+        intro: if is_default { facts.intro(URL) } else { None },
+    };
+    let page = PageMeta {
+        title: if is_default {
+            title
+        } else {
+            format!("{title} by {}", order.label)
+        },
+        url: url.clone(),
+        description: None,
+    };
+    let (crumbs, (prev, next)) = if is_default {
+        (facts.crumbs(None), facts.neighbours(URL))
+    } else {
+        (facts.crumbs(Some((URL, TITLE))), (None, None))
+    };
+    let mut ctx = base_context(&page, &crumbs, prev, next);
+    ctx.insert("registry", &view);
+    render_page(renderer, "incidents.html", &ctx, &url)
+}
+
+// ---------------------------------------------------------------------------------------
+// Action items
+
+/// An action item of an incident, as a row of a table.
+#[derive(Serialize)]
+pub(super) struct ActionItemRow<'a> {
+    pub incident_id: &'a str,
+    pub incident_title: &'a str,
+    pub incident_href: String,
+    pub title: &'a str,
+    pub owner: PersonView<'a>,
+    pub priority: Priority,
+    pub status: ActionStatus,
+    pub status_label: &'static str,
+    pub due: Option<Date>,
+    pub due_text: Option<String>,
+    pub overdue: bool,
+    pub done: bool,
+    pub ticket: Option<TextOrLink<'a>>,
+}
+
+pub(super) fn action_item_row<'a>(
+    facts: &Facts<'a>,
+    incident: &'a Incident,
+    item: &'a ActionItem,
+) -> ActionItemRow<'a> {
+    let as_of = facts.hb.as_of;
+    let done = item.status.is_done();
+    ActionItemRow {
+        incident_id: &incident.id,
+        incident_title: &incident.title,
+        incident_href: incident_href(&incident.id),
+        title: &item.title,
+        owner: facts.person(&item.owner),
+        priority: item.priority,
+        status: item.status,
+        status_label: action_status_label(item.status),
+        due: item.due,
+        due_text: item
+            .due
+            .filter(|_| !done)
+            .map(|d| days_text(as_of.days_until(d))),
+        overdue: item.is_overdue(as_of),
+        done,
+        ticket: item
+            .ticket
+            .as_ref()
+            .and_then(|t| text_or_links(std::slice::from_ref(t)).pop()),
+    }
+}
+
+/// Open action items, overdue first, then by due date (none last), then by priority.
+pub(super) fn sort_action_items(rows: &mut [ActionItemRow]) {
+    rows.sort_by(|a, b| {
+        (!a.overdue, a.due.is_none(), a.due, a.priority).cmp(&(
+            !b.overdue,
+            b.due.is_none(),
+            b.due,
+            b.priority,
+        ))
+    });
+}
+
+#[derive(Serialize)]
+struct ActionItemsView<'a> {
+    open: usize,
+    overdue: usize,
+    completed: usize,
+    items: Vec<ActionItemRow<'a>>,
+    intro: Option<SectionIntro<'a>>,
+}
+
+fn render_action_items(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
+    let mut items: Vec<ActionItemRow> = Vec::new();
+    let mut completed = 0;
+    for i in &facts.hb.records.incidents {
+        for item in &i.record.action_items {
+            if item.status.is_done() {
+                completed += 1;
+            } else {
+                items.push(action_item_row(facts, &i.record, item));
+            }
+        }
+    }
+    sort_action_items(&mut items);
+    let view = ActionItemsView {
+        open: items.len(),
+        overdue: items.iter().filter(|r| r.overdue).count(),
+        completed,
+        items,
+        intro: facts.intro(ACTION_ITEMS_URL),
+    };
+    let page = PageMeta {
+        title: facts.register_title(ACTION_ITEMS_URL, ACTION_ITEMS_TITLE),
+        url: ACTION_ITEMS_URL.into(),
+        description: None,
+    };
+    let (prev, next) = facts.neighbours(ACTION_ITEMS_URL);
+    let mut ctx = base_context(&page, &facts.crumbs(None), prev, next);
+    ctx.insert("action_items", &view);
+    render_page(renderer, "action-items.html", &ctx, ACTION_ITEMS_URL)
+}
+
+// ---------------------------------------------------------------------------------------
+// One incident
+
+#[derive(Serialize)]
+struct LifecycleView {
+    name: &'static str,
+    at: Option<StampView>,
+}
+
+#[derive(Serialize)]
+struct TimelineView<'a> {
+    at: StampView,
+    event: &'a str,
+}
+
+#[derive(Serialize)]
+struct ImpactView {
+    customers_affected: Option<u64>,
+    data_exposed: Option<bool>,
+    notes_html: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PostmortemView<'a> {
+    date: Date,
+    participants: Vec<PersonView<'a>>,
+    went_well: &'a [String],
+    went_ok: &'a [String],
+    went_poorly: &'a [String],
+    notes_html: Option<String>,
+    page: Option<PageRef<'a>>,
+}
+
+#[derive(Serialize)]
+struct IncidentView<'a> {
+    id: &'a str,
+    title: &'a str,
+    severity: &'static str,
+    status: &'static str,
+    status_label: &'static str,
+    is_open: bool,
+    open_days: Option<i64>,
+    commander: PersonView<'a>,
+    source: &'a str,
+    category: Option<&'a str>,
+    lifecycle: Vec<LifecycleView>,
+    durations: Vec<DurationView>,
+    summary_html: String,
+    description_html: Option<String>,
+    impact: Option<ImpactView>,
+    effort_hours: Option<f64>,
+    timeline: Vec<TimelineView<'a>>,
+    action_items: Vec<ActionItemRow<'a>>,
+    open_questions: &'a [OpenQuestion],
+    stakeholders: &'a [Stakeholder],
+    tickets: Vec<TextOrLink<'a>>,
+    channels: &'a [String],
+    postmortem: Option<PostmortemView<'a>>,
+    postmortem_status: &'static str,
+    findings: Vec<FindingView<'a>>,
+    related_exceptions: Vec<RecordLink<'a>>,
+    related_pages: Vec<PageRef<'a>>,
+    source_file: &'a str,
+}
+
+fn render_incident(
+    facts: &Facts,
+    renderer: &Renderer,
+    index: usize,
+) -> Result<OutputFile, Diagnostic> {
+    let hb = facts.hb;
+    let tz = hb.config.timezone;
+    let loaded = &hb.records.incidents[index];
+    let i = &loaded.record;
+    let view = IncidentView {
+        id: &i.id,
+        title: &i.title,
+        severity: i.severity.as_str(),
+        status: i.status.as_str(),
+        status_label: status_label(i.status),
+        is_open: i.status.is_open(),
+        open_days: i
+            .status
+            .is_open()
+            .then(|| i.reported.date(tz).days_until(hb.as_of)),
+        commander: facts.person(&i.commander),
+        source: &i.source,
+        category: i.category.as_deref(),
+        lifecycle: i
+            .lifecycle()
+            .into_iter()
+            .map(|(name, at)| LifecycleView {
+                name,
+                at: at.map(StampView::from),
+            })
+            .collect(),
+        durations: durations(i, tz),
+        summary_html: md(&i.summary),
+        description_html: i.description.as_deref().map(md),
+        impact: i.impact.as_ref().map(|x| ImpactView {
+            customers_affected: x.customers_affected,
+            data_exposed: x.data_exposed,
+            notes_html: x.notes.as_deref().map(md),
+        }),
+        effort_hours: i.effort_hours,
+        timeline: i
+            .sorted_timeline(tz)
+            .into_iter()
+            .map(|t| TimelineView {
+                at: t.at.into(),
+                event: &t.event,
+            })
+            .collect(),
+        action_items: i
+            .action_items
+            .iter()
+            .map(|a| action_item_row(facts, i, a))
+            .collect(),
+        open_questions: &i.open_questions,
+        stakeholders: &i.stakeholders,
+        tickets: text_or_links(&i.tickets),
+        channels: &i.channels,
+        postmortem: i.postmortem.as_ref().map(|p| PostmortemView {
+            date: p.date,
+            participants: p.participants.iter().map(|x| facts.person(x)).collect(),
+            went_well: &p.went_well,
+            went_ok: &p.went_ok,
+            went_poorly: &p.went_poorly,
+            notes_html: p.notes.as_deref().map(md),
+            page: p.page.as_deref().and_then(|x| facts.page_ref(x)),
+        }),
+        postmortem_status: postmortem_status(facts, i),
+        findings: facts.findings_of("incident", &i.id),
+        related_exceptions: facts.related_exceptions(&i.id),
+        related_pages: facts.page_refs(&i.related.pages),
+        source_file: &loaded.source.name,
+    };
+    let url = format!("{URL}{}/", i.id);
+    let page = PageMeta {
+        title: format!("{}: {}", i.id, i.title),
+        url: url.clone(),
+        description: None,
+    };
+    let crumbs = facts.crumbs(Some((URL, TITLE)));
+    let mut ctx = base_context(&page, &crumbs, None, None);
+    ctx.insert("incident", &view);
+    render_page(renderer, "incident.html", &ctx, &url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incident(extra: &str) -> Incident {
+        let yaml = format!(
+            "id: I\ntitle: t\nseverity: sev2\nstatus: resolved\ncommander: C\nsource: s\nsummary: s\n{extra}"
+        );
+        serde_yaml::from_str(&yaml).unwrap()
+    }
+
+    #[test]
+    fn durations_start_at_detection_else_at_the_report() {
+        let tz = Offset::default();
+        let i = incident(
+            "started: 2026-05-01T00:00:00+00:00\nreported: 2026-05-01T06:00:00+00:00\nresponded: 2026-05-01T06:30:00+00:00\nresolved: 2026-05-02T06:00:00+00:00\n",
+        );
+        let d = durations(&i, tz);
+        let by_key = |k: &str| d.iter().find(|x| x.key == k).unwrap();
+        assert_eq!(by_key("respond").hours, Some(0.5));
+        assert_eq!(by_key("resolve").hours, Some(24.0));
+        assert_eq!(by_key("resolve").from, "reported");
+        assert_eq!(by_key("contain").hours, None);
+        assert_eq!(by_key("detect").hours, None, "no detected time");
+        let i = incident(
+            "detected: 2026-05-01T02:00:00+00:00\nreported: 2026-05-01T06:00:00+00:00\nresolved: 2026-05-02T06:00:00+00:00\n",
+        );
+        let d = durations(&i, tz);
+        let resolve = d.iter().find(|x| x.key == "resolve").unwrap();
+        assert_eq!((resolve.from, resolve.hours), ("detected", Some(28.0)));
+    }
+}

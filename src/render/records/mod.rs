@@ -1,0 +1,684 @@
+//! The registers' pages: exceptions, incidents, action items, owners, status and audit.
+//!
+//! Everything a page shows is computed here into serialisable view structs, once per page,
+//! from facts gathered once per build ([`Facts`]); the templates only lay them out. Record
+//! text is untrusted: Markdown fields go through [`markdown::render_untrusted`], everything
+//! else is escaped by the templates.
+
+mod exceptions;
+mod incidents;
+mod owners;
+mod status;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Context;
+
+use super::{OutputFile, Renderer};
+use crate::date::Date;
+use crate::diagnostics::Diagnostic;
+use crate::findings::{Finding, LintLevel};
+use crate::handbook::Handbook;
+use crate::links;
+use crate::markdown::{self, Heading};
+use crate::records::incident::Stamp;
+use crate::records::person::Person;
+use crate::site::{Child, PageLink, Site};
+
+pub use owners::Owners;
+
+/// The folders of the register pages. A content section at one of these (such as
+/// content/exceptions/_index.md) is not rendered on its own: the register page there
+/// shows its text and its pages, the way a Hugo or Zola section page lists its section.
+pub const REGISTER_URLS: [&str; 6] = [
+    "exceptions/",
+    "incidents/",
+    "action-items/",
+    "owners/",
+    "status/",
+    "audit/",
+];
+
+/// A record that names a content page, as that page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordRef {
+    /// `exception` or `incident`.
+    pub kind: &'static str,
+    pub id: String,
+    pub title: String,
+    /// From the site root.
+    pub href: String,
+    /// How the record names the page: `related`, or `postmortem` for an incident's
+    /// postmortem page.
+    pub relation: &'static str,
+}
+
+/// What content pages need from the records, computed once for the whole site.
+#[derive(Debug, Default)]
+pub struct PageExtras {
+    /// Content path (below content/) to the records that name that page, in id order.
+    pub referenced_by: BTreeMap<String, Vec<RecordRef>>,
+}
+
+impl PageExtras {
+    pub fn new(handbook: &Handbook) -> Self {
+        let mut referenced_by: BTreeMap<String, Vec<RecordRef>> = BTreeMap::new();
+        let mut add = |path: &str, r: RecordRef| {
+            let list = referenced_by
+                .entry(normalise_page(path).to_string())
+                .or_default();
+            if !list
+                .iter()
+                .any(|x| x.kind == r.kind && x.id == r.id && x.relation == r.relation)
+            {
+                list.push(r);
+            }
+        };
+        for e in &handbook.records.exceptions {
+            let e = &e.record;
+            for page in &e.related.pages {
+                add(
+                    page,
+                    RecordRef {
+                        kind: "exception",
+                        id: e.id.clone(),
+                        title: e.title.clone(),
+                        href: exception_href(&e.id),
+                        relation: "related",
+                    },
+                );
+            }
+        }
+        for i in &handbook.records.incidents {
+            let i = &i.record;
+            let postmortem = i.postmortem.as_ref().and_then(|p| p.page.as_deref());
+            for (page, relation) in i
+                .related
+                .pages
+                .iter()
+                .map(|p| (p.as_str(), "related"))
+                .chain(postmortem.map(|p| (p, "postmortem")))
+            {
+                add(
+                    page,
+                    RecordRef {
+                        kind: "incident",
+                        id: i.id.clone(),
+                        title: i.title.clone(),
+                        href: incident_href(&i.id),
+                        relation,
+                    },
+                );
+            }
+        }
+        PageExtras { referenced_by }
+    }
+}
+
+/// A content path as records may write it (`content/a.md`, `/a.md`, `a.md`), as the site
+/// knows it (`a.md`).
+fn normalise_page(path: &str) -> &str {
+    path.trim_start_matches("content/").trim_start_matches('/')
+}
+
+pub fn exception_href(id: &str) -> String {
+    format!("exceptions/{id}/index.html")
+}
+
+pub fn incident_href(id: &str) -> String {
+    format!("incidents/{id}/index.html")
+}
+
+/// Renders every register page. Pages of one record each are rendered in parallel.
+pub fn render_record_pages(
+    handbook: &Handbook,
+    renderer: &Renderer,
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let facts = Facts::new(handbook);
+    let mut results: Vec<Result<OutputFile, Diagnostic>> = Vec::new();
+    results.extend(exceptions::render(&facts, renderer));
+    results.extend(incidents::render(&facts, renderer));
+    results.extend(owners::render(&facts, renderer));
+    results.extend(status::render(&facts, renderer));
+    let mut files = Vec::with_capacity(results.len());
+    let mut diags = Vec::new();
+    for r in results {
+        match r {
+            Ok(f) => files.push(f),
+            Err(d) => diags.push(d),
+        }
+    }
+    (files, diags)
+}
+
+/// What every register page draws on, gathered once per build.
+pub(super) struct Facts<'a> {
+    pub hb: &'a Handbook,
+    findings_by_subject: BTreeMap<&'a str, Vec<&'a Finding>>,
+    page_by_path: BTreeMap<&'a str, usize>,
+    exception_by_id: BTreeMap<&'a str, usize>,
+    incident_by_id: BTreeMap<&'a str, usize>,
+    /// Exception id to the incidents it names or that name it.
+    incidents_of_exception: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    /// Incident id to the exceptions it names or that name it.
+    exceptions_of_incident: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    pub owners: Owners<'a>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn new(hb: &'a Handbook) -> Self {
+        let mut findings_by_subject: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        for f in &hb.findings {
+            findings_by_subject
+                .entry(f.subject.as_str())
+                .or_default()
+                .push(f);
+        }
+        let page_by_path = hb
+            .site
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.path.as_str(), i))
+            .collect();
+        let exception_by_id = hb
+            .records
+            .exceptions
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.record.id.as_str(), i))
+            .collect();
+        let incident_by_id: BTreeMap<&str, usize> = hb
+            .records
+            .incidents
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.record.id.as_str(), i))
+            .collect();
+        let mut incidents_of_exception: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut exceptions_of_incident: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut pair = |exception: &'a str, incident: &'a str| {
+            incidents_of_exception
+                .entry(exception)
+                .or_default()
+                .insert(incident);
+            exceptions_of_incident
+                .entry(incident)
+                .or_default()
+                .insert(exception);
+        };
+        for e in &hb.records.exceptions {
+            for i in &e.record.related.incidents {
+                pair(&e.record.id, i);
+            }
+        }
+        for i in &hb.records.incidents {
+            for e in &i.record.related.exceptions {
+                pair(e, &i.record.id);
+            }
+        }
+        Facts {
+            hb,
+            findings_by_subject,
+            page_by_path,
+            exception_by_id,
+            incident_by_id,
+            incidents_of_exception,
+            exceptions_of_incident,
+            owners: Owners::new(hb),
+        }
+    }
+
+    /// The findings about one record (`kind` is `exception` or `incident`), in their order.
+    pub fn findings_of(&self, kind: &str, id: &str) -> Vec<FindingView<'a>> {
+        self.findings_by_subject
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter(|f| f.code.split('.').next() == Some(kind))
+            .map(|f| self.finding_view(f))
+            .collect()
+    }
+
+    pub fn finding_view(&self, f: &'a Finding) -> FindingView<'a> {
+        let (subject_href, subject_title) = match f.code.split('.').next() {
+            Some("exception") => match self.exception_by_id.get(f.subject.as_str()) {
+                Some(&i) => (
+                    Some(exception_href(&f.subject)),
+                    Some(self.hb.records.exceptions[i].record.title.as_str()),
+                ),
+                None => (None, None),
+            },
+            Some("incident") => match self.incident_by_id.get(f.subject.as_str()) {
+                Some(&i) => (
+                    Some(incident_href(&f.subject)),
+                    Some(self.hb.records.incidents[i].record.title.as_str()),
+                ),
+                None => (None, None),
+            },
+            _ => match self.page_ref(&f.subject) {
+                Some(p) => (Some(p.href), Some(p.title)),
+                None => (None, None),
+            },
+        };
+        FindingView {
+            code: f.code,
+            anchor: code_anchor(f.code),
+            level: f.level,
+            file: &f.file,
+            line: f.line,
+            subject: &f.subject,
+            subject_href,
+            subject_title,
+            message: &f.message,
+        }
+    }
+
+    /// A content page by the path a record names it with.
+    pub fn page_ref(&self, path: &str) -> Option<PageRef<'a>> {
+        let i = *self.page_by_path.get(normalise_page(path))?;
+        let page = &self.hb.site.pages[i];
+        Some(PageRef {
+            title: &page.front.title,
+            href: links::page_href(&page.url),
+            path: &page.path,
+        })
+    }
+
+    pub fn page_refs(&self, paths: &[String]) -> Vec<PageRef<'a>> {
+        let mut seen = BTreeSet::new();
+        paths
+            .iter()
+            .filter_map(|p| self.page_ref(p))
+            .filter(|p| seen.insert(p.path))
+            .collect()
+    }
+
+    pub fn related_incidents(&self, exception: &str) -> Vec<RecordLink<'a>> {
+        self.incidents_of_exception
+            .get(exception)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.incident_link(id))
+            .collect()
+    }
+
+    pub fn related_exceptions(&self, incident: &str) -> Vec<RecordLink<'a>> {
+        self.exceptions_of_incident
+            .get(incident)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| {
+                let i = *self.exception_by_id.get(id)?;
+                let e = &self.hb.records.exceptions[i].record;
+                Some(RecordLink {
+                    id: &e.id,
+                    title: &e.title,
+                    href: exception_href(&e.id),
+                    badge: self.hb.exception_states[i].as_str(),
+                })
+            })
+            .collect()
+    }
+
+    fn incident_link(&self, id: &str) -> Option<RecordLink<'a>> {
+        let i = *self.incident_by_id.get(id)?;
+        let r = &self.hb.records.incidents[i].record;
+        Some(RecordLink {
+            id: &r.id,
+            title: &r.title,
+            href: incident_href(&r.id),
+            badge: r.status.as_str(),
+        })
+    }
+
+    /// A person as pages show them, linked to their owner page when they have one.
+    pub fn person(&self, p: &'a Person) -> PersonView<'a> {
+        let entry = self.hb.records.people.find(p);
+        PersonView {
+            name: if p.is_unassigned() {
+                "unassigned"
+            } else {
+                &p.name
+            },
+            email: p.email.as_deref(),
+            title: entry.and_then(|e| e.title.as_deref()),
+            departed: self.hb.records.people.departed(p, self.hb.as_of),
+            href: self.owners.href(p),
+        }
+    }
+
+    /// The trail from the home page to a register, for the register's own pages.
+    pub fn crumbs(&self, register: Option<(&str, &str)>) -> Vec<PageLink> {
+        let mut out = vec![PageLink {
+            title: home_title(&self.hb.site),
+            href: "index.html".into(),
+        }];
+        if let Some((url, fallback)) = register {
+            out.push(PageLink {
+                title: self.register_title(url, fallback),
+                href: links::page_href(url),
+            });
+        }
+        out
+    }
+
+    /// A register's title: its content section's title when it has one.
+    pub fn register_title(&self, url: &str, fallback: &str) -> String {
+        self.hb
+            .site
+            .sections
+            .iter()
+            .find(|s| s.url == url)
+            .map(|s| s.title.clone())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| fallback.to_string())
+    }
+
+    /// The content section at a register's folder, when the handbook has one.
+    pub fn intro(&self, url: &str) -> Option<SectionIntro<'a>> {
+        let site = &self.hb.site;
+        let section = site.sections.iter().find(|s| s.url == url)?;
+        let index = section.index.map(|i| &site.pages[i]);
+        let children = section
+            .children
+            .iter()
+            .map(|c| ChildLink {
+                title: site.title_of(*c),
+                href: links::page_href(site.url_of(*c)),
+                description: match c {
+                    Child::Page(p) => site.pages[*p].front.description.as_deref(),
+                    Child::Section(x) => site.sections[*x]
+                        .index
+                        .and_then(|p| site.pages[p].front.description.as_deref()),
+                },
+            })
+            .collect();
+        Some(SectionIntro {
+            title: &section.title,
+            description: index.and_then(|p| p.front.description.as_deref()),
+            html: section
+                .index
+                .map(|i| site.pages[i].doc.render(&site.link_targets[i]))
+                .unwrap_or_default(),
+            toc: index
+                .map(|p| p.doc.headings.iter().filter(|h| h.level == 2).collect())
+                .unwrap_or_default(),
+            children,
+        })
+    }
+
+    /// The pages before and after `url` in reading order, when `url` is a content section.
+    pub fn neighbours(&self, url: &str) -> (Option<PageLink>, Option<PageLink>) {
+        let site = &self.hb.site;
+        let Some(pos) = site
+            .reading_order
+            .iter()
+            .position(|c| site.url_of(*c) == url)
+        else {
+            return (None, None);
+        };
+        let link = |c: &Child| PageLink {
+            title: site.title_of(*c).to_string(),
+            href: links::page_href(site.url_of(*c)),
+        };
+        (
+            pos.checked_sub(1)
+                .and_then(|i| site.reading_order.get(i))
+                .map(link),
+            site.reading_order.get(pos + 1).map(link),
+        )
+    }
+}
+
+fn home_title(site: &Site) -> String {
+    site.sections
+        .first()
+        .map(|s| s.title.clone())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "Home".into())
+}
+
+/// The id of a finding code's group on the status and audit pages.
+pub fn code_anchor(code: &str) -> String {
+    format!("code-{}", code.replace('.', "-"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Views shared by the pages
+
+/// What a template sees as `page`.
+#[derive(Serialize)]
+pub(super) struct PageMeta {
+    pub title: String,
+    /// The page's folder, from the site root.
+    pub url: String,
+    pub description: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct PersonView<'a> {
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    /// Job title, from data/people.yaml.
+    pub title: Option<&'a str>,
+    /// When they left, if on or before the as-of date.
+    pub departed: Option<Date>,
+    /// Their owner page, from the site root.
+    pub href: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct FindingView<'a> {
+    pub code: &'static str,
+    pub anchor: String,
+    pub level: LintLevel,
+    pub file: &'a str,
+    pub line: usize,
+    pub subject: &'a str,
+    pub subject_href: Option<String>,
+    pub subject_title: Option<&'a str>,
+    pub message: &'a str,
+}
+
+#[derive(Serialize)]
+pub(super) struct RecordLink<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub href: String,
+    /// The state or status, shown as a badge.
+    pub badge: &'static str,
+}
+
+#[derive(Serialize)]
+pub(super) struct PageRef<'a> {
+    pub title: &'a str,
+    pub href: String,
+    pub path: &'a str,
+}
+
+#[derive(Serialize)]
+pub(super) struct ChildLink<'a> {
+    pub title: &'a str,
+    pub href: String,
+    pub description: Option<&'a str>,
+}
+
+/// A content section shown on the register page that stands at its folder.
+#[derive(Serialize)]
+pub(super) struct SectionIntro<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub html: String,
+    pub toc: Vec<&'a Heading>,
+    pub children: Vec<ChildLink<'a>>,
+}
+
+/// A point in time as pages show it, and as a `datetime` attribute.
+#[derive(Serialize)]
+pub(super) struct StampView {
+    pub text: String,
+    pub iso: String,
+}
+
+impl From<Stamp> for StampView {
+    fn from(s: Stamp) -> Self {
+        let text = match s {
+            Stamp::At(at) => at.format("%Y-%m-%d %H:%M %:z").to_string(),
+            Stamp::Day(day) => day.format("%Y-%m-%d").to_string(),
+        };
+        StampView {
+            text,
+            iso: s.to_string(),
+        }
+    }
+}
+
+/// A count that links to where the counted records are listed.
+#[derive(Serialize)]
+pub(super) struct CountView {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub count: usize,
+    /// From the site root; `None` when there is nothing to show.
+    pub href: Option<String>,
+}
+
+/// A link to one ordering of a register.
+#[derive(Serialize)]
+pub(super) struct SortLink {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
+}
+
+/// A duration in hours, as the incident pages show it.
+pub fn hours_text(hours: f64) -> String {
+    if hours < 1.0 {
+        format!("{} min", (hours * 60.0).round())
+    } else if hours < 48.0 {
+        format!("{hours:.1} h")
+    } else {
+        format!("{hours:.1} h ({:.1} days)", hours / 24.0)
+    }
+}
+
+/// A duration in hours, short enough for a table cell: hours under two days, else days.
+pub fn hours_short(hours: f64) -> String {
+    if hours < 1.0 {
+        format!("{} min", (hours * 60.0).round())
+    } else if hours < 48.0 {
+        format!("{hours:.1} h")
+    } else {
+        format!("{:.1} days", hours / 24.0)
+    }
+}
+
+/// Whole days to a date, in words: "in 3 days", "today", "2 days ago".
+pub fn days_text(days: i64) -> String {
+    match days {
+        0 => "today".into(),
+        1 => "in 1 day".into(),
+        -1 => "1 day ago".into(),
+        d if d > 0 => format!("in {d} days"),
+        d => format!("{} days ago", -d),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rendering
+
+/// The context every register page starts from: what base.html needs.
+pub(super) fn base_context(
+    page: &PageMeta,
+    breadcrumbs: &[PageLink],
+    prev: Option<PageLink>,
+    next: Option<PageLink>,
+) -> Context {
+    let mut ctx = Context::new();
+    ctx.insert("root", &links::root_prefix(&page.url));
+    ctx.insert("page", page);
+    ctx.insert("breadcrumbs", breadcrumbs);
+    ctx.insert("prev", &prev);
+    ctx.insert("next", &next);
+    ctx
+}
+
+pub(super) fn render_page(
+    renderer: &Renderer,
+    template: &str,
+    ctx: &Context,
+    url: &str,
+) -> Result<OutputFile, Diagnostic> {
+    let html = renderer.render(template, ctx)?;
+    Ok(OutputFile::html(links::page_href(url), html))
+}
+
+/// Renders one page per item, in parallel, in the items' order.
+pub(super) fn render_each<T: Sync>(
+    items: &[T],
+    render: impl Fn(&T) -> Result<OutputFile, Diagnostic> + Sync + Send,
+) -> Vec<Result<OutputFile, Diagnostic>> {
+    items.par_iter().map(render).collect()
+}
+
+/// The positions of the first record of each id, letter case ignored. A second record with
+/// the same id is already an error; it gets no page of its own, so the error is not
+/// repeated as a clash of output paths.
+pub(super) fn first_of_each_id<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<usize> {
+    let mut seen = BTreeSet::new();
+    ids.enumerate()
+        .filter(|(_, id)| seen.insert(id.to_lowercase()))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A Markdown field of a record, rendered safe to insert unescaped.
+pub(super) fn md(text: &str) -> String {
+    markdown::render_untrusted(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_and_hours_read_naturally() {
+        assert_eq!(days_text(0), "today");
+        assert_eq!(days_text(1), "in 1 day");
+        assert_eq!(days_text(12), "in 12 days");
+        assert_eq!(days_text(-1), "1 day ago");
+        assert_eq!(days_text(-15), "15 days ago");
+        assert_eq!(hours_text(0.25), "15 min");
+        assert_eq!(hours_text(26.5), "26.5 h");
+        assert_eq!(hours_text(72.0), "72.0 h (3.0 days)");
+        assert_eq!(hours_short(72.0), "3.0 days");
+        assert_eq!(hours_short(26.5), "26.5 h");
+    }
+
+    #[test]
+    fn stamps_show_minutes_and_offset() {
+        let at = Stamp::parse("2026-05-03T09:01:30-07:00").unwrap();
+        let v = StampView::from(at);
+        assert_eq!(v.text, "2026-05-03 09:01 -07:00");
+        assert_eq!(v.iso, "2026-05-03T09:01:30-07:00");
+        let day = StampView::from(Stamp::parse("2026-05-03").unwrap());
+        assert_eq!(day.text, "2026-05-03");
+    }
+
+    #[test]
+    fn duplicate_ids_get_one_page() {
+        let ids = ["A-1", "a-1", "B", "A-1"];
+        assert_eq!(first_of_each_id(ids.into_iter()), [0, 2]);
+    }
+
+    #[test]
+    fn page_paths_are_normalised_and_anchors_are_ids() {
+        assert_eq!(normalise_page("content/a/b.md"), "a/b.md");
+        assert_eq!(normalise_page("/a.md"), "a.md");
+        assert_eq!(code_anchor("exception.expired"), "code-exception-expired");
+    }
+}

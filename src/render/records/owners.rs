@@ -1,0 +1,284 @@
+//! owners/: a page per risk owner, with what needs their action.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::exceptions::{self, ExceptionRow};
+use super::incidents::{self, ActionItemRow};
+use super::{Facts, PageMeta, PersonView, SectionIntro, base_context, render_each, render_page};
+use crate::diagnostics::Diagnostic;
+use crate::handbook::Handbook;
+use crate::records::person::Person;
+use crate::records::vocab::ExceptionState;
+use crate::render::{OutputFile, Renderer};
+
+const URL: &str = "owners/";
+const TITLE: &str = "Owners";
+
+/// The people with an owner page: every risk owner, and everyone who owns an overdue
+/// action item. Grouped by [`Person::key`]; each has a unique slug.
+pub struct Owners<'a> {
+    /// By name, then key.
+    list: Vec<Owner<'a>>,
+    by_key: BTreeMap<String, usize>,
+}
+
+struct Owner<'a> {
+    slug: String,
+    /// As the first record (in id order) names them.
+    person: &'a Person,
+    /// Exceptions they own, in id order.
+    exceptions: Vec<usize>,
+    /// Their action items that are not done: (incident, item), in incident id order.
+    action_items: Vec<(usize, usize)>,
+}
+
+impl<'a> Owners<'a> {
+    pub fn new(hb: &'a Handbook) -> Self {
+        let mut groups: BTreeMap<String, Owner<'a>> = BTreeMap::new();
+        let new = |person| Owner {
+            slug: String::new(),
+            person,
+            exceptions: Vec::new(),
+            action_items: Vec::new(),
+        };
+        for (i, e) in hb.records.exceptions.iter().enumerate() {
+            let owner = &e.record.risk_owner;
+            groups
+                .entry(owner.key())
+                .or_insert_with(|| new(owner))
+                .exceptions
+                .push(i);
+        }
+        for i in &hb.records.incidents {
+            for item in &i.record.action_items {
+                if item.is_overdue(hb.as_of) {
+                    groups
+                        .entry(item.owner.key())
+                        .or_insert_with(|| new(&item.owner));
+                }
+            }
+        }
+        for (n, i) in hb.records.incidents.iter().enumerate() {
+            for (k, item) in i.record.action_items.iter().enumerate() {
+                if !item.status.is_done()
+                    && let Some(owner) = groups.get_mut(&item.owner.key())
+                {
+                    owner.action_items.push((n, k));
+                }
+            }
+        }
+        // Slugs in key order, so which of two clashing owners gets the suffix is stable.
+        let mut taken = std::collections::BTreeSet::new();
+        for owner in groups.values_mut() {
+            let base = owner.person.slug();
+            let mut slug = base.clone();
+            let mut n = 2;
+            while !taken.insert(slug.clone()) {
+                slug = format!("{base}-{n}");
+                n += 1;
+            }
+            owner.slug = slug;
+        }
+        let mut list: Vec<(String, Owner)> = groups.into_iter().collect();
+        list.sort_by_cached_key(|(key, o)| (o.person.name.to_lowercase(), key.clone()));
+        let by_key = list
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| (key.clone(), i))
+            .collect();
+        Owners {
+            list: list.into_iter().map(|(_, o)| o).collect(),
+            by_key,
+        }
+    }
+
+    /// The owner page of `person`, from the site root, when they have one.
+    pub fn href(&self, person: &Person) -> Option<String> {
+        let i = *self.by_key.get(&person.key())?;
+        Some(format!("{URL}{}/index.html", self.list[i].slug))
+    }
+}
+
+/// What needs an owner's action, as of the as-of date.
+#[derive(Serialize)]
+struct NeedsAction<'a> {
+    expired: Vec<ExceptionRow<'a>>,
+    expiring: Vec<ExceptionRow<'a>>,
+    pending: Vec<ExceptionRow<'a>>,
+    overdue_items: Vec<ActionItemRow<'a>>,
+    total: usize,
+}
+
+#[derive(Serialize)]
+struct OwnerSummary<'a> {
+    person: PersonView<'a>,
+    exceptions: usize,
+    open: usize,
+    expired: usize,
+    expiring: usize,
+    pending: usize,
+    overdue_items: usize,
+    open_items: usize,
+    needs_action: usize,
+}
+
+#[derive(Serialize)]
+struct OwnersView<'a> {
+    owners: Vec<OwnerSummary<'a>>,
+    intro: Option<SectionIntro<'a>>,
+}
+
+#[derive(Serialize)]
+struct OwnerView<'a> {
+    person: PersonView<'a>,
+    /// Owns exceptions, rather than only action items.
+    is_risk_owner: bool,
+    team: Option<&'a str>,
+    needs_action: NeedsAction<'a>,
+    exceptions: Vec<ExceptionRow<'a>>,
+    /// Open action items that are not overdue.
+    other_items: Vec<ActionItemRow<'a>>,
+}
+
+fn needs_action<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> NeedsAction<'a> {
+    let states = &facts.hb.exception_states;
+    let pick = |state: ExceptionState| -> Vec<ExceptionRow<'a>> {
+        let mut rows: Vec<ExceptionRow> = owner
+            .exceptions
+            .iter()
+            .filter(|&&i| states[i] == state)
+            .map(|&i| exceptions::row(facts, i))
+            .collect();
+        if state == ExceptionState::Pending {
+            rows.sort_by_key(|r| r.created);
+        } else {
+            rows.sort_by_key(|r| r.expires);
+        }
+        rows
+    };
+    let mut overdue_items: Vec<ActionItemRow> = action_items(facts, owner)
+        .into_iter()
+        .filter(|r| r.overdue)
+        .collect();
+    incidents::sort_action_items(&mut overdue_items);
+    let expired = pick(ExceptionState::Expired);
+    let expiring = pick(ExceptionState::Expiring);
+    let pending = pick(ExceptionState::Pending);
+    let total = expired.len() + expiring.len() + pending.len() + overdue_items.len();
+    NeedsAction {
+        expired,
+        expiring,
+        pending,
+        overdue_items,
+        total,
+    }
+}
+
+fn action_items<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> Vec<ActionItemRow<'a>> {
+    owner
+        .action_items
+        .iter()
+        .map(|&(n, k)| {
+            let incident = &facts.hb.records.incidents[n].record;
+            incidents::action_item_row(facts, incident, &incident.action_items[k])
+        })
+        .collect()
+}
+
+pub(super) fn render(facts: &Facts, renderer: &Renderer) -> Vec<Result<OutputFile, Diagnostic>> {
+    let mut out = vec![render_index(facts, renderer)];
+    out.extend(render_each(&facts.owners.list, |o| {
+        render_owner(facts, renderer, o)
+    }));
+    out
+}
+
+fn render_index(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
+    let states = &facts.hb.exception_states;
+    let owners = facts
+        .owners
+        .list
+        .iter()
+        .map(|o| {
+            let count =
+                |s: ExceptionState| o.exceptions.iter().filter(|&&i| states[i] == s).count();
+            let needs = needs_action(facts, o);
+            OwnerSummary {
+                person: facts.person(o.person),
+                exceptions: o.exceptions.len(),
+                open: o
+                    .exceptions
+                    .iter()
+                    .filter(|&&i| states[i].is_open())
+                    .count(),
+                expired: count(ExceptionState::Expired),
+                expiring: count(ExceptionState::Expiring),
+                pending: count(ExceptionState::Pending),
+                overdue_items: needs.overdue_items.len(),
+                open_items: o.action_items.len(),
+                needs_action: needs.total,
+            }
+        })
+        .collect();
+    let view = OwnersView {
+        owners,
+        intro: facts.intro(URL),
+    };
+    let page = PageMeta {
+        title: facts.register_title(URL, TITLE),
+        url: URL.into(),
+        description: None,
+    };
+    let (prev, next) = facts.neighbours(URL);
+    let mut ctx = base_context(&page, &facts.crumbs(None), prev, next);
+    ctx.insert("owners", &view);
+    render_page(renderer, "owners.html", &ctx, URL)
+}
+
+fn render_owner(
+    facts: &Facts,
+    renderer: &Renderer,
+    owner: &Owner,
+) -> Result<OutputFile, Diagnostic> {
+    let mut exceptions: Vec<ExceptionRow> = owner
+        .exceptions
+        .iter()
+        .map(|&i| exceptions::row(facts, i))
+        .collect();
+    exceptions.sort_by_key(|r| r.state_rank);
+    let mut other_items: Vec<ActionItemRow> = action_items(facts, owner)
+        .into_iter()
+        .filter(|r| !r.overdue)
+        .collect();
+    incidents::sort_action_items(&mut other_items);
+    let view = OwnerView {
+        person: facts.person(owner.person),
+        is_risk_owner: !owner.exceptions.is_empty(),
+        team: facts
+            .hb
+            .records
+            .people
+            .find(owner.person)
+            .and_then(|e| e.team.as_deref()),
+        needs_action: needs_action(facts, owner),
+        exceptions,
+        other_items,
+    };
+    let url = format!("{URL}{}/", owner.slug);
+    let name = if owner.person.is_unassigned() {
+        "Unassigned"
+    } else {
+        owner.person.name.as_str()
+    };
+    let page = PageMeta {
+        title: name.to_string(),
+        url: url.clone(),
+        description: None,
+    };
+    let crumbs = facts.crumbs(Some((URL, TITLE)));
+    let mut ctx = base_context(&page, &crumbs, None, None);
+    ctx.insert("owner", &view);
+    render_page(renderer, "owner.html", &ctx, &url)
+}

@@ -1,0 +1,449 @@
+//! status/ (the program at a glance) and audit/ (one printable report for auditors).
+
+use serde::Serialize;
+
+use super::exceptions::{self, ExceptionRow, PolicyCheck};
+use super::incidents::{self, DurationView, IncidentRow};
+use super::{Facts, FindingView, PageMeta, SectionIntro, base_context, code_anchor, render_page};
+use crate::date::Date;
+use crate::diagnostics::Diagnostic;
+use crate::findings::{CODES, LintLevel};
+use crate::records::vocab::{Decision, ExceptionState, IncidentSeverity, Level, Severity, Side};
+use crate::render::{OutputFile, Renderer};
+
+const STATUS_URL: &str = "status/";
+const STATUS_TITLE: &str = "Program status";
+const AUDIT_URL: &str = "audit/";
+const AUDIT_TITLE: &str = "Audit report";
+
+pub(super) fn render(facts: &Facts, renderer: &Renderer) -> Vec<Result<OutputFile, Diagnostic>> {
+    vec![
+        render_status(facts, renderer),
+        render_audit(facts, renderer),
+    ]
+}
+
+/// A count in a table, linked to where the counted records are listed.
+#[derive(Serialize)]
+struct Cell {
+    count: usize,
+    href: Option<String>,
+}
+
+impl Cell {
+    fn new(count: usize, href: impl FnOnce() -> String) -> Self {
+        Cell {
+            count,
+            href: (count > 0).then(href),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct MatrixRow {
+    key: &'static str,
+    label: &'static str,
+    cells: Vec<Cell>,
+    total: Cell,
+}
+
+#[derive(Serialize)]
+struct Column {
+    key: &'static str,
+    total: Cell,
+}
+
+/// Counts of records by one field (rows) and severity (columns).
+#[derive(Serialize)]
+struct Matrix {
+    columns: Vec<Column>,
+    rows: Vec<MatrixRow>,
+    total: Cell,
+}
+
+fn exception_matrix(facts: &Facts) -> Matrix {
+    let hb = facts.hb;
+    let pairs: Vec<(ExceptionState, Severity)> = hb
+        .records
+        .exceptions
+        .iter()
+        .zip(&hb.exception_states)
+        .map(|(e, s)| (*s, e.record.severity))
+        .collect();
+    let count =
+        |f: &dyn Fn(&(ExceptionState, Severity)) -> bool| pairs.iter().filter(|p| f(p)).count();
+    Matrix {
+        columns: Severity::ALL
+            .iter()
+            .map(|&sev| Column {
+                key: sev.as_str(),
+                total: Cell::new(count(&|p| p.1 == sev), || exceptions::severity_href(sev)),
+            })
+            .collect(),
+        rows: ExceptionState::ALL
+            .iter()
+            .map(|&state| MatrixRow {
+                key: state.as_str(),
+                label: state.as_str(),
+                cells: Severity::ALL
+                    .iter()
+                    .map(|&sev| {
+                        Cell::new(count(&|p| *p == (state, sev)), || {
+                            exceptions::state_href(state)
+                        })
+                    })
+                    .collect(),
+                total: Cell::new(count(&|p| p.0 == state), || exceptions::state_href(state)),
+            })
+            .collect(),
+        total: Cell::new(pairs.len(), || "exceptions/index.html".into()),
+    }
+}
+
+fn incident_matrix(facts: &Facts) -> Matrix {
+    let incidents = &facts.hb.records.incidents;
+    let count = |f: &dyn Fn(&crate::records::incident::Incident) -> bool| {
+        incidents.iter().filter(|i| f(&i.record)).count()
+    };
+    Matrix {
+        columns: IncidentSeverity::ALL
+            .iter()
+            .map(|&sev| Column {
+                key: sev.as_str(),
+                total: Cell::new(count(&|i| i.severity == sev), || {
+                    incidents::severity_href(sev)
+                }),
+            })
+            .collect(),
+        rows: incidents::STATUSES
+            .iter()
+            .map(|&status| MatrixRow {
+                key: status.as_str(),
+                label: incidents::status_label(status),
+                cells: IncidentSeverity::ALL
+                    .iter()
+                    .map(|&sev| {
+                        Cell::new(count(&|i| i.status == status && i.severity == sev), || {
+                            incidents::status_href(status)
+                        })
+                    })
+                    .collect(),
+                total: Cell::new(count(&|i| i.status == status), || {
+                    incidents::status_href(status)
+                }),
+            })
+            .collect(),
+        total: Cell::new(incidents.len(), || "incidents/index.html".into()),
+    }
+}
+
+#[derive(Serialize)]
+struct CodeSummary {
+    code: &'static str,
+    anchor: String,
+    /// The level its findings were raised at, else the level handbook.yaml sets.
+    level: LintLevel,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct FindingGroup<'a> {
+    code: &'static str,
+    anchor: String,
+    findings: Vec<FindingView<'a>>,
+}
+
+/// Every finding code with its count, and the findings grouped by code, in SPEC order.
+fn finding_groups<'a>(facts: &Facts<'a>) -> (Vec<CodeSummary>, Vec<FindingGroup<'a>>) {
+    let findings = &facts.hb.findings;
+    let mut summary = Vec::new();
+    let mut groups = Vec::new();
+    for &code in CODES {
+        let mine: Vec<_> = findings.iter().filter(|f| f.code == code).collect();
+        summary.push(CodeSummary {
+            code,
+            anchor: code_anchor(code),
+            level: mine
+                .first()
+                .map_or_else(|| facts.hb.config.lint_level(code, false), |f| f.level),
+            count: mine.len(),
+        });
+        if !mine.is_empty() {
+            groups.push(FindingGroup {
+                code,
+                anchor: code_anchor(code),
+                findings: mine.into_iter().map(|f| facts.finding_view(f)).collect(),
+            });
+        }
+    }
+    (summary, groups)
+}
+
+#[derive(Serialize)]
+struct Tally {
+    label: &'static str,
+    count: usize,
+    href: Option<String>,
+}
+
+#[derive(Serialize)]
+struct StatusView<'a> {
+    exceptions: Matrix,
+    exceptions_open: usize,
+    incidents: Matrix,
+    incidents_open: usize,
+    action_items: Vec<Tally>,
+    postmortems: Vec<Tally>,
+    codes: Vec<CodeSummary>,
+    groups: Vec<FindingGroup<'a>>,
+    findings_total: usize,
+    findings_denied: usize,
+    intro: Option<SectionIntro<'a>>,
+}
+
+fn render_status(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
+    let hb = facts.hb;
+    let as_of = hb.as_of;
+    let items = hb
+        .records
+        .incidents
+        .iter()
+        .flat_map(|i| &i.record.action_items);
+    let open_items = items.clone().filter(|a| !a.status.is_done()).count();
+    let overdue_items = items.clone().filter(|a| a.is_overdue(as_of)).count();
+    let done_items = items.filter(|a| a.status.is_done()).count();
+    let action_href = |n: usize| (n > 0).then(|| "action-items/index.html".to_string());
+    let (codes, groups) = finding_groups(facts);
+    let mut required = 0;
+    let mut completed = 0;
+    let mut missing = 0;
+    for i in &hb.records.incidents {
+        match incidents::postmortem_status(facts, &i.record) {
+            "completed" => completed += 1,
+            "missing" => missing += 1,
+            _ => {}
+        }
+        if hb
+            .config
+            .incidents
+            .postmortem_required
+            .contains(&i.record.severity)
+            && matches!(
+                i.record.status,
+                crate::records::vocab::IncidentStatus::Resolved
+                    | crate::records::vocab::IncidentStatus::Closed
+            )
+        {
+            required += 1;
+        }
+    }
+    let view = StatusView {
+        exceptions: exception_matrix(facts),
+        exceptions_open: hb.exception_states.iter().filter(|s| s.is_open()).count(),
+        incidents: incident_matrix(facts),
+        incidents_open: hb
+            .records
+            .incidents
+            .iter()
+            .filter(|i| i.record.status.is_open())
+            .count(),
+        action_items: vec![
+            Tally {
+                label: "open",
+                count: open_items,
+                href: action_href(open_items),
+            },
+            Tally {
+                label: "overdue",
+                count: overdue_items,
+                href: action_href(overdue_items),
+            },
+            Tally {
+                label: "completed or won't do",
+                count: done_items,
+                href: None,
+            },
+        ],
+        postmortems: vec![
+            Tally {
+                label: "required (resolved or closed)",
+                count: required,
+                href: None,
+            },
+            Tally {
+                label: "completed",
+                count: completed,
+                href: None,
+            },
+            Tally {
+                label: "missing",
+                count: missing,
+                // The findings' group, unless handbook.yaml allows the code.
+                href: groups
+                    .iter()
+                    .any(|g| g.code == "incident.postmortem-missing")
+                    .then(|| format!("#{}", code_anchor("incident.postmortem-missing"))),
+            },
+        ],
+        codes,
+        groups,
+        findings_total: hb.findings.len(),
+        findings_denied: hb
+            .findings
+            .iter()
+            .filter(|f| f.level == LintLevel::Deny)
+            .count(),
+        intro: facts.intro(STATUS_URL),
+    };
+    let page = PageMeta {
+        title: facts.register_title(STATUS_URL, STATUS_TITLE),
+        url: STATUS_URL.into(),
+        description: None,
+    };
+    let (prev, next) = facts.neighbours(STATUS_URL);
+    let mut ctx = base_context(&page, &facts.crumbs(None), prev, next);
+    ctx.insert("status", &view);
+    render_page(renderer, "status.html", &ctx, STATUS_URL)
+}
+
+// ---------------------------------------------------------------------------------------
+// The audit report
+
+#[derive(Serialize)]
+struct ApproverLine<'a> {
+    name: &'a str,
+    role: &'a str,
+    side: Option<Side>,
+    level: Option<Level>,
+    decision: Decision,
+    date: Date,
+}
+
+#[derive(Serialize)]
+struct AuditException<'a> {
+    row: ExceptionRow<'a>,
+    kind_label: &'static str,
+    status: &'static str,
+    policy: PolicyCheck<'a>,
+    approvals: Vec<ApproverLine<'a>>,
+    renewals: usize,
+    findings: usize,
+}
+
+#[derive(Serialize)]
+struct AuditIncident<'a> {
+    row: IncidentRow<'a>,
+    durations: Vec<DurationView>,
+    postmortem_status: &'static str,
+    postmortem_date: Option<Date>,
+    open_items: usize,
+    overdue_items: usize,
+    findings: usize,
+}
+
+#[derive(Serialize)]
+struct AuditView<'a> {
+    as_of: Date,
+    expiring_within_days: u32,
+    exceptions: Vec<AuditException<'a>>,
+    exceptions_open: usize,
+    exceptions_compliant: usize,
+    incidents: Vec<AuditIncident<'a>>,
+    postmortem_required: Vec<&'static str>,
+    codes: Vec<CodeSummary>,
+    groups: Vec<FindingGroup<'a>>,
+    findings_total: usize,
+    intro: Option<SectionIntro<'a>>,
+}
+
+fn render_audit(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
+    let hb = facts.hb;
+    let count_findings = |kind: &str, id: &str| facts.findings_of(kind, id).len();
+    let audit_exceptions: Vec<AuditException> = hb
+        .records
+        .exceptions
+        .iter()
+        .enumerate()
+        .map(|(i, loaded)| {
+            let e = &loaded.record;
+            AuditException {
+                row: exceptions::row(facts, i),
+                kind_label: exceptions::kind_label(e),
+                status: e.status.as_str(),
+                policy: exceptions::policy_check(facts, e),
+                approvals: e
+                    .approvals
+                    .iter()
+                    .map(|a| ApproverLine {
+                        name: &a.name,
+                        role: &a.role,
+                        side: a.side,
+                        level: a.level,
+                        decision: a.decision,
+                        date: a.date,
+                    })
+                    .collect(),
+                renewals: e.renewals.len(),
+                findings: count_findings("exception", &e.id),
+            }
+        })
+        .collect();
+    let audit_incidents = hb
+        .records
+        .incidents
+        .iter()
+        .enumerate()
+        .map(|(n, loaded)| {
+            let i = &loaded.record;
+            AuditIncident {
+                row: incidents::row(facts, n),
+                durations: incidents::durations(i, hb.config.timezone),
+                postmortem_status: incidents::postmortem_status(facts, i),
+                postmortem_date: i.postmortem.as_ref().map(|p| p.date),
+                open_items: i
+                    .action_items
+                    .iter()
+                    .filter(|a| !a.status.is_done())
+                    .count(),
+                overdue_items: i
+                    .action_items
+                    .iter()
+                    .filter(|a| a.is_overdue(hb.as_of))
+                    .count(),
+                findings: count_findings("incident", &i.id),
+            }
+        })
+        .collect();
+    let (codes, groups) = finding_groups(facts);
+    let view = AuditView {
+        as_of: hb.as_of,
+        expiring_within_days: hb.config.exceptions.expiring_within_days,
+        exceptions_open: hb.exception_states.iter().filter(|s| s.is_open()).count(),
+        exceptions_compliant: audit_exceptions
+            .iter()
+            .filter(|a| a.status == "approved" && a.policy.compliant)
+            .count(),
+        exceptions: audit_exceptions,
+        incidents: audit_incidents,
+        postmortem_required: hb
+            .config
+            .incidents
+            .postmortem_required
+            .iter()
+            .map(|s| s.as_str())
+            .collect(),
+        codes,
+        groups,
+        findings_total: hb.findings.len(),
+        intro: facts.intro(AUDIT_URL),
+    };
+    let page = PageMeta {
+        title: facts.register_title(AUDIT_URL, AUDIT_TITLE),
+        url: AUDIT_URL.into(),
+        description: None,
+    };
+    let (prev, next) = facts.neighbours(AUDIT_URL);
+    let mut ctx = base_context(&page, &facts.crumbs(None), prev, next);
+    ctx.insert("audit", &view);
+    render_page(renderer, "audit.html", &ctx, AUDIT_URL)
+}

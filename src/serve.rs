@@ -1,0 +1,280 @@
+//! `secbook serve`: builds the site in memory, serves it on loopback, rebuilds when a source
+//! file changes, and tells open pages to reload. A failed rebuild keeps the last good site
+//! and shows the diagnostics over the page instead of stopping the server.
+
+use std::collections::HashMap;
+use std::io::{self, Read};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use notify_debouncer_mini::{DebounceEventResult, new_debouncer, notify::RecursiveMode};
+use tiny_http::{Header, Request, Response, Server, StatusCode};
+
+use crate::build::{self, Options};
+use crate::diagnostics::Error;
+use crate::theme::Body;
+
+/// The folders whose changes rebuild the site.
+const WATCHED: &[&str] = &["handbook.yaml", "content", "data", "themes", "static"];
+
+/// Where the live-reload script and its event stream are served; no handbook page can be
+/// written there, since output paths never start with `__`.
+const PREFIX: &str = "/__secbook/";
+
+const LIVE_JS: &str = include_str!("serve_live.js");
+
+/// The site as last built, and what went wrong since, if anything.
+struct State {
+    files: HashMap<String, Body>,
+    /// The report of the last failed build; `None` once a build succeeds again.
+    error: Option<String>,
+    /// Bumped on every rebuild, so pages know when to reload.
+    version: u64,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+/// Serves the handbook at `options.root` on `addr` until the process is stopped.
+pub fn serve(options: Options, addr: SocketAddr) -> Result<(), Error> {
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            files: HashMap::new(),
+            error: None,
+            version: 0,
+        }),
+        changed: Condvar::new(),
+    });
+    rebuild(&options, &shared);
+    if let Ok(state) = shared.state.lock() {
+        if let Some(error) = &state.error {
+            eprint!("{error}");
+        }
+    }
+    let server = Server::http(addr).map_err(|e| Error::Usage(format!("cannot listen on {addr}: {e}")))?;
+    let local = server
+        .server_addr()
+        .to_ip()
+        .map_or_else(|| addr.to_string(), |a| a.to_string());
+    eprintln!("serving {} at http://{local}/ (Ctrl-C to stop)", options.root.display());
+
+    let _watcher = watch(&options, Arc::clone(&shared))?;
+    for request in server.incoming_requests() {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || respond(request, &shared));
+    }
+    Ok(())
+}
+
+/// Builds in memory and swaps the result in; on failure keeps the previous site.
+fn rebuild(options: &Options, shared: &Shared) {
+    let started = Instant::now();
+    let result = build::generate(options);
+    let Ok(mut state) = shared.state.lock() else { return };
+    match result {
+        Ok(generated) => {
+            state.files = generated.files.into_iter().map(|f| (f.path, f.body)).collect();
+            state.error = None;
+            eprintln!("rebuilt in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+        }
+        Err(Error::Invalid(diags)) => {
+            let report: String = diags.iter().map(|d| d.render()).collect();
+            eprint!("{report}");
+            state.error = Some(report);
+        }
+        Err(other) => state.error = Some(format!("error: {other}\n")),
+    }
+    state.version += 1;
+    shared.changed.notify_all();
+}
+
+fn watch(
+    options: &Options,
+    shared: Arc<Shared>,
+) -> Result<notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>, Error> {
+    let rebuild_options = options.clone();
+    let mut debouncer = new_debouncer(Duration::from_millis(30), move |events: DebounceEventResult| {
+        if events.is_ok_and(|events| !events.is_empty()) {
+            rebuild(&rebuild_options, &shared);
+        }
+    })
+    .map_err(|e| Error::Usage(format!("cannot watch for changes: {e}")))?;
+    for name in WATCHED {
+        let path = options.root.join(name);
+        if path.exists() {
+            let mode = if path.is_dir() { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
+            debouncer
+                .watcher()
+                .watch(&path, mode)
+                .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", path.display())))?;
+        }
+    }
+    Ok(debouncer)
+}
+
+fn respond(request: Request, shared: &Shared) {
+    let url = request.url().split(['?', '#']).next().unwrap_or("/").to_string();
+    let _ = match url.strip_prefix(PREFIX) {
+        Some("live.js") => request.respond(text(LIVE_JS, "text/javascript; charset=utf-8")),
+        Some("status") => {
+            let body = status_json(shared);
+            request.respond(text(&body, "application/json"))
+        }
+        Some(events) if events.starts_with("events") => {
+            let since = request
+                .url()
+                .split_once("v=")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            request.respond(wait_for_change(shared, since))
+        }
+        _ => serve_file(request, &url, shared),
+    };
+}
+
+fn status_json(shared: &Shared) -> String {
+    let state = shared.state.lock().map(|s| (s.version, s.error.clone()));
+    let (version, error) = state.unwrap_or((0, None));
+    serde_json::json!({ "version": version, "error": error }).to_string()
+}
+
+/// Answers when the site changes after version `since`, or after a while so proxies and
+/// browsers do not time the request out; the page then asks again.
+fn wait_for_change(shared: &Shared, since: u64) -> Response<io::Cursor<Vec<u8>>> {
+    if let Ok(state) = shared.state.lock() {
+        let _ = shared
+            .changed
+            .wait_timeout_while(state, Duration::from_secs(25), |s| s.version <= since);
+    }
+    text(&status_json(shared), "application/json")
+}
+
+fn serve_file(request: Request, url: &str, shared: &Shared) -> io::Result<()> {
+    let mut path = percent_decode(url.trim_start_matches('/'));
+    if path.is_empty() || path.ends_with('/') {
+        path.push_str("index.html");
+    }
+    let found = shared.state.lock().ok().and_then(|s| {
+        s.files
+            .get(&path)
+            .or_else(|| s.files.get(&format!("{path}/index.html")))
+            .cloned()
+            .map(|b| (b, s.version))
+    });
+    let (status, body, version) = match found {
+        Some((body, version)) => (200, body, version),
+        None => match shared.state.lock().ok().and_then(|s| s.files.get("404.html").cloned().map(|b| (b, s.version))) {
+            Some((body, version)) => (404, body, version),
+            None => return request.respond(text("not found", "text/plain").with_status_code(404)),
+        },
+    };
+    let mut bytes = match body {
+        Body::Bytes(b) => b,
+        Body::Embedded(b) => b.to_vec(),
+        Body::Copy(from) => read_file(&from)?,
+    };
+    let content_type = content_type(&path, status);
+    if content_type.starts_with("text/html") {
+        bytes = inject(bytes, version);
+    }
+    let header = Header::from_bytes("Content-Type", content_type).map_err(|_| io::ErrorKind::InvalidData)?;
+    let cache = Header::from_bytes("Cache-Control", "no-store").map_err(|_| io::ErrorKind::InvalidData)?;
+    request.respond(
+        Response::from_data(bytes)
+            .with_status_code(StatusCode(status))
+            .with_header(header)
+            .with_header(cache),
+    )
+}
+
+fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Adds the live-reload script to a page, only when served: built files never carry it.
+fn inject(mut html: Vec<u8>, version: u64) -> Vec<u8> {
+    let tag = format!("<script src=\"{PREFIX}live.js\" data-version=\"{version}\"></script>");
+    let at = html
+        .windows(7)
+        .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
+        .unwrap_or(html.len());
+    html.splice(at..at, tag.into_bytes());
+    html
+}
+
+fn text(body: &str, content_type: &str) -> Response<io::Cursor<Vec<u8>>> {
+    let mut response = Response::from_data(body.as_bytes().to_vec());
+    if let Ok(h) = Header::from_bytes("Content-Type", content_type) {
+        response = response.with_header(h);
+    }
+    if let Ok(h) = Header::from_bytes("Cache-Control", "no-store") {
+        response = response.with_header(h);
+    }
+    response
+}
+
+fn content_type(path: &str, status: u16) -> &'static str {
+    if status == 404 {
+        return "text/html; charset=utf-8";
+    }
+    match Path::new(path).extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "xml" => "application/xml",
+        "ics" => "text/calendar; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Decodes `%XX` escapes in a URL path; an invalid escape is kept as written.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_script_goes_before_the_body_ends() {
+        let html = inject(b"<html><body>x</BODY></html>".to_vec(), 3);
+        let html = String::from_utf8(html).unwrap();
+        assert!(html.contains("x<script src=\"/__secbook/live.js\" data-version=\"3\"></script></BODY>"), "{html}");
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b/%zz"), "a b/%zz");
+    }
+}

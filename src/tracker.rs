@@ -1,0 +1,829 @@
+//! The exception tracker CSV (SPEC 10): the register exported to the spreadsheet a program
+//! may have kept before secbook, and that spreadsheet imported as records.
+//!
+//! The common form of the file puts a space after each comma, quotes values that hold a
+//! comma, writes dates M/D/YYYY and joins approvers with " and ":
+//!
+//! ```text
+//! Priority, Status, Decision date, Type of request, Description, Risk Owner, Risk Approvers, Exception Link, Notes
+//! High, Approved, 1/20/2025, Risk extension, "Servers run an old, exploitable release.", Helen Brooks, Martin Feld and Elena Petrova, SEC-1012, Unpatched ERP servers
+//! ```
+//!
+//! Columns and fields map one to one, except Description: the tracker has one short text
+//! where a record has a Markdown summary. Export writes the summary's first paragraph as one
+//! line (Markdown kept as written, line breaks and runs of spaces made single spaces); import
+//! makes the Description the summary. So an export imported and exported again gives the
+//! same file, byte for byte.
+
+use std::fs;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use crate::build::{self, Options};
+use crate::date::Date;
+use crate::diagnostics::{self, Diagnostic, Error, SourceFile};
+use crate::records::exception::Exception;
+use crate::records::person::{People, Person};
+use crate::records::vocab::{Decision, ExceptionStatus, ExceptionType, Severity};
+use crate::scaffold::{self, RecordKind};
+use crate::theme::Body;
+use crate::yaml;
+
+/// The tracker's columns, in order.
+pub const HEADER: [&str; 9] = [
+    "Priority",
+    "Status",
+    "Decision date",
+    "Type of request",
+    "Description",
+    "Risk Owner",
+    "Risk Approvers",
+    "Exception Link",
+    "Notes",
+];
+
+/// Where the build writes the tracker.
+pub const EXPORT_PATH: &str = "exports/exceptions.csv";
+
+const STATUSES: [ExceptionStatus; 5] = [
+    ExceptionStatus::Pending,
+    ExceptionStatus::Approved,
+    ExceptionStatus::Denied,
+    ExceptionStatus::Withdrawn,
+    ExceptionStatus::Closed,
+];
+
+const EXTENSION: &str = "Risk extension";
+const ACCEPTANCE: &str = "Accept risk without fix";
+/// The role an imported approval is given: the tracker has no column for it.
+const APPROVER_ROLE: &str = "Risk approver";
+
+// ---------------------------------------------------------------------------------------
+// Export
+
+/// The tracker CSV of `exceptions`, in the order given, header first.
+pub fn export<'a>(exceptions: impl IntoIterator<Item = &'a Exception>) -> String {
+    let mut out = line(&HEADER.map(String::from));
+    for e in exceptions {
+        out.push_str(&line(&row(e)));
+    }
+    out
+}
+
+/// Builds the handbook at `options.root` and returns its tracker CSV (the bytes of the
+/// site's exports/exceptions.csv) with the build's warnings. A handbook with errors has no
+/// export.
+pub fn export_handbook(options: &Options) -> Result<(Vec<u8>, Vec<Diagnostic>), Error> {
+    let generated = build::generate(options)?;
+    let file = generated
+        .files
+        .iter()
+        .find(|f| f.path == EXPORT_PATH)
+        .ok_or_else(|| Error::Usage(format!("the build wrote no {EXPORT_PATH}")))?;
+    let bytes = match &file.body {
+        Body::Bytes(b) => b.clone(),
+        Body::Embedded(b) => b.to_vec(),
+        Body::Copy(path) => fs::read(path).map_err(|e| Error::io(path, e))?,
+    };
+    Ok((bytes, generated.warnings))
+}
+
+fn row(e: &Exception) -> [String; 9] {
+    let mut approvers: Vec<&str> = Vec::new();
+    for a in &e.approvals {
+        let name = a.name.trim();
+        if a.decision == Decision::Approved && !approvers.contains(&name) {
+            approvers.push(name);
+        }
+    }
+    [
+        capitalise(e.severity.as_str()),
+        capitalise(e.status.as_str()),
+        e.decided.map(us_date).unwrap_or_default(),
+        match e.kind {
+            ExceptionType::Extension => EXTENSION,
+            ExceptionType::Acceptance => ACCEPTANCE,
+        }
+        .to_string(),
+        first_paragraph(&e.summary),
+        e.risk_owner.name.trim().to_string(),
+        approvers.join(" and "),
+        e.tickets
+            .first()
+            .map(|t| t.trim().to_string())
+            .unwrap_or_default(),
+        e.title.trim().to_string(),
+    ]
+}
+
+/// One line of the file: fields quoted where CSV needs it, joined with ", ".
+fn line(fields: &[String]) -> String {
+    let mut out = fields
+        .iter()
+        .map(|f| quote(f))
+        .collect::<Vec<_>>()
+        .join(", ");
+    out.push('\n');
+    out
+}
+
+/// A field as CSV writes it: quoted when it holds a comma, a quote or a line break.
+fn quote(field: &str) -> String {
+    if field.is_empty() {
+        return String::new();
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let written = writer
+        .write_record([field])
+        .ok()
+        .and_then(|()| writer.into_inner().ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    match written {
+        Some(text) => text.strip_suffix('\n').unwrap_or(&text).to_string(),
+        None => format!("\"{}\"", field.replace('"', "\"\"")),
+    }
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn us_date(date: Date) -> String {
+    format!("{}/{}/{}", date.0.month(), date.0.day(), date.0.year())
+}
+
+/// The first paragraph of Markdown text as one line.
+fn first_paragraph(markdown: &str) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    for line in markdown.lines().skip_while(|l| l.trim().is_empty()) {
+        if line.trim().is_empty() {
+            break;
+        }
+        words.extend(line.split_whitespace());
+    }
+    words.join(" ")
+}
+
+// ---------------------------------------------------------------------------------------
+// Import
+
+/// What an import wrote, and what it had to assume.
+#[derive(Debug)]
+pub struct Imported {
+    /// Paths of the records written, relative to the handbook, in row order.
+    pub written: Vec<String>,
+    /// One line per assumption: `row 3 (EXC-025): created set to the decision date 1/15/2026`.
+    pub assumptions: Vec<String>,
+    /// How many TODO markers the records hold.
+    pub todos: usize,
+}
+
+/// Imports the tracker CSV at `csv_path` into the handbook at `root`: one exception per row,
+/// with the ids that follow the existing ones. Nothing is written when any row has an error.
+pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
+    scaffold::require_handbook(root)?;
+    let text = fs::read_to_string(csv_path).map_err(|e| Error::io(csv_path, e))?;
+    let file = SourceFile::new(csv_path.to_string_lossy(), text);
+    let rows = read_rows(&file).map_err(Error::Invalid)?;
+
+    let mut diags = Vec::new();
+    let mut parsed = Vec::new();
+    for row in &rows {
+        match parse_row(&file, row) {
+            Ok(p) => parsed.push(p),
+            Err(mut d) => diags.append(&mut d),
+        }
+    }
+    let people = crate::records::load_people(root, &mut diags);
+    if !diags.is_empty() {
+        diagnostics::sort(&mut diags);
+        return Err(Error::Invalid(diags));
+    }
+
+    let ids = scaffold::next_ids(root, RecordKind::Exception, parsed.len());
+    let mut files = Vec::new();
+    let mut assumptions = Vec::new();
+    let mut todos = 0;
+    for (row, id) in parsed.iter().zip(ids) {
+        let mut notes = Vec::new();
+        let record = to_record(row, &id, &people, &mut notes);
+        let mut text = format!(
+            "# Imported from {} row {} by `secbook import tracker`.\n\
+             # Replace every TODO marker: `secbook check` lists those left.\n",
+            file.name, row.line
+        );
+        text.push_str(&yaml::to_string(&record).map_err(Error::Usage)?);
+        todos += yaml::string_values(&text, crate::records::is_todo).len();
+        assumptions.extend(
+            notes
+                .into_iter()
+                .map(|n| format!("row {} ({id}): {n}", row.line)),
+        );
+        files.push((format!("data/exceptions/{id}.yaml"), text));
+    }
+
+    let mut written = Vec::new();
+    for (rel, text) in &files {
+        if let Err(err) = scaffold::write_new(root, rel, text) {
+            // All or nothing: take back the records already written.
+            for done in &written {
+                let _ = fs::remove_file(root.join(done));
+            }
+            return Err(err);
+        }
+        written.push(rel.clone());
+    }
+    Ok(Imported {
+        written,
+        assumptions,
+        todos,
+    })
+}
+
+/// A record of the file: its cells with their places.
+struct Row {
+    /// Line of the file where the record starts.
+    line: usize,
+    cells: Vec<(String, Range<usize>)>,
+    span: Range<usize>,
+}
+
+/// The rows below the header, after checking the header.
+fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnostic>> {
+    let scanned = scan(&file.text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(scanned.normalised.as_bytes());
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            vec![Diagnostic::error(format!(
+                "cannot read {} as CSV: {e}",
+                file.name
+            ))]
+        })?;
+        let spans = scanned.records.get(i).cloned().unwrap_or_default();
+        let span = match (spans.first(), spans.last()) {
+            (Some(first), Some(last)) => first.start..last.end,
+            _ => 0..0,
+        };
+        let cells = record
+            .iter()
+            .enumerate()
+            .map(|(j, value)| {
+                let at = spans.get(j).cloned().unwrap_or(span.clone());
+                (value.replace("\r\n", "\n"), at)
+            })
+            .collect();
+        rows.push(Row {
+            line: file.line_col(span.start).0,
+            cells,
+            span,
+        });
+    }
+    let header_hint = format!("the first line is the header: {}", HEADER.join(", "));
+    let Some(header) = rows.first() else {
+        return Err(vec![
+            Diagnostic::error(format!("{} is empty", file.name))
+                .at(file, 0..0)
+                .with_hint(header_hint),
+        ]);
+    };
+    let mismatch = header
+        .cells
+        .iter()
+        .zip(HEADER)
+        .enumerate()
+        .find(|(_, ((got, _), want))| got != want);
+    if let Some((i, ((got, at), want))) = mismatch {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "the header does not match the tracker's: column {} is `{got}`, not `{want}`",
+                i + 1
+            ))
+            .at(file, at.clone())
+            .with_hint(header_hint),
+        ]);
+    }
+    if header.cells.len() != HEADER.len() {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "the header has {} columns; the tracker has {}",
+                header.cells.len(),
+                HEADER.len()
+            ))
+            .at(file, header.span.clone())
+            .with_hint(header_hint),
+        ]);
+    }
+    rows.remove(0);
+    Ok(rows)
+}
+
+/// The file as the csv crate can read it, and where each field of each record is.
+struct Scanned {
+    /// The text without the blanks that start a field. The common form puts a space after
+    /// each comma, and a quote after a space does not start a quoted field for a CSV reader:
+    /// `a, "b, c"` would be read as three fields.
+    normalised: String,
+    /// For each record the csv crate reads, the span of each field in the original text.
+    records: Vec<Vec<Range<usize>>>,
+}
+
+/// Splits the text into records and fields by the rules of the csv crate's reader (a quote
+/// starts a quoted field only as its first character, `""` is a quote inside one, `\r`,
+/// `\n` and `\r\n` end a record, empty records are skipped), after dropping the blanks that
+/// start each field.
+fn scan(text: &str) -> Scanned {
+    let bytes = text.as_bytes();
+    let mut i = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut normalised = String::with_capacity(text.len());
+    let mut records = Vec::new();
+    let mut fields: Vec<Range<usize>> = Vec::new();
+    loop {
+        while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        let start = i;
+        if bytes.get(i) == Some(&b'"') {
+            i += 1;
+            loop {
+                match bytes.get(i) {
+                    None => break,
+                    Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => i += 1,
+                }
+            }
+        }
+        while !matches!(bytes.get(i), None | Some(b',' | b'\n' | b'\r')) {
+            i += 1;
+        }
+        normalised.push_str(&text[start..i]);
+        fields.push(start..start + text[start..i].trim_end().len());
+        match bytes.get(i) {
+            Some(b',') => {
+                normalised.push(',');
+                i += 1;
+            }
+            end => {
+                let blank = fields.len() == 1 && fields[0].is_empty();
+                let done = std::mem::take(&mut fields);
+                if !blank {
+                    records.push(done);
+                }
+                match end {
+                    None => break,
+                    Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => {
+                        normalised.push_str("\r\n");
+                        i += 2;
+                    }
+                    Some(&b) => {
+                        normalised.push(char::from(b));
+                        i += 1;
+                    }
+                }
+            }
+        }
+    }
+    Scanned {
+        normalised,
+        records,
+    }
+}
+
+/// A row's values, checked.
+struct Parsed {
+    line: usize,
+    severity: Severity,
+    status: ExceptionStatus,
+    /// The date, and the date as the row writes it.
+    decided: Option<(Date, String)>,
+    kind: ExceptionType,
+    description: String,
+    owner: String,
+    approvers: Vec<String>,
+    link: String,
+    notes: String,
+}
+
+fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec<Diagnostic>> {
+    if row.cells.len() != HEADER.len() {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "this row has {} columns; the tracker has {}",
+                row.cells.len(),
+                HEADER.len()
+            ))
+            .at(file, row.span.clone())
+            .with_hint("quote a value that holds a comma: \"Servers, databases\""),
+        ]);
+    }
+    let mut diags = Vec::new();
+    let cell = |i: usize| (row.cells[i].0.as_str(), row.cells[i].1.clone());
+    let mut choose = |i: usize, column: &str, choices: &[&str]| -> Option<usize> {
+        let (value, at) = cell(i);
+        let found = choices.iter().position(|c| c.eq_ignore_ascii_case(value));
+        if found.is_none() {
+            let message = if value.is_empty() {
+                format!("the {column} is empty")
+            } else {
+                format!("unknown {column} `{value}`")
+            };
+            let expected: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+            diags.push(
+                Diagnostic::error(message)
+                    .at(file, at)
+                    .with_hint(format!("expected one of {}", expected.join(", "))),
+            );
+        }
+        found
+    };
+    let severity_names: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| capitalise(s.as_str()))
+        .collect();
+    let status_names: Vec<String> = STATUSES.iter().map(|s| capitalise(s.as_str())).collect();
+    let severity = choose(0, "priority", &as_strs(&severity_names)).map(|i| Severity::ALL[i]);
+    let status = choose(1, "status", &as_strs(&status_names)).map(|i| STATUSES[i]);
+    let kind = choose(3, "type of request", &[EXTENSION, ACCEPTANCE])
+        .map(|i| [ExceptionType::Extension, ExceptionType::Acceptance][i]);
+    let (date_text, date_at) = cell(2);
+    let decided = if date_text.is_empty() {
+        None
+    } else {
+        match parse_us_date(date_text) {
+            Some(d) => Some((d, date_text.to_string())),
+            None => {
+                diags.push(
+                    Diagnostic::error(format!("invalid decision date `{date_text}`"))
+                        .at(file, date_at)
+                        .with_hint("write a real date as M/D/YYYY, such as 1/15/2026"),
+                );
+                None
+            }
+        }
+    };
+    match (severity, status, kind) {
+        (Some(severity), Some(status), Some(kind)) if diags.is_empty() => Ok(Parsed {
+            line: row.line,
+            severity,
+            status,
+            decided,
+            kind,
+            description: cell(4).0.to_string(),
+            owner: cell(5).0.to_string(),
+            approvers: cell(6)
+                .0
+                .split(" and ")
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(String::from)
+                .collect(),
+            link: cell(7).0.to_string(),
+            notes: cell(8).0.to_string(),
+        }),
+        _ => Err(diags),
+    }
+}
+
+fn as_strs(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).collect()
+}
+
+/// `M/D/YYYY`, month and day with or without a leading zero.
+fn parse_us_date(text: &str) -> Option<Date> {
+    let mut parts = text.split('/');
+    let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits =
+        |s: &str, lens: &[usize]| lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || !digits(m, &[1, 2]) || !digits(d, &[1, 2]) || !digits(y, &[4]) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).map(Date)
+}
+
+/// An exception as import writes it: strings, so a field the tracker cannot give holds a
+/// TODO marker whatever its type.
+#[derive(Serialize)]
+struct Record {
+    id: String,
+    title: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    severity: &'static str,
+    status: &'static str,
+    requested_by: String,
+    risk_owner: String,
+    created: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closed: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tickets: Vec<String>,
+    summary: String,
+    justification: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation_plan: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    approvals: Vec<ApprovalOut>,
+}
+
+#[derive(Serialize)]
+struct ApprovalOut {
+    name: String,
+    role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    side: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<String>,
+    decision: &'static str,
+    date: String,
+}
+
+const TODO_TITLE: &str = "TODO: the risk and its impact, in one line";
+const TODO_SUMMARY: &str = "TODO: the risk and its impact on the company, customers and employees";
+const TODO_REQUESTED_BY: &str = "TODO: Name <email> of who asked";
+const TODO_OWNER: &str = "TODO: Name <email> of the accountable leader";
+const TODO_CREATED: &str = "TODO: the date the request was filed, YYYY-MM-DD";
+const TODO_DECIDED: &str = "TODO: the decision date, YYYY-MM-DD";
+const TODO_EXPIRES: &str = "TODO: the fix-by date (extension) or end of acceptance, YYYY-MM-DD";
+const TODO_CLOSED: &str = "TODO: the date it was withdrawn or closed, YYYY-MM-DD";
+const TODO_JUSTIFICATION: &str = "TODO: why the exception is needed";
+const TODO_PLAN: &str = "TODO: the path to the fix";
+const TODO_SIDE: &str = "TODO: business or security";
+const TODO_LEVEL: &str = "TODO: staff, manager, director, vp or executive";
+const TODO_APPROVAL_DATE: &str = "TODO: the date of the approval, YYYY-MM-DD";
+
+/// Notes that `field` was set to the TODO `marker`, and why.
+fn todo(notes: &mut Vec<String>, field: &str, marker: &str, why: &str) -> String {
+    notes.push(format!("{field} set to TODO: {why}"));
+    marker.to_string()
+}
+
+/// The record for a row, noting each assumption made, in the order of the record's fields.
+fn to_record(row: &Parsed, id: &str, people: &People, notes: &mut Vec<String>) -> Record {
+    let status_label = capitalise(row.status.as_str());
+    let title = if row.notes.is_empty() {
+        todo(notes, "title", TODO_TITLE, "the Notes column is empty")
+    } else {
+        row.notes.clone()
+    };
+    let requested_by = todo(
+        notes,
+        "requested_by",
+        TODO_REQUESTED_BY,
+        "the tracker does not record who asked",
+    );
+    let risk_owner = if row.owner.is_empty() {
+        todo(
+            notes,
+            "risk_owner",
+            TODO_OWNER,
+            "the Risk Owner column is empty",
+        )
+    } else {
+        let person = Person::parse(&row.owner);
+        match people.find(&person).and_then(|e| e.email.clone()) {
+            Some(email) if person.email.is_none() => {
+                notes.push(format!(
+                    "risk_owner: email of {} taken from data/people.yaml",
+                    person.name
+                ));
+                Person {
+                    name: person.name,
+                    email: Some(email),
+                }
+                .to_string()
+            }
+            _ => row.owner.clone(),
+        }
+    };
+    let decided_iso = row.decided.as_ref().map(|(d, _)| d.to_string());
+    let created = match (&row.decided, &decided_iso) {
+        (Some((_, raw)), Some(iso)) => {
+            notes.push(format!("created set to the decision date {raw}"));
+            iso.clone()
+        }
+        _ => todo(
+            notes,
+            "created",
+            TODO_CREATED,
+            "the row has no decision date",
+        ),
+    };
+    let decided = match (&decided_iso, row.status) {
+        (Some(d), _) => Some(d.clone()),
+        (None, ExceptionStatus::Approved | ExceptionStatus::Denied) => Some(todo(
+            notes,
+            "decided",
+            TODO_DECIDED,
+            &format!("the status is {status_label} but the row has no decision date"),
+        )),
+        (None, _) => None,
+    };
+    let expires = (row.status == ExceptionStatus::Approved).then(|| {
+        todo(
+            notes,
+            "expires",
+            TODO_EXPIRES,
+            "the tracker does not record when an approved exception ends",
+        )
+    });
+    let closed = matches!(
+        row.status,
+        ExceptionStatus::Withdrawn | ExceptionStatus::Closed
+    )
+    .then(|| {
+        todo(
+            notes,
+            "closed",
+            TODO_CLOSED,
+            &format!("the status is {status_label} and the tracker does not record since when"),
+        )
+    });
+    let summary = if row.description.is_empty() {
+        todo(
+            notes,
+            "summary",
+            TODO_SUMMARY,
+            "the Description column is empty",
+        )
+    } else {
+        row.description.clone()
+    };
+    let justification = todo(
+        notes,
+        "justification",
+        TODO_JUSTIFICATION,
+        "the tracker does not record it",
+    );
+    let remediation_plan = (row.kind == ExceptionType::Extension).then(|| {
+        todo(
+            notes,
+            "remediation_plan",
+            TODO_PLAN,
+            "an extension needs one and the tracker does not record it",
+        )
+    });
+    let mut approvals = Vec::new();
+    for name in &row.approvers {
+        let date = match &row.decided {
+            Some((d, raw)) => {
+                notes.push(format!(
+                    "approval by {name} recorded as approved on the decision date {raw}, with role `{APPROVER_ROLE}`"
+                ));
+                d.to_string()
+            }
+            None => {
+                notes.push(format!(
+                    "approval by {name} recorded as approved, with role `{APPROVER_ROLE}`"
+                ));
+                todo(
+                    notes,
+                    &format!("approval date of {name}"),
+                    TODO_APPROVAL_DATE,
+                    "the row has no decision date",
+                )
+            }
+        };
+        let entry = people.find(&Person::parse(name));
+        let side = entry.and_then(|e| e.side);
+        let level = entry.and_then(|e| e.level);
+        let missing: Vec<&str> = [("side", side.is_none()), ("level", level.is_none())]
+            .into_iter()
+            .filter_map(|(field, missing)| missing.then_some(field))
+            .collect();
+        if missing.is_empty() {
+            notes.push(format!(
+                "approval by {name}: side and level left to data/people.yaml"
+            ));
+        } else {
+            let why = match entry {
+                Some(_) => format!("data/people.yaml does not give it for {name}"),
+                None => format!("data/people.yaml does not list {name}"),
+            };
+            notes.push(format!(
+                "approval by {name}: {} set to TODO: {why}",
+                missing.join(" and ")
+            ));
+        }
+        approvals.push(ApprovalOut {
+            name: name.clone(),
+            role: APPROVER_ROLE,
+            side: side.is_none().then(|| TODO_SIDE.to_string()),
+            level: level.is_none().then(|| TODO_LEVEL.to_string()),
+            decision: "approved",
+            date,
+        });
+    }
+    Record {
+        id: id.to_string(),
+        title,
+        kind: row.kind.as_str(),
+        severity: row.severity.as_str(),
+        status: row.status.as_str(),
+        requested_by,
+        risk_owner,
+        created,
+        decided,
+        expires,
+        closed,
+        tickets: if row.link.is_empty() {
+            Vec::new()
+        } else {
+            vec![row.link.clone()]
+        },
+        summary,
+        justification,
+        remediation_plan,
+        approvals,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_reads_the_common_form() {
+        let text = "a, \"b, c\" , d\n\n  \r\n\"x\"\"y\", \"multi\nline\"\r\nlast";
+        let s = scan(text);
+        let fields: Vec<Vec<&str>> = s
+            .records
+            .iter()
+            .map(|r| r.iter().map(|f| &text[f.clone()]).collect())
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                vec!["a", "\"b, c\"", "d"],
+                vec!["\"x\"\"y\"", "\"multi\nline\""],
+                vec!["last"],
+            ]
+        );
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(s.normalised.as_bytes());
+        let values: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        assert_eq!(
+            values,
+            vec![
+                vec!["a", "b, c", "d"],
+                vec!["x\"y", "multi\nline"],
+                vec!["last"]
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_are_month_first() {
+        assert_eq!(parse_us_date("1/5/2026"), Date::parse("2026-01-05"));
+        assert_eq!(parse_us_date("12/31/2025"), Date::parse("2025-12-31"));
+        assert_eq!(parse_us_date("02/03/2026"), Date::parse("2026-02-03"));
+        assert_eq!(parse_us_date("13/1/2026"), None);
+        assert_eq!(parse_us_date("2/30/2026"), None);
+        assert_eq!(parse_us_date("2026-01-05"), None);
+        assert_eq!(parse_us_date("1/5/26"), None);
+        assert_eq!(us_date(Date::parse("2026-01-05").unwrap()), "1/5/2026");
+    }
+
+    #[test]
+    fn fields_are_quoted_only_when_needed() {
+        assert_eq!(quote("plain text"), "plain text");
+        assert_eq!(quote("a, b"), "\"a, b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(quote(""), "");
+    }
+
+    #[test]
+    fn description_is_the_first_paragraph_on_one_line() {
+        assert_eq!(
+            first_paragraph("\nOne  line\nand **two**.\n\nSecond paragraph.\n"),
+            "One line and **two**."
+        );
+    }
+}

@@ -1,0 +1,599 @@
+//! The files around the site, each checked with its format's own reader or schema:
+//! - feeds/*.xml: read back with `atom_syndication`'s parser (RFC 4287 structure, order);
+//! - calendar/exceptions.ics: read back with the `icalendar` crate's parser (RFC 5545);
+//! - exports/poam.json: validated against NIST's published OSCAL POA&M JSON schema,
+//!   vendored in tests/data/ (see tests/data/README.md);
+//! - sitemap.xml and 404.html: every page listed, the 404 page rendered.
+//!
+//! The handbook is tests/data/handbook: five exceptions (expired, expiring, pending,
+//! active, denied) and two incidents, as of 2026-06-30.
+
+use std::collections::BTreeSet;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use secbook::build::{self, Options};
+use secbook::theme::Body;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handbook")
+}
+
+fn generate_with(root: &Path, base_url: Option<&str>) -> Vec<(String, Vec<u8>)> {
+    let options = Options {
+        root: root.to_path_buf(),
+        base_url: base_url.map(str::to_string),
+        ..Options::default()
+    };
+    let generated = match build::generate(&options) {
+        Ok(g) => g,
+        Err(e) => panic!("the fixture must build: {e:?}"),
+    };
+    generated
+        .files
+        .into_iter()
+        .map(|f| {
+            let bytes = match f.body {
+                Body::Bytes(b) => b,
+                Body::Embedded(b) => b.to_vec(),
+                Body::Copy(from) => std::fs::read(from).unwrap(),
+            };
+            (f.path, bytes)
+        })
+        .collect()
+}
+
+fn generate() -> Vec<(String, Vec<u8>)> {
+    generate_with(&fixture(), None)
+}
+
+fn file<'a>(files: &'a [(String, Vec<u8>)], path: &str) -> &'a [u8] {
+    files
+        .iter()
+        .find(|(p, _)| p == path)
+        .map(|(_, b)| b.as_slice())
+        .unwrap_or_else(|| panic!("the build wrote no {path}"))
+}
+
+fn text(files: &[(String, Vec<u8>)], path: &str) -> String {
+    String::from_utf8(file(files, path).to_vec()).unwrap()
+}
+
+fn paths(files: &[(String, Vec<u8>)]) -> BTreeSet<String> {
+    files.iter().map(|(p, _)| p.clone()).collect()
+}
+
+/// Resolves a relative link written in a file in the folder `from`.
+fn resolve(from: &str, href: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in href.split('/') {
+        match seg {
+            ".." => {
+                parts.pop().expect("the link climbs above the site");
+            }
+            "." | "" => {}
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+fn read_feed(bytes: &[u8]) -> atom_syndication::Feed {
+    atom_syndication::Feed::read_from(BufReader::new(bytes)).expect("a well-formed Atom feed")
+}
+
+/// What RFC 4287 requires of a feed and its entries, beyond well-formed XML.
+fn assert_valid_atom(feed: &atom_syndication::Feed) {
+    assert!(feed.id.starts_with("urn:uuid:"), "feed id {}", feed.id);
+    assert!(!feed.title.value.is_empty());
+    assert!(
+        !feed.authors.is_empty(),
+        "a feed needs an author when entries may lack one"
+    );
+    let mut ids = BTreeSet::new();
+    for entry in &feed.entries {
+        assert!(entry.id.starts_with("urn:uuid:"), "entry id {}", entry.id);
+        assert!(
+            ids.insert(entry.id.clone()),
+            "duplicate entry id {}",
+            entry.id
+        );
+        assert!(!entry.title.value.is_empty());
+        assert!(
+            entry.links.iter().any(|l| l.rel == "alternate"),
+            "entry {} has no alternate link",
+            entry.id
+        );
+        assert!(!entry.authors.is_empty() || !feed.authors.is_empty());
+        assert!(entry.summary.is_some());
+    }
+}
+
+fn entry_ids(feed: &atom_syndication::Feed) -> Vec<String> {
+    feed.entries
+        .iter()
+        .map(|e| e.title.value.split(':').next().unwrap().to_string())
+        .collect()
+}
+
+fn assert_newest_first(feed: &atom_syndication::Feed) {
+    let updated: Vec<i64> = feed.entries.iter().map(|e| e.updated.timestamp()).collect();
+    let mut sorted = updated.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(updated, sorted, "entries must be newest first");
+    assert_eq!(
+        feed.updated.timestamp(),
+        updated[0],
+        "the feed is as new as its newest entry"
+    );
+}
+
+#[test]
+fn exceptions_feed_parses_and_lists_newest_first() {
+    let files = generate();
+    let feed = read_feed(file(&files, "feeds/exceptions.xml"));
+    assert_valid_atom(&feed);
+    assert_eq!(feed.entries.len(), 5, "one entry per exception");
+    assert_newest_first(&feed);
+    assert_eq!(
+        entry_ids(&feed),
+        ["EXC-003", "EXC-005", "EXC-001", "EXC-004", "EXC-002"]
+    );
+    // EXC-001's last event is its renewal; it was filed earlier.
+    let exc1 = &feed.entries[2];
+    assert_eq!(exc1.updated.to_rfc3339(), "2026-03-20T00:00:00+00:00");
+    assert_eq!(
+        exc1.published.map(|p| p.to_rfc3339()).as_deref(),
+        Some("2025-10-01T00:00:00+00:00")
+    );
+    // Relative links resolve from the feed's folder to pages the build wrote.
+    let written = paths(&files);
+    for entry in &feed.entries {
+        for link in &entry.links {
+            let target = resolve("feeds/", &link.href);
+            assert!(written.contains(&target), "{} -> {target}", link.href);
+        }
+    }
+    let alternate = feed.links.iter().find(|l| l.rel == "alternate").unwrap();
+    assert!(written.contains(&resolve("feeds/", &alternate.href)));
+    let this = feed.links.iter().find(|l| l.rel == "self").unwrap();
+    assert_eq!(resolve("feeds/", &this.href), "feeds/exceptions.xml");
+}
+
+#[test]
+fn incidents_feed_parses_and_lists_newest_first() {
+    let files = generate();
+    let feed = read_feed(file(&files, "feeds/incidents.xml"));
+    assert_valid_atom(&feed);
+    assert_eq!(feed.entries.len(), 2, "one entry per incident");
+    assert_newest_first(&feed);
+    assert_eq!(entry_ids(&feed), ["INC-002", "INC-001"]);
+    // INC-001's last event is its resolution; INC-002 keeps its own offset.
+    assert_eq!(
+        feed.entries[1].updated.to_rfc3339(),
+        "2026-05-02T12:00:00+00:00"
+    );
+    assert_eq!(
+        feed.entries[0].updated.to_rfc3339(),
+        "2026-06-25T08:00:00+02:00"
+    );
+}
+
+#[test]
+fn feed_links_are_absolute_with_an_absolute_base_url() {
+    let files = generate_with(&fixture(), Some("https://sec.example.com/handbook"));
+    let feed = read_feed(file(&files, "feeds/exceptions.xml"));
+    for entry in &feed.entries {
+        let id = entry.title.value.split(':').next().unwrap();
+        assert_eq!(
+            entry.links[0].href,
+            format!("https://sec.example.com/handbook/exceptions/{id}/index.html")
+        );
+    }
+    let this = feed.links.iter().find(|l| l.rel == "self").unwrap();
+    assert_eq!(
+        this.href,
+        "https://sec.example.com/handbook/feeds/exceptions.xml"
+    );
+    // The ids do not depend on where the site is served.
+    let relative = read_feed(file(&generate(), "feeds/exceptions.xml"));
+    assert_eq!(feed.id, relative.id);
+    let ids =
+        |f: &atom_syndication::Feed| f.entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&feed), ids(&relative));
+}
+
+#[test]
+fn every_output_is_deterministic() {
+    let a = generate();
+    let b = generate();
+    for path in [
+        "feeds/exceptions.xml",
+        "feeds/incidents.xml",
+        "calendar/exceptions.ics",
+        "exports/poam.json",
+        "sitemap.xml",
+        "404.html",
+    ] {
+        assert_eq!(
+            file(&a, path),
+            file(&b, path),
+            "{path} differs between builds"
+        );
+    }
+}
+
+#[test]
+fn calendar_parses_with_one_event_per_approved_exception() {
+    use icalendar::{Component, DatePerhapsTime};
+
+    let files = generate();
+    let ics = text(&files, "calendar/exceptions.ics");
+
+    // RFC 5545 3.1: CRLF line endings, content lines folded at 75 octets.
+    assert!(ics.ends_with("\r\n"));
+    for line in ics.split("\r\n") {
+        assert!(!line.contains('\n'), "bare LF in {line:?}");
+        assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
+    }
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//secbook//"));
+
+    // The crate's parser: the raw component tree.
+    let unfolded = icalendar::parser::unfold(&ics);
+    let parsed = icalendar::parser::read_calendar(&unfolded).expect("a valid iCalendar file");
+    let events: Vec<_> = parsed
+        .components
+        .iter()
+        .filter(|c| c.name.as_str() == "VEVENT")
+        .collect();
+    assert_eq!(events.len(), 3, "EXC-001, EXC-002 and EXC-004 are approved");
+    for event in &events {
+        let alarms: Vec<_> = event
+            .components
+            .iter()
+            .filter(|c| c.name.as_str() == "VALARM")
+            .collect();
+        assert_eq!(alarms.len(), 1);
+        let trigger = alarms[0]
+            .find_prop("TRIGGER")
+            .expect("the alarm has a trigger");
+        assert_eq!(trigger.val.as_str(), "-P30D");
+        assert_eq!(
+            alarms[0]
+                .find_prop("ACTION")
+                .map(|p| p.val.as_str().to_string()),
+            Some("DISPLAY".to_string())
+        );
+    }
+
+    // The typed view: UIDs, all-day dates, DTSTAMP from the as-of date.
+    let calendar: icalendar::Calendar = ics.parse().expect("a valid iCalendar file");
+    let got: Vec<(String, DatePerhapsTime, String)> = calendar
+        .events()
+        .map(|e| {
+            (
+                e.get_uid().unwrap().to_string(),
+                e.get_start().unwrap(),
+                e.get_timestamp().unwrap().to_rfc3339(),
+            )
+        })
+        .collect();
+    let day =
+        |s: &str| DatePerhapsTime::Date(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap());
+    let stamp = "2026-06-30T00:00:00+00:00".to_string();
+    assert_eq!(
+        got,
+        [
+            (
+                "EXC-001-expiry@secbook".to_string(),
+                day("2026-06-15"),
+                stamp.clone()
+            ),
+            (
+                "EXC-002-expiry@secbook".to_string(),
+                day("2026-07-10"),
+                stamp.clone()
+            ),
+            (
+                "EXC-004-expiry@secbook".to_string(),
+                day("2026-12-31"),
+                stamp.clone()
+            ),
+        ]
+    );
+    let exc1 = calendar.events().next().unwrap();
+    assert_eq!(exc1.get_end(), Some(day("2026-06-16")), "an all-day event");
+    assert_eq!(exc1.get_sequence(), Some(1), "one renewal");
+    assert!(exc1.get_summary().unwrap().starts_with("EXC-001 expires"));
+    // Nothing comes from the clock: every DTSTAMP, alarms included, is the as-of date.
+    for line in ics.split("\r\n").filter(|l| l.starts_with("DTSTAMP")) {
+        assert_eq!(line, "DTSTAMP:20260630T000000Z");
+    }
+}
+
+fn schema() -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oscal_poam_schema.json");
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn schema_errors(schema: &serde_json::Value, doc: &serde_json::Value) -> Vec<String> {
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(true)
+        .build(schema)
+        .expect("the OSCAL schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn poam_is_valid_against_the_oscal_schema() {
+    let files = generate();
+    let doc: serde_json::Value = serde_json::from_slice(file(&files, "exports/poam.json")).unwrap();
+    let schema = schema();
+    let errors = schema_errors(&schema, &doc);
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    // The validator is live: a document without metadata fails.
+    let mut broken = doc.clone();
+    broken["plan-of-action-and-milestones"]
+        .as_object_mut()
+        .unwrap()
+        .remove("metadata");
+    assert!(!schema_errors(&schema, &broken).is_empty());
+    // Its patterns are live too: a UUID that is not one, a title on two lines.
+    let mut broken = doc.clone();
+    broken["plan-of-action-and-milestones"]["risks"][0]["uuid"] = "EXC-001".into();
+    assert!(!schema_errors(&schema, &broken).is_empty());
+    let mut broken = doc.clone();
+    broken["plan-of-action-and-milestones"]["poam-items"][0]["title"] = "two\nlines".into();
+    assert!(!schema_errors(&schema, &broken).is_empty());
+    let mut broken = doc.clone();
+    broken["plan-of-action-and-milestones"]["metadata"]["last-modified"] = "2026-06-30".into();
+    assert!(!schema_errors(&schema, &broken).is_empty());
+
+    // And one absolute base URL later, still valid.
+    let files = generate_with(&fixture(), Some("https://sec.example.com/"));
+    let doc: serde_json::Value = serde_json::from_slice(file(&files, "exports/poam.json")).unwrap();
+    let errors = schema_errors(&schema, &doc);
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[test]
+fn poam_holds_the_approved_and_pending_exceptions() {
+    let files = generate();
+    let doc: serde_json::Value = serde_json::from_slice(file(&files, "exports/poam.json")).unwrap();
+    let poam = &doc["plan-of-action-and-milestones"];
+    assert_eq!(poam["metadata"]["last-modified"], "2026-06-30T00:00:00Z");
+    assert_eq!(poam["metadata"]["oscal-version"], "1.1.3");
+    let risks = poam["risks"].as_array().unwrap();
+    let prop = |risk: &serde_json::Value, name: &str| {
+        risk["props"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["value"].as_str().unwrap().to_string())
+    };
+    let summary: Vec<(String, String, Option<String>)> = risks
+        .iter()
+        .map(|r| {
+            (
+                prop(r, "exception-id").unwrap(),
+                r["status"].as_str().unwrap().to_string(),
+                r["deadline"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    let s = |a: &str| a.to_string();
+    assert_eq!(
+        summary,
+        [
+            (s("EXC-001"), s("open"), Some(s("2026-06-15T23:59:59Z"))),
+            (
+                s("EXC-002"),
+                s("deviation-approved"),
+                Some(s("2026-07-10T23:59:59Z"))
+            ),
+            (s("EXC-003"), s("deviation-requested"), None),
+            (
+                s("EXC-004"),
+                s("deviation-approved"),
+                Some(s("2026-12-31T23:59:59Z"))
+            ),
+        ]
+    );
+
+    // Remediation, compensating controls and the risk log of EXC-001.
+    let exc1 = &risks[0];
+    assert_eq!(exc1["remediations"][0]["lifecycle"], "planned");
+    assert_eq!(exc1["mitigating-factors"].as_array().unwrap().len(), 2);
+    let log: Vec<(&str, &str)> = exc1["risk-log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["title"].as_str().unwrap(), e["start"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            ("Exception requested", "2025-10-01T00:00:00Z"),
+            (
+                "Exception approved until 2026-03-31",
+                "2025-10-10T00:00:00Z"
+            ),
+            ("Exception renewed until 2026-06-15", "2026-03-20T00:00:00Z"),
+            (
+                "Exception expired without risk treatment",
+                "2026-06-16T00:00:00Z"
+            ),
+        ]
+    );
+
+    // Every POA&M item points at a risk of the document; every UUID is distinct.
+    let risk_uuids: BTreeSet<&str> = risks.iter().map(|r| r["uuid"].as_str().unwrap()).collect();
+    let items = poam["poam-items"].as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    for item in items {
+        let target = item["related-risks"][0]["risk-uuid"].as_str().unwrap();
+        assert!(risk_uuids.contains(target));
+    }
+    let text = text(&files, "exports/poam.json");
+    let uuids: Vec<&str> = text
+        .split('"')
+        .filter(|s| s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4)
+        .collect();
+    let defined: Vec<&str> = poam["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(items)
+        .map(|x| x["uuid"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        defined.iter().collect::<BTreeSet<_>>().len(),
+        defined.len(),
+        "risk and item UUIDs are distinct"
+    );
+    assert!(
+        uuids.iter().all(|u| u.as_bytes()[14] == b'5'),
+        "all v5 UUIDs"
+    );
+}
+
+#[test]
+fn poam_uuids_are_stable_across_handbooks() {
+    // The same exception gives the same UUIDs even when other records change.
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    std::fs::remove_file(dir.path().join("data/exceptions/EXC-002.yaml")).unwrap();
+    let uuid_of = |files: &[(String, Vec<u8>)], id: &str| {
+        let doc: serde_json::Value =
+            serde_json::from_slice(file(files, "exports/poam.json")).unwrap();
+        doc["plan-of-action-and-milestones"]["risks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["props"][0]["value"] == id)
+            .map(|r| r["uuid"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let full = generate();
+    let fewer = generate_with(dir.path(), None);
+    assert_eq!(uuid_of(&full, "EXC-004"), uuid_of(&fewer, "EXC-004"));
+    assert_ne!(uuid_of(&full, "EXC-001"), uuid_of(&full, "EXC-004"));
+}
+
+#[test]
+fn export_poam_prints_the_built_bytes() {
+    let files = generate();
+    let built = file(&files, "exports/poam.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_secbook"))
+        .args(["export", "poam"])
+        .arg(fixture())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, built);
+
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("poam.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_secbook"))
+        .args(["export", "poam"])
+        .arg(fixture())
+        .arg("-o")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(std::fs::read(&target).unwrap(), built);
+}
+
+#[test]
+fn no_poam_without_approved_or_pending_exceptions() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("handbook.yaml"),
+        "title: Empty\nas_of: 2026-06-30\n",
+    )
+    .unwrap();
+    let files = generate_with(dir.path(), None);
+    assert!(!paths(&files).contains("exports/poam.json"));
+    // The feeds and the calendar are still there, and valid, when empty.
+    let feed = read_feed(file(&files, "feeds/exceptions.xml"));
+    assert!(feed.entries.is_empty());
+    assert_eq!(feed.updated.to_rfc3339(), "2026-06-30T00:00:00+00:00");
+    let ics = text(&files, "calendar/exceptions.ics");
+    let calendar: icalendar::Calendar = ics.parse().unwrap();
+    assert_eq!(calendar.events().count(), 0);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_secbook"))
+        .args(["export", "poam"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to export"));
+}
+
+#[test]
+fn sitemap_lists_every_page_and_404_exists() {
+    let files = generate();
+    let html: BTreeSet<String> = paths(&files)
+        .into_iter()
+        .filter(|p| p.ends_with(".html") && p != "404.html")
+        .collect();
+    assert!(html.contains("index.html"));
+    assert!(html.contains("exceptions/EXC-001/index.html"));
+    let sitemap = text(&files, "sitemap.xml");
+    assert!(sitemap.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"));
+    let locs: BTreeSet<String> = sitemap
+        .split("<loc>")
+        .skip(1)
+        .map(|s| s.split("</loc>").next().unwrap().to_string())
+        .collect();
+    let expected: BTreeSet<String> = html.iter().map(|p| format!("/{p}")).collect();
+    assert_eq!(
+        locs, expected,
+        "the sitemap lists every page, relative to base_url /"
+    );
+
+    let absolute = generate_with(&fixture(), Some("https://sec.example.com/hb/"));
+    let sitemap = text(&absolute, "sitemap.xml");
+    assert!(
+        sitemap.contains("<loc>https://sec.example.com/hb/exceptions/EXC-001/index.html</loc>")
+    );
+
+    let not_found = text(&files, "404.html");
+    assert!(not_found.contains("<h1>Page not found</h1>"), "{not_found}");
+    assert!(
+        not_found.contains("href=\"index.html\""),
+        "links relative to the root"
+    );
+    assert!(not_found.contains("href=\"style.css\""));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! Metrics end to end: the fixture handbook in tests/fixtures/valid/metrics is built with
+//! the binary, and api/metrics.json is compared with values worked out by hand from its
+//! records; the metrics page shows every chart with its table; charts are byte-identical
+//! between builds; and the chart code pulls in no font library.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+/// Every chart of the metrics page, by id.
+const CHARTS: [&str; 14] = [
+    "exceptions-open-by-state",
+    "exceptions-open-by-severity",
+    "exceptions-by-type-per-month",
+    "exceptions-time-to-initial-review",
+    "incidents-per-month-by-severity",
+    "incidents-high-critical-per-month",
+    "incidents-time-to-respond",
+    "incidents-time-to-resolve",
+    "incidents-time-to-detect",
+    "incidents-time-to-contain",
+    "incidents-by-source",
+    "incidents-effort-hours-per-month",
+    "incidents-postmortems",
+    "incidents-action-items",
+];
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/metrics")
+}
+
+/// Builds `handbook` into `out` with the binary, and returns every file written.
+fn build(handbook: &Path, out: &Path) -> BTreeMap<String, Vec<u8>> {
+    let run = Command::new(env!("CARGO_BIN_EXE_secbook"))
+        .arg("build")
+        .arg(handbook)
+        .arg("-o")
+        .arg(out)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("run secbook");
+    assert!(
+        run.status.success(),
+        "build failed: {}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut files = BTreeMap::new();
+    for entry in walk(out) {
+        let rel = entry
+            .strip_prefix(out)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        files.insert(rel, fs::read(&entry).unwrap());
+    }
+    files
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn text(files: &BTreeMap<String, Vec<u8>>, path: &str) -> String {
+    String::from_utf8(
+        files
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} was not written"))
+            .clone(),
+    )
+    .unwrap()
+}
+
+/// Numbers compared by value, so `10` and `10.0` are the same number.
+fn normalise(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => json!(n.as_f64().unwrap()),
+        Value::Array(a) => Value::Array(a.iter().map(normalise).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), normalise(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn d(count: u32, mean: f64, median: f64, p90: f64) -> Value {
+    json!({"count": count, "mean": mean, "median": median, "p90": p90})
+}
+
+fn none() -> Value {
+    json!({"count": 0, "mean": null, "median": null, "p90": null})
+}
+
+/// SPEC 9 for the fixture, worked out by hand from its records (as of 2026-06-30,
+/// timezone +00:00, 40 open risks). The working is in the comments.
+fn expected() -> Value {
+    json!({
+        "as_of": "2026-06-30",
+        "exceptions": {
+            "total": 6,
+            // EXC-1 expired (expires 03-01), EXC-2 expiring (07-15 is within 30 days),
+            // EXC-3 active, EXC-4 pending, EXC-5 denied, EXC-6 withdrawn = closed.
+            "open": 4,
+            "by_state": {"pending": 1, "active": 1, "expiring": 1, "expired": 1, "denied": 1, "closed": 1},
+            // Open: EXC-1 critical, EXC-2 high, EXC-3 medium, EXC-4 low.
+            "open_by_severity": {"critical": 1, "high": 1, "medium": 1, "low": 1},
+            "expiring": 1,
+            "expired": 1,
+            // EXC-1 2 days (first review), EXC-2 10 (decided, no first review), EXC-3 1,
+            // EXC-4 4, EXC-5 5, EXC-6 none. Sorted 1 2 4 5 10: mean 22/5, median 4,
+            // p90 = value 5 of 5 (ceil 4.5).
+            "time_to_initial_review_days": d(5, 4.4, 4.0, 10.0),
+            // Created: EXC-5 2025-12 ext; EXC-1 2026-01 ext, EXC-2 2026-01 acc;
+            // EXC-3 2026-02 ext, EXC-6 2026-02 acc; EXC-4 2026-03 acc; then zeros to the
+            // as-of month.
+            "by_type_per_month": [
+                {"month": "2025-12", "extension": 1, "acceptance": 0},
+                {"month": "2026-01", "extension": 1, "acceptance": 1},
+                {"month": "2026-02", "extension": 1, "acceptance": 1},
+                {"month": "2026-03", "extension": 0, "acceptance": 1},
+                {"month": "2026-04", "extension": 0, "acceptance": 0},
+                {"month": "2026-05", "extension": 0, "acceptance": 0},
+                {"month": "2026-06", "extension": 0, "acceptance": 0},
+            ],
+            // 4 open / 40 open risks * 100.
+            "share_of_open_risks": 10.0,
+        },
+        "incidents": {
+            // INC-4 is not an incident: counted here and nowhere else.
+            "total": 6,
+            // INC-3 investigating, INC-5 mitigated.
+            "open": 2,
+            "by_severity": {"sev1": 2, "sev2": 2, "sev3": 1, "sev4": 0},
+            // Reported: INC-6 2025-12-01T04:00Z (Nov 30 at -05:00, December at +00:00);
+            // INC-1, INC-2 2026-01; INC-5 2026-02 (INC-4 left out); INC-3 2026-03.
+            "per_month": [
+                {"month": "2025-12", "sev1": 1, "sev2": 0, "sev3": 0, "sev4": 0},
+                {"month": "2026-01", "sev1": 1, "sev2": 1, "sev3": 0, "sev4": 0},
+                {"month": "2026-02", "sev1": 0, "sev2": 1, "sev3": 0, "sev4": 0},
+                {"month": "2026-03", "sev1": 0, "sev2": 0, "sev3": 1, "sev4": 0},
+                {"month": "2026-04", "sev1": 0, "sev2": 0, "sev3": 0, "sev4": 0},
+                {"month": "2026-05", "sev1": 0, "sev2": 0, "sev3": 0, "sev4": 0},
+                {"month": "2026-06", "sev1": 0, "sev2": 0, "sev3": 0, "sev4": 0},
+            ],
+            "high_critical_per_month": [
+                {"month": "2025-12", "count": 1},
+                {"month": "2026-01", "count": 2},
+                {"month": "2026-02", "count": 1},
+                {"month": "2026-03", "count": 0},
+                {"month": "2026-04", "count": 0},
+                {"month": "2026-05", "count": 0},
+                {"month": "2026-06", "count": 0},
+            ],
+            // INC-1 0.5, INC-2 1, INC-3 2, INC-5 2, INC-6 1: sorted 0.5 1 1 2 2,
+            // mean 6.5/5, median 1, p90 = value 5.
+            "time_to_respond_hours": d(5, 1.3, 1.0, 2.0),
+            // INC-1 24 (detected -> resolved), INC-2 48 and INC-6 24 (reported -> resolved):
+            // mean 96/3, median 24, p90 = value 3 (ceil 2.7).
+            "time_to_resolve_hours": d(3, 32.0, 24.0, 48.0),
+            // INC-1 2, INC-3 4 (started -> detected): mean 3, median 3, p90 = value 2.
+            "time_to_detect_hours": d(2, 3.0, 3.0, 4.0),
+            // INC-1 6, INC-3 6 (detected -> contained), INC-5 12: mean 8, median 6, p90 12.
+            "time_to_contain_hours": d(3, 8.0, 6.0, 12.0),
+            "time_to_resolve_by_severity": {
+                "sev1": d(2, 24.0, 24.0, 24.0),
+                "sev2": d(1, 48.0, 48.0, 48.0),
+                "sev3": none(),
+                "sev4": none(),
+            },
+            // INC-4 (employee) left out.
+            "by_source": {"customer": 1, "employee": 1, "monitoring": 3},
+            // 2025-12 INC-6 8; 2026-01 INC-1 10 + INC-2 4.5; 2026-02 INC-5 none (INC-4's
+            // hour left out); 2026-03 INC-3 2.25.
+            "effort_hours_per_month": [
+                {"month": "2025-12", "hours": 8.0},
+                {"month": "2026-01", "hours": 14.5},
+                {"month": "2026-02", "hours": 0.0},
+                {"month": "2026-03", "hours": 2.25},
+                {"month": "2026-04", "hours": 0.0},
+                {"month": "2026-05", "hours": 0.0},
+                {"month": "2026-06", "hours": 0.0},
+            ],
+            // sev1/sev2 resolved or closed: INC-1 (has one), INC-2 (missing), INC-6 (has one).
+            "postmortems": {"required": 3, "completed": 2},
+            // Open: INC-1 planned (due 03-01, overdue), INC-2 in progress (due on the as-of
+            // date, so not overdue), INC-3 planned (due 06-29, overdue), INC-3 planned (no
+            // due date). Completed: INC-1's
+            // first; INC-2's wont_do counts nowhere, nor does INC-4's completed item.
+            "action_items": {"open": 4, "overdue": 2, "completed": 1},
+        },
+    })
+}
+
+#[test]
+fn metrics_json_matches_the_hand_computed_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = build(&fixture(), &tmp.path().join("site"));
+    let actual: Value = serde_json::from_str(&text(&files, "api/metrics.json")).unwrap();
+    let expected = expected();
+    if normalise(&actual) != normalise(&expected) {
+        panic!(
+            "api/metrics.json differs from the hand-computed values\n--- expected ---\n{}\n--- actual ---\n{}",
+            serde_json::to_string_pretty(&expected).unwrap(),
+            serde_json::to_string_pretty(&actual).unwrap()
+        );
+    }
+}
+
+#[test]
+fn metrics_page_shows_every_chart_with_its_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = build(&fixture(), &tmp.path().join("site"));
+    let page = text(&files, "metrics/index.html");
+    let figures: Vec<&str> = page
+        .split("<figure class=\"chart\" id=\"")
+        .skip(1)
+        .collect();
+    let ids: Vec<&str> = figures
+        .iter()
+        .map(|f| f.split('"').next().unwrap())
+        .collect();
+    assert_eq!(ids, CHARTS);
+    for (id, figure) in CHARTS.iter().zip(&figures) {
+        let figure = figure.split("</figure>").next().unwrap();
+        let svg = text(&files, &format!("charts/{id}.svg"));
+        assert!(svg.starts_with("<svg role=\"img\""), "{id}: {svg}");
+        assert!(figure.contains(&svg), "{id}: the chart is not shown inline");
+        assert!(
+            figure.contains("<table>") && figure.contains("<tbody>\n<tr>"),
+            "{id}: no table"
+        );
+        assert!(!svg.contains("No data"), "{id} has data in the fixture");
+        // Text is left to the reader's generic sans-serif font: no font is named or embedded.
+        assert!(svg.contains("font-family=\"sans-serif\""), "{id}");
+        assert!(
+            !svg.contains("@font-face") && !svg.contains("<image"),
+            "{id}"
+        );
+    }
+    // A few of the numbers in the tables beside the charts.
+    assert!(page.contains("<th scope=\"row\">2026-01</th><td>14.5</td>"));
+    assert!(page.contains("<th scope=\"row\">all</th><td>5</td><td>1.3</td><td>1</td><td>2</td>"));
+    assert!(page.contains("<th scope=\"row\">overdue (of open)</th><td>2</td>"));
+    assert!(page.contains("href=\"../api/metrics.json\""));
+
+    // The home page summary links each number to the page behind it.
+    let home = text(&files, "index.html");
+    for (href, value, label) in [
+        ("exceptions/index.html", 4, "open exceptions"),
+        ("status/index.html", 1, "expired exceptions"),
+        ("status/index.html", 1, "expiring exceptions"),
+        ("incidents/index.html", 2, "open incidents"),
+        ("action-items/index.html", 2, "overdue action items"),
+    ] {
+        let link = format!(
+            "<a href=\"{href}\"><span class=\"summary-value\">{value}</span> <span class=\"summary-label\">{label}</span></a>"
+        );
+        assert!(home.contains(&link), "home page lacks {link}");
+    }
+    assert!(home.contains("href=\"metrics/index.html\""));
+}
+
+#[test]
+fn two_builds_give_identical_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = build(&fixture(), &tmp.path().join("a"));
+    let b = build(&fixture(), &tmp.path().join("b"));
+    let charts = |files: &BTreeMap<String, Vec<u8>>| -> Vec<(String, Vec<u8>)> {
+        files
+            .iter()
+            .filter(|(p, _)| {
+                p.starts_with("charts/") || p.starts_with("metrics/") || *p == "api/metrics.json"
+            })
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect()
+    };
+    let (ca, cb) = (charts(&a), charts(&b));
+    assert_eq!(ca.len(), CHARTS.len() + 2);
+    for ((pa, ba), (pb, bb)) in ca.iter().zip(&cb) {
+        assert_eq!(pa, pb);
+        assert!(ba == bb, "{pa} differs between two builds");
+    }
+}
+
+#[test]
+fn a_handbook_without_records_gets_charts_that_say_no_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("empty");
+    fs::create_dir_all(root.join("content")).unwrap();
+    fs::write(
+        root.join("handbook.yaml"),
+        "title: Empty\nas_of: 2026-06-30\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Empty\n---\nNothing yet.\n",
+    )
+    .unwrap();
+    let files = build(&root, &tmp.path().join("site"));
+    for id in CHARTS {
+        let svg = text(&files, &format!("charts/{id}.svg"));
+        assert!(svg.contains("No data"), "{id} should say no data:\n{svg}");
+    }
+    let metrics: Value = serde_json::from_str(&text(&files, "api/metrics.json")).unwrap();
+    assert_eq!(metrics["exceptions"]["time_to_initial_review_days"], none());
+    assert_eq!(metrics["exceptions"]["share_of_open_risks"], Value::Null);
+    assert_eq!(metrics["incidents"]["per_month"], json!([]));
+}
+
+/// Charts build on a machine without fonts because nothing measures or loads a font:
+/// plotters is built without its font features, so no font crate is in the build at all.
+#[test]
+fn no_font_library_is_linked() {
+    let lock =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
+    let packages: Vec<&str> = lock
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .map(|l| l.trim_end_matches('"'))
+        .collect();
+    assert!(packages.contains(&"plotters"), "plotters draws the charts");
+    for banned in [
+        "font-kit",
+        "freetype",
+        "freetype-sys",
+        "servo-fontconfig",
+        "servo-fontconfig-sys",
+        "yeslogic-fontconfig-sys",
+        "ttf-parser",
+        "ab_glyph",
+        "ab_glyph_rasterizer",
+        "rusttype",
+        "dwrote",
+        "core-text",
+    ] {
+        assert!(!packages.contains(&banned), "{banned} is in Cargo.lock");
+    }
+    let manifest =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    let plotters = manifest
+        .lines()
+        .find(|l| l.starts_with("plotters"))
+        .expect("plotters in Cargo.toml");
+    assert!(plotters.contains("default-features = false"), "{plotters}");
+    for feature in ["ttf", "ab_glyph", "fontconfig"] {
+        assert!(!plotters.contains(feature), "{plotters}");
+    }
+}

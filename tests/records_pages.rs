@@ -1,0 +1,503 @@
+//! The register pages (SPEC 8): the built `secbook` binary run on the handbook in
+//! tests/fixtures/records/, whose records cover every exception state, as of 2026-06-30.
+//!
+//! The fixture raises findings on purpose (the status page lists them), so it lives beside
+//! tests/fixtures/valid/ rather than in it: the valid fixtures must check without warnings.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const BIN: &str = env!("CARGO_BIN_EXE_secbook");
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/records");
+
+/// Every page of the registers that the fixture must produce.
+const PAGES: &[&str] = &[
+    "exceptions/index.html",
+    "exceptions/by-expiry/index.html",
+    "exceptions/by-severity/index.html",
+    "exceptions/by-state/index.html",
+    "exceptions/by-owner/index.html",
+    "exceptions/EXC-001/index.html",
+    "exceptions/EXC-002/index.html",
+    "exceptions/EXC-003/index.html",
+    "exceptions/EXC-004/index.html",
+    "exceptions/EXC-005/index.html",
+    "exceptions/EXC-006/index.html",
+    "exceptions/EXC-007/index.html",
+    "exceptions/EXC-008/index.html",
+    "incidents/index.html",
+    "incidents/by-reported/index.html",
+    "incidents/by-severity/index.html",
+    "incidents/by-status/index.html",
+    "incidents/by-commander/index.html",
+    "incidents/INC-001/index.html",
+    "incidents/INC-002/index.html",
+    "incidents/INC-003/index.html",
+    "incidents/INC-004/index.html",
+    "action-items/index.html",
+    "owners/index.html",
+    "owners/ann-example-com/index.html",
+    "owners/mo-example-com/index.html",
+    "owners/dee-example-com/index.html",
+    "owners/unassigned/index.html",
+    "owners/stef-example-com/index.html",
+    "status/index.html",
+    "audit/index.html",
+    "registry.js",
+];
+
+type Tree = BTreeMap<String, String>;
+
+/// The fixture, built once for every test of this file.
+fn site() -> &'static Tree {
+    static SITE: OnceLock<Tree> = OnceLock::new();
+    SITE.get_or_init(|| build(Path::new(FIXTURE)))
+}
+
+fn build(handbook: &Path) -> Tree {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let output = Command::new(BIN)
+        .arg("build")
+        .arg(handbook)
+        .arg("-o")
+        .arg(&out)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the secbook binary");
+    assert!(
+        output.status.success(),
+        "build failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut tree = Tree::new();
+    read_tree(&out, &out, &mut tree);
+    tree
+}
+
+fn read_tree(base: &Path, dir: &Path, out: &mut Tree) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            read_tree(base, &path, out);
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            let rel: Vec<String> = path
+                .strip_prefix(base)
+                .unwrap()
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            out.insert(rel.join("/"), text);
+        }
+    }
+}
+
+#[track_caller]
+fn page(path: &str) -> &'static str {
+    site()
+        .get(path)
+        .unwrap_or_else(|| panic!("no {path} in the site"))
+}
+
+/// The `<main>` element of a page.
+fn main_of(html: &str) -> &str {
+    let start = html.find("<main").expect("a <main>");
+    let end = html.find("</main>").expect("a </main>") + "</main>".len();
+    &html[start..end]
+}
+
+/// The rows of the registry table: each row's value of `data-<attr>` with the text of
+/// its first link.
+fn registry_rows(html: &str, attr: &str) -> Vec<(String, String)> {
+    let table = &html[html
+        .find("<table class=\"registry\"")
+        .expect("a registry table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let needle = format!("data-{attr}=\"");
+    table
+        .split("<tr")
+        .filter_map(|row| {
+            let v = &row[row.find(&needle)? + needle.len()..];
+            let value = v[..v.find('"')?].to_string();
+            let link = &row[row.find("<a href=")?..];
+            let text = &link[link.find('>')? + 1..];
+            Some((text[..text.find('<')?].to_string(), value))
+        })
+        .collect()
+}
+
+fn ids(html: &str) -> Vec<String> {
+    registry_rows(html, "severity")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// The opening tags of an HTML text: `<` followed by a letter, up to the next `>`.
+fn tags(html: &str) -> impl Iterator<Item = &str> {
+    html.match_indices('<').filter_map(move |(i, _)| {
+        let rest = &html[i + 1..];
+        rest.chars()
+            .next()
+            .filter(char::is_ascii_alphabetic)
+            .and_then(|_| rest.find('>').map(|end| &rest[..end]))
+    })
+}
+
+#[test]
+fn every_register_page_is_written() {
+    let missing: Vec<&&str> = PAGES.iter().filter(|p| !site().contains_key(**p)).collect();
+    assert!(missing.is_empty(), "missing pages: {missing:?}");
+}
+
+#[test]
+fn states_follow_the_as_of_date() {
+    let rows = registry_rows(page("exceptions/index.html"), "state");
+    let expected = [
+        ("EXC-001", "expired"),
+        ("EXC-002", "expiring"),
+        ("EXC-003", "active"),
+        ("EXC-004", "pending"),
+        ("EXC-005", "denied"),
+        ("EXC-006", "closed"),
+        ("EXC-007", "closed"),
+        ("EXC-008", "active"),
+    ];
+    let rows: Vec<(&str, &str)> = rows.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    assert_eq!(rows, expected);
+    for (id, state) in expected {
+        let html = page(&format!("exceptions/{id}/index.html"));
+        assert!(
+            html.contains(&format!(
+                "<span class=\"badge state-{state}\">{state}</span>"
+            )),
+            "{id} should show the badge {state}"
+        );
+    }
+    let e1 = page("exceptions/EXC-001/index.html");
+    assert!(e1.contains("Expired 20 days ago, on 2026-06-10."), "{e1}");
+    let e2 = page("exceptions/EXC-002/index.html");
+    assert!(e2.contains("(in 15 days)"), "{e2}");
+    let counts = page("exceptions/index.html");
+    for (n, state) in [(2, "active"), (2, "closed"), (1, "expired")] {
+        assert!(
+            counts.contains(&format!(
+                "<span class=\"count-n\">{n}</span> <span class=\"count-label\">{state}</span>"
+            )),
+            "count of {state}"
+        );
+    }
+}
+
+#[test]
+fn record_text_is_escaped_everywhere() {
+    let e4 = page("exceptions/EXC-004/index.html");
+    assert!(e4.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{e4}");
+    assert!(e4.contains("&lt;img src=x onerror=alert(1)&gt;"), "{e4}");
+    assert!(e4.contains("&lt;b&gt;demo&lt;/b&gt;"), "{e4}");
+    for (path, html) in site().iter().filter(|(p, _)| p.ends_with(".html")) {
+        assert!(!html.contains("<script>alert"), "{path} runs the payload");
+        for tag in tags(html) {
+            let lower = tag.to_ascii_lowercase();
+            assert!(!lower.contains("onerror"), "{path}: <{tag}>");
+            assert!(!lower.contains("javascript:"), "{path}: <{tag}>");
+        }
+    }
+}
+
+#[test]
+fn register_pages_have_no_inline_script_or_handlers() {
+    for path in PAGES.iter().filter(|p| p.ends_with(".html")) {
+        let html = page(path);
+        for tag in tags(html) {
+            let name = tag.split_whitespace().next().unwrap_or("");
+            if name.eq_ignore_ascii_case("script") {
+                assert!(tag.contains(" src=\""), "{path}: inline <{tag}>");
+            }
+            let handler = tag.split_whitespace().skip(1).any(|attr| {
+                attr.len() > 2
+                    && attr[..2].eq_ignore_ascii_case("on")
+                    && attr.contains('=')
+                    && attr[2..attr.find('=').unwrap()]
+                        .chars()
+                        .all(|c| c.is_ascii_alphabetic())
+            });
+            assert!(!handler, "{path}: event handler in <{tag}>");
+        }
+        assert!(!html.contains("<script>"), "{path} has an inline script");
+    }
+    let js = page("registry.js");
+    assert!(js.contains("table[data-registry]"));
+    assert!(
+        page("exceptions/index.html").contains("<script src=\"../registry.js\" defer></script>")
+    );
+}
+
+#[test]
+fn the_registry_is_in_id_order_and_each_ordering_has_a_page() {
+    let all = [
+        "EXC-001", "EXC-002", "EXC-003", "EXC-004", "EXC-005", "EXC-006", "EXC-007", "EXC-008",
+    ];
+    assert_eq!(ids(page("exceptions/index.html")), all);
+    assert_eq!(
+        ids(page("exceptions/by-expiry/index.html")),
+        [
+            "EXC-007", "EXC-001", "EXC-002", "EXC-003", "EXC-008", "EXC-004", "EXC-005", "EXC-006"
+        ]
+    );
+    assert_eq!(
+        ids(page("exceptions/by-state/index.html")),
+        [
+            "EXC-001", "EXC-002", "EXC-004", "EXC-003", "EXC-008", "EXC-005", "EXC-007", "EXC-006"
+        ]
+    );
+    let registry = page("exceptions/index.html");
+    for view in ["by-expiry", "by-severity", "by-state", "by-owner"] {
+        assert!(
+            registry.contains(&format!("href=\"../exceptions/{view}/index.html\"")),
+            "no link to {view}"
+        );
+    }
+    assert!(
+        registry.contains("aria-sort=\"ascending\">ID</th>"),
+        "{registry}"
+    );
+    assert_eq!(
+        ids(page("incidents/index.html")),
+        ["INC-001", "INC-002", "INC-003", "INC-004"]
+    );
+    assert_eq!(
+        ids(page("incidents/by-reported/index.html")),
+        ["INC-003", "INC-001", "INC-002", "INC-004"]
+    );
+}
+
+#[test]
+fn a_content_section_at_the_registry_is_shown_on_it() {
+    let registry = page("exceptions/index.html");
+    assert!(
+        registry.contains("<h1>Security Exceptions</h1>"),
+        "{registry}"
+    );
+    assert!(registry.contains("This section text is shown on the registry page"));
+    assert!(registry.contains("href=\"../exceptions/process/index.html\""));
+    assert!(page("exceptions/process/index.html").contains("The Exception Process"));
+}
+
+#[test]
+fn action_items_are_overdue_first_then_by_due_date() {
+    let html = page("action-items/index.html");
+    let titles = [
+        "Require review for storage policy changes",
+        "Brief finance staff on payment phishing",
+        "Image the disk of the lab machine",
+        "Add a report button to the mail client",
+        "Review the mail filter rules yearly",
+    ];
+    let positions: Vec<usize> = titles
+        .iter()
+        .map(|t| html.find(t).unwrap_or_else(|| panic!("{t} missing")))
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "out of order: {positions:?}"
+    );
+    assert!(
+        !html.contains("Block the look-alike domains"),
+        "done items are left out"
+    );
+    assert_eq!(html.matches("<tr class=\"overdue\">").count(), 3);
+}
+
+#[test]
+fn the_status_page_lists_every_finding_by_code() {
+    let html = page("status/index.html");
+    let groups = [
+        ("exception.expired", "../exceptions/EXC-001/index.html"),
+        (
+            "exception.owner-missing",
+            "../exceptions/EXC-008/index.html",
+        ),
+        (
+            "exception.owner-departed",
+            "../exceptions/EXC-004/index.html",
+        ),
+        (
+            "exception.approval-missing",
+            "../exceptions/EXC-008/index.html",
+        ),
+        (
+            "exception.approval-insufficient",
+            "../exceptions/EXC-008/index.html",
+        ),
+        (
+            "exception.term-exceeds-policy",
+            "../exceptions/EXC-008/index.html",
+        ),
+        (
+            "incident.postmortem-missing",
+            "../incidents/INC-002/index.html",
+        ),
+        (
+            "incident.action-item-overdue",
+            "../incidents/INC-003/index.html",
+        ),
+        ("incident.stale-open", "../incidents/INC-004/index.html"),
+        ("page.review-overdue", "../runbook/index.html"),
+    ];
+    let mut last = 0;
+    for (code, link) in groups {
+        let anchor = format!("<h3 id=\"code-{}\">", code.replace('.', "-"));
+        let start = html
+            .find(&anchor)
+            .unwrap_or_else(|| panic!("no group for {code}"));
+        assert!(start > last, "{code} is out of order");
+        last = start;
+        let group = &html[start..];
+        let group = &group[..group.find("</section>").unwrap()];
+        assert!(
+            group.contains(&format!("href=\"{link}\"")),
+            "{code}: {group}"
+        );
+    }
+    assert!(!html.contains("id=\"code-exception-severity-raised\""));
+    assert!(html.contains("href=\"../exceptions/by-state/index.html#state-expired\""));
+}
+
+#[test]
+fn pages_list_the_records_that_reference_them() {
+    let runbook = page("runbook/index.html");
+    assert!(
+        runbook.contains("Records that reference this page"),
+        "{runbook}"
+    );
+    assert!(runbook.contains("href=\"../exceptions/EXC-001/index.html\""));
+    assert!(runbook.contains("href=\"../incidents/INC-002/index.html\""));
+    let postmortem = page("postmortems/inc-001/index.html");
+    assert!(postmortem.contains("href=\"../../incidents/INC-001/index.html\""));
+    assert!(!page("exceptions/process/index.html").contains("Records that reference"));
+}
+
+#[test]
+fn exception_pages_check_approvals_against_the_policy() {
+    let e8 = page("exceptions/EXC-008/index.html");
+    assert!(e8.contains("<span class=\"result result-insufficient\">insufficient</span>"));
+    assert!(e8.contains("<span class=\"result result-missing\">missing</span>"));
+    assert!(e8.contains("295 days"), "{e8}");
+    let e1 = page("exceptions/EXC-001/index.html");
+    assert_eq!(e1.matches("result result-met\">met").count(), 2, "{e1}");
+    assert!(e1.contains("(from the last renewal)"));
+    assert!(e1.contains("href=\"../../incidents/INC-002/index.html\""));
+    assert!(e1.contains("href=\"../../runbook/index.html\""));
+    assert!(e1.contains("<code>exception.expired</code>"));
+}
+
+#[test]
+fn incident_pages_show_the_timeline_in_order_and_the_postmortem() {
+    let html = page("incidents/INC-001/index.html");
+    let a = html.find("First email delivered.").unwrap();
+    let b = html.find("Reported to Security.").unwrap();
+    let c = html.find("Triage starts.").unwrap();
+    assert!(a < b && b < c, "timeline out of order");
+    assert!(html.contains("30 min"), "time to respond");
+    assert!(html.contains("href=\"../../postmortems/inc-001/index.html\""));
+    assert!(html.contains("No report button."));
+    let inc2 = page("incidents/INC-002/index.html");
+    assert!(inc2.contains("incident.postmortem-missing"));
+    assert!(inc2.contains("href=\"../../exceptions/EXC-001/index.html\""));
+}
+
+#[test]
+fn owner_pages_show_what_needs_action() {
+    let ann = page("owners/ann-example-com/index.html");
+    let needs =
+        &ann[ann.find("id=\"needs-action\"").unwrap()..ann.find("id=\"exceptions\"").unwrap()];
+    assert!(needs.contains("EXC-001"), "expired: {needs}");
+    assert!(needs.contains("Require review for storage policy changes"));
+    assert!(!needs.contains("EXC-003"), "active is not an action");
+    let stef = page("owners/stef-example-com/index.html");
+    assert!(stef.contains("Action item owner"), "{stef}");
+    assert!(page("owners/index.html").contains("href=\"../owners/unassigned/index.html\""));
+}
+
+#[test]
+fn every_link_of_the_register_pages_resolves() {
+    let mut broken = Vec::new();
+    for path in PAGES.iter().filter(|p| p.ends_with(".html")) {
+        let html = page(path);
+        for tag in tags(html) {
+            for attr in ["href=\"", "src=\""] {
+                let Some(i) = tag.find(&format!(" {attr}")) else {
+                    continue;
+                };
+                let v = &tag[i + 1 + attr.len()..];
+                let link = &v[..v.find('"').unwrap()];
+                if let Err(e) = resolve(path, link) {
+                    broken.push(format!("{path}: {link}: {e}"));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+fn resolve(page: &str, link: &str) -> Result<(), String> {
+    if ["https://", "http://", "mailto:"]
+        .iter()
+        .any(|s| link.starts_with(s))
+    {
+        return Ok(());
+    }
+    if link.starts_with('/') || link.contains(':') {
+        return Err("not relative".into());
+    }
+    let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
+    let target = if path.is_empty() {
+        page.to_string()
+    } else {
+        if !(path.ends_with(".html") || path.ends_with(".js") || path.ends_with(".css")) {
+            return Err("names a folder, not a file".into());
+        }
+        let dir = Path::new(page).parent().unwrap();
+        let mut parts: Vec<String> = Vec::new();
+        for c in dir.join(path).components() {
+            match c {
+                Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+                Component::ParentDir => {
+                    parts.pop().ok_or("climbs above the root")?;
+                }
+                _ => {}
+            }
+        }
+        parts.join("/")
+    };
+    let html = site().get(&target).ok_or("no such file")?;
+    if !fragment.is_empty() && !html.contains(&format!("id=\"{fragment}\"")) {
+        return Err(format!("{target} has no id {fragment}"));
+    }
+    Ok(())
+}
+
+#[test]
+fn builds_are_reproducible() {
+    let again = build(Path::new(FIXTURE));
+    for path in PAGES {
+        assert_eq!(site().get(*path), again.get(*path), "{path} differs");
+    }
+}
+
+#[test]
+fn snapshot_of_an_exception_page() {
+    insta::assert_snapshot!(
+        "exception_EXC-001_main",
+        main_of(page("exceptions/EXC-001/index.html"))
+    );
+}
+
+#[test]
+fn snapshot_of_the_status_page() {
+    insta::assert_snapshot!("status_main", main_of(page("status/index.html")));
+}

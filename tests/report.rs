@@ -1,0 +1,204 @@
+//! `secbook report`: the weekly report to risk owners, in Markdown and JSON, for the
+//! handbook in tests/data/handbook (as of 2026-06-30, expiring window 30 days).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use secbook::build::{self, Options};
+use secbook::date::Date;
+use secbook::report::Report;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handbook")
+}
+
+fn compute(as_of: Option<&str>, owner: Option<&str>) -> (Report, String) {
+    let options = Options {
+        root: fixture(),
+        as_of: as_of.map(|d| Date::parse(d).unwrap()),
+        ..Options::default()
+    };
+    let (handbook, _) = build::load_handbook(&options).expect("the fixture loads");
+    let report = Report::compute(&handbook, owner);
+    (report, handbook.config.base_url.clone())
+}
+
+fn secbook(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_secbook"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+const FULL: &str = "\
+# Weekly report to risk owners
+
+Exports Test Handbook, as of 2026-06-30.
+
+## Helen Brooks (helen@example.com)
+
+### Expired
+
+- **EXC-001** Legacy TLS 1.0 on the payments gateway (high): expired 2026-06-15, 15 days overdue
+
+### Expiring within 30 days
+
+- **EXC-002** Shared admin account on the\\_build\\_farm (medium): expires 2026-07-10, 10 days remaining
+
+### Overdue action items
+
+- **INC-002** Review the HR system's sign-in logs (P2): due 2026-06-28, 2 days overdue
+
+## Jun Park (jun@example.com)
+
+### Awaiting a decision
+
+- **EXC-003** Marketing site runs an unsupported CMS plugin (low): requested 2026-06-01, waiting 29 days
+
+### Overdue action items
+
+- **INC-001** Brief finance staff on payment phishing (P1, ticket SEC-9): due 2026-06-20, 10 days overdue
+";
+
+#[test]
+fn markdown_groups_by_owner() {
+    let (report, base) = compute(None, None);
+    assert_eq!(report.to_markdown(&base), FULL);
+}
+
+#[test]
+fn owner_filter_matches_the_email_without_case() {
+    let (report, base) = compute(None, Some("JUN@Example.com"));
+    let expected = format!(
+        "# Weekly report to risk owners\n\nExports Test Handbook, as of 2026-06-30.\n{}",
+        &FULL[FULL.find("\n## Jun Park").unwrap()..]
+    );
+    assert_eq!(report.to_markdown(&base), expected);
+
+    // An action item owned by "HELEN@example.com" is Helen's.
+    let (report, _) = compute(None, Some("helen@example.com"));
+    assert_eq!(report.owners.len(), 1);
+    assert_eq!(report.owners[0].overdue_action_items[0].incident, "INC-002");
+
+    let (report, base) = compute(None, Some("nobody@example.com"));
+    assert!(report.owners.is_empty());
+    assert!(
+        report
+            .to_markdown(&base)
+            .ends_with("\nNothing needs action.\n")
+    );
+}
+
+#[test]
+fn as_of_moves_every_state() {
+    // On 2026-06-10 EXC-001 has five days left and INC-002 has not been reported yet.
+    let (report, _) = compute(Some("2026-06-10"), None);
+    let helen = &report.owners[0];
+    assert_eq!(helen.name, "Helen Brooks");
+    assert!(helen.expired.is_empty());
+    let expiring: Vec<(&str, i64)> = helen
+        .expiring
+        .iter()
+        .map(|e| (e.id.as_str(), e.days_remaining))
+        .collect();
+    assert_eq!(expiring, [("EXC-001", 5), ("EXC-002", 30)]);
+}
+
+#[test]
+fn json_has_the_same_structure() {
+    let out = secbook(&["report", fixture().to_str().unwrap(), "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["as_of"], "2026-06-30");
+    assert_eq!(json["expiring_within_days"], 30);
+    let owners = json["owners"].as_array().unwrap();
+    let names: Vec<&str> = owners.iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Helen Brooks", "Jun Park"]);
+    let helen = &owners[0];
+    assert_eq!(helen["email"], "helen@example.com");
+    assert_eq!(
+        helen["expired"][0],
+        serde_json::json!({
+            "id": "EXC-001",
+            "title": "Legacy TLS 1.0 on the payments gateway",
+            "severity": "high",
+            "expires": "2026-06-15",
+            "days_overdue": 15
+        })
+    );
+    assert_eq!(helen["expiring"][0]["days_remaining"], 10);
+    assert_eq!(helen["pending"], serde_json::json!([]));
+    let jun = &owners[1];
+    assert_eq!(jun["pending"][0]["days_waiting"], 29);
+    assert_eq!(
+        jun["overdue_action_items"][0],
+        serde_json::json!({
+            "incident": "INC-001",
+            "incident_title": "Phishing email aimed at finance staff",
+            "title": "Brief finance staff on payment phishing",
+            "priority": "P1",
+            "due": "2026-06-20",
+            "days_overdue": 10,
+            "ticket": "SEC-9"
+        })
+    );
+}
+
+#[test]
+fn cli_prints_markdown_and_filters() {
+    let dir = fixture();
+    let dir = dir.to_str().unwrap();
+    let out = secbook(&["report", dir]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), FULL);
+
+    let out = secbook(&[
+        "report",
+        dir,
+        "--owner",
+        "jun@example.com",
+        "--as-of",
+        "2026-06-30",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("## Jun Park"));
+    assert!(!text.contains("Helen"));
+}
+
+#[test]
+fn links_ids_when_the_base_url_is_absolute() {
+    let (report, _) = compute(None, Some("jun@example.com"));
+    let text = report.to_markdown("https://sec.example.com/hb");
+    assert!(
+        text.contains(
+            "- [EXC-003](https://sec.example.com/hb/exceptions/EXC-003/index.html) Marketing"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("- [INC-001](https://sec.example.com/hb/incidents/INC-001/index.html) Brief")
+    );
+}
+
+#[test]
+fn a_handbook_with_errors_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("handbook.yaml"), "title: T\ntitel: typo\n").unwrap();
+    let out = secbook(&["report", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("titel"), "{stderr}");
+
+    let out = secbook(&["report", dir.path().join("missing").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
