@@ -63,7 +63,9 @@ fn prepare(options: &Options) -> Result<Prepared, Error> {
             root.display()
         )));
     }
-    let config_file = source::read(root, "handbook.yaml").map_err(|d| Error::Invalid(vec![d]))?;
+    // handbook.yaml sets the limit for the other files, so it is held to the default.
+    let config_file = source::read(root, "handbook.yaml", source::MAX_FILE_BYTES)
+        .map_err(|d| Error::Invalid(vec![d]))?;
     let mut config = Config::load(&config_file).map_err(Error::Invalid)?;
     if let Some(url) = &options.base_url {
         config.base_url = url.clone();
@@ -83,18 +85,25 @@ fn prepare(options: &Options) -> Result<Prepared, Error> {
     };
 
     let mut diags = Vec::new();
-    let (content, content_diags) = content::load(root, options.drafts, config.markdown.allow_html);
+    let max_bytes = config.limits.max_file_bytes();
+    let (content, content_diags) = content::load(
+        root,
+        options.drafts,
+        config.markdown.allow_html,
+        max_bytes,
+    );
     diags.extend(content_diags);
     let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
     let (records, record_diags) = records::load(root, &config, &page_paths);
     diags.extend(record_diags);
-    let theme = Theme::load(root, &config.theme).map_err(|d| {
+    let theme = Theme::load(root, &config.theme, max_bytes).map_err(|d| {
         d.into_iter()
             .map(|d| d.at(&config_file, theme_span(&config_file)))
             .collect::<Vec<_>>()
     });
 
-    let mut files: Vec<OutputFile> = theme::files_below(&root.join("static"))
+    diags.extend(source::folder_outside(root, "static"));
+    let mut files: Vec<OutputFile> = theme::files_below(root, &root.join("static"))
         .into_iter()
         .map(|(path, from)| OutputFile {
             path,
@@ -116,8 +125,37 @@ fn prepare(options: &Options) -> Result<Prepared, Error> {
         path: path.clone(),
         body: body.clone(),
     }));
-    let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+    let (handbook, more) = assemble(
+        config,
+        as_of,
+        options.strict,
+        baseline.as_ref(),
+        content,
+        records,
+        &files,
+    );
+    diags.extend(more);
+    Ok(Prepared {
+        handbook,
+        theme,
+        files,
+        diags,
+    })
+}
 
+/// Validate and compute, once everything is loaded: the site's sections and links (which
+/// may name the `files` copied as they are), the findings, the metrics.
+pub fn assemble(
+    config: Config,
+    as_of: Date,
+    strict: bool,
+    baseline: Option<&std::collections::BTreeMap<String, records::exception::Exception>>,
+    content: content::Content,
+    records: records::Records,
+    files: &[OutputFile],
+) -> (Handbook, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     let record_ids = RecordIds {
         exceptions: records
             .exceptions
@@ -136,19 +174,14 @@ fn prepare(options: &Options) -> Result<Prepared, Error> {
     let findings = findings::compute(&findings::Inputs {
         config: &config,
         as_of,
-        strict: options.strict,
+        strict,
         records: &records,
         pages: &site.pages,
-        baseline: baseline.as_ref(),
+        baseline,
     });
     diags.extend(findings.iter().map(Finding::to_diagnostic));
     let handbook = Handbook::new(config, as_of, site, records, findings);
-    Ok(Prepared {
-        handbook,
-        theme,
-        files,
-        diags,
-    })
+    (handbook, diags)
 }
 
 /// Runs load, validate and compute, and nothing else: the handbook for the commands that
@@ -178,17 +211,8 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
         mut files,
         mut diags,
     } = prepare(options)?;
-    let globals = globals(&handbook);
-    match Renderer::new(&theme, &globals) {
-        Ok(renderer) => {
-            let (pages, render_diags) = render::render_all(&handbook, &renderer);
-            diags.extend(render_diags);
-            files.extend(pages);
-        }
-        Err(template_diags) => diags.extend(template_diags),
-    }
-    files.push(render::sitemap(&handbook.config.base_url, &files));
-    diags.extend(output::check_paths(&files));
+    let valid = !diags.iter().any(|d| d.level == Level::Error);
+    diags.extend(render_site(&handbook, &theme, &mut files, valid));
     let search_index_bytes = files
         .iter()
         .find(|f| f.path == search::INDEX_PATH)
@@ -213,6 +237,36 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
         pages: handbook.site.reading_order.len(),
         findings: handbook.findings,
     })
+}
+
+/// The render stage: every page and file of `handbook` in `theme`, added to `files` (the
+/// files copied as they are), then the sitemap; and the checks of the output paths.
+///
+/// Only a `valid` handbook is rendered: one where the earlier stages found no error. The
+/// pages, metrics and charts may assume what validation guarantees (an incident's
+/// lifecycle runs forwards, so its durations are not negative), and a build with errors
+/// writes nothing anyway. The templates are still compiled, so their syntax errors are
+/// reported together with the handbook's.
+pub fn render_site(
+    handbook: &Handbook,
+    theme: &Theme,
+    files: &mut Vec<OutputFile>,
+    valid: bool,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let globals = globals(handbook);
+    match Renderer::new(theme, &globals) {
+        Ok(renderer) if valid => {
+            let (pages, render_diags) = render::render_all(handbook, &renderer);
+            diags.extend(render_diags);
+            files.extend(pages);
+            files.push(render::sitemap(&handbook.config.base_url, files));
+        }
+        Ok(_) => {}
+        Err(template_diags) => diags.extend(template_diags),
+    }
+    diags.extend(output::check_paths(files));
+    diags
 }
 
 /// Sorts the diagnostics and drops repeats: an error in a shared template would otherwise

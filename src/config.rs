@@ -35,6 +35,8 @@ pub struct Config {
     pub lints: BTreeMap<String, LintLevel>,
     #[serde(default)]
     pub markdown: MarkdownConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
 }
 
 fn default_base_url() -> String {
@@ -142,11 +144,38 @@ pub struct MarkdownConfig {
     pub allow_html: bool,
 }
 
+/// Bounds on what the build reads (SECURITY.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// The largest file read as text (a page, a record, a template), in megabytes.
+    #[serde(default = "default_max_file_mb")]
+    pub max_file_mb: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_file_mb: default_max_file_mb(),
+        }
+    }
+}
+
+fn default_max_file_mb() -> u32 {
+    10
+}
+
+impl LimitsConfig {
+    pub fn max_file_bytes(&self) -> u64 {
+        u64::from(self.max_file_mb) * 1024 * 1024
+    }
+}
+
 impl Config {
     /// Loads handbook.yaml, checking what serde cannot: the lint codes.
     pub fn load(file: &Arc<SourceFile>) -> Result<Config, Vec<Diagnostic>> {
         let config: Config = yaml::parse(file, 0..file.text.len()).map_err(|d| vec![d])?;
-        let errors: Vec<Diagnostic> = config
+        let mut errors: Vec<Diagnostic> = config
             .lints
             .keys()
             .filter(|code| !findings::CODES.contains(&code.as_str()))
@@ -162,6 +191,18 @@ impl Config {
                 }
             })
             .collect();
+        if config.limits.max_file_mb == 0 {
+            let span = yaml::locate(
+                &file.text,
+                &[yaml::Seg::Key("limits"), yaml::Seg::Key("max_file_mb")],
+            )
+            .map_or(0..0, |p| p.value);
+            errors.push(
+                Diagnostic::error("`limits.max_file_mb` must be at least 1")
+                    .at(file, span)
+                    .with_hint("leave it out for the default of 10 MB"),
+            );
+        }
         if errors.is_empty() {
             Ok(config)
         } else {
@@ -209,6 +250,17 @@ mod tests {
             Some("did you mean `expiring_within_days`?")
         );
         assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 3, 3)));
+    }
+
+    #[test]
+    fn file_size_limit_defaults_to_ten_megabytes() {
+        assert_eq!(load("title: T\n").unwrap().limits.max_file_bytes(), 10 << 20);
+        let c = load("title: T\nlimits: { max_file_mb: 2 }\n").unwrap();
+        assert_eq!(c.limits.max_file_bytes(), 2 << 20);
+        let err = load("title: T\nlimits: { max_file_mb: 0 }\n").unwrap_err();
+        assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 2, 24)));
+        let err = load("title: T\nlimits: { max_file_kb: 1 }\n").unwrap_err();
+        assert_eq!(err[0].hint.as_deref(), Some("did you mean `max_file_mb`?"));
     }
 
     #[test]

@@ -82,13 +82,22 @@ pub struct Content {
     pub unreadable: BTreeSet<String>,
 }
 
-/// Loads every page of `root/content`, leaving out drafts unless `drafts`.
-pub fn load(root: &Path, drafts: bool, allow_html: bool) -> (Content, Vec<Diagnostic>) {
+/// Loads every page of `root/content`, leaving out drafts unless `drafts`, and refusing
+/// files over `max_bytes`.
+pub fn load(
+    root: &Path,
+    drafts: bool,
+    allow_html: bool,
+    max_bytes: u64,
+) -> (Content, Vec<Diagnostic>) {
     let dir = root.join("content");
     let mut diags = Vec::new();
     let mut markdown = Vec::new();
     let mut assets = Vec::new();
-    if !dir.is_dir() {
+    let outside = source::folder_outside(root, "content");
+    let not_read = outside.is_some();
+    diags.extend(outside);
+    if !dir.is_dir() || not_read {
         return (
             Content {
                 pages: Vec::new(),
@@ -133,7 +142,7 @@ pub fn load(root: &Path, drafts: bool, allow_html: bool) -> (Content, Vec<Diagno
     }
     let results: Vec<Result<Option<Page>, Diagnostic>> = markdown
         .par_iter()
-        .map(|rel| load_page(root, rel, drafts, allow_html))
+        .map(|rel| load_page(root, rel, drafts, allow_html, max_bytes))
         .collect();
     let mut pages = Vec::new();
     let mut unreadable = BTreeSet::new();
@@ -162,9 +171,20 @@ fn load_page(
     rel: &str,
     drafts: bool,
     allow_html: bool,
+    max_bytes: u64,
 ) -> Result<Option<Page>, Diagnostic> {
-    let name = format!("content/{rel}");
-    let source = source::read(root, &name)?;
+    let source = source::read(root, &format!("content/{rel}"), max_bytes)?;
+    parse_page(source, rel, drafts, allow_html)
+}
+
+/// Reads the page at `rel` (below content/) from its text: the front matter, then the
+/// Markdown. `None` for a draft when `drafts` is off.
+pub fn parse_page(
+    source: Arc<SourceFile>,
+    rel: &str,
+    drafts: bool,
+    allow_html: bool,
+) -> Result<Option<Page>, Diagnostic> {
     let Some((front, body)) = split_front_matter(&source.text) else {
         let opened = source.text.lines().next().is_some_and(|l| l.trim_end() == "---");
         let diag = if opened {
@@ -228,8 +248,9 @@ pub fn slug_segment(segment: &str) -> String {
             out.push('-');
         }
     }
-    match out.trim_matches('-') {
-        "" | "." | ".." => "-".to_string(),
+    // Never `.` or `..`, and no dot at the end, which Windows drops from a name.
+    match out.trim_matches('-').trim_end_matches('.') {
+        "" => "-".to_string(),
         s => s.to_string(),
     }
 }
@@ -255,5 +276,8 @@ mod tests {
         assert_eq!(url_of("a/b.md"), "a/b/");
         assert_eq!(url_of("A/My Page.md"), "a/my-page/");
         assert_eq!(slug_segment(".."), "-");
+        assert_eq!(slug_segment("..."), "-");
+        assert_eq!(slug_segment("a."), "a");
+        assert_eq!(slug_segment(".well-known"), ".well-known");
     }
 }

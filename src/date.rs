@@ -12,8 +12,13 @@ pub struct Date(pub NaiveDate);
 impl Date {
     pub fn parse(s: &str) -> Option<Date> {
         let s = s.trim();
-        // chrono accepts some looser forms ("2026-6-1"); the format is strict on purpose.
-        let ok = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+        // chrono accepts some looser forms ("2026-6-1", "+999-01-01"); the format is strict
+        // on purpose: four digits, two, two.
+        let ok = s.len() == 10
+            && s.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
         ok.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(Date))
             .flatten()
     }
@@ -23,8 +28,19 @@ impl Date {
         (later.0 - self.0).num_days()
     }
 
+    /// `days` later (earlier when negative), held at the last (first) date there is rather
+    /// than overflow: the days come from the input (`expiring_within_days`, policy terms).
     pub fn add_days(self, days: i64) -> Date {
-        Date(self.0 + chrono::Duration::days(days))
+        let limit = if days < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        };
+        Date(
+            chrono::TimeDelta::try_days(days)
+                .and_then(|d| self.0.checked_add_signed(d))
+                .unwrap_or(limit),
+        )
     }
 }
 
@@ -152,7 +168,19 @@ mod tests {
     fn parse_is_strict() {
         assert!(Date::parse("2026-02-30").is_none());
         assert!(Date::parse("2026-6-1").is_none());
+        assert!(Date::parse("+999-01-01").is_none());
+        assert!(Date::parse("-999-01-01").is_none());
+        assert!(Date::parse("2026-0a-01").is_none());
         assert_eq!(d("2026-06-01").to_string(), "2026-06-01");
+    }
+
+    #[test]
+    fn add_days_saturates_instead_of_overflowing() {
+        let day = d("2026-06-30");
+        assert_eq!(day.add_days(1), d("2026-07-01"));
+        assert_eq!(day.add_days(i64::from(u32::MAX)).0, NaiveDate::MAX);
+        assert_eq!(day.add_days(i64::MAX).0, NaiveDate::MAX);
+        assert_eq!(day.add_days(i64::MIN).0, NaiveDate::MIN);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //!
 //! The pipeline runs load → validate → compute → render → write; [`build`] drives it.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 pub mod baseline;
 pub mod build;
 pub mod calendar;
@@ -13,6 +14,8 @@ pub mod diagnostics;
 pub mod feeds;
 pub mod findings;
 pub mod handbook;
+#[doc(hidden)]
+pub mod harness;
 pub mod links;
 pub mod markdown;
 pub mod metrics;

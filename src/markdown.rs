@@ -1,10 +1,13 @@
-//! Markdown: parsed once into events, so links can be checked against the whole site before
-//! any page is written, then rendered with their targets rewritten.
+//! Markdown: read once for its headings and links, so links can be checked against the
+//! whole site before any page is written; then rendered with their targets rewritten.
+//!
+//! A document keeps its text rather than its parsed events: parsing again to render is
+//! cheaper than holding every page's events in memory at once.
 
 use std::collections::HashSet;
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
 /// A heading of a page, for its table of contents and for anchor checks.
@@ -23,12 +26,14 @@ pub struct LinkRef {
     pub span: Range<usize>,
 }
 
-/// A parsed Markdown text: its events, its headings and the links it makes.
+/// A Markdown text with its headings, the links it makes, and its words without markup.
 #[derive(Debug, Clone, Default)]
 pub struct Document {
-    events: Vec<Event<'static>>,
+    text: Box<str>,
+    allow_html: bool,
     pub headings: Vec<Heading>,
     pub links: Vec<LinkRef>,
+    plain: String,
 }
 
 fn options() -> Options {
@@ -39,128 +44,150 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
+/// The events of `text`, raw HTML turned into text (and so escaped) unless `allow_html`.
+fn events(text: &str, allow_html: bool) -> impl Iterator<Item = (Event<'_>, Range<usize>)> {
+    Parser::new_ext(text, options())
+        .into_offset_iter()
+        .map(move |(event, range)| match event {
+            Event::Html(s) | Event::InlineHtml(s) if !allow_html => (Event::Text(s), range),
+            other => (other, range),
+        })
+}
+
 impl Document {
-    /// Parses `text`, which starts at byte `offset` of its file. Raw HTML is kept only when
-    /// `allow_html`; otherwise it is turned into text and so escaped on output.
+    /// Reads `text`, which starts at byte `offset` of its file.
     pub fn parse(text: &str, offset: usize, allow_html: bool) -> Document {
-        let mut doc = Document::default();
+        let mut headings = Vec::new();
+        let mut links = Vec::new();
+        let mut plain = String::new();
         let mut used_ids = HashSet::new();
-        let mut heading: Option<(usize, HeadingLevel, String)> = None;
-        for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
-            let event = match event {
-                Event::Html(s) | Event::InlineHtml(s) if !allow_html => Event::Text(s),
-                other => other,
-            };
-            match &event {
-                Event::Start(Tag::Heading { level, .. }) => {
-                    heading = Some((doc.events.len(), *level, String::new()));
+        // The heading being read: its level, the id written with `{#id}`, its text.
+        let mut heading: Option<(u8, Option<String>, String)> = None;
+        for (event, range) in events(text, allow_html) {
+            match event {
+                Event::Start(Tag::Heading { level, id, .. }) => {
+                    heading = Some((level as u8, id.map(|i| i.to_string()), String::new()));
                 }
                 Event::Text(s) | Event::Code(s) => {
                     if let Some((_, _, title)) = heading.as_mut() {
-                        title.push_str(s);
+                        title.push_str(&s);
                     }
+                    plain.push_str(&s);
                 }
-                Event::Start(Tag::Link { dest_url, .. })
-                | Event::Start(Tag::Image { dest_url, .. }) => {
-                    doc.links.push(LinkRef {
+                Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+                    links.push(LinkRef {
                         dest: dest_url.to_string(),
                         span: offset + range.start..offset + range.end,
                     });
                 }
                 Event::End(TagEnd::Heading(_)) => {
-                    if let Some((start, level, title)) = heading.take() {
-                        let id = doc.finish_heading(start, &title, &mut used_ids);
-                        doc.headings.push(Heading {
-                            level: level as u8,
-                            id: id.clone(),
+                    if let Some((level, explicit, title)) = heading.take() {
+                        let id = unique_id(explicit.unwrap_or_else(|| slugify(&title)), &mut used_ids);
+                        headings.push(Heading {
+                            level,
+                            id,
                             title: title.trim().to_string(),
                         });
-                        doc.events.push(Event::Html(CowStr::from(format!(
-                            "<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">#</a>"
-                        ))));
+                    }
+                    plain.push(' ');
+                }
+                Event::SoftBreak | Event::HardBreak | Event::End(_) => {
+                    if !plain.ends_with(' ') {
+                        plain.push(' ');
                     }
                 }
                 _ => {}
             }
-            doc.events.push(event.into_static());
         }
-        doc
+        Document {
+            text: text.into(),
+            allow_html,
+            headings,
+            links,
+            plain: plain.trim().to_string(),
+        }
     }
 
-    /// Gives the heading that starts at event `start` its id: the one written with `{#id}`,
-    /// else a slug of its text, made unique within the page.
-    fn finish_heading(&mut self, start: usize, title: &str, used: &mut HashSet<String>) -> String {
-        let Some(Event::Start(Tag::Heading { id, .. })) = self.events.get_mut(start) else {
-            return String::new();
-        };
-        let base = match id {
-            Some(explicit) => explicit.to_string(),
-            None => slugify(title),
-        };
-        let base = if base.is_empty() {
-            "section".to_string()
-        } else {
-            base
-        };
-        let mut unique = base.clone();
-        let mut n = 1;
-        while !used.insert(unique.clone()) {
-            unique = format!("{base}-{n}");
-            n += 1;
-        }
-        *id = Some(CowStr::from(unique.clone()));
-        unique
-    }
-
-    /// The HTML, with the i-th link's target replaced by `targets[i]`.
+    /// The HTML, each heading with its id and an anchor link, and the i-th link's target
+    /// replaced by `targets[i]`.
     pub fn render(&self, targets: &[String]) -> String {
-        let mut next = targets.iter();
-        let events = self.events.iter().cloned().map(|event| match event {
-            Event::Start(Tag::Link {
-                link_type,
-                title,
-                id,
-                ..
-            }) => Event::Start(Tag::Link {
-                link_type: plain(link_type),
-                dest_url: CowStr::from(next.next().cloned().unwrap_or_default()),
-                title,
-                id,
-            }),
-            Event::Start(Tag::Image {
-                link_type,
-                title,
-                id,
-                ..
-            }) => Event::Start(Tag::Image {
-                link_type: plain(link_type),
-                dest_url: CowStr::from(next.next().cloned().unwrap_or_default()),
-                title,
-                id,
-            }),
-            other => other,
+        let mut next_target = targets.iter();
+        let mut next_heading = self.headings.iter();
+        let mut anchor = None;
+        let mut out = String::with_capacity(self.text.len() * 2);
+        let events = events(&self.text, self.allow_html).flat_map(|(event, _)| {
+            let mut extra = None;
+            let event = match event {
+                Event::Start(Tag::Heading {
+                    level,
+                    classes,
+                    attrs,
+                    ..
+                }) => {
+                    let id = next_heading.next().map(|h| h.id.clone()).unwrap_or_default();
+                    anchor = Some(id.clone());
+                    Event::Start(Tag::Heading {
+                        level,
+                        id: Some(CowStr::from(id)),
+                        classes,
+                        attrs,
+                    })
+                }
+                Event::End(TagEnd::Heading(level)) => {
+                    extra = anchor.take().map(|id| {
+                        Event::Html(CowStr::from(format!(
+                            "<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">#</a>"
+                        )))
+                    });
+                    Event::End(TagEnd::Heading(level))
+                }
+                Event::Start(Tag::Link {
+                    link_type,
+                    title,
+                    id,
+                    ..
+                }) => Event::Start(Tag::Link {
+                    link_type: plain(link_type),
+                    dest_url: CowStr::from(next_target.next().cloned().unwrap_or_default()),
+                    title,
+                    id,
+                }),
+                Event::Start(Tag::Image {
+                    link_type,
+                    title,
+                    id,
+                    ..
+                }) => Event::Start(Tag::Image {
+                    link_type: plain(link_type),
+                    dest_url: CowStr::from(next_target.next().cloned().unwrap_or_default()),
+                    title,
+                    id,
+                }),
+                other => other,
+            };
+            // The anchor goes inside the heading, before it closes.
+            extra.into_iter().chain(std::iter::once(event))
         });
-        let mut out = String::new();
         html::push_html(&mut out, events);
         out
     }
 
     /// The document's text without markup, for search and summaries.
-    pub fn plain_text(&self) -> String {
-        let mut out = String::new();
-        for event in &self.events {
-            match event {
-                Event::Text(s) | Event::Code(s) => out.push_str(s),
-                Event::SoftBreak | Event::HardBreak | Event::End(_) => {
-                    if !out.ends_with(' ') {
-                        out.push(' ');
-                    }
-                }
-                _ => {}
-            }
-        }
-        out.trim().to_string()
+    pub fn plain_text(&self) -> &str {
+        &self.plain
     }
+}
+
+/// `base`, or `base-1`, `base-2`, ... when the page already has it.
+fn unique_id(base: String, used: &mut HashSet<String>) -> String {
+    let base = if base.is_empty() { "section".to_string() } else { base };
+    let mut unique = base.clone();
+    let mut n = 1;
+    while !used.insert(unique.clone()) {
+        unique = format!("{base}-{n}");
+        n += 1;
+    }
+    unique
 }
 
 /// An autolink's text is its address; once the address is rewritten, keep it a plain link.

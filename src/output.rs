@@ -27,6 +27,19 @@ pub fn check_paths(files: &[OutputFile]) -> Vec<Diagnostic> {
             )));
             continue;
         }
+        if let Some(seg) = file.path.split('/').find(|s| is_reserved_name(s)) {
+            diags.push(
+                Diagnostic::error(format!(
+                    "output path `{}` holds `{seg}`, a name Windows reserves for a device",
+                    file.path
+                ))
+                .with_hint(
+                    "rename the file or record: CON, PRN, AUX, NUL, COM0-9 and LPT0-9 \
+                     (with any extension) cannot be files on Windows",
+                ),
+            );
+            continue;
+        }
         if let Some(other) = seen.insert(file.path.to_lowercase(), &file.path) {
             diags.push(Diagnostic::error(format!(
                 "output paths `{other}` and `{}` collide on a file system that ignores case",
@@ -40,8 +53,22 @@ pub fn check_paths(files: &[OutputFile]) -> Vec<Diagnostic> {
 fn is_safe(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
-        && !path.contains(['\\', '\0', ':'])
+        && !path.contains(['\\', ':'])
+        && !path.contains(|c: char| c.is_control())
         && path.split('/').all(|seg| !matches!(seg, "" | "." | ".."))
+}
+
+/// Whether a path segment is a device name on Windows (`CON`, `nul.txt`, `Com1.html`):
+/// such a file cannot be written or copied there, and may open the device instead. The
+/// output is read from disk on every system, so these names are refused everywhere.
+pub fn is_reserved_name(segment: &str) -> bool {
+    let stem = segment.split('.').next().unwrap_or(segment).trim_end();
+    let upper = stem.to_ascii_uppercase();
+    match upper.as_bytes() {
+        b"CON" | b"PRN" | b"AUX" | b"NUL" => true,
+        [b'C', b'O', b'M', d] | [b'L', b'P', b'T', d] => d.is_ascii_digit(),
+        _ => false,
+    }
 }
 
 /// Writes `files` as the folder `out`, replacing what was there only when all are written.
@@ -169,12 +196,29 @@ mod tests {
             file("/etc/x", ""),
             file("a/./b", ""),
             file("a\0b", ""),
+            file("a\nb", ""),
+            file("c:/x", ""),
             file("A/index.html", ""),
             file("a/index.html", ""),
+            file("exceptions/CON/index.html", ""),
+            file("static/nul.txt", ""),
+            file("incidents/com1.tar.gz", ""),
         ];
         let diags = check_paths(&files);
-        assert_eq!(diags.len(), 5, "{diags:?}");
-        assert!(diags[4].message.contains("collide"));
+        assert_eq!(diags.len(), 10, "{diags:?}");
+        assert!(diags[6].message.contains("collide"));
+        assert!(diags[7].message.contains("`CON`, a name Windows reserves"));
+        assert!(diags[9].message.contains("`com1.tar.gz`"));
+    }
+
+    #[test]
+    fn reserved_names_are_devices_with_any_extension() {
+        for name in ["CON", "con", "Nul.txt", "aux.", "COM1", "lpt9.html", "prn.a.b"] {
+            assert!(is_reserved_name(name), "{name}");
+        }
+        for name in ["console", "icon", "COM", "COM10", "nul-1", "x.con", "lpt"] {
+            assert!(!is_reserved_name(name), "{name}");
+        }
     }
 
     #[test]

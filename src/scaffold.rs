@@ -193,7 +193,8 @@ pub fn new_record(root: &Path, kind: RecordKind, title: &str) -> Result<String, 
 /// Reads handbook.yaml, for the timezone and the as-of date.
 fn load_config(root: &Path) -> Result<Config, Error> {
     require_handbook(root)?;
-    let file = source::read(root, "handbook.yaml").map_err(|d| Error::Invalid(vec![d]))?;
+    let file = source::read(root, "handbook.yaml", source::MAX_FILE_BYTES)
+        .map_err(|d| Error::Invalid(vec![d]))?;
     Config::load(&file).map_err(Error::Invalid)
 }
 

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use std::io::{self, Read};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use notify_debouncer_mini::{DebounceEventResult, new_debouncer, notify::RecursiveMode};
+use notify::event::ModifyKind;
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tiny_http::{Header, Request, Response, Server, StatusCode};
 
 use crate::build::{self, Options};
@@ -37,7 +38,6 @@ struct State {
 
 struct Shared {
     state: Mutex<State>,
-    changed: Condvar,
 }
 
 /// Serves the handbook at `options.root` on `addr` until the process is stopped.
@@ -48,7 +48,6 @@ pub fn serve(options: Options, addr: SocketAddr) -> Result<(), Error> {
             error: None,
             version: 0,
         }),
-        changed: Condvar::new(),
     });
     rebuild(&options, &shared);
     if let Ok(state) = shared.state.lock() {
@@ -90,17 +89,24 @@ fn rebuild(options: &Options, shared: &Shared) {
         Err(other) => state.error = Some(format!("error: {other}\n")),
     }
     state.version += 1;
-    shared.changed.notify_all();
 }
 
-fn watch(
-    options: &Options,
-    shared: Arc<Shared>,
-) -> Result<notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>, Error> {
-    let rebuild_options = options.clone();
-    let mut debouncer = new_debouncer(Duration::from_millis(30), move |events: DebounceEventResult| {
-        if events.is_ok_and(|events| !events.is_empty()) {
-            rebuild(&rebuild_options, &shared);
+/// Rebuilds after each burst of changes. Only writes, creations, renames and removals
+/// count: reading a source (as every rebuild does) must not start another rebuild.
+fn watch(options: &Options, shared: Arc<Shared>) -> Result<RecommendedWatcher, Error> {
+    let (tx, rx) = mpsc::channel::<()>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
+        let changed = event.is_ok_and(|e| {
+            matches!(
+                e.kind,
+                EventKind::Create(_)
+                    | EventKind::Remove(_)
+                    | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any)
+                    | EventKind::Any
+            )
+        });
+        if changed {
+            let _ = tx.send(());
         }
     })
     .map_err(|e| Error::Usage(format!("cannot watch for changes: {e}")))?;
@@ -108,13 +114,21 @@ fn watch(
         let path = options.root.join(name);
         if path.exists() {
             let mode = if path.is_dir() { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
-            debouncer
-                .watcher()
+            watcher
                 .watch(&path, mode)
                 .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", path.display())))?;
         }
     }
-    Ok(debouncer)
+    let options = options.clone();
+    thread::spawn(move || {
+        while rx.recv().is_ok() {
+            // An editor's save is often several events; wait for the burst to end.
+            thread::sleep(Duration::from_millis(20));
+            while rx.try_recv().is_ok() {}
+            rebuild(&options, &shared);
+        }
+    });
+    Ok(watcher)
 }
 
 fn respond(request: Request, shared: &Shared) {
@@ -125,33 +139,23 @@ fn respond(request: Request, shared: &Shared) {
             let body = status_json(shared);
             request.respond(text(&body, "application/json"))
         }
-        Some(events) if events.starts_with("events") => {
-            let since = request
-                .url()
-                .split_once("v=")
-                .and_then(|(_, v)| v.parse().ok())
-                .unwrap_or(0);
-            request.respond(wait_for_change(shared, since))
+        // Browsers ask every server for an icon; a site without one answers "no content"
+        // rather than an error in the console.
+        None if url == "/favicon.ico" && !has_file(shared, "favicon.ico") => {
+            request.respond(Response::empty(StatusCode(204)))
         }
         _ => serve_file(request, &url, shared),
     };
+}
+
+fn has_file(shared: &Shared, path: &str) -> bool {
+    shared.state.lock().is_ok_and(|s| s.files.contains_key(path))
 }
 
 fn status_json(shared: &Shared) -> String {
     let state = shared.state.lock().map(|s| (s.version, s.error.clone()));
     let (version, error) = state.unwrap_or((0, None));
     serde_json::json!({ "version": version, "error": error }).to_string()
-}
-
-/// Answers when the site changes after version `since`, or after a while so proxies and
-/// browsers do not time the request out; the page then asks again.
-fn wait_for_change(shared: &Shared, since: u64) -> Response<io::Cursor<Vec<u8>>> {
-    if let Ok(state) = shared.state.lock() {
-        let _ = shared
-            .changed
-            .wait_timeout_while(state, Duration::from_secs(25), |s| s.version <= since);
-    }
-    text(&status_json(shared), "application/json")
 }
 
 fn serve_file(request: Request, url: &str, shared: &Shared) -> io::Result<()> {

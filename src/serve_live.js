@@ -1,5 +1,7 @@
-// Live reload for `secbook serve`: waits for the next build, then reloads the page, or
-// shows the build's errors over it. Served only by the preview server, never built.
+// Live reload for `secbook serve`: asks the server which build it has, then reloads the
+// page when a newer build succeeds, or shows the build's errors over it when one fails.
+// Served only by the preview server, never built. Short requests rather than one held
+// open, so a waiting page never ties up a connection the server needs for others.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -30,27 +32,18 @@
     box.appendChild(pre);
   }
 
-  function poll() {
-    fetch("/__secbook/events?v=" + version, { cache: "no-store" })
+  function check() {
+    fetch("/__secbook/status", { cache: "no-store" })
       .then(function (r) { return r.json(); })
       .then(function (status) {
-        if (status.version > version) {
-          if (status.error) {
-            version = status.version;
-            overlay(status.error);
-          } else {
-            location.reload();
-            return;
-          }
+        if (status.version > version && !status.error) {
+          location.reload();
+          return;
         }
-        poll();
+        overlay(status.error);
+        setTimeout(check, 100);
       })
-      .catch(function () { setTimeout(poll, 1000); });
+      .catch(function () { setTimeout(check, 1000); });
   }
-
-  fetch("/__secbook/status", { cache: "no-store" })
-    .then(function (r) { return r.json(); })
-    .then(function (status) { overlay(status.error); })
-    .catch(function () {});
-  poll();
+  check();
 })();

@@ -128,22 +128,19 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Loads `name` from `root/themes/`, on top of the built-in theme. Only the default
-    /// theme may be missing from disk.
-    pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
-        let mut templates: BTreeMap<String, Arc<SourceFile>> = BUILTIN_TEMPLATES
-            .iter()
-            .map(|(n, text)| {
-                (
-                    n.to_string(),
-                    SourceFile::new(format!("(built-in theme) {n}"), *text),
-                )
-            })
-            .collect();
-        let mut statics: BTreeMap<String, Body> = BUILTIN_STATIC
-            .iter()
-            .map(|(n, bytes)| (n.to_string(), Body::Embedded(bytes)))
-            .collect();
+    /// Loads `name` from `root/themes/`, on top of the built-in theme, refusing template
+    /// files over `max_bytes`. Only the default theme may be missing from disk.
+    pub fn load(root: &Path, name: &str, max_bytes: u64) -> Result<Theme, Vec<Diagnostic>> {
+        let Theme {
+            mut templates,
+            mut statics,
+        } = Theme::builtin();
+        if name.is_empty() || matches!(name, "." | "..") || name.contains(['/', '\\', '\0']) {
+            return Err(vec![Diagnostic::error(format!(
+                "theme `{}` is not the name of a folder in themes/",
+                name.escape_debug()
+            ))]);
+        }
         let dir = root.join("themes").join(name);
         if !dir.is_dir() {
             if name == "default" {
@@ -154,15 +151,21 @@ impl Theme {
             ))]);
         }
         let mut diags = Vec::new();
-        for (rel, _) in files_below(&dir.join("templates")) {
-            match source::read(root, &format!("themes/{name}/templates/{rel}")) {
+        for folder in ["templates", "static"] {
+            diags.extend(source::folder_outside(
+                root,
+                &format!("themes/{name}/{folder}"),
+            ));
+        }
+        for (rel, _) in files_below(root, &dir.join("templates")) {
+            match source::read(root, &format!("themes/{name}/templates/{rel}"), max_bytes) {
                 Ok(file) => {
                     templates.insert(rel, file);
                 }
                 Err(d) => diags.push(d),
             }
         }
-        for (rel, path) in files_below(&dir.join("static")) {
+        for (rel, path) in files_below(root, &dir.join("static")) {
             statics.insert(rel, Body::Copy(path));
         }
         if diags.is_empty() {
@@ -173,8 +176,33 @@ impl Theme {
     }
 }
 
-/// Regular files below `dir`, by path relative to it, in a stable order.
-pub fn files_below(dir: &Path) -> Vec<(String, PathBuf)> {
+impl Theme {
+    /// The built-in default theme alone.
+    pub fn builtin() -> Theme {
+        let templates = BUILTIN_TEMPLATES
+            .iter()
+            .map(|(n, text)| {
+                (
+                    n.to_string(),
+                    SourceFile::new(format!("(built-in theme) {n}"), *text),
+                )
+            })
+            .collect();
+        let statics = BUILTIN_STATIC
+            .iter()
+            .map(|(n, bytes)| (n.to_string(), Body::Embedded(bytes)))
+            .collect();
+        Theme { templates, statics }
+    }
+}
+
+/// Regular files below `dir`, by path relative to it, in a stable order. Symbolic links
+/// are not followed: a link below `dir` is left out, and so is all of `dir` when it leads
+/// outside the handbook at `root` ([`source::folder_outside`] reports that).
+pub fn files_below(root: &Path, dir: &Path) -> Vec<(String, PathBuf)> {
+    if dir.exists() && !source::stays_inside(root, dir) {
+        return Vec::new();
+    }
     WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()

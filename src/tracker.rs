@@ -192,45 +192,25 @@ pub struct Imported {
 /// with the ids that follow the existing ones. Nothing is written when any row has an error.
 pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
     scaffold::require_handbook(root)?;
-    let text = fs::read_to_string(csv_path).map_err(|e| Error::io(csv_path, e))?;
-    let file = SourceFile::new(csv_path.to_string_lossy(), text);
-    let rows = read_rows(&file).map_err(Error::Invalid)?;
-
+    let name = csv_path.to_string_lossy();
+    let text = crate::source::read_text(csv_path, &name, crate::source::MAX_FILE_BYTES)
+        .map_err(|d| Error::Usage(d.message))?;
+    let file = SourceFile::new(name, text);
     let mut diags = Vec::new();
-    let mut parsed = Vec::new();
-    for row in &rows {
-        match parse_row(&file, row) {
-            Ok(p) => parsed.push(p),
-            Err(mut d) => diags.append(&mut d),
+    let people = crate::records::load_people(root, crate::source::MAX_FILE_BYTES, &mut diags);
+    let converted = convert(&file, &people, |n| {
+        scaffold::next_ids(root, RecordKind::Exception, n)
+    });
+    let (files, assumptions, todos) = match converted {
+        Ok(c) if diags.is_empty() => c,
+        Ok(_) => return Err(Error::Invalid(diags)),
+        Err(Error::Invalid(more)) => {
+            diags.extend(more);
+            diagnostics::sort(&mut diags);
+            return Err(Error::Invalid(diags));
         }
-    }
-    let people = crate::records::load_people(root, &mut diags);
-    if !diags.is_empty() {
-        diagnostics::sort(&mut diags);
-        return Err(Error::Invalid(diags));
-    }
-
-    let ids = scaffold::next_ids(root, RecordKind::Exception, parsed.len());
-    let mut files = Vec::new();
-    let mut assumptions = Vec::new();
-    let mut todos = 0;
-    for (row, id) in parsed.iter().zip(ids) {
-        let mut notes = Vec::new();
-        let record = to_record(row, &id, &people, &mut notes);
-        let mut text = format!(
-            "# Imported from {} row {} by `secbook import tracker`.\n\
-             # Replace every TODO marker: `secbook check` lists those left.\n",
-            file.name, row.line
-        );
-        text.push_str(&yaml::to_string(&record).map_err(Error::Usage)?);
-        todos += yaml::string_values(&text, crate::records::is_todo).len();
-        assumptions.extend(
-            notes
-                .into_iter()
-                .map(|n| format!("row {} ({id}): {n}", row.line)),
-        );
-        files.push((format!("data/exceptions/{id}.yaml"), text));
-    }
+        Err(other) => return Err(other),
+    };
 
     let mut written = Vec::new();
     for (rel, text) in &files {
@@ -248,6 +228,55 @@ pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
         assumptions,
         todos,
     })
+}
+
+/// The records a tracker file holds, without touching the disk: for each row, its path
+/// (`data/exceptions/<id>.yaml`, with the ids `next_ids` gives for that many rows) and YAML
+/// text; then the assumptions made and the number of TODO markers written.
+pub type Converted = (Vec<(String, String)>, Vec<String>, usize);
+
+/// Reads the tracker text of `file` into records; see [`Converted`].
+pub fn convert(
+    file: &Arc<SourceFile>,
+    people: &People,
+    next_ids: impl FnOnce(usize) -> Vec<String>,
+) -> Result<Converted, Error> {
+    let rows = read_rows(file).map_err(Error::Invalid)?;
+    let mut diags = Vec::new();
+    let mut parsed = Vec::new();
+    for row in &rows {
+        match parse_row(file, row) {
+            Ok(p) => parsed.push(p),
+            Err(mut d) => diags.append(&mut d),
+        }
+    }
+    if !diags.is_empty() {
+        diagnostics::sort(&mut diags);
+        return Err(Error::Invalid(diags));
+    }
+
+    let ids = next_ids(parsed.len());
+    let mut files = Vec::new();
+    let mut assumptions = Vec::new();
+    let mut todos = 0;
+    for (row, id) in parsed.iter().zip(ids) {
+        let mut notes = Vec::new();
+        let record = to_record(row, &id, people, &mut notes);
+        let mut text = format!(
+            "# Imported from {} row {} by `secbook import tracker`.\n\
+             # Replace every TODO marker: `secbook check` lists those left.\n",
+            file.name, row.line
+        );
+        text.push_str(&yaml::to_string(&record).map_err(Error::Usage)?);
+        todos += yaml::string_values(&text, crate::records::is_todo).len();
+        assumptions.extend(
+            notes
+                .into_iter()
+                .map(|n| format!("row {} ({id}): {n}", row.line)),
+        );
+        files.push((format!("data/exceptions/{id}.yaml"), text));
+    }
+    Ok((files, assumptions, todos))
 }
 
 /// A record of the file: its cells with their places.

@@ -28,6 +28,12 @@ pub fn parse<T: DeserializeOwned>(
         .at(file, at..at + 1)
         .with_hint("a handbook never needs this much nesting; is the file damaged?"));
     }
+    if let Some(refused) = refuse(text) {
+        let at = range.start + refused.at;
+        return Err(Diagnostic::error(refused.message)
+            .at(file, at..token_end(&file.text, at))
+            .with_hint(refused.hint));
+    }
     serde_yaml::from_str(text).map_err(|err| {
         let (message, hint) = explain(&err.to_string());
         // Errors raised by our own deserialisers (a bad date) carry no place, or the start
@@ -61,8 +67,68 @@ pub fn parse<T: DeserializeOwned>(
 }
 
 /// How deep `[` and `{` may nest. The YAML scanner slows down sharply on deep flow
-/// nesting, so such input is refused before it reaches the parser.
+/// nesting, so such input is refused before it reaches the parser. Values nested in block
+/// style are held to the same depth by [`refuse`].
 const MAX_FLOW_DEPTH: usize = 64;
+
+/// Why [`refuse`] turned a text down, and where.
+struct Refused {
+    at: usize,
+    message: String,
+    hint: &'static str,
+}
+
+/// Reads the event stream once, before typed loading, for what typed loading must not
+/// meet: values nested deeper than [`MAX_FLOW_DEPTH`] in block style (`- - - x`, which the
+/// text scan of [`too_deep`] does not see), and aliases. serde_yaml expands an alias by
+/// replaying what its anchor names, so a few kilobytes of `*a` naming a large value would
+/// take gigabytes ("billion laughs"); a handbook has no use for them, so they are refused.
+/// When this parser finds a syntax error, serde_yaml reports it in its own words; but a
+/// text that defines an anchor (`&`) is refused here, since an alias after the point where
+/// this parser stopped would go unchecked.
+fn refuse(text: &str) -> Option<Refused> {
+    // saphyr's markers count characters.
+    let byte = |index: usize| {
+        text.char_indices()
+            .nth(index)
+            .map_or(text.len(), |(i, _)| i)
+    };
+    let mut parser = Parser::new_from_str(text);
+    let mut depth = 0usize;
+    while let Some(next) = parser.next_event() {
+        match next {
+            Ok((Event::SequenceStart(..) | Event::MappingStart(..), span)) => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Some(Refused {
+                        at: byte(span.start.index()),
+                        message: format!("values are nested more than {MAX_FLOW_DEPTH} levels deep"),
+                        hint: "a handbook never needs this much nesting; is the file damaged?",
+                    });
+                }
+            }
+            Ok((Event::SequenceEnd | Event::MappingEnd, _)) => depth = depth.saturating_sub(1),
+            Ok((Event::Alias(_), span)) => {
+                return Some(Refused {
+                    at: byte(span.start.index()),
+                    message: "YAML aliases (`*name`) are not allowed in a handbook".into(),
+                    hint: "write the value out in full where it is needed",
+                });
+            }
+            Ok(_) => {}
+            Err(err) if text.contains('&') => {
+                return Some(Refused {
+                    at: byte(err.marker().index()),
+                    message: format!("this is not valid YAML: {}", err.info()),
+                    hint: "YAML anchors (`&name`) and aliases (`*name`) are not allowed in a handbook; \
+                           is one written here?",
+                });
+            }
+            Err(_) => return None,
+        }
+    }
+    None
+}
 
 /// Where flow collections first nest deeper than [`MAX_FLOW_DEPTH`], if they do. Quoted
 /// strings and comments are skipped; block scalars may hold brackets, so this may refuse
@@ -221,7 +287,7 @@ fn read_tree(text: &str) -> Option<Node> {
     let mut parser = Parser::new_from_str(text);
     while let Some(Ok((event, span))) = parser.next_event() {
         if !matches!(event, Event::StreamStart | Event::DocumentStart(_)) {
-            return Node::read(event, span, &mut parser, &chars);
+            return Node::read(event, span, &mut parser, &chars, 0);
         }
     }
     None
@@ -362,7 +428,13 @@ impl Node {
         span: Span,
         parser: &mut Parser<'_, saphyr_parser::StrInput<'_>>,
         chars: &CharOffsets,
+        depth: usize,
     ) -> Option<Node> {
+        // This recurses once per level: a text nested deeper than any handbook is (which
+        // `parse` refuses) gives no tree rather than overflow the stack.
+        if depth > MAX_FLOW_DEPTH {
+            return None;
+        }
         let start = chars.range(span);
         let kind = match event {
             Event::Scalar(value, ..) => Kind::Scalar(value.into_owned()),
@@ -373,7 +445,7 @@ impl Node {
                     if matches!(event, Event::SequenceEnd) {
                         break;
                     }
-                    items.push(Node::read(event, span, parser, chars)?);
+                    items.push(Node::read(event, span, parser, chars, depth + 1)?);
                 }
                 Kind::Seq(items)
             }
@@ -384,9 +456,9 @@ impl Node {
                     if matches!(event, Event::MappingEnd) {
                         break;
                     }
-                    let key = Node::read(event, span, parser, chars)?;
+                    let key = Node::read(event, span, parser, chars, depth + 1)?;
                     let (event, span) = parser.next_event()?.ok()?;
-                    let value = Node::read(event, span, parser, chars)?;
+                    let value = Node::read(event, span, parser, chars, depth + 1)?;
                     entries.push((key, value));
                 }
                 Kind::Map(entries)

@@ -127,16 +127,45 @@ impl<'a> Check<'a> {
 /// record is checked, so one bad record never hides another.
 pub fn load(root: &Path, config: &Config, pages: &BTreeSet<String>) -> (Records, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let people = load_people(root, &mut diags);
-    let mut exceptions =
-        load_folder::<Exception>(root, "exceptions", &mut diags, |e| &e.id, |e, c| e.check(c));
-    let incidents = load_folder::<Incident>(
-        root,
-        "incidents",
-        &mut diags,
-        |i| &i.id,
-        |i, c| i.check(c, config.timezone),
-    );
+    let max_bytes = config.limits.max_file_bytes();
+    let people = load_people(root, max_bytes, &mut diags);
+    let exceptions = load_folder::<Exception>(root, "exceptions", max_bytes, &mut diags, |file| {
+        parse_exception(file)
+    });
+    let incidents = load_folder::<Incident>(root, "incidents", max_bytes, &mut diags, |file| {
+        parse_incident(file, config)
+    });
+    let (records, more) = assemble(exceptions, incidents, people, pages);
+    diags.extend(more);
+    (records, diags)
+}
+
+/// One exception from its file: loaded, with the checks of a single record. `None` when
+/// it does not load.
+pub fn parse_exception(file: Arc<SourceFile>) -> (Option<Loaded<Exception>>, Vec<Diagnostic>) {
+    parse_record(file, |e: &Exception| &e.id, |e, c| e.check(c))
+}
+
+/// One incident from its file, as [`parse_exception`] does for an exception.
+pub fn parse_incident(
+    file: Arc<SourceFile>,
+    config: &Config,
+) -> (Option<Loaded<Incident>>, Vec<Diagnostic>) {
+    parse_record(file, |i: &Incident| &i.id, |i, c| i.check(c, config.timezone))
+}
+
+/// The register from records loaded one by one: sorted by id, with the checks between
+/// records (duplicate ids, approvers filled in from people, cross links to records and to
+/// the content `pages`).
+pub fn assemble(
+    exceptions: Vec<Loaded<Exception>>,
+    incidents: Vec<Loaded<Incident>>,
+    people: People,
+    pages: &BTreeSet<String>,
+) -> (Records, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut exceptions = sort_unique(exceptions, |e| &e.id, &mut diags);
+    let incidents = sort_unique(incidents, |i| &i.id, &mut diags);
     for loaded in &mut exceptions {
         fill_approvers(loaded, &people, &mut diags);
     }
@@ -165,15 +194,13 @@ pub fn load(root: &Path, config: &Config, pages: &BTreeSet<String>) -> (Records,
     (records, diags)
 }
 
-/// Reads data/people.yaml, when there is one.
-pub fn load_people(root: &Path, diags: &mut Vec<Diagnostic>) -> People {
+/// Reads data/people.yaml, when there is one, refusing it over `max_bytes`.
+pub fn load_people(root: &Path, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> People {
     if !root.join("data/people.yaml").is_file() {
         return People::default();
     }
-    let parsed = source::read(root, "data/people.yaml")
-        .and_then(|file| yaml::parse::<Vec<PersonEntry>>(&file, 0..file.text.len()));
-    match parsed {
-        Ok(entries) => People { entries },
+    match source::read(root, "data/people.yaml", max_bytes).and_then(|f| parse_people(&f)) {
+        Ok(people) => people,
         Err(d) => {
             diags.push(d);
             People::default()
@@ -181,17 +208,24 @@ pub fn load_people(root: &Path, diags: &mut Vec<Diagnostic>) -> People {
     }
 }
 
-/// Loads every `*.yaml` of data/<folder>/, in id order, and runs the per-record checks.
-fn load_folder<T: DeserializeOwned + Send>(
+/// The directory of people from the text of data/people.yaml.
+pub fn parse_people(file: &Arc<SourceFile>) -> Result<People, Diagnostic> {
+    yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len()).map(|entries| People { entries })
+}
+
+/// Loads every `*.yaml` of data/<folder>/ through `parse`, in file name order.
+fn load_folder<T: Send>(
     root: &Path,
     folder: &str,
+    max_bytes: u64,
     diags: &mut Vec<Diagnostic>,
-    id_of: fn(&T) -> &String,
-    check: impl Fn(&T, &mut Check) + Sync,
+    parse: impl Fn(Arc<SourceFile>) -> (Option<Loaded<T>>, Vec<Diagnostic>) + Sync,
 ) -> Vec<Loaded<T>> {
-    let dir = root.join("data").join(folder);
+    let rel = format!("data/{folder}");
+    diags.extend(source::folder_outside(root, &rel));
+    let dir = root.join(&rel);
     let mut names = Vec::new();
-    for (rel, _) in crate::theme::files_below(&dir) {
+    for (rel, _) in crate::theme::files_below(root, &dir) {
         if rel.ends_with(".yaml") && !rel.contains('/') {
             names.push(rel);
         } else if rel.ends_with(".yml") {
@@ -202,45 +236,70 @@ fn load_folder<T: DeserializeOwned + Send>(
     }
     let results: Vec<(Option<Loaded<T>>, Vec<Diagnostic>)> = names
         .par_iter()
-        .map(|name| {
-            let file = match source::read(root, &format!("data/{folder}/{name}")) {
-                Ok(f) => f,
-                Err(d) => return (None, vec![d]),
-            };
-            let todos = todo_markers(&file);
-            let record: T = match yaml::parse(&file, 0..file.text.len()) {
-                Ok(r) => r,
-                Err(d) => {
-                    // A marker in a date or a closed vocabulary fails to load; the marker's
-                    // own report says better what to do.
-                    let on_marker = todos.iter().any(|t| t.span.contains(&d.span.start))
-                        || d.message.split('`').skip(1).step_by(2).any(is_todo);
-                    let mut diags = todos;
-                    if !on_marker {
-                        diags.push(d);
-                    }
-                    return (None, diags);
-                }
-            };
-            let mut c = Check::new(&file);
-            c.diags.extend(todos);
-            check_id(id_of(&record), name.trim_end_matches(".yaml"), &mut c);
-            check(&record, &mut c);
-            let diags = c.diags;
-            (
-                Some(Loaded {
-                    record,
-                    source: file,
-                }),
-                diags,
-            )
-        })
+        .map(
+            |name| match source::read(root, &format!("data/{folder}/{name}"), max_bytes) {
+                Ok(file) => parse(file),
+                Err(d) => (None, vec![d]),
+            },
+        )
         .collect();
     let mut loaded = Vec::new();
     for (record, errors) in results {
         diags.extend(errors);
         loaded.extend(record);
     }
+    loaded
+}
+
+/// Loads one record file and runs the checks of a single record on it, the id among them:
+/// it must match the file name (`data/exceptions/<id>.yaml`).
+fn parse_record<T: DeserializeOwned>(
+    file: Arc<SourceFile>,
+    id_of: fn(&T) -> &String,
+    check: impl Fn(&T, &mut Check),
+) -> (Option<Loaded<T>>, Vec<Diagnostic>) {
+    let todos = todo_markers(&file);
+    let record: T = match yaml::parse(&file, 0..file.text.len()) {
+        Ok(r) => r,
+        Err(d) => {
+            // A marker in a date or a closed vocabulary fails to load; the marker's
+            // own report says better what to do.
+            let on_marker = todos.iter().any(|t| t.span.contains(&d.span.start))
+                || d.message.split('`').skip(1).step_by(2).any(is_todo);
+            let mut diags = todos;
+            if !on_marker {
+                diags.push(d);
+            }
+            return (None, diags);
+        }
+    };
+    let stem = file
+        .name
+        .rsplit('/')
+        .next()
+        .unwrap_or(&file.name)
+        .trim_end_matches(".yaml")
+        .to_string();
+    let mut c = Check::new(&file);
+    c.diags.extend(todos);
+    check_id(id_of(&record), &stem, &mut c);
+    check(&record, &mut c);
+    let diags = c.diags;
+    (
+        Some(Loaded {
+            record,
+            source: file,
+        }),
+        diags,
+    )
+}
+
+/// Sorts records by id and reports ids that repeat, even when letter case is ignored.
+fn sort_unique<T>(
+    mut loaded: Vec<Loaded<T>>,
+    id_of: fn(&T) -> &String,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Loaded<T>> {
     loaded.sort_by(|a, b| id_of(&a.record).cmp(id_of(&b.record)));
     let mut seen: BTreeMap<String, &Loaded<T>> = BTreeMap::new();
     for l in &loaded {
@@ -268,6 +327,10 @@ pub fn is_todo(value: &str) -> bool {
 
 /// An error for every string value of a record that is still a `TODO` marker, at its place.
 fn todo_markers(file: &Arc<SourceFile>) -> Vec<Diagnostic> {
+    // Most records have none; only those that could are read a second time.
+    if !file.text.contains("TODO") {
+        return Vec::new();
+    }
     yaml::string_values(&file.text, is_todo)
         .into_iter()
         .map(|found| {
@@ -298,6 +361,13 @@ fn check_id(id: &str, stem: &str, check: &mut Check) {
             &["id"],
             format!("id `{id}` is not valid"),
             Some("an id starts with a letter or digit and holds only letters, digits, `.`, `_` and `-`".into()),
+        );
+    } else if crate::output::is_reserved_name(id) {
+        // The id names the record's folder in the site (exceptions/<id>/), and the file.
+        check.error(
+            &["id"],
+            format!("id `{id}` is a name Windows reserves for a device"),
+            Some("CON, PRN, AUX, NUL, COM0-9 and LPT0-9 (with any extension) cannot be file or folder names on Windows; choose another id".into()),
         );
     } else if id != stem {
         check.error(

@@ -60,6 +60,9 @@ impl Person {
         let out = out.trim_matches('-').to_string();
         if out.is_empty() {
             "unassigned".into()
+        } else if crate::output::is_reserved_name(&out) {
+            // Someone may well be called Con: their page must not be a Windows device.
+            format!("{out}-owner")
         } else {
             out
         }
@@ -180,5 +183,7 @@ mod tests {
     fn unassigned_and_slug() {
         assert!(Person::parse("Unassigned").is_unassigned());
         assert_eq!(Person::parse("Ann <Ann.Lee@X.com>").slug(), "ann-lee-x-com");
+        assert_eq!(Person::parse("Con").slug(), "con-owner");
+        assert_eq!(Person::parse("../../etc").slug(), "etc");
     }
 }

@@ -73,7 +73,7 @@ fn documents(handbook: &Handbook) -> Vec<Doc> {
             links::page_href(&page.url),
             page.front.tags.iter().map(String::as_str).chain(page.front.owner.as_deref()).collect(),
             page.doc.headings.iter().map(|h| h.title.as_str()).collect(),
-            page.doc.plain_text(),
+            page.doc.plain_text().to_string(),
         );
     }
     for e in &handbook.records.exceptions {

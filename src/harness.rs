@@ -1,0 +1,423 @@
+//! In-memory entry points into the pipeline, for the fuzz targets (fuzz/), the regression
+//! test over their corpus (tests/fuzz_corpus.rs) and the property tests.
+//!
+//! Each takes the text of one input file and runs it through the functions a build runs on
+//! that file. When it loads and `deep` is set, it then builds a small handbook that holds it
+//! (all of it: findings, metrics, charts, every page and export), without touching the
+//! disk. It returns the diagnostics. A file that does not load is left out of a real build,
+//! so the rest of the build would not see it. The fuzz targets go deep for a share of their
+//! inputs only: a build takes milliseconds, the parsing alone microseconds. No input may make any of these panic, hang or take
+//! unbounded memory: that is what the fuzz targets check.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::build;
+use crate::config::Config;
+use crate::content::{self, Content};
+use crate::date;
+use crate::diagnostics::{Diagnostic, Error, Level, SourceFile};
+use crate::links::Target;
+use crate::markdown::{self, Document};
+use crate::records::exception::Exception;
+use crate::records::person::People;
+use crate::records::{self, Loaded, Related};
+use crate::render::OutputFile;
+use crate::theme::Theme;
+use crate::tracker;
+
+/// The handbook.yaml of the handbook the inputs are built in.
+pub const HANDBOOK_YAML: &str = "title: Fuzz handbook\nas_of: 2026-06-30\n";
+
+/// Its one content page besides the home page, which links to records and to the page
+/// under test.
+pub const PAGE: &str = concat!(
+    "---\n",
+    "title: Process\n",
+    "review_by: 2026-01-01\n",
+    "---\n",
+    "# Process\n",
+    "\n",
+    "See [the register](exception:EXC-001), [an incident](incident:INC-001) and [home](_index.md).\n",
+);
+
+pub const HOME: &str = "---\ntitle: Home\n---\nWelcome. See [the process](process.md).\n";
+
+pub const PEOPLE: &str = concat!(
+    "- name: Ann Lee\n",
+    "  email: ann@example.com\n",
+    "  side: security\n",
+    "  level: vp\n",
+    "- name: Bo Chen\n",
+    "  email: bo@example.com\n",
+    "  side: business\n",
+    "  level: director\n",
+    "  departed: 2026-01-01\n",
+);
+
+pub const EXCEPTION: &str = concat!(
+    "id: EXC-001\n",
+    "title: Old TLS on the VPN\n",
+    "type: extension\n",
+    "severity: high\n",
+    "status: approved\n",
+    "requested_by: Ann Lee <ann@example.com>\n",
+    "risk_owner: Bo Chen <bo@example.com>\n",
+    "created: 2026-01-02\n",
+    "first_review: 2026-01-03\n",
+    "decided: 2026-01-05\n",
+    "expires: 2026-07-10\n",
+    "tickets: [SEC-1]\n",
+    "summary: The VPN allows TLS 1.0.\n",
+    "justification: A vendor appliance needs it.\n",
+    "remediation_plan: Replace the appliance.\n",
+    "approvals:\n",
+    "  - { name: Ann Lee, email: ann@example.com, role: CISO, decision: approved, date: 2026-01-05 }\n",
+    "  - { name: Bo Chen, role: VP, side: business, level: vp, decision: approved, date: 2026-01-05 }\n",
+    "related: { incidents: [INC-001], pages: [process.md] }\n",
+);
+
+pub const INCIDENT: &str = concat!(
+    "id: INC-001\n",
+    "title: Phishing\n",
+    "severity: sev2\n",
+    "status: resolved\n",
+    "commander: Ann Lee <ann@example.com>\n",
+    "source: employee\n",
+    "detected: 2026-05-01T09:00:00-07:00\n",
+    "reported: 2026-05-01T10:00:00-07:00\n",
+    "responded: 2026-05-01T10:30:00-07:00\n",
+    "resolved: 2026-05-03\n",
+    "summary: A phishing mail.\n",
+    "effort_hours: 4.5\n",
+    "timeline:\n",
+    "  - { at: 2026-05-01T09:00:00Z, event: Mail arrives }\n",
+    "action_items:\n",
+    "  - { title: Train, owner: Bo Chen, priority: P1, status: planned, due: 2026-06-01 }\n",
+    "related: { exceptions: [EXC-001], pages: [process.md] }\n",
+);
+
+/// A handbook held in memory: each file by its path relative to the handbook folder.
+#[derive(Debug, Clone)]
+pub struct Handbook {
+    pub config: String,
+    /// Below content/: `_index.md`, `a/b.md`.
+    pub pages: Vec<(String, String)>,
+    /// File names in data/exceptions/.
+    pub exceptions: Vec<(String, String)>,
+    /// File names in data/incidents/.
+    pub incidents: Vec<(String, String)>,
+    pub people: Option<String>,
+}
+
+impl Default for Handbook {
+    /// The small handbook every input is built in.
+    fn default() -> Self {
+        Handbook {
+            config: HANDBOOK_YAML.into(),
+            pages: vec![("_index.md".into(), HOME.into()), ("process.md".into(), PAGE.into())],
+            exceptions: vec![("EXC-001.yaml".into(), EXCEPTION.into())],
+            incidents: vec![("INC-001.yaml".into(), INCIDENT.into())],
+            people: Some(PEOPLE.into()),
+        }
+    }
+}
+
+/// Runs load, validate, compute and render on `handbook`, as `secbook build` does on a
+/// folder, as of handbook.yaml's `as_of` (else 2026-06-30). The files it would write, or
+/// every error.
+pub fn build(handbook: &Handbook) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    let config_file = SourceFile::new("handbook.yaml", handbook.config.as_str());
+    let config = Config::load(&config_file)?;
+    // Noon UTC on 2026-06-30, read in the handbook's timezone.
+    let as_of = date::resolve_as_of(None, config.as_of, Some("1782820800"), config.timezone)
+        .map_err(|e| vec![Diagnostic::error(e)])?
+        .0;
+    let mut diags = Vec::new();
+
+    let mut pages = Vec::new();
+    let mut unreadable = BTreeSet::new();
+    for (rel, text) in &handbook.pages {
+        let file = SourceFile::new(format!("content/{rel}"), text.as_str());
+        match content::parse_page(file, rel, false, config.markdown.allow_html) {
+            Ok(page) => pages.extend(page),
+            Err(d) => {
+                diags.push(d);
+                unreadable.insert(rel.clone());
+            }
+        }
+    }
+    let content = Content {
+        pages,
+        assets: Vec::new(),
+        unreadable,
+    };
+    let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
+
+    let load = |folder: &str, files: &[(String, String)]| -> Vec<Arc<SourceFile>> {
+        files
+            .iter()
+            .map(|(name, text)| SourceFile::new(format!("data/{folder}/{name}"), text.as_str()))
+            .collect()
+    };
+    let mut exceptions = Vec::new();
+    for file in load("exceptions", &handbook.exceptions) {
+        let (loaded, more) = records::parse_exception(file);
+        exceptions.extend(loaded);
+        diags.extend(more);
+    }
+    let mut incidents = Vec::new();
+    for file in load("incidents", &handbook.incidents) {
+        let (loaded, more) = records::parse_incident(file, &config);
+        incidents.extend(loaded);
+        diags.extend(more);
+    }
+    let people = match &handbook.people {
+        Some(text) => {
+            records::parse_people(&SourceFile::new("data/people.yaml", text.as_str()))
+                .unwrap_or_else(|d| {
+                    diags.push(d);
+                    People::default()
+                })
+        }
+        None => People::default(),
+    };
+    let (records, more) = records::assemble(exceptions, incidents, people, &page_paths);
+    diags.extend(more);
+
+    let theme = Theme::builtin();
+    let mut files: Vec<OutputFile> = theme
+        .statics
+        .iter()
+        .map(|(path, body)| OutputFile {
+            path: path.clone(),
+            body: body.clone(),
+        })
+        .collect();
+    let (handbook, more) = build::assemble(config, as_of, false, None, content, records, &files);
+    diags.extend(more);
+    let valid = !diags.iter().any(|d| d.level == Level::Error);
+    diags.extend(build::render_site(&handbook, &theme, &mut files, valid));
+    if diags.iter().any(|d| d.level == Level::Error) {
+        Err(diags)
+    } else {
+        Ok(files)
+    }
+}
+
+/// The diagnostics of a build, or of the failed build.
+fn diagnostics_of(result: Result<Vec<OutputFile>, Vec<Diagnostic>>) -> Vec<Diagnostic> {
+    result.err().unwrap_or_default()
+}
+
+/// A content page: front matter and Markdown, as a page of the handbook and as the
+/// Markdown of a record field (always untrusted).
+pub fn page(text: &str, deep: bool) -> Vec<Diagnostic> {
+    let _ = markdown::render_untrusted(text);
+    for allow_html in [false, true] {
+        let doc = Document::parse(text, 0, allow_html);
+        let _ = doc.plain_text();
+        let targets: Vec<String> = doc
+            .links
+            .iter()
+            .map(|l| crate::links::neutralise(&l.dest).to_string())
+            .collect();
+        let _ = doc.render(&targets);
+    }
+    let file = SourceFile::new("content/guide/page.md", text);
+    let page = match content::parse_page(file, "guide/page.md", false, false) {
+        Ok(Some(page)) if deep => page,
+        Ok(_) => return Vec::new(),
+        Err(d) => return vec![d],
+    };
+    let mut handbook = Handbook::default();
+    put(&mut handbook.pages, "guide/page.md".into(), text.into());
+    // What the page links to, so that a page written for another handbook renders.
+    let mut related = Related::default();
+    for link in &page.doc.links {
+        match crate::links::classify(&link.dest) {
+            Target::Exception(id) => related.exceptions.push(id.to_string()),
+            Target::Incident(id) => related.incidents.push(id.to_string()),
+            Target::Page { path, anchor } => {
+                let Some(rel) = crate::links::join(page.dir(), path) else {
+                    continue;
+                };
+                let heading = anchor.map_or(String::new(), |a| format!("# Heading {{#{a}}}\n"));
+                if !handbook.pages.iter().any(|(p, _)| p == &rel) {
+                    let text = format!("---\ntitle: A linked page\n---\n{heading}");
+                    handbook.pages.push((rel, text));
+                }
+            }
+            _ => {}
+        }
+    }
+    add_stubs(&mut handbook, &related, &[], &[]);
+    diagnostics_of(build(&handbook))
+}
+
+/// The file name a record is read from: the id it gives, when that can name a file, so
+/// that the checks go past the id.
+fn record_name(text: &str) -> String {
+    let id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("id:"))
+        .map(|id| id.trim().trim_matches(['"', '\'']))
+        .filter(|id| !id.is_empty() && !id.contains(['/', '\0']))
+        .unwrap_or("record");
+    format!("{id}.yaml")
+}
+
+/// Puts `(name, text)` into `files`, in place of a file of the same name.
+fn put(files: &mut Vec<(String, String)>, name: String, text: String) {
+    files.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+    files.push((name, text));
+}
+
+/// Adds what a record names to the small handbook, so that a record written for another
+/// handbook (the fuzz corpus starts from the example handbook's) still builds and renders:
+/// an incident or exception for each related id, a page for each related page, and an
+/// entry in people.yaml for each approver the record leaves without a side or level.
+fn add_stubs(handbook: &mut Handbook, related: &Related, pages: &[&str], approvers: &[&str]) {
+    let fixture = |text: &str, old: &str, id: &str| {
+        let text = text.replace(old, &format!("id: {id}"));
+        match text.find("related:") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        }
+    };
+    for id in &related.exceptions {
+        if !handbook.exceptions.iter().any(|(n, _)| n == &format!("{id}.yaml")) {
+            let text = fixture(EXCEPTION, "id: EXC-001", id);
+            handbook.exceptions.push((format!("{id}.yaml"), text));
+        }
+    }
+    for id in &related.incidents {
+        if !handbook.incidents.iter().any(|(n, _)| n == &format!("{id}.yaml")) {
+            let text = fixture(INCIDENT, "id: INC-001", id);
+            handbook.incidents.push((format!("{id}.yaml"), text));
+        }
+    }
+    for page in related.pages.iter().map(String::as_str).chain(pages.iter().copied()) {
+        let rel = page.trim_start_matches("content/").trim_start_matches('/');
+        if rel.ends_with(".md") && !handbook.pages.iter().any(|(p, _)| p == rel) {
+            let text = "---\ntitle: A related page\n---\nIt is named by a record.\n";
+            handbook.pages.push((rel.to_string(), text.to_string()));
+        }
+    }
+    let people = handbook.people.get_or_insert_with(String::new);
+    for name in approvers {
+        people.push_str(&format!(
+            "- {{ name: {}, side: security, level: executive }}\n",
+            crate::yaml::scalar(name)
+        ));
+    }
+}
+
+/// An exception record, added to the small handbook (in place of its exception of the
+/// same id).
+pub fn exception(text: &str, deep: bool) -> Vec<Diagnostic> {
+    let name = record_name(text);
+    let record = match records::parse_exception(SourceFile::new(format!("data/exceptions/{name}"), text)) {
+        (Some(loaded), _) if deep => loaded.record,
+        (_, diags) => return diags,
+    };
+    let mut handbook = Handbook::default();
+    put(&mut handbook.exceptions, name, text.into());
+    let approvers: Vec<&str> = record
+        .approvals
+        .iter()
+        .filter(|a| a.side.is_none() || a.level.is_none())
+        .map(|a| a.name.as_str())
+        .collect();
+    add_stubs(&mut handbook, &record.related, &[], &approvers);
+    diagnostics_of(build(&handbook))
+}
+
+/// An incident record, added to the small handbook (in place of its incident of the same
+/// id).
+pub fn incident(text: &str, deep: bool) -> Vec<Diagnostic> {
+    let name = record_name(text);
+    let config = match Config::load(&SourceFile::new("handbook.yaml", HANDBOOK_YAML)) {
+        Ok(config) => config,
+        Err(diags) => return diags,
+    };
+    let file = SourceFile::new(format!("data/incidents/{name}"), text);
+    let record = match records::parse_incident(file, &config) {
+        (Some(loaded), _) if deep => loaded.record,
+        (_, diags) => return diags,
+    };
+    let mut handbook = Handbook::default();
+    put(&mut handbook.incidents, name, text.into());
+    let postmortem: Vec<&str> = record
+        .postmortem
+        .iter()
+        .filter_map(|p| p.page.as_deref())
+        .collect();
+    add_stubs(&mut handbook, &record.related, &postmortem, &[]);
+    diagnostics_of(build(&handbook))
+}
+
+/// handbook.yaml, for the small handbook.
+pub fn handbook_yaml(text: &str, deep: bool) -> Vec<Diagnostic> {
+    match Config::load(&SourceFile::new("handbook.yaml", text)) {
+        Ok(_) if deep => {}
+        Ok(_) => return Vec::new(),
+        Err(diags) => return diags,
+    }
+    let mut handbook = Handbook::default();
+    handbook.config = text.into();
+    diagnostics_of(build(&handbook))
+}
+
+/// data/people.yaml, for the small handbook.
+pub fn people_yaml(text: &str, deep: bool) -> Vec<Diagnostic> {
+    match records::parse_people(&SourceFile::new("data/people.yaml", text)) {
+        Ok(_) if deep => {}
+        Ok(_) => return Vec::new(),
+        Err(d) => return vec![d],
+    }
+    let mut handbook = Handbook::default();
+    handbook.people = Some(text.into());
+    diagnostics_of(build(&handbook))
+}
+
+/// A tracker CSV, imported as `secbook import tracker` does without writing the records,
+/// then each record it would write loaded back. `Err` when import would write a record
+/// that is not YAML, or one whose summary or title is lost: a bug, not a bad input.
+pub fn tracker_csv(text: &str) -> Result<Vec<Diagnostic>, String> {
+    let file = SourceFile::new("tracker.csv", text);
+    let people = records::parse_people(&SourceFile::new("data/people.yaml", PEOPLE))
+        .map_err(|d| d.message)?;
+    let next_ids = |n: usize| (1..=n).map(|i| format!("EXC-{i:03}")).collect();
+    let (files, _, _) = match tracker::convert(&file, &people, next_ids) {
+        Ok(converted) => converted,
+        Err(Error::Invalid(diags)) => return Ok(diags),
+        Err(other) => return Err(format!("import failed outright: {other}")),
+    };
+    let mut diags = Vec::new();
+    for (path, yaml) in files {
+        // The markers of TODO are errors of their own; the YAML must still read back.
+        let value: Result<serde_yaml::Value, _> = serde_yaml::from_str(&yaml);
+        if let Err(e) = value {
+            return Err(format!("import wrote {path}, which is not YAML ({e}):\n{yaml}"));
+        }
+        let (loaded, more): (Option<Loaded<Exception>>, _) =
+            records::parse_exception(SourceFile::new(path, yaml));
+        drop(loaded);
+        diags.extend(more);
+    }
+    Ok(diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_small_handbook_builds_without_errors() {
+        // Otherwise every deep run would stop before rendering.
+        let files = build(&Handbook::default()).unwrap_or_else(|d| panic!("{d:#?}"));
+        assert!(files.iter().any(|f| f.path == "exceptions/EXC-001/index.html"));
+        assert!(files.iter().any(|f| f.path == "charts/incidents-by-source.svg"));
+    }
+}

@@ -1,0 +1,1000 @@
+// Real-browser end-to-end test of the example handbook (this repository's root), in
+// Debian's headless Chromium driven by playwright-core. Run by .ci/run after `cargo test`:
+//
+//   cargo build && (cd tests/browser && npm ci && node run.mjs)
+//
+// It builds the handbook with the debug binary (or $SECBOOK_BIN), then runs the same checks
+// twice: over the built site opened from file://, and over `secbook serve` on a free
+// loopback port. Checks: sidebar and breadcrumb navigation, search by record id, registry
+// sorting and filtering, no console errors or page errors, no request leaving the machine,
+// and every href/src/action of every page resolving (on disk for file://, HTTP 200 for
+// serve). Screenshots go to $SECBOOK_SCREENSHOTS or a fresh temp folder. The last line is
+// "browser: N passed, M failed"; the exit status is 1 when any check failed.
+
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { chromium } from "playwright-core";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "../..");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const STARTED = Date.now();
+// The whole run stays well under CI's patience; a hang fails instead of blocking CI.
+const DEADLINE_MS = Number(process.env.SECBOOK_BROWSER_DEADLINE_MS || 180_000);
+const ACTION_TIMEOUT_MS = 10_000;
+// The flags this machine needs: without the background-networking ones Chromium tries to
+// reach Google's hosts at start. The host resolver rule makes every name but loopback fail
+// to resolve, so even a request the guard below missed could not leave the machine.
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+];
+
+const results = [];
+const cleanups = [];
+// Failures with a known common cause say so, so one bug does not read as many.
+const hints = [];
+let screenshotDir = null;
+
+function elapsed(since) {
+  return `${((Date.now() - since) / 1000).toFixed(1)}s`;
+}
+
+class Failure extends Error {}
+
+function assert(condition, message) {
+  if (!condition) throw new Failure(message);
+}
+
+/** Runs one named check, records it, prints `ok` or `FAIL` with the reason. */
+async function check(name, fn) {
+  const t = Date.now();
+  try {
+    const note = await fn();
+    results.push({ name, ok: true });
+    console.log(`ok    ${name} (${elapsed(t)})${note ? ` — ${note}` : ""}`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    let why = e instanceof Failure ? e.message : (e && e.stack) || String(e);
+    // Playwright's call logs can run to hundreds of lines (a page reloading in a loop).
+    const lines = why.split("\n");
+    if (lines.length > 40) why = [...lines.slice(0, 40), `… ${lines.length - 40} more lines`].join("\n");
+    const hint = hints.find((h) => name.startsWith(h.prefix) && name !== h.from);
+    if (hint) why += `\n(${hint.text})`;
+    console.log(`FAIL  ${name} (${elapsed(t)})\n      ${why.split("\n").join("\n      ")}`);
+  }
+}
+
+function listFailures(items, limit = 25) {
+  const shown = items.slice(0, limit).map((s) => `  - ${s}`);
+  if (items.length > limit) shown.push(`  … and ${items.length - limit} more`);
+  return shown.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------
+// Building and serving
+
+function secbookBinary() {
+  if (process.env.SECBOOK_BIN) return path.resolve(process.env.SECBOOK_BIN);
+  const built = spawnSync("cargo", ["build", "--quiet", "--bin", "secbook"], {
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (built.status !== 0) throw new Error("cargo build --bin secbook failed");
+  const target = process.env.CARGO_TARGET_DIR
+    ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR)
+    : path.join(ROOT, "target");
+  return path.join(target, "debug", "secbook");
+}
+
+/** A copy of the example handbook, so edits to the work tree during a run (or live
+ * reloads they would cause under `serve`) cannot change what is being tested. */
+function copyHandbook(into) {
+  for (const name of ["handbook.yaml", "content", "data", "themes", "static"]) {
+    const from = path.join(ROOT, name);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(into, name), { recursive: true });
+  }
+  return into;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServe(bin, handbook) {
+  let lastError = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(bin, ["serve", handbook, "--port", String(port), "--bind", "127.0.0.1"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let log = "";
+    child.stdout.on("data", (d) => (log += d));
+    child.stderr.on("data", (d) => (log += d));
+    let exited = null;
+    child.on("exit", (code, signal) => (exited = { code, signal }));
+    const stop = () => stopChild(child);
+    cleanups.push(stop);
+    const base = `http://127.0.0.1:${port}/`;
+    const until = Date.now() + 60_000;
+    while (Date.now() < until && !exited) {
+      const r = await httpGet(base, 2000);
+      if (r.status === 200) return { base, port, stop, log: () => log };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await stop();
+    lastError = exited
+      ? `secbook serve exited (${exited.code ?? exited.signal}):\n${log}`
+      : `secbook serve did not answer on ${base} within 60s:\n${log}`;
+  }
+  throw new Failure(lastError);
+}
+
+function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** A GET on a fresh connection, like curl: `{ status, body }`, or `{ error }` when there was
+ * no complete answer within the time. No keep-alive, so a connection left open by one
+ * request cannot hold up the next. */
+function httpGet(url, timeoutMs = 10_000) {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", (e) => resolve({ error: `no complete answer (${e.message})` }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    req.on("error", (e) => resolve({ error: e.message }));
+  });
+}
+
+function htmlFiles(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.name.endsWith(".html")) out.push(path.relative(dir, p).split(path.sep).join("/"));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+// ---------------------------------------------------------------------------------------
+// One run of every check over one way of opening the site
+
+class Mode {
+  /**
+   * @param name  "file" or "serve"
+   * @param base  the site's root URL, ending in "/"
+   * @param site  the built site on disk (its list of pages is the crawl's list)
+   */
+  constructor(browser, name, base, site) {
+    this.browser = browser;
+    this.name = name;
+    this.base = base;
+    this.site = site;
+    this.port = name === "serve" ? new URL(base).port : null;
+    this.consoleErrors = [];
+    this.consoleWarnings = [];
+    this.offMachine = [];
+    this.failedRequests = [];
+    this.badResponses = [];
+    this.requests = 0;
+  }
+
+  url(rel) {
+    return new URL(rel, this.base).href;
+  }
+
+  /** Only file:// and this run's loopback server may be asked for anything. */
+  allowed(u) {
+    let url;
+    try {
+      url = new URL(u);
+    } catch {
+      return false;
+    }
+    if (url.protocol === "file:") return true;
+    if (url.protocol === "data:" || url.protocol === "blob:" || url.href === "about:blank") return true;
+    return (
+      this.port !== null &&
+      url.protocol === "http:" &&
+      url.hostname === "127.0.0.1" &&
+      url.port === this.port
+    );
+  }
+
+  async open() {
+    this.context = await this.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    this.context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+    // Intercept every request: anything not local is refused before it is sent, and noted.
+    await this.context.route("**/*", (route) => {
+      const u = route.request().url();
+      if (this.allowed(u)) return route.continue();
+      this.offMachine.push(`${u} (asked by ${route.request().frame()?.url() ?? "?"})`);
+      return route.abort("blockedbyclient");
+    });
+    // And observe every request too, in case a scheme is not routed (file://, websockets).
+    this.pending = new Map();
+    const settle = (req) => this.pending.delete(req);
+    this.context.on("requestfinished", settle);
+    this.context.on("requestfailed", settle);
+    this.context.on("request", (req) => {
+      this.requests++;
+      this.pending.set(req, Date.now());
+      if (!this.allowed(req.url())) this.offMachine.push(`${req.url()} (observed)`);
+    });
+    this.context.on("requestfailed", (req) => {
+      const err = req.failure()?.errorText ?? "";
+      const u = new URL(req.url());
+      // The live-reload long poll is cut short by every navigation; that is expected.
+      if (err.includes("ERR_ABORTED") && u.pathname.startsWith("/__secbook/")) return;
+      if (err.includes("ERR_BLOCKED_BY_CLIENT") && !this.allowed(req.url())) return;
+      this.failedRequests.push(`${req.url()}: ${err} (from ${req.frame()?.url() ?? "?"})`);
+    });
+    this.context.on("response", (res) => {
+      if (res.status() >= 400) {
+        this.badResponses.push(`${res.url()}: HTTP ${res.status()} (from ${res.frame()?.url() ?? "?"})`);
+      }
+    });
+    this.context.on("console", (msg) => {
+      const where = msg.page()?.url() ?? "?";
+      const loc = msg.location();
+      const line = `${where}: ${msg.text()}${loc?.url ? ` [${loc.url}:${loc.lineNumber}]` : ""}`;
+      if (msg.type() === "error") this.consoleErrors.push(`console.error ${line}`);
+      else if (msg.type() === "warning") this.consoleWarnings.push(line);
+    });
+    this.context.on("weberror", (err) => {
+      this.consoleErrors.push(`page error ${err.page()?.url() ?? "?"}: ${err.error()?.stack ?? err.error()}`);
+    });
+    this.context.on("page", (page) => {
+      page.on("websocket", (ws) => {
+        if (!this.allowed(ws.url().replace(/^ws/, "http"))) this.offMachine.push(`${ws.url()} (websocket)`);
+      });
+    });
+    this.page = await this.context.newPage();
+  }
+
+  async close() {
+    await this.context?.close();
+  }
+
+  async goto(rel) {
+    const target = this.url(rel);
+    try {
+      await this.page.goto(target, { waitUntil: "load" });
+    } catch (e) {
+      throw new Failure(`${e.message.split("\n")[0]}\n${this.stuck()}`);
+    }
+    return target;
+  }
+
+  /** What the browser is still waiting for, to explain a timeout. */
+  stuck() {
+    const now = Date.now();
+    const waiting = [...this.pending.entries()].map(([req, since]) => `${req.method()} ${req.url()} (${now - since} ms)`);
+    return waiting.length ? `requests still pending:\n${listFailures(waiting)}` : "no request pending";
+  }
+
+  /** The URL of the current page without query, for comparing with expected pages. */
+  here() {
+    const u = new URL(this.page.url());
+    u.search = "";
+    u.hash = "";
+    return u.href;
+  }
+
+  async h1() {
+    return (await this.page.locator("main h1").first().innerText()).trim();
+  }
+
+  // -- navigation ------------------------------------------------------------------------
+
+  async navigation() {
+    const p = this.page;
+    await check(`[${this.name}] navigation: sidebar link, then a nested sidebar link`, async () => {
+      await this.goto("index.html");
+      // A top-level section in the sidebar that is not the current page.
+      const top = p.locator("aside.sidebar nav a:not([aria-current])").last();
+      const topText = (await top.innerText()).trim();
+      const topHref = await top.evaluate((a) => a.href);
+      await top.click();
+      await p.waitForURL(topHref);
+      assert(this.here() === topHref, `clicked "${topText}" and landed on ${p.url()}, not ${topHref}`);
+      assert((await this.h1()) === topText, `"${topText}" page has h1 "${await this.h1()}"`);
+      const current = p.locator('aside.sidebar a[aria-current="page"]');
+      assert((await current.count()) === 1, "the sidebar does not mark the current page");
+      // Then a child of that section, now expanded in the sidebar.
+      const child = p.locator('aside.sidebar li.current > ul a:not([aria-current])').first();
+      assert((await child.count()) === 1, `the sidebar does not expand "${topText}" to its pages`);
+      const childText = (await child.innerText()).trim();
+      const childHref = await child.evaluate((a) => a.href);
+      await child.click();
+      await p.waitForURL(childHref);
+      assert((await this.h1()) === childText, `"${childText}" page has h1 "${await this.h1()}"`);
+      this.nested = { url: childHref, title: childText, parentUrl: topHref, parentTitle: topText };
+      return `${topText} → ${childText}`;
+    });
+
+    await check(`[${this.name}] navigation: breadcrumbs lead back up`, async () => {
+      assert(this.nested, "no nested page to start from (the sidebar check failed)");
+      await p.goto(this.nested.url);
+      const crumbs = p.locator("nav.breadcrumbs a");
+      const n = await crumbs.count();
+      assert(n >= 2, `a page two levels deep has ${n} breadcrumb links`);
+      const parent = crumbs.nth(n - 1);
+      assert(
+        (await parent.innerText()).trim() === this.nested.parentTitle,
+        `the last breadcrumb is "${(await parent.innerText()).trim()}", not "${this.nested.parentTitle}"`,
+      );
+      await parent.click();
+      await p.waitForURL(this.nested.parentUrl);
+      assert((await this.h1()) === this.nested.parentTitle, `breadcrumb landed on h1 "${await this.h1()}"`);
+      const home = p.locator("nav.breadcrumbs a").first();
+      const homeHref = await home.evaluate((a) => a.href);
+      await home.click();
+      await p.waitForURL(homeHref);
+      assert(this.here() === this.url("index.html"), `the first breadcrumb leads to ${p.url()}, not the home page`);
+      return `${this.nested.title} → ${this.nested.parentTitle} → home`;
+    });
+  }
+
+  // -- search ----------------------------------------------------------------------------
+
+  async search() {
+    const p = this.page;
+    const want = this.url("exceptions/EXC-012/index.html");
+    await check(`[${this.name}] search: typing EXC-012 finds exceptions/EXC-012/index.html`, async () => {
+      await this.goto("search/index.html");
+      const input = p.locator("#search-input");
+      await input.click();
+      await input.pressSequentially("EXC-012", { delay: 15 });
+      const hit = p.locator(`#search-results a[href$="exceptions/EXC-012/index.html"]`);
+      await hit.first().waitFor({ state: "visible" });
+      const first = p.locator("#search-results a").first();
+      const firstHref = await first.evaluate((a) => a.href);
+      assert(firstHref === want, `the first result is ${firstHref}, not ${want}`);
+      const status = (await p.locator("#search-status").innerText()).trim();
+      await first.click();
+      await p.waitForURL(want);
+      const h1 = await this.h1();
+      assert(h1.includes("EXC-012") || (await p.title()).includes("EXC-012"), `result led to a page titled "${h1}"`);
+      return `"${status}", first result opens "${h1}"`;
+    });
+
+    await check(`[${this.name}] search: the header search box submits to the search page`, async () => {
+      await this.goto("exceptions/index.html");
+      const box = p.locator('header form.search-box input[name="q"]');
+      await box.fill("EXC-012");
+      await box.press("Enter");
+      await p.waitForURL((u) => u.href.includes("search/index.html") && u.search.includes("q=EXC-012"));
+      assert((await p.locator("#search-input").inputValue()) === "EXC-012", "the search page did not take the query");
+      await p.locator(`#search-results a[href$="exceptions/EXC-012/index.html"]`).first().waitFor();
+    });
+  }
+
+  // -- registries ------------------------------------------------------------------------
+
+  async rows() {
+    return this.page.$$eval("table[data-registry] tbody tr", (trs) =>
+      trs.map((tr) => ({
+        id: tr.cells[0].textContent.trim(),
+        hidden: tr.hidden || getComputedStyle(tr).display === "none",
+        data: Object.fromEntries([...tr.attributes].filter((a) => a.name.startsWith("data-")).map((a) => [a.name.slice(5), a.value])),
+        cells: [...tr.cells].map((td) => ({
+          text: td.textContent.trim(),
+          key: td.hasAttribute("data-sort") ? td.getAttribute("data-sort").trim() : td.textContent.trim(),
+        })),
+      })),
+    );
+  }
+
+  async headers() {
+    return this.page.$$eval("table[data-registry] thead th", (ths) =>
+      ths.map((th) => ({ text: th.textContent.trim(), type: th.getAttribute("data-sort-type"), sort: th.getAttribute("aria-sort") })),
+    );
+  }
+
+  async clickSort(label) {
+    const button = this.page.locator("table[data-registry] thead th button", { hasText: new RegExp(`^${label}$`, "i") });
+    assert((await button.count()) === 1, `no sort button "${label}" in the registry header (is registry.js loaded?)`);
+    const before = this.page.url();
+    await button.click();
+    assert(this.page.url() === before, `sorting by ${label} navigated to ${this.page.url()}`);
+    const headers = await this.headers();
+    const column = headers.findIndex((h) => h.text.toLowerCase() === label.toLowerCase());
+    return { column, header: headers[column] };
+  }
+
+  /** Rows are in order by the column: keys never go backwards, empty keys last. */
+  assertSorted(rows, column, type, direction, label) {
+    const keys = rows.map((r) => r.cells[column].key);
+    const firstEmpty = keys.findIndex((k) => k === "");
+    if (firstEmpty >= 0) {
+      const late = keys.slice(firstEmpty).findIndex((k) => k !== "");
+      assert(late < 0, `${label}: an empty value sorts before "${keys[firstEmpty + late]}" (rows ${rows.map((r) => r.id).join(" ")})`);
+    }
+    const filled = keys.filter((k) => k !== "");
+    for (let i = 1; i < filled.length; i++) {
+      const a = filled[i - 1];
+      const b = filled[i];
+      let c =
+        type === "number" ? parseFloat(a) - parseFloat(b) : a.toLowerCase().localeCompare(b.toLowerCase(), undefined, { numeric: true });
+      if (direction === "descending") c = -c;
+      assert(c <= 0, `${label} ${direction}: "${a}" comes before "${b}" (keys ${filled.join(", ")})`);
+    }
+  }
+
+  async registrySort(rel, plan) {
+    const p = this.page;
+    await check(`[${this.name}] registry sorts by column headers (${rel})`, async () => {
+      await this.goto(rel);
+      await p.locator("table[data-registry] thead th button.sort-button").first().waitFor({ state: "attached" }).catch(() => {
+        throw new Failure(`${rel}: no sort buttons in the registry header after load; registry.js did not enhance table[data-registry]`);
+      });
+      const initial = await this.rows();
+      assert(initial.length >= 3, `${rel}: only ${initial.length} rows`);
+      const ids = initial.map((r) => r.id);
+      const byId = [...ids].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+      assert(ids.join() === byId.join(), `${rel}: the page is not sorted by id as served: ${ids.join(" ")}`);
+
+      // ID is marked ascending already, so the first click reverses it.
+      await this.clickSort("ID");
+      let rows = await this.rows();
+      assert(rows.map((r) => r.id).join() === [...byId].reverse().join(), `ID descending gave ${rows.map((r) => r.id).join(" ")}`);
+      assert((await this.headers())[0].sort === "descending", "the ID header is not aria-sort=descending");
+
+      const notes = [];
+      for (const { label, rank } of plan) {
+        for (const direction of ["ascending", "descending"]) {
+          const before = rows.map((r) => r.id).join();
+          const { column, header } = await this.clickSort(label);
+          rows = await this.rows();
+          assert(header.sort === direction, `after clicking ${label}, aria-sort is "${header.sort}", not "${direction}"`);
+          assert(rows.map((r) => r.id).join() !== before, `clicking ${label} (${direction}) did not change the row order`);
+          this.assertSorted(rows, column, header.type, direction, label);
+          if (rank) {
+            // What a reader sees: the visible labels follow the documented rank order.
+            const seen = rows.map((r) => r.cells[column].text).filter((t) => rank.includes(t));
+            assert(seen.length === rows.length, `${label}: some cells show none of ${rank.join(", ")}: ${rows.map((r) => r.cells[column].text).join(", ")}`);
+            const order = direction === "ascending" ? rank : [...rank].reverse();
+            const idx = seen.map((t) => order.indexOf(t));
+            assert(
+              idx.every((v, i) => i === 0 || idx[i - 1] <= v),
+              `${label} ${direction}: visible order ${seen.join(", ")} does not follow ${order.join(" > ")}`,
+            );
+          }
+          assert(new Set(rows.map((r) => r.id)).size === initial.length, `sorting by ${label} lost or duplicated rows`);
+        }
+        notes.push(label);
+      }
+      return `${initial.length} rows; ID, ${notes.join(", ")} both ways`;
+    });
+  }
+
+  async registryFilter(rel, filters) {
+    const p = this.page;
+    await check(`[${this.name}] registry filters (${rel})`, async () => {
+      await this.goto(rel);
+      const group = p.locator(".registry-filters");
+      await group.waitFor({ state: "attached" }).catch(() => {
+        throw new Failure(`${rel}: no .registry-filters after load`);
+      });
+      const total = (await this.rows()).length;
+      const chosen = [];
+      for (const name of filters) {
+        const select = p.locator(`.registry-filters select[data-filter-name="${name}"]`);
+        assert((await select.count()) === 1, `${rel}: no filter for ${name}`);
+        const options = await select.locator("option").evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+        const all = await this.rows();
+        // The most common value after the ones already chosen, so the filter keeps rows.
+        const visible = all.filter((r) => !r.hidden);
+        const counts = options.map((v) => [v, visible.filter((r) => r.data[name] === v).length]).sort((a, b) => b[1] - a[1]);
+        assert(counts.length && counts[0][1] > 0, `${rel}: the ${name} filter offers nothing among the shown rows`);
+        const value = counts[0][0];
+        await select.selectOption(value);
+        chosen.push([name, value]);
+        const rows = await this.rows();
+        const expected = rows.filter((r) => chosen.every(([n, v]) => r.data[n] === v)).map((r) => r.id);
+        const shown = rows.filter((r) => !r.hidden).map((r) => r.id);
+        assert(shown.join() === expected.join(), `${chosen.map((c) => c.join("=")).join(" & ")} shows ${shown.join(" ")}, expected ${expected.join(" ")}`);
+        const countText = (await p.locator(".registry-count").innerText()).trim();
+        assert(countText.includes(String(shown.length)), `the row count says "${countText}" with ${shown.length} rows shown`);
+      }
+      const filtered = (await this.rows()).filter((r) => !r.hidden).length;
+      // Sorting keeps the filter.
+      await this.clickSort("ID");
+      const afterSort = (await this.rows()).filter((r) => !r.hidden).length;
+      assert(afterSort === filtered, `sorting while filtered shows ${afterSort} rows instead of ${filtered}`);
+      await p.locator(".registry-filters button.clear-filters").click();
+      const cleared = (await this.rows()).filter((r) => !r.hidden).length;
+      assert(cleared === total, `after "Clear filters" ${cleared} of ${total} rows show`);
+      return `${chosen.map((c) => c.join("=")).join(" & ")} → ${filtered} of ${total} rows; cleared → ${total}`;
+    });
+  }
+
+  // -- crawl -----------------------------------------------------------------------------
+
+  /** Raw HTML of a page as served or stored: links in it count even if a script replaces
+   * them (registry.js turns header links into sort buttons). */
+  async source(rel) {
+    if (this.name === "file") return fs.readFileSync(path.join(this.site, rel), "utf8");
+    const r = await httpGet(this.url(rel));
+    if (r.status !== 200) throw new Failure(`${rel}: ${r.error ?? `HTTP ${r.status}`} when reading its source`);
+    return r.body;
+  }
+
+  async crawl() {
+    const pages = htmlFiles(this.site);
+    const seen = new Map(); // page URL -> { ids:Set }
+    const links = []; // { from, attr, raw, abs }
+    let loadFailures = [];
+    await check(`[${this.name}] crawl: every HTML page loads`, async () => {
+      for (const rel of pages) {
+        const url = this.url(rel);
+        let response;
+        try {
+          response = await this.page.goto(url, { waitUntil: "load" });
+        } catch (e) {
+          loadFailures.push(`${rel}: ${e.message.split("\n")[0]}; ${this.stuck().replace(/\n\s*/g, " ")}`);
+          continue;
+        }
+        if (this.name === "serve" && response && response.status() !== 200) {
+          loadFailures.push(`${rel}: HTTP ${response.status()}`);
+        }
+        let raw;
+        try {
+          raw = await this.source(rel);
+        } catch (e) {
+          loadFailures.push(e.message);
+          continue;
+        }
+        let found;
+        try {
+          found = await this.page.evaluate((html) => {
+            const attrs = ["href", "src", "action", "poster", "data"];
+            const collect = (doc, from) => {
+              const out = [];
+              for (const el of doc.querySelectorAll("[href],[src],[action],[poster],object[data],[srcset]")) {
+                for (const attr of attrs) {
+                  if (attr === "data" && el.tagName !== "OBJECT") continue;
+                  const v = el.getAttribute(attr);
+                  if (v !== null) out.push({ tag: el.tagName.toLowerCase(), attr, raw: v, from });
+                }
+                const srcset = el.getAttribute("srcset");
+                if (srcset) for (const part of srcset.split(",")) out.push({ tag: el.tagName.toLowerCase(), attr: "srcset", raw: part.trim().split(/\s+/)[0], from });
+              }
+              return out;
+            };
+            const parsed = new DOMParser().parseFromString(html, "text/html");
+            const all = [...collect(parsed, "source"), ...collect(document, "dom")];
+            const ids = new Set();
+            for (const doc of [parsed, document]) {
+              for (const el of doc.querySelectorAll("[id]")) ids.add(el.id);
+              for (const el of doc.querySelectorAll("a[name]")) ids.add(el.getAttribute("name"));
+            }
+            return {
+              ids: [...ids],
+              links: all.map((l) => {
+                let abs = null;
+                try {
+                  abs = new URL(l.raw, location.href).href;
+                } catch {
+                  /* reported as unresolvable */
+                }
+                return { ...l, abs };
+              }),
+            };
+          }, raw);
+        } catch (e) {
+          loadFailures.push(`${rel}: ${e.message.split("\n")[0]}`);
+          continue;
+        }
+        seen.set(this.here(), { ids: new Set(found.ids) });
+        for (const l of found.links) links.push({ page: rel, ...l });
+      }
+      assert(loadFailures.length === 0, `${loadFailures.length} of ${pages.length} pages did not load:\n${listFailures(loadFailures)}`);
+      return `${pages.length} pages`;
+    });
+
+    await check(`[${this.name}] links: every href/src/action on every page resolves`, async () => {
+      const broken = [];
+      const targets = new Map(); // URL without fragment -> [link]
+      let skipped = 0;
+      for (const l of links) {
+        if (/^(mailto|tel):/i.test(l.raw)) {
+          skipped++;
+          continue;
+        }
+        if (l.raw.trim() === "") {
+          broken.push({ page: l.page, what: `empty ${l.attr} on <${l.tag}>` });
+          continue;
+        }
+        if (!l.abs) {
+          broken.push({ page: l.page, what: `${l.attr}="${l.raw}" is not a URL` });
+          continue;
+        }
+        const u = new URL(l.abs);
+        if (!this.allowed(u.href) || u.protocol === "data:" || u.protocol === "blob:") {
+          if (u.protocol !== "data:") broken.push({ page: l.page, what: `${l.attr}="${l.raw}" leaves the site (${u.protocol})` });
+          continue;
+        }
+        const hash = u.hash;
+        u.hash = "";
+        u.search = "";
+        const key = u.href;
+        if (!targets.has(key)) targets.set(key, []);
+        targets.get(key).push({ ...l, hash });
+      }
+      const siteRoot = path.resolve(this.site) + path.sep;
+      const checkTarget = async ([target, uses]) => {
+        let ok = true;
+        let why = "";
+        if (this.name === "file") {
+          const file = fileURLToPath(target);
+          if (!file.startsWith(siteRoot)) {
+            ok = false;
+            why = "points outside the built site";
+          } else if (!fs.existsSync(file)) {
+            ok = false;
+            why = "no such file";
+          } else if (!fs.statSync(file).isFile()) {
+            ok = false;
+            why = "is a folder (from file:// a browser shows a listing, not the page)";
+          }
+        } else {
+          const r = await httpGet(target);
+          if (r.status !== 200) {
+            ok = false;
+            why = r.error ?? `HTTP ${r.status}`;
+          }
+        }
+        if (!ok) {
+          const from = [...new Set(uses.map((u) => u.page))];
+          for (const page of from) broken.push({ page, what: `${target.replace(this.base, "")}: ${why} (linked as "${uses[0].raw}")` });
+          return;
+        }
+        // A fragment must name an element of the page it points to.
+        for (const use of uses) {
+          if (!use.hash || use.hash === "#") continue;
+          const page = seen.get(target);
+          if (!page) continue; // not an HTML page of the site (an SVG, a feed)
+          const id = decodeURIComponent(use.hash.slice(1));
+          if (!page.ids.has(id)) broken.push({ page: use.page, what: `${use.attr}="${use.raw}": no element with id "${id}" on ${target.replace(this.base, "")}` });
+        }
+      };
+      const queue = [...targets.entries()];
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (queue.length) await checkTarget(queue.shift());
+      }));
+      // One line per problem, with the pages it is on.
+      const byProblem = new Map();
+      for (const b of broken) {
+        if (!byProblem.has(b.what)) byProblem.set(b.what, new Set());
+        byProblem.get(b.what).add(b.page);
+      }
+      const lines = [...byProblem.entries()].map(([what, pages]) => {
+        const list = [...pages];
+        return `${what} — on ${list.slice(0, 3).join(", ")}${list.length > 3 ? ` and ${list.length - 3} more pages` : ""}`;
+      });
+      assert(lines.length === 0, `${lines.length} broken links:\n${listFailures(lines)}`);
+      return `${links.length} links (${targets.size} distinct targets) on ${seen.size} pages; ${skipped} mailto/tel not followed`;
+    });
+  }
+
+  // -- what the whole run saw ------------------------------------------------------------
+
+  async hygiene() {
+    await check(`[${this.name}] no console errors, page errors or failed requests`, async () => {
+      const all = [...new Set([...this.consoleErrors, ...this.failedRequests, ...this.badResponses])];
+      assert(all.length === 0, `${all.length} problems:\n${listFailures(all)}`);
+      const warnings = [...new Set(this.consoleWarnings)];
+      return warnings.length ? `${warnings.length} console warnings (not failing):\n${listFailures(warnings, 5)}` : "";
+    });
+    await check(`[${this.name}] no request leaves the machine`, async () => {
+      const off = [...new Set(this.offMachine)];
+      assert(off.length === 0, `${off.length} requests to other hosts:\n${listFailures(off)}`);
+      assert(this.requests > 0, "no request was observed at all: the observer is not working");
+      return `${this.requests} requests, all to ${this.name === "file" ? "file://" : `127.0.0.1:${this.port}`}`;
+    });
+  }
+
+  // -- serve only ------------------------------------------------------------------------
+
+  async status() {
+    const r = await httpGet(this.url("__secbook/status"));
+    if (r.status !== 200) throw new Failure(`/__secbook/status: ${r.error ?? `HTTP ${r.status}`}`);
+    return JSON.parse(r.body);
+  }
+
+  /** Nothing changes, so nothing is rebuilt and no open page reloads. */
+  async idle() {
+    await check(`[${this.name}] an idle server does not rebuild (open pages are not reloaded)`, async () => {
+      await new Promise((r) => setTimeout(r, 500));
+      const before = (await this.status()).version;
+      await new Promise((r) => setTimeout(r, 2000));
+      const after = (await this.status()).version;
+      if (after !== before) {
+        hints.push({
+          prefix: `[${this.name}]`,
+          from: `[${this.name}] an idle server does not rebuild (open pages are not reloaded)`,
+          text: "may be a consequence of the rebuild loop: see the idle-server check",
+        });
+      }
+      assert(
+        after === before,
+        `secbook serve rebuilt ${after - before} times in 2 s with no change to the handbook ` +
+          `(/__secbook/status version ${before} → ${after}), so every open page reloads over and over`,
+      );
+    });
+  }
+
+  /** An edit reloads the open page with the change; a broken edit shows the build error
+   * over the page; fixing it takes the overlay away. Restores the file in any case. */
+  async liveReload(handbook) {
+    const p = this.page;
+    await check(`[${this.name}] live reload: an edit reloads the page, a broken edit shows the error overlay`, async () => {
+      const file = path.join(handbook, "content", "_index.md");
+      const original = fs.readFileSync(file, "utf8");
+      const title = /^title: (.*)$/m.exec(original)?.[1];
+      assert(title, `no title: line in ${file}`);
+      try {
+        await this.goto("index.html");
+        const edited = `${title} (edited in the browser test)`;
+        fs.writeFileSync(file, original.replace(/^title: .*$/m, `title: ${edited}`));
+        await p.waitForFunction((t) => document.querySelector("main h1")?.textContent.trim() === t, edited, { timeout: 15_000 });
+        // A front matter that cannot be parsed: the page stays, the error shows over it.
+        fs.writeFileSync(file, original.replace(/^title: .*$/m, "title: [unclosed"));
+        const overlay = p.locator("#secbook-overlay");
+        await overlay.waitFor({ state: "visible", timeout: 15_000 });
+        const report = await overlay.innerText();
+        assert(report.includes("_index.md"), `the overlay does not name the broken file:\n${report.slice(0, 400)}`);
+        assert((await this.h1()) === edited, "the page under the overlay is not the last good build");
+      } finally {
+        fs.writeFileSync(file, original);
+      }
+      await p.waitForFunction((t) => document.querySelector("main h1")?.textContent.trim() === t, title, { timeout: 15_000 });
+      await p.locator("#secbook-overlay").waitFor({ state: "detached", timeout: 5_000 });
+      return "edit → reload; broken edit → overlay naming content/_index.md; fixed → reload";
+    });
+  }
+
+  /** Request interception changes what Chromium asks for (it skips the automatic
+   * /favicon.ico, for one), so a few pages are also opened in a plain context, as a person's
+   * browser would, and its console must stay clean too. The host resolver rule still keeps
+   * every request on this machine. */
+  async plainConsole() {
+    await check(`[${this.name}] no console errors in a plain browser context (no interception)`, async () => {
+      const context = await this.browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const errors = [];
+      const off = [];
+      context.on("console", (msg) => {
+        if (msg.type() === "error") errors.push(`${msg.page()?.url() ?? "?"}: ${msg.text()}${msg.location()?.url ? ` [${msg.location().url}]` : ""}`);
+      });
+      context.on("weberror", (err) => errors.push(`page error ${err.page()?.url() ?? "?"}: ${err.error()?.message ?? err.error()}`));
+      context.on("request", (req) => {
+        if (!this.allowed(req.url())) off.push(req.url());
+      });
+      try {
+        const page = await context.newPage();
+        for (const rel of ["index.html", "exceptions/index.html", "search/index.html?q=EXC-012", "metrics/index.html"]) {
+          await page.goto(this.url(rel), { waitUntil: "load", timeout: ACTION_TIMEOUT_MS });
+        }
+        // The favicon request is made after load; give it a moment to be answered.
+        await page.waitForTimeout(300);
+      } finally {
+        await context.close();
+      }
+      assert(off.length === 0, `requests to other hosts:\n${listFailures([...new Set(off)])}`);
+      assert(errors.length === 0, `${errors.length} console errors:\n${listFailures([...new Set(errors)])}`);
+    });
+  }
+
+  // -- screenshots -----------------------------------------------------------------------
+
+  async screenshots(dir) {
+    await check(`[${this.name}] screenshots`, async () => {
+      const p = this.page;
+      const shots = [];
+      const shot = async (file, rel, { media = "screen", fullPage = true, prepare } = {}) => {
+        await p.emulateMedia({ media, colorScheme: "light" });
+        await this.goto(rel);
+        if (prepare) await prepare();
+        const out = path.join(dir, `${this.name}-${file}.png`);
+        await p.screenshot({ path: out, fullPage });
+        shots.push(path.basename(out));
+      };
+      await shot("home", "index.html");
+      await shot("exception", "exceptions/EXC-012/index.html");
+      await shot("registry", "exceptions/index.html");
+      await shot("registry-sorted-filtered", "exceptions/index.html", {
+        fullPage: false,
+        prepare: async () => {
+          await this.clickSort("Severity");
+          await p.locator('.registry-filters select[data-filter-name="state"]').selectOption("active");
+        },
+      });
+      await shot("incidents", "incidents/index.html", { fullPage: false });
+      await shot("metrics", "metrics/index.html");
+      await shot("status", "status/index.html");
+      await shot("audit-print", "audit/index.html", { media: "print" });
+      await shot("search", "search/index.html?q=EXC-012", { fullPage: false });
+      await p.setViewportSize({ width: 390, height: 844 });
+      await shot("home-narrow", "index.html", { fullPage: false });
+      await shot("registry-narrow", "exceptions/index.html", { fullPage: false });
+      await p.setViewportSize({ width: 1280, height: 900 });
+      await p.emulateMedia({ media: "screen", colorScheme: "dark" });
+      await this.goto("exceptions/EXC-012/index.html");
+      await p.screenshot({ path: path.join(dir, `${this.name}-exception-dark.png`), fullPage: false });
+      shots.push(`${this.name}-exception-dark.png`);
+      await p.emulateMedia({ media: "screen", colorScheme: "light" });
+      return `${shots.length} in ${dir}`;
+    });
+  }
+}
+
+/** Proves the request guard sees and stops a request to another host, so its "no request
+ * leaves the machine" means something. The name is in .invalid, which never resolves, and
+ * the request is refused before it is sent anyway. */
+async function guardSelfTest(browser, mode) {
+  await check("[guard] an off-machine request is caught and refused (self-test)", async () => {
+    const probe = new Mode(browser, "file", mode.base, mode.site);
+    await probe.open();
+    try {
+      await probe.goto("index.html");
+      await probe.page.evaluate(async () => {
+        await fetch("https://secbook-guard-selftest.invalid/x.json").catch(() => {});
+        await new Promise((resolve) => {
+          const img = new Image();
+          img.onload = img.onerror = resolve;
+          img.src = "http://secbook-guard-selftest.invalid/x.png";
+        });
+      });
+      const off = [...new Set(probe.offMachine.map((s) => s.split(" ")[0]))];
+      assert(
+        off.includes("https://secbook-guard-selftest.invalid/x.json") && off.includes("http://secbook-guard-selftest.invalid/x.png"),
+        `the guard saw ${JSON.stringify(off)}`,
+      );
+    } finally {
+      await probe.close();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function main() {
+  const watchdog = setTimeout(async () => {
+    console.log(`FAIL  the browser test did not finish within ${DEADLINE_MS / 1000}s`);
+    for (const c of cleanups.reverse()) await Promise.race([c(), new Promise((r) => setTimeout(r, 3000))]).catch(() => {});
+    console.log(`browser: ${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
+    process.exit(1);
+  }, DEADLINE_MS);
+  watchdog.unref();
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "secbook-browser-"));
+  cleanups.push(async () => fs.rmSync(work, { recursive: true, force: true }));
+  screenshotDir = process.env.SECBOOK_SCREENSHOTS
+    ? path.resolve(process.env.SECBOOK_SCREENSHOTS)
+    : fs.mkdtempSync(path.join(os.tmpdir(), "secbook-screenshots-"));
+  fs.mkdirSync(screenshotDir, { recursive: true });
+
+  const bin = secbookBinary();
+  const handbook = copyHandbook(path.join(work, "handbook"));
+  const site = path.join(work, "site");
+  let t = Date.now();
+  const built = spawnSync(bin, ["build", handbook, "-o", site], { encoding: "utf8" });
+  if (built.status !== 0) {
+    console.log(`FAIL  secbook build exited ${built.status}:\n${built.stderr}`);
+    console.log("browser: 0 passed, 1 failed");
+    process.exit(1);
+  }
+  console.log(`built the example handbook in ${elapsed(t)}: ${built.stderr.trim().split("\n").pop()}`);
+
+  if (!fs.existsSync(CHROMIUM)) {
+    console.log(`FAIL  no Chromium at ${CHROMIUM} (apt-get install -y chromium chromium-driver)`);
+    console.log("browser: 0 passed, 1 failed");
+    process.exit(1);
+  }
+  t = Date.now();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  cleanups.push(() => browser.close());
+  console.log(`started ${CHROMIUM} ${browser.version()} in ${elapsed(t)}`);
+
+  const runMode = async (mode, { screenshots = false, after = null } = {}) => {
+    const t0 = Date.now();
+    await mode.open();
+    try {
+      await mode.navigation();
+      await mode.search();
+      await mode.registrySort("exceptions/index.html", [
+        { label: "Severity", rank: ["critical", "high", "medium", "low"] },
+        { label: "Days to expiry" },
+        { label: "Risk owner" },
+      ]);
+      await mode.registryFilter("exceptions/index.html", ["state", "severity"]);
+      await mode.registrySort("incidents/index.html", [
+        { label: "Severity", rank: ["sev1", "sev2", "sev3", "sev4"] },
+        { label: "Reported" },
+      ]);
+      await mode.registryFilter("incidents/index.html", ["status"]);
+      await mode.crawl();
+      if (screenshots) await mode.screenshots(screenshotDir);
+      if (after) await after();
+      await mode.plainConsole();
+      await mode.hygiene();
+    } finally {
+      await mode.close();
+    }
+    console.log(`--    ${mode.name} mode took ${elapsed(t0)}`);
+  };
+
+  // SECBOOK_BROWSER_MODES=file or =serve runs only that half (the default runs both).
+  const modes = (process.env.SECBOOK_BROWSER_MODES || "file,serve").split(",");
+
+  // Over the site opened from disk.
+  const fileMode = new Mode(browser, "file", pathToFileURL(site + path.sep).href, site);
+  if (modes.includes("file")) await runMode(fileMode, { screenshots: true });
+  await guardSelfTest(browser, fileMode);
+
+  // Over `secbook serve` on a free loopback port.
+  let server = null;
+  if (modes.includes("serve")) await check("[serve] secbook serve starts on 127.0.0.1 and answers", async () => {
+    server = await startServe(bin, handbook);
+    return server.base;
+  });
+  if (server) {
+    const serveMode = new Mode(browser, "serve", server.base, site);
+    await serveMode.idle();
+    await runMode(serveMode, { after: () => serveMode.liveReload(handbook) });
+    await server.stop();
+  }
+
+  for (const c of cleanups.reverse()) await c();
+  cleanups.length = 0;
+  console.log(`screenshots: ${screenshotDir}`);
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  console.log(`browser test took ${elapsed(STARTED)}`);
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch(async (e) => {
+  console.log(`FAIL  ${e && e.stack ? e.stack : e}`);
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+  console.log(`browser: ${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
+  process.exit(1);
+});

@@ -1,0 +1,118 @@
+//! The fuzz targets of fuzz/ as regression tests: every file of their checked-in corpus
+//! (fuzz/corpus/<target>/) goes through the entry point its target calls
+//! (`secbook::harness`), with the whole build, and must not panic. A fuzz run needs a
+//! nightly compiler and minutes; this needs neither. Below, one test for each problem the
+//! fuzzers found, with the input that showed it, cut down to its essence.
+
+use std::fs;
+use std::path::Path;
+
+use secbook::diagnostics::{Diagnostic, Level};
+use secbook::harness;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus");
+
+/// Runs `entry` on every file of one target's corpus, naming the file that panics.
+fn each_input(target: &str, entry: impl Fn(&str) + std::panic::RefUnwindSafe) {
+    let dir = Path::new(CORPUS).join(target);
+    let mut paths: Vec<_> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "the corpus of {target} is empty");
+    for path in paths {
+        let bytes = fs::read(&path).unwrap();
+        // As the fuzz targets do: bytes that are not UTF-8 are replaced.
+        let text = String::from_utf8_lossy(&bytes);
+        if std::panic::catch_unwind(|| entry(&text)).is_err() {
+            panic!("{} panics", path.display());
+        }
+    }
+}
+
+#[test]
+fn page_corpus() {
+    each_input("page", |text| {
+        harness::page(text, true);
+    });
+}
+
+#[test]
+fn exception_corpus() {
+    each_input("exception", |text| {
+        harness::exception(text, true);
+    });
+}
+
+#[test]
+fn incident_corpus() {
+    each_input("incident", |text| {
+        harness::incident(text, true);
+    });
+}
+
+#[test]
+fn handbook_yaml_corpus() {
+    each_input("handbook_yaml", |text| {
+        harness::handbook_yaml(text, true);
+    });
+}
+
+#[test]
+fn tracker_csv_corpus() {
+    each_input("tracker_csv", |text| {
+        if let Err(bug) = harness::tracker_csv(text) {
+            panic!("{bug}");
+        }
+    });
+}
+
+/// The errors among `diags`.
+fn errors(diags: &[Diagnostic]) -> Vec<&str> {
+    diags
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .map(|d| d.message.as_str())
+        .collect()
+}
+
+#[test]
+fn the_example_records_render_in_the_small_handbook() {
+    // The deep runs render only what loads without an error, so the records the corpus
+    // starts from must: the small handbook adds what they name.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (folder, entry) in [
+        ("data/exceptions", harness::exception as fn(&str, bool) -> Vec<Diagnostic>),
+        ("data/incidents", harness::incident),
+    ] {
+        for file in fs::read_dir(root.join(folder)).unwrap() {
+            let path = file.unwrap().path();
+            let text = fs::read_to_string(&path).unwrap();
+            let diags = entry(&text, true);
+            assert_eq!(errors(&diags), Vec::<&str>::new(), "{}", path.display());
+        }
+    }
+}
+
+#[test]
+fn the_example_pages_render_in_the_small_handbook() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+    let mut stack = vec![root];
+    let mut rendered = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = fs::read_to_string(&path).unwrap();
+            if errors(&harness::page(&text, true)).is_empty() {
+                rendered += 1;
+            }
+        }
+    }
+    // Pages that link to files, or to two anchors of one page, are left unrendered.
+    assert!(rendered >= 15, "only {rendered} pages render");
+}

@@ -1,0 +1,1298 @@
+//! Hostile input (issue 7): what people with merge rights could put in a handbook, by
+//! mistake or on purpose, and what a build must do with it. One test binary, to keep link
+//! time down.
+//!
+//! - Escaping: XSS payloads in every record field, every front matter field and
+//!   handbook.yaml; every built HTML page read back with a real HTML parser (scraper, which
+//!   is html5ever), the SVG charts and feeds with an XML parser, the JSON files with
+//!   serde_json, the calendar line by line.
+//! - Limits: file size, YAML aliases ("billion laughs"), deep nesting on a 2 MB stack.
+//! - Paths: ids, reserved names, symbolic links, names that collide when case is ignored.
+//! - Property tests: random and mutated YAML and Markdown never crash the loaders.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use proptest::prelude::*;
+use scraper::{Html, Node};
+use secbook::build::{self, Options};
+use secbook::date::Date;
+use secbook::diagnostics::{Diagnostic, Error, Level, SourceFile};
+use secbook::harness;
+use serde_yaml::{Mapping, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_secbook");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+/// Writes `files` (path relative to the handbook, text) as a handbook in a new temporary
+/// folder, as `<tmp>/handbook`.
+fn write_handbook(files: &[(String, String)]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("handbook");
+    for (rel, text) in files {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, text).unwrap();
+    }
+    (tmp, root)
+}
+
+/// The in-memory handbook of the harness as files on disk.
+fn harness_files(hb: &harness::Handbook) -> Vec<(String, String)> {
+    let mut files = vec![("handbook.yaml".to_string(), hb.config.clone())];
+    files.extend(hb.pages.iter().map(|(p, t)| (format!("content/{p}"), t.clone())));
+    files.extend(
+        hb.exceptions
+            .iter()
+            .map(|(p, t)| (format!("data/exceptions/{p}"), t.clone())),
+    );
+    files.extend(
+        hb.incidents
+            .iter()
+            .map(|(p, t)| (format!("data/incidents/{p}"), t.clone())),
+    );
+    if let Some(people) = &hb.people {
+        files.push(("data/people.yaml".into(), people.clone()));
+    }
+    files
+}
+
+fn options(root: &Path) -> Options {
+    Options {
+        root: root.to_path_buf(),
+        as_of: Date::parse("2026-06-30"),
+        ..Options::default()
+    }
+}
+
+/// Builds `root` into `<root>/../public`, returning the errors when it fails.
+fn build_errors(root: &Path) -> Result<PathBuf, Vec<Diagnostic>> {
+    let out = root.parent().unwrap().join("public");
+    match build::build(&options(root), &out) {
+        Ok(_) => Ok(out),
+        Err(Error::Invalid(diags)) => Err(diags
+            .into_iter()
+            .filter(|d| d.level == Level::Error)
+            .collect()),
+        Err(other) => panic!("the build could not run: {other}"),
+    }
+}
+
+#[track_caller]
+fn assert_error(diags: &[Diagnostic], needle: &str) {
+    assert!(
+        diags.iter().any(|d| d.message.contains(needle)),
+        "no error mentions {needle:?}; the errors:\n{}",
+        diags
+            .iter()
+            .map(|d| d.render())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// Every file below `dir`, by path relative to it.
+fn files_below(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Runs `f` on a thread with the default stack of a spawned Rust thread (2 MB), as the
+/// build's own worker threads have.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .expect("the thread panicked (a stack overflow aborts the process instead)")
+}
+
+// ---------------------------------------------------------------------------------------
+// Escaping
+
+/// What an author could write to get a script into a reader's browser. Each holds `XSS`,
+/// so an injected element or attribute is easy to spot.
+const PAYLOADS: &[&str] = &[
+    "<script>alert('XSS')</script>",
+    "\"><svg onload=alert('XSS')>",
+    "'><img src=x onerror=alert('XSS')>",
+    "javascript:alert('XSS')",
+    " JaVaScRiPt:alert('XSS')",
+    "&#106;avascript:alert('XSS')",
+    "&lt;script&gt;alert('XSS')&lt;/script&gt;",
+    "</textarea><script>alert('XSS')</script>",
+    "</title><script>alert('XSS')</script>",
+    "</style><script>alert('XSS')</script>",
+    "</script><script>alert('XSS')</script>",
+    "<style>body{background:url(\"javascript:alert('XSS')\")}</style>",
+    "\" style=\"background:url(javascript:alert('XSS'))\" x=\"",
+    "\" autofocus onfocus=alert('XSS') x=\"",
+    "<a href=\"javascript:alert('XSS')\">XSS</a>",
+    "<iframe src=\"javascript:alert('XSS')\"></iframe>",
+    "<!--<script>alert('XSS')</script>-->",
+    "]]><script>alert('XSS')</script><![CDATA[",
+    "[XSS](javascript:alert('XSS'))",
+    "![XSS](javascript:alert('XSS'))",
+    "[XSS](java&#115;cript:alert('XSS'))",
+    "[XSS](<javascript:alert('XSS')>)",
+    "<javascript:alert('XSS')>",
+    "[XSS][r]\n\n[r]: javascript:alert('XSS')",
+    "[XSS](data:text/html;base64,PHNjcmlwdD5hbGVydCgnWFNTJyk8L3NjcmlwdD4=)",
+    "{{ XSS }}{% if true %}XSS{% endif %}",
+    "XSS\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:XSS",
+    "=HYPERLINK(\"https://evil.example\",\"XSS\")",
+    "XSS\u{2028}</script>\u{2029}",
+];
+
+/// Hands out the payloads in turn, from a different start for each record, so that over
+/// all the records every field gets every payload.
+struct Payloads(usize);
+
+impl Payloads {
+    fn next(&mut self) -> Value {
+        self.0 += 1;
+        Value::String(PAYLOADS[self.0 % PAYLOADS.len()].to_string())
+    }
+
+    fn list(&mut self) -> Value {
+        Value::Sequence(vec![self.next(), self.next()])
+    }
+}
+
+fn map(entries: Vec<(&str, Value)>) -> Value {
+    let mut m = Mapping::new();
+    for (k, v) in entries {
+        m.insert(Value::String(k.into()), v);
+    }
+    Value::Mapping(m)
+}
+
+fn s(text: &str) -> Value {
+    Value::String(text.into())
+}
+
+fn yaml(value: &Value) -> String {
+    serde_yaml::to_string(value).unwrap()
+}
+
+fn hostile_exception(k: usize, p: &mut Payloads) -> String {
+    yaml(&map(vec![
+        ("id", s(&format!("EXC-{k:03}"))),
+        ("title", p.next()),
+        ("type", s("extension")),
+        ("severity", s(["critical", "high", "medium", "low"][k % 4])),
+        ("status", s("approved")),
+        ("requested_by", p.next()),
+        ("risk_owner", map(vec![("name", p.next()), ("email", p.next())])),
+        ("assignee", p.next()),
+        ("created", s("2026-01-01")),
+        ("first_review", s("2026-01-02")),
+        ("decided", s("2026-01-03")),
+        ("expires", s(if k % 2 == 0 { "2026-07-10" } else { "2026-05-01" })),
+        ("tickets", p.list()),
+        ("assets", p.list()),
+        ("tags", p.list()),
+        ("summary", p.next()),
+        ("justification", p.next()),
+        ("pros", p.list()),
+        ("cons", p.list()),
+        ("description", p.next()),
+        ("compensating_controls", p.list()),
+        ("remediation_plan", p.next()),
+        (
+            "approvals",
+            Value::Sequence(vec![map(vec![
+                ("name", p.next()),
+                ("email", p.next()),
+                ("role", p.next()),
+                ("side", s("security")),
+                ("level", s("vp")),
+                ("decision", s("approved")),
+                ("date", s("2026-01-03")),
+                ("note", p.next()),
+            ])]),
+        ),
+        (
+            "stakeholders",
+            Value::Sequence(vec![map(vec![
+                ("name", p.next()),
+                ("role", p.next()),
+                ("involvement", p.next()),
+            ])]),
+        ),
+        ("references", p.list()),
+        (
+            "renewals",
+            Value::Sequence(vec![map(vec![
+                ("date", s("2026-01-04")),
+                ("previous_expires", s("2026-01-05")),
+                ("expires", s("2026-07-10")),
+                ("note", p.next()),
+            ])]),
+        ),
+        (
+            "related",
+            map(vec![
+                ("incidents", Value::Sequence(vec![s(&format!("INC-{k:03}"))])),
+                ("pages", Value::Sequence(vec![s(&format!("hostile/page-{k}.md"))])),
+            ]),
+        ),
+    ]))
+}
+
+fn hostile_incident(k: usize, p: &mut Payloads) -> String {
+    yaml(&map(vec![
+        ("id", s(&format!("INC-{k:03}"))),
+        ("title", p.next()),
+        ("severity", s(["sev1", "sev2", "sev3", "sev4"][k % 4])),
+        ("status", s(if k % 3 == 0 { "investigating" } else { "closed" })),
+        ("commander", p.next()),
+        ("source", p.next()),
+        ("category", p.next()),
+        ("detected", s("2026-05-01T09:00:00-07:00")),
+        ("reported", s("2026-05-01T10:00:00-07:00")),
+        ("resolved", s("2026-05-02")),
+        ("closed", s("2026-05-03")),
+        ("summary", p.next()),
+        ("description", p.next()),
+        (
+            "impact",
+            map(vec![
+                ("customers_affected", Value::Number(3.into())),
+                ("data_exposed", Value::Bool(true)),
+                ("notes", p.next()),
+            ]),
+        ),
+        ("effort_hours", Value::Number(2.5.into())),
+        (
+            "timeline",
+            Value::Sequence(vec![map(vec![
+                ("at", s("2026-05-01T09:30:00Z")),
+                ("event", p.next()),
+            ])]),
+        ),
+        (
+            "action_items",
+            Value::Sequence(vec![map(vec![
+                ("title", p.next()),
+                ("owner", p.next()),
+                ("priority", s("P1")),
+                ("status", s("planned")),
+                ("due", s("2026-06-01")),
+                ("ticket", p.next()),
+            ])]),
+        ),
+        (
+            "open_questions",
+            Value::Sequence(vec![map(vec![
+                ("priority", s("P2")),
+                ("question", p.next()),
+                ("notes", p.next()),
+                ("answer", p.next()),
+            ])]),
+        ),
+        (
+            "stakeholders",
+            Value::Sequence(vec![map(vec![
+                ("name", p.next()),
+                ("role", p.next()),
+                ("involvement", p.next()),
+            ])]),
+        ),
+        ("tickets", p.list()),
+        ("channels", p.list()),
+        (
+            "postmortem",
+            map(vec![
+                ("date", s("2026-05-04")),
+                ("participants", p.list()),
+                ("went_well", p.list()),
+                ("went_ok", p.list()),
+                ("went_poorly", p.list()),
+                ("notes", p.next()),
+                ("page", s(&format!("hostile/page-{k}.md"))),
+            ]),
+        ),
+        (
+            "related",
+            map(vec![
+                ("exceptions", Value::Sequence(vec![s(&format!("EXC-{k:03}"))])),
+                ("pages", Value::Sequence(vec![s(&format!("hostile/page-{k}.md"))])),
+            ]),
+        ),
+    ]))
+}
+
+fn hostile_page(k: usize, p: &mut Payloads, body_payloads: bool) -> String {
+    let front = yaml(&map(vec![
+        ("title", p.next()),
+        ("description", p.next()),
+        ("tags", p.list()),
+        ("owner", p.next()),
+        ("review_by", s(if k % 2 == 0 { "2026-01-01" } else { "2027-01-01" })),
+    ]));
+    let mut body = format!("# Page {k}\n\nSee [the exception](exception:EXC-{k:03}).\n\n");
+    if body_payloads {
+        for payload in PAYLOADS {
+            body.push_str(payload);
+            body.push_str("\n\n");
+        }
+    }
+    format!("---\n{front}---\n{body}")
+}
+
+/// A handbook with a payload in every field of every record, every front matter field and
+/// handbook.yaml's text fields. Raw HTML in content pages is escaped unless `allow_html`;
+/// with it on, the page bodies hold no payloads (their authors may write HTML on purpose),
+/// but the records still do: record text is always escaped.
+fn hostile_handbook(allow_html: bool) -> Vec<(String, String)> {
+    let mut p = Payloads(0);
+    let config = yaml(&map(vec![
+        ("title", p.next()),
+        ("description", p.next()),
+        ("timezone", s("+00:00")),
+        ("markdown", map(vec![("allow_html", Value::Bool(allow_html))])),
+    ]));
+    let people = yaml(&Value::Sequence(
+        (0..PAYLOADS.len())
+            .map(|_| {
+                map(vec![
+                    ("name", p.next()),
+                    ("email", p.next()),
+                    ("title", p.next()),
+                    ("side", s("security")),
+                    ("level", s("staff")),
+                    ("team", p.next()),
+                    ("manager", p.next()),
+                ])
+            })
+            .collect(),
+    ));
+    let mut files = vec![
+        ("handbook.yaml".to_string(), config),
+        ("data/people.yaml".to_string(), people),
+        (
+            "content/_index.md".into(),
+            format!("---\ntitle: Home\n---\n{}\n", "Welcome."),
+        ),
+        (
+            "content/hostile/_index.md".into(),
+            hostile_page(99, &mut p, !allow_html).replace("exception:EXC-099", "exception:EXC-000"),
+        ),
+    ];
+    for k in 0..PAYLOADS.len() {
+        let mut p = Payloads(k * 7);
+        files.push((
+            format!("data/exceptions/EXC-{k:03}.yaml"),
+            hostile_exception(k, &mut p),
+        ));
+        files.push((
+            format!("data/incidents/INC-{k:03}.yaml"),
+            hostile_incident(k, &mut p),
+        ));
+        files.push((
+            format!("content/hostile/page-{k}.md"),
+            hostile_page(k, &mut p, !allow_html),
+        ));
+    }
+    files
+}
+
+/// The elements and attributes a built page may hold: those of a build of the example
+/// handbook (whose pages use every Markdown feature), and what Markdown turns into.
+fn allowed_markup() -> BTreeSet<(String, String)> {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    build::build(&options(Path::new(ROOT)), &out).expect("the example handbook builds");
+    let mut allowed = BTreeSet::new();
+    for (path, bytes) in files_below(&out) {
+        if path.ends_with(".html") {
+            let html = Html::parse_document(&String::from_utf8(bytes).unwrap());
+            for node in html.tree.nodes() {
+                if let Node::Element(e) = node.value() {
+                    allowed.insert((e.name().to_string(), String::new()));
+                    for (name, _) in e.attrs() {
+                        allowed.insert((e.name().to_string(), name.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    for (element, attr) in [
+        ("a", "href"),
+        ("a", "title"),
+        ("img", ""),
+        ("img", "src"),
+        ("img", "alt"),
+        ("img", "title"),
+        ("input", "type"),
+        ("input", "checked"),
+        ("input", "disabled"),
+        ("code", ""),
+        ("pre", ""),
+        ("h1", "id"),
+        ("h2", "id"),
+        ("h3", "id"),
+        ("h4", "id"),
+        ("h5", "id"),
+        ("h6", "id"),
+    ] {
+        allowed.insert((element.to_string(), attr.to_string()));
+    }
+    allowed
+}
+
+/// The scripts the theme loads, by the end of their address.
+const THEME_SCRIPTS: &[&str] = &["registry.js", "vendor/minisearch.js", "search.js", "index.js"];
+
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "poster",
+    "background",
+    "srcset",
+    "cite",
+    "ping",
+];
+
+/// A URL as a browser reads its scheme: without whitespace and control characters.
+fn runs_code(url: &str) -> bool {
+    let scheme: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    ["javascript:", "vbscript:", "data:"]
+        .iter()
+        .any(|s| scheme.starts_with(s))
+}
+
+/// Every way a page could run something it should not: returns one line per problem.
+/// With `allowed`, any element or attribute not in it is a problem too.
+fn html_problems(
+    path: &str,
+    text: &str,
+    allowed: Option<&BTreeSet<(String, String)>>,
+) -> Vec<String> {
+    let known = |element: &str, attr: &str| {
+        allowed.is_none_or(|a| a.contains(&(element.to_string(), attr.to_string())))
+    };
+    let html = Html::parse_document(text);
+    let mut problems = Vec::new();
+    for node in html.tree.nodes() {
+        let Node::Element(e) = node.value() else {
+            continue;
+        };
+        let name = e.name();
+        if !known(name, "") {
+            problems.push(format!("{path}: injected element <{name}>"));
+        }
+        for (attr, value) in e.attrs() {
+            let lower = attr.to_ascii_lowercase();
+            if lower.starts_with("on") {
+                problems.push(format!("{path}: event handler <{name} {attr}={value:?}>"));
+            }
+            if URL_ATTRIBUTES.contains(&lower.as_str()) && runs_code(value) {
+                problems.push(format!("{path}: script URL <{name} {attr}={value:?}>"));
+            }
+            if !known(name, attr) {
+                problems.push(format!("{path}: injected attribute <{name} {attr}={value:?}>"));
+            }
+            if lower == "style" && value.contains("XSS") {
+                problems.push(format!("{path}: injected style {value:?}"));
+            }
+        }
+        if name == "script" {
+            match e.attr("src") {
+                Some(src) if THEME_SCRIPTS.iter().any(|s| src.ends_with(s)) => {}
+                _ => problems.push(format!("{path}: a script the theme does not load: {e:?}")),
+            }
+        }
+        if name == "meta" && e.attr("http-equiv").is_some() {
+            problems.push(format!("{path}: injected <meta http-equiv>"));
+        }
+    }
+    problems
+}
+
+/// Checks every file of a built site for injected markup or broken-out data.
+fn check_site(out: &Path, allowed: &BTreeSet<(String, String)>) {
+    let files = files_below(out);
+    let mut problems = Vec::new();
+    let mut html_pages = 0;
+    for (path, bytes) in &files {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        let ext = path.rsplit('.').next().unwrap_or("");
+        match ext {
+            "html" => {
+                html_pages += 1;
+                problems.extend(html_problems(path, text, Some(allowed)));
+            }
+            "svg" | "xml" => match roxmltree::Document::parse(text) {
+                Ok(doc) => {
+                    for node in doc.descendants().filter(|n| n.is_element()) {
+                        let name = node.tag_name().name();
+                        if matches!(name, "script" | "foreignObject" | "iframe") {
+                            problems.push(format!("{path}: injected <{name}>"));
+                        }
+                        for attr in node.attributes() {
+                            if attr.name().to_ascii_lowercase().starts_with("on") {
+                                problems.push(format!("{path}: event handler {}", attr.name()));
+                            }
+                            if attr.name() == "href" && runs_code(attr.value()) {
+                                problems.push(format!("{path}: script URL {}", attr.value()));
+                            }
+                        }
+                    }
+                }
+                Err(e) => problems.push(format!("{path}: not well-formed XML: {e}")),
+            },
+            "json" => {
+                if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+                    problems.push(format!("{path}: not JSON: {e}"));
+                }
+            }
+            "js" if path.ends_with("search/index.js") => {
+                let json = text
+                    .trim_end()
+                    .strip_prefix("window.SECBOOK_SEARCH = ")
+                    .and_then(|t| t.strip_suffix(';'));
+                match json.map(serde_json::from_str::<serde_json::Value>) {
+                    Some(Ok(_)) if !text.contains("</") => {}
+                    other => problems.push(format!("{path}: the index breaks out: {other:?}")),
+                }
+            }
+            "ics" => {
+                let events = text.lines().filter(|l| l.trim_end() == "BEGIN:VEVENT").count();
+                let ends = text.lines().filter(|l| l.trim_end() == "END:VEVENT").count();
+                if events != ends || text.lines().any(|l| l.starts_with("SUMMARY:XSS")) {
+                    problems.push(format!("{path}: a payload made its own calendar line"));
+                }
+                if let Err(e) = icalendar::parser::read_calendar(&icalendar::parser::unfold(text))
+                {
+                    problems.push(format!("{path}: not a calendar: {e}"));
+                }
+            }
+            "csv" => {
+                // Import reads the export back: every row must still have its nine columns.
+                let file = SourceFile::new(path.as_str(), text);
+                let people = secbook::records::person::People::default();
+                let ids = |n: usize| (0..n).map(|i| format!("X-{i}")).collect();
+                match secbook::tracker::convert(&file, &people, ids) {
+                    Ok((records, _, _)) if records.len() == PAYLOADS.len() => {}
+                    Ok((records, _, _)) => problems.push(format!(
+                        "{path}: {} rows read back, not {}",
+                        records.len(),
+                        PAYLOADS.len()
+                    )),
+                    Err(e) => problems.push(format!("{path}: does not read back: {e:?}")),
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(html_pages > 40, "only {html_pages} pages were built");
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn xss_payloads_in_every_field_stay_text() {
+    let allowed = allowed_markup();
+    for allow_html in [false, true] {
+        let (_tmp, root) = write_handbook(&hostile_handbook(allow_html));
+        let out = build_errors(&root).unwrap_or_else(|d| {
+            panic!(
+                "the hostile handbook must build:\n{}",
+                d.iter().map(|d| d.render()).collect::<String>()
+            )
+        });
+        check_site(&out, &allowed);
+
+        // The payloads are shown, as text: escaped, not dropped.
+        let page = fs::read_to_string(out.join("exceptions/EXC-000/index.html")).unwrap();
+        let text: String = Html::parse_document(&page).root_element().text().collect();
+        let title = PAYLOADS[1 % PAYLOADS.len()];
+        assert!(text.contains(title), "the title {title:?} is not shown as text");
+        let page = fs::read_to_string(out.join("hostile/page-0/index.html")).unwrap();
+        let text: String = Html::parse_document(&page).root_element().text().collect();
+        if !allow_html {
+            assert!(text.contains("<script>alert('XSS')</script>"));
+        }
+    }
+}
+
+#[test]
+fn markdown_links_that_run_code_are_neutralised() {
+    for text in [
+        "[a](javascript:alert(1))",
+        "[a]( JAVASCRIPT:alert(1) )",
+        "[a](<javascript:alert(1)>)",
+        "[a](java&#115;cript:alert(1))",
+        "[a](&#x6A;avascript:alert(1))",
+        "[a](jav&#x09;ascript:alert(1))",
+        "[a](vbscript:msgbox(1))",
+        "[a](data:text/html,<script>alert(1)</script>)",
+        "![a](javascript:alert(1))",
+        "![a](data:image/svg+xml,<svg/onload=alert(1)>)",
+        "<javascript:alert(1)>",
+        "[a][r]\n\n[r]: javascript:alert(1)",
+        "[r]\n\n[r]: javascript:alert(1) \"title\"",
+        "![a][r]\n\n[r]: javascript:alert(1)",
+        "[a](javascript:alert(1) \"t\")",
+    ] {
+        let html = secbook::markdown::render_untrusted(text);
+        let doc = Html::parse_fragment(&html);
+        for node in doc.tree.nodes() {
+            if let Node::Element(e) = node.value() {
+                for (attr, value) in e.attrs() {
+                    assert!(
+                        !(URL_ATTRIBUTES.contains(&attr) && runs_code(value)),
+                        "{text:?} gave {html}"
+                    );
+                }
+            }
+        }
+        assert!(
+            html.contains("<a") || html.contains("<img"),
+            "{text:?} is still a link: {html}"
+        );
+        // Content pages go through the site's link resolution instead: the same verdict.
+        let mut hb = harness::Handbook::default();
+        hb.pages
+            .push(("x.md".into(), format!("---\ntitle: X\n---\n{text}\n")));
+        let files = harness::build(&hb).unwrap_or_else(|d| panic!("{text:?}: {d:?}"));
+        let page = files.iter().find(|f| f.path == "x/index.html").unwrap();
+        let secbook::theme::Body::Bytes(bytes) = &page.body else {
+            panic!("pages are rendered in memory")
+        };
+        let page = String::from_utf8(bytes.clone()).unwrap();
+        assert!(
+            html_problems("x/index.html", &page, None).is_empty(),
+            "{text:?} gave {page}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Limits
+
+#[test]
+fn a_file_over_the_size_limit_is_an_error_not_an_allocation() {
+    let (tmp, root) = write_handbook(&harness_files(&harness::Handbook::default()));
+    let public = tmp.path().join("public");
+    // The default limit, 10 MB: an 11 MB file (sparse, so the test writes nothing) is
+    // refused from its size, before it is read.
+    for rel in ["content/big.md", "data/exceptions/BIG.yaml", "data/people.yaml"] {
+        let path = root.join(rel);
+        let saved = fs::read(&path).ok();
+        fs::File::create(&path)
+            .unwrap()
+            .set_len(11 << 20)
+            .unwrap();
+        let errors = build_errors(&root).unwrap_err();
+        assert_error(
+            &errors,
+            &format!("cannot read {rel}: the file is larger than the limit of 10 MB"),
+        );
+        assert!(!public.exists(), "a failed build writes nothing");
+        match saved {
+            Some(bytes) => fs::write(&path, bytes).unwrap(),
+            None => fs::remove_file(&path).unwrap(),
+        }
+    }
+    build_errors(&root).expect("builds again once the files are gone");
+
+    // A limit set in handbook.yaml, for files that are really read.
+    fs::write(
+        root.join("handbook.yaml"),
+        format!("{}limits: {{ max_file_mb: 1 }}\n", harness::HANDBOOK_YAML),
+    )
+    .unwrap();
+    let long = format!(
+        "---\ntitle: Long\n---\n{}\n",
+        "A line of text.\n".repeat(80_000)
+    );
+    fs::write(root.join("content/long.md"), &long).unwrap();
+    assert_error(
+        &build_errors(&root).unwrap_err(),
+        "cannot read content/long.md: the file is larger than the limit of 1 MB",
+    );
+    fs::write(
+        root.join("handbook.yaml"),
+        format!("{}limits: {{ max_file_mb: 2 }}\n", harness::HANDBOOK_YAML),
+    )
+    .unwrap();
+    build_errors(&root).expect("within the raised limit");
+
+    // handbook.yaml itself, and a tracker file to import, are held to the default.
+    let csv = tmp.path().join("big.csv");
+    fs::File::create(&csv).unwrap().set_len(11 << 20).unwrap();
+    let out = Command::new(BIN)
+        .args(["import", "tracker"])
+        .arg(&csv)
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("larger than the limit of 10 MB"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fs::File::create(root.join("handbook.yaml"))
+        .unwrap()
+        .set_len(11 << 20)
+        .unwrap();
+    assert_error(
+        &build_errors(&root).unwrap_err(),
+        "cannot read handbook.yaml: the file is larger than the limit of 10 MB",
+    );
+}
+
+/// Nine levels of ten aliases each: a billion copies of `lol` once expanded.
+fn billion_laughs(head: &str) -> String {
+    let mut text = format!("{head}lol0: &a0 lol\n");
+    for i in 1..=9 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        text.push_str(&format!("lol{i}: &a{i} [{refs}]\n"));
+    }
+    text
+}
+
+#[test]
+fn yaml_aliases_cannot_blow_up() {
+    // serde_yaml bounds how many aliases it follows, to a hundred per event of the
+    // document: enough against the exponential billion laughs...
+    let laughs = billion_laughs("");
+    let err = serde_yaml::from_str::<serde_yaml::Value>(&laughs).unwrap_err();
+    assert!(err.to_string().contains("repetition limit"), "{err}");
+    // ...but not against a large value named many times: 50,000 aliases of a 100 KB title
+    // in a 300 KB file would ask for 5 GB. So a handbook refuses aliases outright, before
+    // serde_yaml sees them, in every file: records, people, handbook.yaml, front matter.
+    let wide = |head: &str, field: &str| {
+        format!(
+            "{head}{field}: &t {}\ntags: [{}]\n",
+            "x".repeat(100_000),
+            vec!["*t"; 50_000].join(", ")
+        )
+    };
+    let started = std::time::Instant::now();
+    let record = "id: EXC-001\n";
+    for diags in [
+        harness::exception(&billion_laughs(record), true),
+        harness::exception(&wide(record, "title"), true),
+        harness::incident(&wide("id: INC-001\n", "title"), true),
+        harness::handbook_yaml(&wide("", "title"), true),
+        harness::handbook_yaml(&billion_laughs("title: x\n"), true),
+        harness::people_yaml(&format!("- &p {{name: A}}\n{}", "- *p\n".repeat(50_000)), true),
+        harness::page(&format!("---\n{}---\nbody\n", wide("", "title")), true),
+    ] {
+        assert_error(&diags, "YAML aliases (`*name`) are not allowed in a handbook");
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "refused in {:?}",
+        started.elapsed()
+    );
+
+    // The report points at the first alias.
+    let text = "id: EXC-001\ntitle: &t x\nsummary: *t\n";
+    let diags = harness::exception(text, true);
+    let alias = diags
+        .iter()
+        .find(|d| d.message.contains("aliases"))
+        .unwrap();
+    assert_eq!(alias.location(), Some(("data/exceptions/EXC-001.yaml".into(), 3, 10)));
+    // A text with an anchor that this parser cannot read is refused too, since an alias
+    // further on could not be seen.
+    let diags = harness::exception("id: EXC-001\ntitle: &t x\n\tsummary: *t\n", true);
+    assert!(!diags.is_empty());
+}
+
+#[test]
+fn deeply_nested_yaml_is_refused_without_overflowing_the_stack() {
+    on_small_stack(|| {
+        let n = 100_000;
+        // Flow and block style, sequences and mappings.
+        let mut indented = String::from("id: EXC-001\ntitle: x\nrelated:\n");
+        for i in 1..1_500 {
+            indented.push_str(&" ".repeat(i));
+            indented.push_str("a:\n");
+        }
+        for text in [
+            format!("id: EXC-001\ntags: {}x{}\n", "[".repeat(n), "]".repeat(n)),
+            format!("id: EXC-001\ntags: {}x\n", "{a: ".repeat(n)),
+            format!("id: EXC-001\ntags:\n{}x\n", "- ".repeat(n)),
+            indented,
+        ] {
+            let diags = harness::exception(&text, true);
+            assert_error(&diags, "nested more than 64 levels deep");
+            assert_error(
+                &harness::page(&format!("---\n{text}---\nx\n"), true),
+                "nested more than 64 levels deep",
+            );
+        }
+    });
+}
+
+/// Markdown nested 100,000 levels deep, in the ways Markdown nests.
+fn deep_markdown() -> Vec<String> {
+    let n = 100_000;
+    let mut list = String::new();
+    for i in 0..1_000 {
+        list.push_str(&"  ".repeat(i));
+        list.push_str("- x\n");
+    }
+    vec![
+        format!("{}x", ">".repeat(n)),
+        format!("{}x", "- ".repeat(n)),
+        format!("{}x{}", "[".repeat(n), "](http://x)".repeat(n)),
+        format!("{}x", "> ".repeat(n)),
+        format!("{}x", "1. ".repeat(n)),
+        format!("{}x", "> - ".repeat(n / 2)),
+        list,
+        format!("{}x{}", "*".repeat(n), "*".repeat(n)),
+        format!("{}x{}", "_a ".repeat(n), " a_".repeat(n)),
+        format!("{}x", "<div>".repeat(n)),
+        format!("{}x", "[^a]: ".repeat(n)),
+        format!("| a |\n|---|\n{}", "| > - x |\n".repeat(n / 10)),
+    ]
+}
+
+#[test]
+fn deeply_nested_markdown_renders_without_overflowing_the_stack() {
+    on_small_stack(|| {
+        for body in deep_markdown() {
+            let html = secbook::markdown::render_untrusted(&body);
+            assert!(!html.is_empty());
+            let doc = secbook::markdown::Document::parse(&body, 0, true);
+            let _ = doc.plain_text();
+        }
+    });
+}
+
+#[test]
+fn deeply_nested_markdown_builds_without_overflowing_the_stack() {
+    // The whole build, as a page and as a record's summary, for the first few kinds: the
+    // rest of the pipeline sees the same events whatever nests.
+    on_small_stack(|| {
+        for body in deep_markdown().into_iter().take(3) {
+            let page = format!("---\ntitle: Deep\n---\n{body}\n");
+            let diags = harness::page(&page, true);
+            assert!(diags.is_empty(), "{:?}", diags.first().map(|d| &d.message));
+            let summary = serde_yaml::to_string(&body).unwrap();
+            let record = harness::EXCEPTION.replace(
+                "summary: The VPN allows TLS 1.0.\n",
+                &format!("summary: {summary}"),
+            );
+            let diags = harness::exception(&record, true);
+            assert!(
+                diags.iter().all(|d| d.level != Level::Error),
+                "{:?}",
+                diags.first().map(|d| &d.message)
+            );
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Paths
+
+fn scalar(text: &str) -> String {
+    serde_json::to_string(text).unwrap()
+}
+
+#[test]
+fn record_ids_cannot_name_a_path_outside_the_site() {
+    for id in [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "..",
+        ".",
+        "a/../../b",
+        "a\0b",
+        "C:\\x",
+        "C:x",
+        "a b",
+        "",
+        "-x",
+        ".hidden",
+        "a\nb",
+        "é",
+    ] {
+        for (kind, fixture) in [("exception", harness::EXCEPTION), ("incident", harness::INCIDENT)] {
+            let old = if kind == "exception" { "id: EXC-001" } else { "id: INC-001" };
+            let text = fixture.replace(old, &format!("id: {}", scalar(id)));
+            let diags = if kind == "exception" {
+                harness::exception(&text, true)
+            } else {
+                harness::incident(&text, true)
+            };
+            assert_error(&diags, &format!("id `{id}` is not valid"));
+        }
+    }
+    // Names Windows keeps for devices, with any extension and in any case, are refused
+    // as ids: the id names the record's folder of the site, and its file.
+    for id in ["CON", "nul", "Com1", "LPT9.x", "aux.txt", "PRN"] {
+        let text = harness::EXCEPTION.replace("id: EXC-001", &format!("id: {id}"));
+        let diags = harness::exception(&text, true);
+        assert_error(&diags, &format!("id `{id}` is a name Windows reserves"));
+    }
+    // On disk too, where the file has that name.
+    let mut hb = harness::Handbook::default();
+    hb.incidents.push((
+        "con.yaml".into(),
+        harness::INCIDENT.replace("id: INC-001", "id: con"),
+    ));
+    let (_tmp, root) = write_handbook(&harness_files(&hb));
+    assert_error(
+        &build_errors(&root).unwrap_err(),
+        "id `con` is a name Windows reserves for a device",
+    );
+}
+
+#[test]
+fn page_and_file_names_stay_inside_the_site() {
+    // Content file names become folders of the site through a slug that keeps letters,
+    // digits, `-`, `_` and `.`, and never `.` or `..` alone.
+    let mut hb = harness::Handbook::default();
+    for (rel, url) in [
+        ("..md", "-/index.html"),
+        ("...md", "-/index.html"),
+        ("a...md", "a/index.html"),
+        ("a\\b.md", "a-b/index.html"),
+        ("sub/../x.md", "sub/-/x/index.html"),
+        ("Über Uns.md", "ber-uns/index.html"),
+    ] {
+        hb.pages
+            .push((rel.into(), "---\ntitle: T\n---\nbody\n".into()));
+        let files = harness::build(&hb).unwrap();
+        assert!(
+            files.iter().any(|f| f.path == url),
+            "{rel} is not written at {url}"
+        );
+        hb.pages.pop();
+    }
+    // A page or a static file named after a Windows device is refused.
+    let (_tmp, root) = write_handbook(&harness_files(&harness::Handbook::default()));
+    fs::write(root.join("content/con.md"), "---\ntitle: Con\n---\nx\n").unwrap();
+    assert_error(
+        &build_errors(&root).unwrap_err(),
+        "output path `con/index.html` holds `con`, a name Windows reserves",
+    );
+    fs::remove_file(root.join("content/con.md")).unwrap();
+    fs::create_dir_all(root.join("static")).unwrap();
+    fs::write(root.join("static/NUL.txt"), "x").unwrap();
+    assert_error(&build_errors(&root).unwrap_err(), "holds `NUL.txt`");
+    fs::remove_file(root.join("static/NUL.txt")).unwrap();
+    // A person called Con gets an owner page all the same.
+    let mut hb = harness::Handbook::default();
+    hb.exceptions[0].1 = harness::EXCEPTION.replace("risk_owner: Bo Chen <bo@example.com>", "risk_owner: Con");
+    let files = harness::build(&hb).unwrap();
+    assert!(files.iter().any(|f| f.path == "owners/con-owner/index.html"));
+    // The theme is named by a folder of themes/, never by a path.
+    for theme in ["../../etc", "/etc", "a/b", ".."] {
+        let mut hb = harness::Handbook::default();
+        hb.config = format!("{}theme: {}\n", harness::HANDBOOK_YAML, scalar(theme));
+        let (_tmp, root) = write_handbook(&harness_files(&hb));
+        assert_error(&build_errors(&root).unwrap_err(), "is not the name of a folder in themes/");
+    }
+}
+
+#[test]
+fn symbolic_links_do_not_lead_out_of_the_handbook() {
+    use std::os::unix::fs::symlink;
+    let secret = "TOP-SECRET-7f3a";
+    let setup = || {
+        let (tmp, root) = write_handbook(&harness_files(&harness::Handbook::default()));
+        let outside = tmp.path().join("outside");
+        fs::create_dir_all(outside.join("templates")).unwrap();
+        fs::write(outside.join("secret.md"), format!("---\ntitle: {secret}\n---\n{secret}\n")).unwrap();
+        fs::write(outside.join("secret.txt"), secret).unwrap();
+        fs::write(outside.join("secret.yaml"), format!("title: {secret}\n")).unwrap();
+        fs::write(outside.join("templates/page.html"), secret).unwrap();
+        fs::create_dir_all(root.join("static")).unwrap();
+        fs::create_dir_all(root.join("themes/default/templates")).unwrap();
+        fs::create_dir_all(root.join("themes/default/static")).unwrap();
+        (tmp, root, outside)
+    };
+    type Case = (&'static str, &'static str, Option<&'static str>);
+    let cases: &[Case] = &[
+        // (link, its target in outside/, the error; None: the link is left out silently)
+        ("content/leak.md", "secret.md", Some("content/leak.md is a symbolic link that leads outside the handbook")),
+        ("content/leaks", ".", Some("content/leaks is a symbolic link that leads outside the handbook")),
+        ("static/leak.txt", "secret.txt", None),
+        ("themes/default/templates/page.html", "templates/page.html", None),
+        ("themes/default/static/leak.txt", "secret.txt", None),
+        ("data/people.yaml", "secret.yaml", Some("cannot read data/people.yaml: it is a symbolic link that leads outside")),
+        ("handbook.yaml", "secret.yaml", Some("cannot read handbook.yaml: it is a symbolic link that leads outside")),
+        ("data/exceptions/EXC-002.yaml", "secret.yaml", None),
+    ];
+    for (link, target, error) in cases {
+        let (tmp, root, outside) = setup();
+        let link_path = root.join(link);
+        let _ = fs::remove_file(&link_path);
+        symlink(outside.join(target), &link_path).unwrap();
+        let public = tmp.path().join("public");
+        match (build::build(&options(&root), &public), error) {
+            (Ok(_), None) => {}
+            (Err(Error::Invalid(diags)), Some(needle)) => assert_error(&diags, needle),
+            (result, _) => panic!("{link}: unexpected result {:?}", result.map(|_| ())),
+        }
+        if public.exists() {
+            for (path, bytes) in files_below(&public) {
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains(secret),
+                    "{link}: {path} holds the secret"
+                );
+            }
+        }
+    }
+    // Whole folders linked out: content/, static/, a theme's folders.
+    for (folder, needle) in [
+        ("content", "content/ is a symbolic link that leads outside the handbook"),
+        ("static", "static/ is a symbolic link that leads outside the handbook"),
+        ("themes/default/static", "themes/default/static/ is a symbolic link"),
+        ("themes/default/templates", "themes/default/templates/ is a symbolic link"),
+    ] {
+        let (tmp, root, outside) = setup();
+        let _ = fs::remove_dir_all(root.join(folder));
+        symlink(&outside, root.join(folder)).unwrap();
+        let public = tmp.path().join("public");
+        match build::build(&options(&root), &public) {
+            Err(Error::Invalid(diags)) => assert_error(&diags, needle),
+            other => panic!("{folder}: unexpected result {:?}", other.map(|_| ())),
+        }
+    }
+    // A link that stays inside the handbook is followed.
+    let (_tmp, root, _) = setup();
+    symlink(root.join("content/process.md"), root.join("content/again.md")).unwrap();
+    let out = build_errors(&root).unwrap();
+    assert!(out.join("again/index.html").is_file());
+}
+
+#[test]
+fn output_paths_that_differ_only_in_case_are_an_error() {
+    let run = |root: &Path| {
+        let out = Command::new(BIN)
+            .args(["build", "--as-of", "2026-06-30"])
+            .arg(root)
+            .arg("-o")
+            .arg(root.parent().unwrap().join("public"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let page = "---\ntitle: T\n---\nx\n";
+    let mut files = harness_files(&harness::Handbook::default());
+    files.push(("content/Guide.md".into(), page.into()));
+    files.push(("content/guide.md".into(), page.into()));
+    let (tmp, root) = write_handbook(&files);
+    let (code, stderr) = run(&root);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("output paths `guide/index.html` and `guide/index.html` collide"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("public").exists());
+
+    let mut files = harness_files(&harness::Handbook::default());
+    files.push(("static/Logo.svg".into(), "<svg/>".into()));
+    files.push(("static/logo.svg".into(), "<svg/>".into()));
+    let (_tmp, root) = write_handbook(&files);
+    let (code, stderr) = run(&root);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("collide on a file system that ignores case"), "{stderr}");
+
+    let mut files = harness_files(&harness::Handbook::default());
+    files.push((
+        "data/exceptions/exc-001.yaml".into(),
+        harness::EXCEPTION.replace("id: EXC-001", "id: exc-001"),
+    ));
+    let (_tmp, root) = write_handbook(&files);
+    let (code, stderr) = run(&root);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("duplicate id `exc-001`"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Property tests: random and mutated input gives diagnostics, never a crash.
+
+/// The real files of the repository's handbook below `dir`, as mutation seeds.
+fn seeds(dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![Path::new(ROOT).join(dir)];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(text) = fs::read_to_string(&path) {
+                out.push(text);
+            }
+        }
+    }
+    out.sort();
+    assert!(!out.is_empty(), "no files in {dir}");
+    out
+}
+
+/// Bits of YAML and Markdown syntax a mutation inserts.
+const TOKENS: &[&str] = &[
+    ":", ": ", "- ", "[", "]", "{", "}", ",", "&a ", "*a", "\"", "'", "|\n", ">-\n", "\n",
+    "  ", "\t", "#", "!!binary ", "!!str ", "? ", "---\n", "...\n", "%YAML 1.2\n", "<<: *a\n",
+    "~", "null", "0x1F", "1e999", "-1", "9999-99-99", "2026-02-30", "0000-01-01",
+    "99999999999999999999", "\u{feff}", "\u{0}", "é", "🦀", "> ", "* ", "1. ", "[x](", ")",
+    "`", "```\n", "<", "</", "&amp;", "\\", "[^1]", "|---|", "# ", "***", "~~",
+    "javascript:", "exception:", "incident:", "../", "{#id}",
+];
+
+#[derive(Debug, Clone)]
+enum Edit {
+    Insert(usize, usize),
+    Delete(usize, usize),
+    DuplicateLine(usize),
+    Truncate(usize),
+    Random(usize, String),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<usize>(), 0..TOKENS.len()).prop_map(|(at, t)| Edit::Insert(at, t)),
+        (any::<usize>(), 1usize..64).prop_map(|(at, n)| Edit::Delete(at, n)),
+        any::<usize>().prop_map(Edit::DuplicateLine),
+        any::<usize>().prop_map(Edit::Truncate),
+        (any::<usize>(), "\\PC{0,16}").prop_map(|(at, s)| Edit::Random(at, s)),
+    ]
+}
+
+fn mutate(text: &str, edits: &[Edit]) -> String {
+    let mut text = text.to_string();
+    let at = |text: &str, n: usize| {
+        let mut i = n % (text.len() + 1);
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    for edit in edits {
+        match edit {
+            Edit::Insert(n, t) => {
+                let i = at(&text, *n);
+                text.insert_str(i, TOKENS[*t]);
+            }
+            Edit::Delete(n, len) => {
+                let i = at(&text, *n);
+                let j = at(&text, i + len);
+                if j > i {
+                    text.replace_range(i..j, "");
+                }
+            }
+            Edit::DuplicateLine(n) => {
+                let lines: Vec<&str> = text.split_inclusive('\n').collect();
+                if !lines.is_empty() {
+                    let k = n % lines.len();
+                    let mut out: Vec<&str> = lines.clone();
+                    out.insert(k, lines[k]);
+                    text = out.concat();
+                }
+            }
+            Edit::Truncate(n) => {
+                let i = at(&text, *n);
+                text.truncate(i);
+            }
+            Edit::Random(n, s) => {
+                let i = at(&text, *n);
+                text.insert_str(i, s);
+            }
+        }
+    }
+    text
+}
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 40,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn mutated_exceptions_give_diagnostics(
+        seed in prop::sample::select(seeds("data/exceptions")),
+        edits in prop::collection::vec(edit(), 1..6),
+    ) {
+        let _ = harness::exception(&mutate(&seed, &edits), true);
+    }
+
+    #[test]
+    fn mutated_incidents_give_diagnostics(
+        seed in prop::sample::select(seeds("data/incidents")),
+        edits in prop::collection::vec(edit(), 1..6),
+    ) {
+        let _ = harness::incident(&mutate(&seed, &edits), true);
+    }
+
+    #[test]
+    fn mutated_pages_give_diagnostics(
+        seed in prop::sample::select(seeds("content")),
+        edits in prop::collection::vec(edit(), 1..6),
+    ) {
+        let text = mutate(&seed, &edits);
+        let _ = harness::page(&text, true);
+    }
+
+    #[test]
+    fn mutated_configuration_gives_diagnostics(
+        edits in prop::collection::vec(edit(), 1..6),
+    ) {
+        let seed = fs::read_to_string(Path::new(ROOT).join("handbook.yaml")).unwrap();
+        let _ = harness::handbook_yaml(&mutate(&seed, &edits), true);
+        let people = fs::read_to_string(Path::new(ROOT).join("data/people.yaml")).unwrap();
+        let _ = harness::people_yaml(&mutate(&people, &edits), true);
+    }
+
+    #[test]
+    fn random_text_gives_diagnostics(text in "[-:\\[\\]{}&*!|>'\"#%@`?, \\n\\ta-z0-9é]{0,300}") {
+        let _ = harness::exception(&format!("id: EXC-001\n{text}"), true);
+        let _ = harness::incident(&text, false);
+        let _ = harness::handbook_yaml(&text, false);
+        let _ = harness::page(&format!("---\ntitle: T\n---\n{text}"), true);
+        let _ = harness::page(&format!("---\n{text}\n---\n"), false);
+        let _ = harness::tracker_csv(&text).map_err(|bug| TestCaseError::fail(bug))?;
+    }
+}
