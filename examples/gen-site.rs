@@ -12,11 +12,52 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const WORDS: &[&str] = &[
-    "risk", "owner", "control", "review", "patch", "access", "vendor", "incident", "response",
-    "evidence", "policy", "audit", "network", "service", "account", "credential", "endpoint",
-    "monitoring", "alert", "ticket", "remediation", "exception", "approval", "deadline", "system",
-    "customer", "data", "encryption", "backup", "recovery", "the", "a", "of", "and", "to", "for",
-    "with", "when", "before", "after", "each", "team", "security", "program", "quarter", "report",
+    "risk",
+    "owner",
+    "control",
+    "review",
+    "patch",
+    "access",
+    "vendor",
+    "incident",
+    "response",
+    "evidence",
+    "policy",
+    "audit",
+    "network",
+    "service",
+    "account",
+    "credential",
+    "endpoint",
+    "monitoring",
+    "alert",
+    "ticket",
+    "remediation",
+    "exception",
+    "approval",
+    "deadline",
+    "system",
+    "customer",
+    "data",
+    "encryption",
+    "backup",
+    "recovery",
+    "the",
+    "a",
+    "of",
+    "and",
+    "to",
+    "for",
+    "with",
+    "when",
+    "before",
+    "after",
+    "each",
+    "team",
+    "security",
+    "program",
+    "quarter",
+    "report",
 ];
 
 /// A small fixed-seed generator (xorshift), so every run writes the same handbook.
@@ -113,12 +154,18 @@ fn generate(args: &Args) -> std::io::Result<()> {
         &dir.join("handbook.yaml"),
         "title: Benchmark Handbook\ndescription: A generated handbook\nas_of: 2026-06-30\nmetrics:\n  open_risks: 5000\n",
     )?;
-    write(&dir.join("content/_index.md"), "---\ntitle: Home\n---\nThe generated handbook.\n")?;
+    write(
+        &dir.join("content/_index.md"),
+        "---\ntitle: Home\n---\nThe generated handbook.\n",
+    )?;
     let sections = args.pages.div_ceil(50).max(1);
     for s in 0..sections {
         write(
             &dir.join(format!("content/section-{s:03}/_index.md")),
-            &format!("---\ntitle: Section {s}\nweight: {s}\n---\n{}\n", rng.sentence()),
+            &format!(
+                "---\ntitle: Section {s}\nweight: {s}\n---\n{}\n",
+                rng.sentence()
+            ),
         )?;
     }
     for p in 0..args.pages {
@@ -130,17 +177,27 @@ fn generate(args: &Args) -> std::io::Result<()> {
     }
     write_people(dir)?;
     for i in 0..args.exceptions {
-        write(&dir.join(format!("data/exceptions/EXC-{i:05}.yaml")), &exception(&mut rng, i))?;
+        write(
+            &dir.join(format!("data/exceptions/EXC-{i:05}.yaml")),
+            &exception(&mut rng, i),
+        )?;
     }
     for i in 0..args.incidents {
-        write(&dir.join(format!("data/incidents/INC-{i:05}.yaml")), &incident(&mut rng, i))?;
+        write(
+            &dir.join(format!("data/incidents/INC-{i:05}.yaml")),
+            &incident(&mut rng, i),
+        )?;
     }
     Ok(())
 }
 
 /// About 3 KB of Markdown with the features real pages use.
 fn page(rng: &mut Rng, p: usize, pages: usize, sections: usize) -> String {
-    let mut out = format!("---\ntitle: Page {p} {}\nweight: {}\n---\n", rng.words(3), rng.below(10));
+    let mut out = format!(
+        "---\ntitle: Page {p} {}\nweight: {}\n---\n",
+        rng.words(3),
+        rng.below(10)
+    );
     for h in 0..4 {
         let _ = writeln!(out, "\n## Part {h}: {}\n", rng.words(3));
         for _ in 0..3 {
@@ -154,7 +211,13 @@ fn page(rng: &mut Rng, p: usize, pages: usize, sections: usize) -> String {
     }
     out.push_str("\n| Step | Owner | Due |\n|---|---|---|\n");
     for r in 0..3 {
-        let _ = writeln!(out, "| {} | {} | day {} |", rng.words(2), rng.words(1), r * 5);
+        let _ = writeln!(
+            out,
+            "| {} | {} | day {} |",
+            rng.words(2),
+            rng.words(1),
+            r * 5
+        );
     }
     let other = rng.below(pages);
     let _ = writeln!(
@@ -182,7 +245,11 @@ fn email(name: &str) -> String {
 fn write_people(dir: &Path) -> std::io::Result<()> {
     let mut out = String::new();
     for (name, side, level) in PEOPLE {
-        let _ = writeln!(out, "- name: {name}\n  email: {}\n  side: {side}\n  level: {level}", email(name));
+        let _ = writeln!(
+            out,
+            "- name: {name}\n  email: {}\n  side: {side}\n  level: {level}",
+            email(name)
+        );
     }
     write(&dir.join("data/people.yaml"), &out)
 }
@@ -217,10 +284,16 @@ fn date(mut day: usize) -> String {
 
 fn exception(rng: &mut Rng, i: usize) -> String {
     let severities = ["critical", "high", "medium", "low"];
-    let statuses = ["pending", "approved", "approved", "approved", "denied", "closed"];
+    let statuses = [
+        "pending", "approved", "approved", "approved", "denied", "closed",
+    ];
     let severity = severities[rng.below(4)];
     let status = statuses[rng.below(statuses.len())];
-    let kind = if rng.below(2) == 0 { "extension" } else { "acceptance" };
+    let kind = if rng.below(2) == 0 {
+        "extension"
+    } else {
+        "acceptance"
+    };
     let created = rng.below(480);
     let mut out = format!(
         "id: EXC-{i:05}\ntitle: {}\ntype: {kind}\nseverity: {severity}\nstatus: {status}\nrequested_by: {}\nrisk_owner: {}\ncreated: {}\nfirst_review: {}\n",
@@ -232,7 +305,12 @@ fn exception(rng: &mut Rng, i: usize) -> String {
     );
     match status {
         "approved" => {
-            let _ = write!(out, "decided: {}\nexpires: {}\n", date(created + 7), date(created + 7 + 30 + rng.below(300)));
+            let _ = write!(
+                out,
+                "decided: {}\nexpires: {}\n",
+                date(created + 7),
+                date(created + 7 + 30 + rng.below(300))
+            );
         }
         "denied" => {
             let _ = writeln!(out, "decided: {}", date(created + 7));
@@ -252,7 +330,12 @@ fn exception(rng: &mut Rng, i: usize) -> String {
         rng.sentence()
     );
     if kind == "extension" {
-        let _ = write!(out, "remediation_plan: |\n  1. {}\n  2. {}\n", rng.sentence(), rng.sentence());
+        let _ = write!(
+            out,
+            "remediation_plan: |\n  1. {}\n  2. {}\n",
+            rng.sentence(),
+            rng.sentence()
+        );
     }
     if status == "approved" {
         out.push_str("approvals:\n");
@@ -270,8 +353,21 @@ fn exception(rng: &mut Rng, i: usize) -> String {
 
 fn incident(rng: &mut Rng, i: usize) -> String {
     let severities = ["sev1", "sev2", "sev3", "sev4"];
-    let statuses = ["investigating", "mitigated", "resolved", "closed", "closed", "not_an_incident"];
-    let sources = ["customer", "employee", "monitoring", "bug bounty", "third party"];
+    let statuses = [
+        "investigating",
+        "mitigated",
+        "resolved",
+        "closed",
+        "closed",
+        "not_an_incident",
+    ];
+    let sources = [
+        "customer",
+        "employee",
+        "monitoring",
+        "bug bounty",
+        "third party",
+    ];
     let severity = severities[rng.below(4)];
     let status = statuses[rng.below(statuses.len())];
     let day = date(rng.below(540));
@@ -283,7 +379,10 @@ fn incident(rng: &mut Rng, i: usize) -> String {
         sources[rng.below(sources.len())],
     );
     if matches!(status, "resolved" | "closed") {
-        let _ = write!(out, "contained: {day}T12:00:00+00:00\nresolved: {day}T18:00:00+00:00\n");
+        let _ = write!(
+            out,
+            "contained: {day}T12:00:00+00:00\nresolved: {day}T18:00:00+00:00\n"
+        );
     }
     if status == "closed" {
         let _ = writeln!(out, "closed: {day}T20:00:00+00:00");

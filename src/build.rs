@@ -86,12 +86,8 @@ fn prepare(options: &Options) -> Result<Prepared, Error> {
 
     let mut diags = Vec::new();
     let max_bytes = config.limits.max_file_bytes();
-    let (content, content_diags) = content::load(
-        root,
-        options.drafts,
-        config.markdown.allow_html,
-        max_bytes,
-    );
+    let (content, content_diags) =
+        content::load(root, options.drafts, config.markdown.allow_html, max_bytes);
     diags.extend(content_diags);
     let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
     let (records, record_diags) = records::load(root, &config, &page_paths);

@@ -254,7 +254,10 @@ mod tests {
 
     #[test]
     fn file_size_limit_defaults_to_ten_megabytes() {
-        assert_eq!(load("title: T\n").unwrap().limits.max_file_bytes(), 10 << 20);
+        assert_eq!(
+            load("title: T\n").unwrap().limits.max_file_bytes(),
+            10 << 20
+        );
         let c = load("title: T\nlimits: { max_file_mb: 2 }\n").unwrap();
         assert_eq!(c.limits.max_file_bytes(), 2 << 20);
         let err = load("title: T\nlimits: { max_file_mb: 0 }\n").unwrap_err();

@@ -186,7 +186,11 @@ pub fn parse_page(
     allow_html: bool,
 ) -> Result<Option<Page>, Diagnostic> {
     let Some((front, body)) = split_front_matter(&source.text) else {
-        let opened = source.text.lines().next().is_some_and(|l| l.trim_end() == "---");
+        let opened = source
+            .text
+            .lines()
+            .next()
+            .is_some_and(|l| l.trim_end() == "---");
         let diag = if opened {
             Diagnostic::error("the front matter is never closed")
                 .with_hint("end the front matter with a line that holds only `---`")

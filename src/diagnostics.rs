@@ -74,7 +74,10 @@ const MAX_SHOWN: usize = 120;
 /// clamped to what is shown. Lines and columns before the span are unchanged.
 fn shorten(text: &str, span: Range<usize>) -> (String, Range<usize>) {
     let start = floor_char_boundary(text, span.start.min(text.len()));
-    let end = floor_char_boundary(text, span.end.clamp(start, text.len()).min(start + MAX_SHOWN));
+    let end = floor_char_boundary(
+        text,
+        span.end.clamp(start, text.len()).min(start + MAX_SHOWN),
+    );
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let cut = floor_char_boundary(text, line_end.min(end + MAX_SHOWN / 2));
     let mut shown = text[..cut].to_string();

@@ -115,7 +115,10 @@ impl Default for Handbook {
     fn default() -> Self {
         Handbook {
             config: HANDBOOK_YAML.into(),
-            pages: vec![("_index.md".into(), HOME.into()), ("process.md".into(), PAGE.into())],
+            pages: vec![
+                ("_index.md".into(), HOME.into()),
+                ("process.md".into(), PAGE.into()),
+            ],
             exceptions: vec![("EXC-001.yaml".into(), EXCEPTION.into())],
             incidents: vec![("INC-001.yaml".into(), INCIDENT.into())],
             people: Some(PEOPLE.into()),
@@ -173,13 +176,11 @@ pub fn build(handbook: &Handbook) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
         diags.extend(more);
     }
     let people = match &handbook.people {
-        Some(text) => {
-            records::parse_people(&SourceFile::new("data/people.yaml", text.as_str()))
-                .unwrap_or_else(|d| {
-                    diags.push(d);
-                    People::default()
-                })
-        }
+        Some(text) => records::parse_people(&SourceFile::new("data/people.yaml", text.as_str()))
+            .unwrap_or_else(|d| {
+                diags.push(d);
+                People::default()
+            }),
         None => People::default(),
     };
     let (records, more) = records::assemble(exceptions, incidents, people, &page_paths);
@@ -286,18 +287,31 @@ fn add_stubs(handbook: &mut Handbook, related: &Related, pages: &[&str], approve
         }
     };
     for id in &related.exceptions {
-        if !handbook.exceptions.iter().any(|(n, _)| n == &format!("{id}.yaml")) {
+        if !handbook
+            .exceptions
+            .iter()
+            .any(|(n, _)| n == &format!("{id}.yaml"))
+        {
             let text = fixture(EXCEPTION, "id: EXC-001", id);
             handbook.exceptions.push((format!("{id}.yaml"), text));
         }
     }
     for id in &related.incidents {
-        if !handbook.incidents.iter().any(|(n, _)| n == &format!("{id}.yaml")) {
+        if !handbook
+            .incidents
+            .iter()
+            .any(|(n, _)| n == &format!("{id}.yaml"))
+        {
             let text = fixture(INCIDENT, "id: INC-001", id);
             handbook.incidents.push((format!("{id}.yaml"), text));
         }
     }
-    for page in related.pages.iter().map(String::as_str).chain(pages.iter().copied()) {
+    for page in related
+        .pages
+        .iter()
+        .map(String::as_str)
+        .chain(pages.iter().copied())
+    {
         let rel = page.trim_start_matches("content/").trim_start_matches('/');
         if rel.ends_with(".md") && !handbook.pages.iter().any(|(p, _)| p == rel) {
             let text = "---\ntitle: A related page\n---\nIt is named by a record.\n";
@@ -317,10 +331,11 @@ fn add_stubs(handbook: &mut Handbook, related: &Related, pages: &[&str], approve
 /// same id).
 pub fn exception(text: &str, deep: bool) -> Vec<Diagnostic> {
     let name = record_name(text);
-    let record = match records::parse_exception(SourceFile::new(format!("data/exceptions/{name}"), text)) {
-        (Some(loaded), _) if deep => loaded.record,
-        (_, diags) => return diags,
-    };
+    let record =
+        match records::parse_exception(SourceFile::new(format!("data/exceptions/{name}"), text)) {
+            (Some(loaded), _) if deep => loaded.record,
+            (_, diags) => return diags,
+        };
     let mut handbook = Handbook::default();
     put(&mut handbook.exceptions, name, text.into());
     let approvers: Vec<&str> = record
@@ -399,7 +414,9 @@ pub fn tracker_csv(text: &str) -> Result<Vec<Diagnostic>, String> {
         // The markers of TODO are errors of their own; the YAML must still read back.
         let value: Result<serde_yaml::Value, _> = serde_yaml::from_str(&yaml);
         if let Err(e) = value {
-            return Err(format!("import wrote {path}, which is not YAML ({e}):\n{yaml}"));
+            return Err(format!(
+                "import wrote {path}, which is not YAML ({e}):\n{yaml}"
+            ));
         }
         let (loaded, more): (Option<Loaded<Exception>>, _) =
             records::parse_exception(SourceFile::new(path, yaml));
@@ -417,7 +434,15 @@ mod tests {
     fn the_small_handbook_builds_without_errors() {
         // Otherwise every deep run would stop before rendering.
         let files = build(&Handbook::default()).unwrap_or_else(|d| panic!("{d:#?}"));
-        assert!(files.iter().any(|f| f.path == "exceptions/EXC-001/index.html"));
-        assert!(files.iter().any(|f| f.path == "charts/incidents-by-source.svg"));
+        assert!(
+            files
+                .iter()
+                .any(|f| f.path == "exceptions/EXC-001/index.html")
+        );
+        assert!(
+            files
+                .iter()
+                .any(|f| f.path == "charts/incidents-by-source.svg")
+        );
     }
 }

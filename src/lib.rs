@@ -2,7 +2,10 @@
 //!
 //! The pipeline runs load → validate → compute → render → write; [`build`] drives it.
 
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 pub mod baseline;
 pub mod build;
 pub mod calendar;

@@ -74,7 +74,8 @@ impl Document {
                     }
                     plain.push_str(&s);
                 }
-                Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
+                Event::Start(Tag::Link { dest_url, .. })
+                | Event::Start(Tag::Image { dest_url, .. }) => {
                     links.push(LinkRef {
                         dest: dest_url.to_string(),
                         span: offset + range.start..offset + range.end,
@@ -82,7 +83,8 @@ impl Document {
                 }
                 Event::End(TagEnd::Heading(_)) => {
                     if let Some((level, explicit, title)) = heading.take() {
-                        let id = unique_id(explicit.unwrap_or_else(|| slugify(&title)), &mut used_ids);
+                        let id =
+                            unique_id(explicit.unwrap_or_else(|| slugify(&title)), &mut used_ids);
                         headings.push(Heading {
                             level,
                             id,
@@ -180,7 +182,11 @@ impl Document {
 
 /// `base`, or `base-1`, `base-2`, ... when the page already has it.
 fn unique_id(base: String, used: &mut HashSet<String>) -> String {
-    let base = if base.is_empty() { "section".to_string() } else { base };
+    let base = if base.is_empty() {
+        "section".to_string()
+    } else {
+        base
+    };
     let mut unique = base.clone();
     let mut n = 1;
     while !used.insert(unique.clone()) {

@@ -213,7 +213,15 @@ mod tests {
 
     #[test]
     fn reserved_names_are_devices_with_any_extension() {
-        for name in ["CON", "con", "Nul.txt", "aux.", "COM1", "lpt9.html", "prn.a.b"] {
+        for name in [
+            "CON",
+            "con",
+            "Nul.txt",
+            "aux.",
+            "COM1",
+            "lpt9.html",
+            "prn.a.b",
+        ] {
             assert!(is_reserved_name(name), "{name}");
         }
         for name in ["console", "icon", "COM", "COM10", "nul-1", "x.con", "lpt"] {

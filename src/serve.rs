@@ -3,6 +3,7 @@
 //! and shows the diagnostics over the page instead of stopping the server.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::io::{self, Read};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -10,9 +11,15 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
 use notify::event::ModifyKind;
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
-use tiny_http::{Header, Request, Response, Server, StatusCode};
 
 use crate::build::{self, Options};
 use crate::diagnostics::Error;
@@ -55,31 +62,57 @@ pub fn serve(options: Options, addr: SocketAddr) -> Result<(), Error> {
             eprint!("{error}");
         }
     }
-    let server = Server::http(addr).map_err(|e| Error::Usage(format!("cannot listen on {addr}: {e}")))?;
-    let local = server
-        .server_addr()
-        .to_ip()
-        .map_or_else(|| addr.to_string(), |a| a.to_string());
-    eprintln!("serving {} at http://{local}/ (Ctrl-C to stop)", options.root.display());
-
-    let _watcher = watch(&options, Arc::clone(&shared))?;
-    for request in server.incoming_requests() {
-        let shared = Arc::clone(&shared);
-        thread::spawn(move || respond(request, &shared));
-    }
-    Ok(())
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the server: {e}")))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::Usage(format!("cannot listen on {addr}: {e}")))?;
+        let local = listener.local_addr().map_or(addr, |a| a);
+        eprintln!(
+            "serving {} at http://{local}/ (Ctrl-C to stop)",
+            options.root.display()
+        );
+        let _watcher = watch(&options, Arc::clone(&shared))?;
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move {
+                let service = service_fn(move |request: hyper::Request<Incoming>| {
+                    let reply = answer(request.uri().path(), &shared);
+                    async move { Ok::<_, Infallible>(reply.into_response()) }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    })
 }
 
 /// Builds in memory and swaps the result in; on failure keeps the previous site.
 fn rebuild(options: &Options, shared: &Shared) {
     let started = Instant::now();
     let result = build::generate(options);
-    let Ok(mut state) = shared.state.lock() else { return };
+    let Ok(mut state) = shared.state.lock() else {
+        return;
+    };
     match result {
         Ok(generated) => {
-            state.files = generated.files.into_iter().map(|f| (f.path, f.body)).collect();
+            state.files = generated
+                .files
+                .into_iter()
+                .map(|f| (f.path, f.body))
+                .collect();
             state.error = None;
-            eprintln!("rebuilt in {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+            eprintln!(
+                "rebuilt in {:.0} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
         }
         Err(Error::Invalid(diags)) => {
             let report: String = diags.iter().map(|d| d.render()).collect();
@@ -101,7 +134,9 @@ fn watch(options: &Options, shared: Arc<Shared>) -> Result<RecommendedWatcher, E
                 e.kind,
                 EventKind::Create(_)
                     | EventKind::Remove(_)
-                    | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any)
+                    | EventKind::Modify(
+                        ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any
+                    )
                     | EventKind::Any
             )
         });
@@ -113,7 +148,11 @@ fn watch(options: &Options, shared: Arc<Shared>) -> Result<RecommendedWatcher, E
     for name in WATCHED {
         let path = options.root.join(name);
         if path.exists() {
-            let mode = if path.is_dir() { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
+            let mode = if path.is_dir() {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
             watcher
                 .watch(&path, mode)
                 .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", path.display())))?;
@@ -131,25 +170,52 @@ fn watch(options: &Options, shared: Arc<Shared>) -> Result<RecommendedWatcher, E
     Ok(watcher)
 }
 
-fn respond(request: Request, shared: &Shared) {
-    let url = request.url().split(['?', '#']).next().unwrap_or("/").to_string();
-    let _ = match url.strip_prefix(PREFIX) {
-        Some("live.js") => request.respond(text(LIVE_JS, "text/javascript; charset=utf-8")),
-        Some("status") => {
-            let body = status_json(shared);
-            request.respond(text(&body, "application/json"))
+/// What the server sends back: every answer is small and ready at once, so one thread
+/// serves every connection.
+struct Reply {
+    status: u16,
+    content_type: &'static str,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            content_type,
+            body: body.into(),
         }
+    }
+
+    fn into_response(self) -> hyper::Response<Full<Bytes>> {
+        let mut response = hyper::Response::new(Full::new(Bytes::from(self.body)));
+        *response.status_mut() =
+            hyper::StatusCode::from_u16(self.status).unwrap_or(hyper::StatusCode::OK);
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+fn answer(url: &str, shared: &Shared) -> Reply {
+    match url.strip_prefix(PREFIX) {
+        Some("live.js") => Reply::new(200, "text/javascript; charset=utf-8", LIVE_JS),
+        Some("status") => Reply::new(200, "application/json", status_json(shared)),
         // Browsers ask every server for an icon; a site without one answers "no content"
         // rather than an error in the console.
         None if url == "/favicon.ico" && !has_file(shared, "favicon.ico") => {
-            request.respond(Response::empty(StatusCode(204)))
+            Reply::new(204, "text/plain", "")
         }
-        _ => serve_file(request, &url, shared),
-    };
+        _ => serve_file(url, shared),
+    }
 }
 
 fn has_file(shared: &Shared, path: &str) -> bool {
-    shared.state.lock().is_ok_and(|s| s.files.contains_key(path))
+    shared
+        .state
+        .lock()
+        .is_ok_and(|s| s.files.contains_key(path))
 }
 
 fn status_json(shared: &Shared) -> String {
@@ -158,42 +224,47 @@ fn status_json(shared: &Shared) -> String {
     serde_json::json!({ "version": version, "error": error }).to_string()
 }
 
-fn serve_file(request: Request, url: &str, shared: &Shared) -> io::Result<()> {
+fn serve_file(url: &str, shared: &Shared) -> Reply {
     let mut path = percent_decode(url.trim_start_matches('/'));
     if path.is_empty() || path.ends_with('/') {
         path.push_str("index.html");
     }
-    let found = shared.state.lock().ok().and_then(|s| {
-        s.files
-            .get(&path)
-            .or_else(|| s.files.get(&format!("{path}/index.html")))
-            .cloned()
-            .map(|b| (b, s.version))
-    });
-    let (status, body, version) = match found {
-        Some((body, version)) => (200, body, version),
-        None => match shared.state.lock().ok().and_then(|s| s.files.get("404.html").cloned().map(|b| (b, s.version))) {
-            Some((body, version)) => (404, body, version),
-            None => return request.respond(text("not found", "text/plain").with_status_code(404)),
-        },
+    let lookup = |path: &str| {
+        let state = shared.state.lock().ok()?;
+        let body = state
+            .files
+            .get(path)
+            .or_else(|| state.files.get(&format!("{path}/index.html")))?;
+        Some((body.clone(), state.version))
     };
-    let mut bytes = match body {
+    let (status, body, version) = match lookup(&path)
+        .map(|(b, v)| (200, b, v))
+        .or_else(|| lookup("404.html").map(|(b, v)| (404, b, v)))
+    {
+        Some(found) => found,
+        None => return Reply::new(404, "text/plain; charset=utf-8", "not found"),
+    };
+    let bytes = match body {
         Body::Bytes(b) => b,
         Body::Embedded(b) => b.to_vec(),
-        Body::Copy(from) => read_file(&from)?,
+        Body::Copy(from) => match read_file(&from) {
+            Ok(b) => b,
+            Err(e) => {
+                return Reply::new(
+                    500,
+                    "text/plain; charset=utf-8",
+                    format!("cannot read {}: {e}", from.display()),
+                );
+            }
+        },
     };
     let content_type = content_type(&path, status);
-    if content_type.starts_with("text/html") {
-        bytes = inject(bytes, version);
-    }
-    let header = Header::from_bytes("Content-Type", content_type).map_err(|_| io::ErrorKind::InvalidData)?;
-    let cache = Header::from_bytes("Cache-Control", "no-store").map_err(|_| io::ErrorKind::InvalidData)?;
-    request.respond(
-        Response::from_data(bytes)
-            .with_status_code(StatusCode(status))
-            .with_header(header)
-            .with_header(cache),
-    )
+    let bytes = if content_type.starts_with("text/html") {
+        inject(bytes, version)
+    } else {
+        bytes
+    };
+    Reply::new(status, content_type, bytes)
 }
 
 fn read_file(path: &Path) -> io::Result<Vec<u8>> {
@@ -213,22 +284,15 @@ fn inject(mut html: Vec<u8>, version: u64) -> Vec<u8> {
     html
 }
 
-fn text(body: &str, content_type: &str) -> Response<io::Cursor<Vec<u8>>> {
-    let mut response = Response::from_data(body.as_bytes().to_vec());
-    if let Ok(h) = Header::from_bytes("Content-Type", content_type) {
-        response = response.with_header(h);
-    }
-    if let Ok(h) = Header::from_bytes("Cache-Control", "no-store") {
-        response = response.with_header(h);
-    }
-    response
-}
-
 fn content_type(path: &str, status: u16) -> &'static str {
     if status == 404 {
         return "text/html; charset=utf-8";
     }
-    match Path::new(path).extension().and_then(|e| e.to_str()).unwrap_or("") {
+    match Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+    {
         "html" => "text/html; charset=utf-8",
         "css" => "text/css; charset=utf-8",
         "js" => "text/javascript; charset=utf-8",
@@ -252,7 +316,11 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;
@@ -274,7 +342,12 @@ mod tests {
     fn the_script_goes_before_the_body_ends() {
         let html = inject(b"<html><body>x</BODY></html>".to_vec(), 3);
         let html = String::from_utf8(html).unwrap();
-        assert!(html.contains("x<script src=\"/__secbook/live.js\" data-version=\"3\"></script></BODY>"), "{html}");
+        assert!(
+            html.contains(
+                "x<script src=\"/__secbook/live.js\" data-version=\"3\"></script></BODY>"
+            ),
+            "{html}"
+        );
     }
 
     #[test]

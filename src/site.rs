@@ -89,8 +89,10 @@ impl Site {
             records,
             files,
         };
-        let resolved: Vec<(Vec<String>, Vec<Diagnostic>)> =
-            pages.par_iter().map(|page| resolve_links(page, &known)).collect();
+        let resolved: Vec<(Vec<String>, Vec<Diagnostic>)> = pages
+            .par_iter()
+            .map(|page| resolve_links(page, &known))
+            .collect();
         let mut diags = Vec::new();
         let mut link_targets = Vec::with_capacity(pages.len());
         for (targets, errors) in resolved {
@@ -336,7 +338,9 @@ fn resolve_links(page: &Page, known: &Known) -> (Vec<String>, Vec<Diagnostic>) {
                     .and_then(|p| by_path.get(p.as_str()).map(|&i| &pages[i]))
                 {
                     // That page is reported already; its links need no second report.
-                    None if links::join(page.dir(), path).is_some_and(|p| unreadable.contains(&p)) => {
+                    None if links::join(page.dir(), path)
+                        .is_some_and(|p| unreadable.contains(&p)) =>
+                    {
                         Ok("#".to_string())
                     }
                     None => {

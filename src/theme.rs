@@ -11,7 +11,10 @@ use crate::source;
 
 /// The default theme, compiled into the binary so a handbook needs no themes/ folder.
 const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    ("search.html", include_str!("../themes/default/templates/search.html")),
+    (
+        "search.html",
+        include_str!("../themes/default/templates/search.html"),
+    ),
     (
         "404.html",
         include_str!("../themes/default/templates/404.html"),
@@ -87,9 +90,18 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
 ];
 
 const BUILTIN_STATIC: &[(&str, &[u8])] = &[
-    ("search.js", include_bytes!("../themes/default/static/search.js")),
-    ("vendor/minisearch.js", include_bytes!("../themes/default/static/vendor/minisearch.js")),
-    ("vendor/minisearch.LICENSE.txt", include_bytes!("../themes/default/static/vendor/minisearch.LICENSE.txt")),
+    (
+        "search.js",
+        include_bytes!("../themes/default/static/search.js"),
+    ),
+    (
+        "vendor/minisearch.js",
+        include_bytes!("../themes/default/static/vendor/minisearch.js"),
+    ),
+    (
+        "vendor/minisearch.LICENSE.txt",
+        include_bytes!("../themes/default/static/vendor/minisearch.LICENSE.txt"),
+    ),
     (
         "registry.js",
         include_bytes!("../themes/default/static/registry.js"),

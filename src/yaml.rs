@@ -102,7 +102,9 @@ fn refuse(text: &str) -> Option<Refused> {
                 if depth > MAX_FLOW_DEPTH {
                     return Some(Refused {
                         at: byte(span.start.index()),
-                        message: format!("values are nested more than {MAX_FLOW_DEPTH} levels deep"),
+                        message: format!(
+                            "values are nested more than {MAX_FLOW_DEPTH} levels deep"
+                        ),
                         hint: "a handbook never needs this much nesting; is the file damaged?",
                     });
                 }
@@ -194,7 +196,11 @@ fn token_end(text: &str, offset: usize) -> usize {
         .flatten()
         .min()
         .unwrap_or(line.len());
-    let len = if line[..len].ends_with(':') { len - 1 } else { len };
+    let len = if line[..len].ends_with(':') {
+        len - 1
+    } else {
+        len
+    };
     offset + line[..len].trim_end().len()
 }
 
@@ -503,7 +509,11 @@ mod tests {
     fn deep_flow_nesting_is_refused_before_parsing() {
         let file = SourceFile::new("a.yaml", format!("title: {}", "[".repeat(100_000)));
         let err = parse::<Doc>(&file, 0..file.text.len()).unwrap_err();
-        assert!(err.message.contains("nested more than 64"), "{}", err.message);
+        assert!(
+            err.message.contains("nested more than 64"),
+            "{}",
+            err.message
+        );
         assert!(err.render().len() < 2_000, "the report stays short");
         let ok = SourceFile::new("b.yaml", "title: \"[[[[\" # {{{{\n");
         assert!(parse::<Doc>(&ok, 0..ok.text.len()).is_ok());

@@ -83,7 +83,10 @@ fn the_example_records_render_in_the_small_handbook() {
     // starts from must: the small handbook adds what they name.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for (folder, entry) in [
-        ("data/exceptions", harness::exception as fn(&str, bool) -> Vec<Diagnostic>),
+        (
+            "data/exceptions",
+            harness::exception as fn(&str, bool) -> Vec<Diagnostic>,
+        ),
         ("data/incidents", harness::incident),
     ] {
         for file in fs::read_dir(root.join(folder)).unwrap() {

@@ -45,7 +45,11 @@ fn write_handbook(files: &[(String, String)]) -> (tempfile::TempDir, PathBuf) {
 /// The in-memory handbook of the harness as files on disk.
 fn harness_files(hb: &harness::Handbook) -> Vec<(String, String)> {
     let mut files = vec![("handbook.yaml".to_string(), hb.config.clone())];
-    files.extend(hb.pages.iter().map(|(p, t)| (format!("content/{p}"), t.clone())));
+    files.extend(
+        hb.pages
+            .iter()
+            .map(|(p, t)| (format!("content/{p}"), t.clone())),
+    );
     files.extend(
         hb.exceptions
             .iter()
@@ -106,7 +110,11 @@ fn files_below(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let rel = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 out.insert(rel, fs::read(&path).unwrap());
             }
         }
@@ -201,12 +209,22 @@ fn hostile_exception(k: usize, p: &mut Payloads) -> String {
         ("severity", s(["critical", "high", "medium", "low"][k % 4])),
         ("status", s("approved")),
         ("requested_by", p.next()),
-        ("risk_owner", map(vec![("name", p.next()), ("email", p.next())])),
+        (
+            "risk_owner",
+            map(vec![("name", p.next()), ("email", p.next())]),
+        ),
         ("assignee", p.next()),
         ("created", s("2026-01-01")),
         ("first_review", s("2026-01-02")),
         ("decided", s("2026-01-03")),
-        ("expires", s(if k % 2 == 0 { "2026-07-10" } else { "2026-05-01" })),
+        (
+            "expires",
+            s(if k % 2 == 0 {
+                "2026-07-10"
+            } else {
+                "2026-05-01"
+            }),
+        ),
         ("tickets", p.list()),
         ("assets", p.list()),
         ("tags", p.list()),
@@ -251,8 +269,14 @@ fn hostile_exception(k: usize, p: &mut Payloads) -> String {
         (
             "related",
             map(vec![
-                ("incidents", Value::Sequence(vec![s(&format!("INC-{k:03}"))])),
-                ("pages", Value::Sequence(vec![s(&format!("hostile/page-{k}.md"))])),
+                (
+                    "incidents",
+                    Value::Sequence(vec![s(&format!("INC-{k:03}"))]),
+                ),
+                (
+                    "pages",
+                    Value::Sequence(vec![s(&format!("hostile/page-{k}.md"))]),
+                ),
             ]),
         ),
     ]))
@@ -263,7 +287,14 @@ fn hostile_incident(k: usize, p: &mut Payloads) -> String {
         ("id", s(&format!("INC-{k:03}"))),
         ("title", p.next()),
         ("severity", s(["sev1", "sev2", "sev3", "sev4"][k % 4])),
-        ("status", s(if k % 3 == 0 { "investigating" } else { "closed" })),
+        (
+            "status",
+            s(if k % 3 == 0 {
+                "investigating"
+            } else {
+                "closed"
+            }),
+        ),
         ("commander", p.next()),
         ("source", p.next()),
         ("category", p.next()),
@@ -334,8 +365,14 @@ fn hostile_incident(k: usize, p: &mut Payloads) -> String {
         (
             "related",
             map(vec![
-                ("exceptions", Value::Sequence(vec![s(&format!("EXC-{k:03}"))])),
-                ("pages", Value::Sequence(vec![s(&format!("hostile/page-{k}.md"))])),
+                (
+                    "exceptions",
+                    Value::Sequence(vec![s(&format!("EXC-{k:03}"))]),
+                ),
+                (
+                    "pages",
+                    Value::Sequence(vec![s(&format!("hostile/page-{k}.md"))]),
+                ),
             ]),
         ),
     ]))
@@ -347,7 +384,14 @@ fn hostile_page(k: usize, p: &mut Payloads, body_payloads: bool) -> String {
         ("description", p.next()),
         ("tags", p.list()),
         ("owner", p.next()),
-        ("review_by", s(if k % 2 == 0 { "2026-01-01" } else { "2027-01-01" })),
+        (
+            "review_by",
+            s(if k % 2 == 0 {
+                "2026-01-01"
+            } else {
+                "2027-01-01"
+            }),
+        ),
     ]));
     let mut body = format!("# Page {k}\n\nSee [the exception](exception:EXC-{k:03}).\n\n");
     if body_payloads {
@@ -369,7 +413,10 @@ fn hostile_handbook(allow_html: bool) -> Vec<(String, String)> {
         ("title", p.next()),
         ("description", p.next()),
         ("timezone", s("+00:00")),
-        ("markdown", map(vec![("allow_html", Value::Bool(allow_html))])),
+        (
+            "markdown",
+            map(vec![("allow_html", Value::Bool(allow_html))]),
+        ),
     ]));
     let people = yaml(&Value::Sequence(
         (0..PAYLOADS.len())
@@ -461,7 +508,12 @@ fn allowed_markup() -> BTreeSet<(String, String)> {
 }
 
 /// The scripts the theme loads, by the end of their address.
-const THEME_SCRIPTS: &[&str] = &["registry.js", "vendor/minisearch.js", "search.js", "index.js"];
+const THEME_SCRIPTS: &[&str] = &[
+    "registry.js",
+    "vendor/minisearch.js",
+    "search.js",
+    "index.js",
+];
 
 const URL_ATTRIBUTES: &[&str] = &[
     "href",
@@ -518,7 +570,9 @@ fn html_problems(
                 problems.push(format!("{path}: script URL <{name} {attr}={value:?}>"));
             }
             if !known(name, attr) {
-                problems.push(format!("{path}: injected attribute <{name} {attr}={value:?}>"));
+                problems.push(format!(
+                    "{path}: injected attribute <{name} {attr}={value:?}>"
+                ));
             }
             if lower == "style" && value.contains("XSS") {
                 problems.push(format!("{path}: injected style {value:?}"));
@@ -587,13 +641,18 @@ fn check_site(out: &Path, allowed: &BTreeSet<(String, String)>) {
                 }
             }
             "ics" => {
-                let events = text.lines().filter(|l| l.trim_end() == "BEGIN:VEVENT").count();
-                let ends = text.lines().filter(|l| l.trim_end() == "END:VEVENT").count();
+                let events = text
+                    .lines()
+                    .filter(|l| l.trim_end() == "BEGIN:VEVENT")
+                    .count();
+                let ends = text
+                    .lines()
+                    .filter(|l| l.trim_end() == "END:VEVENT")
+                    .count();
                 if events != ends || text.lines().any(|l| l.starts_with("SUMMARY:XSS")) {
                     problems.push(format!("{path}: a payload made its own calendar line"));
                 }
-                if let Err(e) = icalendar::parser::read_calendar(&icalendar::parser::unfold(text))
-                {
+                if let Err(e) = icalendar::parser::read_calendar(&icalendar::parser::unfold(text)) {
                     problems.push(format!("{path}: not a calendar: {e}"));
                 }
             }
@@ -641,7 +700,10 @@ fn xss_payloads_in_every_field_stay_text() {
         let page = fs::read_to_string(out.join("exceptions/EXC-000/index.html")).unwrap();
         let text: String = Html::parse_document(&page).root_element().text().collect();
         let title = PAYLOADS[1 % PAYLOADS.len()];
-        assert!(text.contains(title), "the title {title:?} is not shown as text");
+        assert!(
+            text.contains(title),
+            "the title {title:?} is not shown as text"
+        );
         let page = fs::read_to_string(out.join("hostile/page-0/index.html")).unwrap();
         let text: String = Html::parse_document(&page).root_element().text().collect();
         if !allow_html {
@@ -711,13 +773,14 @@ fn a_file_over_the_size_limit_is_an_error_not_an_allocation() {
     let public = tmp.path().join("public");
     // The default limit, 10 MB: an 11 MB file (sparse, so the test writes nothing) is
     // refused from its size, before it is read.
-    for rel in ["content/big.md", "data/exceptions/BIG.yaml", "data/people.yaml"] {
+    for rel in [
+        "content/big.md",
+        "data/exceptions/BIG.yaml",
+        "data/people.yaml",
+    ] {
         let path = root.join(rel);
         let saved = fs::read(&path).ok();
-        fs::File::create(&path)
-            .unwrap()
-            .set_len(11 << 20)
-            .unwrap();
+        fs::File::create(&path).unwrap().set_len(11 << 20).unwrap();
         let errors = build_errors(&root).unwrap_err();
         assert_error(
             &errors,
@@ -813,10 +876,16 @@ fn yaml_aliases_cannot_blow_up() {
         harness::incident(&wide("id: INC-001\n", "title"), true),
         harness::handbook_yaml(&wide("", "title"), true),
         harness::handbook_yaml(&billion_laughs("title: x\n"), true),
-        harness::people_yaml(&format!("- &p {{name: A}}\n{}", "- *p\n".repeat(50_000)), true),
+        harness::people_yaml(
+            &format!("- &p {{name: A}}\n{}", "- *p\n".repeat(50_000)),
+            true,
+        ),
         harness::page(&format!("---\n{}---\nbody\n", wide("", "title")), true),
     ] {
-        assert_error(&diags, "YAML aliases (`*name`) are not allowed in a handbook");
+        assert_error(
+            &diags,
+            "YAML aliases (`*name`) are not allowed in a handbook",
+        );
     }
     assert!(
         started.elapsed() < std::time::Duration::from_secs(20),
@@ -831,7 +900,10 @@ fn yaml_aliases_cannot_blow_up() {
         .iter()
         .find(|d| d.message.contains("aliases"))
         .unwrap();
-    assert_eq!(alias.location(), Some(("data/exceptions/EXC-001.yaml".into(), 3, 10)));
+    assert_eq!(
+        alias.location(),
+        Some(("data/exceptions/EXC-001.yaml".into(), 3, 10))
+    );
     // A text with an anchor that this parser cannot read is refused too, since an alias
     // further on could not be seen.
     let diags = harness::exception("id: EXC-001\ntitle: &t x\n\tsummary: *t\n", true);
@@ -949,8 +1021,15 @@ fn record_ids_cannot_name_a_path_outside_the_site() {
         "a\nb",
         "é",
     ] {
-        for (kind, fixture) in [("exception", harness::EXCEPTION), ("incident", harness::INCIDENT)] {
-            let old = if kind == "exception" { "id: EXC-001" } else { "id: INC-001" };
+        for (kind, fixture) in [
+            ("exception", harness::EXCEPTION),
+            ("incident", harness::INCIDENT),
+        ] {
+            let old = if kind == "exception" {
+                "id: EXC-001"
+            } else {
+                "id: INC-001"
+            };
             let text = fixture.replace(old, &format!("id: {}", scalar(id)));
             let diags = if kind == "exception" {
                 harness::exception(&text, true)
@@ -1016,15 +1095,23 @@ fn page_and_file_names_stay_inside_the_site() {
     fs::remove_file(root.join("static/NUL.txt")).unwrap();
     // A person called Con gets an owner page all the same.
     let mut hb = harness::Handbook::default();
-    hb.exceptions[0].1 = harness::EXCEPTION.replace("risk_owner: Bo Chen <bo@example.com>", "risk_owner: Con");
+    hb.exceptions[0].1 =
+        harness::EXCEPTION.replace("risk_owner: Bo Chen <bo@example.com>", "risk_owner: Con");
     let files = harness::build(&hb).unwrap();
-    assert!(files.iter().any(|f| f.path == "owners/con-owner/index.html"));
+    assert!(
+        files
+            .iter()
+            .any(|f| f.path == "owners/con-owner/index.html")
+    );
     // The theme is named by a folder of themes/, never by a path.
     for theme in ["../../etc", "/etc", "a/b", ".."] {
         let mut hb = harness::Handbook::default();
         hb.config = format!("{}theme: {}\n", harness::HANDBOOK_YAML, scalar(theme));
         let (_tmp, root) = write_handbook(&harness_files(&hb));
-        assert_error(&build_errors(&root).unwrap_err(), "is not the name of a folder in themes/");
+        assert_error(
+            &build_errors(&root).unwrap_err(),
+            "is not the name of a folder in themes/",
+        );
     }
 }
 
@@ -1036,7 +1123,11 @@ fn symbolic_links_do_not_lead_out_of_the_handbook() {
         let (tmp, root) = write_handbook(&harness_files(&harness::Handbook::default()));
         let outside = tmp.path().join("outside");
         fs::create_dir_all(outside.join("templates")).unwrap();
-        fs::write(outside.join("secret.md"), format!("---\ntitle: {secret}\n---\n{secret}\n")).unwrap();
+        fs::write(
+            outside.join("secret.md"),
+            format!("---\ntitle: {secret}\n---\n{secret}\n"),
+        )
+        .unwrap();
         fs::write(outside.join("secret.txt"), secret).unwrap();
         fs::write(outside.join("secret.yaml"), format!("title: {secret}\n")).unwrap();
         fs::write(outside.join("templates/page.html"), secret).unwrap();
@@ -1048,13 +1139,33 @@ fn symbolic_links_do_not_lead_out_of_the_handbook() {
     type Case = (&'static str, &'static str, Option<&'static str>);
     let cases: &[Case] = &[
         // (link, its target in outside/, the error; None: the link is left out silently)
-        ("content/leak.md", "secret.md", Some("content/leak.md is a symbolic link that leads outside the handbook")),
-        ("content/leaks", ".", Some("content/leaks is a symbolic link that leads outside the handbook")),
+        (
+            "content/leak.md",
+            "secret.md",
+            Some("content/leak.md is a symbolic link that leads outside the handbook"),
+        ),
+        (
+            "content/leaks",
+            ".",
+            Some("content/leaks is a symbolic link that leads outside the handbook"),
+        ),
         ("static/leak.txt", "secret.txt", None),
-        ("themes/default/templates/page.html", "templates/page.html", None),
+        (
+            "themes/default/templates/page.html",
+            "templates/page.html",
+            None,
+        ),
         ("themes/default/static/leak.txt", "secret.txt", None),
-        ("data/people.yaml", "secret.yaml", Some("cannot read data/people.yaml: it is a symbolic link that leads outside")),
-        ("handbook.yaml", "secret.yaml", Some("cannot read handbook.yaml: it is a symbolic link that leads outside")),
+        (
+            "data/people.yaml",
+            "secret.yaml",
+            Some("cannot read data/people.yaml: it is a symbolic link that leads outside"),
+        ),
+        (
+            "handbook.yaml",
+            "secret.yaml",
+            Some("cannot read handbook.yaml: it is a symbolic link that leads outside"),
+        ),
         ("data/exceptions/EXC-002.yaml", "secret.yaml", None),
     ];
     for (link, target, error) in cases {
@@ -1079,10 +1190,22 @@ fn symbolic_links_do_not_lead_out_of_the_handbook() {
     }
     // Whole folders linked out: content/, static/, a theme's folders.
     for (folder, needle) in [
-        ("content", "content/ is a symbolic link that leads outside the handbook"),
-        ("static", "static/ is a symbolic link that leads outside the handbook"),
-        ("themes/default/static", "themes/default/static/ is a symbolic link"),
-        ("themes/default/templates", "themes/default/templates/ is a symbolic link"),
+        (
+            "content",
+            "content/ is a symbolic link that leads outside the handbook",
+        ),
+        (
+            "static",
+            "static/ is a symbolic link that leads outside the handbook",
+        ),
+        (
+            "themes/default/static",
+            "themes/default/static/ is a symbolic link",
+        ),
+        (
+            "themes/default/templates",
+            "themes/default/templates/ is a symbolic link",
+        ),
     ] {
         let (tmp, root, outside) = setup();
         let _ = fs::remove_dir_all(root.join(folder));
@@ -1095,7 +1218,11 @@ fn symbolic_links_do_not_lead_out_of_the_handbook() {
     }
     // A link that stays inside the handbook is followed.
     let (_tmp, root, _) = setup();
-    symlink(root.join("content/process.md"), root.join("content/again.md")).unwrap();
+    symlink(
+        root.join("content/process.md"),
+        root.join("content/again.md"),
+    )
+    .unwrap();
     let out = build_errors(&root).unwrap();
     assert!(out.join("again/index.html").is_file());
 }
@@ -1111,7 +1238,10 @@ fn output_paths_that_differ_only_in_case_are_an_error() {
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let page = "---\ntitle: T\n---\nx\n";
     let mut files = harness_files(&harness::Handbook::default());
@@ -1132,7 +1262,10 @@ fn output_paths_that_differ_only_in_case_are_an_error() {
     let (_tmp, root) = write_handbook(&files);
     let (code, stderr) = run(&root);
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("collide on a file system that ignores case"), "{stderr}");
+    assert!(
+        stderr.contains("collide on a file system that ignores case"),
+        "{stderr}"
+    );
 
     let mut files = harness_files(&harness::Handbook::default());
     files.push((
@@ -1169,12 +1302,65 @@ fn seeds(dir: &str) -> Vec<String> {
 
 /// Bits of YAML and Markdown syntax a mutation inserts.
 const TOKENS: &[&str] = &[
-    ":", ": ", "- ", "[", "]", "{", "}", ",", "&a ", "*a", "\"", "'", "|\n", ">-\n", "\n",
-    "  ", "\t", "#", "!!binary ", "!!str ", "? ", "---\n", "...\n", "%YAML 1.2\n", "<<: *a\n",
-    "~", "null", "0x1F", "1e999", "-1", "9999-99-99", "2026-02-30", "0000-01-01",
-    "99999999999999999999", "\u{feff}", "\u{0}", "é", "🦀", "> ", "* ", "1. ", "[x](", ")",
-    "`", "```\n", "<", "</", "&amp;", "\\", "[^1]", "|---|", "# ", "***", "~~",
-    "javascript:", "exception:", "incident:", "../", "{#id}",
+    ":",
+    ": ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a ",
+    "*a",
+    "\"",
+    "'",
+    "|\n",
+    ">-\n",
+    "\n",
+    "  ",
+    "\t",
+    "#",
+    "!!binary ",
+    "!!str ",
+    "? ",
+    "---\n",
+    "...\n",
+    "%YAML 1.2\n",
+    "<<: *a\n",
+    "~",
+    "null",
+    "0x1F",
+    "1e999",
+    "-1",
+    "9999-99-99",
+    "2026-02-30",
+    "0000-01-01",
+    "99999999999999999999",
+    "\u{feff}",
+    "\u{0}",
+    "é",
+    "🦀",
+    "> ",
+    "* ",
+    "1. ",
+    "[x](",
+    ")",
+    "`",
+    "```\n",
+    "<",
+    "</",
+    "&amp;",
+    "\\",
+    "[^1]",
+    "|---|",
+    "# ",
+    "***",
+    "~~",
+    "javascript:",
+    "exception:",
+    "incident:",
+    "../",
+    "{#id}",
 ];
 
 #[derive(Debug, Clone)]

@@ -15,7 +15,11 @@ fn build_fixture() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(root, "handbook.yaml", "title: Search\nas_of: 2026-06-30\n");
-    write(root, "content/_index.md", "---\ntitle: Home\n---\n## Phishing drills\nWe run drills.\n");
+    write(
+        root,
+        "content/_index.md",
+        "---\ntitle: Home\n---\n## Phishing drills\nWe run drills.\n",
+    );
     write(
         root,
         "data/exceptions/EXC-042.yaml",
@@ -28,9 +32,16 @@ fn build_fixture() -> tempfile::TempDir {
         .current_dir(root)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("search index"), "the build reports the index size: {stderr}");
+    assert!(
+        stderr.contains("search index"),
+        "the build reports the index size: {stderr}"
+    );
     dir
 }
 
@@ -51,14 +62,25 @@ fn the_index_holds_pages_and_records() {
         .unwrap();
     assert_eq!(exception["url"], "exceptions/EXC-042/index.html");
     for key in ["EXC-042", "Bo Chen", "bo@example.com", "SEC-777"] {
-        assert!(exception["keys"].as_str().unwrap().contains(key), "{key} in {exception}");
+        assert!(
+            exception["keys"].as_str().unwrap().contains(key),
+            "{key} in {exception}"
+        );
     }
-    let home = docs.as_array().unwrap().iter().find(|d| d["kind"] == "page").unwrap();
+    let home = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "page")
+        .unwrap();
     assert_eq!(home["headings"], "Phishing drills");
 
     let page = fs::read_to_string(dir.path().join("out/search/index.html")).unwrap();
     for script in ["../vendor/minisearch.js", "index.js", "../search.js"] {
-        assert!(page.contains(&format!("<script src=\"{script}\"></script>")), "{script}");
+        assert!(
+            page.contains(&format!("<script src=\"{script}\"></script>")),
+            "{script}"
+        );
         let path = dir.path().join("out/search").join(script);
         assert!(path.exists(), "{} is written", path.display());
     }
@@ -101,7 +123,11 @@ fn the_page_finds_a_record_by_its_id() {
             .arg(query)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     let found = run("EXC-042");
@@ -109,7 +135,18 @@ fn the_page_finds_a_record_by_its_id() {
         found["results"][0],
         "../exceptions/EXC-042/index.html EXC-042: Legacy TLS on the partner gateway"
     );
-    assert_eq!(run("SEC-777")["results"][0], found["results"][0], "tickets find the record");
-    assert_eq!(run("drills")["results"][0], "../index.html Home", "text finds pages");
-    assert_eq!(run("zzzzqqq")["status"], "No results for \u{201c}zzzzqqq\u{201d}.");
+    assert_eq!(
+        run("SEC-777")["results"][0],
+        found["results"][0],
+        "tickets find the record"
+    );
+    assert_eq!(
+        run("drills")["results"][0],
+        "../index.html Home",
+        "text finds pages"
+    );
+    assert_eq!(
+        run("zzzzqqq")["status"],
+        "No results for \u{201c}zzzzqqq\u{201d}."
+    );
 }

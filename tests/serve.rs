@@ -33,7 +33,13 @@ fn start(dir: &Path) -> Server {
     let port = loop {
         let line = lines.next().expect("server exited").unwrap();
         if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
-            break rest.trim_end_matches(|c: char| !c.is_ascii_digit()).split('/').next().unwrap().parse().unwrap();
+            break rest
+                .trim_end_matches(|c: char| !c.is_ascii_digit())
+                .split('/')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
         }
     };
     // Keep draining stderr so the server never blocks on a full pipe.
@@ -43,12 +49,25 @@ fn start(dir: &Path) -> Server {
 
 fn get(port: u16, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -69,7 +88,11 @@ fn serves_rebuilds_and_reports_errors() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     fs::create_dir_all(root.join("content")).unwrap();
-    fs::write(root.join("handbook.yaml"), "title: Served\nas_of: 2026-06-30\n").unwrap();
+    fs::write(
+        root.join("handbook.yaml"),
+        "title: Served\nas_of: 2026-06-30\n",
+    )
+    .unwrap();
     let page = root.join("content/_index.md");
     fs::write(&page, "---\ntitle: Home\n---\nFirst version.\n").unwrap();
     let server = start(root);
@@ -77,23 +100,35 @@ fn serves_rebuilds_and_reports_errors() {
     let (status, body) = get(server.port, "/");
     assert_eq!(status, 200);
     assert!(body.contains("First version."), "{body}");
-    assert!(body.contains("/__secbook/live.js"), "pages carry the reload script: {body}");
+    assert!(
+        body.contains("/__secbook/live.js"),
+        "pages carry the reload script: {body}"
+    );
     assert_eq!(get(server.port, "/__secbook/live.js").0, 200);
     assert_eq!(get(server.port, "/no/such/page/").0, 404);
 
     fs::write(&page, "---\ntitle: Home\n---\nSecond version.\n").unwrap();
-    let body = eventually(server.port, "/index.html", |b| b.contains("Second version."));
+    let body = eventually(server.port, "/index.html", |b| {
+        b.contains("Second version.")
+    });
     assert!(body.contains("Second version."), "the edit shows: {body}");
 
     fs::write(&page, "---\ntitle: [Home\n---\nBroken.\n").unwrap();
-    let status = eventually(server.port, "/__secbook/status", |b| b.contains("content/_index.md:2"));
-    assert!(status.contains("content/_index.md:2"), "the error names the file and line: {status}");
+    let status = eventually(server.port, "/__secbook/status", |b| {
+        b.contains("content/_index.md:2")
+    });
+    assert!(
+        status.contains("content/_index.md:2"),
+        "the error names the file and line: {status}"
+    );
     let (code, body) = get(server.port, "/");
     assert_eq!(code, 200, "the last good site is still served");
     assert!(body.contains("Second version."), "{body}");
 
     fs::write(&page, "---\ntitle: Home\n---\nFixed.\n").unwrap();
-    let status = eventually(server.port, "/__secbook/status", |b| b.contains("\"error\":null"));
+    let status = eventually(server.port, "/__secbook/status", |b| {
+        b.contains("\"error\":null")
+    });
     assert!(status.contains("\"error\":null"), "{status}");
     assert!(get(server.port, "/").1.contains("Fixed."));
 }
@@ -104,11 +139,21 @@ fn reading_sources_does_not_rebuild_but_an_edit_does() {
     let root = dir.path();
     fs::create_dir_all(root.join("content")).unwrap();
     fs::write(root.join("handbook.yaml"), "title: Served\n").unwrap();
-    fs::write(root.join("content/_index.md"), "---\ntitle: Home\n---\nOne.\n").unwrap();
+    fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nOne.\n",
+    )
+    .unwrap();
     let server = start(root);
     let version = |port| -> u64 {
         let (_, status) = get(port, "/__secbook/status");
-        status.split("\"version\":").nth(1).unwrap().trim_end_matches('}').parse().unwrap()
+        status
+            .split("\"version\":")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches('}')
+            .parse()
+            .unwrap()
     };
     let first = version(server.port);
     // Serving pages and reading the sources must not count as changes.
@@ -119,10 +164,23 @@ fn reading_sources_does_not_rebuild_but_an_edit_does() {
     }
     let _ = fs::read_to_string(root.join("content/_index.md")).unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(version(server.port), first, "an idle server does not rebuild");
+    assert_eq!(
+        version(server.port),
+        first,
+        "an idle server does not rebuild"
+    );
 
-    fs::write(root.join("content/_index.md"), "---\ntitle: Home\n---\nTwo.\n").unwrap();
-    let status = eventually(server.port, "/__secbook/status", |b| !b.contains(&format!("\"version\":{first}}}")));
-    assert!(!status.contains(&format!("\"version\":{first}}}")), "{status}");
+    fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nTwo.\n",
+    )
+    .unwrap();
+    let status = eventually(server.port, "/__secbook/status", |b| {
+        !b.contains(&format!("\"version\":{first}}}"))
+    });
+    assert!(
+        !status.contains(&format!("\"version\":{first}}}")),
+        "{status}"
+    );
     assert!(get(server.port, "/").1.contains("Two."));
 }

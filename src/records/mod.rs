@@ -151,7 +151,11 @@ pub fn parse_incident(
     file: Arc<SourceFile>,
     config: &Config,
 ) -> (Option<Loaded<Incident>>, Vec<Diagnostic>) {
-    parse_record(file, |i: &Incident| &i.id, |i, c| i.check(c, config.timezone))
+    parse_record(
+        file,
+        |i: &Incident| &i.id,
+        |i, c| i.check(c, config.timezone),
+    )
 }
 
 /// The register from records loaded one by one: sorted by id, with the checks between

@@ -170,7 +170,9 @@ fn from_report(text: &str, sources: &BTreeMap<String, Arc<SourceFile>>) -> Optio
         + file.text[start..]
             .find(|c: char| !(c.is_alphanumeric() || c == '_'))
             .unwrap_or(0);
-    Some(Diagnostic::error(format!("template error: {message}")).at(file, start..end.max(start + 1)))
+    Some(
+        Diagnostic::error(format!("template error: {message}")).at(file, start..end.max(start + 1)),
+    )
 }
 
 /// Serialises a value for a template context; our types always serialise.

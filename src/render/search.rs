@@ -31,7 +31,10 @@ struct Doc {
     text: String,
 }
 
-pub fn render_search(handbook: &Handbook, renderer: &Renderer) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+pub fn render_search(
+    handbook: &Handbook,
+    renderer: &Renderer,
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let docs = documents(handbook);
     let json = serde_json::to_string(&docs).unwrap_or_else(|_| "[]".into());
     // `</` cannot end a script element when the index is inlined somewhere later.
@@ -55,23 +58,29 @@ pub fn render_search(handbook: &Handbook, renderer: &Renderer) -> (Vec<OutputFil
 
 fn documents(handbook: &Handbook) -> Vec<Doc> {
     let mut docs = Vec::new();
-    let mut push = |kind, title: String, url: String, keys: Vec<&str>, headings: Vec<&str>, text: String| {
-        docs.push(Doc {
-            id: docs.len(),
-            kind,
-            title,
-            url,
-            keys: keys.join(" "),
-            headings: headings.join(" "),
-            text: truncate(&text),
-        });
-    };
+    let mut push =
+        |kind, title: String, url: String, keys: Vec<&str>, headings: Vec<&str>, text: String| {
+            docs.push(Doc {
+                id: docs.len(),
+                kind,
+                title,
+                url,
+                keys: keys.join(" "),
+                headings: headings.join(" "),
+                text: truncate(&text),
+            });
+        };
     for page in &handbook.site.pages {
         push(
             "page",
             page.front.title.clone(),
             links::page_href(&page.url),
-            page.front.tags.iter().map(String::as_str).chain(page.front.owner.as_deref()).collect(),
+            page.front
+                .tags
+                .iter()
+                .map(String::as_str)
+                .chain(page.front.owner.as_deref())
+                .collect(),
             page.doc.headings.iter().map(|h| h.title.as_str()).collect(),
             page.doc.plain_text().to_string(),
         );
