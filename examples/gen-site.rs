@@ -340,9 +340,9 @@ fn exception(rng: &mut Rng, i: usize) -> String {
     if status == "approved" {
         out.push_str("approvals:\n");
         for (name, side, level) in [PEOPLE[0], PEOPLE[1]] {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "  - {{name: {name}, email: {}, role: approver, side: {side}, level: {level}, decision: approved, date: {}}}\n",
+                "  - {{name: {name}, email: {}, role: approver, side: {side}, level: {level}, decision: approved, date: {}}}",
                 email(name),
                 date(created + 7)
             );

@@ -13,7 +13,7 @@ use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
 use crate::findings::{self, Finding};
 use crate::handbook::Handbook;
 use crate::output;
-use crate::render::{self, OutputFile, Renderer, search, value};
+use crate::render::{self, Finished, Output, OutputFile, Renderer, search, value};
 use crate::site::{RecordIds, Site};
 use crate::source;
 use crate::theme::{self, Body, Theme};
@@ -38,17 +38,36 @@ pub struct Generated {
     pub files: Vec<OutputFile>,
     pub warnings: Vec<Diagnostic>,
     pub findings: Vec<Finding>,
+    /// How many files the site holds.
+    pub file_count: usize,
     pub as_of: Date,
     pub pages: usize,
     /// The size of the search index, which readers download on the search page.
     pub search_index_bytes: u64,
 }
 
-/// Builds the site into `out`, replacing its previous content only on success.
+/// Builds the site into `out`, replacing its previous content only on success. Files are
+/// written into a staging folder as they are rendered, so the site is never held in memory.
 pub fn build(options: &Options, out: &Path) -> Result<Generated, Error> {
-    let generated = generate(options)?;
-    output::write_site(out, &generated.files)?;
+    let prepared = prepare(options)?;
+    let staging = output::Staging::create(out)?;
+    let (generated, finished) = render_prepared(prepared, Output::write_to(staging))?;
+    if let Some(staging) = finished.staging {
+        staging.commit()?;
+    }
     Ok(generated)
+}
+
+/// Runs every stage but the write, keeping the files in memory.
+pub fn generate(options: &Options) -> Result<Generated, Error> {
+    let (mut generated, finished) = render_prepared(prepare(options)?, Output::keep())?;
+    generated.files = finished.files;
+    Ok(generated)
+}
+
+/// Runs every stage but the write, and keeps nothing: what `check` needs.
+pub fn check(options: &Options) -> Result<Generated, Error> {
+    render_prepared(prepare(options)?, Output::discard()).map(|(generated, _)| generated)
 }
 
 /// The first three stages: load, validate, compute.
@@ -199,20 +218,23 @@ struct Prepared {
     diags: Vec<Diagnostic>,
 }
 
-/// Runs every stage but the write.
-pub fn generate(options: &Options) -> Result<Generated, Error> {
+/// The render stage into `out`, then the checks of what was rendered.
+fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finished), Error> {
     let Prepared {
         handbook,
         theme,
-        mut files,
+        files,
         mut diags,
-    } = prepare(options)?;
+    } = prepared;
     let valid = !diags.iter().any(|d| d.level == Level::Error);
-    diags.extend(render_site(&handbook, &theme, &mut files, valid));
-    let search_index_bytes = files
+    diags.extend(render_site(&handbook, &theme, files, valid, &out));
+    let mut finished = out.finish()?;
+    diags.append(&mut finished.diags);
+    let search_index_bytes = finished
+        .index
         .iter()
-        .find(|f| f.path == search::INDEX_PATH)
-        .map_or(0, |f| f.body.len());
+        .find(|(path, _)| path == search::INDEX_PATH)
+        .map_or(0, |(_, size)| *size);
     if search_index_bytes > search::WARN_BYTES {
         diags.push(Diagnostic::warning(format!(
             "the search index is {:.1} MB, above {} MB: the search page will load slowly",
@@ -220,23 +242,23 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
             search::WARN_BYTES / 1024 / 1024
         )));
     }
-
     if diags.iter().any(|d| d.level == Level::Error) {
         return Err(Error::Invalid(finish(diags)));
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Generated {
-        files,
+    let generated = Generated {
+        files: Vec::new(),
+        file_count: finished.index.len(),
         warnings: finish(diags),
         as_of: handbook.as_of,
         search_index_bytes,
         pages: handbook.site.reading_order.len(),
         findings: handbook.findings,
-    })
+    };
+    Ok((generated, finished))
 }
 
-/// The render stage: every page and file of `handbook` in `theme`, added to `files` (the
-/// files copied as they are), then the sitemap; and the checks of the output paths.
+/// The render stage: `files` (the files copied as they are), every page and file of
+/// `handbook` in `theme`, then the sitemap, all put into `out`.
 ///
 /// Only a `valid` handbook is rendered: one where the earlier stages found no error. The
 /// pages, metrics and charts may assume what validation guarantees (an incident's
@@ -246,23 +268,21 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
 pub fn render_site(
     handbook: &Handbook,
     theme: &Theme,
-    files: &mut Vec<OutputFile>,
+    files: Vec<OutputFile>,
     valid: bool,
+    out: &Output,
 ) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
+    out.put_all(files);
     let globals = globals(handbook);
     match Renderer::new(theme, &globals) {
         Ok(renderer) if valid => {
-            let (pages, render_diags) = render::render_all(handbook, &renderer);
-            diags.extend(render_diags);
-            files.extend(pages);
-            files.push(render::sitemap(&handbook.config.base_url, files));
+            let diags = render::render_all(handbook, &renderer, out);
+            out.put(render::sitemap(&handbook.config.base_url, &out.paths()));
+            diags
         }
-        Ok(_) => {}
-        Err(template_diags) => diags.extend(template_diags),
+        Ok(_) => Vec::new(),
+        Err(template_diags) => template_diags,
     }
-    diags.extend(output::check_paths(files));
-    diags
 }
 
 /// Sorts the diagnostics and drops repeats: an error in a shared template would otherwise

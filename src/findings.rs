@@ -113,9 +113,9 @@ impl Collector<'_> {
         });
     }
 
-    fn on_exception<'r>(
+    fn on_exception(
         &mut self,
-        e: &'r Loaded<Exception>,
+        e: &Loaded<Exception>,
         code: &'static str,
         path: &[Seg],
         message: String,
@@ -207,18 +207,18 @@ fn exception_findings(c: &mut Collector, e: &Loaded<Exception>) {
     let r = &e.record;
     let id = &r.id;
     let state = r.state(inputs.as_of, inputs.config.exceptions.expiring_within_days);
-    if state == ExceptionState::Expired {
-        if let Some(expires) = r.expires {
-            c.on_exception(
-                e,
-                "exception.expired",
-                &[Seg::Key("expires")],
-                format!(
-                    "{id} expired on {expires}, {} ago",
-                    days(expires.days_until(inputs.as_of))
-                ),
-            );
-        }
+    if state == ExceptionState::Expired
+        && let Some(expires) = r.expires
+    {
+        c.on_exception(
+            e,
+            "exception.expired",
+            &[Seg::Key("expires")],
+            format!(
+                "{id} expired on {expires}, {} ago",
+                days(expires.days_until(inputs.as_of))
+            ),
+        );
     }
     if r.risk_owner.is_unassigned() {
         c.on_exception(
@@ -269,15 +269,16 @@ fn exception_findings(c: &mut Collector, e: &Loaded<Exception>) {
                 ),
             );
         }
-        if let (Some(now), Some(before)) = (r.expires, old.expires) {
-            if now > before && r.renewals.len() <= old.renewals.len() {
-                c.on_exception(
-                    e,
-                    "exception.expiry-moved",
-                    &[Seg::Key("expires")],
-                    format!("{id} expiry moved from {before} to {now} without a new renewal entry"),
-                );
-            }
+        if let (Some(now), Some(before)) = (r.expires, old.expires)
+            && now > before
+            && r.renewals.len() <= old.renewals.len()
+        {
+            c.on_exception(
+                e,
+                "exception.expiry-moved",
+                &[Seg::Key("expires")],
+                format!("{id} expiry moved from {before} to {now} without a new renewal entry"),
+            );
         }
     }
 }

@@ -22,7 +22,7 @@ use crate::markdown::{self, Document};
 use crate::records::exception::Exception;
 use crate::records::person::People;
 use crate::records::{self, Loaded, Related};
-use crate::render::OutputFile;
+use crate::render::{Output, OutputFile};
 use crate::theme::Theme;
 use crate::tracker;
 
@@ -187,7 +187,7 @@ pub fn build(handbook: &Handbook) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     diags.extend(more);
 
     let theme = Theme::builtin();
-    let mut files: Vec<OutputFile> = theme
+    let files: Vec<OutputFile> = theme
         .statics
         .iter()
         .map(|(path, body)| OutputFile {
@@ -198,11 +198,17 @@ pub fn build(handbook: &Handbook) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let (handbook, more) = build::assemble(config, as_of, false, None, content, records, &files);
     diags.extend(more);
     let valid = !diags.iter().any(|d| d.level == Level::Error);
-    diags.extend(build::render_site(&handbook, &theme, &mut files, valid));
+    let out = Output::keep();
+    diags.extend(build::render_site(&handbook, &theme, files, valid, &out));
+    let mut finished = match out.finish() {
+        Ok(finished) => finished,
+        Err(e) => return Err(vec![Diagnostic::error(e.to_string())]),
+    };
+    diags.append(&mut finished.diags);
     if diags.iter().any(|d| d.level == Level::Error) {
         Err(diags)
     } else {
-        Ok(files)
+        Ok(finished.files)
     }
 }
 
@@ -379,8 +385,10 @@ pub fn handbook_yaml(text: &str, deep: bool) -> Vec<Diagnostic> {
         Ok(_) => return Vec::new(),
         Err(diags) => return diags,
     }
-    let mut handbook = Handbook::default();
-    handbook.config = text.into();
+    let handbook = Handbook {
+        config: text.into(),
+        ..Handbook::default()
+    };
     diagnostics_of(build(&handbook))
 }
 
@@ -391,8 +399,10 @@ pub fn people_yaml(text: &str, deep: bool) -> Vec<Diagnostic> {
         Ok(_) => return Vec::new(),
         Err(d) => return vec![d],
     }
-    let mut handbook = Handbook::default();
-    handbook.people = Some(text.into());
+    let handbook = Handbook {
+        people: Some(text.into()),
+        ..Handbook::default()
+    };
     diagnostics_of(build(&handbook))
 }
 

@@ -247,7 +247,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             let summary = format!(
                 "built {} pages and {} files into {} (as of {}, search index {} KB) in {:.2}s",
                 g.pages,
-                g.files.len(),
+                g.file_count,
                 out.display(),
                 g.as_of,
                 g.search_index_bytes.div_ceil(1024),
@@ -385,7 +385,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             Ok((Vec::new(), summary))
         }
         Command::Check { common, .. } => {
-            let g = build::generate(&common.options())?;
+            let g = build::check(&common.options())?;
             let summary = format!("no errors (as of {})", g.as_of);
             Ok((g.warnings, summary))
         }

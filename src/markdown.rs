@@ -93,10 +93,8 @@ impl Document {
                     }
                     plain.push(' ');
                 }
-                Event::SoftBreak | Event::HardBreak | Event::End(_) => {
-                    if !plain.ends_with(' ') {
-                        plain.push(' ');
-                    }
+                Event::SoftBreak | Event::HardBreak | Event::End(_) if !plain.ends_with(' ') => {
+                    plain.push(' ');
                 }
                 _ => {}
             }

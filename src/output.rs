@@ -17,37 +17,42 @@ const MARKER: &str = ".secbook-";
 /// Checks that output paths are relative, stay inside the folder, and differ even on a
 /// file system that ignores case.
 pub fn check_paths(files: &[OutputFile]) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
-    let mut seen: HashMap<String, &str> = HashMap::new();
-    for file in files {
-        if !is_safe(&file.path) {
-            diags.push(Diagnostic::error(format!(
+    let mut paths = PathCheck::default();
+    files.iter().filter_map(|f| paths.check(&f.path)).collect()
+}
+
+/// The output paths seen so far, to refuse one that is unsafe or that collides with an
+/// earlier one when letter case is ignored.
+#[derive(Default)]
+pub struct PathCheck {
+    seen: HashMap<String, String>,
+}
+
+impl PathCheck {
+    /// An error for `path`, or `None` when it may be written.
+    pub fn check(&mut self, path: &str) -> Option<Diagnostic> {
+        if !is_safe(path) {
+            return Some(Diagnostic::error(format!(
                 "output path `{}` would be written outside the output folder",
-                file.path.escape_debug()
+                path.escape_debug()
             )));
-            continue;
         }
-        if let Some(seg) = file.path.split('/').find(|s| is_reserved_name(s)) {
-            diags.push(
+        if let Some(seg) = path.split('/').find(|s| is_reserved_name(s)) {
+            return Some(
                 Diagnostic::error(format!(
-                    "output path `{}` holds `{seg}`, a name Windows reserves for a device",
-                    file.path
+                    "output path `{path}` holds `{seg}`, a name Windows reserves for a device"
                 ))
                 .with_hint(
                     "rename the file or record: CON, PRN, AUX, NUL, COM0-9 and LPT0-9 \
                      (with any extension) cannot be files on Windows",
                 ),
             );
-            continue;
         }
-        if let Some(other) = seen.insert(file.path.to_lowercase(), &file.path) {
-            diags.push(Diagnostic::error(format!(
-                "output paths `{other}` and `{}` collide on a file system that ignores case",
-                file.path
-            )));
-        }
+        let other = self.seen.insert(path.to_lowercase(), path.to_string())?;
+        Some(Diagnostic::error(format!(
+            "output paths `{other}` and `{path}` collide on a file system that ignores case"
+        )))
     }
-    diags
 }
 
 fn is_safe(path: &str) -> bool {
@@ -73,22 +78,76 @@ pub fn is_reserved_name(segment: &str) -> bool {
 
 /// Writes `files` as the folder `out`, replacing what was there only when all are written.
 pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<(), Error> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::Usage(format!("{} is not a usable output folder", out.display())))?;
-    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    remove_leftovers(&parent, name);
-    let staging = parent.join(format!(".{name}{MARKER}new-{}", std::process::id()));
-    let result = write_all(&staging, files).and_then(|()| swap_in(&staging, out, &parent, name));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
+    let staging = Staging::create(out)?;
+    files.par_iter().try_for_each(|f| staging.write(f))?;
+    staging.commit()
+}
+
+/// A fresh folder beside the output, that files are written into as they are made. Only
+/// [`Staging::commit`] puts it in the output's place; dropped without it, it is removed,
+/// so a failed build leaves the previous output as it was.
+pub struct Staging {
+    dir: PathBuf,
+    out: PathBuf,
+    parent: PathBuf,
+    name: String,
+    committed: bool,
+}
+
+impl Staging {
+    pub fn create(out: &Path) -> Result<Staging, Error> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = out
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| {
+                Error::Usage(format!("{} is not a usable output folder", out.display()))
+            })?
+            .to_string();
+        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        remove_leftovers(&parent, &name);
+        let dir = parent.join(format!(".{name}{MARKER}new-{}", std::process::id()));
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(Staging {
+            dir,
+            out: out.to_path_buf(),
+            parent,
+            name,
+            committed: false,
+        })
     }
-    result
+
+    /// Writes one file; its path must have passed [`PathCheck`].
+    pub fn write(&self, file: &OutputFile) -> Result<(), Error> {
+        let path = self.dir.join(&file.path);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let written = match &file.body {
+            Body::Bytes(bytes) => write_file(&path, bytes),
+            Body::Embedded(bytes) => write_file(&path, bytes),
+            Body::Copy(from) => fs::copy(from, &path).map(|_| ()),
+        };
+        written.map_err(|e| Error::io(&path, e))
+    }
+
+    /// Puts the staged folder in the output's place.
+    pub fn commit(mut self) -> Result<(), Error> {
+        swap_in(&self.dir, &self.out, &self.parent, &self.name)?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 /// Removes the staging folders of builds that were killed before they could clean up.
@@ -106,22 +165,6 @@ fn remove_leftovers(parent: &Path, name: &str) {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
-}
-
-fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Error> {
-    fs::create_dir_all(staging).map_err(|e| Error::io(staging, e))?;
-    files.par_iter().try_for_each(|file| {
-        let path = staging.join(&file.path);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        let written = match &file.body {
-            Body::Bytes(bytes) => write_file(&path, bytes),
-            Body::Embedded(bytes) => write_file(&path, bytes),
-            Body::Copy(from) => fs::copy(from, &path).map(|_| ()),
-        };
-        written.map_err(|e| Error::io(&path, e))
-    })
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {

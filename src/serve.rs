@@ -57,10 +57,10 @@ pub fn serve(options: Options, addr: SocketAddr) -> Result<(), Error> {
         }),
     });
     rebuild(&options, &shared);
-    if let Ok(state) = shared.state.lock() {
-        if let Some(error) = &state.error {
-            eprint!("{error}");
-        }
+    if let Ok(state) = shared.state.lock()
+        && let Some(error) = &state.error
+    {
+        eprint!("{error}");
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()

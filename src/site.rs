@@ -171,12 +171,12 @@ fn build_sections(pages: &[Page]) -> Vec<Section> {
     for (i, page) in pages.iter().enumerate() {
         let folder = folder_of(page);
         ensure(&folder, &mut folders);
-        if page.is_section_index() {
-            if let Some(section) = folders.get_mut(&folder) {
-                section.index = Some(i);
-                section.title = page.front.title.clone();
-                section.weight = page.front.weight.unwrap_or(0);
-            }
+        if page.is_section_index()
+            && let Some(section) = folders.get_mut(&folder)
+        {
+            section.index = Some(i);
+            section.title = page.front.title.clone();
+            section.weight = page.front.weight.unwrap_or(0);
         }
     }
     let urls: Vec<String> = folders.keys().cloned().collect();

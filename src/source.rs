@@ -57,7 +57,7 @@ pub fn read_text(path: &Path, name: &str, max_bytes: u64) -> Result<String, Diag
 /// A limit in bytes as a person reads it: `10 MB`, or bytes when below a megabyte.
 fn megabytes(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
-    if bytes >= MB && bytes % MB == 0 {
+    if bytes >= MB && bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)
     } else {
         format!("{bytes} bytes")

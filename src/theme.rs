@@ -123,7 +123,7 @@ pub enum Body {
 
 impl Body {
     /// The size in bytes, reading only the metadata of a copied file.
-    pub fn len(&self) -> u64 {
+    pub fn size(&self) -> u64 {
         match self {
             Body::Bytes(b) => b.len() as u64,
             Body::Embedded(b) => b.len() as u64,

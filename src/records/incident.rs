@@ -239,7 +239,8 @@ impl Incident {
                 Some("add `closed:` with the time the commander closed it".into()),
             );
         }
-        let stamps: Vec<(&str, Option<(DateTime<FixedOffset>, String)>)> = self
+        type Written = (DateTime<FixedOffset>, String);
+        let stamps: Vec<(&str, Option<Written>)> = self
             .lifecycle()
             .iter()
             .map(|(name, s)| (*name, s.map(|s| (s.resolve(tz), s.to_string()))))
@@ -248,14 +249,14 @@ impl Incident {
             &stamps,
             Some(format!("the lifecycle runs {}", LIFECYCLE.join(" <= "))),
         );
-        if let Some(hours) = self.effort_hours {
-            if !hours.is_finite() || hours < 0.0 {
-                check.error(
-                    &["effort_hours"],
-                    "`effort_hours` must be a number of hours, zero or more".into(),
-                    None,
-                );
-            }
+        if let Some(hours) = self.effort_hours
+            && (!hours.is_finite() || hours < 0.0)
+        {
+            check.error(
+                &["effort_hours"],
+                "`effort_hours` must be a number of hours, zero or more".into(),
+                None,
+            );
         }
     }
 }

@@ -109,14 +109,14 @@ impl<'a> Check<'a> {
         let mut previous: Option<(&str, &K, &str)> = None;
         for (name, value) in fields {
             let Some((key, text)) = value else { continue };
-            if let Some((before, before_key, before_text)) = previous {
-                if key < before_key {
-                    self.error(
+            if let Some((before, before_key, before_text)) = previous
+                && key < before_key
+            {
+                self.error(
                         &[name],
                         format!("`{name}` ({text}) is before `{before}` ({before_text}); dates must not run backwards"),
                         hint.clone(),
                     );
-                }
             }
             previous = Some((name, key, text));
         }

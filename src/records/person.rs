@@ -18,13 +18,13 @@ pub struct Person {
 impl Person {
     pub fn parse(s: &str) -> Person {
         let s = s.trim();
-        if let Some((name, rest)) = s.split_once('<') {
-            if let Some(email) = rest.strip_suffix('>') {
-                return Person {
-                    name: name.trim().to_string(),
-                    email: Some(email.trim().to_string()).filter(|e| !e.is_empty()),
-                };
-            }
+        if let Some((name, rest)) = s.split_once('<')
+            && let Some(email) = rest.strip_suffix('>')
+        {
+            return Person {
+                name: name.trim().to_string(),
+                email: Some(email.trim().to_string()).filter(|e| !e.is_empty()),
+            };
         }
         Person {
             name: s.to_string(),

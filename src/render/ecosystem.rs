@@ -92,7 +92,7 @@ fn not_found(renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
 /// know its own address, and each `loc` is the page's path joined to `base_url` as given
 /// (`/exceptions/index.html` for the default `/`): correct for the host, but to be
 /// submitted to a search engine the build needs `--base-url https://…`.
-pub fn sitemap(base_url: &str, files: &[OutputFile]) -> OutputFile {
+pub fn sitemap(base_url: &str, paths: &[String]) -> OutputFile {
     let base = match feeds::absolute_base(base_url) {
         Some(absolute) => absolute,
         None => {
@@ -104,9 +104,9 @@ pub fn sitemap(base_url: &str, files: &[OutputFile]) -> OutputFile {
             }
         }
     };
-    let mut pages: Vec<&str> = files
+    let mut pages: Vec<&str> = paths
         .iter()
-        .map(|f| f.path.as_str())
+        .map(String::as_str)
         .filter(|p| p.ends_with(".html") && *p != "404.html")
         .collect();
     pages.sort_unstable();
@@ -143,10 +143,6 @@ fn escape_xml(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn file(path: &str) -> OutputFile {
-        bytes(path, Vec::new())
-    }
-
     fn text(f: &OutputFile) -> String {
         match &f.body {
             Body::Bytes(b) => String::from_utf8(b.clone()).unwrap(),
@@ -156,12 +152,9 @@ mod tests {
 
     #[test]
     fn sitemap_lists_pages_against_the_base() {
-        let files = [
-            file("index.html"),
-            file("404.html"),
-            file("style.css"),
-            file("a&b/index.html"),
-        ];
+        let files: Vec<String> = ["index.html", "404.html", "style.css", "a&b/index.html"]
+            .map(String::from)
+            .to_vec();
         let relative = text(&sitemap("/", &files));
         assert!(relative.contains("<loc>/index.html</loc>"), "{relative}");
         assert!(

@@ -12,13 +12,14 @@ pub use ecosystem::sitemap;
 pub use metrics::{SummaryItem, status_summary};
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use tera::{Context, ErrorKind, Tera};
 
-use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::handbook::Handbook;
+use crate::output::{PathCheck, Staging};
 use crate::theme::{Body, Theme};
 
 /// A file of the output, by its path relative to the site root.
@@ -34,6 +35,126 @@ impl OutputFile {
             path,
             body: Body::Bytes(text.into_bytes()),
         }
+    }
+}
+
+/// Where rendered files go, each as soon as it is made, so a large site is never held in
+/// memory whole: written into the staging folder by `build`, kept by `serve` (and by tests),
+/// dropped by `check`. Every path is checked before anything is written.
+pub struct Output {
+    sink: Sink,
+    state: Mutex<OutputState>,
+}
+
+enum Sink {
+    Keep,
+    Write(Staging),
+    Discard,
+}
+
+#[derive(Default)]
+struct OutputState {
+    paths: PathCheck,
+    /// Every path put, with its size.
+    index: Vec<(String, u64)>,
+    kept: Vec<OutputFile>,
+    diags: Vec<Diagnostic>,
+    failure: Option<Error>,
+}
+
+/// What an [`Output`] holds once rendering is over.
+pub struct Finished {
+    /// Every path put, with its size, in path order.
+    pub index: Vec<(String, u64)>,
+    /// The files themselves, when they were kept.
+    pub files: Vec<OutputFile>,
+    /// Paths that were refused.
+    pub diags: Vec<Diagnostic>,
+    /// The folder the files were written into, to commit.
+    pub staging: Option<Staging>,
+}
+
+impl Output {
+    pub fn keep() -> Output {
+        Output::new(Sink::Keep)
+    }
+
+    pub fn discard() -> Output {
+        Output::new(Sink::Discard)
+    }
+
+    pub fn write_to(staging: Staging) -> Output {
+        Output::new(Sink::Write(staging))
+    }
+
+    fn new(sink: Sink) -> Output {
+        Output {
+            sink,
+            state: Mutex::new(OutputState::default()),
+        }
+    }
+
+    pub fn put(&self, file: OutputFile) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(d) = state.paths.check(&file.path) {
+                state.diags.push(d);
+                return;
+            }
+            let size = file.body.size();
+            state.index.push((file.path.clone(), size));
+            if matches!(self.sink, Sink::Keep) {
+                state.kept.push(file);
+                return;
+            }
+        }
+        if let Sink::Write(staging) = &self.sink
+            && let Err(e) = staging.write(&file)
+        {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            state.failure.get_or_insert(e);
+        }
+    }
+
+    pub fn put_all(&self, files: impl IntoIterator<Item = OutputFile>) {
+        for file in files {
+            self.put(file);
+        }
+    }
+
+    /// Puts a rendered file, or hands back why it could not be rendered.
+    pub fn take(&self, rendered: Result<OutputFile, Diagnostic>) -> Option<Diagnostic> {
+        rendered.map(|f| self.put(f)).err()
+    }
+
+    /// Every path put so far.
+    pub fn paths(&self) -> Vec<String> {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.index.iter().map(|(p, _)| p.clone()).collect()
+    }
+
+    /// Ends the output; fails when a file could not be written.
+    pub fn finish(self) -> Result<Finished, Error> {
+        let state = self
+            .state
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(e) = state.failure {
+            return Err(e);
+        }
+        let mut index = state.index;
+        index.sort();
+        let mut files = state.kept;
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Finished {
+            index,
+            files,
+            diags: state.diags,
+            staging: match self.sink {
+                Sink::Write(staging) => Some(staging),
+                _ => None,
+            },
+        })
     }
 }
 
@@ -61,25 +182,23 @@ pub fn menu() -> Vec<MenuItem> {
     .collect()
 }
 
-/// Renders every file the site holds beyond static files: pages, records, and exports.
-pub fn render_all(handbook: &Handbook, renderer: &Renderer) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+/// Renders every file the site holds beyond static files and the sitemap: pages,
+/// records, and exports, each put into `out` as soon as it is made.
+pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let extras = records::PageExtras::new(handbook);
-    let (mut files, mut diags) = pages::render_pages(&handbook.site, renderer, &extras);
-    let (record_files, record_diags) = records::render_record_pages(handbook, renderer);
-    files.extend(record_files);
-    diags.extend(record_diags);
-    files.extend(api::render_api(handbook));
-    files.extend(exports::render_exports(handbook));
-    let (search_files, search_diags) = search::render_search(handbook, renderer);
-    files.extend(search_files);
-    diags.extend(search_diags);
-    let (metric_files, metric_diags) = metrics::render_metrics(handbook, renderer);
-    files.extend(metric_files);
-    diags.extend(metric_diags);
-    let (ecosystem_files, ecosystem_diags) = ecosystem::render_ecosystem(handbook, renderer);
-    files.extend(ecosystem_files);
-    diags.extend(ecosystem_diags);
-    (files, diags)
+    let mut diags = pages::render_pages(&handbook.site, renderer, &extras, out);
+    diags.extend(records::render_record_pages(handbook, renderer, out));
+    out.put_all(api::render_api(handbook));
+    out.put_all(exports::render_exports(handbook));
+    for (files, more) in [
+        search::render_search(handbook, renderer),
+        metrics::render_metrics(handbook, renderer),
+        ecosystem::render_ecosystem(handbook, renderer),
+    ] {
+        out.put_all(files);
+        diags.extend(more);
+    }
+    diags
 }
 
 pub struct Renderer {

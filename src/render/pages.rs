@@ -5,7 +5,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::records::{PageExtras, REGISTER_URLS};
-use super::{OutputFile, Renderer};
+use super::{Output, OutputFile, Renderer};
 use crate::content::Page;
 use crate::date::Date;
 use crate::diagnostics::Diagnostic;
@@ -42,23 +42,14 @@ pub fn render_pages(
     site: &Site,
     renderer: &Renderer,
     extras: &PageExtras,
-) -> (Vec<OutputFile>, Vec<Diagnostic>) {
-    let results: Vec<Result<OutputFile, Diagnostic>> = site
-        .reading_order
+    out: &Output,
+) -> Vec<Diagnostic> {
+    site.reading_order
         .par_iter()
         .enumerate()
         .filter(|(_, child)| !REGISTER_URLS.contains(&site.url_of(**child)))
-        .map(|(i, child)| render_one(site, renderer, extras, i, *child))
-        .collect();
-    let mut files = Vec::with_capacity(results.len());
-    let mut diags = Vec::new();
-    for r in results {
-        match r {
-            Ok(f) => files.push(f),
-            Err(d) => diags.push(d),
-        }
-    }
-    (files, diags)
+        .filter_map(|(i, child)| out.take(render_one(site, renderer, extras, i, *child)))
+        .collect()
 }
 
 fn render_one(

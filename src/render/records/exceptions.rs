@@ -14,7 +14,7 @@ use crate::diagnostics::Diagnostic;
 use crate::records::Stakeholder;
 use crate::records::exception::Exception;
 use crate::records::vocab::{Decision, ExceptionState, Level, Severity, Side};
-use crate::render::{OutputFile, Renderer};
+use crate::render::{Output, OutputFile, Renderer};
 
 const URL: &str = "exceptions/";
 const TITLE: &str = "Exceptions";
@@ -157,8 +157,10 @@ struct RegistryView<'a> {
     intro: Option<SectionIntro<'a>>,
 }
 
-pub(super) fn render(facts: &Facts, renderer: &Renderer) -> Vec<Result<OutputFile, Diagnostic>> {
-    let mut out = render_each(&ORDERS, |order| render_registry(facts, renderer, order));
+pub(super) fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    let mut diags = render_each(out, &ORDERS, |order| {
+        render_registry(facts, renderer, order)
+    });
     let indices = first_of_each_id(
         facts
             .hb
@@ -167,10 +169,10 @@ pub(super) fn render(facts: &Facts, renderer: &Renderer) -> Vec<Result<OutputFil
             .iter()
             .map(|r| r.record.id.as_str()),
     );
-    out.extend(render_each(&indices, |&i| {
+    diags.extend(render_each(out, &indices, |&i| {
         render_exception(facts, renderer, i)
     }));
-    out
+    diags
 }
 
 /// The rows in the order `key` names; ties fall back to id order.

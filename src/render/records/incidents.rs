@@ -15,7 +15,7 @@ use crate::diagnostics::Diagnostic;
 use crate::records::Stakeholder;
 use crate::records::incident::{ActionItem, Incident, OpenQuestion, Stamp};
 use crate::records::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
-use crate::render::{OutputFile, Renderer};
+use crate::render::{Output, OutputFile, Renderer};
 
 const URL: &str = "incidents/";
 const TITLE: &str = "Incidents";
@@ -263,8 +263,10 @@ struct RegistryView<'a> {
     intro: Option<SectionIntro<'a>>,
 }
 
-pub(super) fn render(facts: &Facts, renderer: &Renderer) -> Vec<Result<OutputFile, Diagnostic>> {
-    let mut out = render_each(&ORDERS, |order| render_registry(facts, renderer, order));
+pub(super) fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    let mut diags = render_each(out, &ORDERS, |order| {
+        render_registry(facts, renderer, order)
+    });
     let indices = first_of_each_id(
         facts
             .hb
@@ -273,11 +275,11 @@ pub(super) fn render(facts: &Facts, renderer: &Renderer) -> Vec<Result<OutputFil
             .iter()
             .map(|r| r.record.id.as_str()),
     );
-    out.extend(render_each(&indices, |&i| {
+    diags.extend(render_each(out, &indices, |&i| {
         render_incident(facts, renderer, i)
     }));
-    out.push(render_action_items(facts, renderer));
-    out
+    diags.extend(out.take(render_action_items(facts, renderer)));
+    diags
 }
 
 fn render_registry(

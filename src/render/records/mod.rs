@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
-use super::{OutputFile, Renderer};
+use super::{Output, OutputFile, Renderer};
 use crate::date::Date;
 use crate::diagnostics::Diagnostic;
 use crate::findings::{Finding, LintLevel};
@@ -135,22 +135,14 @@ pub fn incident_href(id: &str) -> String {
 pub fn render_record_pages(
     handbook: &Handbook,
     renderer: &Renderer,
-) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    out: &Output,
+) -> Vec<Diagnostic> {
     let facts = Facts::new(handbook);
-    let mut results: Vec<Result<OutputFile, Diagnostic>> = Vec::new();
-    results.extend(exceptions::render(&facts, renderer));
-    results.extend(incidents::render(&facts, renderer));
-    results.extend(owners::render(&facts, renderer));
-    results.extend(status::render(&facts, renderer));
-    let mut files = Vec::with_capacity(results.len());
-    let mut diags = Vec::new();
-    for r in results {
-        match r {
-            Ok(f) => files.push(f),
-            Err(d) => diags.push(d),
-        }
-    }
-    (files, diags)
+    let mut diags = exceptions::render(&facts, renderer, out);
+    diags.extend(incidents::render(&facts, renderer, out));
+    diags.extend(owners::render(&facts, renderer, out));
+    diags.extend(status::render(&facts, renderer, out));
+    diags
 }
 
 /// What every register page draws on, gathered once per build.
@@ -617,12 +609,16 @@ pub(super) fn render_page(
     Ok(OutputFile::html(links::page_href(url), html))
 }
 
-/// Renders one page per item, in parallel, in the items' order.
+/// Renders one page per item, in parallel, each put into `out` as soon as it is made.
 pub(super) fn render_each<T: Sync>(
+    out: &Output,
     items: &[T],
     render: impl Fn(&T) -> Result<OutputFile, Diagnostic> + Sync + Send,
-) -> Vec<Result<OutputFile, Diagnostic>> {
-    items.par_iter().map(render).collect()
+) -> Vec<Diagnostic> {
+    items
+        .par_iter()
+        .filter_map(|item| out.take(render(item)))
+        .collect()
 }
 
 /// The positions of the first record of each id, letter case ignored. A second record with

@@ -11,7 +11,7 @@ use crate::diagnostics::Diagnostic;
 use crate::handbook::Handbook;
 use crate::records::person::Person;
 use crate::records::vocab::ExceptionState;
-use crate::render::{OutputFile, Renderer};
+use crate::render::{Output, OutputFile, Renderer};
 
 const URL: &str = "owners/";
 const TITLE: &str = "Owners";
@@ -187,12 +187,15 @@ fn action_items<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> Vec<ActionItemRow<'
         .collect()
 }
 
-pub(super) fn render(facts: &Facts, renderer: &Renderer) -> Vec<Result<OutputFile, Diagnostic>> {
-    let mut out = vec![render_index(facts, renderer)];
-    out.extend(render_each(&facts.owners.list, |o| {
+pub(super) fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    let mut diags: Vec<Diagnostic> = out
+        .take(render_index(facts, renderer))
+        .into_iter()
+        .collect();
+    diags.extend(render_each(out, &facts.owners.list, |o| {
         render_owner(facts, renderer, o)
     }));
-    out
+    diags
 }
 
 fn render_index(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagnostic> {

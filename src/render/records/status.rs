@@ -9,18 +9,21 @@ use crate::date::Date;
 use crate::diagnostics::Diagnostic;
 use crate::findings::{CODES, LintLevel};
 use crate::records::vocab::{Decision, ExceptionState, IncidentSeverity, Level, Severity, Side};
-use crate::render::{OutputFile, Renderer};
+use crate::render::{Output, OutputFile, Renderer};
 
 const STATUS_URL: &str = "status/";
 const STATUS_TITLE: &str = "Program status";
 const AUDIT_URL: &str = "audit/";
 const AUDIT_TITLE: &str = "Audit report";
 
-pub(super) fn render(facts: &Facts, renderer: &Renderer) -> Vec<Result<OutputFile, Diagnostic>> {
-    vec![
+pub(super) fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    [
         render_status(facts, renderer),
         render_audit(facts, renderer),
     ]
+    .into_iter()
+    .filter_map(|rendered| out.take(rendered))
+    .collect()
 }
 
 /// A count in a table, linked to where the counted records are listed.

@@ -1,0 +1,101 @@
+//! The same inputs and the same as-of date give byte-identical output (SPEC 2), wherever
+//! the handbook is checked out: the example handbook at the repository's root, copied to
+//! two folders at different paths and depths, built once from each with a different number
+//! of worker threads, gives the same files, byte for byte.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_secbook");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Every file below `dir`, by path relative to it.
+fn files_below(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn two_checkouts_build_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("a");
+    let second = tmp.path().join("checkouts/second one/handbook");
+    // One snapshot of the repository's handbook, copied twice: its files may be edited
+    // while the test runs.
+    fs::create_dir_all(&first).unwrap();
+    for name in ["handbook.yaml", "content", "data", "static", "themes"] {
+        let from = Path::new(ROOT).join(name);
+        if from.is_dir() {
+            copy_dir(&from, &first.join(name));
+        } else if from.is_file() {
+            fs::copy(&from, first.join(name)).unwrap();
+        }
+    }
+    copy_dir(&first, &second);
+
+    let build = |root: &Path, out: &Path, threads: &str| {
+        let run = Command::new(BIN)
+            .arg("build")
+            .arg(root)
+            .arg("-o")
+            .arg(out)
+            .current_dir(root.parent().unwrap())
+            .env_remove("SOURCE_DATE_EPOCH")
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        files_below(out)
+    };
+    let one = build(&first, &tmp.path().join("out-a"), "1");
+    let two = build(&second, &tmp.path().join("elsewhere/out-b"), "3");
+    assert!(one.len() > 100, "only {} files", one.len());
+    let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&one), names(&two));
+    for (path, bytes) in &one {
+        assert!(
+            &two[path] == bytes,
+            "{path} differs between the two checkouts"
+        );
+        // Nothing of the checkout's place leaks into the site.
+        let text = String::from_utf8_lossy(bytes);
+        for place in [tmp.path().to_string_lossy(), "second one".into()] {
+            assert!(!text.contains(place.as_ref()), "{path} names {place}");
+        }
+    }
+}
