@@ -102,7 +102,7 @@ pub struct Offset(pub FixedOffset);
 
 impl Default for Offset {
     fn default() -> Self {
-        Offset(FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("zero is a valid offset")))
+        Offset(chrono::Offset::fix(&Utc))
     }
 }
 

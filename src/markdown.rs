@@ -26,14 +26,13 @@ pub struct LinkRef {
     pub span: Range<usize>,
 }
 
-/// A Markdown text with its headings, the links it makes, and its words without markup.
+/// A Markdown text with its headings and the links it makes.
 #[derive(Debug, Clone, Default)]
 pub struct Document {
     text: Box<str>,
     allow_html: bool,
     pub headings: Vec<Heading>,
     pub links: Vec<LinkRef>,
-    plain: String,
 }
 
 fn options() -> Options {
@@ -59,7 +58,6 @@ impl Document {
     pub fn parse(text: &str, offset: usize, allow_html: bool) -> Document {
         let mut headings = Vec::new();
         let mut links = Vec::new();
-        let mut plain = String::new();
         let mut used_ids = HashSet::new();
         // The heading being read: its level, the id written with `{#id}`, its text.
         let mut heading: Option<(u8, Option<String>, String)> = None;
@@ -72,7 +70,6 @@ impl Document {
                     if let Some((_, _, title)) = heading.as_mut() {
                         title.push_str(&s);
                     }
-                    plain.push_str(&s);
                 }
                 Event::Start(Tag::Link { dest_url, .. })
                 | Event::Start(Tag::Image { dest_url, .. }) => {
@@ -91,10 +88,6 @@ impl Document {
                             title: title.trim().to_string(),
                         });
                     }
-                    plain.push(' ');
-                }
-                Event::SoftBreak | Event::HardBreak | Event::End(_) if !plain.ends_with(' ') => {
-                    plain.push(' ');
                 }
                 _ => {}
             }
@@ -104,7 +97,6 @@ impl Document {
             allow_html,
             headings,
             links,
-            plain: plain.trim().to_string(),
         }
     }
 
@@ -172,9 +164,20 @@ impl Document {
         out
     }
 
-    /// The document's text without markup, for search and summaries.
-    pub fn plain_text(&self) -> &str {
-        &self.plain
+    /// The document's text without markup, for search and summaries: read again when
+    /// asked, rather than kept for every page.
+    pub fn plain_text(&self) -> String {
+        let mut plain = String::new();
+        for (event, _) in events(&self.text, self.allow_html) {
+            match event {
+                Event::Text(s) | Event::Code(s) => plain.push_str(&s),
+                Event::SoftBreak | Event::HardBreak | Event::End(_) if !plain.ends_with(' ') => {
+                    plain.push(' ');
+                }
+                _ => {}
+            }
+        }
+        plain.trim().to_string()
     }
 }
 

@@ -258,6 +258,11 @@ fn following(existing: &[String], default_prefix: &str, count: usize) -> Vec<Str
         .filter_map(|id| {
             let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
             let (prefix, number) = id.split_at(id.len() - digits);
+            // More digits than that is not a counter, and counting on from it could
+            // overflow (EXC-18446744073709551615).
+            if digits > 18 {
+                return None;
+            }
             Some((prefix, number.parse::<u64>().ok()?, digits))
         })
         .collect();
@@ -358,6 +363,14 @@ mod tests {
         assert_eq!(ids(&[], 1), ["EXC-001"]);
         assert_eq!(ids(&["SEC-0099"], 1), ["SEC-0100"]);
         assert_eq!(ids(&["EXC-999"], 1), ["EXC-1000"]);
+        assert_eq!(
+            ids(&["EXC-001", "EXC-18446744073709551615"], 1),
+            ["EXC-002"]
+        );
+        assert_eq!(
+            ids(&["EXC-999999999999999999"], 1),
+            ["EXC-1000000000000000000"]
+        );
         assert_eq!(ids(&["risk7"], 1), ["risk8"]);
         assert_eq!(ids(&["no-number"], 1), ["EXC-001"]);
     }

@@ -187,6 +187,8 @@ fn build_sections(pages: &[Page]) -> Vec<Section> {
         .map(|(i, u)| (u, i))
         .collect();
     let mut sections: Vec<Section> = folders.into_values().collect();
+    // The indexing below cannot fail: `ensure` made a section for every page's folder and
+    // for each folder above it, so `index_of` holds each of them.
     for (i, page) in pages.iter().enumerate() {
         if !page.is_section_index() {
             sections[index_of[&folder_of(page)]]

@@ -28,7 +28,7 @@ pub fn parse<T: DeserializeOwned>(
         .at(file, at..at + 1)
         .with_hint("a handbook never needs this much nesting; is the file damaged?"));
     }
-    if let Some(refused) = refuse(text) {
+    if let Some(refused) = might_refuse(text).then(|| refuse(text)).flatten() {
         let at = range.start + refused.at;
         return Err(Diagnostic::error(refused.message)
             .at(file, at..token_end(&file.text, at))
@@ -86,6 +86,18 @@ struct Refused {
 /// When this parser finds a syntax error, serde_yaml reports it in its own words; but a
 /// text that defines an anchor (`&`) is refused here, since an alias after the point where
 /// this parser stopped would go unchecked.
+/// Whether [`refuse`] could find anything: a text with no `&` or `*` has no anchor or
+/// alias, and one with no line indented to the depth limit (nor compact `- -` sequences)
+/// nests no deeper in block style (flow nesting is [`too_deep`]'s). Most records pass, and are read once, not twice.
+fn might_refuse(text: &str) -> bool {
+    // `- - - x` nests sequences on one line.
+    text.contains(['&', '*'])
+        || text.contains("- -")
+        || text
+            .lines()
+            .any(|l| l.len() - l.trim_start().len() >= MAX_FLOW_DEPTH)
+}
+
 fn refuse(text: &str) -> Option<Refused> {
     // saphyr's markers count characters.
     let byte = |index: usize| {
@@ -301,29 +313,73 @@ fn read_tree(text: &str) -> Option<Node> {
 
 /// Finds a field by its path, for reports about a loaded value.
 pub fn locate(text: &str, path: &[Seg]) -> Option<Place> {
-    let root = read_tree(text)?;
-    let mut place = Place {
-        key: root.span.clone(),
-        value: root.span.clone(),
+    // Walks the event stream and stops at the field, skipping what lies before it: most
+    // lookups are for a key near the top of a record, and build no tree.
+    let chars = CharOffsets::new(text);
+    let mut parser = Parser::new_from_str(text);
+    let mut next = move || parser.next_event()?.ok();
+    let (mut event, span) = loop {
+        let (e, s) = next()?;
+        if !matches!(e, Event::StreamStart | Event::DocumentStart(_)) {
+            break (e, s);
+        }
     };
-    let mut node = &root;
+    let mut place = Place {
+        key: chars.range(span),
+        value: chars.range(span),
+    };
     for seg in path {
-        let (key, value) = match (seg, &node.kind) {
-            (Seg::Key(name), Kind::Map(entries)) => entries
-                .iter()
-                .rev()
-                .find(|(k, _)| matches!(&k.kind, Kind::Scalar(s) if s == name))
-                .map(|(k, v)| (k.span.clone(), v))?,
-            (Seg::Index(i), Kind::Seq(items)) => items.get(*i).map(|v| (v.span.clone(), v))?,
+        let (key, (value, value_span)) = match (seg, &event) {
+            (Seg::Key(name), Event::MappingStart(..)) => loop {
+                let (k, key_span) = next()?;
+                match k {
+                    Event::MappingEnd => return None,
+                    Event::Scalar(ref s, ..) if s == name => break (key_span, next()?),
+                    other => {
+                        skip(&mut next, other)?;
+                        let (value, _) = next()?;
+                        skip(&mut next, value)?;
+                    }
+                }
+            },
+            (Seg::Index(i), Event::SequenceStart(..)) => {
+                for _ in 0..*i {
+                    match next()? {
+                        (Event::SequenceEnd, _) => return None,
+                        (item, _) => skip(&mut next, item)?,
+                    }
+                }
+                let item = next()?;
+                if matches!(item.0, Event::SequenceEnd) {
+                    return None;
+                }
+                (item.1, item)
+            }
             _ => return None,
         };
         place = Place {
-            key,
-            value: value.span.clone(),
+            key: chars.range(key),
+            value: chars.range(value_span),
         };
-        node = value;
+        event = value;
     }
     Some(place)
+}
+
+/// Reads past the rest of a node whose first event is `event`.
+fn skip<'a>(next: &mut impl FnMut() -> Option<(Event<'a>, Span)>, event: Event<'a>) -> Option<()> {
+    let mut depth = usize::from(matches!(
+        event,
+        Event::MappingStart(..) | Event::SequenceStart(..)
+    ));
+    while depth > 0 {
+        match next()?.0 {
+            Event::MappingStart(..) | Event::SequenceStart(..) => depth += 1,
+            Event::MappingEnd | Event::SequenceEnd => depth -= 1,
+            _ => {}
+        }
+    }
+    Some(())
 }
 
 /// Serialises `value` as a YAML document.

@@ -82,7 +82,7 @@ fn documents(handbook: &Handbook) -> Vec<Doc> {
                 .chain(page.front.owner.as_deref())
                 .collect(),
             page.doc.headings.iter().map(|h| h.title.as_str()).collect(),
-            page.doc.plain_text().to_string(),
+            page.doc.plain_text(),
         );
     }
     for e in &handbook.records.exceptions {
