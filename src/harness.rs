@@ -333,6 +333,19 @@ fn add_stubs(handbook: &mut Handbook, related: &Related, pages: &[&str], approve
     }
 }
 
+/// A copy of a record under another id, so that what the metrics add up or compare
+/// (totals per month, the largest value of a chart) meets the input twice.
+fn twin(text: &str, id: &str) -> Option<(String, String)> {
+    let line = format!("id: {id}\n");
+    text.contains(&line).then(|| {
+        let twin = format!("{id}-twin");
+        (
+            format!("{twin}.yaml"),
+            text.replacen(&line, &format!("id: {twin}\n"), 1),
+        )
+    })
+}
+
 /// An exception record, added to the small handbook (in place of its exception of the
 /// same id).
 pub fn exception(text: &str, deep: bool) -> Vec<Diagnostic> {
@@ -344,6 +357,9 @@ pub fn exception(text: &str, deep: bool) -> Vec<Diagnostic> {
         };
     let mut handbook = Handbook::default();
     put(&mut handbook.exceptions, name, text.into());
+    if let Some((twin_name, twin)) = twin(text, &record.id) {
+        handbook.exceptions.push((twin_name, twin));
+    }
     let approvers: Vec<&str> = record
         .approvals
         .iter()
@@ -369,6 +385,9 @@ pub fn incident(text: &str, deep: bool) -> Vec<Diagnostic> {
     };
     let mut handbook = Handbook::default();
     put(&mut handbook.incidents, name, text.into());
+    if let Some((twin_name, twin)) = twin(text, &record.id) {
+        handbook.incidents.push((twin_name, twin));
+    }
     let postmortem: Vec<&str> = record
         .postmortem
         .iter()

@@ -118,6 +118,13 @@ impl Document {
                 }) => {
                     let id = next_heading.next().map(|h| h.id.clone()).unwrap_or_default();
                     anchor = Some(id.clone());
+                    // `{.class key=value}` after a heading is HTML by another name: any
+                    // attribute, `onclick` too. Kept only where raw HTML is.
+                    let (classes, attrs) = if self.allow_html {
+                        (classes, attrs)
+                    } else {
+                        (Vec::new(), Vec::new())
+                    };
                     Event::Start(Tag::Heading {
                         level,
                         id: Some(CowStr::from(id)),
@@ -126,9 +133,11 @@ impl Document {
                     })
                 }
                 Event::End(TagEnd::Heading(level)) => {
+                    // The id may be written `{#...}` with any character but a space.
                     extra = anchor.take().map(|id| {
                         Event::Html(CowStr::from(format!(
-                            "<a class=\"anchor\" href=\"#{id}\" aria-label=\"Link to this section\">#</a>"
+                            "<a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
+                            escape_attribute(&id)
                         )))
                     });
                     Event::End(TagEnd::Heading(level))
@@ -203,6 +212,21 @@ fn plain(link_type: LinkType) -> LinkType {
         LinkType::Autolink | LinkType::Email => link_type,
         _ => LinkType::Inline,
     }
+}
+
+/// Text for a double-quoted HTML attribute.
+fn escape_attribute(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A heading's anchor, as GitHub makes it: lowercase, letters and digits kept, spaces to
@@ -298,6 +322,23 @@ mod tests {
         let html = doc.render(&["../a/index.html#x".into(), "../img.png".into()]);
         assert!(html.contains("href=\"../a/index.html#x\""), "{html}");
         assert!(html.contains("src=\"../img.png\""), "{html}");
+    }
+
+    #[test]
+    fn heading_attributes_cannot_script() {
+        let html =
+            render_untrusted("# A {#x\"onmouseover=\"alert(1)}\n\n## B {onclick=alert(1) .c}\n");
+        assert!(
+            html.contains("href=\"#x&quot;onmouseover=&quot;alert(1)\""),
+            "{html}"
+        );
+        assert!(!html.contains("onclick"), "{html}");
+        assert!(!html.contains("class=\"c\""), "{html}");
+        let html = render_as_written("## B {onclick=alert(1) .c}\n", true);
+        assert!(
+            html.contains("class=\"c\""),
+            "kept where raw HTML is: {html}"
+        );
     }
 
     #[test]

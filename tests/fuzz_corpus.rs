@@ -119,3 +119,35 @@ fn the_example_pages_render_in_the_small_handbook() {
     // Pages that link to files, or to two anchors of one page, are left unrendered.
     assert!(rendered >= 15, "only {rendered} pages render");
 }
+
+// ---------------------------------------------------------------------------------------
+// Findings
+
+/// Fuzzing `incident` found: an incident whose lifecycle ran backwards by two thousand
+/// years (`started: 4050-...`) loaded with an error, but was still rendered, and the chart
+/// of the time to detect drew a bar of minus seventeen million hours: plotters overflowed
+/// an `i32` mapping it to pixels and panicked. Fixed in `build::render_site`: a handbook
+/// with errors is not rendered, so the charts only see durations validation allows.
+#[test]
+fn finding_incident_lifecycle_backwards_by_millennia() {
+    for (field, stamp) in [
+        ("started", "4050-06-11T02:14:00-07:00"),
+        ("detected", "9999-12-31T23:59:59+14:00"),
+        ("responded", "0001-01-01"),
+    ] {
+        let mut text: String = harness::INCIDENT
+            .lines()
+            .filter(|l| !l.starts_with(&format!("{field}:")))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        text.push_str(&format!("{field}: {stamp}\n"));
+        let diags = harness::incident(&text, true);
+        assert!(
+            errors(&diags)
+                .iter()
+                .any(|m| m.contains("dates must not run backwards")),
+            "{field}: {:?}",
+            errors(&diags)
+        );
+    }
+}

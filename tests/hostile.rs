@@ -168,6 +168,8 @@ const PAYLOADS: &[&str] = &[
     "XSS\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:XSS",
     "=HYPERLINK(\"https://evil.example\",\"XSS\")",
     "XSS\u{2028}</script>\u{2029}",
+    "# XSS {#x\"><img/src=x/onerror=alert('XSS')>}",
+    "## XSS {#x\"/onmouseover=\"alert('XSS') .c\"x key=\"v\"x}",
 ];
 
 /// Hands out the payloads in turn, from a different start for each record, so that over
@@ -219,7 +221,7 @@ fn hostile_exception(k: usize, p: &mut Payloads) -> String {
         ("decided", s("2026-01-03")),
         (
             "expires",
-            s(if k % 2 == 0 {
+            s(if k.is_multiple_of(2) {
                 "2026-07-10"
             } else {
                 "2026-05-01"
@@ -289,7 +291,7 @@ fn hostile_incident(k: usize, p: &mut Payloads) -> String {
         ("severity", s(["sev1", "sev2", "sev3", "sev4"][k % 4])),
         (
             "status",
-            s(if k % 3 == 0 {
+            s(if k.is_multiple_of(3) {
                 "investigating"
             } else {
                 "closed"
@@ -386,7 +388,7 @@ fn hostile_page(k: usize, p: &mut Payloads, body_payloads: bool) -> String {
         ("owner", p.next()),
         (
             "review_by",
-            s(if k % 2 == 0 {
+            s(if k.is_multiple_of(2) {
                 "2026-01-01"
             } else {
                 "2027-01-01"
@@ -680,6 +682,43 @@ fn check_site(out: &Path, allowed: &BTreeSet<(String, String)>) {
         "{} problem(s):\n{}",
         problems.len(),
         problems.join("\n")
+    );
+}
+
+#[test]
+fn the_checks_see_injected_markup() {
+    // Each of these would be a finding: the checks must not pass them by.
+    let allowed: BTreeSet<(String, String)> = [("p", ""), ("a", ""), ("a", "href")]
+        .iter()
+        .map(|(e, a)| (e.to_string(), a.to_string()))
+        .collect();
+    for injected in [
+        "<script>alert('XSS')</script>",
+        "<p onclick=\"alert('XSS')\">x</p>",
+        "<a href=\"javascript:alert('XSS')\">x</a>",
+        "<a href=\" JaVa&#x09;ScRiPt:alert('XSS')\">x</a>",
+        "<a href=\"data:text/html,x\">x</a>",
+        "<svg onload=alert('XSS')></svg>",
+        "<iframe src=x></iframe>",
+        "<p style=\"background:url(XSS)\">x</p>",
+        "<a href=x x=\"\">x</a>",
+        "<meta http-equiv=refresh content=\"0;url=x\">",
+        "<script src=\"https://evil.example/x.js\"></script>",
+    ] {
+        let page = format!("<!doctype html><html><body><p>{injected}</p></body></html>");
+        assert!(
+            !html_problems("t.html", &page, Some(&allowed)).is_empty(),
+            "{injected} passes the checks"
+        );
+    }
+    let clean = "<!doctype html><html><body><p><a href=\"x.html\">x</a></p></body></html>";
+    let mut with_page = allowed.clone();
+    for e in ["html", "head", "body"] {
+        with_page.insert((e.to_string(), String::new()));
+    }
+    assert_eq!(
+        html_problems("t.html", clean, Some(&with_page)),
+        Vec::<String>::new()
     );
 }
 
@@ -1105,8 +1144,10 @@ fn page_and_file_names_stay_inside_the_site() {
     );
     // The theme is named by a folder of themes/, never by a path.
     for theme in ["../../etc", "/etc", "a/b", ".."] {
-        let mut hb = harness::Handbook::default();
-        hb.config = format!("{}theme: {}\n", harness::HANDBOOK_YAML, scalar(theme));
+        let hb = harness::Handbook {
+            config: format!("{}theme: {}\n", harness::HANDBOOK_YAML, scalar(theme)),
+            ..harness::Handbook::default()
+        };
         let (_tmp, root) = write_handbook(&harness_files(&hb));
         assert_error(
             &build_errors(&root).unwrap_err(),
@@ -1479,6 +1520,42 @@ proptest! {
         let _ = harness::handbook_yaml(&text, false);
         let _ = harness::page(&format!("---\ntitle: T\n---\n{text}"), true);
         let _ = harness::page(&format!("---\n{text}\n---\n"), false);
-        let _ = harness::tracker_csv(&text).map_err(|bug| TestCaseError::fail(bug))?;
+        let _ = harness::tracker_csv(&text).map_err(TestCaseError::fail)?;
     }
+}
+
+/// Found by this test: two incidents of a month that each spent close to the largest
+/// number of hours there is made the month's total infinite, and the chart of it never
+/// finished (plotters looks for tick marks on an infinite axis). Fixed by refusing more
+/// than a million hours in one incident; more than that is surely a typo.
+#[test]
+fn extreme_numbers_build() {
+    // Values at the edges of what a number can hold: a metric that adds them up or a chart
+    // that scales to them must not overflow or loop; those the checks refuse are errors.
+    for hours in [
+        "1.7976931348623157e308",
+        "1e308",
+        "1e-308",
+        "0",
+        "1000000",
+        "1000001",
+    ] {
+        let mut hb = harness::Handbook::default();
+        let incident =
+            harness::INCIDENT.replace("effort_hours: 4.5", &format!("effort_hours: {hours}"));
+        hb.incidents = vec![("INC-001.yaml".into(), incident.clone())];
+        let mut second = incident.replace("id: INC-001", "id: INC-002");
+        second.truncate(second.find("related:").unwrap());
+        hb.incidents.push(("INC-002.yaml".into(), second));
+        let result = on_small_stack(move || harness::build(&hb).map(|_| ()));
+        if let Err(diags) = result {
+            assert_error(&diags, "effort_hours");
+        }
+    }
+    let mut hb = harness::Handbook::default();
+    hb.incidents[0].1 = harness::INCIDENT.replace(
+        "summary: A phishing mail.",
+        "summary: A phishing mail.\nimpact: { customers_affected: 18446744073709551615 }",
+    );
+    harness::build(&hb).unwrap();
 }

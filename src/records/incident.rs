@@ -257,9 +257,22 @@ impl Incident {
                 "`effort_hours` must be a number of hours, zero or more".into(),
                 None,
             );
+        } else if let Some(hours) = self.effort_hours
+            && hours > MAX_EFFORT_HOURS
+        {
+            // The metrics add these up by month: a few near the largest number there is
+            // would make an infinite total, and the chart of it never finishes.
+            check.error(
+                &["effort_hours"],
+                format!("`effort_hours` is {hours}, more than {MAX_EFFORT_HOURS} hours"),
+                Some("that is over a century of work; is it a typo?".into()),
+            );
         }
     }
 }
+
+/// The most hours one incident may record.
+pub const MAX_EFFORT_HOURS: f64 = 1_000_000.0;
 
 #[cfg(test)]
 mod tests {
