@@ -90,7 +90,7 @@ fn prepare(options: &Options) -> Result<Prepared, Error> {
         config.base_url = url.clone();
     }
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let (as_of, _) = date::resolve_as_of(
+    let as_of = date::resolve_as_of(
         options.as_of,
         config.as_of,
         epoch.as_deref(),

@@ -116,27 +116,18 @@ impl<'de> Deserialize<'de> for Offset {
     }
 }
 
-/// Where the as-of date came from, so the site can say so.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AsOfSource {
-    Flag,
-    Config,
-    SourceDateEpoch,
-    Today,
-}
-
 /// Resolves the as-of date: flag, then handbook.yaml, then `SOURCE_DATE_EPOCH`, then today.
 pub fn resolve_as_of(
     flag: Option<Date>,
     config: Option<Date>,
     source_date_epoch: Option<&str>,
     timezone: Offset,
-) -> Result<(Date, AsOfSource), String> {
+) -> Result<Date, String> {
     if let Some(d) = flag {
-        return Ok((d, AsOfSource::Flag));
+        return Ok(d);
     }
     if let Some(d) = config {
-        return Ok((d, AsOfSource::Config));
+        return Ok(d);
     }
     if let Some(raw) = source_date_epoch {
         let secs: i64 = raw
@@ -147,13 +138,10 @@ pub fn resolve_as_of(
             .timestamp_opt(secs, 0)
             .single()
             .ok_or_else(|| format!("SOURCE_DATE_EPOCH `{raw}` is out of range"))?;
-        return Ok((
-            Date(at.with_timezone(&timezone.0).date_naive()),
-            AsOfSource::SourceDateEpoch,
-        ));
+        return Ok(Date(at.with_timezone(&timezone.0).date_naive()));
     }
     let now: ChronoDateTime<FixedOffset> = Utc::now().with_timezone(&timezone.0);
-    Ok((Date(now.date_naive()), AsOfSource::Today))
+    Ok(Date(now.date_naive()))
 }
 
 #[cfg(test)]
@@ -189,20 +177,20 @@ mod tests {
         let flag = Some(d("2026-01-01"));
         let config = Some(d("2026-02-02"));
         assert_eq!(
-            resolve_as_of(flag, config, Some("0"), tz).unwrap().0,
+            resolve_as_of(flag, config, Some("0"), tz).unwrap(),
             d("2026-01-01")
         );
         assert_eq!(
-            resolve_as_of(None, config, Some("0"), tz).unwrap().0,
+            resolve_as_of(None, config, Some("0"), tz).unwrap(),
             d("2026-02-02")
         );
         assert_eq!(
-            resolve_as_of(None, None, Some("86400"), tz).unwrap().0,
+            resolve_as_of(None, None, Some("86400"), tz).unwrap(),
             d("1970-01-02")
         );
         let west = Offset("-01:00".parse().unwrap());
         assert_eq!(
-            resolve_as_of(None, None, Some("86400"), west).unwrap().0,
+            resolve_as_of(None, None, Some("86400"), west).unwrap(),
             d("1970-01-01")
         );
         assert!(resolve_as_of(None, None, Some("soon"), tz).is_err());

@@ -134,8 +134,7 @@ pub fn build(handbook: &Handbook) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let config = Config::load(&config_file)?;
     // Noon UTC on 2026-06-30, read in the handbook's timezone.
     let as_of = date::resolve_as_of(None, config.as_of, Some("1782820800"), config.timezone)
-        .map_err(|e| vec![Diagnostic::error(e)])?
-        .0;
+        .map_err(|e| vec![Diagnostic::error(e)])?;
     let mut diags = Vec::new();
 
     let mut pages = Vec::new();

@@ -6,20 +6,11 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use crate::diagnostics::{Diagnostic, Error};
 use crate::render::OutputFile;
 use crate::theme::Body;
 
 const MARKER: &str = ".secbook-";
-
-/// Checks that output paths are relative, stay inside the folder, and differ even on a
-/// file system that ignores case.
-pub fn check_paths(files: &[OutputFile]) -> Vec<Diagnostic> {
-    let mut paths = PathCheck::default();
-    files.iter().filter_map(|f| paths.check(&f.path)).collect()
-}
 
 /// The output paths seen so far, to refuse one that is unsafe or that collides with an
 /// earlier one when letter case is ignored.
@@ -74,13 +65,6 @@ pub fn is_reserved_name(segment: &str) -> bool {
         [b'C', b'O', b'M', d] | [b'L', b'P', b'T', d] => d.is_ascii_digit(),
         _ => false,
     }
-}
-
-/// Writes `files` as the folder `out`, replacing what was there only when all are written.
-pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<(), Error> {
-    let staging = Staging::create(out)?;
-    files.par_iter().try_for_each(|f| staging.write(f))?;
-    staging.commit()
 }
 
 /// A fresh folder beside the output, that files are written into as they are made. Only
@@ -227,6 +211,21 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rayon::prelude::*;
+
+    /// Checks that output paths are relative, stay inside the folder, and differ even on a
+    /// file system that ignores case.
+    pub fn check_paths(files: &[OutputFile]) -> Vec<Diagnostic> {
+        let mut paths = PathCheck::default();
+        files.iter().filter_map(|f| paths.check(&f.path)).collect()
+    }
+
+    /// Writes `files` as the folder `out`, replacing what was there only when all are written.
+    pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<(), Error> {
+        let staging = Staging::create(out)?;
+        files.par_iter().try_for_each(|f| staging.write(f))?;
+        staging.commit()
+    }
 
     fn file(path: &str, text: &str) -> OutputFile {
         OutputFile::html(path.into(), text.into())

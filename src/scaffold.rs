@@ -176,7 +176,7 @@ pub fn new_record(root: &Path, kind: RecordKind, title: &str) -> Result<String, 
     }
     let config = load_config(root)?;
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let (today, _) = date::resolve_as_of(None, config.as_of, epoch.as_deref(), config.timezone)
+    let today = date::resolve_as_of(None, config.as_of, epoch.as_deref(), config.timezone)
         .map_err(Error::Usage)?;
     let id = next_ids(root, kind, 1)
         .pop()
