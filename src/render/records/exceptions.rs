@@ -1,11 +1,9 @@
 //! exceptions/: the registry, its orderings, and one page per exception.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::{
-    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, SectionIntro,
+    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, RegistryView,
     SortLink, base_context, days_text, exception_href, first_of_each_id, md, render_each,
     render_page,
 };
@@ -139,22 +137,6 @@ pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> ExceptionRow<'a> {
         days_text: days.map(days_text),
         anchor: None,
     }
-}
-
-#[derive(Serialize)]
-struct RegistryView<'a> {
-    total: usize,
-    open: usize,
-    counts: Vec<CountView>,
-    sorts: Vec<SortLink>,
-    /// Each ordering's page by its key, for the column headers.
-    hrefs: BTreeMap<&'static str, String>,
-    sorted_by: &'static str,
-    /// `aria-sort` of the sorted column.
-    direction: &'static str,
-    sort_label: &'static str,
-    rows: Vec<ExceptionRow<'a>>,
-    intro: Option<SectionIntro<'a>>,
 }
 
 pub(super) fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {

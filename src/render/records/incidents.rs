@@ -1,14 +1,12 @@
 //! incidents/: the registry, its orderings, one page per incident; and action-items/.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::exceptions::{TextOrLink, text_or_links};
 use super::{
-    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, SectionIntro,
-    SortLink, StampView, base_context, days_text, first_of_each_id, hours_short, hours_text,
-    incident_href, md, render_each, render_page,
+    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, RegistryView,
+    SectionIntro, SortLink, StampView, base_context, days_text, first_of_each_id, hours_short,
+    hours_text, incident_href, md, render_each, render_page,
 };
 use crate::date::{Date, Offset};
 use crate::diagnostics::Diagnostic;
@@ -245,22 +243,6 @@ fn sort_rows(rows: &mut [IncidentRow], key: &str) {
             }
         }
     }
-}
-
-#[derive(Serialize)]
-struct RegistryView<'a> {
-    total: usize,
-    open: usize,
-    counts: Vec<CountView>,
-    sorts: Vec<SortLink>,
-    /// Each ordering's page by its key, for the column headers.
-    hrefs: BTreeMap<&'static str, String>,
-    sorted_by: &'static str,
-    /// `aria-sort` of the sorted column.
-    direction: &'static str,
-    sort_label: &'static str,
-    rows: Vec<IncidentRow<'a>>,
-    intro: Option<SectionIntro<'a>>,
 }
 
 pub(super) fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {

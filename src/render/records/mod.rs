@@ -609,6 +609,23 @@ pub(super) fn render_page(
     Ok(OutputFile::html(links::page_href(url), html))
 }
 
+/// A registry page: the counts, the links to each ordering, and the rows in one of them.
+#[derive(Serialize)]
+pub(super) struct RegistryView<'a, Row> {
+    pub total: usize,
+    pub open: usize,
+    pub counts: Vec<CountView>,
+    pub sorts: Vec<SortLink>,
+    /// Each ordering's page by its key, for the column headers.
+    pub hrefs: BTreeMap<&'static str, String>,
+    pub sorted_by: &'static str,
+    /// `aria-sort` of the sorted column.
+    pub direction: &'static str,
+    pub sort_label: &'static str,
+    pub rows: Vec<Row>,
+    pub intro: Option<SectionIntro<'a>>,
+}
+
 /// Renders one page per item, in parallel, each put into `out` as soon as it is made.
 pub(super) fn render_each<T: Sync>(
     out: &Output,
