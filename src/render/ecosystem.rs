@@ -1,10 +1,11 @@
 //! The files around the pages: Atom feeds, the expiry calendar, the OSCAL POA&M export,
 //! the 404 page and the sitemap.
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
-use super::{OutputFile, Renderer};
+use super::{Output, OutputFile, Renderer};
 use crate::diagnostics::Diagnostic;
 use crate::handbook::Handbook;
 use crate::theme::Body;
@@ -14,25 +15,29 @@ use crate::{calendar, feeds, poam};
 pub const SITEMAP_PATH: &str = "sitemap.xml";
 
 /// The feeds, the calendar, the POA&M export (when there is anything to export) and the
-/// 404 page.
-pub fn render_ecosystem(
-    handbook: &Handbook,
-    renderer: &Renderer,
-) -> (Vec<OutputFile>, Vec<Diagnostic>) {
-    let mut files = vec![
-        bytes(feeds::EXCEPTIONS_PATH, feeds::exceptions_feed(handbook)),
-        bytes(feeds::INCIDENTS_PATH, feeds::incidents_feed(handbook)),
-        bytes(calendar::PATH, calendar::exceptions_calendar(handbook)),
+/// 404 page, made side by side: the first four are large for a large register.
+pub fn render_ecosystem(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    let made: [&(dyn Fn() -> Option<Vec<u8>> + Sync); 4] = [
+        &|| Some(feeds::exceptions_feed(handbook)),
+        &|| Some(feeds::incidents_feed(handbook)),
+        &|| Some(calendar::exceptions_calendar(handbook)),
+        &|| poam::document(handbook),
     ];
-    if let Some(document) = poam::document(handbook) {
-        files.push(bytes(poam::PATH, document));
-    }
-    let mut diags = Vec::new();
-    match not_found(renderer) {
-        Ok(file) => files.push(file),
-        Err(d) => diags.push(d),
-    }
-    (files, diags)
+    let paths = [
+        feeds::EXCEPTIONS_PATH,
+        feeds::INCIDENTS_PATH,
+        calendar::PATH,
+        poam::PATH,
+    ];
+    made.par_iter()
+        .zip(paths)
+        .with_max_len(1)
+        .for_each(|(make, path)| {
+            if let Some(body) = make() {
+                out.put(bytes(path, body));
+            }
+        });
+    out.take(not_found(renderer)).into_iter().collect()
 }
 
 fn bytes(path: &str, body: Vec<u8>) -> OutputFile {

@@ -14,6 +14,7 @@ pub use metrics::{SummaryItem, status_summary};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, ErrorKind, Tera};
 
@@ -183,22 +184,40 @@ pub fn menu() -> Vec<MenuItem> {
 }
 
 /// Renders every file the site holds beyond static files and the sitemap: pages,
-/// records, and exports, each put into `out` as soon as it is made.
+/// records, and exports, each put into `out` as soon as it is made. The parts are
+/// independent, so they run side by side, and the large ones are parallel inside too.
 pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let extras = records::PageExtras::new(handbook);
-    let mut diags = pages::render_pages(&handbook.site, renderer, &extras, out);
-    diags.extend(records::render_record_pages(handbook, renderer, out));
-    out.put_all(api::render_api(handbook));
-    out.put_all(exports::render_exports(handbook));
-    for (files, more) in [
-        search::render_search(handbook, renderer),
-        metrics::render_metrics(handbook, renderer),
-        ecosystem::render_ecosystem(handbook, renderer),
-    ] {
+    let facts = records::Facts::new(handbook);
+    let files = |files: Vec<OutputFile>| {
         out.put_all(files);
-        diags.extend(more);
-    }
-    diags
+        Vec::new()
+    };
+    let parts: Vec<Box<dyn Fn() -> Vec<Diagnostic> + Sync + Send + '_>> = vec![
+        Box::new(|| records::render_exceptions(&facts, renderer, out)),
+        Box::new(|| records::render_incidents(&facts, renderer, out)),
+        Box::new(|| records::render_status(&facts, renderer, out)),
+        Box::new(|| records::render_owners(&facts, renderer, out)),
+        Box::new(|| pages::render_pages(&handbook.site, renderer, &extras, out)),
+        Box::new(|| ecosystem::render_ecosystem(handbook, renderer, out)),
+        Box::new(|| files(api::render_api(handbook))),
+        Box::new(|| files(exports::render_exports(handbook))),
+        Box::new(|| {
+            let (made, diags) = search::render_search(handbook, renderer);
+            out.put_all(made);
+            diags
+        }),
+        Box::new(|| {
+            let (made, diags) = metrics::render_metrics(handbook, renderer);
+            out.put_all(made);
+            diags
+        }),
+    ];
+    parts
+        .par_iter()
+        .with_max_len(1)
+        .flat_map_iter(|part| part())
+        .collect()
 }
 
 pub struct Renderer {

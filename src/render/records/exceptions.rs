@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
+use super::registry::{Order, Registry, Row};
 use super::{
-    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, RegistryView,
-    SortLink, base_context, days_text, exception_href, first_of_each_id, md, render_each,
-    render_page,
+    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, base_context,
+    days_text, exception_href, first_of_each_id, md, render_each, render_page,
 };
 use crate::date::Date;
 use crate::diagnostics::Diagnostic;
@@ -17,48 +17,38 @@ use crate::render::{Output, OutputFile, Renderer};
 const URL: &str = "exceptions/";
 const TITLE: &str = "Exceptions";
 
-/// An ordering of the registry: the default one at exceptions/, the others in a folder
-/// each, so the table can be sorted without JavaScript.
-struct Order {
-    key: &'static str,
-    label: &'static str,
-    folder: Option<&'static str>,
-}
-
 const ORDERS: [Order; 5] = [
     Order {
         key: "id",
         label: "id",
         folder: None,
+        descending: false,
     },
     Order {
         key: "expiry",
         label: "expiry",
         folder: Some("by-expiry"),
+        descending: false,
     },
     Order {
         key: "severity",
         label: "severity",
         folder: Some("by-severity"),
+        descending: false,
     },
     Order {
         key: "state",
         label: "state",
         folder: Some("by-state"),
+        descending: false,
     },
     Order {
         key: "owner",
         label: "risk owner",
         folder: Some("by-owner"),
+        descending: false,
     },
 ];
-
-fn order_url(order: &Order) -> String {
-    match order.folder {
-        Some(f) => format!("{URL}{f}/"),
-        None => URL.to_string(),
-    }
-}
 
 /// Where the registry lists the exceptions in a state, for counts to link to.
 pub(super) fn state_href(state: ExceptionState) -> String {
@@ -112,8 +102,6 @@ pub(super) struct ExceptionRow<'a> {
     pub expires: Option<Date>,
     pub days: Option<i64>,
     pub days_text: Option<String>,
-    /// An id for the first row of a group, for counts to link to.
-    pub anchor: Option<String>,
 }
 
 pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> ExceptionRow<'a> {
@@ -135,122 +123,62 @@ pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> ExceptionRow<'a> {
         expires: e.expires,
         days,
         days_text: days.map(days_text),
-        anchor: None,
     }
 }
 
-pub(super) fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-    let mut diags = render_each(out, &ORDERS, |order| {
-        render_registry(facts, renderer, order)
-    });
-    let indices = first_of_each_id(
-        facts
-            .hb
-            .records
-            .exceptions
+pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    let hb = facts.hb;
+    let registry = Registry {
+        url: URL,
+        title: TITLE,
+        template: "exceptions.html",
+        orders: &ORDERS,
+        // The records are loaded in id order.
+        rows: (0..hb.records.exceptions.len())
+            .map(|i| row(facts, i))
+            .collect(),
+        open: hb.exception_states.iter().filter(|s| s.is_open()).count(),
+        counts: ExceptionState::ALL
             .iter()
-            .map(|r| r.record.id.as_str()),
-    );
+            .map(|&s| {
+                let count = hb.exception_states.iter().filter(|x| **x == s).count();
+                CountView {
+                    key: s.as_str(),
+                    label: s.as_str(),
+                    count,
+                    href: (count > 0).then(|| state_href(s)),
+                }
+            })
+            .collect(),
+        facts,
+    };
+    let mut diags = registry.render(renderer, out);
+    let indices = first_of_each_id(hb.records.exceptions.iter().map(|r| r.record.id.as_str()));
     diags.extend(render_each(out, &indices, |&i| {
         render_exception(facts, renderer, i)
     }));
     diags
 }
 
-/// The rows in the order `key` names; ties fall back to id order.
-fn sort_rows(rows: &mut [ExceptionRow], key: &str) {
-    match key {
-        "expiry" => rows.sort_by_key(|r| (r.expires.is_none(), r.expires)),
-        "severity" => rows.sort_by_key(|r| r.severity_rank),
-        "state" => rows.sort_by_key(|r| (r.state_rank, r.expires.is_none(), r.expires)),
-        "owner" => rows.sort_by_cached_key(|r| r.owner.name.to_lowercase()),
-        _ => {}
-    }
-    let group: Option<fn(&ExceptionRow) -> String> = match key {
-        "state" => Some(|r| format!("state-{}", r.state)),
-        "severity" => Some(|r| format!("severity-{}", r.severity)),
-        _ => None,
-    };
-    if let Some(group) = group {
-        let mut last = None;
-        for r in rows.iter_mut() {
-            let g = group(r);
-            if last.as_ref() != Some(&g) {
-                r.anchor = Some(g.clone());
-                last = Some(g);
-            }
+impl Row for ExceptionRow<'_> {
+    fn sort(rows: &[Self], positions: &mut [usize], key: &str) {
+        let expiry = |i: usize| (rows[i].expires.is_none(), rows[i].expires);
+        match key {
+            "expiry" => positions.sort_by_key(|&i| expiry(i)),
+            "severity" => positions.sort_by_key(|&i| rows[i].severity_rank),
+            "state" => positions.sort_by_key(|&i| (rows[i].state_rank, expiry(i))),
+            "owner" => positions.sort_by_cached_key(|&i| rows[i].owner.name.to_lowercase()),
+            _ => {}
         }
     }
-}
 
-fn render_registry(
-    facts: &Facts,
-    renderer: &Renderer,
-    order: &Order,
-) -> Result<OutputFile, Diagnostic> {
-    let hb = facts.hb;
-    // Rows start in id order (the records are loaded in id order); sorts are stable.
-    let mut rows: Vec<ExceptionRow> = (0..hb.records.exceptions.len())
-        .map(|i| row(facts, i))
-        .collect();
-    sort_rows(&mut rows, order.key);
-    let counts = ExceptionState::ALL
-        .iter()
-        .map(|&s| {
-            let count = hb.exception_states.iter().filter(|x| **x == s).count();
-            CountView {
-                key: s.as_str(),
-                label: s.as_str(),
-                count,
-                href: (count > 0).then(|| state_href(s)),
-            }
-        })
-        .collect();
-    let hrefs = ORDERS
-        .iter()
-        .map(|o| (o.key, format!("{}index.html", order_url(o))))
-        .collect();
-    let sorts = ORDERS
-        .iter()
-        .map(|o| SortLink {
-            key: o.key,
-            label: o.label,
-            href: format!("{}index.html", order_url(o)),
-            current: o.key == order.key,
-        })
-        .collect();
-    let url = order_url(order);
-    let is_default = order.folder.is_none();
-    let title = facts.register_title(URL, TITLE);
-    let view = RegistryView {
-        total: rows.len(),
-        open: hb.exception_states.iter().filter(|s| s.is_open()).count(),
-        counts,
-        sorts,
-        hrefs,
-        sorted_by: order.key,
-        direction: "ascending",
-        sort_label: order.label,
-        rows,
-        intro: if is_default { facts.intro(URL) } else { None },
-    };
-    let page = PageMeta {
-        title: if is_default {
-            title
-        } else {
-            format!("{title} by {}", order.label)
-        },
-        url: url.clone(),
-        description: None,
-    };
-    let (crumbs, (prev, next)) = if is_default {
-        (facts.crumbs(None), facts.neighbours(URL))
-    } else {
-        (facts.crumbs(Some((URL, TITLE))), (None, None))
-    };
-    let mut ctx = base_context(&page, &crumbs, prev, next);
-    ctx.insert("registry", &view);
-    render_page(renderer, "exceptions.html", &ctx, &url)
+    fn group(&self, key: &str) -> Option<String> {
+        match key {
+            "state" => Some(format!("state-{}", self.state)),
+            "severity" => Some(format!("severity-{}", self.severity)),
+            _ => None,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -560,6 +488,7 @@ fn render_exception(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::records::registry::ordered;
 
     fn exception(yaml: &str) -> Exception {
         let base = "id: E\ntitle: t\ntype: acceptance\nseverity: high\nrequested_by: A\nrisk_owner: B\ncreated: 2026-01-01\nsummary: s\njustification: j\n";
@@ -606,21 +535,23 @@ mod tests {
             expires: expires.and_then(Date::parse),
             days: None,
             days_text: None,
-            anchor: None,
         };
-        let mut rows = vec![
+        let rows = vec![
             row("A", ExceptionState::Active, Some("2026-09-01")),
             row("B", ExceptionState::Pending, None),
             row("C", ExceptionState::Expired, Some("2026-05-01")),
             row("D", ExceptionState::Active, Some("2026-08-01")),
         ];
-        sort_rows(&mut rows, "expiry");
-        let ids: Vec<&str> = rows.iter().map(|r| r.id).collect();
-        assert_eq!(ids, ["C", "D", "A", "B"]);
-        sort_rows(&mut rows, "state");
-        let ids: Vec<&str> = rows.iter().map(|r| r.id).collect();
-        assert_eq!(ids, ["C", "B", "D", "A"]);
-        let anchors: Vec<Option<&str>> = rows.iter().map(|r| r.anchor.as_deref()).collect();
+        let ids = |key| -> Vec<&str> {
+            ordered(&rows, key)
+                .iter()
+                .map(|(i, _)| rows[*i].id)
+                .collect()
+        };
+        assert_eq!(ids("expiry"), ["C", "D", "A", "B"]);
+        assert_eq!(ids("state"), ["C", "B", "D", "A"]);
+        let by_state = ordered(&rows, "state");
+        let anchors: Vec<Option<&str>> = by_state.iter().map(|(_, a)| a.as_deref()).collect();
         assert_eq!(
             anchors,
             [

@@ -3,10 +3,11 @@
 use serde::Serialize;
 
 use super::exceptions::{TextOrLink, text_or_links};
+use super::registry::{Order, Registry, Row};
 use super::{
-    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, RegistryView,
-    SectionIntro, SortLink, StampView, base_context, days_text, first_of_each_id, hours_short,
-    hours_text, incident_href, md, render_each, render_page,
+    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, SectionIntro,
+    StampView, base_context, days_text, first_of_each_id, hours_short, hours_text, incident_href,
+    md, render_each, render_page,
 };
 use crate::date::{Date, Offset};
 use crate::diagnostics::Diagnostic;
@@ -28,46 +29,38 @@ pub(super) const STATUSES: [IncidentStatus; 5] = [
     IncidentStatus::NotAnIncident,
 ];
 
-struct Order {
-    key: &'static str,
-    label: &'static str,
-    folder: Option<&'static str>,
-}
-
 const ORDERS: [Order; 5] = [
     Order {
         key: "id",
         label: "id",
         folder: None,
+        descending: false,
     },
     Order {
         key: "reported",
         label: "newest first",
         folder: Some("by-reported"),
+        descending: true,
     },
     Order {
         key: "severity",
         label: "severity",
         folder: Some("by-severity"),
+        descending: false,
     },
     Order {
         key: "status",
         label: "status",
         folder: Some("by-status"),
+        descending: false,
     },
     Order {
         key: "commander",
         label: "commander",
         folder: Some("by-commander"),
+        descending: false,
     },
 ];
-
-fn order_url(order: &Order) -> String {
-    match order.folder {
-        Some(f) => format!("{URL}{f}/"),
-        None => URL.to_string(),
-    }
-}
 
 pub(super) fn status_href(status: IncidentStatus) -> String {
     format!("{URL}by-status/index.html#status-{}", status.as_str())
@@ -186,7 +179,6 @@ pub(super) struct IncidentRow<'a> {
     pub resolved_date: Option<Date>,
     pub resolve_hours: Option<f64>,
     pub resolve_text: Option<String>,
-    pub anchor: Option<String>,
 }
 
 pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> IncidentRow<'a> {
@@ -216,126 +208,64 @@ pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> IncidentRow<'a> {
         resolved_date: i.resolved.map(|s| s.date(tz)),
         resolve_hours: resolve,
         resolve_text: resolve.map(hours_short),
-        anchor: None,
     }
 }
 
-fn sort_rows(rows: &mut [IncidentRow], key: &str) {
-    match key {
-        "reported" => rows.sort_by_key(|r| std::cmp::Reverse(r.reported_ts)),
-        "severity" => rows.sort_by_key(|r| r.severity_rank),
-        "status" => rows.sort_by_key(|r| r.status_rank),
-        "commander" => rows.sort_by_cached_key(|r| r.commander.name.to_lowercase()),
-        _ => {}
-    }
-    let group: Option<fn(&IncidentRow) -> String> = match key {
-        "status" => Some(|r| format!("status-{}", r.status)),
-        "severity" => Some(|r| format!("severity-{}", r.severity)),
-        _ => None,
-    };
-    if let Some(group) = group {
-        let mut last = None;
-        for r in rows.iter_mut() {
-            let g = group(r);
-            if last.as_ref() != Some(&g) {
-                r.anchor = Some(g.clone());
-                last = Some(g);
+impl Row for IncidentRow<'_> {
+    fn sort(rows: &[Self], positions: &mut [usize], key: &str) {
+        match key {
+            "reported" => positions.sort_by_key(|&i| std::cmp::Reverse(rows[i].reported_ts)),
+            "severity" => positions.sort_by_key(|&i| rows[i].severity_rank),
+            "status" => positions.sort_by_key(|&i| rows[i].status_rank),
+            "commander" => {
+                positions.sort_by_cached_key(|&i| rows[i].commander.name.to_lowercase());
             }
+            _ => {}
+        }
+    }
+
+    fn group(&self, key: &str) -> Option<String> {
+        match key {
+            "status" => Some(format!("status-{}", self.status)),
+            "severity" => Some(format!("severity-{}", self.severity)),
+            _ => None,
         }
     }
 }
 
-pub(super) fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-    let mut diags = render_each(out, &ORDERS, |order| {
-        render_registry(facts, renderer, order)
-    });
-    let indices = first_of_each_id(
-        facts
-            .hb
-            .records
-            .incidents
+pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    let incidents = &facts.hb.records.incidents;
+    let registry = Registry {
+        url: URL,
+        title: TITLE,
+        template: "incidents.html",
+        orders: &ORDERS,
+        rows: (0..incidents.len()).map(|i| row(facts, i)).collect(),
+        open: incidents
             .iter()
-            .map(|r| r.record.id.as_str()),
-    );
+            .filter(|i| i.record.status.is_open())
+            .count(),
+        counts: STATUSES
+            .iter()
+            .map(|&s| {
+                let count = incidents.iter().filter(|i| i.record.status == s).count();
+                CountView {
+                    key: s.as_str(),
+                    label: status_label(s),
+                    count,
+                    href: (count > 0).then(|| status_href(s)),
+                }
+            })
+            .collect(),
+        facts,
+    };
+    let mut diags = registry.render(renderer, out);
+    let indices = first_of_each_id(incidents.iter().map(|r| r.record.id.as_str()));
     diags.extend(render_each(out, &indices, |&i| {
         render_incident(facts, renderer, i)
     }));
     diags.extend(out.take(render_action_items(facts, renderer)));
     diags
-}
-
-fn render_registry(
-    facts: &Facts,
-    renderer: &Renderer,
-    order: &Order,
-) -> Result<OutputFile, Diagnostic> {
-    let incidents = &facts.hb.records.incidents;
-    let mut rows: Vec<IncidentRow> = (0..incidents.len()).map(|i| row(facts, i)).collect();
-    sort_rows(&mut rows, order.key);
-    let counts = STATUSES
-        .iter()
-        .map(|&s| {
-            let count = incidents.iter().filter(|i| i.record.status == s).count();
-            CountView {
-                key: s.as_str(),
-                label: status_label(s),
-                count,
-                href: (count > 0).then(|| status_href(s)),
-            }
-        })
-        .collect();
-    let hrefs = ORDERS
-        .iter()
-        .map(|o| (o.key, format!("{}index.html", order_url(o))))
-        .collect();
-    let sorts = ORDERS
-        .iter()
-        .map(|o| SortLink {
-            key: o.key,
-            label: o.label,
-            href: format!("{}index.html", order_url(o)),
-            current: o.key == order.key,
-        })
-        .collect();
-    let url = order_url(order);
-    let is_default = order.folder.is_none();
-    let title = facts.register_title(URL, TITLE);
-    let view = RegistryView {
-        total: rows.len(),
-        open: incidents
-            .iter()
-            .filter(|i| i.record.status.is_open())
-            .count(),
-        counts,
-        sorts,
-        hrefs,
-        sorted_by: order.key,
-        direction: if order.key == "reported" {
-            "descending"
-        } else {
-            "ascending"
-        },
-        sort_label: order.label,
-        rows,
-        intro: if is_default { facts.intro(URL) } else { None },
-    };
-    let page = PageMeta {
-        title: if is_default {
-            title
-        } else {
-            format!("{title} by {}", order.label)
-        },
-        url: url.clone(),
-        description: None,
-    };
-    let (crumbs, (prev, next)) = if is_default {
-        (facts.crumbs(None), facts.neighbours(URL))
-    } else {
-        (facts.crumbs(Some((URL, TITLE))), (None, None))
-    };
-    let mut ctx = base_context(&page, &crumbs, prev, next);
-    ctx.insert("registry", &view);
-    render_page(renderer, "incidents.html", &ctx, &url)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 mod exceptions;
 mod incidents;
 mod owners;
+mod registry;
 mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -131,22 +132,13 @@ pub fn incident_href(id: &str) -> String {
     format!("incidents/{id}/index.html")
 }
 
-/// Renders every register page. Pages of one record each are rendered in parallel.
-pub fn render_record_pages(
-    handbook: &Handbook,
-    renderer: &Renderer,
-    out: &Output,
-) -> Vec<Diagnostic> {
-    let facts = Facts::new(handbook);
-    let mut diags = exceptions::render(&facts, renderer, out);
-    diags.extend(incidents::render(&facts, renderer, out));
-    diags.extend(owners::render(&facts, renderer, out));
-    diags.extend(status::render(&facts, renderer, out));
-    diags
-}
+pub use exceptions::render as render_exceptions;
+pub use incidents::render as render_incidents;
+pub use owners::render as render_owners;
+pub use status::render as render_status;
 
 /// What every register page draws on, gathered once per build.
-pub(super) struct Facts<'a> {
+pub struct Facts<'a> {
     pub hb: &'a Handbook,
     findings_by_subject: BTreeMap<&'a str, Vec<&'a Finding>>,
     page_by_path: BTreeMap<&'a str, usize>,
@@ -538,15 +530,6 @@ pub(super) struct CountView {
     pub href: Option<String>,
 }
 
-/// A link to one ordering of a register.
-#[derive(Serialize)]
-pub(super) struct SortLink {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub href: String,
-    pub current: bool,
-}
-
 /// A duration in hours, as the incident pages show it.
 pub fn hours_text(hours: f64) -> String {
     if hours < 1.0 {
@@ -607,23 +590,6 @@ pub(super) fn render_page(
 ) -> Result<OutputFile, Diagnostic> {
     let html = renderer.render(template, ctx)?;
     Ok(OutputFile::html(links::page_href(url), html))
-}
-
-/// A registry page: the counts, the links to each ordering, and the rows in one of them.
-#[derive(Serialize)]
-pub(super) struct RegistryView<'a, Row> {
-    pub total: usize,
-    pub open: usize,
-    pub counts: Vec<CountView>,
-    pub sorts: Vec<SortLink>,
-    /// Each ordering's page by its key, for the column headers.
-    pub hrefs: BTreeMap<&'static str, String>,
-    pub sorted_by: &'static str,
-    /// `aria-sort` of the sorted column.
-    pub direction: &'static str,
-    pub sort_label: &'static str,
-    pub rows: Vec<Row>,
-    pub intro: Option<SectionIntro<'a>>,
 }
 
 /// Renders one page per item, in parallel, each put into `out` as soon as it is made.

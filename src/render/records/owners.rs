@@ -187,7 +187,7 @@ fn action_items<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> Vec<ActionItemRow<'
         .collect()
 }
 
-pub(super) fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let mut diags: Vec<Diagnostic> = out
         .take(render_index(facts, renderer))
         .into_iter()

@@ -16,7 +16,7 @@ const STATUS_TITLE: &str = "Program status";
 const AUDIT_URL: &str = "audit/";
 const AUDIT_TITLE: &str = "Audit report";
 
-pub(super) fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     [
         render_status(facts, renderer),
         render_audit(facts, renderer),
