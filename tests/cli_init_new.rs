@@ -2,38 +2,12 @@
 //! with no errors, a folder in use is refused, and new records get the next id and TODO
 //! markers that `check` reports until they are filled.
 
+mod common;
+
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
 
+use common::{assert_code, describe, secbook, stderr};
 use tempfile::TempDir;
-
-fn secbook(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secbook"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .output()
-        .expect("the secbook binary runs")
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "exit status {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-#[track_caller]
-fn assert_code(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "{}", describe(out));
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// `file:line:col` and message of every error of a human report, in order.
 fn errors(report: &str) -> Vec<String> {

@@ -8,37 +8,17 @@
 //! file and byte for byte, either what it was before (killed before the swap) or the new
 //! build's (killed after it): never a mix, never missing.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
+use common::files_below;
 use secbook::harness;
 
 const BIN: &str = env!("CARGO_BIN_EXE_secbook");
-
-/// Every file below `dir`, by path relative to it.
-fn files_below(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(rel, fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
 
 /// A handbook of a few hundred pages and records, from the harness's small one.
 fn generate(root: &Path) {

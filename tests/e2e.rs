@@ -10,12 +10,15 @@
 //! - `tests/fixtures/valid/<name>/` is a handbook that must build. Key pages are
 //!   snapshot-tested with insta (tests/snapshots/), and every link of the output is checked.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
+use common::{copy_dir, files_below};
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_secbook");
@@ -101,19 +104,6 @@ fn fixture(kind: &str, name: &str) -> PathBuf {
     Path::new(FIXTURES).join(kind).join(name)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A copy of a fixture in a fresh temporary folder, as `<tmp>/handbook`, so that tests never
 /// write into the source tree and outputs can be put beside the handbook.
 fn copy_fixture(kind: &str, name: &str) -> (TempDir, PathBuf) {
@@ -121,28 +111,6 @@ fn copy_fixture(kind: &str, name: &str) -> (TempDir, PathBuf) {
     let handbook = tmp.path().join("handbook");
     copy_dir(&fixture(kind, name), &handbook);
     (tmp, handbook)
-}
-
-/// Every file below `dir`, by `/`-separated relative path, with its bytes.
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else {
-                let rel = path.strip_prefix(base).unwrap();
-                let rel: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.insert(rel.join("/"), fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 fn html_pages(tree: &BTreeMap<String, Vec<u8>>) -> impl Iterator<Item = (&String, String)> {
@@ -168,7 +136,7 @@ fn build(handbook: &Path, out: &Path, extra: &[&str]) -> BTreeMap<String, Vec<u8
     args.extend(extra.iter().map(OsStr::new));
     let run = secbook(handbook, &args);
     run.assert_code(0, &format!("build {}", handbook.display()));
-    read_tree(out)
+    files_below(out)
 }
 
 /// A line diff of `expected` and `actual` (longest common subsequence), for a readable
@@ -617,7 +585,7 @@ fn a_failed_build_leaves_the_previous_output_as_it_was() {
         run.describe()
     );
     assert!(
-        read_tree(&out) == before,
+        files_below(&out) == before,
         "the failed build changed {}",
         out.display()
     );

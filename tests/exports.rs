@@ -8,11 +8,14 @@
 //! The handbook is tests/data/handbook: five exceptions (expired, expiring, pending,
 //! active, denied) and two incidents, as of 2026-06-30.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::copy_dir;
 use secbook::build::{self, Options};
 use secbook::theme::Body;
 
@@ -583,17 +586,4 @@ fn sitemap_lists_every_page_and_404_exists() {
         "links relative to the root"
     );
     assert!(not_found.contains("href=\"style.css\""));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }

@@ -10,11 +10,14 @@
 //! - Paths: ids, reserved names, symbolic links, names that collide when case is ignored.
 //! - Property tests: random and mutated YAML and Markdown never crash the loaders.
 
-use std::collections::{BTreeMap, BTreeSet};
+mod common;
+
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::files_below;
 use proptest::prelude::*;
 use scraper::{Html, Node};
 use secbook::build::{self, Options};
@@ -98,28 +101,6 @@ fn assert_error(diags: &[Diagnostic], needle: &str) {
             .collect::<Vec<_>>()
             .join("\n")
     );
-}
-
-/// Every file below `dir`, by path relative to it.
-fn files_below(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(rel, fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
 }
 
 /// Runs `f` on a thread with the default stack of a spawned Rust thread (2 MB), as the

@@ -3,11 +3,14 @@
 //! records; the metrics page shows every chart with its table; charts are byte-identical
 //! between builds; and the chart code pulls in no font library.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::files_below;
 use serde_json::{Value, json};
 
 /// Every chart of the metrics page, by id.
@@ -48,29 +51,7 @@ fn build(handbook: &Path, out: &Path) -> BTreeMap<String, Vec<u8>> {
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
     );
-    let mut files = BTreeMap::new();
-    for entry in walk(out) {
-        let rel = entry
-            .strip_prefix(out)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        files.insert(rel, fs::read(&entry).unwrap());
-    }
-    files
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
+    files_below(out)
 }
 
 fn text(files: &BTreeMap<String, Vec<u8>>, path: &str) -> String {

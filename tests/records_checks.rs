@@ -1,9 +1,13 @@
 //! Records end to end: derived state as of a date, findings in every output, `--strict`,
 //! and the baseline comparison on a real git repository.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
+
+use common::{secbook, stderr};
 
 const HANDBOOK: &str = "title: Records\n";
 
@@ -73,21 +77,8 @@ fn write_handbook(dir: &Path) {
     }
 }
 
-fn secbook(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secbook"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .output()
-        .unwrap()
-}
-
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]

@@ -4,10 +4,14 @@
 //! The fixture raises findings on purpose (the status page lists them), so it lives beside
 //! tests/fixtures/valid/ rather than in it: the valid fixtures must check without warnings.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
 use std::process::Command;
 use std::sync::OnceLock;
+
+use common::files_below;
 
 const BIN: &str = env!("CARGO_BIN_EXE_secbook");
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/records");
@@ -73,26 +77,10 @@ fn build(handbook: &Path) -> Tree {
         "build failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let mut tree = Tree::new();
-    read_tree(&out, &out, &mut tree);
-    tree
-}
-
-fn read_tree(base: &Path, dir: &Path, out: &mut Tree) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            read_tree(base, &path, out);
-        } else if let Ok(text) = std::fs::read_to_string(&path) {
-            let rel: Vec<String> = path
-                .strip_prefix(base)
-                .unwrap()
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            out.insert(rel.join("/"), text);
-        }
-    }
+    files_below(&out)
+        .into_iter()
+        .filter_map(|(path, bytes)| Some((path, String::from_utf8(bytes).ok()?)))
+        .collect()
 }
 
 #[track_caller]

@@ -2,41 +2,16 @@
 //! assumption reported, bad rows reported together with nothing written, the export in the
 //! built site, and an export → import → export round trip that keeps every byte.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::{assert_code, secbook, stderr};
 use tempfile::TempDir;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const HEADER: &str = "Priority, Status, Decision date, Type of request, Description, Risk Owner, Risk Approvers, Exception Link, Notes";
-
-fn secbook(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secbook"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .output()
-        .expect("the secbook binary runs")
-}
-
-fn describe(out: &Output) -> String {
-    format!(
-        "exit status {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-#[track_caller]
-fn assert_code(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "{}", describe(out));
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn path(dir: &Path) -> &str {
     dir.to_str().expect("a UTF-8 temporary path")
