@@ -173,7 +173,7 @@ fn load_page(
     allow_html: bool,
     max_bytes: u64,
 ) -> Result<Option<Page>, Diagnostic> {
-    let source = source::read(root, &format!("content/{rel}"), max_bytes)?;
+    let source = source::read_walked(root, &format!("content/{rel}"), max_bytes)?;
     parse_page(source, rel, drafts, allow_html)
 }
 

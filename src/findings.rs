@@ -33,11 +33,14 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::content::Page;
 use crate::date::{Date, days};
 use crate::diagnostics::{Diagnostic, Level, SourceFile};
 use crate::records::exception::Exception;
+use crate::records::incident::Incident;
 use crate::records::vocab::{ExceptionState, ExceptionStatus, IncidentStatus, Side};
 use crate::records::{Loaded, Records};
 use crate::yaml::Seg;
@@ -126,66 +129,13 @@ impl Collector<'_> {
 
 /// Computes every finding of SPEC 6, in a stable order: file, then line, then code.
 pub fn compute(inputs: &Inputs) -> Vec<Finding> {
-    let mut c = Collector {
-        inputs,
-        out: Vec::new(),
-    };
-    for e in &inputs.records.exceptions {
-        exception_findings(&mut c, e);
-    }
-    for i in &inputs.records.incidents {
-        let r = &i.record;
-        let id = &r.id;
-        let required = inputs
-            .config
-            .incidents
-            .postmortem_required
-            .contains(&r.severity);
-        let finished = matches!(r.status, IncidentStatus::Resolved | IncidentStatus::Closed);
-        if required && finished && r.postmortem.is_none() {
-            c.raise(
-                "incident.postmortem-missing",
-                &i.source,
-                i.span(&[Seg::Key("severity")]),
-                id,
-                format!(
-                    "{id} is a {} incident, {}, with no postmortem",
-                    r.severity.as_str(),
-                    r.status.as_str()
-                ),
-            );
-        }
-        for (n, item) in r.action_items.iter().enumerate() {
-            if let (true, Some(due)) = (item.is_overdue(inputs.as_of), item.due) {
-                c.raise(
-                    "incident.action-item-overdue",
-                    &i.source,
-                    i.span(&[Seg::Key("action_items"), Seg::Index(n), Seg::Key("due")]),
-                    id,
-                    format!(
-                        "action item \"{}\" of {id} was due {due} and is {} overdue",
-                        item.title,
-                        days(due.days_until(inputs.as_of))
-                    ),
-                );
-            }
-        }
-        let reported = r.reported.date(inputs.config.timezone);
-        let open_days = reported.days_until(inputs.as_of);
-        if r.status.is_open() && open_days > i64::from(inputs.config.incidents.stale_open_days) {
-            c.raise(
-                "incident.stale-open",
-                &i.source,
-                i.span(&[Seg::Key("status")]),
-                id,
-                format!(
-                    "{id} has been {} for {} since it was reported",
-                    r.status.as_str(),
-                    days(open_days)
-                ),
-            );
-        }
-    }
+    // Records are checked in parallel: placing each finding reads its record's YAML again.
+    let (mut out, more) = rayon::join(
+        || each(inputs, &inputs.records.exceptions, exception_findings),
+        || each(inputs, &inputs.records.incidents, incident_findings),
+    );
+    out.extend(more);
+    let mut c = Collector { inputs, out };
     for page in inputs.pages {
         if let Some(review_by) = page.front.review_by.filter(|d| *d < inputs.as_of) {
             c.raise(
@@ -200,6 +150,76 @@ pub fn compute(inputs: &Inputs) -> Vec<Finding> {
     let mut out = c.out;
     out.sort_by(|a, b| (&a.file, a.span.start, a.code).cmp(&(&b.file, b.span.start, b.code)));
     out
+}
+
+/// The findings of every item, each item looked at by `find`.
+fn each<T: Sync>(inputs: &Inputs, items: &[T], find: fn(&mut Collector, &T)) -> Vec<Finding> {
+    items
+        .par_iter()
+        .flat_map_iter(|item| {
+            let mut c = Collector {
+                inputs,
+                out: Vec::new(),
+            };
+            find(&mut c, item);
+            c.out
+        })
+        .collect()
+}
+
+fn incident_findings(c: &mut Collector, i: &Loaded<Incident>) {
+    let inputs = c.inputs;
+    let r = &i.record;
+    let id = &r.id;
+    let required = inputs
+        .config
+        .incidents
+        .postmortem_required
+        .contains(&r.severity);
+    let finished = matches!(r.status, IncidentStatus::Resolved | IncidentStatus::Closed);
+    if required && finished && r.postmortem.is_none() {
+        c.raise(
+            "incident.postmortem-missing",
+            &i.source,
+            i.span(&[Seg::Key("severity")]),
+            id,
+            format!(
+                "{id} is a {} incident, {}, with no postmortem",
+                r.severity.as_str(),
+                r.status.as_str()
+            ),
+        );
+    }
+    for (n, item) in r.action_items.iter().enumerate() {
+        if let (true, Some(due)) = (item.is_overdue(inputs.as_of), item.due) {
+            c.raise(
+                "incident.action-item-overdue",
+                &i.source,
+                i.span(&[Seg::Key("action_items"), Seg::Index(n), Seg::Key("due")]),
+                id,
+                format!(
+                    "action item \"{}\" of {id} was due {due} and is {} overdue",
+                    item.title,
+                    days(due.days_until(inputs.as_of))
+                ),
+            );
+        }
+    }
+    let reported = r.reported.date(inputs.config.timezone);
+    let open_days = reported.days_until(inputs.as_of);
+    if r.status.is_open() && open_days > i64::from(inputs.config.incidents.stale_open_days) {
+        c.raise(
+            "incident.stale-open",
+            &i.source,
+            i.span(&[Seg::Key("status")]),
+            id,
+            format!(
+                "{id} has been {} for {} since it was reported",
+                r.status.as_str(),
+                days(open_days)
+            ),
+        );
+    }
 }
 
 fn exception_findings(c: &mut Collector, e: &Loaded<Exception>) {

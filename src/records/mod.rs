@@ -241,7 +241,7 @@ fn load_folder<T: Send>(
     let results: Vec<(Option<Loaded<T>>, Vec<Diagnostic>)> = names
         .par_iter()
         .map(
-            |name| match source::read(root, &format!("data/{folder}/{name}"), max_bytes) {
+            |name| match source::read_walked(root, &format!("data/{folder}/{name}"), max_bytes) {
                 Ok(file) => parse(file),
                 Err(d) => (None, vec![d]),
             },
