@@ -1,8 +1,9 @@
 //! The pipeline: load, validate, compute, render, write. Each stage reports every problem
 //! it finds; the site is written only when no stage found an error.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -13,7 +14,7 @@ use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
 use crate::findings::{self, Finding};
 use crate::handbook::Handbook;
 use crate::output;
-use crate::render::{self, Finished, Output, OutputFile, Renderer, search, value};
+use crate::render::{self, Finished, Output, OutputFile, RenderCache, Values, search};
 use crate::site::{RecordIds, Site};
 use crate::source;
 use crate::theme::{self, Body, Theme};
@@ -44,12 +45,14 @@ pub struct Generated {
     pub pages: usize,
     /// The size of the search index, which readers download on the search page.
     pub search_index_bytes: u64,
+    /// How many files were taken from the cache of earlier builds rather than rendered.
+    pub reused: usize,
 }
 
 /// Builds the site into `out`, replacing its previous content only on success. Files are
 /// written into a staging folder as they are rendered, so the site is never held in memory.
 pub fn build(options: &Options, out: &Path) -> Result<Generated, Error> {
-    let prepared = prepare(options)?;
+    let prepared = prepare(options, None)?;
     let staging = output::Staging::create(out)?;
     let (generated, finished) = render_prepared(prepared, Output::write_to(staging))?;
     if let Some(staging) = finished.staging {
@@ -60,18 +63,44 @@ pub fn build(options: &Options, out: &Path) -> Result<Generated, Error> {
 
 /// Runs every stage but the write, keeping the files in memory.
 pub fn generate(options: &Options) -> Result<Generated, Error> {
-    let (mut generated, finished) = render_prepared(prepare(options)?, Output::keep())?;
+    let (mut generated, finished) = render_prepared(prepare(options, None)?, Output::keep())?;
+    generated.files = finished.files;
+    Ok(generated)
+}
+
+/// What `serve` keeps from one build to the next, so that a rebuild reads, parses and
+/// renders again only what a change touched. The files are the same as without it.
+#[derive(Default)]
+pub struct Cache {
+    pages: content::PageCache,
+    rendered: Arc<RenderCache>,
+}
+
+impl Cache {
+    /// Tells the next build which files changed since the last, as a file watcher sees
+    /// them: the others are taken as they were without looking at them. Paths must be
+    /// written as the handbook's root is.
+    pub fn changed(&mut self, paths: HashSet<PathBuf>) {
+        self.pages.changed(paths);
+    }
+}
+
+/// [`generate`] with what earlier builds left in `cache`, leaving this build's there.
+pub fn generate_cached(options: &Options, cache: &mut Cache) -> Result<Generated, Error> {
+    let prepared = prepare(options, Some(&mut cache.pages))?;
+    let out = Output::keep_cached(Arc::clone(&cache.rendered));
+    let (mut generated, finished) = render_prepared(prepared, out)?;
     generated.files = finished.files;
     Ok(generated)
 }
 
 /// Runs every stage but the write, and keeps nothing: what `check` needs.
 pub fn check(options: &Options) -> Result<Generated, Error> {
-    render_prepared(prepare(options)?, Output::discard()).map(|(generated, _)| generated)
+    render_prepared(prepare(options, None)?, Output::discard()).map(|(generated, _)| generated)
 }
 
 /// The first three stages: load, validate, compute.
-fn prepare(options: &Options) -> Result<Prepared, Error> {
+fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<Prepared, Error> {
     let root = &options.root;
     if !root.is_dir() {
         return Err(Error::Usage(format!("{} is not a folder", root.display())));
@@ -105,8 +134,13 @@ fn prepare(options: &Options) -> Result<Prepared, Error> {
 
     let mut diags = Vec::new();
     let max_bytes = config.limits.max_file_bytes();
-    let (content, content_diags) =
-        content::load(root, options.drafts, config.markdown.allow_html, max_bytes);
+    let (content, content_diags) = content::load(
+        root,
+        options.drafts,
+        config.markdown.allow_html,
+        max_bytes,
+        pages,
+    );
     diags.extend(content_diags);
     let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
     let (records, record_diags) = records::load(root, &config, &page_paths);
@@ -202,7 +236,7 @@ pub fn assemble(
 /// Runs load, validate and compute, and nothing else: the handbook for the commands that
 /// read it without a site (`report`, `export`), and its warnings. Fails as `check` does.
 pub fn load_handbook(options: &Options) -> Result<(Handbook, Vec<Diagnostic>), Error> {
-    let prepared = prepare(options)?;
+    let prepared = prepare(options, None)?;
     if prepared.diags.iter().any(|d| d.level == Level::Error) {
         return Err(Error::Invalid(finish(prepared.diags)));
     }
@@ -252,6 +286,7 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         as_of: handbook.as_of,
         search_index_bytes,
         pages: handbook.site.reading_order.len(),
+        reused: finished.reused,
         findings: handbook.findings,
     };
     Ok((generated, finished))
@@ -274,7 +309,7 @@ pub fn render_site(
 ) -> Vec<Diagnostic> {
     out.put_all(files);
     let globals = globals(handbook);
-    match Renderer::new(theme, &globals) {
+    match out.renderer(theme, globals) {
         Ok(renderer) if valid => {
             let diags = render::render_all(handbook, &renderer, out);
             out.put(render::sitemap(&handbook.config.base_url, &out.paths()));
@@ -317,8 +352,10 @@ struct PolicyRow {
     max_days: u32,
 }
 
-/// Values every template sees, set once for the whole site.
-fn globals(handbook: &Handbook) -> Vec<(&'static str, tera::Value)> {
+/// Values every template sees, set once for the whole site. The configuration shapes
+/// pages beyond them (whether Markdown may hold HTML, say), so it is part of their
+/// fingerprint too.
+fn globals(handbook: &Handbook) -> Values<'_> {
     let config = &handbook.config;
     let policy: Vec<PolicyRow> = config
         .exceptions
@@ -331,20 +368,19 @@ fn globals(handbook: &Handbook) -> Vec<(&'static str, tera::Value)> {
             max_days: rule.max_days,
         })
         .collect();
-    let menu = render::menu();
-    vec![
-        (
-            "site",
-            value(&SiteView {
-                title: &config.title,
-                description: &config.description,
-                base_url: &config.base_url,
-                as_of: handbook.as_of,
-            }),
-        ),
-        ("nav", value(&handbook.site.nav)),
-        ("menu", value(&menu)),
-        ("policy", value(&policy)),
-        ("summary", value(&render::status_summary(&handbook.metrics))),
-    ]
+    let mut globals = Values::default();
+    globals.depend_on(&format!("{config:?}"));
+    globals.insert_owned(
+        "site",
+        SiteView {
+            title: &config.title,
+            description: &config.description,
+            base_url: &config.base_url,
+            as_of: handbook.as_of,
+        },
+    );
+    globals.insert("nav", &handbook.site.nav);
+    globals.insert_owned("menu", render::menu());
+    globals.insert_owned("policy", policy);
+    globals
 }

@@ -1,8 +1,11 @@
 //! content/: Markdown pages with YAML front matter, and the files that sit beside them.
 
-use std::collections::BTreeSet;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -34,7 +37,7 @@ pub struct FrontMatter {
 }
 
 /// One Markdown file of content/.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Page {
     pub source: Arc<SourceFile>,
     /// Path below content/, with `/` separators: `a/b.md`, `a/_index.md`.
@@ -43,6 +46,9 @@ pub struct Page {
     pub url: String,
     pub front: FrontMatter,
     pub doc: Document,
+    /// The page's document in the search index, as JSON, made when first needed.
+    pub search_doc: OnceLock<String>,
+    source_hash: OnceLock<u64>,
 }
 
 impl Page {
@@ -61,6 +67,15 @@ impl Page {
             .unwrap_or(0..0)
     }
 
+    /// A hash of the source file, for the fingerprint of the rendered page.
+    pub fn source_hash(&self) -> u64 {
+        *self.source_hash.get_or_init(|| {
+            let mut hasher = DefaultHasher::new();
+            self.source.text.hash(&mut hasher);
+            hasher.finish()
+        })
+    }
+
     /// The folder of the source file below content/, for resolving relative links.
     pub fn dir(&self) -> &str {
         self.path.rsplit_once('/').map_or("", |(d, _)| d)
@@ -76,24 +91,64 @@ pub struct Asset {
 }
 
 pub struct Content {
-    pub pages: Vec<Page>,
+    /// Shared: `serve` keeps the pages of unchanged files from one build to the next.
+    pub pages: Vec<Arc<Page>>,
     pub assets: Vec<Asset>,
     /// Pages that exist but could not be loaded; links to them are not reported again.
     pub unreadable: BTreeSet<String>,
 }
 
+/// Pages as last loaded, by path below content/, with what they were loaded from: `serve`
+/// keeps them between builds, so that a change reads and parses only the files it touched.
+#[derive(Default)]
+pub struct PageCache {
+    pages: HashMap<String, (Stamp, Loaded)>,
+    /// When the cached load started. A file modified shortly before it might have changed
+    /// again within the same tick of the file system's clock, so it is read again (as git
+    /// does with "racily clean" files).
+    loaded_at: Option<SystemTime>,
+    /// The files changed since, when a file watcher tells: the others are not looked at.
+    changes: Option<HashSet<PathBuf>>,
+    /// What content/ held at the cached load.
+    listing: Option<Listing>,
+}
+
+impl PageCache {
+    /// Tells the next load which files changed since the last; without it, the next load
+    /// looks at every file's size and modification time.
+    pub fn changed(&mut self, paths: HashSet<PathBuf>) {
+        self.changes = Some(paths);
+    }
+}
+
+/// How coarse a file system's modification times may be.
+const TICK: Duration = Duration::from_secs(2);
+
+/// A page file as loaded: the page, nothing for a draft left out, or why it was refused.
+type Loaded = Result<Option<Arc<Page>>, Diagnostic>;
+
+/// A page file's size and modification time, and the options it was read with.
+#[derive(Clone, Copy, PartialEq)]
+struct Stamp {
+    len: u64,
+    modified: SystemTime,
+    drafts: bool,
+    allow_html: bool,
+    max_bytes: u64,
+}
+
 /// Loads every page of `root/content`, leaving out drafts unless `drafts`, and refusing
-/// files over `max_bytes`.
+/// files over `max_bytes`. With a `cache`, a file unchanged since the last load is not
+/// read again, and the cache is left holding this load.
 pub fn load(
     root: &Path,
     drafts: bool,
     allow_html: bool,
     max_bytes: u64,
+    mut cache: Option<&mut PageCache>,
 ) -> (Content, Vec<Diagnostic>) {
     let dir = root.join("content");
     let mut diags = Vec::new();
-    let mut markdown = Vec::new();
-    let mut assets = Vec::new();
     let outside = source::folder_outside(root, "content");
     let not_read = outside.is_some();
     diags.extend(outside);
@@ -101,60 +156,93 @@ pub fn load(
         return (
             Content {
                 pages: Vec::new(),
-                assets,
+                assets: Vec::new(),
                 unreadable: BTreeSet::new(),
             },
             diags,
         );
     }
-    for entry in WalkDir::new(&dir).sort_by_file_name().follow_links(false) {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(err) => {
-                diags.push(Diagnostic::error(format!("cannot read content/: {err}")));
-                continue;
-            }
-        };
-        let Some(rel) = source::relative(&dir, entry.path()) else {
-            continue;
-        };
-        if rel.is_empty() || entry.file_type().is_dir() {
-            continue;
-        }
-        if entry.path_is_symlink() && !source::stays_inside(root, entry.path()) {
-            diags.push(Diagnostic::error(format!(
-                "content/{rel} is a symbolic link that leads outside the handbook; it is not followed"
-            )));
-            continue;
-        }
-        if rel.ends_with(".md") {
-            markdown.push(rel);
-        } else {
-            assets.push(Asset {
-                from: entry.path().to_path_buf(),
-                to: rel
-                    .split('/')
-                    .map(slug_segment)
-                    .collect::<Vec<_>>()
-                    .join("/"),
-            });
-        }
-    }
-    let results: Vec<Result<Option<Page>, Diagnostic>> = markdown
+    let changes = cache.as_mut().and_then(|c| c.changes.take());
+    // When the watcher saw only known pages change, the folder is as it was.
+    let listed = cache
+        .as_ref()
+        .and_then(|c| c.listing.as_ref())
+        .filter(|listing| {
+            changes.as_ref().is_some_and(|changes| {
+                changes.iter().filter(|p| p.starts_with(&dir)).all(|p| {
+                    p.is_file()
+                        && source::relative(&dir, p)
+                            .is_some_and(|rel| listing.markdown.contains(&rel))
+                })
+            })
+        });
+    let listing = match listed {
+        Some(listing) => listing.clone(),
+        None => list(root, &dir),
+    };
+    diags.extend(listing.diags.iter().cloned());
+    let markdown = &listing.markdown;
+    let stamp = |rel: &str| {
+        let meta = std::fs::metadata(dir.join(rel)).ok()?;
+        Some(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok()?,
+            drafts,
+            allow_html,
+            max_bytes,
+        })
+    };
+    let started = SystemTime::now();
+    let cached = cache
+        .as_ref()
+        .and_then(|c| Some((&c.pages, c.loaded_at?.checked_sub(TICK)?)));
+    let results: Vec<(Option<Stamp>, Loaded)> = markdown
         .par_iter()
-        .map(|rel| load_page(root, rel, drafts, allow_html, max_bytes))
+        .map(|rel| {
+            let settled = cached.and_then(|(pages, settled)| {
+                pages.get(rel).filter(|(was, _)| was.modified < settled)
+            });
+            let unchanged = changes
+                .as_ref()
+                .is_some_and(|c| !c.contains(&dir.join(rel)));
+            let stamp = match settled {
+                Some((was, _)) if unchanged => Some(Stamp {
+                    drafts,
+                    allow_html,
+                    max_bytes,
+                    ..*was
+                }),
+                _ => cache.is_some().then(|| stamp(rel)).flatten(),
+            };
+            let hit = settled.filter(|(was, _)| Some(*was) == stamp);
+            let result = match hit {
+                Some((_, result)) => result.clone(),
+                None => load_page(root, rel, drafts, allow_html, max_bytes),
+            };
+            (stamp, result)
+        })
         .collect();
     let mut pages = Vec::new();
     let mut unreadable = BTreeSet::new();
-    for (result, rel) in results.into_iter().zip(markdown) {
+    for ((_, result), rel) in results.iter().zip(markdown) {
         match result {
-            Ok(Some(page)) => pages.push(page),
+            Ok(Some(page)) => pages.push(Arc::clone(page)),
             Ok(None) => {}
             Err(d) => {
-                diags.push(d);
-                unreadable.insert(rel);
+                diags.push(d.clone());
+                unreadable.insert(rel.clone());
             }
         }
+    }
+    let assets = listing.assets.clone();
+    if let Some(cache) = cache {
+        cache.loaded_at = Some(started);
+        cache.pages = markdown
+            .iter()
+            .zip(results)
+            .filter_map(|(rel, (stamp, result))| Some((rel.clone(), (stamp?, result))))
+            .collect();
+        cache.listing = Some(listing);
     }
     (
         Content {
@@ -166,15 +254,58 @@ pub fn load(
     )
 }
 
-fn load_page(
-    root: &Path,
-    rel: &str,
-    drafts: bool,
-    allow_html: bool,
-    max_bytes: u64,
-) -> Result<Option<Page>, Diagnostic> {
+/// What content/ holds: its pages, the files beside them, and why any were left out.
+#[derive(Clone, Default)]
+struct Listing {
+    /// Paths below content/.
+    markdown: Vec<String>,
+    assets: Vec<Asset>,
+    diags: Vec<Diagnostic>,
+}
+
+fn list(root: &Path, dir: &Path) -> Listing {
+    let mut listing = Listing::default();
+    for entry in WalkDir::new(dir).sort_by_file_name().follow_links(false) {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                listing
+                    .diags
+                    .push(Diagnostic::error(format!("cannot read content/: {err}")));
+                continue;
+            }
+        };
+        let Some(rel) = source::relative(dir, entry.path()) else {
+            continue;
+        };
+        if rel.is_empty() || entry.file_type().is_dir() {
+            continue;
+        }
+        if entry.path_is_symlink() && !source::stays_inside(root, entry.path()) {
+            listing.diags.push(Diagnostic::error(format!(
+                "content/{rel} is a symbolic link that leads outside the handbook; it is not followed"
+            )));
+            continue;
+        }
+        if rel.ends_with(".md") {
+            listing.markdown.push(rel);
+        } else {
+            listing.assets.push(Asset {
+                from: entry.path().to_path_buf(),
+                to: rel
+                    .split('/')
+                    .map(slug_segment)
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            });
+        }
+    }
+    listing
+}
+
+fn load_page(root: &Path, rel: &str, drafts: bool, allow_html: bool, max_bytes: u64) -> Loaded {
     let source = source::read_walked(root, &format!("content/{rel}"), max_bytes)?;
-    parse_page(source, rel, drafts, allow_html)
+    Ok(parse_page(source, rel, drafts, allow_html)?.map(Arc::new))
 }
 
 /// Reads the page at `rel` (below content/) from its text: the front matter, then the
@@ -211,6 +342,8 @@ pub fn parse_page(
         source,
         front,
         doc,
+        search_doc: OnceLock::new(),
+        source_hash: OnceLock::new(),
     }))
 }
 

@@ -80,7 +80,7 @@ pub struct Inputs<'a> {
     pub as_of: Date,
     pub strict: bool,
     pub records: &'a Records,
-    pub pages: &'a [Page],
+    pub pages: &'a [Arc<Page>],
     /// Exceptions as they were at the baseline revision, by id.
     pub baseline: Option<&'a BTreeMap<String, Exception>>,
 }

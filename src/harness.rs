@@ -142,7 +142,7 @@ pub fn build(handbook: &Handbook) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     for (rel, text) in &handbook.pages {
         let file = SourceFile::new(format!("content/{rel}"), text.as_str());
         match content::parse_page(file, rel, false, config.markdown.allow_html) {
-            Ok(page) => pages.extend(page),
+            Ok(page) => pages.extend(page.map(std::sync::Arc::new)),
             Err(d) => {
                 diags.push(d);
                 unreadable.insert(rel.clone());

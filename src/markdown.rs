@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::Arc;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
@@ -29,7 +30,8 @@ pub struct LinkRef {
 /// A Markdown text with its headings and the links it makes.
 #[derive(Debug, Clone, Default)]
 pub struct Document {
-    text: Box<str>,
+    /// Shared by clones: `serve` keeps every page between builds.
+    text: Arc<str>,
     allow_html: bool,
     pub headings: Vec<Heading>,
     pub links: Vec<LinkRef>,

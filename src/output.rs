@@ -112,7 +112,6 @@ impl Staging {
         }
         let written = match &file.body {
             Body::Bytes(bytes) => write_file(&path, bytes),
-            Body::Embedded(bytes) => write_file(&path, bytes),
             Body::Copy(from) => fs::copy(from, &path).map(|_| ()),
         };
         written.map_err(|e| Error::io(&path, e))

@@ -2,11 +2,11 @@
 //! file changes, and tells open pages to reload. A failed rebuild keeps the last good site
 //! and shows the diagnostics over the page instead of stopping the server.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::io::{self, Read};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -20,6 +20,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use notify::event::ModifyKind;
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use tokio::sync::watch;
 
 use crate::build::{self, Options};
 use crate::diagnostics::Error;
@@ -34,6 +35,9 @@ const PREFIX: &str = "/__secbook/";
 
 const LIVE_JS: &str = include_str!("serve_live.js");
 
+/// How long a page's question "is there a newer build?" is held before the answer "no".
+const HOLD: Duration = Duration::from_secs(20);
+
 /// The site as last built, and what went wrong since, if anything.
 struct State {
     files: HashMap<String, Body>,
@@ -45,18 +49,27 @@ struct State {
 
 struct Shared {
     state: Mutex<State>,
+    /// The version, for the requests that wait for the next one.
+    version: watch::Sender<u64>,
 }
 
 /// Serves the handbook at `options.root` on `addr` until the process is stopped.
-pub fn serve(options: Options, addr: SocketAddr) -> Result<(), Error> {
+pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
+    // The watcher reports changed paths below the folder it watches, written as that
+    // folder is; an absolute root makes them match the paths the build reads.
+    if let Ok(root) = options.root.canonicalize() {
+        options.root = root;
+    }
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             files: HashMap::new(),
             error: None,
             version: 0,
         }),
+        version: watch::Sender::new(0),
     });
-    rebuild(&options, &shared);
+    let mut cache = build::Cache::default();
+    rebuild(&options, &shared, &mut cache);
     if let Ok(state) = shared.state.lock()
         && let Some(error) = &state.error
     {
@@ -64,6 +77,7 @@ pub fn serve(options: Options, addr: SocketAddr) -> Result<(), Error> {
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
+        .enable_time()
         .build()
         .map_err(|e| Error::Usage(format!("cannot start the server: {e}")))?;
     runtime.block_on(async {
@@ -75,7 +89,7 @@ pub fn serve(options: Options, addr: SocketAddr) -> Result<(), Error> {
             "serving {} at http://{local}/ (Ctrl-C to stop)",
             options.root.display()
         );
-        let _watcher = watch(&options, Arc::clone(&shared))?;
+        let _watcher = watch(&options, Arc::clone(&shared), cache)?;
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
@@ -83,8 +97,12 @@ pub fn serve(options: Options, addr: SocketAddr) -> Result<(), Error> {
             let shared = Arc::clone(&shared);
             tokio::spawn(async move {
                 let service = service_fn(move |request: hyper::Request<Incoming>| {
-                    let reply = answer(request.uri().path(), &shared);
-                    async move { Ok::<_, Infallible>(reply.into_response()) }
+                    let shared = Arc::clone(&shared);
+                    async move {
+                        let uri = request.uri();
+                        let reply = answer(uri.path(), uri.query(), &shared).await;
+                        Ok::<_, Infallible>(reply.into_response())
+                    }
                 });
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -94,15 +112,17 @@ pub fn serve(options: Options, addr: SocketAddr) -> Result<(), Error> {
     })
 }
 
-/// Builds in memory and swaps the result in; on failure keeps the previous site.
-fn rebuild(options: &Options, shared: &Shared) {
+/// Builds in memory and swaps the result in; on failure keeps the previous site. What did
+/// not change since the last build is taken from `cache`.
+fn rebuild(options: &Options, shared: &Shared, cache: &mut build::Cache) {
     let started = Instant::now();
-    let result = build::generate(options);
+    let result = build::generate_cached(options, cache);
     let Ok(mut state) = shared.state.lock() else {
         return;
     };
     match result {
         Ok(generated) => {
+            let rendered = generated.file_count - generated.reused;
             state.files = generated
                 .files
                 .into_iter()
@@ -110,8 +130,9 @@ fn rebuild(options: &Options, shared: &Shared) {
                 .collect();
             state.error = None;
             eprintln!(
-                "rebuilt in {:.0} ms",
-                started.elapsed().as_secs_f64() * 1000.0
+                "built in {:.0} ms: {rendered} files made, {} pages unchanged",
+                started.elapsed().as_secs_f64() * 1000.0,
+                generated.reused
             );
         }
         Err(Error::Invalid(diags)) => {
@@ -122,15 +143,22 @@ fn rebuild(options: &Options, shared: &Shared) {
         Err(other) => state.error = Some(format!("error: {other}\n")),
     }
     state.version += 1;
+    shared.version.send_replace(state.version);
 }
 
 /// Rebuilds after each burst of changes. Only writes, creations, renames and removals
 /// count: reading a source (as every rebuild does) must not start another rebuild.
-fn watch(options: &Options, shared: Arc<Shared>) -> Result<RecommendedWatcher, Error> {
-    let (tx, rx) = mpsc::channel::<()>();
+fn watch(
+    options: &Options,
+    shared: Arc<Shared>,
+    mut cache: build::Cache,
+) -> Result<RecommendedWatcher, Error> {
+    // The paths each change touched; `None` when the watcher lost track of them.
+    let (tx, rx) = mpsc::channel::<Option<Vec<PathBuf>>>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
-        let changed = event.is_ok_and(|e| {
-            matches!(
+        let change = match event {
+            Ok(e) if e.need_rescan() => Some(None),
+            Ok(e) => matches!(
                 e.kind,
                 EventKind::Create(_)
                     | EventKind::Remove(_)
@@ -139,9 +167,11 @@ fn watch(options: &Options, shared: Arc<Shared>) -> Result<RecommendedWatcher, E
                     )
                     | EventKind::Any
             )
-        });
-        if changed {
-            let _ = tx.send(());
+            .then_some(Some(e.paths)),
+            Err(_) => Some(None),
+        };
+        if let Some(change) = change {
+            let _ = tx.send(change);
         }
     })
     .map_err(|e| Error::Usage(format!("cannot watch for changes: {e}")))?;
@@ -160,26 +190,35 @@ fn watch(options: &Options, shared: Arc<Shared>) -> Result<RecommendedWatcher, E
     }
     let options = options.clone();
     thread::spawn(move || {
-        while rx.recv().is_ok() {
+        while let Ok(first) = rx.recv() {
             // An editor's save is often several events; wait for the burst to end.
-            thread::sleep(Duration::from_millis(20));
-            while rx.try_recv().is_ok() {}
-            rebuild(&options, &shared);
+            thread::sleep(Duration::from_millis(5));
+            let mut changed: Option<HashSet<PathBuf>> = Some(HashSet::new());
+            for change in std::iter::once(first).chain(rx.try_iter()) {
+                match (change, &mut changed) {
+                    (Some(paths), Some(all)) => all.extend(paths),
+                    _ => changed = None,
+                }
+            }
+            if let Some(paths) = changed {
+                cache.changed(paths);
+            }
+            rebuild(&options, &shared, &mut cache);
         }
     });
     Ok(watcher)
 }
 
-/// What the server sends back: every answer is small and ready at once, so one thread
-/// serves every connection.
+/// What the server sends back: every answer is ready at once or waits for a build, so one
+/// thread serves every connection.
 struct Reply {
     status: u16,
     content_type: &'static str,
-    body: Vec<u8>,
+    body: Bytes,
 }
 
 impl Reply {
-    fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Reply {
+    fn new(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Reply {
         Reply {
             status,
             content_type,
@@ -188,7 +227,7 @@ impl Reply {
     }
 
     fn into_response(self) -> hyper::Response<Full<Bytes>> {
-        let mut response = hyper::Response::new(Full::new(Bytes::from(self.body)));
+        let mut response = hyper::Response::new(Full::new(self.body));
         *response.status_mut() =
             hyper::StatusCode::from_u16(self.status).unwrap_or(hyper::StatusCode::OK);
         let headers = response.headers_mut();
@@ -198,10 +237,23 @@ impl Reply {
     }
 }
 
-fn answer(url: &str, shared: &Shared) -> Reply {
+async fn answer(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
     match url.strip_prefix(PREFIX) {
         Some("live.js") => Reply::new(200, "text/javascript; charset=utf-8", LIVE_JS),
-        Some("status") => Reply::new(200, "application/json", status_json(shared)),
+        Some("status") => {
+            // `after=N`: the page has build N; hold the answer until there is a newer one,
+            // so a save shows at once rather than at the page's next question.
+            let after = query
+                .into_iter()
+                .flat_map(|q| q.split('&'))
+                .find_map(|pair| pair.strip_prefix("after="))
+                .and_then(|n| n.parse::<u64>().ok());
+            if let Some(after) = after {
+                let mut version = shared.version.subscribe();
+                let _ = tokio::time::timeout(HOLD, version.wait_for(|v| *v > after)).await;
+            }
+            Reply::new(200, "application/json", status_json(shared))
+        }
         // Browsers ask every server for an icon; a site without one answers "no content"
         // rather than an error in the console.
         None if url == "/favicon.ico" && !has_file(shared, "favicon.ico") => {
@@ -246,9 +298,8 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
     };
     let bytes = match body {
         Body::Bytes(b) => b,
-        Body::Embedded(b) => b.to_vec(),
         Body::Copy(from) => match read_file(&from) {
-            Ok(b) => b,
+            Ok(b) => Bytes::from(b),
             Err(e) => {
                 return Reply::new(
                     500,
@@ -260,7 +311,7 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
     };
     let content_type = content_type(&path, status);
     let bytes = if content_type.starts_with("text/html") {
-        inject(bytes, version)
+        Bytes::from(inject(bytes.to_vec(), version))
     } else {
         bytes
     };
@@ -275,7 +326,7 @@ fn read_file(path: &Path) -> io::Result<Vec<u8>> {
 
 /// Adds the live-reload script to a page, only when served: built files never carry it.
 fn inject(mut html: Vec<u8>, version: u64) -> Vec<u8> {
-    let tag = format!("<script src=\"{PREFIX}live.js\" data-version=\"{version}\"></script>");
+    let tag = format!("<script src=\"{PREFIX}live.js\" data-version=\"{version}\" async></script>");
     let at = html
         .windows(7)
         .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
@@ -344,7 +395,7 @@ mod tests {
         let html = String::from_utf8(html).unwrap();
         assert!(
             html.contains(
-                "x<script src=\"/__secbook/live.js\" data-version=\"3\"></script></BODY>"
+                "x<script src=\"/__secbook/live.js\" data-version=\"3\" async></script></BODY>"
             ),
             "{html}"
         );

@@ -1,11 +1,13 @@
 // Live reload for `secbook serve`: asks the server which build it has, then reloads the
 // page when a newer build succeeds, or shows the build's errors over it when one fails.
-// Served only by the preview server, never built. Short requests rather than one held
-// open, so a waiting page never ties up a connection the server needs for others.
+// Served only by the preview server, never built. The server holds each question until
+// there is a newer build (or a while has passed), so a save shows at once; a page keeps
+// one connection for it.
 (function () {
   "use strict";
   var script = document.currentScript;
   var version = Number(script && script.getAttribute("data-version")) || 0;
+  var seen = version;
 
   function overlay(report) {
     var box = document.getElementById("secbook-overlay");
@@ -33,7 +35,7 @@
   }
 
   function check() {
-    fetch("/__secbook/status", { cache: "no-store" })
+    fetch("/__secbook/status?after=" + seen, { cache: "no-store" })
       .then(function (r) { return r.json(); })
       .then(function (status) {
         if (status.version > version && !status.error) {
@@ -41,7 +43,8 @@
           return;
         }
         overlay(status.error);
-        setTimeout(check, 100);
+        seen = status.version;
+        check();
       })
       .catch(function () { setTimeout(check, 1000); });
   }

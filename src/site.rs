@@ -2,6 +2,7 @@
 //! resolved against the whole handbook. Built from loaded content; renders nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -54,7 +55,7 @@ pub struct RecordIds {
 }
 
 pub struct Site {
-    pub pages: Vec<Page>,
+    pub pages: Vec<Arc<Page>>,
     /// Index 0 is the root section, the home page.
     pub sections: Vec<Section>,
     pub nav: Vec<NavItem>,
@@ -149,7 +150,7 @@ impl Site {
     }
 }
 
-fn build_sections(pages: &[Page]) -> Vec<Section> {
+fn build_sections(pages: &[Arc<Page>]) -> Vec<Section> {
     let mut folders: BTreeMap<String, Section> = BTreeMap::new();
     let ensure = |url: &str, folders: &mut BTreeMap<String, Section>| {
         let mut prefix = String::new();
@@ -257,7 +258,7 @@ fn title_from_folder(seg: &str) -> String {
     }
 }
 
-fn nav_items(sections: &[Section], pages: &[Page], section: usize) -> Vec<NavItem> {
+fn nav_items(sections: &[Section], pages: &[Arc<Page>], section: usize) -> Vec<NavItem> {
     sections[section]
         .children
         .iter()
@@ -291,7 +292,7 @@ fn walk_reading_order(sections: &[Section], section: usize, out: &mut Vec<Child>
 /// Resolves each link of `page` to the URL written on output, relative to the page.
 /// Everything a link may point at.
 struct Known<'a> {
-    pages: &'a [Page],
+    pages: &'a [Arc<Page>],
     by_path: &'a HashMap<&'a str, usize>,
     unreadable: &'a BTreeSet<String>,
     records: &'a RecordIds,

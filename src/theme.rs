@@ -115,8 +115,9 @@ const BUILTIN_STATIC: &[(&str, &[u8])] = &[
 /// Where a file of the output comes from.
 #[derive(Debug, Clone)]
 pub enum Body {
-    Bytes(Vec<u8>),
-    Embedded(&'static [u8]),
+    /// Made by the build or built into the binary; cheap to clone, so `serve` can keep a
+    /// rendered file between builds and send it without copying.
+    Bytes(bytes::Bytes),
     /// Copied from disk as it is, without reading it into memory first.
     Copy(PathBuf),
 }
@@ -126,7 +127,6 @@ impl Body {
     pub fn size(&self) -> u64 {
         match self {
             Body::Bytes(b) => b.len() as u64,
-            Body::Embedded(b) => b.len() as u64,
             Body::Copy(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
         }
     }
@@ -202,7 +202,7 @@ impl Theme {
             .collect();
         let statics = BUILTIN_STATIC
             .iter()
-            .map(|(n, bytes)| (n.to_string(), Body::Embedded(bytes)))
+            .map(|(n, bytes)| (n.to_string(), Body::Bytes(bytes::Bytes::from_static(bytes))))
             .collect();
         Theme { templates, statics }
     }

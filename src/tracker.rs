@@ -85,8 +85,7 @@ pub fn export_handbook(options: &Options) -> Result<(Vec<u8>, Vec<Diagnostic>), 
         .find(|f| f.path == EXPORT_PATH)
         .ok_or_else(|| Error::Usage(format!("the build wrote no {EXPORT_PATH}")))?;
     let bytes = match &file.body {
-        Body::Bytes(b) => b.clone(),
-        Body::Embedded(b) => b.to_vec(),
+        Body::Bytes(b) => b.to_vec(),
         Body::Copy(path) => fs::read(path).map_err(|e| Error::io(path, e))?,
     };
     Ok((bytes, generated.warnings))

@@ -38,8 +38,7 @@ fn generate_with(root: &Path, base_url: Option<&str>) -> Vec<(String, Vec<u8>)> 
         .into_iter()
         .map(|f| {
             let bytes = match f.body {
-                Body::Bytes(b) => b,
-                Body::Embedded(b) => b.to_vec(),
+                Body::Bytes(b) => b.to_vec(),
                 Body::Copy(from) => std::fs::read(from).unwrap(),
             };
             (f.path, bytes)

@@ -776,7 +776,7 @@ fn markdown_links_that_run_code_are_neutralised() {
         let secbook::theme::Body::Bytes(bytes) = &page.body else {
             panic!("pages are rendered in memory")
         };
-        let page = String::from_utf8(bytes.clone()).unwrap();
+        let page = String::from_utf8(bytes.to_vec()).unwrap();
         assert!(
             html_problems("x/index.html", &page, None).is_empty(),
             "{text:?} gave {page}"

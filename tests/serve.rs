@@ -184,3 +184,45 @@ fn reading_sources_does_not_rebuild_but_an_edit_does() {
     );
     assert!(get(server.port, "/").1.contains("Two."));
 }
+
+#[test]
+fn a_page_asking_for_a_newer_build_is_answered_when_one_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("content")).unwrap();
+    fs::write(root.join("handbook.yaml"), "title: Served\n").unwrap();
+    let page = root.join("content/_index.md");
+    fs::write(&page, "---\ntitle: Home\n---\nOne.\n").unwrap();
+    let server = start(root);
+    let (_, status) = get(server.port, "/__secbook/status");
+    let version: u64 = status
+        .split("\"version\":")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches('}')
+        .parse()
+        .unwrap();
+
+    // A page that has an older build is answered at once.
+    let asked = Instant::now();
+    get(
+        server.port,
+        &format!("/__secbook/status?after={}", version - 1),
+    );
+    assert!(asked.elapsed() < Duration::from_secs(5));
+
+    // A page that has the newest build waits for the next.
+    let port = server.port;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(get(port, &format!("/__secbook/status?after={version}")).1);
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(rx.try_recv().is_err(), "no answer while nothing changed");
+    fs::write(&page, "---\ntitle: Home\n---\nTwo.\n").unwrap();
+    let answer = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(
+        answer.contains(&format!("\"version\":{}", version + 1)),
+        "{answer}"
+    );
+}

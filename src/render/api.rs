@@ -46,6 +46,6 @@ pub fn json<T: Serialize + ?Sized>(path: &str, value: &T) -> OutputFile {
     bytes.push(b'\n');
     OutputFile {
         path: path.to_string(),
-        body: Body::Bytes(bytes),
+        body: Body::Bytes(bytes.into()),
     }
 }

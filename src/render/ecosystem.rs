@@ -43,7 +43,7 @@ pub fn render_ecosystem(handbook: &Handbook, renderer: &Renderer, out: &Output) 
 fn bytes(path: &str, body: Vec<u8>) -> OutputFile {
     OutputFile {
         path: path.to_string(),
-        body: Body::Bytes(body),
+        body: Body::Bytes(body.into()),
     }
 }
 
@@ -150,7 +150,7 @@ mod tests {
 
     fn text(f: &OutputFile) -> String {
         match &f.body {
-            Body::Bytes(b) => String::from_utf8(b.clone()).unwrap(),
+            Body::Bytes(b) => String::from_utf8(b.to_vec()).unwrap(),
             _ => unreachable!(),
         }
     }

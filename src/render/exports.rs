@@ -10,6 +10,6 @@ pub fn render_exports(handbook: &Handbook) -> Vec<OutputFile> {
     let csv = tracker::export(handbook.records.exceptions.iter().map(|e| &e.record));
     vec![OutputFile {
         path: tracker::EXPORT_PATH.to_string(),
-        body: Body::Bytes(csv.into_bytes()),
+        body: Body::Bytes(csv.into_bytes().into()),
     }]
 }

@@ -11,7 +11,9 @@ pub mod search;
 pub use ecosystem::sitemap;
 pub use metrics::{SummaryItem, status_summary};
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hasher;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
@@ -34,7 +36,7 @@ impl OutputFile {
     pub fn html(path: String, text: String) -> Self {
         OutputFile {
             path,
-            body: Body::Bytes(text.into_bytes()),
+            body: Body::Bytes(text.into_bytes().into()),
         }
     }
 }
@@ -45,6 +47,35 @@ impl OutputFile {
 pub struct Output {
     sink: Sink,
     state: Mutex<OutputState>,
+    cache: Option<Arc<RenderCache>>,
+}
+
+/// Files as rendered by the last build, by path, each with the fingerprint of what went
+/// into it: `serve` keeps it between builds, and a file whose inputs did not change is
+/// taken from it rather than rendered again.
+#[derive(Default)]
+pub struct RenderCache {
+    files: Mutex<HashMap<String, (u64, Body)>>,
+    renderer: Mutex<Option<Arc<Renderer>>>,
+}
+
+/// What goes into a rendered file, as JSON, which is the same for the same value: fields
+/// come in order and maps are sorted. Hashed at the end, in one go.
+#[derive(Default)]
+pub struct Fingerprint(Vec<u8>);
+
+impl Fingerprint {
+    pub fn add<T: Serialize + ?Sized>(&mut self, value: &T) -> &mut Self {
+        let _ = serde_json::to_writer(&mut self.0, value);
+        self.0.push(0);
+        self
+    }
+
+    pub fn finish(&self) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        hasher.write(&self.0);
+        hasher.finish()
+    }
 }
 
 enum Sink {
@@ -61,6 +92,7 @@ struct OutputState {
     kept: Vec<OutputFile>,
     diags: Vec<Diagnostic>,
     failure: Option<Error>,
+    reused: usize,
 }
 
 /// What an [`Output`] holds once rendering is over.
@@ -73,11 +105,22 @@ pub struct Finished {
     pub diags: Vec<Diagnostic>,
     /// The folder the files were written into, to commit.
     pub staging: Option<Staging>,
+    /// How many files were taken from the cache rather than rendered.
+    pub reused: usize,
 }
 
 impl Output {
     pub fn keep() -> Output {
         Output::new(Sink::Keep)
+    }
+
+    /// Keeps the files, taking those whose inputs did not change from `cache`, and leaves
+    /// `cache` holding this build's files.
+    pub fn keep_cached(cache: Arc<RenderCache>) -> Output {
+        Output {
+            cache: Some(cache),
+            ..Output::keep()
+        }
     }
 
     pub fn discard() -> Output {
@@ -92,6 +135,7 @@ impl Output {
         Output {
             sink,
             state: Mutex::new(OutputState::default()),
+            cache: None,
         }
     }
 
@@ -123,9 +167,75 @@ impl Output {
         }
     }
 
+    /// A renderer for `theme` and `globals`: the one an earlier build made, when neither
+    /// changed since. Compiling the templates and making the globals into template values
+    /// is most of the work of a rebuild that renders one page.
+    pub fn renderer(
+        &self,
+        theme: &Theme,
+        globals: Values,
+    ) -> Result<Arc<Renderer>, Vec<Diagnostic>> {
+        let fingerprint = Renderer::fingerprint_of(theme, &globals);
+        let mut kept = self.cache.as_ref().map(|cache| {
+            cache
+                .renderer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        });
+        if let Some(renderer) = kept.as_deref().and_then(Option::as_ref)
+            && renderer.fingerprint == fingerprint
+        {
+            return Ok(Arc::clone(renderer));
+        }
+        let renderer = Arc::new(Renderer::new(theme, globals, fingerprint)?);
+        if let Some(kept) = kept.as_deref_mut() {
+            *kept = Some(Arc::clone(&renderer));
+        }
+        Ok(renderer)
+    }
+
     /// Puts a rendered file, or hands back why it could not be rendered.
     pub fn take(&self, rendered: Result<OutputFile, Diagnostic>) -> Option<Diagnostic> {
         rendered.map(|f| self.put(f)).err()
+    }
+
+    /// Puts the file at `path` that `render` makes, or the one made by an earlier build
+    /// from inputs with the same `fingerprint`.
+    pub fn take_cached(
+        &self,
+        path: &str,
+        fingerprint: u64,
+        render: impl FnOnce() -> Result<OutputFile, Diagnostic>,
+    ) -> Option<Diagnostic> {
+        let Some(cache) = &self.cache else {
+            return self.take(render());
+        };
+        let files = || cache.files.lock().unwrap_or_else(PoisonError::into_inner);
+        let hit = files()
+            .get(path)
+            .filter(|(was, _)| *was == fingerprint)
+            .map(|(_, body)| body.clone());
+        let file = match hit {
+            Some(body) => {
+                self.state
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .reused += 1;
+                OutputFile {
+                    path: path.to_string(),
+                    body,
+                }
+            }
+            None => match render() {
+                Ok(file) => {
+                    files().insert(file.path.clone(), (fingerprint, file.body.clone()));
+                    file
+                }
+                Err(d) => return Some(d),
+            },
+        };
+        self.put(file);
+        None
     }
 
     /// Every path put so far.
@@ -145,12 +255,17 @@ impl Output {
         }
         let mut index = state.index;
         index.sort();
+        if let Some(cache) = &self.cache {
+            let mut files = cache.files.lock().unwrap_or_else(PoisonError::into_inner);
+            files.retain(|path, _| index.binary_search_by(|(p, _)| p.cmp(path)).is_ok());
+        }
         let mut files = state.kept;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(Finished {
             index,
             files,
             diags: state.diags,
+            reused: state.reused,
             staging: match self.sink {
                 Sink::Write(staging) => Some(staging),
                 _ => None,
@@ -189,6 +304,7 @@ pub fn menu() -> Vec<MenuItem> {
 pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let extras = records::PageExtras::new(handbook);
     let facts = records::Facts::new(handbook);
+    let summary = status_summary(&handbook.metrics);
     let files = |files: Vec<OutputFile>| {
         out.put_all(files);
         Vec::new()
@@ -198,7 +314,7 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         Box::new(|| records::render_incidents(&facts, renderer, out)),
         Box::new(|| records::render_status(&facts, renderer, out)),
         Box::new(|| records::render_owners(&facts, renderer, out)),
-        Box::new(|| pages::render_pages(&handbook.site, renderer, &extras, out)),
+        Box::new(|| pages::render_pages(&handbook.site, renderer, &extras, &summary, out)),
         Box::new(|| ecosystem::render_ecosystem(handbook, renderer, out)),
         Box::new(|| files(api::render_api(handbook))),
         Box::new(|| files(exports::render_exports(handbook))),
@@ -220,18 +336,76 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         .collect()
 }
 
+/// A template value made only when it is needed.
+type Deferred<'a> = Box<dyn FnOnce() -> tera::Value + 'a>;
+
+/// Named template values, kept as what they are made from, with a fingerprint of that: a
+/// page's context, or the globals every template sees. Nothing is made into a template
+/// value until a page is rendered, so a page taken from an earlier build costs only the
+/// fingerprint.
+#[derive(Default)]
+pub struct Values<'a> {
+    values: Vec<(&'static str, Deferred<'a>)>,
+    fingerprint: Fingerprint,
+}
+
+impl<'a> Values<'a> {
+    pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &'a T) {
+        self.fingerprint.add(key).add(v);
+        self.values.push((key, Box::new(move || value(v))));
+    }
+
+    pub fn insert_owned<T: Serialize + 'a>(&mut self, key: &'static str, v: T) {
+        self.fingerprint.add(key).add(&v);
+        self.values.push((key, Box::new(move || value(&v))));
+    }
+
+    /// A value made by `make`; `made_from` is all it depends on.
+    pub fn insert_with<S: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        made_from: &S,
+        make: impl FnOnce() -> tera::Value + 'a,
+    ) {
+        self.fingerprint.add(key).add(made_from);
+        self.values.push((key, Box::new(make)));
+    }
+
+    /// Adds to the fingerprint something that shapes the output without being a value
+    /// templates see.
+    pub fn depend_on<T: Serialize + ?Sized>(&mut self, v: &T) {
+        self.fingerprint.add(v);
+    }
+
+    fn into_context(self) -> Context {
+        let mut ctx = Context::new();
+        for (key, make) in self.values {
+            ctx.insert_value(key, make());
+        }
+        ctx
+    }
+}
+
 pub struct Renderer {
     tera: Tera,
     sources: BTreeMap<String, Arc<SourceFile>>,
+    /// The templates and the globals: what every rendered file depends on.
+    pub fingerprint: u64,
 }
 
 impl Renderer {
-    /// Compiles every template of the theme once. `globals` are the values every page
-    /// shares (the site, the navigation), set once rather than per page.
-    pub fn new(
-        theme: &Theme,
-        globals: &[(&'static str, tera::Value)],
-    ) -> Result<Renderer, Vec<Diagnostic>> {
+    /// What a renderer for `theme` and `globals` depends on.
+    fn fingerprint_of(theme: &Theme, globals: &Values) -> u64 {
+        let mut fingerprint = Fingerprint::default();
+        fingerprint.add(&globals.fingerprint.finish());
+        for (name, file) in &theme.templates {
+            fingerprint.add(name).add(&file.text);
+        }
+        fingerprint.finish()
+    }
+
+    /// Compiles every template of the theme once.
+    fn new(theme: &Theme, globals: Values, fingerprint: u64) -> Result<Renderer, Vec<Diagnostic>> {
         let mut tera = Tera::new();
         let sources = theme.templates.clone();
         let raw: Vec<(&str, &str)> = sources
@@ -240,14 +414,36 @@ impl Renderer {
             .collect();
         tera.add_raw_templates(raw)
             .map_err(|e| vec![to_diagnostic(&e, &sources)])?;
-        for (key, value) in globals {
-            tera.global_context().insert_value(*key, value.clone());
-        }
-        Ok(Renderer { tera, sources })
+        tera.global_context().extend(globals.into_context());
+        Ok(Renderer {
+            tera,
+            sources,
+            fingerprint,
+        })
     }
 
     pub fn has_template(&self, name: &str) -> bool {
         self.tera.contains_template(name)
+    }
+
+    /// Renders the page at `path` into `out`, unless `out` holds it from an earlier build
+    /// made from the same `values`.
+    pub fn render_to(
+        &self,
+        out: &Output,
+        template: &str,
+        values: Values,
+        path: String,
+    ) -> Option<Diagnostic> {
+        let mut fingerprint = Fingerprint::default();
+        fingerprint
+            .add(&values.fingerprint.finish())
+            .add(&self.fingerprint)
+            .add(template);
+        out.take_cached(&path, fingerprint.finish(), || {
+            let html = self.render(template, &values.into_context())?;
+            Ok(OutputFile::html(path.clone(), html))
+        })
     }
 
     pub fn render(&self, template: &str, context: &Context) -> Result<String, Diagnostic> {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::records::{PageExtras, REGISTER_URLS};
-use super::{Output, OutputFile, Renderer};
+use super::{Fingerprint, Output, OutputFile, Renderer, SummaryItem};
 use crate::content::Page;
 use crate::date::Date;
 use crate::diagnostics::Diagnostic;
@@ -37,28 +37,58 @@ struct ChildView<'a> {
 }
 
 /// Renders every page and section, in parallel; each one's errors are its own. A section
-/// at a register's folder is shown by the register page instead.
+/// at a register's folder is shown by the register page instead. The home page shows the
+/// `summary` of the program's status.
 pub fn render_pages(
     site: &Site,
     renderer: &Renderer,
     extras: &PageExtras,
+    summary: &[SummaryItem],
     out: &Output,
 ) -> Vec<Diagnostic> {
+    // What every page draws on besides itself: the templates and globals, and the shape of
+    // the site (titles, order, sections), which the front matter of every page decides.
+    let mut shared = Fingerprint::default();
+    shared.add(&renderer.fingerprint);
+    for page in &site.pages {
+        shared.add(&page.path).add(&page.front);
+    }
+    let parts = Parts {
+        site,
+        renderer,
+        extras,
+        summary,
+        shared: shared.finish(),
+    };
     site.reading_order
         .par_iter()
         .enumerate()
         .filter(|(_, child)| !REGISTER_URLS.contains(&site.url_of(**child)))
-        .filter_map(|(i, child)| out.take(render_one(site, renderer, extras, i, *child)))
+        .filter_map(|(i, child)| render_one(&parts, i, *child, out))
         .collect()
 }
 
-fn render_one(
-    site: &Site,
-    renderer: &Renderer,
-    extras: &PageExtras,
-    position: usize,
-    child: Child,
-) -> Result<OutputFile, Diagnostic> {
+/// What every page is rendered from.
+struct Parts<'a> {
+    site: &'a Site,
+    renderer: &'a Renderer,
+    extras: &'a PageExtras,
+    summary: &'a [SummaryItem],
+    /// The fingerprint of what every page depends on.
+    shared: u64,
+}
+
+/// Renders one page into `out`, unless `out` holds it from an earlier build made from the
+/// same inputs: those every page shares, and the page's own source, resolved links, and
+/// the records that name it.
+fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Option<Diagnostic> {
+    let Parts {
+        site,
+        renderer,
+        extras,
+        summary,
+        shared,
+    } = *parts;
     let (page_index, section) = match child {
         Child::Page(p) => (Some(p), None),
         Child::Section(s) => (site.sections[s].index, Some(s)),
@@ -71,81 +101,99 @@ fn render_one(
         None => "page.html",
     };
     let template = match page.and_then(|p| p.front.template.as_deref().map(|t| (p, t))) {
-        Some((p, t)) if !renderer.has_template(t) => return Err(unknown_template(p, t)),
+        Some((p, t)) if !renderer.has_template(t) => return Some(unknown_template(p, t)),
         Some((_, t)) => t,
         None => default_template,
     };
-    let view = PageView {
-        title: site.title_of(child),
-        description: page.and_then(|p| p.front.description.as_deref()),
-        url,
-        path: page.map(|p| p.path.as_str()),
-        html: page_index
-            .map(|i| site.pages[i].doc.render(&site.link_targets[i]))
-            .unwrap_or_default(),
-        toc: page
-            .map(|p| {
-                p.doc
-                    .headings
-                    .iter()
-                    .filter(|h| (2..=3).contains(&h.level))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        tags: page.map_or(&[], |p| p.front.tags.as_slice()),
-        owner: page.and_then(|p| p.front.owner.as_deref()),
-        review_by: page.and_then(|p| p.front.review_by),
-        is_section: section.is_some(),
-    };
-    let link = |c: &Child| PageLink {
-        title: site.title_of(*c).to_string(),
-        href: links::page_href(site.url_of(*c)),
-    };
-    let breadcrumbs: Vec<PageLink> = site
-        .ancestors(url)
-        .into_iter()
-        .map(|s| PageLink {
-            title: s.title.clone(),
-            href: links::page_href(&s.url),
-        })
-        .collect();
-    let children: Vec<ChildView> = section
-        .map(|s| {
-            site.sections[s]
-                .children
-                .iter()
-                .map(|c| ChildView {
-                    title: site.title_of(*c),
-                    href: links::page_href(site.url_of(*c)),
-                    description: match c {
-                        Child::Page(p) => site.pages[*p].front.description.as_deref(),
-                        Child::Section(x) => site.sections[*x]
-                            .index
-                            .and_then(|p| site.pages[p].front.description.as_deref()),
-                    },
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut ctx = Context::new();
-    ctx.insert("root", &links::root_prefix(url));
-    ctx.insert("page", &view);
-    ctx.insert("breadcrumbs", &breadcrumbs);
-    ctx.insert("children", &children);
     let referenced_by = page
         .and_then(|p| extras.referenced_by.get(&p.path))
         .map_or(&[][..], Vec::as_slice);
-    ctx.insert("referenced_by", referenced_by);
-    ctx.insert(
-        "prev",
-        &position
+    let summary = (section == Some(0)).then_some(summary);
+    let mut fingerprint = Fingerprint::default();
+    fingerprint
+        .add(&shared)
+        .add(url)
+        .add(template)
+        .add(referenced_by)
+        .add(&summary);
+    if let Some(i) = page_index {
+        fingerprint
+            .add(&site.pages[i].source_hash())
+            .add(&site.link_targets[i]);
+    }
+    let path = links::page_href(url);
+    out.take_cached(&path, fingerprint.finish(), || {
+        let view = PageView {
+            title: site.title_of(child),
+            description: page.and_then(|p| p.front.description.as_deref()),
+            url,
+            path: page.map(|p| p.path.as_str()),
+            html: page_index
+                .map(|i| site.pages[i].doc.render(&site.link_targets[i]))
+                .unwrap_or_default(),
+            toc: page
+                .map(|p| {
+                    p.doc
+                        .headings
+                        .iter()
+                        .filter(|h| (2..=3).contains(&h.level))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            tags: page.map_or(&[], |p| p.front.tags.as_slice()),
+            owner: page.and_then(|p| p.front.owner.as_deref()),
+            review_by: page.and_then(|p| p.front.review_by),
+            is_section: section.is_some(),
+        };
+        let link = |c: &Child| PageLink {
+            title: site.title_of(*c).to_string(),
+            href: links::page_href(site.url_of(*c)),
+        };
+        let breadcrumbs: Vec<PageLink> = site
+            .ancestors(url)
+            .into_iter()
+            .map(|s| PageLink {
+                title: s.title.clone(),
+                href: links::page_href(&s.url),
+            })
+            .collect();
+        let children: Vec<ChildView> = section
+            .map(|s| {
+                site.sections[s]
+                    .children
+                    .iter()
+                    .map(|c| ChildView {
+                        title: site.title_of(*c),
+                        href: links::page_href(site.url_of(*c)),
+                        description: match c {
+                            Child::Page(p) => site.pages[*p].front.description.as_deref(),
+                            Child::Section(x) => site.sections[*x]
+                                .index
+                                .and_then(|p| site.pages[p].front.description.as_deref()),
+                        },
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let prev = position
             .checked_sub(1)
             .and_then(|i| site.reading_order.get(i))
-            .map(link),
-    );
-    ctx.insert("next", &site.reading_order.get(position + 1).map(link));
-    let html = renderer.render(template, &ctx)?;
-    Ok(OutputFile::html(links::page_href(url), html))
+            .map(link);
+        let next = site.reading_order.get(position + 1).map(link);
+        let mut ctx = Context::new();
+        ctx.insert("root", &links::root_prefix(url));
+        ctx.insert("page", &view);
+        ctx.insert("breadcrumbs", &breadcrumbs);
+        ctx.insert("children", &children);
+        ctx.insert("referenced_by", referenced_by);
+        ctx.insert("prev", &prev);
+        ctx.insert("next", &next);
+        if let Some(summary) = summary {
+            ctx.insert("summary", summary);
+        }
+        let html = renderer.render(template, &ctx)?;
+        Ok(OutputFile::html(path.clone(), html))
+    })
 }
 
 fn unknown_template(page: &Page, template: &str) -> Diagnostic {

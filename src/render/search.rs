@@ -1,10 +1,14 @@
 //! search/: a search page and its index. The index is a script that sets a global rather
 //! than a JSON file, because a page opened from file:// may not fetch files.
 
+use std::fmt::Write;
+
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
 use super::{OutputFile, Renderer};
+use crate::content::Page;
 use crate::diagnostics::Diagnostic;
 use crate::handbook::Handbook;
 use crate::links;
@@ -18,9 +22,9 @@ pub const WARN_BYTES: u64 = 5 * 1024 * 1024;
 
 pub const INDEX_PATH: &str = "search/index.js";
 
+/// A document of the index. Its id, its place in the index, is written beside it.
 #[derive(Serialize)]
 struct Doc {
-    id: usize,
     kind: &'static str,
     title: String,
     /// From the site root.
@@ -35,11 +39,7 @@ pub fn render_search(
     handbook: &Handbook,
     renderer: &Renderer,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
-    let docs = documents(handbook);
-    let json = serde_json::to_string(&docs).unwrap_or_else(|_| "[]".into());
-    // `</` cannot end a script element when the index is inlined somewhere later.
-    let script = format!("window.SECBOOK_SEARCH = {};\n", json.replace("</", "<\\/"));
-    let mut files = vec![OutputFile::html(INDEX_PATH.into(), script)];
+    let mut files = vec![OutputFile::html(INDEX_PATH.into(), index_script(handbook))];
     let mut ctx = Context::new();
     ctx.insert("root", "../");
     ctx.insert(
@@ -56,35 +56,84 @@ pub fn render_search(
     (files, Vec::new())
 }
 
-fn documents(handbook: &Handbook) -> Vec<Doc> {
-    let mut docs = Vec::new();
-    let mut push =
-        |kind, title: String, url: String, keys: Vec<&str>, headings: Vec<&str>, text: String| {
-            docs.push(Doc {
-                id: docs.len(),
-                kind,
-                title,
-                url,
-                keys: keys.join(" "),
-                headings: headings.join(" "),
-                text: truncate(&text),
-            });
-        };
-    for page in &handbook.site.pages {
-        push(
-            "page",
-            page.front.title.clone(),
-            links::page_href(&page.url),
-            page.front
-                .tags
-                .iter()
-                .map(String::as_str)
-                .chain(page.front.owner.as_deref())
-                .collect(),
-            page.doc.headings.iter().map(|h| h.title.as_str()).collect(),
-            page.doc.plain_text(),
-        );
+/// The index as a script: an array of documents, pages first, then exceptions and
+/// incidents. A page's document is made once, in parallel, and kept with the page.
+fn index_script(handbook: &Handbook) -> String {
+    let pages: Vec<&str> = handbook
+        .site
+        .pages
+        .par_iter()
+        .map(|page| {
+            page.search_doc
+                .get_or_init(|| members(&page_doc(page)))
+                .as_str()
+        })
+        .collect();
+    let records = record_docs(handbook);
+    let docs: Vec<&str> = pages
+        .into_iter()
+        .chain(records.iter().map(String::as_str))
+        .collect();
+    let size = docs.iter().map(|d| d.len() + 16).sum::<usize>() + 32;
+    let mut script = String::with_capacity(size);
+    script.push_str("window.SECBOOK_SEARCH = [");
+    for (id, members) in docs.into_iter().enumerate() {
+        if id > 0 {
+            script.push(',');
+        }
+        let _ = write!(script, "{{\"id\":{id},");
+        script.push_str(members);
     }
+    script.push_str("];\n");
+    script
+}
+
+/// A document's JSON object without its opening brace, for the id to go first. `</` is
+/// escaped: it cannot end a script element when the index is inlined somewhere later.
+fn members(doc: &Doc) -> String {
+    let json = serde_json::to_string(doc).unwrap_or_else(|_| "{}".into());
+    json[1..].replace("</", "<\\/")
+}
+
+fn doc(
+    kind: &'static str,
+    title: String,
+    url: String,
+    keys: &[&str],
+    headings: &[&str],
+    text: &str,
+) -> Doc {
+    Doc {
+        kind,
+        title,
+        url,
+        keys: keys.join(" "),
+        headings: headings.join(" "),
+        text: truncate(text),
+    }
+}
+
+fn page_doc(page: &Page) -> Doc {
+    let keys: Vec<&str> = page
+        .front
+        .tags
+        .iter()
+        .map(String::as_str)
+        .chain(page.front.owner.as_deref())
+        .collect();
+    let headings: Vec<&str> = page.doc.headings.iter().map(|h| h.title.as_str()).collect();
+    doc(
+        "page",
+        page.front.title.clone(),
+        links::page_href(&page.url),
+        &keys,
+        &headings,
+        &page.doc.plain_text(),
+    )
+}
+
+fn record_docs(handbook: &Handbook) -> Vec<String> {
+    let mut docs = Vec::new();
     for e in &handbook.records.exceptions {
         let r = &e.record;
         let mut keys = vec![r.id.as_str(), r.risk_owner.name.as_str()];
@@ -93,14 +142,14 @@ fn documents(handbook: &Handbook) -> Vec<Doc> {
         keys.extend(r.tickets.iter().map(String::as_str));
         keys.extend(r.assets.iter().map(String::as_str));
         keys.extend(r.tags.iter().map(String::as_str));
-        push(
+        docs.push(members(&doc(
             "exception",
             format!("{}: {}", r.id, r.title),
             format!("exceptions/{}/index.html", r.id),
-            keys,
-            Vec::new(),
-            format!("{} {}", r.summary, r.justification),
-        );
+            &keys,
+            &[],
+            &format!("{} {}", r.summary, r.justification),
+        )));
     }
     for i in &handbook.records.incidents {
         let r = &i.record;
@@ -108,14 +157,14 @@ fn documents(handbook: &Handbook) -> Vec<Doc> {
         keys.extend(r.category.as_deref());
         keys.extend(r.tickets.iter().map(String::as_str));
         keys.extend(r.action_items.iter().map(|a| a.owner.name.as_str()));
-        push(
+        docs.push(members(&doc(
             "incident",
             format!("{}: {}", r.id, r.title),
             format!("incidents/{}/index.html", r.id),
-            keys,
-            Vec::new(),
-            format!("{} {}", r.summary, r.description.as_deref().unwrap_or("")),
-        );
+            &keys,
+            &[],
+            &format!("{} {}", r.summary, r.description.as_deref().unwrap_or("")),
+        )));
     }
     docs
 }

@@ -12,7 +12,7 @@ use crate::diagnostics::Diagnostic;
 use crate::records::Stakeholder;
 use crate::records::exception::Exception;
 use crate::records::vocab::{Decision, ExceptionState, Level, Severity, Side};
-use crate::render::{Output, OutputFile, Renderer};
+use crate::render::{Output, Renderer};
 
 const URL: &str = "exceptions/";
 const TITLE: &str = "Exceptions";
@@ -154,8 +154,8 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
     };
     let mut diags = registry.render(renderer, out);
     let indices = first_of_each_id(hb.records.exceptions.iter().map(|r| r.record.id.as_str()));
-    diags.extend(render_each(out, &indices, |&i| {
-        render_exception(facts, renderer, i)
+    diags.extend(render_each(&indices, |&i| {
+        render_exception(facts, renderer, out, i)
     }));
     diags
 }
@@ -397,8 +397,9 @@ fn capitalise(s: &str) -> String {
 fn render_exception(
     facts: &Facts,
     renderer: &Renderer,
+    out: &Output,
     index: usize,
-) -> Result<OutputFile, Diagnostic> {
+) -> Option<Diagnostic> {
     let hb = facts.hb;
     let loaded = &hb.records.exceptions[index];
     let e = &loaded.record;
@@ -480,9 +481,9 @@ fn render_exception(
         description: None,
     };
     let crumbs = facts.crumbs(Some((URL, TITLE)));
-    let mut ctx = base_context(&page, &crumbs, None, None);
+    let mut ctx = base_context(&page, crumbs, None, None);
     ctx.insert("exception", &view);
-    render_page(renderer, "exception.html", &ctx, &url)
+    render_page(renderer, out, "exception.html", ctx, &url)
 }
 
 #[cfg(test)]

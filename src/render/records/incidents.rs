@@ -14,7 +14,7 @@ use crate::diagnostics::Diagnostic;
 use crate::records::Stakeholder;
 use crate::records::incident::{ActionItem, Incident, OpenQuestion, Stamp};
 use crate::records::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
-use crate::render::{Output, OutputFile, Renderer};
+use crate::render::{Output, Renderer};
 
 const URL: &str = "incidents/";
 const TITLE: &str = "Incidents";
@@ -261,10 +261,10 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
     };
     let mut diags = registry.render(renderer, out);
     let indices = first_of_each_id(incidents.iter().map(|r| r.record.id.as_str()));
-    diags.extend(render_each(out, &indices, |&i| {
-        render_incident(facts, renderer, i)
+    diags.extend(render_each(&indices, |&i| {
+        render_incident(facts, renderer, out, i)
     }));
-    diags.extend(out.take(render_action_items(facts, renderer)));
+    diags.extend(render_action_items(facts, renderer, out));
     diags
 }
 
@@ -340,7 +340,7 @@ struct ActionItemsView<'a> {
     intro: Option<SectionIntro<'a>>,
 }
 
-fn render_action_items(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
+fn render_action_items(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
     let mut items: Vec<ActionItemRow> = Vec::new();
     let mut completed = 0;
     for i in &facts.hb.records.incidents {
@@ -366,9 +366,9 @@ fn render_action_items(facts: &Facts, renderer: &Renderer) -> Result<OutputFile,
         description: None,
     };
     let (prev, next) = facts.neighbours(ACTION_ITEMS_URL);
-    let mut ctx = base_context(&page, &facts.crumbs(None), prev, next);
+    let mut ctx = base_context(&page, facts.crumbs(None), prev, next);
     ctx.insert("action_items", &view);
-    render_page(renderer, "action-items.html", &ctx, ACTION_ITEMS_URL)
+    render_page(renderer, out, "action-items.html", ctx, ACTION_ITEMS_URL)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -439,8 +439,9 @@ struct IncidentView<'a> {
 fn render_incident(
     facts: &Facts,
     renderer: &Renderer,
+    out: &Output,
     index: usize,
-) -> Result<OutputFile, Diagnostic> {
+) -> Option<Diagnostic> {
     let hb = facts.hb;
     let tz = hb.config.timezone;
     let loaded = &hb.records.incidents[index];
@@ -515,9 +516,9 @@ fn render_incident(
         description: None,
     };
     let crumbs = facts.crumbs(Some((URL, TITLE)));
-    let mut ctx = base_context(&page, &crumbs, None, None);
+    let mut ctx = base_context(&page, crumbs, None, None);
     ctx.insert("incident", &view);
-    render_page(renderer, "incident.html", &ctx, &url)
+    render_page(renderer, out, "incident.html", ctx, &url)
 }
 
 #[cfg(test)]

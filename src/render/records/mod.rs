@@ -15,9 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::Context;
 
-use super::{Output, OutputFile, Renderer};
+use super::{Output, Renderer, Values};
 use crate::date::Date;
 use crate::diagnostics::Diagnostic;
 use crate::findings::{Finding, LintLevel};
@@ -567,41 +566,38 @@ pub fn days_text(days: i64) -> String {
 // Rendering
 
 /// The context every register page starts from: what base.html needs.
-pub(super) fn base_context(
-    page: &PageMeta,
-    breadcrumbs: &[PageLink],
+pub(super) fn base_context<'a>(
+    page: &'a PageMeta,
+    breadcrumbs: Vec<PageLink>,
     prev: Option<PageLink>,
     next: Option<PageLink>,
-) -> Context {
-    let mut ctx = Context::new();
-    ctx.insert("root", &links::root_prefix(&page.url));
+) -> Values<'a> {
+    let mut ctx = Values::default();
+    ctx.insert_owned("root", links::root_prefix(&page.url));
     ctx.insert("page", page);
-    ctx.insert("breadcrumbs", breadcrumbs);
-    ctx.insert("prev", &prev);
-    ctx.insert("next", &next);
+    ctx.insert_owned("breadcrumbs", breadcrumbs);
+    ctx.insert_owned("prev", prev);
+    ctx.insert_owned("next", next);
     ctx
 }
 
+/// Renders the page at `url` into `out`, unless `out` holds it from an earlier build.
 pub(super) fn render_page(
     renderer: &Renderer,
+    out: &Output,
     template: &str,
-    ctx: &Context,
+    page: Values,
     url: &str,
-) -> Result<OutputFile, Diagnostic> {
-    let html = renderer.render(template, ctx)?;
-    Ok(OutputFile::html(links::page_href(url), html))
+) -> Option<Diagnostic> {
+    renderer.render_to(out, template, page, links::page_href(url))
 }
 
 /// Renders one page per item, in parallel, each put into `out` as soon as it is made.
 pub(super) fn render_each<T: Sync>(
-    out: &Output,
     items: &[T],
-    render: impl Fn(&T) -> Result<OutputFile, Diagnostic> + Sync + Send,
+    render: impl Fn(&T) -> Option<Diagnostic> + Sync + Send,
 ) -> Vec<Diagnostic> {
-    items
-        .par_iter()
-        .filter_map(|item| out.take(render(item)))
-        .collect()
+    items.par_iter().filter_map(render).collect()
 }
 
 /// The positions of the first record of each id, letter case ignored. A second record with

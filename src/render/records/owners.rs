@@ -11,7 +11,7 @@ use crate::diagnostics::Diagnostic;
 use crate::handbook::Handbook;
 use crate::records::person::Person;
 use crate::records::vocab::ExceptionState;
-use crate::render::{Output, OutputFile, Renderer};
+use crate::render::{Output, Renderer};
 
 const URL: &str = "owners/";
 const TITLE: &str = "Owners";
@@ -188,17 +188,14 @@ fn action_items<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> Vec<ActionItemRow<'
 }
 
 pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-    let mut diags: Vec<Diagnostic> = out
-        .take(render_index(facts, renderer))
-        .into_iter()
-        .collect();
-    diags.extend(render_each(out, &facts.owners.list, |o| {
-        render_owner(facts, renderer, o)
+    let mut diags: Vec<Diagnostic> = render_index(facts, renderer, out).into_iter().collect();
+    diags.extend(render_each(&facts.owners.list, |o| {
+        render_owner(facts, renderer, out, o)
     }));
     diags
 }
 
-fn render_index(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
+fn render_index(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
     let states = &facts.hb.exception_states;
     let owners = facts
         .owners
@@ -235,16 +232,17 @@ fn render_index(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagno
         description: None,
     };
     let (prev, next) = facts.neighbours(URL);
-    let mut ctx = base_context(&page, &facts.crumbs(None), prev, next);
+    let mut ctx = base_context(&page, facts.crumbs(None), prev, next);
     ctx.insert("owners", &view);
-    render_page(renderer, "owners.html", &ctx, URL)
+    render_page(renderer, out, "owners.html", ctx, URL)
 }
 
 fn render_owner(
     facts: &Facts,
     renderer: &Renderer,
+    out: &Output,
     owner: &Owner,
-) -> Result<OutputFile, Diagnostic> {
+) -> Option<Diagnostic> {
     let mut exceptions: Vec<ExceptionRow> = owner
         .exceptions
         .iter()
@@ -281,7 +279,7 @@ fn render_owner(
         description: None,
     };
     let crumbs = facts.crumbs(Some((URL, TITLE)));
-    let mut ctx = base_context(&page, &crumbs, None, None);
+    let mut ctx = base_context(&page, crumbs, None, None);
     ctx.insert("owner", &view);
-    render_page(renderer, "owner.html", &ctx, &url)
+    render_page(renderer, out, "owner.html", ctx, &url)
 }

@@ -5,13 +5,14 @@
 //! orderings share them: for a large register, converting rows was most of the work.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{CountView, Facts, PageMeta, SectionIntro, base_context, render_each, render_page};
 use crate::diagnostics::Diagnostic;
-use crate::render::{Output, OutputFile, Renderer, value};
+use crate::render::{Fingerprint, Output, Renderer, value};
 
 /// An ordering of a registry: the default one (`folder` is `None`) at the register's own
 /// folder, the others below it.
@@ -80,28 +81,27 @@ impl<R: Row> Registry<'_, R> {
         }
     }
 
-    /// Renders the page of every ordering into `out`.
+    /// Renders the page of every ordering into `out`. The rows become template values
+    /// only if some page is rendered rather than taken from an earlier build.
     pub fn render(&self, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-        let values: Vec<tera::Value> = self.rows.par_iter().map(value).collect();
-        render_each(out, self.orders, |order| {
-            self.render_order(renderer, &values, order)
+        let values = OnceLock::new();
+        let mut rows = Fingerprint::default();
+        rows.add(&self.rows);
+        let rows = rows.finish();
+        render_each(self.orders, |order| {
+            self.render_order(renderer, out, &values, rows, order)
         })
     }
 
     fn render_order(
         &self,
         renderer: &Renderer,
-        values: &[tera::Value],
+        out: &Output,
+        values: &OnceLock<Vec<tera::Value>>,
+        rows_fingerprint: u64,
         order: &Order,
-    ) -> Result<OutputFile, Diagnostic> {
+    ) -> Option<Diagnostic> {
         let facts = self.facts;
-        let rows: Vec<tera::Value> = ordered(&self.rows, order.key)
-            .into_iter()
-            .map(|(i, anchor)| match anchor {
-                Some(anchor) => with_field(values[i].clone(), "anchor", anchor.into()),
-                None => values[i].clone(),
-            })
-            .collect();
         let url = self.order_url(order);
         let is_default = order.folder.is_none();
         let view = RegistryView {
@@ -151,12 +151,21 @@ impl<R: Row> Registry<'_, R> {
         } else {
             (facts.crumbs(Some((self.url, self.title))), (None, None))
         };
-        let mut ctx = base_context(&page, &crumbs, prev, next);
-        ctx.insert_value(
-            "registry",
-            with_field(value(&view), "rows", tera::Value::from(rows)),
-        );
-        render_page(renderer, self.template, &ctx, &url)
+        let mut ctx = base_context(&page, crumbs, prev, next);
+        let mut made_from = Fingerprint::default();
+        made_from.add(&view).add(&rows_fingerprint).add(order.key);
+        ctx.insert_with("registry", &made_from.finish(), move || {
+            let values = values.get_or_init(|| self.rows.par_iter().map(value).collect());
+            let rows: Vec<tera::Value> = ordered(&self.rows, order.key)
+                .into_iter()
+                .map(|(i, anchor)| match anchor {
+                    Some(anchor) => with_field(values[i].clone(), "anchor", anchor.into()),
+                    None => values[i].clone(),
+                })
+                .collect();
+            with_field(value(&view), "rows", tera::Value::from(rows))
+        });
+        render_page(renderer, out, self.template, ctx, &url)
     }
 }
 

@@ -9,7 +9,7 @@ use crate::date::Date;
 use crate::diagnostics::Diagnostic;
 use crate::findings::{CODES, LintLevel};
 use crate::records::vocab::{Decision, ExceptionState, IncidentSeverity, Level, Severity, Side};
-use crate::render::{Output, OutputFile, Renderer};
+use crate::render::{Output, Renderer};
 
 const STATUS_URL: &str = "status/";
 const STATUS_TITLE: &str = "Program status";
@@ -18,11 +18,11 @@ const AUDIT_TITLE: &str = "Audit report";
 
 pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     [
-        render_status(facts, renderer),
-        render_audit(facts, renderer),
+        render_status(facts, renderer, out),
+        render_audit(facts, renderer, out),
     ]
     .into_iter()
-    .filter_map(|rendered| out.take(rendered))
+    .flatten()
     .collect()
 }
 
@@ -204,7 +204,7 @@ struct StatusView<'a> {
     intro: Option<SectionIntro<'a>>,
 }
 
-fn render_status(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
+fn render_status(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
     let hb = facts.hb;
     let as_of = hb.as_of;
     let items = hb
@@ -304,9 +304,9 @@ fn render_status(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagn
         description: None,
     };
     let (prev, next) = facts.neighbours(STATUS_URL);
-    let mut ctx = base_context(&page, &facts.crumbs(None), prev, next);
+    let mut ctx = base_context(&page, facts.crumbs(None), prev, next);
     ctx.insert("status", &view);
-    render_page(renderer, "status.html", &ctx, STATUS_URL)
+    render_page(renderer, out, "status.html", ctx, STATUS_URL)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -359,7 +359,7 @@ struct AuditView<'a> {
     intro: Option<SectionIntro<'a>>,
 }
 
-fn render_audit(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
+fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
     let hb = facts.hb;
     let count_findings = |kind: &str, id: &str| facts.findings_of(kind, id).len();
     let audit_exceptions: Vec<AuditException> = hb
@@ -446,7 +446,7 @@ fn render_audit(facts: &Facts, renderer: &Renderer) -> Result<OutputFile, Diagno
         description: None,
     };
     let (prev, next) = facts.neighbours(AUDIT_URL);
-    let mut ctx = base_context(&page, &facts.crumbs(None), prev, next);
+    let mut ctx = base_context(&page, facts.crumbs(None), prev, next);
     ctx.insert("audit", &view);
-    render_page(renderer, "audit.html", &ctx, AUDIT_URL)
+    render_page(renderer, out, "audit.html", ctx, AUDIT_URL)
 }

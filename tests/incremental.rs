@@ -1,0 +1,201 @@
+//! `serve` rebuilds through a cache of the last build (build::generate_cached). A rebuild
+//! must give exactly the files a fresh build gives, whatever changed, and must render again
+//! only what the change touched: a page's text, that page; a page's title, every page (the
+//! sidebar shows it); a record, what shows the record.
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use secbook::build::{self, Cache, Generated, Options};
+use secbook::date::Date;
+use secbook::theme::Body;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A copy of the repository's handbook, with the options that build it.
+fn handbook() -> (tempfile::TempDir, Options) {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["handbook.yaml", "content", "data", "themes"] {
+        let from = Path::new(ROOT).join(name);
+        if from.is_dir() {
+            common::copy_dir(&from, &tmp.path().join(name));
+        } else {
+            fs::copy(&from, tmp.path().join(name)).unwrap();
+        }
+    }
+    let options = Options {
+        root: tmp.path().to_path_buf(),
+        as_of: Date::parse("2026-06-30"),
+        ..Options::default()
+    };
+    (tmp, options)
+}
+
+fn files(generated: &Generated) -> BTreeMap<String, Vec<u8>> {
+    generated
+        .files
+        .iter()
+        .map(|f| {
+            let bytes = match &f.body {
+                Body::Bytes(b) => b.to_vec(),
+                Body::Copy(from) => fs::read(from).unwrap(),
+            };
+            (f.path.clone(), bytes)
+        })
+        .collect()
+}
+
+/// Rebuilds through `cache` and checks the files against a fresh build. Returns how many
+/// files were made again rather than taken from the cache, and how many there are.
+#[track_caller]
+fn rebuild(options: &Options, cache: &mut Cache) -> (usize, usize) {
+    let cached = build::generate_cached(options, cache).unwrap();
+    let fresh = build::generate(options).unwrap();
+    let (cached_files, fresh_files) = (files(&cached), files(&fresh));
+    assert_eq!(
+        cached_files.keys().collect::<Vec<_>>(),
+        fresh_files.keys().collect::<Vec<_>>(),
+        "the rebuild holds the same paths as a fresh build"
+    );
+    for (path, bytes) in &fresh_files {
+        assert!(
+            cached_files[path] == *bytes,
+            "{path} differs from a fresh build"
+        );
+    }
+    (cached.file_count - cached.reused, cached.file_count)
+}
+
+fn edit(path: &Path, change: impl FnOnce(String) -> String) {
+    let text = fs::read_to_string(path).unwrap();
+    fs::write(path, change(text)).unwrap();
+}
+
+#[test]
+fn a_rebuild_gives_the_files_of_a_fresh_build_and_renders_only_what_changed() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    let mut cache = Cache::default();
+    let first = build::generate_cached(&options, &mut cache).unwrap();
+    assert_eq!(first.reused, 0, "an empty cache reuses nothing");
+
+    // Nothing changed: what is rendered again is what is never cached (charts, feeds,
+    // search, exports), and the same next time.
+    let (idle, _) = rebuild(&options, &mut cache);
+    assert!(
+        idle < first.file_count / 2,
+        "{idle} of {}",
+        first.file_count
+    );
+    assert_eq!(rebuild(&options, &mut cache).0, idle);
+
+    // A page's text: that page.
+    let page = root.join("content/incident-response/roles.md");
+    edit(&page, |t| t + "\nA sentence added in the test.\n");
+    assert_eq!(rebuild(&options, &mut cache).0, idle + 1);
+
+    // A page's title shows in every page's sidebar: everything.
+    edit(&page, |t| t.replacen("title: ", "title: Renamed ", 1));
+    let (made, all) = rebuild(&options, &mut cache);
+    assert_eq!(made, all, "every file is made again");
+
+    // A record's title: its page, the registries and the pages that list it, not the
+    // handbook's pages.
+    edit(&root.join("data/exceptions/EXC-001.yaml"), |t| {
+        t.replacen("title: ", "title: Edited ", 1)
+    });
+    let (record, _) = rebuild(&options, &mut cache);
+    assert!(
+        record > idle + 1 && record < idle + 40,
+        "{record} (idle {idle})"
+    );
+
+    // A template: every page it makes, and only those.
+    edit(&root.join("themes/default/templates/page.html"), |t| {
+        t.replacen(
+            "{% endblock content %}",
+            "<!-- edited -->{% endblock content %}",
+            1,
+        )
+    });
+    let (template, _) = rebuild(&options, &mut cache);
+    assert!(template > idle + 10, "{template} (idle {idle})");
+
+    // Pages come and go.
+    fs::write(
+        root.join("content/new-page.md"),
+        "---\ntitle: New\n---\nNew text.\n",
+    )
+    .unwrap();
+    rebuild(&options, &mut cache);
+    fs::remove_file(root.join("content/new-page.md")).unwrap();
+    rebuild(&options, &mut cache);
+
+    // The configuration: everything.
+    edit(&root.join("handbook.yaml"), |t| {
+        t.replacen("title: ", "title: New ", 1)
+    });
+    let (made, all) = rebuild(&options, &mut cache);
+    assert_eq!(made, all);
+}
+
+#[test]
+fn a_watcher_that_names_the_changed_files_spares_looking_at_the_others() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    let mut cache = Cache::default();
+    build::generate_cached(&options, &mut cache).unwrap();
+    let (idle, _) = rebuild(&options, &mut cache);
+
+    let page: PathBuf = root.join("content/exceptions/filing.md");
+    edit(&page, |t| t + "\nSeen through the watcher.\n");
+    cache.changed(HashSet::from([page.clone()]));
+    assert_eq!(rebuild(&options, &mut cache).0, idle + 1);
+
+    // A new page is a path the last build did not list: the folder is listed again.
+    let added = root.join("content/exceptions/added.md");
+    fs::write(&added, "---\ntitle: Added\n---\nAdded.\n").unwrap();
+    cache.changed(HashSet::from([added]));
+    let with_new = build::generate_cached(&options, &mut cache).unwrap();
+    assert!(
+        with_new
+            .files
+            .iter()
+            .any(|f| f.path == "exceptions/added/index.html"),
+        "the added page is built"
+    );
+}
+
+#[test]
+fn an_edit_within_the_file_systems_clock_tick_is_not_missed() {
+    let (tmp, options) = handbook();
+    let page = tmp.path().join("content/exceptions/definitions.md");
+    let stamp = fs::metadata(&page).unwrap().modified().unwrap();
+    let mut cache = Cache::default();
+    build::generate_cached(&options, &mut cache).unwrap();
+
+    // The same size and the same modification time: only the content tells.
+    let size = fs::metadata(&page).unwrap().len();
+    edit(&page, |t| {
+        t.replacen("title: ", "title: X", 1)
+            .replacen("\n\n", "\n", 1)
+    });
+    assert_eq!(fs::metadata(&page).unwrap().len(), size);
+    fs::File::options()
+        .write(true)
+        .open(&page)
+        .unwrap()
+        .set_modified(stamp)
+        .unwrap();
+    let rebuilt = build::generate_cached(&options, &mut cache).unwrap();
+    let html = files(&rebuilt)["exceptions/definitions/index.html"].clone();
+    assert!(
+        String::from_utf8(html)
+            .unwrap()
+            .contains("<h1>XDefinitions and Roles</h1>"),
+        "the edit shows"
+    );
+}
