@@ -175,22 +175,21 @@ impl Output {
         theme: &Theme,
         globals: Values,
     ) -> Result<Arc<Renderer>, Vec<Diagnostic>> {
+        let Some(cache) = &self.cache else {
+            return Renderer::new(theme, globals, 0).map(Arc::new);
+        };
         let fingerprint = Renderer::fingerprint_of(theme, &globals);
-        let mut kept = self.cache.as_ref().map(|cache| {
-            cache
-                .renderer
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-        });
-        if let Some(renderer) = kept.as_deref().and_then(Option::as_ref)
+        let mut kept = cache
+            .renderer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(renderer) = kept.as_ref()
             && renderer.fingerprint == fingerprint
         {
             return Ok(Arc::clone(renderer));
         }
         let renderer = Arc::new(Renderer::new(theme, globals, fingerprint)?);
-        if let Some(kept) = kept.as_deref_mut() {
-            *kept = Some(Arc::clone(&renderer));
-        }
+        *kept = Some(Arc::clone(&renderer));
         Ok(renderer)
     }
 
@@ -199,15 +198,21 @@ impl Output {
         rendered.map(|f| self.put(f)).err()
     }
 
+    /// Whether the output keeps files from earlier builds, so that fingerprints are
+    /// worth working out.
+    pub fn caches(&self) -> bool {
+        self.cache.is_some()
+    }
+
     /// Puts the file at `path` that `render` makes, or the one made by an earlier build
     /// from inputs with the same `fingerprint`.
     pub fn take_cached(
         &self,
         path: &str,
-        fingerprint: u64,
+        fingerprint: Option<u64>,
         render: impl FnOnce() -> Result<OutputFile, Diagnostic>,
     ) -> Option<Diagnostic> {
-        let Some(cache) = &self.cache else {
+        let (Some(cache), Some(fingerprint)) = (&self.cache, fingerprint) else {
             return self.take(render());
         };
         let files = || cache.files.lock().unwrap_or_else(PoisonError::into_inner);
@@ -336,51 +341,99 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         .collect()
 }
 
-/// A template value made only when it is needed.
-type Deferred<'a> = Box<dyn FnOnce() -> tera::Value + 'a>;
-
-/// Named template values, kept as what they are made from, with a fingerprint of that: a
-/// page's context, or the globals every template sees. Nothing is made into a template
-/// value until a page is rendered, so a page taken from an earlier build costs only the
-/// fingerprint.
+/// Named template values, kept as what they are made from: a page's context, or the
+/// globals every template sees. Nothing becomes a template value until a page is
+/// rendered, and the fingerprint is worked out only for an output that keeps earlier
+/// builds, so a page taken from one costs only its fingerprint, and `build` pays nothing.
 #[derive(Default)]
 pub struct Values<'a> {
-    values: Vec<(&'static str, Deferred<'a>)>,
-    fingerprint: Fingerprint,
+    entries: Vec<(&'static str, Box<dyn Entry + 'a>)>,
+    /// What shapes the output without being a value templates see.
+    depends: Fingerprint,
+}
+
+/// One template value: how to fingerprint it, and how to make it.
+trait Entry {
+    fn hash(&self, fingerprint: &mut Fingerprint);
+    fn make(self: Box<Self>) -> tera::Value;
+}
+
+struct Borrowed<'a, T: ?Sized>(&'a T);
+
+impl<T: Serialize + ?Sized> Entry for Borrowed<'_, T> {
+    fn hash(&self, fingerprint: &mut Fingerprint) {
+        fingerprint.add(self.0);
+    }
+
+    fn make(self: Box<Self>) -> tera::Value {
+        value(self.0)
+    }
+}
+
+struct Owned<T>(T);
+
+impl<T: Serialize> Entry for Owned<T> {
+    fn hash(&self, fingerprint: &mut Fingerprint) {
+        fingerprint.add(&self.0);
+    }
+
+    fn make(self: Box<Self>) -> tera::Value {
+        value(&self.0)
+    }
+}
+
+/// A value made by a function, fingerprinted by another from what it is made from.
+struct Made<H, M>(H, M);
+
+impl<H: Fn(&mut Fingerprint), M: FnOnce() -> tera::Value> Entry for Made<H, M> {
+    fn hash(&self, fingerprint: &mut Fingerprint) {
+        (self.0)(fingerprint);
+    }
+
+    fn make(self: Box<Self>) -> tera::Value {
+        (self.1)()
+    }
 }
 
 impl<'a> Values<'a> {
     pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &'a T) {
-        self.fingerprint.add(key).add(v);
-        self.values.push((key, Box::new(move || value(v))));
+        self.entries.push((key, Box::new(Borrowed(v))));
     }
 
     pub fn insert_owned<T: Serialize + 'a>(&mut self, key: &'static str, v: T) {
-        self.fingerprint.add(key).add(&v);
-        self.values.push((key, Box::new(move || value(&v))));
+        self.entries.push((key, Box::new(Owned(v))));
     }
 
-    /// A value made by `make`; `made_from` is all it depends on.
-    pub fn insert_with<S: Serialize + ?Sized>(
+    /// A value made by `make`; `made_from` adds all it depends on to a fingerprint.
+    pub fn insert_with(
         &mut self,
         key: &'static str,
-        made_from: &S,
+        made_from: impl Fn(&mut Fingerprint) + 'a,
         make: impl FnOnce() -> tera::Value + 'a,
     ) {
-        self.fingerprint.add(key).add(made_from);
-        self.values.push((key, Box::new(make)));
+        self.entries.push((key, Box::new(Made(made_from, make))));
     }
 
     /// Adds to the fingerprint something that shapes the output without being a value
     /// templates see.
     pub fn depend_on<T: Serialize + ?Sized>(&mut self, v: &T) {
-        self.fingerprint.add(v);
+        self.depends.add(v);
+    }
+
+    fn fingerprint(&self) -> Fingerprint {
+        let mut fingerprint = Fingerprint::default();
+        fingerprint.add(&self.depends.finish());
+        for (key, entry) in &self.entries {
+            fingerprint.add(key);
+            entry.hash(&mut fingerprint);
+        }
+        fingerprint
     }
 
     fn into_context(self) -> Context {
         let mut ctx = Context::new();
-        for (key, make) in self.values {
-            ctx.insert_value(key, make());
+        for (key, entry) in self.entries {
+            ctx.insert_value(key, entry.make());
         }
         ctx
     }
@@ -396,8 +449,7 @@ pub struct Renderer {
 impl Renderer {
     /// What a renderer for `theme` and `globals` depends on.
     fn fingerprint_of(theme: &Theme, globals: &Values) -> u64 {
-        let mut fingerprint = Fingerprint::default();
-        fingerprint.add(&globals.fingerprint.finish());
+        let mut fingerprint = globals.fingerprint();
         for (name, file) in &theme.templates {
             fingerprint.add(name).add(&file.text);
         }
@@ -435,12 +487,12 @@ impl Renderer {
         values: Values,
         path: String,
     ) -> Option<Diagnostic> {
-        let mut fingerprint = Fingerprint::default();
-        fingerprint
-            .add(&values.fingerprint.finish())
-            .add(&self.fingerprint)
-            .add(template);
-        out.take_cached(&path, fingerprint.finish(), || {
+        let fingerprint = out.caches().then(|| {
+            let mut fingerprint = values.fingerprint();
+            fingerprint.add(&self.fingerprint).add(template);
+            fingerprint.finish()
+        });
+        out.take_cached(&path, fingerprint, || {
             let html = self.render(template, &values.into_context())?;
             Ok(OutputFile::html(path.clone(), html))
         })

@@ -49,9 +49,11 @@ pub fn render_pages(
     // What every page draws on besides itself: the templates and globals, and the shape of
     // the site (titles, order, sections), which the front matter of every page decides.
     let mut shared = Fingerprint::default();
-    shared.add(&renderer.fingerprint);
-    for page in &site.pages {
-        shared.add(&page.path).add(&page.front);
+    if out.caches() {
+        shared.add(&renderer.fingerprint);
+        for page in &site.pages {
+            shared.add(&page.path).add(&page.front);
+        }
     }
     let parts = Parts {
         site,
@@ -109,20 +111,23 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
         .and_then(|p| extras.referenced_by.get(&p.path))
         .map_or(&[][..], Vec::as_slice);
     let summary = (section == Some(0)).then_some(summary);
-    let mut fingerprint = Fingerprint::default();
-    fingerprint
-        .add(&shared)
-        .add(url)
-        .add(template)
-        .add(referenced_by)
-        .add(&summary);
-    if let Some(i) = page_index {
+    let fingerprint = out.caches().then(|| {
+        let mut fingerprint = Fingerprint::default();
         fingerprint
-            .add(&site.pages[i].source_hash())
-            .add(&site.link_targets[i]);
-    }
+            .add(&shared)
+            .add(url)
+            .add(template)
+            .add(referenced_by)
+            .add(&summary);
+        if let Some(i) = page_index {
+            fingerprint
+                .add(&site.pages[i].source_hash())
+                .add(&site.link_targets[i]);
+        }
+        fingerprint.finish()
+    });
     let path = links::page_href(url);
-    out.take_cached(&path, fingerprint.finish(), || {
+    out.take_cached(&path, fingerprint, || {
         let view = PageView {
             title: site.title_of(child),
             description: page.and_then(|p| p.front.description.as_deref()),

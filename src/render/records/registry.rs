@@ -84,12 +84,9 @@ impl<R: Row> Registry<'_, R> {
     /// Renders the page of every ordering into `out`. The rows become template values
     /// only if some page is rendered rather than taken from an earlier build.
     pub fn render(&self, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-        let values = OnceLock::new();
-        let mut rows = Fingerprint::default();
-        rows.add(&self.rows);
-        let rows = rows.finish();
+        let shared = Shared::default();
         render_each(self.orders, |order| {
-            self.render_order(renderer, out, &values, rows, order)
+            self.render_order(renderer, out, &shared, order)
         })
     }
 
@@ -97,8 +94,7 @@ impl<R: Row> Registry<'_, R> {
         &self,
         renderer: &Renderer,
         out: &Output,
-        values: &OnceLock<Vec<tera::Value>>,
-        rows_fingerprint: u64,
+        shared: &Shared,
         order: &Order,
     ) -> Option<Diagnostic> {
         let facts = self.facts;
@@ -152,10 +148,17 @@ impl<R: Row> Registry<'_, R> {
             (facts.crumbs(Some((self.url, self.title))), (None, None))
         };
         let mut ctx = base_context(&page, crumbs, prev, next);
-        let mut made_from = Fingerprint::default();
-        made_from.add(&view).add(&rows_fingerprint).add(order.key);
-        ctx.insert_with("registry", &made_from.finish(), move || {
-            let values = values.get_or_init(|| self.rows.par_iter().map(value).collect());
+        let view = &view;
+        let made_from = move |fingerprint: &mut Fingerprint| {
+            let rows = shared
+                .fingerprint
+                .get_or_init(|| Fingerprint::default().add(&self.rows).finish());
+            fingerprint.add(view).add(rows).add(order.key);
+        };
+        ctx.insert_with("registry", made_from, move || {
+            let values = shared
+                .values
+                .get_or_init(|| self.rows.par_iter().map(value).collect());
             let rows: Vec<tera::Value> = ordered(&self.rows, order.key)
                 .into_iter()
                 .map(|(i, anchor)| match anchor {
@@ -163,10 +166,18 @@ impl<R: Row> Registry<'_, R> {
                     None => values[i].clone(),
                 })
                 .collect();
-            with_field(value(&view), "rows", tera::Value::from(rows))
+            with_field(value(view), "rows", tera::Value::from(rows))
         });
         render_page(renderer, out, self.template, ctx, &url)
     }
+}
+
+/// What every ordering shares, each made once when first needed: the rows as template
+/// values, and their fingerprint.
+#[derive(Default)]
+struct Shared {
+    values: OnceLock<Vec<tera::Value>>,
+    fingerprint: OnceLock<u64>,
 }
 
 /// The rows in the ordering by `key`, as positions into `rows`, each with the anchor of
