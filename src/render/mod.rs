@@ -1,6 +1,7 @@
 //! Rendering through Tera: templates compiled once, pages rendered in parallel.
 
 mod api;
+mod cache;
 mod ecosystem;
 mod exports;
 mod metrics;
@@ -8,12 +9,11 @@ mod pages;
 mod records;
 pub mod search;
 
+pub use cache::{Fingerprint, RenderCache, Values};
 pub use ecosystem::sitemap;
 pub use metrics::{SummaryItem, status_summary};
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::Hasher;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
@@ -48,34 +48,6 @@ pub struct Output {
     sink: Sink,
     state: Mutex<OutputState>,
     cache: Option<Arc<RenderCache>>,
-}
-
-/// Files as rendered by the last build, by path, each with the fingerprint of what went
-/// into it: `serve` keeps it between builds, and a file whose inputs did not change is
-/// taken from it rather than rendered again.
-#[derive(Default)]
-pub struct RenderCache {
-    files: Mutex<HashMap<String, (u64, Body)>>,
-    renderer: Mutex<Option<Arc<Renderer>>>,
-}
-
-/// What goes into a rendered file, as JSON, which is the same for the same value: fields
-/// come in order and maps are sorted. Hashed at the end, in one go.
-#[derive(Default)]
-pub struct Fingerprint(Vec<u8>);
-
-impl Fingerprint {
-    pub fn add<T: Serialize + ?Sized>(&mut self, value: &T) -> &mut Self {
-        let _ = serde_json::to_writer(&mut self.0, value);
-        self.0.push(0);
-        self
-    }
-
-    pub fn finish(&self) -> u64 {
-        let mut hasher = DefaultHasher::new();
-        hasher.write(&self.0);
-        hasher.finish()
-    }
 }
 
 enum Sink {
@@ -179,18 +151,7 @@ impl Output {
             return Renderer::new(theme, globals, 0).map(Arc::new);
         };
         let fingerprint = Renderer::fingerprint_of(theme, &globals);
-        let mut kept = cache
-            .renderer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(renderer) = kept.as_ref()
-            && renderer.fingerprint == fingerprint
-        {
-            return Ok(Arc::clone(renderer));
-        }
-        let renderer = Arc::new(Renderer::new(theme, globals, fingerprint)?);
-        *kept = Some(Arc::clone(&renderer));
-        Ok(renderer)
+        cache.renderer(fingerprint, || Renderer::new(theme, globals, fingerprint))
     }
 
     /// Puts a rendered file, or hands back why it could not be rendered.
@@ -215,12 +176,7 @@ impl Output {
         let (Some(cache), Some(fingerprint)) = (&self.cache, fingerprint) else {
             return self.take(render());
         };
-        let files = || cache.files.lock().unwrap_or_else(PoisonError::into_inner);
-        let hit = files()
-            .get(path)
-            .filter(|(was, _)| *was == fingerprint)
-            .map(|(_, body)| body.clone());
-        let file = match hit {
+        let file = match cache.get(path, fingerprint) {
             Some(body) => {
                 self.state
                     .lock()
@@ -233,7 +189,7 @@ impl Output {
             }
             None => match render() {
                 Ok(file) => {
-                    files().insert(file.path.clone(), (fingerprint, file.body.clone()));
+                    cache.insert(&file.path, fingerprint, &file.body);
                     file
                 }
                 Err(d) => return Some(d),
@@ -261,8 +217,11 @@ impl Output {
         let mut index = state.index;
         index.sort();
         if let Some(cache) = &self.cache {
-            let mut files = cache.files.lock().unwrap_or_else(PoisonError::into_inner);
-            files.retain(|path, _| index.binary_search_by(|(p, _)| p.cmp(path)).is_ok());
+            cache.keep_only(|path| {
+                index
+                    .binary_search_by(|(p, _)| p.as_str().cmp(path))
+                    .is_ok()
+            });
         }
         let mut files = state.kept;
         files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -339,104 +298,6 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         .with_max_len(1)
         .flat_map_iter(|part| part())
         .collect()
-}
-
-/// Named template values, kept as what they are made from: a page's context, or the
-/// globals every template sees. Nothing becomes a template value until a page is
-/// rendered, and the fingerprint is worked out only for an output that keeps earlier
-/// builds, so a page taken from one costs only its fingerprint, and `build` pays nothing.
-#[derive(Default)]
-pub struct Values<'a> {
-    entries: Vec<(&'static str, Box<dyn Entry + 'a>)>,
-    /// What shapes the output without being a value templates see.
-    depends: Fingerprint,
-}
-
-/// One template value: how to fingerprint it, and how to make it.
-trait Entry {
-    fn hash(&self, fingerprint: &mut Fingerprint);
-    fn make(self: Box<Self>) -> tera::Value;
-}
-
-struct Borrowed<'a, T: ?Sized>(&'a T);
-
-impl<T: Serialize + ?Sized> Entry for Borrowed<'_, T> {
-    fn hash(&self, fingerprint: &mut Fingerprint) {
-        fingerprint.add(self.0);
-    }
-
-    fn make(self: Box<Self>) -> tera::Value {
-        value(self.0)
-    }
-}
-
-struct Owned<T>(T);
-
-impl<T: Serialize> Entry for Owned<T> {
-    fn hash(&self, fingerprint: &mut Fingerprint) {
-        fingerprint.add(&self.0);
-    }
-
-    fn make(self: Box<Self>) -> tera::Value {
-        value(&self.0)
-    }
-}
-
-/// A value made by a function, fingerprinted by another from what it is made from.
-struct Made<H, M>(H, M);
-
-impl<H: Fn(&mut Fingerprint), M: FnOnce() -> tera::Value> Entry for Made<H, M> {
-    fn hash(&self, fingerprint: &mut Fingerprint) {
-        (self.0)(fingerprint);
-    }
-
-    fn make(self: Box<Self>) -> tera::Value {
-        (self.1)()
-    }
-}
-
-impl<'a> Values<'a> {
-    pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &'a T) {
-        self.entries.push((key, Box::new(Borrowed(v))));
-    }
-
-    pub fn insert_owned<T: Serialize + 'a>(&mut self, key: &'static str, v: T) {
-        self.entries.push((key, Box::new(Owned(v))));
-    }
-
-    /// A value made by `make`; `made_from` adds all it depends on to a fingerprint.
-    pub fn insert_with(
-        &mut self,
-        key: &'static str,
-        made_from: impl Fn(&mut Fingerprint) + 'a,
-        make: impl FnOnce() -> tera::Value + 'a,
-    ) {
-        self.entries.push((key, Box::new(Made(made_from, make))));
-    }
-
-    /// Adds to the fingerprint something that shapes the output without being a value
-    /// templates see.
-    pub fn depend_on<T: Serialize + ?Sized>(&mut self, v: &T) {
-        self.depends.add(v);
-    }
-
-    fn fingerprint(&self) -> Fingerprint {
-        let mut fingerprint = Fingerprint::default();
-        fingerprint.add(&self.depends.finish());
-        for (key, entry) in &self.entries {
-            fingerprint.add(key);
-            entry.hash(&mut fingerprint);
-        }
-        fingerprint
-    }
-
-    fn into_context(self) -> Context {
-        let mut ctx = Context::new();
-        for (key, entry) in self.entries {
-            ctx.insert_value(key, entry.make());
-        }
-        ctx
-    }
 }
 
 pub struct Renderer {

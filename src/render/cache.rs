@@ -1,0 +1,182 @@
+//! What lets `serve` render again only what a change touched: fingerprints of what goes
+//! into each rendered file, the files of the last build by path, and template values kept
+//! as what they are made from until a page is rendered.
+
+use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::Hasher;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde::Serialize;
+use tera::Context;
+
+use super::{Renderer, value};
+use crate::theme::Body;
+
+/// Files as rendered by the last build, by path, each with the fingerprint of what went
+/// into it: `serve` keeps it between builds, and a file whose inputs did not change is
+/// taken from it rather than rendered again. The renderer is kept too.
+#[derive(Default)]
+pub struct RenderCache {
+    files: Mutex<HashMap<String, (u64, Body)>>,
+    renderer: Mutex<Option<Arc<Renderer>>>,
+}
+
+impl RenderCache {
+    fn files(&self) -> MutexGuard<'_, HashMap<String, (u64, Body)>> {
+        self.files.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The file at `path`, when it was made from inputs with this `fingerprint`.
+    pub(super) fn get(&self, path: &str, fingerprint: u64) -> Option<Body> {
+        self.files()
+            .get(path)
+            .filter(|(was, _)| *was == fingerprint)
+            .map(|(_, body)| body.clone())
+    }
+
+    pub(super) fn insert(&self, path: &str, fingerprint: u64, body: &Body) {
+        self.files()
+            .insert(path.to_string(), (fingerprint, body.clone()));
+    }
+
+    /// Forgets the files of paths the last build no longer made.
+    pub(super) fn keep_only(&self, made: impl Fn(&str) -> bool) {
+        self.files().retain(|path, _| made(path));
+    }
+
+    /// The renderer with this `fingerprint`, made by `make` unless kept from an earlier
+    /// build.
+    pub(super) fn renderer<E>(
+        &self,
+        fingerprint: u64,
+        make: impl FnOnce() -> Result<Renderer, E>,
+    ) -> Result<Arc<Renderer>, E> {
+        let mut kept = self.renderer.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(renderer) = kept.as_ref()
+            && renderer.fingerprint == fingerprint
+        {
+            return Ok(Arc::clone(renderer));
+        }
+        let renderer = Arc::new(make()?);
+        *kept = Some(Arc::clone(&renderer));
+        Ok(renderer)
+    }
+}
+
+/// What goes into a rendered file, as JSON, which is the same for the same value: fields
+/// come in order and maps are sorted. Hashed at the end, in one go.
+#[derive(Default)]
+pub struct Fingerprint(Vec<u8>);
+
+impl Fingerprint {
+    pub fn add<T: Serialize + ?Sized>(&mut self, value: &T) -> &mut Self {
+        let _ = serde_json::to_writer(&mut self.0, value);
+        self.0.push(0);
+        self
+    }
+
+    pub fn finish(&self) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        hasher.write(&self.0);
+        hasher.finish()
+    }
+}
+
+/// Named template values, kept as what they are made from: a page's context, or the
+/// globals every template sees. Nothing becomes a template value until a page is
+/// rendered, and the fingerprint is worked out only for an output that keeps earlier
+/// builds, so a page taken from one costs only its fingerprint, and `build` pays nothing.
+#[derive(Default)]
+pub struct Values<'a> {
+    entries: Vec<(&'static str, Box<dyn Entry + 'a>)>,
+    /// What shapes the output without being a value templates see.
+    depends: Fingerprint,
+}
+
+/// One template value: how to fingerprint it, and how to make it.
+trait Entry {
+    fn hash(&self, fingerprint: &mut Fingerprint);
+    fn make(self: Box<Self>) -> tera::Value;
+}
+
+struct Borrowed<'a, T: ?Sized>(&'a T);
+
+impl<T: Serialize + ?Sized> Entry for Borrowed<'_, T> {
+    fn hash(&self, fingerprint: &mut Fingerprint) {
+        fingerprint.add(self.0);
+    }
+
+    fn make(self: Box<Self>) -> tera::Value {
+        value(self.0)
+    }
+}
+
+struct Owned<T>(T);
+
+impl<T: Serialize> Entry for Owned<T> {
+    fn hash(&self, fingerprint: &mut Fingerprint) {
+        fingerprint.add(&self.0);
+    }
+
+    fn make(self: Box<Self>) -> tera::Value {
+        value(&self.0)
+    }
+}
+
+/// A value made by a function, fingerprinted by another from what it is made from.
+struct Made<H, M>(H, M);
+
+impl<H: Fn(&mut Fingerprint), M: FnOnce() -> tera::Value> Entry for Made<H, M> {
+    fn hash(&self, fingerprint: &mut Fingerprint) {
+        (self.0)(fingerprint);
+    }
+
+    fn make(self: Box<Self>) -> tera::Value {
+        (self.1)()
+    }
+}
+
+impl<'a> Values<'a> {
+    pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &'a T) {
+        self.entries.push((key, Box::new(Borrowed(v))));
+    }
+
+    pub fn insert_owned<T: Serialize + 'a>(&mut self, key: &'static str, v: T) {
+        self.entries.push((key, Box::new(Owned(v))));
+    }
+
+    /// A value made by `make`; `made_from` adds all it depends on to a fingerprint.
+    pub fn insert_with(
+        &mut self,
+        key: &'static str,
+        made_from: impl Fn(&mut Fingerprint) + 'a,
+        make: impl FnOnce() -> tera::Value + 'a,
+    ) {
+        self.entries.push((key, Box::new(Made(made_from, make))));
+    }
+
+    /// Adds to the fingerprint something that shapes the output without being a value
+    /// templates see.
+    pub fn depend_on<T: Serialize + ?Sized>(&mut self, v: &T) {
+        self.depends.add(v);
+    }
+
+    pub(super) fn fingerprint(&self) -> Fingerprint {
+        let mut fingerprint = Fingerprint::default();
+        fingerprint.add(&self.depends.finish());
+        for (key, entry) in &self.entries {
+            fingerprint.add(key);
+            entry.hash(&mut fingerprint);
+        }
+        fingerprint
+    }
+
+    pub(super) fn into_context(self) -> Context {
+        let mut ctx = Context::new();
+        for (key, entry) in self.entries {
+            ctx.insert_value(key, entry.make());
+        }
+        ctx
+    }
+}
