@@ -1,13 +1,15 @@
 // Live reload for `secbook serve`: asks the server which build it has, then reloads the
 // page when a newer build succeeds, or shows the build's errors over it when one fails.
 // Served only by the preview server, never built. The server holds each question until
-// there is a newer build (or a while has passed), so a save shows at once; a page keeps
-// one connection for it.
+// there is a newer build (or a while has passed), so a save shows at once. Only a page
+// that is in view asks: a browser opens few connections to one server, and pages in
+// background tabs must not use them up. A page coming into view asks at once.
 (function () {
   "use strict";
   var script = document.currentScript;
   var version = Number(script && script.getAttribute("data-version")) || 0;
   var seen = version;
+  var asking = false;
 
   function overlay(report) {
     var box = document.getElementById("secbook-overlay");
@@ -35,9 +37,12 @@
   }
 
   function check() {
+    if (asking || document.hidden) return;
+    asking = true;
     fetch("/__secbook/status?after=" + seen, { cache: "no-store" })
       .then(function (r) { return r.json(); })
       .then(function (status) {
+        asking = false;
         if (status.version > version && !status.error) {
           location.reload();
           return;
@@ -46,7 +51,11 @@
         seen = status.version;
         check();
       })
-      .catch(function () { setTimeout(check, 1000); });
+      .catch(function () {
+        asking = false;
+        setTimeout(check, 1000);
+      });
   }
+  document.addEventListener("visibilitychange", check);
   check();
 })();
