@@ -30,6 +30,14 @@ pub enum Child {
     Section(usize),
 }
 
+/// A page or section in the listing of its section.
+#[derive(Serialize)]
+pub struct ChildLink<'a> {
+    pub title: &'a str,
+    pub href: String,
+    pub description: Option<&'a str>,
+}
+
 /// An entry of the sidebar: one tree for the whole site, shared by every page.
 #[derive(Debug, Clone, Serialize)]
 pub struct NavItem {
@@ -116,6 +124,19 @@ impl Site {
             reading_order,
         };
         (site, diags)
+    }
+
+    /// A child of a section as a listing of the section shows it.
+    pub fn child_link(&self, child: Child) -> ChildLink<'_> {
+        let index = match child {
+            Child::Page(p) => Some(p),
+            Child::Section(s) => self.sections[s].index,
+        };
+        ChildLink {
+            title: self.title_of(child),
+            href: links::page_href(self.url_of(child)),
+            description: index.and_then(|p| self.pages[p].front.description.as_deref()),
+        }
     }
 
     pub fn title_of(&self, child: Child) -> &str {

@@ -11,7 +11,7 @@ use crate::date::Date;
 use crate::diagnostics::Diagnostic;
 use crate::links;
 use crate::markdown::Heading;
-use crate::site::{Child, PageLink, Site};
+use crate::site::{Child, ChildLink, PageLink, Site};
 
 /// What a template sees as `page`.
 #[derive(Serialize)]
@@ -27,13 +27,6 @@ struct PageView<'a> {
     owner: Option<&'a str>,
     review_by: Option<Date>,
     is_section: bool,
-}
-
-#[derive(Serialize)]
-struct ChildView<'a> {
-    title: &'a str,
-    href: String,
-    description: Option<&'a str>,
 }
 
 /// Renders every page and section, in parallel; each one's errors are its own. A section
@@ -162,21 +155,12 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
                 href: links::page_href(&s.url),
             })
             .collect();
-        let children: Vec<ChildView> = section
+        let children: Vec<ChildLink> = section
             .map(|s| {
                 site.sections[s]
                     .children
                     .iter()
-                    .map(|c| ChildView {
-                        title: site.title_of(*c),
-                        href: links::page_href(site.url_of(*c)),
-                        description: match c {
-                            Child::Page(p) => site.pages[*p].front.description.as_deref(),
-                            Child::Section(x) => site.sections[*x]
-                                .index
-                                .and_then(|p| site.pages[p].front.description.as_deref()),
-                        },
-                    })
+                    .map(|c| site.child_link(*c))
                     .collect()
             })
             .unwrap_or_default();

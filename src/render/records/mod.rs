@@ -25,7 +25,7 @@ use crate::links;
 use crate::markdown::{self, Heading};
 use crate::records::incident::Stamp;
 use crate::records::person::Person;
-use crate::site::{Child, PageLink, Site};
+use crate::site::{Child, ChildLink, PageLink, Site};
 
 pub use owners::Owners;
 
@@ -368,16 +368,7 @@ impl<'a> Facts<'a> {
         let children = section
             .children
             .iter()
-            .map(|c| ChildLink {
-                title: site.title_of(*c),
-                href: links::page_href(site.url_of(*c)),
-                description: match c {
-                    Child::Page(p) => site.pages[*p].front.description.as_deref(),
-                    Child::Section(x) => site.sections[*x]
-                        .index
-                        .and_then(|p| site.pages[p].front.description.as_deref()),
-                },
-            })
+            .map(|c| site.child_link(*c))
             .collect();
         Some(SectionIntro {
             title: &section.title,
@@ -480,13 +471,6 @@ pub(super) struct PageRef<'a> {
     pub title: &'a str,
     pub href: String,
     pub path: &'a str,
-}
-
-#[derive(Serialize)]
-pub(super) struct ChildLink<'a> {
-    pub title: &'a str,
-    pub href: String,
-    pub description: Option<&'a str>,
 }
 
 /// A content section shown on the register page that stands at its folder.
