@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
 use secbook::build::{self, Options};
 use secbook::date::Date;
 use secbook::diagnostics::{Diagnostic, Error, Level};
@@ -481,9 +482,10 @@ fn escape_property(s: &str) -> String {
 
 /// Prints every diagnostic, then a count.
 fn report(diags: &[Diagnostic]) {
-    for d in diags {
-        eprint!("{}", d.render());
-    }
+    // Rendered in parallel and written in one go: a large register has thousands of
+    // findings, and each one written on its own costs a system call.
+    let text: String = diags.par_iter().map(Diagnostic::render).collect();
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
     let errors = diags.iter().filter(|d| d.level == Level::Error).count();
     let warnings = diags.len() - errors;
     if errors > 0 {
