@@ -63,9 +63,7 @@ pub fn build(options: &Options, out: &Path) -> Result<Generated, Error> {
 
 /// Runs every stage but the write, keeping the files in memory.
 pub fn generate(options: &Options) -> Result<Generated, Error> {
-    let (mut generated, finished) = render_prepared(prepare(options, None)?, Output::keep())?;
-    generated.files = finished.files;
-    Ok(generated)
+    render_kept(prepare(options, None)?, Output::keep())
 }
 
 /// What `serve` keeps from one build to the next, so that a rebuild reads, parses and
@@ -88,7 +86,11 @@ impl Cache {
 /// [`generate`] with what earlier builds left in `cache`, leaving this build's there.
 pub fn generate_cached(options: &Options, cache: &mut Cache) -> Result<Generated, Error> {
     let prepared = prepare(options, Some(&mut cache.pages))?;
-    let out = Output::keep_cached(Arc::clone(&cache.rendered));
+    render_kept(prepared, Output::keep_cached(Arc::clone(&cache.rendered)))
+}
+
+/// The render stage into `out`, which keeps the files, handed back with the rest.
+fn render_kept(prepared: Prepared, out: Output) -> Result<Generated, Error> {
     let (mut generated, finished) = render_prepared(prepared, out)?;
     generated.files = finished.files;
     Ok(generated)

@@ -165,8 +165,8 @@ pub fn load(
     let changes = cache.as_mut().and_then(|c| c.changes.take());
     // When the watcher saw only known pages change, the folder is as it was.
     let listed = cache
-        .as_ref()
-        .and_then(|c| c.listing.as_ref())
+        .as_mut()
+        .and_then(|c| c.listing.take())
         .filter(|listing| {
             changes.as_ref().is_some_and(|changes| {
                 changes.iter().filter(|p| p.starts_with(&dir)).all(|p| {
@@ -176,10 +176,7 @@ pub fn load(
                 })
             })
         });
-    let listing = match listed {
-        Some(listing) => listing.clone(),
-        None => list(root, &dir),
-    };
+    let listing = listed.unwrap_or_else(|| list(root, &dir));
     diags.extend(listing.diags.iter().cloned());
     let markdown = &listing.markdown;
     let stamp = |rel: &str| {
@@ -255,7 +252,7 @@ pub fn load(
 }
 
 /// What content/ holds: its pages, the files beside them, and why any were left out.
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Listing {
     /// Paths below content/.
     markdown: Vec<String>,

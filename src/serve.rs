@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::io::{self, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -38,20 +38,18 @@ const LIVE_JS: &str = include_str!("serve_live.js");
 /// How long a page's question "is there a newer build?" is held before the answer "no".
 const HOLD: Duration = Duration::from_secs(20);
 
-/// The site as last built, and what went wrong since, if anything.
+/// The site as last built, what went wrong since, if anything, and the build's number:
+/// replaced whole by every build, so a page and the number it carries always match.
 struct State {
-    files: HashMap<String, Body>,
+    files: Arc<HashMap<String, Body>>,
     /// The report of the last failed build; `None` once a build succeeds again.
     error: Option<String>,
     /// Bumped on every rebuild, so pages know when to reload.
     version: u64,
 }
 
-struct Shared {
-    state: Mutex<State>,
-    /// The version, for the requests that wait for the next one.
-    version: watch::Sender<u64>,
-}
+/// The latest [`State`]; the pages that wait for a newer build watch it.
+type Shared = watch::Sender<Arc<State>>;
 
 /// Serves the handbook at `options.root` on `addr` until the process is stopped.
 pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
@@ -60,19 +58,14 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
     if let Ok(root) = options.root.canonicalize() {
         options.root = root;
     }
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            files: HashMap::new(),
-            error: None,
-            version: 0,
-        }),
-        version: watch::Sender::new(0),
-    });
+    let shared = Arc::new(Shared::new(Arc::new(State {
+        files: Arc::default(),
+        error: None,
+        version: 0,
+    })));
     let mut cache = build::Cache::default();
     rebuild(&options, &shared, &mut cache);
-    if let Ok(state) = shared.state.lock()
-        && let Some(error) = &state.error
-    {
+    if let Some(error) = &shared.borrow().error {
         eprint!("{error}");
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -117,33 +110,30 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
 fn rebuild(options: &Options, shared: &Shared, cache: &mut build::Cache) {
     let started = Instant::now();
     let result = build::generate_cached(options, cache);
-    let Ok(mut state) = shared.state.lock() else {
-        return;
-    };
-    match result {
+    let last = Arc::clone(&shared.borrow());
+    let (files, error) = match result {
         Ok(generated) => {
             let rendered = generated.file_count - generated.reused;
-            state.files = generated
-                .files
-                .into_iter()
-                .map(|f| (f.path, f.body))
-                .collect();
-            state.error = None;
             eprintln!(
                 "built in {:.0} ms: {rendered} files made, {} pages unchanged",
                 started.elapsed().as_secs_f64() * 1000.0,
                 generated.reused
             );
+            let files = generated.files.into_iter().map(|f| (f.path, f.body));
+            (Arc::new(files.collect()), None)
         }
         Err(Error::Invalid(diags)) => {
             let report: String = diags.iter().map(|d| d.render()).collect();
             eprint!("{report}");
-            state.error = Some(report);
+            (Arc::clone(&last.files), Some(report))
         }
-        Err(other) => state.error = Some(format!("error: {other}\n")),
-    }
-    state.version += 1;
-    shared.version.send_replace(state.version);
+        Err(other) => (Arc::clone(&last.files), Some(format!("error: {other}\n"))),
+    };
+    shared.send_replace(Arc::new(State {
+        files,
+        error,
+        version: last.version + 1,
+    }));
 }
 
 /// Rebuilds after each burst of changes. Only writes, creations, renames and removals
@@ -249,31 +239,22 @@ async fn answer(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
                 .find_map(|pair| pair.strip_prefix("after="))
                 .and_then(|n| n.parse::<u64>().ok());
             if let Some(after) = after {
-                let mut version = shared.version.subscribe();
-                let _ = tokio::time::timeout(HOLD, version.wait_for(|v| *v > after)).await;
+                let mut latest = shared.subscribe();
+                let _ = tokio::time::timeout(HOLD, latest.wait_for(|s| s.version > after)).await;
             }
-            Reply::new(200, "application/json", status_json(shared))
+            Reply::new(200, "application/json", status_json(&shared.borrow()))
         }
         // Browsers ask every server for an icon; a site without one answers "no content"
         // rather than an error in the console.
-        None if url == "/favicon.ico" && !has_file(shared, "favicon.ico") => {
+        None if url == "/favicon.ico" && !shared.borrow().files.contains_key("favicon.ico") => {
             Reply::new(204, "text/plain", "")
         }
         _ => serve_file(url, shared),
     }
 }
 
-fn has_file(shared: &Shared, path: &str) -> bool {
-    shared
-        .state
-        .lock()
-        .is_ok_and(|s| s.files.contains_key(path))
-}
-
-fn status_json(shared: &Shared) -> String {
-    let state = shared.state.lock().map(|s| (s.version, s.error.clone()));
-    let (version, error) = state.unwrap_or((0, None));
-    serde_json::json!({ "version": version, "error": error }).to_string()
+fn status_json(state: &State) -> String {
+    serde_json::json!({ "version": state.version, "error": state.error }).to_string()
 }
 
 fn serve_file(url: &str, shared: &Shared) -> Reply {
@@ -281,17 +262,17 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
     if path.is_empty() || path.ends_with('/') {
         path.push_str("index.html");
     }
+    let state = Arc::clone(&shared.borrow());
     let lookup = |path: &str| {
-        let state = shared.state.lock().ok()?;
-        let body = state
+        state
             .files
             .get(path)
-            .or_else(|| state.files.get(&format!("{path}/index.html")))?;
-        Some((body.clone(), state.version))
+            .or_else(|| state.files.get(&format!("{path}/index.html")))
+            .cloned()
     };
-    let (status, body, version) = match lookup(&path)
-        .map(|(b, v)| (200, b, v))
-        .or_else(|| lookup("404.html").map(|(b, v)| (404, b, v)))
+    let (status, body) = match lookup(&path)
+        .map(|b| (200, b))
+        .or_else(|| lookup("404.html").map(|b| (404, b)))
     {
         Some(found) => found,
         None => return Reply::new(404, "text/plain; charset=utf-8", "not found"),
@@ -311,7 +292,7 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
     };
     let content_type = content_type(&path, status);
     let bytes = if content_type.starts_with("text/html") {
-        Bytes::from(inject(bytes.to_vec(), version))
+        Bytes::from(inject(bytes.to_vec(), state.version))
     } else {
         bytes
     };

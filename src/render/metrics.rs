@@ -5,7 +5,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::api::json;
-use super::{OutputFile, Renderer};
+use super::{Output, OutputFile, Renderer};
 use crate::charts::{self, Bar, BarChart, ColumnChart, Fill, Hatch, Layout, Series, palette};
 use crate::diagnostics::Diagnostic;
 use crate::handbook::Handbook;
@@ -114,15 +114,13 @@ struct PageView {
     url: &'static str,
 }
 
-pub fn render_metrics(
-    handbook: &Handbook,
-    renderer: &Renderer,
-) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+/// The metrics page, its charts and api/metrics.json, put into `out`.
+pub fn render_metrics(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let metrics = &handbook.metrics;
     let groups = [exception_group(metrics), incident_group(metrics)];
-    let mut files = vec![json("api/metrics.json", metrics)];
+    out.put(json("api/metrics.json", metrics));
     for chart in groups.iter().flat_map(|g| &g.charts) {
-        files.push(OutputFile::html(chart.file.clone(), chart.svg.clone()));
+        out.put(OutputFile::html(chart.file.clone(), chart.svg.clone()));
     }
     let mut ctx = Context::new();
     ctx.insert("root", &crate::links::root_prefix(URL));
@@ -138,13 +136,10 @@ pub fn render_metrics(
     ctx.insert("prev", &None::<()>);
     ctx.insert("next", &None::<()>);
     ctx.insert("groups", &groups);
-    match renderer.render("metrics.html", &ctx) {
-        Ok(html) => {
-            files.push(OutputFile::html(crate::links::page_href(URL), html));
-            (files, Vec::new())
-        }
-        Err(d) => (files, vec![d]),
-    }
+    let page = renderer
+        .render("metrics.html", &ctx)
+        .map(|html| OutputFile::html(crate::links::page_href(URL), html));
+    out.take(page).into_iter().collect()
 }
 
 fn num(v: f64) -> String {

@@ -282,16 +282,8 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         Box::new(|| ecosystem::render_ecosystem(handbook, renderer, out)),
         Box::new(|| files(api::render_api(handbook))),
         Box::new(|| files(exports::render_exports(handbook))),
-        Box::new(|| {
-            let (made, diags) = search::render_search(handbook, renderer);
-            out.put_all(made);
-            diags
-        }),
-        Box::new(|| {
-            let (made, diags) = metrics::render_metrics(handbook, renderer);
-            out.put_all(made);
-            diags
-        }),
+        Box::new(|| search::render_search(handbook, renderer, out)),
+        Box::new(|| metrics::render_metrics(handbook, renderer, out)),
     ];
     parts
         .par_iter()

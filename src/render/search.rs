@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
-use super::{OutputFile, Renderer};
+use super::{Output, OutputFile, Renderer};
 use crate::content::Page;
 use crate::diagnostics::Diagnostic;
 use crate::handbook::Handbook;
@@ -35,11 +35,9 @@ struct Doc {
     text: String,
 }
 
-pub fn render_search(
-    handbook: &Handbook,
-    renderer: &Renderer,
-) -> (Vec<OutputFile>, Vec<Diagnostic>) {
-    let mut files = vec![OutputFile::html(INDEX_PATH.into(), index_script(handbook))];
+/// The search page and its index, put into `out`.
+pub fn render_search(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    out.put(OutputFile::html(INDEX_PATH.into(), index_script(handbook)));
     let mut ctx = Context::new();
     ctx.insert("root", "../");
     ctx.insert(
@@ -49,11 +47,10 @@ pub fn render_search(
     ctx.insert("breadcrumbs", &Vec::<()>::new());
     ctx.insert("prev", &());
     ctx.insert("next", &());
-    match renderer.render("search.html", &ctx) {
-        Ok(html) => files.push(OutputFile::html("search/index.html".into(), html)),
-        Err(d) => return (files, vec![d]),
-    }
-    (files, Vec::new())
+    let page = renderer
+        .render("search.html", &ctx)
+        .map(|html| OutputFile::html("search/index.html".into(), html));
+    out.take(page).into_iter().collect()
 }
 
 /// The index as a script: an array of documents, pages first, then exceptions and
