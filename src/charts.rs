@@ -14,6 +14,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::markdown::escape_html;
+
 /// Okabe-Ito colours, chosen to be told apart with every common colour-vision deficiency.
 pub mod palette {
     use plotters::style::RGBColor;
@@ -328,22 +330,15 @@ fn render(title: &str, height: u32, draw: impl FnOnce(&Area) -> DrawResult) -> S
     if let Err(e) = result {
         buf = format!(
             "<svg width=\"{WIDTH}\" height=\"60\" viewBox=\"0 0 {WIDTH} 60\" xmlns=\"http://www.w3.org/2000/svg\">\n<text x=\"16\" y=\"30\" font-family=\"sans-serif\" font-size=\"12\">{}</text>\n</svg>\n",
-            escape(&format!("{title}: the chart could not be drawn ({e})"))
+            escape_html(&format!("{title}: the chart could not be drawn ({e})"))
         );
     }
     label_svg(&buf, title)
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// Names the chart for assistive technology: `role="img"`, an `aria-label` and a `<title>`.
 fn label_svg(svg: &str, title: &str) -> String {
-    let title = escape(title);
+    let title = escape_html(title);
     let Some(rest) = svg.strip_prefix("<svg ") else {
         return svg.to_string();
     };

@@ -162,7 +162,7 @@ impl Default for LimitsConfig {
 }
 
 fn default_max_file_mb() -> u32 {
-    10
+    crate::source::MAX_FILE_MB
 }
 
 impl LimitsConfig {
@@ -200,7 +200,10 @@ impl Config {
             errors.push(
                 Diagnostic::error("`limits.max_file_mb` must be at least 1")
                     .at(file, span)
-                    .with_hint("leave it out for the default of 10 MB"),
+                    .with_hint(format!(
+                        "leave it out for the default of {} MB",
+                        crate::source::MAX_FILE_MB
+                    )),
             );
         }
         if errors.is_empty() {

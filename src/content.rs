@@ -332,7 +332,7 @@ pub fn parse_page(
     if front.draft && !drafts {
         return Ok(None);
     }
-    let doc = Document::parse(&source.text[body.clone()], body.start, allow_html);
+    let doc = Document::parse(&source, body.clone(), allow_html);
     Ok(Some(Page {
         url: url_of(rel),
         path: rel.to_string(),

@@ -18,7 +18,7 @@ use crate::content::{self, Content};
 use crate::date;
 use crate::diagnostics::{Diagnostic, Error, Level, SourceFile};
 use crate::links::Target;
-use crate::markdown::{self, Document};
+use crate::markdown::Document;
 use crate::records::exception::Exception;
 use crate::records::person::People;
 use crate::records::{self, Loaded, Related};
@@ -219,9 +219,9 @@ fn diagnostics_of(result: Result<Vec<OutputFile>, Vec<Diagnostic>>) -> Vec<Diagn
 /// A content page: front matter and Markdown, as a page of the handbook and as the
 /// Markdown of a record field (always untrusted).
 pub fn page(text: &str, deep: bool) -> Vec<Diagnostic> {
-    let _ = markdown::render_untrusted(text);
+    // The `false` pass is what a record's Markdown field goes through too.
     for allow_html in [false, true] {
-        let doc = Document::parse(text, 0, allow_html);
+        let doc = Document::parse_text(text, allow_html);
         let _ = doc.plain_text();
         let targets: Vec<String> = doc
             .links

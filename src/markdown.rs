@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
+use crate::diagnostics::SourceFile;
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
@@ -28,10 +29,12 @@ pub struct LinkRef {
 }
 
 /// A Markdown text with its headings and the links it makes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Document {
-    /// Shared by clones: `serve` keeps every page between builds.
-    text: Arc<str>,
+    /// The file the text is part of, shared rather than copied: a page's file holds it.
+    source: Arc<SourceFile>,
+    /// Where the text is in `source`.
+    body: Range<usize>,
     allow_html: bool,
     pub headings: Vec<Heading>,
     pub links: Vec<LinkRef>,
@@ -56,8 +59,16 @@ fn events(text: &str, allow_html: bool) -> impl Iterator<Item = (Event<'_>, Rang
 }
 
 impl Document {
-    /// Reads `text`, which starts at byte `offset` of its file.
-    pub fn parse(text: &str, offset: usize, allow_html: bool) -> Document {
+    /// Reads a text that stands alone, such as a record's Markdown field.
+    pub fn parse_text(text: &str, allow_html: bool) -> Document {
+        let source = SourceFile::new("", text);
+        Document::parse(&source, 0..source.text.len(), allow_html)
+    }
+
+    /// Reads the part `body` of `source`; links' spans are offsets in the whole file.
+    pub fn parse(source: &Arc<SourceFile>, body: Range<usize>, allow_html: bool) -> Document {
+        let text = &source.text[body.clone()];
+        let offset = body.start;
         let mut headings = Vec::new();
         let mut links = Vec::new();
         let mut used_ids = HashSet::new();
@@ -95,21 +106,27 @@ impl Document {
             }
         }
         Document {
-            text: text.into(),
+            source: Arc::clone(source),
+            body,
             allow_html,
             headings,
             links,
         }
     }
 
+    fn text(&self) -> &str {
+        &self.source.text[self.body.clone()]
+    }
+
     /// The HTML, each heading with its id and an anchor link, and the i-th link's target
     /// replaced by `targets[i]`.
     pub fn render(&self, targets: &[String]) -> String {
         let mut next_target = targets.iter();
+        let mut retarget = || CowStr::from(next_target.next().cloned().unwrap_or_default());
         let mut next_heading = self.headings.iter();
         let mut anchor = None;
-        let mut out = String::with_capacity(self.text.len() * 2);
-        let events = events(&self.text, self.allow_html).flat_map(|(event, _)| {
+        let mut out = String::with_capacity(self.body.len() * 2);
+        let events = events(self.text(), self.allow_html).flat_map(|(event, _)| {
             let mut extra = None;
             let event = match event {
                 Event::Start(Tag::Heading {
@@ -139,7 +156,7 @@ impl Document {
                     extra = anchor.take().map(|id| {
                         Event::Html(CowStr::from(format!(
                             "<a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
-                            escape_attribute(&id)
+                            escape_html(&id)
                         )))
                     });
                     Event::End(TagEnd::Heading(level))
@@ -151,7 +168,7 @@ impl Document {
                     ..
                 }) => Event::Start(Tag::Link {
                     link_type: plain(link_type),
-                    dest_url: CowStr::from(next_target.next().cloned().unwrap_or_default()),
+                    dest_url: retarget(),
                     title,
                     id,
                 }),
@@ -162,7 +179,7 @@ impl Document {
                     ..
                 }) => Event::Start(Tag::Image {
                     link_type: plain(link_type),
-                    dest_url: CowStr::from(next_target.next().cloned().unwrap_or_default()),
+                    dest_url: retarget(),
                     title,
                     id,
                 }),
@@ -179,7 +196,7 @@ impl Document {
     /// asked, rather than kept for every page.
     pub fn plain_text(&self) -> String {
         let mut plain = String::new();
-        for (event, _) in events(&self.text, self.allow_html) {
+        for (event, _) in events(self.text(), self.allow_html) {
             match event {
                 Event::Text(s) | Event::Code(s) => plain.push_str(&s),
                 Event::SoftBreak | Event::HardBreak | Event::End(_) if !plain.ends_with(' ') => {
@@ -216,8 +233,8 @@ fn plain(link_type: LinkType) -> LinkType {
     }
 }
 
-/// Text for a double-quoted HTML attribute.
-fn escape_attribute(text: &str) -> String {
+/// Text for HTML or SVG: an element's text or a double-quoted attribute.
+pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -250,7 +267,7 @@ pub fn slugify(text: &str) -> String {
 /// Renders a Markdown field of a record: raw HTML always escaped, links kept as written
 /// except for schemes that could run code.
 pub fn render_untrusted(text: &str) -> String {
-    let doc = Document::parse(text, 0, false);
+    let doc = Document::parse_text(text, false);
     let targets: Vec<String> = doc
         .links
         .iter()
@@ -264,16 +281,15 @@ mod tests {
     use super::*;
 
     fn render_as_written(text: &str, allow_html: bool) -> String {
-        let doc = Document::parse(text, 0, allow_html);
+        let doc = Document::parse_text(text, allow_html);
         let targets: Vec<String> = doc.links.iter().map(|l| l.dest.clone()).collect();
         doc.render(&targets)
     }
 
     #[test]
     fn headings_get_unique_ids_and_anchors() {
-        let doc = Document::parse(
+        let doc = Document::parse_text(
             "# Step 1: Triage!\n\n## Notes\n\n## Notes\n\n## Own {#mine}\n",
-            0,
             false,
         );
         let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
@@ -314,7 +330,8 @@ mod tests {
     #[test]
     fn links_are_collected_with_spans_and_rewritten() {
         let text = "see [a](a.md#x) and ![i](/img.png)";
-        let doc = Document::parse(text, 100, false);
+        let source = SourceFile::new("p.md", format!("{}{text}", " ".repeat(100)));
+        let doc = Document::parse(&source, 100..source.text.len(), false);
         assert_eq!(doc.links.len(), 2);
         assert_eq!(doc.links[0].dest, "a.md#x");
         assert_eq!(

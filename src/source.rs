@@ -8,7 +8,8 @@ use crate::diagnostics::{Diagnostic, SourceFile};
 
 /// Files larger than this are refused rather than read into memory, unless handbook.yaml
 /// sets another limit (`limits: { max_file_mb: N }`).
-pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+pub const MAX_FILE_MB: u32 = 10;
+pub const MAX_FILE_BYTES: u64 = MAX_FILE_MB as u64 * 1024 * 1024;
 
 /// Reads `root/name` as UTF-8 text, refusing files over `max_bytes`, files that are not
 /// regular files (a FIFO would block the build), and symbolic links that lead outside the
@@ -21,8 +22,7 @@ pub fn read(root: &Path, name: &str, max_bytes: u64) -> Result<Arc<SourceFile>, 
              is not followed"
         )));
     }
-    let text = read_text(&path, name, max_bytes)?;
-    Ok(SourceFile::new(name, text))
+    read_walked(root, name, max_bytes)
 }
 
 /// Reads `root/name` as [`read`] does, for a file found by walking a folder whose links

@@ -170,7 +170,7 @@ impl Theme {
             ));
         }
         for (rel, _) in files_below(root, &dir.join("templates")) {
-            match source::read(root, &format!("themes/{name}/templates/{rel}"), max_bytes) {
+            match source::read_walked(root, &format!("themes/{name}/templates/{rel}"), max_bytes) {
                 Ok(file) => {
                     templates.insert(rel, file);
                 }

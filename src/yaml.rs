@@ -78,6 +78,17 @@ struct Refused {
     hint: &'static str,
 }
 
+/// Whether [`refuse`] could find anything: a text with no `&` or `*` has no anchor or
+/// alias, and one where no line opens with as many indents and block indicators (`- - -`,
+/// `? ?`) as the depth limit nests no deeper in block style (flow nesting is
+/// [`too_deep`]'s). Most records pass, and are read once, not twice.
+fn might_refuse(text: &str) -> bool {
+    text.contains(['&', '*'])
+        || text
+            .lines()
+            .any(|l| l.len() - l.trim_start_matches([' ', '\t', '-', '?']).len() >= MAX_FLOW_DEPTH)
+}
+
 /// Reads the event stream once, before typed loading, for what typed loading must not
 /// meet: values nested deeper than [`MAX_FLOW_DEPTH`] in block style (`- - - x`, which the
 /// text scan of [`too_deep`] does not see), and aliases. serde_yaml expands an alias by
@@ -86,25 +97,10 @@ struct Refused {
 /// When this parser finds a syntax error, serde_yaml reports it in its own words; but a
 /// text that defines an anchor (`&`) is refused here, since an alias after the point where
 /// this parser stopped would go unchecked.
-/// Whether [`refuse`] could find anything: a text with no `&` or `*` has no anchor or
-/// alias, and one with no line indented to the depth limit (nor compact `- -` sequences)
-/// nests no deeper in block style (flow nesting is [`too_deep`]'s). Most records pass, and are read once, not twice.
-fn might_refuse(text: &str) -> bool {
-    // `- - - x` nests sequences on one line.
-    text.contains(['&', '*'])
-        || text.contains("- -")
-        || text
-            .lines()
-            .any(|l| l.len() - l.trim_start().len() >= MAX_FLOW_DEPTH)
-}
-
 fn refuse(text: &str) -> Option<Refused> {
     // saphyr's markers count characters.
-    let byte = |index: usize| {
-        text.char_indices()
-            .nth(index)
-            .map_or(text.len(), |(i, _)| i)
-    };
+    let chars = CharOffsets::new(text);
+    let byte = |index: usize| chars.byte(index);
     let mut parser = Parser::new_from_str(text);
     let mut depth = 0usize;
     while let Some(next) = parser.next_event() {

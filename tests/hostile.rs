@@ -944,6 +944,8 @@ fn deeply_nested_yaml_is_refused_without_overflowing_the_stack() {
             format!("id: EXC-001\ntags: {}x{}\n", "[".repeat(n), "]".repeat(n)),
             format!("id: EXC-001\ntags: {}x\n", "{a: ".repeat(n)),
             format!("id: EXC-001\ntags:\n{}x\n", "- ".repeat(n)),
+            format!("id: EXC-001\ntags:\n{}x\n", "-  ".repeat(n)),
+            format!("id: EXC-001\ntags:\n{}x\n", "? ".repeat(n)),
             indented,
         ] {
             let diags = harness::exception(&text, true);
@@ -986,7 +988,7 @@ fn deeply_nested_markdown_renders_without_overflowing_the_stack() {
         for body in deep_markdown() {
             let html = secbook::markdown::render_untrusted(&body);
             assert!(!html.is_empty());
-            let doc = secbook::markdown::Document::parse(&body, 0, true);
+            let doc = secbook::markdown::Document::parse_text(&body, true);
             let _ = doc.plain_text();
         }
     });

@@ -249,24 +249,20 @@ impl Incident {
             &stamps,
             Some(format!("the lifecycle runs {}", LIFECYCLE.join(" <= "))),
         );
-        if let Some(hours) = self.effort_hours
-            && (!hours.is_finite() || hours < 0.0)
-        {
-            check.error(
+        match self.effort_hours {
+            Some(hours) if !hours.is_finite() || hours < 0.0 => check.error(
                 &["effort_hours"],
                 "`effort_hours` must be a number of hours, zero or more".into(),
                 None,
-            );
-        } else if let Some(hours) = self.effort_hours
-            && hours > MAX_EFFORT_HOURS
-        {
+            ),
             // The metrics add these up by month: a few near the largest number there is
             // would make an infinite total, and the chart of it never finishes.
-            check.error(
+            Some(hours) if hours > MAX_EFFORT_HOURS => check.error(
                 &["effort_hours"],
                 format!("`effort_hours` is {hours}, more than {MAX_EFFORT_HOURS} hours"),
                 Some("that is over a century of work; is it a typo?".into()),
-            );
+            ),
+            _ => {}
         }
     }
 }

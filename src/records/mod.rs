@@ -129,10 +129,8 @@ pub fn load(root: &Path, config: &Config, pages: &BTreeSet<String>) -> (Records,
     let mut diags = Vec::new();
     let max_bytes = config.limits.max_file_bytes();
     let people = load_people(root, max_bytes, &mut diags);
-    let exceptions = load_folder::<Exception>(root, "exceptions", max_bytes, &mut diags, |file| {
-        parse_exception(file)
-    });
-    let incidents = load_folder::<Incident>(root, "incidents", max_bytes, &mut diags, |file| {
+    let exceptions = load_folder(root, "exceptions", max_bytes, &mut diags, parse_exception);
+    let incidents = load_folder(root, "incidents", max_bytes, &mut diags, |file| {
         parse_incident(file, config)
     });
     let (records, more) = assemble(exceptions, incidents, people, pages);
