@@ -6,14 +6,12 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{copy_dir, files_below};
+use common::{copy_dir, copy_example, files_below};
 
 const BIN: &str = env!("CARGO_BIN_EXE_secbook");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 #[test]
 fn two_checkouts_build_the_same_bytes() {
@@ -22,15 +20,7 @@ fn two_checkouts_build_the_same_bytes() {
     let second = tmp.path().join("checkouts/second one/handbook");
     // One snapshot of the repository's handbook, copied twice: its files may be edited
     // while the test runs.
-    fs::create_dir_all(&first).unwrap();
-    for name in ["handbook.yaml", "content", "data", "static", "themes"] {
-        let from = Path::new(ROOT).join(name);
-        if from.is_dir() {
-            copy_dir(&from, &first.join(name));
-        } else if from.is_file() {
-            fs::copy(&from, first.join(name)).unwrap();
-        }
-    }
+    copy_example(&first);
     copy_dir(&first, &second);
 
     let build = |root: &Path, out: &Path, threads: &str| {

@@ -13,19 +13,10 @@ use secbook::build::{self, Cache, Generated, Options};
 use secbook::date::Date;
 use secbook::theme::Body;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
 /// A copy of the repository's handbook, with the options that build it.
 fn handbook() -> (tempfile::TempDir, Options) {
     let tmp = tempfile::tempdir().unwrap();
-    for name in ["handbook.yaml", "content", "data", "themes"] {
-        let from = Path::new(ROOT).join(name);
-        if from.is_dir() {
-            common::copy_dir(&from, &tmp.path().join(name));
-        } else {
-            fs::copy(&from, tmp.path().join(name)).unwrap();
-        }
-    }
+    common::copy_example(tmp.path());
     let options = Options {
         root: tmp.path().to_path_buf(),
         as_of: Date::parse("2026-06-30"),

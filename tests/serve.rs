@@ -83,6 +83,18 @@ fn eventually(port: u16, path: &str, check: impl Fn(&str) -> bool) -> String {
     }
 }
 
+/// The number of the build the server has.
+fn version(port: u16) -> u64 {
+    let (_, status) = get(port, "/__secbook/status");
+    status
+        .split("\"version\":")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches('}')
+        .parse()
+        .unwrap()
+}
+
 #[test]
 fn serves_rebuilds_and_reports_errors() {
     let dir = tempfile::tempdir().unwrap();
@@ -145,16 +157,6 @@ fn reading_sources_does_not_rebuild_but_an_edit_does() {
     )
     .unwrap();
     let server = start(root);
-    let version = |port| -> u64 {
-        let (_, status) = get(port, "/__secbook/status");
-        status
-            .split("\"version\":")
-            .nth(1)
-            .unwrap()
-            .trim_end_matches('}')
-            .parse()
-            .unwrap()
-    };
     let first = version(server.port);
     // Serving pages and reading the sources must not count as changes.
     for _ in 0..5 {
@@ -194,14 +196,7 @@ fn a_page_asking_for_a_newer_build_is_answered_when_one_lands() {
     let page = root.join("content/_index.md");
     fs::write(&page, "---\ntitle: Home\n---\nOne.\n").unwrap();
     let server = start(root);
-    let (_, status) = get(server.port, "/__secbook/status");
-    let version: u64 = status
-        .split("\"version\":")
-        .nth(1)
-        .unwrap()
-        .trim_end_matches('}')
-        .parse()
-        .unwrap();
+    let version = version(server.port);
 
     // A page that has an older build is answered at once.
     let asked = Instant::now();

@@ -77,3 +77,18 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Copies the repository's own handbook (its sources, not its output) into `to`.
+#[allow(dead_code)]
+pub fn copy_example(to: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    fs::create_dir_all(to).unwrap();
+    for name in ["handbook.yaml", "content", "data", "static", "themes"] {
+        let from = root.join(name);
+        if from.is_dir() {
+            copy_dir(&from, &to.join(name));
+        } else if from.is_file() {
+            fs::copy(&from, to.join(name)).unwrap();
+        }
+    }
+}
