@@ -90,7 +90,7 @@ pub fn generate_cached(options: &Options, cache: &mut Cache) -> Result<Generated
 }
 
 /// The render stage into `out`, which keeps the files, handed back with the rest.
-fn render_kept(prepared: Prepared, out: Output) -> Result<Generated, Error> {
+pub(crate) fn render_kept(prepared: Prepared, out: Output) -> Result<Generated, Error> {
     let (mut generated, finished) = render_prepared(prepared, out)?;
     generated.files = finished.files;
     Ok(generated)
@@ -172,10 +172,7 @@ fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<
             return Err(Error::Invalid(finish(diags)));
         }
     };
-    files.extend(theme.statics.iter().map(|(path, body)| OutputFile {
-        path: path.clone(),
-        body: body.clone(),
-    }));
+    files.extend(static_files(&theme));
     let (handbook, more) = assemble(
         config,
         as_of,
@@ -245,13 +242,21 @@ pub fn load_handbook(options: &Options) -> Result<(Handbook, Vec<Diagnostic>), E
     Ok((prepared.handbook, finish(prepared.diags)))
 }
 
+/// The theme's static files, as files of the site.
+pub(crate) fn static_files(theme: &Theme) -> impl Iterator<Item = OutputFile> + '_ {
+    theme.statics.iter().map(|(path, body)| OutputFile {
+        path: path.clone(),
+        body: body.clone(),
+    })
+}
+
 /// The handbook after load, validate and compute, with what rendering needs besides it:
 /// the theme, the files copied as they are, and every problem found so far.
-struct Prepared {
-    handbook: Handbook,
-    theme: Theme,
-    files: Vec<OutputFile>,
-    diags: Vec<Diagnostic>,
+pub(crate) struct Prepared {
+    pub handbook: Handbook,
+    pub theme: Theme,
+    pub files: Vec<OutputFile>,
+    pub diags: Vec<Diagnostic>,
 }
 
 /// The render stage into `out`, then the checks of what was rendered.
@@ -302,7 +307,7 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
 /// lifecycle runs forwards, so its durations are not negative), and a build with errors
 /// writes nothing anyway. The templates are still compiled, so their syntax errors are
 /// reported together with the handbook's.
-pub fn render_site(
+fn render_site(
     handbook: &Handbook,
     theme: &Theme,
     files: Vec<OutputFile>,

@@ -16,7 +16,7 @@ use crate::build;
 use crate::config::Config;
 use crate::content::{self, Content};
 use crate::date;
-use crate::diagnostics::{Diagnostic, Error, Level, SourceFile};
+use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::links::Target;
 use crate::markdown::Document;
 use crate::records::exception::Exception;
@@ -186,28 +186,19 @@ pub fn build(handbook: &Handbook) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     diags.extend(more);
 
     let theme = Theme::builtin();
-    let files: Vec<OutputFile> = theme
-        .statics
-        .iter()
-        .map(|(path, body)| OutputFile {
-            path: path.clone(),
-            body: body.clone(),
-        })
-        .collect();
+    let files: Vec<OutputFile> = build::static_files(&theme).collect();
     let (handbook, more) = build::assemble(config, as_of, false, None, content, records, &files);
     diags.extend(more);
-    let valid = !diags.iter().any(|d| d.level == Level::Error);
-    let out = Output::keep();
-    diags.extend(build::render_site(&handbook, &theme, files, valid, &out));
-    let mut finished = match out.finish() {
-        Ok(finished) => finished,
-        Err(e) => return Err(vec![Diagnostic::error(e.to_string())]),
+    let prepared = build::Prepared {
+        handbook,
+        theme,
+        files,
+        diags,
     };
-    diags.append(&mut finished.diags);
-    if diags.iter().any(|d| d.level == Level::Error) {
-        Err(diags)
-    } else {
-        Ok(finished.files)
+    match build::render_kept(prepared, Output::keep()) {
+        Ok(generated) => Ok(generated.files),
+        Err(Error::Invalid(diags)) => Err(diags),
+        Err(e) => Err(vec![Diagnostic::error(e.to_string())]),
     }
 }
 
