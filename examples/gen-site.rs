@@ -6,6 +6,7 @@
 //! spread over sections of 50. Records follow the example register's shape. The output is
 //! the same for the same arguments: a fixed-seed generator picks every value.
 
+use secbook::date::Date;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -260,26 +261,9 @@ fn person(rng: &mut Rng) -> String {
 }
 
 /// YYYY-MM-DD for `day` days after 2025-01-01.
-fn date(mut day: usize) -> String {
-    let months = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let mut year = 2025;
-    loop {
-        let leap = year % 4 == 0;
-        let len = if leap { 366 } else { 365 };
-        if day < len {
-            break;
-        }
-        day -= len;
-        year += 1;
-    }
-    for (m, len) in months.iter().enumerate() {
-        let len = if m == 1 && year % 4 == 0 { 29 } else { *len };
-        if day < len {
-            return format!("{year}-{:02}-{:02}", m + 1, day + 1);
-        }
-        day -= len;
-    }
-    format!("{year}-12-31")
+fn date(day: usize) -> String {
+    let start = Date::parse("2025-01-01").expect("a valid date");
+    start.add_days(day as i64).to_string()
 }
 
 fn exception(rng: &mut Rng, i: usize) -> String {
