@@ -51,9 +51,14 @@ pub struct Generated {
 
 /// Builds the site into `out`, replacing its previous content only on success. Files are
 /// written into a staging folder as they are rendered, so the site is never held in memory.
-pub fn build(options: &Options, out: &Path) -> Result<Generated, Error> {
+///
+/// The output is claimed before the handbook is read, so a refused output costs nothing,
+/// and another build into it is waited for: `force` lets the build replace a folder that
+/// secbook did not write (see [`output::Staging::create`]).
+pub fn build(options: &Options, out: &Path, force: bool) -> Result<Generated, Error> {
+    check_root(&options.root)?;
+    let staging = output::Staging::create(&options.root, out, force)?;
     let prepared = prepare(options, None)?;
-    let staging = output::Staging::create(out)?;
     let (generated, finished) = render_prepared(prepared, Output::write_to(staging))?;
     if let Some(staging) = finished.staging {
         staging.commit()?;
@@ -104,15 +109,7 @@ pub fn check(options: &Options) -> Result<Generated, Error> {
 /// The first three stages: load, validate, compute.
 fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<Prepared, Error> {
     let root = &options.root;
-    if !root.is_dir() {
-        return Err(Error::Usage(format!("{} is not a folder", root.display())));
-    }
-    if !root.join("handbook.yaml").is_file() {
-        return Err(Error::Usage(format!(
-            "{} is not a handbook: it has no handbook.yaml (run `secbook init` to start one)",
-            root.display()
-        )));
-    }
+    check_root(root)?;
     // handbook.yaml sets the limit for the other files, so it is held to the default.
     let config_file = source::read(root, "handbook.yaml", source::MAX_FILE_BYTES)
         .map_err(|d| Error::Invalid(vec![d]))?;
@@ -189,6 +186,20 @@ fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<
         files,
         diags,
     })
+}
+
+/// Refuses a `root` that is not a handbook folder.
+fn check_root(root: &Path) -> Result<(), Error> {
+    if !root.is_dir() {
+        return Err(Error::Usage(format!("{} is not a folder", root.display())));
+    }
+    if !root.join("handbook.yaml").is_file() {
+        return Err(Error::Usage(format!(
+            "{} is not a handbook: it has no handbook.yaml (run `secbook init` to start one)",
+            root.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Validate and compute, once everything is loaded: the site's sections and links (which

@@ -39,9 +39,15 @@ enum Command {
     Build {
         #[command(flatten)]
         common: Common,
-        /// Output folder, replaced only when the build succeeds.
+        /// Output folder, replaced only when the build succeeds, and only when secbook wrote
+        /// it (it holds a .secbook-output file) or it is empty or new.
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
+        /// Replace an output folder that secbook did not write, and everything in it. The
+        /// handbook folder, a folder that holds it, and its content/, data/, static/ and
+        /// themes/ are refused even so.
+        #[arg(long)]
+        force: bool,
         /// Base URL the site is served from (links are relative either way).
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
@@ -243,6 +249,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             output,
             base_url,
             drafts,
+            force,
         } => {
             let out = output.unwrap_or_else(|| common.dir.join("public"));
             let options = Options {
@@ -250,7 +257,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
                 drafts,
                 ..common.options()
             };
-            let g = build::build(&options, &out)?;
+            let g = build::build(&options, &out, force)?;
             let summary = format!(
                 "built {} pages and {} files into {} (as of {}, search index {} KB) in {:.2}s",
                 g.pages,

@@ -2,15 +2,13 @@
 //! so a failed or interrupted build leaves the previous output exactly as it was.
 
 use std::collections::HashMap;
-use std::fs;
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, Error};
 use crate::render::OutputFile;
 use crate::theme::Body;
-
-const MARKER: &str = ".secbook-";
 
 /// The output paths seen so far, to refuse one that is unsafe or that collides with an
 /// earlier one when letter case is ignored.
@@ -67,41 +65,70 @@ pub fn is_reserved_name(segment: &str) -> bool {
     }
 }
 
+/// The marker file every build writes into its output: a folder that holds it is one
+/// secbook wrote, and the next build may replace it whole.
+pub const OWNED_MARKER: &str = ".secbook-output";
+
+const MARKER_TEXT: &str =
+    "secbook build wrote this folder, and the next build replaces it whole.\n";
+
+/// The handbook's folders that a build reads: an output inside one would replace sources,
+/// or be read back as pages and copied into itself build after build.
+const SOURCE_FOLDERS: [&str; 4] = ["content", "data", "static", "themes"];
+
 /// A fresh folder beside the output, that files are written into as they are made. Only
 /// [`Staging::commit`] puts it in the output's place; dropped without it, it is removed,
 /// so a failed build leaves the previous output as it was.
+///
+/// It holds the output's [`Lock`] from before the staging folder is made until after it is
+/// swapped in or removed. Every staging folder is named `.<output>.secbook-new-<pid>`, and
+/// leftovers are removed only while holding that lock: a live build's staging folder
+/// exists only while its build holds the lock, so any that another build finds then was
+/// left by a build that was killed.
 pub struct Staging {
     dir: PathBuf,
     out: PathBuf,
     parent: PathBuf,
     name: String,
     committed: bool,
+    _lock: Lock,
 }
 
 impl Staging {
-    pub fn create(out: &Path) -> Result<Staging, Error> {
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
+    /// Claims `out` for a build of the handbook at `root`: refuses the handbook's own
+    /// folders (even with `force`), anything that is not a folder, and a folder that is
+    /// neither empty nor written by secbook (unless `force`). Waits for any other build
+    /// into `out`.
+    pub fn create(root: &Path, out: &Path, force: bool) -> Result<Staging, Error> {
+        let target = resolve(out)?;
+        refuse_sources(root, &target, out)?;
+        let (parent, name) = match (target.parent(), target.file_name()) {
+            (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_string_lossy()),
+            _ => {
+                return Err(Error::Usage(format!(
+                    "{} is not a usable output folder",
+                    out.display()
+                )));
+            }
         };
-        let name = out
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| {
-                Error::Usage(format!("{} is not a usable output folder", out.display()))
-            })?
-            .to_string();
+        let name = name.into_owned();
         fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let lock = Lock::take(beside(&parent, &name, "lock"), out)?;
+        claim(&target, out, force)?;
         remove_leftovers(&parent, &name);
-        let dir = parent.join(format!(".{name}{MARKER}new-{}", std::process::id()));
-        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        Ok(Staging {
+        let dir = beside(&parent, &name, &format!("{NEW}{}", std::process::id()));
+        fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        let staging = Staging {
             dir,
-            out: out.to_path_buf(),
+            out: target,
             parent,
             name,
             committed: false,
-        })
+            _lock: lock,
+        };
+        let marker = staging.dir.join(OWNED_MARKER);
+        write_file(&marker, MARKER_TEXT.as_bytes()).map_err(|e| Error::io(&marker, e))?;
+        Ok(staging)
     }
 
     /// Writes one file; its path must have passed [`PathCheck`].
@@ -133,18 +160,201 @@ impl Drop for Staging {
     }
 }
 
-/// Removes the staging folders of builds that were killed before they could clean up.
+/// What names a staging folder beside the output, and the previous output while it is
+/// swapped out where the system cannot exchange two folders in one step.
+const NEW: &str = "new-";
+const OLD: &str = "old-";
+
+/// The path secbook keeps beside the output `name` for `what`: its lock, its staging
+/// folders.
+fn beside(parent: &Path, name: &str, what: &str) -> PathBuf {
+    parent.join(prefix(name) + what)
+}
+
+/// How every name secbook keeps beside the output `name` starts.
+fn prefix(name: &str) -> String {
+    format!(".{name}.secbook-")
+}
+
+/// `path` made absolute, with every symbolic link and `..` resolved as far as it exists.
+/// The rest the build creates as plain folders, so its `..` is resolved by name. The
+/// build then writes to the path it judged, whatever `-o` was spelled like.
+fn resolve(path: &Path) -> Result<PathBuf, Error> {
+    let absolute = std::path::absolute(path).map_err(|e| Error::io(path, e))?;
+    let parts: Vec<Component> = absolute.components().collect();
+    for existing in (1..=parts.len()).rev() {
+        let head: PathBuf = parts[..existing].iter().collect();
+        match fs::canonicalize(&head) {
+            Ok(mut real) => {
+                for part in &parts[existing..] {
+                    match part {
+                        Component::ParentDir => {
+                            real.pop();
+                        }
+                        Component::Normal(name) => real.push(name),
+                        _ => {}
+                    }
+                }
+                return Ok(real);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&head, e)),
+        }
+    }
+    Err(Error::Usage(format!(
+        "{} is not a usable output folder",
+        path.display()
+    )))
+}
+
+/// Refuses an output (resolved as `target`, shown as `shown`) that is the handbook at
+/// `root`, holds it, or lies inside one of its [`SOURCE_FOLDERS`]. `--force` does not
+/// change this.
+fn refuse_sources(root: &Path, target: &Path, shown: &Path) -> Result<(), Error> {
+    let root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+    let refuse = |why: String| {
+        Err(Error::Usage(format!(
+            "{} {why}; choose another output folder, such as public/ in the handbook (the \
+             default); --force does not override this",
+            shown.display()
+        )))
+    };
+    if target == root {
+        return refuse("is the handbook folder: the site would replace its sources".into());
+    }
+    if root.starts_with(target) {
+        return refuse(format!(
+            "holds the handbook folder {}: the site would replace it",
+            root.display()
+        ));
+    }
+    for name in SOURCE_FOLDERS {
+        let folder = root.join(name);
+        let folder = fs::canonicalize(&folder).unwrap_or(folder);
+        if target.starts_with(&folder) {
+            return refuse(format!(
+                "is inside the handbook's {name}/ folder, which the build reads: the site \
+                 would overwrite sources or be read back into the next build"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses an output `target` (shown as `shown`) that secbook may not replace: anything
+/// that is not a folder, and, unless `force`, a folder that is neither empty nor marked
+/// with [`OWNED_MARKER`].
+fn claim(target: &Path, shown: &Path, force: bool) -> Result<(), Error> {
+    let meta = match fs::symlink_metadata(target) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(target, e)),
+    };
+    if !meta.is_dir() {
+        return Err(Error::Usage(format!(
+            "{} exists and is not a folder: the site is written as a folder, and secbook \
+             does not replace what it did not write; choose another output folder",
+            shown.display()
+        )));
+    }
+    let owned = fs::symlink_metadata(target.join(OWNED_MARKER)).is_ok_and(|m| m.is_file());
+    let empty = fs::read_dir(target)
+        .map_err(|e| Error::io(target, e))?
+        .next()
+        .is_none();
+    if owned || empty || force {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{} is not empty and was not written by secbook (it has no {OWNED_MARKER} file); \
+         choose an empty or new folder, or pass --force to replace it and everything in it \
+         (a folder an older secbook wrote needs --force once)",
+        shown.display()
+    )))
+}
+
+/// An advisory lock on one output folder, held on the file `.<name>.secbook-lock` beside
+/// it, so that two builds into one folder take turns instead of publishing a mix.
+///
+/// On Unix the file is removed when the lock is released, so it leaves nothing beside the
+/// output; a build that opened the file before that finds, once it holds the lock, that
+/// the path no longer names its file, and opens it anew. Elsewhere the file stays.
+struct Lock {
+    file: File,
+    path: PathBuf,
+}
+
+impl Lock {
+    fn take(path: PathBuf, out: &Path) -> Result<Lock, Error> {
+        let mut told = false;
+        loop {
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| Error::io(&path, e))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => {
+                    if !told {
+                        eprintln!("waiting for another build into {} to finish", out.display());
+                        told = true;
+                    }
+                    file.lock().map_err(|e| Error::io(&path, e))?;
+                }
+                Err(TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+            }
+            if still_named(&file, &path).map_err(|e| Error::io(&path, e))? {
+                return Ok(Lock { file, path });
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Removed while still held; the lock itself goes with the file handle, after this.
+        if cfg!(unix) {
+            let _ = fs::remove_file(&self.path);
+        }
+        let _ = self.file.unlock();
+    }
+}
+
+/// Whether `path` still names the open `file`: the build that held the lock before may
+/// have removed it.
+#[cfg(unix)]
+fn still_named(file: &File, path: &Path) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let held = file.metadata()?;
+    match fs::metadata(path) {
+        Ok(named) => Ok(held.dev() == named.dev() && held.ino() == named.ino()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn still_named(_: &File, _: &Path) -> io::Result<bool> {
+    Ok(true)
+}
+
+/// Removes the staging folders of builds that were killed before they could clean up:
+/// folders named as [`Staging`] names them, and nothing else. Called only while holding
+/// the output's [`Lock`], as [`Staging`] explains.
 fn remove_leftovers(parent: &Path, name: &str) {
-    let prefix = format!(".{name}{MARKER}");
+    let prefix = prefix(name);
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
-        if entry
+        let ours = entry
             .file_name()
             .to_str()
-            .is_some_and(|n| n.starts_with(&prefix))
-        {
+            .and_then(|n| n.strip_prefix(&prefix))
+            .is_some_and(|what| what.starts_with(NEW) || what.starts_with(OLD));
+        if ours && entry.file_type().is_ok_and(|t| t.is_dir()) {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
@@ -165,7 +375,7 @@ fn swap_in(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), 
         let _ = fs::remove_dir_all(staging);
         return Ok(());
     }
-    let old = parent.join(format!(".{name}{MARKER}old-{}", std::process::id()));
+    let old = beside(parent, name, &format!("{OLD}{}", std::process::id()));
     fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
     if let Err(e) = fs::rename(staging, out) {
         let _ = fs::rename(&old, out);
@@ -174,7 +384,6 @@ fn swap_in(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), 
     let _ = fs::remove_dir_all(&old);
     Ok(())
 }
-
 /// Atomically exchanges two paths (Linux `renameat2` with `RENAME_EXCHANGE`).
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
@@ -220,8 +429,11 @@ mod tests {
     }
 
     /// Writes `files` as the folder `out`, replacing what was there only when all are written.
+    /// The handbook is a folder of its own beside `out`.
     pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<(), Error> {
-        let staging = Staging::create(out)?;
+        let root = out.parent().unwrap().join("handbook");
+        fs::create_dir_all(&root).unwrap();
+        let staging = Staging::create(&root, out, false)?;
         files.par_iter().try_for_each(|f| staging.write(f))?;
         staging.commit()
     }
@@ -278,12 +490,13 @@ mod tests {
         write_site(&out, &[file("a.html", "two")]).unwrap();
         assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "two");
         assert!(!out.join("old.html").exists());
-        let names: Vec<_> = fs::read_dir(dir.path())
+        let mut names: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .flatten()
             .map(|e| e.file_name())
             .collect();
-        assert_eq!(names, ["public"]);
+        names.sort();
+        assert_eq!(names, ["handbook", "public"]);
     }
 
     #[test]
@@ -297,6 +510,6 @@ mod tests {
         };
         assert!(write_site(&out, &[file("a.html", "two"), missing]).is_err());
         assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "one");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 }
