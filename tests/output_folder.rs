@@ -1,0 +1,302 @@
+//! The output folder (SPEC 8, "The output folder"): `secbook build HB -o X` replaces X only
+//! when it is its own (absent, empty, or holding the marker `.secbook-output`), refuses
+//! any other folder unless `--force`, refuses a file, and refuses the handbook, a folder
+//! that holds it and its source folders even with `--force`. Whatever X is, no file the
+//! build did not write is deleted or changed.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::{assert_code, copy_example, files_below, secbook, stderr};
+
+/// The marker file, as SPEC 8 names it.
+const MARKER: &str = ".secbook-output";
+
+/// What a path is, without following links: enough to see that nothing was touched.
+#[derive(Debug, PartialEq)]
+enum Entry {
+    Dir,
+    File(Vec<u8>),
+    Link(PathBuf),
+}
+
+/// Every path below `dir` (links not followed), except those below `skip`.
+fn snapshot(dir: &Path, skip: Option<&Path>) -> BTreeMap<PathBuf, Entry> {
+    fn walk(dir: &Path, skip: Option<&Path>, out: &mut BTreeMap<PathBuf, Entry>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if skip.is_some_and(|s| path.starts_with(s)) {
+                continue;
+            }
+            let kind = fs::symlink_metadata(&path).unwrap().file_type();
+            if kind.is_symlink() {
+                out.insert(path.clone(), Entry::Link(fs::read_link(&path).unwrap()));
+            } else if kind.is_dir() {
+                out.insert(path.clone(), Entry::Dir);
+                walk(&path, skip, out);
+            } else {
+                out.insert(path.clone(), Entry::File(fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, skip, &mut out);
+    out
+}
+
+/// A folder holding the example handbook `hb/` (with a `static/sub/` folder), and beside
+/// it a folder of someone else's files, a file, a link to the handbook, a dangling link,
+/// an empty folder and a folder that holds only the marker.
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let hb = tmp.path().join("hb");
+    copy_example(&hb);
+    fs::create_dir_all(hb.join("static/sub")).unwrap();
+    fs::write(hb.join("static/sub/notes.txt"), "kept as it is\n").unwrap();
+    fs::create_dir_all(tmp.path().join("sibling/docs")).unwrap();
+    fs::write(tmp.path().join("sibling/index.html"), "someone else's\n").unwrap();
+    fs::write(tmp.path().join("sibling/docs/a.md"), "a\n").unwrap();
+    fs::write(tmp.path().join("a-file"), "a file\n").unwrap();
+    std::os::unix::fs::symlink("hb", tmp.path().join("link")).unwrap();
+    std::os::unix::fs::symlink("nowhere", tmp.path().join("dangling")).unwrap();
+    fs::create_dir(tmp.path().join("empty")).unwrap();
+    fs::create_dir(tmp.path().join("marked")).unwrap();
+    fs::write(tmp.path().join("marked").join(MARKER), "").unwrap();
+    (tmp, hb)
+}
+
+/// For every output X, run from inside the handbook: the exit status, what the refusal
+/// says, and that no file outside the site it wrote was deleted or changed, nor anything
+/// left beside it.
+#[test]
+fn no_output_folder_makes_a_build_touch_what_it_did_not_write() {
+    let (tmp, hb) = workspace();
+    let the_handbook = "is the handbook folder";
+    let holds = "holds the handbook folder";
+    let foreign = "was not written by secbook";
+    let not_a_folder = "is not a folder";
+    // X, --force, exit status, what stderr says (refused) or where the site lands (built).
+    let table: &[(&str, bool, i32, &str)] = &[
+        (".", false, 2, the_handbook),
+        (".", true, 2, the_handbook),
+        ("./x/..", true, 2, the_handbook),
+        ("../hb/", true, 2, the_handbook),
+        ("../link", false, 2, the_handbook),
+        ("../link/", true, 2, the_handbook),
+        ("..", false, 2, holds),
+        ("..", true, 2, holds),
+        ("/", true, 2, holds),
+        ("content", false, 2, "inside the handbook's content/ folder"),
+        ("content", true, 2, "inside the handbook's content/ folder"),
+        (
+            "content/new/site",
+            true,
+            2,
+            "inside the handbook's content/ folder",
+        ),
+        (
+            "../link/content",
+            true,
+            2,
+            "inside the handbook's content/ folder",
+        ),
+        (
+            "static/sub",
+            false,
+            2,
+            "inside the handbook's static/ folder",
+        ),
+        (
+            "static/sub",
+            true,
+            2,
+            "inside the handbook's static/ folder",
+        ),
+        ("data", false, 2, "inside the handbook's data/ folder"),
+        ("data", true, 2, "inside the handbook's data/ folder"),
+        (
+            "data/exceptions",
+            true,
+            2,
+            "inside the handbook's data/ folder",
+        ),
+        ("themes", false, 2, "inside the handbook's themes/ folder"),
+        (
+            "themes/default/static",
+            true,
+            2,
+            "inside the handbook's themes/ folder",
+        ),
+        ("../sibling", false, 2, foreign),
+        ("../a-file", false, 2, not_a_folder),
+        ("../a-file", true, 2, not_a_folder),
+        ("../dangling", true, 2, not_a_folder),
+        ("../empty", false, 0, "empty"),
+        ("../marked", false, 0, "marked"),
+        ("../new/deeper", false, 0, "new/deeper"),
+        ("public", false, 0, "hb/public"),
+        ("../link/public", false, 0, "hb/public"),
+    ];
+    for &(x, force, code, said) in table {
+        let site = (code == 0).then(|| tmp.path().join(said));
+        // What the build may write: the site, and the folders it creates to hold it.
+        let mut written = site.clone();
+        while let Some(parent) = written.as_deref().and_then(Path::parent)
+            && !parent.exists()
+        {
+            written = Some(parent.to_path_buf());
+        }
+        let before = snapshot(tmp.path(), written.as_deref());
+        let mut args = vec!["build", ".", "-o", x];
+        if force {
+            args.push("--force");
+        }
+        let run = secbook(&hb, &args);
+        let what = format!("secbook {}", args.join(" "));
+        assert_eq!(
+            run.status.code(),
+            Some(code),
+            "{what}\n{}",
+            common::describe(&run)
+        );
+        match &site {
+            None => assert!(stderr(&run).contains(said), "{what}: {}", stderr(&run)),
+            Some(site) => {
+                assert!(site.join("index.html").is_file(), "{what}");
+                assert!(site.join(MARKER).is_file(), "{what}");
+            }
+        }
+        let after = snapshot(tmp.path(), written.as_deref());
+        let changed: Vec<_> = before
+            .keys()
+            .chain(after.keys())
+            .filter(|k| before.get(*k) != after.get(*k))
+            .take(5)
+            .collect();
+        assert!(changed.is_empty(), "{what} changed {changed:?}");
+    }
+}
+
+/// `--force` replaces a folder secbook did not write, but only with a complete site: a
+/// build that fails leaves it as it was. The site it writes is marked as secbook's, so
+/// the next build needs no `--force`.
+#[test]
+fn a_foreign_folder_is_replaced_with_force_only_by_a_successful_build() {
+    let (tmp, hb) = workspace();
+    let sibling = tmp.path().join("sibling");
+    let theirs = snapshot(&sibling, None);
+    let config = fs::read_to_string(hb.join("handbook.yaml")).unwrap();
+
+    fs::write(hb.join("handbook.yaml"), format!("{config}\ntitle: [\n")).unwrap();
+    let run = secbook(&hb, &["build", ".", "-o", "../sibling", "--force"]);
+    assert_code(&run, 1);
+    assert_eq!(snapshot(&sibling, None), theirs);
+
+    fs::write(hb.join("handbook.yaml"), &config).unwrap();
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../reference"]), 0);
+    assert_code(
+        &secbook(&hb, &["build", ".", "-o", "../sibling", "--force"]),
+        0,
+    );
+    assert_eq!(
+        files_below(&sibling),
+        files_below(&tmp.path().join("reference"))
+    );
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../sibling"]), 0);
+}
+
+/// A build replaces its output folder and nothing beside it: files whose names start like
+/// secbook's own (`.public.secbook-...`) survive unless they are its staging folders.
+#[test]
+fn files_beside_the_output_survive() {
+    let (tmp, hb) = workspace();
+    let out = tmp.path().join("public");
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+    for name in [".public.keep", "public.txt"] {
+        fs::write(tmp.path().join(name), name).unwrap();
+    }
+    for name in ["public.bak", ".public.secbook-notes"] {
+        fs::create_dir(tmp.path().join(name)).unwrap();
+        fs::write(tmp.path().join(name).join("index.html"), name).unwrap();
+    }
+    let before = snapshot(tmp.path(), Some(&out));
+    for _ in 0..2 {
+        assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+        assert_eq!(snapshot(tmp.path(), Some(&out)), before);
+    }
+}
+
+/// An output inside content/ or static/ would be read back as pages or copied into the
+/// next build's output, which nests itself a level deeper with every build. It is refused
+/// every time, so the sources stay as they were.
+#[test]
+fn an_output_inside_the_sources_never_nests_itself() {
+    let (_tmp, hb) = workspace();
+    let sources = snapshot(&hb, None);
+    for x in ["content/site", "static/site", "static/sub"] {
+        for force in [false, true, false] {
+            let mut args = vec!["build", ".", "-o", x];
+            if force {
+                args.push("--force");
+            }
+            assert_code(&secbook(&hb, &args), 2);
+            assert_eq!(snapshot(&hb, None), sources, "{args:?}");
+        }
+    }
+    assert_code(&secbook(&hb, &["check", "."]), 0);
+}
+
+/// A build into a folder that another build holds waits for it, says so once, then builds.
+#[test]
+fn a_second_build_waits_for_the_first() {
+    let (tmp, hb) = workspace();
+    let out = tmp.path().join("public");
+    let lock = fs::File::create(tmp.path().join(".public.secbook-lock")).unwrap();
+    lock.lock().unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_secbook"))
+        .args(["build", ".", "-o", "../public"])
+        .current_dir(&hb)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let lines = BufReader::new(child.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in lines.lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert!(first.contains("waiting for another build"), "{first}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!out.exists(), "the build did not wait");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the build did not wait"
+    );
+
+    drop(lock);
+    assert!(child.wait().unwrap().success());
+    let rest: Vec<String> = rx.iter().collect();
+    assert!(
+        !rest.iter().any(|l| l.contains("waiting")),
+        "said it waits more than once: {rest:?}"
+    );
+    assert!(out.join("index.html").is_file());
+    let beside: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".public"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+}
