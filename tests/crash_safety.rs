@@ -1,15 +1,21 @@
 //! A build killed at any moment leaves the previous output exactly as it was (SPEC 8: "A
 //! failed build leaves the previous output folder exactly as it was"), and the next build
-//! leaves no staging folder behind.
+//! leaves no staging folder behind. Builds into one output at once take turns (SPEC 8,
+//! "The output folder"), so none publishes a mixed or partial site.
 //!
-//! The test builds a generated handbook big enough that a build takes a while, then starts
-//! builds and kills them with SIGKILL after a random few milliseconds, thirty times. The
-//! input alternates between two versions, so after each kill the output must be, file for
-//! file and byte for byte, either what it was before (killed before the swap) or the new
-//! build's (killed after it): never a mix, never missing.
+//! The first test builds a generated handbook big enough that a build takes a while, then
+//! starts builds and kills them with SIGKILL after a random few milliseconds, thirty times.
+//! The input alternates between two versions, so after each kill the output must be, file
+//! for file and byte for byte, either what it was before (killed before the swap) or the
+//! new build's (killed after it): never a mix, never missing.
+//!
+//! The second starts a hundred builds of two small handbooks into one output, in waves of
+//! twenty at once, and kills some of each wave at random moments: after each wave the
+//! output must be one of the two sites exactly.
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -86,8 +92,16 @@ fn leftovers(parent: &Path) -> Vec<String> {
     fs::read_dir(parent)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".public.secbook-"))
+        .filter(|n| n.starts_with(".public.secbook-new-") || n.starts_with(".public.secbook-old-"))
         .collect()
+}
+
+fn clock_seed() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1
 }
 
 #[test]
@@ -115,11 +129,7 @@ fn a_killed_build_leaves_the_previous_output_intact() {
     // Kills spread over a little more than a build, so some land after the swap.
     let window = took.as_millis() as u64 * 5 / 4;
 
-    let seed = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        | 1;
+    let seed = clock_seed();
     let mut rng = Rng(seed);
     let mut current = 1;
     let (mut before_swap, mut after_swap, mut mid_write) = (0, 0, 0);
@@ -173,4 +183,118 @@ fn a_killed_build_leaves_the_previous_output_intact() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+}
+
+/// A handbook of two pages and two records, titled `title`: a build takes tens of
+/// milliseconds, and every page shows the title.
+fn small(root: &Path, title: &str) {
+    let write = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    };
+    write(
+        "handbook.yaml",
+        &harness::HANDBOOK_YAML.replace("Fuzz handbook", title),
+    );
+    write("data/people.yaml", harness::PEOPLE);
+    write("content/_index.md", harness::HOME);
+    write("content/process.md", harness::PAGE);
+    write("data/exceptions/EXC-001.yaml", harness::EXCEPTION);
+    write("data/incidents/INC-001.yaml", harness::INCIDENT);
+}
+
+#[test]
+fn concurrent_and_killed_builds_never_publish_a_mixed_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roots = [tmp.path().join("a"), tmp.path().join("b")];
+    small(&roots[0], "Handbook A");
+    small(&roots[1], "Handbook B");
+    let sites: Vec<_> = roots
+        .iter()
+        .map(|root| {
+            let reference = root.with_extension("site");
+            assert!(build(root, &reference).status().unwrap().success());
+            files_below(&reference)
+        })
+        .collect();
+    assert_ne!(sites[0], sites[1]);
+
+    // The output, and what others keep beside it.
+    let parent = tmp.path().join("site");
+    let out = parent.join("public");
+    fs::create_dir_all(parent.join("public.bak")).unwrap();
+    fs::write(parent.join("public.bak/index.html"), "an old site").unwrap();
+    fs::write(parent.join(".public.keep"), "notes").unwrap();
+    let theirs = files_below(&parent);
+
+    let seed = clock_seed();
+    let mut rng = Rng(seed);
+    let started = Instant::now();
+    let (mut killed_running, mut finished) = (0, 0);
+    for wave in 0..5 {
+        let mut builds: Vec<_> = (0..20)
+            .map(|_| {
+                let root = &roots[rng.below(2) as usize];
+                let child = build(root, &out).spawn().unwrap();
+                // A third are killed, at a moment within the time the wave takes.
+                let kill_at = (rng.below(3) == 0).then(|| rng.below(600));
+                (child, kill_at)
+            })
+            .collect();
+        builds.sort_by_key(|(_, kill_at)| *kill_at);
+        let wave_started = Instant::now();
+        for (child, kill_at) in &mut builds {
+            if let Some(ms) = *kill_at {
+                let due = Duration::from_millis(ms);
+                std::thread::sleep(due.saturating_sub(wave_started.elapsed()));
+                if child.try_wait().unwrap().is_none() {
+                    killed_running += 1;
+                }
+                let _ = child.kill();
+            }
+        }
+        for (mut child, kill_at) in builds {
+            let status = child.wait().unwrap();
+            if kill_at.is_none() {
+                assert!(
+                    status.success(),
+                    "wave {wave} (seed {seed}): a build failed: {status}"
+                );
+                finished += 1;
+            }
+        }
+        let now = files_below(&out);
+        let differ: Vec<&String> = now
+            .keys()
+            .chain(sites[0].keys())
+            .filter(|k| now.get(*k) != sites[0].get(*k))
+            .take(5)
+            .collect();
+        assert!(
+            now == sites[0] || now == sites[1],
+            "wave {wave} (seed {seed}): the output is neither site; first differences from \
+             the first: {differ:?}"
+        );
+        let beside: BTreeMap<_, _> = files_below(&parent)
+            .into_iter()
+            .filter(|(path, _)| {
+                !path.starts_with("public/") && !path.starts_with(".public.secbook-")
+            })
+            .collect();
+        assert_eq!(beside, theirs, "wave {wave} (seed {seed})");
+    }
+    eprintln!(
+        "{finished} builds finished, {killed_running} killed while running, in {:?}",
+        started.elapsed()
+    );
+
+    assert!(build(&roots[0], &out).status().unwrap().success());
+    assert_eq!(files_below(&out), sites[0]);
+    let mut names: Vec<String> = fs::read_dir(&parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".public.keep", "public", "public.bak"]);
 }
