@@ -67,7 +67,7 @@ pub fn is_reserved_name(segment: &str) -> bool {
 
 /// The marker file every build writes into its output: a folder that holds it is one
 /// secbook wrote, and the next build may replace it whole.
-pub const OWNED_MARKER: &str = ".secbook-output";
+const OWNED_MARKER: &str = ".secbook-output";
 
 const MARKER_TEXT: &str =
     "secbook build wrote this folder, and the next build replaces it whole.\n";
@@ -102,16 +102,15 @@ impl Staging {
     pub fn create(root: &Path, out: &Path, force: bool) -> Result<Staging, Error> {
         let target = resolve(out)?;
         refuse_sources(root, &target, out)?;
-        let (parent, name) = match (target.parent(), target.file_name()) {
-            (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_string_lossy()),
-            _ => {
-                return Err(Error::Usage(format!(
-                    "{} is not a usable output folder",
-                    out.display()
-                )));
-            }
+        let (Some(parent), Some(name)) =
+            (target.parent(), target.file_name().and_then(|n| n.to_str()))
+        else {
+            return Err(Error::Usage(format!(
+                "{} is not a usable output folder",
+                out.display()
+            )));
         };
-        let name = name.into_owned();
+        let (parent, name) = (parent.to_path_buf(), name.to_string());
         fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         let lock = Lock::take(beside(&parent, &name, "lock"), out)?;
         claim(&target, out, force)?;
@@ -314,7 +313,8 @@ impl Lock {
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        // Removed while still held; the lock itself goes with the file handle, after this.
+        // Removed while still held, so that no build can take the lock on a file that is
+        // no longer at its path.
         if cfg!(unix) {
             let _ = fs::remove_file(&self.path);
         }
