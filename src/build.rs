@@ -32,6 +32,8 @@ pub struct Options {
     pub strict: bool,
     /// A git revision to compare the records with.
     pub baseline: Option<String>,
+    /// Let `build` replace an output folder that secbook did not write.
+    pub force: bool,
 }
 
 /// A site ready to write, and the warnings met on the way.
@@ -53,11 +55,10 @@ pub struct Generated {
 /// written into a staging folder as they are rendered, so the site is never held in memory.
 ///
 /// The output is claimed before the handbook is read, so a refused output costs nothing,
-/// and another build into it is waited for: `force` lets the build replace a folder that
-/// secbook did not write (see [`output::Staging::create`]).
-pub fn build(options: &Options, out: &Path, force: bool) -> Result<Generated, Error> {
+/// and another build into it is waited for (see [`output::Staging::create`]).
+pub fn build(options: &Options, out: &Path) -> Result<Generated, Error> {
     check_root(&options.root)?;
-    let staging = output::Staging::create(&options.root, out, force)?;
+    let staging = output::Staging::create(&options.root, out, options.force)?;
     let prepared = prepare(options, None)?;
     let (generated, finished) = render_prepared(prepared, Output::write_to(staging))?;
     if let Some(staging) = finished.staging {

@@ -255,9 +255,10 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             let options = Options {
                 base_url,
                 drafts,
+                force,
                 ..common.options()
             };
-            let g = build::build(&options, &out, force)?;
+            let g = build::build(&options, &out)?;
             let summary = format!(
                 "built {} pages and {} files into {} (as of {}, search index {} KB) in {:.2}s",
                 g.pages,
