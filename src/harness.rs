@@ -217,6 +217,44 @@ pub fn fuzz(data: &[u8], entry: fn(&str, bool) -> Vec<Diagnostic>) {
     let _ = entry(&String::from_utf8_lossy(data), deep);
 }
 
+/// The largest text [`amplify`] makes: a page or record of a size users write, large enough
+/// that work growing with the square of the input takes seconds where linear work takes
+/// milliseconds.
+pub const AMPLIFIED_BYTES: usize = 1024 * 1024;
+
+/// What the slowness fuzz targets run: the input [`amplify`]d to at most `max` bytes, then
+/// through `entry` with the whole build. libFuzzer only finds what fails on small inputs;
+/// a quadratic path shows only on large ones, so these targets grow a small input into one
+/// and run under `-timeout`, which reports a slow input as a crash.
+pub fn fuzz_amplified(data: &[u8], max: usize, entry: fn(&str, bool) -> Vec<Diagnostic>) {
+    let _ = entry(&amplify(data, max), true);
+}
+
+/// A large text from a small input: `[k] prefix 0xFF unit 0xFF suffix` is the prefix, the
+/// unit repeated 2^k times (or as often as fits in `max` bytes), then the suffix. Without
+/// the two separators the whole input after `k` is the unit. 0xFF never occurs in UTF-8
+/// text, so any text the fuzzer or a corpus file holds can be a part.
+pub fn amplify(data: &[u8], max: usize) -> String {
+    let Some((&k, rest)) = data.split_first() else {
+        return String::new();
+    };
+    let mut parts = rest.splitn(3, |&b| b == 0xFF);
+    let (prefix, unit, suffix) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(p), Some(u), Some(s)) => (p, u, s),
+        (Some(p), Some(u), None) => (p, u, &[][..]),
+        _ => (&[][..], rest, &[][..]),
+    };
+    let room = max.saturating_sub(prefix.len() + suffix.len());
+    let times = (1usize << (k % 24)).min(room / unit.len().max(1));
+    let mut out = Vec::with_capacity(prefix.len() + unit.len() * times + suffix.len());
+    out.extend_from_slice(prefix);
+    for _ in 0..times {
+        out.extend_from_slice(unit);
+    }
+    out.extend_from_slice(suffix);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn fnv1a(data: &[u8]) -> u64 {
     data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)

@@ -5,15 +5,18 @@
 //! fuzzers found, with the input that showed it, cut down to its essence.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
 
 use secbook::diagnostics::{Diagnostic, Level};
 use secbook::harness;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus");
 
-/// Runs `entry` on every file of one target's corpus, naming the file that panics.
-fn each_input(target: &str, entry: impl Fn(&str) + std::panic::RefUnwindSafe) {
+/// The files of one target's corpus, in name order.
+fn corpus(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(CORPUS).join(target);
     let mut paths: Vec<_> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -21,7 +24,12 @@ fn each_input(target: &str, entry: impl Fn(&str) + std::panic::RefUnwindSafe) {
         .collect();
     paths.sort();
     assert!(!paths.is_empty(), "the corpus of {target} is empty");
-    for path in paths {
+    paths
+}
+
+/// Runs `entry` on every file of one target's corpus, naming the file that panics.
+fn each_input(target: &str, entry: impl Fn(&str) + std::panic::RefUnwindSafe) {
+    for path in corpus(target) {
         let bytes = fs::read(&path).unwrap();
         // As the fuzz targets do: bytes that are not UTF-8 are replaced.
         let text = String::from_utf8_lossy(&bytes);
@@ -66,6 +74,39 @@ fn tracker_csv_corpus() {
             panic!("{bug}");
         }
     });
+}
+
+/// Runs every file of a slowness target's corpus as that target does, grown to a quarter of
+/// the fuzzers' size (this is a debug build), naming the file that panics or does not
+/// finish. Work that grows with the square of its input takes many minutes on these inputs
+/// where the linear build takes a second or two, so the deadline is far from both.
+fn each_amplified(target: &str, entry: fn(&str, bool) -> Vec<Diagnostic>) {
+    const DEADLINE: Duration = Duration::from_secs(60);
+    for path in corpus(target) {
+        let text = harness::amplify(&fs::read(&path).unwrap(), harness::AMPLIFIED_BYTES / 4);
+        let (done, finished) = mpsc::channel();
+        thread::spawn(move || {
+            entry(&text, true);
+            let _ = done.send(());
+        });
+        match finished.recv_timeout(DEADLINE) {
+            Ok(()) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{} panics", path.display()),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                panic!("{} takes more than {DEADLINE:?}", path.display())
+            }
+        }
+    }
+}
+
+#[test]
+fn page_amplified_corpus() {
+    each_amplified("page_amplified", harness::page);
+}
+
+#[test]
+fn exception_amplified_corpus() {
+    each_amplified("exception_amplified", harness::exception);
 }
 
 /// The errors among `diags`.

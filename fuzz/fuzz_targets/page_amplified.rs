@@ -1,0 +1,16 @@
+//! A content page grown from a small input (`harness::amplify`) to up to a megabyte, built
+//! whole: with `-timeout`, any work that grows with the square of the page (anchors,
+//! links, the table of contents, the sidebar) shows as a slow input.
+//!
+//! Run: `RUSTC_BOOTSTRAP=1 cargo fuzz run page_amplified -- -rss_limit_mb=1024 -timeout=2`
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use secbook::harness;
+
+fuzz_target!(|data: &[u8]| harness::fuzz_amplified(
+    data,
+    harness::AMPLIFIED_BYTES,
+    harness::page
+));
