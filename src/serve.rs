@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::io::{self, Read};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::thread;
@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::{Request, Version};
 use hyper_util::rt::TokioIo;
 use notify::event::ModifyKind;
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
@@ -78,22 +79,41 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
             .await
             .map_err(|e| Error::Usage(format!("cannot listen on {addr}: {e}")))?;
         let local = listener.local_addr().map_or(addr, |a| a);
+        if !is_loopback(local.ip()) {
+            eprintln!(
+                "warning: listening on {}, so every machine that can reach this one on port {} \
+                 can read the handbook; leave out --bind to keep it on this machine",
+                local.ip(),
+                local.port()
+            );
+        }
         eprintln!(
             "serving {} at http://{local}/ (Ctrl-C to stop)",
             options.root.display()
         );
         let _watcher = watch(&options, Arc::clone(&shared), cache)?;
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
+            let accepted = listener.accept().await;
+            // The address this connection came in on: the bound one, or with 0.0.0.0 the
+            // address of the interface the client used.
+            let Ok((stream, local)) = accepted.and_then(|(stream, _)| {
+                let local = stream.local_addr()?;
+                Ok((stream, local))
+            }) else {
                 continue;
             };
             let shared = Arc::clone(&shared);
             tokio::spawn(async move {
-                let service = service_fn(move |request: hyper::Request<Incoming>| {
+                let service = service_fn(move |request: Request<Incoming>| {
                     let shared = Arc::clone(&shared);
                     async move {
-                        let uri = request.uri();
-                        let reply = answer(uri.path(), uri.query(), &shared).await;
+                        let reply = match misdirected(&request, local) {
+                            Some(refusal) => refusal,
+                            None => {
+                                let uri = request.uri();
+                                answer(uri.path(), uri.query(), &shared).await
+                            }
+                        };
                         Ok::<_, Infallible>(reply.into_response())
                     }
                 });
@@ -225,6 +245,74 @@ impl Reply {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
+}
+
+/// The refusal of a request sent to a name other than this machine's, `None` for one to
+/// answer. A web page elsewhere can rebind its own name to 127.0.0.1 and so reach this
+/// server, but its requests still carry that name (in `Host`, or in an absolute URL): only
+/// a loopback name or address, or the address the connection came in on, with this port
+/// or none, is answered. A request without `Host` cannot come from a browser, which always
+/// sends it, so HTTP/1.0 may leave it out; HTTP/1.1 requires it.
+fn misdirected<B>(request: &Request<B>, local: SocketAddr) -> Option<Reply> {
+    let hosts: Vec<&[u8]> = request
+        .headers()
+        .get_all(HOST)
+        .iter()
+        .map(|h| h.as_bytes())
+        .chain(request.uri().authority().map(|a| a.as_str().as_bytes()))
+        .collect();
+    if hosts.is_empty() && request.version() >= Version::HTTP_11 {
+        return Some(Reply::new(
+            400,
+            "text/plain; charset=utf-8",
+            "an HTTP/1.1 request needs a Host header, such as Host: localhost\n",
+        ));
+    }
+    let allowed = |host: &[u8]| std::str::from_utf8(host).is_ok_and(|host| local_host(host, local));
+    (!hosts.iter().all(|h| allowed(h))).then(|| {
+        Reply::new(
+            421,
+            "text/plain; charset=utf-8",
+            format!(
+                "misdirected request: this preview answers only for localhost, a loopback \
+                 address or {}\n",
+                local.ip()
+            ),
+        )
+    })
+}
+
+/// Whether `host` (`name`, `name:port`, `[v6]:port`) names this machine and port: see
+/// [`misdirected`].
+fn local_host(host: &str, local: SocketAddr) -> bool {
+    let bracketed = host.strip_prefix('[').and_then(|h| h.split_once(']'));
+    let (name, port) = match bracketed {
+        Some(split) => split,
+        None => host.split_at(host.find(':').unwrap_or(host.len())),
+    };
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|p| p.parse::<u16>().ok())
+            == Some(local.port());
+    let name = name.to_ascii_lowercase();
+    let name_ok = match name.parse::<IpAddr>() {
+        Ok(ip) => is_loopback(ip) || ip.to_canonical() == local.ip().to_canonical(),
+        Err(_) => {
+            bracketed.is_none()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                && (name == "localhost" || name.ends_with(".localhost"))
+        }
+    };
+    port_ok && name_ok
+}
+
+/// Whether `ip` stays on this machine, IPv4 addresses written as IPv6 included.
+fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
 }
 
 async fn answer(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
@@ -380,6 +468,48 @@ mod tests {
             ),
             "{html}"
         );
+    }
+
+    #[test]
+    fn hosts_that_name_this_machine() {
+        let loopback: SocketAddr = "127.0.0.1:1111".parse().unwrap();
+        let lan: SocketAddr = "192.168.1.5:1111".parse().unwrap();
+        let lan_as_v6: SocketAddr = "[::ffff:192.168.1.5]:1111".parse().unwrap();
+        for host in [
+            "localhost",
+            "LOCALHOST:1111",
+            "docs.localhost:1111",
+            "127.0.0.1",
+            "127.200.0.1:1111",
+            "[::1]",
+            "[::1]:1111",
+            "[::ffff:127.0.0.1]:1111",
+        ] {
+            assert!(local_host(host, loopback), "{host}");
+            assert!(local_host(host, lan), "{host}");
+        }
+        // The address the connection came in on, as the client wrote it.
+        assert!(local_host("192.168.1.5:1111", lan));
+        assert!(local_host("192.168.1.5", lan_as_v6));
+        assert!(local_host("[::ffff:192.168.1.5]:1111", lan));
+        for host in [
+            "192.168.1.5:1111",
+            "192.168.1.6:1111",
+            "0.0.0.0:1111",
+            "localhost:1112",
+            "localhost:",
+            "localhost:+1111",
+            "[localhost]:1111",
+            "[::1",
+            "local_host.localhost",
+            "evil.com@localhost",
+            "localhost.evil.com",
+            "127.0.0.1.evil.com",
+            "2130706433",
+        ] {
+            assert!(!local_host(host, loopback), "{host}");
+        }
+        assert!(!local_host("192.168.1.6:1111", lan));
     }
 
     #[test]

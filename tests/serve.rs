@@ -3,7 +3,8 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,6 +13,8 @@ use std::time::{Duration, Instant};
 struct Server {
     child: Child,
     port: u16,
+    /// What the server printed up to the line that names its address.
+    said: String,
 }
 
 impl Drop for Server {
@@ -22,29 +25,50 @@ impl Drop for Server {
 }
 
 fn start(dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_secbook"))
+    spawn(dir, &[], None)
+}
+
+/// Starts `secbook serve` on a free port with `args` added and, if given, at most
+/// `max_files` open file descriptors.
+fn spawn(dir: &Path, args: &[&str], max_files: Option<u64>) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_secbook"));
+    command
         .args(["serve", ".", "--port", "0"])
+        .args(args)
         .current_dir(dir)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    if let Some(max) = max_files {
+        let limit = libc::rlimit {
+            rlim_cur: max,
+            rlim_max: max,
+        };
+        // SAFETY: setrlimit is async-signal-safe and `limit` is a plain value.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    let mut child = command.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
+    let mut said = String::new();
     let port = loop {
         let line = lines.next().expect("server exited").unwrap();
-        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
-            break rest
-                .trim_end_matches(|c: char| !c.is_ascii_digit())
-                .split('/')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap();
+        said.push_str(&line);
+        said.push('\n');
+        if let Some(rest) = line.split("http://").nth(1) {
+            let addr: SocketAddr = rest.split('/').next().unwrap().parse().unwrap();
+            break addr.port();
         }
     };
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, port }
+    Server { child, port, said }
 }
 
 fn get(port: u16, path: &str) -> (u16, String) {
@@ -220,4 +244,130 @@ fn a_page_asking_for_a_newer_build_is_answered_when_one_lands() {
         answer.contains(&format!("\"version\":{}", version + 1)),
         "{answer}"
     );
+}
+
+/// A handbook of one page, at `root`.
+fn one_page(root: &Path) {
+    fs::create_dir_all(root.join("content")).unwrap();
+    fs::write(root.join("handbook.yaml"), "title: Served\n").unwrap();
+    fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nOne.\n",
+    )
+    .unwrap();
+}
+
+/// Sends `request` byte for byte and returns the whole answer, read until the server
+/// closes the connection.
+fn raw(port: u16, request: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+fn status_of(response: &str) -> u16 {
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn only_requests_for_this_machine_are_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    one_page(dir.path());
+    let server = start(dir.path());
+    let port = server.port;
+    let ask = |path: &str, host: &str| {
+        raw(
+            port,
+            &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        )
+    };
+
+    let good = [
+        "localhost".to_string(),
+        format!("localhost:{port}"),
+        format!("LocalHost:{port}"),
+        format!("docs.localhost:{port}"),
+        "127.0.0.1".to_string(),
+        format!("127.0.0.1:{port}"),
+        format!("127.8.9.10:{port}"),
+        "[::1]".to_string(),
+        format!("[::1]:{port}"),
+    ];
+    for host in &good {
+        let answer = ask("/", host);
+        assert_eq!(status_of(&answer), 200, "Host: {host}\n{answer}");
+    }
+
+    // A page on another site whose name was rebound to 127.0.0.1 sends its own name.
+    let bad = [
+        "evil.com".to_string(),
+        "evil.com:1111".to_string(),
+        format!("evil.com:{port}"),
+        format!("127.0.0.1.evil.com:{port}"),
+        format!("localhost.evil.com:{port}"),
+        "localhostevil.com".to_string(),
+        format!("localhost:{}", port.wrapping_add(1)),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        format!("10.0.0.1:{port}"),
+        format!("[::2]:{port}"),
+        format!("evil.com@localhost:{port}"),
+        "localhost:x".to_string(),
+        String::new(),
+    ];
+    for host in &bad {
+        for path in ["/", "/style.css", "/__secbook/status", "/__secbook/live.js"] {
+            let answer = ask(path, host);
+            assert_eq!(status_of(&answer), 421, "Host: {host}, {path}\n{answer}");
+            assert!(
+                answer.contains("text/plain") && answer.contains("localhost"),
+                "a short plain answer that says why: {answer}"
+            );
+            assert!(!answer.contains("One."), "{answer}");
+        }
+    }
+
+    // The host of an absolute URL counts as well as the Host header.
+    let answer = raw(
+        port,
+        "GET http://evil.com/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status_of(&answer), 421, "{answer}");
+    let answer = raw(
+        port,
+        &format!(
+            "GET http://localhost:{port}/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status_of(&answer), 200, "{answer}");
+
+    // No Host: HTTP/1.1 requires one; an HTTP/1.0 client need not send it.
+    let answer = raw(port, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert_eq!(status_of(&answer), 400, "{answer}");
+    let answer = raw(port, "GET / HTTP/1.0\r\n\r\n");
+    assert_eq!(status_of(&answer), 200, "{answer}");
+}
+
+#[test]
+fn listening_beyond_loopback_warns_that_the_handbook_is_exposed() {
+    let dir = tempfile::tempdir().unwrap();
+    one_page(dir.path());
+    let server = spawn(dir.path(), &["--bind", "0.0.0.0"], None);
+    assert!(
+        server.said.contains("warning:") && server.said.contains("0.0.0.0"),
+        "{}",
+        server.said
+    );
+    assert_eq!(get(server.port, "/").0, 200);
+
+    let local = start(dir.path());
+    assert!(!local.said.contains("warning"), "{}", local.said);
 }
