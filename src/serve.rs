@@ -18,7 +18,7 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Version};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use notify::event::ModifyKind;
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::watch;
@@ -38,6 +38,17 @@ const LIVE_JS: &str = include_str!("serve_live.js");
 
 /// How long a page's question "is there a newer build?" is held before the answer "no".
 const HOLD: Duration = Duration::from_secs(20);
+
+/// How long a client may take to send a request's headers, and how long a kept-alive
+/// connection may sit idle before its next request: a half-sent request must not hold a
+/// connection for ever. hyper runs this clock only while it waits for headers, so a held
+/// status question (see [`HOLD`]) is not cut.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the accept loop rests after a failed accept. At the file-descriptor limit
+/// accept fails at once for as long as connections wait, so retrying at once would spin;
+/// once a connection closes, the next accept succeeds.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The site as last built, what went wrong since, if anything, and the build's number:
 /// replaced whole by every build, so a page and the number it carries always match.
@@ -100,6 +111,7 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
                 let local = stream.local_addr()?;
                 Ok((stream, local))
             }) else {
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
                 continue;
             };
             let shared = Arc::clone(&shared);
@@ -118,6 +130,8 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
                     }
                 });
                 let _ = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
             });

@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -354,6 +354,112 @@ fn only_requests_for_this_machine_are_answered() {
     assert_eq!(status_of(&answer), 400, "{answer}");
     let answer = raw(port, "GET / HTTP/1.0\r\n\r\n");
     assert_eq!(status_of(&answer), 200, "{answer}");
+}
+
+/// Reads until the server closes `stream`, and says how long that took; `None` when it
+/// did not close it within 15 seconds.
+fn closed_within(mut stream: TcpStream) -> Option<Duration> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    match stream.read_to_end(&mut answer) {
+        Ok(_) => Some(started.elapsed()),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Some(started.elapsed()),
+        Err(_) => None,
+    }
+}
+
+#[test]
+fn half_sent_requests_and_idle_connections_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    one_page(dir.path());
+    let server = start(dir.path());
+
+    let mut half = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    half.write_all(b"GET / HT").unwrap();
+    let closed = closed_within(half);
+    assert!(
+        closed.is_some_and(|t| t < Duration::from_secs(10)),
+        "a half-sent request is dropped within 10 s, took {closed:?}"
+    );
+
+    let mut idle = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let closed = closed_within(idle);
+    assert!(
+        closed.is_some_and(|t| t < Duration::from_secs(10)),
+        "an idle kept-alive connection is closed within 10 s, took {closed:?}"
+    );
+}
+
+#[test]
+fn the_held_status_question_outlasts_the_header_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    one_page(dir.path());
+    let server = start(dir.path());
+    let version = version(server.port);
+    let asked = Instant::now();
+    let (code, body) = get(server.port, &format!("/__secbook/status?after={version}"));
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains(&format!("\"version\":{version}")), "{body}");
+    assert!(
+        asked.elapsed() > Duration::from_secs(15),
+        "held until no build came, took {:?}",
+        asked.elapsed()
+    );
+}
+
+/// The CPU time `pid` has used, in clock ticks (/proc/<pid>/stat, utime plus stime).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn at_the_descriptor_limit_the_server_waits_instead_of_spinning() {
+    const MAX_FILES: u64 = 64;
+    let dir = tempfile::tempdir().unwrap();
+    one_page(dir.path());
+    let server = spawn(dir.path(), &[], Some(MAX_FILES));
+    let pid = server.child.id();
+    let open_files = || fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count() as u64;
+
+    let held: Vec<TcpStream> = (0..2 * MAX_FILES)
+        .map(|_| TcpStream::connect(("127.0.0.1", server.port)).unwrap())
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while open_files() < MAX_FILES && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // One more than the limit when the server inherited a descriptor above it.
+    assert!(open_files() >= MAX_FILES, "the server is at its limit");
+
+    let (before, started) = (cpu_ticks(pid), Instant::now());
+    std::thread::sleep(Duration::from_secs(2));
+    // SAFETY: sysconf only reads a constant.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let cpu = (cpu_ticks(pid) - before) as f64 / hz;
+    let wall = started.elapsed().as_secs_f64();
+    assert!(
+        cpu < wall / 8.0,
+        "the server used {cpu:.2} s of CPU in {wall:.2} s while it could not accept"
+    );
+
+    for stream in &held {
+        let _ = stream.shutdown(Shutdown::Both);
+    }
+    drop(held);
+    let (code, body) = get(server.port, "/");
+    assert_eq!(code, 200, "served again once descriptors are free: {body}");
 }
 
 #[test]
