@@ -4,12 +4,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
+use std::fs::{File, Metadata};
 use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -21,10 +22,13 @@ use hyper::{Request, Version};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use notify::event::ModifyKind;
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use rayon::prelude::*;
 use tokio::sync::watch;
 
 use crate::build::{self, Options};
-use crate::diagnostics::Error;
+use crate::diagnostics::{Diagnostic, Error};
+use crate::render::OutputFile;
+use crate::source;
 use crate::theme::Body;
 
 /// The folders whose changes rebuild the site.
@@ -53,7 +57,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// The site as last built, what went wrong since, if anything, and the build's number:
 /// replaced whole by every build, so a page and the number it carries always match.
 struct State {
-    files: Arc<HashMap<String, Body>>,
+    files: Arc<HashMap<String, Served>>,
     /// The report of the last failed build; `None` once a build succeeds again.
     error: Option<String>,
     /// Bumped on every rebuild, so pages know when to reload.
@@ -145,16 +149,18 @@ fn rebuild(options: &Options, shared: &Shared, cache: &mut build::Cache) {
     let started = Instant::now();
     let result = build::generate_cached(options, cache);
     let last = Arc::clone(&shared.borrow());
-    let (files, error) = match result {
-        Ok(generated) => {
+    let (files, error) = match result.and_then(|mut generated| {
+        let files = pin_all(&options.root, std::mem::take(&mut generated.files))?;
+        Ok((generated, files))
+    }) {
+        Ok((generated, files)) => {
             let rendered = generated.file_count - generated.reused;
             eprintln!(
                 "built in {:.0} ms: {rendered} files made, {} pages unchanged",
                 started.elapsed().as_secs_f64() * 1000.0,
                 generated.reused
             );
-            let files = generated.files.into_iter().map(|f| (f.path, f.body));
-            (Arc::new(files.collect()), None)
+            (Arc::new(files), None)
         }
         Err(Error::Invalid(diags)) => {
             let report: String = diags.iter().map(|d| d.render()).collect();
@@ -168,6 +174,137 @@ fn rebuild(options: &Options, shared: &Shared, cache: &mut build::Cache) {
         error,
         version: last.version + 1,
     }));
+}
+
+/// A file of the last good build, as the server answers it.
+#[derive(Clone)]
+enum Served {
+    Bytes(Bytes),
+    /// A file the build copies as it is (from static/, a theme's static/ or beside a
+    /// page): left on disk rather than held in memory, and sent only while it is the very
+    /// file the build took, so a link or another file swapped in later is never sent.
+    File(Pinned),
+}
+
+#[derive(Clone)]
+struct Pinned {
+    path: PathBuf,
+    identity: Identity,
+}
+
+/// What tells a file apart from every other file, and from itself after a change: size
+/// and modification time everywhere; on Unix also device, inode and change time, which no
+/// one can set back.
+#[derive(Clone, PartialEq, Eq)]
+struct Identity {
+    len: u64,
+    modified: Option<SystemTime>,
+    unix: [i64; 4],
+}
+
+impl Identity {
+    fn of(meta: &Metadata) -> Identity {
+        #[cfg(unix)]
+        let unix = {
+            use std::os::unix::fs::MetadataExt;
+            [
+                meta.dev() as i64,
+                meta.ino() as i64,
+                meta.ctime(),
+                meta.ctime_nsec(),
+            ]
+        };
+        #[cfg(not(unix))]
+        let unix = [0; 4];
+        Identity {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            unix,
+        }
+    }
+}
+
+/// Opens a file to read without ever blocking: a FIFO swapped in for a file must not
+/// stall the server, and is then refused as not the file that was pinned.
+fn open(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// The files of a good build, each copied file pinned to the file found now. A copied file
+/// that changed since the build listed it fails the build, which keeps the last good site;
+/// the change has started another build anyway.
+fn pin_all(root: &Path, files: Vec<OutputFile>) -> Result<HashMap<String, Served>, Error> {
+    let pinned: Vec<Result<(String, Served), Diagnostic>> = files
+        .into_par_iter()
+        .map(|file| match file.body {
+            Body::Bytes(bytes) => Ok((file.path, Served::Bytes(bytes))),
+            Body::Copy(from) => pin(root, &from)
+                .map(|pinned| (file.path, Served::File(pinned)))
+                .map_err(|why| {
+                    let name =
+                        source::relative(root, &from).unwrap_or_else(|| from.display().to_string());
+                    Diagnostic::error(format!("cannot serve {name}: {why}"))
+                }),
+        })
+        .collect();
+    let mut files = HashMap::with_capacity(pinned.len());
+    let mut diags = Vec::new();
+    for entry in pinned {
+        match entry {
+            Ok((path, served)) => {
+                files.insert(path, served);
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    if diags.is_empty() {
+        Ok(files)
+    } else {
+        Err(Error::Invalid(diags))
+    }
+}
+
+/// Pins the file at `path`: it must be a regular file inside the handbook at `root`.
+/// Every check is made on the file as opened, so a link swapped in between the build's
+/// walk and this check is caught too.
+fn pin(root: &Path, path: &Path) -> Result<Pinned, String> {
+    let meta = open(path)
+        .and_then(|file| file.metadata())
+        .map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    let identity = Identity::of(&meta);
+    let inside = path.canonicalize().is_ok_and(|real| {
+        real.starts_with(root)
+            && std::fs::metadata(&real).is_ok_and(|m| Identity::of(&m) == identity)
+    });
+    if !inside {
+        return Err("it leads outside the handbook, or changed while it was checked".into());
+    }
+    Ok(Pinned {
+        path: path.to_path_buf(),
+        identity,
+    })
+}
+
+/// The bytes of a pinned file; `None` when the file at its path is no longer the one
+/// pinned.
+fn read_pinned(pinned: &Pinned) -> io::Result<Option<Vec<u8>>> {
+    let file = open(&pinned.path)?;
+    if Identity::of(&file.metadata()?) != pinned.identity {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    file.take(pinned.identity.len).read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 /// Rebuilds after each burst of changes. Only writes, creations, renames and removals
@@ -380,14 +517,24 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
         None => return Reply::new(404, "text/plain; charset=utf-8", "not found"),
     };
     let bytes = match body {
-        Body::Bytes(b) => b,
-        Body::Copy(from) => match read_file(&from) {
-            Ok(b) => Bytes::from(b),
+        Served::Bytes(b) => b,
+        Served::File(pinned) => match read_pinned(&pinned) {
+            Ok(Some(b)) => Bytes::from(b),
+            Ok(None) => {
+                return Reply::new(
+                    409,
+                    "text/plain; charset=utf-8",
+                    format!(
+                        "{url} changed since the last good build; it is served again once a \
+                         build succeeds"
+                    ),
+                );
+            }
             Err(e) => {
                 return Reply::new(
                     500,
                     "text/plain; charset=utf-8",
-                    format!("cannot read {}: {e}", from.display()),
+                    format!("cannot read {}: {e}", pinned.path.display()),
                 );
             }
         },
@@ -399,12 +546,6 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
         bytes
     };
     Reply::new(status, content_type, bytes)
-}
-
-fn read_file(path: &Path) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
-    Ok(bytes)
 }
 
 /// Adds the live-reload script to a page, only when served: built files never carry it.
@@ -524,6 +665,46 @@ mod tests {
             assert!(!local_host(host, loopback), "{host}");
         }
         assert!(!local_host("192.168.1.6:1111", lan));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_a_regular_file_inside_the_handbook_is_pinned() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "secret").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(root.join("a.txt"), "a").unwrap();
+        symlink(root.join("a.txt"), root.join("inside")).unwrap();
+        symlink(outside.path().join("secret"), root.join("outside")).unwrap();
+
+        assert!(pin(&root, &root.join("inside")).is_ok());
+        let refused = pin(&root, &root.join("outside")).err().unwrap();
+        assert!(refused.contains("outside the handbook"), "{refused}");
+        let refused = pin(&root, &root).err().unwrap();
+        assert!(refused.contains("not a regular file"), "{refused}");
+
+        let pinned = pin(&root, &root.join("a.txt")).unwrap();
+        assert_eq!(read_pinned(&pinned).unwrap().unwrap(), b"a");
+        // Rewritten in place: no longer the file that was pinned.
+        std::thread::sleep(Duration::from_millis(10));
+        std::fs::write(root.join("a.txt"), "b").unwrap();
+        assert_eq!(read_pinned(&pinned).unwrap(), None);
+
+        // A FIFO swapped in is refused, without waiting for a writer that never comes.
+        let pinned = pin(&root, &root.join("a.txt")).unwrap();
+        std::fs::remove_file(root.join("a.txt")).unwrap();
+        let fifo = std::ffi::CString::new(root.join("a.txt").into_os_string().into_encoded_bytes())
+            .unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || tx.send(read_pinned(&pinned).map_err(|e| e.to_string())));
+        let read = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("reading a FIFO blocked");
+        assert_eq!(read, Ok(None));
     }
 
     #[test]

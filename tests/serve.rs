@@ -356,6 +356,78 @@ fn only_requests_for_this_machine_are_answered() {
     assert_eq!(status_of(&answer), 200, "{answer}");
 }
 
+#[test]
+fn a_file_swapped_after_the_last_good_build_is_not_served() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("secret"), "CANARY").unwrap();
+    fs::create_dir(outside.path().join("dir")).unwrap();
+    fs::write(outside.path().join("dir/b.txt"), "CANARY").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    one_page(root);
+    fs::create_dir_all(root.join("static/sub")).unwrap();
+    fs::create_dir_all(root.join("content/files")).unwrap();
+    fs::write(root.join("static/a.txt"), "static a").unwrap();
+    fs::write(root.join("static/sub/b.txt"), "static b").unwrap();
+    fs::write(root.join("content/files/c.txt"), "asset c").unwrap();
+    let server = start(root);
+    let port = server.port;
+    let swapped = ["/a.txt", "/sub/b.txt", "/files/c.txt"];
+    for path in swapped {
+        assert_eq!(get(port, path).0, 200, "{path}");
+    }
+
+    // The next builds fail, and the files the last good one copies become links out.
+    fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: [Home\n---\nBroken.\n",
+    )
+    .unwrap();
+    fs::remove_file(root.join("static/a.txt")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), root.join("static/a.txt")).unwrap();
+    fs::remove_dir_all(root.join("static/sub")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("dir"), root.join("static/sub")).unwrap();
+    fs::remove_file(root.join("content/files/c.txt")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret"),
+        root.join("content/files/c.txt"),
+    )
+    .unwrap();
+    let status = eventually(port, "/__secbook/status", |b| {
+        b.contains("content/_index.md:2")
+    });
+    assert!(status.contains("content/_index.md:2"), "{status}");
+    for path in swapped {
+        let (code, body) = get(port, path);
+        assert!(
+            !body.contains("CANARY"),
+            "{path} is served from outside: {body}"
+        );
+        assert_eq!(code, 409, "{path}: {body}");
+    }
+    assert!(
+        get(port, "/").1.contains("One."),
+        "the last good site is kept"
+    );
+
+    // A good build again: the links are not part of the site.
+    fs::remove_file(root.join("content/files/c.txt")).unwrap();
+    fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nFixed.\n",
+    )
+    .unwrap();
+    eventually(port, "/", |b| b.contains("Fixed."));
+    for path in swapped {
+        let (code, body) = get(port, path);
+        assert!(
+            !body.contains("CANARY"),
+            "{path} is served from outside: {body}"
+        );
+        assert_eq!(code, 404, "{path}: {body}");
+    }
+}
+
 /// Reads until the server closes `stream`, and says how long that took; `None` when it
 /// did not close it within 15 seconds.
 fn closed_within(mut stream: TcpStream) -> Option<Duration> {
