@@ -113,7 +113,8 @@ enum Command {
         /// Port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 1111)]
         port: u16,
-        /// Address to listen on; loopback unless you mean to share the preview.
+        /// Address to listen on; loopback unless you mean to share the preview with every
+        /// machine that can reach this one (secbook warns when you do).
         #[arg(long, default_value = "127.0.0.1")]
         bind: IpAddr,
         /// Include pages marked `draft: true`.
