@@ -1,5 +1,6 @@
 //! `secbook serve` end to end: pages are served with the reload script, an edit shows up,
-//! and a broken edit reports its error without stopping the server.
+//! and a broken edit reports its error without stopping the server; and, through raw
+//! requests, what it refuses to answer or send, and how long it waits.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
