@@ -314,11 +314,12 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
 /// The render stage: `files` (the files copied as they are), every page and file of
 /// `handbook` in `theme`, then the sitemap, all put into `out`.
 ///
-/// Only a `valid` handbook is rendered: one where the earlier stages found no error. The
+/// Only a `valid` handbook is rendered: one where the earlier stages found no error, and
+/// whose own files' paths (pages, records, copied files) are all fit to write. The
 /// pages, metrics and charts may assume what validation guarantees (an incident's
 /// lifecycle runs forwards, so its durations are not negative), and a build with errors
-/// writes nothing anyway. The templates are still compiled, so their syntax errors are
-/// reported together with the handbook's.
+/// writes nothing anyway. The paths are checked and the templates compiled all the same,
+/// so that their errors are reported together with the handbook's.
 fn render_site(
     handbook: &Handbook,
     theme: &Theme,
@@ -326,17 +327,21 @@ fn render_site(
     valid: bool,
     out: &Output,
 ) -> Vec<Diagnostic> {
-    out.put_all(files);
+    let mut diags = out.claim(handbook, &files);
+    let valid = valid && diags.is_empty();
+    if valid {
+        out.put_all(files);
+    }
     let globals = globals(handbook);
     match out.renderer(theme, globals) {
         Ok(renderer) if valid => {
-            let diags = render::render_all(handbook, &renderer, out);
+            diags.extend(render::render_all(handbook, &renderer, out));
             out.put(render::sitemap(&handbook.config.base_url, &out.paths()));
-            diags
         }
-        Ok(_) => Vec::new(),
-        Err(template_diags) => template_diags,
+        Ok(_) => {}
+        Err(template_diags) => diags.extend(template_diags),
     }
+    diags
 }
 
 /// Sorts the diagnostics and drops repeats: an error in a shared template would otherwise

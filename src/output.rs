@@ -1,47 +1,275 @@
 //! Writing the site: into a fresh folder beside the target, swapped in only once complete,
 //! so a failed or interrupted build leaves the previous output exactly as it was.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
+use std::ops::{Bound, Range};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
-use crate::diagnostics::{Diagnostic, Error};
+use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::render::OutputFile;
 use crate::theme::Body;
+use crate::yaml::{self, Seg};
 
-/// The output paths seen so far, to refuse one that is unsafe or that collides with an
-/// earlier one when letter case is ignored.
+/// The longest name of one file or folder: ext4, APFS and NTFS all stop at 255 (NTFS
+/// counts UTF-16 units, of which a name never has more than it has UTF-8 bytes).
+pub const MAX_SEGMENT_BYTES: usize = 255;
+
+/// The longest output path below the output folder. macOS refuses a path of more than
+/// 1,024 bytes and Linux of more than 4,096, the output folder's own path included;
+/// Windows with long paths enabled takes 32,767 UTF-16 units. 512 leaves half of macOS's
+/// bound for where the output folder (and its staging folder) sits, and fits the 1,024-byte
+/// keys of object stores behind a prefix, so a site built anywhere can be copied anywhere.
+pub const MAX_PATH_BYTES: usize = 512;
+
+/// What an output file is made from, to name it when its path is refused.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// A file secbook makes from the handbook as a whole: a register, an export, the
+    /// built-in theme's files.
+    Site,
+    /// A content page, rendered from this file.
+    Page(Arc<SourceFile>),
+    /// The page of a content folder that has no `_index.md`.
+    Section,
+    /// A record's page; its id names the path.
+    Record(Arc<SourceFile>),
+    /// A file copied as it is from this path.
+    Copied(PathBuf),
+}
+
+impl Origin {
+    fn label(&self) -> String {
+        match self {
+            Origin::Site => "a file secbook makes".into(),
+            Origin::Page(file) | Origin::Record(file) => file.name.clone(),
+            Origin::Section => "a content folder's section page".into(),
+            Origin::Copied(from) => from.display().to_string(),
+        }
+    }
+
+    /// What would give this file another path.
+    fn remedy(&self) -> String {
+        match self {
+            Origin::Site => "this is a bug in secbook".into(),
+            Origin::Record(file) => format!("give {} another id", file.name),
+            Origin::Section => "rename the content folder".into(),
+            _ => format!("rename {}", self.label()),
+        }
+    }
+
+    /// Where a report about this file's path points: a record at its id, a page at its top.
+    fn place(&self) -> Option<(&Arc<SourceFile>, Range<usize>)> {
+        match self {
+            Origin::Page(file) => Some((file, 0..0)),
+            Origin::Record(file) => {
+                let id = yaml::locate(&file.text, &[Seg::Key("id")]);
+                Some((file, id.map_or(0..0, |p| p.value)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How two output paths clash.
+enum Clash {
+    /// The same path, or the same but for letter case.
+    Same,
+    /// The earlier path is a file where the new one needs a folder.
+    FileAbove,
+    /// The new path is a file where the earlier one needs a folder.
+    FileBelow,
+}
+
+struct Entry {
+    path: String,
+    origin: Origin,
+    /// Reserved by [`PathCheck::claim`] and not yet put.
+    claimed: bool,
+}
+
+/// The output paths seen so far, each with what it is made from, to refuse one that is
+/// unsafe, too long for some file system, or that clashes with another: the same path,
+/// the same but for letter case (macOS and Windows ignore it), or a path that would have
+/// to be a file and a folder at once.
 #[derive(Default)]
 pub struct PathCheck {
-    seen: HashMap<String, String>,
+    /// By [`fold`]ed path: sorted, so the files below a folder follow it at once.
+    seen: BTreeMap<String, Entry>,
 }
 
 impl PathCheck {
-    /// An error for `path`, or `None` when it may be written.
-    pub fn check(&mut self, path: &str) -> Option<Diagnostic> {
-        if !is_safe(path) {
-            return Some(Diagnostic::error(format!(
-                "output path `{}` would be written outside the output folder",
-                path.escape_debug()
-            )));
-        }
-        if let Some(seg) = path.split('/').find(|s| is_reserved_name(s)) {
-            return Some(
-                Diagnostic::error(format!(
-                    "output path `{path}` holds `{seg}`, a name Windows reserves for a device"
-                ))
-                .with_hint(
-                    "rename the file or record: CON, PRN, AUX, NUL, COM0-9 and LPT0-9 \
-                     (with any extension) cannot be files on Windows",
-                ),
-            );
-        }
-        let other = self.seen.insert(path.to_lowercase(), path.to_string())?;
-        Some(Diagnostic::error(format!(
-            "output paths `{other}` and `{path}` collide on a file system that ignores case"
-        )))
+    /// Reserves `path` for a file the handbook chose (a page, a record, a copied file) before
+    /// anything is put, or says why it cannot have it.
+    pub fn claim(&mut self, path: &str, origin: Origin) -> Option<Diagnostic> {
+        self.add(path, fold(path), origin, true)
     }
+
+    /// An error for `path`, or `None` when it may be written: the file that claimed it, or
+    /// one that secbook makes at a path nobody claimed.
+    pub fn check(&mut self, path: &str) -> Option<Diagnostic> {
+        let key = fold(path);
+        if let Some(entry) = self.seen.get_mut(&key)
+            && entry.claimed
+            && entry.path == path
+        {
+            entry.claimed = false;
+            return None;
+        }
+        self.add(path, key, Origin::Site, false)
+    }
+
+    fn add(
+        &mut self,
+        path: &str,
+        key: String,
+        origin: Origin,
+        claimed: bool,
+    ) -> Option<Diagnostic> {
+        if let Some(problem) = unfit(path) {
+            // A section page's path is the start of its pages' paths, where it is reported.
+            return (!matches!(origin, Origin::Section)).then(|| located(problem, &origin, None));
+        }
+        if let Some((other, clash)) = self.clash(&key) {
+            return Some(clash_report(path, &origin, other, clash));
+        }
+        self.seen.insert(
+            key,
+            Entry {
+                path: path.to_string(),
+                origin,
+                claimed,
+            },
+        );
+        None
+    }
+
+    /// The earlier path that `key` clashes with, and how.
+    fn clash(&self, key: &str) -> Option<(&Entry, Clash)> {
+        if let Some(entry) = self.seen.get(key) {
+            return Some((entry, Clash::Same));
+        }
+        if let Some(entry) = key
+            .match_indices('\0')
+            .find_map(|(i, _)| self.seen.get(&key[..i]))
+        {
+            return Some((entry, Clash::FileAbove));
+        }
+        let (below, entry) = self
+            .seen
+            .range::<str, _>((Bound::Excluded(key), Bound::Unbounded))
+            .next()?;
+        (below.starts_with(key) && below.as_bytes().get(key.len()) == Some(&0))
+            .then_some((entry, Clash::FileBelow))
+    }
+}
+
+/// A path as a file system that ignores case sees it, with `/` as NUL (which no checked
+/// path holds): the lowest character, so that in sorted order the paths below a folder
+/// come right after the folder's own name.
+fn fold(path: &str) -> String {
+    path.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == '/' { '\0' } else { c })
+        .collect()
+}
+
+/// Why `path` cannot be written on some system, whatever else the site holds.
+fn unfit(path: &str) -> Option<Diagnostic> {
+    if !is_safe(path) {
+        return Some(Diagnostic::error(format!(
+            "output path `{}` would be written outside the output folder",
+            path.escape_debug()
+        )));
+    }
+    if let Some(seg) = path.split('/').find(|s| is_reserved_name(s)) {
+        return Some(
+            Diagnostic::error(format!(
+                "output path `{path}` holds `{seg}`, a name Windows reserves for a device"
+            ))
+            .with_hint(
+                "rename the file or record: CON, PRN, AUX, NUL, COM0-9 and LPT0-9 \
+                 (with any extension) cannot be files on Windows",
+            ),
+        );
+    }
+    if let Some(seg) = path.split('/').find(|s| s.len() > MAX_SEGMENT_BYTES) {
+        return Some(
+            Diagnostic::error(format!(
+                "output path `{path}` holds a name of {} bytes; file systems take at most {MAX_SEGMENT_BYTES}",
+                seg.len()
+            ))
+            .with_hint("shorten the name of the file, folder or record"),
+        );
+    }
+    if path.len() > MAX_PATH_BYTES {
+        return Some(
+            Diagnostic::error(format!(
+                "output path `{path}` is {} bytes long; a site's paths may be at most {MAX_PATH_BYTES}, \
+                 so that macOS and Windows can hold it",
+                path.len()
+            ))
+            .with_hint("nest fewer folders, or shorten their names"),
+        );
+    }
+    None
+}
+
+/// `diag` at the file of `origin` when it has one, and at `other`'s otherwise; a copied
+/// file, which has no place to point at, is named in the message.
+fn located(diag: Diagnostic, origin: &Origin, other: Option<&Origin>) -> Diagnostic {
+    match origin.place().or_else(|| other.and_then(Origin::place)) {
+        Some((file, span)) => diag.at(file, span),
+        None if other.is_none() && !matches!(origin, Origin::Site) => Diagnostic {
+            message: format!("{} (from {})", diag.message, origin.label()),
+            ..diag
+        },
+        None => diag,
+    }
+}
+
+fn clash_report(path: &str, origin: &Origin, other: &Entry, clash: Clash) -> Diagnostic {
+    // The earlier file first, as claims come in a fixed order; but secbook's own file
+    // last, as it may be put before or after the file it clashes with.
+    let (first, second) = if matches!(other.origin, Origin::Site) {
+        ((path, origin), (other.path.as_str(), &other.origin))
+    } else {
+        ((other.path.as_str(), &other.origin), (path, origin))
+    };
+    let (a, b) = (first.1.label(), second.1.label());
+    let message = match clash {
+        Clash::Same if path == other.path => {
+            format!("{a} and {b} collide: both are written to `{path}`")
+        }
+        Clash::Same => format!(
+            "{a} and {b} are written to `{}` and `{}`, which differ only in letter case; \
+             macOS and Windows ignore case in file names, so one would overwrite the other",
+            first.0, second.0
+        ),
+        Clash::FileAbove | Clash::FileBelow => {
+            let ((file, file_origin), (nested, nested_origin)) = match clash {
+                Clash::FileAbove => ((other.path.as_str(), &other.origin), (path, origin)),
+                _ => ((path, origin), (other.path.as_str(), &other.origin)),
+            };
+            format!(
+                "{} is written to `{nested}`, inside `{file}`, but {} is written to `{file}` \
+                 itself: a path cannot be both a file and a folder",
+                nested_origin.label(),
+                file_origin.label(),
+            )
+        }
+    };
+    let hint = match second.1 {
+        Origin::Site => format!("secbook writes `{}` itself; {}", second.0, first.1.remedy()),
+        _ => format!("{}, or {}", first.1.remedy(), second.1.remedy()),
+    };
+    located(
+        Diagnostic::error(message).with_hint(hint),
+        origin,
+        Some(&other.origin),
+    )
 }
 
 fn is_safe(path: &str) -> bool {
@@ -459,9 +687,171 @@ mod tests {
         ];
         let diags = check_paths(&files);
         assert_eq!(diags.len(), 10, "{diags:?}");
-        assert!(diags[6].message.contains("collide"));
+        assert!(diags[6].message.contains("differ only in letter case"));
         assert!(diags[7].message.contains("`CON`, a name Windows reserves"));
         assert!(diags[9].message.contains("`com1.tar.gz`"));
+    }
+
+    fn page(name: &str) -> Origin {
+        Origin::Page(SourceFile::new(name, "---\ntitle: T\n---\n"))
+    }
+
+    fn record(name: &str, id: &str) -> Origin {
+        Origin::Record(SourceFile::new(name, format!("title: T\nid: {id}\n")))
+    }
+
+    #[test]
+    fn equal_paths_collide_and_case_variants_differ_only_in_case() {
+        let mut paths = PathCheck::default();
+        assert!(
+            paths
+                .claim("a-b/index.html", page("content/a b.md"))
+                .is_none()
+        );
+        let same = paths
+            .claim("a-b/index.html", page("content/a-b.md"))
+            .unwrap();
+        assert_eq!(
+            same.message,
+            "content/a b.md and content/a-b.md collide: both are written to `a-b/index.html`"
+        );
+        assert_eq!(same.file.unwrap().name, "content/a-b.md");
+
+        let case = paths
+            .claim("A-B/index.html", record("data/exceptions/A-B.yaml", "A-B"))
+            .unwrap();
+        assert!(
+            case.message.starts_with(
+                "content/a b.md and data/exceptions/A-B.yaml are written to `a-b/index.html` \
+                 and `A-B/index.html`, which differ only in letter case"
+            ),
+            "{}",
+            case.message
+        );
+        assert!(!case.message.contains("collide"));
+        // At the record's id.
+        let (file, line, col) = case.location().unwrap();
+        assert_eq!(
+            (file.as_str(), line, col),
+            ("data/exceptions/A-B.yaml", 2, 5)
+        );
+    }
+
+    #[test]
+    fn a_path_cannot_be_a_file_and_a_folder() {
+        // The folder after the file, and the file after the folder, in any letter case;
+        // names that sort between the two (`-` and `.` sort before `/`) do not clash.
+        for (first, second) in [
+            ("exceptions/index.html", "exceptions/index.html/index.html"),
+            ("exceptions/index.html/index.html", "exceptions/index.html"),
+            ("a/B", "a/b/c/d"),
+            ("a/b/c/d", "a/B"),
+        ] {
+            let mut paths = PathCheck::default();
+            for fine in [
+                "a/b-x/c",
+                "a/b.html",
+                "exceptions/index.html-x/y",
+                "exceptions/index.htmlx",
+            ] {
+                assert!(paths.check(fine).is_none(), "{fine}");
+            }
+            assert!(paths.check(first).is_none());
+            let diag = paths
+                .claim(second, record("data/exceptions/x.yaml", "x"))
+                .unwrap_or_else(|| panic!("{first} then {second}"));
+            assert!(
+                diag.message
+                    .contains("a path cannot be both a file and a folder"),
+                "{}",
+                diag.message
+            );
+            assert!(diag.message.contains("a file secbook makes"));
+            assert!(diag.message.contains("data/exceptions/x.yaml"));
+            assert!(
+                diag.hint
+                    .unwrap()
+                    .contains("give data/exceptions/x.yaml another id")
+            );
+        }
+    }
+
+    #[test]
+    fn names_and_paths_too_long_for_a_file_system_are_refused() {
+        let name = |n: usize| "n".repeat(n);
+        let deep = |n: usize| format!("{}/index.html", vec!["abcdefg"; n].join("/"));
+        let mut paths = PathCheck::default();
+        assert!(
+            paths
+                .check(&format!("owners/{}/index.html", name(255)))
+                .is_none()
+        );
+        let long = paths
+            .check(&format!("owners/{}/index.html", name(256)))
+            .unwrap();
+        assert!(
+            long.message.contains("a name of 256 bytes"),
+            "{}",
+            long.message
+        );
+        // 8 bytes a folder, and 10 for the file.
+        let fits = deep((MAX_PATH_BYTES - 10) / 8);
+        assert!(fits.len() <= MAX_PATH_BYTES);
+        assert!(paths.check(&fits).is_none());
+        let too_deep = deep((MAX_PATH_BYTES - 10) / 8 + 1);
+        assert!(too_deep.len() > MAX_PATH_BYTES);
+        let diag = paths.claim(&too_deep, page("content/deep.md")).unwrap();
+        assert!(diag.message.contains("bytes long"), "{}", diag.message);
+        assert_eq!(diag.file.unwrap().name, "content/deep.md");
+        // A copied file has no place to point at, so the message names it.
+        let copied = Origin::Copied(PathBuf::from("hb/static/NUL.txt"));
+        let diag = paths.claim("NUL.txt", copied).unwrap();
+        assert!(
+            diag.message.ends_with("(from hb/static/NUL.txt)"),
+            "{}",
+            diag.message
+        );
+    }
+
+    #[test]
+    fn a_claimed_path_takes_its_own_file_once() {
+        let mut paths = PathCheck::default();
+        assert!(
+            paths
+                .claim("metrics/index.html", page("content/metrics.md"))
+                .is_none()
+        );
+        assert!(
+            paths
+                .claim("guide/index.html", page("content/guide.md"))
+                .is_none()
+        );
+        // The page itself, then secbook's own metrics page.
+        assert!(paths.check("metrics/index.html").is_none());
+        let diag = paths.check("metrics/index.html").unwrap();
+        assert_eq!(
+            diag.message,
+            "content/metrics.md and a file secbook makes collide: both are written to \
+             `metrics/index.html`"
+        );
+        assert_eq!(diag.file.unwrap().name, "content/metrics.md");
+        // Put in another case, a file does not take the claim.
+        assert!(
+            paths
+                .check("Guide/index.html")
+                .unwrap()
+                .message
+                .contains("differ only in letter case")
+        );
+        // Paths nobody claimed clash as before.
+        assert!(paths.check("x/index.html").is_none());
+        assert!(
+            paths
+                .check("x/index.html")
+                .unwrap()
+                .message
+                .contains("collide")
+        );
     }
 
     #[test]

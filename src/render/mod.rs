@@ -22,7 +22,8 @@ use tera::{Context, ErrorKind, Tera};
 
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::handbook::Handbook;
-use crate::output::{PathCheck, Staging};
+use crate::links;
+use crate::output::{Origin, PathCheck, Staging};
 use crate::theme::{Body, Theme};
 
 /// A file of the output, by its path relative to the site root.
@@ -109,6 +110,55 @@ impl Output {
             state: Mutex::new(OutputState::default()),
             cache: None,
         }
+    }
+
+    /// Reserves the path of every file the handbook itself chose: the files copied as they
+    /// are, the pages and sections (but those a register shows), and the records. Done
+    /// before anything is put, so that a refused path is reported at the file that chose
+    /// it, together with the handbook's other errors; rendering then refuses any file of
+    /// secbook's own at one of these paths.
+    pub fn claim(&self, handbook: &Handbook, files: &[OutputFile]) -> Vec<Diagnostic> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut diags = Vec::new();
+        let mut claim = |path: &str, origin| diags.extend(state.paths.claim(path, origin));
+        for file in files {
+            let origin = match &file.body {
+                Body::Copy(from) => Origin::Copied(from.clone()),
+                Body::Bytes(_) => Origin::Site,
+            };
+            claim(&file.path, origin);
+        }
+        let site = &handbook.site;
+        let shown = |url: &str| !records::REGISTER_URLS.contains(&url);
+        for page in site.pages.iter().filter(|p| shown(&p.url)) {
+            claim(
+                &links::page_href(&page.url),
+                Origin::Page(Arc::clone(&page.source)),
+            );
+        }
+        for section in &site.sections {
+            if section.index.is_none() && shown(&section.url) {
+                claim(&links::page_href(&section.url), Origin::Section);
+            }
+        }
+        // A second record with an id is already an error, and gets no page.
+        let exceptions = &handbook.records.exceptions;
+        for i in records::first_of_each_id(exceptions.iter().map(|r| r.record.id.as_str())) {
+            let e = &exceptions[i];
+            claim(
+                &records::exception_href(&e.record.id),
+                Origin::Record(Arc::clone(&e.source)),
+            );
+        }
+        let incidents = &handbook.records.incidents;
+        for i in records::first_of_each_id(incidents.iter().map(|r| r.record.id.as_str())) {
+            let e = &incidents[i];
+            claim(
+                &records::incident_href(&e.record.id),
+                Origin::Record(Arc::clone(&e.source)),
+            );
+        }
+        diags
     }
 
     pub fn put(&self, file: OutputFile) {

@@ -1,0 +1,167 @@
+//! Output paths that a handbook causes: too long for a file system, used as a file and a
+//! folder at once, or written twice. Each is refused before anything is written, with
+//! exit status 1 and a report that names the files at fault.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{assert_code, copy_example, secbook, stderr};
+
+/// A copy of the repository's handbook in a fresh folder, as `hb` beside the output.
+fn handbook() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(&tmp.path().join("hb"));
+    tmp
+}
+
+fn build(tmp: &Path) -> std::process::Output {
+    secbook(
+        tmp,
+        &["build", "hb", "-o", "public", "--as-of", "2026-06-30"],
+    )
+}
+
+fn page(tmp: &Path, rel: &str) {
+    let path = tmp.join("hb/content").join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, "---\ntitle: A page\n---\nText.\n").unwrap();
+}
+
+/// Sets the top-level `key` of the exception record `id` to `value`, and names the file
+/// after the record's id.
+fn set_field(tmp: &Path, id: &str, key: &str, value: &str) {
+    let dir = tmp.join("hb/data/exceptions");
+    let text = fs::read_to_string(dir.join(format!("{id}.yaml"))).unwrap();
+    let prefix = format!("{key}: ");
+    assert!(
+        text.lines().any(|l| l.starts_with(&prefix)),
+        "{id} has no {key}"
+    );
+    let text: String = text
+        .lines()
+        .map(|l| match l.starts_with(&prefix) {
+            true => format!("{prefix}{value}\n"),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    fs::remove_file(dir.join(format!("{id}.yaml"))).unwrap();
+    let new_id = if key == "id" { value } else { id };
+    fs::write(dir.join(format!("{new_id}.yaml")), text).unwrap();
+}
+
+/// Builds, fails with exit status 1 and writes nothing; the one error report that
+/// mentions `needle`, from its header to its help.
+#[track_caller]
+fn refused(tmp: &Path, needle: &str) -> String {
+    let out = build(tmp);
+    assert_code(&out, 1);
+    assert!(!tmp.join("public").exists());
+    let stderr = stderr(&out);
+    let reports: Vec<&str> = stderr
+        .split("\nerror")
+        .filter(|r| r.contains(needle))
+        .collect();
+    assert_eq!(reports.len(), 1, "{needle:?} in:\n{stderr}");
+    reports[0].split("\nwarning").next().unwrap().to_string()
+}
+
+#[test]
+fn an_id_that_would_make_a_register_file_a_folder_is_refused_at_the_id() {
+    for id in ["index.html", "by-state"] {
+        let tmp = handbook();
+        set_field(tmp.path(), "EXC-001", "id", id);
+        let report = refused(tmp.path(), &format!("exceptions/{id}/index.html"));
+        assert!(
+            report.contains(&format!("data/exceptions/{id}.yaml:1:5")),
+            "not at the id:\n{report}"
+        );
+        assert!(report.contains("a file secbook makes"), "{report}");
+        assert!(
+            report.contains(&format!("give data/exceptions/{id}.yaml another id")),
+            "{report}"
+        );
+    }
+}
+
+#[test]
+fn sections_nested_until_the_path_is_too_long_are_refused_at_the_page() {
+    let tmp = handbook();
+    let folders: Vec<String> = (1..=40)
+        .map(|i| format!("a-section-with-a-longer-name-{i:02}"))
+        .collect();
+    let rel = format!("{}/page.md", folders.join("/"));
+    page(tmp.path(), &rel);
+    let report = refused(tmp.path(), "bytes long");
+    assert!(
+        report.contains(&format!("content/{rel}:1:1")),
+        "not at the page:\n{report}"
+    );
+    assert!(report.contains("at most 512"), "{report}");
+}
+
+#[test]
+fn an_exact_collision_names_both_pages() {
+    let tmp = handbook();
+    page(tmp.path(), "a b.md");
+    page(tmp.path(), "a-b.md");
+    let report = refused(tmp.path(), "a-b/index.html");
+    assert!(
+        report.contains(
+            "content/a b.md and content/a-b.md collide: both are written to `a-b/index.html`"
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("case"), "{report}");
+    assert!(report.contains("content/a-b.md:1:1"), "{report}");
+}
+
+#[test]
+fn a_case_collision_names_both_files() {
+    // A page beside a record whose id differs from its name only in case.
+    let tmp = handbook();
+    page(tmp.path(), "exceptions/exc-002.md");
+    let report = refused(tmp.path(), "exceptions/EXC-002/index.html");
+    assert!(
+        report.contains(
+            "content/exceptions/exc-002.md and data/exceptions/EXC-002.yaml are written to \
+             `exceptions/exc-002/index.html` and `exceptions/EXC-002/index.html`, which differ \
+             only in letter case"
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("collide"), "{report}");
+    assert!(
+        report.contains("data/exceptions/EXC-002.yaml:1:5"),
+        "{report}"
+    );
+
+    // Two static files, which have no line to point at.
+    let tmp = handbook();
+    let static_dir = tmp.path().join("hb/static");
+    fs::create_dir_all(&static_dir).unwrap();
+    fs::write(static_dir.join("Logo.svg"), "<svg/>").unwrap();
+    fs::write(static_dir.join("logo.svg"), "<svg/>").unwrap();
+    let report = refused(tmp.path(), "ogo.svg`");
+    assert!(
+        report.contains("hb/static/Logo.svg and hb/static/logo.svg"),
+        "{report}"
+    );
+    assert!(report.contains("differ only in letter case"), "{report}");
+}
+
+#[test]
+fn a_page_at_a_path_secbook_writes_is_refused_at_the_page() {
+    let tmp = handbook();
+    page(tmp.path(), "metrics.md");
+    let report = refused(tmp.path(), "metrics/index.html");
+    assert!(
+        report.contains(
+            "content/metrics.md and a file secbook makes collide: both are written to \
+             `metrics/index.html`"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("content/metrics.md:1:1"), "{report}");
+}
