@@ -24,6 +24,10 @@ pub const MAX_SEGMENT_BYTES: usize = 255;
 /// keys of object stores behind a prefix, so a site built anywhere can be copied anywhere.
 pub const MAX_PATH_BYTES: usize = 512;
 
+/// The longest name secbook derives from the input, such as an owner page's folder: well
+/// inside [`MAX_SEGMENT_BYTES`], and short enough to read in an address.
+const MAX_DERIVED_BYTES: usize = 64;
+
 /// What an output file is made from, to name it when its path is refused.
 #[derive(Debug, Clone)]
 pub enum Origin {
@@ -291,6 +295,23 @@ pub fn is_reserved_name(segment: &str) -> bool {
         [b'C', b'O', b'M', d] | [b'L', b'P', b'T', d] => d.is_ascii_digit(),
         _ => false,
     }
+}
+
+/// A name secbook derives from the input (not one the user chose), made to fit: cut to
+/// [`MAX_DERIVED_BYTES`] when longer, ending then in a hash of the whole so two long names
+/// that start alike stay apart. The hash is SHA-1 (a UUID v5), so the name is the same
+/// from build to build and from version to version.
+pub fn fit_name(name: &str) -> String {
+    if name.len() <= MAX_DERIVED_BYTES {
+        return name.to_string();
+    }
+    let hash = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes()).simple();
+    let hash = &hash.to_string()[..10];
+    let mut cut = MAX_DERIVED_BYTES - hash.len() - 1;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}-{hash}", name[..cut].trim_end_matches(['-', '.']))
 }
 
 /// The marker file every build writes into its output: a folder that holds it is one
@@ -852,6 +873,24 @@ mod tests {
                 .message
                 .contains("collide")
         );
+    }
+
+    #[test]
+    fn derived_names_fit_and_stay_apart() {
+        assert_eq!(fit_name("ann-lee-example-com"), "ann-lee-example-com");
+        let long = |end: &str| format!("{}{end}", "a".repeat(300));
+        let (one, two) = (fit_name(&long("1")), fit_name(&long("2")));
+        assert_ne!(one, two);
+        for name in [&one, &two] {
+            assert_eq!(name.len(), MAX_DERIVED_BYTES, "{name}");
+            assert!(name.starts_with("aaaa"), "{name}");
+        }
+        // The same name, the same address, whichever build or version makes it: the first
+        // hex digits of UUID v5 (URL namespace), as Python's uuid.uuid5 gives them.
+        assert_eq!(one, fit_name(&long("1")));
+        assert_eq!(&one[MAX_DERIVED_BYTES - 11..], "-9c0be74306");
+        // Cut at a character, never inside one.
+        assert!(fit_name(&"é".repeat(100)).len() <= MAX_DERIVED_BYTES);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Output paths that a handbook causes: too long for a file system, used as a file and a
 //! folder at once, or written twice. Each is refused before anything is written, with
-//! exit status 1 and a report that names the files at fault.
+//! exit status 1 and a report that names the files at fault, or made to fit when secbook
+//! derives the name itself.
 
 mod common;
 
@@ -65,6 +66,37 @@ fn refused(tmp: &Path, needle: &str) -> String {
         .collect();
     assert_eq!(reports.len(), 1, "{needle:?} in:\n{stderr}");
     reports[0].split("\nwarning").next().unwrap().to_string()
+}
+
+#[test]
+fn a_long_risk_owner_gets_an_owner_page_that_fits() {
+    let tmp = handbook();
+    // Two owners whose names start alike.
+    let long = "a".repeat(300);
+    set_field(tmp.path(), "EXC-001", "risk_owner", &format!("{long}x"));
+    set_field(tmp.path(), "EXC-002", "risk_owner", &format!("{long}y"));
+
+    let out = build(tmp.path());
+    assert_code(&out, 0);
+    let owners: Vec<String> = fs::read_dir(tmp.path().join("public/owners"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("aaaa"))
+        .collect();
+    // Each has a page of their own, with a name that fits.
+    assert_eq!(owners.len(), 2, "{owners:?}");
+    assert_ne!(owners[0], owners[1]);
+    for name in &owners {
+        assert!(name.len() <= 64, "{name}");
+    }
+    let record =
+        fs::read_to_string(tmp.path().join("public/exceptions/EXC-001/index.html")).unwrap();
+    assert!(
+        owners
+            .iter()
+            .any(|n| record.contains(&format!("owners/{n}/index.html"))),
+        "the record does not link to its owner's page"
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ use super::incidents::{self, ActionItemRow};
 use super::{Facts, PageMeta, PersonView, SectionIntro, base_context, render_each, render_page};
 use crate::diagnostics::Diagnostic;
 use crate::handbook::Handbook;
+use crate::output;
 use crate::records::person::Person;
 use crate::records::vocab::ExceptionState;
 use crate::render::{Output, Renderer};
@@ -70,9 +71,10 @@ impl<'a> Owners<'a> {
             }
         }
         // Slugs in key order, so which of two clashing owners gets the suffix is stable.
+        // A slug is derived, not chosen, so a long one is made to fit rather than refused.
         let mut taken = std::collections::BTreeSet::new();
         for owner in groups.values_mut() {
-            let base = owner.person.slug();
+            let base = output::fit_name(&owner.person.slug());
             let mut slug = base.clone();
             let mut n = 2;
             while !taken.insert(slug.clone()) {
