@@ -17,7 +17,7 @@ use crate::output;
 use crate::render::{self, Finished, Output, OutputFile, RenderCache, Values, search};
 use crate::site::{RecordIds, Site};
 use crate::source;
-use crate::theme::{self, Body, Theme};
+use crate::theme::{Body, Theme};
 use crate::yaml;
 use crate::{baseline, records};
 
@@ -151,12 +151,14 @@ fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<
             .collect::<Vec<_>>()
     });
 
-    diags.extend(source::folder_outside(root, "static"));
-    let mut files: Vec<OutputFile> = theme::files_below(root, &root.join("static"))
+    let found = source::walk(root, "static", source::Hidden::WellKnownKept);
+    diags.extend(found.diags);
+    let mut files: Vec<OutputFile> = found
+        .files
         .into_iter()
-        .map(|(path, from)| OutputFile {
-            path,
-            body: Body::Copy(from),
+        .map(|file| OutputFile {
+            path: file.rel,
+            body: Body::Copy(file.path),
         })
         .collect();
     files.extend(content.assets.iter().map(|a| OutputFile {

@@ -7,14 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-use walkdir::WalkDir;
-
 use crate::date::Date;
 use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::markdown::Document;
-use crate::{source, yaml};
+use crate::source::{self, Hidden};
+use crate::yaml;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -149,34 +148,23 @@ pub fn load(
 ) -> (Content, Vec<Diagnostic>) {
     let dir = root.join("content");
     let mut diags = Vec::new();
-    let outside = source::folder_outside(root, "content");
-    let not_read = outside.is_some();
-    diags.extend(outside);
-    if !dir.is_dir() || not_read {
-        return (
-            Content {
-                pages: Vec::new(),
-                assets: Vec::new(),
-                unreadable: BTreeSet::new(),
-            },
-            diags,
-        );
-    }
     let changes = cache.as_mut().and_then(|c| c.changes.take());
-    // When the watcher saw only known pages change, the folder is as it was.
+    // When the watcher saw only known pages change, the folder is as it was. Through a
+    // link, a change shows under another path, so a listing with links is made again.
     let listed = cache
         .as_mut()
         .and_then(|c| c.listing.take())
         .filter(|listing| {
-            changes.as_ref().is_some_and(|changes| {
-                changes.iter().filter(|p| p.starts_with(&dir)).all(|p| {
-                    p.is_file()
-                        && source::relative(&dir, p)
-                            .is_some_and(|rel| listing.markdown.contains(&rel))
+            listing.linked.is_empty()
+                && changes.as_ref().is_some_and(|changes| {
+                    changes.iter().filter(|p| p.starts_with(&dir)).all(|p| {
+                        p.is_file()
+                            && source::relative(&dir, p)
+                                .is_some_and(|rel| listing.markdown.contains(&rel))
+                    })
                 })
-            })
         });
-    let listing = listed.unwrap_or_else(|| list(root, &dir));
+    let listing = listed.unwrap_or_else(|| list(root));
     diags.extend(listing.diags.iter().cloned());
     let markdown = &listing.markdown;
     let stamp = |rel: &str| {
@@ -199,9 +187,10 @@ pub fn load(
             let settled = cached.and_then(|(pages, settled)| {
                 pages.get(rel).filter(|(was, _)| was.modified < settled)
             });
-            let unchanged = changes
-                .as_ref()
-                .is_some_and(|c| !c.contains(&dir.join(rel)));
+            let unchanged = !listing.linked.contains(rel)
+                && changes
+                    .as_ref()
+                    .is_some_and(|c| !c.contains(&dir.join(rel)));
             let stamp = match settled {
                 Some((was, _)) if unchanged => Some(Stamp {
                     drafts,
@@ -256,40 +245,29 @@ pub fn load(
 struct Listing {
     /// Paths below content/.
     markdown: Vec<String>,
+    /// The paths of `markdown` reached through a symbolic link.
+    linked: HashSet<String>,
     assets: Vec<Asset>,
     diags: Vec<Diagnostic>,
 }
 
-fn list(root: &Path, dir: &Path) -> Listing {
-    let mut listing = Listing::default();
-    for entry in WalkDir::new(dir).sort_by_file_name().follow_links(false) {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(err) => {
-                listing
-                    .diags
-                    .push(Diagnostic::error(format!("cannot read content/: {err}")));
-                continue;
+fn list(root: &Path) -> Listing {
+    let walk = source::walk(root, "content", Hidden::LeftOut);
+    let mut listing = Listing {
+        diags: walk.diags,
+        ..Listing::default()
+    };
+    for file in walk.files {
+        if file.rel.ends_with(".md") {
+            if file.linked {
+                listing.linked.insert(file.rel.clone());
             }
-        };
-        let Some(rel) = source::relative(dir, entry.path()) else {
-            continue;
-        };
-        if rel.is_empty() || entry.file_type().is_dir() {
-            continue;
-        }
-        if entry.path_is_symlink() && !source::stays_inside(root, entry.path()) {
-            listing.diags.push(Diagnostic::error(format!(
-                "content/{rel} is a symbolic link that leads outside the handbook; it is not followed"
-            )));
-            continue;
-        }
-        if rel.ends_with(".md") {
-            listing.markdown.push(rel);
+            listing.markdown.push(file.rel);
         } else {
             listing.assets.push(Asset {
-                from: entry.path().to_path_buf(),
-                to: rel
+                from: file.path,
+                to: file
+                    .rel
                     .split('/')
                     .map(slug_segment)
                     .collect::<Vec<_>>()

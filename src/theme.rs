@@ -4,10 +4,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use walkdir::WalkDir;
-
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::source;
+use crate::source::{self, Hidden};
 
 /// The default theme, compiled into the binary so a handbook needs no themes/ folder.
 const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
@@ -163,13 +161,7 @@ impl Theme {
             ))]);
         }
         let mut diags = Vec::new();
-        for folder in ["templates", "static"] {
-            diags.extend(source::folder_outside(
-                root,
-                &format!("themes/{name}/{folder}"),
-            ));
-        }
-        for (rel, _) in files_below(root, &dir.join("templates")) {
+        for (rel, _) in files_below(root, &format!("themes/{name}/templates"), &mut diags) {
             match source::read_walked(root, &format!("themes/{name}/templates/{rel}"), max_bytes) {
                 Ok(file) => {
                     templates.insert(rel, file);
@@ -177,7 +169,7 @@ impl Theme {
                 Err(d) => diags.push(d),
             }
         }
-        for (rel, path) in files_below(root, &dir.join("static")) {
+        for (rel, path) in files_below(root, &format!("themes/{name}/static"), &mut diags) {
             statics.insert(rel, Body::Copy(path));
         }
         if diags.is_empty() {
@@ -208,18 +200,10 @@ impl Theme {
     }
 }
 
-/// Regular files below `dir`, by path relative to it, in a stable order. Symbolic links
-/// are not followed: a link below `dir` is left out, and so is all of `dir` when it leads
-/// outside the handbook at `root` ([`source::folder_outside`] reports that).
-pub fn files_below(root: &Path, dir: &Path) -> Vec<(String, PathBuf)> {
-    if dir.exists() && !source::stays_inside(root, dir) {
-        return Vec::new();
-    }
-    WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| Some((source::relative(dir, e.path())?, e.into_path())))
-        .collect()
+/// The files of the theme's folder `root/folder`, by path below it, as [`source::walk`]
+/// finds them; what it does not use goes to `diags`.
+fn files_below(root: &Path, folder: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
+    let found = source::walk(root, folder, Hidden::LeftOut);
+    diags.extend(found.diags);
+    found.files.into_iter().map(|f| (f.rel, f.path)).collect()
 }

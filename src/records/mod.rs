@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
-use crate::source;
+use crate::source::{self, Hidden};
 use crate::yaml::{self, Seg};
 use exception::Exception;
 use incident::Incident;
@@ -126,16 +126,73 @@ impl<'a> Check<'a> {
 /// Loads data/ and checks every record against the rules and against each other. Every
 /// record is checked, so one bad record never hides another.
 pub fn load(root: &Path, config: &Config, pages: &BTreeSet<String>) -> (Records, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
     let max_bytes = config.limits.max_file_bytes();
-    let people = load_people(root, max_bytes, &mut diags);
-    let exceptions = load_folder(root, "exceptions", max_bytes, &mut diags, parse_exception);
-    let incidents = load_folder(root, "incidents", max_bytes, &mut diags, |file| {
+    let found = source::walk(root, "data", Hidden::Reported);
+    let mut diags = found.diags;
+    let mut people = People::default();
+    let (mut exceptions, mut incidents) = (Vec::new(), Vec::new());
+    for file in found.files {
+        match data_file(&file.rel) {
+            Ok(DataFile::People) => {
+                people = read_people(root, max_bytes, &mut diags);
+            }
+            Ok(DataFile::Exception) => exceptions.push(file.rel),
+            Ok(DataFile::Incident) => incidents.push(file.rel),
+            Err(d) => diags.push(d),
+        }
+    }
+    let exceptions = load_records(root, &exceptions, max_bytes, &mut diags, parse_exception);
+    let incidents = load_records(root, &incidents, max_bytes, &mut diags, |file| {
         parse_incident(file, config)
     });
     let (records, more) = assemble(exceptions, incidents, people, pages);
     diags.extend(more);
     (records, diags)
+}
+
+/// What a file of data/ is.
+enum DataFile {
+    People,
+    Exception,
+    Incident,
+}
+
+/// What the file at `rel` below data/ is, or the error that says why it is not read: no
+/// file there is left out without a word, so a record put in the wrong place never
+/// vanishes from the register.
+fn data_file(rel: &str) -> Result<DataFile, Diagnostic> {
+    let not_read = |why: &str, hint: String| {
+        Diagnostic::error(format!("data/{rel} is not read: {why}")).with_hint(hint)
+    };
+    let (folder, name) = rel.split_once('/').unwrap_or(("", rel));
+    let kind = match folder {
+        "" if name == "people.yaml" => return Ok(DataFile::People),
+        "exceptions" => DataFile::Exception,
+        "incidents" => DataFile::Incident,
+        _ => {
+            return Err(not_read(
+                "data/ holds only people.yaml, exceptions/ and incidents/",
+                "move the file into data/exceptions/ or data/incidents/ if it is a record, or out of data/".into(),
+            ));
+        }
+    };
+    if name.contains('/') {
+        return Err(not_read(
+            &format!("records are read from data/{folder}/ itself, not from its subfolders"),
+            format!("move the file to data/{folder}/"),
+        ));
+    }
+    match name.rsplit_once('.') {
+        Some((_, "yaml")) => Ok(kind),
+        Some((stem, _)) => Err(not_read(
+            "a record's file name ends in .yaml",
+            format!("rename it to `{stem}.yaml` if it is a record, or move it out of data/"),
+        )),
+        None => Err(not_read(
+            "a record's file name ends in .yaml",
+            format!("rename it to `{name}.yaml` if it is a record, or move it out of data/"),
+        )),
+    }
 }
 
 /// One exception from its file: loaded, with the checks of a single record. `None` when
@@ -198,9 +255,14 @@ pub fn assemble(
 
 /// Reads data/people.yaml, when there is one, refusing it over `max_bytes`.
 pub fn load_people(root: &Path, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> People {
-    if !root.join("data/people.yaml").is_file() {
-        return People::default();
+    match std::fs::symlink_metadata(root.join("data/people.yaml")) {
+        Ok(_) => read_people(root, max_bytes, diags),
+        Err(_) => People::default(),
     }
+}
+
+/// Reads data/people.yaml, which is there.
+fn read_people(root: &Path, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> People {
     match source::read(root, "data/people.yaml", max_bytes).and_then(|f| parse_people(&f)) {
         Ok(people) => people,
         Err(d) => {
@@ -215,31 +277,18 @@ pub fn parse_people(file: &Arc<SourceFile>) -> Result<People, Diagnostic> {
     yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len()).map(|entries| People { entries })
 }
 
-/// Loads every `*.yaml` of data/<folder>/ through `parse`, in file name order.
-fn load_folder<T: Send>(
+/// Loads the record files at `rels` below data/ through `parse`, in their order.
+fn load_records<T: Send>(
     root: &Path,
-    folder: &str,
+    rels: &[String],
     max_bytes: u64,
     diags: &mut Vec<Diagnostic>,
     parse: impl Fn(Arc<SourceFile>) -> (Option<Loaded<T>>, Vec<Diagnostic>) + Sync,
 ) -> Vec<Loaded<T>> {
-    let rel = format!("data/{folder}");
-    diags.extend(source::folder_outside(root, &rel));
-    let dir = root.join(&rel);
-    let mut names = Vec::new();
-    for (rel, _) in crate::theme::files_below(root, &dir) {
-        if rel.ends_with(".yaml") && !rel.contains('/') {
-            names.push(rel);
-        } else if rel.ends_with(".yml") {
-            diags.push(Diagnostic::error(format!(
-                "data/{folder}/{rel} is not read: records use the extension .yaml"
-            )));
-        }
-    }
-    let results: Vec<(Option<Loaded<T>>, Vec<Diagnostic>)> = names
+    let results: Vec<(Option<Loaded<T>>, Vec<Diagnostic>)> = rels
         .par_iter()
         .map(
-            |name| match source::read_walked(root, &format!("data/{folder}/{name}"), max_bytes) {
+            |rel| match source::read_walked(root, &format!("data/{rel}"), max_bytes) {
                 Ok(file) => parse(file),
                 Err(d) => (None, vec![d]),
             },

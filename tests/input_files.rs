@@ -1,0 +1,403 @@
+//! How the handbook's folders are walked and its files read (issue 12), through the built
+//! binary on handbooks in temporary folders: special files never block a build, no file
+//! under data/ vanishes without a word, symbolic links are followed or refused clearly,
+//! and hidden files are not published.
+#![cfg(unix)]
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{assert_code, describe, files_below, secbook, stderr};
+
+/// A copy of the fixture `name` (of tests/fixtures/) as `<tmp>/hb`.
+fn handbook(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("hb");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    common::copy_dir(&fixture, &root);
+    (tmp, root)
+}
+
+/// `secbook build hb -o out`, run in the folder that holds `root`.
+fn build(root: &Path) -> Output {
+    secbook(root.parent().unwrap(), &["build", "hb", "-o", "out"])
+}
+
+/// Writes `text` at `rel` below `root`, making its folder.
+fn write(root: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+/// A symbolic link at `rel` below `root` to `target`.
+fn link(root: &Path, rel: &str, target: impl AsRef<Path>) {
+    let path = root.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    symlink(target, path).unwrap();
+}
+
+#[track_caller]
+fn assert_reports(out: &Output, needle: &str) {
+    assert!(
+        stderr(out).contains(needle),
+        "no {needle:?} in\n{}",
+        describe(out)
+    );
+}
+
+/// Builds `root` as [`build`] does, but kills the build when it has not finished within
+/// a deadline, so that a build that blocks fails the test instead of hanging it.
+fn build_within(root: &Path, deadline: Duration) -> Output {
+    let errors = root.parent().unwrap().join("stderr.txt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_secbook"))
+        .args(["build", "hb", "-o", "out"])
+        .current_dir(root.parent().unwrap())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(fs::File::create(&errors).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the build of {} blocked", root.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: Vec::new(),
+        stderr: fs::read(&errors).unwrap(),
+    }
+}
+
+fn mkfifo(path: &Path) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o644) }, 0, "mkfifo");
+}
+
+#[test]
+fn special_files_are_refused_before_anything_opens_them() {
+    // Where the FIFO is, how the error names it. A build that opens one blocks forever.
+    let cases = [
+        ("content/pipe.md", "content/pipe.md"),
+        ("content/runbooks/pipe.png", "content/runbooks/pipe.png"),
+        ("static/files/pipe.txt", "static/files/pipe.txt"),
+        (
+            "data/exceptions/EXC-009.yaml",
+            "data/exceptions/EXC-009.yaml",
+        ),
+        ("data/incidents/INC-009.yaml", "data/incidents/INC-009.yaml"),
+        ("data/people.yaml", "data/people.yaml"),
+        (
+            "themes/default/templates/page.html",
+            "themes/default/templates/page.html",
+        ),
+        (
+            "themes/default/static/pipe.css",
+            "themes/default/static/pipe.css",
+        ),
+    ];
+    for (rel, named) in cases {
+        let (_tmp, root) = handbook("records");
+        if rel == "data/people.yaml" {
+            fs::remove_file(root.join(rel)).unwrap();
+        }
+        mkfifo(&root.join(rel));
+        let out = build_within(&root, Duration::from_secs(30));
+        assert_code(&out, 1);
+        assert_reports(&out, &format!("{named} is a FIFO (named pipe)"));
+    }
+    // Through a link that stays inside the handbook, and a socket.
+    let (_tmp, root) = handbook("valid/basic");
+    mkfifo(&root.join("pipe"));
+    link(&root, "content/linked.md", "../pipe");
+    let out = build_within(&root, Duration::from_secs(30));
+    assert_code(&out, 1);
+    assert_reports(&out, "content/linked.md is a FIFO (named pipe)");
+
+    let (_tmp, root) = handbook("valid/basic");
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("static/files/sock")).unwrap();
+    let out = build_within(&root, Duration::from_secs(30));
+    assert_code(&out, 1);
+    assert_reports(&out, "static/files/sock is a socket");
+}
+
+#[test]
+fn every_file_under_data_is_loaded_or_reported() {
+    let record = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/records/data/exceptions/EXC-001.yaml"),
+    )
+    .unwrap();
+    let other = record.replace("id: EXC-001", "id: EXC-009");
+    // (file, what the error says): each was dropped with exit status 0.
+    let cases = [
+        (
+            "data/exceptions/old/EXC-009.yaml",
+            "data/exceptions/old/EXC-009.yaml is not read: records are read from data/exceptions/ itself",
+        ),
+        (
+            "data/exceptions/EXC-009.yml",
+            "data/exceptions/EXC-009.yml is not read: a record's file name ends in .yaml",
+        ),
+        (
+            "data/exceptions/EXC-009.YAML",
+            "data/exceptions/EXC-009.YAML is not read: a record's file name ends in .yaml",
+        ),
+        (
+            "data/incidents/notes.txt",
+            "data/incidents/notes.txt is not read: a record's file name ends in .yaml",
+        ),
+        (
+            "data/exception/EXC-009.yaml",
+            "data/exception/EXC-009.yaml is not read: data/ holds only people.yaml, exceptions/ and incidents/",
+        ),
+    ];
+    for (rel, needle) in cases {
+        let (_tmp, root) = handbook("records");
+        write(&root, rel, &other);
+        let out = build(&root);
+        assert_code(&out, 1);
+        assert_reports(&out, needle);
+    }
+
+    // A link that stays inside is followed, so the record is loaded (and checked).
+    let (_tmp, root) = handbook("records");
+    link(&root, "data/exceptions/EXC-009.yaml", "EXC-001.yaml");
+    let out = build(&root);
+    assert_code(&out, 1);
+    assert_reports(&out, "data/exceptions/EXC-009.yaml");
+    assert_reports(&out, "does not match the file name `EXC-009.yaml`");
+    // One that leads outside is an error.
+    let (tmp, root) = handbook("records");
+    write(tmp.path(), "elsewhere/EXC-009.yaml", &other);
+    link(
+        &root,
+        "data/exceptions/EXC-009.yaml",
+        tmp.path().join("elsewhere/EXC-009.yaml"),
+    );
+    let out = build(&root);
+    assert_code(&out, 1);
+    assert_reports(
+        &out,
+        "data/exceptions/EXC-009.yaml is a symbolic link that leads outside the handbook",
+    );
+
+    // Hidden files are a warning (an editor's swap file must not fail the build); git's
+    // own files are not worth one.
+    let (_tmp, root) = handbook("records");
+    write(&root, "data/exceptions/.EXC-001.yaml.swp", "swap");
+    write(
+        &root,
+        "data/incidents/.archive/INC-009.yaml",
+        "id: INC-009\n",
+    );
+    write(&root, "data/exceptions/.gitkeep", "");
+    let out = build(&root);
+    assert_code(&out, 0);
+    assert_reports(
+        &out,
+        "warning: data/exceptions/.EXC-001.yaml.swp is not read: hidden files and folders are left out",
+    );
+    assert_reports(&out, "warning: data/incidents/.archive is not read");
+    assert!(!stderr(&out).contains(".gitkeep"), "{}", describe(&out));
+}
+
+#[test]
+fn symbolic_links_inside_content_are_followed_and_loops_are_errors() {
+    // A folder link that stays inside publishes the folder a second time.
+    let (tmp, root) = handbook("valid/basic");
+    link(&root, "content/guides", "runbooks");
+    link(&root, "static/contacts.txt", "files/contacts.txt");
+    let out = build(&root);
+    assert_code(&out, 0);
+    let site = tmp.path().join("out");
+    assert!(
+        site.join("guides/triage/index.html").is_file(),
+        "{}",
+        describe(&out)
+    );
+    assert!(site.join("runbooks/triage/index.html").is_file());
+    assert!(site.join("contacts.txt").is_file());
+
+    // (link, its target, what the error says)
+    let cases = [
+        (
+            "content/runbooks/loop",
+            "..",
+            "content/runbooks/loop is a symbolic link loop: it leads to content/, which holds the link",
+        ),
+        (
+            "content/runbooks/self",
+            ".",
+            "content/runbooks/self is a symbolic link loop: it leads to content/runbooks/",
+        ),
+        (
+            "content/everything",
+            "..",
+            "content/everything is a symbolic link loop: it leads to the handbook's folder",
+        ),
+        ("content/a", "b", "content/a is a symbolic link loop"),
+        (
+            "content/gone.md",
+            "nothing.md",
+            "content/gone.md is a symbolic link to nothing",
+        ),
+        (
+            "content/config.txt",
+            "../.git/config",
+            "content/config.txt is a symbolic link to .git/config, a hidden file or folder",
+        ),
+    ];
+    for (rel, target, needle) in cases {
+        let (tmp, root) = handbook("valid/basic");
+        write(
+            &root,
+            ".git/config",
+            "[http] extraheader = AUTHORIZATION: basic c2VjcmV0",
+        );
+        if rel == "content/a" {
+            link(&root, "content/b", "a");
+        }
+        link(&root, rel, target);
+        let out = build(&root);
+        assert_code(&out, 1);
+        assert_reports(&out, needle);
+        assert!(!tmp.path().join("out").exists());
+    }
+
+    // Folder links are followed one deep, so that links cannot multiply the pages.
+    let (_tmp, root) = handbook("valid/basic");
+    write(
+        &root,
+        "content/extra/page.md",
+        "---\ntitle: Extra\n---\nx\n",
+    );
+    link(&root, "content/runbooks/extra", "../extra");
+    link(&root, "content/guides", "runbooks");
+    let out = build(&root);
+    assert_code(&out, 1);
+    assert_reports(
+        &out,
+        "content/guides/extra is a symbolic link to a folder, inside a folder reached through a link",
+    );
+}
+
+#[test]
+fn hidden_files_and_folders_are_not_published() {
+    let (tmp, root) = handbook("valid/basic");
+    let page = "---\ntitle: Secret plan\n---\nThe secret plan.\n";
+    write(&root, "content/.env", "TOKEN=secret");
+    write(&root, "content/.htpasswd", "admin:secret");
+    write(&root, "content/runbooks/.triage.md.swp", "swap");
+    write(&root, "content/.drafts/plan.md", page);
+    write(&root, "content/.drafts/plan.png", "png");
+    write(&root, "static/.env", "TOKEN=secret");
+    write(&root, "static/files/.DS_Store", "ds");
+    write(&root, "static/.git/config", "[core]");
+    write(
+        &root,
+        "static/.well-known/security.txt",
+        "Contact: mailto:security@example.com\n",
+    );
+    write(&root, "static/.well-known/.hidden", "x");
+    // A theme's hidden file is not a template: this one would not parse.
+    write(
+        &root,
+        "themes/default/templates/.page.html.swp",
+        "{{ broken",
+    );
+    let out = build(&root);
+    assert_code(&out, 0);
+    let site = files_below(&tmp.path().join("out"));
+    for path in site.keys() {
+        for hidden in [
+            ".env",
+            ".htpasswd",
+            ".swp",
+            ".drafts",
+            ".DS_Store",
+            ".git/",
+            ".hidden",
+        ] {
+            assert!(!path.contains(hidden), "{path} is published");
+        }
+    }
+    for (path, bytes) in &site {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains("ecret plan"),
+            "{path} holds the hidden page"
+        );
+    }
+    // The one hidden folder a site needs at its root (RFC 8615), from static/ only.
+    assert!(site.contains_key(".well-known/security.txt"));
+}
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_refused() {
+    // It cannot become a path of the site.
+    let (_tmp, root) = handbook("valid/basic");
+    let name = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"caf\xe9.md");
+    write(&root, "content/x.md", "");
+    fs::rename(root.join("content/x.md"), root.join("content").join(name)).unwrap();
+    let out = build(&root);
+    assert_code(&out, 1);
+    assert_reports(
+        &out,
+        "content/caf\\xe9.md is not read: its name is not UTF-8",
+    );
+}
+
+#[test]
+fn a_rebuild_sees_a_change_to_a_page_reached_through_a_link() {
+    use secbook::build::{self, Cache, Options};
+    use secbook::theme::Body;
+
+    let (_tmp, root) = handbook("valid/basic");
+    link(&root, "content/guides", "runbooks");
+    // Settled files, as in a handbook edited a while ago: `serve` trusts the watcher for them.
+    let long_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for rel in ["content/runbooks/triage.md", "content/guides/triage.md"] {
+        let file = fs::File::options()
+            .append(true)
+            .open(root.join(rel))
+            .unwrap();
+        file.set_modified(long_ago).unwrap();
+    }
+    let options = Options {
+        root: root.clone(),
+        ..Options::default()
+    };
+    let page = |generated: &build::Generated, path: &str| {
+        let file = generated.files.iter().find(|f| f.path == path).unwrap();
+        match &file.body {
+            Body::Bytes(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
+            Body::Copy(from) => fs::read_to_string(from).unwrap(),
+        }
+    };
+    let mut cache = Cache::default();
+    build::generate_cached(&options, &mut cache).unwrap();
+    let triage = root.join("content/runbooks/triage.md");
+    let text = fs::read_to_string(&triage).unwrap();
+    fs::write(&triage, format!("{text}\nA new step.\n")).unwrap();
+    // The watcher reports the file at the place the link leads to.
+    cache.changed([triage].into_iter().collect());
+    let rebuilt = build::generate_cached(&options, &mut cache).unwrap();
+    assert!(page(&rebuilt, "runbooks/triage/index.html").contains("A new step."));
+    assert!(page(&rebuilt, "guides/triage/index.html").contains("A new step."));
+}
