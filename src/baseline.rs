@@ -22,7 +22,10 @@ pub fn load(root: &Path, rev: &str) -> Result<BTreeMap<String, Exception>, Error
     let mut out = BTreeMap::new();
     for path in listing.lines().filter(|p| p.ends_with(".yaml")) {
         let name = path.rsplit('/').next().unwrap_or(path);
-        let text = git(root, &["show", &format!("{rev}:./data/exceptions/{name}")])?;
+        let text = crate::source::strip_bom(git(
+            root,
+            &["show", &format!("{rev}:./data/exceptions/{name}")],
+        )?);
         let file = SourceFile::new(format!("{rev}:data/exceptions/{name}"), text);
         if let Ok(old) = yaml::parse::<Exception>(&file, 0..file.text.len()) {
             out.insert(old.id.clone(), old);

@@ -36,7 +36,8 @@ pub fn read_walked(root: &Path, name: &str, max_bytes: u64) -> Result<Arc<Source
     Ok(SourceFile::new(name, text))
 }
 
-/// Reads the file at `path` (shown as `name`) as UTF-8 text of at most `max_bytes`.
+/// Reads the file at `path` (shown as `name`) as UTF-8 text of at most `max_bytes`,
+/// without a byte order mark.
 pub fn read_text(path: &Path, name: &str, max_bytes: u64) -> Result<String, Diagnostic> {
     let fail = |why: String| Diagnostic::error(format!("cannot read {name}: {why}"));
     let too_large = || {
@@ -67,7 +68,54 @@ pub fn read_text(path: &Path, name: &str, max_bytes: u64) -> Result<String, Diag
     if bytes.len() as u64 > max_bytes {
         return Err(too_large());
     }
-    String::from_utf8(bytes).map_err(|e| fail(format!("not valid UTF-8 ({e})")))
+    decode(name, bytes)
+}
+
+/// A UTF-8 byte order mark: editors on Windows write one; it is no part of the text.
+const BOM: &str = "\u{feff}";
+
+/// `bytes` as text without its byte order mark, or an error at the line and column of the
+/// first byte that is not UTF-8, showing that line.
+fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    if bytes.starts_with(BOM.as_bytes()) {
+        bytes.drain(..BOM.len());
+    }
+    let error = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e,
+    };
+    let at = error.utf8_error().valid_up_to();
+    let bytes = error.as_bytes();
+    let line_end = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| at + i);
+    // Up to the first bad byte the text is unchanged, so `at` is its place in the shown text.
+    let shown = SourceFile::new(name, String::from_utf8_lossy(&bytes[..line_end]));
+    let why = match error.utf8_error().error_len() {
+        Some(_) => format!("byte 0x{:02X} is not UTF-8 here", bytes[at]),
+        None => "the file ends inside a character".to_string(),
+    };
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    let hint = if utf16 {
+        "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8"
+    } else {
+        "save the file as UTF-8"
+    };
+    Err(
+        Diagnostic::error(format!("cannot read {name}: it is not UTF-8 text ({why})"))
+            .at(&shown, at..at + '\u{fffd}'.len_utf8())
+            .with_hint(hint),
+    )
+}
+
+/// `text` without a leading byte order mark, for text that reaches secbook other than by
+/// [`read_text`] (a file at a git revision).
+pub fn strip_bom(mut text: String) -> String {
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len());
+    }
+    text
 }
 
 /// A limit in bytes as a person reads it: `10 MB`, or bytes when below a megabyte.

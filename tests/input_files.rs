@@ -1,7 +1,8 @@
 //! How the handbook's folders are walked and its files read (issue 12), through the built
 //! binary on handbooks in temporary folders: special files never block a build, no file
 //! under data/ vanishes without a word, symbolic links are followed or refused clearly,
-//! and hidden files are not published.
+//! hidden files are not published, and text is read with a byte order mark
+//! or refused at the line and column of its first byte that is not UTF-8.
 #![cfg(unix)]
 
 mod common;
@@ -346,6 +347,73 @@ fn hidden_files_and_folders_are_not_published() {
     }
     // The one hidden folder a site needs at its root (RFC 8615), from static/ only.
     assert!(site.contains_key(".well-known/security.txt"));
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_everywhere() {
+    const BOM: &str = "\u{feff}";
+    let (tmp, root) = handbook("records");
+    for rel in [
+        "handbook.yaml",
+        "content/runbook.md",
+        "data/people.yaml",
+        "data/exceptions/EXC-001.yaml",
+        "data/incidents/INC-001.yaml",
+    ] {
+        let text = fs::read_to_string(root.join(rel)).unwrap();
+        write(&root, rel, format!("{BOM}{text}"));
+    }
+    let out = build(&root);
+    assert_code(&out, 0);
+    assert!(
+        tmp.path()
+            .join("out/exceptions/EXC-001/index.html")
+            .is_file()
+    );
+
+    // Places after the mark are where an editor shows them.
+    let (_tmp, root) = handbook("records");
+    let record = fs::read_to_string(root.join("data/exceptions/EXC-001.yaml")).unwrap();
+    let record = record.replacen("title:", "titel:", 1);
+    write(
+        &root,
+        "data/exceptions/EXC-001.yaml",
+        format!("{BOM}{record}"),
+    );
+    write(
+        &root,
+        "content/bom.md",
+        format!("{BOM}---\ntitle: T\nwieght: 1\n---\nx\n"),
+    );
+    let out = build(&root);
+    assert_code(&out, 1);
+    assert_reports(&out, "data/exceptions/EXC-001.yaml:2:1");
+    assert_reports(&out, "content/bom.md:3:1");
+}
+
+#[test]
+fn text_that_is_not_utf8_is_refused_at_its_line_and_column() {
+    let (_tmp, root) = handbook("records");
+    write(
+        &root,
+        "content/latin1.md",
+        b"---\ntitle: T\n---\nfirst\ncaf\xe9 au lait\n",
+    );
+    let record = fs::read(root.join("data/exceptions/EXC-002.yaml")).unwrap();
+    let mut bad = b"# r\xc3".to_vec();
+    bad.push(b'\n');
+    bad.extend(record);
+    write(&root, "data/exceptions/EXC-002.yaml", bad);
+    let out = build(&root);
+    assert_code(&out, 1);
+    assert_reports(
+        &out,
+        "cannot read content/latin1.md: it is not UTF-8 text (byte 0xE9",
+    );
+    assert_reports(&out, "content/latin1.md:5:4");
+    // The line is shown, its bad byte replaced.
+    assert_reports(&out, "caf\u{fffd} au lait");
+    assert_reports(&out, "data/exceptions/EXC-002.yaml:1:4");
 }
 
 #[test]
