@@ -84,6 +84,8 @@ impl Page {
 /// A file in content/ that is not Markdown, copied beside the page that uses it.
 #[derive(Debug, Clone)]
 pub struct Asset {
+    /// Path below content/.
+    pub source: String,
     pub from: PathBuf,
     /// Output path relative to the site root.
     pub to: String,
@@ -93,7 +95,8 @@ pub struct Content {
     /// Shared: `serve` keeps the pages of unchanged files from one build to the next.
     pub pages: Vec<Arc<Page>>,
     pub assets: Vec<Asset>,
-    /// Pages that exist but could not be loaded; links to them are not reported again.
+    /// Pages and files that exist but are not used, reported already: links to them are
+    /// not reported again.
     pub unreadable: BTreeSet<String>,
 }
 
@@ -220,7 +223,16 @@ pub fn load(
             }
         }
     }
-    let assets = listing.assets.clone();
+    let mut assets = Vec::new();
+    for asset in &listing.assets {
+        match refuse_raw_html(asset, allow_html) {
+            Some(d) => {
+                diags.push(d);
+                unreadable.insert(asset.source.clone());
+            }
+            None => assets.push(asset.clone()),
+        }
+    }
     if let Some(cache) = cache {
         cache.loaded_at = Some(started);
         cache.pages = markdown
@@ -272,10 +284,31 @@ fn list(root: &Path) -> Listing {
                     .map(slug_segment)
                     .collect::<Vec<_>>()
                     .join("/"),
+                source: file.rel,
             });
         }
     }
     listing
+}
+
+/// Extensions of files that a browser shows as a document and runs the scripts of, as it
+/// does a page's: HTML by another name.
+const RAW_HTML: &[&str] = &[
+    "htm", "html", "shtml", "xht", "xhtml", "svg", "svgz", "xml", "xsl", "xslt",
+];
+
+/// The error for a file beside the pages that is raw HTML when raw HTML is not allowed:
+/// published as it is, it would run script that the same HTML in a page may not.
+fn refuse_raw_html(asset: &Asset, allow_html: bool) -> Option<Diagnostic> {
+    let (_, extension) = asset.source.rsplit_once('.')?;
+    let extension = extension.to_ascii_lowercase();
+    (!allow_html && RAW_HTML.contains(&extension.as_str())).then(|| {
+        Diagnostic::error(format!(
+            "content/{} is not published: raw HTML is not allowed, and a browser runs the scripts in a .{extension} file as in a page",
+            asset.source
+        ))
+        .with_hint("set `markdown: { allow_html: true }` in handbook.yaml if the handbook's HTML is trusted, or move the file to static/, which is copied as it is")
+    })
 }
 
 fn load_page(root: &Path, rel: &str, drafts: bool, allow_html: bool, max_bytes: u64) -> Loaded {

@@ -394,8 +394,13 @@ fn resolve_links(page: &Page, known: &Known) -> (Vec<String>, Vec<Diagnostic>) {
                         Some(i) => dest.split_at(i),
                         None => (dest, ""),
                     };
-                    match links::join(page.dir(), path).filter(|p| files.contains(p)) {
+                    let joined = links::join(page.dir(), path);
+                    match joined.clone().filter(|p| files.contains(p)) {
                         Some(p) => Ok(format!("{root}{p}{rest}")),
+                        // That file is reported already, as a page is.
+                        None if joined.is_some_and(|p| unreadable.contains(&p)) => {
+                            Ok("#".to_string())
+                        }
                         None => Err(fail(format!(
                             "link to `{dest}`, a file that does not exist"
                         ))),

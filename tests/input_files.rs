@@ -1,7 +1,7 @@
 //! How the handbook's folders are walked and its files read (issue 12), through the built
 //! binary on handbooks in temporary folders: special files never block a build, no file
 //! under data/ vanishes without a word, symbolic links are followed or refused clearly,
-//! hidden files are not published, and text is read with a byte order mark
+//! hidden files and raw HTML are not published, and text is read with a byte order mark
 //! or refused at the line and column of its first byte that is not UTF-8.
 #![cfg(unix)]
 
@@ -347,6 +347,68 @@ fn hidden_files_and_folders_are_not_published() {
     }
     // The one hidden folder a site needs at its root (RFC 8615), from static/ only.
     assert!(site.contains_key(".well-known/security.txt"));
+}
+
+#[test]
+fn raw_html_beside_pages_is_refused_unless_allowed() {
+    for rel in [
+        "content/runbooks/diagram.svg",
+        "content/page.html",
+        "content/old.HTM",
+        "content/x.xhtml",
+        "content/feed.xml",
+        "content/icon.svgz",
+    ] {
+        let (tmp, root) = handbook("valid/basic");
+        write(
+            &root,
+            rel,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>",
+        );
+        let out = build(&root);
+        assert_code(&out, 1);
+        assert_reports(
+            &out,
+            &format!("{rel} is not published: raw HTML is not allowed"),
+        );
+        assert_reports(&out, "allow_html: true");
+        assert!(!tmp.path().join("out").exists());
+    }
+    // A page that shows the file is not blamed for it a second time.
+    let (_tmp, root) = handbook("valid/basic");
+    write(&root, "content/runbooks/diagram.svg", "<svg/>");
+    let triage = fs::read_to_string(root.join("content/runbooks/triage.md")).unwrap();
+    write(
+        &root,
+        "content/runbooks/triage.md",
+        format!("{triage}\n![Diagram](diagram.svg)\n"),
+    );
+    let out = build(&root);
+    assert_code(&out, 1);
+    assert_reports(&out, "content/runbooks/diagram.svg is not published");
+    assert!(
+        !stderr(&out).contains("does not exist"),
+        "{}",
+        describe(&out)
+    );
+
+    // Allowed, it is published; static/ is copied as it is either way.
+    let (tmp, root) = handbook("valid/basic");
+    write(&root, "content/runbooks/diagram.svg", "<svg/>");
+    write(&root, "static/logo.svg", "<svg/>");
+    let out = build(&root);
+    assert_code(&out, 1);
+    assert!(!stderr(&out).contains("logo.svg"), "{}", describe(&out));
+    let config = fs::read_to_string(root.join("handbook.yaml")).unwrap();
+    write(
+        &root,
+        "handbook.yaml",
+        format!("{config}markdown:\n  allow_html: true\n"),
+    );
+    let out = build(&root);
+    assert_code(&out, 0);
+    assert!(tmp.path().join("out/runbooks/diagram.svg").is_file());
+    assert!(tmp.path().join("out/logo.svg").is_file());
 }
 
 #[test]
