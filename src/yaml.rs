@@ -8,9 +8,12 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use saphyr_parser::{Event, Parser, Span};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 
@@ -20,50 +23,175 @@ pub fn parse<T: DeserializeOwned>(
     range: Range<usize>,
 ) -> Result<T, Diagnostic> {
     let text = &file.text[range.clone()];
+    let refused = |refused: Refused| {
+        let span = range.start + refused.span.start..range.start + refused.span.end;
+        Diagnostic::error(refused.message)
+            .at(file, span)
+            .with_hint(refused.hint)
+    };
     if let Some(at) = too_deep(text) {
-        let at = range.start + at;
-        return Err(Diagnostic::error(format!(
-            "values are nested more than {MAX_FLOW_DEPTH} levels deep"
-        ))
-        .at(file, at..at + 1)
-        .with_hint("a handbook never needs this much nesting; is the file damaged?"));
+        return Err(refused(Refused {
+            span: at..at + 1,
+            message: format!("values are nested more than {MAX_FLOW_DEPTH} levels deep"),
+            hint: "a handbook never needs this much nesting; is the file damaged?".into(),
+        }));
     }
-    if let Some(refused) = might_refuse(text).then(|| refuse(text)).flatten() {
-        let at = range.start + refused.at;
-        return Err(Diagnostic::error(refused.message)
-            .at(file, at..token_end(&file.text, at))
-            .with_hint(refused.hint));
+    if let Some(found) = unwritable(text).or_else(|| might_refuse(text).then(|| refuse(text)).flatten()) {
+        return Err(refused(found));
     }
-    serde_yaml::from_str(text).map_err(|err| {
-        let (message, hint) = explain(&err.to_string());
-        // Errors raised by our own deserialisers (a bad date) carry no place, or the start
-        // of the document; they quote the value they refused, so find that value instead.
-        let by_value = || {
-            let value = quoted(&message)?;
-            find_scalar(text, value).map(|r| range.start + r.start..range.start + r.end)
+    serde_yaml::from_str(text).map_err(|first| {
+        // Read again, now noting the path to each value, to learn which field is at fault:
+        // serde_yaml places some errors (a `null` where a text is needed, a key given
+        // twice) at the mapping that holds the field, or at the start of the document.
+        // Only a text with an error is read twice.
+        let with_path = serde_path_to_error::deserialize::<_, T>(serde_yaml::Deserializer::from_str(text));
+        let (path, err) = match &with_path {
+            Err(e) => (e.path().iter().map_while(Step::of).collect(), e.inner()),
+            Ok(_) => (Vec::new(), &first),
         };
-        let span = match err
-            .location()
-            .filter(|l| !at_document_start(text, offset_in(text, l.line(), l.column())))
-        {
-            Some(loc) => {
-                let offset = range.start + offset_in(text, loc.line(), loc.column());
-                offset..token_end(&file.text, offset)
-            }
-            None => by_value().unwrap_or_else(|| {
-                let offset = range.start
-                    + err
-                        .location()
-                        .map_or(0, |l| offset_in(text, l.line(), l.column()));
-                offset..token_end(&file.text, offset)
-            }),
-        };
-        let diag = Diagnostic::error(message).at(file, span);
-        match hint {
-            Some(hint) => diag.with_hint(hint),
-            None => diag,
-        }
+        diagnose(file, range.clone(), &path, err)
     })
+}
+
+/// One step of the path serde_path_to_error reports, as [`locate`] follows it.
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+impl Step {
+    fn of(segment: &serde_path_to_error::Segment) -> Option<Step> {
+        match segment {
+            serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
+            serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
+            _ => None,
+        }
+    }
+
+    fn seg(&self) -> Seg<'_> {
+        match self {
+            Step::Key(key) => Seg::Key(key),
+            Step::Index(i) => Seg::Index(*i),
+        }
+    }
+}
+
+/// The path as a user reads it: `approvals[0].side`.
+fn path_text(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(key) if out.is_empty() => out.push_str(key),
+            Seg::Key(key) => {
+                out.push('.');
+                out.push_str(key);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// A serde_yaml error as a diagnostic at the place it is about, in the text that starts at
+/// byte `start` of `file`. `path` leads to the value serde was reading when it failed.
+fn diagnose(
+    file: &Arc<SourceFile>,
+    range: Range<usize>,
+    path: &[Step],
+    err: &serde_yaml::Error,
+) -> Diagnostic {
+    let start = range.start;
+    let text = &file.text[range];
+    let raw = err.to_string();
+    let (mut message, mut hint) = explain(&raw);
+    let path: Vec<Seg> = path.iter().map(Step::seg).collect();
+    // A reader error (a character YAML refuses) has no mark, only a byte position in its
+    // message; other errors carry a mark, whose index counts bytes after any byte order
+    // mark.
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let marked = reader_position(&raw).or_else(|| err.location().map(|l| l.index() + bom));
+    let marked = marked.map(|at| floor_boundary(text, at));
+    let at_mark = |at: usize| at..token_end(text, at);
+    let place = locate(text, &path);
+    let span = if message.contains(DUPLICATE) || message.contains("duplicate field `") {
+        match duplicate_key(text, &path) {
+            Some((first, second)) => {
+                let mut key = path.clone();
+                key.push(Seg::Key(&text[second.clone()]));
+                message = format!("duplicate key `{}`", path_text(&key));
+                let (line, _) = file.line_col(start + first.start);
+                hint = Some(format!("it is first given on line {line}; keep one of them"));
+                second
+            }
+            None => marked.map_or(0..0, at_mark),
+        }
+    } else {
+        match (marked, place) {
+            // serde_yaml marked a node that holds the value: the path is closer.
+            (Some(at), Some(place)) if at < place.key.start => place.shown(),
+            (Some(at), _) => at_mark(at),
+            (None, Some(place)) => place.shown(),
+            (None, None) => at_mark(0),
+        }
+    };
+    for (what, why) in [
+        (NO_VALUE, "`null`, `~` and nothing at all mean no value, and this field needs one"),
+        (EMPTY, "this field needs a value"),
+    ] {
+        if message.ends_with(what) {
+            message = format!("`{}` {what}", path_text(&path));
+            hint = Some(why.to_string());
+        }
+    }
+    let diag = Diagnostic::error(message).at(file, start + span.start..start + span.end);
+    match hint {
+        Some(hint) => diag.with_hint(hint),
+        None => diag,
+    }
+}
+
+/// The byte position a reader error gives in its message: `... at position 20`.
+fn reader_position(message: &str) -> Option<usize> {
+    let (_, after) = message.rsplit_once(" at position ")?;
+    after.trim().parse().ok()
+}
+
+fn floor_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The first and the second key of the first mapping at `path` that holds a key twice.
+fn duplicate_key(text: &str, path: &[Seg]) -> Option<(Range<usize>, Range<usize>)> {
+    let root = read_tree(text)?;
+    let mut node = &root;
+    for seg in path {
+        node = match (seg, &node.kind) {
+            (Seg::Key(name), Kind::Map(entries)) => {
+                &entries
+                    .iter()
+                    .find(|(k, _)| matches!(&k.kind, Kind::Scalar(s) if s == name))?
+                    .1
+            }
+            (Seg::Index(i), Kind::Seq(items)) => items.get(*i)?,
+            _ => return None,
+        };
+    }
+    let Kind::Map(entries) = &node.kind else {
+        return None;
+    };
+    let mut seen: std::collections::HashMap<&str, &Range<usize>> = Default::default();
+    for (key, _) in entries {
+        if let Kind::Scalar(name) = &key.kind
+            && let Some(first) = seen.insert(name, &key.span)
+        {
+            return Some((first.clone(), key.span.clone()));
+        }
+    }
+    None
 }
 
 /// How deep `[` and `{` may nest. The YAML scanner slows down sharply on deep flow
@@ -71,19 +199,59 @@ pub fn parse<T: DeserializeOwned>(
 /// style are held to the same depth by [`refuse`].
 const MAX_FLOW_DEPTH: usize = 64;
 
-/// Why [`refuse`] turned a text down, and where.
+/// Why [`refuse`] or [`unwritable`] turned a text down, and where.
 struct Refused {
-    at: usize,
+    span: Range<usize>,
     message: String,
-    hint: &'static str,
+    hint: String,
+}
+
+/// Whether a text value may hold `c`. Control characters (C0, DEL and C1) other than tab
+/// and newline are refused wherever a handbook's text is read: a terminal runs them (an
+/// escape sequence in a title could retitle the terminal of whoever runs `check`), XML
+/// 1.0 and iCalendar forbid most of them, and no handbook needs one.
+pub fn allowed_in_text(c: char) -> bool {
+    !c.is_control() || matches!(c, '\t' | '\n')
+}
+
+/// The first character of `text`, as written, that no value may hold: a control
+/// character other than tab and newline (a carriage return ends a line before a line
+/// feed). YAML refuses most of them itself, but at no line, and it takes a carriage
+/// return alone, or U+0085, as a line break, after which its line numbers are no longer
+/// ours.
+fn unwritable(text: &str) -> Option<Refused> {
+    let bytes = text.as_bytes();
+    let (at, c) = text.char_indices().find(|&(i, c)| match c {
+        '\r' => bytes.get(i + 1) != Some(&b'\n'),
+        c => !allowed_in_text(c),
+    })?;
+    let code = format!("U+{:04X}", u32::from(c));
+    let (message, hint) = if c == '\r' {
+        (
+            format!("control character {code} (carriage return) is not allowed here"),
+            "lines end with a line feed, or a carriage return and a line feed",
+        )
+    } else {
+        (
+            format!("control character {code} is not allowed"),
+            "a handbook's text holds no control characters but tab and newline; \
+             was this pasted from a terminal?",
+        )
+    };
+    Some(Refused {
+        span: at..at + c.len_utf8(),
+        message,
+        hint: hint.into(),
+    })
 }
 
 /// Whether [`refuse`] could find anything: a text with no `&` or `*` has no anchor or
-/// alias, and one where no line opens with as many indents and block indicators (`- - -`,
-/// `? ?`) as the depth limit nests no deeper in block style (flow nesting is
-/// [`too_deep`]'s). Most records pass, and are read once, not twice.
+/// alias, one with no `\\` no escape in a double-quoted string, and one where no line
+/// opens with as many indents and block indicators (`- - -`, `? ?`) as the depth limit
+/// nests no deeper in block style (flow nesting is [`too_deep`]'s). Most records pass,
+/// and are read once, not twice.
 fn might_refuse(text: &str) -> bool {
-    text.contains(['&', '*'])
+    text.contains(['&', '*', '\\'])
         || text
             .lines()
             .any(|l| l.len() - l.trim_start_matches([' ', '\t', '-', '?']).len() >= MAX_FLOW_DEPTH)
@@ -91,16 +259,21 @@ fn might_refuse(text: &str) -> bool {
 
 /// Reads the event stream once, before typed loading, for what typed loading must not
 /// meet: values nested deeper than [`MAX_FLOW_DEPTH`] in block style (`- - - x`, which the
-/// text scan of [`too_deep`] does not see), and aliases. serde_yaml expands an alias by
-/// replaying what its anchor names, so a few kilobytes of `*a` naming a large value would
-/// take gigabytes ("billion laughs"); a handbook has no use for them, so they are refused.
-/// When this parser finds a syntax error, serde_yaml reports it in its own words; but a
-/// text that defines an anchor (`&`) is refused here, since an alias after the point where
-/// this parser stopped would go unchecked.
+/// text scan of [`too_deep`] does not see), aliases, and escapes (`"\\x1b"`) that write a
+/// character [`allowed_in_text`] refuses. serde_yaml expands an alias by replaying what
+/// its anchor names, so a few kilobytes of `*a` naming a large value would take gigabytes
+/// ("billion laughs"); a handbook has no use for them, so they are refused. When this
+/// parser finds a syntax error, serde_yaml reports it in its own words; but a text that
+/// defines an anchor (`&`) is refused here, since an alias after the point where this
+/// parser stopped would go unchecked.
 fn refuse(text: &str) -> Option<Refused> {
     // saphyr's markers count characters.
     let chars = CharOffsets::new(text);
     let byte = |index: usize| chars.byte(index);
+    let at = |index: usize| {
+        let at = byte(index);
+        at..token_end(text, at)
+    };
     let mut parser = Parser::new_from_str(text);
     let mut depth = 0usize;
     while let Some(next) = parser.next_event() {
@@ -109,32 +282,94 @@ fn refuse(text: &str) -> Option<Refused> {
                 depth += 1;
                 if depth > MAX_FLOW_DEPTH {
                     return Some(Refused {
-                        at: byte(span.start.index()),
+                        span: at(span.start.index()),
                         message: format!(
                             "values are nested more than {MAX_FLOW_DEPTH} levels deep"
                         ),
-                        hint: "a handbook never needs this much nesting; is the file damaged?",
+                        hint: "a handbook never needs this much nesting; is the file damaged?"
+                            .into(),
                     });
                 }
             }
             Ok((Event::SequenceEnd | Event::MappingEnd, _)) => depth = depth.saturating_sub(1),
             Ok((Event::Alias(_), span)) => {
                 return Some(Refused {
-                    at: byte(span.start.index()),
+                    span: at(span.start.index()),
                     message: "YAML aliases (`*name`) are not allowed in a handbook".into(),
-                    hint: "write the value out in full where it is needed",
+                    hint: "write the value out in full where it is needed".into(),
+                });
+            }
+            Ok((Event::Scalar(value, ScalarStyle::DoubleQuoted, ..), span))
+                if !value.chars().all(allowed_in_text) =>
+            {
+                let scalar = chars.range(span);
+                let (escape, c) = escape_refused(&text[scalar.clone()])
+                    .map(|(r, c)| (scalar.start + r.start..scalar.start + r.end, Some(c)))
+                    .unwrap_or((scalar, None));
+                let code = c.map_or(String::new(), |c| format!(" U+{:04X}", u32::from(c)));
+                return Some(Refused {
+                    message: format!(
+                        "`{}` writes the control character{code}, which a handbook's text may not hold",
+                        &text[escape.clone()]
+                    ),
+                    span: escape,
+                    hint: "remove it: of the control characters, only tab (`\\t`) and newline \
+                           (`\\n`) are allowed"
+                        .into(),
                 });
             }
             Ok(_) => {}
             Err(err) if text.contains('&') => {
                 return Some(Refused {
-                    at: byte(err.marker().index()),
+                    span: at(err.marker().index()),
                     message: format!("this is not valid YAML: {}", err.info()),
                     hint: "YAML anchors (`&name`) and aliases (`*name`) are not allowed in a handbook; \
-                           is one written here?",
+                           is one written here?"
+                        .into(),
                 });
             }
             Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// The first escape in a double-quoted scalar, as written, that stands for a character
+/// [`allowed_in_text`] refuses: its byte range in `quoted`, and the character.
+fn escape_refused(quoted: &str) -> Option<(Range<usize>, char)> {
+    let mut rest = quoted.char_indices();
+    while let Some((i, c)) = rest.next() {
+        if c != '\\' {
+            continue;
+        }
+        let Some((_, kind)) = rest.next() else { break };
+        let digits = match kind {
+            'x' => 2,
+            'u' => 4,
+            'U' => 8,
+            _ => 0,
+        };
+        let written = if digits == 0 {
+            match kind {
+                '0' => Some('\0'),
+                'a' => Some('\u{7}'),
+                'b' => Some('\u{8}'),
+                'v' => Some('\u{b}'),
+                'f' => Some('\u{c}'),
+                'r' => Some('\r'),
+                'e' => Some('\u{1b}'),
+                'N' => Some('\u{85}'),
+                _ => None,
+            }
+        } else {
+            let hex = quoted.get(i + 2..i + 2 + digits)?;
+            for _ in 0..digits {
+                rest.next();
+            }
+            u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+        };
+        if let Some(c) = written.filter(|&c| !allowed_in_text(c)) {
+            return Some((i..i + 2 + digits, c));
         }
     }
     None
@@ -168,31 +403,6 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
-/// Whether only blank lines, comments and `---` come before `offset`: where serde_yaml
-/// places errors that have no place of their own.
-fn at_document_start(text: &str, offset: usize) -> bool {
-    text[..offset.min(text.len())].lines().all(|l| {
-        let l = l.trim();
-        l.is_empty() || l.starts_with('#') || l == "---"
-    })
-}
-
-/// Byte offset of a 1-based line and 1-based character column in `text`.
-fn offset_in(text: &str, line: usize, col: usize) -> usize {
-    let line_start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let rest = &text[line_start.min(text.len())..];
-    let line_text = rest.split('\n').next().unwrap_or("");
-    line_start
-        + line_text
-            .char_indices()
-            .nth(col.saturating_sub(1))
-            .map_or(line_text.len(), |(i, _)| i)
-}
-
 /// End of the word that starts at `offset`, so the report underlines a key or value.
 fn token_end(text: &str, offset: usize) -> usize {
     let rest = text.get(offset..).unwrap_or("");
@@ -212,17 +422,10 @@ fn token_end(text: &str, offset: usize) -> usize {
     offset + line[..len].trim_end().len()
 }
 
-/// The first value quoted in backticks in a message.
-fn quoted(message: &str) -> Option<&str> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(&message[start..start + len])
-}
-
 /// Turns serde's message into ours: no "at line" suffix (the header says where), and a
 /// hint naming the closest known field or value.
 fn explain(raw: &str) -> (String, Option<String>) {
-    let message = match raw.find(" at line ") {
+    let message = match raw.find(" at line ").or_else(|| raw.rfind(" at position ")) {
         Some(i) => &raw[..i],
         None => raw,
     };
@@ -267,6 +470,203 @@ fn explain(raw: &str) -> (String, Option<String>) {
     (message.to_string(), None)
 }
 
+/// What [`text`] says of a field given `null`, `~` or nothing; [`diagnose`] puts the
+/// field's path in front.
+const NO_VALUE: &str = "has no value";
+/// What [`text`] says of a field given only white space.
+const EMPTY: &str = "is empty";
+/// What [`unique_keys`] says of a key given twice; [`diagnose`] names the key.
+const DUPLICATE: &str = "duplicate key";
+
+/// A text that must be given. serde_yaml reads `null`, `~` and an empty value into a
+/// `String` as the texts "null", "~" and "", so `title: null` would load as a title;
+/// reading the value as an option first tells a written `null` from the text "null".
+/// White space alone is no text either.
+pub struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_option(TextVisitor).map(Text)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a text")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<String, E> {
+        Err(E::custom(NO_VALUE))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Err(E::custom(NO_VALUE))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_string(self)
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<String, E> {
+        self.visit_string(s.to_string())
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<String, E> {
+        if s.trim().is_empty() {
+            Err(E::custom(EMPTY))
+        } else {
+            Ok(s)
+        }
+    }
+}
+
+/// For `#[serde(deserialize_with)]` on a `String` that must be given: see [`Text`].
+pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Text::deserialize(d).map(|t| t.0)
+}
+
+/// For `#[serde(deserialize_with)]` on a list of strings: each item must be a [`Text`].
+pub fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Vec::<Text>::deserialize(d).map(|items| items.into_iter().map(|t| t.0).collect())
+}
+
+/// For `#[serde(deserialize_with)]` on a map: a key given twice is an error, where serde
+/// would keep the last value and drop the first without a word.
+pub fn unique_keys<'de, D, K, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    K: Deserialize<'de> + Ord,
+    V: Deserialize<'de>,
+{
+    struct Unique<K, V>(std::marker::PhantomData<(K, V)>);
+    impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>> Visitor<'de> for Unique<K, V> {
+        type Value = BTreeMap<K, V>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a mapping")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((key, value)) = map.next_entry()? {
+                if out.insert(key, value).is_some() {
+                    return Err(de::Error::custom(DUPLICATE));
+                }
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique(std::marker::PhantomData))
+}
+
+/// The most top-level entries [`parse_lenient`] loads one by one; a document with more
+/// has keys given twice or unknown keys, and the rest are loaded together.
+const MAX_ENTRIES: usize = 64;
+
+/// Loads a document whose top level is a block mapping, entry by entry: an entry that
+/// does not load is reported and left out, so `T` takes its default for it, and one
+/// mistake hides no other. `None`, with the reason, when even what is left does not load.
+pub fn parse_lenient<T: DeserializeOwned>(file: &Arc<SourceFile>) -> (Option<T>, Vec<Diagnostic>) {
+    let whole = 0..file.text.len();
+    let Some(entries) = top_level_entries(&file.text) else {
+        return match parse(file, whole) {
+            Ok(value) => (Some(value), Vec::new()),
+            Err(d) => (None, vec![d]),
+        };
+    };
+    let mut diags = Vec::new();
+    let mut kept = vec![true; entries.len()];
+    let mut seen: BTreeMap<&str, &Range<usize>> = BTreeMap::new();
+    for (i, (key, range)) in entries.iter().enumerate().take(MAX_ENTRIES) {
+        if let Some(first) = seen.insert(key, range) {
+            let (line, _) = file.line_col(first.start);
+            diags.push(
+                Diagnostic::error(format!("duplicate key `{key}`"))
+                    .at(file, range.start..range.start + key.len())
+                    .with_hint(format!("it is first given on line {line}; keep one of them")),
+            );
+            kept[i] = false;
+        } else if let Err(d) = parse::<T>(file, range.clone()) {
+            diags.push(d);
+            kept[i] = false;
+        }
+    }
+    // Together, the entries kept load unless one past MAX_ENTRIES fails: that one is
+    // left out in turn, a few times at most.
+    for _ in 0..3 {
+        let mut text = file.text.clone().into_bytes();
+        for ((_, range), _) in entries.iter().zip(&kept).filter(|(_, kept)| !**kept) {
+            for b in &mut text[range.clone()] {
+                if !matches!(*b, b'\n' | b'\r') {
+                    *b = b' ';
+                }
+            }
+        }
+        let text = String::from_utf8(text).unwrap_or_default();
+        let blanked = SourceFile::new(file.name.clone(), text);
+        match parse::<T>(&blanked, whole.clone()) {
+            Ok(value) => return (Some(value), diags),
+            Err(d) => {
+                let span = d.span.clone();
+                diags.push(Diagnostic { file: Some(Arc::clone(file)), ..d });
+                match entries.iter().position(|(_, r)| r.contains(&span.start)) {
+                    Some(i) if kept[i] => kept[i] = false,
+                    _ => return (None, diags),
+                }
+            }
+        }
+    }
+    (None, diags)
+}
+
+/// The key and the byte range of each entry of the block mapping at the top of `text`,
+/// from its key to the next key: `None` when the top is not a block mapping. Where the
+/// text stops being valid YAML, the last entry runs to the end.
+fn top_level_entries(text: &str) -> Option<Vec<(String, Range<usize>)>> {
+    let chars = CharOffsets::new(text);
+    let mut parser = Parser::new_from_str(text);
+    let mut next = move || parser.next_event();
+    let mut starts: Vec<(String, usize)> = Vec::new();
+    loop {
+        match next()? {
+            Ok((Event::StreamStart | Event::DocumentStart(_), _)) => {}
+            Ok((Event::MappingStart(..), span)) => {
+                let at = chars.byte(span.start.index());
+                if text[at..].starts_with('{') {
+                    return None;
+                }
+                break;
+            }
+            _ => return None,
+        }
+    }
+    let mut events = std::iter::from_fn(move || next().and_then(Result::ok));
+    while let Some((event, span)) = events.next() {
+        match event {
+            Event::Scalar(key, ..) => starts.push((key.into_owned(), chars.byte(span.start.index()))),
+            Event::MappingEnd => break,
+            _ => return None,
+        }
+        let mut read_value = || {
+            let (value, _) = events.next()?;
+            skip(&mut || events.next(), value)
+        };
+        if read_value().is_none() {
+            break;
+        }
+    }
+    let ends = starts.iter().skip(1).map(|(_, at)| *at).chain([text.len()]);
+    Some(
+        starts
+            .iter()
+            .zip(ends)
+            .map(|((key, start), end)| (key.clone(), *start..end))
+            .collect(),
+    )
+}
+
 /// One step of a path into a YAML document.
 #[derive(Debug, Clone, Copy)]
 pub enum Seg<'a> {
@@ -281,18 +681,16 @@ pub struct Place {
     pub value: Range<usize>,
 }
 
-/// The span of the first scalar whose value is `value`.
-fn find_scalar(text: &str, value: &str) -> Option<Range<usize>> {
-    fn walk<'n>(node: &'n Node, value: &str) -> Option<&'n Node> {
-        match &node.kind {
-            Kind::Scalar(s) if s == value => Some(node),
-            Kind::Seq(items) => items.iter().find_map(|n| walk(n, value)),
-            Kind::Map(entries) => entries.iter().find_map(|(_, v)| walk(v, value)),
-            _ => None,
+impl Place {
+    /// What a report about the value underlines: the value, or its key when the value is
+    /// not written (`title:`).
+    fn shown(self) -> Range<usize> {
+        if self.value.is_empty() {
+            self.key
+        } else {
+            self.value
         }
     }
-    let root = read_tree(text)?;
-    walk(&root, value).map(|n| n.span.clone())
 }
 
 /// Parses `text` into a tree of nodes with their spans.
@@ -582,6 +980,126 @@ mod tests {
         let file = SourceFile::new("a.yaml", "# note\ntitle: x\ncreated: 2026-13-01\n");
         let err = parse::<Dated>(&file, 0..file.text.len()).unwrap_err();
         assert_eq!(&file.text[err.span.clone()], "2026-13-01");
+    }
+
+    /// Where `text` fails to load as `T`: line, column, the text underlined, the message.
+    fn fails<T: DeserializeOwned>(text: &str) -> (usize, usize, String, String) {
+        let file = SourceFile::new("a.yaml", text);
+        let Err(err) = parse::<T>(&file, 0..file.text.len()) else {
+            panic!("{text:?} loaded");
+        };
+        let (_, line, col) = err.location().unwrap();
+        (line, col, file.text[err.span.clone()].to_string(), err.message)
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Required {
+        #[serde(deserialize_with = "text")]
+        title: String,
+        #[serde(default)]
+        note: Option<String>,
+        #[serde(default, deserialize_with = "texts")]
+        tags: Vec<String>,
+        #[serde(default)]
+        items: Vec<Required>,
+        #[serde(default, deserialize_with = "unique_keys")]
+        map: BTreeMap<String, u32>,
+    }
+
+    #[test]
+    fn a_key_given_twice_is_reported_at_the_second() {
+        let (line, col, shown, message) = fails::<Required>("title: x\nnote: a\ntitle: y\n");
+        assert_eq!((line, col, shown.as_str()), (3, 1, "title"));
+        assert_eq!(message, "duplicate key `title`");
+        let (line, col, _, message) =
+            fails::<Required>("title: x\nitems:\n  - title: a\n    title: b\n");
+        assert_eq!((line, col), (4, 5));
+        assert_eq!(message, "duplicate key `items[0].title`");
+        // A map keeps no duplicate either, where serde would keep the last value.
+        let (line, col, _, message) = fails::<Required>("title: x\nmap:\n  a: 1\n  a: 2\n");
+        assert_eq!((line, col, message.as_str()), (4, 3, "duplicate key `map.a`"));
+    }
+
+    #[test]
+    fn a_required_text_refuses_null_and_white_space_at_the_field() {
+        for (text, at) in [
+            ("note: n\ntitle: null\n", (2, 8, "null")),
+            ("note: n\ntitle: ~\n", (2, 8, "~")),
+            ("note: n\ntitle:\n", (2, 1, "title")),
+            ("note: n\ntitle: '  '\n", (2, 8, "'  '")),
+        ] {
+            let (line, col, shown, message) = fails::<Required>(text);
+            assert_eq!((line, col, shown.as_str()), at, "{text:?}");
+            assert!(message.starts_with("`title` "), "{message}");
+        }
+        let (line, col, shown, message) = fails::<Required>("title: x\ntags: [a, null]\n");
+        assert_eq!((line, col, shown.as_str()), (2, 11, "null"));
+        assert_eq!(message, "`tags[1]` has no value");
+        let (line, col, _, message) =
+            fails::<Required>("title: x\nitems:\n  - note: a\n    title:\n");
+        assert_eq!((line, col), (4, 5));
+        assert_eq!(message, "`items[0].title` has no value");
+        // The text "null", quoted, is a text; an optional field takes null as no value.
+        let file = SourceFile::new("a.yaml", "title: 'null'\nnote: null\n");
+        let loaded: Required = parse(&file, 0..file.text.len()).unwrap();
+        assert_eq!((loaded.title.as_str(), loaded.note), ("null", None));
+    }
+
+    #[test]
+    fn control_characters_are_refused_where_they_are_written() {
+        let (line, col, _, message) = fails::<Required>("note: n\ntitle: a\u{1b}]0;x\u{7}\n");
+        assert_eq!((line, col), (2, 9));
+        assert_eq!(message, "control character U+001B is not allowed");
+        let (line, col, _, _) = fails::<Required>("note: é\u{85}\ntitle: x\n");
+        assert_eq!((line, col), (1, 8), "U+0085, a line break to YAML, is refused too");
+        let (line, col, _, message) = fails::<Required>("note: n\rtitle: x\n");
+        assert_eq!((line, col), (1, 8));
+        assert!(message.contains("carriage return"), "{message}");
+        // Escapes in a double-quoted string: the escape is underlined.
+        let (line, col, shown, message) =
+            fails::<Required>("title: x\ntags:\n  - \"ok\\t\\u00e9\\x1b]0;pwned\\a\"\n");
+        assert_eq!((line, col, shown.as_str()), (3, 16, "\\x1b"));
+        assert!(message.contains("U+001B"), "{message}");
+        let (_, _, shown, _) = fails::<Required>("title: \"\\u202e\\f\"\n");
+        assert_eq!(shown, "\\f");
+        // Tabs, newlines and line ends written CR LF are text.
+        let file = SourceFile::new("a.yaml", "title: \"a\\tb\\nc\"\r\nnote: |\r\n  x\r\n  y\r\n");
+        let loaded: Required = parse(&file, 0..file.text.len()).unwrap();
+        assert_eq!(loaded.note.as_deref(), Some("x\ny\n"));
+    }
+
+    #[test]
+    fn a_reader_error_points_at_its_byte_position() {
+        let (line, col, _, message) = fails::<Required>("note: é\ntitle: a\u{fffe}\n");
+        assert_eq!((line, col), (2, 9));
+        assert!(!message.contains("position"), "{message}");
+    }
+
+    #[test]
+    fn a_lenient_load_reports_every_entry_and_keeps_the_rest() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Settings {
+            #[serde(default)]
+            a: u32,
+            #[serde(default)]
+            b: u32,
+            #[serde(default)]
+            c: Vec<u32>,
+        }
+        let file = SourceFile::new("h.yaml", "a: x\nb: 2\nz: 1\nc:\n  - 1\n  - y\nb: 3\n");
+        let (settings, diags) = parse_lenient::<Settings>(&file);
+        let settings = settings.unwrap();
+        assert_eq!((settings.a, settings.b, settings.c.len()), (0, 2, 0));
+        let places: Vec<_> = diags.iter().map(|d| d.location().unwrap().1).collect();
+        assert_eq!(places, [1, 3, 6, 7], "{diags:?}");
+        // A syntax error leaves out its entry and what follows it.
+        let file = SourceFile::new("h.yaml", "b: 2\na: [1\nc: []\n");
+        let (settings, diags) = parse_lenient::<Settings>(&file);
+        assert_eq!(settings.map(|s| s.b), Some(2));
+        assert_eq!(diags.len(), 1);
     }
 
     #[test]
