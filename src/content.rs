@@ -18,12 +18,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
+    #[serde(deserialize_with = "yaml::text")]
     pub title: String,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
     pub weight: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "yaml::texts")]
     pub tags: Vec<String>,
     #[serde(default)]
     pub owner: Option<String>,

@@ -13,7 +13,9 @@ use crate::yaml::Seg;
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exception {
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub id: String,
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub title: String,
     #[serde(rename = "type")]
     pub kind: ExceptionType,
@@ -32,21 +34,23 @@ pub struct Exception {
     pub expires: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<Date>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub tickets: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub assets: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub summary: String,
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub justification: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub pros: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub cons: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub compensating_controls: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation_plan: Option<String>,
@@ -54,7 +58,7 @@ pub struct Exception {
     pub approvals: Vec<Approval>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stakeholders: Vec<Stakeholder>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub renewals: Vec<Renewal>,
@@ -65,9 +69,11 @@ pub struct Exception {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,

@@ -78,11 +78,14 @@ impl<'de> Deserialize<'de> for Stamp {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Incident {
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub id: String,
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub title: String,
     pub severity: IncidentSeverity,
     pub status: IncidentStatus,
     pub commander: Person,
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
@@ -99,6 +102,7 @@ pub struct Incident {
     pub resolved: Option<Stamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<Stamp>,
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub summary: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -114,9 +118,9 @@ pub struct Incident {
     pub open_questions: Vec<OpenQuestion>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stakeholders: Vec<Stakeholder>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub tickets: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postmortem: Option<Postmortem>,
@@ -139,12 +143,14 @@ pub struct Impact {
 #[serde(deny_unknown_fields)]
 pub struct TimelineEntry {
     pub at: Stamp,
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub event: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionItem {
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub title: String,
     pub owner: Person,
     pub priority: Priority,
@@ -165,6 +171,7 @@ impl ActionItem {
 #[serde(deny_unknown_fields)]
 pub struct OpenQuestion {
     pub priority: Priority,
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub question: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -178,11 +185,11 @@ pub struct Postmortem {
     pub date: Date,
     #[serde(default)]
     pub participants: Vec<Person>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::yaml::texts")]
     pub went_well: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::yaml::texts")]
     pub went_ok: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::yaml::texts")]
     pub went_poorly: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,

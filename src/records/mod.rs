@@ -48,11 +48,11 @@ pub struct Records {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Related {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub incidents: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
     pub pages: Vec<String>,
 }
 
@@ -65,6 +65,7 @@ impl Related {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stakeholder {
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,

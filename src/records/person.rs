@@ -93,11 +93,15 @@ impl<'de> Deserialize<'de> for Person {
                 let mut name = None;
                 let mut email = None;
                 while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "name" => name = Some(map.next_value::<String>()?),
-                        "email" => email = Some(map.next_value::<String>()?),
+                    let (field, slot) = match key.as_str() {
+                        "name" => ("name", &mut name),
+                        "email" => ("email", &mut email),
                         other => return Err(de::Error::unknown_field(other, &["name", "email"])),
+                    };
+                    if slot.is_some() {
+                        return Err(de::Error::duplicate_field(field));
                     }
+                    *slot = Some(map.next_value::<crate::yaml::Text>()?.0);
                 }
                 Ok(Person {
                     name: name.ok_or_else(|| de::Error::missing_field("name"))?,
@@ -113,6 +117,7 @@ impl<'de> Deserialize<'de> for Person {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PersonEntry {
+    #[serde(deserialize_with = "crate::yaml::text")]
     pub name: String,
     #[serde(default)]
     pub email: Option<String>,
