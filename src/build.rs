@@ -114,7 +114,10 @@ fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<
     // handbook.yaml sets the limit for the other files, so it is held to the default.
     let config_file = source::read(root, "handbook.yaml", source::MAX_FILE_BYTES)
         .map_err(|d| Error::Invalid(vec![d]))?;
-    let mut config = Config::load(&config_file).map_err(Error::Invalid)?;
+    // A setting that does not load is reported and left at its default, so the rest of
+    // the handbook is still checked and its errors reported with it.
+    let (mut config, config_diags) = Config::load_with_defaults(&config_file);
+    let policy_unknown = !config_diags.is_empty();
     if let Some(url) = &options.base_url {
         config.base_url = url.clone();
     }
@@ -132,7 +135,7 @@ fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<
         None => None,
     };
 
-    let mut diags = Vec::new();
+    let mut diags = config_diags;
     let max_bytes = config.limits.max_file_bytes();
     let (content, content_diags) = content::load(
         root,
@@ -145,11 +148,12 @@ fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<
     let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
     let (records, record_diags) = records::load(root, &config, &page_paths);
     diags.extend(record_diags);
-    let theme = Theme::load(root, &config.theme, max_bytes).map_err(|d| {
-        d.into_iter()
-            .map(|d| d.at(&config_file, theme_span(&config_file)))
-            .collect::<Vec<_>>()
-    });
+    let (theme, theme_diags) = Theme::load(root, &config.theme, max_bytes);
+    // A theme problem with no file of its own is about the `theme` setting.
+    diags.extend(theme_diags.into_iter().map(|d| match d.file {
+        Some(_) => d,
+        None => d.at(&config_file, theme_span(&config_file)),
+    }));
 
     let found = source::walk(root, "static", source::Hidden::WellKnownKept);
     diags.extend(found.diags);
@@ -165,15 +169,8 @@ fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<
         path: a.to.clone(),
         body: Body::Copy(a.from.clone()),
     }));
-    let theme = match theme {
-        Ok(theme) => theme,
-        Err(theme_diags) => {
-            diags.extend(theme_diags);
-            return Err(Error::Invalid(finish(diags)));
-        }
-    };
     files.extend(static_files(&theme));
-    let (handbook, more) = assemble(
+    let (handbook, mut more) = assemble(
         config,
         as_of,
         options.strict,
@@ -182,6 +179,19 @@ fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<
         records,
         &files,
     );
+    if policy_unknown {
+        // The findings measure the records against the policy handbook.yaml sets; with
+        // parts of it at their defaults they would report what is not so.
+        let findings = more.len();
+        more.retain(|d| d.code.is_none());
+        let dropped = findings - more.len();
+        if dropped > 0 {
+            more.push(Diagnostic::warning(format!(
+                "{dropped} finding(s) are not reported while handbook.yaml, which sets the \
+                 policy they measure, has errors"
+            )));
+        }
+    }
     diags.extend(more);
     Ok(Prepared {
         handbook,

@@ -14,12 +14,15 @@ use crate::yaml;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Required: [`Config::load_with_defaults`] reports it missing, so that an entry that
+    /// does not load can be left at its default.
+    #[serde(default, deserialize_with = "yaml::text")]
     pub title: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "yaml::text")]
     pub description: String,
-    #[serde(default = "default_base_url")]
+    #[serde(default = "default_base_url", deserialize_with = "yaml::text")]
     pub base_url: String,
-    #[serde(default = "default_theme")]
+    #[serde(default = "default_theme", deserialize_with = "yaml::text")]
     pub theme: String,
     #[serde(default)]
     pub timezone: Offset,
@@ -31,12 +34,31 @@ pub struct Config {
     pub incidents: IncidentsConfig,
     #[serde(default)]
     pub metrics: MetricsConfig,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "yaml::unique_keys")]
     pub lints: BTreeMap<String, LintLevel>,
     #[serde(default)]
     pub markdown: MarkdownConfig,
     #[serde(default)]
     pub limits: LimitsConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: String::new(),
+            description: String::new(),
+            base_url: default_base_url(),
+            theme: default_theme(),
+            timezone: Offset::default(),
+            as_of: None,
+            exceptions: ExceptionsConfig::default(),
+            incidents: IncidentsConfig::default(),
+            metrics: MetricsConfig::default(),
+            lints: BTreeMap::new(),
+            markdown: MarkdownConfig::default(),
+            limits: LimitsConfig::default(),
+        }
+    }
 }
 
 fn default_base_url() -> String {
@@ -52,7 +74,7 @@ fn default_theme() -> String {
 pub struct ExceptionsConfig {
     #[serde(default = "default_expiring_within_days")]
     pub expiring_within_days: u32,
-    #[serde(default = "default_policy")]
+    #[serde(default = "default_policy", deserialize_with = "yaml::unique_keys")]
     pub policy: BTreeMap<Severity, PolicyRule>,
 }
 
@@ -172,25 +194,49 @@ impl LimitsConfig {
 }
 
 impl Config {
-    /// Loads handbook.yaml, checking what serde cannot: the lint codes.
+    /// Loads handbook.yaml, checking what serde cannot: the lint codes. Fails with every
+    /// error [`Config::load_with_defaults`] finds.
     pub fn load(file: &Arc<SourceFile>) -> Result<Config, Vec<Diagnostic>> {
-        let config: Config = yaml::parse(file, 0..file.text.len()).map_err(|d| vec![d])?;
-        let mut errors: Vec<Diagnostic> = config
-            .lints
-            .keys()
-            .filter(|code| !findings::CODES.contains(&code.as_str()))
-            .map(|code| {
-                let span =
-                    yaml::locate(&file.text, &[yaml::Seg::Key("lints"), yaml::Seg::Key(code)])
-                        .map_or(0..0, |p| p.key);
-                let diag = Diagnostic::error(format!("unknown finding code `{code}` in `lints`"))
-                    .at(file, span);
-                match closest(code, findings::CODES.iter().copied()) {
-                    Some(best) => diag.with_hint(format!("did you mean `{best}`?")),
-                    None => diag,
-                }
-            })
-            .collect();
+        match Config::load_with_defaults(file) {
+            (config, errors) if errors.is_empty() => Ok(config),
+            (_, errors) => Err(errors),
+        }
+    }
+
+    /// Loads what can be loaded of handbook.yaml: a top-level setting that does not load
+    /// is reported and left at its default, so the build can go on and report the rest
+    /// of the handbook's errors with it.
+    pub fn load_with_defaults(file: &Arc<SourceFile>) -> (Config, Vec<Diagnostic>) {
+        let (config, mut errors) = yaml::parse_lenient::<Config>(file);
+        let Some(mut config) = config else {
+            return (Config::default(), errors);
+        };
+        if yaml::locate(&file.text, &[yaml::Seg::Key("title")]).is_none() {
+            let span = yaml::locate(&file.text, &[]).map_or(0..0, |p| p.key);
+            errors.push(
+                Diagnostic::error("missing field `title`")
+                    .at(file, span)
+                    .with_hint("add `title:`; it is required"),
+            );
+        }
+        errors.extend(
+            config
+                .lints
+                .keys()
+                .filter(|code| !findings::CODES.contains(&code.as_str()))
+                .map(|code| {
+                    let span =
+                        yaml::locate(&file.text, &[yaml::Seg::Key("lints"), yaml::Seg::Key(code)])
+                            .map_or(0..0, |p| p.key);
+                    let diag =
+                        Diagnostic::error(format!("unknown finding code `{code}` in `lints`"))
+                            .at(file, span);
+                    match closest(code, findings::CODES.iter().copied()) {
+                        Some(best) => diag.with_hint(format!("did you mean `{best}`?")),
+                        None => diag,
+                    }
+                }),
+        );
         if config.limits.max_file_mb == 0 {
             let span = yaml::locate(
                 &file.text,
@@ -205,12 +251,9 @@ impl Config {
                         crate::source::MAX_FILE_MB
                     )),
             );
+            config.limits = LimitsConfig::default();
         }
-        if errors.is_empty() {
-            Ok(config)
-        } else {
-            Err(errors)
-        }
+        (config, errors)
     }
 
     pub fn lint_level(&self, code: &str, strict: bool) -> LintLevel {

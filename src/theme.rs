@@ -139,44 +139,65 @@ pub struct Theme {
 
 impl Theme {
     /// Loads `name` from `root/themes/`, on top of the built-in theme, refusing template
-    /// files over `max_bytes`. Only the default theme may be missing from disk.
-    pub fn load(root: &Path, name: &str, max_bytes: u64) -> Result<Theme, Vec<Diagnostic>> {
-        let Theme {
-            mut templates,
-            mut statics,
-        } = Theme::builtin();
+    /// files over `max_bytes`, with every problem found on the way. Each template is
+    /// parsed, so that the syntax errors of all of them are reported at once; one that
+    /// does not parse is left out, the built-in template of its name (or an empty one)
+    /// standing in, so that no template that uses it fails because of it. Only the
+    /// default theme may be missing from disk; a problem with `name` itself is reported
+    /// with no file, and the built-in theme stands in.
+    pub fn load(root: &Path, name: &str, max_bytes: u64) -> (Theme, Vec<Diagnostic>) {
+        let mut theme = Theme::builtin();
         if name.is_empty() || matches!(name, "." | "..") || name.contains(['/', '\\', '\0']) {
-            return Err(vec![Diagnostic::error(format!(
+            let diag = Diagnostic::error(format!(
                 "theme `{}` is not the name of a folder in themes/",
                 name.escape_debug()
-            ))]);
+            ));
+            return (theme, vec![diag]);
         }
         let dir = root.join("themes").join(name);
         if !dir.is_dir() {
             if name == "default" {
-                return Ok(Theme { templates, statics });
+                return (theme, Vec::new());
             }
-            return Err(vec![Diagnostic::error(format!(
+            let diag = Diagnostic::error(format!(
                 "theme `{name}` not found: there is no folder themes/{name}"
-            ))]);
+            ));
+            return (theme, vec![diag]);
         }
         let mut diags = Vec::new();
         for (rel, _) in files_below(root, &format!("themes/{name}/templates"), &mut diags) {
             match source::read_walked(root, &format!("themes/{name}/templates/{rel}"), max_bytes) {
-                Ok(file) => {
-                    templates.insert(rel, file);
-                }
+                Ok(file) => match syntax_error(&rel, file) {
+                    Ok(file) => {
+                        theme.templates.insert(rel, file);
+                    }
+                    Err(d) => {
+                        diags.push(d);
+                        theme
+                            .templates
+                            .entry(rel.clone())
+                            .or_insert_with(|| SourceFile::new(rel, ""));
+                    }
+                },
                 Err(d) => diags.push(d),
             }
         }
         for (rel, path) in files_below(root, &format!("themes/{name}/static"), &mut diags) {
-            statics.insert(rel, Body::Copy(path));
+            theme.statics.insert(rel, Body::Copy(path));
         }
-        if diags.is_empty() {
-            Ok(Theme { templates, statics })
-        } else {
-            Err(diags)
-        }
+        (theme, diags)
+    }
+}
+
+/// The template `file`, named `name`, back when it parses, else its syntax error. The
+/// rest of Tera's checks (a parent that does not exist) need the whole theme; the
+/// renderer makes them.
+fn syntax_error(name: &str, file: Arc<SourceFile>) -> Result<Arc<SourceFile>, Diagnostic> {
+    match tera::Tera::new().add_raw_template(name, &file.text) {
+        Err(e) if matches!(e.kind(), tera::ErrorKind::SyntaxError(_)) => Err(
+            crate::render::to_diagnostic(&e, &BTreeMap::from([(name.to_string(), file)])),
+        ),
+        _ => Ok(file),
     }
 }
 

@@ -409,7 +409,10 @@ impl Renderer {
 }
 
 /// A Tera error as a diagnostic pointing into the template that caused it.
-fn to_diagnostic(err: &tera::Error, sources: &BTreeMap<String, Arc<SourceFile>>) -> Diagnostic {
+pub(crate) fn to_diagnostic(
+    err: &tera::Error,
+    sources: &BTreeMap<String, Arc<SourceFile>>,
+) -> Diagnostic {
     match err.kind() {
         ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
             let message = report.message();
