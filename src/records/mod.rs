@@ -226,8 +226,15 @@ pub fn assemble(
     let mut diags = Vec::new();
     let mut exceptions = sort_unique(exceptions, |e| &e.id, &mut diags);
     let incidents = sort_unique(incidents, |i| &i.id, &mut diags);
-    for loaded in &mut exceptions {
-        fill_approvers(loaded, &people, &mut diags);
+    let unknown: usize = exceptions
+        .iter_mut()
+        .map(|loaded| fill_approvers(loaded, &people, &mut diags))
+        .sum();
+    if unknown > 0 {
+        diags.push(Diagnostic::warning(format!(
+            "{unknown} approval(s) take their side or level from data/people.yaml, which did \
+             not load: they are checked, with their exceptions' approval policy, once it loads"
+        )));
     }
     let exception_ids: BTreeSet<&str> = exceptions.iter().map(|e| e.record.id.as_str()).collect();
     let incident_ids: BTreeSet<&str> = incidents.iter().map(|i| i.record.id.as_str()).collect();
@@ -268,14 +275,20 @@ fn read_people(root: &Path, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> Peop
         Ok(people) => people,
         Err(d) => {
             diags.push(d);
-            People::default()
+            People {
+                failed: true,
+                ..People::default()
+            }
         }
     }
 }
 
 /// The directory of people from the text of data/people.yaml.
 pub fn parse_people(file: &Arc<SourceFile>) -> Result<People, Diagnostic> {
-    yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len()).map(|entries| People { entries })
+    yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len()).map(|entries| People {
+        entries,
+        failed: false,
+    })
 }
 
 /// Loads the record files at `rels` below data/ through `parse`, in their order.
@@ -432,10 +445,21 @@ fn check_id(id: &str, stem: &str, check: &mut Check) {
     }
 }
 
-/// Fills an approval's missing side and level from data/people.yaml.
-fn fill_approvers(loaded: &mut Loaded<Exception>, people: &People, diags: &mut Vec<Diagnostic>) {
+/// Fills an approval's missing side and level from data/people.yaml. When that file did
+/// not load, the approvals that need it are left as they are and counted: reporting each
+/// would repeat the one error in people.yaml.
+fn fill_approvers(
+    loaded: &mut Loaded<Exception>,
+    people: &People,
+    diags: &mut Vec<Diagnostic>,
+) -> usize {
+    let mut unknown = 0;
     for (i, approval) in loaded.record.approvals.iter_mut().enumerate() {
         if approval.side.is_some() && approval.level.is_some() {
+            continue;
+        }
+        if people.failed {
+            unknown += 1;
             continue;
         }
         let entry = people.find(&approval.person());
@@ -462,6 +486,7 @@ fn fill_approvers(loaded: &mut Loaded<Exception>, people: &People, diags: &mut V
             );
         }
     }
+    unknown
 }
 
 /// The ids and pages that cross links may name.

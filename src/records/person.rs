@@ -139,6 +139,9 @@ pub struct PersonEntry {
 #[derive(Debug, Clone, Default)]
 pub struct People {
     pub entries: Vec<PersonEntry>,
+    /// The file is there but did not load (that error is reported): what it would give is
+    /// unknown, so what depends on it is not checked.
+    pub failed: bool,
 }
 
 impl People {
