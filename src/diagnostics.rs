@@ -4,13 +4,14 @@
 //! them at once. Rendering goes through codespan-reporting, which prints the offending line
 //! under a `file:line:col` header.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity};
-use codespan_reporting::files::SimpleFile;
+use codespan_reporting::files::{self, Files, SimpleFile};
 use codespan_reporting::term::{self, Config};
 
 /// A file's text, shared by every diagnostic that points into it.
@@ -70,21 +71,141 @@ impl SourceFile {
 /// flood the terminal.
 const MAX_SHOWN: usize = 120;
 
-/// The text up to the end of the reported line, that line cut after the span, and the span
-/// clamped to what is shown. Lines and columns before the span are unchanged.
-fn shorten(text: &str, span: Range<usize>) -> (String, Range<usize>) {
-    let start = floor_char_boundary(text, span.start.min(text.len()));
-    let end = floor_char_boundary(
-        text,
-        span.end.clamp(start, text.len()).min(start + MAX_SHOWN),
-    );
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let cut = floor_char_boundary(text, line_end.min(end + MAX_SHOWN / 2));
-    let mut shown = text[..cut].to_string();
-    if cut < line_end {
-        shown.push('…');
+/// Whether `c` is shown escaped in a report rather than written as it is: a control
+/// character other than newline and tab, which a terminal would run (an escape sequence
+/// can retitle it, move the cursor or rewrite what was printed before), or a Unicode
+/// bidirectional formatting character, which reorders the text around it so that what is
+/// read is not what is there.
+pub fn is_hidden(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\t'))
+        || matches!(
+            c,
+            '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `text` with each [`is_hidden`] character written as Rust writes it: `\u{1b}`.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hidden) {
+        return Cow::Borrowed(text);
     }
-    (shown, start..end)
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The line of a file a report shows, as codespan reads it: cut after the span, with
+/// hidden characters made [`visible`]. Line and column in the header are those of the
+/// file, not of the escaped text.
+struct Excerpt<'a> {
+    file: &'a SourceFile,
+    name: Cow<'a, str>,
+    /// The line, or what is shown of it.
+    text: String,
+    /// Where the line starts in the file.
+    origin: usize,
+    /// For each escape in `text`: where it ends, and how many bytes longer `text` is
+    /// than the file from there on.
+    shifts: Vec<(usize, usize)>,
+}
+
+impl<'a> Excerpt<'a> {
+    /// The line that holds the start of `span`, and `span` within it, clamped to what is
+    /// shown.
+    fn new(file: &'a SourceFile, span: Range<usize>) -> (Excerpt<'a>, Range<usize>) {
+        let text = &file.text;
+        let start = floor_char_boundary(text, span.start.min(text.len()));
+        let origin = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let mut line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        if text[..line_end].ends_with('\r') && line_end > start {
+            line_end -= 1;
+        }
+        let end = floor_char_boundary(
+            text,
+            span.end.clamp(start, line_end).min(start + MAX_SHOWN),
+        );
+        let cut = floor_char_boundary(text, line_end.min(end + MAX_SHOWN / 2));
+        let mut excerpt = Excerpt {
+            file,
+            name: visible(&file.name),
+            text: String::with_capacity(cut - origin + 3),
+            origin,
+            shifts: Vec::new(),
+        };
+        let (mut shown_start, mut shown_end) = (0, 0);
+        for (i, c) in text[origin..cut].char_indices() {
+            if i == start - origin {
+                shown_start = excerpt.text.len();
+            }
+            if i == end - origin {
+                shown_end = excerpt.text.len();
+            }
+            if is_hidden(c) {
+                excerpt.text.push_str(&visible(c.encode_utf8(&mut [0; 4])));
+                let extra = excerpt.text.len() - (i + c.len_utf8());
+                excerpt.shifts.push((excerpt.text.len(), extra));
+            } else {
+                excerpt.text.push(c);
+            }
+        }
+        if start == cut {
+            shown_start = excerpt.text.len();
+        }
+        if end == cut {
+            shown_end = excerpt.text.len();
+        }
+        if cut < line_end {
+            excerpt.text.push('…');
+        }
+        (excerpt, shown_start..shown_end)
+    }
+
+    /// The offset in the file of an offset in the shown text.
+    fn in_file(&self, shown: usize) -> usize {
+        let extra = self
+            .shifts
+            .iter()
+            .take_while(|(end, _)| *end <= shown)
+            .last()
+            .map_or(0, |(_, extra)| *extra);
+        self.origin + shown - extra
+    }
+}
+
+impl<'a> Files<'a> for Excerpt<'a> {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.name)
+    }
+
+    fn source(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.text)
+    }
+
+    fn line_index(&'a self, (): (), _: usize) -> Result<usize, files::Error> {
+        Ok(self.file.line_col(self.origin).0 - 1)
+    }
+
+    fn line_range(&'a self, (): (), _: usize) -> Result<Range<usize>, files::Error> {
+        Ok(0..self.text.len())
+    }
+
+    fn location(&'a self, (): (), shown: usize) -> Result<files::Location, files::Error> {
+        let (line_number, column_number) = self.file.line_col(self.in_file(shown));
+        Ok(files::Location {
+            line_number,
+            column_number,
+        })
+    }
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -155,25 +276,25 @@ impl Diagnostic {
             Level::Error => Severity::Error,
             Level::Warning => Severity::Warning,
         };
-        let mut cs = CsDiagnostic::new(severity).with_message(&self.message);
+        let message = visible(&self.message);
+        let mut cs = CsDiagnostic::new(severity).with_message(message.as_ref());
         if let Some(code) = self.code {
             cs = cs.with_code(code);
         }
         if let Some(hint) = &self.hint {
-            cs = cs.with_note(format!("help: {hint}"));
+            cs = cs.with_note(format!("help: {}", visible(hint)));
         }
         match &self.file {
             Some(file) => {
-                let (text, span) = shorten(&file.text, self.span.clone());
-                let simple = SimpleFile::new(file.name.as_str(), text.as_str());
+                let (excerpt, span) = Excerpt::new(file, self.span.clone());
                 let cs = cs.with_label(Label::primary((), span));
-                term::emit_into_string(&Config::default(), &simple, &cs)
-                    .unwrap_or_else(|_| format!("{}: {}\n", file.name, self.message))
+                term::emit_into_string(&Config::default(), &excerpt, &cs)
+                    .unwrap_or_else(|_| format!("{}: {message}\n", excerpt.name))
             }
             None => {
                 let simple = SimpleFile::new("", "");
                 term::emit_into_string(&Config::default(), &simple, &cs)
-                    .unwrap_or_else(|_| format!("{}\n", self.message))
+                    .unwrap_or_else(|_| format!("{message}\n"))
             }
         }
     }
@@ -259,6 +380,33 @@ mod tests {
     fn closest_finds_a_typo_and_ignores_noise() {
         assert_eq!(closest("titel", ["title", "description"]), Some("title"));
         assert_eq!(closest("zzzz", ["title", "description"]), None);
+    }
+
+    #[test]
+    fn render_shows_hidden_characters_escaped_at_the_real_column() {
+        let line = "t: \u{1b}]0;pwned\u{7}\u{202e}\u{c}x [bad](y)\r\n";
+        let file = SourceFile::new("a\u{1b}[2J.md", format!("first\n{line}"));
+        let at = file.text.find("[bad]").unwrap();
+        let d = Diagnostic::error("link `\u{9b}31m` \u{1b}[0m")
+            .at(&file, at..at + 10)
+            .with_hint("\u{2066}x");
+        let text = d.render();
+        assert!(!text.chars().any(is_hidden), "{text:?}");
+        assert!(text.contains("a\\u{1b}[2J.md:2:18"), "{text}");
+        assert!(
+            text.contains("t: \\u{1b}]0;pwned\\u{7}\\u{202e}\\u{c}x [bad](y)\n"),
+            "{text}"
+        );
+        assert!(text.contains("link `\\u{9b}31m` \\u{1b}[0m"), "{text}");
+        assert!(text.contains("help: \\u{2066}x"), "{text}");
+        // The carets stand under `[bad](y)`, after the escapes.
+        let shown = text.lines().find(|l| l.contains("pwned")).unwrap();
+        let carets = text.lines().find(|l| l.contains('^')).unwrap();
+        assert_eq!(shown.find("[bad]"), carets.find('^'), "{text}");
+        // A report about the control character itself points at it.
+        let esc = file.text.find('\u{1b}').unwrap();
+        let d = Diagnostic::error("control character").at(&file, esc..esc + 1);
+        assert!(d.render().contains(":2:4"), "{}", d.render());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 use secbook::build::{self, Options};
 use secbook::date::Date;
-use secbook::diagnostics::{Diagnostic, Error, Level};
+use secbook::diagnostics::{Diagnostic, Error, Level, is_hidden, visible};
 use secbook::serve;
 use secbook::{poam, report::Report};
 use secbook::{scaffold, tracker};
@@ -226,7 +226,7 @@ fn main() -> ExitCode {
         Ok((warnings, summary)) => {
             emit(&warnings, format);
             if format == Format::Human {
-                eprintln!("{summary}");
+                eprintln!("{}", visible(&summary));
             }
             ExitCode::SUCCESS
         }
@@ -235,7 +235,7 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(err) => {
-            eprintln!("error: {err}");
+            eprintln!("error: {}", visible(&err.to_string()));
             ExitCode::from(2)
         }
     }
@@ -317,7 +317,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
         Command::Import(Import::Tracker { file, dir }) => {
             let imported = tracker::import(&dir, &file)?;
             for line in &imported.assumptions {
-                eprintln!("{line}");
+                eprintln!("{}", visible(line));
             }
             let range = match (imported.written.first(), imported.written.last()) {
                 (Some(first), Some(last)) if first != last => format!(" as {first} to {last}"),
@@ -439,7 +439,7 @@ fn print_machine(diags: &[Diagnostic], format: Format) {
         let items: Vec<serde_json::Value> = diags.iter().map(diagnostic_json).collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&items).unwrap_or_default()
+            escape_hidden_json(&serde_json::to_string_pretty(&items).unwrap_or_default())
         );
         return;
     }
@@ -477,11 +477,29 @@ fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
     })
 }
 
-/// GitHub's escaping for workflow command data.
+/// GitHub's escaping for workflow command data; the other characters a terminal would
+/// run (an escape sequence from a record's title) are then made visible, as `\u{1b}`.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let escaped = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    visible(&escaped).into_owned()
+}
+
+/// serde_json writes C0 control characters as `\u001b`, but DEL, C1 controls and
+/// bidirectional marks as they are; these stand only inside strings, where `\uXXXX` is
+/// the same value, so a terminal that shows the JSON runs none of them.
+fn escape_hidden_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_hidden(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// GitHub's escaping for workflow command properties.
@@ -501,5 +519,26 @@ fn report(diags: &[Diagnostic]) {
         eprintln!("{errors} error(s), {warnings} warning(s)");
     } else if warnings > 0 {
         eprintln!("{warnings} warning(s)");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_formats_run_no_control_character() {
+        let title = "t\u{1b}]0;pwned\u{7}\r\n\u{c}\u{9b}\u{7f}\u{202e}%";
+        let data = escape_data(title);
+        assert_eq!(
+            data,
+            "t\\u{1b}]0;pwned\\u{7}%0D%0A\\u{c}\\u{9b}\\u{7f}\\u{202e}%25"
+        );
+        assert!(!escape_property(title).chars().any(|c| c.is_control()));
+        let json = serde_json::to_string_pretty(&serde_json::json!([{ "message": title }])).unwrap();
+        let escaped = escape_hidden_json(&json);
+        assert!(!escaped.chars().any(is_hidden), "{escaped}");
+        let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back[0]["message"], title, "the same value");
     }
 }

@@ -429,6 +429,8 @@ fn explain(raw: &str) -> (String, Option<String>) {
         Some(i) => &raw[..i],
         None => raw,
     };
+    // serde_yaml names an item of a list at the top `.[0].level`.
+    let message = message.strip_prefix('.').unwrap_or(message);
     for (what, noun) in [("unknown field `", "field"), ("unknown variant `", "value")] {
         let Some(start) = message.find(what) else {
             continue;
