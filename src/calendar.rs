@@ -108,5 +108,40 @@ pub fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
         }
         calendar.push(event.done());
     }
-    calendar.done().to_string().into_bytes()
+    ics_safe(&calendar.done().to_string()).into_bytes()
+}
+
+/// `ics` without the characters RFC 5545 forbids in a content line: control characters
+/// but tab, and carriage return and line feed other than the pair that ends a line.
+/// Loading refuses them in the handbook's text, but the calendar also holds what the
+/// command line gives (`--base-url`), and the crate escapes only the line feed. They are
+/// dropped rather than replaced, after the lines are folded: a line only gets shorter.
+fn ics_safe(ics: &str) -> String {
+    let mut out = String::with_capacity(ics.len());
+    let mut chars = ics.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {
+                chars.next();
+                out.push_str("\r\n");
+            }
+            '\t' => out.push(c),
+            c if c.is_ascii_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ics_safe_keeps_line_ends_and_drops_other_controls() {
+        assert_eq!(
+            ics_safe("SUMMARY:a\u{1b}]0;x\u{7}\tb\rc\nd\u{7f}\u{85}\r\n z\r\n"),
+            "SUMMARY:a]0;x\tbcd\u{85}\r\n z\r\n"
+        );
+    }
 }

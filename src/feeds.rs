@@ -285,11 +285,27 @@ fn feed(
         write_document_declaration: true,
         indent_size: Some(2),
     };
-    let mut bytes = feed
+    let bytes = feed
         .write_with_config(Vec::new(), config)
         .unwrap_or_else(|e| format!("<!-- {e} -->").into_bytes());
-    bytes.push(b'\n');
-    bytes
+    let mut xml = xml_safe(&String::from_utf8_lossy(&bytes));
+    xml.push('\n');
+    xml.into_bytes()
+}
+
+/// Whether XML 1.0 allows `c` in a document (its production `Char`).
+pub fn xml_allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// `xml` with each character XML 1.0 forbids replaced by U+FFFD. Loading refuses control
+/// characters in the handbook's text, but a feed also holds what the command line gives
+/// (`--base-url`), and the XML writer escapes markup, not these: a reader that meets one
+/// rejects the whole feed.
+pub fn xml_safe(xml: &str) -> String {
+    xml.chars()
+        .map(|c| if xml_allowed(c) { c } else { '\u{fffd}' })
+        .collect()
 }
 
 #[cfg(test)]
@@ -304,6 +320,14 @@ mod tests {
         assert_eq!(
             site_link("https://x.org/sec", "feeds/", path),
             "https://x.org/sec/exceptions/E/index.html"
+        );
+    }
+
+    #[test]
+    fn xml_safe_replaces_what_xml_forbids() {
+        assert_eq!(
+            xml_safe("<a>t\u{1b}\u{0}\t\u{7f}\u{85}\u{fffe}\u{1f600}</a>"),
+            "<a>t\u{fffd}\u{fffd}\t\u{7f}\u{85}\u{fffd}\u{1f600}</a>"
         );
     }
 

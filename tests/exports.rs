@@ -586,3 +586,41 @@ fn sitemap_lists_every_page_and_404_exists() {
     );
     assert!(not_found.contains("href=\"style.css\""));
 }
+
+/// Control characters cannot come from the records: loading refuses them (the fixtures
+/// under tests/fixtures/invalid/control-*). What the command line gives still reaches the
+/// feeds, the sitemap and the calendar, which must stay valid XML and iCalendar whatever
+/// it holds.
+#[test]
+fn feeds_sitemap_and_calendar_stay_valid_whatever_characters_the_base_url_holds() {
+    let hostile = "https://x.org/\u{1}\u{1b}]0;pwned\u{7}\u{c}\u{7f}\u{85}\u{202e}\u{fffe}\r/";
+    let files = generate_with(&fixture(), Some(hostile));
+    for path in ["feeds/exceptions.xml", "feeds/incidents.xml", "sitemap.xml"] {
+        let xml = text(&files, path);
+        if let Err(e) = roxmltree::Document::parse(&xml) {
+            panic!("{path} is not XML: {e}");
+        }
+        assert!(xml.contains("https://x.org/"), "{path}");
+    }
+    let feed = read_feed(file(&files, "feeds/exceptions.xml"));
+    assert!(feed.entries[0].links[0].href.starts_with("https://x.org/"));
+
+    let ics = text(&files, "calendar/exceptions.ics");
+    let forbidden: Vec<char> = ics
+        .replace("\r\n", "")
+        .chars()
+        .filter(|c| c.is_ascii_control() && *c != '\t')
+        .collect();
+    assert!(forbidden.is_empty(), "{forbidden:?} in the calendar");
+    for line in ics.split("\r\n") {
+        assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
+    }
+    let unfolded = icalendar::parser::unfold(&ics);
+    let parsed = icalendar::parser::read_calendar(&unfolded).expect("a valid iCalendar file");
+    let events = parsed
+        .components
+        .iter()
+        .filter(|c| c.name.as_str() == "VEVENT")
+        .count();
+    assert_eq!(events, 3);
+}

@@ -138,6 +138,7 @@ fn escape_xml(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            c if !feeds::xml_allowed(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
