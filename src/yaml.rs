@@ -126,9 +126,11 @@ fn diagnose(
             None => marked.map_or(0..0, at_mark),
         }
     } else {
+        // A missing value cannot be marked: serde_yaml marks the mapping that holds it.
+        let unmarked = message.ends_with(NO_VALUE);
         match (marked, place) {
             // serde_yaml marked a node that holds the value: the path is closer.
-            (Some(at), Some(place)) if at < place.key.start => place.shown(),
+            (Some(at), Some(place)) if at < place.key.start || unmarked => place.shown(),
             (Some(at), _) => at_mark(at),
             (None, Some(place)) => place.shown(),
             (None, None) => at_mark(0),
@@ -1028,6 +1030,7 @@ mod tests {
     fn a_required_text_refuses_null_and_white_space_at_the_field() {
         for (text, at) in [
             ("note: n\ntitle: null\n", (2, 8, "null")),
+            ("title: null\nnote: n\n", (1, 8, "null")),
             ("note: n\ntitle: ~\n", (2, 8, "~")),
             ("note: n\ntitle:\n", (2, 1, "title")),
             ("note: n\ntitle: '  '\n", (2, 8, "'  '")),
