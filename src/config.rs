@@ -313,6 +313,29 @@ mod tests {
     }
 
     #[test]
+    fn a_setting_that_does_not_load_is_reported_with_the_others_and_left_at_its_default() {
+        let file = SourceFile::new(
+            "handbook.yaml",
+            "title: null\ntheme: ~\nbase_url: /x/\nexceptions:\n  expiring_within_days: soon\n\
+             description: ''\nlints:\n  exception.expird: deny\nmetrics: {open_risks: 3}\n",
+        );
+        let (config, errors) = Config::load_with_defaults(&file);
+        let lines: Vec<usize> = errors.iter().map(|d| d.location().unwrap().1).collect();
+        assert_eq!(lines, [1, 2, 5, 6, 8], "{errors:#?}");
+        assert_eq!(errors[0].message, "`title` has no value");
+        assert_eq!(config.base_url, "/x/");
+        assert_eq!(config.theme, "default");
+        assert_eq!(config.exceptions.expiring_within_days, 30);
+        assert_eq!(config.metrics.open_risks, Some(3));
+        let err = load("description: x\n").unwrap_err();
+        assert_eq!(err[0].message, "missing field `title`");
+        let err = load("title: T\nexceptions:\n  policy:\n    low: {max_days: 9}\n    low: {max_days: 8}\n")
+            .unwrap_err();
+        assert_eq!(err[0].message, "duplicate key `exceptions.policy.low`");
+        assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 5, 5)));
+    }
+
+    #[test]
     fn unknown_lint_code_is_reported_at_its_key() {
         let err = load("title: T\nlints:\n  exception.expird: deny\n").unwrap_err();
         assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 3, 3)));

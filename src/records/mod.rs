@@ -541,3 +541,53 @@ impl Refs<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every string value of `text` written as `null` in turn, as `T`: either it does not
+    /// load, or no text of what loads is "null" (an optional field takes it as absent).
+    fn no_null_loads_as_text<T: DeserializeOwned + Serialize>(name: &str, text: &str) {
+        fn texts(value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::String(s) => out.push(s.clone()),
+                serde_json::Value::Array(items) => items.iter().for_each(|v| texts(v, out)),
+                serde_json::Value::Object(map) => map.values().for_each(|v| texts(v, out)),
+                _ => {}
+            }
+        }
+        let found = yaml::string_values(text, |_| true);
+        assert!(found.len() > 20, "{name}: {found:?}");
+        for value in found {
+            let nulled = format!("{}null{}", &text[..value.span.start], &text[value.span.end..]);
+            let file = SourceFile::new(name, nulled);
+            let Ok(record) = yaml::parse::<T>(&file, 0..file.text.len()) else {
+                continue;
+            };
+            let mut all = Vec::new();
+            texts(&serde_json::to_value(&record).unwrap(), &mut all);
+            assert!(
+                !all.iter().any(|t| t == "null"),
+                "{name}: `{}: null` loads as the text \"null\"",
+                value.path
+            );
+        }
+    }
+
+    #[test]
+    fn a_written_null_is_never_a_text() {
+        no_null_loads_as_text::<Exception>(
+            "EXC-001.yaml",
+            include_str!("../../tests/fixtures/records/data/exceptions/EXC-001.yaml"),
+        );
+        no_null_loads_as_text::<Incident>(
+            "INC-001.yaml",
+            include_str!("../../tests/fixtures/records/data/incidents/INC-001.yaml"),
+        );
+        no_null_loads_as_text::<Vec<PersonEntry>>(
+            "people.yaml",
+            include_str!("../../tests/fixtures/records/data/people.yaml"),
+        );
+    }
+}
