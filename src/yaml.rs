@@ -23,21 +23,8 @@ pub fn parse<T: DeserializeOwned>(
     range: Range<usize>,
 ) -> Result<T, Diagnostic> {
     let text = &file.text[range.clone()];
-    let refused = |refused: Refused| {
-        let span = range.start + refused.span.start..range.start + refused.span.end;
-        Diagnostic::error(refused.message)
-            .at(file, span)
-            .with_hint(refused.hint)
-    };
-    if let Some(at) = too_deep(text) {
-        return Err(refused(Refused {
-            span: at..at + 1,
-            message: format!("values are nested more than {MAX_FLOW_DEPTH} levels deep"),
-            hint: "a handbook never needs this much nesting; is the file damaged?".into(),
-        }));
-    }
-    if let Some(found) = unwritable(text).or_else(|| might_refuse(text).then(|| refuse(text)).flatten()) {
-        return Err(refused(found));
+    if let Some(found) = refusal(text) {
+        return Err(found.diagnostic(file, range.start));
     }
     serde_yaml::from_str(text).map_err(|first| {
         // Read again, now noting the path to each value, to learn which field is at fault:
@@ -51,6 +38,19 @@ pub fn parse<T: DeserializeOwned>(
         };
         diagnose(file, range.clone(), &path, err)
     })
+}
+
+/// What no text may hold, before it is read as YAML: flow values nested too deep,
+/// control characters, aliases (see [`refuse`]).
+fn refusal(text: &str) -> Option<Refused> {
+    if let Some(at) = too_deep(text) {
+        return Some(Refused {
+            span: at..at + 1,
+            message: format!("values are nested more than {MAX_FLOW_DEPTH} levels deep"),
+            hint: "a handbook never needs this much nesting; is the file damaged?".into(),
+        });
+    }
+    unwritable(text).or_else(|| might_refuse(text).then(|| refuse(text)).flatten())
 }
 
 /// One step of the path serde_path_to_error reports, as [`locate`] follows it.
@@ -208,25 +208,35 @@ struct Refused {
     hint: String,
 }
 
-/// Whether a text value may hold `c`. Control characters (C0, DEL and C1) other than tab
-/// and newline are refused wherever a handbook's text is read: a terminal runs them (an
-/// escape sequence in a title could retitle the terminal of whoever runs `check`), XML
-/// 1.0 and iCalendar forbid most of them, and no handbook needs one.
-pub fn allowed_in_text(c: char) -> bool {
-    !c.is_control() || matches!(c, '\t' | '\n')
+impl Refused {
+    /// The report, for a text that starts at byte `start` of `file`.
+    fn diagnostic(self, file: &Arc<SourceFile>, start: usize) -> Diagnostic {
+        Diagnostic::error(self.message)
+            .at(file, start + self.span.start..start + self.span.end)
+            .with_hint(self.hint)
+    }
 }
 
-/// The first character of `text`, as written, that no value may hold: a control
-/// character other than tab and newline (a carriage return ends a line before a line
-/// feed). YAML refuses most of them itself, but at no line, and it takes a carriage
-/// return alone, or U+0085, as a line break, after which its line numbers are no longer
-/// ours.
-fn unwritable(text: &str) -> Option<Refused> {
+/// The first control character (C0, DEL or C1) in `text` other than tab, line feed, and
+/// a carriage return that ends a line before a line feed, and where it is. Those are
+/// refused wherever a handbook's text is read: a terminal runs them (an escape sequence
+/// in a title could retitle the terminal of whoever runs `check`, a carriage return
+/// write over what was printed), XML 1.0 and iCalendar forbid most of them, and no
+/// handbook needs one. A line that ends in CR LF is common (Windows, a CSV import).
+pub fn refused_in_text(text: &str) -> Option<(usize, char)> {
     let bytes = text.as_bytes();
-    let (at, c) = text.char_indices().find(|&(i, c)| match c {
+    text.char_indices().find(|&(i, c)| match c {
+        '\t' | '\n' => false,
         '\r' => bytes.get(i + 1) != Some(&b'\n'),
-        c => !allowed_in_text(c),
-    })?;
+        c => c.is_control(),
+    })
+}
+
+/// The first character of `text`, as written, that [`refused_in_text`] refuses. YAML
+/// refuses most of them itself, but at no line, and it takes a carriage return alone, or
+/// U+0085, as a line break, after which its line numbers are no longer ours.
+fn unwritable(text: &str) -> Option<Refused> {
+    let (at, c) = refused_in_text(text)?;
     let code = format!("U+{:04X}", u32::from(c));
     let (message, hint) = if c == '\r' {
         (
@@ -262,7 +272,7 @@ fn might_refuse(text: &str) -> bool {
 /// Reads the event stream once, before typed loading, for what typed loading must not
 /// meet: values nested deeper than [`MAX_FLOW_DEPTH`] in block style (`- - - x`, which the
 /// text scan of [`too_deep`] does not see), aliases, and escapes (`"\\x1b"`) that write a
-/// character [`allowed_in_text`] refuses. serde_yaml expands an alias by replaying what
+/// character [`refused_in_text`] refuses. serde_yaml expands an alias by replaying what
 /// its anchor names, so a few kilobytes of `*a` naming a large value would take gigabytes
 /// ("billion laughs"); a handbook has no use for them, so they are refused. When this
 /// parser finds a syntax error, serde_yaml reports it in its own words; but a text that
@@ -302,7 +312,7 @@ fn refuse(text: &str) -> Option<Refused> {
                 });
             }
             Ok((Event::Scalar(value, ScalarStyle::DoubleQuoted, ..), span))
-                if !value.chars().all(allowed_in_text) =>
+                if refused_in_text(&value).is_some() =>
             {
                 let scalar = chars.range(span);
                 let (escape, c) = escape_refused(&text[scalar.clone()])
@@ -337,7 +347,7 @@ fn refuse(text: &str) -> Option<Refused> {
 }
 
 /// The first escape in a double-quoted scalar, as written, that stands for a character
-/// [`allowed_in_text`] refuses: its byte range in `quoted`, and the character.
+/// [`refused_in_text`] refuses: its byte range in `quoted`, and the character.
 fn escape_refused(quoted: &str) -> Option<(Range<usize>, char)> {
     let mut rest = quoted.char_indices();
     while let Some((i, c)) = rest.next() {
@@ -370,8 +380,11 @@ fn escape_refused(quoted: &str) -> Option<(Range<usize>, char)> {
             }
             u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
         };
-        if let Some(c) = written.filter(|&c| !allowed_in_text(c)) {
-            return Some((i..i + 2 + digits, c));
+        let end = i + 2 + digits;
+        let line_end = written == Some('\r') && quoted[end..].starts_with("\\n");
+        let refused = |c: char| c.is_control() && !matches!(c, '\t' | '\n') && !line_end;
+        if let Some(c) = written.filter(|&c| refused(c)) {
+            return Some((i..end, c));
         }
     }
     None
@@ -582,8 +595,21 @@ pub fn parse_lenient<T: DeserializeOwned>(file: &Arc<SourceFile>) -> (Option<T>,
     };
     let mut diags = Vec::new();
     let mut kept = vec![true; entries.len()];
+    // What is refused in the whole text, an alias of an anchor in another entry say, is
+    // reported once, and its entry left out.
+    if let Some(found) = refusal(&file.text) {
+        let at = found.span.start;
+        diags.push(found.diagnostic(file, 0));
+        match entries.iter().position(|(_, r)| r.contains(&at)) {
+            Some(i) => kept[i] = false,
+            None => return (None, diags),
+        }
+    }
     let mut seen: BTreeMap<&str, &Range<usize>> = BTreeMap::new();
     for (i, (key, range)) in entries.iter().enumerate().take(MAX_ENTRIES) {
+        if !kept[i] {
+            continue;
+        }
         if let Some(first) = seen.insert(key, range) {
             let (line, _) = file.line_col(first.start);
             diags.push(
@@ -1069,9 +1095,15 @@ mod tests {
         assert!(message.contains("U+001B"), "{message}");
         let (_, _, shown, _) = fails::<Required>("title: \"\\u202e\\f\"\n");
         assert_eq!(shown, "\\f");
+        let (_, col, shown, _) = fails::<Required>("title: \"a\\r\\nb\\rc\"\n");
+        assert_eq!((col, shown.as_str()), (15, "\\r"), "a CR that ends no line");
         // Tabs, newlines and line ends written CR LF are text.
-        let file = SourceFile::new("a.yaml", "title: \"a\\tb\\nc\"\r\nnote: |\r\n  x\r\n  y\r\n");
+        let file = SourceFile::new(
+            "a.yaml",
+            "title: \"a\\tb\\r\\nc\"\r\nnote: |\r\n  x\r\n  y\r\n",
+        );
         let loaded: Required = parse(&file, 0..file.text.len()).unwrap();
+        assert_eq!(loaded.title, "a\tb\r\nc");
         assert_eq!(loaded.note.as_deref(), Some("x\ny\n"));
     }
 

@@ -1033,11 +1033,9 @@ fn record_ids_cannot_name_a_path_outside_the_site() {
         "..",
         ".",
         "a/../../b",
-        "a\0b",
         "C:\\x",
         "C:x",
         "a b",
-        "",
         "-x",
         ".hidden",
         "a\nb",
@@ -1060,6 +1058,14 @@ fn record_ids_cannot_name_a_path_outside_the_site() {
             };
             assert_error(&diags, &format!("id `{id}` is not valid"));
         }
+    }
+    // A control character, or no id at all, is refused before the id is checked.
+    for (id, error) in [
+        ("\"a\\0b\"", "`\\0` writes the control character U+0000"),
+        ("\"\"", "`id` is empty"),
+    ] {
+        let text = harness::EXCEPTION.replace("id: EXC-001", &format!("id: {id}"));
+        assert_error(&harness::exception(&text, true), error);
     }
     // Names Windows keeps for devices, with any extension and in any case, are refused
     // as ids: the id names the record's folder of the site, and its file.
