@@ -329,8 +329,10 @@ mod tests {
         assert_eq!(config.metrics.open_risks, Some(3));
         let err = load("description: x\n").unwrap_err();
         assert_eq!(err[0].message, "missing field `title`");
-        let err = load("title: T\nexceptions:\n  policy:\n    low: {max_days: 9}\n    low: {max_days: 8}\n")
-            .unwrap_err();
+        let err = load(
+            "title: T\nexceptions:\n  policy:\n    low: {max_days: 9}\n    low: {max_days: 8}\n",
+        )
+        .unwrap_err();
         assert_eq!(err[0].message, "duplicate key `exceptions.policy.low`");
         assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 5, 5)));
     }

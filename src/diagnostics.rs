@@ -126,10 +126,7 @@ impl<'a> Excerpt<'a> {
         if text[..line_end].ends_with('\r') && line_end > start {
             line_end -= 1;
         }
-        let end = floor_char_boundary(
-            text,
-            span.end.clamp(start, line_end).min(start + MAX_SHOWN),
-        );
+        let end = floor_char_boundary(text, span.end.clamp(start, line_end).min(start + MAX_SHOWN));
         let cut = floor_char_boundary(text, line_end.min(end + MAX_SHOWN / 2));
         let mut excerpt = Excerpt {
             file,

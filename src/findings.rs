@@ -312,7 +312,9 @@ fn policy_findings(c: &mut Collector, e: &Loaded<Exception>) {
     };
     // Sides and levels data/people.yaml would give are unknown when it did not load.
     let sides_known = !c.inputs.records.people.failed
-        || r.approvals.iter().all(|a| a.side.is_some() && a.level.is_some());
+        || r.approvals
+            .iter()
+            .all(|a| a.side.is_some() && a.level.is_some());
     for side in Side::ALL.into_iter().filter(|_| sides_known) {
         let required = match side {
             Side::Business => rule.business,

@@ -535,7 +535,8 @@ mod tests {
             "t\\u{1b}]0;pwned\\u{7}%0D%0A\\u{c}\\u{9b}\\u{7f}\\u{202e}%25"
         );
         assert!(!escape_property(title).chars().any(|c| c.is_control()));
-        let json = serde_json::to_string_pretty(&serde_json::json!([{ "message": title }])).unwrap();
+        let json =
+            serde_json::to_string_pretty(&serde_json::json!([{ "message": title }])).unwrap();
         let escaped = escape_hidden_json(&json);
         assert!(!escaped.chars().any(is_hidden), "{escaped}");
         let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();

@@ -31,7 +31,8 @@ pub fn parse<T: DeserializeOwned>(
         // serde_yaml places some errors (a `null` where a text is needed, a key given
         // twice) at the mapping that holds the field, or at the start of the document.
         // Only a text with an error is read twice.
-        let with_path = serde_path_to_error::deserialize::<_, T>(serde_yaml::Deserializer::from_str(text));
+        let with_path =
+            serde_path_to_error::deserialize::<_, T>(serde_yaml::Deserializer::from_str(text));
         let (path, err) = match &with_path {
             Err(e) => (e.path().iter().map_while(Step::of).collect(), e.inner()),
             Ok(_) => (Vec::new(), &first),
@@ -120,7 +121,9 @@ fn diagnose(
                 key.push(Seg::Key(&text[second.clone()]));
                 message = format!("duplicate key `{}`", path_text(&key));
                 let (line, _) = file.line_col(start + first.start);
-                hint = Some(format!("it is first given on line {line}; keep one of them"));
+                hint = Some(format!(
+                    "it is first given on line {line}; keep one of them"
+                ));
                 second
             }
             None => marked.map_or(0..0, at_mark),
@@ -137,7 +140,10 @@ fn diagnose(
         }
     };
     for (what, why) in [
-        (NO_VALUE, "`null`, `~` and nothing at all mean no value, and this field needs one"),
+        (
+            NO_VALUE,
+            "`null`, `~` and nothing at all mean no value, and this field needs one",
+        ),
         (EMPTY, "this field needs a value"),
     ] {
         if message.ends_with(what) {
@@ -615,7 +621,9 @@ pub fn parse_lenient<T: DeserializeOwned>(file: &Arc<SourceFile>) -> (Option<T>,
             diags.push(
                 Diagnostic::error(format!("duplicate key `{key}`"))
                     .at(file, range.start..range.start + key.len())
-                    .with_hint(format!("it is first given on line {line}; keep one of them")),
+                    .with_hint(format!(
+                        "it is first given on line {line}; keep one of them"
+                    )),
             );
             kept[i] = false;
         } else if let Err(d) = parse::<T>(file, range.clone()) {
@@ -640,7 +648,10 @@ pub fn parse_lenient<T: DeserializeOwned>(file: &Arc<SourceFile>) -> (Option<T>,
             Ok(value) => return (Some(value), diags),
             Err(d) => {
                 let span = d.span.clone();
-                diags.push(Diagnostic { file: Some(Arc::clone(file)), ..d });
+                diags.push(Diagnostic {
+                    file: Some(Arc::clone(file)),
+                    ..d
+                });
                 match entries.iter().position(|(_, r)| r.contains(&span.start)) {
                     Some(i) if kept[i] => kept[i] = false,
                     _ => return (None, diags),
@@ -675,7 +686,9 @@ fn top_level_entries(text: &str) -> Option<Vec<(String, Range<usize>)>> {
     let mut events = std::iter::from_fn(move || next().and_then(Result::ok));
     while let Some((event, span)) = events.next() {
         match event {
-            Event::Scalar(key, ..) => starts.push((key.into_owned(), chars.byte(span.start.index()))),
+            Event::Scalar(key, ..) => {
+                starts.push((key.into_owned(), chars.byte(span.start.index())))
+            }
             Event::MappingEnd => break,
             _ => return None,
         }
@@ -1019,7 +1032,12 @@ mod tests {
             panic!("{text:?} loaded");
         };
         let (_, line, col) = err.location().unwrap();
-        (line, col, file.text[err.span.clone()].to_string(), err.message)
+        (
+            line,
+            col,
+            file.text[err.span.clone()].to_string(),
+            err.message,
+        )
     }
 
     #[derive(Debug, Deserialize)]
@@ -1049,7 +1067,10 @@ mod tests {
         assert_eq!(message, "duplicate key `items[0].title`");
         // A map keeps no duplicate either, where serde would keep the last value.
         let (line, col, _, message) = fails::<Required>("title: x\nmap:\n  a: 1\n  a: 2\n");
-        assert_eq!((line, col, message.as_str()), (4, 3, "duplicate key `map.a`"));
+        assert_eq!(
+            (line, col, message.as_str()),
+            (4, 3, "duplicate key `map.a`")
+        );
     }
 
     #[test]
@@ -1084,7 +1105,11 @@ mod tests {
         assert_eq!((line, col), (2, 9));
         assert_eq!(message, "control character U+001B is not allowed");
         let (line, col, _, _) = fails::<Required>("note: é\u{85}\ntitle: x\n");
-        assert_eq!((line, col), (1, 8), "U+0085, a line break to YAML, is refused too");
+        assert_eq!(
+            (line, col),
+            (1, 8),
+            "U+0085, a line break to YAML, is refused too"
+        );
         let (line, col, _, message) = fails::<Required>("note: n\rtitle: x\n");
         assert_eq!((line, col), (1, 8));
         assert!(message.contains("carriage return"), "{message}");

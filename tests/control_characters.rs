@@ -26,7 +26,8 @@ fn no_control_character_from_the_handbook_reaches_the_output_as_it_is() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/record-control-character"),
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/invalid/record-control-character"),
         root,
     );
     fs::create_dir_all(root.join("content")).unwrap();
@@ -43,12 +44,26 @@ fn no_control_character_from_the_handbook_reaches_the_output_as_it_is() {
         let out = secbook(root, &["check", "--format", format]);
         assert_code(&out, 1);
         for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
-            assert_eq!(hidden(bytes), [], "{format} {stream}: {}", String::from_utf8_lossy(bytes));
+            assert_eq!(
+                hidden(bytes),
+                [],
+                "{format} {stream}: {}",
+                String::from_utf8_lossy(bytes)
+            );
         }
-        let shown = String::from_utf8_lossy(if format == "human" { &out.stderr } else { &out.stdout });
+        let shown = String::from_utf8_lossy(if format == "human" {
+            &out.stderr
+        } else {
+            &out.stdout
+        });
         assert!(shown.contains(escaped), "{format}: {shown}");
         // Each record is reported at the character, and the page's broken link too.
-        for place in ["EXC-001.yaml", "EXC-002.yaml", "EXC-003.yaml", "content/_index.md"] {
+        for place in [
+            "EXC-001.yaml",
+            "EXC-002.yaml",
+            "EXC-003.yaml",
+            "content/_index.md",
+        ] {
             assert!(shown.contains(place), "{format}: {place} in {shown}");
         }
     }

@@ -34,23 +34,47 @@ pub struct Exception {
     pub expires: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<Date>,
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub tickets: Vec<String>,
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub assets: Vec<String>,
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub tags: Vec<String>,
     #[serde(deserialize_with = "crate::yaml::text")]
     pub summary: String,
     #[serde(deserialize_with = "crate::yaml::text")]
     pub justification: String,
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub pros: Vec<String>,
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cons: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub compensating_controls: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation_plan: Option<String>,
@@ -58,7 +82,11 @@ pub struct Exception {
     pub approvals: Vec<Approval>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stakeholders: Vec<Stakeholder>,
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub references: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub renewals: Vec<Renewal>,

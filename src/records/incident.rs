@@ -118,9 +118,17 @@ pub struct Incident {
     pub open_questions: Vec<OpenQuestion>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stakeholders: Vec<Stakeholder>,
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub tickets: Vec<String>,
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub channels: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postmortem: Option<Postmortem>,

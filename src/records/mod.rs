@@ -48,11 +48,23 @@ pub struct Records {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Related {
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub exceptions: Vec<String>,
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub incidents: Vec<String>,
-    #[serde(default, deserialize_with = "crate::yaml::texts", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::texts",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub pages: Vec<String>,
 }
 
@@ -560,7 +572,11 @@ mod tests {
         let found = yaml::string_values(text, |_| true);
         assert!(found.len() > 20, "{name}: {found:?}");
         for value in found {
-            let nulled = format!("{}null{}", &text[..value.span.start], &text[value.span.end..]);
+            let nulled = format!(
+                "{}null{}",
+                &text[..value.span.start],
+                &text[value.span.end..]
+            );
             let file = SourceFile::new(name, nulled);
             let Ok(record) = yaml::parse::<T>(&file, 0..file.text.len()) else {
                 continue;
