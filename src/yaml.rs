@@ -584,8 +584,8 @@ where
     d.deserialize_map(Unique(std::marker::PhantomData))
 }
 
-/// The most top-level entries [`parse_lenient`] loads one by one; a document with more
-/// has keys given twice or unknown keys, and the rest are loaded together.
+/// The most top-level entries [`parse_lenient`] reads; a document with more has keys
+/// given twice or unknown keys, and the rest are reported once and left out.
 const MAX_ENTRIES: usize = 64;
 
 /// Loads a document whose top level is a block mapping, entry by entry: an entry that
@@ -631,35 +631,42 @@ pub fn parse_lenient<T: DeserializeOwned>(file: &Arc<SourceFile>) -> (Option<T>,
             kept[i] = false;
         }
     }
-    // Together, the entries kept load unless one past MAX_ENTRIES fails: that one is
-    // left out in turn, a few times at most.
-    for _ in 0..3 {
-        let mut text = file.text.clone().into_bytes();
-        for ((_, range), _) in entries.iter().zip(&kept).filter(|(_, kept)| !**kept) {
-            for b in &mut text[range.clone()] {
-                if !matches!(*b, b'\n' | b'\r') {
-                    *b = b' ';
-                }
-            }
-        }
-        let text = String::from_utf8(text).unwrap_or_default();
-        let blanked = SourceFile::new(file.name.clone(), text);
-        match parse::<T>(&blanked, whole.clone()) {
-            Ok(value) => return (Some(value), diags),
-            Err(d) => {
-                let span = d.span.clone();
-                diags.push(Diagnostic {
-                    file: Some(Arc::clone(file)),
-                    ..d
-                });
-                match entries.iter().position(|(_, r)| r.contains(&span.start)) {
-                    Some(i) if kept[i] => kept[i] = false,
-                    _ => return (None, diags),
-                }
+    if let Some((key, range)) = entries.get(MAX_ENTRIES) {
+        kept[MAX_ENTRIES..].fill(false);
+        diags.push(
+            Diagnostic::error(format!(
+                "this file has {} top-level keys; those from here on are not read",
+                entries.len()
+            ))
+            .at(file, range.start..range.start + key.len())
+            .with_hint(format!(
+                "a file of this kind needs far fewer than {MAX_ENTRIES}; most must be unknown or given twice"
+            )),
+        );
+    }
+    // Together, what is kept loads, unless the entries meant more together than alone.
+    let mut text = file.text.clone().into_bytes();
+    for ((_, range), _) in entries.iter().zip(&kept).filter(|(_, kept)| !**kept) {
+        for b in &mut text[range.clone()] {
+            if !matches!(*b, b'\n' | b'\r') {
+                *b = b' ';
             }
         }
     }
-    (None, diags)
+    let blanked = SourceFile::new(
+        file.name.clone(),
+        String::from_utf8(text).unwrap_or_default(),
+    );
+    match parse::<T>(&blanked, whole) {
+        Ok(value) => (Some(value), diags),
+        Err(d) => {
+            diags.push(Diagnostic {
+                file: Some(Arc::clone(file)),
+                ..d
+            });
+            (None, diags)
+        }
+    }
 }
 
 /// The key and the byte range of each entry of the block mapping at the top of `text`,
