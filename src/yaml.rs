@@ -1164,6 +1164,17 @@ mod tests {
         assert_eq!((settings.a, settings.b, settings.c.len()), (0, 2, 0));
         let places: Vec<_> = diags.iter().map(|d| d.location().unwrap().1).collect();
         assert_eq!(places, [1, 3, 6, 7], "{diags:?}");
+        // Past MAX_ENTRIES keys, the rest is reported once, not key by key.
+        let many: String = (0..1000).map(|i| format!("k{i}: 1\n")).collect();
+        let file = SourceFile::new("h.yaml", format!("a: 1\n{many}"));
+        let (settings, diags) = parse_lenient::<Settings>(&file);
+        assert_eq!(settings.map(|s| s.a), Some(1));
+        assert_eq!(diags.len(), MAX_ENTRIES);
+        assert!(
+            diags[MAX_ENTRIES - 1]
+                .message
+                .contains("1001 top-level keys")
+        );
         // A syntax error leaves out its entry and what follows it.
         let file = SourceFile::new("h.yaml", "b: 2\na: [1\nc: []\n");
         let (settings, diags) = parse_lenient::<Settings>(&file);
