@@ -411,14 +411,18 @@ fn a_file_swapped_after_the_last_good_build_is_not_served() {
         "the last good site is kept"
     );
 
-    // A good build again: the links are not part of the site.
+    // A good build again, once the links out (an error of their own) are gone: the files
+    // they replaced are not part of the site.
+    fs::remove_file(root.join("static/a.txt")).unwrap();
+    fs::remove_file(root.join("static/sub")).unwrap();
     fs::remove_file(root.join("content/files/c.txt")).unwrap();
     fs::write(
         root.join("content/_index.md"),
         "---\ntitle: Home\n---\nFixed.\n",
     )
     .unwrap();
-    eventually(port, "/", |b| b.contains("Fixed."));
+    let home = eventually(port, "/", |b| b.contains("Fixed."));
+    assert!(home.contains("Fixed."), "the good build is served: {home}");
     for path in swapped {
         let (code, body) = get(port, path);
         assert!(
