@@ -13,9 +13,9 @@
 //! export, and the document is deterministic: its times come from the records and the
 //! as-of date, written in UTC.
 //!
-//! The document uses only the constructs of the OSCAL 1.1 POA&M model and declares
-//! `oscal-version` [`OSCAL_VERSION`]; the tests validate it against NIST's published JSON
-//! schema (see tests/data/README.md). OSCAL requires at least one POA&M item, so a
+//! The document declares `oscal-version` [`OSCAL_VERSION`]. The tests validate it against
+//! NIST's published JSON schema of that version and load it with compliance-trestle's
+//! POA&M model (see tests/data/README.md). OSCAL requires at least one POA&M item, so a
 //! handbook with no approved or pending exception has no POA&M: [`document`] returns
 //! `None` and the build writes no exports/poam.json.
 
@@ -28,17 +28,26 @@ use crate::diagnostics::{Diagnostic, Error};
 use crate::feeds::{day_start, site_link, stable_uuid};
 use crate::handbook::Handbook;
 use crate::records::exception::Exception;
-use crate::records::person::Person;
+use crate::records::person::{People, Person};
 use crate::records::vocab::{ExceptionState, ExceptionStatus};
 
 /// The path of the export in the site.
 pub const PATH: &str = "exports/poam.json";
 
-/// The OSCAL version the document declares.
-pub const OSCAL_VERSION: &str = "1.1.3";
+/// The OSCAL version the document declares: the one both checks of the tests accept, NIST's
+/// schema of that release and compliance-trestle 5, whose models are OSCAL 1.2.0 to 1.2.1.
+pub const OSCAL_VERSION: &str = "1.2.1";
 
 /// The namespace of secbook's own properties (`ns` of an OSCAL `prop`).
-const NS: &str = "urn:secbook:oscal";
+///
+/// OSCAL's `ns` is a URI that names a vocabulary: tools compare it as a string and never
+/// fetch it, as NIST's own `http://csrc.nist.gov/ns/oscal` shows. It must still be a URL with
+/// a scheme and a host, which compliance-trestle's models require (a `urn:` is refused).
+/// secbook has no domain of its own, so the host is under `.invalid`, which RFC 6761
+/// reserves: the name can never belong to anyone else, so it cannot collide with another
+/// organisation's namespace. It names secbook's properties, not a handbook's, so it is the
+/// same for every handbook, and changing it renames every property for the tools that read it.
+const NS: &str = "https://secbook.invalid/ns/oscal";
 
 /// The export's bytes: pretty JSON ending in a newline, or `None` when no exception is
 /// approved or pending.
@@ -198,6 +207,7 @@ struct PoamItem {
     description: String,
     props: Vec<Prop>,
     links: Vec<OscalLink>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     origins: Vec<Origin>,
     related_risks: Vec<RelatedRisk>,
     remarks: String,
@@ -224,36 +234,67 @@ struct RelatedRisk {
 }
 
 /// The people the document names, each once, in the order first met.
-#[derive(Default)]
-struct Parties {
+///
+/// Records write one person in several ways ("Ann Lee", "Ann Lee <ann@x.com>", "ann lee"),
+/// and OSCAL means a party to be one person. Two mentions are the same party when
+/// data/people.yaml finds them as one entry, when their emails match, or when their names
+/// match and one of them gives no email. Nobody ("unassigned", an empty name) is never a
+/// party.
+struct Parties<'a> {
+    people: &'a People,
     parties: Vec<Party>,
-    keys: Vec<String>,
+    /// Per party: its lowercased email, if known, and its lowercased name.
+    keys: Vec<(Option<String>, String)>,
 }
 
-impl Parties {
-    /// The UUID of `person`'s party, adding it when new.
-    fn uuid(&mut self, person: &Person) -> String {
-        let key = if person.is_unassigned() {
-            "unassigned".to_string()
-        } else {
-            person.key()
-        };
-        let uuid = stable_uuid(&format!("party/{key}")).to_string();
-        if !self.keys.contains(&key) {
-            self.keys.push(key);
-            let email = person
-                .email
-                .as_deref()
-                .map(str::trim)
-                .filter(|e| e.contains('@') && !e.contains(char::is_whitespace));
-            self.parties.push(Party {
-                uuid: uuid.clone(),
-                kind: "person",
-                name: line(&person.name, "Unassigned"),
-                email_addresses: email.map(str::to_string).into_iter().collect(),
-            });
+impl<'a> Parties<'a> {
+    fn new(people: &'a People) -> Self {
+        Parties {
+            people,
+            parties: Vec::new(),
+            keys: Vec::new(),
         }
-        uuid
+    }
+
+    /// The UUID of `person`'s party, adding it when new; `None` for nobody.
+    fn uuid(&mut self, person: &Person) -> Option<String> {
+        if person.is_unassigned() {
+            return None;
+        }
+        let entry = self.people.find(person);
+        let name = entry
+            .map(|e| line(&e.name, ""))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| line(&person.name, ""));
+        let email = person
+            .email
+            .as_deref()
+            .or(entry.and_then(|e| e.email.as_deref()))
+            .map(str::trim)
+            .filter(|e| e.contains('@') && !e.contains(char::is_whitespace));
+        let key = (email.map(str::to_lowercase), name.to_lowercase());
+        let same = |(email, name): &(Option<String>, String)| match (email, &key.0) {
+            (Some(a), Some(b)) => a == b,
+            _ => *name == key.1,
+        };
+        if let Some(i) = self.keys.iter().position(same) {
+            if self.keys[i].0.is_none()
+                && let Some(email) = email
+            {
+                self.keys[i].0 = key.0;
+                self.parties[i].email_addresses = vec![email.to_string()];
+            }
+            return Some(self.parties[i].uuid.clone());
+        }
+        let uuid = stable_uuid(&format!("party/{}", key.0.as_ref().unwrap_or(&key.1))).to_string();
+        self.parties.push(Party {
+            uuid: uuid.clone(),
+            kind: "person",
+            name,
+            email_addresses: email.map(str::to_string).into_iter().collect(),
+        });
+        self.keys.push(key);
+        Some(uuid)
     }
 }
 
@@ -261,7 +302,7 @@ fn build(handbook: &Handbook) -> Option<Poam> {
     let config = &handbook.config;
     let tz = config.timezone;
     let at = |date: Date| utc(day_start(date, tz));
-    let mut parties = Parties::default();
+    let mut parties = Parties::new(&handbook.records.people);
     let mut owners: Vec<String> = Vec::new();
     let mut risks = Vec::new();
     let mut items = Vec::new();
@@ -280,9 +321,10 @@ fn build(handbook: &Handbook) -> Option<Poam> {
             continue;
         }
         let name = |part: &str| stable_uuid(&format!("exception/{}/{part}", e.id)).to_string();
-        let owner = parties.uuid(&e.risk_owner);
-        if !owners.contains(&owner) {
-            owners.push(owner.clone());
+        if let Some(owner) = parties.uuid(&e.risk_owner)
+            && !owners.contains(&owner)
+        {
+            owners.push(owner);
         }
         let requester = parties.uuid(&e.requested_by);
         let risk_uuid = name("risk");
@@ -303,8 +345,11 @@ fn build(handbook: &Handbook) -> Option<Poam> {
             ];
             if with_state {
                 props.push(prop("state", state.as_str()));
-                props.push(prop("risk-owner", &e.risk_owner.to_string()));
-                if let Some(assignee) = &e.assignee {
+                let named = |p: &&Person| !p.is_unassigned();
+                if let Some(owner) = Some(&e.risk_owner).filter(named) {
+                    props.push(prop("risk-owner", &owner.to_string()));
+                }
+                if let Some(assignee) = e.assignee.as_ref().filter(named) {
                     props.push(prop("assignee", &assignee.to_string()));
                 }
                 props.extend(e.tickets.iter().map(|t| prop("ticket", t)));
@@ -353,7 +398,7 @@ fn build(handbook: &Handbook) -> Option<Poam> {
                 .map(|d| utc(day_start(d.add_days(1), tz) - Duration::seconds(1))),
             remediations,
             risk_log: RiskLog {
-                entries: log(e, state, handbook.as_of, &at, &requester),
+                entries: log(e, state, handbook.as_of, &at, requester.as_deref()),
             },
         });
         items.push(PoamItem {
@@ -362,13 +407,16 @@ fn build(handbook: &Handbook) -> Option<Poam> {
             description: e.summary.trim().to_string(),
             props: props(false),
             links: vec![page],
-            origins: vec![Origin {
-                actors: vec![Actor {
-                    kind: "party",
-                    actor_uuid: requester,
-                    role_id: "requester",
-                }],
-            }],
+            origins: requester
+                .iter()
+                .map(|uuid| Origin {
+                    actors: vec![Actor {
+                        kind: "party",
+                        actor_uuid: uuid.clone(),
+                        role_id: "requester",
+                    }],
+                })
+                .collect(),
             related_risks: vec![RelatedRisk {
                 risk_uuid: risk_uuid.clone(),
             }],
@@ -399,10 +447,14 @@ fn build(handbook: &Handbook) -> Option<Poam> {
                 },
             ],
             parties: parties.parties,
-            responsible_parties: vec![ResponsibleParty {
-                role_id: "risk-owner",
-                party_uuids: owners,
-            }],
+            responsible_parties: Some(owners)
+                .filter(|o| !o.is_empty())
+                .map(|party_uuids| ResponsibleParty {
+                    role_id: "risk-owner",
+                    party_uuids,
+                })
+                .into_iter()
+                .collect(),
         },
         risks,
         poam_items: items,
@@ -415,7 +467,7 @@ fn log(
     state: ExceptionState,
     as_of: Date,
     at: &dyn Fn(Date) -> String,
-    requester: &str,
+    requester: Option<&str>,
 ) -> Vec<LogEntry> {
     let entry_uuid =
         |part: &str| stable_uuid(&format!("exception/{}/log/{part}", e.id)).to_string();
@@ -424,10 +476,13 @@ fn log(
         title: "Exception requested".into(),
         description: None,
         start: at(e.created),
-        logged_by: vec![LoggedBy {
-            party_uuid: requester.to_string(),
-            role_id: "requester",
-        }],
+        logged_by: requester
+            .map(|uuid| LoggedBy {
+                party_uuid: uuid.to_string(),
+                role_id: "requester",
+            })
+            .into_iter()
+            .collect(),
         status_change: Some("deviation-requested"),
     }];
     if let (ExceptionStatus::Approved, Some(decided)) = (e.status, e.decided) {

@@ -2,8 +2,12 @@
 //! - feeds/*.xml: read back with `atom_syndication`'s parser (RFC 4287 structure, order);
 //! - calendar/exceptions.ics: read back with the `icalendar` crate's parser (RFC 5545);
 //! - exports/poam.json: validated against NIST's published OSCAL POA&M JSON schema,
-//!   vendored in tests/data/ (see tests/data/README.md);
-//! - sitemap.xml and 404.html: every page listed, the 404 page rendered.
+//!   vendored in tests/data/ (see tests/data/README.md), and loaded with compliance-trestle;
+//! - sitemap.xml: validated against the sitemap protocol's XSD, vendored in tests/data/;
+//! - 404.html: rendered.
+//!
+//! compliance-trestle and the XSD validator (lxml) are Python packages, run through
+//! tests/checkers.py: see [`checker`].
 //!
 //! The handbook is tests/data/handbook: five exceptions (expired, expiring, pending,
 //! active, denied) and two incidents, as of 2026-06-30.
@@ -370,7 +374,10 @@ fn poam_holds_the_approved_and_pending_exceptions() {
     let doc: serde_json::Value = serde_json::from_slice(file(&files, "exports/poam.json")).unwrap();
     let poam = &doc["plan-of-action-and-milestones"];
     assert_eq!(poam["metadata"]["last-modified"], "2026-06-30T00:00:00Z");
-    assert_eq!(poam["metadata"]["oscal-version"], "1.1.3");
+    assert_eq!(
+        poam["metadata"]["oscal-version"],
+        secbook::poam::OSCAL_VERSION
+    );
     let risks = poam["risks"].as_array().unwrap();
     let prop = |risk: &serde_json::Value, name: &str| {
         risk["props"]
@@ -623,4 +630,208 @@ fn feeds_sitemap_and_calendar_stay_valid_whatever_characters_the_base_url_holds(
         .filter(|c| c.name.as_str() == "VEVENT")
         .count();
     assert_eq!(events, 3);
+}
+
+// ---- Read back by independent tools: compliance-trestle and the sitemap XSD ----
+
+/// The Python that has the checkers' packages: `$SECBOOK_PYTHON`, else the virtual
+/// environment .ci/run makes in target/ci-venv, else `python3`.
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("SECBOOK_PYTHON") {
+        return p.into();
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv/bin/python3");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
+
+/// Runs `tests/checkers.py ARGS` and returns its output; `None` when Python or the
+/// checker's package is missing on a developer's machine, which the test then skips with a
+/// note. Under CI (`CI=true`) a missing tool fails the test instead.
+fn checker(args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/checkers.py");
+    let python = python();
+    let out = Command::new(&python).arg(&script).args(args).output();
+    let missing = match &out {
+        Err(e) => format!("{} could not run: {e}", python.display()),
+        Ok(o) if o.status.code() == Some(3) => String::from_utf8_lossy(&o.stderr).into_owned(),
+        Ok(_) => return out.ok(),
+    };
+    let note = format!(
+        "{missing}\nrun .ci/run once, or set SECBOOK_PYTHON to a Python that has the packages it installs"
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{note}");
+    }
+    eprintln!("skipped: {note}");
+    None
+}
+
+/// Writes `doc` to a file and loads it with compliance-trestle: `Some(true)` when it loads.
+fn trestle_loads(doc: &[u8]) -> Option<(bool, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("poam.json");
+    std::fs::write(&path, doc).unwrap();
+    let out = checker(&["oscal-poam".as_ref(), path.as_os_str()])?;
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some((out.status.success(), said))
+}
+
+#[test]
+fn poam_loads_in_compliance_trestle() {
+    for base_url in [None, Some("https://sec.example.com/")] {
+        let files = generate_with(&fixture(), base_url);
+        let Some((loaded, said)) = trestle_loads(file(&files, "exports/poam.json")) else {
+            return;
+        };
+        assert!(loaded, "{said}");
+    }
+    // The check is live, and checks what trestle 3 refused: a namespace without a scheme.
+    let files = generate();
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(file(&files, "exports/poam.json")).unwrap();
+    doc["plan-of-action-and-milestones"]["risks"][0]["props"][0]["ns"] = "secbook".into();
+    let Some((loaded, said)) = trestle_loads(&serde_json::to_vec(&doc).unwrap()) else {
+        return;
+    };
+    assert!(!loaded, "trestle took a namespace that is no URL: {said}");
+    assert!(said.contains("ns"), "{said}");
+}
+
+#[test]
+fn poam_declares_the_version_of_the_schema_it_is_valid_against() {
+    let schema = schema();
+    let id = schema["$id"].as_str().unwrap();
+    assert_eq!(
+        id,
+        format!(
+            "http://csrc.nist.gov/ns/oscal/{}/oscal-poam-schema.json",
+            secbook::poam::OSCAL_VERSION
+        ),
+        "tests/data/oscal_poam_schema.json is the schema of the version the export declares"
+    );
+}
+
+#[test]
+fn poam_props_are_in_an_https_namespace() {
+    let files = generate();
+    let doc: serde_json::Value = serde_json::from_slice(file(&files, "exports/poam.json")).unwrap();
+    let poam = &doc["plan-of-action-and-milestones"];
+    let props = ["risks", "poam-items"]
+        .iter()
+        .flat_map(|k| poam[k].as_array().unwrap())
+        .flat_map(|x| x["props"].as_array().unwrap());
+    let mut seen = 0;
+    for p in props {
+        let ns = p["ns"].as_str().unwrap();
+        // A URL with a scheme and a host, as compliance-trestle 3 (OSCAL 1.1) requires too.
+        let host = ns
+            .strip_prefix("https://")
+            .and_then(|r| r.split('/').next());
+        assert!(host.is_some_and(|h| h.contains('.')), "{ns}");
+        seen += 1;
+    }
+    assert!(seen > 0);
+}
+
+#[test]
+fn poam_lists_each_person_once_and_nobody_never() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let edit = |id: &str, from: &str, to: &str| {
+        let path = dir.path().join(format!("data/exceptions/{id}.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{id} has no {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    // Jun Park three ways, Helen Brooks by name only (people.yaml knows her email), and
+    // nobody as the owner of a pending exception and the requester of an approved one.
+    edit(
+        "EXC-003",
+        "requested_by: \"Jun Park <jun@example.com>\"",
+        "requested_by: \"  jun   PARK \"",
+    );
+    edit(
+        "EXC-003",
+        "risk_owner: \"Jun Park <jun@example.com>\"",
+        "risk_owner: unassigned",
+    );
+    edit(
+        "EXC-004",
+        "risk_owner: \"Jun Park <jun@example.com>\"",
+        "risk_owner: \"Jun Park <JUN@example.com>\"",
+    );
+    edit(
+        "EXC-004",
+        "requested_by: \"Jun Park <jun@example.com>\"",
+        "requested_by: \"\"",
+    );
+    edit(
+        "EXC-002",
+        "risk_owner: \"Helen Brooks <helen@example.com>\"",
+        "risk_owner: \"Helen Brooks\"",
+    );
+    std::fs::write(
+        dir.path().join("data/people.yaml"),
+        "- name: Helen Brooks\n  email: helen@example.com\n",
+    )
+    .unwrap();
+    let files = generate_with(dir.path(), None);
+    let bytes = file(&files, "exports/poam.json");
+    let doc: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    let metadata = &doc["plan-of-action-and-milestones"]["metadata"];
+    let parties: Vec<(&str, &str)> = metadata["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap(),
+                p["email-addresses"][0].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    let names: BTreeSet<&str> = parties.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["Helen Brooks", "Jun Park", "Martin Feld"]),
+        "{parties:?}"
+    );
+    assert_eq!(parties.len(), 3, "each person is one party: {parties:?}");
+    let email = |name: &str| parties.iter().find(|(n, _)| *n == name).unwrap().1;
+    assert_eq!(email("Helen Brooks"), "helen@example.com");
+    assert_eq!(email("Jun Park"), "jun@example.com");
+
+    // Every party UUID the document points at is a listed party, and nobody is an actor.
+    let uuids: BTreeSet<&str> = metadata["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["uuid"].as_str().unwrap())
+        .collect();
+    let owners = metadata["responsible-parties"][0]["party-uuids"]
+        .as_array()
+        .unwrap();
+    assert_eq!(owners.len(), 2, "Helen Brooks and Jun Park own risks");
+    assert!(owners.iter().all(|u| uuids.contains(u.as_str().unwrap())));
+    let items = doc["plan-of-action-and-milestones"]["poam-items"]
+        .as_array()
+        .unwrap();
+    let exc4 = items.iter().find(|i| i["props"][0]["value"] == "EXC-004");
+    assert!(
+        exc4.unwrap().get("origins").is_none(),
+        "a request by nobody has no origin"
+    );
+    let errors = schema_errors(&schema(), &doc);
+    assert!(errors.is_empty(), "{errors:#?}");
+    if let Some((loaded, said)) = trestle_loads(bytes) {
+        assert!(loaded, "{said}");
+    }
 }
