@@ -219,7 +219,6 @@ fn every_output_is_deterministic() {
         "feeds/incidents.xml",
         "calendar/exceptions.ics",
         "exports/poam.json",
-        "sitemap.xml",
         "404.html",
     ] {
         assert_eq!(
@@ -558,33 +557,8 @@ fn no_poam_without_approved_or_pending_exceptions() {
 }
 
 #[test]
-fn sitemap_lists_every_page_and_404_exists() {
+fn the_404_page_links_from_the_root() {
     let files = generate();
-    let html: BTreeSet<String> = paths(&files)
-        .into_iter()
-        .filter(|p| p.ends_with(".html") && p != "404.html")
-        .collect();
-    assert!(html.contains("index.html"));
-    assert!(html.contains("exceptions/EXC-001/index.html"));
-    let sitemap = text(&files, "sitemap.xml");
-    assert!(sitemap.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"));
-    let locs: BTreeSet<String> = sitemap
-        .split("<loc>")
-        .skip(1)
-        .map(|s| s.split("</loc>").next().unwrap().to_string())
-        .collect();
-    let expected: BTreeSet<String> = html.iter().map(|p| format!("/{p}")).collect();
-    assert_eq!(
-        locs, expected,
-        "the sitemap lists every page, relative to base_url /"
-    );
-
-    let absolute = generate_with(&fixture(), Some("https://sec.example.com/hb/"));
-    let sitemap = text(&absolute, "sitemap.xml");
-    assert!(
-        sitemap.contains("<loc>https://sec.example.com/hb/exceptions/EXC-001/index.html</loc>")
-    );
-
     let not_found = text(&files, "404.html");
     assert!(not_found.contains("<h1>Page not found</h1>"), "{not_found}");
     assert!(
@@ -833,5 +807,134 @@ fn poam_lists_each_person_once_and_nobody_never() {
     assert!(errors.is_empty(), "{errors:#?}");
     if let Some((loaded, said)) = trestle_loads(bytes) {
         assert!(loaded, "{said}");
+    }
+}
+
+/// Validates each XML file against tests/data/sitemap.xsd: `None` when the validator is
+/// missing on a developer's machine.
+fn sitemap_xsd_errors(files: &[(&str, &[u8])]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sitemap.xsd");
+    let mut args = vec![std::ffi::OsString::from("xsd"), xsd.into_os_string()];
+    for (name, bytes) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        args.push(path.into_os_string());
+    }
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let out = checker(&args)?;
+    Some(if out.status.success() {
+        String::new()
+    } else {
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    })
+}
+
+#[test]
+fn sitemap_is_written_only_for_an_absolute_base_url() {
+    // The example handbook and the fixture are served at base_url `/`: no sitemap.
+    let example = tempfile::tempdir().unwrap();
+    common::copy_example(example.path());
+    for root in [example.path(), &fixture()] {
+        let files = generate_with(root, None);
+        assert!(!paths(&files).contains("sitemap.xml"), "{}", root.display());
+        assert!(paths(&files).contains("index.html"));
+    }
+    for base in ["/hb/", "hb", "//sec.example.com/"] {
+        let files = generate_with(&fixture(), Some(base));
+        assert!(!paths(&files).contains("sitemap.xml"), "{base}");
+    }
+}
+
+#[test]
+fn sitemap_lists_every_page_absolutely_and_validates_against_the_xsd() {
+    let base = "https://sec.example.com/hb/";
+    let files = generate_with(&fixture(), Some(base));
+    let html: BTreeSet<String> = paths(&files)
+        .into_iter()
+        .filter(|p| p.ends_with(".html") && p != "404.html")
+        .collect();
+    assert!(html.contains("exceptions/EXC-001/index.html"));
+    let sitemap = file(&files, "sitemap.xml");
+    let text = std::str::from_utf8(sitemap).expect("UTF-8");
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+    let doc = roxmltree::Document::parse(text).unwrap();
+    let root = doc.root_element();
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.sitemaps.org/schemas/sitemap/0.9")
+    );
+    assert_eq!(root.tag_name().name(), "urlset");
+    let locs: BTreeSet<String> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("loc"))
+        .map(|n| n.text().unwrap().to_string())
+        .collect();
+    let expected: BTreeSet<String> = html.iter().map(|p| format!("{base}{p}")).collect();
+    assert_eq!(locs, expected, "every page, below the absolute base URL");
+    assert_eq!(
+        sitemap,
+        file(&generate_with(&fixture(), Some(base)), "sitemap.xml"),
+        "deterministic"
+    );
+
+    let Some(errors) = sitemap_xsd_errors(&[("sitemap.xml", sitemap)]) else {
+        return;
+    };
+    assert!(errors.is_empty(), "{errors}");
+    // The XSD check is live: a relative <loc>, as sitemap.xml once held, fails it.
+    let relative = text.replace(&format!("<loc>{base}"), "<loc>/");
+    let errors = sitemap_xsd_errors(&[("relative.xml", relative.as_bytes())]).unwrap();
+    assert!(errors.contains("loc"), "{errors}");
+}
+
+#[test]
+fn a_site_past_the_protocol_limits_gets_sitemaps_that_validate() {
+    // 100,001 pages: two full sitemaps of 50,000 URLs and one of a single URL.
+    let pages: Vec<String> = (0..100_001)
+        .map(|i| format!("exceptions/EXC-{i:06}/index.html"))
+        .collect();
+    let made = secbook::render::sitemap("https://sec.example.com/", &pages);
+    let bodies: Vec<(&str, &[u8])> = made
+        .iter()
+        .map(|f| match &f.body {
+            Body::Bytes(b) => (f.path.as_str(), &b[..]),
+            Body::Copy(_) => unreachable!(),
+        })
+        .collect();
+    let names: Vec<&str> = bodies.iter().map(|(p, _)| *p).collect();
+    assert_eq!(
+        names,
+        [
+            "sitemap.xml",
+            "sitemap-1.xml",
+            "sitemap-2.xml",
+            "sitemap-3.xml"
+        ]
+    );
+    let index = roxmltree::Document::parse(std::str::from_utf8(bodies[0].1).unwrap()).unwrap();
+    let listed: Vec<&str> = index
+        .descendants()
+        .filter(|n| n.has_tag_name("loc"))
+        .map(|n| n.text().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "https://sec.example.com/sitemap-1.xml",
+            "https://sec.example.com/sitemap-2.xml",
+            "https://sec.example.com/sitemap-3.xml"
+        ]
+    );
+    let mut urls = 0;
+    for (name, body) in &bodies[1..] {
+        assert!(body.len() <= 50 * 1024 * 1024, "{name}");
+        let n = std::str::from_utf8(body).unwrap().matches("<url>").count();
+        assert!(n <= 50_000, "{name} lists {n} URLs");
+        urls += n;
+    }
+    assert_eq!(urls, pages.len());
+    if let Some(errors) = sitemap_xsd_errors(&bodies[1..]) {
+        assert!(errors.is_empty(), "{errors}");
     }
 }
