@@ -36,6 +36,9 @@ const MUTED: RGBColor = RGBColor(0x4A, 0x52, 0x60);
 const GRID: RGBColor = RGBColor(0xE1, 0xE4, 0xEA);
 const FRAME: RGBColor = RGBColor(0xC4, 0xC9, 0xD2);
 
+/// The narrowest stacked column, in pixels, that gets a white edge around each segment.
+const MIN_OUTLINED: f64 = 6.0;
+
 const TITLE_PX: f64 = 16.0;
 const TEXT_PX: f64 = 12.0;
 const SMALL_PX: f64 = 11.0;
@@ -156,23 +159,13 @@ pub fn text_width(text: &str, px: f64) -> f64 {
         * px
 }
 
-/// A number as the charts write it: at most 2 decimals, no trailing zeros.
+/// A number as the charts write it on their bars and the tables beside them show it: at most
+/// 2 decimals, as api/metrics.json rounds, no trailing zeros. A label that does not fit its
+/// bar is left out rather than shortened, so a chart never shows a number its table does not.
 pub fn format_number(v: f64) -> String {
     let s = format!("{:.2}", crate::metrics::round2(v));
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.into() }
-}
-
-/// A value written on a bar: whole above 1000, one decimal above 100, else up to two, so
-/// labels stay short; the tables beside the charts carry the exact values.
-pub fn bar_label(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        format_number(v.round())
-    } else if v.abs() >= 100.0 {
-        format_number((v * 10.0).round() / 10.0)
-    } else {
-        format_number(v)
-    }
 }
 
 fn hatch_color(fill: RGBColor) -> RGBAColor {
@@ -504,11 +497,15 @@ fn draw_columns(root: &Area, top: i32, chart: &ColumnChart) -> DrawResult {
                     let a = at(x_left, sum);
                     let b = at(x_right, sum + v);
                     fill_rect(root, (a.0, b.1), (b.0, a.1), s.fill)?;
-                    root.draw(&Rectangle::new(
-                        [(a.0, b.1), (b.0, a.1)],
-                        WHITE.stroke_width(1),
-                    ))?;
-                    let text = bar_label(v);
+                    // A white edge parts the segments; on a column a few pixels wide it
+                    // would cover the colour instead.
+                    if bar >= MIN_OUTLINED {
+                        root.draw(&Rectangle::new(
+                            [(a.0, b.1), (b.0, a.1)],
+                            WHITE.stroke_width(1),
+                        ))?;
+                    }
+                    let text = format_number(v);
                     if f64::from(a.1 - b.1) >= 18.0 && text_width(&text, SMALL_PX) + 8.0 <= bar {
                         labels.push((text, ((a.0 + b.0) / 2, (a.1 + b.1) / 2)));
                     }
@@ -520,7 +517,7 @@ fn draw_columns(root: &Area, top: i32, chart: &ColumnChart) -> DrawResult {
                         boxed_text(root, &text, pos)?;
                     }
                 }
-                let text = bar_label(sum);
+                let text = format_number(sum);
                 if (sum > 0.0 || chart.label_zeros) && fits_above(&text, slot - 4.0) {
                     let (x, y) = at(i as f64 + 0.5, sum);
                     root.draw_text(
@@ -546,7 +543,7 @@ fn draw_columns(root: &Area, top: i32, chart: &ColumnChart) -> DrawResult {
                     let a = at(x0, 0.0);
                     let b = at(x1, v);
                     fill_rect(root, (a.0 + 1, b.1), (b.0 - 1, a.1), s.fill)?;
-                    let text = bar_label(v);
+                    let text = format_number(v);
                     let room = if k > 1.0 { bar - 4.0 } else { slot - 4.0 };
                     if (v > 0.0 || chart.label_zeros) && fits_above(&text, room) {
                         root.draw_text(
@@ -616,7 +613,7 @@ fn draw_bars(root: &Area, top: i32, chart: &BarChart) -> DrawResult {
     let value_w = chart
         .bars
         .iter()
-        .map(|b| text_width(&bar_label(b.value), SMALL_PX))
+        .map(|b| text_width(&format_number(b.value), SMALL_PX))
         .fold(0.0, f64::max)
         + 10.0;
     let x_max = max * plot_w / (plot_w - value_w).max(plot_w * 0.5);
@@ -661,7 +658,7 @@ fn draw_bars(root: &Area, top: i32, chart: &BarChart) -> DrawResult {
             (px.start - 8, mid),
         )?;
         root.draw_text(
-            &bar_label(bar.value),
+            &format_number(bar.value),
             &anchored(bold(SMALL_PX, &INK), HPos::Left, VPos::Center),
             (b.0.max(a.0) + 5, mid),
         )?;
@@ -738,13 +735,22 @@ mod tests {
     }
 
     #[test]
+    fn narrow_stacked_columns_keep_their_colour() {
+        let outlines = |n: usize| {
+            columns(&column_chart(vec![Some(1.0); n]))
+                .matches("fill=\"none\" stroke=\"#FFFFFF\"")
+                .count()
+        };
+        assert_eq!(outlines(12), 24, "a white edge around each segment");
+        assert_eq!(outlines(300), 0, "none on columns a pixel or two wide");
+    }
+
+    #[test]
     fn numbers_are_written_plainly() {
         assert_eq!(format_number(2.0), "2");
         assert_eq!(format_number(2.5), "2.5");
         assert_eq!(format_number(2.456), "2.46");
         assert_eq!(format_number(-0.0), "0");
-        assert_eq!(bar_label(98765.43), "98765");
-        assert_eq!(bar_label(123.456), "123.5");
-        assert_eq!(bar_label(12.25), "12.25");
+        assert_eq!(format_number(98765.434), "98765.43");
     }
 }

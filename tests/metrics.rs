@@ -340,3 +340,214 @@ fn no_font_library_is_linked() {
         assert!(!plotters.contains(feature), "{plotters}");
     }
 }
+
+// ---- Charts over a long span: months grouped so every column stays readable ----
+
+/// A handbook whose records span 26 years and a half (2000-01 to 2026-07, 319 months):
+/// an exception every 4 months, two of three extensions, and an incident every 2 months,
+/// sev1 to sev4 in turn, with effort hours that are not whole.
+fn long_register(root: &Path) {
+    fs::create_dir_all(root.join("data/exceptions")).unwrap();
+    fs::create_dir_all(root.join("data/incidents")).unwrap();
+    fs::write(
+        root.join("handbook.yaml"),
+        "title: Twenty-six years\nas_of: 2026-06-30\n",
+    )
+    .unwrap();
+    for i in 0..80u32 {
+        let (year, month) = (2000 + i * 4 / 12, i * 4 % 12 + 1);
+        let kind = if i % 3 == 0 {
+            "acceptance"
+        } else {
+            "extension\nremediation_plan: Fix it."
+        };
+        fs::write(
+            root.join(format!("data/exceptions/EXC-{i:03}.yaml")),
+            format!(
+                "id: EXC-{i:03}\ntitle: Exception {i}\ntype: {kind}\nseverity: low\nstatus: pending\n\
+                 requested_by: Jun Park\nrisk_owner: Jun Park\ncreated: {year}-{month:02}-15\n\
+                 summary: S.\njustification: J.\n"
+            ),
+        )
+        .unwrap();
+    }
+    for i in 0..160u32 {
+        let (year, month) = (2000 + i * 2 / 12, i * 2 % 12 + 1);
+        let severity = ["sev1", "sev2", "sev3", "sev4"][i as usize % 4];
+        fs::write(
+            root.join(format!("data/incidents/INC-{i:03}.yaml")),
+            format!(
+                "id: INC-{i:03}\ntitle: Incident {i}\nseverity: {severity}\nstatus: closed\n\
+                 commander: Ivy\nsource: monitoring\nreported: {year}-{month:02}-10T09:00:00Z\n\
+                 resolved: {year}-{month:02}-10T14:00:00Z\nclosed: {year}-{month:02}-12T09:00:00Z\n\
+                 summary: S.\neffort_hours: {}\n",
+                f64::from(i * 337 % 1700) / 100.0
+            ),
+        )
+        .unwrap();
+    }
+}
+
+/// The rows of the first table beside chart `id` on the metrics page: heading, then cells.
+fn table_rows(page: &str, id: &str) -> Vec<Vec<String>> {
+    let html = scraper::Html::parse_document(page);
+    let table = scraper::Selector::parse(&format!("figure#{id} table")).unwrap();
+    let row = scraper::Selector::parse("tbody tr").unwrap();
+    let cell = scraper::Selector::parse("th, td").unwrap();
+    let table = html
+        .select(&table)
+        .next()
+        .expect("a table beside the chart");
+    table
+        .select(&row)
+        .map(|r| r.select(&cell).map(|c| c.text().collect()).collect())
+        .collect()
+}
+
+/// The filled rectangles of `svg` in `fill`, as (x, y, width, height), left to right.
+fn rects(svg: &str, fill: &str) -> Vec<(f64, f64, f64, f64)> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let num = |n: roxmltree::Node, a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+    let mut out: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect") && n.attribute("fill") == Some(fill))
+        .map(|n| (num(n, "x"), num(n, "y"), num(n, "width"), num(n, "height")))
+        .collect();
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out
+}
+
+/// The numbers written in bold in `svg` (each column's total), left to right.
+fn totals(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let mut out: Vec<(f64, String)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text") && n.attribute("font-weight") == Some("bold"))
+        .filter_map(|n| {
+            let text = n.text()?.trim().to_string();
+            text.parse::<f64>().ok()?;
+            Some((n.attribute("x")?.parse().ok()?, text))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out.into_iter().map(|(_, t)| t).collect()
+}
+
+#[test]
+fn charts_over_26_years_group_months_into_years_with_their_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("long");
+    long_register(&root);
+    let files = build(&root, &tmp.path().join("site"));
+    let page = text(&files, "metrics/index.html");
+
+    // api/metrics.json keeps every month (SPEC 9).
+    let metrics: Value = serde_json::from_str(&text(&files, "api/metrics.json")).unwrap();
+    assert_eq!(
+        metrics["incidents"]["per_month"].as_array().unwrap().len(),
+        319
+    );
+    assert_eq!(
+        metrics["exceptions"]["by_type_per_month"]
+            .as_array()
+            .unwrap()
+            .len(),
+        318
+    );
+
+    let years: Vec<String> = (2000..=2026).map(|y| y.to_string()).collect();
+    for id in [
+        "exceptions-by-type-per-month",
+        "incidents-per-month-by-severity",
+        "incidents-high-critical-per-month",
+        "incidents-effort-hours-per-month",
+    ] {
+        let rows = table_rows(&page, id);
+        let labels: Vec<&String> = rows.iter().map(|r| &r[0]).collect();
+        assert_eq!(
+            labels,
+            years.iter().collect::<Vec<_>>(),
+            "{id}: a row per year"
+        );
+        let figure = page.split(&format!("id=\"{id}\"")).nth(1).unwrap();
+        assert!(figure.contains("<th scope=\"col\">Year</th>"), "{id}");
+        let svg = text(&files, &format!("charts/{id}.svg"));
+        assert!(
+            svg.contains("per year"),
+            "{id}: the title names the grouping"
+        );
+        assert!(
+            svg.contains(">\n2000\n</text>"),
+            "{id}: the axis is labelled by year"
+        );
+    }
+
+    // One column per year, wide enough to see, in the table's order and proportions.
+    for (id, fill) in [
+        ("incidents-high-critical-per-month", "#D55E00"),
+        ("incidents-effort-hours-per-month", "#009E73"),
+    ] {
+        let rows = table_rows(&page, id);
+        let values: Vec<f64> = rows.iter().map(|r| r[1].parse().unwrap()).collect();
+        let bars = rects(&text(&files, &format!("charts/{id}.svg")), fill);
+        let shown: Vec<(usize, f64)> = values
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, v)| *v > 0.0)
+            .collect();
+        assert_eq!(
+            bars.len(),
+            shown.len(),
+            "{id}: a column per row with a value"
+        );
+        assert!(bars.len() <= 36);
+        for (x, _, w, _) in &bars {
+            assert!(*w >= 10.0, "{id}: a column {w} px wide at x={x}");
+        }
+        let (first, last) = (shown[0], shown[shown.len() - 1]);
+        let centre = |b: &(f64, f64, f64, f64)| b.0 + b.2 / 2.0;
+        let slot = (centre(&bars[bars.len() - 1]) - centre(&bars[0])) / (last.0 - first.0) as f64;
+        let px_per_unit = bars[0].3 / first.1;
+        for (bar, (row, value)) in bars.iter().zip(&shown) {
+            let at = centre(&bars[0]) + slot * (*row - first.0) as f64;
+            assert!(
+                (centre(bar) - at).abs() <= 1.5,
+                "{id}: row {row} is not under its column"
+            );
+            assert!(
+                (bar.3 - value * px_per_unit).abs() <= 1.5,
+                "{id}: row {row} says {value}, its column is {} px tall",
+                bar.3
+            );
+        }
+    }
+
+    // The stacked charts write each column's total: the table's Total column, year by year.
+    for (id, total) in [
+        ("exceptions-by-type-per-month", 80.0),
+        ("incidents-per-month-by-severity", 160.0),
+    ] {
+        let rows = table_rows(&page, id);
+        let column: Vec<String> = rows.iter().map(|r| r.last().unwrap().clone()).collect();
+        let sum: f64 = column.iter().map(|v| v.parse::<f64>().unwrap()).sum();
+        assert_eq!(sum, total, "{id}: every record in one year");
+        let written = totals(&text(&files, &format!("charts/{id}.svg")));
+        assert_eq!(written, column, "{id}: the totals drawn are the table's");
+    }
+    // Effort sums months of hours to 2 decimals: each year's cell is its months of
+    // api/metrics.json added up and rounded the same way.
+    let effort = table_rows(&page, "incidents-effort-hours-per-month");
+    for (row, year) in effort.iter().zip(&years) {
+        let hours: f64 = metrics["incidents"]["effort_hours_per_month"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["month"].as_str().unwrap().starts_with(year.as_str()))
+            .map(|m| m["hours"].as_f64().unwrap())
+            .sum();
+        let rounded = format!("{:.2}", (hours * 100.0).round() / 100.0);
+        let rounded = rounded.trim_end_matches('0').trim_end_matches('.');
+        assert_eq!(row[1], rounded, "{year}");
+    }
+}

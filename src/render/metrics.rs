@@ -9,7 +9,7 @@ use super::{Output, OutputFile, Renderer};
 use crate::charts::{self, Bar, BarChart, ColumnChart, Fill, Hatch, Layout, Series, palette};
 use crate::diagnostics::Diagnostic;
 use crate::handbook::Handbook;
-use crate::metrics::{Durations, Metrics, Month, PerSeverity};
+use crate::metrics::{Durations, Metrics, Month, PerSeverity, round2};
 use crate::records::vocab::{ExceptionState, IncidentSeverity, Severity};
 
 /// The folder of the metrics page.
@@ -211,6 +211,120 @@ fn span(months: &[Month]) -> String {
     }
 }
 
+/// The most columns a chart over time draws. Past it the months are grouped into quarters,
+/// then years, then spans of 2, 5, 10, 20, 50, … years, so that a register of any age keeps
+/// columns wide enough to see and to label: 26 years of months once drew 319 columns a pixel
+/// wide. api/metrics.json keeps the months (SPEC 9); the table beside each chart shows the
+/// periods the chart draws, with the same numbers.
+const MAX_PERIODS: usize = 36;
+
+/// The length of a chart's period, in months: 1, 3, 12 or a multiple of 12.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Grain(i64);
+
+impl Grain {
+    /// The next coarser grain: month, quarter, year, then 2, 5, 10, 20, 50, … years.
+    fn coarser(self) -> Grain {
+        match self.0 {
+            1 => Grain(3),
+            3 => Grain(12),
+            months => {
+                let years = months / 12;
+                let mut power = 1;
+                while power * 10 <= years {
+                    power *= 10;
+                }
+                let step = match years / power {
+                    1 => 2,
+                    2..=4 => 5,
+                    _ => 10,
+                };
+                Grain(12 * step * power)
+            }
+        }
+    }
+
+    /// "month", "quarter", "year", "5 years": what one column counts.
+    fn noun(self) -> String {
+        match self.0 {
+            1 => "month".into(),
+            3 => "quarter".into(),
+            12 => "year".into(),
+            months => format!("{} years", months / 12),
+        }
+    }
+
+    /// The heading of the periods' column in a table, and the word on the chart's axis.
+    fn heading(self) -> &'static str {
+        match self.0 {
+            1 => "Month",
+            3 => "Quarter",
+            12 => "Year",
+            _ => "Years",
+        }
+    }
+
+    /// The label of period `p`, counted in this grain from January of year 0.
+    fn label(self, p: i64) -> String {
+        let first = p * self.0;
+        let year = first.div_euclid(12);
+        match self.0 {
+            1 => format!("{year:04}-{:02}", first.rem_euclid(12) + 1),
+            3 => format!("{year:04}-Q{}", first.rem_euclid(12) / 3 + 1),
+            12 => format!("{year:04}"),
+            months => format!("{year:04}\u{2013}{:04}", year + months / 12 - 1),
+        }
+    }
+}
+
+/// The periods a monthly series is drawn and tabled in: the months themselves while there
+/// are at most [`MAX_PERIODS`], else the finest coarser grain that brings them under it.
+struct Periods {
+    grain: Grain,
+    labels: Vec<String>,
+    /// The period of each month of the series.
+    of_month: Vec<usize>,
+}
+
+impl Periods {
+    /// The periods over `months`, ascending and without gaps as SPEC 9 makes them.
+    fn new(months: &[Month]) -> Periods {
+        let index = |m: &Month| i64::from(m.year) * 12 + i64::from(m.month) - 1;
+        let (first, last) = match (months.first(), months.last()) {
+            (Some(a), Some(b)) => (index(a), index(b)),
+            _ => (0, -1),
+        };
+        let count = |g: Grain| last.div_euclid(g.0) - first.div_euclid(g.0) + 1;
+        let mut grain = Grain(1);
+        while count(grain) > MAX_PERIODS as i64 {
+            grain = grain.coarser();
+        }
+        let start = first.div_euclid(grain.0);
+        Periods {
+            grain,
+            labels: (start..=last.div_euclid(grain.0))
+                .map(|p| grain.label(p))
+                .collect(),
+            of_month: months
+                .iter()
+                .map(|m| usize::try_from(index(m).div_euclid(grain.0) - start).unwrap_or(0))
+                .collect(),
+        }
+    }
+
+    /// A monthly series summed per period and rounded as api/metrics.json rounds: the
+    /// numbers the chart draws and its table shows.
+    fn sum(&self, monthly: impl IntoIterator<Item = f64>) -> Vec<f64> {
+        let mut out = vec![0.0; self.labels.len()];
+        for (p, v) in self.of_month.iter().zip(monthly) {
+            if let Some(total) = out.get_mut(*p) {
+                *total += v;
+            }
+        }
+        out.into_iter().map(round2).collect()
+    }
+}
+
 fn exception_group(m: &Metrics) -> Group {
     let e = &m.exceptions;
     let none = e.total == 0;
@@ -283,48 +397,38 @@ fn exception_group(m: &Metrics) -> Group {
     ));
 
     let months: Vec<Month> = e.by_type_per_month.iter().map(|r| r.month).collect();
+    let periods = Periods::new(&months);
+    let (per, heading) = (periods.grain.noun(), periods.grain.heading());
+    let extension = periods.sum(e.by_type_per_month.iter().map(|r| r.extension as f64));
+    let acceptance = periods.sum(e.by_type_per_month.iter().map(|r| r.acceptance as f64));
+    let rows = periods
+        .labels
+        .iter()
+        .zip(extension.iter().zip(&acceptance))
+        .map(|(label, (x, a))| vec![label.clone(), num(*x), num(*a), num(x + a)])
+        .collect();
     let series = vec![
         Series {
             name: "extension".into(),
             fill: Fill::solid(palette::BLUE),
-            values: e
-                .by_type_per_month
-                .iter()
-                .map(|r| Some(r.extension as f64))
-                .collect(),
+            values: extension.into_iter().map(Some).collect(),
         },
         Series {
             name: "acceptance".into(),
             fill: Fill::new(palette::ORANGE, Hatch::Forward),
-            values: e
-                .by_type_per_month
-                .iter()
-                .map(|r| Some(r.acceptance as f64))
-                .collect(),
+            values: acceptance.into_iter().map(Some).collect(),
         },
     ];
-    let rows = e
-        .by_type_per_month
-        .iter()
-        .map(|r| {
-            vec![
-                r.month.to_string(),
-                count(r.extension),
-                count(r.acceptance),
-                count(r.extension + r.acceptance),
-            ]
-        })
-        .collect();
     charts.push(chart(
         "exceptions-by-type-per-month",
-        "Exceptions by type per month".into(),
-        "Requests filed each month, by the month they were created: risk extensions (delay the fix) and risk acceptances (no fix).".into(),
+        format!("Exceptions by type per {per}"),
+        format!("Requests per {per}, by when they were created: risk extensions (delay the fix) and risk acceptances (no fix)."),
         charts::columns(&ColumnChart {
-            title: "Exceptions requested per month, by type".into(),
+            title: format!("Exceptions requested per {per}, by type"),
             subtitle: Some(format!("{} requested, {}", e.total, span(&months))),
-            x_label: "Month created".into(),
+            x_label: format!("{heading} created"),
             y_label: "Exceptions".into(),
-            categories: months.iter().map(Month::to_string).collect(),
+            categories: periods.labels.clone(),
             series,
             layout: Layout::Stacked,
             integer: true,
@@ -332,9 +436,9 @@ fn exception_group(m: &Metrics) -> Group {
             no_data: none,
         }),
         vec![Table {
-            caption: "Exceptions requested per month".into(),
+            caption: format!("Exceptions requested per {per}"),
             head: vec![
-                "Month".into(),
+                heading.into(),
                 "Extension".into(),
                 "Acceptance".into(),
                 "Total".into(),
@@ -461,43 +565,44 @@ fn incident_group(m: &Metrics) -> Group {
     let none = m.detail.incidents_counted == 0;
     let mut charts = Vec::new();
     let months: Vec<Month> = i.per_month.iter().map(|r| r.month).collect();
-    let categories: Vec<String> = months.iter().map(Month::to_string).collect();
+    let periods = Periods::new(&months);
+    let (per, heading) = (periods.grain.noun(), periods.grain.heading());
+    let categories = periods.labels.clone();
 
-    let series = IncidentSeverity::ALL
-        .into_iter()
-        .map(|s| Series {
-            name: s.as_str().into(),
-            fill: severity_fill(s),
-            values: i
-                .per_month
-                .iter()
-                .map(|r| Some(*r.counts.get(s) as f64))
-                .collect(),
-        })
-        .collect();
-    let mut head = vec!["Month".to_string()];
+    let by_severity = IncidentSeverity::ALL
+        .map(|s| periods.sum(i.per_month.iter().map(|r| *r.counts.get(s) as f64)));
+    let mut head = vec![heading.to_string()];
     head.extend(IncidentSeverity::ALL.map(|s| s.as_str().to_string()));
     head.push("Total".into());
-    let rows = i
-        .per_month
+    let rows = periods
+        .labels
         .iter()
-        .map(|r| {
-            let mut row = vec![r.month.to_string()];
-            row.extend(IncidentSeverity::ALL.map(|s| count(*r.counts.get(s))));
-            row.push(count(
-                IncidentSeverity::ALL.iter().map(|s| r.counts.get(*s)).sum(),
-            ));
+        .enumerate()
+        .map(|(p, label)| {
+            let values = by_severity.iter().map(|v| v.get(p).copied().unwrap_or(0.0));
+            let mut row = vec![label.clone()];
+            row.extend(values.clone().map(num));
+            row.push(num(values.sum()));
             row
+        })
+        .collect();
+    let series = IncidentSeverity::ALL
+        .into_iter()
+        .zip(by_severity)
+        .map(|(s, values)| Series {
+            name: s.as_str().into(),
+            fill: severity_fill(s),
+            values: values.into_iter().map(Some).collect(),
         })
         .collect();
     charts.push(chart(
         "incidents-per-month-by-severity",
-        "Incidents per month by severity".into(),
-        "Incidents by the month they were reported to security, stacked by severity (sev1 at the bottom).".into(),
+        format!("Incidents per {per} by severity"),
+        format!("Incidents per {per}, by when they were reported to security, stacked by severity (sev1 at the bottom)."),
         charts::columns(&ColumnChart {
-            title: "Incidents per month by severity".into(),
+            title: format!("Incidents per {per} by severity"),
             subtitle: Some(format!("{} incidents, {}", m.detail.incidents_counted, span(&months))),
-            x_label: "Month reported".into(),
+            x_label: format!("{heading} reported"),
             y_label: "Incidents".into(),
             categories: categories.clone(),
             series,
@@ -507,32 +612,30 @@ fn incident_group(m: &Metrics) -> Group {
             no_data: none,
         }),
         vec![Table {
-            caption: "Incidents per month by severity".into(),
+            caption: format!("Incidents per {per} by severity"),
             head,
             rows,
         }],
     ));
 
     let high: usize = i.high_critical_per_month.iter().map(|r| r.count).sum();
+    let high_per = periods.sum(i.high_critical_per_month.iter().map(|r| r.count as f64));
     charts.push(chart(
         "incidents-high-critical-per-month",
-        "High and critical incidents per month".into(),
-        "Incidents of severity sev1 (critical) and sev2 (high), by the month they were reported."
-            .into(),
+        format!("High and critical incidents per {per}"),
+        format!(
+            "Incidents of severity sev1 (critical) and sev2 (high) per {per}, by when they were reported."
+        ),
         charts::columns(&ColumnChart {
-            title: "High and critical incidents per month".into(),
+            title: format!("High and critical incidents per {per}"),
             subtitle: Some(format!("{high} sev1 and sev2 incidents, {}", span(&months))),
-            x_label: "Month reported".into(),
+            x_label: format!("{heading} reported"),
             y_label: "Incidents (sev1 + sev2)".into(),
             categories: categories.clone(),
             series: vec![Series {
                 name: "sev1 + sev2".into(),
                 fill: Fill::solid(palette::VERMILLION),
-                values: i
-                    .high_critical_per_month
-                    .iter()
-                    .map(|r| Some(r.count as f64))
-                    .collect(),
+                values: high_per.iter().copied().map(Some).collect(),
             }],
             layout: Layout::Grouped,
             integer: true,
@@ -540,12 +643,13 @@ fn incident_group(m: &Metrics) -> Group {
             no_data: none,
         }),
         vec![Table {
-            caption: "High and critical incidents per month".into(),
-            head: vec!["Month".into(), "sev1 + sev2".into()],
-            rows: i
-                .high_critical_per_month
+            caption: format!("High and critical incidents per {per}"),
+            head: vec![heading.into(), "sev1 + sev2".into()],
+            rows: periods
+                .labels
                 .iter()
-                .map(|r| vec![r.month.to_string(), count(r.count)])
+                .zip(&high_per)
+                .map(|(label, n)| vec![label.clone(), num(*n)])
                 .collect(),
         }],
     ));
@@ -666,25 +770,23 @@ fn incident_group(m: &Metrics) -> Group {
     ));
 
     let effort: f64 = i.effort_hours_per_month.iter().map(|r| r.hours).sum();
+    let effort_per = periods.sum(i.effort_hours_per_month.iter().map(|r| r.hours));
     charts.push(chart(
         "incidents-effort-hours-per-month",
-        "Effort hours per month".into(),
-        "Hours the security team spent on incidents, by the month each incident was reported."
-            .into(),
+        format!("Effort hours per {per}"),
+        format!(
+            "Hours the security team spent on incidents per {per}, by when each incident was reported."
+        ),
         charts::columns(&ColumnChart {
-            title: "Incident effort per month, in hours".into(),
+            title: format!("Incident effort per {per}, in hours"),
             subtitle: Some(format!("{} hours, {}", num(effort), span(&months))),
-            x_label: "Month reported".into(),
+            x_label: format!("{heading} reported"),
             y_label: "Hours".into(),
             categories,
             series: vec![Series {
                 name: "hours".into(),
                 fill: Fill::solid(palette::GREEN),
-                values: i
-                    .effort_hours_per_month
-                    .iter()
-                    .map(|r| Some(r.hours))
-                    .collect(),
+                values: effort_per.iter().copied().map(Some).collect(),
             }],
             layout: Layout::Grouped,
             integer: false,
@@ -692,12 +794,13 @@ fn incident_group(m: &Metrics) -> Group {
             no_data: none || effort <= 0.0,
         }),
         vec![Table {
-            caption: "Incident effort per month, in hours".into(),
-            head: vec!["Month".into(), "Hours".into()],
-            rows: i
-                .effort_hours_per_month
+            caption: format!("Incident effort per {per}, in hours"),
+            head: vec![heading.into(), "Hours".into()],
+            rows: periods
+                .labels
                 .iter()
-                .map(|r| vec![r.month.to_string(), num(r.hours)])
+                .zip(&effort_per)
+                .map(|(label, h)| vec![label.clone(), num(*h)])
                 .collect(),
         }],
     ));
@@ -824,5 +927,96 @@ fn incident_group(m: &Metrics) -> Group {
             },
         ],
         charts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every month from `first` (year, month) for `n` months.
+    fn months(first: (i32, u32), n: usize) -> Vec<Month> {
+        let mut m = Month {
+            year: first.0,
+            month: first.1,
+        };
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push(m);
+            m = m.next();
+        }
+        out
+    }
+
+    #[test]
+    fn months_stay_months_up_to_the_bound() {
+        let p = Periods::new(&months((2024, 3), MAX_PERIODS));
+        assert_eq!(p.grain, Grain(1));
+        assert_eq!(p.labels.len(), MAX_PERIODS);
+        assert_eq!(p.labels[0], "2024-03");
+        assert_eq!(p.labels[MAX_PERIODS - 1], "2027-02");
+        assert!(Periods::new(&[]).labels.is_empty());
+    }
+
+    #[test]
+    fn past_the_bound_quarters_then_years_then_spans_of_years() {
+        // 37 months from February: calendar quarters, the first and last partly covered.
+        let p = Periods::new(&months((2024, 2), 37));
+        assert_eq!(p.grain, Grain(3));
+        assert_eq!(p.labels.first().unwrap(), "2024-Q1");
+        assert_eq!(p.labels.last().unwrap(), "2027-Q1");
+        assert_eq!(p.labels.len(), 13);
+        assert_eq!(
+            (p.grain.noun(), p.grain.heading()),
+            ("quarter".into(), "Quarter")
+        );
+        // 36 quarters are still quarters; 37 are years.
+        assert_eq!(Periods::new(&months((2000, 1), 108)).grain, Grain(3));
+        let p = Periods::new(&months((2000, 1), 109));
+        assert_eq!(p.grain, Grain(12));
+        assert_eq!(
+            p.labels,
+            (2000..=2009).map(|y| y.to_string()).collect::<Vec<_>>()
+        );
+        // 26 years of months, as the tracker that drew 319 columns: 27 years.
+        assert_eq!(Periods::new(&months((2000, 1), 319)).labels.len(), 27);
+        // 37 years: spans of 2, aligned on even years.
+        let p = Periods::new(&months((1990, 6), 37 * 12));
+        assert_eq!(p.grain, Grain(24));
+        assert_eq!(p.labels[0], "1990\u{2013}1991");
+        assert_eq!(
+            (p.grain.noun(), p.grain.heading()),
+            ("2 years".into(), "Years")
+        );
+        // Any span ends under the bound: year 1 to 2026 in centuries.
+        let p = Periods::new(&months((1, 1), 2026 * 12));
+        assert!(p.labels.len() <= MAX_PERIODS, "{}", p.labels.len());
+        assert_eq!(p.labels[0], "0000\u{2013}0099");
+    }
+
+    #[test]
+    fn grains_grow_one_two_five() {
+        let mut g = Grain(1);
+        let mut seen = Vec::new();
+        for _ in 0..9 {
+            seen.push(g.0);
+            g = g.coarser();
+        }
+        assert_eq!(seen, [1, 3, 12, 24, 60, 120, 240, 600, 1200]);
+    }
+
+    #[test]
+    fn sums_are_per_period_and_rounded_once() {
+        let p = Periods::new(&months((2020, 11), 40));
+        assert_eq!(p.grain, Grain(3));
+        let mut hours = vec![0.0; 40];
+        // November and December 2020 are 2020-Q4; January 2021 is 2021-Q1.
+        hours[0] = 1.115;
+        hours[1] = 2.222;
+        hours[2] = 4.0;
+        let sums = p.sum(hours);
+        assert_eq!(sums.len(), p.labels.len());
+        assert_eq!(&p.labels[..2], ["2020-Q4", "2021-Q1"]);
+        assert_eq!(&sums[..3], [3.34, 4.0, 0.0]);
     }
 }
