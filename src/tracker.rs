@@ -492,6 +492,18 @@ fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec<Diagnostic
         ]);
     }
     let mut diags = Vec::new();
+    for (value, at) in &row.cells {
+        if let Some((_, c)) = yaml::refused_in_text(value) {
+            diags.push(
+                Diagnostic::error(format!(
+                    "control character U+{:04X} is not allowed in a record",
+                    u32::from(c)
+                ))
+                .at(file, at.clone())
+                .with_hint("remove it from the cell: records hold no control characters but tab and newline"),
+            );
+        }
+    }
     let cell = |i: usize| (row.cells[i].0.as_str(), row.cells[i].1.clone());
     let mut choose = |i: usize, column: &str, choices: &[&str]| -> Option<usize> {
         let (value, at) = cell(i);

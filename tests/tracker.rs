@@ -452,3 +452,27 @@ approvals:
     assert_code(&out, 0);
     assert_eq!(String::from_utf8_lossy(&out.stdout), exported);
 }
+
+/// A control character in a cell would make a record that `check` refuses (and a terminal
+/// runs): import refuses it at the cell, and shows it escaped.
+#[test]
+fn control_characters_in_a_cell_are_refused_at_the_cell() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    let csv = tmp.path().join("escape.csv");
+    fs::write(
+        &csv,
+        format!("{HEADER}\nHigh, Pending, , Risk extension, Retitled\u{1b}]0;pwned\u{7}, Helen Brooks, , , n\n"),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", path(&csv), path(&dir)]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("control character U+001B is not allowed in a record"),
+        "{err}"
+    );
+    assert!(err.contains("escape.csv:2:"), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert_eq!(exception_files(&dir), ["EXC-007.yaml"]);
+}
