@@ -17,7 +17,9 @@ pub mod diagnostics;
 pub mod feeds;
 pub mod findings;
 pub mod handbook;
-#[doc(hidden)]
+/// In-memory entry points for the fuzz targets and the tests; not part of the shipped
+/// library (`--features testkit`, which the tests turn on themselves).
+#[cfg(feature = "testkit")]
 pub mod harness;
 pub mod links;
 pub mod markdown;
