@@ -4,7 +4,7 @@
 //! A document keeps its text rather than its parsed events: parsing again to render is
 //! cheaper than holding every page's events in memory at once.
 
-use std::collections::HashSet;
+use ahash::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -38,6 +38,8 @@ pub struct Document {
     allow_html: bool,
     pub headings: Vec<Heading>,
     pub links: Vec<LinkRef>,
+    /// The headings' ids, for links to them: a lookup each, whatever the page's size.
+    ids: HashSet<String>,
 }
 
 fn options() -> Options {
@@ -71,7 +73,7 @@ impl Document {
         let offset = body.start;
         let mut headings = Vec::new();
         let mut links = Vec::new();
-        let mut used_ids = HashSet::new();
+        let mut ids = Ids::default();
         // The heading being read: its level, the id written with `{#id}`, its text.
         let mut heading: Option<(u8, Option<String>, String)> = None;
         for (event, range) in events(text, allow_html) {
@@ -93,8 +95,7 @@ impl Document {
                 }
                 Event::End(TagEnd::Heading(_)) => {
                     if let Some((level, explicit, title)) = heading.take() {
-                        let id =
-                            unique_id(explicit.unwrap_or_else(|| slugify(&title)), &mut used_ids);
+                        let id = ids.unique(explicit.unwrap_or_else(|| slugify(&title)));
                         headings.push(Heading {
                             level,
                             id,
@@ -111,7 +112,13 @@ impl Document {
             allow_html,
             headings,
             links,
+            ids: ids.used,
         }
+    }
+
+    /// Whether a heading of the document has the id `anchor`.
+    pub fn has_anchor(&self, anchor: &str) -> bool {
+        self.ids.contains(anchor)
     }
 
     fn text(&self) -> &str {
@@ -209,20 +216,35 @@ impl Document {
     }
 }
 
-/// `base`, or `base-1`, `base-2`, ... when the page already has it.
-fn unique_id(base: String, used: &mut HashSet<String>) -> String {
-    let base = if base.is_empty() {
-        "section".to_string()
-    } else {
-        base
-    };
-    let mut unique = base.clone();
-    let mut n = 1;
-    while !used.insert(unique.clone()) {
-        unique = format!("{base}-{n}");
-        n += 1;
+/// The ids given to a document's headings so far.
+#[derive(Default)]
+struct Ids {
+    used: HashSet<String>,
+    /// For each id given more than once, the next suffix to try: so each of many equal
+    /// headings takes a step or two, not a step for every one before it.
+    next: HashMap<String, usize>,
+}
+
+impl Ids {
+    /// `base`, or `base-1`, `base-2`, ... when the page already has it.
+    fn unique(&mut self, base: String) -> String {
+        let base = if base.is_empty() {
+            "section".to_string()
+        } else {
+            base
+        };
+        if self.used.insert(base.clone()) {
+            return base;
+        }
+        let n = self.next.entry(base.clone()).or_insert(1);
+        loop {
+            let unique = format!("{base}-{n}");
+            *n += 1;
+            if self.used.insert(unique.clone()) {
+                return unique;
+            }
+        }
     }
-    unique
 }
 
 /// An autolink's text is its address; once the address is rewritten, keep it a plain link.
@@ -299,6 +321,19 @@ mod tests {
             html.contains("<h2 id=\"notes-1\">Notes<a class=\"anchor\" href=\"#notes-1\""),
             "{html}"
         );
+    }
+
+    #[test]
+    fn equal_headings_take_the_next_free_suffix() {
+        let mut ids = Ids::default();
+        let mut give = |base: &str| ids.unique(base.to_string());
+        assert_eq!(give("a"), "a");
+        assert_eq!(give("a-2"), "a-2");
+        assert_eq!(give("a"), "a-1");
+        assert_eq!(give("a"), "a-3");
+        assert_eq!(give("a-1"), "a-1-1");
+        assert_eq!(give(""), "section");
+        assert_eq!(give(""), "section-1");
     }
 
     #[test]

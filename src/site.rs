@@ -10,7 +10,6 @@ use serde::Serialize;
 use crate::content::{Content, Page};
 use crate::diagnostics::{Diagnostic, closest};
 use crate::links::{self, Target};
-use crate::markdown::Heading;
 
 /// A folder of content/, with or without an `_index.md`.
 #[derive(Debug, Clone)]
@@ -330,7 +329,6 @@ fn resolve_links(page: &Page, known: &Known) -> (Vec<String>, Vec<Diagnostic>) {
     } = *known;
     let root = links::root_prefix(&page.url);
     let mut diags = Vec::new();
-    let has_anchor = |headings: &[Heading], anchor: &str| headings.iter().any(|h| h.id == anchor);
     let targets = page
         .doc
         .links
@@ -350,7 +348,7 @@ fn resolve_links(page: &Page, known: &Known) -> (Vec<String>, Vec<Diagnostic>) {
                         .map_err(|(m, h)| with_hint(fail(m), h))
                 }
                 Target::Anchor(anchor) => {
-                    if has_anchor(&page.doc.headings, anchor) {
+                    if page.doc.has_anchor(anchor) {
                         Ok(format!("#{anchor}"))
                     } else {
                         Err(fail(format!(
@@ -380,7 +378,7 @@ fn resolve_links(page: &Page, known: &Known) -> (Vec<String>, Vec<Diagnostic>) {
                         ))
                     }
                     Some(target) => match anchor {
-                        Some(a) if !has_anchor(&target.doc.headings, a) => Err(fail(format!(
+                        Some(a) if !target.doc.has_anchor(a) => Err(fail(format!(
                             "link to `{path}#{a}`: that page has no heading `#{a}`"
                         ))),
                         _ => {

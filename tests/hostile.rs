@@ -1519,3 +1519,129 @@ fn extreme_numbers_build() {
     );
     harness::build(&hb).unwrap();
 }
+
+// ---------------------------------------------------------------------------------------
+// Size and links (issue 12): large pages and records build in time that grows with their
+// size, not its square; a page's sidebar stays small however many pages share its folder;
+// nothing a page shows loads from another host; links in records, and percent-encoded
+// links, are checked and resolved like any other.
+
+/// Builds `hb` in memory on another thread and hands back its files; fails when that takes
+/// longer than `bound`, without waiting for a build that might never end.
+fn build_within(
+    what: &str,
+    hb: harness::Handbook,
+    bound: std::time::Duration,
+) -> Vec<secbook::render::OutputFile> {
+    let (send, receive) = std::sync::mpsc::channel();
+    let started = std::time::Instant::now();
+    std::thread::spawn(move || send.send(harness::build(&hb)));
+    match receive.recv_timeout(bound) {
+        Ok(Ok(files)) => files,
+        Ok(Err(diags)) => {
+            let errors = diags.iter().filter(|d| d.level == Level::Error);
+            panic!(
+                "{what}: {}",
+                errors.map(Diagnostic::render).collect::<String>()
+            )
+        }
+        Err(_) => panic!("{what}: not built after {:?}", started.elapsed()),
+    }
+}
+
+fn text_of(files: &[secbook::render::OutputFile], path: &str) -> String {
+    let file = files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("{path} was not built"));
+    match &file.body {
+        secbook::theme::Body::Bytes(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
+        secbook::theme::Body::Copy(from) => fs::read_to_string(from).unwrap(),
+    }
+}
+
+/// About `size` bytes of Markdown made of `unit(i)` for i = 0, 1, 2, ...
+fn repeat(size: usize, unit: impl Fn(usize) -> String) -> String {
+    let mut text = String::new();
+    for i in 0.. {
+        if text.len() >= size {
+            break;
+        }
+        text.push_str(&unit(i));
+    }
+    text
+}
+
+fn megabyte(unit: impl Fn(usize) -> String) -> String {
+    repeat(1_000_000, unit)
+}
+
+/// Inputs that each took time in the square of their size somewhere on the way to the
+/// page: heading ids (100,000 equal headings never finished), anchors looked up among
+/// every heading, and the shapes Markdown nests or repeats.
+fn large_markdown() -> Vec<(&'static str, String)> {
+    vec![
+        ("equal headings", megabyte(|_| "## Notes\n\n".into())),
+        ("links to the page's own headings", {
+            // Each link names the last heading, which a look along the headings finds last.
+            let headings = repeat(500_000, |i| format!("## h{i}\n"));
+            let last = headings.matches("## ").count() - 1;
+            headings + &repeat(500_000, |_| format!("[last](#h{last})\n"))
+        }),
+        (
+            "links to another page's headings",
+            megabyte(|i| format!("[p](../process.md#process) [h](../_index.md) {i}\n")),
+        ),
+        ("list items", megabyte(|i| format!("- item {i}\n"))),
+        (
+            "footnotes",
+            megabyte(|i| format!("x[^{i}]\n\n[^{i}]: note\n\n")),
+        ),
+        ("one long line", megabyte(|i| format!("word{i} "))),
+        ("emphasis", megabyte(|_| "*a _b ".into())),
+        ("table rows", megabyte(|i| format!("| a | {i} |\n"))),
+    ]
+}
+
+/// The build is in debug here, some 10 times slower than a release build: each input
+/// takes about a second, where the square of its size took minutes.
+const LARGE_BOUND: std::time::Duration = std::time::Duration::from_secs(20);
+
+#[test]
+fn a_large_page_builds_in_time() {
+    for (what, body) in large_markdown() {
+        let mut hb = harness::Handbook::default();
+        let body = format!("---\ntitle: Large\n---\n| a | b |\n|---|---|\n\n{body}\n");
+        hb.pages.push(("guide/large.md".into(), body));
+        let files = build_within(what, hb, LARGE_BOUND);
+        assert!(text_of(&files, "guide/large/index.html").len() > 1_000_000);
+    }
+}
+
+#[test]
+fn a_large_record_builds_in_time() {
+    for (what, body) in large_markdown().into_iter().take(2) {
+        let mut hb = harness::Handbook::default();
+        let summary = body.replace('\n', "\n  ");
+        hb.exceptions[0].1 = harness::EXCEPTION.replace(
+            "summary: The VPN allows TLS 1.0.\n",
+            &format!("summary: |\n  {summary}\n"),
+        );
+        let files = build_within(what, hb, LARGE_BOUND);
+        assert!(text_of(&files, "exceptions/EXC-001/index.html").len() > 1_000_000);
+    }
+}
+
+#[test]
+fn equal_headings_get_the_ids_github_gives_them() {
+    // `notes-1000` is taken by a heading of its own, so the next `Notes` skips it; and an
+    // id the suffixes made is made unique in its turn.
+    let mut text = "## Notes\n\n".repeat(1_000);
+    text.push_str("## Notes 1000\n\n## Notes\n\n## Notes 1\n");
+    let doc = secbook::markdown::Document::parse_text(&text, false);
+    let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids[..3], ["notes", "notes-1", "notes-2"]);
+    assert_eq!(ids[999], "notes-999");
+    assert_eq!(ids[1_000..], ["notes-1000", "notes-1001", "notes-1-1"]);
+    assert!(doc.has_anchor("notes-555") && !doc.has_anchor("notes-1002"));
+}
