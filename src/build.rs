@@ -15,7 +15,7 @@ use crate::findings::{self, Finding};
 use crate::handbook::Handbook;
 use crate::output;
 use crate::render::{self, Finished, Output, OutputFile, RenderCache, Values, search};
-use crate::site::{RecordIds, Site};
+use crate::site::Site;
 use crate::source;
 use crate::theme::{Body, Theme};
 use crate::yaml;
@@ -228,19 +228,7 @@ pub fn assemble(
 ) -> (Handbook, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
-    let record_ids = RecordIds {
-        exceptions: records
-            .exceptions
-            .iter()
-            .map(|e| e.record.id.clone())
-            .collect(),
-        incidents: records
-            .incidents
-            .iter()
-            .map(|i| i.record.id.clone())
-            .collect(),
-    };
-    let (site, site_diags) = Site::assemble(content, &record_ids, &known_files);
+    let (site, site_diags) = Site::assemble(content, &records, known_files, &config.markdown);
     diags.extend(site_diags);
 
     let findings = findings::compute(&findings::Inputs {

@@ -164,6 +164,10 @@ pub struct MetricsConfig {
 pub struct MarkdownConfig {
     #[serde(default)]
     pub allow_html: bool,
+    /// Images on other hosts in pages shown as images, which the browser fetches when the
+    /// page opens; by default they are links (SPEC 8). Never in records.
+    #[serde(default)]
+    pub allow_remote_images: bool,
 }
 
 /// Bounds on what the build reads (SECURITY.md).

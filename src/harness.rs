@@ -273,7 +273,7 @@ pub fn page(text: &str, deep: bool) -> Vec<Diagnostic> {
             .iter()
             .map(|l| crate::links::neutralise(&l.dest).to_string())
             .collect();
-        let _ = doc.render(&targets);
+        let _ = doc.render(&targets, allow_html);
     }
     let file = SourceFile::new("content/guide/page.md", text);
     let page = match content::parse_page(file, "guide/page.md", false, false) {

@@ -3,6 +3,10 @@
 //! Every URL in the site is written relative to the page that holds it and names its
 //! `index.html`, so the folder works from any path and from file://.
 
+use std::borrow::Cow;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
 /// What a link in the source points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target<'a> {
@@ -34,7 +38,7 @@ pub fn classify(dest: &str) -> Target<'_> {
     if is_unsafe(dest) {
         return Target::Unsafe;
     }
-    if has_scheme(dest) || dest.starts_with("//") {
+    if is_remote(dest) {
         return Target::External(dest);
     }
     if let Some(anchor) = dest.strip_prefix('#') {
@@ -76,6 +80,43 @@ fn is_unsafe(dest: &str) -> bool {
     ["javascript:", "vbscript:", "data:"]
         .iter()
         .any(|s| scheme.starts_with(s))
+}
+
+/// Whether a browser would fetch `dest` from elsewhere than the site: an address with a
+/// scheme (`https:`, `file:`), or one that starts with two slashes or backslashes in any
+/// mix (`//host/p.png`, `\\host\share`), which names another host. Read as a browser reads
+/// it, without the tabs and line breaks it drops and the spaces and control characters it
+/// trims.
+pub fn is_remote(dest: &str) -> bool {
+    let url: String = dest
+        .trim_matches(|c: char| c == ' ' || c.is_ascii_control())
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let slash = |c: Option<char>| matches!(c, Some('/' | '\\'));
+    let mut chars = url.chars();
+    has_scheme(&url) || (slash(chars.next()) && slash(chars.next()))
+}
+
+/// A path as a link writes it, percent-decoded as a server or a file system reads it:
+/// `my%20page.md` names `my page.md`.
+pub fn decode(path: &str) -> Cow<'_, str> {
+    percent_decode_str(path).decode_utf8_lossy()
+}
+
+/// What a path in a link keeps as written: letters, digits and the characters that mean
+/// nothing special in a URL path. Anything else (a space, `#`, `?`, `%`, letters beyond
+/// ASCII) is percent-encoded.
+const PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A path of the site written as a link to it: the inverse of [`decode`].
+pub fn encode(path: &str) -> Cow<'_, str> {
+    utf8_percent_encode(path, PATH).into()
 }
 
 /// `dest` itself, or `#` when it could run code.
@@ -134,6 +175,59 @@ mod tests {
             }
         );
         assert_eq!(classify("img/a.png"), Target::File("img/a.png"));
+        assert_eq!(classify("//h/p.png"), Target::External("//h/p.png"));
+        assert_eq!(classify("\\\\h\\s"), Target::External("\\\\h\\s"));
+    }
+
+    #[test]
+    fn remote_is_any_scheme_or_two_slashes_as_a_browser_reads_them() {
+        for remote in [
+            "https://h/p.png",
+            "HTTP://h/p.png",
+            "file:///etc/passwd",
+            "file://host/share/p.png",
+            "//h/p.png",
+            "\\\\h\\share\\p.png",
+            "/\\h/p.png",
+            "\\/h/p.png",
+            " //h/p.png",
+            "/\t/h/p.png",
+            "/\n/h/p.png",
+            "\u{1}//h/p.png",
+            "ftp://h/p.png",
+        ] {
+            assert!(is_remote(remote), "{remote:?}");
+        }
+        for local in [
+            "p.png",
+            "/p.png",
+            "../img/p.png",
+            "./p.png",
+            "#x",
+            "a/b//c.png",
+            "",
+        ] {
+            assert!(!is_remote(local), "{local:?}");
+        }
+    }
+
+    #[test]
+    fn decode_and_encode_are_inverse() {
+        assert_eq!(decode("my%20page.md"), "my page.md");
+        assert_eq!(decode("caf%C3%A9.md"), "café.md");
+        assert_eq!(decode("caf%c3%a9.md"), "café.md");
+        assert_eq!(decode("100%.md"), "100%.md");
+        assert_eq!(decode("a%2"), "a%2");
+        assert_eq!(decode("plain/a-b_c.md"), "plain/a-b_c.md");
+        assert_eq!(
+            encode("files/my file #1?.pdf"),
+            "files/my%20file%20%231%3F.pdf"
+        );
+        assert_eq!(encode("café.png"), "caf%C3%A9.png");
+        assert_eq!(encode("a/b-c_d.e~f.png"), "a/b-c_d.e~f.png");
+        for path in ["my file.pdf", "café.png", "100%.md", "a#b?c.png"] {
+            assert_eq!(decode(&encode(path)), path);
+        }
     }
 
     #[test]

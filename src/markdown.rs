@@ -9,6 +9,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::diagnostics::SourceFile;
+use crate::links;
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
@@ -126,74 +127,125 @@ impl Document {
     }
 
     /// The HTML, each heading with its id and an anchor link, and the i-th link's target
-    /// replaced by `targets[i]`.
-    pub fn render(&self, targets: &[String]) -> String {
+    /// replaced by `targets[i]`. An image on another host is shown as a link to it, with
+    /// its alt text, unless `remote_images`: a page loads nothing from the network when it
+    /// is opened (SPEC section 8), not a tracking pixel, not a file share.
+    pub fn render(&self, targets: &[String], remote_images: bool) -> String {
         let mut next_target = targets.iter();
         let mut retarget = || CowStr::from(next_target.next().cloned().unwrap_or_default());
         let mut next_heading = self.headings.iter();
         let mut anchor = None;
+        let mut links_open = 0usize;
+        // Inside an image shown as a link: how many tags deep, and whether the link was
+        // opened (not inside another link, which cannot hold one).
+        let mut image_link: Option<(usize, bool)> = None;
         let mut out = String::with_capacity(self.body.len() * 2);
         let events = events(self.text(), self.allow_html).flat_map(|(event, _)| {
             let mut extra = None;
-            let event = match event {
-                Event::Start(Tag::Heading {
-                    level,
-                    classes,
-                    attrs,
-                    ..
-                }) => {
-                    let id = next_heading.next().map(|h| h.id.clone()).unwrap_or_default();
-                    anchor = Some(id.clone());
-                    // `{.class key=value}` after a heading is HTML by another name: any
-                    // attribute, `onclick` too. Kept only where raw HTML is.
-                    let (classes, attrs) = if self.allow_html {
-                        (classes, attrs)
-                    } else {
-                        (Vec::new(), Vec::new())
-                    };
+            let event = if let Some((depth, open)) = image_link.as_mut() {
+                // The image's alt text, as the link's text, without markup.
+                match event {
+                    Event::Start(tag) => {
+                        if matches!(tag, Tag::Link { .. } | Tag::Image { .. }) {
+                            retarget();
+                        }
+                        *depth += 1;
+                        None
+                    }
+                    Event::End(_) => {
+                        *depth -= 1;
+                        let (done, open) = (*depth == 0, *open);
+                        if done {
+                            image_link = None;
+                        }
+                        (done && open).then_some(Event::End(TagEnd::Link))
+                    }
+                    Event::Text(s) | Event::Code(s) | Event::InlineHtml(s) => Some(Event::Text(s)),
+                    Event::SoftBreak | Event::HardBreak => Some(Event::Text(" ".into())),
+                    _ => None,
+                }
+            } else {
+                match event {
                     Event::Start(Tag::Heading {
                         level,
-                        id: Some(CowStr::from(id)),
                         classes,
                         attrs,
-                    })
+                        ..
+                    }) => {
+                        let id = next_heading.next().map(|h| h.id.clone()).unwrap_or_default();
+                        anchor = Some(id.clone());
+                        // `{.class key=value}` after a heading is HTML by another name: any
+                        // attribute, `onclick` too. Kept only where raw HTML is.
+                        let (classes, attrs) = if self.allow_html {
+                            (classes, attrs)
+                        } else {
+                            (Vec::new(), Vec::new())
+                        };
+                        Some(Event::Start(Tag::Heading {
+                            level,
+                            id: Some(CowStr::from(id)),
+                            classes,
+                            attrs,
+                        }))
+                    }
+                    Event::End(TagEnd::Heading(level)) => {
+                        // The id may be written `{#...}` with any character but a space.
+                        extra = anchor.take().map(|id| {
+                            Event::Html(CowStr::from(format!(
+                                "<a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
+                                escape_html(&id)
+                            )))
+                        });
+                        Some(Event::End(TagEnd::Heading(level)))
+                    }
+                    Event::Start(Tag::Link {
+                        link_type,
+                        title,
+                        id,
+                        ..
+                    }) => {
+                        links_open += 1;
+                        Some(Event::Start(Tag::Link {
+                            link_type: plain(link_type),
+                            dest_url: retarget(),
+                            title,
+                            id,
+                        }))
+                    }
+                    Event::End(TagEnd::Link) => {
+                        links_open = links_open.saturating_sub(1);
+                        Some(Event::End(TagEnd::Link))
+                    }
+                    Event::Start(Tag::Image {
+                        link_type,
+                        title,
+                        id,
+                        ..
+                    }) => {
+                        let dest_url = retarget();
+                        if remote_images || !links::is_remote(&dest_url) {
+                            Some(Event::Start(Tag::Image {
+                                link_type: plain(link_type),
+                                dest_url,
+                                title,
+                                id,
+                            }))
+                        } else {
+                            let open = links_open == 0;
+                            image_link = Some((1, open));
+                            open.then_some(Event::Start(Tag::Link {
+                                link_type: LinkType::Inline,
+                                dest_url,
+                                title,
+                                id,
+                            }))
+                        }
+                    }
+                    other => Some(other),
                 }
-                Event::End(TagEnd::Heading(level)) => {
-                    // The id may be written `{#...}` with any character but a space.
-                    extra = anchor.take().map(|id| {
-                        Event::Html(CowStr::from(format!(
-                            "<a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
-                            escape_html(&id)
-                        )))
-                    });
-                    Event::End(TagEnd::Heading(level))
-                }
-                Event::Start(Tag::Link {
-                    link_type,
-                    title,
-                    id,
-                    ..
-                }) => Event::Start(Tag::Link {
-                    link_type: plain(link_type),
-                    dest_url: retarget(),
-                    title,
-                    id,
-                }),
-                Event::Start(Tag::Image {
-                    link_type,
-                    title,
-                    id,
-                    ..
-                }) => Event::Start(Tag::Image {
-                    link_type: plain(link_type),
-                    dest_url: retarget(),
-                    title,
-                    id,
-                }),
-                other => other,
             };
             // The anchor goes inside the heading, before it closes.
-            extra.into_iter().chain(std::iter::once(event))
+            extra.into_iter().chain(event)
         });
         html::push_html(&mut out, events);
         out
@@ -286,16 +338,17 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
-/// Renders a Markdown field of a record: raw HTML always escaped, links kept as written
-/// except for schemes that could run code.
-pub fn render_untrusted(text: &str) -> String {
+/// Renders a Markdown field of a record: raw HTML always escaped, images on other hosts
+/// shown as links, and each link's target as `resolve` writes it, unless it could run
+/// code.
+pub fn render_untrusted(text: &str, mut resolve: impl FnMut(&str) -> String) -> String {
     let doc = Document::parse_text(text, false);
     let targets: Vec<String> = doc
         .links
         .iter()
-        .map(|l| crate::links::neutralise(&l.dest).to_string())
+        .map(|l| links::neutralise(&resolve(&l.dest)).to_string())
         .collect();
-    doc.render(&targets)
+    doc.render(&targets, false)
 }
 
 #[cfg(test)]
@@ -305,7 +358,11 @@ mod tests {
     fn render_as_written(text: &str, allow_html: bool) -> String {
         let doc = Document::parse_text(text, allow_html);
         let targets: Vec<String> = doc.links.iter().map(|l| l.dest.clone()).collect();
-        doc.render(&targets)
+        doc.render(&targets, true)
+    }
+
+    fn untrusted(text: &str) -> String {
+        render_untrusted(text, str::to_string)
     }
 
     #[test]
@@ -316,7 +373,7 @@ mod tests {
         );
         let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["step-1-triage", "notes", "notes-1", "mine"]);
-        let html = doc.render(&[]);
+        let html = doc.render(&[], false);
         assert!(
             html.contains("<h2 id=\"notes-1\">Notes<a class=\"anchor\" href=\"#notes-1\""),
             "{html}"
@@ -334,6 +391,39 @@ mod tests {
         assert_eq!(give("a-1"), "a-1-1");
         assert_eq!(give(""), "section");
         assert_eq!(give(""), "section-1");
+    }
+
+    #[test]
+    fn remote_images_are_links_unless_allowed() {
+        let text = concat!(
+            "![a *b*](https://h/p.png \"t\") ![c](//h/p.png) ![d](local.png) ",
+            "[![e](https://h/e.png)](x) ![f ![g](https://h/g.png)](https://h/f.png) [h](y)",
+        );
+        let doc = Document::parse_text(text, false);
+        let targets: Vec<String> = doc.links.iter().map(|l| l.dest.clone()).collect();
+        let html = doc.render(&targets, false);
+        for part in [
+            "<a href=\"https://h/p.png\" title=\"t\">a b</a>",
+            "<a href=\"//h/p.png\">c</a>",
+            "<img src=\"local.png\" alt=\"d\" />",
+            // Inside a link, an image's text only: a link cannot hold a link.
+            "<a href=\"x\">e</a>",
+            "<a href=\"https://h/f.png\">f g</a>",
+            // The links after them keep their own targets.
+            "<a href=\"y\">h</a>",
+        ] {
+            assert!(html.contains(part), "{part} missing in {html}");
+        }
+        assert!(!html.contains("<img src=\"https:"), "{html}");
+        let html = doc.render(&targets, true);
+        assert!(
+            html.contains("<img src=\"https://h/p.png\" alt=\"a b\" title=\"t\" />"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<img src=\"//h/p.png\" alt=\"c\" />"),
+            "{html}"
+        );
     }
 
     #[test]
@@ -373,15 +463,14 @@ mod tests {
             &text[doc.links[0].span.start - 100..doc.links[0].span.end - 100],
             "[a](a.md#x)"
         );
-        let html = doc.render(&["../a/index.html#x".into(), "../img.png".into()]);
+        let html = doc.render(&["../a/index.html#x".into(), "../img.png".into()], false);
         assert!(html.contains("href=\"../a/index.html#x\""), "{html}");
         assert!(html.contains("src=\"../img.png\""), "{html}");
     }
 
     #[test]
     fn heading_attributes_cannot_script() {
-        let html =
-            render_untrusted("# A {#x\"onmouseover=\"alert(1)}\n\n## B {onclick=alert(1) .c}\n");
+        let html = untrusted("# A {#x\"onmouseover=\"alert(1)}\n\n## B {onclick=alert(1) .c}\n");
         assert!(
             html.contains("href=\"#x&quot;onmouseover=&quot;alert(1)\""),
             "{html}"
@@ -397,7 +486,7 @@ mod tests {
 
     #[test]
     fn untrusted_markdown_cannot_script() {
-        let html = render_untrusted("[x](javascript:alert(1)) <img src=x onerror=alert(1)>");
+        let html = untrusted("[x](javascript:alert(1)) <img src=x onerror=alert(1)>");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("<img"), "{html}");
     }

@@ -1,15 +1,31 @@
-//! The site as it will be written: the section tree, navigation, and every page's links
-//! resolved against the whole handbook. Built from loaded content; renders nothing.
+//! The site as it will be written: the section tree, navigation, and the links of every
+//! page and record resolved against the whole handbook. Built from loaded content.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::config::MarkdownConfig;
 use crate::content::{Content, Page};
-use crate::diagnostics::{Diagnostic, closest};
+use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::links::{self, Target};
+use crate::markdown::{self, Document};
+use crate::records::Records;
+use crate::yaml::{self, Seg};
+
+/// A section with up to this many entries shows them all in the sidebar. A larger one
+/// shows those around the current page and a link to its listing, so that a page's
+/// sidebar stays small however many pages share its folder: the site grows in step with
+/// its pages, not with their square.
+const NAV_ALL: usize = 50;
+/// How many entries either side of the current one a larger section shows.
+const NAV_AROUND: usize = 10;
+/// How many missing targets of one file get a "did you mean" hint: each is compared with
+/// every page or record.
+const HINTED: usize = 100;
 
 /// A folder of content/, with or without an `_index.md`.
 #[derive(Debug, Clone)]
@@ -20,6 +36,8 @@ pub struct Section {
     /// The `_index.md` page, when the folder has one.
     pub index: Option<usize>,
     pub children: Vec<Child>,
+    /// The section that lists this one, and where among its children: none for the root.
+    parent: Option<(usize, usize)>,
 }
 
 /// An entry in a section: a page or a subsection, ordered by weight then title.
@@ -37,7 +55,7 @@ pub struct ChildLink<'a> {
     pub description: Option<&'a str>,
 }
 
-/// An entry of the sidebar: one tree for the whole site, shared by every page.
+/// An entry of the sidebar.
 #[derive(Debug, Clone, Serialize)]
 pub struct NavItem {
     pub title: String,
@@ -45,6 +63,8 @@ pub struct NavItem {
     pub url: String,
     pub href: String,
     pub children: Vec<NavItem>,
+    /// A link to the listing of a section whose entries the sidebar shows only in part.
+    pub more: bool,
 }
 
 /// A link from one page to another, as the templates use it.
@@ -56,72 +76,123 @@ pub struct PageLink {
 
 /// The ids that `exception:ID` and `incident:ID` links may name.
 #[derive(Debug, Default)]
-pub struct RecordIds {
-    pub exceptions: BTreeSet<String>,
-    pub incidents: BTreeSet<String>,
+struct RecordIds {
+    exceptions: BTreeSet<String>,
+    incidents: BTreeSet<String>,
 }
 
 pub struct Site {
     pub pages: Vec<Arc<Page>>,
     /// Index 0 is the root section, the home page.
     pub sections: Vec<Section>,
+    /// The sidebar of pages outside the content tree (the registers, search): every
+    /// section with the entries it shows when none of them is current.
     pub nav: Vec<NavItem>,
     /// Each page's resolved link targets, written relative to the page.
     pub link_targets: Vec<Vec<String>>,
     /// Pages and sections in reading order, for previous and next links.
     pub reading_order: Vec<Child>,
     section_by_url: HashMap<String, usize>,
+    /// For each page but an `_index.md`: its section, and where among its children.
+    page_place: Vec<Option<(usize, usize)>>,
+    page_by_path: HashMap<String, usize>,
+    /// Pages that exist but could not be loaded; links to them are not reported again.
+    unreadable: BTreeSet<String>,
+    records: RecordIds,
+    /// The other paths the site holds (static files, assets), which links may name too.
+    files: BTreeSet<String>,
+    remote_images: bool,
+}
+
+/// Where a Markdown text is, which its links are resolved from.
+struct Origin<'a> {
+    /// The folder below content/ that its relative links start from.
+    dir: &'a str,
+    /// The folder of the page it is shown on, which its links are written relative to.
+    url: &'a str,
+    /// The document whose headings its `#anchor` links name, when they are checked.
+    doc: Option<&'a Document>,
+}
+
+impl<'a> Origin<'a> {
+    /// A record's Markdown, on the record's page (`exceptions/EXC-1/`): its links are
+    /// resolved as a page's in its register's folder would be (`../runbooks/x.md` names
+    /// content/runbooks/x.md). Its `#anchor` links may name any heading of the record's
+    /// page, which the theme makes, so they are not checked.
+    fn record(url: &'a str) -> Self {
+        Origin {
+            dir: url.split('/').next().unwrap_or_default(),
+            url,
+            doc: None,
+        }
+    }
 }
 
 impl Site {
-    /// Arranges the pages into sections and resolves every link. `files` are the other
-    /// paths the site will hold (static files, assets), which links may name too.
+    /// Arranges the pages into sections and resolves every link of the pages and of the
+    /// records' Markdown. `files` are the other paths the site will hold (static files,
+    /// assets), which links may name too.
     pub fn assemble(
         content: Content,
-        records: &RecordIds,
-        files: &BTreeSet<String>,
+        records: &Records,
+        files: BTreeSet<String>,
+        markdown: &MarkdownConfig,
     ) -> (Site, Vec<Diagnostic>) {
         let mut pages = content.pages;
         pages.sort_by(|a, b| a.path.cmp(&b.path));
-        let sections = build_sections(&pages);
-        let nav = nav_items(&sections, &pages, 0);
-        let by_path: HashMap<&str, usize> = pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.path.as_str(), i))
-            .collect();
-        let known = Known {
-            pages: &pages,
-            by_path: &by_path,
-            unreadable: &content.unreadable,
-            records,
-            files,
-        };
-        let resolved: Vec<(Vec<String>, Vec<Diagnostic>)> = pages
-            .par_iter()
-            .map(|page| resolve_links(page, &known))
-            .collect();
-        let mut diags = Vec::new();
-        let mut link_targets = Vec::with_capacity(pages.len());
-        for (targets, errors) in resolved {
-            link_targets.push(targets);
-            diags.extend(errors);
-        }
+        let (sections, page_place) = build_sections(&pages);
         let mut reading_order = Vec::new();
         walk_reading_order(&sections, 0, &mut reading_order);
-        let section_by_url = sections
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.url.clone(), i))
-            .collect();
-        let site = Site {
+        let mut site = Site {
+            section_by_url: sections
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.url.clone(), i))
+                .collect(),
+            page_by_path: pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.path.clone(), i))
+                .collect(),
             pages,
-            section_by_url,
             sections,
-            nav,
-            link_targets,
+            nav: Vec::new(),
+            link_targets: Vec::new(),
             reading_order,
+            page_place,
+            unreadable: content.unreadable,
+            records: RecordIds {
+                exceptions: records
+                    .exceptions
+                    .iter()
+                    .map(|e| e.record.id.clone())
+                    .collect(),
+                incidents: records
+                    .incidents
+                    .iter()
+                    .map(|i| i.record.id.clone())
+                    .collect(),
+            },
+            files,
+            remote_images: markdown.allow_remote_images,
         };
+        site.nav = site.nav_level(0, None);
+        let resolved: Vec<(Vec<String>, Vec<Diagnostic>)> = site
+            .pages
+            .par_iter()
+            .map(|page| site.resolve_page(page))
+            .collect();
+        let mut diags = Vec::new();
+        for (targets, errors) in resolved {
+            site.link_targets.push(targets);
+            diags.extend(errors);
+        }
+        let texts = record_texts(records);
+        diags.par_extend(
+            texts
+                .par_iter()
+                .flat_map_iter(|t| site.check_record_text(t)),
+        );
         (site, diags)
     }
 
@@ -152,25 +223,343 @@ impl Site {
         }
     }
 
+    /// The section whose folder is `url`, when content/ has that folder.
+    pub fn section_at(&self, url: &str) -> Option<&Section> {
+        self.section_by_url.get(url).map(|&i| &self.sections[i])
+    }
+
     /// The sections from the root down to the one that holds `url`, not counting `url` itself.
     pub fn ancestors(&self, url: &str) -> Vec<&Section> {
-        let section = |u: &str| self.section_by_url.get(u).map(|&i| &self.sections[i]);
         let mut out = Vec::new();
         if !url.is_empty() {
-            out.extend(section(""));
+            out.extend(self.section_at(""));
         }
         let segments: Vec<&str> = url.split('/').filter(|s| !s.is_empty()).collect();
         let mut prefix = String::new();
         for seg in segments.iter().take(segments.len().saturating_sub(1)) {
             prefix.push_str(seg);
             prefix.push('/');
-            out.extend(section(&prefix));
+            out.extend(self.section_at(&prefix));
         }
         out
     }
+
+    /// The HTML of page `i`, its links resolved.
+    pub fn page_html(&self, i: usize) -> String {
+        self.pages[i]
+            .doc
+            .render(&self.link_targets[i], self.remote_images)
+    }
+
+    /// A Markdown field of the record whose page is at `url`, safe to insert unescaped:
+    /// raw HTML escaped, images on other hosts shown as links, and its links resolved as
+    /// [`Origin::record`] says. A link that leads nowhere was reported by `assemble`.
+    pub fn record_html(&self, url: &str, text: &str) -> String {
+        let origin = Origin::record(url);
+        markdown::render_untrusted(text, |dest| {
+            self.resolve(&origin, dest, false)
+                .unwrap_or_else(|_| "#".to_string())
+        })
+    }
+
+    /// The sidebar of a page or section: the entries of each section from the root down
+    /// to it, each section on the way open.
+    pub fn nav_for(&self, child: Child) -> Vec<NavItem> {
+        let mut path = Vec::new();
+        let mut place = match child {
+            Child::Page(p) => self.page_place[p],
+            Child::Section(s) => self.sections[s].parent,
+        };
+        while let Some((section, position)) = place {
+            path.push(position);
+            place = self.sections[section].parent;
+        }
+        path.reverse();
+        self.nav_level(0, Some(&path))
+    }
+
+    /// The entries of `section` in the sidebar. The sections open are those along `path`,
+    /// the position of the entry to open at each level; every section without a path.
+    fn nav_level(&self, section: usize, path: Option<&[usize]>) -> Vec<NavItem> {
+        let children = &self.sections[section].children;
+        let here = path.and_then(|p| p.first().copied());
+        let shown = window(children.len(), here);
+        let mut items: Vec<NavItem> = shown
+            .clone()
+            .map(|position| {
+                let child = children[position];
+                let open = match (child, path) {
+                    (Child::Page(_), _) => None,
+                    (Child::Section(s), None) => Some(self.nav_level(s, None)),
+                    (Child::Section(s), Some(path)) => {
+                        (here == Some(position)).then(|| self.nav_level(s, Some(&path[1..])))
+                    }
+                };
+                let url = self.url_of(child);
+                NavItem {
+                    title: self.title_of(child).to_string(),
+                    url: url.to_string(),
+                    href: links::page_href(url),
+                    children: open.unwrap_or_default(),
+                    more: false,
+                }
+            })
+            .collect();
+        if shown.len() < children.len() {
+            let s = &self.sections[section];
+            let title = match s.title.as_str() {
+                "" => format!("All {} pages", children.len()),
+                t => format!("All {} pages in {t}", children.len()),
+            };
+            items.push(NavItem {
+                title,
+                url: s.url.clone(),
+                href: links::page_href(&s.url),
+                children: Vec::new(),
+                more: true,
+            });
+        }
+        items
+    }
+
+    /// Resolves each link of `page` to the URL written on output, relative to the page.
+    fn resolve_page(&self, page: &Page) -> (Vec<String>, Vec<Diagnostic>) {
+        let origin = Origin {
+            dir: page.dir(),
+            url: &page.url,
+            doc: Some(&page.doc),
+        };
+        let mut diags = Vec::new();
+        let targets = page
+            .doc
+            .links
+            .iter()
+            .map(|link| {
+                self.resolve(&origin, &link.dest, diags.len() < HINTED)
+                    .unwrap_or_else(|d| {
+                        diags.push(d.at(&page.source, link.span.clone()));
+                        "#".to_string()
+                    })
+            })
+            .collect();
+        (targets, diags)
+    }
+
+    /// Checks the links of a record's Markdown field, each error at the link in the file.
+    fn check_record_text(&self, t: &RecordText) -> Vec<Diagnostic> {
+        let doc = Document::parse_text(t.text, false);
+        let origin = Origin::record(&t.url);
+        let mut written: Option<Written> = None;
+        let mut diags = Vec::new();
+        for link in &doc.links {
+            if let Err(d) = self.resolve(&origin, &link.dest, diags.len() < HINTED) {
+                let written = written.get_or_insert_with(|| Written::new(&t.source.text, t.path));
+                diags.push(d.at(t.source, written.find(&t.text[link.span.clone()])));
+            }
+        }
+        diags
+    }
+
+    /// The URL that `dest`, a link written at `origin`, leads to on output, relative to
+    /// the page it is on; or why it leads nowhere, with a "did you mean" when `hint`. Paths
+    /// are percent-decoded before they are looked for, as a browser would ask for them.
+    fn resolve(&self, origin: &Origin, dest: &str, hint: bool) -> Result<String, Diagnostic> {
+        let root = links::root_prefix(origin.url);
+        match links::classify(dest) {
+            Target::External(url) => Ok(url.to_string()),
+            Target::Unsafe => Ok("#".to_string()),
+            Target::Exception(id) => {
+                let kind = ("exception", "exceptions");
+                record_link(
+                    &root,
+                    kind,
+                    &links::decode(id),
+                    &self.records.exceptions,
+                    hint,
+                )
+            }
+            Target::Incident(id) => {
+                let kind = ("incident", "incidents");
+                record_link(
+                    &root,
+                    kind,
+                    &links::decode(id),
+                    &self.records.incidents,
+                    hint,
+                )
+            }
+            Target::Anchor(anchor) => match origin.doc {
+                Some(doc) if !doc.has_anchor(&links::decode(anchor)) => Err(Diagnostic::error(
+                    format!("link to `#{anchor}`, a heading this page does not have"),
+                )),
+                _ => Ok(format!("#{anchor}")),
+            },
+            Target::Page { path, anchor } => {
+                let joined = links::join(origin.dir, &links::decode(path));
+                let target = joined
+                    .as_deref()
+                    .and_then(|p| self.page_by_path.get(p))
+                    .map(|&i| &self.pages[i]);
+                match target {
+                    Some(target) => match anchor {
+                        Some(a) if !target.doc.has_anchor(&links::decode(a)) => {
+                            Err(Diagnostic::error(format!(
+                                "link to `{path}#{a}`: that page has no heading `#{a}`"
+                            )))
+                        }
+                        _ => {
+                            let fragment = anchor.map(|a| format!("#{a}")).unwrap_or_default();
+                            Ok(format!("{root}{}{fragment}", links::page_href(&target.url)))
+                        }
+                    },
+                    // That page is reported already; its links need no second report.
+                    None if joined.is_some_and(|p| self.unreadable.contains(&p)) => {
+                        Ok("#".to_string())
+                    }
+                    None => {
+                        let error = Diagnostic::error(format!(
+                            "link to `{path}`, a page that does not exist"
+                        ));
+                        // Compare the link as written with each page as it would be
+                        // written from here, so a shared folder name does not decide it.
+                        let written = || {
+                            let written: Vec<String> = self
+                                .page_by_path
+                                .keys()
+                                .map(|p| relative_to(origin.dir, p))
+                                .collect();
+                            closest(path, written.iter().map(String::as_str))
+                                .map(|best| format!("did you mean `{best}`?"))
+                        };
+                        Err(with_hint(error, hint.then(written).flatten()))
+                    }
+                }
+            }
+            Target::File(dest) => {
+                let (path, rest) = match dest.find(['?', '#']) {
+                    Some(i) => dest.split_at(i),
+                    None => (dest, ""),
+                };
+                let joined = links::join(origin.dir, &links::decode(path));
+                match joined.clone().filter(|p| self.files.contains(p)) {
+                    Some(p) => Ok(format!("{root}{}{rest}", links::encode(&p))),
+                    // That file is reported already, as a page is.
+                    None if joined.is_some_and(|p| self.unreadable.contains(&p)) => {
+                        Ok("#".to_string())
+                    }
+                    None => Err(Diagnostic::error(format!(
+                        "link to `{dest}`, a file that does not exist"
+                    ))),
+                }
+            }
+        }
+    }
 }
 
-fn build_sections(pages: &[Arc<Page>]) -> Vec<Section> {
+/// The entries a section of `len` entries shows in the sidebar: all, or those around the
+/// one at `here` (the first ones when none is current).
+fn window(len: usize, here: Option<usize>) -> Range<usize> {
+    if len <= NAV_ALL {
+        return 0..len;
+    }
+    let size = 2 * NAV_AROUND + 1;
+    let start = here.map_or(0, |i| i.saturating_sub(NAV_AROUND).min(len - size));
+    start..start + size
+}
+
+/// A Markdown field of a record.
+struct RecordText<'a> {
+    source: &'a Arc<SourceFile>,
+    /// The folder of the record's page.
+    url: String,
+    /// Where the field is in the file.
+    path: &'static [Seg<'static>],
+    text: &'a str,
+}
+
+/// Every Markdown field of every record: those the register pages render.
+fn record_texts<'a>(records: &'a Records) -> Vec<RecordText<'a>> {
+    type Field<'a> = (&'static [Seg<'static>], Option<&'a String>);
+    let mut texts = Vec::new();
+    let mut add = |source: &'a Arc<SourceFile>, url: String, fields: [Field<'a>; 4]| {
+        for (path, text) in fields {
+            if let Some(text) = text {
+                texts.push(RecordText {
+                    source,
+                    url: url.clone(),
+                    path,
+                    text,
+                });
+            }
+        }
+    };
+    for loaded in &records.exceptions {
+        let e = &loaded.record;
+        let fields: [Field; 4] = [
+            (&[Seg::Key("summary")], Some(&e.summary)),
+            (&[Seg::Key("justification")], Some(&e.justification)),
+            (&[Seg::Key("description")], e.description.as_ref()),
+            (&[Seg::Key("remediation_plan")], e.remediation_plan.as_ref()),
+        ];
+        add(&loaded.source, record_url("exceptions", &e.id), fields);
+    }
+    for loaded in &records.incidents {
+        let i = &loaded.record;
+        let impact = i.impact.as_ref().and_then(|x| x.notes.as_ref());
+        let postmortem = i.postmortem.as_ref().and_then(|p| p.notes.as_ref());
+        let fields: [Field; 4] = [
+            (&[Seg::Key("summary")], Some(&i.summary)),
+            (&[Seg::Key("description")], i.description.as_ref()),
+            (&[Seg::Key("impact"), Seg::Key("notes")], impact),
+            (&[Seg::Key("postmortem"), Seg::Key("notes")], postmortem),
+        ];
+        add(&loaded.source, record_url("incidents", &i.id), fields);
+    }
+    texts
+}
+
+/// Where the links of a record's Markdown field are written in its YAML file. Each is
+/// looked for by its first line, after the one before it. YAML may write a text otherwise
+/// than it reads (escapes, folded lines): from the first link not found so, the rest are
+/// shown at the field's key. Each character of the field is looked at about once.
+struct Written<'a> {
+    text: &'a str,
+    key: Range<usize>,
+    cursor: usize,
+    end: usize,
+    lost: bool,
+}
+
+impl<'a> Written<'a> {
+    fn new(text: &'a str, path: &[Seg]) -> Self {
+        let place = yaml::locate(text, path);
+        let (key, value) = place.map_or((0..0, 0..0), |p| (p.key, p.value));
+        Written {
+            text,
+            key,
+            cursor: value.start,
+            end: value.end,
+            lost: false,
+        }
+    }
+
+    /// Where `link`, the text of a link as the field reads, is written.
+    fn find(&mut self, link: &str) -> Range<usize> {
+        let first = link.lines().next().unwrap_or_default();
+        if !self.lost && !first.is_empty() {
+            if let Some(i) = self.text[self.cursor..self.end].find(first) {
+                let start = self.cursor + i;
+                self.cursor = start + first.chars().next().map_or(1, char::len_utf8);
+                return start..start + first.len();
+            }
+            self.lost = true;
+        }
+        self.key.clone()
+    }
+}
+
+/// The sections, each with its children in order, and where each page is listed.
+fn build_sections(pages: &[Arc<Page>]) -> (Vec<Section>, Vec<Option<(usize, usize)>>) {
     let mut folders: BTreeMap<String, Section> = BTreeMap::new();
     let ensure = |url: &str, folders: &mut BTreeMap<String, Section>| {
         let mut prefix = String::new();
@@ -185,6 +574,7 @@ fn build_sections(pages: &[Arc<Page>]) -> Vec<Section> {
                 weight: 0,
                 index: None,
                 children: Vec::new(),
+                parent: None,
             });
         }
     };
@@ -249,7 +639,16 @@ fn build_sections(pages: &[Arc<Page>]) -> Vec<Section> {
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         section.children = pairs.into_iter().map(|(_, c)| c).collect();
     }
-    sections
+    let mut page_place = vec![None; pages.len()];
+    for s in 0..sections.len() {
+        for (position, child) in sections[s].children.clone().into_iter().enumerate() {
+            match child {
+                Child::Page(p) => page_place[p] = Some((s, position)),
+                Child::Section(x) => sections[x].parent = Some((s, position)),
+            }
+        }
+    }
+    (sections, page_place)
 }
 
 /// The folder URL of the section a page belongs to.
@@ -278,27 +677,6 @@ fn title_from_folder(seg: &str) -> String {
     }
 }
 
-fn nav_items(sections: &[Section], pages: &[Arc<Page>], section: usize) -> Vec<NavItem> {
-    sections[section]
-        .children
-        .iter()
-        .map(|child| match *child {
-            Child::Page(p) => NavItem {
-                title: pages[p].front.title.clone(),
-                url: pages[p].url.clone(),
-                href: links::page_href(&pages[p].url),
-                children: Vec::new(),
-            },
-            Child::Section(s) => NavItem {
-                title: sections[s].title.clone(),
-                url: sections[s].url.clone(),
-                href: links::page_href(&sections[s].url),
-                children: nav_items(sections, pages, s),
-            },
-        })
-        .collect()
-}
-
 fn walk_reading_order(sections: &[Section], section: usize, out: &mut Vec<Child>) {
     out.push(Child::Section(section));
     for child in &sections[section].children {
@@ -309,111 +687,6 @@ fn walk_reading_order(sections: &[Section], section: usize, out: &mut Vec<Child>
     }
 }
 
-/// Resolves each link of `page` to the URL written on output, relative to the page.
-/// Everything a link may point at.
-struct Known<'a> {
-    pages: &'a [Arc<Page>],
-    by_path: &'a HashMap<&'a str, usize>,
-    unreadable: &'a BTreeSet<String>,
-    records: &'a RecordIds,
-    files: &'a BTreeSet<String>,
-}
-
-fn resolve_links(page: &Page, known: &Known) -> (Vec<String>, Vec<Diagnostic>) {
-    let Known {
-        pages,
-        by_path,
-        unreadable,
-        records,
-        files,
-    } = *known;
-    let root = links::root_prefix(&page.url);
-    let mut diags = Vec::new();
-    let targets = page
-        .doc
-        .links
-        .iter()
-        .map(|link| {
-            let fail =
-                |message: String| Diagnostic::error(message).at(&page.source, link.span.clone());
-            let resolved: Result<String, Diagnostic> = match links::classify(&link.dest) {
-                Target::External(url) => Ok(url.to_string()),
-                Target::Unsafe => Ok("#".to_string()),
-                Target::Exception(id) => {
-                    record_link(&root, "exception", "exceptions", id, &records.exceptions)
-                        .map_err(|(m, h)| with_hint(fail(m), h))
-                }
-                Target::Incident(id) => {
-                    record_link(&root, "incident", "incidents", id, &records.incidents)
-                        .map_err(|(m, h)| with_hint(fail(m), h))
-                }
-                Target::Anchor(anchor) => {
-                    if page.doc.has_anchor(anchor) {
-                        Ok(format!("#{anchor}"))
-                    } else {
-                        Err(fail(format!(
-                            "link to `#{anchor}`, a heading this page does not have"
-                        )))
-                    }
-                }
-                Target::Page { path, anchor } => match links::join(page.dir(), path)
-                    .and_then(|p| by_path.get(p.as_str()).map(|&i| &pages[i]))
-                {
-                    // That page is reported already; its links need no second report.
-                    None if links::join(page.dir(), path)
-                        .is_some_and(|p| unreadable.contains(&p)) =>
-                    {
-                        Ok("#".to_string())
-                    }
-                    None => {
-                        // Compare the link as written with each page as it would be written
-                        // from here, so a shared folder name does not decide the hint.
-                        let written: Vec<String> =
-                            by_path.keys().map(|p| relative_to(page.dir(), p)).collect();
-                        let hint = closest(path, written.iter().map(String::as_str))
-                            .map(|best| format!("did you mean `{best}`?"));
-                        Err(with_hint(
-                            fail(format!("link to `{path}`, a page that does not exist")),
-                            hint,
-                        ))
-                    }
-                    Some(target) => match anchor {
-                        Some(a) if !target.doc.has_anchor(a) => Err(fail(format!(
-                            "link to `{path}#{a}`: that page has no heading `#{a}`"
-                        ))),
-                        _ => {
-                            let fragment = anchor.map(|a| format!("#{a}")).unwrap_or_default();
-                            Ok(format!("{root}{}{fragment}", links::page_href(&target.url)))
-                        }
-                    },
-                },
-                Target::File(dest) => {
-                    let (path, rest) = match dest.find(['?', '#']) {
-                        Some(i) => dest.split_at(i),
-                        None => (dest, ""),
-                    };
-                    let joined = links::join(page.dir(), path);
-                    match joined.clone().filter(|p| files.contains(p)) {
-                        Some(p) => Ok(format!("{root}{p}{rest}")),
-                        // That file is reported already, as a page is.
-                        None if joined.is_some_and(|p| unreadable.contains(&p)) => {
-                            Ok("#".to_string())
-                        }
-                        None => Err(fail(format!(
-                            "link to `{dest}`, a file that does not exist"
-                        ))),
-                    }
-                }
-            };
-            resolved.unwrap_or_else(|d| {
-                diags.push(d);
-                "#".to_string()
-            })
-        })
-        .collect();
-    (targets, diags)
-}
-
 fn with_hint(diag: Diagnostic, hint: Option<String>) -> Diagnostic {
     match hint {
         Some(h) => diag.with_hint(h),
@@ -421,20 +694,32 @@ fn with_hint(diag: Diagnostic, hint: Option<String>) -> Diagnostic {
     }
 }
 
+/// The folder of a record's page.
+fn record_url(folder: &str, id: &str) -> String {
+    format!("{folder}/{id}/")
+}
+
+/// The link from `root` to the record `id` of a `(kind, folder)`, when `known` has it.
 fn record_link(
     root: &str,
-    kind: &str,
-    folder: &str,
+    (kind, folder): (&str, &str),
     id: &str,
     known: &BTreeSet<String>,
-) -> Result<String, (String, Option<String>)> {
+    hint: bool,
+) -> Result<String, Diagnostic> {
     if known.contains(id) {
-        Ok(format!("{root}{folder}/{id}/index.html"))
-    } else {
-        let hint =
-            closest(id, known.iter().map(String::as_str)).map(|b| format!("did you mean `{b}`?"));
-        Err((format!("link to {kind} `{id}`, which does not exist"), hint))
+        return Ok(format!(
+            "{root}{}",
+            links::page_href(&record_url(folder, id))
+        ));
     }
+    let error = Diagnostic::error(format!("link to {kind} `{id}`, which does not exist"));
+    let best = || closest(id, known.iter().map(String::as_str));
+    let hint = hint.then(best).flatten();
+    Err(with_hint(
+        error,
+        hint.map(|b| format!("did you mean `{b}`?")),
+    ))
 }
 
 /// Writes the content path `target` relative to the folder `dir`, as a link in `dir` would.
@@ -456,6 +741,33 @@ mod tests {
         assert_eq!(relative_to("a/b", "a/c.md"), "../c.md");
         assert_eq!(relative_to("", "a/c.md"), "a/c.md");
         assert_eq!(relative_to("a", "a/c.md"), "c.md");
+    }
+
+    #[test]
+    fn a_large_section_shows_a_window_around_the_current_entry() {
+        assert_eq!(window(NAV_ALL, Some(NAV_ALL - 1)), 0..NAV_ALL);
+        assert_eq!(window(100, None), 0..21);
+        assert_eq!(window(100, Some(0)), 0..21);
+        assert_eq!(window(100, Some(50)), 40..61);
+        assert_eq!(window(100, Some(99)), 79..100);
+    }
+
+    #[test]
+    fn links_in_a_record_are_found_where_the_file_writes_them() {
+        let text = "a: x\nsummary: |\n  See [one](exception:X)\n  and [two](exception:X).\nb: \"[one](exception:X)\"\nc: \"[\\x6Fne](e:X)\"\n";
+        let mut written = Written::new(text, &[Seg::Key("summary")]);
+        let one = written.find("[one](exception:X)");
+        assert_eq!(&text[one.clone()], "[one](exception:X)");
+        assert_eq!(one.start, text.find("[one]").unwrap());
+        let two = written.find("[two](exception:X)");
+        assert_eq!(two.start, text.find("[two]").unwrap());
+        // Not after the last one found, in this field: the rest are at the key.
+        let summary = text.find("summary").unwrap()..text.find(": |").unwrap();
+        assert_eq!(written.find("[one](exception:X)"), summary);
+        assert_eq!(written.find("[two](exception:X)"), summary);
+        let mut escaped = Written::new(text, &[Seg::Key("c")]);
+        let c = text.find("c:").unwrap();
+        assert_eq!(escaped.find("[one](e:X)"), c..c + 1);
     }
 
     #[test]

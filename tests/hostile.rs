@@ -751,7 +751,7 @@ fn markdown_links_that_run_code_are_neutralised() {
         "![a][r]\n\n[r]: javascript:alert(1)",
         "[a](javascript:alert(1) \"t\")",
     ] {
-        let html = secbook::markdown::render_untrusted(text);
+        let html = secbook::markdown::render_untrusted(text, str::to_string);
         let doc = Html::parse_fragment(&html);
         for node in doc.tree.nodes() {
             if let Node::Element(e) = node.value() {
@@ -986,7 +986,7 @@ fn deep_markdown() -> Vec<String> {
 fn deeply_nested_markdown_renders_without_overflowing_the_stack() {
     on_small_stack(|| {
         for body in deep_markdown() {
-            let html = secbook::markdown::render_untrusted(&body);
+            let html = secbook::markdown::render_untrusted(&body, str::to_string);
             assert!(!html.is_empty());
             let doc = secbook::markdown::Document::parse_text(&body, true);
             let _ = doc.plain_text();
@@ -1560,6 +1560,16 @@ fn text_of(files: &[secbook::render::OutputFile], path: &str) -> String {
     }
 }
 
+fn size_of(files: &[secbook::render::OutputFile]) -> u64 {
+    files
+        .iter()
+        .map(|f| match &f.body {
+            secbook::theme::Body::Bytes(bytes) => bytes.len() as u64,
+            secbook::theme::Body::Copy(from) => fs::metadata(from).unwrap().len(),
+        })
+        .sum()
+}
+
 /// About `size` bytes of Markdown made of `unit(i)` for i = 0, 1, 2, ...
 fn repeat(size: usize, unit: impl Fn(usize) -> String) -> String {
     let mut text = String::new();
@@ -1644,4 +1654,313 @@ fn equal_headings_get_the_ids_github_gives_them() {
     assert_eq!(ids[999], "notes-999");
     assert_eq!(ids[1_000..], ["notes-1000", "notes-1001", "notes-1-1"]);
     assert!(doc.has_anchor("notes-555") && !doc.has_anchor("notes-1002"));
+}
+
+/// A handbook whose folder `flat/` holds `n` pages.
+fn flat_handbook(n: usize) -> harness::Handbook {
+    let mut hb = harness::Handbook::default();
+    hb.pages.push((
+        "flat/_index.md".into(),
+        "---\ntitle: Flat\n---\nMany pages.\n".into(),
+    ));
+    for i in 0..n {
+        hb.pages.push((
+            format!("flat/page-{i:04}.md"),
+            format!("---\ntitle: Page {i:04}\n---\nText of page {i}.\n"),
+        ));
+    }
+    hb
+}
+
+/// The sidebar of a built page.
+fn sidebar(page: &str) -> &str {
+    let start = page.find("<aside class=\"sidebar\">").unwrap();
+    let end = start + page[start..].find("</aside>").unwrap();
+    &page[start..end]
+}
+
+#[test]
+fn output_grows_in_step_with_a_flat_folder_of_pages() {
+    // Each page's sidebar listed every page of its folder: 2,000 pages wrote 253 MB.
+    let bound = std::time::Duration::from_secs(120);
+    let small = build_within("300 pages", flat_handbook(300), bound);
+    let large = build_within("600 pages", flat_handbook(600), bound);
+    let ratio = size_of(&large) as f64 / size_of(&small) as f64;
+    assert!(ratio < 2.2, "twice the pages, {ratio:.2} times the output");
+
+    // A page's sidebar shows its neighbours and a link to the listing, which shows all.
+    let page = text_of(&large, "flat/page-0300/index.html");
+    let nav = sidebar(&page);
+    assert!(
+        nav.contains("<a href=\"../../flat/index.html\">All 600 pages in Flat</a>"),
+        "{nav}"
+    );
+    assert!(nav.contains("aria-current=\"page\">Page 0300</a>"), "{nav}");
+    assert!(
+        nav.contains("Page 0299") && nav.contains("Page 0301"),
+        "{nav}"
+    );
+    assert!(
+        !nav.contains("Page 0000") && !nav.contains("Page 0599"),
+        "{nav}"
+    );
+    let listing = text_of(&large, "flat/index.html");
+    assert!(listing.contains("<a href=\"../flat/page-0000/index.html\">Page 0000</a>"));
+    assert!(listing.contains("<a href=\"../flat/page-0599/index.html\">Page 0599</a>"));
+    // The first and last pages show the first and last entries, as many as the others.
+    let first = text_of(&large, "flat/page-0000/index.html");
+    let last = text_of(&large, "flat/page-0599/index.html");
+    assert_eq!(
+        sidebar(&first).matches("<li").count(),
+        sidebar(&last).matches("<li").count()
+    );
+    assert!(sidebar(&last).contains("Page 0599"));
+}
+
+/// Markdown that makes a browser fetch from another host, if shown as images.
+const REMOTE_IMAGES: &str = concat!(
+    "![pixel](https://tracker.example/p.png) ",
+    "![relative to the scheme](//tracker.example/p.png) ",
+    // Markdown escapes a backslash with a backslash: the address is `\\tracker.example\...`.
+    "![share](\\\\\\\\tracker.example\\\\share\\\\p.png) ",
+    "![mixed](/\\tracker.example/p.png) ",
+    "![file](file://tracker.example/share/p.png) ",
+    "![by reference][r] ",
+    "[![in a link](https://tracker.example/l.png)](https://example.org/) ",
+    "![local](/style.css)\n\n",
+    "[r]: https://tracker.example/r.png\n",
+);
+
+/// The attributes of every element of `html` that would fetch from another host when the
+/// page opens.
+fn remote_loads(html: &str) -> Vec<String> {
+    let html = Html::parse_document(html);
+    let mut found = Vec::new();
+    for node in html.tree.nodes() {
+        if let Node::Element(e) = node.value() {
+            for (attr, value) in e.attrs() {
+                let value = value.trim().to_ascii_lowercase().replace('\\', "/");
+                let loads = matches!(attr, "src" | "srcset" | "poster" | "data" | "background");
+                let remote = value.starts_with("//")
+                    || value
+                        .split_once(':')
+                        .is_some_and(|(s, _)| s.chars().all(|c| c.is_ascii_alphabetic()));
+                if loads && remote {
+                    found.push(format!("<{} {attr}={value:?}>", e.name()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The small handbook with [`REMOTE_IMAGES`] in every Markdown field of its records and
+/// in a page, and `config` added to handbook.yaml.
+fn remote_image_handbook(config: &str) -> harness::Handbook {
+    let mut hb = harness::Handbook::default();
+    hb.config.push_str(config);
+    // A JSON string is a YAML string, on one line.
+    let md = serde_json::to_string(REMOTE_IMAGES).unwrap();
+    let md = md.as_str();
+    hb.exceptions[0].1 = harness::EXCEPTION
+        .replace(
+            "summary: The VPN allows TLS 1.0.",
+            &format!("summary: {md}"),
+        )
+        .replace(
+            "justification: A vendor",
+            &format!("description: {md}\njustification: A vendor"),
+        )
+        .replace(
+            "remediation_plan: Replace the appliance.",
+            &format!("remediation_plan: {md}"),
+        )
+        .replace("A vendor appliance needs it.", md);
+    hb.incidents[0].1 = harness::INCIDENT
+        .replace("summary: A phishing mail.", &format!("summary: {md}\ndescription: {md}"))
+        .replace(
+            "effort_hours: 4.5",
+            &format!(
+                "effort_hours: 4.5\nimpact: {{ notes: {md} }}\npostmortem: {{ date: 2026-05-04, notes: {md} }}"
+            ),
+        );
+    hb.pages.push((
+        "images.md".into(),
+        format!("---\ntitle: Images\n---\n{REMOTE_IMAGES}"),
+    ));
+    hb
+}
+
+#[test]
+fn records_and_pages_load_nothing_from_another_host() {
+    let files = build_within("remote images", remote_image_handbook(""), LARGE_BOUND);
+    let mut loads = Vec::new();
+    for file in &files {
+        if file.path.ends_with(".html") {
+            let found = remote_loads(&text_of(&files, &file.path));
+            loads.extend(found.into_iter().map(|l| format!("{}: {l}", file.path)));
+        }
+    }
+    assert!(loads.is_empty(), "{}", loads.join("\n"));
+    // Each image is a link to its address, with its alt text; a local one stays an image.
+    for page in [
+        "exceptions/EXC-001/index.html",
+        "incidents/INC-001/index.html",
+        "images/index.html",
+    ] {
+        let html = text_of(&files, page);
+        for link in [
+            "<a href=\"https://tracker.example/p.png\">pixel</a>",
+            "<a href=\"//tracker.example/p.png\">relative to the scheme</a>",
+            "<a href=\"https://tracker.example/r.png\">by reference</a>",
+            "<a href=\"https://example.org/\">in a link</a>",
+            "<img src=\"../../style.css\" alt=\"local\" />",
+        ] {
+            let link = if page == "images/index.html" {
+                link.replace("../../", "../")
+            } else {
+                link.to_string()
+            };
+            assert!(html.contains(&link), "{page} lacks {link}");
+        }
+    }
+    let exception = text_of(&files, "exceptions/EXC-001/index.html");
+    for field in ["summary", "justification", "description", "remediation"] {
+        let at = exception.find(&format!("id=\"{field}\"")).unwrap();
+        let section = &exception[at..at + exception[at..].find("</section>").unwrap()];
+        assert!(section.contains(">pixel</a>"), "{field}: {section}");
+    }
+}
+
+#[test]
+fn a_handbook_may_allow_remote_images_in_its_pages_but_not_in_records() {
+    let config = "markdown: { allow_remote_images: true }\n";
+    let files = build_within(
+        "remote images allowed",
+        remote_image_handbook(config),
+        LARGE_BOUND,
+    );
+    let page = text_of(&files, "images/index.html");
+    assert!(
+        page.contains("<img src=\"https://tracker.example/p.png\" alt=\"pixel\" />"),
+        "{page}"
+    );
+    let exception = text_of(&files, "exceptions/EXC-001/index.html");
+    assert_eq!(remote_loads(&exception), Vec::<String>::new());
+}
+
+/// The line and column where `needle` starts in `text`.
+fn line_col(text: &str, needle: &str) -> (usize, usize) {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in {text}"));
+    let line = text[..at].matches('\n').count() + 1;
+    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+#[test]
+fn links_in_records_are_resolved() {
+    let mut hb = harness::Handbook::default();
+    let links = concat!(
+        "[record](exception:EXC-001), [incident](incident:INC-001), ",
+        "[page](../process.md), [from the root](/process.md#process), [home](../_index.md)",
+    );
+    hb.exceptions[0].1 = harness::EXCEPTION.replace(
+        "summary: The VPN allows TLS 1.0.",
+        &format!("summary: \"{links}\""),
+    );
+    hb.incidents[0].1 = harness::INCIDENT.replace(
+        "summary: A phishing mail.",
+        &format!("summary: |\n  A phishing mail.\n  {links}\n"),
+    );
+    let files = harness::build(&hb).unwrap_or_else(|d| panic!("{:?}", d[0].render()));
+    for page in [
+        "exceptions/EXC-001/index.html",
+        "incidents/INC-001/index.html",
+    ] {
+        let html = text_of(&files, page);
+        for link in [
+            "<a href=\"../../exceptions/EXC-001/index.html\">record</a>",
+            "<a href=\"../../incidents/INC-001/index.html\">incident</a>",
+            "<a href=\"../../process/index.html\">page</a>",
+            "<a href=\"../../process/index.html#process\">from the root</a>",
+            "<a href=\"../../index.html\">home</a>",
+        ] {
+            assert!(html.contains(link), "{page} lacks {link}");
+        }
+    }
+}
+
+#[test]
+fn a_broken_link_in_a_record_is_an_error_at_the_link() {
+    let mut hb = harness::Handbook::default();
+    let exception = harness::EXCEPTION.replace(
+        "justification: A vendor appliance needs it.",
+        "justification: |\n  A vendor appliance needs it.\n\n  See [the old one](exception:EX-9999)\n  and [the runbook](../runbooks/x.md).",
+    );
+    hb.exceptions[0].1 = exception.clone();
+    let incident = harness::INCIDENT.replace(
+        "effort_hours: 4.5",
+        "effort_hours: 4.5\npostmortem:\n  date: 2026-05-04\n  notes: \"Like [INC-404](incident:INC-404).\"",
+    );
+    hb.incidents[0].1 = incident.clone();
+    let diags = harness::build(&hb).expect_err("the links lead nowhere");
+    let at = |message: &str| {
+        let d = diags
+            .iter()
+            .find(|d| d.message.contains(message))
+            .unwrap_or_else(|| panic!("no error {message:?} in {diags:?}"));
+        d.location().unwrap()
+    };
+    let place = |file: &str, text: &str, needle: &str| {
+        let (line, col) = line_col(text, needle);
+        (file.to_string(), line, col)
+    };
+    assert_eq!(
+        at("link to exception `EX-9999`, which does not exist"),
+        place("data/exceptions/EXC-001.yaml", &exception, "[the old one]")
+    );
+    assert_eq!(
+        at("link to `../runbooks/x.md`, a page that does not exist"),
+        place("data/exceptions/EXC-001.yaml", &exception, "[the runbook]")
+    );
+    assert_eq!(
+        at("link to incident `INC-404`, which does not exist"),
+        place("data/incidents/INC-001.yaml", &incident, "[INC-404]")
+    );
+}
+
+#[test]
+fn percent_encoded_links_name_the_file_they_encode() {
+    let (_tmp, root) = write_handbook(&[
+        ("handbook.yaml".into(), harness::HANDBOOK_YAML.into()),
+        (
+            "content/_index.md".into(),
+            concat!(
+                "---\ntitle: Home\n---\n",
+                "[a](my%20page.md) [b](caf%C3%A9.md#caf%C3%A9) [c](files/my%20file%20%231.pdf)\n",
+            )
+            .into(),
+        ),
+        (
+            "content/my page.md".into(),
+            "---\ntitle: Mine\n---\n".into(),
+        ),
+        (
+            "content/café.md".into(),
+            "---\ntitle: Café\n---\n## Café\n".into(),
+        ),
+        ("static/files/my file #1.pdf".into(), "%PDF".into()),
+    ]);
+    let out = build_errors(&root).unwrap_or_else(|d| panic!("{:?}", d[0].render()));
+    let home = fs::read_to_string(out.join("index.html")).unwrap();
+    for link in [
+        "<a href=\"my-page/index.html\">a</a>",
+        "<a href=\"caf/index.html#caf%C3%A9\">b</a>",
+        "<a href=\"files/my%20file%20%231.pdf\">c</a>",
+    ] {
+        assert!(home.contains(link), "lacks {link}: {home}");
+    }
+    assert!(out.join("files/my file #1.pdf").is_file());
 }

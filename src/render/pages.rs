@@ -126,9 +126,7 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
             description: page.and_then(|p| p.front.description.as_deref()),
             url,
             path: page.map(|p| p.path.as_str()),
-            html: page_index
-                .map(|i| site.pages[i].doc.render(&site.link_targets[i]))
-                .unwrap_or_default(),
+            html: page_index.map(|i| site.page_html(i)).unwrap_or_default(),
             toc: page
                 .map(|p| {
                     p.doc
@@ -173,6 +171,7 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
         ctx.insert("root", &links::root_prefix(url));
         ctx.insert("page", &view);
         ctx.insert("breadcrumbs", &breadcrumbs);
+        ctx.insert("nav", &site.nav_for(child));
         ctx.insert("children", &children);
         ctx.insert("referenced_by", referenced_by);
         ctx.insert("prev", &prev);

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::registry::{Order, Registry, Row};
 use super::{
     CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, base_context,
-    days_text, exception_href, first_of_each_id, md, render_each, render_page,
+    days_text, exception_href, first_of_each_id, render_each, render_page,
 };
 use crate::date::Date;
 use crate::diagnostics::Diagnostic;
@@ -404,6 +404,8 @@ fn render_exception(
     let loaded = &hb.records.exceptions[index];
     let e = &loaded.record;
     let state = hb.exception_states[index];
+    let url = format!("{URL}{}/", e.id);
+    let md = |text: &str| hb.site.record_html(&url, text);
     let days = days_to_expiry(e, state, hb.as_of);
     let policy = policy_check(facts, e);
     let counted: Vec<usize> = Side::ALL
@@ -474,7 +476,6 @@ fn render_exception(
         related_pages: facts.page_refs(&e.related.pages),
         source: &loaded.source.name,
     };
-    let url = format!("{URL}{}/", e.id);
     let page = PageMeta {
         title: format!("{}: {}", e.id, e.title),
         url: url.clone(),

@@ -7,7 +7,7 @@ use super::registry::{Order, Registry, Row};
 use super::{
     CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, SectionIntro,
     StampView, base_context, days_text, first_of_each_id, hours_short, hours_text, incident_href,
-    md, render_each, render_page,
+    render_each, render_page,
 };
 use crate::date::{Date, Offset};
 use crate::diagnostics::Diagnostic;
@@ -446,6 +446,8 @@ fn render_incident(
     let tz = hb.config.timezone;
     let loaded = &hb.records.incidents[index];
     let i = &loaded.record;
+    let url = format!("{URL}{}/", i.id);
+    let md = |text: &str| hb.site.record_html(&url, text);
     let view = IncidentView {
         id: &i.id,
         title: &i.title,
@@ -509,7 +511,6 @@ fn render_incident(
         related_pages: facts.page_refs(&i.related.pages),
         source_file: &loaded.source.name,
     };
-    let url = format!("{URL}{}/", i.id);
     let page = PageMeta {
         title: format!("{}: {}", i.id, i.title),
         url: url.clone(),

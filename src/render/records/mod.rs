@@ -2,7 +2,7 @@
 //!
 //! Everything a page shows is computed here into serialisable view structs, once per page,
 //! from facts gathered once per build ([`Facts`]); the templates only lay them out. Record
-//! text is untrusted: Markdown fields go through [`markdown::render_untrusted`], everything
+//! text is untrusted: Markdown fields go through [`Site::record_html`], everything
 //! else is escaped by the templates.
 
 mod exceptions;
@@ -22,7 +22,7 @@ use crate::diagnostics::Diagnostic;
 use crate::findings::{Finding, LintLevel};
 use crate::handbook::Handbook;
 use crate::links;
-use crate::markdown::{self, Heading};
+use crate::markdown::Heading;
 use crate::records::incident::Stamp;
 use crate::records::person::Person;
 use crate::site::{Child, ChildLink, PageLink, Site};
@@ -373,10 +373,7 @@ impl<'a> Facts<'a> {
         Some(SectionIntro {
             title: &section.title,
             description: index.and_then(|p| p.front.description.as_deref()),
-            html: section
-                .index
-                .map(|i| site.pages[i].doc.render(&site.link_targets[i]))
-                .unwrap_or_default(),
+            html: section.index.map(|i| site.page_html(i)).unwrap_or_default(),
             toc: index
                 .map(|p| p.doc.headings.iter().filter(|h| h.level == 2).collect())
                 .unwrap_or_default(),
@@ -593,11 +590,6 @@ pub(super) fn first_of_each_id<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<us
         .filter(|(_, id)| seen.insert(id.to_lowercase()))
         .map(|(i, _)| i)
         .collect()
-}
-
-/// A Markdown field of a record, rendered safe to insert unescaped.
-pub(super) fn md(text: &str) -> String {
-    markdown::render_untrusted(text)
 }
 
 #[cfg(test)]
