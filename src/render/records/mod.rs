@@ -65,15 +65,13 @@ pub struct PageExtras {
 impl PageExtras {
     pub fn new(handbook: &Handbook) -> Self {
         let mut referenced_by: BTreeMap<String, Vec<RecordRef>> = BTreeMap::new();
+        // What each page lists already, to list it once: a look along the list for each
+        // record took the square of the records that name one page.
+        let mut listed = BTreeSet::new();
         let mut add = |path: &str, r: RecordRef| {
-            let list = referenced_by
-                .entry(normalise_page(path).to_string())
-                .or_default();
-            if !list
-                .iter()
-                .any(|x| x.kind == r.kind && x.id == r.id && x.relation == r.relation)
-            {
-                list.push(r);
+            let path = normalise_page(path);
+            if listed.insert((path.to_string(), r.kind, r.id.clone(), r.relation)) {
+                referenced_by.entry(path.to_string()).or_default().push(r);
             }
         };
         for e in &handbook.records.exceptions {
@@ -352,9 +350,7 @@ impl<'a> Facts<'a> {
     pub fn register_title(&self, url: &str, fallback: &str) -> String {
         self.hb
             .site
-            .sections
-            .iter()
-            .find(|s| s.url == url)
+            .section_at(url)
             .map(|s| s.title.clone())
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| fallback.to_string())
@@ -363,7 +359,7 @@ impl<'a> Facts<'a> {
     /// The content section at a register's folder, when the handbook has one.
     pub fn intro(&self, url: &str) -> Option<SectionIntro<'a>> {
         let site = &self.hb.site;
-        let section = site.sections.iter().find(|s| s.url == url)?;
+        let section = site.section_at(url)?;
         let index = section.index.map(|i| &site.pages[i]);
         let children = section
             .children
