@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity};
 use codespan_reporting::files::{self, Files, SimpleFile};
@@ -20,6 +20,17 @@ pub struct SourceFile {
     /// Path relative to the handbook root, with `/` separators: what the user sees.
     pub name: String,
     pub text: String,
+    /// Where each line starts, made on the first report that needs a line number: a file
+    /// with many reports would otherwise be scanned from its start for each of them.
+    lines: OnceLock<Lines>,
+}
+
+#[derive(Debug)]
+struct Lines {
+    /// The byte offset of each line's first byte.
+    starts: Vec<usize>,
+    /// Whether each line is ASCII, so that its columns are its bytes.
+    ascii: Vec<bool>,
 }
 
 impl SourceFile {
@@ -27,27 +38,47 @@ impl SourceFile {
         Arc::new(Self {
             name: name.into(),
             text: text.into(),
+            lines: OnceLock::new(),
+        })
+    }
+
+    fn lines(&self) -> &Lines {
+        self.lines.get_or_init(|| {
+            let mut lines = Lines {
+                starts: vec![0],
+                ascii: vec![true],
+            };
+            for (i, &b) in self.text.as_bytes().iter().enumerate() {
+                if b == b'\n' {
+                    lines.starts.push(i + 1);
+                    lines.ascii.push(true);
+                } else if !b.is_ascii() {
+                    *lines.ascii.last_mut().unwrap_or(&mut true) = false;
+                }
+            }
+            lines
         })
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
+        let lines = self.lines();
+        let line = lines.starts.partition_point(|&s| s <= offset) - 1;
+        let start = lines.starts[line];
+        let col = if lines.ascii[line] {
+            offset - start
+        } else {
+            self.text[start..offset].chars().count()
+        };
+        (line + 1, col + 1)
     }
 
     /// Byte offset of a 1-based line and 1-based character column, clamped to the text.
     pub fn offset(&self, line: usize, col: usize) -> usize {
-        let mut start = 0;
-        for _ in 1..line.max(1) {
-            match self.text[start..].find('\n') {
-                Some(i) => start += i + 1,
-                None => return self.text.len(),
-            }
-        }
+        let Some(&start) = self.lines().starts.get(line.max(1) - 1) else {
+            return self.text.len();
+        };
         let line_text = self.text[start..].split('\n').next().unwrap_or("");
         start
             + line_text
@@ -59,11 +90,12 @@ impl SourceFile {
     /// The span of the whole line that holds `offset`, without its newline.
     pub fn line_span(&self, offset: usize) -> Range<usize> {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let end = self.text[offset..]
-            .find('\n')
-            .map_or(self.text.len(), |i| offset + i);
-        start..end
+        let starts = &self.lines().starts;
+        let line = starts.partition_point(|&s| s <= offset) - 1;
+        let end = starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        starts[line]..end
     }
 }
 
@@ -121,11 +153,18 @@ impl<'a> Excerpt<'a> {
     fn new(file: &'a SourceFile, span: Range<usize>) -> (Excerpt<'a>, Range<usize>) {
         let text = &file.text;
         let start = floor_char_boundary(text, span.start.min(text.len()));
-        let origin = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let mut line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = file.line_span(start);
+        let mut line_end = line.end;
         if text[..line_end].ends_with('\r') && line_end > start {
             line_end -= 1;
         }
+        // A long line is shown from a little before the span, so that a report costs the
+        // same wherever on the line it points.
+        let origin = if start - line.start > MAX_SHOWN {
+            floor_char_boundary(text, start - MAX_SHOWN / 2)
+        } else {
+            line.start
+        };
         let end = floor_char_boundary(text, span.end.clamp(start, line_end).min(start + MAX_SHOWN));
         let cut = floor_char_boundary(text, line_end.min(end + MAX_SHOWN / 2));
         let mut excerpt = Excerpt {
@@ -135,6 +174,12 @@ impl<'a> Excerpt<'a> {
             origin,
             shifts: Vec::new(),
         };
+        if origin > line.start {
+            excerpt.text.push('…');
+            excerpt
+                .shifts
+                .push((excerpt.text.len(), excerpt.text.len()));
+        }
         let (mut shown_start, mut shown_end) = (0, 0);
         for (i, c) in text[origin..cut].char_indices() {
             if i == start - origin {
@@ -373,6 +418,23 @@ mod tests {
         assert_eq!(file.line_span(4), 3..7);
     }
 
+    /// The index of line starts gives what counting from the start of the text gives.
+    #[test]
+    fn line_col_is_that_of_counting_from_the_start() {
+        for text in ["", "\n", "a", "ab\ncdé\nf", "é\n\nx\n", "\r\nä\r\nb"] {
+            let file = SourceFile::new("a.md", text);
+            for offset in 0..=text.len() + 1 {
+                let at = floor_char_boundary(text, offset.min(text.len()));
+                let before = &text[..at];
+                let line = before.matches('\n').count() + 1;
+                let start = before.rfind('\n').map_or(0, |i| i + 1);
+                let col = before[start..].chars().count() + 1;
+                assert_eq!(file.line_col(offset), (line, col), "{text:?} at {offset}");
+                assert_eq!(file.offset(line, col), at, "{text:?} at {offset}");
+            }
+        }
+    }
+
     #[test]
     fn closest_finds_a_typo_and_ignores_noise() {
         assert_eq!(closest("titel", ["title", "description"]), Some("title"));
@@ -416,5 +478,26 @@ mod tests {
         assert!(text.contains("handbook.yaml:2:1"), "{text}");
         assert!(text.contains("titel: y"), "{text}");
         assert!(text.contains("help: did you mean `title`?"), "{text}");
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_span_at_its_real_column() {
+        let line = format!("{}TARGET{}", "a".repeat(5000), "b".repeat(5000));
+        let file = SourceFile::new("page.md", format!("first\n{line}\n"));
+        let d = Diagnostic::error("here").at(&file, 6 + 5000..6 + 5006);
+        let text = d.render();
+        assert!(text.contains("page.md:2:5001"), "{text}");
+        let shown = text
+            .lines()
+            .find(|l| l.contains("TARGET"))
+            .unwrap_or_default();
+        assert!(shown.contains("│ …aaa"), "{text}");
+        assert!(shown.ends_with("bbb…"), "{text}");
+        assert!(shown.len() < 300, "{text}");
+        // The caret sits under the span, counted in characters (the `…` is one).
+        let caret = text.lines().find(|l| l.contains('^')).unwrap_or_default();
+        let column = caret.chars().position(|c| c == '^');
+        let under: Option<String> = column.map(|at| shown.chars().skip(at).take(6).collect());
+        assert_eq!(under.as_deref(), Some("TARGET"), "{text}");
     }
 }

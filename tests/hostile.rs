@@ -1964,3 +1964,41 @@ fn percent_encoded_links_name_the_file_they_encode() {
     }
     assert!(out.join("files/my file #1.pdf").is_file());
 }
+
+/// A report shows a short stretch of its line, found through the file's index of lines, so
+/// each costs the same wherever it points: 55,000 broken links on one line of a page took
+/// minutes to report (each report scanned the file from its start and showed the line up to
+/// the link) and ran out of memory.
+#[test]
+fn many_errors_in_one_file_are_reported_in_time() {
+    let body = megabyte(|i| format!("[x](missing{i}.md) "));
+    let links = body.matches("](missing").count();
+    let mut hb = harness::Handbook::default();
+    hb.pages.push((
+        "guide/broken.md".into(),
+        format!("---\ntitle: Broken\n---\n{body}\n"),
+    ));
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let diags = harness::build(&hb).err().unwrap_or_default();
+        let shown: usize = diags.iter().map(|d| d.render().len()).sum();
+        let broken = diags
+            .iter()
+            .filter(|d| d.message.ends_with("a page that does not exist"))
+            .count();
+        let others: Vec<String> = diags
+            .iter()
+            .filter(|d| !d.message.ends_with("a page that does not exist"))
+            .map(|d| d.message.clone())
+            .collect();
+        let _ = send.send((broken, shown, others));
+    });
+    let (broken, shown, others) = receive
+        .recv_timeout(LARGE_BOUND)
+        .expect("the errors are reported in time");
+    assert_eq!(broken, links, "{others:?}");
+    assert!(
+        shown < links * 600,
+        "each report shows a short stretch of its line: {shown} bytes for {links}"
+    );
+}
