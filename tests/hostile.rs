@@ -2002,3 +2002,39 @@ fn many_errors_in_one_file_are_reported_in_time() {
         "each report shows a short stretch of its line: {shown} bytes for {links}"
     );
 }
+
+/// Each `related` entry that names nothing was placed by reading the record from its start
+/// again: a record of many such entries took time in the square of its length.
+#[test]
+fn many_missing_references_in_a_record_are_reported_in_time() {
+    let missing = repeat(1_000_000, |i| format!("    - EXC-{i}\n"));
+    let count = missing.lines().count();
+    let mut hb = harness::Handbook::default();
+    hb.exceptions[0].1 = harness::EXCEPTION.replace(
+        "related: { incidents: [INC-001], pages: [process.md] }\n",
+        &format!("related:\n  exceptions:\n{missing}"),
+    );
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let diags = harness::build(&hb).err().unwrap_or_default();
+        let _ = send.send(diags);
+    });
+    let diags = receive
+        .recv_timeout(LARGE_BOUND)
+        .expect("the missing entries are reported in time");
+    let missing: Vec<_> = diags
+        .iter()
+        .filter(|d| d.message.starts_with("related exception `EXC-"))
+        .collect();
+    assert_eq!(missing.len(), count);
+    let last = missing.last().map(|d| d.location());
+    assert_eq!(
+        last,
+        Some(Some((
+            "data/exceptions/EXC-001.yaml".into(),
+            // The record without its `related` line, then `related:`, `exceptions:`, the list.
+            harness::EXCEPTION.lines().count() - 1 + 2 + count,
+            7
+        )))
+    );
+}

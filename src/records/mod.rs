@@ -6,7 +6,7 @@ pub mod incident;
 pub mod person;
 pub mod vocab;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -508,32 +508,63 @@ struct Refs<'a> {
     pages: &'a BTreeSet<String>,
 }
 
+/// "Did you mean" hints for at most this many missing references of one file: each looks
+/// along every known name, which for a file of thousands of bad references would take
+/// time in the square of the register.
+const MAX_HINTS: usize = 100;
+
 impl Refs<'_> {
+    /// Reports each `related` entry of the record in `source` that names nothing. Places are
+    /// found in one reading of the file, however many entries are missing.
     fn check(&self, source: &Arc<SourceFile>, related: &Related, diags: &mut Vec<Diagnostic>) {
+        // For each missing entry: its path as `yaml::string_values` writes it, the message
+        // and the hint.
+        let mut missing: Vec<(String, String, Option<String>)> = Vec::new();
         for (field, ids, known) in [
             ("exceptions", &related.exceptions, self.exceptions),
             ("incidents", &related.incidents, self.incidents),
         ] {
             for (i, id) in ids.iter().enumerate() {
                 if !known.contains(id.as_str()) {
-                    let path = [Seg::Key("related"), Seg::Key(field), Seg::Index(i)];
-                    let span = yaml::locate(&source.text, &path).map_or(0..0, |p| p.value);
                     let kind = field.trim_end_matches('s');
-                    let diag = Diagnostic::error(format!("related {kind} `{id}` does not exist"))
-                        .at(source, span);
-                    diags.push(match closest(id, known.iter().copied()) {
-                        Some(best) => diag.with_hint(format!("did you mean `{best}`?")),
-                        None => diag,
-                    });
+                    let hint = (missing.len() < MAX_HINTS)
+                        .then(|| closest(id, known.iter().copied()))
+                        .flatten()
+                        .map(|best| format!("did you mean `{best}`?"));
+                    missing.push((
+                        format!("related.{field}[{i}]"),
+                        format!("related {kind} `{id}` does not exist"),
+                        hint,
+                    ));
                 }
             }
         }
         for (i, page) in related.pages.iter().enumerate() {
-            let path = [Seg::Key("related"), Seg::Key("pages"), Seg::Index(i)];
-            self.page(source, &path, page, diags);
+            if let Some((message, hint)) = self.missing_page(page, missing.len() < MAX_HINTS) {
+                missing.push((format!("related.pages[{i}]"), message, Some(hint)));
+            }
+        }
+        if missing.is_empty() {
+            return;
+        }
+        let wanted: HashSet<&str> = missing.iter().map(|(path, ..)| path.as_str()).collect();
+        let spans: HashMap<String, std::ops::Range<usize>> =
+            yaml::string_values(&source.text, |_| true)
+                .into_iter()
+                .filter(|found| wanted.contains(found.path.as_str()))
+                .map(|found| (found.path, found.span))
+                .collect();
+        for (path, message, hint) in missing {
+            let span = spans.get(&path).cloned().unwrap_or(0..0);
+            let diag = Diagnostic::error(message).at(source, span);
+            diags.push(match hint {
+                Some(hint) => diag.with_hint(hint),
+                None => diag,
+            });
         }
     }
 
+    /// Reports the page named at `path` of the record in `source` when it does not exist.
     fn page(
         &self,
         source: &Arc<SourceFile>,
@@ -541,16 +572,29 @@ impl Refs<'_> {
         page: &str,
         diags: &mut Vec<Diagnostic>,
     ) {
-        let normalised = page.trim_start_matches("content/").trim_start_matches('/');
-        if !self.pages.contains(normalised) {
+        if let Some((message, hint)) = self.missing_page(page, true) {
             let span = yaml::locate(&source.text, path).map_or(0..0, |p| p.value);
-            let diag = Diagnostic::error(format!("page `{page}` does not exist in content/"))
-                .at(source, span);
-            diags.push(match closest(normalised, self.pages.iter().map(String::as_str)) {
-                Some(best) => diag.with_hint(format!("did you mean `{best}`?")),
-                None => diag.with_hint("pages are named by their path below content/, such as `exceptions/process.md`"),
-            });
+            diags.push(Diagnostic::error(message).at(source, span).with_hint(hint));
         }
+    }
+
+    /// The message and hint for `page` when no page of content/ has that path; the hint
+    /// names the closest page only when `suggest`.
+    fn missing_page(&self, page: &str, suggest: bool) -> Option<(String, String)> {
+        let normalised = page.trim_start_matches("content/").trim_start_matches('/');
+        if self.pages.contains(normalised) {
+            return None;
+        }
+        let best = suggest
+            .then(|| closest(normalised, self.pages.iter().map(String::as_str)))
+            .flatten();
+        let hint = match best {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => "pages are named by their path below content/, such as \
+                     `exceptions/process.md`"
+                .to_string(),
+        };
+        Some((format!("page `{page}` does not exist in content/"), hint))
     }
 }
 
