@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::content;
 use crate::date::{self, Date};
 use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
-use crate::findings::{self, Finding};
+use crate::findings::{self, Coverage, Finding};
 use crate::handbook::Handbook;
 use crate::output;
 use crate::render::{self, Finished, Output, OutputFile, RenderCache, Values, search};
@@ -104,11 +104,28 @@ pub(crate) fn render_kept(prepared: Prepared, out: Output) -> Result<Generated, 
 
 /// Runs every stage but the write, and keeps nothing: what `check` needs.
 pub fn check(options: &Options) -> Result<Generated, Error> {
-    render_prepared(prepare(options, None)?, Output::discard()).map(|(generated, _)| generated)
+    check_covered(options).and_then(|(checked, _)| checked)
+}
+
+/// [`check`], with what its findings looked at, for the reports that list the checks
+/// that passed as well as those that failed. Fails on its own only when the handbook could
+/// not be read far enough to know its records and pages.
+pub fn check_covered(options: &Options) -> Result<(Result<Generated, Error>, Coverage), Error> {
+    let (prepared, coverage) = prepare_covered(options, None)?;
+    let checked = render_prepared(prepared, Output::discard()).map(|(generated, _)| generated);
+    Ok((checked, coverage))
 }
 
 /// The first three stages: load, validate, compute.
 fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<Prepared, Error> {
+    prepare_covered(options, pages).map(|(prepared, _)| prepared)
+}
+
+/// [`prepare`], with what the findings looked at.
+fn prepare_covered(
+    options: &Options,
+    pages: Option<&mut content::PageCache>,
+) -> Result<(Prepared, Coverage), Error> {
     let root = &options.root;
     check_root(root)?;
     // handbook.yaml sets the limit for the other files, so it is held to the default.
@@ -179,6 +196,17 @@ fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<
         records,
         &files,
     );
+    let coverage = Coverage::of(
+        &findings::Inputs {
+            config: &handbook.config,
+            as_of,
+            strict: options.strict,
+            records: &handbook.records,
+            pages: &handbook.site.pages,
+            baseline: baseline.as_ref(),
+        },
+        !policy_unknown,
+    );
     if policy_unknown {
         // The findings measure the records against the policy handbook.yaml sets; with
         // parts of it at their defaults they would report what is not so.
@@ -193,12 +221,13 @@ fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<
         }
     }
     diags.extend(more);
-    Ok(Prepared {
+    let prepared = Prepared {
         handbook,
         theme,
         files,
         diags,
-    })
+    };
+    Ok((prepared, coverage))
 }
 
 /// Refuses a `root` that is not a handbook folder.

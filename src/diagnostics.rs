@@ -273,6 +273,9 @@ pub struct Diagnostic {
     pub file: Option<Arc<SourceFile>>,
     pub span: Range<usize>,
     pub hint: Option<String>,
+    /// The record id or the page's content path a finding is about. Other diagnostics
+    /// leave it to the file they point into.
+    pub subject: Option<String>,
 }
 
 impl Diagnostic {
@@ -284,6 +287,7 @@ impl Diagnostic {
             file: None,
             span: 0..0,
             hint: None,
+            subject: None,
         }
     }
 

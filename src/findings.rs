@@ -2,22 +2,186 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Every finding code, in the order of SPEC section 6.
-pub const CODES: &[&str] = &[
-    "exception.expired",
-    "exception.owner-missing",
-    "exception.owner-departed",
-    "exception.approval-missing",
-    "exception.approval-insufficient",
-    "exception.term-exceeds-policy",
-    "exception.severity-downgraded",
-    "exception.severity-raised",
-    "exception.expiry-moved",
-    "incident.postmortem-missing",
-    "incident.action-item-overdue",
-    "incident.stale-open",
-    "page.review-overdue",
+/// What a finding is about: the records or pages a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Exception,
+    Incident,
+    Page,
+}
+
+/// A finding code and when it is raised: what a CI report lists as a rule or a check.
+#[derive(Debug)]
+pub struct Rule {
+    pub code: &'static str,
+    pub kind: Kind,
+    /// Whether it compares the records with a baseline revision, and so runs only when
+    /// `--baseline` names one.
+    pub needs_baseline: bool,
+    /// When it is raised, as SPEC 6 says, in a sentence.
+    pub description: &'static str,
+}
+
+const fn rule(code: &'static str, kind: Kind, description: &'static str) -> Rule {
+    Rule {
+        code,
+        kind,
+        needs_baseline: false,
+        description,
+    }
+}
+
+const fn baseline_rule(code: &'static str, description: &'static str) -> Rule {
+    Rule {
+        needs_baseline: true,
+        ..rule(code, Kind::Exception, description)
+    }
+}
+
+/// Every rule, in the order of SPEC section 6.
+pub const RULES: &[Rule] = &[
+    rule(
+        "exception.expired",
+        Kind::Exception,
+        "An approved exception has expired.",
+    ),
+    rule(
+        "exception.owner-missing",
+        Kind::Exception,
+        "An exception's risk owner is empty or \"unassigned\".",
+    ),
+    rule(
+        "exception.owner-departed",
+        Kind::Exception,
+        "An exception's risk owner or assignee has left, by their `departed` date in data/people.yaml.",
+    ),
+    rule(
+        "exception.approval-missing",
+        Kind::Exception,
+        "An exception is approved without an approval for a side the policy requires.",
+    ),
+    rule(
+        "exception.approval-insufficient",
+        Kind::Exception,
+        "An approving side's level is below the policy level for the exception's severity.",
+    ),
+    rule(
+        "exception.term-exceeds-policy",
+        Kind::Exception,
+        "An exception runs longer than the policy allows for its severity, from its decision or last renewal.",
+    ),
+    baseline_rule(
+        "exception.severity-downgraded",
+        "An exception's severity is lower than in the baseline revision.",
+    ),
+    baseline_rule(
+        "exception.severity-raised",
+        "An exception's severity is higher than in the baseline revision.",
+    ),
+    baseline_rule(
+        "exception.expiry-moved",
+        "An exception expires later than in the baseline revision without a new renewal entry.",
+    ),
+    rule(
+        "incident.postmortem-missing",
+        Kind::Incident,
+        "A resolved or closed incident of a severity that requires a postmortem has none.",
+    ),
+    rule(
+        "incident.action-item-overdue",
+        Kind::Incident,
+        "An incident's action item is neither completed nor won't-do, and past its due date.",
+    ),
+    rule(
+        "incident.stale-open",
+        Kind::Incident,
+        "An incident has been investigating or mitigated for longer than `stale_open_days`.",
+    ),
+    rule(
+        "page.review-overdue",
+        Kind::Page,
+        "A content page is past its `review_by` date.",
+    ),
 ];
+
+/// Every finding code, in the order of SPEC section 6.
+pub const CODES: &[&str] = &codes();
+
+const fn codes() -> [&'static str; RULES.len()] {
+    let mut codes = [""; RULES.len()];
+    let mut i = 0;
+    while i < RULES.len() {
+        codes[i] = RULES[i].code;
+        i += 1;
+    }
+    codes
+}
+
+/// A record or a page that rules look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub kind: Kind,
+    /// The record id, or the page's content path, as a finding's `subject`.
+    pub id: String,
+    /// Its file, relative to the handbook.
+    pub file: String,
+}
+
+/// What the findings looked at: every record and page, and the rules that did not run.
+/// A report that lists the checks that passed as well as those that failed needs it.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    /// Exceptions, incidents, then pages, each in the order the site lists them.
+    pub subjects: Vec<Subject>,
+    /// Why each rule that did not run did not, by code.
+    pub skipped: BTreeMap<&'static str, &'static str>,
+}
+
+impl Coverage {
+    /// What [`compute`] looks at with `inputs`; with `policy_known` false (handbook.yaml
+    /// has errors), no rule runs, as the build then drops every finding.
+    pub fn of(inputs: &Inputs, policy_known: bool) -> Self {
+        let records = &inputs.records;
+        let subject = |kind, id: &str, file: &SourceFile| Subject {
+            kind,
+            id: id.to_string(),
+            file: file.name.clone(),
+        };
+        let subjects = records
+            .exceptions
+            .iter()
+            .map(|e| subject(Kind::Exception, &e.record.id, &e.source))
+            .chain(
+                records
+                    .incidents
+                    .iter()
+                    .map(|i| subject(Kind::Incident, &i.record.id, &i.source)),
+            )
+            .chain(
+                inputs
+                    .pages
+                    .iter()
+                    .map(|p| subject(Kind::Page, &p.path, &p.source)),
+            )
+            .collect();
+        let skipped = RULES
+            .iter()
+            .filter_map(|rule| {
+                let why = if !policy_known {
+                    "handbook.yaml, which sets the policy it measures, has errors"
+                } else if inputs.config.lint_level(rule.code, inputs.strict) == LintLevel::Allow {
+                    "handbook.yaml's `lints` allows it"
+                } else if rule.needs_baseline && inputs.baseline.is_none() {
+                    "it compares with a baseline revision, and `--baseline` names none"
+                } else {
+                    return None;
+                };
+                Some((rule.code, why))
+            })
+            .collect();
+        Coverage { subjects, skipped }
+    }
+}
 
 /// What a finding does to a run, set per code in handbook.yaml's `lints`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -70,6 +234,7 @@ impl Finding {
             Level::Warning
         };
         d.code = Some(self.code);
+        d.subject = Some(self.subject.clone());
         d
     }
 }
