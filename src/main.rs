@@ -1,6 +1,8 @@
 //! The command line. Exit status: 0 success, 1 the handbook has errors, 2 the command could
 //! not run.
 
+mod formats;
+
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -8,10 +10,13 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use formats::Format;
 use rayon::prelude::*;
 use secbook::build::{self, Options};
 use secbook::date::Date;
-use secbook::diagnostics::{Diagnostic, Error, Level, is_hidden, visible};
+use secbook::diagnostics::{Diagnostic, Error, Level, visible};
+use secbook::findings::Coverage;
 use secbook::serve;
 use secbook::{poam, report::Report};
 use secbook::{scaffold, tracker};
@@ -174,16 +179,6 @@ enum ReportFormat {
     Json,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    /// Reports with the offending line, for people.
-    Human,
-    /// One JSON array of every error and finding.
-    Json,
-    /// GitHub Actions workflow commands, so CI annotates the merge request.
-    Github,
-}
-
 #[derive(Args)]
 struct Common {
     /// The handbook folder.
@@ -218,26 +213,53 @@ fn parse_date(s: &str) -> Result<Date, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let format = match &cli.command {
-        Command::Check { format, .. } => *format,
-        _ => Format::Human,
-    };
-    match run(cli.command) {
+    match cli.command {
+        Command::Check { common, format } if format != Format::Human => check(common, format),
+        command => finish(run(command)),
+    }
+}
+
+/// Prints what a command for people did, and says how it ended.
+fn finish(result: Result<(Vec<Diagnostic>, String), Error>) -> ExitCode {
+    match result {
         Ok((warnings, summary)) => {
-            emit(&warnings, format);
-            if format == Format::Human {
-                eprintln!("{}", visible(&summary));
-            }
+            report(&warnings);
+            eprintln!("{}", visible(&summary));
             ExitCode::SUCCESS
         }
         Err(Error::Invalid(diags)) => {
-            emit(&diags, format);
+            report(&diags);
             ExitCode::from(1)
         }
-        Err(err) => {
-            eprintln!("error: {}", visible(&err.to_string()));
-            ExitCode::from(2)
-        }
+        Err(err) => failed(&err),
+    }
+}
+
+/// The command could not run: exit status 2.
+fn failed(err: &Error) -> ExitCode {
+    eprintln!("error: {}", visible(&err.to_string()));
+    ExitCode::from(2)
+}
+
+/// `check` for machines: every error and finding on the standard output in `format`;
+/// exit status 1 when the handbook has errors or denied findings, as for people.
+fn check(common: Common, format: Format) -> ExitCode {
+    let prefix = formats::repository_prefix(&common.dir);
+    let (checked, coverage) = match build::check_covered(&common.options()) {
+        Ok(done) => done,
+        Err(Error::Invalid(diags)) => (Err(Error::Invalid(diags)), Coverage::default()),
+        Err(err) => return failed(&err),
+    };
+    let (diags, status) = match checked {
+        Ok(g) => (g.warnings, ExitCode::SUCCESS),
+        Err(Error::Invalid(diags)) => (diags, ExitCode::from(1)),
+        Err(err) => return failed(&err),
+    };
+    let context = formats::Context::new(&coverage, prefix);
+    let text = formats::render(format, &diags, &context);
+    match write_out(text.as_bytes(), None) {
+        Ok(_) => status,
+        Err(err) => failed(&err),
     }
 }
 
@@ -426,87 +448,6 @@ fn write_out(bytes: &[u8], output: Option<PathBuf>) -> Result<String, Error> {
     }
 }
 
-fn emit(diags: &[Diagnostic], format: Format) {
-    match format {
-        Format::Human => report(diags),
-        Format::Json | Format::Github => print_machine(diags, format),
-    }
-}
-
-/// Prints errors and findings for a machine: a JSON array, or GitHub workflow commands.
-fn print_machine(diags: &[Diagnostic], format: Format) {
-    if format == Format::Json {
-        let items: Vec<serde_json::Value> = diags.iter().map(diagnostic_json).collect();
-        println!(
-            "{}",
-            escape_hidden_json(&serde_json::to_string_pretty(&items).unwrap_or_default())
-        );
-        return;
-    }
-    for d in diags {
-        let kind = if d.level == Level::Error {
-            "error"
-        } else {
-            "warning"
-        };
-        let mut props = Vec::new();
-        if let Some((file, line, col)) = d.location() {
-            props.push(format!("file={}", escape_property(&file)));
-            props.push(format!("line={line}"));
-            props.push(format!("col={col}"));
-        }
-        if let Some(code) = d.code {
-            props.push(format!("title={}", escape_property(code)));
-        }
-        println!("::{kind} {}::{}", props.join(","), escape_data(&d.message));
-    }
-}
-
-fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
-    let (file, line, column) = d
-        .location()
-        .map_or((None, None, None), |(f, l, c)| (Some(f), Some(l), Some(c)));
-    serde_json::json!({
-        "level": if d.level == Level::Error { "error" } else { "warning" },
-        "code": d.code,
-        "file": file,
-        "line": line,
-        "column": column,
-        "message": d.message,
-        "hint": d.hint,
-    })
-}
-
-/// GitHub's escaping for workflow command data; the other characters a terminal would
-/// run (an escape sequence from a record's title) are then made visible, as `\u{1b}`.
-fn escape_data(s: &str) -> String {
-    let escaped = s
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A");
-    visible(&escaped).into_owned()
-}
-
-/// serde_json writes C0 control characters as `\u001b`, but DEL, C1 controls and
-/// bidirectional marks as they are; these stand only inside strings, where `\uXXXX` is
-/// the same value, so a terminal that shows the JSON runs none of them.
-fn escape_hidden_json(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        if is_hidden(c) {
-            out.push_str(&format!("\\u{:04x}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// GitHub's escaping for workflow command properties.
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
 /// Prints every diagnostic, then a count.
 fn report(diags: &[Diagnostic]) {
     // Rendered in parallel and written in one go: a large register has thousands of
@@ -519,27 +460,5 @@ fn report(diags: &[Diagnostic]) {
         eprintln!("{errors} error(s), {warnings} warning(s)");
     } else if warnings > 0 {
         eprintln!("{warnings} warning(s)");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn machine_formats_run_no_control_character() {
-        let title = "t\u{1b}]0;pwned\u{7}\r\n\u{c}\u{9b}\u{7f}\u{202e}%";
-        let data = escape_data(title);
-        assert_eq!(
-            data,
-            "t\\u{1b}]0;pwned\\u{7}%0D%0A\\u{c}\\u{9b}\\u{7f}\\u{202e}%25"
-        );
-        assert!(!escape_property(title).chars().any(|c| c.is_control()));
-        let json =
-            serde_json::to_string_pretty(&serde_json::json!([{ "message": title }])).unwrap();
-        let escaped = escape_hidden_json(&json);
-        assert!(!escaped.chars().any(is_hidden), "{escaped}");
-        let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
-        assert_eq!(back[0]["message"], title, "the same value");
     }
 }

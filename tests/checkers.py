@@ -2,11 +2,13 @@
 
     python3 tests/checkers.py oscal-poam FILE      load with compliance-trestle's POA&M model
     python3 tests/checkers.py xsd SCHEMA FILE...   validate XML against an XML Schema (lxml)
+    python3 tests/checkers.py junit FILE           read a JUnit XML report with junitparser
 
 Exit 0 when every file passes, 1 with the reasons on stderr when one does not, and 3 when
-the reader itself is not installed (.ci/run installs both into a virtual environment).
+the reader itself is not installed (.ci/run installs them into a virtual environment).
 """
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -68,11 +70,57 @@ def xsd(schema_path, paths):
     return failed
 
 
+def junit(path):
+    """Reads a JUnit report as CI systems do, checks that each count it declares is the
+    count of its cases, and prints its suites and cases as JSON for the test to compare."""
+    try:
+        import junitparser
+        from junitparser import Error, Failure, JUnitXml, Skipped
+    except ImportError as e:
+        print(f"junitparser is not installed: {e}", file=sys.stderr)
+        return MISSING
+    try:
+        xml = JUnitXml.fromfile(path)
+    except Exception as e:  # lxml's or the standard library's parse errors
+        print(f"{path}: junitparser {junitparser.version} refuses it:\n{e}", file=sys.stderr)
+        return 1
+    wrong = []
+    suites = []
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in xml:
+        cases = []
+        counted = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for case in suite:
+            counted["tests"] += 1
+            result = {"name": case.name, "classname": case.classname,
+                      "file": case._elem.get("file"), "result": "passed"}
+            for r in case.result:
+                kind = {Failure: "failure", Error: "error", Skipped: "skipped"}[type(r)]
+                counted[{"failure": "failures", "error": "errors"}.get(kind, kind)] += 1
+                result.update(result=kind, type=r.type, message=r.message, text=r.text)
+            cases.append(result)
+        for key, n in counted.items():
+            totals[key] += n
+            if getattr(suite, key) != n:
+                wrong.append(f"suite {suite.name}: {key}={getattr(suite, key)}, but {n} counted")
+        suites.append({"name": suite.name, "cases": cases})
+    for key, n in totals.items():
+        if getattr(xml, key) != n:
+            wrong.append(f"testsuites: {key}={getattr(xml, key)}, but {n} counted")
+    if wrong:
+        print(f"{path}:\n" + "\n".join(wrong), file=sys.stderr)
+        return 1
+    json.dump(suites, sys.stdout, indent=1)
+    return 0
+
+
 def main(args):
     if len(args) == 2 and args[0] == "oscal-poam":
         return oscal_poam(args[1])
     if len(args) >= 3 and args[0] == "xsd":
         return xsd(args[1], args[2:])
+    if len(args) == 2 and args[0] == "junit":
+        return junit(args[1])
     print(__doc__, file=sys.stderr)
     return 2
 

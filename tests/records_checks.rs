@@ -179,7 +179,8 @@ fn findings_reach_json_github_and_strict() {
     );
     assert_eq!(out.status.code(), Some(1), "--strict denies warnings");
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(json[0]["level"], "error");
+    assert_eq!(json[0]["level"], "deny");
+    assert_eq!(json[0]["severity"], "error");
     assert_eq!(json[0]["code"], "exception.expired");
     assert_eq!(json[0]["line"], 10);
 }
@@ -242,9 +243,9 @@ fn baseline_raises_the_three_change_findings() {
     let lines = stdout(&out);
     assert!(out.status.success(), "{}{lines}", stderr(&out));
     for expected in [
-        "file=data/exceptions/B-active.yaml,line=4,col=11,title=exception.severity-downgraded::B-active severity lowered from medium to low",
-        "file=data/exceptions/C-expiring.yaml,line=4,col=11,title=exception.severity-raised::C-expiring severity raised from medium to high",
-        "file=data/exceptions/D-expired.yaml,line=10,col=10,title=exception.expiry-moved::D-expired expiry moved from 2026-06-29 to 2026-07-29 without a new renewal entry",
+        "file=handbook/data/exceptions/B-active.yaml,line=4,col=11,title=exception.severity-downgraded::B-active severity lowered from medium to low",
+        "file=handbook/data/exceptions/C-expiring.yaml,line=4,col=11,title=exception.severity-raised::C-expiring severity raised from medium to high",
+        "file=handbook/data/exceptions/D-expired.yaml,line=10,col=10,title=exception.expiry-moved::D-expired expiry moved from 2026-06-29 to 2026-07-29 without a new renewal entry",
     ] {
         assert!(lines.contains(expected), "missing {expected} in\n{lines}");
     }

@@ -1,0 +1,552 @@
+//! What `check --format` prints for CI (SPEC 11): a JSON array, GitHub workflow commands,
+//! a SARIF log for code scanning, or a JUnit XML report.
+//!
+//! Every format is made from the same diagnostics, in the order [`diagnostics::sort`]
+//! gives them, so the same handbook gives the same bytes. Text from the handbook keeps its
+//! value but never reaches a terminal or a log as a control character: JSON and SARIF
+//! write such characters as `\uXXXX` escapes, the others as [`visible`] writes them.
+//!
+//! [`diagnostics::sort`]: secbook::diagnostics::sort
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use clap::ValueEnum;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use serde::Serialize;
+use serde_json::json;
+
+use secbook::diagnostics::{Diagnostic, Level, is_hidden, visible};
+use secbook::findings::{Coverage, RULES};
+use secbook::links;
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Reports with the offending line, for people.
+    Human,
+    /// One JSON array: the objects of api/findings.json, and the errors, each with
+    /// `column`, `hint` and `severity` (error or warn).
+    Json,
+    /// GitHub Actions workflow commands, so CI annotates the merge request.
+    Github,
+    /// A SARIF 2.1.0 log, to upload to GitHub code scanning.
+    Sarif,
+    /// A JUnit XML report: one test case per rule and record or page.
+    Junit,
+}
+
+/// The rule of the diagnostics that have no finding code: errors in the handbook's files,
+/// and the few warnings that are not findings.
+const HANDBOOK_RULE: &str = "handbook";
+
+/// What the machine formats need besides the diagnostics.
+pub struct Context<'a> {
+    /// What the findings looked at: the records and pages, and the rules that did not run.
+    coverage: &'a Coverage,
+    /// The handbook folder from the repository root: see [`repository_prefix`].
+    prefix: String,
+    /// The subject of each record and page that loaded, by file.
+    by_file: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(coverage: &'a Coverage, prefix: String) -> Self {
+        let by_file = coverage
+            .subjects
+            .iter()
+            .map(|s| (s.file.as_str(), s.id.as_str()))
+            .collect();
+        Context {
+            coverage,
+            prefix,
+            by_file,
+        }
+    }
+
+    /// A file of the handbook as a path from the repository root.
+    fn repo_path(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// The record or page a diagnostic is about: a finding's subject; else the record or
+    /// page whose file it points into, as loaded, or as its path names it when it did not
+    /// load (a record's id is its file name, a page's subject its path below content/).
+    fn subject(&self, d: &Diagnostic) -> Option<String> {
+        if let Some(subject) = &d.subject {
+            return Some(subject.clone());
+        }
+        let name = &d.file.as_ref()?.name;
+        if let Some(loaded) = self.by_file.get(name.as_str()) {
+            return Some(loaded.to_string());
+        }
+        if let Some(page) = name.strip_prefix("content/") {
+            return page.ends_with(".md").then(|| page.to_string());
+        }
+        let record = name
+            .strip_prefix("data/exceptions/")
+            .or_else(|| name.strip_prefix("data/incidents/"))?;
+        record
+            .strip_suffix(".yaml")
+            .filter(|id| !id.contains('/'))
+            .map(str::to_string)
+    }
+}
+
+/// The handbook folder as a path from the repository root, `/`-separated and ending in
+/// `/` (empty when the handbook is the root), so that CI tools find its files. The root is
+/// GITHUB_WORKSPACE when that holds the handbook, else the nearest folder at or above the
+/// handbook that holds `.git` (a folder, or a file in a worktree or submodule), else the
+/// handbook folder itself.
+pub fn repository_prefix(handbook: &Path) -> String {
+    let Ok(handbook) = handbook.canonicalize() else {
+        return String::new();
+    };
+    let workspace = std::env::var_os("GITHUB_WORKSPACE")
+        .filter(|w| !w.is_empty())
+        .and_then(|w| Path::new(&w).canonicalize().ok())
+        .filter(|w| handbook.starts_with(w));
+    let root = workspace.or_else(|| {
+        handbook
+            .ancestors()
+            .find(|folder| folder.join(".git").exists())
+            .map(Path::to_path_buf)
+    });
+    let Some(rel) = root.as_deref().and_then(|r| handbook.strip_prefix(r).ok()) else {
+        return String::new();
+    };
+    rel.components()
+        .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
+        .collect()
+}
+
+/// `diags` in `format`. [`Format::Human`] is the reports `check` prints on the standard
+/// error, through the same path as every other command, so it has nothing here.
+pub fn render(format: Format, diags: &[Diagnostic], context: &Context) -> String {
+    match format {
+        Format::Json => json(diags, context),
+        Format::Github => github(diags, context),
+        Format::Sarif => sarif(diags, context),
+        Format::Junit => junit(diags, context),
+        Format::Human => String::new(),
+    }
+}
+
+/// An object of api/findings.json (`code` to `message`), with what a CI job needs
+/// besides: the column, the hint, and what it does to the run.
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    code: Option<&'static str>,
+    /// The lint level a finding was raised at; errors have none.
+    level: Option<&'static str>,
+    /// Relative to the handbook, as in api/findings.json.
+    file: Option<String>,
+    line: Option<usize>,
+    subject: Option<String>,
+    message: &'a str,
+    column: Option<usize>,
+    hint: Option<&'a str>,
+    /// `error` when it fails the run (an error, or a denied finding), else `warn`.
+    severity: &'static str,
+}
+
+fn json(diags: &[Diagnostic], context: &Context) -> String {
+    let items: Vec<JsonItem> = diags
+        .iter()
+        .map(|d| {
+            let (file, line, column) = d
+                .location()
+                .map_or((None, None, None), |(f, l, c)| (Some(f), Some(l), Some(c)));
+            JsonItem {
+                code: d.code,
+                // A finding is an error exactly when its lint level is deny (SPEC 6).
+                level: d.code.map(|_| match d.level {
+                    Level::Error => "deny",
+                    Level::Warning => "warn",
+                }),
+                file,
+                line,
+                subject: context.subject(d),
+                message: &d.message,
+                column,
+                hint: d.hint.as_deref(),
+                severity: severity(d),
+            }
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(&items).unwrap_or_default();
+    format!("{}\n", escape_hidden_json(&text))
+}
+
+fn severity(d: &Diagnostic) -> &'static str {
+    match d.level {
+        Level::Error => "error",
+        Level::Warning => "warn",
+    }
+}
+
+/// GitHub workflow commands: `::error file=…,line=…,col=…,title=code::message`.
+fn github(diags: &[Diagnostic], context: &Context) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let kind = match d.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        };
+        let mut props = Vec::new();
+        if let Some((file, line, col)) = d.location() {
+            props.push(format!(
+                "file={}",
+                escape_property(&context.repo_path(&file))
+            ));
+            props.push(format!("line={line}"));
+            props.push(format!("col={col}"));
+        }
+        if let Some(code) = d.code {
+            props.push(format!("title={}", escape_property(code)));
+        }
+        out.push_str(&format!(
+            "::{kind} {}::{}\n",
+            props.join(","),
+            escape_data(&d.message)
+        ));
+    }
+    out
+}
+
+/// A SARIF 2.1.0 log as GitHub code scanning reads it: one run, one rule per finding code
+/// and one for the diagnostics without a code, and a result per diagnostic at its file
+/// from the repository root (`%SRCROOT%`). Columns count characters, as in every report.
+fn sarif(diags: &[Diagnostic], context: &Context) -> String {
+    let rules: Vec<serde_json::Value> = std::iter::once(json!({
+        "id": HANDBOOK_RULE,
+        "shortDescription": { "text": "A file of the handbook does not load or is not valid, or the build has a warning that is not a finding." },
+        "defaultConfiguration": { "level": "error" },
+    }))
+    .chain(RULES.iter().map(|rule| {
+        json!({
+            "id": rule.code,
+            "shortDescription": { "text": rule.description },
+            "defaultConfiguration": { "level": "warning" },
+        })
+    }))
+    .collect();
+    let results: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let (rule, index) = d
+                .code
+                .and_then(|code| {
+                    RULES
+                        .iter()
+                        .position(|r| r.code == code)
+                        .map(|i| (code, i + 1))
+                })
+                .unwrap_or((HANDBOOK_RULE, 0));
+            // Code scanning takes no result without a location: a diagnostic that names
+            // no file is about the handbook as a whole, which handbook.yaml stands for.
+            let location = match d.location() {
+                Some((file, line, column)) => json!({
+                    "artifactLocation": {
+                        "uri": links::encode(&context.repo_path(&file)),
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": region(d, line, column),
+                }),
+                None => json!({
+                    "artifactLocation": {
+                        "uri": links::encode(&context.repo_path("handbook.yaml")),
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                }),
+            };
+            let text = match &d.hint {
+                Some(hint) => format!("{}\nhelp: {hint}", d.message),
+                None => d.message.clone(),
+            };
+            json!({
+                "ruleId": rule,
+                "ruleIndex": index,
+                "level": match d.level {
+                    Level::Error => "error",
+                    Level::Warning => "warning",
+                },
+                "message": { "text": text },
+                "locations": [{ "physicalLocation": location }],
+            })
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "secbook",
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                },
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    let text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    format!("{}\n", escape_hidden_json(&text))
+}
+
+/// Where a diagnostic's span starts and, when it is not empty, ends (the column after it,
+/// as SARIF counts).
+fn region(d: &Diagnostic, line: usize, column: usize) -> serde_json::Value {
+    let mut region = json!({ "startLine": line, "startColumn": column });
+    if let Some(file) = d.file.as_ref().filter(|_| d.span.end > d.span.start) {
+        let (end_line, end_column) = file.line_col(d.span.end);
+        region["endLine"] = end_line.into();
+        region["endColumn"] = end_column.into();
+    }
+    region
+}
+
+/// One test case of the JUnit report: a rule applied to one record, page or file.
+struct Case<'a> {
+    name: String,
+    /// From the repository root.
+    file: Option<String>,
+    diags: Vec<&'a Diagnostic>,
+}
+
+/// The test cases of one rule, keyed by file so that an exception and an incident of the
+/// same id stay apart.
+#[derive(Default)]
+struct Suite<'a> {
+    cases: Vec<Case<'a>>,
+    by_file: HashMap<String, usize>,
+}
+
+impl<'a> Suite<'a> {
+    fn case(&mut self, key: &str, name: impl FnOnce() -> String, file: Option<String>) -> usize {
+        if let Some(&at) = self.by_file.get(key) {
+            return at;
+        }
+        self.cases.push(Case {
+            name: name(),
+            file,
+            diags: Vec::new(),
+        });
+        self.by_file.insert(key.to_string(), self.cases.len() - 1);
+        self.cases.len() - 1
+    }
+}
+
+/// A JUnit XML report with one test suite per rule, and in it one test case per record or
+/// page the rule looks at: the exception rules for each exception, the incident rules for
+/// each incident, `page.review-overdue` for each page. A case passes when the rule found
+/// nothing there, and fails with every finding's message otherwise, warned or denied alike,
+/// so a test report lists what was checked as well as what is wrong, and its counts mean
+/// "checks run". A rule that did not run (allowed in `lints`, a baseline rule without
+/// `--baseline`) is one skipped case that says why, rather than one per record.
+///
+/// The diagnostics without a code are the `handbook` suite: one case per record and page
+/// that loaded (it is valid), then, in the order of their reports, one per other file with
+/// errors or warnings (a record that did not load, handbook.yaml, a template) and one for
+/// those that name no file.
+fn junit(diags: &[Diagnostic], context: &Context) -> String {
+    let coverage = context.coverage;
+    let mut suites: Vec<(&str, Option<&str>, Suite)> = Vec::new();
+    let mut handbook = Suite::default();
+    for s in &coverage.subjects {
+        handbook.case(&s.file, || s.id.clone(), Some(context.repo_path(&s.file)));
+    }
+    suites.push((HANDBOOK_RULE, None, handbook));
+    for rule in RULES {
+        let mut suite = Suite::default();
+        match coverage.skipped.get(rule.code) {
+            Some(why) => {
+                suite.case("", || rule.code.to_string(), None);
+                suites.push((rule.code, Some(why), suite));
+            }
+            None => {
+                for s in coverage.subjects.iter().filter(|s| s.kind == rule.kind) {
+                    suite.case(&s.file, || s.id.clone(), Some(context.repo_path(&s.file)));
+                }
+                suites.push((rule.code, None, suite));
+            }
+        }
+    }
+    for d in diags {
+        let at = d
+            .code
+            .and_then(|code| suites.iter().position(|(name, ..)| *name == code))
+            .unwrap_or(0);
+        let file = d.file.as_ref().map(|f| f.name.as_str());
+        let suite = &mut suites[at].2;
+        let case = suite.case(
+            file.unwrap_or(""),
+            || {
+                context
+                    .subject(d)
+                    .or(file.map(str::to_string))
+                    .unwrap_or_else(|| HANDBOOK_RULE.to_string())
+            },
+            file.map(|f| context.repo_path(f)),
+        );
+        suite.cases[case].diags.push(d);
+    }
+
+    let mut xml = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let count = |suite: &Suite, skipped: bool| {
+        let failures = suite.cases.iter().filter(|c| !c.diags.is_empty()).count();
+        let skipped = if skipped {
+            suite.cases.len() - failures
+        } else {
+            0
+        };
+        (suite.cases.len(), failures, skipped)
+    };
+    let (mut tests, mut failures, mut skipped) = (0, 0, 0);
+    for (_, why, suite) in &suites {
+        let (t, f, s) = count(suite, why.is_some());
+        tests += t;
+        failures += f;
+        skipped += s;
+    }
+    let totals = |start: BytesStart<'static>, (t, f, s): (usize, usize, usize)| {
+        start.with_attributes([
+            ("tests", t.to_string().as_str()),
+            ("failures", f.to_string().as_str()),
+            ("errors", "0"),
+            ("skipped", s.to_string().as_str()),
+        ])
+    };
+    let _ = xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+    let root = BytesStart::new("testsuites").with_attributes([("name", "secbook check")]);
+    let _ = xml.write_event(Event::Start(totals(root, (tests, failures, skipped))));
+    for (name, why, suite) in &suites {
+        let start = BytesStart::new("testsuite").with_attributes([("name", *name)]);
+        let _ = xml.write_event(Event::Start(totals(start, count(suite, why.is_some()))));
+        for case in &suite.cases {
+            let mut start = BytesStart::new("testcase");
+            start.push_attribute(("name", xml_text(&case.name).as_str()));
+            start.push_attribute(("classname", *name));
+            if let Some(file) = &case.file {
+                start.push_attribute(("file", xml_text(file).as_str()));
+            }
+            if case.diags.is_empty() && why.is_none() {
+                let _ = xml.write_event(Event::Empty(start));
+                continue;
+            }
+            let _ = xml.write_event(Event::Start(start));
+            if case.diags.is_empty() {
+                let skip = BytesStart::new("skipped")
+                    .with_attributes([("message", why.unwrap_or_default())]);
+                let _ = xml.write_event(Event::Empty(skip));
+            } else {
+                write_failure(&mut xml, &case.diags, context);
+            }
+            let _ = xml.write_event(Event::End(BytesEnd::new("testcase")));
+        }
+        let _ = xml.write_event(Event::End(BytesEnd::new("testsuite")));
+    }
+    let _ = xml.write_event(Event::End(BytesEnd::new("testsuites")));
+    let mut out = xml.into_inner();
+    let _ = out.write_all(b"\n");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The `<failure>` of a case: its messages in the attribute, and each diagnostic with its
+/// place and hint in the text.
+fn write_failure(xml: &mut Writer<Vec<u8>>, diags: &[&Diagnostic], context: &Context) {
+    let message = diags
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let kind = if diags.iter().any(|d| d.level == Level::Error) {
+        "error"
+    } else {
+        "warn"
+    };
+    let mut text = String::new();
+    for d in diags {
+        if let Some((file, line, col)) = d.location() {
+            text.push_str(&format!("{}:{line}:{col}: ", context.repo_path(&file)));
+        }
+        text.push_str(&format!("{}: {}\n", severity(d), d.message));
+        if let Some(hint) = &d.hint {
+            text.push_str(&format!("  help: {hint}\n"));
+        }
+    }
+    let start = BytesStart::new("failure")
+        .with_attributes([("message", xml_text(&message).as_str()), ("type", kind)]);
+    let _ = xml.write_event(Event::Start(start));
+    let _ = xml.write_event(Event::Text(BytesText::new(&xml_text(&text))));
+    let _ = xml.write_event(Event::End(BytesEnd::new("failure")));
+}
+
+/// `text` as XML 1.0 may hold it: [`visible`] escapes the control characters (which XML
+/// forbids even as references) and the bidirectional marks; U+FFFE and U+FFFF, which XML
+/// forbids too, are written the same way.
+fn xml_text(text: &str) -> String {
+    visible(text)
+        .replace('\u{fffe}', "\\u{fffe}")
+        .replace('\u{ffff}', "\\u{ffff}")
+}
+
+/// GitHub's escaping for workflow command data; the other characters a terminal would
+/// run (an escape sequence from a record's title) are then made visible, as `\u{1b}`.
+fn escape_data(s: &str) -> String {
+    let escaped = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    visible(&escaped).into_owned()
+}
+
+/// GitHub's escaping for workflow command properties.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// serde_json writes C0 control characters as `\u001b`, but DEL, C1 controls and
+/// bidirectional marks as they are; these stand only inside strings, where `\uXXXX` is
+/// the same value, so a terminal that shows the JSON runs none of them.
+fn escape_hidden_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_hidden(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_formats_run_no_control_character() {
+        let title = "t\u{1b}]0;pwned\u{7}\r\n\u{c}\u{9b}\u{7f}\u{202e}%";
+        let data = escape_data(title);
+        assert_eq!(
+            data,
+            "t\\u{1b}]0;pwned\\u{7}%0D%0A\\u{c}\\u{9b}\\u{7f}\\u{202e}%25"
+        );
+        assert!(!escape_property(title).chars().any(|c| c.is_control()));
+        let json =
+            serde_json::to_string_pretty(&serde_json::json!([{ "message": title }])).unwrap();
+        let escaped = escape_hidden_json(&json);
+        assert!(!escaped.chars().any(is_hidden), "{escaped}");
+        let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back[0]["message"], title, "the same value");
+        let xml = xml_text(&format!("{title}\u{fffe}\u{ffff}"));
+        assert!(
+            !xml.chars()
+                .any(|c| is_hidden(c) || matches!(c, '\u{fffe}' | '\u{ffff}')),
+            "{xml}"
+        );
+    }
+}
