@@ -475,7 +475,11 @@ fn exception_group(m: &Metrics) -> Group {
             no_data: review.count == 0,
         }),
         vec![
-            durations_table("Time to initial review, in days", &[("all", review)]),
+            durations_table(
+                "Time to initial review, in days",
+                "Exceptions",
+                &[("all", review)],
+            ),
             Table {
                 caption: "Exceptions by days to initial review".into(),
                 head: vec!["Days".into(), "Exceptions".into()],
@@ -539,10 +543,12 @@ fn review_buckets(days: &[i64]) -> Vec<(&'static str, usize)> {
         .collect()
 }
 
-fn durations_table(caption: &str, rows: &[(&str, &Durations)]) -> Table {
+/// `rows_heading` names the column of the rows' names: a header cell left empty names
+/// nothing to a screen reader.
+fn durations_table(caption: &str, rows_heading: &str, rows: &[(&str, &Durations)]) -> Table {
     Table {
         caption: caption.into(),
-        head: ["", "Count", "Mean", "Median", "p90"]
+        head: [rows_heading, "Count", "Mean", "Median", "p90"]
             .map(String::from)
             .into(),
         rows: rows
@@ -733,7 +739,11 @@ fn incident_group(m: &Metrics) -> Group {
                 label_zeros: true,
                 no_data: all.count == 0,
             }),
-            vec![durations_table(&format!("{title}, in hours"), &groups)],
+            vec![durations_table(
+                &format!("{title}, in hours"),
+                "Severity",
+                &groups,
+            )],
         ));
     }
 
@@ -1018,5 +1028,33 @@ mod tests {
         assert_eq!(sums.len(), p.labels.len());
         assert_eq!(&p.labels[..2], ["2020-Q4", "2021-Q1"]);
         assert_eq!(&sums[..3], [3.34, 4.0, 0.0]);
+    }
+
+    #[test]
+    fn every_table_heading_names_its_column() {
+        let as_of = crate::date::Date::parse("2026-06-30").unwrap();
+        let metrics = Metrics::compute(&crate::metrics::Inputs {
+            exceptions: Vec::new(),
+            incidents: Vec::new(),
+            as_of,
+            timezone: crate::date::Offset::default(),
+            postmortem_required: &[],
+            open_risks: None,
+        });
+        let groups = [exception_group(&metrics), incident_group(&metrics)];
+        let tables: Vec<&Table> = groups
+            .iter()
+            .flat_map(|g| &g.charts)
+            .flat_map(|c| &c.tables)
+            .collect();
+        assert!(tables.len() > 10, "{} tables", tables.len());
+        for table in tables {
+            assert!(
+                table.head.iter().all(|h| !h.trim().is_empty()),
+                "{}: {:?}",
+                table.caption,
+                table.head
+            );
+        }
     }
 }
