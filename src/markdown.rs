@@ -5,12 +5,13 @@
 //! cheaper than holding every page's events in memory at once.
 
 use ahash::{HashMap, HashSet};
+use std::iter::Peekable;
 use std::ops::Range;
 use std::sync::Arc;
 
 use crate::diagnostics::SourceFile;
 use crate::links;
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{Alignment, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
 /// A heading of a page, for its table of contents and for anchor checks.
@@ -247,7 +248,7 @@ impl Document {
             // The anchor goes inside the heading, before it closes.
             extra.into_iter().chain(event)
         });
-        html::push_html(&mut out, events);
+        html::push_html(&mut out, Accessible::new(events));
         out
     }
 
@@ -265,6 +266,130 @@ impl Document {
             }
         }
         plain.trim().to_string()
+    }
+}
+
+/// Events whose HTML every reader can use, as WCAG 2.2 (and axe-core) ask: a task's
+/// checkbox sits in a `<label>` with the task's text, which names it; a task with no text
+/// stays the `[ ]` it was written as, since a checkbox must have a name; an empty header
+/// cell, such as a table's corner, is a plain cell, since a header with no text heads
+/// nothing.
+struct Accessible<'a, I: Iterator<Item = Event<'a>>> {
+    events: Peekable<I>,
+    /// The event that closed a task's label, given after the `</label>`.
+    after_label: Option<Event<'a>>,
+    in_label: bool,
+    /// The columns' alignments of the table being read, and whether in its header row.
+    alignments: Vec<Alignment>,
+    in_head: bool,
+    head_cell: usize,
+}
+
+impl<'a, I: Iterator<Item = Event<'a>>> Accessible<'a, I> {
+    fn new(events: I) -> Self {
+        Accessible {
+            events: events.peekable(),
+            after_label: None,
+            in_label: false,
+            alignments: Vec::new(),
+            in_head: false,
+            head_cell: 0,
+        }
+    }
+
+    fn rewrite(&mut self, event: Event<'a>) -> Event<'a> {
+        match event {
+            Event::TaskListMarker(done) => {
+                let mark = if done { "[x]" } else { "[ ]" };
+                if self.events.peek().is_none_or(ends_phrase) {
+                    return Event::Text(mark.into());
+                }
+                self.in_label = true;
+                let checked = if done { " checked=\"\"" } else { "" };
+                Event::Html(
+                    format!(
+                        "<label class=\"task\"><input disabled=\"\" type=\"checkbox\"{checked}/>\n"
+                    )
+                    .into(),
+                )
+            }
+            Event::Start(Tag::Table(ref alignments)) => {
+                self.alignments.clone_from(alignments);
+                event
+            }
+            Event::Start(Tag::TableHead) => {
+                (self.in_head, self.head_cell) = (true, 0);
+                event
+            }
+            Event::End(TagEnd::TableHead) => {
+                self.in_head = false;
+                event
+            }
+            // The header row's cells are written here, each `<th>` or `<td>` with its
+            // column's alignment; the body's are left to pulldown-cmark.
+            Event::Start(Tag::TableCell) if self.in_head => {
+                let style = match self.alignments.get(self.head_cell) {
+                    Some(Alignment::Left) => " style=\"text-align: left\"",
+                    Some(Alignment::Center) => " style=\"text-align: center\"",
+                    Some(Alignment::Right) => " style=\"text-align: right\"",
+                    _ => "",
+                };
+                self.head_cell += 1;
+                if matches!(self.events.peek(), Some(Event::End(TagEnd::TableCell))) {
+                    self.events.next();
+                    Event::Html(format!("<td{style}></td>").into())
+                } else {
+                    Event::Html(format!("<th{style}>").into())
+                }
+            }
+            Event::End(TagEnd::TableCell) if self.in_head => Event::Html("</th>".into()),
+            other => other,
+        }
+    }
+}
+
+impl<'a, I: Iterator<Item = Event<'a>>> Iterator for Accessible<'a, I> {
+    type Item = Event<'a>;
+
+    fn next(&mut self) -> Option<Event<'a>> {
+        if let Some(event) = self.after_label.take() {
+            return Some(event);
+        }
+        let event = self.events.next()?;
+        if self.in_label && ends_phrase(&event) {
+            self.in_label = false;
+            self.after_label = Some(self.rewrite(event));
+            return Some(Event::Html("</label>".into()));
+        }
+        Some(self.rewrite(event))
+    }
+}
+
+/// Whether `event` ends a run of phrasing content, all that a `<label>` may hold.
+fn ends_phrase(event: &Event) -> bool {
+    match event {
+        Event::Start(tag) => !matches!(
+            tag,
+            Tag::Emphasis
+                | Tag::Strong
+                | Tag::Strikethrough
+                | Tag::Superscript
+                | Tag::Subscript
+                | Tag::Link { .. }
+                | Tag::Image { .. }
+        ),
+        Event::End(tag) => !matches!(
+            tag,
+            TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Superscript
+                | TagEnd::Subscript
+                | TagEnd::Link
+                | TagEnd::Image
+        ),
+        Event::Html(_) | Event::Rule | Event::DisplayMath(_) => true,
+        _ => false,
     }
 }
 
@@ -449,6 +574,55 @@ mod tests {
             "footnote-definition",
         ] {
             assert!(html.contains(needle), "{needle} missing in {html}");
+        }
+    }
+
+    #[test]
+    fn task_checkboxes_are_labelled_by_their_text() {
+        let html = render_as_written(
+            concat!(
+                "- [x] page *the* [commander](c.md)\n  - [ ] nested\n- [ ] `code`\n  wrapped\n\n",
+                "1. [ ] loose\n\n   more\n\n- [ ]\n- [x] \n",
+            ),
+            false,
+        );
+        for part in [
+            "<li><label class=\"task\"><input disabled=\"\" type=\"checkbox\" checked=\"\"/>\npage <em>the</em> <a href=\"c.md\">commander</a></label>\n<ul>",
+            "<li><label class=\"task\"><input disabled=\"\" type=\"checkbox\"/>\nnested</label></li>",
+            "<label class=\"task\"><input disabled=\"\" type=\"checkbox\"/>\n<code>code</code>\nwrapped</label></li>",
+            "<li>\n<p><label class=\"task\"><input disabled=\"\" type=\"checkbox\"/>\nloose</label></p>\n<p>more</p>",
+            // A task with no text has nothing to name its checkbox: it stays as written.
+            "<li>[ ]</li>\n<li>[x]</li>",
+        ] {
+            assert!(html.contains(part), "{part} missing in {html}");
+        }
+        assert_eq!(html.matches("<label").count(), 4, "{html}");
+        assert_eq!(html.matches("</label>").count(), 4, "{html}");
+        // What ends the label is still read for what it is: here a table's alignments.
+        let html = render_as_written("- [ ] a\n  | | x |\n  |--|:-:|\n  | 1 | 2 |\n", false);
+        assert!(
+            html.contains(concat!(
+                "a</label><table><thead><tr><td></td><th style=\"text-align: center\">x</th></tr>",
+                "</thead><tbody>\n<tr><td>1</td><td style=\"text-align: center\">2</td></tr>",
+            )),
+            "{html}"
+        );
+        let html = untrusted("- [ ] in a record\n");
+        assert!(html.contains("<label class=\"task\">"), "{html}");
+    }
+
+    #[test]
+    fn empty_header_cells_are_plain_cells() {
+        let html = render_as_written(
+            "| | A | B |\n|:-:|--:|---|\n| x | y | z |\n\n| C | |\n|---|:-|\n| 1 | 2 |\n",
+            false,
+        );
+        for part in [
+            "<thead><tr><td style=\"text-align: center\"></td><th style=\"text-align: right\">A</th><th>B</th></tr></thead>",
+            "<tr><td style=\"text-align: center\">x</td><td style=\"text-align: right\">y</td><td>z</td></tr>",
+            "<thead><tr><th>C</th><td style=\"text-align: left\"></td></tr></thead>",
+        ] {
+            assert!(html.contains(part), "{part} missing in {html}");
         }
     }
 
