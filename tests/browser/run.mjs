@@ -8,8 +8,9 @@
 // loopback port. Checks: sidebar and breadcrumb navigation, search by record id, registry
 // sorting and filtering, no console errors or page errors, no request leaving the machine,
 // and every href/src/action of every page resolving (on disk for file://, HTTP 200 for
-// serve). Screenshots go to $SECBOOK_SCREENSHOTS or a fresh temp folder. The last line is
-// "browser: N passed, M failed"; the exit status is 1 when any check failed.
+// serve), and axe-core finding no accessibility violation on any kind of page in the light
+// and the dark colour scheme. Screenshots go to $SECBOOK_SCREENSHOTS or a fresh temp folder.
+// The last line is "browser: N passed, M failed"; the exit status is 1 when any check failed.
 
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -25,7 +26,7 @@ const ROOT = path.resolve(HERE, "../..");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const STARTED = Date.now();
 // The whole run stays well under CI's patience; a hang fails instead of blocking CI.
-const DEADLINE_MS = Number(process.env.SECBOOK_BROWSER_DEADLINE_MS || 180_000);
+const DEADLINE_MS = Number(process.env.SECBOOK_BROWSER_DEADLINE_MS || 300_000);
 const ACTION_TIMEOUT_MS = 10_000;
 // The flags this machine needs: without the background-networking ones Chromium tries to
 // reach Google's hosts at start. The host resolver rule makes every name but loopback fail
@@ -40,6 +41,47 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
   "--disable-dev-shm-usage",
   "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+];
+
+// axe-core, put into each page it checks, with every rule of WCAG 2.0, 2.1 and 2.2 at
+// levels A and AA, and Deque's best practices.
+const AXE = path.join(HERE, "node_modules", "axe-core", "axe.min.js");
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"];
+const COLOR_SCHEMES = ["light", "dark"];
+
+/** Every kind of page the site has, one of each. `shows` must be on the page, so the page
+ * still has what it stands for here; `prepare` brings it to the state a reader sees. */
+const KINDS_OF_PAGE = [
+  { kind: "home page", rel: "index.html", shows: [".status-summary a"] },
+  { kind: "content section", rel: "incident-response/index.html", shows: ["section.children a", "nav.toc a"] },
+  {
+    kind: "content page with a task list and a table of contents",
+    rel: "exceptions/preparation-checklist/index.html",
+    shows: ["nav.toc a", "main li input[type=checkbox]"],
+  },
+  { kind: "content page with a table", rel: "incident-response/workflow/index.html", shows: [".prose table thead"] },
+  { kind: "policy page", rel: "exceptions/approval-policy/index.html", shows: ["section.policy table"] },
+  { kind: "exception registry", rel: "exceptions/index.html", shows: ["table[data-registry] th button.sort-button", ".registry-filters select"] },
+  { kind: "incident registry", rel: "incidents/index.html", shows: ["table[data-registry] th button.sort-button", ".registry-filters select"] },
+  { kind: "registry view", rel: "exceptions/by-expiry/index.html", shows: ["table[data-registry]"] },
+  { kind: "exception page", rel: "exceptions/EXC-012/index.html", shows: ["dl.fields"] },
+  { kind: "incident page", rel: "incidents/INC-004/index.html", shows: ["dl.fields", ".timeline li"] },
+  { kind: "action items", rel: "action-items/index.html", shows: ["main table tbody tr"] },
+  { kind: "owners index", rel: "owners/index.html", shows: ["main table a[href*='-example-com/']"] },
+  { kind: "owner page", rel: "owners/carlos-mendes-example-com/index.html", shows: ["main table tbody tr"] },
+  { kind: "metrics", rel: "metrics/index.html", shows: ["nav.toc a", ".chart svg", ".chart-data table"] },
+  { kind: "status", rel: "status/index.html", shows: ["main h2"] },
+  { kind: "audit", rel: "audit/index.html", shows: ["main table"] },
+  {
+    kind: "search with a query typed",
+    rel: "search/index.html",
+    shows: ["#search-results a", "header form[role=search]"],
+    prepare: async (page) => {
+      await page.locator("#search-input").pressSequentially("EXC-012", { delay: 15 });
+      await page.locator("#search-results a").first().waitFor({ state: "visible" });
+    },
+  },
+  { kind: "404 page", rel: "404.html", shows: ["main h1"] },
 ];
 
 const results = [];
@@ -714,6 +756,64 @@ class Mode {
     });
   }
 
+  // -- accessibility ---------------------------------------------------------------------
+
+  /** axe-core's findings on the open page: its violations, `{ id, impact, help, targets }`
+   * each, and how many elements it could not decide on, by rule. */
+  async axe() {
+    await this.page.addScriptTag({ path: AXE });
+    // axe-core fetches the style sheets to read rules a page cannot read itself; a page
+    // from file:// may not fetch, and Chromium logs each refusal as an error.
+    const preload = this.name !== "file";
+    return this.page.evaluate(async ({ tags, preload }) => {
+      const found = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations", "incomplete"], preload });
+      return {
+        violations: found.violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          help: v.help,
+          targets: v.nodes.map((n) => n.target.join(" ")),
+        })),
+        undecided: found.incomplete.map((v) => [v.id, v.nodes.length]),
+      };
+    }, { tags: AXE_TAGS, preload });
+  }
+
+  /** Each kind of page in each colour scheme, as loaded and enhanced by its scripts. */
+  async accessibility() {
+    for (const { kind, rel, shows, prepare } of KINDS_OF_PAGE) {
+      await check(`[${this.name}] axe-core: no violations on the ${kind} (${rel})`, async () => {
+        const found = [];
+        const undecided = new Map();
+        let nodes = 0;
+        try {
+          for (const colorScheme of COLOR_SCHEMES) {
+            await this.page.emulateMedia({ media: "screen", colorScheme });
+            await this.goto(rel);
+            if (prepare) await prepare(this.page);
+            for (const selector of shows) {
+              const n = await this.page.locator(selector).count();
+              assert(n > 0, `${rel} has no ${selector}: it no longer shows what it is checked for as the ${kind}`);
+            }
+            const { violations, undecided: unsure } = await this.axe();
+            for (const [id, n] of unsure) undecided.set(id, (undecided.get(id) ?? 0) + n);
+            for (const v of violations) {
+              nodes += v.targets.length;
+              const targets = v.targets.length > 10 ? [...v.targets.slice(0, 10), `… and ${v.targets.length - 10} more`] : v.targets;
+              found.push(`${v.id} (${v.impact}) on ${rel}, ${colorScheme}: ${v.help}\n    ${targets.join("\n    ")}`);
+            }
+          }
+        } finally {
+          await this.page.emulateMedia({ media: "screen", colorScheme: "light" });
+        }
+        assert(found.length === 0, `${found.length} rule violations on ${nodes} elements:\n${listFailures(found)}`);
+        // Not failures: what axe-core leaves to a person, such as the contrast of text in an SVG.
+        const unsure = [...undecided].map(([id, n]) => `${id} on ${n}`).join(", ");
+        return `${COLOR_SCHEMES.join(" and ")}${unsure ? `; undecided by axe-core: ${unsure}` : ""}`;
+      });
+    }
+  }
+
   // -- what the whole run saw ------------------------------------------------------------
 
   async hygiene() {
@@ -851,8 +951,10 @@ class Mode {
       await shot("status", "status/index.html");
       await shot("audit-print", "audit/index.html", { media: "print" });
       await shot("search", "search/index.html?q=EXC-012", { fullPage: false });
+      await shot("toc-tasks", "exceptions/preparation-checklist/index.html", { fullPage: false });
       await p.setViewportSize({ width: 390, height: 844 });
       await shot("home-narrow", "index.html", { fullPage: false });
+      await shot("toc-tasks-narrow", "exceptions/preparation-checklist/index.html", { fullPage: false });
       await shot("registry-narrow", "exceptions/index.html", { fullPage: false });
       await p.setViewportSize({ width: 1280, height: 900 });
       await p.emulateMedia({ media: "screen", colorScheme: "dark" });
@@ -893,6 +995,42 @@ async function guardSelfTest(browser, mode) {
   });
 }
 
+/** Proves the accessibility checks can fail: axe-core, run as they run it, reports
+ * violations planted in a page, and the dark scheme they emulate changes the page's colours. */
+async function axeSelfTest(browser, mode) {
+  await check("[axe] planted violations are reported, and the dark scheme is applied (self-test)", async () => {
+    const probe = new Mode(browser, "file", mode.base, mode.site);
+    await probe.open();
+    try {
+      const background = async (colorScheme) => {
+        await probe.page.emulateMedia({ media: "screen", colorScheme });
+        await probe.goto("index.html");
+        return probe.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      };
+      const light = await background("light");
+      const dark = await background("dark");
+      assert(light !== dark, `the page's background is ${light} in both colour schemes`);
+      await probe.page.evaluate(() => {
+        document.querySelector("main").insertAdjacentHTML(
+          "beforeend",
+          '<ul><li><input type="checkbox" disabled> x</li></ul>' +
+            '<form role="search"><input aria-label="q"></form><form role="search"><input aria-label="r"></form>' +
+            '<table><thead><tr><th></th><th>a</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr></tbody></table>' +
+            '<div><button aria-label="a" style="all:unset;width:10px;height:10px"></button>' +
+            '<button aria-label="b" style="all:unset;width:10px;height:10px"></button></div>',
+        );
+      });
+      const ids = new Set((await probe.axe()).violations.map((v) => v.id));
+      const want = ["label", "landmark-unique", "empty-table-header", "target-size"];
+      const missed = want.filter((id) => !ids.has(id));
+      assert(missed.length === 0, `axe-core did not report ${missed.join(", ")}; it reported ${[...ids].join(", ") || "nothing"}`);
+      return `${want.join(", ")} reported; background ${light} → ${dark}`;
+    } finally {
+      await probe.close();
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------------------
 
 async function main() {
@@ -923,6 +1061,11 @@ async function main() {
   }
   console.log(`built the example handbook in ${elapsed(t)}: ${built.stderr.trim().split("\n").pop()}`);
 
+  if (!fs.existsSync(AXE)) {
+    console.log(`FAIL  no axe-core at ${AXE} (cd tests/browser && npm ci)`);
+    console.log("browser: 0 passed, 1 failed");
+    process.exit(1);
+  }
   if (!fs.existsSync(CHROMIUM)) {
     console.log(`FAIL  no Chromium at ${CHROMIUM} (apt-get install -y chromium chromium-driver)`);
     console.log("browser: 0 passed, 1 failed");
@@ -951,6 +1094,7 @@ async function main() {
       ]);
       await mode.registryFilter("incidents/index.html", ["status"]);
       await mode.crawl();
+      await mode.accessibility();
       if (screenshots) await mode.screenshots(screenshotDir);
       if (after) await after();
       await mode.plainConsole();
@@ -968,6 +1112,7 @@ async function main() {
   const fileMode = new Mode(browser, "file", pathToFileURL(site + path.sep).href, site);
   if (modes.includes("file")) await runMode(fileMode, { screenshots: true });
   await guardSelfTest(browser, fileMode);
+  await axeSelfTest(browser, fileMode);
 
   // Over `secbook serve` on a free loopback port.
   let server = null;
