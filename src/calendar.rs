@@ -26,7 +26,10 @@ pub fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
     let config = &handbook.config;
     let window = config.exceptions.expiring_within_days;
     let stamp = day_start(handbook.as_of, config.timezone).with_timezone(&Utc);
-    let base = absolute_base(&config.base_url);
+    // The crate escapes no URL value, so a line break that `--base-url` holds would end the
+    // URL's content line and start one of its own: the link is written without them.
+    let base = absolute_base(&config.base_url)
+        .map(|b| b.chars().filter(|c| !c.is_control()).collect::<String>());
 
     let mut calendar = Calendar::empty();
     calendar.append_property(("VERSION", "2.0"));

@@ -574,7 +574,8 @@ fn the_404_page_links_from_the_root() {
 /// it holds.
 #[test]
 fn feeds_sitemap_and_calendar_stay_valid_whatever_characters_the_base_url_holds() {
-    let hostile = "https://x.org/\u{1}\u{1b}]0;pwned\u{7}\u{c}\u{7f}\u{85}\u{202e}\u{fffe}\r/";
+    let hostile = "https://x.org/\u{1}\u{1b}]0;pwned\u{7}\u{c}\u{7f}\u{85}\u{202e}\u{fffe}\r/\r\n\
+                   X-INJECTED:1\r\n/";
     let files = generate_with(&fixture(), Some(hostile));
     for path in ["feeds/exceptions.xml", "feeds/incidents.xml", "sitemap.xml"] {
         let xml = text(&files, path);
@@ -595,6 +596,10 @@ fn feeds_sitemap_and_calendar_stay_valid_whatever_characters_the_base_url_holds(
     assert!(forbidden.is_empty(), "{forbidden:?} in the calendar");
     for line in ics.split("\r\n") {
         assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
+        assert!(
+            !line.starts_with("X-INJECTED"),
+            "a line break of the base URL ends a line"
+        );
     }
     let unfolded = icalendar::parser::unfold(&ics);
     let parsed = icalendar::parser::read_calendar(&unfolded).expect("a valid iCalendar file");
