@@ -6,10 +6,11 @@
 //! 75 octets. Deterministic: UIDs come from the exception ids (`EXC-001-expiry@secbook`),
 //! DTSTAMP is midnight of the as-of date in the handbook's timezone, written in UTC, and
 //! SEQUENCE counts the renewals, so a calendar that saw an earlier expiry takes the new
-//! one. The crate writes DTSTAMP and UID on every component it writes, alarms included;
-//! both are set here so that nothing comes from the clock or a random number (a UID in a
-//! VALARM is RFC 9074's, and DTSTAMP is an IANA-registered property, which RFC 5545 lets
-//! any component carry).
+//! one.
+//!
+//! The crate writes DTSTAMP and UID on every component, alarms included, from the clock
+//! and a random number when they are not set. RFC 5545 (3.6.6) defines neither in a
+//! VALARM, so [`without_alarm_stamps`] takes them out of each alarm the crate wrote.
 
 use chrono::{Duration, Utc};
 use icalendar::{Alarm, Calendar, Component, EventLike, Property, Trigger};
@@ -91,8 +92,6 @@ pub fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
         let mut trigger = Property::new("TRIGGER", before);
         trigger.add_parameter("RELATED", "START");
         alarm.append_property(trigger.done());
-        alarm.uid(&format!("{}-expiry-reminder@secbook", e.id));
-        alarm.timestamp(stamp);
 
         let mut event = icalendar::Event::new();
         event
@@ -111,7 +110,36 @@ pub fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
         }
         calendar.push(event.done());
     }
-    ics_safe(&calendar.done().to_string()).into_bytes()
+    ics_safe(&without_alarm_stamps(&calendar.done().to_string())).into_bytes()
+}
+
+/// `ics` without the DTSTAMP and UID content lines of its VALARM components, folded lines
+/// included. A line that starts in its first column is a property, or a component's BEGIN
+/// or END; a line that starts with a space or a tab continues the one before (RFC 5545,
+/// 3.1), and a value cannot end a line, since the writer escapes its line breaks.
+fn without_alarm_stamps(ics: &str) -> String {
+    let mut out = String::with_capacity(ics.len());
+    let mut in_alarm = false;
+    let mut dropping = false;
+    for line in ics.split_inclusive("\r\n") {
+        if !line.starts_with([' ', '\t']) {
+            let name = line
+                .split([':', ';'])
+                .next()
+                .unwrap_or_default()
+                .to_ascii_uppercase();
+            match line.trim_end().to_ascii_uppercase().as_str() {
+                "BEGIN:VALARM" => in_alarm = true,
+                "END:VALARM" => in_alarm = false,
+                _ => {}
+            }
+            dropping = in_alarm && matches!(name.as_str(), "DTSTAMP" | "UID");
+        }
+        if !dropping {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// `ics` without the characters RFC 5545 forbids in a content line: control characters
@@ -139,6 +167,18 @@ fn ics_safe(ics: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alarms_lose_their_stamps_and_uids_and_nothing_else() {
+        let ics = "BEGIN:VEVENT\r\nDTSTAMP:1\r\nUID:e\r\nBEGIN:VALARM\r\nDTSTAMP:2\r\n\
+                   ACTION:DISPLAY\r\nUID:a-long\r\n  -folded\r\nDESCRIPTION:x\r\n \
+                   UID:y\r\nEND:VALARM\r\nSUMMARY:s\r\nEND:VEVENT\r\n";
+        assert_eq!(
+            without_alarm_stamps(ics),
+            "BEGIN:VEVENT\r\nDTSTAMP:1\r\nUID:e\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\n\
+             DESCRIPTION:x\r\n UID:y\r\nEND:VALARM\r\nSUMMARY:s\r\nEND:VEVENT\r\n"
+        );
+    }
 
     #[test]
     fn ics_safe_keeps_line_ends_and_drops_other_controls() {

@@ -3,6 +3,7 @@
     python3 tests/checkers.py oscal-poam FILE      load with compliance-trestle's POA&M model
     python3 tests/checkers.py xsd SCHEMA FILE...   validate XML against an XML Schema (lxml)
     python3 tests/checkers.py junit FILE           read a JUnit XML report with junitparser
+    python3 tests/checkers.py ics FILE             read an iCalendar file with the icalendar package
 
 Exit 0 when every file passes, 1 with the reasons on stderr when one does not, and 3 when
 the reader itself is not installed (.ci/run installs them into a virtual environment).
@@ -114,6 +115,43 @@ def junit(path):
     return 0
 
 
+# What RFC 5545 (3.6.6) lets a VALARM hold, besides x-names.
+VALARM_PROPERTIES = {
+    "ACTION", "TRIGGER", "DESCRIPTION", "SUMMARY", "ATTENDEE", "DURATION", "REPEAT", "ATTACH",
+}
+
+
+def ics(path):
+    try:
+        import icalendar
+    except ImportError as e:
+        print(f"icalendar is not installed: {e}", file=sys.stderr)
+        return MISSING
+    try:
+        calendar = icalendar.Calendar.from_ical(Path(path).read_bytes())
+    except ValueError as e:
+        print(f"{path}: icalendar {icalendar.__version__} refuses it: {e}", file=sys.stderr)
+        return 1
+    problems = []
+    for component in calendar.walk():
+        problems += [f"{component.name}: {error}" for error in component.errors]
+        if component.name == "VEVENT":
+            problems += [f"VEVENT without {p}" for p in ("UID", "DTSTAMP") if p not in component]
+        if component.name == "VALARM":
+            problems += [
+                f"VALARM holds {name}, which RFC 5545 does not define there"
+                for name in component
+                if name not in VALARM_PROPERTIES and not name.startswith("X-")
+            ]
+    for problem in problems:
+        print(f"{path}: {problem}", file=sys.stderr)
+    events = len(calendar.walk("VEVENT"))
+    alarms = len(calendar.walk("VALARM"))
+    if not problems:
+        print(f"icalendar {icalendar.__version__} read {path}: {events} events, {alarms} alarms")
+    return 1 if problems else 0
+
+
 def main(args):
     if len(args) == 2 and args[0] == "oscal-poam":
         return oscal_poam(args[1])
@@ -121,6 +159,8 @@ def main(args):
         return xsd(args[1], args[2:])
     if len(args) == 2 and args[0] == "junit":
         return junit(args[1])
+    if len(args) == 2 and args[0] == "ics":
+        return ics(args[1])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -311,10 +311,12 @@ fn calendar_parses_with_one_event_per_approved_exception() {
     assert_eq!(exc1.get_end(), Some(day("2026-06-16")), "an all-day event");
     assert_eq!(exc1.get_sequence(), Some(1), "one renewal");
     assert!(exc1.get_summary().unwrap().starts_with("EXC-001 expires"));
-    // Nothing comes from the clock: every DTSTAMP, alarms included, is the as-of date.
-    for line in ics.split("\r\n").filter(|l| l.starts_with("DTSTAMP")) {
-        assert_eq!(line, "DTSTAMP:20260630T000000Z");
-    }
+    // Nothing comes from the clock: every DTSTAMP is the as-of date.
+    let stamps: Vec<&str> = ics
+        .split("\r\n")
+        .filter(|l| l.starts_with("DTSTAMP"))
+        .collect();
+    assert_eq!(stamps, ["DTSTAMP:20260630T000000Z"; 3]);
 }
 
 fn schema() -> serde_json::Value {
@@ -942,4 +944,51 @@ fn a_site_past_the_protocol_limits_gets_sitemaps_that_validate() {
     if let Some(errors) = sitemap_xsd_errors(&bodies[1..]) {
         assert!(errors.is_empty(), "{errors}");
     }
+}
+
+// ---- Alarms as RFC 5545 has them ----
+
+#[test]
+fn calendar_alarms_hold_only_what_rfc_5545_defines_in_a_valarm() {
+    let files = generate();
+    let ics = text(&files, "calendar/exceptions.ics");
+    let unfolded = icalendar::parser::unfold(&ics);
+    let calendar = icalendar::parser::read_calendar(&unfolded).expect("a valid iCalendar file");
+    let alarms: Vec<_> = calendar
+        .components
+        .iter()
+        .flat_map(|c| &c.components)
+        .filter(|c| c.name == "VALARM")
+        .collect();
+    assert_eq!(alarms.len(), 3);
+    for alarm in alarms {
+        let names: BTreeSet<&str> = alarm.properties.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            BTreeSet::from(["ACTION", "DESCRIPTION", "TRIGGER"]),
+            "RFC 5545 3.6.6 defines no DTSTAMP or UID in a VALARM"
+        );
+    }
+
+    // Python's icalendar package reads it too, and refuses what the crate used to write.
+    let ics_checks = |ics: &[u8]| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("exceptions.ics");
+        std::fs::write(&path, ics).unwrap();
+        let out = checker(&["ics".as_ref(), path.as_os_str()])?;
+        Some((
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    };
+    let Some((valid, said)) = ics_checks(ics.as_bytes()) else {
+        return;
+    };
+    assert!(valid, "{said}");
+    let stamped = ics.replace(
+        "BEGIN:VALARM\r\n",
+        "BEGIN:VALARM\r\nDTSTAMP:20260630T000000Z\r\n",
+    );
+    let (valid, said) = ics_checks(stamped.as_bytes()).unwrap();
+    assert!(!valid && said.contains("VALARM holds DTSTAMP"), "{said}");
 }
