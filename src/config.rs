@@ -39,6 +39,8 @@ pub struct Config {
     #[serde(default)]
     pub markdown: MarkdownConfig,
     #[serde(default)]
+    pub feeds: FeedsConfig,
+    #[serde(default)]
     pub limits: LimitsConfig,
 }
 
@@ -56,6 +58,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             lints: BTreeMap::new(),
             markdown: MarkdownConfig::default(),
+            feeds: FeedsConfig::default(),
             limits: LimitsConfig::default(),
         }
     }
@@ -67,6 +70,27 @@ fn default_base_url() -> String {
 
 fn default_theme() -> String {
     "default".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedsConfig {
+    /// Entries per Atom feed, newest first: a register of 20,000 records would otherwise
+    /// make 15 MB feeds that readers fetch again and again.
+    #[serde(default = "default_feed_limit")]
+    pub limit: usize,
+}
+
+impl Default for FeedsConfig {
+    fn default() -> Self {
+        Self {
+            limit: default_feed_limit(),
+        }
+    }
+}
+
+fn default_feed_limit() -> usize {
+    50
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -241,6 +265,22 @@ impl Config {
                     }
                 }),
         );
+        if config.feeds.limit == 0 {
+            let span = yaml::locate(
+                &file.text,
+                &[yaml::Seg::Key("feeds"), yaml::Seg::Key("limit")],
+            )
+            .map_or(0..0, |p| p.value);
+            errors.push(
+                Diagnostic::error("`feeds.limit` must be at least 1")
+                    .at(file, span)
+                    .with_hint(format!(
+                        "leave it out for the default of {} entries per feed",
+                        default_feed_limit()
+                    )),
+            );
+            config.feeds = FeedsConfig::default();
+        }
         if config.limits.max_file_mb == 0 {
             let span = yaml::locate(
                 &file.text,
@@ -339,6 +379,20 @@ mod tests {
         .unwrap_err();
         assert_eq!(err[0].message, "duplicate key `exceptions.policy.low`");
         assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 5, 5)));
+    }
+
+    #[test]
+    fn feeds_hold_fifty_entries_unless_told_and_at_least_one() {
+        assert_eq!(load("title: T\n").unwrap().feeds.limit, 50);
+        assert_eq!(
+            load("title: T\nfeeds: {limit: 3}\n").unwrap().feeds.limit,
+            3
+        );
+        let err = load("title: T\nfeeds:\n  limit: 0\n").unwrap_err();
+        assert_eq!(err[0].message, "`feeds.limit` must be at least 1");
+        assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 3, 10)));
+        let err = load("title: T\nfeeds: {limit: -1}\n").unwrap_err();
+        assert_eq!(err[0].location().map(|l| l.1), Some(2));
     }
 
     #[test]

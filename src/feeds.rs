@@ -1,4 +1,5 @@
-//! feeds/exceptions.xml and feeds/incidents.xml: Atom feeds (RFC 4287), newest first.
+//! feeds/exceptions.xml and feeds/incidents.xml: Atom feeds (RFC 4287), newest first, at
+//! most `feeds.limit` entries each.
 //!
 //! Written with `atom_syndication`. Every time in a feed comes from the records or the
 //! as-of date, never the clock, so the same inputs give the same bytes.
@@ -65,7 +66,7 @@ pub fn day_start(date: Date, tz: Offset) -> FixedDateTime {
     Stamp::Day(date.0).resolve(tz)
 }
 
-/// The exceptions feed: every exception, the most recently changed first.
+/// The exceptions feed: the most recently changed exceptions first.
 pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
     let tz = handbook.config.timezone;
     let base = &handbook.config.base_url;
@@ -119,7 +120,7 @@ pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
     )
 }
 
-/// The incidents feed: every incident, the most recently changed first.
+/// The incidents feed: the most recently changed incidents first.
 pub fn incidents_feed(handbook: &Handbook) -> Vec<u8> {
     let tz = handbook.config.timezone;
     let base = &handbook.config.base_url;
@@ -231,8 +232,8 @@ fn category(term: &str, scheme: &str) -> Category {
     category
 }
 
-/// Sorts `entries` newest first and writes the feed. Its `updated` is the newest entry's,
-/// or midnight of the as-of date when it has none.
+/// Sorts `entries` newest first, keeps the first `feeds.limit`, and writes the feed. Its
+/// `updated` is the newest entry's, or midnight of the as-of date when it has none.
 fn feed(
     handbook: &Handbook,
     kind: &str,
@@ -252,6 +253,7 @@ fn feed(
             .then_with(|| a.title.value.cmp(&b.title.value))
     });
     let config = &handbook.config;
+    entries.truncate(config.feeds.limit);
     let updated = entries
         .first()
         .map(|e| e.updated)

@@ -946,7 +946,7 @@ fn a_site_past_the_protocol_limits_gets_sitemaps_that_validate() {
     }
 }
 
-// ---- Alarms as RFC 5545 has them ----
+// ---- Alarms as RFC 5545 has them, and the feeds' limit ----
 
 #[test]
 fn calendar_alarms_hold_only_what_rfc_5545_defines_in_a_valarm() {
@@ -991,4 +991,30 @@ fn calendar_alarms_hold_only_what_rfc_5545_defines_in_a_valarm() {
     );
     let (valid, said) = ics_checks(stamped.as_bytes()).unwrap();
     assert!(!valid && said.contains("VALARM holds DTSTAMP"), "{said}");
+}
+
+/// A copy of the fixture with its handbook.yaml passed through `edit`.
+fn fixture_with(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let path = dir.path().join("handbook.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, edit(&yaml)).unwrap();
+    dir
+}
+
+#[test]
+fn feeds_hold_the_newest_entries_up_to_the_limit() {
+    let full = generate();
+    let limited = fixture_with(|yaml| format!("{yaml}feeds:\n  limit: 3\n"));
+    let files = generate_with(limited.path(), None);
+    let feed = read_feed(file(&files, "feeds/exceptions.xml"));
+    let all = read_feed(file(&full, "feeds/exceptions.xml"));
+    assert_valid_atom(&feed);
+    assert_newest_first(&feed);
+    assert_eq!(entry_ids(&feed), entry_ids(&all)[..3]);
+    assert_eq!(feed.updated, all.updated);
+    // Two incidents, fewer than the limit: both are kept.
+    let incidents = read_feed(file(&files, "feeds/incidents.xml"));
+    assert_eq!(entry_ids(&incidents), ["INC-002", "INC-001"]);
 }
