@@ -221,11 +221,13 @@ fn prepare_covered(
         }
     }
     diags.extend(more);
+    let identity = handbook.config.identity_warning(&config_file);
     let prepared = Prepared {
         handbook,
         theme,
         files,
         diags,
+        identity,
     };
     Ok((prepared, coverage))
 }
@@ -276,11 +278,17 @@ pub fn assemble(
 /// Runs load, validate and compute, and nothing else: the handbook for the commands that
 /// read it without a site (`report`, `export`), and its warnings. Fails as `check` does.
 pub fn load_handbook(options: &Options) -> Result<(Handbook, Vec<Diagnostic>), Error> {
-    let prepared = prepare(options, None)?;
-    if prepared.diags.iter().any(|d| d.level == Level::Error) {
-        return Err(Error::Invalid(finish(prepared.diags)));
+    let Prepared {
+        handbook,
+        mut diags,
+        identity,
+        ..
+    } = prepare(options, None)?;
+    if diags.iter().any(|d| d.level == Level::Error) {
+        return Err(Error::Invalid(finish(diags)));
     }
-    Ok((prepared.handbook, finish(prepared.diags)))
+    diags.extend(identity);
+    Ok((handbook, finish(diags)))
 }
 
 /// The theme's static files, as files of the site.
@@ -298,6 +306,9 @@ pub(crate) struct Prepared {
     pub theme: Theme,
     pub files: Vec<OutputFile>,
     pub diags: Vec<Diagnostic>,
+    /// The warning of a handbook without `id` ([`crate::config::Config::identity_warning`]),
+    /// kept for a build without errors: one that fails writes no identifier.
+    pub identity: Option<Diagnostic>,
 }
 
 /// The render stage into `out`, then the checks of what was rendered.
@@ -307,6 +318,7 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         theme,
         files,
         mut diags,
+        identity,
     } = prepared;
     let valid = !diags.iter().any(|d| d.level == Level::Error);
     diags.extend(render_site(&handbook, &theme, files, valid, &out));
@@ -327,6 +339,7 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
     if diags.iter().any(|d| d.level == Level::Error) {
         return Err(Error::Invalid(finish(diags)));
     }
+    diags.extend(identity);
     let generated = Generated {
         files: Vec::new(),
         file_count: finished.index.len(),

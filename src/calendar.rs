@@ -3,10 +3,11 @@
 //! from their calendar (RFC 5545).
 //!
 //! Written with the `icalendar` crate, which writes CRLF line endings and folds lines at
-//! 75 octets. Deterministic: UIDs come from the exception ids (`EXC-001-expiry@secbook`),
-//! DTSTAMP is midnight of the as-of date in the handbook's timezone, written in UTC, and
-//! SEQUENCE counts the renewals, so a calendar that saw an earlier expiry takes the new
-//! one.
+//! 75 octets. Deterministic: each UID is a name-based UUID of the handbook's identity and
+//! the exception id ([`crate::config::Config::identity`]), as RFC 7986 (5.3) recommends, so
+//! no two handbooks share one; DTSTAMP is midnight of the as-of date in the handbook's
+//! timezone, written in UTC; and SEQUENCE counts the renewals, so a calendar that saw an
+//! earlier expiry takes the new one.
 //!
 //! The crate writes DTSTAMP and UID on every component, alarms included, from the clock
 //! and a random number when they are not set. RFC 5545 (3.6.6) defines neither in a
@@ -31,6 +32,7 @@ pub fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
     // URL's content line and start one of its own: the link is written without them.
     let base = absolute_base(&config.base_url)
         .map(|b| b.chars().filter(|c| !c.is_control()).collect::<String>());
+    let identity = config.identity();
 
     let mut calendar = Calendar::empty();
     calendar.append_property(("VERSION", "2.0"));
@@ -57,7 +59,9 @@ pub fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
     approved.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
 
     for (expires, e) in approved {
-        let uid = format!("{}-expiry@secbook", e.id);
+        let uid = identity
+            .uuid(&format!("exception/{}/expiry", e.id))
+            .to_string();
         let mut description = format!(
             "Security exception {} ({} severity, {}) expires at the end of this day.\nRisk owner: {}",
             e.id,

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use uuid::Uuid;
 
-use crate::date::{Date, Offset};
+use crate::date::{self, Date, Offset};
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::findings::{self, LintLevel};
 use crate::records::vocab::{IncidentSeverity, Level, Severity};
@@ -18,6 +19,9 @@ pub struct Config {
     /// does not load can be left at its default.
     #[serde(default, deserialize_with = "yaml::text")]
     pub title: String,
+    /// What the identifiers that leave the site derive from; see [`Config::identity`].
+    #[serde(default, deserialize_with = "handbook_id")]
+    pub id: Option<Uuid>,
     #[serde(default, deserialize_with = "yaml::text")]
     pub description: String,
     #[serde(default = "default_base_url", deserialize_with = "yaml::text")]
@@ -48,6 +52,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             title: String::new(),
+            id: None,
             description: String::new(),
             base_url: default_base_url(),
             theme: default_theme(),
@@ -70,6 +75,54 @@ fn default_base_url() -> String {
 
 fn default_theme() -> String {
     "default".into()
+}
+
+/// `id`: a UUID, but not the nil or the max UUID, which every handbook could write.
+fn handbook_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
+    date::parse_str(
+        d,
+        "a UUID such as 0b6f2c1e-4d7a-4c1b-9a51-3f0e8f6d2a10",
+        |s| match Uuid::parse_str(s) {
+            Ok(id) if id.is_nil() || id.is_max() => {
+                Err(format!("`{s}` is not a handbook's own id"))
+            }
+            Ok(id) => Ok(Some(id)),
+            Err(_) => Err(format!("invalid handbook id `{s}`")),
+        },
+    )
+}
+
+/// How a handbook gets a UUID of its own, in the hints about `id`.
+const ID_HINT: &str = "give the handbook an `id:` of its own, a new random UUID: `uuidgen` \
+                       prints one, and `secbook init` writes one into every handbook it starts";
+
+/// What the identifiers that leave the site (OSCAL uuids, Atom ids, iCalendar UIDs) derive
+/// from, so that two handbooks never share one (SPEC 8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdBasis {
+    /// handbook.yaml's `id`.
+    Id,
+    /// An absolute `base_url`, with its trailing slash: unique to the site, but it changes
+    /// when the site moves.
+    BaseUrl(String),
+    /// The title: the last resort, shared by any handbook of the same title.
+    Title,
+}
+
+/// The namespace of a handbook's identifiers.
+#[derive(Debug)]
+pub struct Identity {
+    namespace: Uuid,
+    pub basis: IdBasis,
+}
+
+impl Identity {
+    /// The name-based (v5) UUID of `name` (such as `exception/EXC-001/risk`) in this
+    /// handbook: the same handbook and name give the same UUID on every build, and two
+    /// handbooks never give the same one.
+    pub fn uuid(&self, name: &str) -> Uuid {
+        Uuid::new_v5(&self.namespace, name.as_bytes())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -265,6 +318,17 @@ impl Config {
                     }
                 }),
         );
+        // An `id` that did not load is reported by serde, which knows no hint.
+        if config.id.is_none()
+            && let Some(place) = yaml::locate(&file.text, &[yaml::Seg::Key("id")])
+        {
+            let entry = place.key.start..place.value.end.max(place.key.end);
+            for d in &mut errors {
+                if entry.contains(&d.span.start) && d.hint.is_none() {
+                    d.hint = Some(ID_HINT.into());
+                }
+            }
+        }
         if config.feeds.limit == 0 {
             let span = yaml::locate(
                 &file.text,
@@ -298,6 +362,60 @@ impl Config {
             config.limits = LimitsConfig::default();
         }
         (config, errors)
+    }
+
+    /// What the identifiers that leave the site derive from: `id`, else an absolute
+    /// `base_url`, else the title (SPEC 8).
+    pub fn identity(&self) -> Identity {
+        if let Some(id) = self.id {
+            return Identity {
+                namespace: id,
+                basis: IdBasis::Id,
+            };
+        }
+        match crate::feeds::absolute_base(&self.base_url) {
+            Some(base) => Identity {
+                namespace: Uuid::new_v5(&Uuid::NAMESPACE_URL, base.as_bytes()),
+                basis: IdBasis::BaseUrl(base),
+            },
+            None => {
+                // secbook's own namespace: the v5 UUID of `urn:secbook` among URLs.
+                let secbook = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:secbook");
+                Identity {
+                    namespace: Uuid::new_v5(&secbook, format!("title/{}", self.title).as_bytes()),
+                    basis: IdBasis::Title,
+                }
+            }
+        }
+    }
+
+    /// The one warning of a handbook without `id`, at the setting its identifiers derive
+    /// from instead. The hint asks for a new random UUID rather than offering one: the
+    /// warning must read the same on every run, and a UUID derived from the title would
+    /// be the same in every handbook of that title.
+    pub fn identity_warning(&self, file: &Arc<SourceFile>) -> Option<Diagnostic> {
+        let (key, what) = match self.identity().basis {
+            IdBasis::Id => return None,
+            IdBasis::BaseUrl(base) => (
+                "base_url",
+                format!("from base_url `{base}`, so they change when the site moves"),
+            ),
+            IdBasis::Title => (
+                "title",
+                "from the title, so another handbook of the same title shares them".into(),
+            ),
+        };
+        let span = yaml::locate(&file.text, &[yaml::Seg::Key(key)])
+            .or_else(|| yaml::locate(&file.text, &[]))
+            .map_or(0..0, |p| p.key);
+        Some(
+            Diagnostic::warning(format!(
+                "handbook.yaml has no `id`: the identifiers in the feeds, the calendar and \
+                 the OSCAL export derive {what}"
+            ))
+            .at(file, span)
+            .with_hint(ID_HINT),
+        )
     }
 
     pub fn lint_level(&self, code: &str, strict: bool) -> LintLevel {
@@ -379,6 +497,93 @@ mod tests {
         .unwrap_err();
         assert_eq!(err[0].message, "duplicate key `exceptions.policy.low`");
         assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 5, 5)));
+    }
+
+    #[test]
+    fn id_must_be_a_uuid_of_its_own_and_is_reported_at_its_value() {
+        let c = load("title: T\nid: 0B6F2C1E-4D7A-4C1B-9A51-3F0E8F6D2A10\n").unwrap();
+        assert_eq!(
+            c.id.map(|id| id.to_string()).as_deref(),
+            Some("0b6f2c1e-4d7a-4c1b-9a51-3f0e8f6d2a10")
+        );
+        for (value, message) in [
+            ("0b6f2c1e-4d7a", "id: invalid handbook id `0b6f2c1e-4d7a`"),
+            ("12", "id: invalid handbook id `12`"),
+            (
+                "00000000-0000-0000-0000-000000000000",
+                "id: `00000000-0000-0000-0000-000000000000` is not a handbook's own id",
+            ),
+        ] {
+            let err = load(&format!("title: T\nid: {value}\nfeeds: {{limit: 5}}\n")).unwrap_err();
+            assert_eq!(err.len(), 1, "{err:#?}");
+            assert!(err[0].message.starts_with(message), "{}", err[0].message);
+            assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 2, 5)));
+            assert!(
+                err[0]
+                    .hint
+                    .as_deref()
+                    .is_some_and(|h| h.contains("uuidgen"))
+            );
+        }
+    }
+
+    #[test]
+    fn identifiers_derive_from_the_id_else_an_absolute_base_url_else_the_title() {
+        let identity = |text: &str| load(text).unwrap().identity();
+        let id = "title: T\nid: 0b6f2c1e-4d7a-4c1b-9a51-3f0e8f6d2a10\n";
+        let with_id = identity(id);
+        assert_eq!(with_id.basis, IdBasis::Id);
+        assert_eq!(with_id.uuid("x").get_version_num(), 5);
+        assert_eq!(with_id.uuid("x"), identity(id).uuid("x"), "repeatable");
+        assert_ne!(with_id.uuid("x"), with_id.uuid("y"));
+        let other_id = identity("title: T\nid: 1b6f2c1e-4d7a-4c1b-9a51-3f0e8f6d2a10\n");
+        assert_ne!(with_id.uuid("x"), other_id.uuid("x"));
+        let moved = identity(&format!("{id}base_url: https://x.org/\n"));
+        assert_eq!(
+            with_id.uuid("x"),
+            moved.uuid("x"),
+            "the id wins over base_url"
+        );
+
+        let at = identity("title: T\nbase_url: https://x.org/sec\n");
+        assert_eq!(at.basis, IdBasis::BaseUrl("https://x.org/sec/".into()));
+        let elsewhere = identity("title: T\nbase_url: https://y.org/sec/\n");
+        assert_ne!(at.uuid("x"), elsewhere.uuid("x"));
+
+        let titled = identity("title: T\nbase_url: /sec/\n");
+        assert_eq!(titled.basis, IdBasis::Title);
+        assert_ne!(titled.uuid("x"), identity("title: U\n").uuid("x"));
+        assert_eq!(titled.uuid("x"), identity("title: T\n").uuid("x"));
+    }
+
+    #[test]
+    fn a_handbook_without_id_is_warned_at_what_its_identifiers_derive_from() {
+        let warning = |text: &str| {
+            let file = SourceFile::new("handbook.yaml", text);
+            Config::load(&file).unwrap().identity_warning(&file)
+        };
+        assert!(warning("title: T\nid: 0b6f2c1e-4d7a-4c1b-9a51-3f0e8f6d2a10\n").is_none());
+        let titled = warning("description: d\ntitle: T\n").unwrap();
+        assert_eq!(titled.level, crate::diagnostics::Level::Warning);
+        assert!(
+            titled.message.contains("from the title"),
+            "{}",
+            titled.message
+        );
+        assert_eq!(titled.location(), Some(("handbook.yaml".into(), 2, 1)));
+        let based = warning("title: T\nbase_url: https://x.org\n").unwrap();
+        assert!(
+            based.message.contains("`https://x.org/`"),
+            "{}",
+            based.message
+        );
+        assert_eq!(based.location(), Some(("handbook.yaml".into(), 2, 1)));
+        assert!(
+            based
+                .hint
+                .as_deref()
+                .is_some_and(|h| h.contains("secbook init"))
+        );
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! as-of date, never the clock, so the same inputs give the same bytes.
 //!
 //! Identifiers and links:
-//! - Ids are `urn:uuid:` URIs holding a name-based (v5) UUID derived from the record id
-//!   ([`stable_uuid`]), so an entry keeps its id across builds, hosts and base URLs, as
-//!   RFC 4287 (4.2.6) asks of `atom:id`.
+//! - Ids are `urn:uuid:` URIs holding a name-based (v5) UUID derived from the handbook's
+//!   identity and the record id ([`crate::config::Config::identity`]), so an entry keeps its
+//!   id across builds, as RFC 4287 (4.2.6) asks of `atom:id`, and no two handbooks share one.
 //! - Links are absolute when `base_url` is an absolute http(s) URL. Otherwise they are
 //!   relative references, such as `../exceptions/EXC-001/index.html`, which RFC 4287
 //!   (section 2, "IRIs") resolves against the feed's own location, since the feed sets
@@ -17,8 +17,8 @@
 use atom_syndication::{
     Category, Entry, Feed, FixedDateTime, Generator, Link, Person as AtomPerson, Text, WriteConfig,
 };
-use uuid::Uuid;
 
+use crate::config::Identity;
 use crate::date::{Date, Offset};
 use crate::handbook::Handbook;
 use crate::links;
@@ -29,14 +29,6 @@ use crate::records::person::Person;
 pub const EXCEPTIONS_PATH: &str = "feeds/exceptions.xml";
 /// The path of the incidents feed in the site.
 pub const INCIDENTS_PATH: &str = "feeds/incidents.xml";
-
-/// A name-based (v5) UUID for `name`, in secbook's own namespace: the same name gives the
-/// same UUID on every build. The namespace is itself the v5 UUID of the URL `urn:secbook`
-/// in the RFC 4122 URL namespace, so it is fixed and documented rather than random.
-pub fn stable_uuid(name: &str) -> Uuid {
-    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"urn:secbook");
-    Uuid::new_v5(&namespace, name.as_bytes())
-}
 
 /// `base_url` with a trailing slash, when it is an absolute http(s) URL.
 pub fn absolute_base(base_url: &str) -> Option<String> {
@@ -68,6 +60,7 @@ pub fn day_start(date: Date, tz: Offset) -> FixedDateTime {
 
 /// The exceptions feed: the most recently changed exceptions first.
 pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
+    let identity = handbook.config.identity();
     let tz = handbook.config.timezone;
     let base = &handbook.config.base_url;
     let entries = handbook
@@ -94,6 +87,7 @@ pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
                 facts.push(format!("Expires: {expires}"));
             }
             let mut entry = entry(
+                &identity,
                 &format!("exception/{}", e.id),
                 format!("{}: {}", e.id, e.title),
                 day_start(updated, tz),
@@ -112,6 +106,7 @@ pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
         .collect();
     feed(
         handbook,
+        &identity,
         "exceptions",
         "security exceptions",
         EXCEPTIONS_PATH,
@@ -122,6 +117,7 @@ pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
 
 /// The incidents feed: the most recently changed incidents first.
 pub fn incidents_feed(handbook: &Handbook) -> Vec<u8> {
+    let identity = handbook.config.identity();
     let tz = handbook.config.timezone;
     let base = &handbook.config.base_url;
     let entries = handbook
@@ -162,6 +158,7 @@ pub fn incidents_feed(handbook: &Handbook) -> Vec<u8> {
                 facts.push(format!("Category: {category}"));
             }
             let mut entry = entry(
+                &identity,
                 &format!("incident/{}", i.id),
                 format!("{}: {}", i.id, i.title),
                 updated,
@@ -183,6 +180,7 @@ pub fn incidents_feed(handbook: &Handbook) -> Vec<u8> {
         .collect();
     feed(
         handbook,
+        &identity,
         "incidents",
         "security incidents",
         INCIDENTS_PATH,
@@ -192,6 +190,7 @@ pub fn incidents_feed(handbook: &Handbook) -> Vec<u8> {
 }
 
 fn entry(
+    identity: &Identity,
     name: &str,
     title: String,
     updated: FixedDateTime,
@@ -199,7 +198,7 @@ fn entry(
     summary: String,
 ) -> Entry {
     let mut entry = Entry::default();
-    entry.set_id(format!("urn:uuid:{}", stable_uuid(name)));
+    entry.set_id(format!("urn:uuid:{}", identity.uuid(name)));
     entry.set_title(Text::plain(title));
     entry.set_updated(updated);
     entry.set_links(vec![link(href, "alternate")]);
@@ -236,6 +235,7 @@ fn category(term: &str, scheme: &str) -> Category {
 /// `updated` is the newest entry's, or midnight of the as-of date when it has none.
 fn feed(
     handbook: &Handbook,
+    identity: &Identity,
     kind: &str,
     what: &str,
     path: &str,
@@ -270,7 +270,10 @@ fn feed(
     generator.set_version(Some(env!("CARGO_PKG_VERSION").to_string()));
 
     let mut feed = Feed::default();
-    feed.set_id(format!("urn:uuid:{}", stable_uuid(&format!("feed/{kind}"))));
+    feed.set_id(format!(
+        "urn:uuid:{}",
+        identity.uuid(&format!("feed/{kind}"))
+    ));
     feed.set_title(Text::plain(format!("{}: {what}", config.title)));
     if !config.description.trim().is_empty() {
         feed.set_subtitle(Some(Text::plain(config.description.clone())));
@@ -331,13 +334,5 @@ mod tests {
             xml_safe("<a>t\u{1b}\u{0}\t\u{7f}\u{85}\u{fffe}\u{1f600}</a>"),
             "<a>t\u{fffd}\u{fffd}\t\u{7f}\u{85}\u{fffd}\u{1f600}</a>"
         );
-    }
-
-    #[test]
-    fn stable_uuids_are_version_5_and_repeatable() {
-        let a = stable_uuid("exception/EXC-001");
-        assert_eq!(a, stable_uuid("exception/EXC-001"));
-        assert_ne!(a, stable_uuid("exception/EXC-002"));
-        assert_eq!(a.get_version_num(), 5);
     }
 }

@@ -194,6 +194,7 @@ pub fn build(handbook: &Handbook) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
         theme,
         files,
         diags,
+        identity: None,
     };
     match build::render_kept(prepared, Output::keep()) {
         Ok(generated) => Ok(generated.files),

@@ -8,10 +8,11 @@
 //!   its compensating controls are mitigating factors;
 //! - its risk log holds the request, the decision, every renewal and the lapse of the term.
 //!
-//! Every UUID is a name-based (v5) UUID derived from the exception id
-//! ([`crate::feeds::stable_uuid`]), so the same exception keeps the same UUIDs in every
-//! export, and the document is deterministic: its times come from the records and the
-//! as-of date, written in UTC.
+//! Every UUID, the document's included, is a name-based (v5) UUID derived from the
+//! handbook's identity and what it names ([`crate::config::Config::identity`]), so the same
+//! exception keeps the same UUIDs in every export, no two handbooks share one, and the
+//! document is deterministic: its times come from the records and the as-of date, written
+//! in UTC.
 //!
 //! The document declares `oscal-version` [`OSCAL_VERSION`]. The tests validate it against
 //! NIST's published JSON schema of that version and load it with compliance-trestle's
@@ -23,9 +24,10 @@ use chrono::{Duration, Utc};
 use serde::Serialize;
 
 use crate::build::{self, Options};
+use crate::config::Identity;
 use crate::date::Date;
 use crate::diagnostics::{Diagnostic, Error};
-use crate::feeds::{day_start, site_link, stable_uuid};
+use crate::feeds::{day_start, site_link};
 use crate::handbook::Handbook;
 use crate::records::exception::Exception;
 use crate::records::person::{People, Person};
@@ -241,6 +243,7 @@ struct RelatedRisk {
 /// match and one of them gives no email. Nobody ("unassigned", an empty name) is never a
 /// party.
 struct Parties<'a> {
+    identity: &'a Identity,
     people: &'a People,
     parties: Vec<Party>,
     /// Per party: its lowercased email, if known, and its lowercased name.
@@ -248,8 +251,9 @@ struct Parties<'a> {
 }
 
 impl<'a> Parties<'a> {
-    fn new(people: &'a People) -> Self {
+    fn new(identity: &'a Identity, people: &'a People) -> Self {
         Parties {
+            identity,
             people,
             parties: Vec::new(),
             keys: Vec::new(),
@@ -286,7 +290,10 @@ impl<'a> Parties<'a> {
             }
             return Some(self.parties[i].uuid.clone());
         }
-        let uuid = stable_uuid(&format!("party/{}", key.0.as_ref().unwrap_or(&key.1))).to_string();
+        let uuid = self
+            .identity
+            .uuid(&format!("party/{}", key.0.as_ref().unwrap_or(&key.1)))
+            .to_string();
         self.parties.push(Party {
             uuid: uuid.clone(),
             kind: "person",
@@ -302,7 +309,8 @@ fn build(handbook: &Handbook) -> Option<Poam> {
     let config = &handbook.config;
     let tz = config.timezone;
     let at = |date: Date| utc(day_start(date, tz));
-    let mut parties = Parties::new(&handbook.records.people);
+    let identity = config.identity();
+    let mut parties = Parties::new(&identity, &handbook.records.people);
     let mut owners: Vec<String> = Vec::new();
     let mut risks = Vec::new();
     let mut items = Vec::new();
@@ -320,7 +328,11 @@ fn build(handbook: &Handbook) -> Option<Poam> {
         ) {
             continue;
         }
-        let name = |part: &str| stable_uuid(&format!("exception/{}/{part}", e.id)).to_string();
+        let name = |part: &str| {
+            identity
+                .uuid(&format!("exception/{}/{part}", e.id))
+                .to_string()
+        };
         if let Some(owner) = parties.uuid(&e.risk_owner)
             && !owners.contains(&owner)
         {
@@ -398,7 +410,7 @@ fn build(handbook: &Handbook) -> Option<Poam> {
                 .map(|d| utc(day_start(d.add_days(1), tz) - Duration::seconds(1))),
             remediations,
             risk_log: RiskLog {
-                entries: log(e, state, handbook.as_of, &at, requester.as_deref()),
+                entries: log(e, state, handbook.as_of, &at, &name, requester.as_deref()),
             },
         });
         items.push(PoamItem {
@@ -427,7 +439,7 @@ fn build(handbook: &Handbook) -> Option<Poam> {
         return None;
     }
     Some(Poam {
-        uuid: stable_uuid("poam").to_string(),
+        uuid: identity.uuid("poam").to_string(),
         metadata: Metadata {
             title: line(
                 &format!("{}: plan of action and milestones", config.title),
@@ -467,10 +479,10 @@ fn log(
     state: ExceptionState,
     as_of: Date,
     at: &dyn Fn(Date) -> String,
+    name: &dyn Fn(&str) -> String,
     requester: Option<&str>,
 ) -> Vec<LogEntry> {
-    let entry_uuid =
-        |part: &str| stable_uuid(&format!("exception/{}/log/{part}", e.id)).to_string();
+    let entry_uuid = |part: &str| name(&format!("log/{part}"));
     let mut entries = vec![LogEntry {
         uuid: entry_uuid("requested"),
         title: "Exception requested".into(),

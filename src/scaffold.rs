@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, DirEntry, include_dir};
+use uuid::Uuid;
 
 use crate::config::Config;
 use crate::date::{self, Date};
@@ -66,7 +67,7 @@ pub fn init(dir: &Path, force: bool) -> Result<Initialised, Error> {
     for (prefix, root) in [("content", &CONTENT), ("data", &DATA)] {
         collect(root, Path::new(prefix), &mut files);
     }
-    let handbook = starter_handbook_yaml();
+    let handbook = starter_handbook_yaml(new_handbook_id()?);
     files.push((PathBuf::from("handbook.yaml"), handbook.as_bytes()));
     for (rel, bytes) in &files {
         let path = dir.join(rel);
@@ -100,15 +101,31 @@ fn collect<'a>(dir: &'a Dir<'a>, prefix: &Path, out: &mut Vec<(PathBuf, &'a [u8]
     }
 }
 
-/// The repository's handbook.yaml, with a comment above `as_of` telling the team to remove
-/// it once the example records are gone.
-pub fn starter_handbook_yaml() -> String {
+/// A new random (v4) UUID, the `id` of a new handbook: unique to it, so that its feeds,
+/// calendar and OSCAL export share no identifier with another handbook's.
+fn new_handbook_id() -> Result<Uuid, Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Error::Usage(format!(
+            "the system gave no random bytes for the new handbook's id: {e}"
+        ))
+    })?;
+    Ok(uuid::Builder::from_random_bytes(bytes).into_uuid())
+}
+
+/// The repository's handbook.yaml with `id` as its id, and a comment above `as_of` telling
+/// the team to remove it once the example records are gone.
+pub fn starter_handbook_yaml(id: Uuid) -> String {
     let mut out = String::with_capacity(HANDBOOK_YAML.len() + AS_OF_COMMENT.len());
     for line in HANDBOOK_YAML.split_inclusive('\n') {
         if line.starts_with("as_of:") {
             out.push_str(AS_OF_COMMENT);
         }
-        out.push_str(line);
+        if line.starts_with("id:") {
+            out.push_str(&format!("id: {id}\n"));
+        } else {
+            out.push_str(line);
+        }
     }
     out
 }
@@ -383,9 +400,29 @@ mod tests {
 
     #[test]
     fn the_starter_handbook_keeps_as_of_under_a_comment() {
-        let text = starter_handbook_yaml();
+        let text = starter_handbook_yaml(Uuid::nil());
         let at = text.find("\nas_of:").expect("as_of is kept");
         assert!(text[..at].ends_with("so that states are computed against today."));
+    }
+
+    #[test]
+    fn the_starter_handbook_has_the_new_id_in_place_of_the_example_one() {
+        let id = new_handbook_id().unwrap();
+        assert_eq!(id.get_version_num(), 4);
+        assert_ne!(id, new_handbook_id().unwrap());
+        let text = starter_handbook_yaml(id);
+        let config =
+            Config::load(&crate::diagnostics::SourceFile::new("handbook.yaml", text)).unwrap();
+        assert_eq!(config.id, Some(id));
+        let example = Config::load(&crate::diagnostics::SourceFile::new(
+            "handbook.yaml",
+            HANDBOOK_YAML,
+        ))
+        .unwrap();
+        assert!(
+            example.id.is_some_and(|e| e != id),
+            "the example has an id of its own"
+        );
     }
 
     #[test]

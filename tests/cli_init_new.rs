@@ -58,8 +58,43 @@ fn init_writes_a_handbook_that_builds_with_no_errors() {
     let build = secbook(tmp.path(), &["build", "site"]);
     assert_code(&build, 0);
     assert!(!stderr(&build).contains("error"), "{}", describe(&build));
+    assert!(
+        !stderr(&build).contains("has no `id`"),
+        "{}",
+        describe(&build)
+    );
     assert!(site.join("public/index.html").is_file());
     assert!(site.join("public/exports/exceptions.csv").is_file());
+}
+
+/// The `id` of the handbook.yaml that `init` wrote in `dir`.
+fn handbook_id(dir: &std::path::Path) -> uuid::Uuid {
+    let config = fs::read_to_string(dir.join("handbook.yaml")).unwrap();
+    let ids: Vec<&str> = config
+        .lines()
+        .filter_map(|l| l.strip_prefix("id:"))
+        .collect();
+    assert_eq!(ids.len(), 1, "{config}");
+    uuid::Uuid::parse_str(ids[0].trim()).unwrap()
+}
+
+#[test]
+fn each_init_gives_its_handbook_a_random_id_of_its_own() {
+    let tmp = TempDir::new().unwrap();
+    for name in ["one", "two"] {
+        assert_code(&secbook(tmp.path(), &["init", name]), 0);
+    }
+    let (one, two) = (
+        handbook_id(&tmp.path().join("one")),
+        handbook_id(&tmp.path().join("two")),
+    );
+    assert_eq!(one.get_version(), Some(uuid::Version::Random), "{one}");
+    assert_ne!(one, two);
+    let example = handbook_id(std::path::Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert!(
+        one != example && two != example,
+        "the example's id is replaced"
+    );
 }
 
 #[test]

@@ -272,13 +272,13 @@ fn calendar_parses_with_one_event_per_approved_exception() {
         );
     }
 
-    // The typed view: UIDs, all-day dates, DTSTAMP from the as-of date.
+    // The typed view: all-day dates, DTSTAMP from the as-of date, and UIDs that are UUIDs
+    // (RFC 7986, 5.3), one per event.
     let calendar: icalendar::Calendar = ics.parse().expect("a valid iCalendar file");
-    let got: Vec<(String, DatePerhapsTime, String)> = calendar
+    let got: Vec<(DatePerhapsTime, String)> = calendar
         .events()
         .map(|e| {
             (
-                e.get_uid().unwrap().to_string(),
                 e.get_start().unwrap(),
                 e.get_timestamp().unwrap().to_rfc3339(),
             )
@@ -290,23 +290,16 @@ fn calendar_parses_with_one_event_per_approved_exception() {
     assert_eq!(
         got,
         [
-            (
-                "EXC-001-expiry@secbook".to_string(),
-                day("2026-06-15"),
-                stamp.clone()
-            ),
-            (
-                "EXC-002-expiry@secbook".to_string(),
-                day("2026-07-10"),
-                stamp.clone()
-            ),
-            (
-                "EXC-004-expiry@secbook".to_string(),
-                day("2026-12-31"),
-                stamp.clone()
-            ),
+            (day("2026-06-15"), stamp.clone()),
+            (day("2026-07-10"), stamp.clone()),
+            (day("2026-12-31"), stamp.clone()),
         ]
     );
+    let uids: BTreeSet<uuid::Uuid> = calendar
+        .events()
+        .map(|e| uuid::Uuid::parse_str(e.get_uid().unwrap()).expect("a UUID"))
+        .collect();
+    assert_eq!(uids.len(), 3, "{uids:?}");
     let exc1 = calendar.events().next().unwrap();
     assert_eq!(exc1.get_end(), Some(day("2026-06-16")), "an all-day event");
     assert_eq!(exc1.get_sequence(), Some(1), "one renewal");
@@ -475,7 +468,7 @@ fn poam_holds_the_approved_and_pending_exceptions() {
 }
 
 #[test]
-fn poam_uuids_are_stable_across_handbooks() {
+fn poam_uuids_are_stable_when_other_records_change() {
     // The same exception gives the same UUIDs even when other records change.
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture(), dir.path());
@@ -946,7 +939,7 @@ fn a_site_past_the_protocol_limits_gets_sitemaps_that_validate() {
     }
 }
 
-// ---- Alarms as RFC 5545 has them, and the feeds' limit ----
+// ---- Alarms as RFC 5545 has them, the feeds' limit, identifiers unique across handbooks ----
 
 #[test]
 fn calendar_alarms_hold_only_what_rfc_5545_defines_in_a_valarm() {
@@ -1017,4 +1010,142 @@ fn feeds_hold_the_newest_entries_up_to_the_limit() {
     // Two incidents, fewer than the limit: both are kept.
     let incidents = read_feed(file(&files, "feeds/incidents.xml"));
     assert_eq!(entry_ids(&incidents), ["INC-002", "INC-001"]);
+}
+
+/// The fixture's handbook.yaml without its `id`.
+fn without_id(yaml: &str) -> String {
+    let kept: Vec<&str> = yaml.lines().filter(|l| !l.starts_with("id:")).collect();
+    assert!(kept.len() < yaml.lines().count(), "the fixture has an id");
+    kept.join("\n") + "\n"
+}
+
+/// Every identifier a build writes for use outside the site, each read with its format's
+/// parser: the value of every `uuid` key of exports/poam.json, every Atom `<id>` of both
+/// feeds, and every UID of the calendar, each list checked to be there.
+fn identifiers(files: &[(String, Vec<u8>)]) -> BTreeSet<String> {
+    fn uuids(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map {
+                    match v.as_str() {
+                        Some(uuid) if key == "uuid" => out.push(uuid.to_string()),
+                        _ => uuids(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| uuids(v, out)),
+            _ => {}
+        }
+    }
+    fn uids(component: &icalendar::parser::Component, out: &mut Vec<String>) {
+        for prop in component.properties.iter().filter(|p| p.name == "UID") {
+            out.push(prop.val.to_string());
+        }
+        component.components.iter().for_each(|c| uids(c, out));
+    }
+
+    let mut oscal = Vec::new();
+    uuids(
+        &serde_json::from_slice(file(files, "exports/poam.json")).unwrap(),
+        &mut oscal,
+    );
+    // The document, 4 risks and their items, their log entries, parties and remediations.
+    assert!(oscal.len() > 9, "{oscal:?}");
+
+    let mut atom = Vec::new();
+    for path in ["feeds/exceptions.xml", "feeds/incidents.xml"] {
+        let xml = text(files, path);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        atom.extend(
+            doc.descendants()
+                .filter(|n| n.has_tag_name(("http://www.w3.org/2005/Atom", "id")))
+                .map(|n| n.text().unwrap_or_default().to_string()),
+        );
+    }
+    assert_eq!(
+        atom.len(),
+        2 + 5 + 2,
+        "two feeds, five exceptions, two incidents"
+    );
+
+    let ics = text(files, "calendar/exceptions.ics");
+    let unfolded = icalendar::parser::unfold(&ics);
+    let mut calendar = Vec::new();
+    for component in icalendar::parser::read_calendar(&unfolded)
+        .unwrap()
+        .components
+    {
+        uids(&component, &mut calendar);
+    }
+    assert_eq!(
+        calendar.len(),
+        3,
+        "one per approved exception: {calendar:?}"
+    );
+
+    let all: Vec<String> = oscal.into_iter().chain(atom).chain(calendar).collect();
+    let distinct: BTreeSet<String> = all.iter().cloned().collect();
+    assert_eq!(
+        distinct.len(),
+        all.len(),
+        "an identifier is used twice: {all:?}"
+    );
+    distinct
+}
+
+#[test]
+fn two_handbooks_of_the_same_records_share_no_identifier() {
+    let yaml = std::fs::read_to_string(fixture().join("handbook.yaml")).unwrap();
+    let other_id = yaml.replace(
+        "id: 6f1d3b0a-2c47-4e8b-9d15-7a0c9e4b2f61",
+        "id: 0b6f2c1e-4d7a-4c1b-9a51-3f0e8f6d2a10",
+    );
+    assert_ne!(other_id, yaml);
+    let bare = without_id(&yaml);
+    let retitled = bare.replace("title: Exports Test Handbook", "title: Another Handbook");
+    let at = |host: &str| format!("{bare}base_url: https://{host}/security/\n");
+    let pairs = [
+        ("only the id differs", yaml.clone(), other_id),
+        ("no id, only the title differs", bare.clone(), retitled),
+        (
+            "no id, only base_url differs",
+            at("a.example"),
+            at("b.example"),
+        ),
+    ];
+    for (what, first, second) in pairs {
+        let (a, b) = (
+            fixture_with(|_| first.clone()),
+            fixture_with(|_| second.clone()),
+        );
+        let ids = |dir: &tempfile::TempDir| identifiers(&generate_with(dir.path(), None));
+        let (ids_a, ids_b) = (ids(&a), ids(&b));
+        let shared: Vec<_> = ids_a.intersection(&ids_b).collect();
+        assert!(shared.is_empty(), "{what}: both handbooks write {shared:?}");
+        assert_eq!(
+            ids_a,
+            ids(&a),
+            "{what}: the identifiers are the same on every build"
+        );
+    }
+}
+
+#[test]
+fn a_handbook_without_id_is_warned_once_and_one_with_an_id_not_at_all() {
+    let message = "handbook.yaml has no `id`";
+    let bare = fixture_with(without_id);
+    for command in ["check", "build"] {
+        let out = common::secbook(bare.path(), &[command, "."]);
+        let stderr = common::stderr(&out);
+        assert_eq!(stderr.matches(message).count(), 1, "{command}: {stderr}");
+        assert!(stderr.contains("derive from the title"), "{stderr}");
+        assert!(stderr.contains("`uuidgen`"), "{stderr}");
+    }
+    let out = common::secbook(&fixture(), &["check", "."]);
+    common::assert_code(&out, 0);
+    assert!(
+        !common::stderr(&out).contains(message),
+        "{}",
+        common::describe(&out)
+    );
 }

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use common::{secbook, stderr};
 
-const HANDBOOK: &str = "title: Records\n";
+const HANDBOOK: &str = "title: Records\nid: 3c9a7e52-61d0-4f3b-8e27-b5d4a1c08f96\n";
 
 fn exception(id: &str, severity: &str, status: &str, dates: &str, extra: &str) -> String {
     format!(
