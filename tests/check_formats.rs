@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{assert_code, copy_dir, describe};
+use common::{assert_code, checker, copy_dir, describe};
 use secbook::diagnostics::is_hidden;
 use secbook::findings::{CODES, RULES};
 use serde_json::Value;
@@ -417,20 +417,6 @@ fn sarif_is_valid_and_names_files_from_the_repository_root() {
     );
 }
 
-/// The Python that has the checkers' packages: `$SECBOOK_PYTHON`, else the virtual
-/// environment .ci/run makes in target/ci-venv, else `python3`.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("SECBOOK_PYTHON") {
-        return p.into();
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv/bin/python3");
-    if venv.exists() {
-        venv
-    } else {
-        "python3".into()
-    }
-}
-
 /// A JUnit report as junitparser reads it (tests/checkers.py checks its counts): `None`
 /// when Python or junitparser is missing on a developer's machine, which the test then
 /// skips with a note. Under CI (`CI=true`) a missing tool fails the test instead.
@@ -438,29 +424,9 @@ fn junitparser_reads(xml: &str) -> Option<Value> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("check.xml");
     fs::write(&path, xml).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/checkers.py");
-    let python = python();
-    let out = Command::new(&python)
-        .arg(&script)
-        .arg("junit")
-        .arg(&path)
-        .output();
-    let missing = match &out {
-        Err(e) => format!("{} could not run: {e}", python.display()),
-        Ok(o) if o.status.code() == Some(3) => String::from_utf8_lossy(&o.stderr).into_owned(),
-        Ok(o) => {
-            assert!(o.status.success(), "{}", describe(o));
-            return Some(serde_json::from_slice(&o.stdout).unwrap());
-        }
-    };
-    let note = format!(
-        "{missing}\nrun .ci/run once, or set SECBOOK_PYTHON to a Python that has the packages it installs"
-    );
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{note}");
-    }
-    eprintln!("skipped: {note}");
-    None
+    let out = checker(&["junit".as_ref(), path.as_os_str()])?;
+    assert!(out.status.success(), "{}", describe(&out));
+    Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
 #[test]

@@ -19,7 +19,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::copy_dir;
+use common::{checker, copy_dir};
 use secbook::build::{self, Options};
 use secbook::theme::Body;
 
@@ -607,42 +607,6 @@ fn feeds_sitemap_and_calendar_stay_valid_whatever_characters_the_base_url_holds(
 }
 
 // ---- Read back by independent tools: compliance-trestle and the sitemap XSD ----
-
-/// The Python that has the checkers' packages: `$SECBOOK_PYTHON`, else the virtual
-/// environment .ci/run makes in target/ci-venv, else `python3`.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("SECBOOK_PYTHON") {
-        return p.into();
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv/bin/python3");
-    if venv.exists() {
-        venv
-    } else {
-        "python3".into()
-    }
-}
-
-/// Runs `tests/checkers.py ARGS` and returns its output; `None` when Python or the
-/// checker's package is missing on a developer's machine, which the test then skips with a
-/// note. Under CI (`CI=true`) a missing tool fails the test instead.
-fn checker(args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/checkers.py");
-    let python = python();
-    let out = Command::new(&python).arg(&script).args(args).output();
-    let missing = match &out {
-        Err(e) => format!("{} could not run: {e}", python.display()),
-        Ok(o) if o.status.code() == Some(3) => String::from_utf8_lossy(&o.stderr).into_owned(),
-        Ok(_) => return out.ok(),
-    };
-    let note = format!(
-        "{missing}\nrun .ci/run once, or set SECBOOK_PYTHON to a Python that has the packages it installs"
-    );
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{note}");
-    }
-    eprintln!("skipped: {note}");
-    None
-}
 
 /// Writes `doc` to a file and loads it with compliance-trestle: `Some(true)` when it loads.
 fn trestle_loads(doc: &[u8]) -> Option<(bool, String)> {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Runs the built binary in `cwd`, without SOURCE_DATE_EPOCH so it cannot change the output.
@@ -91,4 +91,41 @@ pub fn copy_example(to: &Path) {
             fs::copy(&from, to.join(name)).unwrap();
         }
     }
+}
+
+/// The Python that has the checkers' packages: `$SECBOOK_PYTHON`, else the virtual
+/// environment .ci/run makes in target/ci-venv, else `python3`.
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("SECBOOK_PYTHON") {
+        return p.into();
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ci-venv/bin/python3");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
+
+/// Runs `tests/checkers.py ARGS` and returns its output; `None` when Python or the
+/// checker's package is missing on a developer's machine, which the test then skips with a
+/// note. Under CI (`CI=true`) a missing tool fails the test instead.
+#[allow(dead_code)]
+pub fn checker(args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/checkers.py");
+    let python = python();
+    let out = Command::new(&python).arg(&script).args(args).output();
+    let missing = match &out {
+        Err(e) => format!("{} could not run: {e}", python.display()),
+        Ok(o) if o.status.code() == Some(3) => String::from_utf8_lossy(&o.stderr).into_owned(),
+        Ok(_) => return out.ok(),
+    };
+    let note = format!(
+        "{missing}\nrun .ci/run once, or set SECBOOK_PYTHON to a Python that has the packages it installs"
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{note}");
+    }
+    eprintln!("skipped: {note}");
+    None
 }
