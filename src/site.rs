@@ -187,6 +187,7 @@ impl Site {
             site.link_targets.push(targets);
             diags.extend(errors);
         }
+        diags.extend(site.pages.iter().filter_map(|page| too_deep(page)));
         let texts = record_texts(records);
         diags.par_extend(
             texts
@@ -559,6 +560,26 @@ impl<'a> Written<'a> {
 }
 
 /// The sections, each with its children in order, and where each page is listed.
+/// How many folders deep below content/ a page may sit. The sidebar, breadcrumbs and
+/// section listings of a page grow with its depth, the theme draws the sidebar's open
+/// branch by nesting one template call per level (Tera stops at 20), and no handbook needs
+/// more than a few levels.
+pub const MAX_SECTION_DEPTH: usize = 16;
+
+/// An error at `page` when it sits deeper than [`MAX_SECTION_DEPTH`] folders.
+fn too_deep(page: &Page) -> Option<Diagnostic> {
+    let depth = page.path.matches('/').count();
+    (depth > MAX_SECTION_DEPTH).then(|| {
+        Diagnostic::error(format!(
+            "content/{} is {depth} folders deep; pages may be at most {MAX_SECTION_DEPTH} \
+             folders below content/",
+            page.path
+        ))
+        .at(&page.source, page.source.line_span(0))
+        .with_hint("move the page, and the folders around it, nearer to content/")
+    })
+}
+
 fn build_sections(pages: &[Arc<Page>]) -> (Vec<Section>, Vec<Option<(usize, usize)>>) {
     let mut folders: BTreeMap<String, Section> = BTreeMap::new();
     let ensure = |url: &str, folders: &mut BTreeMap<String, Section>| {

@@ -133,6 +133,27 @@ fn sections_nested_until_the_path_is_too_long_are_refused_at_the_page() {
     assert!(report.contains("at most 512"), "{report}");
 }
 
+/// Short folder names nested deeper than the theme can draw gave a template error with no
+/// file: a page is refused at itself past 16 folders, and one at 16 builds.
+#[test]
+fn sections_nested_past_the_bound_are_refused_at_the_page() {
+    let tmp = handbook();
+    let folders: Vec<String> = (1..=16).map(|i| format!("s{i}")).collect();
+    let deepest = format!("{}/page.md", folders.join("/"));
+    page(tmp.path(), &deepest);
+    assert_code(&build(tmp.path()), 0);
+
+    let tmp = handbook();
+    let deeper = format!("{}/s17/page.md", folders.join("/"));
+    page(tmp.path(), &deeper);
+    let report = refused(tmp.path(), "17 folders deep");
+    assert!(
+        report.contains(&format!("content/{deeper}:1:1")),
+        "not at the page:\n{report}"
+    );
+    assert!(!report.contains("template error"), "{report}");
+}
+
 #[test]
 fn an_exact_collision_names_both_pages() {
     let tmp = handbook();
