@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Times `secbook check` on one 10 MB input of each shape that was once slow (issue 12:
+no input of up to 10 MB may take more than 2 seconds to build or check).
+
+    cargo build --release && python3 benches/large_inputs.py [CASE ...]
+
+Each case is a small handbook in a temporary folder with one large file; prints wall and
+user seconds and peak memory per case, from /usr/bin/time.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "secbook")
+SIZE = 10_000_000
+RECORD = """id: EXC-001
+title: Big
+type: acceptance
+severity: high
+status: approved
+requested_by: Ann Lee <ann@example.com>
+risk_owner: Bob Ray <bob@example.com>
+created: 2026-01-01
+decided: 2026-01-02
+expires: 2026-12-01
+justification: j
+"""
+
+
+def repeat(unit):
+    """About SIZE bytes of `unit` formatted with i = 0, 1, 2, ..."""
+    parts, size, i = [], 0, 0
+    while size < SIZE:
+        part = unit.format(i=i)
+        parts.append(part)
+        size += len(part)
+        i += 1
+    return "".join(parts)
+
+
+PAGE = "---\ntitle: P\n---\n"
+CASES = {
+    "equal-headings": ("page", lambda: PAGE + repeat("## Notes\n\n")),
+    "broken-links": ("page", lambda: PAGE + repeat("[x](m{i}.md)\n")),
+    "anchor-links": ("page", lambda: PAGE + "## a\n" + repeat("[x](#a) ")),
+    "list-items": ("page", lambda: PAGE + repeat("- item {i}\n")),
+    "front-matter-tags": ("page", lambda: "---\ntitle: P\ntags:\n" + repeat("  - t{i}\n") + "---\nbody\n"),
+    "missing-related-records": ("record", lambda: RECORD + "summary: s\nrelated:\n  exceptions:\n" + repeat("    - EXC-{i}\n")),
+    "missing-related-pages": ("record", lambda: RECORD + "summary: s\nrelated:\n  pages:\n" + repeat("    - p{i}.md\n")),
+    "tickets": ("record", lambda: RECORD + "summary: s\ntickets:\n" + repeat("  - T-{i}\n")),
+    "approvals": ("record", lambda: RECORD + "summary: s\napprovals:\n" + repeat("  - {{name: A{i}, role: r, side: security, level: vp, decision: approved, date: 2026-01-02}}\n")),
+    "record-links": ("record", lambda: RECORD + "summary: |\n" + repeat("  [e](exception:EXC-{i})\n")),
+    "people": ("people", lambda: repeat("- {{name: P{i}, email: p{i}@x.org}}\n")),
+    "unknown-settings": ("config", lambda: "title: T\n" + repeat("k{i}: 1\n")),
+}
+
+
+def run(name):
+    kind, make = CASES[name]
+    text = make()
+    with tempfile.TemporaryDirectory() as hb:
+        os.makedirs(os.path.join(hb, "content"))
+        os.makedirs(os.path.join(hb, "data", "exceptions"))
+        config = text if kind == "config" else "title: T\nas_of: 2026-06-30\n"
+        files = {"handbook.yaml": config}
+        if kind == "page":
+            files["content/big.md"] = text
+        elif kind == "record":
+            files["data/exceptions/EXC-001.yaml"] = text
+        elif kind == "people":
+            files["data/people.yaml"] = text
+        for rel, body in files.items():
+            with open(os.path.join(hb, rel), "w") as f:
+                f.write(body)
+        out = subprocess.run(
+            ["/usr/bin/time", "-f", "%e %U %M", BIN, "check", hb],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600,
+        )
+        wall, user, kb = out.stderr.strip().splitlines()[-1].split()
+        print(f"{name:26} {float(wall):6.2f} s wall {float(user):6.2f} s user {int(kb) / 1024:7.0f} MB")
+
+
+if __name__ == "__main__":
+    if not shutil.which("/usr/bin/time") or not os.path.exists(BIN):
+        sys.exit("needs /usr/bin/time and a release build (cargo build --release)")
+    for name in sys.argv[1:] or CASES:
+        run(name)
