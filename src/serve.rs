@@ -497,7 +497,7 @@ fn status_json(state: &State) -> String {
 }
 
 fn serve_file(url: &str, shared: &Shared) -> Reply {
-    let mut path = percent_decode(url.trim_start_matches('/'));
+    let mut path = crate::links::decode(url.trim_start_matches('/')).into_owned();
     if path.is_empty() || path.ends_with('/') {
         path.push_str("index.html");
     }
@@ -582,31 +582,6 @@ fn content_type(path: &str, status: u16) -> &'static str {
         "txt" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
-}
-
-/// Decodes `%XX` escapes in a URL path; an invalid escape is kept as written.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -709,6 +684,6 @@ mod tests {
 
     #[test]
     fn percent_decoding() {
-        assert_eq!(percent_decode("a%20b/%zz"), "a b/%zz");
+        assert_eq!(crate::links::decode("a%20b/%zz"), "a b/%zz");
     }
 }
