@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{assert_code, checker, copy_dir, describe};
+use common::{assert_code, checker, control_character_handbook, copy_dir, describe};
 use secbook::diagnostics::is_hidden;
 use secbook::findings::{CODES, RULES};
 use serde_json::Value;
@@ -529,17 +529,10 @@ fn every_format_exits_1_on_errors_is_deterministic_and_runs_no_control_character
     // Escape sequences in a page and in file names reach no CI log as they are.
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/invalid/record-control-character"),
+    control_character_handbook(
         root,
+        "See \u{1b}]0;pwned\u{7} \u{202e}[the list](missing\u{9b}\u{202e}\u{ffff}.md).\r\n",
     );
-    fs::create_dir_all(root.join("content")).unwrap();
-    fs::write(
-        root.join("content/_index.md"),
-        "---\ntitle: Home\n---\nSee \u{1b}]0;pwned\u{7} \u{202e}[the list](missing\u{9b}\u{202e}\u{ffff}.md).\r\n",
-    )
-    .unwrap();
     for format in FORMATS {
         let out = secbook(root, &["check", "--format", format], None);
         assert_code(&out, 1);

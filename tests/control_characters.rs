@@ -7,10 +7,7 @@
 
 mod common;
 
-use std::fs;
-use std::path::Path;
-
-use common::{assert_code, copy_dir, secbook};
+use common::{assert_code, control_character_handbook, secbook};
 use secbook::diagnostics::is_hidden;
 
 /// What of `bytes` a terminal would run or reorder.
@@ -25,17 +22,10 @@ fn hidden(bytes: &[u8]) -> Vec<char> {
 fn no_control_character_from_the_handbook_reaches_the_output_as_it_is() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/invalid/record-control-character"),
+    control_character_handbook(
         root,
+        "See \u{1b}]0;pwned\u{7} \u{202e}\u{c}[the list](missing\u{9b}\u{202e}.md).\r\n",
     );
-    fs::create_dir_all(root.join("content")).unwrap();
-    fs::write(
-        root.join("content/_index.md"),
-        "---\ntitle: Home\n---\nSee \u{1b}]0;pwned\u{7} \u{202e}\u{c}[the list](missing\u{9b}\u{202e}.md).\r\n",
-    )
-    .unwrap();
     for (format, escaped) in [
         ("human", "missing\\u{9b}\\u{202e}.md"),
         ("github", "missing\\u{9b}\\u{202e}.md"),

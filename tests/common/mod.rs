@@ -129,3 +129,21 @@ pub fn checker(args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
     eprintln!("skipped: {note}");
     None
 }
+
+/// A handbook at `root` whose record holds a control character (the fixture
+/// `invalid/record-control-character`) and whose home page body is `page`, after its
+/// front matter: what the tests of escaped reports run `check` on.
+#[allow(dead_code)]
+pub fn control_character_handbook(root: &Path, page: &str) {
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/invalid/record-control-character"),
+        root,
+    );
+    fs::create_dir_all(root.join("content")).unwrap();
+    fs::write(
+        root.join("content/_index.md"),
+        format!("---\ntitle: Home\n---\n{page}"),
+    )
+    .unwrap();
+}
