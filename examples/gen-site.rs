@@ -6,7 +6,7 @@
 //! spread over sections of 50. Records follow the example register's shape. The output is
 //! the same for the same arguments: a fixed-seed generator picks every value.
 
-use secbook::date::Date;
+use secbook::model::date::Date;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};

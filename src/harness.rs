@@ -12,19 +12,20 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::build;
-use crate::config::Config;
-use crate::content::{self, Content};
-use crate::date;
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
-use crate::links::Target;
-use crate::markdown::Document;
-use crate::records::exception::Exception;
-use crate::records::person::People;
-use crate::records::{self, Loaded, Related};
+use crate::load::config::Config;
+use crate::load::content::{self, Content};
+use crate::load::markdown::Document;
+use crate::load::records::{self, Loaded};
+use crate::load::theme::Theme;
+use crate::model::date;
+use crate::model::exception::Exception;
+use crate::model::links::Target;
+use crate::model::person::People;
+use crate::model::related::Related;
+use crate::pipeline;
+use crate::render::tracker;
 use crate::render::{Output, OutputFile};
-use crate::theme::Theme;
-use crate::tracker;
 
 /// The handbook.yaml of the handbook the inputs are built in.
 pub const HANDBOOK_YAML: &str = "title: Fuzz handbook\nas_of: 2026-06-30\n";
@@ -186,17 +187,17 @@ pub fn build(handbook: &Handbook) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     diags.extend(more);
 
     let theme = Theme::builtin();
-    let files: Vec<OutputFile> = build::static_files(&theme).collect();
-    let (handbook, more) = build::assemble(config, as_of, false, None, content, records, &files);
+    let files: Vec<OutputFile> = pipeline::static_files(&theme).collect();
+    let (handbook, more) = pipeline::assemble(config, as_of, false, None, content, records, &files);
     diags.extend(more);
-    let prepared = build::Prepared {
+    let prepared = pipeline::Prepared {
         handbook,
         theme,
         files,
         diags,
         identity: None,
     };
-    match build::render_kept(prepared, Output::keep()) {
+    match pipeline::render_kept(prepared, Output::keep()) {
         Ok(generated) => Ok(generated.files),
         Err(Error::Invalid(diags)) => Err(diags),
         Err(e) => Err(vec![Diagnostic::error(e.to_string())]),
@@ -272,7 +273,7 @@ pub fn page(text: &str, deep: bool) -> Vec<Diagnostic> {
         let targets: Vec<String> = doc
             .links
             .iter()
-            .map(|l| crate::links::neutralise(&l.dest).to_string())
+            .map(|l| crate::model::links::neutralise(&l.dest).to_string())
             .collect();
         let _ = doc.render(&targets, allow_html);
     }
@@ -287,11 +288,11 @@ pub fn page(text: &str, deep: bool) -> Vec<Diagnostic> {
     // What the page links to, so that a page written for another handbook renders.
     let mut related = Related::default();
     for link in &page.doc.links {
-        match crate::links::classify(&link.dest) {
+        match crate::model::links::classify(&link.dest) {
             Target::Exception(id) => related.exceptions.push(id.to_string()),
             Target::Incident(id) => related.incidents.push(id.to_string()),
             Target::Page { path, anchor } => {
-                let Some(rel) = crate::links::join(page.dir(), path) else {
+                let Some(rel) = crate::model::links::join(page.dir(), path) else {
                     continue;
                 };
                 let heading = anchor.map_or(String::new(), |a| format!("# Heading {{#{a}}}\n"));
@@ -373,7 +374,7 @@ fn add_stubs(handbook: &mut Handbook, related: &Related, pages: &[&str], approve
     for name in approvers {
         people.push_str(&format!(
             "- {{ name: {}, side: security, level: executive }}\n",
-            crate::yaml::scalar(name)
+            crate::load::yaml::scalar(name)
         ));
     }
 }

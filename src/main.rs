@@ -1,8 +1,6 @@
 //! The command line. Exit status: 0 success, 1 the handbook has errors, 2 the command could
 //! not run.
 
-mod formats;
-
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -11,15 +9,15 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use formats::Format;
 use rayon::prelude::*;
-use secbook::build::{self, Options};
-use secbook::date::Date;
+use secbook::cli::formats::{self, Format};
+use secbook::cli::serve;
 use secbook::diagnostics::{Diagnostic, Error, Level, visible};
-use secbook::findings::Coverage;
-use secbook::serve;
-use secbook::{poam, report::Report};
-use secbook::{scaffold, tracker};
+use secbook::model::date::Date;
+use secbook::pipeline::{self, Options};
+use secbook::validate::findings::Coverage;
+use secbook::{cli::report::Report, render::poam};
+use secbook::{cli::scaffold, render::tracker};
 
 /// Rendering makes and drops millions of small template values across threads. jemalloc
 /// does that with a tenth less CPU time than the system allocator on a 25,000-record
@@ -245,7 +243,7 @@ fn failed(err: &Error) -> ExitCode {
 /// exit status 1 when the handbook has errors or denied findings, as for people.
 fn check(common: Common, format: Format) -> ExitCode {
     let prefix = formats::repository_prefix(&common.dir);
-    let (checked, coverage) = match build::check_covered(&common.options()) {
+    let (checked, coverage) = match pipeline::check_covered(&common.options()) {
         Ok(done) => done,
         Err(Error::Invalid(diags)) => (Err(Error::Invalid(diags)), Coverage::default()),
         Err(err) => return failed(&err),
@@ -281,7 +279,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
                 force,
                 ..common.options()
             };
-            let g = build::build(&options, &out)?;
+            let g = pipeline::build(&options, &out)?;
             let summary = format!(
                 "built {} pages and {} files into {} (as of {}, search index {} KB) in {:.2}s",
                 g.pages,
@@ -404,7 +402,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
                 as_of,
                 ..Options::default()
             };
-            let (handbook, _) = build::load_handbook(&options)?;
+            let (handbook, _) = pipeline::load_handbook(&options)?;
             let report = Report::compute(&handbook, owner.as_deref());
             let text = match format {
                 ReportFormat::Markdown => report.to_markdown(&handbook.config.base_url),
@@ -423,7 +421,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             Ok((Vec::new(), summary))
         }
         Command::Check { common, .. } => {
-            let g = build::check(&common.options())?;
+            let g = pipeline::check(&common.options())?;
             let summary = format!("no errors (as of {})", g.as_of);
             Ok((g.warnings, summary))
         }

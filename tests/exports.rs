@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{checker, copy_dir};
-use secbook::build::{self, Options};
-use secbook::theme::Body;
+use secbook::load::theme::Body;
+use secbook::pipeline::{self, Options};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handbook")
@@ -33,7 +33,7 @@ fn generate_with(root: &Path, base_url: Option<&str>) -> Vec<(String, Vec<u8>)> 
         base_url: base_url.map(str::to_string),
         ..Options::default()
     };
-    let generated = match build::generate(&options) {
+    let generated = match pipeline::generate(&options) {
         Ok(g) => g,
         Err(e) => panic!("the fixture must build: {e:?}"),
     };
@@ -370,7 +370,7 @@ fn poam_holds_the_approved_and_pending_exceptions() {
     assert_eq!(poam["metadata"]["last-modified"], "2026-06-30T00:00:00Z");
     assert_eq!(
         poam["metadata"]["oscal-version"],
-        secbook::poam::OSCAL_VERSION
+        secbook::render::poam::OSCAL_VERSION
     );
     let risks = poam["risks"].as_array().unwrap();
     let prop = |risk: &serde_json::Value, name: &str| {
@@ -651,7 +651,7 @@ fn poam_declares_the_version_of_the_schema_it_is_valid_against() {
         id,
         format!(
             "http://csrc.nist.gov/ns/oscal/{}/oscal-poam-schema.json",
-            secbook::poam::OSCAL_VERSION
+            secbook::render::poam::OSCAL_VERSION
         ),
         "tests/data/oscal_poam_schema.json is the schema of the version the export declares"
     );

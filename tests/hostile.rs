@@ -20,10 +20,10 @@ use std::process::Command;
 use common::files_below;
 use proptest::prelude::*;
 use scraper::{Html, Node};
-use secbook::build::{self, Options};
-use secbook::date::Date;
 use secbook::diagnostics::{Diagnostic, Error, Level, SourceFile};
 use secbook::harness;
+use secbook::model::date::Date;
+use secbook::pipeline::{self, Options};
 use serde_yaml::{Mapping, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_secbook");
@@ -80,7 +80,7 @@ fn options(root: &Path) -> Options {
 /// Builds `root` into `<root>/../public`, returning the errors when it fails.
 fn build_errors(root: &Path) -> Result<PathBuf, Vec<Diagnostic>> {
     let out = root.parent().unwrap().join("public");
-    match build::build(&options(root), &out) {
+    match pipeline::build(&options(root), &out) {
         Ok(_) => Ok(out),
         Err(Error::Invalid(diags)) => Err(diags
             .into_iter()
@@ -451,7 +451,7 @@ fn hostile_handbook(allow_html: bool) -> Vec<(String, String)> {
 fn allowed_markup() -> BTreeSet<(String, String)> {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
-    build::build(&options(Path::new(ROOT)), &out).expect("the example handbook builds");
+    pipeline::build(&options(Path::new(ROOT)), &out).expect("the example handbook builds");
     let mut allowed = BTreeSet::new();
     for (path, bytes) in files_below(&out) {
         if path.ends_with(".html") {
@@ -642,9 +642,9 @@ fn check_site(out: &Path, allowed: &BTreeSet<(String, String)>) {
             "csv" => {
                 // Import reads the export back: every row must still have its nine columns.
                 let file = SourceFile::new(path.as_str(), text);
-                let people = secbook::records::person::People::default();
+                let people = secbook::model::person::People::default();
                 let ids = |n: usize| (0..n).map(|i| format!("X-{i}")).collect();
-                match secbook::tracker::convert(&file, &people, ids) {
+                match secbook::render::tracker::convert(&file, &people, ids) {
                     Ok((records, _, _)) if records.len() == PAYLOADS.len() => {}
                     Ok((records, _, _)) => problems.push(format!(
                         "{path}: {} rows read back, not {}",
@@ -751,7 +751,7 @@ fn markdown_links_that_run_code_are_neutralised() {
         "![a][r]\n\n[r]: javascript:alert(1)",
         "[a](javascript:alert(1) \"t\")",
     ] {
-        let html = secbook::markdown::render_untrusted(text, str::to_string);
+        let html = secbook::load::markdown::render_untrusted(text, str::to_string);
         let doc = Html::parse_fragment(&html);
         for node in doc.tree.nodes() {
             if let Node::Element(e) = node.value() {
@@ -773,7 +773,7 @@ fn markdown_links_that_run_code_are_neutralised() {
             .push(("x.md".into(), format!("---\ntitle: X\n---\n{text}\n")));
         let files = harness::build(&hb).unwrap_or_else(|d| panic!("{text:?}: {d:?}"));
         let page = files.iter().find(|f| f.path == "x/index.html").unwrap();
-        let secbook::theme::Body::Bytes(bytes) = &page.body else {
+        let secbook::load::theme::Body::Bytes(bytes) = &page.body else {
             panic!("pages are rendered in memory")
         };
         let page = String::from_utf8(bytes.to_vec()).unwrap();
@@ -986,9 +986,9 @@ fn deep_markdown() -> Vec<String> {
 fn deeply_nested_markdown_renders_without_overflowing_the_stack() {
     on_small_stack(|| {
         for body in deep_markdown() {
-            let html = secbook::markdown::render_untrusted(&body, str::to_string);
+            let html = secbook::load::markdown::render_untrusted(&body, str::to_string);
             assert!(!html.is_empty());
-            let doc = secbook::markdown::Document::parse_text(&body, true);
+            let doc = secbook::load::markdown::Document::parse_text(&body, true);
             let _ = doc.plain_text();
         }
     });
@@ -1183,7 +1183,7 @@ fn symbolic_links_do_not_lead_out_of_the_handbook() {
         let _ = fs::remove_file(&link_path);
         symlink(outside.join(target), &link_path).unwrap();
         let public = tmp.path().join("public");
-        match build::build(&options(&root), &public) {
+        match pipeline::build(&options(&root), &public) {
             Err(Error::Invalid(diags)) => assert_error(
                 &diags,
                 &format!("{link} is a symbolic link that leads outside the handbook"),
@@ -1215,7 +1215,7 @@ fn symbolic_links_do_not_lead_out_of_the_handbook() {
         let _ = fs::remove_dir_all(root.join(folder));
         symlink(&outside, root.join(folder)).unwrap();
         let public = tmp.path().join("public");
-        match build::build(&options(&root), &public) {
+        match pipeline::build(&options(&root), &public) {
             Err(Error::Invalid(diags)) => assert_error(&diags, needle),
             other => panic!("{folder}: unexpected result {:?}", other.map(|_| ())),
         }
@@ -1555,8 +1555,8 @@ fn text_of(files: &[secbook::render::OutputFile], path: &str) -> String {
         .find(|f| f.path == path)
         .unwrap_or_else(|| panic!("{path} was not built"));
     match &file.body {
-        secbook::theme::Body::Bytes(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
-        secbook::theme::Body::Copy(from) => fs::read_to_string(from).unwrap(),
+        secbook::load::theme::Body::Bytes(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
+        secbook::load::theme::Body::Copy(from) => fs::read_to_string(from).unwrap(),
     }
 }
 
@@ -1564,8 +1564,8 @@ fn size_of(files: &[secbook::render::OutputFile]) -> u64 {
     files
         .iter()
         .map(|f| match &f.body {
-            secbook::theme::Body::Bytes(bytes) => bytes.len() as u64,
-            secbook::theme::Body::Copy(from) => fs::metadata(from).unwrap().len(),
+            secbook::load::theme::Body::Bytes(bytes) => bytes.len() as u64,
+            secbook::load::theme::Body::Copy(from) => fs::metadata(from).unwrap().len(),
         })
         .sum()
 }
@@ -1648,7 +1648,7 @@ fn equal_headings_get_the_ids_github_gives_them() {
     // id the suffixes made is made unique in its turn.
     let mut text = "## Notes\n\n".repeat(1_000);
     text.push_str("## Notes 1000\n\n## Notes\n\n## Notes 1\n");
-    let doc = secbook::markdown::Document::parse_text(&text, false);
+    let doc = secbook::load::markdown::Document::parse_text(&text, false);
     let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
     assert_eq!(ids[..3], ["notes", "notes-1", "notes-2"]);
     assert_eq!(ids[999], "notes-999");

@@ -1,4 +1,4 @@
-//! `serve` rebuilds through a cache of the last build (build::generate_cached). A rebuild
+//! `serve` rebuilds through a cache of the last build (pipeline::generate_cached). A rebuild
 //! must give exactly the files a fresh build gives, whatever changed, and must render again
 //! only what the change touched: a page's text, that page; a page's title, every page (the
 //! sidebar shows it); a record, what shows the record.
@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use secbook::build::{self, Cache, Generated, Options};
-use secbook::date::Date;
-use secbook::theme::Body;
+use secbook::load::theme::Body;
+use secbook::model::date::Date;
+use secbook::pipeline::{self, Cache, Generated, Options};
 
 /// A copy of the repository's handbook, with the options that build it.
 fn handbook() -> (tempfile::TempDir, Options) {
@@ -43,8 +43,8 @@ fn files(generated: &Generated) -> BTreeMap<String, Vec<u8>> {
 /// files were made again rather than taken from the cache, and how many there are.
 #[track_caller]
 fn rebuild(options: &Options, cache: &mut Cache) -> (usize, usize) {
-    let cached = build::generate_cached(options, cache).unwrap();
-    let fresh = build::generate(options).unwrap();
+    let cached = pipeline::generate_cached(options, cache).unwrap();
+    let fresh = pipeline::generate(options).unwrap();
     let (cached_files, fresh_files) = (files(&cached), files(&fresh));
     assert_eq!(
         cached_files.keys().collect::<Vec<_>>(),
@@ -70,7 +70,7 @@ fn a_rebuild_gives_the_files_of_a_fresh_build_and_renders_only_what_changed() {
     let (tmp, options) = handbook();
     let root = tmp.path();
     let mut cache = Cache::default();
-    let first = build::generate_cached(&options, &mut cache).unwrap();
+    let first = pipeline::generate_cached(&options, &mut cache).unwrap();
     assert_eq!(first.reused, 0, "an empty cache reuses nothing");
 
     // Nothing changed: what is rendered again is what is never cached (charts, feeds,
@@ -138,7 +138,7 @@ fn a_watcher_that_names_the_changed_files_spares_looking_at_the_others() {
     let (tmp, options) = handbook();
     let root = tmp.path();
     let mut cache = Cache::default();
-    build::generate_cached(&options, &mut cache).unwrap();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
     let (idle, _) = rebuild(&options, &mut cache);
 
     let page: PathBuf = root.join("content/exceptions/filing.md");
@@ -150,7 +150,7 @@ fn a_watcher_that_names_the_changed_files_spares_looking_at_the_others() {
     let added = root.join("content/exceptions/added.md");
     fs::write(&added, "---\ntitle: Added\n---\nAdded.\n").unwrap();
     cache.changed(HashSet::from([added]));
-    let with_new = build::generate_cached(&options, &mut cache).unwrap();
+    let with_new = pipeline::generate_cached(&options, &mut cache).unwrap();
     assert!(
         with_new
             .files
@@ -166,7 +166,7 @@ fn an_edit_within_the_file_systems_clock_tick_is_not_missed() {
     let page = tmp.path().join("content/exceptions/definitions.md");
     let stamp = fs::metadata(&page).unwrap().modified().unwrap();
     let mut cache = Cache::default();
-    build::generate_cached(&options, &mut cache).unwrap();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
 
     // The same size and the same modification time: only the content tells.
     let size = fs::metadata(&page).unwrap().len();
@@ -181,7 +181,7 @@ fn an_edit_within_the_file_systems_clock_tick_is_not_missed() {
         .unwrap()
         .set_modified(stamp)
         .unwrap();
-    let rebuilt = build::generate_cached(&options, &mut cache).unwrap();
+    let rebuilt = pipeline::generate_cached(&options, &mut cache).unwrap();
     let html = files(&rebuilt)["exceptions/definitions/index.html"].clone();
     assert!(
         String::from_utf8(html)

@@ -495,8 +495,8 @@ fn a_file_name_that_is_not_utf8_is_refused() {
 
 #[test]
 fn a_rebuild_sees_a_change_to_a_page_reached_through_a_link() {
-    use secbook::build::{self, Cache, Options};
-    use secbook::theme::Body;
+    use secbook::load::theme::Body;
+    use secbook::pipeline::{self, Cache, Options};
 
     let (_tmp, root) = handbook("valid/basic");
     link(&root, "content/guides", "runbooks");
@@ -513,7 +513,7 @@ fn a_rebuild_sees_a_change_to_a_page_reached_through_a_link() {
         root: root.clone(),
         ..Options::default()
     };
-    let page = |generated: &build::Generated, path: &str| {
+    let page = |generated: &pipeline::Generated, path: &str| {
         let file = generated.files.iter().find(|f| f.path == path).unwrap();
         match &file.body {
             Body::Bytes(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
@@ -521,13 +521,13 @@ fn a_rebuild_sees_a_change_to_a_page_reached_through_a_link() {
         }
     };
     let mut cache = Cache::default();
-    build::generate_cached(&options, &mut cache).unwrap();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
     let triage = root.join("content/runbooks/triage.md");
     let text = fs::read_to_string(&triage).unwrap();
     fs::write(&triage, format!("{text}\nA new step.\n")).unwrap();
     // The watcher reports the file at the place the link leads to.
     cache.changed([triage].into_iter().collect());
-    let rebuilt = build::generate_cached(&options, &mut cache).unwrap();
+    let rebuilt = pipeline::generate_cached(&options, &mut cache).unwrap();
     assert!(page(&rebuilt, "runbooks/triage/index.html").contains("A new step."));
     assert!(page(&rebuilt, "guides/triage/index.html").contains("A new step."));
 }

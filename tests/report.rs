@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use secbook::build::{self, Options};
-use secbook::date::Date;
-use secbook::report::Report;
+use secbook::cli::report::Report;
+use secbook::model::date::Date;
+use secbook::pipeline::{self, Options};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handbook")
@@ -18,7 +18,7 @@ fn compute(as_of: Option<&str>, owner: Option<&str>) -> (Report, String) {
         as_of: as_of.map(|d| Date::parse(d).unwrap()),
         ..Options::default()
     };
-    let (handbook, _) = build::load_handbook(&options).expect("the fixture loads");
+    let (handbook, _) = pipeline::load_handbook(&options).expect("the fixture loads");
     let report = Report::compute(&handbook, owner);
     (report, handbook.config.base_url.clone())
 }

@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use super::OutputFile;
-use crate::handbook::Handbook;
-use crate::records::exception::Exception;
-use crate::records::vocab::ExceptionState;
-use crate::theme::Body;
+use crate::derive::handbook::Handbook;
+use crate::load::theme::Body;
+use crate::model::exception::Exception;
+use crate::model::vocab::ExceptionState;
 
 /// An exception as loaded, plus its derived state.
 #[derive(Serialize)]

@@ -11,7 +11,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::{Renderer, value};
-use crate::theme::Body;
+use crate::load::theme::Body;
 
 /// Files as rendered by the last build, by path, each with the fingerprint of what went
 /// into it: `serve` keeps it between builds, and a file whose inputs did not change is

@@ -6,10 +6,10 @@ use serde::Serialize;
 use tera::Context;
 
 use super::{Output, OutputFile, Renderer};
+use crate::derive::handbook::Handbook;
 use crate::diagnostics::Diagnostic;
-use crate::handbook::Handbook;
-use crate::theme::Body;
-use crate::{calendar, feeds, poam};
+use crate::load::theme::Body;
+use crate::{render::calendar, render::feeds, render::poam};
 
 /// Where the sitemap goes.
 pub const SITEMAP_PATH: &str = "sitemap.xml";

@@ -1,9 +1,9 @@
 //! exports/: the register in the formats other tools read.
 
 use super::OutputFile;
-use crate::handbook::Handbook;
-use crate::theme::Body;
-use crate::tracker;
+use crate::derive::handbook::Handbook;
+use crate::load::theme::Body;
+use crate::render::tracker;
 
 /// exports/exceptions.csv: the exception tracker CSV (SPEC 10), in id order.
 pub fn render_exports(handbook: &Handbook) -> Vec<OutputFile> {

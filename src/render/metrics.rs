@@ -6,11 +6,13 @@ use tera::Context;
 
 use super::api::json;
 use super::{Output, OutputFile, Renderer};
-use crate::charts::{self, Bar, BarChart, ColumnChart, Fill, Hatch, Layout, Series, palette};
+use crate::derive::handbook::Handbook;
+use crate::derive::metrics::{Durations, Metrics, Month, PerSeverity, round2};
 use crate::diagnostics::Diagnostic;
-use crate::handbook::Handbook;
-use crate::metrics::{Durations, Metrics, Month, PerSeverity, round2};
-use crate::records::vocab::{ExceptionState, IncidentSeverity, Severity};
+use crate::model::vocab::{ExceptionState, IncidentSeverity, Severity};
+use crate::render::charts::{
+    self, Bar, BarChart, ColumnChart, Fill, Hatch, Layout, Series, palette,
+};
 
 /// The folder of the metrics page.
 const URL: &str = "metrics/";
@@ -123,7 +125,7 @@ pub fn render_metrics(handbook: &Handbook, renderer: &Renderer, out: &Output) ->
         out.put(OutputFile::html(chart.file.clone(), chart.svg.clone()));
     }
     let mut ctx = Context::new();
-    ctx.insert("root", &crate::links::root_prefix(URL));
+    ctx.insert("root", &crate::model::links::root_prefix(URL));
     ctx.insert(
         "page",
         &PageView {
@@ -138,7 +140,7 @@ pub fn render_metrics(handbook: &Handbook, renderer: &Renderer, out: &Output) ->
     ctx.insert("groups", &groups);
     let page = renderer
         .render("metrics.html", &ctx)
-        .map(|html| OutputFile::html(crate::links::page_href(URL), html));
+        .map(|html| OutputFile::html(crate::model::links::page_href(URL), html));
     out.take(page).into_iter().collect()
 }
 
@@ -1032,12 +1034,12 @@ mod tests {
 
     #[test]
     fn every_table_heading_names_its_column() {
-        let as_of = crate::date::Date::parse("2026-06-30").unwrap();
-        let metrics = Metrics::compute(&crate::metrics::Inputs {
+        let as_of = crate::model::date::Date::parse("2026-06-30").unwrap();
+        let metrics = Metrics::compute(&crate::derive::metrics::Inputs {
             exceptions: Vec::new(),
             incidents: Vec::new(),
             as_of,
-            timezone: crate::date::Offset::default(),
+            timezone: crate::model::date::Offset::default(),
             postmortem_required: &[],
             open_risks: None,
         });

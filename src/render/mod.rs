@@ -2,12 +2,17 @@
 
 mod api;
 mod cache;
+pub mod calendar;
+pub mod charts;
 mod ecosystem;
 mod exports;
+pub mod feeds;
 mod metrics;
 mod pages;
+pub mod poam;
 mod records;
 pub mod search;
+pub mod tracker;
 
 pub use cache::{Fingerprint, RenderCache, Values};
 pub use ecosystem::sitemap;
@@ -20,11 +25,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, ErrorKind, Tera};
 
+use crate::derive::handbook::Handbook;
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
-use crate::handbook::Handbook;
-use crate::links;
-use crate::output::{Origin, PathCheck, Staging};
-use crate::theme::{Body, Theme};
+use crate::load::theme::{Body, Theme};
+use crate::model::links;
+use crate::write::output::{Origin, PathCheck, Staging};
 
 /// A file of the output, by its path relative to the site root.
 #[derive(Debug, Clone)]

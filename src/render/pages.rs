@@ -6,12 +6,12 @@ use tera::Context;
 
 use super::records::{PageExtras, REGISTER_URLS};
 use super::{Fingerprint, Output, OutputFile, Renderer, SummaryItem};
-use crate::content::Page;
-use crate::date::Date;
+use crate::derive::site::{Child, ChildLink, PageLink, Site};
 use crate::diagnostics::Diagnostic;
-use crate::links;
-use crate::markdown::Heading;
-use crate::site::{Child, ChildLink, PageLink, Site};
+use crate::load::content::Page;
+use crate::load::markdown::Heading;
+use crate::model::date::Date;
+use crate::model::links;
 
 /// What a template sees as `page`.
 #[derive(Serialize)]

@@ -8,10 +8,10 @@ use serde::Serialize;
 use tera::Context;
 
 use super::{Output, OutputFile, Renderer};
-use crate::content::Page;
+use crate::derive::handbook::Handbook;
 use crate::diagnostics::Diagnostic;
-use crate::handbook::Handbook;
-use crate::links;
+use crate::load::content::Page;
+use crate::model::links;
 
 /// The longest text kept per document: enough to find a page by what it says, small
 /// enough that the index of a large register stays a few megabytes.

@@ -7,11 +7,11 @@ use super::{
     CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, base_context,
     days_text, exception_href, first_of_each_id, render_each, render_page,
 };
-use crate::date::Date;
 use crate::diagnostics::Diagnostic;
-use crate::records::Stakeholder;
-use crate::records::exception::Exception;
-use crate::records::vocab::{Decision, ExceptionState, Level, Severity, Side};
+use crate::model::date::Date;
+use crate::model::exception::Exception;
+use crate::model::related::Stakeholder;
+use crate::model::vocab::{Decision, ExceptionState, Level, Severity, Side};
 use crate::render::{Output, Renderer};
 
 const URL: &str = "exceptions/";
@@ -271,7 +271,7 @@ pub(super) fn policy_check<'a>(facts: &Facts, e: &'a Exception) -> PolicyCheck<'
         term,
         max_days,
         compliant,
-        applies: e.status == crate::records::vocab::ExceptionStatus::Approved,
+        applies: e.status == crate::model::vocab::ExceptionStatus::Approved,
     }
 }
 
@@ -362,8 +362,8 @@ struct ExceptionView<'a> {
 
 pub(super) fn kind_label(e: &Exception) -> &'static str {
     match e.kind {
-        crate::records::vocab::ExceptionType::Extension => "Risk extension",
-        crate::records::vocab::ExceptionType::Acceptance => "Risk acceptance",
+        crate::model::vocab::ExceptionType::Extension => "Risk extension",
+        crate::model::vocab::ExceptionType::Acceptance => "Risk acceptance",
     }
 }
 

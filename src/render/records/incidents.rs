@@ -9,11 +9,11 @@ use super::{
     StampView, base_context, days_text, first_of_each_id, hours_short, hours_text, incident_href,
     render_each, render_page,
 };
-use crate::date::{Date, Offset};
 use crate::diagnostics::Diagnostic;
-use crate::records::Stakeholder;
-use crate::records::incident::{ActionItem, Incident, OpenQuestion, Stamp};
-use crate::records::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
+use crate::model::date::{Date, Offset};
+use crate::model::incident::{ActionItem, Incident, OpenQuestion, Stamp};
+use crate::model::related::Stakeholder;
+use crate::model::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
 use crate::render::{Output, Renderer};
 
 const URL: &str = "incidents/";

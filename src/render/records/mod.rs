@@ -17,15 +17,15 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Output, Renderer, Values};
-use crate::date::Date;
+use crate::derive::handbook::Handbook;
+use crate::derive::site::{Child, ChildLink, PageLink, Site};
 use crate::diagnostics::Diagnostic;
-use crate::findings::{Finding, LintLevel};
-use crate::handbook::Handbook;
-use crate::links;
-use crate::markdown::Heading;
-use crate::records::incident::Stamp;
-use crate::records::person::Person;
-use crate::site::{Child, ChildLink, PageLink, Site};
+use crate::load::markdown::Heading;
+use crate::model::date::Date;
+use crate::model::incident::Stamp;
+use crate::model::links;
+use crate::model::person::Person;
+use crate::validate::findings::{Finding, LintLevel};
 
 pub use owners::Owners;
 

@@ -7,12 +7,12 @@ use serde::Serialize;
 use super::exceptions::{self, ExceptionRow};
 use super::incidents::{self, ActionItemRow};
 use super::{Facts, PageMeta, PersonView, SectionIntro, base_context, render_each, render_page};
+use crate::derive::handbook::Handbook;
 use crate::diagnostics::Diagnostic;
-use crate::handbook::Handbook;
-use crate::output;
-use crate::records::person::Person;
-use crate::records::vocab::ExceptionState;
+use crate::model::person::Person;
+use crate::model::vocab::ExceptionState;
 use crate::render::{Output, Renderer};
+use crate::write::output;
 
 const URL: &str = "owners/";
 const TITLE: &str = "Owners";

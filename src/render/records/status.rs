@@ -5,11 +5,11 @@ use serde::Serialize;
 use super::exceptions::{self, ExceptionRow, PolicyCheck};
 use super::incidents::{self, DurationView, IncidentRow};
 use super::{Facts, FindingView, PageMeta, SectionIntro, base_context, code_anchor, render_page};
-use crate::date::Date;
 use crate::diagnostics::Diagnostic;
-use crate::findings::{CODES, LintLevel};
-use crate::records::vocab::{Decision, ExceptionState, IncidentSeverity, Level, Severity, Side};
+use crate::model::date::Date;
+use crate::model::vocab::{Decision, ExceptionState, IncidentSeverity, Level, Severity, Side};
 use crate::render::{Output, Renderer};
+use crate::validate::findings::{CODES, LintLevel};
 
 const STATUS_URL: &str = "status/";
 const STATUS_TITLE: &str = "Program status";
@@ -105,7 +105,7 @@ fn exception_matrix(facts: &Facts) -> Matrix {
 
 fn incident_matrix(facts: &Facts) -> Matrix {
     let incidents = &facts.hb.records.incidents;
-    let count = |f: &dyn Fn(&crate::records::incident::Incident) -> bool| {
+    let count = |f: &dyn Fn(&crate::model::incident::Incident) -> bool| {
         incidents.iter().filter(|i| f(&i.record)).count()
     };
     Matrix {
@@ -233,8 +233,8 @@ fn render_status(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Dia
             .contains(&i.record.severity)
             && matches!(
                 i.record.status,
-                crate::records::vocab::IncidentStatus::Resolved
-                    | crate::records::vocab::IncidentStatus::Closed
+                crate::model::vocab::IncidentStatus::Resolved
+                    | crate::model::vocab::IncidentStatus::Closed
             )
         {
             required += 1;

@@ -7,19 +7,19 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::config::Config;
-use crate::content;
-use crate::date::{self, Date};
+use crate::derive::handbook::Handbook;
+use crate::derive::site::Site;
 use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
-use crate::findings::{self, Coverage, Finding};
-use crate::handbook::Handbook;
-use crate::output;
+use crate::load::config::Config;
+use crate::load::content;
+use crate::load::source;
+use crate::load::theme::{Body, Theme};
+use crate::load::yaml;
+use crate::model::date::{self, Date};
 use crate::render::{self, Finished, Output, OutputFile, RenderCache, Values, search};
-use crate::site::Site;
-use crate::source;
-use crate::theme::{Body, Theme};
-use crate::yaml;
-use crate::{baseline, records};
+use crate::validate::findings::{self, Coverage, Finding};
+use crate::write::output;
+use crate::{load::baseline, load::records};
 
 /// What `build` and `check` were asked to do.
 #[derive(Debug, Clone, Default)]
@@ -252,7 +252,7 @@ pub fn assemble(
     config: Config,
     as_of: Date,
     strict: bool,
-    baseline: Option<&std::collections::BTreeMap<String, records::exception::Exception>>,
+    baseline: Option<&std::collections::BTreeMap<String, crate::model::exception::Exception>>,
     content: content::Content,
     records: records::Records,
     files: &[OutputFile],
@@ -306,7 +306,7 @@ pub(crate) struct Prepared {
     pub theme: Theme,
     pub files: Vec<OutputFile>,
     pub diags: Vec<Diagnostic>,
-    /// The warning of a handbook without `id` ([`crate::config::Config::identity_warning`]),
+    /// The warning of a handbook without `id` ([`crate::load::config::Config::identity_warning`]),
     /// kept for a build without errors: one that fails writes no identifier.
     pub identity: Option<Diagnostic>,
 }

@@ -1025,7 +1025,7 @@ mod tests {
         #[allow(dead_code)]
         struct Dated {
             title: String,
-            created: crate::date::Date,
+            created: crate::model::date::Date,
         }
         let file = SourceFile::new("a.yaml", "# note\ntitle: x\ncreated: 2026-13-01\n");
         let err = parse::<Dated>(&file, 0..file.text.len()).unwrap_err();

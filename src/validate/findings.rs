@@ -199,15 +199,15 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::config::Config;
-use crate::content::Page;
-use crate::date::{Date, days};
 use crate::diagnostics::{Diagnostic, Level, SourceFile};
-use crate::records::exception::Exception;
-use crate::records::incident::Incident;
-use crate::records::vocab::{ExceptionState, ExceptionStatus, IncidentStatus, Side};
-use crate::records::{Loaded, Records};
-use crate::yaml::Seg;
+use crate::load::config::Config;
+use crate::load::content::Page;
+use crate::load::records::{Loaded, Records};
+use crate::load::yaml::Seg;
+use crate::model::date::{Date, days};
+use crate::model::exception::Exception;
+use crate::model::incident::Incident;
+use crate::model::vocab::{ExceptionState, ExceptionStatus, IncidentStatus, Side};
 
 /// One finding, at the place in the file that it is about.
 #[derive(Debug, Clone, Serialize)]

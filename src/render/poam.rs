@@ -9,7 +9,7 @@
 //! - its risk log holds the request, the decision, every renewal and the lapse of the term.
 //!
 //! Every UUID, the document's included, is a name-based (v5) UUID derived from the
-//! handbook's identity and what it names ([`crate::config::Config::identity`]), so the same
+//! handbook's identity and what it names ([`crate::load::config::Config::identity`]), so the same
 //! exception keeps the same UUIDs in every export, no two handbooks share one, and the
 //! document is deterministic: its times come from the records and the as-of date, written
 //! in UTC.
@@ -23,15 +23,15 @@
 use chrono::{Duration, Utc};
 use serde::Serialize;
 
-use crate::build::{self, Options};
-use crate::config::Identity;
-use crate::date::Date;
+use crate::derive::handbook::Handbook;
 use crate::diagnostics::{Diagnostic, Error};
-use crate::feeds::{day_start, site_link};
-use crate::handbook::Handbook;
-use crate::records::exception::Exception;
-use crate::records::person::{People, Person};
-use crate::records::vocab::{ExceptionState, ExceptionStatus};
+use crate::load::config::Identity;
+use crate::model::date::Date;
+use crate::model::exception::Exception;
+use crate::model::person::{People, Person};
+use crate::model::vocab::{ExceptionState, ExceptionStatus};
+use crate::pipeline::{self, Options};
+use crate::render::feeds::{day_start, site_link};
 
 /// The path of the export in the site.
 pub const PATH: &str = "exports/poam.json";
@@ -63,7 +63,7 @@ pub fn document(handbook: &Handbook) -> Option<Vec<u8>> {
 /// `secbook export poam`: the bytes the build writes to exports/poam.json, from the
 /// handbook alone (load, validate, compute; no site is rendered), and its warnings.
 pub fn export(options: &Options) -> Result<(Vec<u8>, Vec<Diagnostic>), Error> {
-    let (handbook, warnings) = build::load_handbook(options)?;
+    let (handbook, warnings) = pipeline::load_handbook(options)?;
     let bytes = document(&handbook).ok_or_else(|| {
         Error::Usage(
             "no exception is approved or pending, and an OSCAL plan of action and milestones \

@@ -3,19 +3,20 @@
 use serde::{Deserialize, Serialize};
 
 use super::person::Person;
+use super::related::{Related, Stakeholder};
 use super::vocab::{
     Decision, ExceptionState, ExceptionStatus, ExceptionType, Level, Severity, Side,
 };
-use super::{Check, Related, Stakeholder};
-use crate::date::Date;
-use crate::yaml::Seg;
+use crate::load::records::Check;
+use crate::load::yaml::Seg;
+use crate::model::date::Date;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exception {
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub id: String,
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub title: String,
     #[serde(rename = "type")]
     pub kind: ExceptionType,
@@ -36,35 +37,35 @@ pub struct Exception {
     pub closed: Option<Date>,
     #[serde(
         default,
-        deserialize_with = "crate::yaml::texts",
+        deserialize_with = "crate::load::yaml::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub tickets: Vec<String>,
     #[serde(
         default,
-        deserialize_with = "crate::yaml::texts",
+        deserialize_with = "crate::load::yaml::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub assets: Vec<String>,
     #[serde(
         default,
-        deserialize_with = "crate::yaml::texts",
+        deserialize_with = "crate::load::yaml::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub tags: Vec<String>,
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub summary: String,
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub justification: String,
     #[serde(
         default,
-        deserialize_with = "crate::yaml::texts",
+        deserialize_with = "crate::load::yaml::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub pros: Vec<String>,
     #[serde(
         default,
-        deserialize_with = "crate::yaml::texts",
+        deserialize_with = "crate::load::yaml::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub cons: Vec<String>,
@@ -72,7 +73,7 @@ pub struct Exception {
     pub description: Option<String>,
     #[serde(
         default,
-        deserialize_with = "crate::yaml::texts",
+        deserialize_with = "crate::load::yaml::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub compensating_controls: Vec<String>,
@@ -84,7 +85,7 @@ pub struct Exception {
     pub stakeholders: Vec<Stakeholder>,
     #[serde(
         default,
-        deserialize_with = "crate::yaml::texts",
+        deserialize_with = "crate::load::yaml::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub references: Vec<String>,
@@ -97,11 +98,11 @@ pub struct Exception {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,

@@ -24,15 +24,15 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use crate::build::{self, Options};
-use crate::date::Date;
+use crate::cli::scaffold::{self, RecordKind};
 use crate::diagnostics::{self, Diagnostic, Error, SourceFile};
-use crate::records::exception::Exception;
-use crate::records::person::{People, Person};
-use crate::records::vocab::{Decision, ExceptionStatus, ExceptionType, Severity};
-use crate::scaffold::{self, RecordKind};
-use crate::theme::Body;
-use crate::yaml;
+use crate::load::theme::Body;
+use crate::load::yaml;
+use crate::model::date::Date;
+use crate::model::exception::Exception;
+use crate::model::person::{People, Person};
+use crate::model::vocab::{Decision, ExceptionStatus, ExceptionType, Severity};
+use crate::pipeline::{self, Options};
 
 /// The tracker's columns, in order.
 pub const HEADER: [&str; 9] = [
@@ -79,7 +79,7 @@ pub fn export<'a>(exceptions: impl IntoIterator<Item = &'a Exception>) -> String
 /// site's exports/exceptions.csv) with the build's warnings. A handbook with errors has no
 /// export.
 pub fn export_handbook(options: &Options) -> Result<(Vec<u8>, Vec<Diagnostic>), Error> {
-    let generated = build::generate(options)?;
+    let generated = pipeline::generate(options)?;
     let file = generated
         .files
         .iter()
@@ -222,11 +222,12 @@ pub struct Imported {
 pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
     scaffold::require_handbook(root)?;
     let name = csv_path.to_string_lossy();
-    let text = crate::source::read_text(csv_path, &name, crate::source::MAX_FILE_BYTES)
+    let text = crate::load::source::read_text(csv_path, &name, crate::load::source::MAX_FILE_BYTES)
         .map_err(|d| Error::Usage(d.message))?;
     let file = SourceFile::new(name, text);
     let mut diags = Vec::new();
-    let people = crate::records::load_people(root, crate::source::MAX_FILE_BYTES, &mut diags);
+    let people =
+        crate::load::records::load_people(root, crate::load::source::MAX_FILE_BYTES, &mut diags);
     let converted = convert(&file, &people, |n| {
         scaffold::next_ids(root, RecordKind::Exception, n)
     });
@@ -297,7 +298,7 @@ pub fn convert(
             file.name, row.line
         );
         text.push_str(&yaml::to_string(&record).map_err(Error::Usage)?);
-        todos += yaml::string_values(&text, crate::records::is_todo).len();
+        todos += yaml::string_values(&text, crate::load::records::is_todo).len();
         assumptions.extend(
             notes
                 .into_iter()
@@ -898,12 +899,12 @@ mod tests {
                     expires: 2026-02-01\nsummary: s\njustification: j\napprovals:\n\
                     - {name: Ann, role: r, decision: approved, date: 2026-01-02}\n";
         let file = SourceFile::new("data/exceptions/EXC-1.yaml", text);
-        let (Some(mut loaded), _) = crate::records::parse_exception(file) else {
+        let (Some(mut loaded), _) = crate::load::records::parse_exception(file) else {
             panic!("the record loads");
         };
         let first = loaded.record.approvals[0].clone();
         loaded.record.approvals = (0..200_000)
-            .map(|i| crate::records::exception::Approval {
+            .map(|i| crate::model::exception::Approval {
                 name: format!("Approver {}", i % 100_000),
                 ..first.clone()
             })

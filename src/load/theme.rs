@@ -5,108 +5,108 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::source::{self, Hidden};
+use crate::load::source::{self, Hidden};
 
 /// The default theme, compiled into the binary so a handbook needs no themes/ folder.
 const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     (
         "search.html",
-        include_str!("../themes/default/templates/search.html"),
+        include_str!("../../themes/default/templates/search.html"),
     ),
     (
         "404.html",
-        include_str!("../themes/default/templates/404.html"),
+        include_str!("../../themes/default/templates/404.html"),
     ),
     (
         "base.html",
-        include_str!("../themes/default/templates/base.html"),
+        include_str!("../../themes/default/templates/base.html"),
     ),
     (
         "components.html",
-        include_str!("../themes/default/templates/components.html"),
+        include_str!("../../themes/default/templates/components.html"),
     ),
     (
         "index.html",
-        include_str!("../themes/default/templates/index.html"),
+        include_str!("../../themes/default/templates/index.html"),
     ),
     (
         "metrics.html",
-        include_str!("../themes/default/templates/metrics.html"),
+        include_str!("../../themes/default/templates/metrics.html"),
     ),
     (
         "page.html",
-        include_str!("../themes/default/templates/page.html"),
+        include_str!("../../themes/default/templates/page.html"),
     ),
     (
         "policy.html",
-        include_str!("../themes/default/templates/policy.html"),
+        include_str!("../../themes/default/templates/policy.html"),
     ),
     (
         "section.html",
-        include_str!("../themes/default/templates/section.html"),
+        include_str!("../../themes/default/templates/section.html"),
     ),
     (
         "action-items.html",
-        include_str!("../themes/default/templates/action-items.html"),
+        include_str!("../../themes/default/templates/action-items.html"),
     ),
     (
         "audit.html",
-        include_str!("../themes/default/templates/audit.html"),
+        include_str!("../../themes/default/templates/audit.html"),
     ),
     (
         "exception.html",
-        include_str!("../themes/default/templates/exception.html"),
+        include_str!("../../themes/default/templates/exception.html"),
     ),
     (
         "exceptions.html",
-        include_str!("../themes/default/templates/exceptions.html"),
+        include_str!("../../themes/default/templates/exceptions.html"),
     ),
     (
         "incident.html",
-        include_str!("../themes/default/templates/incident.html"),
+        include_str!("../../themes/default/templates/incident.html"),
     ),
     (
         "incidents.html",
-        include_str!("../themes/default/templates/incidents.html"),
+        include_str!("../../themes/default/templates/incidents.html"),
     ),
     (
         "owner.html",
-        include_str!("../themes/default/templates/owner.html"),
+        include_str!("../../themes/default/templates/owner.html"),
     ),
     (
         "owners.html",
-        include_str!("../themes/default/templates/owners.html"),
+        include_str!("../../themes/default/templates/owners.html"),
     ),
     (
         "record-components.html",
-        include_str!("../themes/default/templates/record-components.html"),
+        include_str!("../../themes/default/templates/record-components.html"),
     ),
     (
         "status.html",
-        include_str!("../themes/default/templates/status.html"),
+        include_str!("../../themes/default/templates/status.html"),
     ),
 ];
 
 const BUILTIN_STATIC: &[(&str, &[u8])] = &[
     (
         "search.js",
-        include_bytes!("../themes/default/static/search.js"),
+        include_bytes!("../../themes/default/static/search.js"),
     ),
     (
         "vendor/minisearch.js",
-        include_bytes!("../themes/default/static/vendor/minisearch.js"),
+        include_bytes!("../../themes/default/static/vendor/minisearch.js"),
     ),
     (
         "vendor/minisearch.LICENSE.txt",
-        include_bytes!("../themes/default/static/vendor/minisearch.LICENSE.txt"),
+        include_bytes!("../../themes/default/static/vendor/minisearch.LICENSE.txt"),
     ),
     (
         "registry.js",
-        include_bytes!("../themes/default/static/registry.js"),
+        include_bytes!("../../themes/default/static/registry.js"),
     ),
     (
         "style.css",
-        include_bytes!("../themes/default/static/style.css"),
+        include_bytes!("../../themes/default/static/style.css"),
     ),
 ];
 

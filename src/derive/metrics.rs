@@ -20,12 +20,12 @@ use std::fmt;
 use chrono::Datelike;
 use serde::{Serialize, Serializer};
 
-use crate::config::Config;
-use crate::date::{Date, Offset};
-use crate::records::Records;
-use crate::records::exception::Exception;
-use crate::records::incident::{Incident, Stamp};
-use crate::records::vocab::{
+use crate::load::config::Config;
+use crate::load::records::Records;
+use crate::model::date::{Date, Offset};
+use crate::model::exception::Exception;
+use crate::model::incident::{Incident, Stamp};
+use crate::model::vocab::{
     ActionStatus, ExceptionState, ExceptionType, IncidentSeverity, IncidentStatus, Severity,
 };
 

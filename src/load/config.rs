@@ -6,11 +6,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
-use crate::date::{self, Date, Offset};
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
-use crate::findings::{self, LintLevel};
-use crate::records::vocab::{IncidentSeverity, Level, Severity};
-use crate::yaml;
+use crate::load::yaml;
+use crate::model::date::{self, Date, Offset};
+use crate::model::vocab::{IncidentSeverity, Level, Severity};
+use crate::validate::findings::{self, LintLevel};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -265,7 +265,7 @@ impl Default for LimitsConfig {
 }
 
 fn default_max_file_mb() -> u32 {
-    crate::source::MAX_FILE_MB
+    crate::load::source::MAX_FILE_MB
 }
 
 impl LimitsConfig {
@@ -356,7 +356,7 @@ impl Config {
                     .at(file, span)
                     .with_hint(format!(
                         "leave it out for the default of {} MB",
-                        crate::source::MAX_FILE_MB
+                        crate::load::source::MAX_FILE_MB
                     )),
             );
             config.limits = LimitsConfig::default();
@@ -373,7 +373,7 @@ impl Config {
                 basis: IdBasis::Id,
             };
         }
-        match crate::feeds::absolute_base(&self.base_url) {
+        match crate::render::feeds::absolute_base(&self.base_url) {
             Some(base) => Identity {
                 namespace: Uuid::new_v5(&Uuid::NAMESPACE_URL, base.as_bytes()),
                 basis: IdBasis::BaseUrl(base),

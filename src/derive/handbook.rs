@@ -1,12 +1,12 @@
 //! The handbook after load, validate and compute: everything the renderers read.
 
-use crate::config::Config;
-use crate::date::Date;
-use crate::findings::Finding;
-use crate::metrics::{self, Metrics};
-use crate::records::Records;
-use crate::records::vocab::ExceptionState;
-use crate::site::Site;
+use crate::derive::metrics::{self, Metrics};
+use crate::derive::site::Site;
+use crate::load::config::Config;
+use crate::load::records::Records;
+use crate::model::date::Date;
+use crate::model::vocab::ExceptionState;
+use crate::validate::findings::Finding;
 
 pub struct Handbook {
     pub config: Config,

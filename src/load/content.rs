@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use crate::date::Date;
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::markdown::Document;
-use crate::source::{self, Hidden};
-use crate::yaml;
+use crate::load::markdown::Document;
+use crate::load::source::{self, Hidden};
+use crate::load::yaml;
+use crate::model::date::Date;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 

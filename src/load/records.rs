@@ -1,26 +1,21 @@
 //! The two registers: security exceptions and security incidents, one YAML file a record,
 //! and the directory of people they name.
 
-pub mod exception;
-pub mod incident;
-pub mod person;
-pub mod vocab;
-
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
-use crate::source::{self, Hidden};
-use crate::yaml::{self, Seg};
-use exception::Exception;
-use incident::Incident;
-use person::{People, PersonEntry};
+use crate::load::config::Config;
+use crate::load::source::{self, Hidden};
+use crate::load::yaml::{self, Seg};
+use crate::model::exception::Exception;
+use crate::model::incident::Incident;
+use crate::model::person::{People, PersonEntry};
+use crate::model::related::Related;
 
 /// A record together with the file it came from, so later stages can point into it.
 #[derive(Debug, Clone)]
@@ -43,46 +38,6 @@ pub struct Records {
     /// In id order.
     pub incidents: Vec<Loaded<Incident>>,
     pub people: People,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Related {
-    #[serde(
-        default,
-        deserialize_with = "crate::yaml::texts",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub exceptions: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::yaml::texts",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub incidents: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "crate::yaml::texts",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub pages: Vec<String>,
-}
-
-impl Related {
-    pub fn is_empty(&self) -> bool {
-        self.exceptions.is_empty() && self.incidents.is_empty() && self.pages.is_empty()
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Stakeholder {
-    #[serde(deserialize_with = "crate::yaml::text")]
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub involvement: Option<String>,
 }
 
 /// Collects the errors of one record file, each at the field it is about.
@@ -439,7 +394,7 @@ fn check_id(id: &str, stem: &str, check: &mut Check) {
             format!("id `{id}` is not valid"),
             Some("an id starts with a letter or digit and holds only letters, digits, `.`, `_` and `-`".into()),
         );
-    } else if crate::output::is_reserved_name(id) {
+    } else if crate::write::output::is_reserved_name(id) {
         // The id names the record's folder in the site (exceptions/<id>/), and the file.
         check.error(
             &["id"],
@@ -601,6 +556,7 @@ impl Refs<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Serialize;
 
     /// Every string value of `text` written as `null` in turn, as `T`: either it does not
     /// load, or no text of what loads is "null" (an optional field takes it as absent).

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::config::MarkdownConfig;
-use crate::content::{Content, Page};
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
-use crate::links::{self, Target};
-use crate::markdown::{self, Document};
-use crate::records::Records;
-use crate::yaml::{self, Seg};
+use crate::load::config::MarkdownConfig;
+use crate::load::content::{Content, Page};
+use crate::load::markdown::{self, Document};
+use crate::load::records::Records;
+use crate::load::yaml::{self, Seg};
+use crate::model::links::{self, Target};
 
 /// A section with up to this many entries shows them all in the sidebar. A larger one
 /// shows those around the current page and a link to its listing, so that a page's

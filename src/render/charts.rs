@@ -14,7 +14,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::markdown::escape_html;
+use crate::load::markdown::escape_html;
 
 /// Okabe-Ito colours, chosen to be told apart with every common colour-vision deficiency.
 pub mod palette {
@@ -163,7 +163,7 @@ pub fn text_width(text: &str, px: f64) -> f64 {
 /// 2 decimals, as api/metrics.json rounds, no trailing zeros. A label that does not fit its
 /// bar is left out rather than shortened, so a chart never shows a number its table does not.
 pub fn format_number(v: f64) -> String {
-    let s = format!("{:.2}", crate::metrics::round2(v));
+    let s = format!("{:.2}", crate::derive::metrics::round2(v));
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.into() }
 }

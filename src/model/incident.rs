@@ -6,9 +6,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::person::Person;
+use super::related::{Related, Stakeholder};
 use super::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
-use super::{Check, Related, Stakeholder};
-use crate::date::{Date, Offset};
+use crate::load::records::Check;
+use crate::model::date::{Date, Offset};
 
 /// A point in time as records write it: RFC 3339 with an offset, or a bare date that means
 /// midnight in the handbook's timezone.
@@ -67,7 +68,7 @@ impl Serialize for Stamp {
 
 impl<'de> Deserialize<'de> for Stamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::date::parse_str(
+        crate::model::date::parse_str(
             d,
             "RFC 3339 with an offset (2026-05-03T09:01:00-07:00) or YYYY-MM-DD",
             |s| Stamp::parse(s).ok_or_else(|| format!("invalid datetime `{s}`")),
@@ -78,14 +79,14 @@ impl<'de> Deserialize<'de> for Stamp {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Incident {
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub id: String,
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub title: String,
     pub severity: IncidentSeverity,
     pub status: IncidentStatus,
     pub commander: Person,
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
@@ -102,7 +103,7 @@ pub struct Incident {
     pub resolved: Option<Stamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<Stamp>,
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub summary: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -120,13 +121,13 @@ pub struct Incident {
     pub stakeholders: Vec<Stakeholder>,
     #[serde(
         default,
-        deserialize_with = "crate::yaml::texts",
+        deserialize_with = "crate::load::yaml::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub tickets: Vec<String>,
     #[serde(
         default,
-        deserialize_with = "crate::yaml::texts",
+        deserialize_with = "crate::load::yaml::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub channels: Vec<String>,
@@ -151,14 +152,14 @@ pub struct Impact {
 #[serde(deny_unknown_fields)]
 pub struct TimelineEntry {
     pub at: Stamp,
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub event: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionItem {
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub title: String,
     pub owner: Person,
     pub priority: Priority,
@@ -179,7 +180,7 @@ impl ActionItem {
 #[serde(deny_unknown_fields)]
 pub struct OpenQuestion {
     pub priority: Priority,
-    #[serde(deserialize_with = "crate::yaml::text")]
+    #[serde(deserialize_with = "crate::load::yaml::text")]
     pub question: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -193,11 +194,11 @@ pub struct Postmortem {
     pub date: Date,
     #[serde(default)]
     pub participants: Vec<Person>,
-    #[serde(default, deserialize_with = "crate::yaml::texts")]
+    #[serde(default, deserialize_with = "crate::load::yaml::texts")]
     pub went_well: Vec<String>,
-    #[serde(default, deserialize_with = "crate::yaml::texts")]
+    #[serde(default, deserialize_with = "crate::load::yaml::texts")]
     pub went_ok: Vec<String>,
-    #[serde(default, deserialize_with = "crate::yaml::texts")]
+    #[serde(default, deserialize_with = "crate::load::yaml::texts")]
     pub went_poorly: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,

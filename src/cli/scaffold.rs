@@ -12,15 +12,15 @@ use std::path::{Path, PathBuf};
 use include_dir::{Dir, DirEntry, include_dir};
 use uuid::Uuid;
 
-use crate::config::Config;
-use crate::date::{self, Date};
 use crate::diagnostics::Error;
-use crate::source;
-use crate::yaml;
+use crate::load::config::Config;
+use crate::load::source;
+use crate::load::yaml;
+use crate::model::date::{self, Date};
 
 static CONTENT: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/content");
 static DATA: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/data");
-const HANDBOOK_YAML: &str = include_str!("../handbook.yaml");
+const HANDBOOK_YAML: &str = include_str!("../../handbook.yaml");
 
 /// Written above `as_of` in a new handbook's handbook.yaml.
 const AS_OF_COMMENT: &str = "\

@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::date::{Date, days};
-use crate::feeds::absolute_base;
-use crate::handbook::Handbook;
-use crate::records::person::Person;
-use crate::records::vocab::{ExceptionState, Priority};
+use crate::derive::handbook::Handbook;
+use crate::model::date::{Date, days};
+use crate::model::person::Person;
+use crate::model::vocab::{ExceptionState, Priority};
+use crate::render::feeds::absolute_base;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

@@ -25,11 +25,11 @@ use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use rayon::prelude::*;
 use tokio::sync::watch;
 
-use crate::build::{self, Options};
 use crate::diagnostics::{Diagnostic, Error};
+use crate::load::source;
+use crate::load::theme::Body;
+use crate::pipeline::{self, Options};
 use crate::render::OutputFile;
-use crate::source;
-use crate::theme::Body;
 
 /// The folders whose changes rebuild the site.
 const WATCHED: &[&str] = &["handbook.yaml", "content", "data", "themes", "static"];
@@ -79,7 +79,7 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
         error: None,
         version: 0,
     })));
-    let mut cache = build::Cache::default();
+    let mut cache = pipeline::Cache::default();
     rebuild(&options, &shared, &mut cache);
     if let Some(error) = &shared.borrow().error {
         eprint!("{error}");
@@ -145,9 +145,9 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
 
 /// Builds in memory and swaps the result in; on failure keeps the previous site. What did
 /// not change since the last build is taken from `cache`.
-fn rebuild(options: &Options, shared: &Shared, cache: &mut build::Cache) {
+fn rebuild(options: &Options, shared: &Shared, cache: &mut pipeline::Cache) {
     let started = Instant::now();
-    let result = build::generate_cached(options, cache);
+    let result = pipeline::generate_cached(options, cache);
     let last = Arc::clone(&shared.borrow());
     let (files, error) = match result.and_then(|mut generated| {
         let files = pin_all(&options.root, std::mem::take(&mut generated.files))?;
@@ -312,7 +312,7 @@ fn read_pinned(pinned: &Pinned) -> io::Result<Option<Vec<u8>>> {
 fn watch(
     options: &Options,
     shared: Arc<Shared>,
-    mut cache: build::Cache,
+    mut cache: pipeline::Cache,
 ) -> Result<RecommendedWatcher, Error> {
     // The paths each change touched; `None` when the watcher lost track of them.
     let (tx, rx) = mpsc::channel::<Option<Vec<PathBuf>>>();
@@ -497,7 +497,7 @@ fn status_json(state: &State) -> String {
 }
 
 fn serve_file(url: &str, shared: &Shared) -> Reply {
-    let mut path = crate::links::decode(url.trim_start_matches('/')).into_owned();
+    let mut path = crate::model::links::decode(url.trim_start_matches('/')).into_owned();
     if path.is_empty() || path.ends_with('/') {
         path.push_str("index.html");
     }
@@ -684,6 +684,6 @@ mod tests {
 
     #[test]
     fn percent_decoding() {
-        assert_eq!(crate::links::decode("a%20b/%zz"), "a b/%zz");
+        assert_eq!(crate::model::links::decode("a%20b/%zz"), "a b/%zz");
     }
 }

@@ -6,7 +6,7 @@
 //!
 //! Identifiers and links:
 //! - Ids are `urn:uuid:` URIs holding a name-based (v5) UUID derived from the handbook's
-//!   identity and the record id ([`crate::config::Config::identity`]), so an entry keeps its
+//!   identity and the record id ([`crate::load::config::Config::identity`]), so an entry keeps its
 //!   id across builds, as RFC 4287 (4.2.6) asks of `atom:id`, and no two handbooks share one.
 //! - Links are absolute when `base_url` is an absolute http(s) URL. Otherwise they are
 //!   relative references, such as `../exceptions/EXC-001/index.html`, which RFC 4287
@@ -18,12 +18,12 @@ use atom_syndication::{
     Category, Entry, Feed, FixedDateTime, Generator, Link, Person as AtomPerson, Text, WriteConfig,
 };
 
-use crate::config::Identity;
-use crate::date::{Date, Offset};
-use crate::handbook::Handbook;
-use crate::links;
-use crate::records::incident::Stamp;
-use crate::records::person::Person;
+use crate::derive::handbook::Handbook;
+use crate::load::config::Identity;
+use crate::model::date::{Date, Offset};
+use crate::model::incident::Stamp;
+use crate::model::links;
+use crate::model::person::Person;
 
 /// The path of the exceptions feed in the site.
 pub const EXCEPTIONS_PATH: &str = "feeds/exceptions.xml";

@@ -4,7 +4,7 @@
 //!
 //! Written with the `icalendar` crate, which writes CRLF line endings and folds lines at
 //! 75 octets. Deterministic: each UID is a name-based UUID of the handbook's identity and
-//! the exception id ([`crate::config::Config::identity`]), as RFC 7986 (5.3) recommends, so
+//! the exception id ([`crate::load::config::Config::identity`]), as RFC 7986 (5.3) recommends, so
 //! no two handbooks share one; DTSTAMP is midnight of the as-of date in the handbook's
 //! timezone, written in UTC; and SEQUENCE counts the renewals, so a calendar that saw an
 //! earlier expiry takes the new one.
@@ -16,9 +16,9 @@
 use chrono::{Duration, Utc};
 use icalendar::{Alarm, Calendar, Component, EventLike, Property, Trigger};
 
-use crate::feeds::{absolute_base, day_start};
-use crate::handbook::Handbook;
-use crate::records::vocab::ExceptionStatus;
+use crate::derive::handbook::Handbook;
+use crate::model::vocab::ExceptionStatus;
+use crate::render::feeds::{absolute_base, day_start};
 
 /// The path of the calendar in the site.
 pub const PATH: &str = "calendar/exceptions.ics";
@@ -45,7 +45,7 @@ pub fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
     calendar.name(&format!("{}: exception expiries", config.title));
     calendar.description(&format!(
         "The expiry of every approved security exception, with a reminder {} before it.",
-        crate::date::days(i64::from(window))
+        crate::model::date::days(i64::from(window))
     ));
 
     let mut approved: Vec<_> = handbook
@@ -82,7 +82,7 @@ pub fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
             &format!(
                 "{} expires in {}: {}",
                 e.id,
-                crate::date::days(i64::from(window)),
+                crate::model::date::days(i64::from(window)),
                 e.title
             ),
             Trigger::before_start(Duration::days(i64::from(window))),

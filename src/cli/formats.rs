@@ -18,9 +18,9 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde::Serialize;
 use serde_json::json;
 
-use secbook::diagnostics::{Diagnostic, Level, is_hidden, visible};
-use secbook::findings::{Coverage, RULES};
-use secbook::links;
+use crate::diagnostics::{Diagnostic, Level, is_hidden, visible};
+use crate::model::links;
+use crate::validate::findings::{Coverage, RULES};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {

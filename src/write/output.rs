@@ -9,9 +9,9 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
+use crate::load::theme::Body;
+use crate::load::yaml::{self, Seg};
 use crate::render::OutputFile;
-use crate::theme::Body;
-use crate::yaml::{self, Seg};
 
 /// The longest name of one file or folder: ext4, APFS and NTFS all stop at 255 (NTFS
 /// counts UTF-16 units, of which a name never has more than it has UTF-8 bytes).

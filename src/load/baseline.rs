@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::diagnostics::{Error, SourceFile};
-use crate::records::exception::Exception;
-use crate::yaml;
+use crate::load::yaml;
+use crate::model::exception::Exception;
 
 /// Reads data/exceptions/*.yaml at `rev` through the git command line. A record that did
 /// not parse then is left out: there is nothing to compare it with.
@@ -22,7 +22,7 @@ pub fn load(root: &Path, rev: &str) -> Result<BTreeMap<String, Exception>, Error
     let mut out = BTreeMap::new();
     for path in listing.lines().filter(|p| p.ends_with(".yaml")) {
         let name = path.rsplit('/').next().unwrap_or(path);
-        let text = crate::source::strip_bom(git(
+        let text = crate::load::source::strip_bom(git(
             root,
             &["show", &format!("{rev}:./data/exceptions/{name}")],
         )?);

@@ -1,0 +1,4 @@
+//! Facts computed once from what was loaded: the content tree, exception states, metrics.
+pub mod handbook;
+pub mod metrics;
+pub mod site;

@@ -1,0 +1,9 @@
+//! Reading a handbook: its files, handbook.yaml, the pages, the records and the theme.
+pub mod baseline;
+pub mod config;
+pub mod content;
+pub mod markdown;
+pub mod records;
+pub mod source;
+pub mod theme;
+pub mod yaml;

@@ -1,0 +1,2 @@
+//! The findings: rules checked over the loaded and derived handbook.
+pub mod findings;

@@ -1,0 +1,2 @@
+//! The output folder: staging, the marker, the lock, the swap into place.
+pub mod output;
