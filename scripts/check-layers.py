@@ -22,11 +22,11 @@ LAYERS = [
     ["load"],
     ["derive"],
     ["validate"],
-    ["render"],
     ["write"],
+    ["render"],
     ["pipeline"],
-    ["testkit"],
     ["cli"],
+    ["harness"],
 ]
 
 SRC = Path(__file__).resolve().parent.parent / "src"

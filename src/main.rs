@@ -10,13 +10,14 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use rayon::prelude::*;
+use secbook::cli::export;
 use secbook::cli::formats::{self, Format};
+use secbook::cli::report::Report;
 use secbook::cli::serve;
 use secbook::diagnostics::{Diagnostic, Error, Level, visible};
 use secbook::model::date::Date;
 use secbook::pipeline::{self, Options};
 use secbook::validate::findings::Coverage;
-use secbook::{cli::report::Report, render::poam};
 use secbook::{cli::scaffold, render::tracker};
 
 /// Rendering makes and drops millions of small template values across threads. jemalloc
@@ -362,7 +363,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
                 root: dir,
                 ..Options::default()
             };
-            let (csv, warnings) = tracker::export_handbook(&options)?;
+            let (csv, warnings) = export::tracker(&options)?;
             let rows = csv
                 .iter()
                 .filter(|b| **b == b'\n')
@@ -384,7 +385,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
                 root: dir,
                 ..Options::default()
             };
-            let (json, warnings) = poam::export(&options)?;
+            let (json, warnings) = export::poam(&options)?;
             let to = write_out(&json, output)?;
             Ok((
                 warnings,

@@ -16,8 +16,9 @@ use crate::load::source;
 use crate::load::theme::{Body, Theme};
 use crate::load::yaml;
 use crate::model::date::{self, Date};
+use crate::model::finding::Finding;
 use crate::render::{self, Finished, Output, OutputFile, RenderCache, Values, search};
-use crate::validate::findings::{self, Coverage, Finding};
+use crate::validate::findings::{self, Coverage};
 use crate::write::output;
 use crate::{load::baseline, load::records};
 

@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 
 use common::{assert_code, checker, control_character_handbook, copy_dir, describe};
 use secbook::diagnostics::is_hidden;
-use secbook::validate::findings::{CODES, RULES};
+use secbook::model::finding::{CODES, RULES};
 use serde_json::Value;
 
 const FORMATS: [&str; 4] = ["json", "github", "sarif", "junit"];
@@ -491,9 +491,9 @@ fn junit_has_a_case_per_rule_and_record() {
             None => [&exceptions[..], &incidents, &pages, &["EXC-002"]].concat(),
             Some(r) if r.needs_baseline => vec![r.code],
             Some(r) => match r.kind {
-                secbook::validate::findings::Kind::Exception => exceptions.to_vec(),
-                secbook::validate::findings::Kind::Incident => incidents.to_vec(),
-                secbook::validate::findings::Kind::Page => pages.to_vec(),
+                secbook::model::finding::Kind::Exception => exceptions.to_vec(),
+                secbook::model::finding::Kind::Incident => incidents.to_vec(),
+                secbook::model::finding::Kind::Page => pages.to_vec(),
             },
         };
         assert_eq!(case_names, subjects, "{name}");

@@ -19,8 +19,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::diagnostics::{Diagnostic, Level, is_hidden, visible};
+use crate::model::finding::RULES;
 use crate::model::links;
-use crate::validate::findings::{Coverage, RULES};
+use crate::validate::findings::Coverage;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {

@@ -1,5 +1,6 @@
 //! The commands beyond the pipeline: init and new, report, the preview server, and the
 //! formats `check` prints its findings in.
+pub mod export;
 pub mod formats;
 pub mod report;
 pub mod scaffold;

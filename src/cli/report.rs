@@ -13,9 +13,9 @@ use serde::Serialize;
 
 use crate::derive::handbook::Handbook;
 use crate::model::date::{Date, days};
+use crate::model::links::absolute_base;
 use crate::model::person::Person;
 use crate::model::vocab::{ExceptionState, Priority};
-use crate::render::feeds::absolute_base;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

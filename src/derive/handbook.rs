@@ -5,8 +5,8 @@ use crate::derive::site::Site;
 use crate::load::config::Config;
 use crate::load::records::Records;
 use crate::model::date::Date;
+use crate::model::finding::Finding;
 use crate::model::vocab::ExceptionState;
-use crate::validate::findings::Finding;
 
 pub struct Handbook {
     pub config: Config,

@@ -9,24 +9,30 @@ use uuid::Uuid;
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::yaml;
 use crate::model::date::{self, Date, Offset};
+use crate::model::finding::{self, LintLevel};
 use crate::model::vocab::{IncidentSeverity, Level, Severity};
-use crate::validate::findings::{self, LintLevel};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Required: [`Config::load_with_defaults`] reports it missing, so that an entry that
     /// does not load can be left at its default.
-    #[serde(default, deserialize_with = "yaml::text")]
+    #[serde(default, deserialize_with = "crate::model::text::text")]
     pub title: String,
     /// What the identifiers that leave the site derive from; see [`Config::identity`].
     #[serde(default, deserialize_with = "handbook_id")]
     pub id: Option<Uuid>,
-    #[serde(default, deserialize_with = "yaml::text")]
+    #[serde(default, deserialize_with = "crate::model::text::text")]
     pub description: String,
-    #[serde(default = "default_base_url", deserialize_with = "yaml::text")]
+    #[serde(
+        default = "default_base_url",
+        deserialize_with = "crate::model::text::text"
+    )]
     pub base_url: String,
-    #[serde(default = "default_theme", deserialize_with = "yaml::text")]
+    #[serde(
+        default = "default_theme",
+        deserialize_with = "crate::model::text::text"
+    )]
     pub theme: String,
     #[serde(default)]
     pub timezone: Offset,
@@ -38,7 +44,7 @@ pub struct Config {
     pub incidents: IncidentsConfig,
     #[serde(default)]
     pub metrics: MetricsConfig,
-    #[serde(default, deserialize_with = "yaml::unique_keys")]
+    #[serde(default, deserialize_with = "crate::model::text::unique_keys")]
     pub lints: BTreeMap<String, LintLevel>,
     #[serde(default)]
     pub markdown: MarkdownConfig,
@@ -151,7 +157,10 @@ fn default_feed_limit() -> usize {
 pub struct ExceptionsConfig {
     #[serde(default = "default_expiring_within_days")]
     pub expiring_within_days: u32,
-    #[serde(default = "default_policy", deserialize_with = "yaml::unique_keys")]
+    #[serde(
+        default = "default_policy",
+        deserialize_with = "crate::model::text::unique_keys"
+    )]
     pub policy: BTreeMap<Severity, PolicyRule>,
 }
 
@@ -304,7 +313,7 @@ impl Config {
             config
                 .lints
                 .keys()
-                .filter(|code| !findings::CODES.contains(&code.as_str()))
+                .filter(|code| !finding::CODES.contains(&code.as_str()))
                 .map(|code| {
                     let span =
                         yaml::locate(&file.text, &[yaml::Seg::Key("lints"), yaml::Seg::Key(code)])
@@ -312,7 +321,7 @@ impl Config {
                     let diag =
                         Diagnostic::error(format!("unknown finding code `{code}` in `lints`"))
                             .at(file, span);
-                    match closest(code, findings::CODES.iter().copied()) {
+                    match closest(code, finding::CODES.iter().copied()) {
                         Some(best) => diag.with_hint(format!("did you mean `{best}`?")),
                         None => diag,
                     }
@@ -373,7 +382,7 @@ impl Config {
                 basis: IdBasis::Id,
             };
         }
-        match crate::render::feeds::absolute_base(&self.base_url) {
+        match crate::model::links::absolute_base(&self.base_url) {
             Some(base) => Identity {
                 namespace: Uuid::new_v5(&Uuid::NAMESPACE_URL, base.as_bytes()),
                 basis: IdBasis::BaseUrl(base),

@@ -18,13 +18,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
-    #[serde(deserialize_with = "yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub title: String,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
     pub weight: Option<i64>,
-    #[serde(default, deserialize_with = "yaml::texts")]
+    #[serde(default, deserialize_with = "crate::model::text::texts")]
     pub tags: Vec<String>,
     #[serde(default)]
     pub owner: Option<String>,

@@ -1,5 +1,6 @@
 //! Reading a handbook: its files, handbook.yaml, the pages, the records and the theme.
 pub mod baseline;
+pub mod checks;
 pub mod config;
 pub mod content;
 pub mod markdown;

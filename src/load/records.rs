@@ -394,7 +394,7 @@ fn check_id(id: &str, stem: &str, check: &mut Check) {
             format!("id `{id}` is not valid"),
             Some("an id starts with a letter or digit and holds only letters, digits, `.`, `_` and `-`".into()),
         );
-    } else if crate::write::output::is_reserved_name(id) {
+    } else if crate::model::reserved::is_reserved_name(id) {
         // The id names the record's folder in the site (exceptions/<id>/), and the file.
         check.error(
             &["id"],

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use tera::ErrorKind;
+
 use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::load::source::{self, Hidden};
 
@@ -194,9 +196,10 @@ impl Theme {
 /// renderer makes them.
 fn syntax_error(name: &str, file: Arc<SourceFile>) -> Result<Arc<SourceFile>, Diagnostic> {
     match tera::Tera::new().add_raw_template(name, &file.text) {
-        Err(e) if matches!(e.kind(), tera::ErrorKind::SyntaxError(_)) => Err(
-            crate::render::to_diagnostic(&e, &BTreeMap::from([(name.to_string(), file)])),
-        ),
+        Err(e) if matches!(e.kind(), tera::ErrorKind::SyntaxError(_)) => Err(to_diagnostic(
+            &e,
+            &BTreeMap::from([(name.to_string(), file)]),
+        )),
         _ => Ok(file),
     }
 }
@@ -227,4 +230,59 @@ fn files_below(root: &Path, folder: &str, diags: &mut Vec<Diagnostic>) -> Vec<(S
     let found = source::walk(root, folder, Hidden::LeftOut);
     diags.extend(found.diags);
     found.files.into_iter().map(|f| (f.rel, f.path)).collect()
+}
+/// A Tera error as a diagnostic pointing into the template that caused it.
+pub fn to_diagnostic(err: &tera::Error, sources: &BTreeMap<String, Arc<SourceFile>>) -> Diagnostic {
+    match err.kind() {
+        ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
+            let message = report.message();
+            let mut diag = Diagnostic::error(format!("template error: {message}"));
+            if let Some(hint) = field_hint(message) {
+                diag = diag.with_hint(hint);
+            }
+            match sources.get(report.filename()) {
+                Some(file) => diag.at(file, report.span().range.clone()),
+                None => diag,
+            }
+        }
+        _ => {
+            let mut message = err.to_string();
+            let mut cause = std::error::Error::source(err);
+            while let Some(c) = cause {
+                message.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            from_report(&message, sources)
+                .unwrap_or_else(|| Diagnostic::error(format!("template error: {message}")))
+        }
+    }
+}
+
+/// For Tera's "Field `x` is not defined. Available fields: a, b", the closest field.
+fn field_hint(message: &str) -> Option<String> {
+    let unknown = message.strip_prefix("Field `")?.split('`').next()?;
+    let (_, available) = message.split_once("Available fields: ")?;
+    let best = crate::diagnostics::closest(unknown, available.split(", ").map(str::trim))?;
+    Some(format!("did you mean `{best}`?"))
+}
+
+/// Tera gathers the errors it finds while checking templates into one text of reports,
+/// each `error: MESSAGE` then ` --> NAME:LINE:COL`. Reads the first back into a diagnostic
+/// at its place; the others surface again once the first is fixed.
+fn from_report(text: &str, sources: &BTreeMap<String, Arc<SourceFile>>) -> Option<Diagnostic> {
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("error: "));
+    let message = lines.next()?.trim_start_matches("error: ").trim();
+    let place = lines.next()?.trim().strip_prefix("--> ")?;
+    let mut parts = place.rsplitn(3, ':');
+    let col: usize = parts.next()?.parse().ok()?;
+    let line: usize = parts.next()?.parse().ok()?;
+    let file = sources.get(parts.next()?)?;
+    let start = file.offset(line, col);
+    let end = start
+        + file.text[start..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(0);
+    Some(
+        Diagnostic::error(format!("template error: {message}")).at(file, start..end.max(start + 1)),
+    )
 }

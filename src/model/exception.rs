@@ -7,16 +7,14 @@ use super::related::{Related, Stakeholder};
 use super::vocab::{
     Decision, ExceptionState, ExceptionStatus, ExceptionType, Level, Severity, Side,
 };
-use crate::load::records::Check;
-use crate::load::yaml::Seg;
 use crate::model::date::Date;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exception {
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub id: String,
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub title: String,
     #[serde(rename = "type")]
     pub kind: ExceptionType,
@@ -37,35 +35,35 @@ pub struct Exception {
     pub closed: Option<Date>,
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub tickets: Vec<String>,
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub assets: Vec<String>,
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub tags: Vec<String>,
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub summary: String,
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub justification: String,
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub pros: Vec<String>,
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub cons: Vec<String>,
@@ -73,7 +71,7 @@ pub struct Exception {
     pub description: Option<String>,
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub compensating_controls: Vec<String>,
@@ -85,7 +83,7 @@ pub struct Exception {
     pub stakeholders: Vec<Stakeholder>,
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub references: Vec<String>,
@@ -98,11 +96,11 @@ pub struct Exception {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,
@@ -164,92 +162,6 @@ impl Exception {
     /// The date the current term started: the last renewal, else the decision.
     pub fn term_start(&self) -> Option<Date> {
         self.renewals.iter().map(|r| r.date).max().or(self.decided)
-    }
-
-    /// The rules of SPEC 3 that serde cannot express.
-    pub fn check(&self, check: &mut Check) {
-        use ExceptionStatus::*;
-        let needs = |field: &str, value: bool, when: &str, check: &mut Check| {
-            if !value {
-                check.error(
-                    &["status"],
-                    format!("`{field}` is required when {when}"),
-                    Some(format!("add `{field}: YYYY-MM-DD`")),
-                );
-            }
-        };
-        let status = self.status.as_str();
-        if matches!(self.status, Approved | Denied) {
-            needs(
-                "decided",
-                self.decided.is_some(),
-                &format!("status is {status}"),
-                check,
-            );
-        }
-        if self.status == Approved {
-            needs(
-                "expires",
-                self.expires.is_some(),
-                "status is approved",
-                check,
-            );
-        }
-        if matches!(self.status, Withdrawn | Closed) {
-            needs(
-                "closed",
-                self.closed.is_some(),
-                &format!("status is {status}"),
-                check,
-            );
-        }
-        if self.kind == ExceptionType::Extension
-            && self
-                .remediation_plan
-                .as_deref()
-                .is_none_or(|p| p.trim().is_empty())
-        {
-            check.error(
-                &["type"],
-                "`remediation_plan` is required when type is extension".into(),
-                Some("describe the path to the fix in `remediation_plan`, or make the type `acceptance`".into()),
-            );
-        }
-        let dated = |name, date: Option<Date>| (name, date.map(|d| (d, d.to_string())));
-        check.in_order(
-            &[
-                dated("created", Some(self.created)),
-                dated("first_review", self.first_review),
-                dated("decided", self.decided),
-            ],
-            None,
-        );
-        check.in_order(
-            &[
-                dated("created", Some(self.created)),
-                dated("closed", self.closed),
-            ],
-            None,
-        );
-        check.in_order(
-            &[
-                dated("decided", self.decided),
-                dated("expires", self.expires),
-            ],
-            None,
-        );
-        for (i, renewal) in self.renewals.iter().enumerate() {
-            if renewal.expires < renewal.previous_expires {
-                check.error_at(
-                    &[Seg::Key("renewals"), Seg::Index(i), Seg::Key("expires")],
-                    format!(
-                        "renewal expires {} before the term it extends ({})",
-                        renewal.expires, renewal.previous_expires
-                    ),
-                    None,
-                );
-            }
-        }
     }
 }
 

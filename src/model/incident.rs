@@ -8,7 +8,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::person::Person;
 use super::related::{Related, Stakeholder};
 use super::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
-use crate::load::records::Check;
 use crate::model::date::{Date, Offset};
 
 /// A point in time as records write it: RFC 3339 with an offset, or a bare date that means
@@ -79,14 +78,14 @@ impl<'de> Deserialize<'de> for Stamp {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Incident {
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub id: String,
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub title: String,
     pub severity: IncidentSeverity,
     pub status: IncidentStatus,
     pub commander: Person,
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
@@ -103,7 +102,7 @@ pub struct Incident {
     pub resolved: Option<Stamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed: Option<Stamp>,
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub summary: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -121,13 +120,13 @@ pub struct Incident {
     pub stakeholders: Vec<Stakeholder>,
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub tickets: Vec<String>,
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub channels: Vec<String>,
@@ -152,14 +151,14 @@ pub struct Impact {
 #[serde(deny_unknown_fields)]
 pub struct TimelineEntry {
     pub at: Stamp,
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub event: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionItem {
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub title: String,
     pub owner: Person,
     pub priority: Priority,
@@ -180,7 +179,7 @@ impl ActionItem {
 #[serde(deny_unknown_fields)]
 pub struct OpenQuestion {
     pub priority: Priority,
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub question: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -194,11 +193,11 @@ pub struct Postmortem {
     pub date: Date,
     #[serde(default)]
     pub participants: Vec<Person>,
-    #[serde(default, deserialize_with = "crate::load::yaml::texts")]
+    #[serde(default, deserialize_with = "crate::model::text::texts")]
     pub went_well: Vec<String>,
-    #[serde(default, deserialize_with = "crate::load::yaml::texts")]
+    #[serde(default, deserialize_with = "crate::model::text::texts")]
     pub went_ok: Vec<String>,
-    #[serde(default, deserialize_with = "crate::load::yaml::texts")]
+    #[serde(default, deserialize_with = "crate::model::text::texts")]
     pub went_poorly: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -235,51 +234,6 @@ impl Incident {
         let mut entries: Vec<&TimelineEntry> = self.timeline.iter().collect();
         entries.sort_by_key(|e| e.at.resolve(tz));
         entries
-    }
-
-    /// The rules of SPEC 4 that serde cannot express.
-    pub fn check(&self, check: &mut Check, tz: Offset) {
-        use IncidentStatus::*;
-        let status = self.status.as_str();
-        if matches!(self.status, Resolved | Closed) && self.resolved.is_none() {
-            check.error(
-                &["status"],
-                format!("`resolved` is required when status is {status}"),
-                Some("add `resolved:` with the time the fix went live".into()),
-            );
-        }
-        if self.status == Closed && self.closed.is_none() {
-            check.error(
-                &["status"],
-                "`closed` is required when status is closed".into(),
-                Some("add `closed:` with the time the commander closed it".into()),
-            );
-        }
-        type Written = (DateTime<FixedOffset>, String);
-        let stamps: Vec<(&str, Option<Written>)> = self
-            .lifecycle()
-            .iter()
-            .map(|(name, s)| (*name, s.map(|s| (s.resolve(tz), s.to_string()))))
-            .collect();
-        check.in_order(
-            &stamps,
-            Some(format!("the lifecycle runs {}", LIFECYCLE.join(" <= "))),
-        );
-        match self.effort_hours {
-            Some(hours) if !hours.is_finite() || hours < 0.0 => check.error(
-                &["effort_hours"],
-                "`effort_hours` must be a number of hours, zero or more".into(),
-                None,
-            ),
-            // The metrics add these up by month: a few near the largest number there is
-            // would make an infinite total, and the chart of it never finishes.
-            Some(hours) if hours > MAX_EFFORT_HOURS => check.error(
-                &["effort_hours"],
-                format!("`effort_hours` is {hours}, more than {MAX_EFFORT_HOURS} hours"),
-                Some("that is over a century of work; is it a typo?".into()),
-            ),
-            _ => {}
-        }
     }
 }
 

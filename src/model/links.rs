@@ -154,6 +154,20 @@ pub fn page_href(url: &str) -> String {
     format!("{url}index.html")
 }
 
+/// `base_url` with a trailing slash, when it is an absolute http(s) URL.
+pub fn absolute_base(base_url: &str) -> Option<String> {
+    let base = base_url.trim();
+    let lower = base.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return None;
+    }
+    Some(if base.ends_with('/') {
+        base.to_string()
+    } else {
+        format!("{base}/")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,7 +60,7 @@ impl Person {
         let out = out.trim_matches('-').to_string();
         if out.is_empty() {
             "unassigned".into()
-        } else if crate::write::output::is_reserved_name(&out) {
+        } else if crate::model::reserved::is_reserved_name(&out) {
             // Someone may well be called Con: their page must not be a Windows device.
             format!("{out}-owner")
         } else {
@@ -101,7 +101,7 @@ impl<'de> Deserialize<'de> for Person {
                     if slot.is_some() {
                         return Err(de::Error::duplicate_field(field));
                     }
-                    *slot = Some(map.next_value::<crate::load::yaml::Text>()?.0);
+                    *slot = Some(map.next_value::<crate::model::text::Text>()?.0);
                 }
                 Ok(Person {
                     name: name.ok_or_else(|| de::Error::missing_field("name"))?,
@@ -117,7 +117,7 @@ impl<'de> Deserialize<'de> for Person {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PersonEntry {
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub name: String,
     #[serde(default)]
     pub email: Option<String>,

@@ -7,19 +7,19 @@ use serde::{Deserialize, Serialize};
 pub struct Related {
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub exceptions: Vec<String>,
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub incidents: Vec<String>,
     #[serde(
         default,
-        deserialize_with = "crate::load::yaml::texts",
+        deserialize_with = "crate::model::text::texts",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub pages: Vec<String>,
@@ -34,7 +34,7 @@ impl Related {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stakeholder {
-    #[serde(deserialize_with = "crate::load::yaml::text")]
+    #[serde(deserialize_with = "crate::model::text::text")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,

@@ -17,8 +17,9 @@ use chrono::{Duration, Utc};
 use icalendar::{Alarm, Calendar, Component, EventLike, Property, Trigger};
 
 use crate::derive::handbook::Handbook;
+use crate::model::links::absolute_base;
 use crate::model::vocab::ExceptionStatus;
-use crate::render::feeds::{absolute_base, day_start};
+use crate::render::feeds::day_start;
 
 /// The path of the calendar in the site.
 pub const PATH: &str = "calendar/exceptions.ics";

@@ -108,7 +108,7 @@ const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 /// URLs at or below its own folder. A page whose URL is longer than the protocol's 2,048
 /// characters is left out, as no search engine would take it.
 pub fn sitemap(base_url: &str, paths: &[String]) -> Vec<OutputFile> {
-    match feeds::absolute_base(base_url) {
+    match crate::model::links::absolute_base(base_url) {
         Some(base) => sitemap_files(&base, paths, SITEMAP_MAX_URLS, SITEMAP_MAX_BYTES),
         None => Vec::new(),
     }

@@ -30,24 +30,10 @@ pub const EXCEPTIONS_PATH: &str = "feeds/exceptions.xml";
 /// The path of the incidents feed in the site.
 pub const INCIDENTS_PATH: &str = "feeds/incidents.xml";
 
-/// `base_url` with a trailing slash, when it is an absolute http(s) URL.
-pub fn absolute_base(base_url: &str) -> Option<String> {
-    let base = base_url.trim();
-    let lower = base.to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
-        return None;
-    }
-    Some(if base.ends_with('/') {
-        base.to_string()
-    } else {
-        format!("{base}/")
-    })
-}
-
 /// A link to `path` (relative to the site root) from a file in the folder `from` (such as
 /// `feeds/`): absolute below `base_url` when that is absolute, else relative.
 pub fn site_link(base_url: &str, from: &str, path: &str) -> String {
-    match absolute_base(base_url) {
+    match links::absolute_base(base_url) {
         Some(base) => format!("{base}{path}"),
         None => format!("{}{path}", links::root_prefix(from)),
     }
@@ -259,7 +245,7 @@ fn feed(
         .map(|e| e.updated)
         .unwrap_or_else(|| day_start(handbook.as_of, config.timezone));
     let from = "feeds/";
-    let self_href = match absolute_base(&config.base_url) {
+    let self_href = match links::absolute_base(&config.base_url) {
         Some(base) => format!("{base}{path}"),
         None => path.trim_start_matches(from).to_string(),
     };

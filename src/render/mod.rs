@@ -23,29 +23,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 use serde::Serialize;
-use tera::{Context, ErrorKind, Tera};
+use tera::{Context, Tera};
 
 use crate::derive::handbook::Handbook;
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
-use crate::load::theme::{Body, Theme};
+use crate::load::theme::{self, Body, Theme};
 use crate::model::links;
+pub use crate::write::output::OutputFile;
 use crate::write::output::{Origin, PathCheck, Staging};
-
-/// A file of the output, by its path relative to the site root.
-#[derive(Debug, Clone)]
-pub struct OutputFile {
-    pub path: String,
-    pub body: Body,
-}
-
-impl OutputFile {
-    pub fn html(path: String, text: String) -> Self {
-        OutputFile {
-            path,
-            body: Body::Bytes(text.into_bytes().into()),
-        }
-    }
-}
 
 /// Where rendered files go, each as soon as it is made, so a large site is never held in
 /// memory whole: written into the staging folder by `build`, kept by `serve` (and by tests),
@@ -373,7 +358,7 @@ impl Renderer {
             .map(|(name, file)| (name.as_str(), file.text.as_str()))
             .collect();
         tera.add_raw_templates(raw)
-            .map_err(|e| vec![to_diagnostic(&e, &sources)])?;
+            .map_err(|e| vec![theme::to_diagnostic(&e, &sources)])?;
         tera.global_context().extend(globals.into_context());
         Ok(Renderer {
             tera,
@@ -409,67 +394,8 @@ impl Renderer {
     pub fn render(&self, template: &str, context: &Context) -> Result<String, Diagnostic> {
         self.tera
             .render(template, context)
-            .map_err(|e| to_diagnostic(&e, &self.sources))
+            .map_err(|e| theme::to_diagnostic(&e, &self.sources))
     }
-}
-
-/// A Tera error as a diagnostic pointing into the template that caused it.
-pub(crate) fn to_diagnostic(
-    err: &tera::Error,
-    sources: &BTreeMap<String, Arc<SourceFile>>,
-) -> Diagnostic {
-    match err.kind() {
-        ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
-            let message = report.message();
-            let mut diag = Diagnostic::error(format!("template error: {message}"));
-            if let Some(hint) = field_hint(message) {
-                diag = diag.with_hint(hint);
-            }
-            match sources.get(report.filename()) {
-                Some(file) => diag.at(file, report.span().range.clone()),
-                None => diag,
-            }
-        }
-        _ => {
-            let mut message = err.to_string();
-            let mut cause = std::error::Error::source(err);
-            while let Some(c) = cause {
-                message.push_str(&format!(": {c}"));
-                cause = c.source();
-            }
-            from_report(&message, sources)
-                .unwrap_or_else(|| Diagnostic::error(format!("template error: {message}")))
-        }
-    }
-}
-
-/// For Tera's "Field `x` is not defined. Available fields: a, b", the closest field.
-fn field_hint(message: &str) -> Option<String> {
-    let unknown = message.strip_prefix("Field `")?.split('`').next()?;
-    let (_, available) = message.split_once("Available fields: ")?;
-    let best = crate::diagnostics::closest(unknown, available.split(", ").map(str::trim))?;
-    Some(format!("did you mean `{best}`?"))
-}
-
-/// Tera gathers the errors it finds while checking templates into one text of reports,
-/// each `error: MESSAGE` then ` --> NAME:LINE:COL`. Reads the first back into a diagnostic
-/// at its place; the others surface again once the first is fixed.
-fn from_report(text: &str, sources: &BTreeMap<String, Arc<SourceFile>>) -> Option<Diagnostic> {
-    let mut lines = text.lines().skip_while(|l| !l.starts_with("error: "));
-    let message = lines.next()?.trim_start_matches("error: ").trim();
-    let place = lines.next()?.trim().strip_prefix("--> ")?;
-    let mut parts = place.rsplitn(3, ':');
-    let col: usize = parts.next()?.parse().ok()?;
-    let line: usize = parts.next()?.parse().ok()?;
-    let file = sources.get(parts.next()?)?;
-    let start = file.offset(line, col);
-    let end = start
-        + file.text[start..]
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(0);
-    Some(
-        Diagnostic::error(format!("template error: {message}")).at(file, start..end.max(start + 1)),
-    )
 }
 
 /// Serialises a value for a template context; our types always serialise.

@@ -24,13 +24,11 @@ use chrono::{Duration, Utc};
 use serde::Serialize;
 
 use crate::derive::handbook::Handbook;
-use crate::diagnostics::{Diagnostic, Error};
 use crate::load::config::Identity;
 use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::person::{People, Person};
 use crate::model::vocab::{ExceptionState, ExceptionStatus};
-use crate::pipeline::{self, Options};
 use crate::render::feeds::{day_start, site_link};
 
 /// The path of the export in the site.
@@ -58,20 +56,6 @@ pub fn document(handbook: &Handbook) -> Option<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(&Root { poam }).ok()?;
     bytes.push(b'\n');
     Some(bytes)
-}
-
-/// `secbook export poam`: the bytes the build writes to exports/poam.json, from the
-/// handbook alone (load, validate, compute; no site is rendered), and its warnings.
-pub fn export(options: &Options) -> Result<(Vec<u8>, Vec<Diagnostic>), Error> {
-    let (handbook, warnings) = pipeline::load_handbook(options)?;
-    let bytes = document(&handbook).ok_or_else(|| {
-        Error::Usage(
-            "no exception is approved or pending, and an OSCAL plan of action and milestones \
-             needs at least one item: there is nothing to export"
-                .into(),
-        )
-    })?;
-    Ok((bytes, warnings))
 }
 
 #[derive(Serialize)]

@@ -26,13 +26,11 @@ use serde::Serialize;
 
 use crate::cli::scaffold::{self, RecordKind};
 use crate::diagnostics::{self, Diagnostic, Error, SourceFile};
-use crate::load::theme::Body;
 use crate::load::yaml;
 use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::person::{People, Person};
 use crate::model::vocab::{Decision, ExceptionStatus, ExceptionType, Severity};
-use crate::pipeline::{self, Options};
 
 /// The tracker's columns, in order.
 pub const HEADER: [&str; 9] = [
@@ -73,23 +71,6 @@ pub fn export<'a>(exceptions: impl IntoIterator<Item = &'a Exception>) -> String
         out.push_str(&line(&row(e)));
     }
     out
-}
-
-/// Builds the handbook at `options.root` and returns its tracker CSV (the bytes of the
-/// site's exports/exceptions.csv) with the build's warnings. A handbook with errors has no
-/// export.
-pub fn export_handbook(options: &Options) -> Result<(Vec<u8>, Vec<Diagnostic>), Error> {
-    let generated = pipeline::generate(options)?;
-    let file = generated
-        .files
-        .iter()
-        .find(|f| f.path == EXPORT_PATH)
-        .ok_or_else(|| Error::Usage(format!("the build wrote no {EXPORT_PATH}")))?;
-    let bytes = match &file.body {
-        Body::Bytes(b) => b.to_vec(),
-        Body::Copy(path) => fs::read(path).map_err(|e| Error::io(path, e))?,
-    };
-    Ok((bytes, generated.warnings))
 }
 
 fn row(e: &Exception) -> [String; 9] {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::load::theme::Body;
 use crate::load::yaml::{self, Seg};
-use crate::render::OutputFile;
+use crate::model::reserved::is_reserved_name;
 
 /// The longest name of one file or folder: ext4, APFS and NTFS all stop at 255 (NTFS
 /// counts UTF-16 units, of which a name never has more than it has UTF-8 bytes).
@@ -284,19 +284,6 @@ fn is_safe(path: &str) -> bool {
         && path.split('/').all(|seg| !matches!(seg, "" | "." | ".."))
 }
 
-/// Whether a path segment is a device name on Windows (`CON`, `nul.txt`, `Com1.html`):
-/// such a file cannot be written or copied there, and may open the device instead. The
-/// output is read from disk on every system, so these names are refused everywhere.
-pub fn is_reserved_name(segment: &str) -> bool {
-    let stem = segment.split('.').next().unwrap_or(segment).trim_end();
-    let upper = stem.to_ascii_uppercase();
-    match upper.as_bytes() {
-        b"CON" | b"PRN" | b"AUX" | b"NUL" => true,
-        [b'C', b'O', b'M', d] | [b'L', b'P', b'T', d] => d.is_ascii_digit(),
-        _ => false,
-    }
-}
-
 /// A name secbook derives from the input (not one the user chose), made to fit: cut to
 /// [`MAX_DERIVED_BYTES`] when longer, ending then in a hash of the whole so two long names
 /// that start alike stay apart. The hash is SHA-1 (a UUID v5), so the name is the same
@@ -312,6 +299,22 @@ pub fn fit_name(name: &str) -> String {
         cut -= 1;
     }
     format!("{}-{hash}", name[..cut].trim_end_matches(['-', '.']))
+}
+
+/// A file of the output, by its path relative to the site root.
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    pub path: String,
+    pub body: Body,
+}
+
+impl OutputFile {
+    pub fn html(path: String, text: String) -> Self {
+        OutputFile {
+            path,
+            body: Body::Bytes(text.into_bytes().into()),
+        }
+    }
 }
 
 /// The marker file every build writes into its output: a folder that holds it is one
@@ -894,21 +897,17 @@ mod tests {
     }
 
     #[test]
-    fn reserved_names_are_devices_with_any_extension() {
-        for name in [
-            "CON",
-            "con",
-            "Nul.txt",
-            "aux.",
-            "COM1",
-            "lpt9.html",
-            "prn.a.b",
-        ] {
-            assert!(is_reserved_name(name), "{name}");
-        }
-        for name in ["console", "icon", "COM", "COM10", "nul-1", "x.con", "lpt"] {
-            assert!(!is_reserved_name(name), "{name}");
-        }
+    fn a_failed_write_keeps_the_previous_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_site(&out, &[file("a.html", "one")]).unwrap();
+        let missing = OutputFile {
+            path: "b.bin".into(),
+            body: Body::Copy(dir.path().join("does-not-exist")),
+        };
+        assert!(write_site(&out, &[file("a.html", "two"), missing]).is_err());
+        assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "one");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]
@@ -926,19 +925,5 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["handbook", "public"]);
-    }
-
-    #[test]
-    fn a_failed_write_keeps_the_previous_output() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("public");
-        write_site(&out, &[file("a.html", "one")]).unwrap();
-        let missing = OutputFile {
-            path: "b.bin".into(),
-            body: Body::Copy(dir.path().join("does-not-exist")),
-        };
-        assert!(write_site(&out, &[file("a.html", "two"), missing]).is_err());
-        assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "one");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 }

@@ -22,10 +22,10 @@ use crate::derive::site::{Child, ChildLink, PageLink, Site};
 use crate::diagnostics::Diagnostic;
 use crate::load::markdown::Heading;
 use crate::model::date::Date;
+use crate::model::finding::{Finding, LintLevel};
 use crate::model::incident::Stamp;
 use crate::model::links;
 use crate::model::person::Person;
-use crate::validate::findings::{Finding, LintLevel};
 
 pub use owners::Owners;
 

@@ -7,9 +7,9 @@ use super::incidents::{self, DurationView, IncidentRow};
 use super::{Facts, FindingView, PageMeta, SectionIntro, base_context, code_anchor, render_page};
 use crate::diagnostics::Diagnostic;
 use crate::model::date::Date;
+use crate::model::finding::{CODES, LintLevel};
 use crate::model::vocab::{Decision, ExceptionState, IncidentSeverity, Level, Severity, Side};
 use crate::render::{Output, Renderer};
-use crate::validate::findings::{CODES, LintLevel};
 
 const STATUS_URL: &str = "status/";
 const STATUS_TITLE: &str = "Program status";

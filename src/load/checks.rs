@@ -1,0 +1,146 @@
+//! The rules of SPEC 3 and 4 that serde cannot express, checked on each record as it
+//! loads, each reported at the field it is about.
+
+use chrono::{DateTime, FixedOffset};
+
+use super::records::Check;
+use super::yaml::Seg;
+use crate::model::date::{Date, Offset};
+use crate::model::exception::Exception;
+use crate::model::incident::{Incident, LIFECYCLE, MAX_EFFORT_HOURS};
+use crate::model::vocab::{ExceptionStatus, ExceptionType, IncidentStatus};
+
+impl Exception {
+    /// The rules of SPEC 3 that serde cannot express.
+    pub fn check(&self, check: &mut Check) {
+        use ExceptionStatus::*;
+        let needs = |field: &str, value: bool, when: &str, check: &mut Check| {
+            if !value {
+                check.error(
+                    &["status"],
+                    format!("`{field}` is required when {when}"),
+                    Some(format!("add `{field}: YYYY-MM-DD`")),
+                );
+            }
+        };
+        let status = self.status.as_str();
+        if matches!(self.status, Approved | Denied) {
+            needs(
+                "decided",
+                self.decided.is_some(),
+                &format!("status is {status}"),
+                check,
+            );
+        }
+        if self.status == Approved {
+            needs(
+                "expires",
+                self.expires.is_some(),
+                "status is approved",
+                check,
+            );
+        }
+        if matches!(self.status, Withdrawn | Closed) {
+            needs(
+                "closed",
+                self.closed.is_some(),
+                &format!("status is {status}"),
+                check,
+            );
+        }
+        if self.kind == ExceptionType::Extension
+            && self
+                .remediation_plan
+                .as_deref()
+                .is_none_or(|p| p.trim().is_empty())
+        {
+            check.error(
+                &["type"],
+                "`remediation_plan` is required when type is extension".into(),
+                Some("describe the path to the fix in `remediation_plan`, or make the type `acceptance`".into()),
+            );
+        }
+        let dated = |name, date: Option<Date>| (name, date.map(|d| (d, d.to_string())));
+        check.in_order(
+            &[
+                dated("created", Some(self.created)),
+                dated("first_review", self.first_review),
+                dated("decided", self.decided),
+            ],
+            None,
+        );
+        check.in_order(
+            &[
+                dated("created", Some(self.created)),
+                dated("closed", self.closed),
+            ],
+            None,
+        );
+        check.in_order(
+            &[
+                dated("decided", self.decided),
+                dated("expires", self.expires),
+            ],
+            None,
+        );
+        for (i, renewal) in self.renewals.iter().enumerate() {
+            if renewal.expires < renewal.previous_expires {
+                check.error_at(
+                    &[Seg::Key("renewals"), Seg::Index(i), Seg::Key("expires")],
+                    format!(
+                        "renewal expires {} before the term it extends ({})",
+                        renewal.expires, renewal.previous_expires
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+}
+
+impl Incident {
+    /// The rules of SPEC 4 that serde cannot express.
+    pub fn check(&self, check: &mut Check, tz: Offset) {
+        use IncidentStatus::*;
+        let status = self.status.as_str();
+        if matches!(self.status, Resolved | Closed) && self.resolved.is_none() {
+            check.error(
+                &["status"],
+                format!("`resolved` is required when status is {status}"),
+                Some("add `resolved:` with the time the fix went live".into()),
+            );
+        }
+        if self.status == Closed && self.closed.is_none() {
+            check.error(
+                &["status"],
+                "`closed` is required when status is closed".into(),
+                Some("add `closed:` with the time the commander closed it".into()),
+            );
+        }
+        type Written = (DateTime<FixedOffset>, String);
+        let stamps: Vec<(&str, Option<Written>)> = self
+            .lifecycle()
+            .iter()
+            .map(|(name, s)| (*name, s.map(|s| (s.resolve(tz), s.to_string()))))
+            .collect();
+        check.in_order(
+            &stamps,
+            Some(format!("the lifecycle runs {}", LIFECYCLE.join(" <= "))),
+        );
+        match self.effort_hours {
+            Some(hours) if !hours.is_finite() || hours < 0.0 => check.error(
+                &["effort_hours"],
+                "`effort_hours` must be a number of hours, zero or more".into(),
+                None,
+            ),
+            // The metrics add these up by month: a few near the largest number there is
+            // would make an infinite total, and the chart of it never finishes.
+            Some(hours) if hours > MAX_EFFORT_HOURS => check.error(
+                &["effort_hours"],
+                format!("`effort_hours` is {hours}, more than {MAX_EFFORT_HOURS} hours"),
+                Some("that is over a century of work; is it a typo?".into()),
+            ),
+            _ => {}
+        }
+    }
+}

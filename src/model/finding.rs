@@ -1,0 +1,175 @@
+//! Findings: what the program's health automation would raise, each with a stable code,
+//! and the lint level that says what one does to a run. The rules that raise them are in
+//! `validate::findings`.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{Diagnostic, Level, SourceFile};
+
+/// What a finding is about: the records or pages a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Exception,
+    Incident,
+    Page,
+}
+
+/// A finding code and when it is raised: what a CI report lists as a rule or a check.
+#[derive(Debug)]
+pub struct Rule {
+    pub code: &'static str,
+    pub kind: Kind,
+    /// Whether it compares the records with a baseline revision, and so runs only when
+    /// `--baseline` names one.
+    pub needs_baseline: bool,
+    /// When it is raised, as SPEC 6 says, in a sentence.
+    pub description: &'static str,
+}
+
+const fn rule(code: &'static str, kind: Kind, description: &'static str) -> Rule {
+    Rule {
+        code,
+        kind,
+        needs_baseline: false,
+        description,
+    }
+}
+
+const fn baseline_rule(code: &'static str, description: &'static str) -> Rule {
+    Rule {
+        needs_baseline: true,
+        ..rule(code, Kind::Exception, description)
+    }
+}
+
+/// Every rule, in the order of SPEC section 6.
+pub const RULES: &[Rule] = &[
+    rule(
+        "exception.expired",
+        Kind::Exception,
+        "An approved exception has expired.",
+    ),
+    rule(
+        "exception.owner-missing",
+        Kind::Exception,
+        "An exception's risk owner is empty or \"unassigned\".",
+    ),
+    rule(
+        "exception.owner-departed",
+        Kind::Exception,
+        "An exception's risk owner or assignee has left, by their `departed` date in data/people.yaml.",
+    ),
+    rule(
+        "exception.approval-missing",
+        Kind::Exception,
+        "An exception is approved without an approval for a side the policy requires.",
+    ),
+    rule(
+        "exception.approval-insufficient",
+        Kind::Exception,
+        "An approving side's level is below the policy level for the exception's severity.",
+    ),
+    rule(
+        "exception.term-exceeds-policy",
+        Kind::Exception,
+        "An exception runs longer than the policy allows for its severity, from its decision or last renewal.",
+    ),
+    baseline_rule(
+        "exception.severity-downgraded",
+        "An exception's severity is lower than in the baseline revision.",
+    ),
+    baseline_rule(
+        "exception.severity-raised",
+        "An exception's severity is higher than in the baseline revision.",
+    ),
+    baseline_rule(
+        "exception.expiry-moved",
+        "An exception expires later than in the baseline revision without a new renewal entry.",
+    ),
+    rule(
+        "incident.postmortem-missing",
+        Kind::Incident,
+        "A resolved or closed incident of a severity that requires a postmortem has none.",
+    ),
+    rule(
+        "incident.action-item-overdue",
+        Kind::Incident,
+        "An incident's action item is neither completed nor won't-do, and past its due date.",
+    ),
+    rule(
+        "incident.stale-open",
+        Kind::Incident,
+        "An incident has been investigating or mitigated for longer than `stale_open_days`.",
+    ),
+    rule(
+        "page.review-overdue",
+        Kind::Page,
+        "A content page is past its `review_by` date.",
+    ),
+];
+
+/// Every finding code, in the order of SPEC section 6.
+pub const CODES: &[&str] = &codes();
+
+const fn codes() -> [&'static str; RULES.len()] {
+    let mut codes = [""; RULES.len()];
+    let mut i = 0;
+    while i < RULES.len() {
+        codes[i] = RULES[i].code;
+        i += 1;
+    }
+    codes
+}
+
+/// A record or a page that rules look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub kind: Kind,
+    /// The record id, or the page's content path, as a finding's `subject`.
+    pub id: String,
+    /// Its file, relative to the handbook.
+    pub file: String,
+}
+
+/// What a finding does to a run, set per code in handbook.yaml's `lints`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LintLevel {
+    Allow,
+    #[default]
+    Warn,
+    Deny,
+}
+
+/// One finding, at the place in the file that it is about.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub level: LintLevel,
+    pub file: String,
+    pub line: usize,
+    /// The record id, or the page's content path.
+    pub subject: String,
+    pub message: String,
+    #[serde(skip)]
+    pub source: Arc<SourceFile>,
+    #[serde(skip)]
+    pub span: Range<usize>,
+}
+
+impl Finding {
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let mut d = Diagnostic::error(self.message.clone()).at(&self.source, self.span.clone());
+        d.level = if self.level == LintLevel::Deny {
+            Level::Error
+        } else {
+            Level::Warning
+        };
+        d.code = Some(self.code);
+        d.subject = Some(self.subject.clone());
+        d
+    }
+}
