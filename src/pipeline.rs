@@ -199,11 +199,8 @@ fn prepare_covered(
     );
     let coverage = Coverage::of(
         &findings::Inputs {
-            config: &handbook.config,
-            as_of,
+            handbook: &handbook,
             strict: options.strict,
-            records: &handbook.records,
-            pages: &handbook.site.pages,
             baseline: baseline.as_ref(),
         },
         !policy_unknown,
@@ -263,16 +260,13 @@ pub fn assemble(
     let (site, site_diags) = Site::assemble(content, &records, known_files, &config.markdown);
     diags.extend(site_diags);
 
-    let findings = findings::compute(&findings::Inputs {
-        config: &config,
-        as_of,
+    let mut handbook = Handbook::derive(config, as_of, site, records);
+    handbook.findings = findings::compute(&findings::Inputs {
+        handbook: &handbook,
         strict,
-        records: &records,
-        pages: &site.pages,
         baseline,
     });
-    diags.extend(findings.iter().map(Finding::to_diagnostic));
-    let handbook = Handbook::new(config, as_of, site, records, findings);
+    diags.extend(handbook.findings.iter().map(Finding::to_diagnostic));
     (handbook, diags)
 }
 

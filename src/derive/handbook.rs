@@ -1,7 +1,9 @@
-//! The handbook after load, validate and compute: everything the renderers read.
+//! The handbook after load and derive, and then validate: everything the renderers read.
 
-use crate::derive::metrics::{self, Metrics};
-use crate::derive::site::Site;
+use super::incident::Postmortem;
+use super::metrics::{self, Metrics};
+use super::policy::Policy;
+use super::site::Site;
 use crate::load::config::Config;
 use crate::load::records::Records;
 use crate::model::date::Date;
@@ -15,26 +17,36 @@ pub struct Handbook {
     pub records: Records,
     /// The state of each exception as of `as_of`, in the order of `records.exceptions`.
     pub exception_states: Vec<ExceptionState>,
-    pub findings: Vec<Finding>,
+    /// How each exception meets the approval policy, in the order of `records.exceptions`.
+    pub policies: Vec<Policy>,
+    /// Whether each incident owes a postmortem, in the order of `records.incidents`.
+    pub postmortems: Vec<Postmortem>,
     /// Every metric of SPEC 9 as of `as_of`, computed once for the JSON, the metrics page
     /// and the home page summary.
     pub metrics: Metrics,
+    /// Set by validate, which reads the facts above.
+    pub findings: Vec<Finding>,
 }
 
 impl Handbook {
-    pub fn new(
-        config: Config,
-        as_of: Date,
-        site: Site,
-        records: Records,
-        findings: Vec<Finding>,
-    ) -> Self {
+    /// Computes every derived fact once; the findings are left to validate.
+    pub fn derive(config: Config, as_of: Date, site: Site, records: Records) -> Self {
         let window = config.exceptions.expiring_within_days;
         let exception_states = records
             .exceptions
             .iter()
             .map(|e| e.record.state(as_of, window))
             .collect::<Vec<_>>();
+        let policies = records
+            .exceptions
+            .iter()
+            .map(|e| Policy::of(&config.exceptions.policy, &e.record))
+            .collect();
+        let postmortems = records
+            .incidents
+            .iter()
+            .map(|i| Postmortem::of(&config.incidents.postmortem_required, &i.record))
+            .collect();
         let metrics = Metrics::compute(&metrics::Inputs::new(
             &config,
             as_of,
@@ -47,8 +59,10 @@ impl Handbook {
             site,
             records,
             exception_states,
-            findings,
+            policies,
+            postmortems,
             metrics,
+            findings: Vec::new(),
         }
     }
 }

@@ -20,11 +20,12 @@ use std::fmt;
 use chrono::Datelike;
 use serde::{Serialize, Serializer};
 
+use super::incident::{Measure, Postmortem};
 use crate::load::config::Config;
 use crate::load::records::Records;
 use crate::model::date::{Date, Offset};
 use crate::model::exception::Exception;
-use crate::model::incident::{Incident, Stamp};
+use crate::model::incident::Incident;
 use crate::model::vocab::{
     ActionStatus, ExceptionState, ExceptionType, IncidentSeverity, IncidentStatus, Severity,
 };
@@ -454,11 +455,6 @@ fn exception_metrics(inputs: &Inputs) -> (ExceptionMetrics, Vec<i64>) {
     (metrics, review_days)
 }
 
-/// Hours between two optional instants, when both are present.
-fn hours(from: Option<Stamp>, to: Option<Stamp>, tz: Offset) -> Option<f64> {
-    Some(from?.hours_until(to?, tz))
-}
-
 fn incident_metrics(inputs: &Inputs) -> (IncidentMetrics, Detail) {
     let tz = inputs.timezone;
     let counted: Vec<&Incident> = inputs
@@ -501,13 +497,8 @@ fn incident_metrics(inputs: &Inputs) -> (IncidentMetrics, Detail) {
         .collect();
 
     // Each duration measure: its hours for every incident that has both ends.
-    type Measure = fn(&Incident, Offset) -> Option<f64>;
-    let respond: Measure = |i, tz| hours(Some(i.reported), i.responded, tz);
-    let resolve: Measure = |i, tz| hours(Some(i.detected.unwrap_or(i.reported)), i.resolved, tz);
-    let detect: Measure = |i, tz| hours(i.started, i.detected, tz);
-    let contain: Measure = |i, tz| hours(Some(i.detected.unwrap_or(i.reported)), i.contained, tz);
     let all = |m: Measure| {
-        let values: Vec<f64> = counted.iter().filter_map(|i| m(i, tz)).collect();
+        let values: Vec<f64> = counted.iter().filter_map(|i| m.hours(i, tz)).collect();
         Durations::of(&values)
     };
     let by_sev = |m: Measure| {
@@ -515,7 +506,7 @@ fn incident_metrics(inputs: &Inputs) -> (IncidentMetrics, Detail) {
             let values: Vec<f64> = counted
                 .iter()
                 .filter(|i| i.severity == s)
-                .filter_map(|i| m(i, tz))
+                .filter_map(|i| m.hours(i, tz))
                 .collect();
             Durations::of(&values)
         })
@@ -529,9 +520,7 @@ fn incident_metrics(inputs: &Inputs) -> (IncidentMetrics, Detail) {
     let mut postmortems = Postmortems::default();
     let mut action_items = ActionItems::default();
     for i in &counted {
-        if inputs.postmortem_required.contains(&i.severity)
-            && matches!(i.status, IncidentStatus::Resolved | IncidentStatus::Closed)
-        {
+        if Postmortem::owed(inputs.postmortem_required, i) {
             postmortems.required += 1;
             if i.postmortem.is_some() {
                 postmortems.completed += 1;
@@ -557,11 +546,11 @@ fn incident_metrics(inputs: &Inputs) -> (IncidentMetrics, Detail) {
         by_severity,
         per_month,
         high_critical_per_month,
-        time_to_respond_hours: all(respond),
-        time_to_resolve_hours: all(resolve),
-        time_to_detect_hours: all(detect),
-        time_to_contain_hours: all(contain),
-        time_to_resolve_by_severity: by_sev(resolve),
+        time_to_respond_hours: all(Measure::Respond),
+        time_to_resolve_hours: all(Measure::Resolve),
+        time_to_detect_hours: all(Measure::Detect),
+        time_to_contain_hours: all(Measure::Contain),
+        time_to_resolve_by_severity: by_sev(Measure::Resolve),
         by_source,
         effort_hours_per_month,
         postmortems,
@@ -569,9 +558,9 @@ fn incident_metrics(inputs: &Inputs) -> (IncidentMetrics, Detail) {
     };
     let detail = Detail {
         review_days: Vec::new(),
-        time_to_respond_by_severity: by_sev(respond),
-        time_to_detect_by_severity: by_sev(detect),
-        time_to_contain_by_severity: by_sev(contain),
+        time_to_respond_by_severity: by_sev(Measure::Respond),
+        time_to_detect_by_severity: by_sev(Measure::Detect),
+        time_to_contain_by_severity: by_sev(Measure::Contain),
         incidents_counted: counted.len(),
     };
     (metrics, detail)
@@ -580,6 +569,7 @@ fn incident_metrics(inputs: &Inputs) -> (IncidentMetrics, Detail) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::incident::Stamp;
     use serde_json::{Value, json};
 
     fn d(s: &str) -> Date {

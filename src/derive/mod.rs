@@ -1,4 +1,6 @@
 //! Facts computed once from what was loaded: the content tree, exception states, metrics.
 pub mod handbook;
+pub mod incident;
 pub mod metrics;
+pub mod policy;
 pub mod site;

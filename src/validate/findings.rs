@@ -6,16 +6,17 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::derive::handbook::Handbook;
+use crate::derive::incident::Postmortem;
+use crate::derive::policy::{Met, Policy};
 use crate::diagnostics::SourceFile;
-use crate::load::config::Config;
-use crate::load::content::Page;
-use crate::load::records::{Loaded, Records};
+use crate::load::records::Loaded;
 use crate::load::yaml::Seg;
-use crate::model::date::{Date, days};
+use crate::model::date::days;
 use crate::model::exception::Exception;
 use crate::model::finding::{CODES, Finding, Kind, LintLevel, RULES, Subject};
 use crate::model::incident::Incident;
-use crate::model::vocab::{ExceptionState, ExceptionStatus, IncidentStatus, Side};
+use crate::model::vocab::{ExceptionState, ExceptionStatus};
 
 /// What the findings looked at: every record and page, and the rules that did not run.
 /// A report that lists the checks that passed as well as those that failed needs it.
@@ -31,7 +32,7 @@ impl Coverage {
     /// What [`compute`] looks at with `inputs`; with `policy_known` false (handbook.yaml
     /// has errors), no rule runs, as the build then drops every finding.
     pub fn of(inputs: &Inputs, policy_known: bool) -> Self {
-        let records = &inputs.records;
+        let records = &inputs.handbook.records;
         let subject = |kind, id: &str, file: &SourceFile| Subject {
             kind,
             id: id.to_string(),
@@ -49,6 +50,8 @@ impl Coverage {
             )
             .chain(
                 inputs
+                    .handbook
+                    .site
                     .pages
                     .iter()
                     .map(|p| subject(Kind::Page, &p.path, &p.source)),
@@ -59,7 +62,9 @@ impl Coverage {
             .filter_map(|rule| {
                 let why = if !policy_known {
                     "handbook.yaml, which sets the policy it measures, has errors"
-                } else if inputs.config.lint_level(rule.code, inputs.strict) == LintLevel::Allow {
+                } else if inputs.handbook.config.lint_level(rule.code, inputs.strict)
+                    == LintLevel::Allow
+                {
                     "handbook.yaml's `lints` allows it"
                 } else if rule.needs_baseline && inputs.baseline.is_none() {
                     "it compares with a baseline revision, and `--baseline` names none"
@@ -75,11 +80,9 @@ impl Coverage {
 
 /// Everything the findings are computed from.
 pub struct Inputs<'a> {
-    pub config: &'a Config,
-    pub as_of: Date,
+    /// The handbook with its derived facts, which the rules read rather than compute again.
+    pub handbook: &'a Handbook,
     pub strict: bool,
-    pub records: &'a Records,
-    pub pages: &'a [Arc<Page>],
     /// Exceptions as they were at the baseline revision, by id.
     pub baseline: Option<&'a BTreeMap<String, Exception>>,
 }
@@ -99,7 +102,11 @@ impl Collector<'_> {
         message: String,
     ) {
         debug_assert!(CODES.contains(&code), "{code} is not a known code");
-        let level = self.inputs.config.lint_level(code, self.inputs.strict);
+        let level = self
+            .inputs
+            .handbook
+            .config
+            .lint_level(code, self.inputs.strict);
         if level == LintLevel::Allow {
             return;
         }
@@ -130,13 +137,25 @@ impl Collector<'_> {
 pub fn compute(inputs: &Inputs) -> Vec<Finding> {
     // Records are checked in parallel: placing each finding reads its record's YAML again.
     let (mut out, more) = rayon::join(
-        || each(inputs, &inputs.records.exceptions, exception_findings),
-        || each(inputs, &inputs.records.incidents, incident_findings),
+        || {
+            each(
+                inputs,
+                &inputs.handbook.records.exceptions,
+                exception_findings,
+            )
+        },
+        || {
+            each(
+                inputs,
+                &inputs.handbook.records.incidents,
+                incident_findings,
+            )
+        },
     );
     out.extend(more);
     let mut c = Collector { inputs, out };
-    for page in inputs.pages {
-        if let Some(review_by) = page.front.review_by.filter(|d| *d < inputs.as_of) {
+    for page in &inputs.handbook.site.pages {
+        if let Some(review_by) = page.front.review_by.filter(|d| *d < inputs.handbook.as_of) {
             c.raise(
                 "page.review-overdue",
                 &page.source,
@@ -151,32 +170,32 @@ pub fn compute(inputs: &Inputs) -> Vec<Finding> {
     out
 }
 
-/// The findings of every item, each item looked at by `find`.
-fn each<T: Sync>(inputs: &Inputs, items: &[T], find: fn(&mut Collector, &T)) -> Vec<Finding> {
+/// The findings of every item, each item looked at by `find` with its index, under which
+/// the handbook keeps its derived facts.
+fn each<T: Sync>(
+    inputs: &Inputs,
+    items: &[T],
+    find: fn(&mut Collector, usize, &T),
+) -> Vec<Finding> {
     items
         .par_iter()
-        .flat_map_iter(|item| {
+        .enumerate()
+        .flat_map_iter(|(index, item)| {
             let mut c = Collector {
                 inputs,
                 out: Vec::new(),
             };
-            find(&mut c, item);
+            find(&mut c, index, item);
             c.out
         })
         .collect()
 }
 
-fn incident_findings(c: &mut Collector, i: &Loaded<Incident>) {
+fn incident_findings(c: &mut Collector, index: usize, i: &Loaded<Incident>) {
     let inputs = c.inputs;
     let r = &i.record;
     let id = &r.id;
-    let required = inputs
-        .config
-        .incidents
-        .postmortem_required
-        .contains(&r.severity);
-    let finished = matches!(r.status, IncidentStatus::Resolved | IncidentStatus::Closed);
-    if required && finished && r.postmortem.is_none() {
+    if inputs.handbook.postmortems[index] == Postmortem::Missing {
         c.raise(
             "incident.postmortem-missing",
             &i.source,
@@ -190,7 +209,7 @@ fn incident_findings(c: &mut Collector, i: &Loaded<Incident>) {
         );
     }
     for (n, item) in r.action_items.iter().enumerate() {
-        if let (true, Some(due)) = (item.is_overdue(inputs.as_of), item.due) {
+        if let (true, Some(due)) = (item.is_overdue(inputs.handbook.as_of), item.due) {
             c.raise(
                 "incident.action-item-overdue",
                 &i.source,
@@ -199,14 +218,15 @@ fn incident_findings(c: &mut Collector, i: &Loaded<Incident>) {
                 format!(
                     "action item \"{}\" of {id} was due {due} and is {} overdue",
                     item.title,
-                    days(due.days_until(inputs.as_of))
+                    days(due.days_until(inputs.handbook.as_of))
                 ),
             );
         }
     }
-    let reported = r.reported.date(inputs.config.timezone);
-    let open_days = reported.days_until(inputs.as_of);
-    if r.status.is_open() && open_days > i64::from(inputs.config.incidents.stale_open_days) {
+    let reported = r.reported.date(inputs.handbook.config.timezone);
+    let open_days = reported.days_until(inputs.handbook.as_of);
+    if r.status.is_open() && open_days > i64::from(inputs.handbook.config.incidents.stale_open_days)
+    {
         c.raise(
             "incident.stale-open",
             &i.source,
@@ -221,11 +241,11 @@ fn incident_findings(c: &mut Collector, i: &Loaded<Incident>) {
     }
 }
 
-fn exception_findings(c: &mut Collector, e: &Loaded<Exception>) {
+fn exception_findings(c: &mut Collector, index: usize, e: &Loaded<Exception>) {
     let inputs = c.inputs;
     let r = &e.record;
     let id = &r.id;
-    let state = r.state(inputs.as_of, inputs.config.exceptions.expiring_within_days);
+    let state = inputs.handbook.exception_states[index];
     if state == ExceptionState::Expired
         && let Some(expires) = r.expires
     {
@@ -235,7 +255,7 @@ fn exception_findings(c: &mut Collector, e: &Loaded<Exception>) {
             &[Seg::Key("expires")],
             format!(
                 "{id} expired on {expires}, {} ago",
-                days(expires.days_until(inputs.as_of))
+                days(expires.days_until(inputs.handbook.as_of))
             ),
         );
     }
@@ -252,7 +272,12 @@ fn exception_findings(c: &mut Collector, e: &Loaded<Exception>) {
         ("assignee", r.assignee.as_ref()),
     ] {
         let Some(person) = person else { continue };
-        if let Some(left) = inputs.records.people.departed(person, inputs.as_of) {
+        if let Some(left) = inputs
+            .handbook
+            .records
+            .people
+            .departed(person, inputs.handbook.as_of)
+        {
             c.on_exception(
                 e,
                 "exception.owner-departed",
@@ -262,7 +287,7 @@ fn exception_findings(c: &mut Collector, e: &Loaded<Exception>) {
         }
     }
     if r.status == ExceptionStatus::Approved {
-        policy_findings(c, e);
+        policy_findings(c, e, &inputs.handbook.policies[index]);
     }
     if let Some(old) = inputs.baseline.and_then(|b| b.get(id)) {
         if r.severity > old.severity {
@@ -303,25 +328,23 @@ fn exception_findings(c: &mut Collector, e: &Loaded<Exception>) {
 }
 
 /// How an approved exception's approvals and term measure up to the policy for its severity.
-fn policy_findings(c: &mut Collector, e: &Loaded<Exception>) {
+fn policy_findings(c: &mut Collector, e: &Loaded<Exception>, policy: &Policy) {
     let r = &e.record;
     let id = &r.id;
-    let Some(rule) = c.inputs.config.exceptions.policy.get(&r.severity) else {
+    if policy.max_days.is_none() {
         return;
-    };
+    }
     // Sides and levels data/people.yaml would give are unknown when it did not load.
-    let sides_known = !c.inputs.records.people.failed
+    let sides_known = !c.inputs.handbook.records.people.failed
         || r.approvals
             .iter()
             .all(|a| a.side.is_some() && a.level.is_some());
-    for side in Side::ALL.into_iter().filter(|_| sides_known) {
-        let required = match side {
-            Side::Business => rule.business,
-            Side::Security => rule.security,
+    for check in policy.sides.iter().filter(|_| sides_known) {
+        let (side, Some(required)) = (check.side, check.required) else {
+            continue;
         };
-        let Some(required) = required else { continue };
-        match r.approved_level(side) {
-            None => c.on_exception(
+        match (check.result, check.approved) {
+            (Met::Missing, _) => c.on_exception(
                 e,
                 "exception.approval-missing",
                 &[Seg::Key("status")],
@@ -332,7 +355,7 @@ fn policy_findings(c: &mut Collector, e: &Loaded<Exception>) {
                     required.as_str()
                 ),
             ),
-            Some((level, index)) if level < required => c.on_exception(
+            (Met::Insufficient, Some((level, index))) => c.on_exception(
                 e,
                 "exception.approval-insufficient",
                 &[Seg::Key("approvals"), Seg::Index(index), Seg::Key("level")],
@@ -344,22 +367,23 @@ fn policy_findings(c: &mut Collector, e: &Loaded<Exception>) {
                     required.as_str()
                 ),
             ),
-            Some(_) => {}
+            _ => {}
         }
     }
-    if let (Some(start), Some(expires)) = (r.term_start(), r.expires) {
-        let term = start.days_until(expires);
-        if term > i64::from(rule.max_days) {
-            c.on_exception(
-                e,
-                "exception.term-exceeds-policy",
-                &[Seg::Key("expires")],
-                format!(
-                    "{id} runs {term} days from {start} to {expires}; {} severity allows at most {}",
-                    r.severity.as_str(),
-                    rule.max_days
-                ),
-            );
-        }
+    if let (Some(term), Some(max_days)) = (&policy.term, policy.max_days)
+        && !term.within
+    {
+        c.on_exception(
+            e,
+            "exception.term-exceeds-policy",
+            &[Seg::Key("expires")],
+            format!(
+                "{id} runs {} days from {} to {}; {} severity allows at most {max_days}",
+                term.days,
+                term.start,
+                term.end,
+                r.severity.as_str(),
+            ),
+        );
     }
 }

@@ -221,56 +221,32 @@ pub(super) struct PolicyCheck<'a> {
     pub applies: bool,
 }
 
-pub(super) fn policy_check<'a>(facts: &Facts, e: &'a Exception) -> PolicyCheck<'a> {
-    let rule = facts.hb.config.exceptions.policy.get(&e.severity);
-    let sides: Vec<SideCheck> = Side::ALL
-        .iter()
-        .map(|&side| {
-            let required: Option<Level> = rule.and_then(|r| match side {
-                Side::Business => r.business,
-                Side::Security => r.security,
-            });
-            let approved = e.approved_level(side);
-            let result = match (required, approved) {
-                (None, _) => "not required",
-                (Some(_), None) => "missing",
-                (Some(req), Some((level, _))) if level < req => "insufficient",
-                (Some(_), Some(_)) => "met",
-            };
-            SideCheck {
-                side: side.as_str(),
-                required: required.map(Level::as_str),
-                approved: approved.map(|(l, _)| l.as_str()),
-                approver: approved.map(|(_, i)| e.approvals[i].name.as_str()),
-                result,
-            }
-        })
-        .collect();
-    let max_days = rule.map(|r| r.max_days);
-    let term = match (e.term_start(), e.expires) {
-        (Some(start), Some(end)) => {
-            let days = start.days_until(end);
-            Some(TermView {
-                start,
-                end,
-                days,
-                max_days,
-                within: max_days.is_none_or(|m| days <= i64::from(m)),
-                renewed: !e.renewals.is_empty(),
-            })
-        }
-        _ => None,
-    };
-    let compliant = sides
-        .iter()
-        .all(|s| matches!(s.result, "met" | "not required"))
-        && term.as_ref().is_none_or(|t| t.within);
+pub(super) fn policy_check<'a>(facts: &Facts<'a>, index: usize) -> PolicyCheck<'a> {
+    let e = &facts.hb.records.exceptions[index].record;
+    let policy = &facts.hb.policies[index];
     PolicyCheck {
         severity: e.severity.as_str(),
-        sides,
-        term,
-        max_days,
-        compliant,
+        sides: policy
+            .sides
+            .iter()
+            .map(|s| SideCheck {
+                side: s.side.as_str(),
+                required: s.required.map(Level::as_str),
+                approved: s.approved.map(|(l, _)| l.as_str()),
+                approver: s.approved.map(|(_, i)| e.approvals[i].name.as_str()),
+                result: s.result.as_str(),
+            })
+            .collect(),
+        term: policy.term.as_ref().map(|t| TermView {
+            start: t.start,
+            end: t.end,
+            days: t.days,
+            max_days: t.max_days,
+            within: t.within,
+            renewed: !e.renewals.is_empty(),
+        }),
+        max_days: policy.max_days,
+        compliant: policy.compliant(),
         applies: e.status == crate::model::vocab::ExceptionStatus::Approved,
     }
 }
@@ -407,7 +383,7 @@ fn render_exception(
     let url = format!("{URL}{}/", e.id);
     let md = |text: &str| hb.site.record_html(&url, text);
     let days = days_to_expiry(e, state, hb.as_of);
-    let policy = policy_check(facts, e);
+    let policy = policy_check(facts, index);
     let counted: Vec<usize> = Side::ALL
         .iter()
         .filter_map(|&s| e.approved_level(s).map(|(_, i)| i))

@@ -9,9 +9,10 @@ use super::{
     StampView, base_context, days_text, first_of_each_id, hours_short, hours_text, incident_href,
     render_each, render_page,
 };
+use crate::derive::incident::Measure;
 use crate::diagnostics::Diagnostic;
 use crate::model::date::{Date, Offset};
-use crate::model::incident::{ActionItem, Incident, OpenQuestion, Stamp};
+use crate::model::incident::{ActionItem, Incident, OpenQuestion};
 use crate::model::related::Stakeholder;
 use crate::model::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
 use crate::render::{Output, Renderer};
@@ -98,64 +99,21 @@ pub(super) struct DurationView {
 }
 
 pub(super) fn durations(i: &Incident, tz: Offset) -> Vec<DurationView> {
-    let (start, start_name) = match i.detected {
-        Some(d) => (d, "detected"),
-        None => (i.reported, "reported"),
-    };
-    let span = |key, label, (from, a): (_, Option<Stamp>), (to, b): (_, Option<Stamp>)| {
-        let hours = a.zip(b).map(|(a, b)| a.hours_until(b, tz));
-        DurationView {
-            key,
-            label,
-            from,
-            to,
-            hours: hours.map(|h| (h * 100.0).round() / 100.0),
-            text: hours.map(hours_text),
-        }
-    };
-    vec![
-        span(
-            "respond",
-            "Time to respond",
-            ("reported", Some(i.reported)),
-            ("responded", i.responded),
-        ),
-        span(
-            "contain",
-            "Time to contain",
-            (start_name, Some(start)),
-            ("contained", i.contained),
-        ),
-        span(
-            "resolve",
-            "Time to resolve",
-            (start_name, Some(start)),
-            ("resolved", i.resolved),
-        ),
-        span(
-            "detect",
-            "Time to detect",
-            ("started", i.started),
-            ("detected", i.detected),
-        ),
-    ]
-}
-
-/// Whether a postmortem is done, owed, or not needed.
-pub(super) fn postmortem_status(facts: &Facts, i: &Incident) -> &'static str {
-    let required = facts
-        .hb
-        .config
-        .incidents
-        .postmortem_required
-        .contains(&i.severity);
-    match (&i.postmortem, i.status) {
-        (Some(_), _) => "completed",
-        (None, IncidentStatus::NotAnIncident) => "not required",
-        (None, _) if !required => "not required",
-        (None, IncidentStatus::Resolved | IncidentStatus::Closed) => "missing",
-        (None, _) => "due after resolution",
-    }
+    Measure::ALL
+        .into_iter()
+        .map(|m| {
+            let [(from, _), (to, _)] = m.ends(i);
+            let hours = m.hours(i, tz);
+            DurationView {
+                key: m.key(),
+                label: m.label(),
+                from,
+                to,
+                hours: hours.map(|h| (h * 100.0).round() / 100.0),
+                text: hours.map(hours_text),
+            }
+        })
+        .collect()
 }
 
 /// One incident as a row of a table.
@@ -505,7 +463,7 @@ fn render_incident(
             notes_html: p.notes.as_deref().map(md),
             page: p.page.as_deref().and_then(|x| facts.page_ref(x)),
         }),
-        postmortem_status: postmortem_status(facts, i),
+        postmortem_status: hb.postmortems[index].as_str(),
         findings: facts.findings_of("incident", &i.id),
         related_exceptions: facts.related_exceptions(&i.id),
         related_pages: facts.page_refs(&i.related.pages),

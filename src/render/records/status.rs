@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::exceptions::{self, ExceptionRow, PolicyCheck};
 use super::incidents::{self, DurationView, IncidentRow};
 use super::{Facts, FindingView, PageMeta, SectionIntro, base_context, code_anchor, render_page};
+use crate::derive::incident::Postmortem;
 use crate::diagnostics::Diagnostic;
 use crate::model::date::Date;
 use crate::model::finding::{CODES, LintLevel};
@@ -220,23 +221,13 @@ fn render_status(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Dia
     let mut required = 0;
     let mut completed = 0;
     let mut missing = 0;
-    for i in &hb.records.incidents {
-        match incidents::postmortem_status(facts, &i.record) {
-            "completed" => completed += 1,
-            "missing" => missing += 1,
+    for (i, postmortem) in hb.records.incidents.iter().zip(&hb.postmortems) {
+        match postmortem {
+            Postmortem::Completed => completed += 1,
+            Postmortem::Missing => missing += 1,
             _ => {}
         }
-        if hb
-            .config
-            .incidents
-            .postmortem_required
-            .contains(&i.record.severity)
-            && matches!(
-                i.record.status,
-                crate::model::vocab::IncidentStatus::Resolved
-                    | crate::model::vocab::IncidentStatus::Closed
-            )
-        {
+        if Postmortem::owed(&hb.config.incidents.postmortem_required, &i.record) {
             required += 1;
         }
     }
@@ -373,7 +364,7 @@ fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
                 row: exceptions::row(facts, i),
                 kind_label: exceptions::kind_label(e),
                 status: e.status.as_str(),
-                policy: exceptions::policy_check(facts, e),
+                policy: exceptions::policy_check(facts, i),
                 approvals: e
                     .approvals
                     .iter()
@@ -401,7 +392,7 @@ fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
             AuditIncident {
                 row: incidents::row(facts, n),
                 durations: incidents::durations(i, hb.config.timezone),
-                postmortem_status: incidents::postmortem_status(facts, i),
+                postmortem_status: hb.postmortems[n].as_str(),
                 postmortem_date: i.postmortem.as_ref().map(|p| p.date),
                 open_items: i
                     .action_items
