@@ -19,13 +19,19 @@ use icalendar::{Alarm, Calendar, Component, EventLike, Property, Trigger};
 use crate::derive::handbook::Handbook;
 use crate::model::links::absolute_base;
 use crate::model::vocab::ExceptionStatus;
+use crate::render::OutputFile;
 use crate::render::feeds::day_start;
 
 /// The path of the calendar in the site.
 pub const PATH: &str = "calendar/exceptions.ics";
 
+/// calendar/exceptions.ics.
+pub fn render_calendar(handbook: &Handbook) -> Vec<OutputFile> {
+    vec![OutputFile::bytes(PATH, exceptions_calendar(handbook))]
+}
+
 /// The calendar's bytes.
-pub fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
+fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
     let config = &handbook.config;
     let window = config.exceptions.expiring_within_days;
     let stamp = day_start(handbook.as_of, config.timezone).with_timezone(&Utc);

@@ -24,11 +24,25 @@ use crate::model::date::{Date, Offset};
 use crate::model::incident::Stamp;
 use crate::model::links;
 use crate::model::person::Person;
+use crate::render::OutputFile;
 
 /// The path of the exceptions feed in the site.
 pub const EXCEPTIONS_PATH: &str = "feeds/exceptions.xml";
 /// The path of the incidents feed in the site.
 pub const INCIDENTS_PATH: &str = "feeds/incidents.xml";
+
+/// feeds/exceptions.xml.
+pub fn render_exceptions_feed(handbook: &Handbook) -> Vec<OutputFile> {
+    vec![OutputFile::bytes(
+        EXCEPTIONS_PATH,
+        exceptions_feed(handbook),
+    )]
+}
+
+/// feeds/incidents.xml.
+pub fn render_incidents_feed(handbook: &Handbook) -> Vec<OutputFile> {
+    vec![OutputFile::bytes(INCIDENTS_PATH, incidents_feed(handbook))]
+}
 
 /// A link to `path` (relative to the site root) from a file in the folder `from` (such as
 /// `feeds/`): absolute below `base_url` when that is absolute, else relative.

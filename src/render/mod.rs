@@ -3,20 +3,18 @@
 mod api;
 mod cache;
 pub mod calendar;
-pub mod charts;
-mod ecosystem;
-mod exports;
 pub mod feeds;
 mod metrics;
 mod pages;
 pub mod poam;
 mod records;
 pub mod search;
+pub mod sitemap;
 pub mod tracker;
 
 pub use cache::{Fingerprint, RenderCache, Values};
-pub use ecosystem::sitemap;
 pub use metrics::{SummaryItem, status_summary};
+pub use sitemap::sitemap;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -317,11 +315,16 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         Box::new(|| records::render_exceptions(&facts, renderer, out)),
         Box::new(|| records::render_incidents(&facts, renderer, out)),
         Box::new(|| records::render_status(&facts, renderer, out)),
+        Box::new(|| records::render_audit(&facts, renderer, out)),
         Box::new(|| records::render_owners(&facts, renderer, out)),
         Box::new(|| pages::render_pages(&handbook.site, renderer, &extras, &summary, out)),
-        Box::new(|| ecosystem::render_ecosystem(handbook, renderer, out)),
+        Box::new(|| pages::render_not_found(renderer, out).into_iter().collect()),
+        Box::new(|| files(feeds::render_exceptions_feed(handbook))),
+        Box::new(|| files(feeds::render_incidents_feed(handbook))),
+        Box::new(|| files(calendar::render_calendar(handbook))),
+        Box::new(|| files(poam::render_poam(handbook))),
         Box::new(|| files(api::render_api(handbook))),
-        Box::new(|| files(exports::render_exports(handbook))),
+        Box::new(|| files(tracker::render_tracker(handbook))),
         Box::new(|| search::render_search(handbook, renderer, out)),
         Box::new(|| metrics::render_metrics(handbook, renderer, out)),
     ];

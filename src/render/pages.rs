@@ -188,3 +188,50 @@ fn unknown_template(page: &Page, template: &str) -> Diagnostic {
     Diagnostic::error(format!("template `{template}` does not exist in the theme"))
         .at(&page.source, page.front_matter_value("template"))
 }
+
+/// What the 404 template sees as `page`: the fields of a content page, mostly empty.
+#[derive(Serialize)]
+struct NotFoundPage {
+    title: &'static str,
+    description: Option<&'static str>,
+    url: &'static str,
+    path: Option<&'static str>,
+    html: &'static str,
+    toc: Vec<()>,
+    tags: Vec<()>,
+    owner: Option<&'static str>,
+    review_by: Option<&'static str>,
+    is_section: bool,
+}
+
+/// 404.html at the root of the site, with links relative to the root (`root` is ""), as
+/// static hosts serve it for any missing path below the site.
+pub fn render_not_found(renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
+    out.take(not_found(renderer))
+}
+
+fn not_found(renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
+    let mut ctx = Context::new();
+    ctx.insert("root", "");
+    ctx.insert(
+        "page",
+        &NotFoundPage {
+            title: "Page not found",
+            description: None,
+            url: "404/",
+            path: None,
+            html: "",
+            toc: Vec::new(),
+            tags: Vec::new(),
+            owner: None,
+            review_by: None,
+            is_section: false,
+        },
+    );
+    ctx.insert("breadcrumbs", &Vec::<()>::new());
+    ctx.insert("children", &Vec::<()>::new());
+    ctx.insert("prev", &None::<()>);
+    ctx.insert("next", &None::<()>);
+    let html = renderer.render("404.html", &ctx)?;
+    Ok(OutputFile::html("404.html".into(), html))
+}

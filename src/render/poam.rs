@@ -29,6 +29,7 @@ use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::person::{People, Person};
 use crate::model::vocab::{ExceptionState, ExceptionStatus};
+use crate::render::OutputFile;
 use crate::render::feeds::{day_start, site_link};
 
 /// The path of the export in the site.
@@ -48,6 +49,14 @@ pub const OSCAL_VERSION: &str = "1.2.1";
 /// organisation's namespace. It names secbook's properties, not a handbook's, so it is the
 /// same for every handbook, and changing it renames every property for the tools that read it.
 const NS: &str = "https://secbook.invalid/ns/oscal";
+
+/// exports/poam.json, when any exception is approved or pending.
+pub fn render_poam(handbook: &Handbook) -> Vec<OutputFile> {
+    document(handbook)
+        .map(|body| OutputFile::bytes(PATH, body))
+        .into_iter()
+        .collect()
+}
 
 /// The export's bytes: pretty JSON ending in a newline, or `None` when no exception is
 /// approved or pending.

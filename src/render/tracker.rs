@@ -25,12 +25,14 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::cli::scaffold::{self, RecordKind};
+use crate::derive::handbook::Handbook;
 use crate::diagnostics::{self, Diagnostic, Error, SourceFile};
 use crate::load::yaml;
 use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::person::{People, Person};
 use crate::model::vocab::{Decision, ExceptionStatus, ExceptionType, Severity};
+use crate::render::OutputFile;
 
 /// The tracker's columns, in order.
 pub const HEADER: [&str; 9] = [
@@ -63,6 +65,12 @@ const APPROVER_ROLE: &str = "Risk approver";
 
 // ---------------------------------------------------------------------------------------
 // Export
+
+/// exports/exceptions.csv: the exception tracker CSV (SPEC 10), in id order.
+pub fn render_tracker(handbook: &Handbook) -> Vec<OutputFile> {
+    let csv = export(handbook.records.exceptions.iter().map(|e| &e.record));
+    vec![OutputFile::bytes(EXPORT_PATH, csv.into_bytes())]
+}
 
 /// The tracker CSV of `exceptions`, in the order given, header first.
 pub fn export<'a>(exceptions: impl IntoIterator<Item = &'a Exception>) -> String {

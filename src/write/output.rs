@@ -310,9 +310,13 @@ pub struct OutputFile {
 
 impl OutputFile {
     pub fn html(path: String, text: String) -> Self {
+        OutputFile::bytes(path, text.into_bytes())
+    }
+
+    pub fn bytes(path: impl Into<String>, body: Vec<u8>) -> Self {
         OutputFile {
-            path,
-            body: Body::Bytes(text.into_bytes().into()),
+            path: path.into(),
+            body: Body::Bytes(body.into()),
         }
     }
 }

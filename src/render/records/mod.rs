@@ -5,6 +5,7 @@
 //! text is untrusted: Markdown fields go through [`Site::record_html`], everything
 //! else is escaped by the templates.
 
+mod audit;
 mod exceptions;
 mod incidents;
 mod owners;
@@ -129,6 +130,7 @@ pub fn incident_href(id: &str) -> String {
     format!("incidents/{id}/index.html")
 }
 
+pub use audit::render as render_audit;
 pub use exceptions::render as render_exceptions;
 pub use incidents::render as render_incidents;
 pub use owners::render as render_owners;

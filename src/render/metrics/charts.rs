@@ -23,7 +23,6 @@ pub mod palette {
     pub const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
     pub const SKY_BLUE: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
     pub const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
-    pub const YELLOW: RGBColor = RGBColor(0xF0, 0xE4, 0x42);
     pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
     pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
     pub const PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);

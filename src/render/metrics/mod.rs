@@ -1,6 +1,8 @@
 //! metrics/index.html, charts/*.svg and api/metrics.json: SPEC 9 as numbers and as charts,
 //! each chart beside a table of the numbers it draws. Also the home page's status summary.
 
+mod charts;
+
 use serde::Serialize;
 use tera::Context;
 
@@ -10,9 +12,7 @@ use crate::derive::handbook::Handbook;
 use crate::derive::metrics::{Durations, Metrics, Month, PerSeverity, round2};
 use crate::diagnostics::Diagnostic;
 use crate::model::vocab::{ExceptionState, IncidentSeverity, Severity};
-use crate::render::charts::{
-    self, Bar, BarChart, ColumnChart, Fill, Hatch, Layout, Series, palette,
-};
+use charts::{Bar, BarChart, ColumnChart, Fill, Hatch, Layout, Series, palette};
 
 /// The folder of the metrics page.
 const URL: &str = "metrics/";

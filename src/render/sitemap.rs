@@ -1,94 +1,9 @@
-//! The files around the pages: Atom feeds, the expiry calendar, the OSCAL POA&M export,
-//! the 404 page and the sitemap.
+//! sitemap.xml, for search engines (SPEC 8).
 
-use rayon::prelude::*;
-use serde::Serialize;
-use tera::Context;
-
-use super::{Output, OutputFile, Renderer};
-use crate::derive::handbook::Handbook;
-use crate::diagnostics::Diagnostic;
-use crate::load::theme::Body;
-use crate::{render::calendar, render::feeds, render::poam};
+use super::OutputFile;
 
 /// Where the sitemap goes.
 pub const SITEMAP_PATH: &str = "sitemap.xml";
-
-/// The feeds, the calendar, the POA&M export (when there is anything to export) and the
-/// 404 page, made side by side: the first four are large for a large register.
-pub fn render_ecosystem(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-    let made: [&(dyn Fn() -> Option<Vec<u8>> + Sync); 4] = [
-        &|| Some(feeds::exceptions_feed(handbook)),
-        &|| Some(feeds::incidents_feed(handbook)),
-        &|| Some(calendar::exceptions_calendar(handbook)),
-        &|| poam::document(handbook),
-    ];
-    let paths = [
-        feeds::EXCEPTIONS_PATH,
-        feeds::INCIDENTS_PATH,
-        calendar::PATH,
-        poam::PATH,
-    ];
-    made.par_iter()
-        .zip(paths)
-        .with_max_len(1)
-        .for_each(|(make, path)| {
-            if let Some(body) = make() {
-                out.put(bytes(path, body));
-            }
-        });
-    out.take(not_found(renderer)).into_iter().collect()
-}
-
-fn bytes(path: &str, body: Vec<u8>) -> OutputFile {
-    OutputFile {
-        path: path.to_string(),
-        body: Body::Bytes(body.into()),
-    }
-}
-
-/// What the 404 template sees as `page`: the fields of a content page, mostly empty.
-#[derive(Serialize)]
-struct NotFoundPage {
-    title: &'static str,
-    description: Option<&'static str>,
-    url: &'static str,
-    path: Option<&'static str>,
-    html: &'static str,
-    toc: Vec<()>,
-    tags: Vec<()>,
-    owner: Option<&'static str>,
-    review_by: Option<&'static str>,
-    is_section: bool,
-}
-
-/// 404.html at the root of the site, with links relative to the root (`root` is ""), as
-/// static hosts serve it for any missing path below the site.
-fn not_found(renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
-    let mut ctx = Context::new();
-    ctx.insert("root", "");
-    ctx.insert(
-        "page",
-        &NotFoundPage {
-            title: "Page not found",
-            description: None,
-            url: "404/",
-            path: None,
-            html: "",
-            toc: Vec::new(),
-            tags: Vec::new(),
-            owner: None,
-            review_by: None,
-            is_section: false,
-        },
-    );
-    ctx.insert("breadcrumbs", &Vec::<()>::new());
-    ctx.insert("children", &Vec::<()>::new());
-    ctx.insert("prev", &None::<()>);
-    ctx.insert("next", &None::<()>);
-    let html = renderer.render("404.html", &ctx)?;
-    Ok(OutputFile::html("404.html".into(), html))
-}
 
 /// The sitemap protocol's limits for one file: URLs, bytes, and characters in a `<loc>`.
 const SITEMAP_MAX_URLS: usize = 50_000;
@@ -138,7 +53,7 @@ fn sitemap_files(
     if sets.len() <= 1 {
         return sets
             .into_iter()
-            .map(|set| bytes(SITEMAP_PATH, set.into_bytes()))
+            .map(|set| OutputFile::bytes(SITEMAP_PATH, set.into_bytes()))
             .collect();
     }
     let names: Vec<String> = (1..=sets.len())
@@ -149,13 +64,13 @@ fn sitemap_files(
         .map(|name| url_entry("sitemap", &format!("{base}{name}")));
     let mut files: Vec<OutputFile> = split(index, "sitemapindex", usize::MAX, usize::MAX)
         .into_iter()
-        .map(|index| bytes(SITEMAP_PATH, index.into_bytes()))
+        .map(|index| OutputFile::bytes(SITEMAP_PATH, index.into_bytes()))
         .collect();
     files.extend(
         names
             .iter()
             .zip(sets)
-            .map(|(name, set)| bytes(name, set.into_bytes())),
+            .map(|(name, set)| OutputFile::bytes(name, set.into_bytes())),
     );
     files
 }
@@ -232,7 +147,7 @@ fn escape_xml(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            c if !feeds::xml_allowed(c) => out.push('\u{fffd}'),
+            c if !super::feeds::xml_allowed(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -242,6 +157,7 @@ fn escape_xml(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::theme::Body;
 
     fn text(f: &OutputFile) -> String {
         match &f.body {

@@ -1,0 +1,158 @@
+//! audit/: one printable report for auditors.
+
+use serde::Serialize;
+
+use super::exceptions::{self, ExceptionRow, PolicyCheck};
+use super::incidents::{self, DurationView, IncidentRow};
+use super::status::{CodeSummary, FindingGroup, finding_groups};
+use super::{Facts, PageMeta, SectionIntro, base_context, render_page};
+use crate::diagnostics::Diagnostic;
+use crate::model::date::Date;
+use crate::model::vocab::{Decision, Level, Side};
+use crate::render::{Output, Renderer};
+
+const AUDIT_URL: &str = "audit/";
+const AUDIT_TITLE: &str = "Audit report";
+
+#[derive(Serialize)]
+struct ApproverLine<'a> {
+    name: &'a str,
+    role: &'a str,
+    side: Option<Side>,
+    level: Option<Level>,
+    decision: Decision,
+    date: Date,
+}
+
+#[derive(Serialize)]
+struct AuditException<'a> {
+    row: ExceptionRow<'a>,
+    kind_label: &'static str,
+    status: &'static str,
+    policy: PolicyCheck<'a>,
+    approvals: Vec<ApproverLine<'a>>,
+    renewals: usize,
+    findings: usize,
+}
+
+#[derive(Serialize)]
+struct AuditIncident<'a> {
+    row: IncidentRow<'a>,
+    durations: Vec<DurationView>,
+    postmortem_status: &'static str,
+    postmortem_date: Option<Date>,
+    open_items: usize,
+    overdue_items: usize,
+    findings: usize,
+}
+
+#[derive(Serialize)]
+struct AuditView<'a> {
+    as_of: Date,
+    expiring_within_days: u32,
+    exceptions: Vec<AuditException<'a>>,
+    exceptions_open: usize,
+    exceptions_compliant: usize,
+    incidents: Vec<AuditIncident<'a>>,
+    postmortem_required: Vec<&'static str>,
+    codes: Vec<CodeSummary>,
+    groups: Vec<FindingGroup<'a>>,
+    findings_total: usize,
+    intro: Option<SectionIntro<'a>>,
+}
+
+pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    render_audit(facts, renderer, out).into_iter().collect()
+}
+
+fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
+    let hb = facts.hb;
+    let count_findings = |kind: &str, id: &str| facts.findings_of(kind, id).len();
+    let audit_exceptions: Vec<AuditException> = hb
+        .records
+        .exceptions
+        .iter()
+        .enumerate()
+        .map(|(i, loaded)| {
+            let e = &loaded.record;
+            AuditException {
+                row: exceptions::row(facts, i),
+                kind_label: exceptions::kind_label(e),
+                status: e.status.as_str(),
+                policy: exceptions::policy_check(facts, i),
+                approvals: e
+                    .approvals
+                    .iter()
+                    .map(|a| ApproverLine {
+                        name: &a.name,
+                        role: &a.role,
+                        side: a.side,
+                        level: a.level,
+                        decision: a.decision,
+                        date: a.date,
+                    })
+                    .collect(),
+                renewals: e.renewals.len(),
+                findings: count_findings("exception", &e.id),
+            }
+        })
+        .collect();
+    let audit_incidents = hb
+        .records
+        .incidents
+        .iter()
+        .enumerate()
+        .map(|(n, loaded)| {
+            let i = &loaded.record;
+            AuditIncident {
+                row: incidents::row(facts, n),
+                durations: incidents::durations(i, hb.config.timezone),
+                postmortem_status: hb.postmortems[n].as_str(),
+                postmortem_date: i.postmortem.as_ref().map(|p| p.date),
+                open_items: i
+                    .action_items
+                    .iter()
+                    .filter(|a| !a.status.is_done())
+                    .count(),
+                overdue_items: i
+                    .action_items
+                    .iter()
+                    .filter(|a| a.is_overdue(hb.as_of))
+                    .count(),
+                findings: count_findings("incident", &i.id),
+            }
+        })
+        .collect();
+    let (codes, groups) = finding_groups(facts);
+    let view = AuditView {
+        as_of: hb.as_of,
+        expiring_within_days: hb.config.exceptions.expiring_within_days,
+        exceptions_open: hb.exception_states.iter().filter(|s| s.is_open()).count(),
+        exceptions_compliant: audit_exceptions
+            .iter()
+            .filter(|a| a.status == "approved" && a.policy.compliant)
+            .count(),
+        exceptions: audit_exceptions,
+        incidents: audit_incidents,
+        postmortem_required: hb
+            .config
+            .incidents
+            .postmortem_required
+            .iter()
+            .map(|s| s.as_str())
+            .collect(),
+        codes,
+        groups,
+        findings_total: hb.findings.len(),
+        intro: facts.intro(AUDIT_URL),
+    };
+    let page = PageMeta {
+        title: facts.register_title(AUDIT_URL, AUDIT_TITLE),
+        url: AUDIT_URL.into(),
+        description: None,
+    };
+    let (prev, next) = facts.neighbours(AUDIT_URL);
+    let mut ctx = base_context(&page, facts.crumbs(None), prev, next);
+    ctx.insert("audit", &view);
+    render_page(renderer, out, "audit.html", ctx, AUDIT_URL)
+}
