@@ -202,3 +202,60 @@ fn a_handbook_with_errors_exits_1() {
     let out = secbook(&["report", dir.path().join("missing").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Martin Feld left on 2026-03-31 (data/people.yaml of the example handbook): his
+/// exception goes to his manager, Helen Brooks, with the reason, and he gets no part.
+#[test]
+fn a_departed_owners_items_go_to_their_manager() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = secbook(&[
+        "report",
+        root.to_str().unwrap(),
+        "--as-of",
+        "2026-08-20",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let owners = json["owners"].as_array().unwrap();
+    assert!(
+        owners.iter().all(|o| o["name"] != "Martin Feld"),
+        "{json:#}"
+    );
+    let helen = owners.iter().find(|o| o["name"] == "Helen Brooks").unwrap();
+    assert_eq!(
+        helen["forwarded"],
+        serde_json::json!([{
+            "name": "Martin Feld",
+            "email": "martin.feld@example.com",
+            "reason": "departed",
+            "left": "2026-03-31"
+        }])
+    );
+    let expiring = &helen["expiring"][0];
+    assert_eq!(expiring["id"], "EXC-012");
+    assert_eq!(expiring["owner"], "Martin Feld");
+
+    let out = secbook(&["report", root.to_str().unwrap(), "--as-of", "2026-08-20"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let helen = &text[text.find("## Helen Brooks").unwrap()..];
+    assert!(
+        helen.starts_with(
+            "## Helen Brooks (helen.brooks@example.com)\n\nMartin Feld left on 2026-03-31: \
+             their items go to the nearest manager still here.\n"
+        ),
+        "{helen}"
+    );
+    assert!(
+        helen.contains(
+            "- **EXC-012** Warehouse management system runs on an unsupported \
+                        database version (high, risk owner Martin Feld): expires 2026-09-11"
+        ),
+        "{helen}"
+    );
+}

@@ -2,10 +2,11 @@
 //!
 //! For each owner: expired exceptions, exceptions expiring within the window, exceptions
 //! awaiting a decision, and overdue incident action items. Exceptions go to their risk
-//! owner, action items to their owner. Owners are matched by email, else by name, both
-//! without regard to case; an empty or "unassigned" owner is grouped as Unassigned.
-//! Printed as Markdown, ready to paste into an email or a chat, or as JSON of the same
-//! structure.
+//! owner, action items to their owner, or to whom [`crate::recipients`] sends them when the
+//! owner left or can get no mail. Owners are matched by email, else by name, both without
+//! regard to case; an empty or "unassigned" owner is grouped as Unassigned. Printed as
+//! Markdown, ready to paste into an email or a chat, or as JSON of the same structure;
+//! `notify` mails each owner their part.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,7 @@ use crate::model::date::{Date, days};
 use crate::model::links::absolute_base;
 use crate::model::person::Person;
 use crate::model::vocab::{ExceptionState, Priority};
+use crate::recipients::{Forwarded, Routing};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -38,6 +40,9 @@ pub struct OwnerReport {
     pub pending: Vec<PendingException>,
     /// Most overdue first.
     pub overdue_action_items: Vec<OverdueActionItem>,
+    /// The owners whose items come here instead of to them, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forwarded: Vec<Forwarded>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -47,6 +52,9 @@ pub struct ExpiredException {
     pub severity: &'static str,
     pub expires: Date,
     pub days_overdue: i64,
+    /// The owner the record names, when the item comes here instead of to them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +64,9 @@ pub struct ExpiringException {
     pub severity: &'static str,
     pub expires: Date,
     pub days_remaining: i64,
+    /// The owner the record names, when the item comes here instead of to them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,6 +76,9 @@ pub struct PendingException {
     pub severity: &'static str,
     pub created: Date,
     pub days_waiting: i64,
+    /// The owner the record names, when the item comes here instead of to them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +91,9 @@ pub struct OverdueActionItem {
     pub days_overdue: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,
+    /// The owner the record names, when the item comes here instead of to them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl OwnerReport {
@@ -93,14 +110,20 @@ impl OwnerReport {
             expiring: Vec::new(),
             pending: Vec::new(),
             overdue_action_items: Vec::new(),
+            forwarded: Vec::new(),
         }
     }
 
+    /// How many items need action.
+    pub fn count(&self) -> usize {
+        self.expired.len()
+            + self.expiring.len()
+            + self.pending.len()
+            + self.overdue_action_items.len()
+    }
+
     fn is_empty(&self) -> bool {
-        self.expired.is_empty()
-            && self.expiring.is_empty()
-            && self.pending.is_empty()
-            && self.overdue_action_items.is_empty()
+        self.count() == 0
     }
 
     /// Whether `who` (an email, or a name for owners without one) names this owner.
@@ -122,20 +145,36 @@ fn key(person: &Person) -> String {
     }
 }
 
-/// The part of the report for `person`, started when new.
+/// The part of the report that gets the items of `owner`, started when new, and the
+/// owner's name when that part is someone else's.
 fn entry<'a>(
     owners: &'a mut BTreeMap<String, OwnerReport>,
-    person: &Person,
-) -> &'a mut OwnerReport {
-    owners
-        .entry(key(person))
-        .or_insert_with(|| OwnerReport::new(person))
+    routing: &Routing,
+    owner: &Person,
+) -> (&'a mut OwnerReport, Option<String>) {
+    let recipient = routing.recipient(owner);
+    let part = owners
+        .entry(key(&recipient.person))
+        .or_insert_with(|| OwnerReport::new(&recipient.person));
+    let forwarded_from = recipient.forwarded.map(|f| {
+        let name = f.name.clone();
+        if !part.forwarded.contains(&f) {
+            part.forwarded.push(f);
+        }
+        name
+    });
+    (part, forwarded_from)
 }
 
 impl Report {
     /// The report as of the handbook's as-of date; only `owner`'s part when given.
     pub fn compute(handbook: &Handbook, owner: Option<&str>) -> Report {
         let as_of = handbook.as_of;
+        let fallback = handbook.config.notify.as_ref().map(|n| Person {
+            name: n.fallback.name.clone().unwrap_or_default(),
+            email: Some(n.fallback.email.to_string()),
+        });
+        let routing = Routing::new(&handbook.records.people, as_of, fallback);
         let mut owners: BTreeMap<String, OwnerReport> = BTreeMap::new();
         for (loaded, state) in handbook
             .records
@@ -146,34 +185,38 @@ impl Report {
             let e = &loaded.record;
             let severity = e.severity.as_str();
             match (state, e.expires) {
-                (ExceptionState::Expired, Some(expires)) => entry(&mut owners, &e.risk_owner)
-                    .expired
-                    .push(ExpiredException {
+                (ExceptionState::Expired, Some(expires)) => {
+                    let (part, owner) = entry(&mut owners, &routing, &e.risk_owner);
+                    part.expired.push(ExpiredException {
                         id: e.id.clone(),
                         title: e.title.clone(),
                         severity,
                         expires,
                         days_overdue: expires.days_until(as_of),
-                    }),
-                (ExceptionState::Expiring, Some(expires)) => entry(&mut owners, &e.risk_owner)
-                    .expiring
-                    .push(ExpiringException {
+                        owner,
+                    });
+                }
+                (ExceptionState::Expiring, Some(expires)) => {
+                    let (part, owner) = entry(&mut owners, &routing, &e.risk_owner);
+                    part.expiring.push(ExpiringException {
                         id: e.id.clone(),
                         title: e.title.clone(),
                         severity,
                         expires,
                         days_remaining: as_of.days_until(expires),
-                    }),
+                        owner,
+                    });
+                }
                 (ExceptionState::Pending, _) => {
-                    entry(&mut owners, &e.risk_owner)
-                        .pending
-                        .push(PendingException {
-                            id: e.id.clone(),
-                            title: e.title.clone(),
-                            severity,
-                            created: e.created,
-                            days_waiting: e.created.days_until(as_of),
-                        })
+                    let (part, owner) = entry(&mut owners, &routing, &e.risk_owner);
+                    part.pending.push(PendingException {
+                        id: e.id.clone(),
+                        title: e.title.clone(),
+                        severity,
+                        created: e.created,
+                        days_waiting: e.created.days_until(as_of),
+                        owner,
+                    });
                 }
                 _ => {}
             }
@@ -184,17 +227,17 @@ impl Report {
                 let Some(due) = item.due.filter(|_| item.is_overdue(as_of)) else {
                     continue;
                 };
-                entry(&mut owners, &item.owner)
-                    .overdue_action_items
-                    .push(OverdueActionItem {
-                        incident: incident.id.clone(),
-                        incident_title: incident.title.clone(),
-                        title: item.title.clone(),
-                        priority: item.priority,
-                        due,
-                        days_overdue: due.days_until(as_of),
-                        ticket: item.ticket.clone(),
-                    });
+                let (part, owner) = entry(&mut owners, &routing, &item.owner);
+                part.overdue_action_items.push(OverdueActionItem {
+                    incident: incident.id.clone(),
+                    incident_title: incident.title.clone(),
+                    title: item.title.clone(),
+                    priority: item.priority,
+                    due,
+                    days_overdue: due.days_until(as_of),
+                    ticket: item.ticket.clone(),
+                    owner,
+                });
             }
         }
         let mut owners: Vec<OwnerReport> = owners
@@ -214,6 +257,7 @@ impl Report {
                         .then(a.priority.cmp(&b.priority))
                         .then(a.incident.cmp(&b.incident))
                 });
+                o.forwarded.sort();
                 o
             })
             .collect();
@@ -243,10 +287,6 @@ impl Report {
     /// a relative link means nothing in an email.
     pub fn to_markdown(&self, base_url: &str) -> String {
         let base = absolute_base(base_url);
-        let id = |folder: &str, id: &str| match &base {
-            Some(base) => format!("[{}]({base}{folder}/{id}/index.html)", escape(id)),
-            None => format!("**{}**", escape(id)),
-        };
         let mut out = format!(
             "# Weekly report to risk owners\n\n{}, as of {}.\n",
             escape(&self.title),
@@ -262,89 +302,150 @@ impl Report {
                 out.push_str(&format!(" ({})", escape(email)));
             }
             out.push('\n');
-            let mut section = |heading: String, lines: Vec<String>| {
-                if !lines.is_empty() {
-                    out.push_str(&format!("\n### {heading}\n\n"));
-                    for line in lines {
-                        out.push_str(&format!("- {line}\n"));
-                    }
+            if !owner.forwarded.is_empty() {
+                out.push('\n');
+                for f in &owner.forwarded {
+                    out.push_str(&format!("{}\n", escape(&f.why())));
                 }
-            };
-            section(
-                "Expired".into(),
-                owner
+            }
+            for section in self.sections(owner) {
+                out.push_str(&format!("\n### {}\n\n", section.heading));
+                for line in section.lines {
+                    let id = match &base {
+                        Some(base) => format!("[{}]({base}{})", escape(line.id), line.path()),
+                        None => format!("**{}**", escape(line.id)),
+                    };
+                    out.push_str(&format!(
+                        "- {id} {} ({}): {}\n",
+                        escape(line.title),
+                        escape(&line.tags),
+                        line.detail
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// An owner's items under their headings, as every rendering of the report words
+    /// them; only the headings with items.
+    pub fn sections<'a>(&self, owner: &'a OwnerReport) -> Vec<Section<'a>> {
+        let tags = |first: String, from: &Option<String>, role: &str| match from {
+            Some(name) => format!("{first}, {role} {name}"),
+            None => first,
+        };
+        let sections = [
+            Section {
+                heading: "Expired".into(),
+                lines: owner
                     .expired
                     .iter()
-                    .map(|e| {
-                        format!(
-                            "{} {} ({}): expired {}, {} overdue",
-                            id("exceptions", &e.id),
-                            escape(&e.title),
-                            e.severity,
-                            e.expires,
-                            days(e.days_overdue)
-                        )
+                    .map(|e| Line {
+                        register: Register::Exceptions,
+                        id: &e.id,
+                        title: &e.title,
+                        tags: tags(e.severity.into(), &e.owner, "risk owner"),
+                        detail: format!("expired {}, {} overdue", e.expires, days(e.days_overdue)),
                     })
                     .collect(),
-            );
-            section(
-                format!("Expiring within {}", days(self.expiring_within_days.into())),
-                owner
+            },
+            Section {
+                heading: format!("Expiring within {}", days(self.expiring_within_days.into())),
+                lines: owner
                     .expiring
                     .iter()
-                    .map(|e| {
-                        format!(
-                            "{} {} ({}): expires {}, {} remaining",
-                            id("exceptions", &e.id),
-                            escape(&e.title),
-                            e.severity,
+                    .map(|e| Line {
+                        register: Register::Exceptions,
+                        id: &e.id,
+                        title: &e.title,
+                        tags: tags(e.severity.into(), &e.owner, "risk owner"),
+                        detail: format!(
+                            "expires {}, {} remaining",
                             e.expires,
                             days(e.days_remaining)
-                        )
+                        ),
                     })
                     .collect(),
-            );
-            section(
-                "Awaiting a decision".into(),
-                owner
+            },
+            Section {
+                heading: "Awaiting a decision".into(),
+                lines: owner
                     .pending
                     .iter()
-                    .map(|e| {
-                        format!(
-                            "{} {} ({}): requested {}, waiting {}",
-                            id("exceptions", &e.id),
-                            escape(&e.title),
-                            e.severity,
+                    .map(|e| Line {
+                        register: Register::Exceptions,
+                        id: &e.id,
+                        title: &e.title,
+                        tags: tags(e.severity.into(), &e.owner, "risk owner"),
+                        detail: format!(
+                            "requested {}, waiting {}",
                             e.created,
                             days(e.days_waiting)
-                        )
+                        ),
                     })
                     .collect(),
-            );
-            section(
-                "Overdue action items".into(),
-                owner
+            },
+            Section {
+                heading: "Overdue action items".into(),
+                lines: owner
                     .overdue_action_items
                     .iter()
                     .map(|a| {
                         let ticket = a
                             .ticket
                             .as_deref()
-                            .map(|t| format!(", ticket {}", escape(t)))
+                            .map(|t| format!(", ticket {t}"))
                             .unwrap_or_default();
-                        format!(
-                            "{} {} ({:?}{ticket}): due {}, {} overdue",
-                            id("incidents", &a.incident),
-                            escape(&a.title),
-                            a.priority,
-                            a.due,
-                            days(a.days_overdue)
-                        )
+                        Line {
+                            register: Register::Incidents,
+                            id: &a.incident,
+                            title: &a.title,
+                            tags: tags(format!("{:?}{ticket}", a.priority), &a.owner, "owner"),
+                            detail: format!("due {}, {} overdue", a.due, days(a.days_overdue)),
+                        }
                     })
                     .collect(),
-            );
+            },
+        ];
+        sections
+            .into_iter()
+            .filter(|s| !s.lines.is_empty())
+            .collect()
+    }
+}
+
+/// One heading of an owner's part of the report.
+pub struct Section<'a> {
+    pub heading: String,
+    pub lines: Vec<Line<'a>>,
+}
+
+/// One item of an owner's part of the report.
+pub struct Line<'a> {
+    pub register: Register,
+    /// The record's id: an exception's, or the incident an action item belongs to.
+    pub id: &'a str,
+    pub title: &'a str,
+    /// What the report writes in brackets: severity or priority and ticket, and the owner
+    /// the record names when the item comes from them.
+    pub tags: String,
+    /// The dates and how far they are.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Register {
+    Exceptions,
+    Incidents,
+}
+
+impl Line<'_> {
+    /// The path of the record's page in the site.
+    pub fn path(&self) -> String {
+        match self.register {
+            Register::Exceptions => format!("exceptions/{}/index.html", self.id),
+            Register::Incidents => format!("incidents/{}/index.html", self.id),
         }
-        out
     }
 }
 

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use lettre::message::Mailbox;
 use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
 
@@ -52,6 +53,8 @@ pub struct Config {
     pub feeds: FeedsConfig,
     #[serde(default)]
     pub limits: LimitsConfig,
+    #[serde(default)]
+    pub notify: Option<NotifyConfig>,
 }
 
 impl Default for Config {
@@ -71,6 +74,7 @@ impl Default for Config {
             markdown: MarkdownConfig::default(),
             feeds: FeedsConfig::default(),
             limits: LimitsConfig::default(),
+            notify: None,
         }
     }
 }
@@ -280,6 +284,139 @@ fn default_max_file_mb() -> u32 {
 impl LimitsConfig {
     pub fn max_file_bytes(&self) -> u64 {
         u64::from(self.max_file_mb) * 1024 * 1024
+    }
+}
+
+/// `notify` (SPEC 13): whom the weekly report by email comes from, the server it goes
+/// through, and who gets the items nobody else can. The server's user name and password
+/// are never here: they come from the environment only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    #[serde(deserialize_with = "mailbox")]
+    pub from: Mailbox,
+    #[serde(default, deserialize_with = "smtp_url")]
+    pub smtp: Option<SmtpUrl>,
+    /// Gets the items of people who left with no manager still here, who have no email
+    /// address, and of nobody.
+    #[serde(deserialize_with = "mailbox")]
+    pub fallback: Mailbox,
+    /// How long to wait for the server to connect or answer one command: a server that
+    /// stops answering ends the run with an error rather than hanging it.
+    #[serde(
+        default = "default_notify_timeout",
+        deserialize_with = "notify_timeout"
+    )]
+    pub timeout_seconds: u64,
+    /// A chat webhook (Slack-compatible) that gets a summary of the counts.
+    #[serde(default, deserialize_with = "webhook_url")]
+    pub webhook: Option<String>,
+}
+
+fn mailbox<'de, D: Deserializer<'de>>(d: D) -> Result<Mailbox, D::Error> {
+    date::parse_str(
+        d,
+        "an email address, or a name and an address: \"Security <security@example.com>\"",
+        |s| {
+            s.trim()
+                .parse::<Mailbox>()
+                .map_err(|e| format!("`{s}` is not an email address ({e})"))
+        },
+    )
+}
+
+fn smtp_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SmtpUrl>, D::Error> {
+    date::parse_str(d, "smtp://HOST[:PORT] or smtps://HOST[:PORT]", |s| {
+        SmtpUrl::parse(s).map(Some)
+    })
+}
+
+fn default_notify_timeout() -> u64 {
+    30
+}
+
+fn notify_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    match u64::deserialize(d)? {
+        n @ 1..=600 => Ok(n),
+        n => Err(serde::de::Error::custom(format!(
+            "{n} seconds is out of range: expected 1 to 600"
+        ))),
+    }
+}
+
+fn webhook_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    date::parse_str(d, "an http:// or https:// URL", |s| {
+        match url::Url::parse(s.trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+                Ok(Some(url.to_string()))
+            }
+            _ => Err(format!("`{s}` is not a webhook URL")),
+        }
+    })
+}
+
+/// Where `notify` sends: `smtp://` with STARTTLS (port 587 unless given), `smtps://` with
+/// TLS from the first byte (port 465).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpUrl {
+    /// TLS from the first byte, not after STARTTLS.
+    pub implicit_tls: bool,
+    /// A name or an IP address, without the brackets of an IPv6 address.
+    pub host: String,
+    pub port: u16,
+}
+
+impl SmtpUrl {
+    pub fn parse(text: &str) -> Result<SmtpUrl, String> {
+        let bad = |why: &str| Err(format!("`{text}` {why}"));
+        let Ok(url) = url::Url::parse(text.trim()) else {
+            return bad("is not a URL");
+        };
+        let implicit_tls = match url.scheme() {
+            "smtp" => false,
+            "smtps" => true,
+            _ => return bad("is not an smtp:// or smtps:// URL"),
+        };
+        if !url.username().is_empty() || url.password().is_some() {
+            return bad(
+                "holds a user name or password: give them in SECBOOK_SMTP_USERNAME and \
+                 SECBOOK_SMTP_PASSWORD instead",
+            );
+        }
+        if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
+            return bad("has a path, a query or a fragment");
+        }
+        let host = match url.host() {
+            Some(url::Host::Domain(name)) if !name.is_empty() => name.to_string(),
+            Some(url::Host::Ipv4(ip)) => ip.to_string(),
+            Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            _ => return bad("names no host"),
+        };
+        let port = url.port().unwrap_or(if implicit_tls { 465 } else { 587 });
+        Ok(SmtpUrl {
+            implicit_tls,
+            host,
+            port,
+        })
+    }
+
+    /// Whether the server is this machine, the one place mail may go without TLS.
+    pub fn is_loopback(&self) -> bool {
+        match self.host.parse::<std::net::IpAddr>() {
+            Ok(ip) => ip.is_loopback(),
+            Err(_) => self.host.eq_ignore_ascii_case("localhost"),
+        }
+    }
+}
+
+impl std::fmt::Display for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = if self.implicit_tls { "smtps" } else { "smtp" };
+        if self.host.contains(':') {
+            write!(f, "{scheme}://[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{scheme}://{}:{}", self.host, self.port)
+        }
     }
 }
 

@@ -1,0 +1,274 @@
+//! Who gets the items of an owner in the weekly report (SPEC 13): the owner, unless they
+//! left (then the nearest manager in data/people.yaml who is still here) or can get no
+//! mail (then `notify.fallback`). `report` groups by it and `notify` sends by it, so what
+//! one lists for a person is what the other sends them.
+
+use serde::Serialize;
+
+use crate::model::date::Date;
+use crate::model::person::{People, Person};
+
+/// Where the items of one owner go, as of one date.
+pub struct Routing<'a> {
+    people: &'a People,
+    as_of: Date,
+    /// `notify.fallback`, when handbook.yaml sets it.
+    fallback: Option<Person>,
+}
+
+/// The person who gets an owner's items, and why, when that is not the owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub person: Person,
+    pub forwarded: Option<Forwarded>,
+}
+
+/// An owner whose items go to someone else.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Forwarded {
+    /// The owner as the records and data/people.yaml name them.
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(flatten)]
+    pub reason: Reason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+pub enum Reason {
+    /// Left on `left`: the recipient is the nearest manager still here.
+    Departed { left: Date },
+    /// Left on `left`, and no manager still here has an email address.
+    DepartedNoManager { left: Date },
+    /// Neither the records nor data/people.yaml give an email address.
+    NoEmail,
+    /// Nobody owns the items.
+    Unassigned,
+}
+
+impl Forwarded {
+    /// Why the items come to their recipient, as a sentence.
+    pub fn why(&self) -> String {
+        let name = &self.name;
+        match self.reason {
+            Reason::Departed { left } => {
+                format!("{name} left on {left}: their items go to the nearest manager still here.")
+            }
+            Reason::DepartedNoManager { left } => format!(
+                "{name} left on {left} and no manager of theirs who is still here has an \
+                 email address: their items go to the fallback address."
+            ),
+            Reason::NoEmail => format!(
+                "{name} has no email address in the records or data/people.yaml: their items \
+                 go to the fallback address."
+            ),
+            Reason::Unassigned => "Items that nobody owns go to the fallback address.".to_string(),
+        }
+    }
+}
+
+impl<'a> Routing<'a> {
+    pub fn new(people: &'a People, as_of: Date, fallback: Option<Person>) -> Self {
+        Routing {
+            people,
+            as_of,
+            fallback,
+        }
+    }
+
+    /// Who gets the items `owner` owns. Without a fallback, items that would go to it stay
+    /// with their owner when they are known by name, and go to nobody when they left.
+    pub fn recipient(&self, owner: &Person) -> Recipient {
+        if owner.is_unassigned() {
+            return self.fallback_or(owner.clone(), owner, Reason::Unassigned);
+        }
+        let owner = self.known(owner);
+        let mut current = owner.clone();
+        let mut left = None;
+        let mut seen = vec![current.key()];
+        while let Some(on) = self.people.departed(&current, self.as_of) {
+            let left = *left.get_or_insert(on);
+            let manager = self
+                .people
+                .find(&current)
+                .and_then(|e| e.manager.as_deref())
+                .map(Person::parse)
+                .filter(|m| !m.is_unassigned())
+                .map(|m| self.known(&m))
+                .filter(|m| !seen.contains(&m.key()));
+            let Some(manager) = manager else {
+                let nobody = Person::parse("Unassigned");
+                return self.fallback_or(nobody, &owner, Reason::DepartedNoManager { left });
+            };
+            seen.push(manager.key());
+            current = manager;
+        }
+        match (left, current.email.is_some()) {
+            (None, true) => Recipient {
+                person: current,
+                forwarded: None,
+            },
+            (None, false) => self.fallback_or(current, &owner, Reason::NoEmail),
+            (Some(left), true) => Recipient {
+                person: current,
+                forwarded: Some(forwarded(&owner, Reason::Departed { left })),
+            },
+            (Some(left), false) => {
+                let nobody = Person::parse("Unassigned");
+                self.fallback_or(nobody, &owner, Reason::DepartedNoManager { left })
+            }
+        }
+    }
+
+    /// `person` with the name and email data/people.yaml gives them, where the record
+    /// leaves them out.
+    fn known(&self, person: &Person) -> Person {
+        let entry = self.people.find(person);
+        Person {
+            name: entry
+                .map(|e| e.name.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| person.name.trim().to_string()),
+            email: person
+                .email
+                .clone()
+                .or_else(|| entry.and_then(|e| e.email.clone()))
+                .map(|e| e.trim().to_string())
+                .filter(|e| !e.is_empty()),
+        }
+    }
+
+    /// The fallback, for `owner`'s items, when there is one; else `otherwise`, unforwarded
+    /// when that is the owner.
+    fn fallback_or(&self, otherwise: Person, owner: &Person, reason: Reason) -> Recipient {
+        match &self.fallback {
+            Some(fallback) => Recipient {
+                person: fallback.clone(),
+                forwarded: Some(forwarded(owner, reason)),
+            },
+            None if otherwise == *owner => Recipient {
+                person: otherwise,
+                forwarded: None,
+            },
+            None => Recipient {
+                person: otherwise,
+                forwarded: Some(forwarded(owner, reason)),
+            },
+        }
+    }
+}
+
+fn forwarded(owner: &Person, reason: Reason) -> Forwarded {
+    Forwarded {
+        name: if owner.is_unassigned() {
+            "Unassigned".into()
+        } else {
+            owner.name.clone()
+        },
+        email: owner.email.clone(),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::person::PersonEntry;
+
+    fn entry(
+        name: &str,
+        email: Option<&str>,
+        manager: Option<&str>,
+        departed: Option<&str>,
+    ) -> PersonEntry {
+        PersonEntry {
+            name: name.into(),
+            email: email.map(Into::into),
+            title: None,
+            side: None,
+            level: None,
+            team: None,
+            manager: manager.map(Into::into),
+            departed: departed.and_then(Date::parse),
+        }
+    }
+
+    fn people() -> People {
+        People {
+            entries: vec![
+                entry("Ann", Some("ann@x.com"), Some("Bea"), Some("2026-01-31")),
+                entry(
+                    "Bea",
+                    Some("bea@x.com"),
+                    Some("Cal <cal@x.com>"),
+                    Some("2026-02-28"),
+                ),
+                entry("Cal", Some("cal@x.com"), None, None),
+                entry("Dan", None, Some("Cal"), None),
+                entry("Eve", Some("eve@x.com"), Some("Board"), Some("2026-03-01")),
+                entry("Fay", Some("fay@x.com"), Some("Gus"), Some("2026-03-01")),
+                entry("Gus", Some("gus@x.com"), Some("Fay"), Some("2026-03-01")),
+            ],
+            failed: false,
+        }
+    }
+
+    fn to(routing: &Routing, owner: &str) -> (String, Option<Reason>) {
+        let r = routing.recipient(&Person::parse(owner));
+        (r.person.to_string(), r.forwarded.map(|f| f.reason))
+    }
+
+    #[test]
+    fn departed_owners_go_up_the_managers_else_to_the_fallback() {
+        let people = people();
+        let as_of = Date::parse("2026-06-30").unwrap();
+        let fallback = Some(Person::parse("Security <sec@x.com>"));
+        let routing = Routing::new(&people, as_of, fallback);
+        let left = |d: &str| Date::parse(d).unwrap();
+        assert_eq!(to(&routing, "Cal"), ("Cal <cal@x.com>".into(), None));
+        assert_eq!(
+            to(&routing, "Ann <ann@x.com>"),
+            (
+                "Cal <cal@x.com>".into(),
+                Some(Reason::Departed {
+                    left: left("2026-01-31")
+                })
+            )
+        );
+        let no_manager = |on| Some(Reason::DepartedNoManager { left: left(on) });
+        assert_eq!(
+            to(&routing, "Eve"),
+            ("Security <sec@x.com>".into(), no_manager("2026-03-01"))
+        );
+        // Managers of each other who both left.
+        assert_eq!(
+            to(&routing, "Fay"),
+            ("Security <sec@x.com>".into(), no_manager("2026-03-01"))
+        );
+        assert_eq!(
+            to(&routing, "Dan"),
+            ("Security <sec@x.com>".into(), Some(Reason::NoEmail))
+        );
+        assert_eq!(
+            to(&routing, "unassigned"),
+            ("Security <sec@x.com>".into(), Some(Reason::Unassigned))
+        );
+
+        // Before Ann left, her items are hers.
+        let routing = Routing::new(&people, left("2026-01-30"), None);
+        assert_eq!(to(&routing, "Ann"), ("Ann <ann@x.com>".into(), None));
+    }
+
+    #[test]
+    fn without_a_fallback_items_stay_with_their_owner_or_go_to_nobody() {
+        let people = people();
+        let routing = Routing::new(&people, Date::parse("2026-06-30").unwrap(), None);
+        assert_eq!(to(&routing, "Dan"), ("Dan".into(), None));
+        assert_eq!(to(&routing, "Unassigned"), ("Unassigned".into(), None));
+        let (who, why) = to(&routing, "Eve");
+        assert_eq!(who, "Unassigned");
+        assert!(matches!(why, Some(Reason::DepartedNoManager { .. })));
+        assert_eq!(to(&routing, "Bea").0, "Cal <cal@x.com>");
+    }
+}
