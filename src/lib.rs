@@ -16,6 +16,7 @@ pub mod harness;
 pub mod load;
 pub mod model;
 pub mod pipeline;
+pub mod notify;
 pub mod recipients;
 pub mod render;
 pub mod validate;

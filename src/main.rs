@@ -19,6 +19,8 @@ use secbook::model::date::Date;
 use secbook::pipeline::{self, Options};
 use secbook::validate::findings::Coverage;
 use secbook::{cli::scaffold, render::tracker};
+use secbook::load::config::SmtpUrl;
+use secbook::notify;
 
 /// Rendering makes and drops millions of small template values across threads. jemalloc
 /// does that with a tenth less CPU time than the system allocator on a 25,000-record
@@ -108,6 +110,32 @@ enum Command {
         /// Markdown to paste into an email or a chat, or JSON.
         #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
         format: ReportFormat,
+    },
+    /// Mail each person with something to act on their part of the weekly report, as
+    /// `report` lists it: through `notify.smtp`, or into .eml files.
+    Notify {
+        /// The handbook folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The date every time-based state is computed against (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        as_of: Option<Date>,
+        /// Only this person's message, by email (case does not matter).
+        #[arg(long, value_name = "EMAIL")]
+        owner: Option<String>,
+        /// Send through this server instead of `notify.smtp`: smtp://HOST[:PORT] (STARTTLS,
+        /// port 587) or smtps://HOST[:PORT] (TLS, port 465).
+        #[arg(long, value_name = "URL", value_parser = SmtpUrl::parse, conflicts_with = "outbox")]
+        smtp: Option<SmtpUrl>,
+        /// Write each message as an RFC 5322 .eml file into DIR instead of sending it.
+        #[arg(long, value_name = "DIR")]
+        outbox: Option<PathBuf>,
+        /// List who would get what, and send and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The site's absolute URL, which the messages link to, instead of `base_url`.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
     },
     /// Preview the site on this machine, rebuilding and reloading on every change.
     Serve {
@@ -419,6 +447,35 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
                     report.as_of
                 ),
             };
+            Ok((Vec::new(), summary))
+        }
+        Command::Notify {
+            dir,
+            as_of,
+            owner,
+            smtp,
+            outbox,
+            dry_run,
+            base_url,
+        } => {
+            let options = Options {
+                root: dir,
+                as_of,
+                ..Options::default()
+            };
+            // The findings are `check`'s to report, as for `report`.
+            let (handbook, _) = pipeline::load_handbook(&options)?;
+            let delivery = match (dry_run, outbox) {
+                (true, _) => notify::Delivery::DryRun,
+                (false, Some(dir)) => notify::Delivery::Outbox(dir),
+                (false, None) => notify::Delivery::Smtp(smtp),
+            };
+            let options = notify::Options {
+                owner,
+                base_url,
+                delivery,
+            };
+            let summary = notify::run(&handbook, &options, &mut std::io::stdout().lock())?;
             Ok((Vec::new(), summary))
         }
         Command::Check { common, .. } => {

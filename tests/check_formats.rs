@@ -538,7 +538,7 @@ fn every_format_exits_1_on_errors_is_deterministic_and_runs_no_control_character
         assert_code(&out, 1);
         let text = stdout(&out);
         let hidden: Vec<char> = text.chars().filter(|&c| is_hidden(c)).collect();
-        assert_eq!(hidden, [], "{format}: {text}");
+        assert_eq!(hidden, Vec::<char>::new(), "{format}: {text}");
         match format {
             "json" | "sarif" => {
                 let value: Value = serde_json::from_str(&text).unwrap();

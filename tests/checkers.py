@@ -4,6 +4,7 @@
     python3 tests/checkers.py xsd SCHEMA FILE...   validate XML against an XML Schema (lxml)
     python3 tests/checkers.py junit FILE           read a JUnit XML report with junitparser
     python3 tests/checkers.py ics FILE             read an iCalendar file with the icalendar package
+    python3 tests/checkers.py mail FILE...         read messages with Python's email package
 
 Exit 0 when every file passes, 1 with the reasons on stderr when one does not, and 3 when
 the reader itself is not installed (.ci/run installs them into a virtual environment).
@@ -152,6 +153,78 @@ def ics(path):
     return 1 if problems else 0
 
 
+# Elements and attributes through which an HTML mail would load something, or send
+# something somewhere, when it is opened.
+REMOTE_TAGS = {
+    "img", "script", "link", "iframe", "frame", "object", "embed", "video", "audio", "source",
+    "track", "picture", "style", "base", "form", "svg", "image", "input", "applet",
+}
+REMOTE_ATTRIBUTES = {
+    "src", "srcset", "background", "action", "formaction", "poster", "data", "xlink:href",
+    "lowsrc", "dynsrc", "codebase", "ping", "cite", "longdesc", "manifest",
+}
+
+
+def mail(paths):
+    """Reads each message with the email package's strict modern policy and prints them as
+    JSON for the test to check: headers, each part's type and decoded text, the links of the
+    HTML part, and everything in it that would load something."""
+    import email
+    from email import policy
+    from html.parser import HTMLParser
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.links, self.remote = [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in REMOTE_TAGS:
+                self.remote.append(f"<{tag}>")
+            if tag == "meta" and any(k == "http-equiv" for k, _ in attrs):
+                self.remote.append("<meta http-equiv>")
+            for name, value in attrs:
+                value = value or ""
+                if name == "href":
+                    self.links.append(value)
+                elif name in REMOTE_ATTRIBUTES:
+                    self.remote.append(f"{tag} {name}={value}")
+                elif name == "style" and ("url(" in value.lower() or "@import" in value.lower()):
+                    self.remote.append(f"{tag} style={value}")
+
+    messages = []
+    for path in paths:
+        msg = email.message_from_bytes(Path(path).read_bytes(), policy=policy.strict)
+        parts, links, remote, defects = [], [], [], []
+        for part in msg.walk():
+            defects += [f"{part.get_content_type()}: {d!r}" for d in part.defects]
+            if part.is_multipart():
+                continue
+            text = part.get_content()
+            parts.append({"type": part.get_content_type(), "text": text})
+            if part.get_content_type() == "text/html":
+                parser = Links()
+                parser.feed(text)
+                parser.close()
+                links += parser.links
+                remote += parser.remote
+        messages.append({
+            "file": str(path),
+            "from": str(msg["From"]),
+            "to": [a.addr_spec for a in msg["To"].addresses],
+            "subject": str(msg["Subject"]),
+            "message_id": str(msg["Message-ID"]),
+            "date": str(msg["Date"]),
+            "content_type": msg.get_content_type(),
+            "parts": parts,
+            "links": links,
+            "remote": remote,
+            "defects": defects,
+        })
+    json.dump(messages, sys.stdout, indent=1)
+    return 0
+
+
 def main(args):
     if len(args) == 2 and args[0] == "oscal-poam":
         return oscal_poam(args[1])
@@ -161,6 +234,8 @@ def main(args):
         return junit(args[1])
     if len(args) == 2 and args[0] == "ics":
         return ics(args[1])
+    if len(args) >= 2 and args[0] == "mail":
+        return mail(args[1:])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -36,7 +36,7 @@ fn no_control_character_from_the_handbook_reaches_the_output_as_it_is() {
         for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
             assert_eq!(
                 hidden(bytes),
-                [],
+                Vec::<char>::new(),
                 "{format} {stream}: {}",
                 String::from_utf8_lossy(bytes)
             );

@@ -171,7 +171,9 @@ impl Report {
     pub fn compute(handbook: &Handbook, owner: Option<&str>) -> Report {
         let as_of = handbook.as_of;
         let fallback = handbook.config.notify.as_ref().map(|n| Person {
-            name: n.fallback.name.clone().unwrap_or_default(),
+            name: (n.fallback.name.clone())
+                .filter(|name| !name.trim().is_empty())
+                .unwrap_or_else(|| n.fallback.email.to_string()),
             email: Some(n.fallback.email.to_string()),
         });
         let routing = Routing::new(&handbook.records.people, as_of, fallback);
@@ -318,7 +320,7 @@ impl Report {
                     out.push_str(&format!(
                         "- {id} {} ({}): {}\n",
                         escape(line.title),
-                        escape(&line.tags),
+                        escape(&line.tags()),
                         line.detail
                     ));
                 }
@@ -330,9 +332,8 @@ impl Report {
     /// An owner's items under their headings, as every rendering of the report words
     /// them; only the headings with items.
     pub fn sections<'a>(&self, owner: &'a OwnerReport) -> Vec<Section<'a>> {
-        let tags = |first: String, from: &Option<String>, role: &str| match from {
-            Some(name) => format!("{first}, {role} {name}"),
-            None => first,
+        let owned_by = |from: &Option<String>, role: &str| {
+            from.iter().map(|name| format!("{role} {name}")).collect()
         };
         let sections = [
             Section {
@@ -344,7 +345,8 @@ impl Report {
                         register: Register::Exceptions,
                         id: &e.id,
                         title: &e.title,
-                        tags: tags(e.severity.into(), &e.owner, "risk owner"),
+                        badge: e.severity.into(),
+                        notes: owned_by(&e.owner, "risk owner"),
                         detail: format!("expired {}, {} overdue", e.expires, days(e.days_overdue)),
                     })
                     .collect(),
@@ -358,7 +360,8 @@ impl Report {
                         register: Register::Exceptions,
                         id: &e.id,
                         title: &e.title,
-                        tags: tags(e.severity.into(), &e.owner, "risk owner"),
+                        badge: e.severity.into(),
+                        notes: owned_by(&e.owner, "risk owner"),
                         detail: format!(
                             "expires {}, {} remaining",
                             e.expires,
@@ -376,7 +379,8 @@ impl Report {
                         register: Register::Exceptions,
                         id: &e.id,
                         title: &e.title,
-                        tags: tags(e.severity.into(), &e.owner, "risk owner"),
+                        badge: e.severity.into(),
+                        notes: owned_by(&e.owner, "risk owner"),
                         detail: format!(
                             "requested {}, waiting {}",
                             e.created,
@@ -391,16 +395,13 @@ impl Report {
                     .overdue_action_items
                     .iter()
                     .map(|a| {
-                        let ticket = a
-                            .ticket
-                            .as_deref()
-                            .map(|t| format!(", ticket {t}"))
-                            .unwrap_or_default();
+                        let ticket = a.ticket.iter().map(|t| format!("ticket {t}"));
                         Line {
                             register: Register::Incidents,
                             id: &a.incident,
                             title: &a.title,
-                            tags: tags(format!("{:?}{ticket}", a.priority), &a.owner, "owner"),
+                            badge: format!("{:?}", a.priority),
+                            notes: ticket.chain(owned_by(&a.owner, "owner")).collect(),
                             detail: format!("due {}, {} overdue", a.due, days(a.days_overdue)),
                         }
                     })
@@ -426,9 +427,11 @@ pub struct Line<'a> {
     /// The record's id: an exception's, or the incident an action item belongs to.
     pub id: &'a str,
     pub title: &'a str,
-    /// What the report writes in brackets: severity or priority and ticket, and the owner
-    /// the record names when the item comes from them.
-    pub tags: String,
+    /// The exception's severity or the action item's priority.
+    pub badge: String,
+    /// The rest of what the report writes in brackets: the ticket, and the owner the record
+    /// names when the item comes from them.
+    pub notes: Vec<String>,
     /// The dates and how far they are.
     pub detail: String,
 }
@@ -440,6 +443,14 @@ pub enum Register {
 }
 
 impl Line<'_> {
+    /// What the report writes in brackets.
+    pub fn tags(&self) -> String {
+        std::iter::once(self.badge.as_str())
+            .chain(self.notes.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The path of the record's page in the site.
     pub fn path(&self) -> String {
         match self.register {

@@ -1,0 +1,289 @@
+//! One person's part of the weekly report as an email: a plain-text part and an HTML part
+//! in the site's look. The HTML has inline styles only and loads nothing: no image, no
+//! script, no style sheet; its only links are to the record pages under `base_url`.
+//!
+//! The same report and as-of date give the same bytes: the Date header is the as-of date
+//! and the MIME boundary derives from the content, so the `.eml` files of `--outbox` are
+//! what the server gets.
+
+use std::time::{Duration, SystemTime};
+
+use lettre::Message;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+
+use crate::load::config::Identity;
+use crate::model::date::Offset;
+use crate::render::feeds::day_start;
+use crate::load::markdown::escape_html as esc;
+use crate::cli::report::{OwnerReport, Register, Report};
+
+/// One message, ready to send or to write out.
+pub struct Mail {
+    pub to: Mailbox,
+    pub subject: String,
+    /// How many items need the recipient's action.
+    pub items: usize,
+    /// The record ids, in the order the message lists them.
+    pub ids: Vec<String>,
+    pub message: Message,
+}
+
+/// What every message of one run shares.
+pub struct Context<'a> {
+    pub report: &'a Report,
+    pub from: &'a Mailbox,
+    /// The absolute base URL, with its trailing slash.
+    pub base: &'a str,
+    pub identity: &'a Identity,
+    pub timezone: Offset,
+}
+
+impl Context<'_> {
+    /// `owner`'s message, or why there can be none.
+    pub fn compose(&self, owner: &OwnerReport) -> Result<Mail, String> {
+        let Some(email) = &owner.email else {
+            return Err(format!("{} has no email address", owner.name));
+        };
+        let address = email
+            .trim()
+            .parse()
+            .map_err(|e| format!("`{email}` is not an email address ({e})"))?;
+        let to = Mailbox::new(Some(one_line(&owner.name)), address);
+        let items = owner.count();
+        let subject = format!(
+            "{}: {} need{} your action (as of {})",
+            one_line(&self.report.title),
+            plural(items, "item"),
+            if items == 1 { "s" } else { "" },
+            self.report.as_of
+        );
+        let text = self.text(owner, items);
+        let html = self.html(owner, items, &subject);
+        let id = self.identity.uuid(&format!(
+            "notify/{}/{}",
+            self.report.as_of,
+            to.email.to_string().to_lowercase()
+        ));
+        // Made from the content, which therefore cannot hold it.
+        let boundary = self
+            .identity
+            .uuid(&format!("notify-boundary/{id}\n{text}\n{html}"));
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to.clone())
+            .subject(subject.clone())
+            .message_id(Some(format!("<{id}@{}>", self.from.email.domain())))
+            .date(self.date())
+            .multipart(
+                MultiPart::alternative()
+                    .boundary(format!("=_{}", boundary.simple()))
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(html),
+                    ),
+            )
+            .map_err(|e| format!("the message to {email} could not be made: {e}"))?;
+        let ids = self
+            .report
+            .sections(owner)
+            .iter()
+            .flat_map(|s| s.lines.iter().map(|l| l.id.to_string()))
+            .collect();
+        Ok(Mail {
+            to,
+            subject,
+            items,
+            ids,
+            message,
+        })
+    }
+
+    /// Midnight of the as-of date in the handbook's timezone.
+    fn date(&self) -> SystemTime {
+        let seconds = day_start(self.report.as_of, self.timezone).timestamp();
+        let span = Duration::from_secs(seconds.unsigned_abs());
+        let date = if seconds < 0 {
+            SystemTime::UNIX_EPOCH.checked_sub(span)
+        } else {
+            SystemTime::UNIX_EPOCH.checked_add(span)
+        };
+        date.unwrap_or(SystemTime::UNIX_EPOCH)
+    }
+
+    fn text(&self, owner: &OwnerReport, items: usize) -> String {
+        let report = self.report;
+        let mut out = format!(
+            "Hello {},\n\n{} in {} need{} your action, as of {}.\n",
+            owner.name,
+            plural(items, "item"),
+            report.title,
+            if items == 1 { "s" } else { "" },
+            report.as_of
+        );
+        if !owner.forwarded.is_empty() {
+            out.push_str("\nYou get some of them for someone else:\n");
+            for f in &owner.forwarded {
+                out.push_str(&format!("- {}\n", f.why()));
+            }
+        }
+        for section in report.sections(owner) {
+            out.push_str(&format!("\n{}\n\n", section.heading));
+            for line in section.lines {
+                out.push_str(&format!(
+                    "- {} {} ({}): {}\n  {}{}\n",
+                    line.id,
+                    line.title,
+                    line.tags(),
+                    line.detail,
+                    self.base,
+                    line.path()
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "\n-- \nThe handbook: {}\nSent by secbook notify from the weekly report of {}.\n",
+            self.base, report.title
+        ));
+        out
+    }
+
+    fn html(&self, owner: &OwnerReport, items: usize, subject: &str) -> String {
+        let report = self.report;
+        let base = esc(self.base);
+        let mut out = format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width\">\n<title>{}</title>\n\
+             </head>\n<body style=\"margin:0;padding:0;background:{BG};color:{FG};\
+             font-family:{FONT};line-height:1.6\">\n\
+             <div style=\"padding:12px 24px;border-bottom:1px solid {LINE};background:{PANEL}\">\
+             <a href=\"{base}\" style=\"font-weight:700;color:{FG};text-decoration:none;\
+             font-size:17px\">{}</a></div>\n\
+             <div style=\"max-width:800px;padding:8px 24px 24px\">\n\
+             <h1 style=\"font-size:24px;line-height:1.25;margin:16px 0 8px\">Your part of the \
+             weekly report</h1>\n<p style=\"margin:0 0 12px\">Hello {}, {} need{} your action, \
+             as of {}.</p>\n",
+            esc(subject),
+            esc(&report.title),
+            esc(&owner.name),
+            plural(items, "item"),
+            if items == 1 { "s" } else { "" },
+            report.as_of
+        );
+        if !owner.forwarded.is_empty() {
+            out.push_str(&format!(
+                "<div style=\"margin:12px 0;padding:8px 12px;border-left:3px solid {WARN};\
+                 background:{PANEL}\">\n<p style=\"margin:0\">You get some of them for someone \
+                 else:</p>\n<ul style=\"margin:4px 0 0;padding-left:20px\">\n"
+            ));
+            for f in &owner.forwarded {
+                out.push_str(&format!("<li>{}</li>\n", esc(&f.why())));
+            }
+            out.push_str("</ul>\n</div>\n");
+        }
+        for section in report.sections(owner) {
+            out.push_str(&format!(
+                "<h2 style=\"font-size:19px;line-height:1.3;margin:24px 0 8px\">{}</h2>\n\
+                 <table style=\"border-collapse:collapse;width:100%;font-size:15px\">\n",
+                esc(&section.heading)
+            ));
+            for line in section.lines {
+                let badge = match line.register {
+                    Register::Exceptions => format!(
+                        "<span style=\"display:inline-block;padding:0 8px;border-radius:4px;\
+                         font-size:13px;font-weight:600;border:1px solid currentColor;\
+                         white-space:nowrap;color:{}\">{}</span>",
+                        severity_colour(&line.badge),
+                        esc(&line.badge)
+                    ),
+                    Register::Incidents => format!(
+                        "<span style=\"font-family:{MONO};font-weight:700\">{}</span>",
+                        esc(&line.badge)
+                    ),
+                };
+                let notes: String = line
+                    .notes
+                    .iter()
+                    .map(|n| format!(" <span style=\"color:{MUTED}\">{}</span>", esc(n)))
+                    .collect();
+                out.push_str(&format!(
+                    "<tr><td style=\"{CELL};white-space:nowrap\"><a href=\"{base}{}\" \
+                     style=\"color:{LINK};font-family:{MONO};font-weight:700\">{}</a></td>\
+                     <td style=\"{CELL}\">{}<br>{badge}{notes} {}</td></tr>\n",
+                    esc(&line.path()),
+                    esc(line.id),
+                    esc(line.title),
+                    esc(&line.detail)
+                ));
+            }
+            out.push_str("</table>\n");
+        }
+        out.push_str(&format!(
+            "</div>\n<div style=\"border-top:1px solid {LINE};padding:16px 24px;color:{MUTED};\
+             font-size:14px;text-align:center\">Sent by secbook notify from the weekly report \
+             of <a href=\"{base}\" style=\"color:{LINK}\">{}</a>.</div>\n</body>\n</html>\n",
+            esc(&report.title)
+        ));
+        out
+    }
+}
+
+// The default theme's light colours and fonts (themes/default/static/style.css), written
+// out because mail clients drop style sheets and custom properties.
+const BG: &str = "#ffffff";
+const FG: &str = "#1d2330";
+const MUTED: &str = "#5b6475";
+const LINE: &str = "#dfe3ea";
+const PANEL: &str = "#f5f7fa";
+const LINK: &str = "#1f5fbf";
+const WARN: &str = "#9a6100";
+const FONT: &str = "system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif";
+const MONO: &str = "ui-monospace,SFMono-Regular,Menlo,Consolas,'Liberation Mono',monospace";
+const CELL: &str = "border:1px solid #dfe3ea;padding:6px 10px;text-align:left;vertical-align:top";
+
+/// The colour the site gives a severity badge.
+fn severity_colour(severity: &str) -> &'static str {
+    match severity {
+        "critical" => "#b3261e",
+        "high" => WARN,
+        "medium" => "#3b5bdb",
+        _ => "#596273",
+    }
+}
+
+/// "1 item", "3 items".
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// `text` on one line, for a header: line breaks and other control characters become
+/// spaces, so no value can start a header of its own.
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_control())
+        .filter(|part| !part.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_values_stay_on_one_line() {
+        assert_eq!(one_line("A\r\nBcc: x@y.com\u{0}z "), "A Bcc: x@y.com z");
+        assert_eq!(plural(1, "item"), "1 item");
+        assert_eq!(plural(2, "item"), "2 items");
+    }
+}

@@ -1,0 +1,197 @@
+//! `secbook notify` (SPEC 13): the reporting automation of the exception program. Each
+//! person with something to act on gets, by email, the part of the weekly report
+//! ([`crate::cli::report`]) that `report` lists for them, and nobody gets an empty message.
+//!
+//! [`compose`] makes the messages, [`send`] hands them to the SMTP server.
+
+mod compose;
+mod send;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::load::config::SmtpUrl;
+use crate::diagnostics::{Diagnostic, Error};
+use crate::model::links::absolute_base;
+use crate::derive::handbook::Handbook;
+use crate::cli::report::Report;
+
+pub use compose::Mail;
+pub use send::{CA_FILE_VAR, PASSWORD_VAR, USERNAME_VAR};
+
+/// How the messages leave.
+pub enum Delivery {
+    /// Through an SMTP server: this one, else `notify.smtp`.
+    Smtp(Option<SmtpUrl>),
+    /// As `.eml` files into this folder; nothing is sent.
+    Outbox(PathBuf),
+    /// Only a list of who would get what.
+    DryRun,
+}
+
+pub struct Options {
+    /// Only this person's message, by email.
+    pub owner: Option<String>,
+    /// Instead of handbook.yaml's `base_url`.
+    pub base_url: Option<String>,
+    pub delivery: Delivery,
+}
+
+/// Makes every message and delivers it, writing a line per message to `out`. Returns the
+/// summary; a message that could not be made or sent is an error of its own, reported
+/// once the others are delivered.
+pub fn run(handbook: &Handbook, options: &Options, out: &mut dyn Write) -> Result<String, Error> {
+    let Some(config) = &handbook.config.notify else {
+        return Err(Error::Usage(
+            "handbook.yaml has no `notify` settings: add `notify:` with `from:` and \
+             `fallback:` (and `smtp:` to send), see the README"
+                .into(),
+        ));
+    };
+    let base_url = options
+        .base_url
+        .as_deref()
+        .unwrap_or(&handbook.config.base_url);
+    let Some(base) = absolute_base(base_url) else {
+        return Err(Error::Usage(format!(
+            "the messages link to the record pages, which needs an absolute base_url, not \
+             `{base_url}`: set `base_url: https://...` in handbook.yaml or pass --base-url"
+        )));
+    };
+    let report = Report::compute(handbook, options.owner.as_deref());
+    let identity = handbook.config.identity();
+    let context = compose::Context {
+        report: &report,
+        from: &config.from,
+        base: &base,
+        identity: &identity,
+        timezone: handbook.config.timezone,
+    };
+    let mut failures = Vec::new();
+    let mut mails = Vec::new();
+    for owner in &report.owners {
+        match context.compose(owner) {
+            Ok(mail) => mails.push(mail),
+            Err(why) => failures.push(Diagnostic::error(format!(
+                "no message for {}: {why}",
+                owner.name
+            ))),
+        }
+    }
+    let as_of = report.as_of;
+    let mut line =
+        |text: String| writeln!(out, "{text}").map_err(|e| Error::io(Path::new("<stdout>"), e));
+    let summary = match &options.delivery {
+        Delivery::DryRun => {
+            for mail in &mails {
+                line(format!("{}: {}", mail.to, listing(mail)))?;
+            }
+            format!(
+                "would send {} message(s) (as of {as_of}); nothing was sent",
+                mails.len()
+            )
+        }
+        Delivery::Outbox(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            let mut names = Vec::new();
+            for mail in &mails {
+                let name = file_name(mail.to.email.as_ref(), &names);
+                let path = dir.join(&name);
+                std::fs::write(&path, mail.message.formatted()).map_err(|e| Error::io(&path, e))?;
+                line(format!(
+                    "wrote {} for {}: {}",
+                    path.display(),
+                    mail.to,
+                    listing(mail)
+                ))?;
+                names.push(name);
+            }
+            format!(
+                "wrote {} message(s) to {} (as of {as_of}); nothing was sent",
+                mails.len(),
+                dir.display()
+            )
+        }
+        Delivery::Smtp(url) => {
+            let Some(url) = url.as_ref().or(config.smtp.as_ref()) else {
+                return Err(Error::Usage(
+                    "no SMTP server to send through: set `notify.smtp` in handbook.yaml or \
+                     pass --smtp URL (or --outbox DIR to write the messages to files)"
+                        .into(),
+                ));
+            };
+            let server = send::Server::new(url, Duration::from_secs(config.timeout_seconds))?;
+            let mut sent = 0;
+            let mut written = Ok(());
+            server.send_all(&mails, |mail, result| match result {
+                Ok(()) => {
+                    sent += 1;
+                    if written.is_ok() {
+                        written = line(format!("sent to {}: {}", mail.to, listing(mail)));
+                    }
+                }
+                Err(why) => failures.push(Diagnostic::error(format!(
+                    "not sent to {}: {why}",
+                    mail.to.email
+                ))),
+            });
+            written?;
+            format!(
+                "sent {sent} of {} message(s) through {url} (as of {as_of})",
+                mails.len()
+            )
+        }
+    };
+    if failures.is_empty() {
+        Ok(match (&options.owner, mails.len()) {
+            (Some(who), 0) => format!("nothing needs action from {who} (as of {as_of})"),
+            _ => summary,
+        })
+    } else {
+        line(summary)?;
+        Err(Error::Invalid(failures))
+    }
+}
+
+/// "4 items (EXC-001, EXC-003, EXC-012, INC-004)": what a message holds.
+fn listing(mail: &Mail) -> String {
+    let noun = if mail.items == 1 { "item" } else { "items" };
+    format!("{} {noun} ({})", mail.items, mail.ids.join(", "))
+}
+
+/// The `.eml` file of a message to `email`: the address, with what a file name cannot
+/// hold replaced, unique among `taken`.
+fn file_name(email: &str, taken: &[String]) -> String {
+    let stem: String = email
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '+' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem.trim_start_matches('.');
+    (1..)
+        .map(|n| match n {
+            1 => format!("{stem}.eml"),
+            n => format!("{stem}-{n}.eml"),
+        })
+        .find(|name| !taken.contains(name))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_the_address_and_unique() {
+        let taken = vec!["a@x.com.eml".to_string()];
+        assert_eq!(file_name("A@X.com", &taken), "a@x.com-2.eml");
+        assert_eq!(file_name("../b/c@x.com", &[]), "-b-c@x.com.eml");
+    }
+}

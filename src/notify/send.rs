@@ -1,0 +1,177 @@
+//! Sending over SMTP with lettre: STARTTLS for `smtp://`, TLS from the first byte for
+//! `smtps://`, and no TLS only to a server on this machine that offers none. Certificates
+//! are checked against the system's store and, for a private CA, the PEM file that
+//! SECBOOK_SMTP_CA_FILE names. Every connect and every command waits at most the timeout.
+//!
+//! One connection carries the messages one after the other; a message the server refuses
+//! or that breaks the connection fails alone, and the next one opens a new connection.
+//! When no connection can be opened (the server is down, TLS fails, the login is refused),
+//! the messages not sent yet fail with that reason rather than each waiting for it again.
+
+use std::error::Error as _;
+use std::path::Path;
+use std::time::Duration;
+
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+
+use super::compose::Mail;
+use crate::load::config::SmtpUrl;
+use crate::diagnostics::Error;
+
+/// The user name and password, read from the environment only.
+pub const USERNAME_VAR: &str = "SECBOOK_SMTP_USERNAME";
+pub const PASSWORD_VAR: &str = "SECBOOK_SMTP_PASSWORD";
+/// A PEM file of certificate authorities to trust besides the system's.
+pub const CA_FILE_VAR: &str = "SECBOOK_SMTP_CA_FILE";
+
+pub struct Server<'a> {
+    url: &'a SmtpUrl,
+    timeout: Duration,
+    credentials: Option<Credentials>,
+    tls: TlsParameters,
+    hello: ClientId,
+}
+
+impl<'a> Server<'a> {
+    /// The server at `url`, with the credentials and certificate authorities the
+    /// environment gives.
+    pub fn new(url: &'a SmtpUrl, timeout: Duration) -> Result<Self, Error> {
+        let username = std::env::var(USERNAME_VAR).ok().filter(|v| !v.is_empty());
+        let password = std::env::var(PASSWORD_VAR).ok().filter(|v| !v.is_empty());
+        let credentials = match (username, password) {
+            (Some(user), Some(password)) => Some(Credentials::new(user, password)),
+            (None, None) => None,
+            _ => {
+                return Err(Error::Usage(format!(
+                    "set both {USERNAME_VAR} and {PASSWORD_VAR} for a server that wants a \
+                     login, or neither"
+                )));
+            }
+        };
+        let mut tls = TlsParameters::builder(url.host.clone());
+        if let Some(path) = std::env::var_os(CA_FILE_VAR).filter(|p| !p.is_empty()) {
+            let path = Path::new(&path);
+            let pem = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let bad = || {
+                Error::Usage(format!(
+                    "{} ({CA_FILE_VAR}) holds no PEM certificate",
+                    path.display()
+                ))
+            };
+            if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                return Err(bad());
+            }
+            tls = tls.add_root_certificate(Certificate::from_pem(&pem).map_err(|_| bad())?);
+        }
+        let tls = tls
+            .build_rustls()
+            .map_err(|e| Error::Usage(format!("TLS for {url} could not be set up: {e}")))?;
+        Ok(Server {
+            url,
+            timeout,
+            credentials,
+            tls,
+            hello: ClientId::default(),
+        })
+    }
+
+    /// Sends each message, calling `done` with how it went, in order.
+    pub fn send_all(&self, mails: &[Mail], mut done: impl FnMut(&Mail, Result<(), String>)) {
+        let mut connection: Option<SmtpConnection> = None;
+        let mut unreachable: Option<String> = None;
+        for mail in mails {
+            if let Some(why) = &unreachable {
+                done(mail, Err(format!("not tried: {why}")));
+                continue;
+            }
+            let conn = match connection.take() {
+                Some(conn) if !conn.has_broken() => conn,
+                _ => match self.open() {
+                    Ok(conn) => conn,
+                    Err(why) => {
+                        done(mail, Err(why.clone()));
+                        unreachable = Some(why);
+                        continue;
+                    }
+                },
+            };
+            let mut conn = conn;
+            let result = conn
+                .send(mail.message.envelope(), &mail.message.formatted())
+                .map(|_| ())
+                .map_err(|e| format!("the server did not take the message: {}", self.describe(&e)));
+            done(mail, result);
+            connection = Some(conn);
+        }
+        if let Some(mut conn) = connection.filter(|c| !c.has_broken()) {
+            let _ = conn.quit();
+        }
+    }
+
+    /// A connection ready for messages: encrypted unless the server is this machine and
+    /// offers no TLS, and logged in when there are credentials.
+    fn open(&self) -> Result<SmtpConnection, String> {
+        let url = self.url;
+        let wrapped = url.implicit_tls.then_some(&self.tls);
+        let mut conn = SmtpConnection::connect(
+            (url.host.as_str(), url.port),
+            Some(self.timeout),
+            &self.hello,
+            wrapped,
+            None,
+        )
+        .map_err(|e| format!("could not connect to {url}: {}", self.describe(&e)))?;
+        if !url.implicit_tls {
+            if conn.can_starttls() {
+                conn.starttls(&self.tls, &self.hello)
+                    .map_err(|e| format!("STARTTLS with {url} failed: {}", self.describe(&e)))?;
+            } else if !url.is_loopback() {
+                conn.abort();
+                return Err(format!(
+                    "{url} does not offer STARTTLS, and secbook sends mail unencrypted only to \
+                     a server on this machine; use smtps:// if the server speaks TLS from the \
+                     first byte"
+                ));
+            }
+        }
+        if let Some(credentials) = &self.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .map_err(|e| format!("{url} refused the login: {}", self.describe(&e)))?;
+        }
+        Ok(conn)
+    }
+
+    /// What went wrong, with the server's reply when it gave one.
+    fn describe(&self, e: &lettre::transport::smtp::Error) -> String {
+        if timed_out(e) {
+            return format!("no answer within {} seconds", self.timeout.as_secs());
+        }
+        match (e.status(), e.source()) {
+            (Some(code), Some(reply)) => format!("the server replied {code} {reply}"),
+            (Some(code), None) => format!("the server replied {code}"),
+            // lettre's word for a connection that ended where a reply was due.
+            _ if e.is_response() && e.to_string().ends_with("incomplete response") => {
+                "the server closed the connection before it replied".into()
+            }
+            _ => e.to_string(),
+        }
+    }
+}
+
+/// Whether a connect or a read ran out of time. A socket's read timeout ends the read with
+/// `WouldBlock` on Unix, which lettre's `is_timeout` does not count.
+fn timed_out(e: &lettre::transport::smtp::Error) -> bool {
+    let mut source = e.source();
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            );
+        }
+        source = err.source();
+    }
+    false
+}
