@@ -378,10 +378,10 @@ impl SmtpUrl {
             _ => return bad("is not an smtp:// or smtps:// URL"),
         };
         if !url.username().is_empty() || url.password().is_some() {
-            return bad(
-                "holds a user name or password: give them in SECBOOK_SMTP_USERNAME and \
-                 SECBOOK_SMTP_PASSWORD instead",
-            );
+            // Not repeated: the URL holds a password.
+            return Err("the SMTP URL holds a user name or password: give them in \
+                        SECBOOK_SMTP_USERNAME and SECBOOK_SMTP_PASSWORD instead"
+                .into());
         }
         if !matches!(url.path(), "" | "/") || url.query().is_some() || url.fragment().is_some() {
             return bad("has a path, a query or a fragment");

@@ -145,6 +145,18 @@ impl<'a> Server<'a> {
 
     /// What went wrong, with the server's reply when it gave one.
     fn describe(&self, e: &lettre::transport::smtp::Error) -> String {
+        let text = self.reason(e);
+        if text.contains("certificate") {
+            format!(
+                "{text} (when a private certificate authority signed the server's \
+                 certificate, name its PEM file in {CA_FILE_VAR})"
+            )
+        } else {
+            text
+        }
+    }
+
+    fn reason(&self, e: &lettre::transport::smtp::Error) -> String {
         if timed_out(e) {
             return format!("no answer within {} seconds", self.timeout.as_secs());
         }

@@ -95,7 +95,8 @@ pub fn copy_example(to: &Path) {
 
 /// The Python that has the checkers' packages: `$SECBOOK_PYTHON`, else the virtual
 /// environment .ci/run makes in target/ci-venv, else `python3`.
-fn python() -> PathBuf {
+#[allow(dead_code)]
+pub fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("SECBOOK_PYTHON") {
         return p.into();
     }

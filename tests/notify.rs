@@ -1,0 +1,721 @@
+//! `secbook notify` against a real SMTP server: aiosmtpd (tests/smtp_server.py), which each
+//! test starts on 127.0.0.1, with a certificate authority and a server certificate made
+//! here with rcgen. Every message the server gets is read back with Python's email package
+//! (tests/checkers.py mail) and held against what `secbook report` lists.
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::{assert_code, copy_example, describe, python, stderr};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use serde_json::Value;
+
+const BASE: &str = "https://sec.example.com/hb/";
+/// Martin Feld left on 2026-03-31, and his EXC-012 expires within 30 days of this date:
+/// his manager, Helen Brooks, gets it.
+const AS_OF: &str = "2026-08-20";
+const PASSWORD: &str = "pw-3f9c1e-never-printed";
+
+/// The example handbook with `notify` settings (and `extra` lines in them) and an
+/// absolute base_url.
+fn handbook(extra: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    let path = tmp.path().join("handbook.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    let text = text.replace("base_url: /\n", &format!("base_url: {BASE}\n"));
+    assert!(text.contains(BASE), "the example's base_url moved");
+    fs::write(
+        &path,
+        format!(
+            "{text}notify:\n  from: \"Security Program <security@example.com>\"\n  \
+             fallback: \"Security Team <security@example.com>\"\n{extra}"
+        ),
+    )
+    .unwrap();
+    tmp
+}
+
+/// `secbook notify DIR --as-of AS_OF ARGS` with only `env` of secbook's variables. A run
+/// still going after two minutes fails the test as a hang.
+fn notify(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_secbook"));
+    command
+        .arg("notify")
+        .arg(root)
+        .args(["--as-of", AS_OF])
+        .args(args)
+        .env_remove("SECBOOK_SMTP_USERNAME")
+        .env_remove("SECBOOK_SMTP_PASSWORD")
+        .env_remove("SECBOOK_SMTP_CA_FILE")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .envs(env.iter().copied());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || tx.send(command.output()));
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => panic!("secbook notify {args:?} did not end"),
+    }
+}
+
+/// What `secbook report` lists for the same handbook and date, as JSON.
+fn report(root: &Path) -> Vec<Value> {
+    let out = common::secbook(root, &["report", ".", "--as-of", AS_OF, "--format", "json"]);
+    assert_code(&out, 0);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["owners"].as_array().unwrap().clone()
+}
+
+/// The links a message must hold for `owner`'s part of the report: one per item.
+fn expected_links(owner: &Value) -> Vec<String> {
+    let mut links = Vec::new();
+    for list in ["expired", "expiring", "pending"] {
+        for e in owner[list].as_array().unwrap() {
+            links.push(format!(
+                "{BASE}exceptions/{}/index.html",
+                e["id"].as_str().unwrap()
+            ));
+        }
+    }
+    for a in owner["overdue_action_items"].as_array().unwrap() {
+        let incident = a["incident"].as_str().unwrap();
+        links.push(format!("{BASE}incidents/{incident}/index.html"));
+    }
+    links.sort();
+    links
+}
+
+/// tests/smtp_server.py, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    store: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts the server with `args`; `None` (the test is skipped) when aiosmtpd is not
+    /// installed on a developer's machine. Under CI (`CI=true`) that fails the test.
+    fn start(args: &[&str]) -> Option<Server> {
+        let store = tempfile::tempdir().unwrap();
+        let log = store.path().join("server.log");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_server.py");
+        let mut child = Command::new(python())
+            .arg(&script)
+            .arg(store.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("python runs");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
+        if let Some(port) = line.trim().strip_prefix("port ") {
+            return Some(Server {
+                child,
+                port: port.parse().unwrap(),
+                store,
+            });
+        }
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let why = fs::read_to_string(&log).unwrap_or_default();
+        if status.code() == Some(3) && !std::env::var("CI").is_ok_and(|v| v == "true") {
+            eprintln!(
+                "skipped: {why}\nrun .ci/run once, or set SECBOOK_PYTHON to a Python with aiosmtpd"
+            );
+            return None;
+        }
+        panic!("the SMTP server did not start ({status}):\n{why}");
+    }
+
+    fn url(&self, scheme: &str) -> String {
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// Each message the server took, in the order it took them: what the session was
+    /// (envelope, TLS, login) and the message's file.
+    fn received(&self) -> Vec<(Value, PathBuf)> {
+        let mut files: Vec<PathBuf> = fs::read_dir(self.store.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|eml| {
+                let meta = fs::read_to_string(eml.with_extension("json")).unwrap();
+                (serde_json::from_str(&meta).unwrap(), eml)
+            })
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads messages with Python's email package: one JSON object each.
+fn parse(files: &[PathBuf]) -> Vec<Value> {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["mail".as_ref()];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    let out = common::checker(&args).expect("Python reads mail with its standard library");
+    assert!(out.status.success(), "{}", describe(&out));
+    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+}
+
+/// A certificate authority, and a certificate it signed for 127.0.0.1, as PEM files.
+struct Pki {
+    _dir: tempfile::TempDir,
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+fn pki() -> Pki {
+    let dir = tempfile::tempdir().unwrap();
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "secbook test CA");
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let mut server = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = server.signed_by(&key, &issuer).unwrap();
+    let path = |name: &str| dir.path().join(name);
+    fs::write(path("ca.pem"), ca_cert.pem()).unwrap();
+    fs::write(path("cert.pem"), cert.pem()).unwrap();
+    fs::write(path("key.pem"), key.serialize_pem()).unwrap();
+    Pki {
+        ca: path("ca.pem"),
+        cert: path("cert.pem"),
+        key: path("key.pem"),
+        _dir: dir,
+    }
+}
+
+fn tls_args<'a>(mode: &'a str, pki: &'a Pki) -> Vec<&'a str> {
+    vec![
+        "--tls",
+        mode,
+        "--cert",
+        pki.cert.to_str().unwrap(),
+        "--key",
+        pki.key.to_str().unwrap(),
+    ]
+}
+
+fn email(owner: &Value) -> &str {
+    owner["email"].as_str().unwrap()
+}
+
+fn text_part(message: &Value, kind: &str) -> String {
+    let parts = message["parts"].as_array().unwrap();
+    let part = parts.iter().find(|p| p["type"] == kind).unwrap();
+    part["text"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn each_person_report_lists_gets_one_message_with_exactly_their_items() {
+    let Some(server) = Server::start(&[]) else {
+        return;
+    };
+    let hb = handbook("");
+    let owners = report(hb.path());
+    assert!(owners.len() >= 5, "{owners:#?}");
+    let out = notify(hb.path(), &["--smtp", &server.url("smtp")], &[]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains(&format!("sent {0} of {0} message(s)", owners.len())),
+        "{}",
+        describe(&out)
+    );
+
+    let received = server.received();
+    let files: Vec<PathBuf> = received.iter().map(|(_, f)| f.clone()).collect();
+    let messages = parse(&files);
+    assert_eq!(messages.len(), owners.len(), "one message per person");
+    let mut ids = Vec::new();
+    for owner in &owners {
+        let to = email(owner);
+        let mine: Vec<usize> = (0..messages.len())
+            .filter(|&i| messages[i]["to"] == serde_json::json!([to]))
+            .collect();
+        assert_eq!(mine.len(), 1, "{to} gets one message");
+        let (meta, _) = &received[mine[0]];
+        let message = &messages[mine[0]];
+        assert_eq!(meta["rcpt_tos"], serde_json::json!([to]));
+        assert_eq!(meta["mail_from"], "security@example.com");
+        assert_eq!(meta["tls"], false, "this server offers no STARTTLS");
+        assert_eq!(message["from"], "Security Program <security@example.com>");
+        assert_eq!(message["defects"], serde_json::json!([]), "{message:#}");
+        assert_eq!(message["content_type"], "multipart/alternative");
+        let types: Vec<&str> = message["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(types, ["text/plain", "text/html"]);
+
+        // Exactly this person's items, in both parts.
+        let expected = expected_links(owner);
+        let n = expected.len();
+        let subject = format!(
+            "Example Corp Security Handbook: {n} item{} need{} your action (as of {AS_OF})",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" },
+        );
+        assert_eq!(message["subject"], subject);
+        let mut html_links: Vec<String> = message["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .filter(|l| l != BASE)
+            .collect();
+        html_links.sort();
+        assert_eq!(html_links, expected, "{to}: the HTML part's links");
+        let text = text_part(message, "text/plain");
+        let mut text_links: Vec<String> = text
+            .split_whitespace()
+            .filter(|w| w.starts_with("http"))
+            .filter(|w| *w != BASE)
+            .map(String::from)
+            .collect();
+        text_links.sort();
+        assert_eq!(text_links, expected, "{to}: the text part's links");
+        for list in ["expired", "expiring", "pending", "overdue_action_items"] {
+            for item in owner[list].as_array().unwrap() {
+                let title = item["title"].as_str().unwrap();
+                assert!(text.contains(title), "{to}: {title}\n{text}");
+            }
+        }
+        // Nothing remote: the only links go to the site.
+        assert_eq!(message["remote"], serde_json::json!([]), "{message:#}");
+        assert!(
+            message["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|l| l.as_str().unwrap().starts_with(BASE))
+        );
+        let id = message["message_id"].as_str().unwrap();
+        assert!(id.starts_with('<') && id.ends_with("@example.com>"), "{id}");
+        ids.push(id.to_string());
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        owners.len(),
+        "each message has its own Message-ID"
+    );
+
+    // Martin Feld left: he gets nothing, his manager gets his item and is told why.
+    assert!(owners.iter().all(|o| o["name"] != "Martin Feld"));
+    let helen = messages
+        .iter()
+        .find(|m| m["to"] == serde_json::json!(["helen.brooks@example.com"]))
+        .unwrap();
+    for kind in ["text/plain", "text/html"] {
+        let text = text_part(helen, kind);
+        assert!(
+            text.contains(
+                "Martin Feld left on 2026-03-31: their items go to the nearest manager still here."
+            ),
+            "{text}"
+        );
+        assert!(text.contains("EXC-012"), "{text}");
+    }
+
+    // The .eml files of --outbox hold the very messages the server got. lettre ends the
+    // DATA of a message that ends in CRLF with CRLF.CRLF, so the server keeps one more CRLF.
+    let outbox = tempfile::tempdir().unwrap();
+    let out = notify(
+        hb.path(),
+        &["--outbox", outbox.path().to_str().unwrap()],
+        &[],
+    );
+    assert_code(&out, 0);
+    let written: Vec<PathBuf> = owners
+        .iter()
+        .map(|o| outbox.path().join(format!("{}.eml", email(o))))
+        .collect();
+    assert_eq!(fs::read_dir(outbox.path()).unwrap().count(), owners.len());
+    for (eml, message) in written.iter().zip(parse(&written)) {
+        let sent = received
+            .iter()
+            .position(|(meta, _)| meta["rcpt_tos"] == message["to"])
+            .unwrap();
+        let mut written = fs::read(eml).unwrap();
+        written.extend(b"\r\n");
+        let got = fs::read(&received[sent].1).unwrap();
+        assert!(
+            written == got,
+            "{} is not the message sent:\n{}\n---\n{}",
+            eml.display(),
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&got)
+        );
+    }
+}
+
+#[test]
+fn a_rejected_recipient_and_a_dropped_connection_fail_alone() {
+    let Some(server) = Server::start(&[
+        "--reject",
+        "jun.park@example.com",
+        "--drop",
+        "laura.schmidt@example.com",
+    ]) else {
+        return;
+    };
+    let hb = handbook("");
+    let owners = report(hb.path());
+    let out = notify(hb.path(), &["--smtp", &server.url("smtp")], &[]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "not sent to jun.park@example.com: the server did not take the message: the \
+             server replied 550 5.1.1 <jun.park@example.com>: no such mailbox here"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "not sent to laura.schmidt@example.com: the server did not take the message: the \
+             server closed the connection before it replied"
+        ),
+        "{err}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "sent {} of {} message(s)",
+            owners.len() - 2,
+            owners.len()
+        )),
+        "{stdout}"
+    );
+    let mut got: Vec<String> = server
+        .received()
+        .iter()
+        .map(|(meta, _)| meta["rcpt_tos"][0].as_str().unwrap().to_string())
+        .collect();
+    got.sort();
+    let mut others: Vec<String> = owners
+        .iter()
+        .map(|o| email(o).to_string())
+        .filter(|e| e != "jun.park@example.com" && e != "laura.schmidt@example.com")
+        .collect();
+    others.sort();
+    assert_eq!(got, others, "everyone else still gets their message");
+}
+
+#[test]
+fn starttls_and_implicit_tls_with_a_login_from_the_environment() {
+    let pki = pki();
+    let login = format!("notify-bot:{PASSWORD}");
+    let env = [
+        ("SECBOOK_SMTP_USERNAME", "notify-bot"),
+        ("SECBOOK_SMTP_PASSWORD", PASSWORD),
+        ("SECBOOK_SMTP_CA_FILE", pki.ca.to_str().unwrap()),
+    ];
+    let hb = handbook("");
+    for (mode, scheme) in [("starttls", "smtp"), ("implicit", "smtps")] {
+        let mut args = tls_args(mode, &pki);
+        args.extend(["--login", &login]);
+        let Some(server) = Server::start(&args) else {
+            return;
+        };
+        let out = notify(
+            hb.path(),
+            &[
+                "--smtp",
+                &server.url(scheme),
+                "--owner",
+                "Helen.Brooks@example.com",
+            ],
+            &env,
+        );
+        assert_code(&out, 0);
+        assert!(!describe(&out).contains(PASSWORD));
+        let received = server.received();
+        assert_eq!(received.len(), 1, "{mode}: only Helen's message");
+        let (meta, _) = &received[0];
+        assert_eq!(
+            meta["rcpt_tos"],
+            serde_json::json!(["helen.brooks@example.com"])
+        );
+        assert_eq!(meta["tls"], true, "{mode}");
+        assert_eq!(meta["login"], "notify-bot", "{mode}");
+    }
+}
+
+#[test]
+fn a_refused_login_is_reported_and_the_password_is_not() {
+    let pki = pki();
+    let mut args = tls_args("starttls", &pki);
+    args.push("--refuse-login");
+    let Some(server) = Server::start(&args) else {
+        return;
+    };
+    let hb = handbook("");
+    let owners = report(hb.path());
+    let out = notify(
+        hb.path(),
+        &["--smtp", &server.url("smtp")],
+        &[
+            ("SECBOOK_SMTP_USERNAME", "notify-bot"),
+            ("SECBOOK_SMTP_PASSWORD", PASSWORD),
+            ("SECBOOK_SMTP_CA_FILE", pki.ca.to_str().unwrap()),
+        ],
+    );
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    let refused = format!(
+        "{} refused the login: the server replied 535",
+        server.url("smtp")
+    );
+    assert!(err.contains(&refused), "{err}");
+    assert!(!describe(&out).contains(PASSWORD), "{}", describe(&out));
+    for owner in &owners {
+        assert!(
+            err.contains(&format!("not sent to {}: ", email(owner))),
+            "{err}"
+        );
+    }
+    assert!(server.received().is_empty());
+}
+
+#[test]
+fn a_certificate_no_trusted_authority_signed_is_refused() {
+    let pki = pki();
+    let Some(server) = Server::start(&tls_args("starttls", &pki)) else {
+        return;
+    };
+    let hb = handbook("");
+    let other = self::pki();
+    for env in [
+        vec![],
+        vec![("SECBOOK_SMTP_CA_FILE", other.ca.to_str().unwrap())],
+    ] {
+        let out = notify(hb.path(), &["--smtp", &server.url("smtp")], &env);
+        assert_code(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("STARTTLS with {} failed", server.url("smtp"))),
+            "{err}"
+        );
+        assert!(err.contains("certificate"), "{err}");
+    }
+    assert!(server.received().is_empty(), "nothing goes unencrypted");
+}
+
+#[test]
+fn a_dead_or_silent_server_ends_the_run_with_an_error() {
+    let hb = handbook("  timeout_seconds: 1\n");
+    let owners = report(hb.path());
+    let dead = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let out = notify(
+        hb.path(),
+        &["--smtp", &format!("smtp://127.0.0.1:{port}")],
+        &[],
+    );
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "not sent to {}: could not connect to smtp://127.0.0.1:{port}: ",
+            email(&owners[0])
+        )),
+        "{err}"
+    );
+    assert!(err.contains("refused"), "{err}");
+    for owner in &owners[1..] {
+        assert!(
+            err.contains(&format!(
+                "not sent to {}: not tried: could not connect",
+                email(owner)
+            )),
+            "{err}"
+        );
+    }
+
+    // Connects, and never says a word: the kernel takes the connection, nobody answers.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    for scheme in ["smtp", "smtps"] {
+        let url = format!("{scheme}://127.0.0.1:{port}");
+        let out = notify(hb.path(), &["--smtp", &url], &[]);
+        assert_code(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "not sent to {}: could not connect to {url}: no answer within 1 seconds",
+                email(&owners[0])
+            )),
+            "{err}"
+        );
+    }
+    drop(silent);
+}
+
+#[test]
+fn dry_run_owner_and_outbox_send_nothing() {
+    let hb = handbook("  smtp: smtp://127.0.0.1:9\n");
+    let owners = report(hb.path());
+    let out = notify(hb.path(), &["--dry-run"], &[]);
+    assert_code(&out, 0);
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(stdout.lines().count(), owners.len(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Helen Brooks <helen.brooks@example.com>: 4 items (EXC-001, EXC-003, EXC-012, \
+             EXC-022)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stderr(&out).contains("nothing was sent"),
+        "{}",
+        describe(&out)
+    );
+
+    let outbox = tempfile::tempdir().unwrap();
+    let dir = outbox.path().join("new");
+    let dir_arg = dir.to_str().unwrap();
+    let out = notify(
+        hb.path(),
+        &["--outbox", dir_arg, "--owner", "laura.SCHMIDT@example.com"],
+        &[],
+    );
+    assert_code(&out, 0);
+    let files: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files, ["laura.schmidt@example.com.eml"]);
+
+    // Someone who left gets nothing, even asked for by name.
+    let out = notify(
+        hb.path(),
+        &["--dry-run", "--owner", "martin.feld@example.com"],
+        &[],
+    );
+    assert_code(&out, 0);
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("nothing needs action from martin.feld@example.com"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn record_text_is_escaped_in_the_html_part() {
+    let hb = handbook("");
+    let record = hb.path().join("data/exceptions/EXC-001.yaml");
+    let text = fs::read_to_string(&record).unwrap().replacen(
+        "title: Unpatched legacy ERP application servers expose finance data to known exploits\n",
+        "title: \"<script>alert(1)</script><img src=https://evil.example/x.png> & ERP\"\n",
+        1,
+    );
+    fs::write(&record, text).unwrap();
+    let outbox = tempfile::tempdir().unwrap();
+    let out = notify(
+        hb.path(),
+        &[
+            "--outbox",
+            outbox.path().to_str().unwrap(),
+            "--owner",
+            "helen.brooks@example.com",
+        ],
+        &[],
+    );
+    assert_code(&out, 0);
+    let messages = parse(&[outbox.path().join("helen.brooks@example.com.eml")]);
+    let html = text_part(&messages[0], "text/html");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=https://evil.example/x.png&gt; &amp; ERP"),
+        "{html}"
+    );
+    assert_eq!(messages[0]["remote"], serde_json::json!([]));
+    assert!(text_part(&messages[0], "text/plain").contains("<script>alert(1)</script>"));
+}
+
+#[test]
+fn notify_needs_its_settings_and_an_absolute_base_url() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    let out = notify(tmp.path(), &["--dry-run"], &[]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("handbook.yaml has no `notify` settings"));
+
+    let yaml = tmp.path().join("handbook.yaml");
+    let text = fs::read_to_string(&yaml).unwrap();
+    fs::write(
+        &yaml,
+        format!("{text}notify:\n  from: security@example.com\n  fallback: security@example.com\n"),
+    )
+    .unwrap();
+    let out = notify(tmp.path(), &["--dry-run"], &[]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("needs an absolute base_url, not `/`"),
+        "{}",
+        describe(&out)
+    );
+    let out = notify(tmp.path(), &["--dry-run", "--base-url", BASE], &[]);
+    assert_code(&out, 0);
+
+    // A bad setting is an error of the handbook, at its place, for every command.
+    let line = text.lines().count() + 2;
+    fs::write(
+        &yaml,
+        format!(
+            "{text}notify:\n  from: security@example.com\n  smtp: smtp://bot:secret@mail.example.com\n  \
+             fallback: security@example.com\n"
+        ),
+    )
+    .unwrap();
+    for command in ["notify", "check"] {
+        let out = common::secbook(tmp.path(), &[command, "."]);
+        assert_code(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("handbook.yaml:{}:9", line + 1)),
+            "{err}"
+        );
+        assert!(err.contains("SECBOOK_SMTP_USERNAME"), "{err}");
+    }
+}
