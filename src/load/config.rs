@@ -308,9 +308,6 @@ pub struct NotifyConfig {
         deserialize_with = "notify_timeout"
     )]
     pub timeout_seconds: u64,
-    /// A chat webhook (Slack-compatible) that gets a summary of the counts.
-    #[serde(default, deserialize_with = "webhook_url")]
-    pub webhook: Option<String>,
 }
 
 fn mailbox<'de, D: Deserializer<'de>>(d: D) -> Result<Mailbox, D::Error> {
@@ -342,17 +339,6 @@ fn notify_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
             "{n} seconds is out of range: expected 1 to 600"
         ))),
     }
-}
-
-fn webhook_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    date::parse_str(d, "an http:// or https:// URL", |s| {
-        match url::Url::parse(s.trim()) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
-                Ok(Some(url.to_string()))
-            }
-            _ => Err(format!("`{s}` is not a webhook URL")),
-        }
-    })
 }
 
 /// Where `notify` sends: `smtp://` with STARTTLS (port 587 unless given), `smtps://` with
@@ -744,6 +730,71 @@ mod tests {
         assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 3, 10)));
         let err = load("title: T\nfeeds: {limit: -1}\n").unwrap_err();
         assert_eq!(err[0].location().map(|l| l.1), Some(2));
+    }
+
+    #[test]
+    fn smtp_urls_name_the_tls_and_only_loopback_may_go_without() {
+        let url = SmtpUrl::parse("smtp://mail.example.com").unwrap();
+        assert_eq!((url.implicit_tls, url.port), (false, 587));
+        assert!(!url.is_loopback());
+        let url = SmtpUrl::parse("smtps://mail.example.com:2465/").unwrap();
+        assert_eq!((url.implicit_tls, url.port), (true, 2465));
+        assert_eq!(url.to_string(), "smtps://mail.example.com:2465");
+        for loopback in [
+            "smtp://127.0.0.1:25",
+            "smtp://[::1]:25",
+            "smtp://LOCALHOST",
+            "smtp://127.1.2.3",
+        ] {
+            assert!(
+                SmtpUrl::parse(loopback).unwrap().is_loopback(),
+                "{loopback}"
+            );
+        }
+        assert_eq!(
+            SmtpUrl::parse("smtp://[::1]:25").unwrap().to_string(),
+            "smtp://[::1]:25"
+        );
+        for bad in [
+            "http://mail.example.com",
+            "smtp://",
+            "smtp://h/x",
+            "smtp://h?x=1",
+            "mail.example.com",
+        ] {
+            assert!(SmtpUrl::parse(bad).is_err(), "{bad}");
+        }
+        let err = SmtpUrl::parse("smtp://bot:hunter2@mail.example.com").unwrap_err();
+        assert!(
+            err.contains("SECBOOK_SMTP_PASSWORD") && !err.contains("hunter2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn notify_settings_are_checked_at_their_place() {
+        let c = load("title: T\nnotify:\n  from: \"Sec <sec@x.com>\"\n  fallback: sec@x.com\n")
+            .unwrap();
+        let notify = c.notify.unwrap();
+        assert_eq!(notify.from.to_string(), "Sec <sec@x.com>");
+        assert_eq!((notify.smtp, notify.timeout_seconds), (None, 30));
+        let err = load("title: T\nnotify:\n  from: nobody\n  fallback: sec@x.com\n").unwrap_err();
+        assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 3, 9)));
+        assert!(
+            err[0].message.contains("`nobody` is not an email address"),
+            "{}",
+            err[0].message
+        );
+        let err =
+            load("title: T\nnotify: {from: a@x.com, fallback: a@x.com, timeout_seconds: 0}\n")
+                .unwrap_err();
+        assert!(
+            err[0].message.contains("expected 1 to 600"),
+            "{}",
+            err[0].message
+        );
+        let err = load("title: T\nnotify: {from: a@x.com}\n").unwrap_err();
+        assert!(err[0].message.contains("fallback"), "{}", err[0].message);
     }
 
     #[test]
