@@ -213,7 +213,7 @@ impl Context<'_> {
                     .map(|n| format!(" <span style=\"color:{MUTED}\">{}</span>", esc(n)))
                     .collect();
                 out.push_str(&format!(
-                    "<tr><td style=\"{CELL};white-space:nowrap\"><a href=\"{base}{}\" \
+                    "<tr><td style=\"{CELL};width:1%;white-space:nowrap\"><a href=\"{base}{}\" \
                      style=\"color:{LINK};font-family:{MONO};font-weight:700\">{}</a></td>\
                      <td style=\"{CELL}\">{}<br>{badge}{notes} {}</td></tr>\n",
                     esc(&line.path()),
