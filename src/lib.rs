@@ -16,8 +16,6 @@ pub mod harness;
 pub mod load;
 pub mod model;
 pub mod pipeline;
-pub mod notify;
-pub mod recipients;
 pub mod render;
 pub mod validate;
 pub mod write;

@@ -12,15 +12,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 use secbook::cli::export;
 use secbook::cli::formats::{self, Format};
+use secbook::cli::notify;
 use secbook::cli::report::Report;
 use secbook::cli::serve;
 use secbook::diagnostics::{Diagnostic, Error, Level, visible};
+use secbook::load::config::SmtpUrl;
 use secbook::model::date::Date;
 use secbook::pipeline::{self, Options};
 use secbook::validate::findings::Coverage;
 use secbook::{cli::scaffold, render::tracker};
-use secbook::load::config::SmtpUrl;
-use secbook::notify;
 
 /// Rendering makes and drops millions of small template values across threads. jemalloc
 /// does that with a tenth less CPU time than the system allocator on a 25,000-record

@@ -2,7 +2,7 @@
 //!
 //! For each owner: expired exceptions, exceptions expiring within the window, exceptions
 //! awaiting a decision, and overdue incident action items. Exceptions go to their risk
-//! owner, action items to their owner, or to whom [`crate::recipients`] sends them when the
+//! owner, action items to their owner, or to whom [`crate::derive::recipients`] sends them when the
 //! owner left or can get no mail. Owners are matched by email, else by name, both without
 //! regard to case; an empty or "unassigned" owner is grouped as Unassigned. Printed as
 //! Markdown, ready to paste into an email or a chat, or as JSON of the same structure;
@@ -13,11 +13,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::derive::handbook::Handbook;
+use crate::derive::recipients::{Forwarded, Routing};
 use crate::model::date::{Date, days};
 use crate::model::links::absolute_base;
 use crate::model::person::Person;
 use crate::model::vocab::{ExceptionState, Priority};
-use crate::recipients::{Forwarded, Routing};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

@@ -3,4 +3,5 @@ pub mod handbook;
 pub mod incident;
 pub mod metrics;
 pub mod policy;
+pub mod recipients;
 pub mod site;

@@ -12,11 +12,11 @@ use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 
+use crate::cli::report::{OwnerReport, Register, Report};
 use crate::load::config::Identity;
+use crate::load::markdown::escape_html as esc;
 use crate::model::date::Offset;
 use crate::render::feeds::day_start;
-use crate::load::markdown::escape_html as esc;
-use crate::cli::report::{OwnerReport, Register, Report};
 
 /// One message, ready to send or to write out.
 pub struct Mail {

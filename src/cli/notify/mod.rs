@@ -11,11 +11,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::load::config::SmtpUrl;
-use crate::diagnostics::{Diagnostic, Error};
-use crate::model::links::absolute_base;
-use crate::derive::handbook::Handbook;
 use crate::cli::report::Report;
+use crate::derive::handbook::Handbook;
+use crate::diagnostics::{Diagnostic, Error};
+use crate::load::config::SmtpUrl;
+use crate::model::links::absolute_base;
 
 pub use compose::Mail;
 pub use send::{CA_FILE_VAR, PASSWORD_VAR, USERNAME_VAR};

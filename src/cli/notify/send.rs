@@ -17,8 +17,8 @@ use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters
 use lettre::transport::smtp::extension::ClientId;
 
 use super::compose::Mail;
-use crate::load::config::SmtpUrl;
 use crate::diagnostics::Error;
+use crate::load::config::SmtpUrl;
 
 /// The user name and password, read from the environment only.
 pub const USERNAME_VAR: &str = "SECBOOK_SMTP_USERNAME";
