@@ -5,15 +5,13 @@
 //! or refused at the line and column of its first byte that is not UTF-8.
 #![cfg(unix)]
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_code, describe, files_below, secbook, stderr};
+use crate::common::{self, assert_code, describe, files_below, secbook, stderr};
 
 /// A copy of the fixture `name` (of tests/fixtures/) as `<tmp>/hb`.
 fn handbook(name: &str) -> (tempfile::TempDir, PathBuf) {
@@ -495,8 +493,8 @@ fn a_file_name_that_is_not_utf8_is_refused() {
 
 #[test]
 fn a_rebuild_sees_a_change_to_a_page_reached_through_a_link() {
-    use secbook::load::theme::Body;
-    use secbook::pipeline::{self, Cache, Options};
+    use crate::api::build::{self, Cache, Options};
+    use crate::api::theme::Body;
 
     let (_tmp, root) = handbook("valid/basic");
     link(&root, "content/guides", "runbooks");

@@ -3,13 +3,11 @@
 //! two folders at different paths and depths, built once from each with a different number
 //! of worker threads, gives the same files, byte for byte.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::{copy_dir, copy_example, files_below};
+use crate::common::{copy_dir, copy_example, files_below};
 
 const BIN: &str = env!("CARGO_BIN_EXE_secbook");
 

@@ -3,12 +3,10 @@
 //! exit status 1 and a report that names the files at fault, or made to fit when secbook
 //! derives the name itself.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::{assert_code, copy_example, secbook, stderr};
+use crate::common::{assert_code, copy_example, secbook, stderr};
 
 /// A copy of the repository's handbook in a fresh folder, as `hb` beside the output.
 fn handbook() -> tempfile::TempDir {

@@ -4,14 +4,12 @@
 //! The fixture raises findings on purpose (the status page lists them), so it lives beside
 //! tests/fixtures/valid/ rather than in it: the valid fixtures must check without warnings.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::files_below;
+use crate::common::files_below;
 
 const BIN: &str = env!("CARGO_BIN_EXE_secbook");
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/records");

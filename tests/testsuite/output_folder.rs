@@ -4,8 +4,6 @@
 //! that holds it and its source folders even with `--force`. Whatever X is, no file the
 //! build did not write is deleted or changed.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -14,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{assert_code, copy_example, files_below, secbook, stderr};
+use crate::common::{self, assert_code, copy_example, files_below, secbook, stderr};
 
 /// The marker file, as SPEC 8 names it.
 const MARKER: &str = ".secbook-output";

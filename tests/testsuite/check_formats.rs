@@ -5,16 +5,15 @@
 //! The handbook sits in a subfolder of a git repository, as in most projects, so every
 //! path that CI shows must be named from the repository root to land on the right file.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{assert_code, checker, control_character_handbook, copy_dir, describe};
-use secbook::diagnostics::is_hidden;
-use secbook::model::finding::{CODES, RULES};
+use crate::api;
+use crate::api::diagnostics::is_hidden;
+use crate::api::findings::{CODES, RULES};
+use crate::common::{assert_code, checker, control_character_handbook, copy_dir, describe};
 use serde_json::Value;
 
 const FORMATS: [&str; 4] = ["json", "github", "sarif", "junit"];
@@ -491,9 +490,9 @@ fn junit_has_a_case_per_rule_and_record() {
             None => [&exceptions[..], &incidents, &pages, &["EXC-002"]].concat(),
             Some(r) if r.needs_baseline => vec![r.code],
             Some(r) => match r.kind {
-                secbook::model::finding::Kind::Exception => exceptions.to_vec(),
-                secbook::model::finding::Kind::Incident => incidents.to_vec(),
-                secbook::model::finding::Kind::Page => pages.to_vec(),
+                api::findings::Kind::Exception => exceptions.to_vec(),
+                api::findings::Kind::Incident => incidents.to_vec(),
+                api::findings::Kind::Page => pages.to_vec(),
             },
         };
         assert_eq!(case_names, subjects, "{name}");

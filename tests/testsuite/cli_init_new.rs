@@ -2,11 +2,9 @@
 //! with no errors, a folder in use is refused, and new records get the next id and TODO
 //! markers that `check` reports until they are filled.
 
-mod common;
-
 use std::fs;
 
-use common::{assert_code, describe, secbook, stderr};
+use crate::common::{assert_code, describe, secbook, stderr};
 use tempfile::TempDir;
 
 /// `file:line:col` and message of every error of a human report, in order.

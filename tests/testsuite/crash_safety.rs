@@ -13,16 +13,14 @@
 //! twenty at once, and kills some of each wave at random moments: after each wave the
 //! output must be one of the two sites exactly.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::files_below;
-use secbook::harness;
+use crate::api::harness;
+use crate::common::files_below;
 
 const BIN: &str = env!("CARGO_BIN_EXE_secbook");
 

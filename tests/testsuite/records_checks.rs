@@ -1,13 +1,11 @@
 //! Records end to end: derived state as of a date, findings in every output, `--strict`,
 //! and the baseline comparison on a real git repository.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{secbook, stderr};
+use crate::common::{secbook, stderr};
 
 const HANDBOOK: &str = "title: Records\nid: 3c9a7e52-61d0-4f3b-8e27-b5d4a1c08f96\n";
 

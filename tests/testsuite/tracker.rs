@@ -2,12 +2,10 @@
 //! assumption reported, bad rows reported together with nothing written, the export in the
 //! built site, and an export → import → export round trip that keeps every byte.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{assert_code, secbook, stderr};
+use crate::common::{assert_code, secbook, stderr};
 use tempfile::TempDir;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

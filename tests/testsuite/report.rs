@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use secbook::cli::report::Report;
-use secbook::model::date::Date;
-use secbook::pipeline::{self, Options};
+use crate::api::build::{self, Options};
+use crate::api::date::Date;
+use crate::api::report::Report;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handbook")

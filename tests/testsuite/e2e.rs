@@ -10,15 +10,13 @@
 //! - `tests/fixtures/valid/<name>/` is a handbook that must build. Key pages are
 //!   snapshot-tested with insta (tests/snapshots/), and every link of the output is checked.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
-use common::{copy_dir, files_below};
+use crate::common::{copy_dir, files_below};
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_secbook");

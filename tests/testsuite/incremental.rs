@@ -3,15 +3,14 @@
 //! only what the change touched: a page's text, that page; a page's title, every page (the
 //! sidebar shows it); a record, what shows the record.
 
-mod common;
-
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use secbook::load::theme::Body;
-use secbook::model::date::Date;
-use secbook::pipeline::{self, Cache, Generated, Options};
+use crate::api::build::{self, Cache, Generated, Options};
+use crate::api::date::Date;
+use crate::api::theme::Body;
+use crate::common;
 
 /// A copy of the repository's handbook, with the options that build it.
 fn handbook() -> (tempfile::TempDir, Options) {

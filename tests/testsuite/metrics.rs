@@ -3,14 +3,12 @@
 //! records; the metrics page shows every chart with its table; charts are byte-identical
 //! between builds; and the chart code pulls in no font library.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::files_below;
+use crate::common::files_below;
 use serde_json::{Value, json};
 
 /// Every chart of the metrics page, by id.

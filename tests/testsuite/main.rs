@@ -1,0 +1,35 @@
+//! The integration tests: one test binary, as Cargo's and mdBook's are, so `cargo test` links
+//! one program instead of one per file. Each module tests one area, most of them through the
+//! built `secbook` binary; `common` holds what they share, `BookTest` among it.
+
+mod common;
+
+/// The library paths the tests use, in one place, so that moving a module inside src/
+/// changes these lines only.
+mod api {
+    pub use secbook::{
+        build, date, diagnostics, findings, harness, markdown, poam, records, render, report,
+        theme, tracker,
+    };
+}
+
+mod check_formats;
+mod cli_init_new;
+mod control_characters;
+mod crash_safety;
+mod determinism;
+mod e2e;
+mod exports;
+mod fuzz_corpus;
+mod hostile;
+mod incremental;
+mod input_files;
+mod metrics;
+mod output_folder;
+mod output_paths;
+mod records_checks;
+mod records_pages;
+mod report;
+mod search;
+mod serve;
+mod tracker;
