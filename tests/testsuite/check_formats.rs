@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use crate::api;
 use crate::api::diagnostics::is_hidden;
 use crate::api::findings::{CODES, RULES};
-use crate::common::{assert_code, checker, control_character_handbook, copy_dir, describe};
+use crate::common::{self, assert_code, checker, control_character_handbook, copy_dir, describe};
 use serde_json::Value;
 
 const FORMATS: [&str; 4] = ["json", "github", "sarif", "junit"];
@@ -21,12 +21,8 @@ const FORMATS: [&str; 4] = ["json", "github", "sarif", "junit"];
 /// Runs the binary in `cwd` with GITHUB_WORKSPACE set to `workspace`, or unset as on a
 /// developer's machine (and whatever the CI that runs these tests sets).
 fn secbook(cwd: &Path, args: &[&str], workspace: Option<&Path>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_secbook"));
-    command
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env_remove("GITHUB_WORKSPACE");
+    let mut command = common::command();
+    command.args(args).current_dir(cwd);
     if let Some(workspace) = workspace {
         command.env("GITHUB_WORKSPACE", workspace);
     }

@@ -20,9 +20,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::api::harness;
-use crate::common::files_below;
-
-const BIN: &str = env!("CARGO_BIN_EXE_secbook");
+use crate::common::{self, files_below};
 
 /// A handbook of a few hundred pages and records, from the harness's small one.
 fn generate(root: &Path) {
@@ -74,12 +72,11 @@ impl Rng {
 }
 
 fn build(root: &Path, out: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = common::command();
     cmd.arg("build")
         .arg(root)
         .arg("-o")
         .arg(out)
-        .env_remove("SOURCE_DATE_EPOCH")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd

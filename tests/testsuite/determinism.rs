@@ -5,11 +5,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
-use crate::common::{copy_dir, copy_example, files_below};
-
-const BIN: &str = env!("CARGO_BIN_EXE_secbook");
+use crate::common::{self, copy_dir, copy_example, files_below};
 
 #[test]
 fn two_checkouts_build_the_same_bytes() {
@@ -22,13 +19,12 @@ fn two_checkouts_build_the_same_bytes() {
     copy_dir(&first, &second);
 
     let build = |root: &Path, out: &Path, threads: &str| {
-        let run = Command::new(BIN)
+        let run = common::command()
             .arg("build")
             .arg(root)
             .arg("-o")
             .arg(out)
             .current_dir(root.parent().unwrap())
-            .env_remove("SOURCE_DATE_EPOCH")
             .env("RAYON_NUM_THREADS", threads)
             .output()
             .unwrap();

@@ -14,12 +14,10 @@ use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
-use std::process::Command;
 
-use crate::common::{copy_dir, files_below};
+use crate::common::{self, copy_dir, files_below};
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_secbook");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 /// The pages of each valid fixture whose HTML is snapshot-tested. Fixtures not named here
@@ -70,11 +68,9 @@ impl Run {
 
 /// Runs `secbook args...` in `cwd`, with an environment that cannot change the output.
 fn secbook<S: AsRef<OsStr>>(cwd: &Path, args: &[S]) -> Run {
-    let output = Command::new(BIN)
+    let output = common::command()
         .args(args)
         .current_dir(cwd)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env("NO_COLOR", "1")
         .output()
         .expect("run the secbook binary");
     Run {

@@ -15,7 +15,6 @@
 use std::collections::BTreeSet;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::api;
 use crate::api::build::{self, Options};
@@ -490,7 +489,7 @@ fn poam_uuids_are_stable_when_other_records_change() {
 fn export_poam_prints_the_built_bytes() {
     let files = generate();
     let built = file(&files, "exports/poam.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_secbook"))
+    let out = common::command()
         .args(["export", "poam"])
         .arg(fixture())
         .output()
@@ -504,7 +503,7 @@ fn export_poam_prints_the_built_bytes() {
 
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("poam.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_secbook"))
+    let out = common::command()
         .args(["export", "poam"])
         .arg(fixture())
         .arg("-o")
@@ -538,7 +537,7 @@ fn no_poam_without_approved_or_pending_exceptions() {
     let calendar: icalendar::Calendar = ics.parse().unwrap();
     assert_eq!(calendar.events().count(), 0);
 
-    let out = Command::new(env!("CARGO_BIN_EXE_secbook"))
+    let out = common::command()
         .args(["export", "poam"])
         .arg(dir.path())
         .output()

@@ -13,19 +13,17 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::api;
 use crate::api::build::{self, Options};
 use crate::api::date::Date;
 use crate::api::diagnostics::{Diagnostic, Error, Level, SourceFile};
 use crate::api::harness;
-use crate::common::files_below;
+use crate::common::{self, files_below};
 use proptest::prelude::*;
 use scraper::{Html, Node};
 use serde_yaml::{Mapping, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_secbook");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 // ---------------------------------------------------------------------------------------
@@ -838,7 +836,7 @@ fn a_file_over_the_size_limit_is_an_error_not_an_allocation() {
     // handbook.yaml itself, and a tracker file to import, are held to the default.
     let csv = tmp.path().join("big.csv");
     fs::File::create(&csv).unwrap().set_len(11 << 20).unwrap();
-    let out = Command::new(BIN)
+    let out = common::command()
         .args(["import", "tracker"])
         .arg(&csv)
         .arg(&root)
@@ -1233,12 +1231,11 @@ fn symbolic_links_do_not_lead_out_of_the_handbook() {
 #[test]
 fn output_paths_that_differ_only_in_case_are_an_error() {
     let run = |root: &Path| {
-        let out = Command::new(BIN)
+        let out = common::command()
             .args(["build", "--as-of", "2026-06-30"])
             .arg(root)
             .arg("-o")
             .arg(root.parent().unwrap().join("public"))
-            .env("NO_COLOR", "1")
             .output()
             .unwrap();
         (

@@ -8,7 +8,7 @@
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{self, assert_code, describe, files_below, secbook, stderr};
@@ -56,7 +56,7 @@ fn assert_reports(out: &Output, needle: &str) {
 /// a deadline, so that a build that blocks fails the test instead of hanging it.
 fn build_within(root: &Path, deadline: Duration) -> Output {
     let errors = root.parent().unwrap().join("stderr.txt");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_secbook"))
+    let mut child = common::command()
         .args(["build", "hb", "-o", "out"])
         .current_dir(root.parent().unwrap())
         .stdin(Stdio::null())

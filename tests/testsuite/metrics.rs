@@ -6,9 +6,8 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::common::files_below;
+use crate::common::{self, files_below};
 use serde_json::{Value, json};
 
 /// Every chart of the metrics page, by id.
@@ -35,12 +34,11 @@ fn fixture() -> PathBuf {
 
 /// Builds `handbook` into `out` with the binary, and returns every file written.
 fn build(handbook: &Path, out: &Path) -> BTreeMap<String, Vec<u8>> {
-    let run = Command::new(env!("CARGO_BIN_EXE_secbook"))
+    let run = common::command()
         .arg("build")
         .arg(handbook)
         .arg("-o")
         .arg(out)
-        .env_remove("SOURCE_DATE_EPOCH")
         .output()
         .expect("run secbook");
     assert!(

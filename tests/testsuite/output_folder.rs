@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -259,10 +259,9 @@ fn a_second_build_waits_for_the_first() {
     let lock = fs::File::create(tmp.path().join(".public.secbook-lock")).unwrap();
     lock.lock().unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_secbook"))
+    let mut child = common::command()
         .args(["build", ".", "-o", "../public"])
         .current_dir(&hb)
-        .env_remove("SOURCE_DATE_EPOCH")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -6,12 +6,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
-use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::common::files_below;
+use crate::common::{self, files_below};
 
-const BIN: &str = env!("CARGO_BIN_EXE_secbook");
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/records");
 
 /// Every page of the registers that the fixture must produce.
@@ -61,13 +59,11 @@ fn site() -> &'static Tree {
 fn build(handbook: &Path) -> Tree {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
-    let output = Command::new(BIN)
+    let output = common::command()
         .arg("build")
         .arg(handbook)
         .arg("-o")
         .arg(&out)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env("NO_COLOR", "1")
         .output()
         .expect("run the secbook binary");
     assert!(

@@ -2,11 +2,13 @@
 //! handbook in tests/data/handbook (as of 2026-06-30, expiring window 30 days).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::api::build::{self, Options};
 use crate::api::date::Date;
 use crate::api::report::Report;
+
+use crate::common;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handbook")
@@ -24,10 +26,7 @@ fn compute(as_of: Option<&str>, owner: Option<&str>) -> (Report, String) {
 }
 
 fn secbook(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secbook"))
-        .args(args)
-        .output()
-        .unwrap()
+    common::command().args(args).output().unwrap()
 }
 
 const FULL: &str = "\

@@ -5,6 +5,8 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use crate::common;
+
 fn write(root: &Path, path: &str, text: &str) {
     let path = root.join(path);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -27,7 +29,7 @@ fn build_fixture() -> tempfile::TempDir {
          requested_by: Ann\nrisk_owner: \"Bo Chen <bo@example.com>\"\ncreated: 2026-01-01\ntickets: [SEC-777]\n\
          summary: The gateway still speaks TLS 1.0.\njustification: A partner needs time.\n",
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_secbook"))
+    let out = common::command()
         .args(["build", ".", "-o", "out"])
         .current_dir(root)
         .output()

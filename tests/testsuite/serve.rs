@@ -7,8 +7,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::common;
 
 /// Kills the server when the test ends, pass or fail.
 struct Server {
@@ -32,7 +34,7 @@ fn start(dir: &Path) -> Server {
 /// Starts `secbook serve` on a free port with `args` added and, if given, at most
 /// `max_files` open file descriptors.
 fn spawn(dir: &Path, args: &[&str], max_files: Option<u64>) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_secbook"));
+    let mut command = common::command();
     command
         .args(["serve", ".", "--port", "0"])
         .args(args)

@@ -1,23 +1,34 @@
-//! Helpers shared by the test binaries. Each binary uses only some of them, hence the
-//! `allow(dead_code)` on each.
+//! What the test modules share: the one way to run the binary, and handbooks to run it on.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Runs the built binary in `cwd`, without SOURCE_DATE_EPOCH so it cannot change the output.
-#[allow(dead_code)]
+/// The as-of date of a run whose handbook names none (noon, 2026-06-30 UTC, the date the
+/// fixtures are written for), so that no test depends on the day it runs.
+pub const SOURCE_DATE_EPOCH: &str = "1782820800";
+
+/// The built binary, with the environment variables it reads set by the test alone: the
+/// environment `cargo test` runs in (a developer's shell, a CI runner that sets
+/// GITHUB_WORKSPACE) cannot change what it does. Every test starts `secbook` through this.
+pub fn command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_secbook"));
+    command
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .env_remove("GITHUB_WORKSPACE");
+    command
+}
+
+/// Runs `secbook args...` in `cwd` and waits for it.
 pub fn secbook(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secbook"))
+    command()
         .args(args)
         .current_dir(cwd)
-        .env_remove("SOURCE_DATE_EPOCH")
         .output()
         .expect("the secbook binary runs")
 }
 
-#[allow(dead_code)]
 pub fn describe(out: &Output) -> String {
     format!(
         "exit status {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
@@ -27,20 +38,17 @@ pub fn describe(out: &Output) -> String {
     )
 }
 
-#[allow(dead_code)]
 #[track_caller]
 pub fn assert_code(out: &Output, code: i32) {
     assert_eq!(out.status.code(), Some(code), "{}", describe(out));
 }
 
-#[allow(dead_code)]
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Every file below `dir`, by `/`-separated relative path, so keys match site paths on
 /// every platform.
-#[allow(dead_code)]
 pub fn files_below(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for entry in fs::read_dir(dir).unwrap() {
@@ -64,7 +72,6 @@ pub fn files_below(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Copies a handbook, so a test can change or move it without touching the source tree.
-#[allow(dead_code)]
 pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
@@ -79,7 +86,6 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Copies the repository's own handbook (its sources, not its output) into `to`.
-#[allow(dead_code)]
 pub fn copy_example(to: &Path) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     fs::create_dir_all(to).unwrap();
@@ -111,7 +117,6 @@ pub fn python() -> PathBuf {
 /// Runs `tests/checkers.py ARGS` and returns its output; `None` when Python or the
 /// checker's package is missing on a developer's machine, which the test then skips with a
 /// note. Under CI (`CI=true`) a missing tool fails the test instead.
-#[allow(dead_code)]
 pub fn checker(args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/checkers.py");
     let python = python();
@@ -134,7 +139,6 @@ pub fn checker(args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
 /// A handbook at `root` whose record holds a control character (the fixture
 /// `invalid/record-control-character`) and whose home page body is `page`, after its
 /// front matter: what the tests of escaped reports run `check` on.
-#[allow(dead_code)]
 pub fn control_character_handbook(root: &Path, page: &str) {
     copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
