@@ -4,13 +4,11 @@
 //! The fixture raises findings on purpose (the status page lists them), so it lives beside
 //! tests/fixtures/valid/ rather than in it: the valid fixtures must check without warnings.
 
-use std::collections::BTreeMap;
-use std::path::{Component, Path};
 use std::sync::OnceLock;
 
-use crate::common::{self, files_below};
+use crate::common::{BookTest, Files, broken_links, compare, fixture};
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/records");
+const FIXTURE: &str = "records";
 
 /// Every page of the registers that the fixture must produce.
 const PAGES: &[&str] = &[
@@ -48,47 +46,22 @@ const PAGES: &[&str] = &[
     "registry.js",
 ];
 
-type Tree = BTreeMap<String, String>;
-
 /// The fixture, built once for every test of this file.
-fn site() -> &'static Tree {
-    static SITE: OnceLock<Tree> = OnceLock::new();
-    SITE.get_or_init(|| build(Path::new(FIXTURE)))
+fn site() -> &'static Files {
+    static SITE: OnceLock<Files> = OnceLock::new();
+    SITE.get_or_init(build)
 }
 
-fn build(handbook: &Path) -> Tree {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("public");
-    let output = common::command()
-        .arg("build")
-        .arg(handbook)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .expect("run the secbook binary");
-    assert!(
-        output.status.success(),
-        "build failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    files_below(&out)
-        .into_iter()
-        .filter_map(|(path, bytes)| Some((path, String::from_utf8(bytes).ok()?)))
-        .collect()
+fn build() -> Files {
+    BookTest::from_fixture(FIXTURE).build("public", &[])
 }
 
 #[track_caller]
 fn page(path: &str) -> &'static str {
-    site()
+    let bytes = site()
         .get(path)
-        .unwrap_or_else(|| panic!("no {path} in the site"))
-}
-
-/// The `<main>` element of a page.
-fn main_of(html: &str) -> &str {
-    let start = html.find("<main").expect("a <main>");
-    let end = html.find("</main>").expect("a </main>") + "</main>".len();
-    &html[start..end]
+        .unwrap_or_else(|| panic!("no {path} in the site"));
+    std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// The rows of the registry table: each row's value of `data-<attr>` with the text of
@@ -180,7 +153,8 @@ fn record_text_is_escaped_everywhere() {
     assert!(e4.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{e4}");
     assert!(e4.contains("&lt;img src=x onerror=alert(1)&gt;"), "{e4}");
     assert!(e4.contains("&lt;b&gt;demo&lt;/b&gt;"), "{e4}");
-    for (path, html) in site().iter().filter(|(p, _)| p.ends_with(".html")) {
+    for path in site().keys().filter(|p| p.ends_with(".html")) {
+        let html = page(path);
         assert!(!html.contains("<script>alert"), "{path} runs the payload");
         for tag in tags(html) {
             let lower = tag.to_ascii_lowercase();
@@ -407,65 +381,16 @@ fn owner_pages_show_what_needs_action() {
 
 #[test]
 fn every_link_of_the_register_pages_resolves() {
-    let mut broken = Vec::new();
-    for path in PAGES.iter().filter(|p| p.ends_with(".html")) {
-        let html = page(path);
-        for tag in tags(html) {
-            for attr in ["href=\"", "src=\""] {
-                let Some(i) = tag.find(&format!(" {attr}")) else {
-                    continue;
-                };
-                let v = &tag[i + 1 + attr.len()..];
-                let link = &v[..v.find('"').unwrap()];
-                if let Err(e) = resolve(path, link) {
-                    broken.push(format!("{path}: {link}: {e}"));
-                }
-            }
-        }
-    }
+    let broken: Vec<String> = broken_links(site())
+        .into_iter()
+        .filter(|problem| PAGES.iter().any(|p| problem.starts_with(&format!("{p}: "))))
+        .collect();
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
-}
-
-fn resolve(page: &str, link: &str) -> Result<(), String> {
-    if ["https://", "http://", "mailto:"]
-        .iter()
-        .any(|s| link.starts_with(s))
-    {
-        return Ok(());
-    }
-    if link.starts_with('/') || link.contains(':') {
-        return Err("not relative".into());
-    }
-    let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
-    let target = if path.is_empty() {
-        page.to_string()
-    } else {
-        if !(path.ends_with(".html") || path.ends_with(".js") || path.ends_with(".css")) {
-            return Err("names a folder, not a file".into());
-        }
-        let dir = Path::new(page).parent().unwrap();
-        let mut parts: Vec<String> = Vec::new();
-        for c in dir.join(path).components() {
-            match c {
-                Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
-                Component::ParentDir => {
-                    parts.pop().ok_or("climbs above the root")?;
-                }
-                _ => {}
-            }
-        }
-        parts.join("/")
-    };
-    let html = site().get(&target).ok_or("no such file")?;
-    if !fragment.is_empty() && !html.contains(&format!("id=\"{fragment}\"")) {
-        return Err(format!("{target} has no id {fragment}"));
-    }
-    Ok(())
 }
 
 #[test]
 fn builds_are_reproducible() {
-    let again = build(Path::new(FIXTURE));
+    let again = build();
     for path in PAGES {
         assert_eq!(site().get(*path), again.get(*path), "{path} differs");
     }
@@ -473,13 +398,14 @@ fn builds_are_reproducible() {
 
 #[test]
 fn snapshot_of_an_exception_page() {
-    insta::assert_snapshot!(
-        "exception_EXC-001_main",
-        main_of(page("exceptions/EXC-001/index.html"))
-    );
+    let path = "exceptions/EXC-001/index.html";
+    compare(&fixture(FIXTURE), &format!("expected/{path}"), page(path))
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]
 fn snapshot_of_the_status_page() {
-    insta::assert_snapshot!("status_main", main_of(page("status/index.html")));
+    let path = "status/index.html";
+    compare(&fixture(FIXTURE), &format!("expected/{path}"), page(path))
+        .unwrap_or_else(|e| panic!("{e}"));
 }

@@ -1,9 +1,16 @@
 //! What the test modules share: the one way to run the binary, and handbooks to run it on.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+mod book_test;
+mod links;
+
+pub use book_test::{BookTest, compare, diff, fixture, fixtures};
+pub use links::{broken_links, links_of};
 
 /// The as-of date of a run whose handbook names none (noon, 2026-06-30 UTC, the date the
 /// fixtures are written for), so that no test depends on the day it runs.
@@ -21,7 +28,7 @@ pub fn command() -> Command {
 }
 
 /// Runs `secbook args...` in `cwd` and waits for it.
-pub fn secbook(cwd: &Path, args: &[&str]) -> Output {
+pub fn secbook<S: AsRef<OsStr>>(cwd: &Path, args: &[S]) -> Output {
     command()
         .args(args)
         .current_dir(cwd)
@@ -47,10 +54,13 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Files by `/`-separated relative path, such as a built site.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
 /// Every file below `dir`, by `/`-separated relative path, so keys match site paths on
 /// every platform.
-pub fn files_below(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+pub fn files_below(dir: &Path) -> Files {
+    fn walk(base: &Path, dir: &Path, out: &mut Files) {
         for entry in fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
