@@ -595,15 +595,24 @@ mod tests {
     fn a_written_null_is_never_a_text() {
         no_null_loads_as_text::<Exception>(
             "EXC-001.yaml",
-            include_str!("../../tests/fixtures/records/data/exceptions/EXC-001.yaml"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/valid/records/data/exceptions/EXC-001.yaml"
+            )),
         );
         no_null_loads_as_text::<Incident>(
             "INC-001.yaml",
-            include_str!("../../tests/fixtures/records/data/incidents/INC-001.yaml"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/valid/records/data/incidents/INC-001.yaml"
+            )),
         );
         no_null_loads_as_text::<Vec<PersonEntry>>(
             "people.yaml",
-            include_str!("../../tests/fixtures/records/data/people.yaml"),
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/valid/records/data/people.yaml"
+            )),
         );
     }
 }

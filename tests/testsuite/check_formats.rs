@@ -33,13 +33,10 @@ fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
 }
 
-/// tests/data/handbook (as of 2026-06-30: an expired exception, two overdue action items)
+/// tests/fixtures/valid/exports (as of 2026-06-30: an expired exception, two overdue action items)
 /// with a page past its review date, copied to `dir`.
 fn handbook(dir: &Path) {
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handbook"),
-        dir,
-    );
+    copy_dir(&common::fixture("valid/exports"), dir);
     fs::write(
         dir.join("content/guide.md"),
         "---\ntitle: Guide\nreview_by: 2026-01-31\n---\nRead [the home page](_index.md).\n",

@@ -31,6 +31,41 @@ fn html_pages(site: &Files) -> impl Iterator<Item = (&String, String)> {
         })
 }
 
+/// The errors of a report that do not say where they are: each must be followed by its
+/// `┌─ file:line:column`.
+fn unplaced_errors(report: &str) -> Vec<&str> {
+    let lines: Vec<&str> = report.lines().collect();
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(i, line)| {
+            line.starts_with("error") && !lines.get(i + 1).is_some_and(|next| is_place(next))
+        })
+        .map(|(_, line)| *line)
+        .collect()
+}
+
+/// Whether `line` is a report's `┌─ file:line:column`.
+fn is_place(line: &str) -> bool {
+    let Some(place) = line.trim_start().strip_prefix("┌─ ") else {
+        return false;
+    };
+    let mut parts = place.rsplitn(3, ':');
+    let number =
+        |p: Option<&str>| p.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    number(parts.next()) && number(parts.next()) && parts.next().is_some_and(|f| !f.is_empty())
+}
+
+#[test]
+fn an_error_that_does_not_say_where_is_caught() {
+    let report = "error: placed\n  ┌─ content/a.md:4:16\n\nerror: nowhere\n\n\
+                  error: no column\n  ┌─ content/a.md:4\n\n3 error(s), 0 warning(s)\n";
+    assert_eq!(
+        unplaced_errors(report),
+        ["error: nowhere", "error: no column"]
+    );
+}
+
 /// Staging folders `secbook build` leaves beside `out` when it does not clean up.
 fn leftovers_beside(out: &Path) -> Vec<String> {
     let name = out.file_name().unwrap().to_string_lossy();
@@ -72,6 +107,9 @@ fn invalid_handbooks_fail_with_the_expected_diagnostics() {
         if status != Some(1) {
             failures.push(format!("== {name}: exit status {status:?}, not 1"));
             continue;
+        }
+        for error in unplaced_errors(&stderr(&run)) {
+            failures.push(format!("== {name}: no file, line and column for `{error}`"));
         }
         if !run.stdout.is_empty() {
             failures.push(format!(

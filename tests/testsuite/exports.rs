@@ -9,7 +9,7 @@
 //! compliance-trestle and the XSD validator (lxml) are Python packages, run through
 //! tests/checkers.py: see [`checker`].
 //!
-//! The handbook is tests/data/handbook: five exceptions (expired, expiring, pending,
+//! The handbook is tests/fixtures/valid/exports: five exceptions (expired, expiring, pending,
 //! active, denied) and two incidents, as of 2026-06-30.
 
 use std::collections::BTreeSet;
@@ -22,7 +22,7 @@ use crate::api::theme::Body;
 use crate::common::{self, checker, copy_dir};
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handbook")
+    common::fixture("valid/exports")
 }
 
 fn generate_with(root: &Path, base_url: Option<&str>) -> Vec<(String, Vec<u8>)> {

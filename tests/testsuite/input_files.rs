@@ -17,10 +17,7 @@ use crate::common::{self, assert_code, describe, files_below, secbook, stderr};
 fn handbook(name: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("hb");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    common::copy_dir(&fixture, &root);
+    common::copy_dir(&common::fixture(name), &root);
     (tmp, root)
 }
 
@@ -112,7 +109,7 @@ fn special_files_are_refused_before_anything_opens_them() {
         ),
     ];
     for (rel, named) in cases {
-        let (_tmp, root) = handbook("records");
+        let (_tmp, root) = handbook("valid/records");
         if rel == "data/people.yaml" {
             fs::remove_file(root.join(rel)).unwrap();
         }
@@ -138,11 +135,9 @@ fn special_files_are_refused_before_anything_opens_them() {
 
 #[test]
 fn every_file_under_data_is_loaded_or_reported() {
-    let record = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/records/data/exceptions/EXC-001.yaml"),
-    )
-    .unwrap();
+    let record =
+        fs::read_to_string(common::fixture("valid/records").join("data/exceptions/EXC-001.yaml"))
+            .unwrap();
     let other = record.replace("id: EXC-001", "id: EXC-009");
     // (file, what the error says): each was dropped with exit status 0.
     let cases = [
@@ -168,7 +163,7 @@ fn every_file_under_data_is_loaded_or_reported() {
         ),
     ];
     for (rel, needle) in cases {
-        let (_tmp, root) = handbook("records");
+        let (_tmp, root) = handbook("valid/records");
         write(&root, rel, &other);
         let out = build(&root);
         assert_code(&out, 1);
@@ -176,14 +171,14 @@ fn every_file_under_data_is_loaded_or_reported() {
     }
 
     // A link that stays inside is followed, so the record is loaded (and checked).
-    let (_tmp, root) = handbook("records");
+    let (_tmp, root) = handbook("valid/records");
     link(&root, "data/exceptions/EXC-009.yaml", "EXC-001.yaml");
     let out = build(&root);
     assert_code(&out, 1);
     assert_reports(&out, "data/exceptions/EXC-009.yaml");
     assert_reports(&out, "does not match the file name `EXC-009.yaml`");
     // One that leads outside is an error.
-    let (tmp, root) = handbook("records");
+    let (tmp, root) = handbook("valid/records");
     write(tmp.path(), "elsewhere/EXC-009.yaml", &other);
     link(
         &root,
@@ -199,7 +194,7 @@ fn every_file_under_data_is_loaded_or_reported() {
 
     // Hidden files are a warning (an editor's swap file must not fail the build); git's
     // own files are not worth one.
-    let (_tmp, root) = handbook("records");
+    let (_tmp, root) = handbook("valid/records");
     write(&root, "data/exceptions/.EXC-001.yaml.swp", "swap");
     write(
         &root,
@@ -412,7 +407,7 @@ fn raw_html_beside_pages_is_refused_unless_allowed() {
 #[test]
 fn a_byte_order_mark_is_accepted_everywhere() {
     const BOM: &str = "\u{feff}";
-    let (tmp, root) = handbook("records");
+    let (tmp, root) = handbook("valid/records");
     for rel in [
         "handbook.yaml",
         "content/runbook.md",
@@ -432,7 +427,7 @@ fn a_byte_order_mark_is_accepted_everywhere() {
     );
 
     // Places after the mark are where an editor shows them.
-    let (_tmp, root) = handbook("records");
+    let (_tmp, root) = handbook("valid/records");
     let record = fs::read_to_string(root.join("data/exceptions/EXC-001.yaml")).unwrap();
     let record = record.replacen("title:", "titel:", 1);
     write(
@@ -453,7 +448,7 @@ fn a_byte_order_mark_is_accepted_everywhere() {
 
 #[test]
 fn text_that_is_not_utf8_is_refused_at_its_line_and_column() {
-    let (_tmp, root) = handbook("records");
+    let (_tmp, root) = handbook("valid/records");
     write(
         &root,
         "content/latin1.md",

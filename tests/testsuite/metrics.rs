@@ -29,7 +29,7 @@ const CHARTS: [&str; 14] = [
 ];
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/metrics")
+    common::fixture("valid/metrics")
 }
 
 /// Builds `handbook` into `out` with the binary, and returns every file written.

@@ -1,7 +1,7 @@
 //! `secbook report`: the weekly report to risk owners, in Markdown and JSON, for the
-//! handbook in tests/data/handbook (as of 2026-06-30, expiring window 30 days).
+//! handbook in tests/fixtures/valid/exports (as of 2026-06-30, expiring window 30 days).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
 
 use crate::api::build::{self, Options};
@@ -11,7 +11,7 @@ use crate::api::report::Report;
 use crate::common;
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handbook")
+    common::fixture("valid/exports")
 }
 
 fn compute(as_of: Option<&str>, owner: Option<&str>) -> (Report, String) {

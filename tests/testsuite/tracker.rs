@@ -54,7 +54,7 @@ fn exception_files(dir: &Path) -> Vec<String> {
 fn import_writes_a_record_per_row_and_reports_every_assumption() {
     let tmp = TempDir::new().unwrap();
     let dir = handbook(&tmp);
-    let csv = "tests/fixtures/tracker/tracker.csv";
+    let csv = "tests/data/tracker/tracker.csv";
     let out = secbook(Path::new(ROOT), &["import", "tracker", csv, path(&dir)]);
     assert_code(&out, 0);
     assert_eq!(
@@ -89,7 +89,7 @@ row 5 (EXC-011): approval by Sam Hollis recorded as approved on the decision dat
 row 5 (EXC-011): approval by Sam Hollis: side and level set to TODO: data/people.yaml does not give it for Sam Hollis
 row 5 (EXC-011): approval by Martin Feld recorded as approved on the decision date 2/28/2026, with role `Risk approver`
 row 5 (EXC-011): approval by Martin Feld: side and level left to data/people.yaml
-imported 4 exception(s) from tests/fixtures/tracker/tracker.csv as data/exceptions/EXC-008.yaml to data/exceptions/EXC-011.yaml; 18 TODO marker(s) to replace: `secbook check` lists them
+imported 4 exception(s) from tests/data/tracker/tracker.csv as data/exceptions/EXC-008.yaml to data/exceptions/EXC-011.yaml; 18 TODO marker(s) to replace: `secbook check` lists them
 "
     );
     assert_eq!(
@@ -109,7 +109,7 @@ imported 4 exception(s) from tests/fixtures/tracker/tracker.csv as data/exceptio
     assert_eq!(
         read("EXC-008"),
         "\
-# Imported from tests/fixtures/tracker/tracker.csv row 2 by `secbook import tracker`.
+# Imported from tests/data/tracker/tracker.csv row 2 by `secbook import tracker`.
 # Replace every TODO marker: `secbook check` lists those left.
 id: EXC-008
 title: VPN firmware upgrade delayed past the remediation window
@@ -141,7 +141,7 @@ approvals:
     assert_eq!(
         read("EXC-009"),
         "\
-# Imported from tests/fixtures/tracker/tracker.csv row 3 by `secbook import tracker`.
+# Imported from tests/data/tracker/tracker.csv row 3 by `secbook import tracker`.
 # Replace every TODO marker: `secbook check` lists those left.
 id: EXC-009
 title: Deprecated analytics script on the marketing site
@@ -225,7 +225,7 @@ fn bad_rows_are_reported_together_and_nothing_is_written() {
         &[
             "import",
             "tracker",
-            "tests/fixtures/tracker/bad.csv",
+            "tests/data/tracker/bad.csv",
             path(&dir),
         ],
     );
@@ -233,7 +233,7 @@ fn bad_rows_are_reported_together_and_nothing_is_written() {
     assert_eq!(
         stderr(&out),
         r#"error: invalid decision date `2026-02-30`
-  ┌─ tests/fixtures/tracker/bad.csv:3:15
+  ┌─ tests/data/tracker/bad.csv:3:15
   │
 3 │ Low, Pending, 2026-02-30, Accept risk without fix, Deprecated script., Dana Ortiz, ,…
   │               ^^^^^^^^^^
@@ -241,7 +241,7 @@ fn bad_rows_are_reported_together_and_nothing_is_written() {
   = help: write a real date as M/D/YYYY, such as 1/15/2026
 
 error: unknown priority `Urgent`
-  ┌─ tests/fixtures/tracker/bad.csv:4:1
+  ┌─ tests/data/tracker/bad.csv:4:1
   │
 4 │ Urgent, Approved, 13/1/2026, Risk waiver, Something., Helen Brooks…
   │ ^^^^^^
@@ -249,7 +249,7 @@ error: unknown priority `Urgent`
   = help: expected one of `Critical`, `High`, `Medium`, `Low`
 
 error: invalid decision date `13/1/2026`
-  ┌─ tests/fixtures/tracker/bad.csv:4:19
+  ┌─ tests/data/tracker/bad.csv:4:19
   │
 4 │ Urgent, Approved, 13/1/2026, Risk waiver, Something., Helen Brooks, , , Unknown words
   │                   ^^^^^^^^^
@@ -257,7 +257,7 @@ error: invalid decision date `13/1/2026`
   = help: write a real date as M/D/YYYY, such as 1/15/2026
 
 error: unknown type of request `Risk waiver`
-  ┌─ tests/fixtures/tracker/bad.csv:4:30
+  ┌─ tests/data/tracker/bad.csv:4:30
   │
 4 │ Urgent, Approved, 13/1/2026, Risk waiver, Something., Helen Brooks, , , Unknown words
   │                              ^^^^^^^^^^^
@@ -265,7 +265,7 @@ error: unknown type of request `Risk waiver`
   = help: expected one of `Risk extension`, `Accept risk without fix`
 
 error: this row has 10 columns; the tracker has 9
-  ┌─ tests/fixtures/tracker/bad.csv:5:1
+  ┌─ tests/data/tracker/bad.csv:5:1
   │
 5 │ Medium, Closed, 2/1/2026, Risk extension, Unquoted, comma, Helen Brooks, , , Too many columns
   │ ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
@@ -283,7 +283,7 @@ error: this row has 10 columns; the tracker has 9
         &[
             "import",
             "tracker",
-            "tests/fixtures/tracker/bad-header.csv",
+            "tests/data/tracker/bad-header.csv",
             path(&dir),
         ],
     );
@@ -291,7 +291,7 @@ error: this row has 10 columns; the tracker has 9
     let report = stderr(&out);
     assert!(
         report.starts_with(
-            "error: the header does not match the tracker's: column 3 is `Decision Date`, not `Decision date`\n  ┌─ tests/fixtures/tracker/bad-header.csv:1:19\n"
+            "error: the header does not match the tracker's: column 3 is `Decision Date`, not `Decision date`\n  ┌─ tests/data/tracker/bad-header.csv:1:19\n"
         ),
         "{report}"
     );
@@ -303,7 +303,7 @@ error: this row has 10 columns; the tracker has 9
         &[
             "import",
             "tracker",
-            "tests/fixtures/tracker/missing.csv",
+            "tests/data/tracker/missing.csv",
             path(&dir),
         ],
     );
@@ -313,7 +313,7 @@ error: this row has 10 columns; the tracker has 9
         &[
             "import",
             "tracker",
-            "tests/fixtures/tracker/tracker.csv",
+            "tests/data/tracker/tracker.csv",
             path(tmp.path()),
         ],
     );

@@ -181,7 +181,7 @@ impl BookTest {
 /// of the fixture at `source`, or rewrites that file under `SECBOOK_BLESS` unless the
 /// fixture has a known bug. `Err` holds the difference, for a test that reports every
 /// fixture before it fails.
-pub fn compare(source: &Path, rel: &str, actual: &str) -> Result<(), String> {
+fn compare(source: &Path, rel: &str, actual: &str) -> Result<(), String> {
     let name = source.file_name().unwrap().to_string_lossy();
     let path = source.join(rel);
     let shown = path

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 mod book_test;
 mod links;
 
-pub use book_test::{BookTest, compare, diff, fixture, fixtures};
+pub use book_test::{BookTest, diff, fixture, fixtures};
 pub use links::{broken_links, links_of};
 
 /// The as-of date of a run whose handbook names none (noon, 2026-06-30 UTC, the date the
