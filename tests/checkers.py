@@ -1,4 +1,4 @@
-"""Independent readers for files secbook writes, run by tests/exports.rs.
+"""Independent readers for files secbook writes, run by tests/testsuite/exports.rs.
 
     python3 tests/checkers.py oscal-poam FILE      load with compliance-trestle's POA&M model
     python3 tests/checkers.py xsd SCHEMA FILE...   validate XML against an XML Schema (lxml)
