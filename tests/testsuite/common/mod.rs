@@ -14,7 +14,7 @@ pub use links::{broken_links, links_of};
 
 /// The as-of date of a run whose handbook names none (noon, 2026-06-30 UTC, the date the
 /// fixtures are written for), so that no test depends on the day it runs.
-pub const SOURCE_DATE_EPOCH: &str = "1782820800";
+const SOURCE_DATE_EPOCH: &str = "1782820800";
 
 /// The built binary, with the environment variables it reads set by the test alone: the
 /// environment `cargo test` runs in (a developer's shell, a CI runner that sets
@@ -150,11 +150,7 @@ pub fn checker(args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
 /// `invalid/record-control-character`) and whose home page body is `page`, after its
 /// front matter: what the tests of escaped reports run `check` on.
 pub fn control_character_handbook(root: &Path, page: &str) {
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/invalid/record-control-character"),
-        root,
-    );
+    copy_dir(&fixture("invalid/record-control-character"), root);
     fs::create_dir_all(root.join("content")).unwrap();
     fs::write(
         root.join("content/_index.md"),
