@@ -10,10 +10,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::api;
-use crate::api::diagnostics::is_hidden;
-use crate::api::findings::{CODES, RULES};
 use crate::common::{self, assert_code, checker, control_character_handbook, copy_dir, describe};
+use secbook::diagnostics::is_hidden;
+use secbook::model::finding::{CODES, RULES};
 use serde_json::Value;
 
 const FORMATS: [&str; 4] = ["json", "github", "sarif", "junit"];
@@ -483,9 +482,9 @@ fn junit_has_a_case_per_rule_and_record() {
             None => [&exceptions[..], &incidents, &pages, &["EXC-002"]].concat(),
             Some(r) if r.needs_baseline => vec![r.code],
             Some(r) => match r.kind {
-                api::findings::Kind::Exception => exceptions.to_vec(),
-                api::findings::Kind::Incident => incidents.to_vec(),
-                api::findings::Kind::Page => pages.to_vec(),
+                secbook::model::finding::Kind::Exception => exceptions.to_vec(),
+                secbook::model::finding::Kind::Incident => incidents.to_vec(),
+                secbook::model::finding::Kind::Page => pages.to_vec(),
             },
         };
         assert_eq!(case_names, subjects, "{name}");

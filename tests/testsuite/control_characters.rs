@@ -5,8 +5,8 @@
 //! keeps them, and a report about its line shows them escaped. Every output format is
 //! checked, on stdout and stderr.
 
-use crate::api::diagnostics::is_hidden;
 use crate::common::{assert_code, control_character_handbook, secbook};
+use secbook::diagnostics::is_hidden;
 
 /// What of `bytes` a terminal would run or reorder.
 fn hidden(bytes: &[u8]) -> Vec<char> {

@@ -19,8 +19,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::api::harness;
 use crate::common::{self, files_below};
+use secbook::harness;
 
 /// A handbook of a few hundred pages and records, from the harness's small one.
 fn generate(root: &Path) {

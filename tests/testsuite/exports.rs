@@ -16,10 +16,9 @@ use std::collections::BTreeSet;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use crate::api;
-use crate::api::build::{self, Options};
-use crate::api::theme::Body;
 use crate::common::{self, checker, copy_dir};
+use secbook::load::theme::Body;
+use secbook::pipeline::{self, Options};
 
 fn fixture() -> PathBuf {
     common::fixture("valid/exports")
@@ -366,7 +365,10 @@ fn poam_holds_the_approved_and_pending_exceptions() {
     let doc: serde_json::Value = serde_json::from_slice(file(&files, "exports/poam.json")).unwrap();
     let poam = &doc["plan-of-action-and-milestones"];
     assert_eq!(poam["metadata"]["last-modified"], "2026-06-30T00:00:00Z");
-    assert_eq!(poam["metadata"]["oscal-version"], api::poam::OSCAL_VERSION);
+    assert_eq!(
+        poam["metadata"]["oscal-version"],
+        secbook::render::poam::OSCAL_VERSION
+    );
     let risks = poam["risks"].as_array().unwrap();
     let prop = |risk: &serde_json::Value, name: &str| {
         risk["props"]
@@ -646,7 +648,7 @@ fn poam_declares_the_version_of_the_schema_it_is_valid_against() {
         id,
         format!(
             "http://csrc.nist.gov/ns/oscal/{}/oscal-poam-schema.json",
-            api::poam::OSCAL_VERSION
+            secbook::render::poam::OSCAL_VERSION
         ),
         "tests/data/oscal_poam_schema.json is the schema of the version the export declares"
     );
@@ -853,7 +855,7 @@ fn a_site_past_the_protocol_limits_gets_sitemaps_that_validate() {
     let pages: Vec<String> = (0..100_001)
         .map(|i| format!("exceptions/EXC-{i:06}/index.html"))
         .collect();
-    let made = api::render::sitemap("https://sec.example.com/", &pages);
+    let made = secbook::render::sitemap("https://sec.example.com/", &pages);
     let bodies: Vec<(&str, &[u8])> = made
         .iter()
         .map(|f| match &f.body {

@@ -10,8 +10,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use crate::api::diagnostics::{Diagnostic, Level};
-use crate::api::harness;
+use secbook::diagnostics::{Diagnostic, Level};
+use secbook::harness;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus");
 

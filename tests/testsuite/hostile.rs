@@ -14,14 +14,13 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::api;
-use crate::api::build::{self, Options};
-use crate::api::date::Date;
-use crate::api::diagnostics::{Diagnostic, Error, Level, SourceFile};
-use crate::api::harness;
 use crate::common::{self, files_below};
 use proptest::prelude::*;
 use scraper::{Html, Node};
+use secbook::diagnostics::{Diagnostic, Error, Level, SourceFile};
+use secbook::harness;
+use secbook::model::date::Date;
+use secbook::pipeline::{self, Options};
 use serde_yaml::{Mapping, Value};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -639,9 +638,9 @@ fn check_site(out: &Path, allowed: &BTreeSet<(String, String)>) {
             "csv" => {
                 // Import reads the export back: every row must still have its nine columns.
                 let file = SourceFile::new(path.as_str(), text);
-                let people = api::records::person::People::default();
+                let people = secbook::model::person::People::default();
                 let ids = |n: usize| (0..n).map(|i| format!("X-{i}")).collect();
-                match api::tracker::convert(&file, &people, ids) {
+                match secbook::render::tracker::convert(&file, &people, ids) {
                     Ok((records, _, _)) if records.len() == PAYLOADS.len() => {}
                     Ok((records, _, _)) => problems.push(format!(
                         "{path}: {} rows read back, not {}",
@@ -748,7 +747,7 @@ fn markdown_links_that_run_code_are_neutralised() {
         "![a][r]\n\n[r]: javascript:alert(1)",
         "[a](javascript:alert(1) \"t\")",
     ] {
-        let html = api::markdown::render_untrusted(text, str::to_string);
+        let html = secbook::load::markdown::render_untrusted(text, str::to_string);
         let doc = Html::parse_fragment(&html);
         for node in doc.tree.nodes() {
             if let Node::Element(e) = node.value() {
@@ -770,7 +769,7 @@ fn markdown_links_that_run_code_are_neutralised() {
             .push(("x.md".into(), format!("---\ntitle: X\n---\n{text}\n")));
         let files = harness::build(&hb).unwrap_or_else(|d| panic!("{text:?}: {d:?}"));
         let page = files.iter().find(|f| f.path == "x/index.html").unwrap();
-        let api::theme::Body::Bytes(bytes) = &page.body else {
+        let secbook::load::theme::Body::Bytes(bytes) = &page.body else {
             panic!("pages are rendered in memory")
         };
         let page = String::from_utf8(bytes.to_vec()).unwrap();
@@ -983,9 +982,9 @@ fn deep_markdown() -> Vec<String> {
 fn deeply_nested_markdown_renders_without_overflowing_the_stack() {
     on_small_stack(|| {
         for body in deep_markdown() {
-            let html = api::markdown::render_untrusted(&body, str::to_string);
+            let html = secbook::load::markdown::render_untrusted(&body, str::to_string);
             assert!(!html.is_empty());
-            let doc = api::markdown::Document::parse_text(&body, true);
+            let doc = secbook::load::markdown::Document::parse_text(&body, true);
             let _ = doc.plain_text();
         }
     });
@@ -1528,7 +1527,7 @@ fn build_within(
     what: &str,
     hb: harness::Handbook,
     bound: std::time::Duration,
-) -> Vec<api::render::OutputFile> {
+) -> Vec<secbook::render::OutputFile> {
     let (send, receive) = std::sync::mpsc::channel();
     let started = std::time::Instant::now();
     std::thread::spawn(move || send.send(harness::build(&hb)));
@@ -1545,23 +1544,23 @@ fn build_within(
     }
 }
 
-fn text_of(files: &[api::render::OutputFile], path: &str) -> String {
+fn text_of(files: &[secbook::render::OutputFile], path: &str) -> String {
     let file = files
         .iter()
         .find(|f| f.path == path)
         .unwrap_or_else(|| panic!("{path} was not built"));
     match &file.body {
-        api::theme::Body::Bytes(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
-        api::theme::Body::Copy(from) => fs::read_to_string(from).unwrap(),
+        secbook::load::theme::Body::Bytes(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
+        secbook::load::theme::Body::Copy(from) => fs::read_to_string(from).unwrap(),
     }
 }
 
-fn size_of(files: &[api::render::OutputFile]) -> u64 {
+fn size_of(files: &[secbook::render::OutputFile]) -> u64 {
     files
         .iter()
         .map(|f| match &f.body {
-            api::theme::Body::Bytes(bytes) => bytes.len() as u64,
-            api::theme::Body::Copy(from) => fs::metadata(from).unwrap().len(),
+            secbook::load::theme::Body::Bytes(bytes) => bytes.len() as u64,
+            secbook::load::theme::Body::Copy(from) => fs::metadata(from).unwrap().len(),
         })
         .sum()
 }
@@ -1644,7 +1643,7 @@ fn equal_headings_get_the_ids_github_gives_them() {
     // id the suffixes made is made unique in its turn.
     let mut text = "## Notes\n\n".repeat(1_000);
     text.push_str("## Notes 1000\n\n## Notes\n\n## Notes 1\n");
-    let doc = api::markdown::Document::parse_text(&text, false);
+    let doc = secbook::load::markdown::Document::parse_text(&text, false);
     let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
     assert_eq!(ids[..3], ["notes", "notes-1", "notes-2"]);
     assert_eq!(ids[999], "notes-999");

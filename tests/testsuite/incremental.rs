@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::api::build::{self, Cache, Generated, Options};
-use crate::api::date::Date;
-use crate::api::theme::Body;
 use crate::common;
+use secbook::load::theme::Body;
+use secbook::model::date::Date;
+use secbook::pipeline::{self, Cache, Generated, Options};
 
 /// A copy of the repository's handbook, with the options that build it.
 fn handbook() -> (tempfile::TempDir, Options) {

@@ -488,8 +488,8 @@ fn a_file_name_that_is_not_utf8_is_refused() {
 
 #[test]
 fn a_rebuild_sees_a_change_to_a_page_reached_through_a_link() {
-    use crate::api::build::{self, Cache, Options};
-    use crate::api::theme::Body;
+    use secbook::load::theme::Body;
+    use secbook::pipeline::{self, Cache, Options};
 
     let (_tmp, root) = handbook("valid/basic");
     link(&root, "content/guides", "runbooks");

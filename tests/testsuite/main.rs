@@ -4,15 +4,6 @@
 
 mod common;
 
-/// The library paths the tests use, in one place, so that moving a module inside src/
-/// changes these lines only.
-mod api {
-    pub use secbook::{
-        build, date, diagnostics, findings, harness, markdown, poam, records, render, report,
-        theme, tracker,
-    };
-}
-
 mod check_formats;
 mod cli_init_new;
 mod control_characters;
@@ -25,6 +16,7 @@ mod hostile;
 mod incremental;
 mod input_files;
 mod metrics;
+mod notify;
 mod output_folder;
 mod output_paths;
 mod records_checks;

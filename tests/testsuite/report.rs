@@ -1,12 +1,12 @@
 //! `secbook report`: the weekly report to risk owners, in Markdown and JSON, for the
 //! handbook in tests/fixtures/valid/exports (as of 2026-06-30, expiring window 30 days).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::api::build::{self, Options};
-use crate::api::date::Date;
-use crate::api::report::Report;
+use secbook::cli::report::Report;
+use secbook::model::date::Date;
+use secbook::pipeline::{self, Options};
 
 use crate::common;
 

@@ -3,8 +3,6 @@
 //! here with rcgen. Every message the server gets is read back with Python's email package
 //! (tests/checkers.py mail) and held against what `secbook report` lists.
 
-mod common;
-
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -13,7 +11,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{assert_code, copy_example, describe, python, stderr};
+use crate::common::{self, assert_code, copy_example, describe, python, stderr};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
@@ -49,7 +47,7 @@ fn handbook(extra: &str) -> tempfile::TempDir {
 /// `secbook notify DIR --as-of AS_OF ARGS` with only `env` of secbook's variables. A run
 /// still going after two minutes fails the test as a hang.
 fn notify(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_secbook"));
+    let mut command = common::command();
     command
         .arg("notify")
         .arg(root)
