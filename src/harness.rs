@@ -473,32 +473,50 @@ pub fn people_yaml(text: &str, deep: bool) -> Vec<Diagnostic> {
 
 /// A tracker CSV, imported as `secbook import tracker` does without writing the records,
 /// then each record it would write loaded back. `Err` when import would write a record
-/// that is not YAML, or one whose summary or title is lost: a bug, not a bad input.
+/// that is not YAML or does not load without errors (TODO markers are warnings, so what
+/// import writes builds), or when importing the same text again would add a record: bugs,
+/// not bad input.
 pub fn tracker_csv(text: &str) -> Result<Vec<Diagnostic>, String> {
     let file = SourceFile::new("tracker.csv", text);
     let people = records::parse_people(&SourceFile::new("data/people.yaml", PEOPLE))
         .map_err(|d| d.message)?;
+    let today = date::Date::parse("2026-06-30").ok_or("a fixed date")?;
     let next_ids = |n: usize| (1..=n).map(|i| format!("EXC-{i:03}")).collect();
-    let (files, _, _) = match tracker::convert(&file, &people, next_ids) {
+    let known = tracker::Known::default();
+    let converted = match tracker::convert(&file, &people, &known, today, next_ids) {
         Ok(converted) => converted,
         Err(Error::Invalid(diags)) => return Ok(diags),
         Err(other) => return Err(format!("import failed outright: {other}")),
     };
-    let mut diags = Vec::new();
-    for (path, yaml) in files {
-        // The markers of TODO are errors of their own; the YAML must still read back.
-        let value: Result<serde_yaml::Value, _> = serde_yaml::from_str(&yaml);
+    let mut register = tracker::Known::default();
+    for (path, yaml) in &converted.files {
+        let value: Result<serde_yaml::Value, _> = serde_yaml::from_str(yaml);
         if let Err(e) = value {
             return Err(format!(
                 "import wrote {path}, which is not YAML ({e}):\n{yaml}"
             ));
         }
-        let (loaded, more): (Option<Loaded<Exception>>, _) =
-            records::parse_exception(SourceFile::new(path, yaml));
-        drop(loaded);
-        diags.extend(more);
+        let (loaded, errors): (Option<Loaded<Exception>>, _) =
+            records::parse_exception(SourceFile::new(path.as_str(), yaml.as_str()));
+        if loaded.is_none() || !errors.is_empty() {
+            return Err(format!(
+                "import wrote {path}, which does not load without errors ({errors:?}):\n{yaml}"
+            ));
+        }
+        register.add_record(yaml, path);
     }
-    Ok(diags)
+    let again = tracker::convert(&file, &people, &register, today, |n| {
+        (1..=n).map(|i| format!("EXC-{:03}", 1000 + i)).collect()
+    });
+    match again {
+        Ok(c) if c.files.is_empty() => Ok(Vec::new()),
+        Ok(c) => Err(format!(
+            "importing the same text again adds {} record(s): {:?}",
+            c.files.len(),
+            c.notes
+        )),
+        Err(e) => Err(format!("importing the same text again fails: {e}")),
+    }
 }
 
 #[cfg(test)]

@@ -76,6 +76,9 @@ enum Command {
         /// Write into a folder that is not empty, replacing files of the same name.
         #[arg(long)]
         force: bool,
+        /// Write the pages, templates and policy only: no example records or people.
+        #[arg(long)]
+        no_examples: bool,
     },
     /// Write a new record with the next id and a TODO marker in every field to fill in.
     New {
@@ -334,8 +337,17 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             serve::serve(options, SocketAddr::new(bind, port))?;
             Ok((Vec::new(), String::new()))
         }
-        Command::Init { dir, force } => {
-            let done = scaffold::init(&dir, force)?;
+        Command::Init {
+            dir,
+            force,
+            no_examples,
+        } => {
+            let starter = if no_examples {
+                scaffold::Starter::Bare
+            } else {
+                scaffold::Starter::Examples
+            };
+            let done = scaffold::init(&dir, force, starter)?;
             Ok((
                 Vec::new(),
                 format!(
@@ -365,7 +377,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
         }
         Command::Import(Import::Tracker { file, dir }) => {
             let imported = tracker::import(&dir, &file)?;
-            for line in &imported.assumptions {
+            for line in &imported.notes {
                 eprintln!("{}", visible(line));
             }
             let range = match (imported.written.first(), imported.written.last()) {
@@ -373,14 +385,20 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
                 (Some(only), _) => format!(" as {only}"),
                 _ => String::new(),
             };
+            let skipped = match imported.skipped {
+                0 => String::new(),
+                n => format!("; skipped {n} row(s) already in the register or in the file"),
+            };
             let todos = match imported.todos {
                 0 => String::new(),
-                n => format!("; {n} TODO marker(s) to replace: `secbook check` lists them"),
+                n => format!(
+                    "; {n} TODO marker(s) to replace: `secbook check` lists them as warnings"
+                ),
             };
             Ok((
                 Vec::new(),
                 format!(
-                    "imported {} exception(s) from {}{range}{todos}",
+                    "imported {} exception(s) from {}{range}{skipped}{todos}",
                     imported.written.len(),
                     file.display(),
                 ),

@@ -4,6 +4,7 @@
 //! The starter content is the repository's own handbook.yaml, content/ and data/, embedded
 //! in the binary (the default theme is built in already, so themes/ is not copied).
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
@@ -36,7 +37,8 @@ pub struct Initialised {
 /// Writes a new handbook with the starter content into `dir`, which must not exist or be
 /// empty (files whose names start with `.`, such as `.git`, do not count) unless `force`.
 /// With `force`, starter files replace files of the same name; other files are kept.
-pub fn init(dir: &Path, force: bool) -> Result<Initialised, Error> {
+/// Without `examples`, see [`Starter::Bare`].
+pub fn init(dir: &Path, force: bool, starter: Starter) -> Result<Initialised, Error> {
     if dir.exists() && !dir.is_dir() {
         return Err(Error::Usage(format!(
             "{} exists and is not a folder",
@@ -63,12 +65,23 @@ pub fn init(dir: &Path, force: bool) -> Result<Initialised, Error> {
             )));
         }
     }
-    let mut files: Vec<(PathBuf, &[u8])> = Vec::new();
-    for (prefix, root) in [("content", &CONTENT), ("data", &DATA)] {
-        collect(root, Path::new(prefix), &mut files);
+    let mut files: Vec<(PathBuf, Cow<[u8]>)> = Vec::new();
+    collect(&CONTENT, Path::new("content"), &mut files);
+    if starter == Starter::Bare {
+        let review_by = bare_review_by()?;
+        for (_, bytes) in &mut files {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                *bytes = Cow::Owned(with_review_by(text, review_by).into_bytes());
+            }
+        }
+    } else {
+        collect(&DATA, Path::new("data"), &mut files);
     }
-    let handbook = starter_handbook_yaml(new_handbook_id()?);
-    files.push((PathBuf::from("handbook.yaml"), handbook.as_bytes()));
+    let handbook = starter_handbook_yaml(new_handbook_id()?, starter);
+    files.push((
+        PathBuf::from("handbook.yaml"),
+        Cow::Owned(handbook.into_bytes()),
+    ));
     for (rel, bytes) in &files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
@@ -92,13 +105,63 @@ fn list(names: &[String]) -> String {
     }
 }
 
-fn collect<'a>(dir: &'a Dir<'a>, prefix: &Path, out: &mut Vec<(PathBuf, &'a [u8])>) {
+fn collect<'a>(dir: &'a Dir<'a>, prefix: &Path, out: &mut Vec<(PathBuf, Cow<'a, [u8]>)>) {
     for entry in dir.entries() {
         match entry {
             DirEntry::Dir(sub) => collect(sub, prefix, out),
-            DirEntry::File(file) => out.push((prefix.join(file.path()), file.contents())),
+            DirEntry::File(file) => out.push((prefix.join(file.path()), file.contents().into())),
         }
     }
+}
+
+/// What `init` writes besides the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Starter {
+    /// The example records and people, and the as-of date their states are shown at.
+    Examples,
+    /// Pages, templates and policy only (`init --no-examples`): no records, no people, no
+    /// fixed as-of date and no example figures, and each page due for review a year after
+    /// the day of `init`, so that the handbook checks without a warning until then.
+    Bare,
+}
+
+/// The top-level keys of handbook.yaml that hold example values: left out of a bare
+/// starter.
+const EXAMPLE_KEYS: [&str; 2] = ["as_of", "metrics"];
+
+/// How long a bare starter's pages stay current.
+const REVIEW_DAYS: i64 = 365;
+
+/// The review date of a bare starter's pages: [`REVIEW_DAYS`] after today, as a build
+/// without `as_of` resolves today.
+fn bare_review_by() -> Result<Date, Error> {
+    let config = Config::load(&crate::diagnostics::SourceFile::new(
+        "handbook.yaml",
+        HANDBOOK_YAML,
+    ))
+    .map_err(|_| Error::Usage("the starter handbook.yaml does not load".into()))?;
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let today =
+        date::resolve_as_of(None, None, epoch.as_deref(), config.timezone).map_err(Error::Usage)?;
+    Ok(today.add_days(REVIEW_DAYS))
+}
+
+/// A page's text with the `review_by` of its front matter, if it has one, set to `date`.
+fn with_review_by(text: &str, date: Date) -> String {
+    let Some((front, _)) = crate::load::content::split_front_matter(text) else {
+        return text.to_string();
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if front.contains(&at) && line.starts_with("review_by:") {
+            out.push_str(&format!("review_by: {date}\n"));
+        } else {
+            out.push_str(line);
+        }
+        at += line.len();
+    }
+    out
 }
 
 /// A new random (v4) UUID, the `id` of a new handbook: unique to it, so that its feeds,
@@ -114,10 +177,22 @@ fn new_handbook_id() -> Result<Uuid, Error> {
 }
 
 /// The repository's handbook.yaml with `id` as its id, and a comment above `as_of` telling
-/// the team to remove it once the example records are gone.
-pub fn starter_handbook_yaml(id: Uuid) -> String {
+/// the team to remove it once the example records are gone; for a bare starter, without
+/// the [`EXAMPLE_KEYS`].
+pub fn starter_handbook_yaml(id: Uuid, starter: Starter) -> String {
     let mut out = String::with_capacity(HANDBOOK_YAML.len() + AS_OF_COMMENT.len());
+    let mut skipping = false;
     for line in HANDBOOK_YAML.split_inclusive('\n') {
+        if !line.starts_with([' ', '#', '\n']) {
+            skipping = starter == Starter::Bare
+                && EXAMPLE_KEYS.iter().any(|key| {
+                    line.strip_prefix(key)
+                        .is_some_and(|rest| rest.starts_with(':'))
+                });
+        }
+        if skipping {
+            continue;
+        }
         if line.starts_with("as_of:") {
             out.push_str(AS_OF_COMMENT);
         }
@@ -191,10 +266,7 @@ pub fn new_record(root: &Path, kind: RecordKind, title: &str) -> Result<String, 
             "the title is one line: put the detail in `summary` instead".into(),
         ));
     }
-    let config = load_config(root)?;
-    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let today = date::resolve_as_of(None, config.as_of, epoch.as_deref(), config.timezone)
-        .map_err(Error::Usage)?;
+    let today = today(root)?;
     let id = next_ids(root, kind, 1)
         .pop()
         .ok_or_else(|| Error::Usage("no free id".into()))?;
@@ -205,6 +277,14 @@ pub fn new_record(root: &Path, kind: RecordKind, title: &str) -> Result<String, 
     let rel = format!("data/{}/{id}.yaml", kind.folder());
     write_new(root, &rel, &text)?;
     Ok(rel)
+}
+
+/// The date a new record is created on: the handbook's as-of date, as a build would
+/// resolve it without `--as-of`.
+pub fn today(root: &Path) -> Result<Date, Error> {
+    let config = load_config(root)?;
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+    date::resolve_as_of(None, config.as_of, epoch.as_deref(), config.timezone).map_err(Error::Usage)
 }
 
 /// Reads handbook.yaml, for the timezone and the as-of date.
@@ -400,9 +480,30 @@ mod tests {
 
     #[test]
     fn the_starter_handbook_keeps_as_of_under_a_comment() {
-        let text = starter_handbook_yaml(Uuid::nil());
+        let text = starter_handbook_yaml(Uuid::nil(), Starter::Examples);
         let at = text.find("\nas_of:").expect("as_of is kept");
         assert!(text[..at].ends_with("so that states are computed against today."));
+    }
+
+    #[test]
+    fn a_bare_starter_leaves_out_the_example_values_and_moves_only_front_matter() {
+        let text = starter_handbook_yaml(new_handbook_id().unwrap(), Starter::Bare);
+        let config = Config::load(&crate::diagnostics::SourceFile::new(
+            "handbook.yaml",
+            &*text,
+        ))
+        .unwrap();
+        assert_eq!(config.as_of, None);
+        assert!(!text.contains("open_risks"), "{text}");
+        assert!(text.contains("\n  policy:\n"), "{text}");
+        let day = Date::parse("2027-01-31").unwrap();
+        assert_eq!(
+            with_review_by(
+                "---\ntitle: A\nreview_by: 2026-12-31\n---\nreview_by: 2020-01-01\n",
+                day
+            ),
+            "---\ntitle: A\nreview_by: 2027-01-31\n---\nreview_by: 2020-01-01\n"
+        );
     }
 
     #[test]
@@ -410,7 +511,7 @@ mod tests {
         let id = new_handbook_id().unwrap();
         assert_eq!(id.get_version_num(), 4);
         assert_ne!(id, new_handbook_id().unwrap());
-        let text = starter_handbook_yaml(id);
+        let text = starter_handbook_yaml(id, Starter::Examples);
         let config =
             Config::load(&crate::diagnostics::SourceFile::new("handbook.yaml", text)).unwrap();
         assert_eq!(config.id, Some(id));

@@ -15,7 +15,7 @@ impl Exception {
     pub fn check(&self, check: &mut Check) {
         use ExceptionStatus::*;
         let needs = |field: &str, value: bool, when: &str, check: &mut Check| {
-            if !value {
+            if !value && !check.holds_todo(field) {
                 check.error(
                     &["status"],
                     format!("`{field}` is required when {when}"),
@@ -83,6 +83,15 @@ impl Exception {
             ],
             None,
         );
+        for (i, approval) in self.approvals.iter().enumerate() {
+            if approval.date.is_none() && !check.holds_todo(&format!("approvals[{i}].date")) {
+                check.error_at(
+                    &[Seg::Key("approvals"), Seg::Index(i)],
+                    format!("approval by `{}` has no `date`", approval.name),
+                    Some("add `date: YYYY-MM-DD`, the day of the decision".into()),
+                );
+            }
+        }
         for (i, renewal) in self.renewals.iter().enumerate() {
             if renewal.expires < renewal.previous_expires {
                 check.error_at(
@@ -103,14 +112,17 @@ impl Incident {
     pub fn check(&self, check: &mut Check, tz: Offset) {
         use IncidentStatus::*;
         let status = self.status.as_str();
-        if matches!(self.status, Resolved | Closed) && self.resolved.is_none() {
+        if matches!(self.status, Resolved | Closed)
+            && self.resolved.is_none()
+            && !check.holds_todo("resolved")
+        {
             check.error(
                 &["status"],
                 format!("`resolved` is required when status is {status}"),
                 Some("add `resolved:` with the time the fix went live".into()),
             );
         }
-        if self.status == Closed && self.closed.is_none() {
+        if self.status == Closed && self.closed.is_none() && !check.holds_todo("closed") {
             check.error(
                 &["status"],
                 "`closed` is required when status is closed".into(),

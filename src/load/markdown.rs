@@ -476,6 +476,73 @@ pub fn render_untrusted(text: &str, mut resolve: impl FnMut(&str) -> String) -> 
     doc.render(&targets, false)
 }
 
+/// The first block of a record's Markdown field as one line of plain text: its words as a
+/// reader sees them, without markup, separated by single spaces. The tracker's Notes
+/// column holds it.
+pub fn first_block_text(markdown: &str) -> String {
+    let mut text = String::new();
+    let mut depth = 0usize;
+    for (event, _) in events(markdown, false) {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(end) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+                let inline = matches!(
+                    end,
+                    TagEnd::Emphasis
+                        | TagEnd::Strong
+                        | TagEnd::Strikethrough
+                        | TagEnd::Link
+                        | TagEnd::Image
+                        | TagEnd::Superscript
+                        | TagEnd::Subscript
+                );
+                if !inline {
+                    text.push(' ');
+                }
+            }
+            Event::Text(s) | Event::Code(s) | Event::InlineMath(s) | Event::DisplayMath(s) => {
+                text.push_str(&s);
+            }
+            Event::SoftBreak | Event::HardBreak | Event::Rule => text.push(' '),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Plain `text` written as Markdown that reads as the same words: each character that
+/// could start markup is escaped with a backslash, and each line starts at its first
+/// character. For a text without blank lines, [`first_block_text`] of the result is the
+/// text with its runs of blanks made single spaces.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    // A lone carriage return would end a line in Markdown; in plain text it is a blank.
+    let text = text.replace("\r\n", "\n").replace('\r', " ");
+    for (n, line) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let line = line.trim_start();
+        // A list item, heading, quote or heading underline starts with these; an ordered
+        // list item with digits and `.` or `)`.
+        let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        for (i, c) in line.char_indices() {
+            let at_start = i == 0 && matches!(c, '#' | '>' | '-' | '+' | '=');
+            let list_number = i == digits && digits > 0 && matches!(c, '.' | ')');
+            let anywhere = matches!(c, '\\' | '`' | '*' | '_' | '[' | '<' | '&' | '|' | '~');
+            if at_start || list_number || anywhere {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,5 +730,30 @@ mod tests {
         let html = untrusted("[x](javascript:alert(1)) <img src=x onerror=alert(1)>");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("<img"), "{html}");
+    }
+
+    #[test]
+    fn first_block_text_drops_the_markup() {
+        assert_eq!(
+            first_block_text(
+                "\nOne  line\nand **two** `code`,\n[a link](x.md) &amp; <b>.\n\nSecond.\n"
+            ),
+            "One line and two code, a link & <b>."
+        );
+        assert_eq!(first_block_text("- a\n- *b*\n\nc"), "a b");
+    }
+
+    proptest::proptest! {
+        /// Plain text made Markdown reads back as the same words, whatever characters it
+        /// holds: a tracker's Notes imported and exported again are the same.
+        #[test]
+        fn escaped_text_reads_back(lines in proptest::collection::vec(
+            "[ \\t]{0,5}[!-~\\u{e9}\\u{2014}\\u{1f512}]([ -~]|[\\t\\r\\u{e9}\\u{a0}]){0,30}",
+            1..4,
+        )) {
+            let text = lines.join("\n");
+            let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(first_block_text(&escape_text(&text)), words);
+        }
     }
 }

@@ -7,4 +7,5 @@ pub mod markdown;
 pub mod records;
 pub mod source;
 pub mod theme;
+pub mod todo;
 pub mod yaml;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 
+use super::todo;
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::Config;
 use crate::load::source::{self, Hidden};
@@ -44,6 +45,8 @@ pub struct Records {
 pub struct Check<'a> {
     source: &'a Arc<SourceFile>,
     pub diags: Vec<Diagnostic>,
+    /// The paths of the record's TODO markers (`approvals[0].date`).
+    markers: BTreeSet<String>,
 }
 
 impl<'a> Check<'a> {
@@ -51,7 +54,14 @@ impl<'a> Check<'a> {
         Check {
             source,
             diags: Vec::new(),
+            markers: BTreeSet::new(),
         }
+    }
+
+    /// Whether the value at `path` is a TODO marker: a field a rule asks for is then
+    /// reported by the marker's finding, not as missing.
+    pub fn holds_todo(&self, path: &str) -> bool {
+        self.markers.contains(path)
     }
 
     pub fn error(&mut self, keys: &[&str], message: String, hint: Option<String>) {
@@ -290,18 +300,16 @@ fn parse_record<T: DeserializeOwned>(
     id_of: fn(&T) -> &String,
     check: impl Fn(&T, &mut Check),
 ) -> (Option<Loaded<T>>, Vec<Diagnostic>) {
-    let todos = todo_markers(&file);
-    let record: T = match yaml::parse(&file, 0..file.text.len()) {
+    let markers = todo::markers(&file);
+    let record: T = match todo::read(&file, &markers) {
         Ok(r) => r,
         Err(d) => {
-            // A marker in a date or a closed vocabulary fails to load; the marker's
-            // own report says better what to do.
-            let on_marker = todos.iter().any(|t| t.span.contains(&d.span.start))
-                || d.message.split('`').skip(1).step_by(2).any(is_todo);
-            let mut diags = todos;
-            if !on_marker {
-                diags.push(d);
-            }
+            // A marker where the record needs a real value: the markers' own reports say
+            // better what to do, and all are listed, to be filled at the same time.
+            let diags = match todo::marker_at(&markers, &d) {
+                Some(_) => markers.iter().map(|m| todo::error(&file, m)).collect(),
+                None => vec![d],
+            };
             return (None, diags);
         }
     };
@@ -313,7 +321,7 @@ fn parse_record<T: DeserializeOwned>(
         .trim_end_matches(".yaml")
         .to_string();
     let mut c = Check::new(&file);
-    c.diags.extend(todos);
+    c.markers = markers.into_iter().map(|m| m.path).collect();
     check_id(id_of(&record), &stem, &mut c);
     check(&record, &mut c);
     let diags = c.diags;
@@ -348,39 +356,6 @@ fn sort_unique<T>(
         }
     }
     loaded
-}
-
-/// Whether a string is a `TODO` marker left by `secbook new` or `secbook import`: exactly
-/// `TODO`, or starting with `TODO:`.
-pub fn is_todo(value: &str) -> bool {
-    let value = value.trim_start();
-    value.trim_end() == "TODO" || value.starts_with("TODO:")
-}
-
-/// An error for every string value of a record that is still a `TODO` marker, at its place.
-fn todo_markers(file: &Arc<SourceFile>) -> Vec<Diagnostic> {
-    // Most records have none; only those that could are read a second time.
-    if !file.text.contains("TODO") {
-        return Vec::new();
-    }
-    yaml::string_values(&file.text, is_todo)
-        .into_iter()
-        .map(|found| {
-            let guidance = found
-                .value
-                .split_once("TODO:")
-                .and_then(|(_, rest)| rest.lines().next())
-                .map(|g| g.trim().trim_end_matches('.'))
-                .filter(|g| !g.is_empty());
-            let hint = match guidance {
-                Some(g) => format!("replace the marker with {g}"),
-                None => "replace the marker with the real value".to_string(),
-            };
-            Diagnostic::error(format!("`{}` still has a TODO marker", found.path))
-                .at(file, found.span)
-                .with_hint(hint)
-        })
-        .collect()
 }
 
 fn check_id(id: &str, stem: &str, check: &mut Check) {
@@ -421,6 +396,7 @@ fn fill_approvers(
     diags: &mut Vec<Diagnostic>,
 ) -> usize {
     let mut unknown = 0;
+    let mut markers: Option<BTreeSet<String>> = None;
     for (i, approval) in loaded.record.approvals.iter_mut().enumerate() {
         if approval.side.is_some() && approval.level.is_some() {
             continue;
@@ -432,11 +408,19 @@ fn fill_approvers(
         let entry = people.find(&approval.person());
         approval.side = approval.side.or(entry.and_then(|e| e.side));
         approval.level = approval.level.or(entry.and_then(|e| e.level));
+        // A TODO marker is reported as a finding of its own.
+        let marked = markers.get_or_insert_with(|| {
+            todo::markers(&loaded.source)
+                .into_iter()
+                .map(|m| m.path)
+                .collect()
+        });
         let missing: Vec<&str> = [
             ("side", approval.side.is_none()),
             ("level", approval.level.is_none()),
         ]
         .into_iter()
+        .filter(|(name, _)| !marked.contains(&format!("approvals[{i}].{name}")))
         .filter_map(|(name, missing)| missing.then_some(name))
         .collect();
         if !missing.is_empty() {

@@ -107,7 +107,9 @@ pub struct Approval {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
     pub decision: Decision,
-    pub date: Date,
+    /// `None` only while the date is a TODO marker: [`Exception::check`] requires it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }

@@ -109,6 +109,16 @@ pub const RULES: &[Rule] = &[
         Kind::Page,
         "A content page is past its `review_by` date.",
     ),
+    rule(
+        "exception.todo",
+        Kind::Exception,
+        "An exception still holds a TODO marker where `secbook new` or `secbook import` could not know the value.",
+    ),
+    rule(
+        "incident.todo",
+        Kind::Incident,
+        "An incident still holds a TODO marker where `secbook new` could not know the value.",
+    ),
 ];
 
 /// Every finding code, in the order of SPEC section 6.

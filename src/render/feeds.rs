@@ -75,7 +75,7 @@ pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
             dates.extend(e.decided);
             dates.extend(e.closed);
             dates.extend(e.renewals.iter().map(|r| r.date));
-            dates.extend(e.approvals.iter().map(|a| a.date));
+            dates.extend(e.approvals.iter().filter_map(|a| a.date));
             let updated = dates.into_iter().max().unwrap_or(e.created);
             let mut facts = vec![
                 format!("State: {}", state.as_str()),

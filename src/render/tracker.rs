@@ -6,16 +6,21 @@
 //!
 //! ```text
 //! Priority, Status, Decision date, Type of request, Description, Risk Owner, Risk Approvers, Exception Link, Notes
-//! High, Approved, 1/20/2025, Risk extension, "Servers run an old, exploitable release.", Helen Brooks, Martin Feld and Elena Petrova, SEC-1012, Unpatched ERP servers
+//! High, Approved, 1/20/2025, Risk extension, Unpatched ERP servers expose finance data, Helen Brooks, Martin Feld and Elena Petrova, SEC-1012, "Patching waits for the vendor's certified release, due in March."
 //! ```
 //!
-//! Columns and fields map one to one, except Description: the tracker has one short text
-//! where a record has a Markdown summary. Export writes the summary's first paragraph as one
-//! line (Markdown kept as written, line breaks and runs of spaces made single spaces); import
-//! makes the Description the summary. So an export imported and exported again gives the
-//! same file, byte for byte. A value that a spreadsheet would run as a formula is written
-//! after an apostrophe, which import takes off again.
+//! Description is the title, Notes the justification: export writes the justification's
+//! first paragraph as plain text, and import writes the Notes as Markdown that reads as the
+//! same text. The approvers' decision follows the status ([`approver_decision`]), so export
+//! lists the approvers who made that decision. An export imported into an empty handbook
+//! and exported again gives the same file, byte for byte. A value that a spreadsheet would
+//! run as a formula is written after an apostrophe, which import takes off again.
+//!
+//! Import writes a TODO marker where the tracker has no value (`check` reports each as a
+//! warning, so the handbook builds), and skips a row whose ticket or title is in the
+//! register already, so importing a file twice adds nothing.
 
+use std::collections::HashMap;
 use std::fs;
 use std::ops::Range;
 use std::path::Path;
@@ -82,39 +87,77 @@ pub fn export<'a>(exceptions: impl IntoIterator<Item = &'a Exception>) -> String
 }
 
 fn row(e: &Exception) -> [String; 9] {
+    let decided = decision_date(e);
+    let decision = approver_decision(e.status, decided.is_some());
     let mut seen = std::collections::HashSet::new();
     let approvers: Vec<&str> = e
         .approvals
         .iter()
-        .filter(|a| a.decision == Decision::Approved)
+        .filter(|a| a.decision == decision)
         .map(|a| a.name.trim())
         .filter(|name| seen.insert(*name))
         .collect();
     [
         capitalise(e.severity.as_str()),
         capitalise(e.status.as_str()),
-        e.decided.map(us_date).unwrap_or_default(),
+        decided.map(us_date).unwrap_or_default(),
         match e.kind {
             ExceptionType::Extension => EXTENSION,
             ExceptionType::Acceptance => ACCEPTANCE,
         }
         .to_string(),
-        first_paragraph(&e.summary),
+        one_line(&e.title),
         e.risk_owner.name.trim().to_string(),
         approvers.join(" and "),
         e.tickets
             .first()
             .map(|t| t.trim().to_string())
             .unwrap_or_default(),
-        e.title.trim().to_string(),
+        crate::load::markdown::first_block_text(&e.justification),
     ]
 }
 
-/// One line of the file: fields quoted where CSV needs it, joined with ", ".
+/// The decision the tracker's approvers made, by the row's status and whether it has a
+/// decision date (SPEC 10). Import gives it to each approver of a row; export lists the
+/// approvers who made it.
+fn approver_decision(status: ExceptionStatus, dated: bool) -> Decision {
+    match status {
+        ExceptionStatus::Approved => Decision::Approved,
+        ExceptionStatus::Denied => Decision::Rejected,
+        ExceptionStatus::Pending => Decision::Pending,
+        ExceptionStatus::Withdrawn | ExceptionStatus::Closed if dated => Decision::Approved,
+        ExceptionStatus::Withdrawn | ExceptionStatus::Closed => Decision::Pending,
+    }
+}
+
+/// The Decision date of an exception: `decided` when approved or denied; for a withdrawn or
+/// closed one, the day its approvers approved it, which is what import makes of that
+/// column; none for a pending one.
+fn decision_date(e: &Exception) -> Option<Date> {
+    match e.status {
+        ExceptionStatus::Approved | ExceptionStatus::Denied => e.decided,
+        ExceptionStatus::Pending => None,
+        ExceptionStatus::Withdrawn | ExceptionStatus::Closed => e
+            .approvals
+            .iter()
+            .filter(|a| a.decision == Decision::Approved)
+            .filter_map(|a| a.date)
+            .max(),
+    }
+}
+
+/// One line of the file: fields quoted where CSV needs it, joined with ", ". A TODO marker
+/// is a value nobody knows yet, as an empty cell is in the tracker: it is written as one.
 fn line(fields: &[String]) -> String {
     let mut out = fields
         .iter()
-        .map(|f| quote(f))
+        .map(|f| {
+            if crate::load::todo::is_todo(f) {
+                String::new()
+            } else {
+                quote(f)
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ");
     out.push('\n');
@@ -180,16 +223,9 @@ fn us_date(date: Date) -> String {
     format!("{}/{}/{}", date.0.month(), date.0.day(), date.0.year())
 }
 
-/// The first paragraph of Markdown text as one line.
-fn first_paragraph(markdown: &str) -> String {
-    let mut words: Vec<&str> = Vec::new();
-    for line in markdown.lines().skip_while(|l| l.trim().is_empty()) {
-        if line.trim().is_empty() {
-            break;
-        }
-        words.extend(line.split_whitespace());
-    }
-    words.join(" ")
+/// A text on one line, its runs of blanks made single spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -200,16 +236,20 @@ fn first_paragraph(markdown: &str) -> String {
 pub struct Imported {
     /// Paths of the records written, relative to the handbook, in row order.
     pub written: Vec<String>,
-    /// One line per assumption: `row 3 (EXC-025): created set to the decision date 1/15/2026`.
-    pub assumptions: Vec<String>,
+    /// One line per assumption and per row skipped, each at its row:
+    /// `tracker.csv:3: EXC-025: created set to the decision date 1/15/2026`.
+    pub notes: Vec<String>,
+    /// How many rows were skipped as already in the register.
+    pub skipped: usize,
     /// How many TODO markers the records hold.
     pub todos: usize,
 }
 
-/// Imports the tracker CSV at `csv_path` into the handbook at `root`: one exception per row,
-/// with the ids that follow the existing ones. Nothing is written when any row has an error.
+/// Imports the tracker CSV at `csv_path` into the handbook at `root`: one exception per row
+/// that is not in the register yet, with the ids that follow the existing ones. Nothing is
+/// written when any row has an error.
 pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
-    scaffold::require_handbook(root)?;
+    let today = scaffold::today(root)?;
     let name = csv_path.to_string_lossy();
     let text = crate::load::source::read_text(csv_path, &name, crate::load::source::MAX_FILE_BYTES)
         .map_err(|d| Error::Usage(d.message))?;
@@ -217,10 +257,11 @@ pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
     let mut diags = Vec::new();
     let people =
         crate::load::records::load_people(root, crate::load::source::MAX_FILE_BYTES, &mut diags);
-    let converted = convert(&file, &people, |n| {
+    let known = Known::load(root, &mut diags);
+    let converted = convert(&file, &people, &known, today, |n| {
         scaffold::next_ids(root, RecordKind::Exception, n)
     });
-    let (files, assumptions, todos) = match converted {
+    let converted = match converted {
         Ok(c) if diags.is_empty() => c,
         Ok(_) => return Err(Error::Invalid(diags)),
         Err(Error::Invalid(more)) => {
@@ -232,7 +273,7 @@ pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
     };
 
     let mut written = Vec::new();
-    for (rel, text) in &files {
+    for (rel, text) in &converted.files {
         if let Err(err) = scaffold::write_new(root, rel, text) {
             // All or nothing: take back the records already written.
             for done in &written {
@@ -244,20 +285,105 @@ pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
     }
     Ok(Imported {
         written,
-        assumptions,
-        todos,
+        notes: converted.notes,
+        skipped: converted.skipped,
+        todos: converted.todos,
     })
 }
 
-/// The records a tracker file holds, without touching the disk: for each row, its path
-/// (`data/exceptions/<id>.yaml`, with the ids `next_ids` gives for that many rows) and YAML
-/// text; then the assumptions made and the number of TODO markers written.
-pub type Converted = (Vec<(String, String)>, Vec<String>, usize);
+/// The records a tracker file holds, without touching the disk.
+#[derive(Debug)]
+pub struct Converted {
+    /// For each row imported, its path (`data/exceptions/<id>.yaml`, with the ids that
+    /// `next_ids` gives for that many rows) and YAML text.
+    pub files: Vec<(String, String)>,
+    /// The assumptions made and the rows skipped, as [`Imported::notes`].
+    pub notes: Vec<String>,
+    /// As [`Imported::skipped`].
+    pub skipped: usize,
+    /// As [`Imported::todos`].
+    pub todos: usize,
+}
 
-/// Reads the tracker text of `file` into records; see [`Converted`].
+/// The titles and tickets of the register, by which a row imported before is known.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// `title:` or `ticket:` and the value as [`key`] writes it, to what holds it.
+    holders: HashMap<String, String>,
+}
+
+impl Known {
+    /// The titles and tickets of the exceptions in `root`'s data/exceptions/, even of
+    /// those that do not load: a record with an error is still in the register. A file
+    /// that cannot be read is reported in `diags`.
+    pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Known {
+        let mut known = Known::default();
+        let folder = root.join("data/exceptions");
+        let mut names: Vec<String> = match fs::read_dir(&folder) {
+            Ok(entries) => entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".yaml"))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        names.sort();
+        for name in names {
+            let rel = format!("data/exceptions/{name}");
+            match crate::load::source::read(root, &rel, crate::load::source::MAX_FILE_BYTES) {
+                Ok(file) => known.add_record(&file.text, name.trim_end_matches(".yaml")),
+                Err(d) => diags.push(d),
+            }
+        }
+        known
+    }
+
+    /// Adds the title and tickets of the record with YAML `text`, held by `id`.
+    pub fn add_record(&mut self, text: &str, id: &str) {
+        for found in yaml::string_values(text, |_| true) {
+            if found.path == "title" {
+                self.add("title", &found.value, id);
+            } else if found.path.starts_with("tickets[") {
+                self.add("ticket", &found.value, id);
+            }
+        }
+    }
+
+    fn add(&mut self, what: &str, value: &str, holder: &str) {
+        let key = key(value);
+        if !key.is_empty() {
+            self.holders
+                .entry(format!("{what}:{key}"))
+                .or_insert_with(|| holder.to_string());
+        }
+    }
+
+    /// What already holds `value` as its `what` (`title` or `ticket`).
+    fn holder(&self, what: &str, value: &str) -> Option<&str> {
+        self.holders
+            .get(&format!("{what}:{}", key(value)))
+            .map(String::as_str)
+    }
+}
+
+/// A title or ticket as rows and records are matched: letter case and runs of blanks do
+/// not count.
+fn key(value: &str) -> String {
+    value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Reads the tracker text of `file` into records; see [`Converted`]. A row whose ticket or
+/// title is in `known`, or in a row above it, is skipped. `today` is the `created` date of
+/// a row with no decision date.
 pub fn convert(
     file: &Arc<SourceFile>,
     people: &People,
+    known: &Known,
+    today: Date,
     next_ids: impl FnOnce(usize) -> Vec<String>,
 ) -> Result<Converted, Error> {
     let rows = read_rows(file).map_err(Error::Invalid)?;
@@ -274,28 +400,95 @@ pub fn convert(
         return Err(Error::Invalid(diags));
     }
 
-    let ids = next_ids(parsed.len());
+    let at = |line: usize| format!("{}:{line}", file.name);
+    let csv_name = Path::new(&file.name)
+        .file_name()
+        .map_or_else(|| file.name.clone(), |n| n.to_string_lossy().into_owned());
+    let mut notes = Vec::new();
+    let mut above = Known::default();
+    let mut kept = Vec::new();
+    for row in parsed {
+        let title = if row.description.is_empty() {
+            format!(
+                "{TODO_TITLE}; line {} of {csv_name} has no Description",
+                row.line
+            )
+        } else {
+            row.description.clone()
+        };
+        let found = [("ticket", &row.link), ("title", &title)]
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .find_map(|(what, value)| {
+                known
+                    .holder(what, value)
+                    .map(str::to_string)
+                    .or_else(|| {
+                        above
+                            .holder(what, value)
+                            .map(|line| format!("the row at line {line}"))
+                    })
+                    .map(|holder| format!("skipped: its {what} `{value}` is that of {holder}"))
+            });
+        if let Some(skip) = found {
+            notes.push((row.line, format!("{}: {skip}", at(row.line))));
+            continue;
+        }
+        let line = row.line.to_string();
+        above.add("ticket", &row.link, &line);
+        above.add("title", &title, &line);
+        kept.push((row, title));
+    }
+    let skipped = rows.len() - kept.len();
+
+    let ids = next_ids(kept.len());
     let mut files = Vec::new();
-    let mut assumptions = Vec::new();
+    let mut unreadable = Vec::new();
     let mut todos = 0;
-    for (row, id) in parsed.iter().zip(ids) {
-        let mut notes = Vec::new();
-        let record = to_record(row, &id, people, &mut notes);
+    for ((row, title), id) in kept.into_iter().zip(ids) {
+        let mut assumed = Vec::new();
+        let record = to_record(&row, title, &id, today, people, &mut assumed);
         let mut text = format!(
-            "# Imported from {} row {} by `secbook import tracker`.\n\
+            "# Imported from {} by `secbook import tracker`.\n\
              # Replace every TODO marker: `secbook check` lists those left.\n",
-            file.name, row.line
+            at(row.line)
         );
         text.push_str(&yaml::to_string(&record).map_err(Error::Usage)?);
-        todos += yaml::string_values(&text, crate::load::records::is_todo).len();
-        assumptions.extend(
-            notes
+        let rel = format!("data/exceptions/{id}.yaml");
+        // What import writes must load: the loader refuses some text that YAML allows
+        // (brackets nested past its limit, even in prose), and it is the one judge.
+        let (_, errors) = crate::load::records::parse_exception(SourceFile::new(&*rel, &*text));
+        if let Some(error) = errors.first() {
+            let diag = Diagnostic::error(format!(
+                "this row would make a record that cannot be read: {}",
+                error.message
+            ))
+            .at(file, row.span.clone());
+            unreadable.push(match &error.hint {
+                Some(hint) => diag.with_hint(hint.clone()),
+                None => diag,
+            });
+            continue;
+        }
+        todos += yaml::string_values(&text, crate::load::todo::is_todo).len();
+        notes.extend(
+            assumed
                 .into_iter()
-                .map(|n| format!("row {} ({id}): {n}", row.line)),
+                .map(|n| (row.line, format!("{}: {id}: {n}", at(row.line)))),
         );
-        files.push((format!("data/exceptions/{id}.yaml"), text));
+        files.push((rel, text));
     }
-    Ok((files, assumptions, todos))
+    if !unreadable.is_empty() {
+        return Err(Error::Invalid(unreadable));
+    }
+    // In the order of the file: skips were noted before the records were made.
+    notes.sort_by_key(|(line, _)| *line);
+    Ok(Converted {
+        files,
+        notes: notes.into_iter().map(|(_, note)| note).collect(),
+        skipped,
+        todos,
+    })
 }
 
 /// A record of the file: its cells with their places.
@@ -458,6 +651,7 @@ fn scan(text: &str) -> Scanned {
 /// A row's values, checked.
 struct Parsed {
     line: usize,
+    span: Range<usize>,
     severity: Severity,
     status: ExceptionStatus,
     /// The date, and the date as the row writes it.
@@ -542,6 +736,7 @@ fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec<Diagnostic
     match (severity, status, kind) {
         (Some(severity), Some(status), Some(kind)) if diags.is_empty() => Ok(Parsed {
             line: row.line,
+            span: row.span.clone(),
             severity,
             status,
             decided,
@@ -621,9 +816,8 @@ struct ApprovalOut {
 
 const TODO_TITLE: &str = "TODO: the risk and its impact, in one line";
 const TODO_SUMMARY: &str = "TODO: the risk and its impact on the company, customers and employees";
-const TODO_REQUESTED_BY: &str = "TODO: Name <email> of who asked";
-const TODO_OWNER: &str = "TODO: Name <email> of the accountable leader";
-const TODO_CREATED: &str = "TODO: the date the request was filed, YYYY-MM-DD";
+const TODO_REQUESTED_BY: &str = "TODO: the name and email of who asked";
+const TODO_OWNER: &str = "TODO: the name and email of the accountable leader";
 const TODO_DECIDED: &str = "TODO: the decision date, YYYY-MM-DD";
 const TODO_EXPIRES: &str = "TODO: the fix-by date (extension) or end of acceptance, YYYY-MM-DD";
 const TODO_CLOSED: &str = "TODO: the date it was withdrawn or closed, YYYY-MM-DD";
@@ -631,7 +825,7 @@ const TODO_JUSTIFICATION: &str = "TODO: why the exception is needed";
 const TODO_PLAN: &str = "TODO: the path to the fix";
 const TODO_SIDE: &str = "TODO: business or security";
 const TODO_LEVEL: &str = "TODO: staff, manager, director, vp or executive";
-const TODO_APPROVAL_DATE: &str = "TODO: the date of the approval, YYYY-MM-DD";
+const TODO_APPROVAL_DATE: &str = "TODO: the date of the decision, YYYY-MM-DD";
 
 /// Notes that `field` was set to the TODO `marker`, and why.
 fn todo(notes: &mut Vec<String>, field: &str, marker: &str, why: &str) -> String {
@@ -639,14 +833,20 @@ fn todo(notes: &mut Vec<String>, field: &str, marker: &str, why: &str) -> String
     marker.to_string()
 }
 
-/// The record for a row, noting each assumption made, in the order of the record's fields.
-fn to_record(row: &Parsed, id: &str, people: &People, notes: &mut Vec<String>) -> Record {
+/// The record for a row titled `title`, noting each assumption made, in the order of the
+/// record's fields.
+fn to_record(
+    row: &Parsed,
+    title: String,
+    id: &str,
+    today: Date,
+    people: &People,
+    notes: &mut Vec<String>,
+) -> Record {
     let status_label = capitalise(row.status.as_str());
-    let title = if row.notes.is_empty() {
-        todo(notes, "title", TODO_TITLE, "the Notes column is empty")
-    } else {
-        row.notes.clone()
-    };
+    if row.description.is_empty() {
+        notes.push("title set to TODO: the Description column is empty".into());
+    }
     let requested_by = todo(
         notes,
         "requested_by",
@@ -677,28 +877,27 @@ fn to_record(row: &Parsed, id: &str, people: &People, notes: &mut Vec<String>) -
             _ => row.owner.clone(),
         }
     };
-    let decided_iso = row.decided.as_ref().map(|(d, _)| d.to_string());
-    let created = match (&row.decided, &decided_iso) {
-        (Some((_, raw)), Some(iso)) => {
+    let created = match &row.decided {
+        Some((d, raw)) => {
             notes.push(format!("created set to the decision date {raw}"));
-            iso.clone()
+            d.to_string()
         }
-        _ => todo(
-            notes,
-            "created",
-            TODO_CREATED,
-            "the row has no decision date",
-        ),
+        None => {
+            notes.push(format!(
+                "created set to {today}, the day of the import: the row has no decision date"
+            ));
+            today.to_string()
+        }
     };
-    let decided = match (&decided_iso, row.status) {
-        (Some(d), _) => Some(d.clone()),
+    let decided = match (&row.decided, row.status) {
+        (Some((d, _)), ExceptionStatus::Approved | ExceptionStatus::Denied) => Some(d.to_string()),
         (None, ExceptionStatus::Approved | ExceptionStatus::Denied) => Some(todo(
             notes,
             "decided",
             TODO_DECIDED,
             &format!("the status is {status_label} but the row has no decision date"),
         )),
-        (None, _) => None,
+        _ => None,
     };
     let expires = (row.status == ExceptionStatus::Approved).then(|| {
         todo(
@@ -720,22 +919,22 @@ fn to_record(row: &Parsed, id: &str, people: &People, notes: &mut Vec<String>) -
             &format!("the status is {status_label} and the tracker does not record since when"),
         )
     });
-    let summary = if row.description.is_empty() {
+    let summary = todo(
+        notes,
+        "summary",
+        TODO_SUMMARY,
+        "the tracker holds only the one-line Description",
+    );
+    let justification = if row.notes.is_empty() {
         todo(
             notes,
-            "summary",
-            TODO_SUMMARY,
-            "the Description column is empty",
+            "justification",
+            TODO_JUSTIFICATION,
+            "the Notes column is empty",
         )
     } else {
-        row.description.clone()
+        crate::load::markdown::escape_text(&row.notes)
     };
-    let justification = todo(
-        notes,
-        "justification",
-        TODO_JUSTIFICATION,
-        "the tracker does not record it",
-    );
     let remediation_plan = (row.kind == ExceptionType::Extension).then(|| {
         todo(
             notes,
@@ -744,18 +943,30 @@ fn to_record(row: &Parsed, id: &str, people: &People, notes: &mut Vec<String>) -
             "an extension needs one and the tracker does not record it",
         )
     });
+    let decision = approver_decision(row.status, row.decided.is_some());
+    let why = match (row.status, &row.decided) {
+        (ExceptionStatus::Withdrawn | ExceptionStatus::Closed, Some(_)) => {
+            format!("the status is {status_label} and the row has a decision date")
+        }
+        (ExceptionStatus::Withdrawn | ExceptionStatus::Closed, None) => {
+            format!("the status is {status_label} and the row has no decision date")
+        }
+        _ => format!("the status is {status_label}"),
+    };
     let mut approvals = Vec::new();
     for name in &row.approvers {
         let date = match &row.decided {
             Some((d, raw)) => {
                 notes.push(format!(
-                    "approval by {name} recorded as approved on the decision date {raw}, with role `{APPROVER_ROLE}`"
+                    "approval by {name} recorded as {} on {raw}, as {why}, with role `{APPROVER_ROLE}`",
+                    decision.as_str()
                 ));
                 d.to_string()
             }
             None => {
                 notes.push(format!(
-                    "approval by {name} recorded as approved, with role `{APPROVER_ROLE}`"
+                    "approval by {name} recorded as {}, as {why}, with role `{APPROVER_ROLE}`",
+                    decision.as_str()
                 ));
                 todo(
                     notes,
@@ -791,7 +1002,7 @@ fn to_record(row: &Parsed, id: &str, people: &People, notes: &mut Vec<String>) -
             role: APPROVER_ROLE,
             side: side.is_none().then(|| TODO_SIDE.to_string()),
             level: level.is_none().then(|| TODO_LEVEL.to_string()),
-            decision: "approved",
+            decision: decision.as_str(),
             date,
         });
     }
@@ -928,11 +1139,25 @@ mod tests {
         assert_eq!(quote("=a, b"), "\"'=a, b\"");
     }
 
+    /// Description is the title; Notes the justification's first paragraph as plain text;
+    /// Risk Approvers those who made the decision the status stands for.
     #[test]
-    fn description_is_the_first_paragraph_on_one_line() {
-        assert_eq!(
-            first_paragraph("\nOne  line\nand **two**.\n\nSecond paragraph.\n"),
-            "One line and **two**."
-        );
+    fn a_row_holds_the_title_and_the_plain_justification() {
+        let text = "id: EXC-1\ntitle: \" One  risk\"\ntype: acceptance\nseverity: low\n\
+                    status: denied\nrequested_by: A\nrisk_owner: B\ncreated: 2026-01-01\n\
+                    decided: 2026-01-02\nsummary: s\n\
+                    justification: \"\\nNot *now*, see [the plan](x.md)\\n&amp; `later`.\\n\\nMore.\"\n\
+                    approvals:\n\
+                    - {name: Ann, role: r, decision: rejected, date: 2026-01-02}\n\
+                    - {name: Bob, role: r, decision: approved, date: 2026-01-02}\n";
+        let file = SourceFile::new("data/exceptions/EXC-1.yaml", text);
+        let (Some(loaded), errors) = crate::load::records::parse_exception(file) else {
+            panic!("the record loads");
+        };
+        assert!(errors.is_empty(), "{errors:?}");
+        let row = row(&loaded.record);
+        assert_eq!(row[4], "One risk");
+        assert_eq!(row[6], "Ann");
+        assert_eq!(row[8], "Not now, see the plan & later.");
     }
 }

@@ -11,6 +11,7 @@ use crate::derive::incident::Postmortem;
 use crate::derive::policy::{Met, Policy};
 use crate::diagnostics::SourceFile;
 use crate::load::records::Loaded;
+use crate::load::todo;
 use crate::load::yaml::Seg;
 use crate::model::date::days;
 use crate::model::exception::Exception;
@@ -191,10 +192,31 @@ fn each<T: Sync>(
         .collect()
 }
 
+/// A finding at each TODO marker of a record (see [`crate::load::todo`]).
+fn marker_findings(c: &mut Collector, code: &'static str, source: &Arc<SourceFile>, id: &str) {
+    // Finding the markers reads the file again: not when none would be raised.
+    if c.inputs.handbook.config.lint_level(code, c.inputs.strict) == LintLevel::Allow {
+        return;
+    }
+    for marker in todo::markers(source) {
+        let wanted = todo::guidance(&marker.value)
+            .map(|g| format!(": {g}"))
+            .unwrap_or_default();
+        c.raise(
+            code,
+            source,
+            marker.span,
+            id,
+            format!("`{}` still has a TODO marker{wanted}", marker.path),
+        );
+    }
+}
+
 fn incident_findings(c: &mut Collector, index: usize, i: &Loaded<Incident>) {
     let inputs = c.inputs;
     let r = &i.record;
     let id = &r.id;
+    marker_findings(c, "incident.todo", &i.source, id);
     if inputs.handbook.postmortems[index] == Postmortem::Missing {
         c.raise(
             "incident.postmortem-missing",
@@ -245,6 +267,7 @@ fn exception_findings(c: &mut Collector, index: usize, e: &Loaded<Exception>) {
     let inputs = c.inputs;
     let r = &e.record;
     let id = &r.id;
+    marker_findings(c, "exception.todo", &e.source, id);
     let state = inputs.handbook.exception_states[index];
     if state == ExceptionState::Expired
         && let Some(expires) = r.expires

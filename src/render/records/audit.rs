@@ -21,7 +21,7 @@ struct ApproverLine<'a> {
     side: Option<Side>,
     level: Option<Level>,
     decision: Decision,
-    date: Date,
+    date: Option<Date>,
 }
 
 #[derive(Serialize)]

@@ -259,7 +259,7 @@ struct ApprovalView<'a> {
     side: Option<Side>,
     level: Option<Level>,
     decision: Decision,
-    date: Date,
+    date: Option<Date>,
     note: Option<&'a str>,
     /// The approval that sets its side's level in the policy check.
     counted: bool,
