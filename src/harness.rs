@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::cli::import;
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::load::config::Config;
 use crate::load::content::{self, Content};
@@ -24,7 +25,6 @@ use crate::model::links::Target;
 use crate::model::person::People;
 use crate::model::related::Related;
 use crate::pipeline;
-use crate::render::tracker;
 use crate::render::{Output, OutputFile};
 
 /// The handbook.yaml of the handbook the inputs are built in.
@@ -482,13 +482,13 @@ pub fn tracker_csv(text: &str) -> Result<Vec<Diagnostic>, String> {
         .map_err(|d| d.message)?;
     let today = date::Date::parse("2026-06-30").ok_or("a fixed date")?;
     let next_ids = |n: usize| (1..=n).map(|i| format!("EXC-{i:03}")).collect();
-    let known = tracker::Known::default();
-    let converted = match tracker::convert(&file, &people, &known, today, next_ids) {
+    let known = import::Known::default();
+    let converted = match import::convert(&file, &people, &known, today, next_ids) {
         Ok(converted) => converted,
         Err(Error::Invalid(diags)) => return Ok(diags),
         Err(other) => return Err(format!("import failed outright: {other}")),
     };
-    let mut register = tracker::Known::default();
+    let mut register = import::Known::default();
     for (path, yaml) in &converted.files {
         let value: Result<serde_yaml::Value, _> = serde_yaml::from_str(yaml);
         if let Err(e) = value {
@@ -505,7 +505,7 @@ pub fn tracker_csv(text: &str) -> Result<Vec<Diagnostic>, String> {
         }
         register.add_record(yaml, path);
     }
-    let again = tracker::convert(&file, &people, &register, today, |n| {
+    let again = import::convert(&file, &people, &register, today, |n| {
         (1..=n).map(|i| format!("EXC-{:03}", 1000 + i)).collect()
     });
     match again {

@@ -15,12 +15,12 @@ use secbook::cli::formats::{self, Format};
 use secbook::cli::notify;
 use secbook::cli::report::Report;
 use secbook::cli::serve;
+use secbook::cli::{import, scaffold};
 use secbook::diagnostics::{Diagnostic, Error, Level, visible};
 use secbook::load::config::SmtpUrl;
 use secbook::model::date::Date;
 use secbook::pipeline::{self, Options};
 use secbook::validate::findings::Coverage;
-use secbook::{cli::scaffold, render::tracker};
 
 /// Rendering makes and drops millions of small template values across threads. jemalloc
 /// does that with a tenth less CPU time than the system allocator on a 25,000-record
@@ -376,7 +376,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             ))
         }
         Command::Import(Import::Tracker { file, dir }) => {
-            let imported = tracker::import(&dir, &file)?;
+            let imported = import::import(&dir, &file)?;
             for line in &imported.notes {
                 eprintln!("{}", visible(line));
             }

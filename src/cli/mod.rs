@@ -2,6 +2,7 @@
 //! formats `check` prints its findings in.
 pub mod export;
 pub mod formats;
+pub mod import;
 pub mod notify;
 pub mod report;
 pub mod scaffold;

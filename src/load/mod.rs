@@ -8,4 +8,5 @@ pub mod records;
 pub mod source;
 pub mod theme;
 pub mod todo;
+pub mod tracker;
 pub mod yaml;

@@ -641,10 +641,10 @@ fn check_site(out: &Path, allowed: &BTreeSet<(String, String)>) {
                 // ticket or title and are skipped).
                 let file = SourceFile::new(path.as_str(), text);
                 let people = secbook::model::person::People::default();
-                let known = secbook::render::tracker::Known::default();
+                let known = secbook::cli::import::Known::default();
                 let today = secbook::model::date::Date::parse("2026-06-30").unwrap();
                 let ids = |n: usize| (0..n).map(|i| format!("X-{i}")).collect();
-                match secbook::render::tracker::convert(&file, &people, &known, today, ids) {
+                match secbook::cli::import::convert(&file, &people, &known, today, ids) {
                     Ok(c) if c.files.len() + c.skipped == PAYLOADS.len() => {}
                     Ok(c) => problems.push(format!(
                         "{path}: {} rows read back, not {}",

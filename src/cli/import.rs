@@ -1,0 +1,551 @@
+//! `secbook import tracker`: the tracker CSV (SPEC 10, read by load/tracker.rs) as
+//! exception records, with every assumption reported at its row. Import writes a TODO
+//! marker where the tracker has no value (`check` reports each as a warning, so the
+//! handbook builds), and skips a row whose ticket or title is in the register already, so
+//! importing a file twice adds nothing.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::cli::scaffold::{self, RecordKind};
+use crate::diagnostics::{self, Diagnostic, Error, SourceFile};
+use crate::load::tracker::{Parsed, approver_decision, capitalise, parse_row, read_rows};
+use crate::load::yaml;
+use crate::model::date::Date;
+use crate::model::person::{People, Person};
+use crate::model::vocab::{ExceptionStatus, ExceptionType};
+
+/// The role an imported approval is given: the tracker has no column for it.
+const APPROVER_ROLE: &str = "Risk approver";
+
+/// What an import wrote, and what it had to assume.
+#[derive(Debug)]
+pub struct Imported {
+    /// Paths of the records written, relative to the handbook, in row order.
+    pub written: Vec<String>,
+    /// One line per assumption and per row skipped, each at its row:
+    /// `tracker.csv:3: EXC-025: created set to the decision date 1/15/2026`.
+    pub notes: Vec<String>,
+    /// How many rows were skipped as already in the register.
+    pub skipped: usize,
+    /// How many TODO markers the records hold.
+    pub todos: usize,
+}
+
+/// Imports the tracker CSV at `csv_path` into the handbook at `root`: one exception per row
+/// that is not in the register yet, with the ids that follow the existing ones. Nothing is
+/// written when any row has an error.
+pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
+    let today = scaffold::today(root)?;
+    let name = csv_path.to_string_lossy();
+    let text = crate::load::source::read_text(csv_path, &name, crate::load::source::MAX_FILE_BYTES)
+        .map_err(|d| Error::Usage(d.message))?;
+    let file = SourceFile::new(name, text);
+    let mut diags = Vec::new();
+    let people =
+        crate::load::records::load_people(root, crate::load::source::MAX_FILE_BYTES, &mut diags);
+    let known = Known::load(root, &mut diags);
+    let converted = convert(&file, &people, &known, today, |n| {
+        scaffold::next_ids(root, RecordKind::Exception, n)
+    });
+    let converted = match converted {
+        Ok(c) if diags.is_empty() => c,
+        Ok(_) => return Err(Error::Invalid(diags)),
+        Err(Error::Invalid(more)) => {
+            diags.extend(more);
+            diagnostics::sort(&mut diags);
+            return Err(Error::Invalid(diags));
+        }
+        Err(other) => return Err(other),
+    };
+
+    let mut written = Vec::new();
+    for (rel, text) in &converted.files {
+        if let Err(err) = scaffold::write_new(root, rel, text) {
+            // All or nothing: take back the records already written.
+            for done in &written {
+                let _ = fs::remove_file(root.join(done));
+            }
+            return Err(err);
+        }
+        written.push(rel.clone());
+    }
+    Ok(Imported {
+        written,
+        notes: converted.notes,
+        skipped: converted.skipped,
+        todos: converted.todos,
+    })
+}
+
+/// The records a tracker file holds, without touching the disk.
+#[derive(Debug)]
+pub struct Converted {
+    /// For each row imported, its path (`data/exceptions/<id>.yaml`, with the ids that
+    /// `next_ids` gives for that many rows) and YAML text.
+    pub files: Vec<(String, String)>,
+    /// The assumptions made and the rows skipped, as [`Imported::notes`].
+    pub notes: Vec<String>,
+    /// As [`Imported::skipped`].
+    pub skipped: usize,
+    /// As [`Imported::todos`].
+    pub todos: usize,
+}
+
+/// The titles and tickets of the register, by which a row imported before is known.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// `title:` or `ticket:` and the value as [`key`] writes it, to what holds it.
+    holders: HashMap<String, String>,
+}
+
+impl Known {
+    /// The titles and tickets of the exceptions in `root`'s data/exceptions/, even of
+    /// those that do not load: a record with an error is still in the register. A file
+    /// that cannot be read is reported in `diags`.
+    pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Known {
+        let mut known = Known::default();
+        let folder = root.join("data/exceptions");
+        let mut names: Vec<String> = match fs::read_dir(&folder) {
+            Ok(entries) => entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".yaml"))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        names.sort();
+        for name in names {
+            let rel = format!("data/exceptions/{name}");
+            match crate::load::source::read(root, &rel, crate::load::source::MAX_FILE_BYTES) {
+                Ok(file) => known.add_record(&file.text, name.trim_end_matches(".yaml")),
+                Err(d) => diags.push(d),
+            }
+        }
+        known
+    }
+
+    /// Adds the title and tickets of the record with YAML `text`, held by `id`.
+    pub fn add_record(&mut self, text: &str, id: &str) {
+        for found in yaml::string_values(text, |_| true) {
+            if found.path == "title" {
+                self.add("title", &found.value, id);
+            } else if found.path.starts_with("tickets[") {
+                self.add("ticket", &found.value, id);
+            }
+        }
+    }
+
+    fn add(&mut self, what: &str, value: &str, holder: &str) {
+        let key = key(value);
+        if !key.is_empty() {
+            self.holders
+                .entry(format!("{what}:{key}"))
+                .or_insert_with(|| holder.to_string());
+        }
+    }
+
+    /// What already holds `value` as its `what` (`title` or `ticket`).
+    fn holder(&self, what: &str, value: &str) -> Option<&str> {
+        self.holders
+            .get(&format!("{what}:{}", key(value)))
+            .map(String::as_str)
+    }
+}
+
+/// A title or ticket as rows and records are matched: letter case and runs of blanks do
+/// not count.
+fn key(value: &str) -> String {
+    value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Reads the tracker text of `file` into records; see [`Converted`]. A row whose ticket or
+/// title is in `known`, or in a row above it, is skipped. `today` is the `created` date of
+/// a row with no decision date.
+pub fn convert(
+    file: &Arc<SourceFile>,
+    people: &People,
+    known: &Known,
+    today: Date,
+    next_ids: impl FnOnce(usize) -> Vec<String>,
+) -> Result<Converted, Error> {
+    let rows = read_rows(file).map_err(Error::Invalid)?;
+    let mut diags = Vec::new();
+    let mut parsed = Vec::new();
+    for row in &rows {
+        match parse_row(file, row) {
+            Ok(p) => parsed.push(p),
+            Err(mut d) => diags.append(&mut d),
+        }
+    }
+    if !diags.is_empty() {
+        diagnostics::sort(&mut diags);
+        return Err(Error::Invalid(diags));
+    }
+
+    let at = |line: usize| format!("{}:{line}", file.name);
+    let csv_name = Path::new(&file.name)
+        .file_name()
+        .map_or_else(|| file.name.clone(), |n| n.to_string_lossy().into_owned());
+    let mut notes = Vec::new();
+    let mut above = Known::default();
+    let mut kept = Vec::new();
+    for row in parsed {
+        let title = if row.description.is_empty() {
+            format!(
+                "{TODO_TITLE}; line {} of {csv_name} has no Description",
+                row.line
+            )
+        } else {
+            row.description.clone()
+        };
+        let found = [("ticket", &row.link), ("title", &title)]
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .find_map(|(what, value)| {
+                known
+                    .holder(what, value)
+                    .map(str::to_string)
+                    .or_else(|| {
+                        above
+                            .holder(what, value)
+                            .map(|line| format!("the row at line {line}"))
+                    })
+                    .map(|holder| format!("skipped: its {what} `{value}` is that of {holder}"))
+            });
+        if let Some(skip) = found {
+            notes.push((row.line, format!("{}: {skip}", at(row.line))));
+            continue;
+        }
+        let line = row.line.to_string();
+        above.add("ticket", &row.link, &line);
+        above.add("title", &title, &line);
+        kept.push((row, title));
+    }
+    let skipped = rows.len() - kept.len();
+
+    let ids = next_ids(kept.len());
+    let mut files = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut todos = 0;
+    for ((row, title), id) in kept.into_iter().zip(ids) {
+        let mut assumed = Vec::new();
+        let record = to_record(&row, title, &id, today, people, &mut assumed);
+        let mut text = format!(
+            "# Imported from {} by `secbook import tracker`.\n\
+             # Replace every TODO marker: `secbook check` lists those left.\n",
+            at(row.line)
+        );
+        text.push_str(&yaml::to_string(&record).map_err(Error::Usage)?);
+        let rel = format!("data/exceptions/{id}.yaml");
+        // What import writes must load: the loader refuses some text that YAML allows
+        // (brackets nested past its limit, even in prose), and it is the one judge.
+        let (_, errors) = crate::load::records::parse_exception(SourceFile::new(&*rel, &*text));
+        if let Some(error) = errors.first() {
+            let diag = Diagnostic::error(format!(
+                "this row would make a record that cannot be read: {}",
+                error.message
+            ))
+            .at(file, row.span.clone());
+            unreadable.push(match &error.hint {
+                Some(hint) => diag.with_hint(hint.clone()),
+                None => diag,
+            });
+            continue;
+        }
+        todos += yaml::string_values(&text, crate::load::todo::is_todo).len();
+        notes.extend(
+            assumed
+                .into_iter()
+                .map(|n| (row.line, format!("{}: {id}: {n}", at(row.line)))),
+        );
+        files.push((rel, text));
+    }
+    if !unreadable.is_empty() {
+        return Err(Error::Invalid(unreadable));
+    }
+    // In the order of the file: skips were noted before the records were made.
+    notes.sort_by_key(|(line, _)| *line);
+    Ok(Converted {
+        files,
+        notes: notes.into_iter().map(|(_, note)| note).collect(),
+        skipped,
+        todos,
+    })
+}
+
+/// An exception as import writes it: strings, so a field the tracker cannot give holds a
+/// TODO marker whatever its type.
+#[derive(Serialize)]
+struct Record {
+    id: String,
+    title: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    severity: &'static str,
+    status: &'static str,
+    requested_by: String,
+    risk_owner: String,
+    created: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closed: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tickets: Vec<String>,
+    summary: String,
+    justification: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation_plan: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    approvals: Vec<ApprovalOut>,
+}
+
+#[derive(Serialize)]
+struct ApprovalOut {
+    name: String,
+    role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    side: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<String>,
+    decision: &'static str,
+    date: String,
+}
+
+const TODO_TITLE: &str = "TODO: the risk and its impact, in one line";
+
+const TODO_SUMMARY: &str = "TODO: the risk and its impact on the company, customers and employees";
+
+const TODO_REQUESTED_BY: &str = "TODO: the name and email of who asked";
+
+const TODO_OWNER: &str = "TODO: the name and email of the accountable leader";
+
+const TODO_DECIDED: &str = "TODO: the decision date, YYYY-MM-DD";
+
+const TODO_EXPIRES: &str = "TODO: the fix-by date (extension) or end of acceptance, YYYY-MM-DD";
+
+const TODO_CLOSED: &str = "TODO: the date it was withdrawn or closed, YYYY-MM-DD";
+
+const TODO_JUSTIFICATION: &str = "TODO: why the exception is needed";
+
+const TODO_PLAN: &str = "TODO: the path to the fix";
+
+const TODO_SIDE: &str = "TODO: business or security";
+
+const TODO_LEVEL: &str = "TODO: staff, manager, director, vp or executive";
+
+const TODO_APPROVAL_DATE: &str = "TODO: the date of the decision, YYYY-MM-DD";
+
+/// Notes that `field` was set to the TODO `marker`, and why.
+fn todo(notes: &mut Vec<String>, field: &str, marker: &str, why: &str) -> String {
+    notes.push(format!("{field} set to TODO: {why}"));
+    marker.to_string()
+}
+
+/// The record for a row titled `title`, noting each assumption made, in the order of the
+/// record's fields.
+fn to_record(
+    row: &Parsed,
+    title: String,
+    id: &str,
+    today: Date,
+    people: &People,
+    notes: &mut Vec<String>,
+) -> Record {
+    let status_label = capitalise(row.status.as_str());
+    if row.description.is_empty() {
+        notes.push("title set to TODO: the Description column is empty".into());
+    }
+    let requested_by = todo(
+        notes,
+        "requested_by",
+        TODO_REQUESTED_BY,
+        "the tracker does not record who asked",
+    );
+    let risk_owner = if row.owner.is_empty() {
+        todo(
+            notes,
+            "risk_owner",
+            TODO_OWNER,
+            "the Risk Owner column is empty",
+        )
+    } else {
+        let person = Person::parse(&row.owner);
+        match people.find(&person).and_then(|e| e.email.clone()) {
+            Some(email) if person.email.is_none() => {
+                notes.push(format!(
+                    "risk_owner: email of {} taken from data/people.yaml",
+                    person.name
+                ));
+                Person {
+                    name: person.name,
+                    email: Some(email),
+                }
+                .to_string()
+            }
+            _ => row.owner.clone(),
+        }
+    };
+    let created = match &row.decided {
+        Some((d, raw)) => {
+            notes.push(format!("created set to the decision date {raw}"));
+            d.to_string()
+        }
+        None => {
+            notes.push(format!(
+                "created set to {today}, the day of the import: the row has no decision date"
+            ));
+            today.to_string()
+        }
+    };
+    let decided = match (&row.decided, row.status) {
+        (Some((d, _)), ExceptionStatus::Approved | ExceptionStatus::Denied) => Some(d.to_string()),
+        (None, ExceptionStatus::Approved | ExceptionStatus::Denied) => Some(todo(
+            notes,
+            "decided",
+            TODO_DECIDED,
+            &format!("the status is {status_label} but the row has no decision date"),
+        )),
+        _ => None,
+    };
+    let expires = (row.status == ExceptionStatus::Approved).then(|| {
+        todo(
+            notes,
+            "expires",
+            TODO_EXPIRES,
+            "the tracker does not record when an approved exception ends",
+        )
+    });
+    let closed = matches!(
+        row.status,
+        ExceptionStatus::Withdrawn | ExceptionStatus::Closed
+    )
+    .then(|| {
+        todo(
+            notes,
+            "closed",
+            TODO_CLOSED,
+            &format!("the status is {status_label} and the tracker does not record since when"),
+        )
+    });
+    let summary = todo(
+        notes,
+        "summary",
+        TODO_SUMMARY,
+        "the tracker holds only the one-line Description",
+    );
+    let justification = if row.notes.is_empty() {
+        todo(
+            notes,
+            "justification",
+            TODO_JUSTIFICATION,
+            "the Notes column is empty",
+        )
+    } else {
+        crate::load::markdown::escape_text(&row.notes)
+    };
+    let remediation_plan = (row.kind == ExceptionType::Extension).then(|| {
+        todo(
+            notes,
+            "remediation_plan",
+            TODO_PLAN,
+            "an extension needs one and the tracker does not record it",
+        )
+    });
+    let decision = approver_decision(row.status, row.decided.is_some());
+    let why = match (row.status, &row.decided) {
+        (ExceptionStatus::Withdrawn | ExceptionStatus::Closed, Some(_)) => {
+            format!("the status is {status_label} and the row has a decision date")
+        }
+        (ExceptionStatus::Withdrawn | ExceptionStatus::Closed, None) => {
+            format!("the status is {status_label} and the row has no decision date")
+        }
+        _ => format!("the status is {status_label}"),
+    };
+    let mut approvals = Vec::new();
+    for name in &row.approvers {
+        let date = match &row.decided {
+            Some((d, raw)) => {
+                notes.push(format!(
+                    "approval by {name} recorded as {} on {raw}, as {why}, with role `{APPROVER_ROLE}`",
+                    decision.as_str()
+                ));
+                d.to_string()
+            }
+            None => {
+                notes.push(format!(
+                    "approval by {name} recorded as {}, as {why}, with role `{APPROVER_ROLE}`",
+                    decision.as_str()
+                ));
+                todo(
+                    notes,
+                    &format!("approval date of {name}"),
+                    TODO_APPROVAL_DATE,
+                    "the row has no decision date",
+                )
+            }
+        };
+        let entry = people.find(&Person::parse(name));
+        let side = entry.and_then(|e| e.side);
+        let level = entry.and_then(|e| e.level);
+        let missing: Vec<&str> = [("side", side.is_none()), ("level", level.is_none())]
+            .into_iter()
+            .filter_map(|(field, missing)| missing.then_some(field))
+            .collect();
+        if missing.is_empty() {
+            notes.push(format!(
+                "approval by {name}: side and level left to data/people.yaml"
+            ));
+        } else {
+            let why = match entry {
+                Some(_) => format!("data/people.yaml does not give it for {name}"),
+                None => format!("data/people.yaml does not list {name}"),
+            };
+            notes.push(format!(
+                "approval by {name}: {} set to TODO: {why}",
+                missing.join(" and ")
+            ));
+        }
+        approvals.push(ApprovalOut {
+            name: name.clone(),
+            role: APPROVER_ROLE,
+            side: side.is_none().then(|| TODO_SIDE.to_string()),
+            level: level.is_none().then(|| TODO_LEVEL.to_string()),
+            decision: decision.as_str(),
+            date,
+        });
+    }
+    Record {
+        id: id.to_string(),
+        title,
+        kind: row.kind.as_str(),
+        severity: row.severity.as_str(),
+        status: row.status.as_str(),
+        requested_by,
+        risk_owner,
+        created,
+        decided,
+        expires,
+        closed,
+        tickets: if row.link.is_empty() {
+            Vec::new()
+        } else {
+            vec![row.link.clone()]
+        },
+        summary,
+        justification,
+        remediation_plan,
+        approvals,
+    }
+}

@@ -1,0 +1,414 @@
+//! Reading the exception tracker CSV (SPEC 10), the spreadsheet a program may have kept
+//! before secbook: its columns and words, its rows checked at their line, and the formula
+//! guard that export writes and import takes off again. `secbook import tracker`
+//! (cli/import.rs) turns the rows into records; render/tracker.rs writes the same format.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::load::yaml;
+use crate::model::date::Date;
+use crate::model::vocab::{Decision, ExceptionStatus, ExceptionType, Severity};
+
+/// The tracker's columns, in order.
+pub const HEADER: [&str; 9] = [
+    "Priority",
+    "Status",
+    "Decision date",
+    "Type of request",
+    "Description",
+    "Risk Owner",
+    "Risk Approvers",
+    "Exception Link",
+    "Notes",
+];
+
+pub(crate) const STATUSES: [ExceptionStatus; 5] = [
+    ExceptionStatus::Pending,
+    ExceptionStatus::Approved,
+    ExceptionStatus::Denied,
+    ExceptionStatus::Withdrawn,
+    ExceptionStatus::Closed,
+];
+
+pub(crate) const EXTENSION: &str = "Risk extension";
+
+pub(crate) const ACCEPTANCE: &str = "Accept risk without fix";
+
+/// The decision the tracker's approvers made, by the row's status and whether it has a
+/// decision date (SPEC 10). Import gives it to each approver of a row; export lists the
+/// approvers who made it.
+pub(crate) fn approver_decision(status: ExceptionStatus, dated: bool) -> Decision {
+    match status {
+        ExceptionStatus::Approved => Decision::Approved,
+        ExceptionStatus::Denied => Decision::Rejected,
+        ExceptionStatus::Pending => Decision::Pending,
+        ExceptionStatus::Withdrawn | ExceptionStatus::Closed if dated => Decision::Approved,
+        ExceptionStatus::Withdrawn | ExceptionStatus::Closed => Decision::Pending,
+    }
+}
+
+/// The characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
+/// Injection"): a title such as `=HYPERLINK(...)` would otherwise run when the export is
+/// opened.
+pub(crate) const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether export puts an apostrophe before `field`, which spreadsheets show as text. Values
+/// that already start with apostrophes before a formula character get one more, so that
+/// [`undo_defuse`] can take exactly one off and an export imported again keeps every byte.
+pub(crate) fn starts_formula(field: &str) -> bool {
+    field.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// A cell as it was before export defused it.
+pub(crate) fn undo_defuse(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if starts_formula(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// A record of the file: its cells with their places.
+pub(crate) struct Row {
+    /// Line of the file where the record starts.
+    pub(crate) line: usize,
+    pub(crate) cells: Vec<(String, Range<usize>)>,
+    pub(crate) span: Range<usize>,
+}
+
+/// The rows below the header, after checking the header.
+pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnostic>> {
+    let scanned = scan(&file.text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(scanned.normalised.as_bytes());
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            vec![Diagnostic::error(format!(
+                "cannot read {} as CSV: {e}",
+                file.name
+            ))]
+        })?;
+        let spans = scanned.records.get(i).cloned().unwrap_or_default();
+        let span = match (spans.first(), spans.last()) {
+            (Some(first), Some(last)) => first.start..last.end,
+            _ => 0..0,
+        };
+        let cells = record
+            .iter()
+            .enumerate()
+            .map(|(j, value)| {
+                let at = spans.get(j).cloned().unwrap_or(span.clone());
+                (undo_defuse(value).replace("\r\n", "\n"), at)
+            })
+            .collect();
+        rows.push(Row {
+            line: file.line_col(span.start).0,
+            cells,
+            span,
+        });
+    }
+    let header_hint = format!("the first line is the header: {}", HEADER.join(", "));
+    let Some(header) = rows.first() else {
+        return Err(vec![
+            Diagnostic::error(format!("{} is empty", file.name))
+                .at(file, 0..0)
+                .with_hint(header_hint),
+        ]);
+    };
+    let mismatch = header
+        .cells
+        .iter()
+        .zip(HEADER)
+        .enumerate()
+        .find(|(_, ((got, _), want))| got != want);
+    if let Some((i, ((got, at), want))) = mismatch {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "the header does not match the tracker's: column {} is `{got}`, not `{want}`",
+                i + 1
+            ))
+            .at(file, at.clone())
+            .with_hint(header_hint),
+        ]);
+    }
+    if header.cells.len() != HEADER.len() {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "the header has {} columns; the tracker has {}",
+                header.cells.len(),
+                HEADER.len()
+            ))
+            .at(file, header.span.clone())
+            .with_hint(header_hint),
+        ]);
+    }
+    rows.remove(0);
+    Ok(rows)
+}
+
+/// The file as the csv crate can read it, and where each field of each record is.
+pub(crate) struct Scanned {
+    /// The text without the blanks that start a field. The common form puts a space after
+    /// each comma, and a quote after a space does not start a quoted field for a CSV reader:
+    /// `a, "b, c"` would be read as three fields.
+    pub(crate) normalised: String,
+    /// For each record the csv crate reads, the span of each field in the original text.
+    pub(crate) records: Vec<Vec<Range<usize>>>,
+}
+
+/// Splits the text into records and fields by the rules of the csv crate's reader (a quote
+/// starts a quoted field only as its first character, `""` is a quote inside one, `\r`,
+/// `\n` and `\r\n` end a record, empty records are skipped), after dropping the blanks that
+/// start each field.
+pub(crate) fn scan(text: &str) -> Scanned {
+    let bytes = text.as_bytes();
+    let mut i = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut normalised = String::with_capacity(text.len());
+    let mut records = Vec::new();
+    let mut fields: Vec<Range<usize>> = Vec::new();
+    loop {
+        while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        let start = i;
+        if bytes.get(i) == Some(&b'"') {
+            i += 1;
+            loop {
+                match bytes.get(i) {
+                    None => break,
+                    Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => i += 1,
+                }
+            }
+        }
+        while !matches!(bytes.get(i), None | Some(b',' | b'\n' | b'\r')) {
+            i += 1;
+        }
+        normalised.push_str(&text[start..i]);
+        fields.push(start..start + text[start..i].trim_end().len());
+        match bytes.get(i) {
+            Some(b',') => {
+                normalised.push(',');
+                i += 1;
+            }
+            end => {
+                let blank = fields.len() == 1 && fields[0].is_empty();
+                let done = std::mem::take(&mut fields);
+                if !blank {
+                    records.push(done);
+                }
+                match end {
+                    None => break,
+                    Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => {
+                        normalised.push_str("\r\n");
+                        i += 2;
+                    }
+                    Some(&b) => {
+                        normalised.push(char::from(b));
+                        i += 1;
+                    }
+                }
+            }
+        }
+    }
+    Scanned {
+        normalised,
+        records,
+    }
+}
+
+/// A row's values, checked.
+pub(crate) struct Parsed {
+    pub(crate) line: usize,
+    pub(crate) span: Range<usize>,
+    pub(crate) severity: Severity,
+    pub(crate) status: ExceptionStatus,
+    /// The date, and the date as the row writes it.
+    pub(crate) decided: Option<(Date, String)>,
+    pub(crate) kind: ExceptionType,
+    pub(crate) description: String,
+    pub(crate) owner: String,
+    pub(crate) approvers: Vec<String>,
+    pub(crate) link: String,
+    pub(crate) notes: String,
+}
+
+pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec<Diagnostic>> {
+    if row.cells.len() != HEADER.len() {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "this row has {} columns; the tracker has {}",
+                row.cells.len(),
+                HEADER.len()
+            ))
+            .at(file, row.span.clone())
+            .with_hint("quote a value that holds a comma: \"Servers, databases\""),
+        ]);
+    }
+    let mut diags = Vec::new();
+    for (value, at) in &row.cells {
+        if let Some((_, c)) = yaml::refused_in_text(value) {
+            diags.push(
+                Diagnostic::error(format!(
+                    "control character U+{:04X} is not allowed in a record",
+                    u32::from(c)
+                ))
+                .at(file, at.clone())
+                .with_hint("remove it from the cell: records hold no control characters but tab and newline"),
+            );
+        }
+    }
+    let cell = |i: usize| (row.cells[i].0.as_str(), row.cells[i].1.clone());
+    let mut choose = |i: usize, column: &str, choices: &[&str]| -> Option<usize> {
+        let (value, at) = cell(i);
+        let found = choices.iter().position(|c| c.eq_ignore_ascii_case(value));
+        if found.is_none() {
+            let message = if value.is_empty() {
+                format!("the {column} is empty")
+            } else {
+                format!("unknown {column} `{value}`")
+            };
+            let expected: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+            diags.push(
+                Diagnostic::error(message)
+                    .at(file, at)
+                    .with_hint(format!("expected one of {}", expected.join(", "))),
+            );
+        }
+        found
+    };
+    let severity_names: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| capitalise(s.as_str()))
+        .collect();
+    let status_names: Vec<String> = STATUSES.iter().map(|s| capitalise(s.as_str())).collect();
+    let severity = choose(0, "priority", &as_strs(&severity_names)).map(|i| Severity::ALL[i]);
+    let status = choose(1, "status", &as_strs(&status_names)).map(|i| STATUSES[i]);
+    let kind = choose(3, "type of request", &[EXTENSION, ACCEPTANCE])
+        .map(|i| [ExceptionType::Extension, ExceptionType::Acceptance][i]);
+    let (date_text, date_at) = cell(2);
+    let decided = if date_text.is_empty() {
+        None
+    } else {
+        match parse_us_date(date_text) {
+            Some(d) => Some((d, date_text.to_string())),
+            None => {
+                diags.push(
+                    Diagnostic::error(format!("invalid decision date `{date_text}`"))
+                        .at(file, date_at)
+                        .with_hint("write a real date as M/D/YYYY, such as 1/15/2026"),
+                );
+                None
+            }
+        }
+    };
+    match (severity, status, kind) {
+        (Some(severity), Some(status), Some(kind)) if diags.is_empty() => Ok(Parsed {
+            line: row.line,
+            span: row.span.clone(),
+            severity,
+            status,
+            decided,
+            kind,
+            description: cell(4).0.to_string(),
+            owner: cell(5).0.to_string(),
+            approvers: cell(6)
+                .0
+                .split(" and ")
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(String::from)
+                .collect(),
+            link: cell(7).0.to_string(),
+            notes: cell(8).0.to_string(),
+        }),
+        _ => Err(diags),
+    }
+}
+
+pub(crate) fn as_strs(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).collect()
+}
+
+/// `M/D/YYYY`, month and day with or without a leading zero.
+pub(crate) fn parse_us_date(text: &str) -> Option<Date> {
+    let mut parts = text.split('/');
+    let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits =
+        |s: &str, lens: &[usize]| lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || !digits(m, &[1, 2]) || !digits(d, &[1, 2]) || !digits(y, &[4]) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).map(Date)
+}
+
+pub(crate) fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_reads_the_common_form() {
+        let text = "a, \"b, c\" , d\n\n  \r\n\"x\"\"y\", \"multi\nline\"\r\nlast";
+        let s = scan(text);
+        let fields: Vec<Vec<&str>> = s
+            .records
+            .iter()
+            .map(|r| r.iter().map(|f| &text[f.clone()]).collect())
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                vec!["a", "\"b, c\"", "d"],
+                vec!["\"x\"\"y\"", "\"multi\nline\""],
+                vec!["last"],
+            ]
+        );
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(s.normalised.as_bytes());
+        let values: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect();
+        assert_eq!(
+            values,
+            vec![
+                vec!["a", "b, c", "d"],
+                vec!["x\"y", "multi\nline"],
+                vec!["last"]
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_are_month_first() {
+        assert_eq!(parse_us_date("1/5/2026"), Date::parse("2026-01-05"));
+        assert_eq!(parse_us_date("12/31/2025"), Date::parse("2025-12-31"));
+        assert_eq!(parse_us_date("02/03/2026"), Date::parse("2026-02-03"));
+        assert_eq!(parse_us_date("13/1/2026"), None);
+        assert_eq!(parse_us_date("2/30/2026"), None);
+        assert_eq!(parse_us_date("2026-01-05"), None);
+        assert_eq!(parse_us_date("1/5/26"), None);
+    }
+}
