@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::yaml;
+use crate::model::audience::{Audience, Classification};
 use crate::model::date::{self, Date, Offset};
 use crate::model::finding::{self, LintLevel};
 use crate::model::vocab::{IncidentSeverity, Level, Severity};
@@ -55,6 +56,15 @@ pub struct Config {
     pub limits: LimitsConfig,
     #[serde(default)]
     pub notify: Option<NotifyConfig>,
+    /// Who may read what (SPEC 12): the levels records and pages are classified at.
+    #[serde(default)]
+    pub classification: Option<Classification>,
+    /// The named views of the handbook, each up to a level of `classification`.
+    #[serde(default, deserialize_with = "crate::model::text::unique_keys")]
+    pub audiences: BTreeMap<String, Audience>,
+    /// The audience a build is for when `--audience` names none; absent, the whole handbook.
+    #[serde(default)]
+    pub default_audience: Option<String>,
 }
 
 impl Default for Config {
@@ -75,6 +85,9 @@ impl Default for Config {
             feeds: FeedsConfig::default(),
             limits: LimitsConfig::default(),
             notify: None,
+            classification: None,
+            audiences: BTreeMap::new(),
+            default_audience: None,
         }
     }
 }
@@ -477,6 +490,7 @@ impl Config {
             );
             config.feeds = FeedsConfig::default();
         }
+        errors.extend(crate::load::audience::check_config(&config, file));
         if config.limits.max_file_mb == 0 {
             let span = yaml::locate(
                 &file.text,

@@ -34,6 +34,9 @@ pub struct FrontMatter {
     pub draft: bool,
     #[serde(default)]
     pub template: Option<String>,
+    /// Who may read it (SPEC 12): a level of handbook.yaml's `classification`.
+    #[serde(default)]
+    pub classification: Option<String>,
 }
 
 /// One Markdown file of content/.

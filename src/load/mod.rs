@@ -1,4 +1,5 @@
 //! Reading a handbook: its files, handbook.yaml, the pages, the records and the theme.
+pub mod audience;
 pub mod baseline;
 pub mod checks;
 pub mod config;

@@ -91,6 +91,9 @@ pub struct Exception {
     pub renewals: Vec<Renewal>,
     #[serde(default, skip_serializing_if = "Related::is_empty")]
     pub related: Related,
+    /// Who may read it (SPEC 12): a level of handbook.yaml's `classification`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

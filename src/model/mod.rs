@@ -1,10 +1,12 @@
 //! The types every stage shares: dates, vocabularies, the records and the people.
+pub mod audience;
 pub mod date;
 pub mod exception;
 pub mod finding;
 pub mod incident;
 pub mod links;
 pub mod person;
+pub mod redact;
 pub mod related;
 pub mod reserved;
 pub mod text;

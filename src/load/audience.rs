@@ -1,0 +1,264 @@
+//! The checks of who may read what (SPEC 12): handbook.yaml's `classification`, `audiences`
+//! and `default_audience`, and the `classification` of each record and page, each error at
+//! its place in the file.
+
+use std::sync::Arc;
+
+use crate::diagnostics::{Diagnostic, SourceFile, closest};
+use crate::load::config::Config;
+use crate::load::content::Page;
+use crate::load::records::Records;
+use crate::load::yaml::{self, Seg};
+use crate::model::redact::{KEPT, REDACTABLE};
+
+/// How a handbook states its levels, for the hints.
+const LEVELS_HINT: &str = "add `classification: { levels: [public, internal, confidential, \
+                           restricted], default: internal }` to handbook.yaml, the levels from \
+                           the least to the most sensitive";
+
+/// The errors in handbook.yaml's settings of audiences.
+pub fn check_config(config: &Config, file: &Arc<SourceFile>) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    let mut error = |path: &[Seg], message: String, hint: Option<String>| {
+        let span = yaml::locate(&file.text, path).map_or(0..0, |p| p.value);
+        let diag = Diagnostic::error(message).at(file, span);
+        errors.push(match hint {
+            Some(h) => diag.with_hint(h),
+            None => diag,
+        });
+    };
+    let levels: Vec<&str> = config
+        .classification
+        .iter()
+        .flat_map(|c| c.levels.iter().map(String::as_str))
+        .collect();
+    if let Some(classification) = &config.classification {
+        let path = [Seg::Key("classification"), Seg::Key("levels")];
+        if levels.is_empty() {
+            error(
+                &path,
+                "`classification.levels` lists no level".into(),
+                Some(LEVELS_HINT.into()),
+            );
+        }
+        for (i, level) in levels.iter().enumerate() {
+            if levels[..i].contains(level) {
+                let at = [path[0], path[1], Seg::Index(i)];
+                error(&at, format!("level `{level}` is listed twice"), None);
+            }
+        }
+        if !levels.contains(&classification.default.as_str()) {
+            error(
+                &[Seg::Key("classification"), Seg::Key("default")],
+                format!("unknown level `{}`", classification.default),
+                Some(known_hint(&classification.default, &levels, "levels")),
+            );
+        }
+    } else if !config.audiences.is_empty() {
+        error(
+            &[Seg::Key("audiences")],
+            "audiences read records and pages up to a classification level, and \
+             handbook.yaml sets no `classification`"
+                .into(),
+            Some(LEVELS_HINT.into()),
+        );
+    }
+    for (name, audience) in &config.audiences {
+        if config.classification.is_some() && !levels.contains(&audience.max.as_str()) {
+            error(
+                &[Seg::Key("audiences"), Seg::Key(name), Seg::Key("max")],
+                format!("unknown level `{}`", audience.max),
+                Some(known_hint(&audience.max, &levels, "levels")),
+            );
+        }
+        for (i, field) in audience.redact.iter().enumerate() {
+            if REDACTABLE.contains(&field.as_str()) {
+                continue;
+            }
+            let at = [
+                Seg::Key("audiences"),
+                Seg::Key(name),
+                Seg::Key("redact"),
+                Seg::Index(i),
+            ];
+            if KEPT.contains(&field.as_str()) {
+                error(
+                    &at,
+                    format!(
+                        "`{field}` cannot be redacted: ids, dates, vocabularies, numbers and \
+                         cross links are what states, metrics and findings are computed from"
+                    ),
+                    Some(format!("the fields that can be: {}", list(REDACTABLE))),
+                );
+            } else {
+                error(
+                    &at,
+                    format!("unknown field `{field}` in `redact`"),
+                    Some(known_hint(field, REDACTABLE, "fields that can be redacted")),
+                );
+            }
+        }
+    }
+    if let Some(name) = &config.default_audience
+        && !config.audiences.contains_key(name)
+    {
+        let names: Vec<&str> = config.audiences.keys().map(String::as_str).collect();
+        let hint = if names.is_empty() {
+            "define it under `audiences`, or leave `default_audience` out to build the whole \
+             handbook"
+                .to_string()
+        } else {
+            known_hint(name, &names, "audiences")
+        };
+        error(
+            &[Seg::Key("default_audience")],
+            format!("unknown audience `{name}`"),
+            Some(hint),
+        );
+    }
+    errors
+}
+
+/// The errors of each page's and record's `classification` that is not a level.
+pub fn check_classified(
+    config: &Config,
+    pages: &[Arc<Page>],
+    records: &Records,
+) -> Vec<Diagnostic> {
+    let levels: Vec<&str> = config
+        .classification
+        .iter()
+        .flat_map(|c| c.levels.iter().map(String::as_str))
+        .collect();
+    let report = |level: &str, file: &Arc<SourceFile>, span| {
+        let (message, hint) = match &config.classification {
+            Some(_) => (
+                format!("unknown classification level `{level}`"),
+                known_hint(level, &levels, "levels"),
+            ),
+            None => (
+                format!("classification `{level}`, but handbook.yaml sets no levels"),
+                LEVELS_HINT.to_string(),
+            ),
+        };
+        Diagnostic::error(message).at(file, span).with_hint(hint)
+    };
+    fn unknown_in<'a>(level: &'a Option<String>, levels: &[&str]) -> Option<&'a str> {
+        level.as_deref().filter(|l| !levels.contains(l))
+    }
+    let unknown = |level| unknown_in(level, &levels);
+    let mut errors = Vec::new();
+    for page in pages {
+        if let Some(level) = unknown(&page.front.classification) {
+            errors.push(report(
+                level,
+                &page.source,
+                page.front_matter_value("classification"),
+            ));
+        }
+    }
+    let at = [Seg::Key("classification")];
+    for e in &records.exceptions {
+        if let Some(level) = unknown(&e.record.classification) {
+            errors.push(report(level, &e.source, e.span(&at)));
+        }
+    }
+    for i in &records.incidents {
+        if let Some(level) = unknown(&i.record.classification) {
+            errors.push(report(level, &i.source, i.span(&at)));
+        }
+    }
+    errors
+}
+
+/// "did you mean `x`?", else the names there are.
+fn known_hint(unknown: &str, known: &[&str], what: &str) -> String {
+    match closest(unknown, known.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None if known.is_empty() => format!("handbook.yaml defines no {what}"),
+        None => format!("the {what} are {}", list(known)),
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<(usize, usize, String, Option<String>)> {
+        let file = SourceFile::new("handbook.yaml", text);
+        let (_, errors) = Config::load_with_defaults(&file);
+        let mut found: Vec<_> = errors
+            .into_iter()
+            .map(|d| {
+                let (_, line, col) = d.location().unwrap();
+                (line, col, d.message, d.hint)
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    const LEVELS: &str =
+        "title: T\nclassification:\n  levels: [public, internal, secret]\n  default: internal\n";
+
+    #[test]
+    fn good_settings_load() {
+        let text = format!(
+            "{LEVELS}audiences:\n  staff: {{ max: internal }}\n  auditors: {{ max: secret, redact: [assets, tickets] }}\ndefault_audience: staff\n"
+        );
+        assert_eq!(errors(&text), []);
+        let config = Config::load(&SourceFile::new("handbook.yaml", text)).unwrap();
+        assert_eq!(config.audiences["auditors"].redact, ["assets", "tickets"]);
+        let c = config.classification.unwrap();
+        assert_eq!((c.rank_of(None), c.rank_of(Some("secret"))), (1, 2));
+        assert_eq!(c.rank_of(Some("nonsense")), 3, "above every level");
+    }
+
+    #[test]
+    fn each_mistake_is_reported_at_its_place() {
+        let text = format!(
+            "{LEVELS}audiences:\n  staff: {{ max: internl }}\n  auditors:\n    max: secret\n    redact: [assetz, severity, tickets]\ndefault_audience: stuff\n"
+        );
+        let found = errors(&text);
+        let expected = [
+            (6, 17, "unknown level `internl`", "did you mean `internal`?"),
+            (
+                9,
+                14,
+                "unknown field `assetz` in `redact`",
+                "did you mean `assets`?",
+            ),
+            (
+                9,
+                22,
+                "`severity` cannot be redacted",
+                "the fields that can be",
+            ),
+            (10, 19, "unknown audience `stuff`", "did you mean `staff`?"),
+        ];
+        assert_eq!(found.len(), expected.len(), "{found:#?}");
+        for ((line, col, message, hint), want) in found.iter().zip(expected) {
+            assert_eq!((*line, *col), (want.0, want.1), "{message}");
+            assert!(message.starts_with(want.2), "{message}");
+            assert!(hint.as_deref().unwrap().starts_with(want.3), "{hint:?}");
+        }
+        let found = errors("title: T\nclassification:\n  levels: [a, b, a]\n  default: c\n");
+        assert_eq!(found[0].2, "level `a` is listed twice");
+        assert_eq!((found[0].0, found[0].1), (3, 18));
+        assert_eq!(found[1].2, "unknown level `c`");
+        let found = errors("title: T\naudiences:\n  staff: { max: internal }\n");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].2.contains("sets no `classification`"));
+        let found = errors("title: T\ndefault_audience: staff\n");
+        assert_eq!(found[0].2, "unknown audience `staff`");
+        assert!(found[0].3.as_deref().unwrap().contains("under `audiences`"));
+    }
+}
