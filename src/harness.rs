@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::cli::import;
+use crate::derive::view::{self, View};
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::load::config::Config;
 use crate::load::content::{self, Content};
@@ -131,6 +132,15 @@ impl Default for Handbook {
 /// folder, as of handbook.yaml's `as_of` (else 2026-06-30). The files it would write, or
 /// every error.
 pub fn build(handbook: &Handbook) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    build_for(handbook, None)
+}
+
+/// [`build`] for `audience`, as `secbook build --audience` does (SPEC 12); `None` for
+/// handbook.yaml's `default_audience`, else the whole handbook.
+pub fn build_for(
+    handbook: &Handbook,
+    audience: Option<&str>,
+) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let config_file = SourceFile::new("handbook.yaml", handbook.config.as_str());
     let config = Config::load(&config_file)?;
     // Noon UTC on 2026-06-30, read in the handbook's timezone.
@@ -187,15 +197,20 @@ pub fn build(handbook: &Handbook) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     diags.extend(more);
 
     let theme = Theme::builtin();
-    let files: Vec<OutputFile> = pipeline::static_files(&theme).collect();
+    let mut files: Vec<OutputFile> = pipeline::static_files(&theme).collect();
+    let reader = view::select(&config, audience).map_err(|e| vec![Diagnostic::error(e)])?;
+    let name = reader.as_ref().map(|r| r.name.to_string());
+    let view = reader.map(|r| (View::of(&r, &config, &content, &records), r.redact.to_vec()));
     let (handbook, more) = pipeline::assemble(config, as_of, false, None, content, records, &files);
     diags.extend(more);
+    let handbook = pipeline::viewed(handbook, view, false, None, &mut files);
     let prepared = pipeline::Prepared {
         handbook,
         theme,
         files,
         diags,
         identity: None,
+        audience: name,
     };
     match pipeline::render_kept(prepared, Output::keep()) {
         Ok(generated) => Ok(generated.files),
@@ -364,7 +379,7 @@ fn add_stubs(handbook: &mut Handbook, related: &Related, pages: &[&str], approve
         .map(String::as_str)
         .chain(pages.iter().copied())
     {
-        let rel = page.trim_start_matches("content/").trim_start_matches('/');
+        let rel = crate::model::links::content_path(page);
         if rel.ends_with(".md") && !handbook.pages.iter().any(|(p, _)| p == rel) {
             let text = "---\ntitle: A related page\n---\nIt is named by a record.\n";
             handbook.pages.push((rel.to_string(), text.to_string()));

@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use crate::derive::handbook::Handbook;
 use crate::derive::site::Site;
+use crate::derive::view::{self, Redactions, View};
 use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
+use crate::load::audience;
 use crate::load::config::Config;
 use crate::load::content;
 use crate::load::source;
@@ -35,6 +37,9 @@ pub struct Options {
     pub baseline: Option<String>,
     /// Let `build` replace an output folder that secbook did not write.
     pub force: bool,
+    /// The audience to build for (SPEC 12); without it, handbook.yaml's `default_audience`.
+    /// `check` reads the whole handbook whatever it says.
+    pub audience: Option<String>,
 }
 
 /// A site ready to write, and the warnings met on the way.
@@ -50,6 +55,8 @@ pub struct Generated {
     pub search_index_bytes: u64,
     /// How many files were taken from the cache of earlier builds rather than rendered.
     pub reused: usize,
+    /// The audience the site is for; `None` for the whole handbook.
+    pub audience: Option<String>,
 }
 
 /// Builds the site into `out`, replacing its previous content only on success. Files are
@@ -79,6 +86,8 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
 pub struct Cache {
     pages: content::PageCache,
     rendered: Arc<RenderCache>,
+    /// The audience of the last build; `None` for the whole handbook.
+    pub audience: Option<String>,
 }
 
 impl Cache {
@@ -93,6 +102,7 @@ impl Cache {
 /// [`generate`] with what earlier builds left in `cache`, leaving this build's there.
 pub fn generate_cached(options: &Options, cache: &mut Cache) -> Result<Generated, Error> {
     let prepared = prepare(options, Some(&mut cache.pages))?;
+    cache.audience.clone_from(&prepared.audience);
     render_kept(prepared, Output::keep_cached(Arc::clone(&cache.rendered)))
 }
 
@@ -112,20 +122,22 @@ pub fn check(options: &Options) -> Result<Generated, Error> {
 /// that passed as well as those that failed. Fails on its own only when the handbook could
 /// not be read far enough to know its records and pages.
 pub fn check_covered(options: &Options) -> Result<(Result<Generated, Error>, Coverage), Error> {
-    let (prepared, coverage) = prepare_covered(options, None)?;
+    let (prepared, coverage) = prepare_covered(options, None, false)?;
     let checked = render_prepared(prepared, Output::discard()).map(|(generated, _)| generated);
     Ok((checked, coverage))
 }
 
-/// The first three stages: load, validate, compute.
+/// The first three stages: load, validate, compute; the handbook as the audience the
+/// options select sees it, with the whole handbook's errors and findings.
 fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<Prepared, Error> {
-    prepare_covered(options, pages).map(|(prepared, _)| prepared)
+    prepare_covered(options, pages, true).map(|(prepared, _)| prepared)
 }
 
-/// [`prepare`], with what the findings looked at.
+/// [`prepare`], with what the findings looked at; the whole handbook unless `for_audience`.
 fn prepare_covered(
     options: &Options,
     pages: Option<&mut content::PageCache>,
+    for_audience: bool,
 ) -> Result<(Prepared, Coverage), Error> {
     let root = &options.root;
     check_root(root)?;
@@ -188,6 +200,15 @@ fn prepare_covered(
         body: Body::Copy(a.from.clone()),
     }));
     files.extend(static_files(&theme));
+    let reader = match for_audience {
+        true => view::select(&config, options.audience.as_deref()).map_err(Error::Usage)?,
+        false => None,
+    };
+    let audience = reader.as_ref().map(|r| r.name.to_string());
+    let view = reader.map(|r| {
+        let view = View::of(&r, &config, &content, &records);
+        (view, r.redact.to_vec())
+    });
     let (handbook, mut more) = assemble(
         config,
         as_of,
@@ -220,12 +241,20 @@ fn prepare_covered(
     }
     diags.extend(more);
     let identity = handbook.config.identity_warning(&config_file);
+    let handbook = viewed(
+        handbook,
+        view,
+        options.strict,
+        baseline.as_ref(),
+        &mut files,
+    );
     let prepared = Prepared {
         handbook,
         theme,
         files,
         diags,
         identity,
+        audience,
     };
     Ok((prepared, coverage))
 }
@@ -255,7 +284,7 @@ pub fn assemble(
     records: records::Records,
     files: &[OutputFile],
 ) -> (Handbook, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+    let mut diags = audience::check_classified(&config, &content.pages, &records);
     let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     let (site, site_diags) = Site::assemble(content, &records, known_files, &config.markdown);
     diags.extend(site_diags);
@@ -268,6 +297,70 @@ pub fn assemble(
     });
     diags.extend(handbook.findings.iter().map(Finding::to_diagnostic));
     (handbook, diags)
+}
+
+/// The handbook to render for an audience's `view` and the fields it redacts: `whole`
+/// (which [`assemble`] made) when the view leaves nothing out and redacts nothing, else the
+/// view's own, which [`assemble_view`] makes. `files` lose those the view hides.
+pub(crate) fn viewed(
+    whole: Handbook,
+    view: Option<(View, Vec<String>)>,
+    strict: bool,
+    baseline: Option<&std::collections::BTreeMap<String, crate::model::exception::Exception>>,
+    files: &mut Vec<OutputFile>,
+) -> Handbook {
+    match view {
+        Some((view, redact)) if !view.shows_all() || !redact.is_empty() => {
+            files.retain(|f| !view.hidden_files.contains(&f.path));
+            let config = whole.config.clone();
+            let as_of = whole.as_of;
+            drop(whole);
+            assemble_view(view, &redact, (config, as_of, strict, baseline), files)
+        }
+        _ => whole,
+    }
+}
+
+/// The handbook as `view` shows it, from what it holds alone: assembled, derived, its
+/// findings computed; then the fields in `redact` redacted, the findings scrubbed of them,
+/// and what is computed from text (the metrics) computed again. The view's links are the
+/// whole handbook's, less those to what it hides, which were checked with the whole.
+fn assemble_view(
+    view: View,
+    redact: &[String],
+    (config, as_of, strict, baseline): (
+        Config,
+        Date,
+        bool,
+        Option<&std::collections::BTreeMap<String, crate::model::exception::Exception>>,
+    ),
+    files: &[OutputFile],
+) -> Handbook {
+    let View {
+        content,
+        records,
+        hidden,
+        ..
+    } = view;
+    let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+    let (site, _) = Site::assemble_view(content, &records, known_files, &config.markdown, hidden);
+    let handbook = Handbook::derive(config, as_of, site, records);
+    let mut found = findings::compute(&findings::Inputs {
+        handbook: &handbook,
+        strict,
+        baseline,
+    });
+    let Handbook {
+        config,
+        site,
+        mut records,
+        ..
+    } = handbook;
+    let redactions = Redactions::apply(&mut records, redact);
+    found.iter_mut().for_each(|f| redactions.scrub(f));
+    let mut handbook = Handbook::derive(config, as_of, site, records);
+    handbook.findings = found;
+    handbook
 }
 
 /// Runs load, validate and compute, and nothing else: the handbook for the commands that
@@ -304,6 +397,8 @@ pub(crate) struct Prepared {
     /// The warning of a handbook without `id` ([`crate::load::config::Config::identity_warning`]),
     /// kept for a build without errors: one that fails writes no identifier.
     pub identity: Option<Diagnostic>,
+    /// The audience the handbook is seen by; `None` for the whole handbook.
+    pub audience: Option<String>,
 }
 
 /// The render stage into `out`, then the checks of what was rendered.
@@ -314,9 +409,17 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         files,
         mut diags,
         identity,
+        audience,
     } = prepared;
     let valid = !diags.iter().any(|d| d.level == Level::Error);
-    diags.extend(render_site(&handbook, &theme, files, valid, &out));
+    diags.extend(render_site(
+        &handbook,
+        &theme,
+        files,
+        valid,
+        audience.as_deref(),
+        &out,
+    ));
     let mut finished = out.finish()?;
     diags.append(&mut finished.diags);
     let search_index_bytes = finished
@@ -344,6 +447,7 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         pages: handbook.site.reading_order.len(),
         reused: finished.reused,
         findings: handbook.findings,
+        audience,
     };
     Ok((generated, finished))
 }
@@ -362,6 +466,7 @@ fn render_site(
     theme: &Theme,
     files: Vec<OutputFile>,
     valid: bool,
+    audience: Option<&str>,
     out: &Output,
 ) -> Vec<Diagnostic> {
     let mut diags = out.claim(handbook, &files);
@@ -369,7 +474,7 @@ fn render_site(
     if valid {
         out.put_all(files);
     }
-    let globals = globals(handbook);
+    let globals = globals(handbook, audience);
     match out.renderer(theme, globals) {
         Ok(renderer) if valid => {
             diags.extend(render::render_all(handbook, &renderer, out));
@@ -403,6 +508,10 @@ struct SiteView<'a> {
     description: &'a str,
     base_url: &'a str,
     as_of: Date,
+    /// Whose view the site is, for every page's footer (SPEC 12); `None` for the whole
+    /// handbook, which the footer names when `audiences` tells it from the audiences' views.
+    audience: Option<&'a str>,
+    audiences: bool,
 }
 
 #[derive(Serialize)]
@@ -416,7 +525,7 @@ struct PolicyRow {
 /// Values every template sees, set once for the whole site. The configuration shapes
 /// pages beyond them (whether Markdown may hold HTML, say), so it is part of their
 /// fingerprint too.
-fn globals(handbook: &Handbook) -> Values<'_> {
+fn globals<'a>(handbook: &'a Handbook, audience: Option<&'a str>) -> Values<'a> {
     let config = &handbook.config;
     let policy: Vec<PolicyRow> = config
         .exceptions
@@ -438,6 +547,8 @@ fn globals(handbook: &Handbook) -> Values<'_> {
             description: &config.description,
             base_url: &config.base_url,
             as_of: handbook.as_of,
+            audience,
+            audiences: !config.audiences.is_empty(),
         },
     );
     globals.insert("nav", &handbook.site.nav);

@@ -5,3 +5,4 @@ pub mod metrics;
 pub mod policy;
 pub mod recipients;
 pub mod site;
+pub mod view;

@@ -14,7 +14,8 @@ use crate::load::content::{Content, Page};
 use crate::load::markdown::{self, Document};
 use crate::load::records::Records;
 use crate::load::yaml::{self, Seg};
-use crate::model::links::{self, Target};
+use crate::model::links::{self, Named, Target};
+use crate::model::related::Related;
 
 /// A section with up to this many entries shows them all in the sidebar. A larger one
 /// shows those around the current page and a link to its listing, so that a page's
@@ -102,6 +103,8 @@ pub struct Site {
     /// The other paths the site holds (static files, assets), which links may name too.
     files: BTreeSet<String>,
     remote_images: bool,
+    /// What links may name but an audience may not read: a link to it keeps its text only.
+    restricted: BTreeSet<Named>,
 }
 
 /// Where a Markdown text is, which its links are resolved from.
@@ -137,6 +140,18 @@ impl Site {
         records: &Records,
         files: BTreeSet<String>,
         markdown: &MarkdownConfig,
+    ) -> (Site, Vec<Diagnostic>) {
+        Site::assemble_view(content, records, files, markdown, BTreeSet::new())
+    }
+
+    /// [`Site::assemble`] for an audience's view: a link to what is `restricted` (left out
+    /// of `content` and `records`) resolves to [`links::RESTRICTED`], not to an error.
+    pub fn assemble_view(
+        content: Content,
+        records: &Records,
+        files: BTreeSet<String>,
+        markdown: &MarkdownConfig,
+        restricted: BTreeSet<Named>,
     ) -> (Site, Vec<Diagnostic>) {
         let mut pages = content.pages;
         pages.sort_by(|a, b| a.path.cmp(&b.path));
@@ -175,6 +190,7 @@ impl Site {
             },
             files,
             remote_images: markdown.allow_remote_images,
+            restricted,
         };
         site.nav = site.nav_level(0, None);
         let resolved: Vec<(Vec<String>, Vec<Diagnostic>)> = site
@@ -261,6 +277,129 @@ impl Site {
             self.resolve(&origin, dest, false)
                 .unwrap_or_else(|_| "#".to_string())
         })
+    }
+
+    /// Every link from a page or a record to a page or a record that exists, in Markdown,
+    /// in a `related` list or as an incident's postmortem page, that `keep` takes: only
+    /// those are looked for in their file.
+    pub fn cross_links<'a>(
+        &'a self,
+        records: &'a Records,
+        keep: impl Fn(&Named, &Named) -> bool + Sync,
+    ) -> Vec<CrossLink<'a>> {
+        let exists = |to: &Named| match to {
+            Named::Page(path) => self.page_by_path.contains_key(path),
+            Named::Exception(id) => self.records.exceptions.contains(id),
+            Named::Incident(id) => self.records.incidents.contains(id),
+            Named::File(_) => false,
+        };
+        let wanted = |from: &Named, dir: &str, dest: &str| {
+            links::named(dir, dest).filter(|to| exists(to) && keep(from, to))
+        };
+        let mut out: Vec<CrossLink> = self
+            .pages
+            .par_iter()
+            .flat_map_iter(|page| {
+                let from = Named::Page(page.path.clone());
+                let found: Vec<CrossLink> = page
+                    .doc
+                    .links
+                    .iter()
+                    .filter_map(|link| {
+                        Some(CrossLink {
+                            to: wanted(&from, page.dir(), &link.dest)?,
+                            from: from.clone(),
+                            source: &page.source,
+                            span: link.span.clone(),
+                        })
+                    })
+                    .collect();
+                found
+            })
+            .collect();
+        let texts = record_texts(records);
+        out.par_extend(texts.par_iter().flat_map_iter(|t| {
+            let doc = Document::parse_text(t.text, false);
+            let dir = Origin::record(&t.url).dir;
+            let targets: Vec<Option<Named>> = doc
+                .links
+                .iter()
+                .map(|link| wanted(&t.subject, dir, &link.dest))
+                .collect();
+            let mut found = Vec::new();
+            if targets.iter().any(Option::is_some) {
+                // Each link is looked for after the one before it, kept or not.
+                let mut written = Written::new(&t.source.text, t.path);
+                for (link, to) in doc.links.iter().zip(targets) {
+                    let span = written.find(&t.text[link.span.clone()]);
+                    if let Some(to) = to {
+                        found.push(CrossLink {
+                            from: t.subject.clone(),
+                            to,
+                            source: t.source,
+                            span,
+                        });
+                    }
+                }
+            }
+            found
+        }));
+        let listed = |from: Named,
+                      source: &'a Arc<SourceFile>,
+                      related: &Related,
+                      out: &mut Vec<CrossLink<'a>>| {
+            let lists = [
+                (
+                    "exceptions",
+                    &related.exceptions,
+                    Named::Exception as fn(String) -> Named,
+                ),
+                ("incidents", &related.incidents, Named::Incident),
+                ("pages", &related.pages, |p: String| {
+                    Named::Page(links::content_path(&p).to_string())
+                }),
+            ];
+            for (key, names, named) in lists {
+                for (i, name) in names.iter().enumerate() {
+                    let to = named(name.clone());
+                    if exists(&to) && keep(&from, &to) {
+                        let path = [Seg::Key("related"), Seg::Key(key), Seg::Index(i)];
+                        let span = yaml::locate(&source.text, &path).map_or(0..0, |p| p.value);
+                        out.push(CrossLink {
+                            from: from.clone(),
+                            to,
+                            source,
+                            span,
+                        });
+                    }
+                }
+            }
+        };
+        for e in &records.exceptions {
+            listed(
+                Named::Exception(e.record.id.clone()),
+                &e.source,
+                &e.record.related,
+                &mut out,
+            );
+        }
+        for i in &records.incidents {
+            let from = Named::Incident(i.record.id.clone());
+            listed(from.clone(), &i.source, &i.record.related, &mut out);
+            let page = i.record.postmortem.as_ref().and_then(|p| p.page.as_deref());
+            if let Some(to) = page.map(|p| Named::Page(links::content_path(p).to_string()))
+                && exists(&to)
+                && keep(&from, &to)
+            {
+                out.push(CrossLink {
+                    span: i.span(&[Seg::Key("postmortem"), Seg::Key("page")]),
+                    from,
+                    to,
+                    source: &i.source,
+                });
+            }
+        }
+        out
     }
 
     /// The sidebar of a page or section: the entries of each section from the root down
@@ -365,6 +504,11 @@ impl Site {
     /// the page it is on; or why it leads nowhere, with a "did you mean" when `hint`. Paths
     /// are percent-decoded before they are looked for, as a browser would ask for them.
     fn resolve(&self, origin: &Origin, dest: &str, hint: bool) -> Result<String, Diagnostic> {
+        if !self.restricted.is_empty()
+            && links::named(origin.dir, dest).is_some_and(|n| self.restricted.contains(&n))
+        {
+            return Ok(links::RESTRICTED.to_string());
+        }
         let root = links::root_prefix(origin.url);
         match links::classify(dest) {
             Target::External(url) => Ok(url.to_string()),
@@ -468,8 +612,19 @@ fn window(len: usize, here: Option<usize>) -> Range<usize> {
     start..start + size
 }
 
+/// A link from a page or a record to a page or a record, where it is written.
+#[derive(Debug)]
+pub struct CrossLink<'a> {
+    pub from: Named,
+    pub to: Named,
+    pub source: &'a Arc<SourceFile>,
+    pub span: Range<usize>,
+}
+
 /// A Markdown field of a record.
 struct RecordText<'a> {
+    /// The record.
+    subject: Named,
     source: &'a Arc<SourceFile>,
     /// The folder of the record's page.
     url: String,
@@ -482,10 +637,16 @@ struct RecordText<'a> {
 fn record_texts<'a>(records: &'a Records) -> Vec<RecordText<'a>> {
     type Field<'a> = (&'static [Seg<'static>], Option<&'a String>);
     let mut texts = Vec::new();
-    let mut add = |source: &'a Arc<SourceFile>, url: String, fields: [Field<'a>; 4]| {
+    let mut add = |subject: Named, source: &'a Arc<SourceFile>, fields: [Field<'a>; 4]| {
+        let url = match &subject {
+            Named::Exception(id) => record_url("exceptions", id),
+            Named::Incident(id) => record_url("incidents", id),
+            Named::Page(_) | Named::File(_) => String::new(),
+        };
         for (path, text) in fields {
             if let Some(text) = text {
                 texts.push(RecordText {
+                    subject: subject.clone(),
                     source,
                     url: url.clone(),
                     path,
@@ -502,7 +663,7 @@ fn record_texts<'a>(records: &'a Records) -> Vec<RecordText<'a>> {
             (&[Seg::Key("description")], e.description.as_ref()),
             (&[Seg::Key("remediation_plan")], e.remediation_plan.as_ref()),
         ];
-        add(&loaded.source, record_url("exceptions", &e.id), fields);
+        add(Named::Exception(e.id.clone()), &loaded.source, fields);
     }
     for loaded in &records.incidents {
         let i = &loaded.record;
@@ -514,9 +675,25 @@ fn record_texts<'a>(records: &'a Records) -> Vec<RecordText<'a>> {
             (&[Seg::Key("impact"), Seg::Key("notes")], impact),
             (&[Seg::Key("postmortem"), Seg::Key("notes")], postmortem),
         ];
-        add(&loaded.source, record_url("incidents", &i.id), fields);
+        add(Named::Incident(i.id.clone()), &loaded.source, fields);
     }
     texts
+}
+
+/// What each link in the records' Markdown names, with the record it is in.
+pub fn record_link_names(records: &Records) -> Vec<(Named, Named)> {
+    record_texts(records)
+        .par_iter()
+        .flat_map_iter(|t| {
+            let dir = Origin::record(&t.url).dir;
+            Document::parse_text(t.text, false)
+                .links
+                .iter()
+                .filter_map(|link| links::named(dir, &link.dest))
+                .map(|to| (t.subject.clone(), to))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// Where the links of a record's Markdown field are written in its YAML file. Each is

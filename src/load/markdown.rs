@@ -137,13 +137,16 @@ impl Document {
         let mut next_heading = self.headings.iter();
         let mut anchor = None;
         let mut links_open = 0usize;
-        // Inside an image shown as a link: how many tags deep, and whether the link was
-        // opened (not inside another link, which cannot hold one).
-        let mut image_link: Option<(usize, bool)> = None;
+        // For each link open, whether it is shown as restricted text rather than a link.
+        let mut restricted: Vec<bool> = Vec::new();
+        // Inside an image shown as its text: how many tags deep, and what closes it (a link
+        // opened for it, restricted text, or nothing inside another link, which cannot
+        // hold one).
+        let mut image_link: Option<(usize, Option<Event>)> = None;
         let mut out = String::with_capacity(self.body.len() * 2);
         let events = events(self.text(), self.allow_html).flat_map(|(event, _)| {
             let mut extra = None;
-            let event = if let Some((depth, open)) = image_link.as_mut() {
+            let event = if let Some((depth, close)) = image_link.as_mut() {
                 // The image's alt text, as the link's text, without markup.
                 match event {
                     Event::Start(tag) => {
@@ -155,11 +158,13 @@ impl Document {
                     }
                     Event::End(_) => {
                         *depth -= 1;
-                        let (done, open) = (*depth == 0, *open);
-                        if done {
+                        if *depth == 0 {
+                            let close = close.take();
                             image_link = None;
+                            close
+                        } else {
+                            None
                         }
-                        (done && open).then_some(Event::End(TagEnd::Link))
                     }
                     Event::Text(s) | Event::Code(s) | Event::InlineHtml(s) => Some(Event::Text(s)),
                     Event::SoftBreak | Event::HardBreak => Some(Event::Text(" ".into())),
@@ -206,16 +211,26 @@ impl Document {
                         ..
                     }) => {
                         links_open += 1;
-                        Some(Event::Start(Tag::Link {
-                            link_type: plain(link_type),
-                            dest_url: retarget(),
-                            title,
-                            id,
-                        }))
+                        let dest_url = retarget();
+                        restricted.push(dest_url.as_ref() == links::RESTRICTED);
+                        if restricted.last() == Some(&true) {
+                            Some(Event::Html(RESTRICTED_OPEN.into()))
+                        } else {
+                            Some(Event::Start(Tag::Link {
+                                link_type: plain(link_type),
+                                dest_url,
+                                title,
+                                id,
+                            }))
+                        }
                     }
                     Event::End(TagEnd::Link) => {
                         links_open = links_open.saturating_sub(1);
-                        Some(Event::End(TagEnd::Link))
+                        if restricted.pop() == Some(true) {
+                            Some(Event::Html(RESTRICTED_CLOSE.into()))
+                        } else {
+                            Some(Event::End(TagEnd::Link))
+                        }
                     }
                     Event::Start(Tag::Image {
                         link_type,
@@ -224,7 +239,10 @@ impl Document {
                         ..
                     }) => {
                         let dest_url = retarget();
-                        if remote_images || !links::is_remote(&dest_url) {
+                        if dest_url.as_ref() == links::RESTRICTED {
+                            image_link = Some((1, Some(Event::Html(RESTRICTED_CLOSE.into()))));
+                            Some(Event::Html(RESTRICTED_OPEN.into()))
+                        } else if remote_images || !links::is_remote(&dest_url) {
                             Some(Event::Start(Tag::Image {
                                 link_type: plain(link_type),
                                 dest_url,
@@ -233,7 +251,7 @@ impl Document {
                             }))
                         } else {
                             let open = links_open == 0;
-                            image_link = Some((1, open));
+                            image_link = Some((1, open.then_some(Event::End(TagEnd::Link))));
                             open.then_some(Event::Start(Tag::Link {
                                 link_type: LinkType::Inline,
                                 dest_url,
@@ -423,6 +441,11 @@ impl Ids {
         }
     }
 }
+
+/// How the text of a link to something the audience may not read begins and ends: marked,
+/// so that a reader, or a printout, tells it from plain text.
+const RESTRICTED_OPEN: &str = "<span class=\"restricted\">";
+const RESTRICTED_CLOSE: &str = " <span class=\"restricted-mark\">(restricted)</span></span>";
 
 /// An autolink's text is its address; once the address is rewritten, keep it a plain link.
 fn plain(link_type: LinkType) -> LinkType {
@@ -614,6 +637,34 @@ mod tests {
         );
         assert!(
             html.contains("<img src=\"//h/p.png\" alt=\"c\" />"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn restricted_links_keep_their_text_only() {
+        let text = "See [the *plan*](x.md), ![alt `a`](y.png), [![i](z.png)](x.md) and [ok](o.md).";
+        let doc = Document::parse_text(text, false);
+        let restricted = links::RESTRICTED.to_string();
+        let targets = [
+            restricted.clone(),
+            restricted.clone(),
+            restricted.clone(),
+            restricted,
+            "o/".to_string(),
+        ];
+        let html = doc.render(&targets, false);
+        let mark = "<span class=\"restricted-mark\">(restricted)</span></span>";
+        for part in [
+            format!("<span class=\"restricted\">the <em>plan</em> {mark}"),
+            format!("<span class=\"restricted\">alt a {mark}"),
+            format!("<span class=\"restricted\"><span class=\"restricted\">i {mark} {mark}"),
+            "<a href=\"o/\">ok</a>".to_string(),
+        ] {
+            assert!(html.contains(&part), "{part} missing in {html}");
+        }
+        assert!(
+            !html.contains(".md") && !html.contains(".png") && !html.contains('\0'),
             "{html}"
         );
     }

@@ -520,7 +520,7 @@ impl Refs<'_> {
     /// The message and hint for `page` when no page of content/ has that path; the hint
     /// names the closest page only when `suggest`.
     fn missing_page(&self, page: &str, suggest: bool) -> Option<(String, String)> {
-        let normalised = page.trim_start_matches("content/").trim_start_matches('/');
+        let normalised = crate::model::links::content_path(page);
         if self.pages.contains(normalised) {
             return None;
         }

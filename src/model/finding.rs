@@ -110,6 +110,11 @@ pub const RULES: &[Rule] = &[
         "A content page is past its `review_by` date.",
     ),
     rule(
+        "page.restricted-link",
+        Kind::Page,
+        "A page or record links to a page or record classified above it: an audience that may read the one but not the other sees the link's text without the link.",
+    ),
+    rule(
         "exception.todo",
         Kind::Exception,
         "An exception still holds a TODO marker where `secbook new` or `secbook import` could not know the value.",

@@ -144,6 +144,55 @@ pub fn join(base: &str, path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// A page, record or file that a link names: what an audience's view may hold or not.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Named {
+    /// By its path below content/: `a/b.md`.
+    Page(String),
+    Exception(String),
+    Incident(String),
+    /// By its path in the site: a static file, or a file beside the pages.
+    File(String),
+}
+
+impl std::fmt::Display for Named {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Named::Page(path) => write!(f, "page `{path}`"),
+            Named::Exception(id) => write!(f, "exception `{id}`"),
+            Named::Incident(id) => write!(f, "incident `{id}`"),
+            Named::File(path) => write!(f, "file `{path}`"),
+        }
+    }
+}
+
+/// What the link `dest`, written in the folder `dir` below content/, names, read as
+/// [`classify`] reads it and percent-decoded; `None` for a link off the site or to a
+/// heading of the same page, and for a path that climbs above the root.
+pub fn named(dir: &str, dest: &str) -> Option<Named> {
+    match classify(dest) {
+        Target::Exception(id) => Some(Named::Exception(decode(id).into_owned())),
+        Target::Incident(id) => Some(Named::Incident(decode(id).into_owned())),
+        Target::Page { path, .. } => join(dir, &decode(path)).map(Named::Page),
+        Target::File(dest) => {
+            let path = dest.split(['?', '#']).next().unwrap_or_default();
+            join(dir, &decode(path)).map(Named::File)
+        }
+        Target::External(_) | Target::Unsafe | Target::Anchor(_) => None,
+    }
+}
+
+/// A content path as records write it (`content/a.md`, `/a.md`, `a.md`), as the site
+/// knows it (`a.md`).
+pub fn content_path(path: &str) -> &str {
+    path.trim_start_matches("content/").trim_start_matches('/')
+}
+
+/// What a link to something an audience may not read is resolved to: text that no
+/// Markdown destination can hold (CommonMark reads a NUL as U+FFFD), so that rendering
+/// tells it from every real target and writes the link's text without the link.
+pub const RESTRICTED: &str = "\0restricted";
+
 /// The prefix that leads from the page at `url` (a folder such as `a/b/`) back to the root.
 pub fn root_prefix(url: &str) -> String {
     "../".repeat(url.split('/').filter(|s| !s.is_empty()).count())

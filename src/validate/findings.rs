@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use crate::derive::handbook::Handbook;
 use crate::derive::incident::Postmortem;
 use crate::derive::policy::{Met, Policy};
+use crate::derive::view::Levels;
 use crate::diagnostics::SourceFile;
 use crate::load::records::Loaded;
 use crate::load::todo;
@@ -17,6 +18,7 @@ use crate::model::date::days;
 use crate::model::exception::Exception;
 use crate::model::finding::{CODES, Finding, Kind, LintLevel, RULES, Subject};
 use crate::model::incident::Incident;
+use crate::model::links::Named;
 use crate::model::vocab::{ExceptionState, ExceptionStatus};
 
 /// What the findings looked at: every record and page, and the rules that did not run.
@@ -166,6 +168,7 @@ pub fn compute(inputs: &Inputs) -> Vec<Finding> {
             );
         }
     }
+    restricted_links(&mut c);
     let mut out = c.out;
     out.sort_by(|a, b| (&a.file, a.span.start, a.code).cmp(&(&b.file, b.span.start, b.code)));
     out
@@ -406,6 +409,43 @@ fn policy_findings(c: &mut Collector, e: &Loaded<Exception>, policy: &Policy) {
                 term.start,
                 term.end,
                 r.severity.as_str(),
+            ),
+        );
+    }
+}
+
+/// `page.restricted-link`: a page or record that links to a page or record classified
+/// above it. An audience that may read the one but not the other gets the link's text
+/// only, or no entry in a `related` list.
+fn restricted_links(c: &mut Collector) {
+    let hb = c.inputs.handbook;
+    const CODE: &str = "page.restricted-link";
+    if hb.config.classification.is_none()
+        || hb.config.lint_level(CODE, c.inputs.strict) == LintLevel::Allow
+    {
+        return;
+    }
+    let levels = Levels::new(&hb.config, &hb.site.pages, &hb.records);
+    let above = |from: &Named, to: &Named| levels.rank(to) > levels.rank(from);
+    for link in hb.site.cross_links(&hb.records, above) {
+        let (Some(from), Some(to)) = (levels.level(&link.from), levels.level(&link.to)) else {
+            continue;
+        };
+        let (kind, subject) = match &link.from {
+            Named::Page(path) => ("page", path),
+            Named::Exception(id) => ("exception", id),
+            Named::Incident(id) => ("incident", id),
+            Named::File(path) => ("file", path),
+        };
+        c.raise(
+            CODE,
+            link.source,
+            link.span.clone(),
+            subject,
+            format!(
+                "links to {}, classified `{to}`, above this {kind}'s `{from}`: an audience \
+                 that may read this {kind} but not that one gets no link to it",
+                link.to
             ),
         );
     }

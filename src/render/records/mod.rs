@@ -70,7 +70,7 @@ impl PageExtras {
         // record took the square of the records that name one page.
         let mut listed = BTreeSet::new();
         let mut add = |path: &str, r: RecordRef| {
-            let path = normalise_page(path);
+            let path = links::content_path(path);
             if listed.insert((path.to_string(), r.kind, r.id.clone(), r.relation)) {
                 referenced_by.entry(path.to_string()).or_default().push(r);
             }
@@ -114,12 +114,6 @@ impl PageExtras {
         }
         PageExtras { referenced_by }
     }
-}
-
-/// A content path as records may write it (`content/a.md`, `/a.md`, `a.md`), as the site
-/// knows it (`a.md`).
-fn normalise_page(path: &str) -> &str {
-    path.trim_start_matches("content/").trim_start_matches('/')
 }
 
 pub fn exception_href(id: &str) -> String {
@@ -261,7 +255,7 @@ impl<'a> Facts<'a> {
 
     /// A content page by the path a record names it with.
     pub fn page_ref(&self, path: &str) -> Option<PageRef<'a>> {
-        let i = *self.page_by_path.get(normalise_page(path))?;
+        let i = *self.page_by_path.get(links::content_path(path))?;
         let page = &self.hb.site.pages[i];
         Some(PageRef {
             title: &page.front.title,
@@ -626,8 +620,8 @@ mod tests {
 
     #[test]
     fn page_paths_are_normalised_and_anchors_are_ids() {
-        assert_eq!(normalise_page("content/a/b.md"), "a/b.md");
-        assert_eq!(normalise_page("/a.md"), "a.md");
+        assert_eq!(links::content_path("content/a/b.md"), "a/b.md");
+        assert_eq!(links::content_path("/a.md"), "a.md");
         assert_eq!(code_anchor("exception.expired"), "code-exception-expired");
     }
 }

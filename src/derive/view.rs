@@ -1,0 +1,276 @@
+//! An audience's view of the handbook (SPEC 12): what was loaded, less every page and
+//! record classified above the audience, every list entry that names one of them, and the
+//! files beside the pages that only they link to; then with the fields the audience may not
+//! read redacted. Everything made for the audience is made from the view alone, so nothing
+//! it may not read can reach any page or export, whichever renders it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::derive::site;
+use crate::load::config::Config;
+use crate::load::content::{Content, Page};
+use crate::load::records::Records;
+use crate::model::audience::Reader;
+use crate::model::finding::Finding;
+use crate::model::links::{self, Named};
+use crate::model::redact::Redaction;
+use crate::model::related::Related;
+
+/// The audience a build is for: the one `asked` for on the command line, else handbook.yaml's
+/// `default_audience`; `None` for the whole handbook. An audience the command line names
+/// that handbook.yaml does not define is the command's error, with the names it defines.
+pub fn select<'a>(config: &'a Config, asked: Option<&str>) -> Result<Option<Reader<'a>>, String> {
+    let Some(name) = asked.or(config.default_audience.as_deref()) else {
+        return Ok(None);
+    };
+    let Some((name, audience)) = config.audiences.get_key_value(name) else {
+        // A `default_audience` that is not defined is handbook.yaml's error, reported there.
+        if asked.is_none() {
+            return Ok(None);
+        }
+        let names: Vec<&str> = config.audiences.keys().map(String::as_str).collect();
+        let hint = match crate::diagnostics::closest(name, names.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if names.is_empty() => "handbook.yaml defines no `audiences`".to_string(),
+            None => format!("handbook.yaml defines {}", names.join(", ")),
+        };
+        return Err(format!("unknown audience `{name}`: {hint}"));
+    };
+    let max = config
+        .classification
+        .as_ref()
+        .and_then(|c| c.rank(&audience.max));
+    Ok(Some(Reader {
+        name,
+        max,
+        redact: &audience.redact,
+    }))
+}
+
+/// The classification of every page and record, by what links name them by.
+pub struct Levels<'a> {
+    config: &'a Config,
+    pages: HashMap<&'a str, Option<&'a str>>,
+    exceptions: HashMap<&'a str, Option<&'a str>>,
+    incidents: HashMap<&'a str, Option<&'a str>>,
+}
+
+impl<'a> Levels<'a> {
+    pub fn new(config: &'a Config, pages: &'a [Arc<Page>], records: &'a Records) -> Self {
+        Levels {
+            config,
+            pages: pages
+                .iter()
+                .map(|p| (p.path.as_str(), p.front.classification.as_deref()))
+                .collect(),
+            exceptions: records
+                .exceptions
+                .iter()
+                .map(|e| (e.record.id.as_str(), e.record.classification.as_deref()))
+                .collect(),
+            incidents: records
+                .incidents
+                .iter()
+                .map(|i| (i.record.id.as_str(), i.record.classification.as_deref()))
+                .collect(),
+        }
+    }
+
+    /// The level `named` is classified at, the default when it gives none; `None` when it
+    /// is not a page or record of the handbook, or the handbook has no levels.
+    pub fn level(&self, named: &Named) -> Option<&'a str> {
+        let classification = self.config.classification.as_ref()?;
+        let own = match named {
+            Named::Page(path) => self.pages.get(path.as_str())?,
+            Named::Exception(id) => self.exceptions.get(id.as_str())?,
+            Named::Incident(id) => self.incidents.get(id.as_str())?,
+            Named::File(_) => return None,
+        };
+        Some(own.unwrap_or(&classification.default))
+    }
+
+    /// The rank of `named`'s level (0 the least sensitive), as [`Levels::level`].
+    pub fn rank(&self, named: &Named) -> Option<usize> {
+        let classification = self.config.classification.as_ref()?;
+        self.level(named).map(|l| classification.rank_of(Some(l)))
+    }
+}
+
+/// What `reader` may see of what was loaded, before redaction.
+pub struct View {
+    pub content: Content,
+    pub records: Records,
+    /// The pages and records left out, which the view's links may still name.
+    pub hidden: BTreeSet<Named>,
+    /// The files beside the pages left out, by their path in the site.
+    pub hidden_files: BTreeSet<String>,
+}
+
+impl View {
+    /// Whether the view leaves nothing out.
+    pub fn shows_all(&self) -> bool {
+        self.hidden.is_empty() && self.hidden_files.is_empty()
+    }
+
+    pub fn of(reader: &Reader, config: &Config, content: &Content, records: &Records) -> View {
+        let levels = Levels::new(config, &content.pages, records);
+        let readable = |named: &Named| levels.rank(named).is_none_or(|r| reader.may_read(r));
+        let page = |p: &Page| Named::Page(p.path.clone());
+        let exception = |id: &str| Named::Exception(id.to_string());
+        let incident = |id: &str| Named::Incident(id.to_string());
+        let mut hidden = BTreeSet::new();
+        hidden.extend(content.pages.iter().map(|p| page(p)));
+        hidden.extend(records.exceptions.iter().map(|e| exception(&e.record.id)));
+        hidden.extend(records.incidents.iter().map(|i| incident(&i.record.id)));
+        hidden.retain(|n| !readable(n));
+
+        let hidden_files = hidden_files(content, records, &hidden);
+        let shown = |named: &Named| !hidden.contains(named);
+        let prune = |related: &mut Related| {
+            related.exceptions.retain(|id| shown(&exception(id)));
+            related.incidents.retain(|id| shown(&incident(id)));
+            related
+                .pages
+                .retain(|p| shown(&Named::Page(links::content_path(p).to_string())));
+        };
+        let mut exceptions = Vec::new();
+        for e in &records.exceptions {
+            if shown(&exception(&e.record.id)) {
+                let mut e = e.clone();
+                prune(&mut e.record.related);
+                exceptions.push(e);
+            }
+        }
+        let mut incidents = Vec::new();
+        for i in &records.incidents {
+            if shown(&incident(&i.record.id)) {
+                let mut i = i.clone();
+                prune(&mut i.record.related);
+                if let Some(p) = &mut i.record.postmortem
+                    && p.page.as_deref().is_some_and(|path| {
+                        !shown(&Named::Page(links::content_path(path).to_string()))
+                    })
+                {
+                    p.page = None;
+                }
+                incidents.push(i);
+            }
+        }
+        View {
+            content: Content {
+                pages: content
+                    .pages
+                    .iter()
+                    .filter(|p| shown(&page(p)))
+                    .cloned()
+                    .collect(),
+                assets: content
+                    .assets
+                    .iter()
+                    .filter(|a| !hidden_files.contains(&a.to))
+                    .cloned()
+                    .collect(),
+                unreadable: content.unreadable.clone(),
+            },
+            records: Records {
+                exceptions,
+                incidents,
+                people: records.people.clone(),
+            },
+            hidden,
+            hidden_files,
+        }
+    }
+}
+
+/// The files beside the pages that go with hidden pages and records only. A file goes with
+/// the pages and records that link to it, or, when none does, with the pages of its folder;
+/// it is hidden when it goes with some and all of them are hidden.
+fn hidden_files(
+    content: &Content,
+    records: &Records,
+    hidden: &BTreeSet<Named>,
+) -> BTreeSet<String> {
+    // For each file linked to: whether something shown links to it.
+    let mut linked: HashMap<String, bool> = HashMap::new();
+    let mut link = |from: &Named, to: Named| {
+        if let Named::File(path) = to {
+            *linked.entry(path).or_default() |= !hidden.contains(from);
+        }
+    };
+    for page in &content.pages {
+        let from = Named::Page(page.path.clone());
+        for l in &page.doc.links {
+            if let Some(to) = links::named(page.dir(), &l.dest) {
+                link(&from, to);
+            }
+        }
+    }
+    if !records.exceptions.is_empty() || !records.incidents.is_empty() {
+        for (from, to) in site::record_link_names(records) {
+            link(&from, to);
+        }
+    }
+    // For each folder below content/: whether one of its pages is shown.
+    let mut folders: HashMap<&str, bool> = HashMap::new();
+    for page in &content.pages {
+        *folders.entry(page.dir()).or_default() |=
+            !hidden.contains(&Named::Page(page.path.clone()));
+    }
+    content
+        .assets
+        .iter()
+        .filter(|a| {
+            let folder = a.source.rsplit_once('/').map_or("", |(dir, _)| dir);
+            let shown = linked.get(&a.to).or_else(|| folders.get(folder)).copied();
+            shown == Some(false)
+        })
+        .map(|a| a.to.clone())
+        .collect()
+}
+
+/// The texts each record's redaction took out.
+#[derive(Default)]
+pub struct Redactions {
+    exceptions: HashMap<String, Redaction>,
+    incidents: HashMap<String, Redaction>,
+}
+
+impl Redactions {
+    /// Redacts `fields` in every record of `records`.
+    pub fn apply(records: &mut Records, fields: &[String]) -> Redactions {
+        let mut done = Redactions::default();
+        if fields.is_empty() {
+            return done;
+        }
+        for e in &mut records.exceptions {
+            let mut r = Redaction::default();
+            for field in fields {
+                e.record.redact(field, &mut r);
+            }
+            done.exceptions.insert(e.record.id.clone(), r);
+        }
+        for i in &mut records.incidents {
+            let mut r = Redaction::default();
+            for field in fields {
+                i.record.redact(field, &mut r);
+            }
+            done.incidents.insert(i.record.id.clone(), r);
+        }
+        done
+    }
+
+    /// Scrubs a finding, made before the redaction, of what its record's redaction took
+    /// out (an owner's name, an action item's title).
+    pub fn scrub(&self, finding: &mut Finding) {
+        let of = match finding.code.split('.').next() {
+            Some("exception") => &self.exceptions,
+            Some("incident") => &self.incidents,
+            _ => return,
+        };
+        if let Some(r) = of.get(&finding.subject) {
+            finding.message = r.scrub(&finding.message);
+        }
+    }
+}
