@@ -60,6 +60,11 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// The audience of handbook.yaml to build for: only the records and pages it may
+        /// read, its `redact` fields redacted. Without it, `default_audience`, else the
+        /// whole handbook.
+        #[arg(long, value_name = "NAME")]
+        audience: Option<String>,
     },
     /// Check the handbook and report every problem, writing nothing.
     Check {
@@ -113,6 +118,11 @@ enum Command {
         /// Markdown to paste into an email or a chat, or JSON.
         #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
         format: ReportFormat,
+        /// The audience of handbook.yaml to report for: only the records and pages it may
+        /// read, its `redact` fields redacted. Without it, `default_audience`, else the
+        /// whole handbook.
+        #[arg(long, value_name = "NAME")]
+        audience: Option<String>,
     },
     /// Mail each person with something to act on their part of the weekly report, as
     /// `report` lists it: through `notify.smtp`, or into .eml files.
@@ -139,6 +149,11 @@ enum Command {
         /// The site's absolute URL, which the messages link to, instead of `base_url`.
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+        /// The audience of handbook.yaml to write the messages for: only the records and pages it may
+        /// read, its `redact` fields redacted. Without it, `default_audience`, else the
+        /// whole handbook.
+        #[arg(long, value_name = "NAME")]
+        audience: Option<String>,
     },
     /// Preview the site on this machine, rebuilding and reloading on every change.
     Serve {
@@ -155,6 +170,11 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// The audience of handbook.yaml to preview the site for: only the records and pages it may
+        /// read, its `redact` fields redacted. Without it, `default_audience`, else the
+        /// whole handbook.
+        #[arg(long, value_name = "NAME")]
+        audience: Option<String>,
     },
 }
 
@@ -188,6 +208,11 @@ enum Export {
         /// Write to this file instead of the standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// The audience of handbook.yaml to export for: only the records and pages it may
+        /// read, its `redact` fields redacted. Without it, `default_audience`, else the
+        /// whole handbook.
+        #[arg(long, value_name = "NAME")]
+        audience: Option<String>,
     },
     /// The approved and pending exceptions as an OSCAL plan of action and milestones, as the
     /// build writes it to exports/poam.json.
@@ -198,6 +223,11 @@ enum Export {
         /// Write to this file instead of the standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// The audience of handbook.yaml to export for: only the records and pages it may
+        /// read, its `redact` fields redacted. Without it, `default_audience`, else the
+        /// whole handbook.
+        #[arg(long, value_name = "NAME")]
+        audience: Option<String>,
     },
 }
 
@@ -303,17 +333,23 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             base_url,
             drafts,
             force,
+            audience,
         } => {
             let out = output.unwrap_or_else(|| common.dir.join("public"));
             let options = Options {
                 base_url,
                 drafts,
                 force,
+                audience,
                 ..common.options()
             };
             let g = pipeline::build(&options, &out)?;
+            let audience = match &g.audience {
+                Some(name) => format!(" for the audience {name}"),
+                None => String::new(),
+            };
             let summary = format!(
-                "built {} pages and {} files into {} (as of {}, search index {} KB) in {:.2}s",
+                "built {} pages and {} files{audience} into {} (as of {}, search index {} KB) in {:.2}s",
                 g.pages,
                 g.file_count,
                 out.display(),
@@ -328,10 +364,12 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             port,
             bind,
             drafts,
+            audience,
         } => {
             let options = Options {
                 root: dir,
                 drafts,
+                audience,
                 ..Options::default()
             };
             serve::serve(options, SocketAddr::new(bind, port))?;
@@ -404,9 +442,14 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
                 ),
             ))
         }
-        Command::Export(Export::Tracker { dir, output }) => {
+        Command::Export(Export::Tracker {
+            dir,
+            output,
+            audience,
+        }) => {
             let options = Options {
                 root: dir,
+                audience,
                 ..Options::default()
             };
             let (csv, warnings) = export::tracker(&options)?;
@@ -426,9 +469,14 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
                 format!("exported {rows} exception(s) to {to}{findings}"),
             ))
         }
-        Command::Export(Export::Poam { dir, output }) => {
+        Command::Export(Export::Poam {
+            dir,
+            output,
+            audience,
+        }) => {
             let options = Options {
                 root: dir,
+                audience,
                 ..Options::default()
             };
             let (json, warnings) = export::poam(&options)?;
@@ -443,10 +491,12 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             as_of,
             owner,
             format,
+            audience,
         } => {
             let options = Options {
                 root: dir,
                 as_of,
+                audience,
                 ..Options::default()
             };
             let (handbook, _) = pipeline::load_handbook(&options)?;
@@ -475,10 +525,12 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             outbox,
             dry_run,
             base_url,
+            audience,
         } => {
             let options = Options {
                 root: dir,
                 as_of,
+                audience,
                 ..Options::default()
             };
             // The findings are `check`'s to report, as for `report`.

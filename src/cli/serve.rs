@@ -80,7 +80,8 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
         version: 0,
     })));
     let mut cache = pipeline::Cache::default();
-    rebuild(&options, &shared, &mut cache);
+    let shared_preview = !is_loopback(addr.ip());
+    rebuild(&options, &shared, &mut cache, shared_preview);
     if let Some(error) = &shared.borrow().error {
         eprint!("{error}");
     }
@@ -102,11 +103,16 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
                 local.port()
             );
         }
+        let whose = cache
+            .audience
+            .as_ref()
+            .map(|a| format!(" for the audience {a}"))
+            .unwrap_or_default();
         eprintln!(
-            "serving {} at http://{local}/ (Ctrl-C to stop)",
+            "serving {}{whose} at http://{local}/ (Ctrl-C to stop)",
             options.root.display()
         );
-        let _watcher = watch(&options, Arc::clone(&shared), cache)?;
+        let _watcher = watch(&options, Arc::clone(&shared), cache, shared_preview)?;
         loop {
             let accepted = listener.accept().await;
             // The address this connection came in on: the bound one, or with 0.0.0.0 the
@@ -144,8 +150,10 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
 }
 
 /// Builds in memory and swaps the result in; on failure keeps the previous site. What did
-/// not change since the last build is taken from `cache`.
-fn rebuild(options: &Options, shared: &Shared, cache: &mut pipeline::Cache) {
+/// not change since the last build is taken from `cache`. The errors, which are the whole
+/// handbook's, are shown over the pages too, unless the preview is of an audience's site
+/// and `shared` with other machines: its readers may not read them.
+fn rebuild(options: &Options, shared: &Shared, cache: &mut pipeline::Cache, shared_preview: bool) {
     let started = Instant::now();
     let result = pipeline::generate_cached(options, cache);
     let last = Arc::clone(&shared.borrow());
@@ -165,7 +173,15 @@ fn rebuild(options: &Options, shared: &Shared, cache: &mut pipeline::Cache) {
         Err(Error::Invalid(diags)) => {
             let report: String = diags.iter().map(|d| d.render()).collect();
             eprint!("{report}");
-            (Arc::clone(&last.files), Some(report))
+            let shown = match &cache.audience {
+                Some(audience) if shared_preview => format!(
+                    "The build has errors: the terminal that runs `secbook serve` lists them.\n\
+                     This preview of the audience {audience}'s site is open to other machines, \
+                     and the errors are the whole handbook's.\n"
+                ),
+                _ => report,
+            };
+            (Arc::clone(&last.files), Some(shown))
         }
         Err(other) => (Arc::clone(&last.files), Some(format!("error: {other}\n"))),
     };
@@ -313,6 +329,7 @@ fn watch(
     options: &Options,
     shared: Arc<Shared>,
     mut cache: pipeline::Cache,
+    shared_preview: bool,
 ) -> Result<RecommendedWatcher, Error> {
     // The paths each change touched; `None` when the watcher lost track of them.
     let (tx, rx) = mpsc::channel::<Option<Vec<PathBuf>>>();
@@ -364,7 +381,7 @@ fn watch(
             if let Some(paths) = changed {
                 cache.changed(paths);
             }
-            rebuild(&options, &shared, &mut cache);
+            rebuild(&options, &shared, &mut cache, shared_preview);
         }
     });
     Ok(watcher)
