@@ -696,6 +696,44 @@ pub fn record_link_names(records: &Records) -> Vec<(Named, Named)> {
         .collect()
 }
 
+/// Rewrites the Markdown fields of `records` (those [`record_texts`] reads) so that no
+/// link names what `hidden` holds: each such link is written as its text, marked
+/// restricted (see [`markdown::unlink`]). The fields are shown as written too (in the JSON,
+/// the search index, the exports), where a link's destination would name what is hidden.
+pub fn unlink_records(records: &mut Records, hidden: &BTreeSet<Named>) {
+    let unlink = |url: String, texts: [Option<&mut String>; 4]| {
+        let dir = Origin::record(&url).dir;
+        let drop = |dest: &str| links::named(dir, dest).is_some_and(|n| hidden.contains(&n));
+        for text in texts.into_iter().flatten() {
+            if let Some(unlinked) = markdown::unlink(text, drop) {
+                *text = unlinked;
+            }
+        }
+    };
+    for loaded in &mut records.exceptions {
+        let e = &mut loaded.record;
+        let url = record_url("exceptions", &e.id);
+        let texts = [
+            Some(&mut e.summary),
+            Some(&mut e.justification),
+            e.description.as_mut(),
+            e.remediation_plan.as_mut(),
+        ];
+        unlink(url, texts);
+    }
+    for loaded in &mut records.incidents {
+        let i = &mut loaded.record;
+        let url = record_url("incidents", &i.id);
+        let texts = [
+            Some(&mut i.summary),
+            i.description.as_mut(),
+            i.impact.as_mut().and_then(|x| x.notes.as_mut()),
+            i.postmortem.as_mut().and_then(|p| p.notes.as_mut()),
+        ];
+        unlink(url, texts);
+    }
+}
+
 /// Where the links of a record's Markdown field are written in its YAML file. Each is
 /// looked for by its first line, after the one before it. YAML may write a text otherwise
 /// than it reads (escapes, folded lines): from the first link not found so, the rest are

@@ -1,7 +1,7 @@
 //! An audience's view of the handbook (SPEC 12): what was loaded, less every page and
-//! record classified above the audience, every list entry that names one of them, and the
-//! files beside the pages that only they link to; then with the fields the audience may not
-//! read redacted. Everything made for the audience is made from the view alone, so nothing
+//! record classified above the audience, every list entry and every link in a record's
+//! Markdown that names one of them, and the files beside the pages that only they link to;
+//! then with the fields the audience may not read redacted. Everything made for the audience is made from the view alone, so nothing
 //! it may not read can reach any page or export, whichever renders it.
 
 use std::collections::{BTreeSet, HashMap};
@@ -157,6 +157,12 @@ impl View {
                 incidents.push(i);
             }
         }
+        let mut records = Records {
+            exceptions,
+            incidents,
+            people: records.people.clone(),
+        };
+        site::unlink_records(&mut records, &hidden);
         View {
             content: Content {
                 pages: content
@@ -173,11 +179,7 @@ impl View {
                     .collect(),
                 unreadable: content.unreadable.clone(),
             },
-            records: Records {
-                exceptions,
-                incidents,
-                people: records.people.clone(),
-            },
+            records,
             hidden,
             hidden_files,
         }

@@ -566,6 +566,102 @@ pub fn escape_text(text: &str) -> String {
     out
 }
 
+/// `text` with each link and image whose destination `drop` takes written as its text and
+/// " (restricted)" (an autolink, whose text is its destination, as "(restricted)"), and each
+/// link reference definition that `drop` takes removed: Markdown that names nothing
+/// `drop` takes, for wherever it is shown as written. `None` when nothing was dropped.
+pub fn unlink(text: &str, drop: impl Fn(&str) -> bool) -> Option<String> {
+    /// A link or image open: its whole source, whether it is dropped, the source of what
+    /// it holds, and whether its text is its destination.
+    struct Open {
+        whole: Range<usize>,
+        drop: bool,
+        inner: Option<Range<usize>>,
+        autolink: bool,
+    }
+    let parser = Parser::new_ext(text, options()).into_offset_iter();
+    // Replacements of source ranges, none inside another.
+    let mut edits: Vec<(Range<usize>, String)> = parser
+        .reference_definitions()
+        .iter()
+        .filter(|(_, def)| drop(&def.dest))
+        .map(|(_, def)| (def.span.clone(), String::new()))
+        .collect();
+    let mut open: Vec<Open> = Vec::new();
+    for (event, range) in parser {
+        let closes = matches!(event, Event::End(TagEnd::Link | TagEnd::Image));
+        if closes && let Some(link) = open.pop() {
+            if link.drop {
+                let inner = link.inner.unwrap_or(link.whole.end..link.whole.end);
+                // What was dropped inside goes into this one's text.
+                let (within, rest): (Vec<_>, Vec<_>) = edits
+                    .into_iter()
+                    .partition(|(r, _)| inner.start <= r.start && r.end <= inner.end);
+                edits = rest;
+                let text = if link.autolink {
+                    "(restricted)".to_string()
+                } else {
+                    format!(
+                        "{} (restricted)",
+                        apply(&text[inner.clone()], inner.start, within)
+                    )
+                };
+                edits.push((link.whole, text));
+            }
+            for o in &mut open {
+                let inner = o.inner.get_or_insert(range.clone());
+                inner.end = inner.end.max(range.end);
+            }
+            continue;
+        }
+        for o in &mut open {
+            let inner = o.inner.get_or_insert(range.clone());
+            inner.start = inner.start.min(range.start);
+            inner.end = inner.end.max(range.end);
+        }
+        if let Event::Start(
+            Tag::Link {
+                dest_url,
+                link_type,
+                ..
+            }
+            | Tag::Image {
+                dest_url,
+                link_type,
+                ..
+            },
+        ) = event
+        {
+            open.push(Open {
+                whole: range,
+                drop: drop(&dest_url),
+                inner: None,
+                autolink: matches!(link_type, LinkType::Autolink | LinkType::Email),
+            });
+        }
+    }
+    (!edits.is_empty()).then(|| apply(text, 0, edits))
+}
+
+/// `text`, which starts at `offset` of the source, with each of `edits` (source ranges and
+/// what replaces them, none inside another) made.
+fn apply(text: &str, offset: usize, mut edits: Vec<(Range<usize>, String)>) -> String {
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, with) in edits {
+        let (start, end) = (range.start - offset, range.end - offset);
+        if start < at {
+            continue;
+        }
+        out.push_str(&text[at..start]);
+        out.push_str(&with);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -667,6 +763,26 @@ mod tests {
             !html.contains(".md") && !html.contains(".png") && !html.contains('\0'),
             "{html}"
         );
+    }
+
+    #[test]
+    fn unlink_keeps_the_text_of_what_it_drops() {
+        let drop = |dest: &str| dest.contains("secret");
+        let text = concat!(
+            "See [the *plan*](secret.md), [ok](fine.md), <exception:secret-1>,\n",
+            "[![alt `x`](secret.png)](fine.md), [![y](secret.png)](secret.md) and [ref][r].\n\n",
+            "[r]: exception:secret-2 \"title\"\n",
+        );
+        let out = unlink(text, drop).unwrap();
+        assert_eq!(
+            out,
+            concat!(
+                "See the *plan* (restricted), [ok](fine.md), (restricted),\n",
+                "[alt `x` (restricted)](fine.md), y (restricted) (restricted) and ref (restricted).\n\n",
+                "\n",
+            )
+        );
+        assert_eq!(unlink("[a](fine.md) and text", drop), None);
     }
 
     #[test]
