@@ -259,6 +259,18 @@ fn prepare_covered(
     Ok((prepared, coverage))
 }
 
+/// The audience `options` select, from handbook.yaml alone: what a command that goes on
+/// running (`serve`) checks before it starts, since an audience handbook.yaml does not
+/// define is the command's mistake, not the handbook's. `None` for the whole handbook.
+pub fn audience(options: &Options) -> Result<Option<String>, Error> {
+    check_root(&options.root)?;
+    let file = source::read(&options.root, "handbook.yaml", source::MAX_FILE_BYTES)
+        .map_err(|d| Error::Invalid(vec![d]))?;
+    let (config, _) = Config::load_with_defaults(&file);
+    let reader = view::select(&config, options.audience.as_deref()).map_err(Error::Usage)?;
+    Ok(reader.map(|r| r.name.to_string()))
+}
+
 /// Refuses a `root` that is not a handbook folder.
 fn check_root(root: &Path) -> Result<(), Error> {
     if !root.is_dir() {

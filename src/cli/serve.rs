@@ -79,6 +79,12 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
         error: None,
         version: 0,
     })));
+    // A handbook with errors is served with them over its pages; a command that cannot
+    // run is not served at all.
+    let audience = match pipeline::audience(&options) {
+        Err(e @ Error::Usage(_)) => return Err(e),
+        found => found.ok().flatten(),
+    };
     let mut cache = pipeline::Cache::default();
     let shared_preview = !is_loopback(addr.ip());
     rebuild(&options, &shared, &mut cache, shared_preview);
@@ -103,9 +109,7 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
                 local.port()
             );
         }
-        let whose = cache
-            .audience
-            .as_ref()
+        let whose = audience
             .map(|a| format!(" for the audience {a}"))
             .unwrap_or_default();
         eprintln!(
