@@ -4,6 +4,7 @@
 
 mod common;
 
+mod audiences;
 mod check_formats;
 mod cli_init_new;
 mod control_characters;

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use crate::common;
 
 /// Kills the server when the test ends, pass or fail.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     /// What the server printed up to the line that names its address.
     said: String,
 }
@@ -33,7 +33,7 @@ fn start(dir: &Path) -> Server {
 
 /// Starts `secbook serve` on a free port with `args` added and, if given, at most
 /// `max_files` open file descriptors.
-fn spawn(dir: &Path, args: &[&str], max_files: Option<u64>) -> Server {
+pub(crate) fn spawn(dir: &Path, args: &[&str], max_files: Option<u64>) -> Server {
     let mut command = common::command();
     command
         .args(["serve", ".", "--port", "0"])
@@ -74,7 +74,7 @@ fn spawn(dir: &Path, args: &[&str], max_files: Option<u64>) -> Server {
     Server { child, port, said }
 }
 
-fn get(port: u16, path: &str) -> (u16, String) {
+pub(crate) fn get(port: u16, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))

@@ -1,0 +1,841 @@
+//! Audiences (SPEC 12), tested the way an attacker would look. The fixture
+//! `valid/audiences` holds a canary in every text that some audience may not read: in each
+//! field of its hidden records, in its hidden pages' front matter, headings, text and file
+//! names, in the files beside them, in the people only hidden records name, and in the
+//! fields audiences redact. A canary is `zq`, the level of what holds it (0 public to 3
+//! topsecret), the field, a number and `zq`, in any case. Each audience's site, report,
+//! messages, exports and preview are searched, every byte of every file and its path,
+//! with every encoding the site writes text in undone, for the canaries it may not see. A
+//! property test does the same for records classified at random, and checks that an
+//! audience's metrics are those of the handbook without what it may not read.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use proptest::prelude::*;
+use secbook::harness;
+use secbook::load::theme::Body;
+
+use crate::common::{self, BookTest, Files, assert_code, files_below, stderr};
+
+const FIXTURE: &str = "valid/audiences";
+
+/// A canary: what holds it, by its level and field (written without `_`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Canary {
+    /// Lower case, as every search compares.
+    text: String,
+    level: usize,
+    field: String,
+}
+
+/// Every canary in `text`, in any case, with each spelling met.
+fn canaries_in(text: &str, found: &mut BTreeMap<Canary, BTreeSet<String>>) {
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("zq").map(|i| from + i) {
+        from = at + 2;
+        let rest = &bytes[at + 2..];
+        let Some(&digit) = rest.first().filter(|b| b.is_ascii_digit()) else {
+            continue;
+        };
+        let letters = rest[1..]
+            .iter()
+            .take_while(|b| b.is_ascii_lowercase())
+            .count();
+        let digits = rest[1 + letters..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let end = at + 2 + 1 + letters + digits;
+        if letters == 0 || digits == 0 || !lower[end..].starts_with("zq") {
+            continue;
+        }
+        let canary = Canary {
+            text: lower[at..end + 2].to_string(),
+            level: usize::from(digit - b'0'),
+            field: lower[at + 3..at + 3 + letters].to_string(),
+        };
+        found
+            .entry(canary)
+            .or_default()
+            .insert(text[at..end + 2].to_string());
+        from = end + 2;
+    }
+}
+
+/// Every canary of the handbook at `root`, in the text and the name of its files, with
+/// the spellings it is written in.
+fn canaries_of(root: &Path) -> BTreeMap<Canary, BTreeSet<String>> {
+    let mut found = BTreeMap::new();
+    for (path, bytes) in files_below(root) {
+        canaries_in(&path, &mut found);
+        canaries_in(&String::from_utf8_lossy(&bytes), &mut found);
+    }
+    found
+}
+
+/// An audience as handbook.yaml defines it: the rank of the highest level it may read,
+/// and the fields it redacts, written as canaries write them.
+#[derive(Debug, Clone)]
+struct Reader {
+    name: String,
+    max: usize,
+    redact: Vec<String>,
+}
+
+impl Reader {
+    fn may_see(&self, canary: &Canary) -> bool {
+        canary.level <= self.max && !self.redact.contains(&canary.field)
+    }
+}
+
+/// The audiences of a handbook.yaml.
+fn readers(handbook_yaml: &str) -> Vec<Reader> {
+    let config: serde_yaml::Value = serde_yaml::from_str(handbook_yaml).unwrap();
+    let levels: Vec<&str> = config["classification"]["levels"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    config["audiences"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(name, audience)| Reader {
+            name: name.as_str().unwrap().to_string(),
+            max: levels
+                .iter()
+                .position(|l| Some(*l) == audience["max"].as_str())
+                .unwrap(),
+            redact: audience["redact"]
+                .as_sequence()
+                .map(|fields| {
+                    let field = |f: &serde_yaml::Value| f.as_str().unwrap().replace('_', "");
+                    fields.iter().map(field).collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// What the bytes of a file read as once each encoding the site writes text in is undone
+/// (HTML and XML character references, JSON escapes, percent-encoding, the folded lines
+/// and escapes of iCalendar), each alone and all together, in lower case.
+fn readings(bytes: &[u8]) -> Vec<String> {
+    let raw = String::from_utf8_lossy(bytes).into_owned();
+    let all = percent_decode(&html_unescape(&json_unescape(&ics_unfold(&raw))));
+    [
+        ics_unfold(&raw),
+        json_unescape(&raw),
+        html_unescape(&raw),
+        percent_decode(&raw),
+        all,
+        raw,
+    ]
+    .into_iter()
+    .map(|r| r.to_lowercase())
+    .collect()
+}
+
+fn ics_unfold(text: &str) -> String {
+    text.replace("\r\n ", "")
+        .replace("\r\n\t", "")
+        .replace("\\,", ",")
+        .replace("\\;", ";")
+        .replace("\\n", "\n")
+        .replace("\\N", "\n")
+}
+
+fn json_unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let unicode = after
+            .strip_prefix('u')
+            .and_then(|h| h.get(..4))
+            .and_then(|h| u32::from_str_radix(h, 16).ok());
+        if let Some(code) = unicode {
+            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+            rest = &after[5..];
+        } else if let Some(c) = after.chars().next() {
+            out.push(match c {
+                'n' => '\n',
+                't' => '\t',
+                'r' => '\r',
+                other => other,
+            });
+            rest = &after[c.len_utf8()..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn html_unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let entity = after
+            .find(';')
+            .filter(|&end| end <= 10)
+            .map(|end| &after[..end]);
+        let decoded = entity.and_then(|e| match e {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some(' '),
+            _ => {
+                let number = e.strip_prefix('#')?;
+                let code = match number.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                    None => number.parse().ok()?,
+                };
+                char::from_u32(code)
+            }
+        });
+        match (entity, decoded) {
+            (Some(e), Some(c)) => {
+                out.push(c);
+                rest = &after[e.len() + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The base64 of `text` as it would read inside a longer encoding, at each of the three
+/// places it could start: a data: URL would hide a canary from every other reading.
+fn base64_forms(text: &str) -> Vec<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let encode = |bytes: &[u8]| -> String {
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out
+    };
+    (0..3)
+        .map(|pad| {
+            let mut bytes = vec![0u8; pad];
+            bytes.extend(text.as_bytes());
+            let encoded = encode(&bytes);
+            // Drop the characters that mix in the padding or what would follow.
+            let skip = if pad == 0 { 0 } else { pad + 1 };
+            let keep = (text.len() * 4 / 3).saturating_sub(2);
+            encoded.chars().skip(skip).take(keep).collect()
+        })
+        .collect()
+}
+
+/// Compressed data starts with one of these: such a file would hide a canary from
+/// every reading, so the site must hold none until this test decodes it.
+const COMPRESSED: &[&[u8]] = &[
+    b"\x1f\x8b",
+    b"PK\x03\x04",
+    b"\x28\xb5\x2f\xfd",
+    b"\xfd7zXZ\x00",
+    b"BZh",
+    b"\x78\x01",
+    b"\x78\x9c",
+    b"\x78\xda",
+];
+
+/// Each canary `reader` may not see that `files` (a site, or any output by name) hold,
+/// with where: in a file's path, or in its bytes once decoded.
+fn leaks(
+    files: &Files,
+    canaries: &BTreeMap<Canary, BTreeSet<String>>,
+    reader: &Reader,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let hidden: Vec<(&Canary, &BTreeSet<String>)> = canaries
+        .iter()
+        .filter(|(c, _)| !reader.may_see(c))
+        .collect();
+    for (path, bytes) in files {
+        if let Some(magic) = COMPRESSED.iter().find(|m| bytes.starts_with(m)) {
+            out.push(format!(
+                "{path} is compressed ({magic:?}): decode it in this test"
+            ));
+        }
+        let path_readings = [path.to_lowercase(), percent_decode(path).to_lowercase()];
+        let readings = readings(bytes);
+        let raw = String::from_utf8_lossy(bytes);
+        for (canary, spellings) in &hidden {
+            if path_readings.iter().any(|p| p.contains(&canary.text)) {
+                out.push(format!("{} in the path {path}", canary.text));
+            }
+            if readings.iter().any(|r| r.contains(&canary.text)) {
+                out.push(format!("{} in {path}", canary.text));
+            }
+            let encoded = spellings.iter().flat_map(|s| base64_forms(s));
+            if encoded.into_iter().any(|b| raw.contains(&b)) {
+                out.push(format!("{} in base64 in {path}", canary.text));
+            }
+        }
+    }
+    out
+}
+
+/// The canaries that `files` hold, as [`leaks`] finds them.
+fn found(files: &Files, canaries: &BTreeMap<Canary, BTreeSet<String>>) -> BTreeSet<String> {
+    let sees_nothing = Reader {
+        name: "nobody".into(),
+        max: 0,
+        redact: Vec::new(),
+    };
+    let every = canaries
+        .iter()
+        .map(|(c, s)| {
+            (
+                Canary {
+                    level: 99,
+                    ..c.clone()
+                },
+                s.clone(),
+            )
+        })
+        .collect();
+    leaks(files, &every, &sees_nothing)
+        .into_iter()
+        .filter_map(|l| l.split(' ').next().map(str::to_string))
+        .collect()
+}
+
+/// The canaries of the fixture that no output shows to anyone: the people.yaml entries
+/// of a manager, who is named nowhere else.
+const NOT_SHOWN: &[&str] = &["zq2personmanager1zq"];
+
+fn fixture_readers() -> Vec<Reader> {
+    let readers =
+        readers(&fs::read_to_string(common::fixture(FIXTURE).join("handbook.yaml")).unwrap());
+    assert_eq!(readers.len(), 4, "{readers:?}");
+    readers
+}
+
+/// THE TEST OF SPEC 12: no byte of an audience's site holds a canary it may not see, and
+/// the site of the audience that sees everything holds every canary but those no output
+/// shows, so that the search is known to find them.
+#[test]
+fn no_audience_site_holds_what_it_may_not_see() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let canaries = canaries_of(&common::fixture(FIXTURE));
+    assert!(canaries.len() > 100, "{}", canaries.len());
+    let mut problems = Vec::new();
+    for reader in fixture_readers() {
+        let site = book.build(&reader.name, &["--audience", &reader.name]);
+        problems.extend(
+            leaks(&site, &canaries, &reader)
+                .into_iter()
+                .map(|l| format!("{}: {l}", reader.name)),
+        );
+        let seen = found(&site, &canaries);
+        let may_see: BTreeSet<String> = canaries
+            .keys()
+            .filter(|c| reader.may_see(c) && !NOT_SHOWN.contains(&c.text.as_str()))
+            .map(|c| c.text.clone())
+            .collect();
+        if reader.name == "security" {
+            let missing: Vec<_> = may_see.difference(&seen).collect();
+            assert!(missing.is_empty(), "the search does not find {missing:?}");
+        } else {
+            assert!(
+                !seen.is_empty() || reader.max == 0,
+                "{} sees nothing",
+                reader.name
+            );
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} leaks:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// `report`, `notify` and `export` for an audience hold nothing it may not see either.
+#[test]
+fn report_notify_and_exports_of_an_audience_hold_what_it_may_see() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let canaries = canaries_of(&common::fixture(FIXTURE));
+    let mut problems = Vec::new();
+    for reader in fixture_readers() {
+        let mut outputs = Files::new();
+        let audience = ["--audience", reader.name.as_str()];
+        for format in ["markdown", "json"] {
+            let out = book.run(&[&["report", ".", "--format", format][..], &audience].concat());
+            assert_code(&out, 0);
+            outputs.insert(format!("report.{format}"), out.stdout);
+        }
+        for what in ["tracker", "poam"] {
+            let out = book.run(&[&["export", what, "."][..], &audience].concat());
+            // A view with no approved or pending exception has no plan to export.
+            if what == "poam" && out.status.code() == Some(2) {
+                continue;
+            }
+            assert_code(&out, 0);
+            outputs.insert(format!("export {what}"), out.stdout);
+        }
+        let outbox = book.tmp().join(format!("outbox-{}", reader.name));
+        let out = book.run(
+            &[
+                &["notify", ".", "--outbox", outbox.to_str().unwrap()][..],
+                &audience,
+            ]
+            .concat(),
+        );
+        assert_code(&out, 0);
+        outputs.insert("notify's standard output".into(), out.stdout);
+        if outbox.exists() {
+            outputs.extend(files_below(&outbox));
+        }
+        problems.extend(
+            leaks(&outputs, &canaries, &reader)
+                .into_iter()
+                .map(|l| format!("{}: {l}", reader.name)),
+        );
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `serve --audience` sends the audience's site and nothing else: each file of its build
+/// is asked for, and so is every page of the whole handbook's site.
+#[test]
+fn a_preview_of_an_audience_serves_what_it_may_see() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let canaries = canaries_of(&common::fixture(FIXTURE));
+    let reader = fixture_readers()
+        .into_iter()
+        .find(|r| r.name == "staff")
+        .unwrap();
+    let whole = book.build("security", &["--audience", "security"]);
+    let server = crate::serve::spawn(&book.dir, &["--audience", "staff"], None);
+    // The paths asked for are the whole site's; what comes back is searched.
+    let served: Files = whole
+        .keys()
+        .enumerate()
+        .map(|(i, path)| {
+            let (_, body) = crate::serve::get(server.port, &format!("/{path}"));
+            (format!("answer {i}"), body.into_bytes())
+        })
+        .collect();
+    let problems = leaks(&served, &canaries, &reader);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let (status, home) = crate::serve::get(server.port, "/process/index.html");
+    assert_eq!(status, 200);
+    assert!(home.contains("for the audience <strong class=\"audience\">staff</strong>"));
+}
+
+/// A visible page that links to a hidden page or record keeps the link's text, marked,
+/// without the link; a record's Markdown does the same. Every page names the audience in
+/// its footer, and the metrics page says whose view it is.
+#[test]
+fn links_to_what_an_audience_may_not_see_keep_their_text_marked() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let site = book.build("staff", &["--audience", "staff"]);
+    let page = |path: &str| String::from_utf8(site[path].clone()).unwrap();
+    let process = page("process/index.html");
+    let mark = "<span class=\"restricted-mark\">(restricted)</span></span>";
+    for text in ["plan", "this exception", "that incident", "the other page"] {
+        let marked = format!("<span class=\"restricted\">{text} {mark}");
+        assert!(process.contains(&marked), "{marked} missing in:\n{process}");
+    }
+    assert!(process.contains("<a href=\"../public/index.html\">public page</a>"));
+    let exception = page("exceptions/EXC-001/index.html");
+    assert!(
+        exception.contains("the secret one (restricted), the top secret\nincident (restricted)"),
+        "{exception}"
+    );
+    for (path, text) in &site {
+        if path.ends_with(".html") && path != "404.html" {
+            let html = String::from_utf8_lossy(text);
+            assert!(
+                html.contains("for the audience <strong class=\"audience\">staff</strong>"),
+                "{path}"
+            );
+        }
+    }
+    assert!(page("metrics/index.html").contains("This is the view of the audience staff"));
+    // Without audiences in handbook.yaml, nothing of this is there.
+    let plain = BookTest::from_fixture("valid/basic");
+    let site = plain.build("site", &[]);
+    let home = String::from_utf8_lossy(&site["index.html"]);
+    assert!(!home.contains("audience"), "{home}");
+}
+
+/// An audience that handbook.yaml does not define is a mistake on the command line: exit
+/// status 2, with the closest name.
+#[test]
+fn an_unknown_audience_on_the_command_line_exits_2_with_the_closest_name() {
+    let book = BookTest::from_fixture(FIXTURE);
+    for args in [
+        &["build", ".", "--audience", "staf"][..],
+        &["report", ".", "--audience", "staf"],
+        &["export", "tracker", ".", "--audience", "staf"],
+        &["notify", ".", "--dry-run", "--audience", "staf"],
+        &["serve", ".", "--port", "0", "--audience", "staf"],
+    ] {
+        let out = book.run(args);
+        assert_code(&out, 2);
+        assert!(
+            stderr(&out).contains("unknown audience `staf`: did you mean `staff`?"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let plain = BookTest::from_fixture("valid/basic");
+    let out = plain.run(&["build", ".", "--audience", "staff"]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("handbook.yaml defines no `audiences`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `check` reads the whole handbook whatever `default_audience` says: the findings of
+/// hidden records are its, and a build for an audience fails on them as `check` does.
+#[test]
+fn check_reads_the_whole_handbook() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let out = book.run(&["check", ".", "--format", "json"]);
+    assert_code(&out, 0);
+    let findings = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        findings.contains("INC-ZQ3ID1ZQ has been investigating"),
+        "{findings}"
+    );
+    book.replace(
+        "handbook.yaml",
+        "as_of: 2026-06-30\n",
+        "as_of: 2026-06-30\nlints: { incident.stale-open: deny }\n",
+    );
+    let out = book.run(&["build", ".", "--audience", "readers"]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("INC-ZQ3ID1ZQ has been investigating"));
+}
+
+/// The metrics of an audience are those of the handbook without what it may not read:
+/// the example handbook's staff site against a copy with its confidential and restricted
+/// records and pages deleted, which name only each other.
+#[test]
+fn the_metrics_of_an_audience_are_those_of_the_handbook_without_what_it_may_not_read() {
+    let book = BookTest::empty();
+    common::copy_example(&book.dir);
+    let metrics = |book: &BookTest, out: &str, audience: &str| {
+        book.build(out, &["--audience", audience])["api/metrics.json"].clone()
+    };
+    let staff = metrics(&book, "staff", "staff");
+    let security = metrics(&book, "security", "security");
+    assert_ne!(staff, security, "the example hides no record from staff");
+    let hidden: Vec<String> = files_below(&book.dir)
+        .into_iter()
+        .filter(|(path, text)| {
+            let text = String::from_utf8_lossy(text);
+            (path.starts_with("data/") || path.starts_with("content/"))
+                && (text.contains("\nclassification: confidential\n")
+                    || text.contains("\nclassification: restricted\n"))
+        })
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(hidden.len(), 5, "{hidden:?}");
+    for path in &hidden {
+        book.remove(path);
+    }
+    let without = metrics(&book, "without", "staff");
+    assert_eq!(
+        String::from_utf8(staff).unwrap(),
+        String::from_utf8(without).unwrap()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Records classified at random
+
+/// A record of the property test.
+#[derive(Debug, Clone)]
+struct Random {
+    incident: bool,
+    /// A rank of [`RANDOM_LEVELS`], or none for the default.
+    level: Option<usize>,
+    state: usize,
+    month: u32,
+    day: u32,
+    /// The other records it names, in its `related` lists and its summary.
+    names: Vec<usize>,
+}
+
+const RANDOM_LEVELS: [&str; 3] = ["low", "mid", "high"];
+
+const RANDOM_CONFIG: &str = "title: Random\nas_of: 2026-06-30\n\
+    classification: { levels: [low, mid, high], default: mid }\n\
+    audiences:\n  a0: { max: low }\n  a1: { max: mid, redact: [assets, risk_owner] }\n  \
+    a2: { max: high, redact: [summary] }\n";
+
+fn random_record() -> impl Strategy<Value = Random> {
+    (
+        any::<bool>(),
+        prop::option::of(0..3usize),
+        0..4usize,
+        1..6u32,
+        1..27u32,
+        prop::collection::vec(0..8usize, 0..4),
+    )
+        .prop_map(|(incident, level, state, month, day, names)| Random {
+            incident,
+            level,
+            state,
+            month,
+            day,
+            names,
+        })
+}
+
+impl Random {
+    fn rank(&self) -> usize {
+        self.level.unwrap_or(1)
+    }
+
+    fn id(&self, i: usize) -> String {
+        let kind = if self.incident { "INC" } else { "EXC" };
+        format!("{kind}-ZQ{}ID{i}ZQ", self.rank())
+    }
+
+    /// The record's file, naming only the records `kept` holds.
+    fn yaml(&self, i: usize, records: &[Random], kept: &dyn Fn(usize) -> bool) -> String {
+        let l = self.rank();
+        let (m, d) = (self.month, self.day);
+        let named: Vec<usize> = self
+            .names
+            .iter()
+            .copied()
+            .filter(|&j| j < records.len() && j != i && kept(j))
+            .collect();
+        let links: String = named
+            .iter()
+            .map(|&j| {
+                let kind = if records[j].incident {
+                    "incident"
+                } else {
+                    "exception"
+                };
+                format!(" [link {j}]({kind}:{})", records[j].id(j))
+            })
+            .collect();
+        let list = |incidents: bool| {
+            let ids: Vec<String> = named
+                .iter()
+                .filter(|&&j| records[j].incident == incidents)
+                .map(|&j| records[j].id(j))
+                .collect();
+            ids.join(", ")
+        };
+        let mut yaml = format!(
+            "id: {}\ntitle: Zq{l}title{i}zq\nsummary: \"Zq{l}summary{i}zq{links}\"\n\
+             tickets: [ZQ{l}TICKETS{i}ZQ]\n\
+             related: {{ exceptions: [{}], incidents: [{}] }}\n",
+            self.id(i),
+            list(false),
+            list(true),
+        );
+        if let Some(level) = self.level {
+            yaml.push_str(&format!("classification: {}\n", RANDOM_LEVELS[level]));
+        }
+        if self.incident {
+            let status = ["investigating", "mitigated", "resolved", "closed"][self.state];
+            yaml.push_str(&format!(
+                "severity: sev{}\nstatus: {status}\ncommander: \"Zq{l}commander{i}zq\"\n\
+                 source: Zq{l}source{i}zq\nreported: 2026-0{m}-{d:02}T10:00:00Z\n\
+                 effort_hours: {}\n\
+                 action_items:\n  - {{ title: Zq{l}actionitems{i}zq, owner: Zq{l}actionitems{}zq, \
+                 priority: P1, status: planned, due: 2026-0{m}-{d:02} }}\n",
+                1 + self.state,
+                i + 1,
+                i + 100,
+            ));
+            if self.state >= 2 {
+                yaml.push_str(&format!("resolved: 2026-0{m}-{:02}T12:00:00Z\n", d + 1));
+            }
+            if self.state == 3 {
+                yaml.push_str(&format!("closed: 2026-0{m}-{:02}T13:00:00Z\n", d + 1));
+            }
+        } else {
+            let status = ["pending", "approved", "denied", "closed"][self.state];
+            let kind = if self.state.is_multiple_of(2) {
+                "acceptance"
+            } else {
+                "extension"
+            };
+            yaml.push_str(&format!(
+                "type: {kind}\nseverity: {}\nstatus: {status}\n\
+                 requested_by: Zq{l}requestedby{i}zq\nrisk_owner: \"Zq{l}riskowner{i}zq <zq{l}riskowner{}zq@example.com>\"\n\
+                 created: 2026-0{m}-{d:02}\njustification: Zq{l}justification{i}zq\n\
+                 assets: [zq{l}assets{i}zq]\nremediation_plan: Zq{l}remediationplan{i}zq\n",
+                ["critical", "high", "medium", "low"][self.state],
+                i + 100,
+            ));
+            match self.state {
+                1 => yaml.push_str(&format!(
+                    "decided: 2026-0{m}-{:02}\nexpires: 2026-{:02}-{d:02}\n",
+                    d + 1,
+                    m + 3
+                )),
+                2 => yaml.push_str(&format!("decided: 2026-0{m}-{:02}\n", d + 1)),
+                3 => yaml.push_str(&format!("closed: 2026-0{m}-{:02}\n", d + 1)),
+                _ => {}
+            }
+        }
+        yaml
+    }
+}
+
+/// The handbook of `records`, those `kept` holds only, with a home page that links to
+/// each and a page of a random level.
+fn random_handbook(
+    config: &str,
+    records: &[Random],
+    page_level: Option<usize>,
+    kept: &dyn Fn(usize) -> bool,
+    page_kept: bool,
+) -> harness::Handbook {
+    let mut book = harness::Handbook {
+        config: config.to_string(),
+        pages: Vec::new(),
+        exceptions: Vec::new(),
+        incidents: Vec::new(),
+        people: None,
+    };
+    let mut home = String::from("---\ntitle: Home\nclassification: low\n---\n");
+    for (i, r) in records.iter().enumerate().filter(|(i, _)| kept(*i)) {
+        let kind = if r.incident { "incident" } else { "exception" };
+        home.push_str(&format!("See [record {i}]({kind}:{}).\n", r.id(i)));
+        let file = (format!("{}.yaml", r.id(i)), r.yaml(i, records, kept));
+        if r.incident {
+            book.incidents.push(file);
+        } else {
+            book.exceptions.push(file);
+        }
+    }
+    let l = page_level.unwrap_or(1);
+    if page_kept {
+        home.push_str(&format!("And [a page](zq{l}pagefile1zq.md).\n"));
+        let level = page_level.map_or(String::new(), |p| {
+            format!("classification: {}\n", RANDOM_LEVELS[p])
+        });
+        book.pages.push((
+            format!("zq{l}pagefile1zq.md"),
+            format!("---\ntitle: Zq{l}pagetitle1zq\n{level}---\n# Zq{l}pageheading1zq\n\nZq{l}pagebody1zq.\n"),
+        ));
+    }
+    book.pages.push(("_index.md".into(), home));
+    book
+}
+
+/// The files of an in-memory build, by path.
+fn built(files: Vec<secbook::render::OutputFile>) -> Files {
+    files
+        .into_iter()
+        .map(|f| {
+            let bytes = match f.body {
+                Body::Bytes(b) => b.to_vec(),
+                Body::Copy(path) => fs::read(path).unwrap(),
+            };
+            (f.path, bytes)
+        })
+        .collect()
+}
+
+fn random_config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 12,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(random_config())]
+
+    /// Records and a page classified at random, linking to each other at random: no
+    /// audience's site holds a canary it may not see, and its metrics are those of the
+    /// handbook built without what it may not read.
+    #[test]
+    fn records_classified_at_random_leak_nothing_and_count_only_what_is_seen(
+        records in prop::collection::vec(random_record(), 1..8),
+        page_level in prop::option::of(0..3usize),
+    ) {
+        let all = |_: usize| true;
+        let whole = random_handbook(RANDOM_CONFIG, &records, page_level, &all, true);
+        let mut canaries = BTreeMap::new();
+        for (name, text) in whole.exceptions.iter().chain(&whole.incidents).chain(&whole.pages) {
+            canaries_in(name, &mut canaries);
+            canaries_in(text, &mut canaries);
+        }
+        for reader in readers(RANDOM_CONFIG) {
+            let files = harness::build_for(&whole, Some(&reader.name))
+                .map_err(|d| TestCaseError::fail(format!("{d:#?}")))?;
+            let site = built(files);
+            let problems = leaks(&site, &canaries, &reader);
+            prop_assert!(problems.is_empty(), "{}: {}", reader.name, problems.join("\n"));
+
+            let seen = |i: usize| records[i].rank() <= reader.max;
+            let page_seen = page_level.unwrap_or(1) <= reader.max;
+            let without = random_handbook(RANDOM_CONFIG, &records, page_level, &seen, page_seen);
+            let files = harness::build_for(&without, Some(&reader.name))
+                .map_err(|d| TestCaseError::fail(format!("{d:#?}")))?;
+            let alone = built(files);
+            prop_assert_eq!(
+                String::from_utf8_lossy(&site["api/metrics.json"]),
+                String::from_utf8_lossy(&alone["api/metrics.json"]),
+                "{}", reader.name
+            );
+        }
+    }
+}
