@@ -10,6 +10,8 @@
 // and every href/src/action of every page resolving (on disk for file://, HTTP 200 for
 // serve), and axe-core finding no accessibility violation on any kind of page in the light
 // and the dark colour scheme. Screenshots go to $SECBOOK_SCREENSHOTS or a fresh temp folder.
+// SECBOOK_AUDIENCE=NAME tests that audience's site (build and serve with --audience NAME);
+// without it, the site of the handbook's default audience.
 // The last line is "browser: N passed, M failed"; the exit status is 1 when any check failed.
 
 import { spawn, spawnSync } from "node:child_process";
@@ -24,6 +26,7 @@ import { chromium } from "playwright-core";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const AUDIENCE = process.env.SECBOOK_AUDIENCE ? ["--audience", process.env.SECBOOK_AUDIENCE] : [];
 const STARTED = Date.now();
 // The whole run stays well under CI's patience; a hang fails instead of blocking CI.
 const DEADLINE_MS = Number(process.env.SECBOOK_BROWSER_DEADLINE_MS || 300_000);
@@ -167,7 +170,7 @@ async function startServe(bin, handbook) {
   let lastError = "";
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const child = spawn(bin, ["serve", handbook, "--port", String(port), "--bind", "127.0.0.1"], {
+    const child = spawn(bin, ["serve", handbook, "--port", String(port), "--bind", "127.0.0.1", ...AUDIENCE], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let log = "";
@@ -1053,7 +1056,7 @@ async function main() {
   const handbook = copyHandbook(path.join(work, "handbook"));
   const site = path.join(work, "site");
   let t = Date.now();
-  const built = spawnSync(bin, ["build", handbook, "-o", site], { encoding: "utf8" });
+  const built = spawnSync(bin, ["build", handbook, "-o", site, ...AUDIENCE], { encoding: "utf8" });
   if (built.status !== 0) {
     console.log(`FAIL  secbook build exited ${built.status}:\n${built.stderr}`);
     console.log("browser: 0 passed, 1 failed");
