@@ -28,8 +28,10 @@ use crate::model::related::Related;
 use crate::pipeline;
 use crate::render::{Output, OutputFile};
 
-/// The handbook.yaml of the handbook the inputs are built in.
-pub const HANDBOOK_YAML: &str = "title: Fuzz handbook\nas_of: 2026-06-30\n";
+/// The handbook.yaml of the handbook the inputs are built in, with the example's
+/// classification levels, which its records name.
+pub const HANDBOOK_YAML: &str = "title: Fuzz handbook\nas_of: 2026-06-30\n\
+    classification: { levels: [public, internal, confidential, restricted], default: internal }\n";
 
 /// Its one content page besides the home page, which links to records and to the page
 /// under test.
