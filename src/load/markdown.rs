@@ -273,18 +273,31 @@ impl Document {
     /// The document's text without markup, for search and summaries: read again when
     /// asked, rather than kept for every page.
     pub fn plain_text(&self) -> String {
-        let mut plain = String::new();
-        for (event, _) in events(self.text(), self.allow_html) {
-            match event {
-                Event::Text(s) | Event::Code(s) => plain.push_str(&s),
-                Event::SoftBreak | Event::HardBreak | Event::End(_) if !plain.ends_with(' ') => {
-                    plain.push(' ');
-                }
-                _ => {}
-            }
-        }
-        plain.trim().to_string()
+        plain_text(self.text(), self.allow_html)
     }
+}
+
+/// The words of a Markdown text without its markup, as a reader sees them.
+pub fn plain_text(text: &str, allow_html: bool) -> String {
+    let mut plain = String::new();
+    for (event, _) in events(text, allow_html) {
+        match event {
+            Event::Text(s) | Event::Code(s) => plain.push_str(&s),
+            // Inline markup ends inside a sentence: "**Legal**:" reads "Legal:".
+            Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image,
+            ) => {}
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if !plain.ends_with(' ') => {
+                plain.push(' ');
+            }
+            _ => {}
+        }
+    }
+    plain.trim().to_string()
 }
 
 /// Events whose HTML every reader can use, as WCAG 2.2 (and axe-core) ask: a task's
@@ -674,6 +687,17 @@ mod tests {
 
     fn untrusted(text: &str) -> String {
         render_untrusted(text, str::to_string)
+    }
+
+    #[test]
+    fn plain_text_separates_blocks_and_not_inline_markup() {
+        assert_eq!(
+            plain_text(
+                "## Notify\n**Legal** decides: see [the\npage](a.md).\n\n- one\n- two",
+                false
+            ),
+            "Notify Legal decides: see the page. one two"
+        );
     }
 
     #[test]

@@ -11,11 +11,8 @@ use super::{Output, OutputFile, Renderer};
 use crate::derive::handbook::Handbook;
 use crate::diagnostics::Diagnostic;
 use crate::load::content::Page;
+use crate::load::markdown;
 use crate::model::links;
-
-/// The longest text kept per document: enough to find a page by what it says, small
-/// enough that the index of a large register stays a few megabytes.
-const MAX_TEXT: usize = 1_500;
 
 /// Above this the build warns: the page would load slowly.
 pub const WARN_BYTES: u64 = 5 * 1024 * 1024;
@@ -23,15 +20,24 @@ pub const WARN_BYTES: u64 = 5 * 1024 * 1024;
 pub const INDEX_PATH: &str = "search/index.js";
 
 /// A document of the index. Its id, its place in the index, is written beside it.
+/// Empty fields are left out: the index is downloaded whole.
 #[derive(Serialize)]
 struct Doc {
     kind: &'static str,
+    /// A record's id, which a search for exactly it puts first.
+    #[serde(rename = "ref", skip_serializing_if = "str::is_empty")]
+    record: String,
     title: String,
     /// From the site root.
     url: String,
     /// Record ids, owners and tickets: what people type to find a record.
+    #[serde(skip_serializing_if = "String::is_empty")]
     keys: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     headings: String,
+    /// All of the text a reader sees, for the search to find any word of it and the
+    /// results to quote it.
+    #[serde(skip_serializing_if = "String::is_empty")]
     text: String,
 }
 
@@ -94,6 +100,7 @@ fn members(doc: &Doc) -> String {
 
 fn doc(
     kind: &'static str,
+    record: &str,
     title: String,
     url: String,
     keys: &[&str],
@@ -102,11 +109,12 @@ fn doc(
 ) -> Doc {
     Doc {
         kind,
+        record: record.to_string(),
         title,
         url,
         keys: keys.join(" "),
         headings: headings.join(" "),
-        text: truncate(text),
+        text: squash(text),
     }
 }
 
@@ -121,6 +129,7 @@ fn page_doc(page: &Page) -> Doc {
     let headings: Vec<&str> = page.doc.headings.iter().map(|h| h.title.as_str()).collect();
     doc(
         "page",
+        "",
         page.front.title.clone(),
         links::page_href(&page.url),
         &keys,
@@ -130,8 +139,7 @@ fn page_doc(page: &Page) -> Doc {
 }
 
 fn record_docs(handbook: &Handbook) -> Vec<String> {
-    let mut docs = Vec::new();
-    for e in &handbook.records.exceptions {
+    let exceptions = handbook.records.exceptions.par_iter().map(|e| {
         let r = &e.record;
         let mut keys = vec![r.id.as_str(), r.risk_owner.name.as_str()];
         keys.extend(r.risk_owner.email.as_deref());
@@ -139,42 +147,72 @@ fn record_docs(handbook: &Handbook) -> Vec<String> {
         keys.extend(r.tickets.iter().map(String::as_str));
         keys.extend(r.assets.iter().map(String::as_str));
         keys.extend(r.tags.iter().map(String::as_str));
-        docs.push(members(&doc(
+        let mut text = vec![r.summary.as_str(), r.justification.as_str()];
+        text.extend(r.description.as_deref());
+        text.extend(r.pros.iter().chain(&r.cons).map(String::as_str));
+        text.extend(r.compensating_controls.iter().map(String::as_str));
+        text.extend(r.remediation_plan.as_deref());
+        text.extend(r.approvals.iter().filter_map(|a| a.note.as_deref()));
+        text.extend(r.renewals.iter().filter_map(|n| n.note.as_deref()));
+        members(&doc(
             "exception",
+            &r.id,
             format!("{}: {}", r.id, r.title),
             format!("exceptions/{}/index.html", r.id),
             &keys,
             &[],
-            &format!("{} {}", r.summary, r.justification),
-        )));
-    }
-    for i in &handbook.records.incidents {
+            &plain(&text),
+        ))
+    });
+    let incidents = handbook.records.incidents.par_iter().map(|i| {
         let r = &i.record;
         let mut keys = vec![r.id.as_str(), r.commander.name.as_str(), r.source.as_str()];
         keys.extend(r.category.as_deref());
         keys.extend(r.tickets.iter().map(String::as_str));
         keys.extend(r.action_items.iter().map(|a| a.owner.name.as_str()));
-        docs.push(members(&doc(
+        let mut text = vec![r.summary.as_str()];
+        text.extend(r.description.as_deref());
+        text.extend(r.impact.as_ref().and_then(|i| i.notes.as_deref()));
+        text.extend(r.timeline.iter().map(|t| t.event.as_str()));
+        text.extend(r.action_items.iter().map(|a| a.title.as_str()));
+        for q in &r.open_questions {
+            text.push(&q.question);
+            text.extend(q.notes.as_deref().into_iter().chain(q.answer.as_deref()));
+        }
+        if let Some(p) = &r.postmortem {
+            text.extend(
+                p.went_well
+                    .iter()
+                    .chain(&p.went_ok)
+                    .chain(&p.went_poorly)
+                    .map(String::as_str),
+            );
+            text.extend(p.notes.as_deref());
+        }
+        members(&doc(
             "incident",
+            &r.id,
             format!("{}: {}", r.id, r.title),
             format!("incidents/{}/index.html", r.id),
             &keys,
             &[],
-            &format!("{} {}", r.summary, r.description.as_deref().unwrap_or("")),
-        )));
-    }
-    docs
+            &plain(&text),
+        ))
+    });
+    exceptions.chain(incidents).collect()
 }
 
-/// Cuts text at a character boundary near [`MAX_TEXT`] bytes.
-fn truncate(text: &str) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.len() <= MAX_TEXT {
-        return text;
-    }
-    let mut end = MAX_TEXT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_string()
+/// A record's texts as a reader sees them: Markdown without its markup (a record's HTML
+/// is always text), one after another.
+fn plain(texts: &[&str]) -> String {
+    texts
+        .iter()
+        .map(|t| markdown::plain_text(t, false))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Text with each run of whitespace made one space: line breaks and indents are not words.
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -432,11 +432,38 @@ class Mode {
       const firstHref = await first.evaluate((a) => a.href);
       assert(firstHref === want, `the first result is ${firstHref}, not ${want}`);
       const status = (await p.locator("#search-status").innerText()).trim();
+      // Below it, only what says EXC-012: no record whose id is a character away.
+      const rest = await p.$$eval("#search-results li", (lis) =>
+        lis.slice(1).map((li) => ({
+          href: li.querySelector("a").getAttribute("href"),
+          marks: [...li.querySelectorAll(".search-snippet mark")].map((m) => m.textContent.toLowerCase()),
+        })),
+      );
+      const neighbours = rest.filter((r) => /(exceptions|incidents)\/[A-Z]+-\d+\//.test(r.href) && !r.marks.includes("exc-012"));
+      assert(!neighbours.length, `results that do not say EXC-012: ${neighbours.map((r) => r.href).join(", ")}`);
       await first.click();
       await p.waitForURL(want);
       const h1 = await this.h1();
       assert(h1.includes("EXC-012") || (await p.title()).includes("EXC-012"), `result led to a page titled "${h1}"`);
       return `"${status}", first result opens "${h1}"`;
+    });
+
+    // A word past the first 1,500 characters of a long runbook, which the index once cut.
+    const word = "heightened";
+    const runbook = "incident-response/runbook/index.html";
+    await check(`[${this.name}] search: "${word}", from the end of the runbook, finds it with the word marked`, async () => {
+      await this.goto(runbook);
+      const text = (await p.locator("main .prose").innerText()).replace(/\s+/g, " ");
+      const at = text.indexOf(word);
+      assert(at > 1500 && at > text.length / 2, `"${word}" is at ${at} of the runbook's ${text.length} characters, not in its second half`);
+      await this.goto(`search/index.html?q=${word}`);
+      const hit = p.locator(`#search-results li:has(a[href$="${runbook}"])`);
+      await hit.first().waitFor({ state: "visible" });
+      const marks = await hit.first().locator(".search-snippet mark").allInnerTexts();
+      assert(marks.length && marks.every((m) => m.toLowerCase() === word), `the snippet marks ${JSON.stringify(marks)}`);
+      const snippet = (await hit.first().locator(".search-snippet").innerText()).trim();
+      assert(snippet.length < 300, `the snippet is ${snippet.length} characters`);
+      return snippet;
     });
 
     await check(`[${this.name}] search: the header search box submits to the search page`, async () => {

@@ -1,5 +1,5 @@
 // The search page: indexes window.SECBOOK_SEARCH with MiniSearch and shows results as the
-// reader types. Loaded only by search/index.html.
+// reader types, each with a snippet of its text. Loaded only by search/index.html.
 (function () {
   "use strict";
   var input = document.getElementById("search-input");
@@ -7,16 +7,91 @@
   var status = document.getElementById("search-status");
   if (!input || !list || !window.MiniSearch || !window.SECBOOK_SEARCH) return;
 
+  // What separates words, for the index and for finding a word again in a snippet. Ids
+  // such as EXC-012 and tickets such as SEC-1012 stay whole words.
+  var SEPARATORS = "\\s,.;:!?()\\[\\]{}\"'`*_/\\\\|<>";
+  var LIMIT = 50;
+  // Without an exact hit, prefix and fuzzy results scoring below this share of the best
+  // one are noise.
+  var NOISE = 0.25;
+  // Characters of text around the first match, before and in all.
+  var LEAD = 60;
+  var SNIPPET = 220;
+
   var docs = window.SECBOOK_SEARCH;
+  var separator = new RegExp("[" + SEPARATORS + "]+");
   var index = new window.MiniSearch({
     fields: ["title", "keys", "headings", "text"],
-    storeFields: ["title", "url", "kind"],
-    // Ids such as EXC-012 and tickets such as SEC-1012 must stay whole words.
-    tokenize: function (text) { return text.split(/[\s,.;:!?()\[\]{}"'`*_/\\|<>]+/).filter(Boolean); },
+    storeFields: ["title", "url", "kind", "ref", "text"],
+    tokenize: function (text) { return text.split(separator).filter(Boolean); },
     processTerm: function (term) { return term.toLowerCase(); },
-    searchOptions: { boost: { title: 3, keys: 3, headings: 2 }, prefix: true, fuzzy: 0.15 }
+    searchOptions: { boost: { title: 3, keys: 3, headings: 2 }, combineWith: "AND" }
   });
   index.addAll(docs);
+
+  function normal(text) { return (text || "").trim().replace(/\s+/g, " ").toLowerCase(); }
+
+  // Documents with every word as typed, those named by it (a record's id, a title) first.
+  // Only when no document has them all do prefixes and near spellings count: then every
+  // word need not match, but what scores far below the best is dropped.
+  function find(query) {
+    var results = index.search(query);
+    if (!results.length) {
+      var loose = { prefix: true, fuzzy: 0.2 };
+      results = index.search(query, loose);
+      if (!results.length) {
+        loose.combineWith = "OR";
+        results = index.search(query, loose);
+      }
+      var best = results.length ? results[0].score : 0;
+      results = results.filter(function (r) { return r.score >= best * NOISE; });
+    }
+    var q = normal(query);
+    var named = results.filter(function (r) { return normal(r.ref) === q || normal(r.title) === q; });
+    return named.concat(results.filter(function (r) { return named.indexOf(r) < 0; }));
+  }
+
+  function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+  // The words of the text that begin with a matched word, whatever their case: a search
+  // for "deadline" marks "deadlines" too.
+  function wordsPattern(terms) {
+    var alternatives = terms.slice().sort(function (a, b) { return b.length - a.length; }).map(escapeRegExp);
+    return new RegExp("(?<![^" + SEPARATORS + "])(?:" + alternatives.join("|") + ")[^" + SEPARATORS + "]*", "giu");
+  }
+
+  // A stretch of `text` around the first matched word, every matched word in it marked.
+  // Built from text nodes: a record's text is never read as HTML.
+  function snippet(text, terms) {
+    var p = document.createElement("p");
+    p.className = "search-snippet";
+    if (!text) return p;
+    var pattern = wordsPattern(terms);
+    var first = pattern.exec(text);
+    var start = 0;
+    if (first && first.index > LEAD) {
+      var space = text.indexOf(" ", first.index - LEAD);
+      start = space >= 0 && space < first.index ? space + 1 : first.index;
+    }
+    var end = Math.min(text.length, Math.max(start + SNIPPET, first ? first.index + first[0].length : 0));
+    var cut = text.lastIndexOf(" ", end);
+    if (end < text.length && cut > (first ? first.index + first[0].length : start)) end = cut;
+    var part = text.slice(start, end);
+    var at = 0;
+    var add = function (t) { if (t) p.appendChild(document.createTextNode(t)); };
+    add(start > 0 ? "\u2026 " : "");
+    pattern.lastIndex = 0;
+    for (var m = pattern.exec(part); m; m = pattern.exec(part)) {
+      add(part.slice(at, m.index));
+      var mark = document.createElement("mark");
+      mark.textContent = m[0];
+      p.appendChild(mark);
+      at = m.index + m[0].length;
+    }
+    add(part.slice(at));
+    add(end < text.length ? " \u2026" : "");
+    return p;
+  }
 
   function show(query) {
     list.textContent = "";
@@ -24,8 +99,9 @@
       status.textContent = docs.length + " pages and records indexed.";
       return;
     }
-    var results = index.search(query).slice(0, 50);
-    status.textContent = results.length ? results.length + (results.length === 50 ? "+" : "") + " results" : "No results for \u201c" + query + "\u201d.";
+    var results = find(query).slice(0, LIMIT);
+    status.textContent = !results.length ? "No results for \u201c" + query + "\u201d."
+      : results.length === 1 ? "1 result" : results.length + (results.length === LIMIT ? "+" : "") + " results";
     results.forEach(function (r) {
       var li = document.createElement("li");
       var a = document.createElement("a");
@@ -37,6 +113,7 @@
       li.appendChild(a);
       li.appendChild(document.createTextNode(" "));
       li.appendChild(kind);
+      li.appendChild(snippet(r.text, r.terms));
       list.appendChild(li);
     });
   }
