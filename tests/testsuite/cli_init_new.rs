@@ -130,6 +130,68 @@ fn init_writes_a_handbook_that_builds_with_no_errors() {
     assert!(site.join("public/exports/exceptions.csv").is_file());
 }
 
+/// No starter page types the approval policy by hand: after a team changes the policy in
+/// handbook.yaml, every table row about a risk level says what handbook.yaml says, and the
+/// risk levels and approval policy pages show the new terms.
+#[test]
+fn the_starter_pages_show_the_policy_handbook_yaml_sets() {
+    let tmp = TempDir::new().unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "site", "--no-examples"]), 0);
+    let site = tmp.path().join("site");
+    let config = fs::read_to_string(site.join("handbook.yaml")).unwrap();
+    let critical = config
+        .lines()
+        .find(|l| l.trim_start().starts_with("critical:"))
+        .expect("the starter states the policy for critical risks");
+    let config = config.replace(
+        critical,
+        "    critical: { business: executive, security: executive, max_days: 45 }",
+    );
+    fs::write(site.join("handbook.yaml"), config).unwrap();
+    assert_code(&secbook(tmp.path(), &["build", "site"]), 0);
+
+    let row = scraper::Selector::parse("tr").unwrap();
+    let cell = scraper::Selector::parse("th, td").unwrap();
+    let mut generated = Vec::new();
+    for entry in walkdir::WalkDir::new(site.join("content")) {
+        let path = entry.unwrap().into_path();
+        let Ok(rel) = path.strip_prefix(site.join("content")) else {
+            continue;
+        };
+        let Some(stem) = rel.to_str().and_then(|r| r.strip_suffix(".md")) else {
+            continue;
+        };
+        let url = stem
+            .strip_suffix("_index")
+            .unwrap_or(&format!("{stem}/"))
+            .to_string();
+        let html = fs::read_to_string(site.join("public").join(&url).join("index.html")).unwrap();
+        for tr in scraper::Html::parse_document(&html).select(&row) {
+            let cells: Vec<String> = tr
+                .select(&cell)
+                .map(|c| c.text().collect::<String>().trim().to_lowercase())
+                .collect();
+            if cells.first().map(String::as_str) != Some("critical") {
+                continue;
+            }
+            let text = cells.join(" | ");
+            assert!(
+                !text.contains("vp") && !text.contains("90 days"),
+                "{url}: a critical row still says what the policy no longer does: {text}"
+            );
+            if text.contains("45 days") {
+                assert!(text.contains("executive or above"), "{url}: {text}");
+                generated.push(url.clone());
+            }
+        }
+    }
+    generated.sort();
+    assert_eq!(
+        generated,
+        ["exceptions/approval-policy/", "exceptions/risk-levels/"]
+    );
+}
+
 /// The `id` of the handbook.yaml that `init` wrote in `dir`.
 fn handbook_id(dir: &std::path::Path) -> uuid::Uuid {
     let config = fs::read_to_string(dir.join("handbook.yaml")).unwrap();
