@@ -86,6 +86,30 @@ fn init_without_examples_checks_with_no_error_and_no_warning() {
     let report = stderr(&out);
     assert_eq!(report, "no errors (as of 2031-01-01)\n");
     assert_code(&on_day(tmp.path(), day, &["build", "site"]), 0);
+
+    // Nor does any page name an example record in its text: examples link to pages, not
+    // the other way round.
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let mut ids = Vec::new();
+    for kind in ["exceptions", "incidents"] {
+        for entry in fs::read_dir(examples.join(kind)).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            ids.extend(name.strip_suffix(".yaml").map(str::to_string));
+        }
+    }
+    assert!(ids.len() > 10, "{ids:?}");
+    for entry in walkdir::WalkDir::new(site.join("content")) {
+        let path = entry.unwrap().into_path();
+        let Ok(text) = fs::read_to_string(&path) else {
+            continue;
+        };
+        for id in &ids {
+            let named = text
+                .match_indices(id.as_str())
+                .any(|(at, _)| !text[at + id.len()..].starts_with(|c: char| c.is_ascii_digit()));
+            assert!(!named, "{} names the example {id}", path.display());
+        }
+    }
 }
 
 #[test]
