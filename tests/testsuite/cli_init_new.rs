@@ -154,6 +154,86 @@ fn init_writes_a_handbook_that_builds_with_no_errors() {
     assert!(site.join("public/exports/exceptions.csv").is_file());
 }
 
+/// The starter's incident response covers what comes after the technical work, and a
+/// playbook per common scenario, each opening with a first-hour checklist.
+#[test]
+fn the_starter_covers_notification_evidence_privilege_and_playbooks() {
+    let tmp = TempDir::new().unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "site", "--no-examples"]), 0);
+    let ir = tmp.path().join("site/content/incident-response");
+    let read =
+        |page: &str| fs::read_to_string(ir.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+    let covers = |page: &str, words: &[&str]| {
+        let text = read(page);
+        for word in words {
+            assert!(text.contains(word), "{page} says {word:?}");
+        }
+    };
+    covers(
+        "definitions.md",
+        &[
+            "### Event",
+            "### Security incident",
+            "### Breach",
+            "legal counsel",
+        ],
+    );
+    covers(
+        "notification.md",
+        &[
+            "72 hours",
+            "Four business days",
+            "Item 1.05",
+            "US state",
+            "Contracts",
+            "Legal counsel owns",
+        ],
+    );
+    covers("evidence.md", &["## The chain of custody log", "SHA-256"]);
+    covers("privilege.md", &["direction of counsel"]);
+    covers(
+        "stakeholder-updates.md",
+        &["## First update", "Next update"],
+    );
+    covers(
+        "customer-notice-template.md",
+        &["What information was involved"],
+    );
+    covers("roles.md", &["## Incident Response Manager"]);
+    covers("reports.md", &["## Weekly incident review"]);
+    covers(
+        "runbook.md",
+        &[
+            "(stakeholder-updates.md#first-update)",
+            "(playbooks/_index.md)",
+        ],
+    );
+    for playbook in [
+        "phishing",
+        "compromised-account",
+        "leaked-secret",
+        "malware-ransomware",
+        "lost-device",
+        "vendor-breach",
+    ] {
+        let page = format!("playbooks/{playbook}.md");
+        let text = read(&page);
+        let first_hour = text
+            .split("\n## ")
+            .find(|s| s.starts_with("First hour\n"))
+            .unwrap_or_else(|| panic!("{page} has a first hour"));
+        let tasks = first_hour
+            .lines()
+            .filter(|l| l.starts_with("- [ ] "))
+            .count();
+        assert!(tasks >= 5, "{page}: {tasks} first-hour tasks");
+        assert!(
+            read("playbooks/_index.md").contains(&format!("({playbook}.md)")),
+            "the playbooks page lists {page}"
+        );
+    }
+}
+
 /// No starter page types the approval policy by hand: after a team changes the policy in
 /// handbook.yaml, every table row about a risk level says what handbook.yaml says, and the
 /// risk levels and approval policy pages show the new terms.
