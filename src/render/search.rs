@@ -1,10 +1,7 @@
 //! search/: a search page and its index. The index is a script that sets a global rather
 //! than a JSON file, because a page opened from file:// may not fetch files.
 
-use std::fmt::Write;
-
 use rayon::prelude::*;
-use serde::Serialize;
 use tera::Context;
 
 use super::{Output, OutputFile, Renderer};
@@ -19,26 +16,45 @@ pub const WARN_BYTES: u64 = 5 * 1024 * 1024;
 
 pub const INDEX_PATH: &str = "search/index.js";
 
-/// A document of the index. Its id, its place in the index, is written beside it.
-/// Empty fields are left out: the index is downloaded whole.
-#[derive(Serialize)]
+/// A document of the index, written as a row of [`FIELDS`]: with every field named in
+/// every document, the names would be a tenth of a large register's index.
 struct Doc {
     kind: &'static str,
-    /// A record's id, which a search for exactly it puts first.
-    #[serde(rename = "ref", skip_serializing_if = "str::is_empty")]
-    record: String,
     title: String,
     /// From the site root.
     url: String,
     /// Record ids, owners and tickets: what people type to find a record.
-    #[serde(skip_serializing_if = "String::is_empty")]
     keys: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     headings: String,
     /// All of the text a reader sees, for the search to find any word of it and the
     /// results to quote it.
-    #[serde(skip_serializing_if = "String::is_empty")]
     text: String,
+    /// A record's id, which a search for exactly it puts first.
+    record: String,
+}
+
+/// The fields of a row, in order. Empty fields at a row's end are left out.
+const FIELDS: [&str; 7] = ["kind", "title", "url", "keys", "headings", "text", "ref"];
+
+impl Doc {
+    /// The row as JSON. `</` is escaped: it cannot end a script element when the index is
+    /// inlined somewhere later.
+    fn row(&self) -> String {
+        let mut values = vec![
+            self.kind,
+            &self.title,
+            &self.url,
+            &self.keys,
+            &self.headings,
+            &self.text,
+            &self.record,
+        ];
+        while values.last().is_some_and(|v| v.is_empty()) {
+            values.pop();
+        }
+        let json = serde_json::to_string(&values).unwrap_or_else(|_| "[]".into());
+        json.replace("</", "<\\/")
+    }
 }
 
 /// The search page and its index, put into `out`.
@@ -59,8 +75,9 @@ pub fn render_search(handbook: &Handbook, renderer: &Renderer, out: &Output) -> 
     out.take(page).into_iter().collect()
 }
 
-/// The index as a script: an array of documents, pages first, then exceptions and
-/// incidents. A page's document is made once, in parallel, and kept with the page.
+/// The index as a script: the field names, then a row per document, pages first, then
+/// exceptions and incidents. A page's row is made once, in parallel, and kept with the
+/// page.
 fn index_script(handbook: &Handbook) -> String {
     let pages: Vec<&str> = handbook
         .site
@@ -68,34 +85,29 @@ fn index_script(handbook: &Handbook) -> String {
         .par_iter()
         .map(|page| {
             page.search_doc
-                .get_or_init(|| members(&page_doc(page)))
+                .get_or_init(|| page_doc(page).row())
                 .as_str()
         })
         .collect();
     let records = record_docs(handbook);
-    let docs: Vec<&str> = pages
+    let rows: Vec<&str> = pages
         .into_iter()
         .chain(records.iter().map(String::as_str))
         .collect();
-    let size = docs.iter().map(|d| d.len() + 16).sum::<usize>() + 32;
+    let fields = serde_json::to_string(&FIELDS).unwrap_or_default();
+    let size = rows.iter().map(|d| d.len() + 1).sum::<usize>() + fields.len() + 64;
     let mut script = String::with_capacity(size);
-    script.push_str("window.SECBOOK_SEARCH = [");
-    for (id, members) in docs.into_iter().enumerate() {
-        if id > 0 {
+    script.push_str("window.SECBOOK_SEARCH = {\"fields\":");
+    script.push_str(&fields);
+    script.push_str(",\"docs\":[");
+    for (i, row) in rows.into_iter().enumerate() {
+        if i > 0 {
             script.push(',');
         }
-        let _ = write!(script, "{{\"id\":{id},");
-        script.push_str(members);
+        script.push_str(row);
     }
-    script.push_str("];\n");
+    script.push_str("]};\n");
     script
-}
-
-/// A document's JSON object without its opening brace, for the id to go first. `</` is
-/// escaped: it cannot end a script element when the index is inlined somewhere later.
-fn members(doc: &Doc) -> String {
-    let json = serde_json::to_string(doc).unwrap_or_else(|_| "{}".into());
-    json[1..].replace("</", "<\\/")
 }
 
 fn doc(
@@ -109,12 +121,12 @@ fn doc(
 ) -> Doc {
     Doc {
         kind,
-        record: record.to_string(),
         title,
         url,
         keys: keys.join(" "),
         headings: headings.join(" "),
         text: squash(text),
+        record: record.to_string(),
     }
 }
 
@@ -154,7 +166,7 @@ fn record_docs(handbook: &Handbook) -> Vec<String> {
         text.extend(r.remediation_plan.as_deref());
         text.extend(r.approvals.iter().filter_map(|a| a.note.as_deref()));
         text.extend(r.renewals.iter().filter_map(|n| n.note.as_deref()));
-        members(&doc(
+        doc(
             "exception",
             &r.id,
             format!("{}: {}", r.id, r.title),
@@ -162,7 +174,8 @@ fn record_docs(handbook: &Handbook) -> Vec<String> {
             &keys,
             &[],
             &plain(&text),
-        ))
+        )
+        .row()
     });
     let incidents = handbook.records.incidents.par_iter().map(|i| {
         let r = &i.record;
@@ -189,7 +202,7 @@ fn record_docs(handbook: &Handbook) -> Vec<String> {
             );
             text.extend(p.notes.as_deref());
         }
-        members(&doc(
+        doc(
             "incident",
             &r.id,
             format!("{}: {}", r.id, r.title),
@@ -197,7 +210,8 @@ fn record_docs(handbook: &Handbook) -> Vec<String> {
             &keys,
             &[],
             &plain(&text),
-        ))
+        )
+        .row()
     });
     exceptions.chain(incidents).collect()
 }

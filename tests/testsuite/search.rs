@@ -86,14 +86,33 @@ fn build_fixture() -> tempfile::TempDir {
     dir
 }
 
-/// The documents of a built site's index.
+/// The documents of a built site's index, each row an object of the named fields (a row
+/// leaves out the empty fields at its end).
 fn index_docs(out: &Path) -> Vec<serde_json::Value> {
     let index = fs::read_to_string(out.join("search/index.js")).unwrap();
     let json = index
         .strip_prefix("window.SECBOOK_SEARCH = ")
         .and_then(|s| s.trim_end().strip_suffix(';'))
         .expect("a script that sets a global, so it loads from file://");
-    serde_json::from_str(json).unwrap()
+    let index: serde_json::Value = serde_json::from_str(json).unwrap();
+    let fields = index["fields"].as_array().unwrap();
+    index["docs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let row = row.as_array().unwrap();
+            assert!(
+                row.len() <= fields.len() && row.last() != Some(&"".into()),
+                "{row:?}"
+            );
+            let doc = fields
+                .iter()
+                .zip(row)
+                .map(|(f, v)| (f.as_str().unwrap().to_string(), v.clone()));
+            serde_json::Value::Object(doc.collect())
+        })
+        .collect()
 }
 
 #[test]

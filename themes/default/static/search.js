@@ -18,7 +18,14 @@
   var LEAD = 60;
   var SNIPPET = 220;
 
-  var docs = window.SECBOOK_SEARCH;
+  // The index holds the field names once and a row per document; a row leaves out the
+  // empty fields at its end.
+  var rows = window.SECBOOK_SEARCH;
+  var docs = rows.docs.map(function (row, id) {
+    var doc = { id: id };
+    rows.fields.forEach(function (field, i) { doc[field] = row[i] || ""; });
+    return doc;
+  });
   var separator = new RegExp("[" + SEPARATORS + "]+");
   var index = new window.MiniSearch({
     fields: ["title", "keys", "headings", "text"],
