@@ -11,6 +11,7 @@ mod records;
 pub mod search;
 pub mod sitemap;
 pub mod tracker;
+pub mod units;
 
 pub use cache::{Fingerprint, RenderCache, Values};
 pub use metrics::{SummaryItem, status_summary};

@@ -226,9 +226,13 @@ fn metrics_page_shows_every_chart_with_its_table() {
             "{id}"
         );
     }
-    // A few of the numbers in the tables beside the charts.
+    // A few of the numbers in the tables beside the charts: durations in one unit per
+    // table, each to its unit's decimals (time to respond, in hours: 1.0, not 1).
     assert!(page.contains("<th scope=\"row\">2026-01</th><td>14.5</td>"));
-    assert!(page.contains("<th scope=\"row\">all</th><td>5</td><td>1.3</td><td>1</td><td>2</td>"));
+    assert!(page.contains("<caption>Time to respond, in hours</caption>"));
+    assert!(
+        page.contains("<th scope=\"row\">all</th><td>5</td><td>1.3</td><td>1.0</td><td>2.0</td>")
+    );
     assert!(page.contains("<th scope=\"row\">overdue (of open)</th><td>2</td>"));
     assert!(page.contains("href=\"../api/metrics.json\""));
 
@@ -452,6 +456,8 @@ fn charts_over_26_years_group_months_into_years_with_their_tables() {
     );
 
     let years: Vec<String> = (2000..=2026).map(|y| y.to_string()).collect();
+    // The tables list the newest period first, the charts draw it last.
+    let newest_first: Vec<&String> = years.iter().rev().collect();
     for id in [
         "exceptions-by-type-per-month",
         "incidents-per-month-by-severity",
@@ -460,11 +466,7 @@ fn charts_over_26_years_group_months_into_years_with_their_tables() {
     ] {
         let rows = table_rows(&page, id);
         let labels: Vec<&String> = rows.iter().map(|r| &r[0]).collect();
-        assert_eq!(
-            labels,
-            years.iter().collect::<Vec<_>>(),
-            "{id}: a row per year"
-        );
+        assert_eq!(labels, newest_first, "{id}: a row per year, newest first");
         let figure = page.split(&format!("id=\"{id}\"")).nth(1).unwrap();
         assert!(figure.contains("<th scope=\"col\">Year</th>"), "{id}");
         let svg = text(&files, &format!("charts/{id}.svg"));
@@ -480,10 +482,11 @@ fn charts_over_26_years_group_months_into_years_with_their_tables() {
 
     // One column per year, wide enough to see, in the table's order and proportions.
     for (id, fill) in [
-        ("incidents-high-critical-per-month", "#D55E00"),
+        ("incidents-high-critical-per-month", "#B3261E"),
         ("incidents-effort-hours-per-month", "#009E73"),
     ] {
-        let rows = table_rows(&page, id);
+        let mut rows = table_rows(&page, id);
+        rows.reverse();
         let values: Vec<f64> = rows.iter().map(|r| r[1].parse().unwrap()).collect();
         let bars = rects(&text(&files, &format!("charts/{id}.svg")), fill);
         let shown: Vec<(usize, f64)> = values
@@ -524,17 +527,18 @@ fn charts_over_26_years_group_months_into_years_with_their_tables() {
         ("exceptions-by-type-per-month", 80.0),
         ("incidents-per-month-by-severity", 160.0),
     ] {
-        let rows = table_rows(&page, id);
+        let mut rows = table_rows(&page, id);
+        rows.reverse();
         let column: Vec<String> = rows.iter().map(|r| r.last().unwrap().clone()).collect();
         let sum: f64 = column.iter().map(|v| v.parse::<f64>().unwrap()).sum();
         assert_eq!(sum, total, "{id}: every record in one year");
         let written = totals(&text(&files, &format!("charts/{id}.svg")));
         assert_eq!(written, column, "{id}: the totals drawn are the table's");
     }
-    // Effort sums months of hours to 2 decimals: each year's cell is its months of
-    // api/metrics.json added up and rounded the same way.
+    // Effort sums months of hours to 2 decimals and is written to 1: each year's cell is
+    // its months of api/metrics.json added up and rounded the same way.
     let effort = table_rows(&page, "incidents-effort-hours-per-month");
-    for (row, year) in effort.iter().zip(&years) {
+    for (row, year) in effort.iter().zip(&newest_first) {
         let hours: f64 = metrics["incidents"]["effort_hours_per_month"]
             .as_array()
             .unwrap()
@@ -542,8 +546,7 @@ fn charts_over_26_years_group_months_into_years_with_their_tables() {
             .filter(|m| m["month"].as_str().unwrap().starts_with(year.as_str()))
             .map(|m| m["hours"].as_f64().unwrap())
             .sum();
-        let rounded = format!("{:.2}", (hours * 100.0).round() / 100.0);
-        let rounded = rounded.trim_end_matches('0').trim_end_matches('.');
+        let rounded = format!("{:.1}", (hours * 100.0).round() / 100.0);
         assert_eq!(row[1], rounded, "{year}");
     }
 }

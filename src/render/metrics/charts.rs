@@ -6,8 +6,9 @@
 //! gives the same bytes.
 //!
 //! Every chart has a title, labelled axes, a legend when it has more than one series, and a
-//! palette that survives greyscale print and colour-blind readers: the Okabe-Ito colours,
-//! each series with its own hatching as well as its own colour, categories named on the
+//! palette that survives greyscale print and colour-blind readers: severities and states in
+//! the colours of their badges on the page, other series in Okabe-Ito colours, and each
+//! series with its own hatching as well as its own colour, categories named on the
 //! axis, and values written on the bars where they fit. An empty chart says "No data".
 
 use plotters::coord::Shift;
@@ -15,6 +16,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::load::markdown::escape_html;
+use crate::render::units::fixed;
 
 /// Okabe-Ito colours, chosen to be told apart with every common colour-vision deficiency.
 pub mod palette {
@@ -24,9 +26,22 @@ pub mod palette {
     pub const SKY_BLUE: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
     pub const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
     pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
-    pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
-    pub const PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
-    pub const GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
+}
+
+/// The colours of the site's badges, as style.css sets them for the light scheme (`--bad`,
+/// `--warn`, ...), so a severity or a state in a chart has the colour of its badge on the
+/// page. The charts keep a white ground in the dark scheme too, so the light colours hold.
+/// A test reads style.css to keep the two the same.
+pub mod badge {
+    use plotters::style::RGBColor;
+
+    pub const BAD: RGBColor = RGBColor(0xB3, 0x26, 0x1E);
+    pub const WARN: RGBColor = RGBColor(0x9A, 0x61, 0x00);
+    pub const INFO: RGBColor = RGBColor(0x3B, 0x5B, 0xDB);
+    pub const NEUTRAL: RGBColor = RGBColor(0x59, 0x62, 0x73);
+    pub const OK: RGBColor = RGBColor(0x1B, 0x7F, 0x3B);
+    pub const PENDING: RGBColor = RGBColor(0x67, 0x41, 0xD9);
+    pub const DENIED: RGBColor = RGBColor(0xA6, 0x1E, 0x6E);
 }
 
 const WIDTH: u32 = 720;
@@ -96,8 +111,9 @@ pub struct ColumnChart {
     pub categories: Vec<String>,
     pub series: Vec<Series>,
     pub layout: Layout,
-    /// Counts: whole-number ticks.
-    pub integer: bool,
+    /// Decimals of the values written on the bars, as the table beside the chart writes
+    /// them; 0 for counts, which also get whole-number ticks.
+    pub decimals: usize,
     /// Write zero values on the bars too (for few categories); otherwise zeros stay blank.
     pub label_zeros: bool,
     /// Draw "No data" instead of the chart.
@@ -122,7 +138,8 @@ pub struct BarChart {
     /// The category axis, along the left.
     pub y_label: String,
     pub bars: Vec<Bar>,
-    pub integer: bool,
+    /// As for [`ColumnChart::decimals`].
+    pub decimals: usize,
     pub no_data: bool,
 }
 
@@ -158,9 +175,10 @@ pub fn text_width(text: &str, px: f64) -> f64 {
         * px
 }
 
-/// A number as the charts write it on their bars and the tables beside them show it: at most
-/// 2 decimals, as api/metrics.json rounds, no trailing zeros. A label that does not fit its
-/// bar is left out rather than shortened, so a chart never shows a number its table does not.
+/// A number on an axis: at most 2 decimals, no trailing zeros. The values on the bars are
+/// written as the table beside the chart writes them ([`fixed`] to the chart's decimals);
+/// a label that does not fit its bar is left out rather than shortened, so a chart never
+/// shows a number its table does not.
 pub fn format_number(v: f64) -> String {
     let s = format!("{:.2}", crate::derive::metrics::round2(v));
     let s = s.trim_end_matches('0').trim_end_matches('.');
@@ -376,6 +394,48 @@ fn boxed_text(root: &Area, text: &str, (x, y): (i32, i32)) -> DrawResult {
     Ok(())
 }
 
+/// The heights a column chart draws: every value side by side, or each column's total
+/// when stacked.
+fn heights(chart: &ColumnChart) -> Vec<f64> {
+    let value = |s: &Series, i: usize| s.values.get(i).copied().flatten();
+    match chart.layout {
+        Layout::Stacked => (0..chart.categories.len())
+            .map(|i| chart.series.iter().filter_map(|s| value(s, i)).sum::<f64>())
+            .collect(),
+        Layout::Grouped => chart
+            .series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten().copied())
+            .collect(),
+    }
+}
+
+/// Where the value axis stops when a few columns dwarf the rest, so one long case does not
+/// flatten every other column: a little above the tallest column within four times the
+/// upper quartile, when some column is taller than that. Those columns are drawn broken at
+/// the top of the axis, with their value written above them.
+fn axis_cut(heights: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = heights.iter().copied().filter(|h| *h > 0.0).collect();
+    if v.len() < 4 {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let limit = 4.0 * v[(v.len() * 3).div_ceil(4) - 1];
+    let below = v
+        .iter()
+        .copied()
+        .filter(|h| *h <= limit)
+        .fold(0.0, f64::max);
+    let top = two_digits_up(below * 1.3);
+    (below > 0.0 && v[v.len() - 1] > top).then_some(top)
+}
+
+/// `x` rounded up to two significant digits: 48.72 to 49, 1.234 to 1.3.
+fn two_digits_up(x: f64) -> f64 {
+    let step = 10f64.powf(x.log10().floor() - 1.0);
+    (x / step).ceil() * step
+}
+
 /// Draws a column chart and returns the SVG.
 pub fn columns(chart: &ColumnChart) -> String {
     const HEIGHT: u32 = 380;
@@ -385,6 +445,8 @@ pub fn columns(chart: &ColumnChart) -> String {
             .series
             .iter()
             .all(|s| s.values.iter().all(|v| v.is_none()));
+    let heights = heights(chart);
+    let cut = axis_cut(&heights);
     render(&chart.title, HEIGHT, |root| {
         draw_heading(root, &chart.title, chart.subtitle.as_deref())?;
         let mut top = heading_height(chart.subtitle.is_some());
@@ -399,26 +461,51 @@ pub fn columns(chart: &ColumnChart) -> String {
                 .collect();
             top += draw_legend(root, top, &items, true)?;
         }
-        draw_columns(root, top, chart)
+        if let Some(cut) = cut {
+            let taller = heights.iter().filter(|h| **h > cut).count();
+            let note = format!(
+                "The axis stops at {}: {taller} taller column{} {} drawn broken, with {} value above.",
+                format_number(cut),
+                if taller == 1 { "" } else { "s" },
+                if taller == 1 { "is" } else { "are" },
+                if taller == 1 { "its" } else { "their" },
+            );
+            root.draw_text(
+                &note,
+                &anchored(font(TEXT_PX, &INK), HPos::Left, VPos::Top),
+                (16, top),
+            )?;
+            top += 20;
+        }
+        draw_columns(root, top, chart, &heights, cut)
     })
 }
 
-fn draw_columns(root: &Area, top: i32, chart: &ColumnChart) -> DrawResult {
+/// Two white strokes across a column below its top: the column goes on past the axis.
+fn draw_break(root: &Area, (x0, x1): (i32, i32), y: i32) -> DrawResult {
+    for dy in [0, 6] {
+        root.draw(&PathElement::new(
+            vec![(x0 - 2, y + dy + 3), (x1 + 2, y + dy - 3)],
+            WHITE.stroke_width(3),
+        ))?;
+    }
+    Ok(())
+}
+
+fn draw_columns(
+    root: &Area,
+    top: i32,
+    chart: &ColumnChart,
+    heights: &[f64],
+    cut: Option<f64>,
+) -> DrawResult {
     let n = chart.categories.len();
     let value = |s: &Series, i: usize| s.values.get(i).copied().flatten();
-    let max = match chart.layout {
-        Layout::Stacked => (0..n)
-            .map(|i| chart.series.iter().filter_map(|s| value(s, i)).sum::<f64>())
-            .fold(0.0, f64::max),
-        Layout::Grouped => chart
-            .series
-            .iter()
-            .flat_map(|s| s.values.iter().flatten().copied())
-            .fold(0.0, f64::max),
-    };
-    let max = if max <= 0.0 { 1.0 } else { max };
-    let y_max = max * 1.15;
-    let integer = chart.integer;
+    let tallest = heights.iter().copied().fold(0.0, f64::max);
+    let y_max = cut.unwrap_or(if tallest <= 0.0 { 1.15 } else { tallest * 1.15 });
+    let max = y_max / 1.15;
+    let integer = chart.decimals == 0;
+    let label = |v: f64| fixed(v, chart.decimals);
     let y_formatter = move |v: &f64| tick_label(*v, integer);
     let y_label_width = (0..=6)
         .map(|i| text_width(&format_number(max * f64::from(i) / 5.0), TEXT_PX))
@@ -455,6 +542,9 @@ fn draw_columns(root: &Area, top: i32, chart: &ColumnChart) -> DrawResult {
     let slot = plot_w / n as f64;
     let at = |x: f64, y: f64| ctx.backend_coord(&(x, y));
     let baseline = py.end - 1;
+    // A column past the cut ends at the top of the axis.
+    let ceiling = if cut.is_some() { y_max } else { f64::INFINITY };
+    let clip = |v: f64| v.min(ceiling);
 
     // Category labels, thinned out when they would overlap.
     let widest = chart
@@ -493,19 +583,22 @@ fn draw_columns(root: &Area, top: i32, chart: &ColumnChart) -> DrawResult {
                     if v <= 0.0 {
                         continue;
                     }
-                    let a = at(x_left, sum);
-                    let b = at(x_right, sum + v);
+                    let a = at(x_left, clip(sum));
+                    let b = at(x_right, clip(sum + v));
                     fill_rect(root, (a.0, b.1), (b.0, a.1), s.fill)?;
                     // A white edge parts the segments; on a column a few pixels wide it
                     // would cover the colour instead.
-                    if bar >= MIN_OUTLINED {
+                    if bar >= MIN_OUTLINED && a.1 > b.1 {
                         root.draw(&Rectangle::new(
                             [(a.0, b.1), (b.0, a.1)],
                             WHITE.stroke_width(1),
                         ))?;
                     }
-                    let text = format_number(v);
-                    if f64::from(a.1 - b.1) >= 18.0 && text_width(&text, SMALL_PX) + 8.0 <= bar {
+                    let text = label(v);
+                    if sum + v <= ceiling
+                        && f64::from(a.1 - b.1) >= 18.0
+                        && text_width(&text, SMALL_PX) + 8.0 <= bar
+                    {
                         labels.push((text, ((a.0 + b.0) / 2, (a.1 + b.1) / 2)));
                     }
                     sum += v;
@@ -516,13 +609,17 @@ fn draw_columns(root: &Area, top: i32, chart: &ColumnChart) -> DrawResult {
                         boxed_text(root, &text, pos)?;
                     }
                 }
-                let text = format_number(sum);
+                let (x0, _) = at(x_left, 0.0);
+                let (x1, y) = at(x_right, clip(sum));
+                if sum > ceiling {
+                    draw_break(root, (x0, x1), y + 14)?;
+                }
+                let text = label(sum);
                 if (sum > 0.0 || chart.label_zeros) && fits_above(&text, slot - 4.0) {
-                    let (x, y) = at(i as f64 + 0.5, sum);
                     root.draw_text(
                         &text,
                         &anchored(bold(SMALL_PX, &INK), HPos::Center, VPos::Bottom),
-                        (x, y - 3),
+                        ((x0 + x1) / 2, y - 3),
                     )?;
                 }
             }
@@ -540,14 +637,19 @@ fn draw_columns(root: &Area, top: i32, chart: &ColumnChart) -> DrawResult {
                     let x0 = start + bar * j as f64 / slot;
                     let x1 = start + bar * (j as f64 + 1.0) / slot;
                     let a = at(x0, 0.0);
-                    let b = at(x1, v);
+                    let b = at(x1, clip(v));
                     fill_rect(root, (a.0 + 1, b.1), (b.0 - 1, a.1), s.fill)?;
-                    let text = format_number(v);
+                    if v > ceiling {
+                        draw_break(root, (a.0 + 1, b.0 - 1), b.1 + 14)?;
+                    }
+                    let text = label(v);
                     let room = if k > 1.0 { bar - 4.0 } else { slot - 4.0 };
-                    if (v > 0.0 || chart.label_zeros) && fits_above(&text, room) {
+                    // A broken column's value is written even when wider than it: it is
+                    // the one number the axis cannot give.
+                    if (v > 0.0 || chart.label_zeros) && (v > ceiling || fits_above(&text, room)) {
                         root.draw_text(
                             &text,
-                            &anchored(font(SMALL_PX, &INK), HPos::Center, VPos::Bottom),
+                            &anchored(bold(SMALL_PX, &INK), HPos::Center, VPos::Bottom),
                             ((a.0 + b.0) / 2, b.1 - 3),
                         )?;
                     }
@@ -612,11 +714,11 @@ fn draw_bars(root: &Area, top: i32, chart: &BarChart) -> DrawResult {
     let value_w = chart
         .bars
         .iter()
-        .map(|b| text_width(&format_number(b.value), SMALL_PX))
+        .map(|b| text_width(&fixed(b.value, chart.decimals), SMALL_PX))
         .fold(0.0, f64::max)
         + 10.0;
     let x_max = max * plot_w / (plot_w - value_w).max(plot_w * 0.5);
-    let integer = chart.integer;
+    let integer = chart.decimals == 0;
     let x_formatter = move |v: &f64| tick_label(*v, integer);
 
     let (_, body) = root.split_vertically(top);
@@ -657,7 +759,7 @@ fn draw_bars(root: &Area, top: i32, chart: &BarChart) -> DrawResult {
             (px.start - 8, mid),
         )?;
         root.draw_text(
-            &format_number(bar.value),
+            &fixed(bar.value, chart.decimals),
             &anchored(bold(SMALL_PX, &INK), HPos::Left, VPos::Center),
             (b.0.max(a.0) + 5, mid),
         )?;
@@ -679,7 +781,7 @@ mod tests {
             series: vec![
                 Series {
                     name: "sev1".into(),
-                    fill: Fill::solid(palette::VERMILLION),
+                    fill: Fill::solid(badge::BAD),
                     values: values.clone(),
                 },
                 Series {
@@ -689,7 +791,7 @@ mod tests {
                 },
             ],
             layout: Layout::Stacked,
-            integer: true,
+            decimals: 0,
             label_zeros: false,
             no_data: false,
         }
@@ -705,7 +807,7 @@ mod tests {
             x_label: "Incidents".into(),
             y_label: "Source".into(),
             bars: Vec::new(),
-            integer: true,
+            decimals: 0,
             no_data: false,
         });
         assert!(svg.contains("No data"));
@@ -742,6 +844,80 @@ mod tests {
         };
         assert_eq!(outlines(12), 24, "a white edge around each segment");
         assert_eq!(outlines(300), 0, "none on columns a pixel or two wide");
+    }
+
+    #[test]
+    fn one_long_case_does_not_flatten_the_rest() {
+        // Time to respond in minutes, median and p90 per severity: sev3's p90 is 16 hours.
+        let chart = ColumnChart {
+            title: "Time to respond".into(),
+            subtitle: None,
+            x_label: "Severity".into(),
+            y_label: "Minutes".into(),
+            categories: ["sev1", "sev2", "sev3", "sev4", "all"]
+                .map(String::from)
+                .into(),
+            series: vec![
+                Series {
+                    name: "median".into(),
+                    fill: Fill::solid(palette::BLUE),
+                    values: [7.2, 10.8, 12.0, 25.2, 10.8].map(Some).into(),
+                },
+                Series {
+                    name: "p90".into(),
+                    fill: Fill::new(palette::SKY_BLUE, Hatch::Forward),
+                    values: [12.0, 15.0, 985.2, 34.8, 34.8].map(Some).into(),
+                },
+            ],
+            layout: Layout::Grouped,
+            decimals: 0,
+            label_zeros: true,
+            no_data: false,
+        };
+        let cut = axis_cut(&heights(&chart));
+        assert_eq!(cut, Some(46.0), "34.8 × 1.3, to two digits");
+        let svg = columns(&chart);
+        assert!(
+            svg.contains("The axis stops at 46: 1 taller column is drawn broken"),
+            "{svg}"
+        );
+        assert!(svg.contains(">985<") || svg.contains("\n985\n"), "{svg}");
+        // Two white strokes across the broken column.
+        assert_eq!(
+            svg.matches("stroke=\"#FFFFFF\" stroke-width=\"3\"").count(),
+            2
+        );
+        // Columns of like height keep the whole axis.
+        assert_eq!(axis_cut(&[1.0, 2.0, 3.0, 4.0, 11.0]), None);
+        assert_eq!(
+            axis_cut(&[1.0, 2.0, 50.0]),
+            None,
+            "too few to call one an outlier"
+        );
+    }
+
+    /// The badges' colours are set in style.css; the charts must draw with the same ones.
+    #[test]
+    fn chart_colours_are_the_badges_colours() {
+        let css = include_str!("../../../themes/default/static/style.css");
+        let light = &css[css.find(":root {").unwrap()..];
+        let light = &light[..light.find('}').unwrap()];
+        let by_name = [
+            ("bad", badge::BAD),
+            ("warn", badge::WARN),
+            ("info", badge::INFO),
+            ("neutral", badge::NEUTRAL),
+            ("ok", badge::OK),
+            ("pending", badge::PENDING),
+            ("denied", badge::DENIED),
+        ];
+        for (name, RGBColor(r, g, b)) in by_name {
+            let want = format!("--{name}: #{r:02x}{g:02x}{b:02x};");
+            assert!(
+                light.contains(&want),
+                "style.css :root has no {want}\n{light}"
+            );
+        }
     }
 
     #[test]

@@ -9,10 +9,12 @@ use tera::Context;
 use super::api::json;
 use super::{Output, OutputFile, Renderer};
 use crate::derive::handbook::Handbook;
+use crate::derive::incident::Measure;
 use crate::derive::metrics::{Durations, Metrics, Month, PerSeverity, round2};
 use crate::diagnostics::Diagnostic;
 use crate::model::vocab::{ExceptionState, IncidentSeverity, Severity};
-use charts::{Bar, BarChart, ColumnChart, Fill, Hatch, Layout, Series, palette};
+use crate::render::units::{TimeUnit, fixed};
+use charts::{Bar, BarChart, ColumnChart, Fill, Hatch, Layout, Series, badge, palette};
 
 /// The folder of the metrics page.
 const URL: &str = "metrics/";
@@ -144,24 +146,32 @@ pub fn render_metrics(handbook: &Handbook, renderer: &Renderer, out: &Output) ->
     out.take(page).into_iter().collect()
 }
 
-fn num(v: f64) -> String {
-    charts::format_number(v)
+/// Counts, and sums of counts per period.
+fn whole(v: f64) -> String {
+    fixed(v, 0)
 }
 
-fn opt(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_string(), num)
+/// Hours of effort, days to review, shares in percent: one decimal, on the bars and in the
+/// tables alike.
+fn tenths(v: f64) -> String {
+    fixed(v, 1)
+}
+
+fn opt(v: Option<f64>, write: impl Fn(f64) -> String) -> String {
+    v.map_or_else(|| "–".to_string(), write)
 }
 
 fn count(v: usize) -> String {
     v.to_string()
 }
 
+/// The colours of the severity badges (`.sev-*` in style.css), each with its own hatching.
 fn severity_fill(severity: IncidentSeverity) -> Fill {
     match severity {
-        IncidentSeverity::Sev1 => Fill::solid(palette::VERMILLION),
-        IncidentSeverity::Sev2 => Fill::new(palette::ORANGE, Hatch::Forward),
-        IncidentSeverity::Sev3 => Fill::new(palette::SKY_BLUE, Hatch::Back),
-        IncidentSeverity::Sev4 => Fill::new(palette::BLUE, Hatch::Horizontal),
+        IncidentSeverity::Sev1 => Fill::solid(badge::BAD),
+        IncidentSeverity::Sev2 => Fill::new(badge::WARN, Hatch::Forward),
+        IncidentSeverity::Sev3 => Fill::new(badge::INFO, Hatch::Back),
+        IncidentSeverity::Sev4 => Fill::new(badge::NEUTRAL, Hatch::Horizontal),
     }
 }
 
@@ -174,13 +184,15 @@ fn risk_fill(severity: Severity) -> Fill {
     })
 }
 
+/// The colours of the state badges (`.state-*` in style.css), each with its own hatching.
 fn state_fill(state: ExceptionState) -> Fill {
     match state {
-        ExceptionState::Pending => Fill::new(palette::PURPLE, Hatch::Cross),
-        ExceptionState::Active => Fill::solid(palette::GREEN),
-        ExceptionState::Expiring => Fill::new(palette::ORANGE, Hatch::Forward),
-        ExceptionState::Expired => Fill::solid(palette::VERMILLION),
-        ExceptionState::Denied | ExceptionState::Closed => Fill::solid(palette::GREY),
+        ExceptionState::Pending => Fill::new(badge::PENDING, Hatch::Cross),
+        ExceptionState::Active => Fill::solid(badge::OK),
+        ExceptionState::Expiring => Fill::new(badge::WARN, Hatch::Forward),
+        ExceptionState::Expired => Fill::solid(badge::BAD),
+        ExceptionState::Denied => Fill::new(badge::DENIED, Hatch::Back),
+        ExceptionState::Closed => Fill::new(badge::NEUTRAL, Hatch::Horizontal),
     }
 }
 
@@ -356,7 +368,7 @@ fn exception_group(m: &Metrics) -> Group {
             x_label: "Exceptions".into(),
             y_label: "State".into(),
             bars,
-            integer: true,
+            decimals: 0,
             no_data: none,
         }),
         vec![Table {
@@ -388,7 +400,7 @@ fn exception_group(m: &Metrics) -> Group {
             x_label: "Exceptions".into(),
             y_label: "Severity".into(),
             bars,
-            integer: true,
+            decimals: 0,
             no_data: none,
         }),
         vec![Table {
@@ -407,7 +419,7 @@ fn exception_group(m: &Metrics) -> Group {
         .labels
         .iter()
         .zip(extension.iter().zip(&acceptance))
-        .map(|(label, (x, a))| vec![label.clone(), num(*x), num(*a), num(x + a)])
+        .map(|(label, (x, a))| vec![label.clone(), whole(*x), whole(*a), whole(x + a)])
         .collect();
     let series = vec![
         Series {
@@ -433,19 +445,19 @@ fn exception_group(m: &Metrics) -> Group {
             categories: periods.labels.clone(),
             series,
             layout: Layout::Stacked,
-            integer: true,
+            decimals: 0,
             label_zeros: false,
             no_data: none,
         }),
         vec![Table {
-            caption: format!("Exceptions requested per {per}"),
+            caption: format!("Exceptions requested per {per}, newest first"),
             head: vec![
                 heading.into(),
                 "Extension".into(),
                 "Acceptance".into(),
                 "Total".into(),
             ],
-            rows,
+            rows: newest_first(rows),
         }],
     ));
 
@@ -460,8 +472,8 @@ fn exception_group(m: &Metrics) -> Group {
             subtitle: Some(format!(
                 "{} reviewed · median {} days · p90 {} days",
                 review.count,
-                opt(review.median),
-                opt(review.p90)
+                opt(review.median, tenths),
+                opt(review.p90, tenths)
             )),
             x_label: "Days from request to first review".into(),
             y_label: "Exceptions".into(),
@@ -472,7 +484,7 @@ fn exception_group(m: &Metrics) -> Group {
                 values: buckets.iter().map(|(_, n)| Some(*n as f64)).collect(),
             }],
             layout: Layout::Grouped,
-            integer: true,
+            decimals: 0,
             label_zeros: true,
             no_data: review.count == 0,
         }),
@@ -481,6 +493,7 @@ fn exception_group(m: &Metrics) -> Group {
                 "Time to initial review, in days",
                 "Exceptions",
                 &[("all", review)],
+                tenths,
             ),
             Table {
                 caption: "Exceptions by days to initial review".into(),
@@ -517,7 +530,7 @@ fn exception_group(m: &Metrics) -> Group {
                 label: "Open as a share of open risks",
                 value: e
                     .share_of_open_risks
-                    .map_or_else(|| "not set".into(), |s| format!("{}%", num(s))),
+                    .map_or_else(|| "not set".into(), |s| format!("{}%", tenths(s))),
             },
         ],
         charts,
@@ -545,9 +558,29 @@ fn review_buckets(days: &[i64]) -> Vec<(&'static str, usize)> {
         .collect()
 }
 
+/// A table over periods lists the newest first: the months a reader looks for are at the
+/// top, not past the end of a scrolling box.
+fn newest_first(mut rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    rows.reverse();
+    rows
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// `rows_heading` names the column of the rows' names: a header cell left empty names
 /// nothing to a screen reader.
-fn durations_table(caption: &str, rows_heading: &str, rows: &[(&str, &Durations)]) -> Table {
+fn durations_table(
+    caption: &str,
+    rows_heading: &str,
+    rows: &[(&str, &Durations)],
+    write: impl Fn(f64) -> String + Copy,
+) -> Table {
     Table {
         caption: caption.into(),
         head: [rows_heading, "Count", "Mean", "Median", "p90"]
@@ -559,17 +592,31 @@ fn durations_table(caption: &str, rows_heading: &str, rows: &[(&str, &Durations)
                 vec![
                     name.to_string(),
                     count(d.count),
-                    opt(d.mean),
-                    opt(d.median),
-                    opt(d.p90),
+                    opt(d.mean, write),
+                    opt(d.median, write),
+                    opt(d.p90, write),
                 ]
             })
             .collect(),
     }
 }
 
+/// The rows of a chart of durations by severity: each severity, then all.
+fn severity_rows<'a>(
+    all: &'a Durations,
+    by: &'a PerSeverity<Durations>,
+) -> Vec<(&'static str, &'a Durations)> {
+    let mut groups: Vec<(&str, &Durations)> = IncidentSeverity::ALL
+        .iter()
+        .map(|s| (s.as_str(), by.get(*s)))
+        .collect();
+    groups.push(("all", all));
+    groups
+}
+
 fn incident_group(m: &Metrics) -> Group {
     let i = &m.incidents;
+    let resolve_unit = TimeUnit::of_measure(i, Measure::Resolve);
     let none = m.detail.incidents_counted == 0;
     let mut charts = Vec::new();
     let months: Vec<Month> = i.per_month.iter().map(|r| r.month).collect();
@@ -589,8 +636,8 @@ fn incident_group(m: &Metrics) -> Group {
         .map(|(p, label)| {
             let values = by_severity.iter().map(|v| v.get(p).copied().unwrap_or(0.0));
             let mut row = vec![label.clone()];
-            row.extend(values.clone().map(num));
-            row.push(num(values.sum()));
+            row.extend(values.clone().map(whole));
+            row.push(whole(values.sum()));
             row
         })
         .collect();
@@ -615,14 +662,14 @@ fn incident_group(m: &Metrics) -> Group {
             categories: categories.clone(),
             series,
             layout: Layout::Stacked,
-            integer: true,
+            decimals: 0,
             label_zeros: false,
             no_data: none,
         }),
         vec![Table {
-            caption: format!("Incidents per {per} by severity"),
+            caption: format!("Incidents per {per} by severity, newest first"),
             head,
-            rows,
+            rows: newest_first(rows),
         }],
     ));
 
@@ -642,109 +689,112 @@ fn incident_group(m: &Metrics) -> Group {
             categories: categories.clone(),
             series: vec![Series {
                 name: "sev1 + sev2".into(),
-                fill: Fill::solid(palette::VERMILLION),
+                fill: Fill::solid(badge::BAD),
                 values: high_per.iter().copied().map(Some).collect(),
             }],
             layout: Layout::Grouped,
-            integer: true,
+            decimals: 0,
             label_zeros: false,
             no_data: none,
         }),
         vec![Table {
-            caption: format!("High and critical incidents per {per}"),
+            caption: format!("High and critical incidents per {per}, newest first"),
             head: vec![heading.into(), "sev1 + sev2".into()],
-            rows: periods
-                .labels
-                .iter()
-                .zip(&high_per)
-                .map(|(label, n)| vec![label.clone(), num(*n)])
-                .collect(),
+            rows: newest_first(
+                periods
+                    .labels
+                    .iter()
+                    .zip(&high_per)
+                    .map(|(label, n)| vec![label.clone(), whole(*n)])
+                    .collect(),
+            ),
         }],
     ));
 
     let measures: [(
         &'static str,
-        &str,
+        Measure,
         &str,
         &Durations,
         &PerSeverity<Durations>,
     ); 4] = [
         (
             "incidents-time-to-respond",
-            "Time to respond",
-            "Hours from the report reaching security to security's first response.",
+            Measure::Respond,
+            "From the report reaching security to security's first response.",
             &i.time_to_respond_hours,
             &m.detail.time_to_respond_by_severity,
         ),
         (
             "incidents-time-to-resolve",
-            "Time to resolve",
-            "Hours from detection (or the report, when detection is not recorded) to the fix being live.",
+            Measure::Resolve,
+            "From detection (or the report, when detection is not recorded) to the fix being live.",
             &i.time_to_resolve_hours,
             &i.time_to_resolve_by_severity,
         ),
         (
             "incidents-time-to-detect",
-            "Time to detect",
-            "Hours from when the cause or impact began to its discovery.",
+            Measure::Detect,
+            "From when the cause or impact began to its discovery.",
             &i.time_to_detect_hours,
             &m.detail.time_to_detect_by_severity,
         ),
         (
             "incidents-time-to-contain",
-            "Time to contain",
-            "Hours from detection (or the report) until the bleeding stopped.",
+            Measure::Contain,
+            "From detection (or the report) until the bleeding stopped.",
             &i.time_to_contain_hours,
             &m.detail.time_to_contain_by_severity,
         ),
     ];
-    for (id, title, description, all, by) in measures {
-        let mut groups: Vec<(&str, &Durations)> = IncidentSeverity::ALL
-            .iter()
-            .map(|s| (s.as_str(), by.get(*s)))
-            .collect();
-        groups.push(("all", all));
+    for (id, measure, description, all, by) in measures {
+        let title = measure.label();
+        let groups = severity_rows(all, by);
+        let unit = TimeUnit::of_measure(i, measure);
+        let number = |h: f64| unit.number(h);
         let categories = groups
             .iter()
             .map(|(name, d)| format!("{name} (n={})", d.count))
             .collect();
+        let drawn = |v: Option<f64>| v.map(|h| unit.amount(h));
         let series = vec![
             Series {
                 name: "median".into(),
                 fill: MEDIAN,
-                values: groups.iter().map(|(_, d)| d.median).collect(),
+                values: groups.iter().map(|(_, d)| drawn(d.median)).collect(),
             },
             Series {
                 name: "p90".into(),
                 fill: P90,
-                values: groups.iter().map(|(_, d)| d.p90).collect(),
+                values: groups.iter().map(|(_, d)| drawn(d.p90)).collect(),
             },
         ];
         charts.push(chart(
             id,
             format!("{title} by severity"),
-            description.into(),
+            format!("{description} In {}.", unit.name()),
             charts::columns(&ColumnChart {
-                title: format!("{title} by severity, in hours"),
+                title: format!("{title} by severity, in {}", unit.name()),
                 subtitle: Some(format!(
-                    "median {} h · p90 {} h over {} incidents",
-                    opt(all.median),
-                    opt(all.p90),
+                    "median {} · p90 {} over {} incidents",
+                    opt(all.median, |h| unit.text(h)),
+                    opt(all.p90, |h| unit.text(h)),
                     all.count
                 )),
                 x_label: "Severity (number of incidents)".into(),
-                y_label: "Hours".into(),
+                y_label: capitalised(unit.name()),
                 categories,
                 series,
                 layout: Layout::Grouped,
-                integer: false,
+                decimals: unit.decimals(),
                 label_zeros: true,
                 no_data: all.count == 0,
             }),
             vec![durations_table(
-                &format!("{title}, in hours"),
+                &format!("{title}, in {}", unit.name()),
                 "Severity",
                 &groups,
+                number,
             )],
         ));
     }
@@ -768,7 +818,7 @@ fn incident_group(m: &Metrics) -> Group {
                     fill: Fill::solid(palette::BLUE),
                 })
                 .collect(),
-            integer: true,
+            decimals: 0,
             no_data: none,
         }),
         vec![Table {
@@ -791,7 +841,7 @@ fn incident_group(m: &Metrics) -> Group {
         ),
         charts::columns(&ColumnChart {
             title: format!("Incident effort per {per}, in hours"),
-            subtitle: Some(format!("{} hours, {}", num(effort), span(&months))),
+            subtitle: Some(format!("{} hours, {}", tenths(effort), span(&months))),
             x_label: format!("{heading} reported"),
             y_label: "Hours".into(),
             categories,
@@ -801,19 +851,21 @@ fn incident_group(m: &Metrics) -> Group {
                 values: effort_per.iter().copied().map(Some).collect(),
             }],
             layout: Layout::Grouped,
-            integer: false,
+            decimals: 1,
             label_zeros: false,
             no_data: none || effort <= 0.0,
         }),
         vec![Table {
-            caption: format!("Incident effort per {per}, in hours"),
+            caption: format!("Incident effort per {per}, in hours, newest first"),
             head: vec![heading.into(), "Hours".into()],
-            rows: periods
-                .labels
-                .iter()
-                .zip(&effort_per)
-                .map(|(label, h)| vec![label.clone(), num(*h)])
-                .collect(),
+            rows: newest_first(
+                periods
+                    .labels
+                    .iter()
+                    .zip(&effort_per)
+                    .map(|(label, h)| vec![label.clone(), tenths(*h)])
+                    .collect(),
+            ),
         }],
     ));
 
@@ -826,7 +878,7 @@ fn incident_group(m: &Metrics) -> Group {
             "{} of {} completed ({}%)",
             pm.completed,
             pm.required,
-            num(pm.completed as f64 / pm.required as f64 * 100.0)
+            tenths(pm.completed as f64 / pm.required as f64 * 100.0)
         )
     };
     charts.push(chart(
@@ -847,15 +899,15 @@ fn incident_group(m: &Metrics) -> Group {
                 Bar {
                     label: "completed".into(),
                     value: pm.completed as f64,
-                    fill: Fill::new(palette::GREEN, Hatch::Forward),
+                    fill: Fill::new(badge::OK, Hatch::Forward),
                 },
                 Bar {
                     label: "missing".into(),
                     value: missing as f64,
-                    fill: Fill::new(palette::VERMILLION, Hatch::Cross),
+                    fill: Fill::new(badge::BAD, Hatch::Cross),
                 },
             ],
-            integer: true,
+            decimals: 0,
             no_data: none,
         }),
         vec![Table {
@@ -883,20 +935,20 @@ fn incident_group(m: &Metrics) -> Group {
                 Bar {
                     label: "open".into(),
                     value: ai.open as f64,
-                    fill: Fill::new(palette::ORANGE, Hatch::Forward),
+                    fill: Fill::new(badge::WARN, Hatch::Forward),
                 },
                 Bar {
                     label: "overdue (of open)".into(),
                     value: ai.overdue as f64,
-                    fill: Fill::solid(palette::VERMILLION),
+                    fill: Fill::solid(badge::BAD),
                 },
                 Bar {
                     label: "completed".into(),
                     value: ai.completed as f64,
-                    fill: Fill::solid(palette::GREEN),
+                    fill: Fill::solid(badge::OK),
                 },
             ],
-            integer: true,
+            decimals: 0,
             no_data: ai.open + ai.completed == 0,
         }),
         vec![Table {
@@ -931,7 +983,7 @@ fn incident_group(m: &Metrics) -> Group {
                 value: i
                     .time_to_resolve_hours
                     .median
-                    .map_or_else(|| "–".into(), |h| format!("{} h", num(h))),
+                    .map_or_else(|| "–".into(), |h| resolve_unit.text(h)),
             },
             Headline {
                 label: "Overdue action items",

@@ -6,9 +6,12 @@ use super::exceptions::{self, ExceptionRow, PolicyCheck};
 use super::incidents::{self, DurationView, IncidentRow};
 use super::status::{CodeSummary, FindingGroup, finding_groups};
 use super::{Facts, PageMeta, SectionIntro, base_context, render_page};
+use crate::derive::incident::Measure;
 use crate::diagnostics::Diagnostic;
 use crate::model::date::Date;
-use crate::model::vocab::{Decision, Level, Side};
+use crate::model::finding::LintLevel;
+use crate::model::vocab::{Decision, ExceptionState, Level, Side};
+use crate::render::units::TimeUnit;
 use crate::render::{Output, Renderer};
 
 const AUDIT_URL: &str = "audit/";
@@ -46,12 +49,35 @@ struct AuditIncident<'a> {
     findings: usize,
 }
 
+/// A number of the summary, by the word for what it counts.
+#[derive(Serialize)]
+struct Tally {
+    label: &'static str,
+    count: usize,
+}
+
+/// The report's first section: what an auditor reads before the records.
+#[derive(Serialize)]
+struct Summary {
+    exception_states: Vec<Tally>,
+    incidents_open: usize,
+    incident_statuses: Vec<Tally>,
+    postmortems_required: usize,
+    postmortems_completed: usize,
+    action_items_open: usize,
+    action_items_overdue: usize,
+    findings_denied: usize,
+    findings_warned: usize,
+}
+
 #[derive(Serialize)]
 struct AuditView<'a> {
     as_of: Date,
+    summary: Summary,
     expiring_within_days: u32,
     exceptions: Vec<AuditException<'a>>,
     exceptions_open: usize,
+    exceptions_approved: usize,
     exceptions_compliant: usize,
     incidents: Vec<AuditIncident<'a>>,
     postmortem_required: Vec<&'static str>,
@@ -97,7 +123,7 @@ fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
             }
         })
         .collect();
-    let audit_incidents = hb
+    let audit_incidents: Vec<AuditIncident> = hb
         .records
         .incidents
         .iter()
@@ -123,11 +149,18 @@ fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
             }
         })
         .collect();
+    let mut audit_incidents: Vec<AuditIncident> = audit_incidents;
+    same_unit_per_measure(facts, &mut audit_incidents);
     let (codes, groups) = finding_groups(facts);
     let view = AuditView {
         as_of: hb.as_of,
+        summary: summary(facts),
         expiring_within_days: hb.config.exceptions.expiring_within_days,
         exceptions_open: hb.exception_states.iter().filter(|s| s.is_open()).count(),
+        exceptions_approved: audit_exceptions
+            .iter()
+            .filter(|a| a.status == "approved")
+            .count(),
         exceptions_compliant: audit_exceptions
             .iter()
             .filter(|a| a.status == "approved" && a.policy.compliant)
@@ -155,4 +188,59 @@ fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
     let mut ctx = base_context(&page, facts.crumbs(None), prev, next);
     ctx.insert("audit", &view);
     render_page(renderer, out, "audit.html", ctx, AUDIT_URL)
+}
+
+/// Writes each measure in one unit across the incidents, as a column of a table would be.
+fn same_unit_per_measure(facts: &Facts, incidents: &mut [AuditIncident]) {
+    for (k, m) in Measure::ALL.into_iter().enumerate() {
+        let unit = TimeUnit::of_measure(&facts.hb.metrics.incidents, m);
+        for a in incidents.iter_mut() {
+            let d = &mut a.durations[k];
+            d.text = d.hours.map(|h| unit.text(h));
+        }
+    }
+}
+
+fn summary(facts: &Facts) -> Summary {
+    let hb = facts.hb;
+    let m = &hb.metrics;
+    let states = &m.exceptions.by_state;
+    let exception_states = ExceptionState::ALL
+        .into_iter()
+        .map(|s| Tally {
+            label: s.as_str(),
+            count: states.get(s),
+        })
+        .filter(|t| t.count > 0)
+        .collect();
+    let incident_statuses = incidents::STATUSES
+        .iter()
+        .map(|&s| Tally {
+            label: incidents::status_label(s),
+            count: hb
+                .records
+                .incidents
+                .iter()
+                .filter(|i| i.record.status == s)
+                .count(),
+        })
+        .filter(|t| t.count > 0)
+        .collect();
+    let level = |l: LintLevel| hb.findings.iter().filter(|f| f.level == l).count();
+    Summary {
+        exception_states,
+        incidents_open: hb
+            .records
+            .incidents
+            .iter()
+            .filter(|i| i.record.status.is_open())
+            .count(),
+        incident_statuses,
+        postmortems_required: m.incidents.postmortems.required,
+        postmortems_completed: m.incidents.postmortems.completed,
+        action_items_open: m.incidents.action_items.open,
+        action_items_overdue: m.incidents.action_items.overdue,
+        findings_denied: level(LintLevel::Deny),
+        findings_warned: level(LintLevel::Warn),
+    }
 }

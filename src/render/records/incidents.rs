@@ -6,8 +6,7 @@ use super::exceptions::{TextOrLink, text_or_links};
 use super::registry::{Order, Registry, Row};
 use super::{
     CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, SectionIntro,
-    StampView, base_context, days_text, first_of_each_id, hours_short, hours_text, incident_href,
-    render_each, render_page,
+    StampView, base_context, days_text, first_of_each_id, incident_href, render_each, render_page,
 };
 use crate::derive::incident::Measure;
 use crate::diagnostics::Diagnostic;
@@ -15,6 +14,7 @@ use crate::model::date::{Date, Offset};
 use crate::model::incident::{ActionItem, Incident, OpenQuestion};
 use crate::model::related::Stakeholder;
 use crate::model::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
+use crate::render::units::TimeUnit;
 use crate::render::{Output, Renderer};
 
 const URL: &str = "incidents/";
@@ -87,7 +87,8 @@ fn action_status_label(status: ActionStatus) -> &'static str {
     }
 }
 
-/// The four lifecycle durations of SPEC 9, in hours, each with the fields it runs between.
+/// The four lifecycle durations of SPEC 9, in hours, each with the fields it runs between,
+/// and written in the one unit that suits the four.
 #[derive(Serialize)]
 pub(super) struct DurationView {
     pub key: &'static str,
@@ -99,18 +100,20 @@ pub(super) struct DurationView {
 }
 
 pub(super) fn durations(i: &Incident, tz: Offset) -> Vec<DurationView> {
+    let hours = Measure::ALL.map(|m| m.hours(i, tz));
+    let unit = TimeUnit::for_hours(hours.iter().flatten().copied());
     Measure::ALL
         .into_iter()
-        .map(|m| {
+        .zip(hours)
+        .map(|(m, hours)| {
             let [(from, _), (to, _)] = m.ends(i);
-            let hours = m.hours(i, tz);
             DurationView {
                 key: m.key(),
                 label: m.label(),
                 from,
                 to,
                 hours: hours.map(|h| (h * 100.0).round() / 100.0),
-                text: hours.map(hours_text),
+                text: hours.map(|h| unit.text(h)),
             }
         })
         .collect()
@@ -136,7 +139,16 @@ pub(super) struct IncidentRow<'a> {
     pub resolved: Option<StampView>,
     pub resolved_date: Option<Date>,
     pub resolve_hours: Option<f64>,
+    /// In the unit of the whole column: see [`resolve_in_one_unit`].
     pub resolve_text: Option<String>,
+}
+
+/// Writes the time to resolve of every row in one unit, as one column of a table.
+fn resolve_in_one_unit(facts: &Facts, rows: &mut [IncidentRow]) {
+    let unit = TimeUnit::of_measure(&facts.hb.metrics.incidents, Measure::Resolve);
+    for r in rows {
+        r.resolve_text = r.resolve_hours.map(|h| unit.text(h));
+    }
 }
 
 pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> IncidentRow<'a> {
@@ -158,14 +170,14 @@ pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> IncidentRow<'a> {
         status: i.status.as_str(),
         status_label: status_label(i.status),
         status_rank: STATUSES.iter().position(|s| *s == i.status).unwrap_or(0) as u8,
-        commander: facts.person(&i.commander),
+        commander: facts.named(&i.commander),
         reported: i.reported.into(),
         reported_date: i.reported.date(tz),
         reported_ts: i.reported.resolve(tz).timestamp(),
         resolved: i.resolved.map(StampView::from),
         resolved_date: i.resolved.map(|s| s.date(tz)),
         resolve_hours: resolve,
-        resolve_text: resolve.map(hours_short),
+        resolve_text: None,
     }
 }
 
@@ -193,12 +205,14 @@ impl Row for IncidentRow<'_> {
 
 pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let incidents = &facts.hb.records.incidents;
+    let mut rows: Vec<IncidentRow> = (0..incidents.len()).map(|i| row(facts, i)).collect();
+    resolve_in_one_unit(facts, &mut rows);
     let registry = Registry {
         url: URL,
         title: TITLE,
         template: "incidents.html",
         orders: &ORDERS,
-        rows: (0..incidents.len()).map(|i| row(facts, i)).collect(),
+        rows,
         open: incidents
             .iter()
             .filter(|i| i.record.status.is_open())
@@ -417,7 +431,7 @@ fn render_incident(
             .status
             .is_open()
             .then(|| i.reported.date(tz).days_until(hb.as_of)),
-        commander: facts.person(&i.commander),
+        commander: facts.named(&i.commander),
         source: &i.source,
         category: i.category.as_deref(),
         lifecycle: i
@@ -456,7 +470,7 @@ fn render_incident(
         channels: &i.channels,
         postmortem: i.postmortem.as_ref().map(|p| PostmortemView {
             date: p.date,
-            participants: p.participants.iter().map(|x| facts.person(x)).collect(),
+            participants: p.participants.iter().map(|x| facts.named(x)).collect(),
             went_well: &p.went_well,
             went_ok: &p.went_ok,
             went_poorly: &p.went_poorly,
