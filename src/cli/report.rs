@@ -170,13 +170,7 @@ impl Report {
     /// The report as of the handbook's as-of date; only `owner`'s part when given.
     pub fn compute(handbook: &Handbook, owner: Option<&str>) -> Report {
         let as_of = handbook.as_of;
-        let fallback = handbook.config.notify.as_ref().map(|n| Person {
-            name: (n.fallback.name.clone())
-                .filter(|name| !name.trim().is_empty())
-                .unwrap_or_else(|| n.fallback.email.to_string()),
-            email: Some(n.fallback.email.to_string()),
-        });
-        let routing = Routing::new(&handbook.records.people, as_of, fallback);
+        let routing = Routing::of(handbook);
         let mut owners: BTreeMap<String, OwnerReport> = BTreeMap::new();
         for (loaded, state) in handbook
             .records

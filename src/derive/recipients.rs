@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::handbook::Handbook;
 use crate::model::date::Date;
 use crate::model::person::{People, Person};
 
@@ -75,6 +76,18 @@ impl<'a> Routing<'a> {
             as_of,
             fallback,
         }
+    }
+
+    /// The routing of a handbook as of its as-of date, with `notify.fallback` when set: what
+    /// `report`, `notify` and the owner pages all follow.
+    pub fn of(handbook: &'a Handbook) -> Self {
+        let fallback = handbook.config.notify.as_ref().map(|n| Person {
+            name: (n.fallback.name.clone())
+                .filter(|name| !name.trim().is_empty())
+                .unwrap_or_else(|| n.fallback.email.to_string()),
+            email: Some(n.fallback.email.to_string()),
+        });
+        Routing::new(&handbook.records.people, handbook.as_of, fallback)
     }
 
     /// Who gets the items `owner` owns. Without a fallback, items that would go to it stay

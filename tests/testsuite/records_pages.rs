@@ -358,7 +358,15 @@ fn incident_pages_show_the_timeline_in_order_and_the_postmortem() {
     let b = html.find("Reported to Security.").unwrap();
     let c = html.find("Triage starts.").unwrap();
     assert!(a < b && b < c, "timeline out of order");
-    assert!(html.contains("30 min"), "time to respond");
+    // The four durations in one unit, the one that suits them: hours here.
+    let durations = &html[html.find("class=\"durations\"").unwrap()..];
+    let durations = &durations[..durations.find("</table>").unwrap()];
+    let cells: Vec<&str> = durations
+        .split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| &c[..c.find("</td>").unwrap()])
+        .collect();
+    assert_eq!(cells, ["0.5 h", "4.0 h", "24.0 h", "2.0 h"], "{durations}");
     assert!(html.contains("href=\"../../postmortems/inc-001/index.html\""));
     assert!(html.contains("No report button."));
     let inc2 = page("incidents/INC-002/index.html");
@@ -377,6 +385,52 @@ fn owner_pages_show_what_needs_action() {
     let stef = page("owners/stef-example-com/index.html");
     assert!(stef.contains("Action item owner"), "{stef}");
     assert!(page("owners/index.html").contains("href=\"../owners/unassigned/index.html\""));
+}
+
+/// Dee Parted left on 2026-01-15 and owns the pending EXC-004; her manager in people.yaml
+/// is Ann Owner, to whom `report` sends her items.
+#[test]
+fn a_departed_owners_items_need_a_new_owner_from_their_manager() {
+    let dee = page("owners/dee-example-com/index.html");
+    let needs =
+        &dee[dee.find("id=\"needs-action\"").unwrap()..dee.find("id=\"exceptions\"").unwrap()];
+    assert!(needs.contains("Needs a new owner"), "{needs}");
+    assert!(!needs.contains("Nothing needs your action"), "{needs}");
+    assert!(needs.contains("EXC-004"), "{needs}");
+    assert!(
+        needs.contains("<a href=\"../../owners/ann-example-com/index.html\">Ann Owner</a>"),
+        "the manager who decides: {needs}"
+    );
+    let ann = page("owners/ann-example-com/index.html");
+    let needs =
+        &ann[ann.find("id=\"needs-action\"").unwrap()..ann.find("id=\"exceptions\"").unwrap()];
+    assert!(needs.contains("Dee Parted</a>, who left on"), "{needs}");
+    assert!(needs.contains("EXC-004"), "{needs}");
+
+    // The owners table counts it for both, and says who reassigns it.
+    let table = page("owners/index.html");
+    let row = |slug: &str| {
+        let at = table.find(&format!("owners/{slug}/index.html\"")).unwrap();
+        let row = &table[at..];
+        row[..row.find("</tr>").unwrap()].to_string()
+    };
+    let dee_row = row("dee-example-com");
+    assert!(dee_row.contains("to reassign"), "{dee_row}");
+    assert!(
+        dee_row.ends_with("<td class=\"num\"><strong>1</strong></td>\n"),
+        "{dee_row}"
+    );
+
+    // The same rule as `report`: the item is in Ann's part, forwarded from Dee.
+    let out = crate::common::command()
+        .arg("report")
+        .arg(crate::common::fixture(FIXTURE))
+        .args(["--format", "json", "--owner", "ann@example.com"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("\"EXC-004\""), "{report}");
+    assert!(report.contains("\"reason\": \"departed\""), "{report}");
 }
 
 #[test]

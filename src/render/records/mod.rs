@@ -311,7 +311,8 @@ impl<'a> Facts<'a> {
         })
     }
 
-    /// A person as pages show them, linked to their owner page when they have one.
+    /// An owner as pages show them, linked to their owner page: every risk owner and every
+    /// action item owner has one.
     pub fn person(&self, p: &'a Person) -> PersonView<'a> {
         let entry = self.hb.records.people.find(p);
         PersonView {
@@ -324,6 +325,15 @@ impl<'a> Facts<'a> {
             title: entry.and_then(|e| e.title.as_deref()),
             departed: self.hb.records.people.departed(p, self.hb.as_of),
             href: self.owners.href(p),
+        }
+    }
+
+    /// A person named in a role that owns nothing (commander, participant, requester,
+    /// assignee): never linked, as only owners have pages, so a column of them reads alike.
+    pub fn named(&self, p: &'a Person) -> PersonView<'a> {
+        PersonView {
+            href: None,
+            ..self.person(p)
         }
     }
 
@@ -502,28 +512,6 @@ pub(super) struct CountView {
     pub href: Option<String>,
 }
 
-/// A duration in hours, as the incident pages show it.
-pub fn hours_text(hours: f64) -> String {
-    if hours < 1.0 {
-        format!("{} min", (hours * 60.0).round())
-    } else if hours < 48.0 {
-        format!("{hours:.1} h")
-    } else {
-        format!("{hours:.1} h ({:.1} days)", hours / 24.0)
-    }
-}
-
-/// A duration in hours, short enough for a table cell: hours under two days, else days.
-pub fn hours_short(hours: f64) -> String {
-    if hours < 1.0 {
-        format!("{} min", (hours * 60.0).round())
-    } else if hours < 48.0 {
-        format!("{hours:.1} h")
-    } else {
-        format!("{:.1} days", hours / 24.0)
-    }
-}
-
 /// Whole days to a date, in words: "in 3 days", "today", "2 days ago".
 pub fn days_text(days: i64) -> String {
     match days {
@@ -589,17 +577,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn days_and_hours_read_naturally() {
+    fn days_read_naturally() {
         assert_eq!(days_text(0), "today");
         assert_eq!(days_text(1), "in 1 day");
         assert_eq!(days_text(12), "in 12 days");
         assert_eq!(days_text(-1), "1 day ago");
         assert_eq!(days_text(-15), "15 days ago");
-        assert_eq!(hours_text(0.25), "15 min");
-        assert_eq!(hours_text(26.5), "26.5 h");
-        assert_eq!(hours_text(72.0), "72.0 h (3.0 days)");
-        assert_eq!(hours_short(72.0), "3.0 days");
-        assert_eq!(hours_short(26.5), "26.5 h");
     }
 
     #[test]

@@ -8,7 +8,9 @@ use super::exceptions::{self, ExceptionRow};
 use super::incidents::{self, ActionItemRow};
 use super::{Facts, PageMeta, PersonView, SectionIntro, base_context, render_each, render_page};
 use crate::derive::handbook::Handbook;
+use crate::derive::recipients::{Reason, Recipient, Routing};
 use crate::diagnostics::Diagnostic;
+use crate::model::date::Date;
 use crate::model::person::Person;
 use crate::model::vocab::ExceptionState;
 use crate::render::{Output, Renderer};
@@ -17,8 +19,9 @@ use crate::write::output;
 const URL: &str = "owners/";
 const TITLE: &str = "Owners";
 
-/// The people with an owner page: every risk owner, and everyone who owns an overdue
-/// action item. Grouped by [`Person::key`]; each has a unique slug.
+/// The people with an owner page: every risk owner and every action item owner, so a
+/// column of owners is linked on every row. Grouped by [`Person::key`]; each has a unique
+/// slug.
 pub struct Owners<'a> {
     /// By name, then key.
     list: Vec<Owner<'a>>,
@@ -33,6 +36,11 @@ struct Owner<'a> {
     exceptions: Vec<usize>,
     /// Their action items that are not done: (incident, item), in incident id order.
     action_items: Vec<(usize, usize)>,
+    /// When they left (data/people.yaml), and who gets their items, as `report` and
+    /// `notify` send them.
+    departed: Option<(Date, Recipient)>,
+    /// The owners (places in the list) who left and whose items come to this one.
+    inherited: Vec<usize>,
 }
 
 impl<'a> Owners<'a> {
@@ -43,6 +51,8 @@ impl<'a> Owners<'a> {
             person,
             exceptions: Vec::new(),
             action_items: Vec::new(),
+            departed: None,
+            inherited: Vec::new(),
         };
         for (i, e) in hb.records.exceptions.iter().enumerate() {
             let owner = &e.record.risk_owner;
@@ -54,11 +64,9 @@ impl<'a> Owners<'a> {
         }
         for i in &hb.records.incidents {
             for item in &i.record.action_items {
-                if item.is_overdue(hb.as_of) {
-                    groups
-                        .entry(item.owner.key())
-                        .or_insert_with(|| new(&item.owner));
-                }
+                groups
+                    .entry(item.owner.key())
+                    .or_insert_with(|| new(&item.owner));
             }
         }
         for (n, i) in hb.records.incidents.iter().enumerate() {
@@ -85,15 +93,28 @@ impl<'a> Owners<'a> {
         }
         let mut list: Vec<(String, Owner)> = groups.into_iter().collect();
         list.sort_by_cached_key(|(key, o)| (o.person.name.to_lowercase(), key.clone()));
-        let by_key = list
+        let by_key: BTreeMap<String, usize> = list
             .iter()
             .enumerate()
             .map(|(i, (key, _))| (key.clone(), i))
             .collect();
-        Owners {
-            list: list.into_iter().map(|(_, o)| o).collect(),
-            by_key,
+        let mut list: Vec<Owner> = list.into_iter().map(|(_, o)| o).collect();
+        let routing = Routing::of(hb);
+        for i in 0..list.len() {
+            let person = list[i].person;
+            let Some(left) = hb.records.people.departed(person, hb.as_of) else {
+                continue;
+            };
+            let to = routing.recipient(person);
+            if let Some(&j) = by_key.get(&to.person.key())
+                && j != i
+                && !to.person.is_unassigned()
+            {
+                list[j].inherited.push(i);
+            }
+            list[i].departed = Some((left, to));
         }
+        Owners { list, by_key }
     }
 
     /// The owner page of `person`, from the site root, when they have one.
@@ -110,7 +131,79 @@ struct NeedsAction<'a> {
     expiring: Vec<ExceptionRow<'a>>,
     pending: Vec<ExceptionRow<'a>>,
     overdue_items: Vec<ActionItemRow<'a>>,
+    /// When the owner left: who gets their items, and every open one, which needs a new
+    /// owner. The lists above are then empty, as the owner can act on nothing.
+    handed_to: Option<HandedTo>,
+    reassign: Option<Reassign<'a>>,
+    /// The items of owners who left, which come to this one to reassign.
+    inherited: Vec<Reassign<'a>>,
     total: usize,
+}
+
+/// Who gets the items of an owner who left, as the weekly report sends them.
+#[derive(Serialize)]
+struct HandedTo {
+    left: Date,
+    /// `manager`: the nearest manager still here; `fallback`: `notify.fallback`;
+    /// `nobody`: neither.
+    by: &'static str,
+    name: String,
+    email: Option<String>,
+    /// Their owner page, from the site root.
+    href: Option<String>,
+}
+
+/// The open items of an owner who left, to give to a new owner.
+#[derive(Serialize)]
+struct Reassign<'a> {
+    /// The owner who left.
+    name: &'a str,
+    href: Option<String>,
+    left: Date,
+    exceptions: Vec<ExceptionRow<'a>>,
+    items: Vec<ActionItemRow<'a>>,
+}
+
+impl Reassign<'_> {
+    fn count(&self) -> usize {
+        self.exceptions.len() + self.items.len()
+    }
+}
+
+/// Every open exception and open action item of `owner`, who left on `left`.
+fn reassign<'a>(facts: &Facts<'a>, owner: &Owner<'a>, left: Date) -> Reassign<'a> {
+    let states = &facts.hb.exception_states;
+    let mut exceptions: Vec<ExceptionRow> = owner
+        .exceptions
+        .iter()
+        .filter(|&&i| states[i].is_open())
+        .map(|&i| exceptions::row(facts, i))
+        .collect();
+    exceptions.sort_by_key(|r| r.state_rank);
+    let mut items = action_items(facts, owner);
+    incidents::sort_action_items(&mut items);
+    Reassign {
+        name: &owner.person.name,
+        href: facts.owners.href(owner.person),
+        left,
+        exceptions,
+        items,
+    }
+}
+
+fn handed_to(facts: &Facts, left: Date, to: &Recipient) -> HandedTo {
+    let by = match to.forwarded.as_ref().map(|f| f.reason) {
+        _ if to.person.is_unassigned() => "nobody",
+        Some(Reason::Departed { .. }) => "manager",
+        _ => "fallback",
+    };
+    HandedTo {
+        left,
+        by,
+        name: to.person.name.clone(),
+        email: to.person.email.clone(),
+        href: facts.owners.href(&to.person),
+    }
 }
 
 #[derive(Serialize)]
@@ -124,6 +217,8 @@ struct OwnerSummary<'a> {
     overdue_items: usize,
     open_items: usize,
     needs_action: usize,
+    /// Who acts for an owner who left.
+    handed_to: Option<HandedTo>,
 }
 
 #[derive(Serialize)]
@@ -165,15 +260,43 @@ fn needs_action<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> NeedsAction<'a> {
         .filter(|r| r.overdue)
         .collect();
     incidents::sort_action_items(&mut overdue_items);
+    let inherited: Vec<Reassign> = owner
+        .inherited
+        .iter()
+        .filter_map(|&i| {
+            let from = &facts.owners.list[i];
+            from.departed
+                .as_ref()
+                .map(|(left, _)| reassign(facts, from, *left))
+        })
+        .filter(|r| r.count() > 0)
+        .collect();
+    let passed_on: usize = inherited.iter().map(Reassign::count).sum();
+    if let Some((left, to)) = &owner.departed {
+        let reassign = reassign(facts, owner, *left);
+        return NeedsAction {
+            expired: Vec::new(),
+            expiring: Vec::new(),
+            pending: Vec::new(),
+            overdue_items: Vec::new(),
+            handed_to: Some(handed_to(facts, *left, to)),
+            total: reassign.count() + passed_on,
+            reassign: Some(reassign),
+            inherited,
+        };
+    }
     let expired = pick(ExceptionState::Expired);
     let expiring = pick(ExceptionState::Expiring);
     let pending = pick(ExceptionState::Pending);
-    let total = expired.len() + expiring.len() + pending.len() + overdue_items.len();
+    let total = expired.len() + expiring.len() + pending.len() + overdue_items.len() + passed_on;
     NeedsAction {
         expired,
         expiring,
         pending,
         overdue_items,
+        handed_to: None,
+        reassign: None,
+        inherited,
         total,
     }
 }
@@ -207,6 +330,7 @@ fn render_index(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
             let count =
                 |s: ExceptionState| o.exceptions.iter().filter(|&&i| states[i] == s).count();
             let needs = needs_action(facts, o);
+            let handed_to = needs.handed_to;
             OwnerSummary {
                 person: facts.person(o.person),
                 exceptions: o.exceptions.len(),
@@ -218,9 +342,10 @@ fn render_index(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
                 expired: count(ExceptionState::Expired),
                 expiring: count(ExceptionState::Expiring),
                 pending: count(ExceptionState::Pending),
-                overdue_items: needs.overdue_items.len(),
+                overdue_items: action_items(facts, o).iter().filter(|r| r.overdue).count(),
                 open_items: o.action_items.len(),
                 needs_action: needs.total,
+                handed_to,
             }
         })
         .collect();
