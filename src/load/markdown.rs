@@ -309,6 +309,8 @@ struct Accessible<'a, I: Iterator<Item = Event<'a>>> {
     events: Peekable<I>,
     /// The event that closed a task's label, given after the `</label>`.
     after_label: Option<Event<'a>>,
+    /// The event that comes after the one just returned: a table inside its box.
+    held: Option<Event<'a>>,
     in_label: bool,
     /// The columns' alignments of the table being read, and whether in its header row.
     alignments: Vec<Alignment>,
@@ -321,6 +323,7 @@ impl<'a, I: Iterator<Item = Event<'a>>> Accessible<'a, I> {
         Accessible {
             events: events.peekable(),
             after_label: None,
+            held: None,
             in_label: false,
             alignments: Vec::new(),
             in_head: false,
@@ -344,8 +347,15 @@ impl<'a, I: Iterator<Item = Event<'a>>> Accessible<'a, I> {
                     .into(),
                 )
             }
+            // A table scrolls sideways in a box of its own at narrow widths, and the box
+            // takes the keyboard focus, so the table can be scrolled without a mouse.
             Event::Start(Tag::Table(ref alignments)) => {
                 self.alignments.clone_from(alignments);
+                self.held = Some(event);
+                Event::Html(TABLE_BOX.into())
+            }
+            Event::End(TagEnd::Table) => {
+                self.held = Some(Event::Html("</div>\n".into()));
                 event
             }
             Event::Start(Tag::TableHead) => {
@@ -383,7 +393,7 @@ impl<'a, I: Iterator<Item = Event<'a>>> Iterator for Accessible<'a, I> {
     type Item = Event<'a>;
 
     fn next(&mut self) -> Option<Event<'a>> {
-        if let Some(event) = self.after_label.take() {
+        if let Some(event) = self.after_label.take().or_else(|| self.held.take()) {
             return Some(event);
         }
         let event = self.events.next()?;
@@ -395,6 +405,10 @@ impl<'a, I: Iterator<Item = Event<'a>>> Iterator for Accessible<'a, I> {
         Some(self.rewrite(event))
     }
 }
+
+/// The box around a Markdown table, as the theme's templates write theirs.
+const TABLE_BOX: &str =
+    "<div class=\"table-wrap\" tabindex=\"0\" role=\"group\" aria-label=\"Table\">";
 
 /// Whether `event` ends a run of phrasing content, all that a `<label>` may hold.
 fn ends_phrase(event: &Event) -> bool {
@@ -860,7 +874,8 @@ mod tests {
         let html = render_as_written("- [ ] a\n  | | x |\n  |--|:-:|\n  | 1 | 2 |\n", false);
         assert!(
             html.contains(concat!(
-                "a</label><table><thead><tr><td></td><th style=\"text-align: center\">x</th></tr>",
+                "a</label><div class=\"table-wrap\" tabindex=\"0\" role=\"group\" aria-label=\"Table\">",
+                "<table><thead><tr><td></td><th style=\"text-align: center\">x</th></tr>",
                 "</thead><tbody>\n<tr><td>1</td><td style=\"text-align: center\">2</td></tr>",
             )),
             "{html}"
