@@ -319,7 +319,12 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         Box::new(|| records::render_audit(&facts, renderer, out)),
         Box::new(|| records::render_owners(&facts, renderer, out)),
         Box::new(|| pages::render_pages(&handbook.site, renderer, &extras, &summary, out)),
-        Box::new(|| pages::render_not_found(renderer, out).into_iter().collect()),
+        Box::new(|| {
+            let base_url = &handbook.config.base_url;
+            pages::render_not_found(&handbook.site, base_url, renderer, out)
+                .into_iter()
+                .collect()
+        }),
         Box::new(|| files(feeds::render_exceptions_feed(handbook))),
         Box::new(|| files(feeds::render_incidents_feed(handbook))),
         Box::new(|| files(calendar::render_calendar(handbook))),

@@ -204,15 +204,68 @@ struct NotFoundPage {
     is_section: bool,
 }
 
-/// 404.html at the root of the site, with links relative to the root (`root` is ""), as
-/// static hosts serve it for any missing path below the site.
-pub fn render_not_found(renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
-    out.take(not_found(renderer))
+/// How 404.html finds the site when a static host serves it for a missing path at any
+/// depth below the site, where its relative links would resolve from the missing path.
+#[derive(Serialize)]
+struct NotFoundView {
+    /// `base_url` is an absolute URL: every link is written absolute, and nothing is left
+    /// to compute.
+    absolute: bool,
+    /// The plain link home, for a reader without JavaScript: the absolute base, else the
+    /// path of `base_url` (`/` by default).
+    home: String,
+    /// The site's top folders: the script puts the root where the missing path meets one,
+    /// else at `home`.
+    folders: Vec<String>,
 }
 
-fn not_found(renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
+/// 404.html at the root of the site, as static hosts serve it for any missing path below
+/// the site: its links absolute when `base_url` is an absolute URL, else relative to the
+/// root (`root` is ""), with a small script that sets the page's base to the site's root
+/// computed from the address, and a plain link home without it.
+pub fn render_not_found(
+    site: &Site,
+    base_url: &str,
+    renderer: &Renderer,
+    out: &Output,
+) -> Option<Diagnostic> {
+    out.take(not_found(site, base_url, renderer))
+}
+
+fn not_found(site: &Site, base_url: &str, renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
+    let absolute = links::absolute_base(base_url);
+    let path = base_url.trim();
+    let home = match &absolute {
+        Some(base) => base.clone(),
+        None if path.starts_with('/') && !path.starts_with("//") => {
+            format!("{}/", path.trim_end_matches('/'))
+        }
+        None => "/".to_string(),
+    };
+    let mut folders: Vec<String> = REGISTER_URLS
+        .iter()
+        .chain(["metrics/", "search/"].iter())
+        .map(|u| u.to_string())
+        .chain(site.nav.iter().map(|n| n.url.clone()))
+        .filter_map(|u| {
+            u.split('/')
+                .next()
+                .filter(|f| !f.is_empty())
+                .map(String::from)
+        })
+        .collect();
+    folders.sort();
+    folders.dedup();
     let mut ctx = Context::new();
-    ctx.insert("root", "");
+    ctx.insert("root", absolute.as_deref().unwrap_or(""));
+    ctx.insert(
+        "not_found",
+        &NotFoundView {
+            absolute: absolute.is_some(),
+            home,
+            folders,
+        },
+    );
     ctx.insert(
         "page",
         &NotFoundPage {

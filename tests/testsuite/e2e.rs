@@ -335,6 +335,19 @@ fn links_stay_relative_with_an_absolute_base_url() {
     let base = "https://handbook.example.org/security/";
     let site = test.build("public", &["--base-url", base]);
     for (path, html) in html_pages(&site) {
+        // 404.html is served at any depth, where only an absolute link leads anywhere.
+        if path == "404.html" {
+            let links = links_of(&html);
+            assert!(
+                links
+                    .iter()
+                    .all(|l| l.starts_with(base) || l.starts_with('#')),
+                "{links:?}"
+            );
+            assert!(links.contains(&format!("{base}style.css")), "{links:?}");
+            assert!(!html.contains("<script"), "nothing to compute: {html}");
+            continue;
+        }
         for link in links_of(&html) {
             assert!(
                 !link.contains("handbook.example.org"),
@@ -347,6 +360,39 @@ fn links_stay_relative_with_an_absolute_base_url() {
         problems.is_empty(),
         "broken links:\n{}",
         problems.join("\n")
+    );
+}
+
+/// Without an absolute base_url, 404.html's links are relative to the root, and its script
+/// finds the root from the address: where it meets one of the site's top folders, else at
+/// base_url's path, which is also the plain link home for a reader without JavaScript.
+#[test]
+fn the_404_page_finds_the_site_at_any_depth() {
+    let test = BookTest::from_fixture("valid/basic");
+    let site = test.build("public", &["--base-url", "/handbook"]);
+    let html = String::from_utf8(site["404.html"].clone()).unwrap();
+    assert!(
+        html.contains("<script data-home=\"/handbook/\" data-folders=\"action-items audit exceptions glossary incidents metrics owners runbooks search status\">"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"index.html\">Go to the home page</a>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<noscript><link rel=\"stylesheet\" href=\"/handbook/style.css\"></noscript>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"/handbook/\">the handbook's home page</a>"),
+        "{html}"
+    );
+    // The style sheet comes after the base the script sets, not before it in the markup.
+    assert!(
+        !html.contains("<link rel=\"stylesheet\" href=\"style.css\">"),
+        "{html}"
     );
 }
 

@@ -144,7 +144,22 @@ fn serves_rebuilds_and_reports_errors() {
         "pages carry the reload script: {body}"
     );
     assert_eq!(get(server.port, "/__secbook/live.js").0, 200);
-    assert_eq!(get(server.port, "/no/such/page/").0, 404);
+    // A missing path at any depth gets the site's own 404 page, as HTML with status 404,
+    // able to find the site's root from there.
+    let (status, body) = get(server.port, "/no/such/page/");
+    assert_eq!(status, 404);
+    assert!(body.contains("<h1>Page not found</h1>"), "{body}");
+    assert!(body.contains("base.href = root"), "{body}");
+    let answer = raw(
+        server.port,
+        "GET /a/b/c/d HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 404")
+            && answer.contains("content-type: text/html; charset=utf-8")
+            && answer.contains("<h1>Page not found</h1>"),
+        "{answer}"
+    );
 
     fs::write(&page, "---\ntitle: Home\n---\nSecond version.\n").unwrap();
     let body = eventually(server.port, "/index.html", |b| {
