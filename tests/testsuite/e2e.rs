@@ -513,4 +513,28 @@ fn repository_handbook_builds() {
         "broken links:\n{}",
         problems.join("\n")
     );
+    // The approval policy page leads with its generated table, first in "On this page".
+    let policy = String::from_utf8_lossy(&site["exceptions/approval-policy/index.html"]);
+    let toc = &policy[policy.find("<nav class=\"toc\"").unwrap()..];
+    assert!(
+        toc.starts_with("<nav class=\"toc\" aria-label=\"On this page\"><h2>On this page</h2><ol>\n<li class=\"toc-h2\"><a href=\"#approval-table\">"),
+        "{toc}"
+    );
+    assert!(
+        policy.find("id=\"approval-table\"") < policy.find("<div class=\"prose\">"),
+        "the table comes before the page's text"
+    );
+    // A postmortem's write-up is a page of its own incident: never the blank template,
+    // which once stood as the write-up of three incidents that had none.
+    let mut write_ups = std::collections::BTreeMap::new();
+    for (path, bytes) in site.iter().filter(|(p, _)| p.starts_with("incidents/INC-")) {
+        let html = String::from_utf8_lossy(bytes);
+        if let Some(at) = html.find("write-up: <a href=\"") {
+            let href = html[at + 19..].split('"').next().unwrap_or("").to_string();
+            assert!(!href.contains("postmortem-template"), "{path}: {href}");
+            if let Some(other) = write_ups.insert(href.clone(), path.clone()) {
+                panic!("{path} and {other} share the write-up {href}");
+            }
+        }
+    }
 }

@@ -327,6 +327,8 @@ struct ExceptionView<'a> {
     compensating_controls: &'a [String],
     policy: PolicyCheck<'a>,
     approvals: Vec<ApprovalView<'a>>,
+    /// Some approval sets its side's level, so the page says what "(counted)" means.
+    approvals_counted: bool,
     renewals: Vec<RenewalView<'a>>,
     stakeholders: &'a [Stakeholder],
     references: Vec<TextOrLink<'a>>,
@@ -434,6 +436,7 @@ fn render_exception(
                 counted: counted.contains(&i),
             })
             .collect(),
+        approvals_counted: !counted.is_empty(),
         renewals: e
             .renewals
             .iter()
