@@ -9,7 +9,13 @@
 // sorting and filtering, no console errors or page errors, no request leaving the machine,
 // and every href/src/action of every page resolving (on disk for file://, HTTP 200 for
 // serve), and axe-core finding no accessibility violation on any kind of page in the light
-// and the dark colour scheme. Screenshots go to $SECBOOK_SCREENSHOTS or a fresh temp folder.
+// and the dark colour scheme and at a phone's width. At 390 px, with and without JavaScript:
+// content first, the pages behind a menu button, wide tables scrolling in their own box.
+// Finding codes on one line; metrics tables newest first and uncut; under serve, a missing
+// path at any depth gets the styled 404 page. The audit report and two record pages are
+// printed to PDF on A4 and Letter and laid out as printed, to find tables cut at the edge
+// and headings left at a page's foot. Screenshots and PDFs go to $SECBOOK_SCREENSHOTS or a
+// fresh temp folder.
 // SECBOOK_AUDIENCE=NAME tests that audience's site (build and serve with --audience NAME);
 // without it, the site of the handbook's default audience.
 // The last line is "browser: N passed, M failed"; the exit status is 1 when any check failed.
@@ -50,7 +56,13 @@ const CHROMIUM_ARGS = [
 // levels A and AA, and Deque's best practices.
 const AXE = path.join(HERE, "node_modules", "axe-core", "axe.min.js");
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"];
-const COLOR_SCHEMES = ["light", "dark"];
+/** Each kind of page is checked in each colour scheme at a desktop's width, and at a
+ * phone's (390 px), where tables scroll in boxes of their own. */
+const AXE_VIEWS = [
+  { colorScheme: "light", width: 1280 },
+  { colorScheme: "dark", width: 1280 },
+  { colorScheme: "light", width: 390 },
+];
 
 /** Every kind of page the site has, one of each. `shows` must be on the page, so the page
  * still has what it stands for here; `prepare` brings it to the state a reader sees. */
@@ -86,6 +98,9 @@ const KINDS_OF_PAGE = [
   },
   { kind: "404 page", rel: "404.html", shows: ["main h1"] },
 ];
+
+/** The pages printed to PDF: the auditors' report and a record of each kind. */
+const PRINTED = ["audit/index.html", "exceptions/EXC-012/index.html", "incidents/INC-004/index.html"];
 
 const results = [];
 const cleanups = [];
@@ -671,6 +686,11 @@ class Mode {
               return out;
             };
             const parsed = new DOMParser().parseFromString(html, "text/html");
+            // 404.html's fallback without JavaScript points at the host's path of the site
+            // (base_url), which a copy on disk does not have; the 404 check follows it.
+            if (location.protocol === "file:" && /\/404\.html$/.test(location.pathname)) {
+              for (const n of parsed.querySelectorAll("noscript")) n.remove();
+            }
             const all = [...collect(parsed, "source"), ...collect(document, "dom")];
             const ids = new Set();
             for (const doc of [parsed, document]) {
@@ -817,7 +837,8 @@ class Mode {
         const undecided = new Map();
         let nodes = 0;
         try {
-          for (const colorScheme of COLOR_SCHEMES) {
+          for (const { colorScheme, width } of AXE_VIEWS) {
+            await this.page.setViewportSize({ width, height: 900 });
             await this.page.emulateMedia({ media: "screen", colorScheme });
             await this.goto(rel);
             if (prepare) await prepare(this.page);
@@ -830,16 +851,17 @@ class Mode {
             for (const v of violations) {
               nodes += v.targets.length;
               const targets = v.targets.length > 10 ? [...v.targets.slice(0, 10), `… and ${v.targets.length - 10} more`] : v.targets;
-              found.push(`${v.id} (${v.impact}) on ${rel}, ${colorScheme}: ${v.help}\n    ${targets.join("\n    ")}`);
+              found.push(`${v.id} (${v.impact}) on ${rel}, ${colorScheme}, ${width} px: ${v.help}\n    ${targets.join("\n    ")}`);
             }
           }
         } finally {
+          await this.page.setViewportSize({ width: 1280, height: 900 });
           await this.page.emulateMedia({ media: "screen", colorScheme: "light" });
         }
         assert(found.length === 0, `${found.length} rule violations on ${nodes} elements:\n${listFailures(found)}`);
         // Not failures: what axe-core leaves to a person, such as the contrast of text in an SVG.
         const unsure = [...undecided].map(([id, n]) => `${id} on ${n}`).join(", ");
-        return `${COLOR_SCHEMES.join(" and ")}${unsure ? `; undecided by axe-core: ${unsure}` : ""}`;
+        return `${AXE_VIEWS.map((v) => `${v.colorScheme} at ${v.width} px`).join(", ")}${unsure ? `; undecided by axe-core: ${unsure}` : ""}`;
       });
     }
   }
@@ -950,6 +972,260 @@ class Mode {
       assert(off.length === 0, `requests to other hosts:\n${listFailures([...new Set(off)])}`);
       assert(errors.length === 0, `${errors.length} console errors:\n${listFailures([...new Set(errors)])}`);
     });
+  }
+
+  // -- readers: print, phone width, the 404 page -----------------------------------------
+
+  /** Prints the audit report and a record of each kind to PDF on A4 and Letter, and lays
+   * each out in the browser as it prints: the print style sheet, in columns the size of the
+   * paper's printable area (CSS multi-column layout breaks pages as printing does, honouring
+   * break-after and break-inside), so element boxes can be compared with page boxes. No
+   * table may reach past the right edge of its page, and no heading, field label or caption
+   * may end a page that its content does not start. */
+  async print(dir) {
+    const papers = { A4: [210, 297], Letter: [215.9, 279.4] }; // mm
+    for (const rel of PRINTED) {
+      for (const [paper, [wMm, hMm]] of Object.entries(papers)) {
+        await check(`[${this.name}] print on ${paper}: nothing cut at the right edge, no heading or label alone at a page's foot (${rel})`, async () => {
+          const p = this.page;
+          await p.setViewportSize({ width: 1280, height: 900 });
+          await p.emulateMedia({ media: "print", colorScheme: "light" });
+          await this.goto(rel);
+          const pdf = await p.pdf({ format: paper, printBackground: true });
+          const name = `${this.name}-${rel.replace(/\/index\.html$/, "").replace(/\W+/g, "-")}-${paper}.pdf`;
+          fs.writeFileSync(path.join(dir, name), pdf);
+          const printed = (pdf.toString("latin1").match(/\/Type\s*\/Page\b/g) || []).length;
+          assert(printed > 0, `${name} has no page`);
+          // The printable area: the paper less the margins of style.css's @page rule.
+          const css = await this.source("style.css");
+          const rule = /@page\s*\{\s*margin:\s*([^;}]+)/.exec(css);
+          assert(rule, "style.css has no @page rule with the printed margins");
+          const mm = rule[1].trim().split(/\s+/).map((v) => {
+            assert(v.endsWith("mm"), `@page margin ${v} is not in mm`);
+            return parseFloat(v);
+          });
+          const [top, right = top, bottom = top, left = right] = mm;
+          const px = (v) => (v * 96) / 25.4;
+          const width = Math.floor(px(wMm - left - right));
+          const height = Math.floor(px(hMm - top - bottom));
+          await p.setViewportSize({ width, height: 900 });
+          await this.goto(rel);
+          const found = await p.evaluate(({ width, height }) => {
+            const body = document.body;
+            const pages = document.createElement("div");
+            pages.style.cssText = `column-width:${width}px;column-gap:0;column-fill:auto;height:${height}px;width:${width}px;margin:0;padding:0`;
+            while (body.firstChild) pages.appendChild(body.firstChild);
+            body.appendChild(pages);
+            body.style.margin = "0";
+            const origin = pages.getBoundingClientRect().left;
+            const pageOf = (x) => Math.floor((x - origin + 0.5) / width);
+            const rects = (el) => [...el.getClientRects()].filter((r) => r.width > 0 || r.height > 0);
+            const describe = (el) => `<${el.tagName.toLowerCase()}> "${el.textContent.trim().replace(/\s+/g, " ").slice(0, 60)}"`;
+            const cut = [];
+            for (const el of document.querySelectorAll("table, .table-wrap, pre, svg, img, dl")) {
+              if (el.closest("svg") && el.tagName !== "svg") continue;
+              for (const r of rects(el)) {
+                const right = origin + (pageOf(r.left) + 1) * width;
+                if (r.right > right + 1) cut.push(`${describe(el)} reaches ${Math.round(r.right - right)} px past the right edge of page ${pageOf(r.left) + 1}`);
+              }
+            }
+            // What a heading, a label or a caption introduces: the next thing with a box.
+            const next = (el) => {
+              if (el.tagName === "CAPTION") return el.parentElement.querySelector("tbody tr, tr:not(:first-child)");
+              for (let at = el; at && at !== pages; at = at.parentElement) {
+                for (let sib = at.nextElementSibling; sib; sib = sib.nextElementSibling) if (rects(sib).length) return sib;
+              }
+              return null;
+            };
+            const alone = [];
+            for (const el of document.querySelectorAll("main h1, main h2, main h3, main h4, main dt, main caption")) {
+              const own = rects(el);
+              let after = next(el);
+              // A heading's short introduction goes with it: what follows it must be there too.
+              if (/^H\d$/.test(el.tagName) && after?.tagName === "P" && after.textContent.length < 300 && next(after)) after = next(after);
+              if (!own.length || !after || !rects(after).length) continue;
+              const endsOn = pageOf(own[own.length - 1].left);
+              const startsOn = pageOf(rects(after)[0].left);
+              if (startsOn > endsOn) alone.push(`${describe(el)} ends page ${endsOn + 1}; ${describe(after)} starts page ${startsOn + 1}`);
+            }
+            const last = Math.max(...[...pages.querySelectorAll("*")].flatMap((el) => rects(el).map((r) => pageOf(r.left))));
+            return { cut, alone, pages: last + 1 };
+          }, { width, height });
+          await p.emulateMedia({ media: "screen", colorScheme: "light" });
+          await p.setViewportSize({ width: 1280, height: 900 });
+          // The columns stand for the printed pages only if they break where printing does.
+          assert(found.pages === printed, `laid out in ${found.pages} pages, but ${printed} printed: the check no longer paginates as Chromium prints`);
+          assert(found.cut.length === 0, `cut at the right edge on ${paper}:\n${listFailures(found.cut)}`);
+          assert(found.alone.length === 0, `left alone at the foot of a page on ${paper}:\n${listFailures(found.alone)}`);
+          return `${found.pages} pages laid out, ${printed} printed to ${name}`;
+        });
+      }
+    }
+  }
+
+  /** A phone's width (390 px), with and without JavaScript: the content comes first, the
+   * handbook's pages behind a menu button that opens without a script, no page wider than
+   * the screen, each wide table scrolling in its own box with its first column in view, and
+   * finding codes never broken at their hyphens. */
+  async phone() {
+    for (const javaScriptEnabled of [true, false]) {
+      const how = javaScriptEnabled ? "with JavaScript" : "without JavaScript";
+      await check(`[${this.name}] at 390 px ${how}: content first, the menu opens, wide tables scroll in their own box`, async () => {
+        const context = await this.browser.newContext({ viewport: { width: 390, height: 844 }, javaScriptEnabled });
+        const notes = [];
+        try {
+          await context.route("**/*", (route) => (this.allowed(route.request().url()) ? route.continue() : route.abort("blockedbyclient")));
+          const page = await context.newPage();
+          const problems = [];
+          let scrolled = 0;
+          for (const { rel } of KINDS_OF_PAGE) {
+            await page.goto(this.url(rel), { waitUntil: "load" });
+            const seen = await page.evaluate(() => {
+              const nav = document.querySelector("aside.sidebar nav");
+              const out = {
+                width: document.documentElement.scrollWidth,
+                main: document.querySelector("main").getBoundingClientRect().top,
+                navShown: !!nav && nav.checkVisibility(),
+                hasMenu: !!document.querySelector("details.nav-menu > summary"),
+                boxes: [],
+              };
+              for (const el of document.querySelectorAll("main *")) {
+                const style = getComputedStyle(el);
+                if (!/(auto|scroll)/.test(style.overflowX) || el.scrollWidth <= el.clientWidth + 1) continue;
+                const first = el.querySelector("tbody tr > :first-child");
+                out.boxes.push({
+                  what: `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`,
+                  focusable: el.tabIndex >= 0,
+                  named: !!(el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")),
+                  sticky: !first || getComputedStyle(first).position === "sticky",
+                });
+              }
+              return out;
+            });
+            if (seen.width > 390) problems.push(`${rel}: the page is ${seen.width} px wide`);
+            if (seen.navShown) problems.push(`${rel}: the sidebar's pages are shown before the content`);
+            if (!seen.hasMenu) problems.push(`${rel}: no menu button for the handbook's pages`);
+            if (seen.main > 844 / 2) problems.push(`${rel}: the content starts ${seen.main} px down`);
+            for (const b of seen.boxes) {
+              scrolled++;
+              if (!b.focusable || !b.named) problems.push(`${rel}: ${b.what} scrolls but cannot take the focus or has no name`);
+              if (!b.sticky) problems.push(`${rel}: ${b.what} scrolls its first column away`);
+            }
+          }
+          // The menu opens by itself, scripts or not, and shows the pages.
+          await page.goto(this.url("index.html"), { waitUntil: "load" });
+          await page.locator("details.nav-menu > summary").click();
+          const link = page.locator("aside.sidebar nav a").first();
+          if (!(await link.isVisible())) problems.push("the menu button does not show the handbook's pages");
+          // A wide table scrolls while its first column stays where it was.
+          await page.goto(this.url("exceptions/index.html"), { waitUntil: "load" });
+          const kept = await page.evaluate(() => {
+            const wrap = document.querySelector(".table-wrap");
+            const cell = wrap.querySelector("tbody tr > :first-child");
+            const before = cell.getBoundingClientRect().left;
+            wrap.scrollLeft = wrap.scrollWidth;
+            return { moved: wrap.scrollLeft, drift: Math.abs(cell.getBoundingClientRect().left - before) };
+          });
+          if (kept.moved === 0) problems.push("exceptions/index.html: the registry does not scroll at 390 px");
+          else if (kept.drift > 1) problems.push(`exceptions/index.html: the first column moved ${kept.drift} px when the table scrolled`);
+          assert(problems.length === 0, listFailures(problems));
+          notes.push(`${KINDS_OF_PAGE.length} pages, ${scrolled} scrolling boxes`);
+        } finally {
+          await context.close();
+        }
+        return notes.join("; ");
+      });
+    }
+  }
+
+  /** A finding code is one word: on the pages that list them, at 1280 and at 390 px, each
+   * stays on one line. */
+  async findingCodes() {
+    await check(`[${this.name}] finding codes never wrap at a hyphen (1280 and 390 px)`, async () => {
+      const p = this.page;
+      const broken = [];
+      let codes = 0;
+      try {
+        for (const width of [1280, 390]) {
+          await p.setViewportSize({ width, height: 900 });
+          for (const rel of ["status/index.html", "exceptions/EXC-016/index.html", "exceptions/approval-policy/index.html", "audit/index.html", "owners/martin-feld-example-com/index.html"]) {
+            await this.goto(rel);
+            const found = await p.evaluate(() =>
+              [...document.querySelectorAll("main code")]
+                .filter((c) => /^(exception|incident|page)\.[a-z-]+$/.test(c.textContent.trim()))
+                .map((c) => ({ text: c.textContent.trim(), lines: c.getClientRects().length })),
+            );
+            codes += found.length;
+            for (const f of found) if (f.lines > 1) broken.push(`${rel} at ${width} px: ${f.text} on ${f.lines} lines`);
+          }
+        }
+      } finally {
+        await p.setViewportSize({ width: 1280, height: 900 });
+      }
+      assert(codes > 0, "no finding code found on the pages that list them");
+      assert(broken.length === 0, listFailures([...new Set(broken)]));
+      return `${codes} codes`;
+    });
+  }
+
+  /** The metrics tables show the newest period first, and every column, at full width. */
+  async metricsTables() {
+    await check(`[${this.name}] metrics: tables list the newest month first and no column is cut off`, async () => {
+      await this.goto("metrics/index.html");
+      const tables = await this.page.evaluate(() =>
+        [...document.querySelectorAll(".chart-data")].map((box) => ({
+          caption: box.querySelector("caption")?.textContent.trim(),
+          cut: box.scrollWidth > box.clientWidth + 1,
+          periods: [...box.querySelectorAll("table")]
+            .filter((t) => /^(Month|Quarter|Year)/.test(t.querySelector("thead th")?.textContent.trim() ?? ""))
+            .map((t) => [...t.querySelectorAll("tbody th")].map((th) => th.textContent.trim())),
+        })),
+      );
+      const problems = [];
+      let periodTables = 0;
+      for (const t of tables) {
+        if (t.cut) problems.push(`${t.caption}: its table is cut off at the right`);
+        for (const labels of t.periods) {
+          periodTables++;
+          const sorted = [...labels].sort().reverse();
+          if (labels.join() !== sorted.join()) problems.push(`${t.caption}: not newest first (${labels.slice(0, 3).join(", ")}, …)`);
+        }
+      }
+      assert(periodTables >= 4, `only ${periodTables} tables over months`);
+      assert(problems.length === 0, listFailures(problems));
+      return `${tables.length} tables, ${periodTables} over months`;
+    });
+  }
+
+  /** `serve` answers a missing path at any depth with the site's own 404 page, status 404,
+   * styled and linking home from there, with JavaScript and (by a plain link) without. */
+  async notFound() {
+    for (const javaScriptEnabled of [true, false]) {
+      const how = javaScriptEnabled ? "with JavaScript" : "without JavaScript";
+      await check(`[${this.name}] a missing path at any depth gets the site's 404 page, styled, linking home (${how})`, async () => {
+        const context = await this.browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled });
+        try {
+          const page = await context.newPage();
+          const failed = [];
+          page.on("response", (r) => {
+            if (r.status() >= 400 && r.request().resourceType() !== "document") failed.push(`${r.url()}: HTTP ${r.status()}`);
+          });
+          const response = await page.goto(this.url("exceptions/EXC-999/gone/deeper/"), { waitUntil: "load" });
+          assert(response.status() === 404, `HTTP ${response.status()}, not 404`);
+          assert((await page.locator("main h1").innerText()).trim() === "Page not found", "not the site's 404 page");
+          const styled = await page.evaluate(() => getComputedStyle(document.querySelector(".top")).display === "flex");
+          assert(styled, "the 404 page has no style sheet at this depth");
+          assert(failed.length === 0, `requests that failed from the 404 page:\n${listFailures(failed)}`);
+          const home = page.locator(javaScriptEnabled ? "main .home-link a" : "main noscript a");
+          await home.click();
+          await page.waitForLoadState("load");
+          assert(new URL(page.url()).pathname.replace(/index\.html$/, "") === "/", `the link home led to ${page.url()}`);
+          return `home from ${this.url("exceptions/EXC-999/gone/deeper/")}`;
+        } finally {
+          await context.close();
+        }
+      });
+    }
   }
 
   // -- screenshots -----------------------------------------------------------------------
@@ -1125,7 +1401,14 @@ async function main() {
       await mode.registryFilter("incidents/index.html", ["status"]);
       await mode.crawl();
       await mode.accessibility();
-      if (screenshots) await mode.screenshots(screenshotDir);
+      await mode.phone();
+      await mode.findingCodes();
+      await mode.metricsTables();
+      if (mode.name === "serve") await mode.notFound();
+      if (screenshots) {
+        await mode.print(screenshotDir);
+        await mode.screenshots(screenshotDir);
+      }
       if (after) await after();
       await mode.plainConsole();
       await mode.hygiene();
