@@ -252,7 +252,10 @@ fn the_starter_pages_show_the_policy_handbook_yaml_sets() {
         "    critical: { business: executive, security: executive, max_days: 45 }",
     );
     fs::write(site.join("handbook.yaml"), config).unwrap();
-    assert_code(&secbook(tmp.path(), &["build", "site", "--audience", "security"]), 0);
+    assert_code(
+        &secbook(tmp.path(), &["build", "site", "--audience", "security"]),
+        0,
+    );
 
     let row = scraper::Selector::parse("tr").unwrap();
     let cell = scraper::Selector::parse("th, td").unwrap();
