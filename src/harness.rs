@@ -1,5 +1,5 @@
 //! In-memory entry points into the pipeline, for the fuzz targets (fuzz/), the regression
-//! test over their corpus (tests/fuzz_corpus.rs) and the property tests.
+//! test over their corpus (tests/testsuite/fuzz_corpus.rs) and the property tests.
 //!
 //! Each takes the text of one input file and runs it through the functions a build runs on
 //! that file. When it loads and `deep` is set, it then builds a small handbook that holds it
