@@ -1,18 +1,16 @@
 //! The one error type: a diagnostic that points into a source file.
 //!
 //! Every stage reports problems as [`Diagnostic`]s and keeps going, so a run shows all of
-//! them at once. Rendering goes through codespan-reporting, which prints the offending line
-//! under a `file:line:col` header.
+//! them at once. A report prints the offending line under a `file:line:col` header, laid
+//! out as codespan-reporting lays out a report with one label (see [`Diagnostic::render`]).
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity};
-use codespan_reporting::files::{self, Files, SimpleFile};
-use codespan_reporting::term::{self, Config};
+use unicode_width::UnicodeWidthChar;
 
 /// A file's text, shared by every diagnostic that points into it.
 #[derive(Debug)]
@@ -118,7 +116,9 @@ pub fn is_hidden(c: char) -> bool {
 
 /// `text` with each [`is_hidden`] character written as Rust writes it: `\u{1b}`.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_hidden) {
+    // Printable ASCII, the common case, is seen to be so a byte at a time.
+    let printable = |b: u8| matches!(b, b' '..=b'~' | b'\n' | b'\t');
+    if text.bytes().all(printable) || !text.chars().any(is_hidden) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -132,11 +132,10 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The line of a file a report shows, as codespan reads it: cut after the span, with
-/// hidden characters made [`visible`]. Line and column in the header are those of the
-/// file, not of the escaped text.
+/// The line of a file a report shows: cut after the span, with hidden characters made
+/// [`visible`]. Line and column in the header are those of the file, not of the escaped
+/// text.
 struct Excerpt<'a> {
-    file: &'a SourceFile,
     name: Cow<'a, str>,
     /// The line, or what is shown of it.
     text: String,
@@ -168,7 +167,6 @@ impl<'a> Excerpt<'a> {
         let end = floor_char_boundary(text, span.end.clamp(start, line_end).min(start + MAX_SHOWN));
         let cut = floor_char_boundary(text, line_end.min(end + MAX_SHOWN / 2));
         let mut excerpt = Excerpt {
-            file,
             name: visible(&file.name),
             text: String::with_capacity(cut - origin + 3),
             origin,
@@ -217,36 +215,6 @@ impl<'a> Excerpt<'a> {
             .last()
             .map_or(0, |(_, extra)| *extra);
         self.origin + shown - extra
-    }
-}
-
-impl<'a> Files<'a> for Excerpt<'a> {
-    type FileId = ();
-    type Name = &'a str;
-    type Source = &'a str;
-
-    fn name(&'a self, (): ()) -> Result<&'a str, files::Error> {
-        Ok(&self.name)
-    }
-
-    fn source(&'a self, (): ()) -> Result<&'a str, files::Error> {
-        Ok(&self.text)
-    }
-
-    fn line_index(&'a self, (): (), _: usize) -> Result<usize, files::Error> {
-        Ok(self.file.line_col(self.origin).0 - 1)
-    }
-
-    fn line_range(&'a self, (): (), _: usize) -> Result<Range<usize>, files::Error> {
-        Ok(0..self.text.len())
-    }
-
-    fn location(&'a self, (): (), shown: usize) -> Result<files::Location, files::Error> {
-        let (line_number, column_number) = self.file.line_col(self.in_file(shown));
-        Ok(files::Location {
-            line_number,
-            column_number,
-        })
     }
 }
 
@@ -318,32 +286,103 @@ impl Diagnostic {
 
     /// The report as a person reads it: header, `file:line:col`, the offending line, hint.
     pub fn render(&self) -> String {
-        let severity = match self.level {
-            Level::Error => Severity::Error,
-            Level::Warning => Severity::Warning,
-        };
-        let message = visible(&self.message);
-        let mut cs = CsDiagnostic::new(severity).with_message(message.as_ref());
-        if let Some(code) = self.code {
-            cs = cs.with_code(code);
-        }
-        if let Some(hint) = &self.hint {
-            cs = cs.with_note(format!("help: {}", visible(hint)));
-        }
-        match &self.file {
-            Some(file) => {
-                let (excerpt, span) = Excerpt::new(file, self.span.clone());
-                let cs = cs.with_label(Label::primary((), span));
-                term::emit_into_string(&Config::default(), &excerpt, &cs)
-                    .unwrap_or_else(|_| format!("{}: {message}\n", excerpt.name))
-            }
-            None => {
-                let simple = SimpleFile::new("", "");
-                term::emit_into_string(&Config::default(), &simple, &cs)
-                    .unwrap_or_else(|_| format!("{message}\n"))
-            }
-        }
+        let mut out = String::new();
+        self.render_into(&mut out);
+        out
     }
+
+    /// Appends [`Diagnostic::render`]'s report to `out`. The layout is codespan-reporting's
+    /// for a report with one label, which is all a diagnostic has, written here rather
+    /// than through that crate: it writes each character through a formatter, which made
+    /// a run with a million reports take seconds to print them. The tests hold the two
+    /// to the same bytes.
+    pub fn render_into(&self, out: &mut String) {
+        out.push_str(match self.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        });
+        if let Some(code) = self.code.filter(|c| !c.is_empty()) {
+            out.push('[');
+            out.push_str(code);
+            out.push(']');
+        }
+        out.push_str(": ");
+        out.push_str(&visible(&self.message));
+        out.push('\n');
+        let hint = self.hint.as_deref().map(visible);
+        // The width of the line numbers' column, which the borders and notes line up with.
+        let mut gutter = 0;
+        if let Some(file) = &self.file {
+            let (excerpt, span) = Excerpt::new(file, self.span.clone());
+            let (line, column) = file.line_col(excerpt.in_file(span.start));
+            gutter = line.ilog10() as usize + 1;
+            let border = |out: &mut String| {
+                pad(out, gutter + 1);
+                out.push('│');
+            };
+            pad(out, gutter + 1);
+            let _ = writeln!(out, "┌─ {}:{line}:{column}", excerpt.name);
+            border(out);
+            out.push('\n');
+            let _ = write!(out, "{line:>gutter$} │ ");
+            let shown = excerpt.text.trim_end_matches(['\n', '\r', '\0']);
+            for (_, c, width) in columns(shown) {
+                match c {
+                    '\t' => pad(out, width),
+                    c => out.push(c),
+                }
+            }
+            out.push('\n');
+            border(out);
+            out.push(' ');
+            // At least one caret, even under an empty span; none past the line's end but
+            // the one after its last character.
+            let label = span.start..span.end.max(span.start + 1);
+            let end = (shown.len(), '\0', 1);
+            for (at, c, width) in columns(shown).chain(std::iter::once(end)) {
+                if label.start < at + c.len_utf8() && at < label.end {
+                    out.extend(std::iter::repeat_n('^', width));
+                } else if at < label.end {
+                    pad(out, width);
+                }
+            }
+            out.push('\n');
+            if hint.is_some() {
+                border(out);
+                out.push('\n');
+            }
+        }
+        if let Some(hint) = hint {
+            for (i, line) in format!("help: {hint}").lines().enumerate() {
+                pad(out, gutter + 1);
+                out.push(if i == 0 { '=' } else { ' ' });
+                out.push(' ');
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out.push('\n');
+    }
+}
+
+/// Appends `n` spaces.
+fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// Each character of a line shown in a report, with its byte offset and the columns it
+/// takes on a terminal: a tab reaches the next multiple of 4, a wide character takes two,
+/// a combining one none.
+fn columns(line: &str) -> impl Iterator<Item = (usize, char, usize)> + '_ {
+    let mut column = 0;
+    line.char_indices().map(move |(at, c)| {
+        let width = match c {
+            '\t' => 4 - column % 4,
+            c => c.width().unwrap_or(0),
+        };
+        column += width;
+        (at, c, width)
+    })
 }
 
 /// Why a command could not finish.
@@ -386,16 +425,14 @@ impl std::error::Error for Error {}
 
 /// Sorts diagnostics the way they are printed: by file, then position, then message.
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
-        let key = |d: &Diagnostic| {
-            (
-                d.file.as_ref().map(|f| f.name.clone()),
-                d.span.start,
-                d.message.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    fn key(d: &Diagnostic) -> (Option<&str>, usize, &str) {
+        (
+            d.file.as_ref().map(|f| f.name.as_str()),
+            d.span.start,
+            &d.message,
+        )
+    }
+    diags.sort_by(|a, b| key(a).cmp(&key(b)));
 }
 
 /// The closest known name to `unknown`, if one is close enough to be a likely typo.
@@ -411,6 +448,119 @@ pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+    use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity};
+    use codespan_reporting::files::{self, Files, SimpleFile};
+    use codespan_reporting::term::{self, Config};
+    use proptest::prelude::*;
+
+    /// A report as codespan-reporting writes it, from the same excerpt: what
+    /// [`Diagnostic::render`] must write, byte for byte.
+    fn codespan(d: &Diagnostic) -> String {
+        let severity = match d.level {
+            Level::Error => Severity::Error,
+            Level::Warning => Severity::Warning,
+        };
+        let message = visible(&d.message);
+        let mut cs = CsDiagnostic::new(severity).with_message(message.as_ref());
+        if let Some(code) = d.code {
+            cs = cs.with_code(code);
+        }
+        if let Some(hint) = &d.hint {
+            cs = cs.with_note(format!("help: {}", visible(hint)));
+        }
+        let config = Config::default();
+        match &d.file {
+            Some(file) => {
+                let (excerpt, span) = Excerpt::new(file, d.span.clone());
+                let cs = cs.with_label(Label::primary((), span));
+                term::emit_into_string(&config, &Shown { excerpt, file }, &cs).unwrap()
+            }
+            None => term::emit_into_string(&config, &SimpleFile::new("", ""), &cs).unwrap(),
+        }
+    }
+
+    /// An excerpt as codespan reads a file: one line, at its line of the file.
+    struct Shown<'a> {
+        excerpt: Excerpt<'a>,
+        file: &'a SourceFile,
+    }
+
+    impl<'a> Files<'a> for Shown<'a> {
+        type FileId = ();
+        type Name = &'a str;
+        type Source = &'a str;
+
+        fn name(&'a self, (): ()) -> Result<&'a str, files::Error> {
+            Ok(&self.excerpt.name)
+        }
+
+        fn source(&'a self, (): ()) -> Result<&'a str, files::Error> {
+            Ok(&self.excerpt.text)
+        }
+
+        fn line_index(&'a self, (): (), _: usize) -> Result<usize, files::Error> {
+            Ok(self.file.line_col(self.excerpt.origin).0 - 1)
+        }
+
+        fn line_range(&'a self, (): (), _: usize) -> Result<Range<usize>, files::Error> {
+            Ok(0..self.excerpt.text.len())
+        }
+
+        fn location(&'a self, (): (), shown: usize) -> Result<files::Location, files::Error> {
+            let (line_number, column_number) = self.file.line_col(self.excerpt.in_file(shown));
+            Ok(files::Location {
+                line_number,
+                column_number,
+            })
+        }
+    }
+
+    /// Text of every kind a report has to lay out: tabs, wide and combining characters,
+    /// hidden ones, carriage returns, and lines longer than a report shows.
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "a", "bc", " ", "\t", "\n", "\r\n", "\r", "é", "e\u{301}", "中", "🦀", "\u{1b}",
+            "\u{202e}", "\u{0}", "\u{7f}", "…", "x\ty",
+        ]);
+        let long = prop::sample::select(vec![0usize, 130, 300]);
+        (prop::collection::vec(piece, 0..40), long, any::<bool>()).prop_map(|(pieces, long, wide)| {
+            let filler = if wide { "中" } else { "a" };
+            let middle = pieces.len() / 2;
+            format!("{}{}{}", pieces[..middle].concat(), filler.repeat(long), pieces[middle..].concat())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// The reports written here are those codespan-reporting writes, for any text,
+        /// span, message and hint, with a file and without.
+        #[test]
+        fn render_writes_what_codespan_writes(
+            text in text(),
+            name in text(),
+            start in any::<prop::sample::Index>(),
+            len in 0usize..400,
+            message in text(),
+            hint in prop::option::of(text()),
+            code in prop::option::of(prop::sample::select(vec!["", "page.review-overdue"])),
+            warning in any::<bool>(),
+            with_file in any::<bool>(),
+        ) {
+            let file = SourceFile::new(name, text);
+            let start = start.index(file.text.len() + 1);
+            let mut d = Diagnostic::error(message);
+            if warning {
+                d.level = Level::Warning;
+            }
+            d.code = code;
+            d.hint = hint;
+            if with_file {
+                d = d.at(&file, start..start + len);
+            }
+            prop_assert_eq!(d.render(), codespan(&d));
+        }
+    }
 
     #[test]
     fn line_col_and_offset_agree() {

@@ -576,10 +576,24 @@ fn write_out(bytes: &[u8], output: Option<PathBuf>) -> Result<String, Error> {
 
 /// Prints every diagnostic, then a count.
 fn report(diags: &[Diagnostic]) {
-    // Rendered in parallel and written in one go: a large register has thousands of
-    // findings, and each one written on its own costs a system call.
-    let text: String = diags.par_iter().map(Diagnostic::render).collect();
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    // Rendered in parallel, a batch at a time, and each batch written in one go: a large
+    // register has thousands of findings, and each one written on its own costs a system
+    // call; a handbook with a million errors would hold all their text at once.
+    let mut stderr = std::io::stderr().lock();
+    for batch in diags.chunks(1 << 16) {
+        let parts: Vec<String> = batch
+            .par_chunks(1 << 9)
+            .map(|chunk| {
+                let mut text = String::new();
+                chunk.iter().for_each(|d| d.render_into(&mut text));
+                text
+            })
+            .collect();
+        for part in parts {
+            let _ = stderr.write_all(part.as_bytes());
+        }
+    }
+    drop(stderr);
     let errors = diags.iter().filter(|d| d.level == Level::Error).count();
     let warnings = diags.len() - errors;
     if errors > 0 {
