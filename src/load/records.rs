@@ -1,7 +1,7 @@
 //! The two registers: security exceptions and security incidents, one YAML file a record,
 //! and the directory of people they name.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -453,12 +453,12 @@ struct Refs<'a> {
 const MAX_HINTS: usize = 100;
 
 impl Refs<'_> {
-    /// Reports each `related` entry of the record in `source` that names nothing. Places are
-    /// found in one reading of the file, however many entries are missing.
+    /// Reports each `related` entry of the record in `source` that names nothing. The
+    /// places of a list's entries are found in one reading of the file, however many of
+    /// them are missing.
     fn check(&self, source: &Arc<SourceFile>, related: &Related, diags: &mut Vec<Diagnostic>) {
-        // For each missing entry: its path as `yaml::string_values` writes it, the message
-        // and the hint.
-        let mut missing: Vec<(String, String, Option<String>)> = Vec::new();
+        // For each missing entry: its list and place in it, the message and the hint.
+        let mut missing: Vec<(&str, usize, String, Option<String>)> = Vec::new();
         for (field, ids, known) in [
             ("exceptions", &related.exceptions, self.exceptions),
             ("incidents", &related.incidents, self.incidents),
@@ -470,31 +470,27 @@ impl Refs<'_> {
                         .then(|| closest(id, known.iter().copied()))
                         .flatten()
                         .map(|best| format!("did you mean `{best}`?"));
-                    missing.push((
-                        format!("related.{field}[{i}]"),
-                        format!("related {kind} `{id}` does not exist"),
-                        hint,
-                    ));
+                    let message = format!("related {kind} `{id}` does not exist");
+                    missing.push((field, i, message, hint));
                 }
             }
         }
         for (i, page) in related.pages.iter().enumerate() {
             if let Some((message, hint)) = self.missing_page(page, missing.len() < MAX_HINTS) {
-                missing.push((format!("related.pages[{i}]"), message, Some(hint)));
+                missing.push(("pages", i, message, Some(hint)));
             }
         }
-        if missing.is_empty() {
-            return;
-        }
-        let wanted: HashSet<&str> = missing.iter().map(|(path, ..)| path.as_str()).collect();
-        let spans: HashMap<String, std::ops::Range<usize>> =
-            yaml::string_values(&source.text, |_| true)
-                .into_iter()
-                .filter(|found| wanted.contains(found.path.as_str()))
-                .map(|found| (found.path, found.span))
-                .collect();
-        for (path, message, hint) in missing {
-            let span = spans.get(&path).cloned().unwrap_or(0..0);
+        // The places of the entries of the list being reported.
+        let mut places: Option<(&str, Vec<std::ops::Range<usize>>)> = None;
+        for (field, i, message, hint) in missing {
+            if places.as_ref().is_none_or(|(read, _)| *read != field) {
+                let path = [Seg::Key("related"), Seg::Key(field)];
+                places = Some((field, yaml::locate_items(&source.text, &path)));
+            }
+            let span = places
+                .as_ref()
+                .and_then(|(_, items)| items.get(i).cloned())
+                .unwrap_or(0..0);
             let diag = Diagnostic::error(message).at(source, span);
             diags.push(match hint {
                 Some(hint) => diag.with_hint(hint),

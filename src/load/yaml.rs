@@ -671,6 +671,37 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<Place> {
     let chars = CharOffsets::new(text);
     let mut parser = Parser::new_from_str(text);
     let mut next = move || parser.next_event()?.ok();
+    seek(&mut next, &chars, path).map(|(place, _)| place)
+}
+
+/// The place of each item of the list at `path`, in order, found in one reading of the
+/// text however many items are asked about; none when there is no list there.
+pub fn locate_items(text: &str, path: &[Seg]) -> Vec<Range<usize>> {
+    let chars = CharOffsets::new(text);
+    let mut parser = Parser::new_from_str(text);
+    let mut next = move || parser.next_event()?.ok();
+    let mut items = Vec::new();
+    if let Some((_, Event::SequenceStart(..))) = seek(&mut next, &chars, path) {
+        while let Some((item, span)) = next() {
+            if matches!(item, Event::SequenceEnd) {
+                break;
+            }
+            items.push(chars.range(span));
+            if skip(&mut next, item).is_none() {
+                break;
+            }
+        }
+    }
+    items
+}
+
+/// Reads the events from `next` up to the field at `path`: its place, and the first
+/// event of its value.
+fn seek<'a>(
+    next: &mut impl FnMut() -> Option<(Event<'a>, Span)>,
+    chars: &CharOffsets,
+    path: &[Seg],
+) -> Option<(Place, Event<'a>)> {
     let (mut event, span) = loop {
         let (e, s) = next()?;
         if !matches!(e, Event::StreamStart | Event::DocumentStart(_)) {
@@ -689,9 +720,9 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<Place> {
                     Event::MappingEnd => return None,
                     Event::Scalar(ref s, ..) if s == name => break (key_span, next()?),
                     other => {
-                        skip(&mut next, other)?;
+                        skip(&mut *next, other)?;
                         let (value, _) = next()?;
-                        skip(&mut next, value)?;
+                        skip(&mut *next, value)?;
                     }
                 }
             },
@@ -699,7 +730,7 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<Place> {
                 for _ in 0..*i {
                     match next()? {
                         (Event::SequenceEnd, _) => return None,
-                        (item, _) => skip(&mut next, item)?,
+                        (item, _) => skip(&mut *next, item)?,
                     }
                 }
                 let item = next()?;
@@ -716,7 +747,7 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<Place> {
         };
         event = value;
     }
-    Some(place)
+    Some((place, event))
 }
 
 /// Reads past the rest of a node whose first event is `event`.

@@ -2019,37 +2019,52 @@ fn many_errors_in_one_file_are_reported_in_time() {
 }
 
 /// Each `related` entry that names nothing was placed by reading the record from its start
-/// again: a record of many such entries took time in the square of its length.
+/// again: a record of many such entries took time in the square of its length. Each report
+/// shows a short stretch of its line, found through the file's index of lines.
 #[test]
 fn many_missing_references_in_a_record_are_reported_in_time() {
-    let missing = repeat(1_000_000, |i| format!("    - EXC-{i}\n"));
-    let count = missing.lines().count();
+    let records = repeat(600_000, |i| format!("    - EXC-{i}\n"));
+    let pages = repeat(600_000, |i| format!("    - p{i}.md\n"));
+    let (record_count, page_count) = (records.lines().count(), pages.lines().count());
     let mut hb = harness::Handbook::default();
     hb.exceptions[0].1 = harness::EXCEPTION.replace(
         "related: { incidents: [INC-001], pages: [process.md] }\n",
-        &format!("related:\n  exceptions:\n{missing}"),
+        &format!("related:\n  exceptions:\n{records}  pages:\n{pages}"),
     );
     let (send, receive) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let diags = harness::build(&hb).err().unwrap_or_default();
-        let _ = send.send(diags);
+        let shown: usize = diags.iter().map(|d| d.render().len()).sum();
+        let _ = send.send((diags, shown));
     });
-    let diags = receive
+    let (diags, shown) = receive
         .recv_timeout(LARGE_BOUND)
         .expect("the missing entries are reported in time");
-    let missing: Vec<_> = diags
-        .iter()
-        .filter(|d| d.message.starts_with("related exception `EXC-"))
-        .collect();
-    assert_eq!(missing.len(), count);
-    let last = missing.last().map(|d| d.location());
+    let of = |prefix: &str| -> Vec<&Diagnostic> {
+        diags
+            .iter()
+            .filter(|d| d.message.starts_with(prefix))
+            .collect()
+    };
+    let (missing_records, missing_pages) = (of("related exception `EXC-"), of("page `p"));
+    assert_eq!(missing_records.len(), record_count);
+    assert_eq!(missing_pages.len(), page_count);
+    // The record without its `related` line, then `related:`, `exceptions:`, the list,
+    // `pages:`, the list.
+    let before = harness::EXCEPTION.lines().count() - 1 + 2;
+    let place = |d: Option<&&Diagnostic>| d.and_then(|d| d.location());
+    let file = "data/exceptions/EXC-001.yaml".to_string();
     assert_eq!(
-        last,
-        Some(Some((
-            "data/exceptions/EXC-001.yaml".into(),
-            // The record without its `related` line, then `related:`, `exceptions:`, the list.
-            harness::EXCEPTION.lines().count() - 1 + 2 + count,
-            7
-        )))
+        place(missing_records.last()),
+        Some((file.clone(), before + record_count, 7))
+    );
+    assert_eq!(
+        place(missing_pages.last()),
+        Some((file, before + record_count + 1 + page_count, 7))
+    );
+    let reports = record_count + page_count;
+    assert!(
+        shown < reports * 600,
+        "each report shows a short stretch of its line: {shown} bytes for {reports}"
     );
 }
