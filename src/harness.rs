@@ -286,7 +286,6 @@ pub fn page(text: &str, deep: bool) -> Vec<Diagnostic> {
     // The `false` pass is what a record's Markdown field goes through too.
     for allow_html in [false, true] {
         let doc = Document::parse_text(text, allow_html);
-        let _ = doc.plain_text();
         let targets: Vec<String> = doc
             .links
             .iter()

@@ -4,7 +4,9 @@
 //! A document keeps its text rather than its parsed events: parsing again to render is
 //! cheaper than holding every page's events in memory at once.
 
-use ahash::{HashMap, HashSet};
+use ahash::HashMap;
+use hashbrown::HashTable;
+use std::fmt::Write;
 use std::iter::Peekable;
 use std::ops::Range;
 use std::sync::Arc;
@@ -41,7 +43,7 @@ pub struct Document {
     pub headings: Vec<Heading>,
     pub links: Vec<LinkRef>,
     /// The headings' ids, for links to them: a lookup each, whatever the page's size.
-    ids: HashSet<String>,
+    ids: Ids,
 }
 
 fn options() -> Options {
@@ -95,14 +97,15 @@ impl Document {
                         span: offset + range.start..offset + range.end,
                     });
                 }
-                Event::End(TagEnd::Heading(_)) => {
-                    if let Some((level, explicit, title)) = heading.take() {
-                        let id = ids.unique(explicit.unwrap_or_else(|| slugify(&title)));
-                        headings.push(Heading {
-                            level,
-                            id,
-                            title: title.trim().to_string(),
-                        });
+                Event::End(end) => {
+                    if let (TagEnd::Heading(_), Some((level, explicit, mut title))) =
+                        (end, heading.take())
+                    {
+                        trim_in_place(&mut title);
+                        let base = explicit.unwrap_or_else(|| slugify(&title));
+                        let id = ids.unique(&headings, base);
+                        headings.push(Heading { level, id, title });
+                        ids.add(&headings, headings.len() - 1);
                     }
                 }
                 _ => {}
@@ -114,13 +117,13 @@ impl Document {
             allow_html,
             headings,
             links,
-            ids: ids.used,
+            ids,
         }
     }
 
     /// Whether a heading of the document has the id `anchor`.
     pub fn has_anchor(&self, anchor: &str) -> bool {
-        self.ids.contains(anchor)
+        self.ids.find(&self.headings, anchor).is_some()
     }
 
     fn text(&self) -> &str {
@@ -133,7 +136,7 @@ impl Document {
     /// is opened (SPEC section 8), not a tracking pixel, not a file share.
     pub fn render(&self, targets: &[String], remote_images: bool) -> String {
         let mut next_target = targets.iter();
-        let mut retarget = || CowStr::from(next_target.next().cloned().unwrap_or_default());
+        let mut retarget = || CowStr::Borrowed(next_target.next().map_or("", String::as_str));
         let mut next_heading = self.headings.iter();
         let mut anchor = None;
         let mut links_open = 0usize;
@@ -178,8 +181,8 @@ impl Document {
                         attrs,
                         ..
                     }) => {
-                        let id = next_heading.next().map(|h| h.id.clone()).unwrap_or_default();
-                        anchor = Some(id.clone());
+                        let id = next_heading.next().map_or("", |h| h.id.as_str());
+                        anchor = Some(id);
                         // `{.class key=value}` after a heading is HTML by another name: any
                         // attribute, `onclick` too. Kept only where raw HTML is.
                         let (classes, attrs) = if self.allow_html {
@@ -189,7 +192,7 @@ impl Document {
                         };
                         Some(Event::Start(Tag::Heading {
                             level,
-                            id: Some(CowStr::from(id)),
+                            id: Some(CowStr::Borrowed(id)),
                             classes,
                             attrs,
                         }))
@@ -199,7 +202,7 @@ impl Document {
                         extra = anchor.take().map(|id| {
                             Event::Html(CowStr::from(format!(
                                 "<a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
-                                escape_html(&id)
+                                escape_html(id)
                             )))
                         });
                         Some(Event::End(TagEnd::Heading(level)))
@@ -298,6 +301,13 @@ pub fn plain_text(text: &str, allow_html: bool) -> String {
         }
     }
     plain.trim().to_string()
+}
+
+/// Removes the white space at both ends of `s` without a copy.
+fn trim_in_place(s: &mut String) {
+    s.truncate(s.trim_end().len());
+    let start = s.len() - s.trim_start().len();
+    s.drain(..start);
 }
 
 /// Events whose HTML every reader can use, as WCAG 2.2 (and axe-core) ask: a task's
@@ -438,31 +448,54 @@ fn ends_phrase(event: &Event) -> bool {
     }
 }
 
-/// The ids given to a document's headings so far.
-#[derive(Default)]
+/// The ids of a document's headings. The table holds each heading's index with the hash
+/// of its id, so that an id is kept once, in its heading (a page may have a million), and
+/// the table grows without reading the ids again.
+#[derive(Debug, Clone, Default)]
 struct Ids {
-    used: HashSet<String>,
+    table: HashTable<(u64, usize)>,
+    hasher: ahash::RandomState,
     /// For each id given more than once, the next suffix to try: so each of many equal
     /// headings takes a step or two, not a step for every one before it.
     next: HashMap<String, usize>,
 }
 
 impl Ids {
-    /// `base`, or `base-1`, `base-2`, ... when the page already has it.
-    fn unique(&mut self, base: String) -> String {
+    /// The index of the heading of `headings` whose id is `id`.
+    fn find(&self, headings: &[Heading], id: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(id);
+        self.table
+            .find(hash, |&(h, i)| h == hash && headings[i].id == id)
+            .map(|&(_, i)| i)
+    }
+
+    /// Notes the id of `headings[index]`, which [`Ids::unique`] gave.
+    fn add(&mut self, headings: &[Heading], index: usize) {
+        let hash = self.hasher.hash_one(headings[index].id.as_str());
+        self.table.insert_unique(hash, (hash, index), |&(h, _)| h);
+    }
+
+    /// `base`, or `base-1`, `base-2`, ... when a heading of `headings` already has it.
+    fn unique(&mut self, headings: &[Heading], base: String) -> String {
         let base = if base.is_empty() {
             "section".to_string()
         } else {
             base
         };
-        if self.used.insert(base.clone()) {
+        if self.find(headings, &base).is_none() {
             return base;
         }
-        let n = self.next.entry(base.clone()).or_insert(1);
+        if !self.next.contains_key(base.as_str()) {
+            self.next.insert(base.clone(), 1);
+        }
+        let mut n = self.next.get(base.as_str()).copied().unwrap_or(1);
+        let mut unique = String::with_capacity(base.len() + 4);
         loop {
-            let unique = format!("{base}-{n}");
-            *n += 1;
-            if self.used.insert(unique.clone()) {
+            unique.clear();
+            let _ = write!(unique, "{base}-{n}");
+            n += 1;
+            if self.find(headings, &unique).is_none() {
+                self.next.insert(base, n);
                 return unique;
             }
         }
@@ -732,7 +765,17 @@ mod tests {
     #[test]
     fn equal_headings_take_the_next_free_suffix() {
         let mut ids = Ids::default();
-        let mut give = |base: &str| ids.unique(base.to_string());
+        let mut headings = Vec::new();
+        let mut give = |base: &str| {
+            let id = ids.unique(&headings, base.to_string());
+            headings.push(Heading {
+                level: 2,
+                id: id.clone(),
+                title: String::new(),
+            });
+            ids.add(&headings, headings.len() - 1);
+            id
+        };
         assert_eq!(give("a"), "a");
         assert_eq!(give("a-2"), "a-2");
         assert_eq!(give("a"), "a-1");
