@@ -8,7 +8,7 @@ use ahash::HashMap;
 use hashbrown::HashTable;
 use std::fmt::Write;
 use std::iter::Peekable;
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
 use std::sync::Arc;
 
 use crate::diagnostics::SourceFile;
@@ -45,6 +45,11 @@ pub struct Document {
     /// The headings' ids, for links to them: a lookup each, whatever the page's size.
     ids: Ids,
 }
+
+/// How many headings a table of contents lists at most. A page may have a million
+/// headings; a list of them all is of no use to a reader, and each entry costs the
+/// template engine a thousand times what it costs to write the heading itself.
+pub const TOC_MAX: usize = 1_000;
 
 fn options() -> Options {
     Options::ENABLE_TABLES
@@ -119,6 +124,15 @@ impl Document {
             links,
             ids,
         }
+    }
+
+    /// The headings a table of contents lists: those of `levels`, at most [`TOC_MAX`].
+    pub fn toc(&self, levels: RangeInclusive<u8>) -> Vec<&Heading> {
+        self.headings
+            .iter()
+            .filter(|h| levels.contains(&h.level))
+            .take(TOC_MAX)
+            .collect()
     }
 
     /// Whether a heading of the document has the id `anchor`.

@@ -127,15 +127,7 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
             url,
             path: page.map(|p| p.path.as_str()),
             html: page_index.map(|i| site.page_html(i)).unwrap_or_default(),
-            toc: page
-                .map(|p| {
-                    p.doc
-                        .headings
-                        .iter()
-                        .filter(|h| (2..=3).contains(&h.level))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            toc: page.map(|p| p.doc.toc(2..=3)).unwrap_or_default(),
             tags: page.map_or(&[], |p| p.front.tags.as_slice()),
             owner: page.and_then(|p| p.front.owner.as_deref()),
             review_by: page.and_then(|p| p.front.review_by),
@@ -170,6 +162,8 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
         let mut ctx = Context::new();
         ctx.insert("root", &links::root_prefix(url));
         ctx.insert("page", &view);
+        // The context holds a copy of the page's HTML, which may be a hundred megabytes.
+        drop(view);
         ctx.insert("breadcrumbs", &breadcrumbs);
         ctx.insert("nav", &site.nav_for(child));
         ctx.insert("children", &children);

@@ -2068,3 +2068,27 @@ fn many_missing_references_in_a_record_are_reported_in_time() {
         "each report shows a short stretch of its line: {shown} bytes for {reports}"
     );
 }
+
+/// A table of contents lists the first sections of a page with a great many: each entry
+/// costs the template engine more than its heading costs, and a page of a million equal
+/// headings took seconds to build. Every heading keeps its anchor.
+#[test]
+fn a_table_of_contents_lists_the_first_sections() {
+    let max = secbook::load::markdown::TOC_MAX;
+    let mut hb = harness::Handbook::default();
+    let body = "## Notes\n\n".repeat(max + 5);
+    hb.pages.push((
+        "guide/notes.md".into(),
+        format!("---\ntitle: Notes\n---\n{body}"),
+    ));
+    let files = build_within("many sections", hb, LARGE_BOUND);
+    let page = text_of(&files, "guide/notes/index.html");
+    let toc = &page[page.find("<nav class=\"toc\"").unwrap()..];
+    let toc = &toc[..toc.find("</nav>").unwrap()];
+    assert_eq!(toc.matches("<li").count(), max, "{toc}");
+    assert!(toc.contains("<a href=\"#notes\">Notes</a>"), "{toc}");
+    let last = format!("<a href=\"#notes-{}\">Notes</a>", max - 1);
+    assert!(toc.contains(&last), "{toc}");
+    let anchor = format!("<h2 id=\"notes-{}\">", max + 4);
+    assert!(page.contains(&anchor), "{anchor} missing");
+}

@@ -376,9 +376,7 @@ impl<'a> Facts<'a> {
             title: &section.title,
             description: index.and_then(|p| p.front.description.as_deref()),
             html: section.index.map(|i| site.page_html(i)).unwrap_or_default(),
-            toc: index
-                .map(|p| p.doc.headings.iter().filter(|h| h.level == 2).collect())
-                .unwrap_or_default(),
+            toc: index.map(|p| p.doc.toc(2..=2)).unwrap_or_default(),
             children,
         })
     }
