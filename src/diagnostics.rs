@@ -244,7 +244,25 @@ pub struct Diagnostic {
     /// The record id or the page's content path a finding is about. Other diagnostics
     /// leave it to the file they point into.
     pub subject: Option<String>,
+    /// The other places in the same file that have the same problem: see [`Repeats`].
+    pub repeats: Option<Box<Repeats>>,
 }
+
+/// The same problem met again in the same file: the same missing target named again, by
+/// a link or in a list. It is one root cause, reported once, with the count of its other
+/// places and the first [`REPEATS_SHOWN`] of them: a list that names one missing record a
+/// million times made a million reports, which took half a minute to make and print and
+/// buried every other report. The count of errors still counts each place.
+#[derive(Debug, Clone, Default)]
+pub struct Repeats {
+    /// How many other places.
+    pub count: usize,
+    /// The first of them.
+    pub shown: Vec<Range<usize>>,
+}
+
+/// How many other places of a repeated problem its report names.
+pub const REPEATS_SHOWN: usize = 5;
 
 impl Diagnostic {
     pub fn error(message: impl Into<String>) -> Self {
@@ -256,6 +274,7 @@ impl Diagnostic {
             span: 0..0,
             hint: None,
             subject: None,
+            repeats: None,
         }
     }
 
@@ -275,6 +294,34 @@ impl Diagnostic {
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// Notes that the same problem is at `span` too, in the same file.
+    pub fn repeated_at(&mut self, span: Range<usize>) {
+        let repeats = self.repeats.get_or_insert_default();
+        repeats.count += 1;
+        if repeats.shown.len() < REPEATS_SHOWN {
+            repeats.shown.push(span);
+        }
+    }
+
+    /// How many times the problem occurs: here, and at each of its repeats.
+    pub fn occurrences(&self) -> usize {
+        1 + self.repeats.as_ref().map_or(0, |r| r.count)
+    }
+
+    /// The note that names a repeated problem's other places.
+    fn repeats_note(&self) -> Option<String> {
+        let (repeats, file) = (self.repeats.as_ref()?, self.file.as_ref()?);
+        let mut note = format!("note: also at {} other place(s) in this file:", repeats.count);
+        for (i, span) in repeats.shown.iter().enumerate() {
+            let (line, column) = file.line_col(span.start);
+            let _ = write!(note, "{} {line}:{column}", if i == 0 { "" } else { "," });
+        }
+        if repeats.count > repeats.shown.len() {
+            note.push_str(", …");
+        }
+        Some(note)
     }
 
     /// `file:line:col` of the start of the span, as printed in the header.
@@ -347,13 +394,14 @@ impl Diagnostic {
                 }
             }
             out.push('\n');
-            if hint.is_some() {
+            if hint.is_some() || self.repeats.is_some() {
                 border(out);
                 out.push('\n');
             }
         }
-        if let Some(hint) = hint {
-            for (i, line) in format!("help: {hint}").lines().enumerate() {
+        let notes = hint.map(|hint| format!("help: {hint}")).into_iter();
+        for note in notes.chain(self.repeats_note()) {
+            for (i, line) in note.lines().enumerate() {
                 pad(out, gutter + 1);
                 out.push(if i == 0 { '=' } else { ' ' });
                 out.push(' ');
@@ -411,10 +459,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Invalid(diags) => {
-                let errors = diags.iter().filter(|d| d.level == Level::Error).count();
-                write!(f, "the handbook has {errors} error(s)")
-            }
+            Error::Invalid(diags) => write!(f, "the handbook has {} error(s)", errors(diags)),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Usage(message) => f.write_str(message),
         }
@@ -422,6 +467,15 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// How many errors `diags` reports, a repeated problem once for each of its places.
+pub fn errors(diags: &[Diagnostic]) -> usize {
+    diags
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .map(Diagnostic::occurrences)
+        .sum()
+}
 
 /// Sorts diagnostics the way they are printed: by file, then position, then message.
 pub fn sort(diags: &mut [Diagnostic]) {
@@ -468,6 +522,7 @@ mod tests {
         if let Some(hint) = &d.hint {
             cs = cs.with_note(format!("help: {}", visible(hint)));
         }
+        cs.notes.extend(d.repeats_note());
         let config = Config::default();
         match &d.file {
             Some(file) => {
@@ -546,6 +601,7 @@ mod tests {
             code in prop::option::of(prop::sample::select(vec!["", "page.review-overdue"])),
             warning in any::<bool>(),
             with_file in any::<bool>(),
+            repeats in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
         ) {
             let file = SourceFile::new(name, text);
             let start = start.index(file.text.len() + 1);
@@ -557,6 +613,10 @@ mod tests {
             d.hint = hint;
             if with_file {
                 d = d.at(&file, start..start + len);
+                for at in repeats {
+                    let at = at.index(file.text.len() + 1);
+                    d.repeated_at(at..at + 1);
+                }
             }
             prop_assert_eq!(d.render(), codespan(&d));
         }

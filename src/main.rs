@@ -16,7 +16,7 @@ use secbook::cli::notify;
 use secbook::cli::report::Report;
 use secbook::cli::serve;
 use secbook::cli::{import, scaffold};
-use secbook::diagnostics::{Diagnostic, Error, Level, visible};
+use secbook::diagnostics::{self, Diagnostic, Error, Level, visible};
 use secbook::load::config::SmtpUrl;
 use secbook::model::date::Date;
 use secbook::pipeline::{self, Options};
@@ -594,8 +594,8 @@ fn report(diags: &[Diagnostic]) {
         }
     }
     drop(stderr);
-    let errors = diags.iter().filter(|d| d.level == Level::Error).count();
-    let warnings = diags.len() - errors;
+    let errors = diagnostics::errors(diags);
+    let warnings = diags.iter().filter(|d| d.level == Level::Warning).count();
     if errors > 0 {
         eprintln!("{errors} error(s), {warnings} warning(s)");
     } else if warnings > 0 {

@@ -462,22 +462,30 @@ impl Site {
         items
     }
 
-    /// Resolves each link of `page` to the URL written on output, relative to the page.
+    /// Resolves each link of `page` to the URL written on output, relative to the page. A
+    /// target that leads nowhere is reported once, with the places it is linked again.
     fn resolve_page(&self, page: &Page) -> (Vec<String>, Vec<Diagnostic>) {
         let origin = Origin {
             dir: page.dir(),
             url: &page.url,
             doc: Some(&page.doc),
         };
-        let mut diags = Vec::new();
+        let mut diags: Vec<Diagnostic> = Vec::new();
+        let mut broken: ahash::HashMap<&str, usize> = ahash::HashMap::default();
         let targets = page
             .doc
             .links
             .iter()
             .map(|link| {
+                let span = link.span.clone();
+                if let Some(&report) = broken.get(link.dest.as_str()) {
+                    diags[report].repeated_at(span);
+                    return "#".to_string();
+                }
                 self.resolve(&origin, &link.dest, diags.len() < HINTED)
                     .unwrap_or_else(|d| {
-                        diags.push(d.at(&page.source, link.span.clone()));
+                        broken.insert(&link.dest, diags.len());
+                        diags.push(d.at(&page.source, span));
                         "#".to_string()
                     })
             })
@@ -485,16 +493,24 @@ impl Site {
         (targets, diags)
     }
 
-    /// Checks the links of a record's Markdown field, each error at the link in the file.
+    /// Checks the links of a record's Markdown field, each error at the link in the file,
+    /// each target that leads nowhere once, with the places it is linked again.
     fn check_record_text(&self, t: &RecordText) -> Vec<Diagnostic> {
         let doc = Document::parse_text(t.text, false);
         let origin = Origin::record(&t.url);
         let mut written: Option<Written> = None;
-        let mut diags = Vec::new();
+        let mut diags: Vec<Diagnostic> = Vec::new();
+        let mut broken: ahash::HashMap<&str, usize> = ahash::HashMap::default();
         for link in &doc.links {
-            if let Err(d) = self.resolve(&origin, &link.dest, diags.len() < HINTED) {
+            let mut place = || {
                 let written = written.get_or_insert_with(|| Written::new(&t.source.text, t.path));
-                diags.push(d.at(t.source, written.find(&t.text[link.span.clone()])));
+                written.find(&t.text[link.span.clone()])
+            };
+            if let Some(&report) = broken.get(link.dest.as_str()) {
+                diags[report].repeated_at(place());
+            } else if let Err(d) = self.resolve(&origin, &link.dest, diags.len() < HINTED) {
+                broken.insert(&link.dest, diags.len());
+                diags.push(d.at(t.source, place()));
             }
         }
         diags

@@ -453,50 +453,62 @@ struct Refs<'a> {
 const MAX_HINTS: usize = 100;
 
 impl Refs<'_> {
-    /// Reports each `related` entry of the record in `source` that names nothing. The
-    /// places of a list's entries are found in one reading of the file, however many of
-    /// them are missing.
+    /// Reports each `related` entry of the record in `source` that names nothing, each
+    /// name once, with the places it is named again (see [`Repeats`]). The places of a
+    /// list's entries are found in one reading of the file, however many are missing.
+    ///
+    /// [`Repeats`]: crate::diagnostics::Repeats
     fn check(&self, source: &Arc<SourceFile>, related: &Related, diags: &mut Vec<Diagnostic>) {
-        // For each missing entry: its list and place in it, the message and the hint.
-        let mut missing: Vec<(&str, usize, String, Option<String>)> = Vec::new();
-        for (field, ids, known) in [
-            ("exceptions", &related.exceptions, self.exceptions),
-            ("incidents", &related.incidents, self.incidents),
+        let first = diags.len();
+        for (field, names) in [
+            ("exceptions", &related.exceptions),
+            ("incidents", &related.incidents),
+            ("pages", &related.pages),
         ] {
-            for (i, id) in ids.iter().enumerate() {
-                if !known.contains(id.as_str()) {
-                    let kind = field.trim_end_matches('s');
-                    let hint = (missing.len() < MAX_HINTS)
-                        .then(|| closest(id, known.iter().copied()))
-                        .flatten()
-                        .map(|best| format!("did you mean `{best}`?"));
-                    let message = format!("related {kind} `{id}` does not exist");
-                    missing.push((field, i, message, hint));
+            let mut places = None;
+            let mut place = |i: usize| {
+                let path = [Seg::Key("related"), Seg::Key(field)];
+                places
+                    .get_or_insert_with(|| yaml::locate_items(&source.text, &path))
+                    .get(i)
+                    .cloned()
+                    .unwrap_or(0..0)
+            };
+            // The report of each name found missing in this list.
+            let mut reported: ahash::HashMap<&str, usize> = ahash::HashMap::default();
+            for (i, name) in names.iter().enumerate() {
+                let suggest = diags.len() - first < MAX_HINTS;
+                if let Some(&report) = reported.get(name.as_str()) {
+                    diags[report].repeated_at(place(i));
+                } else if let Some((message, hint)) = self.missing(field, name, suggest) {
+                    reported.insert(name, diags.len());
+                    let diag = Diagnostic::error(message).at(source, place(i));
+                    diags.push(match hint {
+                        Some(hint) => diag.with_hint(hint),
+                        None => diag,
+                    });
                 }
             }
         }
-        for (i, page) in related.pages.iter().enumerate() {
-            if let Some((message, hint)) = self.missing_page(page, missing.len() < MAX_HINTS) {
-                missing.push(("pages", i, message, Some(hint)));
-            }
+    }
+
+    /// The message and hint for `name`, an entry of the `related` list `field`, when it
+    /// names nothing; the hint names the closest name only when `suggest`.
+    fn missing(&self, field: &str, name: &str, suggest: bool) -> Option<(String, Option<String>)> {
+        let known = match field {
+            "exceptions" => self.exceptions,
+            "incidents" => self.incidents,
+            _ => return self.missing_page(name, suggest).map(|(m, h)| (m, Some(h))),
+        };
+        if known.contains(name) {
+            return None;
         }
-        // The places of the entries of the list being reported.
-        let mut places: Option<(&str, Vec<std::ops::Range<usize>>)> = None;
-        for (field, i, message, hint) in missing {
-            if places.as_ref().is_none_or(|(read, _)| *read != field) {
-                let path = [Seg::Key("related"), Seg::Key(field)];
-                places = Some((field, yaml::locate_items(&source.text, &path)));
-            }
-            let span = places
-                .as_ref()
-                .and_then(|(_, items)| items.get(i).cloned())
-                .unwrap_or(0..0);
-            let diag = Diagnostic::error(message).at(source, span);
-            diags.push(match hint {
-                Some(hint) => diag.with_hint(hint),
-                None => diag,
-            });
-        }
+        let hint = suggest
+            .then(|| closest(name, known.iter().copied()))
+            .flatten()
+            .map(|best| format!("did you mean `{best}`?"));
+        let kind = field.trim_end_matches('s');
+        Some((format!("related {kind} `{name}` does not exist"), hint))
     }
 
     /// Reports the page named at `path` of the record in `source` when it does not exist.

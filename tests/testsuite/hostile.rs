@@ -2069,6 +2069,80 @@ fn many_missing_references_in_a_record_are_reported_in_time() {
     );
 }
 
+/// A target named again and again in one file is one root cause: it is reported once,
+/// with the count and the first places of its repeats, and the count of errors counts each
+/// place. A record that named one missing exception five million times (`[x,x,x,...]`)
+/// made five million reports, which took half a minute to make and print.
+#[test]
+fn a_missing_target_named_many_times_is_reported_once() {
+    let n = 200_000;
+    let mut hb = harness::Handbook::default();
+    hb.exceptions[0].1 = harness::EXCEPTION.replace(
+        "related: { incidents: [INC-001], pages: [process.md] }\n",
+        &format!(
+            "related: {{ exceptions: [{}], pages: [gone.md, gone.md] }}\n",
+            vec!["EXC-404"; n].join(",")
+        ),
+    );
+    hb.pages.push((
+        "guide/broken.md".into(),
+        format!(
+            "---\ntitle: Broken\n---\n{}[b](other.md)\n",
+            "[a](gone.md) ".repeat(n)
+        ),
+    ));
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let diags = harness::build(&hb).err().unwrap_or_default();
+        let _ = send.send(diags);
+    });
+    let diags = receive.recv_timeout(LARGE_BOUND).expect("reported in time");
+    let report = |needle: &str| -> &Diagnostic {
+        let found: Vec<&Diagnostic> = diags.iter().filter(|d| d.message.contains(needle)).collect();
+        assert_eq!(found.len(), 1, "{needle}: {found:?}");
+        found[0]
+    };
+    let record = report("related exception `EXC-404`");
+    assert_eq!(record.occurrences(), n);
+    let page = report("link to `gone.md`");
+    assert_eq!(page.occurrences(), n);
+    assert_eq!(report("page `gone.md`").occurrences(), 2);
+    assert_eq!(report("link to `other.md`").occurrences(), 1);
+    // The first place is the report's own; the next ones are named, each at its column.
+    let text = page.render();
+    assert!(text.contains("content/guide/broken.md:4:1"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "= note: also at {} other place(s) in this file: 4:14, 4:27, 4:40, 4:53, 4:66, …\n",
+            n - 1
+        )),
+        "{text}"
+    );
+    let errors = secbook::diagnostics::errors(&diags);
+    assert_eq!(errors, diags.iter().filter(|d| d.level == Level::Error).count() + 2 * (n - 1) + 1);
+}
+
+/// The summary line counts each place of a repeated problem.
+#[test]
+fn the_count_of_errors_counts_every_place_of_a_repeated_one() {
+    let mut hb = harness::Handbook::default();
+    hb.pages.push((
+        "guide/broken.md".into(),
+        "---\ntitle: Broken\n---\n[a](gone.md) [b](gone.md) [c](gone.md)\n".into(),
+    ));
+    let (_tmp, root) = write_handbook(&harness_files(&hb));
+    let out = common::command()
+        .args(["check", "--as-of", "2026-06-30"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("error: link to `gone.md`").count(), 1, "{stderr}");
+    assert!(stderr.contains("= note: also at 2 other place(s) in this file: 4:14, 4:27\n"), "{stderr}");
+    assert!(stderr.contains("\n3 error(s), "), "{stderr}");
+}
+
 /// A table of contents lists the first sections of a page with a great many: each entry
 /// costs the template engine more than its heading costs, and a page of a million equal
 /// headings took seconds to build. Every heading keeps its anchor.
