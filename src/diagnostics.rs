@@ -114,11 +114,16 @@ pub fn is_hidden(c: char) -> bool {
         )
 }
 
-/// `text` with each [`is_hidden`] character written as Rust writes it: `\u{1b}`.
-pub fn visible(text: &str) -> Cow<'_, str> {
+/// Whether `text` has an [`is_hidden`] character.
+fn has_hidden(text: &str) -> bool {
     // Printable ASCII, the common case, is seen to be so a byte at a time.
     let printable = |b: u8| matches!(b, b' '..=b'~' | b'\n' | b'\t');
-    if text.bytes().all(printable) || !text.chars().any(is_hidden) {
+    !text.bytes().all(printable) && text.chars().any(is_hidden)
+}
+
+/// `text` with each [`is_hidden`] character written as Rust writes it: `\u{1b}`.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !has_hidden(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -178,8 +183,17 @@ impl<'a> Excerpt<'a> {
                 .shifts
                 .push((excerpt.text.len(), excerpt.text.len()));
         }
+        let shown = &text[origin..cut];
+        if !has_hidden(shown) {
+            let at = excerpt.text.len();
+            excerpt.text.push_str(shown);
+            if cut < line_end {
+                excerpt.text.push('…');
+            }
+            return (excerpt, at + start - origin..at + end - origin);
+        }
         let (mut shown_start, mut shown_end) = (0, 0);
-        for (i, c) in text[origin..cut].char_indices() {
+        for (i, c) in shown.char_indices() {
             if i == start - origin {
                 shown_start = excerpt.text.len();
             }
@@ -373,24 +387,37 @@ impl Diagnostic {
             out.push('\n');
             let _ = write!(out, "{line:>gutter$} │ ");
             let shown = excerpt.text.trim_end_matches(['\n', '\r', '\0']);
-            for (_, c, width) in columns(shown) {
-                match c {
-                    '\t' => pad(out, width),
-                    c => out.push(c),
-                }
-            }
-            out.push('\n');
-            border(out);
-            out.push(' ');
             // At least one caret, even under an empty span; none past the line's end but
             // the one after its last character.
             let label = span.start..span.end.max(span.start + 1);
-            let end = (shown.len(), '\0', 1);
-            for (at, c, width) in columns(shown).chain(std::iter::once(end)) {
-                if label.start < at + c.len_utf8() && at < label.end {
-                    out.extend(std::iter::repeat_n('^', width));
-                } else if at < label.end {
-                    pad(out, width);
+            if one_column_each(shown) {
+                // The carets stand under the characters that start in the span, and under
+                // the place after the line when the span reaches past its end.
+                out.push_str(shown);
+                out.push('\n');
+                border(out);
+                out.push(' ');
+                let before = |at: usize| shown.char_indices().take_while(|&(i, _)| i < at).count();
+                let after_line = usize::from(shown.len() < label.end);
+                pad(out, before(label.start));
+                repeat(out, "^", before(label.end) - before(label.start) + after_line);
+            } else {
+                for (_, c, width) in columns(shown) {
+                    match c {
+                        '\t' => pad(out, width),
+                        c => out.push(c),
+                    }
+                }
+                out.push('\n');
+                border(out);
+                out.push(' ');
+                let end = (shown.len(), '\0', 1);
+                for (at, c, width) in columns(shown).chain(std::iter::once(end)) {
+                    if label.start < at + c.len_utf8() && at < label.end {
+                        repeat(out, "^", width);
+                    } else if at < label.end {
+                        pad(out, width);
+                    }
                 }
             }
             out.push('\n');
@@ -413,9 +440,25 @@ impl Diagnostic {
     }
 }
 
+/// Whether each character of `line`, a line a report shows, takes one column: printable
+/// ASCII, and the `…` that stands for the rest of a long line.
+fn one_column_each(line: &str) -> bool {
+    let line = line.strip_prefix('…').unwrap_or(line);
+    let line = line.strip_suffix('…').unwrap_or(line);
+    line.bytes().all(|b| matches!(b, b' '..=b'~'))
+}
+
 /// Appends `n` spaces.
 fn pad(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    repeat(out, " ", n);
+}
+
+/// Appends `n` times `c`, a character of one byte.
+fn repeat(out: &mut String, c: &str, n: usize) {
+    out.reserve(n);
+    for _ in 0..n {
+        out.push_str(c);
+    }
 }
 
 /// Each character of a line shown in a report, with its byte offset and the columns it
