@@ -361,6 +361,7 @@ impl Renderer {
     /// Compiles every template of the theme once.
     fn new(theme: &Theme, globals: Values, fingerprint: u64) -> Result<Renderer, Vec<Diagnostic>> {
         let mut tera = Tera::new();
+        tera.register_filter("safe", safe);
         let sources = theme.templates.clone();
         let raw: Vec<(&str, &str)> = sources
             .iter()
@@ -405,9 +406,60 @@ impl Renderer {
             .render(template, context)
             .map_err(|e| theme::to_diagnostic(&e, &self.sources))
     }
+
+    /// [`Renderer::render`] into a buffer made for about `size` bytes: a page's HTML,
+    /// which may be a hundred megabytes, would otherwise be copied each time the buffer
+    /// grew.
+    pub fn render_sized(
+        &self,
+        template: &str,
+        context: &Context,
+        size: usize,
+    ) -> Result<String, Diagnostic> {
+        let mut out = Vec::with_capacity(size);
+        self.tera
+            .render_to(template, context, &mut out)
+            .map_err(|e| to_diagnostic(&e, &self.sources))?;
+        String::from_utf8(out).map_err(|e| Diagnostic::error(format!("template error: {e}")))
+    }
+}
+
+/// Tera's `safe` filter, without its copy: a string is marked as needing no escaping,
+/// anything else is written as text first. Tera's copies every string it marks, and a
+/// page's HTML, which `page.html | safe` marks, may be a hundred megabytes.
+fn safe(value: tera::Value, _: tera::Kwargs, _: &tera::State) -> tera::Value {
+    match value.as_str() {
+        Some(_) => value.mark_safe(),
+        None => tera::Value::safe_string(&value.to_string()),
+    }
 }
 
 /// Serialises a value for a template context; our types always serialise.
 pub fn value<T: Serialize + ?Sized>(v: &T) -> tera::Value {
     tera::Value::from_serializable(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `safe` filter writes what Tera's own writes, for strings and for other values.
+    #[test]
+    fn safe_marks_as_teras_own_does() {
+        let template = "{{ s | safe }}|{{ s }}|{{ n | safe }}|{{ a | safe }}|{{ m | safe }}";
+        let mut context = Context::new();
+        context.insert("s", "<b>&</b>");
+        context.insert("n", &2.5);
+        context.insert("a", &(1, "<i>"));
+        context.insert("m", &BTreeMap::from([("k", "<v>")]));
+        let render = |tera: &mut Tera| {
+            tera.add_raw_template("t.html", template).unwrap();
+            tera.render("t.html", &context).unwrap()
+        };
+        let theirs = render(&mut Tera::new());
+        let mut ours = Tera::new();
+        ours.register_filter("safe", safe);
+        assert_eq!(render(&mut ours), theirs);
+        assert!(theirs.starts_with("<b>&</b>|&lt;b&gt;"), "{theirs}");
+    }
 }

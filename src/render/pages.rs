@@ -163,6 +163,9 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
         ctx.insert("root", &links::root_prefix(url));
         ctx.insert("page", &view);
         // The context holds a copy of the page's HTML, which may be a hundred megabytes.
+        // The page is that, and head, sidebar and table of contents: some kilobytes, or an
+        // eighth of a large page's HTML at most.
+        let size = view.html.len() + view.html.len() / 8 + 16 * 1024;
         drop(view);
         ctx.insert("breadcrumbs", &breadcrumbs);
         ctx.insert("nav", &site.nav_for(child));
@@ -173,7 +176,7 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
         if let Some(summary) = summary {
             ctx.insert("summary", summary);
         }
-        let html = renderer.render(template, &ctx)?;
+        let html = renderer.render_sized(template, &ctx, size)?;
         Ok(OutputFile::html(path.clone(), html))
     })
 }
