@@ -160,7 +160,11 @@ impl Document {
         // opened for it, restricted text, or nothing inside another link, which cannot
         // hold one).
         let mut image_link: Option<(usize, Option<Event>)> = None;
-        let mut out = String::with_capacity(self.body.len() * 2);
+        // Twice the text, and each heading's id twice more with its anchor link: the HTML
+        // of a page of short headings is ten times its text, and a buffer doubled up to
+        // that size would be copied each time.
+        let anchors: usize = self.headings.iter().map(|h| 2 * h.id.len() + 80).sum();
+        let mut out = String::with_capacity(self.body.len() * 2 + anchors);
         let events = events(self.text(), self.allow_html).flat_map(|(event, _)| {
             let mut extra = None;
             let event = if let Some((depth, close)) = image_link.as_mut() {
