@@ -1,6 +1,8 @@
 //! The command line. Exit status: 0 success, 1 the handbook has errors, 2 the command could
 //! not run.
 
+mod allocator;
+
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -22,11 +24,9 @@ use secbook::model::date::Date;
 use secbook::pipeline::{self, Options};
 use secbook::validate::findings::Coverage;
 
-/// Rendering makes and drops millions of small template values across threads. jemalloc
-/// does that with a tenth less CPU time than the system allocator on a 25,000-record
-/// register, without mimalloc's third more memory on plain pages (benches/bench.py).
+/// jemalloc, and the system allocator for large blocks: see [`allocator`].
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: allocator::Allocator = allocator::Allocator;
 
 #[derive(Parser)]
 #[command(

@@ -419,7 +419,7 @@ impl Renderer {
         let mut out = Vec::with_capacity(size);
         self.tera
             .render_to(template, context, &mut out)
-            .map_err(|e| to_diagnostic(&e, &self.sources))?;
+            .map_err(|e| theme::to_diagnostic(&e, &self.sources))?;
         String::from_utf8(out).map_err(|e| Diagnostic::error(format!("template error: {e}")))
     }
 }
