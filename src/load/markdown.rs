@@ -513,9 +513,6 @@ impl Ids {
         if self.find(headings, &base).is_none() {
             return base;
         }
-        if !self.next.contains_key(base.as_str()) {
-            self.next.insert(base.clone(), 1);
-        }
         let mut n = self.next.get(base.as_str()).copied().unwrap_or(1);
         let mut unique = String::with_capacity(base.len() + 4);
         loop {
@@ -523,7 +520,12 @@ impl Ids {
             let _ = write!(unique, "{base}-{n}");
             n += 1;
             if self.find(headings, &unique).is_none() {
-                self.next.insert(base, n);
+                match self.next.get_mut(base.as_str()) {
+                    Some(next) => *next = n,
+                    None => {
+                        self.next.insert(base, n);
+                    }
+                }
                 return unique;
             }
         }
