@@ -165,14 +165,7 @@ impl Document {
         // that size would be copied each time.
         let anchors: usize = self.headings.iter().map(|h| 2 * h.id.len() + 80).sum();
         let mut out = String::with_capacity(self.body.len() * 2 + anchors);
-        let mut parsed = events(self.text(), self.allow_html);
-        // An event held back while the one made before it is given.
-        let mut held: Option<Event> = None;
-        let events = std::iter::from_fn(|| loop {
-            if let Some(event) = held.take() {
-                return Some(event);
-            }
-            let (event, _) = parsed.next()?;
+        let mut rewritten = events(self.text(), self.allow_html).map(|(event, _)| {
             let mut extra = None;
             let event = if let Some((depth, close)) = image_link.as_mut() {
                 // The image's alt text, as the link's text, without markup.
@@ -292,9 +285,23 @@ impl Document {
                 }
             };
             // The anchor goes inside the heading, before it closes.
-            held = event;
-            if extra.is_some() {
-                return extra;
+            (extra, event)
+        });
+        // An event held back while the one made before it is given.
+        let mut held = None;
+        let events = std::iter::from_fn(|| {
+            loop {
+                if let Some(event) = held.take() {
+                    return Some(event);
+                }
+                match rewritten.next()? {
+                    (Some(extra), event) => {
+                        held = event;
+                        return Some(extra);
+                    }
+                    (None, Some(event)) => return Some(event),
+                    (None, None) => {}
+                }
             }
         });
         html::push_html(&mut out, Accessible::new(events));
