@@ -254,7 +254,9 @@ pub struct Diagnostic {
     pub message: String,
     pub file: Option<Arc<SourceFile>>,
     pub span: Range<usize>,
-    pub hint: Option<String>,
+    /// Boxed, as it is seldom changed: a diagnostic is the one error type, and is kept
+    /// within what an error should weigh.
+    pub hint: Option<Box<str>>,
     /// The record id or the page's content path a finding is about. Other diagnostics
     /// leave it to the file they point into.
     pub subject: Option<String>,
@@ -306,7 +308,7 @@ impl Diagnostic {
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(hint.into().into_boxed_str());
         self
     }
 
@@ -327,7 +329,10 @@ impl Diagnostic {
     /// The note that names a repeated problem's other places.
     fn repeats_note(&self) -> Option<String> {
         let (repeats, file) = (self.repeats.as_ref()?, self.file.as_ref()?);
-        let mut note = format!("note: also at {} other place(s) in this file:", repeats.count);
+        let mut note = format!(
+            "note: also at {} other place(s) in this file:",
+            repeats.count
+        );
         for (i, span) in repeats.shown.iter().enumerate() {
             let (line, column) = file.line_col(span.start);
             let _ = write!(note, "{} {line}:{column}", if i == 0 { "" } else { "," });
@@ -400,7 +405,11 @@ impl Diagnostic {
                 let before = |at: usize| shown.char_indices().take_while(|&(i, _)| i < at).count();
                 let after_line = usize::from(shown.len() < label.end);
                 pad(out, before(label.start));
-                repeat(out, "^", before(label.end) - before(label.start) + after_line);
+                repeat(
+                    out,
+                    "^",
+                    before(label.end) - before(label.start) + after_line,
+                );
             } else {
                 for (_, c, width) in columns(shown) {
                     match c {
@@ -621,11 +630,18 @@ mod tests {
             "\u{202e}", "\u{0}", "\u{7f}", "…", "x\ty",
         ]);
         let long = prop::sample::select(vec![0usize, 130, 300]);
-        (prop::collection::vec(piece, 0..40), long, any::<bool>()).prop_map(|(pieces, long, wide)| {
-            let filler = if wide { "中" } else { "a" };
-            let middle = pieces.len() / 2;
-            format!("{}{}{}", pieces[..middle].concat(), filler.repeat(long), pieces[middle..].concat())
-        })
+        (prop::collection::vec(piece, 0..40), long, any::<bool>()).prop_map(
+            |(pieces, long, wide)| {
+                let filler = if wide { "中" } else { "a" };
+                let middle = pieces.len() / 2;
+                format!(
+                    "{}{}{}",
+                    pieces[..middle].concat(),
+                    filler.repeat(long),
+                    pieces[middle..].concat()
+                )
+            },
+        )
     }
 
     proptest! {
@@ -653,7 +669,7 @@ mod tests {
                 d.level = Level::Warning;
             }
             d.code = code;
-            d.hint = hint;
+            d.hint = hint.map(String::into_boxed_str);
             if with_file {
                 d = d.at(&file, start..start + len);
                 for at in repeats {
