@@ -2098,7 +2098,10 @@ fn a_missing_target_named_many_times_is_reported_once() {
     });
     let diags = receive.recv_timeout(LARGE_BOUND).expect("reported in time");
     let report = |needle: &str| -> &Diagnostic {
-        let found: Vec<&Diagnostic> = diags.iter().filter(|d| d.message.contains(needle)).collect();
+        let found: Vec<&Diagnostic> = diags
+            .iter()
+            .filter(|d| d.message.contains(needle))
+            .collect();
         assert_eq!(found.len(), 1, "{needle}: {found:?}");
         found[0]
     };
@@ -2119,7 +2122,10 @@ fn a_missing_target_named_many_times_is_reported_once() {
         "{text}"
     );
     let errors = secbook::diagnostics::errors(&diags);
-    assert_eq!(errors, diags.iter().filter(|d| d.level == Level::Error).count() + 2 * (n - 1) + 1);
+    assert_eq!(
+        errors,
+        diags.iter().filter(|d| d.level == Level::Error).count() + 2 * (n - 1) + 1
+    );
 }
 
 /// The summary line counts each place of a repeated problem.
@@ -2138,8 +2144,15 @@ fn the_count_of_errors_counts_every_place_of_a_repeated_one() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.matches("error: link to `gone.md`").count(), 1, "{stderr}");
-    assert!(stderr.contains("= note: also at 2 other place(s) in this file: 4:14, 4:27\n"), "{stderr}");
+    assert_eq!(
+        stderr.matches("error: link to `gone.md`").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("= note: also at 2 other place(s) in this file: 4:14, 4:27\n"),
+        "{stderr}"
+    );
     assert!(stderr.contains("\n3 error(s), "), "{stderr}");
 }
 
