@@ -312,12 +312,13 @@ impl Diagnostic {
         self
     }
 
-    /// Notes that the same problem is at `span` too, in the same file.
-    pub fn repeated_at(&mut self, span: Range<usize>) {
+    /// Notes that the same problem is at another place of the same file, which `place`
+    /// gives: asked for only while the report names the places of its repeats.
+    pub fn repeated(&mut self, place: impl FnOnce() -> Range<usize>) {
         let repeats = self.repeats.get_or_insert_default();
         repeats.count += 1;
         if repeats.shown.len() < REPEATS_SHOWN {
-            repeats.shown.push(span);
+            repeats.shown.push(place());
         }
     }
 
@@ -674,7 +675,7 @@ mod tests {
                 d = d.at(&file, start..start + len);
                 for at in repeats {
                     let at = at.index(file.text.len() + 1);
-                    d.repeated_at(at..at + 1);
+                    d.repeated(|| at..at + 1);
                 }
             }
             prop_assert_eq!(d.render(), codespan(&d));

@@ -479,7 +479,7 @@ impl Site {
             .map(|link| {
                 let span = link.span.clone();
                 if let Some(&report) = broken.get(link.dest.as_str()) {
-                    diags[report].repeated_at(span);
+                    diags[report].repeated(|| span);
                     return "#".to_string();
                 }
                 self.resolve(&origin, &link.dest, diags.len() < HINTED)
@@ -507,7 +507,9 @@ impl Site {
                 written.find(&t.text[link.span.clone()])
             };
             if let Some(&report) = broken.get(link.dest.as_str()) {
-                diags[report].repeated_at(place());
+                // Placed even when not named: each place found moves the search on.
+                let span = place();
+                diags[report].repeated(|| span);
             } else if let Err(d) = self.resolve(&origin, &link.dest, diags.len() < HINTED) {
                 broken.insert(&link.dest, diags.len());
                 diags.push(d.at(t.source, place()));

@@ -465,21 +465,22 @@ impl Refs<'_> {
             ("incidents", &related.incidents),
             ("pages", &related.pages),
         ] {
-            let mut places = None;
+            // The places of the list's entries, read as far as they are asked for, which
+            // is in order; a name's repeats are placed only while their report names them.
+            let (mut places, mut read) = (None, 0);
             let mut place = |i: usize| {
                 let path = [Seg::Key("related"), Seg::Key(field)];
-                places
-                    .get_or_insert_with(|| yaml::locate_items(&source.text, &path))
-                    .get(i)
-                    .cloned()
-                    .unwrap_or(0..0)
+                let places = places.get_or_insert_with(|| yaml::locate_items(&source.text, &path));
+                let found = places.nth(i.saturating_sub(read));
+                read = i + 1;
+                found.unwrap_or(0..0)
             };
             // The report of each name found missing in this list.
             let mut reported: ahash::HashMap<&str, usize> = ahash::HashMap::default();
             for (i, name) in names.iter().enumerate() {
                 let suggest = diags.len() - first < MAX_HINTS;
                 if let Some(&report) = reported.get(name.as_str()) {
-                    diags[report].repeated_at(place(i));
+                    diags[report].repeated(|| place(i));
                 } else if let Some((message, hint)) = self.missing(field, name, suggest) {
                     reported.insert(name, diags.len());
                     let diag = Diagnostic::error(message).at(source, place(i));

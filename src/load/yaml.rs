@@ -674,25 +674,35 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<Place> {
     seek(&mut next, &chars, path).map(|(place, _)| place)
 }
 
-/// The place of each item of the list at `path`, in order, found in one reading of the
-/// text however many items are asked about; none when there is no list there.
-pub fn locate_items(text: &str, path: &[Seg]) -> Vec<Range<usize>> {
+/// The place of each item of the list at `path`, in order, read as they are asked for:
+/// one reading of the text up to the last item asked about, however many are; none when
+/// there is no list there.
+pub fn locate_items<'a>(
+    text: &'a str,
+    path: &[Seg],
+) -> impl Iterator<Item = Range<usize>> + use<'a> {
     let chars = CharOffsets::new(text);
     let mut parser = Parser::new_from_str(text);
     let mut next = move || parser.next_event()?.ok();
-    let mut items = Vec::new();
-    if let Some((_, Event::SequenceStart(..))) = seek(&mut next, &chars, path) {
-        while let Some((item, span)) = next() {
-            if matches!(item, Event::SequenceEnd) {
-                break;
+    let mut done = !matches!(
+        seek(&mut next, &chars, path),
+        Some((_, Event::SequenceStart(..)))
+    );
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        match next() {
+            Some((item, span)) if !matches!(item, Event::SequenceEnd) => {
+                done = skip(&mut next, item).is_none();
+                Some(chars.range(span))
             }
-            items.push(chars.range(span));
-            if skip(&mut next, item).is_none() {
-                break;
+            _ => {
+                done = true;
+                None
             }
         }
-    }
-    items
+    })
 }
 
 /// Reads the events from `next` up to the field at `path`: its place, and the first

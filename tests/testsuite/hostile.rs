@@ -2107,6 +2107,20 @@ fn a_missing_target_named_many_times_is_reported_once() {
     };
     let record = report("related exception `EXC-404`");
     assert_eq!(record.occurrences(), n);
+    let line = 1 + harness::EXCEPTION
+        .lines()
+        .position(|l| l.starts_with("related:"))
+        .unwrap();
+    let places: Vec<String> = (1..=5).map(|k| format!("{line}:{}", 25 + 8 * k)).collect();
+    let text = record.render();
+    assert!(
+        text.contains(&format!(
+            "= note: also at {} other place(s) in this file: {}, …\n",
+            n - 1,
+            places.join(", ")
+        )),
+        "{text}"
+    );
     let page = report("link to `gone.md`");
     assert_eq!(page.occurrences(), n);
     assert_eq!(report("page `gone.md`").occurrences(), 2);
