@@ -1,21 +1,25 @@
 #!/usr/bin/env python3
-"""Times `secbook check` on one 10 MB input of each shape that was once slow (issue 12:
-no input of up to 10 MB may take more than 2 seconds to build or check).
+"""Times `secbook check` and `secbook build` on one 10 MB input of each shape that was once
+slow (issue 12: no input of up to 10 MB may take more than 2 seconds to build or check).
 
-    cargo build --release && python3 benches/large_inputs.py [CASE ...]
+    cargo build --release && python3 benches/large_inputs.py [--runs N] [CASE ...]
 
-Each case is a small handbook in a temporary folder with one large file; prints wall and
-user seconds and peak memory per case, from /usr/bin/time.
+Each case is a small handbook in a temporary folder with one large file; prints the median
+of N runs (3 by default) of wall, user and system seconds and of peak memory per case and
+command, from /usr/bin/time. SECBOOK=path/to/secbook times another build of secbook, to
+compare two revisions on the same machine at the same time.
 """
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "secbook")
+BIN = os.environ.get("SECBOOK") or os.path.join(ROOT, "target", "release", "secbook")
 SIZE = 10_000_000
+RUNS = 3
 RECORD = """id: EXC-001
 title: Big
 type: acceptance
@@ -54,6 +58,11 @@ CASES = {
     "approvals": ("record", lambda: RECORD + "summary: s\napprovals:\n" + repeat("  - {{name: A{i}, role: r, side: security, level: vp, decision: approved, date: 2026-01-02}}\n")),
     "record-links": ("record", lambda: RECORD + "summary: |\n" + repeat("  [e](exception:EXC-{i})\n")),
     "people": ("people", lambda: repeat("- {{name: P{i}, email: p{i}@x.org}}\n")),
+    # One missing target named again and again: one report, with the count of its places.
+    "repeated-missing-record": ("record", lambda: RECORD + "summary: s\nrelated: {exceptions: [" + repeat("x,") + "x]}\n"),
+    "repeated-broken-link": ("page", lambda: PAGE + repeat("[](m)") + "\n"),
+    # A million distinct missing targets on one line: a million reports.
+    "flow-missing-records": ("record", lambda: RECORD + "summary: s\nrelated: {exceptions: [" + repeat("a{i},") + "x]}\n"),
     "unknown-settings": ("config", lambda: "title: T\n" + repeat("k{i}: 1\n")),
 }
 
@@ -75,16 +84,29 @@ def run(name):
         for rel, body in files.items():
             with open(os.path.join(hb, rel), "w") as f:
                 f.write(body)
-        out = subprocess.run(
-            ["/usr/bin/time", "-f", "%e %U %M", BIN, "check", hb],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600,
-        )
-        wall, user, kb = out.stderr.strip().splitlines()[-1].split()
-        print(f"{name:26} {float(wall):6.2f} s wall {float(user):6.2f} s user {int(kb) / 1024:7.0f} MB")
+        for command in ("check", "build"):
+            args = [command, hb] + (["-o", os.path.join(hb, "public")] if command == "build" else [])
+            runs = [time(args) for _ in range(RUNS)]
+            wall, user, system, mb = (statistics.median(r[i] for r in runs) for i in range(4))
+            print(f"{name:24} {command:5} {wall:6.2f} s wall {user:6.2f} s user {system:5.2f} s sys {mb:6.0f} MB", flush=True)
+
+
+def time(args):
+    """Wall, user and system seconds and peak megabytes of one run of secbook."""
+    out = subprocess.run(
+        ["/usr/bin/time", "-f", "%e %U %S %M", BIN, *args],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600,
+    )
+    wall, user, system, kb = out.stderr.strip().splitlines()[-1].split()
+    return float(wall), float(user), float(system), int(kb) / 1024
 
 
 if __name__ == "__main__":
     if not shutil.which("/usr/bin/time") or not os.path.exists(BIN):
         sys.exit("needs /usr/bin/time and a release build (cargo build --release)")
-    for name in sys.argv[1:] or CASES:
+    names = sys.argv[1:]
+    if names[:1] == ["--runs"]:
+        RUNS, names = int(names[1]), names[2:]
+    print(f"{BIN}, load average {os.getloadavg()[0]:.1f}")
+    for name in names or CASES:
         run(name)
