@@ -199,7 +199,7 @@ mod tests {
             .into_iter()
             .map(|d| {
                 let (_, line, col) = d.location().unwrap();
-                (line, col, d.message, d.hint)
+                (line, col, d.message, d.hint.map(String::from))
             })
             .collect();
         found.sort();
