@@ -327,21 +327,34 @@ impl Diagnostic {
         1 + self.repeats.as_ref().map_or(0, |r| r.count)
     }
 
-    /// The note that names a repeated problem's other places.
-    fn repeats_note(&self) -> Option<String> {
-        let (repeats, file) = (self.repeats.as_ref()?, self.file.as_ref()?);
-        let mut note = format!(
-            "note: also at {} other place(s) in this file:",
-            repeats.count
-        );
-        for (i, span) in repeats.shown.iter().enumerate() {
-            let (line, column) = file.line_col(span.start);
+    /// The line and column of each other place of a repeated problem that its report
+    /// names: the first [`REPEATS_SHOWN`].
+    pub fn shown_repeats(&self) -> Vec<(usize, usize)> {
+        match (self.repeats.as_ref(), self.file.as_ref()) {
+            (Some(repeats), Some(file)) => repeats
+                .shown
+                .iter()
+                .map(|span| file.line_col(span.start))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The words that name a repeated problem's other places, in every format's report.
+    pub fn also_at(&self) -> Option<String> {
+        let repeats = self.repeats.as_ref()?;
+        let mut note = format!("also at {} other place(s) in this file:", repeats.count);
+        for (i, (line, column)) in self.shown_repeats().into_iter().enumerate() {
             let _ = write!(note, "{} {line}:{column}", if i == 0 { "" } else { "," });
         }
         if repeats.count > repeats.shown.len() {
             note.push_str(", …");
         }
         Some(note)
+    }
+
+    fn repeats_note(&self) -> Option<String> {
+        self.also_at().map(|also| format!("note: {also}"))
     }
 
     /// `file:line:col` of the start of the span, as printed in the header.

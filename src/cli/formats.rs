@@ -148,6 +148,12 @@ struct JsonItem<'a> {
     message: &'a str,
     column: Option<usize>,
     hint: Option<&'a str>,
+    /// How many places of the file have the same problem, when more than this one: one
+    /// report stands for them all, and names the first few in `also_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    occurrences: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    also_at: Option<String>,
     /// `error` when it fails the run (an error, or a denied finding), else `warn`.
     severity: &'static str,
 }
@@ -172,6 +178,8 @@ fn json(diags: &[Diagnostic], context: &Context) -> String {
                 message: &d.message,
                 column,
                 hint: d.hint.as_deref(),
+                occurrences: d.repeats.as_ref().map(|_| d.occurrences()),
+                also_at: d.also_at(),
                 severity: severity(d),
             }
         })
@@ -207,10 +215,14 @@ fn github(diags: &[Diagnostic], context: &Context) -> String {
         if let Some(code) = d.code {
             props.push(format!("title={}", escape_property(code)));
         }
+        let message = match d.also_at() {
+            Some(also) => format!("{} ({also})", d.message),
+            None => d.message.clone(),
+        };
         out.push_str(&format!(
             "::{kind} {}::{}\n",
             props.join(","),
-            escape_data(&d.message)
+            escape_data(&message)
         ));
     }
     out
@@ -262,11 +274,17 @@ fn sarif(diags: &[Diagnostic], context: &Context) -> String {
                     },
                 }),
             };
-            let text = match &d.hint {
-                Some(hint) => format!("{}\nhelp: {hint}", d.message),
-                None => d.message.clone(),
-            };
-            json!({
+            let mut text = d.message.clone();
+            for note in d
+                .hint
+                .iter()
+                .map(|h| format!("help: {h}"))
+                .chain(d.also_at())
+            {
+                text.push('\n');
+                text.push_str(&note);
+            }
+            let mut result = json!({
                 "ruleId": rule,
                 "ruleIndex": index,
                 "level": match d.level {
@@ -275,7 +293,29 @@ fn sarif(diags: &[Diagnostic], context: &Context) -> String {
                 },
                 "message": { "text": text },
                 "locations": [{ "physicalLocation": location }],
-            })
+            });
+            // A repeated problem is one result that was observed at each of its places.
+            if d.repeats.is_some() {
+                result["occurrenceCount"] = d.occurrences().into();
+                let uri = &location["artifactLocation"];
+                let related: Vec<serde_json::Value> = d
+                    .shown_repeats()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (line, column))| {
+                        json!({
+                            "id": i + 1,
+                            "physicalLocation": {
+                                "artifactLocation": uri,
+                                "region": { "startLine": line, "startColumn": column },
+                            },
+                            "message": { "text": "The same problem." },
+                        })
+                    })
+                    .collect();
+                result["relatedLocations"] = related.into();
+            }
+            result
         })
         .collect();
     let log = json!({
@@ -476,6 +516,9 @@ fn write_failure(xml: &mut Writer<Vec<u8>>, diags: &[&Diagnostic], context: &Con
         text.push_str(&format!("{}: {}\n", severity(d), d.message));
         if let Some(hint) = &d.hint {
             text.push_str(&format!("  help: {hint}\n"));
+        }
+        if let Some(also) = d.also_at() {
+            text.push_str(&format!("  note: {also}\n"));
         }
     }
     let start = BytesStart::new("failure")

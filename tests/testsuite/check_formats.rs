@@ -408,6 +408,89 @@ fn sarif_is_valid_and_names_files_from_the_repository_root() {
     );
 }
 
+/// A link to a missing page made three times on one line is one report in every format,
+/// which names the count and the other places as each format can.
+#[test]
+fn a_repeated_problem_is_one_report_with_its_places_in_every_format() {
+    let (_repo, root) = repository();
+    fs::write(
+        root.join("content/guide.md"),
+        "---\ntitle: Guide\n---\n[a](gone.md) [b](gone.md) [c](gone.md)\n",
+    )
+    .unwrap();
+    let run = |format: &str| {
+        let out = secbook(&root, &["check", "--format", format], None);
+        assert_code(&out, 1);
+        stdout(&out)
+    };
+    let also = "also at 2 other place(s) in this file: 4:14, 4:27";
+
+    let items: Value = serde_json::from_str(&run("json")).unwrap();
+    let gone: Vec<&Value> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["message"].as_str().unwrap().contains("gone.md"))
+        .collect();
+    assert_eq!(gone.len(), 1, "{items:#}");
+    assert_eq!(
+        (&gone[0]["line"], &gone[0]["column"]),
+        (&4.into(), &1.into())
+    );
+    assert_eq!(gone[0]["occurrences"], 3);
+    assert_eq!(gone[0]["also_at"], also);
+    assert!(
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i.get("occurrences").is_none() || i["message"] == gone[0]["message"])
+    );
+
+    let github = run("github");
+    assert_eq!(github.matches("gone.md").count(), 1, "{github}");
+    assert!(github.contains(&format!("({also})")), "{github}");
+
+    let sarif = run("sarif");
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    let results: Vec<&Value> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["message"]["text"].as_str().unwrap().contains("gone.md"))
+        .collect();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["occurrenceCount"], 3);
+    let related: Vec<(u64, u64)> = results[0]["relatedLocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let region = &r["physicalLocation"]["region"];
+            (
+                region["startLine"].as_u64().unwrap(),
+                region["startColumn"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(related, [(4, 14), (4, 27)]);
+    let schema: Value = serde_json::from_slice(
+        &fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(schema_errors(&schema, &log), Vec::<String>::new());
+
+    let junit = run("junit");
+    assert!(junit.contains(&format!("  note: {also}")), "{junit}");
+
+    if let Some(tool) = multitool() {
+        let said = multitool_says(&tool, &sarif);
+        let other: Vec<&String> = said.iter().filter(|s| !s.contains("SARIF2005")).collect();
+        assert!(other.is_empty(), "{said:#?}");
+    }
+}
+
 /// A JUnit report as junitparser reads it (tests/checkers.py checks its counts): `None`
 /// when Python or junitparser is missing on a developer's machine, which the test then
 /// skips with a note. Under CI (`CI=true`) a missing tool fails the test instead.
