@@ -17,7 +17,7 @@ use secbook::cli::formats::{self, Format};
 use secbook::cli::notify;
 use secbook::cli::report::Report;
 use secbook::cli::serve;
-use secbook::cli::{import, scaffold};
+use secbook::cli::{import, init, new};
 use secbook::diagnostics::{self, Diagnostic, Error, Level, visible};
 use secbook::load::config::SmtpUrl;
 use secbook::model::date::Date;
@@ -381,11 +381,11 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             no_examples,
         } => {
             let starter = if no_examples {
-                scaffold::Starter::Bare
+                init::Starter::Bare
             } else {
-                scaffold::Starter::Examples
+                init::Starter::Examples
             };
-            let done = scaffold::init(&dir, force, starter)?;
+            let done = init::init(&dir, force, starter)?;
             Ok((
                 Vec::new(),
                 format!(
@@ -399,10 +399,10 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
         }
         Command::New { kind, dir, title } => {
             let kind = match kind {
-                NewKind::Exception => scaffold::RecordKind::Exception,
-                NewKind::Incident => scaffold::RecordKind::Incident,
+                NewKind::Exception => new::RecordKind::Exception,
+                NewKind::Incident => new::RecordKind::Incident,
             };
-            let rel = scaffold::new_record(&dir, kind, &title)?;
+            let rel = new::new_record(&dir, kind, &title)?;
             if dir == std::path::Path::new(".") {
                 println!("{rel}");
             } else {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::cli::scaffold::{self, RecordKind};
+use crate::cli::new::{self, RecordKind};
 use crate::diagnostics::{self, Diagnostic, Error, SourceFile};
 use crate::load::tracker::{Parsed, approver_decision, capitalise, parse_row, read_rows};
 use crate::load::yaml;
@@ -40,7 +40,7 @@ pub struct Imported {
 /// that is not in the register yet, with the ids that follow the existing ones. Nothing is
 /// written when any row has an error.
 pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
-    let today = scaffold::today(root)?;
+    let today = new::today(root)?;
     let name = csv_path.to_string_lossy();
     let text = crate::load::source::read_text(csv_path, &name, crate::load::source::MAX_FILE_BYTES)
         .map_err(|d| Error::Usage(d.message))?;
@@ -50,7 +50,7 @@ pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
         crate::load::records::load_people(root, crate::load::source::MAX_FILE_BYTES, &mut diags);
     let known = Known::load(root, &mut diags);
     let converted = convert(&file, &people, &known, today, |n| {
-        scaffold::next_ids(root, RecordKind::Exception, n)
+        new::next_ids(root, RecordKind::Exception, n)
     });
     let converted = match converted {
         Ok(c) if diags.is_empty() => c,
@@ -65,7 +65,7 @@ pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
 
     let mut written = Vec::new();
     for (rel, text) in &converted.files {
-        if let Err(err) = scaffold::write_new(root, rel, text) {
+        if let Err(err) = new::write_new(root, rel, text) {
             // All or nothing: take back the records already written.
             for done in &written {
                 let _ = fs::remove_file(root.join(done));

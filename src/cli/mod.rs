@@ -3,7 +3,8 @@
 pub mod export;
 pub mod formats;
 pub mod import;
+pub mod init;
+pub mod new;
 pub mod notify;
 pub mod report;
-pub mod scaffold;
 pub mod serve;

@@ -1,13 +1,10 @@
-//! `secbook init` and `secbook new`: a new handbook with the starter content, and a new
-//! record with the next id.
+//! `secbook init`: a new handbook with the starter content.
 //!
 //! The starter content is the repository's own handbook.yaml, content/ and data/, embedded
 //! in the binary (the default theme is built in already, so themes/ is not copied).
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, DirEntry, include_dir};
@@ -15,8 +12,6 @@ use uuid::Uuid;
 
 use crate::diagnostics::Error;
 use crate::load::config::Config;
-use crate::load::source;
-use crate::load::yaml;
 use crate::model::date::{self, Date};
 
 static CONTENT: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/content");
@@ -227,256 +222,9 @@ fn add_gitignore(dir: &Path) -> Result<(), Error> {
     fs::write(&path, text).map_err(|e| Error::io(&path, e))
 }
 
-/// The two kinds of record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordKind {
-    Exception,
-    Incident,
-}
-
-impl RecordKind {
-    /// The folder below data/.
-    pub fn folder(self) -> &'static str {
-        match self {
-            RecordKind::Exception => "exceptions",
-            RecordKind::Incident => "incidents",
-        }
-    }
-
-    /// The prefix of the first id, when there is no record to follow.
-    fn default_prefix(self) -> &'static str {
-        match self {
-            RecordKind::Exception => "EXC-",
-            RecordKind::Incident => "INC-",
-        }
-    }
-}
-
-/// Writes a new record titled `title` with the next id, and returns its path relative to
-/// the handbook (`data/exceptions/EXC-025.yaml`).
-pub fn new_record(root: &Path, kind: RecordKind, title: &str) -> Result<String, Error> {
-    let title = title.trim();
-    if title.is_empty() {
-        return Err(Error::Usage(
-            "the title is empty: pass --title \"...\"".into(),
-        ));
-    }
-    if title.contains(['\n', '\r']) {
-        return Err(Error::Usage(
-            "the title is one line: put the detail in `summary` instead".into(),
-        ));
-    }
-    let today = today(root)?;
-    let id = next_ids(root, kind, 1)
-        .pop()
-        .ok_or_else(|| Error::Usage("no free id".into()))?;
-    let text = match kind {
-        RecordKind::Exception => exception_template(&id, title, today),
-        RecordKind::Incident => incident_template(&id, title, today),
-    };
-    let rel = format!("data/{}/{id}.yaml", kind.folder());
-    write_new(root, &rel, &text)?;
-    Ok(rel)
-}
-
-/// The date a new record is created on: the handbook's as-of date, as a build would
-/// resolve it without `--as-of`.
-pub fn today(root: &Path) -> Result<Date, Error> {
-    let config = load_config(root)?;
-    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    date::resolve_as_of(None, config.as_of, epoch.as_deref(), config.timezone).map_err(Error::Usage)
-}
-
-/// Reads handbook.yaml, for the timezone and the as-of date.
-fn load_config(root: &Path) -> Result<Config, Error> {
-    require_handbook(root)?;
-    let file = source::read(root, "handbook.yaml", source::MAX_FILE_BYTES)
-        .map_err(|d| Error::Invalid(vec![d]))?;
-    Config::load(&file).map_err(Error::Invalid)
-}
-
-/// Refuses a folder that is not a handbook.
-pub fn require_handbook(root: &Path) -> Result<(), Error> {
-    if !root.join("handbook.yaml").is_file() {
-        return Err(Error::Usage(format!(
-            "{} is not a handbook: it has no handbook.yaml (run `secbook init` to start one)",
-            root.display()
-        )));
-    }
-    Ok(())
-}
-
-/// Writes `root/rel`, creating its folder, and refusing to replace a file already there.
-pub fn write_new(root: &Path, rel: &str, text: &str) -> Result<(), Error> {
-    let path = root.join(rel);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    }
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => Error::Usage(format!(
-                "{} already exists; not replacing it",
-                path.display()
-            )),
-            _ => Error::io(&path, e),
-        })?;
-    file.write_all(text.as_bytes())
-        .map_err(|e| Error::io(&path, e))
-}
-
-/// The next `count` free ids of `kind`, following the pattern of the existing ids: the
-/// most used prefix before the trailing number, and its zero padding (`EXC-024` is followed
-/// by `EXC-025`). With no numbered id yet, `EXC-001` or `INC-001`.
-pub fn next_ids(root: &Path, kind: RecordKind, count: usize) -> Vec<String> {
-    let dir = root.join("data").join(kind.folder());
-    let mut existing = Vec::new();
-    if let Ok(entries) = fs::read_dir(&dir) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(stem) = name
-                .strip_suffix(".yaml")
-                .or_else(|| name.strip_suffix(".yml"))
-            {
-                existing.push(stem.to_string());
-            }
-        }
-    }
-    following(&existing, kind.default_prefix(), count)
-}
-
-/// The ids that follow `existing`; see [`next_ids`].
-fn following(existing: &[String], default_prefix: &str, count: usize) -> Vec<String> {
-    let taken: BTreeSet<String> = existing.iter().map(|id| id.to_lowercase()).collect();
-    let numbered: Vec<(&str, u64, usize)> = existing
-        .iter()
-        .filter_map(|id| {
-            let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-            let (prefix, number) = id.split_at(id.len() - digits);
-            // More digits than that is not a counter, and counting on from it could
-            // overflow (EXC-18446744073709551615).
-            if digits > 18 {
-                return None;
-            }
-            Some((prefix, number.parse::<u64>().ok()?, digits))
-        })
-        .collect();
-    // The most used prefix; among equals, the one with the highest number.
-    let best = numbered.iter().map(|(p, ..)| *p).max_by_key(|p| {
-        let uses = numbered.iter().filter(|(q, ..)| q == p).count();
-        let top = numbered
-            .iter()
-            .filter(|(q, ..)| q == p)
-            .map(|(_, n, _)| *n)
-            .max();
-        (uses, top)
-    });
-    let (prefix, mut number, width) = match best {
-        Some(prefix) => {
-            let same = numbered.iter().filter(|(p, ..)| *p == prefix);
-            let number = same.clone().map(|(_, n, _)| *n).max().unwrap_or(0);
-            let width = same.map(|(.., w)| *w).max().unwrap_or(3);
-            (prefix.to_string(), number, width)
-        }
-        None => (default_prefix.to_string(), 0, 3),
-    };
-    let mut ids = Vec::with_capacity(count);
-    while ids.len() < count {
-        number += 1;
-        let id = format!("{prefix}{number:0width$}");
-        if !taken.contains(&id.to_lowercase()) {
-            ids.push(id);
-        }
-    }
-    ids
-}
-
-fn exception_template(id: &str, title: &str, today: Date) -> String {
-    format!(
-        "\
-# A new security exception. Replace every TODO marker: `secbook check` lists those left.
-# The handbook page \"What an Exception Must Contain\" explains each field.
-id: {id}
-title: {title}
-type: \"TODO: extension (delay the fix) or acceptance (accept the risk without a fix)\"
-severity: \"TODO: critical, high, medium or low, as the vulnerability program ranked it\"
-status: pending
-requested_by: \"TODO: Name <email> of who asks\"
-risk_owner: \"TODO: Name <email> of the accountable leader\"
-created: {today}
-summary: |
-  TODO: the risk and its impact on the company, customers and employees.
-justification: |
-  TODO: why the exception is needed, and why the fix cannot happen in time.
-remediation_plan: |
-  TODO: the path to the fix, each step with an owner and a date (delete this field for an acceptance).
-# Optional: assignee, tickets, assets, tags, pros, cons, description,
-# compensating_controls, stakeholders, references, related. The program owner records
-# first_review, decided, expires, approvals and renewals.
-",
-        title = yaml::scalar(title),
-    )
-}
-
-fn incident_template(id: &str, title: &str, today: Date) -> String {
-    format!(
-        "\
-# A new security incident. Replace every TODO marker: `secbook check` lists those left.
-# The handbook pages \"Incident Working Document\" and \"Severity Levels\" explain the fields.
-id: {id}
-title: {title}
-severity: \"TODO: sev1, sev2, sev3 or sev4, by the severity levels page\"
-status: investigating
-commander: \"TODO: Name <email> of the incident commander\"
-source: \"TODO: who or what reported it (customer, employee, monitoring, bug bounty, third party)\"
-reported: {today}
-summary: |
-  TODO: one paragraph an executive can follow.
-# Add as they become known: category, started, detected, responded, contained, resolved,
-# closed, description, impact, effort_hours, timeline, action_items, open_questions,
-# stakeholders, tickets, channels, postmortem, related.
-",
-        title = yaml::scalar(title),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ids(existing: &[&str], count: usize) -> Vec<String> {
-        let existing: Vec<String> = existing.iter().map(|s| s.to_string()).collect();
-        following(&existing, "EXC-", count)
-    }
-
-    #[test]
-    fn next_id_keeps_prefix_and_padding() {
-        assert_eq!(
-            ids(&["EXC-001", "EXC-024", "EXC-003"], 2),
-            ["EXC-025", "EXC-026"]
-        );
-        assert_eq!(ids(&[], 1), ["EXC-001"]);
-        assert_eq!(ids(&["SEC-0099"], 1), ["SEC-0100"]);
-        assert_eq!(ids(&["EXC-999"], 1), ["EXC-1000"]);
-        assert_eq!(
-            ids(&["EXC-001", "EXC-18446744073709551615"], 1),
-            ["EXC-002"]
-        );
-        assert_eq!(
-            ids(&["EXC-999999999999999999"], 1),
-            ["EXC-1000000000000000000"]
-        );
-        assert_eq!(ids(&["risk7"], 1), ["risk8"]);
-        assert_eq!(ids(&["no-number"], 1), ["EXC-001"]);
-    }
-
-    #[test]
-    fn next_id_follows_the_most_used_prefix_and_skips_taken_ids() {
-        assert_eq!(ids(&["A-1", "A-2", "B-9"], 1), ["A-3"]);
-        assert_eq!(ids(&["E-01", "E-02", "e-03"], 1), ["E-04"]);
-    }
 
     #[test]
     fn the_starter_handbook_keeps_as_of_under_a_comment() {
@@ -524,15 +272,5 @@ mod tests {
             example.id.is_some_and(|e| e != id),
             "the example has an id of its own"
         );
-    }
-
-    #[test]
-    fn scalar_quotes_only_when_needed() {
-        assert_eq!(
-            yaml::scalar("Legacy TLS on the gateway"),
-            "Legacy TLS on the gateway"
-        );
-        assert_eq!(yaml::scalar("TLS: old"), "'TLS: old'");
-        assert_eq!(yaml::scalar("true"), "'true'");
     }
 }
