@@ -7,22 +7,16 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use rayon::prelude::*;
-use secbook::cli::export;
-use secbook::cli::formats::{self, Format};
-use secbook::cli::notify;
-use secbook::cli::report::Report;
-use secbook::cli::serve;
-use secbook::cli::{import, init, new};
+use secbook::cli::formats::Format;
+use secbook::cli::{Done, build, check, export, import, init, new, notify, report, serve};
 use secbook::diagnostics::{self, Diagnostic, Error, Level, visible};
 use secbook::load::config::SmtpUrl;
 use secbook::model::date::Date;
-use secbook::pipeline::{self, Options};
-use secbook::validate::findings::Coverage;
+use secbook::pipeline::Options;
 
 /// jemalloc, and the system allocator for large blocks: see [`allocator`].
 #[global_allocator]
@@ -116,8 +110,8 @@ enum Command {
         #[arg(long, value_name = "EMAIL")]
         owner: Option<String>,
         /// Markdown to paste into an email or a chat, or JSON.
-        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = report::Format::Markdown)]
+        format: report::Format,
         /// The audience of handbook.yaml to report for: only the records and pages it may
         /// read, its `redact` fields redacted. Without it, `default_audience`, else the
         /// whole handbook.
@@ -231,14 +225,6 @@ enum Export {
     },
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ReportFormat {
-    /// Headings per owner and bullet lists, to paste into an email or a chat.
-    Markdown,
-    /// The same structure as JSON.
-    Json,
-}
-
 #[derive(Args)]
 struct Common {
     /// The handbook folder.
@@ -274,21 +260,27 @@ fn parse_date(s: &str) -> Result<Date, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { common, format } if format != Format::Human => check(common, format),
+        Command::Check { common, format } if format != Format::Human => {
+            match check::for_machines(&common.options(), format) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(err) => failed(&err),
+            }
+        }
         command => finish(run(command)),
     }
 }
 
 /// Prints what a command for people did, and says how it ended.
-fn finish(result: Result<(Vec<Diagnostic>, String), Error>) -> ExitCode {
+fn finish(result: Result<Done, Error>) -> ExitCode {
     match result {
-        Ok((warnings, summary)) => {
-            report(&warnings);
-            eprintln!("{}", visible(&summary));
+        Ok(done) => {
+            print_diagnostics(&done.warnings);
+            eprintln!("{}", visible(&done.summary));
             ExitCode::SUCCESS
         }
         Err(Error::Invalid(diags)) => {
-            report(&diags);
+            print_diagnostics(&diags);
             ExitCode::from(1)
         }
         Err(err) => failed(&err),
@@ -301,31 +293,8 @@ fn failed(err: &Error) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// `check` for machines: every error and finding on the standard output in `format`;
-/// exit status 1 when the handbook has errors or denied findings, as for people.
-fn check(common: Common, format: Format) -> ExitCode {
-    let prefix = formats::repository_prefix(&common.dir);
-    let (checked, coverage) = match pipeline::check_covered(&common.options()) {
-        Ok(done) => done,
-        Err(Error::Invalid(diags)) => (Err(Error::Invalid(diags)), Coverage::default()),
-        Err(err) => return failed(&err),
-    };
-    let (diags, status) = match checked {
-        Ok(g) => (g.warnings, ExitCode::SUCCESS),
-        Err(Error::Invalid(diags)) => (diags, ExitCode::from(1)),
-        Err(err) => return failed(&err),
-    };
-    let context = formats::Context::new(&coverage, prefix);
-    let text = formats::render(format, &diags, &context);
-    match write_out(text.as_bytes(), None) {
-        Ok(_) => status,
-        Err(err) => failed(&err),
-    }
-}
-
-/// Runs a command: the warnings to print, and a one-line summary for people.
-fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
-    let started = Instant::now();
+/// Hands a command for people to its module in cli/.
+fn run(command: Command) -> Result<Done, Error> {
     match command {
         Command::Build {
             common,
@@ -335,7 +304,6 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             force,
             audience,
         } => {
-            let out = output.unwrap_or_else(|| common.dir.join("public"));
             let options = Options {
                 base_url,
                 drafts,
@@ -343,22 +311,9 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
                 audience,
                 ..common.options()
             };
-            let g = pipeline::build(&options, &out)?;
-            let audience = match &g.audience {
-                Some(name) => format!(" for the audience {name}"),
-                None => String::new(),
-            };
-            let summary = format!(
-                "built {} pages and {} files{audience} into {} (as of {}, search index {} KB) in {:.2}s",
-                g.pages,
-                g.file_count,
-                out.display(),
-                g.as_of,
-                g.search_index_bytes.div_ceil(1024),
-                started.elapsed().as_secs_f64()
-            );
-            Ok((g.warnings, summary))
+            build::run(&options, output)
         }
+        Command::Check { common, .. } => check::run(&common.options()),
         Command::Serve {
             dir,
             port,
@@ -373,7 +328,7 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
                 ..Options::default()
             };
             serve::serve(options, SocketAddr::new(bind, port))?;
-            Ok((Vec::new(), String::new()))
+            Ok(Done::default())
         }
         Command::Init {
             dir,
@@ -385,107 +340,26 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             } else {
                 init::Starter::Examples
             };
-            let done = init::init(&dir, force, starter)?;
-            Ok((
-                Vec::new(),
-                format!(
-                    "wrote a new handbook with the starter content into {} ({} files); \
-                     build it with `secbook build {}`",
-                    dir.display(),
-                    done.files,
-                    dir.display()
-                ),
-            ))
+            init::run(&dir, force, starter)
         }
         Command::New { kind, dir, title } => {
             let kind = match kind {
                 NewKind::Exception => new::RecordKind::Exception,
                 NewKind::Incident => new::RecordKind::Incident,
             };
-            let rel = new::new_record(&dir, kind, &title)?;
-            if dir == std::path::Path::new(".") {
-                println!("{rel}");
-            } else {
-                println!("{}", dir.join(&rel).display());
-            }
-            Ok((
-                Vec::new(),
-                format!("wrote {rel}: replace its TODO markers; `secbook check` lists those left"),
-            ))
+            new::run(&dir, kind, &title)
         }
-        Command::Import(Import::Tracker { file, dir }) => {
-            let imported = import::import(&dir, &file)?;
-            for line in &imported.notes {
-                eprintln!("{}", visible(line));
-            }
-            let range = match (imported.written.first(), imported.written.last()) {
-                (Some(first), Some(last)) if first != last => format!(" as {first} to {last}"),
-                (Some(only), _) => format!(" as {only}"),
-                _ => String::new(),
-            };
-            let skipped = match imported.skipped {
-                0 => String::new(),
-                n => format!("; skipped {n} row(s) already in the register or in the file"),
-            };
-            let todos = match imported.todos {
-                0 => String::new(),
-                n => format!(
-                    "; {n} TODO marker(s) to replace: `secbook check` lists them as warnings"
-                ),
-            };
-            Ok((
-                Vec::new(),
-                format!(
-                    "imported {} exception(s) from {}{range}{skipped}{todos}",
-                    imported.written.len(),
-                    file.display(),
-                ),
-            ))
-        }
+        Command::Import(Import::Tracker { file, dir }) => import::run(&dir, &file),
         Command::Export(Export::Tracker {
             dir,
             output,
             audience,
-        }) => {
-            let options = Options {
-                root: dir,
-                audience,
-                ..Options::default()
-            };
-            let (csv, warnings) = export::tracker(&options)?;
-            let rows = csv
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                .saturating_sub(1);
-            let to = write_out(&csv, output)?;
-            // The findings are the handbook's, not the export's: `check` is where to read them.
-            let findings = match warnings.len() {
-                0 => String::new(),
-                n => format!("; the handbook has {n} warning(s): `secbook check` lists them"),
-            };
-            Ok((
-                Vec::new(),
-                format!("exported {rows} exception(s) to {to}{findings}"),
-            ))
-        }
+        }) => export::tracker(&seen_by(dir, audience), output),
         Command::Export(Export::Poam {
             dir,
             output,
             audience,
-        }) => {
-            let options = Options {
-                root: dir,
-                audience,
-                ..Options::default()
-            };
-            let (json, warnings) = export::poam(&options)?;
-            let to = write_out(&json, output)?;
-            Ok((
-                warnings,
-                format!("exported the OSCAL plan of action and milestones to {to}"),
-            ))
-        }
+        }) => export::poam(&seen_by(dir, audience), output),
         Command::Report {
             dir,
             as_of,
@@ -494,28 +368,10 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             audience,
         } => {
             let options = Options {
-                root: dir,
                 as_of,
-                audience,
-                ..Options::default()
+                ..seen_by(dir, audience)
             };
-            let (handbook, _) = pipeline::load_handbook(&options)?;
-            let report = Report::compute(&handbook, owner.as_deref());
-            let text = match format {
-                ReportFormat::Markdown => report.to_markdown(&handbook.config.base_url),
-                ReportFormat::Json => report.to_json(),
-            };
-            write_out(text.as_bytes(), None)?;
-            let summary = match (&owner, report.owners.len()) {
-                (Some(who), 0) => {
-                    format!("nothing needs action from {who} (as of {})", report.as_of)
-                }
-                (_, n) => format!(
-                    "{n} owner(s) with something to act on (as of {})",
-                    report.as_of
-                ),
-            };
-            Ok((Vec::new(), summary))
+            report::run(&options, owner.as_deref(), format)
         }
         Command::Notify {
             dir,
@@ -528,54 +384,36 @@ fn run(command: Command) -> Result<(Vec<Diagnostic>, String), Error> {
             audience,
         } => {
             let options = Options {
-                root: dir,
                 as_of,
-                audience,
-                ..Options::default()
+                ..seen_by(dir, audience)
             };
-            // The findings are `check`'s to report, as for `report`.
-            let (handbook, _) = pipeline::load_handbook(&options)?;
             let delivery = match (dry_run, outbox) {
                 (true, _) => notify::Delivery::DryRun,
                 (false, Some(dir)) => notify::Delivery::Outbox(dir),
                 (false, None) => notify::Delivery::Smtp(smtp),
             };
-            let options = notify::Options {
+            let notify = notify::Options {
                 owner,
                 base_url,
                 delivery,
             };
-            let summary = notify::run(&handbook, &options, &mut std::io::stdout().lock())?;
-            Ok((Vec::new(), summary))
-        }
-        Command::Check { common, .. } => {
-            let g = pipeline::check(&common.options())?;
-            let summary = format!("no errors (as of {})", g.as_of);
-            Ok((g.warnings, summary))
+            notify::run(&options, &notify)
         }
     }
 }
 
-/// Writes `bytes` to `output`, or to the standard output; says where, for the summary.
-fn write_out(bytes: &[u8], output: Option<PathBuf>) -> Result<String, Error> {
-    match output {
-        Some(path) => {
-            std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
-            Ok(path.display().to_string())
-        }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(bytes)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| Error::io(std::path::Path::new("<stdout>"), e))?;
-            Ok("the standard output".to_string())
-        }
+/// The options of a command that only reads the handbook: the one in `root`, as `audience`
+/// sees it.
+fn seen_by(root: PathBuf, audience: Option<String>) -> Options {
+    Options {
+        root,
+        audience,
+        ..Options::default()
     }
 }
 
 /// Prints every diagnostic, then a count.
-fn report(diags: &[Diagnostic]) {
+fn print_diagnostics(diags: &[Diagnostic]) {
     // Rendered in parallel, a batch at a time, and each batch written in one go: a large
     // register has thousands of findings, and each one written on its own costs a system
     // call; a handbook with a million errors would hold all their text at once.

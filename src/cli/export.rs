@@ -1,19 +1,37 @@
 //! `secbook export`: one of the files the build writes to exports/, from the handbook
-//! alone (load, validate, derive; no page is rendered), with the handbook's warnings.
+//! alone (load, validate, derive; no page is rendered), to a file or the standard output.
 
-use crate::diagnostics::{Diagnostic, Error};
+use std::path::PathBuf;
+
+use crate::cli::{Done, write_out};
+use crate::diagnostics::Error;
 use crate::pipeline::{self, Options};
 use crate::render::{poam, tracker};
 
-/// exports/exceptions.csv, the tracker CSV (SPEC 10). A handbook with errors has none.
-pub fn tracker(options: &Options) -> Result<(Vec<u8>, Vec<Diagnostic>), Error> {
+/// exports/exceptions.csv, the tracker CSV (SPEC 10), to `output`. A handbook with errors
+/// has none.
+pub fn tracker(options: &Options, output: Option<PathBuf>) -> Result<Done, Error> {
     let (handbook, warnings) = pipeline::load_handbook(options)?;
     let csv = tracker::export(handbook.records.exceptions.iter().map(|e| &e.record));
-    Ok((csv.into_bytes(), warnings))
+    let rows = csv
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        .saturating_sub(1);
+    let to = write_out(csv.as_bytes(), output)?;
+    // The findings are the handbook's, not the export's: `check` is where to read them.
+    let findings = match warnings.len() {
+        0 => String::new(),
+        n => format!("; the handbook has {n} warning(s): `secbook check` lists them"),
+    };
+    Ok(Done::said(format!(
+        "exported {rows} exception(s) to {to}{findings}"
+    )))
 }
 
-/// exports/poam.json, the OSCAL plan of action and milestones.
-pub fn poam(options: &Options) -> Result<(Vec<u8>, Vec<Diagnostic>), Error> {
+/// exports/poam.json, the OSCAL plan of action and milestones, to `output`, with the
+/// handbook's warnings.
+pub fn poam(options: &Options, output: Option<PathBuf>) -> Result<Done, Error> {
     let (handbook, warnings) = pipeline::load_handbook(options)?;
     let bytes = poam::document(&handbook).ok_or_else(|| {
         Error::Usage(
@@ -22,5 +40,9 @@ pub fn poam(options: &Options) -> Result<(Vec<u8>, Vec<Diagnostic>), Error> {
                 .into(),
         )
     })?;
-    Ok((bytes, warnings))
+    let to = write_out(&bytes, output)?;
+    Ok(Done {
+        warnings,
+        summary: format!("exported the OSCAL plan of action and milestones to {to}"),
+    })
 }

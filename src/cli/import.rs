@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::cli::Done;
 use crate::cli::new::{self, RecordKind};
 use crate::diagnostics::{self, Diagnostic, Error, SourceFile};
 use crate::load::tracker::{Parsed, approver_decision, capitalise, parse_row, read_rows};
@@ -34,6 +35,33 @@ pub struct Imported {
     pub skipped: usize,
     /// How many TODO markers the records hold.
     pub todos: usize,
+}
+
+/// `secbook import tracker`: imports the CSV at `csv_path` (see [`import`]), printing each
+/// assumption it made, and says what it wrote and what is left to fill in.
+pub fn run(root: &Path, csv_path: &Path) -> Result<Done, Error> {
+    let imported = import(root, csv_path)?;
+    for line in &imported.notes {
+        eprintln!("{}", diagnostics::visible(line));
+    }
+    let range = match (imported.written.first(), imported.written.last()) {
+        (Some(first), Some(last)) if first != last => format!(" as {first} to {last}"),
+        (Some(only), _) => format!(" as {only}"),
+        _ => String::new(),
+    };
+    let skipped = match imported.skipped {
+        0 => String::new(),
+        n => format!("; skipped {n} row(s) already in the register or in the file"),
+    };
+    let todos = match imported.todos {
+        0 => String::new(),
+        n => format!("; {n} TODO marker(s) to replace: `secbook check` lists them as warnings"),
+    };
+    Ok(Done::said(format!(
+        "imported {} exception(s) from {}{range}{skipped}{todos}",
+        imported.written.len(),
+        csv_path.display(),
+    )))
 }
 
 /// Imports the tracker CSV at `csv_path` into the handbook at `root`: one exception per row

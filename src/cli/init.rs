@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{Dir, DirEntry, include_dir};
 use uuid::Uuid;
 
+use crate::cli::Done;
 use crate::diagnostics::Error;
 use crate::load::config::Config;
 use crate::model::date::{self, Date};
@@ -23,6 +24,18 @@ const AS_OF_COMMENT: &str = "\
 # The fixed as-of date keeps the example site the same on every build. Remove this line
 # once you replace the example records, so that states are computed against today.
 ";
+
+/// `secbook init`: writes the starter into `dir` (see [`init`]) and says how to build it.
+pub fn run(dir: &Path, force: bool, starter: Starter) -> Result<Done, Error> {
+    let done = init(dir, force, starter)?;
+    Ok(Done::said(format!(
+        "wrote a new handbook with the starter content into {} ({} files); \
+         build it with `secbook build {}`",
+        dir.display(),
+        done.files,
+        dir.display()
+    )))
+}
 
 /// What `init` wrote.
 pub struct Initialised {

@@ -6,6 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use crate::cli::Done;
 use crate::diagnostics::Error;
 use crate::load::config::Config;
 use crate::load::source;
@@ -35,6 +36,20 @@ impl RecordKind {
             RecordKind::Incident => "INC-",
         }
     }
+}
+
+/// `secbook new`: writes the record (see [`new_record`]) and prints its path on the
+/// standard output, for a script or an editor to open.
+pub fn run(root: &Path, kind: RecordKind, title: &str) -> Result<Done, Error> {
+    let rel = new_record(root, kind, title)?;
+    if root == Path::new(".") {
+        println!("{rel}");
+    } else {
+        println!("{}", root.join(&rel).display());
+    }
+    Ok(Done::said(format!(
+        "wrote {rel}: replace its TODO markers; `secbook check` lists those left"
+    )))
 }
 
 /// Writes a new record titled `title` with the next id, and returns its path relative to

@@ -10,14 +10,50 @@
 
 use std::collections::BTreeMap;
 
+use clap::ValueEnum;
 use serde::Serialize;
 
+use crate::cli::{Done, write_out};
 use crate::derive::handbook::Handbook;
 use crate::derive::recipients::{Forwarded, Routing};
+use crate::diagnostics::Error;
 use crate::model::date::{Date, days};
 use crate::model::links::absolute_base;
 use crate::model::person::Person;
 use crate::model::vocab::{ExceptionState, Priority};
+use crate::pipeline::{self, Options};
+
+/// How `report` prints the report.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Headings per owner and bullet lists, to paste into an email or a chat.
+    Markdown,
+    /// The same structure as JSON.
+    Json,
+}
+
+/// `secbook report`: prints the report, only `owner`'s part when given, in `format`, and
+/// says how many owners have something to act on. The handbook's findings are `check`'s
+/// to report.
+pub fn run(options: &Options, owner: Option<&str>, format: Format) -> Result<Done, Error> {
+    let (handbook, _) = pipeline::load_handbook(options)?;
+    let report = Report::compute(&handbook, owner);
+    let text = match format {
+        Format::Markdown => report.to_markdown(&handbook.config.base_url),
+        Format::Json => report.to_json(),
+    };
+    write_out(text.as_bytes(), None)?;
+    let summary = match (owner, report.owners.len()) {
+        (Some(who), 0) => {
+            format!("nothing needs action from {who} (as of {})", report.as_of)
+        }
+        (_, n) => format!(
+            "{n} owner(s) with something to act on (as of {})",
+            report.as_of
+        ),
+    };
+    Ok(Done::said(summary))
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {

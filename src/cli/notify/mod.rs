@@ -11,11 +11,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::cli::Done;
 use crate::cli::report::Report;
 use crate::derive::handbook::Handbook;
 use crate::diagnostics::{Diagnostic, Error};
 use crate::load::config::SmtpUrl;
 use crate::model::links::absolute_base;
+use crate::pipeline;
 
 pub use compose::Mail;
 pub use send::{CA_FILE_VAR, PASSWORD_VAR, USERNAME_VAR};
@@ -38,10 +40,23 @@ pub struct Options {
     pub delivery: Delivery,
 }
 
+/// `secbook notify`: the handbook `handbook` selects, its messages delivered with a line
+/// per message on the standard output. The handbook's findings are `check`'s to report,
+/// as for `report`.
+pub fn run(handbook: &pipeline::Options, options: &Options) -> Result<Done, Error> {
+    let (handbook, _) = pipeline::load_handbook(handbook)?;
+    let summary = deliver(&handbook, options, &mut std::io::stdout().lock())?;
+    Ok(Done::said(summary))
+}
+
 /// Makes every message and delivers it, writing a line per message to `out`. Returns the
 /// summary; a message that could not be made or sent is an error of its own, reported
 /// once the others are delivered.
-pub fn run(handbook: &Handbook, options: &Options, out: &mut dyn Write) -> Result<String, Error> {
+pub fn deliver(
+    handbook: &Handbook,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<String, Error> {
     let Some(config) = &handbook.config.notify else {
         return Err(Error::Usage(
             "handbook.yaml has no `notify` settings: add `notify:` with `from:` and \
