@@ -14,9 +14,9 @@ use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
 use crate::load::audience;
 use crate::load::config::Config;
 use crate::load::content;
-use crate::load::source;
 use crate::load::theme::{Body, Theme};
 use crate::load::yaml;
+use crate::load::{disk, source};
 use crate::model::date::{self, Date};
 use crate::model::finding::Finding;
 use crate::render::{self, Finished, Output, OutputFile, RenderCache, Values, search};
@@ -142,7 +142,7 @@ fn prepare_covered(
     let root = &options.root;
     check_root(root)?;
     // handbook.yaml sets the limit for the other files, so it is held to the default.
-    let config_file = source::read(root, "handbook.yaml", source::MAX_FILE_BYTES)
+    let config_file = disk::read(root, "handbook.yaml", source::MAX_FILE_BYTES)
         .map_err(|d| Error::Invalid(vec![d]))?;
     // A setting that does not load is reported and left at its default, so the rest of
     // the handbook is still checked and its errors reported with it.
@@ -185,7 +185,7 @@ fn prepare_covered(
         None => d.at(&config_file, theme_span(&config_file)),
     }));
 
-    let found = source::walk(root, "static", source::Hidden::WellKnownKept);
+    let found = disk::walk(root, "static", source::Hidden::WellKnownKept);
     diags.extend(found.diags);
     let mut files: Vec<OutputFile> = found
         .files
@@ -264,7 +264,7 @@ fn prepare_covered(
 /// define is the command's mistake, not the handbook's. `None` for the whole handbook.
 pub fn audience(options: &Options) -> Result<Option<String>, Error> {
     check_root(&options.root)?;
-    let file = source::read(&options.root, "handbook.yaml", source::MAX_FILE_BYTES)
+    let file = disk::read(&options.root, "handbook.yaml", source::MAX_FILE_BYTES)
         .map_err(|d| Error::Invalid(vec![d]))?;
     let (config, _) = Config::load_with_defaults(&file);
     let reader = view::select(&config, options.audience.as_deref()).map_err(Error::Usage)?;

@@ -70,7 +70,7 @@ pub fn run(root: &Path, csv_path: &Path) -> Result<Done, Error> {
 pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
     let today = new::today(root)?;
     let name = csv_path.to_string_lossy();
-    let text = crate::load::source::read_text(csv_path, &name, crate::load::source::MAX_FILE_BYTES)
+    let text = crate::load::disk::read_text(csv_path, &name, crate::load::source::MAX_FILE_BYTES)
         .map_err(|d| Error::Usage(d.message))?;
     let file = SourceFile::new(name, text);
     let mut diags = Vec::new();
@@ -149,7 +149,7 @@ impl Known {
         names.sort();
         for name in names {
             let rel = format!("data/exceptions/{name}");
-            match crate::load::source::read(root, &rel, crate::load::source::MAX_FILE_BYTES) {
+            match crate::load::disk::read(root, &rel, crate::load::source::MAX_FILE_BYTES) {
                 Ok(file) => known.add_record(&file.text, name.trim_end_matches(".yaml")),
                 Err(d) => diags.push(d),
             }

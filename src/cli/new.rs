@@ -9,8 +9,8 @@ use std::path::Path;
 use crate::cli::Done;
 use crate::diagnostics::Error;
 use crate::load::config::Config;
-use crate::load::source;
 use crate::load::yaml;
+use crate::load::{disk, source};
 use crate::model::date::{self, Date};
 
 /// The two kinds of record.
@@ -90,7 +90,7 @@ pub fn today(root: &Path) -> Result<Date, Error> {
 /// Reads handbook.yaml, for the timezone and the as-of date.
 fn load_config(root: &Path) -> Result<Config, Error> {
     require_handbook(root)?;
-    let file = source::read(root, "handbook.yaml", source::MAX_FILE_BYTES)
+    let file = disk::read(root, "handbook.yaml", source::MAX_FILE_BYTES)
         .map_err(|d| Error::Invalid(vec![d]))?;
     Config::load(&file).map_err(Error::Invalid)
 }

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use tokio::sync::watch;
 
 use crate::diagnostics::{Diagnostic, Error};
-use crate::load::source;
+use crate::load::disk;
 use crate::load::theme::Body;
 use crate::pipeline::{self, Options};
 use crate::render::OutputFile;
@@ -269,7 +269,7 @@ fn pin_all(root: &Path, files: Vec<OutputFile>) -> Result<HashMap<String, Served
                 .map(|pinned| (file.path, Served::File(pinned)))
                 .map_err(|why| {
                     let name =
-                        source::relative(root, &from).unwrap_or_else(|| from.display().to_string());
+                        disk::relative(root, &from).unwrap_or_else(|| from.display().to_string());
                     Diagnostic::error(format!("cannot serve {name}: {why}"))
                 }),
         })

@@ -8,8 +8,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::load::disk;
 use crate::load::markdown::Document;
-use crate::load::source::{self, Hidden};
+use crate::load::source::Hidden;
 use crate::load::yaml;
 use crate::model::date::Date;
 use rayon::prelude::*;
@@ -166,7 +167,7 @@ pub fn load(
                 && changes.as_ref().is_some_and(|changes| {
                     changes.iter().filter(|p| p.starts_with(&dir)).all(|p| {
                         p.is_file()
-                            && source::relative(&dir, p)
+                            && disk::relative(&dir, p)
                                 .is_some_and(|rel| listing.markdown.contains(&rel))
                     })
                 })
@@ -268,7 +269,7 @@ struct Listing {
 }
 
 fn list(root: &Path) -> Listing {
-    let walk = source::walk(root, "content", Hidden::LeftOut);
+    let walk = disk::walk(root, "content", Hidden::LeftOut);
     let mut listing = Listing {
         diags: walk.diags,
         ..Listing::default()
@@ -316,7 +317,7 @@ fn refuse_raw_html(asset: &Asset, allow_html: bool) -> Option<Diagnostic> {
 }
 
 fn load_page(root: &Path, rel: &str, drafts: bool, allow_html: bool, max_bytes: u64) -> Loaded {
-    let source = source::read_walked(root, &format!("content/{rel}"), max_bytes)?;
+    let source = disk::read_walked(root, &format!("content/{rel}"), max_bytes)?;
     Ok(parse_page(source, rel, drafts, allow_html)?.map(Arc::new))
 }
 

@@ -4,6 +4,7 @@ pub mod baseline;
 pub mod checks;
 pub mod config;
 pub mod content;
+pub mod disk;
 pub mod markdown;
 pub mod records;
 pub mod source;

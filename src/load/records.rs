@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 use super::todo;
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::Config;
-use crate::load::source::{self, Hidden};
+use crate::load::disk;
+use crate::load::source::Hidden;
 use crate::load::yaml::{self, Seg};
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
@@ -105,7 +106,7 @@ impl<'a> Check<'a> {
 /// record is checked, so one bad record never hides another.
 pub fn load(root: &Path, config: &Config, pages: &BTreeSet<String>) -> (Records, Vec<Diagnostic>) {
     let max_bytes = config.limits.max_file_bytes();
-    let found = source::walk(root, "data", Hidden::Reported);
+    let found = disk::walk(root, "data", Hidden::Reported);
     let mut diags = found.diags;
     let mut people = People::default();
     let (mut exceptions, mut incidents) = (Vec::new(), Vec::new());
@@ -248,7 +249,7 @@ pub fn load_people(root: &Path, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> 
 
 /// Reads data/people.yaml, which is there.
 fn read_people(root: &Path, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> People {
-    match source::read(root, "data/people.yaml", max_bytes).and_then(|f| parse_people(&f)) {
+    match disk::read(root, "data/people.yaml", max_bytes).and_then(|f| parse_people(&f)) {
         Ok(people) => people,
         Err(d) => {
             diags.push(d);
@@ -279,7 +280,7 @@ fn load_records<T: Send>(
     let results: Vec<(Option<Loaded<T>>, Vec<Diagnostic>)> = rels
         .par_iter()
         .map(
-            |rel| match source::read_walked(root, &format!("data/{rel}"), max_bytes) {
+            |rel| match disk::read_walked(root, &format!("data/{rel}"), max_bytes) {
                 Ok(file) => parse(file),
                 Err(d) => (None, vec![d]),
             },

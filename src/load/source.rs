@@ -1,12 +1,8 @@
-//! Reading the handbook's files from disk: the one walk of its folders, and the one read
-//! of a file.
+//! What reading a handbook's files finds, wherever they are: the files a walk of a folder
+//! finds, the size limit, and the text of a file's bytes. [`super::disk`] reads them from
+//! disk.
 
-use std::fs::{self, FileType, Metadata};
-use std::io::{ErrorKind, Read};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-use walkdir::WalkDir;
+use std::path::PathBuf;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
 
@@ -15,68 +11,12 @@ use crate::diagnostics::{Diagnostic, SourceFile};
 pub const MAX_FILE_MB: u32 = 10;
 pub const MAX_FILE_BYTES: u64 = MAX_FILE_MB as u64 * 1024 * 1024;
 
-/// Reads `root/name` as UTF-8 text, refusing files over `max_bytes`, files that are not
-/// regular files (a FIFO would block the build), and symbolic links that [`follow`] does
-/// not follow (a link to a secret would otherwise end up in a report or on a page).
-pub fn read(root: &Path, name: &str, max_bytes: u64) -> Result<Arc<SourceFile>, Diagnostic> {
-    let path = root.join(name);
-    if fs::symlink_metadata(&path).is_ok() {
-        let root = root
-            .canonicalize()
-            .map_err(|e| Diagnostic::error(format!("cannot read {name}: {e}")))?;
-        follow(&root, &path, name)?;
-    }
-    read_walked(root, name, max_bytes)
-}
-
-/// Reads `root/name` as [`read`] does, for a file found by [`walk`], which checked its
-/// links on the way.
-pub fn read_walked(root: &Path, name: &str, max_bytes: u64) -> Result<Arc<SourceFile>, Diagnostic> {
-    let text = read_text(&root.join(name), name, max_bytes)?;
-    Ok(SourceFile::new(name, text))
-}
-
-/// Reads the file at `path` (shown as `name`) as UTF-8 text of at most `max_bytes`,
-/// without a byte order mark.
-pub fn read_text(path: &Path, name: &str, max_bytes: u64) -> Result<String, Diagnostic> {
-    let fail = |why: String| Diagnostic::error(format!("cannot read {name}: {why}"));
-    let too_large = || {
-        fail(format!(
-            "the file is larger than the limit of {}",
-            megabytes(max_bytes)
-        ))
-        .with_hint("raise `limits: { max_file_mb: N }` in handbook.yaml if the file is meant to be this large")
-    };
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    // Opening a FIFO waits for a writer; without blocking, the check below refuses it.
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-    let file = options.open(path).map_err(|e| fail(e.to_string()))?;
-    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(fail(format!("it is {}", not_regular(meta.file_type()))));
-    }
-    if meta.len() > max_bytes {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::new();
-    // The file may grow after the check above.
-    file.take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| fail(e.to_string()))?;
-    if bytes.len() as u64 > max_bytes {
-        return Err(too_large());
-    }
-    decode(name, bytes)
-}
-
 /// A UTF-8 byte order mark: editors on Windows write one; it is no part of the text.
 const BOM: &str = "\u{feff}";
 
 /// `bytes` as text without its byte order mark, or an error at the line and column of the
 /// first byte that is not UTF-8, showing that line.
-fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, Diagnostic> {
+pub(super) fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, Diagnostic> {
     if bytes.starts_with(BOM.as_bytes()) {
         bytes.drain(..BOM.len());
     }
@@ -110,7 +50,7 @@ fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, Diagnostic> {
 }
 
 /// `text` without a leading byte order mark, for text that reaches secbook other than by
-/// [`read_text`] (a file at a git revision).
+/// [`super::disk::read_text`] (a file at a git revision).
 pub fn strip_bom(mut text: String) -> String {
     if text.starts_with(BOM) {
         text.drain(..BOM.len());
@@ -119,20 +59,13 @@ pub fn strip_bom(mut text: String) -> String {
 }
 
 /// A limit in bytes as a person reads it: `10 MB`, or bytes when below a megabyte.
-fn megabytes(bytes: u64) -> String {
+pub(super) fn megabytes(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
     if bytes >= MB && bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)
     } else {
         format!("{bytes} bytes")
     }
-}
-
-/// `path` below `base`, with `/` separators; `None` when it is not below it or not UTF-8.
-pub fn relative(base: &Path, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(base).ok()?;
-    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
-    Some(parts?.join("/"))
 }
 
 /// What a walk does with a hidden file or folder (its name starts with `.`): it is never
@@ -151,7 +84,7 @@ pub enum Hidden {
     Reported,
 }
 
-/// A regular file that [`walk`] found.
+/// A regular file that [`super::disk::walk`] found.
 #[derive(Debug, Clone)]
 pub struct Walked {
     /// Its path below the walked folder, with `/` separators.
@@ -169,271 +102,4 @@ pub struct Walked {
 pub struct Walk {
     pub files: Vec<Walked>,
     pub diags: Vec<Diagnostic>,
-}
-
-/// Walks the folder `root/folder`: the one walk of the handbook's folders, so that every
-/// folder treats links, hidden names and special files alike. Nothing is opened but
-/// folders inside the handbook:
-///
-/// - A symbolic link is followed when [`follow`] allows it. A folder link is followed
-///   when it makes no loop, and not inside a folder reached through a link, so that links
-///   cannot multiply the files without bound.
-/// - A FIFO, a socket or a device is an error: reading or copying it would block the build.
-/// - A name that is not UTF-8 is an error: it cannot become a path of the site.
-///
-/// An absent folder holds nothing.
-pub fn walk(root: &Path, folder: &str, hidden: Hidden) -> Walk {
-    let dir = root.join(folder);
-    if fs::symlink_metadata(&dir).is_err() {
-        return Walk::default();
-    }
-    let shown = format!("{folder}/");
-    let found = root
-        .canonicalize()
-        .map_err(|e| Diagnostic::error(format!("cannot read {shown}: {e}")))
-        .and_then(|root| Ok((follow(&root, &dir, &shown)?.1, root)));
-    let refused_folder = |diag| Walk {
-        files: Vec::new(),
-        diags: vec![diag],
-    };
-    match found {
-        Ok((meta, root)) if meta.is_dir() => {
-            let mut walker = Walker {
-                root,
-                folder,
-                hidden,
-                walk: Walk::default(),
-            };
-            walker.tree(&dir, "", false);
-            walker.walk
-        }
-        Ok((meta, _)) if meta.is_file() => refused_folder(Diagnostic::error(format!(
-            "{folder} is a file, not a folder; it is not read"
-        ))),
-        Ok((meta, _)) => refused_folder(refused(folder, meta.file_type())),
-        Err(d) => refused_folder(d),
-    }
-}
-
-struct Walker<'a> {
-    /// The handbook's folder, canonical.
-    root: PathBuf,
-    folder: &'a str,
-    hidden: Hidden,
-    walk: Walk,
-}
-
-impl Walker<'_> {
-    /// Walks `dir`, whose files are named `prefix` and their path below it; `linked` when
-    /// `dir` was reached through a folder link.
-    fn tree(&mut self, dir: &Path, prefix: &str, linked: bool) {
-        let (folder, hidden) = (self.folder, self.hidden);
-        // Every name below `dir` passed the filter, so it is UTF-8 and this is exact.
-        let rel_of = |path: &Path| {
-            let below = path.strip_prefix(dir).unwrap_or(path);
-            let below: Vec<_> = below.iter().map(|c| c.to_string_lossy()).collect();
-            match prefix {
-                "" => below.join("/"),
-                _ => format!("{prefix}/{}", below.join("/")),
-            }
-        };
-        let mut left_out = Vec::new();
-        let entries = WalkDir::new(dir)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                if e.depth() == 0 {
-                    return true;
-                }
-                let Some(name) = e.file_name().to_str() else {
-                    let holder = rel_of(e.path().parent().unwrap_or(dir));
-                    let name = e.file_name().as_encoded_bytes().escape_ascii();
-                    let shown = match holder.as_str() {
-                        "" => format!("{folder}/{name}"),
-                        _ => format!("{folder}/{holder}/{name}"),
-                    };
-                    left_out.push(
-                        Diagnostic::error(format!("{shown} is not read: its name is not UTF-8"))
-                        .with_hint(
-                            "rename it: the names of the handbook's files become paths of the site",
-                        ),
-                    );
-                    return false;
-                };
-                let kept = !name.starts_with('.')
-                    || (hidden == Hidden::WellKnownKept
-                        && prefix.is_empty()
-                        && e.depth() == 1
-                        && name == ".well-known");
-                if !kept && hidden == Hidden::Reported && !name.starts_with(".git") {
-                    left_out.push(
-                        Diagnostic::warning(format!(
-                            "{folder}/{} is not read: hidden files and folders are left out",
-                            rel_of(e.path())
-                        ))
-                        .with_hint("if it is a record, remove the dot that starts its name"),
-                    );
-                }
-                kept
-            });
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) if entry.depth() == 0 => continue,
-                Ok(entry) => entry,
-                Err(e) => {
-                    let rel = rel_of(e.path().unwrap_or(dir));
-                    self.walk.diags.push(Diagnostic::error(format!(
-                        "cannot read {folder}/{rel}: {}",
-                        e.io_error().map_or(e.to_string(), ToString::to_string)
-                    )));
-                    continue;
-                }
-            };
-            let path = entry.path();
-            let rel = rel_of(path);
-            let shown = format!("{folder}/{rel}");
-            let file_type = entry.file_type();
-            if file_type.is_dir() {
-                continue;
-            }
-            if file_type.is_file() {
-                self.walk.files.push(Walked {
-                    rel,
-                    path: path.to_path_buf(),
-                    linked,
-                });
-                continue;
-            }
-            if !file_type.is_symlink() {
-                self.walk.diags.push(refused(&shown, file_type));
-                continue;
-            }
-            match follow(&self.root, path, &shown) {
-                Ok((_, meta)) if meta.is_file() => self.walk.files.push(Walked {
-                    rel,
-                    path: path.to_path_buf(),
-                    linked: true,
-                }),
-                Ok((target, meta)) if meta.is_dir() => {
-                    match self.folder_link(path, &shown, &target, linked) {
-                        Some(d) => self.walk.diags.push(d),
-                        None => self.tree(path, &rel, true),
-                    }
-                }
-                Ok((_, meta)) => self.walk.diags.push(refused(&shown, meta.file_type())),
-                Err(d) => self.walk.diags.push(d),
-            }
-        }
-        self.walk.diags.append(&mut left_out);
-    }
-
-    /// Why the link at `path` to the folder `target` is not followed, if it is not.
-    fn folder_link(
-        &self,
-        path: &Path,
-        shown: &str,
-        target: &Path,
-        linked: bool,
-    ) -> Option<Diagnostic> {
-        let holder = match path.parent().unwrap_or(path).canonicalize() {
-            Ok(holder) => holder,
-            Err(e) => return Some(Diagnostic::error(format!("cannot follow {shown}: {e}"))),
-        };
-        if holder.starts_with(target) {
-            let name = match target.strip_prefix(&self.root) {
-                Ok(below) if below.as_os_str().is_empty() => "the handbook's folder".to_string(),
-                Ok(below) => format!("{}/", below.to_string_lossy()),
-                Err(_) => target.to_string_lossy().into_owned(),
-            };
-            return Some(
-                Diagnostic::error(format!(
-                    "{shown} is a symbolic link loop: it leads to {name}, which holds the link"
-                ))
-                .with_hint("link to a folder beside the link, not to one that holds it"),
-            );
-        }
-        linked.then(|| {
-            Diagnostic::error(format!(
-                "{shown} is a symbolic link to a folder, inside a folder reached through a link; it is not followed"
-            ))
-            .with_hint("folder links are followed one deep, so that links cannot multiply the files; link to the folder from outside the linked one")
-        })
-    }
-}
-
-/// Follows the symbolic links in `path` (shown as `shown`): the place it leads to, in
-/// canonical form, and what is there. A link that leads outside the handbook (`root`,
-/// canonical) or into a hidden file or folder (such as `.git/config`, which holds the CI
-/// job's credentials) is an error, and so are a link to nothing and a loop of links.
-fn follow(root: &Path, path: &Path, shown: &str) -> Result<(PathBuf, Metadata), Diagnostic> {
-    let fail = |why: &str| Diagnostic::error(format!("{shown} {why}; it is not followed"));
-    let target = path.canonicalize().map_err(|e| match e.kind() {
-        ErrorKind::NotFound => fail("is a symbolic link to nothing: what it names does not exist"),
-        _ if is_loop(&e) => fail("is a symbolic link loop"),
-        _ => Diagnostic::error(format!("cannot follow {shown}: {e}")),
-    })?;
-    let Ok(below) = target.strip_prefix(root) else {
-        return Err(if path.is_symlink() {
-            fail("is a symbolic link that leads outside the handbook")
-        } else {
-            fail("leads outside the handbook through a symbolic link")
-        });
-    };
-    let hidden = below
-        .components()
-        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
-    if hidden {
-        let how = if path.is_symlink() {
-            "is a symbolic link to"
-        } else {
-            "leads to"
-        };
-        return Err(fail(&format!(
-            "{how} {}, a hidden file or folder",
-            below.to_string_lossy()
-        ))
-        .with_hint("hidden files and folders are never used, through a link or not"));
-    }
-    let meta = fs::metadata(&target)
-        .map_err(|e| Diagnostic::error(format!("cannot follow {shown}: {e}")))?;
-    Ok((target, meta))
-}
-
-/// Whether following links failed because they make a loop.
-fn is_loop(error: &std::io::Error) -> bool {
-    #[cfg(unix)]
-    return error.raw_os_error() == Some(libc::ELOOP);
-    #[cfg(not(unix))]
-    return false;
-}
-
-/// The error for a file that is neither a regular file nor a folder nor a link.
-fn refused(shown: &str, file_type: FileType) -> Diagnostic {
-    Diagnostic::error(format!(
-        "{shown} is {}; it is not read",
-        not_regular(file_type)
-    ))
-    .with_hint("remove it: secbook reads only regular files, folders and links to them, and reading a FIFO or a device could block the build forever")
-}
-
-/// What a file that is not a regular file is, as a person says it.
-fn not_regular(file_type: FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if file_type.is_fifo() {
-            return "a FIFO (named pipe), not a regular file";
-        }
-        if file_type.is_socket() {
-            return "a socket, not a regular file";
-        }
-        if file_type.is_block_device() || file_type.is_char_device() {
-            return "a device, not a regular file";
-        }
-    }
-    if file_type.is_dir() {
-        "a folder, not a regular file"
-    } else {
-        "not a regular file"
-    }
 }

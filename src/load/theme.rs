@@ -7,7 +7,8 @@ use std::sync::Arc;
 use tera::ErrorKind;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::load::source::{self, Hidden};
+use crate::load::disk;
+use crate::load::source::Hidden;
 
 /// The default theme, compiled into the binary so a handbook needs no themes/ folder.
 const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
@@ -168,7 +169,7 @@ impl Theme {
         }
         let mut diags = Vec::new();
         for (rel, _) in files_below(root, &format!("themes/{name}/templates"), &mut diags) {
-            match source::read_walked(root, &format!("themes/{name}/templates/{rel}"), max_bytes) {
+            match disk::read_walked(root, &format!("themes/{name}/templates/{rel}"), max_bytes) {
                 Ok(file) => match syntax_error(&rel, file) {
                     Ok(file) => {
                         theme.templates.insert(rel, file);
@@ -224,10 +225,10 @@ impl Theme {
     }
 }
 
-/// The files of the theme's folder `root/folder`, by path below it, as [`source::walk`]
+/// The files of the theme's folder `root/folder`, by path below it, as [`disk::walk`]
 /// finds them; what it does not use goes to `diags`.
 fn files_below(root: &Path, folder: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
-    let found = source::walk(root, folder, Hidden::LeftOut);
+    let found = disk::walk(root, folder, Hidden::LeftOut);
     diags.extend(found.diags);
     found.files.into_iter().map(|f| (f.rel, f.path)).collect()
 }
