@@ -4,29 +4,25 @@
 //! Each takes the text of one input file and runs it through the functions a build runs on
 //! that file. When it loads and `deep` is set, it then builds a small handbook that holds it
 //! (all of it: findings, metrics, charts, every page and export), without touching the
-//! disk. It returns the diagnostics. A file that does not load is left out of a real build,
+//! disk: the handbook's files are held in a [`Memory`] source, which the loader and the
+//! stages of a build on disk read. It returns the diagnostics. A file that does not load is left out of a real build,
 //! so the rest of the build would not see it. The fuzz targets go deep for a share of their
 //! inputs only: a build takes milliseconds, the parsing alone microseconds. No input may make any of these panic, hang or take
 //! unbounded memory: that is what the fuzz targets check.
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
-
 use crate::cli::import;
-use crate::derive::view::{self, View};
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::load::config::Config;
-use crate::load::content::{self, Content};
+use crate::load::content;
 use crate::load::markdown::Document;
 use crate::load::records::{self, Loaded};
-use crate::load::theme::Theme;
+use crate::load::source::Memory;
 use crate::model::date;
 use crate::model::exception::Exception;
 use crate::model::links::Target;
-use crate::model::person::People;
 use crate::model::related::Related;
-use crate::pipeline;
-use crate::render::{Output, OutputFile};
+use crate::pipeline::{self, Options};
+use crate::render::OutputFile;
 
 /// The handbook.yaml of the handbook the inputs are built in, with the example's
 /// classification levels, which its records name.
@@ -130,6 +126,31 @@ impl Default for Handbook {
     }
 }
 
+impl Handbook {
+    /// The handbook's files, named as they are in a handbook's folder.
+    pub fn source(&self) -> Memory {
+        let mut files = Memory::new();
+        files.insert("handbook.yaml", self.config.as_str());
+        for (rel, text) in &self.pages {
+            files.insert(format!("content/{rel}"), text.as_str());
+        }
+        for (name, text) in &self.exceptions {
+            files.insert(format!("data/exceptions/{name}"), text.as_str());
+        }
+        for (name, text) in &self.incidents {
+            files.insert(format!("data/incidents/{name}"), text.as_str());
+        }
+        if let Some(text) = &self.people {
+            files.insert("data/people.yaml", text.as_str());
+        }
+        files
+    }
+}
+
+/// Noon UTC on 2026-06-30, the as-of date of a handbook that sets none, read in its
+/// timezone.
+const EPOCH: &str = "1782820800";
+
 /// Runs load, validate, compute and render on `handbook`, as `secbook build` does on a
 /// folder, as of handbook.yaml's `as_of` (else 2026-06-30). The files it would write, or
 /// every error.
@@ -143,78 +164,11 @@ pub fn build_for(
     handbook: &Handbook,
     audience: Option<&str>,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let config_file = SourceFile::new("handbook.yaml", handbook.config.as_str());
-    let config = Config::load(&config_file)?;
-    // Noon UTC on 2026-06-30, read in the handbook's timezone.
-    let as_of = date::resolve_as_of(None, config.as_of, Some("1782820800"), config.timezone)
-        .map_err(|e| vec![Diagnostic::error(e)])?;
-    let mut diags = Vec::new();
-
-    let mut pages = Vec::new();
-    let mut unreadable = BTreeSet::new();
-    for (rel, text) in &handbook.pages {
-        let file = SourceFile::new(format!("content/{rel}"), text.as_str());
-        match content::parse_page(file, rel, false, config.markdown.allow_html) {
-            Ok(page) => pages.extend(page.map(std::sync::Arc::new)),
-            Err(d) => {
-                diags.push(d);
-                unreadable.insert(rel.clone());
-            }
-        }
-    }
-    let content = Content {
-        pages,
-        assets: Vec::new(),
-        unreadable,
+    let options = Options {
+        audience: audience.map(str::to_string),
+        ..Options::default()
     };
-    let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
-
-    let load = |folder: &str, files: &[(String, String)]| -> Vec<Arc<SourceFile>> {
-        files
-            .iter()
-            .map(|(name, text)| SourceFile::new(format!("data/{folder}/{name}"), text.as_str()))
-            .collect()
-    };
-    let mut exceptions = Vec::new();
-    for file in load("exceptions", &handbook.exceptions) {
-        let (loaded, more) = records::parse_exception(file);
-        exceptions.extend(loaded);
-        diags.extend(more);
-    }
-    let mut incidents = Vec::new();
-    for file in load("incidents", &handbook.incidents) {
-        let (loaded, more) = records::parse_incident(file, &config);
-        incidents.extend(loaded);
-        diags.extend(more);
-    }
-    let people = match &handbook.people {
-        Some(text) => records::parse_people(&SourceFile::new("data/people.yaml", text.as_str()))
-            .unwrap_or_else(|d| {
-                diags.push(d);
-                People::default()
-            }),
-        None => People::default(),
-    };
-    let (records, more) = records::assemble(exceptions, incidents, people, &page_paths);
-    diags.extend(more);
-
-    let theme = Theme::builtin();
-    let mut files: Vec<OutputFile> = pipeline::static_files(&theme).collect();
-    let reader = view::select(&config, audience).map_err(|e| vec![Diagnostic::error(e)])?;
-    let name = reader.as_ref().map(|r| r.name.to_string());
-    let view = reader.map(|r| (View::of(&r, &config, &content, &records), r.redact.to_vec()));
-    let (handbook, more) = pipeline::assemble(config, as_of, false, None, content, records, &files);
-    diags.extend(more);
-    let handbook = pipeline::viewed(handbook, view, false, None, &mut files);
-    let prepared = pipeline::Prepared {
-        handbook,
-        theme,
-        files,
-        diags,
-        identity: None,
-        audience: name,
-    };
-    match pipeline::render_kept(prepared, Output::keep()) {
+    match pipeline::generate_from(&handbook.source(), &options, Some(EPOCH)) {
         Ok(generated) => Ok(generated.files),
         Err(Error::Invalid(diags)) => Err(diags),
         Err(e) => Err(vec![Diagnostic::error(e.to_string())]),
@@ -324,14 +278,14 @@ pub fn page(text: &str, deep: bool) -> Vec<Diagnostic> {
     diagnostics_of(build(&handbook))
 }
 
-/// The file name a record is read from: the id it gives, when that can name a file, so
-/// that the checks go past the id.
+/// The file name a record is read from: the id it gives, when that can name a file that
+/// is read (a hidden one is not), so that the checks go past the id.
 fn record_name(text: &str) -> String {
     let id = text
         .lines()
         .find_map(|l| l.strip_prefix("id:"))
         .map(|id| id.trim().trim_matches(['"', '\'']))
-        .filter(|id| !id.is_empty() && !id.contains(['/', '\0']))
+        .filter(|id| !id.is_empty() && !id.starts_with('.') && !id.contains(['/', '\0']))
         .unwrap_or("record");
     format!("{id}.yaml")
 }

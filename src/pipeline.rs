@@ -14,9 +14,10 @@ use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
 use crate::load::audience;
 use crate::load::config::Config;
 use crate::load::content;
-use crate::load::theme::{Body, Theme};
+use crate::load::disk::Disk;
+use crate::load::source::{self, Source};
+use crate::load::theme::Theme;
 use crate::load::yaml;
-use crate::load::{disk, source};
 use crate::model::date::{self, Date};
 use crate::model::finding::Finding;
 use crate::render::{self, Finished, Output, OutputFile, RenderCache, Values, search};
@@ -80,6 +81,20 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
     render_kept(prepare(options, None)?, Output::keep())
 }
 
+/// [`generate`] for the handbook that `source` holds, whatever holds it: the stages are
+/// the same for files on disk, in memory or at a git revision (`options.root` is used
+/// only for `options.baseline`). Where neither the options nor handbook.yaml set the as-of
+/// date, it is the day of `epoch` (seconds since 1970, as SOURCE_DATE_EPOCH gives them),
+/// else today.
+pub fn generate_from(
+    source: &dyn Source,
+    options: &Options,
+    epoch: Option<&str>,
+) -> Result<Generated, Error> {
+    let (prepared, _) = prepare_from(source, options, epoch, None, true)?;
+    render_kept(prepared, Output::keep())
+}
+
 /// What `serve` keeps from one build to the next, so that a rebuild reads, parses and
 /// renders again only what a change touched. The files are the same as without it.
 #[derive(Default)]
@@ -107,7 +122,7 @@ pub fn generate_cached(options: &Options, cache: &mut Cache) -> Result<Generated
 }
 
 /// The render stage into `out`, which keeps the files, handed back with the rest.
-pub(crate) fn render_kept(prepared: Prepared, out: Output) -> Result<Generated, Error> {
+fn render_kept(prepared: Prepared, out: Output) -> Result<Generated, Error> {
     let (mut generated, finished) = render_prepared(prepared, out)?;
     generated.files = finished.files;
     Ok(generated)
@@ -139,10 +154,22 @@ fn prepare_covered(
     pages: Option<&mut content::PageCache>,
     for_audience: bool,
 ) -> Result<(Prepared, Coverage), Error> {
-    let root = &options.root;
-    check_root(root)?;
+    check_root(&options.root)?;
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let source = Disk::new(&options.root);
+    prepare_from(&source, options, epoch.as_deref(), pages, for_audience)
+}
+
+/// [`prepare_covered`] for the handbook in `source`, as of `epoch` (see [`generate_from`]).
+fn prepare_from(
+    source: &dyn Source,
+    options: &Options,
+    epoch: Option<&str>,
+    pages: Option<&mut content::PageCache>,
+    for_audience: bool,
+) -> Result<(Prepared, Coverage), Error> {
     // handbook.yaml sets the limit for the other files, so it is held to the default.
-    let config_file = disk::read(root, "handbook.yaml", source::MAX_FILE_BYTES)
+    let config_file = source::required_text(source, "handbook.yaml", source::MAX_FILE_BYTES)
         .map_err(|d| Error::Invalid(vec![d]))?;
     // A setting that does not load is reported and left at its default, so the rest of
     // the handbook is still checked and its errors reported with it.
@@ -151,24 +178,18 @@ fn prepare_covered(
     if let Some(url) = &options.base_url {
         config.base_url = url.clone();
     }
-    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let as_of = date::resolve_as_of(
-        options.as_of,
-        config.as_of,
-        epoch.as_deref(),
-        config.timezone,
-    )
-    .map_err(Error::Usage)?;
+    let as_of = date::resolve_as_of(options.as_of, config.as_of, epoch, config.timezone)
+        .map_err(Error::Usage)?;
 
     let baseline = match &options.baseline {
-        Some(rev) => Some(baseline::load(root, rev)?),
+        Some(rev) => Some(baseline::load(&options.root, rev)?),
         None => None,
     };
 
     let mut diags = config_diags;
     let max_bytes = config.limits.max_file_bytes();
     let (content, content_diags) = content::load(
-        root,
+        source,
         options.drafts,
         config.markdown.allow_html,
         max_bytes,
@@ -176,28 +197,30 @@ fn prepare_covered(
     );
     diags.extend(content_diags);
     let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
-    let (records, record_diags) = records::load(root, &config, &page_paths);
+    let (records, record_diags) = records::load(source, &config, &page_paths);
     diags.extend(record_diags);
-    let (theme, theme_diags) = Theme::load(root, &config.theme, max_bytes);
+    let (theme, theme_diags) = Theme::load(source, &config.theme, max_bytes);
     // A theme problem with no file of its own is about the `theme` setting.
     diags.extend(theme_diags.into_iter().map(|d| match d.file {
         Some(_) => d,
         None => d.at(&config_file, theme_span(&config_file)),
     }));
 
-    let found = disk::walk(root, "static", source::Hidden::WellKnownKept);
+    let found = source.walk("static", source::Hidden::WellKnownKept);
     diags.extend(found.diags);
-    let mut files: Vec<OutputFile> = found
-        .files
-        .into_iter()
-        .map(|file| OutputFile {
-            path: file.rel,
-            body: Body::Copy(file.path),
-        })
-        .collect();
+    let mut files = Vec::with_capacity(found.files.len());
+    for file in found.files {
+        match source::copied(source, &format!("static/{}", file.rel)) {
+            Ok(body) => files.push(OutputFile {
+                path: file.rel,
+                body,
+            }),
+            Err(d) => diags.push(d),
+        }
+    }
     files.extend(content.assets.iter().map(|a| OutputFile {
         path: a.to.clone(),
-        body: Body::Copy(a.from.clone()),
+        body: a.body.clone(),
     }));
     files.extend(static_files(&theme));
     let reader = match for_audience {
@@ -264,8 +287,12 @@ fn prepare_covered(
 /// define is the command's mistake, not the handbook's. `None` for the whole handbook.
 pub fn audience(options: &Options) -> Result<Option<String>, Error> {
     check_root(&options.root)?;
-    let file = disk::read(&options.root, "handbook.yaml", source::MAX_FILE_BYTES)
-        .map_err(|d| Error::Invalid(vec![d]))?;
+    let file = source::required_text(
+        &Disk::new(&options.root),
+        "handbook.yaml",
+        source::MAX_FILE_BYTES,
+    )
+    .map_err(|d| Error::Invalid(vec![d]))?;
     let (config, _) = Config::load_with_defaults(&file);
     let reader = view::select(&config, options.audience.as_deref()).map_err(Error::Usage)?;
     Ok(reader.map(|r| r.name.to_string()))
@@ -287,7 +314,7 @@ fn check_root(root: &Path) -> Result<(), Error> {
 
 /// Validate and compute, once everything is loaded: the site's sections and links (which
 /// may name the `files` copied as they are), the findings, the metrics.
-pub fn assemble(
+fn assemble(
     config: Config,
     as_of: Date,
     strict: bool,
@@ -314,7 +341,7 @@ pub fn assemble(
 /// The handbook to render for an audience's `view` and the fields it redacts: `whole`
 /// (which [`assemble`] made) when the view leaves nothing out and redacts nothing, else the
 /// view's own, which [`assemble_view`] makes. `files` lose those the view hides.
-pub(crate) fn viewed(
+fn viewed(
     whole: Handbook,
     view: Option<(View, Vec<String>)>,
     strict: bool,
@@ -392,7 +419,7 @@ pub fn load_handbook(options: &Options) -> Result<(Handbook, Vec<Diagnostic>), E
 }
 
 /// The theme's static files, as files of the site.
-pub(crate) fn static_files(theme: &Theme) -> impl Iterator<Item = OutputFile> + '_ {
+fn static_files(theme: &Theme) -> impl Iterator<Item = OutputFile> + '_ {
     theme.statics.iter().map(|(path, body)| OutputFile {
         path: path.clone(),
         body: body.clone(),
@@ -401,7 +428,7 @@ pub(crate) fn static_files(theme: &Theme) -> impl Iterator<Item = OutputFile> + 
 
 /// The handbook after load, validate and compute, with what rendering needs besides it:
 /// the theme, the files copied as they are, and every problem found so far.
-pub(crate) struct Prepared {
+struct Prepared {
     pub handbook: Handbook,
     pub theme: Theme,
     pub files: Vec<OutputFile>,

@@ -14,6 +14,8 @@ use serde::Serialize;
 use crate::cli::Done;
 use crate::cli::new::{self, RecordKind};
 use crate::diagnostics::{self, Diagnostic, Error, SourceFile};
+use crate::load::disk::Disk;
+use crate::load::source;
 use crate::load::tracker::{Parsed, approver_decision, capitalise, parse_row, read_rows};
 use crate::load::yaml;
 use crate::model::date::Date;
@@ -74,8 +76,11 @@ pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
         .map_err(|d| Error::Usage(d.message))?;
     let file = SourceFile::new(name, text);
     let mut diags = Vec::new();
-    let people =
-        crate::load::records::load_people(root, crate::load::source::MAX_FILE_BYTES, &mut diags);
+    let people = crate::load::records::load_people(
+        &Disk::new(root),
+        crate::load::source::MAX_FILE_BYTES,
+        &mut diags,
+    );
     let known = Known::load(root, &mut diags);
     let converted = convert(&file, &people, &known, today, |n| {
         new::next_ids(root, RecordKind::Exception, n)
@@ -147,9 +152,10 @@ impl Known {
             Err(_) => Vec::new(),
         };
         names.sort();
+        let disk = Disk::new(root);
         for name in names {
             let rel = format!("data/exceptions/{name}");
-            match crate::load::disk::read(root, &rel, crate::load::source::MAX_FILE_BYTES) {
+            match source::required_text(&disk, &rel, source::MAX_FILE_BYTES) {
                 Ok(file) => known.add_record(&file.text, name.trim_end_matches(".yaml")),
                 Err(d) => diags.push(d),
             }

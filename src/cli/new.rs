@@ -9,8 +9,9 @@ use std::path::Path;
 use crate::cli::Done;
 use crate::diagnostics::Error;
 use crate::load::config::Config;
+use crate::load::disk::Disk;
+use crate::load::source;
 use crate::load::yaml;
-use crate::load::{disk, source};
 use crate::model::date::{self, Date};
 
 /// The two kinds of record.
@@ -90,7 +91,7 @@ pub fn today(root: &Path) -> Result<Date, Error> {
 /// Reads handbook.yaml, for the timezone and the as-of date.
 fn load_config(root: &Path) -> Result<Config, Error> {
     require_handbook(root)?;
-    let file = disk::read(root, "handbook.yaml", source::MAX_FILE_BYTES)
+    let file = source::required_text(&Disk::new(root), "handbook.yaml", source::MAX_FILE_BYTES)
         .map_err(|d| Error::Invalid(vec![d]))?;
     Config::load(&file).map_err(Error::Invalid)
 }

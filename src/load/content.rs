@@ -3,14 +3,15 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::load::disk;
 use crate::load::markdown::Document;
-use crate::load::source::Hidden;
+use crate::load::source::{self, Hidden, Source};
+use crate::load::theme::Body;
 use crate::load::yaml;
 use crate::model::date::Date;
 use rayon::prelude::*;
@@ -91,7 +92,7 @@ impl Page {
 pub struct Asset {
     /// Path below content/.
     pub source: String,
-    pub from: PathBuf,
+    pub body: Body,
     /// Output path relative to the site root.
     pub to: String,
 }
@@ -144,17 +145,17 @@ struct Stamp {
     max_bytes: u64,
 }
 
-/// Loads every page of `root/content`, leaving out drafts unless `drafts`, and refusing
-/// files over `max_bytes`. With a `cache`, a file unchanged since the last load is not
-/// read again, and the cache is left holding this load.
+/// Loads every page of content/ in `source`, leaving out drafts unless `drafts`, and
+/// refusing files over `max_bytes`. With a `cache`, a file on disk unchanged since the last
+/// load is not read again, and the cache is left holding this load.
 pub fn load(
-    root: &Path,
+    source: &dyn Source,
     drafts: bool,
     allow_html: bool,
     max_bytes: u64,
     mut cache: Option<&mut PageCache>,
 ) -> (Content, Vec<Diagnostic>) {
-    let dir = root.join("content");
+    let dir = source.path("content");
     let mut diags = Vec::new();
     let changes = cache.as_mut().and_then(|c| c.changes.take());
     // When the watcher saw only known pages change, the folder is as it was. Through a
@@ -164,19 +165,21 @@ pub fn load(
         .and_then(|c| c.listing.take())
         .filter(|listing| {
             listing.linked.is_empty()
-                && changes.as_ref().is_some_and(|changes| {
-                    changes.iter().filter(|p| p.starts_with(&dir)).all(|p| {
-                        p.is_file()
-                            && disk::relative(&dir, p)
-                                .is_some_and(|rel| listing.markdown.contains(&rel))
+                && dir.as_ref().is_some_and(|dir| {
+                    changes.as_ref().is_some_and(|changes| {
+                        changes.iter().filter(|p| p.starts_with(dir)).all(|p| {
+                            p.is_file()
+                                && disk::relative(dir, p)
+                                    .is_some_and(|rel| listing.markdown.contains(&rel))
+                        })
                     })
                 })
         });
-    let listing = listed.unwrap_or_else(|| list(root));
+    let listing = listed.unwrap_or_else(|| list(source));
     diags.extend(listing.diags.iter().cloned());
     let markdown = &listing.markdown;
     let stamp = |rel: &str| {
-        let meta = std::fs::metadata(dir.join(rel)).ok()?;
+        let meta = std::fs::metadata(dir.as_ref()?.join(rel)).ok()?;
         Some(Stamp {
             len: meta.len(),
             modified: meta.modified().ok()?,
@@ -198,7 +201,8 @@ pub fn load(
             let unchanged = !listing.linked.contains(rel)
                 && changes
                     .as_ref()
-                    .is_some_and(|c| !c.contains(&dir.join(rel)));
+                    .zip(dir.as_ref())
+                    .is_some_and(|(c, dir)| !c.contains(&dir.join(rel)));
             let stamp = match settled {
                 Some((was, _)) if unchanged => Some(Stamp {
                     drafts,
@@ -211,7 +215,7 @@ pub fn load(
             let hit = settled.filter(|(was, _)| Some(*was) == stamp);
             let result = match hit {
                 Some((_, result)) => result.clone(),
-                None => load_page(root, rel, drafts, allow_html, max_bytes),
+                None => load_page(source, rel, drafts, allow_html, max_bytes),
             };
             (stamp, result)
         })
@@ -268,8 +272,8 @@ struct Listing {
     diags: Vec<Diagnostic>,
 }
 
-fn list(root: &Path) -> Listing {
-    let walk = disk::walk(root, "content", Hidden::LeftOut);
+fn list(source: &dyn Source) -> Listing {
+    let walk = source.walk("content", Hidden::LeftOut);
     let mut listing = Listing {
         diags: walk.diags,
         ..Listing::default()
@@ -281,8 +285,15 @@ fn list(root: &Path) -> Listing {
             }
             listing.markdown.push(file.rel);
         } else {
+            let body = match source::copied(source, &format!("content/{}", file.rel)) {
+                Ok(body) => body,
+                Err(d) => {
+                    listing.diags.push(d);
+                    continue;
+                }
+            };
             listing.assets.push(Asset {
-                from: file.path,
+                body,
                 to: file
                     .rel
                     .split('/')
@@ -316,8 +327,14 @@ fn refuse_raw_html(asset: &Asset, allow_html: bool) -> Option<Diagnostic> {
     })
 }
 
-fn load_page(root: &Path, rel: &str, drafts: bool, allow_html: bool, max_bytes: u64) -> Loaded {
-    let source = disk::read_walked(root, &format!("content/{rel}"), max_bytes)?;
+fn load_page(
+    source: &dyn Source,
+    rel: &str,
+    drafts: bool,
+    allow_html: bool,
+    max_bytes: u64,
+) -> Loaded {
+    let source = source::walked_text(source, &format!("content/{rel}"), max_bytes)?;
     Ok(parse_page(source, rel, drafts, allow_html)?.map(Arc::new))
 }
 

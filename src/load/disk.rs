@@ -1,48 +1,66 @@
-//! Reading the handbook's files from disk: the one walk of its folders, and the one read
-//! of a file.
+//! A handbook on disk: the one walk of its folders, and the one read of a file.
 
 use std::fs::{self, FileType, Metadata};
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use walkdir::WalkDir;
 
-use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::load::source::{Hidden, Walk, Walked, decode, megabytes};
+use crate::diagnostics::Diagnostic;
+use crate::load::source::{Hidden, Source, Walk, Walked, cannot_read, decode, too_large};
 
-/// Reads `root/name` as UTF-8 text, refusing files over `max_bytes`, files that are not
-/// regular files (a FIFO would block the build), and symbolic links that [`follow`] does
-/// not follow (a link to a secret would otherwise end up in a report or on a page).
-pub fn read(root: &Path, name: &str, max_bytes: u64) -> Result<Arc<SourceFile>, Diagnostic> {
-    let path = root.join(name);
-    if fs::symlink_metadata(&path).is_ok() {
-        let root = root
-            .canonicalize()
-            .map_err(|e| Diagnostic::error(format!("cannot read {name}: {e}")))?;
-        follow(&root, &path, name)?;
-    }
-    read_walked(root, name, max_bytes)
+/// The handbook in a folder on disk. It reads only regular files (a FIFO would block the
+/// build), and follows only the symbolic links that `follow` allows (a link to a secret
+/// would otherwise end up in a report or on a page).
+pub struct Disk {
+    root: PathBuf,
 }
 
-/// Reads `root/name` as [`read`] does, for a file found by [`walk`], which checked its
-/// links on the way.
-pub fn read_walked(root: &Path, name: &str, max_bytes: u64) -> Result<Arc<SourceFile>, Diagnostic> {
-    let text = read_text(&root.join(name), name, max_bytes)?;
-    Ok(SourceFile::new(name, text))
+impl Disk {
+    /// The handbook in the folder `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Disk {
+        Disk { root: root.into() }
+    }
+}
+
+impl Source for Disk {
+    fn walk(&self, folder: &str, hidden: Hidden) -> Walk {
+        walk(&self.root, folder, hidden)
+    }
+
+    fn read(&self, name: &str, max_bytes: u64) -> Result<Option<Vec<u8>>, Diagnostic> {
+        let path = self.root.join(name);
+        if fs::symlink_metadata(&path).is_err() {
+            return Ok(None);
+        }
+        let root = self.root.canonicalize().map_err(|e| cannot_read(name, e))?;
+        follow(&root, &path, name)?;
+        read_bytes(&path, name, max_bytes).map(Some)
+    }
+
+    /// The walk checked the file's links on the way.
+    fn read_walked(&self, name: &str, max_bytes: u64) -> Result<Vec<u8>, Diagnostic> {
+        read_bytes(&self.root.join(name), name, max_bytes)
+    }
+
+    fn is_folder(&self, name: &str) -> bool {
+        self.root.join(name).is_dir()
+    }
+
+    fn path(&self, name: &str) -> Option<PathBuf> {
+        Some(self.root.join(name))
+    }
 }
 
 /// Reads the file at `path` (shown as `name`) as UTF-8 text of at most `max_bytes`,
-/// without a byte order mark.
+/// without a byte order mark: a file outside the handbook, such as a tracker CSV to import.
 pub fn read_text(path: &Path, name: &str, max_bytes: u64) -> Result<String, Diagnostic> {
-    let fail = |why: String| Diagnostic::error(format!("cannot read {name}: {why}"));
-    let too_large = || {
-        fail(format!(
-            "the file is larger than the limit of {}",
-            megabytes(max_bytes)
-        ))
-        .with_hint("raise `limits: { max_file_mb: N }` in handbook.yaml if the file is meant to be this large")
-    };
+    decode(name, read_bytes(path, name, max_bytes)?)
+}
+
+/// Reads the regular file at `path` (shown as `name`), of at most `max_bytes`.
+fn read_bytes(path: &Path, name: &str, max_bytes: u64) -> Result<Vec<u8>, Diagnostic> {
+    let fail = |why: String| cannot_read(name, why);
     let mut options = fs::OpenOptions::new();
     options.read(true);
     // Opening a FIFO waits for a writer; without blocking, the check below refuses it.
@@ -54,7 +72,7 @@ pub fn read_text(path: &Path, name: &str, max_bytes: u64) -> Result<String, Diag
         return Err(fail(format!("it is {}", not_regular(meta.file_type()))));
     }
     if meta.len() > max_bytes {
-        return Err(too_large());
+        return Err(too_large(name, max_bytes));
     }
     let mut bytes = Vec::new();
     // The file may grow after the check above.
@@ -62,9 +80,9 @@ pub fn read_text(path: &Path, name: &str, max_bytes: u64) -> Result<String, Diag
         .read_to_end(&mut bytes)
         .map_err(|e| fail(e.to_string()))?;
     if bytes.len() as u64 > max_bytes {
-        return Err(too_large());
+        return Err(too_large(name, max_bytes));
     }
-    decode(name, bytes)
+    Ok(bytes)
 }
 
 /// `path` below `base`, with `/` separators; `None` when it is not below it or not UTF-8.
@@ -74,9 +92,9 @@ pub fn relative(base: &Path, path: &Path) -> Option<String> {
     Some(parts?.join("/"))
 }
 
-/// Walks the folder `root/folder`: the one walk of the handbook's folders, so that every
-/// folder treats links, hidden names and special files alike. Nothing is opened but
-/// folders inside the handbook:
+/// Walks the folder `root/folder` ([`Source::walk`]): the one walk of the handbook's
+/// folders, so that every folder treats links, hidden names and special files alike.
+/// Nothing is opened but folders inside the handbook:
 ///
 /// - A symbolic link is followed when [`follow`] allows it. A folder link is followed
 ///   when it makes no loop, and not inside a folder reached through a link, so that links
@@ -85,7 +103,7 @@ pub fn relative(base: &Path, path: &Path) -> Option<String> {
 /// - A name that is not UTF-8 is an error: it cannot become a path of the site.
 ///
 /// An absent folder holds nothing.
-pub fn walk(root: &Path, folder: &str, hidden: Hidden) -> Walk {
+fn walk(root: &Path, folder: &str, hidden: Hidden) -> Walk {
     let dir = root.join(folder);
     if fs::symlink_metadata(&dir).is_err() {
         return Walk::default();
@@ -163,19 +181,9 @@ impl Walker<'_> {
                     );
                     return false;
                 };
-                let kept = !name.starts_with('.')
-                    || (hidden == Hidden::WellKnownKept
-                        && prefix.is_empty()
-                        && e.depth() == 1
-                        && name == ".well-known");
-                if !kept && hidden == Hidden::Reported && !name.starts_with(".git") {
-                    left_out.push(
-                        Diagnostic::warning(format!(
-                            "{folder}/{} is not read: hidden files and folders are left out",
-                            rel_of(e.path())
-                        ))
-                        .with_hint("if it is a record, remove the dot that starts its name"),
-                    );
+                let kept = hidden.keeps(name, prefix.is_empty() && e.depth() == 1);
+                if !kept {
+                    left_out.extend(hidden.left_out(folder, &rel_of(e.path())));
                 }
                 kept
             });
@@ -200,11 +208,7 @@ impl Walker<'_> {
                 continue;
             }
             if file_type.is_file() {
-                self.walk.files.push(Walked {
-                    rel,
-                    path: path.to_path_buf(),
-                    linked,
-                });
+                self.walk.files.push(Walked { rel, linked });
                 continue;
             }
             if !file_type.is_symlink() {
@@ -212,11 +216,9 @@ impl Walker<'_> {
                 continue;
             }
             match follow(&self.root, path, &shown) {
-                Ok((_, meta)) if meta.is_file() => self.walk.files.push(Walked {
-                    rel,
-                    path: path.to_path_buf(),
-                    linked: true,
-                }),
+                Ok((_, meta)) if meta.is_file() => {
+                    self.walk.files.push(Walked { rel, linked: true })
+                }
                 Ok((target, meta)) if meta.is_dir() => {
                     match self.folder_link(path, &shown, &target, linked) {
                         Some(d) => self.walk.diags.push(d),

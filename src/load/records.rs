@@ -2,7 +2,6 @@
 //! and the directory of people they name.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -11,8 +10,7 @@ use serde::de::DeserializeOwned;
 use super::todo;
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::Config;
-use crate::load::disk;
-use crate::load::source::Hidden;
+use crate::load::source::{self, Hidden, Source};
 use crate::load::yaml::{self, Seg};
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
@@ -102,26 +100,30 @@ impl<'a> Check<'a> {
     }
 }
 
-/// Loads data/ and checks every record against the rules and against each other. Every
-/// record is checked, so one bad record never hides another.
-pub fn load(root: &Path, config: &Config, pages: &BTreeSet<String>) -> (Records, Vec<Diagnostic>) {
+/// Loads data/ from `source` and checks every record against the rules and against each
+/// other. Every record is checked, so one bad record never hides another.
+pub fn load(
+    source: &dyn Source,
+    config: &Config,
+    pages: &BTreeSet<String>,
+) -> (Records, Vec<Diagnostic>) {
     let max_bytes = config.limits.max_file_bytes();
-    let found = disk::walk(root, "data", Hidden::Reported);
+    let found = source.walk("data", Hidden::Reported);
     let mut diags = found.diags;
     let mut people = People::default();
     let (mut exceptions, mut incidents) = (Vec::new(), Vec::new());
     for file in found.files {
         match data_file(&file.rel) {
             Ok(DataFile::People) => {
-                people = read_people(root, max_bytes, &mut diags);
+                people = load_people(source, max_bytes, &mut diags);
             }
             Ok(DataFile::Exception) => exceptions.push(file.rel),
             Ok(DataFile::Incident) => incidents.push(file.rel),
             Err(d) => diags.push(d),
         }
     }
-    let exceptions = load_records(root, &exceptions, max_bytes, &mut diags, parse_exception);
-    let incidents = load_records(root, &incidents, max_bytes, &mut diags, |file| {
+    let exceptions = load_records(source, &exceptions, max_bytes, &mut diags, parse_exception);
+    let incidents = load_records(source, &incidents, max_bytes, &mut diags, |file| {
         parse_incident(file, config)
     });
     let (records, more) = assemble(exceptions, incidents, people, pages);
@@ -240,17 +242,10 @@ pub fn assemble(
 }
 
 /// Reads data/people.yaml, when there is one, refusing it over `max_bytes`.
-pub fn load_people(root: &Path, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> People {
-    match std::fs::symlink_metadata(root.join("data/people.yaml")) {
-        Ok(_) => read_people(root, max_bytes, diags),
-        Err(_) => People::default(),
-    }
-}
-
-/// Reads data/people.yaml, which is there.
-fn read_people(root: &Path, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> People {
-    match disk::read(root, "data/people.yaml", max_bytes).and_then(|f| parse_people(&f)) {
-        Ok(people) => people,
+pub fn load_people(source: &dyn Source, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> People {
+    let read = source::text(source, "data/people.yaml", max_bytes);
+    match read.and_then(|file| file.map(|f| parse_people(&f)).transpose()) {
+        Ok(people) => people.unwrap_or_default(),
         Err(d) => {
             diags.push(d);
             People {
@@ -271,7 +266,7 @@ pub fn parse_people(file: &Arc<SourceFile>) -> Result<People, Diagnostic> {
 
 /// Loads the record files at `rels` below data/ through `parse`, in their order.
 fn load_records<T: Send>(
-    root: &Path,
+    source: &dyn Source,
     rels: &[String],
     max_bytes: u64,
     diags: &mut Vec<Diagnostic>,
@@ -280,7 +275,7 @@ fn load_records<T: Send>(
     let results: Vec<(Option<Loaded<T>>, Vec<Diagnostic>)> = rels
         .par_iter()
         .map(
-            |rel| match disk::read_walked(root, &format!("data/{rel}"), max_bytes) {
+            |rel| match source::walked_text(source, &format!("data/{rel}"), max_bytes) {
                 Ok(file) => parse(file),
                 Err(d) => (None, vec![d]),
             },

@@ -1,22 +1,139 @@
-//! What reading a handbook's files finds, wherever they are: the files a walk of a folder
-//! finds, the size limit, and the text of a file's bytes. [`super::disk`] reads them from
-//! disk.
+//! Where a handbook's files come from. The loader (handbook.yaml, content/, data/, static/
+//! and the theme) reads every file through a [`Source`], so a handbook is held to the same
+//! rules wherever its files are: on disk ([`super::disk::Disk`]), in memory ([`Memory`],
+//! for the tests and the fuzz targets), or at a git revision.
 
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::load::theme::Body;
 
 /// Files larger than this are refused rather than read into memory, unless handbook.yaml
 /// sets another limit (`limits: { max_file_mb: N }`).
 pub const MAX_FILE_MB: u32 = 10;
 pub const MAX_FILE_BYTES: u64 = MAX_FILE_MB as u64 * 1024 * 1024;
 
+/// The files of a handbook. A file is named by its path below the handbook's folder, with
+/// `/` separators (`data/people.yaml`). A source gives names and bytes; what they mean is
+/// decided once for every source, here and in the loader: which names are hidden
+/// ([`Hidden`]), how bytes become text ([`text`]: UTF-8, no byte order mark, an error at
+/// the line and column of a bad byte), and the size limit's error ([`too_large`]).
+///
+/// A git revision is a source from its tree alone. Its `walk` lists the paths of the blobs
+/// below the folder and hands them to [`walk_paths`]; `read` gives a blob's bytes, `None`
+/// when the tree has nothing at that path, and [`too_large`] for a blob whose header gives
+/// a size over the limit, before reading it; `is_folder` says whether the path is a tree;
+/// `shown` names a file `REV:path`, so that a diagnostic says which revision it is about;
+/// and `path` is `None`, as nothing of a revision is copied from disk or watched.
+pub trait Source: Sync {
+    /// The files below the folder `folder` (`data`), by their path below it, in the order
+    /// of their names, a folder's files at the place of its name; hidden names left out as
+    /// `hidden` says, and a diagnostic for each entry that is not a file to read. An absent
+    /// folder holds nothing.
+    fn walk(&self, folder: &str, hidden: Hidden) -> Walk;
+
+    /// The bytes of the file `name`, refused over `max_bytes` ([`too_large`]); `None` when
+    /// there is nothing at `name`.
+    fn read(&self, name: &str, max_bytes: u64) -> Result<Option<Vec<u8>>, Diagnostic>;
+
+    /// [`Source::read`] for a file that [`Source::walk`] found: a source whose walk
+    /// checked what its read checks need not check it again.
+    fn read_walked(&self, name: &str, max_bytes: u64) -> Result<Vec<u8>, Diagnostic> {
+        self.read(name, max_bytes)?
+            .ok_or_else(|| cannot_read(&self.shown(name), "there is no such file"))
+    }
+
+    /// Whether `name` is a folder.
+    fn is_folder(&self, name: &str) -> bool;
+
+    /// Where the file `name` is on disk, for what only a file on disk allows: copying it
+    /// into the site as it is, and telling it changed by its modification time (`serve`).
+    fn path(&self, _name: &str) -> Option<PathBuf> {
+        None
+    }
+
+    /// How a diagnostic names the file `name`.
+    fn shown<'a>(&self, name: &'a str) -> Cow<'a, str> {
+        Cow::Borrowed(name)
+    }
+}
+
+/// The file `name` of `source` as text; `None` when there is none.
+pub fn text(
+    source: &dyn Source,
+    name: &str,
+    max_bytes: u64,
+) -> Result<Option<Arc<SourceFile>>, Diagnostic> {
+    match source.read(name, max_bytes)? {
+        Some(bytes) => file(source, name, bytes).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The file `name` of `source` as text, which must be there.
+pub fn required_text(
+    source: &dyn Source,
+    name: &str,
+    max_bytes: u64,
+) -> Result<Arc<SourceFile>, Diagnostic> {
+    text(source, name, max_bytes)?
+        .ok_or_else(|| cannot_read(&source.shown(name), "there is no such file"))
+}
+
+/// The file `name` of `source`, which [`Source::walk`] found, as text.
+pub fn walked_text(
+    source: &dyn Source,
+    name: &str,
+    max_bytes: u64,
+) -> Result<Arc<SourceFile>, Diagnostic> {
+    let bytes = source.read_walked(name, max_bytes)?;
+    file(source, name, bytes)
+}
+
+fn file(source: &dyn Source, name: &str, bytes: Vec<u8>) -> Result<Arc<SourceFile>, Diagnostic> {
+    let shown = source.shown(name);
+    let text = decode(&shown, bytes)?;
+    Ok(SourceFile::new(shown, text))
+}
+
+/// The file `name` of `source`, which [`Source::walk`] found, as a file of the site that
+/// holds it as it is: copied from disk when it is there, without reading it first.
+pub fn copied(source: &dyn Source, name: &str) -> Result<Body, Diagnostic> {
+    match source.path(name) {
+        Some(path) => Ok(Body::Copy(path)),
+        None => Ok(Body::Bytes(source.read_walked(name, u64::MAX)?.into())),
+    }
+}
+
+/// The error for a file that could not be read, and why.
+pub fn cannot_read(name: &str, why: impl Display) -> Diagnostic {
+    Diagnostic::error(format!("cannot read {name}: {why}"))
+}
+
+/// The error for a file larger than `max_bytes`, which is not read.
+pub fn too_large(name: &str, max_bytes: u64) -> Diagnostic {
+    cannot_read(
+        name,
+        format!(
+            "the file is larger than the limit of {}",
+            megabytes(max_bytes)
+        ),
+    )
+    .with_hint(
+        "raise `limits: { max_file_mb: N }` in handbook.yaml if the file is meant to be this large",
+    )
+}
+
 /// A UTF-8 byte order mark: editors on Windows write one; it is no part of the text.
 const BOM: &str = "\u{feff}";
 
 /// `bytes` as text without its byte order mark, or an error at the line and column of the
 /// first byte that is not UTF-8, showing that line.
-pub(super) fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, Diagnostic> {
+pub fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, Diagnostic> {
     if bytes.starts_with(BOM.as_bytes()) {
         bytes.drain(..BOM.len());
     }
@@ -50,7 +167,7 @@ pub(super) fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, Diagnosti
 }
 
 /// `text` without a leading byte order mark, for text that reaches secbook other than by
-/// [`super::disk::read_text`] (a file at a git revision).
+/// [`decode`] (a file at a git revision).
 pub fn strip_bom(mut text: String) -> String {
     if text.starts_with(BOM) {
         text.drain(..BOM.len());
@@ -59,7 +176,7 @@ pub fn strip_bom(mut text: String) -> String {
 }
 
 /// A limit in bytes as a person reads it: `10 MB`, or bytes when below a megabyte.
-pub(super) fn megabytes(bytes: u64) -> String {
+fn megabytes(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
     if bytes >= MB && bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)
@@ -84,15 +201,33 @@ pub enum Hidden {
     Reported,
 }
 
-/// A regular file that [`super::disk::walk`] found.
+impl Hidden {
+    /// Whether a walk keeps the file or folder `name`; `top` when it is right in the walked
+    /// folder.
+    pub fn keeps(self, name: &str, top: bool) -> bool {
+        !name.starts_with('.') || (self == Hidden::WellKnownKept && top && name == ".well-known")
+    }
+
+    /// The warning for the hidden file or folder `rel` below `folder`, which the walk left
+    /// out, when this walk reports it.
+    pub fn left_out(self, folder: &str, rel: &str) -> Option<Diagnostic> {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        (self == Hidden::Reported && !name.starts_with(".git")).then(|| {
+            Diagnostic::warning(format!(
+                "{folder}/{rel} is not read: hidden files and folders are left out"
+            ))
+            .with_hint("if it is a record, remove the dot that starts its name")
+        })
+    }
+}
+
+/// A regular file that [`Source::walk`] found.
 #[derive(Debug, Clone)]
 pub struct Walked {
     /// Its path below the walked folder, with `/` separators.
     pub rel: String,
-    /// Where to read or copy it, through the links the walk followed.
-    pub path: PathBuf,
     /// Whether it is reached through a symbolic link: a file watcher reports a change to
-    /// it at the place the link leads to, not at `path`.
+    /// it at the place the link leads to, not at its path.
     pub linked: bool,
 }
 
@@ -102,4 +237,86 @@ pub struct Walked {
 pub struct Walk {
     pub files: Vec<Walked>,
     pub diags: Vec<Diagnostic>,
+}
+
+/// The walk of `folder` for a source that knows the names of its files, and nothing else
+/// (no links, no special files): those below `folder`, in the order [`Source::walk`]
+/// gives, hidden ones left out as `hidden` says, each reported hidden file or folder once.
+pub fn walk_paths<'a>(
+    folder: &str,
+    hidden: Hidden,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Walk {
+    let prefix = format!("{folder}/");
+    let mut rels: Vec<&str> = names
+        .into_iter()
+        .filter_map(|name| name.strip_prefix(&prefix))
+        .collect();
+    // Name by name, so that a folder's files come at the place of its name.
+    rels.sort_by(|a, b| a.split('/').cmp(b.split('/')));
+    let mut walk = Walk::default();
+    let mut reported = BTreeSet::new();
+    for rel in rels {
+        let parts: Vec<&str> = rel.split('/').collect();
+        match parts
+            .iter()
+            .enumerate()
+            .position(|(i, name)| !hidden.keeps(name, i == 0))
+        {
+            None => walk.files.push(Walked {
+                rel: rel.to_string(),
+                linked: false,
+            }),
+            Some(i) => {
+                let entry = parts[..=i].join("/");
+                if let Some(d) = hidden.left_out(folder, &entry)
+                    && reported.insert(entry)
+                {
+                    walk.diags.push(d);
+                }
+            }
+        }
+    }
+    walk
+}
+
+/// A handbook held in memory: each file's bytes by its name. The tests and the fuzz
+/// targets build handbooks in it without touching the disk, through the loader a build
+/// on disk goes through.
+#[derive(Debug, Clone, Default)]
+pub struct Memory {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Memory {
+    pub fn new() -> Memory {
+        Memory::default()
+    }
+
+    /// Puts `bytes` at `name`, in place of a file of that name.
+    pub fn insert(&mut self, name: impl Into<String>, bytes: impl Into<Vec<u8>>) {
+        self.files.insert(name.into(), bytes.into());
+    }
+}
+
+impl Source for Memory {
+    fn walk(&self, folder: &str, hidden: Hidden) -> Walk {
+        walk_paths(folder, hidden, self.files.keys().map(String::as_str))
+    }
+
+    fn read(&self, name: &str, max_bytes: u64) -> Result<Option<Vec<u8>>, Diagnostic> {
+        match self.files.get(name) {
+            Some(bytes) if bytes.len() as u64 > max_bytes => Err(too_large(name, max_bytes)),
+            Some(bytes) => Ok(Some(bytes.clone())),
+            None => Ok(None),
+        }
+    }
+
+    fn is_folder(&self, name: &str) -> bool {
+        let prefix = format!("{name}/");
+        self.files
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(first, _)| first.starts_with(&prefix))
+    }
 }

@@ -1,14 +1,13 @@
 //! The theme: the built-in default, overridden file by file by a handbook's own theme.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tera::ErrorKind;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::load::disk;
-use crate::load::source::Hidden;
+use crate::load::source::{self, Hidden, Source};
 
 /// The default theme, compiled into the binary so a handbook needs no themes/ folder.
 const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
@@ -141,14 +140,14 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Loads `name` from `root/themes/`, on top of the built-in theme, refusing template
+    /// Loads `name` from themes/ in `source`, on top of the built-in theme, refusing template
     /// files over `max_bytes`, with every problem found on the way. Each template is
     /// parsed, so that the syntax errors of all of them are reported at once; one that
     /// does not parse is left out, the built-in template of its name (or an empty one)
     /// standing in, so that no template that uses it fails because of it. Only the
-    /// default theme may be missing from disk; a problem with `name` itself is reported
+    /// default theme may be missing; a problem with `name` itself is reported
     /// with no file, and the built-in theme stands in.
-    pub fn load(root: &Path, name: &str, max_bytes: u64) -> (Theme, Vec<Diagnostic>) {
+    pub fn load(source: &dyn Source, name: &str, max_bytes: u64) -> (Theme, Vec<Diagnostic>) {
         let mut theme = Theme::builtin();
         if name.is_empty() || matches!(name, "." | "..") || name.contains(['/', '\\', '\0']) {
             let diag = Diagnostic::error(format!(
@@ -157,8 +156,7 @@ impl Theme {
             ));
             return (theme, vec![diag]);
         }
-        let dir = root.join("themes").join(name);
-        if !dir.is_dir() {
+        if !source.is_folder(&format!("themes/{name}")) {
             if name == "default" {
                 return (theme, Vec::new());
             }
@@ -168,8 +166,9 @@ impl Theme {
             return (theme, vec![diag]);
         }
         let mut diags = Vec::new();
-        for (rel, _) in files_below(root, &format!("themes/{name}/templates"), &mut diags) {
-            match disk::read_walked(root, &format!("themes/{name}/templates/{rel}"), max_bytes) {
+        let templates = format!("themes/{name}/templates");
+        for rel in files_below(source, &templates, &mut diags) {
+            match source::walked_text(source, &format!("{templates}/{rel}"), max_bytes) {
                 Ok(file) => match syntax_error(&rel, file) {
                     Ok(file) => {
                         theme.templates.insert(rel, file);
@@ -185,8 +184,14 @@ impl Theme {
                 Err(d) => diags.push(d),
             }
         }
-        for (rel, path) in files_below(root, &format!("themes/{name}/static"), &mut diags) {
-            theme.statics.insert(rel, Body::Copy(path));
+        let statics = format!("themes/{name}/static");
+        for rel in files_below(source, &statics, &mut diags) {
+            match source::copied(source, &format!("{statics}/{rel}")) {
+                Ok(body) => {
+                    theme.statics.insert(rel, body);
+                }
+                Err(d) => diags.push(d),
+            }
         }
         (theme, diags)
     }
@@ -225,12 +230,12 @@ impl Theme {
     }
 }
 
-/// The files of the theme's folder `root/folder`, by path below it, as [`disk::walk`]
-/// finds them; what it does not use goes to `diags`.
-fn files_below(root: &Path, folder: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String, PathBuf)> {
-    let found = disk::walk(root, folder, Hidden::LeftOut);
+/// The files of the theme's folder `folder`, by path below it, as [`Source::walk`] finds
+/// them; what it does not use goes to `diags`.
+fn files_below(source: &dyn Source, folder: &str, diags: &mut Vec<Diagnostic>) -> Vec<String> {
+    let found = source.walk(folder, Hidden::LeftOut);
     diags.extend(found.diags);
-    found.files.into_iter().map(|f| (f.rel, f.path)).collect()
+    found.files.into_iter().map(|f| f.rel).collect()
 }
 /// A Tera error as a diagnostic pointing into the template that caused it.
 pub fn to_diagnostic(err: &tera::Error, sources: &BTreeMap<String, Arc<SourceFile>>) -> Diagnostic {
