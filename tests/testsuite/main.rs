@@ -25,4 +25,5 @@ mod records_pages;
 mod report;
 mod search;
 mod serve;
+mod sources;
 mod tracker;

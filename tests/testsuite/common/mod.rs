@@ -14,7 +14,7 @@ pub use links::{broken_links, links_of};
 
 /// The as-of date of a run whose handbook names none (noon, 2026-06-30 UTC, the date the
 /// fixtures are written for), so that no test depends on the day it runs.
-const SOURCE_DATE_EPOCH: &str = "1782820800";
+pub const SOURCE_DATE_EPOCH: &str = "1782820800";
 
 /// The built binary, with the environment variables it reads set by the test alone: the
 /// environment `cargo test` runs in (a developer's shell, a CI runner that sets

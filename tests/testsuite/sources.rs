@@ -1,0 +1,152 @@
+//! One loader, whatever holds the handbook: the same files read from disk and from memory
+//! give the same site and the same diagnostics, each printed with its file, line and
+//! column, byte for byte.
+
+use std::fs;
+use std::path::Path;
+
+use secbook::diagnostics::{Diagnostic, Error};
+use secbook::harness;
+use secbook::load::disk::Disk;
+use secbook::load::source::{Memory, Source};
+use secbook::load::theme::Body;
+use secbook::pipeline::{self, Options};
+
+use crate::common::{self, Files};
+
+/// A build of the handbook in `source`: the site, file by file, when it builds, and every
+/// diagnostic as secbook prints it.
+fn built(source: &dyn Source) -> (Option<Files>, Vec<String>) {
+    let rendered = |diags: &[Diagnostic]| diags.iter().map(Diagnostic::render).collect();
+    let generated =
+        pipeline::generate_from(source, &Options::default(), Some(common::SOURCE_DATE_EPOCH));
+    match generated {
+        Ok(site) => {
+            let files = site
+                .files
+                .into_iter()
+                .map(|file| {
+                    let bytes = match file.body {
+                        Body::Bytes(bytes) => bytes.to_vec(),
+                        Body::Copy(path) => fs::read(path).unwrap(),
+                    };
+                    (file.path, bytes)
+                })
+                .collect();
+            (Some(files), rendered(&site.warnings))
+        }
+        Err(Error::Invalid(diags)) => (None, rendered(&diags)),
+        Err(e) => panic!("the build could not run: {e}"),
+    }
+}
+
+/// The files of the folder `root`, hidden ones too, in memory.
+fn in_memory(root: &Path) -> Memory {
+    let mut memory = Memory::new();
+    for (name, bytes) in common::files_below(root) {
+        memory.insert(name, bytes);
+    }
+    memory
+}
+
+#[test]
+fn every_fixture_builds_the_same_from_disk_and_from_memory() {
+    for kind in ["valid", "invalid"] {
+        for name in common::fixtures(kind) {
+            let root = common::fixture(&format!("{kind}/{name}"));
+            let (site, diags) = built(&Disk::new(&root));
+            assert_eq!(site.is_some(), kind == "valid", "{kind}/{name}: {diags:#?}");
+            let (memory_site, memory_diags) = built(&in_memory(&root));
+            assert_eq!(memory_diags, diags, "{kind}/{name}");
+            assert!(memory_site == site, "{kind}/{name}: the sites differ");
+        }
+    }
+}
+
+#[test]
+fn files_a_build_refuses_are_refused_alike_from_disk_and_from_memory() {
+    let big = format!("---\ntitle: Big\n---\n{}", "A line.\n".repeat(140_000));
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "handbook.yaml",
+            format!("{}limits: {{ max_file_mb: 1 }}\n", harness::HANDBOOK_YAML).into(),
+        ),
+        (
+            "content/_index.md",
+            format!("\u{feff}{}", harness::HOME).into(),
+        ),
+        ("content/process.md", harness::PAGE.into()),
+        ("content/.draft.md", b"---\ntitle: Hidden\n---\n".to_vec()),
+        ("content/big.md", big.into()),
+        (
+            "content/latin1.md",
+            b"---\ntitle: L\n---\nCaf\xe9\n".to_vec(),
+        ),
+        ("content/logo.png", b"\x89PNG".to_vec()),
+        ("data/people.yaml", harness::PEOPLE.into()),
+        ("data/exceptions/EXC-001.yaml", harness::EXCEPTION.into()),
+        (
+            "data/exceptions/EXC-002.yaml",
+            b"id: EXC-002\ntitle: [\n".to_vec(),
+        ),
+        ("data/exceptions/.EXC-003.yaml.swp", b"x".to_vec()),
+        (
+            "data/exceptions/old/EXC-004.yaml",
+            b"id: EXC-004\n".to_vec(),
+        ),
+        ("data/.gitkeep", Vec::new()),
+        ("data/notes.txt", b"x".to_vec()),
+        ("data/incidents/INC-001.yaml", harness::INCIDENT.into()),
+        ("static/.well-known/security.txt", b"Contact: x".to_vec()),
+        ("static/.env", b"SECRET".to_vec()),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let mut memory = Memory::new();
+    for (name, bytes) in &files {
+        let path = tmp.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, bytes).unwrap();
+        memory.insert(*name, bytes.clone());
+    }
+    let (site, diags) = built(&Disk::new(tmp.path()));
+    assert!(site.is_none());
+    for expected in [
+        "cannot read content/big.md: the file is larger than the limit of 1 MB",
+        "cannot read content/latin1.md: it is not UTF-8 text (byte 0xE9 is not UTF-8 here)",
+        "content/latin1.md:4:4",
+        "data/exceptions/EXC-002.yaml:2:",
+        "data/exceptions/.EXC-003.yaml.swp is not read: hidden files and folders are left out",
+        "data/exceptions/old/EXC-004.yaml is not read",
+        "data/notes.txt is not read",
+    ] {
+        assert!(
+            diags.iter().any(|d| d.contains(expected)),
+            "no diagnostic says {expected:?}: {diags:#?}"
+        );
+    }
+    for unread in ["Hidden", ".gitkeep", "SECRET"] {
+        assert!(!diags.iter().any(|d| d.contains(unread)), "{diags:#?}");
+    }
+    assert_eq!(built(&memory), (site, diags));
+
+    // Without the files it refuses, it builds, the same from both.
+    for name in [
+        "content/big.md",
+        "content/latin1.md",
+        "data/exceptions/EXC-002.yaml",
+        "data/exceptions/old/EXC-004.yaml",
+        "data/notes.txt",
+    ] {
+        fs::remove_file(tmp.path().join(name)).unwrap();
+    }
+    let mut memory = Memory::new();
+    for (name, bytes) in common::files_below(tmp.path()) {
+        memory.insert(name, bytes);
+    }
+    let (site, diags) = built(&Disk::new(tmp.path()));
+    let files = site.as_ref().unwrap_or_else(|| panic!("{diags:#?}"));
+    assert_eq!(files["logo.png"], b"\x89PNG");
+    assert_eq!(files[".well-known/security.txt"], b"Contact: x");
+    assert!(!files.keys().any(|path| path.contains("env")));
+    assert_eq!(built(&memory), (site, diags));
+}
