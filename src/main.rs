@@ -239,6 +239,9 @@ struct Common {
     /// Compare the records with this git revision (raises the change findings).
     #[arg(long, value_name = "REV")]
     baseline: Option<String>,
+    /// Read each record's history from git, as `history.enabled: true` in handbook.yaml does.
+    #[arg(long)]
+    history: bool,
 }
 
 impl Common {
@@ -248,6 +251,7 @@ impl Common {
             as_of: self.as_of,
             strict: self.strict,
             baseline: self.baseline,
+            history: self.history,
             ..Options::default()
         }
     }

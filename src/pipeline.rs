@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::derive::handbook::Handbook;
+use crate::derive::history;
 use crate::derive::site::Site;
 use crate::derive::view::{self, Redactions, View};
 use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
@@ -15,6 +16,7 @@ use crate::load::audience;
 use crate::load::config::Config;
 use crate::load::content;
 use crate::load::disk::Disk;
+use crate::load::history::Changes;
 use crate::load::source::{self, Source};
 use crate::load::theme::Theme;
 use crate::load::yaml;
@@ -36,6 +38,8 @@ pub struct Options {
     pub strict: bool,
     /// A git revision to compare the records with.
     pub baseline: Option<String>,
+    /// Read each record's history from git, as `history.enabled` does (SPEC 14).
+    pub history: bool,
     /// Let `build` replace an output folder that secbook did not write.
     pub force: bool,
     /// The audience to build for (SPEC 12); without it, handbook.yaml's `default_audience`.
@@ -182,7 +186,7 @@ fn prepare_from(
         .map_err(Error::Usage)?;
 
     let baseline = match &options.baseline {
-        Some(rev) => Some(baseline::load(&options.root, rev)?),
+        Some(rev) => Some(baseline::load(&options.root, rev, config.limits.max_file_bytes())?),
         None => None,
     };
 
@@ -199,6 +203,13 @@ fn prepare_from(
     let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
     let (records, record_diags) = records::load(source, &config, &page_paths);
     diags.extend(record_diags);
+    let changes = if options.history || config.history.enabled {
+        let (changes, warning) = crate::load::history::load(&options.root, &config, &config_file, &records);
+        diags.extend(warning);
+        changes
+    } else {
+        None
+    };
     let (theme, theme_diags) = Theme::load(source, &config.theme, max_bytes);
     // A theme problem with no file of its own is about the `theme` setting.
     diags.extend(theme_diags.into_iter().map(|d| match d.file {
@@ -236,7 +247,10 @@ fn prepare_from(
         config,
         as_of,
         options.strict,
-        baseline.as_ref(),
+        Git {
+            baseline: baseline.as_ref(),
+            history: changes.as_ref(),
+        },
         content,
         records,
         &files,
@@ -312,13 +326,26 @@ fn check_root(root: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// What git says about the records: how they were at the baseline revision (`--baseline`),
+/// and the commits that changed them (SPEC 14).
+#[derive(Default, Clone, Copy)]
+pub struct Git<'a> {
+    pub baseline: Baseline<'a>,
+    pub history: Option<&'a Changes>,
+}
+
+/// The exceptions as they were at the baseline revision, by id.
+type Baseline<'a> =
+    Option<&'a std::collections::BTreeMap<String, crate::model::exception::Exception>>;
+
 /// Validate and compute, once everything is loaded: the site's sections and links (which
-/// may name the `files` copied as they are), the findings, the metrics.
+/// may name the `files` copied as they are), the records' history, the findings, the
+/// metrics.
 fn assemble(
     config: Config,
     as_of: Date,
     strict: bool,
-    baseline: Option<&std::collections::BTreeMap<String, crate::model::exception::Exception>>,
+    git: Git,
     content: content::Content,
     records: records::Records,
     files: &[OutputFile],
@@ -329,10 +356,13 @@ fn assemble(
     diags.extend(site_diags);
 
     let mut handbook = Handbook::derive(config, as_of, site, records);
+    handbook.history = git
+        .history
+        .map(|changes| history::derive(changes, &handbook.config, &handbook.records));
     handbook.findings = findings::compute(&findings::Inputs {
         handbook: &handbook,
         strict,
-        baseline,
+        baseline: git.baseline,
     });
     diags.extend(handbook.findings.iter().map(Finding::to_diagnostic));
     (handbook, diags)

@@ -8,6 +8,7 @@ use crate::load::config::Config;
 use crate::load::records::Records;
 use crate::model::date::Date;
 use crate::model::finding::Finding;
+use crate::model::history::History;
 use crate::model::vocab::ExceptionState;
 
 pub struct Handbook {
@@ -24,6 +25,9 @@ pub struct Handbook {
     /// Every metric of SPEC 9 as of `as_of`, computed once for the JSON, the metrics page
     /// and the home page summary.
     pub metrics: Metrics,
+    /// Each record's history from git, when it is on and there is one (SPEC 14): derived
+    /// from what git holds, and set before validate, which reads it.
+    pub history: Option<History>,
     /// Set by validate, which reads the facts above.
     pub findings: Vec<Finding>,
 }
@@ -62,6 +66,7 @@ impl Handbook {
             policies,
             postmortems,
             metrics,
+            history: None,
             findings: Vec::new(),
         }
     }

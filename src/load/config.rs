@@ -65,6 +65,8 @@ pub struct Config {
     /// The audience a build is for when `--audience` names none; absent, the whole handbook.
     #[serde(default)]
     pub default_audience: Option<String>,
+    #[serde(default)]
+    pub history: HistoryConfig,
 }
 
 impl Default for Config {
@@ -88,6 +90,7 @@ impl Default for Config {
             classification: None,
             audiences: BTreeMap::new(),
             default_audience: None,
+            history: HistoryConfig::default(),
         }
     }
 }
@@ -298,6 +301,32 @@ impl LimitsConfig {
     pub fn max_file_bytes(&self) -> u64 {
         u64::from(self.max_file_mb) * 1024 * 1024
     }
+}
+
+/// Each record's history from git (SPEC 14).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryConfig {
+    /// Off by default: a handbook outside git would warn on every build.
+    #[serde(default)]
+    pub enabled: bool,
+    /// How many days after the date it claims an approval may reach git before it counts
+    /// as backdated: a pull request takes some days to merge.
+    #[serde(default = "default_approval_lag_days")]
+    pub approval_lag_days: u32,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            approval_lag_days: default_approval_lag_days(),
+        }
+    }
+}
+
+fn default_approval_lag_days() -> u32 {
+    14
 }
 
 /// `notify` (SPEC 13): whom the weekly report by email comes from, the server it goes

@@ -5,6 +5,8 @@ pub mod checks;
 pub mod config;
 pub mod content;
 pub mod disk;
+pub mod git;
+pub mod history;
 pub mod markdown;
 pub mod records;
 pub mod source;

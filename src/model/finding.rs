@@ -25,6 +25,8 @@ pub struct Rule {
     /// Whether it compares the records with a baseline revision, and so runs only when
     /// `--baseline` names one.
     pub needs_baseline: bool,
+    /// Whether it reads the records' history from git (SPEC 14), and so runs only with it.
+    pub needs_history: bool,
     /// When it is raised, as SPEC 6 says, in a sentence.
     pub description: &'static str,
 }
@@ -34,6 +36,7 @@ const fn rule(code: &'static str, kind: Kind, description: &'static str) -> Rule
         code,
         kind,
         needs_baseline: false,
+        needs_history: false,
         description,
     }
 }
@@ -41,6 +44,13 @@ const fn rule(code: &'static str, kind: Kind, description: &'static str) -> Rule
 const fn baseline_rule(code: &'static str, description: &'static str) -> Rule {
     Rule {
         needs_baseline: true,
+        ..rule(code, Kind::Exception, description)
+    }
+}
+
+const fn history_rule(code: &'static str, description: &'static str) -> Rule {
+    Rule {
+        needs_history: true,
         ..rule(code, Kind::Exception, description)
     }
 }
@@ -113,6 +123,24 @@ pub const RULES: &[Rule] = &[
         "page.restricted-link",
         Kind::Page,
         "A page or record links to a page or record classified above it: an audience that may read the one but not the other sees the link's text without the link.",
+    ),
+    rule(
+        "exception.self-approved",
+        Kind::Exception,
+        "An approval with decision approved comes from the person who requested the exception.",
+    ),
+    rule(
+        "exception.renewal-unreviewed",
+        Kind::Exception,
+        "A renewal has no approval dated on or after it for a side the policy requires.",
+    ),
+    history_rule(
+        "exception.changed-after-approval",
+        "A commit after the last approval changed what it decided on, without a new approval or renewal.",
+    ),
+    history_rule(
+        "exception.approval-backdated",
+        "An approval reached git, after the record was created, longer after the date it claims than `history.approval_lag_days`.",
     ),
     rule(
         "exception.todo",

@@ -3,6 +3,7 @@ pub mod audience;
 pub mod date;
 pub mod exception;
 pub mod finding;
+pub mod history;
 pub mod incident;
 pub mod links;
 pub mod person;

@@ -38,6 +38,16 @@ impl Person {
         name.is_empty() || name.eq_ignore_ascii_case("unassigned")
     }
 
+    /// Whether two mentions name the same person: by email when both give one, else by
+    /// name, letter case and surrounding spaces ignored.
+    pub fn same_as(&self, other: &Person) -> bool {
+        let norm = |s: &str| s.trim().to_lowercase();
+        match (&self.email, &other.email) {
+            (Some(a), Some(b)) => norm(a) == norm(b),
+            _ => norm(&self.name) == norm(&other.name),
+        }
+    }
+
     /// A stable key for grouping: the email when known, else the name, lowercased.
     pub fn key(&self) -> String {
         self.email

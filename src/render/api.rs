@@ -6,6 +6,7 @@ use super::OutputFile;
 use crate::derive::handbook::Handbook;
 use crate::load::theme::Body;
 use crate::model::exception::Exception;
+use crate::model::history::{History, RecordHistory};
 use crate::model::vocab::ExceptionState;
 
 /// An exception as loaded, plus its derived state.
@@ -33,11 +34,31 @@ pub fn render_api(handbook: &Handbook) -> Vec<OutputFile> {
         .iter()
         .map(|i| &i.record)
         .collect();
-    vec![
+    let mut files = vec![
         json("api/exceptions.json", &exceptions),
         json("api/incidents.json", &incidents),
         json("api/findings.json", &handbook.findings),
-    ]
+    ];
+    if let Some(history) = &handbook.history {
+        files.push(json("api/history.json", &HistoryJson::of(history)));
+    }
+    files
+}
+
+/// api/history.json: each record's history, as its page shows it, in id order (SPEC 14).
+#[derive(Serialize)]
+struct HistoryJson<'a> {
+    exceptions: Vec<&'a RecordHistory>,
+    incidents: Vec<&'a RecordHistory>,
+}
+
+impl<'a> HistoryJson<'a> {
+    fn of(history: &'a History) -> Self {
+        HistoryJson {
+            exceptions: history.exceptions.values().collect(),
+            incidents: history.incidents.values().collect(),
+        }
+    }
 }
 
 pub fn json<T: Serialize + ?Sized>(path: &str, value: &T) -> OutputFile {

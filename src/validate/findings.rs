@@ -1,6 +1,6 @@
 //! The rules that raise findings, over the loaded records and pages.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -13,13 +13,13 @@ use crate::derive::view::Levels;
 use crate::diagnostics::SourceFile;
 use crate::load::records::Loaded;
 use crate::load::todo;
-use crate::load::yaml::Seg;
-use crate::model::date::days;
+use crate::load::yaml::{self, Seg};
+use crate::model::date::{Date, days};
 use crate::model::exception::Exception;
 use crate::model::finding::{CODES, Finding, Kind, LintLevel, RULES, Subject};
 use crate::model::incident::Incident;
 use crate::model::links::Named;
-use crate::model::vocab::{ExceptionState, ExceptionStatus};
+use crate::model::vocab::{Decision, ExceptionState, ExceptionStatus, Side};
 
 /// What the findings looked at: every record and page, and the rules that did not run.
 /// A report that lists the checks that passed as well as those that failed needs it.
@@ -71,6 +71,9 @@ impl Coverage {
                     "handbook.yaml's `lints` allows it"
                 } else if rule.needs_baseline && inputs.baseline.is_none() {
                     "it compares with a baseline revision, and `--baseline` names none"
+                } else if rule.needs_history && inputs.handbook.history.is_none() {
+                    "it reads the records' history from git, and this run has none \
+                     (`history.enabled`, `--history`)"
                 } else {
                     return None;
                 };
@@ -315,6 +318,7 @@ fn exception_findings(c: &mut Collector, index: usize, e: &Loaded<Exception>) {
     if r.status == ExceptionStatus::Approved {
         policy_findings(c, e, &inputs.handbook.policies[index]);
     }
+    review_findings(c, index, e);
     if let Some(old) = inputs.baseline.and_then(|b| b.get(id)) {
         if r.severity > old.severity {
             c.on_exception(
@@ -349,6 +353,104 @@ fn exception_findings(c: &mut Collector, index: usize, e: &Loaded<Exception>) {
                 &[Seg::Key("expires")],
                 format!("{id} expiry moved from {before} to {now} without a new renewal entry"),
             );
+        }
+    }
+}
+
+/// Separation of duties and review of renewals: no approval by the requester, and each
+/// renewal approved again on every side the policy requires; and what the history shows
+/// (changes after the last approval, approvals added late).
+fn review_findings(c: &mut Collector, index: usize, e: &Loaded<Exception>) {
+    let r = &e.record;
+    let id = &r.id;
+    let mut found: Vec<(&'static str, &str, usize, String)> = Vec::new();
+    for (i, a) in r.approvals.iter().enumerate() {
+        if a.decision == Decision::Approved && a.person().same_as(&r.requested_by) {
+            found.push((
+                "exception.self-approved",
+                "approvals",
+                i,
+                format!(
+                    "{} approved {id}, which they requested: a request needs another person's approval",
+                    a.name
+                ),
+            ));
+        }
+    }
+    // Sides data/people.yaml would give are unknown when it did not load.
+    let sides_known =
+        !c.inputs.handbook.records.people.failed || r.approvals.iter().all(|a| a.side.is_some());
+    if sides_known {
+        renewal_findings(r, &c.inputs.handbook.policies[index], &mut found);
+    }
+    let history = c.inputs.handbook.history.as_ref();
+    if let Some(history) = history.and_then(|h| h.exceptions.get(id)) {
+        for ev in &history.evidence {
+            match ev.approval {
+                Some(i) => found.push((ev.code, "approvals", i, ev.message.clone())),
+                None => c.on_exception(e, ev.code, &[Seg::Key("approvals")], ev.message.clone()),
+            }
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    // Each item's place, from one reading of the file: a record of thousands of
+    // approvals would otherwise be read again for each finding.
+    let places: HashMap<String, Range<usize>> = yaml::string_values(&e.source.text, |_| true)
+        .into_iter()
+        .map(|f| (f.path, f.span))
+        .collect();
+    for (code, field, i, message) in found {
+        let first = if field == "approvals" { "name" } else { "date" };
+        let span = places
+            .get(&format!("{field}[{i}].{first}"))
+            .cloned()
+            .unwrap_or_else(|| e.span(&[Seg::Key(field), Seg::Index(i)]));
+        c.raise(code, &e.source, span, id, message);
+    }
+}
+
+/// Each renewal with no approval on or after it on a side the policy requires.
+fn renewal_findings<'a>(
+    r: &'a Exception,
+    policy: &Policy,
+    found: &mut Vec<(&'static str, &'a str, usize, String)>,
+) {
+    let id = &r.id;
+    // The latest approval of each side: a renewal on or before it was reviewed. Once, not
+    // per renewal: a record may hold thousands of each.
+    let latest = |side: Side| {
+        r.approvals
+            .iter()
+            .filter(|a| a.decision == Decision::Approved && a.side == Some(side))
+            .filter_map(|a| a.date)
+            .max()
+    };
+    let required: Vec<(Side, Option<Date>)> = policy
+        .sides
+        .iter()
+        .filter(|check| check.required.is_some())
+        .map(|check| (check.side, latest(check.side)))
+        .collect();
+    for (i, renewal) in r.renewals.iter().enumerate() {
+        let unreviewed: Vec<&str> = required
+            .iter()
+            .filter(|(_, latest)| latest.is_none_or(|d| d < renewal.date))
+            .map(|(side, _)| side.as_str())
+            .collect();
+        if !unreviewed.is_empty() {
+            found.push((
+                "exception.renewal-unreviewed",
+                "renewals",
+                i,
+                format!(
+                    "{id} was renewed on {} to {} with no {} approval dated on or after the renewal",
+                    renewal.date,
+                    renewal.expires,
+                    unreviewed.join(" or ")
+                ),
+            ));
         }
     }
 }

@@ -3,12 +3,13 @@
 use serde::Serialize;
 
 use super::exceptions::{self, ExceptionRow, PolicyCheck};
+use super::history::short_id;
 use super::incidents::{self, DurationView, IncidentRow};
 use super::status::{CodeSummary, FindingGroup, finding_groups};
 use super::{Facts, PageMeta, SectionIntro, base_context, render_page};
 use crate::derive::incident::Measure;
 use crate::diagnostics::Diagnostic;
-use crate::model::date::Date;
+use crate::model::date::{Date, days};
 use crate::model::finding::LintLevel;
 use crate::model::vocab::{Decision, ExceptionState, Level, Side};
 use crate::render::units::TimeUnit;
@@ -25,6 +26,20 @@ struct ApproverLine<'a> {
     level: Option<Level>,
     decision: Decision,
     date: Option<Date>,
+    /// When git first held the approval, with history (SPEC 14).
+    seen: Option<Seen<'a>>,
+}
+
+/// An approval's first commit, next to the date it claims.
+#[derive(Serialize)]
+struct Seen<'a> {
+    day: Option<Date>,
+    commit: Option<&'a str>,
+    /// How long after the date it claims, as "3 days after"; `None` without a claimed date.
+    after: Option<String>,
+    /// Later than `history.approval_lag_days` allows.
+    late: bool,
+    with_record: bool,
 }
 
 #[derive(Serialize)]
@@ -85,6 +100,9 @@ struct AuditView<'a> {
     groups: Vec<FindingGroup<'a>>,
     findings_total: usize,
     intro: Option<SectionIntro<'a>>,
+    /// The build read history, so approvals show when git first held them.
+    history: bool,
+    approval_lag_days: u32,
 }
 
 pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
@@ -94,6 +112,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
 fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
     let hb = facts.hb;
     let count_findings = |kind: &str, id: &str| facts.findings_of(kind, id).len();
+    let lag_days = i64::from(hb.config.history.approval_lag_days);
     let audit_exceptions: Vec<AuditException> = hb
         .records
         .exceptions
@@ -109,13 +128,25 @@ fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
                 approvals: e
                     .approvals
                     .iter()
-                    .map(|a| ApproverLine {
+                    .enumerate()
+                    .map(|(n, a)| ApproverLine {
                         name: &a.name,
                         role: &a.role,
                         side: a.side,
                         level: a.level,
                         decision: a.decision,
                         date: a.date,
+                        seen: hb
+                            .history
+                            .as_ref()
+                            .and_then(|h| h.exceptions.get(&e.id)?.approvals.get(n))
+                            .map(|s| Seen {
+                                day: s.first_seen,
+                                commit: s.commit.as_deref().map(short_id),
+                                after: s.lag_days.map(|d| format!("{} after", days(d))),
+                                late: s.lag_days.is_some_and(|d| d > lag_days),
+                                with_record: s.with_record,
+                            }),
                     })
                     .collect(),
                 renewals: e.renewals.len(),
@@ -178,6 +209,8 @@ fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
         groups,
         findings_total: hb.findings.len(),
         intro: facts.intro(AUDIT_URL),
+        history: hb.history.is_some(),
+        approval_lag_days: hb.config.history.approval_lag_days,
     };
     let page = PageMeta {
         title: facts.register_title(AUDIT_URL, AUDIT_TITLE),

@@ -336,6 +336,7 @@ struct ExceptionView<'a> {
     related_incidents: Vec<RecordLink<'a>>,
     related_pages: Vec<PageRef<'a>>,
     source: &'a str,
+    history: Option<super::history::HistoryView<'a>>,
 }
 
 pub(super) fn kind_label(e: &Exception) -> &'static str {
@@ -454,6 +455,7 @@ fn render_exception(
         related_incidents: facts.related_incidents(&e.id),
         related_pages: facts.page_refs(&e.related.pages),
         source: &loaded.source.name,
+        history: super::history::view(hb.history.as_ref().and_then(|h| h.exceptions.get(&e.id))),
     };
     let page = PageMeta {
         title: format!("{}: {}", e.id, e.title),

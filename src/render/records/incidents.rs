@@ -406,6 +406,7 @@ struct IncidentView<'a> {
     related_exceptions: Vec<RecordLink<'a>>,
     related_pages: Vec<PageRef<'a>>,
     source_file: &'a str,
+    history: Option<super::history::HistoryView<'a>>,
 }
 
 fn render_incident(
@@ -482,6 +483,7 @@ fn render_incident(
         related_exceptions: facts.related_exceptions(&i.id),
         related_pages: facts.page_refs(&i.related.pages),
         source_file: &loaded.source.name,
+        history: super::history::view(hb.history.as_ref().and_then(|h| h.incidents.get(&i.id))),
     };
     let page = PageMeta {
         title: format!("{}: {}", i.id, i.title),

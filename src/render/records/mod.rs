@@ -7,6 +7,7 @@
 
 mod audit;
 mod exceptions;
+mod history;
 mod incidents;
 mod owners;
 mod registry;

@@ -1,0 +1,588 @@
+//! From the commits that changed the record files to each record's history: the fields
+//! each commit changed, when each approval first reached git, and what that shows.
+
+use std::collections::HashMap;
+
+use chrono::DateTime;
+use gix::ObjectId;
+use rayon::prelude::*;
+use serde_yaml::{Mapping, Value};
+
+use crate::load::config::Config;
+use crate::load::git::{Change, Commit, Log};
+use crate::load::history::{Changes, Version, file_names};
+use crate::load::records::Records;
+use crate::model::date::{Date, Offset, days};
+use crate::model::exception::{Approval, Exception};
+use crate::model::history::{
+    Action, ApprovalSeen, Entry, Evidence, FieldChange, History, RecordHistory,
+};
+use crate::model::person::Person;
+use crate::model::vocab::Decision;
+
+/// Fields whose values are Markdown: a change shows that they changed, not the text.
+const MARKDOWN: [&str; 4] = [
+    "summary",
+    "justification",
+    "description",
+    "remediation_plan",
+];
+
+/// The fields an approval decides on: changed after it, the record needs approving again.
+const DECIDED: [&str; 5] = [
+    "severity",
+    "type",
+    "expires",
+    "risk_owner",
+    "remediation_plan",
+];
+
+/// A value longer than this is not shown in a change, only that it changed.
+const SHORT: usize = 80;
+
+/// Everything one record's history is made from.
+struct Record<'a> {
+    id: &'a str,
+    file: &'a str,
+    /// Its folder (into [`crate::load::history::FOLDERS`]) and its file's name there.
+    key: (usize, &'a str),
+    /// The exception, for its approvals; `None` for an incident.
+    exception: Option<&'a Exception>,
+}
+
+/// Each record's history, from the commits that changed the files of `records`.
+pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History {
+    let log = &changes.log;
+    let mut by_file: HashMap<(usize, &str), Vec<&Change>> = HashMap::new();
+    for change in &log.changes {
+        by_file
+            .entry((change.folder, change.name.as_str()))
+            .or_default()
+            .push(change);
+    }
+    let [exception_files, incident_files] = file_names(records);
+    let subjects: Vec<Record> = records
+        .exceptions
+        .iter()
+        .zip(exception_files)
+        .map(|(e, name)| Record {
+            id: &e.record.id,
+            file: &e.source.name,
+            key: (0, name),
+            exception: Some(&e.record),
+        })
+        .chain(
+            records
+                .incidents
+                .iter()
+                .zip(incident_files)
+                .map(|(i, name)| Record {
+                    id: &i.record.id,
+                    file: &i.source.name,
+                    key: (1, name),
+                    exception: None,
+                }),
+        )
+        .collect();
+    let context = Context {
+        log,
+        versions: &changes.versions,
+        timezone: config.timezone,
+        lag_days: i64::from(config.history.approval_lag_days),
+    };
+    let derived: Vec<RecordHistory> = subjects
+        .par_iter()
+        .map(|record| {
+            let mine = by_file.get(&record.key).map_or(&[][..], Vec::as_slice);
+            context.record(record, mine)
+        })
+        .collect();
+    let mut history = History::default();
+    for (record, derived) in subjects.iter().zip(derived) {
+        let map = match record.key.0 {
+            0 => &mut history.exceptions,
+            _ => &mut history.incidents,
+        };
+        map.entry(record.id.to_string()).or_insert(derived);
+    }
+    history
+}
+
+struct Context<'a> {
+    log: &'a Log,
+    versions: &'a HashMap<ObjectId, Version>,
+    timezone: Offset,
+    lag_days: i64,
+}
+
+impl Context<'_> {
+    fn record(&self, record: &Record, changes: &[&Change]) -> RecordHistory {
+        let version = |id: Option<ObjectId>| id.and_then(|id| self.versions.get(&id));
+        let entries: Vec<Entry> = changes
+            .iter()
+            .map(|c| self.entry(&self.log.commits[c.commit], version(c.old), version(c.new)))
+            .collect();
+        let mut history = RecordHistory {
+            id: record.id.to_string(),
+            file: record.file.to_string(),
+            commits: entries,
+            approvals: Vec::new(),
+            evidence: Vec::new(),
+        };
+        if let Some(exception) = record.exception {
+            // Oldest first: each commit's file before and after it.
+            let steps: Vec<Step> = changes
+                .iter()
+                .rev()
+                .zip(history.commits.iter().rev())
+                .map(|(c, entry)| Step {
+                    entry,
+                    old: version(c.old).and_then(|v| v.as_ref().ok()),
+                    new: version(c.new).and_then(|v| v.as_ref().ok()),
+                })
+                .collect();
+            let (seen, evidence) = self.approvals(exception, &steps);
+            history.approvals = seen;
+            history.evidence = evidence;
+        }
+        history
+    }
+
+    fn entry(&self, commit: &Commit, old: Option<&Version>, new: Option<&Version>) -> Entry {
+        let at = DateTime::from_timestamp(commit.seconds, 0)
+            .unwrap_or_default()
+            .with_timezone(&self.timezone.0);
+        let action = match (old, new) {
+            (None, _) => Action::Created,
+            (_, None) => Action::Deleted,
+            _ => Action::Changed,
+        };
+        let (changes, unreadable) = match (old, new) {
+            (Some(Err(why)), _) | (_, Some(Err(why))) => (Vec::new(), Some(why.clone())),
+            (Some(Ok(old)), Some(Ok(new))) => (field_changes(old, new), None),
+            _ => (Vec::new(), None),
+        };
+        Entry {
+            commit: commit.id.to_string(),
+            date: at.to_rfc3339(),
+            day: Date(at.date_naive()),
+            author: commit.author.clone(),
+            email: commit.email.clone(),
+            subject: commit.subject.clone(),
+            action,
+            changes,
+            unreadable,
+        }
+    }
+
+    /// When each of the exception's approvals first reached git, and the two findings
+    /// that shows: fields an approval decided on changed after the last approval, and
+    /// approvals added long after the date they claim.
+    fn approvals(&self, e: &Exception, steps: &[Step]) -> (Vec<ApprovalSeen>, Vec<Evidence>) {
+        let id = &e.id;
+        let mut evidence = Vec::new();
+        let added = |step: &Step, of: fn(&Mapping) -> Vec<Key>| -> Vec<Key> {
+            let before: Vec<Key> = step.old.map(of).unwrap_or_default();
+            step.new
+                .map(of)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|k| !before.contains(k))
+                .collect()
+        };
+        let approved_keys = |m: &Mapping| -> Vec<Key> {
+            approval_keys(m)
+                .into_iter()
+                .filter(|k| k.decision == Some(Decision::Approved))
+                .collect()
+        };
+        // The last commit that added an approval with decision approved.
+        let last = steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, step)| {
+                let new = added(step, approved_keys);
+                (!new.is_empty()).then_some((i, new))
+            })
+            .next_back();
+        if let Some((at, keys)) = &last {
+            // The approval it added, as the record now writes it.
+            let current = e
+                .approvals
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| keys.contains(&Key::of(a)))
+                .map(|(i, _)| i)
+                .next_back();
+            let by = current.map(|i| &e.approvals[i]);
+            for step in &steps[at + 1..] {
+                let (Some(old), Some(new)) = (step.old, step.new) else {
+                    continue;
+                };
+                let changed: Vec<&str> = DECIDED
+                    .into_iter()
+                    .filter(|f| !same(f, old.get(*f), new.get(*f)))
+                    .collect();
+                if changed.is_empty()
+                    || !added(step, approved_keys).is_empty()
+                    || !added(step, renewal_keys).is_empty()
+                {
+                    continue;
+                }
+                let approval = match by {
+                    Some(Approval {
+                        name,
+                        date: Some(date),
+                        ..
+                    }) => format!("the approval by {name} of {date}"),
+                    Some(a) => format!("the approval by {}", a.name),
+                    None => "the last approval".to_string(),
+                };
+                evidence.push(Evidence {
+                    code: "exception.changed-after-approval",
+                    approval: current,
+                    message: format!(
+                        "{id}: {} changed on {} by {} (commit {}, \"{}\") after {approval}, \
+                         with no new approval or renewal in that commit",
+                        list(&changed),
+                        step.entry.day,
+                        step.entry.author,
+                        short_id(&step.entry.commit),
+                        step.entry.subject
+                    ),
+                });
+            }
+        }
+        let first = steps.first().map(|s| s.entry.commit.as_str());
+        let seen = e
+            .approvals
+            .iter()
+            .enumerate()
+            .map(|(index, a)| {
+                let key = Key::of(a);
+                let step = steps
+                    .iter()
+                    .find(|s| s.new.is_some_and(|m| approval_keys(m).contains(&key)));
+                let lag_days = step
+                    .zip(a.date)
+                    .map(|(s, date)| date.days_until(s.entry.day));
+                let with_record = step.is_some_and(|s| Some(s.entry.commit.as_str()) == first);
+                if let (Some(step), Some(lag), Some(date), false) =
+                    (step, lag_days, a.date, with_record)
+                    && lag > self.lag_days
+                {
+                    evidence.push(Evidence {
+                        code: "exception.approval-backdated",
+                        approval: Some(index),
+                        message: format!(
+                            "{id}: the approval by {} claims {} but reached git on {}, {} later \
+                             (commit {}, \"{}\"); at most {} may pass",
+                            a.name,
+                            date,
+                            step.entry.day,
+                            days(lag),
+                            short_id(&step.entry.commit),
+                            step.entry.subject,
+                            days(self.lag_days)
+                        ),
+                    });
+                }
+                ApprovalSeen {
+                    index,
+                    name: a.name.clone(),
+                    decision: a.decision,
+                    claimed: a.date,
+                    first_seen: step.map(|s| s.entry.day),
+                    commit: step.map(|s| s.entry.commit.clone()),
+                    lag_days,
+                    with_record,
+                }
+            })
+            .collect();
+        (seen, evidence)
+    }
+}
+
+/// One commit of a record's file, with the file before and after it (where they read).
+struct Step<'a> {
+    entry: &'a Entry,
+    old: Option<&'a Mapping>,
+    new: Option<&'a Mapping>,
+}
+
+/// The fields that differ between two versions of a record, in the order the newer one
+/// writes them, then those it dropped.
+fn field_changes(old: &Mapping, new: &Mapping) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    for (key, value) in new {
+        let Some(field) = key.as_str() else { continue };
+        let before = old.get(key);
+        if before == Some(value) {
+            continue;
+        }
+        out.push(change(field, before, Some(value)));
+    }
+    for (key, value) in old {
+        if let Some(field) = key.as_str()
+            && !new.contains_key(key)
+        {
+            out.push(change(field, Some(value), None));
+        }
+    }
+    out
+}
+
+fn change(field: &str, old: Option<&Value>, new: Option<&Value>) -> FieldChange {
+    let (old, new) = (present(old), present(new));
+    let kind = match (old, new) {
+        (None, Some(_)) => "added",
+        (Some(_), None) => "removed",
+        _ => "changed",
+    };
+    let shown = |v: Option<&Value>| {
+        if MARKDOWN.contains(&field) {
+            None
+        } else {
+            v.and_then(short)
+        }
+    };
+    let (mut old_text, mut new_text) = (shown(old), shown(new));
+    // Both would read the same (two lists of as many entries): only that it changed.
+    if old_text.is_some() && old_text == new_text {
+        (old_text, new_text) = (None, None);
+    }
+    // One side shown alone would mislead: "3 → (not shown)".
+    if old.is_some() && new.is_some() && (old_text.is_none() || new_text.is_none()) {
+        (old_text, new_text) = (None, None);
+    }
+    FieldChange {
+        field: field.to_string(),
+        change: kind,
+        old: old_text,
+        new: new_text,
+    }
+}
+
+/// A value that is written and not `null`.
+fn present(value: Option<&Value>) -> Option<&Value> {
+    value.filter(|v| !v.is_null())
+}
+
+/// A value in one short line, when it has one.
+fn short(value: &Value) -> Option<String> {
+    let text = match value {
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if !s.trim().contains('\n') => s.trim().to_string(),
+        Value::Sequence(items) if items.iter().all(scalar) => items
+            .iter()
+            .filter_map(short)
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Sequence(items) => match items.len() {
+            1 => "1 entry".to_string(),
+            n => format!("{n} entries"),
+        },
+        Value::Mapping(_) => person(value)?.to_string(),
+        _ => return None,
+    };
+    (text.chars().count() <= SHORT).then_some(text)
+}
+
+fn scalar(value: &Value) -> bool {
+    matches!(value, Value::Bool(_) | Value::Number(_) | Value::String(_))
+}
+
+/// A person as records write one: `"Name <email>"`, `"Name"`, or `{name, email}`.
+fn person(value: &Value) -> Option<Person> {
+    match value {
+        Value::String(s) => Some(Person::parse(s)),
+        Value::Mapping(m) => Some(Person {
+            name: m.get("name")?.as_str()?.trim().to_string(),
+            email: m
+                .get("email")
+                .and_then(Value::as_str)
+                .map(|e| e.trim().to_string()),
+        }),
+        _ => None,
+    }
+}
+
+/// Whether a field an approval decided on is the same in two versions: the same value,
+/// or for the risk owner the same person however written.
+fn same(field: &str, old: Option<&Value>, new: Option<&Value>) -> bool {
+    match (present(old), present(new)) {
+        (Some(a), Some(b)) if field == "risk_owner" => match (person(a), person(b)) {
+            (Some(a), Some(b)) => a.key() == b.key(),
+            _ => a == b,
+        },
+        (a, b) => a == b,
+    }
+}
+
+/// An approval or a renewal, as it is recognised from one version of a record to the next:
+/// an approval by who, when and what; a renewal by its date and new expiry. Editing a note
+/// or a role keeps it the same; editing its date makes it another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    who: String,
+    date: Option<Date>,
+    decision: Option<Decision>,
+    expires: Option<Date>,
+}
+
+impl Key {
+    fn of(a: &Approval) -> Key {
+        Key {
+            who: who(&a.name, a.email.as_deref()),
+            date: a.date,
+            decision: Some(a.decision),
+            expires: None,
+        }
+    }
+}
+
+fn who(name: &str, email: Option<&str>) -> String {
+    format!(
+        "{}\n{}",
+        name.trim().to_lowercase(),
+        email.unwrap_or("").trim().to_lowercase()
+    )
+}
+
+fn date(m: &Mapping, field: &str) -> Option<Date> {
+    m.get(field)
+        .and_then(Value::as_str)
+        .and_then(|s| Date::parse(s.trim()))
+}
+
+fn entries<'a>(m: &'a Mapping, field: &str) -> impl Iterator<Item = &'a Mapping> {
+    m.get(field)
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_mapping)
+}
+
+fn approval_keys(m: &Mapping) -> Vec<Key> {
+    entries(m, "approvals")
+        .map(|a| Key {
+            who: who(
+                a.get("name").and_then(Value::as_str).unwrap_or(""),
+                a.get("email").and_then(Value::as_str),
+            ),
+            date: date(a, "date"),
+            decision: a
+                .get("decision")
+                .and_then(|d| serde_yaml::from_value(d.clone()).ok()),
+            expires: None,
+        })
+        .collect()
+}
+
+fn renewal_keys(m: &Mapping) -> Vec<Key> {
+    entries(m, "renewals")
+        .map(|r| Key {
+            who: String::new(),
+            date: date(r, "date"),
+            decision: None,
+            expires: date(r, "expires"),
+        })
+        .collect()
+}
+
+fn short_id(commit: &str) -> &str {
+    commit.get(..10).unwrap_or(commit)
+}
+
+fn list(fields: &[&str]) -> String {
+    match fields {
+        [] => String::new(),
+        [one] => format!("`{one}`"),
+        [init @ .., last] => format!(
+            "{} and `{last}`",
+            init.iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapping(text: &str) -> Mapping {
+        serde_yaml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn short_fields_show_both_values_and_markdown_or_long_ones_only_that_they_changed() {
+        let old = mapping(
+            "severity: high\nrisk_owner: {name: Bo, email: bo@x.org}\ntags: [a, b]\n\
+             summary: one line\napprovals: [{name: A}]\nnote: short\n",
+        );
+        let new = mapping(&format!(
+            "severity: low\nrisk_owner: \"Bo <bo@x.org>\"\ntags: [a]\nsummary: other line\n\
+             approvals: [{{name: A}}, {{name: B}}]\nnote: {}\nexpires: 2026-01-01\n",
+            "x".repeat(81)
+        ));
+        let changes = field_changes(&old, &new);
+        let view: Vec<(&str, &str, Option<&str>, Option<&str>)> = changes
+            .iter()
+            .map(|c| {
+                (
+                    c.field.as_str(),
+                    c.change,
+                    c.old.as_deref(),
+                    c.new.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            view,
+            [
+                ("severity", "changed", Some("high"), Some("low")),
+                ("risk_owner", "changed", None, None),
+                ("tags", "changed", Some("a, b"), Some("a")),
+                ("summary", "changed", None, None),
+                ("approvals", "changed", Some("1 entry"), Some("2 entries")),
+                ("note", "changed", None, None),
+                ("expires", "added", None, Some("2026-01-01")),
+            ]
+        );
+        // The same person, written another way, reads the same: only that it changed.
+        assert!(same(
+            "risk_owner",
+            old.get("risk_owner"),
+            new.get("risk_owner")
+        ));
+        let removed = field_changes(&new, &mapping("severity: low\n"));
+        assert_eq!(removed[0].field, "risk_owner");
+        assert_eq!(removed[0].change, "removed");
+        assert_eq!(removed[0].old.as_deref(), Some("Bo <bo@x.org>"));
+    }
+
+    #[test]
+    fn approvals_are_the_same_across_versions_until_who_when_or_what_changes() {
+        let approval = |name: &str, date: &str, decision: &str, note: &str| {
+            approval_keys(&mapping(&format!(
+                "approvals:\n  - {{name: {name}, email: DEE@x.org, role: r, decision: {decision}, date: {date}{note}}}\n"
+            )))
+        };
+        let first = approval("Dee Vance", "2026-01-10", "approved", "");
+        assert_eq!(
+            first,
+            approval("Dee Vance", "2026-01-10", "approved", ", note: later")
+        );
+        assert_ne!(first, approval("Dee Vance", "2026-01-11", "approved", ""));
+        assert_ne!(first, approval("Dee Vance", "2026-01-10", "rejected", ""));
+        assert_ne!(first, approval("Dee Vane", "2026-01-10", "approved", ""));
+        let typed: Approval = serde_yaml::from_str(
+            "{name: ' dee vance', email: dee@X.org, role: other, decision: approved, date: 2026-01-10}",
+        )
+        .unwrap();
+        assert_eq!(first, [Key::of(&typed)]);
+    }
+}

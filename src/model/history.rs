@@ -1,0 +1,102 @@
+//! Each record's history, from git (SPEC 14): the commits that changed the record's file,
+//! what each changed, when each approval first reached git, and what that shows against
+//! the record. Dates come from the commits, so the same repository gives the same history
+//! on every build.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::date::Date;
+use super::vocab::Decision;
+
+/// The history of every record, by id.
+#[derive(Debug, Default, Clone)]
+pub struct History {
+    pub exceptions: BTreeMap<String, RecordHistory>,
+    pub incidents: BTreeMap<String, RecordHistory>,
+}
+
+/// One record's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordHistory {
+    pub id: String,
+    pub file: String,
+    /// Each commit that changed the file, newest first.
+    pub commits: Vec<Entry>,
+    /// When each approval of an exception first reached git, in the record's order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<ApprovalSeen>,
+    /// What the history shows against the record, for the findings.
+    #[serde(skip)]
+    pub evidence: Vec<Evidence>,
+}
+
+/// One commit that changed a record's file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub commit: String,
+    /// The commit time, RFC 3339 in the handbook's time zone.
+    pub date: String,
+    /// The day of `date`.
+    #[serde(skip)]
+    pub day: Date,
+    pub author: String,
+    pub email: String,
+    pub subject: String,
+    pub action: Action,
+    /// The fields it changed, in the order the record writes them.
+    pub changes: Vec<FieldChange>,
+    /// Why the fields changed are not known: a version of the file that does not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Created,
+    Changed,
+    Deleted,
+}
+
+/// One field a commit changed: its old and new value when they are short, else only that
+/// it changed (Markdown fields, lists of entries, long text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    /// `added`, `removed` or `changed`.
+    pub change: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+/// An approval of an exception as the record claims it, and as git first saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovalSeen {
+    /// Its place in the record's `approvals`.
+    pub index: usize,
+    pub name: String,
+    pub decision: Decision,
+    /// The date the approval claims; `None` while it is a TODO marker.
+    pub claimed: Option<Date>,
+    /// The day of the first commit that holds it; `None` while it is not committed.
+    pub first_seen: Option<Date>,
+    pub commit: Option<String>,
+    /// Days from the claimed date to the first commit that holds it.
+    pub lag_days: Option<i64>,
+    /// Written in the commit that created the record file, rather than added to it later.
+    pub with_record: bool,
+}
+
+/// A finding the history shows, at a place in the record's current file.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub code: &'static str,
+    /// The record's approval it is about, by its place in `approvals`; `None` for the
+    /// `approvals` field as a whole.
+    pub approval: Option<usize>,
+    pub message: String,
+}

@@ -1,0 +1,737 @@
+//! Each record's history from git (SPEC 14) and the review findings of SPEC 6, on real git
+//! repositories made here, commit by commit, each commit at a fixed date.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use scraper::{Html, Selector};
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::common::{assert_code, describe, secbook, stderr};
+
+const HANDBOOK: &str = "title: History\nid: 6f1d2c3b-7a8e-4f90-b1c2-d3e4f5a6b7c8\n";
+const AS_OF: &str = "2026-06-30";
+
+/// The codes this file is about; other findings are left to their own tests.
+const CODES: [&str; 4] = [
+    "exception.self-approved",
+    "exception.renewal-unreviewed",
+    "exception.changed-after-approval",
+    "exception.approval-backdated",
+];
+
+/// A git repository holding a handbook, committed to at chosen dates.
+struct Repo {
+    dir: TempDir,
+}
+
+impl Repo {
+    fn new(handbook_yaml: &str) -> Repo {
+        let repo = Repo {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        git(repo.path(), &["init", "-q", "-b", "main"], &[]);
+        repo.write("handbook.yaml", handbook_yaml);
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.path().join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path().join(rel)).unwrap()
+    }
+
+    /// Commits everything as `author` on `day` (at noon UTC), and returns the commit's id.
+    fn commit(&self, day: &str, author: &str, subject: &str) -> String {
+        let email = format!("{}@example.com", author.to_lowercase().replace(' ', "."));
+        commit(self.path(), day, (author, &email), subject)
+    }
+
+    /// `secbook check --history --format json`: the findings of [`CODES`], as
+    /// `(code, file, line)`.
+    fn findings(&self) -> Vec<(String, String, u64)> {
+        let out = secbook(
+            self.path(),
+            &[
+                "check",
+                ".",
+                "--as-of",
+                AS_OF,
+                "--history",
+                "--format",
+                "json",
+            ],
+        );
+        assert_code(&out, 0);
+        let all: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        all.iter()
+            .filter(|f| CODES.contains(&f["code"].as_str().unwrap_or("")))
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    f["file"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// The line of `data/exceptions/<id>.yaml` that starts with `start`, as the current
+    /// file has it.
+    fn line(&self, id: &str, start: &str) -> (String, String, u64) {
+        let file = format!("data/exceptions/{id}.yaml");
+        let text = self.read(&file);
+        let matching: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with(start))
+            .map(|(n, _)| n + 1)
+            .collect();
+        assert_eq!(matching.len(), 1, "`{start}` in\n{text}");
+        (String::new(), file, matching[0] as u64)
+    }
+}
+
+/// Commits everything in the work tree at `dir` as `(name, email)` on `day` (at noon UTC),
+/// and returns the commit's id.
+pub(crate) fn commit(dir: &Path, day: &str, (name, email): (&str, &str), subject: &str) -> String {
+    let when = format!("{day}T12:00:00+00:00");
+    let env = [
+        ("GIT_AUTHOR_NAME", name),
+        ("GIT_AUTHOR_EMAIL", email),
+        ("GIT_AUTHOR_DATE", when.as_str()),
+        ("GIT_COMMITTER_NAME", name),
+        ("GIT_COMMITTER_EMAIL", email),
+        ("GIT_COMMITTER_DATE", when.as_str()),
+    ];
+    git(dir, &["add", "-A"], &env);
+    git(dir, &["commit", "-q", "-m", subject], &env);
+    let out = git(dir, &["rev-parse", "HEAD"], &[]);
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+pub(crate) fn git(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+        ])
+        .args(args)
+        .envs(env.iter().copied())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    out
+}
+
+/// `(code, file, line)` of a finding expected at `line`.
+fn at(code: &str, line: (String, String, u64)) -> (String, String, u64) {
+    (code.to_string(), line.1, line.2)
+}
+
+/// An exception of medium severity (both sides need a manager or above), requested by
+/// Ann Lee, with `status` (and what it needs), `approvals` and `renewals` written one
+/// field a line.
+fn exception(
+    id: &str,
+    severity: &str,
+    status: &str,
+    approvals: &[&str],
+    renewals: &[&str],
+) -> String {
+    let mut text = format!(
+        "id: {id}\ntitle: Risk {id}\ntype: acceptance\nseverity: {severity}\n{status}\
+         requested_by: \"Ann Lee <ann.lee@example.com>\"\nrisk_owner: \"Bo Chen <bo.chen@example.com>\"\n\
+         created: 2026-01-01\nsummary: The risk.\njustification: Why.\n"
+    );
+    if !approvals.is_empty() {
+        text.push_str("approvals:\n");
+        for a in approvals {
+            text.push_str(a);
+        }
+    }
+    if !renewals.is_empty() {
+        text.push_str("renewals:\n");
+        for r in renewals {
+            text.push_str(r);
+        }
+    }
+    text
+}
+
+const PENDING: &str = "status: pending\n";
+
+fn approved(decided: &str, expires: &str) -> String {
+    format!("status: approved\ndecided: {decided}\nexpires: {expires}\n")
+}
+
+/// An approval with decision approved, one field a line.
+fn approval(name: &str, side: &str, date: &str) -> String {
+    let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+    format!(
+        "  - name: {name}\n    email: {email}\n    role: {side} approver\n    side: {side}\n    \
+         level: vp\n    decision: approved\n    date: {date}\n"
+    )
+}
+
+fn renewal(date: &str, previous: &str, expires: &str) -> String {
+    format!("  - date: {date}\n    previous_expires: {previous}\n    expires: {expires}\n")
+}
+
+/// A record requested on 2026-01-01 and approved on both sides on 2026-01-10, each step
+/// committed on its day.
+fn requested_and_approved(repo: &Repo, id: &str) {
+    let file = format!("data/exceptions/{id}.yaml");
+    repo.write(&file, &exception(id, "medium", PENDING, &[], &[]));
+    repo.commit("2026-01-01", "Ann Lee", &format!("Request {id}"));
+    let approvals = [
+        approval("Dee Vance", "business", "2026-01-10"),
+        approval("Eli Stone", "security", "2026-01-10"),
+    ];
+    let approvals: Vec<&str> = approvals.iter().map(String::as_str).collect();
+    repo.write(
+        &file,
+        &exception(
+            id,
+            "medium",
+            &approved("2026-01-10", "2026-09-01"),
+            &approvals,
+            &[],
+        ),
+    );
+    repo.commit("2026-01-10", "Dee Vance", &format!("Approve {id}"));
+}
+
+#[test]
+fn a_record_edited_after_its_approval_without_a_new_one_is_changed_after_approval() {
+    let repo = Repo::new(HANDBOOK);
+    requested_and_approved(&repo, "E-1");
+    let file = "data/exceptions/E-1.yaml";
+    // The summary is not what the approval decided on: editing it is fine.
+    repo.write(
+        file,
+        &repo
+            .read(file)
+            .replace("The risk.", "The risk, better put."),
+    );
+    repo.commit("2026-02-01", "Ann Lee", "Reword E-1");
+    assert_eq!(repo.findings(), []);
+    // Raising the severity is.
+    repo.write(
+        file,
+        &repo
+            .read(file)
+            .replace("severity: medium", "severity: high"),
+    );
+    repo.commit("2026-02-02", "Ann Lee", "Raise E-1 to high");
+    assert_eq!(
+        repo.findings(),
+        [at(
+            "exception.changed-after-approval",
+            repo.line("E-1", "  - name: Eli Stone")
+        )]
+    );
+    // Without history it cannot be seen.
+    let out = secbook(
+        repo.path(),
+        &["check", ".", "--as-of", AS_OF, "--format", "json"],
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("changed-after-approval"));
+}
+
+#[test]
+fn an_approval_committed_long_after_the_date_it_claims_is_backdated() {
+    let repo = Repo::new(HANDBOOK);
+    let file = "data/exceptions/E-2.yaml";
+    repo.write(file, &exception("E-2", "medium", PENDING, &[], &[]));
+    repo.commit("2026-01-01", "Ann Lee", "Request E-2");
+    // The business side approves on the 10th and commits two days later: on time.
+    let business = approval("Dee Vance", "business", "2026-01-10");
+    repo.write(
+        file,
+        &exception(
+            "E-2",
+            "medium",
+            &approved("2026-01-10", "2026-09-01"),
+            &[&business],
+            &[],
+        ),
+    );
+    repo.commit("2026-01-12", "Dee Vance", "Approve E-2 for the business");
+    // The security side claims the 10th too, but reaches git on 1 March.
+    let security = approval("Eli Stone", "security", "2026-01-10");
+    repo.write(
+        file,
+        &exception(
+            "E-2",
+            "medium",
+            &approved("2026-01-10", "2026-09-01"),
+            &[&business, &security],
+            &[],
+        ),
+    );
+    repo.commit("2026-03-01", "Eli Stone", "Approve E-2 for security");
+    assert_eq!(
+        repo.findings(),
+        [at(
+            "exception.approval-backdated",
+            repo.line("E-2", "  - name: Eli Stone")
+        )]
+    );
+
+    // A record committed with its approvals already written (imported from elsewhere) is
+    // not backdated, however old they are.
+    let imported = [
+        approval("Dee Vance", "business", "2025-01-10"),
+        approval("Eli Stone", "security", "2025-01-10"),
+    ];
+    repo.write(
+        "data/exceptions/E-3.yaml",
+        &exception(
+            "E-3",
+            "medium",
+            &approved("2025-01-10", "2025-12-01"),
+            &[&imported[0], &imported[1]],
+            &[],
+        )
+        .replace("created: 2026-01-01", "created: 2025-01-01"),
+    );
+    repo.commit("2026-04-01", "Ann Lee", "Import E-3");
+    let found = repo.findings();
+    assert!(
+        !found.iter().any(|f| f.1.ends_with("E-3.yaml")),
+        "{found:?}"
+    );
+
+    // A lag of up to `history.approval_lag_days` is allowed.
+    repo.write(
+        "handbook.yaml",
+        &format!("{HANDBOOK}history:\n  approval_lag_days: 60\n"),
+    );
+    assert_eq!(repo.findings(), []);
+}
+
+#[test]
+fn a_renewal_needs_a_fresh_approval_on_every_side_the_policy_requires() {
+    let repo = Repo::new(HANDBOOK);
+    requested_and_approved(&repo, "E-4");
+    requested_and_approved(&repo, "E-5");
+    let old = [
+        approval("Dee Vance", "business", "2026-01-10"),
+        approval("Eli Stone", "security", "2026-01-10"),
+    ];
+    let renewed = renewal("2026-08-20", "2026-09-01", "2026-12-01");
+    let terms = approved("2026-01-10", "2026-12-01");
+    // E-4 is renewed and approved again on both sides, in the same commit.
+    let fresh = [
+        approval("Dee Vance", "business", "2026-08-20"),
+        approval("Eli Stone", "security", "2026-08-21"),
+    ];
+    repo.write(
+        "data/exceptions/E-4.yaml",
+        &exception(
+            "E-4",
+            "medium",
+            &terms,
+            &[&old[0], &old[1], &fresh[0], &fresh[1]],
+            &[&renewed],
+        ),
+    );
+    // E-5 is renewed with a fresh approval from the business side only.
+    repo.write(
+        "data/exceptions/E-5.yaml",
+        &exception(
+            "E-5",
+            "medium",
+            &terms,
+            &[&old[0], &old[1], &fresh[0]],
+            &[&renewed],
+        ),
+    );
+    repo.commit("2026-08-21", "Ann Lee", "Renew E-4 and E-5");
+    let expected = [at(
+        "exception.renewal-unreviewed",
+        repo.line("E-5", "  - date: 2026-08-20"),
+    )];
+    assert_eq!(repo.findings(), expected);
+    // The renewal moved the expiry in the commit that added it: not a change after the
+    // approval. And the finding needs no history.
+    let out = secbook(
+        repo.path(),
+        &["check", ".", "--as-of", AS_OF, "--format", "json"],
+    );
+    let all: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = all.iter().filter_map(|f| f["code"].as_str()).collect();
+    assert_eq!(
+        codes,
+        ["exception.renewal-unreviewed"],
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn an_approval_by_the_requester_is_self_approved() {
+    let repo = Repo::new(HANDBOOK);
+    let business = approval("Ann Lee", "business", "2026-01-10");
+    let security = approval("Eli Stone", "security", "2026-01-10");
+    repo.write(
+        "data/exceptions/E-6.yaml",
+        &exception(
+            "E-6",
+            "medium",
+            &approved("2026-01-10", "2026-09-01"),
+            &[&business, &security],
+            &[],
+        ),
+    );
+    repo.commit("2026-01-10", "Ann Lee", "Approve my own E-6");
+    assert_eq!(
+        repo.findings(),
+        [at(
+            "exception.self-approved",
+            repo.line("E-6", "  - name: Ann Lee")
+        )]
+    );
+    // The same person written another way (letter case, by email).
+    repo.write(
+        "data/exceptions/E-6.yaml",
+        &repo
+            .read("data/exceptions/E-6.yaml")
+            .replace("  - name: Ann Lee", "  - name: A. Lee")
+            .replace("email: ann.lee@example.com", "email: ANN.LEE@example.com"),
+    );
+    assert_eq!(
+        repo.findings(),
+        [at(
+            "exception.self-approved",
+            repo.line("E-6", "  - name: A. Lee")
+        )]
+    );
+}
+
+#[test]
+fn a_clean_history_gives_no_finding() {
+    let repo = Repo::new(HANDBOOK);
+    requested_and_approved(&repo, "E-7");
+    let file = "data/exceptions/E-7.yaml";
+    repo.write(
+        file,
+        &repo.read(file).replace("Why.", "Why, with the numbers."),
+    );
+    repo.commit("2026-02-01", "Ann Lee", "Explain E-7");
+    // Renewed, and approved again on both sides the same day.
+    let text = repo
+        .read(file)
+        .replace("expires: 2026-09-01", "expires: 2026-12-01");
+    let text = format!(
+        "{text}{}{}renewals:\n{}",
+        approval("Dee Vance", "business", "2026-08-20"),
+        approval("Eli Stone", "security", "2026-08-20"),
+        renewal("2026-08-20", "2026-09-01", "2026-12-01")
+    );
+    repo.write(file, &text);
+    repo.commit("2026-08-20", "Dee Vance", "Renew E-7");
+    assert_eq!(repo.findings(), []);
+    let out = secbook(
+        repo.path(),
+        &[
+            "check",
+            ".",
+            "--as-of",
+            AS_OF,
+            "--history",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "[]",
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn the_history_section_and_api_history_json_match_the_commits() {
+    let repo = Repo::new(&format!("{HANDBOOK}history:\n  enabled: true\n"));
+    let file = "data/exceptions/E-8.yaml";
+    repo.write(file, &exception("E-8", "medium", PENDING, &[], &[]));
+    repo.write(
+        "data/incidents/I-1.yaml",
+        "id: I-1\ntitle: An incident\nseverity: sev3\nstatus: investigating\n\
+         commander: Kim Ode\nsource: monitoring\nreported: 2026-06-29\nsummary: s\n",
+    );
+    let created = repo.commit("2026-01-01", "Ann Lee", "Request E-8 <b>& I-1</b>");
+    let approvals = [
+        approval("Dee Vance", "business", "2026-01-10"),
+        approval("Eli Stone", "security", "2026-01-10"),
+    ];
+    repo.write(
+        file,
+        &exception(
+            "E-8",
+            "low",
+            &approved("2026-01-10", "2026-09-01"),
+            &[&approvals[0], &approvals[1]],
+            &[],
+        ),
+    );
+    let decided = repo.commit("2026-01-11", "Dee Vance", "Approve E-8");
+    // A commit that touches no record is in no record's history.
+    repo.write("content/_index.md", "---\ntitle: Home\n---\nHello.\n");
+    repo.commit("2026-01-12", "Ann Lee", "Add a home page");
+
+    // Packed, as a clone is: the versions are then read in the order the pack has them.
+    git(repo.path(), &["gc", "-q"], &[]);
+    let out_dir = repo.path().join("public");
+    let out = secbook(repo.path(), &["build", ".", "--as-of", AS_OF]);
+    assert_code(&out, 0);
+    assert!(!stderr(&out).contains("history"), "{}", stderr(&out));
+    let api: Value =
+        serde_json::from_slice(&fs::read(out_dir.join("api/history.json")).unwrap()).unwrap();
+    let expected = serde_json::json!({
+        "exceptions": [{
+            "id": "E-8",
+            "file": "data/exceptions/E-8.yaml",
+            "commits": [
+                {
+                    "commit": decided,
+                    "date": "2026-01-11T12:00:00+00:00",
+                    "author": "Dee Vance",
+                    "email": "dee.vance@example.com",
+                    "subject": "Approve E-8",
+                    "action": "changed",
+                    "changes": [
+                        {"field": "severity", "change": "changed", "old": "medium", "new": "low"},
+                        {"field": "status", "change": "changed", "old": "pending", "new": "approved"},
+                        {"field": "decided", "change": "added", "new": "2026-01-10"},
+                        {"field": "expires", "change": "added", "new": "2026-09-01"},
+                        {"field": "approvals", "change": "added", "new": "2 entries"},
+                    ],
+                },
+                {
+                    "commit": created,
+                    "date": "2026-01-01T12:00:00+00:00",
+                    "author": "Ann Lee",
+                    "email": "ann.lee@example.com",
+                    "subject": "Request E-8 <b>& I-1</b>",
+                    "action": "created",
+                    "changes": [],
+                },
+            ],
+            "approvals": [
+                {"index": 0, "name": "Dee Vance", "decision": "approved", "claimed": "2026-01-10",
+                 "first_seen": "2026-01-11", "commit": decided, "lag_days": 1, "with_record": false},
+                {"index": 1, "name": "Eli Stone", "decision": "approved", "claimed": "2026-01-10",
+                 "first_seen": "2026-01-11", "commit": decided, "lag_days": 1, "with_record": false},
+            ],
+        }],
+        "incidents": [{
+            "id": "I-1",
+            "file": "data/incidents/I-1.yaml",
+            "commits": [{
+                "commit": created,
+                "date": "2026-01-01T12:00:00+00:00",
+                "author": "Ann Lee",
+                "email": "ann.lee@example.com",
+                "subject": "Request E-8 <b>& I-1</b>",
+                "action": "created",
+                "changes": [],
+            }],
+        }],
+    });
+    assert_eq!(api, expected);
+
+    // The page shows the same, newest first, every value escaped.
+    let page = fs::read_to_string(out_dir.join("exceptions/E-8/index.html")).unwrap();
+    assert!(
+        page.contains("Request E-8 &lt;b&gt;&amp; I-1&lt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<b>&"), "{page}");
+    let html = Html::parse_document(&page);
+    let rows = Selector::parse("section[aria-labelledby=history] tbody tr").unwrap();
+    let cell = Selector::parse("td").unwrap();
+    let rows: Vec<Vec<String>> = html
+        .select(&rows)
+        .map(|r| {
+            r.select(&cell)
+                .map(|c| c.text().collect::<String>())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec![
+                "2026-01-11".to_string(),
+                "Dee Vancedee.vance@example.com".into(),
+                format!("{} Approve E-8", &decided[..10]),
+                "severity: medium → lowstatus: pending → approveddecided: none → 2026-01-10\
+                 expires: none → 2026-09-01approvals: none → 2 entries"
+                    .into(),
+            ],
+            vec![
+                "2026-01-01".to_string(),
+                "Ann Leeann.lee@example.com".into(),
+                format!("{} Request E-8 <b>& I-1</b>", &created[..10]),
+                "created the record".into(),
+            ],
+        ]
+    );
+    let incident = fs::read_to_string(out_dir.join("incidents/I-1/index.html")).unwrap();
+    assert!(incident.contains(r#"<h2 id="history">History</h2>"#));
+
+    // The audit report sets the claimed date beside the first commit that held it.
+    let audit = fs::read_to_string(out_dir.join("audit/index.html")).unwrap();
+    assert!(
+        audit.contains(&format!(
+            r#"<time datetime="2026-01-11">2026-01-11</time> <code>{}</code>"#,
+            &decided[..10]
+        )),
+        "{audit}"
+    );
+
+    // The same repository gives the same bytes.
+    let again = repo.path().join("again");
+    let out = secbook(
+        repo.path(),
+        &["build", ".", "--as-of", AS_OF, "-o", "again"],
+    );
+    assert_code(&out, 0);
+    for path in [
+        "api/history.json",
+        "exceptions/E-8/index.html",
+        "audit/index.html",
+    ] {
+        assert_eq!(
+            fs::read(out_dir.join(path)).unwrap(),
+            fs::read(again.join(path)).unwrap(),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn a_merge_shows_a_change_once_at_the_commit_that_made_it() {
+    let repo = Repo::new(HANDBOOK);
+    let file = "data/exceptions/E-9.yaml";
+    repo.write(file, &exception("E-9", "medium", PENDING, &[], &[]));
+    repo.commit("2026-01-01", "Ann Lee", "Request E-9");
+    git(repo.path(), &["checkout", "-q", "-b", "side"], &[]);
+    repo.write(
+        file,
+        &repo
+            .read(file)
+            .replace("severity: medium", "severity: high"),
+    );
+    let side = repo.commit("2026-01-02", "Bo Chen", "Raise E-9");
+    git(repo.path(), &["checkout", "-q", "main"], &[]);
+    repo.write("content/_index.md", "---\ntitle: Home\n---\n");
+    repo.commit("2026-01-03", "Ann Lee", "Add a home page");
+    let env = [
+        ("GIT_AUTHOR_DATE", "2026-01-04T12:00:00+00:00"),
+        ("GIT_COMMITTER_DATE", "2026-01-04T12:00:00+00:00"),
+    ];
+    git(repo.path(), &["merge", "-q", "--no-edit", "side"], &env);
+    let out = secbook(
+        repo.path(),
+        &["build", ".", "--as-of", AS_OF, "--history", "-o", "out"],
+    );
+    assert_code(&out, 0);
+    let api: Value =
+        serde_json::from_slice(&fs::read(repo.path().join("out/api/history.json")).unwrap())
+            .unwrap();
+    let commits: Vec<&str> = api["exceptions"][0]["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(commits, ["Raise E-9", "Request E-9"]);
+    assert_eq!(api["exceptions"][0]["commits"][0]["commit"], side);
+}
+
+/// How many warnings a run printed.
+fn warnings(stderr: &str) -> usize {
+    stderr.lines().filter(|l| l.starts_with("warning")).count()
+}
+
+/// Builds `dir` with history and returns the build's standard error.
+fn build_with_history(dir: &Path) -> String {
+    let out = secbook(
+        dir,
+        &["build", ".", "--as-of", AS_OF, "--history", "-o", "out"],
+    );
+    assert_code(&out, 0);
+    assert!(!dir.join("out/api/history.json").exists());
+    let page = fs::read_to_string(dir.join("out/exceptions/E-1/index.html")).unwrap();
+    assert!(!page.contains(r#"id="history""#));
+    stderr(&out)
+}
+
+#[test]
+fn a_handbook_outside_git_warns_once_and_builds_without_history() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("handbook.yaml"),
+        format!("{HANDBOOK}history:\n  enabled: true\n"),
+    )
+    .unwrap();
+    fs::create_dir_all(dir.path().join("data/exceptions")).unwrap();
+    fs::write(
+        dir.path().join("data/exceptions/E-1.yaml"),
+        exception("E-1", "medium", PENDING, &[], &[]),
+    )
+    .unwrap();
+    let err = build_with_history(dir.path());
+    assert_eq!(warnings(&err), 1, "{err}");
+    assert!(
+        err.contains("is not in a git repository: building without history"),
+        "{err}"
+    );
+    // At the setting that asked for it.
+    assert!(err.contains("handbook.yaml:4:12"), "{err}");
+}
+
+#[test]
+fn a_shallow_clone_warns_once_and_builds_without_history() {
+    let repo = Repo::new(HANDBOOK);
+    let file = "data/exceptions/E-1.yaml";
+    repo.write(file, &exception("E-1", "medium", PENDING, &[], &[]));
+    repo.commit("2026-01-01", "Ann Lee", "Request E-1");
+    repo.write(
+        file,
+        &repo.read(file).replace("The risk.", "The risk, again."),
+    );
+    repo.commit("2026-01-02", "Ann Lee", "Reword E-1");
+    let clones = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    git(
+        clones.path(),
+        &["clone", "-q", "--depth", "1", &url, "shallow"],
+        &[],
+    );
+    let err = build_with_history(&clones.path().join("shallow"));
+    assert_eq!(warnings(&err), 1, "{err}");
+    assert!(err.contains("shallow clone"), "{err}");
+    assert!(err.contains("git fetch --unshallow"), "{err}");
+}
