@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::derive::handbook::Handbook;
 use crate::derive::history;
 use crate::derive::site::Site;
-use crate::derive::view::{self, Redactions, View};
+use crate::derive::view::{self, Redactions, Unreadable, View};
 use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
 use crate::load::audience;
 use crate::load::config::Config;
@@ -21,7 +21,8 @@ use crate::load::source::{self, Source};
 use crate::load::theme::Theme;
 use crate::load::yaml;
 use crate::model::date::{self, Date};
-use crate::model::finding::Finding;
+use crate::model::finding::{Finding, RULES};
+use crate::model::history::History;
 use crate::render::{self, Finished, Output, OutputFile, RenderCache, Values, search};
 use crate::validate::findings::{self, Coverage};
 use crate::write::output;
@@ -372,7 +373,7 @@ fn assemble(
 /// (which [`assemble`] made) when the view leaves nothing out and redacts nothing, else the
 /// view's own, which [`assemble_view`] makes. `files` lose those the view hides.
 fn viewed(
-    whole: Handbook,
+    mut whole: Handbook,
     view: Option<(View, Vec<String>)>,
     strict: bool,
     baseline: Option<&std::collections::BTreeMap<String, crate::model::exception::Exception>>,
@@ -383,26 +384,34 @@ fn viewed(
             files.retain(|f| !view.hidden_files.contains(&f.path));
             let config = whole.config.clone();
             let as_of = whole.as_of;
+            let history = whole.history.take().map(|history| ViewHistory {
+                history,
+                hidden: view::hidden_texts(&whole.records, &view.hidden),
+            });
             drop(whole);
-            assemble_view(view, &redact, (config, as_of, strict, baseline), files)
+            let whole = (config, as_of, strict, baseline, history);
+            assemble_view(view, &redact, whole, files)
         }
         _ => whole,
     }
 }
 
-/// The handbook as `view` shows it, from what it holds alone: assembled, derived, its
-/// findings computed; then the fields in `redact` redacted, the findings scrubbed of them,
-/// and what is computed from text (the metrics) computed again. The view's links are the
+/// The whole handbook's history, for a view, with the ids and titles of the records the
+/// view leaves out, which its commits may name.
+struct ViewHistory {
+    history: History,
+    hidden: Vec<String>,
+}
+
+/// The handbook as `view` shows it, from what it holds alone: assembled, derived, the
+/// whole's history kept to its records, its findings computed; then the fields in `redact`
+/// redacted, the findings and the history scrubbed of them, and what is computed from text
+/// (the metrics) computed again. The view's links are the
 /// whole handbook's, less those to what it hides, which were checked with the whole.
 fn assemble_view(
     view: View,
     redact: &[String],
-    (config, as_of, strict, baseline): (
-        Config,
-        Date,
-        bool,
-        Option<&std::collections::BTreeMap<String, crate::model::exception::Exception>>,
-    ),
+    (config, as_of, strict, baseline, history): (Config, Date, bool, Baseline, Option<ViewHistory>),
     files: &[OutputFile],
 ) -> Handbook {
     let View {
@@ -413,7 +422,15 @@ fn assemble_view(
     } = view;
     let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     let (site, _) = Site::assemble_view(content, &records, known_files, &config.markdown, hidden);
-    let handbook = Handbook::derive(config, as_of, site, records);
+    let mut handbook = Handbook::derive(config, as_of, site, records);
+    let (history, hidden_texts) = match history {
+        Some(h) => (
+            Some(view::history_of(h.history, &handbook.records)),
+            h.hidden,
+        ),
+        None => (None, Vec::new()),
+    };
+    handbook.history = history;
     let mut found = findings::compute(&findings::Inputs {
         handbook: &handbook,
         strict,
@@ -423,12 +440,23 @@ fn assemble_view(
         config,
         site,
         mut records,
+        mut history,
         ..
     } = handbook;
     let redactions = Redactions::apply(&mut records, redact);
     found.iter_mut().for_each(|f| redactions.scrub(f));
+    if let Some(history) = &mut history {
+        let unreadable = Unreadable::new(&redactions, &hidden_texts);
+        redactions.history(history, redact, &unreadable);
+        // The findings made from the history quote its commits, which may name anything.
+        let quotes_commits = |code| RULES.iter().any(|r| r.code == code && r.needs_history);
+        for f in found.iter_mut().filter(|f| quotes_commits(f.code)) {
+            unreadable.scrub(&mut f.message);
+        }
+    }
     let mut handbook = Handbook::derive(config, as_of, site, records);
     handbook.findings = found;
+    handbook.history = history;
     handbook
 }
 

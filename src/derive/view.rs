@@ -5,6 +5,8 @@
 //! it may not read can reach any page or export, whichever renders it.
 
 use std::collections::{BTreeSet, HashMap};
+
+use aho_corasick::{AhoCorasick, MatchKind};
 use std::sync::Arc;
 
 use crate::derive::site;
@@ -13,8 +15,9 @@ use crate::load::content::{Content, Page};
 use crate::load::records::Records;
 use crate::model::audience::Reader;
 use crate::model::finding::Finding;
+use crate::model::history::History;
 use crate::model::links::{self, Named};
-use crate::model::redact::Redaction;
+use crate::model::redact::{REDACTED, Redaction};
 use crate::model::related::Related;
 
 /// The audience a build is for: the one `asked` for on the command line, else handbook.yaml's
@@ -186,6 +189,92 @@ impl View {
     }
 }
 
+/// Every text an audience may not read, for what a commit's subject or author may repeat:
+/// one commit may change records the audience reads and records it may not, and its
+/// message may name any of them.
+pub struct Unreadable {
+    /// `None` when there is nothing to scrub; a searcher too large to build leaves nothing
+    /// of the texts it would have searched.
+    searcher: Option<Result<AhoCorasick, aho_corasick::BuildError>>,
+}
+
+impl Unreadable {
+    /// What `redactions` took out of any record, and the `hidden` texts.
+    pub fn new(redactions: &Redactions, hidden: &[String]) -> Unreadable {
+        let texts: Vec<&String> = redactions
+            .exceptions
+            .values()
+            .chain(redactions.incidents.values())
+            .flat_map(Redaction::removed)
+            .chain(hidden)
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        let searcher = (!texts.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(texts)
+        });
+        Unreadable { searcher }
+    }
+
+    /// Replaces each unreadable text in `text` with "redacted".
+    pub fn scrub(&self, text: &mut String) {
+        match &self.searcher {
+            None => {}
+            Some(Ok(searcher)) => {
+                let mut out = String::with_capacity(text.len());
+                searcher.replace_all_with(text, &mut out, |_, _, out| {
+                    out.push_str(REDACTED);
+                    true
+                });
+                *text = out;
+            }
+            Some(Err(_)) => *text = REDACTED.to_string(),
+        }
+    }
+}
+
+/// The ids and titles of the records in `records` that `hidden` names, which a commit's
+/// subject may name too.
+pub fn hidden_texts(records: &Records, hidden: &BTreeSet<Named>) -> Vec<String> {
+    let exceptions = records
+        .exceptions
+        .iter()
+        .filter(|e| hidden.contains(&Named::Exception(e.record.id.clone())))
+        .map(|e| (&e.record.id, &e.record.title));
+    let incidents = records
+        .incidents
+        .iter()
+        .filter(|i| hidden.contains(&Named::Incident(i.record.id.clone())))
+        .map(|i| (&i.record.id, &i.record.title));
+    exceptions
+        .chain(incidents)
+        .flat_map(|(id, title)| [id.clone(), title.clone()])
+        .collect()
+}
+
+/// The history of the records the view holds, and of no other.
+pub fn history_of(mut history: History, records: &Records) -> History {
+    let exceptions: BTreeSet<&str> = records
+        .exceptions
+        .iter()
+        .map(|e| e.record.id.as_str())
+        .collect();
+    let incidents: BTreeSet<&str> = records
+        .incidents
+        .iter()
+        .map(|i| i.record.id.as_str())
+        .collect();
+    history
+        .exceptions
+        .retain(|id, _| exceptions.contains(id.as_str()));
+    history
+        .incidents
+        .retain(|id, _| incidents.contains(id.as_str()));
+    history
+}
+
 /// The files beside the pages that go with hidden pages and records only. A file goes with
 /// the pages and records that link to it, or, when none does, with the pages of its folder;
 /// it is hidden when it goes with some and all of them are hidden.
@@ -261,6 +350,34 @@ impl Redactions {
             done.incidents.insert(i.record.id.clone(), r);
         }
         done
+    }
+
+    /// Redacts the history of the view's records: no old or new value of a field in
+    /// `fields` (only that it changed), no approver's name when `approvals` is one of
+    /// them, and nothing `unreadable` in a commit's subject or author.
+    pub fn history(&self, history: &mut History, fields: &[String], unreadable: &Unreadable) {
+        let approvals = fields.iter().any(|f| f == "approvals");
+        for h in history
+            .exceptions
+            .values_mut()
+            .chain(history.incidents.values_mut())
+        {
+            for entry in &mut h.commits {
+                for change in &mut entry.changes {
+                    if fields.contains(&change.field) {
+                        (change.old, change.new) = (None, None);
+                    }
+                }
+                for text in [&mut entry.subject, &mut entry.author, &mut entry.email] {
+                    unreadable.scrub(text);
+                }
+            }
+            if approvals {
+                for seen in &mut h.approvals {
+                    seen.name = REDACTED.to_string();
+                }
+            }
+        }
     }
 
     /// Scrubs a finding, made before the redaction, of what its record's redaction took

@@ -126,6 +126,11 @@ impl Redaction {
         }
     }
 
+    /// Every text this redaction took out.
+    pub fn removed(&self) -> &[String] {
+        &self.removed
+    }
+
     /// `text` with every text this redaction took out replaced by "redacted", the longest
     /// first, so that a short one inside a long one does not leave the rest behind.
     pub fn scrub(&self, text: &str) -> String {
