@@ -191,6 +191,15 @@ fn prepare_from(
         None => None,
     };
 
+    // The records' history is read from git while the handbook's files are read.
+    let reading = (options.history || config.history.enabled).then(|| {
+        let (root, config, file) = (options.root.clone(), config.clone(), Arc::clone(&config_file));
+        std::thread::Builder::new()
+            .name("history".into())
+            .spawn(move || crate::load::history::load(&root, &config, &file))
+            .ok()
+    });
+
     let mut diags = config_diags;
     let max_bytes = config.limits.max_file_bytes();
     let (content, content_diags) = content::load(
@@ -204,13 +213,14 @@ fn prepare_from(
     let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
     let (records, record_diags) = records::load(source, &config, &page_paths);
     diags.extend(record_diags);
-    let changes = if options.history || config.history.enabled {
-        let (changes, warning) = crate::load::history::load(&options.root, &config, &config_file, &records);
+    let changes = reading.and_then(|thread| {
+        // A thread that could not start, or stopped, leaves the reading to this one.
+        let (changes, warning) = thread
+            .and_then(|t| t.join().ok())
+            .unwrap_or_else(|| crate::load::history::load(&options.root, &config, &config_file));
         diags.extend(warning);
         changes
-    } else {
-        None
-    };
+    });
     let (theme, theme_diags) = Theme::load(source, &config.theme, max_bytes);
     // A theme problem with no file of its own is about the `theme` setting.
     diags.extend(theme_diags.into_iter().map(|d| match d.file {

@@ -10,7 +10,7 @@ use serde_yaml::{Mapping, Value};
 
 use crate::load::config::Config;
 use crate::load::git::{Change, Commit, Log};
-use crate::load::history::{Changes, Version, file_names};
+use crate::load::history::{Changes, Fields, Version, Versions, file_names};
 use crate::load::records::Records;
 use crate::model::date::{Date, Offset, days};
 use crate::model::exception::{Approval, Exception};
@@ -86,15 +86,21 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
         .collect();
     let context = Context {
         log,
-        versions: &changes.versions,
         timezone: config.timezone,
         lag_days: i64::from(config.history.approval_lag_days),
     };
     let derived: Vec<RecordHistory> = subjects
         .par_iter()
-        .map(|record| {
+        .map_init(Versions::default, |reader, record| {
             let mine = by_file.get(&record.key).map_or(&[][..], Vec::as_slice);
-            context.record(record, mine)
+            // Oldest first, so that each version reads only the fields it changed.
+            let mut versions = HashMap::new();
+            for id in mine.iter().rev().flat_map(|c| [c.old, c.new]).flatten() {
+                if let (Some(text), false) = (changes.texts.get(&id), versions.contains_key(&id)) {
+                    versions.insert(id, reader.read(record.file, text));
+                }
+            }
+            context.record(record, mine, &versions)
         })
         .collect();
     let mut history = History::default();
@@ -110,14 +116,20 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
 
 struct Context<'a> {
     log: &'a Log,
-    versions: &'a HashMap<ObjectId, Version>,
     timezone: Offset,
     lag_days: i64,
 }
 
 impl Context<'_> {
-    fn record(&self, record: &Record, changes: &[&Change]) -> RecordHistory {
-        let version = |id: Option<ObjectId>| id.and_then(|id| self.versions.get(&id));
+    /// A record's history, from the commits that changed its file (newest first) and the
+    /// versions of the file they made.
+    fn record(
+        &self,
+        record: &Record,
+        changes: &[&Change],
+        versions: &HashMap<ObjectId, Version>,
+    ) -> RecordHistory {
+        let version = |id: Option<ObjectId>| id.and_then(|id| versions.get(&id));
         let entries: Vec<Entry> = changes
             .iter()
             .map(|c| self.entry(&self.log.commits[c.commit], version(c.old), version(c.new)))
@@ -181,7 +193,13 @@ impl Context<'_> {
     fn approvals(&self, e: &Exception, steps: &[Step]) -> (Vec<ApprovalSeen>, Vec<Evidence>) {
         let id = &e.id;
         let mut evidence = Vec::new();
-        let added = |step: &Step, of: fn(&Mapping) -> Vec<Key>| -> Vec<Key> {
+        // What a step added to a list field, `of` reading its entries.
+        let added = |step: &Step, field: &str, of: fn(&Fields) -> Vec<Key>| -> Vec<Key> {
+            if let (Some(old), Some(new)) = (step.old, step.new)
+                && old.written_alike(new, field)
+            {
+                return Vec::new();
+            }
             let before: Vec<Key> = step.old.map(of).unwrap_or_default();
             step.new
                 .map(of)
@@ -190,7 +208,7 @@ impl Context<'_> {
                 .filter(|k| !before.contains(k))
                 .collect()
         };
-        let approved_keys = |m: &Mapping| -> Vec<Key> {
+        let approved_keys = |m: &Fields| -> Vec<Key> {
             approval_keys(m)
                 .into_iter()
                 .filter(|k| k.decision == Some(Decision::Approved))
@@ -201,7 +219,7 @@ impl Context<'_> {
             .iter()
             .enumerate()
             .filter_map(|(i, step)| {
-                let new = added(step, approved_keys);
+                let new = added(step, "approvals", approved_keys);
                 (!new.is_empty()).then_some((i, new))
             })
             .next_back();
@@ -221,11 +239,11 @@ impl Context<'_> {
                 };
                 let changed: Vec<&str> = DECIDED
                     .into_iter()
-                    .filter(|f| !same(f, old.get(*f), new.get(*f)))
+                    .filter(|f| !old.written_alike(new, f) && !same(f, old.get(f), new.get(f)))
                     .collect();
                 if changed.is_empty()
-                    || !added(step, approved_keys).is_empty()
-                    || !added(step, renewal_keys).is_empty()
+                    || !added(step, "approvals", approved_keys).is_empty()
+                    || !added(step, "renewals", renewal_keys).is_empty()
                 {
                     continue;
                 }
@@ -254,6 +272,21 @@ impl Context<'_> {
             }
         }
         let first = steps.first().map(|s| s.entry.commit.as_str());
+        // The approvals of each step's version, read again only where they changed.
+        let mut keys_at: Vec<std::rc::Rc<Vec<Key>>> = Vec::with_capacity(steps.len());
+        for (i, step) in steps.iter().enumerate() {
+            let keys = match (i.checked_sub(1).map(|p| (&steps[p], &keys_at[p])), step.new) {
+                (Some((before, keys)), Some(new))
+                    if before
+                        .new
+                        .is_some_and(|b| b.written_alike(new, "approvals")) =>
+                {
+                    std::rc::Rc::clone(keys)
+                }
+                (_, new) => std::rc::Rc::new(new.map(approval_keys).unwrap_or_default()),
+            };
+            keys_at.push(keys);
+        }
         let seen = e
             .approvals
             .iter()
@@ -262,7 +295,9 @@ impl Context<'_> {
                 let key = Key::of(a);
                 let step = steps
                     .iter()
-                    .find(|s| s.new.is_some_and(|m| approval_keys(m).contains(&key)));
+                    .zip(&keys_at)
+                    .find(|(_, keys)| keys.contains(&key))
+                    .map(|(s, _)| s);
                 let lag_days = step
                     .zip(a.date)
                     .map(|(s, date)| date.days_until(s.entry.day));
@@ -306,26 +341,26 @@ impl Context<'_> {
 /// One commit of a record's file, with the file before and after it (where they read).
 struct Step<'a> {
     entry: &'a Entry,
-    old: Option<&'a Mapping>,
-    new: Option<&'a Mapping>,
+    old: Option<&'a Fields>,
+    new: Option<&'a Fields>,
 }
 
 /// The fields that differ between two versions of a record, in the order the newer one
 /// writes them, then those it dropped.
-fn field_changes(old: &Mapping, new: &Mapping) -> Vec<FieldChange> {
+fn field_changes(old: &Fields, new: &Fields) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    for (key, value) in new {
-        let Some(field) = key.as_str() else { continue };
-        let before = old.get(key);
+    for (field, value) in new.iter() {
+        if old.written_alike(new, field) {
+            continue;
+        }
+        let before = old.get(field);
         if before == Some(value) {
             continue;
         }
         out.push(change(field, before, Some(value)));
     }
-    for (key, value) in old {
-        if let Some(field) = key.as_str()
-            && !new.contains_key(key)
-        {
+    for (field, value) in old.iter() {
+        if new.get(field).is_none() {
             out.push(change(field, Some(value), None));
         }
     }
@@ -456,7 +491,7 @@ fn date(m: &Mapping, field: &str) -> Option<Date> {
         .and_then(|s| Date::parse(s.trim()))
 }
 
-fn entries<'a>(m: &'a Mapping, field: &str) -> impl Iterator<Item = &'a Mapping> {
+fn entries<'a>(m: &'a Fields, field: &str) -> impl Iterator<Item = &'a Mapping> {
     m.get(field)
         .and_then(Value::as_sequence)
         .into_iter()
@@ -464,7 +499,7 @@ fn entries<'a>(m: &'a Mapping, field: &str) -> impl Iterator<Item = &'a Mapping>
         .filter_map(Value::as_mapping)
 }
 
-fn approval_keys(m: &Mapping) -> Vec<Key> {
+fn approval_keys(m: &Fields) -> Vec<Key> {
     entries(m, "approvals")
         .map(|a| Key {
             who: who(
@@ -480,7 +515,7 @@ fn approval_keys(m: &Mapping) -> Vec<Key> {
         .collect()
 }
 
-fn renewal_keys(m: &Mapping) -> Vec<Key> {
+fn renewal_keys(m: &Fields) -> Vec<Key> {
     entries(m, "renewals")
         .map(|r| Key {
             who: String::new(),
@@ -513,8 +548,11 @@ fn list(fields: &[&str]) -> String {
 mod tests {
     use super::*;
 
-    fn mapping(text: &str) -> Mapping {
-        serde_yaml::from_str(text).unwrap()
+    fn mapping(text: &str) -> Fields {
+        let text = Ok(text.to_string());
+        Versions::default()
+            .read("data/exceptions/E-1.yaml", &text)
+            .unwrap()
     }
 
     #[test]

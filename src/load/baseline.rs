@@ -18,7 +18,7 @@ pub fn load(root: &Path, rev: &str, max_bytes: u64) -> Result<BTreeMap<String, E
         ))
     };
     // A shallow clone may still hold the baseline: only a revision it lacks is refused.
-    let repo = match Repo::discover(root)? {
+    let mut repo = match Repo::discover(root)? {
         Ok(repo) => repo,
         Err(Unavailable::Shallow(repo)) => *repo,
         Err(Unavailable::NotGit) => {

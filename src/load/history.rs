@@ -1,41 +1,37 @@
 //! The commits that changed the record files, and each version of those files, read from
 //! git's object database (SPEC 14). What they show is derived in `derive::history`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use gix::ObjectId;
-use rayon::prelude::*;
 use serde_yaml::{Mapping, Value};
 
 use super::config::Config;
 use super::git::{Log, Repo, Unavailable};
 use super::records::Records;
 use super::yaml::{self, Seg};
-use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::diagnostics::{Diagnostic, Error, SourceFile};
 
 /// The record folders whose files have a history, in the order [`super::git::Change::folder`]
 /// counts them.
 pub const FOLDERS: [&str; 2] = ["data/exceptions", "data/incidents"];
 
-/// A version of a record file: its top-level fields, or why they cannot be read.
-pub type Version = Result<Mapping, String>;
-
-/// The commits that changed the records' files, and every version of those files.
+/// The commits that changed the record folders, and the text of every version of their
+/// record files: a byte-order mark left out, or why it cannot be read.
 pub struct Changes {
     pub log: Log,
-    pub versions: HashMap<ObjectId, Version>,
+    pub texts: HashMap<ObjectId, Result<String, String>>,
 }
 
-/// Reads the commits that changed the files of `records` from the git repository that
-/// holds `root`. Without one, or in a shallow clone, there is no history: one warning says
-/// why, at the `history` setting of handbook.yaml (`config_file`) when it is there.
+/// Reads the commits that changed the record folders from the git repository that holds
+/// `root`. Without one, or in a shallow clone, there is no history: one warning says why,
+/// at the `history` setting of handbook.yaml (`config_file`) when it is there.
 pub fn load(
     root: &Path,
     config: &Config,
     config_file: &Arc<SourceFile>,
-    records: &Records,
 ) -> (Option<Changes>, Option<Diagnostic>) {
     let without = |message: String, hint: &str| {
         let span = yaml::locate(
@@ -54,7 +50,7 @@ pub fn load(
             }),
         )
     };
-    let repo = match Repo::discover(root) {
+    let mut repo = match Repo::discover(root) {
         Ok(Ok(repo)) => repo,
         Ok(Err(Unavailable::NotGit)) => {
             return without(
@@ -82,7 +78,7 @@ pub fn load(
             );
         }
     };
-    match read(&repo, config, records) {
+    match read(&mut repo, config) {
         Ok(changes) => (Some(changes), None),
         Err(e) => without(
             e.to_string(),
@@ -111,47 +107,260 @@ pub fn file_names(records: &Records) -> [Vec<&str>; 2] {
     ]
 }
 
-fn read(
-    repo: &Repo,
-    config: &Config,
-    records: &Records,
-) -> Result<Changes, crate::diagnostics::Error> {
+/// The log, and every version of every file in it that may be a record (SPEC 1: a
+/// `.yaml` file), each read once, in the order the packs store them.
+fn read(repo: &mut Repo, config: &Config) -> Result<Changes, Error> {
     let log = repo.log(&FOLDERS)?;
-    let wanted: [HashSet<&str>; 2] = file_names(records).map(|names| names.into_iter().collect());
-    // git's object database is read from one thread; the versions are parsed in parallel.
     let max_bytes = config.limits.max_file_bytes();
-    let mut names: HashMap<ObjectId, &str> = HashMap::new();
-    for change in &log.changes {
-        if let Some(name) = wanted[change.folder].get(change.name.as_str()) {
-            for id in [change.old, change.new].into_iter().flatten() {
-                names.entry(id).or_insert(name);
-            }
-        }
-    }
-    let mut ids: Vec<ObjectId> = names.keys().copied().collect();
-    repo.sort_for_reading(&mut ids);
-    let mut texts = Vec::with_capacity(ids.len());
-    for id in ids {
-        texts.push((id, names[&id], repo.text(&id, max_bytes)?));
-    }
-    let versions = texts
-        .into_par_iter()
-        .map(|(id, name, text)| (id, parse(name, text)))
+    let mut ids: Vec<ObjectId> = log
+        .changes
+        .iter()
+        .filter(|c| c.name.ends_with(".yaml") && !c.name.starts_with('.'))
+        .flat_map(|c| [c.old, c.new])
+        .flatten()
         .collect();
-    Ok(Changes { log, versions })
+    ids.sort_unstable();
+    ids.dedup();
+    let texts = repo
+        .texts(ids, max_bytes)?
+        .into_iter()
+        .map(|(id, text)| (id, text.map(super::source::strip_bom)))
+        .collect();
+    Ok(Changes { log, texts })
 }
 
-/// One version of a record file, read through the same refusals as the handbook's own
-/// files (size, aliases, nesting), as a mapping of its fields.
-fn parse(name: &str, text: Result<String, String>) -> Version {
-    let text = match text {
-        Ok(text) => super::source::strip_bom(text),
-        Err(why) => return Err(format!("the file then could not be read: {why}")),
-    };
+/// One top-level field of a version of a record file: its key and value.
+pub type Field = Arc<(String, Value)>;
+
+/// A version of a record file: its top-level fields in the order it writes them, or why
+/// they cannot be read.
+pub type Version = Result<Fields, String>;
+
+/// The top-level fields of a version of a record file. A field written the same in two
+/// versions is one [`Field`], shared.
+#[derive(Debug, Clone, Default)]
+pub struct Fields(Vec<Field>);
+
+impl Fields {
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.field(key).map(|f| &f.1)
+    }
+
+    /// The field `key`, as it is shared between versions.
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.0.iter().find(|f| f.0 == key)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|f| (f.0.as_str(), &f.1))
+    }
+
+    /// Whether `key` is written alike in both (or in neither): then it holds the same.
+    pub fn written_alike(&self, other: &Fields, key: &str) -> bool {
+        match (self.field(key), other.field(key)) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Reads versions of record files, each top-level field's text parsed once: a commit
+/// mostly changes one or two fields of a record, the others written as before, and many
+/// fields (a severity, a status, a date) are written alike in many records.
+#[derive(Default)]
+pub struct Versions<'a> {
+    /// Each field's text, as met, and what it reads as; `None` where it does not read
+    /// alone (then the version is read whole).
+    fields: ahash::HashMap<&'a str, Option<Field>>,
+}
+
+/// A version that has more fields than this not met before is read whole rather than
+/// field by field: one read of a file costs less than many reads of its parts.
+const WHOLE_BEYOND: usize = 3;
+
+impl<'a> Versions<'a> {
+    /// A version of the file `name`, read through the same refusals as the handbook's own
+    /// files (size, aliases, nesting). Field by field when [`fields`] can split it, the
+    /// fields met before taken as they were; else whole.
+    pub fn read(&mut self, name: &str, text: &'a Result<String, String>) -> Version {
+        let text = match text {
+            Ok(text) => text,
+            Err(why) => return Err(format!("the file then could not be read: {why}")),
+        };
+        let Some(parts) = fields(text) else {
+            return whole(name, text);
+        };
+        let new = parts
+            .iter()
+            .filter(|p| !self.fields.contains_key(*p))
+            .count();
+        if new > WHOLE_BEYOND {
+            let read = whole(name, text)?;
+            // Each part is the field read in its place, when they line up.
+            let lined_up = read.0.len() == parts.len()
+                && parts.iter().zip(&read.0).all(|(part, field)| {
+                    part.strip_prefix(field.0.as_str())
+                        .is_some_and(|rest| rest.starts_with(':'))
+                });
+            if !lined_up {
+                return Ok(read);
+            }
+            let shared = parts.iter().zip(read.0).map(|(part, field)| {
+                let known = self.fields.entry(part).or_insert(None);
+                Arc::clone(known.get_or_insert(field))
+            });
+            return Ok(Fields(shared.collect()));
+        }
+        let mut read = Vec::with_capacity(parts.len());
+        for part in parts {
+            let field = self.fields.entry(part).or_insert_with(|| field(name, part));
+            match field {
+                Some(f) if !read.iter().any(|r: &Field| r.0 == f.0) => read.push(Arc::clone(f)),
+                // A key given twice, or a field that does not read alone: the whole file
+                // says what is wrong.
+                _ => return whole(name, text),
+            }
+        }
+        Ok(Fields(read))
+    }
+}
+
+/// One field's text, read alone: `None` unless it is one field with a text key.
+fn field(name: &str, text: &str) -> Option<Field> {
     let file = SourceFile::new(name, text);
-    match yaml::parse::<Value>(&file, 0..file.text.len()) {
-        Ok(Value::Mapping(m)) => Ok(m),
+    let mapping = yaml::parse::<Mapping>(&file, 0..text.len()).ok()?;
+    let mut entries = mapping.into_iter();
+    match (entries.next(), entries.next()) {
+        (Some((Value::String(key), value)), None) => Some(Arc::new((key, value))),
+        _ => None,
+    }
+}
+
+/// A version read whole.
+fn whole(name: &str, text: &str) -> Version {
+    let file = SourceFile::new(name, text);
+    match yaml::parse::<Value>(&file, 0..text.len()) {
+        Ok(Value::Mapping(m)) => Ok(Fields(
+            m.into_iter()
+                .filter_map(|(k, v)| match k {
+                    Value::String(k) => Some(Arc::new((k, v))),
+                    _ => None,
+                })
+                .collect(),
+        )),
         Ok(_) => Err("the file then was not a mapping of fields".into()),
         Err(d) => Err(format!("the file then did not parse: {}", d.message)),
+    }
+}
+
+/// The text of each top-level field of `text`, found by its lines, not by reading it as
+/// YAML: a field starts at a line that starts with `key:` (letters, digits, `_`), and runs
+/// to the next; its other lines are indented, blank, comments or `- ` items. `None` for
+/// any other layout (a document marker, a flow mapping, a quoted key, a tab), which is
+/// read whole. Each field is then read alone, which holds it to YAML.
+fn fields(text: &str) -> Option<Vec<&str>> {
+    let mut starts = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let bytes = line.as_bytes();
+        let key = bytes
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        let ends_item = |at: usize| matches!(bytes.get(at), None | Some(b' ' | b'\n' | b'\r'));
+        let inside = !starts.is_empty();
+        match bytes.first() {
+            _ if line.trim().is_empty() => {}
+            Some(b'#') => {}
+            Some(b' ') if inside => {}
+            Some(b'-') if inside && ends_item(1) => {}
+            Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {
+                if bytes.get(key) != Some(&b':') || !ends_item(key + 1) {
+                    return None;
+                }
+                starts.push(at);
+            }
+            _ => return None,
+        }
+        at += line.len();
+    }
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    let fields: Vec<&str> = starts.iter().zip(ends).map(|(&s, e)| &text[s..e]).collect();
+    (!fields.is_empty()).then_some(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_split_into_its_fields_by_its_lines_only_when_they_are_plainly_laid_out() {
+        let text = "# a comment\nid: E-1\nsummary: |\n  Two\n\n  lines.\ntags:\n- a\n- b\n# note\nrisk_owner: {name: A}\n";
+        assert_eq!(
+            fields(text).unwrap(),
+            [
+                "id: E-1\n",
+                "summary: |\n  Two\n\n  lines.\n",
+                "tags:\n- a\n- b\n# note\n",
+                "risk_owner: {name: A}\n"
+            ]
+        );
+        for other in [
+            "---\nid: E-1\n",
+            "{id: E-1}\n",
+            "\"id\": E-1\n",
+            "  id: E-1\n",
+            "- E-1\n",
+            "id:\tE-1\n",
+            "id: E-1\n...\n",
+            "key-with-dash: 1\n",
+            "# only a comment\n",
+            "",
+        ] {
+            assert_eq!(fields(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_version_read_field_by_field_is_the_version_read_whole() {
+        let texts: Vec<Result<String, String>> = [
+            "id: E-1\nseverity: high\ntags: [a]\n",
+            "id: E-1\nseverity: low\ntags: [a]\n",
+            // A key given twice, and a field that reads only with the others: read whole.
+            "id: E-1\nseverity: low\nseverity: high\n",
+            "id: E-1\nsummary: \"open\nsummary: x\"\n",
+            "id: E-1\ntags: [a\n",
+        ]
+        .into_iter()
+        .map(|t| Ok(t.to_string()))
+        .collect();
+        let mut versions = Versions::default();
+        let read: Vec<Version> = texts
+            .iter()
+            .map(|t| versions.read("data/exceptions/E-1.yaml", t))
+            .collect();
+        for (text, version) in texts.iter().zip(&read) {
+            let text = text.as_ref().unwrap();
+            let alone: Vec<(String, Value)> = match whole("f", text) {
+                Ok(f) => f.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+                Err(e) => {
+                    assert_eq!(version.as_ref().err(), Some(&e), "{text}");
+                    continue;
+                }
+            };
+            let split: Vec<(String, Value)> = version
+                .as_ref()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+            assert_eq!(split, alone, "{text}");
+        }
+        // The fields written alike are shared; the field that changed is not.
+        let (a, b) = (read[0].as_ref().unwrap(), read[1].as_ref().unwrap());
+        assert!(a.written_alike(b, "id") && a.written_alike(b, "tags"));
+        assert!(!a.written_alike(b, "severity"));
+        assert!(read[2].is_err() && read[4].is_err());
     }
 }

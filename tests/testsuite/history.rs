@@ -735,3 +735,136 @@ fn a_shallow_clone_warns_once_and_builds_without_history() {
     assert!(err.contains("shallow clone"), "{err}");
     assert!(err.contains("git fetch --unshallow"), "{err}");
 }
+
+/// A long history, made with `git fast-import`, read on several threads: each record's
+/// History holds exactly the commits `git log` lists for its file, newest first, and the
+/// fields each changed; first as fast-import packs it (no commit-graph), then after
+/// `git gc` (repacked, with a commit-graph).
+#[test]
+fn a_long_history_read_in_parts_is_what_git_log_lists() {
+    const RECORDS: usize = 4;
+    const COMMITS: usize = 1_500;
+    let repo = Repo::new(HANDBOOK);
+    repo.write("content/_index.md", "---\ntitle: Home\n---\nHello.\n");
+    let mut stream = String::new();
+    let mut add = |mark: usize, subject: &str, files: &[(String, String)]| {
+        let when = 1_767_225_600 + mark * 600;
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{mark}\n\
+             author Ann Lee <ann.lee@example.com> {when} +0000\n\
+             committer Ann Lee <ann.lee@example.com> {when} +0000\n\
+             data {}\n{subject}\n",
+            subject.len()
+        ));
+        if mark > 1 {
+            stream.push_str(&format!("from :{}\n", mark - 1));
+        }
+        for (path, text) in files {
+            stream.push_str(&format!(
+                "M 100644 inline {path}\ndata {}\n{text}\n",
+                text.len()
+            ));
+        }
+    };
+    let start = [
+        ("handbook.yaml".to_string(), repo.read("handbook.yaml")),
+        (
+            "content/_index.md".to_string(),
+            repo.read("content/_index.md"),
+        ),
+    ];
+    add(1, "Start", &start);
+    let mut severities = vec!["low"; RECORDS];
+    for n in 2..=COMMITS {
+        // Every fifth commit touches no record; the others change one record's severity,
+        // or its summary, in turn.
+        if n % 5 == 0 {
+            let page = format!("---\ntitle: Home\n---\nVersion {n}.\n");
+            add(
+                n,
+                &format!("Page {n}"),
+                &[("content/_index.md".into(), page)],
+            );
+            continue;
+        }
+        let r = n % RECORDS;
+        severities[r] = if severities[r] == "low" {
+            "high"
+        } else {
+            "low"
+        };
+        let mut text = exception(&format!("E-{r}"), severities[r], PENDING, &[], &[]);
+        text = text.replace(
+            "summary: The risk.",
+            &format!("summary: The risk, as of {n}."),
+        );
+        let path = format!("data/exceptions/E-{r}.yaml");
+        add(n, &format!("Edit E-{r} in commit {n}"), &[(path, text)]);
+    }
+    let mut import = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(repo.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    import
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(import.wait().unwrap().success());
+    git(repo.path(), &["reset", "-q", "--hard"], &[]);
+
+    for packed in ["by fast-import", "by git gc"] {
+        if packed == "by git gc" {
+            git(repo.path(), &["gc", "-q"], &[]);
+            assert!(repo.path().join(".git/objects/info/commit-graph").is_file());
+        }
+        let out = crate::common::command()
+            .args(["build", ".", "--as-of", AS_OF, "--history"])
+            .env("RAYON_NUM_THREADS", "3")
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        assert_code(&out, 0);
+        let api: Value =
+            serde_json::from_slice(&fs::read(repo.path().join("public/api/history.json")).unwrap())
+                .unwrap();
+        for r in 0..RECORDS {
+            let file = format!("data/exceptions/E-{r}.yaml");
+            let log = git(repo.path(), &["log", "--format=%H %s", "--", &file], &[]);
+            let expected: Vec<String> = String::from_utf8(log.stdout)
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect();
+            let record = &api["exceptions"][r];
+            assert_eq!(record["id"], format!("E-{r}"));
+            let commits = record["commits"].as_array().unwrap();
+            let got: Vec<String> = commits
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {}",
+                        c["commit"].as_str().unwrap(),
+                        c["subject"].as_str().unwrap()
+                    )
+                })
+                .collect();
+            assert_eq!(got, expected, "{packed}: {file}");
+            // Each change after the first flips the severity and rewrites the summary.
+            for c in &commits[..commits.len() - 1] {
+                let fields: Vec<&str> = c["changes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["field"].as_str().unwrap())
+                    .collect();
+                assert_eq!(fields, ["severity", "summary"], "{packed}: {c}");
+            }
+            assert_eq!(commits.last().unwrap()["action"], "created");
+        }
+    }
+}

@@ -2,21 +2,23 @@
 //! at a revision (`--baseline`) and the commits that changed it (SPEC 14). No `git`
 //! process is started, and nothing is written to the repository.
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::ops::Range;
 use std::path::Path;
 use std::rc::Rc;
 
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
-use gix::objs::{CommitRef, TreeRefIter};
+use gix::objs::{CommitRef, Kind, TreeRefIter};
 use gix::prelude::{Find, Header};
-use gix::revision::walk::Sorting;
-use gix::traverse::commit::simple::CommitTimeOrder;
 
 use crate::diagnostics::Error;
+use pack::{Failure, Packs, Place};
 use tree::Listed;
 
+mod pack;
 mod tree;
 
 /// The repository that holds a handbook.
@@ -24,8 +26,9 @@ pub struct Repo {
     repo: gix::Repository,
     /// The handbook's folder below the top of the work tree, one name per folder.
     prefix: Vec<String>,
-    /// Whether [`Repo::place`] may ask where objects are stored.
-    places: bool,
+    /// The repository's packs, read here rather than through gix (see [`pack`]); `None`
+    /// where `git replace` replaces objects, which only gix honours.
+    packs: Option<Packs>,
 }
 
 /// One commit, as a record's history shows it.
@@ -71,14 +74,146 @@ pub enum Unavailable {
     Shallow(Box<Repo>),
 }
 
-/// What the decoded objects of packs may hold in memory at most: git's own default.
+/// What the decoded objects of packs may hold in memory at most, where gix reads them:
+/// git's own default.
 const PACK_CACHE_BYTES: usize = 96 * 1024 * 1024;
 
-/// A commit as the walk saw it: its id, its parents, and the tree of each folder asked for.
-type Walked = (ObjectId, Vec<ObjectId>, Vec<Option<ObjectId>>);
+/// The largest commit or tree read: a folder of a million records is a tree of 40 MB.
+const MAX_OBJECT_BYTES: usize = 512 * 1024 * 1024;
+
+/// The subtrees of the trees read, by tree, that have one of the names [`Paths`] looks for.
+type Subtrees = HashMap<ObjectId, Rc<[(usize, ObjectId)]>>;
+
+/// Folders below the top of the work tree, each as the names it goes through.
+struct Paths {
+    /// Every name of every folder's path, once.
+    names: Vec<String>,
+    /// Each folder's path, by place in `names`.
+    folders: Vec<Vec<usize>>,
+}
+
+impl Paths {
+    /// The handbook's `folders`, its folder being `prefix` below the top.
+    fn new(prefix: &[String], folders: &[&str]) -> Paths {
+        let mut names: Vec<String> = Vec::new();
+        let mut place = |name: &str| match names.iter().position(|n| n == name) {
+            Some(at) => at,
+            None => {
+                names.push(name.to_string());
+                names.len() - 1
+            }
+        };
+        let folders = folders
+            .iter()
+            .map(|folder| {
+                prefix
+                    .iter()
+                    .map(String::as_str)
+                    .chain(folder.split('/').filter(|s| !s.is_empty()))
+                    .map(&mut place)
+                    .collect()
+            })
+            .collect();
+        Paths { names, folders }
+    }
+}
+
+/// A commit as the walk found it.
+struct Walked {
+    id: ObjectId,
+    /// Its root tree.
+    tree: ObjectId,
+    parents: Vec<ObjectId>,
+    /// The commit (committer) time.
+    seconds: i64,
+    /// What a history shows of it, once it is read.
+    commit: Option<Commit>,
+    /// The tree of each folder asked for, where it exists.
+    trees: Vec<Option<ObjectId>>,
+}
+
+/// What the commits of a walk changed, found part by part: see [`Diffs::run`].
+struct Diffs<'a> {
+    walked: &'a [Walked],
+    index: &'a HashMap<ObjectId, usize>,
+}
+
+/// A file a commit (by its place in the walk) changed in a folder (by its place in the
+/// folders asked for).
+type Changed = (usize, usize, Differs);
+
+impl Diffs<'_> {
+    /// What each commit of `part` changed, taken in the order given. A commit whose
+    /// folder's tree comes before its parent's in the packs (the start of a new delta
+    /// chain, say) waits for the parent's, rather than decode it now from the start of its
+    /// own chain; what still waits at the end, for a tree of another part, is handed back,
+    /// unless `all` is asked for.
+    fn run(
+        &self,
+        repo: &mut Repo,
+        part: Vec<usize>,
+        all: bool,
+    ) -> Result<(Vec<Changed>, Vec<usize>), Error> {
+        let walked = self.walked;
+        let mut trees = TreeCache::default();
+        let mut changes = Vec::new();
+        let mut waiting: HashMap<ObjectId, Vec<usize>> = HashMap::new();
+        let mut waited = vec![false; walked.len()];
+        let mut next: Vec<usize> = part.into_iter().rev().collect();
+        while let Some(at) = next.pop().or_else(|| {
+            // What still waits, for a tree no commit here has: in turn, when asked.
+            let tree = *waiting.keys().filter(|_| all).min()?;
+            next.extend(waiting.remove(&tree).into_iter().flatten());
+            next.pop()
+        }) {
+            let Walked {
+                parents,
+                trees: folder_trees,
+                ..
+            } = &walked[at];
+            let parent = parents
+                .first()
+                .and_then(|p| self.index.get(p))
+                .and_then(|&i| walked[i].trees.iter().flatten().next().copied());
+            let own = folder_trees.iter().flatten().next();
+            if let (Some(parent), Some(own), false) = (parent, own, waited[at])
+                && !trees.holds(&parent)
+                && repo.place(&parent) > repo.place(own)
+            {
+                waited[at] = true;
+                waiting.entry(parent).or_default().push(at);
+                continue;
+            }
+            for (folder, &tree) in folder_trees.iter().enumerate() {
+                // A parent outside the walk (a graft) counts as not having the folder.
+                let before: Vec<Option<ObjectId>> = parents
+                    .iter()
+                    .map(|p| self.index.get(p).and_then(|&i| walked[i].trees[folder]))
+                    .collect();
+                if before.contains(&tree) || (before.is_empty() && tree.is_none()) {
+                    continue;
+                }
+                let first = before.first().copied().flatten();
+                let mut changed = repo.diff(&mut trees, first, tree)?;
+                for other in before.iter().skip(1) {
+                    let same = repo.diff(&mut trees, *other, tree)?;
+                    changed.retain(|(name, ..)| same.iter().any(|(n, ..)| n == name));
+                }
+                changes.extend(changed.into_iter().map(|differs| (at, folder, differs)));
+            }
+            if let Some(own) = own {
+                next.extend(waiting.remove(own).into_iter().flatten());
+            }
+        }
+        Ok((changes, waiting.into_values().flatten().collect()))
+    }
+}
 
 /// A folder's files, by name, in name order.
 type Files = Vec<(String, ObjectId)>;
+
+/// A file's text, or why it cannot be read.
+pub type Text = Result<String, String>;
 
 /// A file that differs between two trees: its name, and its id in each, where it is.
 type Differs = (String, Option<ObjectId>, Option<ObjectId>);
@@ -110,10 +245,13 @@ impl Repo {
                 PACK_CACHE_BYTES,
             ))
         });
-        // Where objects are stored is read to order the reads (see [`Repo::place`]); gix
-        // answers that only for a handle that keeps its packs, and without replacements.
-        repo.objects.prevent_pack_unload();
-        let places = repo.objects.store_ref().replacements().next().is_none();
+        let packs = repo
+            .objects
+            .store_ref()
+            .replacements()
+            .next()
+            .is_none()
+            .then(|| Packs::open(repo.objects.store_ref().path(), repo.object_hash()));
         let Some(workdir) = repo.workdir() else {
             // A bare repository has no work tree for a handbook to be in.
             return Ok(Err(Unavailable::NotGit));
@@ -136,7 +274,7 @@ impl Repo {
         let repo = Repo {
             repo,
             prefix,
-            places,
+            packs,
         };
         Ok(if shallow {
             Err(Unavailable::Shallow(Box::new(repo)))
@@ -157,241 +295,388 @@ impl Repo {
     /// The files of the handbook's `folder` (such as `data/exceptions`) at `commit`, by
     /// name, in name order; none when the folder did not exist then.
     pub fn files_at(
-        &self,
+        &mut self,
         commit: ObjectId,
         folder: &str,
     ) -> Result<Vec<(String, ObjectId)>, Error> {
-        let mut buf = Vec::new();
-        let tree = self.commit(&commit, &mut buf)?.tree();
-        match self.folder_id(tree, &split(folder), &mut HashMap::new(), &mut buf)? {
-            Some(id) => self.files(&id, &mut buf),
+        let tree = self.commit(&commit)?.0;
+        let paths = Paths::new(&self.prefix, &[folder]);
+        match self.folder_ids(tree, &paths, &mut HashMap::new())?[0] {
+            Some(id) => {
+                let raw = self.object(&id, Kind::Tree, MAX_OBJECT_BYTES, "a folder")?;
+                Ok(files(&raw, self.repo.object_hash()))
+            }
             None => Ok(Vec::new()),
         }
     }
 
     /// The text of a file, refused when it is larger than `max_bytes` or not UTF-8.
-    pub fn text(&self, blob: &ObjectId, max_bytes: u64) -> Result<Result<String, String>, Error> {
-        let header = self
-            .repo
-            .objects
-            .try_header(blob)
-            .map_err(|e| failed("a file", e))?
-            .ok_or_else(|| failed("a file", format!("object {blob} is missing")))?;
-        if header.size() > max_bytes {
-            return Ok(Err(format!(
-                "it is larger than {} MB",
-                max_bytes / 1024 / 1024
-            )));
-        }
-        let mut buf = Vec::new();
-        let data = self
-            .repo
-            .objects
-            .try_find(blob, &mut buf)
-            .map_err(|e| failed("a file", e))?
-            .ok_or_else(|| failed("a file", format!("object {blob} is missing")))?;
-        Ok(String::from_utf8(data.data.to_vec()).map_err(|_| "it is not UTF-8 text".to_string()))
+    pub fn text(
+        &mut self,
+        blob: &ObjectId,
+        max_bytes: u64,
+    ) -> Result<Result<String, String>, Error> {
+        let large = || format!("it is larger than {} MB", max_bytes / 1024 / 1024);
+        let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+        let data = match self.packed(blob, limit) {
+            Ok(Some(object)) if object.kind == Kind::Blob => object.data,
+            Ok(Some(_)) => return Err(failed("a file", format!("object {blob} is not a file"))),
+            Err(Failure::TooLarge) => return Ok(Err(large())),
+            Err(Failure::Corrupt(e)) => return Err(failed("a file", e)),
+            Ok(None) => {
+                let header = self
+                    .repo
+                    .objects
+                    .try_header(blob)
+                    .map_err(|e| failed("a file", e))?
+                    .ok_or_else(|| failed("a file", format!("object {blob} is missing")))?;
+                if header.size() > max_bytes {
+                    return Ok(Err(large()));
+                }
+                self.object(blob, Kind::Blob, limit, "a file")?
+            }
+        };
+        Ok(String::from_utf8(data.to_vec()).map_err(|_| "it is not UTF-8 text".to_string()))
     }
 
     /// Every commit reachable from HEAD that changed a file directly in one of the
     /// handbook's `folders`, with what it changed. A merge counts as changing a file only
     /// where the file differs from every parent's (as `git log` shows it), and is compared
     /// with its first parent. An unborn HEAD has no commits.
-    pub fn log(&self, folders: &[&str]) -> Result<Log, Error> {
+    ///
+    /// The commits are found first, from the commit-graph file where git wrote one; then
+    /// the folders' trees of each, and what each commit changed in them, are read on as
+    /// many threads as there are, each thread a part of the commits in the order the
+    /// packs store their trees.
+    pub fn log(&mut self, folders: &[&str]) -> Result<Log, Error> {
         let head = match self.repo.head().map_err(|e| failed("HEAD", e))?.id() {
             Some(id) => id.detach(),
             None => return Ok(Log::default()),
         };
-        let walk = self
-            .repo
-            .rev_walk([head])
-            .sorting(Sorting::ByCommitTime(CommitTimeOrder::NewestFirst))
-            .all()
-            .map_err(|e| failed("the commits", e))?;
-        let paths: Vec<Vec<String>> = folders.iter().map(|f| split(f)).collect();
-        let (mut buf, mut commit_buf) = (Vec::new(), Vec::new());
-        let mut steps = HashMap::new();
-        // Each commit once: its parents, and the tree of each folder.
-        let mut walked: Vec<Walked> = Vec::new();
-        let mut commits = Vec::new();
-        for info in walk {
-            let info = info.map_err(|e| failed("the commits", e))?;
-            let commit = self.commit(&info.id, &mut commit_buf)?;
-            let meta = metadata(info.id, &commit)?;
-            let tree = commit.tree();
-            let parents = commit.parents().collect();
-            let mut trees = Vec::with_capacity(paths.len());
-            for path in &paths {
-                trees.push(self.folder_id(tree, path, &mut steps, &mut buf)?);
-            }
-            walked.push((info.id, parents, trees));
-            commits.push(meta);
-        }
-        let index: HashMap<ObjectId, usize> = walked
+        let mut walked = self.walk(head)?;
+        let paths = Paths::new(&self.prefix, folders);
+        let ids: Vec<(ObjectId, usize)> = walked
             .iter()
             .enumerate()
-            .map(|(i, (id, ..))| (*id, i))
+            .map(|(i, w)| (w.tree, i))
             .collect();
-        // Versions of a folder are mostly stored as deltas on one another, each base
-        // written before its deltas. Read in the order the packs have them, each version
-        // decodes from the one read before it; the other way round, from its chain's base.
-        let order: Vec<usize> = if self.packs_run_oldest_first(&walked, &index) {
-            (0..walked.len()).rev().collect()
-        } else {
-            (0..walked.len()).collect()
-        };
-        let mut trees = TreeCache::default();
-        let mut changes = Vec::new();
-        for at in order {
-            let (_, parents, folder_trees) = &walked[at];
-            for (folder, &tree) in folder_trees.iter().enumerate() {
-                // A parent outside the walk (a graft) counts as not having the folder.
-                let before: Vec<Option<ObjectId>> = parents
-                    .iter()
-                    .map(|p| index.get(p).and_then(|&i| walked[i].2[folder]))
-                    .collect();
-                if before.contains(&tree) || (before.is_empty() && tree.is_none()) {
-                    continue;
-                }
-                let first = before.first().copied().flatten();
-                let mut changed = self.diff(&mut trees, first, tree)?;
-                for other in before.iter().skip(1) {
-                    let same = self.diff(&mut trees, *other, tree)?;
-                    changed.retain(|(name, ..)| same.iter().any(|(n, ..)| n == name));
-                }
-                changes.extend(changed.into_iter().map(|(name, old, new)| Change {
-                    commit: at,
-                    folder,
-                    name,
-                    old,
-                    new,
-                }));
+        for part in self.in_parts(&ids, |repo, part| {
+            let mut read = HashMap::new();
+            part.iter()
+                .map(|&(tree, i)| Ok((i, repo.folder_ids(tree, &paths, &mut read)?)))
+                .collect::<Result<Vec<_>, Error>>()
+        })? {
+            for (i, trees) in part {
+                walked[i].trees = trees;
             }
         }
+        let index: HashMap<ObjectId, usize> =
+            walked.iter().enumerate().map(|(i, w)| (w.id, i)).collect();
+        // The versions of a folder are read in the order the packs store them, each base
+        // before the deltas on it, so that each is decoded from one read shortly before.
+        let mut order: Vec<(Option<Place>, usize)> = walked
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                (
+                    w.trees.iter().flatten().next().and_then(|t| self.place(t)),
+                    i,
+                )
+            })
+            .collect();
+        order.sort_unstable();
+        let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+        let diffs = Diffs {
+            walked: &walked,
+            index: &index,
+        };
+        let mut changed = Vec::new();
+        let mut left = Vec::new();
+        for (part, waiting) in
+            self.in_parts(&order, |repo, part| diffs.run(repo, part.to_vec(), false))?
+        {
+            changed.extend(part);
+            left.extend(waiting);
+        }
+        // What waited, in one part, for a tree of another.
+        left.sort_unstable();
+        changed.extend(diffs.run(self, left, true)?.0);
+        // Newest first, by commit time, as `git log` lists them; only the commits that
+        // changed something, each read once more for its author and subject where the
+        // walk has not.
+        let mut touched: Vec<usize> = changed.iter().map(|(at, ..)| *at).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let unread: Vec<usize> = touched
+            .iter()
+            .copied()
+            .filter(|&i| walked[i].commit.is_none())
+            .collect();
+        for part in self.in_parts(&unread, |repo, part| {
+            part.iter()
+                .map(|&i| Ok((i, repo.commit(&walked[i].id)?.2)))
+                .collect::<Result<Vec<_>, Error>>()
+        })? {
+            for (i, commit) in part {
+                walked[i].commit = Some(commit);
+            }
+        }
+        touched.sort_by_key(|&i| (Reverse(walked[i].seconds), i));
+        let mut rank = HashMap::with_capacity(touched.len());
+        for (r, &i) in touched.iter().enumerate() {
+            rank.insert(i, r);
+        }
+        let mut changes: Vec<Change> = changed
+            .into_iter()
+            .map(|(at, folder, (name, old, new))| Change {
+                commit: rank[&at],
+                folder,
+                name,
+                old,
+                new,
+            })
+            .collect();
         // Stable: within a commit, the folders' changes stay in order, and names in each.
         changes.sort_by_key(|c| c.commit);
+        let commits = touched
+            .iter()
+            .filter_map(|&i| walked[i].commit.take())
+            .collect();
         Ok(Log { commits, changes })
     }
 
-    /// Whether, in the packs, a commit's folder trees mostly come after its parent's: a
-    /// sample of the walk's commits decides.
-    fn packs_run_oldest_first(&self, walked: &[Walked], index: &HashMap<ObjectId, usize>) -> bool {
-        const SAMPLE: usize = 256;
-        let mut buf = Vec::new();
-        let (mut oldest_first, mut newest_first) = (0, 0);
-        for (_, parents, trees) in walked {
-            let Some(&parent) = parents.first().and_then(|p| index.get(p)) else {
+    /// Every commit reachable from `head`, first parents first: from the commit-graph file
+    /// where it has them, else read.
+    fn walk(&mut self, head: ObjectId) -> Result<Vec<Walked>, Error> {
+        let graph = self.repo.commit_graph_if_enabled().ok().flatten();
+        let mut walked = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut next = vec![head];
+        while let Some(id) = next.pop() {
+            if !seen.insert(id) {
                 continue;
-            };
-            for (tree, old) in trees.iter().zip(&walked[parent].2) {
-                let (Some(tree), Some(old)) = (tree, old) else {
-                    continue;
-                };
-                match (self.place(tree, &mut buf), self.place(old, &mut buf)) {
-                    (Some(new), Some(old)) if new.0 == old.0 && new.1 > old.1 => oldest_first += 1,
-                    (Some(new), Some(old)) if new.0 == old.0 && new.1 < old.1 => newest_first += 1,
-                    _ => {}
-                }
             }
-            if oldest_first + newest_first >= SAMPLE {
-                break;
-            }
-        }
-        oldest_first > newest_first
-    }
-
-    /// Where an object is stored: its pack and offset there; `None` for a loose object.
-    fn place(&self, id: &ObjectId, buf: &mut Vec<u8>) -> Option<(u32, u64)> {
-        use gix::odb::pack::Find as _;
-        if !self.places {
-            return None;
-        }
-        let location = self.repo.objects.location_by_oid(id, buf).ok()??;
-        Some((location.pack_id, location.pack_offset))
-    }
-
-    /// Puts objects in the order the packs store them, so that reading them in turn
-    /// decodes each delta from a base read just before.
-    pub fn sort_for_reading(&self, ids: &mut [ObjectId]) {
-        let mut buf = Vec::new();
-        ids.sort_by_cached_key(|id| (self.place(id, &mut buf).unwrap_or((u32::MAX, 0)), *id));
-    }
-
-    fn commit<'a>(&self, id: &ObjectId, buf: &'a mut Vec<u8>) -> Result<CommitRef<'a>, Error> {
-        let data = self
-            .repo
-            .objects
-            .try_find(id, buf)
-            .map_err(|e| failed("a commit", e))?
-            .ok_or_else(|| failed("a commit", format!("commit {id} is missing")))?;
-        CommitRef::from_bytes(data.data, self.repo.object_hash()).map_err(|e| failed("a commit", e))
-    }
-
-    /// The tree of the handbook's folder at `path` below the root tree `tree`. Each step
-    /// is remembered in `steps`: the trees above a folder mostly repeat from commit to
-    /// commit, or between the folders of one commit.
-    fn folder_id(
-        &self,
-        tree: ObjectId,
-        path: &[String],
-        steps: &mut HashMap<(ObjectId, String), Option<ObjectId>>,
-        buf: &mut Vec<u8>,
-    ) -> Result<Option<ObjectId>, Error> {
-        let mut at = tree;
-        for name in self.prefix.iter().chain(path) {
-            let key = (at, name.clone());
-            let next = match steps.get(&key) {
-                Some(next) => *next,
+            let known = graph.as_ref().and_then(|g| {
+                let commit = g.commit_by_id(id)?;
+                let parents: Result<Vec<ObjectId>, _> = commit
+                    .iter_parents()
+                    .map(|p| p.map(|p| g.id_at(p).to_owned()))
+                    .collect();
+                Some((
+                    commit.root_tree_id().to_owned(),
+                    parents.ok()?,
+                    i64::try_from(commit.committer_timestamp()).ok()?,
+                ))
+            });
+            let (tree, parents, seconds, commit) = match known {
+                Some((tree, parents, seconds)) => (tree, parents, seconds, None),
                 None => {
-                    let next =
-                        TreeRefIter::from_bytes(self.raw(&at, buf)?, self.repo.object_hash())
-                            .filter_map(Result::ok)
-                            .find(|e| {
-                                e.filename == name.as_bytes() && e.mode.kind() == EntryKind::Tree
-                            })
-                            .map(|e| e.oid.to_owned());
-                    steps.insert(key, next);
-                    next
+                    let (tree, parents, commit) = self.commit(&id)?;
+                    (tree, parents, commit.seconds, Some(commit))
                 }
             };
-            match next {
-                Some(id) => at = id,
-                None => return Ok(None),
-            }
+            next.extend(parents.iter().rev());
+            walked.push(Walked {
+                id,
+                tree,
+                parents,
+                seconds,
+                commit,
+                trees: Vec::new(),
+            });
         }
-        Ok(Some(at))
+        Ok(walked)
     }
 
-    /// A tree's raw bytes.
-    fn raw<'a>(&self, id: &ObjectId, buf: &'a mut Vec<u8>) -> Result<&'a [u8], Error> {
-        let data = self
-            .repo
-            .objects
-            .try_find(id, buf)
-            .map_err(|e| failed("a folder", e))?
-            .ok_or_else(|| failed("a folder", format!("tree {id} is missing")))?;
-        Ok(data.data)
+    /// `work` on `items` cut in as many parts as there are threads, each part with a
+    /// handle of its own on the repository; a few items, on this one.
+    fn in_parts<T: Sync, R: Send>(
+        &mut self,
+        items: &[T],
+        work: impl Fn(&mut Repo, &[T]) -> Result<R, Error> + Sync,
+    ) -> Result<Vec<R>, Error> {
+        use rayon::prelude::*;
+        const AT_LEAST: usize = 512;
+        let size = items
+            .len()
+            .div_ceil(rayon::current_num_threads().max(1))
+            .max(AT_LEAST);
+        if items.len() <= size {
+            return Ok(vec![work(self, items)?]);
+        }
+        let (git_dir, prefix, packs) = (
+            self.repo.git_dir().to_path_buf(),
+            self.prefix.clone(),
+            self.packs.is_some(),
+        );
+        items
+            .par_chunks(size)
+            .map(|part| work(&mut Repo::reopen(&git_dir, prefix.clone(), packs)?, part))
+            .collect()
     }
 
-    /// The files of a folder's tree.
-    fn files(&self, tree: &ObjectId, buf: &mut Vec<u8>) -> Result<Files, Error> {
-        let kind = self.repo.object_hash();
-        Ok(files(self.raw(tree, buf)?, kind))
+    /// Another handle on the repository at `git_dir`, for another thread.
+    fn reopen(git_dir: &Path, prefix: Vec<String>, packs: bool) -> Result<Repo, Error> {
+        let mut repo = gix::open(git_dir).map_err(|e| failed("the repository", e))?;
+        repo.objects.set_pack_cache(|| {
+            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+                PACK_CACHE_BYTES,
+            ))
+        });
+        let packs = packs.then(|| Packs::open(repo.objects.store_ref().path(), repo.object_hash()));
+        Ok(Repo {
+            repo,
+            prefix,
+            packs,
+        })
+    }
+
+    /// The text of each file `ids` names, read on as many threads as there are: see
+    /// [`Repo::text`].
+    pub fn texts(
+        &mut self,
+        mut ids: Vec<ObjectId>,
+        max_bytes: u64,
+    ) -> Result<Vec<(ObjectId, Text)>, Error> {
+        // In the order the packs store them, each delta read shortly after its base.
+        ids.sort_by_cached_key(|id| (self.place(id).unwrap_or((u32::MAX, 0)), *id));
+        let parts = self.in_parts(&ids, |repo, part| {
+            part.iter()
+                .map(|id| Ok((*id, repo.text(id, max_bytes)?)))
+                .collect::<Result<Vec<_>, Error>>()
+        })?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// Where a pack holds an object; `None` where gix reads it.
+    fn place(&self, id: &ObjectId) -> Option<Place> {
+        self.packs.as_ref()?.place(id)
+    }
+
+    /// An object from the packs; `Ok(None)` where gix is to read it.
+    fn packed(&mut self, id: &ObjectId, limit: usize) -> Result<Option<pack::Object>, Failure> {
+        match &mut self.packs {
+            Some(packs) => packs.find(id, limit),
+            None => Ok(None),
+        }
+    }
+
+    /// An object of `kind`, of at most `limit` bytes: `what` it is names it in errors.
+    fn object(
+        &mut self,
+        id: &ObjectId,
+        kind: Kind,
+        limit: usize,
+        what: &str,
+    ) -> Result<Rc<Vec<u8>>, Error> {
+        self.read(id, kind, limit, what).map(|o| o.data)
+    }
+
+    /// [`Repo::object`], with where the packs hold it.
+    fn read(
+        &mut self,
+        id: &ObjectId,
+        kind: Kind,
+        limit: usize,
+        what: &str,
+    ) -> Result<pack::Object, Error> {
+        let object = match self.packed(id, limit) {
+            Ok(Some(object)) => object,
+            Ok(None) => {
+                let mut buf = Vec::new();
+                let data = self
+                    .repo
+                    .objects
+                    .try_find(id, &mut buf)
+                    .map_err(|e| failed(what, e))?
+                    .ok_or_else(|| failed(what, format!("object {id} is missing")))?;
+                pack::Object {
+                    kind: data.kind,
+                    data: Rc::new(data.data.to_vec()),
+                    place: None,
+                    delta: None,
+                }
+            }
+            Err(Failure::TooLarge) => {
+                return Err(failed(
+                    what,
+                    format!("object {id} is larger than {limit} bytes"),
+                ));
+            }
+            Err(Failure::Corrupt(e)) => return Err(failed(what, e)),
+        };
+        if object.kind != kind {
+            return Err(failed(what, format!("object {id} is a {}", object.kind)));
+        }
+        Ok(object)
+    }
+
+    /// A commit's tree, its parents, and what a history shows of it.
+    fn commit(&mut self, id: &ObjectId) -> Result<(ObjectId, Vec<ObjectId>, Commit), Error> {
+        let raw = self.object(id, Kind::Commit, MAX_OBJECT_BYTES, "a commit")?;
+        let commit = CommitRef::from_bytes(&raw, self.repo.object_hash())
+            .map_err(|e| failed("a commit", e))?;
+        Ok((
+            commit.tree(),
+            commit.parents().collect(),
+            metadata(*id, &commit)?,
+        ))
+    }
+
+    /// The tree of each of the handbook's folders `paths` at the root tree `tree`; `None`
+    /// for a folder that does not exist there.
+    fn folder_ids(
+        &mut self,
+        tree: ObjectId,
+        paths: &Paths,
+        read: &mut Subtrees,
+    ) -> Result<Vec<Option<ObjectId>>, Error> {
+        let mut out = Vec::with_capacity(paths.folders.len());
+        for path in &paths.folders {
+            let mut at = Some(tree);
+            for &name in path {
+                let Some(id) = at else { break };
+                let subtrees = match read.get(&id) {
+                    Some(subtrees) => Rc::clone(subtrees),
+                    None => {
+                        let raw = self.object(&id, Kind::Tree, MAX_OBJECT_BYTES, "a folder")?;
+                        let subtrees: Rc<[(usize, ObjectId)]> =
+                            TreeRefIter::from_bytes(&raw, self.repo.object_hash())
+                                .filter_map(Result::ok)
+                                .filter(|e| e.mode.kind() == EntryKind::Tree)
+                                .filter_map(|e| {
+                                    let name = paths
+                                        .names
+                                        .iter()
+                                        .position(|n| e.filename == n.as_bytes())?;
+                                    Some((name, e.oid.to_owned()))
+                                })
+                                .collect();
+                        read.insert(id, Rc::clone(&subtrees));
+                        subtrees
+                    }
+                };
+                at = subtrees.iter().find(|(n, _)| *n == name).map(|(_, id)| *id);
+            }
+            out.push(at);
+        }
+        Ok(out)
     }
 
     /// The files that differ between two trees of a folder, by name, with their old and
     /// new ids. A folder of thousands of records differs from its parent's in one or two:
     /// only the entries between the first and the last byte that differ are read.
     fn diff(
-        &self,
+        &mut self,
         cache: &mut TreeCache,
         old: Option<ObjectId>,
         new: Option<ObjectId>,
     ) -> Result<Vec<Differs>, Error> {
         use std::cmp::Ordering;
+        let (old_id, new_id) = (old, new);
         let old = cache.listed(self, old)?;
         let new = cache.listed(self, new)?;
-        let (x, y) = old.changed(&new);
+        let (x, y) = old.changed(&new, cache.same(old_id, new_id));
         let kind = self.repo.object_hash();
         let name = |e: &gix::objs::tree::EntryRef| String::from_utf8(e.filename.to_vec()).ok();
         let mut a = blobs(old.slice(x), kind).peekable();
@@ -426,35 +711,69 @@ impl Repo {
 
 /// The folder trees lately read: a walk compares each tree with its parent's, and then
 /// that parent's with its own, so each tree is read once rather than twice, and listed
-/// from the one before it.
+/// from the one it is a delta on, or else the one before it.
 #[derive(Default)]
 struct TreeCache {
-    recent: Vec<(ObjectId, Rc<Listed>)>,
-    buf: Vec<u8>,
+    recent: Vec<Recent>,
+}
+
+struct Recent {
+    id: ObjectId,
+    listed: Rc<Listed>,
+    place: Option<Place>,
+    /// The tree it is a delta on, and the bytes the two have alike (see [`pack::Object`]).
+    delta: Option<(Place, Range<usize>)>,
 }
 
 impl TreeCache {
     const KEEP: usize = 8;
 
     /// A tree, listed; no entries for no tree.
-    fn listed(&mut self, repo: &Repo, tree: Option<ObjectId>) -> Result<Rc<Listed>, Error> {
-        let Some(tree) = tree else {
+    fn listed(&mut self, repo: &mut Repo, tree: Option<ObjectId>) -> Result<Rc<Listed>, Error> {
+        let Some(id) = tree else {
             return Ok(Rc::default());
         };
-        if let Some((_, listed)) = self.recent.iter().find(|(id, _)| *id == tree) {
-            return Ok(Rc::clone(listed));
+        if let Some(recent) = self.recent.iter().find(|r| r.id == id) {
+            return Ok(Rc::clone(&recent.listed));
         }
-        let raw = repo.raw(&tree, &mut self.buf)?.to_vec();
+        let object = repo.read(&id, Kind::Tree, MAX_OBJECT_BYTES, "a folder")?;
         let hash_len = repo.repo.object_hash().len_in_bytes();
-        let listed = Rc::new(match self.recent.last() {
-            Some((_, before)) => before.relist(raw, hash_len),
-            None => Listed::new(raw, hash_len),
+        let base = object.delta.as_ref().and_then(|(base, same)| {
+            let recent = self.recent.iter().find(|r| r.place == Some(*base))?;
+            Some((&recent.listed, same.clone()))
+        });
+        let listed = Rc::new(match (base, self.recent.last()) {
+            (Some((base, same)), _) => base.relist(object.data, hash_len, Some(same)),
+            (None, Some(before)) => before.listed.relist(object.data, hash_len, None),
+            (None, None) => Listed::new(object.data, hash_len),
         });
         if self.recent.len() == Self::KEEP {
             self.recent.remove(0);
         }
-        self.recent.push((tree, Rc::clone(&listed)));
+        self.recent.push(Recent {
+            id,
+            listed: Rc::clone(&listed),
+            place: object.place,
+            delta: object.delta,
+        });
         Ok(listed)
+    }
+
+    /// Whether the tree `id` is at hand.
+    fn holds(&self, id: &ObjectId) -> bool {
+        self.recent.iter().any(|r| r.id == *id)
+    }
+
+    /// How many bytes two trees read here start and end with alike, when one is a delta on
+    /// the other.
+    fn same(&self, a: Option<ObjectId>, b: Option<ObjectId>) -> Option<Range<usize>> {
+        let find = |id| self.recent.iter().find(|r| Some(r.id) == id);
+        let (a, b) = (find(a)?, find(b)?);
+        let on = |x: &Recent, y: &Recent| match (&x.delta, y.place) {
+            (Some((base, same)), Some(place)) if *base == place => Some(same.clone()),
+            _ => None,
+        };
+        on(a, b).or_else(|| on(b, a))
     }
 }
 
@@ -496,12 +815,4 @@ fn metadata(id: ObjectId, commit: &CommitRef) -> Result<Commit, Error> {
         email: String::from_utf8_lossy(author.email).trim().to_string(),
         subject: message.lines().next().unwrap_or("").trim().to_string(),
     })
-}
-
-fn split(folder: &str) -> Vec<String> {
-    folder
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
 }

@@ -3,11 +3,12 @@
 //! rather than by reading every entry of both.
 
 use std::ops::Range;
+use std::rc::Rc;
 
 /// A raw tree object and the offset of each of its entries.
 #[derive(Debug)]
 pub(super) struct Listed {
-    pub raw: Vec<u8>,
+    pub raw: Rc<Vec<u8>>,
     /// Where each entry starts, then the end of the last.
     starts: Vec<usize>,
 }
@@ -16,7 +17,7 @@ pub(super) struct Listed {
 impl Default for Listed {
     fn default() -> Self {
         Listed {
-            raw: Vec::new(),
+            raw: Rc::default(),
             starts: vec![0],
         }
     }
@@ -25,7 +26,7 @@ impl Default for Listed {
 impl Listed {
     /// Lists every entry of `raw`, whose ids are `hash_len` bytes long. A tree that ends
     /// in the middle of an entry is listed up to there.
-    pub fn new(raw: Vec<u8>, hash_len: usize) -> Listed {
+    pub fn new(raw: Rc<Vec<u8>>, hash_len: usize) -> Listed {
         let mut starts = vec![0];
         let mut at = 0;
         while let Some(next) = next_entry(&raw, at, hash_len) {
@@ -36,9 +37,11 @@ impl Listed {
     }
 
     /// Lists `raw`, another version of this tree: the entries before the first byte that
-    /// differs and after the last are this tree's, so only those between are read.
-    pub fn relist(&self, raw: Vec<u8>, hash_len: usize) -> Listed {
-        let same = self.same_bytes(&raw);
+    /// differs and after the last are this tree's, so only those between are read. `same`
+    /// says how many bytes the two start and end with alike, as far as it is known (from
+    /// a delta of one on the other); without it, they are compared.
+    pub fn relist(&self, raw: Rc<Vec<u8>>, hash_len: usize, same: Option<Range<usize>>) -> Listed {
+        let same = same.unwrap_or_else(|| self.same_bytes(&raw));
         let first = self.entries_within(same.start);
         let last = self.entries_from(self.raw.len() - same.end);
         let (begin, end) = (self.starts[first], self.starts[last]);
@@ -77,9 +80,14 @@ impl Listed {
     }
 
     /// The entries of this tree and of `other` that may differ, as ranges of each: the
-    /// entries before and after are the same in both, byte for byte.
-    pub fn changed(&self, other: &Listed) -> (Range<usize>, Range<usize>) {
-        let same = self.same_bytes(&other.raw);
+    /// entries before and after are the same in both, byte for byte. `same` is as for
+    /// [`Listed::relist`].
+    pub fn changed(
+        &self,
+        other: &Listed,
+        same: Option<Range<usize>>,
+    ) -> (Range<usize>, Range<usize>) {
+        let same = same.unwrap_or_else(|| self.same_bytes(&other.raw));
         let first = self
             .entries_within(same.start)
             .min(other.entries_within(same.start));
@@ -171,7 +179,7 @@ mod tests {
     fn only_the_entries_that_changed_are_read_again() {
         let names_of: Vec<String> = (0..50).map(|i| format!("E-{i:03}.yaml")).collect();
         let base: Vec<(&str, u8)> = names_of.iter().map(|n| (n.as_str(), 1)).collect();
-        let a = Listed::new(tree(&base), HASH);
+        let a = Listed::new(Rc::new(tree(&base)), HASH);
         assert_eq!(a.len(), 50);
         for edit in [
             // One id changed, at the start, in the middle, at the end.
@@ -191,11 +199,23 @@ mod tests {
                     }
                 }
             }
-            let raw = tree(&changed);
-            let b = a.relist(raw.clone(), HASH);
+            let raw = Rc::new(tree(&changed));
+            let b = a.relist(raw.clone(), HASH, None);
             let full = Listed::new(raw, HASH);
             assert_eq!(b.starts, full.starts, "{edit:?}");
-            let (x, y) = a.changed(&b);
+            // What is known of the bytes alike, even less than there are, lists the same.
+            let less = a.same_bytes(&b.raw);
+            let known = less.start / 2..less.end / 2;
+            assert_eq!(
+                a.relist(Rc::clone(&b.raw), HASH, Some(known.clone()))
+                    .starts,
+                full.starts
+            );
+            let (x, y) = a.changed(&b, None);
+            let (kx, ky) = a.changed(&b, Some(known));
+            assert!(
+                kx.start <= x.start && kx.end >= x.end && ky.start <= y.start && ky.end >= y.end
+            );
             let first = edit[0].0;
             assert!(
                 x.start <= first && x.end > edit.last().unwrap().0,
@@ -213,11 +233,11 @@ mod tests {
         // Added at the end, and a tree compared with itself.
         let mut more = base.clone();
         more.push(("F-000.yaml", 3));
-        let b = a.relist(tree(&more), HASH);
-        assert_eq!(a.changed(&b), (50..50, 50..51));
-        assert_eq!(a.changed(&a), (50..50, 50..50));
-        assert_eq!(Listed::default().changed(&a), (0..0, 0..50));
-        assert_eq!(a.changed(&Listed::default()), (0..50, 0..0));
+        let b = a.relist(Rc::new(tree(&more)), HASH, None);
+        assert_eq!(a.changed(&b, None), (50..50, 50..51));
+        assert_eq!(a.changed(&a, None), (50..50, 50..50));
+        assert_eq!(Listed::default().changed(&a, None), (0..0, 0..50));
+        assert_eq!(a.changed(&Listed::default(), None), (0..50, 0..0));
         assert_eq!(names(&b, 50..51), ["F-000.yaml"]);
     }
 }
