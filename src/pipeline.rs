@@ -187,13 +187,21 @@ fn prepare_from(
         .map_err(Error::Usage)?;
 
     let baseline = match &options.baseline {
-        Some(rev) => Some(baseline::load(&options.root, rev, config.limits.max_file_bytes())?),
+        Some(rev) => Some(baseline::load(
+            &options.root,
+            rev,
+            config.limits.max_file_bytes(),
+        )?),
         None => None,
     };
 
     // The records' history is read from git while the handbook's files are read.
     let reading = (options.history || config.history.enabled).then(|| {
-        let (root, config, file) = (options.root.clone(), config.clone(), Arc::clone(&config_file));
+        let (root, config, file) = (
+            options.root.clone(),
+            config.clone(),
+            Arc::clone(&config_file),
+        );
         std::thread::Builder::new()
             .name("history".into())
             .spawn(move || crate::load::history::load(&root, &config, &file))

@@ -774,7 +774,7 @@ fn a_long_history_read_in_parts_is_what_git_log_lists() {
         ),
     ];
     add(1, "Start", &start);
-    let mut severities = vec!["low"; RECORDS];
+    let mut severities = ["low"; RECORDS];
     for n in 2..=COMMITS {
         // Every fifth commit touches no record; the others change one record's severity,
         // or its summary, in turn.
