@@ -441,8 +441,8 @@ fn with_history_no_audience_site_holds_what_it_may_not_see() {
         canaries_in(&old, &mut canaries);
         book.write(rel, &old);
     }
-    crate::history::git(&book.dir, &["init", "-q", "-b", "main"], &[]);
-    crate::history::commit(
+    crate::common::git(&book.dir, &["init", "-q", "-b", "main"], &[]);
+    crate::common::commit(
         &book.dir,
         "2026-06-01",
         ("Ann Lee", "ann@example.com"),
@@ -451,7 +451,7 @@ fn with_history_no_audience_site_holds_what_it_may_not_see() {
     for (rel, text) in records.iter().zip(&fixture) {
         book.write(rel, text);
     }
-    crate::history::commit(
+    crate::common::commit(
         &book.dir,
         "2026-06-02",
         ("Zq1riskowner1zq Gone", "zq1riskowner2zq@example.com"),

@@ -10,7 +10,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::{self, assert_code, checker, control_character_handbook, copy_dir, describe};
+use crate::common::{
+    self, assert_code, checker, control_character_handbook, copy_dir, describe, git,
+};
 use secbook::diagnostics::is_hidden;
 use secbook::model::finding::{CODES, RULES};
 use serde_json::Value;
@@ -61,19 +63,10 @@ fn break_handbook(dir: &Path) {
     edit("content/guide.md", "(_index.md)", "(missing.md)");
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", describe(&out));
-}
-
 /// A git repository in a temporary folder with the handbook at docs/handbook.
 fn repository() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
-    git(tmp.path(), &["init", "-q"]);
+    git(tmp.path(), &["init", "-q"], &[]);
     let root = tmp.path().join("docs/handbook");
     handbook(&root);
     (tmp, root)

@@ -3,13 +3,13 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use scraper::{Html, Selector};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::common::{assert_code, describe, secbook, stderr};
+use crate::common::{assert_code, commit, describe, git, secbook, stderr};
 
 const HANDBOOK: &str = "title: History\nid: 6f1d2c3b-7a8e-4f90-b1c2-d3e4f5a6b7c8\n";
 const AS_OF: &str = "2026-06-30";
@@ -100,44 +100,6 @@ impl Repo {
         assert_eq!(matching.len(), 1, "`{start}` in\n{text}");
         (String::new(), file, matching[0] as u64)
     }
-}
-
-/// Commits everything in the work tree at `dir` as `(name, email)` on `day` (at noon UTC),
-/// and returns the commit's id.
-pub(crate) fn commit(dir: &Path, day: &str, (name, email): (&str, &str), subject: &str) -> String {
-    let when = format!("{day}T12:00:00+00:00");
-    let env = [
-        ("GIT_AUTHOR_NAME", name),
-        ("GIT_AUTHOR_EMAIL", email),
-        ("GIT_AUTHOR_DATE", when.as_str()),
-        ("GIT_COMMITTER_NAME", name),
-        ("GIT_COMMITTER_EMAIL", email),
-        ("GIT_COMMITTER_DATE", when.as_str()),
-    ];
-    git(dir, &["add", "-A"], &env);
-    git(dir, &["commit", "-q", "-m", subject], &env);
-    let out = git(dir, &["rev-parse", "HEAD"], &[]);
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-pub(crate) fn git(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-        ])
-        .args(args)
-        .envs(env.iter().copied())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-    out
 }
 
 /// `(code, file, line)` of a finding expected at `line`.

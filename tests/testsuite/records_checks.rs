@@ -3,9 +3,9 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::common::{secbook, stderr};
+use crate::common::{git, secbook, stderr};
 
 const HANDBOOK: &str = "title: Records\nid: 3c9a7e52-61d0-4f3b-8e27-b5d4a1c08f96\n";
 
@@ -183,32 +183,15 @@ fn findings_reach_json_github_and_strict() {
     assert_eq!(json[0]["line"], 10);
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(status.status.success(), "git {args:?}: {}", stderr(&status));
-}
-
 #[test]
 fn baseline_raises_the_three_change_findings() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("handbook");
     fs::create_dir_all(&root).unwrap();
     write_handbook(&root);
-    git(dir.path(), &["init", "-q"]);
-    git(dir.path(), &["add", "."]);
-    git(dir.path(), &["commit", "-qm", "baseline"]);
+    git(dir.path(), &["init", "-q"], &[]);
+    git(dir.path(), &["add", "."], &[]);
+    git(dir.path(), &["commit", "-qm", "baseline"], &[]);
 
     // Lower one severity, raise another, and move an expiry without a renewal.
     let edit = |name: &str, from: &str, to: &str| {
@@ -274,7 +257,7 @@ fn baseline_raises_the_three_change_findings() {
 fn a_missing_baseline_revision_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     write_handbook(dir.path());
-    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["init", "-q"], &[]);
     let out = secbook(dir.path(), &["check", ".", "--baseline", "does-not-exist"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

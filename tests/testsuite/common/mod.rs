@@ -158,3 +158,43 @@ pub fn control_character_handbook(root: &Path, page: &str) {
     )
     .unwrap();
 }
+
+/// Commits everything in the work tree at `dir` as `(name, email)` on `day` (at noon UTC),
+/// and returns the commit's id.
+pub fn commit(dir: &Path, day: &str, (name, email): (&str, &str), subject: &str) -> String {
+    let when = format!("{day}T12:00:00+00:00");
+    let env = [
+        ("GIT_AUTHOR_NAME", name),
+        ("GIT_AUTHOR_EMAIL", email),
+        ("GIT_AUTHOR_DATE", when.as_str()),
+        ("GIT_COMMITTER_NAME", name),
+        ("GIT_COMMITTER_EMAIL", email),
+        ("GIT_COMMITTER_DATE", when.as_str()),
+    ];
+    git(dir, &["add", "-A"], &env);
+    git(dir, &["commit", "-q", "-m", subject], &env);
+    let out = git(dir, &["rev-parse", "HEAD"], &[]);
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Runs git in `dir` with `env`, as no user's configuration would change it (no signing, a
+/// fixed identity), and fails the test if it fails.
+pub fn git(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+        ])
+        .args(args)
+        .envs(env.iter().copied())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    out
+}
