@@ -33,6 +33,22 @@ pub struct Handbook {
 }
 
 impl Handbook {
+    /// Exceptions whose state is open, as the registry, the status page and the audit
+    /// report count them.
+    pub fn open_exceptions(&self) -> usize {
+        self.exception_states.iter().filter(|s| s.is_open()).count()
+    }
+
+    /// Incidents not yet closed, of every kind: the incident metrics count only those
+    /// that are incidents.
+    pub fn open_incidents(&self) -> usize {
+        self.records
+            .incidents
+            .iter()
+            .filter(|i| i.record.status.is_open())
+            .count()
+    }
+
     /// Computes every derived fact once; the findings are left to validate.
     pub fn derive(config: Config, as_of: Date, site: Site, records: Records) -> Self {
         let window = config.exceptions.expiring_within_days;

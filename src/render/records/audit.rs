@@ -187,7 +187,7 @@ fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
         as_of: hb.as_of,
         summary: summary(facts),
         expiring_within_days: hb.config.exceptions.expiring_within_days,
-        exceptions_open: hb.exception_states.iter().filter(|s| s.is_open()).count(),
+        exceptions_open: hb.open_exceptions(),
         exceptions_approved: audit_exceptions
             .iter()
             .filter(|a| a.status == "approved")
@@ -262,12 +262,7 @@ fn summary(facts: &Facts) -> Summary {
     let level = |l: LintLevel| hb.findings.iter().filter(|f| f.level == l).count();
     Summary {
         exception_states,
-        incidents_open: hb
-            .records
-            .incidents
-            .iter()
-            .filter(|i| i.record.status.is_open())
-            .count(),
+        incidents_open: hb.open_incidents(),
         incident_statuses,
         postmortems_required: m.incidents.postmortems.required,
         postmortems_completed: m.incidents.postmortems.completed,

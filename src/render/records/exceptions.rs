@@ -137,7 +137,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         rows: (0..hb.records.exceptions.len())
             .map(|i| row(facts, i))
             .collect(),
-        open: hb.exception_states.iter().filter(|s| s.is_open()).count(),
+        open: hb.open_exceptions(),
         counts: ExceptionState::ALL
             .iter()
             .map(|&s| {

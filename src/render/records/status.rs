@@ -224,14 +224,9 @@ fn render_status(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Dia
     }
     let view = StatusView {
         exceptions: exception_matrix(facts),
-        exceptions_open: hb.exception_states.iter().filter(|s| s.is_open()).count(),
+        exceptions_open: hb.open_exceptions(),
         incidents: incident_matrix(facts),
-        incidents_open: hb
-            .records
-            .incidents
-            .iter()
-            .filter(|i| i.record.status.is_open())
-            .count(),
+        incidents_open: hb.open_incidents(),
         action_items: vec![
             Tally {
                 label: "open",
