@@ -228,6 +228,9 @@ impl<'a> Versions<'a> {
 
 /// One field's text, read alone: `None` unless it is one field with a text key.
 fn field(name: &str, text: &str) -> Option<Field> {
+    if let Some(block) = literal_block(text) {
+        return Some(Arc::new(block));
+    }
     let file = SourceFile::new(name, text);
     let mapping = yaml::parse::<Mapping>(&file, 0..text.len()).ok()?;
     let mut entries = mapping.into_iter();
@@ -235,6 +238,62 @@ fn field(name: &str, text: &str) -> Option<Field> {
         (Some((Value::String(key), value)), None) => Some(Arc::new((key, value))),
         _ => None,
     }
+}
+
+/// A field whose value is a plain literal block, as Markdown fields are written
+/// (`summary: |`, then lines indented alike), read without a YAML parser: a commit that
+/// edits a record's text changes such a field, and a parser's start costs more than the
+/// reading. `None` for anything else (an indicator after `|`, a line of spaces, a tab or
+/// a character YAML reads as a line break at the start of a line, text [`yaml::parse`]
+/// refuses), which is parsed.
+fn literal_block(text: &str) -> Option<(String, Value)> {
+    let (head, body) = text.split_once('\n')?;
+    let key = head.strip_suffix(": |")?;
+    if !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        || !key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        // Keys YAML reads as something other than text.
+        || ["true", "false", "null"].contains(&key.to_ascii_lowercase().as_str())
+        || yaml::refused(text)
+        || body.contains(['\r', '\u{85}', '\u{2028}', '\u{2029}', '\u{feff}'])
+        || !body.ends_with('\n')
+    {
+        return None;
+    }
+    let lines: Vec<&str> = body[..body.len() - 1].split('\n').collect();
+    let indent = lines.iter().find(|l| !l.is_empty())?;
+    let indent = indent.len() - indent.trim_start_matches(' ').len();
+    if indent == 0 {
+        return None;
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut ended = false;
+    for line in lines {
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        if spaces == line.len() && spaces > 0 {
+            return None;
+        }
+        if ended || spaces == 0 && !line.is_empty() {
+            // After the block: only comments and empty lines.
+            ended = true;
+            if !(line.is_empty() || line.starts_with('#')) {
+                return None;
+            }
+        } else if line.is_empty() {
+            out.push('\n');
+        } else if spaces < indent || line[spaces..].starts_with('\t') && spaces == indent {
+            return None;
+        } else {
+            out.push_str(&line[indent..]);
+            out.push('\n');
+        }
+    }
+    // Clipped: the last line break kept, the empty lines after it not.
+    let kept = out.trim_end_matches('\n').len();
+    if kept == 0 {
+        return None;
+    }
+    out.truncate(kept + 1);
+    Some((key.to_string(), Value::String(out)))
 }
 
 /// A version read whole.
@@ -319,6 +378,40 @@ mod tests {
             "",
         ] {
             assert_eq!(fields(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_literal_block_read_without_a_parser_reads_as_a_parser_reads_it() {
+        let parsed = |text: &str| {
+            let m: Mapping = serde_yaml::from_str(text).unwrap();
+            let (k, v) = m.into_iter().next().unwrap();
+            (k.as_str().unwrap().to_string(), v)
+        };
+        for text in [
+            "summary: |\n  One line.\n",
+            "summary: |\n  Two\n  lines.\n",
+            "summary: |\n  A paragraph.\n\n  Another, with #, - and: colons.\n\n\n",
+            "remediation_plan: |\n    1. Deeper.\n      More indented.\n    2. Back.\n",
+            "summary: |\n  Text.\n# a comment after it\n\n",
+            "justification: |\n  Tab\tinside, and \"quotes\" and 'single' and \\ too.\n",
+            "description: |\n  Unicode: é, ü, 日本, emoji 🙂.\n",
+        ] {
+            assert_eq!(literal_block(text), Some(parsed(text)), "{text:?}");
+        }
+        for other in [
+            "summary: |-\n  Stripped.\n",
+            "summary: |2\n  Indicated.\n",
+            "summary: >\n  Folded.\n",
+            "summary: |\n  Text.\n   \n  A line of spaces above.\n",
+            "summary: |\n  Text.\nnot a comment\n",
+            "summary: |\n  Text.\r\n",
+            "summary: |\n  Control \u{7}.\n",
+            "summary: |\n",
+            "summary: |\n  No final line break",
+            "\"summary\": |\n  Quoted key.\n",
+        ] {
+            assert_eq!(literal_block(other), None, "{other:?}");
         }
     }
 

@@ -41,6 +41,11 @@ pub fn parse<T: DeserializeOwned>(
     })
 }
 
+/// Whether [`parse`] refuses `text` before reading it as YAML (see [`refusal`]).
+pub fn refused(text: &str) -> bool {
+    refusal(text).is_some()
+}
+
 /// What no text may hold, before it is read as YAML: flow values nested too deep,
 /// control characters, aliases (see [`refuse`]).
 fn refusal(text: &str) -> Option<Refused> {

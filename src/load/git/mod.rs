@@ -2,11 +2,11 @@
 //! at a revision (`--baseline`) and the commits that changed it (SPEC 14). No `git`
 //! process is started, and nothing is written to the repository.
 
+use ahash::{HashMap, HashMapExt};
 use std::cmp::Reverse;
-use std::collections::HashMap;
 use std::fmt::Display;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use gix::ObjectId;
@@ -23,7 +23,11 @@ mod tree;
 
 /// The repository that holds a handbook.
 pub struct Repo {
-    repo: gix::Repository,
+    /// gix's handle, for what the packs here do not hold; opened when first needed on a
+    /// thread of [`Repo::in_parts`].
+    gix: Option<gix::Repository>,
+    git_dir: PathBuf,
+    hash: gix::hash::Kind,
     /// The handbook's folder below the top of the work tree, one name per folder.
     prefix: Vec<String>,
     /// The repository's packs, read here rather than through gix (see [`pack`]); `None`
@@ -252,6 +256,7 @@ impl Repo {
             .next()
             .is_none()
             .then(|| Packs::open(repo.objects.store_ref().path(), repo.object_hash()));
+        let (git_dir, hash) = (repo.git_dir().to_path_buf(), repo.object_hash());
         let Some(workdir) = repo.workdir() else {
             // A bare repository has no work tree for a handbook to be in.
             return Ok(Err(Unavailable::NotGit));
@@ -272,7 +277,9 @@ impl Repo {
             .collect();
         let shallow = repo.is_shallow().map_err(|e| failed("the repository", e))?;
         let repo = Repo {
-            repo,
+            gix: Some(repo),
+            git_dir,
+            hash,
             prefix,
             packs,
         };
@@ -284,9 +291,10 @@ impl Repo {
     }
 
     /// The commit `rev` names (a branch, a tag, `HEAD~3`, an id), if it names one.
-    pub fn resolve(&self, rev: &str) -> Option<ObjectId> {
+    pub fn resolve(&mut self, rev: &str) -> Option<ObjectId> {
         let spec = format!("{rev}^{{commit}}");
-        self.repo
+        self.gix()
+            .ok()?
             .rev_parse_single(spec.as_str())
             .ok()
             .map(|id| id.detach())
@@ -304,7 +312,7 @@ impl Repo {
         match self.folder_ids(tree, &paths, &mut HashMap::new())?[0] {
             Some(id) => {
                 let raw = self.object(&id, Kind::Tree, MAX_OBJECT_BYTES, "a folder")?;
-                Ok(files(&raw, self.repo.object_hash()))
+                Ok(files(&raw, self.hash))
             }
             None => Ok(Vec::new()),
         }
@@ -325,7 +333,7 @@ impl Repo {
             Err(Failure::Corrupt(e)) => return Err(failed("a file", e)),
             Ok(None) => {
                 let header = self
-                    .repo
+                    .gix()?
                     .objects
                     .try_header(blob)
                     .map_err(|e| failed("a file", e))?
@@ -349,7 +357,7 @@ impl Repo {
     /// many threads as there are, each thread a part of the commits in the order the
     /// packs store their trees.
     pub fn log(&mut self, folders: &[&str]) -> Result<Log, Error> {
-        let head = match self.repo.head().map_err(|e| failed("HEAD", e))?.id() {
+        let head = match self.gix()?.head().map_err(|e| failed("HEAD", e))?.id() {
             Some(id) => id.detach(),
             None => return Ok(Log::default()),
         };
@@ -448,7 +456,7 @@ impl Repo {
     /// Every commit reachable from `head`, first parents first: from the commit-graph file
     /// where it has them, else read.
     fn walk(&mut self, head: ObjectId) -> Result<Vec<Walked>, Error> {
-        let graph = self.repo.commit_graph_if_enabled().ok().flatten();
+        let graph = self.gix()?.commit_graph_if_enabled().ok().flatten();
         let mut walked = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut next = vec![head];
@@ -504,31 +512,38 @@ impl Repo {
         if items.len() <= size {
             return Ok(vec![work(self, items)?]);
         }
-        let (git_dir, prefix, packs) = (
-            self.repo.git_dir().to_path_buf(),
-            self.prefix.clone(),
-            self.packs.is_some(),
-        );
+        let (git_dir, hash, prefix) = (&self.git_dir, self.hash, &self.prefix);
+        let bundles = self.packs.as_ref().map(Packs::bundles);
         items
             .par_chunks(size)
-            .map(|part| work(&mut Repo::reopen(&git_dir, prefix.clone(), packs)?, part))
+            .map(|part| {
+                let mut repo = Repo {
+                    gix: None,
+                    git_dir: git_dir.clone(),
+                    hash,
+                    prefix: prefix.clone(),
+                    packs: bundles.clone().map(Packs::with),
+                };
+                work(&mut repo, part)
+            })
             .collect()
     }
 
-    /// Another handle on the repository at `git_dir`, for another thread.
-    fn reopen(git_dir: &Path, prefix: Vec<String>, packs: bool) -> Result<Repo, Error> {
-        let mut repo = gix::open(git_dir).map_err(|e| failed("the repository", e))?;
-        repo.objects.set_pack_cache(|| {
-            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-                PACK_CACHE_BYTES,
-            ))
-        });
-        let packs = packs.then(|| Packs::open(repo.objects.store_ref().path(), repo.object_hash()));
-        Ok(Repo {
-            repo,
-            prefix,
-            packs,
-        })
+    /// gix's handle on the repository.
+    fn gix(&mut self) -> Result<&gix::Repository, Error> {
+        let repo = match self.gix.take() {
+            Some(repo) => repo,
+            None => {
+                let mut repo = gix::open(&self.git_dir).map_err(|e| failed("the repository", e))?;
+                repo.objects.set_pack_cache(|| {
+                    Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+                        PACK_CACHE_BYTES,
+                    ))
+                });
+                repo
+            }
+        };
+        Ok(self.gix.insert(repo))
     }
 
     /// The text of each file `ids` names, read on as many threads as there are: see
@@ -585,7 +600,7 @@ impl Repo {
             Ok(None) => {
                 let mut buf = Vec::new();
                 let data = self
-                    .repo
+                    .gix()?
                     .objects
                     .try_find(id, &mut buf)
                     .map_err(|e| failed(what, e))?
@@ -614,8 +629,7 @@ impl Repo {
     /// A commit's tree, its parents, and what a history shows of it.
     fn commit(&mut self, id: &ObjectId) -> Result<(ObjectId, Vec<ObjectId>, Commit), Error> {
         let raw = self.object(id, Kind::Commit, MAX_OBJECT_BYTES, "a commit")?;
-        let commit = CommitRef::from_bytes(&raw, self.repo.object_hash())
-            .map_err(|e| failed("a commit", e))?;
+        let commit = CommitRef::from_bytes(&raw, self.hash).map_err(|e| failed("a commit", e))?;
         Ok((
             commit.tree(),
             commit.parents().collect(),
@@ -641,7 +655,7 @@ impl Repo {
                     None => {
                         let raw = self.object(&id, Kind::Tree, MAX_OBJECT_BYTES, "a folder")?;
                         let subtrees: Rc<[(usize, ObjectId)]> =
-                            TreeRefIter::from_bytes(&raw, self.repo.object_hash())
+                            TreeRefIter::from_bytes(&raw, self.hash)
                                 .filter_map(Result::ok)
                                 .filter(|e| e.mode.kind() == EntryKind::Tree)
                                 .filter_map(|e| {
@@ -677,7 +691,7 @@ impl Repo {
         let old = cache.listed(self, old)?;
         let new = cache.listed(self, new)?;
         let (x, y) = old.changed(&new, cache.same(old_id, new_id));
-        let kind = self.repo.object_hash();
+        let kind = self.hash;
         let name = |e: &gix::objs::tree::EntryRef| String::from_utf8(e.filename.to_vec()).ok();
         let mut a = blobs(old.slice(x), kind).peekable();
         let mut b = blobs(new.slice(y), kind).peekable();
@@ -737,7 +751,7 @@ impl TreeCache {
             return Ok(Rc::clone(&recent.listed));
         }
         let object = repo.read(&id, Kind::Tree, MAX_OBJECT_BYTES, "a folder")?;
-        let hash_len = repo.repo.object_hash().len_in_bytes();
+        let hash_len = repo.hash.len_in_bytes();
         let base = object.delta.as_ref().and_then(|(base, same)| {
             let recent = self.recent.iter().find(|r| r.place == Some(*base))?;
             Some((&recent.listed, same.clone()))

@@ -9,10 +9,13 @@
 //! object database) is left to gix.
 
 use std::cell::Cell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use ahash::HashMap;
 use std::ops::Range;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use gix::objs::Kind;
 use gix::odb::pack::Bundle;
@@ -60,7 +63,8 @@ impl From<&str> for Failure {
 }
 
 pub(super) struct Packs {
-    bundles: Vec<Bundle>,
+    /// Shared by the threads that read at once; each keeps its own decoded objects.
+    bundles: Arc<Vec<Bundle>>,
     inflate: gix::zlib::Inflate,
     kept: Kept,
     /// The instructions of the delta being applied.
@@ -79,11 +83,23 @@ impl Packs {
             .filter(|p| p.extension().is_some_and(|x| x == "idx"))
             .collect();
         indexes.sort();
-        Packs {
-            bundles: indexes
+        Packs::with(Arc::new(
+            indexes
                 .iter()
                 .filter_map(|idx| Bundle::at(idx, hash).ok())
                 .collect(),
+        ))
+    }
+
+    /// The packs, to read on another thread.
+    pub fn bundles(&self) -> Arc<Vec<Bundle>> {
+        Arc::clone(&self.bundles)
+    }
+
+    /// Reads `bundles`, keeping decoded objects of its own.
+    pub fn with(bundles: Arc<Vec<Bundle>>) -> Packs {
+        Packs {
+            bundles,
             inflate: gix::zlib::Inflate::default(),
             kept: Kept::default(),
             delta: Vec::new(),
