@@ -62,11 +62,18 @@ impl<'a> HistoryJson<'a> {
 }
 
 pub fn json<T: Serialize + ?Sized>(path: &str, value: &T) -> OutputFile {
-    let mut bytes = serde_json::to_vec_pretty(value)
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}").into_bytes());
-    bytes.push(b'\n');
+    let bytes =
+        json_bytes(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}\n").into_bytes());
     OutputFile {
         path: path.to_string(),
         body: Body::Bytes(bytes.into()),
     }
+}
+
+/// Every JSON file the site holds, compact and ending in a newline: read by programs, and
+/// a register's exports pretty-printed were more than a third whitespace.
+pub fn json_bytes<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec(value)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }

@@ -58,13 +58,11 @@ pub fn render_poam(handbook: &Handbook) -> Vec<OutputFile> {
         .collect()
 }
 
-/// The export's bytes: pretty JSON ending in a newline, or `None` when no exception is
+/// The export's bytes: compact JSON ending in a newline, or `None` when no exception is
 /// approved or pending.
 pub fn document(handbook: &Handbook) -> Option<Vec<u8>> {
     let poam = build(handbook)?;
-    let mut bytes = serde_json::to_vec_pretty(&Root { poam }).ok()?;
-    bytes.push(b'\n');
-    Some(bytes)
+    super::api::json_bytes(&Root { poam }).ok()
 }
 
 #[derive(Serialize)]

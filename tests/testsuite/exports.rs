@@ -226,6 +226,33 @@ fn every_output_is_deterministic() {
     }
 }
 
+/// Programs read the JSON files: each is compact, one line and a newline, and parses.
+#[test]
+fn every_json_file_is_compact() {
+    let files = generate();
+    let json: Vec<&(String, Vec<u8>)> =
+        files.iter().filter(|(p, _)| p.ends_with(".json")).collect();
+    let names: BTreeSet<&str> = json.iter().map(|(p, _)| p.as_str()).collect();
+    for path in [
+        "api/exceptions.json",
+        "api/metrics.json",
+        "exports/poam.json",
+    ] {
+        assert!(names.contains(path), "no {path} among {names:?}");
+    }
+    for (path, bytes) in json {
+        let (last, body) = bytes.split_last().unwrap();
+        assert_eq!(*last, b'\n', "{path} does not end in a newline");
+        assert!(!body.contains(&b'\n'), "{path} is pretty-printed");
+        let value: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(
+            serde_json::to_vec(&value).unwrap().len(),
+            body.len(),
+            "{path} holds spaces"
+        );
+    }
+}
+
 #[test]
 fn calendar_parses_with_one_event_per_approved_exception() {
     use icalendar::{Component, DatePerhapsTime};
