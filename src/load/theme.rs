@@ -60,12 +60,20 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/exception.html"),
     ),
     (
+        "exception-row.html",
+        include_str!("../../themes/default/templates/exception-row.html"),
+    ),
+    (
         "exceptions.html",
         include_str!("../../themes/default/templates/exceptions.html"),
     ),
     (
         "incident.html",
         include_str!("../../themes/default/templates/incident.html"),
+    ),
+    (
+        "incident-row.html",
+        include_str!("../../themes/default/templates/incident-row.html"),
     ),
     (
         "incidents.html",

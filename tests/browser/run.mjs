@@ -1339,6 +1339,120 @@ async function axeSelfTest(browser, mode) {
 
 // ---------------------------------------------------------------------------------------
 
+/** The example handbook with `extra` more pending exceptions, EXC-500 on, of every
+ * severity: a registry of more rows than a page of it holds. */
+function pagedHandbook(into, extra) {
+  copyHandbook(into);
+  const severities = ["critical", "high", "medium", "low"];
+  for (let i = 0; i < extra; i++) {
+    const id = `EXC-${500 + i}`;
+    const day = String(1 + (i % 28)).padStart(2, "0");
+    fs.writeFileSync(
+      path.join(into, "data", "exceptions", `${id}.yaml`),
+      [
+        `id: ${id}`,
+        `title: Generated exception number ${i}`,
+        "type: acceptance",
+        `severity: ${severities[i % 4]}`,
+        "status: pending",
+        'requested_by: "Gen Erator <gen@example.com>"',
+        `risk_owner: "Owner ${i % 3} <owner${i % 3}@example.com>"`,
+        `created: 2026-05-${day}`,
+        "summary: A generated record, so the registry fills several pages.",
+        "justification: The browser test needs a large registry.",
+        "",
+      ].join("\n"),
+    );
+  }
+  return into;
+}
+
+/** A registry of more rows than a page holds, from file://. Without JavaScript: every page
+ * of an ordering is linked by number and holds at most 100 rows, and a grouped ordering
+ * gives each group pages of its own. With JavaScript: every row of the register sorts and
+ * filters, 100 at a time, and links in the loaded rows lead where the served ones do. */
+async function pagedRegistry(browser, bin, work) {
+  const handbook = pagedHandbook(path.join(work, "paged-handbook"), 230);
+  const site = path.join(work, "paged-site");
+  const built = spawnSync(bin, ["build", handbook, "-o", site, ...AUDIENCE], { encoding: "utf8" });
+  await check("[file] a paged registry: numbered pages without JavaScript", async () => {
+    assert(built.status === 0, `secbook build exited ${built.status}:\n${built.stderr}`);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+    try {
+      const page = await context.newPage();
+      const base = pathToFileURL(site + path.sep).href;
+      // From the first page to the last by the numbered links, each "Next" the number after.
+      let href = new URL("exceptions/index.html", base).href;
+      let seen = 0;
+      let pages = 0;
+      while (href) {
+        await page.goto(href);
+        pages += 1;
+        const rows = await page.locator("table[data-registry] tbody tr").count();
+        assert(rows > 0 && rows <= 100, `${href}: ${rows} rows`);
+        seen += rows;
+        const pager = page.locator("nav.registry-pages").first();
+        const next = pager.locator("a[rel=next]");
+        href = (await next.count()) ? await next.evaluate((a) => a.href) : null;
+        if (href) {
+          const numbered = await pager.locator("a:not([rel])", { hasText: new RegExp(`^${pages + 1}$`) }).evaluate((a) => a.href);
+          assert(numbered === href, `page ${pages}: "Next" leads to ${href}, page ${pages + 1} to ${numbered}`);
+        }
+      }
+      assert(pages >= 3, `the default ordering has ${pages} pages`);
+      const total = Number((await page.locator(".summary-line").innerText()).match(/^(\d+)/)[1]);
+      assert(seen === total, `the pages of the default ordering hold ${seen} rows of ${total}`);
+      await page.goto(new URL("exceptions/by-severity/index.html", base).href);
+      const groups = await page.$$eval("nav.registry-groups a", (as) => as.map((a) => [a.textContent.trim(), a.href]));
+      assert(groups.length >= 3, `the severity ordering links ${groups.length} groups`);
+      for (const [label, href] of groups) {
+        await page.goto(href);
+        const shown = await page.$$eval("table[data-registry] tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-severity")));
+        assert(shown.length && shown.every((s) => s === label), `${href}: the ${label} page shows ${[...new Set(shown)].join(", ")}`);
+      }
+      return `${pages} pages of ${total} rows; ${groups.length} severity groups, each on pages of its own`;
+    } finally {
+      await context.close();
+    }
+  });
+  await check("[file] a paged registry: JavaScript sorts and filters every row, a page at a time", async () => {
+    assert(built.status === 0, "the paged handbook did not build");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const errors = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(path.join(site, "exceptions", "by-state", "2", "index.html")).href);
+      await page.locator("table[data-registry] th button.sort-button").first().waitFor({ state: "attached" });
+      const rows = () =>
+        page.$$eval("table[data-registry] tbody tr", (trs) =>
+          trs.map((tr) => ({ id: tr.cells[0].textContent.trim(), severity: tr.getAttribute("data-severity"), href: tr.querySelector("a").href })),
+        );
+      const total = Number((await page.locator(".summary-line").innerText()).match(/^(\d+)/)[1]);
+      await page.locator("table[data-registry] th button", { hasText: /^ID$/ }).click();
+      let shown = await rows();
+      assert(shown.length === 100, `sorted by id, ${shown.length} rows show, not 100`);
+      const ids = shown.map((r) => r.id);
+      assert(ids.join() === [...ids].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })).join() && /^EXC-0/.test(ids[0]), `sorted by id: ${ids.slice(0, 5).join(" ")} …`);
+      assert(await page.locator("nav.registry-pages").first().isHidden(), "the served page's own pager still shows");
+      await page.locator(".registry-js-pages button", { hasText: "Next" }).click();
+      const second = await rows();
+      assert(second[0].id !== shown[0].id && second.length === 100, "Next did not show the next 100 rows");
+      await page.locator('.registry-filters select[data-filter-name="severity"]').selectOption("low");
+      shown = await rows();
+      const low = Number((await page.locator(".registry-count").innerText()).match(/of (\d+)/)[1]);
+      assert(shown.length && shown.every((r) => r.severity === "low"), `the low filter shows ${shown.map((r) => r.severity).join(", ")}`);
+      assert(low > 0 && low < total, `the count says ${low} low rows of ${total}`);
+      const target = shown[0].href;
+      assert(fs.existsSync(fileURLToPath(target)), `a loaded row links to ${target}, which does not exist`);
+      assert(errors.length === 0, `page errors: ${errors.join("; ")}`);
+      return `${total} rows; id order over them all, Next, severity=low → ${low}`;
+    } finally {
+      await context.close();
+    }
+  });
+}
+
 async function main() {
   const watchdog = setTimeout(async () => {
     console.log(`FAIL  the browser test did not finish within ${DEADLINE_MS / 1000}s`);
@@ -1424,6 +1538,7 @@ async function main() {
   // Over the site opened from disk.
   const fileMode = new Mode(browser, "file", pathToFileURL(site + path.sep).href, site);
   if (modes.includes("file")) await runMode(fileMode, { screenshots: true });
+  if (modes.includes("file")) await pagedRegistry(browser, bin, work);
   await guardSelfTest(browser, fileMode);
   await axeSelfTest(browser, fileMode);
 

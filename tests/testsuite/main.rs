@@ -24,6 +24,7 @@ mod output_paths;
 mod records_checks;
 mod records_pages;
 mod report;
+mod scale;
 mod search;
 mod serve;
 mod sources;

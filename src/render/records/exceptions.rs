@@ -2,11 +2,12 @@
 
 use serde::Serialize;
 
-use super::registry::{Order, Registry, Row};
+use super::registry::{self, Order, Registry, Row};
 use super::{
     CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, base_context,
     days_text, exception_href, first_of_each_id, render_each, render_page,
 };
+use crate::derive::handbook::Handbook;
 use crate::diagnostics::Diagnostic;
 use crate::model::date::Date;
 use crate::model::exception::Exception;
@@ -51,12 +52,29 @@ const ORDERS: [Order; 5] = [
 ];
 
 /// Where the registry lists the exceptions in a state, for counts to link to.
-pub(super) fn state_href(state: ExceptionState) -> String {
-    format!("{URL}by-state/index.html#state-{}", state.as_str())
+pub(super) fn state_href(hb: &Handbook, state: ExceptionState) -> String {
+    let mut states = ExceptionState::ALL;
+    states.sort_by_key(|s| urgency(*s));
+    let sizes: Vec<usize> = states
+        .iter()
+        .map(|s| hb.exception_states.iter().filter(|x| *x == s).count())
+        .collect();
+    let index = states.iter().position(|s| *s == state).unwrap_or(0);
+    let anchor = format!("state-{}", state.as_str());
+    registry::group_href(URL, "by-state", &sizes, index, &anchor)
 }
 
-pub(super) fn severity_href(severity: Severity) -> String {
-    format!("{URL}by-severity/index.html#severity-{}", severity.as_str())
+pub(super) fn severity_href(hb: &Handbook, severity: Severity) -> String {
+    let sizes: Vec<usize> = Severity::ALL
+        .iter()
+        .map(|s| {
+            let records = hb.records.exceptions.iter();
+            records.filter(|e| e.record.severity == *s).count()
+        })
+        .collect();
+    let index = severity_rank(severity) as usize;
+    let anchor = format!("severity-{}", severity.as_str());
+    registry::group_href(URL, "by-severity", &sizes, index, &anchor)
 }
 
 /// The states in the order they need attention.
@@ -132,6 +150,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         url: URL,
         title: TITLE,
         template: "exceptions.html",
+        row_template: "exception-row.html",
         orders: &ORDERS,
         // The records are loaded in id order.
         rows: (0..hb.records.exceptions.len())
@@ -146,7 +165,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
                     key: s.as_str(),
                     label: s.as_str(),
                     count,
-                    href: (count > 0).then(|| state_href(s)),
+                    href: (count > 0).then(|| state_href(hb, s)),
                 }
             })
             .collect(),
@@ -172,10 +191,10 @@ impl Row for ExceptionRow<'_> {
         }
     }
 
-    fn group(&self, key: &str) -> Option<String> {
+    fn group(&self, key: &str) -> Option<(String, &'static str)> {
         match key {
-            "state" => Some(format!("state-{}", self.state)),
-            "severity" => Some(format!("severity-{}", self.severity)),
+            "state" => Some((format!("state-{}", self.state), self.state)),
+            "severity" => Some((format!("severity-{}", self.severity), self.severity)),
             _ => None,
         }
     }

@@ -3,11 +3,12 @@
 use serde::Serialize;
 
 use super::exceptions::{TextOrLink, text_or_links};
-use super::registry::{Order, Registry, Row};
+use super::registry::{self, Order, Registry, Row};
 use super::{
     CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, SectionIntro,
     StampView, base_context, days_text, first_of_each_id, incident_href, render_each, render_page,
 };
+use crate::derive::handbook::Handbook;
 use crate::derive::incident::Measure;
 use crate::diagnostics::Diagnostic;
 use crate::model::date::{Date, Offset};
@@ -63,12 +64,30 @@ const ORDERS: [Order; 5] = [
     },
 ];
 
-pub(super) fn status_href(status: IncidentStatus) -> String {
-    format!("{URL}by-status/index.html#status-{}", status.as_str())
+/// Where the registry lists the incidents in a status, for counts to link to.
+pub(super) fn status_href(hb: &Handbook, status: IncidentStatus) -> String {
+    let incidents = &hb.records.incidents;
+    let sizes: Vec<usize> = STATUSES
+        .iter()
+        .map(|s| incidents.iter().filter(|i| i.record.status == *s).count())
+        .collect();
+    let index = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
+    let anchor = format!("status-{}", status.as_str());
+    registry::group_href(URL, "by-status", &sizes, index, &anchor)
 }
 
-pub(super) fn severity_href(severity: IncidentSeverity) -> String {
-    format!("{URL}by-severity/index.html#severity-{}", severity.as_str())
+pub(super) fn severity_href(hb: &Handbook, severity: IncidentSeverity) -> String {
+    let incidents = &hb.records.incidents;
+    let sizes: Vec<usize> = IncidentSeverity::ALL
+        .iter()
+        .map(|s| incidents.iter().filter(|i| i.record.severity == *s).count())
+        .collect();
+    let index = IncidentSeverity::ALL
+        .iter()
+        .position(|s| *s == severity)
+        .unwrap_or(0);
+    let anchor = format!("severity-{}", severity.as_str());
+    registry::group_href(URL, "by-severity", &sizes, index, &anchor)
 }
 
 pub(super) fn status_label(status: IncidentStatus) -> &'static str {
@@ -194,10 +213,10 @@ impl Row for IncidentRow<'_> {
         }
     }
 
-    fn group(&self, key: &str) -> Option<String> {
+    fn group(&self, key: &str) -> Option<(String, &'static str)> {
         match key {
-            "status" => Some(format!("status-{}", self.status)),
-            "severity" => Some(format!("severity-{}", self.severity)),
+            "status" => Some((format!("status-{}", self.status), self.status_label)),
+            "severity" => Some((format!("severity-{}", self.severity), self.severity)),
             _ => None,
         }
     }
@@ -211,6 +230,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         url: URL,
         title: TITLE,
         template: "incidents.html",
+        row_template: "incident-row.html",
         orders: &ORDERS,
         rows,
         open: incidents
@@ -225,7 +245,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
                     key: s.as_str(),
                     label: status_label(s),
                     count,
-                    href: (count > 0).then(|| status_href(s)),
+                    href: (count > 0).then(|| status_href(facts.hb, s)),
                 }
             })
             .collect(),

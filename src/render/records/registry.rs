@@ -1,18 +1,35 @@
 //! The registries (exceptions/, incidents/): the same table once per ordering, each in a
-//! folder of its own, so it sorts without JavaScript.
+//! folder of its own, so it sorts without JavaScript, and each ordering in pages of at most
+//! [`PAGE_ROWS`] rows, so that no page of a large register holds thousands.
 //!
-//! Every ordering shows the same rows, so each row becomes a template value once and the
-//! orderings share them: for a large register, converting rows was most of the work.
+//! A grouped ordering (by state, by severity) that fills more than one page starts each
+//! group on a page of its own: its pages list that group only, which is how a reader
+//! without JavaScript filters the register. With JavaScript, a paged registry loads every
+//! row from `rows.js` beside it and sorts and filters them all (registry.js).
+//!
+//! Every ordering shows the same rows, so each row is rendered once by the row template
+//! (`exception-row.html`, `incident-row.html`) for each depth of folder it is shown at, and
+//! the pages share the HTML: for a large register, rendering rows was most of the work.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::ops::Range;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 use serde::Serialize;
+use tera::Context;
 
 use super::{CountView, Facts, PageMeta, SectionIntro, base_context, render_each, render_page};
 use crate::diagnostics::Diagnostic;
-use crate::render::{Fingerprint, Output, Renderer, value};
+use crate::model::links;
+use crate::render::{Fingerprint, Output, OutputFile, Renderer, value};
+
+/// The most rows a page of a registry holds.
+const PAGE_ROWS: usize = 100;
+
+/// The depths of folder a row is rendered for: 0 for `rows.js` (links from the site root),
+/// 1 to 3 for the registry's pages.
+const DEPTHS: usize = 4;
 
 /// An ordering of a registry: the default one (`folder` is `None`) at the register's own
 /// folder, the others below it.
@@ -31,9 +48,10 @@ pub(super) trait Row: Serialize + Sync {
     where
         Self: Sized;
 
-    /// The group of the row in the ordering by `key`, when that ordering groups rows: the
-    /// first row of each group carries it as an anchor, for counts to link to.
-    fn group(&self, key: &str) -> Option<String>;
+    /// The group of the row in the ordering by `key`, when that ordering groups rows: its
+    /// anchor, which the first row of each group carries for counts to link to, and its
+    /// label.
+    fn group(&self, key: &str) -> Option<(String, &'static str)>;
 }
 
 /// One register's registry: its place, its orderings, and its rows in id order.
@@ -41,6 +59,8 @@ pub(super) struct Registry<'a, R> {
     pub url: &'static str,
     pub title: &'static str,
     pub template: &'static str,
+    /// The template that renders one row, given `row` and `root`.
+    pub row_template: &'static str,
     pub orders: &'static [Order],
     pub rows: Vec<R>,
     pub open: usize,
@@ -57,68 +77,176 @@ struct SortLink {
     current: bool,
 }
 
-/// What a registry template sees as `registry`; `rows` is added as values made already.
+/// What a registry template sees as `registry`; `rows` is added as the rows' HTML.
 #[derive(Serialize)]
 struct RegistryView<'a> {
     total: usize,
     open: usize,
     counts: &'a [CountView],
-    sorts: Vec<SortLink>,
-    /// Each ordering's page by its key, for the column headers.
-    hrefs: BTreeMap<&'static str, String>,
+    sorts: &'a [SortLink],
+    /// Each ordering's first page by its key, for the column headers.
+    hrefs: &'a BTreeMap<&'static str, String>,
     sorted_by: &'static str,
     /// `aria-sort` of the sorted column.
     direction: &'static str,
     sort_label: &'static str,
     intro: Option<SectionIntro<'a>>,
+    /// The links between the pages of this ordering, when it has more than one.
+    pager: Option<Pager>,
+    /// The groups of this ordering and where each starts, when it is grouped and paged.
+    groups: Vec<GroupLink>,
+    /// Every row of the register for registry.js, from the site root, when it is paged.
+    data: Option<String>,
+}
+
+/// The numbered links between the pages of an ordering.
+#[derive(Serialize)]
+struct Pager {
+    /// Counted from 1.
+    current: usize,
+    total: usize,
+    /// The first and last row of this page, counted from 1.
+    first_row: usize,
+    last_row: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    /// The first, the last and those around the current page, with gaps between.
+    links: Vec<PageNumber>,
+}
+
+#[derive(Serialize)]
+struct PageNumber {
+    number: usize,
+    href: String,
+    current: bool,
+    /// Pages left out before this one.
+    gap_before: bool,
+}
+
+#[derive(Serialize)]
+struct GroupLink {
+    label: &'static str,
+    count: usize,
+    href: String,
+    /// The pages it fills, counted from 1: `page 3` or `pages 3–7`.
+    pages: String,
+    current: bool,
+}
+
+/// An ordering laid out: its rows in order, each with the anchor it carries, and its pages.
+struct Layout<'o> {
+    order: &'o Order,
+    rows: Vec<(usize, Option<String>)>,
+    pages: Vec<Range<usize>>,
+    /// Each group's label, rows and anchor, in order, when the ordering groups rows.
+    groups: Vec<(&'static str, Range<usize>)>,
 }
 
 impl<R: Row> Registry<'_, R> {
     fn order_url(&self, order: &Order) -> String {
-        match order.folder {
-            Some(f) => format!("{}{f}/", self.url),
-            None => self.url.to_string(),
+        page_url(self.url, order.folder, 0)
+    }
+
+    fn layout<'o>(&self, order: &'o Order) -> Layout<'o> {
+        let rows = ordered(&self.rows, order.key);
+        let mut groups: Vec<(&'static str, Range<usize>)> = Vec::new();
+        for (at, &(i, _)) in rows.iter().enumerate() {
+            let Some((_, label)) = self.rows[i].group(order.key) else {
+                continue;
+            };
+            match groups.last_mut() {
+                Some((last, range)) if *last == label => range.end = at + 1,
+                _ => groups.push((label, at..at + 1)),
+            }
+        }
+        let sizes: Vec<usize> = if groups.is_empty() {
+            vec![rows.len()]
+        } else {
+            groups.iter().map(|(_, r)| r.len()).collect()
+        };
+        Layout {
+            order,
+            pages: pages(&sizes),
+            rows,
+            groups,
         }
     }
 
-    /// Renders the page of every ordering into `out`. The rows become template values
-    /// only if some page is rendered rather than taken from an earlier build.
+    /// Renders every page of every ordering into `out`, and `rows.js` when the registry
+    /// has more than one page. The rows become template values and HTML only if some page
+    /// is rendered rather than taken from an earlier build.
     pub fn render(&self, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-        let shared = Shared::default();
-        render_each(self.orders, |order| {
-            self.render_order(renderer, out, &shared, order)
-        })
+        let shared = Shared::new(self.rows.len());
+        let layouts: Vec<Layout> = self.orders.iter().map(|o| self.layout(o)).collect();
+        let paged = self.rows.len() > PAGE_ROWS;
+        let data = paged.then(|| format!("{}rows.js", self.url));
+        let sorts: Vec<SortLink> = self
+            .orders
+            .iter()
+            .map(|o| SortLink {
+                key: o.key,
+                label: o.label,
+                href: links::page_href(&self.order_url(o)),
+                current: false,
+            })
+            .collect();
+        let hrefs = sorts.iter().map(|s| (s.key, s.href.clone())).collect();
+        let context = PageContext {
+            shared: &shared,
+            sorts: &sorts,
+            hrefs: &hrefs,
+            data: data.as_deref(),
+        };
+        let pages: Vec<(&Layout, usize)> = layouts
+            .iter()
+            .flat_map(|l| (0..l.pages.len()).map(move |p| (l, p)))
+            .collect();
+        let mut diags = render_each(&pages, |&(layout, page)| {
+            let rendered = self.render_page(renderer, out, &context, layout, page);
+            rendered.or_else(|| shared.take_error())
+        });
+        if let Some(path) = &data {
+            diags.extend(self.render_data(renderer, out, &shared, path));
+            diags.extend(shared.take_error());
+        }
+        diags
     }
 
-    fn render_order(
+    fn render_page(
         &self,
         renderer: &Renderer,
         out: &Output,
-        shared: &Shared,
-        order: &Order,
+        context: &PageContext,
+        layout: &Layout,
+        page: usize,
     ) -> Option<Diagnostic> {
         let facts = self.facts;
-        let url = self.order_url(order);
-        let is_default = order.folder.is_none();
+        let order = layout.order;
+        let url = page_url(self.url, order.folder, page);
+        let is_register = order.folder.is_none() && page == 0;
+        let pages = layout.pages.len();
+        let range = layout.pages[page].clone();
+        let pager = (pages > 1).then(|| self.pager(order, page, pages, &range));
+        let groups = if pages > 1 {
+            self.group_links(layout, page)
+        } else {
+            Vec::new()
+        };
+        let sorts: Vec<SortLink> = context
+            .sorts
+            .iter()
+            .map(|s| SortLink {
+                current: s.key == order.key,
+                href: s.href.clone(),
+                ..*s
+            })
+            .collect();
         let view = RegistryView {
             total: self.rows.len(),
             open: self.open,
             counts: &self.counts,
-            sorts: self
-                .orders
-                .iter()
-                .map(|o| SortLink {
-                    key: o.key,
-                    label: o.label,
-                    href: format!("{}index.html", self.order_url(o)),
-                    current: o.key == order.key,
-                })
-                .collect(),
-            hrefs: self
-                .orders
-                .iter()
-                .map(|o| (o.key, format!("{}index.html", self.order_url(o))))
-                .collect(),
+            sorts: &sorts,
+            hrefs: context.hrefs,
             sorted_by: order.key,
             direction: if order.descending {
                 "descending"
@@ -126,58 +254,286 @@ impl<R: Row> Registry<'_, R> {
                 "ascending"
             },
             sort_label: order.label,
-            intro: if is_default {
+            intro: if is_register {
                 facts.intro(self.url)
             } else {
                 None
             },
+            pager,
+            groups,
+            data: context.data.map(str::to_string),
         };
         let title = facts.register_title(self.url, self.title);
-        let page = PageMeta {
-            title: if is_default {
-                title
-            } else {
-                format!("{title} by {}", order.label)
-            },
+        let mut heading = match order.folder {
+            None => title,
+            Some(_) => format!("{title} by {}", order.label),
+        };
+        if pages > 1 && page > 0 {
+            heading = format!("{heading}, page {} of {pages}", page + 1);
+        }
+        let page_meta = PageMeta {
+            title: heading,
             url: url.clone(),
             description: None,
         };
-        let (crumbs, (prev, next)) = if is_default {
+        let (crumbs, (prev, next)) = if is_register {
             (facts.crumbs(None), facts.neighbours(self.url))
         } else {
             (facts.crumbs(Some((self.url, self.title))), (None, None))
         };
-        let mut ctx = base_context(&page, crumbs, prev, next);
+        let root = links::root_prefix(&url);
+        let mut ctx = base_context(&page_meta, crumbs, prev, next);
         let view = &view;
+        let shared = context.shared;
+        let shown = &layout.rows[range];
         let made_from = move |fingerprint: &mut Fingerprint| {
-            let rows = shared
-                .fingerprint
-                .get_or_init(|| Fingerprint::default().add(&self.rows).finish());
-            fingerprint.add(view).add(rows).add(order.key);
+            fingerprint
+                .add(view)
+                .add(&shared.fingerprint(&self.rows))
+                .add(shown);
         };
         ctx.insert_with("registry", made_from, move || {
-            let values = shared
-                .values
-                .get_or_init(|| self.rows.par_iter().map(value).collect());
-            let rows: Vec<tera::Value> = ordered(&self.rows, order.key)
-                .into_iter()
-                .map(|(i, anchor)| match anchor {
-                    Some(anchor) => with_field(values[i].clone(), "anchor", anchor.into()),
-                    None => values[i].clone(),
+            let rows: Vec<tera::Value> = shown
+                .iter()
+                .map(|(i, anchor)| {
+                    tera::Value::from(self.row_html(renderer, shared, *i, &root, anchor.as_deref()))
                 })
                 .collect();
             with_field(value(view), "rows", tera::Value::from(rows))
         });
         render_page(renderer, out, self.template, ctx, &url)
     }
+
+    fn pager(&self, order: &Order, page: usize, pages: usize, range: &Range<usize>) -> Pager {
+        let href = |p: usize| links::page_href(&page_url(self.url, order.folder, p));
+        let mut links = Vec::new();
+        let mut last = None;
+        for p in 0..pages {
+            let near = p.abs_diff(page) <= 2;
+            if p == 0 || p + 1 == pages || near {
+                links.push(PageNumber {
+                    number: p + 1,
+                    href: href(p),
+                    current: p == page,
+                    gap_before: last.is_some_and(|l: usize| p > l + 1),
+                });
+                last = Some(p);
+            }
+        }
+        Pager {
+            current: page + 1,
+            total: pages,
+            first_row: range.start + 1,
+            last_row: range.end,
+            prev: page.checked_sub(1).map(href),
+            next: (page + 1 < pages).then(|| href(page + 1)),
+            links,
+        }
+    }
+
+    /// The groups of a paged ordering, each linked to its first page.
+    fn group_links(&self, layout: &Layout, page: usize) -> Vec<GroupLink> {
+        let here = &layout.pages[page];
+        layout
+            .groups
+            .iter()
+            .map(|(label, rows)| {
+                let first = page_of(&layout.pages, rows.start);
+                let last = page_of(&layout.pages, rows.end - 1);
+                let anchor = layout.rows[rows.start].1.clone().unwrap_or_default();
+                GroupLink {
+                    label,
+                    count: rows.len(),
+                    href: format!(
+                        "{}#{anchor}",
+                        links::page_href(&page_url(self.url, layout.order.folder, first))
+                    ),
+                    pages: if first == last {
+                        format!("page {}", first + 1)
+                    } else {
+                        format!("pages {}–{}", first + 1, last + 1)
+                    },
+                    current: rows.contains(&here.start),
+                }
+            })
+            .collect()
+    }
+
+    /// The HTML of row `i` for a page whose path to the site root is `root`: rendered
+    /// once per depth and shared, but for a row that carries an anchor.
+    fn row_html(
+        &self,
+        renderer: &Renderer,
+        shared: &Shared,
+        i: usize,
+        root: &str,
+        anchor: Option<&str>,
+    ) -> String {
+        let render = || {
+            let values = shared
+                .values
+                .get_or_init(|| self.rows.par_iter().map(value).collect());
+            let row = match anchor {
+                Some(a) => with_field(values[i].clone(), "anchor", a.into()),
+                None => values[i].clone(),
+            };
+            let mut ctx = Context::new();
+            ctx.insert_value("row", row);
+            ctx.insert_value("root", root.into());
+            renderer
+                .render(self.row_template, &ctx)
+                .unwrap_or_else(|d| {
+                    shared.fail(d);
+                    String::new()
+                })
+        };
+        let depth = root.len() / 3;
+        match anchor {
+            Some(_) => render(),
+            None if depth < DEPTHS => shared.html[i * DEPTHS + depth].get_or_init(render).clone(),
+            None => render(),
+        }
+    }
+
+    /// `rows.js`: every row in id order, its links written from the site root, for
+    /// registry.js to sort and filter the whole register.
+    fn render_data(
+        &self,
+        renderer: &Renderer,
+        out: &Output,
+        shared: &Shared,
+        path: &str,
+    ) -> Option<Diagnostic> {
+        let fingerprint = out.caches().then(|| {
+            let mut fingerprint = Fingerprint::default();
+            fingerprint
+                .add(&shared.fingerprint(&self.rows))
+                .add(&renderer.fingerprint)
+                .add(self.row_template);
+            fingerprint.finish()
+        });
+        out.take_cached(path, fingerprint, || {
+            let rows: Vec<String> = (0..self.rows.len())
+                .into_par_iter()
+                .map(|i| self.row_html(renderer, shared, i, "", None))
+                .collect();
+            let json = serde_json::to_string(&Data { rows }).unwrap_or_default();
+            Ok(OutputFile::bytes(
+                path,
+                format!("window.SECBOOK_REGISTRY = {json};\n").into_bytes(),
+            ))
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct Data {
+    rows: Vec<String>,
+}
+
+/// What every page of a registry shares.
+struct PageContext<'a> {
+    shared: &'a Shared,
+    sorts: &'a [SortLink],
+    hrefs: &'a BTreeMap<&'static str, String>,
+    data: Option<&'a str>,
 }
 
 /// What every ordering shares, each made once when first needed: the rows as template
-/// values, and their fingerprint.
-#[derive(Default)]
+/// values, their HTML at each depth, and their fingerprint; and the first error a row
+/// template gave.
 struct Shared {
     values: OnceLock<Vec<tera::Value>>,
+    html: Vec<OnceLock<String>>,
     fingerprint: OnceLock<u64>,
+    error: Mutex<Option<Diagnostic>>,
+}
+
+impl Shared {
+    fn new(rows: usize) -> Shared {
+        Shared {
+            values: OnceLock::new(),
+            html: (0..rows * DEPTHS).map(|_| OnceLock::new()).collect(),
+            fingerprint: OnceLock::new(),
+            error: Mutex::new(None),
+        }
+    }
+
+    fn fingerprint<R: Serialize>(&self, rows: &[R]) -> u64 {
+        *self
+            .fingerprint
+            .get_or_init(|| Fingerprint::default().add(rows).finish())
+    }
+
+    fn fail(&self, d: Diagnostic) {
+        self.error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert(d);
+    }
+
+    /// The error a row template gave, to the first page that asks: it is reported once.
+    fn take_error(&self) -> Option<Diagnostic> {
+        self.error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// The folder of page `page` (from 0) of the ordering in `folder` of the register at `url`:
+/// the ordering's own folder for its first page, `N/` below it for page N (counted from
+/// 1), and `page/N/` for the default ordering's.
+pub(super) fn page_url(url: &str, folder: Option<&str>, page: usize) -> String {
+    match (folder, page) {
+        (None, 0) => url.to_string(),
+        (Some(f), 0) => format!("{url}{f}/"),
+        (f, n) => format!("{url}{}/{}/", f.unwrap_or("page"), n + 1),
+    }
+}
+
+/// Splits rows that come in groups of `sizes` (one group for an ordering that does not
+/// group) into pages of at most [`PAGE_ROWS`]. When they fill more than one page, each
+/// group starts a page of its own, so that a page lists one group.
+pub(super) fn pages(sizes: &[usize]) -> Vec<Range<usize>> {
+    let total: usize = sizes.iter().sum();
+    if total <= PAGE_ROWS {
+        return std::iter::once(0..total).collect();
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    for size in sizes {
+        let end = start + size;
+        while start < end {
+            let stop = (start + PAGE_ROWS).min(end);
+            out.push(start..stop);
+            start = stop;
+        }
+    }
+    out
+}
+
+/// The page that holds row `at`.
+fn page_of(pages: &[Range<usize>], at: usize) -> usize {
+    pages.iter().position(|r| r.contains(&at)).unwrap_or(0)
+}
+
+/// The link to the first row of group `index`, whose anchor is `anchor`, in an ordering in
+/// `folder` of the register at `url` whose groups have `sizes`: what counts of a state or
+/// a severity link to.
+pub(super) fn group_href(
+    url: &str,
+    folder: &str,
+    sizes: &[usize],
+    index: usize,
+    anchor: &str,
+) -> String {
+    let start: usize = sizes[..index.min(sizes.len())].iter().sum();
+    let page = page_of(&pages(sizes), start);
+    format!(
+        "{}#{anchor}",
+        links::page_href(&page_url(url, Some(folder), page))
+    )
 }
 
 /// The rows in the ordering by `key`, as positions into `rows`, each with the anchor of
@@ -189,7 +545,7 @@ pub(super) fn ordered<R: Row>(rows: &[R], key: &str) -> Vec<(usize, Option<Strin
     positions
         .into_iter()
         .map(|i| {
-            let group = rows[i].group(key);
+            let group = rows[i].group(key).map(|(anchor, _)| anchor);
             let opens = group.is_some() && group != last;
             last.clone_from(&group);
             (i, group.filter(|_| opens))
@@ -218,8 +574,8 @@ mod tests {
             }
         }
 
-        fn group(&self, key: &str) -> Option<String> {
-            (key == "rank").then(|| format!("rank-{}", self.1))
+        fn group(&self, key: &str) -> Option<(String, &'static str)> {
+            (key == "rank").then(|| (format!("rank-{}", self.1), "rank"))
         }
     }
 
@@ -253,5 +609,52 @@ mod tests {
             anchored
         );
         assert_eq!(value(&serde_json::json!({"id": "EXC-1"})), original);
+    }
+
+    #[test]
+    fn rows_that_fit_one_page_share_it_whatever_their_groups() {
+        let one_page = |rows: usize| {
+            vec![Range {
+                start: 0,
+                end: rows,
+            }]
+        };
+        assert_eq!(pages(&[3, 0, 4]), one_page(7));
+        assert_eq!(pages(&[]), one_page(0));
+        assert_eq!(pages(&[PAGE_ROWS]), one_page(PAGE_ROWS));
+    }
+
+    #[test]
+    fn each_group_of_a_paged_ordering_starts_a_page() {
+        let n = PAGE_ROWS;
+        assert_eq!(pages(&[n + 1]), [0..n, n..n + 1]);
+        assert_eq!(
+            pages(&[2, 0, n, 1]),
+            [0..2, 2..n + 2, n + 2..n + 3],
+            "an empty group has no page"
+        );
+        // A link to a group lands on the page where it starts.
+        assert_eq!(
+            group_href("exceptions/", "by-state", &[2, 0, n, 1], 3, "state-x"),
+            "exceptions/by-state/3/index.html#state-x"
+        );
+        assert_eq!(
+            group_href("exceptions/", "by-state", &[2, 3], 1, "state-y"),
+            "exceptions/by-state/index.html#state-y"
+        );
+    }
+
+    #[test]
+    fn pages_after_the_first_sit_one_folder_down() {
+        assert_eq!(page_url("incidents/", None, 0), "incidents/");
+        assert_eq!(page_url("incidents/", None, 1), "incidents/page/2/");
+        assert_eq!(
+            page_url("incidents/", Some("by-status"), 0),
+            "incidents/by-status/"
+        );
+        assert_eq!(
+            page_url("incidents/", Some("by-status"), 4),
+            "incidents/by-status/5/"
+        );
     }
 }

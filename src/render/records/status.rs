@@ -72,7 +72,9 @@ fn exception_matrix(facts: &Facts) -> Matrix {
             .iter()
             .map(|&sev| Column {
                 key: sev.as_str(),
-                total: Cell::new(count(&|p| p.1 == sev), || exceptions::severity_href(sev)),
+                total: Cell::new(count(&|p| p.1 == sev), || {
+                    exceptions::severity_href(hb, sev)
+                }),
             })
             .collect(),
         rows: ExceptionState::ALL
@@ -84,11 +86,13 @@ fn exception_matrix(facts: &Facts) -> Matrix {
                     .iter()
                     .map(|&sev| {
                         Cell::new(count(&|p| *p == (state, sev)), || {
-                            exceptions::state_href(state)
+                            exceptions::state_href(hb, state)
                         })
                     })
                     .collect(),
-                total: Cell::new(count(&|p| p.0 == state), || exceptions::state_href(state)),
+                total: Cell::new(count(&|p| p.0 == state), || {
+                    exceptions::state_href(hb, state)
+                }),
             })
             .collect(),
         total: Cell::new(pairs.len(), || "exceptions/index.html".into()),
@@ -106,7 +110,7 @@ fn incident_matrix(facts: &Facts) -> Matrix {
             .map(|&sev| Column {
                 key: sev.as_str(),
                 total: Cell::new(count(&|i| i.severity == sev), || {
-                    incidents::severity_href(sev)
+                    incidents::severity_href(facts.hb, sev)
                 }),
             })
             .collect(),
@@ -119,12 +123,12 @@ fn incident_matrix(facts: &Facts) -> Matrix {
                     .iter()
                     .map(|&sev| {
                         Cell::new(count(&|i| i.status == status && i.severity == sev), || {
-                            incidents::status_href(status)
+                            incidents::status_href(facts.hb, status)
                         })
                     })
                     .collect(),
                 total: Cell::new(count(&|i| i.status == status), || {
-                    incidents::status_href(status)
+                    incidents::status_href(facts.hb, status)
                 }),
             })
             .collect(),

@@ -1,13 +1,19 @@
 /* secbook registry tables: sort by any column, filter by state, severity, owner.
  *
  * Progressive enhancement only. Without this script every registry is still sorted on the
- * server, and each ordering has its own page linked from the column headers. The script
+ * server, and each ordering has its own pages linked from the column headers. The script
  * looks for `table[data-registry]`; on a page without one it does nothing.
  *
  * Markup it reads:
  *   <th data-sort-type="text|number" [data-filter="name"] [aria-sort="ascending"]>
  *   <td [data-sort="key"]>      the sort key of a cell, else its text
  *   <tr data-name="value">      the value a `data-filter="name"` column filters on
+ *
+ * A large register is served in pages of 100 rows. Its table names every row in
+ * `data-rows`, a script that sets `window.SECBOOK_REGISTRY = {rows: [HTML of a <tr>, ...]}`
+ * with links written from the site root, which `data-root` leads to from this page. The
+ * script loads it (a script, not a request, so it works from file:// too) without holding
+ * up the page, and then sorts and filters every row of the register, 100 at a time.
  */
 (function () {
   "use strict";
@@ -15,6 +21,9 @@
   if (typeof document === "undefined" || !document.querySelectorAll) {
     return;
   }
+
+  /* The rows a paged registry shows at once, as its pages without JavaScript do. */
+  var PAGE = 100;
 
   function toArray(list) {
     return Array.prototype.slice.call(list || []);
@@ -48,7 +57,8 @@
     return String(a).localeCompare(String(b), undefined, { numeric: true });
   }
 
-  function sortRows(body, rows, column, type, direction) {
+  /* `rows` sorted by a column, ties in their order before. */
+  function sortRows(rows, column, type, direction) {
     var sign = direction === "descending" ? -1 : 1;
     var keyed = rows.map(function (row, index) {
       return { row: row, key: sortKey(row, column, type), index: index };
@@ -63,12 +73,123 @@
       var c = compareKeys(a.key, b.key);
       return c !== 0 ? sign * c : a.index - b.index;
     });
-    keyed.forEach(function (k) {
-      body.appendChild(k.row);
+    return keyed.map(function (k) {
+      return k.row;
     });
   }
 
-  function makeSortable(table, body, rows, headers) {
+  /* Sort buttons in the headers and filters above the table, over `rows`: the table's own
+   * rows, or every row of a paged register, shown a page at a time. */
+  function enhance(table, rows, paged) {
+    var body = table.tBodies[0];
+    var headers = toArray(table.tHead.rows[0].cells);
+    var wrap = table;
+    if (table.parentNode && table.parentNode.classList && table.parentNode.classList.contains("table-wrap")) {
+      wrap = table.parentNode;
+    }
+    var order = rows.slice();
+    var page = 0;
+    var selects = [];
+    var count = document.createElement("p");
+    count.className = "registry-count";
+    count.setAttribute("aria-live", "polite");
+    var pager = paged ? makePager() : null;
+    /* A paged registry shows the served page until the reader sorts or filters. */
+    var served = paged;
+
+    function makePager() {
+      var nav = document.createElement("nav");
+      nav.className = "registry-js-pages no-print";
+      nav.setAttribute("aria-label", "Pages of the sorted and filtered rows");
+      nav.hidden = true;
+      var prev = document.createElement("button");
+      prev.type = "button";
+      prev.textContent = "Previous";
+      var at = document.createElement("span");
+      var next = document.createElement("button");
+      next.type = "button";
+      next.textContent = "Next";
+      prev.addEventListener("click", function () {
+        turn(-1);
+      });
+      next.addEventListener("click", function () {
+        turn(1);
+      });
+      nav.appendChild(prev);
+      nav.appendChild(document.createTextNode(" "));
+      nav.appendChild(at);
+      nav.appendChild(document.createTextNode(" "));
+      nav.appendChild(next);
+      if (wrap.parentNode) {
+        wrap.parentNode.insertBefore(nav, wrap.nextSibling);
+      }
+      return { nav: nav, prev: prev, at: at, next: next };
+    }
+
+    function turn(by) {
+      page += by;
+      show();
+      if (wrap.scrollIntoView) {
+        wrap.scrollIntoView();
+      }
+    }
+
+    function matches(row) {
+      return selects.every(function (select) {
+        return (
+          select.value === "" ||
+          row.getAttribute("data-" + select.getAttribute("data-filter-name")) === select.value
+        );
+      });
+    }
+
+    /* From the first sort or filter on, the rows are this script's: the served page's own
+     * links between pages no longer describe them. */
+    function take() {
+      if (!served) {
+        return;
+      }
+      served = false;
+      toArray(document.querySelectorAll(".registry-pages, .registry-groups")).forEach(function (nav) {
+        nav.hidden = true;
+      });
+      pager.nav.hidden = false;
+    }
+
+    function show() {
+      var visible = order.filter(matches);
+      var pages = paged ? Math.max(1, Math.ceil(visible.length / PAGE)) : 1;
+      page = Math.min(Math.max(page, 0), pages - 1);
+      var shown = paged ? visible.slice(page * PAGE, (page + 1) * PAGE) : visible;
+      if (!served) {
+        while (body.firstChild) {
+          body.removeChild(body.firstChild);
+        }
+        shown.forEach(function (row) {
+          body.appendChild(row);
+        });
+      }
+      if (served) {
+        count.textContent = "Sorting and filtering cover all " + rows.length + " rows.";
+      } else if (!paged) {
+        count.textContent =
+          visible.length === rows.length
+            ? "Showing all " + rows.length + " rows."
+            : "Showing " + visible.length + " of " + rows.length + " rows.";
+      } else {
+        count.textContent =
+          (visible.length === 0
+            ? "Showing no rows"
+            : "Showing rows " + (page * PAGE + 1) + "–" + (page * PAGE + shown.length) + " of " + visible.length) +
+          (visible.length === rows.length ? "." : " (of " + rows.length + ").");
+      }
+      if (pager) {
+        pager.at.textContent = "Page " + (page + 1) + " of " + pages;
+        pager.prev.disabled = page === 0;
+        pager.next.disabled = page + 1 >= pages;
+      }
+    }
+
     headers.forEach(function (th, column) {
       var type = th.getAttribute("data-sort-type");
       if (!type) {
@@ -90,7 +211,10 @@
           h.removeAttribute("aria-sort");
         });
         th.setAttribute("aria-sort", direction);
-        sortRows(body, rows, column, type, direction);
+        take();
+        order = sortRows(order, column, type, direction);
+        page = 0;
+        show();
         var caption = table.caption;
         if (caption) {
           caption.textContent =
@@ -101,117 +225,116 @@
         }
       });
     });
-  }
 
-  function addFilters(table, rows, headers) {
     var filterable = headers.filter(function (th) {
       return th.hasAttribute("data-filter");
     });
-    if (filterable.length === 0) {
-      return;
-    }
-    var group = document.createElement("div");
-    group.className = "registry-filters no-print";
-    group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "Filter the table");
-    var count = document.createElement("p");
-    count.className = "registry-count";
-    count.setAttribute("aria-live", "polite");
-    var selects = [];
-
-    function apply() {
-      var shown = 0;
-      rows.forEach(function (row) {
-        var visible = selects.every(function (select) {
-          return (
-            select.value === "" ||
-            row.getAttribute("data-" + select.getAttribute("data-filter-name")) ===
-              select.value
-          );
+    if (filterable.length > 0) {
+      var group = document.createElement("div");
+      group.className = "registry-filters no-print";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Filter the table");
+      filterable.forEach(function (th) {
+        var name = th.getAttribute("data-filter");
+        var type = th.getAttribute("data-sort-type");
+        var seen = {};
+        var values = [];
+        rows.forEach(function (row) {
+          var value = row.getAttribute("data-" + name);
+          if (value === null || value === "" || Object.prototype.hasOwnProperty.call(seen, value)) {
+            return;
+          }
+          seen[value] = true;
+          values.push({ value: value, order: sortKey(row, th.cellIndex, type) });
         });
-        row.hidden = !visible;
-        if (visible) {
-          shown += 1;
-        }
+        values.sort(function (a, b) {
+          if (a.order === null || b.order === null) {
+            return compareKeys(a.value, b.value);
+          }
+          return compareKeys(a.order, b.order) || compareKeys(a.value, b.value);
+        });
+        var label = document.createElement("label");
+        label.appendChild(document.createTextNode(th.textContent.trim() + " "));
+        var select = document.createElement("select");
+        select.setAttribute("data-filter-name", name);
+        select.appendChild(new Option("All", ""));
+        values.forEach(function (v) {
+          select.appendChild(new Option(v.value, v.value));
+        });
+        select.addEventListener("change", function () {
+          take();
+          page = 0;
+          show();
+        });
+        label.appendChild(select);
+        group.appendChild(label);
+        selects.push(select);
       });
-      count.textContent =
-        shown === rows.length
-          ? "Showing all " + rows.length + " rows."
-          : "Showing " + shown + " of " + rows.length + " rows.";
-    }
 
-    filterable.forEach(function (th) {
-      var name = th.getAttribute("data-filter");
-      var type = th.getAttribute("data-sort-type");
-      var seen = {};
-      var values = [];
-      rows.forEach(function (row) {
-        var value = row.getAttribute("data-" + name);
-        if (value === null || value === "" || Object.prototype.hasOwnProperty.call(seen, value)) {
-          return;
-        }
-        seen[value] = true;
-        values.push({ value: value, order: sortKey(row, th.cellIndex, type) });
+      var clear = document.createElement("button");
+      clear.type = "button";
+      clear.className = "clear-filters";
+      clear.textContent = "Clear filters";
+      clear.addEventListener("click", function () {
+        selects.forEach(function (s) {
+          s.value = "";
+        });
+        take();
+        page = 0;
+        show();
       });
-      values.sort(function (a, b) {
-        if (a.order === null || b.order === null) {
-          return compareKeys(a.value, b.value);
-        }
-        return compareKeys(a.order, b.order) || compareKeys(a.value, b.value);
-      });
-      var label = document.createElement("label");
-      label.appendChild(document.createTextNode(th.textContent.trim() + " "));
-      var select = document.createElement("select");
-      select.setAttribute("data-filter-name", name);
-      select.appendChild(new Option("All", ""));
-      values.forEach(function (v) {
-        select.appendChild(new Option(v.value, v.value));
-      });
-      select.addEventListener("change", apply);
-      label.appendChild(select);
-      group.appendChild(label);
-      selects.push(select);
-    });
-
-    var clear = document.createElement("button");
-    clear.type = "button";
-    clear.className = "clear-filters";
-    clear.textContent = "Clear filters";
-    clear.addEventListener("click", function () {
-      selects.forEach(function (s) {
-        s.value = "";
-      });
-      apply();
-    });
-    group.appendChild(clear);
-    group.appendChild(count);
-
-    var anchor = table;
-    if (table.parentNode && table.parentNode.classList && table.parentNode.classList.contains("table-wrap")) {
-      anchor = table.parentNode;
+      group.appendChild(clear);
+      group.appendChild(count);
+      if (wrap.parentNode) {
+        wrap.parentNode.insertBefore(group, wrap);
+      }
     }
-    if (anchor.parentNode) {
-      anchor.parentNode.insertBefore(group, anchor);
-    }
-    apply();
+    show();
   }
 
-  function enhance(table) {
-    var body = table.tBodies && table.tBodies[0];
-    var headRow = table.tHead && table.tHead.rows[0];
-    if (!body || !headRow) {
-      return;
-    }
-    var rows = toArray(body.rows);
-    var headers = toArray(headRow.cells);
-    makeSortable(table, body, rows, headers);
-    addFilters(table, rows, headers);
+  /* The rows of `html`, each a <tr>, with their links made relative to this page. */
+  function parseRows(html, root) {
+    var holder = document.createElement("tbody");
+    holder.innerHTML = html.join("");
+    toArray(holder.querySelectorAll("[href]")).forEach(function (link) {
+      var href = link.getAttribute("href");
+      if (!/^([a-z][a-z0-9+.-]*:|\/|#)/i.test(href)) {
+        link.setAttribute("href", root + href);
+      }
+    });
+    return toArray(holder.rows);
+  }
+
+  /* Every row of a paged register, from the script its table names. */
+  function loadRows(table, done) {
+    var script = document.createElement("script");
+    script.src = table.getAttribute("data-rows");
+    script.onload = function () {
+      var data = window.SECBOOK_REGISTRY;
+      if (data && data.rows && data.rows.length) {
+        done(parseRows(data.rows, table.getAttribute("data-root") || ""));
+      }
+    };
+    document.head.appendChild(script);
   }
 
   function start() {
     toArray(document.querySelectorAll("table[data-registry]")).forEach(function (table) {
+      if (!table.tBodies || !table.tBodies[0] || !table.tHead || !table.tHead.rows[0]) {
+        return;
+      }
       try {
-        enhance(table);
+        if (table.hasAttribute("data-rows")) {
+          loadRows(table, function (rows) {
+            try {
+              enhance(table, rows, true);
+            } catch (e) {
+              /* The table still works as the server paged it. */
+            }
+          });
+        } else {
+          enhance(table, toArray(table.tBodies[0].rows), false);
+        }
       } catch (e) {
         /* The table still works as the server sorted it. */
       }

@@ -1,0 +1,231 @@
+//! A large register (issue 18): no page holds thousands of rows, and what a build writes
+//! grows with the records, not faster. Sizes and structure only: the times are the
+//! benchmark's (benches/bench.py).
+
+use std::collections::BTreeMap;
+
+use scraper::{Html, Selector};
+
+use crate::common::{BookTest, Files, broken_links};
+
+/// The most rows a registry page holds (render/records/registry.rs).
+const PAGE_ROWS: usize = 100;
+
+const OWNERS: [&str; 5] = [
+    "Ann Lee <ann@example.com>",
+    "Bo Chen <bo@example.com>",
+    "Cy Diaz <cy@example.com>",
+    "Di Evans <di@example.com>",
+    "Ed Fox <ed@example.com>",
+];
+
+/// A handbook of `exceptions` and `incidents` records of every state, severity and owner,
+/// as of 2026-06-30.
+pub fn register(exceptions: usize, incidents: usize) -> BookTest {
+    let book = BookTest::empty();
+    book.write(
+        "handbook.yaml",
+        "title: Large Register\nid: 6f1d8a52-96c3-4bd4-9a26-0a3c2e7f1b40\nas_of: 2026-06-30\n",
+    );
+    book.write(
+        "content/_index.md",
+        "---\ntitle: Home\n---\nA large register.\n",
+    );
+    let severities = ["critical", "high", "medium", "low"];
+    for i in 0..exceptions {
+        let status = ["pending", "approved", "approved", "denied", "closed"][i % 5];
+        let day = 1 + i % 28;
+        let mut text = format!(
+            "id: EXC-{i:05}\ntitle: Exception {i}\ntype: acceptance\nseverity: {}\nstatus: {status}\n\
+             requested_by: \"Req Uester <req@example.com>\"\nrisk_owner: \"{}\"\ncreated: 2026-01-{day:02}\n\
+             summary: Record {i}.\njustification: Needed.\n",
+            severities[i % 4],
+            OWNERS[i % OWNERS.len()],
+        );
+        match status {
+            "approved" => text.push_str(&format!(
+                "decided: 2026-02-{day:02}\nexpires: 2026-{:02}-{day:02}\napprovals:\n  - {{name: Ann Lee, email: ann@example.com, role: approver, side: business, level: vp, decision: approved, date: 2026-02-{day:02}}}\n  - {{name: Bo Chen, email: bo@example.com, role: approver, side: security, level: vp, decision: approved, date: 2026-02-{day:02}}}\n",
+                3 + i % 8
+            )),
+            "denied" => text.push_str(&format!("decided: 2026-02-{day:02}\n")),
+            "closed" => text.push_str(&format!("closed: 2026-03-{day:02}\n")),
+            _ => {}
+        }
+        book.write(&format!("data/exceptions/EXC-{i:05}.yaml"), &text);
+    }
+    for i in 0..incidents {
+        let status = ["investigating", "resolved", "closed", "closed"][i % 4];
+        let day = 1 + i % 28;
+        let mut text = format!(
+            "id: INC-{i:05}\ntitle: Incident {i}\nseverity: sev{}\nstatus: {status}\n\
+             commander: \"{}\"\nsource: monitoring\nreported: 2026-{:02}-{day:02}T09:00:00+00:00\n\
+             summary: Incident {i}.\n",
+            3 + i % 2,
+            OWNERS[i % OWNERS.len()],
+            1 + i % 6,
+        );
+        if status != "investigating" {
+            text.push_str(&format!(
+                "resolved: 2026-{:02}-{day:02}T18:00:00+00:00\n",
+                1 + i % 6
+            ));
+        }
+        if status == "closed" {
+            text.push_str(&format!(
+                "closed: 2026-{:02}-{day:02}T20:00:00+00:00\n",
+                1 + i % 6
+            ));
+        }
+        book.write(&format!("data/incidents/INC-{i:05}.yaml"), &text);
+    }
+    book
+}
+
+fn html(site: &Files, path: &str) -> Html {
+    let bytes = site
+        .get(path)
+        .unwrap_or_else(|| panic!("the build wrote no {path}"));
+    Html::parse_document(std::str::from_utf8(bytes).unwrap())
+}
+
+/// The rows of a registry page: each row's id and its value of `attr`.
+fn rows(page: &Html, attr: &str) -> Vec<(String, String)> {
+    let tr = Selector::parse("table[data-registry] tbody tr").unwrap();
+    let td = Selector::parse("td").unwrap();
+    page.select(&tr)
+        .map(|row| {
+            let id = row.select(&td).next().unwrap().text().collect::<String>();
+            let value = row.value().attr(attr).unwrap_or_default().to_string();
+            (id.trim().to_string(), value)
+        })
+        .collect()
+}
+
+/// The pages of one ordering, in order: its first page, then `<folder>N/index.html`.
+fn ordering(site: &Files, first: &str, folder: &str) -> Vec<String> {
+    let mut pages = vec![first.to_string()];
+    for n in 2.. {
+        let path = format!("{folder}{n}/index.html");
+        if !site.contains_key(&path) {
+            break;
+        }
+        pages.push(path);
+    }
+    pages
+}
+
+#[test]
+fn registries_are_paged_and_every_ordering_holds_each_row_once() {
+    let (exceptions, incidents) = (430, 240);
+    let book = register(exceptions, incidents);
+    let site = book.build("out", &[]);
+    let cases = [
+        ("exceptions/", "exceptions/page/", "", exceptions),
+        (
+            "exceptions/by-expiry/",
+            "exceptions/by-expiry/",
+            "",
+            exceptions,
+        ),
+        (
+            "exceptions/by-owner/",
+            "exceptions/by-owner/",
+            "",
+            exceptions,
+        ),
+        (
+            "exceptions/by-state/",
+            "exceptions/by-state/",
+            "data-state",
+            exceptions,
+        ),
+        (
+            "exceptions/by-severity/",
+            "exceptions/by-severity/",
+            "data-severity",
+            exceptions,
+        ),
+        ("incidents/", "incidents/page/", "", incidents),
+        (
+            "incidents/by-status/",
+            "incidents/by-status/",
+            "data-status",
+            incidents,
+        ),
+        (
+            "incidents/by-severity/",
+            "incidents/by-severity/",
+            "data-severity",
+            incidents,
+        ),
+        (
+            "incidents/by-reported/",
+            "incidents/by-reported/",
+            "",
+            incidents,
+        ),
+        (
+            "incidents/by-commander/",
+            "incidents/by-commander/",
+            "",
+            incidents,
+        ),
+    ];
+    for (first, folder, group, total) in cases {
+        let pages = ordering(&site, &format!("{first}index.html"), folder);
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for path in &pages {
+            let shown = rows(
+                &html(&site, path),
+                if group.is_empty() { "class" } else { group },
+            );
+            assert!(
+                !shown.is_empty() && shown.len() <= PAGE_ROWS,
+                "{path} holds {} rows",
+                shown.len()
+            );
+            if !group.is_empty() {
+                let values: Vec<&str> = shown.iter().map(|(_, v)| v.as_str()).collect();
+                assert!(
+                    values.iter().all(|v| *v == values[0]),
+                    "{path} mixes groups: {values:?}"
+                );
+            }
+            for (id, _) in shown {
+                *seen.entry(id).or_default() += 1;
+            }
+        }
+        assert!(
+            pages.len() >= total.div_ceil(PAGE_ROWS),
+            "{first}: {pages:?}"
+        );
+        assert_eq!(seen.len(), total, "{first} misses rows");
+        assert!(seen.values().all(|n| *n == 1), "{first} repeats rows");
+    }
+    // JavaScript sorts and filters the whole register from one script of every row.
+    for (register, total) in [("exceptions", exceptions), ("incidents", incidents)] {
+        let script = String::from_utf8(site[&format!("{register}/rows.js")].clone()).unwrap();
+        let json = script
+            .strip_prefix("window.SECBOOK_REGISTRY = ")
+            .and_then(|s| s.trim_end().strip_suffix(';'))
+            .unwrap();
+        let data: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(data["rows"].as_array().unwrap().len(), total);
+    }
+    let broken = broken_links(&site);
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+fn a_register_that_fits_one_page_keeps_one() {
+    let site = register(PAGE_ROWS, 3).build("out", &[]);
+    assert_eq!(
+        rows(&html(&site, "exceptions/index.html"), "class").len(),
+        PAGE_ROWS
+    );
+    let paged: Vec<&String> = site
+        .keys()
+        .filter(|p| p.ends_with("rows.js") || p.contains("/page/") || p.contains("/2/"))
+        .collect();
+    assert!(paged.is_empty(), "{paged:?}");
+}
