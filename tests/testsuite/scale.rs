@@ -229,3 +229,61 @@ fn a_register_that_fits_one_page_keeps_one() {
         .collect();
     assert!(paged.is_empty(), "{paged:?}");
 }
+
+/// The ids of the records a page of the audit report lists.
+fn audit_records(page: &Html) -> Vec<String> {
+    let heading = Selector::parse("section.audit-record h3 a").unwrap();
+    page.select(&heading)
+        .map(|a| a.text().collect::<String>())
+        .collect()
+}
+
+#[test]
+fn the_audit_report_of_a_large_register_is_a_summary_and_printable_parts() {
+    let (exceptions, incidents) = (430, 240);
+    let site = register(exceptions, incidents).build("out", &[]);
+    let summary = html(&site, "audit/index.html");
+    assert!(
+        audit_records(&summary).is_empty(),
+        "the summary lists records"
+    );
+    let part_links = Selector::parse("table.audit-parts a").unwrap();
+    let parts: Vec<String> = summary
+        .select(&part_links)
+        .map(|a| a.value().attr("href").unwrap().replace("../", ""))
+        .collect();
+    let mut listed: BTreeMap<String, usize> = BTreeMap::new();
+    let finding = Selector::parse("section.finding-group tbody tr").unwrap();
+    let mut findings = 0;
+    for path in &parts {
+        let page = html(&site, path);
+        let records = audit_records(&page);
+        assert!(
+            records.len() <= 400,
+            "{path} lists {} records",
+            records.len()
+        );
+        let rows = page.select(&finding).count();
+        assert!(rows <= 1000, "{path} lists {rows} findings");
+        assert!(!records.is_empty() || rows > 0, "{path} is empty");
+        findings += rows;
+        for id in records {
+            *listed.entry(id).or_default() += 1;
+        }
+    }
+    assert_eq!(
+        listed.len(),
+        exceptions + incidents,
+        "a record is in no part"
+    );
+    assert!(listed.values().all(|n| *n == 1), "a record is in two parts");
+    let findings_json: serde_json::Value =
+        serde_json::from_slice(&site["api/findings.json"]).unwrap();
+    assert_eq!(findings, findings_json.as_array().unwrap().len());
+    // Every part is in the summary, which the link checker also follows.
+    let written = site
+        .keys()
+        .filter(|p| p.starts_with("audit/") && p.as_str() != "audit/index.html")
+        .count();
+    assert_eq!(written, parts.len());
+}

@@ -1,4 +1,8 @@
-//! audit/: one printable report for auditors.
+//! audit/: one printable report for auditors. A large register's report is a summary and
+//! printable parts: the exceptions created in each month, the incidents reported in each
+//! month, the findings of each code, each split again past a limit of rows.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -6,11 +10,13 @@ use super::exceptions::{self, ExceptionRow, PolicyCheck};
 use super::history::short_id;
 use super::incidents::{self, DurationView, IncidentRow};
 use super::status::{CodeSummary, FindingGroup, finding_groups};
-use super::{Facts, PageMeta, SectionIntro, base_context, render_page};
+use super::{Facts, PageMeta, SectionIntro, base_context, render_each, render_page};
 use crate::derive::incident::Measure;
+use crate::derive::metrics::Month;
 use crate::diagnostics::Diagnostic;
 use crate::model::date::{Date, days};
 use crate::model::finding::LintLevel;
+use crate::model::links;
 use crate::model::vocab::{Decision, ExceptionState, Level, Side};
 use crate::render::units::TimeUnit;
 use crate::render::{Output, Renderer};
@@ -86,35 +92,347 @@ struct Summary {
 }
 
 #[derive(Serialize)]
-struct AuditView<'a> {
+struct AuditView<'v, 'a> {
     as_of: Date,
-    summary: Summary,
+    summary: &'v Summary,
     expiring_within_days: u32,
-    exceptions: Vec<AuditException<'a>>,
+    /// The exceptions, incidents and findings this page lists: all of them on a report of
+    /// one page, none on the summary of a report in parts, a part's on a part.
+    exceptions: &'v [AuditException<'a>],
+    incidents: &'v [AuditIncident<'a>],
+    groups: &'v [FindingGroup<'a>],
+    exceptions_total: usize,
     exceptions_open: usize,
     exceptions_approved: usize,
     exceptions_compliant: usize,
-    incidents: Vec<AuditIncident<'a>>,
-    postmortem_required: Vec<&'static str>,
-    codes: Vec<CodeSummary>,
-    groups: Vec<FindingGroup<'a>>,
+    incidents_total: usize,
+    postmortem_required: &'v [&'static str],
+    codes: &'v [CodeSummary],
     findings_total: usize,
     intro: Option<SectionIntro<'a>>,
     /// The build read history, so approvals show when git first held them.
     history: bool,
     approval_lag_days: u32,
+    /// On the summary of a report in parts: where each part is.
+    parts: Option<&'v PartsIndex>,
+    /// On a part: which it is.
+    part: Option<PartView>,
+}
+
+/// The most exceptions or incidents a page of the report holds, and the most findings:
+/// each part about a megabyte, so it opens at once and prints as one document. A register
+/// within both keeps its report on one page.
+const PART_RECORDS: usize = 400;
+const PART_FINDINGS: usize = 1000;
+
+/// What one part of a report in parts lists.
+enum Content<'a> {
+    Exceptions(Vec<AuditException<'a>>),
+    Incidents(Vec<AuditIncident<'a>>),
+    Findings(FindingGroup<'a>),
+}
+
+/// A part of a report in parts: the exceptions created in one month, the incidents
+/// reported in one month, or the findings of one code; split further past the limits.
+struct Part<'a> {
+    /// `exceptions`, `incidents` or `findings`.
+    kind: &'static str,
+    /// The month, or the finding code.
+    key: String,
+    /// Counted from 1, of `of` parts of the same key.
+    number: usize,
+    of: usize,
+    url: String,
+    content: Content<'a>,
+}
+
+impl Part<'_> {
+    fn title(&self) -> String {
+        let what = match self.kind {
+            "exceptions" => format!("exceptions created in {}", self.key),
+            "incidents" => format!("incidents reported in {}", self.key),
+            _ => format!("findings {}", self.key),
+        };
+        if self.of > 1 {
+            format!("{what}, part {} of {}", self.number, self.of)
+        } else {
+            what
+        }
+    }
+}
+
+/// The parts of a report, by kind, each kind's key with its parts.
+#[derive(Serialize, Default)]
+struct PartsIndex {
+    exceptions: Vec<KeyParts>,
+    incidents: Vec<KeyParts>,
+    findings: Vec<KeyParts>,
+}
+
+#[derive(Serialize)]
+struct KeyParts {
+    key: String,
+    count: usize,
+    /// For findings: the level of the code.
+    level: Option<LintLevel>,
+    links: Vec<PartLink>,
+}
+
+#[derive(Serialize)]
+struct PartLink {
+    number: usize,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct PartView {
+    kind: &'static str,
+    title: String,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// Splits `items`, in order, into parts by `key`, each of at most `limit`.
+fn split<T>(
+    items: Vec<T>,
+    limit: usize,
+    key: impl Fn(&T) -> String,
+) -> Vec<(String, usize, usize, Vec<T>)> {
+    let mut by_key: BTreeMap<String, Vec<T>> = BTreeMap::new();
+    for item in items {
+        by_key.entry(key(&item)).or_default().push(item);
+    }
+    let mut out = Vec::new();
+    for (key, items) in by_key {
+        let of = items.len().div_ceil(limit);
+        let mut items = items.into_iter().peekable();
+        for number in 1..=of {
+            let chunk: Vec<T> = items.by_ref().take(limit).collect();
+            out.push((key.clone(), number, of, chunk));
+        }
+    }
+    out
+}
+
+/// The folder of a part: `audit/<kind>/<key>/`, then `<n>/` below it for its n-th part.
+fn part_url(kind: &str, key: &str, number: usize) -> String {
+    match number {
+        1 => format!("{AUDIT_URL}{kind}/{key}/"),
+        n => format!("{AUDIT_URL}{kind}/{key}/{n}/"),
+    }
 }
 
 pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-    render_audit(facts, renderer, out).into_iter().collect()
+    let hb = facts.hb;
+    let exceptions = audit_exceptions(facts);
+    let mut incidents = audit_incidents(facts);
+    same_unit_per_measure(facts, &mut incidents);
+    let (codes, groups) = finding_groups(facts);
+    let summary = summary(facts);
+    let postmortem_required: Vec<&'static str> = hb
+        .config
+        .incidents
+        .postmortem_required
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let approved = exceptions.iter().filter(|a| a.status == "approved");
+    let exceptions_approved = approved.clone().count();
+    let exceptions_compliant = approved.filter(|a| a.policy.compliant).count();
+    let (exceptions_total, incidents_total) = (exceptions.len(), incidents.len());
+    // The view of the summary, or of the report on one page, which the parts start from.
+    let base = || AuditView {
+        as_of: hb.as_of,
+        summary: &summary,
+        expiring_within_days: hb.config.exceptions.expiring_within_days,
+        exceptions: &[],
+        incidents: &[],
+        groups: &[],
+        exceptions_total,
+        exceptions_open: hb.open_exceptions(),
+        exceptions_approved,
+        exceptions_compliant,
+        incidents_total,
+        postmortem_required: &postmortem_required,
+        codes: &codes,
+        findings_total: hb.findings.len(),
+        intro: None,
+        history: hb.history.is_some(),
+        approval_lag_days: hb.config.history.approval_lag_days,
+        parts: None,
+        part: None,
+    };
+    let title = facts.register_title(AUDIT_URL, AUDIT_TITLE);
+    let whole = exceptions.len() <= PART_RECORDS
+        && incidents.len() <= PART_RECORDS
+        && hb.findings.len() <= PART_FINDINGS;
+    if whole {
+        let view = AuditView {
+            exceptions: &exceptions,
+            incidents: &incidents,
+            groups: &groups,
+            intro: facts.intro(AUDIT_URL),
+            ..base()
+        };
+        return render_view(facts, renderer, out, &view, title, AUDIT_URL)
+            .into_iter()
+            .collect();
+    }
+    let mut parts: Vec<Part> = Vec::new();
+    let month = |d: Date| Month::of(d).to_string();
+    let kinds = [
+        split(exceptions, PART_RECORDS, |a| month(a.row.created))
+            .into_iter()
+            .map(|(key, number, of, items)| {
+                ("exceptions", key, number, of, Content::Exceptions(items))
+            })
+            .collect::<Vec<_>>(),
+        split(incidents, PART_RECORDS, |a| month(a.row.reported_date))
+            .into_iter()
+            .map(|(key, number, of, items)| {
+                ("incidents", key, number, of, Content::Incidents(items))
+            })
+            .collect(),
+        groups
+            .into_iter()
+            .flat_map(|g| {
+                let key = g.anchor.trim_start_matches("code-").to_string();
+                split(g.findings, PART_FINDINGS, |_| key.clone())
+                    .into_iter()
+                    .map(move |(key, number, of, findings)| {
+                        let group = FindingGroup {
+                            code: g.code,
+                            anchor: g.anchor.clone(),
+                            findings,
+                        };
+                        ("findings", key, number, of, Content::Findings(group))
+                    })
+            })
+            .collect(),
+    ];
+    for (kind, key, number, of, content) in kinds.into_iter().flatten() {
+        parts.push(Part {
+            kind,
+            url: part_url(kind, &key, number),
+            key,
+            number,
+            of,
+            content,
+        });
+    }
+    let index = parts_index(&parts, &codes);
+    let summary_view = AuditView {
+        parts: Some(&index),
+        intro: facts.intro(AUDIT_URL),
+        ..base()
+    };
+    let mut diags: Vec<Diagnostic> = render_view(
+        facts,
+        renderer,
+        out,
+        &summary_view,
+        title.clone(),
+        AUDIT_URL,
+    )
+    .into_iter()
+    .collect();
+    let positions: Vec<usize> = (0..parts.len()).collect();
+    diags.extend(render_each(&positions, |&i| {
+        let part = &parts[i];
+        let neighbour = |j: Option<usize>| {
+            j.and_then(|j| parts.get(j))
+                .filter(|p| p.kind == part.kind)
+                .map(|p| links::page_href(&p.url))
+        };
+        let (exceptions, incidents, groups) = match &part.content {
+            Content::Exceptions(e) => (e.as_slice(), &[][..], &[][..]),
+            Content::Incidents(i) => (&[][..], i.as_slice(), &[][..]),
+            Content::Findings(g) => (&[][..], &[][..], std::slice::from_ref(g)),
+        };
+        let view = AuditView {
+            exceptions,
+            incidents,
+            groups,
+            part: Some(PartView {
+                kind: part.kind,
+                title: part.title(),
+                prev: neighbour(i.checked_sub(1)),
+                next: neighbour(Some(i + 1)),
+            }),
+            ..base()
+        };
+        let heading = format!("{title}: {}", part.title());
+        render_view(facts, renderer, out, &view, heading, &part.url)
+    }));
+    diags
 }
 
-fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
+/// Where each part is, for the summary of a report in parts.
+fn parts_index(parts: &[Part], codes: &[CodeSummary]) -> PartsIndex {
+    let mut index = PartsIndex::default();
+    for part in parts {
+        let list = match part.kind {
+            "exceptions" => &mut index.exceptions,
+            "incidents" => &mut index.incidents,
+            _ => &mut index.findings,
+        };
+        let count = match &part.content {
+            Content::Exceptions(e) => e.len(),
+            Content::Incidents(i) => i.len(),
+            Content::Findings(g) => g.findings.len(),
+        };
+        if list.last().is_none_or(|k| k.key != part.key) {
+            list.push(KeyParts {
+                key: part.key.clone(),
+                count: 0,
+                level: match &part.content {
+                    Content::Findings(g) => {
+                        codes.iter().find(|c| c.code == g.code).map(|c| c.level)
+                    }
+                    _ => None,
+                },
+                links: Vec::new(),
+            });
+        }
+        if let Some(k) = list.last_mut() {
+            k.count += count;
+            k.links.push(PartLink {
+                number: part.number,
+                href: links::page_href(&part.url),
+            });
+        }
+    }
+    index
+}
+
+fn render_view(
+    facts: &Facts,
+    renderer: &Renderer,
+    out: &Output,
+    view: &AuditView,
+    title: String,
+    url: &str,
+) -> Option<Diagnostic> {
+    let page = PageMeta {
+        title,
+        url: url.into(),
+        description: None,
+    };
+    let (crumbs, (prev, next)) = if url == AUDIT_URL {
+        (facts.crumbs(None), facts.neighbours(AUDIT_URL))
+    } else {
+        (facts.crumbs(Some((AUDIT_URL, AUDIT_TITLE))), (None, None))
+    };
+    let mut ctx = base_context(&page, crumbs, prev, next);
+    ctx.insert("audit", view);
+    render_page(renderer, out, "audit.html", ctx, url)
+}
+
+fn audit_exceptions<'a>(facts: &Facts<'a>) -> Vec<AuditException<'a>> {
     let hb = facts.hb;
-    let count_findings = |kind: &str, id: &str| facts.findings_of(kind, id).len();
+    let count_findings = |id: &str| facts.findings_of("exception", id).len();
     let lag_days = i64::from(hb.config.history.approval_lag_days);
-    let audit_exceptions: Vec<AuditException> = hb
-        .records
+    hb.records
         .exceptions
         .iter()
         .enumerate()
@@ -150,12 +468,15 @@ fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
                     })
                     .collect(),
                 renewals: e.renewals.len(),
-                findings: count_findings("exception", &e.id),
+                findings: count_findings(&e.id),
             }
         })
-        .collect();
-    let audit_incidents: Vec<AuditIncident> = hb
-        .records
+        .collect()
+}
+
+fn audit_incidents<'a>(facts: &Facts<'a>) -> Vec<AuditIncident<'a>> {
+    let hb = facts.hb;
+    hb.records
         .incidents
         .iter()
         .enumerate()
@@ -176,51 +497,10 @@ fn render_audit(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
                     .iter()
                     .filter(|a| a.is_overdue(hb.as_of))
                     .count(),
-                findings: count_findings("incident", &i.id),
+                findings: facts.findings_of("incident", &i.id).len(),
             }
         })
-        .collect();
-    let mut audit_incidents: Vec<AuditIncident> = audit_incidents;
-    same_unit_per_measure(facts, &mut audit_incidents);
-    let (codes, groups) = finding_groups(facts);
-    let view = AuditView {
-        as_of: hb.as_of,
-        summary: summary(facts),
-        expiring_within_days: hb.config.exceptions.expiring_within_days,
-        exceptions_open: hb.open_exceptions(),
-        exceptions_approved: audit_exceptions
-            .iter()
-            .filter(|a| a.status == "approved")
-            .count(),
-        exceptions_compliant: audit_exceptions
-            .iter()
-            .filter(|a| a.status == "approved" && a.policy.compliant)
-            .count(),
-        exceptions: audit_exceptions,
-        incidents: audit_incidents,
-        postmortem_required: hb
-            .config
-            .incidents
-            .postmortem_required
-            .iter()
-            .map(|s| s.as_str())
-            .collect(),
-        codes,
-        groups,
-        findings_total: hb.findings.len(),
-        intro: facts.intro(AUDIT_URL),
-        history: hb.history.is_some(),
-        approval_lag_days: hb.config.history.approval_lag_days,
-    };
-    let page = PageMeta {
-        title: facts.register_title(AUDIT_URL, AUDIT_TITLE),
-        url: AUDIT_URL.into(),
-        description: None,
-    };
-    let (prev, next) = facts.neighbours(AUDIT_URL);
-    let mut ctx = base_context(&page, facts.crumbs(None), prev, next);
-    ctx.insert("audit", &view);
-    render_page(renderer, out, "audit.html", ctx, AUDIT_URL)
+        .collect()
 }
 
 /// Writes each measure in one unit across the incidents, as a column of a table would be.

@@ -138,18 +138,18 @@ fn incident_matrix(facts: &Facts) -> Matrix {
 
 #[derive(Serialize)]
 pub(super) struct CodeSummary {
-    code: &'static str,
-    anchor: String,
+    pub code: &'static str,
+    pub anchor: String,
     /// The level its findings were raised at, else the level handbook.yaml sets.
-    level: LintLevel,
-    count: usize,
+    pub level: LintLevel,
+    pub count: usize,
 }
 
 #[derive(Serialize)]
 pub(super) struct FindingGroup<'a> {
-    code: &'static str,
-    anchor: String,
-    findings: Vec<FindingView<'a>>,
+    pub code: &'static str,
+    pub anchor: String,
+    pub findings: Vec<FindingView<'a>>,
 }
 
 /// Every finding code with its count, and the findings grouped by code, in SPEC order.
