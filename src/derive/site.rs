@@ -17,13 +17,13 @@ use crate::load::yaml::{self, Seg};
 use crate::model::links::{self, Named, Target};
 use crate::model::related::Related;
 
+/// How many entries either side of the current one a section shows in the sidebar.
+const NAV_AROUND: usize = 10;
 /// A section with up to this many entries shows them all in the sidebar. A larger one
 /// shows those around the current page and a link to its listing, so that a page's
 /// sidebar stays small however many pages share its folder: the site grows in step with
-/// its pages, not with their square.
-const NAV_ALL: usize = 50;
-/// How many entries either side of the current one a larger section shows.
-const NAV_AROUND: usize = 10;
+/// its pages, not with their square, and a page of a large handbook stays a few kilobytes.
+const NAV_ALL: usize = 2 * NAV_AROUND + 1;
 /// How many missing targets of one file get a "did you mean" hint: each is compared with
 /// every page or record.
 const HINTED: usize = 100;
@@ -1004,6 +1004,8 @@ mod tests {
         assert_eq!(window(100, Some(0)), 0..21);
         assert_eq!(window(100, Some(50)), 40..61);
         assert_eq!(window(100, Some(99)), 79..100);
+        // A section of 50 pages, as a large handbook's are, shows 21 of them, not 50.
+        assert_eq!(window(50, Some(30)), 20..41);
     }
 
     #[test]

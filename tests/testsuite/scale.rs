@@ -287,3 +287,48 @@ fn the_audit_report_of_a_large_register_is_a_summary_and_printable_parts() {
         .count();
     assert_eq!(written, parts.len());
 }
+
+/// A handbook of `sections` sections of `pages` pages each, and no records.
+fn pages_handbook(sections: usize, pages: usize) -> BookTest {
+    let book = BookTest::empty();
+    book.write("handbook.yaml", "title: Many Pages\nas_of: 2026-06-30\n");
+    book.write("content/_index.md", "---\ntitle: Home\n---\nMany pages.\n");
+    for s in 0..sections {
+        book.write(
+            &format!("content/s{s:02}/_index.md"),
+            &format!("---\ntitle: Section {s}\nweight: {s}\n---\nSection {s}.\n"),
+        );
+        for p in 0..pages {
+            book.write(
+                &format!("content/s{s:02}/p{p:02}.md"),
+                &format!("---\ntitle: Page {p} of section {s}\nweight: {p}\n---\nText.\n"),
+            );
+        }
+    }
+    book
+}
+
+/// The sidebar of a page of a large handbook holds the pages around it and a link to the
+/// rest, at each level: its weight does not grow with the handbook.
+#[test]
+fn the_sidebar_of_a_large_handbook_stays_bounded() {
+    let site = pages_handbook(24, 30).build("out", &[]);
+    let entry = Selector::parse("aside.sidebar li").unwrap();
+    let more = Selector::parse("aside.sidebar li.more").unwrap();
+    for path in [
+        "s12/p20/index.html",
+        "s00/p00/index.html",
+        "s23/p29/index.html",
+    ] {
+        let page = html(&site, path);
+        let entries = page.select(&entry).count();
+        // 21 sections and a link to the home listing, 21 pages and a link to the section's.
+        assert!(
+            entries <= 2 * 22,
+            "{path}: {entries} entries in the sidebar"
+        );
+        assert_eq!(page.select(&more).count(), 2, "{path}");
+    }
+    let broken = broken_links(&site);
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
