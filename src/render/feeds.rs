@@ -21,7 +21,8 @@ use atom_syndication::{
 use crate::derive::handbook::Handbook;
 use crate::load::config::Identity;
 use crate::model::date::{Date, Offset};
-use crate::model::incident::Stamp;
+use crate::model::exception::Exception;
+use crate::model::incident::{Incident, Stamp};
 use crate::model::links;
 use crate::model::person::Person;
 use crate::render::OutputFile;
@@ -63,20 +64,25 @@ pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
     let identity = handbook.config.identity();
     let tz = handbook.config.timezone;
     let base = &handbook.config.base_url;
-    let entries = handbook
-        .records
-        .exceptions
-        .iter()
-        .zip(&handbook.exception_states)
-        .map(|(loaded, state)| {
-            let e = &loaded.record;
-            let mut dates = vec![e.created];
-            dates.extend(e.first_review);
-            dates.extend(e.decided);
-            dates.extend(e.closed);
-            dates.extend(e.renewals.iter().map(|r| r.date));
-            dates.extend(e.approvals.iter().filter_map(|a| a.date));
-            let updated = dates.into_iter().max().unwrap_or(e.created);
+    let records = &handbook.records.exceptions;
+    let updated = |e: &Exception| {
+        let mut dates = vec![e.created];
+        dates.extend(e.first_review);
+        dates.extend(e.decided);
+        dates.extend(e.closed);
+        dates.extend(e.renewals.iter().map(|r| r.date));
+        dates.extend(e.approvals.iter().filter_map(|a| a.date));
+        day_start(dates.into_iter().max().unwrap_or(e.created), tz)
+    };
+    let keys = records.iter().map(|loaded| {
+        let e = &loaded.record;
+        (updated(e), Some(day_start(e.created, tz)), &e.id, &e.title)
+    });
+    let entries = newest(keys, handbook.config.feeds.limit)
+        .into_iter()
+        .map(|i| {
+            let e = &records[i].record;
+            let state = handbook.exception_states[i];
             let mut facts = vec![
                 format!("State: {}", state.as_str()),
                 format!("Severity: {}", e.severity.as_str()),
@@ -90,7 +96,7 @@ pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
                 &identity,
                 &format!("exception/{}", e.id),
                 format!("{}: {}", e.id, e.title),
-                day_start(updated, tz),
+                updated(e),
                 site_link(base, "feeds/", &format!("exceptions/{}/index.html", e.id)),
                 format!("{}\n\n{}", facts.join("\n"), e.summary.trim()),
             );
@@ -120,34 +126,39 @@ pub fn incidents_feed(handbook: &Handbook) -> Vec<u8> {
     let identity = handbook.config.identity();
     let tz = handbook.config.timezone;
     let base = &handbook.config.base_url;
-    let entries = handbook
-        .records
-        .incidents
-        .iter()
-        .map(|loaded| {
-            let i = &loaded.record;
-            let mut stamps = vec![i.reported];
-            stamps.extend(
-                [
-                    i.started,
-                    i.detected,
-                    i.responded,
-                    i.contained,
-                    i.resolved,
-                    i.closed,
-                ]
-                .into_iter()
-                .flatten(),
-            );
-            stamps.extend(i.timeline.iter().map(|t| t.at));
-            let mut instants: Vec<FixedDateTime> = stamps.iter().map(|s| s.resolve(tz)).collect();
-            if let Some(pm) = &i.postmortem {
-                instants.push(day_start(pm.date, tz));
-            }
-            let updated = instants
-                .into_iter()
-                .max_by_key(|t| t.timestamp())
-                .unwrap_or_else(|| i.reported.resolve(tz));
+    let records = &handbook.records.incidents;
+    let updated = |i: &Incident| {
+        let mut stamps = vec![i.reported];
+        stamps.extend(
+            [
+                i.started,
+                i.detected,
+                i.responded,
+                i.contained,
+                i.resolved,
+                i.closed,
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        stamps.extend(i.timeline.iter().map(|t| t.at));
+        let mut instants: Vec<FixedDateTime> = stamps.iter().map(|s| s.resolve(tz)).collect();
+        if let Some(pm) = &i.postmortem {
+            instants.push(day_start(pm.date, tz));
+        }
+        instants
+            .into_iter()
+            .max_by_key(|t| t.timestamp())
+            .unwrap_or_else(|| i.reported.resolve(tz))
+    };
+    let keys = records.iter().map(|loaded| {
+        let i = &loaded.record;
+        (updated(i), Some(i.reported.resolve(tz)), &i.id, &i.title)
+    });
+    let entries = newest(keys, handbook.config.feeds.limit)
+        .into_iter()
+        .map(|n| {
+            let i = &records[n].record;
             let mut facts = vec![
                 format!("Status: {}", i.status.as_str()),
                 format!("Severity: {}", i.severity.as_str()),
@@ -161,7 +172,7 @@ pub fn incidents_feed(handbook: &Handbook) -> Vec<u8> {
                 &identity,
                 &format!("incident/{}", i.id),
                 format!("{}: {}", i.id, i.title),
-                updated,
+                updated(i),
                 site_link(base, "feeds/", &format!("incidents/{}/index.html", i.id)),
                 format!("{}\n\n{}", facts.join("\n"), i.summary.trim()),
             );
@@ -187,6 +198,25 @@ pub fn incidents_feed(handbook: &Handbook) -> Vec<u8> {
         "incidents/index.html",
         entries,
     )
+}
+
+/// The positions of the `limit` newest records, newest first: by when each last changed,
+/// then when it was published, then by its entry's title (`ID: title`). Only the entries
+/// a feed keeps are made, so a feed costs the same for 50 records as for 20,000.
+fn newest<'a>(
+    keys: impl Iterator<Item = (FixedDateTime, Option<FixedDateTime>, &'a String, &'a String)>,
+    limit: usize,
+) -> Vec<usize> {
+    let mut keys: Vec<_> = keys
+        .enumerate()
+        .map(|(i, (updated, published, id, title))| {
+            let when = (updated.timestamp(), published.map(|p| p.timestamp()));
+            (std::cmp::Reverse(when), format!("{id}: {title}"), i)
+        })
+        .collect();
+    keys.sort();
+    keys.truncate(limit);
+    keys.into_iter().map(|(_, _, i)| i).collect()
 }
 
 fn entry(
@@ -231,8 +261,8 @@ fn category(term: &str, scheme: &str) -> Category {
     category
 }
 
-/// Sorts `entries` newest first, keeps the first `feeds.limit`, and writes the feed. Its
-/// `updated` is the newest entry's, or midnight of the as-of date when it has none.
+/// Writes the feed of `entries`, newest first (see [`newest`]). Its `updated` is the
+/// newest entry's, or midnight of the as-of date when it has none.
 fn feed(
     handbook: &Handbook,
     identity: &Identity,
@@ -240,20 +270,9 @@ fn feed(
     what: &str,
     path: &str,
     html_page: &str,
-    mut entries: Vec<Entry>,
+    entries: Vec<Entry>,
 ) -> Vec<u8> {
-    entries.sort_by(|a, b| {
-        b.updated
-            .timestamp()
-            .cmp(&a.updated.timestamp())
-            .then_with(|| {
-                let published = |e: &Entry| e.published.map(|p| p.timestamp());
-                published(b).cmp(&published(a))
-            })
-            .then_with(|| a.title.value.cmp(&b.title.value))
-    });
     let config = &handbook.config;
-    entries.truncate(config.feeds.limit);
     let updated = entries
         .first()
         .map(|e| e.updated)
