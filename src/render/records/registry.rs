@@ -27,8 +27,7 @@ use crate::render::{Fingerprint, Output, OutputFile, Renderer, value};
 /// The most rows a page of a registry holds.
 const PAGE_ROWS: usize = 100;
 
-/// The depths of folder a row is rendered for: 0 for `rows.js` (links from the site root),
-/// 1 to 3 for the registry's pages.
+/// The depths of folder a row is rendered for: 1 to 3, those of the registry's pages.
 const DEPTHS: usize = 4;
 
 /// An ordering of a registry: the default one (`folder` is `None`) at the register's own
@@ -395,8 +394,10 @@ impl<R: Row> Registry<'_, R> {
         }
     }
 
-    /// `rows.js`: every row in id order, its links written from the site root, for
-    /// registry.js to sort and filter the whole register.
+    /// `rows.js`: every row in id order, for registry.js to sort and filter the whole
+    /// register. The rows are those the pages after an ordering's first show, shared with
+    /// them: their links start with `root`, which registry.js puts the page's own path to
+    /// the site root in place of.
     fn render_data(
         &self,
         renderer: &Renderer,
@@ -413,11 +414,12 @@ impl<R: Row> Registry<'_, R> {
             fingerprint.finish()
         });
         out.take_cached(path, fingerprint, || {
+            let root = links::root_prefix(&page_url(self.url, None, 1));
             let rows: Vec<String> = (0..self.rows.len())
                 .into_par_iter()
-                .map(|i| self.row_html(renderer, shared, i, "", None))
+                .map(|i| self.row_html(renderer, shared, i, &root, None))
                 .collect();
-            let json = serde_json::to_string(&Data { rows }).unwrap_or_default();
+            let json = serde_json::to_string(&Data { root, rows }).unwrap_or_default();
             Ok(OutputFile::bytes(
                 path,
                 format!("window.SECBOOK_REGISTRY = {json};\n").into_bytes(),
@@ -428,6 +430,7 @@ impl<R: Row> Registry<'_, R> {
 
 #[derive(Serialize)]
 struct Data {
+    root: String,
     rows: Vec<String>,
 }
 

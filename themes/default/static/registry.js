@@ -10,10 +10,10 @@
  *   <tr data-name="value">      the value a `data-filter="name"` column filters on
  *
  * A large register is served in pages of 100 rows. Its table names every row in
- * `data-rows`, a script that sets `window.SECBOOK_REGISTRY = {rows: [HTML of a <tr>, ...]}`
- * with links written from the site root, which `data-root` leads to from this page. The
- * script loads it (a script, not a request, so it works from file:// too) without holding
- * up the page, and then sorts and filters every row of the register, 100 at a time.
+ * `data-rows`, a script that sets `window.SECBOOK_REGISTRY = {root, rows: [HTML of a <tr>,
+ * ...]}`, whose links lead to the site root through `root`; `data-root` is this page's way
+ * there. The script loads it (a script, not a request, so it works from file:// too)
+ * without holding up the page, and then sorts and filters every row, 100 at a time.
  */
 (function () {
   "use strict";
@@ -292,14 +292,15 @@
     show();
   }
 
-  /* The rows of `html`, each a <tr>, with their links made relative to this page. */
-  function parseRows(html, root) {
+  /* The rows of `html`, each a <tr>, their links to the site through `from` made to go
+   * through `root`, this page's way there. */
+  function parseRows(html, from, root) {
     var holder = document.createElement("tbody");
     holder.innerHTML = html.join("");
     toArray(holder.querySelectorAll("[href]")).forEach(function (link) {
       var href = link.getAttribute("href");
-      if (!/^([a-z][a-z0-9+.-]*:|\/|#)/i.test(href)) {
-        link.setAttribute("href", root + href);
+      if (href.indexOf(from) === 0) {
+        link.setAttribute("href", root + href.slice(from.length));
       }
     });
     return toArray(holder.rows);
@@ -312,7 +313,7 @@
     script.onload = function () {
       var data = window.SECBOOK_REGISTRY;
       if (data && data.rows && data.rows.length) {
-        done(parseRows(data.rows, table.getAttribute("data-root") || ""));
+        done(parseRows(data.rows, data.root || "", table.getAttribute("data-root") || ""));
       }
     };
     document.head.appendChild(script);
