@@ -628,7 +628,7 @@ fn swap_in(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), 
     }
     if exchange(staging, out).is_ok() {
         // `staging` now holds the previous output.
-        let _ = fs::remove_dir_all(staging);
+        let _ = remove_dir_all::remove_dir_all(staging);
         return Ok(());
     }
     let old = beside(parent, name, &format!("{OLD}{}", std::process::id()));
@@ -637,7 +637,7 @@ fn swap_in(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), 
         let _ = fs::rename(&old, out);
         return Err(Error::io(out, e));
     }
-    let _ = fs::remove_dir_all(&old);
+    let _ = remove_dir_all::remove_dir_all(&old);
     Ok(())
 }
 /// Atomically exchanges two paths (Linux `renameat2` with `RENAME_EXCHANGE`).
