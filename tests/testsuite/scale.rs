@@ -332,3 +332,48 @@ fn the_sidebar_of_a_large_handbook_stays_bounded() {
     let broken = broken_links(&site);
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+/// Thousands of findings: the status page counts them by code and links each code to the
+/// audit report's part that lists its findings, rather than list them all itself.
+#[test]
+fn the_status_page_of_thousands_of_findings_links_the_audit_parts() {
+    let book = BookTest::empty();
+    book.write("handbook.yaml", "title: Unowned\nas_of: 2026-06-30\n");
+    book.write("content/_index.md", "---\ntitle: Home\n---\nUnowned.\n");
+    let n = 1001;
+    for i in 0..n {
+        book.write(
+            &format!("data/exceptions/EXC-{i:05}.yaml"),
+            &format!(
+                "id: EXC-{i:05}\ntitle: Unowned {i}\ntype: acceptance\nseverity: low\nstatus: pending\n\
+                 requested_by: \"Req Uester <req@example.com>\"\nrisk_owner: unassigned\n\
+                 created: 2026-05-01\nsummary: S.\njustification: J.\n"
+            ),
+        );
+    }
+    let site = book.build("out", &[]);
+    let status = html(&site, "status/index.html");
+    let finding = Selector::parse("table.findings tbody tr").unwrap();
+    assert_eq!(
+        status.select(&finding).count(),
+        0,
+        "the status page lists findings"
+    );
+    let code = Selector::parse("table.codes a").unwrap();
+    let links: Vec<&str> = status
+        .select(&code)
+        .map(|a| a.value().attr("href").unwrap())
+        .collect();
+    assert_eq!(
+        links,
+        ["../audit/findings/exception-owner-missing/index.html"]
+    );
+    let part = html(&site, "audit/findings/exception-owner-missing/index.html");
+    let part2 = html(&site, "audit/findings/exception-owner-missing/2/index.html");
+    assert_eq!(
+        part.select(&finding).count() + part2.select(&finding).count(),
+        n
+    );
+    let broken = broken_links(&site);
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}

@@ -11,6 +11,7 @@ use super::history::short_id;
 use super::incidents::{self, DurationView, IncidentRow};
 use super::status::{CodeSummary, FindingGroup, finding_groups};
 use super::{Facts, PageMeta, SectionIntro, base_context, render_each, render_page};
+use crate::derive::handbook::Handbook;
 use crate::derive::incident::Measure;
 use crate::derive::metrics::Month;
 use crate::diagnostics::Diagnostic;
@@ -214,6 +215,23 @@ fn split<T>(
     out
 }
 
+/// Whether the audit report gives the findings of each code pages of their own: when there
+/// are more than one page of them, the status page links there rather than list them.
+pub(super) fn findings_in_parts(hb: &Handbook) -> bool {
+    hb.findings.len() > PART_FINDINGS
+}
+
+/// The first part of the audit report that lists the findings of `code`, when the report
+/// is in parts.
+pub(super) fn findings_href(code: &str) -> String {
+    links::page_href(&part_url("findings", &finding_key(code), 1))
+}
+
+/// What names the parts of a finding code: `exception-expired`.
+fn finding_key(code: &str) -> String {
+    code.replace('.', "-")
+}
+
 /// The folder of a part: `audit/<kind>/<key>/`, then `<n>/` below it for its n-th part.
 fn part_url(kind: &str, key: &str, number: usize) -> String {
     match number {
@@ -296,7 +314,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         groups
             .into_iter()
             .flat_map(|g| {
-                let key = g.anchor.trim_start_matches("code-").to_string();
+                let key = finding_key(g.code);
                 split(g.findings, PART_FINDINGS, |_| key.clone())
                     .into_iter()
                     .map(move |(key, number, of, findings)| {

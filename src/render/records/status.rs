@@ -2,12 +2,14 @@
 
 use serde::Serialize;
 
+use super::audit;
 use super::exceptions;
 use super::incidents;
 use super::{Facts, FindingView, PageMeta, SectionIntro, base_context, code_anchor, render_page};
 use crate::derive::incident::Postmortem;
 use crate::diagnostics::Diagnostic;
 use crate::model::finding::{CODES, LintLevel};
+use crate::model::links;
 use crate::model::vocab::{ExceptionState, IncidentSeverity, Severity};
 use crate::render::{Output, Renderer};
 
@@ -143,6 +145,9 @@ pub(super) struct CodeSummary {
     /// The level its findings were raised at, else the level handbook.yaml sets.
     pub level: LintLevel,
     pub count: usize,
+    /// Where the audit report lists its findings, from the site root, when that is
+    /// where they are rather than on the page that shows this summary.
+    pub part: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -166,6 +171,7 @@ pub(super) fn finding_groups<'a>(facts: &Facts<'a>) -> (Vec<CodeSummary>, Vec<Fi
                 .first()
                 .map_or_else(|| facts.hb.config.lint_level(code, false), |f| f.level),
             count: mine.len(),
+            part: None,
         });
         if !mine.is_empty() {
             groups.push(FindingGroup {
@@ -212,7 +218,22 @@ fn render_status(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Dia
     let overdue_items = items.clone().filter(|a| a.is_overdue(as_of)).count();
     let done_items = items.filter(|a| a.status.is_done()).count();
     let action_href = |n: usize| (n > 0).then(|| "action-items/index.html".to_string());
-    let (codes, groups) = finding_groups(facts);
+    let (mut codes, mut groups) = finding_groups(facts);
+    // Thousands of findings are listed in the audit report's parts, a code to a part.
+    if audit::findings_in_parts(hb) {
+        groups.clear();
+        for c in codes.iter_mut().filter(|c| c.count > 0) {
+            c.part = Some(audit::findings_href(c.code));
+        }
+    }
+    let missing_code = "incident.postmortem-missing";
+    let missing_href = codes
+        .iter()
+        .find(|c| c.code == missing_code && c.count > 0)
+        .map(|c| match &c.part {
+            Some(part) => format!("{}{part}", links::root_prefix(STATUS_URL)),
+            None => format!("#{}", code_anchor(missing_code)),
+        });
     let mut required = 0;
     let mut completed = 0;
     let mut missing = 0;
@@ -263,10 +284,7 @@ fn render_status(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Dia
                 label: "missing",
                 count: missing,
                 // The findings' group, unless handbook.yaml allows the code.
-                href: groups
-                    .iter()
-                    .any(|g| g.code == "incident.postmortem-missing")
-                    .then(|| format!("#{}", code_anchor("incident.postmortem-missing"))),
+                href: missing_href,
             },
         ],
         codes,
