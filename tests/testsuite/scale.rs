@@ -59,10 +59,12 @@ pub fn register(exceptions: usize, incidents: usize) -> BookTest {
         let mut text = format!(
             "id: INC-{i:05}\ntitle: Incident {i}\nseverity: sev{}\nstatus: {status}\n\
              commander: \"{}\"\nsource: monitoring\nreported: 2026-{:02}-{day:02}T09:00:00+00:00\n\
-             summary: Incident {i}.\n",
+             summary: Incident {i}.\naction_items:\n  - {{title: Follow up {i}, owner: \"{}\", priority: P2, status: planned, due: 2026-0{}-{day:02}}}\n",
             3 + i % 2,
             OWNERS[i % OWNERS.len()],
             1 + i % 6,
+            OWNERS[(i + 1) % OWNERS.len()],
+            5 + i % 4,
         );
         if status != "investigating" {
             text.push_str(&format!(
@@ -202,6 +204,18 @@ fn registries_are_paged_and_every_ordering_holds_each_row_once() {
         assert_eq!(seen.len(), total, "{first} misses rows");
         assert!(seen.values().all(|n| *n == 1), "{first} repeats rows");
     }
+    // The open action items, one an incident, are served in pages as the registries are.
+    let item = Selector::parse("table.action-items tbody tr").unwrap();
+    let mut items = 0;
+    for path in ordering(&site, "action-items/index.html", "action-items/page/") {
+        let rows = html(&site, &path).select(&item).count();
+        assert!(
+            rows > 0 && rows <= PAGE_ROWS,
+            "{path} lists {rows} action items"
+        );
+        items += rows;
+    }
+    assert_eq!(items, incidents);
     // JavaScript sorts and filters the whole register from one script of every row.
     for (register, total) in [("exceptions", exceptions), ("incidents", incidents)] {
         let script = String::from_utf8(site[&format!("{register}/rows.js")].clone()).unwrap();

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::exceptions::{TextOrLink, text_or_links};
-use super::registry::{self, Order, Registry, Row};
+use super::registry::{self, Order, Pager, Registry, Row};
 use super::{
     CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, SectionIntro,
     StampView, base_context, days_text, first_of_each_id, incident_href, render_each, render_page,
@@ -324,15 +324,19 @@ pub(super) fn sort_action_items(rows: &mut [ActionItemRow]) {
 }
 
 #[derive(Serialize)]
-struct ActionItemsView<'a> {
+struct ActionItemsView<'v, 'a> {
     open: usize,
     overdue: usize,
     completed: usize,
-    items: Vec<ActionItemRow<'a>>,
+    /// This page's: all of them, or a page of them past a hundred.
+    items: &'v [ActionItemRow<'a>],
+    pager: Option<Pager>,
     intro: Option<SectionIntro<'a>>,
 }
 
-fn render_action_items(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
+/// action-items/: every open action item, in pages of a hundred past that
+/// (`action-items/page/2/`), as the registries are.
+fn render_action_items(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let mut items: Vec<ActionItemRow> = Vec::new();
     let mut completed = 0;
     for i in &facts.hb.records.incidents {
@@ -345,22 +349,43 @@ fn render_action_items(facts: &Facts, renderer: &Renderer, out: &Output) -> Opti
         }
     }
     sort_action_items(&mut items);
-    let view = ActionItemsView {
-        open: items.len(),
-        overdue: items.iter().filter(|r| r.overdue).count(),
-        completed,
-        items,
-        intro: facts.intro(ACTION_ITEMS_URL),
-    };
-    let page = PageMeta {
-        title: facts.register_title(ACTION_ITEMS_URL, ACTION_ITEMS_TITLE),
-        url: ACTION_ITEMS_URL.into(),
-        description: None,
-    };
-    let (prev, next) = facts.neighbours(ACTION_ITEMS_URL);
-    let mut ctx = base_context(&page, facts.crumbs(None), prev, next);
-    ctx.insert("action_items", &view);
-    render_page(renderer, out, "action-items.html", ctx, ACTION_ITEMS_URL)
+    let overdue = items.iter().filter(|r| r.overdue).count();
+    let pages = registry::pages(&[items.len()]);
+    let url = |p: usize| registry::page_url(ACTION_ITEMS_URL, None, p);
+    let title = facts.register_title(ACTION_ITEMS_URL, ACTION_ITEMS_TITLE);
+    let numbers: Vec<usize> = (0..pages.len()).collect();
+    render_each(&numbers, |&p| {
+        let view = ActionItemsView {
+            open: items.len(),
+            overdue,
+            completed,
+            items: &items[pages[p].clone()],
+            pager: (pages.len() > 1).then(|| registry::pager(&pages, p, url)),
+            intro: if p == 0 {
+                facts.intro(ACTION_ITEMS_URL)
+            } else {
+                None
+            },
+        };
+        let page = PageMeta {
+            title: match p {
+                0 => title.clone(),
+                _ => format!("{title}, page {} of {}", p + 1, pages.len()),
+            },
+            url: url(p),
+            description: None,
+        };
+        let (crumbs, (prev, next)) = match p {
+            0 => (facts.crumbs(None), facts.neighbours(ACTION_ITEMS_URL)),
+            _ => (
+                facts.crumbs(Some((ACTION_ITEMS_URL, ACTION_ITEMS_TITLE))),
+                (None, None),
+            ),
+        };
+        let mut ctx = base_context(&page, crumbs, prev, next);
+        ctx.insert("action_items", &view);
+        render_page(renderer, out, "action-items.html", ctx, &page.url)
+    })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -98,9 +98,9 @@ struct RegistryView<'a> {
     data: Option<String>,
 }
 
-/// The numbered links between the pages of an ordering.
+/// The numbered links between the pages of an ordering, or of any list served in pages.
 #[derive(Serialize)]
-struct Pager {
+pub(super) struct Pager {
     /// Counted from 1.
     current: usize,
     total: usize,
@@ -225,7 +225,8 @@ impl<R: Row> Registry<'_, R> {
         let is_register = order.folder.is_none() && page == 0;
         let pages = layout.pages.len();
         let range = layout.pages[page].clone();
-        let pager = (pages > 1).then(|| self.pager(order, page, pages, &range));
+        let pager = (pages > 1)
+            .then(|| pager(&layout.pages, page, |p| page_url(self.url, order.folder, p)));
         let groups = if pages > 1 {
             self.group_links(layout, page)
         } else {
@@ -301,33 +302,6 @@ impl<R: Row> Registry<'_, R> {
             with_field(value(view), "rows", tera::Value::from(rows))
         });
         render_page(renderer, out, self.template, ctx, &url)
-    }
-
-    fn pager(&self, order: &Order, page: usize, pages: usize, range: &Range<usize>) -> Pager {
-        let href = |p: usize| links::page_href(&page_url(self.url, order.folder, p));
-        let mut links = Vec::new();
-        let mut last = None;
-        for p in 0..pages {
-            let near = p.abs_diff(page) <= 2;
-            if p == 0 || p + 1 == pages || near {
-                links.push(PageNumber {
-                    number: p + 1,
-                    href: href(p),
-                    current: p == page,
-                    gap_before: last.is_some_and(|l: usize| p > l + 1),
-                });
-                last = Some(p);
-            }
-        }
-        Pager {
-            current: page + 1,
-            total: pages,
-            first_row: range.start + 1,
-            last_row: range.end,
-            prev: page.checked_sub(1).map(href),
-            next: (page + 1 < pages).then(|| href(page + 1)),
-            links,
-        }
     }
 
     /// The groups of a paged ordering, each linked to its first page.
@@ -492,6 +466,34 @@ pub(super) fn page_url(url: &str, folder: Option<&str>, page: usize) -> String {
         (None, 0) => url.to_string(),
         (Some(f), 0) => format!("{url}{f}/"),
         (f, n) => format!("{url}{}/{}/", f.unwrap_or("page"), n + 1),
+    }
+}
+
+/// The links from page `page` of `pages` to the others, each page's folder by `url`.
+pub(super) fn pager(pages: &[Range<usize>], page: usize, url: impl Fn(usize) -> String) -> Pager {
+    let href = |p: usize| links::page_href(&url(p));
+    let total = pages.len();
+    let mut links = Vec::new();
+    let mut last = None;
+    for p in 0..total {
+        if p == 0 || p + 1 == total || p.abs_diff(page) <= 2 {
+            links.push(PageNumber {
+                number: p + 1,
+                href: href(p),
+                current: p == page,
+                gap_before: last.is_some_and(|l: usize| p > l + 1),
+            });
+            last = Some(p);
+        }
+    }
+    Pager {
+        current: page + 1,
+        total,
+        first_row: pages[page].start + 1,
+        last_row: pages[page].end,
+        prev: page.checked_sub(1).map(href),
+        next: (page + 1 < total).then(|| href(page + 1)),
+        links,
     }
 }
 
