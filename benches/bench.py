@@ -232,7 +232,7 @@ def serve_latency_on(handbook, runs):
         text=True,
     )
     if out.returncode != 0:
-        sys.exit(f"serve latency failed:\n{out.stdout}{out.stderr}")
+        return f"serve latency failed:\n{out.stdout}{out.stderr}", []
     medians = re.findall(r"^\| one (?:page|record) .*? \| (\d+) ms", out.stdout, re.M)
     return out.stdout.strip(), [float(m) for m in medians]
 

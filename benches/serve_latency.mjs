@@ -56,7 +56,7 @@ async function measure(page, url, file, edit, marker) {
   const original = fs.readFileSync(file, "utf8");
   const times = [];
   try {
-    await page.goto(url);
+    await page.goto(url, { timeout: 120000 });
     // Let the build of any earlier save land before the first measured one.
     await sleep(1000);
     for (let i = 0; i < runs; i++) {
@@ -75,7 +75,8 @@ async function measure(page, url, file, edit, marker) {
 /// When `page` has reloaded with `marker` in it: the time its DOMContentLoaded ended.
 async function reloadedWith(page, marker) {
   for (;;) {
-    await page.waitForEvent("domcontentloaded", { timeout: 10000 });
+    // A large register rebuilds for seconds: a minute before giving up.
+    await page.waitForEvent("domcontentloaded", { timeout: 60000 });
     if ((await page.content()).includes(marker)) {
       return page.evaluate(
         () => performance.timeOrigin + performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd,
