@@ -137,7 +137,7 @@ struct Layout<'o> {
     order: &'o Order,
     rows: Vec<(usize, Option<String>)>,
     pages: Vec<Range<usize>>,
-    /// Each group's label, rows and anchor, in order, when the ordering groups rows.
+    /// Each group's label and rows, in order, when the ordering groups rows.
     groups: Vec<(&'static str, Range<usize>)>,
 }
 
