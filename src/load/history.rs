@@ -415,6 +415,26 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Whatever a block holds, the reading without a parser is serde_yaml's reading or
+        /// none at all, so a record's history never depends on which path read it.
+        #[test]
+        fn a_block_read_without_a_parser_is_never_read_otherwise(
+            key in "[a-zA-Z_][a-zA-Z0-9_]{0,8}",
+            lines in proptest::collection::vec("[ ]{0,4}[\t#:|> a-z\u{e9}\u{85}-]{0,8}", 0..6),
+            end in "(\n|\r\n|)",
+        ) {
+            let text = format!("{key}: |\n{}{end}", lines.join("\n"));
+            if let Some(read) = literal_block(&text) {
+                let parsed = serde_yaml::from_str::<Mapping>(&text).ok().and_then(|m| {
+                    let (k, v) = m.into_iter().next()?;
+                    Some((k.as_str()?.to_string(), v))
+                });
+                proptest::prop_assert_eq!(Some(read), parsed, "{:?}", text);
+            }
+        }
+    }
+
     #[test]
     fn a_version_read_field_by_field_is_the_version_read_whole() {
         let texts: Vec<Result<String, String>> = [
