@@ -3,13 +3,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::diagnostics::{Error, SourceFile};
-use crate::load::git::{Repo, Unavailable};
-use crate::load::yaml;
+use crate::diagnostics::Error;
+use crate::load::git::{Repo, Revision, Unavailable};
+use crate::load::records;
 use crate::model::exception::Exception;
 
-/// Reads data/exceptions/*.yaml at `rev` from git's object database. A record that did
-/// not parse then is left out: there is nothing to compare it with.
+/// The exceptions at `rev`, by id, read by the loader that reads the handbook's own
+/// (through [`Revision`]). A record that did not load then is left out, and its errors
+/// are not this build's: there is nothing to compare it with.
 pub fn load(root: &Path, rev: &str, max_bytes: u64) -> Result<BTreeMap<String, Exception>, Error> {
     let missing = || {
         Error::Usage(format!(
@@ -29,19 +30,10 @@ pub fn load(root: &Path, rev: &str, max_bytes: u64) -> Result<BTreeMap<String, E
         }
     };
     let commit = repo.resolve(rev).ok_or_else(missing)?;
-    let mut out = BTreeMap::new();
-    for (name, blob) in repo.files_at(commit, "data/exceptions")? {
-        if !name.ends_with(".yaml") {
-            continue;
-        }
-        let Ok(text) = repo.text(&blob, max_bytes)? else {
-            continue;
-        };
-        let text = crate::load::source::strip_bom(text);
-        let file = SourceFile::new(format!("{rev}:data/exceptions/{name}"), text);
-        if let Ok(old) = yaml::parse::<Exception>(&file, 0..file.text.len()) {
-            out.insert(old.id.clone(), old);
-        }
-    }
-    Ok(out)
+    let revision = Revision::open(&mut repo, commit, rev, &["data/exceptions"], max_bytes)?;
+    let (exceptions, _) = records::load_exceptions(&revision, max_bytes);
+    Ok(exceptions
+        .into_iter()
+        .map(|e| (e.record.id.clone(), e.record))
+        .collect())
 }

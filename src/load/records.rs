@@ -131,6 +131,25 @@ pub fn load(
     (records, diags)
 }
 
+/// The exceptions of `source` alone, each with the checks of a single record, and what
+/// kept the others from loading: the records of a revision (`--baseline`), which are
+/// compared with the handbook's, not checked against each other.
+pub fn load_exceptions(
+    source: &dyn Source,
+    max_bytes: u64,
+) -> (Vec<Loaded<Exception>>, Vec<Diagnostic>) {
+    let found = source.walk("data", Hidden::Reported);
+    let mut diags = found.diags;
+    let rels: Vec<String> = found
+        .files
+        .into_iter()
+        .filter(|f| matches!(data_file(&f.rel), Ok(DataFile::Exception)))
+        .map(|f| f.rel)
+        .collect();
+    let exceptions = load_records(source, &rels, max_bytes, &mut diags, parse_exception);
+    (exceptions, diags)
+}
+
 /// What a file of data/ is.
 enum DataFile {
     People,

@@ -23,12 +23,11 @@ pub const MAX_FILE_BYTES: u64 = MAX_FILE_MB as u64 * 1024 * 1024;
 /// ([`Hidden`]), how bytes become text ([`text`]: UTF-8, no byte order mark, an error at
 /// the line and column of a bad byte), and the size limit's error ([`too_large`]).
 ///
-/// A git revision is a source from its tree alone. Its `walk` lists the paths of the blobs
-/// below the folder and hands them to [`walk_paths`]; `read` gives a blob's bytes, `None`
-/// when the tree has nothing at that path, and [`too_large`] for a blob whose header gives
-/// a size over the limit, before reading it; `is_folder` says whether the path is a tree;
-/// `shown` names a file `REV:path`, so that a diagnostic says which revision it is about;
-/// and `path` is `None`, as nothing of a revision is copied from disk or watched.
+/// A git revision ([`crate::load::git::Revision`]) is a source from its tree alone. Its
+/// walk lists the paths of the blobs it read and hands them to [`walk_paths`]; a blob over
+/// the limit is [`too_large`] without being read; `shown` names a file `REV:path`, so that
+/// a diagnostic says which revision it is about; and `path` is `None`, as nothing of a
+/// revision is copied from disk or watched.
 pub trait Source: Sync {
     /// The files below the folder `folder` (`data`), by their path below it, in the order
     /// of their names, a folder's files at the place of its name; hidden names left out as

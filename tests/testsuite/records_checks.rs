@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{git, secbook, stderr};
+use crate::common::{commit, git, secbook, stderr};
 
 const HANDBOOK: &str = "title: Records\nid: 3c9a7e52-61d0-4f3b-8e27-b5d4a1c08f96\n";
 
@@ -251,6 +251,83 @@ fn baseline_raises_the_three_change_findings() {
         ],
     );
     assert!(!stdout(&out).contains("expiry-moved"), "{}", stdout(&out));
+}
+
+/// A revision's records are read by the loader that reads the handbook's own: an editor's
+/// hidden copy of a record at the baseline is no record then, as it is none now, so the
+/// record it copies is new since the baseline and its expiry moved nowhere.
+#[test]
+fn a_baseline_revision_is_read_as_the_handbook_is() {
+    let dir = tempfile::tempdir().unwrap();
+    write_handbook(dir.path());
+    let folder = dir.path().join("data/exceptions");
+    let (record, hidden) = (
+        folder.join("D-expired.yaml"),
+        folder.join(".D-expired.yaml"),
+    );
+    fs::rename(&record, &hidden).unwrap();
+    git(dir.path(), &["init", "-q"], &[]);
+    commit(
+        dir.path(),
+        "2026-06-01",
+        ("Ann", "ann@example.com"),
+        "a hidden copy",
+    );
+    let text = fs::read_to_string(&hidden).unwrap();
+    assert!(text.contains("expires: 2026-06-29"));
+    fs::write(
+        &record,
+        text.replace("expires: 2026-06-29", "expires: 2026-07-29"),
+    )
+    .unwrap();
+    fs::remove_file(&hidden).unwrap();
+    let check = || {
+        secbook(
+            dir.path(),
+            &[
+                "check",
+                ".",
+                "--as-of",
+                "2026-06-30",
+                "--baseline",
+                "HEAD",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let out = check();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let codes: Vec<serde_json::Value> =
+        serde_json::from_str::<Vec<serde_json::Value>>(&stdout(&out))
+            .unwrap()
+            .into_iter()
+            .map(|f| f["code"].clone())
+            .collect();
+    assert!(
+        !codes.contains(&serde_json::json!("exception.expiry-moved")),
+        "{codes:?}"
+    );
+
+    // The same record committed under its own name is the baseline's.
+    fs::write(&record, &text).unwrap();
+    commit(
+        dir.path(),
+        "2026-06-02",
+        ("Ann", "ann@example.com"),
+        "the record",
+    );
+    fs::write(
+        &record,
+        text.replace("expires: 2026-06-29", "expires: 2026-07-29"),
+    )
+    .unwrap();
+    let out = check();
+    assert!(
+        stdout(&out).contains("exception.expiry-moved"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]

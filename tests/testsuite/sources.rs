@@ -1,6 +1,6 @@
-//! One loader, whatever holds the handbook: the same files read from disk and from memory
-//! give the same site and the same diagnostics, each printed with its file, line and
-//! column, byte for byte.
+//! One loader, whatever holds the handbook: the same files read from disk, from memory and
+//! from a git revision give the same site and the same diagnostics, each printed with its
+//! file, line and column, byte for byte (a revision's files named `REV:path`).
 
 use std::fs;
 use std::path::Path;
@@ -8,11 +8,12 @@ use std::path::Path;
 use secbook::diagnostics::{Diagnostic, Error};
 use secbook::harness;
 use secbook::load::disk::Disk;
+use secbook::load::git::{Repo, Revision};
 use secbook::load::source::{Memory, Source};
 use secbook::load::theme::Body;
 use secbook::pipeline::{self, Options};
 
-use crate::common::{self, Files};
+use crate::common::{self, Files, commit};
 
 /// A build of the handbook in `source`: the site, file by file, when it builds, and every
 /// diagnostic as secbook prints it.
@@ -49,8 +50,48 @@ fn in_memory(root: &Path) -> Memory {
     memory
 }
 
+/// The files of the folder `root` at a git revision: copied into a new repository,
+/// committed, and read back from git's object database as `HEAD`.
+fn at_revision(root: &Path) -> Revision {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, bytes) in common::files_below(root) {
+        let path = tmp.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+    common::git(tmp.path(), &["init", "-q"], &[]);
+    commit(
+        tmp.path(),
+        "2026-06-01",
+        ("Ann", "ann@example.com"),
+        "the handbook",
+    );
+    let Ok(Ok(mut repo)) = Repo::discover(tmp.path()) else {
+        panic!("no repository at {}", tmp.path().display())
+    };
+    let head = repo.resolve("HEAD").unwrap();
+    Revision::open(&mut repo, head, "HEAD", &[""], u64::MAX).unwrap()
+}
+
+/// [`built`] for a git revision, naming its files as the handbook's own wherever the
+/// diagnostics and the site name them.
+fn built_at_revision(root: &Path) -> (Option<Files>, Vec<String>) {
+    let (site, diags) = built(&at_revision(root));
+    let unnamed = |text: &str| text.replace("HEAD:", "");
+    let site = site.map(|files| {
+        files
+            .into_iter()
+            .map(|(path, bytes)| match String::from_utf8(bytes) {
+                Ok(text) => (path, unnamed(&text).into_bytes()),
+                Err(e) => (path, e.into_bytes()),
+            })
+            .collect()
+    });
+    (site, diags.iter().map(|d| unnamed(d)).collect())
+}
+
 #[test]
-fn every_fixture_builds_the_same_from_disk_and_from_memory() {
+fn every_fixture_builds_the_same_from_disk_from_memory_and_from_git() {
     for kind in ["valid", "invalid"] {
         for name in common::fixtures(kind) {
             let root = common::fixture(&format!("{kind}/{name}"));
@@ -59,12 +100,15 @@ fn every_fixture_builds_the_same_from_disk_and_from_memory() {
             let (memory_site, memory_diags) = built(&in_memory(&root));
             assert_eq!(memory_diags, diags, "{kind}/{name}");
             assert!(memory_site == site, "{kind}/{name}: the sites differ");
+            let (git_site, git_diags) = built_at_revision(&root);
+            assert_eq!(git_diags, diags, "{kind}/{name}, from git");
+            assert!(git_site == site, "{kind}/{name}: the site from git differs");
         }
     }
 }
 
 #[test]
-fn files_a_build_refuses_are_refused_alike_from_disk_and_from_memory() {
+fn files_a_build_refuses_are_refused_alike_from_disk_memory_and_git() {
     let big = format!("---\ntitle: Big\n---\n{}", "A line.\n".repeat(140_000));
     let files: Vec<(&str, Vec<u8>)> = vec![
         (
@@ -127,7 +171,8 @@ fn files_a_build_refuses_are_refused_alike_from_disk_and_from_memory() {
     for unread in ["Hidden", ".gitkeep", "SECRET"] {
         assert!(!diags.iter().any(|d| d.contains(unread)), "{diags:#?}");
     }
-    assert_eq!(built(&memory), (site, diags));
+    assert_eq!(built(&memory), (site.clone(), diags.clone()));
+    assert_eq!(built_at_revision(tmp.path()), (site, diags));
 
     // Without the files it refuses, it builds, the same from both.
     for name in [

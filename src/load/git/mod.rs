@@ -19,7 +19,10 @@ use pack::{Failure, Packs, Place};
 use tree::Listed;
 
 mod pack;
+mod revision;
 mod tree;
+
+pub use revision::Revision;
 
 /// The repository that holds a handbook.
 pub struct Repo {
@@ -213,9 +216,6 @@ impl Diffs<'_> {
     }
 }
 
-/// A folder's files, by name, in name order.
-type Files = Vec<(String, ObjectId)>;
-
 /// A file's text, or why it cannot be read.
 pub type Text = Result<String, String>;
 
@@ -300,36 +300,25 @@ impl Repo {
             .map(|id| id.detach())
     }
 
-    /// The files of the handbook's `folder` (such as `data/exceptions`) at `commit`, by
-    /// name, in name order; none when the folder did not exist then.
-    pub fn files_at(
-        &mut self,
-        commit: ObjectId,
-        folder: &str,
-    ) -> Result<Vec<(String, ObjectId)>, Error> {
-        let tree = self.commit(&commit)?.0;
-        let paths = Paths::new(&self.prefix, &[folder]);
-        match self.folder_ids(tree, &paths, &mut HashMap::new())?[0] {
-            Some(id) => {
-                let raw = self.object(&id, Kind::Tree, MAX_OBJECT_BYTES, "a folder")?;
-                Ok(files(&raw, self.hash))
-            }
-            None => Ok(Vec::new()),
-        }
-    }
-
     /// The text of a file, refused when it is larger than `max_bytes` or not UTF-8.
     pub fn text(
         &mut self,
         blob: &ObjectId,
         max_bytes: u64,
     ) -> Result<Result<String, String>, Error> {
-        let large = || format!("it is larger than {} MB", max_bytes / 1024 / 1024);
+        Ok(match self.bytes(blob, max_bytes)? {
+            Some(data) => String::from_utf8(data).map_err(|_| "it is not UTF-8 text".to_string()),
+            None => Err(format!("it is larger than {} MB", max_bytes / 1024 / 1024)),
+        })
+    }
+
+    /// The bytes of a file; `None` when it is larger than `max_bytes`, which is not read.
+    pub fn bytes(&mut self, blob: &ObjectId, max_bytes: u64) -> Result<Option<Vec<u8>>, Error> {
         let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
         let data = match self.packed(blob, limit) {
             Ok(Some(object)) if object.kind == Kind::Blob => object.data,
             Ok(Some(_)) => return Err(failed("a file", format!("object {blob} is not a file"))),
-            Err(Failure::TooLarge) => return Ok(Err(large())),
+            Err(Failure::TooLarge) => return Ok(None),
             Err(Failure::Corrupt(e)) => return Err(failed("a file", e)),
             Ok(None) => {
                 let header = self
@@ -339,12 +328,12 @@ impl Repo {
                     .map_err(|e| failed("a file", e))?
                     .ok_or_else(|| failed("a file", format!("object {blob} is missing")))?;
                 if header.size() > max_bytes {
-                    return Ok(Err(large()));
+                    return Ok(None);
                 }
                 self.object(blob, Kind::Blob, limit, "a file")?
             }
         };
-        Ok(String::from_utf8(data.to_vec()).map_err(|_| "it is not UTF-8 text".to_string()))
+        Ok(Some(data.to_vec()))
     }
 
     /// Every commit reachable from HEAD that changed a file directly in one of the
@@ -797,24 +786,6 @@ fn blobs(raw: &[u8], kind: gix::hash::Kind) -> impl Iterator<Item = gix::objs::t
     TreeRefIter::from_bytes(raw, kind)
         .filter_map(Result::ok)
         .filter(|e| matches!(e.mode.kind(), EntryKind::Blob | EntryKind::BlobExecutable))
-}
-
-/// The files of a raw tree (not its folders, links or submodules), by name, in name order.
-fn files(tree: &[u8], kind: gix::hash::Kind) -> Files {
-    let mut out: Files = TreeRefIter::from_bytes(tree, kind)
-        .filter_map(Result::ok)
-        .filter(|e| matches!(e.mode.kind(), EntryKind::Blob | EntryKind::BlobExecutable))
-        .filter_map(|e| {
-            Some((
-                String::from_utf8(e.filename.to_vec()).ok()?,
-                e.oid.to_owned(),
-            ))
-        })
-        .collect();
-    // git orders a folder's entries with folders as if their names ended in `/`; with the
-    // folders left out, plain name order is the same but for that, so it is made sure.
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
 }
 
 fn metadata(id: ObjectId, commit: &CommitRef) -> Result<Commit, Error> {
