@@ -404,7 +404,7 @@ fn viewed(
             let as_of = whole.as_of;
             let history = whole.history.take().map(|history| ViewHistory {
                 history,
-                hidden: view::hidden_texts(&whole.records, &view.hidden),
+                hidden: view::hidden_texts(&whole.records, &whole.site.pages, &view),
             });
             drop(whole);
             let whole = (config, as_of, strict, baseline, history);

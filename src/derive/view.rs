@@ -235,9 +235,11 @@ impl Unreadable {
     }
 }
 
-/// The ids and titles of the records in `records` that `hidden` names, which a commit's
-/// subject may name too.
-pub fn hidden_texts(records: &Records, hidden: &BTreeSet<Named>) -> Vec<String> {
+/// Every name of what the view leaves out, which a commit's subject may name too: the ids
+/// and titles of the hidden records in `records`, the titles and paths below content/ of
+/// the hidden `pages`, and the paths of the hidden files.
+pub fn hidden_texts(records: &Records, pages: &[Arc<Page>], view: &View) -> Vec<String> {
+    let hidden = &view.hidden;
     let exceptions = records
         .exceptions
         .iter()
@@ -248,9 +250,15 @@ pub fn hidden_texts(records: &Records, hidden: &BTreeSet<Named>) -> Vec<String> 
         .iter()
         .filter(|i| hidden.contains(&Named::Incident(i.record.id.clone())))
         .map(|i| (&i.record.id, &i.record.title));
+    let pages = pages
+        .iter()
+        .filter(|p| hidden.contains(&Named::Page(p.path.clone())))
+        .map(|p| (&p.path, &p.front.title));
     exceptions
         .chain(incidents)
-        .flat_map(|(id, title)| [id.clone(), title.clone()])
+        .chain(pages)
+        .flat_map(|(name, title)| [name.clone(), title.clone()])
+        .chain(view.hidden_files.iter().cloned())
         .collect()
 }
 

@@ -425,7 +425,8 @@ fn renumbered(text: &str) -> String {
 /// either. Each record file is committed first with its canaries numbered anew, then as
 /// the fixture has it, so the History sections and api/history.json hold the old values
 /// beside the new; that commit is written by a person a redacted field names, and its
-/// subject names a hidden record, by id and title, and a redacted text.
+/// subject names a hidden record, by id and title, a redacted text, and a hidden page by
+/// title and path.
 #[test]
 fn with_history_no_audience_site_holds_what_it_may_not_see() {
     let book = BookTest::from_fixture(FIXTURE);
@@ -455,7 +456,7 @@ fn with_history_no_audience_site_holds_what_it_may_not_see() {
         &book.dir,
         "2026-06-02",
         ("Zq1riskowner1zq Gone", "zq1riskowner2zq@example.com"),
-        "Renumber EXC-ZQ3ID1ZQ (Zq3title1zq) and zq1assets1zq",
+        "Renumber EXC-ZQ3ID1ZQ (Zq3title1zq) and zq1assets1zq, see Zq3pagetitle2zq and zq2dir1zq/zq2page1zq.md",
     );
     let mut problems = Vec::new();
     for reader in fixture_readers() {
