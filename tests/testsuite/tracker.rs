@@ -559,6 +559,26 @@ fn export_import_export_keeps_every_byte() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), exported);
 }
 
+/// The count `export` tells is of exceptions, not of lines: a cell may hold a line break.
+#[test]
+fn export_counts_exceptions_whatever_their_cells_hold() {
+    let tmp = TempDir::new().unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "site"]), 0);
+    let record = tmp.path().join("site/data/exceptions/EXC-001.yaml");
+    let text = fs::read_to_string(&record).unwrap();
+    let text = text.replacen("  - SEC-1012\n", "  - \"SEC-1012\\nSEC-1013\"\n", 1);
+    assert!(text.contains("SEC-1012\\nSEC-1013"));
+    fs::write(&record, text).unwrap();
+    let out = secbook(
+        tmp.path(),
+        &["export", "tracker", "site", "--audience", "security"],
+    );
+    assert_code(&out, 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"SEC-1012\nSEC-1013\""));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("exported 24 exception(s)"), "{said}");
+}
+
 #[test]
 fn a_built_site_holds_the_tracker_even_with_no_exception() {
     let tmp = TempDir::new().unwrap();
