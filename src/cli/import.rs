@@ -15,9 +15,9 @@ use crate::cli::Done;
 use crate::cli::new::{self, RecordKind};
 use crate::diagnostics::{self, Diagnostic, Error, SourceFile};
 use crate::load::disk::Disk;
-use crate::load::source;
 use crate::load::tracker::{Parsed, approver_decision, capitalise, parse_row, read_rows};
 use crate::load::yaml;
+use crate::load::{records, source};
 use crate::model::date::Date;
 use crate::model::person::{People, Person};
 use crate::model::vocab::{ExceptionStatus, ExceptionType};
@@ -137,26 +137,21 @@ pub struct Known {
 }
 
 impl Known {
-    /// The titles and tickets of the exceptions in `root`'s data/exceptions/, even of
-    /// those that do not load: a record with an error is still in the register. A file
-    /// that cannot be read is reported in `diags`.
+    /// The titles and tickets of the exceptions in `root`'s data/exceptions/, as the loader
+    /// finds them, even of those that do not load: a record with an error is still in the
+    /// register. A file that cannot be read is reported in `diags`.
     pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Known {
         let mut known = Known::default();
-        let folder = root.join("data/exceptions");
-        let mut names: Vec<String> = match fs::read_dir(&folder) {
-            Ok(entries) => entries
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".yaml"))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        names.sort();
         let disk = Disk::new(root);
-        for name in names {
-            let rel = format!("data/exceptions/{name}");
-            match source::required_text(&disk, &rel, source::MAX_FILE_BYTES) {
-                Ok(file) => known.add_record(&file.text, name.trim_end_matches(".yaml")),
+        for rel in records::exception_files(&disk).0 {
+            let name = format!("data/{rel}");
+            match source::walked_text(&disk, &name, source::MAX_FILE_BYTES) {
+                Ok(file) => {
+                    let id = rel
+                        .trim_start_matches("exceptions/")
+                        .trim_end_matches(".yaml");
+                    known.add_record(&file.text, id);
+                }
                 Err(d) => diags.push(d),
             }
         }

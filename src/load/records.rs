@@ -138,16 +138,22 @@ pub fn load_exceptions(
     source: &dyn Source,
     max_bytes: u64,
 ) -> (Vec<Loaded<Exception>>, Vec<Diagnostic>) {
+    let (rels, mut diags) = exception_files(source);
+    let exceptions = load_records(source, &rels, max_bytes, &mut diags, parse_exception);
+    (exceptions, diags)
+}
+
+/// The exception files of `source`, by their path below data/, as [`load`] finds them
+/// (hidden ones left out), and the walk's diagnostics.
+pub fn exception_files(source: &dyn Source) -> (Vec<String>, Vec<Diagnostic>) {
     let found = source.walk("data", Hidden::Reported);
-    let mut diags = found.diags;
-    let rels: Vec<String> = found
+    let rels = found
         .files
         .into_iter()
         .filter(|f| matches!(data_file(&f.rel), Ok(DataFile::Exception)))
         .map(|f| f.rel)
         .collect();
-    let exceptions = load_records(source, &rels, max_bytes, &mut diags, parse_exception);
-    (exceptions, diags)
+    (rels, found.diags)
 }
 
 /// What a file of data/ is.

@@ -408,6 +408,32 @@ fn import_follows_the_register_and_takes_people_from_people_yaml() {
     assert_code(&secbook(&dir, &["check"]), 0);
 }
 
+/// A row is known by the register the loader reads: an editor's hidden copy of a record
+/// is no record, so a row with its title is imported.
+#[test]
+fn import_knows_the_records_the_loader_reads_and_no_hidden_copy() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    let copy = fs::read_to_string(dir.join("data/exceptions/EXC-007.yaml"))
+        .unwrap()
+        .replace("Deprecated analytics script", "Legacy VPN concentrator");
+    assert!(copy.contains("Legacy VPN concentrator"));
+    fs::write(dir.join("data/exceptions/.EXC-007.yaml"), copy).unwrap();
+    let csv = tmp.path().join("t.csv");
+    fs::write(
+        &csv,
+        format!("{HEADER}\nLow, Pending, , Accept risk without fix, Legacy VPN concentrator, Dana Ortiz, , , Old\n"),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "t.csv", "hb"]);
+    assert_code(&out, 0);
+    assert!(!stderr(&out).contains("skipped"), "{}", stderr(&out));
+    assert_eq!(
+        exception_files(&dir),
+        [".EXC-007.yaml", "EXC-007.yaml", "EXC-008.yaml"]
+    );
+}
+
 #[test]
 fn bad_rows_are_reported_together_and_nothing_is_written() {
     let tmp = TempDir::new().unwrap();
