@@ -4,7 +4,7 @@
 //! Each takes the text of one input file and runs it through the functions a build runs on
 //! that file. When it loads and `deep` is set, it then builds a small handbook that holds it
 //! (all of it: findings, metrics, charts, every page and export), without touching the
-//! disk: the handbook's files are held in a [`Memory`] source, which the loader and the
+//! disk: the handbook's files are held in a [`Memory`](crate::load::source::Memory) source, which the loader and the
 //! stages of a build on disk read. It returns the diagnostics. A file that does not load is left out of a real build,
 //! so the rest of the build would not see it. The fuzz targets go deep for a share of their
 //! inputs only: a build takes milliseconds, the parsing alone microseconds. No input may make any of these panic, hang or take

@@ -1,7 +1,9 @@
 //! secbook turns a security program handbook kept in git into a static site.
 //!
-//! The pipeline runs load → validate → compute → render → write; [`build`] drives it.
+//! The pipeline runs load → validate → derive → render → write; [`pipeline`] drives it.
+//! These docs are for the people who work on secbook: `cargo doc --document-private-items`.
 
+#![allow(rustdoc::private_intra_doc_links)]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)

@@ -6,7 +6,7 @@
 //! value but never reaches a terminal or a log as a control character: JSON and SARIF
 //! write such characters as `\uXXXX` escapes, the others as [`visible`] writes them.
 //!
-//! [`diagnostics::sort`]: secbook::diagnostics::sort
+//! [`diagnostics::sort`]: crate::diagnostics::sort
 
 use std::collections::HashMap;
 use std::io::Write;

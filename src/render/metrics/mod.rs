@@ -92,7 +92,7 @@ struct ChartView {
     description: String,
     /// The SVG document, shown inline.
     svg: String,
-    /// charts/<id>.svg, from the site root.
+    /// `charts/<id>.svg`, from the site root.
     file: String,
     tables: Vec<Table>,
 }
