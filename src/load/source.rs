@@ -312,10 +312,16 @@ impl Source for Memory {
     }
 
     fn is_folder(&self, name: &str) -> bool {
-        let prefix = format!("{name}/");
-        self.files
-            .range(prefix.clone()..)
-            .next()
-            .is_some_and(|(first, _)| first.starts_with(&prefix))
+        holds_folder(&self.files, name)
     }
+}
+
+/// Whether `files`, by their paths, hold the folder `name`: a source that knows only its
+/// files' names holds a folder where a file is below it.
+pub fn holds_folder<V>(files: &BTreeMap<String, V>, name: &str) -> bool {
+    let prefix = format!("{name}/");
+    files
+        .range(prefix.clone()..)
+        .next()
+        .is_some_and(|(first, _)| first.starts_with(&prefix))
 }

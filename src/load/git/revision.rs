@@ -11,7 +11,7 @@ use gix::objs::{Kind, TreeRefIter};
 
 use super::{MAX_OBJECT_BYTES, Paths, Repo};
 use crate::diagnostics::{Diagnostic, Error};
-use crate::load::source::{Hidden, Source, Walk, too_large, walk_paths};
+use crate::load::source::{Hidden, Source, Walk, holds_folder, too_large, walk_paths};
 
 /// Some of the handbook's folders as a commit holds them. Their files are read when the
 /// revision is opened, since gix's handles and the packs' caches stay on one thread and
@@ -123,11 +123,7 @@ impl Source for Revision {
     }
 
     fn is_folder(&self, name: &str) -> bool {
-        let prefix = format!("{name}/");
-        self.files
-            .range(prefix.clone()..)
-            .next()
-            .is_some_and(|(first, _)| first.starts_with(&prefix))
+        holds_folder(&self.files, name)
     }
 
     fn shown<'a>(&self, name: &'a str) -> Cow<'a, str> {
