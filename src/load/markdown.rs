@@ -12,6 +12,7 @@ use std::ops::{Range, RangeInclusive};
 use std::sync::Arc;
 
 use crate::diagnostics::SourceFile;
+use crate::model::finding::CODES;
 use crate::model::links;
 use pulldown_cmark::{Alignment, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
@@ -349,7 +350,7 @@ fn trim_in_place(s: &mut String) {
 /// checkbox sits in a `<label>` with the task's text, which names it; a task with no text
 /// stays the `[ ]` it was written as, since a checkbox must have a name; an empty header
 /// cell, such as a table's corner, is a plain cell, since a header with no text heads
-/// nothing.
+/// nothing; a finding code stays on one line.
 struct Accessible<'a, I: Iterator<Item = Event<'a>>> {
     events: Peekable<I>,
     /// The event that closed a task's label, given after the `</label>`.
@@ -378,6 +379,11 @@ impl<'a, I: Iterator<Item = Event<'a>>> Accessible<'a, I> {
 
     fn rewrite(&mut self, event: Event<'a>) -> Event<'a> {
         match event {
+            // A finding code is one word to a reader, and the stylesheet keeps it on one
+            // line: a browser breaks a line after any hyphen of a plain `<code>`.
+            Event::Code(ref code) if CODES.contains(&code.as_ref()) => {
+                Event::InlineHtml(format!("<code class=\"finding-code\">{code}</code>").into())
+            }
             Event::TaskListMarker(done) => {
                 let mark = if done { "[x]" } else { "[ ]" };
                 if self.events.peek().is_none_or(ends_phrase) {
@@ -1027,6 +1033,20 @@ mod tests {
             "One line and two code, a link & <b>."
         );
         assert_eq!(first_block_text("- a\n- *b*\n\nc"), "a b");
+    }
+
+    #[test]
+    fn a_finding_code_is_marked_to_stay_on_one_line_and_other_code_is_not() {
+        let html = render_as_written(
+            "See `exception.self-approved`, `exception.nope` and `a-b`.\n",
+            false,
+        );
+        assert!(
+            html.contains("<code class=\"finding-code\">exception.self-approved</code>"),
+            "{html}"
+        );
+        assert!(html.contains("<code>exception.nope</code>"), "{html}");
+        assert!(html.contains("<code>a-b</code>"), "{html}");
     }
 
     proptest::proptest! {
