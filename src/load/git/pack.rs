@@ -355,6 +355,76 @@ fn apply(
 mod tests {
     use super::*;
 
+    /// A repository whose files change a line at a time, packed by git: its trees and files
+    /// are chains of deltas, each read here as gix reads it, in any order.
+    #[test]
+    fn every_object_of_a_pack_reads_as_gix_reads_it() {
+        use gix::prelude::Find;
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str], input: &[u8]| {
+            let mut child = Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .stdin(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child.stdin.take().unwrap().write_all(input).unwrap();
+            assert!(child.wait().unwrap().success(), "git {args:?}");
+        };
+        git(&["init", "-q", "-b", "main"], b"");
+        let mut stream = Vec::new();
+        for n in 1..=120usize {
+            let file = format!("f/file-{:03}.txt", n % 40);
+            let text: String = (0..300)
+                .map(|line| {
+                    format!(
+                        "line {line} of {file}, version {}\n",
+                        n * (line % 7 == n % 7) as usize
+                    )
+                })
+                .collect();
+            let message = format!("Change {n}");
+            let commit = format!(
+                "commit refs/heads/main\ncommitter A <a@example.com> {} +0000\ndata {}\n{message}\nM 100644 inline {file}\ndata {}\n{text}\n",
+                1_700_000_000 + n,
+                message.len(),
+                text.len()
+            );
+            stream.extend_from_slice(commit.as_bytes());
+        }
+        git(&["fast-import", "--quiet"], &stream);
+        git(&["repack", "-adfq", "--depth=50", "--window=10"], b"");
+        let objects = dir.path().join(".git/objects");
+        let gix = gix::open(dir.path()).unwrap();
+        let mut packs = Packs::open(&objects, gix::hash::Kind::Sha1);
+        let mut entries: Vec<_> = packs.bundles[0].index.iter().collect();
+        let deltas = entries
+            .iter()
+            .filter(|e| {
+                let entry = packs.bundles[0].pack.entry(e.pack_offset).unwrap();
+                entry.header.as_kind().is_none()
+            })
+            .count();
+        assert!(deltas > 200, "{deltas} deltas");
+        let mut buf = Vec::new();
+        for order in ["by id", "by place in the pack", "backwards"] {
+            match order {
+                "by place in the pack" => entries.sort_by_key(|e| e.pack_offset),
+                "backwards" => entries.reverse(),
+                _ => {}
+            }
+            for e in &entries {
+                let ours = packs.find(&e.oid, usize::MAX).ok().unwrap().unwrap();
+                let theirs = gix.objects.try_find(&e.oid, &mut buf).unwrap().unwrap();
+                assert_eq!(ours.kind, theirs.kind, "{order}: {}", e.oid);
+                assert!(*ours.data == theirs.data, "{order}: {}", e.oid);
+            }
+            packs = Packs::with(packs.bundles());
+        }
+    }
+
     #[test]
     fn a_delta_copies_from_its_base_and_inserts_and_refuses_what_it_cannot_do() {
         let base = b"0123456789".to_vec();
