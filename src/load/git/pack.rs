@@ -2,7 +2,10 @@
 //! kept in memory. A history walk reads thousands of versions of one folder's tree, each a
 //! delta on the one before; gix's object database copies every object it decodes into its
 //! cache and out again, which costs more than the delta itself. Here a decoded object is
-//! shared, not copied, and kept while the next versions may need it as their base.
+//! shared, not copied, and kept while the next versions may need it as their base. On the
+//! history benchmark (README, Performance) gix alone, with a 200 MB object cache and a
+//! 96 MB pack cache, read the commits and the 20,001 versions of the folder's tree in
+//! 4.5 s of CPU; read here, 0.36 s. A test holds every object read here to gix's reading.
 //!
 //! gix reads the packs' index and entries and inflates them; only the delta instructions
 //! are applied here. An object no pack here holds (a loose object, one in an alternate
