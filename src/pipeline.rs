@@ -104,7 +104,7 @@ pub fn generate_from(
 /// renders again only what a change touched. The files are the same as without it.
 #[derive(Default)]
 pub struct Cache {
-    pages: content::PageCache,
+    loads: Loads,
     rendered: Arc<RenderCache>,
     /// The audience of the last build; `None` for the whole handbook.
     pub audience: Option<String>,
@@ -115,13 +115,21 @@ impl Cache {
     /// them: the others are taken as they were without looking at them. Paths must be
     /// written as the handbook's root is.
     pub fn changed(&mut self, paths: HashSet<PathBuf>) {
-        self.pages.changed(paths);
+        self.loads.pages.changed(paths.clone());
+        self.loads.records.changed(paths);
     }
+}
+
+/// The files of the last build as loaded, which a rebuild takes while they are unchanged.
+#[derive(Default)]
+struct Loads {
+    pages: content::PageCache,
+    records: records::RecordCache,
 }
 
 /// [`generate`] with what earlier builds left in `cache`, leaving this build's there.
 pub fn generate_cached(options: &Options, cache: &mut Cache) -> Result<Generated, Error> {
-    let prepared = prepare(options, Some(&mut cache.pages))?;
+    let prepared = prepare(options, Some(&mut cache.loads))?;
     cache.audience.clone_from(&prepared.audience);
     render_kept(prepared, Output::keep_cached(Arc::clone(&cache.rendered)))
 }
@@ -149,20 +157,20 @@ pub fn check_covered(options: &Options) -> Result<(Result<Generated, Error>, Cov
 
 /// The first three stages: load, validate, compute; the handbook as the audience the
 /// options select sees it, with the whole handbook's errors and findings.
-fn prepare(options: &Options, pages: Option<&mut content::PageCache>) -> Result<Prepared, Error> {
-    prepare_covered(options, pages, true).map(|(prepared, _)| prepared)
+fn prepare(options: &Options, loads: Option<&mut Loads>) -> Result<Prepared, Error> {
+    prepare_covered(options, loads, true).map(|(prepared, _)| prepared)
 }
 
 /// [`prepare`], with what the findings looked at; the whole handbook unless `for_audience`.
 fn prepare_covered(
     options: &Options,
-    pages: Option<&mut content::PageCache>,
+    loads: Option<&mut Loads>,
     for_audience: bool,
 ) -> Result<(Prepared, Coverage), Error> {
     check_root(&options.root)?;
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
     let source = Disk::new(&options.root);
-    prepare_from(&source, options, epoch.as_deref(), pages, for_audience)
+    prepare_from(&source, options, epoch.as_deref(), loads, for_audience)
 }
 
 /// [`prepare_covered`] for the handbook in `source`, as of `epoch` (see [`generate_from`]).
@@ -170,9 +178,13 @@ fn prepare_from(
     source: &dyn Source,
     options: &Options,
     epoch: Option<&str>,
-    pages: Option<&mut content::PageCache>,
+    loads: Option<&mut Loads>,
     for_audience: bool,
 ) -> Result<(Prepared, Coverage), Error> {
+    let (kept_pages, kept_records) = match loads {
+        Some(loads) => (Some(&mut loads.pages), Some(&mut loads.records)),
+        None => (None, None),
+    };
     // handbook.yaml sets the limit for the other files, so it is held to the default.
     let config_file = source::required_text(source, "handbook.yaml", source::MAX_FILE_BYTES)
         .map_err(|d| Error::Invalid(vec![d]))?;
@@ -215,11 +227,11 @@ fn prepare_from(
         options.drafts,
         config.markdown.allow_html,
         max_bytes,
-        pages,
+        kept_pages,
     );
     diags.extend(content_diags);
     let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
-    let (records, record_diags) = records::load(source, &config, &page_paths);
+    let (records, record_diags) = records::load(source, &config, &page_paths, kept_records);
     diags.extend(record_diags);
     let changes = reading.and_then(|thread| {
         // A thread that could not start, or stopped, leaves the reading to this one.

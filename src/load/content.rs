@@ -1,15 +1,16 @@
 //! content/: Markdown pages with YAML front matter, and the files that sit beside them.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::load::disk;
 use crate::load::markdown::Document;
+use crate::load::reuse::{Kept, Stamp};
 use crate::load::source::{self, Hidden, Source};
 use crate::load::theme::Body;
 use crate::load::yaml;
@@ -110,11 +111,7 @@ pub struct Content {
 /// keeps them between builds, so that a change reads and parses only the files it touched.
 #[derive(Default)]
 pub struct PageCache {
-    pages: HashMap<String, (Stamp, Loaded)>,
-    /// When the cached load started. A file modified shortly before it might have changed
-    /// again within the same tick of the file system's clock, so it is read again (as git
-    /// does with "racily clean" files).
-    loaded_at: Option<SystemTime>,
+    pages: Kept<Loaded>,
     /// The files changed since, when a file watcher tells: the others are not looked at.
     changes: Option<HashSet<PathBuf>>,
     /// What content/ held at the cached load.
@@ -129,21 +126,8 @@ impl PageCache {
     }
 }
 
-/// How coarse a file system's modification times may be.
-const TICK: Duration = Duration::from_secs(2);
-
 /// A page file as loaded: the page, nothing for a draft left out, or why it was refused.
 type Loaded = Result<Option<Arc<Page>>, Diagnostic>;
-
-/// A page file's size and modification time, and the options it was read with.
-#[derive(Clone, Copy, PartialEq)]
-struct Stamp {
-    len: u64,
-    modified: SystemTime,
-    drafts: bool,
-    allow_html: bool,
-    max_bytes: u64,
-}
 
 /// Loads every page of content/ in `source`, leaving out drafts unless `drafts`, and
 /// refusing files over `max_bytes`. With a `cache`, a file on disk unchanged since the last
@@ -178,45 +162,21 @@ pub fn load(
     let listing = listed.unwrap_or_else(|| list(source));
     diags.extend(listing.diags.iter().cloned());
     let markdown = &listing.markdown;
-    let stamp = |rel: &str| {
-        let meta = std::fs::metadata(dir.as_ref()?.join(rel)).ok()?;
-        Some(Stamp {
-            len: meta.len(),
-            modified: meta.modified().ok()?,
-            drafts,
-            allow_html,
-            max_bytes,
-        })
-    };
+    let mut options = DefaultHasher::new();
+    (drafts, allow_html, max_bytes).hash(&mut options);
     let started = SystemTime::now();
-    let cached = cache
-        .as_ref()
-        .and_then(|c| Some((&c.pages, c.loaded_at?.checked_sub(TICK)?)));
+    let probe = Kept::probe(
+        cache.as_ref().map(|c| &c.pages),
+        changes.as_ref(),
+        dir.as_deref(),
+        options.finish(),
+    );
     let results: Vec<(Option<Stamp>, Loaded)> = markdown
         .par_iter()
         .map(|rel| {
-            let settled = cached.and_then(|(pages, settled)| {
-                pages.get(rel).filter(|(was, _)| was.modified < settled)
-            });
-            let unchanged = !listing.linked.contains(rel)
-                && changes
-                    .as_ref()
-                    .zip(dir.as_ref())
-                    .is_some_and(|(c, dir)| !c.contains(&dir.join(rel)));
-            let stamp = match settled {
-                Some((was, _)) if unchanged => Some(Stamp {
-                    drafts,
-                    allow_html,
-                    max_bytes,
-                    ..*was
-                }),
-                _ => cache.is_some().then(|| stamp(rel)).flatten(),
-            };
-            let hit = settled.filter(|(was, _)| Some(*was) == stamp);
-            let result = match hit {
-                Some((_, result)) => result.clone(),
-                None => load_page(source, rel, drafts, allow_html, max_bytes),
-            };
+            let (stamp, hit) = probe.look(rel, listing.linked.contains(rel));
+            let result =
+                hit.unwrap_or_else(|| load_page(source, rel, drafts, allow_html, max_bytes));
             (stamp, result)
         })
         .collect();
@@ -243,12 +203,9 @@ pub fn load(
         }
     }
     if let Some(cache) = cache {
-        cache.loaded_at = Some(started);
-        cache.pages = markdown
-            .iter()
-            .zip(results)
-            .filter_map(|(rel, (stamp, result))| Some((rel.clone(), (stamp?, result))))
-            .collect();
+        let kept = markdown.iter().zip(results);
+        let kept = kept.filter_map(|(rel, (stamp, result))| Some((rel.clone(), stamp?, result)));
+        cache.pages.keep(started, kept);
         cache.listing = Some(listing);
     }
     (

@@ -9,6 +9,7 @@ pub mod git;
 pub mod history;
 pub mod markdown;
 pub mod records;
+pub mod reuse;
 pub mod source;
 pub mod theme;
 pub mod todo;

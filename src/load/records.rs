@@ -1,8 +1,12 @@
 //! The two registers: security exceptions and security incidents, one YAML file a record,
 //! and the directory of people they name.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -10,7 +14,8 @@ use serde::de::DeserializeOwned;
 use super::todo;
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::Config;
-use crate::load::source::{self, Hidden, Source};
+use crate::load::reuse::{Kept, Stamp};
+use crate::load::source::{self, Hidden, Source, Walked};
 use crate::load::yaml::{self, Seg};
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
@@ -100,12 +105,36 @@ impl<'a> Check<'a> {
     }
 }
 
+/// Record files as last loaded, with what they were loaded from: `serve` keeps them
+/// between builds, so that a change reads and parses again only the records it touched.
+#[derive(Default)]
+pub struct RecordCache {
+    exceptions: Kept<Parsed<Exception>>,
+    incidents: Kept<Parsed<Incident>>,
+    /// The files changed since, when a file watcher tells: the others are not looked at.
+    changes: Option<HashSet<PathBuf>>,
+}
+
+impl RecordCache {
+    /// Tells the next load which files changed since the last; without it, the next load
+    /// looks at every file's size and modification time.
+    pub fn changed(&mut self, paths: HashSet<PathBuf>) {
+        self.changes = Some(paths);
+    }
+}
+
+/// A record file as parsed, with the checks of a single record.
+type Parsed<T> = (Option<Loaded<T>>, Vec<Diagnostic>);
+
 /// Loads data/ from `source` and checks every record against the rules and against each
-/// other. Every record is checked, so one bad record never hides another.
+/// other. Every record is checked, so one bad record never hides another. With a `cache`,
+/// a record file on disk unchanged since the last load is not read again, and the cache
+/// is left holding this load.
 pub fn load(
     source: &dyn Source,
     config: &Config,
     pages: &BTreeSet<String>,
+    mut cache: Option<&mut RecordCache>,
 ) -> (Records, Vec<Diagnostic>) {
     let max_bytes = config.limits.max_file_bytes();
     let found = source.walk("data", Hidden::Reported);
@@ -117,15 +146,37 @@ pub fn load(
             Ok(DataFile::People) => {
                 people = load_people(source, max_bytes, &mut diags);
             }
-            Ok(DataFile::Exception) => exceptions.push(file.rel),
-            Ok(DataFile::Incident) => incidents.push(file.rel),
+            Ok(DataFile::Exception) => exceptions.push(file),
+            Ok(DataFile::Incident) => incidents.push(file),
             Err(d) => diags.push(d),
         }
     }
-    let exceptions = load_records(source, &exceptions, max_bytes, &mut diags, parse_exception);
-    let incidents = load_records(source, &incidents, max_bytes, &mut diags, |file| {
-        parse_incident(file, config)
-    });
+    let changes = cache.as_mut().and_then(|c| c.changes.take());
+    let dir = source.path("data");
+    let started = SystemTime::now();
+    let reading = |options| Reading {
+        source,
+        max_bytes,
+        changes: changes.as_ref(),
+        dir: dir.as_deref(),
+        options,
+        started,
+    };
+    let exceptions = reading(max_bytes).load(
+        &exceptions,
+        cache.as_mut().map(|c| &mut c.exceptions),
+        &mut diags,
+        parse_exception,
+    );
+    // An incident's checks read the time zone.
+    let mut options = DefaultHasher::new();
+    (max_bytes, config.timezone.0.local_minus_utc()).hash(&mut options);
+    let incidents = reading(options.finish()).load(
+        &incidents,
+        cache.as_mut().map(|c| &mut c.incidents),
+        &mut diags,
+        |file| parse_incident(file, config),
+    );
     let (records, more) = assemble(exceptions, incidents, people, pages);
     diags.extend(more);
     (records, diags)
@@ -289,29 +340,56 @@ pub fn parse_people(file: &Arc<SourceFile>) -> Result<People, Diagnostic> {
     })
 }
 
-/// Loads the record files at `rels` below data/ through `parse`, in their order.
-fn load_records<T: Send>(
-    source: &dyn Source,
-    rels: &[String],
+/// How one load reads record files: from where, and what it may take from the last.
+struct Reading<'a> {
+    source: &'a dyn Source,
     max_bytes: u64,
-    diags: &mut Vec<Diagnostic>,
-    parse: impl Fn(Arc<SourceFile>) -> (Option<Loaded<T>>, Vec<Diagnostic>) + Sync,
-) -> Vec<Loaded<T>> {
-    let results: Vec<(Option<Loaded<T>>, Vec<Diagnostic>)> = rels
-        .par_iter()
-        .map(
-            |rel| match source::walked_text(source, &format!("data/{rel}"), max_bytes) {
-                Ok(file) => parse(file),
-                Err(d) => (None, vec![d]),
-            },
-        )
-        .collect();
-    let mut loaded = Vec::new();
-    for (record, errors) in results {
-        diags.extend(errors);
-        loaded.extend(record);
+    changes: Option<&'a HashSet<PathBuf>>,
+    /// data/ on disk.
+    dir: Option<&'a Path>,
+    /// What the parse depends on besides the file, hashed.
+    options: u64,
+    started: SystemTime,
+}
+
+impl Reading<'_> {
+    /// Loads the record `files` below data/ through `parse`, in their order, taking those
+    /// unchanged since the last load from `kept`, which is left holding this load.
+    fn load<T: Clone + Send + Sync>(
+        &self,
+        files: &[Walked],
+        kept: Option<&mut Kept<Parsed<T>>>,
+        diags: &mut Vec<Diagnostic>,
+        parse: impl Fn(Arc<SourceFile>) -> Parsed<T> + Sync,
+    ) -> Vec<Loaded<T>> {
+        let probe = Kept::probe(kept.as_deref(), self.changes, self.dir, self.options);
+        let results: Vec<(Option<Stamp>, Parsed<T>)> = files
+            .par_iter()
+            .map(|file| {
+                let (stamp, hit) = probe.look(&file.rel, file.linked);
+                let parsed = hit.unwrap_or_else(|| {
+                    let name = format!("data/{}", file.rel);
+                    match source::walked_text(self.source, &name, self.max_bytes) {
+                        Ok(file) => parse(file),
+                        Err(d) => (None, vec![d]),
+                    }
+                });
+                (stamp, parsed)
+            })
+            .collect();
+        let mut loaded = Vec::new();
+        for (_, (record, errors)) in &results {
+            diags.extend(errors.iter().cloned());
+            loaded.extend(record.iter().cloned());
+        }
+        if let Some(kept) = kept {
+            let kept_now = files.iter().zip(results);
+            let kept_now = kept_now
+                .filter_map(|(file, (stamp, parsed))| Some((file.rel.clone(), stamp?, parsed)));
+            kept.keep(self.started, kept_now);
+        }
+        loaded
     }
-    loaded
 }
 
 /// Loads one record file and runs the checks of a single record on it, the id among them:

@@ -1,0 +1,112 @@
+//! What `serve` keeps of the files it loaded, pages and records alike: each file's result
+//! with the file's size and modification time, so that a rebuild reads and parses again
+//! only the files that changed.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// How coarse a file system's modification times may be.
+const TICK: Duration = Duration::from_secs(2);
+
+/// A file's size and modification time, and what else its result depends on (the options
+/// it was read with, hashed).
+#[derive(Clone, Copy, PartialEq)]
+pub struct Stamp {
+    len: u64,
+    modified: SystemTime,
+    options: u64,
+}
+
+/// Files as last loaded, by path, each with its stamp and what loading it gave.
+pub struct Kept<T> {
+    files: HashMap<String, (Stamp, T)>,
+    /// When the kept load started. A file modified shortly before it might have changed
+    /// again within the same tick of the file system's clock, so it is read again (as git
+    /// does with "racily clean" files).
+    loaded_at: Option<SystemTime>,
+}
+
+impl<T> Default for Kept<T> {
+    fn default() -> Self {
+        Kept {
+            files: HashMap::new(),
+            loaded_at: None,
+        }
+    }
+}
+
+/// One load's view of what an earlier one kept: which files to take as they were.
+pub struct Probe<'a, T> {
+    /// The kept files, and the time before which a kept file's stamp is settled.
+    kept: Option<(&'a HashMap<String, (Stamp, T)>, SystemTime)>,
+    /// Whether this load keeps its results (`serve`): only then are files stamped.
+    keeping: bool,
+    /// The files changed since, when a file watcher tells: the others are not looked at.
+    changes: Option<&'a HashSet<PathBuf>>,
+    /// The folder the paths are below, on disk.
+    dir: Option<&'a Path>,
+    options: u64,
+}
+
+impl<T: Clone> Probe<'_, T> {
+    /// The stamp of the file at `rel` (below the folder), and what loading it gave last
+    /// time when it is unchanged since. A file reached through a symbolic link (`linked`)
+    /// changes under another path than the watcher reports, so it is always looked at.
+    pub fn look(&self, rel: &str, linked: bool) -> (Option<Stamp>, Option<T>) {
+        let settled = self
+            .kept
+            .and_then(|(files, settled)| files.get(rel).filter(|(was, _)| was.modified < settled));
+        let unchanged = !linked
+            && self
+                .changes
+                .zip(self.dir)
+                .is_some_and(|(c, dir)| !c.contains(&dir.join(rel)));
+        let stamp = match settled {
+            Some((was, _)) if unchanged => Some(Stamp {
+                options: self.options,
+                ..*was
+            }),
+            _ => self.keeping.then(|| self.stamp(rel)).flatten(),
+        };
+        let hit = settled
+            .filter(|(was, _)| Some(*was) == stamp)
+            .map(|(_, result)| result.clone());
+        (stamp, hit)
+    }
+
+    fn stamp(&self, rel: &str) -> Option<Stamp> {
+        let meta = std::fs::metadata(self.dir?.join(rel)).ok()?;
+        Some(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok()?,
+            options: self.options,
+        })
+    }
+}
+
+impl<T> Kept<T> {
+    /// What a load of the files below `dir`, read with `options`, may take from `kept`,
+    /// given the `changes` a watcher reported; `kept` is `None` for a load that keeps
+    /// nothing.
+    pub fn probe<'a>(
+        kept: Option<&'a Self>,
+        changes: Option<&'a HashSet<PathBuf>>,
+        dir: Option<&'a Path>,
+        options: u64,
+    ) -> Probe<'a, T> {
+        Probe {
+            kept: kept.and_then(|k| Some((&k.files, k.loaded_at?.checked_sub(TICK)?))),
+            keeping: kept.is_some(),
+            changes,
+            dir,
+            options,
+        }
+    }
+
+    /// Keeps the results of a load that started at `started`, in place of the last.
+    pub fn keep(&mut self, started: SystemTime, files: impl Iterator<Item = (String, Stamp, T)>) {
+        self.loaded_at = Some(started);
+        self.files = files.map(|(rel, stamp, t)| (rel, (stamp, t))).collect();
+    }
+}
