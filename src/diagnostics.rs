@@ -21,6 +21,8 @@ pub struct SourceFile {
     /// Where each line starts, made on the first report that needs a line number: a file
     /// with many reports would otherwise be scanned from its start for each of them.
     lines: OnceLock<Lines>,
+    /// A hash of `text`, made once: `serve` fingerprints what a record's page shows by it.
+    hash: OnceLock<u64>,
 }
 
 #[derive(Debug)]
@@ -37,6 +39,16 @@ impl SourceFile {
             name: name.into(),
             text: text.into(),
             lines: OnceLock::new(),
+            hash: OnceLock::new(),
+        })
+    }
+
+    /// A hash of the text, made on the first call.
+    pub fn hash(&self) -> u64 {
+        *self.hash.get_or_init(|| {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&self.text, &mut hasher);
+            std::hash::Hasher::finish(&hasher)
         })
     }
 

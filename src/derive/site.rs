@@ -2,6 +2,7 @@
 //! page and record resolved against the whole handbook. Built from loaded content.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -266,6 +267,23 @@ impl Site {
         self.pages[i]
             .doc
             .render(&self.link_targets[i], self.remote_images)
+    }
+
+    /// A hash of all that [`Site::record_html`] reads besides the text: the pages' paths,
+    /// folders and headings, the records' ids, the other files, and what links may not
+    /// name. What a record's page shows is fingerprinted by it rather than by the HTML.
+    pub fn links_key(&self) -> u64 {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for page in &self.pages {
+            (&page.path, &page.url).hash(&mut hasher);
+            for heading in &page.doc.headings {
+                heading.id.hash(&mut hasher);
+            }
+        }
+        let records = &self.records;
+        (&self.unreadable, &records.exceptions, &records.incidents).hash(&mut hasher);
+        (&self.files, self.remote_images, &self.restricted).hash(&mut hasher);
+        hasher.finish()
     }
 
     /// A Markdown field of the record whose page is at `url`, safe to insert unescaped:

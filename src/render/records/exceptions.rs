@@ -13,7 +13,7 @@ use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::related::Stakeholder;
 use crate::model::vocab::{Decision, ExceptionState, Level, Severity, Side};
-use crate::render::{Output, Renderer};
+use crate::render::{Fingerprint, Output, Renderer, value};
 
 const URL: &str = "exceptions/";
 const TITLE: &str = "Exceptions";
@@ -403,78 +403,84 @@ fn render_exception(
     let e = &loaded.record;
     let state = hb.exception_states[index];
     let url = format!("{URL}{}/", e.id);
-    let md = |text: &str| hb.site.record_html(&url, text);
-    let days = days_to_expiry(e, state, hb.as_of);
-    let policy = policy_check(facts, index);
-    let counted: Vec<usize> = Side::ALL
-        .iter()
-        .filter_map(|&s| e.approved_level(s).map(|(_, i)| i))
-        .collect();
-    let view = ExceptionView {
-        id: &e.id,
-        title: &e.title,
-        kind: e.kind.as_str(),
-        kind_label: kind_label(e),
-        severity: e.severity.as_str(),
-        status: e.status.as_str(),
-        state: state.as_str(),
-        state_text: state_text(e, state, days),
-        requested_by: facts.named(&e.requested_by),
-        risk_owner: facts.person(&e.risk_owner),
-        assignee: e.assignee.as_ref().map(|p| facts.named(p)),
-        created: e.created,
-        first_review: e.first_review,
-        decided: e.decided,
-        expires: e.expires,
-        closed: e.closed,
-        days,
-        days_text: days.map(days_text),
-        tickets: text_or_links(&e.tickets),
-        assets: &e.assets,
-        tags: &e.tags,
-        summary_html: md(&e.summary),
-        justification_html: md(&e.justification),
-        description_html: e.description.as_deref().map(md),
-        remediation_plan_html: e.remediation_plan.as_deref().map(md),
-        pros: &e.pros,
-        cons: &e.cons,
-        compensating_controls: &e.compensating_controls,
-        policy,
-        approvals: e
-            .approvals
+    // The page is fingerprinted by what it shows, not by its view: the view renders the
+    // record's Markdown, which is most of the cost of its page.
+    let view = || {
+        let md = |text: &str| hb.site.record_html(&url, text);
+        let days = days_to_expiry(e, state, hb.as_of);
+        let policy = policy_check(facts, index);
+        let counted: Vec<usize> = Side::ALL
             .iter()
-            .enumerate()
-            .map(|(i, a)| ApprovalView {
-                name: &a.name,
-                email: a.email.as_deref(),
-                role: &a.role,
-                side: a.side,
-                level: a.level,
-                decision: a.decision,
-                date: a.date,
-                note: a.note.as_deref(),
-                counted: counted.contains(&i),
-            })
-            .collect(),
-        approvals_counted: !counted.is_empty(),
-        renewals: e
-            .renewals
-            .iter()
-            .map(|r| RenewalView {
-                date: r.date,
-                previous_expires: r.previous_expires,
-                expires: r.expires,
-                added_days: r.previous_expires.days_until(r.expires),
-                note: r.note.as_deref(),
-            })
-            .collect(),
-        stakeholders: &e.stakeholders,
-        references: text_or_links(&e.references),
-        findings: facts.findings_of("exception", &e.id),
-        related_incidents: facts.related_incidents(&e.id),
-        related_pages: facts.page_refs(&e.related.pages),
-        source: &loaded.source.name,
-        history: super::history::view(hb.history.as_ref().and_then(|h| h.exceptions.get(&e.id))),
+            .filter_map(|&s| e.approved_level(s).map(|(_, i)| i))
+            .collect();
+        ExceptionView {
+            id: &e.id,
+            title: &e.title,
+            kind: e.kind.as_str(),
+            kind_label: kind_label(e),
+            severity: e.severity.as_str(),
+            status: e.status.as_str(),
+            state: state.as_str(),
+            state_text: state_text(e, state, days),
+            requested_by: facts.named(&e.requested_by),
+            risk_owner: facts.person(&e.risk_owner),
+            assignee: e.assignee.as_ref().map(|p| facts.named(p)),
+            created: e.created,
+            first_review: e.first_review,
+            decided: e.decided,
+            expires: e.expires,
+            closed: e.closed,
+            days,
+            days_text: days.map(days_text),
+            tickets: text_or_links(&e.tickets),
+            assets: &e.assets,
+            tags: &e.tags,
+            summary_html: md(&e.summary),
+            justification_html: md(&e.justification),
+            description_html: e.description.as_deref().map(md),
+            remediation_plan_html: e.remediation_plan.as_deref().map(md),
+            pros: &e.pros,
+            cons: &e.cons,
+            compensating_controls: &e.compensating_controls,
+            policy,
+            approvals: e
+                .approvals
+                .iter()
+                .enumerate()
+                .map(|(i, a)| ApprovalView {
+                    name: &a.name,
+                    email: a.email.as_deref(),
+                    role: &a.role,
+                    side: a.side,
+                    level: a.level,
+                    decision: a.decision,
+                    date: a.date,
+                    note: a.note.as_deref(),
+                    counted: counted.contains(&i),
+                })
+                .collect(),
+            approvals_counted: !counted.is_empty(),
+            renewals: e
+                .renewals
+                .iter()
+                .map(|r| RenewalView {
+                    date: r.date,
+                    previous_expires: r.previous_expires,
+                    expires: r.expires,
+                    added_days: r.previous_expires.days_until(r.expires),
+                    note: r.note.as_deref(),
+                })
+                .collect(),
+            stakeholders: &e.stakeholders,
+            references: text_or_links(&e.references),
+            findings: facts.findings_of("exception", &e.id),
+            related_incidents: facts.related_incidents(&e.id),
+            related_pages: facts.page_refs(&e.related.pages),
+            source: &loaded.source.name,
+            history: super::history::view(
+                hb.history.as_ref().and_then(|h| h.exceptions.get(&e.id)),
+            ),
+        }
     };
     let page = PageMeta {
         title: format!("{}: {}", e.id, e.title),
@@ -483,7 +489,20 @@ fn render_exception(
     };
     let crumbs = facts.crumbs(Some((URL, TITLE)));
     let mut ctx = base_context(&page, crumbs, None, None);
-    ctx.insert("exception", &view);
+    let shows = |fingerprint: &mut Fingerprint| {
+        fingerprint
+            .add(&facts.record_inputs())
+            .add(&loaded.source.hash())
+            .add(&loaded.source.name)
+            .add(state.as_str())
+            .add(&[&e.requested_by, &e.risk_owner].map(|p| facts.person(p)))
+            .add(&e.assignee.as_ref().map(|p| facts.named(p)))
+            .add(&facts.findings_of("exception", &e.id))
+            .add(&facts.related_incidents(&e.id))
+            .add(&facts.page_refs(&e.related.pages))
+            .add(&hb.history.as_ref().and_then(|h| h.exceptions.get(&e.id)));
+    };
+    ctx.insert_with("exception", shows, move || value(&view()));
     render_page(renderer, out, "exception.html", ctx, &url)
 }
 

@@ -16,7 +16,7 @@ use crate::model::incident::{ActionItem, Incident, OpenQuestion};
 use crate::model::related::Stakeholder;
 use crate::model::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
 use crate::render::units::TimeUnit;
-use crate::render::{Output, Renderer};
+use crate::render::{Fingerprint, Output, Renderer, value};
 
 const URL: &str = "incidents/";
 const TITLE: &str = "Incidents";
@@ -465,70 +465,73 @@ fn render_incident(
     let loaded = &hb.records.incidents[index];
     let i = &loaded.record;
     let url = format!("{URL}{}/", i.id);
-    let md = |text: &str| hb.site.record_html(&url, text);
-    let view = IncidentView {
-        id: &i.id,
-        title: &i.title,
-        severity: i.severity.as_str(),
-        status: i.status.as_str(),
-        status_label: status_label(i.status),
-        is_open: i.status.is_open(),
-        open_days: i
-            .status
-            .is_open()
-            .then(|| i.reported.date(tz).days_until(hb.as_of)),
-        commander: facts.named(&i.commander),
-        source: &i.source,
-        category: i.category.as_deref(),
-        lifecycle: i
-            .lifecycle()
-            .into_iter()
-            .map(|(name, at)| LifecycleView {
-                name,
-                at: at.map(StampView::from),
-            })
-            .collect(),
-        durations: durations(i, tz),
-        summary_html: md(&i.summary),
-        description_html: i.description.as_deref().map(md),
-        impact: i.impact.as_ref().map(|x| ImpactView {
-            customers_affected: x.customers_affected,
-            data_exposed: x.data_exposed,
-            notes_html: x.notes.as_deref().map(md),
-        }),
-        effort_hours: i.effort_hours,
-        timeline: i
-            .sorted_timeline(tz)
-            .into_iter()
-            .map(|t| TimelineView {
-                at: t.at.into(),
-                event: &t.event,
-            })
-            .collect(),
-        action_items: i
-            .action_items
-            .iter()
-            .map(|a| action_item_row(facts, i, a))
-            .collect(),
-        open_questions: &i.open_questions,
-        stakeholders: &i.stakeholders,
-        tickets: text_or_links(&i.tickets),
-        channels: &i.channels,
-        postmortem: i.postmortem.as_ref().map(|p| PostmortemView {
-            date: p.date,
-            participants: p.participants.iter().map(|x| facts.named(x)).collect(),
-            went_well: &p.went_well,
-            went_ok: &p.went_ok,
-            went_poorly: &p.went_poorly,
-            notes_html: p.notes.as_deref().map(md),
-            page: p.page.as_deref().and_then(|x| facts.page_ref(x)),
-        }),
-        postmortem_status: hb.postmortems[index].as_str(),
-        findings: facts.findings_of("incident", &i.id),
-        related_exceptions: facts.related_exceptions(&i.id),
-        related_pages: facts.page_refs(&i.related.pages),
-        source_file: &loaded.source.name,
-        history: super::history::view(hb.history.as_ref().and_then(|h| h.incidents.get(&i.id))),
+    // Fingerprinted by what the page shows, as an exception's page is.
+    let view = || {
+        let md = |text: &str| hb.site.record_html(&url, text);
+        IncidentView {
+            id: &i.id,
+            title: &i.title,
+            severity: i.severity.as_str(),
+            status: i.status.as_str(),
+            status_label: status_label(i.status),
+            is_open: i.status.is_open(),
+            open_days: i
+                .status
+                .is_open()
+                .then(|| i.reported.date(tz).days_until(hb.as_of)),
+            commander: facts.named(&i.commander),
+            source: &i.source,
+            category: i.category.as_deref(),
+            lifecycle: i
+                .lifecycle()
+                .into_iter()
+                .map(|(name, at)| LifecycleView {
+                    name,
+                    at: at.map(StampView::from),
+                })
+                .collect(),
+            durations: durations(i, tz),
+            summary_html: md(&i.summary),
+            description_html: i.description.as_deref().map(md),
+            impact: i.impact.as_ref().map(|x| ImpactView {
+                customers_affected: x.customers_affected,
+                data_exposed: x.data_exposed,
+                notes_html: x.notes.as_deref().map(md),
+            }),
+            effort_hours: i.effort_hours,
+            timeline: i
+                .sorted_timeline(tz)
+                .into_iter()
+                .map(|t| TimelineView {
+                    at: t.at.into(),
+                    event: &t.event,
+                })
+                .collect(),
+            action_items: i
+                .action_items
+                .iter()
+                .map(|a| action_item_row(facts, i, a))
+                .collect(),
+            open_questions: &i.open_questions,
+            stakeholders: &i.stakeholders,
+            tickets: text_or_links(&i.tickets),
+            channels: &i.channels,
+            postmortem: i.postmortem.as_ref().map(|p| PostmortemView {
+                date: p.date,
+                participants: p.participants.iter().map(|x| facts.named(x)).collect(),
+                went_well: &p.went_well,
+                went_ok: &p.went_ok,
+                went_poorly: &p.went_poorly,
+                notes_html: p.notes.as_deref().map(md),
+                page: p.page.as_deref().and_then(|x| facts.page_ref(x)),
+            }),
+            postmortem_status: hb.postmortems[index].as_str(),
+            findings: facts.findings_of("incident", &i.id),
+            related_exceptions: facts.related_exceptions(&i.id),
+            related_pages: facts.page_refs(&i.related.pages),
+            source_file: &loaded.source.name,
+            history: super::history::view(hb.history.as_ref().and_then(|h| h.incidents.get(&i.id))),
+        }
     };
     let page = PageMeta {
         title: format!("{}: {}", i.id, i.title),
@@ -537,7 +540,39 @@ fn render_incident(
     };
     let crumbs = facts.crumbs(Some((URL, TITLE)));
     let mut ctx = base_context(&page, crumbs, None, None);
-    ctx.insert("incident", &view);
+    let shows = |fingerprint: &mut Fingerprint| {
+        let postmortem = i.postmortem.as_ref();
+        let participants = postmortem.map(|p| &p.participants);
+        fingerprint
+            .add(&facts.record_inputs())
+            .add(&loaded.source.hash())
+            .add(&loaded.source.name)
+            .add(hb.postmortems[index].as_str())
+            .add(&facts.named(&i.commander))
+            .add(
+                &participants
+                    .into_iter()
+                    .flatten()
+                    .map(|x| facts.named(x))
+                    .collect::<Vec<_>>(),
+            )
+            .add(
+                &postmortem
+                    .and_then(|p| p.page.as_deref())
+                    .and_then(|x| facts.page_ref(x)),
+            )
+            .add(
+                &i.action_items
+                    .iter()
+                    .map(|a| facts.person(&a.owner))
+                    .collect::<Vec<_>>(),
+            )
+            .add(&facts.findings_of("incident", &i.id))
+            .add(&facts.related_exceptions(&i.id))
+            .add(&facts.page_refs(&i.related.pages))
+            .add(&hb.history.as_ref().and_then(|h| h.incidents.get(&i.id)));
+    };
+    ctx.insert_with("incident", shows, move || value(&view()));
     render_page(renderer, out, "incident.html", ctx, &url)
 }
 

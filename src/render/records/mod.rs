@@ -14,11 +14,12 @@ mod registry;
 mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{Output, Renderer, Values};
+use super::{Fingerprint, Output, Renderer, Values};
 use crate::derive::handbook::Handbook;
 use crate::derive::site::{Child, ChildLink, PageLink, Site};
 use crate::diagnostics::Diagnostic;
@@ -143,9 +144,24 @@ pub struct Facts<'a> {
     /// Incident id to the exceptions it names or that name it.
     exceptions_of_incident: BTreeMap<&'a str, BTreeSet<&'a str>>,
     pub owners: Owners<'a>,
+    /// See [`Facts::record_inputs`].
+    record_inputs: OnceLock<u64>,
 }
 
 impl<'a> Facts<'a> {
+    /// What every record's page draws on besides its record and the facts it names: the
+    /// site its Markdown links into, and data/people.yaml, which fills in its approvals.
+    /// Made once, when a record's page is fingerprinted.
+    pub fn record_inputs(&self) -> u64 {
+        *self.record_inputs.get_or_init(|| {
+            let mut inputs = Fingerprint::default();
+            inputs
+                .add(&self.hb.site.links_key())
+                .add(&self.hb.records.people.entries);
+            inputs.finish()
+        })
+    }
+
     pub fn new(hb: &'a Handbook) -> Self {
         let mut findings_by_subject: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
         for f in &hb.findings {
@@ -206,6 +222,7 @@ impl<'a> Facts<'a> {
             incidents_of_exception,
             exceptions_of_incident,
             owners: Owners::new(hb),
+            record_inputs: OnceLock::new(),
         }
     }
 
