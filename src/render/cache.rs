@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use serde::Serialize;
 use tera::Context;
 
-use super::{Renderer, value};
+use super::{OutputFile, Renderer, value};
 use crate::load::theme::Body;
 
 /// Files as rendered by the last build, by path, each with the fingerprint of what went
@@ -19,6 +19,9 @@ use crate::load::theme::Body;
 #[derive(Default)]
 pub struct RenderCache {
     files: Mutex<HashMap<String, (u64, Body)>>,
+    /// The files of each export, by the export's name: made together, from one set of
+    /// inputs, so kept together.
+    exports: Mutex<HashMap<&'static str, (u64, Vec<OutputFile>)>>,
     renderer: Mutex<Option<Arc<Renderer>>>,
 }
 
@@ -38,6 +41,25 @@ impl RenderCache {
     pub(super) fn insert(&self, path: &str, fingerprint: u64, body: &Body) {
         self.files()
             .insert(path.to_string(), (fingerprint, body.clone()));
+    }
+
+    /// The files of the export `name`, when they were made from inputs with this
+    /// `fingerprint`; else those `make` makes, kept for the next build.
+    pub(super) fn export(
+        &self,
+        name: &'static str,
+        fingerprint: u64,
+        make: impl FnOnce() -> Vec<OutputFile>,
+    ) -> (Vec<OutputFile>, bool) {
+        let exports = || self.exports.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((was, files)) = exports().get(name)
+            && *was == fingerprint
+        {
+            return (files.clone(), true);
+        }
+        let files = make();
+        exports().insert(name, (fingerprint, files.clone()));
+        (files, false)
     }
 
     /// Forgets the files of paths the last build no longer made.

@@ -18,7 +18,7 @@ pub use metrics::{SummaryItem, status_summary};
 pub use sitemap::sitemap;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -238,6 +238,25 @@ impl Output {
         None
     }
 
+    /// Puts the files of the export `name` that `make` makes, or those an earlier build
+    /// made from inputs with the same fingerprint, which `inputs` works out.
+    pub fn put_export(
+        &self,
+        name: &'static str,
+        inputs: impl FnOnce() -> u64,
+        make: impl FnOnce() -> Vec<OutputFile>,
+    ) {
+        let Some(cache) = &self.cache else {
+            return self.put_all(make());
+        };
+        let (files, reused) = cache.export(name, inputs(), make);
+        if reused {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            state.reused += files.len();
+        }
+        self.put_all(files);
+    }
+
     /// Every path put so far.
     pub fn paths(&self) -> Vec<String> {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -305,11 +324,14 @@ pub fn menu() -> Vec<MenuItem> {
 /// records, and exports, each put into `out` as soon as it is made. The parts are
 /// independent, so they run side by side, and the large ones are parallel inside too.
 pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    let records_key = OnceLock::new();
     let extras = records::PageExtras::new(handbook);
     let facts = records::Facts::new(handbook);
     let summary = status_summary(&handbook.metrics);
-    let files = |files: Vec<OutputFile>| {
-        out.put_all(files);
+    let records_key = || *records_key.get_or_init(|| records_inputs(handbook));
+    // An export reads the records and no page: it is made again only when they change.
+    let export = |name, make: &dyn Fn() -> Vec<OutputFile>| {
+        out.put_export(name, records_key, make);
         Vec::new()
     };
     let parts: Vec<Box<dyn Fn() -> Vec<Diagnostic> + Sync + Send + '_>> = vec![
@@ -325,12 +347,29 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
                 .into_iter()
                 .collect()
         }),
-        Box::new(|| files(feeds::render_exceptions_feed(handbook))),
-        Box::new(|| files(feeds::render_incidents_feed(handbook))),
-        Box::new(|| files(calendar::render_calendar(handbook))),
-        Box::new(|| files(poam::render_poam(handbook))),
-        Box::new(|| files(api::render_api(handbook))),
-        Box::new(|| files(tracker::render_tracker(handbook))),
+        Box::new(|| {
+            export("feeds/exceptions", &|| {
+                feeds::render_exceptions_feed(handbook)
+            })
+        }),
+        Box::new(|| {
+            export("feeds/incidents", &|| {
+                feeds::render_incidents_feed(handbook)
+            })
+        }),
+        Box::new(|| export("calendar", &|| calendar::render_calendar(handbook))),
+        Box::new(|| export("poam", &|| poam::render_poam(handbook))),
+        Box::new(|| {
+            // The API lists the findings, pages' among them.
+            let inputs = || {
+                let mut inputs = Fingerprint::default();
+                inputs.add(&records_key()).add(&handbook.findings);
+                inputs.finish()
+            };
+            out.put_export("api", inputs, || api::render_api(handbook));
+            Vec::new()
+        }),
+        Box::new(|| export("tracker", &|| tracker::render_tracker(handbook))),
         Box::new(|| search::render_search(handbook, renderer, out)),
         Box::new(|| metrics::render_metrics(handbook, renderer, out)),
     ];
@@ -339,6 +378,28 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         .with_max_len(1)
         .flat_map_iter(|part| part())
         .collect()
+}
+
+/// A hash of what the records are made from: their files, and what shapes them as loaded
+/// and derived (the configuration, which also redacts them, the as-of date,
+/// data/people.yaml, which fills in approvals, and their history). What every export but
+/// the API depends on.
+fn records_inputs(handbook: &Handbook) -> u64 {
+    let records = &handbook.records;
+    let mut inputs = Fingerprint::default();
+    inputs
+        .add(&format!("{:?}", handbook.config))
+        .add(&handbook.as_of)
+        .add(&records.people.entries)
+        .add(&records.people.failed);
+    let sources = records.exceptions.iter().map(|e| &e.source);
+    for source in sources.chain(records.incidents.iter().map(|i| &i.source)) {
+        inputs.add(&source.name).add(&source.hash());
+    }
+    if let Some(history) = &handbook.history {
+        inputs.add(&history.exceptions).add(&history.incidents);
+    }
+    inputs.finish()
 }
 
 pub struct Renderer {
