@@ -289,7 +289,7 @@ impl<R: Row> Registry<'_, R> {
         let made_from = move |fingerprint: &mut Fingerprint| {
             fingerprint
                 .add(view)
-                .add(&shared.fingerprint(&self.rows))
+                .add(&shared.fingerprints(&self.rows, shown.iter().map(|(i, _)| *i)))
                 .add(shown);
         };
         ctx.insert_with("registry", made_from, move || {
@@ -382,7 +382,7 @@ impl<R: Row> Registry<'_, R> {
         let fingerprint = out.caches().then(|| {
             let mut fingerprint = Fingerprint::default();
             fingerprint
-                .add(&shared.fingerprint(&self.rows))
+                .add(&shared.fingerprints(&self.rows, 0..self.rows.len()))
                 .add(&renderer.fingerprint)
                 .add(self.row_template);
             fingerprint.finish()
@@ -417,12 +417,12 @@ struct PageContext<'a> {
 }
 
 /// What every ordering shares, each made once when first needed: the rows as template
-/// values, their HTML at each depth, and their fingerprint; and the first error a row
-/// template gave.
+/// values, their HTML at each depth, and each one's fingerprint; and the first error a
+/// row template gave.
 struct Shared {
     values: OnceLock<Vec<tera::Value>>,
     html: Vec<OnceLock<String>>,
-    fingerprint: OnceLock<u64>,
+    fingerprints: OnceLock<Vec<u64>>,
     error: Mutex<Option<Diagnostic>>,
 }
 
@@ -431,15 +431,24 @@ impl Shared {
         Shared {
             values: OnceLock::new(),
             html: (0..rows * DEPTHS).map(|_| OnceLock::new()).collect(),
-            fingerprint: OnceLock::new(),
+            fingerprints: OnceLock::new(),
             error: Mutex::new(None),
         }
     }
 
-    fn fingerprint<R: Serialize>(&self, rows: &[R]) -> u64 {
-        *self
-            .fingerprint
-            .get_or_init(|| Fingerprint::default().add(rows).finish())
+    /// The fingerprints of the rows at `shown`: a page is made again when a row it shows
+    /// changes, not when any row does.
+    fn fingerprints<R: Serialize + Sync>(
+        &self,
+        rows: &[R],
+        shown: impl Iterator<Item = usize>,
+    ) -> Vec<u64> {
+        let all = self.fingerprints.get_or_init(|| {
+            rows.par_iter()
+                .map(|row| Fingerprint::default().add(row).finish())
+                .collect()
+        });
+        shown.map(|i| all[i]).collect()
     }
 
     fn fail(&self, d: Diagnostic) {
