@@ -18,9 +18,12 @@ pub struct Stamp {
     options: u64,
 }
 
-/// Files as last loaded, by path, each with its stamp and what loading it gave.
+/// Files by path, each with its stamp and what loading it gave.
+type Files<T> = HashMap<String, (Stamp, T)>;
+
+/// Files as last loaded.
 pub struct Kept<T> {
-    files: HashMap<String, (Stamp, T)>,
+    files: Files<T>,
     /// When the kept load started. A file modified shortly before it might have changed
     /// again within the same tick of the file system's clock, so it is read again (as git
     /// does with "racily clean" files).
@@ -39,7 +42,7 @@ impl<T> Default for Kept<T> {
 /// One load's view of what an earlier one kept: which files to take as they were.
 pub struct Probe<'a, T> {
     /// The kept files, and the time before which a kept file's stamp is settled.
-    kept: Option<(&'a HashMap<String, (Stamp, T)>, SystemTime)>,
+    kept: Option<(&'a Files<T>, SystemTime)>,
     /// Whether this load keeps its results (`serve`): only then are files stamped.
     keeping: bool,
     /// The files changed since, when a file watcher tells: the others are not looked at.
