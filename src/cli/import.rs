@@ -143,7 +143,8 @@ impl Known {
     pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Known {
         let mut known = Known::default();
         let disk = Disk::new(root);
-        for rel in records::exception_files(&disk).0 {
+        for file in records::exception_files(&disk).0 {
+            let rel = file.rel;
             let name = format!("data/{rel}");
             match source::walked_text(&disk, &name, source::MAX_FILE_BYTES) {
                 Ok(file) => {

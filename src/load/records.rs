@@ -189,22 +189,29 @@ pub fn load_exceptions(
     source: &dyn Source,
     max_bytes: u64,
 ) -> (Vec<Loaded<Exception>>, Vec<Diagnostic>) {
-    let (rels, mut diags) = exception_files(source);
-    let exceptions = load_records(source, &rels, max_bytes, &mut diags, parse_exception);
+    let (files, mut diags) = exception_files(source);
+    let reading = Reading {
+        source,
+        max_bytes,
+        changes: None,
+        dir: None,
+        options: max_bytes,
+        started: SystemTime::now(),
+    };
+    let exceptions = reading.load(&files, None, &mut diags, parse_exception);
     (exceptions, diags)
 }
 
 /// The exception files of `source`, by their path below data/, as [`load`] finds them
 /// (hidden ones left out), and the walk's diagnostics.
-pub fn exception_files(source: &dyn Source) -> (Vec<String>, Vec<Diagnostic>) {
+pub fn exception_files(source: &dyn Source) -> (Vec<Walked>, Vec<Diagnostic>) {
     let found = source.walk("data", Hidden::Reported);
-    let rels = found
+    let files = found
         .files
         .into_iter()
         .filter(|f| matches!(data_file(&f.rel), Ok(DataFile::Exception)))
-        .map(|f| f.rel)
         .collect();
-    (rels, found.diags)
+    (files, found.diags)
 }
 
 /// What a file of data/ is.
@@ -378,16 +385,21 @@ impl Reading<'_> {
             })
             .collect();
         let mut loaded = Vec::new();
+        let Some(kept) = kept else {
+            for (_, (record, errors)) in results {
+                diags.extend(errors);
+                loaded.extend(record);
+            }
+            return loaded;
+        };
         for (_, (record, errors)) in &results {
             diags.extend(errors.iter().cloned());
             loaded.extend(record.iter().cloned());
         }
-        if let Some(kept) = kept {
-            let kept_now = files.iter().zip(results);
-            let kept_now = kept_now
-                .filter_map(|(file, (stamp, parsed))| Some((file.rel.clone(), stamp?, parsed)));
-            kept.keep(self.started, kept_now);
-        }
+        let kept_now = files.iter().zip(results);
+        let kept_now =
+            kept_now.filter_map(|(file, (stamp, parsed))| Some((file.rel.clone(), stamp?, parsed)));
+        kept.keep(self.started, kept_now);
         loaded
     }
 }
