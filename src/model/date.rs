@@ -44,9 +44,11 @@ impl Date {
     }
 }
 
+/// chrono's own `YYYY-MM-DD`, the same text as the format `%Y-%m-%d` for every year, without
+/// reading a format string for each of the millions of dates a large register shows.
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%d"))
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -150,6 +152,15 @@ mod tests {
 
     fn d(s: &str) -> Date {
         Date::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_date_is_written_as_the_format_yyyy_mm_dd_writes_it() {
+        let held = [NaiveDate::MIN, NaiveDate::MAX];
+        let written = ["0000-01-01", "0999-12-31", "2026-06-30", "9999-12-31"];
+        for date in written.iter().map(|s| d(s).0).chain(held) {
+            assert_eq!(Date(date).to_string(), date.format("%Y-%m-%d").to_string());
+        }
     }
 
     #[test]

@@ -54,7 +54,7 @@ impl fmt::Display for Stamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Stamp::At(at) => write!(f, "{}", at.to_rfc3339()),
-            Stamp::Day(day) => write!(f, "{}", day.format("%Y-%m-%d")),
+            Stamp::Day(day) => fmt::Display::fmt(day, f),
         }
     }
 }

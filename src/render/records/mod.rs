@@ -509,7 +509,7 @@ impl From<Stamp> for StampView {
     fn from(s: Stamp) -> Self {
         let text = match s {
             Stamp::At(at) => at.format("%Y-%m-%d %H:%M %:z").to_string(),
-            Stamp::Day(day) => day.format("%Y-%m-%d").to_string(),
+            Stamp::Day(day) => day.to_string(),
         };
         StampView {
             text,
