@@ -1,7 +1,7 @@
 //! From the commits that changed the record files to each record's history: the fields
 //! each commit changed, when each approval first reached git, and what that shows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::DateTime;
 use gix::ObjectId;
@@ -15,7 +15,7 @@ use crate::load::records::Records;
 use crate::model::date::{Date, Offset, days};
 use crate::model::exception::{Approval, Exception};
 use crate::model::history::{
-    Action, ApprovalSeen, Entry, Evidence, FieldChange, History, RecordHistory,
+    Action, ApprovalSeen, Entry, Evidence, FieldChange, History, RecordHistory, short_id,
 };
 use crate::model::person::Person;
 use crate::model::vocab::Decision;
@@ -200,7 +200,7 @@ impl Context<'_> {
             {
                 return Vec::new();
             }
-            let before: Vec<Key> = step.old.map(of).unwrap_or_default();
+            let before: HashSet<Key> = step.old.map(of).unwrap_or_default().into_iter().collect();
             step.new
                 .map(of)
                 .unwrap_or_default()
@@ -241,10 +241,8 @@ impl Context<'_> {
                     .into_iter()
                     .filter(|f| !old.written_alike(new, f) && !same(f, old.get(f), new.get(f)))
                     .collect();
-                if changed.is_empty()
-                    || !added(step, "approvals", approved_keys).is_empty()
-                    || !added(step, "renewals", renewal_keys).is_empty()
-                {
+                // No step after `last` adds an approval.
+                if changed.is_empty() || !added(step, "renewals", renewal_keys).is_empty() {
                     continue;
                 }
                 let approval = match by {
@@ -287,17 +285,23 @@ impl Context<'_> {
             };
             keys_at.push(keys);
         }
+        // The first step whose version holds each approval, in one reading of the steps: a
+        // step that kept its approvals as they were adds none.
+        let mut first_at: HashMap<&Key, usize> = HashMap::new();
+        for (i, keys) in keys_at.iter().enumerate() {
+            if i > 0 && std::rc::Rc::ptr_eq(keys, &keys_at[i - 1]) {
+                continue;
+            }
+            for key in keys.iter() {
+                first_at.entry(key).or_insert(i);
+            }
+        }
         let seen = e
             .approvals
             .iter()
             .enumerate()
             .map(|(index, a)| {
-                let key = Key::of(a);
-                let step = steps
-                    .iter()
-                    .zip(&keys_at)
-                    .find(|(_, keys)| keys.contains(&key))
-                    .map(|(s, _)| s);
+                let step = first_at.get(&Key::of(a)).map(|&i| &steps[i]);
                 let lag_days = step
                     .zip(a.date)
                     .map(|(s, date)| date.days_until(s.entry.day));
@@ -458,7 +462,7 @@ fn same(field: &str, old: Option<&Value>, new: Option<&Value>) -> bool {
 /// An approval or a renewal, as it is recognised from one version of a record to the next:
 /// an approval by who, when and what; a renewal by its date and new expiry. Editing a note
 /// or a role keeps it the same; editing its date makes it another.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
     who: String,
     date: Option<Date>,
@@ -524,10 +528,6 @@ fn renewal_keys(m: &Fields) -> Vec<Key> {
             expires: date(r, "expires"),
         })
         .collect()
-}
-
-fn short_id(commit: &str) -> &str {
-    commit.get(..10).unwrap_or(commit)
 }
 
 fn list(fields: &[&str]) -> String {

@@ -32,6 +32,11 @@ pub struct RecordHistory {
     pub evidence: Vec<Evidence>,
 }
 
+/// A commit id as people read it: its first ten digits.
+pub fn short_id(id: &str) -> &str {
+    id.get(..10).unwrap_or(id)
+}
+
 /// One commit that changed a record's file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::exceptions::{self, ExceptionRow, PolicyCheck};
-use super::history::short_id;
 use super::incidents::{self, DurationView, IncidentRow};
 use super::status::{CodeSummary, FindingGroup, finding_groups};
 use super::{Facts, PageMeta, SectionIntro, base_context, render_each, render_page};
@@ -17,6 +16,7 @@ use crate::derive::metrics::Month;
 use crate::diagnostics::Diagnostic;
 use crate::model::date::{Date, days};
 use crate::model::finding::LintLevel;
+use crate::model::history::short_id;
 use crate::model::links;
 use crate::model::vocab::{Decision, ExceptionState, Level, Side};
 use crate::render::units::TimeUnit;

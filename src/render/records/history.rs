@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::model::date::Date;
-use crate::model::history::{Action, FieldChange, RecordHistory};
+use crate::model::history::{Action, FieldChange, RecordHistory, short_id};
 
 #[derive(Serialize)]
 pub(super) struct HistoryView<'a> {
@@ -49,9 +49,4 @@ pub(super) fn view(history: Option<&RecordHistory>) -> Option<HistoryView<'_>> {
             })
             .collect(),
     })
-}
-
-/// A commit id as people read it: its first ten digits.
-pub(super) fn short_id(id: &str) -> &str {
-    id.get(..10).unwrap_or(id)
 }

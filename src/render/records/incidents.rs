@@ -233,10 +233,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         row_template: "incident-row.html",
         orders: &ORDERS,
         rows,
-        open: incidents
-            .iter()
-            .filter(|i| i.record.status.is_open())
-            .count(),
+        open: facts.hb.open_incidents(),
         counts: STATUSES
             .iter()
             .map(|&s| {
