@@ -245,7 +245,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
     let exceptions = audit_exceptions(facts);
     let mut incidents = audit_incidents(facts);
     same_unit_per_measure(facts, &mut incidents);
-    let (codes, groups) = finding_groups(facts);
+    let (codes, groups) = finding_groups(facts, false);
     let summary = summary(facts);
     let postmortem_required: Vec<&'static str> = hb
         .config

@@ -1,5 +1,7 @@
 //! status/: the program at a glance.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::audit;
@@ -8,7 +10,7 @@ use super::incidents;
 use super::{Facts, FindingView, PageMeta, SectionIntro, base_context, code_anchor, render_page};
 use crate::derive::incident::Postmortem;
 use crate::diagnostics::Diagnostic;
-use crate::model::finding::{CODES, LintLevel};
+use crate::model::finding::{CODES, Finding, LintLevel};
 use crate::model::links;
 use crate::model::vocab::{ExceptionState, IncidentSeverity, Severity};
 use crate::render::{Output, Renderer};
@@ -158,12 +160,20 @@ pub(super) struct FindingGroup<'a> {
 }
 
 /// Every finding code with its count, and the findings grouped by code, in SPEC order.
-pub(super) fn finding_groups<'a>(facts: &Facts<'a>) -> (Vec<CodeSummary>, Vec<FindingGroup<'a>>) {
-    let findings = &facts.hb.findings;
+/// With `in_parts`, the findings are listed in the audit report's parts, a code to a part:
+/// each code links its part and there are no groups to make.
+pub(super) fn finding_groups<'a>(
+    facts: &Facts<'a>,
+    in_parts: bool,
+) -> (Vec<CodeSummary>, Vec<FindingGroup<'a>>) {
+    let mut by_code: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for f in &facts.hb.findings {
+        by_code.entry(f.code).or_default().push(f);
+    }
     let mut summary = Vec::new();
     let mut groups = Vec::new();
     for &code in CODES {
-        let mine: Vec<_> = findings.iter().filter(|f| f.code == code).collect();
+        let mine = by_code.remove(code).unwrap_or_default();
         summary.push(CodeSummary {
             code,
             anchor: code_anchor(code),
@@ -171,9 +181,9 @@ pub(super) fn finding_groups<'a>(facts: &Facts<'a>) -> (Vec<CodeSummary>, Vec<Fi
                 .first()
                 .map_or_else(|| facts.hb.config.lint_level(code, false), |f| f.level),
             count: mine.len(),
-            part: None,
+            part: (in_parts && !mine.is_empty()).then(|| audit::findings_href(code)),
         });
-        if !mine.is_empty() {
+        if !in_parts && !mine.is_empty() {
             groups.push(FindingGroup {
                 code,
                 anchor: code_anchor(code),
@@ -218,14 +228,7 @@ fn render_status(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Dia
     let overdue_items = items.clone().filter(|a| a.is_overdue(as_of)).count();
     let done_items = items.filter(|a| a.status.is_done()).count();
     let action_href = |n: usize| (n > 0).then(|| "action-items/index.html".to_string());
-    let (mut codes, mut groups) = finding_groups(facts);
-    // Thousands of findings are listed in the audit report's parts, a code to a part.
-    if audit::findings_in_parts(hb) {
-        groups.clear();
-        for c in codes.iter_mut().filter(|c| c.count > 0) {
-            c.part = Some(audit::findings_href(c.code));
-        }
-    }
+    let (codes, groups) = finding_groups(facts, audit::findings_in_parts(hb));
     let missing_code = "incident.postmortem-missing";
     let missing_href = codes
         .iter()
