@@ -87,8 +87,8 @@ pub fn generate(options: &Options) -> Result<Generated, Error> {
 }
 
 /// [`generate`] for the handbook that `source` holds, whatever holds it: the stages are
-/// the same for files on disk, in memory or at a git revision (`options.root` is used
-/// only for `options.baseline`). Where neither the options nor handbook.yaml set the as-of
+/// the same for files on disk, in memory or at a git revision (git is read, for
+/// `--baseline` and history, only from the folder of a source on disk). Where neither the options nor handbook.yaml set the as-of
 /// date, it is the day of `epoch` (seconds since 1970, as SOURCE_DATE_EPOCH gives them),
 /// else today.
 pub fn generate_from(
@@ -198,9 +198,12 @@ fn prepare_from(
     let as_of = date::resolve_as_of(options.as_of, config.as_of, epoch, config.timezone)
         .map_err(Error::Usage)?;
 
+    // The git repository that holds the handbook is found from its folder on disk; a
+    // handbook held elsewhere (in memory, at a revision) has none.
+    let folder = source.path("");
     let baseline = match &options.baseline {
         Some(rev) => Some(baseline::load(
-            &options.root,
+            folder.as_deref(),
             rev,
             config.limits.max_file_bytes(),
         )?),
@@ -209,14 +212,10 @@ fn prepare_from(
 
     // The records' history is read from git while the handbook's files are read.
     let reading = (options.history || config.history.enabled).then(|| {
-        let (root, config, file) = (
-            options.root.clone(),
-            config.clone(),
-            Arc::clone(&config_file),
-        );
+        let (root, config, file) = (folder.clone(), config.clone(), Arc::clone(&config_file));
         std::thread::Builder::new()
             .name("history".into())
-            .spawn(move || crate::load::history::load(&root, &config, &file))
+            .spawn(move || crate::load::history::load(root.as_deref(), &config, &file))
             .ok()
     });
 
@@ -235,9 +234,9 @@ fn prepare_from(
     diags.extend(record_diags);
     let changes = reading.and_then(|thread| {
         // A thread that could not start, or stopped, leaves the reading to this one.
-        let (changes, warning) = thread
-            .and_then(|t| t.join().ok())
-            .unwrap_or_else(|| crate::load::history::load(&options.root, &config, &config_file));
+        let (changes, warning) = thread.and_then(|t| t.join().ok()).unwrap_or_else(|| {
+            crate::load::history::load(folder.as_deref(), &config, &config_file)
+        });
         diags.extend(warning);
         changes
     });
@@ -360,9 +359,9 @@ fn check_root(root: &Path) -> Result<(), Error> {
 /// What git says about the records: how they were at the baseline revision (`--baseline`),
 /// and the commits that changed them (SPEC 14).
 #[derive(Default, Clone, Copy)]
-pub struct Git<'a> {
-    pub baseline: Baseline<'a>,
-    pub history: Option<&'a Changes>,
+struct Git<'a> {
+    baseline: Baseline<'a>,
+    history: Option<&'a Changes>,
 }
 
 /// The exceptions as they were at the baseline revision, by id.
@@ -406,7 +405,7 @@ fn viewed(
     mut whole: Handbook,
     view: Option<(View, Vec<String>)>,
     strict: bool,
-    baseline: Option<&std::collections::BTreeMap<String, crate::model::exception::Exception>>,
+    baseline: Baseline<'_>,
     files: &mut Vec<OutputFile>,
 ) -> Handbook {
     match view {

@@ -11,12 +11,23 @@ use crate::model::exception::Exception;
 /// The exceptions at `rev`, by id, read by the loader that reads the handbook's own
 /// (through [`Revision`]). A record that did not load then is left out, and its errors
 /// are not this build's: there is nothing to compare it with.
-pub fn load(root: &Path, rev: &str, max_bytes: u64) -> Result<BTreeMap<String, Exception>, Error> {
+pub fn load(
+    root: Option<&Path>,
+    rev: &str,
+    max_bytes: u64,
+) -> Result<BTreeMap<String, Exception>, Error> {
     let missing = || {
         Error::Usage(format!(
             "baseline revision `{rev}` is not in this repository; in a shallow clone, fetch it \
              first (git fetch --deepen=50, or --unshallow)"
         ))
+    };
+    let Some(root) = root else {
+        return Err(Error::Usage(
+            "--baseline compares with a git revision, and the handbook is not a folder on disk, \
+             which git could hold"
+                .into(),
+        ));
     };
     // A shallow clone may still hold the baseline: only a revision it lacks is refused.
     let mut repo = match Repo::discover(root)? {

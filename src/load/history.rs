@@ -29,7 +29,7 @@ pub struct Changes {
 /// `root`. Without one, or in a shallow clone, there is no history: one warning says why,
 /// at the `history` setting of handbook.yaml (`config_file`) when it is there.
 pub fn load(
-    root: &Path,
+    root: Option<&Path>,
     config: &Config,
     config_file: &Arc<SourceFile>,
 ) -> (Option<Changes>, Option<Diagnostic>) {
@@ -49,6 +49,13 @@ pub fn load(
                 d
             }),
         )
+    };
+    let Some(root) = root else {
+        return without(
+            "history is on, but the handbook is not a folder on disk, which git could hold".into(),
+            "turn history off (`history.enabled: false`, no `--history`) for a handbook held \
+             elsewhere",
+        );
     };
     let mut repo = match Repo::discover(root) {
         Ok(Ok(repo)) => repo,

@@ -195,3 +195,26 @@ fn files_a_build_refuses_are_refused_alike_from_disk_memory_and_git() {
     assert!(!files.keys().any(|path| path.contains("env")));
     assert_eq!(built(&memory), (site, diags));
 }
+
+/// git is read from a handbook's folder on disk only: a handbook in memory with history on
+/// is told it has none, and the repository of the folder the build runs in is not read.
+#[test]
+fn a_handbook_in_memory_reads_no_git() {
+    let root = common::fixture("valid/basic");
+    let mut memory = in_memory(&root);
+    let config = fs::read_to_string(root.join("handbook.yaml")).unwrap();
+    memory.insert(
+        "handbook.yaml",
+        format!("{config}history: {{ enabled: true }}\n"),
+    );
+    let (site, diags) = built(&memory);
+    assert!(site.is_some(), "{diags:#?}");
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.contains("history is on, but the handbook is not a folder on disk")),
+        "{diags:#?}"
+    );
+    let site = site.unwrap();
+    assert!(!site.contains_key("api/history.json"), "{:?}", site.keys());
+}
