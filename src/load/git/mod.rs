@@ -222,6 +222,17 @@ pub type Text = Result<String, String>;
 /// A file that differs between two trees: its name, and its id in each, where it is.
 type Differs = (String, Option<ObjectId>, Option<ObjectId>);
 
+/// Versions of a folder are stored as chains of deltas, each against another version;
+/// where gix reads them, decoded links are kept so that the next version reached through
+/// the same chain costs one delta, not the whole chain.
+fn with_pack_cache(repo: &mut gix::Repository) {
+    repo.objects.set_pack_cache(|| {
+        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+            PACK_CACHE_BYTES,
+        ))
+    });
+}
+
 fn failed(what: &str, e: impl Display) -> Error {
     Error::Usage(format!("cannot read {what} from git: {e}"))
 }
@@ -241,14 +252,7 @@ impl Repo {
             };
         }
         let mut repo = gix::discover(root).map_err(|e| failed("the repository", e))?;
-        // Versions of a folder are stored as chains of deltas, each against another
-        // version; decoded links are kept so that the next version reached through the
-        // same chain costs one delta, not the whole chain.
-        repo.objects.set_pack_cache(|| {
-            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-                PACK_CACHE_BYTES,
-            ))
-        });
+        with_pack_cache(&mut repo);
         let packs = repo
             .objects
             .store_ref()
@@ -524,11 +528,7 @@ impl Repo {
             Some(repo) => repo,
             None => {
                 let mut repo = gix::open(&self.git_dir).map_err(|e| failed("the repository", e))?;
-                repo.objects.set_pack_cache(|| {
-                    Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-                        PACK_CACHE_BYTES,
-                    ))
-                });
+                with_pack_cache(&mut repo);
                 repo
             }
         };

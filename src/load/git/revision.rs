@@ -43,9 +43,10 @@ impl Revision {
             refused: Vec::new(),
         };
         let root = repo.commit(&commit)?.0;
-        for folder in folders {
-            let paths = Paths::new(&repo.prefix, &[folder]);
-            if let Some(tree) = repo.folder_ids(root, &paths, &mut HashMap::default())?[0] {
+        let paths = Paths::new(&repo.prefix, folders);
+        let trees = repo.folder_ids(root, &paths, &mut HashMap::default())?;
+        for (folder, tree) in folders.iter().zip(trees) {
+            if let Some(tree) = tree {
                 revision.read_tree(repo, tree, folder, max_bytes)?;
             }
         }
