@@ -115,8 +115,7 @@ impl Cache {
     /// them: the others are taken as they were without looking at them. Paths must be
     /// written as the handbook's root is.
     pub fn changed(&mut self, paths: HashSet<PathBuf>) {
-        self.loads.pages.changed(paths.clone());
-        self.loads.records.changed(paths);
+        self.loads.changes = Some(paths);
     }
 }
 
@@ -125,6 +124,8 @@ impl Cache {
 struct Loads {
     pages: content::PageCache,
     records: records::RecordCache,
+    /// The files changed since, when a file watcher tells: the others are not looked at.
+    changes: Option<HashSet<PathBuf>>,
 }
 
 /// [`generate`] with what earlier builds left in `cache`, leaving this build's there.
@@ -181,9 +182,13 @@ fn prepare_from(
     loads: Option<&mut Loads>,
     for_audience: bool,
 ) -> Result<(Prepared, Coverage), Error> {
-    let (kept_pages, kept_records) = match loads {
-        Some(loads) => (Some(&mut loads.pages), Some(&mut loads.records)),
-        None => (None, None),
+    let (kept_pages, kept_records, changes) = match loads {
+        Some(loads) => (
+            Some(&mut loads.pages),
+            Some(&mut loads.records),
+            loads.changes.take(),
+        ),
+        None => (None, None, None),
     };
     // handbook.yaml sets the limit for the other files, so it is held to the default.
     let config_file = source::required_text(source, "handbook.yaml", source::MAX_FILE_BYTES)
@@ -227,10 +232,12 @@ fn prepare_from(
         config.markdown.allow_html,
         max_bytes,
         kept_pages,
+        changes.as_ref(),
     );
     diags.extend(content_diags);
     let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
-    let (records, record_diags) = records::load(source, &config, &page_paths, kept_records);
+    let (records, record_diags) =
+        records::load(source, &config, &page_paths, kept_records, changes.as_ref());
     diags.extend(record_diags);
     let changes = reading.and_then(|thread| {
         // A thread that could not start, or stopped, leaves the reading to this one.

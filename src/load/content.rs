@@ -112,18 +112,8 @@ pub struct Content {
 #[derive(Default)]
 pub struct PageCache {
     pages: Kept<Loaded>,
-    /// The files changed since, when a file watcher tells: the others are not looked at.
-    changes: Option<HashSet<PathBuf>>,
     /// What content/ held at the cached load.
     listing: Option<Listing>,
-}
-
-impl PageCache {
-    /// Tells the next load which files changed since the last; without it, the next load
-    /// looks at every file's size and modification time.
-    pub fn changed(&mut self, paths: HashSet<PathBuf>) {
-        self.changes = Some(paths);
-    }
 }
 
 /// A page file as loaded: the page, nothing for a draft left out, or why it was refused.
@@ -138,10 +128,10 @@ pub fn load(
     allow_html: bool,
     max_bytes: u64,
     mut cache: Option<&mut PageCache>,
+    changes: Option<&HashSet<PathBuf>>,
 ) -> (Content, Vec<Diagnostic>) {
     let dir = source.path("content");
     let mut diags = Vec::new();
-    let changes = cache.as_mut().and_then(|c| c.changes.take());
     // When the watcher saw only known pages change, the folder is as it was. Through a
     // link, a change shows under another path, so a listing with links is made again.
     let listed = cache
@@ -150,7 +140,7 @@ pub fn load(
         .filter(|listing| {
             listing.linked.is_empty()
                 && dir.as_ref().is_some_and(|dir| {
-                    changes.as_ref().is_some_and(|changes| {
+                    changes.is_some_and(|changes| {
                         changes.iter().filter(|p| p.starts_with(dir)).all(|p| {
                             p.is_file()
                                 && disk::relative(dir, p)
@@ -167,7 +157,7 @@ pub fn load(
     let started = SystemTime::now();
     let probe = Kept::probe(
         cache.as_ref().map(|c| &c.pages),
-        changes.as_ref(),
+        changes,
         dir.as_deref(),
         options.finish(),
     );

@@ -109,18 +109,8 @@ impl<'a> Check<'a> {
 /// between builds, so that a change reads and parses again only the records it touched.
 #[derive(Default)]
 pub struct RecordCache {
-    exceptions: Kept<Parsed<Exception>>,
-    incidents: Kept<Parsed<Incident>>,
-    /// The files changed since, when a file watcher tells: the others are not looked at.
-    changes: Option<HashSet<PathBuf>>,
-}
-
-impl RecordCache {
-    /// Tells the next load which files changed since the last; without it, the next load
-    /// looks at every file's size and modification time.
-    pub fn changed(&mut self, paths: HashSet<PathBuf>) {
-        self.changes = Some(paths);
-    }
+    exceptions: Kept<Arc<Parsed<Exception>>>,
+    incidents: Kept<Arc<Parsed<Incident>>>,
 }
 
 /// A record file as parsed, with the checks of a single record.
@@ -135,6 +125,7 @@ pub fn load(
     config: &Config,
     pages: &BTreeSet<String>,
     mut cache: Option<&mut RecordCache>,
+    changes: Option<&HashSet<PathBuf>>,
 ) -> (Records, Vec<Diagnostic>) {
     let max_bytes = config.limits.max_file_bytes();
     let found = source.walk("data", Hidden::Reported);
@@ -151,13 +142,12 @@ pub fn load(
             Err(d) => diags.push(d),
         }
     }
-    let changes = cache.as_mut().and_then(|c| c.changes.take());
     let dir = source.path("data");
     let started = SystemTime::now();
     let reading = |options| Reading {
         source,
         max_bytes,
-        changes: changes.as_ref(),
+        changes,
         dir: dir.as_deref(),
         options,
         started,
@@ -365,34 +355,40 @@ impl Reading<'_> {
     fn load<T: Clone + Send + Sync>(
         &self,
         files: &[Walked],
-        kept: Option<&mut Kept<Parsed<T>>>,
+        kept: Option<&mut Kept<Arc<Parsed<T>>>>,
         diags: &mut Vec<Diagnostic>,
         parse: impl Fn(Arc<SourceFile>) -> Parsed<T> + Sync,
     ) -> Vec<Loaded<T>> {
         let probe = Kept::probe(kept.as_deref(), self.changes, self.dir, self.options);
-        let results: Vec<(Option<Stamp>, Parsed<T>)> = files
+        let results: Vec<(Option<Stamp>, Arc<Parsed<T>>)> = files
             .par_iter()
             .map(|file| {
                 let (stamp, hit) = probe.look(&file.rel, file.linked);
                 let parsed = hit.unwrap_or_else(|| {
                     let name = format!("data/{}", file.rel);
-                    match source::walked_text(self.source, &name, self.max_bytes) {
-                        Ok(file) => parse(file),
-                        Err(d) => (None, vec![d]),
-                    }
+                    Arc::new(
+                        match source::walked_text(self.source, &name, self.max_bytes) {
+                            Ok(file) => parse(file),
+                            Err(d) => (None, vec![d]),
+                        },
+                    )
                 });
                 (stamp, parsed)
             })
             .collect();
         let mut loaded = Vec::new();
         let Some(kept) = kept else {
-            for (_, (record, errors)) in results {
+            // Nothing else holds the results: each is moved into the register.
+            for (_, parsed) in results {
+                let (record, errors) = Arc::unwrap_or_clone(parsed);
                 diags.extend(errors);
                 loaded.extend(record);
             }
             return loaded;
         };
-        for (_, (record, errors)) in &results {
+        // The cache shares each result; the register takes a copy.
+        for (_, parsed) in &results {
+            let (record, errors) = &**parsed;
             diags.extend(errors.iter().cloned());
             loaded.extend(record.iter().cloned());
         }
