@@ -55,26 +55,15 @@ const ORDERS: [Order; 5] = [
 pub(super) fn state_href(hb: &Handbook, state: ExceptionState) -> String {
     let mut states = ExceptionState::ALL;
     states.sort_by_key(|s| urgency(*s));
-    let sizes: Vec<usize> = states
-        .iter()
-        .map(|s| hb.exception_states.iter().filter(|x| *x == s).count())
-        .collect();
-    let index = states.iter().position(|s| *s == state).unwrap_or(0);
+    let of = hb.exception_states.iter().copied();
     let anchor = format!("state-{}", state.as_str());
-    registry::group_href(URL, "by-state", &sizes, index, &anchor)
+    registry::group_href_of(URL, "by-state", &states, of, &state, &anchor)
 }
 
 pub(super) fn severity_href(hb: &Handbook, severity: Severity) -> String {
-    let sizes: Vec<usize> = Severity::ALL
-        .iter()
-        .map(|s| {
-            let records = hb.records.exceptions.iter();
-            records.filter(|e| e.record.severity == *s).count()
-        })
-        .collect();
-    let index = severity_rank(severity) as usize;
+    let of = hb.records.exceptions.iter().map(|e| e.record.severity);
     let anchor = format!("severity-{}", severity.as_str());
-    registry::group_href(URL, "by-severity", &sizes, index, &anchor)
+    registry::group_href_of(URL, "by-severity", &Severity::ALL, of, &severity, &anchor)
 }
 
 /// The states in the order they need attention.

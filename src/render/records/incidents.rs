@@ -66,28 +66,16 @@ const ORDERS: [Order; 5] = [
 
 /// Where the registry lists the incidents in a status, for counts to link to.
 pub(super) fn status_href(hb: &Handbook, status: IncidentStatus) -> String {
-    let incidents = &hb.records.incidents;
-    let sizes: Vec<usize> = STATUSES
-        .iter()
-        .map(|s| incidents.iter().filter(|i| i.record.status == *s).count())
-        .collect();
-    let index = STATUSES.iter().position(|s| *s == status).unwrap_or(0);
+    let of = hb.records.incidents.iter().map(|i| i.record.status);
     let anchor = format!("status-{}", status.as_str());
-    registry::group_href(URL, "by-status", &sizes, index, &anchor)
+    registry::group_href_of(URL, "by-status", &STATUSES, of, &status, &anchor)
 }
 
 pub(super) fn severity_href(hb: &Handbook, severity: IncidentSeverity) -> String {
-    let incidents = &hb.records.incidents;
-    let sizes: Vec<usize> = IncidentSeverity::ALL
-        .iter()
-        .map(|s| incidents.iter().filter(|i| i.record.severity == *s).count())
-        .collect();
-    let index = IncidentSeverity::ALL
-        .iter()
-        .position(|s| *s == severity)
-        .unwrap_or(0);
+    let of = hb.records.incidents.iter().map(|i| i.record.severity);
     let anchor = format!("severity-{}", severity.as_str());
-    registry::group_href(URL, "by-severity", &sizes, index, &anchor)
+    let all = &IncidentSeverity::ALL;
+    registry::group_href_of(URL, "by-severity", all, of, &severity, &anchor)
 }
 
 pub(super) fn status_label(status: IncidentStatus) -> &'static str {

@@ -532,6 +532,26 @@ fn page_of(pages: &[Range<usize>], at: usize) -> usize {
     pages.iter().position(|r| r.contains(&at)).unwrap_or(0)
 }
 
+/// [`group_href`] for the group `group` of an ordering whose groups are `groups`, in its
+/// order, each record's group given by `of`: the groups' sizes counted in one reading.
+pub(super) fn group_href_of<K: PartialEq>(
+    url: &str,
+    folder: &str,
+    groups: &[K],
+    of: impl IntoIterator<Item = K>,
+    group: &K,
+    anchor: &str,
+) -> String {
+    let mut sizes = vec![0; groups.len()];
+    for k in of {
+        if let Some(i) = groups.iter().position(|g| *g == k) {
+            sizes[i] += 1;
+        }
+    }
+    let index = groups.iter().position(|g| g == group).unwrap_or(0);
+    group_href(url, folder, &sizes, index, anchor)
+}
+
 /// The link to the first row of group `index`, whose anchor is `anchor`, in an ordering in
 /// `folder` of the register at `url` whose groups have `sizes`: what counts of a state or
 /// a severity link to.
