@@ -436,11 +436,7 @@ fn render_view(
         url: url.into(),
         description: None,
     };
-    let (crumbs, (prev, next)) = if url == AUDIT_URL {
-        (facts.crumbs(None), facts.neighbours(AUDIT_URL))
-    } else {
-        (facts.crumbs(Some((AUDIT_URL, AUDIT_TITLE))), (None, None))
-    };
+    let (crumbs, prev, next) = facts.register_place((AUDIT_URL, AUDIT_TITLE), url == AUDIT_URL);
     let mut ctx = base_context(&page, crumbs, prev, next);
     ctx.insert("audit", view);
     render_page(renderer, out, "audit.html", ctx, url)

@@ -360,13 +360,8 @@ fn render_action_items(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<
             url: url(p),
             description: None,
         };
-        let (crumbs, (prev, next)) = match p {
-            0 => (facts.crumbs(None), facts.neighbours(ACTION_ITEMS_URL)),
-            _ => (
-                facts.crumbs(Some((ACTION_ITEMS_URL, ACTION_ITEMS_TITLE))),
-                (None, None),
-            ),
-        };
+        let register = (ACTION_ITEMS_URL, ACTION_ITEMS_TITLE);
+        let (crumbs, prev, next) = facts.register_place(register, p == 0);
         let mut ctx = base_context(&page, crumbs, prev, next);
         ctx.insert("action_items", &view);
         render_page(renderer, out, "action-items.html", ctx, &page.url)

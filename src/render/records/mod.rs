@@ -399,6 +399,22 @@ impl<'a> Facts<'a> {
         })
     }
 
+    /// The breadcrumbs and the previous and next pages of a page of the register at
+    /// `register` (its url and title): the register's own page (`first`) sits in the
+    /// reading order; its other pages (later pages, orderings, parts) sit below it.
+    pub fn register_place(
+        &self,
+        register: (&str, &str),
+        first: bool,
+    ) -> (Vec<PageLink>, Option<PageLink>, Option<PageLink>) {
+        if first {
+            let (prev, next) = self.neighbours(register.0);
+            (self.crumbs(None), prev, next)
+        } else {
+            (self.crumbs(Some(register)), None, None)
+        }
+    }
+
     /// The pages before and after `url` in reading order, when `url` is a content section.
     pub fn neighbours(&self, url: &str) -> (Option<PageLink>, Option<PageLink>) {
         let site = &self.hb.site;

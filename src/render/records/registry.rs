@@ -276,11 +276,7 @@ impl<R: Row> Registry<'_, R> {
             url: url.clone(),
             description: None,
         };
-        let (crumbs, (prev, next)) = if is_register {
-            (facts.crumbs(None), facts.neighbours(self.url))
-        } else {
-            (facts.crumbs(Some((self.url, self.title))), (None, None))
-        };
+        let (crumbs, prev, next) = facts.register_place((self.url, self.title), is_register);
         let root = links::root_prefix(&url);
         let mut ctx = base_context(&page_meta, crumbs, prev, next);
         let view = &view;
