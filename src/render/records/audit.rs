@@ -133,11 +133,28 @@ enum Content<'a> {
     Findings(FindingGroup<'a>),
 }
 
+impl Content<'_> {
+    /// The folder of the report its parts are in: `exceptions`, `incidents` or `findings`.
+    fn kind(&self) -> &'static str {
+        match self {
+            Content::Exceptions(_) => "exceptions",
+            Content::Incidents(_) => "incidents",
+            Content::Findings(_) => "findings",
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Content::Exceptions(e) => e.len(),
+            Content::Incidents(i) => i.len(),
+            Content::Findings(g) => g.findings.len(),
+        }
+    }
+}
+
 /// A part of a report in parts: the exceptions created in one month, the incidents
 /// reported in one month, or the findings of one code; split further past the limits.
 struct Part<'a> {
-    /// `exceptions`, `incidents` or `findings`.
-    kind: &'static str,
     /// The month, or the finding code.
     key: String,
     /// Counted from 1, of `of` parts of the same key.
@@ -149,10 +166,10 @@ struct Part<'a> {
 
 impl Part<'_> {
     fn title(&self) -> String {
-        let what = match self.kind {
-            "exceptions" => format!("exceptions created in {}", self.key),
-            "incidents" => format!("incidents reported in {}", self.key),
-            _ => format!("findings {}", self.key),
+        let what = match self.content {
+            Content::Exceptions(_) => format!("exceptions created in {}", self.key),
+            Content::Incidents(_) => format!("incidents reported in {}", self.key),
+            Content::Findings(_) => format!("findings {}", self.key),
         };
         if self.of > 1 {
             format!("{what}, part {} of {}", self.number, self.of)
@@ -301,15 +318,11 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
     let kinds = [
         split(exceptions, PART_RECORDS, |a| month(a.row.created))
             .into_iter()
-            .map(|(key, number, of, items)| {
-                ("exceptions", key, number, of, Content::Exceptions(items))
-            })
+            .map(|(key, number, of, items)| (key, number, of, Content::Exceptions(items)))
             .collect::<Vec<_>>(),
         split(incidents, PART_RECORDS, |a| month(a.row.reported_date))
             .into_iter()
-            .map(|(key, number, of, items)| {
-                ("incidents", key, number, of, Content::Incidents(items))
-            })
+            .map(|(key, number, of, items)| (key, number, of, Content::Incidents(items)))
             .collect(),
         groups
             .into_iter()
@@ -323,15 +336,14 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
                             anchor: g.anchor.clone(),
                             findings,
                         };
-                        ("findings", key, number, of, Content::Findings(group))
+                        (key, number, of, Content::Findings(group))
                     })
             })
             .collect(),
     ];
-    for (kind, key, number, of, content) in kinds.into_iter().flatten() {
+    for (key, number, of, content) in kinds.into_iter().flatten() {
         parts.push(Part {
-            kind,
-            url: part_url(kind, &key, number),
+            url: part_url(content.kind(), &key, number),
             key,
             number,
             of,
@@ -359,7 +371,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         let part = &parts[i];
         let neighbour = |j: Option<usize>| {
             j.and_then(|j| parts.get(j))
-                .filter(|p| p.kind == part.kind)
+                .filter(|p| p.content.kind() == part.content.kind())
                 .map(|p| links::page_href(&p.url))
         };
         let (exceptions, incidents, groups) = match &part.content {
@@ -372,7 +384,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
             incidents,
             groups,
             part: Some(PartView {
-                kind: part.kind,
+                kind: part.content.kind(),
                 title: part.title(),
                 prev: neighbour(i.checked_sub(1)),
                 next: neighbour(Some(i + 1)),
@@ -389,16 +401,12 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
 fn parts_index(parts: &[Part], codes: &[CodeSummary]) -> PartsIndex {
     let mut index = PartsIndex::default();
     for part in parts {
-        let list = match part.kind {
-            "exceptions" => &mut index.exceptions,
-            "incidents" => &mut index.incidents,
-            _ => &mut index.findings,
+        let list = match part.content {
+            Content::Exceptions(_) => &mut index.exceptions,
+            Content::Incidents(_) => &mut index.incidents,
+            Content::Findings(_) => &mut index.findings,
         };
-        let count = match &part.content {
-            Content::Exceptions(e) => e.len(),
-            Content::Incidents(i) => i.len(),
-            Content::Findings(g) => g.findings.len(),
-        };
+        let count = part.content.len();
         if list.last().is_none_or(|k| k.key != part.key) {
             list.push(KeyParts {
                 key: part.key.clone(),
