@@ -15,7 +15,6 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use secbook::harness;
-use secbook::load::theme::Body;
 
 use crate::common::{self, BookTest, Files, assert_code, files_below, stderr};
 
@@ -860,20 +859,6 @@ fn random_handbook(
     book
 }
 
-/// The files of an in-memory build, by path.
-fn built(files: Vec<secbook::render::OutputFile>) -> Files {
-    files
-        .into_iter()
-        .map(|f| {
-            let bytes = match f.body {
-                Body::Bytes(b) => b.to_vec(),
-                Body::Copy(path) => fs::read(path).unwrap(),
-            };
-            (f.path, bytes)
-        })
-        .collect()
-}
-
 fn random_config() -> ProptestConfig {
     ProptestConfig {
         cases: 12,
@@ -903,7 +888,7 @@ proptest! {
         for reader in readers(RANDOM_CONFIG) {
             let files = harness::build_for(&whole, Some(&reader.name))
                 .map_err(|d| TestCaseError::fail(format!("{d:#?}")))?;
-            let site = built(files);
+            let site = common::files_of(files);
             let problems = leaks(&site, &canaries, &reader);
             prop_assert!(problems.is_empty(), "{}: {}", reader.name, problems.join("\n"));
 
@@ -912,7 +897,7 @@ proptest! {
             let without = random_handbook(RANDOM_CONFIG, &records, page_level, &seen, page_seen);
             let files = harness::build_for(&without, Some(&reader.name))
                 .map_err(|d| TestCaseError::fail(format!("{d:#?}")))?;
-            let alone = built(files);
+            let alone = common::files_of(files);
             prop_assert_eq!(
                 String::from_utf8_lossy(&site["api/metrics.json"]),
                 String::from_utf8_lossy(&alone["api/metrics.json"]),

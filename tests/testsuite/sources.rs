@@ -10,7 +10,6 @@ use secbook::harness;
 use secbook::load::disk::Disk;
 use secbook::load::git::{Repo, Revision};
 use secbook::load::source::{Memory, Source};
-use secbook::load::theme::Body;
 use secbook::pipeline::{self, Options};
 
 use crate::common::{self, Files, commit};
@@ -22,20 +21,7 @@ fn built(source: &dyn Source) -> (Option<Files>, Vec<String>) {
     let generated =
         pipeline::generate_from(source, &Options::default(), Some(common::SOURCE_DATE_EPOCH));
     match generated {
-        Ok(site) => {
-            let files = site
-                .files
-                .into_iter()
-                .map(|file| {
-                    let bytes = match file.body {
-                        Body::Bytes(bytes) => bytes.to_vec(),
-                        Body::Copy(path) => fs::read(path).unwrap(),
-                    };
-                    (file.path, bytes)
-                })
-                .collect();
-            (Some(files), rendered(&site.warnings))
-        }
+        Ok(site) => (Some(common::files_of(site.files)), rendered(&site.warnings)),
         Err(Error::Invalid(diags)) => (None, rendered(&diags)),
         Err(e) => panic!("the build could not run: {e}"),
     }

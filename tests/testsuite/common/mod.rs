@@ -57,6 +57,20 @@ pub fn stderr(out: &Output) -> String {
 /// Files by `/`-separated relative path, such as a built site.
 pub type Files = BTreeMap<String, Vec<u8>>;
 
+/// The files of an in-memory build, by path.
+pub fn files_of(files: Vec<secbook::render::OutputFile>) -> Files {
+    files
+        .into_iter()
+        .map(|f| {
+            let bytes = match f.body {
+                secbook::load::theme::Body::Bytes(b) => b.to_vec(),
+                secbook::load::theme::Body::Copy(path) => fs::read(path).unwrap(),
+            };
+            (f.path, bytes)
+        })
+        .collect()
+}
+
 /// Every file below `dir`, by `/`-separated relative path, so keys match site paths on
 /// every platform.
 pub fn files_below(dir: &Path) -> Files {
