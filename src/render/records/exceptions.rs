@@ -93,7 +93,7 @@ pub(super) fn days_to_expiry(e: &Exception, state: ExceptionState, as_of: Date) 
 }
 
 /// One exception as a row of a table.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(super) struct ExceptionRow<'a> {
     pub id: &'a str,
     pub href: String,
@@ -283,7 +283,7 @@ struct RenewalView<'a> {
 }
 
 /// A ticket or reference: a link when it is a web address.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(super) struct TextOrLink<'a> {
     pub text: &'a str,
     pub href: Option<&'a str>,

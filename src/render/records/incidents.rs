@@ -249,7 +249,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
 // Action items
 
 /// An action item of an incident, as a row of a table.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(super) struct ActionItemRow<'a> {
     pub incident_id: &'a str,
     pub incident_title: &'a str,

@@ -463,7 +463,7 @@ pub(super) struct PageMeta {
     pub description: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(super) struct PersonView<'a> {
     pub name: &'a str,
     pub email: Option<&'a str>,

@@ -1,16 +1,21 @@
-//! owners/: a page per risk owner, with what needs their action.
+//! owners/: a page per risk owner, with what needs their action first; an owner of more
+//! rows than a registry page holds gets pages as a registry does (`owners/<slug>/page/2/`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::exceptions::{self, ExceptionRow};
 use super::incidents::{self, ActionItemRow};
+use super::registry::{self, Pager};
 use super::{Facts, PageMeta, PersonView, SectionIntro, base_context, render_each, render_page};
 use crate::derive::handbook::Handbook;
 use crate::derive::recipients::{Reason, Recipient, Routing};
 use crate::diagnostics::Diagnostic;
 use crate::model::date::Date;
+use crate::model::links;
 use crate::model::person::Person;
 use crate::model::vocab::ExceptionState;
 use crate::render::{Output, Renderer};
@@ -140,8 +145,40 @@ struct NeedsAction<'a> {
     total: usize,
 }
 
+impl<'a> NeedsAction<'a> {
+    /// The owner's own exceptions among these: those a page in parts does not repeat.
+    fn own_exceptions(&self) -> impl Iterator<Item = &ExceptionRow<'a>> {
+        let reassign = self.reassign.iter().flat_map(|r| &r.exceptions);
+        self.expired
+            .iter()
+            .chain(&self.expiring)
+            .chain(&self.pending)
+            .chain(reassign)
+    }
+
+    /// The rows on the page `window` reads, in the order the page shows them.
+    fn page(&self, window: &mut Window) -> NeedsAction<'a> {
+        let reassign = self.reassign.as_ref().map(|r| r.page(window));
+        let expired = window.take(&self.expired);
+        let expiring = window.take(&self.expiring);
+        let pending = window.take(&self.pending);
+        let overdue_items = window.take(&self.overdue_items);
+        let inherited = self.inherited.iter().map(|r| r.page(window)).collect();
+        NeedsAction {
+            expired,
+            expiring,
+            pending,
+            overdue_items,
+            handed_to: self.handed_to.clone(),
+            reassign,
+            inherited,
+            total: self.total,
+        }
+    }
+}
+
 /// Who gets the items of an owner who left, as the weekly report sends them.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct HandedTo {
     left: Date,
     /// `manager`: the nearest manager still here; `fallback`: `notify.fallback`;
@@ -164,9 +201,19 @@ struct Reassign<'a> {
     items: Vec<ActionItemRow<'a>>,
 }
 
-impl Reassign<'_> {
+impl<'a> Reassign<'a> {
     fn count(&self) -> usize {
         self.exceptions.len() + self.items.len()
+    }
+
+    fn page(&self, window: &mut Window) -> Reassign<'a> {
+        Reassign {
+            name: self.name,
+            href: self.href.clone(),
+            left: self.left,
+            exceptions: window.take(&self.exceptions),
+            items: window.take(&self.items),
+        }
     }
 }
 
@@ -222,8 +269,10 @@ struct OwnerSummary<'a> {
 }
 
 #[derive(Serialize)]
-struct OwnersView<'a> {
-    owners: Vec<OwnerSummary<'a>>,
+struct OwnersView<'v, 'a> {
+    /// This page's: all of them, or a page of them past a hundred.
+    owners: &'v [OwnerSummary<'a>],
+    pager: Option<Pager>,
     intro: Option<SectionIntro<'a>>,
 }
 
@@ -234,9 +283,101 @@ struct OwnerView<'a> {
     is_risk_owner: bool,
     team: Option<&'a str>,
     needs_action: NeedsAction<'a>,
+    /// Whether this page shows what needs action: the whole of it, or some of its rows;
+    /// the first page always does. The owner's other pages link to it.
+    needs_action_here: bool,
     exceptions: Vec<ExceptionRow<'a>>,
     /// Open action items that are not overdue.
     other_items: Vec<ActionItemRow<'a>>,
+    /// The one page lists every exception again under "Exceptions owned", after what
+    /// needs action. A page of a longer list does not, so each row is on one page.
+    whole: bool,
+    /// The owner's exceptions listed under what needs action and not again below.
+    listed_above: usize,
+    /// The owner's first page, from the site root.
+    first: String,
+    pager: Option<Pager>,
+}
+
+/// Every row of an owner's page, in the order it shows them, made once for all its pages.
+struct OwnerRows<'a> {
+    needs_action: NeedsAction<'a>,
+    exceptions: Vec<ExceptionRow<'a>>,
+    other_items: Vec<ActionItemRow<'a>>,
+    /// Each page's rows, counted through the lists in order; one page when they fit.
+    pages: Vec<Range<usize>>,
+    whole: bool,
+    listed_above: usize,
+}
+
+impl<'a> OwnerRows<'a> {
+    /// When every list fits one page, it shows them as they are. Else the exceptions
+    /// owned leave out those listed under what needs action, and the lists, read in
+    /// order, are split into pages as a registry is: what needs action comes first.
+    fn new(facts: &Facts<'a>, owner: &Owner<'a>) -> Self {
+        let needs_action = needs_action(facts, owner);
+        let mut exceptions: Vec<ExceptionRow> = owner
+            .exceptions
+            .iter()
+            .map(|&i| exceptions::row(facts, i))
+            .collect();
+        exceptions.sort_by_key(|r| r.state_rank);
+        let mut other_items: Vec<ActionItemRow> = action_items(facts, owner)
+            .into_iter()
+            .filter(|r| !r.overdue)
+            .collect();
+        incidents::sort_action_items(&mut other_items);
+        let rows =
+            |exceptions: &[ExceptionRow]| needs_action.total + exceptions.len() + other_items.len();
+        let mut pages = registry::pages(&[rows(&exceptions)]);
+        let whole = pages.len() == 1;
+        let mut listed_above = 0;
+        if !whole {
+            let listed: BTreeSet<&str> = needs_action.own_exceptions().map(|r| r.id).collect();
+            let before = exceptions.len();
+            exceptions.retain(|r| !listed.contains(r.id));
+            listed_above = before - exceptions.len();
+            pages = registry::pages(&[rows(&exceptions)]);
+        }
+        OwnerRows {
+            needs_action,
+            exceptions,
+            other_items,
+            pages,
+            whole,
+            listed_above,
+        }
+    }
+}
+
+/// The rows of a list that fall on one page, the lists read in the order the page
+/// shows them.
+struct Window {
+    page: Range<usize>,
+    /// Rows of the lists read so far.
+    read: usize,
+    /// Rows of the lists read so far that are on the page.
+    shown: usize,
+}
+
+impl Window {
+    fn new(page: Range<usize>) -> Self {
+        Window {
+            page,
+            read: 0,
+            shown: 0,
+        }
+    }
+
+    /// The rows of the next list, `rows`, that are on the page.
+    fn take<T: Clone>(&mut self, rows: &[T]) -> Vec<T> {
+        let start = self.read;
+        self.read += rows.len();
+        let from = self.page.start.clamp(start, self.read) - start;
+        let to = self.page.end.clamp(start, self.read) - start;
+        self.shown += to - from;
+        rows[from..to].to_vec()
+    }
 }
 
 fn needs_action<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> NeedsAction<'a> {
@@ -313,24 +454,41 @@ fn action_items<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> Vec<ActionItemRow<'
 }
 
 pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-    let mut diags: Vec<Diagnostic> = render_index(facts, renderer, out).into_iter().collect();
-    diags.extend(render_each(&facts.owners.list, |o| {
-        render_owner(facts, renderer, out, o)
+    let owners = &facts.owners.list;
+    let rows: Vec<OwnerRows> = owners
+        .par_iter()
+        .map(|o| OwnerRows::new(facts, o))
+        .collect();
+    let mut diags = render_index(facts, renderer, out, &rows);
+    let pages: Vec<(usize, usize)> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| (0..r.pages.len()).map(move |p| (i, p)))
+        .collect();
+    diags.extend(render_each(&pages, |&(i, p)| {
+        render_owner(facts, renderer, out, &owners[i], &rows[i], p)
     }));
     diags
 }
 
-fn render_index(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
+/// owners/: every owner and what needs their action, in pages of a hundred past that
+/// (`owners/page/2/`), as the registries are.
+fn render_index(
+    facts: &Facts,
+    renderer: &Renderer,
+    out: &Output,
+    rows: &[OwnerRows],
+) -> Vec<Diagnostic> {
     let states = &facts.hb.exception_states;
-    let owners = facts
+    let owners: Vec<OwnerSummary> = facts
         .owners
         .list
         .iter()
-        .map(|o| {
+        .zip(rows)
+        .map(|(o, rows)| {
             let count =
                 |s: ExceptionState| o.exceptions.iter().filter(|&&i| states[i] == s).count();
-            let needs = needs_action(facts, o);
-            let handed_to = needs.handed_to;
+            let needs = &rows.needs_action;
             OwnerSummary {
                 person: facts.person(o.person),
                 exceptions: o.exceptions.len(),
@@ -345,42 +503,52 @@ fn render_index(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diag
                 overdue_items: action_items(facts, o).iter().filter(|r| r.overdue).count(),
                 open_items: o.action_items.len(),
                 needs_action: needs.total,
-                handed_to,
+                handed_to: needs.handed_to.clone(),
             }
         })
         .collect();
-    let view = OwnersView {
-        owners,
-        intro: facts.intro(URL),
-    };
-    let page = PageMeta {
-        title: facts.register_title(URL, TITLE),
-        url: URL.into(),
-        description: None,
-    };
-    let (prev, next) = facts.neighbours(URL);
-    let mut ctx = base_context(&page, facts.crumbs(None), prev, next);
-    ctx.insert("owners", &view);
-    render_page(renderer, out, "owners.html", ctx, URL)
+    let pages = registry::pages(&[owners.len()]);
+    let url = |p: usize| registry::page_url(URL, None, p);
+    let title = facts.register_title(URL, TITLE);
+    let numbers: Vec<usize> = (0..pages.len()).collect();
+    render_each(&numbers, |&p| {
+        let view = OwnersView {
+            owners: &owners[pages[p].clone()],
+            pager: (pages.len() > 1).then(|| registry::pager(&pages, p, url)),
+            intro: if p == 0 { facts.intro(URL) } else { None },
+        };
+        let page = PageMeta {
+            title: match p {
+                0 => title.clone(),
+                _ => format!("{title}, page {} of {}", p + 1, pages.len()),
+            },
+            url: url(p),
+            description: None,
+        };
+        let (crumbs, prev, next) = facts.register_place((URL, TITLE), p == 0);
+        let mut ctx = base_context(&page, crumbs, prev, next);
+        ctx.insert("owners", &view);
+        render_page(renderer, out, "owners.html", ctx, &page.url)
+    })
 }
 
+/// Page `page` (from 0) of an owner's: `owners/<slug>/`, then `owners/<slug>/page/2/`.
 fn render_owner(
     facts: &Facts,
     renderer: &Renderer,
     out: &Output,
     owner: &Owner,
+    rows: &OwnerRows,
+    page: usize,
 ) -> Option<Diagnostic> {
-    let mut exceptions: Vec<ExceptionRow> = owner
-        .exceptions
-        .iter()
-        .map(|&i| exceptions::row(facts, i))
-        .collect();
-    exceptions.sort_by_key(|r| r.state_rank);
-    let mut other_items: Vec<ActionItemRow> = action_items(facts, owner)
-        .into_iter()
-        .filter(|r| !r.overdue)
-        .collect();
-    incidents::sort_action_items(&mut other_items);
+    let mut window = Window::new(rows.pages[page].clone());
+    let needs_action = rows.needs_action.page(&mut window);
+    let needs_action_here = page == 0 || window.shown > 0;
+    let exceptions = window.take(&rows.exceptions);
+    let other_items = window.take(&rows.other_items);
+    let folder = format!("{URL}{}/", owner.slug);
+    let url = |p: usize| registry::page_url(&folder, None, p);
+    let pages = rows.pages.len();
     let view = OwnerView {
         person: facts.person(owner.person),
         is_risk_owner: !owner.exceptions.is_empty(),
@@ -390,23 +558,30 @@ fn render_owner(
             .people
             .find(owner.person)
             .and_then(|e| e.team.as_deref()),
-        needs_action: needs_action(facts, owner),
+        needs_action,
+        needs_action_here,
         exceptions,
         other_items,
+        whole: rows.whole,
+        listed_above: rows.listed_above,
+        first: links::page_href(&folder),
+        pager: (pages > 1).then(|| registry::pager(&rows.pages, page, url)),
     };
-    let url = format!("{URL}{}/", owner.slug);
     let name = if owner.person.is_unassigned() {
         "Unassigned"
     } else {
         owner.person.name.as_str()
     };
     let page = PageMeta {
-        title: name.to_string(),
-        url: url.clone(),
+        title: match page {
+            0 => name.to_string(),
+            _ => format!("{name}, page {} of {pages}", page + 1),
+        },
+        url: url(page),
         description: None,
     };
     let crumbs = facts.crumbs(Some((URL, TITLE)));
     let mut ctx = base_context(&page, crumbs, None, None);
     ctx.insert("owner", &view);
-    render_page(renderer, out, "owner.html", ctx, &url)
+    render_page(renderer, out, "owner.html", ctx, &page.url)
 }
