@@ -391,3 +391,127 @@ fn the_status_page_of_thousands_of_findings_links_the_audit_parts() {
     let broken = broken_links(&site);
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+/// The path from the site root that `href`, on the page at `path`, leads to.
+fn resolve(path: &str, href: &str) -> String {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    parts.pop();
+    for part in href.split('/') {
+        match part {
+            ".." => drop(parts.pop()),
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+/// The rows of one page of an owner's, in order: each row's first cell, and whether it is
+/// listed under what needs action.
+fn owner_rows(page: &Html) -> Vec<(String, bool)> {
+    let tr = Selector::parse("article.record-owner table tbody tr").unwrap();
+    let td = Selector::parse("td").unwrap();
+    let needs = Selector::parse("section[aria-labelledby=needs-action] tbody tr").unwrap();
+    let needs: Vec<_> = page.select(&needs).map(|r| r.id()).collect();
+    page.select(&tr)
+        .map(|row| {
+            let first = row.select(&td).next().unwrap().text().collect::<String>();
+            (first.trim().to_string(), needs.contains(&row.id()))
+        })
+        .collect()
+}
+
+/// An owner of more rows than a registry page holds gets pages as the registries do:
+/// none holds more than a page of rows, each of the owner's exceptions is on exactly one,
+/// what needs action comes first, and the pages link each other.
+#[test]
+fn an_owner_of_more_than_a_page_of_rows_gets_pages_with_what_needs_action_first() {
+    // Each owner holds 112 exceptions of one status: Ann's all pending, so what needs her
+    // action is itself more than a page; Bo's expired, expiring and active.
+    let exceptions = 560;
+    let site = register(exceptions, 40).build("out", &[]);
+    let next = Selector::parse("nav.registry-pages a[rel=next]").unwrap();
+    for (n, owner) in OWNERS.iter().enumerate() {
+        let email = owner.split(['<', '>']).nth(1).unwrap();
+        let folder = format!("owners/{}/", email.replace(['@', '.'], "-"));
+        let pages = ordering(
+            &site,
+            &format!("{folder}index.html"),
+            &format!("{folder}page/"),
+        );
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut rows = Vec::new();
+        for (p, path) in pages.iter().enumerate() {
+            let page = html(&site, path);
+            let shown = owner_rows(&page);
+            assert!(
+                !shown.is_empty() && shown.len() <= PAGE_ROWS,
+                "{path} holds {} rows",
+                shown.len()
+            );
+            if p + 1 < pages.len() {
+                let href = page.select(&next).next().unwrap().value().attr("href");
+                assert_eq!(href.map(|h| resolve(path, h)), Some(pages[p + 1].clone()));
+            }
+            for (id, _) in shown.iter().filter(|(id, _)| id.starts_with("EXC-")) {
+                *seen.entry(id.clone()).or_default() += 1;
+            }
+            rows.extend(shown);
+        }
+        let owned: Vec<String> = (n..exceptions)
+            .step_by(OWNERS.len())
+            .map(|i| format!("EXC-{i:05}"))
+            .collect();
+        assert_eq!(seen.keys().cloned().collect::<Vec<_>>(), owned, "{owner}");
+        assert!(seen.values().all(|n| *n == 1), "{owner} repeats rows");
+        assert!(pages.len() > 1, "{owner}: {pages:?}");
+        let first_other = rows.iter().position(|(_, needs)| !needs);
+        let last_needed = rows.iter().rposition(|(_, needs)| *needs);
+        if let (Some(other), Some(needed)) = (first_other, last_needed) {
+            assert!(needed < other, "{owner}: what needs action is not first");
+        }
+        if n == 0 {
+            let needed = rows.iter().filter(|(_, needs)| *needs).count();
+            assert!(needed > PAGE_ROWS, "{owner}: {needed} rows need action");
+        }
+    }
+    let broken = broken_links(&site);
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+/// More owners than a page holds: owners/ is served in pages, each owner on one.
+#[test]
+fn the_owners_of_a_large_register_are_listed_in_pages() {
+    let book = BookTest::empty();
+    book.write("handbook.yaml", "title: Owners\nas_of: 2026-06-30\n");
+    book.write("content/_index.md", "---\ntitle: Home\n---\nOwners.\n");
+    let n = PAGE_ROWS + 30;
+    for i in 0..n {
+        book.write(
+            &format!("data/exceptions/EXC-{i:05}.yaml"),
+            &format!(
+                "id: EXC-{i:05}\ntitle: Owned {i}\ntype: acceptance\nseverity: low\nstatus: pending\n\
+                 requested_by: \"Req Uester <req@example.com>\"\nrisk_owner: \"Owner {i:03} <o{i:03}@example.com>\"\n\
+                 created: 2026-05-01\nsummary: S.\njustification: J.\n"
+            ),
+        );
+    }
+    let site = book.build("out", &[]);
+    let row = Selector::parse("table.owners tbody tr td a").unwrap();
+    let mut seen = Vec::new();
+    for path in ordering(&site, "owners/index.html", "owners/page/") {
+        let shown: Vec<String> = html(&site, &path)
+            .select(&row)
+            .map(|a| a.text().collect())
+            .collect();
+        assert!(
+            !shown.is_empty() && shown.len() <= PAGE_ROWS,
+            "{path} lists {} owners",
+            shown.len()
+        );
+        seen.extend(shown);
+    }
+    let all: Vec<String> = (0..n).map(|i| format!("Owner {i:03}")).collect();
+    assert_eq!(seen, all);
+    let broken = broken_links(&site);
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
