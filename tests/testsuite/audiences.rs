@@ -906,3 +906,63 @@ proptest! {
         }
     }
 }
+
+/// An owner of more rows than a page holds, seen by an audience: their pages list what
+/// it may read, in as many pages as that takes; an owner whom only hidden records name
+/// has no page at all.
+#[test]
+fn the_pages_of_an_owner_hold_only_what_the_audience_may_see() {
+    let book = BookTest::empty();
+    book.write(
+        "handbook.yaml",
+        "title: Owners\nas_of: 2026-06-30\nclassification:\n  levels: [internal, secret]\n  \
+         default: internal\naudiences:\n  staff: { max: internal }\n",
+    );
+    book.write("content/_index.md", "---\ntitle: Home\n---\nOwners.\n");
+    let exception = |i: usize, title: &str, owner: &str, level: &str| {
+        book.write(
+            &format!("data/exceptions/EXC-{i:03}.yaml"),
+            &format!(
+                "id: EXC-{i:03}\ntitle: {title} {i}\ntype: acceptance\nseverity: low\n\
+                 status: pending\nclassification: {level}\nrequested_by: \"Req <req@example.com>\"\n\
+                 risk_owner: \"{owner}\"\ncreated: 2026-05-01\nsummary: S.\njustification: J.\n"
+            ),
+        );
+    };
+    // Ann owns 150 exceptions staff may read and 150 it may not; Hid only the latter.
+    for i in 0..450 {
+        match i % 3 {
+            0 => exception(i, "Open", "Ann Lee <ann@example.com>", "internal"),
+            1 => exception(i, "Covert", "Ann Lee <ann@example.com>", "secret"),
+            _ => exception(i, "Covert", "Hid Den <hid@example.com>", "secret"),
+        }
+    }
+    let row = scraper::Selector::parse("article.record-owner tbody tr td:first-child").unwrap();
+    let ids = |site: &Files, owner: &str| -> Vec<Vec<String>> {
+        let mut pages = Vec::new();
+        let mut path = format!("owners/{owner}/index.html");
+        for n in 2.. {
+            let Some(bytes) = site.get(&path) else { break };
+            let page = scraper::Html::parse_document(std::str::from_utf8(bytes).unwrap());
+            pages.push(page.select(&row).map(|td| td.text().collect()).collect());
+            path = format!("owners/{owner}/page/{n}/index.html");
+        }
+        pages
+    };
+    let whole = book.build("whole", &[]);
+    assert_eq!(ids(&whole, "ann-example-com").len(), 3);
+    assert_eq!(ids(&whole, "hid-example-com").len(), 2);
+    let staff = book.build("staff", &["--audience", "staff"]);
+    let ann = ids(&staff, "ann-example-com");
+    assert_eq!(ann.len(), 2, "{ann:?}");
+    let seen: Vec<String> = ann.concat();
+    let open: Vec<String> = (0..450).step_by(3).map(|i| format!("EXC-{i:03}")).collect();
+    assert_eq!(seen, open);
+    for (path, bytes) in &staff {
+        assert!(!path.contains("hid-example-com"), "{path}");
+        let text = String::from_utf8_lossy(bytes);
+        for hidden in ["Covert", "Hid Den", "hid@example.com"] {
+            assert!(!text.contains(hidden), "{path} holds {hidden}");
+        }
+    }
+}
