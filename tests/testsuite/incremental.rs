@@ -238,3 +238,40 @@ fn an_edit_within_the_file_systems_clock_tick_is_not_missed() {
         "the edit shows"
     );
 }
+
+/// An owner's pages, when rows move between them or pages come and go, are those of a
+/// fresh build: each page is fingerprinted by the rows it shows.
+#[test]
+fn an_owners_pages_follow_an_edit_that_moves_their_rows() {
+    let book = crate::scale::register(560, 10);
+    let options = Options {
+        root: book.dir.clone(),
+        ..Options::default()
+    };
+    let mut cache = Cache::default();
+    let first = pipeline::generate_cached(&options, &mut cache).unwrap();
+    let pages = |generated: &Generated| {
+        generated
+            .files
+            .iter()
+            .filter(|f| f.path.starts_with("owners/ann-example-com/page/"))
+            .count()
+    };
+    assert_eq!(pages(&first), 1, "Ann's pending exceptions fill two pages");
+    // One of them decided: it leaves what needs action for the rest of the list.
+    edit(&book.dir.join("data/exceptions/EXC-00250.yaml"), |t| {
+        t.replacen(
+            "status: pending\n",
+            "status: denied\ndecided: 2026-02-01\n",
+            1,
+        )
+    });
+    rebuild(&options, &mut cache);
+    // Fewer: one page is enough, and the second is gone.
+    for i in (0..560).step_by(5).skip(90) {
+        fs::remove_file(book.dir.join(format!("data/exceptions/EXC-{i:05}.yaml"))).unwrap();
+    }
+    rebuild(&options, &mut cache);
+    let fewer = pipeline::generate_cached(&options, &mut cache).unwrap();
+    assert_eq!(pages(&fewer), 0);
+}
