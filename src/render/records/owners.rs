@@ -199,13 +199,11 @@ struct Reassign<'a> {
     left: Date,
     exceptions: Vec<ExceptionRow<'a>>,
     items: Vec<ActionItemRow<'a>>,
+    /// Every one of them, whichever page of the owner's lists it.
+    count: usize,
 }
 
 impl<'a> Reassign<'a> {
-    fn count(&self) -> usize {
-        self.exceptions.len() + self.items.len()
-    }
-
     fn page(&self, window: &mut Window) -> Reassign<'a> {
         Reassign {
             name: self.name,
@@ -213,6 +211,7 @@ impl<'a> Reassign<'a> {
             left: self.left,
             exceptions: window.take(&self.exceptions),
             items: window.take(&self.items),
+            count: self.count,
         }
     }
 }
@@ -233,6 +232,7 @@ fn reassign<'a>(facts: &Facts<'a>, owner: &Owner<'a>, left: Date) -> Reassign<'a
         name: &owner.person.name,
         href: facts.owners.href(owner.person),
         left,
+        count: exceptions.len() + items.len(),
         exceptions,
         items,
     }
@@ -410,9 +410,9 @@ fn needs_action<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> NeedsAction<'a> {
                 .as_ref()
                 .map(|(left, _)| reassign(facts, from, *left))
         })
-        .filter(|r| r.count() > 0)
+        .filter(|r| r.count > 0)
         .collect();
-    let passed_on: usize = inherited.iter().map(Reassign::count).sum();
+    let passed_on: usize = inherited.iter().map(|r| r.count).sum();
     if let Some((left, to)) = &owner.departed {
         let reassign = reassign(facts, owner, *left);
         return NeedsAction {
@@ -421,7 +421,7 @@ fn needs_action<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> NeedsAction<'a> {
             pending: Vec::new(),
             overdue_items: Vec::new(),
             handed_to: Some(handed_to(facts, *left, to)),
-            total: reassign.count() + passed_on,
+            total: reassign.count + passed_on,
             reassign: Some(reassign),
             inherited,
         };
