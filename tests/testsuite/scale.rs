@@ -515,3 +515,47 @@ fn the_owners_of_a_large_register_are_listed_in_pages() {
     let broken = broken_links(&site);
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+/// An owner who left with more open rows than a page: every page of theirs says who left
+/// and that what they own needs a new owner, and their manager's pages, which list those
+/// rows too, hold at most a page each.
+#[test]
+fn the_pages_of_an_owner_who_left_each_say_so() {
+    let book = register(560, 40);
+    book.write(
+        "data/people.yaml",
+        "- name: Ann Lee\n  email: ann@example.com\n  manager: Bo Chen\n  departed: 2026-03-01\n\
+         - name: Bo Chen\n  email: bo@example.com\n",
+    );
+    let site = book.build("out", &[]);
+    let ann = ordering(
+        &site,
+        "owners/ann-example-com/index.html",
+        "owners/ann-example-com/page/",
+    );
+    assert!(ann.len() > 1, "{ann:?}");
+    for path in &ann {
+        let text = String::from_utf8(site[path].clone()).unwrap();
+        assert!(text.contains("<p>Ann Lee left on <time>2026-03-01</time>. Each of their open exceptions needs a new risk owner"), "{path}");
+    }
+    let bo = ordering(
+        &site,
+        "owners/bo-example-com/index.html",
+        "owners/bo-example-com/page/",
+    );
+    let mut from_ann = 0;
+    for path in &bo {
+        let page = html(&site, path);
+        let rows = owner_rows(&page);
+        assert!(rows.len() <= PAGE_ROWS, "{path} holds {} rows", rows.len());
+        from_ann += page
+            .select(&Selector::parse("h3[id^=from-]").unwrap())
+            .count();
+    }
+    assert!(
+        from_ann > 1,
+        "Ann's items to reassign span Bo's pages: {from_ann}"
+    );
+    let broken = broken_links(&site);
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
