@@ -335,37 +335,22 @@ fn render_action_items(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<
     }
     sort_action_items(&mut items);
     let overdue = items.iter().filter(|r| r.overdue).count();
-    let pages = registry::pages(&[items.len()]);
-    let url = |p: usize| registry::page_url(ACTION_ITEMS_URL, None, p);
-    let title = facts.register_title(ACTION_ITEMS_URL, ACTION_ITEMS_TITLE);
-    let numbers: Vec<usize> = (0..pages.len()).collect();
-    render_each(&numbers, |&p| {
-        let view = ActionItemsView {
+    registry::render_list(
+        facts,
+        renderer,
+        out,
+        (ACTION_ITEMS_URL, ACTION_ITEMS_TITLE),
+        ("action-items.html", "action_items"),
+        items.len(),
+        |range, pager, first| ActionItemsView {
             open: items.len(),
             overdue,
             completed,
-            items: &items[pages[p].clone()],
-            pager: (pages.len() > 1).then(|| registry::pager(&pages, p, url)),
-            intro: if p == 0 {
-                facts.intro(ACTION_ITEMS_URL)
-            } else {
-                None
-            },
-        };
-        let page = PageMeta {
-            title: match p {
-                0 => title.clone(),
-                _ => format!("{title}, page {} of {}", p + 1, pages.len()),
-            },
-            url: url(p),
-            description: None,
-        };
-        let register = (ACTION_ITEMS_URL, ACTION_ITEMS_TITLE);
-        let (crumbs, prev, next) = facts.register_place(register, p == 0);
-        let mut ctx = base_context(&page, crumbs, prev, next);
-        ctx.insert("action_items", &view);
-        render_page(renderer, out, "action-items.html", ctx, &page.url)
-    })
+            items: &items[range],
+            pager,
+            intro: first.then(|| facts.intro(ACTION_ITEMS_URL)).flatten(),
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------

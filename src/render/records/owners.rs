@@ -507,29 +507,19 @@ fn render_index(
             }
         })
         .collect();
-    let pages = registry::pages(&[owners.len()]);
-    let url = |p: usize| registry::page_url(URL, None, p);
-    let title = facts.register_title(URL, TITLE);
-    let numbers: Vec<usize> = (0..pages.len()).collect();
-    render_each(&numbers, |&p| {
-        let view = OwnersView {
-            owners: &owners[pages[p].clone()],
-            pager: (pages.len() > 1).then(|| registry::pager(&pages, p, url)),
-            intro: if p == 0 { facts.intro(URL) } else { None },
-        };
-        let page = PageMeta {
-            title: match p {
-                0 => title.clone(),
-                _ => format!("{title}, page {} of {}", p + 1, pages.len()),
-            },
-            url: url(p),
-            description: None,
-        };
-        let (crumbs, prev, next) = facts.register_place((URL, TITLE), p == 0);
-        let mut ctx = base_context(&page, crumbs, prev, next);
-        ctx.insert("owners", &view);
-        render_page(renderer, out, "owners.html", ctx, &page.url)
-    })
+    registry::render_list(
+        facts,
+        renderer,
+        out,
+        (URL, TITLE),
+        ("owners.html", "owners"),
+        owners.len(),
+        |range, pager, first| OwnersView {
+            owners: &owners[range],
+            pager,
+            intro: first.then(|| facts.intro(URL)).flatten(),
+        },
+    )
 }
 
 /// Page `page` (from 0) of an owner's: `owners/<slug>/`, then `owners/<slug>/page/2/`.
@@ -573,10 +563,7 @@ fn render_owner(
         owner.person.name.as_str()
     };
     let page = PageMeta {
-        title: match page {
-            0 => name.to_string(),
-            _ => format!("{name}, page {} of {pages}", page + 1),
-        },
+        title: registry::page_title(name.to_string(), page, pages),
         url: url(page),
         description: None,
     };

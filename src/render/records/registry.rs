@@ -264,15 +264,12 @@ impl<R: Row> Registry<'_, R> {
             data: context.data.map(str::to_string),
         };
         let title = facts.register_title(self.url, self.title);
-        let mut heading = match order.folder {
+        let heading = match order.folder {
             None => title,
             Some(_) => format!("{title} by {}", order.label),
         };
-        if pages > 1 && page > 0 {
-            heading = format!("{heading}, page {} of {pages}", page + 1);
-        }
         let page_meta = PageMeta {
-            title: heading,
+            title: page_title(heading, page, pages),
             url: url.clone(),
             description: None,
         };
@@ -472,6 +469,47 @@ pub(super) fn page_url(url: &str, folder: Option<&str>, page: usize) -> String {
         (Some(f), 0) => format!("{url}{f}/"),
         (f, n) => format!("{url}{}/{}/", f.unwrap_or("page"), n + 1),
     }
+}
+
+/// The title of page `page` (from 0) of `pages`: `title` on the first, and after it the
+/// page's number on the others, so that no two pages of a register share a title.
+pub(super) fn page_title(title: String, page: usize, pages: usize) -> String {
+    match page {
+        0 => title,
+        _ => format!("{title}, page {} of {pages}", page + 1),
+    }
+}
+
+/// Renders a register that is one list of `len` rows, such as the action items or the
+/// owners, from `template`, in pages of [`PAGE_ROWS`] past that (`page/2/`) as a registry's
+/// default ordering is. `view` makes a page's value under `key` from the rows it shows,
+/// its pager and whether it is the register's own page.
+pub(super) fn render_list<V: Serialize>(
+    facts: &Facts,
+    renderer: &Renderer,
+    out: &Output,
+    (url, title): (&str, &str),
+    (template, key): (&str, &'static str),
+    len: usize,
+    view: impl Fn(Range<usize>, Option<Pager>, bool) -> V + Sync + Send,
+) -> Vec<Diagnostic> {
+    let pages = pages(&[len]);
+    let page_url = |p: usize| page_url(url, None, p);
+    let heading = facts.register_title(url, title);
+    let numbers: Vec<usize> = (0..pages.len()).collect();
+    render_each(&numbers, |&p| {
+        let pager = (pages.len() > 1).then(|| pager(&pages, p, page_url));
+        let shown = view(pages[p].clone(), pager, p == 0);
+        let page = PageMeta {
+            title: page_title(heading.clone(), p, pages.len()),
+            url: page_url(p),
+            description: None,
+        };
+        let (crumbs, prev, next) = facts.register_place((url, title), p == 0);
+        let mut ctx = base_context(&page, crumbs, prev, next);
+        ctx.insert(key, &shown);
+        render_page(renderer, out, template, ctx, &page.url)
+    })
 }
 
 /// The links from page `page` of `pages` to the others, each page's folder by `url`.
