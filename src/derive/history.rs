@@ -10,7 +10,7 @@ use serde_yaml::{Mapping, Value};
 
 use crate::load::config::Config;
 use crate::load::git::{Change, Commit, Log};
-use crate::load::history::{Changes, Fields, Version, Versions, file_names};
+use crate::load::history::{Changes, Fields, Version, file_names};
 use crate::load::records::Records;
 use crate::model::date::{Date, Offset, days};
 use crate::model::exception::{Approval, Exception};
@@ -91,16 +91,9 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
     };
     let derived: Vec<RecordHistory> = subjects
         .par_iter()
-        .map_init(Versions::default, |reader, record| {
+        .map(|record| {
             let mine = by_file.get(&record.key).map_or(&[][..], Vec::as_slice);
-            // Oldest first, so that each version reads only the fields it changed.
-            let mut versions = HashMap::new();
-            for id in mine.iter().rev().flat_map(|c| [c.old, c.new]).flatten() {
-                if let (Some(text), false) = (changes.texts.get(&id), versions.contains_key(&id)) {
-                    versions.insert(id, reader.read(record.file, text));
-                }
-            }
-            context.record(record, mine, &versions)
+            context.record(record, mine, &changes.versions)
         })
         .collect();
     let mut history = History::default();
@@ -547,6 +540,7 @@ fn list(fields: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::history::Versions;
 
     fn mapping(text: &str) -> Fields {
         let text = Ok(text.to_string());

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use gix::ObjectId;
 use serde_yaml::{Mapping, Value};
 
+use super::cache;
 use super::config::Config;
-use super::git::{Log, Repo, Unavailable};
+use super::git::{Change, Log, Repo, Unavailable};
 use super::records::Records;
 use super::yaml::{self, Seg};
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
@@ -18,11 +19,11 @@ use crate::diagnostics::{Diagnostic, Error, SourceFile};
 /// counts them.
 pub const FOLDERS: [&str; 2] = ["data/exceptions", "data/incidents"];
 
-/// The commits that changed the record folders, and the text of every version of their
-/// record files: a byte-order mark left out, or why it cannot be read.
+/// The commits that changed the record folders, and what every version of their record
+/// files reads as.
 pub struct Changes {
     pub log: Log,
-    pub texts: HashMap<ObjectId, Result<String, String>>,
+    pub versions: HashMap<ObjectId, Version>,
 }
 
 /// Reads the commits that changed the record folders from the git repository that holds
@@ -115,25 +116,98 @@ pub fn file_names(records: &Records) -> [Vec<&str>; 2] {
 }
 
 /// The log, and every version of every file in it that may be a record (SPEC 1: a
-/// `.yaml` file), each read once, in the order the packs store them.
+/// `.yaml` file), each read once, in the order the packs store them. What a previous
+/// build kept (see [`cache`]) is taken from there; what this one learned is kept for the
+/// next.
 fn read(repo: &mut Repo, config: &Config) -> Result<Changes, Error> {
-    let log = repo.log(&FOLDERS)?;
     let max_bytes = config.limits.max_file_bytes();
+    let file = repo
+        .immutable()
+        .then(|| cache::file(repo.common_dir(), repo.prefix(), repo.hash_kind()))
+        .flatten();
+    let kept = file
+        .as_deref()
+        .and_then(|f| cache::read(f, max_bytes))
+        .unwrap_or_default();
+    let log = repo.log(&FOLDERS, &kept.commits)?;
+    let mut versions = kept.versions;
+    let kept_versions = versions.len();
+    let records = |c: &&Change| c.name.ends_with(".yaml") && !c.name.starts_with('.');
     let mut ids: Vec<ObjectId> = log
         .changes
         .iter()
-        .filter(|c| c.name.ends_with(".yaml") && !c.name.starts_with('.'))
+        .filter(records)
         .flat_map(|c| [c.old, c.new])
         .flatten()
+        .filter(|id| !versions.contains_key(id))
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let texts = repo
+    let texts: HashMap<ObjectId, Result<String, String>> = repo
         .texts(ids, max_bytes)?
         .into_iter()
         .map(|(id, text)| (id, text.map(super::source::strip_bom)))
         .collect();
-    Ok(Changes { log, texts })
+    let learned = !texts.is_empty()
+        || log
+            .reachable
+            .iter()
+            .any(|id| !kept.commits.contains_key(id));
+    versions.extend(parse(&log, &texts));
+    let used = log
+        .changes
+        .iter()
+        .flat_map(|c| [c.old, c.new])
+        .flatten()
+        .filter(|id| versions.contains_key(id))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    // Written when something was learned, or something kept is no longer reachable.
+    let stale = kept.commits.len() > log.reachable.len() || kept_versions + texts.len() > used;
+    if let (Some(file), true) = (file, learned || stale) {
+        // A cache that cannot be written is no cache: the next build reads git again.
+        let _ = cache::write(&file, &log, &versions, max_bytes);
+    }
+    Ok(Changes { log, versions })
+}
+
+/// What each version in `texts` reads as. The versions of a file are read oldest first,
+/// each reading only the fields it changed (see [`Versions`]), one file at a time on each
+/// thread.
+fn parse(log: &Log, texts: &HashMap<ObjectId, Result<String, String>>) -> Vec<(ObjectId, Version)> {
+    use rayon::prelude::*;
+    let mut by_file: HashMap<(usize, &str), Vec<ObjectId>> = HashMap::new();
+    // Oldest first: the log lists the newest commit first.
+    for change in log.changes.iter().rev() {
+        let ids = by_file
+            .entry((change.folder, change.name.as_str()))
+            .or_default();
+        ids.extend(
+            [change.old, change.new]
+                .into_iter()
+                .flatten()
+                .filter(|id| texts.contains_key(id)),
+        );
+    }
+    let files: Vec<((usize, &str), Vec<ObjectId>)> = by_file
+        .into_iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .collect();
+    files
+        .par_iter()
+        .map_init(Versions::default, |reader, ((folder, name), ids)| {
+            let folder = FOLDERS.get(*folder).copied().unwrap_or_default();
+            let file = format!("{folder}/{name}");
+            let mut read: Vec<(ObjectId, Version)> = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let (Some(text), false) = (texts.get(id), read.iter().any(|(r, _)| r == id)) {
+                    read.push((*id, reader.read(&file, text)));
+                }
+            }
+            read
+        })
+        .flatten()
+        .collect()
 }
 
 /// One top-level field of a version of a record file: its key and value.
@@ -149,6 +223,16 @@ pub type Version = Result<Fields, String>;
 pub struct Fields(Vec<Field>);
 
 impl Fields {
+    /// Fields as [`Fields::shared_fields`] gave them.
+    pub fn shared(fields: Vec<Field>) -> Fields {
+        Fields(fields)
+    }
+
+    /// The fields, each as it is shared with other versions.
+    pub fn shared_fields(&self) -> &[Field] {
+        &self.0
+    }
+
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.field(key).map(|f| &f.1)
     }

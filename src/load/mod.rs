@@ -1,6 +1,7 @@
 //! Reading a handbook: its files, handbook.yaml, the pages, the records and the theme.
 pub mod audience;
 pub mod baseline;
+pub mod cache;
 pub mod checks;
 pub mod config;
 pub mod content;

@@ -36,11 +36,14 @@ pub struct Repo {
     /// The repository's packs, read here rather than through gix (see [`pack`]); `None`
     /// where `git replace` replaces objects, which only gix honours.
     packs: Option<Packs>,
+    /// The git folder that worktrees of the repository share.
+    common_dir: PathBuf,
 }
 
 /// One commit, as a record's history shows it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Commit {
+    #[serde(with = "id")]
     pub id: ObjectId,
     /// The commit (committer) time: when the change entered the repository.
     pub seconds: i64,
@@ -70,6 +73,99 @@ pub struct Log {
     pub commits: Vec<Commit>,
     /// In the order of `commits`, then by folder and name.
     pub changes: Vec<Change>,
+    /// Every commit reachable from HEAD, whether it changed the folders or not.
+    pub reachable: Vec<ObjectId>,
+}
+
+/// What one commit changed in the folders [`Repo::log`] is asked about. Git never changes
+/// a commit, its parents or their trees, so this is a function of the commit's id (for
+/// given folders) and may be kept from one log to the next: see `load::cache`.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Known {
+    /// What a history shows of it; `None` where it changed nothing.
+    pub commit: Option<Commit>,
+    /// Each file it changed, as [`Change`] has it.
+    pub changes: Vec<KnownChange>,
+}
+
+/// A [`Change`] of a [`Known`] commit.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct KnownChange {
+    pub folder: usize,
+    pub name: String,
+    #[serde(with = "id::option")]
+    pub old: Option<ObjectId>,
+    #[serde(with = "id::option")]
+    pub new: Option<ObjectId>,
+}
+
+impl Log {
+    /// What each commit reachable from HEAD changed, by id: what a later log may take as
+    /// known.
+    pub fn known(&self) -> impl Iterator<Item = (ObjectId, Known)> + '_ {
+        let mut by_commit: Vec<Known> = self
+            .commits
+            .iter()
+            .map(|c| Known {
+                commit: Some(c.clone()),
+                changes: Vec::new(),
+            })
+            .collect();
+        for change in &self.changes {
+            by_commit[change.commit].changes.push(KnownChange {
+                folder: change.folder,
+                name: change.name.clone(),
+                old: change.old,
+                new: change.new,
+            });
+        }
+        let mut touched: HashMap<ObjectId, Known> =
+            self.commits.iter().map(|c| c.id).zip(by_commit).collect();
+        self.reachable
+            .iter()
+            .map(move |id| (*id, touched.remove(id).unwrap_or_default()))
+    }
+}
+
+/// Object ids written as their bytes, for what [`Known`] keeps.
+mod id {
+    use gix::ObjectId;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(id: &ObjectId, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(id.as_bytes())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectId, D::Error> {
+        let bytes: &[u8] = Deserialize::deserialize(d)?;
+        ObjectId::try_from(bytes).map_err(serde::de::Error::custom)
+    }
+
+    pub mod option {
+        use super::*;
+
+        struct Raw<'a>(&'a ObjectId);
+
+        impl serde::Serialize for Raw<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                super::serialize(self.0, s)
+            }
+        }
+
+        pub fn serialize<S: Serializer>(id: &Option<ObjectId>, s: S) -> Result<S::Ok, S::Error> {
+            match id {
+                Some(id) => s.serialize_some(&Raw(id)),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ObjectId>, D::Error> {
+            let bytes: Option<&[u8]> = Deserialize::deserialize(d)?;
+            bytes
+                .map(|b| ObjectId::try_from(b).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
 }
 
 /// Why a handbook has no history to read.
@@ -261,6 +357,7 @@ impl Repo {
             .is_none()
             .then(|| Packs::open(repo.objects.store_ref().path(), repo.object_hash()));
         let (git_dir, hash) = (repo.git_dir().to_path_buf(), repo.object_hash());
+        let common_dir = repo.common_dir().to_path_buf();
         let Some(workdir) = repo.workdir() else {
             // A bare repository has no work tree for a handbook to be in.
             return Ok(Err(Unavailable::NotGit));
@@ -286,12 +383,33 @@ impl Repo {
             hash,
             prefix,
             packs,
+            common_dir,
         };
         Ok(if shallow {
             Err(Unavailable::Shallow(Box::new(repo)))
         } else {
             Ok(repo)
         })
+    }
+
+    /// Whether an object id always names the same content here: not where `git replace`
+    /// replaces objects.
+    pub fn immutable(&self) -> bool {
+        self.packs.is_some()
+    }
+
+    /// The git folder that worktrees of the repository share: what names the repository.
+    pub fn common_dir(&self) -> &Path {
+        &self.common_dir
+    }
+
+    /// The handbook's folder below the top of the work tree, one name per folder.
+    pub fn prefix(&self) -> &[String] {
+        &self.prefix
+    }
+
+    pub fn hash_kind(&self) -> gix::hash::Kind {
+        self.hash
     }
 
     /// The commit `rev` names (a branch, a tag, `HEAD~3`, an id), if it names one.
@@ -348,19 +466,51 @@ impl Repo {
     /// The commits are found first, from the commit-graph file where git wrote one; then
     /// the folders' trees of each, and what each commit changed in them, are read on as
     /// many threads as there are, each thread a part of the commits in the order the
-    /// packs store their trees.
-    pub fn log(&mut self, folders: &[&str]) -> Result<Log, Error> {
+    /// packs store their trees. A commit `known` holds is taken from there, not read.
+    pub fn log(
+        &mut self,
+        folders: &[&str],
+        known: &HashMap<ObjectId, Known>,
+    ) -> Result<Log, Error> {
         let head = match self.gix()?.head().map_err(|e| failed("HEAD", e))?.id() {
             Some(id) => id.detach(),
             None => return Ok(Log::default()),
         };
         let mut walked = self.walk(head)?;
-        let paths = Paths::new(&self.prefix, folders);
-        let ids: Vec<(ObjectId, usize)> = walked
+        let mut changed: Vec<Changed> = Vec::new();
+        let mut unknown = Vec::new();
+        for (at, w) in walked.iter_mut().enumerate() {
+            let Some(known) = known.get(&w.id) else {
+                unknown.push(at);
+                continue;
+            };
+            if w.commit.is_none() {
+                w.commit.clone_from(&known.commit);
+            }
+            changed.extend(
+                known
+                    .changes
+                    .iter()
+                    .map(|c| (at, c.folder, (c.name.clone(), c.old, c.new))),
+            );
+        }
+        let index: HashMap<ObjectId, usize> =
+            walked.iter().enumerate().map(|(i, w)| (w.id, i)).collect();
+        // The folders' trees of the commits to compare, and of their parents.
+        let mut compared: Vec<usize> = unknown
             .iter()
-            .enumerate()
-            .map(|(i, w)| (w.tree, i))
+            .flat_map(|&at| {
+                let parents = walked[at]
+                    .parents
+                    .iter()
+                    .filter_map(|p| index.get(p).copied());
+                std::iter::once(at).chain(parents)
+            })
             .collect();
+        compared.sort_unstable();
+        compared.dedup();
+        let paths = Paths::new(&self.prefix, folders);
+        let ids: Vec<(ObjectId, usize)> = compared.iter().map(|&i| (walked[i].tree, i)).collect();
         for part in self.in_parts(&ids, |repo, part| {
             let mut read = HashMap::new();
             part.iter()
@@ -371,18 +521,13 @@ impl Repo {
                 walked[i].trees = trees;
             }
         }
-        let index: HashMap<ObjectId, usize> =
-            walked.iter().enumerate().map(|(i, w)| (w.id, i)).collect();
         // The versions of a folder are read in the order the packs store them, each base
         // before the deltas on it, so that each is decoded from one read shortly before.
-        let mut order: Vec<(Option<Place>, usize)> = walked
+        let mut order: Vec<(Option<Place>, usize)> = unknown
             .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                (
-                    w.trees.iter().flatten().next().and_then(|t| self.place(t)),
-                    i,
-                )
+            .map(|&i| {
+                let tree = walked[i].trees.iter().flatten().next();
+                (tree.and_then(|t| self.place(t)), i)
             })
             .collect();
         order.sort_unstable();
@@ -391,7 +536,6 @@ impl Repo {
             walked: &walked,
             index: &index,
         };
-        let mut changed = Vec::new();
         let mut left = Vec::new();
         for (part, waiting) in
             self.in_parts(&order, |repo, part| diffs.run(repo, part.to_vec(), false))?
@@ -443,7 +587,12 @@ impl Repo {
             .iter()
             .filter_map(|&i| walked[i].commit.take())
             .collect();
-        Ok(Log { commits, changes })
+        let reachable = walked.iter().map(|w| w.id).collect();
+        Ok(Log {
+            commits,
+            changes,
+            reachable,
+        })
     }
 
     /// Every commit reachable from `head`, first parents first: from the commit-graph file
@@ -506,6 +655,7 @@ impl Repo {
             return Ok(vec![work(self, items)?]);
         }
         let (git_dir, hash, prefix) = (&self.git_dir, self.hash, &self.prefix);
+        let common_dir = &self.common_dir;
         let bundles = self.packs.as_ref().map(Packs::bundles);
         items
             .par_chunks(size)
@@ -516,6 +666,7 @@ impl Repo {
                     hash,
                     prefix: prefix.clone(),
                     packs: bundles.clone().map(Packs::with),
+                    common_dir: common_dir.clone(),
                 };
                 work(&mut repo, part)
             })

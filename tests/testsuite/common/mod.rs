@@ -18,13 +18,22 @@ pub const SOURCE_DATE_EPOCH: &str = "1782820800";
 
 /// The built binary, with the environment variables it reads set by the test alone: the
 /// environment `cargo test` runs in (a developer's shell, a CI runner that sets
-/// GITHUB_WORKSPACE) cannot change what it does. Every test starts `secbook` through this.
+/// GITHUB_WORKSPACE) cannot change what it does, and the history a build keeps goes to a
+/// folder of the tests' own ([`cache_dir`]), never the user's. Every test starts `secbook`
+/// through this.
 pub fn command() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_secbook"));
     command
         .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        .env("SECBOOK_CACHE_DIR", cache_dir())
         .env_remove("GITHUB_WORKSPACE");
     command
+}
+
+/// Where the builds of the tests keep history (`SECBOOK_CACHE_DIR`): a folder under the
+/// target folder that cargo gives integration tests, one file in it per test repository.
+pub fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("secbook-cache")
 }
 
 /// Runs `secbook args...` in `cwd` and waits for it.

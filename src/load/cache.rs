@@ -1,0 +1,266 @@
+//! Records' history kept from one build to the next (SPEC 14), as Hugo keeps its cacheDir:
+//! what each commit changed in the record folders, and what each version of a record file
+//! reads as. Git never changes an object, so both are functions of object ids (a commit's,
+//! a file's), and a build reads from git only the commits and files it has not seen.
+//!
+//! One file per repository and handbook folder, in the user's cache folder
+//! (`$SECBOOK_CACHE_DIR`, else the platform's, see [`dirs::cache_dir`]), never in the
+//! handbook or its output. A file that cannot be read, is cut short, fails its checksum or
+//! is of another format is ignored and replaced; a folder that cannot be written leaves
+//! the build without a cache. Neither changes what a build makes.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use gix::ObjectId;
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+
+use super::git::{Known, Log};
+use super::history::{Fields, Version};
+
+/// The environment variable that names the cache folder.
+pub const ENV: &str = "SECBOOK_CACHE_DIR";
+
+/// The start of every cache file, then its format and the CRC-32 of what follows.
+const MAGIC: &[u8; 8] = b"secbookH";
+
+/// Changes with any change to what is kept, or how.
+const FORMAT: u32 = 1;
+
+/// What a previous build kept, by object id.
+#[derive(Default)]
+pub struct Kept {
+    pub commits: ahash::HashMap<ObjectId, Known>,
+    pub versions: HashMap<ObjectId, Version>,
+}
+
+/// The file's content: commits, then the versions, whose fields are each written once in
+/// `fields` and named by their place there, so that two versions that shared a field (one
+/// [`Fields`] entry, written alike) share it again when read back.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    /// The largest file read ([`super::config::LimitsConfig`]): a version larger than that was
+    /// kept as unreadable, so another limit makes the versions another answer.
+    max_bytes: u64,
+    commits: Vec<(Id, Known)>,
+    fields: Vec<(String, Data)>,
+    versions: Vec<(Id, Result<Vec<u32>, String>)>,
+}
+
+/// An object id, as its bytes.
+#[derive(Clone, Copy)]
+struct Id(ObjectId);
+
+impl Serialize for Id {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0.as_bytes())
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+        let bytes: &[u8] = Deserialize::deserialize(d)?;
+        ObjectId::try_from(bytes)
+            .map(Id)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A YAML value in a form postcard reads back (it does not describe itself, and
+/// [`serde_yaml::Value`] needs a format that does).
+#[derive(Serialize, Deserialize)]
+enum Data {
+    Null,
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    String(String),
+    Sequence(Vec<Data>),
+    Mapping(Vec<(Data, Data)>),
+    Tagged(String, Box<Data>),
+}
+
+impl Data {
+    fn of(value: &Value) -> Data {
+        match value {
+            Value::Null => Data::Null,
+            Value::Bool(b) => Data::Bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), ..) => Data::Unsigned(u),
+                (None, Some(i), _) => Data::Signed(i),
+                (None, None, f) => Data::Float(f.unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => Data::String(s.clone()),
+            Value::Sequence(items) => Data::Sequence(items.iter().map(Data::of).collect()),
+            Value::Mapping(m) => {
+                Data::Mapping(m.iter().map(|(k, v)| (Data::of(k), Data::of(v))).collect())
+            }
+            Value::Tagged(t) => Data::Tagged(t.tag.to_string(), Box::new(Data::of(&t.value))),
+        }
+    }
+
+    /// The value; `None` for what no YAML value is (an empty tag).
+    fn value(self) -> Option<Value> {
+        Some(match self {
+            Data::Null => Value::Null,
+            Data::Bool(b) => Value::Bool(b),
+            Data::Unsigned(u) => Value::Number(u.into()),
+            Data::Signed(i) => Value::Number(i.into()),
+            Data::Float(f) => Value::Number(f.into()),
+            Data::String(s) => Value::String(s),
+            Data::Sequence(items) => {
+                Value::Sequence(items.into_iter().map(Data::value).collect::<Option<_>>()?)
+            }
+            Data::Mapping(m) => Value::Mapping(
+                m.into_iter()
+                    .map(|(k, v)| Some((k.value()?, v.value()?)))
+                    .collect::<Option<_>>()?,
+            ),
+            Data::Tagged(tag, value) if !tag.is_empty() => {
+                Value::Tagged(Box::new(serde_yaml::value::TaggedValue {
+                    tag: serde_yaml::value::Tag::new(tag),
+                    value: value.value()?,
+                }))
+            }
+            Data::Tagged(..) => return None,
+        })
+    }
+}
+
+/// The cache file of the handbook `prefix` (its folder's names below the top of the work
+/// tree) in the repository whose common git folder is `common_dir`; `None` where there is
+/// no cache folder, or it cannot be made.
+pub fn file(common_dir: &Path, prefix: &[String], hash: gix::hash::Kind) -> Option<PathBuf> {
+    let dir = match std::env::var_os(ENV) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => dirs::cache_dir()?.join("secbook"),
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&dir).ok()?;
+    let common_dir = common_dir
+        .canonicalize()
+        .unwrap_or_else(|_| common_dir.to_path_buf());
+    let mut hasher = gix::hash::hasher(gix::hash::Kind::Sha1);
+    for part in [
+        common_dir.as_os_str().as_encoded_bytes(),
+        prefix.join("/").as_bytes(),
+        &FORMAT.to_le_bytes(),
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        hash.to_string().as_bytes(),
+    ] {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    let name = hasher.try_finalize().ok()?.to_hex_with_len(24).to_string();
+    Some(dir.join(format!("history-{name}.bin")))
+}
+
+/// What the cache file `path` holds, for files of at most `max_bytes`; nothing where it
+/// is missing, damaged, of another format, or kept for another limit.
+pub fn read(path: &Path, max_bytes: u64) -> Option<Kept> {
+    let bytes = std::fs::read(path).ok()?;
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (format, rest) = rest.split_first_chunk::<4>()?;
+    let (crc, payload) = rest.split_first_chunk::<4>()?;
+    if u32::from_le_bytes(*format) != FORMAT || u32::from_le_bytes(*crc) != crc32fast::hash(payload)
+    {
+        return None;
+    }
+    let stored: Stored = postcard::from_bytes(payload).ok()?;
+    let folders = super::history::FOLDERS.len();
+    if stored.max_bytes != max_bytes
+        || (stored.commits.iter())
+            .any(|(_, known)| known.changes.iter().any(|c| c.folder >= folders))
+    {
+        return None;
+    }
+    let fields: Vec<Arc<(String, Value)>> = stored
+        .fields
+        .into_iter()
+        .map(|(key, data)| Some(Arc::new((key, data.value()?))))
+        .collect::<Option<_>>()?;
+    let mut versions = HashMap::with_capacity(stored.versions.len());
+    for (Id(id), version) in stored.versions {
+        let version = match version {
+            Ok(places) => Ok(Fields::shared(
+                places
+                    .into_iter()
+                    .map(|at| fields.get(at as usize).cloned())
+                    .collect::<Option<Vec<_>>>()?,
+            )),
+            Err(why) => Err(why),
+        };
+        versions.insert(id, version);
+    }
+    let commits = stored
+        .commits
+        .into_iter()
+        .map(|(Id(id), known)| (id, known))
+        .collect();
+    Some(Kept { commits, versions })
+}
+
+/// Writes what `log` found and the `versions` of the files it names to `path`, through a
+/// file beside it renamed over it: a build that reads it meanwhile reads the old file or
+/// the new one, whole. Only commits reachable from HEAD are kept, and versions of the files
+/// they changed, so the file does not grow with history that was rewritten. A failure
+/// leaves the cache as it was.
+pub fn write(
+    path: &Path,
+    log: &Log,
+    versions: &HashMap<ObjectId, Version>,
+    max_bytes: u64,
+) -> std::io::Result<()> {
+    let mut places: HashMap<*const (String, Value), u32> = HashMap::new();
+    let mut fields = Vec::new();
+    let mut kept_versions = Vec::new();
+    let mut named: Vec<ObjectId> = log
+        .changes
+        .iter()
+        .flat_map(|c| [c.old, c.new])
+        .flatten()
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    for id in named {
+        let Some(version) = versions.get(&id) else {
+            continue;
+        };
+        let version = match version {
+            Ok(read) => Ok(read
+                .shared_fields()
+                .iter()
+                .map(|field| {
+                    *places.entry(Arc::as_ptr(field)).or_insert_with(|| {
+                        fields.push((field.0.clone(), Data::of(&field.1)));
+                        (fields.len() - 1) as u32
+                    })
+                })
+                .collect()),
+            Err(why) => Err(why.clone()),
+        };
+        kept_versions.push((Id(id), version));
+    }
+    let stored = Stored {
+        max_bytes,
+        commits: log.known().map(|(id, known)| (Id(id), known)).collect(),
+        fields,
+        versions: kept_versions,
+    };
+    let payload = postcard::to_allocvec(&stored).map_err(std::io::Error::other)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(MAGIC)?;
+    file.write_all(&FORMAT.to_le_bytes())?;
+    file.write_all(&crc32fast::hash(&payload).to_le_bytes())?;
+    file.write_all(&payload)?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
