@@ -264,3 +264,31 @@ pub fn write(
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_yaml_value_is_kept_as_it_reads() {
+        let text = "a: [1, -2, 18446744073709551615, 2.5, .nan, -.inf, true, ~, text]\n\
+                    b: {c: !tagged {d: e}, 3: [x]}\n";
+        let value: Value = serde_yaml::from_str(text).unwrap();
+        let bytes = postcard::to_allocvec(&Data::of(&value)).unwrap();
+        let back = postcard::from_bytes::<Data>(&bytes)
+            .unwrap()
+            .value()
+            .unwrap();
+        // NaN is not equal to itself: compare as written.
+        assert_eq!(
+            serde_yaml::to_string(&back).unwrap(),
+            serde_yaml::to_string(&value).unwrap()
+        );
+        let without_nan: Value = serde_yaml::from_str(&text.replace(".nan, ", "")).unwrap();
+        assert_eq!(Data::of(&without_nan).value(), Some(without_nan));
+        assert_eq!(
+            Data::Tagged(String::new(), Box::new(Data::Null)).value(),
+            None
+        );
+    }
+}

@@ -830,3 +830,238 @@ fn a_long_history_read_in_parts_is_what_git_log_lists() {
         }
     }
 }
+
+/// History kept between builds (SPEC 14): what each commit changed and what each version
+/// of a record reads as, in a file of `SECBOOK_CACHE_DIR`.
+mod kept {
+    use super::*;
+    use crate::common::{Files, command, files_below};
+    use std::path::PathBuf;
+
+    /// A build with history into a fresh folder, keeping history in `cache`: the site, and
+    /// what the build reported.
+    fn build(repo: &Repo, cache: &Path) -> (Files, String) {
+        let out_dir = tempfile::tempdir().unwrap();
+        let out = command()
+            .env("SECBOOK_CACHE_DIR", cache)
+            .args(["build", ".", "--as-of", AS_OF, "--history", "-o"])
+            .arg(out_dir.path())
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        assert_code(&out, 0);
+        // All but the last line, which names the output folder and the time taken.
+        let reported: Vec<String> = stderr(&out)
+            .lines()
+            .filter(|l| !l.starts_with("built "))
+            .map(str::to_string)
+            .collect();
+        (files_below(out_dir.path()), reported.join("\n"))
+    }
+
+    /// The same build with nothing kept: a cache folder of its own, empty.
+    fn uncached(repo: &Repo) -> (Files, String) {
+        build(repo, tempfile::tempdir().unwrap().path())
+    }
+
+    #[track_caller]
+    fn assert_same(got: &(Files, String), expected: &(Files, String)) {
+        assert_eq!(got.1, expected.1);
+        assert_eq!(
+            got.0.keys().collect::<Vec<_>>(),
+            expected.0.keys().collect::<Vec<_>>()
+        );
+        for (path, bytes) in &expected.0 {
+            assert!(got.0[path] == *bytes, "{path} differs");
+        }
+    }
+
+    /// The one file in `cache`.
+    fn cache_file(cache: &Path) -> PathBuf {
+        let files: Vec<PathBuf> = fs::read_dir(cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "{files:?}");
+        files.into_iter().next().unwrap()
+    }
+
+    /// Two records with a history that gives a finding (E-1 raised after its approval) and
+    /// one that gives none.
+    fn repo_with_history() -> Repo {
+        let repo = Repo::new(HANDBOOK);
+        requested_and_approved(&repo, "E-1");
+        requested_and_approved(&repo, "E-2");
+        let file = "data/exceptions/E-1.yaml";
+        repo.write(
+            file,
+            &repo
+                .read(file)
+                .replace("severity: medium", "severity: high"),
+        );
+        repo.commit("2026-02-02", "Ann Lee", "Raise E-1 to high");
+        repo
+    }
+
+    /// Moves the loose objects of `kinds` whose id is `chosen` out of the repository (git
+    /// writes each object to a file of its own until it packs them), and returns where
+    /// each was, and is.
+    fn take_objects(
+        repo: &Repo,
+        kinds: &[&str],
+        chosen: impl Fn(&str) -> bool,
+    ) -> Vec<(PathBuf, PathBuf)> {
+        let listed = git(
+            repo.path(),
+            &[
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check=%(objectname) %(objecttype)",
+            ],
+            &[],
+        );
+        let aside = repo.path().join("aside");
+        fs::create_dir_all(&aside).unwrap();
+        String::from_utf8(listed.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .filter(|(id, kind)| kinds.contains(kind) && chosen(id))
+            .map(|(id, _)| {
+                let from = repo
+                    .path()
+                    .join(".git/objects")
+                    .join(&id[..2])
+                    .join(&id[2..]);
+                let to = aside.join(id);
+                fs::rename(&from, &to).unwrap();
+                (from, to)
+            })
+            .collect()
+    }
+
+    fn put_back(objects: Vec<(PathBuf, PathBuf)>) {
+        for (from, to) in objects {
+            fs::rename(to, from).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_warm_build_reads_only_what_it_has_not_kept_and_builds_what_a_cold_one_does() {
+        let repo = repo_with_history();
+        let cache = tempfile::tempdir().unwrap();
+        let expected = uncached(&repo);
+        assert!(
+            expected.1.contains("changed-after-approval"),
+            "{}",
+            expected.1
+        );
+        let cold = build(&repo, cache.path());
+        assert_same(&cold, &expected);
+        let kept = cache_file(cache.path());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&kept), 0o600);
+            let nested = cache.path().join("made/here");
+            build(&repo, &nested);
+            assert_eq!(mode(&nested), 0o700);
+        }
+
+        // Without the folders' trees and the records' versions, only what was kept can
+        // give the same site; a build without it cannot read the history.
+        let taken = take_objects(&repo, &["tree", "blob"], |_| true);
+        let warm = build(&repo, cache.path());
+        let without = uncached(&repo);
+        put_back(taken);
+        assert_same(&warm, &expected);
+        assert!(
+            without.1.contains("building without history"),
+            "{}",
+            without.1
+        );
+
+        // One more commit: only its own objects are read, the versions before it were kept.
+        let old_objects = git(
+            repo.path(),
+            &[
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check=%(objectname)",
+            ],
+            &[],
+        );
+        let old_objects = String::from_utf8(old_objects.stdout).unwrap();
+        let file = "data/exceptions/E-2.yaml";
+        repo.write(
+            file,
+            &repo
+                .read(file)
+                .replace("The risk.", "The risk, better put."),
+        );
+        repo.commit("2026-02-03", "Bo Chen", "Reword E-2");
+        let expected = uncached(&repo);
+        let old_blobs = take_objects(&repo, &["blob"], |id| old_objects.lines().any(|l| l == id));
+        let warm = build(&repo, cache.path());
+        put_back(old_blobs);
+        assert_same(&warm, &expected);
+        assert!(
+            expected.0["api/history.json"]
+                .windows(b"Reword E-2".len())
+                .any(|w| w == b"Reword E-2")
+        );
+
+        // History rewritten: the last commit amended, then two commits dropped. What is
+        // no longer reachable is dropped from the file too.
+        let env = [
+            ("GIT_AUTHOR_DATE", "2026-02-04T12:00:00+00:00"),
+            ("GIT_COMMITTER_DATE", "2026-02-04T12:00:00+00:00"),
+        ];
+        git(
+            repo.path(),
+            &["commit", "-q", "--amend", "-m", "Reword E-2 again"],
+            &env,
+        );
+        assert_same(&build(&repo, cache.path()), &uncached(&repo));
+        let size = fs::metadata(&kept).unwrap().len();
+        git(repo.path(), &["reset", "-q", "--hard", "HEAD~2"], &[]);
+        assert_same(&build(&repo, cache.path()), &uncached(&repo));
+        assert!(fs::metadata(&kept).unwrap().len() < size);
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_cache_file_changes_nothing_and_is_replaced() {
+        let repo = repo_with_history();
+        let cache = tempfile::tempdir().unwrap();
+        let expected = build(&repo, cache.path());
+        let kept = cache_file(cache.path());
+        let good = fs::read(&kept).unwrap();
+        let mut flipped = good.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        let mut other_format = good.clone();
+        other_format[8] = other_format[8].wrapping_add(1);
+        for (what, bad) in [
+            ("cut short", good[..good.len() / 2].to_vec()),
+            ("a byte changed", flipped),
+            ("another format", other_format),
+            ("not a cache", b"secbookH".to_vec()),
+            ("empty", Vec::new()),
+        ] {
+            fs::write(&kept, &bad).unwrap();
+            assert_same(&build(&repo, cache.path()), &expected);
+            assert!(fs::read(&kept).unwrap() == good, "{what}: not replaced");
+        }
+    }
+
+    #[test]
+    fn a_cache_folder_that_cannot_be_made_leaves_the_build_as_it_is() {
+        let repo = repo_with_history();
+        let expected = uncached(&repo);
+        let blocked = tempfile::tempdir().unwrap();
+        let file = blocked.path().join("a-file");
+        fs::write(&file, "").unwrap();
+        assert_same(&build(&repo, &file.join("cache")), &expected);
+    }
+}
