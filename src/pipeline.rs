@@ -126,6 +126,9 @@ struct Loads {
     records: records::RecordCache,
     /// The files changed since, when a file watcher tells: the others are not looked at.
     changes: Option<HashSet<PathBuf>>,
+    /// The records' history as the last build read it, which a rebuild takes while HEAD
+    /// has not moved.
+    history: Option<Arc<Changes>>,
 }
 
 /// [`generate`] with what earlier builds left in `cache`, leaving this build's there.
@@ -182,13 +185,14 @@ fn prepare_from(
     loads: Option<&mut Loads>,
     for_audience: bool,
 ) -> Result<(Prepared, Coverage), Error> {
-    let (kept_pages, kept_records, changes) = match loads {
+    let (kept_pages, kept_records, changes, kept_history) = match loads {
         Some(loads) => (
             Some(&mut loads.pages),
             Some(&mut loads.records),
             loads.changes.take(),
+            Some(&mut loads.history),
         ),
-        None => (None, None, None),
+        None => (None, None, None, None),
     };
     // handbook.yaml sets the limit for the other files, so it is held to the default.
     let config_file = source::required_text(source, "handbook.yaml", source::MAX_FILE_BYTES)
@@ -216,11 +220,13 @@ fn prepare_from(
     };
 
     // The records' history is read from git while the handbook's files are read.
+    let history_kept = kept_history.as_deref().and_then(Option::clone);
     let reading = (options.history || config.history.enabled).then(|| {
         let (root, config, file) = (folder.clone(), config.clone(), Arc::clone(&config_file));
+        let kept = history_kept.clone();
         std::thread::Builder::new()
             .name("history".into())
-            .spawn(move || crate::load::history::load(root.as_deref(), &config, &file))
+            .spawn(move || crate::load::history::load(root.as_deref(), &config, &file, kept))
             .ok()
     });
 
@@ -242,11 +248,14 @@ fn prepare_from(
     let changes = reading.and_then(|thread| {
         // A thread that could not start, or stopped, leaves the reading to this one.
         let (changes, warning) = thread.and_then(|t| t.join().ok()).unwrap_or_else(|| {
-            crate::load::history::load(folder.as_deref(), &config, &config_file)
+            crate::load::history::load(folder.as_deref(), &config, &config_file, history_kept)
         });
         diags.extend(warning);
         changes
     });
+    if let Some(kept) = kept_history {
+        kept.clone_from(&changes);
+    }
     let (theme, theme_diags) = Theme::load(source, &config.theme, max_bytes);
     // A theme problem with no file of its own is about the `theme` setting.
     diags.extend(theme_diags.into_iter().map(|d| match d.file {
@@ -286,7 +295,7 @@ fn prepare_from(
         options.strict,
         Git {
             baseline: baseline.as_ref(),
-            history: changes.as_ref(),
+            history: changes.as_deref(),
         },
         content,
         records,

@@ -24,16 +24,22 @@ pub const FOLDERS: [&str; 2] = ["data/exceptions", "data/incidents"];
 pub struct Changes {
     pub log: Log,
     pub versions: HashMap<ObjectId, Version>,
+    /// The HEAD they were read at, and the largest file read then: while both stay, they
+    /// are what a new reading would give.
+    head: Option<ObjectId>,
+    max_bytes: u64,
 }
 
 /// Reads the commits that changed the record folders from the git repository that holds
 /// `root`. Without one, or in a shallow clone, there is no history: one warning says why,
-/// at the `history` setting of handbook.yaml (`config_file`) when it is there.
+/// at the `history` setting of handbook.yaml (`config_file`) when it is there. What an
+/// earlier reading `kept` is taken as it is while HEAD has not moved.
 pub fn load(
     root: Option<&Path>,
     config: &Config,
     config_file: &Arc<SourceFile>,
-) -> (Option<Changes>, Option<Diagnostic>) {
+    kept: Option<Arc<Changes>>,
+) -> (Option<Arc<Changes>>, Option<Diagnostic>) {
     let without = |message: String, hint: &str| {
         let span = yaml::locate(
             &config_file.text,
@@ -86,7 +92,12 @@ pub fn load(
             );
         }
     };
-    match read(&mut repo, config) {
+    let max_bytes = config.limits.max_file_bytes();
+    let reading = repo.head().and_then(|head| match kept {
+        Some(kept) if kept.head == head && kept.max_bytes == max_bytes => Ok(kept),
+        _ => read(&mut repo, head, max_bytes).map(Arc::new),
+    });
+    match reading {
         Ok(changes) => (Some(changes), None),
         Err(e) => without(
             e.to_string(),
@@ -119,8 +130,7 @@ pub fn file_names(records: &Records) -> [Vec<&str>; 2] {
 /// `.yaml` file), each read once, in the order the packs store them. What a previous
 /// build kept (see [`cache`]) is taken from there; what this one learned is kept for the
 /// next.
-fn read(repo: &mut Repo, config: &Config) -> Result<Changes, Error> {
-    let max_bytes = config.limits.max_file_bytes();
+fn read(repo: &mut Repo, head: Option<ObjectId>, max_bytes: u64) -> Result<Changes, Error> {
     let file = repo
         .immutable()
         .then(|| cache::file(repo.common_dir(), repo.prefix(), repo.hash_kind()))
@@ -129,7 +139,7 @@ fn read(repo: &mut Repo, config: &Config) -> Result<Changes, Error> {
         .as_deref()
         .and_then(|f| cache::read(f, max_bytes))
         .unwrap_or_default();
-    let log = repo.log(&FOLDERS, &kept.commits)?;
+    let log = repo.log(head, &FOLDERS, &kept.commits)?;
     let mut versions = kept.versions;
     let kept_versions = versions.len();
     let records = |c: &&Change| c.name.ends_with(".yaml") && !c.name.starts_with('.');
@@ -168,7 +178,12 @@ fn read(repo: &mut Repo, config: &Config) -> Result<Changes, Error> {
         // A cache that cannot be written is no cache: the next build reads git again.
         let _ = cache::write(&file, &log, &versions, max_bytes);
     }
-    Ok(Changes { log, versions })
+    Ok(Changes {
+        log,
+        versions,
+        head,
+        max_bytes,
+    })
 }
 
 /// What each version in `texts` reads as. The versions of a file are read oldest first,

@@ -888,8 +888,8 @@ mod kept {
 
     /// Two records with a history that gives a finding (E-1 raised after its approval) and
     /// one that gives none.
-    fn repo_with_history() -> Repo {
-        let repo = Repo::new(HANDBOOK);
+    fn repo_with_history(handbook_yaml: &str) -> Repo {
+        let repo = Repo::new(handbook_yaml);
         requested_and_approved(&repo, "E-1");
         requested_and_approved(&repo, "E-2");
         let file = "data/exceptions/E-1.yaml";
@@ -948,7 +948,7 @@ mod kept {
 
     #[test]
     fn a_warm_build_reads_only_what_it_has_not_kept_and_builds_what_a_cold_one_does() {
-        let repo = repo_with_history();
+        let repo = repo_with_history(HANDBOOK);
         let cache = tempfile::tempdir().unwrap();
         let expected = uncached(&repo);
         assert!(
@@ -1032,7 +1032,7 @@ mod kept {
 
     #[test]
     fn a_damaged_or_foreign_cache_file_changes_nothing_and_is_replaced() {
-        let repo = repo_with_history();
+        let repo = repo_with_history(HANDBOOK);
         let cache = tempfile::tempdir().unwrap();
         let expected = build(&repo, cache.path());
         let kept = cache_file(cache.path());
@@ -1057,11 +1057,54 @@ mod kept {
 
     #[test]
     fn a_cache_folder_that_cannot_be_made_leaves_the_build_as_it_is() {
-        let repo = repo_with_history();
+        let repo = repo_with_history(HANDBOOK);
         let expected = uncached(&repo);
         let blocked = tempfile::tempdir().unwrap();
         let file = blocked.path().join("a-file");
         fs::write(&file, "").unwrap();
         assert_same(&build(&repo, &file.join("cache")), &expected);
+    }
+
+    #[test]
+    fn serve_keeps_history_in_memory_while_head_stays() {
+        use crate::serve::{eventually, get, spawn_from, version};
+        let repo = repo_with_history(&format!("{HANDBOOK}history:\n  enabled: true\n"));
+        repo.write("content/_index.md", "---\ntitle: Home\n---\nOne.\n");
+        repo.commit("2026-02-03", "Ann Lee", "Add a home page");
+        let cache = tempfile::tempdir().unwrap();
+        let mut serve = command();
+        serve.env("SECBOOK_CACHE_DIR", cache.path());
+        let server = spawn_from(serve, repo.path(), &[], None);
+        let page = |id: &str| get(server.port, &format!("/exceptions/{id}/")).1;
+        assert!(page("E-1").contains("Raise E-1 to high"));
+
+        // Neither the cache file nor the objects: only what serve holds can give the
+        // history when a page edit rebuilds the site.
+        fs::remove_file(cache_file(cache.path())).unwrap();
+        let taken = take_objects(&repo, &["tree", "blob"], |_| true);
+        let first = version(server.port);
+        repo.write("content/_index.md", "---\ntitle: Home\n---\nTwo.\n");
+        eventually(server.port, "/__secbook/status", |b| {
+            !b.contains(&format!("\"version\":{first}}}"))
+        });
+        assert!(get(server.port, "/").1.contains("Two."));
+        let e1 = page("E-1");
+        put_back(taken);
+        assert!(e1.contains("Raise E-1 to high"), "{e1}");
+
+        // A new commit moves HEAD: the next rebuild reads it.
+        let file = "data/exceptions/E-2.yaml";
+        repo.write(
+            file,
+            &repo
+                .read(file)
+                .replace("The risk.", "The risk, better put."),
+        );
+        repo.commit("2026-02-04", "Bo Chen", "Reword E-2");
+        repo.write("content/_index.md", "---\ntitle: Home\n---\nThree.\n");
+        let e2 = eventually(server.port, "/exceptions/E-2/", |b| {
+            b.contains("Reword E-2")
+        });
+        assert!(e2.contains("Reword E-2"), "{e2}");
     }
 }

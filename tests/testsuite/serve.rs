@@ -34,7 +34,16 @@ fn start(dir: &Path) -> Server {
 /// Starts `secbook serve` on a free port with `args` added and, if given, at most
 /// `max_files` open file descriptors.
 pub(crate) fn spawn(dir: &Path, args: &[&str], max_files: Option<u64>) -> Server {
-    let mut command = common::command();
+    spawn_from(common::command(), dir, args, max_files)
+}
+
+/// [`spawn`], from a `command` a test has set up.
+pub(crate) fn spawn_from(
+    mut command: std::process::Command,
+    dir: &Path,
+    args: &[&str],
+    max_files: Option<u64>,
+) -> Server {
     command
         .args(["serve", ".", "--port", "0"])
         .args(args)
@@ -99,7 +108,7 @@ pub(crate) fn get(port: u16, path: &str) -> (u16, String) {
 }
 
 /// Polls `path` until `check` holds, for at most ten seconds.
-fn eventually(port: u16, path: &str, check: impl Fn(&str) -> bool) -> String {
+pub(crate) fn eventually(port: u16, path: &str, check: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (_, body) = get(port, path);
@@ -111,7 +120,7 @@ fn eventually(port: u16, path: &str, check: impl Fn(&str) -> bool) -> String {
 }
 
 /// The number of the build the server has.
-fn version(port: u16) -> u64 {
+pub(crate) fn version(port: u16) -> u64 {
     let (_, status) = get(port, "/__secbook/status");
     status
         .split("\"version\":")

@@ -458,7 +458,13 @@ impl Repo {
         Ok(Some(data.to_vec()))
     }
 
-    /// Every commit reachable from HEAD that changed a file directly in one of the
+    /// The commit HEAD names; `None` while it is unborn.
+    pub fn head(&mut self) -> Result<Option<ObjectId>, Error> {
+        let head = self.gix()?.head().map_err(|e| failed("HEAD", e))?;
+        Ok(head.id().map(|id| id.detach()))
+    }
+
+    /// Every commit reachable from `head` that changed a file directly in one of the
     /// handbook's `folders`, with what it changed. A merge counts as changing a file only
     /// where the file differs from every parent's (as `git log` shows it), and is compared
     /// with its first parent. An unborn HEAD has no commits.
@@ -469,12 +475,12 @@ impl Repo {
     /// packs store their trees. A commit `known` holds is taken from there, not read.
     pub fn log(
         &mut self,
+        head: Option<ObjectId>,
         folders: &[&str],
         known: &HashMap<ObjectId, Known>,
     ) -> Result<Log, Error> {
-        let head = match self.gix()?.head().map_err(|e| failed("HEAD", e))?.id() {
-            Some(id) => id.detach(),
-            None => return Ok(Log::default()),
+        let Some(head) = head else {
+            return Ok(Log::default());
         };
         let mut walked = self.walk(head)?;
         let mut changed: Vec<Changed> = Vec::new();
