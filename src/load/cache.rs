@@ -131,14 +131,26 @@ impl Data {
     }
 }
 
-/// The cache file of the handbook `prefix` (its folder's names below the top of the work
-/// tree) in the repository whose common git folder is `common_dir`; `None` where there is
-/// no cache folder, or it cannot be made.
-pub fn file(common_dir: &Path, prefix: &[String], hash: gix::hash::Kind) -> Option<PathBuf> {
+/// The cache file of the handbook in `root`, `prefix` (its folder's names below the top of
+/// the work tree) in the repository whose common git folder is `common_dir`; `None` where
+/// there is no cache folder, it cannot be made, or it would be in the handbook (whose
+/// output, published, is often there too).
+pub fn file(
+    root: &Path,
+    common_dir: &Path,
+    prefix: &[String],
+    hash: gix::hash::Kind,
+) -> Option<PathBuf> {
     let dir = match std::env::var_os(ENV) {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => dirs::cache_dir()?.join("secbook"),
     };
+    if std::path::absolute(&dir)
+        .ok()?
+        .starts_with(std::path::absolute(root).ok()?)
+    {
+        return None;
+    }
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

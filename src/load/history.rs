@@ -95,7 +95,7 @@ pub fn load(
     let max_bytes = config.limits.max_file_bytes();
     let reading = repo.head().and_then(|head| match kept {
         Some(kept) if kept.head == head && kept.max_bytes == max_bytes => Ok(kept),
-        _ => read(&mut repo, head, max_bytes).map(Arc::new),
+        _ => read(&mut repo, root, head, max_bytes).map(Arc::new),
     });
     match reading {
         Ok(changes) => (Some(changes), None),
@@ -130,10 +130,15 @@ pub fn file_names(records: &Records) -> [Vec<&str>; 2] {
 /// `.yaml` file), each read once, in the order the packs store them. What a previous
 /// build kept (see [`cache`]) is taken from there; what this one learned is kept for the
 /// next.
-fn read(repo: &mut Repo, head: Option<ObjectId>, max_bytes: u64) -> Result<Changes, Error> {
+fn read(
+    repo: &mut Repo,
+    root: &Path,
+    head: Option<ObjectId>,
+    max_bytes: u64,
+) -> Result<Changes, Error> {
     let file = repo
         .immutable()
-        .then(|| cache::file(repo.common_dir(), repo.prefix(), repo.hash_kind()))
+        .then(|| cache::file(root, repo.common_dir(), repo.prefix(), repo.hash_kind()))
         .flatten();
     let kept = file
         .as_deref()

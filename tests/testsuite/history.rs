@@ -1056,13 +1056,16 @@ mod kept {
     }
 
     #[test]
-    fn a_cache_folder_that_cannot_be_made_leaves_the_build_as_it_is() {
+    fn a_cache_folder_that_cannot_be_made_or_is_in_the_handbook_leaves_the_build_as_it_is() {
         let repo = repo_with_history(HANDBOOK);
         let expected = uncached(&repo);
         let blocked = tempfile::tempdir().unwrap();
         let file = blocked.path().join("a-file");
         fs::write(&file, "").unwrap();
         assert_same(&build(&repo, &file.join("cache")), &expected);
+        // Nor is it made in the handbook, which the output is often in.
+        assert_same(&build(&repo, &repo.path().join("public/cache")), &expected);
+        assert!(!repo.path().join("public").exists());
     }
 
     #[test]
