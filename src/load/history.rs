@@ -218,13 +218,11 @@ fn parse(log: &Log, texts: &HashMap<ObjectId, Result<String, String>>) -> Vec<(O
         .map_init(Versions::default, |reader, ((folder, name), ids)| {
             let folder = FOLDERS.get(*folder).copied().unwrap_or_default();
             let file = format!("{folder}/{name}");
-            let mut read: Vec<(ObjectId, Version)> = Vec::with_capacity(ids.len());
-            for id in ids {
-                if let (Some(text), false) = (texts.get(id), read.iter().any(|(r, _)| r == id)) {
-                    read.push((*id, reader.read(&file, text)));
-                }
-            }
-            read
+            let mut seen = std::collections::HashSet::with_capacity(ids.len());
+            ids.iter()
+                .filter(|id| seen.insert(**id))
+                .filter_map(|id| Some((*id, reader.read(&file, texts.get(id)?))))
+                .collect::<Vec<_>>()
         })
         .flatten()
         .collect()
