@@ -8,9 +8,9 @@ use std::sync::Arc;
 use gix::ObjectId;
 use serde_yaml::{Mapping, Value};
 
-use super::cache;
 use super::config::Config;
 use super::git::{Change, Log, Repo, Unavailable};
+use super::kept_history;
 use super::records::Records;
 use super::yaml::{self, Seg};
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
@@ -128,7 +128,7 @@ pub fn file_names(records: &Records) -> [Vec<&str>; 2] {
 
 /// The log, and every version of every file in it that may be a record (SPEC 1: a
 /// `.yaml` file), each read once, in the order the packs store them. What a previous
-/// build kept (see [`cache`]) is taken from there; what this one learned is kept for the
+/// build kept (see [`kept_history`]) is taken from there; what this one learned is kept for the
 /// next.
 fn read(
     repo: &mut Repo,
@@ -138,11 +138,11 @@ fn read(
 ) -> Result<Changes, Error> {
     let file = repo
         .immutable()
-        .then(|| cache::file(root, repo.common_dir(), repo.prefix(), repo.hash_kind()))
+        .then(|| kept_history::file(root, repo.common_dir(), repo.prefix(), repo.hash_kind()))
         .flatten();
     let kept = file
         .as_deref()
-        .and_then(|f| cache::read(f, max_bytes))
+        .and_then(|f| kept_history::read(f, max_bytes))
         .unwrap_or_default();
     let log = repo.log(head, &FOLDERS, &kept.commits)?;
     let mut versions = kept.versions;
@@ -181,7 +181,7 @@ fn read(
     let stale = kept.commits.len() > log.reachable.len() || kept_versions + texts.len() > used;
     if let (Some(file), true) = (file, learned || stale) {
         // A cache that cannot be written is no cache: the next build reads git again.
-        let _ = cache::write(&file, &log, &versions, max_bytes);
+        let _ = kept_history::write(&file, &log, &versions, max_bytes);
     }
     Ok(Changes {
         log,

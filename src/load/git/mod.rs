@@ -79,7 +79,7 @@ pub struct Log {
 
 /// What one commit changed in the folders [`Repo::log`] is asked about. Git never changes
 /// a commit, its parents or their trees, so this is a function of the commit's id (for
-/// given folders) and may be kept from one log to the next: see `load::cache`.
+/// given folders) and may be kept from one log to the next: see `load::kept_history`.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Known {
     /// What a history shows of it; `None` where it changed nothing.
