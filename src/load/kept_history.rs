@@ -18,7 +18,7 @@ use gix::ObjectId;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
-use super::git::{Known, Log};
+use super::git::{self, Known, Log};
 use super::history::{Fields, Version};
 
 /// The environment variable that names the cache folder.
@@ -56,16 +56,13 @@ struct Id(ObjectId);
 
 impl Serialize for Id {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0.as_bytes())
+        git::id::serialize(&self.0, s)
     }
 }
 
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
-        let bytes: &[u8] = Deserialize::deserialize(d)?;
-        ObjectId::try_from(bytes)
-            .map(Id)
-            .map_err(serde::de::Error::custom)
+        git::id::deserialize(d).map(Id)
     }
 }
 

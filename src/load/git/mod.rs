@@ -127,8 +127,9 @@ impl Log {
     }
 }
 
-/// Object ids written as their bytes, for what [`Known`] keeps.
-mod id {
+/// Object ids written as their bytes, for what [`Known`] keeps and `load::kept_history`
+/// stores.
+pub mod id {
     use gix::ObjectId;
     use serde::{Deserialize, Deserializer, Serializer};
 
