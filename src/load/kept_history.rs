@@ -20,6 +20,7 @@ use serde_yaml::Value;
 
 use super::git::{self, Known, Log};
 use super::history::{Fields, Version};
+use crate::model::reserved::OUTPUT_MARKER;
 
 /// The environment variable that names the cache folder.
 pub const ENV: &str = "SECBOOK_CACHE_DIR";
@@ -130,8 +131,8 @@ impl Data {
 
 /// The cache file of the handbook in `root`, `prefix` (its folder's names below the top of
 /// the work tree) in the repository whose common git folder is `common_dir`; `None` where
-/// there is no cache folder, it cannot be made, or it would be in the handbook (whose
-/// output, published, is often there too).
+/// there is no cache folder, it cannot be made, or it would be in what may be published:
+/// the handbook (whose output is often there too) or any build's output folder.
 pub fn file(
     root: &Path,
     common_dir: &Path,
@@ -142,10 +143,9 @@ pub fn file(
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => dirs::cache_dir()?.join("secbook"),
     };
-    if std::path::absolute(&dir)
-        .ok()?
-        .starts_with(std::path::absolute(root).ok()?)
-    {
+    let dir = std::path::absolute(&dir).ok()?;
+    let in_output = dir.ancestors().any(|a| a.join(OUTPUT_MARKER).exists());
+    if in_output || dir.starts_with(std::path::absolute(root).ok()?) {
         return None;
     }
     let mut builder = std::fs::DirBuilder::new();

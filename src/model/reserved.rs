@@ -1,4 +1,9 @@
-//! Names a file of the output may not have, on any system that reads it.
+//! Names a file of the output may not have, on any system that reads it, and the one name
+//! that marks a folder as a build's output.
+
+/// The marker file every build writes into its output: a folder that holds it is one
+/// secbook wrote, and the next build may replace it whole.
+pub const OUTPUT_MARKER: &str = ".secbook-output";
 
 /// Whether a path segment is a device name on Windows (`CON`, `nul.txt`, `Com1.html`):
 /// such a file cannot be written or copied there, and may open the device instead. The

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::load::theme::Body;
 use crate::load::yaml::{self, Seg};
-use crate::model::reserved::is_reserved_name;
+use crate::model::reserved::{OUTPUT_MARKER, is_reserved_name};
 
 /// The longest name of one file or folder: ext4, APFS and NTFS all stop at 255 (NTFS
 /// counts UTF-16 units, of which a name never has more than it has UTF-8 bytes).
@@ -321,10 +321,6 @@ impl OutputFile {
     }
 }
 
-/// The marker file every build writes into its output: a folder that holds it is one
-/// secbook wrote, and the next build may replace it whole.
-const OWNED_MARKER: &str = ".secbook-output";
-
 const MARKER_TEXT: &str =
     "secbook build wrote this folder, and the next build replaces it whole.\n";
 
@@ -381,7 +377,7 @@ impl Staging {
             committed: false,
             _lock: lock,
         };
-        let marker = staging.dir.join(OWNED_MARKER);
+        let marker = staging.dir.join(OUTPUT_MARKER);
         write_file(&marker, MARKER_TEXT.as_bytes()).map_err(|e| Error::io(&marker, e))?;
         Ok(staging)
     }
@@ -498,7 +494,7 @@ fn refuse_sources(root: &Path, target: &Path, shown: &Path) -> Result<(), Error>
 
 /// Refuses an output `target` (shown as `shown`) that secbook may not replace: anything
 /// that is not a folder, and, unless `force`, a folder that is neither empty nor marked
-/// with [`OWNED_MARKER`].
+/// with [`OUTPUT_MARKER`].
 fn claim(target: &Path, shown: &Path, force: bool) -> Result<(), Error> {
     let meta = match fs::symlink_metadata(target) {
         Ok(meta) => meta,
@@ -512,7 +508,7 @@ fn claim(target: &Path, shown: &Path, force: bool) -> Result<(), Error> {
             shown.display()
         )));
     }
-    let owned = fs::symlink_metadata(target.join(OWNED_MARKER)).is_ok_and(|m| m.is_file());
+    let owned = fs::symlink_metadata(target.join(OUTPUT_MARKER)).is_ok_and(|m| m.is_file());
     let empty = fs::read_dir(target)
         .map_err(|e| Error::io(target, e))?
         .next()
@@ -521,7 +517,7 @@ fn claim(target: &Path, shown: &Path, force: bool) -> Result<(), Error> {
         return Ok(());
     }
     Err(Error::Usage(format!(
-        "{} is not empty and was not written by secbook (it has no {OWNED_MARKER} file); \
+        "{} is not empty and was not written by secbook (it has no {OUTPUT_MARKER} file); \
          choose an empty or new folder, or pass --force to replace it and everything in it \
          (a folder an older secbook wrote needs --force once)",
         shown.display()

@@ -1056,7 +1056,7 @@ mod kept {
     }
 
     #[test]
-    fn a_cache_folder_that_cannot_be_made_or_is_in_the_handbook_leaves_the_build_as_it_is() {
+    fn a_cache_folder_that_cannot_be_made_or_may_be_published_leaves_the_build_as_it_is() {
         let repo = repo_with_history(HANDBOOK);
         let expected = uncached(&repo);
         let blocked = tempfile::tempdir().unwrap();
@@ -1066,6 +1066,18 @@ mod kept {
         // Nor is it made in the handbook, which the output is often in.
         assert_same(&build(&repo, &repo.path().join("public/cache")), &expected);
         assert!(!repo.path().join("public").exists());
+        // Nor in a build's output folder outside the handbook, which is published too.
+        let site = tempfile::tempdir().unwrap();
+        let status = command()
+            .args(["build", "-o"])
+            .arg(site.path())
+            .current_dir(repo.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let published = site.path().join("assets/cache");
+        assert_same(&build(&repo, &published), &expected);
+        assert!(!published.exists());
     }
 
     #[test]
