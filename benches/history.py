@@ -129,7 +129,8 @@ def compare(name, handbook, runs, out_base, commits):
     cold (nothing kept), warm (kept by the build before), and after one new commit.
     `commits` says whether the handbook's repository may be committed to."""
     out = Path(tempfile.mkdtemp(prefix="history-", dir=out_base))
-    cache = WORK / "cache"
+    # Beside the output, outside the handbook: a cache folder in the handbook is not used.
+    cache = out / "cache"
     os.environ["SECBOOK_CACHE_DIR"] = str(cache)
     build = [str(SECBOOK), "build", str(handbook), "-o", str(out / "site"), "--force"]
     kinds = ["without", "cold", "warm"] + (["new commit"] if commits else [])

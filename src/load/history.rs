@@ -94,11 +94,11 @@ pub fn load(
     };
     let max_bytes = config.limits.max_file_bytes();
     let reading = repo.head().and_then(|head| match kept {
-        Some(kept) if kept.head == head && kept.max_bytes == max_bytes => Ok(kept),
-        _ => read(&mut repo, root, head, max_bytes).map(Arc::new),
+        Some(kept) if kept.head == head && kept.max_bytes == max_bytes => Ok((kept, None)),
+        _ => read(&mut repo, root, head, max_bytes).map(|(c, w)| (Arc::new(c), w)),
     });
     match reading {
-        Ok(changes) => (Some(changes), None),
+        Ok((changes, warning)) => (Some(changes), warning),
         Err(e) => without(
             e.to_string(),
             "check that the repository is readable with `git log`",
@@ -129,17 +129,29 @@ pub fn file_names(records: &Records) -> [Vec<&str>; 2] {
 /// The log, and every version of every file in it that may be a record (SPEC 1: a
 /// `.yaml` file), each read once, in the order the packs store them. What a previous
 /// build kept (see [`kept_history`]) is taken from there; what this one learned is kept for the
-/// next.
+/// next. The warning says why history is not kept, where it could be and is not.
 fn read(
     repo: &mut Repo,
     root: &Path,
     head: Option<ObjectId>,
     max_bytes: u64,
-) -> Result<Changes, Error> {
-    let file = repo
+) -> Result<(Changes, Option<Diagnostic>), Error> {
+    let place = repo
         .immutable()
-        .then(|| kept_history::file(root, repo.common_dir(), repo.prefix(), repo.hash_kind()))
-        .flatten();
+        .then(|| kept_history::file(root, repo.common_dir(), repo.prefix(), repo.hash_kind()));
+    let (file, warning) = match place {
+        Some(Ok(file)) => (file, None),
+        Some(Err(why)) => {
+            let warning = Diagnostic::warning(format!("{why}: history is not kept between builds"))
+                .with_hint(format!(
+                    "point {} at a folder outside the handbook and its output, or unset it to \
+                 use the user's cache folder",
+                    kept_history::ENV
+                ));
+            (None, Some(warning))
+        }
+        None => (None, None),
+    };
     let kept = file
         .as_deref()
         .and_then(|f| kept_history::read(f, max_bytes))
@@ -183,12 +195,13 @@ fn read(
         // A cache that cannot be written is no cache: the next build reads git again.
         let _ = kept_history::write(&file, &log, &versions, max_bytes);
     }
-    Ok(Changes {
+    let changes = Changes {
         log,
         versions,
         head,
         max_bytes,
-    })
+    };
+    Ok((changes, warning))
 }
 
 /// What each version in `texts` reads as. The versions of a file are read oldest first,

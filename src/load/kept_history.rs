@@ -130,29 +130,56 @@ impl Data {
 }
 
 /// The cache file of the handbook in `root`, `prefix` (its folder's names below the top of
-/// the work tree) in the repository whose common git folder is `common_dir`; `None` where
-/// there is no cache folder, it cannot be made, or it would be in what may be published:
-/// the handbook (whose output is often there too) or any build's output folder.
+/// the work tree) in the repository whose common git folder is `common_dir`; `Ok(None)`
+/// where there is no cache folder or it cannot be made. A folder in what may be published,
+/// the handbook (whose output is often there too) or any build's output folder, is not
+/// used: the error says why, for a warning, since only `SECBOOK_CACHE_DIR` can put it there.
 pub fn file(
     root: &Path,
     common_dir: &Path,
     prefix: &[String],
     hash: gix::hash::Kind,
-) -> Option<PathBuf> {
+) -> Result<Option<PathBuf>, String> {
     let dir = match std::env::var_os(ENV) {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => dirs::cache_dir()?.join("secbook"),
+        _ => match dirs::cache_dir() {
+            Some(dir) => dir.join("secbook"),
+            None => return Ok(None),
+        },
     };
-    let dir = std::path::absolute(&dir).ok()?;
-    let in_output = dir.ancestors().any(|a| a.join(OUTPUT_MARKER).exists());
-    if in_output || dir.starts_with(std::path::absolute(root).ok()?) {
-        return None;
+    let (Ok(dir), Ok(root)) = (std::path::absolute(&dir), std::path::absolute(root)) else {
+        return Ok(None);
+    };
+    if let Some(output) = dir.ancestors().find(|a| a.join(OUTPUT_MARKER).exists()) {
+        return Err(format!(
+            "{ENV} {} is inside {}, a folder a build wrote, which is published",
+            dir.display(),
+            output.display()
+        ));
     }
+    if dir.starts_with(&root) {
+        return Err(format!(
+            "{ENV} {} is inside the handbook folder {}, where the site may be written and \
+             published",
+            dir.display(),
+            root.display()
+        ));
+    }
+    Ok(make(&dir, common_dir, prefix, hash))
+}
+
+/// The cache file in `dir`, made if need be; see [`file`].
+fn make(
+    dir: &Path,
+    common_dir: &Path,
+    prefix: &[String],
+    hash: gix::hash::Kind,
+) -> Option<PathBuf> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(&dir).ok()?;
+    builder.create(dir).ok()?;
     let common_dir = common_dir
         .canonicalize()
         .unwrap_or_else(|_| common_dir.to_path_buf());

@@ -1063,8 +1063,34 @@ mod kept {
         let file = blocked.path().join("a-file");
         fs::write(&file, "").unwrap();
         assert_same(&build(&repo, &file.join("cache")), &expected);
-        // Nor is it made in the handbook, which the output is often in.
-        assert_same(&build(&repo, &repo.path().join("public/cache")), &expected);
+        // Nor is it made in the handbook, which the output is often in: the site is the
+        // same, and one warning more says why history is not kept.
+        let refused = |cache: &Path, why: &str| {
+            let (files, reported) = build(&repo, cache);
+            assert_same(&(files, expected.1.clone()), &expected);
+            let (first, rest) = reported.split_once("\n\n").unwrap();
+            assert!(first.starts_with("warning: SECBOOK_CACHE_DIR"), "{first}");
+            assert!(first.contains(why), "{first}");
+            assert!(
+                first.contains("history is not kept between builds"),
+                "{first}"
+            );
+            let count = |n: usize| format!("{n} warning(s)");
+            let warnings = expected
+                .1
+                .lines()
+                .filter(|l| l.starts_with("warning"))
+                .count();
+            assert_eq!(
+                rest.replace(&count(warnings + 1), &count(warnings)),
+                expected.1
+            );
+            assert!(!cache.exists());
+        };
+        refused(
+            &repo.path().join("public/cache"),
+            "is inside the handbook folder",
+        );
         assert!(!repo.path().join("public").exists());
         // Nor in a build's output folder outside the handbook, which is published too.
         let site = tempfile::tempdir().unwrap();
@@ -1075,9 +1101,7 @@ mod kept {
             .status()
             .unwrap();
         assert!(status.success());
-        let published = site.path().join("assets/cache");
-        assert_same(&build(&repo, &published), &expected);
-        assert!(!published.exists());
+        refused(&site.path().join("assets/cache"), "a folder a build wrote");
     }
 
     #[test]
