@@ -148,7 +148,6 @@ def compare(name, handbook, runs, out_base, commits):
             figures["new commit"].append(seconds(build + ["--history"]))
     size = sum(f.stat().st_size for f in cache.iterdir())
     shutil.rmtree(out)
-    shutil.rmtree(cache)
     median = lambda key, i: statistics.median(f[i] for f in figures[key])
     base = median("without", 0), median("without", 1)
     print(f"{name}: without history {base[0]:.2f} s (CPU {base[1]:.2f} s); kept history {size / 1e6:.1f} MB")
