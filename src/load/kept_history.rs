@@ -168,7 +168,7 @@ pub fn file(
     Ok(make(&dir, common_dir, prefix, hash))
 }
 
-/// The cache file in `dir`, made if need be; see [`file`].
+/// The cache file in `dir`, made if need be; see [`file()`].
 fn make(
     dir: &Path,
     common_dir: &Path,
