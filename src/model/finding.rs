@@ -178,7 +178,9 @@ pub struct Subject {
 }
 
 /// What a finding does to a run, set per code in handbook.yaml's `lints`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum LintLevel {
     Allow,

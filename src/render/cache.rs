@@ -19,8 +19,8 @@ use crate::load::theme::Body;
 #[derive(Default)]
 pub struct RenderCache {
     files: Mutex<HashMap<String, (u64, Body)>>,
-    /// The files of each export, by the export's name: made together, from one set of
-    /// inputs, so kept together.
+    /// The files of each export, and of each other part of the site made as one, by its
+    /// name: made together, from one set of inputs, so kept together.
     exports: Mutex<HashMap<&'static str, (u64, Vec<OutputFile>)>>,
     renderer: Mutex<Option<Arc<Renderer>>>,
 }
@@ -51,15 +51,29 @@ impl RenderCache {
         fingerprint: u64,
         make: impl FnOnce() -> Vec<OutputFile>,
     ) -> (Vec<OutputFile>, bool) {
-        let exports = || self.exports.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((was, files)) = exports().get(name)
-            && *was == fingerprint
-        {
-            return (files.clone(), true);
+        if let Some(files) = self.part(name, fingerprint) {
+            return (files, true);
         }
         let files = make();
-        exports().insert(name, (fingerprint, files.clone()));
+        self.keep_part(name, fingerprint, files.clone());
         (files, false)
+    }
+
+    /// The files of `name` (an export, or another part of the site made as one), when
+    /// they were made from inputs with this `fingerprint`.
+    pub(super) fn part(&self, name: &'static str, fingerprint: u64) -> Option<Vec<OutputFile>> {
+        let exports = self.exports.lock().unwrap_or_else(PoisonError::into_inner);
+        exports
+            .get(name)
+            .filter(|(was, _)| *was == fingerprint)
+            .map(|(_, files)| files.clone())
+    }
+
+    /// Keeps the files of `name`, made from inputs with this `fingerprint`, for the next
+    /// build.
+    pub(super) fn keep_part(&self, name: &'static str, fingerprint: u64, files: Vec<OutputFile>) {
+        let mut exports = self.exports.lock().unwrap_or_else(PoisonError::into_inner);
+        exports.insert(name, (fingerprint, files));
     }
 
     /// Forgets the files of paths the last build no longer made.

@@ -18,6 +18,8 @@ pub use metrics::{SummaryItem, status_summary};
 pub use sitemap::sitemap;
 
 use std::collections::BTreeMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
@@ -27,6 +29,7 @@ use tera::{Context, Tera};
 use crate::derive::handbook::Handbook;
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::load::theme::{self, Body, Theme};
+use crate::model::finding::Finding;
 use crate::model::links;
 pub use crate::write::output::OutputFile;
 use crate::write::output::{Origin, PathCheck, Staging};
@@ -257,6 +260,45 @@ impl Output {
         self.put_all(files);
     }
 
+    /// Puts the files that `render` puts into the output it is given, or, when `inputs` (a
+    /// fingerprint of all that those files are made from) is as it was for an earlier
+    /// build, the files it put then, without working out any file's own fingerprint: on a
+    /// large register, that of each registry page and each record's page is most of a
+    /// rebuild that changed none of them.
+    pub fn put_part(
+        &self,
+        name: &'static str,
+        inputs: impl FnOnce() -> u64,
+        render: impl FnOnce(&Output) -> Vec<Diagnostic>,
+    ) -> Vec<Diagnostic> {
+        let Some(cache) = &self.cache else {
+            return render(self);
+        };
+        let fingerprint = inputs();
+        if let Some(files) = cache.part(name, fingerprint) {
+            self.lock().reused += files.len();
+            self.put_all(files);
+            return Vec::new();
+        }
+        let part = Output::keep_cached(Arc::clone(cache));
+        let diags = render(&part);
+        let made = part
+            .state
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        // A part with errors is made again, so that they are reported again.
+        if diags.is_empty() {
+            cache.keep_part(name, fingerprint, made.kept.clone());
+        }
+        self.lock().reused += made.reused;
+        self.put_all(made.kept);
+        diags
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, OutputState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Every path put so far.
     pub fn paths(&self) -> Vec<String> {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -329,17 +371,52 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
     let facts = records::Facts::new(handbook);
     let summary = status_summary(&handbook.metrics);
     let records_key = || *records_key.get_or_init(|| records_inputs(handbook));
+    let findings_key = OnceLock::new();
+    let findings_key = || *findings_key.get_or_init(|| findings_inputs(&handbook.findings));
+    // The registers' pages read the records, the findings and, through `facts`, the
+    // site: made again only when one of them changes.
+    let register_key = OnceLock::new();
+    let register_key = || {
+        *register_key.get_or_init(|| {
+            let mut inputs = Fingerprint::default();
+            inputs
+                .add(&renderer.fingerprint)
+                .add(&records_key())
+                .add(&findings_key())
+                .add(&facts.site_inputs());
+            inputs.finish()
+        })
+    };
+    let register = |name, render: &dyn Fn(&Output) -> Vec<Diagnostic>| {
+        out.put_part(name, register_key, render)
+    };
     // An export reads the records and no page: it is made again only when they change.
     let export = |name, make: &dyn Fn() -> Vec<OutputFile>| {
         out.put_export(name, records_key, make);
         Vec::new()
     };
     let parts: Vec<Box<dyn Fn() -> Vec<Diagnostic> + Sync + Send + '_>> = vec![
-        Box::new(|| records::render_exceptions(&facts, renderer, out)),
-        Box::new(|| records::render_incidents(&facts, renderer, out)),
-        Box::new(|| records::render_status(&facts, renderer, out)),
-        Box::new(|| records::render_audit(&facts, renderer, out)),
-        Box::new(|| records::render_owners(&facts, renderer, out)),
+        Box::new(|| {
+            register("exceptions", &|out| {
+                records::render_exceptions(&facts, renderer, out)
+            })
+        }),
+        Box::new(|| {
+            register("incidents", &|out| {
+                records::render_incidents(&facts, renderer, out)
+            })
+        }),
+        Box::new(|| {
+            register("status", &|out| {
+                records::render_status(&facts, renderer, out)
+            })
+        }),
+        Box::new(|| register("audit", &|out| records::render_audit(&facts, renderer, out))),
+        Box::new(|| {
+            register("owners", &|out| {
+                records::render_owners(&facts, renderer, out)
+            })
+        }),
         Box::new(|| pages::render_pages(&handbook.site, renderer, &extras, &summary, out)),
         Box::new(|| {
             let base_url = &handbook.config.base_url;
@@ -363,7 +440,7 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
             // The API lists the findings, pages' among them.
             let inputs = || {
                 let mut inputs = Fingerprint::default();
-                inputs.add(&records_key()).add(&handbook.findings);
+                inputs.add(&records_key()).add(&findings_key());
                 inputs.finish()
             };
             out.put_export("api", inputs, || api::render_api(handbook));
@@ -400,6 +477,15 @@ fn records_inputs(handbook: &Handbook) -> u64 {
         inputs.add(&history.exceptions).add(&history.incidents);
     }
     inputs.finish()
+}
+
+/// A hash of the findings, of all that pages and exports show of them.
+fn findings_inputs(findings: &[Finding]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    for f in findings {
+        (f.code, f.level, &f.file, f.line, &f.subject, &f.message).hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 pub struct Renderer {

@@ -162,6 +162,28 @@ impl<'a> Facts<'a> {
         })
     }
 
+    /// A hash of all that the registers' pages read of the content pages, which they
+    /// read only through the methods below and [`Site::record_html`]: the pages' paths,
+    /// folders and front matter, the sections and the reading order, the site that
+    /// records' links lead into, and the text of a content section shown on a register's
+    /// page. Not the text of any other page.
+    pub fn site_inputs(&self) -> u64 {
+        let site = &self.hb.site;
+        let mut inputs = Fingerprint::default();
+        inputs.add(&site.links_key());
+        for page in &site.pages {
+            inputs.add(&page.path).add(&page.url).add(&page.front);
+        }
+        for section in &site.sections {
+            inputs.add(&format!("{section:?}"));
+        }
+        inputs.add(&format!("{:?}", site.reading_order));
+        for url in REGISTER_URLS {
+            inputs.add(&self.intro(url));
+        }
+        inputs.finish()
+    }
+
     pub fn new(hb: &'a Handbook) -> Self {
         let mut findings_by_subject: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
         for f in &hb.findings {
