@@ -124,6 +124,8 @@ impl Cache {
 struct Loads {
     pages: content::PageCache,
     records: records::RecordCache,
+    /// Each record's findings.
+    findings: findings::Kept,
     /// The files changed since, when a file watcher tells: the others are not looked at.
     changes: Option<HashSet<PathBuf>>,
     /// The records' history as the last build read it, which a rebuild takes while HEAD
@@ -185,14 +187,15 @@ fn prepare_from(
     loads: Option<&mut Loads>,
     for_audience: bool,
 ) -> Result<(Prepared, Coverage), Error> {
-    let (kept_pages, kept_records, changes, kept_history) = match loads {
+    let (kept_pages, kept_records, kept_findings, changes, kept_history) = match loads {
         Some(loads) => (
             Some(&mut loads.pages),
             Some(&mut loads.records),
+            Some(&loads.findings),
             loads.changes.take(),
             Some(&mut loads.history),
         ),
-        None => (None, None, None, None),
+        None => (None, None, None, None, None),
     };
     // handbook.yaml sets the limit for the other files, so it is held to the default.
     let config_file = source::required_text(source, "handbook.yaml", source::MAX_FILE_BYTES)
@@ -297,8 +300,7 @@ fn prepare_from(
             baseline: baseline.as_ref(),
             history: changes.as_deref(),
         },
-        content,
-        records,
+        (content, records, kept_findings),
         &files,
     );
     let coverage = Coverage::of(
@@ -386,14 +388,13 @@ type Baseline<'a> =
 
 /// Validate and compute, once everything is loaded: the site's sections and links (which
 /// may name the `files` copied as they are), the records' history, the findings, the
-/// metrics.
+/// metrics; the records' findings taken from those `kept` where nothing they read changed.
 fn assemble(
     config: Config,
     as_of: Date,
     strict: bool,
     git: Git,
-    content: content::Content,
-    records: records::Records,
+    (content, records, kept): (content::Content, records::Records, Option<&findings::Kept>),
     files: &[OutputFile],
 ) -> (Handbook, Vec<Diagnostic>) {
     let mut diags = audience::check_classified(&config, &content.pages, &records);
@@ -405,11 +406,12 @@ fn assemble(
     handbook.history = git
         .history
         .map(|changes| history::derive(changes, &handbook.config, &handbook.records));
-    handbook.findings = findings::compute(&findings::Inputs {
+    let inputs = findings::Inputs {
         handbook: &handbook,
         strict,
         baseline: git.baseline,
-    });
+    };
+    handbook.findings = findings::compute_kept(&inputs, kept);
     diags.extend(handbook.findings.iter().map(Finding::to_diagnostic));
     (handbook, diags)
 }
