@@ -23,6 +23,9 @@ pub struct RenderCache {
     /// name: made together, from one set of inputs, so kept together.
     exports: Mutex<HashMap<&'static str, (u64, Vec<OutputFile>)>>,
     renderer: Mutex<Option<Arc<Renderer>>>,
+    /// Text that goes into a file with other text, by name: made from one set of inputs,
+    /// kept with their fingerprint.
+    texts: Mutex<HashMap<&'static str, (u64, Arc<str>)>>,
 }
 
 impl RenderCache {
@@ -74,6 +77,25 @@ impl RenderCache {
     pub(super) fn keep_part(&self, name: &'static str, fingerprint: u64, files: Vec<OutputFile>) {
         let mut exports = self.exports.lock().unwrap_or_else(PoisonError::into_inner);
         exports.insert(name, (fingerprint, files));
+    }
+
+    /// The text `name`, when it was made from inputs with this `fingerprint`; else the
+    /// one `make` makes, kept for the next build.
+    pub(super) fn text(
+        &self,
+        name: &'static str,
+        fingerprint: u64,
+        make: impl FnOnce() -> String,
+    ) -> Arc<str> {
+        let texts = || self.texts.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((was, text)) = texts().get(name)
+            && *was == fingerprint
+        {
+            return Arc::clone(text);
+        }
+        let text: Arc<str> = make().into();
+        texts().insert(name, (fingerprint, Arc::clone(&text)));
+        text
     }
 
     /// Forgets the files of paths the last build no longer made.

@@ -295,6 +295,20 @@ impl Output {
         diags
     }
 
+    /// The text `make` makes, or the one it made for an earlier build from inputs with
+    /// the same fingerprint, which `inputs` works out.
+    pub fn text(
+        &self,
+        name: &'static str,
+        inputs: impl FnOnce() -> u64,
+        make: impl FnOnce() -> String,
+    ) -> Arc<str> {
+        match &self.cache {
+            Some(cache) => cache.text(name, inputs(), make),
+            None => make().into(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, OutputState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -447,7 +461,7 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
             Vec::new()
         }),
         Box::new(|| export("tracker", &|| tracker::render_tracker(handbook))),
-        Box::new(|| search::render_search(handbook, renderer, out)),
+        Box::new(|| search::render_search(handbook, records_key, renderer, out)),
         Box::new(|| metrics::render_metrics(handbook, renderer, out)),
     ];
     parts

@@ -57,9 +57,19 @@ impl Doc {
     }
 }
 
-/// The search page and its index, put into `out`.
-pub fn render_search(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-    out.put(OutputFile::html(INDEX_PATH.into(), index_script(handbook)));
+/// The search page and its index, put into `out`. The records' rows are made again only
+/// when `records_key`, a fingerprint of what the records are made from, changes.
+pub fn render_search(
+    handbook: &Handbook,
+    records_key: impl FnOnce() -> u64,
+    renderer: &Renderer,
+    out: &Output,
+) -> Vec<Diagnostic> {
+    let records = out.text("search/records", records_key, || {
+        record_docs(handbook).join(",")
+    });
+    let script = index_script(handbook, &records);
+    out.put(OutputFile::html(INDEX_PATH.into(), script));
     let mut ctx = Context::new();
     ctx.insert("root", "../");
     ctx.insert(
@@ -76,9 +86,9 @@ pub fn render_search(handbook: &Handbook, renderer: &Renderer, out: &Output) -> 
 }
 
 /// The index as a script: the field names, then a row per document, pages first, then
-/// exceptions and incidents. A page's row is made once, in parallel, and kept with the
-/// page.
-fn index_script(handbook: &Handbook) -> String {
+/// `records`, the rows of the exceptions and incidents. A page's row is made once, in
+/// parallel, and kept with the page.
+fn index_script(handbook: &Handbook, records: &str) -> String {
     let pages: Vec<&str> = handbook
         .site
         .pages
@@ -89,10 +99,9 @@ fn index_script(handbook: &Handbook) -> String {
                 .as_str()
         })
         .collect();
-    let records = record_docs(handbook);
     let rows: Vec<&str> = pages
         .into_iter()
-        .chain(records.iter().map(String::as_str))
+        .chain(Some(records).filter(|r| !r.is_empty()))
         .collect();
     let fields = serde_json::to_string(&FIELDS).unwrap_or_default();
     let size = rows.iter().map(|d| d.len() + 1).sum::<usize>() + fields.len() + 64;
