@@ -42,8 +42,37 @@ fn files(generated: &Generated) -> BTreeMap<String, Vec<u8>> {
 /// files were made again rather than taken from the cache, and how many there are.
 #[track_caller]
 fn rebuild(options: &Options, cache: &mut Cache) -> (usize, usize) {
+    let (made, all, _) = rebuild_files(options, cache);
+    (made, all)
+}
+
+/// [`rebuild`], with the findings checked against a fresh build's too, and the files.
+#[track_caller]
+fn rebuild_files(
+    options: &Options,
+    cache: &mut Cache,
+) -> (usize, usize, BTreeMap<String, Vec<u8>>) {
     let cached = pipeline::generate_cached(options, cache).unwrap();
     let fresh = pipeline::generate(options).unwrap();
+    let findings = |generated: &Generated| {
+        let found = generated.findings.iter();
+        found
+            .map(|f| {
+                (
+                    f.code,
+                    f.level,
+                    f.line,
+                    f.subject.clone(),
+                    f.message.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        findings(&cached),
+        findings(&fresh),
+        "the findings of a fresh build"
+    );
     let (cached_files, fresh_files) = (files(&cached), files(&fresh));
     assert_eq!(
         cached_files.keys().collect::<Vec<_>>(),
@@ -56,7 +85,11 @@ fn rebuild(options: &Options, cache: &mut Cache) -> (usize, usize) {
             "{path} differs from a fresh build"
         );
     }
-    (cached.file_count - cached.reused, cached.file_count)
+    (
+        cached.file_count - cached.reused,
+        cached.file_count,
+        fresh_files,
+    )
 }
 
 fn edit(path: &Path, change: impl FnOnce(String) -> String) {
@@ -274,4 +307,100 @@ fn an_owners_pages_follow_an_edit_that_moves_their_rows() {
     rebuild(&options, &mut cache);
     let fewer = pipeline::generate_cached(&options, &mut cache).unwrap();
     assert_eq!(pages(&fewer), 0);
+}
+
+/// The registers' pages and the records' findings, which a rebuild keeps whole while what
+/// they read is unchanged, follow each thing they read: a page edit that changes none of
+/// it keeps them, and each edit below changes a page of theirs, which must then be a fresh
+/// build's.
+#[test]
+fn what_a_rebuild_keeps_of_the_records_follows_all_they_read() {
+    let (tmp, mut options) = handbook();
+    let root = tmp.path();
+    // The whole handbook, whose findings are the ones kept: `security` reads it all.
+    options.audience = Some("security".into());
+    // A section with more pages than the sidebar lists, so that the title of its last
+    // page is not in every page's sidebar; an incident names that page.
+    for i in 0..30 {
+        let page = format!(
+            "---\ntitle: Extra {i:02}\nweight: {}\n---\nText {i}.\n",
+            100 + i
+        );
+        fs::write(
+            root.join(format!("content/incident-response/extra-{i:02}.md")),
+            page,
+        )
+        .unwrap();
+    }
+    edit(&root.join("data/incidents/INC-003.yaml"), |t| {
+        t.replacen(
+            "  pages:\n",
+            "  pages:\n    - incident-response/extra-29.md\n",
+            1,
+        )
+    });
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+    let (_, _, mut was) = rebuild_files(&options, &mut cache);
+
+    // Each edit, then a page it must change.
+    let mut changes = |options: &Options, cache: &mut Cache, path: &str| {
+        let (_, _, now) = rebuild_files(options, cache);
+        assert_ne!(was.get(path), now.get(path), "the edit changes {path}");
+        was = now;
+    };
+
+    // A page's text, with a link to a record and without: the registers are kept.
+    let workflow = root.join("content/incident-response/workflow.md");
+    edit(&workflow, |t| {
+        t + "\nSee [the bucket](exception:EXC-005).\n"
+    });
+    let (made, _) = rebuild(&options, &mut cache);
+    assert!(made < 40, "{made} made again");
+    edit(&workflow, |t| {
+        t.replace("\nSee [the bucket](exception:EXC-005).\n", "")
+    });
+    rebuild(&options, &mut cache);
+
+    // A page's title that only the pages naming it show.
+    edit(&root.join("content/incident-response/extra-29.md"), |t| {
+        t.replacen("title: Extra 29", "title: Retitled", 1)
+    });
+    changes(&options, &mut cache, "incidents/INC-003/index.html");
+
+    // The text of a register's own section, which its page shows.
+    edit(&root.join("content/exceptions/_index.md"), |t| {
+        t + "\nA sentence for the registry.\n"
+    });
+    changes(&options, &mut cache, "exceptions/index.html");
+
+    // A page's review date, which makes a finding that the status page lists.
+    edit(&workflow, |t| {
+        t.replacen("review_by: 2026-12-31", "review_by: 2026-01-31", 1)
+    });
+    changes(&options, &mut cache, "status/index.html");
+
+    // A record that another names: the other's page shows its title.
+    edit(&root.join("data/exceptions/EXC-005.yaml"), |t| {
+        t.replacen("title: ", "title: Renamed ", 1)
+    });
+    changes(&options, &mut cache, "incidents/INC-004/index.html");
+
+    // data/people.yaml: a risk owner who left, which is a finding on their records.
+    edit(&root.join("data/people.yaml"), |t| {
+        let laura = "  manager: Jun Park\n";
+        assert!(t.contains(laura));
+        t.replacen(laura, &format!("{laura}  departed: 2026-02-01\n"), 1)
+    });
+    changes(&options, &mut cache, "exceptions/EXC-005/index.html");
+
+    // The as-of day, which `serve` takes from the clock: states and findings move with it.
+    options.as_of = Date::parse("2026-09-30");
+    changes(&options, &mut cache, "exceptions/EXC-005/index.html");
+
+    // handbook.yaml: a lint's level, which decides whether a finding is raised.
+    edit(&root.join("handbook.yaml"), |t| {
+        t.replacen("exception.expired: warn", "exception.expired: allow", 1)
+    });
+    changes(&options, &mut cache, "exceptions/EXC-005/index.html");
 }
