@@ -124,13 +124,22 @@ impl Cache {
 struct Loads {
     pages: content::PageCache,
     records: records::RecordCache,
-    /// Each record's findings.
-    findings: findings::Kept,
+    /// What was derived from each record.
+    derived: Derived,
     /// The files changed since, when a file watcher tells: the others are not looked at.
     changes: Option<HashSet<PathBuf>>,
     /// The records' history as the last build read it, which a rebuild takes while HEAD
     /// has not moved.
     history: Option<Arc<Changes>>,
+}
+
+/// What the last build derived from each record, which a rebuild takes for a record whose
+/// file, and whatever else it was derived from, are unchanged.
+#[derive(Default)]
+struct Derived {
+    /// The checks of the links in its Markdown.
+    links: crate::derive::site::KeptChecks,
+    findings: findings::Kept,
 }
 
 /// [`generate`] with what earlier builds left in `cache`, leaving this build's there.
@@ -187,11 +196,11 @@ fn prepare_from(
     loads: Option<&mut Loads>,
     for_audience: bool,
 ) -> Result<(Prepared, Coverage), Error> {
-    let (kept_pages, kept_records, kept_findings, changes, kept_history) = match loads {
+    let (kept_pages, kept_records, kept_derived, changes, kept_history) = match loads {
         Some(loads) => (
             Some(&mut loads.pages),
             Some(&mut loads.records),
-            Some(&loads.findings),
+            Some(&loads.derived),
             loads.changes.take(),
             Some(&mut loads.history),
         ),
@@ -300,7 +309,7 @@ fn prepare_from(
             baseline: baseline.as_ref(),
             history: changes.as_deref(),
         },
-        (content, records, kept_findings),
+        (content, records, kept_derived),
         &files,
     );
     let coverage = Coverage::of(
@@ -388,18 +397,21 @@ type Baseline<'a> =
 
 /// Validate and compute, once everything is loaded: the site's sections and links (which
 /// may name the `files` copied as they are), the records' history, the findings, the
-/// metrics; the records' findings taken from those `kept` where nothing they read changed.
+/// metrics; what is derived from each record taken from what was `kept` where nothing it
+/// reads changed.
 fn assemble(
     config: Config,
     as_of: Date,
     strict: bool,
     git: Git,
-    (content, records, kept): (content::Content, records::Records, Option<&findings::Kept>),
+    (content, records, kept): (content::Content, records::Records, Option<&Derived>),
     files: &[OutputFile],
 ) -> (Handbook, Vec<Diagnostic>) {
     let mut diags = audience::check_classified(&config, &content.pages, &records);
     let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
-    let (site, site_diags) = Site::assemble(content, &records, known_files, &config.markdown);
+    let links = kept.map(|k| &k.links);
+    let (site, site_diags) =
+        Site::assemble(content, &records, known_files, &config.markdown, links);
     diags.extend(site_diags);
 
     let mut handbook = Handbook::derive(config, as_of, site, records);
@@ -411,7 +423,7 @@ fn assemble(
         strict,
         baseline: git.baseline,
     };
-    handbook.findings = findings::compute_kept(&inputs, kept);
+    handbook.findings = findings::compute_kept(&inputs, kept.map(|k| &k.findings));
     diags.extend(handbook.findings.iter().map(Finding::to_diagnostic));
     (handbook, diags)
 }

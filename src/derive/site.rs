@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -136,18 +136,36 @@ impl Site {
     /// Arranges the pages into sections and resolves every link of the pages and of the
     /// records' Markdown. `files` are the other paths the site will hold (static files,
     /// assets), which links may name too.
+    /// The checks of the records' links are taken from those `kept` for a record whose
+    /// file and whose site (see [`Site::links_key`]) are as they were.
     pub fn assemble(
         content: Content,
         records: &Records,
         files: BTreeSet<String>,
         markdown: &MarkdownConfig,
+        kept: Option<&KeptChecks>,
     ) -> (Site, Vec<Diagnostic>) {
-        Site::assemble_view(content, records, files, markdown, BTreeSet::new())
+        let (site, mut diags) = Site::arrange(content, records, files, markdown, BTreeSet::new());
+        diags.extend(site.check_records(records, kept));
+        (site, diags)
     }
 
     /// [`Site::assemble`] for an audience's view: a link to what is `restricted` (left out
     /// of `content` and `records`) resolves to [`links::RESTRICTED`], not to an error.
     pub fn assemble_view(
+        content: Content,
+        records: &Records,
+        files: BTreeSet<String>,
+        markdown: &MarkdownConfig,
+        restricted: BTreeSet<Named>,
+    ) -> (Site, Vec<Diagnostic>) {
+        let (site, mut diags) = Site::arrange(content, records, files, markdown, restricted);
+        diags.extend(site.check_records(records, None));
+        (site, diags)
+    }
+
+    /// The site of [`Site::assemble_view`], with the checks of its pages' links.
+    fn arrange(
         content: Content,
         records: &Records,
         files: BTreeSet<String>,
@@ -205,13 +223,50 @@ impl Site {
             diags.extend(errors);
         }
         diags.extend(site.pages.iter().filter_map(|page| too_deep(page)));
-        let texts = record_texts(records);
-        diags.par_extend(
-            texts
-                .par_iter()
-                .flat_map_iter(|t| site.check_record_text(t)),
-        );
         (site, diags)
+    }
+
+    /// The checks of the links in the records' Markdown, each record's taken from `kept`
+    /// when its file and this site's [`Site::links_key`] are as they were, which leaves this
+    /// build's there.
+    fn check_records(&self, records: &Records, kept: Option<&KeptChecks>) -> Vec<Diagnostic> {
+        let texts = record_texts(records);
+        // A record's fields follow each other.
+        let by_record: Vec<&[RecordText]> = texts
+            .chunk_by(|a, b| Arc::ptr_eq(a.source, b.source))
+            .collect();
+        let check = |texts: &[RecordText]| -> Vec<Diagnostic> {
+            texts
+                .iter()
+                .flat_map(|t| self.check_record_text(t))
+                .collect()
+        };
+        let Some(kept) = kept else {
+            return by_record.par_iter().flat_map_iter(|t| check(t)).collect();
+        };
+        let was = std::mem::take(&mut *kept.records.lock().unwrap_or_else(PoisonError::into_inner));
+        let site = self.links_key();
+        let checked: Vec<(String, (u64, Arc<Vec<Diagnostic>>))> = by_record
+            .par_iter()
+            .map(|texts| {
+                let source = texts[0].source;
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                (site, source.hash()).hash(&mut hasher);
+                let hash = hasher.finish();
+                let diags = match was.get(&source.name).filter(|(h, _)| *h == hash) {
+                    Some((_, diags)) => Arc::clone(diags),
+                    None => Arc::new(check(texts)),
+                };
+                (source.name.clone(), (hash, diags))
+            })
+            .collect();
+        let diags = checked
+            .iter()
+            .flat_map(|(_, (_, d))| d.iter().cloned())
+            .collect();
+        *kept.records.lock().unwrap_or_else(PoisonError::into_inner) =
+            checked.into_iter().collect();
+        diags
     }
 
     /// A child of a section as a listing of the section shows it.
@@ -655,6 +710,13 @@ pub struct CrossLink<'a> {
     pub to: Named,
     pub source: &'a Arc<SourceFile>,
     pub span: Range<usize>,
+}
+
+/// The checks of each record's links as an earlier build made them, which `serve` keeps:
+/// by the record's file, with a hash of its text and of the site, which is all they read.
+#[derive(Default)]
+pub struct KeptChecks {
+    records: Mutex<HashMap<String, (u64, Arc<Vec<Diagnostic>>)>>,
 }
 
 /// A Markdown field of a record.

@@ -396,6 +396,27 @@ fn what_a_rebuild_keeps_of_the_records_follows_all_they_read() {
     });
     changes(&options, &mut cache, "exceptions/EXC-005/index.html");
 
+    // A record's link to a heading that is not there yet, then is: the error goes.
+    edit(&root.join("data/exceptions/EXC-002.yaml"), |t| {
+        let link = "  See [the later part](../exceptions/filing.md#a-later-heading).\n";
+        t.replacen("summary: |\n", &format!("summary: |\n{link}"), 1)
+    });
+    let error = |generated: Result<Generated, _>| match generated {
+        Err(secbook::diagnostics::Error::Invalid(diags)) => diags
+            .iter()
+            .map(|d| d.message.clone())
+            .filter(|m| m.contains("a-later-heading"))
+            .collect::<Vec<_>>(),
+        _ => Vec::new(),
+    };
+    let cached = error(pipeline::generate_cached(&options, &mut cache));
+    assert!(!cached.is_empty(), "the link is reported");
+    assert_eq!(cached, error(pipeline::generate(&options)));
+    edit(&root.join("content/exceptions/filing.md"), |t| {
+        t + "\n## A later heading\n"
+    });
+    changes(&options, &mut cache, "exceptions/EXC-002/index.html");
+
     // The as-of day, which `serve` takes from the clock: states and findings move with it.
     options.as_of = Date::parse("2026-09-30");
     changes(&options, &mut cache, "exceptions/EXC-005/index.html");
