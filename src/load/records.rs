@@ -386,12 +386,15 @@ impl Reading<'_> {
             }
             return loaded;
         };
-        // The cache shares each result; the register takes a copy.
+        // The cache shares each result; the register takes a copy, made in parallel.
         for (_, parsed) in &results {
-            let (record, errors) = &**parsed;
-            diags.extend(errors.iter().cloned());
-            loaded.extend(record.iter().cloned());
+            diags.extend(parsed.1.iter().cloned());
         }
+        loaded.par_extend(
+            results
+                .par_iter()
+                .filter_map(|(_, parsed)| parsed.0.clone()),
+        );
         let kept_now = files.iter().zip(results);
         let kept_now =
             kept_now.filter_map(|(file, (stamp, parsed))| Some((file.rel.clone(), stamp?, parsed)));
