@@ -8,9 +8,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::load::disk;
 use crate::load::markdown::Document;
-use crate::load::reuse::{Kept, Stamp};
+use crate::load::reuse::{self, Kept, Stamp};
 use crate::load::source::{self, Hidden, Source};
 use crate::load::theme::Body;
 use crate::load::yaml;
@@ -138,16 +137,10 @@ pub fn load(
         .as_mut()
         .and_then(|c| c.listing.take())
         .filter(|listing| {
-            listing.linked.is_empty()
-                && dir.as_ref().is_some_and(|dir| {
-                    changes.is_some_and(|changes| {
-                        changes.iter().filter(|p| p.starts_with(dir)).all(|p| {
-                            p.is_file()
-                                && disk::relative(dir, p)
-                                    .is_some_and(|rel| listing.markdown.contains(&rel))
-                        })
-                    })
-                })
+            let linked = !listing.linked.is_empty();
+            reuse::listing_holds(dir.as_deref(), changes, linked, |rel| {
+                listing.markdown.iter().any(|m| m == rel)
+            })
         });
     let listing = listed.unwrap_or_else(|| list(source));
     diags.extend(listing.diags.iter().cloned());

@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use super::todo;
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::Config;
-use crate::load::reuse::{Kept, Stamp};
-use crate::load::source::{self, Hidden, Source, Walked};
+use crate::load::reuse::{self, Kept, Stamp};
+use crate::load::source::{self, Hidden, Source, Walk, Walked};
 use crate::load::yaml::{self, Seg};
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
@@ -111,6 +111,8 @@ impl<'a> Check<'a> {
 pub struct RecordCache {
     exceptions: Kept<Arc<Parsed<Exception>>>,
     incidents: Kept<Arc<Parsed<Incident>>>,
+    /// What data/ held at the cached load.
+    listing: Option<Walk>,
 }
 
 /// A record file as parsed, with the checks of a single record.
@@ -128,21 +130,31 @@ pub fn load(
     changes: Option<&HashSet<PathBuf>>,
 ) -> (Records, Vec<Diagnostic>) {
     let max_bytes = config.limits.max_file_bytes();
-    let found = source.walk("data", Hidden::Reported);
-    let mut diags = found.diags;
+    let dir = source.path("data");
+    // When the watcher saw only known files change, the folder is as it was.
+    let listed = cache
+        .as_mut()
+        .and_then(|c| c.listing.take())
+        .filter(|walk| {
+            let linked = walk.files.iter().any(|f| f.linked);
+            reuse::listing_holds(dir.as_deref(), changes, linked, |rel| {
+                walk.files.iter().any(|f| f.rel == rel)
+            })
+        });
+    let found = listed.unwrap_or_else(|| source.walk("data", Hidden::Reported));
+    let mut diags = found.diags.clone();
     let mut people = People::default();
     let (mut exceptions, mut incidents) = (Vec::new(), Vec::new());
-    for file in found.files {
+    for file in &found.files {
         match data_file(&file.rel) {
             Ok(DataFile::People) => {
                 people = load_people(source, max_bytes, &mut diags);
             }
-            Ok(DataFile::Exception) => exceptions.push(file),
-            Ok(DataFile::Incident) => incidents.push(file),
+            Ok(DataFile::Exception) => exceptions.push(file.clone()),
+            Ok(DataFile::Incident) => incidents.push(file.clone()),
             Err(d) => diags.push(d),
         }
     }
-    let dir = source.path("data");
     let started = SystemTime::now();
     let reading = |options| Reading {
         source,
@@ -167,6 +179,9 @@ pub fn load(
         &mut diags,
         |file| parse_incident(file, config),
     );
+    if let Some(cache) = cache {
+        cache.listing = Some(found);
+    }
     let (records, more) = assemble(exceptions, incidents, people, pages);
     diags.extend(more);
     (records, diags)

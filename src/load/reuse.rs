@@ -113,3 +113,23 @@ impl<T> Kept<T> {
         self.files = files.map(|(rel, stamp, t)| (rel, (stamp, t))).collect();
     }
 }
+
+/// Whether the listing of the folder `dir` made by the last load still holds, given the
+/// `changes` a file watcher reported: only files it `listed` changed, and none of them
+/// gone. Through a symbolic link a change shows under another path, so a listing with a
+/// file reached through one (`linked`) is made again.
+pub fn listing_holds(
+    dir: Option<&Path>,
+    changes: Option<&HashSet<PathBuf>>,
+    linked: bool,
+    listed: impl Fn(&str) -> bool,
+) -> bool {
+    let (Some(dir), Some(changes)) = (dir, changes) else {
+        return false;
+    };
+    !linked
+        && changes
+            .iter()
+            .filter(|p| p.starts_with(dir))
+            .all(|p| p.is_file() && super::disk::relative(dir, p).is_some_and(|rel| listed(&rel)))
+}

@@ -232,7 +232,7 @@ pub struct Walked {
 
 /// What a folder holds: the files to use, in a stable order, and a diagnostic for every
 /// entry that is not used (other than hidden ones in folders that leave them out).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Walk {
     pub files: Vec<Walked>,
     pub diags: Vec<Diagnostic>,
