@@ -178,9 +178,15 @@ fn fold(path: &str) -> String {
     // Most paths are ASCII, which folds a byte at a time, as fast as a copy: a build of a
     // large register folds tens of thousands.
     if path.is_ascii() {
-        return path.chars().map(|c| slash(c.to_ascii_lowercase())).collect();
+        return path
+            .chars()
+            .map(|c| slash(c.to_ascii_lowercase()))
+            .collect();
     }
-    path.chars().flat_map(char::to_lowercase).map(slash).collect()
+    path.chars()
+        .flat_map(char::to_lowercase)
+        .map(slash)
+        .collect()
 }
 
 /// Why `path` cannot be written on some system, whatever else the site holds.
