@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -14,6 +14,7 @@ use crate::load::config::MarkdownConfig;
 use crate::load::content::{Content, Page};
 use crate::load::markdown::{self, Document};
 use crate::load::records::Records;
+use crate::load::reuse::{FromFile, PerFile};
 use crate::load::yaml::{self, Seg};
 use crate::model::links::{self, Named, Target};
 use crate::model::related::Related;
@@ -244,28 +245,22 @@ impl Site {
         let Some(kept) = kept else {
             return by_record.par_iter().flat_map_iter(|t| check(t)).collect();
         };
-        let was = std::mem::take(&mut *kept.records.lock().unwrap_or_else(PoisonError::into_inner));
+        let was = kept.take();
         let site = self.links_key();
-        let checked: Vec<(String, (u64, Arc<Vec<Diagnostic>>))> = by_record
+        let checked: Vec<FromFile<Diagnostic>> = by_record
             .par_iter()
             .map(|texts| {
                 let source = texts[0].source;
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
                 (site, source.hash()).hash(&mut hasher);
-                let hash = hasher.finish();
-                let diags = match was.get(&source.name).filter(|(h, _)| *h == hash) {
-                    Some((_, diags)) => Arc::clone(diags),
-                    None => Arc::new(check(texts)),
-                };
-                (source.name.clone(), (hash, diags))
+                FromFile::make(Some(&was), &source.name, hasher.finish(), || check(texts))
             })
             .collect();
         let diags = checked
             .iter()
-            .flat_map(|(_, (_, d))| d.iter().cloned())
+            .flat_map(|c| c.items.iter().cloned())
             .collect();
-        *kept.records.lock().unwrap_or_else(PoisonError::into_inner) =
-            checked.into_iter().collect();
+        kept.keep(checked);
         diags
     }
 
@@ -714,10 +709,7 @@ pub struct CrossLink<'a> {
 
 /// The checks of each record's links as an earlier build made them, which `serve` keeps:
 /// by the record's file, with a hash of its text and of the site, which is all they read.
-#[derive(Default)]
-pub struct KeptChecks {
-    records: Mutex<HashMap<String, (u64, Arc<Vec<Diagnostic>>)>>,
-}
+pub type KeptChecks = PerFile<Diagnostic>;
 
 /// A Markdown field of a record.
 struct RecordText<'a> {

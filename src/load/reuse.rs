@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 /// How coarse a file system's modification times may be.
@@ -132,4 +133,60 @@ pub fn listing_holds(
             .iter()
             .filter(|p| p.starts_with(dir))
             .all(|p| p.is_file() && super::disk::relative(dir, p).is_some_and(|rel| listed(&rel)))
+}
+
+/// What a build made from each record file (its findings, the checks of its links), with
+/// a hash of all that went into it: `serve` keeps it, so that a rebuild makes again only
+/// what comes from a file, or from other inputs, that changed.
+pub struct PerFile<T> {
+    kept: Mutex<Made<T>>,
+}
+
+/// What was made from each file, by the file's name.
+pub type Made<T> = HashMap<String, FromFile<T>>;
+
+/// What was made from one file, with the hash of its inputs.
+pub struct FromFile<T> {
+    pub file: String,
+    hash: u64,
+    pub items: Arc<Vec<T>>,
+}
+
+impl<T> Default for PerFile<T> {
+    fn default() -> Self {
+        PerFile {
+            kept: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<T> PerFile<T> {
+    /// What the last build made, for this one to look in.
+    pub fn take(&self) -> Made<T> {
+        std::mem::take(&mut *self.kept.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Keeps what this build made, in place of the last build's.
+    pub fn keep(&self, made: impl IntoIterator<Item = FromFile<T>>) {
+        let made = made.into_iter().map(|m| (m.file.clone(), m)).collect();
+        *self.kept.lock().unwrap_or_else(PoisonError::into_inner) = made;
+    }
+}
+
+impl<T> FromFile<T> {
+    /// What `make` makes from `file`, whose inputs hash to `hash`; or what `was` made from
+    /// it from inputs with the same hash.
+    pub fn make(
+        was: Option<&Made<T>>,
+        file: &str,
+        hash: u64,
+        make: impl FnOnce() -> Vec<T>,
+    ) -> FromFile<T> {
+        let kept = was.and_then(|was| was.get(file)).filter(|m| m.hash == hash);
+        FromFile {
+            file: file.to_string(),
+            hash,
+            items: kept.map_or_else(|| Arc::new(make()), |m| Arc::clone(&m.items)),
+        }
+    }
 }

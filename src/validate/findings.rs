@@ -4,7 +4,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -14,6 +14,7 @@ use crate::derive::policy::{Met, Policy};
 use crate::derive::view::Levels;
 use crate::diagnostics::SourceFile;
 use crate::load::records::Loaded;
+use crate::load::reuse::{FromFile, Made, PerFile};
 use crate::load::todo;
 use crate::load::yaml::{self, Seg};
 use crate::model::date::{Date, days};
@@ -99,26 +100,20 @@ pub struct Inputs<'a> {
 /// record's findings read its file and, of the rest of the handbook, only the
 /// configuration, the as-of date, data/people.yaml and, where there are, the baseline and
 /// the history, so a record is looked at again only when one of those changed.
-#[derive(Default)]
-pub struct Kept {
-    /// By the record's file: a hash of its text and of the rest, and its findings.
-    records: Mutex<ByRecord>,
-}
+pub type Kept = PerFile<Finding>;
 
-impl Kept {
-    /// What every record's findings read besides its own file; `None` when they read
-    /// more than is worth hashing (a baseline or a history), and are not kept.
-    fn shared_inputs(inputs: &Inputs) -> Option<u64> {
-        let hb = inputs.handbook;
-        if inputs.baseline.is_some() || hb.history.is_some() {
-            return None;
-        }
-        let mut hasher = DefaultHasher::new();
-        let people = &hb.records.people;
-        let text = format!("{:?}{:?}{:?}", hb.config, people.entries, people.failed);
-        (text, hb.as_of, inputs.strict).hash(&mut hasher);
-        Some(hasher.finish())
+/// What every record's findings read besides its own file; `None` when they read more
+/// than is worth hashing (a baseline or a history), and are not kept.
+fn shared_inputs(inputs: &Inputs) -> Option<u64> {
+    let hb = inputs.handbook;
+    if inputs.baseline.is_some() || hb.history.is_some() {
+        return None;
     }
+    let mut hasher = DefaultHasher::new();
+    let people = &hb.records.people;
+    let text = format!("{:?}{:?}{:?}", hb.config, people.entries, people.failed);
+    (text, hb.as_of, inputs.strict).hash(&mut hasher);
+    Some(hasher.finish())
 }
 
 struct Collector<'a> {
@@ -175,27 +170,23 @@ pub fn compute(inputs: &Inputs) -> Vec<Finding> {
 /// [`compute`], taking each record's findings from `kept` when nothing they read changed
 /// since, and leaving this build's there.
 pub fn compute_kept(inputs: &Inputs, kept: Option<&Kept>) -> Vec<Finding> {
-    let kept = kept.zip(Kept::shared_inputs(inputs));
-    let was = kept.map(|(kept, shared)| {
-        let mut records = kept.records.lock().unwrap_or_else(PoisonError::into_inner);
-        (std::mem::take(&mut *records), shared)
-    });
-    let was = was.as_ref().map(|(records, shared)| (records, *shared));
+    let kept = kept.zip(shared_inputs(inputs));
+    let was = kept.map(|(kept, shared)| (kept.take(), shared));
+    let was = was.as_ref().map(|(made, shared)| (made, *shared));
     let records = &inputs.handbook.records;
     // Records are checked in parallel: placing each finding reads its record's YAML again.
     let (exceptions, incidents) = rayon::join(
         || each(inputs, was, &records.exceptions, exception_findings),
         || each(inputs, was, &records.incidents, incident_findings),
     );
-    if let Some((kept, _)) = kept {
-        let mut records = kept.records.lock().unwrap_or_else(PoisonError::into_inner);
-        records.extend(exceptions.iter().chain(&incidents).cloned());
-    }
     let out: Vec<Finding> = exceptions
         .iter()
         .chain(&incidents)
-        .flat_map(|(_, (_, found))| found.iter().cloned())
+        .flat_map(|found| found.items.iter().cloned())
         .collect();
+    if let Some((kept, _)) = kept {
+        kept.keep(exceptions.into_iter().chain(incidents));
+    }
     let mut c = Collector { inputs, out };
     for page in &inputs.handbook.site.pages {
         if let Some(review_by) = page.front.review_by.filter(|d| *d < inputs.handbook.as_of) {
@@ -214,44 +205,33 @@ pub fn compute_kept(inputs: &Inputs, kept: Option<&Kept>) -> Vec<Finding> {
     out
 }
 
-/// Findings by the file of the record they are about, with the hash of what they were
-/// computed from.
-type ByRecord = HashMap<String, (u64, Arc<Vec<Finding>>)>;
-
 /// The findings of every record, each looked at by `find` with its index, under which
-/// the handbook keeps its derived facts, or taken from those an earlier build `kept`
-/// (with the hash of what every record's findings read) when its file is as it was.
+/// the handbook keeps its derived facts, or taken from what an earlier build made (with
+/// the hash of what every record's findings read) when its file is as it was.
 fn each<T: Sync>(
     inputs: &Inputs,
-    kept: Option<(&ByRecord, u64)>,
+    was: Option<(&Made<Finding>, u64)>,
     items: &[Loaded<T>],
     find: fn(&mut Collector, usize, &Loaded<T>),
-) -> Vec<(String, (u64, Arc<Vec<Finding>>))> {
+) -> Vec<FromFile<Finding>> {
     items
         .par_iter()
         .enumerate()
         .map(|(index, item)| {
             let source = &item.source;
-            let hash = kept.map_or(0, |(_, shared)| {
+            let hash = was.map_or(0, |(_, shared)| {
                 let mut hasher = DefaultHasher::new();
                 (shared, source.hash()).hash(&mut hasher);
                 hasher.finish()
             });
-            let hit = kept
-                .and_then(|(was, _)| was.get(&source.name))
-                .filter(|(h, _)| *h == hash);
-            let found = match hit {
-                Some((_, found)) => Arc::clone(found),
-                None => {
-                    let mut c = Collector {
-                        inputs,
-                        out: Vec::new(),
-                    };
-                    find(&mut c, index, item);
-                    Arc::new(c.out)
-                }
-            };
-            (source.name.clone(), (hash, found))
+            FromFile::make(was.map(|(made, _)| made), &source.name, hash, || {
+                let mut c = Collector {
+                    inputs,
+                    out: Vec::new(),
+                };
+                find(&mut c, index, item);
+                c.out
+            })
         })
         .collect()
 }
