@@ -231,9 +231,16 @@ impl<'a> Values<'a> {
     }
 
     pub(super) fn into_context(self) -> Context {
+        self.into_context_for(|_| true)
+    }
+
+    /// The context with only the values `reads` names: the others are never made.
+    pub(super) fn into_context_for(self, reads: impl Fn(&str) -> bool) -> Context {
         let mut ctx = Context::new();
         for (key, entry) in self.entries {
-            ctx.insert_value(key, entry.make());
+            if reads(key) {
+                ctx.insert_value(key, entry.make());
+            }
         }
         ctx
     }

@@ -17,8 +17,8 @@ pub use cache::{Fingerprint, RenderCache, Values};
 pub use metrics::{SummaryItem, status_summary};
 pub use sitemap::sitemap;
 
-use std::collections::BTreeMap;
 use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -502,9 +502,70 @@ fn findings_inputs(findings: &[Finding]) -> u64 {
     hasher.finish()
 }
 
+/// The values each template may read: what Tera finds it, the templates it extends and
+/// those it includes name, and, since Tera's search is best-effort, also every name any
+/// template sets (a `set` in one branch hides the value read after it) and every implicit
+/// argument of a component (read from its caller). A theme that dumps the whole context
+/// (`__tera_context`) reads everything.
+fn template_reads(
+    tera: &Tera,
+    sources: &BTreeMap<String, Arc<SourceFile>>,
+) -> HashMap<String, Option<HashSet<String>>> {
+    let dumps = sources
+        .values()
+        .any(|file| file.text.contains("__tera_context"));
+    let mut always: HashSet<String> = sources.values().flat_map(|f| set_names(&f.text)).collect();
+    for component in tera.get_component_names() {
+        if let Some(info) = tera.get_component_definition(component) {
+            always.extend(
+                info.args()
+                    .iter()
+                    .filter(|arg| arg.is_implicit())
+                    .map(|arg| arg.name().to_string()),
+            );
+        }
+    }
+    sources
+        .keys()
+        .map(|name| {
+            let names = tera
+                .get_template_variables(name)
+                .ok()
+                .filter(|_| !dumps)
+                .map(|found| {
+                    let mut names = always.clone();
+                    names.extend(found.into_iter().map(String::from));
+                    names
+                });
+            (name.clone(), names)
+        })
+        .collect()
+}
+
+/// The names a template's `{% set name = ... %}`, `{% set_global name %}` and the like
+/// assign.
+fn set_names(text: &str) -> impl Iterator<Item = String> + '_ {
+    let word = |s: &str| -> usize {
+        s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(s.len())
+    };
+    text.split("{%").skip(1).filter_map(move |tag| {
+        let tag = tag.trim_start_matches('-').trim_start();
+        let keyword = &tag[..word(tag)];
+        if keyword != "set" && keyword != "set_global" {
+            return None;
+        }
+        let rest = tag[keyword.len()..].trim_start();
+        let name = &rest[..word(rest)];
+        (!name.is_empty()).then(|| name.to_string())
+    })
+}
+
 pub struct Renderer {
     tera: Tera,
     sources: BTreeMap<String, Arc<SourceFile>>,
+    /// The values each template may read, by its name; `None` where it may read any.
+    reads: HashMap<String, Option<HashSet<String>>>,
     /// The templates and the globals: what every rendered file depends on.
     pub fingerprint: u64,
 }
@@ -531,11 +592,21 @@ impl Renderer {
         tera.add_raw_templates(raw)
             .map_err(|e| vec![theme::to_diagnostic(&e, &sources)])?;
         tera.global_context().extend(globals.into_context());
+        let reads = template_reads(&tera, &sources);
         Ok(Renderer {
             tera,
             sources,
+            reads,
             fingerprint,
         })
+    }
+
+    /// Whether `template` may read the value `name`: a value no template reads is not made.
+    pub fn reads(&self, template: &str, name: &str) -> bool {
+        match self.reads.get(template) {
+            Some(Some(names)) => names.contains(name),
+            _ => true,
+        }
     }
 
     pub fn has_template(&self, name: &str) -> bool {
@@ -557,7 +628,8 @@ impl Renderer {
             fingerprint.finish()
         });
         out.take_cached(&path, fingerprint, || {
-            let html = self.render(template, &values.into_context())?;
+            let context = values.into_context_for(|name| self.reads(template, name));
+            let html = self.render(template, &context)?;
             Ok(OutputFile::html(path.clone(), html))
         })
     }
@@ -574,12 +646,13 @@ impl Renderer {
     pub fn render_sized(
         &self,
         template: &str,
-        context: &Context,
+        values: Values,
         size: usize,
     ) -> Result<String, Diagnostic> {
+        let context = values.into_context_for(|name| self.reads(template, name));
         let mut out = Vec::with_capacity(size);
         self.tera
-            .render_to(template, context, &mut out)
+            .render_to(template, &context, &mut out)
             .map_err(|e| theme::to_diagnostic(&e, &self.sources))?;
         String::from_utf8(out).map_err(|e| Diagnostic::error(format!("template error: {e}")))
     }
@@ -622,5 +695,90 @@ mod tests {
         ours.register_filter("safe", safe);
         assert_eq!(render(&mut ours), theirs);
         assert!(theirs.starts_with("<b>&</b>|&lt;b&gt;"), "{theirs}");
+    }
+
+    /// What each template of `templates` may read, having checked that it renders the
+    /// same with only those values as with all of them.
+    fn reads_of(templates: &[(&str, &str)]) -> HashMap<String, Option<HashSet<String>>> {
+        let sources: BTreeMap<String, Arc<SourceFile>> = templates
+            .iter()
+            .map(|(name, text)| (name.to_string(), SourceFile::new(*name, *text)))
+            .collect();
+        let mut tera = Tera::new();
+        tera.add_raw_templates(templates.iter().copied()).unwrap();
+        let reads = template_reads(&tera, &sources);
+        let values = [
+            ("page", 2),
+            ("nav", 3),
+            ("prev", 4),
+            ("menu", 5),
+            ("unread", 6),
+        ];
+        for (name, _) in templates.iter().filter(|(n, _)| *n != "components.html") {
+            let mut all = Context::new();
+            let mut read = Context::new();
+            for (key, v) in values {
+                all.insert(key, &v);
+                if reads[*name]
+                    .as_ref()
+                    .is_none_or(|names| names.contains(key))
+                {
+                    read.insert(key, &v);
+                }
+            }
+            let expected = tera.render(name, &all).unwrap();
+            assert_eq!(tera.render(name, &read).unwrap(), expected, "{name}");
+        }
+        reads
+    }
+
+    /// A template gets every value it reads, however it reads it: by name, through the
+    /// template it extends or includes, after a `set` in a branch not taken, or as a
+    /// component's implicit argument. One that names none of them reads none.
+    #[test]
+    fn a_template_gets_every_value_it_reads() {
+        let reads = reads_of(&[
+            ("base.html", "<p>{% block main %}{% endblock main %}</p>"),
+            ("plain.html", "{{ page }}"),
+            ("named.html", "{{ page }} {{ nav }}"),
+            (
+                "child.html",
+                "{% extends \"base.html\" %}{% block main %}{{ nav }}{% endblock main %}",
+            ),
+            (
+                "parent.html",
+                "{{ nav }}{% block main %}{% endblock main %}",
+            ),
+            (
+                "extends.html",
+                "{% extends \"parent.html\" %}{% block main %}{{ page }}{% endblock main %}",
+            ),
+            ("part.html", "[{{ nav }}]"),
+            ("includes.html", "{% include \"part.html\" %}"),
+            (
+                "branch.html",
+                "{% if page == 1 %}{% set prev = 0 %}{% endif %}{{ prev }}",
+            ),
+            (
+                "components.html",
+                "{% component shows(@menu) %}{{ menu }}{% endcomponent shows %}",
+            ),
+            ("implicit.html", "{{ <shows/> }}"),
+        ]);
+        let plain = reads["plain.html"].as_ref().unwrap();
+        assert!(
+            plain.contains("page") && !plain.contains("unread"),
+            "{plain:?}"
+        );
+    }
+
+    /// A theme that dumps the whole context anywhere gets every value everywhere.
+    #[test]
+    fn a_theme_that_dumps_the_context_reads_everything() {
+        let reads = reads_of(&[
+            ("plain.html", "{{ page }}"),
+            ("dump.html", "{{ __tera_context }}"),
+        ]);
+        assert!(reads.values().all(Option::is_none), "{reads:?}");
     }
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::records::{PageExtras, REGISTER_URLS};
-use super::{Fingerprint, Output, OutputFile, Renderer, SummaryItem};
+use super::{Fingerprint, Output, OutputFile, Renderer, SummaryItem, Values, value};
 use crate::derive::site::{Child, ChildLink, PageLink, Site};
 use crate::diagnostics::Diagnostic;
 use crate::load::content::Page;
@@ -137,46 +137,83 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
             title: site.title_of(*c).to_string(),
             href: links::page_href(site.url_of(*c)),
         };
-        let breadcrumbs: Vec<PageLink> = site
-            .ancestors(url)
-            .into_iter()
-            .map(|s| PageLink {
-                title: s.title.clone(),
-                href: links::page_href(&s.url),
-            })
-            .collect();
-        let children: Vec<ChildLink> = section
-            .map(|s| {
-                site.sections[s]
-                    .children
-                    .iter()
-                    .map(|c| site.child_link(*c))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let prev = position
-            .checked_sub(1)
-            .and_then(|i| site.reading_order.get(i))
-            .map(link);
-        let next = site.reading_order.get(position + 1).map(link);
-        let mut ctx = Context::new();
-        ctx.insert("root", &links::root_prefix(url));
-        ctx.insert("page", &view);
         // The context holds a copy of the page's HTML, which may be a hundred megabytes.
         // The page is that, and head, sidebar and table of contents: some kilobytes, or an
         // eighth of a large page's HTML at most.
         let size = view.html.len() + view.html.len() / 8 + 16 * 1024;
-        drop(view);
-        ctx.insert("breadcrumbs", &breadcrumbs);
-        ctx.insert("nav", &site.nav_for(child));
-        ctx.insert("children", &children);
-        ctx.insert("referenced_by", referenced_by);
-        ctx.insert("prev", &prev);
-        ctx.insert("next", &next);
+        // What the page shows besides itself is made only for a template that reads it; the
+        // page's fingerprint holds what it is made from (the site's shape and the page's
+        // place in it).
+        let mut values = Values::default();
+        values.insert_owned("root", links::root_prefix(url));
+        values.insert_owned("page", view);
+        values.insert_with(
+            "breadcrumbs",
+            |f| {
+                f.add(url);
+            },
+            || {
+                let breadcrumbs: Vec<PageLink> = site
+                    .ancestors(url)
+                    .into_iter()
+                    .map(|s| PageLink {
+                        title: s.title.clone(),
+                        href: links::page_href(&s.url),
+                    })
+                    .collect();
+                value(&breadcrumbs)
+            },
+        );
+        values.insert_with(
+            "nav",
+            |f| {
+                f.add(url);
+            },
+            || value(&site.nav_for(child)),
+        );
+        values.insert_with(
+            "children",
+            |f| {
+                f.add(&section);
+            },
+            || {
+                let children: Vec<ChildLink> = section
+                    .map(|s| {
+                        site.sections[s]
+                            .children
+                            .iter()
+                            .map(|c| site.child_link(*c))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                value(&children)
+            },
+        );
+        values.insert("referenced_by", referenced_by);
+        values.insert_with(
+            "prev",
+            |f| {
+                f.add(&position);
+            },
+            || {
+                let prev = position
+                    .checked_sub(1)
+                    .and_then(|i| site.reading_order.get(i))
+                    .map(link);
+                value(&prev)
+            },
+        );
+        values.insert_with(
+            "next",
+            |f| {
+                f.add(&position);
+            },
+            || value(&site.reading_order.get(position + 1).map(link)),
+        );
         if let Some(summary) = summary {
-            ctx.insert("summary", summary);
+            values.insert("summary", summary);
         }
-        let html = renderer.render_sized(template, &ctx, size)?;
+        let html = renderer.render_sized(template, values, size)?;
         Ok(OutputFile::html(path.clone(), html))
     })
 }
