@@ -126,7 +126,7 @@ fn doc(
     url: String,
     keys: &[&str],
     headings: &[&str],
-    text: &str,
+    text: String,
 ) -> Doc {
     Doc {
         kind,
@@ -134,7 +134,7 @@ fn doc(
         url,
         keys: keys.join(" "),
         headings: headings.join(" "),
-        text: squash(text),
+        text,
         record: record.to_string(),
     }
 }
@@ -155,7 +155,7 @@ fn page_doc(page: &Page) -> Doc {
         links::page_href(&page.url),
         &keys,
         &headings,
-        &page.doc.plain_text(),
+        page.doc.plain_text(),
     )
 }
 
@@ -182,7 +182,7 @@ fn record_docs(handbook: &Handbook) -> Vec<String> {
             format!("exceptions/{}/index.html", r.id),
             &keys,
             &[],
-            &plain(&text),
+            plain(&text),
         )
         .row()
     });
@@ -218,7 +218,7 @@ fn record_docs(handbook: &Handbook) -> Vec<String> {
             format!("incidents/{}/index.html", r.id),
             &keys,
             &[],
-            &plain(&text),
+            plain(&text),
         )
         .row()
     });
@@ -231,11 +231,7 @@ fn plain(texts: &[&str]) -> String {
     texts
         .iter()
         .map(|t| markdown::plain_text(t, false))
+        .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Text with each run of whitespace made one space: line breaks and indents are not words.
-fn squash(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
