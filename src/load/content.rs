@@ -4,7 +4,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::SystemTime;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
@@ -53,10 +53,24 @@ pub struct Page {
     pub doc: Document,
     /// The page's document in the search index, as JSON, made when first needed.
     pub search_doc: OnceLock<String>,
+    /// The page's words, read with its headings and links, until the search index takes
+    /// them: reading the Markdown again for them was a tenth of a build of plain pages.
+    words: Mutex<Option<String>>,
     source_hash: OnceLock<u64>,
 }
 
 impl Page {
+    /// The page's words for the search index, as [`Document::plain_text`] gives them:
+    /// those read with the page the first time, read again after.
+    pub fn take_words(&self) -> String {
+        let kept = self
+            .words
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        kept.unwrap_or_else(|| self.doc.plain_text())
+    }
+
     /// `_index.md` describes the section of its folder.
     pub fn is_section_index(&self) -> bool {
         self.path == "_index.md" || self.path.ends_with("/_index.md")
@@ -305,7 +319,7 @@ pub fn parse_page(
     if front.draft && !drafts {
         return Ok(None);
     }
-    let doc = Document::parse(&source, body.clone(), allow_html);
+    let (doc, words) = Document::parse_with_words(&source, body.clone(), allow_html);
     Ok(Some(Page {
         url: url_of(rel),
         path: rel.to_string(),
@@ -313,6 +327,7 @@ pub fn parse_page(
         front,
         doc,
         search_doc: OnceLock::new(),
+        words: Mutex::new(Some(words)),
         source_hash: OnceLock::new(),
     }))
 }

@@ -79,6 +79,29 @@ impl Document {
 
     /// Reads the part `body` of `source`; links' spans are offsets in the whole file.
     pub fn parse(source: &Arc<SourceFile>, body: Range<usize>, allow_html: bool) -> Document {
+        Document::read(source, body, allow_html, None)
+    }
+
+    /// [`Document::parse`], with the words of the text as [`plain_text`] gives them, read
+    /// in the same pass rather than in one of their own.
+    pub fn parse_with_words(
+        source: &Arc<SourceFile>,
+        body: Range<usize>,
+        allow_html: bool,
+    ) -> (Document, String) {
+        let mut words = Words::default();
+        let doc = Document::read(source, body, allow_html, Some(&mut words));
+        // Kept a while, for every page at once: not with the room a growing string leaves.
+        words.plain.shrink_to_fit();
+        (doc, words.plain)
+    }
+
+    fn read(
+        source: &Arc<SourceFile>,
+        body: Range<usize>,
+        allow_html: bool,
+        mut words: Option<&mut Words>,
+    ) -> Document {
         let text = &source.text[body.clone()];
         let offset = body.start;
         let mut headings = Vec::new();
@@ -87,6 +110,9 @@ impl Document {
         // The heading being read: its level, the id written with `{#id}`, its text.
         let mut heading: Option<(u8, Option<String>, String)> = None;
         for (event, range) in events(text, allow_html) {
+            if let Some(words) = words.as_deref_mut() {
+                words.add(&event);
+            }
             match event {
                 Event::Start(Tag::Heading { level, id, .. }) => {
                     heading = Some((level as u8, id.map(|i| i.to_string()), String::new()));
@@ -838,6 +864,16 @@ mod tests {
             ),
             "Notify Legal decides: see the page. one two"
         );
+    }
+
+    /// The words read with a document's headings and links are those it gives alone.
+    #[test]
+    fn words_read_with_a_document_are_its_plain_text() {
+        let text = "---\n# Title *here*\n\nSome **bold** text,\n  a [link](x.md).\n\n| a | b |\n|---|---|\n| `c` | d |\n\n- [ ] task\n";
+        let source = SourceFile::new("p.md", text);
+        let (doc, words) = Document::parse_with_words(&source, 4..text.len(), false);
+        assert_eq!(words, doc.plain_text());
+        assert_eq!(words, "Title here Some bold text, a link. a b c d task");
     }
 
     /// Every run of white space, Unicode's too, is one space, and there is none at either

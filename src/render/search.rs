@@ -155,7 +155,7 @@ fn page_doc(page: &Page) -> Doc {
         links::page_href(&page.url),
         &keys,
         &headings,
-        page.doc.plain_text(),
+        page.take_words(),
     )
 }
 
