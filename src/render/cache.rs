@@ -195,6 +195,36 @@ impl<H: Fn(&mut Fingerprint), M: FnOnce() -> tera::Value> Entry for Made<H, M> {
     }
 }
 
+/// A value made only when a template reads it or a fingerprint needs it, then kept: its
+/// fingerprint is the value's own, so it holds whatever the value is made from.
+struct Lazy<M> {
+    made: std::cell::OnceCell<tera::Value>,
+    make: std::cell::Cell<Option<M>>,
+}
+
+impl<M: FnOnce() -> tera::Value> Lazy<M> {
+    fn value(&self) -> &tera::Value {
+        self.made.get_or_init(|| {
+            self.make
+                .take()
+                .map_or_else(tera::Value::none, |make| make())
+        })
+    }
+}
+
+impl<M: FnOnce() -> tera::Value> Entry for Lazy<M> {
+    fn hash(&self, fingerprint: &mut Fingerprint) {
+        fingerprint.add(self.value());
+    }
+
+    fn make(self: Box<Self>) -> tera::Value {
+        let Lazy { made, make } = *self;
+        made.into_inner()
+            .or_else(|| make.into_inner().map(|make| make()))
+            .unwrap_or_else(tera::Value::none)
+    }
+}
+
 impl<'a> Values<'a> {
     pub fn insert<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &'a T) {
         self.entries.push((key, Box::new(Borrowed(v))));
@@ -212,6 +242,18 @@ impl<'a> Values<'a> {
         make: impl FnOnce() -> tera::Value + 'a,
     ) {
         self.entries.push((key, Box::new(Made(made_from, make))));
+    }
+
+    /// A value made by `make` only when a template reads it (or the page is fingerprinted),
+    /// for a value cheaper to make than to say what it is made from.
+    pub fn insert_lazy(&mut self, key: &'static str, make: impl FnOnce() -> tera::Value + 'a) {
+        self.entries.push((
+            key,
+            Box::new(Lazy {
+                made: std::cell::OnceCell::new(),
+                make: std::cell::Cell::new(Some(make)),
+            }),
+        ));
     }
 
     /// Adds to the fingerprint something that shapes the output without being a value
@@ -243,5 +285,39 @@ impl<'a> Values<'a> {
             }
         }
         ctx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// A lazy value is made once at most: not at all for a template that does not read it,
+    /// and once for a page that is both fingerprinted and rendered; its fingerprint
+    /// follows what it is made from.
+    #[test]
+    fn a_lazy_value_is_made_only_when_needed_and_fingerprinted_by_what_it_is() {
+        let made = &Cell::new(0);
+        let values_of = |text: &'static str| {
+            let mut values = Values::default();
+            values.insert_lazy("nav", move || {
+                made.set(made.get() + 1);
+                tera::Value::from(text)
+            });
+            values
+        };
+        let context = values_of("a").into_context_for(|name| name != "nav");
+        assert!(context.get("nav").is_none());
+        assert_eq!(made.get(), 0);
+
+        let values = values_of("a");
+        let first = values.fingerprint().finish();
+        let context = values.into_context();
+        assert_eq!(made.get(), 1);
+        assert_eq!(context.get("nav"), Some(&tera::Value::from("a")));
+
+        assert_eq!(values_of("a").fingerprint().finish(), first);
+        assert_ne!(values_of("b").fingerprint().finish(), first);
     }
 }

@@ -141,75 +141,45 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
         // The page is that, and head, sidebar and table of contents: some kilobytes, or an
         // eighth of a large page's HTML at most.
         let size = view.html.len() + view.html.len() / 8 + 16 * 1024;
-        // What the page shows besides itself is made only for a template that reads it; the
-        // page's fingerprint holds what it is made from (the site's shape and the page's
-        // place in it).
+        // What the page shows besides itself is made only for a template that reads it.
         let mut values = Values::default();
         values.insert_owned("root", links::root_prefix(url));
         values.insert_owned("page", view);
-        values.insert_with(
-            "breadcrumbs",
-            |f| {
-                f.add(url);
-            },
-            || {
-                let breadcrumbs: Vec<PageLink> = site
-                    .ancestors(url)
-                    .into_iter()
-                    .map(|s| PageLink {
-                        title: s.title.clone(),
-                        href: links::page_href(&s.url),
-                    })
-                    .collect();
-                value(&breadcrumbs)
-            },
-        );
-        values.insert_with(
-            "nav",
-            |f| {
-                f.add(url);
-            },
-            || value(&site.nav_for(child)),
-        );
-        values.insert_with(
-            "children",
-            |f| {
-                f.add(&section);
-            },
-            || {
-                let children: Vec<ChildLink> = section
-                    .map(|s| {
-                        site.sections[s]
-                            .children
-                            .iter()
-                            .map(|c| site.child_link(*c))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                value(&children)
-            },
-        );
+        values.insert_lazy("breadcrumbs", || {
+            let breadcrumbs: Vec<PageLink> = site
+                .ancestors(url)
+                .into_iter()
+                .map(|s| PageLink {
+                    title: s.title.clone(),
+                    href: links::page_href(&s.url),
+                })
+                .collect();
+            value(&breadcrumbs)
+        });
+        values.insert_lazy("nav", || value(&site.nav_for(child)));
+        values.insert_lazy("children", || {
+            let children: Vec<ChildLink> = section
+                .map(|s| {
+                    site.sections[s]
+                        .children
+                        .iter()
+                        .map(|c| site.child_link(*c))
+                        .collect()
+                })
+                .unwrap_or_default();
+            value(&children)
+        });
         values.insert("referenced_by", referenced_by);
-        values.insert_with(
-            "prev",
-            |f| {
-                f.add(&position);
-            },
-            || {
-                let prev = position
-                    .checked_sub(1)
-                    .and_then(|i| site.reading_order.get(i))
-                    .map(link);
-                value(&prev)
-            },
-        );
-        values.insert_with(
-            "next",
-            |f| {
-                f.add(&position);
-            },
-            || value(&site.reading_order.get(position + 1).map(link)),
-        );
+        values.insert_lazy("prev", || {
+            let prev = position
+                .checked_sub(1)
+                .and_then(|i| site.reading_order.get(i))
+                .map(link);
+            value(&prev)
+        });
+        values.insert_lazy("next", || {
+            value(&site.reading_order.get(position + 1).map(link))
+        });
         if let Some(summary) = summary {
             values.insert("summary", summary);
         }
