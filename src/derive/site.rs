@@ -232,36 +232,29 @@ impl Site {
     /// build's there.
     fn check_records(&self, records: &Records, kept: Option<&KeptChecks>) -> Vec<Diagnostic> {
         let texts = record_texts(records);
-        // A record's fields follow each other.
-        let by_record: Vec<&[RecordText]> = texts
-            .chunk_by(|a, b| Arc::ptr_eq(a.source, b.source))
-            .collect();
-        let check = |texts: &[RecordText]| -> Vec<Diagnostic> {
-            texts
-                .iter()
-                .flat_map(|t| self.check_record_text(t))
-                .collect()
-        };
         let Some(kept) = kept else {
-            return by_record.par_iter().flat_map_iter(|t| check(t)).collect();
+            return texts
+                .par_iter()
+                .flat_map_iter(|t| self.check_record_text(t))
+                .collect();
         };
         let was = kept.take();
         let site = self.links_key();
-        let checked: Vec<FromFile<Diagnostic>> = by_record
+        // A record's fields follow each other.
+        let checked: Vec<FromFile<Diagnostic>> = texts
+            .chunk_by(|a, b| Arc::ptr_eq(a.source, b.source))
+            .collect::<Vec<_>>()
             .par_iter()
             .map(|texts| {
-                let source = texts[0].source;
-                let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                (site, source.hash()).hash(&mut hasher);
-                FromFile::make(Some(&was), &source.name, hasher.finish(), || check(texts))
+                FromFile::make(&was, texts[0].source, site, || {
+                    texts
+                        .iter()
+                        .flat_map(|t| self.check_record_text(t))
+                        .collect()
+                })
             })
             .collect();
-        let diags = checked
-            .iter()
-            .flat_map(|c| c.items.iter().cloned())
-            .collect();
-        kept.keep(checked);
-        diags
+        kept.keep(checked)
     }
 
     /// A child of a section as a listing of the section shows it.

@@ -2,10 +2,14 @@
 //! with the file's size and modification time, so that a rebuild reads and parses again
 //! only the files that changed.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
+
+use crate::diagnostics::SourceFile;
 
 /// How coarse a file system's modification times may be.
 const TICK: Duration = Duration::from_secs(2);
@@ -147,9 +151,9 @@ pub type Made<T> = HashMap<String, FromFile<T>>;
 
 /// What was made from one file, with the hash of its inputs.
 pub struct FromFile<T> {
-    pub file: String,
+    file: String,
     hash: u64,
-    pub items: Arc<Vec<T>>,
+    items: Arc<Vec<T>>,
 }
 
 impl<T> Default for PerFile<T> {
@@ -160,31 +164,37 @@ impl<T> Default for PerFile<T> {
     }
 }
 
-impl<T> PerFile<T> {
+impl<T: Clone> PerFile<T> {
     /// What the last build made, for this one to look in.
     pub fn take(&self) -> Made<T> {
         std::mem::take(&mut *self.kept.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Keeps what this build made, in place of the last build's.
-    pub fn keep(&self, made: impl IntoIterator<Item = FromFile<T>>) {
+    /// Keeps what this build made, in place of the last build's, and gives back all of
+    /// it, file after file.
+    pub fn keep(&self, made: Vec<FromFile<T>>) -> Vec<T> {
+        let items = made.iter().flat_map(|m| m.items.iter().cloned()).collect();
         let made = made.into_iter().map(|m| (m.file.clone(), m)).collect();
         *self.kept.lock().unwrap_or_else(PoisonError::into_inner) = made;
+        items
     }
 }
 
 impl<T> FromFile<T> {
-    /// What `make` makes from `file`, whose inputs hash to `hash`; or what `was` made from
-    /// it from inputs with the same hash.
+    /// What `make` makes from `source`, all else it reads hashing to `shared`; or what
+    /// `was` made from the file when its text and `shared` were as they are.
     pub fn make(
-        was: Option<&Made<T>>,
-        file: &str,
-        hash: u64,
+        was: &Made<T>,
+        source: &SourceFile,
+        shared: u64,
         make: impl FnOnce() -> Vec<T>,
     ) -> FromFile<T> {
-        let kept = was.and_then(|was| was.get(file)).filter(|m| m.hash == hash);
+        let mut hasher = DefaultHasher::new();
+        (shared, source.hash()).hash(&mut hasher);
+        let hash = hasher.finish();
+        let kept = was.get(&source.name).filter(|m| m.hash == hash);
         FromFile {
-            file: file.to_string(),
+            file: source.name.clone(),
             hash,
             items: kept.map_or_else(|| Arc::new(make()), |m| Arc::clone(&m.items)),
         }

@@ -170,23 +170,41 @@ pub fn compute(inputs: &Inputs) -> Vec<Finding> {
 /// [`compute`], taking each record's findings from `kept` when nothing they read changed
 /// since, and leaving this build's there.
 pub fn compute_kept(inputs: &Inputs, kept: Option<&Kept>) -> Vec<Finding> {
-    let kept = kept.zip(shared_inputs(inputs));
-    let was = kept.map(|(kept, shared)| (kept.take(), shared));
-    let was = was.as_ref().map(|(made, shared)| (made, *shared));
     let records = &inputs.handbook.records;
     // Records are checked in parallel: placing each finding reads its record's YAML again.
-    let (exceptions, incidents) = rayon::join(
-        || each(inputs, was, &records.exceptions, exception_findings),
-        || each(inputs, was, &records.incidents, incident_findings),
-    );
-    let out: Vec<Finding> = exceptions
-        .iter()
-        .chain(&incidents)
-        .flat_map(|found| found.items.iter().cloned())
-        .collect();
-    if let Some((kept, _)) = kept {
-        kept.keep(exceptions.into_iter().chain(incidents));
-    }
+    let out = match kept.and_then(|kept| Some((kept, shared_inputs(inputs)?))) {
+        Some((kept, shared)) => {
+            let was = kept.take();
+            let (mut made, incidents) = rayon::join(
+                || {
+                    each_kept(
+                        inputs,
+                        (&was, shared),
+                        &records.exceptions,
+                        exception_findings,
+                    )
+                },
+                || {
+                    each_kept(
+                        inputs,
+                        (&was, shared),
+                        &records.incidents,
+                        incident_findings,
+                    )
+                },
+            );
+            made.extend(incidents);
+            kept.keep(made)
+        }
+        None => {
+            let (mut out, more) = rayon::join(
+                || each(inputs, &records.exceptions, exception_findings),
+                || each(inputs, &records.incidents, incident_findings),
+            );
+            out.extend(more);
+            out
+        }
+    };
     let mut c = Collector { inputs, out };
     for page in &inputs.handbook.site.pages {
         if let Some(review_by) = page.front.review_by.filter(|d| *d < inputs.handbook.as_of) {
@@ -206,11 +224,24 @@ pub fn compute_kept(inputs: &Inputs, kept: Option<&Kept>) -> Vec<Finding> {
 }
 
 /// The findings of every record, each looked at by `find` with its index, under which
-/// the handbook keeps its derived facts, or taken from what an earlier build made (with
-/// the hash of what every record's findings read) when its file is as it was.
+/// the handbook keeps its derived facts.
 fn each<T: Sync>(
     inputs: &Inputs,
-    was: Option<(&Made<Finding>, u64)>,
+    items: &[Loaded<T>],
+    find: fn(&mut Collector, usize, &Loaded<T>),
+) -> Vec<Finding> {
+    items
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(index, item)| found(inputs, index, item, find))
+        .collect()
+}
+
+/// [`each`], a record's findings taken from what an earlier build made (`was`, with the
+/// hash of what every record's findings read) when its file is as it was.
+fn each_kept<T: Sync>(
+    inputs: &Inputs,
+    (was, shared): (&Made<Finding>, u64),
     items: &[Loaded<T>],
     find: fn(&mut Collector, usize, &Loaded<T>),
 ) -> Vec<FromFile<Finding>> {
@@ -218,22 +249,26 @@ fn each<T: Sync>(
         .par_iter()
         .enumerate()
         .map(|(index, item)| {
-            let source = &item.source;
-            let hash = was.map_or(0, |(_, shared)| {
-                let mut hasher = DefaultHasher::new();
-                (shared, source.hash()).hash(&mut hasher);
-                hasher.finish()
-            });
-            FromFile::make(was.map(|(made, _)| made), &source.name, hash, || {
-                let mut c = Collector {
-                    inputs,
-                    out: Vec::new(),
-                };
-                find(&mut c, index, item);
-                c.out
+            FromFile::make(was, &item.source, shared, || {
+                found(inputs, index, item, find)
             })
         })
         .collect()
+}
+
+/// The findings `find` raises about the record `item`, at `index`.
+fn found<T>(
+    inputs: &Inputs,
+    index: usize,
+    item: &Loaded<T>,
+    find: fn(&mut Collector, usize, &Loaded<T>),
+) -> Vec<Finding> {
+    let mut c = Collector {
+        inputs,
+        out: Vec::new(),
+    };
+    find(&mut c, index, item);
+    c.out
 }
 
 /// A finding at each TODO marker of a record (see [`crate::load::todo`]).
