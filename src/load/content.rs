@@ -56,7 +56,6 @@ pub struct Page {
     /// The page's words, read with its headings and links, until the search index takes
     /// them: reading the Markdown again for them was a tenth of a build of plain pages.
     words: Mutex<Option<String>>,
-    source_hash: OnceLock<u64>,
 }
 
 impl Page {
@@ -84,15 +83,6 @@ impl Page {
                 Some(fm.start + place.value.start..fm.start + place.value.end)
             })
             .unwrap_or(0..0)
-    }
-
-    /// A hash of the source file, for the fingerprint of the rendered page.
-    pub fn source_hash(&self) -> u64 {
-        *self.source_hash.get_or_init(|| {
-            let mut hasher = DefaultHasher::new();
-            self.source.text.hash(&mut hasher);
-            hasher.finish()
-        })
     }
 
     /// The folder of the source file below content/, for resolving relative links.
@@ -328,7 +318,6 @@ pub fn parse_page(
         doc,
         search_doc: OnceLock::new(),
         words: Mutex::new(Some(words)),
-        source_hash: OnceLock::new(),
     }))
 }
 

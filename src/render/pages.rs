@@ -114,7 +114,7 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
             .add(&summary);
         if let Some(i) = page_index {
             fingerprint
-                .add(&site.pages[i].source_hash())
+                .add(&site.pages[i].source.hash())
                 .add(&site.link_targets[i]);
         }
         fingerprint.finish()
