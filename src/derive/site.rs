@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -107,6 +107,8 @@ pub struct Site {
     remote_images: bool,
     /// What links may name but an audience may not read: a link to it keeps its text only.
     restricted: BTreeSet<Named>,
+    /// See [`Site::links_key`]: made once, for the several fingerprints that hold it.
+    links_key: OnceLock<u64>,
 }
 
 /// Where a Markdown text is, which its links are resolved from.
@@ -211,6 +213,7 @@ impl Site {
             files,
             remote_images: markdown.allow_remote_images,
             restricted,
+            links_key: OnceLock::new(),
         };
         site.nav = site.nav_level(0, None);
         let resolved: Vec<(Vec<String>, Vec<Diagnostic>)> = site
@@ -316,17 +319,19 @@ impl Site {
     /// folders and headings, the records' ids, the other files, and what links may not
     /// name. What a record's page shows is fingerprinted by it rather than by the HTML.
     pub fn links_key(&self) -> u64 {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        for page in &self.pages {
-            (&page.path, &page.url).hash(&mut hasher);
-            for heading in &page.doc.headings {
-                heading.id.hash(&mut hasher);
+        *self.links_key.get_or_init(|| {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            for page in &self.pages {
+                (&page.path, &page.url).hash(&mut hasher);
+                for heading in &page.doc.headings {
+                    heading.id.hash(&mut hasher);
+                }
             }
-        }
-        let records = &self.records;
-        (&self.unreadable, &records.exceptions, &records.incidents).hash(&mut hasher);
-        (&self.files, self.remote_images, &self.restricted).hash(&mut hasher);
-        hasher.finish()
+            let records = &self.records;
+            (&self.unreadable, &records.exceptions, &records.incidents).hash(&mut hasher);
+            (&self.files, self.remote_images, &self.restricted).hash(&mut hasher);
+            hasher.finish()
+        })
     }
 
     /// A Markdown field of the record whose page is at `url`, safe to insert unescaped:
