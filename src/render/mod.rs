@@ -110,7 +110,7 @@ impl Output {
     /// it, together with the handbook's other errors; rendering then refuses any file of
     /// secbook's own at one of these paths.
     pub fn claim(&self, handbook: &Handbook, files: &[OutputFile]) -> Vec<Diagnostic> {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.lock();
         let mut diags = Vec::new();
         let mut claim = |path: &str, origin| diags.extend(state.paths.claim(path, origin));
         for file in files {
@@ -155,7 +155,7 @@ impl Output {
 
     pub fn put(&self, file: OutputFile) {
         {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut state = self.lock();
             if let Some(d) = state.paths.check(&file.path) {
                 state.diags.push(d);
                 return;
@@ -170,7 +170,7 @@ impl Output {
         if let Sink::Write(staging) = &self.sink
             && let Err(e) = staging.write(&file)
         {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut state = self.lock();
             state.failure.get_or_insert(e);
         }
     }
@@ -254,8 +254,7 @@ impl Output {
         };
         let (files, reused) = cache.export(name, inputs(), make);
         if reused {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            state.reused += files.len();
+            self.lock().reused += files.len();
         }
         self.put_all(files);
     }
@@ -315,7 +314,7 @@ impl Output {
 
     /// Every path put so far.
     pub fn paths(&self) -> Vec<String> {
-        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = self.lock();
         state.index.iter().map(|(p, _)| p.clone()).collect()
     }
 
