@@ -51,6 +51,13 @@ impl Repo {
         fs::read_to_string(self.path().join(rel)).unwrap()
     }
 
+    /// Replaces `from`, which the file must hold, with `to` in the file `rel`.
+    fn edit(&self, rel: &str, from: &str, to: &str) {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} does not hold {from:?}");
+        self.write(rel, &text.replace(from, to));
+    }
+
     /// Commits everything as `author` on `day` (at noon UTC), and returns the commit's id.
     fn commit(&self, day: &str, author: &str, subject: &str) -> String {
         let email = format!("{}@example.com", author.to_lowercase().replace(' ', "."));
@@ -186,21 +193,11 @@ fn a_record_edited_after_its_approval_without_a_new_one_is_changed_after_approva
     requested_and_approved(&repo, "E-1");
     let file = "data/exceptions/E-1.yaml";
     // The summary is not what the approval decided on: editing it is fine.
-    repo.write(
-        file,
-        &repo
-            .read(file)
-            .replace("The risk.", "The risk, better put."),
-    );
+    repo.edit(file, "The risk.", "The risk, better put.");
     repo.commit("2026-02-01", "Ann Lee", "Reword E-1");
     assert_eq!(repo.findings(), []);
     // Raising the severity is.
-    repo.write(
-        file,
-        &repo
-            .read(file)
-            .replace("severity: medium", "severity: high"),
-    );
+    repo.edit(file, "severity: medium", "severity: high");
     repo.commit("2026-02-02", "Ann Lee", "Raise E-1 to high");
     assert_eq!(
         repo.findings(),
@@ -393,10 +390,7 @@ fn a_clean_history_gives_no_finding() {
     let repo = Repo::new(HANDBOOK);
     requested_and_approved(&repo, "E-7");
     let file = "data/exceptions/E-7.yaml";
-    repo.write(
-        file,
-        &repo.read(file).replace("Why.", "Why, with the numbers."),
-    );
+    repo.edit(file, "Why.", "Why, with the numbers.");
     repo.commit("2026-02-01", "Ann Lee", "Explain E-7");
     // Renewed, and approved again on both sides the same day.
     let text = repo
@@ -599,12 +593,7 @@ fn a_merge_shows_a_change_once_at_the_commit_that_made_it() {
     repo.write(file, &exception("E-9", "medium", PENDING, &[], &[]));
     repo.commit("2026-01-01", "Ann Lee", "Request E-9");
     git(repo.path(), &["checkout", "-q", "-b", "side"], &[]);
-    repo.write(
-        file,
-        &repo
-            .read(file)
-            .replace("severity: medium", "severity: high"),
-    );
+    repo.edit(file, "severity: medium", "severity: high");
     let side = repo.commit("2026-01-02", "Bo Chen", "Raise E-9");
     git(repo.path(), &["checkout", "-q", "main"], &[]);
     repo.write("content/_index.md", "---\ntitle: Home\n---\n");
@@ -680,10 +669,7 @@ fn a_shallow_clone_warns_once_and_builds_without_history() {
     let file = "data/exceptions/E-1.yaml";
     repo.write(file, &exception("E-1", "medium", PENDING, &[], &[]));
     repo.commit("2026-01-01", "Ann Lee", "Request E-1");
-    repo.write(
-        file,
-        &repo.read(file).replace("The risk.", "The risk, again."),
-    );
+    repo.edit(file, "The risk.", "The risk, again.");
     repo.commit("2026-01-02", "Ann Lee", "Reword E-1");
     let clones = tempfile::tempdir().unwrap();
     let url = format!("file://{}", repo.path().display());
@@ -893,12 +879,7 @@ mod kept {
         requested_and_approved(&repo, "E-1");
         requested_and_approved(&repo, "E-2");
         let file = "data/exceptions/E-1.yaml";
-        repo.write(
-            file,
-            &repo
-                .read(file)
-                .replace("severity: medium", "severity: high"),
-        );
+        repo.edit(file, "severity: medium", "severity: high");
         repo.commit("2026-02-02", "Ann Lee", "Raise E-1 to high");
         repo
     }
@@ -994,12 +975,7 @@ mod kept {
         );
         let old_objects = String::from_utf8(old_objects.stdout).unwrap();
         let file = "data/exceptions/E-2.yaml";
-        repo.write(
-            file,
-            &repo
-                .read(file)
-                .replace("The risk.", "The risk, better put."),
-        );
+        repo.edit(file, "The risk.", "The risk, better put.");
         repo.commit("2026-02-03", "Bo Chen", "Reword E-2");
         let expected = uncached(&repo);
         let old_blobs = take_objects(&repo, &["blob"], |id| old_objects.lines().any(|l| l == id));
@@ -1076,15 +1052,8 @@ mod kept {
                 "{first}"
             );
             let count = |n: usize| format!("{n} warning(s)");
-            let warnings = expected
-                .1
-                .lines()
-                .filter(|l| l.starts_with("warning"))
-                .count();
-            assert_eq!(
-                rest.replace(&count(warnings + 1), &count(warnings)),
-                expected.1
-            );
+            let n = warnings(&expected.1);
+            assert_eq!(rest.replace(&count(n + 1), &count(n)), expected.1);
             assert!(!cache.exists());
         };
         refused(
@@ -1133,12 +1102,7 @@ mod kept {
 
         // A new commit moves HEAD: the next rebuild reads it.
         let file = "data/exceptions/E-2.yaml";
-        repo.write(
-            file,
-            &repo
-                .read(file)
-                .replace("The risk.", "The risk, better put."),
-        );
+        repo.edit(file, "The risk.", "The risk, better put.");
         repo.commit("2026-02-04", "Bo Chen", "Reword E-2");
         repo.write("content/_index.md", "---\ntitle: Home\n---\nThree.\n");
         let e2 = eventually(server.port, "/exceptions/E-2/", |b| {
