@@ -208,19 +208,7 @@ fn baseline_raises_the_three_change_findings() {
         "expires: 2026-07-29",
     );
 
-    let out = secbook(
-        &root,
-        &[
-            "check",
-            ".",
-            "--as-of",
-            "2026-06-30",
-            "--baseline",
-            "HEAD",
-            "--format",
-            "github",
-        ],
-    );
+    let out = check_against_head(&root, "github");
     let lines = stdout(&out);
     assert!(out.status.success(), "{}{lines}", stderr(&out));
     for expected in [
@@ -237,8 +225,15 @@ fn baseline_raises_the_three_change_findings() {
         "expires: 2026-07-29\n",
         "expires: 2026-07-29\nrenewals:\n  - {date: 2026-06-20, previous_expires: 2026-06-29, expires: 2026-07-29}\n",
     );
-    let out = secbook(
-        &root,
+    let out = check_against_head(&root, "github");
+    assert!(!stdout(&out).contains("expiry-moved"), "{}", stdout(&out));
+}
+
+/// `check` of the handbook in `dir` as of 2026-06-30 against its last commit, its report
+/// in `format`.
+fn check_against_head(dir: &Path, format: &str) -> Output {
+    secbook(
+        dir,
         &[
             "check",
             ".",
@@ -247,10 +242,9 @@ fn baseline_raises_the_three_change_findings() {
             "--baseline",
             "HEAD",
             "--format",
-            "github",
+            format,
         ],
-    );
-    assert!(!stdout(&out).contains("expiry-moved"), "{}", stdout(&out));
+    )
 }
 
 /// A revision's records are read by the loader that reads the handbook's own: an editor's
@@ -281,21 +275,7 @@ fn a_baseline_revision_is_read_as_the_handbook_is() {
     )
     .unwrap();
     fs::remove_file(&hidden).unwrap();
-    let check = || {
-        secbook(
-            dir.path(),
-            &[
-                "check",
-                ".",
-                "--as-of",
-                "2026-06-30",
-                "--baseline",
-                "HEAD",
-                "--format",
-                "json",
-            ],
-        )
-    };
+    let check = || check_against_head(dir.path(), "json");
     let out = check();
     assert!(out.status.success(), "{}", stderr(&out));
     let codes: Vec<serde_json::Value> =
