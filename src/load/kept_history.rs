@@ -18,7 +18,7 @@ use gix::ObjectId;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
-use super::git::{self, Known, Log};
+use super::git::{Known, Log};
 use super::history::{Fields, Version};
 use crate::model::reserved::OUTPUT_MARKER;
 
@@ -29,7 +29,7 @@ pub const ENV: &str = "SECBOOK_CACHE_DIR";
 const MAGIC: &[u8; 8] = b"secbookH";
 
 /// Changes with any change to what is kept, or how.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What a previous build kept, by object id.
 #[derive(Default)]
@@ -46,25 +46,9 @@ struct Stored {
     /// The largest file read ([`super::config::LimitsConfig`]): a version larger than that was
     /// kept as unreadable, so another limit makes the versions another answer.
     max_bytes: u64,
-    commits: Vec<(Id, Known)>,
+    commits: Vec<(ObjectId, Known)>,
     fields: Vec<(String, Data)>,
-    versions: Vec<(Id, Result<Vec<u32>, String>)>,
-}
-
-/// An object id, as its bytes.
-#[derive(Clone, Copy)]
-struct Id(ObjectId);
-
-impl Serialize for Id {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        git::id::serialize(&self.0, s)
-    }
-}
-
-impl<'de> Deserialize<'de> for Id {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
-        git::id::deserialize(d).map(Id)
-    }
+    versions: Vec<(ObjectId, Result<Vec<u32>, String>)>,
 }
 
 /// A YAML value in a form postcard reads back (it does not describe itself, and
@@ -223,7 +207,7 @@ pub fn read(path: &Path, max_bytes: u64) -> Option<Kept> {
         .map(|(key, data)| Some(Arc::new((key, data.value()?))))
         .collect::<Option<_>>()?;
     let mut versions = HashMap::with_capacity(stored.versions.len());
-    for (Id(id), version) in stored.versions {
+    for (id, version) in stored.versions {
         let version = match version {
             Ok(places) => Ok(Fields::shared(
                 places
@@ -235,11 +219,7 @@ pub fn read(path: &Path, max_bytes: u64) -> Option<Kept> {
         };
         versions.insert(id, version);
     }
-    let commits = stored
-        .commits
-        .into_iter()
-        .map(|(Id(id), known)| (id, known))
-        .collect();
+    let commits = stored.commits.into_iter().collect();
     Some(Kept { commits, versions })
 }
 
@@ -282,11 +262,11 @@ pub fn write(
                 .collect()),
             Err(why) => Err(why.clone()),
         };
-        kept_versions.push((Id(id), version));
+        kept_versions.push((id, version));
     }
     let stored = Stored {
         max_bytes,
-        commits: log.known().map(|(id, known)| (Id(id), known)).collect(),
+        commits: log.known().collect(),
         fields,
         versions: kept_versions,
     };

@@ -43,7 +43,6 @@ pub struct Repo {
 /// One commit, as a record's history shows it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Commit {
-    #[serde(with = "id")]
     pub id: ObjectId,
     /// The commit (committer) time: when the change entered the repository.
     pub seconds: i64,
@@ -93,9 +92,7 @@ pub struct Known {
 pub struct KnownChange {
     pub folder: usize,
     pub name: String,
-    #[serde(with = "id::option")]
     pub old: Option<ObjectId>,
-    #[serde(with = "id::option")]
     pub new: Option<ObjectId>,
 }
 
@@ -124,48 +121,6 @@ impl Log {
         self.reachable
             .iter()
             .map(move |id| (*id, touched.remove(id).unwrap_or_default()))
-    }
-}
-
-/// Object ids written as their bytes, for what [`Known`] keeps and `load::kept_history`
-/// stores.
-pub mod id {
-    use gix::ObjectId;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(id: &ObjectId, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(id.as_bytes())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectId, D::Error> {
-        let bytes: &[u8] = Deserialize::deserialize(d)?;
-        ObjectId::try_from(bytes).map_err(serde::de::Error::custom)
-    }
-
-    pub mod option {
-        use super::*;
-
-        struct Raw<'a>(&'a ObjectId);
-
-        impl serde::Serialize for Raw<'_> {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                super::serialize(self.0, s)
-            }
-        }
-
-        pub fn serialize<S: Serializer>(id: &Option<ObjectId>, s: S) -> Result<S::Ok, S::Error> {
-            match id {
-                Some(id) => s.serialize_some(&Raw(id)),
-                None => s.serialize_none(),
-            }
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ObjectId>, D::Error> {
-            let bytes: Option<&[u8]> = Deserialize::deserialize(d)?;
-            bytes
-                .map(|b| ObjectId::try_from(b).map_err(serde::de::Error::custom))
-                .transpose()
-        }
     }
 }
 
