@@ -10,7 +10,7 @@ use serde_yaml::{Mapping, Value};
 
 use super::config::Config;
 use super::git::{Change, Log, Repo, Unavailable};
-use super::kept_history;
+use super::kept_history::{self, Kept};
 use super::records::Records;
 use super::yaml::{self, Seg};
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
@@ -95,7 +95,9 @@ pub fn load(
     let max_bytes = config.limits.max_file_bytes();
     let reading = repo.head().and_then(|head| match kept {
         Some(kept) if kept.head == head && kept.max_bytes == max_bytes => Ok((kept, None)),
-        _ => read(&mut repo, root, head, max_bytes).map(|(c, w)| (Arc::new(c), w)),
+        kept => {
+            read(&mut repo, root, head, max_bytes, kept.as_deref()).map(|(c, w)| (Arc::new(c), w))
+        }
     });
     match reading {
         Ok((changes, warning)) => (Some(changes), warning),
@@ -128,13 +130,16 @@ pub fn file_names(records: &Records) -> [Vec<&str>; 2] {
 
 /// The log, and every version of every file in it that may be a record (SPEC 1: a
 /// `.yaml` file), each read once, in the order the packs store them. What a previous
-/// build kept (see [`kept_history`]) is taken from there; what this one learned is kept for the
-/// next. The warning says why history is not kept, where it could be and is not.
+/// build kept (see [`kept_history`]) is taken from there, or from `prior`, what this
+/// process read last (serve's last build), when there is one; what this one learned is
+/// kept for the next. The warning says why history is not kept, where it could be and is
+/// not.
 fn read(
     repo: &mut Repo,
     root: &Path,
     head: Option<ObjectId>,
     max_bytes: u64,
+    prior: Option<&Changes>,
 ) -> Result<(Changes, Option<Diagnostic>), Error> {
     let place = repo
         .immutable()
@@ -152,13 +157,19 @@ fn read(
         }
         None => (None, None),
     };
-    let kept = file
-        .as_deref()
-        .and_then(|f| kept_history::read(f, max_bytes))
-        .unwrap_or_default();
+    let prior = prior.filter(|p| repo.immutable() && p.max_bytes == max_bytes);
+    let kept = match prior {
+        Some(prior) => Kept {
+            commits: prior.log.known().collect(),
+            versions: prior.versions.clone(),
+        },
+        None => file
+            .as_deref()
+            .and_then(|f| kept_history::read(f, max_bytes))
+            .unwrap_or_default(),
+    };
     let log = repo.log(head, &FOLDERS, &kept.commits)?;
     let mut versions = kept.versions;
-    let kept_versions = versions.len();
     let records = |c: &&Change| c.name.ends_with(".yaml") && !c.name.starts_with('.');
     let mut ids: Vec<ObjectId> = log
         .changes
@@ -181,16 +192,18 @@ fn read(
             .iter()
             .any(|id| !kept.commits.contains_key(id));
     versions.extend(parse(&log, &texts));
-    let used = log
+    // Only the versions of files that commits HEAD reaches changed are kept, here and in
+    // the file, so neither grows with history that was rewritten.
+    let named: std::collections::HashSet<ObjectId> = log
         .changes
         .iter()
         .flat_map(|c| [c.old, c.new])
         .flatten()
-        .filter(|id| versions.contains_key(id))
-        .collect::<std::collections::HashSet<_>>()
-        .len();
+        .collect();
+    let read = versions.len();
+    versions.retain(|id, _| named.contains(id));
     // Written when something was learned, or something kept is no longer reachable.
-    let stale = kept.commits.len() > log.reachable.len() || kept_versions + texts.len() > used;
+    let stale = kept.commits.len() > log.reachable.len() || versions.len() < read;
     if let (Some(file), true) = (file, learned || stale) {
         // A cache that cannot be written is no cache: the next build reads git again.
         let _ = kept_history::write(&file, &log, &versions, max_bytes);

@@ -223,11 +223,10 @@ pub fn read(path: &Path, max_bytes: u64) -> Option<Kept> {
     Some(Kept { commits, versions })
 }
 
-/// Writes what `log` found and the `versions` of the files it names to `path`, through a
-/// file beside it renamed over it: a build that reads it meanwhile reads the old file or
-/// the new one, whole. Only commits reachable from HEAD are kept, and versions of the files
-/// they changed, so the file does not grow with history that was rewritten. A failure
-/// leaves the cache as it was.
+/// Writes what `log` found (the commits HEAD reaches) and `versions` (those of the files
+/// they changed) to `path`, through a file beside it renamed over it: a build that reads
+/// it meanwhile reads the old file or the new one, whole. A failure leaves the cache as it
+/// was.
 pub fn write(
     path: &Path,
     log: &Log,
@@ -237,18 +236,10 @@ pub fn write(
     let mut places: HashMap<*const (String, Value), u32> = HashMap::new();
     let mut fields = Vec::new();
     let mut kept_versions = Vec::new();
-    let mut named: Vec<ObjectId> = log
-        .changes
-        .iter()
-        .flat_map(|c| [c.old, c.new])
-        .flatten()
-        .collect();
-    named.sort_unstable();
-    named.dedup();
-    for id in named {
-        let Some(version) = versions.get(&id) else {
-            continue;
-        };
+    let mut ids: Vec<&ObjectId> = versions.keys().collect();
+    ids.sort_unstable();
+    for id in ids {
+        let version = &versions[id];
         let version = match version {
             Ok(read) => Ok(read
                 .shared_fields()
@@ -262,7 +253,7 @@ pub fn write(
                 .collect()),
             Err(why) => Err(why.clone()),
         };
-        kept_versions.push((id, version));
+        kept_versions.push((*id, version));
     }
     let stored = Stored {
         max_bytes,
