@@ -141,9 +141,10 @@ fn read(
     max_bytes: u64,
     prior: Option<&Changes>,
 ) -> Result<(Changes, Option<Diagnostic>), Error> {
+    let common_dir = repo.common_dir()?;
     let place = repo
         .immutable()
-        .then(|| kept_history::file(root, repo.common_dir(), repo.prefix(), repo.hash_kind()));
+        .then(|| kept_history::file(root, &common_dir, repo.prefix(), repo.hash_kind()));
     let (file, warning) = match place {
         Some(Ok(file)) => (file, None),
         Some(Err(why)) => {

@@ -36,8 +36,6 @@ pub struct Repo {
     /// The repository's packs, read here rather than through gix (see [`pack`]); `None`
     /// where `git replace` replaces objects, which only gix honours.
     packs: Option<Packs>,
-    /// The git folder that worktrees of the repository share.
-    common_dir: PathBuf,
 }
 
 /// One commit, as a record's history shows it.
@@ -313,7 +311,6 @@ impl Repo {
             .is_none()
             .then(|| Packs::open(repo.objects.store_ref().path(), repo.object_hash()));
         let (git_dir, hash) = (repo.git_dir().to_path_buf(), repo.object_hash());
-        let common_dir = repo.common_dir().to_path_buf();
         let Some(workdir) = repo.workdir() else {
             // A bare repository has no work tree for a handbook to be in.
             return Ok(Err(Unavailable::NotGit));
@@ -339,7 +336,6 @@ impl Repo {
             hash,
             prefix,
             packs,
-            common_dir,
         };
         Ok(if shallow {
             Err(Unavailable::Shallow(Box::new(repo)))
@@ -355,8 +351,8 @@ impl Repo {
     }
 
     /// The git folder that worktrees of the repository share: what names the repository.
-    pub fn common_dir(&self) -> &Path {
-        &self.common_dir
+    pub fn common_dir(&mut self) -> Result<PathBuf, Error> {
+        Ok(self.gix()?.common_dir().to_path_buf())
     }
 
     /// The handbook's folder below the top of the work tree, one name per folder.
@@ -617,7 +613,6 @@ impl Repo {
             return Ok(vec![work(self, items)?]);
         }
         let (git_dir, hash, prefix) = (&self.git_dir, self.hash, &self.prefix);
-        let common_dir = &self.common_dir;
         let bundles = self.packs.as_ref().map(Packs::bundles);
         items
             .par_chunks(size)
@@ -628,7 +623,6 @@ impl Repo {
                     hash,
                     prefix: prefix.clone(),
                     packs: bundles.clone().map(Packs::with),
-                    common_dir: common_dir.clone(),
                 };
                 work(&mut repo, part)
             })
