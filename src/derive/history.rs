@@ -263,29 +263,18 @@ impl Context<'_> {
             }
         }
         let first = steps.first().map(|s| s.entry.commit.as_str());
-        // The approvals of each step's version, read again only where they changed.
-        let mut keys_at: Vec<std::rc::Rc<Vec<Key>>> = Vec::with_capacity(steps.len());
-        for (i, step) in steps.iter().enumerate() {
-            let keys = match (i.checked_sub(1).map(|p| (&steps[p], &keys_at[p])), step.new) {
-                (Some((before, keys)), Some(new))
-                    if before
-                        .new
-                        .is_some_and(|b| b.written_alike(new, "approvals")) =>
-                {
-                    std::rc::Rc::clone(keys)
-                }
-                (_, new) => std::rc::Rc::new(new.map(approval_keys).unwrap_or_default()),
-            };
-            keys_at.push(keys);
-        }
         // The first step whose version holds each approval, in one reading of the steps: a
-        // step that kept its approvals as they were adds none.
-        let mut first_at: HashMap<&Key, usize> = HashMap::new();
-        for (i, keys) in keys_at.iter().enumerate() {
-            if i > 0 && std::rc::Rc::ptr_eq(keys, &keys_at[i - 1]) {
+        // step that kept its approvals as they were adds none, and is not read again.
+        let mut first_at: HashMap<Key, usize> = HashMap::new();
+        for (i, step) in steps.iter().enumerate() {
+            let kept = i
+                .checked_sub(1)
+                .and_then(|p| steps[p].new.zip(step.new))
+                .is_some_and(|(before, new)| before.written_alike(new, "approvals"));
+            if kept {
                 continue;
             }
-            for key in keys.iter() {
+            for key in step.new.map(approval_keys).unwrap_or_default() {
                 first_at.entry(key).or_insert(i);
             }
         }
