@@ -1,5 +1,8 @@
 //! The handbook after load and derive, and then validate: everything the renderers read.
 
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
 use super::incident::Postmortem;
 use super::metrics::{self, Metrics};
 use super::policy::Policy;
@@ -37,6 +40,17 @@ impl Handbook {
     /// report count them.
     pub fn open_exceptions(&self) -> usize {
         self.exception_states.iter().filter(|s| s.is_open()).count()
+    }
+
+    /// A hash of what shapes every record besides its own file: the configuration, the
+    /// as-of date and data/people.yaml. What `serve` keeps of the records (their findings,
+    /// the exports) holds while it and their files do.
+    pub fn settings_key(&self) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        let people = &self.records.people;
+        format!("{:?}{:?}{:?}", self.config, people.entries, people.failed).hash(&mut hasher);
+        self.as_of.hash(&mut hasher);
+        hasher.finish()
     }
 
     /// Incidents not yet closed, of every kind: the incident metrics count only those

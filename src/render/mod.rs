@@ -477,11 +477,7 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
 fn records_inputs(handbook: &Handbook) -> u64 {
     let records = &handbook.records;
     let mut inputs = Fingerprint::default();
-    inputs
-        .add(&format!("{:?}", handbook.config))
-        .add(&handbook.as_of)
-        .add(&records.people.entries)
-        .add(&records.people.failed);
+    inputs.add(&handbook.settings_key());
     let sources = records.exceptions.iter().map(|e| &e.source);
     for source in sources.chain(records.incidents.iter().map(|i| &i.source)) {
         inputs.add(&source.name).add(&source.hash());

@@ -110,9 +110,7 @@ fn shared_inputs(inputs: &Inputs) -> Option<u64> {
         return None;
     }
     let mut hasher = DefaultHasher::new();
-    let people = &hb.records.people;
-    let text = format!("{:?}{:?}{:?}", hb.config, people.entries, people.failed);
-    (text, hb.as_of, inputs.strict).hash(&mut hasher);
+    (hb.settings_key(), inputs.strict).hash(&mut hasher);
     Some(hasher.finish())
 }
 
