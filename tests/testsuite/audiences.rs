@@ -939,15 +939,14 @@ fn the_pages_of_an_owner_hold_only_what_the_audience_may_see() {
     }
     let row = scraper::Selector::parse("article.record-owner tbody tr td:first-child").unwrap();
     let ids = |site: &Files, owner: &str| -> Vec<Vec<String>> {
-        let mut pages = Vec::new();
-        let mut path = format!("owners/{owner}/index.html");
-        for n in 2.. {
-            let Some(bytes) = site.get(&path) else { break };
-            let page = scraper::Html::parse_document(std::str::from_utf8(bytes).unwrap());
-            pages.push(page.select(&row).map(|td| td.text().collect()).collect());
-            path = format!("owners/{owner}/page/{n}/index.html");
-        }
-        pages
+        let first = format!("owners/{owner}/index.html");
+        crate::scale::ordering(site, &first, &format!("owners/{owner}/page/"))
+            .iter()
+            .map(|path| {
+                let page = scraper::Html::parse_document(std::str::from_utf8(&site[path]).unwrap());
+                page.select(&row).map(|td| td.text().collect()).collect()
+            })
+            .collect()
     };
     let whole = book.build("whole", &[]);
     assert_eq!(ids(&whole, "ann-example-com").len(), 3);

@@ -104,7 +104,7 @@ fn rows(page: &Html, attr: &str) -> Vec<(String, String)> {
 }
 
 /// The pages of one ordering, in order: its first page, then `<folder>N/index.html`.
-fn ordering(site: &Files, first: &str, folder: &str) -> Vec<String> {
+pub(crate) fn ordering(site: &Files, first: &str, folder: &str) -> Vec<String> {
     let mut pages = vec![first.to_string()];
     for n in 2.. {
         let path = format!("{folder}{n}/index.html");
