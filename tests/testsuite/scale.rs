@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use scraper::{Html, Selector};
 
-use crate::common::{BookTest, Files, broken_links};
+use crate::common::{BookTest, Files, broken_links, resolve};
 
 /// The most rows a registry page holds (render/records/registry.rs).
 const PAGE_ROWS: usize = 100;
@@ -392,19 +392,6 @@ fn the_status_page_of_thousands_of_findings_links_the_audit_parts() {
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
 
-/// The path from the site root that `href`, on the page at `path`, leads to.
-fn resolve(path: &str, href: &str) -> String {
-    let mut parts: Vec<&str> = path.split('/').collect();
-    parts.pop();
-    for part in href.split('/') {
-        match part {
-            ".." => drop(parts.pop()),
-            _ => parts.push(part),
-        }
-    }
-    parts.join("/")
-}
-
 /// The rows of one page of an owner's, in order: each row's first cell, and whether it is
 /// listed under what needs action.
 fn owner_rows(page: &Html) -> Vec<(String, bool)> {
@@ -450,7 +437,10 @@ fn an_owner_of_more_than_a_page_of_rows_gets_pages_with_what_needs_action_first(
             );
             if p + 1 < pages.len() {
                 let href = page.select(&next).next().unwrap().value().attr("href");
-                assert_eq!(href.map(|h| resolve(path, h)), Some(pages[p + 1].clone()));
+                assert_eq!(
+                    href.map(|h| resolve(path, h).unwrap()),
+                    Some(pages[p + 1].clone())
+                );
             }
             for (id, _) in shown.iter().filter(|(id, _)| id.starts_with("EXC-")) {
                 *seen.entry(id.clone()).or_default() += 1;

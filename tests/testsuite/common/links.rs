@@ -65,6 +65,24 @@ pub fn broken_links(site: &Files) -> Vec<String> {
     problems
 }
 
+/// The file, from the site root, that the relative `path` (no query or fragment) leads to
+/// from the page at `page`.
+pub fn resolve(page: &str, path: &str) -> Result<String, &'static str> {
+    let dir = Path::new(page).parent().unwrap_or(Path::new(""));
+    let mut parts: Vec<String> = Vec::new();
+    for c in dir.join(path).components() {
+        match c {
+            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            Component::ParentDir => {
+                parts.pop().ok_or("climbs above the site root")?;
+            }
+            Component::CurDir => {}
+            _ => return Err("not a relative path"),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
 fn check(site: &Files, pages: &BTreeMap<&str, Page>, page: &str, link: &str) -> Result<(), String> {
     let lower = link.to_ascii_lowercase();
     if ["http://", "https://", "mailto:"]
@@ -88,19 +106,7 @@ fn check(site: &Files, pages: &BTreeMap<&str, Page>, page: &str, link: &str) -> 
     let target = if path.is_empty() {
         page.to_string()
     } else {
-        let dir = Path::new(page).parent().unwrap_or(Path::new(""));
-        let mut parts: Vec<String> = Vec::new();
-        for c in dir.join(path).components() {
-            match c {
-                Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
-                Component::ParentDir => {
-                    parts.pop().ok_or("climbs above the site root")?;
-                }
-                Component::CurDir => {}
-                _ => return Err("not a relative path".into()),
-            }
-        }
-        parts.join("/")
+        resolve(page, path)?
     };
     if !site.contains_key(&target) {
         let hint = if site.keys().any(|k| k.starts_with(&format!("{target}/"))) {

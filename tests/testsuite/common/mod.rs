@@ -10,7 +10,7 @@ mod book_test;
 mod links;
 
 pub use book_test::{BookTest, diff, fixture, fixtures};
-pub use links::{broken_links, links_of};
+pub use links::{broken_links, links_of, resolve};
 
 /// The as-of date of a run whose handbook names none (noon, 2026-06-30 UTC, the date the
 /// fixtures are written for), so that no test depends on the day it runs.
