@@ -21,11 +21,52 @@ pub struct RenderCache {
     files: Mutex<HashMap<String, (u64, Body)>>,
     /// The files of each export, and of each other part of the site made as one, by its
     /// name: made together, from one set of inputs, so kept together.
-    exports: Mutex<HashMap<&'static str, (u64, Vec<OutputFile>)>>,
+    exports: ByName<Vec<OutputFile>>,
     renderer: Mutex<Option<Arc<Renderer>>>,
     /// Text that goes into a file with other text, by name: made from one set of inputs,
     /// kept with their fingerprint.
-    texts: Mutex<HashMap<&'static str, (u64, Arc<str>)>>,
+    texts: ByName<Arc<str>>,
+}
+
+/// What was made from one set of inputs, by name, with the fingerprint of those inputs.
+struct ByName<T>(Mutex<HashMap<&'static str, (u64, T)>>);
+
+impl<T> Default for ByName<T> {
+    fn default() -> Self {
+        ByName(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<T: Clone> ByName<T> {
+    /// What `name` holds, when it was made from inputs with this `fingerprint`.
+    fn get(&self, name: &str, fingerprint: u64) -> Option<T> {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.get(name)
+            .filter(|(was, _)| *was == fingerprint)
+            .map(|(_, made)| made.clone())
+    }
+
+    /// Keeps `made`, made from inputs with this `fingerprint`, for the next build.
+    fn keep(&self, name: &'static str, fingerprint: u64, made: T) {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.insert(name, (fingerprint, made));
+    }
+
+    /// What `name` holds, when made from inputs with this `fingerprint`; else what `make`
+    /// makes, kept for the next build. Whether it was kept comes with it.
+    fn get_or_make(
+        &self,
+        name: &'static str,
+        fingerprint: u64,
+        make: impl FnOnce() -> T,
+    ) -> (T, bool) {
+        if let Some(made) = self.get(name, fingerprint) {
+            return (made, true);
+        }
+        let made = make();
+        self.keep(name, fingerprint, made.clone());
+        (made, false)
+    }
 }
 
 impl RenderCache {
@@ -54,29 +95,19 @@ impl RenderCache {
         fingerprint: u64,
         make: impl FnOnce() -> Vec<OutputFile>,
     ) -> (Vec<OutputFile>, bool) {
-        if let Some(files) = self.part(name, fingerprint) {
-            return (files, true);
-        }
-        let files = make();
-        self.keep_part(name, fingerprint, files.clone());
-        (files, false)
+        self.exports.get_or_make(name, fingerprint, make)
     }
 
     /// The files of `name` (an export, or another part of the site made as one), when
     /// they were made from inputs with this `fingerprint`.
     pub(super) fn part(&self, name: &'static str, fingerprint: u64) -> Option<Vec<OutputFile>> {
-        let exports = self.exports.lock().unwrap_or_else(PoisonError::into_inner);
-        exports
-            .get(name)
-            .filter(|(was, _)| *was == fingerprint)
-            .map(|(_, files)| files.clone())
+        self.exports.get(name, fingerprint)
     }
 
     /// Keeps the files of `name`, made from inputs with this `fingerprint`, for the next
     /// build.
     pub(super) fn keep_part(&self, name: &'static str, fingerprint: u64, files: Vec<OutputFile>) {
-        let mut exports = self.exports.lock().unwrap_or_else(PoisonError::into_inner);
-        exports.insert(name, (fingerprint, files));
+        self.exports.keep(name, fingerprint, files);
     }
 
     /// The text `name`, when it was made from inputs with this `fingerprint`; else the
@@ -87,15 +118,9 @@ impl RenderCache {
         fingerprint: u64,
         make: impl FnOnce() -> String,
     ) -> Arc<str> {
-        let texts = || self.texts.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((was, text)) = texts().get(name)
-            && *was == fingerprint
-        {
-            return Arc::clone(text);
-        }
-        let text: Arc<str> = make().into();
-        texts().insert(name, (fingerprint, Arc::clone(&text)));
-        text
+        self.texts
+            .get_or_make(name, fingerprint, || make().into())
+            .0
     }
 
     /// Forgets the files of paths the last build no longer made.
