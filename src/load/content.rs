@@ -191,7 +191,7 @@ pub fn load(
     }
     if let Some(cache) = cache {
         let kept = markdown.iter().zip(results);
-        let kept = kept.filter_map(|(rel, (stamp, result))| Some((rel.clone(), stamp?, result)));
+        let kept = kept.map(|(rel, (stamp, result))| (rel.clone(), stamp, result));
         cache.pages.keep(started, kept);
         cache.listing = Some(listing);
     }

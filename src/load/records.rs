@@ -141,8 +141,12 @@ pub fn load(
                 walk.files.iter().any(|f| f.rel == rel)
             })
         });
-    let found = listed.unwrap_or_else(|| source.walk("data", Hidden::Reported));
-    let mut diags = found.diags.clone();
+    let mut found = listed.unwrap_or_else(|| source.walk("data", Hidden::Reported));
+    // The walk's reports are kept with a listing serve may take again.
+    let mut diags = match cache {
+        Some(_) => found.diags.clone(),
+        None => std::mem::take(&mut found.diags),
+    };
     let mut people = People::default();
     let (mut exceptions, mut incidents) = (Vec::new(), Vec::new());
     for file in &found.files {
@@ -150,8 +154,8 @@ pub fn load(
             Ok(DataFile::People) => {
                 people = load_people(source, max_bytes, &mut diags);
             }
-            Ok(DataFile::Exception) => exceptions.push(file.clone()),
-            Ok(DataFile::Incident) => incidents.push(file.clone()),
+            Ok(DataFile::Exception) => exceptions.push(file),
+            Ok(DataFile::Incident) => incidents.push(file),
             Err(d) => diags.push(d),
         }
     }
@@ -203,6 +207,7 @@ pub fn load_exceptions(
         options: max_bytes,
         started: SystemTime::now(),
     };
+    let files: Vec<&Walked> = files.iter().collect();
     let exceptions = reading.load(&files, None, &mut diags, parse_exception);
     (exceptions, diags)
 }
@@ -369,7 +374,7 @@ impl Reading<'_> {
     /// unchanged since the last load from `kept`, which is left holding this load.
     fn load<T: Clone + Send + Sync>(
         &self,
-        files: &[Walked],
+        files: &[&Walked],
         kept: Option<&mut Kept<Arc<Parsed<T>>>>,
         diags: &mut Vec<Diagnostic>,
         parse: impl Fn(Arc<SourceFile>) -> Parsed<T> + Sync,
@@ -411,9 +416,10 @@ impl Reading<'_> {
                 .filter_map(|(_, parsed)| parsed.0.clone()),
         );
         let kept_now = files.iter().zip(results);
-        let kept_now =
-            kept_now.filter_map(|(file, (stamp, parsed))| Some((file.rel.clone(), stamp?, parsed)));
-        kept.keep(self.started, kept_now);
+        kept.keep(
+            self.started,
+            kept_now.map(|(file, (stamp, parsed))| (file.rel.clone(), stamp, parsed)),
+        );
         loaded
     }
 }

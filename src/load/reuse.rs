@@ -112,10 +112,17 @@ impl<T> Kept<T> {
         }
     }
 
-    /// Keeps the results of a load that started at `started`, in place of the last.
-    pub fn keep(&mut self, started: SystemTime, files: impl Iterator<Item = (String, Stamp, T)>) {
+    /// Keeps the results of a load that started at `started`, in place of the last: each
+    /// file's with the stamp [`Probe::look`] gave it, those without one left out.
+    pub fn keep(
+        &mut self,
+        started: SystemTime,
+        files: impl Iterator<Item = (String, Option<Stamp>, T)>,
+    ) {
         self.loaded_at = Some(started);
-        self.files = files.map(|(rel, stamp, t)| (rel, (stamp, t))).collect();
+        self.files = files
+            .filter_map(|(rel, stamp, t)| Some((rel, (stamp?, t))))
+            .collect();
     }
 }
 
