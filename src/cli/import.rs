@@ -148,10 +148,7 @@ impl Known {
             let name = format!("data/{rel}");
             match source::walked_text(&disk, &name, source::MAX_FILE_BYTES) {
                 Ok(file) => {
-                    let id = rel
-                        .trim_start_matches("exceptions/")
-                        .trim_end_matches(".yaml");
-                    known.add_record(&file.text, id);
+                    known.add_record(&file.text, records::file_id(&rel));
                 }
                 Err(d) => diags.push(d),
             }

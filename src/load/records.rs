@@ -424,6 +424,15 @@ impl Reading<'_> {
     }
 }
 
+/// The id a record file's name gives it (`data/exceptions/<id>.yaml`): the name without
+/// its folders and `.yaml`.
+pub fn file_id(name: &str) -> &str {
+    name.rsplit('/')
+        .next()
+        .unwrap_or(name)
+        .trim_end_matches(".yaml")
+}
+
 /// Loads one record file and runs the checks of a single record on it, the id among them:
 /// it must match the file name (`data/exceptions/<id>.yaml`).
 fn parse_record<T: DeserializeOwned>(
@@ -444,13 +453,7 @@ fn parse_record<T: DeserializeOwned>(
             return (None, diags);
         }
     };
-    let stem = file
-        .name
-        .rsplit('/')
-        .next()
-        .unwrap_or(&file.name)
-        .trim_end_matches(".yaml")
-        .to_string();
+    let stem = file_id(&file.name).to_string();
     let mut c = Check::new(&file);
     c.markers = markers.into_iter().map(|m| m.path).collect();
     check_id(id_of(&record), &stem, &mut c);
