@@ -8,8 +8,8 @@ It measures, in this order:
      Hugo on the same pages, the two run in alternation, outputs on a RAM disk (/dev/shm)
      and then on disk, and the ratio of their medians;
   2. a large register: 20,000 exceptions, 5,000 incidents and 200 pages, with the default
-     theme, built into an empty folder and over its last output; then twice that, to show
-     how time grows with the records;
+     theme, built into an empty folder and over its last output; then with twice the
+     records (the same 200 pages), to show how time grows with the records;
   3. `secbook serve` on the 5,000 pages (with 50 exceptions and 10 incidents, default
      theme) and on the large register: the time from saving an edit to a page, or to a
      record, to the page showing it in headless Chromium (benches/serve_latency.mjs);
@@ -185,7 +185,10 @@ def registers(work, runs, scale, browser):
     for factor in (1, 2) if scale else (1,):
         handbook = work / f"register-{factor}"
         out = work / f"out-register-{factor}"
-        generate(handbook, 200 * factor, 20000 * factor, 5000 * factor)
+        # Issue 18 asks how the build grows with the records, so only they double: every
+        # record page's sidebar lists the sections, so doubling the pages as well adds a
+        # few percent (up to the sidebar's 21 entries a level) to each record's page.
+        generate(handbook, 200, 20000 * factor, 5000 * factor)
         fresh, over = [], []
         for _ in range(runs):
             shutil.rmtree(out, ignore_errors=True)
@@ -198,7 +201,7 @@ def registers(work, runs, scale, browser):
             extra["serve"] = serve_latency_on(handbook, runs)
         shutil.rmtree(handbook)
         shutil.rmtree(out)
-        name = f"{20000 * factor} exceptions, {5000 * factor} incidents, {200 * factor} pages"
+        name = f"{20000 * factor} exceptions, {5000 * factor} incidents, 200 pages"
         rows.append((median_row(f"{name}, into an empty folder", fresh), median_row(f"{name}, over the last output", over)))
     return rows, outputs, extra
 
@@ -294,13 +297,13 @@ def main():
             if len(rows) == 2:
                 for i, how in enumerate(("into an empty folder", "over the last output")):
                     ratio = rows[1][i][1] / rows[0][i][1]
-                    print(f"| doubling the register, {how} | {place} | ratio | {ratio:.2f} | {rows[1][i][2] / rows[0][i][2]:.2f} | |")
-                    figures.append((f"register doubled, build {how}: time ratio", f"{ratio:.2f}", "at most 2.0", ratio <= 2.0))
+                    print(f"| doubling the records, {how} | {place} | ratio | {ratio:.2f} | {rows[1][i][2] / rows[0][i][2]:.2f} | |")
+                    figures.append((f"register's records doubled, build {how}: time ratio", f"{ratio:.2f}", "at most 2.0", ratio <= 2.0))
             size = outputs[0]
             figures.append(("register: output", f"{size['bytes'] / 1e6:.0f} MB in {size['files']} files", "at most 150 MB", size["bytes"] <= 150e6))
             if len(outputs) == 2:
                 ratio = outputs[1]["bytes"] / outputs[0]["bytes"]
-                figures.append(("register doubled: output ratio", f"{ratio:.2f}", "at most 2.0 (linear)", ratio <= 2.0))
+                figures.append(("register's records doubled: output ratio", f"{ratio:.2f}", "at most 2.0 (linear)", ratio <= 2.0))
             figures.append(("register: most rows on a page of a list", str(size["most_rows"]), "not thousands (100)", size["most_rows"] <= 100))
             path, n = size["largest_audit"]
             figures.append((f"register: largest audit page ({path})", f"{n / 1e6:.2f} MB", "under 2 MB", n < 2e6))
