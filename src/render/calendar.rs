@@ -121,7 +121,7 @@ fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
         }
         calendar.push(event.done());
     }
-    ics_safe(&without_alarm_stamps(&calendar.done().to_string())).into_bytes()
+    ics_safe(without_alarm_stamps(&calendar.done().to_string())).into_bytes()
 }
 
 /// `ics` without the DTSTAMP and UID content lines of its VALARM components, folded lines
@@ -132,19 +132,18 @@ fn without_alarm_stamps(ics: &str) -> String {
     let mut out = String::with_capacity(ics.len());
     let mut in_alarm = false;
     let mut dropping = false;
+    // Compared without case and without a copy of each line: the calendar of a large
+    // register has hundreds of thousands.
     for line in ics.split_inclusive("\r\n") {
         if !line.starts_with([' ', '\t']) {
-            let name = line
-                .split([':', ';'])
-                .next()
-                .unwrap_or_default()
-                .to_ascii_uppercase();
-            match line.trim_end().to_ascii_uppercase().as_str() {
-                "BEGIN:VALARM" => in_alarm = true,
-                "END:VALARM" => in_alarm = false,
+            let name = line.split([':', ';']).next().unwrap_or_default();
+            match line.trim_end() {
+                l if l.eq_ignore_ascii_case("BEGIN:VALARM") => in_alarm = true,
+                l if l.eq_ignore_ascii_case("END:VALARM") => in_alarm = false,
                 _ => {}
             }
-            dropping = in_alarm && matches!(name.as_str(), "DTSTAMP" | "UID");
+            dropping = in_alarm
+                && (name.eq_ignore_ascii_case("DTSTAMP") || name.eq_ignore_ascii_case("UID"));
         }
         if !dropping {
             out.push_str(line);
@@ -158,7 +157,18 @@ fn without_alarm_stamps(ics: &str) -> String {
 /// Loading refuses them in the handbook's text, but the calendar also holds what the
 /// command line gives (`--base-url`), and the crate escapes only the line feed. They are
 /// dropped rather than replaced, after the lines are folded: a line only gets shorter.
-fn ics_safe(ics: &str) -> String {
+fn ics_safe(ics: String) -> String {
+    // Most calendars hold none, and are handed back as they are.
+    let bytes = ics.as_bytes();
+    let refused = |i: usize| match bytes[i] {
+        b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+        b'\n' => i == 0 || bytes[i - 1] != b'\r',
+        b'\t' => false,
+        b => b.is_ascii_control(),
+    };
+    if !(0..bytes.len()).any(refused) {
+        return ics;
+    }
     let mut out = String::with_capacity(ics.len());
     let mut chars = ics.chars().peekable();
     while let Some(c) = chars.next() {
@@ -194,8 +204,11 @@ mod tests {
     #[test]
     fn ics_safe_keeps_line_ends_and_drops_other_controls() {
         assert_eq!(
-            ics_safe("SUMMARY:a\u{1b}]0;x\u{7}\tb\rc\nd\u{7f}\u{85}\r\n z\r\n"),
+            ics_safe("SUMMARY:a\u{1b}]0;x\u{7}\tb\rc\nd\u{7f}\u{85}\r\n z\r\n".into()),
             "SUMMARY:a]0;x\tbcd\u{85}\r\n z\r\n"
         );
+        // A lone line feed or carriage return at either end, and a text with none.
+        assert_eq!(ics_safe("\nA\r\nB\r".into()), "A\r\nB");
+        assert_eq!(ics_safe("A:\tb\r\n".into()), "A:\tb\r\n");
     }
 }

@@ -124,8 +124,11 @@ fn quote(field: &str) -> String {
     } else {
         field
     };
+    // A buffer the size of the field quoted: the writer's default fills 8 KB with zeros,
+    // for each field of each exception.
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(field.len() * 2 + 3)
         .from_writer(Vec::new());
     let written = writer
         .write_record([field])
