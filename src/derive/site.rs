@@ -799,7 +799,7 @@ pub fn unlink_records(records: &mut Records, hidden: &BTreeSet<Named>) {
         }
     };
     for loaded in &mut records.exceptions {
-        let e = &mut loaded.record;
+        let e = &mut Arc::make_mut(loaded).record;
         let url = record_url("exceptions", &e.id);
         let texts = [
             Some(&mut e.summary),
@@ -810,7 +810,7 @@ pub fn unlink_records(records: &mut Records, hidden: &BTreeSet<Named>) {
         unlink(url, texts);
     }
     for loaded in &mut records.incidents {
-        let i = &mut loaded.record;
+        let i = &mut Arc::make_mut(loaded).record;
         let url = record_url("incidents", &i.id);
         let texts = [
             Some(&mut i.summary),
