@@ -330,11 +330,8 @@ impl Output {
         let mut index = state.index;
         index.sort();
         if let Some(cache) = &self.cache {
-            cache.keep_only(|path| {
-                index
-                    .binary_search_by(|(p, _)| p.as_str().cmp(path))
-                    .is_ok()
-            });
+            let made: ahash::HashSet<&str> = index.iter().map(|(p, _)| p.as_str()).collect();
+            cache.keep_only(|path| made.contains(path));
         }
         let mut files = state.kept;
         files.sort_by(|a, b| a.path.cmp(&b.path));
