@@ -2,7 +2,7 @@
 //! and the directory of people they name.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -469,7 +469,7 @@ fn sort_unique<T>(
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Shared<T>> {
     loaded.sort_by(|a, b| id_of(&a.record).cmp(id_of(&b.record)));
-    let mut seen: BTreeMap<String, &Shared<T>> = BTreeMap::new();
+    let mut seen: ahash::HashMap<String, &Shared<T>> = ahash::HashMap::default();
     for l in &loaded {
         let id = id_of(&l.record);
         if let Some(first) = seen.insert(id.to_lowercase(), l) {
