@@ -7,6 +7,8 @@ use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::load::theme::Body;
 use crate::load::yaml::{self, Seg};
@@ -113,7 +115,24 @@ impl PathCheck {
     /// Reserves `path` for a file the handbook chose (a page, a record, a copied file) before
     /// anything is put, or says why it cannot have it.
     pub fn claim(&mut self, path: &str, origin: Origin) -> Option<Diagnostic> {
-        self.add(path, fold(path), origin, true)
+        self.add(path.to_string(), keyed(path), origin, true)
+    }
+
+    /// [`PathCheck::claim`] for each of `claims` in turn. What a path alone decides
+    /// (whether it is fit to write, how it folds) is worked out for all of them side by
+    /// side: on a large register, that is most of the work.
+    pub fn claim_all(&mut self, claims: Vec<(String, Origin)>) -> Vec<Diagnostic> {
+        let keyed: Vec<_> = claims
+            .into_par_iter()
+            .map(|(path, origin)| {
+                let key = keyed(&path);
+                (path, key, origin)
+            })
+            .collect();
+        keyed
+            .into_iter()
+            .filter_map(|(path, key, origin)| self.add(path, key, origin, true))
+            .collect()
     }
 
     /// An error for `path`, or `None` when it may be written: the file that claimed it, or
@@ -127,22 +146,28 @@ impl PathCheck {
             entry.claimed = false;
             return None;
         }
-        self.add(path, key, Origin::Site, false)
+        let key = unfit(path).map_or(Ok(key), Err);
+        self.add(path.to_string(), key, Origin::Site, false)
     }
 
+    /// Adds `path`, [`keyed`], unless it is unfit or clashes with a path seen before.
     fn add(
         &mut self,
-        path: &str,
-        key: String,
+        path: String,
+        key: Result<String, Diagnostic>,
         origin: Origin,
         claimed: bool,
     ) -> Option<Diagnostic> {
-        if let Some(problem) = unfit(path) {
+        let key = match key {
+            Ok(key) => key,
             // A section page's path is the start of its pages' paths, where it is reported.
-            return (!matches!(origin, Origin::Section)).then(|| located(problem, &origin, None));
-        }
+            Err(problem) => {
+                return (!matches!(origin, Origin::Section))
+                    .then(|| located(problem, &origin, None));
+            }
+        };
         if let Some((other, clash)) = self.clash(&key) {
-            return Some(clash_report(path, &origin, other, clash));
+            return Some(clash_report(&path, &origin, other, clash));
         }
         for (i, _) in key.match_indices('\0') {
             match self.folders.get_mut(&key[..i]) {
@@ -156,7 +181,7 @@ impl PathCheck {
         self.seen.insert(
             key,
             Entry {
-                path: path.to_string(),
+                path,
                 origin,
                 claimed,
             },
@@ -178,6 +203,11 @@ impl PathCheck {
         let below = self.folders.get(key)?;
         self.seen.get(below).map(|entry| (entry, Clash::FileBelow))
     }
+}
+
+/// `path` [`fold`]ed, or why it cannot be written ([`unfit`]).
+fn keyed(path: &str) -> Result<String, Diagnostic> {
+    unfit(path).map_or_else(|| Ok(fold(path)), Err)
 }
 
 /// A path as a file system that ignores case sees it, with `/` as NUL (which no checked
@@ -690,7 +720,6 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rayon::prelude::*;
 
     /// Checks that output paths are relative, stay inside the folder, and differ even on a
     /// file system that ignores case.
