@@ -3,7 +3,7 @@
 //! only the files that changed.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -23,8 +23,9 @@ pub struct Stamp {
     options: u64,
 }
 
-/// Files by path, each with its stamp and what loading it gave.
-type Files<T> = HashMap<String, (Stamp, T)>;
+/// Files by path, each with its stamp and what loading it gave; a rebuild of a large
+/// register looks up and keeps 25,000.
+type Files<T> = ahash::HashMap<String, (Stamp, T)>;
 
 /// Files as last loaded.
 pub struct Kept<T> {
@@ -38,7 +39,7 @@ pub struct Kept<T> {
 impl<T> Default for Kept<T> {
     fn default() -> Self {
         Kept {
-            files: HashMap::new(),
+            files: Files::default(),
             loaded_at: None,
         }
     }
