@@ -214,7 +214,10 @@ pub fn load_exceptions(
     };
     let files: Vec<&Walked> = files.iter().collect();
     let exceptions = reading.load(&files, None, &mut diags, parse_exception);
-    (exceptions.into_iter().map(Arc::unwrap_or_clone).collect(), diags)
+    (
+        exceptions.into_iter().map(Arc::unwrap_or_clone).collect(),
+        diags,
+    )
 }
 
 /// The exception files of `source`, by their path below data/, as [`load`] finds them

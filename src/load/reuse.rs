@@ -2,8 +2,8 @@
 //! with the file's size and modification time, so that a rebuild reads and parses again
 //! only the files that changed.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
+use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -855,7 +855,11 @@ mod tests {
             assert!(paths.check(below).is_none(), "{below}");
         }
         let diag = paths.claim("a/b", page("content/a/b.md")).unwrap();
-        assert!(diag.message.contains("written to `a/B/c/d`"), "{}", diag.message);
+        assert!(
+            diag.message.contains("written to `a/B/c/d`"),
+            "{}",
+            diag.message
+        );
     }
 
     #[test]
