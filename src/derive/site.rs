@@ -13,9 +13,11 @@ use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::MarkdownConfig;
 use crate::load::content::{Content, Page};
 use crate::load::markdown::{self, Document};
-use crate::load::records::Records;
+use crate::load::records::{Records, Shared};
 use crate::load::reuse::{FromFile, PerFile};
 use crate::load::yaml::{self, Seg};
+use crate::model::exception::Exception;
+use crate::model::incident::Incident;
 use crate::model::links::{self, Named, Target};
 use crate::model::related::Related;
 
@@ -234,30 +236,32 @@ impl Site {
     /// when its file and this site's [`Site::links_key`] are as they were, which leaves this
     /// build's there.
     fn check_records(&self, records: &Records, kept: Option<&KeptChecks>) -> Vec<Diagnostic> {
-        let texts = record_texts(records);
         let Some(kept) = kept else {
-            return texts
+            return record_texts(records)
                 .par_iter()
                 .flat_map_iter(|t| self.check_record_text(t))
                 .collect();
         };
         let was = kept.take();
         let site = self.links_key();
-        // A record's fields follow each other.
-        let checked: Vec<FromFile<Diagnostic>> = texts
-            .chunk_by(|a, b| Arc::ptr_eq(a.source, b.source))
-            .collect::<Vec<_>>()
-            .par_iter()
-            .map(|texts| {
-                FromFile::make(&was, texts[0].source, site, || {
-                    texts
-                        .iter()
-                        .flat_map(|t| self.check_record_text(t))
-                        .collect()
-                })
+        // A record's texts are listed only when its checks are made again.
+        let check = |texts: Vec<RecordText>| -> Vec<Diagnostic> {
+            texts
+                .iter()
+                .flat_map(|t| self.check_record_text(t))
+                .collect()
+        };
+        let exceptions = records.exceptions.par_iter().map(|e| {
+            FromFile::make(&was, &e.source, site, || {
+                check(texts_of(std::slice::from_ref(e), &[]))
             })
-            .collect();
-        kept.keep(checked)
+        });
+        let incidents = records.incidents.par_iter().map(|i| {
+            FromFile::make(&was, &i.source, site, || {
+                check(texts_of(&[], std::slice::from_ref(i)))
+            })
+        });
+        kept.keep(exceptions.chain(incidents).collect())
     }
 
     /// A child of a section as a listing of the section shows it.
@@ -722,7 +726,15 @@ struct RecordText<'a> {
 }
 
 /// Every Markdown field of every record: those the register pages render.
-fn record_texts<'a>(records: &'a Records) -> Vec<RecordText<'a>> {
+fn record_texts(records: &Records) -> Vec<RecordText<'_>> {
+    texts_of(&records.exceptions, &records.incidents)
+}
+
+/// The Markdown fields of these records, in their order.
+fn texts_of<'a>(
+    exceptions: &'a [Shared<Exception>],
+    incidents: &'a [Shared<Incident>],
+) -> Vec<RecordText<'a>> {
     type Field<'a> = (&'static [Seg<'static>], Option<&'a String>);
     let mut texts = Vec::new();
     let mut add = |subject: Named, source: &'a Arc<SourceFile>, fields: [Field<'a>; 4]| {
@@ -743,7 +755,7 @@ fn record_texts<'a>(records: &'a Records) -> Vec<RecordText<'a>> {
             }
         }
     };
-    for loaded in &records.exceptions {
+    for loaded in exceptions {
         let e = &loaded.record;
         let fields: [Field; 4] = [
             (&[Seg::Key("summary")], Some(&e.summary)),
@@ -753,7 +765,7 @@ fn record_texts<'a>(records: &'a Records) -> Vec<RecordText<'a>> {
         ];
         add(Named::Exception(e.id.clone()), &loaded.source, fields);
     }
-    for loaded in &records.incidents {
+    for loaded in incidents {
         let i = &loaded.record;
         let impact = i.impact.as_ref().and_then(|x| x.notes.as_ref());
         let postmortem = i.postmortem.as_ref().and_then(|p| p.notes.as_ref());
@@ -799,7 +811,7 @@ pub fn unlink_records(records: &mut Records, hidden: &BTreeSet<Named>) {
         }
     };
     for loaded in &mut records.exceptions {
-        let e = &mut loaded.record;
+        let e = &mut Arc::make_mut(loaded).record;
         let url = record_url("exceptions", &e.id);
         let texts = [
             Some(&mut e.summary),
@@ -810,7 +822,7 @@ pub fn unlink_records(records: &mut Records, hidden: &BTreeSet<Named>) {
         unlink(url, texts);
     }
     for loaded in &mut records.incidents {
-        let i = &mut loaded.record;
+        let i = &mut Arc::make_mut(loaded).record;
         let url = record_url("incidents", &i.id);
         let texts = [
             Some(&mut i.summary),

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::derive::site;
 use crate::load::config::Config;
 use crate::load::content::{Content, Page};
-use crate::load::records::Records;
+use crate::load::records::{Loaded, Records};
 use crate::model::audience::Reader;
 use crate::model::finding::Finding;
 use crate::model::history::History;
@@ -140,15 +140,15 @@ impl View {
         let mut exceptions = Vec::new();
         for e in &records.exceptions {
             if shown(&exception(&e.record.id)) {
-                let mut e = e.clone();
+                let mut e = Loaded::clone(e);
                 prune(&mut e.record.related);
-                exceptions.push(e);
+                exceptions.push(Arc::new(e));
             }
         }
         let mut incidents = Vec::new();
         for i in &records.incidents {
             if shown(&incident(&i.record.id)) {
-                let mut i = i.clone();
+                let mut i = Loaded::clone(i);
                 prune(&mut i.record.related);
                 if let Some(p) = &mut i.record.postmortem
                     && p.page.as_deref().is_some_and(|path| {
@@ -157,7 +157,7 @@ impl View {
                 {
                     p.page = None;
                 }
-                incidents.push(i);
+                incidents.push(Arc::new(i));
             }
         }
         let mut records = Records {
@@ -344,6 +344,7 @@ impl Redactions {
             return done;
         }
         for e in &mut records.exceptions {
+            let e = Arc::make_mut(e);
             let mut r = Redaction::default();
             for field in fields {
                 e.record.redact(field, &mut r);
@@ -351,6 +352,7 @@ impl Redactions {
             done.exceptions.insert(e.record.id.clone(), r);
         }
         for i in &mut records.incidents {
+            let i = Arc::make_mut(i);
             let mut r = Redaction::default();
             for field in fields {
                 i.record.redact(field, &mut r);

@@ -2,7 +2,7 @@
 //! and the directory of people they name.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,12 +36,17 @@ impl<T> Loaded<T> {
     }
 }
 
+/// A loaded record, shared: `serve` keeps each record from one build to the next, and a
+/// rebuild takes it without copying it; a stage that changes a record copies it first
+/// ([`Arc::make_mut`]).
+pub type Shared<T> = Arc<Loaded<T>>;
+
 #[derive(Debug, Default)]
 pub struct Records {
     /// In id order.
-    pub exceptions: Vec<Loaded<Exception>>,
+    pub exceptions: Vec<Shared<Exception>>,
     /// In id order.
-    pub incidents: Vec<Loaded<Incident>>,
+    pub incidents: Vec<Shared<Incident>>,
     pub people: People,
 }
 
@@ -116,7 +121,7 @@ pub struct RecordCache {
 }
 
 /// A record file as parsed, with the checks of a single record.
-type Parsed<T> = (Option<Loaded<T>>, Vec<Diagnostic>);
+type Parsed<T> = (Option<Shared<T>>, Vec<Diagnostic>);
 
 /// Loads data/ from `source` and checks every record against the rules and against each
 /// other. Every record is checked, so one bad record never hides another. With a `cache`,
@@ -209,7 +214,10 @@ pub fn load_exceptions(
     };
     let files: Vec<&Walked> = files.iter().collect();
     let exceptions = reading.load(&files, None, &mut diags, parse_exception);
-    (exceptions, diags)
+    (
+        exceptions.into_iter().map(Arc::unwrap_or_clone).collect(),
+        diags,
+    )
 }
 
 /// The exception files of `source`, by their path below data/, as [`load`] finds them
@@ -291,8 +299,8 @@ pub fn parse_incident(
 /// records (duplicate ids, approvers filled in from people, cross links to records and to
 /// the content `pages`).
 pub fn assemble(
-    exceptions: Vec<Loaded<Exception>>,
-    incidents: Vec<Loaded<Incident>>,
+    exceptions: Vec<Shared<Exception>>,
+    incidents: Vec<Shared<Incident>>,
     people: People,
     pages: &BTreeSet<String>,
 ) -> (Records, Vec<Diagnostic>) {
@@ -372,13 +380,13 @@ struct Reading<'a> {
 impl Reading<'_> {
     /// Loads the record `files` below data/ through `parse`, in their order, taking those
     /// unchanged since the last load from `kept`, which is left holding this load.
-    fn load<T: Clone + Send + Sync>(
+    fn load<T: Send + Sync>(
         &self,
         files: &[&Walked],
         kept: Option<&mut Kept<Arc<Parsed<T>>>>,
         diags: &mut Vec<Diagnostic>,
-        parse: impl Fn(Arc<SourceFile>) -> Parsed<T> + Sync,
-    ) -> Vec<Loaded<T>> {
+        parse: impl Fn(Arc<SourceFile>) -> (Option<Loaded<T>>, Vec<Diagnostic>) + Sync,
+    ) -> Vec<Shared<T>> {
         let probe = Kept::probe(kept.as_deref(), self.changes, self.dir, self.options);
         let results: Vec<(Option<Stamp>, Arc<Parsed<T>>)> = files
             .par_iter()
@@ -386,40 +394,29 @@ impl Reading<'_> {
                 let (stamp, hit) = probe.look(&file.rel, file.linked);
                 let parsed = hit.unwrap_or_else(|| {
                     let name = format!("data/{}", file.rel);
-                    Arc::new(
+                    let (record, errors) =
                         match source::walked_text(self.source, &name, self.max_bytes) {
                             Ok(file) => parse(file),
                             Err(d) => (None, vec![d]),
-                        },
-                    )
+                        };
+                    Arc::new((record.map(Arc::new), errors))
                 });
                 (stamp, parsed)
             })
             .collect();
-        let mut loaded = Vec::new();
-        let Some(kept) = kept else {
-            // Nothing else holds the results: each is moved into the register.
-            for (_, parsed) in results {
-                let (record, errors) = Arc::unwrap_or_clone(parsed);
-                diags.extend(errors);
-                loaded.extend(record);
-            }
-            return loaded;
-        };
-        // The cache shares each result; the register takes a copy, made in parallel.
+        // The register shares each record with the cache.
+        let mut loaded = Vec::with_capacity(results.len());
         for (_, parsed) in &results {
             diags.extend(parsed.1.iter().cloned());
+            loaded.extend(parsed.0.iter().map(Arc::clone));
         }
-        loaded.par_extend(
-            results
-                .par_iter()
-                .filter_map(|(_, parsed)| parsed.0.clone()),
-        );
-        let kept_now = files.iter().zip(results);
-        kept.keep(
-            self.started,
-            kept_now.map(|(file, (stamp, parsed))| (file.rel.clone(), stamp, parsed)),
-        );
+        if let Some(kept) = kept {
+            let kept_now = files.iter().zip(results);
+            kept.keep(
+                self.started,
+                kept_now.map(|(file, (stamp, parsed))| (file.rel.clone(), stamp, parsed)),
+            );
+        }
         loaded
     }
 }
@@ -470,12 +467,12 @@ fn parse_record<T: DeserializeOwned>(
 
 /// Sorts records by id and reports ids that repeat, even when letter case is ignored.
 fn sort_unique<T>(
-    mut loaded: Vec<Loaded<T>>,
+    mut loaded: Vec<Shared<T>>,
     id_of: fn(&T) -> &String,
     diags: &mut Vec<Diagnostic>,
-) -> Vec<Loaded<T>> {
+) -> Vec<Shared<T>> {
     loaded.sort_by(|a, b| id_of(&a.record).cmp(id_of(&b.record)));
-    let mut seen: BTreeMap<String, &Loaded<T>> = BTreeMap::new();
+    let mut seen: ahash::HashMap<String, &Shared<T>> = ahash::HashMap::default();
     for l in &loaded {
         let id = id_of(&l.record);
         if let Some(first) = seen.insert(id.to_lowercase(), l) {
@@ -525,18 +522,24 @@ fn check_id(id: &str, stem: &str, check: &mut Check) {
 /// not load, the approvals that need it are left as they are and counted: reporting each
 /// would repeat the one error in people.yaml.
 fn fill_approvers(
-    loaded: &mut Loaded<Exception>,
+    shared: &mut Shared<Exception>,
     people: &People,
     diags: &mut Vec<Diagnostic>,
 ) -> usize {
-    let mut unknown = 0;
+    let unfilled = shared
+        .record
+        .approvals
+        .iter()
+        .filter(|a| a.side.is_none() || a.level.is_none())
+        .count();
+    if people.failed || unfilled == 0 {
+        return if people.failed { unfilled } else { 0 };
+    }
+    // Only a record with an approval to fill is copied from the one the cache shares.
+    let loaded = Arc::make_mut(shared);
     let mut markers: Option<BTreeSet<String>> = None;
     for (i, approval) in loaded.record.approvals.iter_mut().enumerate() {
         if approval.side.is_some() && approval.level.is_some() {
-            continue;
-        }
-        if people.failed {
-            unknown += 1;
             continue;
         }
         let entry = people.find(&approval.person());
@@ -571,7 +574,7 @@ fn fill_approvers(
             );
         }
     }
-    unknown
+    0
 }
 
 /// The ids and pages that cross links may name.

@@ -2,8 +2,8 @@
 //! with the file's size and modification time, so that a rebuild reads and parses again
 //! only the files that changed.
 
+use std::collections::HashSet;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -23,8 +23,9 @@ pub struct Stamp {
     options: u64,
 }
 
-/// Files by path, each with its stamp and what loading it gave.
-type Files<T> = HashMap<String, (Stamp, T)>;
+/// Files by path, each with its stamp and what loading it gave; a rebuild of a large
+/// register looks up and keeps 25,000.
+type Files<T> = ahash::HashMap<String, (Stamp, T)>;
 
 /// Files as last loaded.
 pub struct Kept<T> {
@@ -38,7 +39,7 @@ pub struct Kept<T> {
 impl<T> Default for Kept<T> {
     fn default() -> Self {
         Kept {
-            files: HashMap::new(),
+            files: Files::default(),
             loaded_at: None,
         }
     }
@@ -50,8 +51,9 @@ pub struct Probe<'a, T> {
     kept: Option<(&'a Files<T>, SystemTime)>,
     /// Whether this load keeps its results (`serve`): only then are files stamped.
     keeping: bool,
-    /// The files changed since, when a file watcher tells: the others are not looked at.
-    changes: Option<&'a HashSet<PathBuf>>,
+    /// The files below the folder changed since, by their path below it, when a file
+    /// watcher tells: the others are not looked at.
+    changed: Option<HashSet<String>>,
     /// The folder the paths are below, on disk.
     dir: Option<&'a Path>,
     options: u64,
@@ -65,11 +67,7 @@ impl<T: Clone> Probe<'_, T> {
         let settled = self
             .kept
             .and_then(|(files, settled)| files.get(rel).filter(|(was, _)| was.modified < settled));
-        let unchanged = !linked
-            && self
-                .changes
-                .zip(self.dir)
-                .is_some_and(|(c, dir)| !c.contains(&dir.join(rel)));
+        let unchanged = !linked && self.changed.as_ref().is_some_and(|c| !c.contains(rel));
         let stamp = match settled {
             Some((was, _)) if unchanged => Some(Stamp {
                 options: self.options,
@@ -103,10 +101,18 @@ impl<T> Kept<T> {
         dir: Option<&'a Path>,
         options: u64,
     ) -> Probe<'a, T> {
+        // Each file is looked up by the path the walk gave it, rather than joined to the
+        // folder: a rebuild of a large register looks up tens of thousands.
+        let changed = changes.zip(dir).map(|(changes, dir)| {
+            changes
+                .iter()
+                .filter_map(|p| super::disk::relative(dir, p))
+                .collect()
+        });
         Probe {
             kept: kept.and_then(|k| Some((&k.files, k.loaded_at?.checked_sub(TICK)?))),
             keeping: kept.is_some(),
-            changes,
+            changed,
             dir,
             options,
         }
@@ -153,8 +159,8 @@ pub struct PerFile<T> {
     kept: Mutex<Made<T>>,
 }
 
-/// What was made from each file, by the file's name.
-pub type Made<T> = HashMap<String, FromFile<T>>;
+/// What was made from each file, by the file's name, with the hash of its inputs.
+pub type Made<T> = ahash::HashMap<String, (u64, Arc<Vec<T>>)>;
 
 /// What was made from one file, with the hash of its inputs.
 pub struct FromFile<T> {
@@ -166,7 +172,7 @@ pub struct FromFile<T> {
 impl<T> Default for PerFile<T> {
     fn default() -> Self {
         PerFile {
-            kept: Mutex::new(HashMap::new()),
+            kept: Mutex::new(Made::default()),
         }
     }
 }
@@ -181,7 +187,10 @@ impl<T: Clone> PerFile<T> {
     /// it, file after file.
     pub fn keep(&self, made: Vec<FromFile<T>>) -> Vec<T> {
         let items = made.iter().flat_map(|m| m.items.iter().cloned()).collect();
-        let made = made.into_iter().map(|m| (m.file.clone(), m)).collect();
+        let made = made
+            .into_iter()
+            .map(|m| (m.file, (m.hash, m.items)))
+            .collect();
         *self.kept.lock().unwrap_or_else(PoisonError::into_inner) = made;
         items
     }
@@ -199,11 +208,11 @@ impl<T> FromFile<T> {
         let mut hasher = DefaultHasher::new();
         (shared, source.hash()).hash(&mut hasher);
         let hash = hasher.finish();
-        let kept = was.get(&source.name).filter(|m| m.hash == hash);
+        let kept = was.get(&source.name).filter(|(was, _)| *was == hash);
         FromFile {
             file: source.name.clone(),
             hash,
-            items: kept.map_or_else(|| Arc::new(make()), |m| Arc::clone(&m.items)),
+            items: kept.map_or_else(|| Arc::new(make()), |(_, items)| Arc::clone(items)),
         }
     }
 }

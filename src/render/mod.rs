@@ -110,27 +110,26 @@ impl Output {
     /// it, together with the handbook's other errors; rendering then refuses any file of
     /// secbook's own at one of these paths.
     pub fn claim(&self, handbook: &Handbook, files: &[OutputFile]) -> Vec<Diagnostic> {
-        let mut state = self.lock();
-        let mut diags = Vec::new();
-        let mut claim = |path: &str, origin| diags.extend(state.paths.claim(path, origin));
+        let mut claims = Vec::new();
+        let mut claim = |path: String, origin| claims.push((path, origin));
         for file in files {
             let origin = match &file.body {
                 Body::Copy(from) => Origin::Copied(from.clone()),
                 Body::Bytes(_) => Origin::Site,
             };
-            claim(&file.path, origin);
+            claim(file.path.clone(), origin);
         }
         let site = &handbook.site;
         let shown = |url: &str| !records::REGISTER_URLS.contains(&url);
         for page in site.pages.iter().filter(|p| shown(&p.url)) {
             claim(
-                &links::page_href(&page.url),
+                links::page_href(&page.url),
                 Origin::Page(Arc::clone(&page.source)),
             );
         }
         for section in &site.sections {
             if section.index.is_none() && shown(&section.url) {
-                claim(&links::page_href(&section.url), Origin::Section);
+                claim(links::page_href(&section.url), Origin::Section);
             }
         }
         // A second record with an id is already an error, and gets no page.
@@ -138,7 +137,7 @@ impl Output {
         for i in records::first_of_each_id(exceptions.iter().map(|r| r.record.id.as_str())) {
             let e = &exceptions[i];
             claim(
-                &records::exception_href(&e.record.id),
+                records::exception_href(&e.record.id),
                 Origin::Record(Arc::clone(&e.source)),
             );
         }
@@ -146,11 +145,11 @@ impl Output {
         for i in records::first_of_each_id(incidents.iter().map(|r| r.record.id.as_str())) {
             let e = &incidents[i];
             claim(
-                &records::incident_href(&e.record.id),
+                records::incident_href(&e.record.id),
                 Origin::Record(Arc::clone(&e.source)),
             );
         }
-        diags
+        self.lock().paths.claim_all(claims)
     }
 
     pub fn put(&self, file: OutputFile) {
@@ -330,11 +329,8 @@ impl Output {
         let mut index = state.index;
         index.sort();
         if let Some(cache) = &self.cache {
-            cache.keep_only(|path| {
-                index
-                    .binary_search_by(|(p, _)| p.as_str().cmp(path))
-                    .is_ok()
-            });
+            let made: ahash::HashSet<&str> = index.iter().map(|(p, _)| p.as_str()).collect();
+            cache.keep_only(|path| made.contains(path));
         }
         let mut files = state.kept;
         files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -13,7 +13,7 @@ use crate::derive::incident::Postmortem;
 use crate::derive::policy::{Met, Policy};
 use crate::derive::view::Levels;
 use crate::diagnostics::SourceFile;
-use crate::load::records::Loaded;
+use crate::load::records::{Loaded, Shared};
 use crate::load::reuse::{FromFile, Made, PerFile};
 use crate::load::todo;
 use crate::load::yaml::{self, Seg};
@@ -223,9 +223,9 @@ pub fn compute_kept(inputs: &Inputs, kept: Option<&Kept>) -> Vec<Finding> {
 
 /// The findings of every record, each looked at by `find` with its index, under which
 /// the handbook keeps its derived facts.
-fn each<T: Sync>(
+fn each<T: Send + Sync>(
     inputs: &Inputs,
-    items: &[Loaded<T>],
+    items: &[Shared<T>],
     find: fn(&mut Collector, usize, &Loaded<T>),
 ) -> Vec<Finding> {
     items
@@ -237,10 +237,10 @@ fn each<T: Sync>(
 
 /// [`each`], a record's findings taken from what an earlier build made (`was`, with the
 /// hash of what every record's findings read) when its file is as it was.
-fn each_kept<T: Sync>(
+fn each_kept<T: Send + Sync>(
     inputs: &Inputs,
     (was, shared): (&Made<Finding>, u64),
-    items: &[Loaded<T>],
+    items: &[Shared<T>],
     find: fn(&mut Collector, usize, &Loaded<T>),
 ) -> Vec<FromFile<Finding>> {
     items

@@ -427,3 +427,46 @@ fn what_a_rebuild_keeps_of_the_records_follows_all_they_read() {
     });
     changes(&options, &mut cache, "exceptions/EXC-005/index.html");
 }
+
+/// The errors of a build, as the terminal shows them.
+fn errors(built: Result<Generated, secbook::diagnostics::Error>) -> String {
+    match built {
+        Err(secbook::diagnostics::Error::Invalid(diags)) => {
+            diags.iter().map(|d| d.render()).collect()
+        }
+        Err(other) => panic!("not the handbook's errors: {other}"),
+        Ok(_) => panic!("the build has no errors"),
+    }
+}
+
+#[test]
+fn a_clash_a_page_edit_makes_is_reported_as_a_fresh_build_reports_it() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+
+    // A page at a record page's path, then at another page's, each seen through the
+    // watcher as serve sees it and also found by looking.
+    for (name, clashes_with) in [
+        ("EXC-001.md", "data/exceptions/EXC-001.yaml"),
+        ("FILING.md", "content/exceptions/filing.md"),
+    ] {
+        for watched in [true, false] {
+            let page = root.join("content/exceptions").join(name);
+            fs::write(&page, "---\ntitle: Clash\n---\nClash.\n").unwrap();
+            if watched {
+                cache.changed(HashSet::from([page.clone()]));
+            }
+            let rebuilt = errors(pipeline::generate_cached(&options, &mut cache));
+            assert!(rebuilt.contains(clashes_with), "{rebuilt}");
+            assert_eq!(rebuilt, errors(pipeline::generate(&options)));
+
+            fs::remove_file(&page).unwrap();
+            if watched {
+                cache.changed(HashSet::from([page]));
+            }
+            rebuild(&options, &mut cache);
+        }
+    }
+}
