@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
-use std::hash::Hasher;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 use tera::Context;
 
 use super::{OutputFile, Renderer, value};
+use crate::diagnostics::SourceFile;
 use crate::load::theme::Body;
 
 /// Files as rendered by the last build, by path, each with the fingerprint of what went
@@ -26,6 +27,75 @@ pub struct RenderCache {
     /// Text that goes into a file with other text, by name: made from one set of inputs,
     /// kept with their fingerprint.
     texts: ByName<Arc<str>>,
+    /// What each record shows in an export, by the export's name (see [`Pieces`]).
+    pieces: Mutex<HashMap<&'static str, PieceMap>>,
+}
+
+/// Pieces by the file of the record each shows, with the fingerprint of its inputs.
+type PieceMap = HashMap<String, (u64, Arc<[u8]>)>;
+
+/// What each record shows in one file made of many records' parts (an export's event, row
+/// or entry): kept by the record's file, its fingerprint that of the file, of what shapes
+/// every record, and of what else the piece reads. An edit to one record makes its own
+/// pieces again, not every record's. The pieces the last make of the file used are kept,
+/// when this is dropped, for the next.
+pub struct Pieces<'a> {
+    kept: Option<(&'a RenderCache, &'static str)>,
+    /// What shapes every record besides its own file.
+    shape: u64,
+    was: PieceMap,
+    now: Mutex<PieceMap>,
+}
+
+impl Pieces<'_> {
+    /// Pieces made every time, for an output that keeps nothing between builds.
+    pub fn fresh() -> Pieces<'static> {
+        Pieces {
+            kept: None,
+            shape: 0,
+            was: HashMap::new(),
+            now: Mutex::default(),
+        }
+    }
+
+    /// The piece of the record loaded from `source`, which reads besides it what shapes
+    /// every record and `reads`: the one made for an earlier build from the same, or the
+    /// one `make` makes.
+    pub fn get(
+        &self,
+        source: &SourceFile,
+        reads: impl Hash,
+        make: impl FnOnce() -> Vec<u8>,
+    ) -> Arc<[u8]> {
+        if self.kept.is_none() {
+            return make().into();
+        }
+        let mut hasher = DefaultHasher::new();
+        (self.shape, source.hash(), reads).hash(&mut hasher);
+        let fingerprint = hasher.finish();
+        let piece = match self.was.get(&source.name) {
+            Some((was, piece)) if *was == fingerprint => Arc::clone(piece),
+            _ => make().into(),
+        };
+        self.now
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(source.name.clone(), (fingerprint, Arc::clone(&piece)));
+        piece
+    }
+}
+
+impl Drop for Pieces<'_> {
+    fn drop(&mut self) {
+        if let Some((cache, name)) = self.kept {
+            let now = std::mem::take(self.now.get_mut().unwrap_or_else(PoisonError::into_inner));
+            cache
+                .pieces
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(name, now);
+        }
+    }
 }
 
 /// What was made from one set of inputs, by name, with the fingerprint of those inputs.
@@ -121,6 +191,23 @@ impl RenderCache {
         self.texts
             .get_or_make(name, fingerprint, || make().into())
             .0
+    }
+
+    /// The pieces of the file `name`, each of which reads `shape` besides its record's file,
+    /// holding those its last make used.
+    pub(super) fn pieces(&self, name: &'static str, shape: u64) -> Pieces<'_> {
+        let was = self
+            .pieces
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(name)
+            .unwrap_or_default();
+        Pieces {
+            kept: Some((self, name)),
+            shape,
+            was,
+            now: Mutex::default(),
+        }
     }
 
     /// Forgets the files of paths the last build no longer made.
