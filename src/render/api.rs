@@ -22,11 +22,7 @@ struct ExceptionJson<'a> {
 
 /// api/exceptions.json and api/incidents.json hold each record as one piece of the array,
 /// kept in `exceptions` and `incidents`.
-pub fn render_api(
-    handbook: &Handbook,
-    exceptions: &Pieces,
-    incidents: &Pieces,
-) -> Vec<OutputFile> {
+pub fn render_api(handbook: &Handbook, exceptions: &Pieces, incidents: &Pieces) -> Vec<OutputFile> {
     let records = &handbook.records;
     let exceptions = records
         .exceptions

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
+use std::convert::Infallible;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -31,17 +32,19 @@ pub struct RenderCache {
     pieces: Mutex<HashMap<&'static str, PieceMap>>,
 }
 
-/// Pieces by the file of the record each shows, with the fingerprint of its inputs.
-type PieceMap = HashMap<String, (u64, Arc<[u8]>)>;
+/// Pieces by the hash of what each is a piece of (a record, a row at a depth), each with
+/// the fingerprint of what it was made from.
+type PieceMap = HashMap<u64, (u64, Arc<[u8]>)>;
 
 /// What each record shows in one file made of many records' parts (an export's event, row
-/// or entry): kept by the record's file, its fingerprint that of the file, of what shapes
-/// every record, and of what else the piece reads. An edit to one record makes its own
-/// pieces again, not every record's. The pieces the last make of the file used are kept,
-/// when this is dropped, for the next.
+/// or entry, a registry's row): kept with the fingerprint of what it was made from (the
+/// record's file, what shapes every record, what else the piece reads), and made again only
+/// when that changes, so an edit to one record makes its own pieces again, not every
+/// record's. A piece not asked for in one make is kept too, for a file made of some of them
+/// (a registry's pages): there is one piece at most of each record and variant.
 pub struct Pieces<'a> {
     kept: Option<(&'a RenderCache, &'static str)>,
-    /// What shapes every record besides its own file.
+    /// What every piece of the file reads besides what [`Pieces::get`] is given.
     shape: u64,
     was: PieceMap,
     now: Mutex<PieceMap>,
@@ -67,21 +70,39 @@ impl Pieces<'_> {
         reads: impl Hash,
         make: impl FnOnce() -> Vec<u8>,
     ) -> Arc<[u8]> {
+        let made: Result<_, Infallible> =
+            self.try_get(&source.name, (source.hash(), reads), || Ok(make()));
+        made.unwrap_or_else(|never| match never {})
+    }
+
+    /// The piece `of` (what it is a piece of), made from `inputs` and the file's shape:
+    /// the one made for an earlier build from the same, or the one `make` makes. A failure
+    /// is not kept, so the next build makes the piece again and reports it again.
+    pub fn try_get<E>(
+        &self,
+        of: impl Hash,
+        inputs: impl Hash,
+        make: impl FnOnce() -> Result<Vec<u8>, E>,
+    ) -> Result<Arc<[u8]>, E> {
         if self.kept.is_none() {
-            return make().into();
+            return make().map(Arc::from);
         }
-        let mut hasher = DefaultHasher::new();
-        (self.shape, source.hash(), reads).hash(&mut hasher);
-        let fingerprint = hasher.finish();
-        let piece = match self.was.get(&source.name) {
+        let hash = |value: &dyn Fn(&mut DefaultHasher)| {
+            let mut hasher = DefaultHasher::new();
+            value(&mut hasher);
+            hasher.finish()
+        };
+        let key = hash(&|h| of.hash(h));
+        let fingerprint = hash(&|h| (self.shape, &inputs).hash(h));
+        let piece = match self.was.get(&key) {
             Some((was, piece)) if *was == fingerprint => Arc::clone(piece),
-            _ => make().into(),
+            _ => Arc::from(make()?),
         };
         self.now
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(source.name.clone(), (fingerprint, Arc::clone(&piece)));
-        piece
+            .insert(key, (fingerprint, Arc::clone(&piece)));
+        Ok(piece)
     }
 }
 
@@ -89,11 +110,13 @@ impl Drop for Pieces<'_> {
     fn drop(&mut self) {
         if let Some((cache, name)) = self.kept {
             let now = std::mem::take(self.now.get_mut().unwrap_or_else(PoisonError::into_inner));
+            let mut kept = std::mem::take(&mut self.was);
+            kept.extend(now);
             cache
                 .pieces
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .insert(name, now);
+                .insert(name, kept);
         }
     }
 }
@@ -193,8 +216,8 @@ impl RenderCache {
             .0
     }
 
-    /// The pieces of the file `name`, each of which reads `shape` besides its record's file,
-    /// holding those its last make used.
+    /// The pieces of the file `name`, each of which reads `shape` besides what it is given,
+    /// holding those its earlier makes made.
     pub(super) fn pieces(&self, name: &'static str, shape: u64) -> Pieces<'_> {
         let was = self
             .pieces

@@ -22,15 +22,18 @@ use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::links::absolute_base;
 use crate::model::vocab::ExceptionStatus;
-use crate::render::{OutputFile, Pieces};
 use crate::render::feeds::day_start;
+use crate::render::{OutputFile, Pieces};
 
 /// The path of the calendar in the site.
 pub const PATH: &str = "calendar/exceptions.ics";
 
 /// calendar/exceptions.ics, each exception's event a piece kept in `events`.
 pub fn render_calendar(handbook: &Handbook, events: &Pieces) -> Vec<OutputFile> {
-    vec![OutputFile::bytes(PATH, exceptions_calendar(handbook, events))]
+    vec![OutputFile::bytes(
+        PATH,
+        exceptions_calendar(handbook, events),
+    )]
 }
 
 /// The calendar's bytes.
@@ -65,7 +68,10 @@ fn exceptions_calendar(handbook: &Handbook, events: &Pieces) -> Vec<u8> {
         .filter(|l| l.record.status == ExceptionStatus::Approved)
         .filter_map(|l| Some((l.record.expires?, l)))
         .collect();
-    approved.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.record.id.cmp(&b.1.record.id)));
+    approved.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.1.record.id.cmp(&b.1.record.id))
+    });
 
     let event = |expires: Date, e: &Exception| {
         let uid = identity

@@ -488,7 +488,10 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
                 tracker::render_tracker(handbook, &pieces("tracker"))
             })
         }),
-        Box::new(|| search::render_search(handbook, records_key, renderer, out)),
+        Box::new(|| {
+            let records = (records_key, records_shape);
+            search::render_search(handbook, records, renderer, out)
+        }),
         Box::new(|| metrics::render_metrics(handbook, renderer, out)),
     ];
     parts

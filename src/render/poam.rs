@@ -33,8 +33,8 @@ use crate::model::exception::Exception;
 use crate::model::person::{People, Person};
 use crate::model::vocab::{ExceptionState, ExceptionStatus};
 use crate::render::api::{join_json, json_piece};
-use crate::render::{OutputFile, Pieces};
 use crate::render::feeds::{day_start, site_link};
+use crate::render::{OutputFile, Pieces};
 
 /// The path of the export in the site.
 pub const PATH: &str = "exports/poam.json";
