@@ -47,6 +47,7 @@ pub struct Pieces<'a> {
     /// What every piece of the file reads besides what [`Pieces::get`] is given.
     shape: u64,
     was: PieceMap,
+    /// The pieces made by this make, which replace those of `was` when it ends.
     now: Mutex<PieceMap>,
 }
 
@@ -94,10 +95,12 @@ impl Pieces<'_> {
         };
         let key = hash(&|h| of.hash(h));
         let fingerprint = hash(&|h| (self.shape, &inputs).hash(h));
-        let piece = match self.was.get(&key) {
-            Some((was, piece)) if *was == fingerprint => Arc::clone(piece),
-            _ => Arc::from(make()?),
-        };
+        if let Some((was, piece)) = self.was.get(&key)
+            && *was == fingerprint
+        {
+            return Ok(Arc::clone(piece));
+        }
+        let piece: Arc<[u8]> = Arc::from(make()?);
         self.now
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
