@@ -443,7 +443,7 @@ fn build(handbook: &Handbook, risk_pieces: &Pieces, item_pieces: &Pieces) -> Opt
         };
         (risk, item)
     };
-    let made: Vec<(Arc<[u8]>, Arc<[u8]>)> = chosen
+    let (risks, items) = chosen
         .par_iter()
         .map(|(loaded, state, requester)| {
             let (e, state, requester) = (&loaded.record, *state, requester.as_deref());
@@ -456,8 +456,7 @@ fn build(handbook: &Handbook, risk_pieces: &Pieces, item_pieces: &Pieces) -> Opt
             });
             (risk, item)
         })
-        .collect();
-    let (risks, items) = made.into_iter().unzip();
+        .unzip();
     Some(Poam {
         uuid: identity.uuid("poam").to_string(),
         metadata: Metadata {
