@@ -72,17 +72,18 @@ impl Pieces<'_> {
         make: impl FnOnce() -> Vec<u8>,
     ) -> Arc<[u8]> {
         let made: Result<_, Infallible> =
-            self.try_get(&source.name, (source.hash(), reads), || Ok(make()));
+            self.try_get(&source.name, || (source.hash(), reads), || Ok(make()));
         made.unwrap_or_else(|never| match never {})
     }
 
-    /// The piece `of` (what it is a piece of), made from `inputs` and the file's shape:
-    /// the one made for an earlier build from the same, or the one `make` makes. A failure
-    /// is not kept, so the next build makes the piece again and reports it again.
-    pub fn try_get<E>(
+    /// The piece `of` (what it is a piece of), made from what `inputs` gives and the file's
+    /// shape: the one made for an earlier build from the same, or the one `make` makes. The
+    /// inputs are worked out only for an output that keeps pieces. A failure is not kept,
+    /// so the next build makes the piece again and reports it again.
+    pub fn try_get<H: Hash, E>(
         &self,
         of: impl Hash,
-        inputs: impl Hash,
+        inputs: impl FnOnce() -> H,
         make: impl FnOnce() -> Result<Vec<u8>, E>,
     ) -> Result<Arc<[u8]>, E> {
         if self.kept.is_none() {
@@ -94,6 +95,7 @@ impl Pieces<'_> {
             hasher.finish()
         };
         let key = hash(&|h| of.hash(h));
+        let inputs = inputs();
         let fingerprint = hash(&|h| (self.shape, &inputs).hash(h));
         if let Some((was, piece)) = self.was.get(&key)
             && *was == fingerprint

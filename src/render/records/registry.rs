@@ -359,7 +359,7 @@ impl<R: Row> Registry<'_, R> {
                     .render(self.row_template, &ctx)
                     .map(String::into_bytes)
             };
-            let inputs = shared.fingerprint(&self.rows, i);
+            let inputs = || shared.fingerprint(&self.rows, i);
             match shared
                 .pieces
                 .try_get((self.rows[i].id(), root, anchor), inputs, make)
