@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::cli::{Done, write_out};
 use crate::diagnostics::Error;
 use crate::pipeline::{self, Options};
-use crate::render::{poam, tracker};
+use crate::render::{Pieces, poam, tracker};
 
 /// exports/exceptions.csv, the tracker CSV (SPEC 10), to `output`. A handbook with errors
 /// has none.
@@ -29,7 +29,8 @@ pub fn tracker(options: &Options, output: Option<PathBuf>) -> Result<Done, Error
 /// handbook's warnings.
 pub fn poam(options: &Options, output: Option<PathBuf>) -> Result<Done, Error> {
     let (handbook, warnings) = pipeline::load_handbook(options)?;
-    let bytes = poam::document(&handbook).ok_or_else(|| {
+    let (risks, items) = (Pieces::fresh(), Pieces::fresh());
+    let bytes = poam::document(&handbook, &risks, &items).ok_or_else(|| {
         Error::Usage(
             "no exception is approved or pending, and an OSCAL plan of action and milestones \
              needs at least one item: there is nothing to export"

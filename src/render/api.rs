@@ -1,8 +1,11 @@
 //! api/: the records and findings as JSON, for other tools.
 
+use std::sync::Arc;
+
+use rayon::prelude::*;
 use serde::Serialize;
 
-use super::OutputFile;
+use super::{OutputFile, Pieces};
 use crate::derive::handbook::Handbook;
 use crate::load::theme::Body;
 use crate::model::exception::Exception;
@@ -17,32 +20,64 @@ struct ExceptionJson<'a> {
     state: ExceptionState,
 }
 
-pub fn render_api(handbook: &Handbook) -> Vec<OutputFile> {
-    let exceptions: Vec<ExceptionJson> = handbook
-        .records
+/// api/exceptions.json and api/incidents.json hold each record as one piece of the array,
+/// kept in `exceptions` and `incidents`.
+pub fn render_api(handbook: &Handbook, exceptions: &Pieces, incidents: &Pieces) -> Vec<OutputFile> {
+    let records = &handbook.records;
+    let exceptions = records
         .exceptions
-        .iter()
+        .par_iter()
         .zip(&handbook.exception_states)
-        .map(|(e, state)| ExceptionJson {
-            record: &e.record,
-            state: *state,
-        })
-        .collect();
-    let incidents: Vec<_> = handbook
-        .records
+        .map(|(e, state)| {
+            exceptions.get(&e.source, state, || {
+                json_piece(&ExceptionJson {
+                    record: &e.record,
+                    state: *state,
+                })
+            })
+        });
+    let incidents = records
         .incidents
-        .iter()
-        .map(|i| &i.record)
-        .collect();
+        .par_iter()
+        .map(|i| incidents.get(&i.source, (), || json_piece(&i.record)));
     let mut files = vec![
-        json("api/exceptions.json", &exceptions),
-        json("api/incidents.json", &incidents),
+        json_array("api/exceptions.json", exceptions.collect()),
+        json_array("api/incidents.json", incidents.collect()),
         json("api/findings.json", &handbook.findings),
     ];
     if let Some(history) = &handbook.history {
         files.push(json("api/history.json", &HistoryJson::of(history)));
     }
     files
+}
+
+/// One value as compact JSON, a piece of an array; our types always serialise.
+pub fn json_piece<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// The compact JSON array of `pieces` (each one value's JSON), ending in a newline: the
+/// bytes [`json_bytes`] gives for the values.
+fn json_array(path: &str, pieces: Vec<Arc<[u8]>>) -> OutputFile {
+    let mut bytes = Vec::with_capacity(pieces.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
+    join_json(&mut bytes, &pieces);
+    bytes.push(b'\n');
+    OutputFile {
+        path: path.to_string(),
+        body: Body::Bytes(bytes.into()),
+    }
+}
+
+/// Writes `pieces` (each one value's JSON) into `out` as a JSON array.
+pub fn join_json(out: &mut Vec<u8>, pieces: &[Arc<[u8]>]) {
+    out.push(b'[');
+    for (n, piece) in pieces.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(piece);
+    }
+    out.push(b']');
 }
 
 /// api/history.json: each record's history, as its page shows it, in id order (SPEC 14).

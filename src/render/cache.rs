@@ -4,13 +4,15 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
-use std::hash::Hasher;
+use std::convert::Infallible;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 use tera::Context;
 
 use super::{OutputFile, Renderer, value};
+use crate::diagnostics::SourceFile;
 use crate::load::theme::Body;
 
 /// Files as rendered by the last build, by path, each with the fingerprint of what went
@@ -26,6 +28,102 @@ pub struct RenderCache {
     /// Text that goes into a file with other text, by name: made from one set of inputs,
     /// kept with their fingerprint.
     texts: ByName<Arc<str>>,
+    /// What each record shows in an export, by the export's name (see [`Pieces`]).
+    pieces: Mutex<HashMap<&'static str, PieceMap>>,
+}
+
+/// Pieces by the hash of what each is a piece of (a record, a row at a depth), each with
+/// the fingerprint of what it was made from.
+type PieceMap = HashMap<u64, (u64, Arc<[u8]>)>;
+
+/// What each record shows in one file made of many records' parts (an export's event, row
+/// or entry, a registry's row): kept with the fingerprint of what it was made from (the
+/// record's file, what shapes every record, what else the piece reads), and made again only
+/// when that changes, so an edit to one record makes its own pieces again, not every
+/// record's. A piece not asked for in one make is kept too, for a file made of some of them
+/// (a registry's pages): there is one piece at most of each record and variant.
+pub struct Pieces<'a> {
+    kept: Option<(&'a RenderCache, &'static str)>,
+    /// What every piece of the file reads besides what [`Pieces::get`] is given.
+    shape: u64,
+    was: PieceMap,
+    /// The pieces made by this make, which replace those of `was` when it ends.
+    now: Mutex<PieceMap>,
+}
+
+impl Pieces<'_> {
+    /// Pieces made every time, for an output that keeps nothing between builds.
+    pub fn fresh() -> Pieces<'static> {
+        Pieces {
+            kept: None,
+            shape: 0,
+            was: HashMap::new(),
+            now: Mutex::default(),
+        }
+    }
+
+    /// The piece of the record loaded from `source`, which reads besides it what shapes
+    /// every record and `reads`: the one made for an earlier build from the same, or the
+    /// one `make` makes.
+    pub fn get(
+        &self,
+        source: &SourceFile,
+        reads: impl Hash,
+        make: impl FnOnce() -> Vec<u8>,
+    ) -> Arc<[u8]> {
+        let made: Result<_, Infallible> =
+            self.try_get(&source.name, || (source.hash(), reads), || Ok(make()));
+        made.unwrap_or_else(|never| match never {})
+    }
+
+    /// The piece `of` (what it is a piece of), made from what `inputs` gives and the file's
+    /// shape: the one made for an earlier build from the same, or the one `make` makes. The
+    /// inputs are worked out only for an output that keeps pieces. A failure is not kept,
+    /// so the next build makes the piece again and reports it again.
+    pub fn try_get<H: Hash, E>(
+        &self,
+        of: impl Hash,
+        inputs: impl FnOnce() -> H,
+        make: impl FnOnce() -> Result<Vec<u8>, E>,
+    ) -> Result<Arc<[u8]>, E> {
+        if self.kept.is_none() {
+            return make().map(Arc::from);
+        }
+        let hash = |value: &dyn Fn(&mut DefaultHasher)| {
+            let mut hasher = DefaultHasher::new();
+            value(&mut hasher);
+            hasher.finish()
+        };
+        let key = hash(&|h| of.hash(h));
+        let inputs = inputs();
+        let fingerprint = hash(&|h| (self.shape, &inputs).hash(h));
+        if let Some((was, piece)) = self.was.get(&key)
+            && *was == fingerprint
+        {
+            return Ok(Arc::clone(piece));
+        }
+        let piece: Arc<[u8]> = Arc::from(make()?);
+        self.now
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, (fingerprint, Arc::clone(&piece)));
+        Ok(piece)
+    }
+}
+
+impl Drop for Pieces<'_> {
+    fn drop(&mut self) {
+        if let Some((cache, name)) = self.kept {
+            let now = std::mem::take(self.now.get_mut().unwrap_or_else(PoisonError::into_inner));
+            let mut kept = std::mem::take(&mut self.was);
+            kept.extend(now);
+            cache
+                .pieces
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(name, kept);
+        }
+    }
 }
 
 /// What was made from one set of inputs, by name, with the fingerprint of those inputs.
@@ -121,6 +219,23 @@ impl RenderCache {
         self.texts
             .get_or_make(name, fingerprint, || make().into())
             .0
+    }
+
+    /// The pieces of the file `name`, each of which reads `shape` besides what it is given,
+    /// holding those its earlier makes made.
+    pub(super) fn pieces(&self, name: &'static str, shape: u64) -> Pieces<'_> {
+        let was = self
+            .pieces
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(name)
+            .unwrap_or_default();
+        Pieces {
+            kept: Some((self, name)),
+            shape,
+            was,
+            now: Mutex::default(),
+        }
     }
 
     /// Forgets the files of paths the last build no longer made.

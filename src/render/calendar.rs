@@ -15,23 +15,29 @@
 
 use chrono::{Duration, Utc};
 use icalendar::{Alarm, Calendar, Component, EventLike, Property, Trigger};
+use rayon::prelude::*;
 
 use crate::derive::handbook::Handbook;
+use crate::model::date::Date;
+use crate::model::exception::Exception;
 use crate::model::links::absolute_base;
 use crate::model::vocab::ExceptionStatus;
-use crate::render::OutputFile;
 use crate::render::feeds::day_start;
+use crate::render::{OutputFile, Pieces};
 
 /// The path of the calendar in the site.
 pub const PATH: &str = "calendar/exceptions.ics";
 
-/// calendar/exceptions.ics.
-pub fn render_calendar(handbook: &Handbook) -> Vec<OutputFile> {
-    vec![OutputFile::bytes(PATH, exceptions_calendar(handbook))]
+/// calendar/exceptions.ics, each exception's event a piece kept in `events`.
+pub fn render_calendar(handbook: &Handbook, events: &Pieces) -> Vec<OutputFile> {
+    vec![OutputFile::bytes(
+        PATH,
+        exceptions_calendar(handbook, events),
+    )]
 }
 
 /// The calendar's bytes.
-fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
+fn exceptions_calendar(handbook: &Handbook, events: &Pieces) -> Vec<u8> {
     let config = &handbook.config;
     let window = config.exceptions.expiring_within_days;
     let stamp = day_start(handbook.as_of, config.timezone).with_timezone(&Utc);
@@ -59,13 +65,15 @@ fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
         .records
         .exceptions
         .iter()
-        .map(|l| &l.record)
-        .filter(|e| e.status == ExceptionStatus::Approved)
-        .filter_map(|e| Some((e.expires?, e)))
+        .filter(|l| l.record.status == ExceptionStatus::Approved)
+        .filter_map(|l| Some((l.record.expires?, l)))
         .collect();
-    approved.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    approved.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.1.record.id.cmp(&b.1.record.id))
+    });
 
-    for (expires, e) in approved {
+    let event = |expires: Date, e: &Exception| {
         let uid = identity
             .uuid(&format!("exception/{}/expiry", e.id))
             .to_string();
@@ -119,10 +127,28 @@ fn exceptions_calendar(handbook: &Handbook) -> Vec<u8> {
         if let Some(base) = &base {
             event.url(&format!("{base}{page}"));
         }
-        calendar.push(event.done());
+        let text = event.done().try_into_string().unwrap_or_default();
+        ics_safe(without_alarm_stamps(&text)).into_bytes()
+    };
+    let made: Vec<_> = approved
+        .par_iter()
+        .map(|&(expires, e)| events.get(&e.source, (), || event(expires, &e.record)))
+        .collect();
+
+    // The crate writes the calendar's properties, then its components, then its end.
+    let head = calendar.done().to_string();
+    let head = head.strip_suffix(END).unwrap_or(&head);
+    let mut out = ics_safe(head.to_string()).into_bytes();
+    out.reserve(made.iter().map(|e| e.len()).sum::<usize>() + END.len());
+    for event in &made {
+        out.extend_from_slice(event);
     }
-    ics_safe(without_alarm_stamps(&calendar.done().to_string())).into_bytes()
+    out.extend_from_slice(END.as_bytes());
+    out
 }
+
+/// The last line of a calendar.
+const END: &str = "END:VCALENDAR\r\n";
 
 /// `ics` without the DTSTAMP and UID content lines of its VALARM components, folded lines
 /// included. A line that starts in its first column is a property, or a component's BEGIN

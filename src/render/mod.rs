@@ -13,7 +13,7 @@ pub mod sitemap;
 pub mod tracker;
 pub mod units;
 
-pub use cache::{Fingerprint, RenderCache, Values};
+pub use cache::{Fingerprint, Pieces, RenderCache, Values};
 pub use metrics::{SummaryItem, status_summary};
 pub use sitemap::sitemap;
 
@@ -293,6 +293,15 @@ impl Output {
         diags
     }
 
+    /// The pieces, one per record, of the file `name`: those an earlier build made are
+    /// kept, each with its record's file and `shape`, what shapes every record.
+    pub fn pieces(&self, name: &'static str, shape: impl FnOnce() -> u64) -> Pieces<'_> {
+        match &self.cache {
+            Some(cache) => cache.pieces(name, shape()),
+            None => Pieces::fresh(),
+        }
+    }
+
     /// The text `make` makes, or the one it made for an earlier build from inputs with
     /// the same fingerprint, which `inputs` works out.
     pub fn text(
@@ -375,11 +384,13 @@ pub fn menu() -> Vec<MenuItem> {
 /// records, and exports, each put into `out` as soon as it is made. The parts are
 /// independent, so they run side by side, and the large ones are parallel inside too.
 pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    let records_shape = OnceLock::new();
+    let records_shape = || *records_shape.get_or_init(|| records_shape_of(handbook));
     let records_key = OnceLock::new();
     let extras = records::PageExtras::new(handbook);
     let facts = records::Facts::new(handbook);
     let summary = status_summary(&handbook.metrics);
-    let records_key = || *records_key.get_or_init(|| records_inputs(handbook));
+    let records_key = || *records_key.get_or_init(|| records_inputs(handbook, records_shape()));
     let findings_key = OnceLock::new();
     let findings_key = || *findings_key.get_or_init(|| findings_inputs(&handbook.findings));
     // The registers' pages read the records, the findings and, through `facts`, the
@@ -399,11 +410,13 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
     let register = |name, render: &dyn Fn(&Output) -> Vec<Diagnostic>| {
         out.put_part(name, register_key, render)
     };
-    // An export reads the records and no page: it is made again only when they change.
+    // An export reads the records and no page: it is made again only when they change,
+    // and then only the pieces of the records that changed.
     let export = |name, make: &dyn Fn() -> Vec<OutputFile>| {
         out.put_export(name, records_key, make);
         Vec::new()
     };
+    let pieces = |name| out.pieces(name, records_shape);
     let parts: Vec<Box<dyn Fn() -> Vec<Diagnostic> + Sync + Send + '_>> = vec![
         Box::new(|| {
             register("exceptions", &|out| {
@@ -443,8 +456,16 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
                 feeds::render_incidents_feed(handbook)
             })
         }),
-        Box::new(|| export("calendar", &|| calendar::render_calendar(handbook))),
-        Box::new(|| export("poam", &|| poam::render_poam(handbook))),
+        Box::new(|| {
+            export("calendar", &|| {
+                calendar::render_calendar(handbook, &pieces("calendar"))
+            })
+        }),
+        Box::new(|| {
+            export("poam", &|| {
+                poam::render_poam(handbook, &pieces("poam/risks"), &pieces("poam/items"))
+            })
+        }),
         Box::new(|| {
             // The API lists the findings, pages' among them.
             let inputs = || {
@@ -452,11 +473,21 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
                 inputs.add(&records_key()).add(&findings_key());
                 inputs.finish()
             };
-            out.put_export("api", inputs, || api::render_api(handbook));
+            out.put_export("api", inputs, || {
+                let exceptions = pieces("api/exceptions");
+                api::render_api(handbook, &exceptions, &pieces("api/incidents"))
+            });
             Vec::new()
         }),
-        Box::new(|| export("tracker", &|| tracker::render_tracker(handbook))),
-        Box::new(|| search::render_search(handbook, records_key, renderer, out)),
+        Box::new(|| {
+            export("tracker", &|| {
+                tracker::render_tracker(handbook, &pieces("tracker"))
+            })
+        }),
+        Box::new(|| {
+            let records = (records_key, records_shape);
+            search::render_search(handbook, records, renderer, out)
+        }),
         Box::new(|| metrics::render_metrics(handbook, renderer, out)),
     ];
     parts
@@ -466,20 +497,27 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         .collect()
 }
 
-/// A hash of what the records are made from: their files, and what shapes them as loaded
-/// and derived (the configuration, which also redacts them, the as-of date,
-/// data/people.yaml, which fills in approvals, and their history). What every export but
-/// the API depends on.
-fn records_inputs(handbook: &Handbook) -> u64 {
-    let records = &handbook.records;
+/// A hash of what shapes every record as loaded and derived besides its own file: the
+/// configuration, which also redacts them, the as-of date, data/people.yaml, which fills in
+/// approvals, and their history.
+fn records_shape_of(handbook: &Handbook) -> u64 {
     let mut inputs = Fingerprint::default();
     inputs.add(&handbook.settings_key());
+    if let Some(history) = &handbook.history {
+        inputs.add(&history.exceptions).add(&history.incidents);
+    }
+    inputs.finish()
+}
+
+/// A hash of what the records are made from: their files, and `shape`, what shapes them
+/// all. What every export but the API depends on.
+fn records_inputs(handbook: &Handbook, shape: u64) -> u64 {
+    let records = &handbook.records;
+    let mut inputs = Fingerprint::default();
+    inputs.add(&shape);
     let sources = records.exceptions.iter().map(|e| &e.source);
     for source in sources.chain(records.incidents.iter().map(|i| &i.source)) {
         inputs.add(&source.name).add(&source.hash());
-    }
-    if let Some(history) = &handbook.history {
-        inputs.add(&history.exceptions).add(&history.incidents);
     }
     inputs.finish()
 }

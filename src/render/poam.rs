@@ -20,7 +20,10 @@
 //! handbook with no approved or pending exception has no POA&M: [`document`] returns
 //! `None` and the build writes no exports/poam.json.
 
+use std::sync::Arc;
+
 use chrono::{Duration, Utc};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::derive::handbook::Handbook;
@@ -29,8 +32,9 @@ use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::person::{People, Person};
 use crate::model::vocab::{ExceptionState, ExceptionStatus};
-use crate::render::OutputFile;
+use crate::render::api::{join_json, json_piece};
 use crate::render::feeds::{day_start, site_link};
+use crate::render::{OutputFile, Pieces};
 
 /// The path of the export in the site.
 pub const PATH: &str = "exports/poam.json";
@@ -50,34 +54,38 @@ pub const OSCAL_VERSION: &str = "1.2.1";
 /// same for every handbook, and changing it renames every property for the tools that read it.
 const NS: &str = "https://secbook.invalid/ns/oscal";
 
-/// exports/poam.json, when any exception is approved or pending.
-pub fn render_poam(handbook: &Handbook) -> Vec<OutputFile> {
-    document(handbook)
+/// exports/poam.json, when any exception is approved or pending; each exception's risk
+/// and POA&M item are pieces kept in `risks` and `items`.
+pub fn render_poam(handbook: &Handbook, risks: &Pieces, items: &Pieces) -> Vec<OutputFile> {
+    document(handbook, risks, items)
         .map(|body| OutputFile::bytes(PATH, body))
         .into_iter()
         .collect()
 }
 
 /// The export's bytes: compact JSON ending in a newline, or `None` when no exception is
-/// approved or pending.
-pub fn document(handbook: &Handbook) -> Option<Vec<u8>> {
-    let poam = build(handbook)?;
-    super::api::json_bytes(&Root { poam }).ok()
+/// approved or pending. Written as serde would write a `plan-of-action-and-milestones`
+/// of these fields in this order, with the pieces of the risks and items as they are.
+pub fn document(handbook: &Handbook, risks: &Pieces, items: &Pieces) -> Option<Vec<u8>> {
+    let poam = build(handbook, risks, items)?;
+    let mut out = br#"{"plan-of-action-and-milestones":{"uuid":"#.to_vec();
+    serde_json::to_writer(&mut out, &poam.uuid).ok()?;
+    out.extend_from_slice(br#","metadata":"#);
+    serde_json::to_writer(&mut out, &poam.metadata).ok()?;
+    out.extend_from_slice(br#","risks":"#);
+    join_json(&mut out, &poam.risks);
+    out.extend_from_slice(br#","poam-items":"#);
+    join_json(&mut out, &poam.poam_items);
+    out.extend_from_slice(b"}}\n");
+    Some(out)
 }
 
-#[derive(Serialize)]
-struct Root {
-    #[serde(rename = "plan-of-action-and-milestones")]
-    poam: Poam,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// The document, each risk and POA&M item as its JSON.
 struct Poam {
     uuid: String,
     metadata: Metadata,
-    risks: Vec<Risk>,
-    poam_items: Vec<PoamItem>,
+    risks: Vec<Arc<[u8]>>,
+    poam_items: Vec<Arc<[u8]>>,
 }
 
 #[derive(Serialize)]
@@ -296,16 +304,18 @@ impl<'a> Parties<'a> {
     }
 }
 
-fn build(handbook: &Handbook) -> Option<Poam> {
+fn build(handbook: &Handbook, risk_pieces: &Pieces, item_pieces: &Pieces) -> Option<Poam> {
     let config = &handbook.config;
     let tz = config.timezone;
     let at = |date: Date| utc(day_start(date, tz));
     let identity = config.identity();
     let mut parties = Parties::new(&identity, &handbook.records.people);
     let mut owners: Vec<String> = Vec::new();
-    let mut risks = Vec::new();
-    let mut items = Vec::new();
 
+    // The parties are found in the records' order, each record's after those before it:
+    // a record's pieces read the UUID of its requester's party, and nothing else of the
+    // others.
+    let mut chosen = Vec::new();
     for (loaded, &state) in handbook
         .records
         .exceptions
@@ -319,17 +329,23 @@ fn build(handbook: &Handbook) -> Option<Poam> {
         ) {
             continue;
         }
-        let name = |part: &str| {
-            identity
-                .uuid(&format!("exception/{}/{part}", e.id))
-                .to_string()
-        };
         if let Some(owner) = parties.uuid(&e.risk_owner)
             && !owners.contains(&owner)
         {
             owners.push(owner);
         }
-        let requester = parties.uuid(&e.requested_by);
+        chosen.push((loaded, state, parties.uuid(&e.requested_by)));
+    }
+    if chosen.is_empty() {
+        return None;
+    }
+
+    let parts = |e: &Exception, state: ExceptionState, requester: Option<&str>| {
+        let name = |part: &str| {
+            identity
+                .uuid(&format!("exception/{}/{part}", e.id))
+                .to_string()
+        };
         let risk_uuid = name("risk");
         let page = OscalLink {
             href: site_link(
@@ -381,7 +397,7 @@ fn build(handbook: &Handbook) -> Option<Poam> {
                 description: control.trim().to_string(),
             })
             .collect();
-        risks.push(Risk {
+        let risk = Risk {
             uuid: risk_uuid.clone(),
             title: line(&e.title, &e.id),
             description: e
@@ -401,10 +417,10 @@ fn build(handbook: &Handbook) -> Option<Poam> {
                 .map(|d| utc(day_start(d.add_days(1), tz) - Duration::seconds(1))),
             remediations,
             risk_log: RiskLog {
-                entries: log(e, state, handbook.as_of, &at, &name, requester.as_deref()),
+                entries: log(e, state, handbook.as_of, &at, &name, requester),
             },
-        });
-        items.push(PoamItem {
+        };
+        let item = PoamItem {
             uuid: name("poam-item"),
             title: line(&e.title, &e.id),
             description: e.summary.trim().to_string(),
@@ -415,7 +431,7 @@ fn build(handbook: &Handbook) -> Option<Poam> {
                 .map(|uuid| Origin {
                     actors: vec![Actor {
                         kind: "party",
-                        actor_uuid: uuid.clone(),
+                        actor_uuid: uuid.to_string(),
                         role_id: "requester",
                     }],
                 })
@@ -424,11 +440,23 @@ fn build(handbook: &Handbook) -> Option<Poam> {
                 risk_uuid: risk_uuid.clone(),
             }],
             remarks: e.justification.trim().to_string(),
-        });
-    }
-    if items.is_empty() {
-        return None;
-    }
+        };
+        (risk, item)
+    };
+    let (risks, items) = chosen
+        .par_iter()
+        .map(|(loaded, state, requester)| {
+            let (e, state, requester) = (&loaded.record, *state, requester.as_deref());
+            let reads = (state, requester);
+            let risk = risk_pieces.get(&loaded.source, reads, || {
+                json_piece(&parts(e, state, requester).0)
+            });
+            let item = item_pieces.get(&loaded.source, reads, || {
+                json_piece(&parts(e, state, requester).1)
+            });
+            (risk, item)
+        })
+        .unzip();
     Some(Poam {
         uuid: identity.uuid("poam").to_string(),
         metadata: Metadata {

@@ -1,14 +1,19 @@
 //! search/: a search page and its index. The index is a script that sets a global rather
 //! than a JSON file, because a page opened from file:// may not fetch files.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use tera::Context;
 
-use super::{Output, OutputFile, Renderer};
+use super::{Output, OutputFile, Pieces, Renderer};
 use crate::derive::handbook::Handbook;
 use crate::diagnostics::Diagnostic;
 use crate::load::content::Page;
 use crate::load::markdown;
+use crate::load::records::Loaded;
+use crate::model::exception::Exception;
+use crate::model::incident::Incident;
 use crate::model::links;
 
 /// Above this the build warns: the page would load slowly.
@@ -57,16 +62,25 @@ impl Doc {
     }
 }
 
-/// The search page and its index, put into `out`. The records' rows are made again only
-/// when `records_key`, a fingerprint of what the records are made from, changes.
+/// The search page and its index, put into `out`. The records' rows are joined again only
+/// when `records_key`, a fingerprint of what the records are made from, changes, and made
+/// again only for the records whose file or `records_shape`, what shapes them all, changed.
 pub fn render_search(
     handbook: &Handbook,
-    records_key: impl FnOnce() -> u64,
+    (records_key, records_shape): (impl FnOnce() -> u64, impl FnOnce() -> u64),
     renderer: &Renderer,
     out: &Output,
 ) -> Vec<Diagnostic> {
     let records = out.text("search/records", records_key, || {
-        record_docs(handbook).join(",")
+        let rows = record_docs(handbook, &out.pieces("search/records", records_shape));
+        let mut joined = String::with_capacity(rows.iter().map(|r| r.len() + 1).sum());
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 {
+                joined.push(',');
+            }
+            joined.push_str(&String::from_utf8_lossy(row));
+        }
+        joined
     });
     let script = index_script(handbook, &records);
     out.put(OutputFile::html(INDEX_PATH.into(), script));
@@ -159,8 +173,9 @@ fn page_doc(page: &Page) -> Doc {
     )
 }
 
-fn record_docs(handbook: &Handbook) -> Vec<String> {
-    let exceptions = handbook.records.exceptions.par_iter().map(|e| {
+/// Each record's row, a piece kept in `rows`.
+fn record_docs(handbook: &Handbook, rows: &Pieces) -> Vec<Arc<[u8]>> {
+    let exception = |e: &Loaded<Exception>| {
         let r = &e.record;
         let mut keys = vec![r.id.as_str(), r.risk_owner.name.as_str()];
         keys.extend(r.risk_owner.email.as_deref());
@@ -185,8 +200,8 @@ fn record_docs(handbook: &Handbook) -> Vec<String> {
             plain(&text),
         )
         .row()
-    });
-    let incidents = handbook.records.incidents.par_iter().map(|i| {
+    };
+    let incident = |i: &Loaded<Incident>| {
         let r = &i.record;
         let mut keys = vec![r.id.as_str(), r.commander.name.as_str(), r.source.as_str()];
         keys.extend(r.category.as_deref());
@@ -221,7 +236,16 @@ fn record_docs(handbook: &Handbook) -> Vec<String> {
             plain(&text),
         )
         .row()
-    });
+    };
+    let records = &handbook.records;
+    let exceptions = records
+        .exceptions
+        .par_iter()
+        .map(|e| rows.get(&e.source, (), || exception(e).into_bytes()));
+    let incidents = records
+        .incidents
+        .par_iter()
+        .map(|i| rows.get(&i.source, (), || incident(i).into_bytes()));
     exceptions.chain(incidents).collect()
 }
 

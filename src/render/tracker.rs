@@ -18,6 +18,7 @@
 //! run as a formula is written after an apostrophe, which import takes off again.
 
 use chrono::Datelike;
+use rayon::prelude::*;
 
 use crate::derive::handbook::Handbook;
 use crate::load::tracker::{
@@ -26,15 +27,24 @@ use crate::load::tracker::{
 use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::vocab::{Decision, ExceptionStatus, ExceptionType};
-use crate::render::OutputFile;
+use crate::render::{OutputFile, Pieces};
 
 /// Where the build writes the tracker.
 pub const EXPORT_PATH: &str = "exports/exceptions.csv";
 
-/// exports/exceptions.csv: the exception tracker CSV (SPEC 10), in id order.
-pub fn render_tracker(handbook: &Handbook) -> Vec<OutputFile> {
-    let csv = export(handbook.records.exceptions.iter().map(|e| &e.record));
-    vec![OutputFile::bytes(EXPORT_PATH, csv.into_bytes())]
+/// exports/exceptions.csv: the exception tracker CSV (SPEC 10), in id order, each
+/// exception's line a piece kept in `lines`.
+pub fn render_tracker(handbook: &Handbook, lines: &Pieces) -> Vec<OutputFile> {
+    let exceptions = &handbook.records.exceptions;
+    let made: Vec<_> = exceptions
+        .par_iter()
+        .map(|e| lines.get(&e.source, (), || line(&row(&e.record)).into_bytes()))
+        .collect();
+    let mut csv = line(&HEADER.map(String::from)).into_bytes();
+    for line in &made {
+        csv.extend_from_slice(line);
+    }
+    vec![OutputFile::bytes(EXPORT_PATH, csv)]
 }
 
 /// The tracker CSV of `exceptions`, in the order given, header first.

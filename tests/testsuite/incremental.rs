@@ -470,3 +470,95 @@ fn a_clash_a_page_edit_makes_is_reported_as_a_fresh_build_reports_it() {
         }
     }
 }
+
+/// An export that lists every record (the calendar, OSCAL, the API, the tracker, the search
+/// index) and a registry's rows are kept per record: a rebuild makes again only the pieces
+/// whose record, or what else they read, changed. Each edit below changes each file named
+/// with it, which must then be a fresh build's, byte for byte.
+#[test]
+fn the_pieces_a_record_edit_keeps_follow_all_they_read() {
+    // More rows than a registry's page holds, so that it is paged and has rows.js.
+    let book = crate::scale::register(250, 10);
+    let dir = &book.dir;
+    let mut options = Options {
+        root: dir.clone(),
+        ..Options::default()
+    };
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+    let (_, _, mut was) = rebuild_files(&options, &mut cache);
+    let mut changes = |options: &Options, cache: &mut Cache, paths: &[&str]| {
+        let (_, _, now) = rebuild_files(options, cache);
+        for path in paths {
+            assert!(was.get(*path) != now.get(*path), "the edit changes {path}");
+        }
+        was = now;
+    };
+    let record = |id: &str| dir.join(format!("data/exceptions/{id}.yaml"));
+    let [calendar, poam, api, tracker, search, rows] = [
+        "calendar/exceptions.ics",
+        "exports/poam.json",
+        "api/exceptions.json",
+        "exports/exceptions.csv",
+        "search/index.js",
+        "exceptions/rows.js",
+    ];
+    let every = [calendar, poam, api, tracker, search, rows];
+
+    // A title, which every export and the record's rows show.
+    edit(&record("EXC-00001"), |t| {
+        t.replacen("title: ", "title: Renamed ", 1)
+    });
+    changes(&options, &mut cache, &every);
+
+    // A state: the row moves between the groups of the ordering by state (and the anchor
+    // of a group's first row with it), and the calendar gains an event.
+    edit(&record("EXC-00000"), |t| {
+        t.replacen(
+            "status: pending\n",
+            "status: approved\ndecided: 2026-02-01\nexpires: 2026-09-01\n\
+             approvals:\n  - {name: Ann Lee, email: ann@example.com, role: approver, side: business, level: vp, decision: approved, date: 2026-02-01}\n  \
+             - {name: Bo Chen, email: bo@example.com, role: approver, side: security, level: vp, decision: approved, date: 2026-02-01}\n",
+            1,
+        )
+    });
+    changes(&options, &mut cache, &[calendar, poam, api, tracker, rows]);
+
+    // An expiry, which only the calendar, OSCAL, the API and the rows show.
+    edit(&record("EXC-00006"), |t| {
+        t.replacen("expires: 2026-", "expires: 2027-", 1)
+    });
+    changes(&options, &mut cache, &[calendar, poam, api, rows]);
+
+    // A requester written by name alone is the party an earlier record gives an email:
+    // the later record's risk in OSCAL names that party, its own file unchanged.
+    edit(&record("EXC-00002"), |t| {
+        t.replacen(
+            "requested_by: \"Req Uester <req@example.com>\"",
+            "requested_by: Gil Hart",
+            1,
+        )
+    });
+    changes(&options, &mut cache, &[poam]);
+    edit(&record("EXC-00001"), |t| {
+        t.replacen(
+            "requested_by: \"Req Uester <req@example.com>\"",
+            "requested_by: \"Gil Hart <gil@example.com>\"",
+            1,
+        )
+    });
+    changes(&options, &mut cache, &[poam]);
+
+    // A new record, and one gone.
+    let new = fs::read_to_string(record("EXC-00001"))
+        .unwrap()
+        .replace("EXC-00001", "EXC-00250");
+    fs::write(record("EXC-00250"), new).unwrap();
+    changes(&options, &mut cache, &every);
+    fs::remove_file(record("EXC-00011")).unwrap();
+    changes(&options, &mut cache, &every);
+
+    // The as-of day, which shapes every record: the calendar's stamp and states move.
+    options.as_of = Date::parse("2026-08-15");
+    changes(&options, &mut cache, &[calendar, poam, api]);
+}

@@ -208,6 +208,10 @@ impl Row for IncidentRow<'_> {
             _ => None,
         }
     }
+
+    fn id(&self) -> &str {
+        self.id
+    }
 }
 
 pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {

@@ -22,7 +22,7 @@ use tera::Context;
 use super::{CountView, Facts, PageMeta, SectionIntro, base_context, render_each, render_page};
 use crate::diagnostics::Diagnostic;
 use crate::model::links;
-use crate::render::{Fingerprint, Output, OutputFile, Renderer, value};
+use crate::render::{Fingerprint, Output, OutputFile, Pieces, Renderer, value};
 
 /// The most rows a page of a registry holds.
 const PAGE_ROWS: usize = 100;
@@ -51,6 +51,9 @@ pub(super) trait Row: Serialize + Sync {
     /// anchor, which the first row of each group carries for counts to link to, and its
     /// label.
     fn group(&self, key: &str) -> Option<(String, &'static str)>;
+
+    /// The id of the record the row shows.
+    fn id(&self) -> &str;
 }
 
 /// One register's registry: its place, its orderings, and its rows in id order.
@@ -175,7 +178,14 @@ impl<R: Row> Registry<'_, R> {
     /// has more than one page. The rows become template values and HTML only if some page
     /// is rendered rather than taken from an earlier build.
     pub fn render(&self, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-        let shared = Shared::new(self.rows.len());
+        // A row's HTML reads the row, the page's path to the root, its anchor, and the
+        // row template: kept between builds by those.
+        let row_pieces = out.pieces(self.row_template, || {
+            let mut shape = Fingerprint::default();
+            shape.add(&renderer.fingerprint).add(self.row_template);
+            shape.finish()
+        });
+        let shared = Shared::new(self.rows.len(), row_pieces);
         let layouts: Vec<Layout> = self.orders.iter().map(|o| self.layout(o)).collect();
         let paged = self.rows.len() > PAGE_ROWS;
         let data = paged.then(|| format!("{}rows.js", self.url));
@@ -336,22 +346,30 @@ impl<R: Row> Registry<'_, R> {
         anchor: Option<&str>,
     ) -> String {
         let render = || {
-            let values = shared
-                .values
-                .get_or_init(|| self.rows.par_iter().map(value).collect());
-            let row = match anchor {
-                Some(a) => with_field(values[i].clone(), "anchor", a.into()),
-                None => values[i].clone(),
+            let make = || {
+                let value = shared.values[i].get_or_init(|| value(&self.rows[i]));
+                let row = match anchor {
+                    Some(a) => with_field(value.clone(), "anchor", a.into()),
+                    None => value.clone(),
+                };
+                let mut ctx = Context::new();
+                ctx.insert_value("row", row);
+                ctx.insert_value("root", root.into());
+                renderer
+                    .render(self.row_template, &ctx)
+                    .map(String::into_bytes)
             };
-            let mut ctx = Context::new();
-            ctx.insert_value("row", row);
-            ctx.insert_value("root", root.into());
-            renderer
-                .render(self.row_template, &ctx)
-                .unwrap_or_else(|d| {
+            let inputs = || shared.fingerprint(&self.rows, i);
+            match shared
+                .pieces
+                .try_get((self.rows[i].id(), root, anchor), inputs, make)
+            {
+                Ok(html) => String::from_utf8_lossy(&html).into_owned(),
+                Err(d) => {
                     shared.fail(d);
                     String::new()
-                })
+                }
+            }
         };
         let depth = root.len() / 3;
         match anchor {
@@ -403,30 +421,45 @@ struct Data {
 
 /// What every page of a registry shares.
 struct PageContext<'a> {
-    shared: &'a Shared,
+    shared: &'a Shared<'a>,
     sorts: &'a [SortLink],
     hrefs: &'a BTreeMap<&'static str, String>,
     data: Option<&'a str>,
 }
 
-/// What every ordering shares, each made once when first needed: the rows as template
-/// values, their HTML at each depth, and each one's fingerprint; and the first error a
-/// row template gave.
-struct Shared {
-    values: OnceLock<Vec<tera::Value>>,
+/// What every ordering shares, each made once when first needed: each row as a template
+/// value, its HTML at each depth, and the rows' fingerprints; the rows' HTML kept from
+/// earlier builds; and the first error a row template gave.
+struct Shared<'a> {
+    values: Vec<OnceLock<tera::Value>>,
     html: Vec<OnceLock<String>>,
     fingerprints: OnceLock<Vec<u64>>,
+    pieces: Pieces<'a>,
     error: Mutex<Option<Diagnostic>>,
 }
 
-impl Shared {
-    fn new(rows: usize) -> Shared {
+impl<'a> Shared<'a> {
+    fn new(rows: usize, pieces: Pieces<'a>) -> Shared<'a> {
         Shared {
-            values: OnceLock::new(),
+            values: (0..rows).map(|_| OnceLock::new()).collect(),
             html: (0..rows * DEPTHS).map(|_| OnceLock::new()).collect(),
             fingerprints: OnceLock::new(),
+            pieces,
             error: Mutex::new(None),
         }
+    }
+
+    /// The fingerprint of row `i` of `rows`.
+    fn fingerprint<R: Serialize + Sync>(&self, rows: &[R], i: usize) -> u64 {
+        self.all_fingerprints(rows)[i]
+    }
+
+    fn all_fingerprints<R: Serialize + Sync>(&self, rows: &[R]) -> &[u64] {
+        self.fingerprints.get_or_init(|| {
+            rows.par_iter()
+                .map(|row| Fingerprint::default().add(row).finish())
+                .collect()
+        })
     }
 
     /// The fingerprints of the rows at `shown`: a page is made again when a row it shows
@@ -436,11 +469,7 @@ impl Shared {
         rows: &[R],
         shown: impl Iterator<Item = usize>,
     ) -> Vec<u64> {
-        let all = self.fingerprints.get_or_init(|| {
-            rows.par_iter()
-                .map(|row| Fingerprint::default().add(row).finish())
-                .collect()
-        });
+        let all = self.all_fingerprints(rows);
         shown.map(|i| all[i]).collect()
     }
 
@@ -644,6 +673,10 @@ mod tests {
 
         fn group(&self, key: &str) -> Option<(String, &'static str)> {
             (key == "rank").then(|| (format!("rank-{}", self.1), "rank"))
+        }
+
+        fn id(&self) -> &str {
+            self.0
         }
     }
 
