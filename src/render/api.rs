@@ -51,9 +51,16 @@ pub fn render_api(handbook: &Handbook, exceptions: &Pieces, incidents: &Pieces) 
     files
 }
 
-/// One value as compact JSON, a piece of an array; our types always serialise.
+/// One value as compact JSON, a piece of an array.
 pub fn json_piece<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_default()
+    serde_json::to_vec(value).unwrap_or_else(|e| error_json(&e))
+}
+
+/// What stands for a value that did not serialise: an object naming the error, so that
+/// the file stays JSON and the failure is seen where the value would be.
+fn error_json(error: &serde_json::Error) -> Vec<u8> {
+    let error = serde_json::json!({ "error": error.to_string() });
+    serde_json::to_vec(&error).unwrap_or_default()
 }
 
 /// The compact JSON array of `pieces` (each one value's JSON), ending in a newline: the
@@ -97,8 +104,11 @@ impl<'a> HistoryJson<'a> {
 }
 
 pub fn json<T: Serialize + ?Sized>(path: &str, value: &T) -> OutputFile {
-    let bytes =
-        json_bytes(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}\n").into_bytes());
+    let bytes = json_bytes(value).unwrap_or_else(|e| {
+        let mut bytes = error_json(&e);
+        bytes.push(b'\n');
+        bytes
+    });
     OutputFile {
         path: path.to_string(),
         body: Body::Bytes(bytes.into()),
@@ -111,4 +121,30 @@ pub fn json_bytes<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8
     let mut bytes = serde_json::to_vec(value)?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// A value that does not serialise (JSON keys are strings) leaves the file JSON, with
+    /// the error where the value would be, in a piece as in a whole file.
+    #[test]
+    fn a_value_that_does_not_serialise_is_an_error_object() {
+        let value = BTreeMap::from([((1, 2), "pair key")]);
+        let piece: serde_json::Value = serde_json::from_slice(&json_piece(&value)).unwrap();
+        assert!(
+            piece["error"]
+                .as_str()
+                .unwrap()
+                .contains("key must be a string")
+        );
+        let file = json("api/x.json", &value);
+        let Body::Bytes(bytes) = &file.body else {
+            panic!("not bytes")
+        };
+        let whole: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        assert_eq!(whole, piece);
+    }
 }
