@@ -319,6 +319,13 @@ impl Site {
             .render(&self.link_targets[i], self.remote_images)
     }
 
+    /// What links may name but the audience may not read. The records an audience reads
+    /// are shaped by it (their links to it and `related` entries naming it are dropped),
+    /// so what is kept of them is kept with it.
+    pub fn restricted(&self) -> &BTreeSet<Named> {
+        &self.restricted
+    }
+
     /// A hash of all that [`Site::record_html`] reads besides the text: the pages' paths,
     /// folders and headings, the records' ids, the other files, and what links may not
     /// name. What a record's page shows is fingerprinted by it rather than by the HTML.

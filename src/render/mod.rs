@@ -499,10 +499,15 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
 
 /// A hash of what shapes every record as loaded and derived besides its own file: the
 /// configuration, which also redacts them, the as-of date, data/people.yaml, which fills in
-/// approvals, and their history.
+/// approvals, what the audience may not read, which leaves their links and `related`
+/// lists, and their history.
 fn records_shape_of(handbook: &Handbook) -> u64 {
+    let mut restricted = DefaultHasher::new();
+    handbook.site.restricted().hash(&mut restricted);
     let mut inputs = Fingerprint::default();
-    inputs.add(&handbook.settings_key());
+    inputs
+        .add(&handbook.settings_key())
+        .add(&restricted.finish());
     if let Some(history) = &handbook.history {
         inputs.add(&history.exceptions).add(&history.incidents);
     }

@@ -562,3 +562,21 @@ fn the_pieces_a_record_edit_keeps_follow_all_they_read() {
     options.as_of = Date::parse("2026-08-15");
     changes(&options, &mut cache, &[calendar, poam, api]);
 }
+
+/// What an audience may not read shapes the records it may: a page that becomes
+/// restricted leaves the `related` lists of the records that name it, in the exports as on
+/// their pages, though no record's file changed.
+#[test]
+fn a_page_an_audience_may_no_longer_read_leaves_the_records_that_name_it() {
+    let (tmp, mut options) = handbook();
+    options.audience = Some("staff".into());
+    let mut cache = Cache::default();
+    let (_, _, was) = rebuild_files(&options, &mut cache);
+    edit(&tmp.path().join("content/exceptions/process.md"), |t| {
+        t.replacen("---\n", "---\nclassification: restricted\n", 1)
+    });
+    let (_, _, now) = rebuild_files(&options, &mut cache);
+    for path in ["api/exceptions.json", "exceptions/EXC-001/index.html"] {
+        assert_ne!(was.get(path), now.get(path), "the edit changes {path}");
+    }
+}
