@@ -500,7 +500,7 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
 /// A hash of what shapes every record as loaded and derived besides its own file: the
 /// configuration, which also redacts them, the as-of date, data/people.yaml, which fills in
 /// approvals, and their history.
-fn records_shape_of(handbook: &Handbook) -> u64 {
+pub(crate) fn records_shape_of(handbook: &Handbook) -> u64 {
     let mut inputs = Fingerprint::default();
     inputs.add(&handbook.settings_key());
     if let Some(history) = &handbook.history {

@@ -390,7 +390,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
             let mut inputs = Fingerprint::default();
             inputs
                 .add(&base())
-                .add(&hb.settings_key())
+                .add(&crate::render::records_shape_of(hb))
                 .add(&Measure::ALL.map(|m| TimeUnit::of_measure(&hb.metrics.incidents, m)));
             inputs.finish()
         })
@@ -458,17 +458,15 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
 }
 
 /// What an exception's lines in the report read besides what shapes every record (the
-/// configuration, data/people.yaml, the as-of date): its file, its history, its owner's
-/// page, which all owners decide, and how many findings it has, which other records can
-/// cause (a ticket another names too).
+/// configuration, the as-of date, data/people.yaml, the history): its file, its owner's
+/// page, which all owners decide, and how many findings it has, which is kept by what it
+/// shows rather than by what each finding reads.
 fn exception_reads(facts: &Facts, index: usize, inputs: &mut Fingerprint) {
     let loaded = &facts.hb.records.exceptions[index];
     let e = &loaded.record;
-    let history = facts.hb.history.as_ref();
     inputs
         .add(&loaded.source.name)
         .add(&loaded.source.hash())
-        .add(&history.and_then(|h| h.exceptions.get(&e.id)))
         .add(&facts.owners.href(&e.risk_owner))
         .add(&facts.findings_count("exception", &e.id));
 }
