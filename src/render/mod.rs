@@ -501,7 +501,7 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
 /// configuration, which also redacts them, the as-of date, data/people.yaml, which fills in
 /// approvals, what the audience may not read, which leaves their links and `related`
 /// lists, and their history.
-fn records_shape_of(handbook: &Handbook) -> u64 {
+pub(crate) fn records_shape_of(handbook: &Handbook) -> u64 {
     let mut restricted = DefaultHasher::new();
     handbook.site.restricted().hash(&mut restricted);
     let mut inputs = Fingerprint::default();

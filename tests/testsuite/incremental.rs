@@ -473,12 +473,14 @@ fn a_clash_a_page_edit_makes_is_reported_as_a_fresh_build_reports_it() {
 
 /// An export that lists every record (the calendar, OSCAL, the API, the tracker, the search
 /// index) and a registry's rows are kept per record: a rebuild makes again only the pieces
-/// whose record, or what else they read, changed. Each edit below changes each file named
-/// with it, which must then be a fresh build's, byte for byte.
+/// whose record, or what else they read, changed. A record's page and a part of the audit
+/// report are fingerprinted by what they read of the records. Each edit below changes each
+/// file named with it, which must then be a fresh build's, byte for byte.
 #[test]
 fn the_pieces_a_record_edit_keeps_follow_all_they_read() {
-    // More rows than a registry's page holds, so that it is paged and has rows.js.
-    let book = crate::scale::register(250, 10);
+    // More rows than a registry's page holds, so that it is paged and has rows.js, and
+    // more exceptions than a part of the audit report holds, so that it is in parts.
+    let book = crate::scale::register(450, 10);
     let dir = &book.dir;
     let mut options = Options {
         root: dir.clone(),
@@ -504,12 +506,54 @@ fn the_pieces_a_record_edit_keeps_follow_all_they_read() {
         "exceptions/rows.js",
     ];
     let every = [calendar, poam, api, tracker, search, rows];
+    // The exceptions created in January, in two parts, and the incidents of February.
+    let [audit_1, audit_2, audit_incidents] = [
+        "audit/exceptions/2026-01/index.html",
+        "audit/exceptions/2026-01/2/index.html",
+        "audit/incidents/2026-02/index.html",
+    ];
 
     // A title, which every export and the record's rows show.
     edit(&record("EXC-00001"), |t| {
         t.replacen("title: ", "title: Renamed ", 1)
     });
     changes(&options, &mut cache, &every);
+    edit(&dir.join("data/incidents/INC-00001.yaml"), |t| {
+        t.replacen("title: ", "title: Renamed ", 1)
+    });
+    changes(&options, &mut cache, &[audit_incidents]);
+
+    // An owner whose page takes the name of another's, who sorts after them: the other's
+    // record pages link to their page at its new name.
+    edit(&record("EXC-00003"), |t| {
+        t.replacen(
+            "risk_owner: \"Di Evans <di@example.com>\"",
+            "risk_owner: ann.example.com",
+            1,
+        )
+    });
+    changes(
+        &options,
+        &mut cache,
+        &[audit_1, "exceptions/EXC-00400/index.html"],
+    );
+
+    // A record that names another: its page shows the other's title and status, and the
+    // other's page links back to it, until it no longer names it.
+    let related = "related:\n  incidents: [INC-00001]\n";
+    edit(&record("EXC-00004"), |t| t + related);
+    changes(&options, &mut cache, &["incidents/INC-00001/index.html"]);
+    edit(&dir.join("data/incidents/INC-00001.yaml"), |t| {
+        t.replacen("title: Renamed ", "title: Retitled ", 1)
+            .replacen(
+                "status: resolved",
+                "status: closed\nclosed: 2026-02-03T20:00:00+00:00",
+                1,
+            )
+    });
+    changes(&options, &mut cache, &["exceptions/EXC-00004/index.html"]);
+    edit(&record("EXC-00004"), |t| t.replace(related, ""));
+    changes(&options, &mut cache, &["incidents/INC-00001/index.html"]);
 
     // A state: the row moves between the groups of the ordering by state (and the anchor
     // of a group's first row with it), and the calendar gains an event.
@@ -522,13 +566,17 @@ fn the_pieces_a_record_edit_keeps_follow_all_they_read() {
             1,
         )
     });
-    changes(&options, &mut cache, &[calendar, poam, api, tracker, rows]);
+    changes(
+        &options,
+        &mut cache,
+        &[calendar, poam, api, tracker, rows, audit_1],
+    );
 
     // An expiry, which only the calendar, OSCAL, the API and the rows show.
     edit(&record("EXC-00006"), |t| {
         t.replacen("expires: 2026-", "expires: 2027-", 1)
     });
-    changes(&options, &mut cache, &[calendar, poam, api, rows]);
+    changes(&options, &mut cache, &[calendar, poam, api, rows, audit_1]);
 
     // A requester written by name alone is the party an earlier record gives an email:
     // the later record's risk in OSCAL names that party, its own file unchanged.
@@ -552,11 +600,17 @@ fn the_pieces_a_record_edit_keeps_follow_all_they_read() {
     // A new record, and one gone.
     let new = fs::read_to_string(record("EXC-00001"))
         .unwrap()
-        .replace("EXC-00001", "EXC-00250");
-    fs::write(record("EXC-00250"), new).unwrap();
-    changes(&options, &mut cache, &every);
+        .replace("EXC-00001", "EXC-00999");
+    // The new one ends the second part of the report; the one gone moves the first of the
+    // second part into the first.
+    fs::write(record("EXC-00999"), new).unwrap();
+    changes(&options, &mut cache, &[&every[..], &[audit_2]].concat());
     fs::remove_file(record("EXC-00011")).unwrap();
-    changes(&options, &mut cache, &every);
+    changes(
+        &options,
+        &mut cache,
+        &[&every[..], &[audit_1, audit_2]].concat(),
+    );
 
     // The as-of day, which shapes every record: the calendar's stamp and states move.
     options.as_of = Date::parse("2026-08-15");

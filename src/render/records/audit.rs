@@ -10,6 +10,8 @@ use super::exceptions::{self, ExceptionRow, PolicyCheck};
 use super::incidents::{self, DurationView, IncidentRow};
 use super::status::{CodeSummary, FindingGroup, finding_groups};
 use super::{Facts, PageMeta, SectionIntro, base_context, render_each, render_page};
+use std::sync::OnceLock;
+
 use crate::derive::handbook::Handbook;
 use crate::derive::incident::Measure;
 use crate::derive::metrics::Month;
@@ -18,9 +20,9 @@ use crate::model::date::{Date, days};
 use crate::model::finding::LintLevel;
 use crate::model::history::short_id;
 use crate::model::links;
-use crate::model::vocab::{Decision, ExceptionState, Level, Side};
+use crate::model::vocab::{Decision, ExceptionState, ExceptionStatus, Level, Side};
 use crate::render::units::TimeUnit;
-use crate::render::{Output, Renderer};
+use crate::render::{Fingerprint, Output, Renderer, Values, value};
 
 const AUDIT_URL: &str = "audit/";
 const AUDIT_TITLE: &str = "Audit report";
@@ -126,10 +128,11 @@ struct AuditView<'v, 'a> {
 const PART_RECORDS: usize = 400;
 const PART_FINDINGS: usize = 1000;
 
-/// What one part of a report in parts lists.
+/// What one part of a report in parts lists: the exceptions and incidents by their
+/// position, their lines made only for a part whose records changed.
 enum Content<'a> {
-    Exceptions(Vec<AuditException<'a>>),
-    Incidents(Vec<AuditIncident<'a>>),
+    Exceptions(Vec<usize>),
+    Incidents(Vec<usize>),
     Findings(FindingGroup<'a>),
 }
 
@@ -202,7 +205,7 @@ struct PartLink {
     href: String,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct PartView {
     kind: &'static str,
     title: String,
@@ -259,9 +262,8 @@ fn part_url(kind: &str, key: &str, number: usize) -> String {
 
 pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let hb = facts.hb;
-    let exceptions = audit_exceptions(facts);
-    let mut incidents = audit_incidents(facts);
-    same_unit_per_measure(facts, &mut incidents);
+    let all_exceptions: Vec<usize> = (0..hb.records.exceptions.len()).collect();
+    let all_incidents: Vec<usize> = (0..hb.records.incidents.len()).collect();
     let (codes, groups) = finding_groups(facts, false);
     let summary = summary(facts);
     let postmortem_required: Vec<&'static str> = hb
@@ -271,10 +273,17 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         .iter()
         .map(|s| s.as_str())
         .collect();
-    let approved = exceptions.iter().filter(|a| a.status == "approved");
+    let approved = hb
+        .records
+        .exceptions
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.record.status == ExceptionStatus::Approved);
     let exceptions_approved = approved.clone().count();
-    let exceptions_compliant = approved.filter(|a| a.policy.compliant).count();
-    let (exceptions_total, incidents_total) = (exceptions.len(), incidents.len());
+    let exceptions_compliant = approved
+        .filter(|(i, _)| hb.policies[*i].compliant())
+        .count();
+    let (exceptions_total, incidents_total) = (all_exceptions.len(), all_incidents.len());
     // The view of the summary, or of the report on one page, which the parts start from.
     let base = || AuditView {
         as_of: hb.as_of,
@@ -298,10 +307,12 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         part: None,
     };
     let title = facts.register_title(AUDIT_URL, AUDIT_TITLE);
-    let whole = exceptions.len() <= PART_RECORDS
-        && incidents.len() <= PART_RECORDS
+    let whole = exceptions_total <= PART_RECORDS
+        && incidents_total <= PART_RECORDS
         && hb.findings.len() <= PART_FINDINGS;
     if whole {
+        let exceptions = audit_exceptions(facts, &all_exceptions);
+        let incidents = audit_incidents(facts, &all_incidents);
         let view = AuditView {
             exceptions: &exceptions,
             incidents: &incidents,
@@ -309,21 +320,29 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
             intro: facts.intro(AUDIT_URL),
             ..base()
         };
-        return render_view(facts, renderer, out, &view, title, AUDIT_URL)
-            .into_iter()
-            .collect();
+        let page = page_meta(title, AUDIT_URL);
+        return render_view(facts, renderer, out, &page, |ctx| {
+            ctx.insert("audit", &view)
+        })
+        .into_iter()
+        .collect();
     }
     let mut parts: Vec<Part> = Vec::new();
     let month = |d: Date| Month::of(d).to_string();
+    let tz = hb.config.timezone;
     let kinds = [
-        split(exceptions, PART_RECORDS, |a| month(a.row.created))
-            .into_iter()
-            .map(|(key, number, of, items)| (key, number, of, Content::Exceptions(items)))
-            .collect::<Vec<_>>(),
-        split(incidents, PART_RECORDS, |a| month(a.row.reported_date))
-            .into_iter()
-            .map(|(key, number, of, items)| (key, number, of, Content::Incidents(items)))
-            .collect(),
+        split(all_exceptions, PART_RECORDS, |&i| {
+            month(hb.records.exceptions[i].record.created)
+        })
+        .into_iter()
+        .map(|(key, number, of, items)| (key, number, of, Content::Exceptions(items)))
+        .collect::<Vec<_>>(),
+        split(all_incidents, PART_RECORDS, |&i| {
+            month(hb.records.incidents[i].record.reported.date(tz))
+        })
+        .into_iter()
+        .map(|(key, number, of, items)| (key, number, of, Content::Incidents(items)))
+        .collect(),
         groups
             .into_iter()
             .flat_map(|g| {
@@ -356,16 +375,26 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         intro: facts.intro(AUDIT_URL),
         ..base()
     };
-    let mut diags: Vec<Diagnostic> = render_view(
-        facts,
-        renderer,
-        out,
-        &summary_view,
-        title.clone(),
-        AUDIT_URL,
-    )
+    let summary_page = page_meta(title.clone(), AUDIT_URL);
+    let mut diags: Vec<Diagnostic> = render_view(facts, renderer, out, &summary_page, |ctx| {
+        ctx.insert("audit", &summary_view)
+    })
     .into_iter()
     .collect();
+    // What every part of records reads besides its records: the view it starts from, what
+    // shapes every record, and the units its durations are written in. Worked out once,
+    // when a part is fingerprinted.
+    let common = OnceLock::new();
+    let common = || {
+        *common.get_or_init(|| {
+            let mut inputs = Fingerprint::default();
+            inputs
+                .add(&base())
+                .add(&crate::render::records_shape_of(hb))
+                .add(&Measure::ALL.map(|m| TimeUnit::of_measure(&hb.metrics.incidents, m)));
+            inputs.finish()
+        })
+    };
     let positions: Vec<usize> = (0..parts.len()).collect();
     diags.extend(render_each(&positions, |&i| {
         let part = &parts[i];
@@ -374,27 +403,82 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
                 .filter(|p| p.content.kind() == part.content.kind())
                 .map(|p| links::page_href(&p.url))
         };
-        let (exceptions, incidents, groups) = match &part.content {
-            Content::Exceptions(e) => (e.as_slice(), &[][..], &[][..]),
-            Content::Incidents(i) => (&[][..], i.as_slice(), &[][..]),
-            Content::Findings(g) => (&[][..], &[][..], std::slice::from_ref(g)),
+        let part_view = PartView {
+            kind: part.content.kind(),
+            title: part.title(),
+            prev: neighbour(i.checked_sub(1)),
+            next: neighbour(Some(i + 1)),
         };
-        let view = AuditView {
-            exceptions,
-            incidents,
-            groups,
-            part: Some(PartView {
-                kind: part.content.kind(),
-                title: part.title(),
-                prev: neighbour(i.checked_sub(1)),
-                next: neighbour(Some(i + 1)),
-            }),
-            ..base()
-        };
-        let heading = format!("{title}: {}", part.title());
-        render_view(facts, renderer, out, &view, heading, &part.url)
+        let page = page_meta(format!("{title}: {}", part.title()), &part.url);
+        match &part.content {
+            Content::Findings(g) => {
+                let view = AuditView {
+                    groups: std::slice::from_ref(g),
+                    part: Some(part_view),
+                    ..base()
+                };
+                render_view(facts, renderer, out, &page, |ctx| {
+                    ctx.insert("audit", &view)
+                })
+            }
+            // A part of records is fingerprinted by what its lines read, so that an edit to
+            // one record makes only the lines of its own part.
+            Content::Exceptions(records) | Content::Incidents(records) => {
+                let exceptions = matches!(part.content, Content::Exceptions(_));
+                let reads = |inputs: &mut Fingerprint| {
+                    inputs.add(&common()).add(&part_view);
+                    for &n in records {
+                        if exceptions {
+                            exception_reads(facts, n, inputs);
+                        } else {
+                            incident_reads(facts, n, inputs);
+                        }
+                    }
+                };
+                let make = || {
+                    let (exceptions, incidents) = if exceptions {
+                        (audit_exceptions(facts, records), Vec::new())
+                    } else {
+                        (Vec::new(), audit_incidents(facts, records))
+                    };
+                    value(&AuditView {
+                        exceptions: &exceptions,
+                        incidents: &incidents,
+                        part: Some(part_view.clone()),
+                        ..base()
+                    })
+                };
+                render_view(facts, renderer, out, &page, |ctx| {
+                    ctx.insert_with("audit", reads, make);
+                })
+            }
+        }
     }));
     diags
+}
+
+/// What an exception's lines in the report read besides what shapes every record (the
+/// configuration, the as-of date, data/people.yaml, the history): its file, its owner's
+/// page, which all owners decide, and how many findings it has, which is kept by what it
+/// shows rather than by what each finding reads.
+fn exception_reads(facts: &Facts, index: usize, inputs: &mut Fingerprint) {
+    let loaded = &facts.hb.records.exceptions[index];
+    let e = &loaded.record;
+    inputs
+        .add(&loaded.source.name)
+        .add(&loaded.source.hash())
+        .add(&facts.owners.href(&e.risk_owner))
+        .add(&facts.findings_count("exception", &e.id));
+}
+
+/// What an incident's lines in the report read besides what shapes every record: its file
+/// and how many findings it has.
+fn incident_reads(facts: &Facts, index: usize, inputs: &mut Fingerprint) {
+    let loaded = &facts.hb.records.incidents[index];
+    inputs
+        .add(&loaded.source.name)
+        .add(&loaded.source.hash())
+        .add(&facts.findings_count("incident", &loaded.record.id));
 }
 
 /// Where each part is, for the summary of a report in parts.
@@ -431,35 +515,37 @@ fn parts_index(parts: &[Part], codes: &[CodeSummary]) -> PartsIndex {
     index
 }
 
-fn render_view(
-    facts: &Facts,
-    renderer: &Renderer,
-    out: &Output,
-    view: &AuditView,
-    title: String,
-    url: &str,
-) -> Option<Diagnostic> {
-    let page = PageMeta {
+fn page_meta(title: String, url: &str) -> PageMeta {
+    PageMeta {
         title,
         url: url.into(),
         description: None,
-    };
+    }
+}
+
+/// Renders a page of the report, whose view `audit` adds to what every page shows.
+fn render_view<'v>(
+    facts: &Facts,
+    renderer: &Renderer,
+    out: &Output,
+    page: &'v PageMeta,
+    audit: impl FnOnce(&mut Values<'v>),
+) -> Option<Diagnostic> {
+    let url = page.url.as_str();
     let (crumbs, prev, next) = facts.register_place((AUDIT_URL, AUDIT_TITLE), url == AUDIT_URL);
-    let mut ctx = base_context(&page, crumbs, prev, next);
-    ctx.insert("audit", view);
+    let mut ctx = base_context(page, crumbs, prev, next);
+    audit(&mut ctx);
     render_page(renderer, out, "audit.html", ctx, url)
 }
 
-fn audit_exceptions<'a>(facts: &Facts<'a>) -> Vec<AuditException<'a>> {
+/// The lines of the exceptions at `indices`.
+fn audit_exceptions<'a>(facts: &Facts<'a>, indices: &[usize]) -> Vec<AuditException<'a>> {
     let hb = facts.hb;
-    let count_findings = |id: &str| facts.findings_of("exception", id).len();
     let lag_days = i64::from(hb.config.history.approval_lag_days);
-    hb.records
-        .exceptions
+    indices
         .iter()
-        .enumerate()
-        .map(|(i, loaded)| {
-            let e = &loaded.record;
+        .map(|&i| {
+            let e = &hb.records.exceptions[i].record;
             AuditException {
                 row: exceptions::row(facts, i),
                 kind_label: exceptions::kind_label(e),
@@ -490,20 +576,20 @@ fn audit_exceptions<'a>(facts: &Facts<'a>) -> Vec<AuditException<'a>> {
                     })
                     .collect(),
                 renewals: e.renewals.len(),
-                findings: count_findings(&e.id),
+                findings: facts.findings_count("exception", &e.id),
             }
         })
         .collect()
 }
 
-fn audit_incidents<'a>(facts: &Facts<'a>) -> Vec<AuditIncident<'a>> {
+/// The lines of the incidents at `indices`, each measure written in the unit of all
+/// incidents'.
+fn audit_incidents<'a>(facts: &Facts<'a>, indices: &[usize]) -> Vec<AuditIncident<'a>> {
     let hb = facts.hb;
-    hb.records
-        .incidents
+    let mut lines: Vec<AuditIncident> = indices
         .iter()
-        .enumerate()
-        .map(|(n, loaded)| {
-            let i = &loaded.record;
+        .map(|&n| {
+            let i = &hb.records.incidents[n].record;
             AuditIncident {
                 row: incidents::row(facts, n),
                 durations: incidents::durations(i, hb.config.timezone),
@@ -519,10 +605,12 @@ fn audit_incidents<'a>(facts: &Facts<'a>) -> Vec<AuditIncident<'a>> {
                     .iter()
                     .filter(|a| a.is_overdue(hb.as_of))
                     .count(),
-                findings: facts.findings_of("incident", &i.id).len(),
+                findings: facts.findings_count("incident", &i.id),
             }
         })
-        .collect()
+        .collect();
+    same_unit_per_measure(facts, &mut lines);
+    lines
 }
 
 /// Writes each measure in one unit across the incidents, as a column of a table would be.

@@ -250,13 +250,23 @@ impl<'a> Facts<'a> {
 
     /// The findings about one record (`kind` is `exception` or `incident`), in their order.
     pub fn findings_of(&self, kind: &str, id: &str) -> Vec<FindingView<'a>> {
+        self.findings_about(kind, id)
+            .map(|f| self.finding_view(f))
+            .collect()
+    }
+
+    /// How many findings there are about one record, as [`Facts::findings_of`] lists them.
+    pub fn findings_count(&self, kind: &str, id: &str) -> usize {
+        self.findings_about(kind, id).count()
+    }
+
+    fn findings_about(&self, kind: &str, id: &str) -> impl Iterator<Item = &'a Finding> {
         self.findings_by_subject
             .get(id)
             .into_iter()
             .flatten()
-            .filter(|f| f.code.split('.').next() == Some(kind))
-            .map(|f| self.finding_view(f))
-            .collect()
+            .copied()
+            .filter(move |f| f.code.split('.').next() == Some(kind))
     }
 
     pub fn finding_view(&self, f: &'a Finding) -> FindingView<'a> {
