@@ -446,14 +446,18 @@ fn a_clash_a_page_edit_makes_is_reported_as_a_fresh_build_reports_it() {
     let mut cache = Cache::default();
     pipeline::generate_cached(&options, &mut cache).unwrap();
 
-    // A page at a record page's path, then at another page's, each seen through the
-    // watcher as serve sees it and also found by looking.
+    // A page at a record page's path, then at another page's, then at the path of a file
+    // of a register and above a file of an export, both kept from the last build; each
+    // seen through the watcher as serve sees it and also found by looking.
     for (name, clashes_with) in [
-        ("EXC-001.md", "data/exceptions/EXC-001.yaml"),
-        ("FILING.md", "content/exceptions/filing.md"),
+        ("exceptions/EXC-001.md", "data/exceptions/EXC-001.yaml"),
+        ("exceptions/FILING.md", "content/exceptions/filing.md"),
+        ("owners/jun-park-example-com.md", "a file secbook makes"),
+        ("feeds/exceptions.xml.md", "a file secbook makes"),
     ] {
         for watched in [true, false] {
-            let page = root.join("content/exceptions").join(name);
+            let page = root.join("content").join(name);
+            fs::create_dir_all(page.parent().unwrap()).unwrap();
             fs::write(&page, "---\ntitle: Clash\n---\nClash.\n").unwrap();
             if watched {
                 cache.changed(HashSet::from([page.clone()]));
