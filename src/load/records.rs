@@ -129,31 +129,36 @@ pub struct RecordCache {
 struct Assembled {
     exceptions: Vec<Shared<Exception>>,
     incidents: Vec<Shared<Incident>>,
-    people: (Vec<u8>, bool),
+    people: PeopleKey,
     pages: BTreeSet<String>,
     made: (Records, Vec<Diagnostic>),
 }
 
 impl Assembled {
-    /// What `people` holds, to tell whether it changed.
-    fn people(people: &People) -> (Vec<u8>, bool) {
-        let entries = serde_json::to_vec(&people.entries).unwrap_or_default();
-        (entries, people.failed)
+    /// What `people` holds, to tell whether it changed; `None`, unlike any other, when
+    /// it cannot be told.
+    fn people(people: &People) -> PeopleKey {
+        let entries = serde_json::to_vec(&people.entries).ok()?;
+        Some((entries, people.failed))
     }
 
     fn made_from(
         &self,
         exceptions: &[Shared<Exception>],
         incidents: &[Shared<Incident>],
-        people: &(Vec<u8>, bool),
+        people: &PeopleKey,
         pages: &BTreeSet<String>,
     ) -> bool {
         same(&self.exceptions, exceptions)
             && same(&self.incidents, incidents)
+            && self.people.is_some()
             && self.people == *people
             && self.pages == *pages
     }
 }
+
+/// data/people.yaml as read: its entries as JSON, and whether it failed to load.
+type PeopleKey = Option<(Vec<u8>, bool)>;
 
 /// Whether `a` and `b` hold the same records, each the very same one.
 fn same<T>(a: &[Shared<T>], b: &[Shared<T>]) -> bool {

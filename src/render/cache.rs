@@ -37,13 +37,13 @@ pub struct RenderCache {
 /// The files of a part of the site made as one, with the [`PathCheck::key`] of each path,
 /// worked out once, when the part is made: a rebuild that keeps the part adds its files to
 /// the output together, checking each only against the other paths.
-pub struct PartFiles {
-    pub files: Vec<OutputFile>,
-    pub keys: Vec<Option<String>>,
+pub(super) struct PartFiles {
+    pub(super) files: Vec<OutputFile>,
+    pub(super) keys: Vec<Option<String>>,
 }
 
 impl PartFiles {
-    pub fn new(files: Vec<OutputFile>) -> PartFiles {
+    pub(super) fn new(files: Vec<OutputFile>) -> PartFiles {
         let keys = files.par_iter().map(|f| PathCheck::key(&f.path)).collect();
         PartFiles { files, keys }
     }

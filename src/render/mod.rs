@@ -13,7 +13,7 @@ pub mod sitemap;
 pub mod tracker;
 pub mod units;
 
-pub use cache::{Fingerprint, PartFiles, Pieces, RenderCache, Values};
+pub use cache::{Fingerprint, Pieces, RenderCache, Values};
 pub use metrics::{SummaryItem, status_summary};
 pub use sitemap::sitemap;
 
@@ -33,6 +33,7 @@ use crate::model::finding::Finding;
 use crate::model::links;
 pub use crate::write::output::OutputFile;
 use crate::write::output::{Origin, PathCheck, Staging};
+use cache::PartFiles;
 
 /// Where rendered files go, each as soon as it is made, so a large site is never held in
 /// memory whole: written into the staging folder by `build`, kept by `serve` (and by tests),
