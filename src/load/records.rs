@@ -41,7 +41,7 @@ impl<T> Loaded<T> {
 /// ([`Arc::make_mut`]).
 pub type Shared<T> = Arc<Loaded<T>>;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Records {
     /// In id order.
     pub exceptions: Vec<Shared<Exception>>,
@@ -118,6 +118,79 @@ pub struct RecordCache {
     incidents: Kept<Arc<Parsed<Incident>>>,
     /// What data/ held at the cached load.
     listing: Option<Walk>,
+    assembled: Option<Assembled>,
+}
+
+/// The register [`assemble`] made at the cached load, with what it was made from: the
+/// records as loaded (the very ones, which the cache of record files hands out again for
+/// an unchanged file), data/people.yaml as read, and the content pages' paths. A page
+/// edit changes none of them, and a rebuild on a large register then takes the checks
+/// between its tens of thousands of records as they were.
+struct Assembled {
+    exceptions: Vec<Shared<Exception>>,
+    incidents: Vec<Shared<Incident>>,
+    people: PeopleKey,
+    pages: BTreeSet<String>,
+    made: (Records, Vec<Diagnostic>),
+}
+
+impl Assembled {
+    /// What `people` holds, to tell whether it changed; `None`, unlike any other, when
+    /// it cannot be told.
+    fn people(people: &People) -> PeopleKey {
+        let entries = serde_json::to_vec(&people.entries).ok()?;
+        Some((entries, people.failed))
+    }
+
+    fn made_from(
+        &self,
+        exceptions: &[Shared<Exception>],
+        incidents: &[Shared<Incident>],
+        people: &PeopleKey,
+        pages: &BTreeSet<String>,
+    ) -> bool {
+        same(&self.exceptions, exceptions)
+            && same(&self.incidents, incidents)
+            && self.people.is_some()
+            && self.people == *people
+            && self.pages == *pages
+    }
+}
+
+/// data/people.yaml as read: its entries as JSON, and whether it failed to load.
+type PeopleKey = Option<(Vec<u8>, bool)>;
+
+/// Whether `a` and `b` hold the same records, each the very same one.
+fn same<T>(a: &[Shared<T>], b: &[Shared<T>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(a, b)| Arc::ptr_eq(a, b))
+}
+
+impl RecordCache {
+    /// [`assemble`], or what it made at the cached load from the same records, people and
+    /// pages.
+    fn assemble(
+        &mut self,
+        exceptions: Vec<Shared<Exception>>,
+        incidents: Vec<Shared<Incident>>,
+        people: People,
+        pages: &BTreeSet<String>,
+    ) -> (Records, Vec<Diagnostic>) {
+        let people_key = Assembled::people(&people);
+        if let Some(kept) = &self.assembled
+            && kept.made_from(&exceptions, &incidents, &people_key, pages)
+        {
+            return kept.made.clone();
+        }
+        let made = assemble(exceptions.clone(), incidents.clone(), people, pages);
+        self.assembled = Some(Assembled {
+            exceptions,
+            incidents,
+            people: people_key,
+            pages: pages.clone(),
+            made: made.clone(),
+        });
+        made
+    }
 }
 
 /// A record file as parsed, with the checks of a single record.
@@ -188,10 +261,13 @@ pub fn load(
         &mut diags,
         |file| parse_incident(file, config),
     );
-    if let Some(cache) = cache {
-        cache.listing = Some(found);
-    }
-    let (records, more) = assemble(exceptions, incidents, people, pages);
+    let (records, more) = match cache {
+        Some(cache) => {
+            cache.listing = Some(found);
+            cache.assemble(exceptions, incidents, people, pages)
+        }
+        None => assemble(exceptions, incidents, people, pages),
+    };
     diags.extend(more);
     (records, diags)
 }

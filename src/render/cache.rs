@@ -8,12 +8,14 @@ use std::convert::Infallible;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
 use super::{OutputFile, Renderer, value};
 use crate::diagnostics::SourceFile;
 use crate::load::theme::Body;
+use crate::write::output::PathCheck;
 
 /// Files as rendered by the last build, by path, each with the fingerprint of what went
 /// into it: `serve` keeps it between builds, and a file whose inputs did not change is
@@ -23,13 +25,28 @@ pub struct RenderCache {
     files: Mutex<HashMap<String, (u64, Body)>>,
     /// The files of each export, and of each other part of the site made as one, by its
     /// name: made together, from one set of inputs, so kept together.
-    exports: ByName<Vec<OutputFile>>,
+    exports: ByName<Arc<PartFiles>>,
     renderer: Mutex<Option<Arc<Renderer>>>,
     /// Text that goes into a file with other text, by name: made from one set of inputs,
     /// kept with their fingerprint.
     texts: ByName<Arc<str>>,
     /// What each record shows in an export, by the export's name (see [`Pieces`]).
     pieces: Mutex<HashMap<&'static str, PieceMap>>,
+}
+
+/// The files of a part of the site made as one, with the [`PathCheck::key`] of each path,
+/// worked out once, when the part is made: a rebuild that keeps the part adds its files to
+/// the output together, checking each only against the other paths.
+pub(super) struct PartFiles {
+    pub(super) files: Vec<OutputFile>,
+    pub(super) keys: Vec<Option<String>>,
+}
+
+impl PartFiles {
+    pub(super) fn new(files: Vec<OutputFile>) -> PartFiles {
+        let keys = files.par_iter().map(|f| PathCheck::key(&f.path)).collect();
+        PartFiles { files, keys }
+    }
 }
 
 /// Pieces by the hash of what each is a piece of (a record, a row at a depth), each with
@@ -192,19 +209,20 @@ impl RenderCache {
         name: &'static str,
         fingerprint: u64,
         make: impl FnOnce() -> Vec<OutputFile>,
-    ) -> (Vec<OutputFile>, bool) {
-        self.exports.get_or_make(name, fingerprint, make)
+    ) -> (Arc<PartFiles>, bool) {
+        self.exports
+            .get_or_make(name, fingerprint, || Arc::new(PartFiles::new(make())))
     }
 
     /// The files of `name` (an export, or another part of the site made as one), when
     /// they were made from inputs with this `fingerprint`.
-    pub(super) fn part(&self, name: &'static str, fingerprint: u64) -> Option<Vec<OutputFile>> {
+    pub(super) fn part(&self, name: &'static str, fingerprint: u64) -> Option<Arc<PartFiles>> {
         self.exports.get(name, fingerprint)
     }
 
     /// Keeps the files of `name`, made from inputs with this `fingerprint`, for the next
     /// build.
-    pub(super) fn keep_part(&self, name: &'static str, fingerprint: u64, files: Vec<OutputFile>) {
+    pub(super) fn keep_part(&self, name: &'static str, fingerprint: u64, files: Arc<PartFiles>) {
         self.exports.keep(name, fingerprint, files);
     }
 

@@ -33,6 +33,7 @@ use crate::model::finding::Finding;
 use crate::model::links;
 pub use crate::write::output::OutputFile;
 use crate::write::output::{Origin, PathCheck, Staging};
+use cache::PartFiles;
 
 /// Where rendered files go, each as soon as it is made, so a large site is never held in
 /// memory whole: written into the staging folder by `build`, kept by `serve` (and by tests),
@@ -180,6 +181,26 @@ impl Output {
         }
     }
 
+    /// Puts the files of a part kept from an earlier build under one lock, each path
+    /// checked against the others with the key worked out when the part was made.
+    fn put_kept(&self, part: &PartFiles) {
+        if !matches!(self.sink, Sink::Keep) {
+            return self.put_all(part.files.iter().cloned());
+        }
+        let mut state = self.lock();
+        let state = &mut *state;
+        state.index.reserve(part.files.len());
+        state.kept.reserve(part.files.len());
+        for (file, key) in part.files.iter().zip(&part.keys) {
+            if let Some(d) = state.paths.check_keyed(&file.path, key.as_deref()) {
+                state.diags.push(d);
+                continue;
+            }
+            state.index.push((file.path.clone(), file.body.size()));
+            state.kept.push(file.clone());
+        }
+    }
+
     /// A renderer for `theme` and `globals`: the one an earlier build made, when neither
     /// changed since. Compiling the templates and making the globals into template values
     /// is most of the work of a rebuild that renders one page.
@@ -251,11 +272,11 @@ impl Output {
         let Some(cache) = &self.cache else {
             return self.put_all(make());
         };
-        let (files, reused) = cache.export(name, inputs(), make);
+        let (part, reused) = cache.export(name, inputs(), make);
         if reused {
-            self.lock().reused += files.len();
+            self.lock().reused += part.files.len();
         }
-        self.put_all(files);
+        self.put_kept(&part);
     }
 
     /// Puts the files that `render` puts into the output it is given, or, when `inputs` (a
@@ -273,9 +294,9 @@ impl Output {
             return render(self);
         };
         let fingerprint = inputs();
-        if let Some(files) = cache.part(name, fingerprint) {
-            self.lock().reused += files.len();
-            self.put_all(files);
+        if let Some(part) = cache.part(name, fingerprint) {
+            self.lock().reused += part.files.len();
+            self.put_kept(&part);
             return Vec::new();
         }
         let part = Output::keep_cached(Arc::clone(cache));
@@ -284,12 +305,13 @@ impl Output {
             .state
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
+        let part = Arc::new(PartFiles::new(made.kept));
         // A part with errors is made again, so that they are reported again.
         if diags.is_empty() {
-            cache.keep_part(name, fingerprint, made.kept.clone());
+            cache.keep_part(name, fingerprint, Arc::clone(&part));
         }
         self.lock().reused += made.reused;
-        self.put_all(made.kept);
+        self.put_kept(&part);
         diags
     }
 

@@ -139,15 +139,41 @@ impl PathCheck {
     /// one that secbook makes at a path nobody claimed.
     pub fn check(&mut self, path: &str) -> Option<Diagnostic> {
         let key = fold(path);
-        if let Some(entry) = self.seen.get_mut(&key)
-            && entry.claimed
-            && entry.path == path
-        {
-            entry.claimed = false;
+        if self.take_claim(path, &key) {
             return None;
         }
         let key = unfit(path).map_or(Ok(key), Err);
         self.add(path.to_string(), key, Origin::Site, false)
+    }
+
+    /// [`PathCheck::check`] for a path whose [`PathCheck::key`] was worked out before: a
+    /// file `serve` keeps from one build to the next is checked against each build's
+    /// other paths, but its path is folded and looked over once.
+    pub fn check_keyed(&mut self, path: &str, key: Option<&str>) -> Option<Diagnostic> {
+        let Some(key) = key else {
+            return self.check(path);
+        };
+        if self.take_claim(path, key) {
+            return None;
+        }
+        self.add(path.to_string(), Ok(key.to_string()), Origin::Site, false)
+    }
+
+    /// What [`PathCheck::check_keyed`] takes for `path`: its folded form when it is fit to
+    /// write, and `None` when it is not, to be reported by [`PathCheck::check`].
+    pub fn key(path: &str) -> Option<String> {
+        keyed(path).ok()
+    }
+
+    /// Whether `path`, folded as `key`, was claimed and not yet put; it is put now.
+    fn take_claim(&mut self, path: &str, key: &str) -> bool {
+        match self.seen.get_mut(key) {
+            Some(entry) if entry.claimed && entry.path == path => {
+                entry.claimed = false;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Adds `path`, [`keyed`], unless it is unfit or clashes with a path seen before.

@@ -446,14 +446,18 @@ fn a_clash_a_page_edit_makes_is_reported_as_a_fresh_build_reports_it() {
     let mut cache = Cache::default();
     pipeline::generate_cached(&options, &mut cache).unwrap();
 
-    // A page at a record page's path, then at another page's, each seen through the
-    // watcher as serve sees it and also found by looking.
+    // A page at a record page's path, then at another page's, then at the path of a file
+    // of a register and above a file of an export, both kept from the last build; each
+    // seen through the watcher as serve sees it and also found by looking.
     for (name, clashes_with) in [
-        ("EXC-001.md", "data/exceptions/EXC-001.yaml"),
-        ("FILING.md", "content/exceptions/filing.md"),
+        ("exceptions/EXC-001.md", "data/exceptions/EXC-001.yaml"),
+        ("exceptions/FILING.md", "content/exceptions/filing.md"),
+        ("owners/jun-park-example-com.md", "a file secbook makes"),
+        ("feeds/exceptions.xml.md", "a file secbook makes"),
     ] {
         for watched in [true, false] {
-            let page = root.join("content/exceptions").join(name);
+            let page = root.join("content").join(name);
+            fs::create_dir_all(page.parent().unwrap()).unwrap();
             fs::write(&page, "---\ntitle: Clash\n---\nClash.\n").unwrap();
             if watched {
                 cache.changed(HashSet::from([page.clone()]));
@@ -469,6 +473,61 @@ fn a_clash_a_page_edit_makes_is_reported_as_a_fresh_build_reports_it() {
             rebuild(&options, &mut cache);
         }
     }
+}
+
+/// Dates every file below `dir` a minute back, as files a rebuild finds settled (not
+/// changed within the file system's clock tick of the last load) and takes as they were.
+fn settle(dir: &Path) {
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            settle(&path);
+        } else {
+            let file = fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(past).unwrap();
+        }
+    }
+}
+
+/// The checks between records are kept while no record, data/people.yaml nor the set of
+/// pages changed: a page added or removed that a record names makes its error go or come,
+/// and a person's entry changes what their records show.
+#[test]
+fn the_checks_between_records_follow_the_pages_and_people_they_read() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    edit(&root.join("data/incidents/INC-003.yaml"), |t| {
+        t.replacen(
+            "  pages:\n",
+            "  pages:\n    - incident-response/later.md\n",
+            1,
+        )
+    });
+    settle(&root.join("data"));
+    let mut cache = Cache::default();
+    let missing = errors(pipeline::generate_cached(&options, &mut cache));
+    assert!(missing.contains("later.md"), "{missing}");
+    assert_eq!(missing, errors(pipeline::generate(&options)));
+
+    let page = root.join("content/incident-response/later.md");
+    fs::write(&page, "---\ntitle: Later\n---\nLater.\n").unwrap();
+    let (_, _, was) = rebuild_files(&options, &mut cache);
+    fs::remove_file(&page).unwrap();
+    let rebuilt = errors(pipeline::generate_cached(&options, &mut cache));
+    assert_eq!(rebuilt, missing);
+    fs::write(&page, "---\ntitle: Later\n---\nLater.\n").unwrap();
+    rebuild(&options, &mut cache);
+
+    // A risk owner who left, which is a finding on their records and shows on them.
+    edit(&root.join("data/people.yaml"), |t| {
+        let jun = "  manager: Jun Park\n";
+        assert!(t.contains(jun));
+        t.replacen(jun, &format!("{jun}  departed: 2026-02-01\n"), 1)
+    });
+    let (_, _, now) = rebuild_files(&options, &mut cache);
+    let page = "exceptions/EXC-005/index.html";
+    assert_ne!(was.get(page), now.get(page), "the edit changes {page}");
 }
 
 /// An export that lists every record (the calendar, OSCAL, the API, the tracker, the search
