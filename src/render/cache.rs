@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::convert::Infallible;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
@@ -281,21 +281,36 @@ impl RenderCache {
 }
 
 /// What goes into a rendered file, as JSON, which is the same for the same value: fields
-/// come in order and maps are sorted. Hashed at the end, in one go.
-#[derive(Default)]
-pub struct Fingerprint(Vec<u8>);
+/// come in order and maps are sorted. The JSON is fed to a fast hasher as it is written,
+/// never held: fingerprints are compared only within one process.
+pub struct Fingerprint(ahash::AHasher);
+
+impl Default for Fingerprint {
+    fn default() -> Self {
+        Fingerprint(ahash::RandomState::with_seeds(1, 2, 3, 4).build_hasher())
+    }
+}
+
+impl std::io::Write for Fingerprint {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.write(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 impl Fingerprint {
     pub fn add<T: Serialize + ?Sized>(&mut self, value: &T) -> &mut Self {
-        let _ = serde_json::to_writer(&mut self.0, value);
-        self.0.push(0);
+        let _ = serde_json::to_writer(&mut *self, value);
+        self.0.write_u8(0);
         self
     }
 
     pub fn finish(&self) -> u64 {
-        let mut hasher = DefaultHasher::new();
-        hasher.write(&self.0);
-        hasher.finish()
+        self.0.finish()
     }
 }
 
