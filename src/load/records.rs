@@ -608,8 +608,11 @@ fn fill_approvers(
         .iter()
         .filter(|a| a.side.is_none() || a.level.is_none())
         .count();
-    if people.failed || unfilled == 0 {
-        return if people.failed { unfilled } else { 0 };
+    if people.failed {
+        return unfilled;
+    }
+    if unfilled == 0 {
+        return 0;
     }
     // Only a record with an approval to fill is copied from the one the cache shares.
     let loaded = Arc::make_mut(shared);

@@ -406,11 +406,10 @@ pub fn menu() -> Vec<MenuItem> {
 /// records, and exports, each put into `out` as soon as it is made. The parts are
 /// independent, so they run side by side, and the large ones are parallel inside too.
 pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-    let records_shape = OnceLock::new();
-    let records_shape = || *records_shape.get_or_init(|| records_shape_of(handbook));
     let records_key = OnceLock::new();
     let extras = records::PageExtras::new(handbook);
     let facts = records::Facts::new(handbook);
+    let records_shape = || facts.records_shape();
     let summary = status_summary(&handbook.metrics);
     let records_key = || *records_key.get_or_init(|| records_inputs(handbook, records_shape()));
     let findings_key = OnceLock::new();

@@ -390,7 +390,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
             let mut inputs = Fingerprint::default();
             inputs
                 .add(&base())
-                .add(&crate::render::records_shape_of(hb))
+                .add(&facts.records_shape())
                 .add(&Measure::ALL.map(|m| TimeUnit::of_measure(&hb.metrics.incidents, m)));
             inputs.finish()
         })

@@ -146,9 +146,19 @@ pub struct Facts<'a> {
     pub owners: Owners<'a>,
     /// See [`Facts::record_inputs`].
     record_inputs: OnceLock<u64>,
+    /// See [`Facts::records_shape`].
+    records_shape: OnceLock<u64>,
 }
 
 impl<'a> Facts<'a> {
+    /// What shapes every record besides its own file ([`crate::render::records_shape_of`]):
+    /// made once, for the exports' pieces and the audit report's parts.
+    pub fn records_shape(&self) -> u64 {
+        *self
+            .records_shape
+            .get_or_init(|| crate::render::records_shape_of(self.hb))
+    }
+
     /// What every record's page draws on besides its record and the facts it names: the
     /// site its Markdown links into, and data/people.yaml, which fills in its approvals.
     /// Made once, when a record's page is fingerprinted.
@@ -245,6 +255,7 @@ impl<'a> Facts<'a> {
             exceptions_of_incident,
             owners: Owners::new(hb),
             record_inputs: OnceLock::new(),
+            records_shape: OnceLock::new(),
         }
     }
 
