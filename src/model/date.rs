@@ -19,8 +19,14 @@ impl Date {
                 4 | 7 => b == b'-',
                 _ => b.is_ascii_digit(),
             });
-        ok.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(Date))
-            .flatten()
+        // The digits read directly: chrono's parser reads its format string for each date.
+        let number = |digits: &[u8]| digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
+        let b = s.as_bytes();
+        ok.then(|| {
+            NaiveDate::from_ymd_opt(number(&b[..4]) as i32, number(&b[5..7]), number(&b[8..]))
+                .map(Date)
+        })
+        .flatten()
     }
 
     /// Whole days from `self` to `later` (negative when `later` is earlier).
@@ -171,6 +177,26 @@ mod tests {
         assert!(Date::parse("-999-01-01").is_none());
         assert!(Date::parse("2026-0a-01").is_none());
         assert_eq!(d("2026-06-01").to_string(), "2026-06-01");
+    }
+
+    #[test]
+    fn parse_reads_the_dates_the_format_reads() {
+        let texts = [
+            "0000-01-01",
+            "0999-12-31",
+            "2024-02-29",
+            "2026-02-29",
+            "2026-06-31",
+            "2026-12-31",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-00",
+            "9999-12-31",
+        ];
+        for text in texts {
+            let format = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+            assert_eq!(Date::parse(text).map(|d| d.0), format, "{text}");
+        }
     }
 
     #[test]

@@ -597,11 +597,11 @@ fn line(s: &str, fallback: &str) -> String {
     }
 }
 
-/// An instant as OSCAL's date-time-with-timezone, in UTC.
+/// An instant as OSCAL's date-time-with-timezone, in UTC: RFC 3339 written directly, where
+/// a format string was parsed again for each of the thousands of dates of a register.
 fn utc(at: chrono::DateTime<chrono::FixedOffset>) -> String {
     at.with_timezone(&Utc)
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]
@@ -619,5 +619,13 @@ mod tests {
         assert_eq!(risk_status(ExceptionState::Pending), "deviation-requested");
         assert_eq!(risk_status(ExceptionState::Expiring), "deviation-approved");
         assert_eq!(risk_status(ExceptionState::Expired), "open");
+    }
+
+    #[test]
+    fn utc_writes_seconds_and_z_in_utc() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-06-30T23:59:59-07:00").unwrap();
+        assert_eq!(utc(at), "2026-07-01T06:59:59Z");
+        let first = chrono::DateTime::parse_from_rfc3339("0000-01-01T00:00:00+00:00").unwrap();
+        assert_eq!(utc(first), "0000-01-01T00:00:00Z");
     }
 }
