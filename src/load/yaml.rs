@@ -738,6 +738,78 @@ pub fn locate_items<'a>(
     })
 }
 
+/// For each item of the list at `path` that `wanted` names (in increasing order): where the
+/// scalar value of its `key` is, or the item itself where that is not written, or `None`
+/// where the list has no such item. One reading of the text up to the last item asked
+/// about, for findings on thousands of items of one record.
+pub fn locate_item_keys(
+    text: &str,
+    path: &[Seg],
+    key: &str,
+    wanted: &[usize],
+) -> Vec<Option<Range<usize>>> {
+    let chars = CharOffsets::new(text);
+    let mut parser = Parser::new_from_str(text);
+    let mut next = move || parser.next_event()?.ok();
+    let mut found = vec![None; wanted.len()];
+    if !matches!(
+        seek(&mut next, &chars, path),
+        Some((_, Event::SequenceStart(..)))
+    ) {
+        return found;
+    }
+    let mut asked = wanted.iter().copied().enumerate().peekable();
+    let mut index = 0;
+    while asked.peek().is_some() {
+        let Some((item, span)) = next().filter(|(e, _)| !matches!(e, Event::SequenceEnd)) else {
+            break;
+        };
+        let mut place = None;
+        if asked.peek().is_some_and(|(_, w)| *w == index) {
+            place = Some(chars.range(span));
+            if matches!(item, Event::MappingStart(..)) {
+                if let Some(value) = entry_value(&mut next, &chars, key) {
+                    place = value.or(place);
+                } else {
+                    break;
+                }
+            } else if skip(&mut next, item).is_none() {
+                break;
+            }
+        } else if skip(&mut next, item).is_none() {
+            break;
+        }
+        while let Some((at, _)) = asked.next_if(|(_, w)| *w == index) {
+            found[at] = place.clone();
+        }
+        index += 1;
+    }
+    found
+}
+
+/// Reads a mapping whose start was read, to its end: where the scalar value of `key` is,
+/// if it is written; `None` when the text ends first.
+fn entry_value<'a>(
+    next: &mut impl FnMut() -> Option<(Event<'a>, Span)>,
+    chars: &CharOffsets,
+    key: &str,
+) -> Option<Option<Range<usize>>> {
+    let mut place = None;
+    loop {
+        let (k, _) = next()?;
+        if matches!(k, Event::MappingEnd) {
+            return Some(place);
+        }
+        let named = matches!(&k, Event::Scalar(s, ..) if s == key);
+        skip(&mut *next, k)?;
+        let (value, span) = next()?;
+        if named && place.is_none() && matches!(value, Event::Scalar(..)) {
+            place = Some(chars.range(span));
+        }
+        skip(&mut *next, value)?;
+    }
+}
+
 /// Reads the events from `next` up to the field at `path`: its place, and the first
 /// event of its value.
 fn seek<'a>(
@@ -1191,6 +1263,45 @@ mod tests {
         .unwrap();
         assert_eq!(&text[place.key], "level");
         assert_eq!(&text[place.value], "vp");
+    }
+
+    #[test]
+    fn locate_item_keys_gives_the_key_or_the_item_of_each_asked() {
+        let text = "id: a\napprovals:\n  - name: Ann\n    side: x\n  - plain\n  - side: y\n    name: [b]\n  - side: z\n    name: \"Bé\"\nafter: {name: no}\n";
+        let found = locate_item_keys(text, &[Seg::Key("approvals")], "name", &[0, 0, 1, 2, 3, 4]);
+        let shown: Vec<Option<&str>> = found.iter().map(|r| r.clone().map(|r| &text[r])).collect();
+        assert_eq!(
+            shown,
+            [
+                Some("Ann"),
+                Some("Ann"),
+                Some("plain"),
+                Some(""),
+                Some("\"Bé\""),
+                None
+            ]
+        );
+        for (i, place) in found.iter().enumerate().take(5) {
+            let want = [0, 0, 1, 2, 3][i];
+            let name = locate(
+                text,
+                &[Seg::Key("approvals"), Seg::Index(want), Seg::Key("name")],
+            );
+            let item = locate(text, &[Seg::Key("approvals"), Seg::Index(want)]);
+            let expected = match name {
+                Some(p) if want != 2 => p.value,
+                _ => item.unwrap().value,
+            };
+            assert_eq!(place.clone(), Some(expected), "item {want}");
+        }
+        assert_eq!(
+            locate_item_keys(text, &[Seg::Key("id")], "name", &[0]),
+            [None]
+        );
+        assert_eq!(
+            locate_item_keys(text, &[Seg::Key("gone")], "name", &[0]),
+            [None]
+        );
     }
 
     #[test]

@@ -466,18 +466,24 @@ fn review_findings(c: &mut Collector, index: usize, e: &Loaded<Exception>) {
     if found.is_empty() {
         return;
     }
-    // Each item's place, from one reading of the file: a record of thousands of
-    // approvals would otherwise be read again for each finding.
-    let places: HashMap<String, Range<usize>> = yaml::string_values(&e.source.text, |_| true)
-        .into_iter()
-        .map(|f| (f.path, f.span))
-        .collect();
-    for (code, field, i, message) in found {
+    // Each item's place, from one reading of each list up to the last item with a
+    // finding: a record of thousands of approvals would otherwise be read again for each.
+    let mut places: HashMap<(&str, usize), Range<usize>> = HashMap::new();
+    for field in ["approvals", "renewals"] {
+        let mut wanted: Vec<usize> = found.iter().filter(|f| f.1 == field).map(|f| f.2).collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        wanted.sort_unstable();
+        wanted.dedup();
         let first = if field == "approvals" { "name" } else { "date" };
-        let span = places
-            .get(&format!("{field}[{i}].{first}"))
-            .cloned()
-            .unwrap_or_else(|| e.span(&[Seg::Key(field), Seg::Index(i)]));
+        let spans = yaml::locate_item_keys(&e.source.text, &[Seg::Key(field)], first, &wanted);
+        for (i, span) in wanted.into_iter().zip(spans) {
+            places.insert((field, i), span.unwrap_or(0..0));
+        }
+    }
+    for (code, field, i, message) in found {
+        let span = places.get(&(field, i)).cloned().unwrap_or(0..0);
         c.raise(code, &e.source, span, id, message);
     }
 }
