@@ -89,7 +89,12 @@ impl Document {
         body: Range<usize>,
         allow_html: bool,
     ) -> (Document, String) {
-        let mut words = Words::default();
+        // Room for all of the text at once: the words are nearly all of it, and a string
+        // grown to them would be copied at each doubling.
+        let mut words = Words {
+            plain: String::with_capacity(body.len()),
+            apart: false,
+        };
         let doc = Document::read(source, body, allow_html, Some(&mut words));
         // Kept a while, for every page at once: not with the room a growing string leaves.
         words.plain.shrink_to_fit();
