@@ -118,7 +118,12 @@ pub fn render_search(
             if i > 0 {
                 joined.push(',');
             }
-            joined.push_str(&String::from_utf8_lossy(row));
+            // Checked the quick way first: `from_utf8_lossy` reads every byte of the
+            // rows, which are text, a byte at a time.
+            match std::str::from_utf8(row) {
+                Ok(text) => joined.push_str(text),
+                Err(_) => joined.push_str(&String::from_utf8_lossy(row)),
+            }
         }
         joined
     });
