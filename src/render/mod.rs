@@ -381,8 +381,19 @@ impl Output {
         if let Some(e) = state.failure {
             return Err(e);
         }
-        let mut index = state.index;
-        index.sort();
+        // Paths are put once at most, so their order is the same sorted either way.
+        let by_path = |a: &OutputFile, b: &OutputFile| a.path.cmp(&b.path);
+        let (index, files): (Vec<_>, Vec<_>) = if state.kept.len() == state.index.len() {
+            // Each file kept was put with its entry in the index: both are sorted at once.
+            let mut both: Vec<_> = state.index.into_iter().zip(state.kept).collect();
+            both.sort_unstable_by(|a, b| by_path(&a.1, &b.1));
+            both.into_iter().unzip()
+        } else {
+            let (mut index, mut files) = (state.index, state.kept);
+            index.sort_unstable();
+            files.sort_unstable_by(by_path);
+            (index, files)
+        };
         if let Some(cache) = &self.cache {
             if let Some(block) = state.paths.into_block()
                 && let Some(kept) = cache.claims().as_mut()
@@ -392,8 +403,6 @@ impl Output {
             let made: ahash::HashSet<&str> = index.iter().map(|(p, _)| p.as_str()).collect();
             cache.keep_only(|path| made.contains(path));
         }
-        let mut files = state.kept;
-        files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(Finished {
             index,
             files,
