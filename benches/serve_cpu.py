@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""CPU time of `secbook serve`'s rebuild after a record edit, for two binaries.
+"""CPU time of `secbook serve`'s rebuild after a record or page edit, for two binaries.
 
-    python3 benches/serve_cpu.py OLD NEW ROUNDS EDITS HANDBOOK
+    python3 benches/serve_cpu.py OLD NEW ROUNDS EDITS HANDBOOK [--page]
 
 Starts `serve` with each binary in turn (the order alternates by round), saves a new title
-into HANDBOOK's data/exceptions/EXC-00000.yaml EDITS times, waits for each "built in" line,
+into HANDBOOK's data/exceptions/EXC-00000.yaml (with --page, a line at the end of
+content/section-000/page-00000.md, as serve_latency.mjs does) EDITS times, waits for each "built in" line,
 and reads the server's user and system time from /proc/PID/stat around each rebuild. CPU
 time moves much less with the machine's load than wall time, so two revisions compare on it
 even while other jobs run. Prints the median CPU time and save-to-built wall time of each.
-The record file is restored after each server stops. Use a copy of a generated handbook
+The edited file is restored after each server stops. Use a copy of a generated handbook
 (`gen-site DIR --pages 200 --exceptions 20000 --incidents 5000`).
 """
 import os
@@ -19,7 +20,8 @@ import sys
 import time
 
 old, new, rounds, edits, handbook = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-record = os.path.join(handbook, "data/exceptions/EXC-00000.yaml")
+page = sys.argv[6:] == ["--page"]
+record = os.path.join(handbook, "content/section-000/page-00000.md" if page else "data/exceptions/EXC-00000.yaml")
 original = open(record).read()
 tick = os.sysconf("SC_CLK_TCK")
 
@@ -48,7 +50,11 @@ for r in range(rounds):
             time.sleep(1)
             for i in range(edits):
                 cpu_before, saved = cpu(server.pid), time.perf_counter()
-                open(record, "w").write(re.sub(r"^title: .*$", f"title: Benchmark edit {r} {i}", original, flags=re.M))
+                if page:
+                    edited = f"{original}\nEdit number {r} {i} of the benchmark.\n"
+                else:
+                    edited = re.sub(r"^title: .*$", f"title: Benchmark edit {r} {i}", original, flags=re.M)
+                open(record, "w").write(edited)
                 wait_for("built in")
                 built = time.perf_counter()
                 time.sleep(0.3)

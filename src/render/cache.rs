@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
-use super::{OutputFile, Renderer, value};
+use super::{KeptClaims, OutputFile, Renderer, value};
 use crate::diagnostics::SourceFile;
 use crate::load::theme::Body;
 use crate::write::output::PathCheck;
@@ -32,6 +32,7 @@ pub struct RenderCache {
     texts: ByName<Arc<str>>,
     /// What each record shows in an export, by the export's name (see [`Pieces`]).
     pieces: Mutex<HashMap<&'static str, PieceMap>>,
+    claims: Mutex<Option<KeptClaims>>,
 }
 
 /// The files of a part of the site made as one, with the [`PathCheck::key`] of each path,
@@ -185,6 +186,11 @@ impl<T: Clone> ByName<T> {
 }
 
 impl RenderCache {
+    /// The claims of the records' pages kept from the last build.
+    pub(super) fn claims(&self) -> MutexGuard<'_, Option<KeptClaims>> {
+        self.claims.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn files(&self) -> MutexGuard<'_, HashMap<String, (u64, Body)>> {
         self.files.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -28,11 +28,14 @@ use tera::{Context, Tera};
 
 use crate::derive::handbook::Handbook;
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
+use crate::load::records::{Records, Shared};
 use crate::load::theme::{self, Body, Theme};
+use crate::model::exception::Exception;
 use crate::model::finding::Finding;
+use crate::model::incident::Incident;
 use crate::model::links;
 pub use crate::write::output::OutputFile;
-use crate::write::output::{Origin, PathCheck, Staging};
+use crate::write::output::{ClaimBlock, Origin, PathCheck, Staging};
 use cache::PartFiles;
 
 /// Where rendered files go, each as soon as it is made, so a large site is never held in
@@ -109,7 +112,8 @@ impl Output {
     /// are, the pages and sections (but those a register shows), and the records. Done
     /// before anything is put, so that a refused path is reported at the file that chose
     /// it, together with the handbook's other errors; rendering then refuses any file of
-    /// secbook's own at one of these paths.
+    /// secbook's own at one of these paths. `serve` claims the records' pages as one
+    /// block kept from its last build (see [`KeptClaims`]).
     pub fn claim(&self, handbook: &Handbook, files: &[OutputFile]) -> Vec<Diagnostic> {
         let mut claims = Vec::new();
         let mut claim = |path: String, origin| claims.push((path, origin));
@@ -133,24 +137,44 @@ impl Output {
                 claim(links::page_href(&section.url), Origin::Section);
             }
         }
-        // A second record with an id is already an error, and gets no page.
-        let exceptions = &handbook.records.exceptions;
-        for i in records::first_of_each_id(exceptions.iter().map(|r| r.record.id.as_str())) {
-            let e = &exceptions[i];
-            claim(
-                records::exception_href(&e.record.id),
-                Origin::Record(Arc::clone(&e.source)),
-            );
+        let mut state = self.lock();
+        let mut diags = state.paths.claim_all(claims);
+        let records = &handbook.records;
+        let Some(cache) = &self.cache else {
+            diags.extend(state.paths.claim_all(record_claims(records)));
+            return diags;
+        };
+        let mut kept = cache.claims();
+        let block = match kept.as_mut().filter(|k| k.made_from(records)) {
+            Some(k) => k.block.take(),
+            None => {
+                *kept = Some(KeptClaims {
+                    exceptions: records.exceptions.clone(),
+                    incidents: records.incidents.clone(),
+                    block: None,
+                });
+                None
+            }
+        };
+        let block = match block {
+            Some(block) => block,
+            None => match ClaimBlock::of(record_claims(records)) {
+                Some(block) => block,
+                // Some clash among themselves: claimed one at a time, to be reported.
+                None => {
+                    diags.extend(state.paths.claim_all(record_claims(records)));
+                    return diags;
+                }
+            },
+        };
+        if let Err(block) = state.paths.claim_block(block) {
+            // Kept for a later build: the claim that clashes with it may go.
+            if let Some(k) = kept.as_mut() {
+                k.block = Some(block);
+            }
+            diags.extend(state.paths.claim_all(record_claims(records)));
         }
-        let incidents = &handbook.records.incidents;
-        for i in records::first_of_each_id(incidents.iter().map(|r| r.record.id.as_str())) {
-            let e = &incidents[i];
-            claim(
-                records::incident_href(&e.record.id),
-                Origin::Record(Arc::clone(&e.source)),
-            );
-        }
-        self.lock().paths.claim_all(claims)
+        diags
     }
 
     pub fn put(&self, file: OutputFile) {
@@ -357,14 +381,28 @@ impl Output {
         if let Some(e) = state.failure {
             return Err(e);
         }
-        let mut index = state.index;
-        index.sort();
+        // Paths are put once at most, so their order is the same sorted either way.
+        let by_path = |a: &OutputFile, b: &OutputFile| a.path.cmp(&b.path);
+        let (index, files): (Vec<_>, Vec<_>) = if state.kept.len() == state.index.len() {
+            // Each file kept was put with its entry in the index: both are sorted at once.
+            let mut both: Vec<_> = state.index.into_iter().zip(state.kept).collect();
+            both.sort_unstable_by(|a, b| by_path(&a.1, &b.1));
+            both.into_iter().unzip()
+        } else {
+            let (mut index, mut files) = (state.index, state.kept);
+            index.sort_unstable();
+            files.sort_unstable_by(by_path);
+            (index, files)
+        };
         if let Some(cache) = &self.cache {
+            if let Some(block) = state.paths.into_block()
+                && let Some(kept) = cache.claims().as_mut()
+            {
+                kept.block = Some(block);
+            }
             let made: ahash::HashSet<&str> = index.iter().map(|(p, _)| p.as_str()).collect();
             cache.keep_only(|path| made.contains(path));
         }
-        let mut files = state.kept;
-        files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(Finished {
             index,
             files,
@@ -379,6 +417,45 @@ impl Output {
 }
 
 /// An entry of the top menu.
+/// The claims of the records' pages as one block, with the records they were made from,
+/// held so that none is freed and another loaded in its place: the block is claimed again
+/// while each record is the one loaded before, as a page edit leaves them.
+pub(crate) struct KeptClaims {
+    exceptions: Vec<Shared<Exception>>,
+    incidents: Vec<Shared<Incident>>,
+    /// `None` while a build holds it, or when the claims clash among themselves.
+    block: Option<ClaimBlock>,
+}
+
+impl KeptClaims {
+    fn made_from(&self, records: &Records) -> bool {
+        fn same<T>(a: &[Shared<T>], b: &[Shared<T>]) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| Arc::ptr_eq(a, b))
+        }
+        same(&self.exceptions, &records.exceptions) && same(&self.incidents, &records.incidents)
+    }
+}
+
+/// What the records' pages claim: each id's page, made from its first record (a second
+/// record with an id is already an error, and gets no page).
+fn record_claims(records: &Records) -> Vec<(String, Origin)> {
+    let exceptions = &records.exceptions;
+    let incidents = &records.incidents;
+    let first = |ids: Vec<&str>| records::first_of_each_id(ids.into_iter());
+    let e = first(exceptions.iter().map(|r| r.record.id.as_str()).collect());
+    let i = first(incidents.iter().map(|r| r.record.id.as_str()).collect());
+    let claim = |href: fn(&str) -> String, id: &str, source: &Arc<SourceFile>| {
+        (href(id), Origin::Record(Arc::clone(source)))
+    };
+    (e.into_iter().map(|n| &exceptions[n]))
+        .map(|r| claim(records::exception_href, &r.record.id, &r.source))
+        .chain(
+            (i.into_iter().map(|n| &incidents[n]))
+                .map(|r| claim(records::incident_href, &r.record.id, &r.source)),
+        )
+        .collect()
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct MenuItem {
     pub title: &'static str,

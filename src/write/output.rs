@@ -103,12 +103,38 @@ struct Entry {
 /// the large register's 27,000 at every rebuild.
 #[derive(Default)]
 pub struct PathCheck {
+    own: Paths,
+    /// Claims kept whole from an earlier build, seen as if they were in `own`.
+    block: Option<ClaimBlock>,
+}
+
+/// Paths seen, each with what it is made from, and the folders they lie in.
+#[derive(Default)]
+struct Paths {
     /// By [`fold`]ed path.
     seen: ahash::HashMap<String, Entry>,
     /// Each folder a seen path lies in, [`fold`]ed, with the lowest folded path below it
     /// (the one a sorted listing would show first): what a file at the folder's own path
     /// is reported to clash with.
     folders: ahash::HashMap<String, String>,
+}
+
+/// Claims checked against each other in one build and kept: `serve` claims the pages of
+/// the records, 25,000 on a large register, as one block while the records are as they
+/// were, and checks only the build's few other claims against it.
+pub struct ClaimBlock {
+    paths: Box<Paths>,
+}
+
+impl ClaimBlock {
+    /// The block of `claims`, or `None` when one of them is unfit or clashes with another:
+    /// those are claimed one at a time, to be reported.
+    pub fn of(claims: Vec<(String, Origin)>) -> Option<ClaimBlock> {
+        let mut check = PathCheck::default();
+        check.claim_all(claims).is_empty().then(|| ClaimBlock {
+            paths: Box::new(check.own),
+        })
+    }
 }
 
 impl PathCheck {
@@ -133,6 +159,28 @@ impl PathCheck {
             .into_iter()
             .filter_map(|(path, key, origin)| self.add(path, key, origin, true))
             .collect()
+    }
+
+    /// Claims every path of `block` after the claims made so far, when none of them
+    /// clashes with it: a fresh build, claiming them one at a time, would then report
+    /// nothing of them either. Otherwise hands the block back, to be claimed one at a time.
+    pub fn claim_block(&mut self, block: ClaimBlock) -> Result<(), ClaimBlock> {
+        let clashes = || (self.own.seen.keys()).any(|key| clash(&[&block.paths], key).is_some());
+        if self.block.is_some() || clashes() {
+            return Err(block);
+        }
+        self.block = Some(block);
+        Ok(())
+    }
+
+    /// The block claimed in this build, each of its paths claimed again, to be kept for
+    /// the next.
+    pub fn into_block(self) -> Option<ClaimBlock> {
+        let mut block = self.block?;
+        for entry in block.paths.seen.values_mut() {
+            entry.claimed = true;
+        }
+        Some(block)
     }
 
     /// An error for `path`, or `None` when it may be written: the file that claimed it, or
@@ -167,7 +215,11 @@ impl PathCheck {
 
     /// Whether `path`, folded as `key`, was claimed and not yet put; it is put now.
     fn take_claim(&mut self, path: &str, key: &str) -> bool {
-        match self.seen.get_mut(key) {
+        let entry = match self.own.seen.get_mut(key) {
+            Some(entry) => Some(entry),
+            None => (self.block.as_mut()).and_then(|b| b.paths.seen.get_mut(key)),
+        };
+        match entry {
             Some(entry) if entry.claimed && entry.path == path => {
                 entry.claimed = false;
                 true
@@ -192,19 +244,23 @@ impl PathCheck {
                     .then(|| located(problem, &origin, None));
             }
         };
-        if let Some((other, clash)) = self.clash(&key) {
+        let found = match &self.block {
+            Some(block) => clash(&[&self.own, &block.paths], &key),
+            None => clash(&[&self.own], &key),
+        };
+        if let Some((other, clash)) = found {
             return Some(clash_report(&path, &origin, other, clash));
         }
         for (i, _) in key.match_indices('\0') {
-            match self.folders.get_mut(&key[..i]) {
+            match self.own.folders.get_mut(&key[..i]) {
                 Some(lowest) if key < *lowest => lowest.clone_from(&key),
                 Some(_) => {}
                 None => {
-                    self.folders.insert(key[..i].to_string(), key.clone());
+                    self.own.folders.insert(key[..i].to_string(), key.clone());
                 }
             }
         }
-        self.seen.insert(
+        self.own.seen.insert(
             key,
             Entry {
                 path,
@@ -214,21 +270,21 @@ impl PathCheck {
         );
         None
     }
+}
 
-    /// The earlier path that `key` clashes with, and how.
-    fn clash(&self, key: &str) -> Option<(&Entry, Clash)> {
-        if let Some(entry) = self.seen.get(key) {
-            return Some((entry, Clash::Same));
-        }
-        if let Some(entry) = key
-            .match_indices('\0')
-            .find_map(|(i, _)| self.seen.get(&key[..i]))
-        {
-            return Some((entry, Clash::FileAbove));
-        }
-        let below = self.folders.get(key)?;
-        self.seen.get(below).map(|entry| (entry, Clash::FileBelow))
+/// The earlier path of `layers`, seen as one, that `key` clashes with, and how.
+fn clash<'a>(layers: &[&'a Paths], key: &str) -> Option<(&'a Entry, Clash)> {
+    let seen = |key: &str| layers.iter().find_map(|paths| paths.seen.get(key));
+    if let Some(entry) = seen(key) {
+        return Some((entry, Clash::Same));
     }
+    if let Some(entry) = key.match_indices('\0').find_map(|(i, _)| seen(&key[..i])) {
+        return Some((entry, Clash::FileAbove));
+    }
+    let below = (layers.iter())
+        .filter_map(|paths| paths.folders.get(key))
+        .min()?;
+    seen(below).map(|entry| (entry, Clash::FileBelow))
 }
 
 /// `path` [`fold`]ed, or why it cannot be written ([`unfit`]).
@@ -923,6 +979,70 @@ mod tests {
             "{}",
             diag.message
         );
+    }
+
+    #[test]
+    fn a_block_of_claims_is_seen_as_the_same_claims_made_one_at_a_time() {
+        let claims = || {
+            vec![
+                (
+                    "exceptions/B/index.html".into(),
+                    record("data/exceptions/B.yaml", "B"),
+                ),
+                (
+                    "exceptions/A/index.html".into(),
+                    record("data/exceptions/A.yaml", "A"),
+                ),
+            ]
+        };
+        let (mut one, mut block) = (PathCheck::default(), PathCheck::default());
+        for paths in [&mut one, &mut block] {
+            assert!(
+                paths
+                    .claim("guide/index.html", page("content/guide.md"))
+                    .is_none()
+            );
+        }
+        assert!(one.claim_all(claims()).is_empty());
+        let kept = ClaimBlock::of(claims()).unwrap();
+        assert!(block.claim_block(kept).is_ok());
+
+        let report = |d: Option<Diagnostic>| {
+            d.map(|d| (d.message, d.hint, d.file.map(|f| f.name.clone()), d.span))
+        };
+        // A file of secbook's own in the folder of both, each record's page (the second
+        // time a clash), the same but for case, a file below one and one above all: the
+        // lowest path below a folder is the block's, not the one put after it.
+        for probe in [
+            "exceptions/C/index.html",
+            "exceptions/A/index.html",
+            "exceptions/A/index.html",
+            "EXCEPTIONS/b/index.html",
+            "exceptions/B/index.html/x",
+            "exceptions",
+            "exceptions/B",
+        ] {
+            assert_eq!(
+                report(one.check(probe)),
+                report(block.check(probe)),
+                "{probe}"
+            );
+        }
+        let kept = block.into_block().unwrap();
+
+        // Kept, each path claimed again; a claim made before it that clashes with it hands
+        // it back, to be claimed one claim at a time, where the clash is reported.
+        let mut again = PathCheck::default();
+        assert!(again.claim_block(kept).is_ok());
+        assert!(again.check("exceptions/A/index.html").is_none());
+        let kept = again.into_block().unwrap();
+        let mut clashing = PathCheck::default();
+        assert!(
+            clashing
+                .claim("exceptions/a/index.html", page("content/a.md"))
+                .is_none()
+        );
+        assert!(clashing.claim_block(kept).is_err());
     }
 
     #[test]

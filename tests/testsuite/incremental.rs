@@ -475,6 +475,34 @@ fn a_clash_a_page_edit_makes_is_reported_as_a_fresh_build_reports_it() {
     }
 }
 
+/// The records' pages are claimed as one block kept from the last build while every
+/// record is the one loaded then: a record added, or edited with its id kept, makes the
+/// block again, so that a clash with it is reported at the record as it now reads.
+#[test]
+fn the_claims_of_the_records_pages_follow_every_record() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+
+    // A record whose page is below the registry's, as if it were a folder.
+    let record = root.join("data/exceptions/index.html.yaml");
+    let text = fs::read_to_string(root.join("data/exceptions/EXC-001.yaml")).unwrap();
+    fs::write(&record, text.replacen("id: EXC-001", "id: index.html", 1)).unwrap();
+    let rebuilt = errors(pipeline::generate_cached(&options, &mut cache));
+    assert!(rebuilt.contains("index.html.yaml:1:"), "{rebuilt}");
+    assert_eq!(rebuilt, errors(pipeline::generate(&options)));
+
+    // The same id, a line lower.
+    edit(&record, |t| format!("# Moved.\n{t}"));
+    let rebuilt = errors(pipeline::generate_cached(&options, &mut cache));
+    assert!(rebuilt.contains("index.html.yaml:2:"), "{rebuilt}");
+    assert_eq!(rebuilt, errors(pipeline::generate(&options)));
+
+    fs::remove_file(&record).unwrap();
+    rebuild(&options, &mut cache);
+}
+
 /// Dates every file below `dir` a minute back, as files a rebuild finds settled (not
 /// changed within the file system's clock tick of the last load) and takes as they were.
 fn settle(dir: &Path) {
