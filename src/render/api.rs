@@ -75,8 +75,10 @@ fn json_array(path: &str, pieces: Vec<Arc<[u8]>>) -> OutputFile {
     }
 }
 
-/// Writes `pieces` (each one value's JSON) into `out` as a JSON array.
+/// Writes `pieces` (each one value's JSON) into `out` as a JSON array, growing `out` once:
+/// an export's array may be tens of megabytes, copied each time the buffer grew.
 pub fn join_json(out: &mut Vec<u8>, pieces: &[Arc<[u8]>]) {
+    out.reserve(pieces.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
     out.push(b'[');
     for (n, piece) in pieces.iter().enumerate() {
         if n > 0 {

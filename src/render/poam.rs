@@ -68,7 +68,10 @@ pub fn render_poam(handbook: &Handbook, risks: &Pieces, items: &Pieces) -> Vec<O
 /// of these fields in this order, with the pieces of the risks and items as they are.
 pub fn document(handbook: &Handbook, risks: &Pieces, items: &Pieces) -> Option<Vec<u8>> {
     let poam = build(handbook, risks, items)?;
-    let mut out = br#"{"plan-of-action-and-milestones":{"uuid":"#.to_vec();
+    // Made once at about its size: a large register's is tens of megabytes.
+    let pieces = poam.risks.iter().chain(&poam.poam_items);
+    let mut out = Vec::with_capacity(pieces.map(|p| p.len() + 1).sum::<usize>() + 4096);
+    out.extend_from_slice(br#"{"plan-of-action-and-milestones":{"uuid":"#);
     serde_json::to_writer(&mut out, &poam.uuid).ok()?;
     out.extend_from_slice(br#","metadata":"#);
     serde_json::to_writer(&mut out, &poam.metadata).ok()?;

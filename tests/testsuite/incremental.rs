@@ -376,6 +376,12 @@ fn what_a_rebuild_keeps_of_the_records_follows_all_they_read() {
     });
     changes(&options, &mut cache, "exceptions/index.html");
 
+    // Its title, which the trail of each record's page shows.
+    edit(&root.join("content/exceptions/_index.md"), |t| {
+        t.replacen("title: Security Exceptions", "title: Exceptions Granted", 1)
+    });
+    changes(&options, &mut cache, "exceptions/EXC-005/index.html");
+
     // A page's review date, which makes a finding that the status page lists.
     edit(&workflow, |t| {
         t.replacen("review_by: 2026-12-31", "review_by: 2026-01-31", 1)

@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use super::registry::{self, Order, Registry, Row};
 use super::{
-    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, base_context,
-    days_text, exception_href, first_of_each_id, render_each, render_page,
+    CountView, Facts, FindingView, PageRef, PersonView, RecordLink, RecordPages, days_text,
+    exception_href, first_of_each_id, render_each,
 };
 use crate::derive::handbook::Handbook;
 use crate::diagnostics::Diagnostic;
@@ -162,8 +162,9 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
     };
     let mut diags = registry.render(renderer, out);
     let indices = first_of_each_id(hb.records.exceptions.iter().map(|r| r.record.id.as_str()));
+    let pages = RecordPages::new(facts, renderer, (URL, TITLE), "exception.html");
     diags.extend(render_each(&indices, |&i| {
-        render_exception(facts, renderer, out, i)
+        render_exception(facts, &pages, out, i)
     }));
     diags
 }
@@ -387,7 +388,7 @@ fn capitalise(s: &str) -> String {
 
 fn render_exception(
     facts: &Facts,
-    renderer: &Renderer,
+    pages: &RecordPages,
     out: &Output,
     index: usize,
 ) -> Option<Diagnostic> {
@@ -475,13 +476,6 @@ fn render_exception(
             ),
         }
     };
-    let page = PageMeta {
-        title: format!("{}: {}", e.id, e.title),
-        url: url.clone(),
-        description: None,
-    };
-    let crumbs = facts.crumbs(Some((URL, TITLE)));
-    let mut ctx = base_context(&page, crumbs, None, None);
     let shows = |fingerprint: &mut Fingerprint| {
         fingerprint
             .add(&facts.record_inputs())
@@ -495,8 +489,8 @@ fn render_exception(
             .add(&facts.page_refs(&e.related.pages))
             .add(&hb.history.as_ref().and_then(|h| h.exceptions.get(&e.id)));
     };
-    ctx.insert_with("exception", shows, move || value(&view()));
-    render_page(renderer, out, "exception.html", ctx, &url)
+    let title = (e.id.as_str(), e.title.as_str());
+    pages.render(out, &url, title, ("exception", shows), || value(&view()))
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use serde::Serialize;
 use super::exceptions::{TextOrLink, text_or_links};
 use super::registry::{self, Order, Pager, Registry, Row};
 use super::{
-    CountView, Facts, FindingView, PageMeta, PageRef, PersonView, RecordLink, SectionIntro,
-    StampView, base_context, days_text, first_of_each_id, incident_href, render_each, render_page,
+    CountView, Facts, FindingView, PageRef, PersonView, RecordLink, RecordPages, SectionIntro,
+    StampView, days_text, first_of_each_id, incident_href, render_each,
 };
 use crate::derive::handbook::Handbook;
 use crate::derive::incident::Measure;
@@ -242,8 +242,9 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
     };
     let mut diags = registry.render(renderer, out);
     let indices = first_of_each_id(incidents.iter().map(|r| r.record.id.as_str()));
+    let pages = RecordPages::new(facts, renderer, (URL, TITLE), "incident.html");
     diags.extend(render_each(&indices, |&i| {
-        render_incident(facts, renderer, out, i)
+        render_incident(facts, &pages, out, i)
     }));
     diags.extend(render_action_items(facts, renderer, out));
     diags
@@ -425,7 +426,7 @@ struct IncidentView<'a> {
 
 fn render_incident(
     facts: &Facts,
-    renderer: &Renderer,
+    pages: &RecordPages,
     out: &Output,
     index: usize,
 ) -> Option<Diagnostic> {
@@ -502,13 +503,6 @@ fn render_incident(
             history: super::history::view(hb.history.as_ref().and_then(|h| h.incidents.get(&i.id))),
         }
     };
-    let page = PageMeta {
-        title: format!("{}: {}", i.id, i.title),
-        url: url.clone(),
-        description: None,
-    };
-    let crumbs = facts.crumbs(Some((URL, TITLE)));
-    let mut ctx = base_context(&page, crumbs, None, None);
     let shows = |fingerprint: &mut Fingerprint| {
         let postmortem = i.postmortem.as_ref();
         let participants = postmortem.map(|p| &p.participants);
@@ -541,8 +535,8 @@ fn render_incident(
             .add(&facts.page_refs(&i.related.pages))
             .add(&hb.history.as_ref().and_then(|h| h.incidents.get(&i.id)));
     };
-    ctx.insert_with("incident", shows, move || value(&view()));
-    render_page(renderer, out, "incident.html", ctx, &url)
+    let title = (i.id.as_str(), i.title.as_str());
+    pages.render(out, &url, title, ("incident", shows), || value(&view()))
 }
 
 #[cfg(test)]

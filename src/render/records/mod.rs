@@ -628,6 +628,75 @@ pub(super) fn render_page(
     renderer.render_to(out, template, page, links::page_href(url))
 }
 
+/// What every record's page of a register shares: its template and its trail, with their
+/// fingerprint and the renderer's. A record's page is fingerprinted by these, its id and
+/// title, and what `shows` says its record's value shows, before any of its values is
+/// made: a record edit made every record's page values to fingerprint them.
+pub(super) struct RecordPages<'r> {
+    renderer: &'r Renderer,
+    template: &'static str,
+    crumbs: Vec<PageLink>,
+    fingerprint: u64,
+}
+
+impl<'r> RecordPages<'r> {
+    pub fn new(
+        facts: &Facts,
+        renderer: &'r Renderer,
+        register: (&str, &str),
+        template: &'static str,
+    ) -> RecordPages<'r> {
+        let crumbs = facts.crumbs(Some(register));
+        let mut fingerprint = Fingerprint::default();
+        fingerprint
+            .add(&renderer.fingerprint)
+            .add(template)
+            .add(&crumbs);
+        RecordPages {
+            renderer,
+            template,
+            crumbs,
+            fingerprint: fingerprint.finish(),
+        }
+    }
+
+    /// Renders the page of the record `(id, title)` at `url` into `out`, its value `key`
+    /// made by `make`, unless `out` holds it from an earlier build whose record showed
+    /// the same: `shows` adds all that `make` reads to a fingerprint.
+    pub fn render(
+        &self,
+        out: &Output,
+        url: &str,
+        (id, title): (&str, &str),
+        (key, shows): (&'static str, impl FnOnce(&mut Fingerprint)),
+        make: impl FnOnce() -> tera::Value,
+    ) -> Option<Diagnostic> {
+        let path = links::page_href(url);
+        let fingerprint = out.caches().then(|| {
+            let mut fingerprint = Fingerprint::default();
+            fingerprint
+                .add(&self.fingerprint)
+                .add(url)
+                .add(id)
+                .add(title);
+            shows(&mut fingerprint);
+            fingerprint.finish()
+        });
+        out.take_cached(&path, fingerprint, || {
+            let page = PageMeta {
+                title: format!("{id}: {title}"),
+                url: url.to_string(),
+                description: None,
+            };
+            let mut values = base_context(&page, self.crumbs.clone(), None, None);
+            values.insert_lazy(key, make);
+            let context = values.into_context_for(|name| self.renderer.reads(self.template, name));
+            let html = self.renderer.render(self.template, &context)?;
+            Ok(super::OutputFile::html(path.clone(), html))
+        })
+    }
+}
+
 /// Renders one page per item, in parallel, each put into `out` as soon as it is made.
 pub(super) fn render_each<T: Sync>(
     items: &[T],

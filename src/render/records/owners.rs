@@ -30,7 +30,10 @@ const TITLE: &str = "Owners";
 pub struct Owners<'a> {
     /// By name, then key.
     list: Vec<Owner<'a>>,
-    by_key: BTreeMap<String, usize>,
+    by_key: ahash::HashMap<String, usize>,
+    /// Each owner's page, from the site root, in the list's order: every row and record
+    /// page names owners, so each link is made once.
+    hrefs: Vec<String>,
 }
 
 struct Owner<'a> {
@@ -98,7 +101,7 @@ impl<'a> Owners<'a> {
         }
         let mut list: Vec<(String, Owner)> = groups.into_iter().collect();
         list.sort_by_cached_key(|(key, o)| (o.person.name.to_lowercase(), key.clone()));
-        let by_key: BTreeMap<String, usize> = list
+        let by_key: ahash::HashMap<String, usize> = list
             .iter()
             .enumerate()
             .map(|(i, (key, _))| (key.clone(), i))
@@ -119,13 +122,21 @@ impl<'a> Owners<'a> {
             }
             list[i].departed = Some((left, to));
         }
-        Owners { list, by_key }
+        let hrefs = list
+            .iter()
+            .map(|o| format!("{URL}{}/index.html", o.slug))
+            .collect();
+        Owners {
+            list,
+            by_key,
+            hrefs,
+        }
     }
 
     /// The owner page of `person`, from the site root, when they have one.
     pub fn href(&self, person: &Person) -> Option<String> {
         let i = *self.by_key.get(&person.key())?;
-        Some(format!("{URL}{}/index.html", self.list[i].slug))
+        Some(self.hrefs[i].clone())
     }
 }
 

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -22,6 +22,7 @@ use tera::Context;
 use super::{CountView, Facts, PageMeta, SectionIntro, base_context, render_each, render_page};
 use crate::diagnostics::Diagnostic;
 use crate::model::links;
+use crate::render::api::join_json;
 use crate::render::{Fingerprint, Output, OutputFile, Pieces, Renderer, value};
 
 /// The most rows a page of a registry holds.
@@ -345,30 +346,11 @@ impl<R: Row> Registry<'_, R> {
         root: &str,
         anchor: Option<&str>,
     ) -> String {
-        let render = || {
-            let make = || {
-                let value = shared.values[i].get_or_init(|| value(&self.rows[i]));
-                let row = match anchor {
-                    Some(a) => with_field(value.clone(), "anchor", a.into()),
-                    None => value.clone(),
-                };
-                let mut ctx = Context::new();
-                ctx.insert_value("row", row);
-                ctx.insert_value("root", root.into());
-                renderer
-                    .render(self.row_template, &ctx)
-                    .map(String::into_bytes)
-            };
-            let inputs = || shared.fingerprint(&self.rows, i);
-            match shared
-                .pieces
-                .try_get((self.rows[i].id(), root, anchor), inputs, make)
-            {
-                Ok(html) => String::from_utf8_lossy(&html).into_owned(),
-                Err(d) => {
-                    shared.fail(d);
-                    String::new()
-                }
+        let render = || match self.row_piece(renderer, shared, i, root, anchor) {
+            Ok(html) => String::from_utf8_lossy(&html).into_owned(),
+            Err(d) => {
+                shared.fail(d);
+                String::new()
             }
         };
         let depth = root.len() / 3;
@@ -379,10 +361,40 @@ impl<R: Row> Registry<'_, R> {
         }
     }
 
+    /// The HTML of row `i` at `root` with `anchor`, kept between builds by the row, those
+    /// two, and the row template.
+    fn row_piece(
+        &self,
+        renderer: &Renderer,
+        shared: &Shared,
+        i: usize,
+        root: &str,
+        anchor: Option<&str>,
+    ) -> Result<Arc<[u8]>, Diagnostic> {
+        let make = || {
+            let value = shared.values[i].get_or_init(|| value(&self.rows[i]));
+            let row = match anchor {
+                Some(a) => with_field(value.clone(), "anchor", a.into()),
+                None => value.clone(),
+            };
+            let mut ctx = Context::new();
+            ctx.insert_value("row", row);
+            ctx.insert_value("root", root.into());
+            renderer
+                .render(self.row_template, &ctx)
+                .map(String::into_bytes)
+        };
+        let inputs = || shared.fingerprint(&self.rows, i);
+        shared
+            .pieces
+            .try_get((self.rows[i].id(), root, anchor), inputs, make)
+    }
+
     /// `rows.js`: every row in id order, for registry.js to sort and filter the whole
-    /// register. The rows are those the pages after an ordering's first show, shared with
-    /// them: their links start with `root`, which registry.js puts the page's own path to
-    /// the site root in place of.
+    /// register. The rows are those the pages after an ordering's first show: their links
+    /// start with `root`, which registry.js puts the page's own path to the site root in
+    /// place of. Each row's HTML as a JSON string is kept between builds as its HTML is,
+    /// so a rebuild escapes again only the rows that changed.
     fn render_data(
         &self,
         renderer: &Renderer,
@@ -400,23 +412,35 @@ impl<R: Row> Registry<'_, R> {
         });
         out.take_cached(path, fingerprint, || {
             let root = links::root_prefix(&page_url(self.url, None, 1));
-            let rows: Vec<String> = (0..self.rows.len())
+            let strings = out.pieces(self.url, || {
+                let mut shape = Fingerprint::default();
+                shape.add(&renderer.fingerprint).add(self.row_template);
+                shape.finish()
+            });
+            let rows: Vec<Arc<[u8]>> = (0..self.rows.len())
                 .into_par_iter()
-                .map(|i| self.row_html(renderer, shared, i, &root, None))
+                .map(|i| {
+                    let inputs = || shared.fingerprint(&self.rows, i);
+                    let made = strings.try_get((self.rows[i].id(), &root), inputs, || {
+                        let html = self.row_piece(renderer, shared, i, &root, None)?;
+                        let html = String::from_utf8_lossy(&html);
+                        Ok(serde_json::to_vec(&*html).unwrap_or_default())
+                    });
+                    made.unwrap_or_else(|d| {
+                        shared.fail(d);
+                        Arc::from(&b"\"\""[..])
+                    })
+                })
                 .collect();
-            let json = serde_json::to_string(&Data { root, rows }).unwrap_or_default();
-            Ok(OutputFile::bytes(
-                path,
-                format!("window.SECBOOK_REGISTRY = {json};\n").into_bytes(),
-            ))
+            // As serde writes `{"root": root, "rows": rows}`.
+            let mut body = b"window.SECBOOK_REGISTRY = {\"root\":".to_vec();
+            body.extend(serde_json::to_vec(&root).unwrap_or_default());
+            body.extend_from_slice(b",\"rows\":");
+            join_json(&mut body, &rows);
+            body.extend_from_slice(b"};\n");
+            Ok(OutputFile::bytes(path, body))
         })
     }
-}
-
-#[derive(Serialize)]
-struct Data {
-    root: String,
-    rows: Vec<String>,
 }
 
 /// What every page of a registry shares.
