@@ -416,7 +416,6 @@ impl Output {
     }
 }
 
-/// An entry of the top menu.
 /// The claims of the records' pages as one block, with the records they were made from,
 /// held so that none is freed and another loaded in its place: the block is claimed again
 /// while each record is the one loaded before, as a page edit leaves them.
@@ -456,6 +455,7 @@ fn record_claims(records: &Records) -> Vec<(String, Origin)> {
         .collect()
 }
 
+/// An entry of the top menu.
 #[derive(Debug, Clone, Serialize)]
 pub struct MenuItem {
     pub title: &'static str,
