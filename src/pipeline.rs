@@ -52,7 +52,7 @@ pub struct Options {
 pub struct Generated {
     pub files: Vec<OutputFile>,
     pub warnings: Vec<Diagnostic>,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Arc<Finding>>,
     /// How many files the site holds.
     pub file_count: usize,
     pub as_of: Date,
@@ -424,7 +424,7 @@ fn assemble(
         baseline: git.baseline,
     };
     handbook.findings = findings::compute_kept(&inputs, kept.map(|k| &k.findings));
-    diags.extend(handbook.findings.iter().map(Finding::to_diagnostic));
+    diags.extend(handbook.findings.iter().map(|f| f.to_diagnostic()));
     (handbook, diags)
 }
 
@@ -503,14 +503,16 @@ fn assemble_view(
         ..
     } = handbook;
     let redactions = Redactions::apply(&mut records, redact);
-    found.iter_mut().for_each(|f| redactions.scrub(f));
+    found
+        .iter_mut()
+        .for_each(|f| redactions.scrub(Arc::make_mut(f)));
     if let Some(history) = &mut history {
         let unreadable = Unreadable::new(&redactions, &hidden_texts);
         redactions.history(history, redact, &unreadable);
         // The findings made from the history quote its commits, which may name anything.
         let quotes_commits = |code| RULES.iter().any(|r| r.code == code && r.needs_history);
         for f in found.iter_mut().filter(|f| quotes_commits(f.code)) {
-            unreadable.scrub(&mut f.message);
+            unreadable.scrub(&mut Arc::make_mut(f).message);
         }
     }
     let mut handbook = Handbook::derive(config, as_of, site, records);

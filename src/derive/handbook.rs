@@ -2,6 +2,7 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use super::incident::Postmortem;
 use super::metrics::{self, Metrics};
@@ -31,8 +32,9 @@ pub struct Handbook {
     /// Each record's history from git, when it is on and there is one (SPEC 14): derived
     /// from what git holds, and set before validate, which reads it.
     pub history: Option<History>,
-    /// Set by validate, which reads the facts above.
-    pub findings: Vec<Finding>,
+    /// Set by validate, which reads the facts above. Shared: `serve` keeps each record's
+    /// findings from one build to the next, and a page edit changes none of them.
+    pub findings: Vec<Arc<Finding>>,
 }
 
 impl Handbook {

@@ -43,7 +43,10 @@ pub fn render_api(handbook: &Handbook, exceptions: &Pieces, incidents: &Pieces) 
     let mut files = vec![
         json_array("api/exceptions.json", exceptions.collect()),
         json_array("api/incidents.json", incidents.collect()),
-        json("api/findings.json", &handbook.findings),
+        json(
+            "api/findings.json",
+            &handbook.findings.iter().map(|f| &**f).collect::<Vec<_>>(),
+        ),
     ];
     if let Some(history) = &handbook.history {
         files.push(json("api/history.json", &HistoryJson::of(history)));

@@ -626,7 +626,7 @@ fn records_inputs(handbook: &Handbook, shape: u64) -> u64 {
 }
 
 /// A hash of the findings, of all that pages and exports show of them.
-fn findings_inputs(findings: &[Finding]) -> u64 {
+fn findings_inputs(findings: &[Arc<Finding>]) -> u64 {
     let mut hasher = DefaultHasher::new();
     for f in findings {
         (f.code, f.level, &f.file, f.line, &f.subject, &f.message).hash(&mut hasher);

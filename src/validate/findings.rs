@@ -99,8 +99,9 @@ pub struct Inputs<'a> {
 /// Each record's findings as an earlier build computed them, which `serve` keeps: a
 /// record's findings read its file and, of the rest of the handbook, only the
 /// configuration, the as-of date, data/people.yaml and, where there are, the baseline and
-/// the history, so a record is looked at again only when one of those changed.
-pub type Kept = PerFile<Finding>;
+/// the history, so a record is looked at again only when one of those changed. Each is
+/// shared, not copied, into the build's findings.
+pub type Kept = PerFile<Arc<Finding>>;
 
 /// What every record's findings read besides its own file; `None` when they read more
 /// than is worth hashing (a baseline or a history), and are not kept.
@@ -116,7 +117,7 @@ fn shared_inputs(inputs: &Inputs) -> Option<u64> {
 
 struct Collector<'a> {
     inputs: &'a Inputs<'a>,
-    out: Vec<Finding>,
+    out: Vec<Arc<Finding>>,
 }
 
 impl Collector<'_> {
@@ -137,7 +138,7 @@ impl Collector<'_> {
         if level == LintLevel::Allow {
             return;
         }
-        self.out.push(Finding {
+        self.out.push(Arc::new(Finding {
             code,
             level,
             file: source.name.clone(),
@@ -146,7 +147,7 @@ impl Collector<'_> {
             message,
             source: Arc::clone(source),
             span,
-        });
+        }));
     }
 
     fn on_exception(
@@ -161,13 +162,13 @@ impl Collector<'_> {
 }
 
 /// Computes every finding of SPEC 6, in a stable order: file, then line, then code.
-pub fn compute(inputs: &Inputs) -> Vec<Finding> {
+pub fn compute(inputs: &Inputs) -> Vec<Arc<Finding>> {
     compute_kept(inputs, None)
 }
 
 /// [`compute`], taking each record's findings from `kept` when nothing they read changed
 /// since, and leaving this build's there.
-pub fn compute_kept(inputs: &Inputs, kept: Option<&Kept>) -> Vec<Finding> {
+pub fn compute_kept(inputs: &Inputs, kept: Option<&Kept>) -> Vec<Arc<Finding>> {
     let records = &inputs.handbook.records;
     // Records are checked in parallel: placing each finding reads its record's YAML again.
     let out = match kept.and_then(|kept| Some((kept, shared_inputs(inputs)?))) {
@@ -227,7 +228,7 @@ fn each<T: Send + Sync>(
     inputs: &Inputs,
     items: &[Shared<T>],
     find: fn(&mut Collector, usize, &Loaded<T>),
-) -> Vec<Finding> {
+) -> Vec<Arc<Finding>> {
     items
         .par_iter()
         .enumerate()
@@ -239,10 +240,10 @@ fn each<T: Send + Sync>(
 /// hash of what every record's findings read) when its file is as it was.
 fn each_kept<T: Send + Sync>(
     inputs: &Inputs,
-    (was, shared): (&Made<Finding>, u64),
+    (was, shared): (&Made<Arc<Finding>>, u64),
     items: &[Shared<T>],
     find: fn(&mut Collector, usize, &Loaded<T>),
-) -> Vec<FromFile<Finding>> {
+) -> Vec<FromFile<Arc<Finding>>> {
     items
         .par_iter()
         .enumerate()
@@ -260,7 +261,7 @@ fn found<T>(
     index: usize,
     item: &Loaded<T>,
     find: fn(&mut Collector, usize, &Loaded<T>),
-) -> Vec<Finding> {
+) -> Vec<Arc<Finding>> {
     let mut c = Collector {
         inputs,
         out: Vec::new(),

@@ -6,10 +6,12 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::common;
 use secbook::load::theme::Body;
 use secbook::model::date::Date;
+use secbook::model::finding::Finding;
 use secbook::pipeline::{self, Cache, Generated, Options};
 
 /// A copy of the repository's handbook, with the options that build it.
@@ -432,6 +434,47 @@ fn what_a_rebuild_keeps_of_the_records_follows_all_they_read() {
         t.replacen("exception.expired: warn", "exception.expired: allow", 1)
     });
     changes(&options, &mut cache, "exceptions/EXC-005/index.html");
+}
+
+#[test]
+fn a_rebuild_shares_the_findings_of_the_records_it_keeps() {
+    let (tmp, mut options) = handbook();
+    // The whole handbook, whose findings are the ones kept.
+    options.audience = Some("security".into());
+    let root = tmp.path();
+    let mut cache = Cache::default();
+    let in_file = |generated: &Generated, file: &str| {
+        let found = generated.findings.iter().filter(|f| f.file == file);
+        found.cloned().collect::<Vec<_>>()
+    };
+    let same = |a: &[Arc<Finding>], b: &[Arc<Finding>]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(a, b)| Arc::ptr_eq(a, b))
+    };
+    let (edited, other) = (
+        "data/exceptions/EXC-005.yaml",
+        "data/exceptions/EXC-001.yaml",
+    );
+    let first = pipeline::generate_cached(&options, &mut cache).unwrap();
+    assert!(!in_file(&first, edited).is_empty() && !in_file(&first, other).is_empty());
+
+    // A page's text: every record's findings are the last build's.
+    edit(&root.join("content/incident-response/workflow.md"), |t| {
+        t + "\nA sentence added.\n"
+    });
+    let second = pipeline::generate_cached(&options, &mut cache).unwrap();
+    for file in [edited, other] {
+        assert!(
+            same(&in_file(&first, file), &in_file(&second, file)),
+            "{file}"
+        );
+    }
+
+    // A record's file: its findings are made again, the others' kept.
+    edit(&root.join(edited), |t| t + "# A comment added.\n");
+    let third = pipeline::generate_cached(&options, &mut cache).unwrap();
+    assert!(same(&in_file(&second, other), &in_file(&third, other)));
+    let (was, now) = (in_file(&second, edited), in_file(&third, edited));
+    assert!(!now.is_empty() && !now.iter().any(|f| was.iter().any(|w| Arc::ptr_eq(f, w))));
 }
 
 /// The errors of a build, as the terminal shows them.
