@@ -204,6 +204,8 @@ fn rebuild(options: &Options, shared: &Shared, cache: &mut pipeline::Cache, shar
 #[derive(Clone)]
 enum Served {
     Bytes(Bytes),
+    /// Joined when asked for, not at each build: see [`Body::Parts`].
+    Parts(Arc<[Bytes]>),
     /// A file the build copies as it is (from static/, a theme's static/ or beside a
     /// page): left on disk rather than held in memory, and sent only while it is the very
     /// file the build took, so a link or another file swapped in later is never sent.
@@ -269,6 +271,7 @@ fn pin_all(root: &Path, files: Vec<OutputFile>) -> Result<Files, Error> {
         .into_par_iter()
         .map(|file| match file.body {
             Body::Bytes(bytes) => Ok((file.path, Served::Bytes(bytes))),
+            Body::Parts(parts) => Ok((file.path, Served::Parts(parts))),
             Body::Copy(from) => pin(root, &from)
                 .map(|pinned| (file.path, Served::File(pinned)))
                 .map_err(|why| {
@@ -543,6 +546,7 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
     };
     let bytes = match body {
         Served::Bytes(b) => b,
+        Served::Parts(parts) => Bytes::from(parts.concat()),
         Served::File(pinned) => match read_pinned(&pinned) {
             Ok(Some(b)) => Bytes::from(b),
             Ok(None) => {

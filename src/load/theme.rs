@@ -128,6 +128,10 @@ pub enum Body {
     Bytes(bytes::Bytes),
     /// Copied from disk as it is, without reading it into memory first.
     Copy(PathBuf),
+    /// Made by the build in pieces, one after another, some kept between builds: the
+    /// records' rows of the search index, tens of megabytes on a large register, are not
+    /// copied again when a page's rows change. Joined only when read.
+    Parts(Arc<[bytes::Bytes]>),
 }
 
 impl Body {
@@ -136,6 +140,7 @@ impl Body {
         match self {
             Body::Bytes(b) => b.len() as u64,
             Body::Copy(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            Body::Parts(parts) => parts.iter().map(|p| p.len() as u64).sum(),
         }
     }
 }

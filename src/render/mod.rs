@@ -120,7 +120,7 @@ impl Output {
         for file in files {
             let origin = match &file.body {
                 Body::Copy(from) => Origin::Copied(from.clone()),
-                Body::Bytes(_) => Origin::Site,
+                Body::Bytes(_) | Body::Parts(_) => Origin::Site,
             };
             claim(file.path.clone(), origin);
         }

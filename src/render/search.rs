@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use rayon::prelude::*;
 use tera::Context;
 
@@ -12,6 +13,7 @@ use crate::diagnostics::Diagnostic;
 use crate::load::content::Page;
 use crate::load::markdown;
 use crate::load::records::Loaded;
+use crate::load::theme::Body;
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
 use crate::model::links;
@@ -127,8 +129,10 @@ pub fn render_search(
         }
         joined
     });
-    let script = index_script(handbook, &records);
-    out.put(OutputFile::html(INDEX_PATH.into(), script));
+    out.put(OutputFile {
+        path: INDEX_PATH.into(),
+        body: index_script(handbook, records),
+    });
     let mut ctx = Context::new();
     ctx.insert("root", "../");
     ctx.insert(
@@ -146,8 +150,9 @@ pub fn render_search(
 
 /// The index as a script: the field names, then a row per document, pages first, then
 /// `records`, the rows of the exceptions and incidents. A page's row is made once, in
-/// parallel, and kept with the page.
-fn index_script(handbook: &Handbook, records: &str) -> String {
+/// parallel, and kept with the page. `records` is a part of its own, not copied: a page
+/// edit keeps it.
+fn index_script(handbook: &Handbook, records: Arc<str>) -> Body {
     let pages: Vec<&str> = handbook
         .site
         .pages
@@ -158,24 +163,41 @@ fn index_script(handbook: &Handbook, records: &str) -> String {
                 .as_str()
         })
         .collect();
-    let rows: Vec<&str> = pages
-        .into_iter()
-        .chain(Some(records).filter(|r| !r.is_empty()))
-        .collect();
     let fields = serde_json::to_string(&FIELDS).unwrap_or_default();
-    let size = rows.iter().map(|d| d.len() + 1).sum::<usize>() + fields.len() + 64;
-    let mut script = String::with_capacity(size);
-    script.push_str("window.SECBOOK_SEARCH = {\"fields\":");
-    script.push_str(&fields);
-    script.push_str(",\"docs\":[");
-    for (i, row) in rows.into_iter().enumerate() {
+    let size = pages.iter().map(|d| d.len() + 1).sum::<usize>() + fields.len() + 64;
+    let mut head = String::with_capacity(size);
+    head.push_str("window.SECBOOK_SEARCH = {\"fields\":");
+    head.push_str(&fields);
+    head.push_str(",\"docs\":[");
+    for (i, row) in pages.iter().enumerate() {
         if i > 0 {
-            script.push(',');
+            head.push(',');
         }
-        script.push_str(row);
+        head.push_str(row);
     }
-    script.push_str("]};\n");
-    script
+    const END: &str = "]};\n";
+    if records.is_empty() {
+        head.push_str(END);
+        return Body::Bytes(head.into_bytes().into());
+    }
+    if !pages.is_empty() {
+        head.push(',');
+    }
+    let records = Bytes::from_owner(Text(records));
+    Body::Parts(Arc::new([
+        head.into(),
+        records,
+        Bytes::from_static(END.as_bytes()),
+    ]))
+}
+
+/// Text kept between builds, as the bytes of a part of a file.
+struct Text(Arc<str>);
+
+impl AsRef<[u8]> for Text {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
 }
 
 fn doc(

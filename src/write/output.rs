@@ -522,6 +522,7 @@ impl Staging {
         let written = match &file.body {
             Body::Bytes(bytes) => write_file(&path, bytes),
             Body::Copy(from) => fs::copy(from, &path).map(|_| ()),
+            Body::Parts(parts) => write_parts(&path, parts),
         };
         written.map_err(|e| Error::io(&path, e))
     }
@@ -744,8 +745,12 @@ fn remove_leftovers(parent: &Path, name: &str) {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_parts(path, &[bytes])
+}
+
+fn write_parts(path: &Path, parts: &[impl AsRef<[u8]>]) -> io::Result<()> {
     let mut f = fs::File::create(path)?;
-    f.write_all(bytes)
+    parts.iter().try_for_each(|p| f.write_all(p.as_ref()))
 }
 
 /// Puts `staging` in the place of `out` in one step where the system allows it.

@@ -41,6 +41,7 @@ fn generate_with(root: &Path, base_url: Option<&str>) -> Vec<(String, Vec<u8>)> 
             let bytes = match f.body {
                 Body::Bytes(b) => b.to_vec(),
                 Body::Copy(from) => std::fs::read(from).unwrap(),
+                Body::Parts(parts) => parts.concat(),
             };
             (f.path, bytes)
         })
@@ -895,7 +896,7 @@ fn a_site_past_the_protocol_limits_gets_sitemaps_that_validate() {
         .iter()
         .map(|f| match &f.body {
             Body::Bytes(b) => (f.path.as_str(), &b[..]),
-            Body::Copy(_) => unreachable!(),
+            Body::Copy(_) | Body::Parts(_) => unreachable!(),
         })
         .collect();
     let names: Vec<&str> = bodies.iter().map(|(p, _)| *p).collect();

@@ -34,6 +34,7 @@ fn files(generated: &Generated) -> BTreeMap<String, Vec<u8>> {
             let bytes = match &f.body {
                 Body::Bytes(b) => b.to_vec(),
                 Body::Copy(from) => fs::read(from).unwrap(),
+                Body::Parts(parts) => parts.concat(),
             };
             (f.path.clone(), bytes)
         })
@@ -475,6 +476,43 @@ fn a_rebuild_shares_the_findings_of_the_records_it_keeps() {
     assert!(same(&in_file(&second, other), &in_file(&third, other)));
     let (was, now) = (in_file(&second, edited), in_file(&third, edited));
     assert!(!now.is_empty() && !now.iter().any(|f| was.iter().any(|w| Arc::ptr_eq(f, w))));
+}
+
+#[test]
+fn a_page_edit_keeps_the_records_rows_of_the_search_index() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    let mut cache = Cache::default();
+    // The index as a fresh build makes it, and its records' rows, a part of their own.
+    let build = |cache: &mut Cache| {
+        let index = |generated: &Generated| {
+            let found = generated.files.iter().find(|f| f.path == "search/index.js");
+            found.unwrap().body.clone()
+        };
+        let cached = index(&pipeline::generate_cached(&options, cache).unwrap());
+        let Body::Parts(parts) = &cached else {
+            panic!("the records' rows are a part of the index")
+        };
+        let Body::Parts(fresh) = index(&pipeline::generate(&options).unwrap()) else {
+            panic!("the records' rows are a part of the index")
+        };
+        assert!(
+            parts.concat() == fresh.concat(),
+            "the index of a fresh build"
+        );
+        parts[1].clone()
+    };
+    let first = build(&mut cache);
+
+    edit(&root.join("content/incident-response/workflow.md"), |t| {
+        t + "\nA sentence added.\n"
+    });
+    assert_eq!(build(&mut cache).as_ptr(), first.as_ptr(), "a page edit");
+
+    edit(&root.join("data/exceptions/EXC-005.yaml"), |t| {
+        t.replacen("title: ", "title: Renamed ", 1)
+    });
+    assert_ne!(build(&mut cache).as_ptr(), first.as_ptr(), "a record edit");
 }
 
 /// The errors of a build, as the terminal shows them.

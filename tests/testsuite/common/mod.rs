@@ -74,6 +74,7 @@ pub fn files_of(files: Vec<secbook::render::OutputFile>) -> Files {
             let bytes = match f.body {
                 secbook::load::theme::Body::Bytes(b) => b.to_vec(),
                 secbook::load::theme::Body::Copy(path) => fs::read(path).unwrap(),
+                secbook::load::theme::Body::Parts(parts) => parts.concat(),
             };
             (f.path, bytes)
         })
