@@ -341,9 +341,10 @@ impl Feed<'_> {
         self.0.write(v.as_bytes());
     }
 
-    fn variant(&mut self, index: u32) {
+    /// A variant by its name, as JSON writes it.
+    fn variant(&mut self, name: &str) {
         self.0.write_u8(tag::VARIANT);
-        self.0.write_u32(index);
+        self.str(name);
     }
 
     fn open(self, tag: u8) -> Result<Self, serde_json::Error> {
@@ -477,10 +478,10 @@ impl serde::Serializer for Feed<'_> {
     fn serialize_unit_variant(
         mut self,
         _: &'static str,
-        index: u32,
-        _: &'static str,
+        _: u32,
+        variant: &'static str,
     ) -> Result<(), Self::Error> {
-        self.variant(index);
+        self.variant(variant);
         Ok(())
     }
 
@@ -495,11 +496,11 @@ impl serde::Serializer for Feed<'_> {
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         mut self,
         _: &'static str,
-        index: u32,
-        _: &'static str,
+        _: u32,
+        variant: &'static str,
         value: &T,
     ) -> Result<(), Self::Error> {
-        self.variant(index);
+        self.variant(variant);
         value.serialize(self)
     }
 
@@ -518,11 +519,11 @@ impl serde::Serializer for Feed<'_> {
     fn serialize_tuple_variant(
         mut self,
         _: &'static str,
-        index: u32,
-        _: &'static str,
+        _: u32,
+        variant: &'static str,
         _: usize,
     ) -> Result<Self, Self::Error> {
-        self.variant(index);
+        self.variant(variant);
         self.open(tag::LIST)
     }
 
@@ -537,11 +538,11 @@ impl serde::Serializer for Feed<'_> {
     fn serialize_struct_variant(
         mut self,
         _: &'static str,
-        index: u32,
-        _: &'static str,
+        _: u32,
+        variant: &'static str,
         _: usize,
     ) -> Result<Self, Self::Error> {
-        self.variant(index);
+        self.variant(variant);
         self.open(tag::MAP)
     }
 
@@ -840,8 +841,9 @@ mod tests {
         assert_ne!(values_of("b").fingerprint().finish(), first);
     }
 
-    /// Values that differ only in where one part ends and the next begins, or in which
-    /// of two kinds a part is, feed different streams, as their JSON differs.
+    /// Values that differ only in where one part ends and the next begins, in which of
+    /// two kinds a part is, or in a variant's name, feed different streams, as their JSON
+    /// differs.
     #[test]
     fn values_that_differ_only_in_their_shape_have_different_fingerprints() {
         /// Text that serde is given in pieces, as a date is.
@@ -856,7 +858,16 @@ mod tests {
             value.add_to(&mut fingerprint);
             fingerprint.finish()
         };
-        let pairs: [(&dyn erased::Value, &dyn erased::Value); 9] = [
+        #[derive(Serialize)]
+        enum First {
+            A,
+        }
+        #[derive(Serialize)]
+        enum Second {
+            B,
+        }
+        let pairs: [(&dyn erased::Value, &dyn erased::Value); 10] = [
+            (&First::A, &Second::B),
             (&(vec![1], 2), &(vec![1, 2],)),
             (&("ab", "c"), &("a", "bc")),
             (&["a", ""], &["", "a"]),
