@@ -286,9 +286,10 @@ impl RenderCache {
     }
 }
 
-/// What goes into a rendered file, as JSON, which is the same for the same value: fields
-/// come in order and maps are sorted. The JSON is fed to a fast hasher as it is written,
-/// never held: fingerprints are compared only within one process.
+/// What goes into a rendered file, as serde sees it, which is the same for the same
+/// value: fields come in order and maps are sorted. Each part is fed to a fast hasher as
+/// it is visited, never written out as text: fingerprints are compared only within one
+/// process.
 pub struct Fingerprint(ahash::AHasher);
 
 impl Default for Fingerprint {
@@ -297,26 +298,366 @@ impl Default for Fingerprint {
     }
 }
 
-impl std::io::Write for Fingerprint {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.write(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 impl Fingerprint {
     pub fn add<T: Serialize + ?Sized>(&mut self, value: &T) -> &mut Self {
-        let _ = serde_json::to_writer(&mut *self, value);
+        let _ = value.serialize(Feed(&mut self.0));
         self.0.write_u8(0);
         self
     }
 
     pub fn finish(&self) -> u64 {
         self.0.finish()
+    }
+}
+
+/// A serde serializer that feeds what it is given to a hasher: each part with a tag of its
+/// kind, a string with its length, a list or map with its end, so that different values
+/// feed different streams. JSON wrote every number as text and read every string a byte
+/// at a time for escapes; this feeds them as they are.
+struct Feed<'h>(&'h mut ahash::AHasher);
+
+/// The tags of [`Feed`]: one per kind of part.
+mod tag {
+    pub const BOOL: u8 = 1;
+    pub const INT: u8 = 2;
+    pub const FLOAT: u8 = 3;
+    pub const STR: u8 = 4;
+    pub const BYTES: u8 = 5;
+    pub const NONE: u8 = 6;
+    pub const SOME: u8 = 7;
+    pub const UNIT: u8 = 8;
+    pub const VARIANT: u8 = 9;
+    pub const LIST: u8 = 10;
+    pub const MAP: u8 = 11;
+    pub const END: u8 = 12;
+    /// After text written in pieces, which holds no 0xFF byte, being UTF-8.
+    pub const TEXT_END: u8 = 0xFF;
+}
+
+impl Feed<'_> {
+    fn str(&mut self, v: &str) {
+        self.0.write_u8(tag::STR);
+        self.0.write_usize(v.len());
+        self.0.write(v.as_bytes());
+    }
+
+    /// A variant by its name, as JSON writes it.
+    fn variant(&mut self, name: &str) {
+        self.0.write_u8(tag::VARIANT);
+        self.str(name);
+    }
+
+    fn open(self, tag: u8) -> Result<Self, serde_json::Error> {
+        self.0.write_u8(tag);
+        Ok(self)
+    }
+
+    fn part<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), serde_json::Error> {
+        value.serialize(Feed(&mut *self.0))
+    }
+
+    fn close(self) -> Result<(), serde_json::Error> {
+        self.0.write_u8(tag::END);
+        Ok(())
+    }
+}
+
+impl std::fmt::Write for Feed<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
+    }
+}
+
+impl serde::Serializer for Feed<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    type SerializeSeq = Self;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = Self;
+    type SerializeTupleVariant = Self;
+    type SerializeMap = Self;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Self;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Self::Error> {
+        self.0.write_u8(tag::BOOL);
+        self.0.write_u8(u8::from(v));
+        Ok(())
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), Self::Error> {
+        self.serialize_i128(i128::from(v))
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), Self::Error> {
+        self.0.write_u8(tag::INT);
+        self.0.write_i128(v);
+        Ok(())
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), Self::Error> {
+        self.serialize_i128(i128::from(v))
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), Self::Error> {
+        self.serialize_i128(i128::from(v))
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), Self::Error> {
+        self.serialize_i128(i128::from(v))
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), Self::Error> {
+        self.serialize_i128(i128::from(v))
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), Self::Error> {
+        self.serialize_i128(i128::from(v))
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), Self::Error> {
+        self.serialize_i128(i128::from(v))
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), Self::Error> {
+        self.serialize_i128(i128::from(v))
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), Self::Error> {
+        self.0.write_u8(tag::INT);
+        self.0.write_u128(v);
+        Ok(())
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), Self::Error> {
+        self.serialize_f64(f64::from(v))
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), Self::Error> {
+        self.0.write_u8(tag::FLOAT);
+        self.0.write_u64(v.to_bits());
+        Ok(())
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), Self::Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_str(mut self, v: &str) -> Result<(), Self::Error> {
+        self.str(v);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Self::Error> {
+        self.0.write_u8(tag::BYTES);
+        self.0.write_usize(v.len());
+        self.0.write(v);
+        Ok(())
+    }
+
+    fn serialize_none(self) -> Result<(), Self::Error> {
+        self.0.write_u8(tag::NONE);
+        Ok(())
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Self::Error> {
+        self.0.write_u8(tag::SOME);
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), Self::Error> {
+        self.0.write_u8(tag::UNIT);
+        Ok(())
+    }
+
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Self::Error> {
+        self.serialize_unit()
+    }
+
+    fn serialize_unit_variant(
+        mut self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Self::Error> {
+        self.variant(variant);
+        Ok(())
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Self::Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        mut self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Self::Error> {
+        self.variant(variant);
+        value.serialize(self)
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self, Self::Error> {
+        self.open(tag::LIST)
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self, Self::Error> {
+        self.open(tag::LIST)
+    }
+
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self, Self::Error> {
+        self.open(tag::LIST)
+    }
+
+    fn serialize_tuple_variant(
+        mut self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Self, Self::Error> {
+        self.variant(variant);
+        self.open(tag::LIST)
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<Self, Self::Error> {
+        self.open(tag::MAP)
+    }
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, Self::Error> {
+        self.open(tag::MAP)
+    }
+
+    fn serialize_struct_variant(
+        mut self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Self, Self::Error> {
+        self.variant(variant);
+        self.open(tag::MAP)
+    }
+
+    /// Text written in pieces (a date, anything `Display`), fed as it is written.
+    fn collect_str<T: std::fmt::Display + ?Sized>(mut self, value: &T) -> Result<(), Self::Error> {
+        use std::fmt::Write;
+        self.0.write_u8(tag::STR);
+        let _ = write!(self, "{value}");
+        self.0.write_u8(tag::TEXT_END);
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeSeq for Feed<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
+        self.part(value)
+    }
+
+    fn end(self) -> Result<(), Self::Error> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeTuple for Feed<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
+        self.part(value)
+    }
+
+    fn end(self) -> Result<(), Self::Error> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeTupleStruct for Feed<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
+        self.part(value)
+    }
+
+    fn end(self) -> Result<(), Self::Error> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeTupleVariant for Feed<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
+        self.part(value)
+    }
+
+    fn end(self) -> Result<(), Self::Error> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeMap for Feed<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Self::Error> {
+        self.part(key)
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
+        self.part(value)
+    }
+
+    fn end(self) -> Result<(), Self::Error> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeStruct for Feed<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Self::Error> {
+        self.str(key);
+        self.part(value)
+    }
+
+    fn end(self) -> Result<(), Self::Error> {
+        self.close()
+    }
+}
+
+impl serde::ser::SerializeStructVariant for Feed<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Self::Error> {
+        self.str(key);
+        self.part(value)
+    }
+
+    fn end(self) -> Result<(), Self::Error> {
+        self.close()
     }
 }
 
@@ -498,5 +839,61 @@ mod tests {
 
         assert_eq!(values_of("a").fingerprint().finish(), first);
         assert_ne!(values_of("b").fingerprint().finish(), first);
+    }
+
+    /// Values that differ only in where one part ends and the next begins, in which of
+    /// two kinds a part is, or in a variant's name, feed different streams, as their JSON
+    /// differs.
+    #[test]
+    fn values_that_differ_only_in_their_shape_have_different_fingerprints() {
+        /// Text that serde is given in pieces, as a date is.
+        struct Shown(&'static str);
+        impl Serialize for Shown {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self.0)
+            }
+        }
+        let of = |value: &dyn erased::Value| {
+            let mut fingerprint = Fingerprint::default();
+            value.add_to(&mut fingerprint);
+            fingerprint.finish()
+        };
+        #[derive(Serialize)]
+        enum First {
+            A,
+        }
+        #[derive(Serialize)]
+        enum Second {
+            B,
+        }
+        let pairs: [(&dyn erased::Value, &dyn erased::Value); 10] = [
+            (&First::A, &Second::B),
+            (&(vec![1], 2), &(vec![1, 2],)),
+            (&("ab", "c"), &("a", "bc")),
+            (&["a", ""], &["", "a"]),
+            (&(vec![1], vec![2, 3]), &(vec![1, 2], vec![3])),
+            (&Some(""), &None::<&str>),
+            (&Some(Some(1)), &Some(None::<u8>)),
+            (&1_u8, &true),
+            (&std::collections::BTreeMap::from([("a", "b")]), &["a", "b"]),
+            (&(Shown("ab"), Shown("c")), &(Shown("a"), Shown("bc"))),
+        ];
+        for (a, b) in pairs {
+            assert_ne!(of(a), of(b));
+            assert_eq!(of(a), of(a));
+        }
+    }
+
+    /// Lets values of different types sit in one list.
+    mod erased {
+        pub trait Value {
+            fn add_to(&self, fingerprint: &mut super::Fingerprint);
+        }
+
+        impl<T: serde::Serialize> Value for T {
+            fn add_to(&self, fingerprint: &mut super::Fingerprint) {
+                fingerprint.add(self);
+            }
+        }
     }
 }
