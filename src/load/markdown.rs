@@ -134,10 +134,9 @@ impl Document {
                         span: offset + range.start..offset + range.end,
                     });
                 }
-                Event::End(end) => {
-                    if let (TagEnd::Heading(_), Some((level, explicit, mut title))) =
-                        (end, heading.take())
-                    {
+                // Only the heading's own end: the end of its emphasis or link is not it.
+                Event::End(TagEnd::Heading(_)) => {
+                    if let Some((level, explicit, mut title)) = heading.take() {
                         trim_in_place(&mut title);
                         let base = explicit.unwrap_or_else(|| slugify(&title));
                         let id = ids.unique(&headings, base);
@@ -914,6 +913,32 @@ mod tests {
             html.contains("<h2 id=\"notes-1\">Notes<a class=\"anchor\" href=\"#notes-1\""),
             "{html}"
         );
+    }
+
+    /// A heading's emphasis, code or link ends inside it: the heading is whole, and each
+    /// heading keeps its own id, where the first end inside it dropped it and moved the
+    /// ids of those after it up by one.
+    #[test]
+    fn a_heading_with_inline_markup_is_read_whole() {
+        let doc = Document::parse_text(
+            "## A *b* c\n\n## Second\n\n## Use `x` and [y](y.md) {#own}\n",
+            false,
+        );
+        let read: Vec<(&str, &str)> = (doc.headings.iter())
+            .map(|h| (h.id.as_str(), h.title.as_str()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("a-b-c", "A b c"),
+                ("second", "Second"),
+                ("own", "Use x and y")
+            ]
+        );
+        let html = doc.render(&[], false);
+        for id in ["a-b-c", "second", "own"] {
+            assert!(html.contains(&format!("id=\"{id}\"")), "{id}: {html}");
+        }
     }
 
     #[test]
