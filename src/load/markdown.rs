@@ -381,11 +381,12 @@ impl Words {
         }
     }
 
-    /// Adds the words of `text`: each run of white space, then each word, read in a loop
-    /// of its own, a byte at a time where it is ASCII, as nearly all is. `split_whitespace`
-    /// decoding every character was a tenth of the build of plain pages, and one loop
-    /// asking at each byte whether a word had begun was still a twelfth.
+    /// Adds the words of `text`: each run of white space, then each run of words one
+    /// ASCII space apart, as they are written, added at once, read a byte at a time where
+    /// it is ASCII, as nearly all is. `split_whitespace` decoding every character was a
+    /// tenth of the build of plain pages, and a copy for each word 7% more of it.
     fn push_text(&mut self, text: &str) {
+        let bytes = text.as_bytes();
         let mut i = 0;
         while i < text.len() {
             let gap = i;
@@ -395,22 +396,38 @@ impl Words {
             if i > gap {
                 self.apart = true;
             }
-            let word = i;
-            while let Some((false, len)) = space_at(text, i) {
-                i += len;
+            let words = i;
+            i = word_end(text, i);
+            while bytes.get(i) == Some(&b' ') && matches!(space_at(text, i + 1), Some((false, _))) {
+                i = word_end(text, i + 1);
             }
-            if i > word {
-                self.push_word(&text[word..i]);
+            if i > words {
+                self.push_word(&text[words..i]);
             }
         }
     }
 
+    /// Adds a word, or words one space apart, after a space if white space came first.
     fn push_word(&mut self, word: &str) {
         if self.apart && !self.plain.is_empty() {
             self.plain.push(' ');
         }
         self.apart = false;
         self.plain.push_str(word);
+    }
+}
+
+/// Where the word at byte `i` of `text` ends: at white space or the end of the text.
+fn word_end(text: &str, mut i: usize) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        while bytes.get(i).is_some_and(|&b| b > b' ' && b.is_ascii()) {
+            i += 1;
+        }
+        match space_at(text, i) {
+            Some((false, len)) => i += len,
+            _ => return i,
+        }
     }
 }
 
@@ -1186,6 +1203,16 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The words of a text are those `split_whitespace` reads, one space apart, however
+        /// the text's white space runs.
+        #[test]
+        fn plain_text_reads_the_words_split_whitespace_reads(
+            text in "[a-z\\u{e9}\\u{2014} \\t\\n\\u{a0}\\u{3000}\\u{2003}\\u{85}]{0,60}",
+        ) {
+            let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(plain_text(&text, false), words);
+        }
+
         /// Plain text made Markdown reads back as the same words, whatever characters it
         /// holds: a tracker's Notes imported and exported again are the same.
         #[test]
