@@ -556,56 +556,37 @@ impl serde::Serializer for Feed<'_> {
     }
 }
 
-impl serde::ser::SerializeSeq for Feed<'_> {
-    type Ok = ();
-    type Error = serde_json::Error;
+/// The parts of a list, a tuple or a map are fed one after another, a struct's each after
+/// its field's name; the end is fed after the last.
+macro_rules! feed_parts {
+    ($($part:ident: $($field:ident)? => $($compound:ident)::+;)*) => {$(
+        impl serde::ser::$($compound)::+ for Feed<'_> {
+            type Ok = ();
+            type Error = serde_json::Error;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.part(value)
-    }
+            fn $part<T: Serialize + ?Sized>(
+                &mut self,
+                $($field: &'static str,)?
+                value: &T,
+            ) -> Result<(), Self::Error> {
+                $(self.str($field);)?
+                self.part(value)
+            }
 
-    fn end(self) -> Result<(), Self::Error> {
-        self.close()
-    }
+            fn end(self) -> Result<(), Self::Error> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl serde::ser::SerializeTuple for Feed<'_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.part(value)
-    }
-
-    fn end(self) -> Result<(), Self::Error> {
-        self.close()
-    }
-}
-
-impl serde::ser::SerializeTupleStruct for Feed<'_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.part(value)
-    }
-
-    fn end(self) -> Result<(), Self::Error> {
-        self.close()
-    }
-}
-
-impl serde::ser::SerializeTupleVariant for Feed<'_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.part(value)
-    }
-
-    fn end(self) -> Result<(), Self::Error> {
-        self.close()
-    }
+feed_parts! {
+    serialize_element: => SerializeSeq;
+    serialize_element: => SerializeTuple;
+    serialize_field: => SerializeTupleStruct;
+    serialize_field: => SerializeTupleVariant;
+    serialize_field: key => SerializeStruct;
+    serialize_field: key => SerializeStructVariant;
 }
 
 impl serde::ser::SerializeMap for Feed<'_> {
@@ -617,42 +598,6 @@ impl serde::ser::SerializeMap for Feed<'_> {
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        self.part(value)
-    }
-
-    fn end(self) -> Result<(), Self::Error> {
-        self.close()
-    }
-}
-
-impl serde::ser::SerializeStruct for Feed<'_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Self::Error> {
-        self.str(key);
-        self.part(value)
-    }
-
-    fn end(self) -> Result<(), Self::Error> {
-        self.close()
-    }
-}
-
-impl serde::ser::SerializeStructVariant for Feed<'_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Self::Error> {
-        self.str(key);
         self.part(value)
     }
 
