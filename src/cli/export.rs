@@ -30,14 +30,14 @@ pub fn tracker(options: &Options, output: Option<PathBuf>) -> Result<Done, Error
 pub fn poam(options: &Options, output: Option<PathBuf>) -> Result<Done, Error> {
     let (handbook, warnings) = pipeline::load_handbook(options)?;
     let (risks, items) = (Pieces::fresh(), Pieces::fresh());
-    let bytes = poam::document(&handbook, &risks, &items).ok_or_else(|| {
+    let parts = poam::document(&handbook, &risks, &items).ok_or_else(|| {
         Error::Usage(
             "no exception is approved or pending, and an OSCAL plan of action and milestones \
              needs at least one item: there is nothing to export"
                 .into(),
         )
     })?;
-    let to = write_out(&bytes, output)?;
+    let to = write_out(&parts.joined(), output)?;
     Ok(Done {
         warnings,
         summary: format!("exported the OSCAL plan of action and milestones to {to}"),

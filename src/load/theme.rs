@@ -129,8 +129,9 @@ pub enum Body {
     /// Copied from disk as it is, without reading it into memory first.
     Copy(PathBuf),
     /// Made by the build in pieces, one after another, some kept between builds: the
-    /// records' rows of the search index, tens of megabytes on a large register, are not
-    /// copied again when a page's rows change. Joined only when read.
+    /// records' rows of the search index, or each record's piece of an export, tens of
+    /// megabytes on a large register, are not copied again when a page or another record
+    /// changes. Joined only when read.
     Parts(Arc<[bytes::Bytes]>),
 }
 

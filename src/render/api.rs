@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -67,29 +68,73 @@ fn error_json(error: &serde_json::Error) -> Vec<u8> {
 }
 
 /// The compact JSON array of `pieces` (each one value's JSON), ending in a newline: the
-/// bytes [`json_bytes`] gives for the values.
+/// bytes [`json_bytes`] gives for the values, in parts that share the kept pieces.
 fn json_array(path: &str, pieces: Vec<Arc<[u8]>>) -> OutputFile {
-    let mut bytes = Vec::with_capacity(pieces.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
-    join_json(&mut bytes, &pieces);
-    bytes.push(b'\n');
+    let mut parts = Parts::default();
+    parts.array(&pieces).text(b"\n");
     OutputFile {
         path: path.to_string(),
-        body: Body::Bytes(bytes.into()),
+        body: parts.body(),
     }
 }
 
-/// Writes `pieces` (each one value's JSON) into `out` as a JSON array, growing `out` once:
-/// an export's array may be tens of megabytes, copied each time the buffer grew.
-pub fn join_json(out: &mut Vec<u8>, pieces: &[Arc<[u8]>]) {
-    out.reserve(pieces.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
-    out.push(b'[');
-    for (n, piece) in pieces.iter().enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(piece);
+/// A file written in parts (see [`Body::Parts`]): the text around an array, and the array's
+/// pieces shared with the [`Pieces`] that keep them, where joining them copied tens of
+/// megabytes into a new buffer at each record edit.
+#[derive(Default)]
+pub struct Parts(Vec<Bytes>);
+
+impl Parts {
+    pub fn text(&mut self, text: &'static [u8]) -> &mut Self {
+        self.0.push(Bytes::from_static(text));
+        self
     }
-    out.push(b']');
+
+    pub fn made(&mut self, bytes: Vec<u8>) -> &mut Self {
+        self.0.push(bytes.into());
+        self
+    }
+
+    /// `pieces` one after another, as they are.
+    pub fn pieces(&mut self, pieces: &[Arc<[u8]>]) -> &mut Self {
+        self.0.extend(pieces.iter().map(|p| shared(Arc::clone(p))));
+        self
+    }
+
+    /// `pieces` (each one value's JSON) as a JSON array.
+    pub fn array(&mut self, pieces: &[Arc<[u8]>]) -> &mut Self {
+        self.0.reserve(2 * pieces.len() + 1);
+        self.text(b"[");
+        for (n, piece) in pieces.iter().enumerate() {
+            if n > 0 {
+                self.text(b",");
+            }
+            self.pieces(std::slice::from_ref(piece));
+        }
+        self.text(b"]")
+    }
+
+    pub fn body(self) -> Body {
+        Body::Parts(self.0.into())
+    }
+
+    /// The file as one buffer, for a command that writes it alone.
+    pub fn joined(&self) -> Vec<u8> {
+        self.0.concat()
+    }
+}
+
+/// Bytes kept between builds as a part of a file, shared rather than copied.
+pub fn shared<T: AsRef<[u8]> + Send + Sync + ?Sized + 'static>(kept: Arc<T>) -> Bytes {
+    Bytes::from_owner(Kept(kept))
+}
+
+struct Kept<T: ?Sized>(Arc<T>);
+
+impl<T: AsRef<[u8]> + ?Sized> AsRef<[u8]> for Kept<T> {
+    fn as_ref(&self) -> &[u8] {
+        (*self.0).as_ref()
+    }
 }
 
 /// api/history.json: each record's history, as its page shows it, in id order (SPEC 14).

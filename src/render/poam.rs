@@ -32,7 +32,7 @@ use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::person::{People, Person};
 use crate::model::vocab::{ExceptionState, ExceptionStatus};
-use crate::render::api::{join_json, json_piece};
+use crate::render::api::{Parts, json_piece};
 use crate::render::feeds::{day_start, site_link};
 use crate::render::{OutputFile, Pieces};
 
@@ -58,29 +58,32 @@ const NS: &str = "https://secbook.invalid/ns/oscal";
 /// and POA&M item are pieces kept in `risks` and `items`.
 pub fn render_poam(handbook: &Handbook, risks: &Pieces, items: &Pieces) -> Vec<OutputFile> {
     document(handbook, risks, items)
-        .map(|body| OutputFile::bytes(PATH, body))
+        .map(|parts| OutputFile {
+            path: PATH.into(),
+            body: parts.body(),
+        })
         .into_iter()
         .collect()
 }
 
-/// The export's bytes: compact JSON ending in a newline, or `None` when no exception is
-/// approved or pending. Written as serde would write a `plan-of-action-and-milestones`
-/// of these fields in this order, with the pieces of the risks and items as they are.
-pub fn document(handbook: &Handbook, risks: &Pieces, items: &Pieces) -> Option<Vec<u8>> {
+/// The export: compact JSON ending in a newline, or `None` when no exception is approved
+/// or pending. Written as serde would write a `plan-of-action-and-milestones` of these
+/// fields in this order, with the pieces of the risks and items as they are, shared.
+pub fn document(handbook: &Handbook, risks: &Pieces, items: &Pieces) -> Option<Parts> {
     let poam = build(handbook, risks, items)?;
-    // Made once at about its size: a large register's is tens of megabytes.
-    let pieces = poam.risks.iter().chain(&poam.poam_items);
-    let mut out = Vec::with_capacity(pieces.map(|p| p.len() + 1).sum::<usize>() + 4096);
-    out.extend_from_slice(br#"{"plan-of-action-and-milestones":{"uuid":"#);
-    serde_json::to_writer(&mut out, &poam.uuid).ok()?;
-    out.extend_from_slice(br#","metadata":"#);
-    serde_json::to_writer(&mut out, &poam.metadata).ok()?;
-    out.extend_from_slice(br#","risks":"#);
-    join_json(&mut out, &poam.risks);
-    out.extend_from_slice(br#","poam-items":"#);
-    join_json(&mut out, &poam.poam_items);
-    out.extend_from_slice(b"}}\n");
-    Some(out)
+    let mut head = br#"{"plan-of-action-and-milestones":{"uuid":"#.to_vec();
+    serde_json::to_writer(&mut head, &poam.uuid).ok()?;
+    head.extend_from_slice(br#","metadata":"#);
+    serde_json::to_writer(&mut head, &poam.metadata).ok()?;
+    head.extend_from_slice(br#","risks":"#);
+    let mut parts = Parts::default();
+    parts
+        .made(head)
+        .array(&poam.risks)
+        .text(br#","poam-items":"#)
+        .array(&poam.poam_items)
+        .text(b"}}\n");
+    Some(parts)
 }
 
 /// The document, each risk and POA&M item as its JSON.

@@ -17,6 +17,7 @@ use crate::load::theme::Body;
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
 use crate::model::links;
+use crate::render::api::shared;
 
 /// Above this the build warns: the page would load slowly.
 pub const WARN_BYTES: u64 = 5 * 1024 * 1024;
@@ -183,21 +184,12 @@ fn index_script(handbook: &Handbook, records: Arc<str>) -> Body {
     if !pages.is_empty() {
         head.push(',');
     }
-    let records = Bytes::from_owner(Text(records));
+    let records = shared(records);
     Body::Parts(Arc::new([
         head.into(),
         records,
         Bytes::from_static(END.as_bytes()),
     ]))
-}
-
-/// Text kept between builds, as the bytes of a part of a file.
-struct Text(Arc<str>);
-
-impl AsRef<[u8]> for Text {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
 }
 
 fn doc(

@@ -27,6 +27,7 @@ use crate::load::tracker::{
 use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::vocab::{Decision, ExceptionStatus, ExceptionType};
+use crate::render::api::Parts;
 use crate::render::{OutputFile, Pieces};
 
 /// Where the build writes the tracker.
@@ -40,11 +41,13 @@ pub fn render_tracker(handbook: &Handbook, lines: &Pieces) -> Vec<OutputFile> {
         .par_iter()
         .map(|e| lines.get(&e.source, (), || line(&row(&e.record)).into_bytes()))
         .collect();
-    let mut csv = line(&HEADER.map(String::from)).into_bytes();
-    for line in &made {
-        csv.extend_from_slice(line);
-    }
-    vec![OutputFile::bytes(EXPORT_PATH, csv)]
+    let mut csv = Parts::default();
+    csv.made(line(&HEADER.map(String::from)).into_bytes())
+        .pieces(&made);
+    vec![OutputFile {
+        path: EXPORT_PATH.into(),
+        body: csv.body(),
+    }]
 }
 
 /// The tracker CSV of `exceptions`, in the order given, header first.

@@ -515,6 +515,59 @@ fn a_page_edit_keeps_the_records_rows_of_the_search_index() {
     assert_ne!(build(&mut cache).as_ptr(), first.as_ptr(), "a record edit");
 }
 
+/// The files that list every record hold each record's piece as a part of their own,
+/// shared with what the last build kept: a record edit makes again its own pieces and the
+/// text around them, not a new file of tens of megabytes.
+#[test]
+fn a_record_edit_makes_again_only_its_own_parts_of_the_exports() {
+    // More rows than a registry's page holds, so that it has rows.js.
+    let book = crate::scale::register(150, 2);
+    let options = Options {
+        root: book.dir.clone(),
+        ..Options::default()
+    };
+    let mut cache = Cache::default();
+    const PATHS: [&str; 4] = [
+        "api/exceptions.json",
+        "exports/poam.json",
+        "exceptions/rows.js",
+        "exports/exceptions.csv",
+    ];
+    // Each file's parts, checked against a fresh build's bytes, by where their bytes are.
+    let build = |cache: &mut Cache| {
+        let cached = pipeline::generate_cached(&options, cache).unwrap();
+        let fresh = files(&pipeline::generate(&options).unwrap());
+        PATHS.map(|path| {
+            let found = cached.files.iter().find(|f| f.path == path).unwrap();
+            let Body::Parts(parts) = &found.body else {
+                panic!("{path}: each record's piece is a part of its own")
+            };
+            assert!(parts.concat() == fresh[path], "{path}: a fresh build's");
+            parts.iter().map(|p| p.as_ptr()).collect::<HashSet<_>>()
+        })
+    };
+    // How many parts of each file `now` made again rather than share with `was`.
+    let made = |was: &[HashSet<*const u8>; 4], now: &[HashSet<*const u8>; 4]| {
+        [0, 1, 2, 3].map(|i| now[i].difference(&was[i]).count())
+    };
+    let first = build(&mut cache);
+
+    edit(&book.dir.join("content/_index.md"), |t| {
+        t + "\nA sentence added.\n"
+    });
+    let second = build(&mut cache);
+    assert_eq!(made(&first, &second), [0, 0, 0, 0], "a page edit");
+
+    edit(&book.dir.join("data/exceptions/EXC-00001.yaml"), |t| {
+        t.replacen("title: ", "title: Renamed ", 1)
+    });
+    let third = build(&mut cache);
+    // The record's piece of the API; the POA&M's head (its metadata), the record's risk
+    // and its item; the head of rows.js and the record's row; the tracker's header and
+    // the record's line.
+    assert_eq!(made(&second, &third), [1, 3, 2, 2], "a record edit");
+}
+
 /// The errors of a build, as the terminal shows them.
 fn errors(built: Result<Generated, secbook::diagnostics::Error>) -> String {
     match built {

@@ -273,24 +273,33 @@ fn a_page_asking_for_a_newer_build_is_answered_when_one_lands() {
     );
 }
 
-/// A handbook of one page, at `root`.
-/// The search index, whose records' rows `serve` keeps apart from its pages' rows, is
-/// sent whole, as `build` writes it.
+/// The files `serve` keeps in parts, some shared with the last build (the search index's
+/// records' rows, each record's piece of an export), are sent whole, as `build` writes them.
 #[test]
-fn the_search_index_is_served_as_built() {
+fn the_files_made_in_parts_are_served_as_built() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("book");
     common::copy_example(&root);
     let out = common::secbook(&root, &["build", ".", "-o", "../site"]);
     common::assert_code(&out, 0);
-    let built = fs::read_to_string(dir.path().join("site/search/index.js")).unwrap();
-    assert!(built.contains("EXC-005"), "the records have rows: {built}");
     let server = start(&root);
-    let (status, served) = get(server.port, "/search/index.js");
-    assert_eq!(status, 200);
-    assert!(served == built, "served: {served}");
+    for path in [
+        "search/index.js",
+        "api/exceptions.json",
+        "api/incidents.json",
+        "exports/poam.json",
+        "exports/exceptions.csv",
+    ] {
+        let built = fs::read_to_string(dir.path().join("site").join(path)).unwrap();
+        // Every record, not a file of nothing sent as nothing.
+        assert!(built.len() > 5_000, "{path} has the records");
+        let (status, served) = get(server.port, &format!("/{path}"));
+        assert_eq!(status, 200, "{path}");
+        assert!(served == built, "{path} is served as built");
+    }
 }
 
+/// A handbook of one page, at `root`.
 fn one_page(root: &Path) {
     fs::create_dir_all(root.join("content")).unwrap();
     fs::write(root.join("handbook.yaml"), "title: Served\n").unwrap();

@@ -22,7 +22,7 @@ use tera::Context;
 use super::{CountView, Facts, PageMeta, SectionIntro, base_context, render_each, render_page};
 use crate::diagnostics::Diagnostic;
 use crate::model::links;
-use crate::render::api::join_json;
+use crate::render::api::Parts;
 use crate::render::{Fingerprint, Output, OutputFile, Pieces, Renderer, value};
 
 /// The most rows a page of a registry holds.
@@ -433,12 +433,15 @@ impl<R: Row> Registry<'_, R> {
                 })
                 .collect();
             // As serde writes `{"root": root, "rows": rows}`.
-            let mut body = b"window.SECBOOK_REGISTRY = {\"root\":".to_vec();
-            body.extend(serde_json::to_vec(&root).unwrap_or_default());
-            body.extend_from_slice(b",\"rows\":");
-            join_json(&mut body, &rows);
-            body.extend_from_slice(b"};\n");
-            Ok(OutputFile::bytes(path, body))
+            let mut head = b"window.SECBOOK_REGISTRY = {\"root\":".to_vec();
+            head.extend(serde_json::to_vec(&root).unwrap_or_default());
+            head.extend_from_slice(b",\"rows\":");
+            let mut parts = Parts::default();
+            parts.made(head).array(&rows).text(b"};\n");
+            Ok(OutputFile {
+                path: path.into(),
+                body: parts.body(),
+            })
         })
     }
 }
