@@ -64,9 +64,23 @@ struct State {
     version: u64,
 }
 
-/// The files of a build by path, in a table with a fast hash: every rebuild of a large
-/// register fills one with 27,000 paths.
-type Files = ahash::HashMap<String, Served>;
+/// The files of a build in path order, as the build hands them over, found by binary
+/// search: a hash table was filled with a large register's 27,000 paths at every rebuild.
+#[derive(Default)]
+struct Files(Vec<(String, Served)>);
+
+impl Files {
+    fn get(&self, path: &str) -> Option<&Served> {
+        let at = (self.0)
+            .binary_search_by(|(p, _)| p.as_str().cmp(path))
+            .ok()?;
+        Some(&self.0[at].1)
+    }
+
+    fn contains_key(&self, path: &str) -> bool {
+        self.get(path).is_some()
+    }
+}
 
 /// The latest [`State`]; the pages that wait for a newer build watch it.
 type Shared = watch::Sender<Arc<State>>;
@@ -263,9 +277,10 @@ fn open(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
-/// The files of a good build, each copied file pinned to the file found now. A copied file
-/// that changed since the build listed it fails the build, which keeps the last good site;
-/// the change has started another build anyway.
+/// The files of a good build (in path order, each path once, as the build's output sorts
+/// them), each copied file pinned to the file found now. A copied file that changed since
+/// the build listed it fails the build, which keeps the last good site; the change has
+/// started another build anyway.
 fn pin_all(root: &Path, files: Vec<OutputFile>) -> Result<Files, Error> {
     let pinned: Vec<Result<(String, Served), Diagnostic>> = files
         .into_par_iter()
@@ -281,21 +296,13 @@ fn pin_all(root: &Path, files: Vec<OutputFile>) -> Result<Files, Error> {
                 }),
         })
         .collect();
-    let mut files = Files::with_capacity_and_hasher(pinned.len(), Default::default());
-    let mut diags = Vec::new();
-    for entry in pinned {
-        match entry {
-            Ok((path, served)) => {
-                files.insert(path, served);
-            }
-            Err(d) => diags.push(d),
-        }
+    let diags: Vec<Diagnostic> = (pinned.iter())
+        .filter_map(|entry| entry.as_ref().err().cloned())
+        .collect();
+    if !diags.is_empty() {
+        return Err(Error::Invalid(diags));
     }
-    if diags.is_empty() {
-        Ok(files)
-    } else {
-        Err(Error::Invalid(diags))
-    }
+    Ok(Files(pinned.into_iter().flatten().collect()))
 }
 
 /// Pins the file at `path`: it must be a regular file inside the handbook at `root`.

@@ -44,8 +44,17 @@ pub(super) struct PartFiles {
 }
 
 impl PartFiles {
+    /// The files in path order, so that each build's output, into which a part is put
+    /// whole, comes in runs already sorted: [`super::Output::finish`] merges them.
     pub(super) fn new(files: Vec<OutputFile>) -> PartFiles {
-        let keys = files.par_iter().map(|f| PathCheck::key(&f.path)).collect();
+        let mut keyed: Vec<_> = (files.into_par_iter())
+            .map(|f| {
+                let key = PathCheck::key(&f.path);
+                (f, key)
+            })
+            .collect();
+        keyed.par_sort_unstable_by(|a, b| a.0.path.cmp(&b.0.path));
+        let (files, keys) = keyed.into_iter().unzip();
         PartFiles { files, keys }
     }
 }

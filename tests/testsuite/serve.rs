@@ -299,6 +299,38 @@ fn the_files_made_in_parts_are_served_as_built() {
     }
 }
 
+/// `serve` finds each file by its path among all a build makes: every file `build` writes
+/// is sent, pages with the reload script added and every other file as it is written.
+#[test]
+fn every_file_built_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("book");
+    common::copy_example(&root);
+    let out = common::secbook(&root, &["build", ".", "-o", "../site"]);
+    common::assert_code(&out, 0);
+    let site = dir.path().join("site");
+    let server = start(&root);
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(&site) {
+        let entry = entry.unwrap();
+        let name = entry.path().strip_prefix(&site).unwrap().to_str().unwrap();
+        if !entry.file_type().is_file() || name.starts_with('.') {
+            continue;
+        }
+        let (status, served) = get(server.port, &format!("/{name}"));
+        assert_eq!(status, 200, "{name}");
+        if !name.ends_with(".html") {
+            let built = String::from_utf8_lossy(&fs::read(entry.path()).unwrap()).into_owned();
+            assert!(served == built, "{name} is sent as built");
+        }
+        checked += 1;
+    }
+    assert!(
+        checked > 50,
+        "the example's site has its records' pages: {checked}"
+    );
+}
+
 /// A handbook of one page, at `root`.
 fn one_page(root: &Path) {
     fs::create_dir_all(root.join("content")).unwrap();
