@@ -745,7 +745,7 @@ fn remove_leftovers(parent: &Path, name: &str) {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_parts(path, &[bytes])
+    fs::File::create(path)?.write_all(bytes)
 }
 
 /// Buffered: a file of an export's parts has two for each record, most of them a comma.
