@@ -378,6 +378,16 @@ impl std::fmt::Write for Feed<'_> {
     }
 }
 
+/// Every integer that fits is fed as an `i128`: equal numbers of different types feed
+/// the same, as JSON writes them the same.
+macro_rules! feed_as_i128 {
+    ($($method:ident: $int:ty,)*) => {$(
+        fn $method(self, v: $int) -> Result<(), Self::Error> {
+            self.serialize_i128(i128::from(v))
+        }
+    )*};
+}
+
 impl serde::Serializer for Feed<'_> {
     type Ok = ();
     type Error = serde_json::Error;
@@ -395,42 +405,15 @@ impl serde::Serializer for Feed<'_> {
         Ok(())
     }
 
-    fn serialize_i64(self, v: i64) -> Result<(), Self::Error> {
-        self.serialize_i128(i128::from(v))
+    feed_as_i128! {
+        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64,
     }
 
     fn serialize_i128(self, v: i128) -> Result<(), Self::Error> {
         self.0.write_u8(tag::INT);
         self.0.write_i128(v);
         Ok(())
-    }
-
-    fn serialize_i8(self, v: i8) -> Result<(), Self::Error> {
-        self.serialize_i128(i128::from(v))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), Self::Error> {
-        self.serialize_i128(i128::from(v))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), Self::Error> {
-        self.serialize_i128(i128::from(v))
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), Self::Error> {
-        self.serialize_i128(i128::from(v))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), Self::Error> {
-        self.serialize_i128(i128::from(v))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), Self::Error> {
-        self.serialize_i128(i128::from(v))
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), Self::Error> {
-        self.serialize_i128(i128::from(v))
     }
 
     fn serialize_u128(self, v: u128) -> Result<(), Self::Error> {
