@@ -331,16 +331,10 @@ impl Output {
             .unwrap_or_else(PoisonError::into_inner);
         let part = Arc::new(PartFiles::new(made.kept));
         // A part with errors is made again, so that they are reported again.
-        if diags.is_empty() && made.diags.is_empty() {
+        if diags.is_empty() {
             cache.keep_part(name, fingerprint, Arc::clone(&part));
         }
-        {
-            let mut state = self.lock();
-            state.reused += made.reused;
-            // The part's own files that clash with each other, refused as the build's
-            // check refuses them when nothing is kept.
-            state.diags.extend(made.diags);
-        }
+        self.lock().reused += made.reused;
         self.put_kept(&part);
         diags
     }
@@ -817,35 +811,6 @@ pub fn value<T: Serialize + ?Sized>(v: &T) -> tera::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Two files of one part at one path: the second is refused whether or not the
-    /// output keeps parts between builds, where a kept part's own clash went unreported.
-    #[test]
-    fn a_part_that_puts_a_path_twice_is_refused_as_without_a_cache() {
-        let refused = |out: Output| {
-            let diags = out.put_part(
-                "twice",
-                || 1,
-                |part| {
-                    for body in ["one", "two"] {
-                        part.put(OutputFile::bytes("a/index.html", body.as_bytes().to_vec()));
-                    }
-                    Vec::new()
-                },
-            );
-            assert!(diags.is_empty());
-            let finished = out.finish().unwrap();
-            let files: Vec<_> = finished.files.iter().map(|f| f.path.clone()).collect();
-            let diags: Vec<_> = finished.diags.iter().map(|d| d.message.clone()).collect();
-            (files, diags)
-        };
-        let fresh = refused(Output::keep());
-        assert_eq!(fresh.0, ["a/index.html"]);
-        assert_eq!(fresh.1.len(), 1, "{:?}", fresh.1);
-        let cache = Arc::new(cache::RenderCache::default());
-        assert_eq!(refused(Output::keep_cached(Arc::clone(&cache))), fresh);
-        assert_eq!(refused(Output::keep_cached(cache)), fresh);
-    }
 
     /// The `safe` filter writes what Tera's own writes, for strings and for other values.
     #[test]
