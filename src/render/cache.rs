@@ -53,7 +53,7 @@ impl PartFiles {
                 (f, key)
             })
             .collect();
-        keyed.par_sort_unstable_by(|a, b| a.0.path.cmp(&b.0.path));
+        keyed.par_sort_by(|a, b| a.0.path.cmp(&b.0.path));
         let (files, keys) = keyed.into_iter().unzip();
         PartFiles { files, keys }
     }

@@ -49,6 +49,10 @@ pub struct Output {
 
 enum Sink {
     Keep,
+    /// Kept for a part of the site made as one ([`Output::put_part`]), every file as it is
+    /// put: the build's own check, which knows every claim, refuses what it must when the
+    /// part is put into it, as it would refuse the files put one at a time.
+    Part,
     Write(Staging),
     Discard,
 }
@@ -180,13 +184,15 @@ impl Output {
     pub fn put(&self, file: OutputFile) {
         {
             let mut state = self.lock();
-            if let Some(d) = state.paths.check(&file.path) {
+            if !matches!(self.sink, Sink::Part)
+                && let Some(d) = state.paths.check(&file.path)
+            {
                 state.diags.push(d);
                 return;
             }
             let size = file.body.size();
             state.index.push((file.path.clone(), size));
-            if matches!(self.sink, Sink::Keep) {
+            if matches!(self.sink, Sink::Keep | Sink::Part) {
                 state.kept.push(file);
                 return;
             }
@@ -323,7 +329,10 @@ impl Output {
             self.put_kept(&part);
             return Vec::new();
         }
-        let part = Output::keep_cached(Arc::clone(cache));
+        let part = Output {
+            cache: Some(Arc::clone(cache)),
+            ..Output::new(Sink::Part)
+        };
         let diags = render(&part);
         let made = part
             .state
@@ -811,6 +820,37 @@ pub fn value<T: Serialize + ?Sized>(v: &T) -> tera::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two files of one part at one path: the second is refused whether or not the
+    /// output keeps parts between builds, where a kept part's own refusal went unreported.
+    #[test]
+    fn a_part_that_puts_a_path_twice_is_refused_as_without_a_cache() {
+        let refused = |out: Output| {
+            let diags = out.put_part(
+                "twice",
+                || 1,
+                |part| {
+                    for body in ["one", "second"] {
+                        part.put(OutputFile::bytes("a/index.html", body.as_bytes().to_vec()));
+                    }
+                    Vec::new()
+                },
+            );
+            assert!(diags.is_empty());
+            let finished = out.finish().unwrap();
+            let files: Vec<_> = (finished.files.iter())
+                .map(|f| (f.path.clone(), f.body.size()))
+                .collect();
+            let diags: Vec<_> = finished.diags.iter().map(|d| d.message.clone()).collect();
+            (files, diags)
+        };
+        let fresh = refused(Output::keep());
+        assert_eq!(fresh.0, [("a/index.html".to_string(), 3)]);
+        assert_eq!(fresh.1.len(), 1, "{:?}", fresh.1);
+        let cache = Arc::new(cache::RenderCache::default());
+        assert_eq!(refused(Output::keep_cached(Arc::clone(&cache))), fresh);
+        assert_eq!(refused(Output::keep_cached(cache)), fresh);
+    }
 
     /// The `safe` filter writes what Tera's own writes, for strings and for other values.
     #[test]
