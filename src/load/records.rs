@@ -160,8 +160,9 @@ impl Assembled {
 /// data/people.yaml as read: its entries as JSON, and whether it failed to load.
 type PeopleKey = Option<(Vec<u8>, bool)>;
 
-/// Whether `a` and `b` hold the same records, each the very same one.
-fn same<T>(a: &[Shared<T>], b: &[Shared<T>]) -> bool {
+/// Whether `a` and `b` hold the same records, each the very same one: what a cache keyed
+/// by the records loaded asks of a rebuild's.
+pub fn same<T>(a: &[Shared<T>], b: &[Shared<T>]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(a, b)| Arc::ptr_eq(a, b))
 }
 

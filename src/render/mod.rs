@@ -440,9 +440,7 @@ pub(crate) struct KeptClaims {
 
 impl KeptClaims {
     fn made_from(&self, records: &Records) -> bool {
-        fn same<T>(a: &[Shared<T>], b: &[Shared<T>]) -> bool {
-            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| Arc::ptr_eq(a, b))
-        }
+        use crate::load::records::same;
         same(&self.exceptions, &records.exceptions) && same(&self.incidents, &records.incidents)
     }
 }
