@@ -517,7 +517,14 @@ impl Staging {
     pub fn write(&self, file: &OutputFile) -> Result<(), Error> {
         let path = self.dir.join(&file.path);
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            // Most folders hold one file, so making the folder is tried first: where it
+            // was made already, create_dir_all would look it up once more.
+            match fs::create_dir(dir) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?
+                }
+                _ => {}
+            }
         }
         let written = match &file.body {
             Body::Bytes(bytes) => write_file(&path, bytes),
