@@ -140,6 +140,7 @@ struct Derived {
     /// The checks of the links in its Markdown.
     links: crate::derive::site::KeptChecks,
     findings: findings::Kept,
+    facts: crate::derive::handbook::KeptFacts,
 }
 
 /// [`generate`] with what earlier builds left in `cache`, leaving this build's there.
@@ -414,7 +415,7 @@ fn assemble(
         Site::assemble(content, &records, known_files, &config.markdown, links);
     diags.extend(site_diags);
 
-    let mut handbook = Handbook::derive(config, as_of, site, records);
+    let mut handbook = Handbook::derive(config, as_of, site, records, kept.map(|k| &k.facts));
     handbook.history = git
         .history
         .map(|changes| history::derive(changes, &handbook.config, &handbook.records));
@@ -481,7 +482,7 @@ fn assemble_view(
     } = view;
     let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     let (site, _) = Site::assemble_view(content, &records, known_files, &config.markdown, hidden);
-    let mut handbook = Handbook::derive(config, as_of, site, records);
+    let mut handbook = Handbook::derive(config, as_of, site, records, None);
     let (history, hidden_texts) = match history {
         Some(h) => (
             Some(view::history_of(h.history, &handbook.records)),
@@ -515,7 +516,7 @@ fn assemble_view(
             unreadable.scrub(&mut Arc::make_mut(f).message);
         }
     }
-    let mut handbook = Handbook::derive(config, as_of, site, records);
+    let mut handbook = Handbook::derive(config, as_of, site, records, None);
     handbook.findings = found;
     handbook.history = history;
     handbook

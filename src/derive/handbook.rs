@@ -2,17 +2,19 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::incident::Postmortem;
 use super::metrics::{self, Metrics};
 use super::policy::Policy;
 use super::site::Site;
 use crate::load::config::Config;
-use crate::load::records::Records;
+use crate::load::records::{Records, Shared, same};
 use crate::model::date::Date;
+use crate::model::exception::Exception;
 use crate::model::finding::Finding;
 use crate::model::history::History;
+use crate::model::incident::Incident;
 use crate::model::vocab::ExceptionState;
 
 pub struct Handbook {
@@ -21,14 +23,15 @@ pub struct Handbook {
     pub site: Site,
     pub records: Records,
     /// The state of each exception as of `as_of`, in the order of `records.exceptions`.
+    /// This and the three facts below are those `serve` keeps: see [`KeptFacts`].
     pub exception_states: Vec<ExceptionState>,
     /// How each exception meets the approval policy, in the order of `records.exceptions`.
-    pub policies: Vec<Policy>,
+    pub policies: Arc<[Policy]>,
     /// Whether each incident owes a postmortem, in the order of `records.incidents`.
     pub postmortems: Vec<Postmortem>,
     /// Every metric of SPEC 9 as of `as_of`, computed once for the JSON, the metrics page
     /// and the home page summary.
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     /// Each record's history from git, when it is on and there is one (SPEC 14): derived
     /// from what git holds, and set before validate, which reads it.
     pub history: Option<History>,
@@ -48,11 +51,7 @@ impl Handbook {
     /// as-of date and data/people.yaml. What `serve` keeps of the records (their findings,
     /// the exports) holds while it and their files do.
     pub fn settings_key(&self) -> u64 {
-        let mut hasher = DefaultHasher::new();
-        let people = &self.records.people;
-        format!("{:?}{:?}{:?}", self.config, people.entries, people.failed).hash(&mut hasher);
-        self.as_of.hash(&mut hasher);
-        hasher.finish()
+        settings_key(&self.config, &self.records, self.as_of)
     }
 
     /// Incidents not yet closed, of every kind: the incident metrics count only those
@@ -65,30 +64,24 @@ impl Handbook {
             .count()
     }
 
-    /// Computes every derived fact once; the findings are left to validate.
-    pub fn derive(config: Config, as_of: Date, site: Site, records: Records) -> Self {
-        let window = config.exceptions.expiring_within_days;
-        let exception_states = records
-            .exceptions
-            .iter()
-            .map(|e| e.record.state(as_of, window))
-            .collect::<Vec<_>>();
-        let policies = records
-            .exceptions
-            .iter()
-            .map(|e| Policy::of(&config.exceptions.policy, &e.record))
-            .collect();
-        let postmortems = records
-            .incidents
-            .iter()
-            .map(|i| Postmortem::of(&config.incidents.postmortem_required, &i.record))
-            .collect();
-        let metrics = Metrics::compute(&metrics::Inputs::new(
-            &config,
-            as_of,
-            &records,
-            &exception_states,
-        ));
+    /// Computes every derived fact once, or takes those `kept` from the last build of the
+    /// same records and settings; the findings are left to validate.
+    pub fn derive(
+        config: Config,
+        as_of: Date,
+        site: Site,
+        records: Records,
+        kept: Option<&KeptFacts>,
+    ) -> Self {
+        let Facts {
+            exception_states,
+            policies,
+            postmortems,
+            metrics,
+        } = match kept {
+            Some(kept) => kept.take(&config, as_of, &records),
+            None => Facts::of(&config, as_of, &records),
+        };
         Handbook {
             config,
             as_of,
@@ -101,5 +94,93 @@ impl Handbook {
             history: None,
             findings: Vec::new(),
         }
+    }
+}
+
+/// The hash of [`Handbook::settings_key`], before there is a handbook.
+fn settings_key(config: &Config, records: &Records, as_of: Date) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    let people = &records.people;
+    format!("{:?}{:?}{:?}", config, people.entries, people.failed).hash(&mut hasher);
+    as_of.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// What [`Handbook::derive`] works out from the records under the settings alone.
+#[derive(Clone)]
+struct Facts {
+    exception_states: Vec<ExceptionState>,
+    policies: Arc<[Policy]>,
+    postmortems: Vec<Postmortem>,
+    metrics: Arc<Metrics>,
+}
+
+impl Facts {
+    fn of(config: &Config, as_of: Date, records: &Records) -> Facts {
+        let window = config.exceptions.expiring_within_days;
+        let exception_states: Vec<_> = records
+            .exceptions
+            .iter()
+            .map(|e| e.record.state(as_of, window))
+            .collect();
+        let policies = records
+            .exceptions
+            .iter()
+            .map(|e| Policy::of(&config.exceptions.policy, &e.record))
+            .collect();
+        let postmortems = records
+            .incidents
+            .iter()
+            .map(|i| Postmortem::of(&config.incidents.postmortem_required, &i.record))
+            .collect();
+        let metrics = Metrics::compute(&metrics::Inputs::new(
+            config,
+            as_of,
+            records,
+            &exception_states,
+        ));
+        Facts {
+            exception_states,
+            policies,
+            postmortems,
+            metrics: Arc::new(metrics),
+        }
+    }
+}
+
+/// The facts of the last build, with the records and the settings they were worked out
+/// from, which `serve` takes again while both are the same, as a page edit leaves them:
+/// on a large register they were a tenth of such a rebuild. The records are held, so that
+/// none is freed and another loaded in its place.
+#[derive(Default)]
+pub struct KeptFacts(Mutex<Option<Kept>>);
+
+struct Kept {
+    exceptions: Vec<Shared<Exception>>,
+    incidents: Vec<Shared<Incident>>,
+    settings: u64,
+    facts: Facts,
+}
+
+impl KeptFacts {
+    /// The facts of `records` under `config` as of `as_of`, kept for the next build.
+    fn take(&self, config: &Config, as_of: Date, records: &Records) -> Facts {
+        let settings = settings_key(config, records, as_of);
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(k) = kept.as_ref().filter(|k| {
+            k.settings == settings
+                && same(&k.exceptions, &records.exceptions)
+                && same(&k.incidents, &records.incidents)
+        }) {
+            return k.facts.clone();
+        }
+        let facts = Facts::of(config, as_of, records);
+        *kept = Some(Kept {
+            exceptions: records.exceptions.clone(),
+            incidents: records.incidents.clone(),
+            settings,
+            facts: facts.clone(),
+        });
+        facts
     }
 }

@@ -646,16 +646,21 @@ fn the_claims_of_the_records_pages_follow_every_record() {
 /// Dates every file below `dir` a minute back, as files a rebuild finds settled (not
 /// changed within the file system's clock tick of the last load) and takes as they were.
 fn settle(dir: &Path) {
-    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
             settle(&path);
         } else {
-            let file = fs::File::options().write(true).open(&path).unwrap();
-            file.set_modified(past).unwrap();
+            settle_file(&path);
         }
     }
+}
+
+/// [`settle`] for one file.
+fn settle_file(path: &Path) {
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    let file = fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(past).unwrap();
 }
 
 /// The checks between records are kept while no record, data/people.yaml nor the set of
@@ -860,4 +865,81 @@ fn a_page_an_audience_may_no_longer_read_leaves_the_records_that_name_it() {
     for path in ["api/exceptions.json", "exceptions/EXC-001/index.html"] {
         assert_ne!(was.get(path), now.get(path), "the edit changes {path}");
     }
+}
+
+#[test]
+fn the_facts_a_rebuild_keeps_follow_the_records_and_settings_they_read() {
+    let (tmp, mut options) = handbook();
+    let root = tmp.path();
+    // The whole handbook, whose facts are the ones kept: `security` reads it all.
+    options.audience = Some("security".into());
+    // Files a rebuild takes as they were while they are, and each edited file settled
+    // in turn: the records are then the very ones loaded before.
+    settle(root);
+    let edit = |path: &Path, change: fn(String) -> String| {
+        edit(path, change);
+        settle_file(path);
+    };
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+    let (_, _, mut was) = rebuild_files(&options, &mut cache);
+
+    // A page's text: the metrics are as they were.
+    edit(&root.join("content/incident-response/workflow.md"), |t| {
+        t + "\nA sentence added.\n"
+    });
+    let (_, _, now) = rebuild_files(&options, &mut cache);
+    assert!(was.get("api/metrics.json") == now.get("api/metrics.json"));
+
+    let mut changes = |options: &Options, cache: &mut Cache, path: &str| {
+        let (_, _, now) = rebuild_files(options, cache);
+        assert!(was.get(path) != now.get(path), "the edit changes {path}");
+        was = now;
+    };
+
+    // A record's file: its severity, which the metrics count, and an incident's.
+    edit(&root.join("data/exceptions/EXC-005.yaml"), |t| {
+        let severity = t.lines().find(|l| l.starts_with("severity: ")).unwrap();
+        let other = if severity.ends_with("low") {
+            "critical"
+        } else {
+            "low"
+        };
+        t.replacen(severity, &format!("severity: {other}"), 1)
+    });
+    changes(&options, &mut cache, "api/metrics.json");
+    edit(&root.join("data/incidents/INC-001.yaml"), |t| {
+        t.replacen("severity: sev3", "severity: sev1", 1)
+    });
+    changes(&options, &mut cache, "api/metrics.json");
+
+    // The as-of day: each exception's state.
+    options.as_of = Date::parse("2026-09-30");
+    changes(&options, &mut cache, "api/metrics.json");
+
+    // handbook.yaml: how soon an exception counts as expiring.
+    edit(&root.join("handbook.yaml"), |t| {
+        t.replacen("expiring_within_days: 30", "expiring_within_days: 200", 1)
+    });
+    changes(&options, &mut cache, "api/metrics.json");
+
+    // The approval policy, which each exception's page measures it against.
+    edit(&root.join("handbook.yaml"), |t| {
+        t.replacen(
+            "security: staff,    max_days: 365",
+            "security: vp, max_days: 30",
+            1,
+        )
+    });
+    changes(&options, &mut cache, "exceptions/EXC-004/index.html");
+
+    // Which incidents owe a postmortem.
+    edit(&root.join("handbook.yaml"), |t| {
+        t.replacen(
+            "postmortem_required: [sev1, sev2]",
+            "postmortem_required: [sev1]",
+            1,
+        )
+    });
+    changes(&options, &mut cache, "status/index.html");
 }

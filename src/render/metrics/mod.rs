@@ -120,7 +120,7 @@ struct PageView {
 
 /// The metrics page, its charts and api/metrics.json, put into `out`.
 pub fn render_metrics(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
-    let metrics = &handbook.metrics;
+    let metrics = &*handbook.metrics;
     let groups = [exception_group(metrics), incident_group(metrics)];
     out.put(json("api/metrics.json", metrics));
     for chart in groups.iter().flat_map(|g| &g.charts) {
