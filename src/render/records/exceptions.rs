@@ -142,9 +142,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         row_template: "exception-row.html",
         orders: &ORDERS,
         // The records are loaded in id order.
-        rows: (0..hb.records.exceptions.len())
-            .map(|i| row(facts, i))
-            .collect(),
+        rows: facts.exception_rows(),
         open: hb.open_exceptions(),
         counts: ExceptionState::ALL
             .iter()

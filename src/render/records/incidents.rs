@@ -224,7 +224,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         template: "incidents.html",
         row_template: "incident-row.html",
         orders: &ORDERS,
-        rows,
+        rows: &rows,
         open: facts.hb.open_incidents(),
         counts: STATUSES
             .iter()

@@ -148,6 +148,8 @@ pub struct Facts<'a> {
     record_inputs: OnceLock<u64>,
     /// See [`Facts::records_shape`].
     records_shape: OnceLock<u64>,
+    /// See [`Facts::exception_rows`].
+    exception_rows: OnceLock<Vec<exceptions::ExceptionRow<'a>>>,
 }
 
 impl<'a> Facts<'a> {
@@ -157,6 +159,18 @@ impl<'a> Facts<'a> {
         *self
             .records_shape
             .get_or_init(|| crate::render::records_shape_of(self.hb))
+    }
+
+    /// Every exception as a row, in id order, made once, on every core: the registry and
+    /// the owners' pages show the same rows, and each made all 20,000 of a large
+    /// register's at every rebuild.
+    fn exception_rows(&self) -> &[exceptions::ExceptionRow<'a>] {
+        self.exception_rows.get_or_init(|| {
+            (0..self.hb.records.exceptions.len())
+                .into_par_iter()
+                .map(|i| exceptions::row(self, i))
+                .collect()
+        })
     }
 
     /// What every record's page draws on besides its record and the facts it names: the
@@ -256,6 +270,7 @@ impl<'a> Facts<'a> {
             owners: Owners::new(hb),
             record_inputs: OnceLock::new(),
             records_shape: OnceLock::new(),
+            exception_rows: OnceLock::new(),
         }
     }
 

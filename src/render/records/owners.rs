@@ -7,7 +7,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::exceptions::{self, ExceptionRow};
+use super::exceptions::ExceptionRow;
 use super::incidents::{self, ActionItemRow};
 use super::registry::{self, Pager};
 use super::{Facts, PageMeta, PersonView, SectionIntro, base_context, render_each, render_page};
@@ -234,7 +234,7 @@ fn reassign<'a>(facts: &Facts<'a>, owner: &Owner<'a>, left: Date) -> Reassign<'a
         .exceptions
         .iter()
         .filter(|&&i| states[i].is_open())
-        .map(|&i| exceptions::row(facts, i))
+        .map(|&i| facts.exception_rows()[i].clone())
         .collect();
     exceptions.sort_by_key(|r| r.state_rank);
     let mut items = action_items(facts, owner);
@@ -330,7 +330,7 @@ impl<'a> OwnerRows<'a> {
         let mut exceptions: Vec<ExceptionRow> = owner
             .exceptions
             .iter()
-            .map(|&i| exceptions::row(facts, i))
+            .map(|&i| facts.exception_rows()[i].clone())
             .collect();
         exceptions.sort_by_key(|r| r.state_rank);
         let mut other_items: Vec<ActionItemRow> = action_items(facts, owner)
@@ -398,7 +398,7 @@ fn needs_action<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> NeedsAction<'a> {
             .exceptions
             .iter()
             .filter(|&&i| states[i] == state)
-            .map(|&i| exceptions::row(facts, i))
+            .map(|&i| facts.exception_rows()[i].clone())
             .collect();
         if state == ExceptionState::Pending {
             rows.sort_by_key(|r| r.created);
@@ -534,12 +534,12 @@ fn render_index(
 }
 
 /// Page `page` (from 0) of an owner's: `owners/<slug>/`, then `owners/<slug>/page/2/`.
-fn render_owner(
-    facts: &Facts,
+fn render_owner<'a>(
+    facts: &Facts<'a>,
     renderer: &Renderer,
     out: &Output,
-    owner: &Owner,
-    rows: &OwnerRows,
+    owner: &Owner<'a>,
+    rows: &OwnerRows<'a>,
     page: usize,
 ) -> Option<Diagnostic> {
     let mut window = Window::new(rows.pages[page].clone());

@@ -58,17 +58,17 @@ pub(super) trait Row: Serialize + Sync {
 }
 
 /// One register's registry: its place, its orderings, and its rows in id order.
-pub(super) struct Registry<'a, R> {
+pub(super) struct Registry<'r, 'a, R> {
     pub url: &'static str,
     pub title: &'static str,
     pub template: &'static str,
     /// The template that renders one row, given `row` and `root`.
     pub row_template: &'static str,
     pub orders: &'static [Order],
-    pub rows: Vec<R>,
+    pub rows: &'r [R],
     pub open: usize,
     pub counts: Vec<CountView>,
-    pub facts: &'a Facts<'a>,
+    pub facts: &'r Facts<'a>,
 }
 
 /// A link to one ordering of a register.
@@ -145,13 +145,13 @@ struct Layout<'o> {
     groups: Vec<(&'static str, Range<usize>)>,
 }
 
-impl<R: Row> Registry<'_, R> {
+impl<R: Row> Registry<'_, '_, R> {
     fn order_url(&self, order: &Order) -> String {
         page_url(self.url, order.folder, 0)
     }
 
     fn layout<'o>(&self, order: &'o Order) -> Layout<'o> {
-        let rows = ordered(&self.rows, order.key);
+        let rows = ordered(self.rows, order.key);
         let mut groups: Vec<(&'static str, Range<usize>)> = Vec::new();
         for (at, &(i, _)) in rows.iter().enumerate() {
             let Some((_, label)) = self.rows[i].group(order.key) else {
@@ -293,7 +293,7 @@ impl<R: Row> Registry<'_, R> {
         let made_from = move |fingerprint: &mut Fingerprint| {
             fingerprint
                 .add(view)
-                .add(&shared.fingerprints(&self.rows, shown.iter().map(|(i, _)| *i)))
+                .add(&shared.fingerprints(self.rows, shown.iter().map(|(i, _)| *i)))
                 .add(shown);
         };
         ctx.insert_with("registry", made_from, move || {
@@ -384,7 +384,7 @@ impl<R: Row> Registry<'_, R> {
                 .render(self.row_template, &ctx)
                 .map(String::into_bytes)
         };
-        let inputs = || shared.fingerprint(&self.rows, i);
+        let inputs = || shared.fingerprint(self.rows, i);
         shared
             .pieces
             .try_get((self.rows[i].id(), root, anchor), inputs, make)
@@ -405,7 +405,7 @@ impl<R: Row> Registry<'_, R> {
         let fingerprint = out.caches().then(|| {
             let mut fingerprint = Fingerprint::default();
             fingerprint
-                .add(&shared.fingerprints(&self.rows, 0..self.rows.len()))
+                .add(&shared.fingerprints(self.rows, 0..self.rows.len()))
                 .add(&renderer.fingerprint)
                 .add(self.row_template);
             fingerprint.finish()
@@ -420,7 +420,7 @@ impl<R: Row> Registry<'_, R> {
             let rows: Vec<Arc<[u8]>> = (0..self.rows.len())
                 .into_par_iter()
                 .map(|i| {
-                    let inputs = || shared.fingerprint(&self.rows, i);
+                    let inputs = || shared.fingerprint(self.rows, i);
                     let made = strings.try_get((self.rows[i].id(), &root), inputs, || {
                         let html = self.row_piece(renderer, shared, i, &root, None)?;
                         let html = String::from_utf8_lossy(&html);
