@@ -463,12 +463,11 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
 /// shows rather than by what each finding reads.
 fn exception_reads(facts: &Facts, index: usize, inputs: &mut Fingerprint) {
     let loaded = &facts.hb.records.exceptions[index];
-    let e = &loaded.record;
     inputs
         .add(&loaded.source.name)
         .add(&loaded.source.hash())
-        .add(&facts.owners.href(&e.risk_owner))
-        .add(&facts.findings_count("exception", &e.id));
+        .add(facts.owners.exception_href(index))
+        .add(&facts.findings_count("exception", &loaded.record.id));
 }
 
 /// What an incident's lines in the report read besides what shapes every record: its file
