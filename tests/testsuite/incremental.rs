@@ -943,3 +943,128 @@ fn the_facts_a_rebuild_keeps_follow_the_records_and_settings_they_read() {
     });
     changes(&options, &mut cache, "status/index.html");
 }
+
+/// An owner's pages are kept by what their rows are made from, not by the rows: an edit to
+/// an owner's record, to a record of an owner who left and whose items they get, to an
+/// incident with an item of theirs, to data/people.yaml or to the as-of day makes their
+/// pages a fresh build's, and an edit to one owner's record keeps every other owner's pages
+/// as they were.
+#[test]
+fn an_owners_pages_follow_the_records_they_show() {
+    let (tmp, mut options) = handbook();
+    let root = tmp.path();
+    let helen = "owners/helen-brooks-example-com/index.html";
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+    let (_, _, mut was) = rebuild_files(&options, &mut cache);
+    assert!(was.contains_key(helen), "Helen Brooks has an owner page");
+    let mut changes = |options: &Options, cache: &mut Cache, path: &str| {
+        let (_, _, now) = rebuild_files(options, cache);
+        assert_ne!(was.get(path), now.get(path), "the edit changes {path}");
+        was = now;
+    };
+
+    // Martin Feld left on 2026-03-31: Helen, his manager, gets his open exception.
+    edit(&root.join("data/exceptions/EXC-012.yaml"), |t| {
+        t.replacen("title: ", "title: Renamed ", 1)
+    });
+    changes(&options, &mut cache, helen);
+
+    // One of her own, and only her pages are made again.
+    let bodies = |generated: &Generated| {
+        generated
+            .files
+            .iter()
+            .filter(|f| f.path.starts_with("owners/") && f.path != "owners/index.html")
+            .map(|f| match &f.body {
+                Body::Bytes(b) => (f.path.clone(), b.as_ptr()),
+                _ => panic!("{}: a page is made as one", f.path),
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let before = bodies(&pipeline::generate_cached(&options, &mut cache).unwrap());
+    edit(&root.join("data/exceptions/EXC-003.yaml"), |t| {
+        t.replacen("title: ", "title: Renamed ", 1)
+    });
+    changes(&options, &mut cache, helen);
+    let after = bodies(&pipeline::generate_cached(&options, &mut cache).unwrap());
+    let made: Vec<&String> = after
+        .iter()
+        .filter(|(path, ptr)| before.get(*path) != Some(ptr))
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(made, [helen], "only Helen's pages are made again");
+
+    // An open action item of an owner's, in its incident's file.
+    edit(&root.join("data/incidents/INC-008.yaml"), |t| {
+        t.replacen("title: Add bot detection", "title: Add a bot check", 1)
+    });
+    changes(
+        &options,
+        &mut cache,
+        "owners/carlos-mendes-example-com/index.html",
+    );
+
+    // Her title in data/people.yaml.
+    edit(&root.join("data/people.yaml"), |t| {
+        t.replacen("title: VP Finance Operations", "title: VP Finance", 1)
+    });
+    changes(&options, &mut cache, helen);
+
+    // The as-of day, which moves the states of her exceptions.
+    options.as_of = Date::parse("2027-06-30");
+    changes(&options, &mut cache, helen);
+}
+
+/// Each page of an owner's is kept by the records it shows: an edit to one of an owner's
+/// exceptions makes again the one page that shows it, of the owner's two, and no other
+/// owner's page.
+#[test]
+fn an_owners_page_is_made_again_only_when_a_record_it_shows_changes() {
+    // Ann owns every fifth exception, all pending: 112 rows that need action, in two pages
+    // in order of creation.
+    let book = crate::scale::register(560, 10);
+    let options = Options {
+        root: book.dir.clone(),
+        ..Options::default()
+    };
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+    let (_, _, mut was) = rebuild_files(&options, &mut cache);
+    let bodies = |generated: &Generated| {
+        generated
+            .files
+            .iter()
+            .filter(|f| f.path.starts_with("owners/") && f.path != "owners/index.html")
+            .map(|f| match &f.body {
+                Body::Bytes(b) => (f.path.clone(), b.as_ptr()),
+                _ => panic!("{}: a page is made as one", f.path),
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let first = "owners/ann-example-com/index.html";
+    let second = "owners/ann-example-com/page/2/index.html";
+    // EXC-00005 was created on January 6th, early on the first page; EXC-00055 on the
+    // 28th, among the last rows.
+    for (id, page) in [("EXC-00005", first), ("EXC-00055", second)] {
+        let before = bodies(&pipeline::generate_cached(&options, &mut cache).unwrap());
+        assert!(before.contains_key(page), "{page} is one of Ann's pages");
+        edit(&book.dir.join(format!("data/exceptions/{id}.yaml")), |t| {
+            t.replacen("title: ", "title: Renamed ", 1)
+        });
+        let (_, _, now) = rebuild_files(&options, &mut cache);
+        assert_ne!(
+            was.get(page),
+            now.get(page),
+            "the edit of {id} changes {page}"
+        );
+        was = now;
+        let after = bodies(&pipeline::generate_cached(&options, &mut cache).unwrap());
+        let made: Vec<&String> = after
+            .iter()
+            .filter(|(path, ptr)| before.get(*path) != Some(ptr))
+            .map(|(path, _)| path)
+            .collect();
+        assert_eq!(made, [page], "only the page that shows {id} is made again");
+    }
+}

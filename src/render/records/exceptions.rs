@@ -109,6 +109,9 @@ pub(super) struct ExceptionRow<'a> {
     pub expires: Option<Date>,
     pub days: Option<i64>,
     pub days_text: Option<String>,
+    /// The exception's place in the records, so an owner's page is keyed by its file.
+    #[serde(skip)]
+    pub index: usize,
 }
 
 pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> ExceptionRow<'a> {
@@ -130,6 +133,7 @@ pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> ExceptionRow<'a> {
         expires: e.expires,
         days,
         days_text: days.map(days_text),
+        index,
     }
 }
 
@@ -541,6 +545,7 @@ mod tests {
             expires: expires.and_then(Date::parse),
             days: None,
             days_text: None,
+            index: 0,
         };
         let rows = vec![
             row("A", ExceptionState::Active, Some("2026-09-01")),

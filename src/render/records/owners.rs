@@ -18,7 +18,7 @@ use crate::model::date::Date;
 use crate::model::links;
 use crate::model::person::Person;
 use crate::model::vocab::ExceptionState;
-use crate::render::{Output, Renderer};
+use crate::render::{Fingerprint, Output, Renderer, value};
 use crate::write::output;
 
 const URL: &str = "owners/";
@@ -378,31 +378,68 @@ impl<'a> OwnerRows<'a> {
 
 /// The rows of a list that fall on one page, the lists read in the order the page
 /// shows them.
-struct Window {
+struct Window<'k> {
     page: Range<usize>,
     /// Rows of the lists read so far.
     read: usize,
     /// Rows of the lists read so far that are on the page.
     shown: usize,
+    /// When the page is fingerprinted: no row is taken, and what each row on the page is
+    /// made from is added to the fingerprint.
+    key: Option<(&'k Handbook, &'k mut Fingerprint)>,
 }
 
-impl Window {
-    fn new(page: Range<usize>) -> Self {
+impl<'k> Window<'k> {
+    fn new(page: Range<usize>, key: Option<(&'k Handbook, &'k mut Fingerprint)>) -> Self {
         Window {
             page,
             read: 0,
             shown: 0,
+            key,
         }
     }
 
     /// The rows of the next list, `rows`, that are on the page.
-    fn take<T: Clone>(&mut self, rows: &[T]) -> Vec<T> {
+    fn take<T: ShownRow>(&mut self, rows: &[T]) -> Vec<T> {
         let start = self.read;
         self.read += rows.len();
         let from = self.page.start.clamp(start, self.read) - start;
         let to = self.page.end.clamp(start, self.read) - start;
         self.shown += to - from;
-        rows[from..to].to_vec()
+        match &mut self.key {
+            Some((hb, key)) => {
+                key.add(&rows.len());
+                for row in &rows[from..to] {
+                    row.made_from(hb, key);
+                }
+                Vec::new()
+            }
+            None => rows[from..to].to_vec(),
+        }
+    }
+}
+
+/// A row of an owner's page, and what it is made from besides
+/// [`Facts::records_shape`] (the configuration, the as-of date, data/people.yaml).
+trait ShownRow: Clone {
+    fn made_from(&self, hb: &Handbook, key: &mut Fingerprint);
+}
+
+/// An exception's row: its file, its state, and its owner's page.
+impl ShownRow for ExceptionRow<'_> {
+    fn made_from(&self, hb: &Handbook, key: &mut Fingerprint) {
+        let source = &hb.records.exceptions[self.index].source;
+        key.add(&source.name)
+            .add(&source.hash())
+            .add(self.state)
+            .add(&self.owner.href);
+    }
+}
+
+/// An action item's row, few beside the exceptions: the row itself.
+impl ShownRow for ActionItemRow<'_> {
+    fn made_from(&self, _: &Handbook, key: &mut Fingerprint) {
+        key.add(self);
     }
 }
 
@@ -557,15 +594,53 @@ fn render_owner<'a>(
     rows: &OwnerRows<'a>,
     page: usize,
 ) -> Option<Diagnostic> {
-    let mut window = Window::new(rows.pages[page].clone());
+    let folder = format!("{URL}{}/", owner.slug);
+    let pages = rows.pages.len();
+    let name = if owner.person.is_unassigned() {
+        "Unassigned"
+    } else {
+        owner.person.name.as_str()
+    };
+    let meta = PageMeta {
+        title: registry::page_title(name.to_string(), page, pages),
+        url: registry::page_url(&folder, None, page),
+        description: None,
+    };
+    let crumbs = facts.crumbs(Some((URL, TITLE)));
+    let mut ctx = base_context(&meta, crumbs, None, None);
+    // Keyed by the page without its rows, and by what the rows it shows are made from:
+    // hashing every row of a large register's 20,000 at each rebuild cost more than
+    // making the one page an edit changes.
+    let reads = |inputs: &mut Fingerprint| {
+        let mut shown = Fingerprint::default();
+        let view = owner_view(facts, owner, rows, page, &folder, Some(&mut shown));
+        inputs
+            .add(&facts.records_shape())
+            .add(&view)
+            .add(&shown.finish());
+    };
+    let make = || value(&owner_view(facts, owner, rows, page, &folder, None));
+    ctx.insert_with("owner", reads, make);
+    render_page(renderer, out, "owner.html", ctx, &meta.url)
+}
+
+/// The view of an owner's page `page`; with `key`, its rows are left out and what they are
+/// made from is added to `key` instead.
+fn owner_view<'a>(
+    facts: &Facts<'a>,
+    owner: &Owner<'a>,
+    rows: &OwnerRows<'a>,
+    page: usize,
+    folder: &str,
+    key: Option<&mut Fingerprint>,
+) -> OwnerView<'a> {
+    let mut window = Window::new(rows.pages[page].clone(), key.map(|k| (facts.hb, k)));
     let needs_action = rows.needs_action.page(&mut window);
     let needs_action_here = page == 0 || window.shown > 0;
     let exceptions = window.take(&rows.exceptions);
     let other_items = window.take(&rows.other_items);
-    let folder = format!("{URL}{}/", owner.slug);
-    let url = |p: usize| registry::page_url(&folder, None, p);
-    let pages = rows.pages.len();
-    let view = OwnerView {
+    let url = |p: usize| registry::page_url(folder, None, p);
+    OwnerView {
         person: facts.person(owner.person),
         is_risk_owner: !owner.exceptions.is_empty(),
         team: facts
@@ -580,21 +655,7 @@ fn render_owner<'a>(
         other_items,
         whole: rows.whole,
         listed_above: rows.listed_above,
-        first: links::page_href(&folder),
-        pager: (pages > 1).then(|| registry::pager(&rows.pages, page, url)),
-    };
-    let name = if owner.person.is_unassigned() {
-        "Unassigned"
-    } else {
-        owner.person.name.as_str()
-    };
-    let page = PageMeta {
-        title: registry::page_title(name.to_string(), page, pages),
-        url: url(page),
-        description: None,
-    };
-    let crumbs = facts.crumbs(Some((URL, TITLE)));
-    let mut ctx = base_context(&page, crumbs, None, None);
-    ctx.insert("owner", &view);
-    render_page(renderer, out, "owner.html", ctx, &page.url)
+        first: links::page_href(folder),
+        pager: (rows.pages.len() > 1).then(|| registry::pager(&rows.pages, page, url)),
+    }
 }
