@@ -867,6 +867,10 @@ fn a_page_an_audience_may_no_longer_read_leaves_the_records_that_name_it() {
     }
 }
 
+/// The facts derived from the records (states, policy checks, postmortems, metrics) are
+/// kept while the records and the settings they read are the same, and follow an edit to a
+/// record, the as-of day, the expiry window, the approval policy and which incidents owe a
+/// postmortem, as a fresh build does.
 #[test]
 fn the_facts_a_rebuild_keeps_follow_the_records_and_settings_they_read() {
     let (tmp, mut options) = handbook();
