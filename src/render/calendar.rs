@@ -93,25 +93,7 @@ fn exceptions_calendar(handbook: &Handbook, events: &Pieces) -> Vec<u8> {
             description.push_str(&format!("\n{base}{page}"));
         }
 
-        let mut alarm = Alarm::display(
-            &format!(
-                "{} expires in {}: {}",
-                e.id,
-                crate::model::date::days(i64::from(window)),
-                e.title
-            ),
-            Trigger::before_start(Duration::days(i64::from(window))),
-        );
-        // The crate writes the duration in seconds (`-PT2592000S`); days read better.
-        let before = if window == 0 {
-            "PT0S".to_string()
-        } else {
-            format!("-P{window}D")
-        };
-        let mut trigger = Property::new("TRIGGER", before);
-        trigger.add_parameter("RELATED", "START");
-        alarm.append_property(trigger.done());
-
+        let alarm = reminder(e, window);
         let mut event = icalendar::Event::new();
         event
             .uid(&uid)
@@ -149,6 +131,33 @@ fn exceptions_calendar(handbook: &Handbook, events: &Pieces) -> Vec<u8> {
 
 /// The last line of a calendar.
 const END: &str = "END:VCALENDAR\r\n";
+
+/// The reminder `window` days before `e` expires. Its DTSTAMP and UID are set, though
+/// [`without_alarm_stamps`] takes them out, so that the crate does not draw them from the
+/// clock and the system's random source: a system call for each of a register's events.
+fn reminder(e: &Exception, window: u32) -> Alarm {
+    let mut alarm = Alarm::display(
+        &format!(
+            "{} expires in {}: {}",
+            e.id,
+            crate::model::date::days(i64::from(window)),
+            e.title
+        ),
+        Trigger::before_start(Duration::days(i64::from(window))),
+    );
+    // The crate writes the duration in seconds (`-PT2592000S`); days read better.
+    let before = if window == 0 {
+        "PT0S".to_string()
+    } else {
+        format!("-P{window}D")
+    };
+    let mut trigger = Property::new("TRIGGER", before);
+    trigger.add_parameter("RELATED", "START");
+    alarm.append_property(trigger.done());
+    alarm.append_property(("DTSTAMP", ""));
+    alarm.append_property(("UID", ""));
+    alarm
+}
 
 /// `ics` without the DTSTAMP and UID content lines of its VALARM components, folded lines
 /// included. A line that starts in its first column is a property, or a component's BEGIN
@@ -225,6 +234,26 @@ mod tests {
             "BEGIN:VEVENT\r\nDTSTAMP:1\r\nUID:e\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\n\
              DESCRIPTION:x\r\n UID:y\r\nEND:VALARM\r\nSUMMARY:s\r\nEND:VEVENT\r\n"
         );
+    }
+
+    /// The reminder carries its own stamp lines, so the crate writes it the same each
+    /// time, where it drew a UID from the system's random source for each.
+    #[test]
+    fn a_reminder_is_written_without_the_clock_or_a_random_number() {
+        let e: Exception = serde_yaml::from_str(
+            "id: E\ntitle: t\ntype: acceptance\nseverity: low\nstatus: approved\n\
+             requested_by: A\nrisk_owner: B\ncreated: 2026-01-01\nsummary: s\n\
+             justification: j\n",
+        )
+        .unwrap();
+        let written = || reminder(&e, 30).done().try_into_string().unwrap();
+        let first = written();
+        assert_eq!(first, written());
+        assert!(
+            first.contains("\r\nTRIGGER;RELATED=START:-P30D\r\n"),
+            "{first}"
+        );
+        assert!(!without_alarm_stamps(&first).contains("UID"));
     }
 
     #[test]
