@@ -96,7 +96,7 @@ pub fn generate_from(
     options: &Options,
     epoch: Option<&str>,
 ) -> Result<Generated, Error> {
-    let (prepared, _) = prepare_from(source, options, epoch, None, true)?;
+    let prepared = prepare_from(source, options, epoch, None, true, None)?;
     render_kept(prepared, Output::keep())
 }
 
@@ -159,14 +159,16 @@ fn render_kept(prepared: Prepared, out: Output) -> Result<Generated, Error> {
 
 /// Runs every stage but the write, and keeps nothing: what `check` needs.
 pub fn check(options: &Options) -> Result<Generated, Error> {
-    check_covered(options).and_then(|(checked, _)| checked)
+    let prepared = prepare_covered(options, None, false, None)?;
+    render_prepared(prepared, Output::discard()).map(|(generated, _)| generated)
 }
 
 /// [`check`], with what its findings looked at, for the reports that list the checks
 /// that passed as well as those that failed. Fails on its own only when the handbook could
 /// not be read far enough to know its records and pages.
 pub fn check_covered(options: &Options) -> Result<(Result<Generated, Error>, Coverage), Error> {
-    let (prepared, coverage) = prepare_covered(options, None, false)?;
+    let mut coverage = Coverage::default();
+    let prepared = prepare_covered(options, None, false, Some(&mut coverage))?;
     let checked = render_prepared(prepared, Output::discard()).map(|(generated, _)| generated);
     Ok((checked, coverage))
 }
@@ -174,19 +176,28 @@ pub fn check_covered(options: &Options) -> Result<(Result<Generated, Error>, Cov
 /// The first three stages: load, validate, compute; the handbook as the audience the
 /// options select sees it, with the whole handbook's errors and findings.
 fn prepare(options: &Options, loads: Option<&mut Loads>) -> Result<Prepared, Error> {
-    prepare_covered(options, loads, true).map(|(prepared, _)| prepared)
+    prepare_covered(options, loads, true, None)
 }
 
-/// [`prepare`], with what the findings looked at; the whole handbook unless `for_audience`.
+/// [`prepare`]: the whole handbook unless `for_audience`, and what the findings looked at
+/// put in `cover`, which only `check` lists: it copies a name for every record and page.
 fn prepare_covered(
     options: &Options,
     loads: Option<&mut Loads>,
     for_audience: bool,
-) -> Result<(Prepared, Coverage), Error> {
+    cover: Option<&mut Coverage>,
+) -> Result<Prepared, Error> {
     check_root(&options.root)?;
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
     let source = Disk::new(&options.root);
-    prepare_from(&source, options, epoch.as_deref(), loads, for_audience)
+    prepare_from(
+        &source,
+        options,
+        epoch.as_deref(),
+        loads,
+        for_audience,
+        cover,
+    )
 }
 
 /// [`prepare_covered`] for the handbook in `source`, as of `epoch` (see [`generate_from`]).
@@ -196,7 +207,8 @@ fn prepare_from(
     epoch: Option<&str>,
     loads: Option<&mut Loads>,
     for_audience: bool,
-) -> Result<(Prepared, Coverage), Error> {
+    cover: Option<&mut Coverage>,
+) -> Result<Prepared, Error> {
     let (kept_pages, kept_records, kept_derived, changes, kept_history) = match loads {
         Some(loads) => (
             Some(&mut loads.pages),
@@ -313,14 +325,16 @@ fn prepare_from(
         (content, records, kept_derived),
         &files,
     );
-    let coverage = Coverage::of(
-        &findings::Inputs {
-            handbook: &handbook,
-            strict: options.strict,
-            baseline: baseline.as_ref(),
-        },
-        !policy_unknown,
-    );
+    if let Some(coverage) = cover {
+        *coverage = Coverage::of(
+            &findings::Inputs {
+                handbook: &handbook,
+                strict: options.strict,
+                baseline: baseline.as_ref(),
+            },
+            !policy_unknown,
+        );
+    }
     if policy_unknown {
         // The findings measure the records against the policy handbook.yaml sets; with
         // parts of it at their defaults they would report what is not so.
@@ -351,7 +365,7 @@ fn prepare_from(
         identity,
         audience,
     };
-    Ok((prepared, coverage))
+    Ok(prepared)
 }
 
 /// The audience `options` select, from handbook.yaml alone: what a command that goes on
