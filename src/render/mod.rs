@@ -493,11 +493,35 @@ pub fn menu() -> Vec<MenuItem> {
 /// records, and exports, each put into `out` as soon as it is made. The parts are
 /// independent, so they run side by side, and the large ones are parallel inside too.
 pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+    // The pages and the metrics read none of the facts the other parts share: they are
+    // rendered while those are worked out, which takes one core a while on a large register.
+    let (mut diags, more) = rayon::join(
+        || render_with_facts(handbook, renderer, out),
+        || {
+            let extras = records::PageExtras::new(handbook);
+            let summary = status_summary(&handbook.metrics);
+            let parts: Vec<Box<dyn Fn() -> Vec<Diagnostic> + Sync + Send + '_>> = vec![
+                Box::new(|| pages::render_pages(&handbook.site, renderer, &extras, &summary, out)),
+                Box::new(|| {
+                    let base_url = &handbook.config.base_url;
+                    pages::render_not_found(&handbook.site, base_url, renderer, out)
+                        .into_iter()
+                        .collect()
+                }),
+                Box::new(|| metrics::render_metrics(handbook, renderer, out)),
+            ];
+            render_parts(&parts)
+        },
+    );
+    diags.extend(more);
+    diags
+}
+
+/// The parts of [`render_all`] that read [`records::Facts`]: the registers and the exports.
+fn render_with_facts(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let records_key = OnceLock::new();
-    let extras = records::PageExtras::new(handbook);
     let facts = records::Facts::new(handbook);
     let records_shape = || facts.records_shape();
-    let summary = status_summary(&handbook.metrics);
     let records_key = || *records_key.get_or_init(|| records_inputs(handbook, records_shape()));
     let findings_key = OnceLock::new();
     let findings_key = || *findings_key.get_or_init(|| findings_inputs(&handbook.findings));
@@ -547,13 +571,6 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
                 records::render_owners(&facts, renderer, out)
             })
         }),
-        Box::new(|| pages::render_pages(&handbook.site, renderer, &extras, &summary, out)),
-        Box::new(|| {
-            let base_url = &handbook.config.base_url;
-            pages::render_not_found(&handbook.site, base_url, renderer, out)
-                .into_iter()
-                .collect()
-        }),
         Box::new(|| {
             export("feeds/exceptions", &|| {
                 feeds::render_exceptions_feed(handbook)
@@ -596,8 +613,12 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
             let records = (records_key, records_shape);
             search::render_search(handbook, records, renderer, out)
         }),
-        Box::new(|| metrics::render_metrics(handbook, renderer, out)),
     ];
+    render_parts(&parts)
+}
+
+/// Renders `parts` side by side, each on its own.
+fn render_parts(parts: &[Box<dyn Fn() -> Vec<Diagnostic> + Sync + Send + '_>]) -> Vec<Diagnostic> {
     parts
         .par_iter()
         .with_max_len(1)
