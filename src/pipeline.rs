@@ -654,7 +654,7 @@ fn render_site(
     match out.renderer(theme, globals) {
         Ok(renderer) if valid => {
             diags.extend(render::render_all(handbook, &renderer, out));
-            out.put_all(render::sitemap(&handbook.config.base_url, &out.paths()));
+            out.put_all(out.sitemap(&handbook.config.base_url));
         }
         Ok(_) => {}
         Err(template_diags) => diags.extend(template_diags),

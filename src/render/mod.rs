@@ -375,10 +375,10 @@ impl Output {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Every path put so far.
-    pub fn paths(&self) -> Vec<String> {
+    /// The [`sitemap`] of every path put so far, read where they are.
+    pub fn sitemap(&self, base_url: &str) -> Vec<OutputFile> {
         let state = self.lock();
-        state.index.iter().map(|(p, _)| p.clone()).collect()
+        sitemap(base_url, state.index.iter().map(|(p, _)| p))
     }
 
     /// Ends the output; fails when a file could not be written.

@@ -22,7 +22,12 @@ const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 /// which is then their sitemap index; they sit at the root, since a sitemap may only list
 /// URLs at or below its own folder. A page whose URL is longer than the protocol's 2,048
 /// characters is left out, as no search engine would take it.
-pub fn sitemap(base_url: &str, paths: &[String]) -> Vec<OutputFile> {
+///
+/// `paths` are read only when there is a sitemap to make: most sites have none.
+pub fn sitemap<'a, S>(base_url: &str, paths: impl IntoIterator<Item = &'a S>) -> Vec<OutputFile>
+where
+    S: AsRef<str> + 'a + ?Sized,
+{
     match crate::model::links::absolute_base(base_url) {
         Some(base) => sitemap_files(&base, paths, SITEMAP_MAX_URLS, SITEMAP_MAX_BYTES),
         None => Vec::new(),
@@ -31,16 +36,19 @@ pub fn sitemap(base_url: &str, paths: &[String]) -> Vec<OutputFile> {
 
 /// The sitemap files for `base` (absolute, ending in `/`), at most `max_urls` URLs and
 /// `max_bytes` bytes each.
-fn sitemap_files(
+fn sitemap_files<'a, S>(
     base: &str,
-    paths: &[String],
+    paths: impl IntoIterator<Item = &'a S>,
     max_urls: usize,
     max_bytes: usize,
-) -> Vec<OutputFile> {
+) -> Vec<OutputFile>
+where
+    S: AsRef<str> + 'a + ?Sized,
+{
     let base = uri_escape(base, UriPart::Whole);
     let mut pages: Vec<&str> = paths
-        .iter()
-        .map(String::as_str)
+        .into_iter()
+        .map(AsRef::as_ref)
         .filter(|p| p.ends_with(".html") && *p != "404.html")
         .collect();
     pages.sort_unstable();
