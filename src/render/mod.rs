@@ -392,20 +392,17 @@ impl Output {
         }
         // Paths are put once at most, so their order is the same sorted either way.
         let by_path = |a: &OutputFile, b: &OutputFile| a.path.cmp(&b.path);
-        let (index, files): (Vec<_>, Vec<_>) = if state.kept.len() == state.index.len() {
-            // Each file kept was put with its entry in the index: both are sorted at once.
-            // A kept part is put whole and in path order (see `PartFiles::new`): a stable
-            // sort finds such runs and merges them, where an unstable one sorted the
-            // 27,000 files of a large register's rebuild from scratch.
-            let mut both: Vec<_> = state.index.into_iter().zip(state.kept).collect();
-            both.sort_by(|a, b| by_path(&a.1, &b.1));
-            both.into_iter().unzip()
+        let (mut index, mut files) = (state.index, state.kept);
+        if files.len() == index.len() {
+            // Each file kept was put with its entry in the index: sorted apart, side by
+            // side, they pair up again. A kept part is put whole and in path order (see
+            // `PartFiles::new`): a stable sort finds such runs and merges them, where an
+            // unstable one sorted the 27,000 files of a large register's rebuild from scratch.
+            rayon::join(|| index.sort(), || files.sort_by(by_path));
         } else {
-            let (mut index, mut files) = (state.index, state.kept);
             index.sort_unstable();
             files.sort_unstable_by(by_path);
-            (index, files)
-        };
+        }
         if let Some(cache) = &self.cache {
             if let Some(block) = state.paths.into_block()
                 && let Some(kept) = cache.claims().as_mut()
