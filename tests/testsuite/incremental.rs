@@ -975,29 +975,17 @@ fn an_owners_pages_follow_the_records_they_show() {
     changes(&options, &mut cache, helen);
 
     // One of her own, and only her pages are made again.
-    let bodies = |generated: &Generated| {
-        generated
-            .files
-            .iter()
-            .filter(|f| f.path.starts_with("owners/") && f.path != "owners/index.html")
-            .map(|f| match &f.body {
-                Body::Bytes(b) => (f.path.clone(), b.as_ptr()),
-                _ => panic!("{}: a page is made as one", f.path),
-            })
-            .collect::<BTreeMap<_, _>>()
-    };
-    let before = bodies(&pipeline::generate_cached(&options, &mut cache).unwrap());
+    let before = pipeline::generate_cached(&options, &mut cache).unwrap();
     edit(&root.join("data/exceptions/EXC-003.yaml"), |t| {
         t.replacen("title: ", "title: Renamed ", 1)
     });
     changes(&options, &mut cache, helen);
-    let after = bodies(&pipeline::generate_cached(&options, &mut cache).unwrap());
-    let made: Vec<&String> = after
-        .iter()
-        .filter(|(path, ptr)| before.get(*path) != Some(ptr))
-        .map(|(path, _)| path)
-        .collect();
-    assert_eq!(made, [helen], "only Helen's pages are made again");
+    let after = pipeline::generate_cached(&options, &mut cache).unwrap();
+    assert_eq!(
+        made_again(&before, &after),
+        [helen],
+        "only Helen's pages are made again"
+    );
 
     // An open action item of an owner's, in its incident's file.
     edit(&root.join("data/incidents/INC-008.yaml"), |t| {
@@ -1035,24 +1023,16 @@ fn an_owners_page_is_made_again_only_when_a_record_it_shows_changes() {
     let mut cache = Cache::default();
     pipeline::generate_cached(&options, &mut cache).unwrap();
     let (_, _, mut was) = rebuild_files(&options, &mut cache);
-    let bodies = |generated: &Generated| {
-        generated
-            .files
-            .iter()
-            .filter(|f| f.path.starts_with("owners/") && f.path != "owners/index.html")
-            .map(|f| match &f.body {
-                Body::Bytes(b) => (f.path.clone(), b.as_ptr()),
-                _ => panic!("{}: a page is made as one", f.path),
-            })
-            .collect::<BTreeMap<_, _>>()
-    };
     let first = "owners/ann-example-com/index.html";
     let second = "owners/ann-example-com/page/2/index.html";
     // EXC-00005 was created on January 6th, early on the first page; EXC-00055 on the
     // 28th, among the last rows.
     for (id, page) in [("EXC-00005", first), ("EXC-00055", second)] {
-        let before = bodies(&pipeline::generate_cached(&options, &mut cache).unwrap());
-        assert!(before.contains_key(page), "{page} is one of Ann's pages");
+        let before = pipeline::generate_cached(&options, &mut cache).unwrap();
+        assert!(
+            owner_pages(&before).contains_key(page),
+            "{page} is one of Ann's pages"
+        );
         edit(&book.dir.join(format!("data/exceptions/{id}.yaml")), |t| {
             t.replacen("title: ", "title: Renamed ", 1)
         });
@@ -1063,12 +1043,35 @@ fn an_owners_page_is_made_again_only_when_a_record_it_shows_changes() {
             "the edit of {id} changes {page}"
         );
         was = now;
-        let after = bodies(&pipeline::generate_cached(&options, &mut cache).unwrap());
-        let made: Vec<&String> = after
-            .iter()
-            .filter(|(path, ptr)| before.get(*path) != Some(ptr))
-            .map(|(path, _)| path)
-            .collect();
-        assert_eq!(made, [page], "only the page that shows {id} is made again");
+        let after = pipeline::generate_cached(&options, &mut cache).unwrap();
+        assert_eq!(
+            made_again(&before, &after),
+            [page],
+            "only the page that shows {id} is made again"
+        );
     }
+}
+
+/// Where each owner's page of a build is held: a page made again is held anew.
+fn owner_pages(generated: &Generated) -> BTreeMap<String, *const u8> {
+    generated
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("owners/") && f.path != "owners/index.html")
+        .map(|f| match &f.body {
+            Body::Bytes(b) => (f.path.clone(), b.as_ptr()),
+            _ => panic!("{}: a page is made as one", f.path),
+        })
+        .collect()
+}
+
+/// The owners' pages of `after` made again since `before`. Both builds are held, so no
+/// page's memory is freed and taken again between them.
+fn made_again(before: &Generated, after: &Generated) -> Vec<String> {
+    let before = owner_pages(before);
+    owner_pages(after)
+        .into_iter()
+        .filter(|(path, ptr)| before.get(path) != Some(ptr))
+        .map(|(path, _)| path)
+        .collect()
 }
