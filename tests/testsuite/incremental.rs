@@ -1075,3 +1075,68 @@ fn made_again(before: &Generated, after: &Generated) -> Vec<String> {
         .map(|(path, _)| path)
         .collect()
 }
+
+/// A registry's row, and each page that shows it, is kept by what the row is made from,
+/// which reaches past its record's file: an exception's owner page, whose address another
+/// owner can take, and an incident's time to resolve, written in the unit of the whole
+/// column, which the other incidents set.
+#[test]
+fn a_registrys_rows_follow_what_they_show_besides_their_record() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+    let (_, _, was) = rebuild_files(&options, &mut cache);
+    let register = |files: &BTreeMap<String, Vec<u8>>, path: &str| {
+        String::from_utf8(files[path].clone()).unwrap()
+    };
+    let helen = "owners/helen-brooks-example-com/index.html";
+    assert!(register(&was, "exceptions/index.html").contains(helen));
+
+    // Carlos's exception goes to an owner whose address makes Helen Brooks's owner page's
+    // and comes first: hers moves, and so do the links of the rows of her exceptions.
+    edit(&root.join("data/exceptions/EXC-002.yaml"), |t| {
+        t.replacen(
+            "risk_owner: \"Carlos Mendes <carlos.mendes@example.com>\"",
+            "risk_owner: \"Helen Brooke <helen-brooks@example.com>\"",
+            1,
+        )
+    });
+    let (_, _, now) = rebuild_files(&options, &mut cache);
+    let exceptions = register(&now, "exceptions/index.html");
+    assert!(exceptions.contains("owners/helen-brooks-example-com-2/index.html"));
+
+    // Four incidents resolved within hours move the middle time to resolve below two days:
+    // the column is written in hours, in the rows of the others too.
+    assert!(register(&now, "incidents/index.html").contains(" days<"));
+    for (id, was, now) in [
+        (
+            "INC-002",
+            "resolved: 2025-02-13T17:30",
+            "resolved: 2025-02-11T10:30",
+        ),
+        (
+            "INC-003",
+            "resolved: 2025-03-24T12:00",
+            "resolved: 2025-03-22T12:00",
+        ),
+        (
+            "INC-004",
+            "resolved: 2025-04-17T19:00",
+            "resolved: 2025-04-15T16:00",
+        ),
+        (
+            "INC-006",
+            "resolved: 2025-06-13T18:00",
+            "resolved: 2025-06-11T08:00",
+        ),
+    ] {
+        edit(&root.join(format!("data/incidents/{id}.yaml")), |t| {
+            assert!(t.contains(was), "{id} says {was}");
+            t.replacen(was, now, 1)
+        });
+    }
+    let (_, _, now) = rebuild_files(&options, &mut cache);
+    let incidents = register(&now, "incidents/index.html");
+    assert!(!incidents.contains(" days<") && incidents.contains(" h<"));
+}

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::registry::{self, Order, Registry, Row};
+use super::registry::{self, Group, Order, Registry, Row};
 use super::{
     CountView, Facts, FindingView, PageRef, PersonView, RecordLink, RecordPages, days_text,
     exception_href, first_of_each_id, render_each,
@@ -137,6 +137,20 @@ pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> ExceptionRow<'a> {
     }
 }
 
+/// What `row` is made from: its exception's file and owner's page, and what shapes every
+/// record ([`Facts::records_shape`]: the configuration, data/people.yaml, the as-of day,
+/// which with the file make its state). A registry's page and an owner's are keyed by the
+/// keys of the rows they show.
+pub(super) fn row_key(facts: &Facts, row: &ExceptionRow) -> u64 {
+    let source = &facts.hb.records.exceptions[row.index].source;
+    let mut key = Fingerprint::default();
+    key.add(&facts.records_shape())
+        .add(&source.name)
+        .add(&source.hash())
+        .add(&row.owner.href);
+    key.finish()
+}
+
 pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let hb = facts.hb;
     let registry = Registry {
@@ -147,6 +161,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         orders: &ORDERS,
         // The records are loaded in id order.
         rows: facts.exception_rows(),
+        keys: facts.exception_row_keys(),
         open: hb.open_exceptions(),
         counts: ExceptionState::ALL
             .iter()
@@ -183,12 +198,13 @@ impl Row for ExceptionRow<'_> {
         }
     }
 
-    fn group(&self, key: &str) -> Option<(String, &'static str)> {
-        match key {
-            "state" => Some((format!("state-{}", self.state), self.state)),
-            "severity" => Some((format!("severity-{}", self.severity), self.severity)),
-            _ => None,
-        }
+    fn group(&self, key: &str) -> Option<Group> {
+        let (anchor, label) = match key {
+            "state" => (("state", self.state), self.state),
+            "severity" => (("severity", self.severity), self.severity),
+            _ => return None,
+        };
+        Some(Group { anchor, label })
     }
 
     fn id(&self) -> &str {

@@ -1,9 +1,10 @@
 //! incidents/: the registry, its orderings, one page per incident; and action-items/.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::exceptions::{TextOrLink, text_or_links};
-use super::registry::{self, Order, Pager, Registry, Row};
+use super::registry::{self, Group, Order, Pager, Registry, Row};
 use super::{
     CountView, Facts, FindingView, PageRef, PersonView, RecordLink, RecordPages, SectionIntro,
     StampView, days_text, first_of_each_id, incident_href, render_each,
@@ -148,6 +149,9 @@ pub(super) struct IncidentRow<'a> {
     pub resolve_hours: Option<f64>,
     /// In the unit of the whole column: see [`resolve_in_one_unit`].
     pub resolve_text: Option<String>,
+    /// The incident's place in the records, so its row is keyed by its file.
+    #[serde(skip)]
+    pub index: usize,
 }
 
 /// Writes the time to resolve of every row in one unit, as one column of a table.
@@ -185,6 +189,7 @@ pub(super) fn row<'a>(facts: &Facts<'a>, index: usize) -> IncidentRow<'a> {
         resolved_date: i.resolved.map(|s| s.date(tz)),
         resolve_hours: resolve,
         resolve_text: None,
+        index,
     }
 }
 
@@ -201,12 +206,13 @@ impl Row for IncidentRow<'_> {
         }
     }
 
-    fn group(&self, key: &str) -> Option<(String, &'static str)> {
-        match key {
-            "status" => Some((format!("status-{}", self.status), self.status_label)),
-            "severity" => Some((format!("severity-{}", self.severity), self.severity)),
-            _ => None,
-        }
+    fn group(&self, key: &str) -> Option<Group> {
+        let (anchor, label) = match key {
+            "status" => (("status", self.status), self.status_label),
+            "severity" => (("severity", self.severity), self.severity),
+            _ => return None,
+        };
+        Some(Group { anchor, label })
     }
 
     fn id(&self) -> &str {
@@ -214,10 +220,25 @@ impl Row for IncidentRow<'_> {
     }
 }
 
+/// What `row` is made from: its incident's file, its time to resolve in the unit of the
+/// whole column, and what shapes every record ([`Facts::records_shape`]: the configuration
+/// with the timezone, data/people.yaml). The registry's pages are keyed by the keys of the
+/// rows they show.
+fn row_key(facts: &Facts, row: &IncidentRow) -> u64 {
+    let source = &facts.hb.records.incidents[row.index].source;
+    let mut key = Fingerprint::default();
+    key.add(&facts.records_shape())
+        .add(&source.name)
+        .add(&source.hash())
+        .add(&row.resolve_text);
+    key.finish()
+}
+
 pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let incidents = &facts.hb.records.incidents;
     let mut rows: Vec<IncidentRow> = (0..incidents.len()).map(|i| row(facts, i)).collect();
     resolve_in_one_unit(facts, &mut rows);
+    let keys: Vec<u64> = rows.par_iter().map(|r| row_key(facts, r)).collect();
     let registry = Registry {
         url: URL,
         title: TITLE,
@@ -225,6 +246,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         row_template: "incident-row.html",
         orders: &ORDERS,
         rows: &rows,
+        keys: &keys,
         open: facts.hb.open_incidents(),
         counts: STATUSES
             .iter()

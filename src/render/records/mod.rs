@@ -150,6 +150,8 @@ pub struct Facts<'a> {
     records_shape: OnceLock<u64>,
     /// See [`Facts::exception_rows`].
     exception_rows: OnceLock<Vec<exceptions::ExceptionRow<'a>>>,
+    /// See [`Facts::exception_row_keys`].
+    exception_row_keys: OnceLock<Vec<u64>>,
 }
 
 impl<'a> Facts<'a> {
@@ -169,6 +171,18 @@ impl<'a> Facts<'a> {
             (0..self.hb.records.exceptions.len())
                 .into_par_iter()
                 .map(|i| exceptions::row(self, i))
+                .collect()
+        })
+    }
+
+    /// The key of each exception's row ([`exceptions::row_key`]), in id order, worked out
+    /// once per build for the registry's pages and rows and the owners' pages, each of
+    /// which hashed every row of a large register's 20,000 at each rebuild.
+    fn exception_row_keys(&self) -> &[u64] {
+        self.exception_row_keys.get_or_init(|| {
+            let rows = self.exception_rows();
+            rows.par_iter()
+                .map(|row| exceptions::row_key(self, row))
                 .collect()
         })
     }
@@ -271,6 +285,7 @@ impl<'a> Facts<'a> {
             record_inputs: OnceLock::new(),
             records_shape: OnceLock::new(),
             exception_rows: OnceLock::new(),
+            exception_row_keys: OnceLock::new(),
         }
     }
 

@@ -386,11 +386,12 @@ struct Window<'k> {
     shown: usize,
     /// When the page is fingerprinted: no row is taken, and what each row on the page is
     /// made from is added to the fingerprint.
-    key: Option<(&'k Handbook, &'k mut Fingerprint)>,
+    /// With the keys of the exceptions' rows ([`Facts::exception_row_keys`]).
+    key: Option<(&'k [u64], &'k mut Fingerprint)>,
 }
 
 impl<'k> Window<'k> {
-    fn new(page: Range<usize>, key: Option<(&'k Handbook, &'k mut Fingerprint)>) -> Self {
+    fn new(page: Range<usize>, key: Option<(&'k [u64], &'k mut Fingerprint)>) -> Self {
         Window {
             page,
             read: 0,
@@ -407,10 +408,10 @@ impl<'k> Window<'k> {
         let to = self.page.end.clamp(start, self.read) - start;
         self.shown += to - from;
         match &mut self.key {
-            Some((hb, key)) => {
+            Some((keys, key)) => {
                 key.add(&rows.len());
                 for row in &rows[from..to] {
-                    row.made_from(hb, key);
+                    row.made_from(keys, key);
                 }
                 Vec::new()
             }
@@ -422,23 +423,20 @@ impl<'k> Window<'k> {
 /// A row of an owner's page, and what it is made from besides
 /// [`Facts::records_shape`] (the configuration, the as-of date, data/people.yaml).
 trait ShownRow: Clone {
-    fn made_from(&self, hb: &Handbook, key: &mut Fingerprint);
+    /// `keys` are those of the exceptions' rows.
+    fn made_from(&self, keys: &[u64], key: &mut Fingerprint);
 }
 
-/// An exception's row: its file, its state, and its owner's page.
+/// An exception's row: its key, worked out once for every page that shows it.
 impl ShownRow for ExceptionRow<'_> {
-    fn made_from(&self, hb: &Handbook, key: &mut Fingerprint) {
-        let source = &hb.records.exceptions[self.index].source;
-        key.add(&source.name)
-            .add(&source.hash())
-            .add(self.state)
-            .add(&self.owner.href);
+    fn made_from(&self, keys: &[u64], key: &mut Fingerprint) {
+        key.add(&keys[self.index]);
     }
 }
 
 /// An action item's row, few beside the exceptions: the row itself.
 impl ShownRow for ActionItemRow<'_> {
-    fn made_from(&self, _: &Handbook, key: &mut Fingerprint) {
+    fn made_from(&self, _: &[u64], key: &mut Fingerprint) {
         key.add(self);
     }
 }
@@ -634,7 +632,10 @@ fn owner_view<'a>(
     folder: &str,
     key: Option<&mut Fingerprint>,
 ) -> OwnerView<'a> {
-    let mut window = Window::new(rows.pages[page].clone(), key.map(|k| (facts.hb, k)));
+    let mut window = Window::new(
+        rows.pages[page].clone(),
+        key.map(|k| (facts.exception_row_keys(), k)),
+    );
     let needs_action = rows.needs_action.page(&mut window);
     let needs_action_here = page == 0 || window.shown > 0;
     let exceptions = window.take(&rows.exceptions);

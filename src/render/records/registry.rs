@@ -31,6 +31,17 @@ const PAGE_ROWS: usize = 100;
 /// The depths of folder a row is rendered for: 1 to 3, those of the registry's pages.
 const DEPTHS: usize = 4;
 
+/// A group of rows in an ordering, such as the active exceptions in the ordering by state.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) struct Group {
+    /// What the group's anchor is made of: `state` and `active` for `state-active`, which
+    /// the first row of the group carries for counts to link to. The anchor is written out
+    /// only for that row, where each of a large register's 20,000 rows wrote its own at
+    /// each rebuild.
+    pub anchor: (&'static str, &'static str),
+    pub label: &'static str,
+}
+
 /// An ordering of a registry: the default one (`folder` is `None`) at the register's own
 /// folder, the others below it.
 pub(super) struct Order {
@@ -48,10 +59,8 @@ pub(super) trait Row: Serialize + Sync {
     where
         Self: Sized;
 
-    /// The group of the row in the ordering by `key`, when that ordering groups rows: its
-    /// anchor, which the first row of each group carries for counts to link to, and its
-    /// label.
-    fn group(&self, key: &str) -> Option<(String, &'static str)>;
+    /// The group of the row in the ordering by `key`, when that ordering groups rows.
+    fn group(&self, key: &str) -> Option<Group>;
 
     /// The id of the record the row shows.
     fn id(&self) -> &str;
@@ -66,6 +75,9 @@ pub(super) struct Registry<'r, 'a, R> {
     pub row_template: &'static str,
     pub orders: &'static [Order],
     pub rows: &'r [R],
+    /// What each row is made from, by row: a row's HTML and the pages that show it are
+    /// kept while it is the same.
+    pub keys: &'r [u64],
     pub open: usize,
     pub counts: Vec<CountView>,
     pub facts: &'r Facts<'a>,
@@ -154,7 +166,7 @@ impl<R: Row> Registry<'_, '_, R> {
         let rows = ordered(self.rows, order.key);
         let mut groups: Vec<(&'static str, Range<usize>)> = Vec::new();
         for (at, &(i, _)) in rows.iter().enumerate() {
-            let Some((_, label)) = self.rows[i].group(order.key) else {
+            let Some(Group { label, .. }) = self.rows[i].group(order.key) else {
                 continue;
             };
             match groups.last_mut() {
@@ -293,7 +305,12 @@ impl<R: Row> Registry<'_, '_, R> {
         let made_from = move |fingerprint: &mut Fingerprint| {
             fingerprint
                 .add(view)
-                .add(&shared.fingerprints(self.rows, shown.iter().map(|(i, _)| *i)))
+                .add(
+                    &shown
+                        .iter()
+                        .map(|(i, _)| self.keys[*i])
+                        .collect::<Vec<u64>>(),
+                )
                 .add(shown);
         };
         ctx.insert_with("registry", made_from, move || {
@@ -384,7 +401,7 @@ impl<R: Row> Registry<'_, '_, R> {
                 .render(self.row_template, &ctx)
                 .map(String::into_bytes)
         };
-        let inputs = || shared.fingerprint(self.rows, i);
+        let inputs = || self.keys[i];
         shared
             .pieces
             .try_get((self.rows[i].id(), root, anchor), inputs, make)
@@ -405,7 +422,7 @@ impl<R: Row> Registry<'_, '_, R> {
         let fingerprint = out.caches().then(|| {
             let mut fingerprint = Fingerprint::default();
             fingerprint
-                .add(&shared.fingerprints(self.rows, 0..self.rows.len()))
+                .add(self.keys)
                 .add(&renderer.fingerprint)
                 .add(self.row_template);
             fingerprint.finish()
@@ -420,7 +437,7 @@ impl<R: Row> Registry<'_, '_, R> {
             let rows: Vec<Arc<[u8]>> = (0..self.rows.len())
                 .into_par_iter()
                 .map(|i| {
-                    let inputs = || shared.fingerprint(self.rows, i);
+                    let inputs = || self.keys[i];
                     let made = strings.try_get((self.rows[i].id(), &root), inputs, || {
                         let html = self.row_piece(renderer, shared, i, &root, None)?;
                         let html = String::from_utf8_lossy(&html);
@@ -455,12 +472,11 @@ struct PageContext<'a> {
 }
 
 /// What every ordering shares, each made once when first needed: each row as a template
-/// value, its HTML at each depth, and the rows' fingerprints; the rows' HTML kept from
-/// earlier builds; and the first error a row template gave.
+/// value and its HTML at each depth; the rows' HTML kept from earlier builds; and the first
+/// error a row template gave.
 struct Shared<'a> {
     values: Vec<OnceLock<tera::Value>>,
     html: Vec<OnceLock<String>>,
-    fingerprints: OnceLock<Vec<u64>>,
     pieces: Pieces<'a>,
     error: Mutex<Option<Diagnostic>>,
 }
@@ -470,34 +486,9 @@ impl<'a> Shared<'a> {
         Shared {
             values: (0..rows).map(|_| OnceLock::new()).collect(),
             html: (0..rows * DEPTHS).map(|_| OnceLock::new()).collect(),
-            fingerprints: OnceLock::new(),
             pieces,
             error: Mutex::new(None),
         }
-    }
-
-    /// The fingerprint of row `i` of `rows`.
-    fn fingerprint<R: Serialize + Sync>(&self, rows: &[R], i: usize) -> u64 {
-        self.all_fingerprints(rows)[i]
-    }
-
-    fn all_fingerprints<R: Serialize + Sync>(&self, rows: &[R]) -> &[u64] {
-        self.fingerprints.get_or_init(|| {
-            rows.par_iter()
-                .map(|row| Fingerprint::default().add(row).finish())
-                .collect()
-        })
-    }
-
-    /// The fingerprints of the rows at `shown`: a page is made again when a row it shows
-    /// changes, not when any row does.
-    fn fingerprints<R: Serialize + Sync>(
-        &self,
-        rows: &[R],
-        shown: impl Iterator<Item = usize>,
-    ) -> Vec<u64> {
-        let all = self.all_fingerprints(rows);
-        shown.map(|i| all[i]).collect()
     }
 
     fn fail(&self, d: Diagnostic) {
@@ -669,10 +660,11 @@ pub(super) fn ordered<R: Row>(rows: &[R], key: &str) -> Vec<(usize, Option<Strin
     positions
         .into_iter()
         .map(|i| {
-            let group = rows[i].group(key).map(|(anchor, _)| anchor);
+            let group = rows[i].group(key).map(|g| g.anchor);
             let opens = group.is_some() && group != last;
-            last.clone_from(&group);
-            (i, group.filter(|_| opens))
+            last = group;
+            let anchor = group.filter(|_| opens);
+            (i, anchor.map(|(kind, value)| format!("{kind}-{value}")))
         })
         .collect()
 }
@@ -689,7 +681,7 @@ mod tests {
     use super::*;
 
     #[derive(Serialize)]
-    struct Plain(&'static str, u8);
+    struct Plain(&'static str, &'static str);
 
     impl Row for Plain {
         fn sort(rows: &[Self], positions: &mut [usize], key: &str) {
@@ -698,8 +690,11 @@ mod tests {
             }
         }
 
-        fn group(&self, key: &str) -> Option<(String, &'static str)> {
-            (key == "rank").then(|| (format!("rank-{}", self.1), "rank"))
+        fn group(&self, key: &str) -> Option<Group> {
+            (key == "rank").then_some(Group {
+                anchor: ("rank", self.1),
+                label: "rank",
+            })
         }
 
         fn id(&self) -> &str {
@@ -709,7 +704,12 @@ mod tests {
 
     #[test]
     fn orderings_are_stable_and_anchor_the_first_row_of_each_group() {
-        let rows = [Plain("a", 2), Plain("b", 1), Plain("c", 2), Plain("d", 1)];
+        let rows = [
+            Plain("a", "2"),
+            Plain("b", "1"),
+            Plain("c", "2"),
+            Plain("d", "1"),
+        ];
         let by_rank = ordered(&rows, "rank");
         let ids: Vec<(&str, Option<&str>)> = by_rank
             .iter()
