@@ -458,15 +458,14 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
 }
 
 /// What an exception's lines in the report read besides what shapes every record (the
-/// configuration, the as-of date, data/people.yaml, the history): its file, its owner's
-/// page, which all owners decide, and how many findings it has, which is kept by what it
-/// shows rather than by what each finding reads.
+/// configuration, the as-of date, data/people.yaml, the history): its file and its owner's
+/// page, which all owners decide, as its row's key ([`super::exceptions::row_key`], worked
+/// out once per build), and how many findings it has, which is kept by what it shows
+/// rather than by what each finding reads.
 fn exception_reads(facts: &Facts, index: usize, inputs: &mut Fingerprint) {
     let loaded = &facts.hb.records.exceptions[index];
     inputs
-        .add(&loaded.source.name)
-        .add(&loaded.source.hash())
-        .add(facts.owners.exception_href(index))
+        .add(&facts.exception_row_keys()[index])
         .add(&facts.findings_count("exception", &loaded.record.id));
 }
 

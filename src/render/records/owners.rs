@@ -34,9 +34,6 @@ pub struct Owners<'a> {
     /// Each owner's page, from the site root, in the list's order: every row and record
     /// page names owners, so each link is made once.
     hrefs: Vec<String>,
-    /// Each exception's risk owner (a place in the list), so the report's key finds their
-    /// page without making the owner's key again for each of a large register's records.
-    exception_owner: Vec<usize>,
 }
 
 struct Owner<'a> {
@@ -129,23 +126,11 @@ impl<'a> Owners<'a> {
             .iter()
             .map(|o| format!("{URL}{}/index.html", o.slug))
             .collect();
-        let mut exception_owner = vec![0; hb.records.exceptions.len()];
-        for (j, o) in list.iter().enumerate() {
-            for &i in &o.exceptions {
-                exception_owner[i] = j;
-            }
-        }
         Owners {
             list,
             by_key,
             hrefs,
-            exception_owner,
         }
-    }
-
-    /// The owner page of the risk owner of the exception at `index`.
-    pub fn exception_href(&self, index: usize) -> &str {
-        &self.hrefs[self.exception_owner[index]]
     }
 
     /// The owner page of `person`, from the site root, when they have one.
