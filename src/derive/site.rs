@@ -242,8 +242,13 @@ impl Site {
                 .flat_map_iter(|t| self.check_record_text(t))
                 .collect();
         };
-        let was = kept.take();
         let site = self.links_key();
+        let sources = records.exceptions.iter().map(|e| &e.source);
+        let sources = sources.chain(records.incidents.iter().map(|i| &i.source));
+        if let Some(all) = kept.unchanged(site, sources) {
+            return all;
+        }
+        let was = kept.take();
         // A record's texts are listed only when its checks are made again.
         let check = |texts: Vec<RecordText>| -> Vec<Diagnostic> {
             texts
@@ -261,7 +266,8 @@ impl Site {
                 check(texts_of(&[], std::slice::from_ref(i)))
             })
         });
-        kept.keep(exceptions.chain(incidents).collect())
+        let made = exceptions.chain(incidents).collect();
+        kept.keep(site, was, made)
     }
 
     /// A child of a section as a listing of the section shows it.

@@ -157,62 +157,114 @@ pub fn listing_holds(
 /// what comes from a file, or from other inputs, that changed.
 pub struct PerFile<T> {
     kept: Mutex<Made<T>>,
+    last: Mutex<Last<T>>,
+}
+
+/// The files the last build made from, in order, as the very values it read, with the hash
+/// of what else it read and all it made: a rebuild after a page edit reads the same records,
+/// and takes all it made without looking up each file.
+struct Last<T> {
+    shared: u64,
+    sources: Vec<Arc<SourceFile>>,
+    items: Vec<T>,
 }
 
 /// What was made from each file, by the file's name, with the hash of its inputs.
 pub type Made<T> = ahash::HashMap<String, (u64, Arc<Vec<T>>)>;
 
 /// What was made from one file, with the hash of its inputs.
-pub struct FromFile<T> {
-    file: String,
+pub struct FromFile<'a, T> {
+    source: &'a Arc<SourceFile>,
     hash: u64,
     items: Arc<Vec<T>>,
+    /// Whether it was made again, rather than taken from what the last build kept.
+    made: bool,
 }
 
 impl<T> Default for PerFile<T> {
     fn default() -> Self {
         PerFile {
             kept: Mutex::new(Made::default()),
+            last: Mutex::new(Last {
+                shared: 0,
+                sources: Vec::new(),
+                items: Vec::new(),
+            }),
         }
     }
 }
 
 impl<T: Clone> PerFile<T> {
+    /// All the last build made, when it made it from these very `sources` (the same
+    /// values, not only the same text, in this order), all else it read hashing to `shared`.
+    pub fn unchanged<'a>(
+        &self,
+        shared: u64,
+        mut sources: impl Iterator<Item = &'a Arc<SourceFile>>,
+    ) -> Option<Vec<T>> {
+        let last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut kept = last.sources.iter();
+        let same = last.shared == shared
+            && sources.all(|s| kept.next().is_some_and(|k| Arc::ptr_eq(s, k)))
+            && kept.next().is_none();
+        same.then(|| last.items.clone())
+    }
+
     /// What the last build made, for this one to look in.
     pub fn take(&self) -> Made<T> {
         std::mem::take(&mut *self.kept.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
-    /// Keeps what this build made, in place of the last build's, and gives back all of
-    /// it, file after file.
-    pub fn keep(&self, made: Vec<FromFile<T>>) -> Vec<T> {
-        let items = made.iter().flat_map(|m| m.items.iter().cloned()).collect();
-        let made = made
-            .into_iter()
-            .map(|m| (m.file, (m.hash, m.items)))
-            .collect();
-        *self.kept.lock().unwrap_or_else(PoisonError::into_inner) = made;
+    /// Keeps what this build made in `was`, what the last build made (from
+    /// [`PerFile::take`]), in place of it, and gives back all of it, file after file. Only
+    /// what was made again is put in: the map, of some 25,000 files on a large register, is
+    /// made again only when files came or went.
+    pub fn keep(&self, shared: u64, mut was: Made<T>, made: Vec<FromFile<'_, T>>) -> Vec<T> {
+        let items: Vec<T> = made.iter().flat_map(|m| m.items.iter().cloned()).collect();
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Last {
+            shared,
+            sources: made.iter().map(|m| Arc::clone(m.source)).collect(),
+            items: items.clone(),
+        };
+        for m in made.iter().filter(|m| m.made) {
+            let entry = (m.hash, Arc::clone(&m.items));
+            match was.get_mut(&m.source.name) {
+                Some(kept) => *kept = entry,
+                None => {
+                    was.insert(m.source.name.clone(), entry);
+                }
+            }
+        }
+        // `was` now holds every file of this build: it holds no other when it is as large.
+        if was.len() != made.len() {
+            was = made
+                .into_iter()
+                .map(|m| (m.source.name.clone(), (m.hash, m.items)))
+                .collect();
+        }
+        *self.kept.lock().unwrap_or_else(PoisonError::into_inner) = was;
         items
     }
 }
 
-impl<T> FromFile<T> {
+impl<'a, T> FromFile<'a, T> {
     /// What `make` makes from `source`, all else it reads hashing to `shared`; or what
     /// `was` made from the file when its text and `shared` were as they are.
     pub fn make(
         was: &Made<T>,
-        source: &SourceFile,
+        source: &'a Arc<SourceFile>,
         shared: u64,
         make: impl FnOnce() -> Vec<T>,
-    ) -> FromFile<T> {
+    ) -> FromFile<'a, T> {
         let mut hasher = DefaultHasher::new();
         (shared, source.hash()).hash(&mut hasher);
         let hash = hasher.finish();
         let kept = was.get(&source.name).filter(|(was, _)| *was == hash);
         FromFile {
-            file: source.name.clone(),
+            source,
             hash,
             items: kept.map_or_else(|| Arc::new(make()), |(_, items)| Arc::clone(items)),
+            made: kept.is_none(),
         }
     }
 }

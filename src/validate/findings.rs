@@ -173,6 +173,11 @@ pub fn compute_kept(inputs: &Inputs, kept: Option<&Kept>) -> Vec<Arc<Finding>> {
     // Records are checked in parallel: placing each finding reads its record's YAML again.
     let out = match kept.and_then(|kept| Some((kept, shared_inputs(inputs)?))) {
         Some((kept, shared)) => {
+            let sources = records.exceptions.iter().map(|e| &e.source);
+            let sources = sources.chain(records.incidents.iter().map(|i| &i.source));
+            if let Some(all) = kept.unchanged(shared, sources) {
+                return finish(inputs, all);
+            }
             let was = kept.take();
             let (mut made, incidents) = rayon::join(
                 || {
@@ -193,7 +198,7 @@ pub fn compute_kept(inputs: &Inputs, kept: Option<&Kept>) -> Vec<Arc<Finding>> {
                 },
             );
             made.extend(incidents);
-            kept.keep(made)
+            kept.keep(shared, was, made)
         }
         None => {
             let (mut out, more) = rayon::join(
@@ -204,6 +209,12 @@ pub fn compute_kept(inputs: &Inputs, kept: Option<&Kept>) -> Vec<Arc<Finding>> {
             out
         }
     };
+    finish(inputs, out)
+}
+
+/// The findings `out` of the records, with those of the pages and of the links between
+/// them, sorted.
+fn finish(inputs: &Inputs, out: Vec<Arc<Finding>>) -> Vec<Arc<Finding>> {
     let mut c = Collector { inputs, out };
     for page in &inputs.handbook.site.pages {
         if let Some(review_by) = page.front.review_by.filter(|d| *d < inputs.handbook.as_of) {
@@ -238,12 +249,12 @@ fn each<T: Send + Sync>(
 
 /// [`each`], a record's findings taken from what an earlier build made (`was`, with the
 /// hash of what every record's findings read) when its file is as it was.
-fn each_kept<T: Send + Sync>(
+fn each_kept<'a, T: Send + Sync>(
     inputs: &Inputs,
     (was, shared): (&Made<Arc<Finding>>, u64),
-    items: &[Shared<T>],
+    items: &'a [Shared<T>],
     find: fn(&mut Collector, usize, &Loaded<T>),
-) -> Vec<FromFile<Arc<Finding>>> {
+) -> Vec<FromFile<'a, Arc<Finding>>> {
     items
         .par_iter()
         .enumerate()

@@ -438,6 +438,49 @@ fn what_a_rebuild_keeps_of_the_records_follows_all_they_read() {
 }
 
 #[test]
+fn a_records_link_to_a_heading_follows_a_page_edit_that_renames_it() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    edit(&root.join("data/exceptions/EXC-002.yaml"), |t| {
+        let link = "  See [where to ask](../exceptions/filing.md#getting-help).\n";
+        t.replacen("summary: |\n", &format!("summary: |\n{link}"), 1)
+    });
+    // The records a rebuild takes as they were: the same values.
+    settle(&root.join("data"));
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+    rebuild(&options, &mut cache);
+
+    // The heading is renamed: the records are the same, the link's check is not.
+    let filing = root.join("content/exceptions/filing.md");
+    edit(&filing, |t| {
+        t.replacen("## Getting help", "## Where to ask", 1)
+    });
+    let cached = errors(pipeline::generate_cached(&options, &mut cache));
+    assert!(cached.contains("getting-help"), "{cached}");
+    assert_eq!(cached, errors(pipeline::generate(&options)));
+}
+
+#[test]
+fn a_rebuild_after_the_last_record_goes_drops_its_findings() {
+    let (tmp, mut options) = handbook();
+    options.audience = Some("security".into());
+    let root = tmp.path();
+    let last = root.join("data/incidents/INC-020.yaml");
+    let copied = fs::read_to_string(root.join("data/incidents/INC-018.yaml")).unwrap();
+    fs::write(&last, copied.replacen("id: INC-018", "id: INC-020", 1)).unwrap();
+    settle(&root.join("data"));
+    let mut cache = Cache::default();
+    let first = pipeline::generate_cached(&options, &mut cache).unwrap();
+    let of_last = |g: &Generated| g.findings.iter().any(|f| f.subject == "INC-020");
+    assert!(of_last(&first), "the last record has findings");
+
+    // The other records are the same values, in the same order, and one fewer.
+    fs::remove_file(&last).unwrap();
+    rebuild(&options, &mut cache);
+}
+
+#[test]
 fn a_rebuild_shares_the_findings_of_the_records_it_keeps() {
     let (tmp, mut options) = handbook();
     // The whole handbook, whose findings are the ones kept.
@@ -476,6 +519,12 @@ fn a_rebuild_shares_the_findings_of_the_records_it_keeps() {
     assert!(same(&in_file(&second, other), &in_file(&third, other)));
     let (was, now) = (in_file(&second, edited), in_file(&third, edited));
     assert!(!now.is_empty() && !now.iter().any(|f| was.iter().any(|w| Arc::ptr_eq(f, w))));
+
+    // Another record's file: the findings the last build made again are kept in turn.
+    edit(&root.join(other), |t| t + "# A comment added.\n");
+    let fourth = pipeline::generate_cached(&options, &mut cache).unwrap();
+    assert!(same(&in_file(&third, edited), &in_file(&fourth, edited)));
+    assert!(!same(&in_file(&third, other), &in_file(&fourth, other)));
 }
 
 #[test]
