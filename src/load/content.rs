@@ -158,18 +158,19 @@ pub fn load(
         dir.as_deref(),
         options.finish(),
     );
-    let results: Vec<(Option<Stamp>, Loaded)> = markdown
+    let results: Vec<(Option<Stamp>, Loaded, bool)> = markdown
         .par_iter()
         .map(|rel| {
             let (stamp, hit) = probe.look(rel, listing.linked.contains(rel));
+            let taken = hit.is_some();
             let result =
                 hit.unwrap_or_else(|| load_page(source, rel, drafts, allow_html, max_bytes));
-            (stamp, result)
+            (stamp, result, taken)
         })
         .collect();
     let mut pages = Vec::new();
     let mut unreadable = BTreeSet::new();
-    for ((_, result), rel) in results.iter().zip(markdown) {
+    for ((_, result, _), rel) in results.iter().zip(markdown) {
         match result {
             Ok(Some(page)) => pages.push(Arc::clone(page)),
             Ok(None) => {}
@@ -191,7 +192,7 @@ pub fn load(
     }
     if let Some(cache) = cache {
         let kept = markdown.iter().zip(results);
-        let kept = kept.map(|(rel, (stamp, result))| (rel.clone(), stamp, result));
+        let kept = kept.map(|(rel, (stamp, result, taken))| (rel.as_str(), stamp, result, taken));
         cache.pages.keep(started, kept);
         cache.listing = Some(listing);
     }

@@ -465,10 +465,11 @@ impl Reading<'_> {
         parse: impl Fn(Arc<SourceFile>) -> (Option<Loaded<T>>, Vec<Diagnostic>) + Sync,
     ) -> Vec<Shared<T>> {
         let probe = Kept::probe(kept.as_deref(), self.changes, self.dir, self.options);
-        let results: Vec<(Option<Stamp>, Arc<Parsed<T>>)> = files
+        let results: Vec<(Option<Stamp>, Arc<Parsed<T>>, bool)> = files
             .par_iter()
             .map(|file| {
                 let (stamp, hit) = probe.look(&file.rel, file.linked);
+                let taken = hit.is_some();
                 let parsed = hit.unwrap_or_else(|| {
                     let name = format!("data/{}", file.rel);
                     let (record, errors) =
@@ -478,12 +479,12 @@ impl Reading<'_> {
                         };
                     Arc::new((record.map(Arc::new), errors))
                 });
-                (stamp, parsed)
+                (stamp, parsed, taken)
             })
             .collect();
         // The register shares each record with the cache.
         let mut loaded = Vec::with_capacity(results.len());
-        for (_, parsed) in &results {
+        for (_, parsed, _) in &results {
             diags.extend(parsed.1.iter().cloned());
             loaded.extend(parsed.0.iter().map(Arc::clone));
         }
@@ -491,7 +492,9 @@ impl Reading<'_> {
             let kept_now = files.iter().zip(results);
             kept.keep(
                 self.started,
-                kept_now.map(|(file, (stamp, parsed))| (file.rel.clone(), stamp, parsed)),
+                kept_now.map(|(file, (stamp, parsed, taken))| {
+                    (file.rel.as_str(), stamp, parsed, taken)
+                }),
             );
         }
         loaded

@@ -119,16 +119,38 @@ impl<T> Kept<T> {
     }
 
     /// Keeps the results of a load that started at `started`, in place of the last: each
-    /// file's with the stamp [`Probe::look`] gave it, those without one left out.
-    pub fn keep(
+    /// file's with the stamp [`Probe::look`] gave it, those without one left out. A file
+    /// whose result was `taken` from the last load is kept as it was: only the others are
+    /// put in, so that the map of a large register's 25,000 files is not made again.
+    pub fn keep<'a>(
         &mut self,
         started: SystemTime,
-        files: impl Iterator<Item = (String, Option<Stamp>, T)>,
+        files: impl Iterator<Item = (&'a str, Option<Stamp>, T, bool)>,
     ) {
         self.loaded_at = Some(started);
-        self.files = files
-            .filter_map(|(rel, stamp, t)| Some((rel, (stamp?, t))))
-            .collect();
+        let mut names = Vec::new();
+        for (rel, stamp, t, taken) in files {
+            if stamp.is_some() {
+                names.push(rel);
+            }
+            match stamp {
+                _ if taken => {}
+                Some(stamp) => match self.files.get_mut(rel) {
+                    Some(kept) => *kept = (stamp, t),
+                    None => {
+                        self.files.insert(rel.to_owned(), (stamp, t));
+                    }
+                },
+                None => {
+                    self.files.remove(rel);
+                }
+            }
+        }
+        // The files now hold every stamped file of this load: no other when as many.
+        if self.files.len() != names.len() {
+            let names: HashSet<&str> = names.into_iter().collect();
+            self.files.retain(|rel, _| names.contains(rel.as_str()));
+        }
     }
 }
 

@@ -481,6 +481,57 @@ fn a_rebuild_after_the_last_record_goes_drops_its_findings() {
 }
 
 #[test]
+fn a_rebuild_takes_the_files_the_last_read_as_they_were() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    let record = root.join("data/exceptions/EXC-005.yaml");
+    let page = root.join("content/exceptions/filing.md");
+    settle(root);
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+
+    // Each file edited and settled: the rebuild reads it.
+    edit(&record, |t| t.replacen("title: Public", "title: Edited", 1));
+    edit(&page, |t| t.replacen("title: Filing", "title: Edited", 1));
+    settle_file(&record);
+    settle_file(&page);
+    let (_, _, now) = rebuild_files(&options, &mut cache);
+    let shown = |files: &BTreeMap<String, Vec<u8>>, path: &str, text: &str| {
+        String::from_utf8_lossy(&files[path]).contains(text)
+    };
+    assert!(shown(
+        &now,
+        "exceptions/EXC-005/index.html",
+        "Edited dataset"
+    ));
+    assert!(shown(
+        &now,
+        "exceptions/filing/index.html",
+        "Edited an Exception"
+    ));
+
+    // Then changed behind the rebuild's back, with the same size and time: the next rebuild
+    // takes each as the last read it, so it kept what that read gave.
+    for (path, from, to) in [(&record, "Edited", "Hidden"), (&page, "Edited", "Hidden")] {
+        let modified = fs::metadata(path).unwrap().modified().unwrap();
+        edit(path, |t| t.replacen(from, to, 1));
+        let file = fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(modified).unwrap();
+    }
+    let kept = files(&pipeline::generate_cached(&options, &mut cache).unwrap());
+    assert!(shown(
+        &kept,
+        "exceptions/EXC-005/index.html",
+        "Edited dataset"
+    ));
+    assert!(shown(
+        &kept,
+        "exceptions/filing/index.html",
+        "Edited an Exception"
+    ));
+}
+
+#[test]
 fn a_rebuild_shares_the_findings_of_the_records_it_keeps() {
     let (tmp, mut options) = handbook();
     // The whole handbook, whose findings are the ones kept.
