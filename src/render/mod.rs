@@ -375,7 +375,7 @@ impl Output {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The [`sitemap`] of every path put so far, read where they are.
+    /// The [`sitemap()`] of every path put so far, read where they are.
     pub fn sitemap(&self, base_url: &str) -> Vec<OutputFile> {
         let state = self.lock();
         sitemap(base_url, state.index.iter().map(|(p, _)| p))
