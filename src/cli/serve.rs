@@ -351,6 +351,8 @@ fn watch(
 ) -> Result<RecommendedWatcher, Error> {
     // The paths each change touched; `None` when the watcher lost track of them.
     let (tx, rx) = mpsc::channel::<Option<Vec<PathBuf>>>();
+    let commits = Commits::of(&options.root);
+    let folders = commits.as_ref().map_or_else(Vec::new, Commits::folders);
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
         let change = match event {
             Ok(e) if e.need_rescan() => Some(None),
@@ -363,7 +365,13 @@ fn watch(
                     )
                     | EventKind::Any
             )
-            .then_some(Some(e.paths)),
+            .then_some(e.paths)
+            .map(|paths| match &commits {
+                Some(commits) => commits.moved(paths),
+                None => paths,
+            })
+            .filter(|paths| !paths.is_empty())
+            .map(Some),
             Err(_) => Some(None),
         };
         if let Some(change) = change {
@@ -379,6 +387,14 @@ fn watch(
             } else {
                 RecursiveMode::NonRecursive
             };
+            watcher
+                .watch(&path, mode)
+                .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", path.display())))?;
+        }
+    }
+    for (path, mode) in folders {
+        // A folder git has not made yet (no branch has a commit) is no error.
+        if path.is_dir() {
             watcher
                 .watch(&path, mode)
                 .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", path.display())))?;
@@ -403,6 +419,61 @@ fn watch(
         }
     });
     Ok(watcher)
+}
+
+/// Where a commit shows in the files of the repository that holds the handbook: HEAD in
+/// its git folder, and the branches (`refs/heads/`, or `packed-refs` once git packs them)
+/// in the folder its worktrees share. A commit changes the records' history (SPEC 14)
+/// without touching a file of the handbook, and git writes many other files beside these
+/// (its index at every `git status`), which must not rebuild the site.
+struct Commits {
+    git_dir: PathBuf,
+    common_dir: PathBuf,
+}
+
+impl Commits {
+    /// The repository's folders, as the watcher reports them: resolved, as `root` may be
+    /// relative. `None` outside a repository.
+    fn of(root: &Path) -> Option<Commits> {
+        let mut repo = crate::load::git::Repo::discover(root).ok()?.ok()?;
+        Some(Commits {
+            git_dir: repo.git_dir().canonicalize().ok()?,
+            common_dir: repo.common_dir().ok()?.canonicalize().ok()?,
+        })
+    }
+
+    fn branches(&self) -> PathBuf {
+        self.common_dir.join("refs").join("heads")
+    }
+
+    /// The folders to watch: the git folders alone, and the branches below.
+    fn folders(&self) -> Vec<(PathBuf, RecursiveMode)> {
+        vec![
+            (self.git_dir.clone(), RecursiveMode::NonRecursive),
+            (self.common_dir.clone(), RecursiveMode::NonRecursive),
+            (self.branches(), RecursiveMode::Recursive),
+        ]
+    }
+
+    /// `paths` less those of the repository's files that do not move HEAD or a branch; a
+    /// file git is still writing ends in `.lock`, and is renamed over the ref when done.
+    fn moved(&self, paths: Vec<PathBuf>) -> Vec<PathBuf> {
+        let (head, packed, branches) = (
+            self.git_dir.join("HEAD"),
+            self.common_dir.join("packed-refs"),
+            self.branches(),
+        );
+        let in_git = |p: &Path| p.starts_with(&self.git_dir) || p.starts_with(&self.common_dir);
+        let moves = |p: &Path| {
+            *p == head
+                || *p == packed
+                || (p.starts_with(&branches) && p.extension().is_none_or(|e| e != "lock"))
+        };
+        paths
+            .into_iter()
+            .filter(|p| !in_git(p) || moves(p))
+            .collect()
+    }
 }
 
 /// What the server sends back: every answer is ready at once or waits for a build, so one

@@ -1111,3 +1111,44 @@ mod kept {
         assert!(e2.contains("Reword E-2"), "{e2}");
     }
 }
+
+/// A commit changes a record's history and no file of the handbook: `serve` watches the
+/// repository's HEAD and branches, and shows the commit without waiting for an edit, also
+/// once git has packed its refs. Git's other writes (its index, at every `git status`) do
+/// not rebuild.
+#[test]
+fn serve_shows_a_commit_without_a_file_edit() {
+    let repo = Repo::new(&format!("{HANDBOOK}history:\n  enabled: true\n"));
+    let file = "data/exceptions/E-9.yaml";
+    repo.write(file, &exception("E-9", "medium", PENDING, &[], &[]));
+    repo.commit("2026-01-01", "Ann Lee", "Request E-9");
+    let server = crate::serve::spawn(repo.path(), &[], None);
+    let page = "/exceptions/E-9/index.html";
+    let (_, body) = crate::serve::get(server.port, page);
+    assert!(body.contains("Request E-9"), "{body}");
+
+    // The edit rebuilds the site as any edit does; the commit alone, a moment later, must
+    // rebuild it again.
+    repo.edit(file, "The risk.", "The risk, better put.");
+    let edited = crate::serve::eventually(server.port, page, |b| b.contains("better put"));
+    assert!(edited.contains("better put"), "{edited}");
+    let built = crate::serve::version(server.port);
+    git(repo.path(), &["status", "--porcelain"], &[]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        crate::serve::version(server.port),
+        built,
+        "git status rebuilt"
+    );
+    repo.commit("2026-02-01", "Ann Lee", "Reword E-9");
+    let shown = crate::serve::eventually(server.port, page, |b| b.contains("Reword E-9"));
+    assert!(shown.contains("Reword E-9"), "{shown}");
+
+    git(repo.path(), &["pack-refs", "--all"], &[]);
+    repo.edit(file, "Why.", "Why, in full.");
+    let edited = crate::serve::eventually(server.port, page, |b| b.contains("in full"));
+    assert!(edited.contains("in full"), "{edited}");
+    repo.commit("2026-03-01", "Ann Lee", "Explain E-9");
+    let shown = crate::serve::eventually(server.port, page, |b| b.contains("Explain E-9"));
+    assert!(shown.contains("Explain E-9"), "{shown}");
+}

@@ -350,6 +350,11 @@ impl Repo {
         self.packs.is_some()
     }
 
+    /// The repository's own git folder, a worktree's where the handbook is in one.
+    pub fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
     /// The git folder that worktrees of the repository share: what names the repository.
     pub fn common_dir(&mut self) -> Result<PathBuf, Error> {
         Ok(self.gix()?.common_dir().to_path_buf())
