@@ -291,17 +291,19 @@ impl Repo {
     /// The repository that holds `root`, or why there is none to read.
     pub fn discover(root: &Path) -> Result<Result<Repo, Unavailable>, Error> {
         use gix::discover::upwards::Error as Up;
-        if let Err(e) = gix::discover::upwards(root) {
-            return match e.downcast_any_ref::<Up>() {
-                Some(
-                    Up::NoGitRepository { .. }
-                    | Up::NoGitRepositoryWithinCeiling { .. }
-                    | Up::NoGitRepositoryWithinFs { .. },
-                ) => Ok(Err(Unavailable::NotGit)),
-                _ => Err(failed("the repository", e)),
-            };
-        }
-        let mut repo = gix::discover(root).map_err(|e| failed("the repository", e))?;
+        let mut repo = match gix::discover(root) {
+            Ok(repo) => repo,
+            Err(e) => {
+                return match e.downcast_any_ref::<Up>() {
+                    Some(
+                        Up::NoGitRepository { .. }
+                        | Up::NoGitRepositoryWithinCeiling { .. }
+                        | Up::NoGitRepositoryWithinFs { .. },
+                    ) => Ok(Err(Unavailable::NotGit)),
+                    _ => Err(failed("the repository", e)),
+                };
+            }
+        };
         with_pack_cache(&mut repo);
         let packs = repo
             .objects
