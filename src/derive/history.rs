@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::DateTime;
 use gix::ObjectId;
 use rayon::prelude::*;
+use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
 use crate::load::config::Config;
@@ -414,19 +415,10 @@ fn scalar(value: &Value) -> bool {
     matches!(value, Value::Bool(_) | Value::Number(_) | Value::String(_))
 }
 
-/// A person as records write one: `"Name <email>"`, `"Name"`, or `{name, email}`.
+/// A person as records write one (`"Name <email>"`, `"Name"`, or `{name, email}`), read
+/// by the rule the records are loaded by.
 fn person(value: &Value) -> Option<Person> {
-    match value {
-        Value::String(s) => Some(Person::parse(s)),
-        Value::Mapping(m) => Some(Person {
-            name: m.get("name")?.as_str()?.trim().to_string(),
-            email: m
-                .get("email")
-                .and_then(Value::as_str)
-                .map(|e| e.trim().to_string()),
-        }),
-        _ => None,
-    }
+    Person::deserialize(value).ok()
 }
 
 /// Whether a field an approval decided on is the same in two versions: the same value,
@@ -536,6 +528,23 @@ mod tests {
         Versions::default()
             .read("data/exceptions/E-1.yaml", &text)
             .unwrap()
+    }
+
+    /// A risk owner written another way (a mapping, another letter case) is the same
+    /// person, as the records' own reading says; another email is another person.
+    #[test]
+    fn a_risk_owner_written_another_way_is_the_same() {
+        let value = |text: &str| serde_yaml::from_str::<Value>(text).unwrap();
+        let was = value("\"Bo Chen <bo.chen@example.com>\"");
+        let same_person = value("{name: B. Chen, email: BO.CHEN@example.com}");
+        let other = value("{name: Bo Chen, email: bo@example.org}");
+        assert!(same("risk_owner", Some(&was), Some(&same_person)));
+        assert!(!same("risk_owner", Some(&was), Some(&other)));
+        assert!(!same(
+            "severity",
+            Some(&value("high")),
+            Some(&value("HIGH"))
+        ));
     }
 
     #[test]
