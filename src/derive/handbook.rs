@@ -9,12 +9,10 @@ use super::metrics::{self, Metrics};
 use super::policy::Policy;
 use super::site::Site;
 use crate::load::config::Config;
-use crate::load::records::{Records, Shared, same};
+use crate::load::records::{Records, SameRecords};
 use crate::model::date::Date;
-use crate::model::exception::Exception;
 use crate::model::finding::Finding;
 use crate::model::history::History;
-use crate::model::incident::Incident;
 use crate::model::vocab::ExceptionState;
 
 pub struct Handbook {
@@ -156,8 +154,7 @@ impl Facts {
 pub struct KeptFacts(Mutex<Option<Kept>>);
 
 struct Kept {
-    exceptions: Vec<Shared<Exception>>,
-    incidents: Vec<Shared<Incident>>,
+    records: SameRecords,
     settings: u64,
     facts: Facts,
 }
@@ -167,17 +164,15 @@ impl KeptFacts {
     fn take(&self, config: &Config, as_of: Date, records: &Records) -> Facts {
         let settings = settings_key(config, records, as_of);
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(k) = kept.as_ref().filter(|k| {
-            k.settings == settings
-                && same(&k.exceptions, &records.exceptions)
-                && same(&k.incidents, &records.incidents)
-        }) {
+        if let Some(k) = kept
+            .as_ref()
+            .filter(|k| k.settings == settings && k.records.hold(records))
+        {
             return k.facts.clone();
         }
         let facts = Facts::of(config, as_of, records);
         *kept = Some(Kept {
-            exceptions: records.exceptions.clone(),
-            incidents: records.incidents.clone(),
+            records: records.same_records(),
             settings,
             facts: facts.clone(),
         });

@@ -243,9 +243,7 @@ impl Site {
                 .collect();
         };
         let site = self.links_key();
-        let sources = records.exceptions.iter().map(|e| &e.source);
-        let sources = sources.chain(records.incidents.iter().map(|i| &i.source));
-        if let Some(all) = kept.unchanged(site, sources) {
+        if let Some(all) = kept.unchanged(site, records.sources()) {
             return all;
         }
         let was = kept.take();

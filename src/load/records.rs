@@ -127,8 +127,7 @@ pub struct RecordCache {
 /// edit changes none of them, and a rebuild on a large register then takes the checks
 /// between its tens of thousands of records as they were.
 struct Assembled {
-    exceptions: Vec<Shared<Exception>>,
-    incidents: Vec<Shared<Incident>>,
+    records: SameRecords,
     people: PeopleKey,
     pages: BTreeSet<String>,
     made: (Records, Vec<Diagnostic>),
@@ -149,8 +148,7 @@ impl Assembled {
         people: &PeopleKey,
         pages: &BTreeSet<String>,
     ) -> bool {
-        same(&self.exceptions, exceptions)
-            && same(&self.incidents, incidents)
+        self.records.are(exceptions, incidents)
             && self.people.is_some()
             && self.people == *people
             && self.pages == *pages
@@ -160,10 +158,48 @@ impl Assembled {
 /// data/people.yaml as read: its entries as JSON, and whether it failed to load.
 type PeopleKey = Option<(Vec<u8>, bool)>;
 
-/// Whether `a` and `b` hold the same records, each the very same one: what a cache keyed
-/// by the records loaded asks of a rebuild's.
-pub fn same<T>(a: &[Shared<T>], b: &[Shared<T>]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(a, b)| Arc::ptr_eq(a, b))
+/// The records of one load, each the very one loaded, held so that none is freed and
+/// another loaded in its place: what a cache kept while a rebuild loads the same records
+/// (as a page edit leaves them) compares them with.
+#[derive(Default)]
+pub struct SameRecords {
+    exceptions: Vec<Shared<Exception>>,
+    incidents: Vec<Shared<Incident>>,
+}
+
+impl SameRecords {
+    pub fn of(exceptions: &[Shared<Exception>], incidents: &[Shared<Incident>]) -> Self {
+        SameRecords {
+            exceptions: exceptions.to_vec(),
+            incidents: incidents.to_vec(),
+        }
+    }
+
+    /// Whether `exceptions` and `incidents` are these records, each the very same one.
+    pub fn are(&self, exceptions: &[Shared<Exception>], incidents: &[Shared<Incident>]) -> bool {
+        fn same<T>(a: &[Shared<T>], b: &[Shared<T>]) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| Arc::ptr_eq(a, b))
+        }
+        same(&self.exceptions, exceptions) && same(&self.incidents, incidents)
+    }
+
+    /// [`SameRecords::are`] for a register.
+    pub fn hold(&self, records: &Records) -> bool {
+        self.are(&records.exceptions, &records.incidents)
+    }
+}
+
+impl Records {
+    /// These records, to tell a later load's apart: see [`SameRecords`].
+    pub fn same_records(&self) -> SameRecords {
+        SameRecords::of(&self.exceptions, &self.incidents)
+    }
+
+    /// Every record's file, the exceptions' first, in the register's order.
+    pub fn sources(&self) -> impl Iterator<Item = &Arc<SourceFile>> {
+        let exceptions = self.exceptions.iter().map(|e| &e.source);
+        exceptions.chain(self.incidents.iter().map(|i| &i.source))
+    }
 }
 
 impl RecordCache {
@@ -182,10 +218,10 @@ impl RecordCache {
         {
             return kept.made.clone();
         }
-        let made = assemble(exceptions.clone(), incidents.clone(), people, pages);
+        let records = SameRecords::of(&exceptions, &incidents);
+        let made = assemble(exceptions, incidents, people, pages);
         self.assembled = Some(Assembled {
-            exceptions,
-            incidents,
+            records,
             people: people_key,
             pages: pages.clone(),
             made: made.clone(),

@@ -44,10 +44,7 @@ pub fn render_api(handbook: &Handbook, exceptions: &Pieces, incidents: &Pieces) 
     let mut files = vec![
         json_array("api/exceptions.json", exceptions.collect()),
         json_array("api/incidents.json", incidents.collect()),
-        json(
-            "api/findings.json",
-            &handbook.findings.iter().map(|f| &**f).collect::<Vec<_>>(),
-        ),
+        json("api/findings.json", &handbook.findings),
     ];
     if let Some(history) = &handbook.history {
         files.push(json("api/history.json", &HistoryJson::of(history)));
@@ -95,9 +92,20 @@ impl Parts {
         self
     }
 
+    /// A piece kept between builds, shared rather than copied.
+    pub fn kept<T: AsRef<[u8]> + Send + Sync + ?Sized + 'static>(
+        &mut self,
+        kept: Arc<T>,
+    ) -> &mut Self {
+        self.0.push(Bytes::from_owner(Kept(kept)));
+        self
+    }
+
     /// `pieces` one after another, as they are.
     pub fn pieces(&mut self, pieces: &[Arc<[u8]>]) -> &mut Self {
-        self.0.extend(pieces.iter().map(|p| shared(Arc::clone(p))));
+        for piece in pieces {
+            self.kept(Arc::clone(piece));
+        }
         self
     }
 
@@ -122,11 +130,6 @@ impl Parts {
     pub fn joined(&self) -> Vec<u8> {
         self.0.concat()
     }
-}
-
-/// Bytes kept between builds as a part of a file, shared rather than copied.
-pub fn shared<T: AsRef<[u8]> + Send + Sync + ?Sized + 'static>(kept: Arc<T>) -> Bytes {
-    Bytes::from_owner(Kept(kept))
 }
 
 struct Kept<T: ?Sized>(Arc<T>);

@@ -314,6 +314,11 @@ impl Fingerprint {
         self
     }
 
+    /// A record's or page's file: its name and the hash of its text.
+    pub fn file(&mut self, source: &SourceFile) -> &mut Self {
+        self.add(&source.name).add(&source.hash())
+    }
+
     pub fn finish(&self) -> u64 {
         self.0.finish()
     }

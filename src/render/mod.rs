@@ -28,11 +28,9 @@ use tera::{Context, Tera};
 
 use crate::derive::handbook::Handbook;
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
-use crate::load::records::{Records, Shared};
+use crate::load::records::{Records, SameRecords};
 use crate::load::theme::{self, Body, Theme};
-use crate::model::exception::Exception;
 use crate::model::finding::Finding;
-use crate::model::incident::Incident;
 use crate::model::links;
 pub use crate::write::output::OutputFile;
 use crate::write::output::{ClaimBlock, Origin, PathCheck, Staging};
@@ -149,12 +147,11 @@ impl Output {
             return diags;
         };
         let mut kept = cache.claims();
-        let block = match kept.as_mut().filter(|k| k.made_from(records)) {
+        let block = match kept.as_mut().filter(|k| k.records.hold(records)) {
             Some(k) => k.block.take(),
             None => {
                 *kept = Some(KeptClaims {
-                    exceptions: records.exceptions.clone(),
-                    incidents: records.incidents.clone(),
+                    records: records.same_records(),
                     block: None,
                 });
                 None
@@ -429,17 +426,9 @@ impl Output {
 /// held so that none is freed and another loaded in its place: the block is claimed again
 /// while each record is the one loaded before, as a page edit leaves them.
 pub(crate) struct KeptClaims {
-    exceptions: Vec<Shared<Exception>>,
-    incidents: Vec<Shared<Incident>>,
+    records: SameRecords,
     /// `None` while a build holds it, or when the claims clash among themselves.
     block: Option<ClaimBlock>,
-}
-
-impl KeptClaims {
-    fn made_from(&self, records: &Records) -> bool {
-        use crate::load::records::same;
-        same(&self.exceptions, &records.exceptions) && same(&self.incidents, &records.incidents)
-    }
 }
 
 /// What the records' pages claim: each id's page, made from its first record (a second
@@ -497,7 +486,7 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         || {
             let extras = records::PageExtras::new(handbook);
             let summary = status_summary(&handbook.metrics);
-            let parts: Vec<Box<dyn Fn() -> Vec<Diagnostic> + Sync + Send + '_>> = vec![
+            let parts: Vec<Part> = vec![
                 Box::new(|| pages::render_pages(&handbook.site, renderer, &extras, &summary, out)),
                 Box::new(|| {
                     let base_url = &handbook.config.base_url;
@@ -546,7 +535,7 @@ fn render_with_facts(handbook: &Handbook, renderer: &Renderer, out: &Output) -> 
         Vec::new()
     };
     let pieces = |name| out.pieces(name, records_shape);
-    let parts: Vec<Box<dyn Fn() -> Vec<Diagnostic> + Sync + Send + '_>> = vec![
+    let parts: Vec<Part> = vec![
         Box::new(|| {
             register("exceptions", &|out| {
                 records::render_exceptions(&facts, renderer, out)
@@ -614,8 +603,11 @@ fn render_with_facts(handbook: &Handbook, renderer: &Renderer, out: &Output) -> 
     render_parts(&parts)
 }
 
+/// One part of the site for [`render_all`] to render: its diagnostics.
+type Part<'a> = Box<dyn Fn() -> Vec<Diagnostic> + Sync + Send + 'a>;
+
 /// Renders `parts` side by side, each on its own.
-fn render_parts(parts: &[Box<dyn Fn() -> Vec<Diagnostic> + Sync + Send + '_>]) -> Vec<Diagnostic> {
+fn render_parts(parts: &[Part]) -> Vec<Diagnostic> {
     parts
         .par_iter()
         .with_max_len(1)
@@ -643,12 +635,10 @@ pub(crate) fn records_shape_of(handbook: &Handbook) -> u64 {
 /// A hash of what the records are made from: their files, and `shape`, what shapes them
 /// all. What every export but the API depends on.
 fn records_inputs(handbook: &Handbook, shape: u64) -> u64 {
-    let records = &handbook.records;
     let mut inputs = Fingerprint::default();
     inputs.add(&shape);
-    let sources = records.exceptions.iter().map(|e| &e.source);
-    for source in sources.chain(records.incidents.iter().map(|i| &i.source)) {
-        inputs.add(&source.name).add(&source.hash());
+    for source in handbook.records.sources() {
+        inputs.file(source);
     }
     inputs.finish()
 }

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use rayon::prelude::*;
 use tera::Context;
 
@@ -17,7 +16,7 @@ use crate::load::theme::Body;
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
 use crate::model::links;
-use crate::render::api::shared;
+use crate::render::api::Parts;
 
 /// Above this the build warns: the page would load slowly.
 pub const WARN_BYTES: u64 = 5 * 1024 * 1024;
@@ -176,20 +175,17 @@ fn index_script(handbook: &Handbook, records: Arc<str>) -> Body {
         }
         head.push_str(row);
     }
-    const END: &str = "]};\n";
+    let mut parts = Parts::default();
     if records.is_empty() {
-        head.push_str(END);
-        return Body::Bytes(head.into_bytes().into());
+        parts.made(head.into_bytes());
+    } else {
+        if !pages.is_empty() {
+            head.push(',');
+        }
+        parts.made(head.into_bytes()).kept(records);
     }
-    if !pages.is_empty() {
-        head.push(',');
-    }
-    let records = shared(records);
-    Body::Parts(Arc::new([
-        head.into(),
-        records,
-        Bytes::from_static(END.as_bytes()),
-    ]))
+    parts.text(b"]};\n");
+    parts.body()
 }
 
 fn doc(

@@ -173,9 +173,7 @@ pub fn compute_kept(inputs: &Inputs, kept: Option<&Kept>) -> Vec<Arc<Finding>> {
     // Records are checked in parallel: placing each finding reads its record's YAML again.
     let out = match kept.and_then(|kept| Some((kept, shared_inputs(inputs)?))) {
         Some((kept, shared)) => {
-            let sources = records.exceptions.iter().map(|e| &e.source);
-            let sources = sources.chain(records.incidents.iter().map(|i| &i.source));
-            if let Some(all) = kept.unchanged(shared, sources) {
+            if let Some(all) = kept.unchanged(shared, records.sources()) {
                 return finish(inputs, all);
             }
             let was = kept.take();

@@ -6,7 +6,7 @@ use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -277,11 +277,7 @@ fn a_page_asking_for_a_newer_build_is_answered_when_one_lands() {
 /// records' rows, each record's piece of an export), are sent whole, as `build` writes them.
 #[test]
 fn the_files_made_in_parts_are_served_as_built() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("book");
-    common::copy_example(&root);
-    let out = common::secbook(&root, &["build", ".", "-o", "../site"]);
-    common::assert_code(&out, 0);
+    let (dir, root) = example_built();
     let server = start(&root);
     for path in [
         "search/index.js",
@@ -299,15 +295,21 @@ fn the_files_made_in_parts_are_served_as_built() {
     }
 }
 
-/// `serve` finds each file by its path among all a build makes: every file `build` writes
-/// is sent, pages with the reload script added and every other file as it is written.
-#[test]
-fn every_file_built_is_served() {
+/// A folder holding the example handbook in `book/` (returned), built into `site/`.
+fn example_built() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("book");
     common::copy_example(&root);
     let out = common::secbook(&root, &["build", ".", "-o", "../site"]);
     common::assert_code(&out, 0);
+    (dir, root)
+}
+
+/// `serve` finds each file by its path among all a build makes: every file `build` writes
+/// is sent, pages with the reload script added and every other file as it is written.
+#[test]
+fn every_file_built_is_served() {
+    let (dir, root) = example_built();
     let site = dir.path().join("site");
     let server = start(&root);
     let mut checked = 0;

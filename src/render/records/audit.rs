@@ -474,8 +474,7 @@ fn exception_reads(facts: &Facts, index: usize, inputs: &mut Fingerprint) {
 fn incident_reads(facts: &Facts, index: usize, inputs: &mut Fingerprint) {
     let loaded = &facts.hb.records.incidents[index];
     inputs
-        .add(&loaded.source.name)
-        .add(&loaded.source.hash())
+        .file(&loaded.source)
         .add(&facts.findings_count("incident", &loaded.record.id));
 }
 

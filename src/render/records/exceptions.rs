@@ -145,8 +145,7 @@ pub(super) fn row_key(facts: &Facts, row: &ExceptionRow) -> u64 {
     let source = &facts.hb.records.exceptions[row.index].source;
     let mut key = Fingerprint::default();
     key.add(&facts.records_shape())
-        .add(&source.name)
-        .add(&source.hash())
+        .file(source)
         .add(&row.owner.href);
     key.finish()
 }
@@ -497,8 +496,7 @@ fn render_exception(
     let shows = |fingerprint: &mut Fingerprint| {
         fingerprint
             .add(&facts.record_inputs())
-            .add(&loaded.source.hash())
-            .add(&loaded.source.name)
+            .file(&loaded.source)
             .add(state.as_str())
             .add(&[&e.requested_by, &e.risk_owner].map(|p| facts.person(p)))
             .add(&e.assignee.as_ref().map(|p| facts.named(p)))

@@ -228,8 +228,7 @@ fn row_key(facts: &Facts, row: &IncidentRow) -> u64 {
     let source = &facts.hb.records.incidents[row.index].source;
     let mut key = Fingerprint::default();
     key.add(&facts.records_shape())
-        .add(&source.name)
-        .add(&source.hash())
+        .file(source)
         .add(&row.resolve_text);
     key.finish()
 }
@@ -530,8 +529,7 @@ fn render_incident(
         let participants = postmortem.map(|p| &p.participants);
         fingerprint
             .add(&facts.record_inputs())
-            .add(&loaded.source.hash())
-            .add(&loaded.source.name)
+            .file(&loaded.source)
             .add(hb.postmortems[index].as_str())
             .add(&facts.named(&i.commander))
             .add(
