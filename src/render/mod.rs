@@ -20,6 +20,7 @@ pub use sitemap::sitemap;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
@@ -716,9 +717,16 @@ pub struct Renderer {
     sources: BTreeMap<String, Arc<SourceFile>>,
     /// The values each template may read, by its name; `None` where it may read any.
     reads: HashMap<String, Option<HashSet<String>>>,
+    /// The size of each template's last output, by its name: the next output of a template
+    /// is written into a buffer of about that size, where growing one copied it each time.
+    sizes: HashMap<String, AtomicUsize>,
     /// The templates and the globals: what every rendered file depends on.
     pub fingerprint: u64,
 }
+
+/// The largest buffer a template's last output makes for its next: one huge page does not
+/// make every later page of its template hold as much memory.
+const MAX_SIZE_HINT: usize = 1 << 20;
 
 impl Renderer {
     /// What a renderer for `theme` and `globals` depends on.
@@ -743,10 +751,15 @@ impl Renderer {
             .map_err(|e| vec![theme::to_diagnostic(&e, &sources)])?;
         tera.global_context().extend(globals.into_context());
         let reads = template_reads(&tera, &sources);
+        let sizes = sources
+            .keys()
+            .map(|name| (name.clone(), AtomicUsize::new(0)))
+            .collect();
         Ok(Renderer {
             tera,
             sources,
             reads,
+            sizes,
             fingerprint,
         })
     }
@@ -779,8 +792,8 @@ impl Renderer {
         });
         out.take_cached(&path, fingerprint, || {
             let context = values.into_context_for(|name| self.reads(template, name));
-            let html = self.render(template, &context)?;
-            Ok(OutputFile::html(path.clone(), html))
+            let html = self.render_file(template, &context, None)?;
+            Ok(OutputFile::bytes(path.clone(), html))
         })
     }
 
@@ -798,13 +811,33 @@ impl Renderer {
         template: &str,
         values: Values,
         size: usize,
-    ) -> Result<String, Diagnostic> {
+    ) -> Result<Vec<u8>, Diagnostic> {
         let context = values.into_context_for(|name| self.reads(template, name));
+        self.render_file(template, &context, Some(size))
+    }
+
+    /// The bytes of a file rendered from `template`, in a buffer made for about `size`
+    /// bytes, or else for about the template's last output. Tera writes nothing but UTF-8,
+    /// so the bytes are not checked again as [`Renderer::render`]'s String is.
+    pub fn render_file(
+        &self,
+        template: &str,
+        context: &Context,
+        size: Option<usize>,
+    ) -> Result<Vec<u8>, Diagnostic> {
+        let last = self.sizes.get(template);
+        let size = size.unwrap_or_else(|| {
+            let last = last.map_or(0, |l| l.load(Ordering::Relaxed));
+            (last + last / 8).min(MAX_SIZE_HINT)
+        });
         let mut out = Vec::with_capacity(size);
         self.tera
-            .render_to(template, &context, &mut out)
+            .render_to(template, context, &mut out)
             .map_err(|e| theme::to_diagnostic(&e, &self.sources))?;
-        String::from_utf8(out).map_err(|e| Diagnostic::error(format!("template error: {e}")))
+        if let Some(last) = last {
+            last.store(out.len(), Ordering::Relaxed);
+        }
+        Ok(out)
     }
 }
 
@@ -876,6 +909,31 @@ mod tests {
         ours.register_filter("safe", safe);
         assert_eq!(render(&mut ours), theirs);
         assert!(theirs.starts_with("<b>&</b>|&lt;b&gt;"), "{theirs}");
+    }
+
+    /// A file is rendered into a buffer of about its template's last output, never more
+    /// than [`MAX_SIZE_HINT`], with the bytes Tera's own String has.
+    #[test]
+    fn a_file_is_rendered_into_a_buffer_sized_by_its_templates_last_output() {
+        let text = "{% for i in items %}<li>{{ i }}</li>{% endfor %}";
+        let theme = Theme {
+            templates: BTreeMap::from([("t.html".to_string(), SourceFile::new("t.html", text))]),
+            statics: BTreeMap::new(),
+        };
+        let renderer = Renderer::new(&theme, Values::default(), 0).unwrap();
+        let render = |n: usize| {
+            let mut context = Context::new();
+            context.insert("items", &vec!["<x>"; n]);
+            let file = renderer.render_file("t.html", &context, None).unwrap();
+            let string = renderer.render("t.html", &context).unwrap();
+            assert_eq!(file, string.into_bytes());
+            file
+        };
+        let first = render(1000);
+        assert!(render(1).capacity() >= first.len());
+        let huge = render(100_000);
+        assert!(huge.len() > MAX_SIZE_HINT);
+        assert!(render(1).capacity() <= MAX_SIZE_HINT);
     }
 
     /// What each template of `templates` may read, having checked that it renders the

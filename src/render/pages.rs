@@ -184,7 +184,7 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
             values.insert("summary", summary);
         }
         let html = renderer.render_sized(template, values, size)?;
-        Ok(OutputFile::html(path.clone(), html))
+        Ok(OutputFile::bytes(path.clone(), html))
     })
 }
 

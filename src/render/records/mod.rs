@@ -721,8 +721,8 @@ impl<'r> RecordPages<'r> {
             let mut values = base_context(&page, self.crumbs.clone(), None, None);
             values.insert_lazy(key, make);
             let context = values.into_context_for(|name| self.renderer.reads(self.template, name));
-            let html = self.renderer.render(self.template, &context)?;
-            Ok(super::OutputFile::html(path.clone(), html))
+            let html = self.renderer.render_file(self.template, &context, None)?;
+            Ok(super::OutputFile::bytes(path.clone(), html))
         })
     }
 }
