@@ -22,7 +22,7 @@ use crate::load::source::{self, Source};
 use crate::load::theme::Theme;
 use crate::load::yaml;
 use crate::model::date::{self, Date};
-use crate::model::finding::{Finding, RULES};
+use crate::model::finding::{Finding, LintLevel, RULES};
 use crate::model::history::History;
 use crate::render::{self, Finished, Output, OutputFile, RenderCache, Values, search};
 use crate::validate::findings::{self, Coverage};
@@ -146,8 +146,11 @@ struct Derived {
 
 /// [`generate`] with what earlier builds left in `cache`, leaving this build's there.
 pub fn generate_cached(options: &Options, cache: &mut Cache) -> Result<Generated, Error> {
-    let prepared = prepare(options, Some(&mut cache.loads))?;
+    let mut prepared = prepare(options, Some(&mut cache.loads))?;
     cache.audience.clone_from(&prepared.audience);
+    // serve prints no warning of a build that succeeds: a page edit would otherwise make
+    // a diagnostic of each of the register's thousands of findings, to drop it unread.
+    prepared.warn_findings = false;
     render_kept(prepared, Output::keep_cached(Arc::clone(&cache.rendered)))
 }
 
@@ -315,7 +318,7 @@ fn prepare_from(
         let view = View::of(&r, &config, &content, &records);
         (view, r.redact.to_vec())
     });
-    let (handbook, mut more) = assemble(
+    let (handbook, more) = assemble(
         config,
         as_of,
         options.strict,
@@ -336,20 +339,21 @@ fn prepare_from(
             !policy_unknown,
         );
     }
-    if policy_unknown {
-        // The findings measure the records against the policy handbook.yaml sets; with
-        // parts of it at their defaults they would report what is not so.
-        let findings = more.len();
-        more.retain(|d| d.code.is_none());
-        let dropped = findings - more.len();
-        if dropped > 0 {
-            more.push(Diagnostic::warning(format!(
-                "{dropped} finding(s) are not reported while handbook.yaml, which sets the \
-                 policy they measure, has errors"
-            )));
-        }
-    }
     diags.extend(more);
+    // The findings measure the records against the policy handbook.yaml sets; with parts
+    // of it at their defaults they would report what is not so.
+    let found = match policy_unknown {
+        true if !handbook.findings.is_empty() => {
+            diags.push(Diagnostic::warning(format!(
+                "{} finding(s) are not reported while handbook.yaml, which sets the \
+                 policy they measure, has errors",
+                handbook.findings.len()
+            )));
+            Vec::new()
+        }
+        true => Vec::new(),
+        false => handbook.findings.clone(),
+    };
     let identity = handbook.config.identity_warning(&config_file);
     let handbook = viewed(
         handbook,
@@ -363,6 +367,8 @@ fn prepare_from(
         theme,
         files,
         diags,
+        found,
+        warn_findings: true,
         identity,
         audience,
     };
@@ -440,9 +446,6 @@ fn assemble(
         baseline: git.baseline,
     };
     handbook.findings = findings::compute_kept(&inputs, kept.map(|k| &k.findings));
-    // A large register has a finding for most of its records, each copied into its own
-    // diagnostic: split between the cores, as the findings were made.
-    diags.par_extend(handbook.findings.par_iter().map(|f| f.to_diagnostic()));
     (handbook, diags)
 }
 
@@ -544,11 +547,14 @@ fn assemble_view(
 pub fn load_handbook(options: &Options) -> Result<(Handbook, Vec<Diagnostic>), Error> {
     let Prepared {
         handbook,
-        mut diags,
+        diags,
+        found,
         identity,
         ..
     } = prepare(options, None)?;
-    if diags.iter().any(|d| d.level == Level::Error) {
+    let failed = has_error(&diags, &found);
+    let mut diags = with_findings(diags, &found);
+    if failed {
         return Err(Error::Invalid(finish(diags)));
     }
     diags.extend(identity);
@@ -570,6 +576,11 @@ struct Prepared {
     pub theme: Theme,
     pub files: Vec<OutputFile>,
     pub diags: Vec<Diagnostic>,
+    /// The whole handbook's findings to report, which are made diagnostics (after `diags`)
+    /// only where they are reported: see [`with_findings`].
+    pub found: Vec<Arc<Finding>>,
+    /// Whether a build that succeeds lists the findings among its warnings.
+    pub warn_findings: bool,
     /// The warning of a handbook without `id` ([`crate::load::config::Config::identity_warning`]),
     /// kept for a build without errors: one that fails writes no identifier.
     pub identity: Option<Diagnostic>,
@@ -583,11 +594,17 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         handbook,
         theme,
         files,
-        mut diags,
+        diags,
+        found,
+        warn_findings,
         identity,
         audience,
     } = prepared;
-    let valid = !diags.iter().any(|d| d.level == Level::Error);
+    let valid = !has_error(&diags, &found);
+    let mut diags = match warn_findings || !valid {
+        true => with_findings(diags, &found),
+        false => diags,
+    };
     diags.extend(render_site(
         &handbook,
         &theme,
@@ -659,6 +676,20 @@ fn render_site(
         Ok(_) => {}
         Err(template_diags) => diags.extend(template_diags),
     }
+    diags
+}
+
+/// Whether `diags` or the findings `found` hold an error.
+fn has_error(diags: &[Diagnostic], found: &[Arc<Finding>]) -> bool {
+    diags.iter().any(|d| d.level == Level::Error)
+        || found.iter().any(|f| f.level == LintLevel::Deny)
+}
+
+/// `diags` with a diagnostic of each finding in `found` after them. A large register has a
+/// finding for most of its records, each copied into its own diagnostic: split between the
+/// cores, as the findings were made.
+fn with_findings(mut diags: Vec<Diagnostic>, found: &[Arc<Finding>]) -> Vec<Diagnostic> {
+    diags.par_extend(found.par_iter().map(|f| f.to_diagnostic()));
     diags
 }
 

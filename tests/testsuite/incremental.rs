@@ -1240,3 +1240,27 @@ fn a_registrys_rows_follow_what_they_show_besides_their_record() {
     let incidents = register(&now, "incidents/index.html");
     assert!(!incidents.contains(" days<") && incidents.contains(" h<"));
 }
+
+/// serve prints no warning of a build that succeeds, so its rebuild leaves the findings
+/// undiagnosed, but one that fails on a finding reports it as a fresh build does.
+#[test]
+fn a_rebuild_reports_the_findings_only_when_it_fails() {
+    let (_tmp, mut options) = handbook();
+    let mut cache = Cache::default();
+    let coded = |warnings: &[secbook::diagnostics::Diagnostic]| {
+        warnings.iter().filter(|d| d.code.is_some()).count()
+    };
+    let served = pipeline::generate_cached(&options, &mut cache).unwrap();
+    let built = pipeline::generate(&options).unwrap();
+    assert!(
+        coded(&built.warnings) > 0,
+        "the example handbook has findings"
+    );
+    assert_eq!(served.findings.len(), built.findings.len());
+    assert_eq!(coded(&served.warnings), 0, "the served build's findings");
+
+    options.strict = true;
+    let failed = errors(pipeline::generate_cached(&options, &mut cache));
+    assert!(failed.contains("exception."), "{failed}");
+    assert_eq!(failed, errors(pipeline::generate(&options)));
+}
