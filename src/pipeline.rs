@@ -601,10 +601,12 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         audience,
     } = prepared;
     let valid = !has_error(&diags, &found);
-    let mut diags = match warn_findings || !valid {
-        true => with_findings(diags, &found),
-        false => diags,
+    let unlisted = !warn_findings && valid;
+    let mut diags = match unlisted {
+        true => diags,
+        false => with_findings(diags, &found),
     };
+    let before_render = diags.len();
     diags.extend(render_site(
         &handbook,
         &theme,
@@ -628,6 +630,12 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         )));
     }
     if diags.iter().any(|d| d.level == Level::Error) {
+        if unlisted {
+            // A failed build lists everything, the findings where a fresh build has them.
+            let rendered = diags.split_off(before_render);
+            diags = with_findings(diags, &found);
+            diags.extend(rendered);
+        }
         return Err(Error::Invalid(finish(diags)));
     }
     diags.extend(identity);
