@@ -49,14 +49,67 @@ pub fn refused(text: &str) -> bool {
 /// What no text may hold, before it is read as YAML: flow values nested too deep,
 /// control characters, aliases (see [`refuse`]).
 fn refusal(text: &str) -> Option<Refused> {
-    if let Some(at) = too_deep(text) {
+    // Every record is scanned: a look at its bytes tells which checks could find
+    // anything, and most texts need none.
+    let seen = Seen::of(text.as_bytes());
+    if let Some(at) = (seen.opened > MAX_FLOW_DEPTH)
+        .then(|| too_deep(text))
+        .flatten()
+    {
         return Some(Refused {
             span: at..at + 1,
             message: format!("values are nested more than {MAX_FLOW_DEPTH} levels deep"),
             hint: "a handbook never needs this much nesting; is the file damaged?".into(),
         });
     }
-    unwritable(text).or_else(|| might_refuse(text).then(|| refuse(text)).flatten())
+    let unwritable = seen.control.then(|| unwritable(text)).flatten();
+    unwritable.or_else(|| seen.might_refuse(text).then(|| refuse(text)).flatten())
+}
+
+/// What a look at a text's bytes finds, for [`refusal`].
+struct Seen {
+    /// How many `[` and `{`: flow collections nest no deeper than this.
+    opened: usize,
+    /// Whether a byte could be a control character ([`suspect`]).
+    control: bool,
+    /// Whether there is an `&`, `*` or `\\`.
+    marks: bool,
+}
+
+impl Seen {
+    /// Each a pass with no branch per byte, that the compiler vectorises: one pass that
+    /// finds all three is not vectorised, and costs more than the three.
+    fn of(bytes: &[u8]) -> Seen {
+        Seen {
+            opened: bytes.iter().filter(|&&b| b == b'[' || b == b'{').count(),
+            control: any_byte(bytes, suspect),
+            marks: any_byte(bytes, |b| matches!(b, b'&' | b'*' | b'\\')),
+        }
+    }
+
+    /// Whether [`refuse`] could find anything: a text with no `&` or `*` has no anchor or
+    /// alias, one with no `\\` no escape in a double-quoted string, and one where no line
+    /// opens with as many indents and block indicators (`- - -`, `? ?`) as the depth limit
+    /// nests no deeper in block style (flow nesting is [`too_deep`]'s). Most records pass,
+    /// and are read once, not twice.
+    fn might_refuse(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let indent = |b: &&u8| matches!(b, b' ' | b'\t' | b'-' | b'?');
+        let deep = |start: usize| {
+            let line = bytes.get(start..).unwrap_or_default();
+            line.iter().take(MAX_FLOW_DEPTH).take_while(indent).count() >= MAX_FLOW_DEPTH
+        };
+        self.marks
+            || std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', bytes).map(|at| at + 1))
+                .any(deep)
+    }
+}
+
+/// Whether `b` could be, or start, a character [`refused_in_text`] refuses: C0 and DEL
+/// are one byte each; C1 (U+0080 to U+009F) is 0xC2, which only starts a character.
+fn suspect(b: u8) -> bool {
+    (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7F || b == 0xC2
 }
 
 /// One step of the path serde_path_to_error reports, as [`locate`] follows it.
@@ -236,11 +289,9 @@ impl Refused {
 /// handbook needs one. A line that ends in CR LF is common (Windows, a CSV import).
 pub fn refused_in_text(text: &str) -> Option<(usize, char)> {
     let bytes = text.as_bytes();
-    // Found among the bytes, without decoding characters: every record is scanned. C0 and
-    // DEL are one byte each; C1 (U+0080 to U+009F) is 0xC2, which only starts a character,
-    // then 0x80 to 0x9F. Most texts hold no byte that could start one, which a pass with
-    // no branch per byte (that the compiler vectorises) tells first.
-    let suspect = |b: u8| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7F || b == 0xC2;
+    // Found among the bytes, without decoding characters. Most texts hold no byte that
+    // could start one, which a pass with no branch per byte (that the compiler
+    // vectorises) tells first.
     if !any_byte(bytes, suspect) {
         return None;
     }
@@ -276,24 +327,6 @@ fn unwritable(text: &str) -> Option<Refused> {
         message,
         hint: hint.into(),
     })
-}
-
-/// Whether [`refuse`] could find anything: a text with no `&` or `*` has no anchor or
-/// alias, one with no `\\` no escape in a double-quoted string, and one where no line
-/// opens with as many indents and block indicators (`- - -`, `? ?`) as the depth limit
-/// nests no deeper in block style (flow nesting is [`too_deep`]'s). Most records pass,
-/// and are read once, not twice.
-fn might_refuse(text: &str) -> bool {
-    let indent = |l: &[u8]| {
-        l.iter()
-            .take_while(|b| matches!(b, b' ' | b'\t' | b'-' | b'?'))
-            .count()
-    };
-    let bytes = text.as_bytes();
-    any_byte(bytes, |b| matches!(b, b'&' | b'*' | b'\\'))
-        || bytes
-            .split(|&b| b == b'\n')
-            .any(|l| indent(l) >= MAX_FLOW_DEPTH)
 }
 
 /// Reads the event stream once, before typed loading, for what typed loading must not
@@ -421,12 +454,6 @@ fn escape_refused(quoted: &str) -> Option<(Range<usize>, char)> {
 /// strings and comments are skipped; block scalars may hold brackets, so this may refuse
 /// text that is only prose, but only at a depth no real record reaches.
 fn too_deep(text: &str) -> Option<usize> {
-    // Collections nest no deeper than the number opened, which most texts keep well
-    // below the limit: counted with no branch per byte first.
-    let opened = text.bytes().filter(|&b| b == b'[' || b == b'{').count();
-    if opened <= MAX_FLOW_DEPTH {
-        return None;
-    }
     let mut depth = 0usize;
     let mut quote: Option<u8> = None;
     let mut comment = false;
