@@ -22,7 +22,7 @@ use crate::write::output::PathCheck;
 /// taken from it rather than rendered again. The renderer is kept too.
 #[derive(Default)]
 pub struct RenderCache {
-    files: Mutex<HashMap<String, (u64, Body)>>,
+    files: Mutex<KeptFiles>,
     /// The files of each export, and of each other part of the site made as one, by its
     /// name: made together, from one set of inputs, so kept together.
     exports: ByName<Arc<PartFiles>>,
@@ -33,6 +33,16 @@ pub struct RenderCache {
     /// What each record shows in an export, by the export's name (see [`Pieces`]).
     pieces: Mutex<HashMap<&'static str, PieceMap>>,
     claims: Mutex<Option<KeptClaims>>,
+}
+
+/// The files kept by path, each stamped with the last build that took or made it, and how
+/// many this build stamped: when that is all of them, each was put again, and none need be
+/// forgotten (see [`RenderCache::end_build`]).
+#[derive(Default)]
+struct KeptFiles {
+    by_path: HashMap<String, (u64, Body, u64)>,
+    build: u64,
+    stamped: usize,
 }
 
 /// The files of a part of the site made as one, with the [`PathCheck::key`] of each path,
@@ -200,21 +210,32 @@ impl RenderCache {
         self.claims.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn files(&self) -> MutexGuard<'_, HashMap<String, (u64, Body)>> {
+    fn files(&self) -> MutexGuard<'_, KeptFiles> {
         self.files.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The file at `path`, when it was made from inputs with this `fingerprint`.
     pub(super) fn get(&self, path: &str, fingerprint: u64) -> Option<Body> {
-        self.files()
-            .get(path)
-            .filter(|(was, _)| *was == fingerprint)
-            .map(|(_, body)| body.clone())
+        let mut files = self.files();
+        let build = files.build;
+        let (was, body, stamp) = files.by_path.get_mut(path)?;
+        if *was != fingerprint {
+            return None;
+        }
+        let body = body.clone();
+        if std::mem::replace(stamp, build) != build {
+            files.stamped += 1;
+        }
+        Some(body)
     }
 
     pub(super) fn insert(&self, path: &str, fingerprint: u64, body: &Body) {
-        self.files()
-            .insert(path.to_string(), (fingerprint, body.clone()));
+        let mut files = self.files();
+        let kept = (fingerprint, body.clone(), files.build);
+        let build = files.build;
+        if (files.by_path.insert(path.to_string(), kept)).is_none_or(|k| k.2 != build) {
+            files.stamped += 1;
+        }
     }
 
     /// The files of the export `name`, when they were made from inputs with this
@@ -271,9 +292,19 @@ impl RenderCache {
         }
     }
 
+    /// Ends a build's use of the kept files: whether it took or made each of them again,
+    /// when none can be of a path it no longer makes.
+    pub(super) fn end_build(&self) -> bool {
+        let mut files = self.files();
+        let all = files.stamped == files.by_path.len();
+        files.build += 1;
+        files.stamped = 0;
+        all
+    }
+
     /// Forgets the files of paths the last build no longer made.
     pub(super) fn keep_only(&self, made: impl Fn(&str) -> bool) {
-        self.files().retain(|path, _| made(path));
+        self.files().by_path.retain(|path, _| made(path));
     }
 
     /// The renderer with this `fingerprint`, made by `make` unless kept from an earlier

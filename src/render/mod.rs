@@ -385,6 +385,9 @@ impl Output {
             .state
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
+        // A page edit takes or makes every kept file again: a set of the 27,000 paths of a
+        // large register to find none to forget cost more than a millisecond each build.
+        let all_put = self.cache.as_ref().is_none_or(|cache| cache.end_build());
         if let Some(e) = state.failure {
             return Err(e);
         }
@@ -407,8 +410,10 @@ impl Output {
             {
                 kept.block = Some(block);
             }
-            let made: ahash::HashSet<&str> = index.iter().map(|(p, _)| p.as_str()).collect();
-            cache.keep_only(|path| made.contains(path));
+            if !all_put {
+                let made: ahash::HashSet<&str> = index.iter().map(|(p, _)| p.as_str()).collect();
+                cache.keep_only(|path| made.contains(path));
+            }
         }
         Ok(Finished {
             index,

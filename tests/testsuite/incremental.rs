@@ -1264,3 +1264,39 @@ fn a_rebuild_reports_the_findings_only_when_it_fails() {
     assert!(failed.contains("exception."), "{failed}");
     assert_eq!(failed, errors(pipeline::generate(&options)));
 }
+
+/// A page that goes is forgotten by the cache, even when every other file is taken from it
+/// or made again: back as it was, it is made again, not taken as the first build made it.
+#[test]
+fn a_page_that_goes_and_comes_back_is_made_again() {
+    let (tmp, options) = handbook();
+    let page = tmp
+        .path()
+        .join("content/incident-response/a-page-of-the-test.md");
+    let text = "---\ntitle: A Page of the Test\ndescription: Made by the test.\n\
+                owner: Security Operations\nreview_by: 2026-12-31\n---\n\nGone and back.\n";
+    fs::write(&page, text).unwrap();
+    let mut cache = Cache::default();
+    let first = pipeline::generate_cached(&options, &mut cache).unwrap();
+    let body = |g: &Generated| {
+        let file = (g.files.iter())
+            .find(|f| f.path.contains("a-page-of-the-test") && f.path.ends_with(".html"))
+            .unwrap();
+        match &file.body {
+            Body::Bytes(b) => (file.path.clone(), b.as_ptr()),
+            _ => panic!("{}: a page is made as one", file.path),
+        }
+    };
+    let (path, was) = body(&first);
+
+    fs::remove_file(&page).unwrap();
+    let (_, _, gone) = rebuild_files(&options, &mut cache);
+    assert!(!gone.contains_key(&path), "{path} goes with its page");
+    // Nothing changed: every kept file is taken again, and none is forgotten.
+    rebuild(&options, &mut cache);
+
+    fs::write(&page, text).unwrap();
+    let back = pipeline::generate_cached(&options, &mut cache).unwrap();
+    assert_eq!(files(&back)[&path], files(&first)[&path]);
+    assert_ne!(body(&back), (path, was), "the page is made again");
+}
