@@ -781,6 +781,22 @@ impl Renderer {
         self.tera.contains_template(name)
     }
 
+    /// The text of template `name` and the texts of those that define components, which
+    /// it may call: all its output can be made of; `None` when it may include or extend
+    /// another template.
+    pub fn texts_reached_from(&self, name: &str) -> Option<Vec<&str>> {
+        let own = &self.sources.get(name)?.text;
+        if own.contains("include") || own.contains("extends") || own.contains("import") {
+            return None;
+        }
+        let texts = self
+            .sources
+            .iter()
+            .filter(|(n, file)| *n == name || file.text.contains("component "))
+            .map(|(_, file)| file.text.as_str());
+        Some(texts.collect())
+    }
+
     /// Renders the page at `path` into `out`, unless `out` holds it from an earlier build
     /// made from the same `values`.
     pub fn render_to(

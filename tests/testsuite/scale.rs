@@ -549,3 +549,71 @@ fn the_pages_of_an_owner_who_left_each_say_so() {
     let broken = broken_links(&site);
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
+
+/// The default theme's row templates with `prefix` before them, in `book`'s own theme.
+fn rows_read_root(book: &BookTest, prefix: &str) {
+    let templates = concat!(env!("CARGO_MANIFEST_DIR"), "/themes/default/templates/");
+    for row in ["exception-row.html", "incident-row.html"] {
+        let text = std::fs::read_to_string(format!("{templates}{row}")).unwrap();
+        book.write(
+            &format!("themes/default/templates/{row}"),
+            &format!("{prefix}{text}"),
+        );
+    }
+}
+
+/// The default theme's rows are rendered once and made for each depth by putting the
+/// page's root in place of a mark: the registries and rows.js are those of a theme whose
+/// rows compare `root`, which has them rendered at each depth, byte for byte.
+#[test]
+fn rows_made_for_each_depth_from_one_render_are_those_rendered_at_each() {
+    let book = register(230, 110);
+    let once = book.build("once", &[]);
+    rows_read_root(&book, r#"{% if root == "" %}{% endif %}"#);
+    let each = book.build("each", &[]);
+    let registries = |site: &Files| -> Files {
+        site.iter()
+            .filter(|(path, _)| path.starts_with("exceptions/") || path.starts_with("incidents/"))
+            .map(|(path, bytes)| (path.clone(), bytes.clone()))
+            .collect()
+    };
+    let (once, each) = (registries(&once), registries(&each));
+    assert!(once.contains_key("exceptions/by-state/3/index.html"));
+    assert!(once.contains_key("exceptions/rows.js"));
+    assert_eq!(
+        once.keys().collect::<Vec<_>>(),
+        each.keys().collect::<Vec<_>>()
+    );
+    let differ: Vec<&String> = once.keys().filter(|p| once[*p] != each[*p]).collect();
+    assert!(differ.is_empty(), "{differ:?}");
+}
+
+/// A theme whose row reads `root` otherwise than to print it has each row rendered at the
+/// depth of each page that shows it.
+#[test]
+fn a_row_that_measures_the_root_gets_the_root_of_its_page() {
+    let book = register(230, 20);
+    rows_read_root(&book, "");
+    book.replace(
+        "themes/default/templates/exception-row.html",
+        "<tr{% if row.anchor %}",
+        r#"<tr data-depth="{{ root | length }}"{% if row.anchor %}"#,
+    );
+    let site = book.build("out", &[]);
+    for (path, depth) in [
+        ("exceptions/index.html", 1),
+        ("exceptions/page/2/index.html", 3),
+        ("exceptions/by-state/index.html", 2),
+        ("exceptions/by-state/3/index.html", 3),
+    ] {
+        let page = html(&site, path);
+        let rows = Selector::parse("tbody tr").unwrap();
+        let depths: Vec<&str> = page
+            .select(&rows)
+            .filter_map(|row| row.value().attr("data-depth"))
+            .collect();
+        assert!(!depths.is_empty(), "{path}");
+        let want = (3 * depth).to_string();
+        assert!(depths.iter().all(|d| *d == want), "{path}: {depths:?}");
+    }
+}

@@ -8,8 +8,11 @@
 //! row from `rows.js` beside it and sorts and filters them all (registry.js).
 //!
 //! Every ordering shows the same rows, so each row is rendered once by the row template
-//! (`exception-row.html`, `incident-row.html`) for each depth of folder it is shown at, and
-//! the pages share the HTML: for a large register, rendering rows was most of the work.
+//! (`exception-row.html`, `incident-row.html`) with [`ROOT_MARK`] for its path to the site
+//! root, and made for each page that shows it by putting the page's root in place of the
+//! mark, one pass over the row's text: for a large register, rendering rows was most of the
+//! work. A theme whose rows read `root` otherwise than to print it has them rendered once
+//! for each depth of folder they are shown at, and shared by the pages at that depth.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -28,8 +31,14 @@ use crate::render::{Fingerprint, Output, OutputFile, Pieces, Renderer, value};
 /// The most rows a page of a registry holds.
 const PAGE_ROWS: usize = 100;
 
-/// The depths of folder a row is rendered for: 1 to 3, those of the registry's pages.
+/// The depths of folder a row is made for: 1 to 3, those of the registry's pages.
 const DEPTHS: usize = 4;
+
+/// What stands for a page's path to the site root in a row rendered for every depth at
+/// once: a control character, which nothing a row shows can hold (the loader refuses them
+/// in records, people and settings, and [`prints_root_only`] in the theme), and which HTML
+/// escaping leaves as it is, as it does the `../` of a root.
+const ROOT_MARK: char = '\u{1}';
 
 /// A group of rows in an ordering, such as the active exceptions in the ordering by state.
 #[derive(Clone, Copy, PartialEq)]
@@ -198,7 +207,10 @@ impl<R: Row> Registry<'_, '_, R> {
             shape.add(&renderer.fingerprint).add(self.row_template);
             shape.finish()
         });
-        let shared = Shared::new(self.rows.len(), row_pieces);
+        let marked = renderer
+            .texts_reached_from(self.row_template)
+            .is_some_and(|texts| prints_root_only(&texts));
+        let shared = Shared::new(self.rows.len(), row_pieces, marked);
         let layouts: Vec<Layout> = self.orders.iter().map(|o| self.layout(o)).collect();
         let paged = self.rows.len() > PAGE_ROWS;
         let data = paged.then(|| format!("{}rows.js", self.url));
@@ -316,9 +328,7 @@ impl<R: Row> Registry<'_, '_, R> {
         ctx.insert_with("registry", made_from, move || {
             let rows: Vec<tera::Value> = shown
                 .iter()
-                .map(|(i, anchor)| {
-                    tera::Value::from(self.row_html(renderer, shared, *i, &root, anchor.as_deref()))
-                })
+                .map(|(i, anchor)| self.row_html(renderer, shared, *i, &root, anchor.as_deref()))
                 .collect();
             with_field(value(view), "rows", tera::Value::from(rows))
         });
@@ -353,8 +363,10 @@ impl<R: Row> Registry<'_, '_, R> {
             .collect()
     }
 
-    /// The HTML of row `i` for a page whose path to the site root is `root`: rendered
-    /// once per depth and shared, but for a row that carries an anchor.
+    /// The HTML of row `i` for a page whose path to the site root is `root`. A row
+    /// rendered with [`ROOT_MARK`] is made for each page that shows it, which costs less
+    /// than keeping a copy for each depth; one rendered per depth is shared, but for a row
+    /// that carries an anchor.
     fn row_html(
         &self,
         renderer: &Renderer,
@@ -362,20 +374,46 @@ impl<R: Row> Registry<'_, '_, R> {
         i: usize,
         root: &str,
         anchor: Option<&str>,
-    ) -> String {
-        let render = || match self.row_piece(renderer, shared, i, root, anchor) {
-            Ok(html) => String::from_utf8_lossy(&html).into_owned(),
-            Err(d) => {
-                shared.fail(d);
-                String::new()
-            }
+    ) -> tera::Value {
+        let render = || {
+            tera::Value::from(
+                self.row_at(renderer, shared, i, root, anchor)
+                    .unwrap_or_default(),
+            )
         };
         let depth = root.len() / 3;
         match anchor {
             Some(_) => render(),
-            None if depth < DEPTHS => shared.html[i * DEPTHS + depth].get_or_init(render).clone(),
+            None if depth < DEPTHS && !shared.marked => {
+                shared.html[i * DEPTHS + depth].get_or_init(render).clone()
+            }
             None => render(),
         }
+    }
+
+    /// The HTML of row `i` at `root` with `anchor`, or `None` when the row template
+    /// failed (the error is kept in `shared`): where the theme allows it, the row rendered
+    /// once in this build with [`ROOT_MARK`] for its root, and `root` put in its place.
+    fn row_at(
+        &self,
+        renderer: &Renderer,
+        shared: &Shared,
+        i: usize,
+        root: &str,
+        anchor: Option<&str>,
+    ) -> Option<String> {
+        let piece = |root: &str, anchor| {
+            let made = self.row_piece(renderer, shared, i, root, anchor);
+            made.map_err(|d| shared.fail(d)).ok()
+        };
+        if shared.marked && anchor.is_none() {
+            let marked = shared.marked_rows[i].get_or_init(|| {
+                let html = piece(ROOT_MARK.encode_utf8(&mut [0; 4]), None)?;
+                Some(String::from_utf8_lossy(&html).into())
+            });
+            return marked.as_deref().map(|html| html.replace(ROOT_MARK, root));
+        }
+        piece(root, anchor).map(|html| String::from_utf8_lossy(&html).into_owned())
     }
 
     /// The HTML of row `i` at `root` with `anchor`, kept between builds by the row, those
@@ -439,14 +477,10 @@ impl<R: Row> Registry<'_, '_, R> {
                 .map(|i| {
                     let inputs = || self.keys[i];
                     let made = strings.try_get((self.rows[i].id(), &root), inputs, || {
-                        let html = self.row_piece(renderer, shared, i, &root, None)?;
-                        let html = String::from_utf8_lossy(&html);
-                        Ok(serde_json::to_vec(&*html).unwrap_or_default())
+                        let html = self.row_at(renderer, shared, i, &root, None).ok_or(())?;
+                        Ok::<_, ()>(serde_json::to_vec(&html).unwrap_or_default())
                     });
-                    made.unwrap_or_else(|d| {
-                        shared.fail(d);
-                        Arc::from(&b"\"\""[..])
-                    })
+                    made.unwrap_or_else(|()| Arc::from(&b"\"\""[..]))
                 })
                 .collect();
             // As serde writes `{"root": root, "rows": rows}`.
@@ -472,21 +506,30 @@ struct PageContext<'a> {
 }
 
 /// What every ordering shares, each made once when first needed: each row as a template
-/// value and its HTML at each depth; the rows' HTML kept from earlier builds; and the first
-/// error a row template gave.
+/// value; whether the theme's rows are rendered once with [`ROOT_MARK`], and each row so
+/// rendered, or else its HTML at each depth; the rows' HTML kept from earlier builds; and
+/// the first error a row template gave.
 struct Shared<'a> {
     values: Vec<OnceLock<tera::Value>>,
-    html: Vec<OnceLock<String>>,
+    html: Vec<OnceLock<tera::Value>>,
     pieces: Pieces<'a>,
+    marked: bool,
+    marked_rows: Vec<OnceLock<Option<Arc<str>>>>,
     error: Mutex<Option<Diagnostic>>,
 }
 
 impl<'a> Shared<'a> {
-    fn new(rows: usize, pieces: Pieces<'a>) -> Shared<'a> {
+    fn new(rows: usize, pieces: Pieces<'a>, marked: bool) -> Shared<'a> {
         Shared {
             values: (0..rows).map(|_| OnceLock::new()).collect(),
-            html: (0..rows * DEPTHS).map(|_| OnceLock::new()).collect(),
+            html: (0..if marked { 0 } else { rows * DEPTHS })
+                .map(|_| OnceLock::new())
+                .collect(),
             pieces,
+            marked,
+            marked_rows: (0..if marked { rows } else { 0 })
+                .map(|_| OnceLock::new())
+                .collect(),
             error: Mutex::new(None),
         }
     }
@@ -669,6 +712,65 @@ pub(super) fn ordered<R: Row>(rows: &[R], key: &str) -> Vec<(usize, Option<Strin
         .collect()
 }
 
+/// Whether the templates `texts` read `root` only to print it (`{{ root }}`) or to hand
+/// it to a component under its own name (`root={root}`, a component's parameter `root`):
+/// then a row rendered with [`ROOT_MARK`] for its root is the row at any depth once the
+/// root is put in place of the mark. A theme that tests, filters or joins `root` has its
+/// rows rendered per depth. The text between tags, and comments, may say `root` freely.
+fn prints_root_only(texts: &[&str]) -> bool {
+    texts.iter().all(|text| {
+        let text = without_comments(text);
+        !text.contains(ROOT_MARK)
+            && !text.contains("__tera_context")
+            && !text.contains("endfilter")
+            && text
+                .match_indices("root")
+                .all(|(at, _)| root_is_printed(&text, at))
+    })
+}
+
+/// Whether the `root` at `at` in `text` is not the value `root`, or is printed or handed on
+/// as [`prints_root_only`] allows.
+fn root_is_printed(text: &str, at: usize) -> bool {
+    let name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let (before, after) = (&text[..at], &text[at + "root".len()..]);
+    if before.ends_with(|c: char| name(c) || c == '.') || after.starts_with(name) {
+        return true;
+    }
+    let open = before.rfind("{{").max(before.rfind("{%"));
+    let Some(tag) = open.map(|open| &before[open..]) else {
+        return true;
+    };
+    if tag.contains("}}") || tag.contains("%}") {
+        return true;
+    }
+    let (b, a) = (before.trim_end(), after.trim_start());
+    let printed =
+        (b.ends_with("{{") || b.ends_with("{{-")) && (a.starts_with("}}") || a.starts_with("-}}"));
+    let handed_on =
+        after.starts_with("={root}") || (before.ends_with("root={") && after.starts_with('}'));
+    let parameter = tag
+        .trim_start_matches(['{', '%', '-'])
+        .trim_start()
+        .starts_with("component ");
+    printed || handed_on || parameter
+}
+
+/// `text` with a space in place of each `{# comment #}`.
+fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{#") {
+        out.push_str(&rest[..start]);
+        out.push(' ');
+        rest = rest[start..]
+            .find("#}")
+            .map_or("", |end| &rest[start + end + 2..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The map `map` with `key` set to `field`; the other fields are shared, not copied.
 fn with_field(map: tera::Value, key: &'static str, field: tera::Value) -> tera::Value {
     let mut map = map.into_map().unwrap_or_default();
@@ -699,6 +801,43 @@ mod tests {
 
         fn id(&self) -> &str {
             self.0
+        }
+    }
+
+    #[test]
+    fn the_default_themes_rows_are_rendered_once_for_every_depth() {
+        let texts = [
+            include_str!("../../../themes/default/templates/exception-row.html"),
+            include_str!("../../../themes/default/templates/incident-row.html"),
+            include_str!("../../../themes/default/templates/record-components.html"),
+            include_str!("../../../themes/default/templates/components.html"),
+        ];
+        assert!(prints_root_only(&texts));
+    }
+
+    #[test]
+    fn only_a_root_printed_or_handed_on_lets_rows_be_rendered_once() {
+        let printed = [
+            "<a href=\"{{ root }}{{ row.href }}\">{# the root #}</a> the site root",
+            "{{- root -}}{{ row.root | upper }}{{ <link root={root}/> }}",
+            "{% component link(root, uproot) -%}{{ root }}{%- endcomponent link %}",
+        ];
+        for text in printed {
+            assert!(prints_root_only(&[text]), "{text}");
+        }
+        let read = [
+            "{% if root == \"../\" %}up{% endif %}",
+            "{{ root | length }}",
+            "{{ root ~ row.href }}",
+            "{% set base = root %}{{ base }}",
+            "{{ <link base={root}/> }}",
+            "{{ <link root={root | upper}/> }}",
+            "{% filter upper %}{{ root }}{% endfilter %}",
+            "{{ __tera_context }}",
+            "\u{1}{{ root }}",
+        ];
+        for text in read {
+            assert!(!prints_root_only(&[text]), "{text}");
         }
     }
 
