@@ -741,8 +741,10 @@ fn root_is_printed(text: &str, at: usize) -> bool {
     let Some(tag) = open.map(|open| &before[open..]) else {
         return true;
     };
-    if tag.contains("}}") || tag.contains("%}") {
-        return true;
+    // The last tag opened before `root` is closed before it, so `root` is text between
+    // tags: unless a string in that tag holds what looked like its end (`{{ "}}" ~ root }}`).
+    if let Some(close) = [tag.find("}}"), tag.find("%}")].into_iter().flatten().min() {
+        return !tag[..close].contains(['"', '\'', '`']);
     }
     let (b, a) = (before.trim_end(), after.trim_start());
     let printed =
@@ -835,6 +837,8 @@ mod tests {
             "{% filter upper %}{{ root }}{% endfilter %}",
             "{{ __tera_context }}",
             "\u{1}{{ root }}",
+            "{{ \"}}\" ~ root }}",
+            "{% set x = '%}' ~ root %}",
         ];
         for text in read {
             assert!(!prints_root_only(&[text]), "{text}");
