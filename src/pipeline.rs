@@ -601,12 +601,13 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         audience,
     } = prepared;
     let valid = !has_error(&diags, &found);
-    let unlisted = !warn_findings && valid;
-    let mut diags = match unlisted {
-        true => diags,
-        false => with_findings(diags, &found),
+    // A build that fails lists the findings wherever they are found: `finish` sorts them
+    // in among the rest.
+    let listed = warn_findings || !valid;
+    let mut diags = match listed {
+        true => with_findings(diags, &found),
+        false => diags,
     };
-    let before_render = diags.len();
     diags.extend(render_site(
         &handbook,
         &theme,
@@ -630,11 +631,8 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         )));
     }
     if diags.iter().any(|d| d.level == Level::Error) {
-        if unlisted {
-            // A failed build lists everything, the findings where a fresh build has them.
-            let rendered = diags.split_off(before_render);
+        if !listed {
             diags = with_findings(diags, &found);
-            diags.extend(rendered);
         }
         return Err(Error::Invalid(finish(diags)));
     }

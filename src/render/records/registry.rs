@@ -328,7 +328,10 @@ impl<R: Row> Registry<'_, '_, R> {
         ctx.insert_with("registry", made_from, move || {
             let rows: Vec<tera::Value> = shown
                 .iter()
-                .map(|(i, anchor)| self.row_html(renderer, shared, *i, &root, anchor.as_deref()))
+                .map(|(i, anchor)| {
+                    let html = self.row_html(renderer, shared, *i, &root, anchor.as_deref());
+                    tera::Value::from(html.unwrap_or_default())
+                })
                 .collect();
             with_field(value(view), "rows", tera::Value::from(rows))
         });
@@ -363,10 +366,11 @@ impl<R: Row> Registry<'_, '_, R> {
             .collect()
     }
 
-    /// The HTML of row `i` for a page whose path to the site root is `root`. A row
-    /// rendered with [`ROOT_MARK`] is made for each page that shows it, which costs less
-    /// than keeping a copy for each depth; one rendered per depth is shared, but for a row
-    /// that carries an anchor.
+    /// The HTML of row `i` for a page whose path to the site root is `root`, or `None` when
+    /// the row template failed (the error is kept in `shared`). Where the theme allows it, a
+    /// row is rendered once in this build with [`ROOT_MARK`] for its root, and made for each
+    /// page by putting `root` in the mark's place; else it is rendered once for each depth
+    /// and shared. A row that carries an anchor is rendered for its page alone.
     fn row_html(
         &self,
         renderer: &Renderer,
@@ -374,46 +378,26 @@ impl<R: Row> Registry<'_, '_, R> {
         i: usize,
         root: &str,
         anchor: Option<&str>,
-    ) -> tera::Value {
-        let render = || {
-            tera::Value::from(
-                self.row_at(renderer, shared, i, root, anchor)
-                    .unwrap_or_default(),
-            )
-        };
-        let depth = root.len() / 3;
-        match anchor {
-            Some(_) => render(),
-            None if depth < DEPTHS && !shared.marked => {
-                shared.html[i * DEPTHS + depth].get_or_init(render).clone()
-            }
-            None => render(),
-        }
-    }
-
-    /// The HTML of row `i` at `root` with `anchor`, or `None` when the row template
-    /// failed (the error is kept in `shared`): where the theme allows it, the row rendered
-    /// once in this build with [`ROOT_MARK`] for its root, and `root` put in its place.
-    fn row_at(
-        &self,
-        renderer: &Renderer,
-        shared: &Shared,
-        i: usize,
-        root: &str,
-        anchor: Option<&str>,
     ) -> Option<String> {
-        let piece = |root: &str, anchor| {
+        let render = |root: &str, anchor| {
             let made = self.row_piece(renderer, shared, i, root, anchor);
-            made.map_err(|d| shared.fail(d)).ok()
+            let html = made.map_err(|d| shared.fail(d)).ok()?;
+            Some(String::from_utf8_lossy(&html).into_owned())
         };
-        if shared.marked && anchor.is_none() {
-            let marked = shared.marked_rows[i].get_or_init(|| {
-                let html = piece(ROOT_MARK.encode_utf8(&mut [0; 4]), None)?;
-                Some(String::from_utf8_lossy(&html).into())
-            });
-            return marked.as_deref().map(|html| html.replace(ROOT_MARK, root));
+        let mark = &mut [0; 4];
+        let (slot, rendered_at) = match shared.marked {
+            true => (0, &*ROOT_MARK.encode_utf8(mark)),
+            false => (root.len() / 3, root),
+        };
+        if anchor.is_some() || slot >= shared.slots {
+            return render(root, anchor);
         }
-        piece(root, anchor).map(|html| String::from_utf8_lossy(&html).into_owned())
+        let html = shared.html[i * shared.slots + slot]
+            .get_or_init(|| render(rendered_at, None).map(Arc::from));
+        match shared.marked {
+            true => html.as_deref().map(|html| html.replace(ROOT_MARK, root)),
+            false => html.as_deref().map(str::to_string),
+        }
     }
 
     /// The HTML of row `i` at `root` with `anchor`, kept between builds by the row, those
@@ -477,7 +461,7 @@ impl<R: Row> Registry<'_, '_, R> {
                 .map(|i| {
                     let inputs = || self.keys[i];
                     let made = strings.try_get((self.rows[i].id(), &root), inputs, || {
-                        let html = self.row_at(renderer, shared, i, &root, None).ok_or(())?;
+                        let html = self.row_html(renderer, shared, i, &root, None).ok_or(())?;
                         Ok::<_, ()>(serde_json::to_vec(&html).unwrap_or_default())
                     });
                     made.unwrap_or_else(|()| Arc::from(&b"\"\""[..]))
@@ -511,25 +495,25 @@ struct PageContext<'a> {
 /// the first error a row template gave.
 struct Shared<'a> {
     values: Vec<OnceLock<tera::Value>>,
-    html: Vec<OnceLock<tera::Value>>,
-    pieces: Pieces<'a>,
+    /// Whether the theme's rows are rendered once with [`ROOT_MARK`] for their root.
     marked: bool,
-    marked_rows: Vec<OnceLock<Option<Arc<str>>>>,
+    /// How many HTMLs of each row are kept: one marked, or one for each depth.
+    slots: usize,
+    /// The HTML of each row, `slots` a row.
+    html: Vec<OnceLock<Option<Arc<str>>>>,
+    pieces: Pieces<'a>,
     error: Mutex<Option<Diagnostic>>,
 }
 
 impl<'a> Shared<'a> {
     fn new(rows: usize, pieces: Pieces<'a>, marked: bool) -> Shared<'a> {
+        let slots = if marked { 1 } else { DEPTHS };
         Shared {
             values: (0..rows).map(|_| OnceLock::new()).collect(),
-            html: (0..if marked { 0 } else { rows * DEPTHS })
-                .map(|_| OnceLock::new())
-                .collect(),
-            pieces,
             marked,
-            marked_rows: (0..if marked { rows } else { 0 })
-                .map(|_| OnceLock::new())
-                .collect(),
+            slots,
+            html: (0..rows * slots).map(|_| OnceLock::new()).collect(),
+            pieces,
             error: Mutex::new(None),
         }
     }
