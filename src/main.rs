@@ -2,6 +2,7 @@
 //! not run.
 
 mod allocator;
+mod hash_seeds;
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -262,6 +263,7 @@ fn parse_date(s: &str) -> Result<Date, String> {
 }
 
 fn main() -> ExitCode {
+    hash_seeds::install();
     let cli = Cli::parse();
     match cli.command {
         Command::Check { common, format } if format != Format::Human => {
