@@ -294,8 +294,6 @@ def main():
                 for name, wall, mem, walls in pair:
                     print(f"| {name}, default theme | {place} | secbook | {wall:.2f} | {mem:.0f} | {' '.join(f'{w:.2f}' for w in walls)} |")
             (fresh, over) = rows[0]
-            # The targets are seconds on some 2-core machine; Hugo's time in the same run
-            # says how fast this one is, so runs on different machines can be compared.
             def against_hugo(wall):
                 return f"{wall:.2f} s ({wall / theirs[1]:.2f} of Hugo's {theirs[1]:.2f} s on the {args.pages} pages)"
             figures.append(("register: build into an empty folder", against_hugo(fresh[1]), "at most 2.0 s", fresh[1] <= 2.0))
