@@ -518,22 +518,28 @@ fn render_with_facts(handbook: &Handbook, renderer: &Renderer, out: &Output) -> 
     let findings_key = OnceLock::new();
     let findings_key = || *findings_key.get_or_init(|| findings_inputs(&handbook.findings));
     // The registers' pages read the records, the findings and, through `facts`, the
-    // site: made again only when one of them changes.
-    let register_key = OnceLock::new();
-    let register_key = || {
-        *register_key.get_or_init(|| {
+    // site: made again only when one of them changes. The exceptions' and the incidents'
+    // pages read only what a link shows of the records of the other kind.
+    let shared_key = OnceLock::new();
+    let shared_key = || {
+        *shared_key.get_or_init(|| {
             let mut inputs = Fingerprint::default();
             inputs
                 .add(&renderer.fingerprint)
-                .add(&records_key())
                 .add(&findings_key())
                 .add(&facts.site_inputs());
             inputs.finish()
         })
     };
-    let register = |name, render: &dyn Fn(&Output) -> Vec<Diagnostic>| {
-        out.put_part(name, register_key, render)
-    };
+    let register =
+        |name, records: &dyn Fn() -> u64, render: &dyn Fn(&Output) -> Vec<Diagnostic>| {
+            let inputs = || {
+                let mut inputs = Fingerprint::default();
+                inputs.add(&shared_key()).add(&records());
+                inputs.finish()
+            };
+            out.put_part(name, inputs, render)
+        };
     // An export reads the records and no page: it is made again only when they change,
     // and then only the pieces of the records that changed.
     let export = |name, make: &dyn Fn() -> Vec<OutputFile>| {
@@ -543,23 +549,27 @@ fn render_with_facts(handbook: &Handbook, renderer: &Renderer, out: &Output) -> 
     let pieces = |name| out.pieces(name, records_shape);
     let parts: Vec<Part> = vec![
         Box::new(|| {
-            register("exceptions", &|out| {
+            register("exceptions", &|| facts.exceptions_inputs(), &|out| {
                 records::render_exceptions(&facts, renderer, out)
             })
         }),
         Box::new(|| {
-            register("incidents", &|out| {
+            register("incidents", &|| facts.incidents_inputs(), &|out| {
                 records::render_incidents(&facts, renderer, out)
             })
         }),
         Box::new(|| {
-            register("status", &|out| {
+            register("status", &records_key, &|out| {
                 records::render_status(&facts, renderer, out)
             })
         }),
-        Box::new(|| register("audit", &|out| records::render_audit(&facts, renderer, out))),
         Box::new(|| {
-            register("owners", &|out| {
+            register("audit", &records_key, &|out| {
+                records::render_audit(&facts, renderer, out)
+            })
+        }),
+        Box::new(|| {
+            register("owners", &records_key, &|out| {
                 records::render_owners(&facts, renderer, out)
             })
         }),

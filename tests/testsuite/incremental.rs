@@ -435,6 +435,20 @@ fn what_a_rebuild_keeps_of_the_records_follows_all_they_read() {
         t.replacen("exception.expired: warn", "exception.expired: allow", 1)
     });
     changes(&options, &mut cache, "exceptions/EXC-005/index.html");
+
+    // Its state, and the other's status, which each page shows as a badge on its link to
+    // the other: the exceptions' and incidents' pages read nothing else of the other kind.
+    edit(&root.join("data/exceptions/EXC-005.yaml"), |t| {
+        t.replacen("expires: 2026-04-11", "expires: 2026-12-11", 1)
+    });
+    changes(&options, &mut cache, "incidents/INC-004/index.html");
+    edit(&root.join("data/incidents/INC-004.yaml"), |t| {
+        let closed = "status: closed\n";
+        assert!(t.contains(closed));
+        let t = t.replacen(closed, "status: resolved\n", 1);
+        t.replacen("closed: 2025-05-30T12:00:00-07:00\n", "", 1)
+    });
+    changes(&options, &mut cache, "exceptions/EXC-005/index.html");
 }
 
 #[test]

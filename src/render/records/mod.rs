@@ -222,6 +222,51 @@ impl<'a> Facts<'a> {
         inputs.finish()
     }
 
+    /// A hash of all that the exceptions' pages (the registry and each exception's page)
+    /// read of the records: what shapes every record, the exceptions' files, the owners'
+    /// pages, which incidents name an exception, and what a link shows of each incident
+    /// that names one or is named by one. An edit to any other incident, or one that keeps
+    /// those, keeps them whole, without each page being fingerprinted.
+    pub fn exceptions_inputs(&self) -> u64 {
+        let mut inputs = Fingerprint::default();
+        inputs
+            .add(&self.records_shape())
+            .add(&self.owners.hrefs_key());
+        for loaded in &self.hb.records.exceptions {
+            inputs.file(&loaded.source);
+        }
+        for loaded in &self.hb.records.incidents {
+            let i = &loaded.record;
+            inputs.add(&i.related.exceptions);
+            if self.exceptions_of_incident.contains_key(i.id.as_str()) {
+                inputs.add(&i.id).add(&i.title).add(i.status.as_str());
+            }
+        }
+        inputs.finish()
+    }
+
+    /// [`Facts::exceptions_inputs`] for the incidents' pages and the action items: the
+    /// incidents' files, which exceptions name an incident, and what a link shows of each
+    /// exception linked with one.
+    pub fn incidents_inputs(&self) -> u64 {
+        let mut inputs = Fingerprint::default();
+        inputs
+            .add(&self.records_shape())
+            .add(&self.owners.hrefs_key());
+        for loaded in &self.hb.records.incidents {
+            inputs.file(&loaded.source);
+        }
+        let states = &self.hb.exception_states;
+        for (loaded, state) in self.hb.records.exceptions.iter().zip(states) {
+            let e = &loaded.record;
+            inputs.add(&e.related.incidents);
+            if self.incidents_of_exception.contains_key(e.id.as_str()) {
+                inputs.add(&e.id).add(&e.title).add(state.as_str());
+            }
+        }
+        inputs.finish()
+    }
+
     pub fn new(hb: &'a Handbook) -> Self {
         let mut findings_by_subject: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
         for f in &hb.findings {
@@ -773,6 +818,109 @@ mod tests {
     fn duplicate_ids_get_one_page() {
         let ids = ["A-1", "a-1", "B", "A-1"];
         assert_eq!(first_of_each_id(ids.into_iter()), [0, 2]);
+    }
+
+    /// The exceptions' pages are kept whole through an edit to an incident that keeps what
+    /// a link to it shows, and made again when the edit changes that; and the other way.
+    #[test]
+    fn a_kinds_pages_read_of_the_other_kind_what_a_link_shows() {
+        use crate::diagnostics::SourceFile;
+        use crate::load::records::Loaded;
+        use crate::model::vocab::ExceptionState;
+        use std::sync::Arc;
+
+        let options = crate::pipeline::Options {
+            root: env!("CARGO_MANIFEST_DIR").into(),
+            as_of: Date::parse("2026-06-30"),
+            ..Default::default()
+        };
+        let (mut hb, _) = crate::pipeline::load_handbook(&options).unwrap();
+        let keys = |hb: &Handbook| {
+            let facts = Facts::new(hb);
+            (facts.exceptions_inputs(), facts.incidents_inputs())
+        };
+        // The file of a record, with `text` added, and the record as `change` leaves it.
+        fn edited<T: Clone>(
+            was: &Loaded<T>,
+            text: &str,
+            change: impl Fn(&mut T),
+        ) -> Arc<Loaded<T>> {
+            let mut record = was.record.clone();
+            change(&mut record);
+            let text = format!("{}{text}", was.source.text);
+            let source = SourceFile::new(was.source.name.clone(), text);
+            Arc::new(Loaded { record, source })
+        }
+        let mut was = keys(&hb);
+        let mut expect = |hb: &Handbook, exceptions: bool, incidents: bool, edit: &str| {
+            let now = keys(hb);
+            assert_eq!(
+                now.0 != was.0,
+                exceptions,
+                "the exceptions' pages after {edit}"
+            );
+            assert_eq!(
+                now.1 != was.1,
+                incidents,
+                "the incidents' pages after {edit}"
+            );
+            was = now;
+        };
+
+        let place = |hb: &Handbook, id: &str| {
+            let found = hb.records.incidents.iter().position(|i| i.record.id == id);
+            found.or_else(|| hb.records.exceptions.iter().position(|e| e.record.id == id))
+        };
+        // INC-004 names EXC-005; INC-001, EXC-001 and EXC-002 are linked with no record.
+        let (linked, unlinked) = (
+            place(&hb, "INC-004").unwrap(),
+            place(&hb, "INC-001").unwrap(),
+        );
+        let exception = place(&hb, "EXC-005").unwrap();
+        let facts = Facts::new(&hb);
+        assert!(facts.exceptions_of_incident.contains_key("INC-004"));
+        assert!(!facts.exceptions_of_incident.contains_key("INC-001"));
+        assert!(!facts.incidents_of_exception.contains_key("EXC-001"));
+        assert!(!facts.incidents_of_exception.contains_key("EXC-002"));
+        drop(facts);
+
+        let incident = &hb.records.incidents[unlinked];
+        let retitle = |i: &mut crate::model::incident::Incident| i.title += " renamed";
+        hb.records.incidents[unlinked] = edited(incident, "# Renamed.\n", retitle);
+        expect(
+            &hb,
+            false,
+            true,
+            "the title of an incident linked with no exception",
+        );
+        let incident = &hb.records.incidents[linked];
+        hb.records.incidents[linked] = edited(incident, "# A comment.\n", |_| {});
+        expect(&hb, false, true, "a comment in an incident linked with one");
+        let incident = &hb.records.incidents[linked];
+        hb.records.incidents[linked] = edited(incident, "# Renamed.\n", retitle);
+        expect(&hb, true, true, "its title");
+        let incident = &hb.records.incidents[unlinked];
+        let names = |i: &mut crate::model::incident::Incident| {
+            i.related.exceptions.push("EXC-001".into());
+        };
+        hb.records.incidents[unlinked] = edited(incident, "# Related.\n", names);
+        expect(&hb, true, true, "an incident that names an exception");
+
+        let record = &hb.records.exceptions[exception];
+        hb.records.exceptions[exception] = edited(record, "# A comment.\n", |_| {});
+        expect(&hb, true, false, "a comment in an exception");
+        let other =
+            |state: ExceptionState| *ExceptionState::ALL.iter().find(|s| **s != state).unwrap();
+        hb.exception_states[exception] = other(hb.exception_states[exception]);
+        expect(
+            &hb,
+            false,
+            true,
+            "the state of an exception linked with an incident",
+        );
+        let unlinked = place(&hb, "EXC-002").unwrap();
+        hb.exception_states[unlinked] = other(hb.exception_states[unlinked]);
+        expect(&hb, false, false, "the state of one linked with none");
     }
 
     #[test]

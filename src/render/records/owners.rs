@@ -34,6 +34,8 @@ pub struct Owners<'a> {
     /// Each owner's page, from the site root, in the list's order: every row and record
     /// page names owners, so each link is made once.
     hrefs: Vec<String>,
+    /// See [`Owners::hrefs_key`].
+    hrefs_key: u64,
 }
 
 struct Owner<'a> {
@@ -89,7 +91,8 @@ impl<'a> Owners<'a> {
         // Slugs in key order, so which of two clashing owners gets the suffix is stable.
         // A slug is derived, not chosen, so a long one is made to fit rather than refused.
         let mut taken = std::collections::BTreeSet::new();
-        for owner in groups.values_mut() {
+        let mut hrefs_key = Fingerprint::default();
+        for (key, owner) in &mut groups {
             let base = output::fit_name(&owner.person.slug());
             let mut slug = base.clone();
             let mut n = 2;
@@ -97,6 +100,7 @@ impl<'a> Owners<'a> {
                 slug = format!("{base}-{n}");
                 n += 1;
             }
+            hrefs_key.add(key).add(&slug);
             owner.slug = slug;
         }
         let mut list: Vec<(String, Owner)> = groups.into_iter().collect();
@@ -130,7 +134,14 @@ impl<'a> Owners<'a> {
             list,
             by_key,
             hrefs,
+            hrefs_key: hrefs_key.finish(),
         }
+    }
+
+    /// A hash of which people have an owner page, and where: all that [`Owners::href`]
+    /// reads, which the records of both kinds decide.
+    pub fn hrefs_key(&self) -> u64 {
+        self.hrefs_key
     }
 
     /// The owner page of `person`, from the site root, when they have one.
