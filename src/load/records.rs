@@ -187,7 +187,36 @@ impl SameRecords {
     pub fn hold(&self, records: &Records) -> bool {
         self.are(&records.exceptions, &records.incidents)
     }
+
+    /// Each record of `records` that is not the very one held in its place, with that one,
+    /// when every record kept its place and its id: an edit that renamed, added or removed
+    /// no record.
+    pub fn replaced<'a>(
+        &'a self,
+        records: &'a Records,
+    ) -> Option<(Replaced<'a, Exception>, Replaced<'a, Incident>)> {
+        fn replaced<'a, T>(
+            held: &'a [Shared<T>],
+            now: &'a [Shared<T>],
+            id: fn(&T) -> &str,
+        ) -> Option<Replaced<'a, T>> {
+            if held.len() != now.len() {
+                return None;
+            }
+            let pairs = held.iter().zip(now).filter(|(a, b)| !Arc::ptr_eq(a, b));
+            pairs
+                .map(|(a, b)| (id(&a.record) == id(&b.record)).then_some((a, b)))
+                .collect()
+        }
+        Some((
+            replaced(&self.exceptions, &records.exceptions, |e| &e.id)?,
+            replaced(&self.incidents, &records.incidents, |i| &i.id)?,
+        ))
+    }
 }
+
+/// Records edited in place: each as it was held, and as it is now.
+pub type Replaced<'a, T> = Vec<(&'a Shared<T>, &'a Shared<T>)>;
 
 impl Records {
     /// These records, to tell a later load's apart: see [`SameRecords`].

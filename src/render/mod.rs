@@ -148,17 +148,8 @@ impl Output {
             return diags;
         };
         let mut kept = cache.claims();
-        let block = match kept.as_mut().filter(|k| k.records.hold(records)) {
-            Some(k) => k.block.take(),
-            None => {
-                *kept = Some(KeptClaims {
-                    records: records.same_records(),
-                    block: None,
-                });
-                None
-            }
-        };
-        let block = match block {
+        let kept = kept.get_or_insert_with(KeptClaims::default);
+        let block = match kept.follow(records) {
             Some(block) => block,
             None => match ClaimBlock::of(record_claims(records)) {
                 Some(block) => block,
@@ -171,9 +162,7 @@ impl Output {
         };
         if let Err(block) = state.paths.claim_block(block) {
             // Kept for a later build: the claim that clashes with it may go.
-            if let Some(k) = kept.as_mut() {
-                k.block = Some(block);
-            }
+            kept.block = Some(block);
             diags.extend(state.paths.claim_all(record_claims(records)));
         }
         diags
@@ -430,11 +419,39 @@ impl Output {
 
 /// The claims of the records' pages as one block, with the records they were made from,
 /// held so that none is freed and another loaded in its place: the block is claimed again
-/// while each record is the one loaded before, as a page edit leaves them.
+/// while each record is the one loaded before, as a page edit leaves them, or has its id,
+/// as most record edits leave them.
+#[derive(Default)]
 pub(crate) struct KeptClaims {
     records: SameRecords,
     /// `None` while a build holds it, or when the claims clash among themselves.
     block: Option<ClaimBlock>,
+}
+
+impl KeptClaims {
+    /// The block for `records`, which are held from now on: the records' pages claim the
+    /// same paths as those of the records held, but each edited record's page is now
+    /// claimed by its new file, at whose lines a clash with it is reported. Claiming the
+    /// 25,000 pages of a large register again took a record edit's rebuild 30 ms.
+    fn follow(&mut self, records: &Records) -> Option<ClaimBlock> {
+        if self.records.hold(records) {
+            return self.block.take();
+        }
+        let block = self.block.take().and_then(|mut block| {
+            let (exceptions, incidents) = self.records.replaced(records)?;
+            for (was, now) in exceptions {
+                let path = records::exception_href(&now.record.id);
+                block.reclaim(&path, &was.source, &now.source);
+            }
+            for (was, now) in incidents {
+                let path = records::incident_href(&now.record.id);
+                block.reclaim(&path, &was.source, &now.source);
+            }
+            Some(block)
+        });
+        self.records = records.same_records();
+        block
+    }
 }
 
 /// What the records' pages claim: each id's page, made from its first record (a second

@@ -137,6 +137,22 @@ impl ClaimBlock {
     }
 }
 
+impl ClaimBlock {
+    /// Makes the claim of `path` one of the file `now` where it was one of `was`: a
+    /// record's page, its record edited with its id kept, is claimed at the same path.
+    pub fn reclaim(&mut self, path: &str, was: &Arc<SourceFile>, now: &Arc<SourceFile>) {
+        let Some(entry) = self.paths.seen.get_mut(&fold(path)) else {
+            return;
+        };
+        if entry.path == path
+            && let Origin::Record(file) = &mut entry.origin
+            && Arc::ptr_eq(file, was)
+        {
+            *file = Arc::clone(now);
+        }
+    }
+}
+
 impl PathCheck {
     /// Reserves `path` for a file the handbook chose (a page, a record, a copied file) before
     /// anything is put, or says why it cannot have it.

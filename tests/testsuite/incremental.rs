@@ -730,8 +730,9 @@ fn a_clash_a_page_edit_makes_is_reported_as_a_fresh_build_reports_it() {
 }
 
 /// The records' pages are claimed as one block kept from the last build while every
-/// record is the one loaded then: a record added, or edited with its id kept, makes the
-/// block again, so that a clash with it is reported at the record as it now reads.
+/// record is the one loaded then or has its id: a record added makes the block again, and
+/// one edited with its id kept is claimed in it by its new file, so that a clash with it
+/// is reported at the record as it now reads.
 #[test]
 fn the_claims_of_the_records_pages_follow_every_record() {
     let (tmp, options) = handbook();
