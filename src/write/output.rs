@@ -135,9 +135,7 @@ impl ClaimBlock {
             paths: Box::new(check.own),
         })
     }
-}
 
-impl ClaimBlock {
     /// Makes the claim of `path` one of the file `now` where it was one of `was`: a
     /// record's page, its record edited with its id kept, is claimed at the same path.
     pub fn reclaim(&mut self, path: &str, was: &Arc<SourceFile>, now: &Arc<SourceFile>) {

@@ -436,8 +436,9 @@ fn what_a_rebuild_keeps_of_the_records_follows_all_they_read() {
     });
     changes(&options, &mut cache, "exceptions/EXC-005/index.html");
 
-    // Its state, and the other's status, which each page shows as a badge on its link to
-    // the other: the exceptions' and incidents' pages read nothing else of the other kind.
+    // An exception's state and an incident's status, which the page of each record linked
+    // with it shows as a badge: all that the exceptions' and the incidents' pages read of
+    // the other kind, besides titles and which records name which.
     edit(&root.join("data/exceptions/EXC-005.yaml"), |t| {
         t.replacen("expires: 2026-04-11", "expires: 2026-12-11", 1)
     });

@@ -24,6 +24,7 @@ use crate::derive::handbook::Handbook;
 use crate::derive::site::{Child, ChildLink, PageLink, Site};
 use crate::diagnostics::Diagnostic;
 use crate::load::markdown::Heading;
+use crate::load::records::Shared;
 use crate::model::date::Date;
 use crate::model::finding::{Finding, LintLevel};
 use crate::model::incident::Stamp;
@@ -228,41 +229,47 @@ impl<'a> Facts<'a> {
     /// that names one or is named by one. An edit to any other incident, or one that keeps
     /// those, keeps them whole, without each page being fingerprinted.
     pub fn exceptions_inputs(&self) -> u64 {
-        let mut inputs = Fingerprint::default();
-        inputs
-            .add(&self.records_shape())
-            .add(&self.owners.hrefs_key());
-        for loaded in &self.hb.records.exceptions {
-            inputs.file(&loaded.source);
-        }
-        for loaded in &self.hb.records.incidents {
+        let incidents = self.hb.records.incidents.iter().map(|loaded| {
             let i = &loaded.record;
-            inputs.add(&i.related.exceptions);
-            if self.exceptions_of_incident.contains_key(i.id.as_str()) {
-                inputs.add(&i.id).add(&i.title).add(i.status.as_str());
-            }
-        }
-        inputs.finish()
+            let linked = self.exceptions_of_incident.contains_key(i.id.as_str());
+            let link = linked.then_some([i.id.as_str(), &i.title, i.status.as_str()]);
+            (&i.related.exceptions, link)
+        });
+        self.kind_inputs(&self.hb.records.exceptions, incidents)
     }
 
     /// [`Facts::exceptions_inputs`] for the incidents' pages and the action items: the
     /// incidents' files, which exceptions name an incident, and what a link shows of each
     /// exception linked with one.
     pub fn incidents_inputs(&self) -> u64 {
+        let states = &self.hb.exception_states;
+        let exceptions = self.hb.records.exceptions.iter().zip(states);
+        let exceptions = exceptions.map(|(loaded, state)| {
+            let e = &loaded.record;
+            let linked = self.incidents_of_exception.contains_key(e.id.as_str());
+            let link = linked.then_some([e.id.as_str(), &e.title, state.as_str()]);
+            (&e.related.incidents, link)
+        });
+        self.kind_inputs(&self.hb.records.incidents, exceptions)
+    }
+
+    /// What shapes every record, the owners' pages, the files of `own`, and of each record
+    /// of the other kind the records it names and, when it is linked with one of `own`,
+    /// what its link shows.
+    fn kind_inputs<'r, T>(
+        &self,
+        own: &[Shared<T>],
+        others: impl Iterator<Item = (&'r Vec<String>, Option<[&'r str; 3]>)>,
+    ) -> u64 {
         let mut inputs = Fingerprint::default();
         inputs
             .add(&self.records_shape())
             .add(&self.owners.hrefs_key());
-        for loaded in &self.hb.records.incidents {
+        for loaded in own {
             inputs.file(&loaded.source);
         }
-        let states = &self.hb.exception_states;
-        for (loaded, state) in self.hb.records.exceptions.iter().zip(states) {
-            let e = &loaded.record;
-            inputs.add(&e.related.incidents);
-            if self.incidents_of_exception.contains_key(e.id.as_str()) {
-                inputs.add(&e.id).add(&e.title).add(state.as_str());
-            }
+        for other in others {
+            inputs.add(&other);
         }
         inputs.finish()
     }
