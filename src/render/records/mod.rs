@@ -832,102 +832,83 @@ mod tests {
     #[test]
     fn a_kinds_pages_read_of_the_other_kind_what_a_link_shows() {
         use crate::diagnostics::SourceFile;
-        use crate::load::records::Loaded;
-        use crate::model::vocab::ExceptionState;
+        use crate::load::config::{Config, MarkdownConfig};
+        use crate::load::content::Content;
+        use crate::load::records::{Loaded, Records};
         use std::sync::Arc;
 
-        let options = crate::pipeline::Options {
-            root: env!("CARGO_MANIFEST_DIR").into(),
-            as_of: Date::parse("2026-06-30"),
-            ..Default::default()
-        };
-        let (mut hb, _) = crate::pipeline::load_handbook(&options).unwrap();
-        let keys = |hb: &Handbook| {
-            let facts = Facts::new(hb);
-            (facts.exceptions_inputs(), facts.incidents_inputs())
-        };
-        // The file of a record, with `text` added, and the record as `change` leaves it.
-        fn edited<T: Clone>(
-            was: &Loaded<T>,
-            text: &str,
-            change: impl Fn(&mut T),
-        ) -> Arc<Loaded<T>> {
-            let mut record = was.record.clone();
-            change(&mut record);
-            let text = format!("{}{text}", was.source.text);
-            let source = SourceFile::new(was.source.name.clone(), text);
+        // E-1 names I-1; E-2 and I-2 are linked with no record.
+        let mut texts = [
+            "id: E-1\ntitle: One\nstatus: pending\nrelated:\n  incidents: [I-1]\n",
+            "id: E-2\ntitle: Two\nstatus: pending\n",
+            "id: I-1\ntitle: One\nstatus: resolved\n",
+            "id: I-2\ntitle: Two\nstatus: resolved\n",
+        ]
+        .map(String::from);
+        let exception = "type: acceptance\nseverity: high\nrequested_by: A\nrisk_owner: B\ncreated: 2026-01-01\nsummary: s\njustification: j\n";
+        let incident = "severity: sev2\ncommander: C\nsource: s\nsummary: s\nreported: 2026-05-01T06:00:00+00:00\nresolved: 2026-05-02T06:00:00+00:00\n";
+        fn loaded<T: serde::de::DeserializeOwned>(name: &str, text: String) -> Shared<T> {
+            let record = serde_yaml::from_str(&text).unwrap();
+            let source = SourceFile::new(name, text);
             Arc::new(Loaded { record, source })
         }
-        let mut was = keys(&hb);
-        let mut expect = |hb: &Handbook, exceptions: bool, incidents: bool, edit: &str| {
-            let now = keys(hb);
-            assert_eq!(
-                now.0 != was.0,
-                exceptions,
-                "the exceptions' pages after {edit}"
-            );
-            assert_eq!(
-                now.1 != was.1,
-                incidents,
-                "the incidents' pages after {edit}"
-            );
+        let keys = |texts: &[String; 4]| {
+            let records = Records {
+                exceptions: (texts[..2].iter())
+                    .map(|t| loaded("e.yaml", format!("{t}{exception}")))
+                    .collect(),
+                incidents: (texts[2..].iter())
+                    .map(|t| loaded("i.yaml", format!("{t}{incident}")))
+                    .collect(),
+                ..Records::default()
+            };
+            let content = Content {
+                pages: Vec::new(),
+                assets: Vec::new(),
+                unreadable: BTreeSet::new(),
+            };
+            let markdown = MarkdownConfig::default();
+            let (site, _) = Site::assemble(content, &records, BTreeSet::new(), &markdown, None);
+            let as_of = Date::parse("2026-06-30").unwrap();
+            let hb = Handbook::derive(Config::default(), as_of, site, records, None);
+            let facts = Facts::new(&hb);
+            (facts.exceptions_inputs(), facts.incidents_inputs())
+        };
+        let mut was = keys(&texts);
+        let mut expect = |texts: &[String; 4], exceptions: bool, incidents: bool, edit: &str| {
+            let now = keys(texts);
+            assert_eq!(now.0 != was.0, exceptions, "the exceptions' pages: {edit}");
+            assert_eq!(now.1 != was.1, incidents, "the incidents' pages: {edit}");
             was = now;
         };
 
-        let place = |hb: &Handbook, id: &str| {
-            let found = hb.records.incidents.iter().position(|i| i.record.id == id);
-            found.or_else(|| hb.records.exceptions.iter().position(|e| e.record.id == id))
-        };
-        // INC-004 names EXC-005; INC-001, EXC-001 and EXC-002 are linked with no record.
-        let (linked, unlinked) = (
-            place(&hb, "INC-004").unwrap(),
-            place(&hb, "INC-001").unwrap(),
-        );
-        let exception = place(&hb, "EXC-005").unwrap();
-        let facts = Facts::new(&hb);
-        assert!(facts.exceptions_of_incident.contains_key("INC-004"));
-        assert!(!facts.exceptions_of_incident.contains_key("INC-001"));
-        assert!(!facts.incidents_of_exception.contains_key("EXC-001"));
-        assert!(!facts.incidents_of_exception.contains_key("EXC-002"));
-        drop(facts);
-
-        let incident = &hb.records.incidents[unlinked];
-        let retitle = |i: &mut crate::model::incident::Incident| i.title += " renamed";
-        hb.records.incidents[unlinked] = edited(incident, "# Renamed.\n", retitle);
+        texts[3] += "# A comment.\n";
+        expect(&texts, false, true, "a comment in an incident");
+        texts[3] = texts[3].replace("Two", "Second");
         expect(
-            &hb,
+            &texts,
             false,
             true,
             "the title of an incident linked with no exception",
         );
-        let incident = &hb.records.incidents[linked];
-        hb.records.incidents[linked] = edited(incident, "# A comment.\n", |_| {});
-        expect(&hb, false, true, "a comment in an incident linked with one");
-        let incident = &hb.records.incidents[linked];
-        hb.records.incidents[linked] = edited(incident, "# Renamed.\n", retitle);
-        expect(&hb, true, true, "its title");
-        let incident = &hb.records.incidents[unlinked];
-        let names = |i: &mut crate::model::incident::Incident| {
-            i.related.exceptions.push("EXC-001".into());
-        };
-        hb.records.incidents[unlinked] = edited(incident, "# Related.\n", names);
-        expect(&hb, true, true, "an incident that names an exception");
+        texts[2] = texts[2].replace("One", "First");
+        expect(&texts, true, true, "the title of one linked with one");
+        texts[2] = texts[2].replace("resolved", "closed\nclosed: 2026-05-03");
+        expect(&texts, true, true, "its status");
+        texts[3] += "related:\n  exceptions: [E-2]\n";
+        expect(&texts, true, true, "an incident that names an exception");
 
-        let record = &hb.records.exceptions[exception];
-        hb.records.exceptions[exception] = edited(record, "# A comment.\n", |_| {});
-        expect(&hb, true, false, "a comment in an exception");
-        let other =
-            |state: ExceptionState| *ExceptionState::ALL.iter().find(|s| **s != state).unwrap();
-        hb.exception_states[exception] = other(hb.exception_states[exception]);
+        texts[0] += "# A comment.\n";
+        expect(&texts, true, false, "a comment in an exception");
+        texts[0] = texts[0].replace("One", "First");
         expect(
-            &hb,
-            false,
+            &texts,
             true,
-            "the state of an exception linked with an incident",
+            true,
+            "the title of an exception linked with an incident",
         );
-        let unlinked = place(&hb, "EXC-002").unwrap();
-        hb.exception_states[unlinked] = other(hb.exception_states[unlinked]);
-        expect(&hb, false, false, "the state of one linked with none");
+        texts[1] = texts[1].replace("pending", "withdrawn\nclosed: 2026-02-01");
+        expect(&texts, true, true, "the state of one");
     }
 
     #[test]
