@@ -531,7 +531,8 @@ fn render_with_facts(handbook: &Handbook, renderer: &Renderer, out: &Output) -> 
     let records_key = OnceLock::new();
     let facts = records::Facts::new(handbook);
     let records_shape = || facts.records_shape();
-    let records_key = || *records_key.get_or_init(|| records_inputs(handbook, records_shape()));
+    let records_key =
+        || *records_key.get_or_init(|| records_inputs(records_shape(), facts.record_files()));
     let findings_key = OnceLock::new();
     let findings_key = || *findings_key.get_or_init(|| findings_inputs(&handbook.findings));
     // The registers' pages read the records, the findings and, through `facts`, the
@@ -665,14 +666,11 @@ pub(crate) fn records_shape_of(handbook: &Handbook) -> u64 {
     inputs.finish()
 }
 
-/// A hash of what the records are made from: their files, and `shape`, what shapes them
-/// all. What every export but the API depends on.
-fn records_inputs(handbook: &Handbook, shape: u64) -> u64 {
+/// A hash of what the records are made from: their `files` ([`records::Facts::record_files`])
+/// and `shape`, what shapes them all. What every export but the API depends on.
+fn records_inputs(shape: u64, files: [u64; 2]) -> u64 {
     let mut inputs = Fingerprint::default();
-    inputs.add(&shape);
-    for source in handbook.records.sources() {
-        inputs.file(source);
-    }
+    inputs.add(&shape).add(&files);
     inputs.finish()
 }
 

@@ -149,6 +149,8 @@ pub struct Facts<'a> {
     record_inputs: OnceLock<u64>,
     /// See [`Facts::records_shape`].
     records_shape: OnceLock<u64>,
+    /// See [`Facts::record_files`].
+    record_files: OnceLock<[u64; 2]>,
     /// See [`Facts::exception_rows`].
     exception_rows: OnceLock<Vec<exceptions::ExceptionRow<'a>>>,
     /// See [`Facts::exception_row_keys`].
@@ -223,6 +225,22 @@ impl<'a> Facts<'a> {
         inputs.finish()
     }
 
+    /// A hash of the exceptions' files and one of the incidents' files, made once: the
+    /// exports' key reads both, and each register's key one of them.
+    pub fn record_files(&self) -> [u64; 2] {
+        *self.record_files.get_or_init(|| {
+            fn files<T>(records: &[Shared<T>]) -> u64 {
+                let mut inputs = Fingerprint::default();
+                for loaded in records {
+                    inputs.file(&loaded.source);
+                }
+                inputs.finish()
+            }
+            let records = &self.hb.records;
+            [files(&records.exceptions), files(&records.incidents)]
+        })
+    }
+
     /// A hash of all that the exceptions' pages (the registry and each exception's page)
     /// read of the records: what shapes every record, the exceptions' files, the owners'
     /// pages, which incidents name an exception, and what a link shows of each incident
@@ -235,7 +253,7 @@ impl<'a> Facts<'a> {
             let link = linked.then_some([i.id.as_str(), &i.title, i.status.as_str()]);
             (&i.related.exceptions, link)
         });
-        self.kind_inputs(&self.hb.records.exceptions, incidents)
+        self.kind_inputs(self.record_files()[0], incidents)
     }
 
     /// [`Facts::exceptions_inputs`] for the incidents' pages and the action items: the
@@ -250,24 +268,22 @@ impl<'a> Facts<'a> {
             let link = linked.then_some([e.id.as_str(), &e.title, state.as_str()]);
             (&e.related.incidents, link)
         });
-        self.kind_inputs(&self.hb.records.incidents, exceptions)
+        self.kind_inputs(self.record_files()[1], exceptions)
     }
 
-    /// What shapes every record, the owners' pages, the files of `own`, and of each record
-    /// of the other kind the records it names and, when it is linked with one of `own`,
-    /// what its link shows.
-    fn kind_inputs<'r, T>(
+    /// What shapes every record, the owners' pages, `own_files` (the hash of one kind's
+    /// files), and of each record of the other kind the records it names and, when it is
+    /// linked with one of its own kind, what its link shows.
+    fn kind_inputs<'r>(
         &self,
-        own: &[Shared<T>],
+        own_files: u64,
         others: impl Iterator<Item = (&'r Vec<String>, Option<[&'r str; 3]>)>,
     ) -> u64 {
         let mut inputs = Fingerprint::default();
         inputs
             .add(&self.records_shape())
-            .add(&self.owners.hrefs_key());
-        for loaded in own {
-            inputs.file(&loaded.source);
-        }
+            .add(&self.owners.hrefs_key())
+            .add(&own_files);
         for other in others {
             inputs.add(&other);
         }
@@ -336,6 +352,7 @@ impl<'a> Facts<'a> {
             owners: Owners::new(hb),
             record_inputs: OnceLock::new(),
             records_shape: OnceLock::new(),
+            record_files: OnceLock::new(),
             exception_rows: OnceLock::new(),
             exception_row_keys: OnceLock::new(),
         }
