@@ -50,11 +50,13 @@ impl Person {
 
     /// A stable key for grouping: the email when known, else the name, lowercased.
     pub fn key(&self) -> String {
-        self.email
-            .as_deref()
-            .unwrap_or(&self.name)
-            .trim()
-            .to_lowercase()
+        self.written_key().trim().to_lowercase()
+    }
+
+    /// The text [`Person::key`] is made from, as written: two mentions written alike
+    /// have the same key, so a key can be made once per text.
+    pub fn written_key(&self) -> &str {
+        self.email.as_deref().unwrap_or(&self.name)
     }
 
     /// The URL segment of this person's owner page.

@@ -819,6 +819,39 @@ pub(super) fn first_of_each_id<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<us
 mod tests {
     use super::*;
 
+    /// A handbook of no pages and these records, each a whole file's text, as of
+    /// 2026-06-30: for the facts of a few records, without loading a handbook from disk.
+    pub(super) fn handbook_of(
+        exceptions: impl Iterator<Item = String>,
+        incidents: impl Iterator<Item = String>,
+    ) -> Handbook {
+        use crate::diagnostics::SourceFile;
+        use crate::load::config::{Config, MarkdownConfig};
+        use crate::load::content::Content;
+        use crate::load::records::{Loaded, Records};
+        use std::sync::Arc;
+
+        fn loaded<T: serde::de::DeserializeOwned>(name: &str, text: String) -> Shared<T> {
+            let record = serde_yaml::from_str(&text).unwrap();
+            let source = SourceFile::new(name, text);
+            Arc::new(Loaded { record, source })
+        }
+        let records = Records {
+            exceptions: exceptions.map(|t| loaded("e.yaml", t)).collect(),
+            incidents: incidents.map(|t| loaded("i.yaml", t)).collect(),
+            ..Records::default()
+        };
+        let content = Content {
+            pages: Vec::new(),
+            assets: Vec::new(),
+            unreadable: BTreeSet::new(),
+        };
+        let markdown = MarkdownConfig::default();
+        let (site, _) = Site::assemble(content, &records, BTreeSet::new(), &markdown, None);
+        let as_of = Date::parse("2026-06-30").unwrap();
+        Handbook::derive(Config::default(), as_of, site, records, None)
+    }
+
     #[test]
     fn days_read_naturally() {
         assert_eq!(days_text(0), "today");
@@ -848,12 +881,6 @@ mod tests {
     /// a link to it shows, and made again when the edit changes that; and the other way.
     #[test]
     fn a_kinds_pages_read_of_the_other_kind_what_a_link_shows() {
-        use crate::diagnostics::SourceFile;
-        use crate::load::config::{Config, MarkdownConfig};
-        use crate::load::content::Content;
-        use crate::load::records::{Loaded, Records};
-        use std::sync::Arc;
-
         // E-1 names I-1; E-2 and I-2 are linked with no record.
         let mut texts = [
             "id: E-1\ntitle: One\nstatus: pending\nrelated:\n  incidents: [I-1]\n",
@@ -864,30 +891,11 @@ mod tests {
         .map(String::from);
         let exception = "type: acceptance\nseverity: high\nrequested_by: A\nrisk_owner: B\ncreated: 2026-01-01\nsummary: s\njustification: j\n";
         let incident = "severity: sev2\ncommander: C\nsource: s\nsummary: s\nreported: 2026-05-01T06:00:00+00:00\nresolved: 2026-05-02T06:00:00+00:00\n";
-        fn loaded<T: serde::de::DeserializeOwned>(name: &str, text: String) -> Shared<T> {
-            let record = serde_yaml::from_str(&text).unwrap();
-            let source = SourceFile::new(name, text);
-            Arc::new(Loaded { record, source })
-        }
         let keys = |texts: &[String; 4]| {
-            let records = Records {
-                exceptions: (texts[..2].iter())
-                    .map(|t| loaded("e.yaml", format!("{t}{exception}")))
-                    .collect(),
-                incidents: (texts[2..].iter())
-                    .map(|t| loaded("i.yaml", format!("{t}{incident}")))
-                    .collect(),
-                ..Records::default()
-            };
-            let content = Content {
-                pages: Vec::new(),
-                assets: Vec::new(),
-                unreadable: BTreeSet::new(),
-            };
-            let markdown = MarkdownConfig::default();
-            let (site, _) = Site::assemble(content, &records, BTreeSet::new(), &markdown, None);
-            let as_of = Date::parse("2026-06-30").unwrap();
-            let hb = Handbook::derive(Config::default(), as_of, site, records, None);
+            let hb = handbook_of(
+                texts[..2].iter().map(|t| format!("{t}{exception}")),
+                texts[2..].iter().map(|t| format!("{t}{incident}")),
+            );
             let facts = Facts::new(&hb);
             (facts.exceptions_inputs(), facts.incidents_inputs())
         };

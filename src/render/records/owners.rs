@@ -1,7 +1,7 @@
 //! owners/: a page per risk owner, with what needs their action first; an owner of more
 //! rows than a registry page holds gets pages as a registry does (`owners/<slug>/page/2/`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -53,46 +53,40 @@ struct Owner<'a> {
     inherited: Vec<usize>,
 }
 
-impl<'a> Owners<'a> {
-    pub fn new(hb: &'a Handbook) -> Self {
-        let mut groups: BTreeMap<String, Owner<'a>> = BTreeMap::new();
-        let new = |person| Owner {
+impl<'a> Owner<'a> {
+    fn new(person: &'a Person) -> Self {
+        Owner {
             slug: String::new(),
             person,
             exceptions: Vec::new(),
             action_items: Vec::new(),
             departed: None,
             inherited: Vec::new(),
-        };
-        for (i, e) in hb.records.exceptions.iter().enumerate() {
-            let owner = &e.record.risk_owner;
-            groups
-                .entry(owner.key())
-                .or_insert_with(|| new(owner))
-                .exceptions
-                .push(i);
         }
-        for i in &hb.records.incidents {
-            for item in &i.record.action_items {
-                groups
-                    .entry(item.owner.key())
-                    .or_insert_with(|| new(&item.owner));
-            }
+    }
+}
+
+impl<'a> Owners<'a> {
+    pub fn new(hb: &'a Handbook) -> Self {
+        let mut groups = Grouping::default();
+        for (i, e) in hb.records.exceptions.iter().enumerate() {
+            groups.of(&e.record.risk_owner).exceptions.push(i);
         }
         for (n, i) in hb.records.incidents.iter().enumerate() {
             for (k, item) in i.record.action_items.iter().enumerate() {
-                if !item.status.is_done()
-                    && let Some(owner) = groups.get_mut(&item.owner.key())
-                {
+                let owner = groups.of(&item.owner);
+                if !item.status.is_done() {
                     owner.action_items.push((n, k));
                 }
             }
         }
+        let mut list = groups.owners;
         // Slugs in key order, so which of two clashing owners gets the suffix is stable.
         // A slug is derived, not chosen, so a long one is made to fit rather than refused.
-        let mut taken = std::collections::BTreeSet::new();
+        list.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        let mut taken = BTreeSet::new();
         let mut hrefs_key = Fingerprint::default();
-        for (key, owner) in &mut groups {
+        for (key, owner) in &mut list {
             let base = output::fit_name(&owner.person.slug());
             let mut slug = base.clone();
             let mut n = 2;
@@ -103,7 +97,6 @@ impl<'a> Owners<'a> {
             hrefs_key.add(key).add(&slug);
             owner.slug = slug;
         }
-        let mut list: Vec<(String, Owner)> = groups.into_iter().collect();
         list.sort_by_cached_key(|(key, o)| (o.person.name.to_lowercase(), key.clone()));
         let by_key: ahash::HashMap<String, usize> = list
             .iter()
@@ -148,6 +141,35 @@ impl<'a> Owners<'a> {
     pub fn href(&self, person: &Person) -> Option<String> {
         let i = *self.by_key.get(&person.key())?;
         Some(self.hrefs[i].clone())
+    }
+}
+
+/// The owners as the records name them, one per [`Person::key`], each key made once per
+/// text as written: a large register names a few people 35,000 times, and making the key
+/// at each mention took most of [`Owners::new`]'s time, at every rebuild.
+#[derive(Default)]
+struct Grouping<'a> {
+    /// Each with its key, in the order first named.
+    owners: Vec<(String, Owner<'a>)>,
+    by_key: ahash::HashMap<String, usize>,
+    by_text: ahash::HashMap<&'a str, usize>,
+}
+
+impl<'a> Grouping<'a> {
+    /// The owner `person` names, added when first named.
+    fn of(&mut self, person: &'a Person) -> &mut Owner<'a> {
+        let Grouping {
+            owners,
+            by_key,
+            by_text,
+        } = self;
+        let at = *by_text.entry(person.written_key()).or_insert_with(|| {
+            *by_key.entry(person.key()).or_insert_with_key(|key| {
+                owners.push((key.clone(), Owner::new(person)));
+                owners.len() - 1
+            })
+        });
+        &mut owners[at].1
     }
 }
 
@@ -654,5 +676,55 @@ fn owner_view<'a>(
         listed_above: rows.listed_above,
         first: links::page_href(folder),
         pager: (rows.pages.len() > 1).then(|| registry::pager(&rows.pages, page, url)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::records::tests::handbook_of;
+
+    /// Mentions of a person written differently (letter case, spaces, another name beside
+    /// the same email) are one owner, named as first written; an owner named only by an
+    /// item that is done still gets a page, with no item on it.
+    #[test]
+    fn an_owner_is_every_mention_with_their_key() {
+        let exception = |id: &str, owner: &str| {
+            format!(
+                "id: {id}\ntitle: t\ntype: acceptance\nseverity: high\nstatus: pending\nrequested_by: A\nrisk_owner: \"{owner}\"\ncreated: 2026-01-01\nsummary: s\njustification: j\n"
+            )
+        };
+        let incident = "id: I-1\ntitle: t\nseverity: sev2\nstatus: resolved\ncommander: C\nsource: s\nsummary: s\nreported: 2026-05-01T06:00:00+00:00\nresolved: 2026-05-02T06:00:00+00:00\naction_items:\n  - {title: a, owner: \" bo \", priority: P2, status: completed, due: 2026-07-01}\n  - {title: b, owner: Cy, priority: P2, status: planned, due: 2026-07-01}\n  - {title: c, owner: \"Ann <ANN@x.com>\", priority: P2, status: planned, due: 2026-07-01}\n";
+        let hb = handbook_of(
+            [
+                exception("E-1", "Ann Lee <Ann@x.com>"),
+                exception("E-2", "Bo"),
+                exception("E-3", "A. Lee < ann@X.COM >"),
+            ]
+            .into_iter(),
+            [incident.to_string()].into_iter(),
+        );
+        let owners = Owners::new(&hb);
+        let seen: Vec<_> = (owners.list.iter())
+            .map(|o| {
+                (
+                    o.person.name.as_str(),
+                    o.slug.as_str(),
+                    &o.exceptions,
+                    &o.action_items,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("Ann Lee", "ann-x-com", &vec![0, 2], &vec![(0, 2)]),
+                ("Bo", "bo", &vec![1], &vec![]),
+                ("Cy", "cy", &vec![], &vec![(0, 1)]),
+            ]
+        );
+        let href = |text: &str| owners.href(&serde_yaml::from_str(text).unwrap());
+        assert_eq!(href("\"BO\"").as_deref(), Some("owners/bo/index.html"));
+        assert_eq!(href("\"Dee\""), None);
     }
 }
