@@ -500,7 +500,7 @@ fn render_exception(
             .add(state.as_str())
             .add(&[&e.requested_by, &e.risk_owner].map(|p| facts.person(p)))
             .add(&e.assignee.as_ref().map(|p| facts.named(p)))
-            .add(&facts.findings_of("exception", &e.id))
+            .add(&facts.findings_shown("exception", &e.id))
             .add(&facts.related_incidents(&e.id))
             .add(&facts.page_refs(&e.related.pages))
             .add(&hb.history.as_ref().and_then(|h| h.exceptions.get(&e.id)));

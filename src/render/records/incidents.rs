@@ -550,7 +550,7 @@ fn render_incident(
                     .map(|a| facts.person(&a.owner))
                     .collect::<Vec<_>>(),
             )
-            .add(&facts.findings_of("incident", &i.id))
+            .add(&facts.findings_shown("incident", &i.id))
             .add(&facts.related_exceptions(&i.id))
             .add(&facts.page_refs(&i.related.pages))
             .add(&hb.history.as_ref().and_then(|h| h.incidents.get(&i.id)));

@@ -377,6 +377,13 @@ impl<'a> Facts<'a> {
         self.findings_about(kind, id).count()
     }
 
+    /// What the findings about one record show on its page, for the page's fingerprint:
+    /// the findings, without the views [`Facts::findings_of`] makes of them, whose links
+    /// lead back to the record and show its title, which its file holds.
+    pub fn findings_shown(&self, kind: &str, id: &str) -> Vec<&'a Finding> {
+        self.findings_about(kind, id).collect()
+    }
+
     fn findings_about(&self, kind: &str, id: &str) -> impl Iterator<Item = &'a Finding> {
         self.findings_by_subject()
             .get(id)
