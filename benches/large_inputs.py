@@ -34,10 +34,10 @@ justification: j
 """
 
 
-def repeat(unit):
-    """About SIZE bytes of `unit` formatted with i = 0, 1, 2, ..."""
+def repeat(unit, total=SIZE):
+    """About `total` bytes of `unit` formatted with i = 0, 1, 2, ..."""
     parts, size, i = [], 0, 0
-    while size < SIZE:
+    while size < total:
         part = unit.format(i=i)
         parts.append(part)
         size += len(part)
@@ -58,6 +58,12 @@ CASES = {
     "approvals": ("record", lambda: RECORD + "summary: s\napprovals:\n" + repeat("  - {{name: A{i}, role: r, side: security, level: vp, decision: approved, date: 2026-01-02}}\n")),
     "record-links": ("record", lambda: RECORD + "summary: |\n" + repeat("  [e](exception:EXC-{i})\n")),
     "people": ("people", lambda: repeat("- {{name: P{i}, email: p{i}@x.org}}\n")),
+    # Half the size each: a record's approvers, each named without a side or level, which
+    # their entries in a long data/people.yaml give.
+    "approvals-and-people": ("people+record", lambda: (
+        repeat("- {{name: P{i}, email: p{i}@x.org, side: security, level: vp}}\n", SIZE // 2),
+        RECORD + "summary: s\napprovals:\n" + repeat("  - {{name: P{i}, email: p{i}@x.org, role: r, decision: approved, date: 2026-01-02}}\n", SIZE // 2),
+    )),
     # One missing target named again and again: one report, with the count of its places.
     "repeated-missing-record": ("record", lambda: RECORD + "summary: s\nrelated: {exceptions: [" + repeat("x,") + "x]}\n"),
     "repeated-broken-link": ("page", lambda: PAGE + repeat("[](m)") + "\n"),
@@ -81,6 +87,8 @@ def run(name):
             files["data/exceptions/EXC-001.yaml"] = text
         elif kind == "people":
             files["data/people.yaml"] = text
+        elif kind == "people+record":
+            files["data/people.yaml"], files["data/exceptions/EXC-001.yaml"] = text
         for rel, body in files.items():
             with open(os.path.join(hb, rel), "w") as f:
                 f.write(body)

@@ -99,7 +99,7 @@ impl Handbook {
 fn settings_key(config: &Config, records: &Records, as_of: Date) -> u64 {
     let mut hasher = DefaultHasher::new();
     let people = &records.people;
-    format!("{:?}{:?}{:?}", config, people.entries, people.failed).hash(&mut hasher);
+    format!("{:?}{:?}{:?}", config, people.entries(), people.failed).hash(&mut hasher);
     as_of.hash(&mut hasher);
     hasher.finish()
 }

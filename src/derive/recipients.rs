@@ -208,23 +208,20 @@ mod tests {
     }
 
     fn people() -> People {
-        People {
-            entries: vec![
-                entry("Ann", Some("ann@x.com"), Some("Bea"), Some("2026-01-31")),
-                entry(
-                    "Bea",
-                    Some("bea@x.com"),
-                    Some("Cal <cal@x.com>"),
-                    Some("2026-02-28"),
-                ),
-                entry("Cal", Some("cal@x.com"), None, None),
-                entry("Dan", None, Some("Cal"), None),
-                entry("Eve", Some("eve@x.com"), Some("Board"), Some("2026-03-01")),
-                entry("Fay", Some("fay@x.com"), Some("Gus"), Some("2026-03-01")),
-                entry("Gus", Some("gus@x.com"), Some("Fay"), Some("2026-03-01")),
-            ],
-            failed: false,
-        }
+        People::new(vec![
+            entry("Ann", Some("ann@x.com"), Some("Bea"), Some("2026-01-31")),
+            entry(
+                "Bea",
+                Some("bea@x.com"),
+                Some("Cal <cal@x.com>"),
+                Some("2026-02-28"),
+            ),
+            entry("Cal", Some("cal@x.com"), None, None),
+            entry("Dan", None, Some("Cal"), None),
+            entry("Eve", Some("eve@x.com"), Some("Board"), Some("2026-03-01")),
+            entry("Fay", Some("fay@x.com"), Some("Gus"), Some("2026-03-01")),
+            entry("Gus", Some("gus@x.com"), Some("Fay"), Some("2026-03-01")),
+        ])
     }
 
     fn to(routing: &Routing, owner: &str) -> (String, Option<Reason>) {

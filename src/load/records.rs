@@ -137,7 +137,7 @@ impl Assembled {
     /// What `people` holds, to tell whether it changed; `None`, unlike any other, when
     /// it cannot be told.
     fn people(people: &People) -> PeopleKey {
-        let entries = serde_json::to_vec(&people.entries).ok()?;
+        let entries = serde_json::to_vec(people.entries()).ok()?;
         Some((entries, people.failed))
     }
 
@@ -491,20 +491,14 @@ pub fn load_people(source: &dyn Source, max_bytes: u64, diags: &mut Vec<Diagnost
         Ok(people) => people.unwrap_or_default(),
         Err(d) => {
             diags.push(d);
-            People {
-                failed: true,
-                ..People::default()
-            }
+            People::failed()
         }
     }
 }
 
 /// The directory of people from the text of data/people.yaml.
 pub fn parse_people(file: &Arc<SourceFile>) -> Result<People, Diagnostic> {
-    yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len()).map(|entries| People {
-        entries,
-        failed: false,
-    })
+    yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len()).map(People::new)
 }
 
 /// How one load reads record files: from where, and what it may take from the last.

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use ahash::HashMap;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -150,32 +151,63 @@ pub struct PersonEntry {
 /// data/people.yaml, looked up by email first and by name second.
 #[derive(Debug, Clone, Default)]
 pub struct People {
-    pub entries: Vec<PersonEntry>,
+    entries: Vec<PersonEntry>,
     /// The file is there but did not load (that error is reported): what it would give is
     /// unknown, so what depends on it is not checked.
     pub failed: bool,
+    /// Each entry's email and name, ASCII letter case ignored (and the name's surrounding
+    /// spaces), to the first entry that gives it: every record's people are looked up,
+    /// and a search through the list for each grew with records times people.
+    by_email: HashMap<String, usize>,
+    by_name: HashMap<String, usize>,
 }
 
 impl People {
+    pub fn new(entries: Vec<PersonEntry>) -> People {
+        let mut by_email = HashMap::default();
+        let mut by_name = HashMap::default();
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(email) = &e.email {
+                by_email.entry(email.to_ascii_lowercase()).or_insert(i);
+            }
+            by_name.entry(name_key(&e.name)).or_insert(i);
+        }
+        People {
+            entries,
+            failed: false,
+            by_email,
+            by_name,
+        }
+    }
+
+    /// The directory when data/people.yaml is there but did not load.
+    pub fn failed() -> People {
+        People {
+            failed: true,
+            ..People::default()
+        }
+    }
+
+    pub fn entries(&self) -> &[PersonEntry] {
+        &self.entries
+    }
+
     pub fn find(&self, person: &Person) -> Option<&PersonEntry> {
-        let by_email = person.email.as_deref().and_then(|email| {
-            self.entries.iter().find(|e| {
-                e.email
-                    .as_deref()
-                    .is_some_and(|x| x.eq_ignore_ascii_case(email))
-            })
-        });
-        by_email.or_else(|| {
-            self.entries
-                .iter()
-                .find(|e| e.name.trim().eq_ignore_ascii_case(person.name.trim()))
-        })
+        let by_email = (person.email.as_deref())
+            .and_then(|email| self.by_email.get(&email.to_ascii_lowercase()));
+        let at = by_email.or_else(|| self.by_name.get(&name_key(&person.name)))?;
+        self.entries.get(*at)
     }
 
     /// The date `person` left, if they left on or before `as_of`.
     pub fn departed(&self, person: &Person, as_of: Date) -> Option<Date> {
         self.find(person)?.departed.filter(|d| *d <= as_of)
     }
+}
+
+/// What [`People::find`] compares of names.
+fn name_key(name: &str) -> String {
+    name.trim().to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -197,6 +229,31 @@ mod tests {
         let p: Person = serde_yaml::from_str("{name: Ann, email: a@x}").unwrap();
         assert_eq!(p.to_string(), "Ann <a@x>");
         assert!(serde_yaml::from_str::<Person>("{name: Ann, mail: a@x}").is_err());
+    }
+
+    /// By email first, ASCII letter case ignored; else by name, its surrounding spaces
+    /// ignored too; the first entry that matches, as a search through the file finds it.
+    #[test]
+    fn people_are_found_by_email_then_by_name() {
+        let people: Vec<PersonEntry> = serde_yaml::from_str(
+            "- {name: Ann, email: Ann@X.com, title: first}\n\
+             - {name: Ann, email: ann@x.com, title: second}\n\
+             - {name: Bo Chen, title: by name}\n\
+             - {name: bo chen, title: later}\n\
+             - {name: Cy, email: cy@x.com}\n",
+        )
+        .unwrap();
+        let people = People::new(people);
+        let title = |written: &str| {
+            let found = people.find(&Person::parse(written));
+            found.map(|e| e.title.as_deref().unwrap_or(&e.name).to_string())
+        };
+        assert_eq!(title("Someone <ANN@x.COM>").as_deref(), Some("first"));
+        assert_eq!(title("  BO CHEN ").as_deref(), Some("by name"));
+        assert_eq!(title("Bo Chen <bo@x.com>").as_deref(), Some("by name"));
+        assert_eq!(title("Cy <cy@y.com>").as_deref(), Some("Cy"));
+        assert_eq!(title("Ann Lee").as_deref(), None);
+        assert_eq!(title("Dee <dee@x.com>"), None);
     }
 
     #[test]

@@ -199,7 +199,7 @@ impl<'a> Facts<'a> {
             let mut inputs = Fingerprint::default();
             inputs
                 .add(&self.hb.site.links_key())
-                .add(&self.hb.records.people.entries);
+                .add(self.hb.records.people.entries());
             inputs.finish()
         })
     }
