@@ -35,10 +35,10 @@ justification: j
 
 
 def repeat(unit, total=SIZE):
-    """About `total` bytes of `unit` formatted with i = 0, 1, 2, ..."""
+    """About `total` bytes of `unit` formatted with i = 0, 1, 2, ... and j = i + 1."""
     parts, size, i = [], 0, 0
     while size < total:
-        part = unit.format(i=i)
+        part = unit.format(i=i, j=i + 1)
         parts.append(part)
         size += len(part)
         i += 1
@@ -63,6 +63,11 @@ CASES = {
     "approvals-and-people": ("people+record", lambda: (
         repeat("- {{name: P{i}, email: p{i}@x.org, side: security, level: vp}}\n", SIZE // 2),
         RECORD + "summary: s\napprovals:\n" + repeat("  - {{name: P{i}, email: p{i}@x.org, role: r, decision: approved, date: 2026-01-02}}\n", SIZE // 2),
+    )),
+    # Everyone left, each managed by the next: the owner's items go down the whole chain.
+    "manager-chain": ("people+record", lambda: (
+        repeat("- {{name: P{i}, email: p{i}@x.org, manager: \"P{j} <p{j}@x.org>\", departed: 2026-01-01}}\n"),
+        RECORD.replace("Bob Ray <bob@example.com>", "P0 <p0@x.org>") + "summary: s\n",
     )),
     # One missing target named again and again: one report, with the count of its places.
     "repeated-missing-record": ("record", lambda: RECORD + "summary: s\nrelated: {exceptions: [" + repeat("x,") + "x]}\n"),

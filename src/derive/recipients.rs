@@ -3,6 +3,7 @@
 //! mail (then `notify.fallback`). `report` groups by it and `notify` sends by it, so what
 //! one lists for a person is what the other sends them.
 
+use ahash::HashSet;
 use serde::Serialize;
 
 use super::handbook::Handbook;
@@ -99,7 +100,8 @@ impl<'a> Routing<'a> {
         let owner = self.known(owner);
         let mut current = owner.clone();
         let mut left = None;
-        let mut seen = vec![current.key()];
+        // A set: a chain of managers who all left may be as long as data/people.yaml.
+        let mut seen = HashSet::from_iter([current.key()]);
         while let Some(on) = self.people.departed(&current, self.as_of) {
             let left = *left.get_or_insert(on);
             let manager = self
@@ -109,12 +111,11 @@ impl<'a> Routing<'a> {
                 .map(Person::parse)
                 .filter(|m| !m.is_unassigned())
                 .map(|m| self.known(&m))
-                .filter(|m| !seen.contains(&m.key()));
+                .filter(|m| seen.insert(m.key()));
             let Some(manager) = manager else {
                 let nobody = Person::parse("Unassigned");
                 return self.fallback_or(nobody, &owner, Reason::DepartedNoManager { left });
             };
-            seen.push(manager.key());
             current = manager;
         }
         match (left, current.email.is_some()) {
