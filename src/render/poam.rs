@@ -276,8 +276,8 @@ impl<'a> Parties<'a> {
         }
     }
 
-    /// The first party that is `key`'s: of its email, or of its name with no email; of its
-    /// name when it gives no email.
+    /// The first party `key` names: the first with its email or with its name and no
+    /// email; when it gives no email, the first with its name.
     fn find(&self, (email, name): &(Option<String>, String)) -> Option<usize> {
         match email {
             Some(email) => {

@@ -145,7 +145,7 @@ impl<'a> Owners<'a> {
 }
 
 /// The owners as the records name them, one per [`Person::key`], each key made once per
-/// text as written: a large register names a few people 35,000 times, and making the key
+/// text as written: a large register names a few people 25,000 times, and making the key
 /// at each mention took most of [`Owners::new`]'s time, at every rebuild.
 #[derive(Default)]
 struct Grouping<'a> {
