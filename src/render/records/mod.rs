@@ -836,8 +836,8 @@ mod tests {
     /// A handbook of no pages and these records, each a whole file's text, as of
     /// 2026-06-30: for the facts of a few records, without loading a handbook from disk.
     pub(super) fn handbook_of(
-        exceptions: impl Iterator<Item = String>,
-        incidents: impl Iterator<Item = String>,
+        exceptions: impl IntoIterator<Item = String>,
+        incidents: impl IntoIterator<Item = String>,
     ) -> Handbook {
         use crate::diagnostics::SourceFile;
         use crate::load::config::{Config, MarkdownConfig};
@@ -851,8 +851,11 @@ mod tests {
             Arc::new(Loaded { record, source })
         }
         let records = Records {
-            exceptions: exceptions.map(|t| loaded("e.yaml", t)).collect(),
-            incidents: incidents.map(|t| loaded("i.yaml", t)).collect(),
+            exceptions: exceptions
+                .into_iter()
+                .map(|t| loaded("e.yaml", t))
+                .collect(),
+            incidents: incidents.into_iter().map(|t| loaded("i.yaml", t)).collect(),
             ..Records::default()
         };
         let content = Content {
