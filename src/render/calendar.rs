@@ -2,19 +2,18 @@
 //! exception, with a reminder `expiring_within_days` before it, so a team can subscribe
 //! from their calendar (RFC 5545).
 //!
-//! Written with the `icalendar` crate, which writes CRLF line endings and folds lines at
-//! 75 octets. Deterministic: each UID is a name-based UUID of the handbook's identity and
+//! Written here, not with a crate: the calendar is a few fixed properties per event, and
+//! neither writer we measured folds a long line well. The `icalendar` crate looks up each
+//! fold's character from the start of the line, so one exception's 10 MB title took two
+//! minutes; the `ics` crate writes continuation lines of 76 octets, one over RFC 5545's 75.
+//!
+//! Deterministic: each UID is a name-based UUID of the handbook's identity and
 //! the exception id ([`crate::load::config::Config::identity`]), as RFC 7986 (5.3) recommends, so
 //! no two handbooks share one; DTSTAMP is midnight of the as-of date in the handbook's
 //! timezone, written in UTC; and SEQUENCE counts the renewals, so a calendar that saw an
 //! earlier expiry takes the new one.
-//!
-//! The crate writes DTSTAMP and UID on every component, alarms included, from the clock
-//! and a random number when they are not set. RFC 5545 (3.6.6) defines neither in a
-//! VALARM, so [`without_alarm_stamps`] takes them out of each alarm the crate wrote.
 
-use chrono::{Duration, Utc};
-use icalendar::{Alarm, Calendar, Component, EventLike, Property, Trigger};
+use chrono::Utc;
 use rayon::prelude::*;
 
 use crate::derive::handbook::Handbook;
@@ -40,26 +39,33 @@ pub fn render_calendar(handbook: &Handbook, events: &Pieces) -> Vec<OutputFile> 
 fn exceptions_calendar(handbook: &Handbook, events: &Pieces) -> Vec<u8> {
     let config = &handbook.config;
     let window = config.exceptions.expiring_within_days;
-    let stamp = day_start(handbook.as_of, config.timezone).with_timezone(&Utc);
-    // The crate escapes no URL value, so a line break that `--base-url` holds would end the
-    // URL's content line and start one of its own: the link is written without them.
-    let base = absolute_base(&config.base_url)
-        .map(|b| b.chars().filter(|c| !c.is_control()).collect::<String>());
+    let stamp = day_start(handbook.as_of, config.timezone)
+        .with_timezone(&Utc)
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let base = absolute_base(&config.base_url);
     let identity = config.identity();
 
-    let mut calendar = Calendar::empty();
-    calendar.append_property(("VERSION", "2.0"));
-    calendar.append_property((
-        "PRODID",
-        format!("-//secbook//secbook {}//EN", env!("CARGO_PKG_VERSION")).as_str(),
-    ));
-    calendar.append_property(("CALSCALE", "GREGORIAN"));
-    calendar.append_property(("METHOD", "PUBLISH"));
-    calendar.name(&format!("{}: exception expiries", config.title));
-    calendar.description(&format!(
+    let mut head = Lines::default();
+    let name = format!("{}: exception expiries", config.title);
+    let about = format!(
         "The expiry of every approved security exception, with a reminder {} before it.",
         crate::model::date::days(i64::from(window))
-    ));
+    );
+    head.raw("BEGIN", "VCALENDAR")
+        .raw("VERSION", "2.0")
+        .text(
+            "PRODID",
+            &format!("-//secbook//secbook {}//EN", env!("CARGO_PKG_VERSION")),
+        )
+        .raw("CALSCALE", "GREGORIAN")
+        .raw("METHOD", "PUBLISH")
+        // NAME is RFC 7986's; X-WR-CALNAME and X-WR-CALDESC are what Apple's and
+        // Google's calendars read.
+        .text("NAME", &name)
+        .text("X-WR-CALNAME", &name)
+        .text("DESCRIPTION", &about)
+        .text("X-WR-CALDESC", &about);
 
     let mut approved: Vec<_> = handbook
         .records
@@ -74,9 +80,6 @@ fn exceptions_calendar(handbook: &Handbook, events: &Pieces) -> Vec<u8> {
     });
 
     let event = |expires: Date, e: &Exception| {
-        let uid = identity
-            .uuid(&format!("exception/{}/expiry", e.id))
-            .to_string();
         let mut description = format!(
             "Security exception {} ({} severity, {}) expires at the end of this day.\nRisk owner: {}",
             e.id,
@@ -88,39 +91,45 @@ fn exceptions_calendar(handbook: &Handbook, events: &Pieces) -> Vec<u8> {
             description.push_str(&format!("\nAssignee: {assignee}"));
         }
         description.push_str("\nRenew it, close it, or fix the risk before then.");
-        let page = format!("exceptions/{}/index.html", e.id);
-        if let Some(base) = &base {
-            description.push_str(&format!("\n{base}{page}"));
+        let page = base
+            .as_ref()
+            .map(|base| format!("{base}exceptions/{}/index.html", e.id));
+        if let Some(page) = &page {
+            description.push_str(&format!("\n{page}"));
         }
+        let day = |date: Date| date.0.format("%Y%m%d").to_string();
 
-        let alarm = reminder(e, window);
-        let mut event = icalendar::Event::new();
-        event
-            .uid(&uid)
-            .timestamp(stamp)
-            .sequence(u32::try_from(e.renewals.len()).unwrap_or(u32::MAX))
-            .summary(&format!("{} expires: {}", e.id, e.title))
-            .description(&description)
-            .starts(expires.0)
-            .ends(expires.add_days(1).0)
-            .categories(["security exception", e.severity.as_str()])
-            .add_property("TRANSP", "TRANSPARENT")
-            .alarm(alarm);
-        if let Some(base) = &base {
-            event.url(&format!("{base}{page}"));
+        let mut lines = Lines::default();
+        lines
+            .raw("BEGIN", "VEVENT")
+            .text("DESCRIPTION", &description)
+            .raw("DTEND;VALUE=DATE", &day(expires.add_days(1)))
+            .raw("DTSTAMP", &stamp)
+            .raw("DTSTART;VALUE=DATE", &day(expires))
+            .raw("SEQUENCE", &e.renewals.len().to_string())
+            .text("SUMMARY", &format!("{} expires: {}", e.id, e.title))
+            .raw("TRANSP", "TRANSPARENT")
+            .text(
+                "UID",
+                &identity
+                    .uuid(&format!("exception/{}/expiry", e.id))
+                    .to_string(),
+            );
+        if let Some(page) = &page {
+            lines.raw("URL", page);
         }
-        let text = event.done().try_into_string().unwrap_or_default();
-        ics_safe(without_alarm_stamps(&text)).into_bytes()
+        lines
+            .texts("CATEGORIES", &["security exception", e.severity.as_str()])
+            .reminder(e, window)
+            .raw("END", "VEVENT");
+        lines.0.into_bytes()
     };
     let made: Vec<_> = approved
         .par_iter()
         .map(|&(expires, e)| events.get(&e.source, (), || event(expires, &e.record)))
         .collect();
 
-    // The crate writes the calendar's properties, then its components, then its end.
-    let head = calendar.done().to_string();
-    let head = head.strip_suffix(END).unwrap_or(&head);
-    let mut out = ics_safe(head.to_string()).into_bytes();
+    let mut out = head.0.into_bytes();
     out.reserve(made.iter().map(|e| e.len()).sum::<usize>() + END.len());
     for event in &made {
         out.extend_from_slice(event);
@@ -132,138 +141,177 @@ fn exceptions_calendar(handbook: &Handbook, events: &Pieces) -> Vec<u8> {
 /// The last line of a calendar.
 const END: &str = "END:VCALENDAR\r\n";
 
-/// The reminder `window` days before `e` expires. Its DTSTAMP and UID are set, though
-/// [`without_alarm_stamps`] takes them out, so that the crate does not draw them from the
-/// clock and the system's random source: a system call for each of a register's events.
-fn reminder(e: &Exception, window: u32) -> Alarm {
-    let mut alarm = Alarm::display(
-        &format!(
-            "{} expires in {}: {}",
-            e.id,
-            crate::model::date::days(i64::from(window)),
-            e.title
-        ),
-        Trigger::before_start(Duration::days(i64::from(window))),
-    );
-    // The crate writes the duration in seconds (`-PT2592000S`); days read better.
-    let before = if window == 0 {
-        "PT0S".to_string()
-    } else {
-        format!("-P{window}D")
-    };
-    let mut trigger = Property::new("TRIGGER", before);
-    trigger.add_parameter("RELATED", "START");
-    alarm.append_property(trigger.done());
-    alarm.append_property(("DTSTAMP", ""));
-    alarm.append_property(("UID", ""));
-    alarm
+/// Content lines (RFC 5545, 3.1), each folded as it is added.
+#[derive(Default)]
+struct Lines(String);
+
+impl Lines {
+    /// A property whose value is written as it is: a name the RFC defines, a date, a
+    /// number, a URI. `name` may carry parameters (`DTSTART;VALUE=DATE`).
+    fn raw(&mut self, name: &str, value: &str) -> &mut Self {
+        self.line(name, &[value], false)
+    }
+
+    /// A TEXT property (3.3.11): its backslashes, commas, semicolons and line breaks
+    /// escaped.
+    fn text(&mut self, name: &str, value: &str) -> &mut Self {
+        self.line(name, &[value], true)
+    }
+
+    /// A property whose value is a list of TEXT, each escaped, joined by commas.
+    fn texts(&mut self, name: &str, values: &[&str]) -> &mut Self {
+        self.line(name, values, true)
+    }
+
+    /// The reminder `window` days before `e` expires, in days (`-P30D`), not seconds.
+    fn reminder(&mut self, e: &Exception, window: u32) -> &mut Self {
+        let trigger = match window {
+            0 => "PT0S".to_string(),
+            days => format!("-P{days}D"),
+        };
+        self.raw("BEGIN", "VALARM")
+            .raw("ACTION", "DISPLAY")
+            .text(
+                "DESCRIPTION",
+                &format!(
+                    "{} expires in {}: {}",
+                    e.id,
+                    crate::model::date::days(i64::from(window)),
+                    e.title
+                ),
+            )
+            .raw("TRIGGER;RELATED=START", &trigger)
+            .raw("END", "VALARM")
+    }
+
+    fn line(&mut self, name: &str, values: &[&str], text: bool) -> &mut Self {
+        let mut line =
+            String::with_capacity(name.len() + 1 + values.iter().map(|v| v.len()).sum::<usize>());
+        line.push_str(name);
+        line.push(':');
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            for c in value.chars() {
+                match c {
+                    '\\' | ',' | ';' if text => {
+                        line.push('\\');
+                        line.push(c);
+                    }
+                    '\n' if text => line.push_str("\\n"),
+                    // RFC 5545 allows no control character in a line but tab. Loading
+                    // refuses them in the handbook's text, but `--base-url` may hold them.
+                    '\t' => line.push(c),
+                    c if c.is_ascii_control() => {}
+                    c => line.push(c),
+                }
+            }
+        }
+        fold(&line, &mut self.0);
+        self
+    }
 }
 
-/// `ics` without the DTSTAMP and UID content lines of its VALARM components, folded lines
-/// included. A line that starts in its first column is a property, or a component's BEGIN
-/// or END; a line that starts with a space or a tab continues the one before (RFC 5545,
-/// 3.1), and a value cannot end a line, since the writer escapes its line breaks.
-fn without_alarm_stamps(ics: &str) -> String {
-    let mut out = String::with_capacity(ics.len());
-    let mut in_alarm = false;
-    let mut dropping = false;
-    // Compared without case and without a copy of each line: the calendar of a large
-    // register has hundreds of thousands.
-    for line in ics.split_inclusive("\r\n") {
-        if !line.starts_with([' ', '\t']) {
-            let name = line.split([':', ';']).next().unwrap_or_default();
-            match line.trim_end() {
-                l if l.eq_ignore_ascii_case("BEGIN:VALARM") => in_alarm = true,
-                l if l.eq_ignore_ascii_case("END:VALARM") => in_alarm = false,
-                _ => {}
-            }
-            dropping = in_alarm
-                && (name.eq_ignore_ascii_case("DTSTAMP") || name.eq_ignore_ascii_case("UID"));
+/// Writes `line` into `out` folded (RFC 5545, 3.1): no line of more than 75 octets, each
+/// break between two characters and, where it can be, not right before white space,
+/// which a reader that trims continuation lines would lose. Linear in the line's length.
+fn fold(line: &str, out: &mut String) {
+    const OCTETS: usize = 75;
+    let mut rest = line;
+    // The first line holds 75 octets; each after it, a space and 74.
+    let mut room = OCTETS;
+    while rest.len() > room {
+        let mut at = room;
+        while !rest.is_char_boundary(at) {
+            at -= 1;
         }
-        if !dropping {
-            out.push_str(line);
+        if rest[at..].starts_with(char::is_whitespace) {
+            at = rest[..at].char_indices().next_back().map_or(at, |(i, _)| i);
         }
+        out.push_str(&rest[..at]);
+        out.push_str("\r\n ");
+        rest = &rest[at..];
+        room = OCTETS - 1;
     }
-    out
-}
-
-/// `ics` without the characters RFC 5545 forbids in a content line: control characters
-/// but tab, and carriage return and line feed other than the pair that ends a line.
-/// Loading refuses them in the handbook's text, but the calendar also holds what the
-/// command line gives (`--base-url`), and the crate escapes only the line feed. They are
-/// dropped rather than replaced, after the lines are folded: a line only gets shorter.
-fn ics_safe(ics: String) -> String {
-    // Most calendars hold none, and are handed back as they are.
-    let bytes = ics.as_bytes();
-    let refused = |i: usize| match bytes[i] {
-        b'\r' => bytes.get(i + 1) != Some(&b'\n'),
-        b'\n' => i == 0 || bytes[i - 1] != b'\r',
-        b'\t' => false,
-        b => b.is_ascii_control(),
-    };
-    if !(0..bytes.len()).any(refused) {
-        return ics;
-    }
-    let mut out = String::with_capacity(ics.len());
-    let mut chars = ics.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' if chars.peek() == Some(&'\n') => {
-                chars.next();
-                out.push_str("\r\n");
-            }
-            '\t' => out.push(c),
-            c if c.is_ascii_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    out.push_str(rest);
+    out.push_str("\r\n");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn folded(line: &str) -> String {
+        let mut out = String::new();
+        fold(line, &mut out);
+        out
+    }
+
     #[test]
-    fn alarms_lose_their_stamps_and_uids_and_nothing_else() {
-        let ics = "BEGIN:VEVENT\r\nDTSTAMP:1\r\nUID:e\r\nBEGIN:VALARM\r\nDTSTAMP:2\r\n\
-                   ACTION:DISPLAY\r\nUID:a-long\r\n  -folded\r\nDESCRIPTION:x\r\n \
-                   UID:y\r\nEND:VALARM\r\nSUMMARY:s\r\nEND:VEVENT\r\n";
-        assert_eq!(
-            without_alarm_stamps(ics),
-            "BEGIN:VEVENT\r\nDTSTAMP:1\r\nUID:e\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\n\
-             DESCRIPTION:x\r\n UID:y\r\nEND:VALARM\r\nSUMMARY:s\r\nEND:VEVENT\r\n"
+    fn long_lines_fold_at_75_octets_between_characters() {
+        // Two-byte and four-byte characters at every offset, and a line of spaces.
+        for line in [
+            "é".repeat(200),
+            format!("x{}", "🔒".repeat(100)),
+            format!("SUMMARY:{}", "a b ".repeat(100)),
+            " ".repeat(300),
+        ] {
+            let out = folded(&line);
+            let lines: Vec<&str> = out.strip_suffix("\r\n").unwrap().split("\r\n").collect();
+            assert!(lines.len() > 1, "{out}");
+            assert!(lines.iter().all(|l| l.len() <= 75), "{out}");
+            assert!(lines[1..].iter().all(|l| l.starts_with(' ')), "{out}");
+            // Unfolding (RFC 5545, 3.1) gives the line back.
+            assert_eq!(out.replace("\r\n ", ""), format!("{line}\r\n"));
+        }
+        // A line that fits is left whole, even one of exactly 75 octets.
+        assert_eq!(folded(&"x".repeat(75)), format!("{}\r\n", "x".repeat(75)));
+        // A continuation never starts with the text's own space where a letter could
+        // end the line before it: a reader that trims folded lines would lose it.
+        let out = folded(&format!("{} {}", "x".repeat(75), "y".repeat(80)));
+        assert!(
+            out.starts_with(&format!("{}\r\n x {}", "x".repeat(74), "y")),
+            "{out}"
         );
     }
 
-    /// The reminder carries its own stamp lines, so the crate writes it the same each
-    /// time, where it drew a UID from the system's random source for each.
     #[test]
-    fn a_reminder_is_written_without_the_clock_or_a_random_number() {
+    fn text_values_are_escaped_and_controls_dropped() {
+        let mut lines = Lines::default();
+        lines
+            .text(
+                "SUMMARY",
+                "a,b;c\\d\ne\r\nf\u{1b}]0;x\u{7}\tg\rh\u{7f}\u{85}",
+            )
+            .texts("CATEGORIES", &["x,y", "z"])
+            .raw("URL", "https://a.example/b,c;d\n/e");
+        assert_eq!(
+            lines.0,
+            "SUMMARY:a\\,b\\;c\\\\d\\ne\\nf]0\\;x\tgh\u{85}\r\n\
+             CATEGORIES:x\\,y,z\r\n\
+             URL:https://a.example/b,c;d/e\r\n"
+        );
+    }
+
+    #[test]
+    fn the_reminder_counts_days() {
         let e: Exception = serde_yaml::from_str(
             "id: E\ntitle: t\ntype: acceptance\nseverity: low\nstatus: approved\n\
              requested_by: A\nrisk_owner: B\ncreated: 2026-01-01\nsummary: s\n\
              justification: j\n",
         )
         .unwrap();
-        let written = || reminder(&e, 30).done().try_into_string().unwrap();
-        let first = written();
-        assert_eq!(first, written());
-        assert!(
-            first.contains("\r\nTRIGGER;RELATED=START:-P30D\r\n"),
-            "{first}"
-        );
-        assert!(!without_alarm_stamps(&first).contains("UID"));
-    }
-
-    #[test]
-    fn ics_safe_keeps_line_ends_and_drops_other_controls() {
+        let written = |window| {
+            let mut lines = Lines::default();
+            lines.reminder(&e, window);
+            lines.0
+        };
         assert_eq!(
-            ics_safe("SUMMARY:a\u{1b}]0;x\u{7}\tb\rc\nd\u{7f}\u{85}\r\n z\r\n".into()),
-            "SUMMARY:a]0;x\tbcd\u{85}\r\n z\r\n"
+            written(30),
+            "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:E expires in 30 days: t\r\n\
+             TRIGGER;RELATED=START:-P30D\r\nEND:VALARM\r\n"
         );
-        // A lone line feed or carriage return at either end, and a text with none.
-        assert_eq!(ics_safe("\nA\r\nB\r".into()), "A\r\nB");
-        assert_eq!(ics_safe("A:\tb\r\n".into()), "A:\tb\r\n");
+        assert!(written(0).contains("\r\nTRIGGER;RELATED=START:PT0S\r\n"));
     }
 }

@@ -1664,6 +1664,23 @@ fn a_large_record_builds_in_time() {
     }
 }
 
+/// One value of 3 MB on one line, in the fields the calendar writes: its lines were folded
+/// in time that grew with the square of their length (two minutes for 10 MB in a release
+/// build), where every other page took a second.
+#[test]
+fn a_long_one_line_value_builds_in_time() {
+    let long = |what: &str| format!("{what} {}", "x".repeat(3_000_000));
+    let mut hb = harness::Handbook::default();
+    hb.config = hb.config.replace("Fuzz handbook", &long("Handbook"));
+    hb.exceptions[0].1 = harness::EXCEPTION
+        .replace("Old TLS on the VPN", &long("Title"))
+        .replace("Bo Chen <bo@example.com>", &long("Owner"));
+    let files = build_within("one long line", hb, LARGE_BOUND);
+    let ics = text_of(&files, secbook::render::calendar::PATH);
+    assert!(ics.len() > 15_000_000, "{} bytes", ics.len());
+    assert!(ics.split("\r\n").all(|line| line.len() <= 75));
+}
+
 #[test]
 fn equal_headings_get_the_ids_github_gives_them() {
     // `notes-1000` is taken by a heading of its own, so the next `Notes` skips it; and an
