@@ -45,6 +45,18 @@ def repeat(unit, total=SIZE):
     return "".join(parts)
 
 
+INCIDENT = """id: INC-001
+title: Big
+severity: sev2
+status: resolved
+commander: Ann Lee <ann@example.com>
+source: employee
+detected: 2026-01-14T09:55:00Z
+reported: 2026-01-14T10:22:00Z
+responded: 2026-01-14T10:31:00Z
+resolved: 2026-01-15T16:00:00Z
+summary: s
+"""
 PAGE = "---\ntitle: P\n---\n"
 CASES = {
     "equal-headings": ("page", lambda: PAGE + repeat("## Notes\n\n")),
@@ -77,6 +89,12 @@ CASES = {
     "unknown-settings": ("config", lambda: "title: T\n" + repeat("k{i}: 1\n")),
     # One line of 10 MB, in a field the calendar writes and folds.
     "long-title": ("record", lambda: RECORD.replace("title: Big", "title: " + "x" * SIZE) + "summary: s\n"),
+    # A report about each item of one file, placed at its line and column.
+    "overdue-action-items": ("incident", lambda: INCIDENT + "action_items:\n" + repeat("  - {{title: T{i}, owner: Bo, priority: P2, status: planned, due: 2026-02-01}}\n")),
+    "approvers-unknown": ("record", lambda: RECORD + "summary: s\napprovals:\n" + repeat("  - {{name: A{i}, role: r, decision: approved, date: 2026-01-02}}\n")),
+    # Counted in characters: the `é` is two bytes of the 10 MB.
+    "flow-missing-records-not-ascii": ("record", lambda: RECORD + "summary: s\nrelated: {exceptions: [" + repeat("é{i},", SIZE * 7 // 8) + "x]}\n"),
+    "levels-listed-twice": ("config", lambda: "title: T\nclassification: {default: a, levels: [a, " + repeat("l{i}, ", SIZE // 2) + repeat("l{i}, ", SIZE // 2) + "z]}\n"),
 }
 
 
@@ -86,12 +104,15 @@ def run(name):
     with tempfile.TemporaryDirectory() as hb:
         os.makedirs(os.path.join(hb, "content"))
         os.makedirs(os.path.join(hb, "data", "exceptions"))
+        os.makedirs(os.path.join(hb, "data", "incidents"))
         config = text if kind == "config" else "title: T\nas_of: 2026-06-30\n"
         files = {"handbook.yaml": config}
         if kind == "page":
             files["content/big.md"] = text
         elif kind == "record":
             files["data/exceptions/EXC-001.yaml"] = text
+        elif kind == "incident":
+            files["data/incidents/INC-001.yaml"] = text
         elif kind == "people":
             files["data/people.yaml"] = text
         elif kind == "people+record":

@@ -5,9 +5,11 @@
 //! out as codespan-reporting lays out a report with one label (see [`Diagnostic::render`]).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use unicode_width::UnicodeWidthChar;
@@ -23,6 +25,34 @@ pub struct SourceFile {
     lines: OnceLock<Lines>,
     /// A hash of `text`, made once: `serve` fingerprints what a record's page shows by it.
     hash: OnceLock<u64>,
+    /// Where its fields are, made on the [`SourceFile::outline`] call that asks for it.
+    outline: OnceLock<Option<Outline>>,
+    /// How many times its fields were looked for before there was an outline.
+    looked: AtomicU32,
+}
+
+/// Where the value of a structured file (a YAML document) is, and where its fields are.
+/// The reader of the format makes it ([`crate::load::yaml`]), once a file has had several
+/// reports; it is kept with the file, so that thousands of reports about one file read it
+/// once more, not once each.
+#[derive(Debug)]
+pub struct Outline {
+    /// Where the value starts: a scalar, or the token that opens a list or a mapping.
+    pub span: Range<usize>,
+    pub fields: Fields,
+}
+
+#[derive(Debug)]
+pub enum Fields {
+    /// A scalar, or a value that has no fields.
+    None,
+    Items(Vec<Outline>),
+    Entries {
+        /// Where each key is, and its value.
+        entries: Vec<(Range<usize>, Outline)>,
+        /// The first entry of each key that is a scalar.
+        by_key: HashMap<String, usize>,
+    },
 }
 
 #[derive(Debug)]
@@ -31,6 +61,28 @@ struct Lines {
     starts: Vec<usize>,
     /// Whether each line is ASCII, so that its columns are its bytes.
     ascii: Vec<bool>,
+    /// For a file with a line that is not ASCII: how many characters start before each
+    /// [`CHUNK`]-th byte. A column is counted from the chunk it falls in, not from the
+    /// start of its line, which a one-line list of thousands of reports would count again
+    /// for each.
+    chars: Vec<usize>,
+}
+
+/// The bytes between two counts in [`Lines::chars`].
+const CHUNK: usize = 256;
+
+impl Lines {
+    /// How many characters of `text`, the file these are the lines of, start before the
+    /// byte `at`.
+    fn chars_before(&self, text: &str, at: usize) -> usize {
+        let chunk = at / CHUNK;
+        self.chars[chunk] + chars_in(&text.as_bytes()[chunk * CHUNK..at])
+    }
+}
+
+/// How many characters start in `bytes` of UTF-8: every byte but a continuation byte.
+fn chars_in(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 impl SourceFile {
@@ -40,7 +92,26 @@ impl SourceFile {
             text: text.into(),
             lines: OnceLock::new(),
             hash: OnceLock::new(),
+            outline: OnceLock::new(),
+            looked: AtomicU32::new(0),
         })
+    }
+
+    /// The outline `read` makes of the text, made on the first call after `after` calls
+    /// and kept; `None` before, when the caller reads the text as far as the field it
+    /// wants, which costs less while a file has few reports, and when `read` makes none.
+    pub fn outline(
+        &self,
+        after: u32,
+        read: impl FnOnce(&str) -> Option<Outline>,
+    ) -> Option<&Outline> {
+        if let Some(made) = self.outline.get() {
+            return made.as_ref();
+        }
+        if self.looked.fetch_add(1, Ordering::Relaxed) < after {
+            return None;
+        }
+        self.outline.get_or_init(|| read(&self.text)).as_ref()
     }
 
     /// A hash of the text, made on the first call.
@@ -57,6 +128,7 @@ impl SourceFile {
             let mut lines = Lines {
                 starts: vec![0],
                 ascii: vec![true],
+                chars: Vec::new(),
             };
             for (i, &b) in self.text.as_bytes().iter().enumerate() {
                 if b == b'\n' {
@@ -64,6 +136,14 @@ impl SourceFile {
                     lines.ascii.push(true);
                 } else if !b.is_ascii() {
                     *lines.ascii.last_mut().unwrap_or(&mut true) = false;
+                }
+            }
+            if !self.text.is_ascii() {
+                let mut before = 0;
+                lines.chars.push(before);
+                for chunk in self.text.as_bytes().chunks(CHUNK) {
+                    before += chars_in(chunk);
+                    lines.chars.push(before);
                 }
             }
             lines
@@ -79,7 +159,7 @@ impl SourceFile {
         let col = if lines.ascii[line] {
             offset - start
         } else {
-            self.text[start..offset].chars().count()
+            lines.chars_before(&self.text, offset) - lines.chars_before(&self.text, start)
         };
         (line + 1, col + 1)
     }
@@ -720,7 +800,10 @@ mod tests {
     /// The index of line starts gives what counting from the start of the text gives.
     #[test]
     fn line_col_is_that_of_counting_from_the_start() {
-        for text in ["", "\n", "a", "ab\ncdé\nf", "é\n\nx\n", "\r\nä\r\nb"] {
+        // Long lines too, with characters of each length across the chunks columns are
+        // counted from.
+        let long = format!("{}\n{}\nz", "é".repeat(300), "a🔒bé".repeat(90));
+        for text in ["", "\n", "a", "ab\ncdé\nf", "é\n\nx\n", "\r\nä\r\nb", &long] {
             let file = SourceFile::new("a.md", text);
             for offset in 0..=text.len() + 1 {
                 let at = floor_char_boundary(text, offset.min(text.len()));

@@ -712,7 +712,7 @@ fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
 }
 
 fn theme_span(config: &SourceFile) -> std::ops::Range<usize> {
-    yaml::locate(&config.text, &[yaml::Seg::Key("theme")]).map_or(0..0, |p| p.value)
+    yaml::locate(config, &[yaml::Seg::Key("theme")]).map_or(0..0, |p| p.value)
 }
 
 #[derive(Serialize)]

@@ -410,7 +410,7 @@ impl Site {
             let mut found = Vec::new();
             if targets.iter().any(Option::is_some) {
                 // Each link is looked for after the one before it, kept or not.
-                let mut written = Written::new(&t.source.text, t.path);
+                let mut written = Written::new(t.source, t.path);
                 for (link, to) in doc.links.iter().zip(targets) {
                     let span = written.find(&t.text[link.span.clone()]);
                     if let Some(to) = to {
@@ -445,7 +445,7 @@ impl Site {
                     let to = named(name.clone());
                     if exists(&to) && keep(&from, &to) {
                         let path = [Seg::Key("related"), Seg::Key(key), Seg::Index(i)];
-                        let span = yaml::locate(&source.text, &path).map_or(0..0, |p| p.value);
+                        let span = yaml::locate(source, &path).map_or(0..0, |p| p.value);
                         out.push(CrossLink {
                             from: from.clone(),
                             to,
@@ -584,7 +584,7 @@ impl Site {
         let mut broken: ahash::HashMap<&str, usize> = ahash::HashMap::default();
         for link in &doc.links {
             let mut place = || {
-                let written = written.get_or_insert_with(|| Written::new(&t.source.text, t.path));
+                let written = written.get_or_insert_with(|| Written::new(t.source, t.path));
                 written.find(&t.text[link.span.clone()])
             };
             if let Some(&report) = broken.get(link.dest.as_str()) {
@@ -858,8 +858,9 @@ struct Written<'a> {
 }
 
 impl<'a> Written<'a> {
-    fn new(text: &'a str, path: &[Seg]) -> Self {
-        let place = yaml::locate(text, path);
+    fn new(file: &'a SourceFile, path: &[Seg]) -> Self {
+        let text = file.text.as_str();
+        let place = yaml::locate(file, path);
         let (key, value) = place.map_or((0..0, 0..0), |p| (p.key, p.value));
         Written {
             text,
@@ -1104,7 +1105,8 @@ mod tests {
     #[test]
     fn links_in_a_record_are_found_where_the_file_writes_them() {
         let text = "a: x\nsummary: |\n  See [one](exception:X)\n  and [two](exception:X).\nb: \"[one](exception:X)\"\nc: \"[\\x6Fne](e:X)\"\n";
-        let mut written = Written::new(text, &[Seg::Key("summary")]);
+        let file = SourceFile::new("r.yaml", text);
+        let mut written = Written::new(&file, &[Seg::Key("summary")]);
         let one = written.find("[one](exception:X)");
         assert_eq!(&text[one.clone()], "[one](exception:X)");
         assert_eq!(one.start, text.find("[one]").unwrap());
@@ -1114,7 +1116,7 @@ mod tests {
         let summary = text.find("summary").unwrap()..text.find(": |").unwrap();
         assert_eq!(written.find("[one](exception:X)"), summary);
         assert_eq!(written.find("[two](exception:X)"), summary);
-        let mut escaped = Written::new(text, &[Seg::Key("c")]);
+        let mut escaped = Written::new(&file, &[Seg::Key("c")]);
         let c = text.find("c:").unwrap();
         assert_eq!(escaped.find("[one](e:X)"), c..c + 1);
     }

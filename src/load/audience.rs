@@ -2,6 +2,7 @@
 //! and `default_audience`, and the `classification` of each record and page, each error at
 //! its place in the file.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
@@ -20,7 +21,7 @@ const LEVELS_HINT: &str = "add `classification: { levels: [public, internal, con
 pub fn check_config(config: &Config, file: &Arc<SourceFile>) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let mut error = |path: &[Seg], message: String, hint: Option<String>| {
-        let span = yaml::locate(&file.text, path).map_or(0..0, |p| p.value);
+        let span = yaml::locate(file, path).map_or(0..0, |p| p.value);
         let diag = Diagnostic::error(message).at(file, span);
         errors.push(match hint {
             Some(h) => diag.with_hint(h),
@@ -32,6 +33,7 @@ pub fn check_config(config: &Config, file: &Arc<SourceFile>) -> Vec<Diagnostic> 
         .iter()
         .flat_map(|c| c.levels.iter().map(String::as_str))
         .collect();
+    let mut hints = LevelHints::new(config);
     if let Some(classification) = &config.classification {
         let path = [Seg::Key("classification"), Seg::Key("levels")];
         if levels.is_empty() {
@@ -41,17 +43,18 @@ pub fn check_config(config: &Config, file: &Arc<SourceFile>) -> Vec<Diagnostic> 
                 Some(LEVELS_HINT.into()),
             );
         }
+        let mut seen = HashSet::with_capacity(levels.len());
         for (i, level) in levels.iter().enumerate() {
-            if levels[..i].contains(level) {
+            if !seen.insert(level) {
                 let at = [path[0], path[1], Seg::Index(i)];
                 error(&at, format!("level `{level}` is listed twice"), None);
             }
         }
-        if !levels.contains(&classification.default.as_str()) {
+        if classification.rank(&classification.default).is_none() {
             error(
                 &[Seg::Key("classification"), Seg::Key("default")],
                 format!("unknown level `{}`", classification.default),
-                Some(known_hint(&classification.default, &levels, "levels")),
+                Some(hints.hint(&classification.default)),
             );
         }
     } else if !config.audiences.is_empty() {
@@ -64,11 +67,15 @@ pub fn check_config(config: &Config, file: &Arc<SourceFile>) -> Vec<Diagnostic> 
         );
     }
     for (name, audience) in &config.audiences {
-        if config.classification.is_some() && !levels.contains(&audience.max.as_str()) {
+        if config
+            .classification
+            .as_ref()
+            .is_some_and(|c| c.rank(&audience.max).is_none())
+        {
             error(
                 &[Seg::Key("audiences"), Seg::Key(name), Seg::Key("max")],
                 format!("unknown level `{}`", audience.max),
-                Some(known_hint(&audience.max, &levels, "levels")),
+                Some(hints.hint(&audience.max)),
             );
         }
         for (i, field) in audience.redact.iter().enumerate() {
@@ -94,7 +101,12 @@ pub fn check_config(config: &Config, file: &Arc<SourceFile>) -> Vec<Diagnostic> 
                 error(
                     &at,
                     format!("unknown field `{field}` in `redact`"),
-                    Some(known_hint(field, REDACTABLE, "fields that can be redacted")),
+                    Some(known_hint(
+                        field,
+                        REDACTABLE,
+                        "fields that can be redacted",
+                        true,
+                    )),
                 );
             }
         }
@@ -108,7 +120,7 @@ pub fn check_config(config: &Config, file: &Arc<SourceFile>) -> Vec<Diagnostic> 
              handbook"
                 .to_string()
         } else {
-            known_hint(name, &names, "audiences")
+            known_hint(name, &names, "audiences", true)
         };
         error(
             &[Seg::Key("default_audience")],
@@ -125,16 +137,12 @@ pub fn check_classified(
     pages: &[Arc<Page>],
     records: &Records,
 ) -> Vec<Diagnostic> {
-    let levels: Vec<&str> = config
-        .classification
-        .iter()
-        .flat_map(|c| c.levels.iter().map(String::as_str))
-        .collect();
-    let report = |level: &str, file: &Arc<SourceFile>, span| {
+    let mut hints = LevelHints::new(config);
+    let mut report = |level: &str, file: &Arc<SourceFile>, span| {
         let (message, hint) = match &config.classification {
             Some(_) => (
                 format!("unknown classification level `{level}`"),
-                known_hint(level, &levels, "levels"),
+                hints.hint(level),
             ),
             None => (
                 format!("classification `{level}`, but handbook.yaml sets no levels"),
@@ -143,10 +151,16 @@ pub fn check_classified(
         };
         Diagnostic::error(message).at(file, span).with_hint(hint)
     };
-    fn unknown_in<'a>(level: &'a Option<String>, levels: &[&str]) -> Option<&'a str> {
-        level.as_deref().filter(|l| !levels.contains(l))
+    fn unknown_in<'l>(config: &Config, level: &'l Option<String>) -> Option<&'l str> {
+        let known = |l: &str| {
+            config
+                .classification
+                .as_ref()
+                .is_some_and(|c| c.rank(l).is_some())
+        };
+        level.as_deref().filter(|l| !known(l))
     }
-    let unknown = |level| unknown_in(level, &levels);
+    let unknown = |level| unknown_in(config, level);
     let mut errors = Vec::new();
     for page in pages {
         if let Some(level) = unknown(&page.front.classification) {
@@ -171,12 +185,61 @@ pub fn check_classified(
     errors
 }
 
-/// "did you mean `x`?", else the names there are.
-fn known_hint(unknown: &str, known: &[&str], what: &str) -> String {
-    match closest(unknown, known.iter().copied()) {
+/// The hint of each unknown level, made once for each: a handbook may name an unknown
+/// level in thousands of records, and list thousands of levels.
+struct LevelHints<'a> {
+    levels: Vec<&'a str>,
+    made: HashMap<String, String>,
+}
+
+impl<'a> LevelHints<'a> {
+    fn new(config: &'a Config) -> Self {
+        LevelHints {
+            levels: config
+                .classification
+                .iter()
+                .flat_map(|c| c.levels.iter().map(String::as_str))
+                .collect(),
+            made: HashMap::new(),
+        }
+    }
+
+    /// [`known_hint`] for `unknown`, the closest level looked for among the first
+    /// [`MAX_CLOSEST`] unknown levels only.
+    fn hint(&mut self, unknown: &str) -> String {
+        if let Some(made) = self.made.get(unknown) {
+            return made.clone();
+        }
+        let hint = known_hint(
+            unknown,
+            &self.levels,
+            "levels",
+            self.made.len() < MAX_CLOSEST,
+        );
+        self.made.insert(unknown.to_string(), hint.clone());
+        hint
+    }
+}
+
+/// How many unknown names are compared with every known one for a hint.
+const MAX_CLOSEST: usize = 100;
+
+/// "did you mean `x`?" when `suggest` and one is close, else the names there are, the
+/// first [`MAX_LISTED`] of them.
+fn known_hint(unknown: &str, known: &[&str], what: &str, suggest: bool) -> String {
+    match suggest
+        .then(|| closest(unknown, known.iter().copied()))
+        .flatten()
+    {
         Some(best) => format!("did you mean `{best}`?"),
         None if known.is_empty() => format!("handbook.yaml defines no {what}"),
-        None => format!("the {what} are {}", list(known)),
+        None => {
+            let listed = list(&known[..known.len().min(MAX_LISTED)]);
+            match known.len().saturating_sub(MAX_LISTED) {
+                0 => format!("the {what} are {listed}"),
+                more => format!("the {what} are {listed}, and {more} more"),
+            }
+        }
     }
 }
 
@@ -187,6 +250,9 @@ fn list(names: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// How many names a hint lists: the fields that can be redacted are 27.
+const MAX_LISTED: usize = 50;
 
 #[cfg(test)]
 mod tests {
@@ -220,6 +286,37 @@ mod tests {
         let c = config.classification.unwrap();
         assert_eq!((c.rank_of(None), c.rank_of(Some("secret"))), (1, 2));
         assert_eq!(c.rank_of(Some("nonsense")), 3, "above every level");
+    }
+
+    /// A level listed twice ranks where it is first listed; a hint lists 50 levels, and
+    /// after 100 unknown levels stops looking for the closest.
+    #[test]
+    fn long_lists_of_levels_are_ranked_and_hinted_in_short() {
+        let levels: Vec<String> = (0..60).map(|i| format!("level{i}")).collect();
+        let text = format!(
+            "title: T\nclassification:\n  levels: [{}, level3]\n  default: zz\n",
+            levels.join(", ")
+        );
+        let found = errors(&text);
+        assert_eq!(found[0].2, "level `level3` is listed twice");
+        let hint = found[1].3.as_deref().unwrap();
+        assert!(
+            hint.starts_with("the levels are `level0`, `level1`"),
+            "{hint}"
+        );
+        assert!(hint.ends_with("`level49`, and 11 more"), "{hint}");
+        let config = Config::load_with_defaults(&SourceFile::new("h.yaml", text)).0;
+        let c = config.classification.as_ref().unwrap();
+        assert_eq!((c.rank("level3"), c.rank("level59")), (Some(3), Some(59)));
+
+        let mut hints = LevelHints::new(&config);
+        assert!(hints.hint("levelzz").starts_with("did you mean `level"));
+        for i in 0..MAX_CLOSEST {
+            hints.hint(&format!("q{i}"));
+        }
+        assert!(hints.hint("levelzy").starts_with("the levels are `level0`"));
+        // Each level's hint is made once, and the same for each of its reports.
+        assert!(hints.hint("levelzz").starts_with("did you mean `level"));
     }
 
     #[test]

@@ -466,8 +466,8 @@ impl Config {
         let Some(mut config) = config else {
             return (Config::default(), errors);
         };
-        if yaml::locate(&file.text, &[yaml::Seg::Key("title")]).is_none() {
-            let span = yaml::locate(&file.text, &[]).map_or(0..0, |p| p.key);
+        if yaml::locate(file, &[yaml::Seg::Key("title")]).is_none() {
+            let span = yaml::locate(file, &[]).map_or(0..0, |p| p.key);
             errors.push(
                 Diagnostic::error("missing field `title`")
                     .at(file, span)
@@ -480,9 +480,8 @@ impl Config {
                 .keys()
                 .filter(|code| !finding::CODES.contains(&code.as_str()))
                 .map(|code| {
-                    let span =
-                        yaml::locate(&file.text, &[yaml::Seg::Key("lints"), yaml::Seg::Key(code)])
-                            .map_or(0..0, |p| p.key);
+                    let span = yaml::locate(file, &[yaml::Seg::Key("lints"), yaml::Seg::Key(code)])
+                        .map_or(0..0, |p| p.key);
                     let diag =
                         Diagnostic::error(format!("unknown finding code `{code}` in `lints`"))
                             .at(file, span);
@@ -494,7 +493,7 @@ impl Config {
         );
         // An `id` that did not load is reported by serde, which knows no hint.
         if config.id.is_none()
-            && let Some(place) = yaml::locate(&file.text, &[yaml::Seg::Key("id")])
+            && let Some(place) = yaml::locate(file, &[yaml::Seg::Key("id")])
         {
             let entry = place.key.start..place.value.end.max(place.key.end);
             for d in &mut errors {
@@ -504,11 +503,8 @@ impl Config {
             }
         }
         if config.feeds.limit == 0 {
-            let span = yaml::locate(
-                &file.text,
-                &[yaml::Seg::Key("feeds"), yaml::Seg::Key("limit")],
-            )
-            .map_or(0..0, |p| p.value);
+            let span = yaml::locate(file, &[yaml::Seg::Key("feeds"), yaml::Seg::Key("limit")])
+                .map_or(0..0, |p| p.value);
             errors.push(
                 Diagnostic::error("`feeds.limit` must be at least 1")
                     .at(file, span)
@@ -522,7 +518,7 @@ impl Config {
         errors.extend(crate::load::audience::check_config(&config, file));
         if config.limits.max_file_mb == 0 {
             let span = yaml::locate(
-                &file.text,
+                file,
                 &[yaml::Seg::Key("limits"), yaml::Seg::Key("max_file_mb")],
             )
             .map_or(0..0, |p| p.value);
@@ -580,8 +576,8 @@ impl Config {
                 "from the title, so another handbook of the same title shares them".into(),
             ),
         };
-        let span = yaml::locate(&file.text, &[yaml::Seg::Key(key)])
-            .or_else(|| yaml::locate(&file.text, &[]))
+        let span = yaml::locate(file, &[yaml::Seg::Key(key)])
+            .or_else(|| yaml::locate(file, &[]))
             .map_or(0..0, |p| p.key);
         Some(
             Diagnostic::warning(format!(

@@ -79,7 +79,8 @@ impl Page {
     pub fn front_matter_value(&self, key: &str) -> std::ops::Range<usize> {
         split_front_matter(&self.source.text)
             .and_then(|(fm, _)| {
-                let place = yaml::locate(&self.source.text[fm.clone()], &[yaml::Seg::Key(key)])?;
+                let place =
+                    yaml::locate_text(&self.source.text[fm.clone()], &[yaml::Seg::Key(key)])?;
                 Some(fm.start + place.value.start..fm.start + place.value.end)
             })
             .unwrap_or(0..0)

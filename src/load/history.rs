@@ -41,11 +41,8 @@ pub fn load(
     kept: Option<Arc<Changes>>,
 ) -> (Option<Arc<Changes>>, Option<Diagnostic>) {
     let without = |message: String, hint: &str| {
-        let span = yaml::locate(
-            &config_file.text,
-            &[Seg::Key("history"), Seg::Key("enabled")],
-        )
-        .map(|p| p.value);
+        let span =
+            yaml::locate(config_file, &[Seg::Key("history"), Seg::Key("enabled")]).map(|p| p.value);
         let d = Diagnostic::warning(format!("{message}: building without history"))
             .with_hint(hint.to_string());
         (

@@ -32,7 +32,7 @@ pub struct Loaded<T> {
 impl<T> Loaded<T> {
     /// The span of the value at `path`, or the start of the file when it is not written.
     pub fn span(&self, path: &[Seg]) -> std::ops::Range<usize> {
-        yaml::locate(&self.source.text, path).map_or(0..0, |p| p.value)
+        yaml::locate(&self.source, path).map_or(0..0, |p| p.value)
     }
 }
 
@@ -79,7 +79,7 @@ impl<'a> Check<'a> {
     }
 
     pub fn error_at(&mut self, path: &[Seg], message: String, hint: Option<String>) {
-        let span = yaml::locate(&self.source.text, path).map_or(0..0, |p| p.value);
+        let span = yaml::locate(self.source, path).map_or(0..0, |p| p.value);
         let diag = Diagnostic::error(message).at(self.source, span);
         self.diags.push(match hint {
             Some(h) => diag.with_hint(h),
@@ -703,7 +703,7 @@ fn fill_approvers(
         .filter_map(|(name, missing)| missing.then_some(name))
         .collect();
         if !missing.is_empty() {
-            let span = yaml::locate(&loaded.source.text, &[Seg::Key("approvals"), Seg::Index(i)])
+            let span = yaml::locate(&loaded.source, &[Seg::Key("approvals"), Seg::Index(i)])
                 .map_or(0..0, |p| p.value);
             diags.push(
                 Diagnostic::error(format!(
@@ -800,7 +800,7 @@ impl Refs<'_> {
         diags: &mut Vec<Diagnostic>,
     ) {
         if let Some((message, hint)) = self.missing_page(page, true) {
-            let span = yaml::locate(&source.text, path).map_or(0..0, |p| p.value);
+            let span = yaml::locate(source, path).map_or(0..0, |p| p.value);
             diags.push(Diagnostic::error(message).at(source, span).with_hint(hint));
         }
     }

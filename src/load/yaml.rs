@@ -9,12 +9,12 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::diagnostics::{Diagnostic, SourceFile, closest};
+use crate::diagnostics::{Diagnostic, Fields, Outline, SourceFile, closest};
 use crate::model::text::{DUPLICATE, EMPTY, NO_VALUE};
 
 /// Deserialises the part `range` of `file` (the whole file, or a front matter block).
@@ -171,7 +171,7 @@ fn diagnose(
     let marked = reader_position(&raw).or_else(|| err.location().map(|l| l.index() + bom));
     let marked = marked.map(|at| floor_boundary(text, at));
     let at_mark = |at: usize| at..token_end(text, at);
-    let place = locate(text, &path);
+    let place = locate_text(text, &path);
     let span = if message.contains(DUPLICATE) || message.contains("duplicate field `") {
         match duplicate_key(text, &path) {
             Some((first, second)) => {
@@ -724,8 +724,76 @@ fn read_tree(text: &str) -> Option<Node> {
     None
 }
 
-/// Finds a field by its path, for reports about a loaded value.
-pub fn locate(text: &str, path: &[Seg]) -> Option<Place> {
+/// How many lookups of one file's fields each read it as far as their field, before it is
+/// read once into an [`Outline`] that the next lookups walk: most files are asked about a
+/// field or two near their top, some about thousands of their items.
+const READ_TO_FIELD: u32 = 4;
+
+/// Finds a field of `file` by its path, for reports about a loaded value.
+pub fn locate(file: &SourceFile, path: &[Seg]) -> Option<Place> {
+    match file.outline(READ_TO_FIELD, |text| read_tree(text).map(outline)) {
+        Some(outline) => outline_place(outline, path),
+        None => locate_text(&file.text, path),
+    }
+}
+
+/// What [`locate`] finds, in its file's outline.
+fn outline_place(outline: &Outline, path: &[Seg]) -> Option<Place> {
+    let mut node = outline;
+    let mut place = Place {
+        key: node.span.clone(),
+        value: node.span.clone(),
+    };
+    for seg in path {
+        let (key, value) = match (seg, &node.fields) {
+            (Seg::Key(name), Fields::Entries { entries, by_key }) => {
+                let (key, value) = &entries[*by_key.get(*name)?];
+                (key.clone(), value)
+            }
+            (Seg::Index(i), Fields::Items(items)) => {
+                let item = items.get(*i)?;
+                (item.span.clone(), item)
+            }
+            _ => return None,
+        };
+        place = Place {
+            key,
+            value: value.span.clone(),
+        };
+        node = value;
+    }
+    Some(place)
+}
+
+/// The outline of a tree: its spans, without its scalars.
+fn outline(node: Node) -> Outline {
+    let fields = match node.kind {
+        Kind::Seq(items) => Fields::Items(items.into_iter().map(outline).collect()),
+        Kind::Map(entries) => {
+            let mut by_key = HashMap::new();
+            let entries = entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, (key, value))| {
+                    if let Kind::Scalar(name) = key.kind {
+                        by_key.entry(name).or_insert(i);
+                    }
+                    (key.span, outline(value))
+                })
+                .collect();
+            Fields::Entries { entries, by_key }
+        }
+        Kind::Scalar(_) | Kind::Other => Fields::None,
+    };
+    Outline {
+        span: node.span,
+        fields,
+    }
+}
+
+/// [`locate`] in a text that is not a whole file (a page's front matter), read as far as
+/// the field.
+pub fn locate_text(text: &str, path: &[Seg]) -> Option<Place> {
     // Walks the event stream and stops at the field, skipping what lies before it: most
     // lookups are for a key near the top of a record, and build no tree.
     let chars = CharOffsets::new(text);
@@ -1283,7 +1351,7 @@ mod tests {
     #[test]
     fn locate_finds_nested_keys_and_items() {
         let text = "id: a\napprovals:\n  - name: Ann\n    level: vp\n";
-        let place = locate(
+        let place = locate_text(
             text,
             &[Seg::Key("approvals"), Seg::Index(0), Seg::Key("level")],
         )
@@ -1310,11 +1378,11 @@ mod tests {
         );
         for (i, place) in found.iter().enumerate().take(5) {
             let want = [0, 0, 1, 2, 3][i];
-            let name = locate(
+            let name = locate_text(
                 text,
                 &[Seg::Key("approvals"), Seg::Index(want), Seg::Key("name")],
             );
-            let item = locate(text, &[Seg::Key("approvals"), Seg::Index(want)]);
+            let item = locate_text(text, &[Seg::Key("approvals"), Seg::Index(want)]);
             let expected = match name {
                 Some(p) if want != 2 => p.value,
                 _ => item.unwrap().value,
@@ -1334,7 +1402,48 @@ mod tests {
     #[test]
     fn locate_counts_bytes_not_characters() {
         let text = "title: é\nid: x\n";
-        let place = locate(text, &[Seg::Key("id")]).unwrap();
+        let place = locate_text(text, &[Seg::Key("id")]).unwrap();
         assert_eq!(&text[place.value], "x");
+    }
+
+    /// Once a file has had a few lookups, the rest walk its outline: each finds what
+    /// reading the text to the field finds, or nothing where that finds nothing.
+    #[test]
+    fn the_outline_finds_what_reading_to_the_field_finds() {
+        let text = "id: é\nk: 1\nk: 2\napprovals:\n  - {name: Ann, level: vp}\n  - plain\n  - [a, b]\n\
+                    ? [complex]\n: v\nrelated:\n  exceptions: [A, B]\nempty:\nlast: x\n";
+        let file = SourceFile::new("r.yaml", text);
+        let paths: Vec<Vec<Seg>> = vec![
+            vec![],
+            vec![Seg::Key("id")],
+            vec![Seg::Key("k")],
+            vec![Seg::Key("approvals")],
+            vec![Seg::Key("approvals"), Seg::Index(0), Seg::Key("level")],
+            vec![Seg::Key("approvals"), Seg::Index(1)],
+            vec![Seg::Key("approvals"), Seg::Index(2), Seg::Index(1)],
+            vec![Seg::Key("approvals"), Seg::Index(3)],
+            vec![Seg::Key("approvals"), Seg::Key("name")],
+            vec![Seg::Key("related"), Seg::Key("exceptions"), Seg::Index(1)],
+            vec![Seg::Key("related"), Seg::Index(0)],
+            vec![Seg::Key("empty")],
+            vec![Seg::Key("last")],
+            vec![Seg::Key("gone")],
+            vec![Seg::Key("id"), Seg::Key("x")],
+        ];
+        let outline = outline(read_tree(text).unwrap());
+        for path in &paths {
+            let read = locate_text(text, path);
+            assert_eq!(outline_place(&outline, path), read, "{path:?}");
+        }
+        // Through the file: the first lookups read to the field, the rest its outline.
+        for _ in 0..2 {
+            for path in &paths {
+                assert_eq!(locate(&file, path), locate_text(text, path), "{path:?}");
+            }
+        }
+        assert_eq!(
+            locate(&file, &[Seg::Key("k")]).map(|p| &text[p.value]),
+            Some("1")
+        );
     }
 }

@@ -1,25 +1,63 @@
 //! Who may read what (SPEC 12): the classification levels of records and pages, and the
 //! audiences, each a view of the handbook up to a level, with some fields redacted.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 
 /// handbook.yaml's `classification`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Deserialize)]
+#[serde(from = "Levels")]
 pub struct Classification {
     /// From the least to the most sensitive.
-    #[serde(deserialize_with = "crate::model::text::texts")]
     pub levels: Vec<String>,
     /// The level of a record or page that gives none. Required: either choice (everyone, or
     /// the most trusted readers only) is one a team must make, not a default to fall into.
-    #[serde(deserialize_with = "crate::model::text::text")]
     pub default: String,
+    /// The rank of each level, its first place in `levels`: every record and page is
+    /// ranked, and a list of levels may be long.
+    ranks: HashMap<String, usize>,
+}
+
+/// [`Classification`] as handbook.yaml writes it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Levels {
+    #[serde(deserialize_with = "crate::model::text::texts")]
+    levels: Vec<String>,
+    #[serde(deserialize_with = "crate::model::text::text")]
+    default: String,
+}
+
+/// As written, without the ranks made from it, whose order is the hash table's: the
+/// settings' fingerprint is made from their `Debug` text.
+impl std::fmt::Debug for Classification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Classification")
+            .field("levels", &self.levels)
+            .field("default", &self.default)
+            .finish()
+    }
+}
+
+impl From<Levels> for Classification {
+    fn from(written: Levels) -> Self {
+        let mut ranks = HashMap::with_capacity(written.levels.len());
+        for (rank, level) in written.levels.iter().enumerate() {
+            ranks.entry(level.clone()).or_insert(rank);
+        }
+        Classification {
+            levels: written.levels,
+            default: written.default,
+            ranks,
+        }
+    }
 }
 
 impl Classification {
     /// The rank of `level`, 0 for the least sensitive; `None` for a level not in the list.
     pub fn rank(&self, level: &str) -> Option<usize> {
-        self.levels.iter().position(|l| l == level)
+        self.ranks.get(level).copied()
     }
 
     /// The rank of a record or page classified `level`, or unclassified. A level not in the

@@ -70,7 +70,7 @@ impl Origin {
         match self {
             Origin::Page(file) => Some((file, 0..0)),
             Origin::Record(file) => {
-                let id = yaml::locate(&file.text, &[Seg::Key("id")]);
+                let id = yaml::locate(file, &[Seg::Key("id")]);
                 Some((file, id.map_or(0..0, |p| p.value)))
             }
             _ => None,

@@ -1552,20 +1552,30 @@ fn build_within(
     hb: harness::Handbook,
     bound: std::time::Duration,
 ) -> Vec<secbook::render::OutputFile> {
-    let (send, receive) = std::sync::mpsc::channel();
-    let started = std::time::Instant::now();
-    std::thread::spawn(move || send.send(harness::build(&hb)));
-    match receive.recv_timeout(bound) {
-        Ok(Ok(files)) => files,
-        Ok(Err(diags)) => {
+    match within(what, bound, move || harness::build(&hb)) {
+        Ok(files) => files,
+        Err(diags) => {
             let errors = diags.iter().filter(|d| d.level == Level::Error);
             panic!(
                 "{what}: {}",
                 errors.map(Diagnostic::render).collect::<String>()
             )
         }
-        Err(_) => panic!("{what}: not built after {:?}", started.elapsed()),
     }
+}
+
+/// Runs `f` on another thread; fails when that takes longer than `bound`, without waiting
+/// for what might never end.
+fn within<T: Send + 'static>(
+    what: &str,
+    bound: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || send.send(f()));
+    receive
+        .recv_timeout(bound)
+        .unwrap_or_else(|_| panic!("{what}: not done within {bound:?}"))
 }
 
 fn text_of(files: &[secbook::render::OutputFile], path: &str) -> String {
@@ -1679,6 +1689,128 @@ fn a_long_one_line_value_builds_in_time() {
     let ics = text_of(&files, secbook::render::calendar::PATH);
     assert!(ics.len() > 15_000_000, "{} bytes", ics.len());
     assert!(ics.split("\r\n").all(|line| line.len() <= 75));
+}
+
+/// Checks `hb` in memory on another thread, as `secbook check` does: every report, as the
+/// command prints it. Fails when that takes longer than `bound`.
+fn reports_within(what: &str, hb: harness::Handbook, bound: std::time::Duration) -> Vec<String> {
+    within(what, bound, move || {
+        let reports = match pipeline::generate_from(&hb.source(), &Options::default(), None) {
+            Ok(generated) => generated.warnings,
+            Err(Error::Invalid(diags)) => diags,
+            Err(e) => panic!("{e}"),
+        };
+        reports.iter().map(Diagnostic::render).collect()
+    })
+}
+
+// Thousands of reports about one file, each placed at its line and column: each was placed
+// by reading the file from its start (or its line from its start) again, which took
+// minutes, and now costs one reading of the file, however many there are.
+
+/// How many items the files below list, each with a report.
+const REPORTED: usize = 20_000;
+
+fn reported(unit: &dyn Fn(usize) -> String) -> String {
+    (0..REPORTED).map(unit).collect()
+}
+
+/// Where each report whose message holds `needle` is placed: its `┌─ file:line:col` line.
+fn placed(reports: &[String], needle: &str) -> Vec<String> {
+    reports
+        .iter()
+        .filter(|r| r.contains(needle))
+        .map(|r| r.lines().nth(1).unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn findings_about_the_items_of_one_record_are_placed_in_time() {
+    let n = REPORTED;
+    let item = |i| {
+        format!(
+            "  - {{ title: T{i}, owner: Bo Chen, priority: P1, status: planned, due: 2026-06-01 }}\n"
+        )
+    };
+    let mut hb = harness::Handbook::default();
+    hb.incidents[0].1 =
+        harness::INCIDENT.replace(&item(0).replace("T0", "Train"), &reported(&item));
+    let reports = reports_within("overdue action items", hb, LARGE_BOUND);
+    let placed = placed(&reports, "was due 2026-06-01");
+    assert_eq!(placed.len(), n);
+    let column = item(n - 1).find("2026").unwrap() + 1;
+    let last = format!("INC-001.yaml:{}:{column}", 15 + n);
+    assert!(placed[n - 1].ends_with(&last), "{}", placed[n - 1]);
+}
+
+#[test]
+fn errors_about_the_items_of_one_record_are_placed_in_time() {
+    let n = REPORTED;
+    let mut hb = harness::Handbook::default();
+    hb.exceptions[0].1 = harness::EXCEPTION.replace(
+        "  - { name: Bo Chen, role: VP, side: business, level: vp, decision: approved, date: 2026-01-05 }\n",
+        &reported(&|i| format!("  - {{ name: P{i}, role: VP, decision: approved, date: 2026-01-05 }}\n")),
+    );
+    let reports = reports_within("approvals without side or level", hb, LARGE_BOUND);
+    let placed = placed(&reports, "has no side or level");
+    assert_eq!(placed.len(), n);
+    assert!(
+        placed[n - 1].ends_with(&format!("EXC-001.yaml:{}:5", 17 + n)),
+        "{}",
+        placed[n - 1]
+    );
+}
+
+#[test]
+fn errors_on_one_long_line_that_is_not_ascii_are_placed_in_time() {
+    let n = REPORTED;
+    let mut hb = harness::Handbook::default();
+    let names = reported(&|i| format!("é{i}, "));
+    hb.exceptions[0].1 = harness::EXCEPTION.replace(
+        "related: { incidents: [INC-001], pages: [process.md] }",
+        &format!("related: {{ exceptions: [{names}x] }}"),
+    );
+    let reports = reports_within("a long line of missing records", hb, LARGE_BOUND);
+    let placed = placed(&reports, "does not exist");
+    assert_eq!(placed.len(), n + 1);
+    // Counted in characters: each `é` is two bytes and one column.
+    let column = 25 + names.chars().count() - format!("é{}, ", n - 1).chars().count();
+    assert!(
+        placed[n - 1].ends_with(&format!("EXC-001.yaml:19:{column}")),
+        "{}",
+        placed[n - 1]
+    );
+
+    // As many reports on a longer line would ask: the column of each place.
+    let file = SourceFile::new("long.yaml", "é".repeat(5_000_000));
+    let columns = within("columns on one line", LARGE_BOUND, move || {
+        (0..200_000)
+            .map(|k| file.line_col(10_000_000 - 2 * k).1)
+            .sum::<usize>()
+    });
+    assert_eq!(columns, (0..200_000).map(|k| 5_000_001 - k).sum::<usize>());
+}
+
+/// Each level was looked for among those before it.
+#[test]
+fn levels_listed_twice_in_a_long_list_are_found_in_time() {
+    let mut hb = harness::Handbook::default();
+    let levels = reported(&|i| format!("l{}, ", i % (REPORTED / 2)));
+    hb.config = hb.config.replace(
+        "levels: [public, internal, confidential, restricted]",
+        &format!("levels: [internal, {levels}]"),
+    );
+    // The second `l0`, where the list starts again.
+    let line = hb.config.lines().nth(2).unwrap();
+    let column = line.match_indices(" l0,").nth(1).unwrap().0 + 2;
+    let reports = reports_within("levels listed twice", hb, LARGE_BOUND);
+    let placed = placed(&reports, "is listed twice");
+    assert_eq!(placed.len(), REPORTED / 2);
+    assert!(
+        placed[0].ends_with(&format!("handbook.yaml:3:{column}")),
+        "{}",
+        placed[0]
+    );
 }
 
 #[test]
