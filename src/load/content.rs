@@ -143,9 +143,8 @@ pub fn load(
         .and_then(|c| c.listing.take())
         .filter(|listing| {
             let linked = !listing.linked.is_empty();
-            reuse::listing_holds(dir.as_deref(), changes, linked, |rel| {
-                listing.markdown.iter().any(|m| m == rel)
-            })
+            let listed = listing.markdown.iter().map(String::as_str);
+            reuse::listing_holds(dir.as_deref(), changes, linked, listed)
         });
     let listing = listed.unwrap_or_else(|| list(source));
     diags.extend(listing.diags.iter().cloned());

@@ -281,9 +281,8 @@ pub fn load(
         .and_then(|c| c.listing.take())
         .filter(|walk| {
             let linked = walk.files.iter().any(|f| f.linked);
-            reuse::listing_holds(dir.as_deref(), changes, linked, |rel| {
-                walk.files.iter().any(|f| f.rel == rel)
-            })
+            let listed = walk.files.iter().map(|f| f.rel.as_str());
+            reuse::listing_holds(dir.as_deref(), changes, linked, listed)
         });
     let mut found = listed.unwrap_or_else(|| source.walk("data", Hidden::Reported));
     // The walk's reports are kept with a listing serve may take again.

@@ -157,21 +157,29 @@ impl<T> Kept<T> {
 /// Whether the listing of the folder `dir` made by the last load still holds, given the
 /// `changes` a file watcher reported: only files it `listed` changed, and none of them
 /// gone. Through a symbolic link a change shows under another path, so a listing with a
-/// file reached through one (`linked`) is made again.
-pub fn listing_holds(
+/// file reached through one (`linked`) is made again. The listed files are looked up in a
+/// set: a checkout may change thousands of them at once.
+pub fn listing_holds<'a>(
     dir: Option<&Path>,
     changes: Option<&HashSet<PathBuf>>,
     linked: bool,
-    listed: impl Fn(&str) -> bool,
+    listed: impl Iterator<Item = &'a str>,
 ) -> bool {
     let (Some(dir), Some(changes)) = (dir, changes) else {
         return false;
     };
-    !linked
-        && changes
-            .iter()
-            .filter(|p| p.starts_with(dir))
-            .all(|p| p.is_file() && super::disk::relative(dir, p).is_some_and(|rel| listed(&rel)))
+    if linked {
+        return false;
+    }
+    let mut inside = changes.iter().filter(|p| p.starts_with(dir)).peekable();
+    if inside.peek().is_none() {
+        return true;
+    }
+    let listed: HashSet<&str> = listed.collect();
+    inside.all(|p| {
+        p.is_file()
+            && super::disk::relative(dir, p).is_some_and(|rel| listed.contains(rel.as_str()))
+    })
 }
 
 /// What a build made from each record file (its findings, the checks of its links), with
