@@ -28,14 +28,10 @@ pub fn check_config(config: &Config, file: &Arc<SourceFile>) -> Vec<Diagnostic> 
             None => diag,
         });
     };
-    let levels: Vec<&str> = config
-        .classification
-        .iter()
-        .flat_map(|c| c.levels.iter().map(String::as_str))
-        .collect();
     let mut hints = LevelHints::new(config);
     if let Some(classification) = &config.classification {
         let path = [Seg::Key("classification"), Seg::Key("levels")];
+        let levels = &classification.levels;
         if levels.is_empty() {
             error(
                 &path,
@@ -151,16 +147,7 @@ pub fn check_classified(
         };
         Diagnostic::error(message).at(file, span).with_hint(hint)
     };
-    fn unknown_in<'l>(config: &Config, level: &'l Option<String>) -> Option<&'l str> {
-        let known = |l: &str| {
-            config
-                .classification
-                .as_ref()
-                .is_some_and(|c| c.rank(l).is_some())
-        };
-        level.as_deref().filter(|l| !known(l))
-    }
-    let unknown = |level| unknown_in(config, level);
+    let unknown = |level| unknown_level(config, level);
     let mut errors = Vec::new();
     for page in pages {
         if let Some(level) = unknown(&page.front.classification) {
@@ -183,6 +170,12 @@ pub fn check_classified(
         }
     }
     errors
+}
+
+/// `level`, when it is given and is not one of handbook.yaml's levels (or there are none).
+fn unknown_level<'l>(config: &Config, level: &'l Option<String>) -> Option<&'l str> {
+    let known = |l: &str| (config.classification.as_ref()).is_some_and(|c| c.rank(l).is_some());
+    level.as_deref().filter(|l| !known(l))
 }
 
 /// The hint of each unknown level, made once for each: a handbook may name an unknown

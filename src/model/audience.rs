@@ -1,12 +1,12 @@
 //! Who may read what (SPEC 12): the classification levels of records and pages, and the
 //! audiences, each a view of the handbook up to a level, with some fields redacted.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
 /// handbook.yaml's `classification`.
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(from = "Levels")]
 pub struct Classification {
     /// From the least to the most sensitive.
@@ -15,8 +15,9 @@ pub struct Classification {
     /// the most trusted readers only) is one a team must make, not a default to fall into.
     pub default: String,
     /// The rank of each level, its first place in `levels`: every record and page is
-    /// ranked, and a list of levels may be long.
-    ranks: HashMap<String, usize>,
+    /// ranked, and a list of levels may be long. Ordered, so that its `Debug` text, which
+    /// the settings' fingerprint is made from, is the same at every build.
+    ranks: BTreeMap<String, usize>,
 }
 
 /// [`Classification`] as handbook.yaml writes it.
@@ -29,20 +30,9 @@ struct Levels {
     default: String,
 }
 
-/// As written, without the ranks made from it, whose order is the hash table's: the
-/// settings' fingerprint is made from their `Debug` text.
-impl std::fmt::Debug for Classification {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Classification")
-            .field("levels", &self.levels)
-            .field("default", &self.default)
-            .finish()
-    }
-}
-
 impl From<Levels> for Classification {
     fn from(written: Levels) -> Self {
-        let mut ranks = HashMap::with_capacity(written.levels.len());
+        let mut ranks = BTreeMap::new();
         for (rank, level) in written.levels.iter().enumerate() {
             ranks.entry(level.clone()).or_insert(rank);
         }
