@@ -15,7 +15,7 @@ use crate::cli::Done;
 use crate::cli::new::{self, RecordKind};
 use crate::diagnostics::{self, Diagnostic, Error, SourceFile};
 use crate::load::disk::Disk;
-use crate::load::tracker::{Parsed, approver_decision, capitalise, parse_row, read_rows};
+use crate::load::tracker::{self, Parsed, approver_decision, capitalise, parse_row, read_rows};
 use crate::load::yaml;
 use crate::load::{records, source};
 use crate::model::date::Date;
@@ -72,8 +72,13 @@ pub fn run(root: &Path, csv_path: &Path) -> Result<Done, Error> {
 pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
     let today = new::today(root)?;
     let name = csv_path.to_string_lossy();
-    let text = crate::load::disk::read_text(csv_path, &name, crate::load::source::MAX_FILE_BYTES)
-        .map_err(|d| Error::Usage(d.message))?;
+    let text = crate::load::disk::read_bytes(csv_path, &name, crate::load::source::MAX_FILE_BYTES)
+        .and_then(|bytes| tracker::decode(&name, bytes))
+        .map_err(|d| match d.file {
+            // Text that is not UTF-8 is an error of the file, shown at its place.
+            Some(_) => Error::Invalid(vec![d]),
+            None => Error::Usage(d.message),
+        })?;
     let file = SourceFile::new(name, text);
     let mut diags = Vec::new();
     let people = crate::load::records::load_people(

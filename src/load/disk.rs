@@ -59,7 +59,7 @@ pub fn read_text(path: &Path, name: &str, max_bytes: u64) -> Result<String, Diag
 }
 
 /// Reads the regular file at `path` (shown as `name`), of at most `max_bytes`.
-fn read_bytes(path: &Path, name: &str, max_bytes: u64) -> Result<Vec<u8>, Diagnostic> {
+pub fn read_bytes(path: &Path, name: &str, max_bytes: u64) -> Result<Vec<u8>, Diagnostic> {
     let fail = |why: String| cannot_read(name, why);
     let mut options = fs::OpenOptions::new();
     options.read(true);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::load::yaml;
+use crate::load::{source, yaml};
 use crate::model::date::Date;
 use crate::model::vocab::{Decision, ExceptionStatus, ExceptionType, Severity};
 
@@ -79,12 +79,66 @@ pub(crate) struct Row {
     pub(crate) span: Range<usize>,
 }
 
+/// The text of a tracker file as spreadsheets save it: UTF-8, with or without a byte
+/// order mark, or UTF-16 with one (Excel's "Unicode Text").
+pub(crate) fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    let unit: fn([u8; 2]) -> u16 = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => u16::from_le_bytes,
+        Some([0xFE, 0xFF]) => u16::from_be_bytes,
+        _ => {
+            return source::decode(name, bytes).map_err(|d| {
+                d.with_hint(
+                    "save the file as UTF-8 (in Excel: Save As, then \"CSV UTF-8 (Comma delimited)\")",
+                )
+            });
+        }
+    };
+    let units = bytes[2..]
+        .chunks_exact(2)
+        .map(|pair| unit([pair[0], pair[1]]));
+    let mut text = String::with_capacity(bytes.len() / 2);
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) => text.push(c),
+            Err(_) => return Err(bad_utf16(name, text, "a lone surrogate")),
+        }
+    }
+    if bytes.len() % 2 == 1 {
+        return Err(bad_utf16(name, text, "the file ends inside a character"));
+    }
+    Ok(text)
+}
+
+/// An error after `good`, the text before the first unit that is not UTF-16.
+fn bad_utf16(name: &str, mut good: String, why: &str) -> Diagnostic {
+    let at = good.len();
+    good.push(char::REPLACEMENT_CHARACTER);
+    let shown = SourceFile::new(name, good);
+    Diagnostic::error(format!("cannot read {name}: it is not UTF-16 text ({why})"))
+        .at(&shown, at..shown.text.len())
+        .with_hint("save the file as UTF-8")
+}
+
+/// The character between the header's first two columns: a comma, else the `;` that
+/// spreadsheets write where the decimal separator is a comma, or the tab of Excel's
+/// "Unicode Text". The header is fixed, so its first column tells.
+fn delimiter(text: &str) -> u8 {
+    let first = text.trim_start_matches(['\u{feff}', ' ', '\r', '\n']);
+    let after = (first.trim_start_matches('"').strip_prefix(HEADER[0]))
+        .map(|rest| rest.trim_start_matches('"').trim_start_matches(' '));
+    (after.and_then(|rest| rest.bytes().next()))
+        .filter(|b| matches!(b, b';' | b'\t'))
+        .unwrap_or(b',')
+}
+
 /// The rows below the header, after checking the header.
 pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnostic>> {
-    let scanned = scan(&file.text);
+    let delimiter = delimiter(&file.text);
+    let scanned = scan(&file.text, delimiter);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .trim(csv::Trim::All)
         .from_reader(scanned.normalised.as_bytes());
     let mut rows = Vec::new();
@@ -166,15 +220,18 @@ pub(crate) struct Scanned {
 /// Splits the text into records and fields by the rules of the csv crate's reader (a quote
 /// starts a quoted field only as its first character, `""` is a quote inside one, `\r`,
 /// `\n` and `\r\n` end a record, empty records are skipped), after dropping the blanks that
-/// start each field.
-pub(crate) fn scan(text: &str) -> Scanned {
+/// start each field; fields end at `delimiter`.
+pub(crate) fn scan(text: &str, delimiter: u8) -> Scanned {
     let bytes = text.as_bytes();
     let mut i = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut normalised = String::with_capacity(text.len());
     let mut records = Vec::new();
     let mut fields: Vec<Range<usize>> = Vec::new();
     loop {
-        while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+        while bytes
+            .get(i)
+            .is_some_and(|&b| b == b' ' || (b == b'\t' && delimiter != b'\t'))
+        {
             i += 1;
         }
         let start = i;
@@ -192,14 +249,17 @@ pub(crate) fn scan(text: &str) -> Scanned {
                 }
             }
         }
-        while !matches!(bytes.get(i), None | Some(b',' | b'\n' | b'\r')) {
+        while bytes
+            .get(i)
+            .is_some_and(|&b| b != delimiter && b != b'\n' && b != b'\r')
+        {
             i += 1;
         }
         normalised.push_str(&text[start..i]);
         fields.push(start..start + text[start..i].trim_end().len());
         match bytes.get(i) {
-            Some(b',') => {
-                normalised.push(',');
+            Some(&b) if b == delimiter => {
+                normalised.push(char::from(b));
                 i += 1;
             }
             end => {
@@ -368,7 +428,7 @@ mod tests {
     #[test]
     fn scan_reads_the_common_form() {
         let text = "a, \"b, c\" , d\n\n  \r\n\"x\"\"y\", \"multi\nline\"\r\nlast";
-        let s = scan(text);
+        let s = scan(text, b',');
         let fields: Vec<Vec<&str>> = s
             .records
             .iter()
@@ -399,6 +459,20 @@ mod tests {
                 vec!["last"]
             ]
         );
+    }
+
+    /// A tab between cells is a delimiter, not a blank before a cell: an empty cell stays.
+    #[test]
+    fn the_header_tells_the_delimiter() {
+        assert_eq!(delimiter("Priority, Status"), b',');
+        assert_eq!(delimiter("\u{feff}\"Priority\";\"Status\""), b';');
+        assert_eq!(delimiter("\r\nPriority\tStatus"), b'\t');
+        assert_eq!(delimiter("Severity;Status"), b',');
+        let text = "a\t\t \"b\tc\"\r\nd";
+        let fields: Vec<Vec<&str>> = (scan(text, b'\t').records.iter())
+            .map(|r| r.iter().map(|f| &text[f.clone()]).collect())
+            .collect();
+        assert_eq!(fields, vec![vec!["a", "", "\"b\tc\""], vec!["d"]]);
     }
 
     #[test]

@@ -736,3 +736,110 @@ fn a_row_whose_record_would_not_load_is_refused_at_the_row() {
     );
     assert_eq!(exception_files(&dir), ["EXC-007.yaml"]);
 }
+
+/// The tracker as spreadsheets save it: Excel's "CSV UTF-8" (a byte order mark, CRLF),
+/// with `;` between cells where the decimal separator is a comma, and its "Unicode Text"
+/// (UTF-16 with a byte order mark, tabs between cells), little- and big-endian. Each
+/// imports into the same records, with the same notes, as the pack's own file.
+#[test]
+fn a_tracker_saved_by_a_spreadsheet_imports_whatever_its_delimiter_and_encoding() {
+    let tmp = TempDir::new().unwrap();
+    let records = |name: &str, csv: &Path| {
+        let dir = bare(&tmp, name);
+        let out = on_the_day(
+            Path::new(ROOT),
+            &["import", "tracker", path(csv), path(&dir)],
+        );
+        assert_code(&out, 0);
+        let notes = stderr(&out).replace(path(csv), "TRACKER");
+        // Each record's opening comment, and a marker, name the file it came from.
+        let name = csv.file_name().unwrap().to_str().unwrap();
+        let files = exception_files(&dir)
+            .iter()
+            .map(|f| {
+                let text = fs::read_to_string(dir.join("data/exceptions").join(f)).unwrap();
+                text.replace(path(csv), "TRACKER").replace(name, "TRACKER")
+            })
+            .collect::<Vec<_>>();
+        (notes, files)
+    };
+    let pack = Path::new(ROOT).join(PACK);
+    let expected = records("pack", &pack);
+    assert_eq!(expected.1.len(), 7, "{}", expected.0);
+
+    let text = fs::read_to_string(&pack).unwrap();
+    let cells = [
+        vec![HEADER.split(", ").map(String::from).collect()],
+        rows(&text),
+    ]
+    .concat();
+    let write = |delimiter: u8| {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        cells.iter().for_each(|row| w.write_record(row).unwrap());
+        String::from_utf8(w.into_inner().unwrap()).unwrap()
+    };
+    let utf16 = |text: &str, unit: fn(u16) -> [u8; 2]| -> Vec<u8> {
+        (std::iter::once(0xFEFF).chain(text.encode_utf16()))
+            .flat_map(unit)
+            .collect()
+    };
+    let saved: [(&str, Vec<u8>); 3] = [
+        (
+            "semicolons.csv",
+            [&b"\xEF\xBB\xBF"[..], write(b';').as_bytes()].concat(),
+        ),
+        ("unicode-le.txt", utf16(&write(b'\t'), u16::to_le_bytes)),
+        ("unicode-be.txt", utf16(&write(b'\t'), u16::to_be_bytes)),
+    ];
+    for (name, bytes) in saved {
+        let file = tmp.path().join(name);
+        fs::write(&file, bytes).unwrap();
+        assert_eq!(records(&format!("hb-{name}"), &file), expected, "{name}");
+    }
+}
+
+/// A tracker saved in a spreadsheet's legacy code page, or UTF-16 cut inside a character,
+/// is refused at the line and column of the first byte that is not text, with that line
+/// shown and how to save it instead; nothing is written.
+#[test]
+fn a_tracker_that_is_not_unicode_is_refused_at_its_first_bad_byte() {
+    let tmp = TempDir::new().unwrap();
+    let dir = bare(&tmp, "hb");
+    let before = files_below(&dir);
+    let latin1 = tmp.path().join("latin1.csv");
+    fs::write(
+        &latin1,
+        format!("{HEADER}\r\nHigh, Approved, 1/15/2026, Risk extension, Caf\u{e9}, Ren\u{e9}e\r\n")
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap())
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let out = on_the_day(tmp.path(), &["import", "tracker", "latin1.csv", "hb"]);
+    assert_code(&out, 1);
+    assert_eq!(
+        stderr(&out),
+        "error: cannot read latin1.csv: it is not UTF-8 text (byte 0xE9 is not UTF-8 here)\n  \
+         ┌─ latin1.csv:2:47\n  │\n\
+         2 │ High, Approved, 1/15/2026, Risk extension, Caf\u{fffd}, Ren\u{fffd}e\n  \
+         │                                               ^\n  │\n  \
+         = help: save the file as UTF-8 (in Excel: Save As, then \"CSV UTF-8 (Comma delimited)\")\n\n\
+         1 error(s), 0 warning(s)\n"
+    );
+    let cut = tmp.path().join("cut.txt");
+    fs::write(&cut, b"\xFF\xFEP\x00r\x00i").unwrap();
+    let out = on_the_day(tmp.path(), &["import", "tracker", "cut.txt", "hb"]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).starts_with(
+            "error: cannot read cut.txt: it is not UTF-16 text (the file ends inside a character)\n  \
+             ┌─ cut.txt:1:3\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files_below(&dir), before);
+}
