@@ -64,6 +64,9 @@ pub struct Generated {
     pub reused: usize,
     /// The audience the site is for; `None` for the whole handbook.
     pub audience: Option<String>,
+    /// The whole handbook's findings, when they are not among `warnings`: `serve` shows
+    /// only those the build before did not have.
+    pub unlisted: Vec<Arc<Finding>>,
 }
 
 /// Builds the site into `out`, replacing its previous content only on success. Files are
@@ -148,8 +151,9 @@ struct Derived {
 pub fn generate_cached(options: &Options, cache: &mut Cache) -> Result<Generated, Error> {
     let mut prepared = prepare(options, Some(&mut cache.loads))?;
     cache.audience.clone_from(&prepared.audience);
-    // serve prints no warning of a build that succeeds: a page edit would otherwise make
-    // a diagnostic of each of the register's thousands of findings, to drop it unread.
+    // serve prints only the warnings the build before did not have: a page edit would
+    // otherwise make a diagnostic of each of the register's thousands of findings, to
+    // drop it unread.
     prepared.warn_findings = false;
     render_kept(prepared, Output::keep_cached(Arc::clone(&cache.rendered)))
 }
@@ -646,6 +650,7 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         pages: handbook.site.reading_order.len(),
         reused: finished.reused,
         findings: handbook.findings,
+        unlisted: if listed { Vec::new() } else { found },
         audience,
     };
     Ok((generated, finished))

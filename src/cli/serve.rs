@@ -25,7 +25,7 @@ use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use rayon::prelude::*;
 use tokio::sync::watch;
 
-use crate::diagnostics::{Diagnostic, Error};
+use crate::diagnostics::{self, Diagnostic, Error};
 use crate::load::disk;
 use crate::load::theme::Body;
 use crate::pipeline::{self, Options};
@@ -103,9 +103,12 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
         Err(e @ Error::Usage(_)) => return Err(e),
         found => found.ok().flatten(),
     };
-    let mut cache = pipeline::Cache::default();
+    let mut builds = Builds::default();
     let shared_preview = !is_loopback(addr.ip());
-    rebuild(&options, &shared, &mut cache, shared_preview);
+    // Watched from before the first build, so that a file saved while it runs is built
+    // once it is done.
+    let (_watcher, changes) = watch(&options)?;
+    rebuild(&options, &shared, &mut builds, shared_preview);
     if let Some(error) = &shared.borrow().error {
         eprint!("{error}");
     }
@@ -134,7 +137,13 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
             "serving {}{whose} at http://{local}/ (Ctrl-C to stop)",
             options.root.display()
         );
-        let _watcher = watch(&options, Arc::clone(&shared), cache, shared_preview)?;
+        rebuild_on_change(
+            &options,
+            Arc::clone(&shared),
+            builds,
+            shared_preview,
+            changes,
+        );
         loop {
             let accepted = listener.accept().await;
             // The address this connection came in on: the bound one, or with 0.0.0.0 the
@@ -171,13 +180,80 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
     })
 }
 
+/// What one rebuild hands the next: the pipeline's cache of the last build, and the
+/// warnings the terminal has shown.
+#[derive(Default)]
+struct Builds {
+    cache: pipeline::Cache,
+    /// A key of each warning of the last build that succeeded ([`Builds::key`]).
+    warned: HashSet<u64>,
+    keys: ahash::RandomState,
+}
+
+/// How many new warnings a rebuild prints; `secbook check` lists the rest.
+const NEW_WARNINGS_SHOWN: usize = 20;
+
+impl Builds {
+    /// The warnings of a build that the last one did not have, in order: the terminal
+    /// shows those, as a large register's thousands would bury the one an edit just
+    /// caused. Made diagnostics only when new.
+    fn new_warnings(&mut self, generated: &pipeline::Generated) -> Vec<Diagnostic> {
+        let warnings = (generated.warnings.iter()).map(|w| {
+            let file = w.file.as_ref().map(|f| &*f.name);
+            (self.key(w.code, &w.message, file, w.span.start), w)
+        });
+        let findings = (generated.unlisted.iter()).map(|f| {
+            let at = f.span.start;
+            (
+                self.key(Some(f.code), &f.message, Some(&f.source.name), at),
+                f,
+            )
+        });
+        let (warnings, findings): (Vec<_>, Vec<_>) = (warnings.collect(), findings.collect());
+        let mut new: Vec<Diagnostic> = (warnings.iter())
+            .filter(|(key, _)| !self.warned.contains(key))
+            .map(|(_, w)| (*w).clone())
+            .chain(
+                (findings.iter())
+                    .filter(|(key, _)| !self.warned.contains(key))
+                    .map(|(_, f)| f.to_diagnostic()),
+            )
+            .collect();
+        diagnostics::sort(&mut new);
+        self.warned = (warnings.iter().map(|(k, _)| *k))
+            .chain(findings.iter().map(|(k, _)| *k))
+            .collect();
+        new
+    }
+
+    /// What tells one warning from another: its code, message and place.
+    fn key(&self, code: Option<&str>, message: &str, file: Option<&str>, at: usize) -> u64 {
+        self.keys.hash_one((code, message, file, at))
+    }
+}
+
+/// The end of the line a build that succeeded prints: how many warnings, and how many of
+/// them are new and shown above it.
+fn warnings_told(total: usize, new: usize) -> String {
+    match (total, new) {
+        (0, _) => String::new(),
+        (_, 0) => format!("; {total} warning(s)"),
+        (_, new) if new <= NEW_WARNINGS_SHOWN => format!("; {total} warning(s), {new} new above"),
+        _ => format!(
+            "; {total} warning(s), {new} new, the first {NEW_WARNINGS_SHOWN} above: \
+             `secbook check` lists them all"
+        ),
+    }
+}
+
 /// Builds in memory and swaps the result in; on failure keeps the previous site. What did
-/// not change since the last build is taken from `cache`. The errors, which are the whole
+/// not change since the last build is taken from `builds`. The errors, which are the whole
 /// handbook's, are shown over the pages too, unless the preview is of an audience's site
-/// and `shared` with other machines: its readers may not read them.
-fn rebuild(options: &Options, shared: &Shared, cache: &mut pipeline::Cache, shared_preview: bool) {
+/// and `shared` with other machines: its readers may not read them. Of the warnings, the
+/// terminal shows those the last build did not have.
+fn rebuild(options: &Options, shared: &Shared, builds: &mut Builds, shared_preview: bool) {
     let started = Instant::now();
-    let result = pipeline::generate_cached(options, cache);
+    let result = pipeline::generate_cached(options, &mut builds.cache);
     let last = Arc::clone(&shared.borrow());
     let (files, error) = match result.and_then(|mut generated| {
         let files = pin_all(&options.root, std::mem::take(&mut generated.files))?;
@@ -185,17 +261,24 @@ fn rebuild(options: &Options, shared: &Shared, cache: &mut pipeline::Cache, shar
     }) {
         Ok((generated, files)) => {
             let rendered = generated.file_count - generated.reused;
+            let new = builds.new_warnings(&generated);
+            let shown: String = (new.iter().take(NEW_WARNINGS_SHOWN))
+                .map(|w| w.render())
+                .collect();
+            eprint!("{shown}");
+            let total = generated.warnings.len() + generated.unlisted.len();
             eprintln!(
-                "built in {:.0} ms: {rendered} files made, {} pages unchanged",
+                "built in {:.0} ms: {rendered} files made, {} pages unchanged{}",
                 started.elapsed().as_secs_f64() * 1000.0,
-                generated.reused
+                generated.reused,
+                warnings_told(total, new.len())
             );
             (Arc::new(files), None)
         }
         Err(Error::Invalid(diags)) => {
             let report: String = diags.iter().map(|d| d.render()).collect();
             eprint!("{report}");
-            let shown = match &cache.audience {
+            let shown = match &builds.cache.audience {
                 Some(audience) if shared_preview => format!(
                     "The build has errors: the terminal that runs `secbook serve` lists them.\n\
                      This preview of the audience {audience}'s site is open to other machines, \
@@ -341,16 +424,14 @@ fn read_pinned(pinned: &Pinned) -> io::Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
-/// Rebuilds after each burst of changes. Only writes, creations, renames and removals
-/// count: reading a source (as every rebuild does) must not start another rebuild.
-fn watch(
-    options: &Options,
-    shared: Arc<Shared>,
-    mut cache: pipeline::Cache,
-    shared_preview: bool,
-) -> Result<RecommendedWatcher, Error> {
-    // The paths each change touched; `None` when the watcher lost track of them.
-    let (tx, rx) = mpsc::channel::<Option<Vec<PathBuf>>>();
+/// The paths each change touched; `None` when the watcher lost track of them.
+type Changes = mpsc::Receiver<Option<Vec<PathBuf>>>;
+
+/// Watches the handbook's sources and git's commits for changes. Only writes, creations,
+/// renames and removals count: reading a source (as every rebuild does) must not start
+/// another rebuild.
+fn watch(options: &Options) -> Result<(RecommendedWatcher, Changes), Error> {
+    let (tx, rx) = mpsc::channel();
     let commits = Commits::of(&options.root);
     let folders = commits.as_ref().map_or_else(Vec::new, Commits::folders);
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
@@ -400,6 +481,17 @@ fn watch(
                 .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", path.display())))?;
         }
     }
+    Ok((watcher, rx))
+}
+
+/// Rebuilds after each burst of `changes`, on a thread of its own.
+fn rebuild_on_change(
+    options: &Options,
+    shared: Arc<Shared>,
+    mut builds: Builds,
+    shared_preview: bool,
+    rx: Changes,
+) {
     let options = options.clone();
     thread::spawn(move || {
         while let Ok(first) = rx.recv() {
@@ -413,12 +505,11 @@ fn watch(
                 }
             }
             if let Some(paths) = changed {
-                cache.changed(paths);
+                builds.cache.changed(paths);
             }
-            rebuild(&options, &shared, &mut cache, shared_preview);
+            rebuild(&options, &shared, &mut builds, shared_preview);
         }
     });
-    Ok(watcher)
 }
 
 /// Where a commit shows in the files of the repository that holds the handbook: HEAD in

@@ -8,6 +8,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::common;
@@ -18,6 +19,23 @@ pub(crate) struct Server {
     pub(crate) port: u16,
     /// What the server printed up to the line that names its address.
     said: String,
+    /// What it printed after that line, so far.
+    heard: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// What the server printed after its address once `check` holds of it, waiting at
+    /// most ten seconds.
+    fn heard_once(&self, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let heard = self.heard.lock().unwrap().clone();
+            if check(&heard) || Instant::now() > deadline {
+                return heard;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Server {
@@ -79,8 +97,21 @@ pub(crate) fn spawn_from(
         }
     };
     // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, port, said }
+    let heard = Arc::new(Mutex::new(String::new()));
+    let keep = Arc::clone(&heard);
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let mut heard = keep.lock().unwrap();
+            heard.push_str(&line);
+            heard.push('\n');
+        }
+    });
+    Server {
+        child,
+        port,
+        said,
+        heard,
+    }
 }
 
 pub(crate) fn get(port: u16, path: &str) -> (u16, String) {
@@ -194,6 +225,70 @@ fn serves_rebuilds_and_reports_errors() {
     });
     assert!(status.contains("\"error\":null"), "{status}");
     assert!(get(server.port, "/").1.contains("Fixed."));
+}
+
+/// The terminal shows each warning when it first appears, with its place, and the count of
+/// all of them on the line of each build; a rebuild does not print the same ones again.
+#[test]
+fn a_rebuild_prints_the_warnings_it_did_not_have_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("content")).unwrap();
+    fs::create_dir_all(root.join("data/exceptions")).unwrap();
+    fs::write(
+        root.join("handbook.yaml"),
+        "title: W\nid: 0b6f2c1e-4d7a-4c1b-9a51-3f0e8f6d2a10\nas_of: 2026-06-30\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nHi.\n",
+    )
+    .unwrap();
+    let record = |summary: &str| {
+        format!(
+            "id: EXC-001\ntitle: T\ntype: acceptance\nseverity: low\nstatus: pending\n\
+             requested_by: A\nrisk_owner: B\ncreated: 2026-01-01\nsummary: {summary}\n\
+             justification: j\n"
+        )
+    };
+    let file = root.join("data/exceptions/EXC-001.yaml");
+    fs::write(&file, record("s")).unwrap();
+    let server = start(root);
+    // The first build is before the address.
+    assert!(
+        server.said.contains("pages unchanged\n") && !server.said.contains("warning"),
+        "{}",
+        server.said
+    );
+
+    fs::write(&file, record("'TODO: the risk'")).unwrap();
+    let printed = server.heard_once(|h| h.contains("built in"));
+    assert!(
+        printed.starts_with(
+            "warning[exception.todo]: `summary` still has a TODO marker: the risk\n  \
+             ┌─ data/exceptions/EXC-001.yaml:9:10\n"
+        ) && printed.contains("pages unchanged; 1 warning(s), 1 new above\n"),
+        "{printed}"
+    );
+
+    fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nAgain.\n",
+    )
+    .unwrap();
+    let third = server.heard_once(|h| h.matches("built in").count() == 2);
+    let (_, printed) = third.rsplit_once("\n\n").unwrap();
+    let last = printed.lines().last().unwrap();
+    assert!(
+        last.starts_with("built in") && last.ends_with("pages unchanged; 1 warning(s)"),
+        "{third}"
+    );
+    assert_eq!(
+        third.matches("warning[exception.todo]").count(),
+        1,
+        "{third}"
+    );
 }
 
 #[test]
@@ -638,5 +733,5 @@ fn listening_beyond_loopback_warns_that_the_handbook_is_exposed() {
     assert_eq!(get(server.port, "/").0, 200);
 
     let local = start(dir.path());
-    assert!(!local.said.contains("warning"), "{}", local.said);
+    assert!(!local.said.contains("warning: listening"), "{}", local.said);
 }
