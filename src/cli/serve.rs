@@ -28,6 +28,7 @@ use tokio::sync::watch;
 use crate::diagnostics::{self, Diagnostic, Error};
 use crate::load::disk;
 use crate::load::theme::Body;
+use crate::model::finding::Finding;
 use crate::pipeline::{self, Options};
 use crate::render::OutputFile;
 
@@ -185,8 +186,10 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
 #[derive(Default)]
 struct Builds {
     cache: pipeline::Cache,
-    /// A key of each warning of the last build that succeeded ([`Builds::key`]).
+    /// A key of each warning other than a finding of the last build that succeeded.
     warned: HashSet<u64>,
+    /// The findings of that build: most of a rebuild's are the very ones kept from it.
+    found: Vec<Arc<Finding>>,
     keys: ahash::RandomState,
 }
 
@@ -196,39 +199,43 @@ const NEW_WARNINGS_SHOWN: usize = 20;
 impl Builds {
     /// The warnings of a build that the last one did not have, in order: the terminal
     /// shows those, as a large register's thousands would bury the one an edit just
-    /// caused. Made diagnostics only when new.
+    /// caused. A finding kept from the last build is not new, so only the others are
+    /// compared by their text, and made diagnostics only when new: a page edit on a large
+    /// register keeps its thousands of findings.
     fn new_warnings(&mut self, generated: &pipeline::Generated) -> Vec<Diagnostic> {
-        let warnings = (generated.warnings.iter()).map(|w| {
-            let file = w.file.as_ref().map(|f| &*f.name);
-            (self.key(w.code, &w.message, file, w.span.start), w)
-        });
-        let findings = (generated.unlisted.iter()).map(|f| {
-            let at = f.span.start;
-            (
-                self.key(Some(f.code), &f.message, Some(&f.source.name), at),
-                f,
-            )
-        });
-        let (warnings, findings): (Vec<_>, Vec<_>) = (warnings.collect(), findings.collect());
-        let mut new: Vec<Diagnostic> = (warnings.iter())
-            .filter(|(key, _)| !self.warned.contains(key))
-            .map(|(_, w)| (*w).clone())
-            .chain(
-                (findings.iter())
-                    .filter(|(key, _)| !self.warned.contains(key))
-                    .map(|(_, f)| f.to_diagnostic()),
-            )
-            .collect();
+        let keys = &self.keys;
+        let key = |code: Option<&str>, message: &str, file: Option<&str>, at: usize| {
+            keys.hash_one((code, message, file, at))
+        };
+        let finding_key =
+            |f: &Finding| key(Some(f.code), &f.message, Some(&f.source.name), f.span.start);
+        let was = std::mem::take(&mut self.warned);
+        let mut new = Vec::new();
+        for w in &generated.warnings {
+            let k = key(
+                w.code,
+                &w.message,
+                w.file.as_ref().map(|f| &*f.name),
+                w.span.start,
+            );
+            if self.warned.insert(k) && !was.contains(&k) {
+                new.push(w.clone());
+            }
+        }
+        let kept: HashSet<*const Finding, ahash::RandomState> =
+            self.found.iter().map(Arc::as_ptr).collect();
+        let mut made = (generated.unlisted.iter()).filter(|f| !kept.contains(&Arc::as_ptr(f)));
+        if let Some(first) = made.next() {
+            let had: HashSet<u64> = self.found.iter().map(|f| finding_key(f)).collect();
+            let made = std::iter::once(first).chain(made);
+            new.extend(
+                made.filter(|f| !had.contains(&finding_key(f)))
+                    .map(|f| f.to_diagnostic()),
+            );
+        }
+        self.found.clone_from(&generated.unlisted);
         diagnostics::sort(&mut new);
-        self.warned = (warnings.iter().map(|(k, _)| *k))
-            .chain(findings.iter().map(|(k, _)| *k))
-            .collect();
         new
-    }
-
-    /// What tells one warning from another: its code, message and place.
-    fn key(&self, code: Option<&str>, message: &str, file: Option<&str>, at: usize) -> u64 {
-        self.keys.hash_one((code, message, file, at))
     }
 }
 

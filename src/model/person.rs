@@ -154,8 +154,9 @@ pub struct People {
     /// The file is there but did not load (that error is reported): what it would give is
     /// unknown, so what depends on it is not checked.
     pub failed: bool,
-    /// Each entry's email and name, [`fold`]ed, to the first entry that gives it: every record's people are looked up,
-    /// and a search through the list for each grew with records times people.
+    /// Each entry's email and name, [`fold`]ed, to the first entry that gives it: every
+    /// record's people are looked up, and a search through the list for each grew with
+    /// records times people.
     by_email: HashMap<String, usize>,
     by_name: HashMap<String, usize>,
 }
