@@ -250,8 +250,8 @@ impl Document {
                         // The id may be written `{#...}` with any character but a space.
                         extra = anchor.take().map(|id| {
                             Event::Html(CowStr::from(format!(
-                                "<a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
-                                escape_html(id)
+                                "<a class=\"anchor\" href=\"{}\" aria-label=\"Link to this section\">#</a>",
+                                escape_html(&links::fragment(id))
                             )))
                         });
                         Some(Event::End(TagEnd::Heading(level)))
@@ -1158,7 +1158,7 @@ mod tests {
     fn heading_attributes_cannot_script() {
         let html = untrusted("# A {#x\"onmouseover=\"alert(1)}\n\n## B {onclick=alert(1) .c}\n");
         assert!(
-            html.contains("href=\"#x&quot;onmouseover=&quot;alert(1)\""),
+            html.contains("href=\"#x%22onmouseover=%22alert(1)\""),
             "{html}"
         );
         assert!(!html.contains("onclick"), "{html}");

@@ -119,6 +119,40 @@ pub fn encode(path: &str) -> Cow<'_, str> {
     utf8_percent_encode(path, PATH).into()
 }
 
+/// What a fragment keeps as written: everything but controls, `%` and the characters a
+/// URL may not hold (space, `"`, `#`, `<`, `>`, `[`, `\`, `]`, `^`, `` ` ``, `{`, `|`,
+/// `}`). A heading's id may be written `{#...}` with any of them, and browsers find
+/// the heading from the percent-encoded form as well.
+const FRAGMENT: &AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// And in a `mailto:` URL, `?` would start its headers and `,` another address (RFC 6068).
+const MAILTO: &AsciiSet = &FRAGMENT.add(b'?').add(b',');
+
+/// The link to the element with id `id` on the same page.
+pub fn fragment(id: &str) -> String {
+    format!("#{}", utf8_percent_encode(id, FRAGMENT))
+}
+
+/// The link that writes mail to `email`, as written in a record: one address, whatever
+/// the text holds.
+pub fn mailto(email: &str) -> String {
+    format!("mailto:{}", utf8_percent_encode(email.trim(), MAILTO))
+}
+
 /// `dest` itself, or `#` when it could run code.
 pub fn neutralise(dest: &str) -> &str {
     if is_unsafe(dest) { "#" } else { dest }
@@ -220,6 +254,32 @@ pub fn absolute_base(base_url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whatever an id or an email holds, its link is a valid URL that still names it: only
+    /// what a URL may not hold is percent-encoded, and in a `mailto:` what would start
+    /// headers or another address.
+    #[test]
+    fn fragments_and_mail_links_encode_what_a_url_may_not_hold() {
+        assert_eq!(fragment("notes-1"), "#notes-1");
+        assert_eq!(
+            fragment("x\"/on mouse<>#%{|}[\\]^`\t"),
+            "#x%22/on%20mouse%3C%3E%23%25%7B%7C%7D%5B%5C%5D%5E%60%09"
+        );
+        assert_eq!(fragment("café"), "#caf%C3%A9");
+        assert_eq!(
+            percent_decode_str(&fragment("a \"b\" é")[1..]).decode_utf8_lossy(),
+            "a \"b\" é"
+        );
+        assert_eq!(
+            mailto(" ann.o'neil+sec@example.com "),
+            "mailto:ann.o'neil+sec@example.com"
+        );
+        assert_eq!(
+            mailto("a@b.c?cc=eve@x.y,bob@z"),
+            "mailto:a@b.c%3Fcc=eve@x.y%2Cbob@z"
+        );
+        assert_eq!(mailto("<script>"), "mailto:%3Cscript%3E");
+    }
 
     #[test]
     fn classify_covers_every_kind() {

@@ -16,6 +16,14 @@ pub struct Person {
     pub email: Option<String>,
 }
 
+/// `email` as an address mail can be sent to, trimmed; `None` where it is not one. A
+/// record's text may hold anything, and the exports that name an address (an Atom
+/// author's, an OSCAL party's) require one.
+pub fn address(email: &str) -> Option<&str> {
+    let email = email.trim();
+    email.parse::<lettre::Address>().is_ok().then_some(email)
+}
+
 impl Person {
     pub fn parse(s: &str) -> Person {
         let s = s.trim();
@@ -212,6 +220,27 @@ fn fold(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An address is what mail can be sent to; anything else a record may hold is not one.
+    #[test]
+    fn only_an_address_is_an_address() {
+        assert_eq!(address(" ann@example.com "), Some("ann@example.com"));
+        assert_eq!(
+            address("ann.o'neil+sec@example.com"),
+            Some("ann.o'neil+sec@example.com")
+        );
+        for not in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "a b@example.com",
+            "<script>@x",
+            "a@b@c",
+        ] {
+            assert_eq!(address(not), None, "{not:?}");
+        }
+    }
 
     #[test]
     fn parses_every_written_form() {

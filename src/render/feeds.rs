@@ -24,7 +24,7 @@ use crate::model::date::{Date, Offset};
 use crate::model::exception::Exception;
 use crate::model::incident::{Incident, Stamp};
 use crate::model::links;
-use crate::model::person::Person;
+use crate::model::person::{Person, address};
 use crate::render::OutputFile;
 
 /// The path of the exceptions feed in the site.
@@ -267,7 +267,7 @@ fn author(person: &Person) -> AtomPerson {
     } else {
         person.name.clone()
     });
-    author.set_email(person.email.clone());
+    author.set_email(person.email.as_deref().and_then(address).map(String::from));
     author
 }
 

@@ -772,6 +772,12 @@ impl Renderer {
     fn new(theme: &Theme, globals: Values, fingerprint: u64) -> Result<Renderer, Vec<Diagnostic>> {
         let mut tera = Tera::new();
         tera.register_filter("safe", safe);
+        tera.register_filter("fragment", |id: &str, _: tera::Kwargs, _: &tera::State| {
+            links::fragment(id)
+        });
+        tera.register_filter("mailto", |email: &str, _: tera::Kwargs, _: &tera::State| {
+            links::mailto(email)
+        });
         let sources = theme.templates.clone();
         let raw: Vec<(&str, &str)> = sources
             .iter()

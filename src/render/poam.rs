@@ -32,7 +32,7 @@ use crate::derive::handbook::Handbook;
 use crate::load::config::Identity;
 use crate::model::date::Date;
 use crate::model::exception::Exception;
-use crate::model::person::{People, Person};
+use crate::model::person::{People, Person, address};
 use crate::model::vocab::{ExceptionState, ExceptionStatus};
 use crate::render::api::{Parts, json_piece};
 use crate::render::feeds::{day_start, site_link};
@@ -303,12 +303,14 @@ impl<'a> Parties<'a> {
             .map(|e| line(&e.name, ""))
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| line(&person.name, ""));
-        let email = person
-            .email
-            .as_deref()
-            .or(entry.and_then(|e| e.email.as_deref()))
-            .map(str::trim)
-            .filter(|e| e.contains('@') && !e.contains(char::is_whitespace));
+        // The record's address, else data/people.yaml's.
+        let email = [
+            person.email.as_deref(),
+            entry.and_then(|e| e.email.as_deref()),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(address);
         let key = (email.map(str::to_lowercase), name.to_lowercase());
         if let Some(i) = self.find(&key) {
             if self.keys[i].0.is_none()

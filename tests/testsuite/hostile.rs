@@ -20,6 +20,7 @@ use scraper::{Html, Node};
 use secbook::diagnostics::{Diagnostic, Error, Level, SourceFile};
 use secbook::harness;
 use secbook::model::date::Date;
+use secbook::model::person::address;
 use secbook::pipeline::{self, Options};
 use serde_yaml::{Mapping, Value};
 
@@ -745,6 +746,54 @@ fn xss_payloads_in_every_field_stay_text() {
             assert!(text.contains("<script>alert('XSS')</script>"));
         }
     }
+}
+
+/// Every page of the hostile sites is valid HTML to the W3C's Nu HTML Checker: a value
+/// that becomes part of a URL (a heading's `{#id}` in its anchor and table of contents, a
+/// record's email in its `mailto:` link) is percent-encoded, not only escaped. The
+/// example's site is checked alongside.
+#[test]
+fn hostile_sites_are_valid_html() {
+    let (tmp, example) = write_handbook(&[]);
+    common::copy_example(&example);
+    let mut sites = vec![build_errors(&example).expect("the example builds")];
+    let mut kept = vec![tmp];
+    for allow_html in [false, true] {
+        let (tmp, root) = write_handbook(&hostile_handbook(allow_html));
+        sites.push(build_errors(&root).expect("the hostile handbook builds"));
+        kept.push(tmp);
+    }
+    let mut args: Vec<&std::ffi::OsStr> = ["--errors-only", "--skip-non-html"]
+        .map(std::ffi::OsStr::new)
+        .to_vec();
+    args.extend(sites.iter().map(|s| s.as_os_str()));
+    // The exports that name an address (an Atom author's, an OSCAL party's) name only one.
+    for site in &sites[1..] {
+        let mut emails = Vec::new();
+        for feed in ["exceptions", "incidents"] {
+            let xml = fs::read_to_string(site.join(format!("feeds/{feed}.xml"))).unwrap();
+            let after = xml.split("<email>").skip(1);
+            emails.extend(after.map(|e| e.split('<').next().unwrap().to_string()));
+        }
+        let poam = fs::read_to_string(site.join("exports/poam.json")).unwrap();
+        let poam: serde_json::Value = serde_json::from_str(&poam).unwrap();
+        let parties = &poam["plan-of-action-and-milestones"]["metadata"]["parties"];
+        for party in parties.as_array().unwrap() {
+            let held = party["email-addresses"].as_array().into_iter().flatten();
+            emails.extend(held.map(|e| e.as_str().unwrap().to_string()));
+        }
+        for email in emails {
+            assert_eq!(address(&email), Some(email.as_str()), "{}", site.display());
+        }
+    }
+    let Some(out) = common::nu_checker(&args) else {
+        return;
+    };
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "the Nu checker found errors:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

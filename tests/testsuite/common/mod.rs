@@ -170,6 +170,38 @@ pub fn checker(args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
     None
 }
 
+/// The W3C's Nu HTML Checker run with `ARGS` (its jar, `$SECBOOK_VNU`, else where .ci/run
+/// installs it, run by `java`); `None` on a developer's machine without it, where the
+/// check is skipped with a note. Under CI (`CI=true`) its absence fails the test.
+#[allow(dead_code)]
+pub fn nu_checker(args: &[&OsStr]) -> Option<Output> {
+    let jar = std::env::var_os("SECBOOK_VNU")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target/ci-npm/node_modules/vnu-jar/build/dist/vnu.jar")
+        });
+    let out = jar.exists().then(|| {
+        Command::new("java")
+            .arg("-jar")
+            .arg(&jar)
+            .args(args)
+            .output()
+    });
+    let missing = match out {
+        Some(Ok(out)) => return Some(out),
+        Some(Err(e)) => format!("java could not run: {e}"),
+        None => format!("{} is not there", jar.display()),
+    };
+    let note =
+        format!("{missing}: run .ci/run once, or set SECBOOK_VNU to the Nu checker's vnu.jar");
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{note}");
+    }
+    eprintln!("skipped: {note}");
+    None
+}
+
 /// A handbook at `root` whose record holds a control character (the fixture
 /// `invalid/record-control-character`) and whose home page body is `page`, after its
 /// front matter: what the tests of escaped reports run `check` on.
