@@ -237,19 +237,50 @@ pub fn page_href(url: &str) -> String {
     format!("{url}index.html")
 }
 
-/// `base_url` with a trailing slash, when it is an absolute http(s) URL.
+/// `base_url` with a trailing slash, when it is an absolute http(s) URL, percent-encoded
+/// where it holds what a URL may not ([`BASE`]).
 pub fn absolute_base(base_url: &str) -> Option<String> {
     let base = base_url.trim();
     let lower = base.to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         return None;
     }
+    let base = utf8_percent_encode(base, BASE).to_string();
     Some(if base.ends_with('/') {
-        base.to_string()
+        base
     } else {
         format!("{base}/")
     })
 }
+
+/// What an absolute base URL keeps as written: letters, digits, the characters a URL
+/// holds as delimiters or as themselves, and `%` (an escape written already). Anything
+/// else (a space, `"`, `<`, `>`, letters beyond ASCII) is percent-encoded, so every URL
+/// made from it (the feeds', the calendar's, the sitemap's, the mails') is valid.
+const BASE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'/')
+    .remove(b'%')
+    .remove(b'?')
+    .remove(b'#')
+    .remove(b'[')
+    .remove(b']');
 
 #[cfg(test)]
 mod tests {
@@ -258,6 +289,19 @@ mod tests {
     /// Whatever an id or an email holds, its link is a valid URL that still names it: only
     /// what a URL may not hold is percent-encoded, and in a `mailto:` what would start
     /// headers or another address.
+    #[test]
+    fn an_absolute_base_is_a_valid_url_as_written() {
+        assert_eq!(absolute_base("/docs/"), None);
+        assert_eq!(
+            absolute_base(" https://x.org/a/b?c=d&e;f:g@h[1]%20 "),
+            Some("https://x.org/a/b?c=d&e;f:g@h[1]%20/".into())
+        );
+        assert_eq!(
+            absolute_base("https://x.org/hand book/<é>\"{|}"),
+            Some("https://x.org/hand%20book/%3C%C3%A9%3E%22%7B%7C%7D/".into())
+        );
+    }
+
     #[test]
     fn fragments_and_mail_links_encode_what_a_url_may_not_hold() {
         assert_eq!(fragment("notes-1"), "#notes-1");

@@ -45,7 +45,6 @@ fn sitemap_files<'a, S>(
 where
     S: AsRef<str> + 'a + ?Sized,
 {
-    let base = uri_escape(base, UriPart::Whole);
     let mut pages: Vec<&str> = paths
         .into_iter()
         .map(AsRef::as_ref)
@@ -54,7 +53,7 @@ where
     pages.sort_unstable();
     pages.dedup();
     let urls = pages.into_iter().filter_map(|page| {
-        let loc = format!("{base}{}", uri_escape(page, UriPart::Path));
+        let loc = format!("{base}{}", uri_escape(page));
         (loc.len() <= SITEMAP_MAX_LOC).then(|| url_entry("url", &loc))
     });
     let sets = split(urls, "urlset", max_urls, max_bytes);
@@ -121,22 +120,13 @@ fn split(
     docs
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum UriPart {
-    /// A URL as given, `%`-escapes and delimiters kept.
-    Whole,
-    /// A file's path in the site: every character means itself.
-    Path,
-}
-
-/// `s` with every byte a URI may not hold there written as `%XX` of its UTF-8 (RFC 3986
-/// and RFC 3987 section 3.1): the sitemap protocol asks for URLs escaped this way.
-fn uri_escape(s: &str, part: UriPart) -> String {
+/// `s`, a file's path in the site, with every byte a URI may not hold there written as
+/// `%XX` of its UTF-8 (RFC 3986 and RFC 3987 section 3.1): the sitemap protocol asks for
+/// URLs escaped this way.
+fn uri_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
-        let keep = b.is_ascii_alphanumeric()
-            || b"-._~!$&'()*+,;=:@/".contains(&b)
-            || (part == UriPart::Whole && b"%?#[]".contains(&b));
+        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b);
         if keep {
             out.push(char::from(b));
         } else {
