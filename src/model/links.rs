@@ -119,25 +119,25 @@ pub fn encode(path: &str) -> Cow<'_, str> {
     utf8_percent_encode(path, PATH).into()
 }
 
-/// What a fragment keeps as written: everything but controls, `%` and the characters a
-/// URL may not hold (space, `"`, `#`, `<`, `>`, `[`, `\`, `]`, `^`, `` ` ``, `{`, `|`,
-/// `}`). A heading's id may be written `{#...}` with any of them, and browsers find
-/// the heading from the percent-encoded form as well.
-const FRAGMENT: &AsciiSet = &percent_encoding::CONTROLS
+/// What a URL may not hold as itself, wherever it is: controls, a space, `"`, `<`, `>`,
+/// `\`, `^`, `` ` ``, `{`, `|` and `}` (and letters beyond ASCII, which are always
+/// percent-encoded).
+const NOT_IN_URL: &AsciiSet = &percent_encoding::CONTROLS
     .add(b' ')
     .add(b'"')
-    .add(b'#')
-    .add(b'%')
     .add(b'<')
     .add(b'>')
-    .add(b'[')
     .add(b'\\')
-    .add(b']')
     .add(b'^')
     .add(b'`')
     .add(b'{')
     .add(b'|')
     .add(b'}');
+
+/// Nor a fragment `#`, `%` (the text is not written escaped) or `[`, `]`. A heading's id
+/// may be written `{#...}` with any of them, and browsers find the heading from the
+/// percent-encoded form as well.
+const FRAGMENT: &AsciiSet = &NOT_IN_URL.add(b'#').add(b'%').add(b'[').add(b']');
 
 /// And in a `mailto:` URL, `?` would start its headers and `,` another address (RFC 6068).
 const MAILTO: &AsciiSet = &FRAGMENT.add(b'?').add(b',');
@@ -238,14 +238,16 @@ pub fn page_href(url: &str) -> String {
 }
 
 /// `base_url` with a trailing slash, when it is an absolute http(s) URL, percent-encoded
-/// where it holds what a URL may not ([`BASE`]).
+/// where it holds what a URL may not ([`NOT_IN_URL`]; an escape written already is kept),
+/// so every URL made from it (the feeds', the calendar's, the sitemap's, the mails') is
+/// valid.
 pub fn absolute_base(base_url: &str) -> Option<String> {
     let base = base_url.trim();
     let lower = base.to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         return None;
     }
-    let base = utf8_percent_encode(base, BASE).to_string();
+    let base = utf8_percent_encode(base, NOT_IN_URL).to_string();
     Some(if base.ends_with('/') {
         base
     } else {
@@ -253,42 +255,10 @@ pub fn absolute_base(base_url: &str) -> Option<String> {
     })
 }
 
-/// What an absolute base URL keeps as written: letters, digits, the characters a URL
-/// holds as delimiters or as themselves, and `%` (an escape written already). Anything
-/// else (a space, `"`, `<`, `>`, letters beyond ASCII) is percent-encoded, so every URL
-/// made from it (the feeds', the calendar's, the sitemap's, the mails') is valid.
-const BASE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'!')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')')
-    .remove(b'*')
-    .remove(b'+')
-    .remove(b',')
-    .remove(b';')
-    .remove(b'=')
-    .remove(b':')
-    .remove(b'@')
-    .remove(b'/')
-    .remove(b'%')
-    .remove(b'?')
-    .remove(b'#')
-    .remove(b'[')
-    .remove(b']');
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Whatever an id or an email holds, its link is a valid URL that still names it: only
-    /// what a URL may not hold is percent-encoded, and in a `mailto:` what would start
-    /// headers or another address.
     #[test]
     fn an_absolute_base_is_a_valid_url_as_written() {
         assert_eq!(absolute_base("/docs/"), None);
@@ -302,6 +272,9 @@ mod tests {
         );
     }
 
+    /// Whatever an id or an email holds, its link is a valid URL that still names it: only
+    /// what a URL may not hold is percent-encoded, and in a `mailto:` what would start
+    /// headers or another address.
     #[test]
     fn fragments_and_mail_links_encode_what_a_url_may_not_hold() {
         assert_eq!(fragment("notes-1"), "#notes-1");
