@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """CPU time of `secbook serve`'s rebuild after a record or page edit, for two binaries.
 
-    python3 benches/serve_cpu.py OLD NEW ROUNDS EDITS HANDBOOK [--page]
+    python3 benches/serve_cpu.py OLD NEW ROUNDS EDITS HANDBOOK [--page] [--rename]
 
 Starts `serve` with each binary in turn (the order alternates by round), saves a new title
 into HANDBOOK's data/exceptions/EXC-00000.yaml (with --page, a line at the end of
-content/section-000/page-00000.md, as serve_latency.mjs does) EDITS times, waits for each "built in" line,
+content/section-000/page-00000.md, as serve_latency.mjs does) EDITS times (with --rename,
+into a temporary file renamed over it, as vim and sed -i save), waits for each "built in" line,
 and reads the server's user and system time from /proc/PID/stat around each rebuild. CPU
 time moves much less with the machine's load than wall time, so two revisions compare on it
 even while other jobs run. Prints the median CPU time and save-to-built wall time of each.
@@ -20,7 +21,8 @@ import sys
 import time
 
 old, new, rounds, edits, handbook = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-page = sys.argv[6:] == ["--page"]
+page = "--page" in sys.argv[6:]
+rename = "--rename" in sys.argv[6:]
 record = os.path.join(handbook, "content/section-000/page-00000.md" if page else "data/exceptions/EXC-00000.yaml")
 original = open(record).read()
 tick = os.sysconf("SC_CLK_TCK")
@@ -54,7 +56,12 @@ for r in range(rounds):
                     edited = f"{original}\nEdit number {r} {i} of the benchmark.\n"
                 else:
                     edited = re.sub(r"^title: .*$", f"title: Benchmark edit {r} {i}", original, flags=re.M)
-                open(record, "w").write(edited)
+                if rename:
+                    temporary = os.path.join(os.path.dirname(record), ".benchmark-save")
+                    open(temporary, "w").write(edited)
+                    os.rename(temporary, record)
+                else:
+                    open(record, "w").write(edited)
                 wait_for("built in")
                 built = time.perf_counter()
                 time.sleep(0.3)

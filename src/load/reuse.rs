@@ -155,10 +155,13 @@ impl<T> Kept<T> {
 }
 
 /// Whether the listing of the folder `dir` made by the last load still holds, given the
-/// `changes` a file watcher reported: only files it `listed` changed, and none of them
-/// gone. Through a symbolic link a change shows under another path, so a listing with a
-/// file reached through one (`linked`) is made again. The listed files are looked up in a
-/// set: a checkout may change thousands of them at once.
+/// `changes` a file watcher reported: each changed path a file it `listed` that is still
+/// a file, or one it did not list that is gone. An editor that saves through a temporary
+/// file renamed over the record (vim, sed -i, most IDEs) reports a file that came and
+/// went, which leaves the folder as it was. Through a symbolic link a change shows under
+/// another path, so a listing with a file reached through one (`linked`) is made again.
+/// The listed files are looked up in a set: a checkout may change thousands of them at
+/// once.
 pub fn listing_holds<'a>(
     dir: Option<&Path>,
     changes: Option<&HashSet<PathBuf>>,
@@ -177,8 +180,12 @@ pub fn listing_holds<'a>(
     }
     let listed: HashSet<&str> = listed.collect();
     inside.all(|p| {
-        p.is_file()
-            && super::disk::relative(dir, p).is_some_and(|rel| listed.contains(rel.as_str()))
+        let was_listed =
+            super::disk::relative(dir, p).is_some_and(|rel| listed.contains(rel.as_str()));
+        match was_listed {
+            true => p.is_file(),
+            false => p.symlink_metadata().is_err(),
+        }
     })
 }
 
@@ -296,5 +303,41 @@ impl<'a, T> FromFile<'a, T> {
             items: kept.map_or_else(|| Arc::new(make()), |(_, items)| Arc::clone(items)),
             made: kept.is_none(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_holds_while_the_changed_paths_are_its_files_or_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("EXC-1.yaml"), "id: EXC-1").unwrap();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::fs::write(root.join(".EXC-1.yaml.swp"), "").unwrap();
+        let holds = |changed: &[&str]| {
+            let changes: HashSet<PathBuf> = changed.iter().map(|c| root.join(c)).collect();
+            listing_holds(
+                Some(root),
+                Some(&changes),
+                false,
+                ["EXC-1.yaml"].into_iter(),
+            )
+        };
+        assert!(holds(&[]));
+        assert!(holds(&["EXC-1.yaml"]));
+        // A save through a temporary file renamed over the record.
+        assert!(holds(&["EXC-1.yaml", "sedAb12Cd", "EXC-1.yaml~"]));
+        // The hidden file is reported by the walk, so its change lists the folder again.
+        assert!(!holds(&[".EXC-1.yaml.swp"]));
+        // A file or folder that came and stayed.
+        assert!(!holds(&["sub"]));
+        std::fs::write(root.join("EXC-2.yaml"), "id: EXC-2").unwrap();
+        assert!(!holds(&["EXC-2.yaml"]));
+        // A listed file gone.
+        std::fs::remove_file(root.join("EXC-1.yaml")).unwrap();
+        assert!(!holds(&["EXC-1.yaml"]));
     }
 }

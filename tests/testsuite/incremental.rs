@@ -230,6 +230,30 @@ fn a_watcher_that_names_the_changed_files_spares_looking_at_the_others() {
     cache.changed(HashSet::from([added]));
     rebuild(&options, &mut cache);
 
+    // An editor's save through a temporary file renamed over the record, and one that
+    // leaves a file behind, which the build then reports.
+    let record = root.join("data/incidents/INC-001.yaml");
+    let temporary = root.join("data/incidents/.INC-001.yaml.tmp");
+    let saved = fs::read_to_string(&record)
+        .unwrap()
+        .replacen("title: ", "title: Saved ", 1);
+    fs::write(&temporary, &saved).unwrap();
+    fs::rename(&temporary, &record).unwrap();
+    cache.changed(HashSet::from([temporary.clone(), record.clone()]));
+    rebuild(&options, &mut cache);
+    fs::write(&temporary, &saved).unwrap();
+    cache.changed(HashSet::from([temporary.clone()]));
+    let left = pipeline::generate_cached(&options, &mut cache).unwrap();
+    assert!(
+        left.warnings
+            .iter()
+            .any(|w| w.message.contains(".INC-001.yaml.tmp")),
+        "the file left behind is reported"
+    );
+    fs::remove_file(&temporary).unwrap();
+    cache.changed(HashSet::from([temporary]));
+    rebuild(&options, &mut cache);
+
     // A new page is a path the last build did not list: the folder is listed again.
     let added = root.join("content/exceptions/added.md");
     fs::write(&added, "---\ntitle: Added\n---\nAdded.\n").unwrap();
