@@ -893,10 +893,15 @@ impl<'a> Written<'a> {
 /// more than a few levels.
 pub const MAX_SECTION_DEPTH: usize = 16;
 
-/// An error at `page` when it sits deeper than [`MAX_SECTION_DEPTH`] folders.
+/// Whether `page` sits deeper than [`MAX_SECTION_DEPTH`] folders, which is an error.
+pub fn is_too_deep(page: &Page) -> bool {
+    page.path.matches('/').count() > MAX_SECTION_DEPTH
+}
+
+/// An error at `page` when it [`is_too_deep`].
 fn too_deep(page: &Page) -> Option<Diagnostic> {
     let depth = page.path.matches('/').count();
-    (depth > MAX_SECTION_DEPTH).then(|| {
+    is_too_deep(page).then(|| {
         Diagnostic::error(format!(
             "content/{} is {depth} folders deep; pages may be at most {MAX_SECTION_DEPTH} \
              folders below content/",

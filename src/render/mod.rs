@@ -28,6 +28,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::derive::handbook::Handbook;
+use crate::derive::site::is_too_deep;
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::load::records::{Records, SameRecords};
 use crate::load::theme::{self, Body, Theme};
@@ -129,7 +130,12 @@ impl Output {
         }
         let site = &handbook.site;
         let shown = |url: &str| !records::REGISTER_URLS.contains(&url);
-        for page in site.pages.iter().filter(|p| shown(&p.url)) {
+        // A page too deep is an error already, and its path longer for each folder.
+        let claimed = site
+            .pages
+            .iter()
+            .filter(|p| shown(&p.url) && !is_too_deep(p));
+        for page in claimed {
             claim(
                 links::page_href(&page.url),
                 Origin::Page(Arc::clone(&page.source)),

@@ -118,8 +118,8 @@ fn an_id_that_would_make_a_register_file_a_folder_is_refused_at_the_id() {
 #[test]
 fn sections_nested_until_the_path_is_too_long_are_refused_at_the_page() {
     let tmp = handbook();
-    let folders: Vec<String> = (1..=40)
-        .map(|i| format!("a-section-with-a-longer-name-{i:02}"))
+    let folders: Vec<String> = (1..=16)
+        .map(|i| format!("a-section-with-a-much-longer-name-{i:02}"))
         .collect();
     let rel = format!("{}/page.md", folders.join("/"));
     page(tmp.path(), &rel);
@@ -129,6 +129,15 @@ fn sections_nested_until_the_path_is_too_long_are_refused_at_the_page() {
         "not at the page:\n{report}"
     );
     assert!(report.contains("at most 512"), "{report}");
+
+    // Nested past the bound as well: one cause, so one error, the depth's.
+    let tmp = handbook();
+    let rel = format!("{}/{}/page.md", folders.join("/"), folders.join("/"));
+    page(tmp.path(), &rel);
+    refused(tmp.path(), "32 folders deep");
+    let stderr = stderr(&build(tmp.path()));
+    let errors = stderr.lines().filter(|l| l.starts_with("error")).count();
+    assert_eq!(errors, 1, "{stderr}");
 }
 
 /// Short folder names nested deeper than the theme can draw gave a template error with no
