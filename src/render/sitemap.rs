@@ -1,6 +1,7 @@
 //! sitemap.xml, for search engines (SPEC 8).
 
 use super::OutputFile;
+use crate::model::links;
 
 /// Where the sitemap goes.
 pub const SITEMAP_PATH: &str = "sitemap.xml";
@@ -53,7 +54,7 @@ where
     pages.sort_unstable();
     pages.dedup();
     let urls = pages.into_iter().filter_map(|page| {
-        let loc = format!("{base}{}", uri_escape(page));
+        let loc = format!("{base}{}", links::encode(page));
         (loc.len() <= SITEMAP_MAX_LOC).then(|| url_entry("url", &loc))
     });
     let sets = split(urls, "urlset", max_urls, max_bytes);
@@ -120,22 +121,6 @@ fn split(
     docs
 }
 
-/// `s`, a file's path in the site, with every byte a URI may not hold there written as
-/// `%XX` of its UTF-8 (RFC 3986 and RFC 3987 section 3.1): the sitemap protocol asks for
-/// URLs escaped this way.
-fn uri_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b);
-        if keep {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 fn escape_xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -183,7 +168,7 @@ mod tests {
             text(&made[0]),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
              <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n  \
-             <url><loc>https://x.org/hb/a&amp;b/index.html</loc></url>\n  \
+             <url><loc>https://x.org/hb/a%26b/index.html</loc></url>\n  \
              <url><loc>https://x.org/hb/index.html</loc></url>\n\
              </urlset>\n"
         );
@@ -191,7 +176,7 @@ mod tests {
 
     #[test]
     fn sitemap_urls_are_escaped_and_bounded() {
-        let files: Vec<String> = ["caf\u{e9} menu/100%?#.html", "index.html"]
+        let files: Vec<String> = ["caf\u{e9} menu/100%?#.html", "index.html", "a&b'(c).html"]
             .map(String::from)
             .to_vec();
         let made = text(&sitemap("https://x.example/a b/%7E/", &files)[0]);
@@ -201,6 +186,8 @@ mod tests {
             ),
             "{made}"
         );
+        // As a link in a page's Markdown writes it.
+        assert!(made.contains("/a%26b%27%28c%29.html</loc>"), "{made}");
         let long = format!("{}/index.html", "x".repeat(SITEMAP_MAX_LOC));
         let made = text(&sitemap("https://x.org/", &[long, "index.html".into()])[0]);
         assert_eq!(made.matches("<loc>").count(), 1, "{made}");
