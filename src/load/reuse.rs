@@ -155,18 +155,21 @@ impl<T> Kept<T> {
 }
 
 /// Whether the listing of the folder `dir` made by the last load still holds, given the
-/// `changes` a file watcher reported: each changed path a file it `listed` that is still
-/// a file, or one it did not list that is gone. An editor that saves through a temporary
-/// file renamed over the record (vim, sed -i, most IDEs) reports a file that came and
-/// went, which leaves the folder as it was. Through a symbolic link a change shows under
-/// another path, so a listing with a file reached through one (`linked`) is made again.
-/// The listed files are looked up in a set: a checkout may change thousands of them at
-/// once.
+/// `changes` a file watcher reported: each changed path a file it `listed` that is still a
+/// file, or a path the walk did not see that is gone again. An editor that saves through
+/// a temporary file renamed over the record (vim, sed -i, most IDEs) reports a file that
+/// came and went, which leaves the folder as it was. A change to a path the walk saw but
+/// did not list (`unlisted`: a copied file, which the listing holds as it was) lists the
+/// folder again, and so does any path when the walk `reported` entries, which a change
+/// may have mended. Through a symbolic link a change shows under another path, so a
+/// listing with a file reached through one (`linked`) is made again. The paths are looked
+/// up in sets: a checkout may change thousands of files at once.
 pub fn listing_holds<'a>(
     dir: Option<&Path>,
     changes: Option<&HashSet<PathBuf>>,
     linked: bool,
     listed: impl Iterator<Item = &'a str>,
+    (unlisted, reported): (impl Iterator<Item = &'a str>, bool),
 ) -> bool {
     let (Some(dir), Some(changes)) = (dir, changes) else {
         return false;
@@ -179,12 +182,18 @@ pub fn listing_holds<'a>(
         return true;
     }
     let listed: HashSet<&str> = listed.collect();
+    let unlisted: HashSet<&str> = unlisted.collect();
     inside.all(|p| {
-        let was_listed =
-            super::disk::relative(dir, p).is_some_and(|rel| listed.contains(rel.as_str()));
-        match was_listed {
-            true => p.is_file(),
-            false => p.symlink_metadata().is_err(),
+        let Some(rel) = super::disk::relative(dir, p) else {
+            return false;
+        };
+        match (
+            listed.contains(rel.as_str()),
+            unlisted.contains(rel.as_str()),
+        ) {
+            (true, _) => p.is_file(),
+            (false, true) => false,
+            (false, false) => !reported && p.symlink_metadata().is_err(),
         }
     })
 }
@@ -317,27 +326,27 @@ mod tests {
         std::fs::write(root.join("EXC-1.yaml"), "id: EXC-1").unwrap();
         std::fs::create_dir(root.join("sub")).unwrap();
         std::fs::write(root.join(".EXC-1.yaml.swp"), "").unwrap();
-        let holds = |changed: &[&str]| {
+        let holds = |changed: &[&str], reported: bool| {
             let changes: HashSet<PathBuf> = changed.iter().map(|c| root.join(c)).collect();
-            listing_holds(
-                Some(root),
-                Some(&changes),
-                false,
-                ["EXC-1.yaml"].into_iter(),
-            )
+            let listed = ["EXC-1.yaml"].into_iter();
+            let unlisted = (["figure.png"].into_iter(), reported);
+            listing_holds(Some(root), Some(&changes), false, listed, unlisted)
         };
-        assert!(holds(&[]));
-        assert!(holds(&["EXC-1.yaml"]));
+        assert!(holds(&[], false));
+        assert!(holds(&["EXC-1.yaml"], false));
         // A save through a temporary file renamed over the record.
-        assert!(holds(&["EXC-1.yaml", "sedAb12Cd", "EXC-1.yaml~"]));
-        // The hidden file is reported by the walk, so its change lists the folder again.
-        assert!(!holds(&[".EXC-1.yaml.swp"]));
-        // A file or folder that came and stayed.
-        assert!(!holds(&["sub"]));
+        assert!(holds(&["EXC-1.yaml", "sedAb12Cd", "EXC-1.yaml~"], false));
+        // Unless the walk reported entries, which the files that came and went may mend.
+        assert!(!holds(&["EXC-1.yaml", "sedAb12Cd"], true));
+        // A copied file the walk saw, gone.
+        assert!(!holds(&["figure.png"], false));
+        // A file or folder that came and stayed, hidden or not.
+        assert!(!holds(&[".EXC-1.yaml.swp"], false));
+        assert!(!holds(&["sub"], false));
         std::fs::write(root.join("EXC-2.yaml"), "id: EXC-2").unwrap();
-        assert!(!holds(&["EXC-2.yaml"]));
+        assert!(!holds(&["EXC-2.yaml"], false));
         // A listed file gone.
         std::fs::remove_file(root.join("EXC-1.yaml")).unwrap();
-        assert!(!holds(&["EXC-1.yaml"]));
+        assert!(!holds(&["EXC-1.yaml"], false));
     }
 }

@@ -254,6 +254,15 @@ fn a_watcher_that_names_the_changed_files_spares_looking_at_the_others() {
     cache.changed(HashSet::from([temporary]));
     rebuild(&options, &mut cache);
 
+    // A file copied from beside the pages, and then gone: the listing does not hold it.
+    let copied = root.join("content/exceptions/figure.txt");
+    fs::write(&copied, "A figure.").unwrap();
+    cache.changed(HashSet::from([copied.clone()]));
+    rebuild(&options, &mut cache);
+    fs::remove_file(&copied).unwrap();
+    cache.changed(HashSet::from([copied]));
+    rebuild(&options, &mut cache);
+
     // A new page is a path the last build did not list: the folder is listed again.
     let added = root.join("content/exceptions/added.md");
     fs::write(&added, "---\ntitle: Added\n---\nAdded.\n").unwrap();
