@@ -83,7 +83,18 @@ impl Exception {
             ],
             None,
         );
+        check.email(
+            &[Seg::Key("requested_by")],
+            self.requested_by.email.as_deref(),
+        );
+        check.email(&[Seg::Key("risk_owner")], self.risk_owner.email.as_deref());
+        let assignee = self.assignee.as_ref().and_then(|p| p.email.as_deref());
+        check.email(&[Seg::Key("assignee")], assignee);
         for (i, approval) in self.approvals.iter().enumerate() {
+            check.email(
+                &[Seg::Key("approvals"), Seg::Index(i)],
+                approval.email.as_deref(),
+            );
             if approval.date.is_none() && !check.holds_todo(&format!("approvals[{i}].date")) {
                 check.error_at(
                     &[Seg::Key("approvals"), Seg::Index(i)],
@@ -128,6 +139,21 @@ impl Incident {
                 "`closed` is required when status is closed".into(),
                 Some("add `closed:` with the time the commander closed it".into()),
             );
+        }
+        check.email(&[Seg::Key("commander")], self.commander.email.as_deref());
+        for (i, item) in self.action_items.iter().enumerate() {
+            let at = [Seg::Key("action_items"), Seg::Index(i), Seg::Key("owner")];
+            check.email(&at, item.owner.email.as_deref());
+        }
+        if let Some(postmortem) = &self.postmortem {
+            for (i, person) in postmortem.participants.iter().enumerate() {
+                let at = [
+                    Seg::Key("postmortem"),
+                    Seg::Key("participants"),
+                    Seg::Index(i),
+                ];
+                check.email(&at, person.email.as_deref());
+            }
         }
         type Written = (DateTime<FixedOffset>, String);
         let stamps: Vec<(&str, Option<Written>)> = self

@@ -19,7 +19,7 @@ use crate::load::source::{self, Hidden, Source, Walk, Walked};
 use crate::load::yaml::{self, Seg};
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
-use crate::model::person::{People, PersonEntry};
+use crate::model::person::{self, People, PersonEntry};
 use crate::model::related::Related;
 
 /// A record together with the file it came from, so later stages can point into it.
@@ -85,6 +85,19 @@ impl<'a> Check<'a> {
             Some(h) => diag.with_hint(h),
             None => diag,
         });
+    }
+
+    /// Warns when the `email` of the person at `path` is not an address: the page shows it,
+    /// but mail cannot reach it and the exports that name an address leave it out.
+    pub fn email(&mut self, path: &[Seg], email: Option<&str>) {
+        let Some(diag) = email.and_then(not_an_address) else {
+            return;
+        };
+        // `{name, email}` has a field of its own; "Name <email>" is one value.
+        let field = [path, &[Seg::Key("email")]].concat();
+        let place = yaml::locate(self.source, &field).or_else(|| yaml::locate(self.source, path));
+        self.diags
+            .push(diag.at(self.source, place.map_or(0..0, |p| p.value)));
     }
 
     /// Reports each present field that comes before the present field listed ahead of it.
@@ -488,7 +501,11 @@ pub fn assemble(
 pub fn load_people(source: &dyn Source, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> People {
     let read = source::text(source, "data/people.yaml", max_bytes);
     match read.and_then(|file| file.map(|f| parse_people(&f)).transpose()) {
-        Ok(people) => people.unwrap_or_default(),
+        Ok(Some((people, warnings))) => {
+            diags.extend(warnings);
+            people
+        }
+        Ok(None) => People::default(),
         Err(d) => {
             diags.push(d);
             People::failed()
@@ -496,9 +513,28 @@ pub fn load_people(source: &dyn Source, max_bytes: u64, diags: &mut Vec<Diagnost
     }
 }
 
-/// The directory of people from the text of data/people.yaml.
-pub fn parse_people(file: &Arc<SourceFile>) -> Result<People, Diagnostic> {
-    yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len()).map(People::new)
+/// The directory of people from the text of data/people.yaml, and a warning for each email
+/// in it that is not an address.
+pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>), Diagnostic> {
+    let entries = yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len())?;
+    let warnings = (entries.iter().enumerate())
+        .filter_map(|(i, entry)| {
+            let diag = not_an_address(entry.email.as_deref()?)?;
+            let place = yaml::locate(file, &[Seg::Index(i), Seg::Key("email")]);
+            Some(diag.at(file, place.map_or(0..0, |p| p.value)))
+        })
+        .collect();
+    Ok((People::new(entries), warnings))
+}
+
+/// A warning when `email` is not an address mail can be sent to.
+fn not_an_address(email: &str) -> Option<Diagnostic> {
+    person::address(email).is_none().then(|| {
+        Diagnostic::warning(format!("`{}` is not an email address", email.trim())).with_hint(
+            "write it as name@example.com: mail cannot reach it, and the feeds and the \
+                 OSCAL export leave it out",
+        )
+    })
 }
 
 /// How one load reads record files: from where, and what it may take from the last.

@@ -323,3 +323,42 @@ fn a_missing_baseline_revision_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+/// An email that is not an address is shown on the pages, but no mail reaches it and the
+/// exports leave it out: each is reported where it is written, as a warning.
+#[test]
+fn an_email_that_is_not_an_address_is_reported_where_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write_handbook(dir.path());
+    let record = exception(
+        "G-emails",
+        "low",
+        "pending",
+        "created: 2026-01-01\nassignee: {name: Cy, email: \"cy@\"}\n",
+        "  - {name: Fay, email: \"fay@example.com, eve@evil.example\", role: r, side: business, \
+         level: vp, decision: pending, date: 2026-01-10}\n",
+    )
+    .replace("<bo@example.com>", "<bo at example>");
+    fs::write(dir.path().join("data/exceptions/G-emails.yaml"), record).unwrap();
+    let people = "- name: Dee\n  email: dee@example.com\n- name: Eli\n  email: eli@\n";
+    fs::write(dir.path().join("data/people.yaml"), people).unwrap();
+
+    let out = secbook(dir.path(), &["check", ".", "--as-of", "2026-06-30"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reported: Vec<String> = stderr(&out)
+        .lines()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| w[0].contains("is not an email address"))
+        .map(|w| format!("{} {}", w[0], w[1].trim_start_matches([' ', '┌', '─'])))
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "warning: `bo at example` is not an email address data/exceptions/G-emails.yaml:7:13",
+            "warning: `cy@` is not an email address data/exceptions/G-emails.yaml:9:29",
+            "warning: `fay@example.com, eve@evil.example` is not an email address data/exceptions/G-emails.yaml:15:24",
+            "warning: `eli@` is not an email address data/people.yaml:4:10",
+        ]
+    );
+}
