@@ -895,17 +895,22 @@ pub const MAX_SECTION_DEPTH: usize = 16;
 
 /// Whether `page` sits deeper than [`MAX_SECTION_DEPTH`] folders, which is an error.
 pub fn is_too_deep(page: &Page) -> bool {
-    page.path.matches('/').count() > MAX_SECTION_DEPTH
+    depth(page) > MAX_SECTION_DEPTH
+}
+
+/// How many folders below content/ `page` sits.
+fn depth(page: &Page) -> usize {
+    page.path.matches('/').count()
 }
 
 /// An error at `page` when it [`is_too_deep`].
 fn too_deep(page: &Page) -> Option<Diagnostic> {
-    let depth = page.path.matches('/').count();
     is_too_deep(page).then(|| {
         Diagnostic::error(format!(
-            "content/{} is {depth} folders deep; pages may be at most {MAX_SECTION_DEPTH} \
+            "content/{} is {} folders deep; pages may be at most {MAX_SECTION_DEPTH} \
              folders below content/",
-            page.path
+            page.path,
+            depth(page)
         ))
         .at(&page.source, page.source.line_span(0))
         .with_hint("move the page, and the folders around it, nearer to content/")
