@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::diagnostics::SourceFile;
 use crate::model::finding::CODES;
-use crate::model::links;
+use crate::model::{links, text};
 use pulldown_cmark::{Alignment, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
@@ -336,7 +336,7 @@ impl Document {
             }
         });
         html::push_html(&mut out, Accessible::new(events));
-        out
+        text::html_safe(out)
     }
 
     /// The document's text without markup, for search and summaries: read again when

@@ -321,11 +321,11 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
         if let Some((_, c)) = yaml::refused_in_text(value) {
             diags.push(
                 Diagnostic::error(format!(
-                    "control character U+{:04X} is not allowed in a record",
-                    u32::from(c)
+                    "{} is not allowed in a record",
+                    yaml::refused_name(c)
                 ))
                 .at(file, at.clone())
-                .with_hint("remove it from the cell: records hold no control characters but tab and newline"),
+                .with_hint("remove it from the cell: records hold no control characters but tab and newline, and no noncharacters"),
             );
         }
     }

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::diagnostics::{Diagnostic, Fields, Outline, SourceFile, closest};
-use crate::model::text::{DUPLICATE, EMPTY, NO_VALUE};
+use crate::model::text::{DUPLICATE, EMPTY, NO_VALUE, is_noncharacter};
 
 /// Deserialises the part `range` of `file` (the whole file, or a front matter block).
 pub fn parse<T: DeserializeOwned>(
@@ -107,9 +107,11 @@ impl Seen {
 }
 
 /// Whether `b` could be, or start, a character [`refused_in_text`] refuses: C0 and DEL
-/// are one byte each; C1 (U+0080 to U+009F) is 0xC2, which only starts a character.
+/// are one byte each; C1 (U+0080 to U+009F) starts with 0xC2, the noncharacters of the
+/// first plane with 0xEF and those of the others with 0xF0 to 0xF4, which only start a
+/// character.
 fn suspect(b: u8) -> bool {
-    (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7F || b == 0xC2
+    (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7F || b == 0xC2 || b >= 0xEF
 }
 
 /// One step of the path serde_path_to_error reports, as [`locate`] follows it.
@@ -282,16 +284,17 @@ impl Refused {
 }
 
 /// The first control character (C0, DEL or C1) in `text` other than tab, line feed, and
-/// a carriage return that ends a line before a line feed, and where it is. Those are
-/// refused wherever a handbook's text is read: a terminal runs them (an escape sequence
-/// in a title could retitle the terminal of whoever runs `check`, a carriage return
-/// write over what was printed), XML 1.0 and iCalendar forbid most of them, and no
-/// handbook needs one. A line that ends in CR LF is common (Windows, a CSV import).
+/// a carriage return that ends a line before a line feed, or noncharacter
+/// ([`is_noncharacter`]), and where it is. Those are refused wherever a handbook's text is
+/// read: a terminal runs control characters (an escape sequence in a title could retitle
+/// the terminal of whoever runs `check`, a carriage return write over what was printed),
+/// XML 1.0 and iCalendar forbid most of them, HTML forbids both, and no handbook needs
+/// one. A line that ends in CR LF is common (Windows, a CSV import).
 pub fn refused_in_text(text: &str) -> Option<(usize, char)> {
     let bytes = text.as_bytes();
-    // Found among the bytes, without decoding characters. Most texts hold no byte that
-    // could start one, which a pass with no branch per byte (that the compiler
-    // vectorises) tells first.
+    // Found among the bytes, decoding only the characters that could be noncharacters.
+    // Most texts hold no byte that could start one, which a pass with no branch per byte
+    // (that the compiler vectorises) tells first.
     if !any_byte(bytes, suspect) {
         return None;
     }
@@ -299,9 +302,19 @@ pub fn refused_in_text(text: &str) -> Option<(usize, char)> {
         b'\t' | b'\n' => false,
         b'\r' => bytes.get(i + 1) != Some(&b'\n'),
         0xC2 => bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)),
+        0xEF.. => text[i..].chars().next().is_some_and(is_noncharacter),
         b => b < 0x20 || b == 0x7F,
     })?;
     text[at..].chars().next().map(|c| (at, c))
+}
+
+/// What a report calls `c`, a character [`refused_in_text`] refuses.
+pub fn refused_name(c: char) -> String {
+    let kind = match is_noncharacter(c) {
+        true => "noncharacter",
+        false => "control character",
+    };
+    format!("{kind} U+{:04X}", u32::from(c))
 }
 
 /// The first character of `text`, as written, that [`refused_in_text`] refuses. YAML
@@ -309,15 +322,21 @@ pub fn refused_in_text(text: &str) -> Option<(usize, char)> {
 /// U+0085, as a line break, after which its line numbers are no longer ours.
 fn unwritable(text: &str) -> Option<Refused> {
     let (at, c) = refused_in_text(text)?;
-    let code = format!("U+{:04X}", u32::from(c));
+    let name = refused_name(c);
     let (message, hint) = if c == '\r' {
         (
-            format!("control character {code} (carriage return) is not allowed here"),
+            format!("{name} (carriage return) is not allowed here"),
             "lines end with a line feed, or a carriage return and a line feed",
+        )
+    } else if is_noncharacter(c) {
+        (
+            format!("{name} is not allowed"),
+            "a handbook's text holds no noncharacters, which HTML forbids; \
+             was this pasted from a binary file?",
         )
     } else {
         (
-            format!("control character {code} is not allowed"),
+            format!("{name} is not allowed"),
             "a handbook's text holds no control characters but tab and newline; \
              was this pasted from a terminal?",
         )
@@ -378,16 +397,21 @@ fn refuse(text: &str) -> Option<Refused> {
                 let (escape, c) = escape_refused(&text[scalar.clone()])
                     .map(|(r, c)| (scalar.start + r.start..scalar.start + r.end, Some(c)))
                     .unwrap_or((scalar, None));
-                let code = c.map_or(String::new(), |c| format!(" U+{:04X}", u32::from(c)));
+                let name = c.map_or("a control character".into(), |c| {
+                    format!("the {}", refused_name(c))
+                });
                 return Some(Refused {
                     message: format!(
-                        "`{}` writes the control character{code}, which a handbook's text may not hold",
+                        "`{}` writes {name}, which a handbook's text may not hold",
                         &text[escape.clone()]
                     ),
                     span: escape,
-                    hint: "remove it: of the control characters, only tab (`\\t`) and newline \
-                           (`\\n`) are allowed"
-                        .into(),
+                    hint: match c.is_some_and(is_noncharacter) {
+                        true => "remove it: HTML forbids noncharacters".into(),
+                        false => "remove it: of the control characters, only tab (`\\t`) and \
+                                  newline (`\\n`) are allowed"
+                            .into(),
+                    },
                 });
             }
             Ok(_) => {}
@@ -442,7 +466,8 @@ fn escape_refused(quoted: &str) -> Option<(Range<usize>, char)> {
         };
         let end = i + 2 + digits;
         let line_end = written == Some('\r') && quoted[end..].starts_with("\\n");
-        let refused = |c: char| c.is_control() && !matches!(c, '\t' | '\n') && !line_end;
+        let control = |c: char| c.is_control() && !matches!(c, '\t' | '\n') && !line_end;
+        let refused = |c: char| control(c) || is_noncharacter(c);
         if let Some(c) = written.filter(|&c| refused(c)) {
             return Some((i..end, c));
         }
@@ -1291,13 +1316,17 @@ mod tests {
     }
 
     /// The scan of bytes finds what a scan of characters would: every control character
-    /// but tab, line feed and a carriage return before one, after text of any width.
+    /// but tab, line feed and a carriage return before one, and every noncharacter, after
+    /// text of any width.
     #[test]
-    fn refused_in_text_finds_each_control_character() {
-        for c in (0..0x300).filter_map(char::from_u32) {
-            for before in ["", "a", "é", "€", "\u{1F600}"] {
+    fn refused_in_text_finds_each_control_character_and_noncharacter() {
+        let ends = [0xFFF0, 0x1FFF0, 0xEFFF0, 0x10FFF0].map(|at| at..at + 0x10);
+        let near = [0..0x300, 0xFDC0..0xFE00].into_iter().chain(ends);
+        for c in near.flatten().filter_map(char::from_u32) {
+            for before in ["", "a", "é", "€", "\u{1F600}", "\u{FEFF}"] {
                 let text = format!("{before}{c}\u{A0}x");
-                let refused = c.is_control() && !matches!(c, '\t' | '\n');
+                let control = c.is_control() && !matches!(c, '\t' | '\n');
+                let refused = control || is_noncharacter(c);
                 let expected = refused.then_some((before.len(), c));
                 assert_eq!(refused_in_text(&text), expected, "{text:?}");
             }

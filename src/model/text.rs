@@ -98,3 +98,53 @@ where
     }
     d.deserialize_map(Unique(std::marker::PhantomData))
 }
+
+/// Whether `c` is a Unicode noncharacter: U+FDD0 to U+FDEF, and the last two code points
+/// of every plane (U+FFFE, U+FFFF, U+1FFFE, ...). HTML forbids them in a document, and no
+/// handbook's text needs one.
+pub fn is_noncharacter(c: char) -> bool {
+    let c = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&c) || c & 0xFFFE == 0xFFFE
+}
+
+/// Whether HTML forbids `c` in a document (the HTML standard's
+/// control-character-in-input-stream and noncharacter-in-input-stream): a control
+/// character other than its white space (tab, line feed, form feed, carriage return), or
+/// a noncharacter. NUL is the Markdown parser's, which writes U+FFFD for it.
+fn forbidden_in_html(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\u{c}' | '\r' | '\0')) || is_noncharacter(c)
+}
+
+/// `html` with each character HTML forbids ([`forbidden_in_html`]) written as U+FFFD, as a
+/// browser shows it: a page's text may hold them (a record's may not), and a page that
+/// holds one is not valid HTML.
+pub fn html_safe(html: String) -> String {
+    // Most pages hold no byte that could start one, which a pass with no branch per byte
+    // (that the compiler vectorises) tells first: C0 and DEL are one byte each, C1 starts
+    // with 0xC2, U+FDD0 to U+FFFF with 0xEF, and the other planes with 0xF0 to 0xF4.
+    let space = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x0C);
+    let suspect = |b: u8| (b < 0x20 && !space(b)) || b == 0x7F || b == 0xC2 || b >= 0xEF;
+    if !html.bytes().fold(false, |found, b| found | suspect(b))
+        || !html.chars().any(forbidden_in_html)
+    {
+        return html;
+    }
+    html.chars()
+        .map(|c| if forbidden_in_html(c) { '\u{fffd}' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_safe_writes_what_html_forbids_as_the_replacement_character() {
+        let kept = "<p>tab\t, lines\r\n, form feed\u{c}, é, \u{FEFF}, \u{FFFD}, \u{1F600}</p>\n";
+        assert_eq!(html_safe(kept.to_string()), kept);
+        let forbidden = "<p>\u{1b}[31m \u{7f} \u{9b} \u{FDD0} \u{FFFE} \u{1FFFF} \u{10FFFE}</p>";
+        let shown = "<p>\u{fffd}[31m \u{fffd} \u{fffd} \u{fffd} \u{fffd} \u{fffd} \u{fffd}</p>";
+        assert_eq!(html_safe(forbidden.to_string()), shown);
+        assert!(!is_noncharacter('\u{FDCF}') && !is_noncharacter('\u{FDF0}'));
+    }
+}

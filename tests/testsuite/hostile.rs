@@ -424,6 +424,13 @@ fn hostile_handbook(allow_html: bool) -> Vec<(String, String)> {
             "content/hostile/_index.md".into(),
             hostile_page(99, &mut p, !allow_html).replace("exception:EXC-099", "exception:EXC-000"),
         ),
+        // A page's text keeps what a record's refuses; HTML forbids it.
+        (
+            "content/hostile/code-points.md".into(),
+            "---\ntitle: Code points\n---\nEsc \u{1b}[31m, DEL \u{7f}, C1 \u{9b}, \u{fdd0}, \
+             \u{fffe}, \u{1fffe}.\n\n`code \u{1b}` and\n\n```\nblock \u{10ffff}\n```\n"
+                .into(),
+        ),
     ];
     for k in 0..PAYLOADS.len() {
         let mut p = Payloads(k * 7);
