@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::diagnostics::{Diagnostic, Fields, Outline, SourceFile, closest};
-use crate::model::text::{DUPLICATE, EMPTY, NO_VALUE, is_noncharacter};
+use crate::model::text::{DUPLICATE, EMPTY, NO_VALUE, any_byte, is_noncharacter};
 
 /// Deserialises the part `range` of `file` (the whole file, or a front matter block).
 pub fn parse<T: DeserializeOwned>(
@@ -501,12 +501,6 @@ fn too_deep(text: &str) -> Option<usize> {
         }
     }
     None
-}
-
-/// Whether any byte of `bytes` is one `wanted` picks: every byte is looked at, with no
-/// branch to leave early, so that the compiler can look at many at once.
-fn any_byte(bytes: &[u8], wanted: impl Fn(u8) -> bool) -> bool {
-    bytes.iter().fold(false, |found, &b| found | wanted(b))
 }
 
 /// End of the word that starts at `offset`, so the report underlines a key or value.

@@ -99,6 +99,12 @@ where
     d.deserialize_map(Unique(std::marker::PhantomData))
 }
 
+/// Whether any byte of `bytes` is one `wanted` picks: every byte is looked at, with no
+/// branch to leave early, so that the compiler can look at many at once.
+pub fn any_byte(bytes: &[u8], wanted: impl Fn(u8) -> bool) -> bool {
+    bytes.iter().fold(false, |found, &b| found | wanted(b))
+}
+
 /// Whether `c` is a Unicode noncharacter: U+FDD0 to U+FDEF, and the last two code points
 /// of every plane (U+FFFE, U+FFFF, U+1FFFE, ...). HTML forbids them in a document, and no
 /// handbook's text needs one.
@@ -124,9 +130,7 @@ pub fn html_safe(html: String) -> String {
     // with 0xC2, U+FDD0 to U+FFFF with 0xEF, and the other planes with 0xF0 to 0xF4.
     let space = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x0C);
     let suspect = |b: u8| (b < 0x20 && !space(b)) || b == 0x7F || b == 0xC2 || b >= 0xEF;
-    if !html.bytes().fold(false, |found, b| found | suspect(b))
-        || !html.chars().any(forbidden_in_html)
-    {
+    if !any_byte(html.as_bytes(), suspect) || !html.chars().any(forbidden_in_html) {
         return html;
     }
     html.chars()
