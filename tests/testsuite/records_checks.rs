@@ -362,3 +362,49 @@ fn an_email_that_is_not_an_address_is_reported_where_it_is_written() {
         ]
     );
 }
+
+/// An incident's people are held to the same rule: its commander, its action items'
+/// owners and its postmortem's participants.
+#[test]
+fn an_incidents_emails_that_are_not_addresses_are_reported_where_they_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::copy_example(dir.path());
+    let edit = |name: &str, from: &str, to: &str| {
+        let path = dir.path().join("data/incidents").join(name);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{name} holds {from}");
+        fs::write(path, text.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "INC-001.yaml",
+        "commander: \"Liam Connolly <liam.connolly@example.com>\"",
+        "commander: \"Liam Connolly <liam.connolly@>\"",
+    );
+    edit(
+        "INC-001.yaml",
+        "    owner: \"Liam Connolly <liam.connolly@example.com>\"",
+        "    owner: {name: Liam Connolly, email: liam at example}",
+    );
+    edit(
+        "INC-002.yaml",
+        "    - \"Jun Park <jun.park@example.com>\"",
+        "    - \"Jun Park <jun.park@example.com, eve@evil.example>\"",
+    );
+    let out = secbook(dir.path(), &["check", "."]);
+    let stderr = stderr(&out);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let reported: Vec<String> = lines
+        .windows(2)
+        .filter(|w| w[0].contains("is not an email address"))
+        .map(|w| format!("{} {}", w[0], w[1].trim_start_matches([' ', '┌', '─'])))
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "warning: `liam.connolly@` is not an email address data/incidents/INC-001.yaml:5:12",
+            "warning: `liam at example` is not an email address data/incidents/INC-001.yaml:53:41",
+            "warning: `jun.park@example.com, eve@evil.example` is not an email address data/incidents/INC-002.yaml:93:7",
+        ],
+        "{stderr}"
+    );
+}
