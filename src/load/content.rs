@@ -145,8 +145,8 @@ pub fn load(
             let linked = !listing.linked.is_empty();
             let listed = listing.markdown.iter().map(String::as_str);
             let assets = listing.assets.iter().map(|a| a.source.as_str());
-            let unlisted = (assets, !listing.diags.is_empty());
-            reuse::listing_holds(dir.as_deref(), changes, linked, listed, unlisted)
+            let reported = !listing.diags.is_empty();
+            reuse::listing_holds(dir.as_deref(), changes, linked, listed, assets, reported)
         });
     let listing = listed.unwrap_or_else(|| list(source));
     diags.extend(listing.diags.iter().cloned());

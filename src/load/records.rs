@@ -295,8 +295,8 @@ pub fn load(
         .filter(|walk| {
             let linked = walk.files.iter().any(|f| f.linked);
             let listed = walk.files.iter().map(|f| f.rel.as_str());
-            let unlisted = (std::iter::empty(), !walk.diags.is_empty());
-            reuse::listing_holds(dir.as_deref(), changes, linked, listed, unlisted)
+            let (unlisted, reported) = (std::iter::empty(), !walk.diags.is_empty());
+            reuse::listing_holds(dir.as_deref(), changes, linked, listed, unlisted, reported)
         });
     let mut found = listed.unwrap_or_else(|| source.walk("data", Hidden::Reported));
     // The walk's reports are kept with a listing serve may take again.

@@ -169,7 +169,8 @@ pub fn listing_holds<'a>(
     changes: Option<&HashSet<PathBuf>>,
     linked: bool,
     listed: impl Iterator<Item = &'a str>,
-    (unlisted, reported): (impl Iterator<Item = &'a str>, bool),
+    unlisted: impl Iterator<Item = &'a str>,
+    reported: bool,
 ) -> bool {
     let (Some(dir), Some(changes)) = (dir, changes) else {
         return false;
@@ -329,8 +330,15 @@ mod tests {
         let holds = |changed: &[&str], reported: bool| {
             let changes: HashSet<PathBuf> = changed.iter().map(|c| root.join(c)).collect();
             let listed = ["EXC-1.yaml"].into_iter();
-            let unlisted = (["figure.png"].into_iter(), reported);
-            listing_holds(Some(root), Some(&changes), false, listed, unlisted)
+            let unlisted = ["figure.png"].into_iter();
+            listing_holds(
+                Some(root),
+                Some(&changes),
+                false,
+                listed,
+                unlisted,
+                reported,
+            )
         };
         assert!(holds(&[], false));
         assert!(holds(&["EXC-1.yaml"], false));

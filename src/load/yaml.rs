@@ -323,23 +323,24 @@ pub fn refused_name(c: char) -> String {
 fn unwritable(text: &str) -> Option<Refused> {
     let (at, c) = refused_in_text(text)?;
     let name = refused_name(c);
-    let (message, hint) = if c == '\r' {
-        (
+    let (message, hint) = match c {
+        '\r' => (
             format!("{name} (carriage return) is not allowed here"),
             "lines end with a line feed, or a carriage return and a line feed",
-        )
-    } else if is_noncharacter(c) {
-        (
+        ),
+        c => (
             format!("{name} is not allowed"),
-            "a handbook's text holds no noncharacters, which HTML forbids; \
-             was this pasted from a binary file?",
-        )
-    } else {
-        (
-            format!("{name} is not allowed"),
-            "a handbook's text holds no control characters but tab and newline; \
-             was this pasted from a terminal?",
-        )
+            match is_noncharacter(c) {
+                true => {
+                    "a handbook's text holds no noncharacters, which HTML forbids; \
+                         was this pasted from a binary file?"
+                }
+                false => {
+                    "a handbook's text holds no control characters but tab and newline; \
+                          was this pasted from a terminal?"
+                }
+            },
+        ),
     };
     Some(Refused {
         span: at..at + c.len_utf8(),

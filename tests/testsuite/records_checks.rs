@@ -324,6 +324,17 @@ fn a_missing_baseline_revision_is_a_clear_error() {
     );
 }
 
+/// Each warning of an email that is not an address in `stderr`, with the place the line
+/// after it names: `warning: ... data/people.yaml:4:10`.
+fn email_warnings(stderr: &str) -> Vec<String> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    lines
+        .windows(2)
+        .filter(|w| w[0].contains("is not an email address"))
+        .map(|w| format!("{} {}", w[0], w[1].trim_start_matches([' ', '┌', '─'])))
+        .collect()
+}
+
 /// An email that is not an address is shown on the pages, but no mail reaches it and the
 /// exports leave it out: each is reported where it is written, as a warning.
 #[test]
@@ -345,15 +356,8 @@ fn an_email_that_is_not_an_address_is_reported_where_it_is_written() {
 
     let out = secbook(dir.path(), &["check", ".", "--as-of", "2026-06-30"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let reported: Vec<String> = stderr(&out)
-        .lines()
-        .collect::<Vec<_>>()
-        .windows(2)
-        .filter(|w| w[0].contains("is not an email address"))
-        .map(|w| format!("{} {}", w[0], w[1].trim_start_matches([' ', '┌', '─'])))
-        .collect();
     assert_eq!(
-        reported,
+        email_warnings(&stderr(&out)),
         [
             "warning: `bo at example` is not an email address data/exceptions/G-emails.yaml:7:13",
             "warning: `cy@` is not an email address data/exceptions/G-emails.yaml:9:29",
@@ -392,14 +396,8 @@ fn an_incidents_emails_that_are_not_addresses_are_reported_where_they_are_writte
     );
     let out = secbook(dir.path(), &["check", "."]);
     let stderr = stderr(&out);
-    let lines: Vec<&str> = stderr.lines().collect();
-    let reported: Vec<String> = lines
-        .windows(2)
-        .filter(|w| w[0].contains("is not an email address"))
-        .map(|w| format!("{} {}", w[0], w[1].trim_start_matches([' ', '┌', '─'])))
-        .collect();
     assert_eq!(
-        reported,
+        email_warnings(&stderr),
         [
             "warning: `liam.connolly@` is not an email address data/incidents/INC-001.yaml:5:12",
             "warning: `liam at example` is not an email address data/incidents/INC-001.yaml:53:41",
