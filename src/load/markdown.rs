@@ -335,7 +335,7 @@ impl Document {
                 }
             }
         });
-        html::push_html(&mut out, Accessible::new(events));
+        html::push_html(&mut out, Accessible::new(events.map(close_bidi)));
         text::html_safe(out)
     }
 
@@ -664,10 +664,11 @@ fn plain(link_type: LinkType) -> LinkType {
     }
 }
 
-/// Text for HTML or SVG: an element's text or a double-quoted attribute.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+/// Text for HTML or SVG: an element's text or a double-quoted attribute, closing what it
+/// leaves open of bidirectional formatting ([`text::bidi_closers`]).
+pub fn escape_html(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '"' => out.push_str("&quot;"),
@@ -676,7 +677,26 @@ pub fn escape_html(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    out + &text::bidi_closers(value)
+}
+
+/// A text event that closes the bidirectional formatting it leaves open: a run of text
+/// cannot reorder the link, code or emphasis after it. Formatting that spans markup is
+/// cut at it; a page that allows HTML can span it with `<bdi>` or `dir`.
+fn close_bidi(event: Event<'_>) -> Event<'_> {
+    fn closed(s: CowStr<'_>) -> CowStr<'_> {
+        let closers = text::bidi_closers(&s);
+        if closers.is_empty() {
+            s
+        } else {
+            format!("{s}{closers}").into()
+        }
+    }
+    match event {
+        Event::Text(s) => Event::Text(closed(s)),
+        Event::Code(s) => Event::Code(closed(s)),
+        other => other,
+    }
 }
 
 /// A heading's anchor, as GitHub makes it: lowercase, letters and digits kept, spaces to

@@ -138,6 +138,49 @@ pub fn html_safe(html: String) -> String {
         .collect()
 }
 
+/// What closes the bidirectional embeddings, overrides and isolates that `text` leaves
+/// open (U+202A to U+202E, U+2066 to U+2069), innermost first, as Unicode's bidirectional
+/// algorithm pairs them: empty for almost every text. A value shown inside a page's own
+/// text, a title in a breadcrumb, would otherwise reorder what follows it (a "Trojan
+/// Source" title), where a value that closes what it opens shows only itself reordered.
+pub fn bidi_closers(text: &str) -> String {
+    // Each of them is three bytes from 0xE2; a pass with no branch per byte rules most
+    // texts out.
+    if !any_byte(text.as_bytes(), |b| b == 0xE2) {
+        return String::new();
+    }
+    #[derive(PartialEq)]
+    enum Open {
+        Embedding,
+        Isolate,
+    }
+    let mut open = Vec::new();
+    for c in text.chars() {
+        match c {
+            '\u{202a}' | '\u{202b}' | '\u{202d}' | '\u{202e}' => open.push(Open::Embedding),
+            '\u{2066}'..='\u{2068}' => open.push(Open::Isolate),
+            // A pop directional formatting closes an embedding, but not across an isolate.
+            '\u{202c}' if open.last() == Some(&Open::Embedding) => {
+                open.pop();
+            }
+            // A pop directional isolate closes the innermost isolate and what it holds.
+            '\u{2069}' => {
+                if let Some(i) = open.iter().rposition(|o| *o == Open::Isolate) {
+                    open.truncate(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    open.iter()
+        .rev()
+        .map(|o| match o {
+            Open::Embedding => '\u{202c}',
+            Open::Isolate => '\u{2069}',
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +193,31 @@ mod tests {
         let shown = "<p>\u{fffd}[31m \u{fffd} \u{fffd} \u{fffd} \u{fffd} \u{fffd} \u{fffd}</p>";
         assert_eq!(html_safe(forbidden.to_string()), shown);
         assert!(!is_noncharacter('\u{FDCF}') && !is_noncharacter('\u{FDF0}'));
+    }
+
+    #[test]
+    fn bidi_closers_close_what_a_text_leaves_open_innermost_first() {
+        let (lre, rlo, pdf) = ('\u{202a}', '\u{202e}', '\u{202c}');
+        let (rli, fsi, pdi) = ('\u{2067}', '\u{2068}', '\u{2069}');
+        for (text, closers) in [
+            (
+                "plain \u{2019}quoted\u{2019} \u{2026}".to_string(),
+                String::new(),
+            ),
+            (format!("abc{rlo}cba"), format!("{pdf}")),
+            (format!("{rlo}a{pdf}b"), String::new()),
+            (format!("{lre}{rli}{rlo}"), format!("{pdf}{pdi}{pdf}")),
+            // PDF cannot close an embedding outside an isolate, nor an isolate.
+            (format!("{rlo}{rli}{pdf}"), format!("{pdi}{pdf}")),
+            // PDI closes its isolate and the embeddings inside it.
+            (format!("{fsi}{rlo}{lre}{pdi}"), String::new()),
+            (format!("{rlo}{fsi}x{pdi}"), format!("{pdf}")),
+            // What closes nothing leaves nothing to close.
+            (format!("{pdf}{pdi}a"), String::new()),
+            // The marks (LRM, RLM, ALM) open nothing.
+            ("\u{200e}\u{200f}\u{61c}".to_string(), String::new()),
+        ] {
+            assert_eq!(bidi_closers(&text), closers, "{text:?}");
+        }
     }
 }

@@ -33,7 +33,7 @@ use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::load::records::{Records, SameRecords};
 use crate::load::theme::{self, Body, Theme};
 use crate::model::finding::Finding;
-use crate::model::links;
+use crate::model::{links, text};
 pub use crate::write::output::OutputFile;
 use crate::write::output::{ClaimBlock, Origin, PathCheck, Staging};
 use cache::PartFiles;
@@ -777,6 +777,7 @@ impl Renderer {
     /// Compiles every template of the theme once.
     fn new(theme: &Theme, globals: Values, fingerprint: u64) -> Result<Renderer, Vec<Diagnostic>> {
         let mut tera = Tera::new();
+        tera.set_escape_fn(escape);
         tera.register_filter("safe", safe);
         tera.register_filter("fragment", |id: &str, _: tera::Kwargs, _: &tera::State| {
             links::fragment(id)
@@ -897,6 +898,14 @@ impl Renderer {
         }
         Ok(out)
     }
+}
+
+/// Tera's escaping, and after a value the closing of any bidirectional embedding,
+/// override or isolate it leaves open ([`text::bidi_closers`]), so that a value cannot
+/// reorder the page's text after it.
+fn escape(value: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    tera::escape_html(value, out)?;
+    out.write_all(text::bidi_closers(value).as_bytes())
 }
 
 /// Tera's `safe` filter, without its copy: a string is marked as needing no escaping,

@@ -15,7 +15,7 @@ use crate::load::records::Loaded;
 use crate::load::theme::Body;
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
-use crate::model::links;
+use crate::model::{links, text};
 use crate::render::api::Parts;
 
 /// Above this the build warns: the page would load slowly.
@@ -197,9 +197,11 @@ fn doc(
     headings: &[&str],
     text: String,
 ) -> Doc {
+    // search.js shows the title in a line of its own text: it must not reorder the rest.
+    let closers = text::bidi_closers(&title);
     Doc {
         kind,
-        title,
+        title: title + &closers,
         url,
         keys: keys.join(" "),
         headings: headings.join(" "),

@@ -148,6 +148,9 @@ const PAYLOADS: &[&str] = &[
     "XSS\u{2028}</script>\u{2029}",
     "# XSS {#x\"><img/src=x/onerror=alert('XSS')>}",
     "## XSS {#x\"/onmouseover=\"alert('XSS') .c\"x key=\"v\"x}",
+    // Left open, a right-to-left override or isolate reorders the page's text after it.
+    "XSS \u{202e}fdp.exe",
+    "XSS \u{2067}\u{202b}",
 ];
 
 /// Hands out the payloads in turn, from a different start for each record, so that over
@@ -537,6 +540,21 @@ fn runs_code(url: &str) -> bool {
         .any(|s| scheme.starts_with(s))
 }
 
+/// Whether `text` opens an embedding, override or isolate that it does not close, which
+/// would reorder the text after it. Counted simply: a closer closes the last opener.
+fn bidi_left_open(text: &str) -> bool {
+    let mut open = 0usize;
+    for c in text.chars() {
+        match c {
+            '\u{202a}'..='\u{202e}' if c != '\u{202c}' => open += 1,
+            '\u{2066}'..='\u{2068}' => open += 1,
+            '\u{202c}' | '\u{2069}' => open = open.saturating_sub(1),
+            _ => {}
+        }
+    }
+    open > 0
+}
+
 /// Every way a page could run something it should not: returns one line per problem.
 /// With `allowed`, any element or attribute not in it is a problem too.
 fn html_problems(
@@ -550,6 +568,14 @@ fn html_problems(
     let html = Html::parse_document(text);
     let mut problems = Vec::new();
     for node in html.tree.nodes() {
+        if let Node::Text(t) = node.value()
+            && bidi_left_open(t)
+        {
+            problems.push(format!(
+                "{path}: text that leaves bidirectional formatting open: {:?}",
+                &**t
+            ));
+        }
         let Node::Element(e) = node.value() else {
             continue;
         };
@@ -638,7 +664,16 @@ fn check_site(out: &Path, allowed: &BTreeSet<(String, String)>) {
                     .strip_prefix("window.SECBOOK_SEARCH = ")
                     .and_then(|t| t.strip_suffix(';'));
                 match json.map(serde_json::from_str::<serde_json::Value>) {
-                    Some(Ok(_)) if !text.contains("</") => {}
+                    Some(Ok(index)) if !text.contains("</") => {
+                        // search.js shows a title in a line with more text after it.
+                        let docs = index["docs"].as_array().expect("the index has docs");
+                        problems.extend(
+                            docs.iter()
+                                .filter_map(|doc| doc[1].as_str())
+                                .filter(|title| bidi_left_open(title))
+                                .map(|title| format!("{path}: a title left open: {title:?}")),
+                        );
+                    }
                     other => problems.push(format!("{path}: the index breaks out: {other:?}")),
                 }
             }
@@ -708,6 +743,7 @@ fn the_checks_see_injected_markup() {
         "<a href=x x=\"\">x</a>",
         "<meta http-equiv=refresh content=\"0;url=x\">",
         "<script src=\"https://evil.example/x.js\"></script>",
+        "<a href=x>x</a>: \u{202e}fdp.exe <a href=x>x</a>",
     ] {
         let page = format!("<!doctype html><html><body><p>{injected}</p></body></html>");
         assert!(

@@ -16,6 +16,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::load::markdown::escape_html;
+use crate::model::text;
 use crate::render::units::fixed;
 
 /// Okabe-Ito colours, chosen to be told apart with every common colour-vision deficiency.
@@ -688,14 +689,18 @@ pub fn bars(chart: &BarChart) -> String {
     })
 }
 
+/// `label` in at most `max` characters, a cut marked with an ellipsis. It closes the
+/// bidirectional formatting it leaves open ([`text::bidi_closers`]), which would
+/// otherwise reorder the ellipsis.
 fn truncate(label: &str, max: usize) -> String {
-    if label.chars().count() <= max {
-        label.to_string()
+    let cut = label.chars().count() > max;
+    let kept: String = if cut {
+        label.chars().take(max - 1).collect()
     } else {
-        let mut s: String = label.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
+        label.to_string()
+    };
+    let closers = text::bidi_closers(&kept);
+    format!("{kept}{closers}{}", if cut { "…" } else { "" })
 }
 
 fn draw_bars(root: &Area, top: i32, chart: &BarChart) -> DrawResult {
@@ -795,6 +800,13 @@ mod tests {
             label_zeros: false,
             no_data: false,
         }
+    }
+
+    #[test]
+    fn a_cut_label_closes_its_bidirectional_formatting_before_the_ellipsis() {
+        assert_eq!(truncate("ab\u{202e}cdef", 4), "ab\u{202e}\u{202c}…");
+        assert_eq!(truncate("ab\u{2067}c", 4), "ab\u{2067}c\u{2069}");
+        assert_eq!(truncate("abcdef", 4), "abc…");
     }
 
     #[test]
