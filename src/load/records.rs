@@ -517,13 +517,14 @@ pub fn load_people(source: &dyn Source, max_bytes: u64, diags: &mut Vec<Diagnost
 /// in it that is not an address.
 pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>), Diagnostic> {
     let entries = yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len())?;
-    let warnings = (entries.iter().enumerate())
+    let mut warnings: Vec<Diagnostic> = (entries.iter().enumerate())
         .filter_map(|(i, entry)| {
             let diag = not_an_address(entry.email.as_deref()?)?;
             let place = yaml::locate(file, &[Seg::Index(i), Seg::Key("email")]);
             Some(diag.at(file, place.map_or(0..0, |p| p.value)))
         })
         .collect();
+    warnings.extend(source::unseen(file, false));
     Ok((People::new(entries), warnings))
 }
 

@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::load::theme::Body;
+use crate::load::yaml;
+use crate::model::text::{self, any_byte};
 
 /// Files larger than this are refused rather than read into memory, unless handbook.yaml
 /// sets another limit (`limits: { max_file_mb: N }`).
@@ -106,6 +108,71 @@ pub fn copied(source: &dyn Source, name: &str) -> Result<Body, Diagnostic> {
         Some(path) => Ok(Body::Copy(path)),
         None => Ok(Body::Bytes(source.read_walked(name, u64::MAX)?.into())),
     }
+}
+
+/// Warnings for what `file` holds that a review of it does not show, each kind once, at
+/// its first place, its other places as repeats:
+/// - bidirectional formatting written as it is: a diff shows nothing, and the text
+///   around it is shown in another order than it is stored ("Trojan Source");
+/// - in a `page`, a character HTML forbids, which the page shows as U+FFFD (YAML refuses
+///   it with an error).
+pub fn unseen(file: &Arc<SourceFile>, page: bool) -> Vec<Diagnostic> {
+    let bytes = file.text.as_bytes();
+    // Bidirectional formatting is three bytes from 0xE2; what HTML forbids starts below
+    // 0x20, at 0x7F, 0xC2 or from 0xEF. Passes with no branch per byte rule most files out.
+    let bidi = any_byte(bytes, |b| b == 0xE2);
+    let forbidden = page && any_byte(bytes, |b| b < 0x20 || b == 0x7F || b == 0xC2 || b >= 0xEF);
+    if !bidi && !forbidden {
+        return Vec::new();
+    }
+    let mut found: [Option<Diagnostic>; 2] = [None, None];
+    for (at, c) in file.text.char_indices() {
+        let kind = match c {
+            c if bidi && text::is_bidi_formatting(c) => 0,
+            c if forbidden && text::forbidden_in_html(c) => 1,
+            _ => continue,
+        };
+        let span = at..at + c.len_utf8();
+        match &mut found[kind] {
+            Some(d) => d.repeated(|| span),
+            empty => *empty = Some(unseen_warning(c).at(file, span)),
+        }
+    }
+    found.into_iter().flatten().collect()
+}
+
+fn unseen_warning(c: char) -> Diagnostic {
+    let code = u32::from(c);
+    if !text::is_bidi_formatting(c) {
+        return Diagnostic::warning(format!(
+            "{} is shown as U+FFFD: HTML forbids it",
+            yaml::refused_name(c)
+        ))
+        .with_hint(
+            "a page's text holds no control characters but tab and newline, and no \
+             noncharacters; was this pasted from a terminal or a binary file?",
+        );
+    }
+    let name = match c {
+        '\u{202a}' => "left-to-right embedding",
+        '\u{202b}' => "right-to-left embedding",
+        '\u{202c}' => "pop directional formatting",
+        '\u{202d}' => "left-to-right override",
+        '\u{202e}' => "right-to-left override",
+        '\u{2066}' => "left-to-right isolate",
+        '\u{2067}' => "right-to-left isolate",
+        '\u{2068}' => "first strong isolate",
+        _ => "pop directional isolate",
+    };
+    Diagnostic::warning(format!(
+        "U+{code:04X} ({name}) is invisible in a review, and changes the order in which \
+         the text around it is shown"
+    ))
+    .with_hint(format!(
+        "delete it; if it is meant, write it so that a review shows it: `\\u{code:04X}` \
+         in a double-quoted YAML string, `&#x{code:04X};` in Markdown. The site closes it \
+         where its value ends"
+    ))
 }
 
 /// The error for a file that could not be read, and why.

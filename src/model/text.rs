@@ -117,7 +117,7 @@ pub fn is_noncharacter(c: char) -> bool {
 /// control-character-in-input-stream and noncharacter-in-input-stream): a control
 /// character other than its white space (tab, line feed, form feed, carriage return), or
 /// a noncharacter. NUL is the Markdown parser's, which writes U+FFFD for it.
-fn forbidden_in_html(c: char) -> bool {
+pub fn forbidden_in_html(c: char) -> bool {
     (c.is_control() && !matches!(c, '\t' | '\n' | '\u{c}' | '\r' | '\0')) || is_noncharacter(c)
 }
 
@@ -136,6 +136,12 @@ pub fn html_safe(html: String) -> String {
     html.chars()
         .map(|c| if forbidden_in_html(c) { '\u{fffd}' } else { c })
         .collect()
+}
+
+/// Whether `c` opens or closes bidirectional formatting: an embedding, override or isolate,
+/// or the pop that ends one (U+202A to U+202E, U+2066 to U+2069).
+pub fn is_bidi_formatting(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// What closes the bidirectional embeddings, overrides and isolates that `text` leaves

@@ -56,3 +56,112 @@ fn no_control_character_from_the_handbook_reaches_the_output_as_it_is() {
         }
     }
 }
+
+/// What a review cannot see is reported where it is written: bidirectional formatting in
+/// any file ("Trojan Source"), and in a page the characters HTML forbids, which its page
+/// shows as U+FFFD. Each kind once a file, its other places as repeats; written as an
+/// escape, which a review shows, it is no warning.
+#[test]
+fn what_a_review_cannot_see_is_a_warning_where_it_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    crate::common::copy_example(root);
+    let edit = |rel: &str, from: &str, to: &str| {
+        let path = root.join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} holds {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "data/exceptions/EXC-001.yaml",
+        "title: Unpatched",
+        "title: Invoice \u{202e}fdp.exe and unpatched",
+    );
+    edit(
+        "data/exceptions/EXC-002.yaml",
+        "title: TLS",
+        "title: \"Escaped \\u202E is seen\" # TLS",
+    );
+    edit(
+        "data/people.yaml",
+        "- name: Samuel Adeyemi",
+        "- name: Samuel \u{2067}Adeyemi",
+    );
+    edit(
+        "handbook.yaml",
+        "description: How",
+        "description: \u{202a}How",
+    );
+    std::fs::write(
+        root.join("content/codes.md"),
+        "---\ntitle: Codes\n---\nEsc \u{1b}[31m, again \u{1b}, and \u{202e} here.\n",
+    )
+    .unwrap();
+    let out = secbook(root, &["check", "--format", "json"]);
+    let diags: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found: Vec<(String, u64, u64, String, u64)> = diags
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["message"].as_str().unwrap().contains("U+"))
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+                d["occurrences"].as_u64().unwrap_or(1),
+            )
+        })
+        .collect();
+    found.sort();
+    let unseen = |code: &str, name: &str| {
+        format!(
+            "U+{code} ({name}) is invisible in a review, and changes the order in which the text around it is shown"
+        )
+    };
+    let expected = [
+        (
+            "content/codes.md",
+            4,
+            5,
+            "control character U+001B is shown as U+FFFD: HTML forbids it".to_string(),
+            2,
+        ),
+        (
+            "content/codes.md",
+            4,
+            25,
+            unseen("202E", "right-to-left override"),
+            1,
+        ),
+        (
+            "data/exceptions/EXC-001.yaml",
+            2,
+            16,
+            unseen("202E", "right-to-left override"),
+            1,
+        ),
+        (
+            "data/people.yaml",
+            10,
+            16,
+            unseen("2067", "right-to-left isolate"),
+            1,
+        ),
+        (
+            "handbook.yaml",
+            5,
+            14,
+            unseen("202A", "left-to-right embedding"),
+            1,
+        ),
+    ]
+    .map(|(file, line, column, message, n)| (file.to_string(), line, column, message, n));
+    assert_eq!(found, expected, "{}", String::from_utf8_lossy(&out.stdout));
+    for d in diags.as_array().unwrap() {
+        if d["message"].as_str().unwrap().contains("U+") {
+            assert_eq!(d["severity"], "warn", "{d}");
+        }
+    }
+}
