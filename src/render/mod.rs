@@ -905,7 +905,10 @@ impl Renderer {
 /// reorder the page's text after it.
 fn escape(value: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     tera::escape_html(value, out)?;
-    out.write_all(text::bidi_closers(value).as_bytes())
+    match text::bidi_closers(value) {
+        closers if closers.is_empty() => Ok(()),
+        closers => out.write_all(closers.as_bytes()),
+    }
 }
 
 /// Tera's `safe` filter, without its copy: a string is marked as needing no escaping,
