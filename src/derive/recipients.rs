@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::handbook::Handbook;
 use crate::model::date::Date;
 use crate::model::person::{People, Person};
+use crate::model::text;
 
 /// Where the items of one owner go, as of one date.
 pub struct Routing<'a> {
@@ -52,7 +53,7 @@ pub enum Reason {
 impl Forwarded {
     /// Why the items come to their recipient, as a sentence.
     pub fn why(&self) -> String {
-        let name = &self.name;
+        let name = text::bidi_closed(&self.name);
         match self.reason {
             Reason::Departed { left } => {
                 format!("{name} left on {left}: their items go to the nearest manager still here.")

@@ -2,6 +2,7 @@
 //! record and configuration types. The messages are shared with `load::yaml`, which turns
 //! them into reports at the field.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -157,6 +158,14 @@ pub fn bidi_closers(text: &str) -> String {
     match text.as_bytes().contains(&0xE2) {
         false => String::new(),
         true => open_bidi_closers(text),
+    }
+}
+
+/// `text` followed by its [`bidi_closers`]: a value ready to stand inside other text.
+pub fn bidi_closed(text: &str) -> Cow<'_, str> {
+    match bidi_closers(text) {
+        closers if closers.is_empty() => Cow::Borrowed(text),
+        closers => Cow::Owned(format!("{text}{closers}")),
     }
 }
 

@@ -645,7 +645,7 @@ fn record_text_is_escaped_in_the_html_part() {
     let record = hb.path().join("data/exceptions/EXC-001.yaml");
     let text = fs::read_to_string(&record).unwrap().replacen(
         "title: Unpatched legacy ERP application servers expose finance data to known exploits\n",
-        "title: \"<script>alert(1)</script><img src=https://evil.example/x.png> & ERP\"\n",
+        "title: \"<script>alert(1)</script><img src=https://evil.example/x.png> & ERP \\u202Efdp.exe\"\n",
         1,
     );
     fs::write(&record, text).unwrap();
@@ -668,7 +668,12 @@ fn record_text_is_escaped_in_the_html_part() {
         "{html}"
     );
     assert_eq!(messages[0]["remote"], serde_json::json!([]));
-    assert!(text_part(&messages[0], "text/plain").contains("<script>alert(1)</script>"));
+    let text = text_part(&messages[0], "text/plain");
+    assert!(text.contains("<script>alert(1)</script>"), "{text}");
+    // The right-to-left override is closed where the title ends, in both parts: the
+    // record's tags and the link after it keep their order.
+    assert!(text.contains("ERP \u{202e}fdp.exe\u{202c} ("), "{text}");
+    assert!(html.contains("ERP \u{202e}fdp.exe\u{202c}<"), "{html}");
 }
 
 #[test]

@@ -16,6 +16,7 @@ use crate::cli::report::{OwnerReport, Register, Report};
 use crate::load::config::Identity;
 use crate::load::markdown::escape_html as esc;
 use crate::model::date::Offset;
+use crate::model::text::bidi_closed;
 use crate::render::feeds::day_start;
 
 /// One message, ready to send or to write out.
@@ -121,9 +122,9 @@ impl Context<'_> {
         let report = self.report;
         let mut out = format!(
             "Hello {},\n\n{} in {} need{} your action, as of {}.\n",
-            owner.name,
+            bidi_closed(&owner.name),
             plural(items, "item"),
-            report.title,
+            bidi_closed(&report.title),
             if items == 1 { "s" } else { "" },
             report.as_of
         );
@@ -139,7 +140,7 @@ impl Context<'_> {
                 out.push_str(&format!(
                     "- {} {} ({}): {}\n  {}{}\n",
                     line.id,
-                    line.title,
+                    bidi_closed(line.title),
                     line.tags(),
                     line.detail,
                     self.base,
@@ -149,7 +150,8 @@ impl Context<'_> {
         }
         out.push_str(&format!(
             "\n-- \nThe handbook: {}\nSent by secbook notify from the weekly report of {}.\n",
-            self.base, report.title
+            self.base,
+            bidi_closed(&report.title)
         ));
         out
     }
@@ -267,13 +269,16 @@ fn plural(n: usize, noun: &str) -> String {
 }
 
 /// `text` on one line, for a header: line breaks and other control characters become
-/// spaces, so no value can start a header of its own.
+/// spaces, so no value can start a header of its own, and what it opens of bidirectional
+/// formatting is closed, so that it cannot reorder the subject after it.
 fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_control())
+    let line = text
+        .split(|c: char| c.is_control())
         .filter(|part| !part.trim().is_empty())
         .map(str::trim)
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    bidi_closed(&line).into_owned()
 }
 
 #[cfg(test)]
@@ -283,6 +288,7 @@ mod tests {
     #[test]
     fn header_values_stay_on_one_line() {
         assert_eq!(one_line("A\r\nBcc: x@y.com\u{0}z "), "A Bcc: x@y.com z");
+        assert_eq!(one_line("A \u{202e}B\n"), "A \u{202e}B\u{202c}");
         assert_eq!(plural(1, "item"), "1 item");
         assert_eq!(plural(2, "item"), "2 items");
     }
