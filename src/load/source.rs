@@ -117,25 +117,28 @@ pub fn copied(source: &dyn Source, name: &str) -> Result<Body, Diagnostic> {
 /// - in a `page`, a character HTML forbids, which the page shows as U+FFFD (YAML refuses
 ///   it with an error).
 pub fn unseen(file: &Arc<SourceFile>, page: bool) -> Vec<Diagnostic> {
-    let bytes = file.text.as_bytes();
-    // Bidirectional formatting is three bytes from 0xE2; what HTML forbids starts below
-    // 0x20, at 0x7F, 0xC2 or from 0xEF. Passes with no branch per byte rule most files out.
-    let bidi = any_byte(bytes, |b| b == 0xE2);
-    let forbidden = page && any_byte(bytes, |b| b < 0x20 || b == 0x7F || b == 0xC2 || b >= 0xEF);
-    if !bidi && !forbidden {
-        return Vec::new();
-    }
+    let text = file.text.as_str();
     let mut found: [Option<Diagnostic>; 2] = [None, None];
-    for (at, c) in file.text.char_indices() {
-        let kind = match c {
-            c if bidi && text::is_bidi_formatting(c) => 0,
-            c if forbidden && text::forbidden_in_html(c) => 1,
-            _ => continue,
-        };
+    let mut note = |kind: usize, at: usize, c: char| {
         let span = at..at + c.len_utf8();
         match &mut found[kind] {
             Some(d) => d.repeated(|| span),
             empty => *empty = Some(unseen_warning(c).at(file, span)),
+        }
+    };
+    // Bidirectional formatting is three bytes from 0xE2, which memchr finds, and which
+    // only starts a character.
+    for at in memchr::memchr_iter(0xE2, text.as_bytes()) {
+        let c = text[at..].chars().next();
+        if let Some(c) = c.filter(|&c| text::is_bidi_formatting(c)) {
+            note(0, at, c);
+        }
+    }
+    if page && any_byte(text.as_bytes(), text::may_start_forbidden_in_html) {
+        for (at, c) in text.char_indices() {
+            if text::forbidden_in_html(c) {
+                note(1, at, c);
+            }
         }
     }
     found.into_iter().flatten().collect()

@@ -122,16 +122,23 @@ pub fn forbidden_in_html(c: char) -> bool {
     (c.is_control() && !matches!(c, '\t' | '\n' | '\u{c}' | '\r' | '\0')) || is_noncharacter(c)
 }
 
+/// Whether `b` could be, or start, a character [`forbidden_in_html`] names: C0 and DEL are
+/// one byte each, C1 starts with 0xC2, U+FDD0 to U+FFFF with 0xEF, and the other planes
+/// with 0xF0 to 0xF4.
+pub fn may_start_forbidden_in_html(b: u8) -> bool {
+    let space = matches!(b, b'\t' | b'\n' | b'\r' | 0x0C);
+    (b < 0x20 && !space) || b == 0x7F || b == 0xC2 || b >= 0xEF
+}
+
 /// `html` with each character HTML forbids ([`forbidden_in_html`]) written as U+FFFD, as a
 /// browser shows it: a page's text may hold them (a record's may not), and a page that
 /// holds one is not valid HTML.
 pub fn html_safe(html: String) -> String {
     // Most pages hold no byte that could start one, which a pass with no branch per byte
-    // (that the compiler vectorises) tells first: C0 and DEL are one byte each, C1 starts
-    // with 0xC2, U+FDD0 to U+FFFF with 0xEF, and the other planes with 0xF0 to 0xF4.
-    let space = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x0C);
-    let suspect = |b: u8| (b < 0x20 && !space(b)) || b == 0x7F || b == 0xC2 || b >= 0xEF;
-    if !any_byte(html.as_bytes(), suspect) || !html.chars().any(forbidden_in_html) {
+    // (that the compiler vectorises) tells first.
+    if !any_byte(html.as_bytes(), may_start_forbidden_in_html)
+        || !html.chars().any(forbidden_in_html)
+    {
         return html;
     }
     html.chars()
