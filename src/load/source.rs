@@ -22,7 +22,7 @@ pub const MAX_FILE_BYTES: u64 = MAX_FILE_MB as u64 * 1024 * 1024;
 /// The files of a handbook. A file is named by its path below the handbook's folder, with
 /// `/` separators (`data/people.yaml`). A source gives names and bytes; what they mean is
 /// decided once for every source, here and in the loader: which names are hidden
-/// ([`Hidden`]), how bytes become text ([`text`]: UTF-8, no byte order mark, an error at
+/// ([`Hidden`]), how bytes become text ([`text()`]: UTF-8, no byte order mark, an error at
 /// the line and column of a bad byte), and the size limit's error ([`too_large`]).
 ///
 /// A git revision ([`crate::load::git::Revision`]) is a source from its tree alone. Its
