@@ -6,6 +6,7 @@
 
 use ahash::HashMap;
 use hashbrown::HashTable;
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::iter::Peekable;
 use std::ops::{Range, RangeInclusive};
@@ -685,11 +686,9 @@ pub fn escape_html(value: &str) -> String {
 /// cut at it; a page that allows HTML can span it with `<bdi>` or `dir`.
 fn close_bidi(event: Event<'_>) -> Event<'_> {
     fn closed(s: CowStr<'_>) -> CowStr<'_> {
-        let closers = text::bidi_closers(&s);
-        if closers.is_empty() {
-            s
-        } else {
-            format!("{s}{closers}").into()
+        match text::bidi_closed(&s) {
+            Cow::Owned(closed) => closed.into(),
+            Cow::Borrowed(_) => s,
         }
     }
     match event {
