@@ -336,7 +336,14 @@ impl Document {
                 }
             }
         });
-        html::push_html(&mut out, Accessible::new(events.map(close_bidi)));
+        // Most texts hold no bidirectional formatting, written or as a character reference
+        // (`&#x202E;`), and their events need no look.
+        let source = self.text();
+        if text::bidi_formatting(source).next().is_some() || source.contains("&#") {
+            html::push_html(&mut out, Accessible::new(events.map(close_bidi)));
+        } else {
+            html::push_html(&mut out, Accessible::new(events));
+        }
         text::html_safe(out)
     }
 

@@ -126,13 +126,8 @@ pub fn unseen(file: &Arc<SourceFile>, page: bool) -> Vec<Diagnostic> {
             empty => *empty = Some(unseen_warning(c).at(file, span)),
         }
     };
-    // Bidirectional formatting is three bytes from 0xE2, which memchr finds, and which
-    // only starts a character.
-    for at in memchr::memchr_iter(0xE2, text.as_bytes()) {
-        let c = text[at..].chars().next();
-        if let Some(c) = c.filter(|&c| text::is_bidi_formatting(c)) {
-            note(0, at, c);
-        }
+    for (at, c) in text::bidi_formatting(text) {
+        note(0, at, c);
     }
     if page && any_byte(text.as_bytes(), text::may_start_forbidden_in_html) {
         for (at, c) in text.char_indices() {

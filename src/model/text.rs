@@ -152,6 +152,15 @@ pub fn is_bidi_formatting(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Each bidirectional formatting character ([`is_bidi_formatting`]) in `text`, and where:
+/// found by its lead byte 0xE2, which memchr finds and which only starts a character.
+pub fn bidi_formatting(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    memchr::memchr_iter(0xE2, text.as_bytes()).filter_map(|at| {
+        let c = text[at..].chars().next()?;
+        is_bidi_formatting(c).then_some((at, c))
+    })
+}
+
 /// What closes the bidirectional embeddings, overrides and isolates that `text` leaves
 /// open (U+202A to U+202E, U+2066 to U+2069), innermost first, as Unicode's bidirectional
 /// algorithm pairs them: empty for almost every text. A value shown inside a page's own

@@ -151,6 +151,7 @@ const PAYLOADS: &[&str] = &[
     // Left open, a right-to-left override or isolate reorders the page's text after it.
     "XSS \u{202e}fdp.exe",
     "XSS \u{2067}\u{202b}",
+    "XSS &#x202e;fdp.exe",
 ];
 
 /// Hands out the payloads in turn, from a different start for each record, so that over
