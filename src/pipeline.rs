@@ -279,11 +279,15 @@ fn prepare_from(
         records::load(source, &config, &page_paths, kept_records, changes.as_ref());
     diags.extend(record_diags);
     // data/people.yaml's are among the records' diagnostics.
-    let texts = std::iter::once((&config_file, false))
+    let texts: Vec<_> = std::iter::once((&config_file, false))
         .chain(content.pages.iter().map(|p| (&p.source, true)))
         .chain(records.exceptions.iter().map(|r| (&r.source, false)))
-        .chain(records.incidents.iter().map(|r| (&r.source, false)));
-    diags.extend(texts.flat_map(|(file, page)| source::unseen(file, page)));
+        .chain(records.incidents.iter().map(|r| (&r.source, false)))
+        .collect();
+    let unseen: Vec<_> = (texts.par_iter())
+        .flat_map_iter(|&(file, page)| source::unseen(file, page))
+        .collect();
+    diags.extend(unseen);
     let changes = reading.and_then(|thread| {
         // A thread that could not start, or stopped, leaves the reading to this one.
         let (changes, warning) = thread.and_then(|t| t.join().ok()).unwrap_or_else(|| {
