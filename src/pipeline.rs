@@ -278,16 +278,9 @@ fn prepare_from(
     let (records, record_diags) =
         records::load(source, &config, &page_paths, kept_records, changes.as_ref());
     diags.extend(record_diags);
-    // data/people.yaml's are among the records' diagnostics.
-    let texts: Vec<_> = std::iter::once((&config_file, false))
-        .chain(content.pages.iter().map(|p| (&p.source, true)))
-        .chain(records.exceptions.iter().map(|r| (&r.source, false)))
-        .chain(records.incidents.iter().map(|r| (&r.source, false)))
-        .collect();
-    let unseen: Vec<_> = (texts.par_iter())
-        .flat_map_iter(|&(file, page)| source::unseen(file, page))
-        .collect();
-    diags.extend(unseen);
+    // The records' and data/people.yaml's are among the records' diagnostics.
+    diags.extend(source::unseen(&config_file, false));
+    diags.extend(content.pages.iter().flat_map(|p| p.unseen.iter().cloned()));
     let changes = reading.and_then(|thread| {
         // A thread that could not start, or stopped, leaves the reading to this one.
         let (changes, warning) = thread.and_then(|t| t.join().ok()).unwrap_or_else(|| {

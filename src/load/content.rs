@@ -45,6 +45,9 @@ pub struct FrontMatter {
 #[derive(Debug)]
 pub struct Page {
     pub source: Arc<SourceFile>,
+    /// The warnings for what its text holds that a review cannot see ([`source::unseen`]):
+    /// made when it loads, and kept with it while it is unchanged.
+    pub unseen: Vec<Diagnostic>,
     /// Path below content/, with `/` separators: `a/b.md`, `a/_index.md`.
     pub path: String,
     /// The folder it is written to, relative to the site root: `a/b/`, `a/`, or `` for home.
@@ -314,6 +317,7 @@ pub fn parse_page(
     }
     let (doc, words) = Document::parse_with_words(&source, body.clone(), allow_html);
     Ok(Some(Page {
+        unseen: source::unseen(&source, true),
         url: url_of(rel),
         path: rel.to_string(),
         source,

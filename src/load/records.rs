@@ -90,9 +90,14 @@ impl<'a> Check<'a> {
     /// Warns when the `email` of the person at `path` is not an address: the page shows it,
     /// but mail cannot reach it and the exports that name an address leave it out.
     pub fn email(&mut self, path: &[Seg], email: Option<&str>) {
-        let Some(diag) = email.and_then(not_an_address) else {
+        let Some(email) = email.filter(|e| person::address(e).is_none()) else {
             return;
         };
+        let diag = Diagnostic::warning(format!("`{}` is not an email address", email.trim()))
+            .with_hint(
+                "write it as name@example.com: mail cannot reach it, and the feeds and the \
+                 OSCAL export leave it out",
+            );
         // `{name, email}` has a field of its own; "Name <email>" is one value.
         let field = [path, &[Seg::Key("email")]].concat();
         let place = yaml::locate(self.source, &field).or_else(|| yaml::locate(self.source, path));
@@ -517,25 +522,13 @@ pub fn load_people(source: &dyn Source, max_bytes: u64, diags: &mut Vec<Diagnost
 /// in it that is not an address.
 pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>), Diagnostic> {
     let entries = yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len())?;
-    let mut warnings: Vec<Diagnostic> = (entries.iter().enumerate())
-        .filter_map(|(i, entry)| {
-            let diag = not_an_address(entry.email.as_deref()?)?;
-            let place = yaml::locate(file, &[Seg::Index(i), Seg::Key("email")]);
-            Some(diag.at(file, place.map_or(0..0, |p| p.value)))
-        })
-        .collect();
+    let mut check = Check::new(file);
+    for (i, entry) in entries.iter().enumerate() {
+        check.email(&[Seg::Index(i)], entry.email.as_deref());
+    }
+    let mut warnings = check.diags;
     warnings.extend(source::unseen(file, false));
     Ok((People::new(entries), warnings))
-}
-
-/// A warning when `email` is not an address mail can be sent to.
-fn not_an_address(email: &str) -> Option<Diagnostic> {
-    person::address(email).is_none().then(|| {
-        Diagnostic::warning(format!("`{}` is not an email address", email.trim())).with_hint(
-            "write it as name@example.com: mail cannot reach it, and the feeds and the \
-                 OSCAL export leave it out",
-        )
-    })
 }
 
 /// How one load reads record files: from where, and what it may take from the last.
@@ -631,7 +624,8 @@ fn parse_record<T: DeserializeOwned>(
     c.markers = markers.into_iter().map(|m| m.path).collect();
     check_id(id_of(&record), &stem, &mut c);
     check(&record, &mut c);
-    let diags = c.diags;
+    let mut diags = c.diags;
+    diags.extend(source::unseen(&file, false));
     (
         Some(Loaded {
             record,

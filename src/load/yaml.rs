@@ -328,18 +328,15 @@ fn unwritable(text: &str) -> Option<Refused> {
             format!("{name} (carriage return) is not allowed here"),
             "lines end with a line feed, or a carriage return and a line feed",
         ),
-        c => (
+        c if is_noncharacter(c) => (
             format!("{name} is not allowed"),
-            match is_noncharacter(c) {
-                true => {
-                    "a handbook's text holds no noncharacters, which HTML forbids; \
-                         was this pasted from a binary file?"
-                }
-                false => {
-                    "a handbook's text holds no control characters but tab and newline; \
-                          was this pasted from a terminal?"
-                }
-            },
+            "a handbook's text holds no noncharacters, which HTML forbids; \
+             was this pasted from a binary file?",
+        ),
+        _ => (
+            format!("{name} is not allowed"),
+            "a handbook's text holds no control characters but tab and newline; \
+             was this pasted from a terminal?",
         ),
     };
     Some(Refused {

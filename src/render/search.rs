@@ -15,7 +15,8 @@ use crate::load::records::Loaded;
 use crate::load::theme::Body;
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
-use crate::model::{links, text};
+use crate::model::links;
+use crate::model::text::bidi_closers;
 use crate::render::api::Parts;
 
 /// Above this the build warns: the page would load slowly.
@@ -198,7 +199,7 @@ fn doc(
     text: String,
 ) -> Doc {
     // search.js shows the title in a line of its own text: it must not reorder the rest.
-    let closers = text::bidi_closers(&title);
+    let closers = bidi_closers(&title);
     Doc {
         kind,
         title: title + &closers,

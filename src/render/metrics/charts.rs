@@ -699,8 +699,8 @@ fn truncate(label: &str, max: usize) -> String {
     } else {
         label.to_string()
     };
-    let closers = text::bidi_closers(&kept);
-    format!("{kept}{closers}{}", if cut { "…" } else { "" })
+    let kept = text::bidi_closed(&kept);
+    format!("{kept}{}", if cut { "…" } else { "" })
 }
 
 fn draw_bars(root: &Area, top: i32, chart: &BarChart) -> DrawResult {
