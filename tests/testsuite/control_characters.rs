@@ -5,7 +5,7 @@
 //! keeps them, and a report about its line shows them escaped. Every output format is
 //! checked, on stdout and stderr.
 
-use crate::common::{assert_code, control_character_handbook, secbook};
+use crate::common::{BookTest, assert_code, control_character_handbook, copy_example, secbook};
 use secbook::diagnostics::is_hidden;
 
 /// What of `bytes` a terminal would run or reorder.
@@ -63,41 +63,33 @@ fn no_control_character_from_the_handbook_reaches_the_output_as_it_is() {
 /// escape, which a review shows, it is no warning.
 #[test]
 fn what_a_review_cannot_see_is_a_warning_where_it_is_written() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    crate::common::copy_example(root);
-    let edit = |rel: &str, from: &str, to: &str| {
-        let path = root.join(rel);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "{rel} holds {from:?}");
-        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
-    };
-    edit(
+    let book = BookTest::empty();
+    copy_example(&book.dir);
+    book.replace(
         "data/exceptions/EXC-001.yaml",
         "title: Unpatched",
         "title: Invoice \u{202e}fdp.exe and unpatched",
-    );
-    edit(
+    )
+    .replace(
         "data/exceptions/EXC-002.yaml",
         "title: TLS",
         "title: \"Escaped \\u202E is seen\" # TLS",
-    );
-    edit(
+    )
+    .replace(
         "data/people.yaml",
         "- name: Samuel Adeyemi",
         "- name: Samuel \u{2067}Adeyemi",
-    );
-    edit(
+    )
+    .replace(
         "handbook.yaml",
         "description: How",
         "description: \u{202a}How",
-    );
-    std::fs::write(
-        root.join("content/codes.md"),
-        "---\ntitle: Codes\n---\nEsc \u{1b}[31m, again \u{1b}, and \u{202e} here.\n",
     )
-    .unwrap();
-    let out = secbook(root, &["check", "--format", "json"]);
+    .write(
+        "content/codes.md",
+        "---\ntitle: Codes\n---\nEsc \u{1b}[31m, again \u{1b}, and \u{202e} here.\n",
+    );
+    let out = book.run(&["check", "--format", "json"]);
     let diags: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut found: Vec<(String, u64, u64, String, u64)> = diags
         .as_array()
