@@ -1131,7 +1131,7 @@ fn an_owners_pages_follow_the_records_they_show() {
     changes(&options, &mut cache, helen);
     let after = pipeline::generate_cached(&options, &mut cache).unwrap();
     assert_eq!(
-        made_again(&before, &after),
+        made_again(&before, &after, "owners/"),
         [helen],
         "only Helen's pages are made again"
     );
@@ -1179,7 +1179,7 @@ fn an_owners_page_is_made_again_only_when_a_record_it_shows_changes() {
     for (id, page) in [("EXC-00005", first), ("EXC-00055", second)] {
         let before = pipeline::generate_cached(&options, &mut cache).unwrap();
         assert!(
-            owner_pages(&before).contains_key(page),
+            pages_under(&before, "owners/").contains_key(page),
             "{page} is one of Ann's pages"
         );
         edit(&book.dir.join(format!("data/exceptions/{id}.yaml")), |t| {
@@ -1194,19 +1194,20 @@ fn an_owners_page_is_made_again_only_when_a_record_it_shows_changes() {
         was = now;
         let after = pipeline::generate_cached(&options, &mut cache).unwrap();
         assert_eq!(
-            made_again(&before, &after),
+            made_again(&before, &after, "owners/"),
             [page],
             "only the page that shows {id} is made again"
         );
     }
 }
 
-/// Where each owner's page of a build is held: a page made again is held anew.
-fn owner_pages(generated: &Generated) -> BTreeMap<String, *const u8> {
+/// Where each page below `folder` of a build, but its index, is held: a page made again is
+/// held anew.
+fn pages_under(generated: &Generated, folder: &str) -> BTreeMap<String, *const u8> {
     generated
         .files
         .iter()
-        .filter(|f| f.path.starts_with("owners/") && f.path != "owners/index.html")
+        .filter(|f| f.path.starts_with(folder) && f.path[folder.len()..] != *"index.html")
         .map(|f| match &f.body {
             Body::Bytes(b) => (f.path.clone(), b.as_ptr()),
             _ => panic!("{}: a page is made as one", f.path),
@@ -1214,15 +1215,53 @@ fn owner_pages(generated: &Generated) -> BTreeMap<String, *const u8> {
         .collect()
 }
 
-/// The owners' pages of `after` made again since `before`. Both builds are held, so no
-/// page's memory is freed and taken again between them.
-fn made_again(before: &Generated, after: &Generated) -> Vec<String> {
-    let before = owner_pages(before);
-    owner_pages(after)
+/// The pages below `folder` of `after` made again since `before`. Both builds are held, so
+/// no page's memory is freed and taken again between them.
+fn made_again(before: &Generated, after: &Generated, folder: &str) -> Vec<String> {
+    let before = pages_under(before, folder);
+    pages_under(after, folder)
         .into_iter()
         .filter(|(path, ptr)| before.get(path) != Some(ptr))
         .map(|(path, _)| path)
         .collect()
+}
+
+/// A part of the audit report that lists findings is kept by what its lines read, without
+/// making them: an edit to a record's title makes again the part whose finding shows it, a
+/// fresh build's, and keeps the other part of the same code.
+#[test]
+fn a_part_of_findings_follows_the_titles_of_the_records_it_names() {
+    let book = crate::scale::unowned(1001);
+    let options = Options {
+        root: book.dir.clone(),
+        ..Options::default()
+    };
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+    let (_, _, mut was) = rebuild_files(&options, &mut cache);
+    let first = "audit/findings/exception-owner-missing/index.html";
+    let second = "audit/findings/exception-owner-missing/2/index.html";
+    for (id, part) in [("EXC-00000", first), ("EXC-01000", second)] {
+        let before = pipeline::generate_cached(&options, &mut cache).unwrap();
+        edit(&book.dir.join(format!("data/exceptions/{id}.yaml")), |t| {
+            t.replacen("title: ", "title: Renamed ", 1)
+        });
+        let (_, _, now) = rebuild_files(&options, &mut cache);
+        let shown = |files: &BTreeMap<String, Vec<u8>>| {
+            String::from_utf8_lossy(&files[part]).contains("Renamed Unowned")
+        };
+        assert!(
+            !shown(&was) && shown(&now),
+            "{part} shows the new title of {id}"
+        );
+        was = now;
+        let after = pipeline::generate_cached(&options, &mut cache).unwrap();
+        assert_eq!(
+            made_again(&before, &after, "audit/findings/"),
+            [part],
+            "only the part that shows {id} is made again"
+        );
+    }
 }
 
 /// A registry's row, and each page that shows it, is kept by what the row is made from,

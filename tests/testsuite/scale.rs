@@ -347,14 +347,11 @@ fn the_sidebar_of_a_large_handbook_stays_bounded() {
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
 
-/// Thousands of findings: the status page counts them by code and links each code to the
-/// audit report's part that lists its findings, rather than list them all itself.
-#[test]
-fn the_status_page_of_thousands_of_findings_links_the_audit_parts() {
+/// A handbook of `n` pending exceptions that no one owns: a finding each, of one code.
+pub fn unowned(n: usize) -> BookTest {
     let book = BookTest::empty();
     book.write("handbook.yaml", "title: Unowned\nas_of: 2026-06-30\n");
     book.write("content/_index.md", "---\ntitle: Home\n---\nUnowned.\n");
-    let n = 1001;
     for i in 0..n {
         book.write(
             &format!("data/exceptions/EXC-{i:05}.yaml"),
@@ -365,7 +362,15 @@ fn the_status_page_of_thousands_of_findings_links_the_audit_parts() {
             ),
         );
     }
-    let site = book.build("out", &[]);
+    book
+}
+
+/// Thousands of findings: the status page counts them by code and links each code to the
+/// audit report's part that lists its findings, rather than list them all itself.
+#[test]
+fn the_status_page_of_thousands_of_findings_links_the_audit_parts() {
+    let n = 1001;
+    let site = unowned(n).build("out", &[]);
     let status = html(&site, "status/index.html");
     let finding = Selector::parse("table.findings tbody tr").unwrap();
     assert_eq!(

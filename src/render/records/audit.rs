@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::exceptions::{self, ExceptionRow, PolicyCheck};
 use super::incidents::{self, DurationView, IncidentRow};
 use super::status::{CodeSummary, FindingGroup, finding_groups};
-use super::{Facts, PageMeta, SectionIntro, base_context, render_each, render_page};
+use super::{Facts, FindingView, PageMeta, SectionIntro, base_context, render_each, render_page};
 use std::sync::OnceLock;
 
 use crate::derive::handbook::Handbook;
@@ -17,7 +17,7 @@ use crate::derive::incident::Measure;
 use crate::derive::metrics::Month;
 use crate::diagnostics::Diagnostic;
 use crate::model::date::{Date, days};
-use crate::model::finding::LintLevel;
+use crate::model::finding::{Finding, LintLevel};
 use crate::model::history::short_id;
 use crate::model::links;
 use crate::model::vocab::{Decision, ExceptionState, ExceptionStatus, Level, Side};
@@ -103,7 +103,7 @@ struct AuditView<'v, 'a> {
     /// one page, none on the summary of a report in parts, a part's on a part.
     exceptions: &'v [AuditException<'a>],
     incidents: &'v [AuditIncident<'a>],
-    groups: &'v [FindingGroup<'a>],
+    groups: &'v [FindingGroup<FindingView<'a>>],
     exceptions_total: usize,
     exceptions_open: usize,
     exceptions_approved: usize,
@@ -133,7 +133,7 @@ const PART_FINDINGS: usize = 1000;
 enum Content<'a> {
     Exceptions(Vec<usize>),
     Incidents(Vec<usize>),
-    Findings(FindingGroup<'a>),
+    Findings(FindingGroup<&'a Finding>),
 }
 
 impl Content<'_> {
@@ -313,6 +313,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
     if whole {
         let exceptions = audit_exceptions(facts, &all_exceptions);
         let incidents = audit_incidents(facts, &all_incidents);
+        let groups: Vec<_> = groups.iter().map(|g| g.view(facts)).collect();
         let view = AuditView {
             exceptions: &exceptions,
             incidents: &incidents,
@@ -381,7 +382,7 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
     })
     .into_iter()
     .collect();
-    // What every part of records reads besides its records: the view it starts from, what
+    // What every part reads besides its records or findings: the view it starts from, what
     // shapes every record, and the units its durations are written in. Worked out once,
     // when a part is fingerprinted.
     let common = OnceLock::new();
@@ -411,14 +412,24 @@ pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnosti
         };
         let page = page_meta(format!("{title}: {}", part.title()), &part.url);
         match &part.content {
-            Content::Findings(g) => {
-                let view = AuditView {
-                    groups: std::slice::from_ref(g),
-                    part: Some(part_view),
-                    ..base()
+            // A part of findings is fingerprinted by what its lines read, without making
+            // them.
+            Content::Findings(group) => {
+                let reads = |inputs: &mut Fingerprint| {
+                    inputs.add(&common()).add(&part_view);
+                    for f in &group.findings {
+                        facts.finding_reads(f, inputs);
+                    }
+                };
+                let make = || {
+                    value(&AuditView {
+                        groups: &[group.view(facts)],
+                        part: Some(part_view.clone()),
+                        ..base()
+                    })
                 };
                 render_view(facts, renderer, out, &page, |ctx| {
-                    ctx.insert("audit", &view)
+                    ctx.insert_with("audit", reads, make);
                 })
             }
             // A part of records is fingerprinted by what its lines read, so that an edit to

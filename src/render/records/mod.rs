@@ -394,25 +394,11 @@ impl<'a> Facts<'a> {
     }
 
     pub fn finding_view(&self, f: &'a Finding) -> FindingView<'a> {
-        let (subject_href, subject_title) = match f.code.split('.').next() {
-            Some("exception") => match self.exception_by_id.get(f.subject.as_str()) {
-                Some(&i) => (
-                    Some(exception_href(&f.subject)),
-                    Some(self.hb.records.exceptions[i].record.title.as_str()),
-                ),
-                None => (None, None),
-            },
-            Some("incident") => match self.incident_by_id.get(f.subject.as_str()) {
-                Some(&i) => (
-                    Some(incident_href(&f.subject)),
-                    Some(self.hb.records.incidents[i].record.title.as_str()),
-                ),
-                None => (None, None),
-            },
-            _ => match self.page_ref(&f.subject) {
-                Some(p) => (Some(p.href), Some(p.title)),
-                None => (None, None),
-            },
+        let (subject_href, subject_title) = match self.subject_of(f) {
+            Some(Subject::Exception { title }) => (Some(exception_href(&f.subject)), Some(title)),
+            Some(Subject::Incident { title }) => (Some(incident_href(&f.subject)), Some(title)),
+            Some(Subject::Page { url, title }) => (Some(links::page_href(url)), Some(title)),
+            None => (None, None),
         };
         FindingView {
             code: f.code,
@@ -425,6 +411,36 @@ impl<'a> Facts<'a> {
             subject_title,
             message: &f.message,
         }
+    }
+
+    /// Adds to `inputs` all that [`Facts::finding_view`] reads, without making the view.
+    pub fn finding_reads(&self, f: &Finding, inputs: &mut Fingerprint) {
+        inputs.add(f).add(&self.subject_of(f));
+    }
+
+    /// The record or page a finding is about, when the site has it.
+    fn subject_of(&self, f: &Finding) -> Option<Subject<'a>> {
+        let records = &self.hb.records;
+        Some(match f.code.split('.').next() {
+            Some("exception") => Subject::Exception {
+                title: &records.exceptions[*self.exception_by_id.get(f.subject.as_str())?]
+                    .record
+                    .title,
+            },
+            Some("incident") => Subject::Incident {
+                title: &records.incidents[*self.incident_by_id.get(f.subject.as_str())?]
+                    .record
+                    .title,
+            },
+            _ => {
+                let page =
+                    &self.hb.site.pages[*self.page_by_path.get(links::content_path(&f.subject))?];
+                Subject::Page {
+                    url: &page.url,
+                    title: &page.front.title,
+                }
+            }
+        })
     }
 
     /// A content page by the path a record names it with.
@@ -642,6 +658,14 @@ pub(super) struct FindingView<'a> {
     pub subject_href: Option<String>,
     pub subject_title: Option<&'a str>,
     pub message: &'a str,
+}
+
+/// What a finding's line shows of its subject: its title, and the page it links to.
+#[derive(Serialize)]
+enum Subject<'a> {
+    Exception { title: &'a str },
+    Incident { title: &'a str },
+    Page { url: &'a str, title: &'a str },
 }
 
 #[derive(Serialize)]

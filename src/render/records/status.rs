@@ -152,11 +152,27 @@ pub(super) struct CodeSummary {
     pub part: Option<String>,
 }
 
+/// The findings of one code: as found (`&Finding`), or as a page shows them
+/// ([`FindingView`]).
 #[derive(Serialize)]
-pub(super) struct FindingGroup<'a> {
+pub(super) struct FindingGroup<F> {
     pub code: &'static str,
     pub anchor: String,
-    pub findings: Vec<FindingView<'a>>,
+    pub findings: Vec<F>,
+}
+
+impl<'a> FindingGroup<&'a Finding> {
+    pub fn view(&self, facts: &Facts<'a>) -> FindingGroup<FindingView<'a>> {
+        FindingGroup {
+            code: self.code,
+            anchor: self.anchor.clone(),
+            findings: self
+                .findings
+                .iter()
+                .map(|f| facts.finding_view(f))
+                .collect(),
+        }
+    }
 }
 
 /// Every finding code with its count, and the findings grouped by code, in SPEC order.
@@ -165,7 +181,7 @@ pub(super) struct FindingGroup<'a> {
 pub(super) fn finding_groups<'a>(
     facts: &Facts<'a>,
     in_parts: bool,
-) -> (Vec<CodeSummary>, Vec<FindingGroup<'a>>) {
+) -> (Vec<CodeSummary>, Vec<FindingGroup<&'a Finding>>) {
     let mut by_code: HashMap<&str, Vec<&Finding>> = HashMap::new();
     for f in &facts.hb.findings {
         by_code.entry(f.code).or_default().push(f);
@@ -187,7 +203,7 @@ pub(super) fn finding_groups<'a>(
             groups.push(FindingGroup {
                 code,
                 anchor: code_anchor(code),
-                findings: mine.into_iter().map(|f| facts.finding_view(f)).collect(),
+                findings: mine,
             });
         }
     }
@@ -210,7 +226,7 @@ struct StatusView<'a> {
     action_items: Vec<Tally>,
     postmortems: Vec<Tally>,
     codes: Vec<CodeSummary>,
-    groups: Vec<FindingGroup<'a>>,
+    groups: Vec<FindingGroup<FindingView<'a>>>,
     findings_total: usize,
     findings_denied: usize,
     intro: Option<SectionIntro<'a>>,
@@ -291,7 +307,7 @@ fn render_status(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Dia
             },
         ],
         codes,
-        groups,
+        groups: groups.iter().map(|g| g.view(facts)).collect(),
         findings_total: hb.findings.len(),
         findings_denied: hb
             .findings
