@@ -191,9 +191,9 @@ impl<'a> Grouping<'a> {
 /// What needs an owner's action, as of the as-of date.
 #[derive(Serialize)]
 struct NeedsAction<'a> {
-    expired: Vec<ExceptionRow<'a>>,
-    expiring: Vec<ExceptionRow<'a>>,
-    pending: Vec<ExceptionRow<'a>>,
+    expired: Vec<&'a ExceptionRow<'a>>,
+    expiring: Vec<&'a ExceptionRow<'a>>,
+    pending: Vec<&'a ExceptionRow<'a>>,
     overdue_items: Vec<ActionItemRow<'a>>,
     /// When the owner left: who gets their items, and every open one, which needs a new
     /// owner. The lists above are then empty, as the owner can act on nothing.
@@ -206,7 +206,7 @@ struct NeedsAction<'a> {
 
 impl<'a> NeedsAction<'a> {
     /// The owner's own exceptions among these: those a page in parts does not repeat.
-    fn own_exceptions(&self) -> impl Iterator<Item = &ExceptionRow<'a>> {
+    fn own_exceptions(&self) -> impl Iterator<Item = &&'a ExceptionRow<'a>> {
         let reassign = self.reassign.iter().flat_map(|r| &r.exceptions);
         self.expired
             .iter()
@@ -256,7 +256,7 @@ struct Reassign<'a> {
     name: &'a str,
     href: Option<String>,
     left: Date,
-    exceptions: Vec<ExceptionRow<'a>>,
+    exceptions: Vec<&'a ExceptionRow<'a>>,
     items: Vec<ActionItemRow<'a>>,
     /// Every one of them, whichever page of the owner's lists it.
     count: usize,
@@ -276,13 +276,13 @@ impl<'a> Reassign<'a> {
 }
 
 /// Every open exception and open action item of `owner`, who left on `left`.
-fn reassign<'a>(facts: &Facts<'a>, owner: &Owner<'a>, left: Date) -> Reassign<'a> {
+fn reassign<'a>(facts: &'a Facts<'_>, owner: &'a Owner<'a>, left: Date) -> Reassign<'a> {
     let states = &facts.hb.exception_states;
-    let mut exceptions: Vec<ExceptionRow> = owner
+    let mut exceptions: Vec<&ExceptionRow> = owner
         .exceptions
         .iter()
         .filter(|&&i| states[i].is_open())
-        .map(|&i| facts.exception_rows()[i].clone())
+        .map(|&i| &facts.exception_rows()[i])
         .collect();
     exceptions.sort_by_key(|r| r.state_rank);
     let mut items = action_items(facts, owner);
@@ -345,7 +345,7 @@ struct OwnerView<'a> {
     /// Whether this page shows what needs action: the whole of it, or some of its rows;
     /// the first page always does. The owner's other pages link to it.
     needs_action_here: bool,
-    exceptions: Vec<ExceptionRow<'a>>,
+    exceptions: Vec<&'a ExceptionRow<'a>>,
     /// Open action items that are not overdue.
     other_items: Vec<ActionItemRow<'a>>,
     /// The one page lists every exception again under "Exceptions owned", after what
@@ -359,9 +359,13 @@ struct OwnerView<'a> {
 }
 
 /// Every row of an owner's page, in the order it shows them, made once for all its pages.
+/// The exceptions' rows are those of [`Facts::exception_rows`], borrowed: an owner's pages
+/// list every exception they own, and `serve` makes these again at each record edit.
 struct OwnerRows<'a> {
     needs_action: NeedsAction<'a>,
-    exceptions: Vec<ExceptionRow<'a>>,
+    /// Of every open action item, how many are overdue, whoever's list they are on.
+    overdue_items: usize,
+    exceptions: Vec<&'a ExceptionRow<'a>>,
     other_items: Vec<ActionItemRow<'a>>,
     /// Each page's rows, counted through the lists in order; one page when they fit.
     pages: Vec<Range<usize>>,
@@ -373,21 +377,23 @@ impl<'a> OwnerRows<'a> {
     /// When every list fits one page, it shows them as they are. Else the exceptions
     /// owned leave out those listed under what needs action, and the lists, read in
     /// order, are split into pages as a registry is: what needs action comes first.
-    fn new(facts: &Facts<'a>, owner: &Owner<'a>) -> Self {
-        let needs_action = needs_action(facts, owner);
-        let mut exceptions: Vec<ExceptionRow> = owner
+    fn new(facts: &'a Facts<'_>, owner: &'a Owner<'a>) -> Self {
+        let (mut overdue_items, mut other_items): (Vec<_>, Vec<_>) = action_items(facts, owner)
+            .into_iter()
+            .partition(|r| r.overdue);
+        let overdue_count = overdue_items.len();
+        incidents::sort_action_items(&mut overdue_items);
+        incidents::sort_action_items(&mut other_items);
+        let needs_action = needs_action(facts, owner, overdue_items);
+        let mut exceptions: Vec<&ExceptionRow> = owner
             .exceptions
             .iter()
-            .map(|&i| facts.exception_rows()[i].clone())
+            .map(|&i| &facts.exception_rows()[i])
             .collect();
         exceptions.sort_by_key(|r| r.state_rank);
-        let mut other_items: Vec<ActionItemRow> = action_items(facts, owner)
-            .into_iter()
-            .filter(|r| !r.overdue)
-            .collect();
-        incidents::sort_action_items(&mut other_items);
-        let rows =
-            |exceptions: &[ExceptionRow]| needs_action.total + exceptions.len() + other_items.len();
+        let rows = |exceptions: &[&ExceptionRow]| {
+            needs_action.total + exceptions.len() + other_items.len()
+        };
         let mut pages = registry::pages(&[rows(&exceptions)]);
         let whole = pages.len() == 1;
         let mut listed_above = 0;
@@ -400,6 +406,7 @@ impl<'a> OwnerRows<'a> {
         }
         OwnerRows {
             needs_action,
+            overdue_items: overdue_count,
             exceptions,
             other_items,
             pages,
@@ -461,7 +468,7 @@ trait ShownRow: Clone {
 }
 
 /// An exception's row: its key, worked out once for every page that shows it.
-impl ShownRow for ExceptionRow<'_> {
+impl ShownRow for &ExceptionRow<'_> {
     fn made_from(&self, keys: &[u64], key: &mut Fingerprint) {
         key.add(&keys[self.index]);
     }
@@ -474,14 +481,19 @@ impl ShownRow for ActionItemRow<'_> {
     }
 }
 
-fn needs_action<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> NeedsAction<'a> {
+/// What needs the action of `owner`, whose `overdue_items` are given in order.
+fn needs_action<'a>(
+    facts: &'a Facts<'_>,
+    owner: &'a Owner<'a>,
+    overdue_items: Vec<ActionItemRow<'a>>,
+) -> NeedsAction<'a> {
     let states = &facts.hb.exception_states;
-    let pick = |state: ExceptionState| -> Vec<ExceptionRow<'a>> {
-        let mut rows: Vec<ExceptionRow> = owner
+    let pick = |state: ExceptionState| -> Vec<&'a ExceptionRow<'a>> {
+        let mut rows: Vec<&ExceptionRow> = owner
             .exceptions
             .iter()
             .filter(|&&i| states[i] == state)
-            .map(|&i| facts.exception_rows()[i].clone())
+            .map(|&i| &facts.exception_rows()[i])
             .collect();
         if state == ExceptionState::Pending {
             rows.sort_by_key(|r| r.created);
@@ -490,11 +502,6 @@ fn needs_action<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> NeedsAction<'a> {
         }
         rows
     };
-    let mut overdue_items: Vec<ActionItemRow> = action_items(facts, owner)
-        .into_iter()
-        .filter(|r| r.overdue)
-        .collect();
-    incidents::sort_action_items(&mut overdue_items);
     let inherited: Vec<Reassign> = owner
         .inherited
         .iter()
@@ -536,7 +543,7 @@ fn needs_action<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> NeedsAction<'a> {
     }
 }
 
-fn action_items<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> Vec<ActionItemRow<'a>> {
+fn action_items<'a>(facts: &Facts<'a>, owner: &Owner) -> Vec<ActionItemRow<'a>> {
     owner
         .action_items
         .iter()
@@ -547,9 +554,9 @@ fn action_items<'a>(facts: &Facts<'a>, owner: &Owner<'a>) -> Vec<ActionItemRow<'
         .collect()
 }
 
-pub fn render(facts: &Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
+pub fn render<'f>(facts: &'f Facts, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let owners = &facts.owners.list;
-    let rows: Vec<OwnerRows> = owners
+    let rows: Vec<OwnerRows<'f>> = owners
         .par_iter()
         .map(|o| OwnerRows::new(facts, o))
         .collect();
@@ -594,7 +601,7 @@ fn render_index(
                 expired: count(ExceptionState::Expired),
                 expiring: count(ExceptionState::Expiring),
                 pending: count(ExceptionState::Pending),
-                overdue_items: action_items(facts, o).iter().filter(|r| r.overdue).count(),
+                overdue_items: rows.overdue_items,
                 open_items: o.action_items.len(),
                 needs_action: needs.total,
                 handed_to: needs.handed_to.clone(),
@@ -617,11 +624,11 @@ fn render_index(
 }
 
 /// Page `page` (from 0) of an owner's: `owners/<slug>/`, then `owners/<slug>/page/2/`.
-fn render_owner<'a>(
-    facts: &Facts<'a>,
+fn render_owner<'a, 'h>(
+    facts: &'a Facts<'h>,
     renderer: &Renderer,
     out: &Output,
-    owner: &Owner<'a>,
+    owner: &'a Owner<'h>,
     rows: &OwnerRows<'a>,
     page: usize,
 ) -> Option<Diagnostic> {
@@ -657,9 +664,9 @@ fn render_owner<'a>(
 
 /// The view of an owner's page `page`; with `key`, its rows are left out and what they are
 /// made from is added to `key` instead.
-fn owner_view<'a>(
-    facts: &Facts<'a>,
-    owner: &Owner<'a>,
+fn owner_view<'a, 'h>(
+    facts: &'a Facts<'h>,
+    owner: &'a Owner<'h>,
     rows: &OwnerRows<'a>,
     page: usize,
     folder: &str,
