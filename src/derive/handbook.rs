@@ -4,6 +4,8 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use rayon::prelude::*;
+
 use super::incident::Postmortem;
 use super::metrics::{self, Metrics};
 use super::policy::Policy;
@@ -114,29 +116,38 @@ struct Facts {
 }
 
 impl Facts {
+    /// Each fact of each record on its own, the metrics beside them: a rebuild of `serve`
+    /// works them out again at each record edit, before anything else can start.
     fn of(config: &Config, as_of: Date, records: &Records) -> Facts {
         let window = config.exceptions.expiring_within_days;
         let exception_states: Vec<_> = records
             .exceptions
-            .iter()
+            .par_iter()
             .map(|e| e.record.state(as_of, window))
             .collect();
-        let policies = records
-            .exceptions
-            .iter()
-            .map(|e| Policy::of(&config.exceptions.policy, &e.record))
-            .collect();
-        let postmortems = records
-            .incidents
-            .iter()
-            .map(|i| Postmortem::of(&config.incidents.postmortem_required, &i.record))
-            .collect();
-        let metrics = Metrics::compute(&metrics::Inputs::new(
-            config,
-            as_of,
-            records,
-            &exception_states,
-        ));
+        let ((policies, postmortems), metrics) = rayon::join(
+            || {
+                let policies = records
+                    .exceptions
+                    .par_iter()
+                    .map(|e| Policy::of(&config.exceptions.policy, &e.record))
+                    .collect::<Vec<_>>();
+                let postmortems = records
+                    .incidents
+                    .par_iter()
+                    .map(|i| Postmortem::of(&config.incidents.postmortem_required, &i.record))
+                    .collect();
+                (policies.into(), postmortems)
+            },
+            || {
+                Metrics::compute(&metrics::Inputs::new(
+                    config,
+                    as_of,
+                    records,
+                    &exception_states,
+                ))
+            },
+        );
         Facts {
             exception_states,
             policies,

@@ -467,10 +467,17 @@ pub fn assemble(
     let mut diags = Vec::new();
     let mut exceptions = sort_unique(exceptions, |e| &e.id, &mut diags);
     let incidents = sort_unique(incidents, |i| &i.id, &mut diags);
-    let unknown: usize = exceptions
-        .iter_mut()
-        .map(|loaded| fill_approvers(loaded, &people, &mut diags))
-        .sum();
+    // Each record is filled in and checked on its own, side by side, and its reports kept in
+    // the records' order: `serve` assembles the register again at each record edit.
+    let (unknown, filled): (Vec<usize>, Vec<Vec<Diagnostic>>) = exceptions
+        .par_iter_mut()
+        .map(|loaded| {
+            let mut diags = Vec::new();
+            (fill_approvers(loaded, &people, &mut diags), diags)
+        })
+        .unzip();
+    diags.extend(filled.into_iter().flatten());
+    let unknown: usize = unknown.into_iter().sum();
     if unknown > 0 {
         diags.push(Diagnostic::warning(format!(
             "{unknown} approval(s) take their side or level from data/people.yaml, which did \
@@ -484,16 +491,22 @@ pub fn assemble(
         incidents: &incident_ids,
         pages,
     };
-    for e in &exceptions {
+    let exception_refs = exceptions.par_iter().map(|e| {
+        let mut diags = Vec::new();
         refs.check(&e.source, &e.record.related, &mut diags);
-    }
-    for i in &incidents {
+        diags
+    });
+    let incident_refs = incidents.par_iter().map(|i| {
+        let mut diags = Vec::new();
         refs.check(&i.source, &i.record.related, &mut diags);
         if let Some(page) = i.record.postmortem.as_ref().and_then(|p| p.page.as_deref()) {
             let path = [Seg::Key("postmortem"), Seg::Key("page")];
             refs.page(&i.source, &path, page, &mut diags);
         }
-    }
+        diags
+    });
+    let checked: Vec<Vec<Diagnostic>> = exception_refs.chain(incident_refs).collect();
+    diags.extend(checked.into_iter().flatten());
     let records = Records {
         exceptions,
         incidents,
