@@ -1,5 +1,6 @@
 //! People as records name them: `"Name <email>"`, `"Name"`, or `{name, email}`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use ahash::HashMap;
@@ -58,7 +59,7 @@ impl Person {
 
     /// A stable key for grouping: the email when known, else the name, lowercased.
     pub fn key(&self) -> String {
-        fold(self.written_key())
+        fold(self.written_key()).into_owned()
     }
 
     /// The text [`Person::key`] is made from, as written: two mentions written alike
@@ -175,9 +176,9 @@ impl People {
         let mut by_name = HashMap::default();
         for (i, e) in entries.iter().enumerate() {
             if let Some(email) = &e.email {
-                by_email.entry(fold(email)).or_insert(i);
+                by_email.entry(fold(email).into_owned()).or_insert(i);
             }
-            by_name.entry(fold(&e.name)).or_insert(i);
+            by_name.entry(fold(&e.name).into_owned()).or_insert(i);
         }
         People {
             entries,
@@ -200,8 +201,9 @@ impl People {
     }
 
     pub fn find(&self, person: &Person) -> Option<&PersonEntry> {
-        let by_email = (person.email.as_deref()).and_then(|email| self.by_email.get(&fold(email)));
-        let at = by_email.or_else(|| self.by_name.get(&fold(&person.name)))?;
+        let by_email =
+            (person.email.as_deref()).and_then(|email| self.by_email.get(fold(email).as_ref()));
+        let at = by_email.or_else(|| self.by_name.get(fold(&person.name).as_ref()))?;
         self.entries.get(*at)
     }
 
@@ -213,8 +215,18 @@ impl People {
 
 /// What of a name or an email tells one person from another: letter case (in any
 /// script) and surrounding spaces are ignored, by every comparison of people alike.
-fn fold(text: &str) -> String {
-    text.trim().to_lowercase()
+/// Borrowed when nothing changes, as for most emails: every row and page of a register
+/// looks its people up.
+fn fold(text: &str) -> Cow<'_, str> {
+    let text = text.trim();
+    if text
+        .bytes()
+        .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
+    {
+        Cow::Owned(text.to_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 #[cfg(test)]

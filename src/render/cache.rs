@@ -2,7 +2,7 @@
 //! into each rendered file, the files of the last build by path, and template values kept
 //! as what they are made from until a page is rendered.
 
-use std::collections::HashMap;
+use ahash::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::convert::Infallible;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -94,7 +94,7 @@ impl Pieces<'_> {
         Pieces {
             kept: None,
             shape: 0,
-            was: HashMap::new(),
+            was: HashMap::default(),
             now: Mutex::default(),
         }
     }
@@ -168,7 +168,7 @@ struct ByName<T>(Mutex<HashMap<&'static str, (u64, T)>>);
 
 impl<T> Default for ByName<T> {
     fn default() -> Self {
-        ByName(Mutex::new(HashMap::new()))
+        ByName(Mutex::new(HashMap::default()))
     }
 }
 

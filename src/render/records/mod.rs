@@ -16,6 +16,7 @@ mod status;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
+use ahash::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -137,10 +138,10 @@ pub use status::render as render_status;
 pub struct Facts<'a> {
     pub hb: &'a Handbook,
     /// See [`Facts::findings_by_subject`].
-    findings_by_subject: OnceLock<BTreeMap<&'a str, Vec<&'a Finding>>>,
-    page_by_path: BTreeMap<&'a str, usize>,
-    exception_by_id: BTreeMap<&'a str, usize>,
-    incident_by_id: BTreeMap<&'a str, usize>,
+    findings_by_subject: OnceLock<HashMap<&'a str, Vec<&'a Finding>>>,
+    page_by_path: HashMap<&'a str, usize>,
+    exception_by_id: HashMap<&'a str, usize>,
+    incident_by_id: HashMap<&'a str, usize>,
     /// Exception id to the incidents it names or that name it.
     incidents_of_exception: BTreeMap<&'a str, BTreeSet<&'a str>>,
     /// Incident id to the exceptions it names or that name it.
@@ -306,7 +307,7 @@ impl<'a> Facts<'a> {
             .enumerate()
             .map(|(i, e)| (e.record.id.as_str(), i))
             .collect();
-        let incident_by_id: BTreeMap<&str, usize> = hb
+        let incident_by_id: HashMap<&str, usize> = hb
             .records
             .incidents
             .iter()
@@ -355,9 +356,9 @@ impl<'a> Facts<'a> {
     /// The findings by their subject, made when a page first shows one: every rebuild
     /// makes the facts, and a large register's 20,000 findings took 5 ms on one core
     /// at each page edit, which shows none of them.
-    fn findings_by_subject(&self) -> &BTreeMap<&'a str, Vec<&'a Finding>> {
+    fn findings_by_subject(&self) -> &HashMap<&'a str, Vec<&'a Finding>> {
         self.findings_by_subject.get_or_init(|| {
-            let mut by_subject: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+            let mut by_subject: HashMap<&str, Vec<&Finding>> = HashMap::default();
             for f in &self.hb.findings {
                 by_subject.entry(f.subject.as_str()).or_default().push(f);
             }
