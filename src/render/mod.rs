@@ -523,7 +523,18 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
                         .into_iter()
                         .collect()
                 }),
-                Box::new(|| metrics::render_metrics(handbook, renderer, out)),
+                // The metrics' page, charts and JSON read the metrics and the templates
+                // alone: kept while neither changes, as a page edit leaves them.
+                Box::new(|| {
+                    let inputs = || {
+                        let mut inputs = Fingerprint::default();
+                        inputs.add(&renderer.fingerprint).add(&*handbook.metrics);
+                        inputs.finish()
+                    };
+                    out.put_part("metrics", inputs, |out| {
+                        metrics::render_metrics(handbook, renderer, out)
+                    })
+                }),
             ];
             render_parts(&parts)
         },

@@ -1264,6 +1264,34 @@ fn a_part_of_findings_follows_the_titles_of_the_records_it_names() {
     }
 }
 
+/// The metrics' page, charts and JSON are kept while the metrics and the templates are: a
+/// page edit makes none of them again, and a record gone, which changes the counts, makes
+/// them a fresh build's.
+#[test]
+fn the_metrics_are_made_again_only_when_they_change() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+    let before = pipeline::generate_cached(&options, &mut cache).unwrap();
+    edit(&root.join("content/incident-response/roles.md"), |t| {
+        t + "\nA sentence added in the test.\n"
+    });
+    let (_, _, was) = rebuild_files(&options, &mut cache);
+    let after = pipeline::generate_cached(&options, &mut cache).unwrap();
+    let charts = pages_under(&after, "charts/").len();
+    assert!(charts > 5, "{charts} charts");
+    for file in ["metrics/index.html", "api/metrics.json"] {
+        assert!(pages_under(&after, file).contains_key(file), "{file}");
+    }
+    for kept in ["charts/", "metrics/index.html", "api/metrics.json"] {
+        assert_eq!(made_again(&before, &after, kept), Vec::<String>::new());
+    }
+    fs::remove_file(root.join("data/exceptions/EXC-001.yaml")).unwrap();
+    let (_, _, now) = rebuild_files(&options, &mut cache);
+    assert_ne!(was["api/metrics.json"], now["api/metrics.json"]);
+}
+
 /// A registry's row, and each page that shows it, is kept by what the row is made from,
 /// which reaches past its record's file: an exception's owner page, whose address another
 /// owner can take, and an incident's time to resolve, written in the unit of the whole
