@@ -1163,38 +1163,51 @@ fn an_owners_pages_follow_the_records_they_show() {
 #[test]
 fn an_owners_page_is_made_again_only_when_a_record_it_shows_changes() {
     // Ann owns every fifth exception, all pending: 112 rows that need action, in two pages
-    // in order of creation.
+    // in order of creation. EXC-00005 was created on January 6th, early on the first page;
+    // EXC-00055 on the 28th, among the last rows.
     let book = crate::scale::register(560, 10);
+    a_rename_makes_again_only(
+        &book.dir,
+        "owners/",
+        &[
+            ("EXC-00005", "owners/ann-example-com/index.html"),
+            ("EXC-00055", "owners/ann-example-com/page/2/index.html"),
+        ],
+    );
+}
+
+/// Renames each exception `id` of the handbook at `root` in turn: its `page` is made
+/// again, a fresh build's that shows the new title, and no other page below `folder`.
+#[track_caller]
+fn a_rename_makes_again_only(root: &Path, folder: &str, renames: &[(&str, &str)]) {
     let options = Options {
-        root: book.dir.clone(),
+        root: root.to_path_buf(),
         ..Options::default()
     };
     let mut cache = Cache::default();
     pipeline::generate_cached(&options, &mut cache).unwrap();
     let (_, _, mut was) = rebuild_files(&options, &mut cache);
-    let first = "owners/ann-example-com/index.html";
-    let second = "owners/ann-example-com/page/2/index.html";
-    // EXC-00005 was created on January 6th, early on the first page; EXC-00055 on the
-    // 28th, among the last rows.
-    for (id, page) in [("EXC-00005", first), ("EXC-00055", second)] {
+    for &(id, page) in renames {
         let before = pipeline::generate_cached(&options, &mut cache).unwrap();
         assert!(
-            pages_under(&before, "owners/").contains_key(page),
-            "{page} is one of Ann's pages"
+            pages_under(&before, folder).contains_key(page),
+            "{page} is below {folder}"
         );
-        edit(&book.dir.join(format!("data/exceptions/{id}.yaml")), |t| {
+        edit(&root.join(format!("data/exceptions/{id}.yaml")), |t| {
             t.replacen("title: ", "title: Renamed ", 1)
         });
         let (_, _, now) = rebuild_files(&options, &mut cache);
-        assert_ne!(
-            was.get(page),
-            now.get(page),
-            "the edit of {id} changes {page}"
+        let renamed = |files: &BTreeMap<String, Vec<u8>>| {
+            String::from_utf8_lossy(&files[page]).contains("Renamed ")
+        };
+        assert!(
+            !renamed(&was) && renamed(&now),
+            "{page} shows the new title of {id}"
         );
         was = now;
         let after = pipeline::generate_cached(&options, &mut cache).unwrap();
         assert_eq!(
-            made_again(&before, &after, "owners/"),
+            made_again(&before, &after, folder),
             [page],
             "only the page that shows {id} is made again"
         );
@@ -1232,36 +1245,20 @@ fn made_again(before: &Generated, after: &Generated, folder: &str) -> Vec<String
 #[test]
 fn a_part_of_findings_follows_the_titles_of_the_records_it_names() {
     let book = crate::scale::unowned(1001);
-    let options = Options {
-        root: book.dir.clone(),
-        ..Options::default()
-    };
-    let mut cache = Cache::default();
-    pipeline::generate_cached(&options, &mut cache).unwrap();
-    let (_, _, mut was) = rebuild_files(&options, &mut cache);
-    let first = "audit/findings/exception-owner-missing/index.html";
-    let second = "audit/findings/exception-owner-missing/2/index.html";
-    for (id, part) in [("EXC-00000", first), ("EXC-01000", second)] {
-        let before = pipeline::generate_cached(&options, &mut cache).unwrap();
-        edit(&book.dir.join(format!("data/exceptions/{id}.yaml")), |t| {
-            t.replacen("title: ", "title: Renamed ", 1)
-        });
-        let (_, _, now) = rebuild_files(&options, &mut cache);
-        let shown = |files: &BTreeMap<String, Vec<u8>>| {
-            String::from_utf8_lossy(&files[part]).contains("Renamed Unowned")
-        };
-        assert!(
-            !shown(&was) && shown(&now),
-            "{part} shows the new title of {id}"
-        );
-        was = now;
-        let after = pipeline::generate_cached(&options, &mut cache).unwrap();
-        assert_eq!(
-            made_again(&before, &after, "audit/findings/"),
-            [part],
-            "only the part that shows {id} is made again"
-        );
-    }
+    a_rename_makes_again_only(
+        &book.dir,
+        "audit/findings/",
+        &[
+            (
+                "EXC-00000",
+                "audit/findings/exception-owner-missing/index.html",
+            ),
+            (
+                "EXC-01000",
+                "audit/findings/exception-owner-missing/2/index.html",
+            ),
+        ],
+    );
 }
 
 /// The metrics' page, charts and JSON are kept while the metrics and the templates are: a
