@@ -233,6 +233,29 @@ fn fold(text: &str) -> Cow<'_, str> {
 mod tests {
     use super::*;
 
+    /// A folded text is borrowed only where lowering it would change nothing.
+    #[test]
+    fn fold_lowers_case_and_trims_as_to_lowercase_does() {
+        for text in [
+            " ann@example.com ",
+            "Ann@Example.com",
+            "ann lee",
+            "ÉLODIE",
+            "élodie",
+            "ǅemal",
+            "İ",
+            "",
+        ] {
+            let folded = fold(text);
+            assert_eq!(folded, text.trim().to_lowercase(), "{text:?}");
+            assert_eq!(
+                matches!(folded, Cow::Borrowed(_)),
+                text.trim() == text.trim().to_lowercase() && text.is_ascii(),
+                "{text:?}"
+            );
+        }
+    }
+
     /// An address is what mail can be sent to; anything else a record may hold is not one.
     #[test]
     fn only_an_address_is_an_address() {

@@ -2,12 +2,12 @@
 //! into each rendered file, the files of the last build by path, and template values kept
 //! as what they are made from until a page is rendered.
 
-use ahash::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::convert::Infallible;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use ahash::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
