@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::load::theme::Body;
 use crate::load::yaml;
-use crate::model::text::{self, any_byte};
+use crate::model::text;
 
 /// Files larger than this are refused rather than read into memory, unless handbook.yaml
 /// sets another limit (`limits: { max_file_mb: N }`).
@@ -129,11 +129,9 @@ pub fn unseen(file: &Arc<SourceFile>, page: bool) -> Vec<Diagnostic> {
     for (at, c) in text::bidi_formatting(text) {
         note(0, at, c);
     }
-    if page && any_byte(text.as_bytes(), text::may_start_forbidden_in_html) {
-        for (at, c) in text.char_indices() {
-            if text::forbidden_in_html(c) {
-                note(1, at, c);
-            }
+    if page {
+        for (at, c) in text::forbidden_in_html_at(text) {
+            note(1, at, c);
         }
     }
     found.into_iter().flatten().collect()

@@ -118,27 +118,32 @@ pub fn is_noncharacter(c: char) -> bool {
 /// control-character-in-input-stream and noncharacter-in-input-stream): a control
 /// character other than its white space (tab, line feed, form feed, carriage return), or
 /// a noncharacter. NUL is the Markdown parser's, which writes U+FFFD for it.
-pub fn forbidden_in_html(c: char) -> bool {
+fn forbidden_in_html(c: char) -> bool {
     (c.is_control() && !matches!(c, '\t' | '\n' | '\u{c}' | '\r' | '\0')) || is_noncharacter(c)
 }
 
-/// Whether `b` could be, or start, a character [`forbidden_in_html`] names: C0 and DEL are
-/// one byte each, C1 starts with 0xC2, U+FDD0 to U+FFFF with 0xEF, and the other planes
-/// with 0xF0 to 0xF4.
-pub fn may_start_forbidden_in_html(b: u8) -> bool {
-    let space = matches!(b, b'\t' | b'\n' | b'\r' | 0x0C);
-    (b < 0x20 && !space) || b == 0x7F || b == 0xC2 || b >= 0xEF
+/// Each character of `text` that HTML forbids ([`forbidden_in_html`]), and where. Most
+/// texts hold no byte that could start one, which a pass with no branch per byte (that the
+/// compiler vectorises) tells first: C0 and DEL are one byte each, C1 starts with 0xC2,
+/// U+FDD0 to U+FFFF with 0xEF, and the other planes with 0xF0 to 0xF4.
+pub fn forbidden_in_html_at(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let space = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x0C);
+    let suspect = |b: u8| (b < 0x20 && !space(b)) || b == 0x7F || b == 0xC2 || b >= 0xEF;
+    let looked_at = if any_byte(text.as_bytes(), suspect) {
+        text
+    } else {
+        ""
+    };
+    looked_at
+        .char_indices()
+        .filter(|&(_, c)| forbidden_in_html(c))
 }
 
 /// `html` with each character HTML forbids ([`forbidden_in_html`]) written as U+FFFD, as a
 /// browser shows it: a page's text may hold them (a record's may not), and a page that
 /// holds one is not valid HTML.
 pub fn html_safe(html: String) -> String {
-    // Most pages hold no byte that could start one, which a pass with no branch per byte
-    // (that the compiler vectorises) tells first.
-    if !any_byte(html.as_bytes(), may_start_forbidden_in_html)
-        || !html.chars().any(forbidden_in_html)
-    {
+    if forbidden_in_html_at(&html).next().is_none() {
         return html;
     }
     html.chars()

@@ -24,6 +24,7 @@ use super::{Fingerprint, Output, Renderer, Values};
 use crate::derive::handbook::Handbook;
 use crate::derive::site::{Child, ChildLink, PageLink, Site};
 use crate::diagnostics::Diagnostic;
+use crate::load::content::Page;
 use crate::load::markdown::Heading;
 use crate::load::records::Shared;
 use crate::model::date::Date;
@@ -434,8 +435,7 @@ impl<'a> Facts<'a> {
                     .title,
             },
             _ => {
-                let page =
-                    &self.hb.site.pages[*self.page_by_path.get(links::content_path(&f.subject))?];
+                let page = self.page_named(&f.subject)?;
                 Subject::Page {
                     url: &page.url,
                     title: &page.front.title,
@@ -444,10 +444,15 @@ impl<'a> Facts<'a> {
         })
     }
 
+    /// A content page by the path a record or finding names it with.
+    fn page_named(&self, path: &str) -> Option<&'a Page> {
+        let i = *self.page_by_path.get(links::content_path(path))?;
+        Some(&self.hb.site.pages[i])
+    }
+
     /// A content page by the path a record names it with.
     pub fn page_ref(&self, path: &str) -> Option<PageRef<'a>> {
-        let i = *self.page_by_path.get(links::content_path(path))?;
-        let page = &self.hb.site.pages[i];
+        let page = self.page_named(path)?;
         Some(PageRef {
             title: &page.front.title,
             href: links::page_href(&page.url),
