@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::fs::{File, Metadata};
+use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, HOST, HeaderValue, IF_NONE_MATCH};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Version};
@@ -150,6 +151,8 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
             // The address this connection came in on: the bound one, or with 0.0.0.0 the
             // address of the interface the client used.
             let Ok((stream, local)) = accepted.and_then(|(stream, _)| {
+                // Answers are written whole: waiting to fill a packet only delays them.
+                stream.set_nodelay(true)?;
                 let local = stream.local_addr()?;
                 Ok((stream, local))
             }) else {
@@ -168,7 +171,8 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
                                 answer(uri.path(), uri.query(), &shared).await
                             }
                         };
-                        Ok::<_, Infallible>(reply.into_response())
+                        let held = request.headers().get(IF_NONE_MATCH);
+                        Ok::<_, Infallible>(reply.into_response(held))
                     }
                 });
                 let _ = http1::Builder::new()
@@ -580,6 +584,8 @@ struct Reply {
     status: u16,
     content_type: &'static str,
     body: Bytes,
+    /// Whether the browser may keep the body and ask again with its [`etag`].
+    revalidated: bool,
 }
 
 impl Reply {
@@ -588,18 +594,63 @@ impl Reply {
             status,
             content_type,
             body: body.into(),
+            revalidated: false,
         }
     }
 
-    fn into_response(self) -> hyper::Response<Full<Bytes>> {
-        let mut response = hyper::Response::new(Full::new(self.body));
-        *response.status_mut() =
-            hyper::StatusCode::from_u16(self.status).unwrap_or(hyper::StatusCode::OK);
+    /// A file of the site: a page's reload asks again for its style sheet and scripts,
+    /// which a rebuild seldom changes, and is told "not modified" rather than sent them.
+    fn revalidated(self) -> Reply {
+        Reply {
+            revalidated: true,
+            ..self
+        }
+    }
+
+    /// The response, "not modified" when `held` (the request's `If-None-Match`) names
+    /// the body's tag. Anything else is never stored: a status answer or an error is
+    /// true only of the moment it was asked.
+    fn into_response(self, held: Option<&HeaderValue>) -> hyper::Response<Full<Bytes>> {
+        let tag = self.revalidated.then(|| etag(&self.body));
+        let fresh = tag.as_ref().is_some_and(|tag| names_tag(held, tag));
+        let (status, body) = if fresh {
+            (hyper::StatusCode::NOT_MODIFIED, Bytes::new())
+        } else {
+            let status = hyper::StatusCode::from_u16(self.status);
+            (status.unwrap_or(hyper::StatusCode::OK), self.body)
+        };
+        let mut response = hyper::Response::new(Full::new(body));
+        *response.status_mut() = status;
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        match tag.and_then(|tag| HeaderValue::from_str(&tag).ok()) {
+            Some(tag) => {
+                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                headers.insert(ETAG, tag);
+            }
+            None => {
+                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+        }
         response
     }
+}
+
+/// A strong tag of `body`: the same bytes get the same tag in every build of one server.
+fn etag(body: &[u8]) -> String {
+    let mut hasher = ahash::RandomState::with_seeds(1, 2, 3, 4).build_hasher();
+    hasher.write(body);
+    format!("\"{:016x}\"", hasher.finish())
+}
+
+/// Whether the `If-None-Match` value `held` names `tag`, or any tag (`*`).
+fn names_tag(held: Option<&HeaderValue>, tag: &str) -> bool {
+    let Some(held) = held.and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    held.split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == tag || t == "*")
 }
 
 /// The refusal of a request sent to a name other than this machine's, `None` for one to
@@ -672,7 +723,7 @@ fn is_loopback(ip: IpAddr) -> bool {
 
 async fn answer(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
     match url.strip_prefix(PREFIX) {
-        Some("live.js") => Reply::new(200, "text/javascript; charset=utf-8", LIVE_JS),
+        Some("live.js") => Reply::new(200, "text/javascript; charset=utf-8", LIVE_JS).revalidated(),
         Some("status") => {
             // `after=N`: the page has build N; hold the answer until there is a newer one,
             // so a save shows at once rather than at the page's next question.
@@ -750,7 +801,12 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
     } else {
         bytes
     };
-    Reply::new(status, content_type, bytes)
+    let reply = Reply::new(status, content_type, bytes);
+    if status == 200 {
+        reply.revalidated()
+    } else {
+        reply
+    }
 }
 
 /// Adds the live-reload script to a page, only when served: built files never carry it.

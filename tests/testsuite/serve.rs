@@ -731,3 +731,58 @@ fn listening_beyond_loopback_warns_that_the_handbook_is_exposed() {
     let local = start(dir.path());
     assert!(!local.said.contains("warning: listening"), "{}", local.said);
 }
+
+/// A reload asks again for every file of the page: one the browser holds as built is
+/// answered "not modified", found by its tag, and one a rebuild changed is sent again. What
+/// is true only of the moment (the build's status, a missing page) is never stored.
+#[test]
+fn a_file_the_browser_holds_is_not_sent_again_until_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    one_page(root);
+    let server = start(root);
+    let ask = |path: &str, tag: Option<&str>| {
+        let held = tag.map_or(String::new(), |t| format!("If-None-Match: {t}\r\n"));
+        raw(
+            server.port,
+            &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{held}Connection: close\r\n\r\n"),
+        )
+    };
+    let tag_of = |answer: &str| {
+        (answer.lines())
+            .find_map(|l| l.strip_prefix("etag: "))
+            .map(str::to_string)
+    };
+    for path in ["/index.html", "/style.css", "/__secbook/live.js"] {
+        let first = ask(path, None);
+        assert_eq!(status_of(&first), 200, "{first}");
+        assert!(first.contains("cache-control: no-cache\r\n"), "{first}");
+        let tag = tag_of(&first).unwrap_or_else(|| panic!("{path} has no tag: {first}"));
+        let again = ask(path, Some(&tag));
+        assert_eq!(status_of(&again), 304, "{again}");
+        assert!(again.ends_with("\r\n\r\n"), "no body: {again}");
+        assert_eq!(tag_of(&again).as_deref(), Some(tag.as_str()));
+        let listed = ask(path, Some(&format!("\"other\", W/{tag}")));
+        assert_eq!(status_of(&listed), 304, "a list naming it: {listed}");
+        assert_eq!(status_of(&ask(path, Some("\"other\""))), 200);
+    }
+    for path in ["/__secbook/status", "/no/such/page/"] {
+        let answer = ask(path, Some("*"));
+        assert!(status_of(&answer) != 304, "{answer}");
+        assert!(answer.contains("cache-control: no-store\r\n"), "{answer}");
+        assert_eq!(tag_of(&answer), None, "{answer}");
+    }
+
+    let page = ask("/index.html", None);
+    let tag = tag_of(&page).unwrap();
+    fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nTwo.\n",
+    )
+    .unwrap();
+    eventually(server.port, "/index.html", |b| b.contains("Two."));
+    let changed = ask("/index.html", Some(&tag));
+    assert_eq!(status_of(&changed), 200, "{changed}");
+    assert!(changed.contains("Two."), "{changed}");
+    assert_ne!(tag_of(&changed), Some(tag));
+}
