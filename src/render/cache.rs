@@ -15,7 +15,7 @@ use tera::Context;
 use super::{KeptClaims, OutputFile, Renderer, value};
 use crate::diagnostics::SourceFile;
 use crate::load::theme::Body;
-use crate::write::output::PathCheck;
+use crate::write::output::PartPaths;
 
 /// Files as rendered by the last build, by path, each with the fingerprint of what went
 /// into it: `serve` keeps it between builds, and a file whose inputs did not change is
@@ -45,27 +45,24 @@ struct KeptFiles {
     stamped: usize,
 }
 
-/// The files of a part of the site made as one, with the [`PathCheck::key`] of each path,
-/// worked out once, when the part is made: a rebuild that keeps the part adds its files to
-/// the output together, checking each only against the other paths.
+/// The files of a part of the site made as one, with their [`PartPaths`], worked out once,
+/// when the part is made: a rebuild that keeps the part adds its files to the output
+/// together, checking them only against the other paths.
 pub(super) struct PartFiles {
     pub(super) files: Vec<OutputFile>,
-    pub(super) keys: Vec<Option<String>>,
+    pub(super) paths: Arc<PartPaths>,
 }
 
 impl PartFiles {
     /// The files in path order, so that each build's output, into which a part is put
     /// whole, comes in runs already sorted: [`super::Output::finish`] merges them.
-    pub(super) fn new(files: Vec<OutputFile>) -> PartFiles {
-        let mut keyed: Vec<_> = (files.into_par_iter())
-            .map(|f| {
-                let key = PathCheck::key(&f.path);
-                (f, key)
-            })
-            .collect();
-        keyed.par_sort_by(|a, b| a.0.path.cmp(&b.0.path));
-        let (files, keys) = keyed.into_iter().unzip();
-        PartFiles { files, keys }
+    pub(super) fn new(mut files: Vec<OutputFile>) -> PartFiles {
+        files.par_sort_by(|a, b| a.path.cmp(&b.path));
+        let paths = PartPaths::new(files.iter().map(|f| f.path.clone()).collect());
+        PartFiles {
+            files,
+            paths: Arc::new(paths),
+        }
     }
 }
 

@@ -214,8 +214,9 @@ impl Output {
         let state = &mut *state;
         state.index.reserve(part.files.len());
         state.kept.reserve(part.files.len());
-        for (file, key) in part.files.iter().zip(&part.keys) {
-            if let Some(d) = state.paths.check_keyed(&file.path, key.as_deref()) {
+        let whole = state.paths.put_whole(&part.paths);
+        for (file, (_, key)) in part.files.iter().zip(part.paths.keys()) {
+            if !whole && let Some(d) = state.paths.check_keyed(&file.path, key) {
                 state.diags.push(d);
                 continue;
             }

@@ -5,7 +5,7 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
 
 use rayon::prelude::*;
 
@@ -106,6 +106,8 @@ pub struct PathCheck {
     own: Paths,
     /// Claims kept whole from an earlier build, seen as if they were in `own`.
     block: Option<ClaimBlock>,
+    /// Parts put whole ([`PathCheck::put_whole`]), seen as if their paths were in `own`.
+    parts: Vec<Arc<PartPaths>>,
 }
 
 /// Paths seen, each with what it is made from, and the folders they lie in.
@@ -117,6 +119,37 @@ struct Paths {
     /// (the one a sorted listing would show first): what a file at the folder's own path
     /// is reported to clash with.
     folders: ahash::HashMap<String, String>,
+    /// The [`top`] of each path seen.
+    tops: ahash::HashSet<String>,
+}
+
+impl Paths {
+    /// Adds `path` as `key`, which clashes with no path seen.
+    fn insert(&mut self, key: String, entry: Entry) {
+        for (i, _) in key.match_indices('\0') {
+            match self.folders.get_mut(&key[..i]) {
+                Some(lowest) if key < *lowest => lowest.clone_from(&key),
+                Some(_) => {}
+                None => {
+                    self.folders.insert(key[..i].to_string(), key.clone());
+                }
+            }
+        }
+        if !self.tops.contains(top(&key)) {
+            self.tops.insert(top(&key).to_string());
+        }
+        self.seen.insert(key, entry);
+    }
+
+    fn shares_a_top(&self, part: &PartPaths) -> bool {
+        part.tops.iter().any(|t| self.tops.contains(t))
+    }
+}
+
+/// The first folder of a [`fold`]ed path, or its file when it has no folder: two paths
+/// clash only when they have the same.
+fn top(key: &str) -> &str {
+    key.split('\0').next().unwrap_or(key)
 }
 
 /// Claims checked against each other in one build and kept: `serve` claims the pages of
@@ -124,6 +157,12 @@ struct Paths {
 /// were, and checks only the build's few other claims against it.
 pub struct ClaimBlock {
     paths: Box<Paths>,
+    /// Parts found to take only claims of the block at their very paths and to clash
+    /// with none of its other paths, and parts found not to: the block's paths stay as
+    /// they are while it is kept, so a part kept too is looked over once.
+    fits: Vec<(Weak<PartPaths>, bool)>,
+    /// The [`top`] of each claim taken in this build by a file put one at a time.
+    taken_tops: ahash::HashSet<String>,
 }
 
 impl ClaimBlock {
@@ -133,7 +172,33 @@ impl ClaimBlock {
         let mut check = PathCheck::default();
         check.claim_all(claims).is_empty().then(|| ClaimBlock {
             paths: Box::new(check.own),
+            fits: Vec::new(),
+            taken_tops: Default::default(),
         })
+    }
+
+    /// Whether `part`, put whole now, would take the claims at its paths and clash with
+    /// none of the block's other paths.
+    fn takes(&mut self, part: &Arc<PartPaths>) -> bool {
+        if !self.paths.shares_a_top(part) {
+            return true;
+        }
+        if part.tops.iter().any(|t| self.taken_tops.contains(t)) {
+            return false;
+        }
+        self.fits.retain(|(kept, _)| kept.strong_count() > 0);
+        if let Some((_, fits)) =
+            (self.fits.iter()).find(|(kept, _)| kept.as_ptr() == Arc::as_ptr(part))
+        {
+            return *fits;
+        }
+        let paths = &self.paths;
+        let fits = part.keyed().all(|(path, key)| match paths.seen.get(key) {
+            Some(entry) => entry.path == path,
+            None => clash(&[paths], key).is_none(),
+        });
+        self.fits.push((Arc::downgrade(part), fits));
+        fits
     }
 
     /// Makes the claim of `path` one of the file `now` where it was one of `was`: a
@@ -180,7 +245,7 @@ impl PathCheck {
     /// nothing of them either. Otherwise hands the block back, to be claimed one at a time.
     pub fn claim_block(&mut self, block: ClaimBlock) -> Result<(), ClaimBlock> {
         let clashes = || (self.own.seen.keys()).any(|key| clash(&[&block.paths], key).is_some());
-        if self.block.is_some() || clashes() {
+        if self.block.is_some() || !self.parts.is_empty() || clashes() {
             return Err(block);
         }
         self.block = Some(block);
@@ -194,7 +259,24 @@ impl PathCheck {
         for entry in block.paths.seen.values_mut() {
             entry.claimed = true;
         }
+        block.taken_tops.clear();
         Some(block)
+    }
+
+    /// Puts every path of `part` when none of them can clash with a path seen so far, nor
+    /// take a claim but at its very path: then none would be refused, put one at a time.
+    /// Otherwise puts none, for the part to be put one path at a time, and its clashes
+    /// reported. Parts lie below folders of their own, so a part kept from an earlier build
+    /// is put at the cost of comparing a few folder names.
+    pub fn put_whole(&mut self, part: &Arc<PartPaths>) -> bool {
+        let apart = part.whole
+            && !self.own.shares_a_top(part)
+            && !(self.parts.iter()).any(|p| p.tops.iter().any(|t| part.tops.contains(t)))
+            && self.block.as_mut().is_none_or(|block| block.takes(part));
+        if apart {
+            self.parts.push(Arc::clone(part));
+        }
+        apart
     }
 
     /// An error for `path`, or `None` when it may be written: the file that claimed it, or
@@ -229,13 +311,23 @@ impl PathCheck {
 
     /// Whether `path`, folded as `key`, was claimed and not yet put; it is put now.
     fn take_claim(&mut self, path: &str, key: &str) -> bool {
-        let entry = match self.own.seen.get_mut(key) {
-            Some(entry) => Some(entry),
-            None => (self.block.as_mut()).and_then(|b| b.paths.seen.get_mut(key)),
+        let claimed = |entry: &Entry| entry.claimed && entry.path == path;
+        if let Some(entry) = self.own.seen.get_mut(key) {
+            let taken = claimed(entry);
+            entry.claimed &= !taken;
+            return taken;
+        }
+        let parts = &self.parts;
+        let Some(block) = &mut self.block else {
+            return false;
         };
-        match entry {
-            Some(entry) if entry.claimed && entry.path == path => {
+        match block.paths.seen.get_mut(key) {
+            // A part put whole takes its claims without marking them.
+            Some(entry) if claimed(entry) && !parts_hold(parts, key) => {
                 entry.claimed = false;
+                if !block.taken_tops.contains(top(key)) {
+                    block.taken_tops.insert(top(key).to_string());
+                }
                 true
             }
             _ => false,
@@ -258,23 +350,14 @@ impl PathCheck {
                     .then(|| located(problem, &origin, None));
             }
         };
-        let found = match &self.block {
-            Some(block) => clash(&[&self.own, &block.paths], &key),
-            None => clash(&[&self.own], &key),
-        };
-        if let Some((other, clash)) = found {
+        let mut layers = vec![&self.own];
+        layers.extend(self.block.as_ref().map(|block| &*block.paths));
+        let near = (self.parts.iter()).filter(|p| p.tops.iter().any(|t| t == top(&key)));
+        layers.extend(near.map(|part| part.layer()));
+        if let Some((other, clash)) = clash(&layers, &key) {
             return Some(clash_report(&path, &origin, other, clash));
         }
-        for (i, _) in key.match_indices('\0') {
-            match self.own.folders.get_mut(&key[..i]) {
-                Some(lowest) if key < *lowest => lowest.clone_from(&key),
-                Some(_) => {}
-                None => {
-                    self.own.folders.insert(key[..i].to_string(), key.clone());
-                }
-            }
-        }
-        self.own.seen.insert(
+        self.own.insert(
             key,
             Entry {
                 path,
@@ -283,6 +366,82 @@ impl PathCheck {
             },
         );
         None
+    }
+}
+
+/// Whether one of `parts`, put whole, holds the path folded as `key`.
+fn parts_hold(parts: &[Arc<PartPaths>], key: &str) -> bool {
+    (parts.iter())
+        .filter(|p| p.tops.iter().any(|t| t == top(key)))
+        .any(|p| p.layer().seen.contains_key(key))
+}
+
+/// The paths of a part of the site that `serve` keeps from one build to the next, each
+/// with its [`PathCheck::key`], worked out once, when the part is made: a build that
+/// keeps the part puts them with [`PathCheck::put_whole`], or checks each against the
+/// build's other paths without folding it again.
+pub struct PartPaths {
+    paths: Vec<String>,
+    keys: Vec<Option<String>>,
+    /// The [`top`] of each path, each once.
+    tops: Vec<String>,
+    /// Whether every path is fit to write and none clashes with another.
+    whole: bool,
+    /// The paths as [`PathCheck`] holds those it sees, made when a path put one at a time
+    /// lies below one of `tops`: rarely, as each part has folders of its own.
+    layer: OnceLock<Paths>,
+}
+
+impl PartPaths {
+    pub fn new(paths: Vec<String>) -> PartPaths {
+        let keys: Vec<Option<String>> = paths.par_iter().map(|p| PathCheck::key(p)).collect();
+        let mut tops: Vec<String> = Vec::new();
+        for key in keys.iter().flatten() {
+            if tops.last().is_none_or(|t| t != top(key)) {
+                tops.push(top(key).to_string());
+            }
+        }
+        tops.sort_unstable();
+        tops.dedup();
+        let mut sorted: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
+        sorted.par_sort_unstable();
+        // A folded path sorts right before the paths below it, as NUL sorts first.
+        let apart = sorted.windows(2).all(|w| {
+            let (a, b) = (w[0], w[1]);
+            a != b && !b.strip_prefix(a).is_some_and(|rest| rest.starts_with('\0'))
+        });
+        PartPaths {
+            whole: apart && sorted.len() == keys.len(),
+            paths,
+            keys,
+            tops,
+            layer: OnceLock::new(),
+        }
+    }
+
+    /// Each path with its key, or `None` where it cannot be written.
+    pub fn keys(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        (self.paths.iter().map(String::as_str)).zip(self.keys.iter().map(Option::as_deref))
+    }
+
+    /// Each path with its key, of a part whose paths are all fit.
+    fn keyed(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.keys().filter_map(|(path, key)| Some((path, key?)))
+    }
+
+    fn layer(&self) -> &Paths {
+        self.layer.get_or_init(|| {
+            let mut layer = Paths::default();
+            for (path, key) in self.keyed() {
+                let entry = Entry {
+                    path: path.to_string(),
+                    origin: Origin::Site,
+                    claimed: false,
+                };
+                layer.insert(key.to_string(), entry);
+            }
+            layer
+        })
     }
 }
 
@@ -1071,6 +1230,95 @@ mod tests {
                 .is_none()
         );
         assert!(clashing.claim_block(kept).is_err());
+    }
+
+    #[test]
+    fn a_part_put_whole_is_seen_as_its_paths_put_one_at_a_time() {
+        let claims = || {
+            ["A", "B"].map(|id| {
+                let path = format!("exceptions/{id}/index.html");
+                (path, record(&format!("data/exceptions/{id}.yaml"), id))
+            })
+        };
+        let start = || {
+            let mut paths = PathCheck::default();
+            assert!(
+                paths
+                    .claim("guide/index.html", page("content/guide.md"))
+                    .is_none()
+            );
+            let block = ClaimBlock::of(claims().into()).unwrap();
+            assert!(paths.claim_block(block).is_ok());
+            paths
+        };
+        let part = |paths: &[&str]| {
+            Arc::new(PartPaths::new(
+                paths.iter().map(|p| p.to_string()).collect(),
+            ))
+        };
+        let registry = part(&[
+            "exceptions/A/index.html",
+            "exceptions/index.html",
+            "exceptions/by-state/1/index.html",
+        ]);
+        let (mut one, mut whole) = (start(), start());
+        for (path, key) in registry.keys() {
+            assert!(one.check_keyed(path, key).is_none(), "{path}");
+        }
+        assert!(whole.put_whole(&registry));
+
+        let report = |d: Option<Diagnostic>| {
+            d.map(|d| (d.message, d.hint, d.file.map(|f| f.name.clone()), d.span))
+        };
+        // The claim the part took, one it left, a path of the part, the same but for
+        // case, a file where it has a folder, one below its file, a path of another
+        // folder.
+        for probe in [
+            "exceptions/A/index.html",
+            "exceptions/B/index.html",
+            "exceptions/index.html",
+            "EXCEPTIONS/By-State/1/index.html",
+            "exceptions/by-state",
+            "exceptions/index.html/x",
+            "guide/index.html",
+            "feeds/exceptions.xml",
+        ] {
+            assert_eq!(
+                report(one.check(probe)),
+                report(whole.check(probe)),
+                "{probe}"
+            );
+        }
+
+        // Kept with the block for the next build, the part is put whole again.
+        let mut again = PathCheck::default();
+        assert!(again.claim_block(whole.into_block().unwrap()).is_ok());
+        assert!(again.put_whole(&registry));
+        let kept = again.into_block().unwrap();
+
+        // Put one path at a time, to be reported, when it would clash: with a claim made
+        // before it, a claim of the block taken already, another part in its folders, a
+        // claim of the block in another case, or itself.
+        let mut claimed = PathCheck::default();
+        assert!(
+            claimed
+                .claim("exceptions/by-state/1", page("content/x.md"))
+                .is_none()
+        );
+        assert!(!claimed.put_whole(&registry));
+        let mut taken = PathCheck::default();
+        assert!(taken.claim_block(kept).is_ok());
+        assert!(taken.check("exceptions/A/index.html").is_none());
+        assert!(!taken.put_whole(&registry));
+        let mut parts = start();
+        assert!(parts.put_whole(&part(&["feeds/incidents.xml"])));
+        assert!(!parts.put_whole(&part(&["Feeds/incidents.xml/x"])));
+        assert!(!start().put_whole(&part(&["exceptions/a/index.html"])));
+        assert!(!start().put_whole(&part(&["a/index.html", "A/index.html"])));
+        assert!(!start().put_whole(&part(&["a", "a/b"])));
+        assert!(!start().put_whole(&part(&["../a"])));
+        // A part apart from all else.
+        assert!(start().put_whole(&part(&["a/b", "a/c", "b"])));
     }
 
     #[test]
