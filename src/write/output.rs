@@ -3,6 +3,7 @@
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
+use std::iter;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, OnceLock, Weak};
@@ -195,7 +196,7 @@ impl ClaimBlock {
         let paths = &self.paths;
         let fits = part.keyed().all(|(path, key)| match paths.seen.get(key) {
             Some(entry) => entry.path == path,
-            None => clash(&[paths], key).is_none(),
+            None => clash(iter::once(&**paths), key).is_none(),
         });
         self.fits.push((Arc::downgrade(part), fits));
         fits
@@ -244,7 +245,8 @@ impl PathCheck {
     /// clashes with it: a fresh build, claiming them one at a time, would then report
     /// nothing of them either. Otherwise hands the block back, to be claimed one at a time.
     pub fn claim_block(&mut self, block: ClaimBlock) -> Result<(), ClaimBlock> {
-        let clashes = || (self.own.seen.keys()).any(|key| clash(&[&block.paths], key).is_some());
+        let clashes =
+            || (self.own.seen.keys()).any(|key| clash(iter::once(&*block.paths), key).is_some());
         if self.block.is_some() || !self.parts.is_empty() || clashes() {
             return Err(block);
         }
@@ -350,11 +352,12 @@ impl PathCheck {
                     .then(|| located(problem, &origin, None));
             }
         };
-        let mut layers = vec![&self.own];
-        layers.extend(self.block.as_ref().map(|block| &*block.paths));
+        let block = self.block.as_ref().map(|block| &*block.paths);
         let near = (self.parts.iter()).filter(|p| p.tops.iter().any(|t| t == top(&key)));
-        layers.extend(near.map(|part| part.layer()));
-        if let Some((other, clash)) = clash(&layers, &key) {
+        let layers = iter::once(&self.own)
+            .chain(block)
+            .chain(near.map(|part| part.layer()));
+        if let Some((other, clash)) = clash(layers, &key) {
             return Some(clash_report(&path, &origin, other, clash));
         }
         self.own.insert(
@@ -446,15 +449,18 @@ impl PartPaths {
 }
 
 /// The earlier path of `layers`, seen as one, that `key` clashes with, and how.
-fn clash<'a>(layers: &[&'a Paths], key: &str) -> Option<(&'a Entry, Clash)> {
-    let seen = |key: &str| layers.iter().find_map(|paths| paths.seen.get(key));
+fn clash<'a>(
+    layers: impl Iterator<Item = &'a Paths> + Clone,
+    key: &str,
+) -> Option<(&'a Entry, Clash)> {
+    let seen = |key: &str| layers.clone().find_map(|paths| paths.seen.get(key));
     if let Some(entry) = seen(key) {
         return Some((entry, Clash::Same));
     }
     if let Some(entry) = key.match_indices('\0').find_map(|(i, _)| seen(&key[..i])) {
         return Some((entry, Clash::FileAbove));
     }
-    let below = (layers.iter())
+    let below = (layers.clone())
         .filter_map(|paths| paths.folders.get(key))
         .min()?;
     seen(below).map(|entry| (entry, Clash::FileBelow))
@@ -1168,6 +1174,21 @@ mod tests {
         );
     }
 
+    /// Checks each of `probes` in turn with both `one` and `other`, which must report the
+    /// same: message, hint, file and place.
+    fn same_reports(one: &mut PathCheck, other: &mut PathCheck, probes: &[&str]) {
+        let report = |d: Option<Diagnostic>| {
+            d.map(|d| (d.message, d.hint, d.file.map(|f| f.name.clone()), d.span))
+        };
+        for probe in probes {
+            assert_eq!(
+                report(one.check(probe)),
+                report(other.check(probe)),
+                "{probe}"
+            );
+        }
+    }
+
     #[test]
     fn a_block_of_claims_is_seen_as_the_same_claims_made_one_at_a_time() {
         let claims = || {
@@ -1194,27 +1215,22 @@ mod tests {
         let kept = ClaimBlock::of(claims()).unwrap();
         assert!(block.claim_block(kept).is_ok());
 
-        let report = |d: Option<Diagnostic>| {
-            d.map(|d| (d.message, d.hint, d.file.map(|f| f.name.clone()), d.span))
-        };
         // A file of secbook's own in the folder of both, each record's page (the second
         // time a clash), the same but for case, a file below one and one above all: the
         // lowest path below a folder is the block's, not the one put after it.
-        for probe in [
-            "exceptions/C/index.html",
-            "exceptions/A/index.html",
-            "exceptions/A/index.html",
-            "EXCEPTIONS/b/index.html",
-            "exceptions/B/index.html/x",
-            "exceptions",
-            "exceptions/B",
-        ] {
-            assert_eq!(
-                report(one.check(probe)),
-                report(block.check(probe)),
-                "{probe}"
-            );
-        }
+        same_reports(
+            &mut one,
+            &mut block,
+            &[
+                "exceptions/C/index.html",
+                "exceptions/A/index.html",
+                "exceptions/A/index.html",
+                "EXCEPTIONS/b/index.html",
+                "exceptions/B/index.html/x",
+                "exceptions",
+                "exceptions/B",
+            ],
+        );
         let kept = block.into_block().unwrap();
 
         // Kept, each path claimed again; a claim made before it that clashes with it hands
@@ -1267,28 +1283,23 @@ mod tests {
         }
         assert!(whole.put_whole(&registry));
 
-        let report = |d: Option<Diagnostic>| {
-            d.map(|d| (d.message, d.hint, d.file.map(|f| f.name.clone()), d.span))
-        };
         // The claim the part took, one it left, a path of the part, the same but for
         // case, a file where it has a folder, one below its file, a path of another
         // folder.
-        for probe in [
-            "exceptions/A/index.html",
-            "exceptions/B/index.html",
-            "exceptions/index.html",
-            "EXCEPTIONS/By-State/1/index.html",
-            "exceptions/by-state",
-            "exceptions/index.html/x",
-            "guide/index.html",
-            "feeds/exceptions.xml",
-        ] {
-            assert_eq!(
-                report(one.check(probe)),
-                report(whole.check(probe)),
-                "{probe}"
-            );
-        }
+        same_reports(
+            &mut one,
+            &mut whole,
+            &[
+                "exceptions/A/index.html",
+                "exceptions/B/index.html",
+                "exceptions/index.html",
+                "EXCEPTIONS/By-State/1/index.html",
+                "exceptions/by-state",
+                "exceptions/index.html/x",
+                "guide/index.html",
+                "feeds/exceptions.xml",
+            ],
+        );
 
         // Kept with the block for the next build, the part is put whole again.
         let mut again = PathCheck::default();
