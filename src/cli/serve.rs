@@ -622,7 +622,10 @@ impl Reply {
         let mut response = hyper::Response::new(Full::new(body));
         *response.status_mut() = status;
         let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        // A 304 carries no body, so none of its metadata (RFC 9110, 15.4.5).
+        if !fresh {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        }
         match tag.and_then(|tag| HeaderValue::from_str(&tag).ok()) {
             Some(tag) => {
                 headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));

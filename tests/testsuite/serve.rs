@@ -761,6 +761,11 @@ fn a_file_the_browser_holds_is_not_sent_again_until_it_changes() {
         let again = ask(path, Some(&tag));
         assert_eq!(status_of(&again), 304, "{again}");
         assert!(again.ends_with("\r\n\r\n"), "no body: {again}");
+        assert!(
+            !again.contains("content-type:"),
+            "nor its metadata: {again}"
+        );
+        assert!(again.contains("cache-control: no-cache\r\n"), "{again}");
         assert_eq!(tag_of(&again).as_deref(), Some(tag.as_str()));
         let listed = ask(path, Some(&format!("\"other\", W/{tag}")));
         assert_eq!(status_of(&listed), 304, "a list naming it: {listed}");
