@@ -8,14 +8,13 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ahash::HashMap;
-use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
 use super::{KeptClaims, OutputFile, Renderer, value};
 use crate::diagnostics::SourceFile;
 use crate::load::theme::Body;
-use crate::write::output::PartPaths;
+use crate::write::output::PartFiles;
 
 /// Files as rendered by the last build, by path, each with the fingerprint of what went
 /// into it: `serve` keeps it between builds, and a file whose inputs did not change is
@@ -43,27 +42,6 @@ struct KeptFiles {
     by_path: HashMap<String, (u64, Body, u64)>,
     build: u64,
     stamped: usize,
-}
-
-/// The files of a part of the site made as one, with their [`PartPaths`], worked out once,
-/// when the part is made: a rebuild that keeps the part adds its files to the output
-/// together, checking them only against the other paths.
-pub(super) struct PartFiles {
-    pub(super) files: Vec<OutputFile>,
-    pub(super) paths: Arc<PartPaths>,
-}
-
-impl PartFiles {
-    /// The files in path order, so that each build's output, into which a part is put
-    /// whole, comes in runs already sorted: [`super::Output::finish`] merges them.
-    pub(super) fn new(mut files: Vec<OutputFile>) -> PartFiles {
-        files.par_sort_by(|a, b| a.path.cmp(&b.path));
-        let paths = PartPaths::new(files.iter().map(|f| f.path.clone()).collect());
-        PartFiles {
-            files,
-            paths: Arc::new(paths),
-        }
-    }
 }
 
 /// Pieces by the hash of what each is a piece of (a record, a row at a depth), each with

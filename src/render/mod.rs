@@ -35,8 +35,7 @@ use crate::load::theme::{self, Body, Theme};
 use crate::model::finding::Finding;
 use crate::model::{links, text};
 pub use crate::write::output::OutputFile;
-use crate::write::output::{ClaimBlock, Origin, PathCheck, Staging};
-use cache::PartFiles;
+use crate::write::output::{ClaimBlock, Origin, PartFiles, PathCheck, Staging};
 
 /// Where rendered files go, each as soon as it is made, so a large site is never held in
 /// memory whole: written into the staging folder by `build`, kept by `serve` (and by tests),
@@ -206,16 +205,16 @@ impl Output {
 
     /// Puts the files of a part kept from an earlier build under one lock, each path
     /// checked against the others with the key worked out when the part was made.
-    fn put_kept(&self, part: &PartFiles) {
+    fn put_kept(&self, part: &Arc<PartFiles>) {
         if !matches!(self.sink, Sink::Keep) {
-            return self.put_all(part.files.iter().cloned());
+            return self.put_all(part.files().iter().cloned());
         }
         let mut state = self.lock();
         let state = &mut *state;
-        state.index.reserve(part.files.len());
-        state.kept.reserve(part.files.len());
-        let whole = state.paths.put_whole(&part.paths);
-        for (file, (_, key)) in part.files.iter().zip(part.paths.keys()) {
+        state.index.reserve(part.files().len());
+        state.kept.reserve(part.files().len());
+        let whole = state.paths.put_whole(part);
+        for (file, key) in part.keyed_files() {
             if !whole && let Some(d) = state.paths.check_keyed(&file.path, key) {
                 state.diags.push(d);
                 continue;
@@ -298,7 +297,7 @@ impl Output {
         };
         let (part, reused) = cache.export(name, inputs(), make);
         if reused {
-            self.lock().reused += part.files.len();
+            self.lock().reused += part.files().len();
         }
         self.put_kept(&part);
     }
@@ -319,7 +318,7 @@ impl Output {
         };
         let fingerprint = inputs();
         if let Some(part) = cache.part(name, fingerprint) {
-            self.lock().reused += part.files.len();
+            self.lock().reused += part.files().len();
             self.put_kept(&part);
             return Vec::new();
         }

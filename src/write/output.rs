@@ -108,7 +108,7 @@ pub struct PathCheck {
     /// Claims kept whole from an earlier build, seen as if they were in `own`.
     block: Option<ClaimBlock>,
     /// Parts put whole ([`PathCheck::put_whole`]), seen as if their paths were in `own`.
-    parts: Vec<Arc<PartPaths>>,
+    parts: Vec<Arc<PartFiles>>,
 }
 
 /// Paths seen, each with what it is made from, and the folders they lie in.
@@ -142,7 +142,7 @@ impl Paths {
         self.seen.insert(key, entry);
     }
 
-    fn shares_a_top(&self, part: &PartPaths) -> bool {
+    fn shares_a_top(&self, part: &PartFiles) -> bool {
         part.tops.iter().any(|t| self.tops.contains(t))
     }
 }
@@ -161,7 +161,7 @@ pub struct ClaimBlock {
     /// Parts found to take only claims of the block at their very paths and to clash
     /// with none of its other paths, and parts found not to: the block's paths stay as
     /// they are while it is kept, so a part kept too is looked over once.
-    fits: Vec<(Weak<PartPaths>, bool)>,
+    fits: Vec<(Weak<PartFiles>, bool)>,
     /// The [`top`] of each claim taken in this build by a file put one at a time.
     taken_tops: ahash::HashSet<String>,
 }
@@ -180,7 +180,7 @@ impl ClaimBlock {
 
     /// Whether `part`, put whole now, would take the claims at its paths and clash with
     /// none of the block's other paths.
-    fn takes(&mut self, part: &Arc<PartPaths>) -> bool {
+    fn takes(&mut self, part: &Arc<PartFiles>) -> bool {
         if !self.paths.shares_a_top(part) {
             return true;
         }
@@ -270,10 +270,10 @@ impl PathCheck {
     /// Otherwise puts none, for the part to be put one path at a time, and its clashes
     /// reported. Parts lie below folders of their own, so a part kept from an earlier build
     /// is put at the cost of comparing a few folder names.
-    pub fn put_whole(&mut self, part: &Arc<PartPaths>) -> bool {
+    pub fn put_whole(&mut self, part: &Arc<PartFiles>) -> bool {
         let apart = part.whole
             && !self.own.shares_a_top(part)
-            && !(self.parts.iter()).any(|p| p.tops.iter().any(|t| part.tops.contains(t)))
+            && !(self.parts.iter()).any(|p| part.tops.iter().any(|t| p.under(t)))
             && self.block.as_mut().is_none_or(|block| block.takes(part));
         if apart {
             self.parts.push(Arc::clone(part));
@@ -325,7 +325,9 @@ impl PathCheck {
         };
         match block.paths.seen.get_mut(key) {
             // A part put whole takes its claims without marking them.
-            Some(entry) if claimed(entry) && !parts_hold(parts, key) => {
+            Some(entry)
+                if claimed(entry) && !parts_near(parts, key).any(|p| p.seen.contains_key(key)) =>
+            {
                 entry.claimed = false;
                 if !block.taken_tops.contains(top(key)) {
                     block.taken_tops.insert(top(key).to_string());
@@ -353,10 +355,9 @@ impl PathCheck {
             }
         };
         let block = self.block.as_ref().map(|block| &*block.paths);
-        let near = (self.parts.iter()).filter(|p| p.tops.iter().any(|t| t == top(&key)));
         let layers = iter::once(&self.own)
             .chain(block)
-            .chain(near.map(|part| part.layer()));
+            .chain(parts_near(&self.parts, &key));
         if let Some((other, clash)) = clash(layers, &key) {
             return Some(clash_report(&path, &origin, other, clash));
         }
@@ -372,21 +373,26 @@ impl PathCheck {
     }
 }
 
-/// Whether one of `parts`, put whole, holds the path folded as `key`.
-fn parts_hold(parts: &[Arc<PartPaths>], key: &str) -> bool {
+/// The parts of `parts` with paths below the [`top`] of `key`: the only ones it can clash
+/// with.
+fn parts_near<'a>(
+    parts: &'a [Arc<PartFiles>],
+    key: &str,
+) -> impl Iterator<Item = &'a Paths> + Clone {
+    let top = top(key);
     (parts.iter())
-        .filter(|p| p.tops.iter().any(|t| t == top(key)))
-        .any(|p| p.layer().seen.contains_key(key))
+        .filter(move |p| p.under(top))
+        .map(|p| p.layer())
 }
 
-/// The paths of a part of the site that `serve` keeps from one build to the next, each
-/// with its [`PathCheck::key`], worked out once, when the part is made: a build that
-/// keeps the part puts them with [`PathCheck::put_whole`], or checks each against the
-/// build's other paths without folding it again.
-pub struct PartPaths {
-    paths: Vec<String>,
+/// The files of a part of the site that `serve` keeps from one build to the next, in path
+/// order, each path with its [`PathCheck::key`], worked out once, when the part is made: a
+/// build that keeps the part puts them with [`PathCheck::put_whole`], or checks each
+/// against the build's other paths without folding it again.
+pub struct PartFiles {
+    files: Vec<OutputFile>,
     keys: Vec<Option<String>>,
-    /// The [`top`] of each path, each once.
+    /// The [`top`] of each path, each once, sorted.
     tops: Vec<String>,
     /// Whether every path is fit to write and none clashes with another.
     whole: bool,
@@ -395,9 +401,12 @@ pub struct PartPaths {
     layer: OnceLock<Paths>,
 }
 
-impl PartPaths {
-    pub fn new(paths: Vec<String>) -> PartPaths {
-        let keys: Vec<Option<String>> = paths.par_iter().map(|p| PathCheck::key(p)).collect();
+impl PartFiles {
+    /// The files in path order, so that each build's output, into which a part is put
+    /// whole, comes in runs already sorted, which its final sort merges.
+    pub fn new(mut files: Vec<OutputFile>) -> PartFiles {
+        files.par_sort_by(|a, b| a.path.cmp(&b.path));
+        let keys: Vec<Option<String>> = files.par_iter().map(|f| PathCheck::key(&f.path)).collect();
         let mut tops: Vec<String> = Vec::new();
         for key in keys.iter().flatten() {
             if tops.last().is_none_or(|t| t != top(key)) {
@@ -413,23 +422,35 @@ impl PartPaths {
             let (a, b) = (w[0], w[1]);
             a != b && !b.strip_prefix(a).is_some_and(|rest| rest.starts_with('\0'))
         });
-        PartPaths {
+        PartFiles {
             whole: apart && sorted.len() == keys.len(),
-            paths,
+            files,
             keys,
             tops,
             layer: OnceLock::new(),
         }
     }
 
-    /// Each path with its key, or `None` where it cannot be written.
-    pub fn keys(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
-        (self.paths.iter().map(String::as_str)).zip(self.keys.iter().map(Option::as_deref))
+    pub fn files(&self) -> &[OutputFile] {
+        &self.files
     }
 
-    /// Each path with its key, of a part whose paths are all fit.
+    /// Each file with the key of its path, or `None` where it cannot be written.
+    pub fn keyed_files(&self) -> impl Iterator<Item = (&OutputFile, Option<&str>)> {
+        self.files
+            .iter()
+            .zip(self.keys.iter().map(Option::as_deref))
+    }
+
+    /// Each path with its key, of the files whose paths are fit.
     fn keyed(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.keys().filter_map(|(path, key)| Some((path, key?)))
+        self.keyed_files()
+            .filter_map(|(file, key)| Some((file.path.as_str(), key?)))
+    }
+
+    /// Whether a path of the part lies below `top`.
+    fn under(&self, top: &str) -> bool {
+        self.tops.binary_search_by(|t| t.as_str().cmp(top)).is_ok()
     }
 
     fn layer(&self) -> &Paths {
@@ -1268,8 +1289,10 @@ mod tests {
             paths
         };
         let part = |paths: &[&str]| {
-            Arc::new(PartPaths::new(
-                paths.iter().map(|p| p.to_string()).collect(),
+            Arc::new(PartFiles::new(
+                (paths.iter())
+                    .map(|p| OutputFile::bytes(*p, Vec::new()))
+                    .collect(),
             ))
         };
         let registry = part(&[
@@ -1278,8 +1301,8 @@ mod tests {
             "exceptions/by-state/1/index.html",
         ]);
         let (mut one, mut whole) = (start(), start());
-        for (path, key) in registry.keys() {
-            assert!(one.check_keyed(path, key).is_none(), "{path}");
+        for (file, key) in registry.keyed_files() {
+            assert!(one.check_keyed(&file.path, key).is_none(), "{}", file.path);
         }
         assert!(whole.put_whole(&registry));
 
