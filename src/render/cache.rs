@@ -8,6 +8,7 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ahash::HashMap;
+use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 use tera::Context;
 
@@ -21,10 +22,11 @@ use crate::write::output::PartFiles;
 /// taken from it rather than rendered again. The renderer is kept too.
 #[derive(Default)]
 pub struct RenderCache {
+    /// The files made outside the parts.
     files: Mutex<KeptFiles>,
     /// The files of each export, and of each other part of the site made as one, by its
     /// name: made together, from one set of inputs, so kept together.
-    exports: ByName<Arc<PartFiles>>,
+    exports: ByName<KeptPart>,
     renderer: Mutex<Option<Arc<Renderer>>>,
     /// Text that goes into a file with other text, by name: made from one set of inputs,
     /// kept with their fingerprint.
@@ -42,6 +44,52 @@ struct KeptFiles {
     by_path: HashMap<String, (u64, Body, u64)>,
     build: u64,
     stamped: usize,
+}
+
+/// A part of the site made as one, as kept between builds: its files, and the fingerprint
+/// each was made under. When the part is made again, a file whose fingerprint is the
+/// same is taken from here ([`KeptPart::get`]); its files are never kept by path as well,
+/// so a build that takes the whole part, as a page edit takes the registers, leaves no
+/// file kept by path untouched, and none to look for to forget (see
+/// [`RenderCache::end_build`]).
+#[derive(Clone)]
+pub(super) struct KeptPart {
+    files: Arc<PartFiles>,
+    /// For each file, in order: the fingerprint it was made under, if any. Empty for an
+    /// export, made whole every time.
+    made_from: Arc<[Option<u64>]>,
+}
+
+impl KeptPart {
+    /// The part of `files`, each made under the fingerprint beside it in `made_from`.
+    pub(super) fn new(files: Vec<OutputFile>, made_from: Vec<Option<u64>>) -> KeptPart {
+        let mut made: Vec<(OutputFile, Option<u64>)> = files.into_iter().zip(made_from).collect();
+        // As `PartFiles::new` sorts, so that each fingerprint stays beside its file.
+        made.par_sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        let (files, made_from): (Vec<OutputFile>, Vec<Option<u64>>) = made.into_iter().unzip();
+        KeptPart {
+            files: Arc::new(PartFiles::new(files)),
+            made_from: made_from.into(),
+        }
+    }
+
+    fn export(files: Vec<OutputFile>) -> KeptPart {
+        KeptPart {
+            files: Arc::new(PartFiles::new(files)),
+            made_from: Arc::new([]),
+        }
+    }
+
+    pub(super) fn files(&self) -> &Arc<PartFiles> {
+        &self.files
+    }
+
+    /// The body of the file at `path`, when it was made under this `fingerprint`.
+    pub(super) fn get(&self, path: &str, fingerprint: u64) -> Option<Body> {
+        let files = self.files.files();
+        let at = files.binary_search_by(|f| f.path.as_str().cmp(path)).ok()?;
+        (self.made_from.get(at) == Some(&Some(fingerprint))).then(|| files[at].body.clone())
+    }
 }
 
 /// Pieces by the hash of what each is a piece of (a record, a row at a depth), each with
@@ -221,20 +269,31 @@ impl RenderCache {
         fingerprint: u64,
         make: impl FnOnce() -> Vec<OutputFile>,
     ) -> (Arc<PartFiles>, bool) {
-        self.exports
-            .get_or_make(name, fingerprint, || Arc::new(PartFiles::new(make())))
+        let (part, kept) = self
+            .exports
+            .get_or_make(name, fingerprint, || KeptPart::export(make()));
+        (part.files, kept)
     }
 
     /// The files of `name` (an export, or another part of the site made as one), when
     /// they were made from inputs with this `fingerprint`.
     pub(super) fn part(&self, name: &'static str, fingerprint: u64) -> Option<Arc<PartFiles>> {
-        self.exports.get(name, fingerprint)
+        self.exports.get(name, fingerprint).map(|part| part.files)
     }
 
-    /// Keeps the files of `name`, made from inputs with this `fingerprint`, for the next
-    /// build.
-    pub(super) fn keep_part(&self, name: &'static str, fingerprint: u64, files: Arc<PartFiles>) {
-        self.exports.keep(name, fingerprint, files);
+    /// The part `name` as last kept, whatever it was made from.
+    pub(super) fn last_part(&self, name: &str) -> Option<KeptPart> {
+        let kept = self
+            .exports
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        kept.get(name).map(|(_, part)| part.clone())
+    }
+
+    /// Keeps the part `name`, made from inputs with this `fingerprint`, for the next build.
+    pub(super) fn keep_part(&self, name: &'static str, fingerprint: u64, part: KeptPart) {
+        self.exports.keep(name, fingerprint, part);
     }
 
     /// The text `name`, when it was made from inputs with this `fingerprint`; else the
@@ -267,19 +326,17 @@ impl RenderCache {
         }
     }
 
-    /// Ends a build's use of the kept files: whether it took or made each of them again,
-    /// when none can be of a path it no longer makes.
-    pub(super) fn end_build(&self) -> bool {
+    /// Ends a build's use of the kept files, forgetting those it neither took nor made: a
+    /// page that goes is made again when it comes back. Most builds take or make each of
+    /// them, and then there are none to look for.
+    pub(super) fn end_build(&self) {
         let mut files = self.files();
-        let all = files.stamped == files.by_path.len();
+        let build = files.build;
+        if files.stamped != files.by_path.len() {
+            files.by_path.retain(|_, (_, _, stamp)| *stamp == build);
+        }
         files.build += 1;
         files.stamped = 0;
-        all
-    }
-
-    /// Forgets the files of paths the last build no longer made.
-    pub(super) fn keep_only(&self, made: impl Fn(&str) -> bool) {
-        self.files().by_path.retain(|path, _| made(path));
     }
 
     /// The renderer with this `fingerprint`, made by `make` unless kept from an earlier
@@ -759,7 +816,75 @@ impl<'a> Values<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::Output;
     use std::cell::Cell;
+
+    /// A part's files are kept with the part, never by path: a build that takes the whole
+    /// part leaves every file kept by path taken again, so none is looked for to forget.
+    /// Made again, the part takes each file whose fingerprint is the same from the part as
+    /// last made, and makes the others; a file the part no longer made is made again when
+    /// it comes back.
+    #[test]
+    fn a_parts_files_are_kept_with_the_part_and_taken_from_it_when_it_is_made_again() {
+        let cache = Arc::new(RenderCache::default());
+        let made: &Mutex<Vec<String>> = &Mutex::default();
+        // One build: the part from `inputs`, with a file of each (path, fingerprint), and
+        // one file outside it. What it made, and each path with its body's address.
+        let build = |inputs: u64, files: &[(&str, u64)]| {
+            let out = Output::keep_cached(Arc::clone(&cache));
+            let take = |out: &Output, path: &str, fingerprint: u64| {
+                let render = || {
+                    made.lock().unwrap().push(path.to_string());
+                    Ok(OutputFile::bytes(path, path.as_bytes().to_vec()))
+                };
+                assert!(out.take_cached(path, Some(fingerprint), render).is_none());
+            };
+            let diags = out.put_part(
+                "part",
+                || inputs,
+                |part| {
+                    for (path, fingerprint) in files {
+                        take(part, path, *fingerprint);
+                    }
+                    Vec::new()
+                },
+            );
+            assert!(diags.is_empty());
+            take(&out, "page/index.html", 1);
+            let finished = out.finish().unwrap();
+            let bodies: Vec<(String, *const u8)> = (finished.files.iter())
+                .map(|f| match &f.body {
+                    Body::Bytes(b) => (f.path.clone(), b.as_ptr()),
+                    _ => panic!("{} is made as one", f.path),
+                })
+                .collect();
+            (std::mem::take(&mut *made.lock().unwrap()), bodies)
+        };
+        let by_path = || {
+            let mut paths: Vec<String> = cache.files().by_path.keys().cloned().collect();
+            paths.sort();
+            paths
+        };
+        let both = [("a/index.html", 10), ("b/index.html", 20)];
+
+        let (first, was) = build(1, &both);
+        assert_eq!(first, ["a/index.html", "b/index.html", "page/index.html"]);
+        assert_eq!(by_path(), ["page/index.html"]);
+        let (taken, now) = build(1, &both);
+        assert!(taken.is_empty(), "{taken:?}");
+        assert_eq!(now, was);
+        assert_eq!(by_path(), ["page/index.html"]);
+
+        // Made again: `a` is as it was, `b` is made from something else.
+        let (again, now) = build(2, &[("a/index.html", 10), ("b/index.html", 21)]);
+        assert_eq!(again, ["b/index.html"]);
+        assert_eq!(now[0], was[0], "a/index.html is taken from the part");
+        assert_ne!(now[1], was[1]);
+
+        // `b` goes, then comes back as it was: it is made again.
+        assert_eq!(build(3, &[("a/index.html", 10)]).0, Vec::<String>::new());
+        assert_eq!(build(4, &both).0, ["b/index.html"]);
+    }
 
     /// A lazy value is made once at most: not at all for a template that does not read it,
     /// and once for a page that is both fingerprinted and rendered; its fingerprint

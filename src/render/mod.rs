@@ -13,6 +13,7 @@ pub mod sitemap;
 pub mod tracker;
 pub mod units;
 
+use cache::KeptPart;
 pub use cache::{Fingerprint, Pieces, RenderCache, Values};
 pub use metrics::{SummaryItem, status_summary};
 pub use sitemap::sitemap;
@@ -44,6 +45,9 @@ pub struct Output {
     sink: Sink,
     state: Mutex<OutputState>,
     cache: Option<Arc<RenderCache>>,
+    /// For a part made again: the part as an earlier build made it, whose files are taken
+    /// where their inputs did not change.
+    earlier: Option<KeptPart>,
 }
 
 enum Sink {
@@ -62,6 +66,8 @@ struct OutputState {
     /// Every path put, with its size.
     index: Vec<(String, u64)>,
     kept: Vec<OutputFile>,
+    /// For a part: beside each file of `kept`, the fingerprint it was made under, if any.
+    made_from: Vec<Option<u64>>,
     diags: Vec<Diagnostic>,
     failure: Option<Error>,
     reused: usize,
@@ -108,6 +114,7 @@ impl Output {
             sink,
             state: Mutex::new(OutputState::default()),
             cache: None,
+            earlier: None,
         }
     }
 
@@ -174,6 +181,11 @@ impl Output {
     }
 
     pub fn put(&self, file: OutputFile) {
+        self.put_made(file, None);
+    }
+
+    /// Puts `file`, made under `fingerprint` when it has one.
+    fn put_made(&self, file: OutputFile, fingerprint: Option<u64>) {
         {
             let mut state = self.lock();
             if !matches!(self.sink, Sink::Part)
@@ -184,6 +196,9 @@ impl Output {
             }
             let size = file.body.size();
             state.index.push((file.path.clone(), size));
+            if matches!(self.sink, Sink::Part) {
+                state.made_from.push(fingerprint);
+            }
             if matches!(self.sink, Sink::Keep | Sink::Part) {
                 state.kept.push(file);
                 return;
@@ -261,7 +276,12 @@ impl Output {
         let (Some(cache), Some(fingerprint)) = (&self.cache, fingerprint) else {
             return self.take(render());
         };
-        let file = match cache.get(path, fingerprint) {
+        // A part's files are taken from the part as last made, the others by path.
+        let kept = match &self.sink {
+            Sink::Part => (self.earlier.as_ref()).and_then(|part| part.get(path, fingerprint)),
+            _ => cache.get(path, fingerprint),
+        };
+        let file = match kept {
             Some(body) => {
                 self.state
                     .lock()
@@ -274,13 +294,15 @@ impl Output {
             }
             None => match render() {
                 Ok(file) => {
-                    cache.insert(&file.path, fingerprint, &file.body);
+                    if !matches!(self.sink, Sink::Part) {
+                        cache.insert(&file.path, fingerprint, &file.body);
+                    }
                     file
                 }
                 Err(d) => return Some(d),
             },
         };
-        self.put(file);
+        self.put_made(file, Some(fingerprint));
         None
     }
 
@@ -324,6 +346,7 @@ impl Output {
         }
         let part = Output {
             cache: Some(Arc::clone(cache)),
+            earlier: cache.last_part(name),
             ..Output::new(Sink::Part)
         };
         let diags = render(&part);
@@ -331,13 +354,13 @@ impl Output {
             .state
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        let part = Arc::new(PartFiles::new(made.kept));
+        let part = KeptPart::new(made.kept, made.made_from);
+        self.lock().reused += made.reused;
+        self.put_kept(part.files());
         // A part with errors is made again, so that they are reported again.
         if diags.is_empty() {
-            cache.keep_part(name, fingerprint, Arc::clone(&part));
+            cache.keep_part(name, fingerprint, part);
         }
-        self.lock().reused += made.reused;
-        self.put_kept(&part);
         diags
     }
 
@@ -380,9 +403,6 @@ impl Output {
             .state
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        // A page edit takes or makes every kept file again: a set of the 27,000 paths of a
-        // large register to find none to forget cost about 5 ms of CPU each page edit.
-        let all_put = self.cache.as_ref().is_none_or(|cache| cache.end_build());
         if let Some(e) = state.failure {
             return Err(e);
         }
@@ -400,14 +420,11 @@ impl Output {
             files.sort_unstable_by(by_path);
         }
         if let Some(cache) = &self.cache {
+            cache.end_build();
             if let Some(block) = state.paths.into_block()
                 && let Some(kept) = cache.claims().as_mut()
             {
                 kept.block = Some(block);
-            }
-            if !all_put {
-                let made: ahash::HashSet<&str> = index.iter().map(|(p, _)| p.as_str()).collect();
-                cache.keep_only(|path| made.contains(path));
             }
         }
         Ok(Finished {
