@@ -377,6 +377,13 @@ impl Fingerprint {
         self
     }
 
+    /// A value that is `Hash`, fed to the hasher as it hashes itself rather than through
+    /// serde: for values hashed by the thousand at each build, such as the findings.
+    pub fn hash<T: Hash + ?Sized>(&mut self, value: &T) -> &mut Self {
+        value.hash(&mut self.0);
+        self
+    }
+
     /// A record's or page's file: its name and the hash of its text.
     pub fn file(&mut self, source: &SourceFile) -> &mut Self {
         self.add(&source.name).add(&source.hash())

@@ -710,11 +710,11 @@ fn records_inputs(shape: u64, files: [u64; 2]) -> u64 {
 
 /// A hash of the findings, of all that pages and exports show of them.
 fn findings_inputs(findings: &[Arc<Finding>]) -> u64 {
-    let mut hasher = DefaultHasher::new();
+    let mut inputs = Fingerprint::default();
     for f in findings {
-        (f.code, f.level, &f.file, f.line, &f.subject, &f.message).hash(&mut hasher);
+        inputs.hash(&(f.code, f.level, &f.file, f.line, &f.subject, &f.message));
     }
-    hasher.finish()
+    inputs.finish()
 }
 
 /// The values each template may read: what Tera finds it, the templates it extends and
