@@ -204,6 +204,12 @@ impl<T: Clone> ByName<T> {
             .map(|(_, made)| made.clone())
     }
 
+    /// What `name` holds, whatever it was made from.
+    fn last(&self, name: &str) -> Option<T> {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.get(name).map(|(_, made)| made.clone())
+    }
+
     /// Keeps `made`, made from inputs with this `fingerprint`, for the next build.
     fn keep(&self, name: &'static str, fingerprint: u64, made: T) {
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
@@ -283,12 +289,7 @@ impl RenderCache {
 
     /// The part `name` as last kept, whatever it was made from.
     pub(super) fn last_part(&self, name: &str) -> Option<KeptPart> {
-        let kept = self
-            .exports
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        kept.get(name).map(|(_, part)| part.clone())
+        self.exports.last(name)
     }
 
     /// Keeps the part `name`, made from inputs with this `fingerprint`, for the next build.
