@@ -266,24 +266,13 @@ fn rebuild(options: &Options, shared: &Shared, builds: &mut Builds, shared_previ
     let started = Instant::now();
     let result = pipeline::generate_cached(options, &mut builds.cache);
     let last = Arc::clone(&shared.borrow());
+    let mut built = None;
     let (files, error) = match result.and_then(|mut generated| {
         let files = pin_all(&options.root, std::mem::take(&mut generated.files))?;
         Ok((generated, files))
     }) {
         Ok((generated, files)) => {
-            let rendered = generated.file_count - generated.reused;
-            let new = builds.new_warnings(&generated);
-            let shown: String = (new.iter().take(NEW_WARNINGS_SHOWN))
-                .map(|w| w.render())
-                .collect();
-            eprint!("{shown}");
-            let total = generated.warnings.len() + generated.unlisted.len();
-            eprintln!(
-                "built in {:.0} ms: {rendered} files made, {} pages unchanged{}",
-                started.elapsed().as_secs_f64() * 1000.0,
-                generated.reused,
-                warnings_told(total, new.len())
-            );
+            built = Some((generated, started.elapsed()));
             (Arc::new(files), None)
         }
         Err(Error::Invalid(diags)) => {
@@ -306,6 +295,22 @@ fn rebuild(options: &Options, shared: &Shared, builds: &mut Builds, shared_previ
         error,
         version: last.version + 1,
     }));
+    // Told once the pages wait for no more: the browser reloads while the terminal shows.
+    if let Some((generated, took)) = built {
+        let rendered = generated.file_count - generated.reused;
+        let new = builds.new_warnings(&generated);
+        let shown: String = (new.iter().take(NEW_WARNINGS_SHOWN))
+            .map(|w| w.render())
+            .collect();
+        eprint!("{shown}");
+        let total = generated.warnings.len() + generated.unlisted.len();
+        eprintln!(
+            "built in {:.0} ms: {rendered} files made, {} pages unchanged{}",
+            took.as_secs_f64() * 1000.0,
+            generated.reused,
+            warnings_told(total, new.len())
+        );
+    }
 }
 
 /// A file of the last good build, as the server answers it.
