@@ -625,11 +625,7 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
     ));
     let mut finished = out.finish()?;
     diags.append(&mut finished.diags);
-    let search_index_bytes = finished
-        .index
-        .iter()
-        .find(|(path, _)| path == search::INDEX_PATH)
-        .map_or(0, |(_, size)| *size);
+    let search_index_bytes = finished.size_of(search::INDEX_PATH).unwrap_or(0);
     if search_index_bytes > search::WARN_BYTES {
         diags.push(Diagnostic::warning(format!(
             "the search index is {:.1} MB, above {} MB: the search page will load slowly",
@@ -646,7 +642,7 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
     diags.extend(identity);
     let generated = Generated {
         files: Vec::new(),
-        file_count: finished.index.len(),
+        file_count: finished.count(),
         warnings: finish(diags),
         as_of: handbook.as_of,
         search_index_bytes,

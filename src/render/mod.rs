@@ -63,7 +63,7 @@ enum Sink {
 #[derive(Default)]
 struct OutputState {
     paths: PathCheck,
-    /// Every path put, with its size.
+    /// Every path put, with its size, when the files are not kept: a kept file holds both.
     index: Vec<(String, u64)>,
     kept: Vec<OutputFile>,
     /// For a part: beside each file of `kept`, the fingerprint it was made under, if any.
@@ -75,9 +75,9 @@ struct OutputState {
 
 /// What an [`Output`] holds once rendering is over.
 pub struct Finished {
-    /// Every path put, with its size, in path order.
-    pub index: Vec<(String, u64)>,
-    /// The files themselves, when they were kept.
+    /// Every path put, with its size, in path order, when the files were not kept.
+    index: Vec<(String, u64)>,
+    /// The files themselves, in path order, when they were kept.
     pub files: Vec<OutputFile>,
     /// Paths that were refused.
     pub diags: Vec<Diagnostic>,
@@ -85,6 +85,24 @@ pub struct Finished {
     pub staging: Option<Staging>,
     /// How many files were taken from the cache rather than rendered.
     pub reused: usize,
+}
+
+impl Finished {
+    /// How many files were put.
+    pub fn count(&self) -> usize {
+        self.index.len() + self.files.len()
+    }
+
+    /// The size of the file put at `path`.
+    pub fn size_of(&self, path: &str) -> Option<u64> {
+        let index = &self.index;
+        let files = &self.files;
+        match index.binary_search_by(|(p, _)| p.as_str().cmp(path)) {
+            Ok(at) => Some(index[at].1),
+            Err(_) => (files.binary_search_by(|f| f.path.as_str().cmp(path)).ok())
+                .map(|at| files[at].body.size()),
+        }
+    }
 }
 
 impl Output {
@@ -194,8 +212,6 @@ impl Output {
                 state.diags.push(d);
                 return;
             }
-            let size = file.body.size();
-            state.index.push((file.path.clone(), size));
             if matches!(self.sink, Sink::Part) {
                 state.made_from.push(fingerprint);
             }
@@ -203,6 +219,7 @@ impl Output {
                 state.kept.push(file);
                 return;
             }
+            state.index.push((file.path.clone(), file.body.size()));
         }
         if let Sink::Write(staging) = &self.sink
             && let Err(e) = staging.write(&file)
@@ -226,7 +243,6 @@ impl Output {
         }
         let mut state = self.lock();
         let state = &mut *state;
-        state.index.reserve(part.files().len());
         state.kept.reserve(part.files().len());
         let whole = state.paths.put_whole(part);
         for (file, key) in part.keyed_files() {
@@ -234,7 +250,6 @@ impl Output {
                 state.diags.push(d);
                 continue;
             }
-            state.index.push((file.path.clone(), file.body.size()));
             state.kept.push(file.clone());
         }
     }
@@ -394,7 +409,8 @@ impl Output {
     /// The [`sitemap()`] of every path put so far, read where they are.
     pub fn sitemap(&self, base_url: &str) -> Vec<OutputFile> {
         let state = self.lock();
-        sitemap(base_url, state.index.iter().map(|(p, _)| p))
+        let kept = state.kept.iter().map(|f| &f.path);
+        sitemap(base_url, state.index.iter().map(|(p, _)| p).chain(kept))
     }
 
     /// Ends the output; fails when a file could not be written.
@@ -406,19 +422,12 @@ impl Output {
         if let Some(e) = state.failure {
             return Err(e);
         }
-        // Paths are put once at most, so their order is the same sorted either way.
-        let by_path = |a: &OutputFile, b: &OutputFile| a.path.cmp(&b.path);
+        // One of the two is empty. A kept part is put whole and in path order (see
+        // `PartFiles::new`): a stable sort finds such runs and merges them, where an
+        // unstable one sorted the 27,000 files of a large register's rebuild from scratch.
         let (mut index, mut files) = (state.index, state.kept);
-        if files.len() == index.len() {
-            // Each file kept was put with its entry in the index: sorted apart, side by
-            // side, they pair up again. A kept part is put whole and in path order (see
-            // `PartFiles::new`): a stable sort finds such runs and merges them, where an
-            // unstable one sorted the 27,000 files of a large register's rebuild from scratch.
-            rayon::join(|| index.sort(), || files.sort_by(by_path));
-        } else {
-            index.sort_unstable();
-            files.sort_unstable_by(by_path);
-        }
+        index.par_sort_unstable();
+        files.par_sort_by(|a, b| a.path.cmp(&b.path));
         if let Some(cache) = &self.cache {
             cache.end_build();
             if let Some(block) = state.paths.into_block()
