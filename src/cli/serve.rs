@@ -266,15 +266,11 @@ fn rebuild(options: &Options, shared: &Shared, builds: &mut Builds, shared_previ
     let started = Instant::now();
     let result = pipeline::generate_cached(options, &mut builds.cache);
     let last = Arc::clone(&shared.borrow());
-    let mut built = None;
-    let (files, error) = match result.and_then(|mut generated| {
+    let (files, error, built) = match result.and_then(|mut generated| {
         let files = pin_all(&options.root, std::mem::take(&mut generated.files))?;
         Ok((generated, files))
     }) {
-        Ok((generated, files)) => {
-            built = Some((generated, started.elapsed()));
-            (Arc::new(files), None)
-        }
+        Ok((generated, files)) => (Arc::new(files), None, Some((generated, started.elapsed()))),
         Err(Error::Invalid(diags)) => {
             let report: String = diags.iter().map(|d| d.render()).collect();
             eprint!("{report}");
@@ -286,9 +282,13 @@ fn rebuild(options: &Options, shared: &Shared, builds: &mut Builds, shared_previ
                 ),
                 _ => report,
             };
-            (Arc::clone(&last.files), Some(shown))
+            (Arc::clone(&last.files), Some(shown), None)
         }
-        Err(other) => (Arc::clone(&last.files), Some(format!("error: {other}\n"))),
+        Err(other) => (
+            Arc::clone(&last.files),
+            Some(format!("error: {other}\n")),
+            None,
+        ),
     };
     shared.send_replace(Arc::new(State {
         files,

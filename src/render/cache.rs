@@ -8,7 +8,6 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ahash::HashMap;
-use rayon::slice::ParallelSliceMut;
 use serde::Serialize;
 use tera::Context;
 
@@ -63,12 +62,9 @@ pub(super) struct KeptPart {
 impl KeptPart {
     /// The part of `files`, each made under the fingerprint beside it in `made_from`.
     pub(super) fn new(files: Vec<OutputFile>, made_from: Vec<Option<u64>>) -> KeptPart {
-        let mut made: Vec<(OutputFile, Option<u64>)> = files.into_iter().zip(made_from).collect();
-        // As `PartFiles::new` sorts, so that each fingerprint stays beside its file.
-        made.par_sort_by(|a, b| a.0.path.cmp(&b.0.path));
-        let (files, made_from): (Vec<OutputFile>, Vec<Option<u64>>) = made.into_iter().unzip();
+        let (files, made_from) = PartFiles::with(files.into_iter().zip(made_from).collect());
         KeptPart {
-            files: Arc::new(PartFiles::new(files)),
+            files: Arc::new(files),
             made_from: made_from.into(),
         }
     }
@@ -196,18 +192,21 @@ impl<T> Default for ByName<T> {
 }
 
 impl<T: Clone> ByName<T> {
+    /// What `name` holds, with the fingerprint of what it was made from.
+    fn entry(&self, name: &str) -> Option<(u64, T)> {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.get(name).cloned()
+    }
+
     /// What `name` holds, when it was made from inputs with this `fingerprint`.
     fn get(&self, name: &str, fingerprint: u64) -> Option<T> {
-        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        kept.get(name)
-            .filter(|(was, _)| *was == fingerprint)
-            .map(|(_, made)| made.clone())
+        let (was, made) = self.entry(name)?;
+        (was == fingerprint).then_some(made)
     }
 
     /// What `name` holds, whatever it was made from.
     fn last(&self, name: &str) -> Option<T> {
-        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        kept.get(name).map(|(_, made)| made.clone())
+        self.entry(name).map(|(_, made)| made)
     }
 
     /// Keeps `made`, made from inputs with this `fingerprint`, for the next build.

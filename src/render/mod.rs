@@ -45,17 +45,16 @@ pub struct Output {
     sink: Sink,
     state: Mutex<OutputState>,
     cache: Option<Arc<RenderCache>>,
-    /// For a part made again: the part as an earlier build made it, whose files are taken
-    /// where their inputs did not change.
-    earlier: Option<KeptPart>,
 }
 
 enum Sink {
     Keep,
     /// Kept for a part of the site made as one ([`Output::put_part`]), every file as it is
     /// put: the build's own check, which knows every claim, refuses what it must when the
-    /// part is put into it, as it would refuse the files put one at a time.
-    Part,
+    /// part is put into it, as it would refuse the files put one at a time. A part made
+    /// again holds the part as an earlier build made it, whose files are taken where their
+    /// inputs did not change.
+    Part(Option<KeptPart>),
     Write(Staging),
     Discard,
 }
@@ -132,7 +131,6 @@ impl Output {
             sink,
             state: Mutex::new(OutputState::default()),
             cache: None,
-            earlier: None,
         }
     }
 
@@ -206,16 +204,16 @@ impl Output {
     fn put_made(&self, file: OutputFile, fingerprint: Option<u64>) {
         {
             let mut state = self.lock();
-            if !matches!(self.sink, Sink::Part)
+            if !matches!(self.sink, Sink::Part(_))
                 && let Some(d) = state.paths.check(&file.path)
             {
                 state.diags.push(d);
                 return;
             }
-            if matches!(self.sink, Sink::Part) {
+            if matches!(self.sink, Sink::Part(_)) {
                 state.made_from.push(fingerprint);
             }
-            if matches!(self.sink, Sink::Keep | Sink::Part) {
+            if matches!(self.sink, Sink::Keep | Sink::Part(_)) {
                 state.kept.push(file);
                 return;
             }
@@ -293,7 +291,9 @@ impl Output {
         };
         // A part's files are taken from the part as last made, the others by path.
         let kept = match &self.sink {
-            Sink::Part => (self.earlier.as_ref()).and_then(|part| part.get(path, fingerprint)),
+            Sink::Part(earlier) => earlier
+                .as_ref()
+                .and_then(|part| part.get(path, fingerprint)),
             _ => cache.get(path, fingerprint),
         };
         let file = match kept {
@@ -309,7 +309,7 @@ impl Output {
             }
             None => match render() {
                 Ok(file) => {
-                    if !matches!(self.sink, Sink::Part) {
+                    if !matches!(self.sink, Sink::Part(_)) {
                         cache.insert(&file.path, fingerprint, &file.body);
                     }
                     file
@@ -361,8 +361,7 @@ impl Output {
         }
         let part = Output {
             cache: Some(Arc::clone(cache)),
-            earlier: cache.last_part(name),
-            ..Output::new(Sink::Part)
+            ..Output::new(Sink::Part(cache.last_part(name)))
         };
         let diags = render(&part);
         let made = part

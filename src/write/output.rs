@@ -404,8 +404,15 @@ pub struct PartFiles {
 impl PartFiles {
     /// The files in path order, so that each build's output, into which a part is put
     /// whole, comes in runs already sorted, which its final sort merges.
-    pub fn new(mut files: Vec<OutputFile>) -> PartFiles {
-        files.par_sort_by(|a, b| a.path.cmp(&b.path));
+    pub fn new(files: Vec<OutputFile>) -> PartFiles {
+        PartFiles::with(files.into_iter().map(|f| (f, ())).collect()).0
+    }
+
+    /// [`PartFiles::new`] of files that each come with something of their caller's, given
+    /// back in the files' order.
+    pub fn with<T: Send>(mut made: Vec<(OutputFile, T)>) -> (PartFiles, Vec<T>) {
+        made.par_sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        let (files, beside): (Vec<OutputFile>, Vec<T>) = made.into_iter().unzip();
         let keys: Vec<Option<String>> = files.par_iter().map(|f| PathCheck::key(&f.path)).collect();
         let mut tops: Vec<String> = Vec::new();
         for key in keys.iter().flatten() {
@@ -422,13 +429,14 @@ impl PartFiles {
             let (a, b) = (w[0], w[1]);
             a != b && !b.strip_prefix(a).is_some_and(|rest| rest.starts_with('\0'))
         });
-        PartFiles {
+        let part = PartFiles {
             whole: apart && sorted.len() == keys.len(),
             files,
             keys,
             tops,
             layer: OnceLock::new(),
-        }
+        };
+        (part, beside)
     }
 
     pub fn files(&self) -> &[OutputFile] {
