@@ -1,7 +1,9 @@
 //! `secbook serve`: builds the site in memory, serves it on loopback, rebuilds when a source
-//! file changes, and tells open pages to reload. A failed rebuild keeps the last good site
-//! and shows the diagnostics over the page instead of stopping the server.
+//! file changes, and tells open pages what changed, so each reloads or takes its new HTML
+//! only when it must. A failed rebuild keeps the last good site and shows the diagnostics
+//! over the page instead of stopping the server.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::fs::{File, Metadata};
@@ -27,8 +29,8 @@ use rayon::prelude::*;
 use tokio::sync::watch;
 
 use crate::diagnostics::{self, Diagnostic, Error};
-use crate::load::disk;
 use crate::load::theme::Body;
+use crate::load::{disk, markdown};
 use crate::model::finding::Finding;
 use crate::pipeline::{self, Options};
 use crate::render::OutputFile;
@@ -62,9 +64,20 @@ struct State {
     files: Arc<Files>,
     /// The report of the last failed build; `None` once a build succeeds again.
     error: Option<String>,
-    /// Bumped on every rebuild, so pages know when to reload.
+    /// Bumped on every rebuild, so pages know when there is a newer build.
     version: u64,
+    /// The paths whose files this build added, changed or removed, in path order; `None`
+    /// past [`CHANGES_TOLD`]. A page that none of them touch stays as it is, and one whose
+    /// own HTML alone changed takes the new HTML in place (serve_live.js).
+    changed: Option<Arc<[String]>>,
+    /// This server's run, so that a page of an earlier run, whose build numbers meant other
+    /// builds, reloads rather than reads this run's changes.
+    run: u64,
 }
+
+/// How many changed paths a build tells the pages at most: past that (a theme edit remakes
+/// every page) each page reloads, which is as quick as looking through them.
+const CHANGES_TOLD: usize = 1000;
 
 /// The files of a build in path order, as the build hands them over, found by binary
 /// search: a hash table was filled with a large register's 27,000 paths at every rebuild.
@@ -72,6 +85,43 @@ struct State {
 struct Files(Vec<(String, Served)>);
 
 impl Files {
+    /// The paths whose files are not the very files of `before` ([`Served::same`]), up to
+    /// [`CHANGES_TOLD`] of them. Both are in path order.
+    fn changed_since(&self, before: &Files) -> Option<Arc<[String]>> {
+        let (old, new) = (&before.0, &self.0);
+        let (mut i, mut j) = (0, 0);
+        let mut changed = Vec::new();
+        while i < old.len() || j < new.len() {
+            let order = match (old.get(i), new.get(j)) {
+                (Some((was, _)), Some((now, _))) => was.cmp(now),
+                (Some(_), None) => Ordering::Less,
+                _ => Ordering::Greater,
+            };
+            let path = match order {
+                Ordering::Less => {
+                    i += 1;
+                    &old[i - 1].0
+                }
+                Ordering::Greater => {
+                    j += 1;
+                    &new[j - 1].0
+                }
+                Ordering::Equal => {
+                    (i, j) = (i + 1, j + 1);
+                    if old[i - 1].1.same(&new[j - 1].1) {
+                        continue;
+                    }
+                    &new[j - 1].0
+                }
+            };
+            if changed.len() == CHANGES_TOLD {
+                return None;
+            }
+            changed.push(path.clone());
+        }
+        Some(changed.into())
+    }
+
     fn get(&self, path: &str) -> Option<&Served> {
         let at = (self.0)
             .binary_search_by(|(p, _)| p.as_str().cmp(path))
@@ -98,6 +148,10 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
         files: Arc::default(),
         error: None,
         version: 0,
+        changed: None,
+        run: SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64),
     })));
     // A handbook with errors is served with them over its pages; a command that cannot
     // run is not served at all.
@@ -290,10 +344,13 @@ fn rebuild(options: &Options, shared: &Shared, builds: &mut Builds, shared_previ
             None,
         ),
     };
+    let changed = files.changed_since(&last.files);
     shared.send_replace(Arc::new(State {
         files,
         error,
         version: last.version + 1,
+        changed,
+        run: last.run,
     }));
     // Told once the pages wait for no more: the browser reloads while the terminal shows.
     if let Some((generated, took)) = built {
@@ -323,6 +380,21 @@ enum Served {
     /// page): left on disk rather than held in memory, and sent only while it is the very
     /// file the build took, so a link or another file swapped in later is never sent.
     File(Pinned),
+}
+
+impl Served {
+    /// Whether `other` is the very file `self` is: kept from the last build, or copied
+    /// from the same file on disk. A file made again counts as changed even when its bytes
+    /// are the same, as comparing them would cost a record edit's rebuild a reading of the
+    /// exports; a page then at worst takes the same HTML again.
+    fn same(&self, other: &Served) -> bool {
+        match (self, other) {
+            (Served::Bytes(a), Served::Bytes(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
+            (Served::Parts(a), Served::Parts(b)) => Arc::ptr_eq(a, b),
+            (Served::File(a), Served::File(b)) => a.path == b.path && a.identity == b.identity,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -756,7 +828,13 @@ async fn answer(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
 }
 
 fn status_json(state: &State) -> String {
-    serde_json::json!({ "version": state.version, "error": state.error }).to_string()
+    serde_json::json!({
+        "version": state.version,
+        "error": state.error,
+        "changed": state.changed,
+        "run": state.run,
+    })
+    .to_string()
 }
 
 fn serve_file(url: &str, shared: &Shared) -> Reply {
@@ -765,16 +843,16 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
         path.push_str("index.html");
     }
     let state = Arc::clone(&shared.borrow());
+    // The file at `path`, or the index of the folder there, and the path it has.
     let lookup = |path: &str| {
-        state
-            .files
-            .get(path)
-            .or_else(|| state.files.get(&format!("{path}/index.html")))
-            .cloned()
+        let index = format!("{path}/index.html");
+        [path.to_string(), index]
+            .into_iter()
+            .find_map(|p| state.files.get(&p).cloned().map(|b| (p, b)))
     };
-    let (status, body) = match lookup(&path)
-        .map(|b| (200, b))
-        .or_else(|| lookup("404.html").map(|b| (404, b)))
+    let ((status, file), body) = match lookup(&path)
+        .map(|(file, b)| ((200, Some(file)), b))
+        .or_else(|| lookup("404.html").map(|(_, b)| ((404, None), b)))
     {
         Some(found) => found,
         None => return Reply::new(404, "text/plain; charset=utf-8", "not found"),
@@ -805,7 +883,7 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
     };
     let content_type = content_type(&path, status);
     let bytes = if content_type.starts_with("text/html") {
-        Bytes::from(inject(bytes.to_vec(), state.version))
+        Bytes::from(inject(bytes.to_vec(), &state, file.as_deref()))
     } else {
         bytes
     };
@@ -818,8 +896,16 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
 }
 
 /// Adds the live-reload script to a page, only when served: built files never carry it.
-fn inject(mut html: Vec<u8>, version: u64) -> Vec<u8> {
-    let tag = format!("<script src=\"{PREFIX}live.js\" data-version=\"{version}\" async></script>");
+/// It carries the build and the run that served the page, and the `file` it is, which a
+/// page of the 404 file is not.
+fn inject(mut html: Vec<u8>, state: &State, file: Option<&str>) -> Vec<u8> {
+    let file = file
+        .map(|f| format!(" data-file=\"{}\"", markdown::escape_html(f)))
+        .unwrap_or_default();
+    let tag = format!(
+        "<script src=\"{PREFIX}live.js\" data-version=\"{}\" data-run=\"{}\"{file} async></script>",
+        state.version, state.run
+    );
     let at = html
         .windows(7)
         .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
@@ -859,13 +945,74 @@ mod tests {
 
     #[test]
     fn the_script_goes_before_the_body_ends() {
-        let html = inject(b"<html><body>x</BODY></html>".to_vec(), 3);
-        let html = String::from_utf8(html).unwrap();
+        let state = State {
+            files: Arc::default(),
+            error: None,
+            version: 3,
+            changed: None,
+            run: 7,
+        };
+        let html = |file| {
+            String::from_utf8(inject(
+                b"<html><body>x</BODY></html>".to_vec(),
+                &state,
+                file,
+            ))
+            .unwrap()
+        };
+        let page = html(Some("a \"b\"/index.html"));
         assert!(
-            html.contains(
-                "x<script src=\"/__secbook/live.js\" data-version=\"3\" async></script></BODY>"
+            page.contains(
+                "x<script src=\"/__secbook/live.js\" data-version=\"3\" data-run=\"7\" \
+                 data-file=\"a &quot;b&quot;/index.html\" async></script></BODY>"
             ),
-            "{html}"
+            "{page}"
+        );
+        let missing = html(None);
+        assert!(
+            missing.contains("data-run=\"7\" async></script></BODY>"),
+            "{missing}"
+        );
+    }
+
+    /// What a page learns of a build: the files it added, made again or removed, and
+    /// nothing past the limit.
+    #[test]
+    fn a_build_tells_the_paths_whose_files_differ() {
+        let bytes = |s: &str| Served::Bytes(Bytes::from(s.as_bytes().to_vec()));
+        let parts = || Served::Parts(vec![Bytes::from("[1]")].into());
+        let (kept, kept_parts) = (bytes("kept"), parts());
+        // Made again with the same bytes: b and c; removed: d; added: e.
+        let before = Files(vec![
+            ("a.html".into(), kept.clone()),
+            ("b.json".into(), parts()),
+            ("c.html".into(), bytes("same")),
+            ("d.json".into(), parts()),
+            ("f.json".into(), kept_parts.clone()),
+        ]);
+        let after = Files(vec![
+            ("a.html".into(), kept),
+            ("b.json".into(), parts()),
+            ("c.html".into(), bytes("same")),
+            ("e.html".into(), bytes("added")),
+            ("f.json".into(), kept_parts),
+        ]);
+        let changed = after.changed_since(&before).unwrap();
+        assert_eq!(&*changed, ["b.json", "c.html", "d.json", "e.html"]);
+        assert_eq!(before.changed_since(&before).unwrap().len(), 0);
+        let many = |n: usize| {
+            Files(
+                (0..n)
+                    .map(|i| (format!("{i:05}.html"), bytes("x")))
+                    .collect(),
+            )
+        };
+        let told = many(CHANGES_TOLD).changed_since(&Files::default());
+        assert_eq!(told.map(|c| c.len()), Some(CHANGES_TOLD));
+        assert!(
+            many(CHANGES_TOLD + 1)
+                .changed_since(&Files::default())
+                .is_none()
         );
     }
 

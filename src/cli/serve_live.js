@@ -1,14 +1,25 @@
-// Live reload for `secbook serve`: asks the server which build it has, then reloads the
-// page when a newer build succeeds, or shows the build's errors over it when one fails.
-// Served only by the preview server, never built. The server holds each question until
-// there is a newer build (or a while has passed), so a save shows at once. Only a page
-// that is in view asks: a browser opens few connections to one server, and pages in
-// background tabs must not use them up. A page coming into view asks at once.
+// Live reload for `secbook serve`: asks the server which build it has, and when a newer
+// build succeeds brings the page up to date. A page the build left alone stays as it is; a
+// page whose own HTML is all that changed for it takes the new HTML in place, keeping its
+// scroll position and sparing the browser a whole reload; any other page reloads. When a
+// build fails, its errors show over the page. Served only by the preview server, never
+// built. The server holds each question until there is a newer build (or a while has
+// passed), so a save shows at once. Only a page that is in view asks: a browser opens few
+// connections to one server, and pages in background tabs must not use them up. A page
+// coming into view asks at once.
 (function () {
   "use strict";
+  var LIVE = "/__secbook/live.js";
+  // Files a stylesheet may load (fonts, images): one changing can change how a page looks
+  // with no change to the page or to the stylesheet, so every page reloads.
+  var STYLED = /\.(css|woff2?|ttf|otf|eot|png|jpe?g|gif|svg|webp|avif|ico|bmp)$/i;
   var script = document.currentScript;
-  var version = Number(script && script.getAttribute("data-version")) || 0;
-  var seen = version;
+  // The build this page is up to date with: each newer one is looked at in turn.
+  var seen = Number(script && script.getAttribute("data-version")) || 0;
+  // The server's run: a restarted server numbers its builds afresh.
+  var run = script && script.getAttribute("data-run");
+  // The file this page is, as the build names it; none for a page of the 404 file.
+  var file = (script && script.getAttribute("data-file")) || "";
   var asking = false;
 
   function overlay(report) {
@@ -36,6 +47,109 @@
     box.appendChild(pre);
   }
 
+  // The site path of a URL on this server, as the build names its files; "" elsewhere.
+  function sitePath(url) {
+    try {
+      var u = new URL(url, location.href);
+      if (u.origin !== location.origin) return "";
+      var path = decodeURIComponent(u.pathname).replace(/^\//, "");
+      return path === "" || /\/$/.test(path) ? path + "index.html" : path;
+    } catch (e) {
+      return "";
+    }
+  }
+
+  // The files `doc` loads as it shows: stylesheets, icons, scripts, images, frames.
+  function loads(doc) {
+    var found = [];
+    doc.querySelectorAll("link[href], [src], [srcset], [poster], object[data], image, use").forEach(function (el) {
+      var tag = el.localName;
+      var urls = [el.getAttribute("src"), el.getAttribute("poster")];
+      if (tag === "link" || tag === "image" || tag === "use") {
+        urls.push(el.getAttribute("href"), el.getAttribute("xlink:href"));
+      }
+      if (tag === "object") urls.push(el.getAttribute("data"));
+      (el.getAttribute("srcset") || "").split(",").forEach(function (candidate) {
+        urls.push(candidate.trim().split(/\s+/)[0]);
+      });
+      urls.forEach(function (url) {
+        if (url) found.push(sitePath(url));
+      });
+    });
+    return found;
+  }
+
+  // Whether `doc` runs a script of its own, which may read other files or hold state.
+  function scripted(doc) {
+    return Array.prototype.some.call(doc.querySelectorAll("script"), function (s) {
+      return s.getAttribute("src") !== LIVE;
+    });
+  }
+
+  // The head as it shows, but for the title, which a page takes in place.
+  function head(doc) {
+    var copy = doc.head.cloneNode(true);
+    copy.querySelectorAll("title").forEach(function (t) {
+      t.remove();
+    });
+    var root = doc.documentElement;
+    return root.getAttributeNames().map(function (n) {
+      return n + "=" + root.getAttribute(n);
+    }).join(" ") + copy.innerHTML;
+  }
+
+  function reload() {
+    location.reload();
+  }
+
+  // Brings the page up to build `status.version`, whose changed files are `status.changed`
+  // (none past a limit, when the page cannot tell what they touch).
+  function update(status) {
+    if (!status.changed || status.version !== seen + 1) return reload();
+    var changed = {};
+    var styled = false;
+    var other = false;
+    status.changed.forEach(function (path) {
+      changed[path] = true;
+      styled = styled || STYLED.test(path);
+      other = other || !/\.html$/i.test(path);
+    });
+    var touched = loads(document).some(function (path) {
+      return changed[path];
+    });
+    if (status.changed.length === 0) return done(status.version);
+    if (!file || styled || touched || (scripted(document) && (other || changed[file]))) {
+      return reload();
+    }
+    if (!changed[file]) return done(status.version);
+    var x = window.scrollX;
+    var y = window.scrollY;
+    fetch(location.href, { cache: "no-store" })
+      .then(function (r) {
+        if (r.status !== 200) throw new Error("HTTP " + r.status);
+        return r.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var live = doc.querySelector('script[src="' + LIVE + '"]');
+        // The page of exactly this build, with nothing a reload would do differently.
+        if (!live || Number(live.getAttribute("data-version")) !== status.version) return reload();
+        live.remove();
+        if (scripted(doc) || head(doc) !== head(document)) return reload();
+        document.title = doc.title;
+        document.body.replaceWith(document.adoptNode(doc.body));
+        window.scrollTo(x, y);
+        done(status.version);
+      })
+      .catch(reload);
+  }
+
+  function done(version) {
+    overlay(null);
+    seen = version;
+    check();
+  }
+
   function check() {
     if (asking || document.hidden) return;
     asking = true;
@@ -43,10 +157,8 @@
       .then(function (r) { return r.json(); })
       .then(function (status) {
         asking = false;
-        if (status.version > version && !status.error) {
-          location.reload();
-          return;
-        }
+        if (String(status.run) !== run) return reload();
+        if (status.version > seen && !status.error) return update(status);
         overlay(status.error);
         seen = status.version;
         check();

@@ -913,20 +913,58 @@ class Mode {
     });
   }
 
-  /** An edit reloads the open page with the change; a broken edit shows the build error
-   * over the page; fixing it takes the overlay away. Restores the file in any case. */
+  /** An edit to the open page shows in it in place (the page is not reloaded and keeps
+   * its scroll position); an edit to another page's text leaves it alone; a page that runs
+   * a script of its own reloads; a broken edit shows the build error over the page, and
+   * fixing it takes the overlay away. Restores the files in any case. */
   async liveReload(handbook) {
     const p = this.page;
-    await check(`[${this.name}] live reload: an edit reloads the page, a broken edit shows the error overlay`, async () => {
+    await check(`[${this.name}] live reload: an edit shows in place, another page's edit leaves the page alone, a scripted page reloads, a broken edit shows the error overlay`, async () => {
       const file = path.join(handbook, "content", "_index.md");
-      const original = fs.readFileSync(file, "utf8");
+      const other = path.join(handbook, "content", "incident-response", "privilege.md");
+      const record = path.join(handbook, "data", "exceptions", "EXC-001.yaml");
+      const originals = new Map([file, other, record].map((f) => [f, fs.readFileSync(f, "utf8")]));
+      const original = originals.get(file);
       const title = /^title: (.*)$/m.exec(original)?.[1];
       assert(title, `no title: line in ${file}`);
+      // A mark on the document: a reload makes a new one, without it.
+      const mark = () => p.evaluate(() => { window.secbookTestMark = true; });
+      const marked = () => p.evaluate(() => window.secbookTestMark === true);
+      const built = async (before) => {
+        const until = Date.now() + 15_000;
+        while ((await this.status()).version <= before) {
+          assert(Date.now() < until, "no build within 15 s of the edit");
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
       try {
+        await p.setViewportSize({ width: 390, height: 500 });
         await this.goto("index.html");
+        await p.evaluate(() => window.scrollTo(0, 150));
+        const scrolled = await p.evaluate(() => window.scrollY);
+        assert(scrolled > 0, "the home page does not scroll at 390 × 500, so keeping its place is not tested");
+        await mark();
         const edited = `${title} (edited in the browser test)`;
         fs.writeFileSync(file, original.replace(/^title: .*$/m, `title: ${edited}`));
         await p.waitForFunction((t) => document.querySelector("main h1")?.textContent.trim() === t, edited, { timeout: 15_000 });
+        assert(await marked(), "the page reloaded for an edit to its own HTML, which it takes in place");
+        const kept = await p.evaluate(() => window.scrollY);
+        assert(kept === scrolled, `the page did not keep its place: scrolled to ${scrolled}, then at ${kept}`);
+
+        const before = (await this.status()).version;
+        fs.writeFileSync(other, `${originals.get(other)}\nA paragraph added by the browser test.\n`);
+        await built(before);
+        await p.waitForTimeout(300);
+        assert(await marked(), "an edit to another page's text reloaded this one");
+
+        await this.goto("exceptions/index.html");
+        await mark();
+        const renamed = "Renamed by the browser test";
+        fs.writeFileSync(record, originals.get(record).replace(/^title: .*$/m, `title: ${renamed}`));
+        await p.waitForFunction((t) => document.body.textContent.includes(t), renamed, { timeout: 15_000 });
+        assert(!(await marked()), "the registry, which runs a script, took its new HTML in place rather than reload");
+
+        await this.goto("index.html");
         // A front matter that cannot be parsed: the page stays, the error shows over it.
         fs.writeFileSync(file, original.replace(/^title: .*$/m, "title: [unclosed"));
         const overlay = p.locator("#secbook-overlay");
@@ -935,11 +973,12 @@ class Mode {
         assert(report.includes("_index.md"), `the overlay does not name the broken file:\n${report.slice(0, 400)}`);
         assert((await this.h1()) === edited, "the page under the overlay is not the last good build");
       } finally {
-        fs.writeFileSync(file, original);
+        for (const [f, text] of originals) fs.writeFileSync(f, text);
+        await p.setViewportSize({ width: 1280, height: 900 });
       }
       await p.waitForFunction((t) => document.querySelector("main h1")?.textContent.trim() === t, title, { timeout: 15_000 });
       await p.locator("#secbook-overlay").waitFor({ state: "detached", timeout: 5_000 });
-      return "edit → reload; broken edit → overlay naming content/_index.md; fixed → reload";
+      return "edit → in place, scroll kept; another page's edit → no reload; registry → reload; broken edit → overlay naming content/_index.md; fixed → overlay gone";
     });
   }
 

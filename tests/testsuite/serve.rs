@@ -150,6 +150,22 @@ pub(crate) fn eventually(port: u16, path: &str, check: impl Fn(&str) -> bool) ->
     }
 }
 
+/// The status answer of the first build after `edit`: asked before the edit is saved, so
+/// that a second build the watcher may start for the same save does not answer it.
+fn first_build_after(port: u16, edit: impl FnOnce()) -> serde_json::Value {
+    let before = version(port);
+    let asked =
+        std::thread::spawn(move || get(port, &format!("/__secbook/status?after={before}")).1);
+    std::thread::sleep(Duration::from_millis(200));
+    edit();
+    serde_json::from_str(&asked.join().unwrap()).unwrap()
+}
+
+/// The paths a build told the pages it changed.
+fn changed(status: &serde_json::Value) -> Vec<String> {
+    serde_json::from_value(status["changed"].clone()).unwrap()
+}
+
 /// The number of the build the server has.
 pub(crate) fn version(port: u16) -> u64 {
     let (_, status) = get(port, "/__secbook/status");
@@ -180,8 +196,8 @@ fn serves_rebuilds_and_reports_errors() {
     assert_eq!(status, 200);
     assert!(body.contains("First version."), "{body}");
     assert!(
-        body.contains("/__secbook/live.js"),
-        "pages carry the reload script: {body}"
+        body.contains("/__secbook/live.js") && body.contains("data-file=\"index.html\""),
+        "pages carry the reload script, and the file they are: {body}"
     );
     assert_eq!(get(server.port, "/__secbook/live.js").0, 200);
     // A missing path at any depth gets the site's own 404 page, as HTML with status 404,
@@ -190,6 +206,10 @@ fn serves_rebuilds_and_reports_errors() {
     assert_eq!(status, 404);
     assert!(body.contains("<h1>Page not found</h1>"), "{body}");
     assert!(body.contains("base.href = root"), "{body}");
+    assert!(
+        !body.contains("data-file"),
+        "the 404 page is no file at that path: {body}"
+    );
     let answer = raw(
         server.port,
         "GET /a/b/c/d HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
@@ -201,10 +221,16 @@ fn serves_rebuilds_and_reports_errors() {
         "{answer}"
     );
 
-    fs::write(&page, "---\ntitle: Home\n---\nSecond version.\n").unwrap();
-    let body = eventually(server.port, "/index.html", |b| {
-        b.contains("Second version.")
+    // The pages learn which files the build changed: the edited page, not the style sheet.
+    let status = first_build_after(server.port, || {
+        fs::write(&page, "---\ntitle: Home\n---\nSecond version.\n").unwrap()
     });
+    let edited = changed(&status);
+    assert!(
+        edited.contains(&"index.html".to_string()) && !edited.contains(&"style.css".to_string()),
+        "{status}"
+    );
+    let body = get(server.port, "/index.html").1;
     assert!(body.contains("Second version."), "the edit shows: {body}");
 
     fs::write(&page, "---\ntitle: [Home\n---\nBroken.\n").unwrap();
@@ -215,15 +241,24 @@ fn serves_rebuilds_and_reports_errors() {
         status.contains("content/_index.md:2"),
         "the error names the file and line: {status}"
     );
+    let failed: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(
+        changed(&failed),
+        Vec::<String>::new(),
+        "a failed build changes no file"
+    );
     let (code, body) = get(server.port, "/");
     assert_eq!(code, 200, "the last good site is still served");
     assert!(body.contains("Second version."), "{body}");
 
-    fs::write(&page, "---\ntitle: Home\n---\nFixed.\n").unwrap();
-    let status = eventually(server.port, "/__secbook/status", |b| {
-        b.contains("\"error\":null")
+    let status = first_build_after(server.port, || {
+        fs::write(&page, "---\ntitle: Home\n---\nFixed.\n").unwrap()
     });
-    assert!(status.contains("\"error\":null"), "{status}");
+    assert!(status["error"].is_null(), "{status}");
+    assert!(
+        changed(&status).contains(&"index.html".to_string()),
+        "{status}"
+    );
     assert!(get(server.port, "/").1.contains("Fixed."));
 }
 
