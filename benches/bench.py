@@ -322,7 +322,7 @@ def main():
                 table, medians = extra["serve"]
                 latency = table
                 for ms, what, target in zip(medians, ("a page edit", "a record edit"), (100, 300)):
-                    figures.append((f"register: `serve`, {what} to reloaded page", f"{ms:.0f} ms", f"at most {target} ms", ms <= target))
+                    figures.append((f"register: `serve`, {what} to the page showing it", f"{ms:.0f} ms", f"at most {target} ms", ms <= target))
             if browser:
                 latency = f"On the large register:\n\n{latency}\n\nOn the {args.pages} pages:\n\n{serve_latency(work, runs, args.pages)}"
     print()
