@@ -59,10 +59,13 @@
     }
   }
 
-  // The files `doc` loads as it shows: stylesheets, icons, scripts, images, frames.
+  // The files `doc` loads as it shows: style sheets, icons, scripts, images, frames. Not
+  // what a link only names (a feed, the canonical address).
+  var LOADED = "link[rel~=stylesheet i], link[rel~=icon i], link[rel~=preload i], " +
+    "link[rel~=modulepreload i], link[rel~=manifest i], [src], [srcset], [poster], object[data], image, use";
   function loads(doc) {
     var found = [];
-    doc.querySelectorAll("link[href], [src], [srcset], [poster], object[data], image, use").forEach(function (el) {
+    doc.querySelectorAll(LOADED).forEach(function (el) {
       var tag = el.localName;
       var urls = [el.getAttribute("src"), el.getAttribute("poster")];
       if (tag === "link" || tag === "image" || tag === "use") {
