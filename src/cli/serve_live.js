@@ -109,7 +109,9 @@
   // (none past a limit, when the page cannot tell what they touch).
   function update(status) {
     if (!status.changed || status.version !== seen + 1) return reload();
-    var changed = {};
+    if (status.changed.length === 0) return done(status.version);
+    // No prototype: a path named like one of its properties must not read as changed.
+    var changed = Object.create(null);
     var styled = false;
     var other = false;
     status.changed.forEach(function (path) {
@@ -120,7 +122,6 @@
     var touched = loads(document).some(function (path) {
       return changed[path];
     });
-    if (status.changed.length === 0) return done(status.version);
     if (!file || styled || touched || (scripted(document) && (other || changed[file]))) {
       return reload();
     }

@@ -914,16 +914,18 @@ class Mode {
   }
 
   /** An edit to the open page shows in it in place (the page is not reloaded and keeps
-   * its scroll position); an edit to another page's text leaves it alone; a page that runs
-   * a script of its own reloads; a broken edit shows the build error over the page, and
-   * fixing it takes the overlay away. Restores the files in any case. */
+   * its scroll position); an edit to another page's text leaves it alone; an edit to the
+   * style sheet reloads it, as does any edit a page that runs a script of its own shows; a
+   * broken edit shows the build error over the page, and fixing it takes the overlay away.
+   * Restores the files in any case. */
   async liveReload(handbook) {
     const p = this.page;
-    await check(`[${this.name}] live reload: an edit shows in place, another page's edit leaves the page alone, a scripted page reloads, a broken edit shows the error overlay`, async () => {
+    await check(`[${this.name}] live reload: an edit shows in place, another page's edit leaves the page alone, a style sheet edit or a scripted page reloads, a broken edit shows the error overlay`, async () => {
       const file = path.join(handbook, "content", "_index.md");
       const other = path.join(handbook, "content", "incident-response", "privilege.md");
       const record = path.join(handbook, "data", "exceptions", "EXC-001.yaml");
-      const originals = new Map([file, other, record].map((f) => [f, fs.readFileSync(f, "utf8")]));
+      const css = path.join(handbook, "themes", "default", "static", "style.css");
+      const originals = new Map([file, other, record, css].map((f) => [f, fs.readFileSync(f, "utf8")]));
       const original = originals.get(file);
       const title = /^title: (.*)$/m.exec(original)?.[1];
       assert(title, `no title: line in ${file}`);
@@ -957,6 +959,14 @@ class Mode {
         await p.waitForTimeout(300);
         assert(await marked(), "an edit to another page's text reloaded this one");
 
+        // A style sheet changed: the page's HTML did not, but it must reload to show it.
+        fs.writeFileSync(css, `${originals.get(css)}\n/* edited by the browser test */\n`);
+        const until = Date.now() + 15_000;
+        while (await marked().catch(() => true)) {
+          assert(Date.now() < until, "the page did not reload within 15 s of an edit to its style sheet");
+          await new Promise((r) => setTimeout(r, 50));
+        }
+
         await this.goto("exceptions/index.html");
         await mark();
         const renamed = "Renamed by the browser test";
@@ -978,7 +988,7 @@ class Mode {
       }
       await p.waitForFunction((t) => document.querySelector("main h1")?.textContent.trim() === t, title, { timeout: 15_000 });
       await p.locator("#secbook-overlay").waitFor({ state: "detached", timeout: 5_000 });
-      return "edit → in place, scroll kept; another page's edit → no reload; registry → reload; broken edit → overlay naming content/_index.md; fixed → overlay gone";
+      return "edit → in place, scroll kept; another page's edit → no reload; style sheet → reload; registry → reload; broken edit → overlay naming content/_index.md; fixed → overlay gone";
     });
   }
 
