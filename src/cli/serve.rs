@@ -122,15 +122,16 @@ impl Files {
         Some(changed.into())
     }
 
-    fn get(&self, path: &str) -> Option<&Served> {
+    /// The file at `path`, with the path.
+    fn entry(&self, path: &str) -> Option<&(String, Served)> {
         let at = (self.0)
             .binary_search_by(|(p, _)| p.as_str().cmp(path))
             .ok()?;
-        Some(&self.0[at].1)
+        Some(&self.0[at])
     }
 
     fn contains_key(&self, path: &str) -> bool {
-        self.get(path).is_some()
+        self.entry(path).is_some()
     }
 }
 
@@ -391,13 +392,13 @@ impl Served {
         match (self, other) {
             (Served::Bytes(a), Served::Bytes(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
             (Served::Parts(a), Served::Parts(b)) => Arc::ptr_eq(a, b),
-            (Served::File(a), Served::File(b)) => a.path == b.path && a.identity == b.identity,
+            (Served::File(a), Served::File(b)) => a == b,
             _ => false,
         }
     }
 }
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 struct Pinned {
     path: PathBuf,
     identity: Identity,
@@ -843,21 +844,18 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
         path.push_str("index.html");
     }
     let state = Arc::clone(&shared.borrow());
-    // The file at `path`, or the index of the folder there, and the path it has.
+    // The file at `path`, or the index of the folder there, with the path it has.
     let lookup = |path: &str| {
-        let index = format!("{path}/index.html");
-        [path.to_string(), index]
-            .into_iter()
-            .find_map(|p| state.files.get(&p).cloned().map(|b| (p, b)))
+        (state.files.entry(path)).or_else(|| state.files.entry(&format!("{path}/index.html")))
     };
-    let ((status, file), body) = match lookup(&path)
-        .map(|(file, b)| ((200, Some(file)), b))
-        .or_else(|| lookup("404.html").map(|(_, b)| ((404, None), b)))
+    let (status, file, body) = match lookup(&path)
+        .map(|(file, b)| (200, Some(file.as_str()), b))
+        .or_else(|| lookup("404.html").map(|(_, b)| (404, None, b)))
     {
         Some(found) => found,
         None => return Reply::new(404, "text/plain; charset=utf-8", "not found"),
     };
-    let bytes = match body {
+    let bytes = match body.clone() {
         Served::Bytes(b) => b,
         Served::Parts(parts) => Bytes::from(parts.concat()),
         Served::File(pinned) => match read_pinned(&pinned) {
@@ -883,7 +881,7 @@ fn serve_file(url: &str, shared: &Shared) -> Reply {
     };
     let content_type = content_type(&path, status);
     let bytes = if content_type.starts_with("text/html") {
-        Bytes::from(inject(bytes.to_vec(), &state, file.as_deref()))
+        Bytes::from(inject(bytes.to_vec(), &state, file))
     } else {
         bytes
     };

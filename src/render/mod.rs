@@ -204,16 +204,17 @@ impl Output {
     fn put_made(&self, file: OutputFile, fingerprint: Option<u64>) {
         {
             let mut state = self.lock();
-            if !matches!(self.sink, Sink::Part(_))
-                && let Some(d) = state.paths.check(&file.path)
-            {
+            // A part's paths are checked when the part is put into the build.
+            if let Sink::Part(_) = self.sink {
+                state.made_from.push(fingerprint);
+                state.kept.push(file);
+                return;
+            }
+            if let Some(d) = state.paths.check(&file.path) {
                 state.diags.push(d);
                 return;
             }
-            if matches!(self.sink, Sink::Part(_)) {
-                state.made_from.push(fingerprint);
-            }
-            if matches!(self.sink, Sink::Keep | Sink::Part(_)) {
+            if let Sink::Keep = self.sink {
                 state.kept.push(file);
                 return;
             }

@@ -932,10 +932,11 @@ class Mode {
       // A mark on the document: a reload makes a new one, without it.
       const mark = () => p.evaluate(() => { window.secbookTestMark = true; });
       const marked = () => p.evaluate(() => window.secbookTestMark === true);
-      const built = async (before) => {
-        const until = Date.now() + 15_000;
-        while ((await this.status()).version <= before) {
-          assert(Date.now() < until, "no build within 15 s of the edit");
+      // Asks `done` until it holds, for 15 s at most.
+      const until = async (done, failure) => {
+        const end = Date.now() + 15_000;
+        while (!(await done())) {
+          assert(Date.now() < end, failure);
           await new Promise((r) => setTimeout(r, 50));
         }
       };
@@ -955,17 +956,17 @@ class Mode {
 
         const before = (await this.status()).version;
         fs.writeFileSync(other, `${originals.get(other)}\nA paragraph added by the browser test.\n`);
-        await built(before);
+        await until(async () => (await this.status()).version > before, "no build within 15 s of the edit");
         await p.waitForTimeout(300);
         assert(await marked(), "an edit to another page's text reloaded this one");
 
         // A style sheet changed: the page's HTML did not, but it must reload to show it.
         fs.writeFileSync(css, `${originals.get(css)}\n/* edited by the browser test */\n`);
-        const until = Date.now() + 15_000;
-        while (await marked().catch(() => true)) {
-          assert(Date.now() < until, "the page did not reload within 15 s of an edit to its style sheet");
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        // While the reload is under way the page cannot be asked: it counts as not yet.
+        await until(
+          async () => !(await marked().catch(() => true)),
+          "the page did not reload within 15 s of an edit to its style sheet",
+        );
 
         await this.goto("exceptions/index.html");
         await mark();
