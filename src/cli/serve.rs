@@ -18,7 +18,9 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, HOST, HeaderValue, IF_NONE_MATCH};
+use hyper::header::{
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, HOST, HeaderValue, IF_NONE_MATCH, LOCATION,
+};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Version};
@@ -664,6 +666,8 @@ struct Reply {
     body: Bytes,
     /// Whether the browser may keep the body and ask again with its [`etag`].
     revalidated: bool,
+    /// Where a redirect sends the browser.
+    location: Option<HeaderValue>,
 }
 
 impl Reply {
@@ -673,6 +677,16 @@ impl Reply {
             content_type,
             body: body.into(),
             revalidated: false,
+            location: None,
+        }
+    }
+
+    /// Sends the browser to `location` for this request, and for this request only: what
+    /// a path names can change with the next build.
+    fn found(location: HeaderValue) -> Reply {
+        Reply {
+            location: Some(location),
+            ..Reply::new(302, "text/plain; charset=utf-8", "")
         }
     }
 
@@ -703,6 +717,9 @@ impl Reply {
         // A 304 carries no body, so none of its metadata (RFC 9110, 15.4.5).
         if !fresh {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        }
+        if let Some(location) = self.location {
+            headers.insert(LOCATION, location);
         }
         match tag.and_then(|tag| HeaderValue::from_str(&tag).ok()) {
             Some(tag) => {
@@ -824,7 +841,7 @@ async fn answer(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
         None if url == "/favicon.ico" && !shared.borrow().files.contains_key("favicon.ico") => {
             Reply::new(204, "text/plain", "")
         }
-        _ => serve_file(url, shared),
+        _ => serve_file(url, query, shared),
     }
 }
 
@@ -838,19 +855,25 @@ fn status_json(state: &State) -> String {
     .to_string()
 }
 
-fn serve_file(url: &str, shared: &Shared) -> Reply {
+fn serve_file(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
     let mut path = crate::model::links::decode(url.trim_start_matches('/')).into_owned();
     if path.is_empty() || path.ends_with('/') {
         path.push_str("index.html");
     }
     let state = Arc::clone(&shared.borrow());
-    // The file at `path`, or the index of the folder there, with the path it has.
-    let lookup = |path: &str| {
-        (state.files.entry(path)).or_else(|| state.files.entry(&format!("{path}/index.html")))
-    };
-    let (status, file, body) = match lookup(&path)
+    let found = state.files.entry(&path);
+    // A folder asked for without its slash: its page's relative links resolve against
+    // the folder only once the address ends in one, so the browser is sent there, as a
+    // static host does.
+    if found.is_none() && state.files.contains_key(&format!("{path}/index.html")) {
+        let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+        if let Ok(location) = HeaderValue::from_str(&format!("{url}/{query}")) {
+            return Reply::found(location);
+        }
+    }
+    let (status, file, body) = match found
         .map(|(file, b)| (200, Some(file.as_str()), b))
-        .or_else(|| lookup("404.html").map(|(_, b)| (404, None, b)))
+        .or_else(|| state.files.entry("404.html").map(|(_, b)| (404, None, b)))
     {
         Some(found) => found,
         None => return Reply::new(404, "text/plain; charset=utf-8", "not found"),

@@ -826,3 +826,50 @@ fn a_file_the_browser_holds_is_not_sent_again_until_it_changes() {
     assert!(changed.contains("Two."), "{changed}");
     assert_ne!(tag_of(&changed), Some(tag));
 }
+
+/// A folder asked for without its slash is answered with a redirect to the folder, query
+/// kept, as a static host answers: served there, the folder's page would resolve its
+/// relative links one level too high. A file, a folder with its slash and a missing path
+/// are answered as before.
+#[test]
+fn a_folder_asked_for_without_its_slash_is_sent_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    one_page(root);
+    fs::write(
+        root.join("content/my page.md"),
+        "---\ntitle: Mine\n---\nMine.\n",
+    )
+    .unwrap();
+    let server = start(root);
+    let ask = |path: &str| {
+        raw(
+            server.port,
+            &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+        )
+    };
+    for (path, to) in [
+        ("/exceptions", "/exceptions/"),
+        ("/exceptions?state=active", "/exceptions/?state=active"),
+        ("/my%2Dpage", "/my%2Dpage/"),
+    ] {
+        let answer = ask(path);
+        assert_eq!(status_of(&answer), 302, "{path}: {answer}");
+        assert!(
+            answer.contains(&format!("\r\nlocation: {to}\r\n")),
+            "{path}: {answer}"
+        );
+        assert!(answer.contains("cache-control: no-store\r\n"), "{answer}");
+    }
+    for (path, status) in [
+        ("/exceptions/", 200),
+        ("/my-page/", 200),
+        ("/style.css", 200),
+        ("/exceptions/index.html", 200),
+        ("/nothing", 404),
+    ] {
+        let answer = ask(path);
+        assert_eq!(status_of(&answer), status, "{path}: {answer}");
+        assert!(!answer.contains("\r\nlocation:"), "{path}: {answer}");
+    }
+}
