@@ -864,10 +864,12 @@ fn serve_file(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
     let found = state.files.entry(&path);
     // A folder asked for without its slash: its page's relative links resolve against
     // the folder only once the address ends in one, so the browser is sent there, as a
-    // static host does.
+    // static host does. The address is relative to the one asked for, and starts with
+    // "./", so no name in it can make it another site's (`//host`, `/\host`, `a:b`).
     if found.is_none() && state.files.contains_key(&format!("{path}/index.html")) {
+        let name = url.rsplit('/').next().unwrap_or_default();
         let query = query.map(|q| format!("?{q}")).unwrap_or_default();
-        if let Ok(location) = HeaderValue::from_str(&format!("{url}/{query}")) {
+        if let Ok(location) = HeaderValue::from_str(&format!("./{name}/{query}")) {
             return Reply::found(location);
         }
     }
