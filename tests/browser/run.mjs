@@ -272,6 +272,8 @@ class Mode {
     this.failedRequests = [];
     this.badResponses = [];
     this.requests = 0;
+    // Whether the live reload check is editing the handbook (see `liveReload`).
+    this.editing = false;
   }
 
   url(rel) {
@@ -321,6 +323,8 @@ class Mode {
       const u = new URL(req.url());
       // The live-reload long poll is cut short by every navigation; that is expected.
       if (err.includes("ERR_ABORTED") && u.pathname.startsWith("/__secbook/")) return;
+      // So is a load the server's next reload cuts short, while the live reload check edits.
+      if (err.includes("ERR_ABORTED") && this.editing) return;
       if (err.includes("ERR_BLOCKED_BY_CLIENT") && !this.allowed(req.url())) return;
       this.failedRequests.push(`${req.url()}: ${err} (from ${req.frame()?.url() ?? "?"})`);
     });
@@ -940,6 +944,9 @@ class Mode {
           await new Promise((r) => setTimeout(r, 50));
         }
       };
+      // Each save is a build, and one write may be two; a build that lands while the page
+      // still loads from the last one reloads it again, cutting that load short.
+      this.editing = true;
       try {
         await p.setViewportSize({ width: 390, height: 500 });
         await this.goto("index.html");
@@ -987,8 +994,19 @@ class Mode {
         for (const [f, text] of originals) fs.writeFileSync(f, text);
         await p.setViewportSize({ width: 1280, height: 900 });
       }
-      await p.waitForFunction((t) => document.querySelector("main h1")?.textContent.trim() === t, title, { timeout: 15_000 });
-      await p.locator("#secbook-overlay").waitFor({ state: "detached", timeout: 5_000 });
+      try {
+        await p.waitForFunction((t) => document.querySelector("main h1")?.textContent.trim() === t, title, { timeout: 15_000 });
+        await p.locator("#secbook-overlay").waitFor({ state: "detached", timeout: 5_000 });
+        // Until no build has landed for half a second and the page has loaded.
+        const end = Date.now() + 15_000;
+        for (let seen = -1, now = (await this.status()).version; now !== seen && Date.now() < end; ) {
+          await p.waitForTimeout(500);
+          [seen, now] = [now, (await this.status()).version];
+        }
+        await p.waitForLoadState("load");
+      } finally {
+        this.editing = false;
+      }
       return "edit → in place, scroll kept; another page's edit → no reload; style sheet → reload; registry → reload; broken edit → overlay naming content/_index.md; fixed → overlay gone";
     });
   }
