@@ -944,57 +944,57 @@ class Mode {
           await new Promise((r) => setTimeout(r, 50));
         }
       };
-      // Each save is a build, and one write may be two; a build that lands while the page
-      // still loads from the last one reloads it again, cutting that load short.
+      // Each save is a build; a build that lands while the page still loads after the
+      // last one reloads it again, cutting that load short.
       this.editing = true;
       try {
-        await p.setViewportSize({ width: 390, height: 500 });
-        await this.goto("index.html");
-        await p.evaluate(() => window.scrollTo(0, 150));
-        const scrolled = await p.evaluate(() => window.scrollY);
-        assert(scrolled > 0, "the home page does not scroll at 390 × 500, so keeping its place is not tested");
-        await mark();
-        const edited = `${title} (edited in the browser test)`;
-        fs.writeFileSync(file, original.replace(/^title: .*$/m, `title: ${edited}`));
-        await p.waitForFunction((t) => document.querySelector("main h1")?.textContent.trim() === t, edited, { timeout: 15_000 });
-        assert(await marked(), "the page reloaded for an edit to its own HTML, which it takes in place");
-        const kept = await p.evaluate(() => window.scrollY);
-        assert(kept === scrolled, `the page did not keep its place: scrolled to ${scrolled}, then at ${kept}`);
+        try {
+          await p.setViewportSize({ width: 390, height: 500 });
+          await this.goto("index.html");
+          await p.evaluate(() => window.scrollTo(0, 150));
+          const scrolled = await p.evaluate(() => window.scrollY);
+          assert(scrolled > 0, "the home page does not scroll at 390 × 500, so keeping its place is not tested");
+          await mark();
+          const edited = `${title} (edited in the browser test)`;
+          fs.writeFileSync(file, original.replace(/^title: .*$/m, `title: ${edited}`));
+          await p.waitForFunction((t) => document.querySelector("main h1")?.textContent.trim() === t, edited, { timeout: 15_000 });
+          assert(await marked(), "the page reloaded for an edit to its own HTML, which it takes in place");
+          const kept = await p.evaluate(() => window.scrollY);
+          assert(kept === scrolled, `the page did not keep its place: scrolled to ${scrolled}, then at ${kept}`);
 
-        const before = (await this.status()).version;
-        fs.writeFileSync(other, `${originals.get(other)}\nA paragraph added by the browser test.\n`);
-        await until(async () => (await this.status()).version > before, "no build within 15 s of the edit");
-        await p.waitForTimeout(300);
-        assert(await marked(), "an edit to another page's text reloaded this one");
+          const before = (await this.status()).version;
+          fs.writeFileSync(other, `${originals.get(other)}\nA paragraph added by the browser test.\n`);
+          await until(async () => (await this.status()).version > before, "no build within 15 s of the edit");
+          await p.waitForTimeout(300);
+          assert(await marked(), "an edit to another page's text reloaded this one");
 
-        // A style sheet changed: the page's HTML did not, but it must reload to show it.
-        fs.writeFileSync(css, `${originals.get(css)}\n/* edited by the browser test */\n`);
-        // While the reload is under way the page cannot be asked: it counts as not yet.
-        await until(
-          async () => !(await marked().catch(() => true)),
-          "the page did not reload within 15 s of an edit to its style sheet",
-        );
+          // A style sheet changed: the page's HTML did not, but it must reload to show it.
+          fs.writeFileSync(css, `${originals.get(css)}\n/* edited by the browser test */\n`);
+          // While the reload is under way the page cannot be asked: it counts as not yet.
+          await until(
+            async () => !(await marked().catch(() => true)),
+            "the page did not reload within 15 s of an edit to its style sheet",
+          );
 
-        await this.goto("exceptions/index.html");
-        await mark();
-        const renamed = "Renamed by the browser test";
-        fs.writeFileSync(record, originals.get(record).replace(/^title: .*$/m, `title: ${renamed}`));
-        await p.waitForFunction((t) => document.body.textContent.includes(t), renamed, { timeout: 15_000 });
-        assert(!(await marked()), "the registry, which runs a script, took its new HTML in place rather than reload");
+          await this.goto("exceptions/index.html");
+          await mark();
+          const renamed = "Renamed by the browser test";
+          fs.writeFileSync(record, originals.get(record).replace(/^title: .*$/m, `title: ${renamed}`));
+          await p.waitForFunction((t) => document.body.textContent.includes(t), renamed, { timeout: 15_000 });
+          assert(!(await marked()), "the registry, which runs a script, took its new HTML in place rather than reload");
 
-        await this.goto("index.html");
-        // A front matter that cannot be parsed: the page stays, the error shows over it.
-        fs.writeFileSync(file, original.replace(/^title: .*$/m, "title: [unclosed"));
-        const overlay = p.locator("#secbook-overlay");
-        await overlay.waitFor({ state: "visible", timeout: 15_000 });
-        const report = await overlay.innerText();
-        assert(report.includes("_index.md"), `the overlay does not name the broken file:\n${report.slice(0, 400)}`);
-        assert((await this.h1()) === edited, "the page under the overlay is not the last good build");
-      } finally {
-        for (const [f, text] of originals) fs.writeFileSync(f, text);
-        await p.setViewportSize({ width: 1280, height: 900 });
-      }
-      try {
+          await this.goto("index.html");
+          // A front matter that cannot be parsed: the page stays, the error shows over it.
+          fs.writeFileSync(file, original.replace(/^title: .*$/m, "title: [unclosed"));
+          const overlay = p.locator("#secbook-overlay");
+          await overlay.waitFor({ state: "visible", timeout: 15_000 });
+          const report = await overlay.innerText();
+          assert(report.includes("_index.md"), `the overlay does not name the broken file:\n${report.slice(0, 400)}`);
+          assert((await this.h1()) === edited, "the page under the overlay is not the last good build");
+        } finally {
+          for (const [f, text] of originals) fs.writeFileSync(f, text);
+          await p.setViewportSize({ width: 1280, height: 900 });
+        }
         await p.waitForFunction((t) => document.querySelector("main h1")?.textContent.trim() === t, title, { timeout: 15_000 });
         await p.locator("#secbook-overlay").waitFor({ state: "detached", timeout: 5_000 });
         // Until no build has landed for half a second and the page has loaded.
