@@ -880,10 +880,10 @@ fn serve_file(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
         Some(found) => found,
         None => return Reply::new(404, "text/plain; charset=utf-8", "not found"),
     };
-    let bytes = match body.clone() {
-        Served::Bytes(b) => b,
+    let bytes = match body {
+        Served::Bytes(b) => b.clone(),
         Served::Parts(parts) => Bytes::from(parts.concat()),
-        Served::File(pinned) => match read_pinned(&pinned) {
+        Served::File(pinned) => match read_pinned(pinned) {
             Ok(Some(b)) => Bytes::from(b),
             Ok(None) => {
                 return Reply::new(

@@ -115,27 +115,21 @@ pub(crate) fn spawn_from(
 }
 
 pub(crate) fn get(port: u16, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let response = get_with(port, path, "");
     let body = response
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
-    (status, body)
+    (status_of(&response), body)
+}
+
+/// The whole answer to a GET of `path` with the request header lines `headers` (each
+/// ending in CRLF).
+fn get_with(port: u16, path: &str, headers: &str) -> String {
+    raw(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n"),
+    )
 }
 
 /// Polls `path` until `check` holds, for at most ten seconds.
@@ -210,10 +204,7 @@ fn serves_rebuilds_and_reports_errors() {
         !body.contains("data-file"),
         "the 404 page is no file at that path: {body}"
     );
-    let answer = raw(
-        server.port,
-        "GET /a/b/c/d HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-    );
+    let answer = get_with(server.port, "/a/b/c/d", "");
     assert!(
         answer.starts_with("HTTP/1.1 404")
             && answer.contains("content-type: text/html; charset=utf-8")
@@ -778,10 +769,7 @@ fn a_file_the_browser_holds_is_not_sent_again_until_it_changes() {
     let server = start(root);
     let ask = |path: &str, tag: Option<&str>| {
         let held = tag.map_or(String::new(), |t| format!("If-None-Match: {t}\r\n"));
-        raw(
-            server.port,
-            &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{held}Connection: close\r\n\r\n"),
-        )
+        get_with(server.port, path, &held)
     };
     let tag_of = |answer: &str| {
         (answer.lines())
@@ -843,12 +831,7 @@ fn a_folder_asked_for_without_its_slash_is_sent_to_it() {
     )
     .unwrap();
     let server = start(root);
-    let ask = |path: &str| {
-        raw(
-            server.port,
-            &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
-        )
-    };
+    let ask = |path: &str| get_with(server.port, path, "");
     for (path, to) in [
         ("/exceptions", "./exceptions/"),
         ("/exceptions?state=active", "./exceptions/?state=active"),
