@@ -2,10 +2,11 @@
 //! so a failed or interrupted build leaves the previous output exactly as it was.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::iter;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 
 use rayon::prelude::*;
@@ -682,6 +683,7 @@ pub struct Staging {
     parent: PathBuf,
     name: String,
     committed: bool,
+    previous: Option<Previous>,
     _lock: Lock,
 }
 
@@ -704,20 +706,24 @@ impl Staging {
         let (parent, name) = (parent.to_path_buf(), name.to_string());
         fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         let lock = Lock::take(beside(&parent, &name, "lock"), out)?;
-        claim(&target, out, force)?;
+        let ours = claim(&target, out, force)?;
         remove_leftovers(&parent, &name);
         let dir = beside(&parent, &name, &format!("{NEW}{}", std::process::id()));
         fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
-        let staging = Staging {
+        let mut staging = Staging {
             dir,
             out: target,
             parent,
             name,
             committed: false,
+            previous: None,
             _lock: lock,
         };
         let marker = staging.dir.join(OUTPUT_MARKER);
         write_file(&marker, MARKER_TEXT.as_bytes()).map_err(|e| Error::io(&marker, e))?;
+        if ours {
+            staging.previous = Previous::of(&staging.out, &marker);
+        }
         Ok(staging)
     }
 
@@ -733,6 +739,11 @@ impl Staging {
                 }
                 _ => {}
             }
+        }
+        if let Some(previous) = &self.previous
+            && previous.lend(&file.path, &file.body, &path)
+        {
+            return Ok(());
         }
         let written = match &file.body {
             Body::Bytes(bytes) => write_file(&path, bytes),
@@ -841,11 +852,11 @@ fn refuse_sources(root: &Path, target: &Path, shown: &Path) -> Result<(), Error>
 
 /// Refuses an output `target` (shown as `shown`) that secbook may not replace: anything
 /// that is not a folder, and, unless `force`, a folder that is neither empty nor marked
-/// with [`OUTPUT_MARKER`].
-fn claim(target: &Path, shown: &Path, force: bool) -> Result<(), Error> {
+/// with [`OUTPUT_MARKER`]. Whether the folder is marked, that is, a build wrote it.
+fn claim(target: &Path, shown: &Path, force: bool) -> Result<bool, Error> {
     let meta = match fs::symlink_metadata(target) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(Error::io(target, e)),
     };
     if !meta.is_dir() {
@@ -861,7 +872,7 @@ fn claim(target: &Path, shown: &Path, force: bool) -> Result<(), Error> {
         .next()
         .is_none();
     if owned || empty || force {
-        return Ok(());
+        return Ok(owned);
     }
     Err(Error::Usage(format!(
         "{} is not empty and was not written by secbook (it has no {OUTPUT_MARKER} file); \
@@ -955,6 +966,122 @@ fn remove_leftovers(parent: &Path, name: &str) {
             .is_some_and(|what| what.starts_with(NEW) || what.starts_with(OLD));
         if ours && entry.file_type().is_ok_and(|t| t.is_dir()) {
             let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The output a build replaces, when a build wrote it: a file of the new output that is
+/// byte for byte the same as the old one's is linked to it instead of written again. So an
+/// unchanged file keeps its modification time, and a copy to a host (rsync, say) skips it.
+/// Nor does it take new pages: on a RAM disk in a virtual machine, filling a page the guest
+/// has not touched lately costs more than copying into it (issue 18: a large register
+/// built over its last output).
+struct Previous {
+    dir: PathBuf,
+    /// The permissions and owner of a file this build creates: an old file that differs
+    /// in either was changed by hand, and is not taken.
+    mode: u32,
+    uid: u32,
+    /// Cleared at the first link the file system refuses, so that one that has no hard
+    /// links (or puts the output on another device) is asked once.
+    links: AtomicBool,
+}
+
+impl Previous {
+    /// For the output `dir`, with `fresh` a file this build has just created.
+    #[cfg(unix)]
+    fn of(dir: &Path, fresh: &Path) -> Option<Previous> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = fs::metadata(fresh).ok()?;
+        Some(Previous {
+            dir: dir.to_path_buf(),
+            mode: meta.mode(),
+            uid: meta.uid(),
+            links: AtomicBool::new(true),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn of(_: &Path, _: &Path) -> Option<Previous> {
+        None
+    }
+
+    /// Links the old output's file at `path` to `to` when it holds exactly `body`, with the
+    /// permissions the build would give it, and nothing else links to it: a file linked
+    /// from outside the output could be changed there, and the new output with it. Whether
+    /// it did.
+    #[cfg(unix)]
+    fn lend(&self, path: &str, body: &Body, to: &Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        if !self.links.load(Ordering::Relaxed) {
+            return false;
+        }
+        let from = self.dir.join(path);
+        // A copy takes its source's permissions. The mode holds the file's type too, so a
+        // link or a folder differs in it.
+        let (mode, size) = match body {
+            Body::Copy(source) => match fs::metadata(source) {
+                Ok(m) => (m.mode(), m.len()),
+                Err(_) => return false,
+            },
+            _ => (self.mode, body.size()),
+        };
+        let fits = fs::symlink_metadata(&from).is_ok_and(|m| {
+            m.nlink() == 1 && m.mode() == mode && m.uid() == self.uid && m.len() == size
+        });
+        let same = fits
+            && match body {
+                Body::Bytes(bytes) => holds(&from, std::slice::from_ref(bytes)),
+                Body::Parts(parts) => holds(&from, parts),
+                Body::Copy(source) => fs::read(source).and_then(|b| holds(&from, &[b])),
+            }
+            .unwrap_or(false);
+        if !same {
+            return false;
+        }
+        match fs::hard_link(&from, to) {
+            Ok(()) => true,
+            Err(_) => {
+                self.links.store(false, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn lend(&self, _: &str, _: &Body, _: &Path) -> bool {
+        false
+    }
+}
+
+/// Whether the file at `path` holds the bytes of `parts`, one after another, and nothing
+/// more. Read a block at a time: an export's parts are mostly a comma each.
+fn holds(path: &Path, parts: &[impl AsRef<[u8]>]) -> io::Result<bool> {
+    let mut file = File::open(path)?;
+    let total: usize = parts.iter().map(|p| p.as_ref().len()).sum();
+    let mut block = vec![0; total.clamp(1, 1 << 16)];
+    let mut parts = parts.iter().map(AsRef::as_ref);
+    let mut want: &[u8] = &[];
+    loop {
+        let n = file.read(&mut block)?;
+        if n == 0 {
+            return Ok(want.is_empty() && parts.all(<[u8]>::is_empty));
+        }
+        let mut got = &block[..n];
+        while !got.is_empty() {
+            if want.is_empty() {
+                match parts.next() {
+                    Some(part) => want = part,
+                    None => return Ok(false),
+                }
+                continue;
+            }
+            let k = want.len().min(got.len());
+            if want[..k] != got[..k] {
+                return Ok(false);
+            }
+            want = &want[k..];
+            got = &got[k..];
         }
     }
 }
@@ -1451,5 +1578,26 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["handbook", "public"]);
+    }
+
+    #[test]
+    fn a_file_holds_its_parts_only_when_every_byte_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&path, &big).unwrap();
+        let holds = |parts: &[&[u8]]| holds(&path, parts).unwrap();
+        assert!(holds(&[&big]));
+        assert!(holds(&[&big[..1], &[], &big[1..70_000], &big[70_000..]]));
+        assert!(!holds(&[&big[..199_999]]), "a file that is longer");
+        assert!(!holds(&[&big, b"!"]), "a file that is shorter");
+        let mut changed = big.clone();
+        changed[150_000] ^= 1;
+        assert!(
+            !holds(&[&changed[..100], &changed[100..]]),
+            "one byte differs"
+        );
+        fs::write(&path, b"").unwrap();
+        assert!(holds(&[]) && holds(&[b""]) && !holds(&[b"x"]));
     }
 }

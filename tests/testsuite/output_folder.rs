@@ -297,3 +297,85 @@ fn a_second_build_waits_for_the_first() {
         .collect();
     assert!(beside.is_empty(), "{beside:?}");
 }
+
+/// A build over its own output keeps each file whose bytes did not change: the same file,
+/// so its modification time says when it last changed. It keeps nothing else: a file
+/// changed by hand in the old output (in its bytes, its permissions, or into a link), or
+/// linked from outside it, is written anew, and the new output is the same as a build into
+/// an empty folder.
+#[cfg(unix)]
+#[test]
+fn a_build_over_its_output_keeps_only_the_files_that_did_not_change() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+
+    let (tmp, hb) = workspace();
+    let out = tmp.path().join("public");
+    let page = |id: &str| out.join(format!("exceptions/{id}/index.html"));
+    let inode = |path: &Path| fs::symlink_metadata(path).unwrap().ino();
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+    let mode = fs::metadata(page("EXC-001")).unwrap().mode();
+
+    let kept = inode(&page("EXC-001"));
+    let copied = out.join("sub/notes.txt");
+    let copied_inode = inode(&copied);
+    let edited = page("EXC-002");
+    let mut bytes = fs::read(&edited).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] ^= 1;
+    fs::write(&edited, &bytes).unwrap();
+    let opened = page("EXC-003");
+    fs::set_permissions(&opened, fs::Permissions::from_mode(0o600)).unwrap();
+    let shared = page("EXC-004");
+    let outside = tmp.path().join("sibling/linked.html");
+    fs::hard_link(&shared, &outside).unwrap();
+    let linked = page("EXC-005");
+    let target = tmp.path().join("sibling/target.html");
+    fs::copy(&linked, &target).unwrap();
+    fs::remove_file(&linked).unwrap();
+    symlink(&target, &linked).unwrap();
+    let retitled = page("EXC-006");
+    let retitled_inode = inode(&retitled);
+    let record = hb.join("data/exceptions/EXC-006.yaml");
+    let yaml = fs::read_to_string(&record).unwrap();
+    let yaml = yaml.replacen("\ntitle: ", "\ntitle: Retitled ", 1);
+    fs::write(&record, yaml).unwrap();
+
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+
+    assert_eq!(inode(&page("EXC-001")), kept, "an unchanged page is kept");
+    assert_eq!(inode(&copied), copied_inode, "an unchanged copy is kept");
+    for path in [&edited, &opened, &shared, &linked] {
+        let meta = fs::symlink_metadata(path).unwrap();
+        assert!(meta.is_file(), "{} is a file of its own", path.display());
+        assert_eq!(
+            meta.mode(),
+            mode,
+            "{} has a new file's permissions",
+            path.display()
+        );
+        assert_eq!(
+            meta.nlink(),
+            1,
+            "{} is linked from nowhere else",
+            path.display()
+        );
+    }
+    assert_ne!(
+        inode(&retitled),
+        retitled_inode,
+        "a changed page is written anew"
+    );
+    assert!(
+        fs::read_to_string(&retitled)
+            .unwrap()
+            .contains("Retitled Delayed")
+    );
+    fs::write(&outside, "changed outside").unwrap();
+    assert_eq!(fs::read(&target).unwrap(), fs::read(&linked).unwrap());
+
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../reference"]), 0);
+    assert_eq!(
+        files_below(&out),
+        files_below(&tmp.path().join("reference"))
+    );
+}
