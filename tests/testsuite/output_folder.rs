@@ -316,6 +316,8 @@ fn a_build_over_its_output_keeps_only_the_files_that_did_not_change() {
     let mode = fs::metadata(page("EXC-001")).unwrap().mode();
 
     let kept = inode(&page("EXC-001"));
+    let modified = |path: &Path| fs::metadata(path).unwrap().modified().unwrap();
+    let kept_modified = modified(&page("EXC-001"));
     let copied = out.join("sub/notes.txt");
     let copied_inode = inode(&copied);
     let edited = page("EXC-002");
@@ -343,6 +345,7 @@ fn a_build_over_its_output_keeps_only_the_files_that_did_not_change() {
     assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
 
     assert_eq!(inode(&page("EXC-001")), kept, "an unchanged page is kept");
+    assert_eq!(modified(&page("EXC-001")), kept_modified);
     assert_eq!(inode(&copied), copied_inode, "an unchanged copy is kept");
     for path in [&edited, &opened, &shared, &linked] {
         let meta = fs::symlink_metadata(path).unwrap();
