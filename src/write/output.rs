@@ -977,57 +977,52 @@ fn remove_leftovers(parent: &Path, name: &str) {
 /// large register's. Reading the old file costs about what writing it would.
 struct Previous {
     dir: PathBuf,
-    /// The permissions and owner of a file this build creates: an old file that differs
-    /// in either was changed by hand, and is not taken.
-    mode: u32,
-    uid: u32,
+    /// A file this build creates: an old file made otherwise (its permissions changed by
+    /// hand, say) is not taken.
+    fresh: Made,
     /// Cleared at the first link the file system refuses, so that one that has no hard
     /// links (or puts the output on another device) is asked once.
     links: AtomicBool,
 }
 
 impl Previous {
-    /// For the output `dir`, with `fresh` a file this build has just created.
-    #[cfg(unix)]
+    /// For the output `dir`, with `fresh` a file this build has just created. `None` where
+    /// the system does not say how a file was made.
     fn of(dir: &Path, fresh: &Path) -> Option<Previous> {
-        use std::os::unix::fs::MetadataExt;
-        let meta = fs::metadata(fresh).ok()?;
         Some(Previous {
             dir: dir.to_path_buf(),
-            mode: meta.mode(),
-            uid: meta.uid(),
+            fresh: Made::of(&fs::metadata(fresh).ok()?)?,
             links: AtomicBool::new(true),
         })
     }
 
-    #[cfg(not(unix))]
-    fn of(_: &Path, _: &Path) -> Option<Previous> {
-        None
-    }
-
-    /// Links the old output's file at `path` to `to` when it holds exactly `body`, with the
-    /// permissions the build would give it, and nothing else links to it: a file linked
-    /// from outside the output could be changed there, and the new output with it. Whether
-    /// it did.
-    #[cfg(unix)]
+    /// Links the old output's file at `path` to `to` when it holds exactly `body`, is made
+    /// as the build would make it, and has no other name: a file linked from outside the
+    /// output could be changed there, and the new output with it. Whether it did.
     fn lend(&self, path: &str, body: &Body, to: &Path) -> bool {
-        use std::os::unix::fs::MetadataExt;
         if !self.links.load(Ordering::Relaxed) {
             return false;
         }
         let from = self.dir.join(path);
-        // A copy takes its source's permissions. The mode holds the file's type too, so a
-        // link or a folder differs in it.
-        let (mode, size) = match body {
-            Body::Copy(source) => match fs::metadata(source) {
-                Ok(m) => (m.mode(), m.len()),
-                Err(_) => return false,
-            },
-            _ => (self.mode, body.size()),
+        // A copy takes its source's permissions.
+        let (made, size) = match body {
+            Body::Copy(source) => {
+                let Some((meta, made)) = fs::metadata(source)
+                    .ok()
+                    .and_then(|m| Made::of(&m).map(|made| (m, made)))
+                else {
+                    return false;
+                };
+                let made = Made {
+                    mode: made.mode,
+                    ..self.fresh
+                };
+                (made, meta.len())
+            }
+            _ => (self.fresh, body.size()),
         };
-        let fits = fs::symlink_metadata(&from).is_ok_and(|m| {
-            m.nlink() == 1 && m.mode() == mode && m.uid() == self.uid && m.len() == size
-        });
+        let fits = fs::symlink_metadata(&from)
+            .is_ok_and(|m| m.len() == size && Made::of(&m) == Some(made));
         let same = fits
             && match body {
                 Body::Bytes(bytes) => holds(&from, std::slice::from_ref(bytes)),
@@ -1046,10 +1041,31 @@ impl Previous {
             }
         }
     }
+}
+
+/// How a file was made: its type and permissions (a link or a folder differs from a file
+/// in its mode), its owner, and how many names it has.
+#[derive(Clone, Copy, PartialEq)]
+struct Made {
+    mode: u32,
+    uid: u32,
+    names: u64,
+}
+
+impl Made {
+    #[cfg(unix)]
+    fn of(meta: &fs::Metadata) -> Option<Made> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Made {
+            mode: meta.mode(),
+            uid: meta.uid(),
+            names: meta.nlink(),
+        })
+    }
 
     #[cfg(not(unix))]
-    fn lend(&self, _: &str, _: &Body, _: &Path) -> bool {
-        false
+    fn of(_: &fs::Metadata) -> Option<Made> {
+        None
     }
 }
 

@@ -309,6 +309,9 @@ fn a_build_over_its_output_keeps_only_the_files_that_did_not_change() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 
     let (tmp, hb) = workspace();
+    // A copy keeps its source's permissions, which need not be a new file's.
+    let source = hb.join("static/sub/notes.txt");
+    fs::set_permissions(&source, fs::Permissions::from_mode(0o751)).unwrap();
     let out = tmp.path().join("public");
     let page = |id: &str| out.join(format!("exceptions/{id}/index.html"));
     let inode = |path: &Path| fs::symlink_metadata(path).unwrap().ino();
