@@ -2,7 +2,7 @@
 //! so a failed or interrupted build leaves the previous output exactly as it was.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::iter;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
@@ -1025,9 +1025,10 @@ impl Previous {
             .is_ok_and(|m| m.len() == size && Made::of(&m) == Some(made));
         let same = fits
             && match body {
-                Body::Bytes(bytes) => holds(&from, std::slice::from_ref(bytes)),
-                Body::Parts(parts) => holds(&from, parts),
-                Body::Copy(source) => fs::read(source).and_then(|b| holds(&from, &[b])),
+                Body::Bytes(bytes) => same_bytes(&from, &bytes[..]),
+                Body::Parts(parts) => same_bytes(&from, Joined::new(parts)),
+                Body::Copy(source) => File::open(source)
+                    .and_then(|f| same_bytes(&from, BufReader::with_capacity(BLOCK, f))),
             }
             .unwrap_or(false);
         if !same {
@@ -1069,35 +1070,63 @@ impl Made {
     }
 }
 
-/// Whether the file at `path` holds the bytes of `parts`, one after another, and nothing
-/// more. Read a block at a time: an export's parts are mostly a comma each.
-fn holds(path: &Path, parts: &[impl AsRef<[u8]>]) -> io::Result<bool> {
-    let mut file = File::open(path)?;
-    let total: usize = parts.iter().map(|p| p.as_ref().len()).sum();
-    let mut block = vec![0; total.clamp(1, 1 << 16)];
-    let mut parts = parts.iter().map(AsRef::as_ref);
-    let mut want: &[u8] = &[];
+/// How much of a file is compared at a time.
+const BLOCK: usize = 1 << 16;
+
+/// Whether the file at `path` holds exactly the bytes `other` reads.
+fn same_bytes(path: &Path, mut other: impl BufRead) -> io::Result<bool> {
+    let mut file = BufReader::with_capacity(BLOCK, File::open(path)?);
     loop {
-        let n = file.read(&mut block)?;
-        if n == 0 {
-            return Ok(want.is_empty() && parts.all(<[u8]>::is_empty));
+        let (mine, theirs) = (file.fill_buf()?, other.fill_buf()?);
+        if mine.is_empty() || theirs.is_empty() {
+            return Ok(mine.is_empty() && theirs.is_empty());
         }
-        let mut got = &block[..n];
-        while !got.is_empty() {
-            if want.is_empty() {
-                match parts.next() {
-                    Some(part) => want = part,
-                    None => return Ok(false),
-                }
-                continue;
-            }
-            let k = want.len().min(got.len());
-            if want[..k] != got[..k] {
-                return Ok(false);
-            }
-            want = &want[k..];
-            got = &got[k..];
+        let n = mine.len().min(theirs.len());
+        if mine[..n] != theirs[..n] {
+            return Ok(false);
         }
+        file.consume(n);
+        other.consume(n);
+    }
+}
+
+/// The parts of a file read one after another, without joining them: an export's are
+/// mostly a comma each.
+struct Joined<'a> {
+    rest: std::slice::Iter<'a, bytes::Bytes>,
+    part: &'a [u8],
+}
+
+impl<'a> Joined<'a> {
+    fn new(parts: &'a [bytes::Bytes]) -> Self {
+        Joined {
+            rest: parts.iter(),
+            part: &[],
+        }
+    }
+}
+
+impl Read for Joined<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.fill_buf()?.read(out)?;
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Joined<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.part.is_empty() {
+            match self.rest.next() {
+                Some(part) => self.part = part,
+                None => break,
+            }
+        }
+        Ok(self.part)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.part = &self.part[n..];
     }
 }
 
@@ -1601,17 +1630,24 @@ mod tests {
         let path = dir.path().join("f");
         let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         fs::write(&path, &big).unwrap();
-        let holds = |parts: &[&[u8]]| holds(&path, parts).unwrap();
+        let holds = |parts: &[&[u8]]| {
+            let parts: Vec<bytes::Bytes> = parts.iter().map(|p| p.to_vec().into()).collect();
+            same_bytes(&path, Joined::new(&parts)).unwrap()
+        };
         assert!(holds(&[&big]));
         assert!(holds(&[&big[..1], &[], &big[1..70_000], &big[70_000..]]));
         assert!(!holds(&[&big[..199_999]]), "a file that is longer");
         assert!(!holds(&[&big, b"!"]), "a file that is shorter");
         let mut changed = big.clone();
         changed[150_000] ^= 1;
+        let other = dir.path().join("g");
+        fs::write(&other, &changed).unwrap();
         assert!(
             !holds(&[&changed[..100], &changed[100..]]),
             "one byte differs"
         );
+        let copy = |file: &Path| same_bytes(&path, BufReader::new(File::open(file).unwrap()));
+        assert!(copy(&path).unwrap() && !copy(&other).unwrap());
         fs::write(&path, b"").unwrap();
         assert!(holds(&[]) && holds(&[b""]) && !holds(&[b"x"]));
     }
