@@ -722,7 +722,7 @@ impl Staging {
         let marker = staging.dir.join(OUTPUT_MARKER);
         write_file(&marker, MARKER_TEXT.as_bytes()).map_err(|e| Error::io(&marker, e))?;
         if ours {
-            staging.previous = Previous::of(&staging.out, &marker);
+            staging.previous = Previous::of(&marker);
         }
         Ok(staging)
     }
@@ -741,7 +741,7 @@ impl Staging {
             }
         }
         if let Some(previous) = &self.previous
-            && previous.lend(&file.path, &file.body, &path)
+            && previous.lend(&self.out.join(&file.path), &file.body, &path)
         {
             return Ok(());
         }
@@ -976,7 +976,6 @@ fn remove_leftovers(parent: &Path, name: &str) {
 /// size (`rsync -a`, `aws s3 sync`) sends only the files that changed, not all 27,000 of a
 /// large register's. Reading the old file costs about what writing it would.
 struct Previous {
-    dir: PathBuf,
     /// A file this build creates: an old file made otherwise (its permissions changed by
     /// hand, say) is not taken.
     fresh: Made,
@@ -986,55 +985,50 @@ struct Previous {
 }
 
 impl Previous {
-    /// For the output `dir`, with `fresh` a file this build has just created. `None` where
-    /// the system does not say how a file was made.
-    fn of(dir: &Path, fresh: &Path) -> Option<Previous> {
+    /// With `fresh` a file this build has just created. `None` where the system does not
+    /// say how a file was made.
+    fn of(fresh: &Path) -> Option<Previous> {
         Some(Previous {
-            dir: dir.to_path_buf(),
             fresh: Made::of(&fs::metadata(fresh).ok()?)?,
             links: AtomicBool::new(true),
         })
     }
 
-    /// Links the old output's file at `path` to `to` when it holds exactly `body`, is made
-    /// as the build would make it, and has no other name: a file linked from outside the
+    /// Links the old output's file `from` to `to` when it holds exactly `body`, is made as
+    /// the build would make it, and has no other name: a file linked from outside the
     /// output could be changed there, and the new output with it. Whether it did.
-    fn lend(&self, path: &str, body: &Body, to: &Path) -> bool {
+    fn lend(&self, from: &Path, body: &Body, to: &Path) -> bool {
         if !self.links.load(Ordering::Relaxed) {
             return false;
         }
-        let from = self.dir.join(path);
         // A copy takes its source's permissions.
         let (made, size) = match body {
             Body::Copy(source) => {
-                let Some((meta, made)) = fs::metadata(source)
+                let mode_and_size = fs::metadata(source)
                     .ok()
-                    .and_then(|m| Made::of(&m).map(|made| (m, made)))
-                else {
-                    return false;
-                };
-                let made = Made {
-                    mode: made.mode,
-                    ..self.fresh
-                };
-                (made, meta.len())
+                    .and_then(|m| Some((Made::of(&m)?.mode, m.len())));
+                match mode_and_size {
+                    Some((mode, size)) => (Made { mode, ..self.fresh }, size),
+                    None => return false,
+                }
             }
             _ => (self.fresh, body.size()),
         };
-        let fits = fs::symlink_metadata(&from)
-            .is_ok_and(|m| m.len() == size && Made::of(&m) == Some(made));
+        let fits =
+            fs::symlink_metadata(from).is_ok_and(|m| m.len() == size && Made::of(&m) == Some(made));
+        let block = block_for(size);
         let same = fits
             && match body {
-                Body::Bytes(bytes) => same_bytes(&from, &bytes[..]),
-                Body::Parts(parts) => same_bytes(&from, Joined::new(parts)),
+                Body::Bytes(bytes) => same_bytes(from, block, &bytes[..]),
+                Body::Parts(parts) => same_bytes(from, block, Joined::new(parts)),
                 Body::Copy(source) => File::open(source)
-                    .and_then(|f| same_bytes(&from, BufReader::with_capacity(BLOCK, f))),
+                    .and_then(|f| same_bytes(from, block, BufReader::with_capacity(block, f))),
             }
             .unwrap_or(false);
         if !same {
             return false;
         }
-        match fs::hard_link(&from, to) {
+        match fs::hard_link(from, to) {
             Ok(()) => true,
             Err(_) => {
                 self.links.store(false, Ordering::Relaxed);
@@ -1070,12 +1064,15 @@ impl Made {
     }
 }
 
-/// How much of a file is compared at a time.
-const BLOCK: usize = 1 << 16;
+/// How much of a file of `size` bytes is compared at a time: the whole of most pages, and
+/// 64 KB of a larger file.
+fn block_for(size: u64) -> usize {
+    usize::try_from(size).map_or(1 << 16, |n| n.clamp(1, 1 << 16))
+}
 
-/// Whether the file at `path` holds exactly the bytes `other` reads.
-fn same_bytes(path: &Path, mut other: impl BufRead) -> io::Result<bool> {
-    let mut file = BufReader::with_capacity(BLOCK, File::open(path)?);
+/// Whether the file at `path` holds exactly the bytes `other` reads, `block` at a time.
+fn same_bytes(path: &Path, block: usize, mut other: impl BufRead) -> io::Result<bool> {
+    let mut file = BufReader::with_capacity(block, File::open(path)?);
     loop {
         let (mine, theirs) = (file.fill_buf()?, other.fill_buf()?);
         if mine.is_empty() || theirs.is_empty() {
@@ -1625,14 +1622,14 @@ mod tests {
     }
 
     #[test]
-    fn a_file_holds_its_parts_only_when_every_byte_matches() {
+    fn same_bytes_holds_only_when_every_byte_matches() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         fs::write(&path, &big).unwrap();
         let holds = |parts: &[&[u8]]| {
             let parts: Vec<bytes::Bytes> = parts.iter().map(|p| p.to_vec().into()).collect();
-            same_bytes(&path, Joined::new(&parts)).unwrap()
+            same_bytes(&path, block_for(200_000), Joined::new(&parts)).unwrap()
         };
         assert!(holds(&[&big]));
         assert!(holds(&[&big[..1], &[], &big[1..70_000], &big[70_000..]]));
@@ -1646,8 +1643,10 @@ mod tests {
             !holds(&[&changed[..100], &changed[100..]]),
             "one byte differs"
         );
-        let copy = |file: &Path| same_bytes(&path, BufReader::new(File::open(file).unwrap()));
-        assert!(copy(&path).unwrap() && !copy(&other).unwrap());
+        let copy = |file: &Path| {
+            same_bytes(&path, 4096, BufReader::new(File::open(file).unwrap())).unwrap()
+        };
+        assert!(copy(&path) && !copy(&other));
         fs::write(&path, b"").unwrap();
         assert!(holds(&[]) && holds(&[b""]) && !holds(&[b"x"]));
     }
