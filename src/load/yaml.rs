@@ -174,7 +174,7 @@ fn diagnose(
     let marked = marked.map(|at| floor_boundary(text, at));
     let at_mark = |at: usize| at..token_end(text, at);
     let place = locate_text(text, &path);
-    let span = if message.contains(DUPLICATE) || message.contains("duplicate field `") {
+    let mut span = if message.contains(DUPLICATE) || message.contains("duplicate field `") {
         match duplicate_key(text, &path) {
             Some((first, second)) => {
                 let mut key = path.clone();
@@ -199,6 +199,11 @@ fn diagnose(
             (None, None) => at_mark(0),
         }
     };
+    if let Some(help) = syntax(text, &raw, marked, |at| file.line_col(start + at).0) {
+        span = help.span.unwrap_or(span);
+        message = help.message.unwrap_or(message);
+        hint = Some(help.hint);
+    }
     for (what, why) in [
         (
             NO_VALUE,
@@ -216,6 +221,174 @@ fn diagnose(
         Some(hint) => diag.with_hint(hint),
         None => diag,
     }
+}
+
+/// What [`syntax`] says of a YAML syntax error: a hint, and a better place or message
+/// where the parser's mark is not where the mistake is.
+struct Syntax {
+    span: Option<Range<usize>>,
+    message: Option<String>,
+    hint: String,
+}
+
+/// Help with a syntax error that serde_yaml reports as `raw`, marked at byte `at` of
+/// `text`. libyaml reports where it gave up, often a line after the mistake (a quote left
+/// open, a missing `:`), and in its own terms; the mistakes users make most are told
+/// here, each by what libyaml says and the text around the mark. `line` numbers a byte
+/// of `text` as a line of its file.
+fn syntax(
+    text: &str,
+    raw: &str,
+    at: Option<usize>,
+    line: impl Fn(usize) -> usize,
+) -> Option<Syntax> {
+    let hint = |hint: String| Syntax {
+        span: None,
+        message: None,
+        hint,
+    };
+    if raw.starts_with("deserializing from YAML containing more than one document") {
+        let second = second_document(text)?;
+        return Some(Syntax {
+            span: Some(second.clone()),
+            message: Some(format!(
+                "a second YAML document starts with `{}`",
+                &text[second]
+            )),
+            hint: "a file holds one document: remove this line, or move what follows it into a \
+                   file of its own"
+                .into(),
+        });
+    }
+    let at = at?;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent =
+        text[line_start..].len() - text[line_start..].trim_start_matches([' ', '\t']).len();
+    // libyaml's words for a tab where it takes none; a tab may separate values in `[..]`.
+    let refused = raw.contains("tab character") || raw.starts_with("found character that");
+    if let Some(tab) = text[line_start..line_start + indent].find('\t')
+        && at <= line_start + indent
+        && refused
+    {
+        let tab = line_start + tab;
+        return Some(Syntax {
+            span: Some(tab..tab + 1),
+            message: Some("a tab indents this line".into()),
+            hint: "YAML indents with spaces only; replace the tab with spaces".into(),
+        });
+    }
+    if let Some(opened) = open_quote(text, line_start, at) {
+        return Some(hint(format!(
+            "the quoted value that starts on line {} ends here; is its closing quote missing?",
+            line(opened)
+        )));
+    }
+    let context = context_mark(raw).map(|(line, column)| offset_at(text, line, column));
+    if raw.contains("while scanning a quoted scalar")
+        && let Some(quote) = context
+    {
+        return Some(Syntax {
+            span: Some(quote..quote + 1),
+            message: Some("a quoted value that is never closed".into()),
+            hint: "end the value with the quote it starts with".into(),
+        });
+    }
+    if raw.starts_with("could not find expected ':'")
+        && let Some(key) = context
+    {
+        let end = key + text[key..].find('\n').unwrap_or(text.len() - key);
+        return Some(Syntax {
+            span: Some(key..key + text[key..end].trim_end().len()),
+            message: Some("a key without a `:` after it".into()),
+            hint: "a key and its value are written `key: value`; is the `:` missing here?".into(),
+        });
+    }
+    for (what, bracket, noun) in [("']'", '[', "list"), ("'}'", '{', "mapping")] {
+        if raw.starts_with(&format!("did not find expected ',' or {what}"))
+            && let Some(opened) = context
+        {
+            return Some(hint(format!(
+                "the {noun} opened with `{bracket}` on line {} is never closed",
+                line(opened)
+            )));
+        }
+    }
+    let told = [
+        (
+            "mapping values are not allowed",
+            "a value that holds `: ` is written in quotes, as in `key: \"a: b\"`; a key on a \
+             line of its own starts at the column of the keys beside it",
+        ),
+        (
+            "did not find expected key",
+            "the keys of a mapping start at one column, and so do the items of a list: is this \
+             line indented like the ones before it?",
+        ),
+        (
+            "did not find expected '-' indicator",
+            "every item of a list starts with `- ` at the same column: is this line part of \
+             the list above it?",
+        ),
+    ];
+    told.into_iter()
+        .find(|(what, _)| raw.starts_with(what))
+        .map(|(_, why)| hint(why.into()))
+}
+
+/// Where the second YAML document of `text` starts: its `---` or `...` line, after
+/// something other than comments and blank lines.
+fn second_document(text: &str) -> Option<Range<usize>> {
+    let mut content = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let line = line.trim_end();
+        let marker = ["---", "..."].iter().any(|m| {
+            line.strip_prefix(m)
+                .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
+        });
+        if marker && content {
+            return Some(start..start + 3);
+        }
+        content |=
+            !marker && !line.trim_start().is_empty() && !line.trim_start().starts_with(['#', '%']);
+    }
+    None
+}
+
+/// Where the quoted value opens that a quote just before the parser's mark `at` closes,
+/// when that is on an earlier line than the mark's, which starts at `line_start`: the
+/// quote the parser took as closing it was meant to open another value.
+fn open_quote(text: &str, line_start: usize, at: usize) -> Option<usize> {
+    let before = text[line_start..at].trim_end_matches([' ', '\t']);
+    let quote = before.chars().last().filter(|c| matches!(c, '"' | '\''))?;
+    let opening = text[..line_start + before.len() - 1].rfind(quote)?;
+    (opening < line_start).then_some(opening)
+}
+
+/// The line and column of the mark a libyaml error names after the place it failed:
+/// `..., while scanning a simple key at line 2 column 1`.
+fn context_mark(raw: &str) -> Option<(usize, usize)> {
+    let (_, context) = raw.split_once(", while ")?;
+    let (_, mark) = context.rsplit_once(" at line ")?;
+    let (line, column) = mark.split_once(" column ")?;
+    Some((line.trim().parse().ok()?, column.trim().parse().ok()?))
+}
+
+/// The byte of `text` at a line and column as libyaml counts them, from 1, in characters.
+fn offset_at(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let rest = &text[start..];
+    start
+        + rest
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i)
 }
 
 /// The byte position a reader error gives in its message: `... at position 20`.
@@ -557,6 +730,14 @@ fn explain(raw: &str) -> (String, Option<String>) {
             ),
         };
         return (text, Some(hint));
+    }
+    // serde_yaml asks for a tag where a mapping or a list is given for a field of a fixed
+    // set of values: a tag is how YAML would name a variant that holds data.
+    if let Some(given) = message.strip_suffix(", expected a YAML tag starting with '!'") {
+        return (
+            format!("{given}, expected a single value"),
+            Some("this field takes one value of a fixed set, written after its key".into()),
+        );
     }
     if let Some(field) = message
         .strip_prefix("missing field `")
@@ -1164,6 +1345,86 @@ mod tests {
         assert_eq!(err.hint.as_deref(), Some("did you mean `description`?"));
         assert_eq!(err.location(), Some(("a.yaml".into(), 2, 1)));
         assert_eq!(&file.text[err.span.clone()], "descriptoin");
+    }
+
+    /// The report of `text` read as any YAML: where, what it underlines, message and hint.
+    fn syntax_error(text: &str, range: Range<usize>) -> (usize, usize, String, String, String) {
+        let file = SourceFile::new("a.yaml", text);
+        let err = parse::<serde_yaml::Value>(&file, range).unwrap_err();
+        let (_, line, column) = err.location().unwrap();
+        let shown = file.text[err.span.clone()].to_string();
+        (
+            line,
+            column,
+            shown,
+            err.message,
+            err.hint.unwrap_or_default().into(),
+        )
+    }
+
+    #[test]
+    fn syntax_errors_are_told_where_the_mistake_is_with_a_hint() {
+        let all = |text: &str| syntax_error(text, 0..text.len());
+        // A tab that indents, at the tab, whatever libyaml calls it.
+        for text in ["a: 1\n\tb: 2\n", "a:\n\t- x\n", "a:\n  - x\n \t- y\n"] {
+            let (line, _, shown, message, hint) = all(text);
+            assert_eq!(
+                (shown.as_str(), message.as_str()),
+                ("\t", "a tab indents this line")
+            );
+            assert!(hint.contains("spaces only"), "{hint}");
+            assert_eq!(line, text.matches('\n').count());
+        }
+        // A second document, not the marker that may open the first.
+        let (line, _, shown, message, _) = all("# c\n---\na: 1\n...\nb: 2\n");
+        assert_eq!((line, shown.as_str()), (4, "..."));
+        assert_eq!(message, "a second YAML document starts with `...`");
+        // A quote left open on line 2 that the parser took as closed on line 4.
+        let (line, column, _, message, hint) = all("a: 1\nb: \"x\nc: 2\nd: \"y\"\n");
+        assert_eq!(
+            (line, column, message.as_str()),
+            (4, 5, "did not find expected key")
+        );
+        assert!(
+            hint.starts_with("the quoted value that starts on line 2 ends here"),
+            "{hint}"
+        );
+        // A quote never closed, at the quote, columns counted in characters.
+        let (line, column, shown, message, _) = all("é: 1\nb: 'x\n");
+        assert_eq!((line, column, shown.as_str()), (2, 4, "'"));
+        assert_eq!(message, "a quoted value that is never closed");
+        // A key without its colon, on its own line rather than the next one.
+        let (line, _, shown, ..) = all("a: 1\nb 2\nc: 3\n");
+        assert_eq!((line, shown.as_str()), (2, "b 2"));
+        // A list left open names the line of its `[`.
+        let (.., hint) = all("a: 1\nb: [1, 2\nc: 3\n");
+        assert_eq!(hint, "the list opened with `[` on line 2 is never closed");
+        // In front matter, lines are the file's.
+        let text = "---\ntitle: x\ndescription: \"y\nweight: 1\ntags: \"z\"\n---\n";
+        let (line, .., hint) = syntax_error(text, 4..text.len() - 4);
+        assert_eq!(line, 5);
+        assert!(hint.contains("starts on line 3"), "{hint}");
+    }
+
+    #[test]
+    fn a_mapping_given_for_a_value_of_a_fixed_set_asks_for_one_value() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        enum Level {
+            Low,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Doc {
+            level: Level,
+        }
+        let file = SourceFile::new("a.yaml", "level: {a: 1}\n");
+        let err = parse::<Doc>(&file, 0..file.text.len()).unwrap_err();
+        assert_eq!(
+            err.message,
+            "level: invalid type: map, expected a single value"
+        );
+        assert!(err.hint.is_some());
     }
 
     #[test]
