@@ -13,7 +13,7 @@ use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::MarkdownConfig;
 use crate::load::content::{Content, Page};
 use crate::load::markdown::{self, Document};
-use crate::load::records::{Records, Shared};
+use crate::load::records::{Records, Shared, Unloaded};
 use crate::load::reuse::{FromFile, PerFile};
 use crate::load::yaml::{self, Seg};
 use crate::model::exception::Exception;
@@ -84,6 +84,7 @@ pub struct PageLink {
 struct RecordIds {
     exceptions: Ids,
     incidents: Ids,
+    unloaded: Unloaded,
 }
 
 /// Ids in order, each once, in one text: made at each build, where a set of a large
@@ -242,6 +243,7 @@ impl Site {
             records: RecordIds {
                 exceptions: Ids::of(records.exceptions.iter().map(|e| e.record.id.as_str())),
                 incidents: Ids::of(records.incidents.iter().map(|i| i.record.id.as_str())),
+                unloaded: records.unloaded.clone(),
             },
             files,
             remote_images: markdown.allow_remote_images,
@@ -375,6 +377,7 @@ impl Site {
             }
             let records = &self.records;
             (&self.unreadable, &records.exceptions, &records.incidents).hash(&mut hasher);
+            records.unloaded.hash(&mut hasher);
             (&self.files, self.remote_images, &self.restricted).hash(&mut hasher);
             hasher.finish()
         })
@@ -649,7 +652,7 @@ impl Site {
                     &root,
                     kind,
                     &links::decode(id),
-                    &self.records.exceptions,
+                    (&self.records.exceptions, &self.records.unloaded.exceptions),
                     hint,
                 )
             }
@@ -659,7 +662,7 @@ impl Site {
                     &root,
                     kind,
                     &links::decode(id),
-                    &self.records.incidents,
+                    (&self.records.incidents, &self.records.unloaded.incidents),
                     hint,
                 )
             }
@@ -1093,7 +1096,7 @@ fn record_link(
     root: &str,
     (kind, folder): (&str, &str),
     id: &str,
-    known: &Ids,
+    (known, unloaded): (&Ids, &BTreeSet<String>),
     hint: bool,
 ) -> Result<String, Diagnostic> {
     if known.contains(id) {
@@ -1101,6 +1104,10 @@ fn record_link(
             "{root}{}",
             links::page_href(&record_url(folder, id))
         ));
+    }
+    // That record's file is reported already; its links need no second report.
+    if unloaded.contains(id) {
+        return Ok("#".to_string());
     }
     let error = Diagnostic::error(format!("link to {kind} `{id}`, which does not exist"));
     let best = || closest(id, known.iter());

@@ -164,6 +164,7 @@ impl View {
             exceptions,
             incidents,
             people: records.people.clone(),
+            unloaded: records.unloaded.clone(),
         };
         site::unlink_records(&mut records, &hidden);
         View {

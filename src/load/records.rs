@@ -48,6 +48,16 @@ pub struct Records {
     /// In id order.
     pub incidents: Vec<Shared<Incident>>,
     pub people: People,
+    pub unloaded: Unloaded,
+}
+
+/// The ids of record files that are there but did not load. Each file's own error is
+/// the report; what names the record (a `related` entry, a link) is not reported again
+/// as naming nothing.
+#[derive(Debug, Default, Clone, PartialEq, Hash)]
+pub struct Unloaded {
+    pub exceptions: BTreeSet<String>,
+    pub incidents: BTreeSet<String>,
 }
 
 /// Collects the errors of one record file, each at the field it is about.
@@ -146,6 +156,7 @@ pub struct RecordCache {
 /// between its tens of thousands of records as they were.
 struct Assembled {
     records: SameRecords,
+    unloaded: Unloaded,
     people: PeopleKey,
     pages: BTreeSet<String>,
     made: (Records, Vec<Diagnostic>),
@@ -163,10 +174,12 @@ impl Assembled {
         &self,
         exceptions: &[Shared<Exception>],
         incidents: &[Shared<Incident>],
+        unloaded: &Unloaded,
         people: &PeopleKey,
         pages: &BTreeSet<String>,
     ) -> bool {
         self.records.are(exceptions, incidents)
+            && self.unloaded == *unloaded
             && self.people.is_some()
             && self.people == *people
             && self.pages == *pages
@@ -256,19 +269,21 @@ impl RecordCache {
         &mut self,
         exceptions: Vec<Shared<Exception>>,
         incidents: Vec<Shared<Incident>>,
+        unloaded: Unloaded,
         people: People,
         pages: &BTreeSet<String>,
     ) -> (Records, Vec<Diagnostic>) {
         let people_key = Assembled::people(&people);
         if let Some(kept) = &self.assembled
-            && kept.made_from(&exceptions, &incidents, &people_key, pages)
+            && kept.made_from(&exceptions, &incidents, &unloaded, &people_key, pages)
         {
             return kept.made.clone();
         }
         let records = SameRecords::of(&exceptions, &incidents);
-        let made = assemble(exceptions, incidents, people, pages);
+        let made = assemble(exceptions, incidents, unloaded.clone(), people, pages);
         self.assembled = Some(Assembled {
             records,
+            unloaded,
             people: people_key,
             pages: pages.clone(),
             made: made.clone(),
@@ -330,10 +345,12 @@ pub fn load(
         options,
         started,
     };
+    let mut unloaded = Unloaded::default();
     let exceptions = reading(max_bytes).load(
         &exceptions,
         cache.as_mut().map(|c| &mut c.exceptions),
         &mut diags,
+        &mut unloaded.exceptions,
         parse_exception,
     );
     // An incident's checks read the time zone.
@@ -343,14 +360,15 @@ pub fn load(
         &incidents,
         cache.as_mut().map(|c| &mut c.incidents),
         &mut diags,
+        &mut unloaded.incidents,
         |file| parse_incident(file, config),
     );
     let (records, more) = match cache {
         Some(cache) => {
             cache.listing = Some(found);
-            cache.assemble(exceptions, incidents, people, pages)
+            cache.assemble(exceptions, incidents, unloaded, people, pages)
         }
-        None => assemble(exceptions, incidents, people, pages),
+        None => assemble(exceptions, incidents, unloaded, people, pages),
     };
     diags.extend(more);
     (records, diags)
@@ -373,7 +391,8 @@ pub fn load_exceptions(
         started: SystemTime::now(),
     };
     let files: Vec<&Walked> = files.iter().collect();
-    let exceptions = reading.load(&files, None, &mut diags, parse_exception);
+    let mut unloaded = BTreeSet::new();
+    let exceptions = reading.load(&files, None, &mut diags, &mut unloaded, parse_exception);
     (
         exceptions.into_iter().map(Arc::unwrap_or_clone).collect(),
         diags,
@@ -461,6 +480,7 @@ pub fn parse_incident(
 pub fn assemble(
     exceptions: Vec<Shared<Exception>>,
     incidents: Vec<Shared<Incident>>,
+    unloaded: Unloaded,
     people: People,
     pages: &BTreeSet<String>,
 ) -> (Records, Vec<Diagnostic>) {
@@ -490,6 +510,7 @@ pub fn assemble(
         exceptions: &exception_ids,
         incidents: &incident_ids,
         pages,
+        unloaded: &unloaded,
     };
     let exception_refs = exceptions.par_iter().map(|e| {
         let mut diags = Vec::new();
@@ -511,6 +532,7 @@ pub fn assemble(
         exceptions,
         incidents,
         people,
+        unloaded,
     };
     (records, diags)
 }
@@ -564,6 +586,7 @@ impl Reading<'_> {
         files: &[&Walked],
         kept: Option<&mut Kept<Arc<Parsed<T>>>>,
         diags: &mut Vec<Diagnostic>,
+        unloaded: &mut BTreeSet<String>,
         parse: impl Fn(Arc<SourceFile>) -> (Option<Loaded<T>>, Vec<Diagnostic>) + Sync,
     ) -> Vec<Shared<T>> {
         let probe = Kept::probe(kept.as_deref(), self.changes, self.dir, self.options);
@@ -586,9 +609,12 @@ impl Reading<'_> {
             .collect();
         // The register shares each record with the cache.
         let mut loaded = Vec::with_capacity(results.len());
-        for (_, parsed, _) in &results {
+        for (file, (_, parsed, _)) in files.iter().zip(&results) {
             diags.extend(parsed.1.iter().cloned());
-            loaded.extend(parsed.0.iter().map(Arc::clone));
+            match &parsed.0 {
+                Some(record) => loaded.push(Arc::clone(record)),
+                None => _ = unloaded.insert(file_id(&file.rel).to_string()),
+            }
         }
         if let Some(kept) = kept {
             let kept_now = files.iter().zip(results);
@@ -768,6 +794,7 @@ struct Refs<'a> {
     exceptions: &'a BTreeSet<&'a str>,
     incidents: &'a BTreeSet<&'a str>,
     pages: &'a BTreeSet<String>,
+    unloaded: &'a Unloaded,
 }
 
 /// "Did you mean" hints for at most this many missing references of one file: each looks
@@ -819,12 +846,12 @@ impl Refs<'_> {
     /// The message and hint for `name`, an entry of the `related` list `field`, when it
     /// names nothing; the hint names the closest name only when `suggest`.
     fn missing(&self, field: &str, name: &str, suggest: bool) -> Option<(String, Option<String>)> {
-        let known = match field {
-            "exceptions" => self.exceptions,
-            "incidents" => self.incidents,
+        let (known, unloaded) = match field {
+            "exceptions" => (self.exceptions, &self.unloaded.exceptions),
+            "incidents" => (self.incidents, &self.unloaded.incidents),
             _ => return self.missing_page(name, suggest).map(|(m, h)| (m, Some(h))),
         };
-        if known.contains(name) {
+        if known.contains(name) || unloaded.contains(name) {
             return None;
         }
         let hint = suggest

@@ -1413,3 +1413,40 @@ fn a_page_that_goes_and_comes_back_is_made_again() {
     assert_eq!(files(&back)[&path], files(&first)[&path]);
     assert_ne!(body(&back), (path, was), "the page is made again");
 }
+
+/// A record that is there but does not load is reported in its file alone; once its file
+/// is gone, what names it is reported, in a rebuild as in a fresh build.
+#[test]
+fn what_names_a_record_that_does_not_load_is_reported_once_the_record_is_gone() {
+    let (tmp, options) = handbook();
+    let record = tmp.path().join("data/exceptions/EXC-020.yaml");
+    let errors = |generated: Result<Generated, secbook::diagnostics::Error>| match generated {
+        Err(secbook::diagnostics::Error::Invalid(diags)) => {
+            let shown = diags.iter().map(|d| d.render());
+            shown.filter(|d| d.starts_with("error")).collect::<Vec<_>>()
+        }
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("the build succeeds"),
+    };
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+
+    edit(&record, |t| t.replacen("title: ", "title: \"", 1));
+    let broken = errors(pipeline::generate_cached(&options, &mut cache));
+    assert_eq!(broken, errors(pipeline::generate(&options)));
+    assert_eq!(broken.len(), 1, "{broken:#?}");
+    assert!(
+        broken[0].contains("data/exceptions/EXC-020.yaml"),
+        "{}",
+        broken[0]
+    );
+
+    fs::remove_file(&record).unwrap();
+    let gone = errors(pipeline::generate_cached(&options, &mut cache));
+    assert_eq!(gone, errors(pipeline::generate(&options)));
+    assert!(
+        gone.iter()
+            .any(|e| e.contains("related exception `EXC-020` does not exist")),
+        "{gone:#?}"
+    );
+}
