@@ -2,7 +2,7 @@
 //! and the directory of people they name.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use crate::load::source::{self, Hidden, Source, Walk, Walked};
 use crate::load::yaml::{self, Seg};
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
-use crate::model::person::{self, People, PersonEntry};
+use crate::model::person::{self, People, Person, PersonEntry};
 use crate::model::related::Related;
 
 /// A record together with the file it came from, so later stages can point into it.
@@ -553,17 +553,68 @@ pub fn load_people(source: &dyn Source, max_bytes: u64, diags: &mut Vec<Diagnost
     }
 }
 
-/// The directory of people from the text of data/people.yaml, and a warning for each email
-/// in it that is not an address.
+/// The directory of people from the text of data/people.yaml, with its reports: a warning
+/// for each email that is not an address and each manager that looks like a misspelt
+/// name, an error for each email given twice.
 pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>), Diagnostic> {
     let entries = yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len())?;
+    let people = People::new(entries);
     let mut check = Check::new(file);
-    for (i, entry) in entries.iter().enumerate() {
+    for (i, entry) in people.entries().iter().enumerate() {
         check.email(&[Seg::Index(i)], entry.email.as_deref());
     }
+    for (i, first) in people.repeated() {
+        let at = yaml::locate(file, &[Seg::Index(first)]).map_or(0, |p| p.value.start);
+        let email = people.entries()[i].email.as_deref().unwrap_or_default();
+        check.error_at(
+            &[Seg::Index(i), Seg::Key("email")],
+            format!("`{}` is given to two people", email.trim()),
+            Some(format!(
+                "only the first entry, on line {}, is read: merge the two",
+                file.line_col(at).0
+            )),
+        );
+    }
     let mut warnings = check.diags;
+    warnings.extend(misspelt_managers(file, &people));
     warnings.extend(source::unseen(file, false));
-    Ok((People::new(entries), warnings))
+    Ok((people, warnings))
+}
+
+/// A warning for each `manager` that names nobody in the file but is close to a name in
+/// it: a manager may be a board or an office, but a misspelt name would end, without a
+/// word, the chain of managers a departed owner's items go up.
+fn misspelt_managers(file: &Arc<SourceFile>, people: &People) -> Vec<Diagnostic> {
+    let names = || people.entries().iter().map(|e| e.name.as_str());
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    // The report of each manager found misspelt, which names the places it is given again.
+    let mut reported: HashMap<&str, usize> = HashMap::new();
+    for (i, entry) in people.entries().iter().enumerate() {
+        let Some(manager) = entry.manager.as_deref() else {
+            continue;
+        };
+        let named = Person {
+            name: manager.to_string(),
+            email: None,
+        };
+        if people.find(&named).is_some() {
+            continue;
+        }
+        let path = [Seg::Index(i), Seg::Key("manager")];
+        let span = || yaml::locate(file, &path).map_or(0..0, |p| p.value);
+        if let Some(&report) = reported.get(manager) {
+            diags[report].repeated(span);
+        } else if let Some(best) = closest(manager, names()) {
+            reported.insert(manager, diags.len());
+            let span = span();
+            diags.push(
+                Diagnostic::warning(format!("manager `{manager}` is not in data/people.yaml"))
+                    .at(file, span)
+                    .with_hint(format!("did you mean `{best}`?")),
+            );
+        }
+    }
+    diags
 }
 
 /// How one load reads record files: from where, and what it may take from the last.

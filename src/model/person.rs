@@ -207,6 +207,20 @@ impl People {
         self.entries.get(*at)
     }
 
+    /// Each entry whose email address an earlier entry gives too, with that earlier one:
+    /// [`find`] reads only the first, so what the later one says (a `departed` date, a
+    /// level) would be lost without a word. An email that is no address (`TBD`), warned
+    /// about on its own, may stand for several people.
+    ///
+    /// [`find`]: People::find
+    pub fn repeated(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.entries.iter().enumerate().filter_map(|(i, e)| {
+            let email = address(e.email.as_deref()?)?;
+            let first = *self.by_email.get(fold(email).as_ref())?;
+            (first != i).then_some((i, first))
+        })
+    }
+
     /// The date `person` left, if they left on or before `as_of`.
     pub fn departed(&self, person: &Person, as_of: Date) -> Option<Date> {
         self.find(person)?.departed.filter(|d| *d <= as_of)
