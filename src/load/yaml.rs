@@ -748,7 +748,36 @@ fn explain(raw: &str) -> (String, Option<String>) {
             Some(format!("add `{field}:`; it is required")),
         );
     }
-    (message.to_string(), None)
+    let message = plain_expected(message);
+    let hint = [
+        (
+            ", expected a sequence",
+            "a list is written `[a, b]`, or as one `- item` a line below its key",
+        ),
+        (", expected a boolean", "write `true` or `false`"),
+    ]
+    .into_iter()
+    .find(|(expected, _)| message.ends_with(expected))
+    .map(|(_, hint)| hint.to_string());
+    (message, hint)
+}
+
+/// serde's message with the Rust type it expected named as a handbook's author would say
+/// it: `expected u32` is `expected a whole number, 0 or more`.
+fn plain_expected(message: &str) -> String {
+    let Some((given, expected)) = message.rsplit_once(", expected ") else {
+        return message.to_string();
+    };
+    let plain = match expected {
+        "usize" | "u8" | "u16" | "u32" | "u64" => "a whole number, 0 or more",
+        "isize" | "i8" | "i16" | "i32" | "i64" => "a whole number",
+        "f32" | "f64" => "a number",
+        struct_name if struct_name.starts_with("struct ") => "a mapping of fields",
+        _ => return message.to_string(),
+    };
+    // A number too large for any type is given `as u128`.
+    let given = given.replace(" as u128", "").replace(" as i128", "");
+    format!("{given}, expected {plain}")
 }
 
 /// The most top-level entries [`parse_lenient`] reads; a document with more has keys
@@ -1404,6 +1433,51 @@ mod tests {
         let (line, .., hint) = syntax_error(text, 4..text.len() - 4);
         assert_eq!(line, 5);
         assert!(hint.contains("starts on line 3"), "{hint}");
+    }
+
+    #[test]
+    fn a_wrong_number_or_shape_names_what_is_expected_without_rust_types() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            a: u32,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Doc {
+            days: Option<u32>,
+            share: Option<f64>,
+            inner: Option<Inner>,
+            tags: Option<Vec<String>>,
+        }
+        for (text, message) in [
+            (
+                "days: -5",
+                "days: invalid type: integer `-5`, expected a whole number, 0 or more",
+            ),
+            (
+                "days: 99999999999999999999",
+                "days: invalid type: integer `99999999999999999999`, expected a whole number, 0 or more",
+            ),
+            (
+                "share: x",
+                "share: invalid type: string \"x\", expected a number",
+            ),
+            (
+                "inner: x",
+                "inner: invalid type: string \"x\", expected a mapping of fields",
+            ),
+            (
+                "tags: x",
+                "tags: invalid type: string \"x\", expected a sequence",
+            ),
+        ] {
+            let file = SourceFile::new("a.yaml", text);
+            let err = parse::<Doc>(&file, 0..file.text.len()).unwrap_err();
+            assert_eq!(err.message, message);
+            let listed = message.ends_with("sequence");
+            assert_eq!(err.hint.is_some_and(|h| h.contains("- item")), listed);
+        }
     }
 
     #[test]
