@@ -215,9 +215,9 @@ impl People {
     /// [`find`]: People::find
     pub fn repeated(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.entries.iter().enumerate().filter_map(|(i, e)| {
-            let email = address(e.email.as_deref()?)?;
+            let email = e.email.as_deref()?;
             let first = *self.by_email.get(fold(email).as_ref())?;
-            (first != i).then_some((i, first))
+            (first != i && address(email).is_some()).then_some((i, first))
         })
     }
 
