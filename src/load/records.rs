@@ -565,7 +565,8 @@ pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>),
     }
     for (i, first) in people.repeated() {
         let at = yaml::locate(file, &[Seg::Index(first)]).map_or(0, |p| p.value.start);
-        let email = people.entries()[i].email.as_deref().unwrap_or_default();
+        let email = people.entries().get(i).and_then(|e| e.email.as_deref());
+        let email = email.unwrap_or_default();
         check.error_at(
             &[Seg::Index(i), Seg::Key("email")],
             format!("`{}` is given to two people", email.trim()),
