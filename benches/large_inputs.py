@@ -87,6 +87,7 @@ CASES = {
     # A million distinct missing targets on one line: a million reports.
     "flow-missing-records": ("record", lambda: RECORD + "summary: s\nrelated: {exceptions: [" + repeat("a{i},") + "x]}\n"),
     "unknown-settings": ("config", lambda: "title: T\n" + repeat("k{i}: 1\n")),
+    "unknown-settings-in-a-section": ("config", lambda: "title: T\nnotify:\n" + repeat("  k{i}: 1\n")),
     # One line of 10 MB, in a field the calendar writes and folds.
     "long-title": ("record", lambda: RECORD.replace("title: Big", "title: " + "x" * SIZE) + "summary: s\n"),
     # A report about each item of one file, placed at its line and column.

@@ -674,17 +674,44 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
+/// The byte of the quote that closes the quoted value `line` starts with: `\"` escapes a
+/// double quote, and `''` is a single quote within single quotes.
+fn closing_quote(line: &str) -> Option<usize> {
+    let quote = line.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    let mut chars = line.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            ('"', '\\') => _ = chars.next(),
+            ('\'', '\'') if chars.peek().is_some_and(|&(_, n)| n == '\'') => _ = chars.next(),
+            _ if c == quote => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// End of the word that starts at `offset`, so the report underlines a key or value.
 fn token_end(text: &str, offset: usize) -> usize {
     let rest = text.get(offset..).unwrap_or("");
     let line = rest.split('\n').next().unwrap_or("");
-    // A key ends at `: `; a value inside `[..]` or `{..}` at the next separator. A time
-    // such as 10:00 keeps its colon.
-    let len = [line.find(": "), line.find(['{', '}', '[', ']', ','])]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(line.len());
+    // A quoted value ends at its closing quote, whatever it holds.
+    if let Some(close) = closing_quote(line) {
+        return offset + close + 1;
+    }
+    // A key ends at `: `; a value inside `[..]` or `{..}` at the next separator; either
+    // where a comment starts. A time such as 10:00 keeps its colon.
+    let comment = (line.char_indices())
+        .find(|&(i, c)| c == '#' && line[..i].ends_with([' ', '\t']))
+        .map(|(i, _)| i);
+    let len = [
+        line.find(": "),
+        line.find(['{', '}', '[', ']', ',']),
+        comment,
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+    .unwrap_or(line.len());
     let len = if line[..len].ends_with(':') {
         len - 1
     } else {
@@ -823,7 +850,7 @@ pub fn parse_lenient<T: DeserializeOwned>(file: &Arc<SourceFile>) -> (Option<T>,
             );
             kept[i] = false;
         } else if let Err(d) = parse::<T>(file, range.clone()) {
-            diags.push(d);
+            diags.extend(field_errors::<T>(file, range.clone()).unwrap_or_else(|| vec![d]));
             kept[i] = false;
         }
     }
@@ -841,18 +868,8 @@ pub fn parse_lenient<T: DeserializeOwned>(file: &Arc<SourceFile>) -> (Option<T>,
         );
     }
     // Together, what is kept loads, unless the entries meant more together than alone.
-    let mut text = file.text.clone().into_bytes();
-    for ((_, range), _) in entries.iter().zip(&kept).filter(|(_, kept)| !**kept) {
-        for b in &mut text[range.clone()] {
-            if !matches!(*b, b'\n' | b'\r') {
-                *b = b' ';
-            }
-        }
-    }
-    let blanked = SourceFile::new(
-        file.name.clone(),
-        String::from_utf8(text).unwrap_or_default(),
-    );
+    let left_out = entries.iter().zip(&kept).filter(|(_, kept)| !**kept);
+    let blanked = blanked(file, file.text.len(), left_out.map(|((_, r), _)| r));
     match parse::<T>(&blanked, whole) {
         Ok(value) => (Some(value), diags),
         Err(d) => {
@@ -863,6 +880,78 @@ pub fn parse_lenient<T: DeserializeOwned>(file: &Arc<SourceFile>) -> (Option<T>,
             (None, diags)
         }
     }
+}
+
+/// How many bytes [`field_errors`] may copy and read in all: it reads the file up to the
+/// section once a field. A handbook.yaml is a few kilobytes; past this, only the
+/// section's first error is told, so that a file of megabytes takes no more time.
+const FIELD_BY_FIELD_BYTES: usize = 1 << 22;
+
+/// The errors of each field of the top-level entry at `range` that does not load, when
+/// its value is a block mapping: the entry is read with one field at a time, the others
+/// blanked, so that one mistake in a section (`notify:`, `exceptions:`) hides no other.
+/// `None` when the entry is not such a mapping, or the error comes only from its fields
+/// together (a required one missing).
+fn field_errors<T: DeserializeOwned>(
+    file: &Arc<SourceFile>,
+    range: Range<usize>,
+) -> Option<Vec<Diagnostic>> {
+    // With one field, the entry's error is that field's; with two, the budget is spent.
+    if range.end.saturating_mul(2) > FIELD_BY_FIELD_BYTES {
+        return None;
+    }
+    let text = &file.text[range.clone()];
+    let first_line = text.find('\n')?;
+    let key_line = text[..first_line].split(" #").next().unwrap_or_default();
+    if !key_line.trim_end().ends_with(':') {
+        return None;
+    }
+    let body = range.start + first_line + 1;
+    let fields = top_level_entries(&file.text[body..range.end])?;
+    if fields.len().saturating_mul(range.end) > FIELD_BY_FIELD_BYTES {
+        return None;
+    }
+    let fields: Vec<Range<usize>> = (fields.into_iter())
+        .map(|(_, r)| body + r.start..body + r.end)
+        .collect();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for (i, field) in fields.iter().enumerate() {
+        let others = (fields.iter().enumerate())
+            .filter(|(j, _)| *j != i)
+            .map(|(_, r)| r);
+        let alone = blanked(file, range.end, others);
+        if let Err(d) = parse::<T>(&alone, range.clone())
+            && !d.message.contains("missing field")
+            && d.span.start >= field.start
+        {
+            errors.push(Diagnostic {
+                file: Some(Arc::clone(file)),
+                ..d
+            });
+        }
+    }
+    (!errors.is_empty()).then_some(errors)
+}
+
+/// `file`'s text up to byte `end`, with the bytes in `ranges` but line breaks made spaces:
+/// what is left is read as if they were not there, at the same lines and columns.
+fn blanked<'a>(
+    file: &SourceFile,
+    end: usize,
+    ranges: impl Iterator<Item = &'a Range<usize>>,
+) -> Arc<SourceFile> {
+    let mut text = file.text.as_bytes()[..end].to_vec();
+    for range in ranges {
+        for b in &mut text[range.clone()] {
+            if !matches!(*b, b'\n' | b'\r') {
+                *b = b' ';
+            }
+        }
+    }
+    SourceFile::new(
+        file.name.clone(),
+        String::from_utf8(text).unwrap_or_default(),
+    )
 }
 
 /// The key and the byte range of each entry of the block mapping at the top of `text`,
@@ -1478,6 +1567,20 @@ mod tests {
             let listed = message.ends_with("sequence");
             assert_eq!(err.hint.is_some_and(|h| h.contains("- item")), listed);
         }
+    }
+
+    #[test]
+    fn a_value_is_underlined_without_its_comment_and_a_quoted_one_whole() {
+        fn shown(line: &str) -> &str {
+            &line[..token_end(line, 0)]
+        }
+        assert_eq!(shown("smtp://host:99   # the relay"), "smtp://host:99");
+        assert_eq!(shown("a#b # c"), "a#b");
+        assert_eq!(shown("\"a, b: c # d\" # e"), "\"a, b: c # d\"");
+        assert_eq!(shown("\"a \\\" b\", c"), "\"a \\\" b\"");
+        assert_eq!(shown("'it''s' # x"), "'it''s'");
+        assert_eq!(shown("10:00, 11:00"), "10:00");
+        assert_eq!(shown("key: value"), "key");
     }
 
     #[test]
