@@ -168,8 +168,19 @@ impl Output {
                 claim(links::page_href(&section.url), Origin::Section);
             }
         }
+        // A register shows the one content file written to its folder; two there (a page
+        // and a section's index) are checked against each other alone, or one is lost.
+        let shown_by_registers = (site.pages.iter())
+            .filter(|p| !shown(&p.url) && !is_too_deep(p))
+            .map(|p| {
+                (
+                    links::page_href(&p.url),
+                    Origin::Page(Arc::clone(&p.source)),
+                )
+            });
+        let mut diags = PathCheck::default().claim_all(shown_by_registers.collect());
         let mut state = self.lock();
-        let mut diags = state.paths.claim_all(claims);
+        diags.extend(state.paths.claim_all(claims));
         let records = &handbook.records;
         let Some(cache) = &self.cache else {
             diags.extend(state.paths.claim_all(record_claims(records)));

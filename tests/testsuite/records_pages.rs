@@ -243,6 +243,35 @@ fn a_content_section_at_the_registry_is_shown_on_it() {
     assert!(page("exceptions/process/index.html").contains("The Exception Process"));
 }
 
+/// A page written to a register's folder is shown there as a section's index is, and a
+/// page beside that section's index is refused rather than lost.
+#[test]
+fn a_content_page_at_a_register_is_shown_on_it_and_never_lost() {
+    let book = BookTest::from_fixture(FIXTURE);
+    book.write(
+        "content/status.md",
+        "---\ntitle: Program Status Notes\n---\nRead this status page with the weekly notes.\n",
+    );
+    let site = book.build("public", &[]);
+    let status = std::str::from_utf8(&site["status/index.html"]).unwrap();
+    assert!(status.contains("Read this status page with the weekly notes."));
+    assert!(status.contains("Program Status Notes"));
+
+    book.write(
+        "content/exceptions.md",
+        "---\ntitle: Beside the Section\n---\nThis text has nowhere to go.\n",
+    );
+    let out = book.run(&["check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "content/exceptions.md and content/exceptions/_index.md collide: both are \
+             written to `exceptions/index.html`"
+        ),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn action_items_are_overdue_first_then_by_due_date() {
     let html = page("action-items/index.html");

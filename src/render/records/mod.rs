@@ -561,17 +561,24 @@ impl<'a> Facts<'a> {
     /// The content section at a register's folder, when the handbook has one.
     pub fn intro(&self, url: &str) -> Option<SectionIntro<'a>> {
         let site = &self.hb.site;
-        let section = site.section_at(url)?;
-        let index = section.index.map(|i| &site.pages[i]);
-        let children = section
-            .children
-            .iter()
-            .map(|c| site.child_link(*c))
-            .collect();
+        // A section there (content/exceptions/_index.md), else a page that is written
+        // there (content/exceptions.md), whose text would otherwise be shown nowhere.
+        let (title, at, children) = match site.section_at(url) {
+            Some(section) => {
+                let children = section.children.iter();
+                let children = children.map(|c| site.child_link(*c)).collect();
+                (section.title.as_str(), section.index, children)
+            }
+            None => {
+                let at = site.pages.iter().position(|p| p.url == url)?;
+                (site.pages[at].front.title.as_str(), Some(at), Vec::new())
+            }
+        };
+        let index = at.map(|i| &site.pages[i]);
         Some(SectionIntro {
-            title: &section.title,
+            title,
             description: index.and_then(|p| p.front.description.as_deref()),
-            html: section.index.map(|i| site.page_html(i)).unwrap_or_default(),
+            html: at.map(|i| site.page_html(i)).unwrap_or_default(),
             toc: index.map(|p| p.doc.toc(2..=2)).unwrap_or_default(),
             children,
         })
