@@ -558,7 +558,8 @@ impl<'a> Facts<'a> {
             .unwrap_or_else(|| fallback.to_string())
     }
 
-    /// The content section at a register's folder, when the handbook has one.
+    /// What the handbook writes to a register's folder, shown on the register's page: a
+    /// content section there, or a page.
     pub fn intro(&self, url: &str) -> Option<SectionIntro<'a>> {
         let site = &self.hb.site;
         // A section there (content/exceptions/_index.md), else a page that is written
