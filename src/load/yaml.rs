@@ -199,7 +199,7 @@ fn diagnose(
             (None, None) => at_mark(0),
         }
     };
-    if let Some(help) = syntax(text, &raw, marked, |at| file.line_col(start + at).0) {
+    if let Some(help) = syntax(file, start..start + text.len(), &raw, marked) {
         span = help.span.unwrap_or(span);
         message = help.message.unwrap_or(message);
         hint = Some(help.hint);
@@ -231,17 +231,19 @@ struct Syntax {
     hint: String,
 }
 
-/// Help with a syntax error that serde_yaml reports as `raw`, marked at byte `at` of
-/// `text`. libyaml reports where it gave up, often a line after the mistake (a quote left
-/// open, a missing `:`), and in its own terms; the mistakes users make most are told
-/// here, each by what libyaml says and the text around the mark. `line` numbers a byte
-/// of `text` as a line of its file.
-fn syntax(
-    text: &str,
-    raw: &str,
-    at: Option<usize>,
-    line: impl Fn(usize) -> usize,
-) -> Option<Syntax> {
+/// Help with a syntax error that serde_yaml reports as `raw` in the part `range` of
+/// `file`, marked at byte `at` of that part; places are given within the part. libyaml
+/// reports where it gave up, often a line after the mistake (a quote left open, a missing
+/// `:`), and in its own terms; the mistakes users make most are told here, each by what
+/// libyaml says and the text around the mark.
+fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) -> Option<Syntax> {
+    let (start, text) = (range.start, &file.text[range]);
+    let line = |at: usize| file.line_col(start + at).0;
+    // The part starts a line of the file, and ends one.
+    let line_of = |at: usize| {
+        let span = file.line_span(start + at);
+        span.start.saturating_sub(start)..(span.end - start).min(text.len())
+    };
     let hint = |hint: String| Syntax {
         span: None,
         message: None,
@@ -261,7 +263,7 @@ fn syntax(
         });
     }
     let at = at?;
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = line_of(at).start;
     let indent =
         text[line_start..].len() - text[line_start..].trim_start_matches([' ', '\t']).len();
     // libyaml's words for a tab where it takes none; a tab may separate values in `[..]`.
@@ -283,7 +285,12 @@ fn syntax(
             line(opened)
         )));
     }
-    let context = context_mark(raw).map(|(line, column)| offset_at(text, line, column));
+    // libyaml counts lines from the part's first.
+    let first = line(0);
+    let context = context_mark(raw).map(|(l, column)| {
+        let at = file.offset((first + l).saturating_sub(1), column);
+        at.saturating_sub(start).min(text.len())
+    });
     if raw.contains("while scanning a quoted scalar")
         && let Some(quote) = context
     {
@@ -296,7 +303,7 @@ fn syntax(
     if raw.starts_with("could not find expected ':'")
         && let Some(key) = context
     {
-        let end = key + text[key..].find('\n').unwrap_or(text.len() - key);
+        let end = line_of(key).end;
         return Some(Syntax {
             span: Some(key..key + text[key..end].trim_end().len()),
             message: Some("a key without a `:` after it".into()),
@@ -374,21 +381,6 @@ fn context_mark(raw: &str) -> Option<(usize, usize)> {
     let (_, mark) = context.rsplit_once(" at line ")?;
     let (line, column) = mark.split_once(" column ")?;
     Some((line.trim().parse().ok()?, column.trim().parse().ok()?))
-}
-
-/// The byte of `text` at a line and column as libyaml counts them, from 1, in characters.
-fn offset_at(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let rest = &text[start..];
-    start
-        + rest
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(rest.len(), |(i, _)| i)
 }
 
 /// The byte position a reader error gives in its message: `... at position 20`.
@@ -896,7 +888,7 @@ fn field_errors<T: DeserializeOwned>(
     file: &Arc<SourceFile>,
     range: Range<usize>,
 ) -> Option<Vec<Diagnostic>> {
-    // With one field, the entry's error is that field's; with two, the budget is spent.
+    // Two fields would spend the budget: the section is not read for its fields.
     if range.end.saturating_mul(2) > FIELD_BY_FIELD_BYTES {
         return None;
     }
@@ -908,7 +900,8 @@ fn field_errors<T: DeserializeOwned>(
     }
     let body = range.start + first_line + 1;
     let fields = top_level_entries(&file.text[body..range.end])?;
-    if fields.len().saturating_mul(range.end) > FIELD_BY_FIELD_BYTES {
+    // A section of one field has that field's error already.
+    if fields.len() < 2 || fields.len().saturating_mul(range.end) > FIELD_BY_FIELD_BYTES {
         return None;
     }
     let fields: Vec<Range<usize>> = (fields.into_iter())
@@ -1522,6 +1515,12 @@ mod tests {
         let (line, .., hint) = syntax_error(text, 4..text.len() - 4);
         assert_eq!(line, 5);
         assert!(hint.contains("starts on line 3"), "{hint}");
+        let text = "---\ntitle: x\nweight 1\ntags: [a\nowner: y\n---\n";
+        let (line, _, shown, ..) = syntax_error(text, 4..text.len() - 4);
+        assert_eq!((line, shown.as_str()), (3, "weight 1"));
+        let text = "---\ntitle: x\ntags: [a\nowner: y\n---\n";
+        let (.., hint) = syntax_error(text, 4..text.len() - 4);
+        assert_eq!(hint, "the list opened with `[` on line 3 is never closed");
     }
 
     #[test]
