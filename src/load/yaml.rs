@@ -690,26 +690,64 @@ fn token_end(text: &str, offset: usize) -> usize {
     if let Some(close) = closing_quote(line) {
         return offset + close + 1;
     }
-    // A key ends at `: `; a value inside `[..]` or `{..}` at the next separator; either
-    // where a comment starts. A time such as 10:00 keeps its colon.
+    // A list or mapping written `[..]` or `{..}` ends at its closing bracket.
+    if line.starts_with(['[', '{']) {
+        return offset + flow_end(line).unwrap_or(line.trim_end().len());
+    }
+    // A key ends at `: `; a value inside `[..]` or `{..}` at the next separator, while in
+    // a block a value may hold `,` and brackets; either ends where a comment starts. A
+    // time such as 10:00 keeps its colon.
     let comment = (line.char_indices())
         .find(|&(i, c)| c == '#' && line[..i].ends_with([' ', '\t']))
         .map(|(i, _)| i);
-    let len = [
-        line.find(": "),
-        line.find(['{', '}', '[', ']', ',']),
-        comment,
-    ]
-    .into_iter()
-    .flatten()
-    .min()
-    .unwrap_or(line.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let separator = match flow_end(&text[line_start..offset]) {
+        None => line.find(['{', '}', '[', ']', ',']),
+        Some(_) => None,
+    };
+    let len = [line.find(": "), separator, comment]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(line.len());
     let len = if line[..len].ends_with(':') {
         len - 1
     } else {
         len
     };
     offset + line[..len].trim_end().len()
+}
+
+/// The byte after the first `[..]` or `{..}` of `text` closes, outside quotes, or the
+/// length of a `text` that opens none; `None` while one is still open at its end, as when
+/// `text` is the part of a line before a value inside one.
+fn flow_end(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut escaped = false;
+    let mut before = ' ';
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            // A quote opens a value only where a value starts, not inside `don't`.
+            None if matches!(c, '"' | '\'') && matches!(before, ' ' | '[' | '{' | ',' | ':') => {
+                quote = Some(c)
+            }
+            None if matches!(c, '[' | '{') => depth += 1,
+            None if matches!(c, ']' | '}') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            None => {}
+        }
+        before = c;
+    }
+    (depth == 0).then_some(text.len())
 }
 
 /// Turns serde's message into ours: no "at line" suffix (the header says where), and a
@@ -1578,8 +1616,15 @@ mod tests {
         assert_eq!(shown("\"a, b: c # d\" # e"), "\"a, b: c # d\"");
         assert_eq!(shown("\"a \\\" b\", c"), "\"a \\\" b\"");
         assert_eq!(shown("'it''s' # x"), "'it''s'");
-        assert_eq!(shown("10:00, 11:00"), "10:00");
         assert_eq!(shown("key: value"), "key");
+        // Inside `[..]` a value ends at `,`; in a block it may hold one, and brackets.
+        let line = "times: [10:00, 11:00]";
+        assert_eq!(&line[8..token_end(line, 8)], "10:00");
+        let line = "levels: a, b [c] # d";
+        assert_eq!(&line[8..token_end(line, 8)], "a, b [c]");
+        let line = "x: {a: ['don''t', \"]\"], b: 1} # c";
+        assert_eq!(&line[3..token_end(line, 3)], "{a: ['don''t', \"]\"], b: 1}");
+        assert_eq!(&line[8..token_end(line, 8)], "'don''t'");
     }
 
     #[test]
