@@ -327,6 +327,7 @@ fn prepare_from(
     });
     let (handbook, more) = assemble(
         config,
+        policy_unknown,
         as_of,
         options.strict,
         Git {
@@ -430,13 +431,15 @@ type Baseline<'a> =
 /// reads changed.
 fn assemble(
     config: Config,
+    config_has_errors: bool,
     as_of: Date,
     strict: bool,
     git: Git,
     (content, records, kept): (content::Content, records::Records, Option<&Derived>),
     files: &[OutputFile],
 ) -> (Handbook, Vec<Diagnostic>) {
-    let mut diags = audience::check_classified(&config, &content.pages, &records);
+    let mut diags =
+        audience::check_classified(&config, config_has_errors, &content.pages, &records);
     let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     let links = kept.map(|k| &k.links);
     let (site, site_diags) =

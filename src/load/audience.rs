@@ -17,8 +17,13 @@ const LEVELS_HINT: &str = "add `classification: { levels: [public, internal, con
                            restricted], default: internal }` to handbook.yaml, the levels from \
                            the least to the most sensitive";
 
-/// The errors in handbook.yaml's settings of audiences.
-pub fn check_config(config: &Config, file: &Arc<SourceFile>) -> Vec<Diagnostic> {
+/// The errors in handbook.yaml's settings of audiences. With `other_errors` and no levels,
+/// `classification` may be what did not load, so audiences are not told they lack it.
+pub fn check_config(
+    config: &Config,
+    other_errors: bool,
+    file: &Arc<SourceFile>,
+) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let mut error = |path: &[Seg], message: String, hint: Option<String>| {
         let span = yaml::locate(file, path).map_or(0..0, |p| p.value);
@@ -53,7 +58,7 @@ pub fn check_config(config: &Config, file: &Arc<SourceFile>) -> Vec<Diagnostic> 
                 Some(hints.hint(&classification.default)),
             );
         }
-    } else if !config.audiences.is_empty() {
+    } else if !config.audiences.is_empty() && !other_errors {
         error(
             &[Seg::Key("audiences")],
             "audiences read records and pages up to a classification level, and \
@@ -127,9 +132,13 @@ pub fn check_config(config: &Config, file: &Arc<SourceFile>) -> Vec<Diagnostic> 
     errors
 }
 
-/// The errors of each page's and record's `classification` that is not a level.
+/// The errors of each page's and record's `classification` that is not a level. While
+/// handbook.yaml has errors and no levels, its `classification` may be what did not load:
+/// the levels named are then not checked, and one warning says how many, since every
+/// report would have handbook.yaml's own error as its cause.
 pub fn check_classified(
     config: &Config,
+    config_has_errors: bool,
     pages: &[Arc<Page>],
     records: &Records,
 ) -> Vec<Diagnostic> {
@@ -168,6 +177,13 @@ pub fn check_classified(
         if let Some(level) = unknown(&i.record.classification) {
             errors.push(report(level, &i.source, i.span(&at)));
         }
+    }
+    if config_has_errors && config.classification.is_none() && !errors.is_empty() {
+        return vec![Diagnostic::warning(format!(
+            "{} classification(s) of pages and records are not checked while \
+             handbook.yaml, which sets the levels, has errors",
+            errors.len()
+        ))];
     }
     errors
 }

@@ -515,7 +515,12 @@ impl Config {
             );
             config.feeds = FeedsConfig::default();
         }
-        errors.extend(crate::load::audience::check_config(&config, file));
+        let other_errors = !errors.is_empty();
+        errors.extend(crate::load::audience::check_config(
+            &config,
+            other_errors,
+            file,
+        ));
         if config.limits.max_file_mb == 0 {
             let span = yaml::locate(
                 file,
