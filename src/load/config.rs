@@ -374,13 +374,38 @@ fn default_notify_timeout() -> u64 {
     30
 }
 
+/// The range is checked inside the visitor, as [`date::parse_str`] checks, so that
+/// serde_yaml places the error at the value, with the field's path.
 fn notify_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    match u64::deserialize(d)? {
-        n @ 1..=600 => Ok(n),
-        n => Err(serde::de::Error::custom(format!(
-            "{n} seconds is out of range: expected 1 to 600"
-        ))),
+    struct Seconds;
+    impl serde::de::Visitor<'_> for Seconds {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number of seconds, 1 to 600")
+        }
+        fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<u64, E> {
+            self.visit_u128(n.into())
+        }
+        fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<u64, E> {
+            self.visit_i128(n.into())
+        }
+        fn visit_i128<E: serde::de::Error>(self, n: i128) -> Result<u64, E> {
+            match u128::try_from(n) {
+                Ok(n) => self.visit_u128(n),
+                Err(_) => Err(out_of_range(n)),
+            }
+        }
+        fn visit_u128<E: serde::de::Error>(self, n: u128) -> Result<u64, E> {
+            match n {
+                1..=600 => Ok(n as u64),
+                _ => Err(out_of_range(n)),
+            }
+        }
     }
+    fn out_of_range<E: serde::de::Error>(n: impl std::fmt::Display) -> E {
+        E::custom(format!("{n} seconds is out of range: expected 1 to 600"))
+    }
+    d.deserialize_any(Seconds)
 }
 
 /// Where `notify` sends: `smtp://` with STARTTLS (port 587 unless given), `smtps://` with
@@ -829,14 +854,25 @@ mod tests {
             "{}",
             err[0].message
         );
-        let err =
-            load("title: T\nnotify: {from: a@x.com, fallback: a@x.com, timeout_seconds: 0}\n")
-                .unwrap_err();
-        assert!(
-            err[0].message.contains("expected 1 to 600"),
-            "{}",
-            err[0].message
-        );
+        let too_large = "99999999999999999999";
+        for (timeout, column) in [
+            ("0", 20),
+            ("-5", 20),
+            ("601", 20),
+            ("  7000", 22),
+            (too_large, 20),
+        ] {
+            let text = format!(
+                "title: T\nnotify:\n  from: a@x.com\n  fallback: a@x.com\n  timeout_seconds: {timeout}\n"
+            );
+            let err = load(&text).unwrap_err();
+            let n = timeout.trim();
+            assert_eq!(
+                err[0].message,
+                format!("notify.timeout_seconds: {n} seconds is out of range: expected 1 to 600")
+            );
+            assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 5, column)));
+        }
         let err = load("title: T\nnotify: {from: a@x.com}\n").unwrap_err();
         assert!(err[0].message.contains("fallback"), "{}", err[0].message);
     }
