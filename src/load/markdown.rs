@@ -67,6 +67,22 @@ fn events(text: &str, allow_html: bool) -> impl Iterator<Item = (Event<'_>, Rang
         .into_offset_iter()
         .map(move |(event, range)| match event {
             Event::Html(s) | Event::InlineHtml(s) if !allow_html => (Event::Text(s), range),
+            // `<ann@example.com>` links to `mailto:`, which pulldown-cmark adds only as it
+            // writes HTML: given here, the link is checked and rewritten as the mail link it is.
+            Event::Start(Tag::Link {
+                link_type: LinkType::Email,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let link = Tag::Link {
+                    link_type: LinkType::Autolink,
+                    dest_url: links::mailto(&dest_url).into(),
+                    title,
+                    id,
+                };
+                (Event::Start(link), range)
+            }
             other => (other, range),
         })
 }
