@@ -1522,6 +1522,73 @@ async function pagedRegistry(browser, bin, work) {
   });
 }
 
+/** The example handbook with words longer than a phone's screen is wide: an ARN heading, a
+ * URL in a paragraph, a code line, an exception's title and its risk owner's name. */
+function longWordsHandbook(into) {
+  copyHandbook(into);
+  const arn = "arn:aws:iam::123456789012:role/service-role/payment-gateway-lambda-execution-role";
+  const url = `https://tracker.example.com/browse/SECURITY-123456/${"attachments/".repeat(6)}evidence.zip`;
+  fs.writeFileSync(
+    path.join(into, "content", "long-words.md"),
+    ["---", "title: Long words", "---", `## Rotate ${arn}`, "", `See ${url} and \`${arn}\`.`, "", "```", `curl -sS "${url}?include=${"approvals,".repeat(8)}" | jq .`, "```", ""].join("\n"),
+  );
+  fs.writeFileSync(
+    path.join(into, "data", "exceptions", "EXC-900.yaml"),
+    [
+      "id: EXC-900",
+      `title: Rotate ${arn}`,
+      "type: acceptance",
+      "severity: low",
+      "status: pending",
+      'requested_by: "Gen Erator <gen@example.com>"',
+      `risk_owner: "${"Maximiliana-Konstantinopoulou".repeat(3)} <max@example.com>"`,
+      "created: 2026-05-01",
+      `summary: See ${url}.`,
+      "justification: |",
+      "  ```",
+      `  ${"x".repeat(150)}`,
+      "  ```",
+      "",
+    ].join("\n"),
+  );
+  return into;
+}
+
+/** A word longer than the screen is wide breaks at its edge rather than widen the page, at
+ * 390 px with and without JavaScript, and a code line longer than the paper wraps in print
+ * rather than being cut at the edge. */
+async function longWords(browser, bin, work) {
+  const handbook = longWordsHandbook(path.join(work, "long-words-handbook"));
+  const site = path.join(work, "long-words-site");
+  const built = spawnSync(bin, ["build", handbook, "-o", site, ...AUDIENCE], { encoding: "utf8" });
+  const pages = ["long-words/index.html", "exceptions/EXC-900/index.html", "exceptions/index.html", "owners/index.html", "audit/index.html"];
+  await check("[file] long words break at the edge of a phone's screen and of the paper", async () => {
+    assert(built.status === 0, `secbook build exited ${built.status}:\n${built.stderr}`);
+    const problems = [];
+    for (const javaScriptEnabled of [true, false]) {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, javaScriptEnabled });
+      try {
+        const page = await context.newPage();
+        for (const rel of pages) {
+          await page.goto(pathToFileURL(path.join(site, rel)).href);
+          const width = await page.evaluate(() => document.documentElement.scrollWidth);
+          if (width > 390) problems.push(`${rel} ${javaScriptEnabled ? "with" : "without"} JavaScript: ${width} px wide`);
+        }
+        await page.emulateMedia({ media: "print" });
+        for (const rel of pages.slice(0, 2)) {
+          await page.goto(pathToFileURL(path.join(site, rel)).href);
+          const cut = await page.$$eval("pre", (pres) => pres.filter((p) => p.scrollWidth > p.clientWidth + 1).length);
+          if (cut) problems.push(`${rel} in print: ${cut} code block(s) cut at the edge`);
+        }
+      } finally {
+        await context.close();
+      }
+    }
+    assert(problems.length === 0, listFailures(problems));
+    return `${pages.length} pages at 390 px, with and without JavaScript, and in print`;
+  });
+}
+
 async function main() {
   const watchdog = setTimeout(async () => {
     console.log(`FAIL  the browser test did not finish within ${DEADLINE_MS / 1000}s`);
@@ -1608,6 +1675,7 @@ async function main() {
   const fileMode = new Mode(browser, "file", pathToFileURL(site + path.sep).href, site);
   if (modes.includes("file")) await runMode(fileMode, { screenshots: true });
   if (modes.includes("file")) await pagedRegistry(browser, bin, work);
+  if (modes.includes("file")) await longWords(browser, bin, work);
   await guardSelfTest(browser, fileMode);
   await axeSelfTest(browser, fileMode);
 
