@@ -235,6 +235,12 @@ fn prepare_from(
     let (mut config, config_diags) = Config::load_with_defaults(&config_file);
     let policy_unknown = !config_diags.is_empty();
     if let Some(url) = &options.base_url {
+        if let Some(why) = crate::model::links::base_problem(url) {
+            return Err(Error::Usage(format!(
+                "--base-url `{url}` {why}: {}",
+                crate::load::config::BASE_URL_HINT
+            )));
+        }
         config.base_url = url.clone();
     }
     let as_of = date::resolve_as_of(options.as_of, config.as_of, epoch, config.timezone)

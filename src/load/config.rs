@@ -95,6 +95,10 @@ impl Default for Config {
     }
 }
 
+/// What a `base_url` that cannot be one is asked to be, in handbook.yaml and `--base-url`.
+pub const BASE_URL_HINT: &str =
+    "give the address the site is published at, such as https://security.example.com/handbook/";
+
 fn default_base_url() -> String {
     "/".into()
 }
@@ -539,6 +543,15 @@ impl Config {
                     )),
             );
             config.feeds = FeedsConfig::default();
+        }
+        if let Some(why) = crate::model::links::base_problem(&config.base_url) {
+            let span = yaml::locate(file, &[yaml::Seg::Key("base_url")]).map_or(0..0, |p| p.value);
+            errors.push(
+                Diagnostic::error(format!("`base_url` {why}"))
+                    .at(file, span)
+                    .with_hint(BASE_URL_HINT),
+            );
+            config.base_url = default_base_url();
         }
         let other_errors = !errors.is_empty();
         errors.extend(crate::load::audience::check_config(

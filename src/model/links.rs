@@ -237,21 +237,43 @@ pub fn page_href(url: &str) -> String {
     format!("{url}index.html")
 }
 
-/// `base_url` with a trailing slash, when it is an absolute http(s) URL, percent-encoded
-/// where it holds what a URL may not ([`NOT_IN_URL`]; an escape written already is kept),
-/// so every URL made from it (the feeds', the calendar's, the sitemap's, the mails') is
-/// valid.
+/// `base_url` with a trailing slash, when it is an absolute http(s) URL that can be one
+/// ([`base_problem`]): its host as DNS looks it up (`bücher.example` is
+/// `xn--bcher-kva.example`) and its path percent-encoded where it holds what a URL may not
+/// ([`NOT_IN_URL`]; an escape written already is kept), so every URL made from it (the
+/// feeds', the calendar's, the sitemap's, the mails') is valid.
 pub fn absolute_base(base_url: &str) -> Option<String> {
+    let url = parse_absolute(base_url)?.ok()?;
+    let base = utf8_percent_encode(url.as_str(), NOT_IN_URL).to_string();
+    Some(if base.ends_with('/') {
+        base
+    } else {
+        format!("{base}/")
+    })
+}
+
+/// Why an absolute `base_url` cannot be one that every page's path is added to; `None` for
+/// one that can, and for a path such as `/docs/`, which only the links of a page use.
+pub fn base_problem(base_url: &str) -> Option<String> {
+    parse_absolute(base_url)?.err()
+}
+
+/// `base_url` read as a URL when it starts `http://` or `https://`.
+fn parse_absolute(base_url: &str) -> Option<Result<url::Url, String>> {
     let base = base_url.trim();
     let lower = base.to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         return None;
     }
-    let base = utf8_percent_encode(base, NOT_IN_URL).to_string();
-    Some(if base.ends_with('/') {
-        base
-    } else {
-        format!("{base}/")
+    Some(match url::Url::parse(base) {
+        Err(e) => Err(format!("is not a valid URL ({e})")),
+        Ok(url) if url.query().is_some() || url.fragment().is_some() => Err(
+            "has a query (`?`) or a fragment (`#`), after which every page's path would go".into(),
+        ),
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+            Err("holds a user name or password, which every feed and sitemap would publish".into())
+        }
+        Ok(url) => Ok(url),
     })
 }
 
@@ -263,9 +285,26 @@ mod tests {
     fn an_absolute_base_is_a_valid_url_as_written() {
         assert_eq!(absolute_base("/docs/"), None);
         assert_eq!(
-            absolute_base(" https://x.org/a/b?c=d&e;f:g@h[1]%20 "),
-            Some("https://x.org/a/b?c=d&e;f:g@h[1]%20/".into())
+            absolute_base(" https://x.org/a/b;e,f:g@h[1]%20 "),
+            Some("https://x.org/a/b;e,f:g@h[1]%20/".into())
         );
+        assert_eq!(
+            absolute_base("HTTPS://Bücher.Example:443/hb"),
+            Some("https://xn--bcher-kva.example/hb/".into())
+        );
+        for (bad, why) in [
+            ("https://x.org/hb/#top", "a fragment"),
+            ("https://x.org/hb/?a=1", "a query"),
+            ("https://ann:secret@x.org/", "password"),
+            ("https://exa mple.org/", "not a valid URL"),
+            ("http://", "not a valid URL"),
+        ] {
+            assert_eq!(absolute_base(bad), None, "{bad}");
+            let problem = base_problem(bad).unwrap_or_default();
+            assert!(problem.contains(why), "{bad}: {problem}");
+        }
+        assert_eq!(base_problem("/docs/"), None);
+        assert_eq!(base_problem("https://x.org/docs"), None);
         assert_eq!(
             absolute_base("https://x.org/hand book/<é>\"{|}"),
             Some("https://x.org/hand%20book/%3C%C3%A9%3E%22%7B%7C%7D/".into())

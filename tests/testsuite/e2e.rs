@@ -363,6 +363,57 @@ fn links_stay_relative_with_an_absolute_base_url() {
     );
 }
 
+/// An absolute base URL is what every page's path is added to in the sitemap and feeds: its
+/// host as DNS looks it up, and never one with a query, a fragment or a password, which
+/// `--base-url` refuses as a mistake of the command (exit 2, nothing written) and
+/// handbook.yaml as an error at its value.
+#[test]
+fn a_base_url_is_one_every_page_can_follow() {
+    let test = BookTest::from_fixture("valid/basic");
+    let site = test.build("public", &["--base-url", "https://Bücher.example/hb"]);
+    let sitemap = String::from_utf8(site["sitemap.xml"].clone()).unwrap();
+    assert!(
+        sitemap.contains("<loc>https://xn--bcher-kva.example/hb/index.html</loc>"),
+        "{sitemap}"
+    );
+    for bad in [
+        "https://x.org/hb/#top",
+        "https://x.org/hb/?v=1",
+        "https://ann:pw@x.org/",
+    ] {
+        let refused = test.tmp().join("refused");
+        let args = [
+            "build",
+            ".",
+            "-o",
+            refused.to_str().unwrap(),
+            "--base-url",
+            bad,
+        ];
+        let out = test.run(&args);
+        assert_code(&out, 2);
+        assert!(
+            stderr(&out).contains(&format!("--base-url `{bad}`")),
+            "{}",
+            describe(&out)
+        );
+        assert!(!refused.exists());
+    }
+    test.replace(
+        "handbook.yaml",
+        "title:",
+        "base_url: https://x.org/hb#top\ntitle:",
+    );
+    let out = test.run(&["check", "."]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: `base_url` has a query (`?`) or a fragment (`#`)")
+            && err.contains("handbook.yaml:1:11"),
+        "{err}"
+    );
+}
+
 /// Without an absolute base_url, 404.html's links are relative to the root, and its script
 /// finds the root from the address: where it meets one of the site's top folders, else at
 /// base_url's path, which is also the plain link home for a reader without JavaScript.

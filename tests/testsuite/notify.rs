@@ -694,7 +694,18 @@ fn notify_needs_its_settings_and_an_absolute_base_url() {
     let out = notify(tmp.path(), &["--dry-run"], &[]);
     assert_code(&out, 2);
     assert!(
-        stderr(&out).contains("needs an absolute base_url, not `/`"),
+        stderr(&out).contains("needs an absolute base_url, and `/` is not absolute"),
+        "{}",
+        describe(&out)
+    );
+    let out = notify(
+        tmp.path(),
+        &["--dry-run", "--base-url", "https://x.org/#top"],
+        &[],
+    );
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("`https://x.org/#top` has a query (`?`) or a fragment (`#`)"),
         "{}",
         describe(&out)
     );

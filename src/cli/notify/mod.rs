@@ -16,7 +16,7 @@ use crate::cli::report::Report;
 use crate::derive::handbook::Handbook;
 use crate::diagnostics::{Diagnostic, Error};
 use crate::load::config::SmtpUrl;
-use crate::model::links::absolute_base;
+use crate::model::links::{absolute_base, base_problem};
 use crate::pipeline;
 
 pub use compose::Mail;
@@ -69,9 +69,10 @@ pub fn deliver(
         .as_deref()
         .unwrap_or(&handbook.config.base_url);
     let Some(base) = absolute_base(base_url) else {
+        let why = base_problem(base_url).unwrap_or_else(|| "is not absolute".into());
         return Err(Error::Usage(format!(
-            "the messages link to the record pages, which needs an absolute base_url, not \
-             `{base_url}`: set `base_url: https://...` in handbook.yaml or pass --base-url"
+            "the messages link to the record pages, which needs an absolute base_url, and \
+             `{base_url}` {why}: set `base_url: https://...` in handbook.yaml or pass --base-url"
         )));
     };
     let report = Report::compute(handbook, options.owner.as_deref());
