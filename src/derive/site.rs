@@ -146,6 +146,9 @@ pub struct Site {
     records: RecordIds,
     /// The other paths the site holds (static files, assets), which links may name too.
     files: BTreeSet<String>,
+    /// Where each file beside the pages is written, by its path below content/: a link
+    /// names it by its own name, which its path in the site may spell otherwise.
+    asset_at: BTreeMap<String, String>,
     remote_images: bool,
     /// What links may name but an audience may not read: a link to it keeps its text only.
     restricted: BTreeSet<Named>,
@@ -246,6 +249,9 @@ impl Site {
                 unloaded: records.unloaded.clone(),
             },
             files,
+            asset_at: (content.assets.iter())
+                .map(|a| (a.source.clone(), a.to.clone()))
+                .collect(),
             remote_images: markdown.allow_remote_images,
             restricted,
             links_key: OnceLock::new(),
@@ -378,7 +384,8 @@ impl Site {
             let records = &self.records;
             (&self.unreadable, &records.exceptions, &records.incidents).hash(&mut hasher);
             records.unloaded.hash(&mut hasher);
-            (&self.files, self.remote_images, &self.restricted).hash(&mut hasher);
+            (&self.files, &self.asset_at).hash(&mut hasher);
+            (self.remote_images, &self.restricted).hash(&mut hasher);
             hasher.finish()
         })
     }
@@ -719,7 +726,11 @@ impl Site {
                     None => (dest, ""),
                 };
                 let joined = links::join(origin.dir, &links::decode(path));
-                match joined.clone().filter(|p| self.files.contains(p)) {
+                let written = joined.as_ref().and_then(|p| match self.asset_at.get(p) {
+                    Some(to) => Some(to.clone()),
+                    None => self.files.contains(p).then(|| p.clone()),
+                });
+                match written {
                     Some(p) => Ok(format!("{root}{}{rest}", links::encode(&p))),
                     // That file is reported already, as a page is.
                     None if joined.is_some_and(|p| self.unreadable.contains(&p)) => {

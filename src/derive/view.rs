@@ -323,7 +323,12 @@ fn hidden_files(
         .iter()
         .filter(|a| {
             let folder = a.source.rsplit_once('/').map_or("", |(dir, _)| dir);
-            let shown = linked.get(&a.to).or_else(|| folders.get(folder)).copied();
+            // A link names the file by its own name, or by the name it is written at.
+            let by_links = [&a.source, &a.to]
+                .into_iter()
+                .filter_map(|p| linked.get(p).copied())
+                .reduce(|a, b| a || b);
+            let shown = by_links.or_else(|| folders.get(folder).copied());
             shown == Some(false)
         })
         .map(|a| a.to.clone())

@@ -356,14 +356,22 @@ fn url_of(rel: &str) -> String {
 }
 
 /// A path segment safe in a URL on every host: file names keep their letters, digits, `-`,
-/// `_` and `.`; anything else becomes `-`.
+/// `_` and `.`, letters beyond ASCII spelt in ASCII (`über` as `uber`, `日本語` as
+/// `ri-ben-yu`); anything else becomes `-`.
 pub fn slug_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
-    for c in segment.chars() {
+    // What is replaced becomes one `-` before the next kept character, none before a dot:
+    // `中文.png` is spelt `Zhong Wen .png`, and is written `zhong-wen.png`.
+    let mut replaced = false;
+    for c in deunicode::deunicode_with_tofu(segment, "-").chars() {
         if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+            if replaced && c != '.' && !out.ends_with('-') {
+                out.push('-');
+            }
+            replaced = false;
             out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
+        } else {
+            replaced = true;
         }
     }
     // Never `.` or `..`, and no dot at the end, which Windows drops from a name.
@@ -393,6 +401,13 @@ mod tests {
         assert_eq!(url_of("a/_index.md"), "a/");
         assert_eq!(url_of("a/b.md"), "a/b/");
         assert_eq!(url_of("A/My Page.md"), "a/my-page/");
+        assert_eq!(url_of("über-uns/Größe.md"), "uber-uns/grosse/");
+        assert_eq!(url_of("docs/日本語.md"), "docs/ri-ben-yu/");
+        assert_eq!(url_of("docs/中文.md"), "docs/zhong-wen/");
+        assert_eq!(url_of("🔥.md"), "fire/");
+        assert_eq!(slug_segment("中文.png"), "zhong-wen.png");
+        assert_eq!(slug_segment("my  diagram (v2).png"), "my-diagram-v2.png");
+        assert_eq!(slug_segment("-a-"), "a");
         assert_eq!(slug_segment(".."), "-");
         assert_eq!(slug_segment("..."), "-");
         assert_eq!(slug_segment("a."), "a");

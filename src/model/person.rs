@@ -68,12 +68,13 @@ impl Person {
         self.email.as_deref().unwrap_or(&self.name)
     }
 
-    /// The URL segment of this person's owner page.
+    /// The URL segment of this person's owner page: its letters beyond ASCII spelt in
+    /// ASCII, as a page's are.
     pub fn slug(&self) -> String {
         let mut out = String::new();
-        for c in self.key().chars() {
+        for c in deunicode::deunicode_with_tofu(&self.key(), "-").chars() {
             if c.is_ascii_alphanumeric() {
-                out.push(c);
+                out.push(c.to_ascii_lowercase());
             } else if !out.ends_with('-') {
                 out.push('-');
             }
@@ -346,5 +347,8 @@ mod tests {
         assert_eq!(Person::parse("Ann <Ann.Lee@X.com>").slug(), "ann-lee-x-com");
         assert_eq!(Person::parse("Con").slug(), "con-owner");
         assert_eq!(Person::parse("../../etc").slug(), "etc");
+        // A name in another script is spelt in ASCII, not every such name `unassigned`.
+        assert_eq!(Person::parse("山田花子").slug(), "shan-tian-hua-zi");
+        assert_eq!(Person::parse("Zoë Müller").slug(), "zoe-muller");
     }
 }

@@ -1198,14 +1198,16 @@ fn record_ids_cannot_name_a_path_outside_the_site() {
 #[test]
 fn page_and_file_names_stay_inside_the_site() {
     // Content file names become folders of the site through a slug that keeps letters,
-    // digits, `-`, `_` and `.`, and never `.` or `..` alone (content::tests: a name that
+    // digits, `-`, `_` and `.`, spells letters beyond ASCII in ASCII, and never `.` or `..`
+    // alone (content::tests: a name that
     // is only dots starts with one, and is never read).
     let mut hb = harness::Handbook::default();
     let pages = harness::build(&hb).unwrap().len();
     for (rel, url) in [
         ("a...md", Some("a/index.html")),
         ("a\\b.md", Some("a-b/index.html")),
-        ("Über Uns.md", Some("ber-uns/index.html")),
+        ("Über Uns.md", Some("uber-uns/index.html")),
+        ("日本語.md", Some("ri-ben-yu/index.html")),
         ("..md", None),
         ("...md", None),
         ("sub/../x.md", None),
@@ -2221,7 +2223,7 @@ fn percent_encoded_links_name_the_file_they_encode() {
     let home = fs::read_to_string(out.join("index.html")).unwrap();
     for link in [
         "<a href=\"my-page/index.html\">a</a>",
-        "<a href=\"caf/index.html#caf%C3%A9\">b</a>",
+        "<a href=\"cafe/index.html#caf%C3%A9\">b</a>",
         "<a href=\"files/my%20file%20%231.pdf\">c</a>",
     ] {
         assert!(home.contains(link), "lacks {link}: {home}");

@@ -525,3 +525,52 @@ fn a_rebuild_sees_a_change_to_a_page_reached_through_a_link() {
     assert!(page(&rebuilt, "runbooks/triage/index.html").contains("A new step."));
     assert!(page(&rebuilt, "guides/triage/index.html").contains("A new step."));
 }
+
+/// A file beside the pages is linked by its own name, however its path in the site spells
+/// it (letters beyond ASCII in ASCII, a blank as `-`, its folder as the pages' folder), and
+/// pages named in other scripts each get a folder of their own, as Zola writes them.
+#[test]
+fn files_and_pages_are_named_by_their_own_names() {
+    let (tmp, root) = handbook("valid/basic");
+    write(&root, "content/Anhänge/Übersicht.png", "png");
+    write(&root, "content/Anhänge/my diagram (v2).png", "png");
+    write(&root, "content/Anhänge/中文.png", "png");
+    write(
+        &root,
+        "content/Anhänge/Größen.md",
+        "---\ntitle: Größen\n---\n![a](Übersicht.png) ![b](<my diagram (v2).png>) \
+         ![c](my%20diagram%20%28v2%29.png) ![d](中文.png)\n",
+    );
+    write(&root, "content/日本語.md", "---\ntitle: 日本語\n---\n");
+    write(
+        &root,
+        "content/中文.md",
+        "---\ntitle: 中文\n---\n[b](Anhänge/Größen.md)\n",
+    );
+    let out = build(&root);
+    assert_code(&out, 0);
+    let site = files_below(&tmp.path().join("out"));
+    for path in [
+        "anhange/ubersicht.png",
+        "anhange/my-diagram-v2.png",
+        "anhange/zhong-wen.png",
+        "ri-ben-yu/index.html",
+        "zhong-wen/index.html",
+    ] {
+        assert!(site.contains_key(path), "no {path} in {:?}", site.keys());
+    }
+    let page = String::from_utf8(site["anhange/grossen/index.html"].clone()).unwrap();
+    for img in [
+        "<img src=\"../../anhange/ubersicht.png\" alt=\"a\" />",
+        "<img src=\"../../anhange/my-diagram-v2.png\" alt=\"b\" />",
+        "<img src=\"../../anhange/my-diagram-v2.png\" alt=\"c\" />",
+        "<img src=\"../../anhange/zhong-wen.png\" alt=\"d\" />",
+    ] {
+        assert!(page.contains(img), "lacks {img}: {page}");
+    }
+    let chinese = String::from_utf8(site["zhong-wen/index.html"].clone()).unwrap();
+    assert!(
+        chinese.contains("<a href=\"../anhange/grossen/index.html\">b</a>"),
+        "{chinese}"
+    );
+}
