@@ -370,15 +370,16 @@ impl Site {
     }
 
     /// A hash of all that [`Site::record_html`] reads besides the text: the pages' paths,
-    /// folders and headings, the records' ids, the other files, and what links may not
-    /// name. What a record's page shows is fingerprinted by it rather than by the HTML.
+    /// folders and anchors (headings' and footnotes' ids), the records' ids, the other
+    /// files, and what links may not name. What a record's page shows is fingerprinted by
+    /// it rather than by the HTML.
     pub fn links_key(&self) -> u64 {
         *self.links_key.get_or_init(|| {
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
             for page in &self.pages {
                 (&page.path, &page.url).hash(&mut hasher);
-                for heading in &page.doc.headings {
-                    heading.id.hash(&mut hasher);
+                for anchor in page.doc.anchors() {
+                    anchor.hash(&mut hasher);
                 }
             }
             let records = &self.records;
@@ -390,12 +391,15 @@ impl Site {
         })
     }
 
-    /// A Markdown field of the record whose page is at `url`, safe to insert unescaped:
-    /// raw HTML escaped, images on other hosts shown as links, and its links resolved as
-    /// [`Origin::record`] says. A link that leads nowhere was reported by `assemble`.
-    pub fn record_html(&self, url: &str, text: &str) -> String {
+    /// The Markdown `field` (its key, `impact.notes` say) of the record whose page is at
+    /// `url`, safe to insert unescaped: raw HTML escaped, images on other hosts shown as
+    /// links, and its links resolved as [`Origin::record`] says. A link that leads nowhere
+    /// was reported by `assemble`. Its ids start with the field's key, `description-` say:
+    /// a record's page shows several fields, and has sections of its own (`summary`).
+    pub fn record_html(&self, url: &str, field: &str, text: &str) -> String {
         let origin = Origin::record(url);
-        markdown::render_untrusted(text, |dest| {
+        let prefix = format!("{}-", field.replace(['.', '_'], "-"));
+        markdown::render_untrusted(text, &prefix, |dest| {
             self.resolve(&origin, dest, false)
                 .unwrap_or_else(|_| "#".to_string())
         })
@@ -612,6 +616,9 @@ impl Site {
                     })
             })
             .collect();
+        diags.extend(page.doc.repeated_ids.iter().map(|span| {
+            markdown::repeated_id(&page.source.text[span.clone()]).at(&page.source, span.clone())
+        }));
         (targets, diags)
     }
 
@@ -636,6 +643,19 @@ impl Site {
                 broken.insert(&link.dest, diags.len());
                 diags.push(d.at(t.source, place()));
             }
+        }
+        // Each repeated id is looked for with its line up to it, which tells apart two
+        // headings that write the same id.
+        let mut written = Written::new(t.source, t.path);
+        for span in &doc.repeated_ids {
+            let line = t.text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+            let found = written.find(&t.text[line..span.end]);
+            let place = if found.len() == span.end - line {
+                found.end - span.len()..found.end
+            } else {
+                found
+            };
+            diags.push(markdown::repeated_id(&t.text[span.clone()]).at(t.source, place));
         }
         diags
     }

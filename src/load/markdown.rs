@@ -4,7 +4,7 @@
 //! A document keeps its text rather than its parsed events: parsing again to render is
 //! cheaper than holding every page's events in memory at once.
 
-use ahash::HashMap;
+use ahash::{HashMap, HashSet};
 use hashbrown::HashTable;
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -12,7 +12,7 @@ use std::iter::Peekable;
 use std::ops::{Range, RangeInclusive};
 use std::sync::Arc;
 
-use crate::diagnostics::SourceFile;
+use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::model::finding::CODES;
 use crate::model::{links, text};
 use pulldown_cmark::{Alignment, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
@@ -24,6 +24,14 @@ pub struct Heading {
     pub level: u8,
     pub id: String,
     pub title: String,
+}
+
+/// A footnote of a page, by its label: its id is its own, as a heading's is.
+#[derive(Debug, Clone)]
+struct Footnote {
+    /// The label as footnotes are matched, whatever its case: `[^Note]` is `[^note]`'s.
+    key: String,
+    id: String,
 }
 
 /// A link or image target written in the source, with where it was written.
@@ -43,8 +51,17 @@ pub struct Document {
     body: Range<usize>,
     allow_html: bool,
     pub headings: Vec<Heading>,
+    /// In the order their numbers are given: of the first reference or definition of each.
+    footnotes: Vec<Footnote>,
     pub links: Vec<LinkRef>,
-    /// The headings' ids, for links to them: a lookup each, whatever the page's size.
+    /// Where an id written `{#...}` repeats one written before it: an error, since a link
+    /// to it could lead to one heading only. Spans of the text read, as links' are.
+    pub repeated_ids: Vec<Range<usize>>,
+    /// What each of the document's ids starts with: nothing for a page, the field's name
+    /// for a record's field, so the fields on one page do not share an id.
+    prefix: String,
+    /// The headings' and footnotes' ids, for links to them: a lookup each, whatever the
+    /// page's size.
     ids: Ids,
 }
 
@@ -90,13 +107,18 @@ fn events(text: &str, allow_html: bool) -> impl Iterator<Item = (Event<'_>, Rang
 impl Document {
     /// Reads a text that stands alone, such as a record's Markdown field.
     pub fn parse_text(text: &str, allow_html: bool) -> Document {
+        Document::parse_field(text, allow_html, "")
+    }
+
+    /// [`Document::parse_text`], each of the text's ids starting with `prefix`.
+    pub fn parse_field(text: &str, allow_html: bool, prefix: &str) -> Document {
         let source = SourceFile::new("", text);
-        Document::parse(&source, 0..source.text.len(), allow_html)
+        Document::read(&source, 0..source.text.len(), allow_html, prefix, None)
     }
 
     /// Reads the part `body` of `source`; links' spans are offsets in the whole file.
     pub fn parse(source: &Arc<SourceFile>, body: Range<usize>, allow_html: bool) -> Document {
-        Document::read(source, body, allow_html, None)
+        Document::read(source, body, allow_html, "", None)
     }
 
     /// [`Document::parse`], with the words of the text as [`plain_text`] gives them, read
@@ -112,7 +134,7 @@ impl Document {
             plain: String::with_capacity(body.len()),
             apart: false,
         };
-        let doc = Document::read(source, body, allow_html, Some(&mut words));
+        let doc = Document::read(source, body, allow_html, "", Some(&mut words));
         // Kept a while, for every page at once: not with the room a growing string leaves.
         words.plain.shrink_to_fit();
         (doc, words.plain)
@@ -122,13 +144,17 @@ impl Document {
         source: &Arc<SourceFile>,
         body: Range<usize>,
         allow_html: bool,
+        prefix: &str,
         mut words: Option<&mut Words>,
     ) -> Document {
         let text = &source.text[body.clone()];
         let offset = body.start;
         let mut headings = Vec::new();
+        // Each heading's id as written with `{#id}`, and where that is written.
+        let mut explicit = Vec::new();
+        let mut footnotes: Vec<Footnote> = Vec::new();
+        let mut footnote_keys: HashSet<String> = HashSet::default();
         let mut links = Vec::new();
-        let mut ids = Ids::default();
         // The heading being read: its level, the id written with `{#id}`, its text.
         let mut heading: Option<(u8, Option<String>, String)> = None;
         for (event, range) in events(text, allow_html) {
@@ -151,25 +177,50 @@ impl Document {
                         span: offset + range.start..offset + range.end,
                     });
                 }
+                Event::FootnoteReference(label) | Event::Start(Tag::FootnoteDefinition(label)) => {
+                    let key = footnote_key(&label);
+                    if footnote_keys.insert(key.clone()) {
+                        footnotes.push(Footnote {
+                            key,
+                            id: String::new(),
+                        });
+                    }
+                }
                 // Only the heading's own end: the end of its emphasis or link is not it.
                 Event::End(TagEnd::Heading(_)) => {
-                    if let Some((level, explicit, mut title)) = heading.take() {
+                    if let Some((level, id, mut title)) = heading.take() {
                         trim_in_place(&mut title);
-                        let base = explicit.unwrap_or_else(|| slugify(&title));
-                        let id = ids.unique(&headings, base);
-                        headings.push(Heading { level, id, title });
-                        ids.add(&headings, headings.len() - 1);
+                        explicit.push(id.map(|id| {
+                            // The id as written, `{#id}`, underlined; else the heading.
+                            let written = &text[range.clone()];
+                            let at = written
+                                .rfind(&format!("#{id}"))
+                                .map_or(range.start..range.start + written.trim_end().len(), |i| {
+                                    range.start + i..range.start + i + 1 + id.len()
+                                });
+                            (id, offset + at.start..offset + at.end)
+                        }));
+                        headings.push(Heading {
+                            level,
+                            id: String::new(),
+                            title,
+                        });
                     }
                 }
                 _ => {}
             }
         }
+        let mut ids = Ids::default();
+        let repeated_ids = ids.assign(prefix, &mut headings, &explicit, &mut footnotes);
         Document {
             source: Arc::clone(source),
             body,
             allow_html,
             headings,
+            footnotes,
             links,
+            repeated_ids,
+            prefix: prefix.to_string(),
             ids,
         }
     }
@@ -183,9 +234,35 @@ impl Document {
             .collect()
     }
 
-    /// Whether a heading of the document has the id `anchor`.
+    /// The document's ids, to look one up.
+    fn given(&self) -> Given<'_> {
+        Given {
+            headings: &self.headings,
+            footnotes: &self.footnotes,
+        }
+    }
+
+    /// The id of the heading or footnote that a link within the document writes `#anchor`:
+    /// the anchor after the document's prefix.
+    pub fn anchor_id(&self, anchor: &str) -> Option<&str> {
+        let found = if self.prefix.is_empty() {
+            self.ids.find(self.given(), anchor)
+        } else {
+            self.ids
+                .find(self.given(), &format!("{}{anchor}", self.prefix))
+        };
+        found.map(|i| self.given().at(i))
+    }
+
+    /// The ids of the document's headings and footnotes, which links to it may name.
+    pub fn anchors(&self) -> impl Iterator<Item = &str> {
+        let headings = self.headings.iter().map(|h| h.id.as_str());
+        headings.chain(self.footnotes.iter().map(|f| f.id.as_str()))
+    }
+
+    /// Whether a heading or footnote of the document has the id `anchor`.
     pub fn has_anchor(&self, anchor: &str) -> bool {
-        self.ids.find(&self.headings, anchor).is_some()
+        self.anchor_id(anchor).is_some()
     }
 
     fn text(&self) -> &str {
@@ -200,6 +277,15 @@ impl Document {
         let mut next_target = targets.iter();
         let mut retarget = || CowStr::Borrowed(next_target.next().map_or("", String::as_str));
         let mut next_heading = self.headings.iter();
+        let footnotes: HashMap<&str, &str> = (self.footnotes.iter())
+            .map(|f| (f.key.as_str(), f.id.as_str()))
+            .collect();
+        // A footnote's reference and definition name it by its id, not its label, which
+        // may hold spaces and would be the id of its definition as written.
+        let footnote_id = |label: &str| -> CowStr {
+            let id = footnotes.get(footnote_key(label).as_str());
+            CowStr::Borrowed(id.copied().unwrap_or_default())
+        };
         let mut anchor = None;
         let mut links_open = 0usize;
         // For each link open, whether it is shown as restricted text rather than a link.
@@ -328,6 +414,12 @@ impl Document {
                                 id,
                             }))
                         }
+                    }
+                    Event::FootnoteReference(label) => {
+                        Some(Event::FootnoteReference(footnote_id(&label)))
+                    }
+                    Event::Start(Tag::FootnoteDefinition(label)) => {
+                        Some(Event::Start(Tag::FootnoteDefinition(footnote_id(&label))))
                     }
                     other => Some(other),
                 }
@@ -619,8 +711,25 @@ fn ends_phrase(event: &Event) -> bool {
     }
 }
 
-/// The ids of a document's headings. The table holds each heading's index with the hash
-/// of its id, so that an id is kept once, in its heading (a page may have a million), and
+/// The ids a document gives: its headings', then its footnotes'.
+#[derive(Clone, Copy)]
+struct Given<'a> {
+    headings: &'a [Heading],
+    footnotes: &'a [Footnote],
+}
+
+impl<'a> Given<'a> {
+    fn at(self, index: usize) -> &'a str {
+        match index.checked_sub(self.headings.len()) {
+            None => &self.headings[index].id,
+            Some(i) => &self.footnotes[i].id,
+        }
+    }
+}
+
+/// The ids of a document, its headings' and its footnotes' in one set, so that no two
+/// elements of a page share one. The table holds each id's index in [`Given`] with its
+/// hash, so that an id is kept once, where it is given (a page may have a million), and
 /// the table grows without reading the ids again.
 #[derive(Debug, Clone, Default)]
 struct Ids {
@@ -632,28 +741,23 @@ struct Ids {
 }
 
 impl Ids {
-    /// The index of the heading of `headings` whose id is `id`.
-    fn find(&self, headings: &[Heading], id: &str) -> Option<usize> {
+    /// The index in `given` of the id `id`.
+    fn find(&self, given: Given, id: &str) -> Option<usize> {
         let hash = self.hasher.hash_one(id);
         self.table
-            .find(hash, |&(h, i)| h == hash && headings[i].id == id)
+            .find(hash, |&(h, i)| h == hash && given.at(i) == id)
             .map(|&(_, i)| i)
     }
 
-    /// Notes the id of `headings[index]`, which [`Ids::unique`] gave.
-    fn add(&mut self, headings: &[Heading], index: usize) {
-        let hash = self.hasher.hash_one(headings[index].id.as_str());
+    /// Notes the id at `index` of `given`, which no id before it has.
+    fn add(&mut self, given: Given, index: usize) {
+        let hash = self.hasher.hash_one(given.at(index));
         self.table.insert_unique(hash, (hash, index), |&(h, _)| h);
     }
 
-    /// `base`, or `base-1`, `base-2`, ... when a heading of `headings` already has it.
-    fn unique(&mut self, headings: &[Heading], base: String) -> String {
-        let base = if base.is_empty() {
-            "section".to_string()
-        } else {
-            base
-        };
-        if self.find(headings, &base).is_none() {
+    /// `base`, or `base-1`, `base-2`, ... when an id of `given` already is it.
+    fn unique(&mut self, given: Given, base: String) -> String {
+        if self.find(given, &base).is_none() {
             return base;
         }
         let mut n = self.next.get(base.as_str()).copied().unwrap_or(1);
@@ -662,7 +766,7 @@ impl Ids {
             unique.clear();
             let _ = write!(unique, "{base}-{n}");
             n += 1;
-            if self.find(headings, &unique).is_none() {
+            if self.find(given, &unique).is_none() {
                 match self.next.get_mut(base.as_str()) {
                     Some(next) => *next = n,
                     None => {
@@ -672,6 +776,93 @@ impl Ids {
                 return unique;
             }
         }
+    }
+
+    /// Gives every heading and footnote its id, each written after `prefix`, and returns
+    /// where an explicit id repeats an earlier one. An id written `{#...}` is kept as
+    /// written, as Hugo and Zola keep it, so a link to it goes where its author meant: the
+    /// ids made from titles yield to it, and footnotes' ids, `fn-` and their label, yield
+    /// to both. A repeated explicit id is an error; its heading takes a free id meanwhile.
+    fn assign(
+        &mut self,
+        prefix: &str,
+        headings: &mut [Heading],
+        explicit: &[Option<(String, Range<usize>)>],
+        footnotes: &mut [Footnote],
+    ) -> Vec<Range<usize>> {
+        let mut repeated = Vec::new();
+        // The headings whose id is made here, each with the id it starts from.
+        let mut made = Vec::new();
+        for (i, written) in explicit.iter().enumerate() {
+            let Some((id, span)) = written else {
+                let slug = slugify(&headings[i].title);
+                let slug = if slug.is_empty() { "section" } else { &slug };
+                made.push((i, format!("{prefix}{slug}")));
+                continue;
+            };
+            let id = format!("{prefix}{id}");
+            if self
+                .find(
+                    Given {
+                        headings,
+                        footnotes,
+                    },
+                    &id,
+                )
+                .is_some()
+            {
+                repeated.push(span.clone());
+                made.push((i, id));
+            } else {
+                headings[i].id = id;
+                self.add(
+                    Given {
+                        headings,
+                        footnotes,
+                    },
+                    i,
+                );
+            }
+        }
+        for (i, base) in made {
+            headings[i].id = self.unique(
+                Given {
+                    headings,
+                    footnotes,
+                },
+                base,
+            );
+            self.add(
+                Given {
+                    headings,
+                    footnotes,
+                },
+                i,
+            );
+        }
+        let count = headings.len();
+        for n in 0..footnotes.len() {
+            let slug = slugify(&footnotes[n].key);
+            let base = match slug.as_str() {
+                "" => format!("{prefix}fn-{}", n + 1),
+                s => format!("{prefix}fn-{s}"),
+            };
+            footnotes[n].id = self.unique(
+                Given {
+                    headings,
+                    footnotes,
+                },
+                base,
+            );
+            self.add(
+                Given {
+                    headings,
+                    footnotes,
+                },
+                count + n,
+            );
+        }
+        repeated
     }
 }
 
@@ -721,6 +912,20 @@ fn close_bidi(event: Event<'_>) -> Event<'_> {
     }
 }
 
+/// The error for an id written `{#...}` a second time on one page, `written` as it is
+/// written there (`#setup`).
+pub fn repeated_id(written: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "the heading id `{written}` is written twice on this page: a link to it leads to the first heading only"
+    ))
+    .with_hint("give this heading another id, or remove its `{#...}` to have one made from its title")
+}
+
+/// A footnote's label as footnotes are matched: `[^Note]` refers to `[^note]`.
+fn footnote_key(label: &str) -> String {
+    label.to_lowercase()
+}
+
 /// A heading's anchor, as GitHub makes it: lowercase, letters and digits kept, spaces to
 /// hyphens, other punctuation dropped.
 pub fn slugify(text: &str) -> String {
@@ -738,14 +943,23 @@ pub fn slugify(text: &str) -> String {
 }
 
 /// Renders a Markdown field of a record: raw HTML always escaped, images on other hosts
-/// shown as links, and each link's target as `resolve` writes it, unless it could run
-/// code.
-pub fn render_untrusted(text: &str, mut resolve: impl FnMut(&str) -> String) -> String {
-    let doc = Document::parse_text(text, false);
+/// shown as links, each id starting with `prefix`, a link to one of its own headings or
+/// footnotes led to its id, and each other link's target as `resolve` writes it, unless it
+/// could run code.
+pub fn render_untrusted(
+    text: &str,
+    prefix: &str,
+    mut resolve: impl FnMut(&str) -> String,
+) -> String {
+    let doc = Document::parse_field(text, false, prefix);
+    let own = |dest: &str| match links::classify(dest) {
+        links::Target::Anchor(a) => doc.anchor_id(&links::decode(a)).map(links::fragment),
+        _ => None,
+    };
     let targets: Vec<String> = doc
         .links
         .iter()
-        .map(|l| links::neutralise(&resolve(&l.dest)).to_string())
+        .map(|l| own(&l.dest).unwrap_or_else(|| links::neutralise(&resolve(&l.dest)).into()))
         .collect();
     doc.render(&targets, false)
 }
@@ -924,7 +1138,7 @@ mod tests {
     }
 
     fn untrusted(text: &str) -> String {
-        render_untrusted(text, str::to_string)
+        render_untrusted(text, "", str::to_string)
     }
 
     #[test]
@@ -1002,25 +1216,78 @@ mod tests {
 
     #[test]
     fn equal_headings_take_the_next_free_suffix() {
-        let mut ids = Ids::default();
-        let mut headings = Vec::new();
-        let mut give = |base: &str| {
-            let id = ids.unique(&headings, base.to_string());
-            headings.push(Heading {
-                level: 2,
-                id: id.clone(),
-                title: String::new(),
-            });
-            ids.add(&headings, headings.len() - 1);
-            id
-        };
-        assert_eq!(give("a"), "a");
-        assert_eq!(give("a-2"), "a-2");
-        assert_eq!(give("a"), "a-1");
-        assert_eq!(give("a"), "a-3");
-        assert_eq!(give("a-1"), "a-1-1");
-        assert_eq!(give(""), "section");
-        assert_eq!(give(""), "section-1");
+        let doc = Document::parse_text("# A\n# A 2\n# A\n# A\n# A 1\n# !\n# ?\n", false);
+        let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["a", "a-2", "a-1", "a-3", "a-1-1", "section", "section-1"]
+        );
+    }
+
+    /// An id written `{#...}` is kept as written, wherever it comes: a made id yields to
+    /// it, and the same id written twice is reported at the second.
+    #[test]
+    fn explicit_ids_are_kept_and_made_ones_yield() {
+        let text = "## Setup\n\n## Intro {#setup}\n\n## Again {.c #setup}\n\n[go](#setup)\n";
+        let doc = Document::parse_text(text, false);
+        let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["setup-1", "setup", "setup-2"]);
+        let repeated: Vec<&str> = (doc.repeated_ids.iter())
+            .map(|r| &text[r.clone()])
+            .collect();
+        assert_eq!(repeated, ["#setup"]);
+        assert_eq!(doc.repeated_ids[0].start, text.rfind("#setup}").unwrap());
+        let html = doc.render(&["#setup".into()], false);
+        assert!(html.contains("<h2 id=\"setup\">Intro"), "{html}");
+    }
+
+    /// Footnotes' ids are `fn-` and their label made as a heading's id is: apart from the
+    /// headings', without spaces, the same for a label written in another case.
+    #[test]
+    fn footnotes_have_ids_of_their_own() {
+        let text = concat!(
+            "## Scope\n\n## 1\n\n## Fn 2\n\n",
+            "a[^scope] b[^my note] c[^1] d[^My Note] e[^2] f[^!]\n\n",
+            "[^scope]: s.\n[^my note]: m.\n[^1]: one.\n[^2]: two.\n[^!]: bang.\n",
+        );
+        let doc = Document::parse_text(text, false);
+        let html = doc.render(&[], false);
+        for part in [
+            "<h2 id=\"scope\">",
+            "<h2 id=\"1\">",
+            "<h2 id=\"fn-2\">",
+            "a<sup class=\"footnote-reference\"><a href=\"#fn-scope\">1</a></sup>",
+            "b<sup class=\"footnote-reference\"><a href=\"#fn-my-note\">2</a></sup>",
+            "c<sup class=\"footnote-reference\"><a href=\"#fn-1\">3</a></sup>",
+            "d<sup class=\"footnote-reference\"><a href=\"#fn-my-note\">2</a></sup>",
+            "e<sup class=\"footnote-reference\"><a href=\"#fn-2-1\">4</a></sup>",
+            "f<sup class=\"footnote-reference\"><a href=\"#fn-5\">5</a></sup>",
+            "<div class=\"footnote-definition\" id=\"fn-scope\">",
+            "<div class=\"footnote-definition\" id=\"fn-my-note\">",
+            "<div class=\"footnote-definition\" id=\"fn-2-1\">",
+        ] {
+            assert!(html.contains(part), "{part} missing in {html}");
+        }
+        assert!(doc.has_anchor("fn-scope") && doc.has_anchor("scope"));
+        assert!(!doc.has_anchor("my note"));
+    }
+
+    /// A record's field gives its ids after its prefix, and its links to its own headings
+    /// and footnotes lead there; a link to another anchor of the page is left as written.
+    #[test]
+    fn a_field_prefixes_its_ids_and_its_own_links() {
+        let text = "## Summary\n\nSee [above](#summary), [note](#fn-1) and [approvals](#approvals).[^1]\n\n[^1]: n.\n";
+        let html = render_untrusted(text, "description-", |d| format!("resolved:{d}"));
+        for part in [
+            "<h2 id=\"description-summary\">Summary<a class=\"anchor\" href=\"#description-summary\"",
+            "<a href=\"#description-summary\">above</a>",
+            "<a href=\"#description-fn-1\">note</a>",
+            "<a href=\"resolved:#approvals\">approvals</a>",
+            "<a href=\"#description-fn-1\">1</a>",
+            "id=\"description-fn-1\"",
+        ] {
+            assert!(html.contains(part), "{part} missing in {html}");
+        }
     }
 
     #[test]

@@ -417,7 +417,7 @@ fn render_exception(
     // The page is fingerprinted by what it shows, not by its view: the view renders the
     // record's Markdown, which is most of the cost of its page.
     let view = || {
-        let md = |text: &str| hb.site.record_html(&url, text);
+        let md = |field: &str, text: &str| hb.site.record_html(&url, field, text);
         let days = days_to_expiry(e, state, hb.as_of);
         let policy = policy_check(facts, index);
         let counted: Vec<usize> = Side::ALL
@@ -446,10 +446,11 @@ fn render_exception(
             tickets: text_or_links(&e.tickets),
             assets: &e.assets,
             tags: &e.tags,
-            summary_html: md(&e.summary),
-            justification_html: md(&e.justification),
-            description_html: e.description.as_deref().map(md),
-            remediation_plan_html: e.remediation_plan.as_deref().map(md),
+            summary_html: md("summary", &e.summary),
+            justification_html: md("justification", &e.justification),
+            description_html: e.description.as_deref().map(|t| md("description", t)),
+            remediation_plan_html: (e.remediation_plan.as_deref())
+                .map(|t| md("remediation_plan", t)),
             pros: &e.pros,
             cons: &e.cons,
             compensating_controls: &e.compensating_controls,

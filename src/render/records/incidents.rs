@@ -458,7 +458,7 @@ fn render_incident(
     let url = format!("{URL}{}/", i.id);
     // Fingerprinted by what the page shows, as an exception's page is.
     let view = || {
-        let md = |text: &str| hb.site.record_html(&url, text);
+        let md = |field: &str, text: &str| hb.site.record_html(&url, field, text);
         IncidentView {
             id: &i.id,
             title: &i.title,
@@ -482,12 +482,12 @@ fn render_incident(
                 })
                 .collect(),
             durations: durations(i, tz),
-            summary_html: md(&i.summary),
-            description_html: i.description.as_deref().map(md),
+            summary_html: md("summary", &i.summary),
+            description_html: i.description.as_deref().map(|t| md("description", t)),
             impact: i.impact.as_ref().map(|x| ImpactView {
                 customers_affected: x.customers_affected,
                 data_exposed: x.data_exposed,
-                notes_html: x.notes.as_deref().map(md),
+                notes_html: x.notes.as_deref().map(|t| md("impact.notes", t)),
             }),
             effort_hours: i.effort_hours,
             timeline: i
@@ -513,7 +513,7 @@ fn render_incident(
                 went_well: &p.went_well,
                 went_ok: &p.went_ok,
                 went_poorly: &p.went_poorly,
-                notes_html: p.notes.as_deref().map(md),
+                notes_html: p.notes.as_deref().map(|t| md("postmortem.notes", t)),
                 page: p.page.as_deref().and_then(|x| facts.page_ref(x)),
             }),
             postmortem_status: hb.postmortems[index].as_str(),
