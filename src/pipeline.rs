@@ -280,9 +280,13 @@ fn prepare_from(
         changes.as_ref(),
     );
     diags.extend(content_diags);
-    let page_paths: BTreeSet<String> = content.pages.iter().map(|p| p.path.clone()).collect();
-    let (records, record_diags) =
-        records::load(source, &config, &page_paths, kept_records, changes.as_ref());
+    let (records, record_diags) = records::load(
+        source,
+        &config,
+        &content.page_names(),
+        kept_records,
+        changes.as_ref(),
+    );
     diags.extend(record_diags);
     // The records' and data/people.yaml's are among the records' diagnostics.
     diags.extend(source::unseen(&config_file, false));

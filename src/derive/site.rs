@@ -143,6 +143,8 @@ pub struct Site {
     page_by_path: HashMap<String, usize>,
     /// Pages that exist but could not be loaded; links to them are not reported again.
     unreadable: BTreeSet<String>,
+    /// The drafts left out of the build, by path below content/.
+    drafts: BTreeSet<String>,
     records: RecordIds,
     /// The other paths the site holds (static files, assets), which links may name too.
     files: BTreeSet<String>,
@@ -243,6 +245,7 @@ impl Site {
             reading_order,
             page_place,
             unreadable: content.unreadable,
+            drafts: content.drafts,
             records: RecordIds {
                 exceptions: Ids::of(records.exceptions.iter().map(|e| e.record.id.as_str())),
                 incidents: Ids::of(records.incidents.iter().map(|i| i.record.id.as_str())),
@@ -383,7 +386,8 @@ impl Site {
                 }
             }
             let records = &self.records;
-            (&self.unreadable, &records.exceptions, &records.incidents).hash(&mut hasher);
+            (&self.unreadable, &self.drafts).hash(&mut hasher);
+            (&records.exceptions, &records.incidents).hash(&mut hasher);
             records.unloaded.hash(&mut hasher);
             (&self.files, &self.asset_at).hash(&mut hasher);
             (self.remote_images, &self.restricted).hash(&mut hasher);
@@ -718,8 +722,14 @@ impl Site {
                         }
                     },
                     // That page is reported already; its links need no second report.
-                    None if joined.is_some_and(|p| self.unreadable.contains(&p)) => {
+                    None if joined.as_ref().is_some_and(|p| self.unreadable.contains(p)) => {
                         Ok("#".to_string())
+                    }
+                    None if joined.as_ref().is_some_and(|p| self.drafts.contains(p)) => {
+                        Err(Diagnostic::error(format!(
+                            "link to `{path}`, a draft, which the site leaves out"
+                        ))
+                        .with_hint(crate::load::content::DRAFT_HINT))
                     }
                     None => {
                         let error = Diagnostic::error(format!(

@@ -182,6 +182,7 @@ impl View {
                     .cloned()
                     .collect(),
                 unreadable: content.unreadable.clone(),
+                drafts: content.drafts.clone(),
             },
             records,
             hidden,

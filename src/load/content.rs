@@ -112,7 +112,30 @@ pub struct Content {
     /// Pages and files that exist but are not used, reported already: links to them are
     /// not reported again.
     pub unreadable: BTreeSet<String>,
+    /// The drafts left out, by path below content/: a link to one is told it is a draft.
+    pub drafts: BTreeSet<String>,
 }
+
+/// The paths below content/ that a record's `related` pages may name: the pages built, and
+/// the drafts left out, which a link is told apart from a page that does not exist.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageNames {
+    pub published: BTreeSet<String>,
+    pub drafts: BTreeSet<String>,
+}
+
+impl Content {
+    pub fn page_names(&self) -> PageNames {
+        PageNames {
+            published: self.pages.iter().map(|p| p.path.clone()).collect(),
+            drafts: self.drafts.clone(),
+        }
+    }
+}
+
+/// What a link to a draft is asked to do.
+pub const DRAFT_HINT: &str =
+    "publish it (take out its `draft: true`), or build with --drafts to preview both";
 
 /// Pages as last loaded, by path below content/, with what they were loaded from: `serve`
 /// keeps them between builds, so that a change reads and parses only the files it touched.
@@ -175,10 +198,13 @@ pub fn load(
         .collect();
     let mut pages = Vec::new();
     let mut unreadable = BTreeSet::new();
+    let mut drafts = BTreeSet::new();
     for ((_, result, _), rel) in results.iter().zip(markdown) {
         match result {
             Ok(Some(page)) => pages.push(Arc::clone(page)),
-            Ok(None) => {}
+            Ok(None) => {
+                drafts.insert(rel.clone());
+            }
             Err(d) => {
                 diags.push(d.clone());
                 unreadable.insert(rel.clone());
@@ -206,6 +232,7 @@ pub fn load(
             pages,
             assets,
             unreadable,
+            drafts,
         },
         diags,
     )

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use super::todo;
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::Config;
+use crate::load::content::{DRAFT_HINT, PageNames};
 use crate::load::reuse::{self, Kept, Stamp};
 use crate::load::source::{self, Hidden, Source, Walk, Walked};
 use crate::load::yaml::{self, Seg};
@@ -158,7 +159,7 @@ struct Assembled {
     records: SameRecords,
     unloaded: Unloaded,
     people: PeopleKey,
-    pages: BTreeSet<String>,
+    pages: PageNames,
     made: (Records, Vec<Diagnostic>),
 }
 
@@ -176,7 +177,7 @@ impl Assembled {
         incidents: &[Shared<Incident>],
         unloaded: &Unloaded,
         people: &PeopleKey,
-        pages: &BTreeSet<String>,
+        pages: &PageNames,
     ) -> bool {
         self.records.are(exceptions, incidents)
             && self.unloaded == *unloaded
@@ -271,7 +272,7 @@ impl RecordCache {
         incidents: Vec<Shared<Incident>>,
         unloaded: Unloaded,
         people: People,
-        pages: &BTreeSet<String>,
+        pages: &PageNames,
     ) -> (Records, Vec<Diagnostic>) {
         let people_key = Assembled::people(&people);
         if let Some(kept) = &self.assembled
@@ -302,7 +303,7 @@ type Parsed<T> = (Option<Shared<T>>, Vec<Diagnostic>);
 pub fn load(
     source: &dyn Source,
     config: &Config,
-    pages: &BTreeSet<String>,
+    pages: &PageNames,
     mut cache: Option<&mut RecordCache>,
     changes: Option<&HashSet<PathBuf>>,
 ) -> (Records, Vec<Diagnostic>) {
@@ -482,7 +483,7 @@ pub fn assemble(
     incidents: Vec<Shared<Incident>>,
     unloaded: Unloaded,
     people: People,
-    pages: &BTreeSet<String>,
+    pages: &PageNames,
 ) -> (Records, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut exceptions = sort_unique(exceptions, |e| &e.id, &mut diags);
@@ -856,7 +857,7 @@ fn fill_approvers(
 struct Refs<'a> {
     exceptions: &'a BTreeSet<&'a str>,
     incidents: &'a BTreeSet<&'a str>,
-    pages: &'a BTreeSet<String>,
+    pages: &'a PageNames,
     unloaded: &'a Unloaded,
 }
 
@@ -943,11 +944,17 @@ impl Refs<'_> {
     /// names the closest page only when `suggest`.
     fn missing_page(&self, page: &str, suggest: bool) -> Option<(String, String)> {
         let normalised = crate::model::links::content_path(page);
-        if self.pages.contains(normalised) {
+        if self.pages.published.contains(normalised) {
             return None;
         }
+        if self.pages.drafts.contains(normalised) {
+            return Some((
+                format!("page `{page}` is a draft, which the site leaves out"),
+                DRAFT_HINT.to_string(),
+            ));
+        }
         let best = suggest
-            .then(|| closest(normalised, self.pages.iter().map(String::as_str)))
+            .then(|| closest(normalised, self.pages.published.iter().map(String::as_str)))
             .flatten();
         let hint = match best {
             Some(best) => format!("did you mean `{best}`?"),

@@ -900,6 +900,7 @@ mod tests {
             pages: Vec::new(),
             assets: Vec::new(),
             unreadable: BTreeSet::new(),
+            drafts: BTreeSet::new(),
         };
         let markdown = MarkdownConfig::default();
         let (site, _) = Site::assemble(content, &records, BTreeSet::new(), &markdown, None);
