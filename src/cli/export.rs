@@ -30,7 +30,7 @@ pub fn tracker(options: &Options, output: Option<PathBuf>) -> Result<Done, Error
 pub fn poam(options: &Options, output: Option<PathBuf>) -> Result<Done, Error> {
     let (handbook, warnings) = pipeline::load_handbook(options)?;
     let (risks, items) = (Pieces::fresh(), Pieces::fresh());
-    let parts = poam::document(&handbook, &risks, &items).ok_or_else(|| {
+    let parts = poam::document(&handbook, &risks, &items, poam::Place::Alone).ok_or_else(|| {
         Error::Usage(
             "no exception is approved or pending, and an OSCAL plan of action and milestones \
              needs at least one item: there is nothing to export"
@@ -38,8 +38,12 @@ pub fn poam(options: &Options, output: Option<PathBuf>) -> Result<Done, Error> {
         )
     })?;
     let to = write_out(&parts.joined(), output)?;
+    let unlinked = match crate::model::links::absolute_base(&handbook.config.base_url) {
+        Some(_) => "",
+        None => "; it does not link the exceptions' pages, which needs an absolute base_url",
+    };
     Ok(Done {
         warnings,
-        summary: format!("exported the OSCAL plan of action and milestones to {to}"),
+        summary: format!("exported the OSCAL plan of action and milestones to {to}{unlinked}"),
     })
 }

@@ -56,10 +56,20 @@ pub const OSCAL_VERSION: &str = "1.2.1";
 /// same for every handbook, and changing it renames every property for the tools that read it.
 const NS: &str = "https://secbook.invalid/ns/oscal";
 
+/// Where the document is read, which decides how it links to the exceptions' pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// exports/poam.json in the site: a relative link leads to the page beside it.
+    Site,
+    /// A file of its own (`secbook export poam`), read anywhere: only an absolute
+    /// `base_url` leads to the pages, so without one the pages are not linked.
+    Alone,
+}
+
 /// exports/poam.json, when any exception is approved or pending; each exception's risk
 /// and POA&M item are pieces kept in `risks` and `items`.
 pub fn render_poam(handbook: &Handbook, risks: &Pieces, items: &Pieces) -> Vec<OutputFile> {
-    document(handbook, risks, items)
+    document(handbook, risks, items, Place::Site)
         .map(|parts| OutputFile {
             path: PATH.into(),
             body: parts.body(),
@@ -71,8 +81,13 @@ pub fn render_poam(handbook: &Handbook, risks: &Pieces, items: &Pieces) -> Vec<O
 /// The export: compact JSON ending in a newline, or `None` when no exception is approved
 /// or pending. Written as serde would write a `plan-of-action-and-milestones` of these
 /// fields in this order, with the pieces of the risks and items as they are, shared.
-pub fn document(handbook: &Handbook, risks: &Pieces, items: &Pieces) -> Option<Parts> {
-    let poam = build(handbook, risks, items)?;
+pub fn document(
+    handbook: &Handbook,
+    risks: &Pieces,
+    items: &Pieces,
+    place: Place,
+) -> Option<Parts> {
+    let poam = build(handbook, risks, items, place)?;
     let mut head = br#"{"plan-of-action-and-milestones":{"uuid":"#.to_vec();
     serde_json::to_writer(&mut head, &poam.uuid).ok()?;
     head.extend_from_slice(br#","metadata":"#);
@@ -143,6 +158,7 @@ struct Risk {
     description: String,
     statement: String,
     props: Vec<Prop>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     links: Vec<OscalLink>,
     status: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -215,6 +231,7 @@ struct PoamItem {
     title: String,
     description: String,
     props: Vec<Prop>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     links: Vec<OscalLink>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     origins: Vec<Origin>,
@@ -353,8 +370,15 @@ impl<'a> Parties<'a> {
     }
 }
 
-fn build(handbook: &Handbook, risk_pieces: &Pieces, item_pieces: &Pieces) -> Option<Poam> {
+fn build(
+    handbook: &Handbook,
+    risk_pieces: &Pieces,
+    item_pieces: &Pieces,
+    place: Place,
+) -> Option<Poam> {
     let config = &handbook.config;
+    let linked =
+        place == Place::Site || crate::model::links::absolute_base(&config.base_url).is_some();
     let tz = config.timezone;
     let at = |date: Date| utc(day_start(date, tz));
     let identity = config.identity();
@@ -397,15 +421,18 @@ fn build(handbook: &Handbook, risk_pieces: &Pieces, item_pieces: &Pieces) -> Opt
                 .to_string()
         };
         let risk_uuid = name("risk");
-        let page = OscalLink {
-            href: site_link(
-                &config.base_url,
-                "exports/",
-                &format!("exceptions/{}/index.html", e.id),
-            ),
-            rel: "reference",
-            text: format!("Exception {}", e.id),
-        };
+        let page: Vec<OscalLink> = linked
+            .then(|| OscalLink {
+                href: site_link(
+                    &config.base_url,
+                    "exports/",
+                    &format!("exceptions/{}/index.html", e.id),
+                ),
+                rel: "reference",
+                text: format!("Exception {}", e.id),
+            })
+            .into_iter()
+            .collect();
         let props = |with_state: bool| {
             let mut props = vec![
                 prop("exception-id", &e.id),
@@ -459,7 +486,7 @@ fn build(handbook: &Handbook, risk_pieces: &Pieces, item_pieces: &Pieces) -> Opt
                 .to_string(),
             statement: e.summary.trim().to_string(),
             props: props(true),
-            links: vec![page.clone()],
+            links: page.clone(),
             status: risk_status(state),
             mitigating_factors,
             deadline: e
@@ -475,7 +502,7 @@ fn build(handbook: &Handbook, risk_pieces: &Pieces, item_pieces: &Pieces) -> Opt
             title: line(&e.title, &e.id),
             description: e.summary.trim().to_string(),
             props: props(false),
-            links: vec![page],
+            links: page,
             origins: requester
                 .iter()
                 .map(|uuid| Origin {

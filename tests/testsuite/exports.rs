@@ -515,38 +515,57 @@ fn poam_uuids_are_stable_when_other_records_change() {
     assert_ne!(uuid_of(&full, "EXC-001"), uuid_of(&full, "EXC-004"));
 }
 
+/// `export poam` prints the document the build writes. Read on its own, anywhere, its
+/// links to the exceptions' pages lead there only from an absolute base_url: without one
+/// they are left out, where the site's copy links the pages beside it.
 #[test]
-fn export_poam_prints_the_built_bytes() {
-    let files = generate();
-    let built = file(&files, "exports/poam.json");
-    let out = common::command()
-        .args(["export", "poam"])
-        .arg(fixture())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(out.stdout, built);
-
+fn export_poam_prints_the_built_document() {
     let dir = tempfile::tempdir().unwrap();
+    let absolute = dir.path().join("absolute");
+    copy_dir(&fixture(), &absolute);
+    let yaml = absolute.join("handbook.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, format!("base_url: https://x.org/hb/\n{text}")).unwrap();
+    let export = |root: &Path, target: Option<&Path>| {
+        let mut command = common::command();
+        command.args(["export", "poam"]).arg(root);
+        if let Some(target) = target {
+            command.arg("-o").arg(target);
+        }
+        let out = command.output().unwrap();
+        assert!(out.status.success(), "{}", common::describe(&out));
+        out
+    };
+
+    let built = generate_with(&absolute, None);
+    let built = file(&built, "exports/poam.json");
+    assert!(String::from_utf8_lossy(built).contains("\"href\":\"https://x.org/hb/exceptions/"));
+    assert_eq!(export(&absolute, None).stdout, built);
     let target = dir.path().join("poam.json");
-    let out = common::command()
-        .args(["export", "poam"])
-        .arg(fixture())
-        .arg("-o")
-        .arg(&target)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.stdout.is_empty());
+    assert!(export(&absolute, Some(&target)).stdout.is_empty());
     assert_eq!(std::fs::read(&target).unwrap(), built);
+
+    let files = generate();
+    let mut built: serde_json::Value =
+        serde_json::from_slice(file(&files, "exports/poam.json")).unwrap();
+    let alone: serde_json::Value =
+        serde_json::from_slice(&export(&fixture(), None).stdout).unwrap();
+    let poam = built["plan-of-action-and-milestones"]
+        .as_object_mut()
+        .unwrap();
+    for list in ["risks", "poam-items"] {
+        for entry in poam[list].as_array_mut().unwrap() {
+            let href = entry.as_object_mut().unwrap().remove("links").unwrap()[0]["href"].clone();
+            assert!(
+                href.as_str().unwrap().starts_with("../exceptions/"),
+                "{href}"
+            );
+        }
+    }
+    assert_eq!(
+        alone, built,
+        "the export is the site's document without its relative links"
+    );
 }
 
 #[test]
