@@ -484,15 +484,11 @@ impl Words {
     fn add(&mut self, event: &Event) {
         match event {
             Event::Text(s) | Event::Code(s) => self.push_text(s),
-            // Inline markup ends inside a sentence: "**Legal**:" reads "Legal:".
-            Event::End(
-                TagEnd::Emphasis
-                | TagEnd::Strong
-                | TagEnd::Strikethrough
-                | TagEnd::Link
-                | TagEnd::Image,
-            ) => {}
-            Event::SoftBreak | Event::HardBreak | Event::End(_) => self.apart = true,
+            Event::SoftBreak | Event::HardBreak => self.apart = true,
+            // Inline markup starts and ends inside a sentence: "**Legal**:" reads "Legal:". A
+            // block starts and ends apart from what is beside it, a list nested in an item
+            // too: "- Access\n  - Break glass" reads "Access Break glass".
+            e if ends_phrase(e) => self.apart = true,
             _ => {}
         }
     }
@@ -1150,6 +1146,11 @@ mod tests {
             ),
             "Notify Legal decides: see the page. one two"
         );
+        assert_eq!(
+            plain_text("- Access control\n  - Privileged access\n  - Break glass\n", false),
+            "Access control Privileged access Break glass"
+        );
+        assert_eq!(plain_text("| a | b |\n|---|---|\n| c | d |\n", false), "a b c d");
     }
 
     /// The words read with a document's headings and links are those it gives alone.
