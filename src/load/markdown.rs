@@ -1147,10 +1147,16 @@ mod tests {
             "Notify Legal decides: see the page. one two"
         );
         assert_eq!(
-            plain_text("- Access control\n  - Privileged access\n  - Break glass\n", false),
+            plain_text(
+                "- Access control\n  - Privileged access\n  - Break glass\n",
+                false
+            ),
             "Access control Privileged access Break glass"
         );
-        assert_eq!(plain_text("| a | b |\n|---|---|\n| c | d |\n", false), "a b c d");
+        assert_eq!(
+            plain_text("| a | b |\n|---|---|\n| c | d |\n", false),
+            "a b c d"
+        );
     }
 
     /// The words read with a document's headings and links are those it gives alone.

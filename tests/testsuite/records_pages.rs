@@ -272,6 +272,30 @@ fn a_content_page_at_a_register_is_shown_on_it_and_never_lost() {
     );
 }
 
+/// The audit report's table of approvals lists every approval, and says so when there is
+/// none rather than print a table of headers alone.
+#[test]
+fn the_audit_lists_the_approvals_or_says_there_are_none() {
+    let audit = page("audit/index.html");
+    assert!(audit.contains("<table class=\"audit-approvals\">"));
+    assert!(!audit.contains("No exception records an approval."));
+
+    let book = BookTest::empty();
+    book.write("handbook.yaml", "title: T\n").write(
+        "data/exceptions/EXC-001.yaml",
+        "id: EXC-001\ntitle: A risk\ntype: acceptance\nseverity: low\nstatus: pending\n\
+         requested_by: Ann Lee\nrisk_owner: Bo Chen\ncreated: 2026-06-01\nsummary: A risk.\n\
+         justification: Needed.\n",
+    );
+    let site = book.build("public", &["--as-of", "2026-06-02"]);
+    let audit = std::str::from_utf8(&site["audit/index.html"]).unwrap();
+    assert!(
+        audit.contains("No exception records an approval."),
+        "{audit}"
+    );
+    assert!(!audit.contains("audit-approvals"));
+}
+
 #[test]
 fn action_items_are_overdue_first_then_by_due_date() {
     let html = page("action-items/index.html");
