@@ -79,11 +79,32 @@ fn options() -> Options {
 }
 
 /// The events of `text`, raw HTML turned into text (and so escaped) unless `allow_html`.
+/// An HTML comment is then left out, text and search alike, as Hugo and Zola leave out raw
+/// HTML: it holds notes to the page's authors, not to its readers.
 fn events(text: &str, allow_html: bool) -> impl Iterator<Item = (Event<'_>, Range<usize>)> {
+    // Whether the HTML block being read is a comment not closed yet.
+    let mut in_comment = false;
     Parser::new_ext(text, options())
         .into_offset_iter()
-        .map(move |(event, range)| match event {
-            Event::Html(s) | Event::InlineHtml(s) if !allow_html => (Event::Text(s), range),
+        .filter_map(move |(event, range)| match event {
+            Event::InlineHtml(s) if !allow_html && s.starts_with("<!--") => None,
+            Event::Html(s) if !allow_html => {
+                let line = if in_comment {
+                    s.as_ref()
+                } else if let Some(rest) = s.trim_start().strip_prefix("<!--") {
+                    in_comment = true;
+                    rest
+                } else {
+                    return Some((Event::Text(s), range));
+                };
+                // What follows the comment on the line that closes it is the page's text.
+                let after = line.find("-->").map(|end| line[end + 3..].trim());
+                in_comment = after.is_none();
+                after
+                    .filter(|rest| !rest.is_empty())
+                    .map(|rest| (Event::Text(rest.to_string().into()), range))
+            }
+            Event::InlineHtml(s) if !allow_html => Some((Event::Text(s), range)),
             // `<ann@example.com>` links to `mailto:`, which pulldown-cmark adds only as it
             // writes HTML: given here, the link is checked and rewritten as the mail link it is.
             Event::Start(Tag::Link {
@@ -98,9 +119,9 @@ fn events(text: &str, allow_html: bool) -> impl Iterator<Item = (Event<'_>, Rang
                     title,
                     id,
                 };
-                (Event::Start(link), range)
+                Some((Event::Start(link), range))
             }
-            other => (other, range),
+            other => Some((other, range)),
         })
 }
 
@@ -1146,6 +1167,13 @@ mod tests {
             ),
             "Notify Legal decides: see the page. one two"
         );
+        // A comment is a note to the authors: neither shown nor searched, unless HTML is.
+        let text = "Text <!-- inline\nnote --> more.\n\n<!--\nblock note\n-->\n\n\
+                    <!-- one line --> after it\n\n<div>x</div>\n";
+        assert_eq!(plain_text(text, false), "Text more. after it <div>x</div>");
+        let html = Document::parse_text(text, false).render(&[], false);
+        assert!(!html.contains("note") && html.contains("&lt;div&gt;"), "{html}");
+        assert!(Document::parse_text(text, true).render(&[], false).contains("<!--\nblock note"));
         assert_eq!(
             plain_text(
                 "- Access control\n  - Privileged access\n  - Break glass\n",
