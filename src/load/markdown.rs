@@ -795,6 +795,35 @@ impl Ids {
         }
     }
 
+    /// Gives the heading or footnote at `index` of [`Given`] the id `base`, or the first of
+    /// `base-1`, `base-2`, ... that no id given before it is.
+    fn claim(
+        &mut self,
+        headings: &mut [Heading],
+        footnotes: &mut [Footnote],
+        index: usize,
+        base: String,
+    ) {
+        let id = self.unique(
+            Given {
+                headings,
+                footnotes,
+            },
+            base,
+        );
+        match index.checked_sub(headings.len()) {
+            None => headings[index].id = id,
+            Some(n) => footnotes[n].id = id,
+        }
+        self.add(
+            Given {
+                headings,
+                footnotes,
+            },
+            index,
+        );
+    }
+
     /// Gives every heading and footnote its id, each written after `prefix`, and returns
     /// where an explicit id repeats an earlier one. An id written `{#...}` is kept as
     /// written, as Hugo and Zola keep it, so a link to it goes where its author meant: the
@@ -818,66 +847,27 @@ impl Ids {
                 continue;
             };
             let id = format!("{prefix}{id}");
-            if self
-                .find(
-                    Given {
-                        headings,
-                        footnotes,
-                    },
-                    &id,
-                )
-                .is_some()
-            {
+            let given = Given {
+                headings,
+                footnotes,
+            };
+            if self.find(given, &id).is_some() {
                 repeated.push(span.clone());
                 made.push((i, id));
             } else {
-                headings[i].id = id;
-                self.add(
-                    Given {
-                        headings,
-                        footnotes,
-                    },
-                    i,
-                );
+                self.claim(headings, footnotes, i, id);
             }
         }
         for (i, base) in made {
-            headings[i].id = self.unique(
-                Given {
-                    headings,
-                    footnotes,
-                },
-                base,
-            );
-            self.add(
-                Given {
-                    headings,
-                    footnotes,
-                },
-                i,
-            );
+            self.claim(headings, footnotes, i, base);
         }
         let count = headings.len();
         for n in 0..footnotes.len() {
-            let slug = slugify(&footnotes[n].key);
-            let base = match slug.as_str() {
+            let base = match slugify(&footnotes[n].key).as_str() {
                 "" => format!("{prefix}fn-{}", n + 1),
                 s => format!("{prefix}fn-{s}"),
             };
-            footnotes[n].id = self.unique(
-                Given {
-                    headings,
-                    footnotes,
-                },
-                base,
-            );
-            self.add(
-                Given {
-                    headings,
-                    footnotes,
-                },
-                count + n,
-            );
+            self.claim(headings, footnotes, count + n, base);
         }
         repeated
     }
@@ -1172,8 +1162,15 @@ mod tests {
                     <!-- one line --> after it\n\n<div>x</div>\n";
         assert_eq!(plain_text(text, false), "Text more. after it <div>x</div>");
         let html = Document::parse_text(text, false).render(&[], false);
-        assert!(!html.contains("note") && html.contains("&lt;div&gt;"), "{html}");
-        assert!(Document::parse_text(text, true).render(&[], false).contains("<!--\nblock note"));
+        assert!(
+            !html.contains("note") && html.contains("&lt;div&gt;"),
+            "{html}"
+        );
+        assert!(
+            Document::parse_text(text, true)
+                .render(&[], false)
+                .contains("<!--\nblock note")
+        );
         assert_eq!(
             plain_text(
                 "- Access control\n  - Privileged access\n  - Break glass\n",
