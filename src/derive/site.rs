@@ -648,8 +648,13 @@ impl Site {
                 diags.push(d.at(t.source, place()));
             }
         }
+        if doc.repeated_ids.is_empty() {
+            return diags;
+        }
         // Each repeated id is looked for with its line up to it, which tells apart two
-        // headings that write the same id.
+        // headings that write the same id, from the field's start: the links' search has
+        // moved on. The field is located only then, as for a link, since that reads the
+        // record's YAML again.
         let mut written = Written::new(t.source, t.path);
         for span in &doc.repeated_ids {
             let line = t.text[..span.start].rfind('\n').map_or(0, |i| i + 1);
