@@ -89,20 +89,29 @@ fn events(text: &str, allow_html: bool) -> impl Iterator<Item = (Event<'_>, Rang
         .filter_map(move |(event, range)| match event {
             Event::InlineHtml(s) if !allow_html && s.starts_with("<!--") => None,
             Event::Html(s) if !allow_html => {
-                let line = if in_comment {
-                    s.as_ref()
-                } else if let Some(rest) = s.trim_start().strip_prefix("<!--") {
-                    in_comment = true;
-                    rest
+                let opened = s.trim_start();
+                let (line, from) = if in_comment {
+                    (s.as_ref(), 0)
+                } else if opened.starts_with("<!--") {
+                    // From its third character: `<!-->` and `<!--->` close where they open,
+                    // as HTML reads them.
+                    (opened, 2)
                 } else {
                     return Some((Event::Text(s), range));
                 };
                 // What follows the comment on the line that closes it is the page's text.
-                let after = line.find("-->").map(|end| line[end + 3..].trim());
+                let after = line[from..]
+                    .find("-->")
+                    .map(|end| line[from + end + 3..].trim());
                 in_comment = after.is_none();
                 after
                     .filter(|rest| !rest.is_empty())
                     .map(|rest| (Event::Text(rest.to_string().into()), range))
+            }
+            // A block ends what it opened, a comment never closed among it.
+            end @ Event::End(TagEnd::HtmlBlock) => {
+                in_comment = false;
+                Some((end, range))
             }
             Event::InlineHtml(s) if !allow_html => Some((Event::Text(s), range)),
             // `<ann@example.com>` links to `mailto:`, which pulldown-cmark adds only as it
@@ -1171,6 +1180,9 @@ mod tests {
                 .render(&[], false)
                 .contains("<!--\nblock note")
         );
+        // A comment that closes where it opens, or never, hides no block after it.
+        let text = "<!-->\n\n<div>shown</div>\n\n<!--->\n\n<p>also</p>\n\n<!-- open\n\nafter\n";
+        assert_eq!(plain_text(text, false), "<div>shown</div> <p>also</p>");
         assert_eq!(
             plain_text(
                 "- Access control\n  - Privileged access\n  - Break glass\n",
