@@ -14,7 +14,9 @@ use std::path::Path;
 
 use clap::ValueEnum;
 use quick_xml::Writer;
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::name::QName;
 use serde::Serialize;
 use serde_json::json;
 
@@ -468,10 +470,10 @@ fn junit(diags: &[Diagnostic], context: &Context) -> String {
         let _ = xml.write_event(Event::Start(totals(start, count(suite, why.is_some()))));
         for case in &suite.cases {
             let mut start = BytesStart::new("testcase");
-            start.push_attribute(("name", xml_text(&case.name).as_str()));
+            start.push_attribute(text_attribute("name", &case.name));
             start.push_attribute(("classname", *name));
             if let Some(file) = &case.file {
-                start.push_attribute(("file", xml_text(file).as_str()));
+                start.push_attribute(text_attribute("file", file));
             }
             if case.diags.is_empty() && why.is_none() {
                 let _ = xml.write_event(Event::Empty(start));
@@ -479,8 +481,8 @@ fn junit(diags: &[Diagnostic], context: &Context) -> String {
             }
             let _ = xml.write_event(Event::Start(start));
             if case.diags.is_empty() {
-                let skip = BytesStart::new("skipped")
-                    .with_attributes([("message", why.unwrap_or_default())]);
+                let mut skip = BytesStart::new("skipped");
+                skip.push_attribute(text_attribute("message", why.unwrap_or_default()));
                 let _ = xml.write_event(Event::Empty(skip));
             } else {
                 write_failure(&mut xml, &case.diags, context);
@@ -521,8 +523,9 @@ fn write_failure(xml: &mut Writer<Vec<u8>>, diags: &[&Diagnostic], context: &Con
             text.push_str(&format!("  note: {also}\n"));
         }
     }
-    let start = BytesStart::new("failure")
-        .with_attributes([("message", xml_text(&message).as_str()), ("type", kind)]);
+    let mut start = BytesStart::new("failure");
+    start.push_attribute(text_attribute("message", &message));
+    start.push_attribute(("type", kind));
     let _ = xml.write_event(Event::Start(start));
     let _ = xml.write_event(Event::Text(BytesText::new(&xml_text(&text))));
     let _ = xml.write_event(Event::End(BytesEnd::new("failure")));
@@ -531,6 +534,19 @@ fn write_failure(xml: &mut Writer<Vec<u8>>, diags: &[&Diagnostic], context: &Con
 /// `text` as XML 1.0 may hold it: [`visible`] escapes the control characters (which XML
 /// forbids even as references) and the bidirectional marks; U+FFFE and U+FFFF, which XML
 /// forbids too, are written the same way.
+/// An attribute holding `value` as [`xml_text`] writes it (a carriage return made
+/// visible), its line breaks and tabs as character references: a reader turns each one written as it is into a space (XML's
+/// attribute-value normalisation), and a message of several lines would lose them.
+fn text_attribute<'a>(key: &'a str, value: &str) -> Attribute<'a> {
+    let escaped = quick_xml::escape::escape(xml_text(value))
+        .replace('\n', "&#10;")
+        .replace('\t', "&#9;");
+    Attribute {
+        key: QName(key.as_bytes()),
+        value: escaped.into_bytes().into(),
+    }
+}
+
 fn xml_text(text: &str) -> String {
     visible(text)
         .replace('\u{fffe}', "\\u{fffe}")
@@ -570,6 +586,23 @@ fn escape_hidden_json(json: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A JUnit attribute reads back as it was given, line breaks, tabs and quotes kept.
+    #[test]
+    fn an_attribute_keeps_its_lines() {
+        let value = "Close the VPN gap:\nfirst\tthen \"now\" <a & b>\nlast";
+        let mut start = BytesStart::new("failure");
+        start.push_attribute(text_attribute("message", value));
+        let mut xml = Writer::new(Vec::new());
+        xml.write_event(Event::Empty(start)).unwrap();
+        let xml = String::from_utf8(xml.into_inner()).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        assert_eq!(
+            doc.root_element().attribute("message"),
+            Some(value),
+            "{xml}"
+        );
+    }
 
     #[test]
     fn machine_formats_run_no_control_character() {
