@@ -38,9 +38,9 @@ pub fn poam(options: &Options, output: Option<PathBuf>) -> Result<Done, Error> {
         )
     })?;
     let to = write_out(&parts.joined(), output)?;
-    let unlinked = match crate::model::links::absolute_base(&handbook.config.base_url) {
-        Some(_) => "",
-        None => "; it does not link the exceptions' pages, which needs an absolute base_url",
+    let unlinked = match poam::Place::Alone.links_pages(&handbook.config.base_url) {
+        true => "",
+        false => "; it does not link the exceptions' pages, which needs an absolute base_url",
     };
     Ok(Done {
         warnings,

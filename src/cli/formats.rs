@@ -535,8 +535,9 @@ fn write_failure(xml: &mut Writer<Vec<u8>>, diags: &[&Diagnostic], context: &Con
 /// forbids even as references) and the bidirectional marks; U+FFFE and U+FFFF, which XML
 /// forbids too, are written the same way.
 /// An attribute holding `value` as [`xml_text`] writes it (a carriage return made
-/// visible), its line breaks and tabs as character references: a reader turns each one written as it is into a space (XML's
-/// attribute-value normalisation), and a message of several lines would lose them.
+/// visible), its line breaks and tabs as character references: a reader turns each one
+/// written as it is into a space (XML's attribute-value normalisation), and a message of
+/// several lines would lose them.
 fn text_attribute<'a>(key: &'a str, value: &str) -> Attribute<'a> {
     let escaped = quick_xml::escape::escape(xml_text(value))
         .replace('\n', "&#10;")

@@ -17,8 +17,15 @@ const LEVELS_HINT: &str = "add `classification: { levels: [public, internal, con
                            restricted], default: internal }` to handbook.yaml, the levels from \
                            the least to the most sensitive";
 
-/// The errors in handbook.yaml's settings of audiences. With `other_errors` and no levels,
-/// `classification` may be what did not load, so audiences are not told they lack it.
+/// Whether the levels are unknown rather than absent: handbook.yaml, which has errors, sets
+/// none, and its `classification` may be what did not load. What would be checked against
+/// them is then not reported, since handbook.yaml's own error is its cause.
+fn levels_unknown(config: &Config, config_has_errors: bool) -> bool {
+    config_has_errors && config.classification.is_none()
+}
+
+/// The errors in handbook.yaml's settings of audiences, `other_errors` telling whether it
+/// has others (see [`levels_unknown`]).
 pub fn check_config(
     config: &Config,
     other_errors: bool,
@@ -58,7 +65,7 @@ pub fn check_config(
                 Some(hints.hint(&classification.default)),
             );
         }
-    } else if !config.audiences.is_empty() && !other_errors {
+    } else if !config.audiences.is_empty() && !levels_unknown(config, other_errors) {
         error(
             &[Seg::Key("audiences")],
             "audiences read records and pages up to a classification level, and \
@@ -132,10 +139,8 @@ pub fn check_config(
     errors
 }
 
-/// The errors of each page's and record's `classification` that is not a level. While
-/// handbook.yaml has errors and no levels, its `classification` may be what did not load:
-/// the levels named are then not checked, and one warning says how many, since every
-/// report would have handbook.yaml's own error as its cause.
+/// The errors of each page's and record's `classification` that is not a level. While the
+/// levels are unknown ([`levels_unknown`]), one warning says how many are not checked.
 pub fn check_classified(
     config: &Config,
     config_has_errors: bool,
@@ -178,7 +183,7 @@ pub fn check_classified(
             errors.push(report(level, &i.source, i.span(&at)));
         }
     }
-    if config_has_errors && config.classification.is_none() && !errors.is_empty() {
+    if levels_unknown(config, config_has_errors) && !errors.is_empty() {
         return vec![Diagnostic::warning(format!(
             "{} classification(s) of pages and records are not checked while \
              handbook.yaml, which sets the levels, has errors",

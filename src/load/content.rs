@@ -390,7 +390,7 @@ pub fn slug_segment(segment: &str) -> String {
     // What is replaced becomes one `-` before the next kept character, none before a dot:
     // `中文.png` is spelt `Zhong Wen .png`, and is written `zhong-wen.png`.
     let mut replaced = false;
-    for c in deunicode::deunicode_with_tofu_cow(segment, "-").chars() {
+    for c in crate::model::links::ascii_spelling(segment).chars() {
         if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
             if replaced && c != '.' && !out.ends_with('-') {
                 out.push('-');

@@ -723,27 +723,29 @@ fn token_end(text: &str, offset: usize) -> usize {
 /// `text` is the part of a line before a value inside one.
 fn flow_end(text: &str) -> Option<usize> {
     let mut depth = 0usize;
-    let mut quote = None;
-    let mut escaped = false;
     let mut before = ' ';
-    for (i, c) in text.char_indices() {
-        match quote {
-            Some('"') if escaped => escaped = false,
-            Some('"') if c == '\\' => escaped = true,
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            // A quote opens a value only where a value starts, not inside `don't`.
-            None if matches!(c, '"' | '\'') && matches!(before, ' ' | '[' | '{' | ',' | ':') => {
-                quote = Some(c)
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            // A quote opens a value only where a value starts, not inside `don't`; the
+            // value is passed over to its closing quote, or to the end when none closes it.
+            '"' | '\'' if matches!(before, ' ' | '[' | '{' | ',' | ':') => {
+                let Some(close) = closing_quote(&text[i..]) else {
+                    break;
+                };
+                chars
+                    .by_ref()
+                    .take_while(|&(j, _)| j < i + close)
+                    .for_each(drop);
             }
-            None if matches!(c, '[' | '{') => depth += 1,
-            None if matches!(c, ']' | '}') => {
+            '[' | '{' => depth += 1,
+            ']' | '}' => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
                     return Some(i + 1);
                 }
             }
-            None => {}
+            _ => {}
         }
         before = c;
     }

@@ -237,6 +237,13 @@ pub fn page_href(url: &str) -> String {
     format!("{url}index.html")
 }
 
+/// `text` spelt in ASCII for a path of the site, as Zola spells it: `über` as `uber`, `日本語`
+/// as `Ri Ben Yu `, what has no spelling as `-`. Each path's own rules (case, separators,
+/// reserved names) then apply to what comes out.
+pub fn ascii_spelling(text: &str) -> std::borrow::Cow<'_, str> {
+    deunicode::deunicode_with_tofu_cow(text, "-")
+}
+
 /// `base_url` with a trailing slash, when it is an absolute http(s) URL that can be one
 /// ([`base_problem`]): its host as DNS looks it up (`bücher.example` is
 /// `xn--bcher-kva.example`) and its path percent-encoded where it holds what a URL may not

@@ -72,7 +72,7 @@ impl Person {
     /// ASCII, as a page's are.
     pub fn slug(&self) -> String {
         let mut out = String::new();
-        for c in deunicode::deunicode_with_tofu_cow(&self.key(), "-").chars() {
+        for c in crate::model::links::ascii_spelling(&self.key()).chars() {
             if c.is_ascii_alphanumeric() {
                 out.push(c.to_ascii_lowercase());
             } else if !out.ends_with('-') {

@@ -66,6 +66,13 @@ pub enum Place {
     Alone,
 }
 
+impl Place {
+    /// Whether a document read here links the exceptions' pages from `base_url`.
+    pub fn links_pages(self, base_url: &str) -> bool {
+        self == Place::Site || crate::model::links::absolute_base(base_url).is_some()
+    }
+}
+
 /// exports/poam.json, when any exception is approved or pending; each exception's risk
 /// and POA&M item are pieces kept in `risks` and `items`.
 pub fn render_poam(handbook: &Handbook, risks: &Pieces, items: &Pieces) -> Vec<OutputFile> {
@@ -377,8 +384,7 @@ fn build(
     place: Place,
 ) -> Option<Poam> {
     let config = &handbook.config;
-    let linked =
-        place == Place::Site || crate::model::links::absolute_base(&config.base_url).is_some();
+    let linked = place.links_pages(&config.base_url);
     let tz = config.timezone;
     let at = |date: Date| utc(day_start(date, tz));
     let identity = config.identity();
