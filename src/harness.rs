@@ -17,6 +17,8 @@ use crate::load::content;
 use crate::load::markdown::Document;
 use crate::load::records::{self, Loaded};
 use crate::load::source::Memory;
+use crate::load::theme::Theme;
+use crate::load::theme_ids::TemplateIds;
 use crate::model::date;
 use crate::model::exception::Exception;
 use crate::model::links::Target;
@@ -248,7 +250,13 @@ pub fn page(text: &str, deep: bool) -> Vec<Diagnostic> {
         let _ = doc.render(&targets, allow_html);
     }
     let file = SourceFile::new("content/guide/page.md", text);
-    let page = match content::parse_page(file, "guide/page.md", false, false) {
+    let theme_ids = TemplateIds::of_theme(&Theme::builtin().templates);
+    let reading = content::Reading {
+        drafts: false,
+        allow_html: false,
+        theme_ids: &theme_ids,
+    };
+    let page = match content::parse_page(file, "guide/page.md", reading) {
         Ok(Some(page)) if deep => page,
         Ok(_) => return Vec::new(),
         Err(d) => return vec![d],

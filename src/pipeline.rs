@@ -20,6 +20,7 @@ use crate::load::disk::Disk;
 use crate::load::history::Changes;
 use crate::load::source::{self, Source};
 use crate::load::theme::Theme;
+use crate::load::theme_ids::TemplateIds;
 use crate::load::yaml;
 use crate::model::date::{self, Date};
 use crate::model::finding::{Finding, LintLevel, RULES};
@@ -271,14 +272,15 @@ fn prepare_from(
 
     let mut diags = config_diags;
     let max_bytes = config.limits.max_file_bytes();
-    let (content, content_diags) = content::load(
-        source,
-        options.drafts,
-        config.markdown.allow_html,
-        max_bytes,
-        kept_pages,
-        changes.as_ref(),
-    );
+    // Before the pages: their headings' ids yield to those of the templates they are shown in.
+    let (theme, theme_diags) = Theme::load(source, &config.theme, max_bytes);
+    let pages = content::Reading {
+        drafts: options.drafts,
+        allow_html: config.markdown.allow_html,
+        theme_ids: &TemplateIds::of_theme(&theme.templates),
+    };
+    let (content, content_diags) =
+        content::load(source, pages, max_bytes, kept_pages, changes.as_ref());
     diags.extend(content_diags);
     let (records, record_diags) = records::load(
         source,
@@ -302,7 +304,6 @@ fn prepare_from(
     if let Some(kept) = kept_history {
         kept.clone_from(&changes);
     }
-    let (theme, theme_diags) = Theme::load(source, &config.theme, max_bytes);
     // A theme problem with no file of its own is about the `theme` setting.
     diags.extend(theme_diags.into_iter().map(|d| match d.file {
         Some(_) => d,

@@ -620,8 +620,11 @@ impl Site {
                     })
             })
             .collect();
-        diags.extend(page.doc.repeated_ids.iter().map(|span| {
-            markdown::repeated_id(&page.source.text[span.clone()]).at(&page.source, span.clone())
+        diags.extend(page.doc.id_clashes.iter().map(|clash| {
+            let span = clash.span.clone();
+            clash
+                .diagnostic(&page.source.text[span.clone()])
+                .at(&page.source, span)
         }));
         (targets, diags)
     }
@@ -648,7 +651,7 @@ impl Site {
                 diags.push(d.at(t.source, place()));
             }
         }
-        if doc.repeated_ids.is_empty() {
+        if doc.id_clashes.is_empty() {
             return diags;
         }
         // Each repeated id is looked for with its line up to it, which tells apart two
@@ -656,7 +659,8 @@ impl Site {
         // moved on. The field is located only then, as for a link, since that reads the
         // record's YAML again.
         let mut written = Written::new(t.source, t.path);
-        for span in &doc.repeated_ids {
+        for clash in &doc.id_clashes {
+            let span = &clash.span;
             let line = t.text[..span.start].rfind('\n').map_or(0, |i| i + 1);
             let found = written.find(&t.text[line..span.end]);
             let place = if found.len() == span.end - line {
@@ -664,7 +668,7 @@ impl Site {
             } else {
                 found
             };
-            diags.push(markdown::repeated_id(&t.text[span.clone()]).at(t.source, place));
+            diags.push(clash.diagnostic(&t.text[span.clone()]).at(t.source, place));
         }
         diags
     }

@@ -12,6 +12,7 @@ use crate::load::markdown::Document;
 use crate::load::reuse::{self, Kept, Stamp};
 use crate::load::source::{self, Hidden, Source};
 use crate::load::theme::Body;
+use crate::load::theme_ids::TemplateIds;
 use crate::load::yaml;
 use crate::model::date::Date;
 use rayon::prelude::*;
@@ -75,7 +76,7 @@ impl Page {
 
     /// `_index.md` describes the section of its folder.
     pub fn is_section_index(&self) -> bool {
-        self.path == "_index.md" || self.path.ends_with("/_index.md")
+        is_section_index(&self.path)
     }
 
     /// Where the value of a front matter key is written, for reports about it.
@@ -133,6 +134,39 @@ impl Content {
     }
 }
 
+/// The registers' folders, each with the template of its first page. What a handbook
+/// writes to the folder (`content/audit/_index.md`, or `content/audit.md`) is shown there,
+/// as its introduction.
+pub const REGISTERS: [(&str, &str); 6] = [
+    ("exceptions/", "exceptions.html"),
+    ("incidents/", "incidents.html"),
+    ("action-items/", "action-items.html"),
+    ("owners/", "owners.html"),
+    ("status/", "status.html"),
+    ("audit/", "audit.html"),
+];
+
+/// Whether a register's first page is written at `url`.
+pub fn is_register(url: &str) -> bool {
+    REGISTERS.iter().any(|(at, _)| *at == url)
+}
+
+/// The template of the page at `url`, a section's when `section`, whose front matter
+/// names the template `named`: the register's, for the introduction to a register; else
+/// the one named; else `index.html` for the home page, `section.html` for a section's,
+/// `page.html` for a page.
+pub fn template_of<'a>(url: &str, section: bool, named: Option<&'a str>) -> &'a str {
+    if let Some((_, register)) = REGISTERS.iter().find(|(at, _)| *at == url) {
+        return register;
+    }
+    match named {
+        Some(name) => name,
+        None if section && url.is_empty() => "index.html",
+        None if section => "section.html",
+        None => "page.html",
+    }
+}
+
 /// What a link to a draft is asked to do.
 pub const DRAFT_HINT: &str =
     "publish it (take out its `draft: true`), or build with --drafts to preview both";
@@ -149,13 +183,12 @@ pub struct PageCache {
 /// A page file as loaded: the page, nothing for a draft left out, or why it was refused.
 type Loaded = Result<Option<Arc<Page>>, Diagnostic>;
 
-/// Loads every page of content/ in `source`, leaving out drafts unless `drafts`, and
-/// refusing files over `max_bytes`. With a `cache`, a file on disk unchanged since the last
-/// load is not read again, and the cache is left holding this load.
+/// Loads every page of content/ in `source` as `reading` says, refusing files over
+/// `max_bytes`. With a `cache`, a file on disk unchanged since the last load is not read
+/// again, and the cache is left holding this load.
 pub fn load(
     source: &dyn Source,
-    drafts: bool,
-    allow_html: bool,
+    reading: Reading,
     max_bytes: u64,
     mut cache: Option<&mut PageCache>,
     changes: Option<&HashSet<PathBuf>>,
@@ -178,7 +211,8 @@ pub fn load(
     diags.extend(listing.diags.iter().cloned());
     let markdown = &listing.markdown;
     let mut options = DefaultHasher::new();
-    (drafts, allow_html, max_bytes).hash(&mut options);
+    let ids = reading.theme_ids.fingerprint();
+    (reading.drafts, reading.allow_html, max_bytes, ids).hash(&mut options);
     let started = SystemTime::now();
     let probe = Kept::probe(
         cache.as_ref().map(|c| &c.pages),
@@ -191,8 +225,7 @@ pub fn load(
         .map(|rel| {
             let (stamp, hit) = probe.look(rel, listing.linked.contains(rel));
             let taken = hit.is_some();
-            let result =
-                hit.unwrap_or_else(|| load_page(source, rel, drafts, allow_html, max_bytes));
+            let result = hit.unwrap_or_else(|| load_page(source, rel, reading, max_bytes));
             (stamp, result, taken)
         })
         .collect();
@@ -213,7 +246,7 @@ pub fn load(
     }
     let mut assets = Vec::new();
     for asset in &listing.assets {
-        match refuse_raw_html(asset, allow_html) {
+        match refuse_raw_html(asset, reading.allow_html) {
             Some(d) => {
                 diags.push(d);
                 unreadable.insert(asset.source.clone());
@@ -304,15 +337,20 @@ fn refuse_raw_html(asset: &Asset, allow_html: bool) -> Option<Diagnostic> {
     })
 }
 
-fn load_page(
-    source: &dyn Source,
-    rel: &str,
-    drafts: bool,
-    allow_html: bool,
-    max_bytes: u64,
-) -> Loaded {
+fn load_page(source: &dyn Source, rel: &str, reading: Reading, max_bytes: u64) -> Loaded {
     let source = source::walked_text(source, &format!("content/{rel}"), max_bytes)?;
-    Ok(parse_page(source, rel, drafts, allow_html)?.map(Arc::new))
+    Ok(parse_page(source, rel, reading)?.map(Arc::new))
+}
+
+/// How pages are read.
+#[derive(Clone, Copy)]
+pub struct Reading<'a> {
+    /// Whether drafts are read, not left out.
+    pub drafts: bool,
+    /// Whether raw HTML is kept, not escaped.
+    pub allow_html: bool,
+    /// The ids each template gives the elements of a page.
+    pub theme_ids: &'a TemplateIds,
 }
 
 /// Reads the page at `rel` (below content/) from its text: the front matter, then the
@@ -320,8 +358,7 @@ fn load_page(
 pub fn parse_page(
     source: Arc<SourceFile>,
     rel: &str,
-    drafts: bool,
-    allow_html: bool,
+    reading: Reading,
 ) -> Result<Option<Page>, Diagnostic> {
     let Some((front, body)) = split_front_matter(&source.text) else {
         let opened = source
@@ -339,13 +376,18 @@ pub fn parse_page(
         return Err(diag.at(&source, source.line_span(0)));
     };
     let front: FrontMatter = yaml::parse(&source, front)?;
-    if front.draft && !drafts {
+    if front.draft && !reading.drafts {
         return Ok(None);
     }
-    let (doc, words) = Document::parse_with_words(&source, body.clone(), allow_html);
+    let url = url_of(rel);
+    let section = is_section_index(rel);
+    let template = template_of(&url, section, front.template.as_deref());
+    let reserved = reading.theme_ids.of(template);
+    let (doc, words) =
+        Document::parse_with_words(&source, body.clone(), reading.allow_html, reserved);
     Ok(Some(Page {
         unseen: source::unseen(&source, true),
-        url: url_of(rel),
+        url,
         path: rel.to_string(),
         source,
         front,
@@ -353,6 +395,10 @@ pub fn parse_page(
         search_doc: OnceLock::new(),
         words: Mutex::new(Some(words)),
     }))
+}
+
+fn is_section_index(path: &str) -> bool {
+    path == "_index.md" || path.ends_with("/_index.md")
 }
 
 /// The byte ranges of the front matter and of the body, when the text opens with `---`.

@@ -13,6 +13,7 @@ use std::ops::{Range, RangeInclusive};
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::load::theme_ids::{self, Reserved};
 use crate::model::finding::CODES;
 use crate::model::{links, text};
 use pulldown_cmark::{Alignment, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
@@ -54,15 +55,43 @@ pub struct Document {
     /// In the order their numbers are given: of the first reference or definition of each.
     footnotes: Vec<Footnote>,
     pub links: Vec<LinkRef>,
-    /// Where an id written `{#...}` repeats one written before it: an error, since a link
-    /// to it could lead to one heading only. Spans of the text read, as links' are.
-    pub repeated_ids: Vec<Range<usize>>,
+    /// Where an id written `{#...}` repeats one written before it, or one the theme gives
+    /// an element of the page: an error, since a link to it could lead to one element only.
+    /// Spans of the text read, as links' are.
+    pub id_clashes: Vec<IdClash>,
     /// What each of the document's ids starts with: nothing for a page, the field's name
     /// for a record's field, so the fields on one page do not share an id.
     prefix: String,
     /// The headings' and footnotes' ids, for links to them: a lookup each, whatever the
     /// page's size.
     ids: Ids,
+}
+
+/// An id written `{#...}` that an element of the page has already.
+#[derive(Debug, Clone)]
+pub struct IdClash {
+    /// Where the id is written, without its `{`.
+    pub span: Range<usize>,
+    /// Whether the theme's template has the id, rather than a heading before it.
+    pub theme: bool,
+}
+
+impl IdClash {
+    /// The error, `written` being the id as it is written (`#setup`).
+    pub fn diagnostic(&self, written: &str) -> Diagnostic {
+        let message = if self.theme {
+            format!(
+                "the heading id `{written}` is one the theme gives an element of this page: a link to it leads there, not to this heading"
+            )
+        } else {
+            format!(
+                "the heading id `{written}` is written twice on this page: a link to it leads to the first heading only"
+            )
+        };
+        Diagnostic::error(message).with_hint(
+            "give this heading another id, or remove its `{#...}` to have one made from its title",
+        )
+    }
 }
 
 /// How many headings a table of contents lists at most. A page may have a million
@@ -143,12 +172,20 @@ impl Document {
     /// [`Document::parse_text`], each of the text's ids starting with `prefix`.
     pub fn parse_field(text: &str, allow_html: bool, prefix: &str) -> Document {
         let source = SourceFile::new("", text);
-        Document::read(&source, 0..source.text.len(), allow_html, prefix, None)
+        let ids = Ids::yielding_to(theme_ids::none());
+        Document::read(&source, 0..source.text.len(), allow_html, prefix, ids, None)
     }
 
-    /// Reads the part `body` of `source`; links' spans are offsets in the whole file.
-    pub fn parse(source: &Arc<SourceFile>, body: Range<usize>, allow_html: bool) -> Document {
-        Document::read(source, body, allow_html, "", None)
+    /// Reads the part `body` of `source`, a page whose template gives its elements the ids
+    /// `reserved`; links' spans are offsets in the whole file.
+    pub fn parse(
+        source: &Arc<SourceFile>,
+        body: Range<usize>,
+        allow_html: bool,
+        reserved: Reserved,
+    ) -> Document {
+        let ids = Ids::yielding_to(reserved);
+        Document::read(source, body, allow_html, "", ids, None)
     }
 
     /// [`Document::parse`], with the words of the text as [`plain_text`] gives them, read
@@ -157,6 +194,7 @@ impl Document {
         source: &Arc<SourceFile>,
         body: Range<usize>,
         allow_html: bool,
+        reserved: Reserved,
     ) -> (Document, String) {
         // Room for all of the text at once: the words are nearly all of it, and a string
         // grown to them would be copied at each doubling.
@@ -164,7 +202,8 @@ impl Document {
             plain: String::with_capacity(body.len()),
             apart: false,
         };
-        let doc = Document::read(source, body, allow_html, "", Some(&mut words));
+        let ids = Ids::yielding_to(reserved);
+        let doc = Document::read(source, body, allow_html, "", ids, Some(&mut words));
         // Kept a while, for every page at once: not with the room a growing string leaves.
         words.plain.shrink_to_fit();
         (doc, words.plain)
@@ -175,6 +214,7 @@ impl Document {
         body: Range<usize>,
         allow_html: bool,
         prefix: &str,
+        mut ids: Ids,
         mut words: Option<&mut Words>,
     ) -> Document {
         let text = &source.text[body.clone()];
@@ -240,8 +280,7 @@ impl Document {
                 _ => {}
             }
         }
-        let mut ids = Ids::default();
-        let repeated_ids = ids.assign(prefix, &mut headings, &explicit, &mut footnotes);
+        let id_clashes = ids.assign(prefix, &mut headings, &explicit, &mut footnotes);
         Document {
             source: Arc::clone(source),
             body,
@@ -249,7 +288,7 @@ impl Document {
             headings,
             footnotes,
             links,
-            repeated_ids,
+            id_clashes,
             prefix: prefix.to_string(),
             ids,
         }
@@ -284,15 +323,19 @@ impl Document {
         found.map(|i| self.given().at(i))
     }
 
-    /// The ids of the document's headings and footnotes, which links to it may name.
+    /// The ids of the document's headings and footnotes, and those its page's template
+    /// gives, which links to it may name.
     pub fn anchors(&self) -> impl Iterator<Item = &str> {
         let headings = self.headings.iter().map(|h| h.id.as_str());
-        headings.chain(self.footnotes.iter().map(|f| f.id.as_str()))
+        let footnotes = self.footnotes.iter().map(|f| f.id.as_str());
+        let theme = self.ids.reserved.iter().map(String::as_str);
+        headings.chain(footnotes).chain(theme)
     }
 
-    /// Whether a heading or footnote of the document has the id `anchor`.
+    /// Whether a heading or footnote of the document, or an element its page's template
+    /// writes, has the id `anchor`.
     pub fn has_anchor(&self, anchor: &str) -> bool {
-        self.anchor_id(anchor).is_some()
+        self.anchor_id(anchor).is_some() || self.ids.reserved.contains(anchor)
     }
 
     fn text(&self) -> &str {
@@ -757,16 +800,32 @@ impl<'a> Given<'a> {
 /// elements of a page share one. The table holds each id's index in [`Given`] with its
 /// hash, so that an id is kept once, where it is given (a page may have a million), and
 /// the table grows without reading the ids again.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Ids {
     table: HashTable<(u64, usize)>,
     hasher: ahash::RandomState,
     /// For each id given more than once, the next suffix to try: so each of many equal
     /// headings takes a step or two, not a step for every one before it.
     next: HashMap<String, usize>,
+    /// The ids the page's template gives its own elements, which no heading may take.
+    reserved: Reserved,
 }
 
 impl Ids {
+    fn yielding_to(reserved: Reserved) -> Ids {
+        Ids {
+            table: HashTable::default(),
+            hasher: ahash::RandomState::default(),
+            next: HashMap::default(),
+            reserved,
+        }
+    }
+
+    /// Whether an element of the page has the id `id` already.
+    fn taken(&self, given: Given, id: &str) -> bool {
+        self.reserved.contains(id) || self.find(given, id).is_some()
+    }
+
     /// The index in `given` of the id `id`.
     fn find(&self, given: Given, id: &str) -> Option<usize> {
         let hash = self.hasher.hash_one(id);
@@ -783,7 +842,7 @@ impl Ids {
 
     /// `base`, or `base-1`, `base-2`, ... when an id of `given` already is it.
     fn unique(&mut self, given: Given, base: String) -> String {
-        if self.find(given, &base).is_none() {
+        if !self.taken(given, &base) {
             return base;
         }
         let mut n = self.next.get(base.as_str()).copied().unwrap_or(1);
@@ -792,7 +851,7 @@ impl Ids {
             unique.clear();
             let _ = write!(unique, "{base}-{n}");
             n += 1;
-            if self.find(given, &unique).is_none() {
+            if !self.taken(given, &unique) {
                 match self.next.get_mut(base.as_str()) {
                     Some(next) => *next = n,
                     None => {
@@ -834,18 +893,19 @@ impl Ids {
     }
 
     /// Gives every heading and footnote its id, each written after `prefix`, and returns
-    /// where an explicit id repeats an earlier one. An id written `{#...}` is kept as
-    /// written, as Hugo and Zola keep it, so a link to it goes where its author meant: the
-    /// ids made from titles yield to it, and footnotes' ids, `fn-` and their label, yield
-    /// to both. A repeated explicit id is an error; its heading takes a free id meanwhile.
+    /// where an explicit id repeats an earlier one or the template's. An id written
+    /// `{#...}` is kept as written, as Hugo and Zola keep it, so a link to it goes where its
+    /// author meant: the ids made from titles yield to it, and footnotes' ids, `fn-` and
+    /// their label, yield to both. All yield to the template's. A clashing explicit id is
+    /// an error; its heading takes a free id meanwhile.
     fn assign(
         &mut self,
         prefix: &str,
         headings: &mut [Heading],
         explicit: &[Option<(String, Range<usize>)>],
         footnotes: &mut [Footnote],
-    ) -> Vec<Range<usize>> {
-        let mut repeated = Vec::new();
+    ) -> Vec<IdClash> {
+        let mut clashes = Vec::new();
         // The headings whose id is made here, each with the id it starts from.
         let mut made = Vec::new();
         for (i, written) in explicit.iter().enumerate() {
@@ -860,8 +920,10 @@ impl Ids {
                 headings,
                 footnotes,
             };
-            if self.find(given, &id).is_some() {
-                repeated.push(span.clone());
+            if self.taken(given, &id) {
+                let theme = self.reserved.contains(&id);
+                let span = span.clone();
+                clashes.push(IdClash { span, theme });
                 made.push((i, id));
             } else {
                 self.claim(headings, footnotes, i, id);
@@ -878,7 +940,7 @@ impl Ids {
             };
             self.claim(headings, footnotes, count + n, base);
         }
-        repeated
+        clashes
     }
 }
 
@@ -926,15 +988,6 @@ fn close_bidi(event: Event<'_>) -> Event<'_> {
         Event::Code(s) => Event::Code(closed(s)),
         other => other,
     }
-}
-
-/// The error for an id written `{#...}` a second time on one page, `written` as it is
-/// written there (`#setup`).
-pub fn repeated_id(written: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "the heading id `{written}` is written twice on this page: a link to it leads to the first heading only"
-    ))
-    .with_hint("give this heading another id, or remove its `{#...}` to have one made from its title")
 }
 
 /// A footnote's label as footnotes are matched: `[^Note]` refers to `[^note]`.
@@ -1201,7 +1254,8 @@ mod tests {
     fn words_read_with_a_document_are_its_plain_text() {
         let text = "---\n# Title *here*\n\nSome **bold** text,\n  a [link](x.md).\n\n| a | b |\n|---|---|\n| `c` | d |\n\n- [ ] task\n";
         let source = SourceFile::new("p.md", text);
-        let (doc, words) = Document::parse_with_words(&source, 4..text.len(), false);
+        let (doc, words) =
+            Document::parse_with_words(&source, 4..text.len(), false, theme_ids::none());
         assert_eq!(words, doc.plain_text());
         assert_eq!(words, "Title here Some bold text, a link. a b c d task");
     }
@@ -1276,13 +1330,44 @@ mod tests {
         let doc = Document::parse_text(text, false);
         let ids: Vec<&str> = doc.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["setup-1", "setup", "setup-2"]);
-        let repeated: Vec<&str> = (doc.repeated_ids.iter())
-            .map(|r| &text[r.clone()])
+        let repeated: Vec<&str> = (doc.id_clashes.iter())
+            .map(|c| &text[c.span.clone()])
             .collect();
         assert_eq!(repeated, ["#setup"]);
-        assert_eq!(doc.repeated_ids[0].start, text.rfind("#setup}").unwrap());
+        assert!(!doc.id_clashes[0].theme);
+        assert_eq!(doc.id_clashes[0].span.start, text.rfind("#setup}").unwrap());
         let html = doc.render(&["#setup".into()], false);
         assert!(html.contains("<h2 id=\"setup\">Intro"), "{html}");
+    }
+
+    /// The ids the page's template gives its own elements are taken before any of the
+    /// page's: a heading or footnote takes the next free one, an id written `{#...}` that
+    /// is one of them is an error, and a link to one of them leads to the theme's element.
+    #[test]
+    fn the_templates_ids_are_taken_first() {
+        let text = "## Main\n\n## Findings {#findings}\n\nA note.[^main]\n\n[^main]: x\n";
+        let source = SourceFile::new("p.md", text);
+        let reserved = ["main", "findings", "fn-main"].map(String::from);
+        let reserved = Arc::new(reserved.into_iter().collect());
+        let doc = Document::parse(&source, 0..text.len(), false, reserved);
+        let ids: Vec<&str> = doc.anchors().collect();
+        assert_eq!(
+            ids,
+            [
+                "main-1",
+                "findings-1",
+                "fn-main-1",
+                "findings",
+                "fn-main",
+                "main"
+            ]
+        );
+        let clashes: Vec<(&str, bool)> = (doc.id_clashes.iter())
+            .map(|c| (&text[c.span.clone()], c.theme))
+            .collect();
+        assert_eq!(clashes, [("#findings", true)]);
+        assert!(doc.has_anchor("main") && doc.has_anchor("main-1"));
+        assert_eq!(doc.anchor_id("main"), None);
     }
 
     /// Footnotes' ids are `fn-` and their label made as a heading's id is: apart from the
@@ -1495,7 +1580,7 @@ mod tests {
     fn links_are_collected_with_spans_and_rewritten() {
         let text = "see [a](a.md#x) and ![i](/img.png)";
         let source = SourceFile::new("p.md", format!("{}{text}", " ".repeat(100)));
-        let doc = Document::parse(&source, 100..source.text.len(), false);
+        let doc = Document::parse(&source, 100..source.text.len(), false, theme_ids::none());
         assert_eq!(doc.links.len(), 2);
         assert_eq!(doc.links[0].dest, "a.md#x");
         assert_eq!(

@@ -31,6 +31,7 @@ use tera::{Context, Tera};
 use crate::derive::handbook::Handbook;
 use crate::derive::site::is_too_deep;
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
+use crate::load::content;
 use crate::load::records::{Records, SameRecords};
 use crate::load::theme::{self, Body, Theme};
 use crate::model::finding::Finding;
@@ -151,7 +152,7 @@ impl Output {
             claim(file.path.clone(), origin);
         }
         let site = &handbook.site;
-        let shown = |url: &str| !records::REGISTER_URLS.contains(&url);
+        let shown = |url: &str| !content::is_register(url);
         // A page too deep is an error already, and its path longer for each folder.
         let claimed = site
             .pages

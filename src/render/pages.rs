@@ -4,11 +4,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Context;
 
-use super::records::{PageExtras, REGISTER_URLS};
+use super::records::PageExtras;
 use super::{Fingerprint, Output, OutputFile, Renderer, SummaryItem, Values, value};
 use crate::derive::site::{Child, ChildLink, PageLink, Site};
 use crate::diagnostics::Diagnostic;
-use crate::load::content::Page;
+use crate::load::content::{self, Page};
 use crate::load::markdown::Heading;
 use crate::model::date::Date;
 use crate::model::links;
@@ -58,7 +58,7 @@ pub fn render_pages(
     site.reading_order
         .par_iter()
         .enumerate()
-        .filter(|(_, child)| !REGISTER_URLS.contains(&site.url_of(**child)))
+        .filter(|(_, child)| !content::is_register(site.url_of(**child)))
         .filter_map(|(i, child)| render_one(&parts, i, *child, out))
         .collect()
 }
@@ -90,16 +90,11 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
     };
     let page = page_index.map(|i| &site.pages[i]);
     let url = site.url_of(child);
-    let default_template = match section {
-        Some(0) => "index.html",
-        Some(_) => "section.html",
-        None => "page.html",
-    };
-    let template = match page.and_then(|p| p.front.template.as_deref().map(|t| (p, t))) {
-        Some((p, t)) if !renderer.has_template(t) => return Some(unknown_template(p, t)),
-        Some((_, t)) => t,
-        None => default_template,
-    };
+    let named = page.and_then(|p| p.front.template.as_deref());
+    let template = content::template_of(url, section.is_some(), named);
+    if let Some(p) = page.filter(|_| !renderer.has_template(template)) {
+        return Some(unknown_template(p, template));
+    }
     let referenced_by = page
         .and_then(|p| extras.referenced_by.get(&p.path))
         .map_or(&[][..], Vec::as_slice);
@@ -246,9 +241,9 @@ fn not_found(site: &Site, base_url: &str, renderer: &Renderer) -> Result<OutputF
         }
         None => "/".to_string(),
     };
-    let mut folders: Vec<String> = REGISTER_URLS
-        .iter()
-        .chain(["metrics/", "search/"].iter())
+    let registers = content::REGISTERS.iter().map(|(url, _)| *url);
+    let mut folders: Vec<String> = registers
+        .chain(["metrics/", "search/"])
         .map(|u| u.to_string())
         .chain(site.nav.iter().map(|n| n.url.clone()))
         .filter_map(|u| {

@@ -509,6 +509,32 @@ fn a_records_link_to_a_heading_follows_a_page_edit_that_renames_it() {
     assert_eq!(cached, errors(pipeline::generate(&options)));
 }
 
+/// A page's headings yield to the ids of the template it is shown in: a theme edit that
+/// gives the template one of them reads the page again.
+#[test]
+fn a_theme_edit_that_takes_a_headings_id_moves_the_heading() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    // The pages a rebuild would take as they were, were it not for the theme.
+    settle(&root.join("content"));
+    let mut cache = Cache::default();
+    let (_, _, files) = rebuild_files(&options, &mut cache);
+    let home = |files: &BTreeMap<String, Vec<u8>>| String::from_utf8(files["index.html"].clone());
+    assert!(home(&files).unwrap().contains("<h2 id=\"the-records\">"));
+
+    let theme = root.join("themes/default/templates");
+    fs::create_dir_all(&theme).unwrap();
+    fs::write(
+        theme.join("index.html"),
+        "{% extends \"section.html\" %}{% block after_content %}<p id=\"the-records\">Records</p>{% endblock after_content %}",
+    )
+    .unwrap();
+    let (_, _, files) = rebuild_files(&options, &mut cache);
+    let home = home(&files).unwrap();
+    assert!(home.contains("<h2 id=\"the-records-1\">"), "{home}");
+    assert!(home.contains("<p id=\"the-records\">"), "{home}");
+}
+
 #[test]
 fn a_rebuild_after_the_last_record_goes_drops_its_findings() {
     let (tmp, mut options) = handbook();

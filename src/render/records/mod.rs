@@ -24,7 +24,7 @@ use super::{Fingerprint, Output, Renderer, Values};
 use crate::derive::handbook::Handbook;
 use crate::derive::site::{Child, ChildLink, PageLink, Site};
 use crate::diagnostics::Diagnostic;
-use crate::load::content::Page;
+use crate::load::content::{Page, REGISTERS};
 use crate::load::markdown::Heading;
 use crate::load::records::Shared;
 use crate::model::date::Date;
@@ -38,15 +38,6 @@ pub use owners::Owners;
 /// The folders of the register pages. A content section at one of these (such as
 /// content/exceptions/_index.md) is not rendered on its own: the register page there
 /// shows its text and its pages, the way a Hugo or Zola section page lists its section.
-pub const REGISTER_URLS: [&str; 6] = [
-    "exceptions/",
-    "incidents/",
-    "action-items/",
-    "owners/",
-    "status/",
-    "audit/",
-];
-
 /// A record that names a content page, as that page lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordRef {
@@ -222,7 +213,7 @@ impl<'a> Facts<'a> {
             inputs.add(&format!("{section:?}"));
         }
         inputs.add(&format!("{:?}", site.reading_order));
-        for url in REGISTER_URLS {
+        for (url, _) in REGISTERS {
             inputs.add(&self.intro(url));
         }
         inputs.finish()
