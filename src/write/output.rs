@@ -817,8 +817,11 @@ fn resolve(path: &Path) -> Result<PathBuf, Error> {
 }
 
 /// Refuses an output (resolved as `target`, shown as `shown`) that is the handbook at
-/// `root`, holds it, or lies inside one of its [`SOURCE_FOLDERS`]. `--force` does not
-/// change this.
+/// `root`, holds it, lies inside one of its [`SOURCE_FOLDERS`] or its repository's `.git`,
+/// or holds one of them. `--force` does not change this. Folders are compared by what
+/// they are as well as by path: a source folder may be a link to a folder elsewhere
+/// (content/ to docs/content, so that an output docs/ holds it), and a folder mounted
+/// twice has two paths.
 fn refuse_sources(root: &Path, target: &Path, shown: &Path) -> Result<(), Error> {
     let root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
     let refuse = |why: String| {
@@ -828,22 +831,49 @@ fn refuse_sources(root: &Path, target: &Path, shown: &Path) -> Result<(), Error>
             shown.display()
         )))
     };
-    if target == root {
+    let identity = |path: &Path| same_file::Handle::from_path(path).ok();
+    // Whether `path` is the folder `folder`, when both exist.
+    let is = |path: &Path, folder: &Option<same_file::Handle>| {
+        folder.is_some() && identity(path) == *folder
+    };
+    let target_is = identity(target);
+    if target == root || is(&root, &target_is) {
         return refuse("is the handbook folder: the site would replace its sources".into());
     }
-    if root.starts_with(target) {
+    if root.starts_with(target) || root.ancestors().any(|a| is(a, &target_is)) {
         return refuse(format!(
             "holds the handbook folder {}: the site would replace it",
             root.display()
         ));
     }
-    for name in SOURCE_FOLDERS {
-        let folder = root.join(name);
-        let folder = fs::canonicalize(&folder).unwrap_or(folder);
-        if target.starts_with(&folder) {
+    // The repository's own folder, which history reads: the handbook's, or that of the
+    // repository it is a folder of.
+    let git = root
+        .ancestors()
+        .map(|a| a.join(".git"))
+        .find(|g| g.is_dir());
+    let sources = SOURCE_FOLDERS.iter().map(|name| root.join(name));
+    for path in sources.chain(git) {
+        let Ok(folder) = fs::canonicalize(&path) else {
+            continue;
+        };
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let folder_is = identity(&folder);
+        if target.starts_with(&folder) || target.ancestors().any(|a| is(a, &folder_is)) {
+            let place = match target == folder || is(target, &folder_is) {
+                true => "is",
+                false => "is inside",
+            };
             return refuse(format!(
-                "is inside the handbook's {name}/ folder, which the build reads: the site \
+                "{place} the handbook's {name}/ folder, which the build reads: the site \
                  would overwrite sources or be read back into the next build"
+            ));
+        }
+        if folder.starts_with(target) || folder.ancestors().any(|a| is(a, &target_is)) {
+            return refuse(format!(
+                "holds the handbook's {name}/ folder (at {}), which the build reads: the \
+                 site would replace it",
+                folder.display()
             ));
         }
     }

@@ -49,13 +49,19 @@ fn snapshot(dir: &Path, skip: Option<&Path>) -> BTreeMap<PathBuf, Entry> {
     out
 }
 
-/// A folder holding the example handbook `hb/` (with a `static/sub/` folder), and beside
+/// A folder holding the example handbook `hb/` (with a `static/sub/` folder, its pages in
+/// `docs/content/` with `content` a link to them, and a repository's `.git/`), and beside
 /// it a folder of someone else's files, a file, a link to the handbook, a dangling link,
 /// an empty folder and a folder that holds only the marker.
 fn workspace() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let hb = tmp.path().join("hb");
     copy_example(&hb);
+    fs::create_dir_all(hb.join("docs")).unwrap();
+    fs::rename(hb.join("content"), hb.join("docs/content")).unwrap();
+    std::os::unix::fs::symlink("docs/content", hb.join("content")).unwrap();
+    fs::create_dir_all(hb.join(".git/objects")).unwrap();
+    fs::write(hb.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
     fs::create_dir_all(hb.join("static/sub")).unwrap();
     fs::write(hb.join("static/sub/notes.txt"), "kept as it is\n").unwrap();
     fs::create_dir_all(tmp.path().join("sibling/docs")).unwrap();
@@ -91,8 +97,8 @@ fn no_output_folder_makes_a_build_touch_what_it_did_not_write() {
         ("..", false, 2, holds),
         ("..", true, 2, holds),
         ("/", true, 2, holds),
-        ("content", false, 2, "inside the handbook's content/ folder"),
-        ("content", true, 2, "inside the handbook's content/ folder"),
+        ("content", false, 2, "is the handbook's content/ folder"),
+        ("content", true, 2, "is the handbook's content/ folder"),
         (
             "content/new/site",
             true,
@@ -103,7 +109,7 @@ fn no_output_folder_makes_a_build_touch_what_it_did_not_write() {
             "../link/content",
             true,
             2,
-            "inside the handbook's content/ folder",
+            "is the handbook's content/ folder",
         ),
         (
             "static/sub",
@@ -117,15 +123,20 @@ fn no_output_folder_makes_a_build_touch_what_it_did_not_write() {
             2,
             "inside the handbook's static/ folder",
         ),
-        ("data", false, 2, "inside the handbook's data/ folder"),
-        ("data", true, 2, "inside the handbook's data/ folder"),
+        ("data", false, 2, "is the handbook's data/ folder"),
+        ("data", true, 2, "is the handbook's data/ folder"),
         (
             "data/exceptions",
             true,
             2,
             "inside the handbook's data/ folder",
         ),
-        ("themes", false, 2, "inside the handbook's themes/ folder"),
+        ("docs", false, 2, "holds the handbook's content/ folder"),
+        ("docs", true, 2, "holds the handbook's content/ folder"),
+        ("docs/content", true, 2, "is the handbook's content/ folder"),
+        (".git", true, 2, "is the handbook's .git/ folder"),
+        (".git/site", false, 2, "inside the handbook's .git/ folder"),
+        ("themes", false, 2, "is the handbook's themes/ folder"),
         (
             "themes/default/static",
             true,
@@ -229,6 +240,36 @@ fn files_beside_the_output_survive() {
         assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
         assert_eq!(snapshot(tmp.path(), Some(&out)), before);
     }
+}
+
+/// A source folder mounted a second time elsewhere has a path of its own, that no check of
+/// paths sees to be data/: it is refused all the same. Mounting needs privileges the
+/// machine may not give (CI runs as root, and has them).
+#[test]
+fn an_output_in_a_second_mount_of_a_source_folder_is_refused() {
+    let (tmp, hb) = workspace();
+    let alias = tmp.path().join("alias");
+    fs::create_dir(&alias).unwrap();
+    let mount = std::process::Command::new("mount")
+        .args(["--bind", "hb/data"])
+        .arg(&alias)
+        .current_dir(tmp.path())
+        .output();
+    if !mount.is_ok_and(|m| m.status.success()) {
+        eprintln!("skipped: `mount --bind` is not allowed here");
+        return;
+    }
+    let sources = snapshot(&hb, None);
+    let run = secbook(&hb, &["build", ".", "-o", "../alias/site", "--force"]);
+    let unmount = std::process::Command::new("umount").arg(&alias).status();
+    assert!(unmount.is_ok_and(|s| s.success()));
+    assert_code(&run, 2);
+    assert!(
+        stderr(&run).contains("is inside the handbook's data/ folder"),
+        "{}",
+        stderr(&run)
+    );
+    assert_eq!(snapshot(&hb, None), sources);
 }
 
 /// An output inside content/ or static/ would be read back as pages or copied into the
