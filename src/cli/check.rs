@@ -2,7 +2,7 @@
 //! or in one of the [`formats`] machines read.
 
 use crate::cli::formats::{self, Format};
-use crate::cli::{Done, write_out};
+use crate::cli::{Done, print};
 use crate::diagnostics::Error;
 use crate::pipeline::{self, Options};
 use crate::validate::findings::Coverage;
@@ -33,6 +33,6 @@ pub fn for_machines(options: &Options, format: Format) -> Result<bool, Error> {
     };
     let context = formats::Context::new(&coverage, prefix);
     let text = formats::render(format, &diags, &context);
-    write_out(text.as_bytes(), None)?;
+    print(text.as_bytes())?;
     Ok(passed)
 }

@@ -14,7 +14,7 @@ pub fn tracker(options: &Options, output: Option<PathBuf>) -> Result<Done, Error
     let (handbook, warnings) = pipeline::load_handbook(options)?;
     let rows = handbook.records.exceptions.len();
     let csv = tracker::export(handbook.records.exceptions.iter().map(|e| &e.record));
-    let to = write_out(csv.as_bytes(), output)?;
+    let to = write_out(&options.root, csv.as_bytes(), output)?;
     // The findings are the handbook's, not the export's: `check` is where to read them.
     let findings = match warnings.len() {
         0 => String::new(),
@@ -37,7 +37,7 @@ pub fn poam(options: &Options, output: Option<PathBuf>) -> Result<Done, Error> {
                 .into(),
         )
     })?;
-    let to = write_out(&parts.joined(), output)?;
+    let to = write_out(&options.root, &parts.joined(), output)?;
     let unlinked = match poam::Place::Alone.links_pages(&handbook.config.base_url) {
         true => "",
         false => "; it does not link the exceptions' pages, which needs an absolute base_url",

@@ -14,6 +14,7 @@ use crate::cli::Done;
 use crate::diagnostics::Error;
 use crate::load::config::Config;
 use crate::model::date::{self, Date};
+use crate::write::sources;
 
 static CONTENT: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/content");
 static DATA: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/data");
@@ -94,8 +95,9 @@ pub fn init(dir: &Path, force: bool, starter: Starter) -> Result<Initialised, Er
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            sources::refuse_outside(dir, parent)?;
         }
-        fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+        sources::replace(&path, bytes)?;
     }
     add_gitignore(dir)?;
     Ok(Initialised {
@@ -213,9 +215,13 @@ pub fn starter_handbook_yaml(id: Uuid, starter: Starter) -> String {
     out
 }
 
-/// Writes `.gitignore` with `public/`, or adds `public/` to the one already there.
+/// Writes `.gitignore` with `public/`, or adds `public/` to the one already there. One
+/// that is a link is left as it is: it is a file shared with something else.
 fn add_gitignore(dir: &Path) -> Result<(), Error> {
     let path = dir.join(".gitignore");
+    if fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink()) {
+        return Ok(());
+    }
     let existing = match fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -232,7 +238,7 @@ fn add_gitignore(dir: &Path) -> Result<(), Error> {
         text.push('\n');
     }
     text.push_str("# The built site: `secbook build` writes it; CI publishes it.\npublic/\n");
-    fs::write(&path, text).map_err(|e| Error::io(&path, e))
+    sources::replace(&path, text.as_bytes())
 }
 
 #[cfg(test)]

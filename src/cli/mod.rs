@@ -15,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, Error};
+use crate::write::sources;
 
 /// What a command for people did: the warnings to print, then a line that says what it
 /// did.
@@ -34,20 +35,36 @@ impl Done {
     }
 }
 
-/// Writes `bytes` to `output`, or to the standard output; says where, for the summary.
-pub fn write_out(bytes: &[u8], output: Option<PathBuf>) -> Result<String, Error> {
+/// Writes `bytes` to `output`, or to the standard output; says where, for the summary. A
+/// file of the handbook at `root` is not written over (see [`sources::clash`]).
+pub fn write_out(root: &Path, bytes: &[u8], output: Option<PathBuf>) -> Result<String, Error> {
     match output {
         Some(path) => {
-            std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))?;
+            refuse_sources(root, &path, "write it elsewhere")?;
+            sources::replace(&path, bytes)?;
             Ok(path.display().to_string())
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(bytes)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| Error::io(Path::new("<stdout>"), e))?;
+            print(bytes)?;
             Ok("the standard output".to_string())
         }
+    }
+}
+
+/// Writes `bytes` to the standard output.
+pub fn print(bytes: &[u8]) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Error::io(Path::new("<stdout>"), e))
+}
+
+/// Refuses `path`, where a command was asked to write, when it is one of the handbook's
+/// sources or holds one; `advice` says what to do instead.
+pub fn refuse_sources(root: &Path, path: &Path, advice: &str) -> Result<(), Error> {
+    match sources::clash(root, &sources::resolve(path)?)? {
+        Some(why) => Err(Error::Usage(format!("{} {why}; {advice}", path.display()))),
+        None => Ok(()),
     }
 }

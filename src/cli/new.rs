@@ -13,6 +13,7 @@ use crate::load::disk::Disk;
 use crate::load::source;
 use crate::load::yaml;
 use crate::model::date::{self, Date};
+use crate::write::sources;
 
 /// The two kinds of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,11 +108,13 @@ pub fn require_handbook(root: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes `root/rel`, creating its folder, and refusing to replace a file already there.
+/// Writes `root/rel`, creating its folder, and refusing to replace a file already there,
+/// or to write through a link that leads out of the handbook.
 pub fn write_new(root: &Path, rel: &str, text: &str) -> Result<(), Error> {
     let path = root.join(rel);
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        sources::refuse_outside(root, parent)?;
     }
     let mut file = fs::OpenOptions::new()
         .write(true)

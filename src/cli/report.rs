@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use clap::ValueEnum;
 use serde::Serialize;
 
-use crate::cli::{Done, write_out};
+use crate::cli::{Done, print};
 use crate::derive::handbook::Handbook;
 use crate::derive::recipients::{Forwarded, Routing};
 use crate::diagnostics::Error;
@@ -42,7 +42,7 @@ pub fn run(options: &Options, owner: Option<&str>, format: Format) -> Result<Don
         Format::Markdown => report.to_markdown(&handbook.config.base_url),
         Format::Json => report.to_json(),
     };
-    write_out(text.as_bytes(), None)?;
+    print(text.as_bytes())?;
     let summary = match (owner, report.owners.len()) {
         (Some(who), 0) => {
             format!("nothing needs action from {who} (as of {})", report.as_of)

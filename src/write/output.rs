@@ -5,7 +5,7 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::iter;
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
 
@@ -15,6 +15,7 @@ use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::load::theme::Body;
 use crate::load::yaml::{self, Seg};
 use crate::model::reserved::{OUTPUT_MARKER, is_reserved_name};
+use crate::write::sources;
 
 /// The longest name of one file or folder: ext4, APFS and NTFS all stop at 255 (NTFS
 /// counts UTF-16 units, of which a name never has more than it has UTF-8 bytes).
@@ -664,10 +665,6 @@ impl OutputFile {
 const MARKER_TEXT: &str =
     "secbook build wrote this folder, and the next build replaces it whole.\n";
 
-/// The handbook's folders that a build reads: an output inside one would replace sources,
-/// or be read back as pages and copied into itself build after build.
-const SOURCE_FOLDERS: [&str; 4] = ["content", "data", "static", "themes"];
-
 /// A fresh folder beside the output, that files are written into as they are made. Only
 /// [`Staging::commit`] puts it in the output's place; dropped without it, it is removed,
 /// so a failed build leaves the previous output as it was.
@@ -693,8 +690,14 @@ impl Staging {
     /// neither empty nor written by secbook (unless `force`). Waits for any other build
     /// into `out`.
     pub fn create(root: &Path, out: &Path, force: bool) -> Result<Staging, Error> {
-        let target = resolve(out)?;
-        refuse_sources(root, &target, out)?;
+        let target = sources::resolve(out)?;
+        if let Some(why) = sources::clash(root, &target)? {
+            return Err(Error::Usage(format!(
+                "{} {why}; choose another output folder, such as public/ in the handbook (the \
+                 default); --force does not override this",
+                out.display()
+            )));
+        }
         let (Some(parent), Some(name)) =
             (target.parent(), target.file_name().and_then(|n| n.to_str()))
         else {
@@ -783,101 +786,6 @@ fn beside(parent: &Path, name: &str, what: &str) -> PathBuf {
 /// How every name secbook keeps beside the output `name` starts.
 fn prefix(name: &str) -> String {
     format!(".{name}.secbook-")
-}
-
-/// `path` made absolute, with every symbolic link and `..` resolved as far as it exists.
-/// The rest the build creates as plain folders, so its `..` is resolved by name. The
-/// build then writes to the path it judged, whatever `-o` was spelled like.
-fn resolve(path: &Path) -> Result<PathBuf, Error> {
-    let absolute = std::path::absolute(path).map_err(|e| Error::io(path, e))?;
-    let parts: Vec<Component> = absolute.components().collect();
-    for existing in (1..=parts.len()).rev() {
-        let head: PathBuf = parts[..existing].iter().collect();
-        match fs::canonicalize(&head) {
-            Ok(mut real) => {
-                for part in &parts[existing..] {
-                    match part {
-                        Component::ParentDir => {
-                            real.pop();
-                        }
-                        Component::Normal(name) => real.push(name),
-                        _ => {}
-                    }
-                }
-                return Ok(real);
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&head, e)),
-        }
-    }
-    Err(Error::Usage(format!(
-        "{} is not a usable output folder",
-        path.display()
-    )))
-}
-
-/// Refuses an output (resolved as `target`, shown as `shown`) that is the handbook at
-/// `root`, holds it, lies inside one of its [`SOURCE_FOLDERS`] or its repository's `.git`,
-/// or holds one of them. `--force` does not change this. Folders are compared by what
-/// they are as well as by path: a source folder may be a link to a folder elsewhere
-/// (content/ to docs/content, so that an output docs/ holds it), and a folder mounted
-/// twice has two paths.
-fn refuse_sources(root: &Path, target: &Path, shown: &Path) -> Result<(), Error> {
-    let root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
-    let refuse = |why: String| {
-        Err(Error::Usage(format!(
-            "{} {why}; choose another output folder, such as public/ in the handbook (the \
-             default); --force does not override this",
-            shown.display()
-        )))
-    };
-    let identity = |path: &Path| same_file::Handle::from_path(path).ok();
-    // Whether `path` is the folder `folder`, when both exist.
-    let is = |path: &Path, folder: &Option<same_file::Handle>| {
-        folder.is_some() && identity(path) == *folder
-    };
-    let target_is = identity(target);
-    if target == root || is(&root, &target_is) {
-        return refuse("is the handbook folder: the site would replace its sources".into());
-    }
-    if root.starts_with(target) || root.ancestors().any(|a| is(a, &target_is)) {
-        return refuse(format!(
-            "holds the handbook folder {}: the site would replace it",
-            root.display()
-        ));
-    }
-    // The repository's own folder, which history reads: the handbook's, or that of the
-    // repository it is a folder of.
-    let git = root
-        .ancestors()
-        .map(|a| a.join(".git"))
-        .find(|g| g.is_dir());
-    let sources = SOURCE_FOLDERS.iter().map(|name| root.join(name));
-    for path in sources.chain(git) {
-        let Ok(folder) = fs::canonicalize(&path) else {
-            continue;
-        };
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let folder_is = identity(&folder);
-        if target.starts_with(&folder) || target.ancestors().any(|a| is(a, &folder_is)) {
-            let place = match target == folder || is(target, &folder_is) {
-                true => "is",
-                false => "is inside",
-            };
-            return refuse(format!(
-                "{place} the handbook's {name}/ folder, which the build reads: the site \
-                 would overwrite sources or be read back into the next build"
-            ));
-        }
-        if folder.starts_with(target) || folder.ancestors().any(|a| is(a, &target_is)) {
-            return refuse(format!(
-                "holds the handbook's {name}/ folder (at {}), which the build reads: the \
-                 site would replace it",
-                folder.display()
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Refuses an output `target` (shown as `shown`) that secbook may not replace: anything

@@ -2,7 +2,8 @@
 //! when it is its own (absent, empty, or holding the marker `.secbook-output`), refuses
 //! any other folder unless `--force`, refuses a file, and refuses the handbook, a folder
 //! that holds it and its source folders even with `--force`. Whatever X is, no file the
-//! build did not write is deleted or changed.
+//! build did not write is deleted or changed. The other commands that write (`export -o`,
+//! `notify --outbox`, `new`, `import`, `init --force`) hold to the same rules.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -425,4 +426,109 @@ fn a_build_over_its_output_keeps_only_the_files_that_did_not_change() {
         files_below(&out),
         files_below(&tmp.path().join("reference"))
     );
+}
+
+/// Every command that writes a file keeps off the handbook's sources and writes nothing
+/// through a link: an export or an outbox in a source folder, or over handbook.yaml, is
+/// refused; a link where a file is written is replaced, its target untouched; a record is
+/// not added to a folder that a link leads out of the handbook, which no build reads.
+#[test]
+fn no_command_writes_over_the_sources_or_through_a_link() {
+    let (tmp, hb) = workspace();
+    let outside = tmp.path().join("outside.txt");
+    fs::write(&outside, "someone else's\n").unwrap();
+    let sources = snapshot(&hb, Some(&hb.join("exports")));
+    let refused: &[&[&str]] = &[
+        &["export", "tracker", ".", "-o", "handbook.yaml"],
+        &["export", "poam", ".", "-o", "content/poam.json"],
+        &["export", "tracker", ".", "-o", "docs/content/x.csv"],
+        &["export", "tracker", ".", "-o", "data/people.yaml"],
+        &["notify", ".", "--outbox", "content/mail"],
+        &["notify", ".", "--outbox", "."],
+    ];
+    for args in refused {
+        let run = secbook(&hb, args);
+        assert_code(&run, 2);
+        let said = stderr(&run);
+        assert!(
+            said.contains("handbook's") || said.contains("handbook folder"),
+            "{args:?}: {said}"
+        );
+        assert_eq!(snapshot(&hb, None), sources, "{args:?}");
+    }
+
+    // Links where a file is written: replaced, not followed.
+    fs::create_dir(hb.join("exports")).unwrap();
+    let csv = hb.join("exports/tracker.csv");
+    std::os::unix::fs::symlink(&outside, &csv).unwrap();
+    assert_code(
+        &secbook(
+            &hb,
+            &["export", "tracker", ".", "-o", "exports/tracker.csv"],
+        ),
+        0,
+    );
+    assert!(
+        fs::read_to_string(&csv)
+            .unwrap()
+            .starts_with("Priority, Status")
+    );
+    let config = fs::read_to_string(hb.join("handbook.yaml")).unwrap();
+    let notify = "notify:\n  from: security@example.com\n  fallback: security@example.com\n";
+    fs::write(hb.join("handbook.yaml"), format!("{config}{notify}")).unwrap();
+    let outbox = tmp.path().join("outbox");
+    fs::create_dir(&outbox).unwrap();
+    let notify = [
+        "notify",
+        ".",
+        "--as-of",
+        "2026-06-30",
+        "--base-url",
+        "https://handbook.example.com/",
+        "--outbox",
+        "../outbox",
+    ];
+    assert_code(&secbook(&hb, &notify), 0);
+    let mails: Vec<_> = fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!mails.is_empty());
+    for mail in &mails {
+        fs::remove_file(mail).unwrap();
+        std::os::unix::fs::symlink(&outside, mail).unwrap();
+    }
+    assert_code(&secbook(&hb, &notify), 0);
+    assert!(
+        mails
+            .iter()
+            .all(|m| !fs::symlink_metadata(m).unwrap().is_symlink())
+    );
+
+    // A folder of records that a link leads out of the handbook.
+    let elsewhere = tmp.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    fs::remove_dir_all(hb.join("data/incidents")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, hb.join("data/incidents")).unwrap();
+    let run = secbook(&hb, &["new", "incident", ".", "--title", "Outage"]);
+    assert_code(&run, 2);
+    assert!(
+        stderr(&run).contains("leads outside the handbook"),
+        "{}",
+        stderr(&run)
+    );
+    assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+
+    // A new handbook whose handbook.yaml is a link.
+    let fresh = tmp.path().join("fresh");
+    fs::create_dir(&fresh).unwrap();
+    std::os::unix::fs::symlink(&outside, fresh.join("handbook.yaml")).unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "fresh", "--force"]), 0);
+    assert!(
+        !fs::symlink_metadata(fresh.join("handbook.yaml"))
+            .unwrap()
+            .is_symlink()
+    );
+
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "someone else's\n");
 }

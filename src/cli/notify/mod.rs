@@ -18,6 +18,7 @@ use crate::diagnostics::{Diagnostic, Error};
 use crate::load::config::SmtpUrl;
 use crate::model::links::{absolute_base, base_problem};
 use crate::pipeline;
+use crate::write::sources;
 
 pub use compose::Mail;
 pub use send::{CA_FILE_VAR, PASSWORD_VAR, USERNAME_VAR};
@@ -44,6 +45,9 @@ pub struct Options {
 /// per message on the standard output. The handbook's findings are `check`'s to report,
 /// as for `report`.
 pub fn run(handbook: &pipeline::Options, options: &Options) -> Result<Done, Error> {
+    if let Delivery::Outbox(dir) = &options.delivery {
+        crate::cli::refuse_sources(&handbook.root, dir, "choose an outbox outside them")?;
+    }
     let (handbook, _) = pipeline::load_handbook(handbook)?;
     let summary = deliver(&handbook, options, &mut std::io::stdout().lock())?;
     Ok(Done::said(summary))
@@ -114,7 +118,7 @@ pub fn deliver(
             for mail in &mails {
                 let name = file_name(mail.to.email.as_ref(), &names);
                 let path = dir.join(&name);
-                std::fs::write(&path, mail.message.formatted()).map_err(|e| Error::io(&path, e))?;
+                sources::replace(&path, &mail.message.formatted())?;
                 line(format!(
                     "wrote {} for {}: {}",
                     path.display(),

@@ -1,0 +1,161 @@
+//! Where a command may write: never over the handbook's own sources, and never through a
+//! link to somewhere else. A build's output folder, an export written with `-o`, an
+//! outbox of messages, a record that `new` or `import` adds: each is judged here.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+
+use crate::diagnostics::Error;
+
+/// The handbook's folders that a build reads: an output inside one would replace sources,
+/// or be read back as pages and copied into itself build after build.
+const SOURCE_FOLDERS: [&str; 4] = ["content", "data", "static", "themes"];
+
+/// `path` made absolute, with every symbolic link and `..` resolved as far as it exists.
+/// The rest is created as plain folders, so its `..` is resolved by name. A command then
+/// writes to the path it judged, whatever the path given was spelled like.
+pub fn resolve(path: &Path) -> Result<PathBuf, Error> {
+    let absolute = std::path::absolute(path).map_err(|e| Error::io(path, e))?;
+    let parts: Vec<Component> = absolute.components().collect();
+    for existing in (1..=parts.len()).rev() {
+        let head: PathBuf = parts[..existing].iter().collect();
+        match fs::canonicalize(&head) {
+            Ok(mut real) => {
+                for part in &parts[existing..] {
+                    match part {
+                        Component::ParentDir => {
+                            real.pop();
+                        }
+                        Component::Normal(name) => real.push(name),
+                        _ => {}
+                    }
+                }
+                return Ok(real);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&head, e)),
+        }
+    }
+    Err(Error::Usage(format!(
+        "{} is not a usable path",
+        path.display()
+    )))
+}
+
+/// Why `target` (resolved with [`resolve`]) may not be written by a command run on the
+/// handbook at `root`: it is the handbook, holds it, is its handbook.yaml, lies inside one
+/// of its [`SOURCE_FOLDERS`] or its repository's `.git`, or holds one of them. Folders are
+/// compared by what they are as well as by path: a source folder may be a link to a folder
+/// elsewhere (content/ to docs/content, so that docs/ holds it), and a folder mounted twice
+/// has two paths.
+pub fn clash(root: &Path, target: &Path) -> Result<Option<String>, Error> {
+    let root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+    let identity = |path: &Path| same_file::Handle::from_path(path).ok();
+    // Whether `path` is the folder `folder`, when both exist.
+    let is = |path: &Path, folder: &Option<same_file::Handle>| {
+        folder.is_some() && identity(path) == *folder
+    };
+    let target_is = identity(target);
+    if target == root || is(&root, &target_is) {
+        return Ok(Some(
+            "is the handbook folder: what is written would replace its sources".into(),
+        ));
+    }
+    if root.starts_with(target) || root.ancestors().any(|a| is(a, &target_is)) {
+        return Ok(Some(format!(
+            "holds the handbook folder {}: what is written would replace it",
+            root.display()
+        )));
+    }
+    let config = root.join("handbook.yaml");
+    if target == config || is(&config, &target_is) {
+        return Ok(Some("is the handbook's handbook.yaml".into()));
+    }
+    // The repository's own folder, which history reads: the handbook's, or that of the
+    // repository it is a folder of.
+    let git = root
+        .ancestors()
+        .map(|a| a.join(".git"))
+        .find(|g| g.is_dir());
+    let sources = SOURCE_FOLDERS.iter().map(|name| root.join(name));
+    for path in sources.chain(git) {
+        let Ok(folder) = fs::canonicalize(&path) else {
+            continue;
+        };
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let folder_is = identity(&folder);
+        if target.starts_with(&folder) || target.ancestors().any(|a| is(a, &folder_is)) {
+            let place = match target == folder || is(target, &folder_is) {
+                true => "is",
+                false => "is inside",
+            };
+            return Ok(Some(format!(
+                "{place} the handbook's {name}/ folder, which the build reads: what is \
+                 written would overwrite sources or be read back into the next build"
+            )));
+        }
+        if folder.starts_with(target) || folder.ancestors().any(|a| is(a, &target_is)) {
+            return Ok(Some(format!(
+                "holds the handbook's {name}/ folder (at {}), which the build reads: what \
+                 is written would replace it",
+                folder.display()
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Refuses a folder `dir` of the handbook at `root` that a link leads out of the handbook:
+/// a build does not follow such a link, so what is written there would never be read.
+pub fn refuse_outside(root: &Path, dir: &Path) -> Result<(), Error> {
+    let real_root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+    let real = fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
+    if real.starts_with(&real_root) {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{} leads outside the handbook, to {}: a build does not follow a link out of the \
+         handbook, so nothing is written there; make it a folder of the handbook",
+        dir.display(),
+        real.display()
+    )))
+}
+
+/// Writes `bytes` to `path` whole, or not at all: into a new file beside it, then renamed
+/// over it. A link at `path` is replaced, not followed, so the write never lands outside
+/// the folder it was meant for; and a reader never sees half a file.
+pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .tempfile_in(parent)
+        .map_err(|e| Error::io(parent, e))?;
+    file.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    file.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replaced_link_is_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tmp.path().join("outside.txt");
+        fs::write(&outside, "kept\n").unwrap();
+        let link = tmp.path().join("out.csv");
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        replace(&link, b"new\n").unwrap();
+        assert_eq!(fs::read_to_string(&outside).unwrap(), "kept\n");
+        assert_eq!(fs::read_to_string(&link).unwrap(), "new\n");
+        assert!(!fs::symlink_metadata(&link).unwrap().is_symlink());
+        let left: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+    }
+}
