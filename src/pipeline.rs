@@ -410,18 +410,24 @@ pub fn audience(options: &Options) -> Result<Option<String>, Error> {
     Ok(reader.map(|r| r.name.to_string()))
 }
 
-/// Refuses a `root` that is not a handbook folder.
-fn check_root(root: &Path) -> Result<(), Error> {
+/// Refuses a `root` that is not a handbook folder, or cannot be read.
+pub fn check_root(root: &Path) -> Result<(), Error> {
     if !root.is_dir() {
         return Err(Error::Usage(format!("{} is not a folder", root.display())));
     }
-    if !root.join("handbook.yaml").is_file() {
-        return Err(Error::Usage(format!(
+    let config = root.join("handbook.yaml");
+    match std::fs::metadata(&config) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(_) => Err(Error::Usage(format!(
+            "{} is not a file: a handbook's settings are a YAML file",
+            config.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage(format!(
             "{} is not a handbook: it has no handbook.yaml (run `secbook init` to start one)",
             root.display()
-        )));
+        ))),
+        Err(e) => Err(Error::io(&config, e)),
     }
-    Ok(())
 }
 
 /// What git says about the records: how they were at the baseline revision (`--baseline`),

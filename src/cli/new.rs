@@ -91,21 +91,10 @@ pub fn today(root: &Path) -> Result<Date, Error> {
 
 /// Reads handbook.yaml, for the timezone and the as-of date.
 fn load_config(root: &Path) -> Result<Config, Error> {
-    require_handbook(root)?;
+    crate::pipeline::check_root(root)?;
     let file = source::required_text(&Disk::new(root), "handbook.yaml", source::MAX_FILE_BYTES)
         .map_err(|d| Error::Invalid(vec![d]))?;
     Config::load(&file).map_err(Error::Invalid)
-}
-
-/// Refuses a folder that is not a handbook.
-pub fn require_handbook(root: &Path) -> Result<(), Error> {
-    if !root.join("handbook.yaml").is_file() {
-        return Err(Error::Usage(format!(
-            "{} is not a handbook: it has no handbook.yaml (run `secbook init` to start one)",
-            root.display()
-        )));
-    }
-    Ok(())
 }
 
 /// Writes `root/rel`, creating its folder, and refusing to replace a file already there,

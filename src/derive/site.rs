@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::MarkdownConfig;
-use crate::load::content::{Content, Page};
+use crate::load::content::{Content, Page, Unreadable};
 use crate::load::markdown::{self, Document};
 use crate::load::records::{Records, Shared, Unloaded};
 use crate::load::reuse::{FromFile, PerFile};
@@ -142,7 +142,7 @@ pub struct Site {
     page_place: Vec<Option<(usize, usize)>>,
     page_by_path: HashMap<String, usize>,
     /// Pages that exist but could not be loaded; links to them are not reported again.
-    unreadable: BTreeSet<String>,
+    unreadable: Unreadable,
     /// The drafts left out of the build, by path below content/.
     drafts: BTreeSet<String>,
     records: RecordIds,
@@ -731,7 +731,7 @@ impl Site {
                         }
                     },
                     // That page is reported already; its links need no second report.
-                    None if joined.as_ref().is_some_and(|p| self.unreadable.contains(p)) => {
+                    None if joined.as_ref().is_some_and(|p| self.unreadable.holds(p)) => {
                         Ok("#".to_string())
                     }
                     None if joined.as_ref().is_some_and(|p| self.drafts.contains(p)) => {
@@ -772,7 +772,7 @@ impl Site {
                 match written {
                     Some(p) => Ok(format!("{root}{}{rest}", links::encode(&p))),
                     // That file is reported already, as a page is.
-                    None if joined.is_some_and(|p| self.unreadable.contains(&p)) => {
+                    None if joined.is_some_and(|p| self.unreadable.holds(&p)) => {
                         Ok("#".to_string())
                     }
                     None => Err(Diagnostic::error(format!(

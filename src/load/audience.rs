@@ -119,8 +119,10 @@ pub fn check_config(
             }
         }
     }
+    // An audience written under `audiences` that did not load is reported there.
     if let Some(name) = &config.default_audience
         && !config.audiences.contains_key(name)
+        && yaml::locate(file, &[Seg::Key("audiences"), Seg::Key(name)]).is_none()
     {
         let names: Vec<&str> = config.audiences.keys().map(String::as_str).collect();
         let hint = if names.is_empty() {
@@ -368,6 +370,12 @@ mod tests {
         let found = errors("title: T\naudiences:\n  staff: { max: internal }\n");
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].2.contains("sets no `classification`"));
+        // An audience that does not load is told once, where it is written.
+        let found = errors(&format!(
+            "{LEVELS}audiences:\n  staff: {{ max: internal, colour: red }}\ndefault_audience: staff\n"
+        ));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].2.contains("unknown field `colour`"), "{found:#?}");
         let found = errors("title: T\ndefault_audience: staff\n");
         assert_eq!(found[0].2, "unknown audience `staff`");
         assert!(found[0].3.as_deref().unwrap().contains("under `audiences`"));

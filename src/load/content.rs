@@ -112,7 +112,7 @@ pub struct Content {
     pub assets: Vec<Asset>,
     /// Pages and files that exist but are not used, reported already: links to them are
     /// not reported again.
-    pub unreadable: BTreeSet<String>,
+    pub unreadable: Unreadable,
     /// The drafts left out, by path below content/: a link to one is told it is a draft.
     pub drafts: BTreeSet<String>,
 }
@@ -123,6 +123,32 @@ pub struct Content {
 pub struct PageNames {
     pub published: BTreeSet<String>,
     pub drafts: BTreeSet<String>,
+    /// The files that did not load, each with an error of its own: a reference to one is
+    /// not another.
+    pub unreadable: Unreadable,
+}
+
+/// The files of content/ that are there but not used, each reported already, by path below
+/// content/: a file, or a folder that could not be read, and so all it holds (`` for
+/// content/ itself).
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
+pub struct Unreadable(BTreeSet<String>);
+
+impl Unreadable {
+    pub fn insert(&mut self, path: String) {
+        self.0.insert(path);
+    }
+
+    /// Whether `path` is, or lies in, a file or folder that is not used.
+    pub fn holds(&self, path: &str) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
+        let folders = path.match_indices('/').map(|(i, _)| &path[..i]);
+        self.0.contains(path)
+            || self.0.contains("")
+            || folders.into_iter().any(|f| self.0.contains(f))
+    }
 }
 
 impl Content {
@@ -130,6 +156,7 @@ impl Content {
         PageNames {
             published: self.pages.iter().map(|p| p.path.clone()).collect(),
             drafts: self.drafts.clone(),
+            unreadable: self.unreadable.clone(),
         }
     }
 }
@@ -230,7 +257,7 @@ pub fn load(
         })
         .collect();
     let mut pages = Vec::new();
-    let mut unreadable = BTreeSet::new();
+    let mut unreadable = Unreadable(listing.refused.iter().cloned().collect());
     let mut drafts = BTreeSet::new();
     for ((_, result, _), rel) in results.iter().zip(markdown) {
         match result {
@@ -280,12 +307,15 @@ struct Listing {
     linked: HashSet<String>,
     assets: Vec<Asset>,
     diags: Vec<Diagnostic>,
+    /// The files there that are not used, each with its diagnostic.
+    refused: Vec<String>,
 }
 
 fn list(source: &dyn Source) -> Listing {
     let walk = source.walk("content", Hidden::LeftOut);
     let mut listing = Listing {
         diags: walk.diags,
+        refused: walk.refused,
         ..Listing::default()
     };
     for file in walk.files {
@@ -299,6 +329,7 @@ fn list(source: &dyn Source) -> Listing {
                 Ok(body) => body,
                 Err(d) => {
                     listing.diags.push(d);
+                    listing.refused.push(file.rel);
                     continue;
                 }
             };

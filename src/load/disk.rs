@@ -118,6 +118,7 @@ fn walk(root: &Path, folder: &str, hidden: Hidden) -> Walk {
     let refused_folder = |diag| Walk {
         files: Vec::new(),
         diags: vec![diag],
+        refused: vec![String::new()],
     };
     match found {
         Ok((meta, root)) if meta.is_dir() => {
@@ -199,6 +200,7 @@ impl Walker<'_> {
                         "cannot read {folder}/{rel}: {}",
                         e.io_error().map_or(e.to_string(), ToString::to_string)
                     )));
+                    self.walk.refused.push(rel);
                     continue;
                 }
             };
@@ -215,21 +217,28 @@ impl Walker<'_> {
             }
             if !file_type.is_symlink() {
                 self.walk.diags.push(refused(&shown, file_type));
+                self.walk.refused.push(rel);
                 continue;
             }
-            match follow(&self.root, path, &shown) {
+            let why = match follow(&self.root, path, &shown) {
                 Ok((_, meta)) if meta.is_file() => {
-                    self.walk.files.push(Walked { rel, linked: true })
+                    self.walk.files.push(Walked { rel, linked: true });
+                    continue;
                 }
                 Ok((target, meta)) if meta.is_dir() => {
                     match self.folder_link(path, &shown, &target, linked) {
-                        Some(d) => self.walk.diags.push(d),
-                        None => self.tree(path, &rel, true),
+                        Some(d) => d,
+                        None => {
+                            self.tree(path, &rel, true);
+                            continue;
+                        }
                     }
                 }
-                Ok((_, meta)) => self.walk.diags.push(refused(&shown, meta.file_type())),
-                Err(d) => self.walk.diags.push(d),
-            }
+                Ok((_, meta)) => refused(&shown, meta.file_type()),
+                Err(d) => d,
+            };
+            self.walk.diags.push(why);
+            self.walk.refused.push(rel);
         }
         self.walk.diags.append(&mut left_out);
     }

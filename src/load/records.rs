@@ -52,9 +52,9 @@ pub struct Records {
     pub unloaded: Unloaded,
 }
 
-/// The ids of record files that are there but did not load. Each file's own error is
-/// the report; what names the record (a `related` entry, a link) is not reported again
-/// as naming nothing.
+/// The ids of record files that are there but did not load, or loaded with another id
+/// than their name's. Each file's own error is the report; what names the record by its
+/// file's name (a `related` entry, a link) is not reported again as naming nothing.
 #[derive(Debug, Default, Clone, PartialEq, Hash)]
 pub struct Unloaded {
     pub exceptions: BTreeSet<String>,
@@ -337,6 +337,17 @@ pub fn load(
             Err(d) => diags.push(d),
         }
     }
+    // A file there that is not read (a link out of the handbook, a special file) has its
+    // error already: what the file would have said is unknown, not absent.
+    let mut unloaded = Unloaded::default();
+    for rel in &found.refused {
+        match data_file(rel) {
+            Ok(DataFile::People) => people = People::failed(),
+            Ok(DataFile::Exception) => _ = unloaded.exceptions.insert(file_id(rel).into()),
+            Ok(DataFile::Incident) => _ = unloaded.incidents.insert(file_id(rel).into()),
+            Err(_) => {}
+        }
+    }
     let started = SystemTime::now();
     let reading = |options| Reading {
         source,
@@ -346,12 +357,11 @@ pub fn load(
         options,
         started,
     };
-    let mut unloaded = Unloaded::default();
     let exceptions = reading(max_bytes).load(
         &exceptions,
         cache.as_mut().map(|c| &mut c.exceptions),
         &mut diags,
-        &mut unloaded.exceptions,
+        (&mut unloaded.exceptions, |e: &Exception| &e.id),
         parse_exception,
     );
     // An incident's checks read the time zone.
@@ -361,7 +371,7 @@ pub fn load(
         &incidents,
         cache.as_mut().map(|c| &mut c.incidents),
         &mut diags,
-        &mut unloaded.incidents,
+        (&mut unloaded.incidents, |i: &Incident| &i.id),
         |file| parse_incident(file, config),
     );
     let (records, more) = match cache {
@@ -393,7 +403,11 @@ pub fn load_exceptions(
     };
     let files: Vec<&Walked> = files.iter().collect();
     let mut unloaded = BTreeSet::new();
-    let exceptions = reading.load(&files, None, &mut diags, &mut unloaded, parse_exception);
+    let ids = (
+        &mut unloaded,
+        (|e: &Exception| &e.id) as fn(&Exception) -> &String,
+    );
+    let exceptions = reading.load(&files, None, &mut diags, ids, parse_exception);
     (
         exceptions.into_iter().map(Arc::unwrap_or_clone).collect(),
         diags,
@@ -644,13 +658,15 @@ struct Reading<'a> {
 
 impl Reading<'_> {
     /// Loads the record `files` below data/ through `parse`, in their order, taking those
-    /// unchanged since the last load from `kept`, which is left holding this load.
+    /// unchanged since the last load from `kept`, which is left holding this load. Notes
+    /// in `unloaded` each file that did not load, or whose record's id (`id_of`) is not
+    /// its name.
     fn load<T: Send + Sync>(
         &self,
         files: &[&Walked],
         kept: Option<&mut Kept<Arc<Parsed<T>>>>,
         diags: &mut Vec<Diagnostic>,
-        unloaded: &mut BTreeSet<String>,
+        (unloaded, id_of): (&mut BTreeSet<String>, fn(&T) -> &String),
         parse: impl Fn(Arc<SourceFile>) -> (Option<Loaded<T>>, Vec<Diagnostic>) + Sync,
     ) -> Vec<Shared<T>> {
         let probe = Kept::probe(kept.as_deref(), self.changes, self.dir, self.options);
@@ -675,9 +691,15 @@ impl Reading<'_> {
         let mut loaded = Vec::with_capacity(results.len());
         for (file, (_, parsed, _)) in files.iter().zip(&results) {
             diags.extend(parsed.1.iter().cloned());
+            let name = file_id(&file.rel);
             match &parsed.0 {
-                Some(record) => loaded.push(Arc::clone(record)),
-                None => _ = unloaded.insert(file_id(&file.rel).to_string()),
+                Some(record) => {
+                    if id_of(&record.record) != name {
+                        unloaded.insert(name.to_string());
+                    }
+                    loaded.push(Arc::clone(record));
+                }
+                None => _ = unloaded.insert(name.to_string()),
             }
         }
         if let Some(kept) = kept {
@@ -940,11 +962,11 @@ impl Refs<'_> {
         }
     }
 
-    /// The message and hint for `page` when no page of content/ has that path; the hint
-    /// names the closest page only when `suggest`.
+    /// The message and hint for `page` when no page of content/ has that path, nor a file
+    /// that did not load; the hint names the closest page only when `suggest`.
     fn missing_page(&self, page: &str, suggest: bool) -> Option<(String, String)> {
         let normalised = crate::model::links::content_path(page);
-        if self.pages.published.contains(normalised) {
+        if self.pages.published.contains(normalised) || self.pages.unreadable.holds(normalised) {
             return None;
         }
         if self.pages.drafts.contains(normalised) {

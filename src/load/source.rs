@@ -299,6 +299,9 @@ pub struct Walked {
 pub struct Walk {
     pub files: Vec<Walked>,
     pub diags: Vec<Diagnostic>,
+    /// The paths below the folder of the entries that are there but not used, each with
+    /// its diagnostic: a link to one is not told again that it leads nowhere.
+    pub refused: Vec<String>,
 }
 
 /// The walk of `folder` for a source that knows the names of its files, and nothing else

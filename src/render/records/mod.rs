@@ -890,7 +890,7 @@ mod tests {
         let content = Content {
             pages: Vec::new(),
             assets: Vec::new(),
-            unreadable: BTreeSet::new(),
+            unreadable: Default::default(),
             drafts: BTreeSet::new(),
         };
         let markdown = MarkdownConfig::default();
