@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::derive::handbook::Handbook;
 use crate::derive::history;
 use crate::derive::site::Site;
-use crate::derive::view::{self, Redactions, Unreadable, View};
+use crate::derive::view::{self, Unreadable, View};
 use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
 use crate::load::audience;
 use crate::load::config::Config;
@@ -23,7 +23,7 @@ use crate::load::theme::Theme;
 use crate::load::theme_ids::TemplateIds;
 use crate::load::yaml;
 use crate::model::date::{self, Date};
-use crate::model::finding::{Finding, LintLevel, RULES};
+use crate::model::finding::{Finding, LintLevel};
 use crate::model::history::History;
 use crate::render::{self, Finished, Output, OutputFile, RenderCache, Values, search};
 use crate::validate::findings::{self, Coverage};
@@ -491,34 +491,26 @@ fn viewed(
             files.retain(|f| !view.hidden_files.contains(&f.path));
             let config = whole.config.clone();
             let as_of = whole.as_of;
-            let history = whole.history.take().map(|history| ViewHistory {
-                history,
-                hidden: view::hidden_texts(&whole.records, &whole.site.pages, &view),
-            });
+            let history = whole.history.take();
+            let unreadable = Unreadable::new(&whole.records, &whole.site.pages, &view, &redact);
             drop(whole);
             let whole = (config, as_of, strict, baseline, history);
-            assemble_view(view, &redact, whole, files)
+            assemble_view(view, &redact, &unreadable, whole, files)
         }
         _ => whole,
     }
 }
 
-/// The whole handbook's history, for a view, with the ids and titles of the records the
-/// view leaves out, which its commits may name.
-struct ViewHistory {
-    history: History,
-    hidden: Vec<String>,
-}
-
 /// The handbook as `view` shows it, from what it holds alone: assembled, derived, the
 /// whole's history kept to its records, its findings computed; then the fields in `redact`
-/// redacted, the findings and the history scrubbed of them, and what is computed from text
-/// (the metrics) computed again. The view's links are the
+/// redacted, the findings and the history scrubbed of what is `unreadable`, and what is
+/// computed from text (the metrics) computed again. The view's links are the
 /// whole handbook's, less those to what it hides, which were checked with the whole.
 fn assemble_view(
     view: View,
     redact: &[String],
-    (config, as_of, strict, baseline, history): (Config, Date, bool, Baseline, Option<ViewHistory>),
+    unreadable: &Unreadable,
+    (config, as_of, strict, baseline, history): (Config, Date, bool, Baseline, Option<History>),
     files: &[OutputFile],
 ) -> Handbook {
     let View {
@@ -530,14 +522,7 @@ fn assemble_view(
     let known_files: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     let (site, _) = Site::assemble_view(content, &records, known_files, &config.markdown, hidden);
     let mut handbook = Handbook::derive(config, as_of, site, records, None);
-    let (history, hidden_texts) = match history {
-        Some(h) => (
-            Some(view::history_of(h.history, &handbook.records)),
-            h.hidden,
-        ),
-        None => (None, Vec::new()),
-    };
-    handbook.history = history;
+    handbook.history = history.map(|h| view::history_of(h, &handbook.records));
     let mut found = findings::compute(&findings::Inputs {
         handbook: &handbook,
         strict,
@@ -550,18 +535,16 @@ fn assemble_view(
         mut history,
         ..
     } = handbook;
-    let redactions = Redactions::apply(&mut records, redact);
-    found
-        .iter_mut()
-        .for_each(|f| redactions.scrub(Arc::make_mut(f)));
-    if let Some(history) = &mut history {
-        let unreadable = Unreadable::new(&redactions, &hidden_texts);
-        redactions.history(history, redact, &unreadable);
-        // The findings made from the history quote its commits, which may name anything.
-        let quotes_commits = |code| RULES.iter().any(|r| r.code == code && r.needs_history);
-        for f in found.iter_mut().filter(|f| quotes_commits(f.code)) {
-            unreadable.scrub(&mut Arc::make_mut(f).message);
+    view::redact(&mut records, redact);
+    // A finding may quote a redacted field of its record or, made from the history, a
+    // commit, which may name anything.
+    for f in &mut found {
+        if let Some(message) = unreadable.scrub(&f.message) {
+            Arc::make_mut(f).message = message;
         }
+    }
+    if let Some(history) = &mut history {
+        view::redact_history(history, redact, unreadable);
     }
     let mut handbook = Handbook::derive(config, as_of, site, records, None);
     handbook.findings = found;

@@ -4,7 +4,7 @@
 //! then with the fields the audience may not read redacted. Everything made for the audience is made from the view alone, so nothing
 //! it may not read can reach any page or export, whichever renders it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::sync::Arc;
@@ -14,10 +14,11 @@ use crate::load::config::Config;
 use crate::load::content::{Content, Page};
 use crate::load::records::{Loaded, Records};
 use crate::model::audience::Reader;
-use crate::model::finding::Finding;
+use crate::model::exception::Exception;
 use crate::model::history::History;
+use crate::model::incident::Incident;
 use crate::model::links::{self, Named};
-use crate::model::redact::{REDACTED, Redaction};
+use crate::model::redact::{REDACTABLE, REDACTED, Redaction, texts};
 use crate::model::related::Related;
 
 /// The audience a build is for: the one `asked` for on the command line, else handbook.yaml's
@@ -191,9 +192,9 @@ impl View {
     }
 }
 
-/// Every text an audience may not read, for what a commit's subject or author may repeat:
-/// one commit may change records the audience reads and records it may not, and its
-/// message may name any of them.
+/// Every text an audience may not read, for what it is shown that its view did not make: a
+/// commit's subject, author and old values may name any record of any level, and a finding
+/// made before the redaction may quote a redacted field.
 pub struct Unreadable {
     /// `None` when there is nothing to scrub; a searcher too large to build leaves nothing
     /// of the texts it would have searched.
@@ -201,16 +202,76 @@ pub struct Unreadable {
 }
 
 impl Unreadable {
-    /// What `redactions` took out of any record, and the `hidden` texts.
-    pub fn new(redactions: &Redactions, hidden: &[String]) -> Unreadable {
-        let texts: Vec<&String> = redactions
-            .exceptions
-            .values()
-            .chain(redactions.incidents.values())
-            .flat_map(Redaction::removed)
-            .chain(hidden)
-            .filter(|t| !t.trim().is_empty())
+    /// What `view`, redacted of `redact`, may not read of the whole handbook's `records`
+    /// and `pages`, by one rule: the texts of the redacted fields of every record it shows;
+    /// and every text of what it hides (each field and the id of a hidden record; the path,
+    /// front matter and headings of a hidden page; a hidden file's path) but those it shows
+    /// elsewhere, such as the owner of a hidden record who owns a shown one too. A redacted
+    /// text stays unreadable though shown elsewhere: beside its record's id it would tell
+    /// what the field holds.
+    pub fn new(records: &Records, pages: &[Arc<Page>], view: &View, redact: &[String]) -> Self {
+        let redacted = || redact.iter().map(String::as_str);
+        let kept = || {
+            REDACTABLE
+                .iter()
+                .copied()
+                .filter(|f| !redact.iter().any(|r| r == f))
+        };
+        let (mut unreadable, mut shown, mut hidden) = (Vec::new(), Vec::new(), Vec::new());
+        for e in &view.records.exceptions {
+            unreadable.extend(texts(&e.record, Exception::redact, redacted()));
+            shown.extend(texts(&e.record, Exception::redact, kept()));
+            shown.push(e.record.id.clone());
+        }
+        for i in &view.records.incidents {
+            unreadable.extend(texts(&i.record, Incident::redact, redacted()));
+            shown.extend(texts(&i.record, Incident::redact, kept()));
+            shown.push(i.record.id.clone());
+        }
+        let all = || REDACTABLE.iter().copied();
+        for e in &records.exceptions {
+            if view.hidden.contains(&Named::Exception(e.record.id.clone())) {
+                hidden.extend(texts(&e.record, Exception::redact, all()));
+                hidden.push(e.record.id.clone());
+            }
+        }
+        for i in &records.incidents {
+            if view.hidden.contains(&Named::Incident(i.record.id.clone())) {
+                hidden.extend(texts(&i.record, Incident::redact, all()));
+                hidden.push(i.record.id.clone());
+            }
+        }
+        for p in pages {
+            let front = &p.front;
+            let texts = [&p.path, &front.title]
+                .into_iter()
+                .chain(&front.description)
+                .chain(&front.tags)
+                .chain(&front.owner)
+                .chain(p.doc.headings.iter().map(|h| &h.title))
+                .cloned();
+            match view.hidden.contains(&Named::Page(p.path.clone())) {
+                true => hidden.extend(texts),
+                false => shown.extend(texts),
+            }
+        }
+        hidden.extend(view.hidden_files.iter().cloned());
+        let shown: HashSet<String> = shown
+            .iter()
+            .flat_map(|t| fragments(t))
+            .map(str::to_ascii_lowercase)
             .collect();
+        let hidden = hidden
+            .iter()
+            .flat_map(|t| fragments(t))
+            .filter(|f| !shown.contains(&f.to_ascii_lowercase()));
+        Unreadable::of(unreadable.iter().flat_map(|t| fragments(t)).chain(hidden))
+    }
+
+    /// A searcher for `texts`, in any ASCII case, the longest first where two start
+    /// together, so that a short one inside a long one does not leave the rest behind.
+    fn of<'a>(texts: impl Iterator<Item = &'a str>) -> Unreadable {
+        let texts: BTreeSet<&str> = texts.collect();
         let searcher = (!texts.is_empty()).then(|| {
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
@@ -220,48 +281,38 @@ impl Unreadable {
         Unreadable { searcher }
     }
 
-    /// Replaces each unreadable text in `text` with "redacted".
-    pub fn scrub(&self, text: &mut String) {
+    /// `text` with each unreadable text in it replaced by "redacted"; `None` when it holds
+    /// none.
+    pub fn scrub(&self, text: &str) -> Option<String> {
         match &self.searcher {
-            None => {}
-            Some(Ok(searcher)) => {
+            None => None,
+            Some(Ok(searcher)) => searcher.is_match(text).then(|| {
                 let mut out = String::with_capacity(text.len());
                 searcher.replace_all_with(text, &mut out, |_, _, out| {
                     out.push_str(REDACTED);
                     true
                 });
-                *text = out;
-            }
-            Some(Err(_)) => *text = REDACTED.to_string(),
+                out
+            }),
+            Some(Err(_)) => Some(REDACTED.to_string()),
+        }
+    }
+
+    /// Scrubs `text` in place, as [`Unreadable::scrub`].
+    pub fn scrub_in(&self, text: &mut String) {
+        if let Some(scrubbed) = self.scrub(text) {
+            *text = scrubbed;
         }
     }
 }
 
-/// Every name of what the view leaves out, which a commit's subject may name too: the ids
-/// and titles of the hidden records in `records`, the titles and paths below content/ of
-/// the hidden `pages`, and the paths of the hidden files.
-pub fn hidden_texts(records: &Records, pages: &[Arc<Page>], view: &View) -> Vec<String> {
-    let hidden = &view.hidden;
-    let exceptions = records
-        .exceptions
-        .iter()
-        .filter(|e| hidden.contains(&Named::Exception(e.record.id.clone())))
-        .map(|e| (&e.record.id, &e.record.title));
-    let incidents = records
-        .incidents
-        .iter()
-        .filter(|i| hidden.contains(&Named::Incident(i.record.id.clone())))
-        .map(|i| (&i.record.id, &i.record.title));
-    let pages = pages
-        .iter()
-        .filter(|p| hidden.contains(&Named::Page(p.path.clone())))
-        .map(|p| (&p.path, &p.front.title));
-    exceptions
-        .chain(incidents)
-        .chain(pages)
-        .flat_map(|(name, title)| [name.clone(), title.clone()])
-        .chain(view.hidden_files.iter().cloned())
-        .collect()
+/// The parts of a text that another text may repeat: each of its lines, trimmed, that
+/// holds a letter or a digit. A commit's subject is one line, so a Markdown field is
+/// searched for line by line; what holds no letter or digit tells nothing.
+fn fragments(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.chars().any(char::is_alphanumeric))
 }
 
 /// The history of the records the view holds, and of no other.
@@ -336,77 +387,76 @@ fn hidden_files(
         .collect()
 }
 
-/// The texts each record's redaction took out.
-#[derive(Default)]
-pub struct Redactions {
-    exceptions: HashMap<String, Redaction>,
-    incidents: HashMap<String, Redaction>,
+/// Redacts `fields` in every record of `records`.
+pub fn redact(records: &mut Records, fields: &[String]) {
+    if fields.is_empty() {
+        return;
+    }
+    let mut r = Redaction::default();
+    for e in &mut records.exceptions {
+        let e = Arc::make_mut(e);
+        for field in fields {
+            e.record.redact(field, &mut r);
+        }
+    }
+    for i in &mut records.incidents {
+        let i = Arc::make_mut(i);
+        for field in fields {
+            i.record.redact(field, &mut r);
+        }
+    }
 }
 
-impl Redactions {
-    /// Redacts `fields` in every record of `records`.
-    pub fn apply(records: &mut Records, fields: &[String]) -> Redactions {
-        let mut done = Redactions::default();
-        if fields.is_empty() {
-            return done;
-        }
-        for e in &mut records.exceptions {
-            let e = Arc::make_mut(e);
-            let mut r = Redaction::default();
-            for field in fields {
-                e.record.redact(field, &mut r);
-            }
-            done.exceptions.insert(e.record.id.clone(), r);
-        }
-        for i in &mut records.incidents {
-            let i = Arc::make_mut(i);
-            let mut r = Redaction::default();
-            for field in fields {
-                i.record.redact(field, &mut r);
-            }
-            done.incidents.insert(i.record.id.clone(), r);
-        }
-        done
-    }
-
-    /// Redacts the history of the view's records: no old or new value of a field in
-    /// `fields` (only that it changed), no approver's name when `approvals` is one of
-    /// them, and nothing `unreadable` in a commit's subject or author.
-    pub fn history(&self, history: &mut History, fields: &[String], unreadable: &Unreadable) {
-        let approvals = fields.iter().any(|f| f == "approvals");
-        for h in history
-            .exceptions
-            .values_mut()
-            .chain(history.incidents.values_mut())
-        {
-            for entry in &mut h.commits {
-                for change in &mut entry.changes {
-                    if fields.contains(&change.field) {
-                        (change.old, change.new) = (None, None);
-                    }
+/// Redacts the history of the view's records: no old or new value of a field in `fields`
+/// (only that it changed), no approver's name when `approvals` is one of them, and nothing
+/// `unreadable` in what git gives: a commit's subject and author, and the old and new
+/// values of the other fields, which an earlier version may have shared with any record.
+pub fn redact_history(history: &mut History, fields: &[String], unreadable: &Unreadable) {
+    let approvals = fields.iter().any(|f| f == "approvals");
+    for h in history
+        .exceptions
+        .values_mut()
+        .chain(history.incidents.values_mut())
+    {
+        for entry in &mut h.commits {
+            for change in &mut entry.changes {
+                if fields.contains(&change.field) {
+                    (change.old, change.new) = (None, None);
                 }
-                for text in [&mut entry.subject, &mut entry.author, &mut entry.email] {
-                    unreadable.scrub(text);
+                for value in [&mut change.old, &mut change.new].into_iter().flatten() {
+                    unreadable.scrub_in(value);
                 }
             }
-            if approvals {
-                for seen in &mut h.approvals {
-                    seen.name = REDACTED.to_string();
-                }
+            for text in [&mut entry.subject, &mut entry.author, &mut entry.email] {
+                unreadable.scrub_in(text);
+            }
+        }
+        if approvals {
+            for seen in &mut h.approvals {
+                seen.name = REDACTED.to_string();
             }
         }
     }
+}
 
-    /// Scrubs a finding, made before the redaction, of what its record's redaction took
-    /// out (an owner's name, an action item's title).
-    pub fn scrub(&self, finding: &mut Finding) {
-        let of = match finding.code.split('.').next() {
-            Some("exception") => &self.exceptions,
-            Some("incident") => &self.incidents,
-            _ => return,
-        };
-        if let Some(r) = of.get(&finding.subject) {
-            finding.message = r.scrub(&finding.message);
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreadable_texts_are_scrubbed_longest_first_in_any_case_line_by_line() {
+        let texts = ["db", "db-prod-7", "Needed for\n  the HSM.\n---\n"];
+        let unreadable = Unreadable::of(texts.iter().flat_map(|t| fragments(t)));
+        let scrub = |text: &str| unreadable.scrub(text);
+        assert_eq!(
+            scrub("DB-Prod-7 and db: the hsm."),
+            Some("redacted and redacted: redacted".to_string())
+        );
+        assert_eq!(
+            scrub("needed FOR it --- twice"),
+            Some("redacted it --- twice".into())
+        );
+        assert_eq!(scrub("nothing here"), None);
+        assert_eq!(Unreadable::of(fragments("---\n  \n")).scrub("---"), None);
     }
 }

@@ -66,11 +66,26 @@ pub const KEPT: &[&str] = &[
     "classification",
 ];
 
-/// Redacts fields, keeping the texts it took out: what was written from them before the
-/// redaction (a finding's message) is scrubbed of them with [`Redaction::scrub`].
+/// Redacts fields, keeping the texts it took out: see [`texts`].
 #[derive(Debug, Default)]
 pub struct Redaction {
     removed: Vec<String>,
+}
+
+/// The texts that redacting `fields` of `record` would take out, the record left as it is:
+/// every text of those fields, which is how an audience's view knows what it may not show
+/// where a text comes from elsewhere (git, a finding made before the redaction).
+pub fn texts<'a, T: Clone>(
+    record: &T,
+    redact: fn(&mut T, &str, &mut Redaction) -> bool,
+    fields: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let mut copy = record.clone();
+    let mut r = Redaction::default();
+    for field in fields {
+        redact(&mut copy, field, &mut r);
+    }
+    r.removed
 }
 
 impl Redaction {
@@ -124,21 +139,6 @@ impl Redaction {
             self.optional(&mut s.role);
             self.optional(&mut s.involvement);
         }
-    }
-
-    /// Every text this redaction took out.
-    pub fn removed(&self) -> &[String] {
-        &self.removed
-    }
-
-    /// `text` with every text this redaction took out replaced by "redacted", the longest
-    /// first, so that a short one inside a long one does not leave the rest behind.
-    pub fn scrub(&self, text: &str) -> String {
-        let mut removed: Vec<&str> = self.removed.iter().map(String::as_str).collect();
-        removed.sort_by_key(|r| std::cmp::Reverse(r.len()));
-        removed
-            .into_iter()
-            .fold(text.to_string(), |text, r| text.replace(r, REDACTED))
     }
 }
 
@@ -321,15 +321,13 @@ mod tests {
     }
 
     #[test]
-    fn scrub_replaces_the_longest_first() {
-        let mut r = Redaction::default();
-        let mut list = vec!["db".to_string(), "db-prod-7".to_string(), " ".to_string()];
-        r.list(&mut list);
-        assert_eq!(list, ["redacted"]);
-        assert_eq!(r.scrub("db-prod-7 and db"), "redacted and redacted");
-        let mut person = Person::parse("Ann Lee <ann@x.com>");
-        r.person(&mut person);
-        assert_eq!(person.to_string(), "redacted");
-        assert_eq!(r.scrub("Ann Lee left"), "redacted left");
+    fn texts_are_those_redaction_takes_out_and_leave_the_record() {
+        let e: Exception = serde_yaml::from_str(EXCEPTION).unwrap();
+        let taken = texts(&e, Exception::redact, ["risk_owner", "tickets", "id"]);
+        assert!(e.tickets.len() > 1, "{:?}", e.tickets);
+        assert_eq!(taken[0], e.risk_owner.name);
+        assert_eq!(Some(&taken[1]), e.risk_owner.email.as_ref());
+        assert_eq!(taken[2..], e.tickets[..]);
+        assert_ne!(e.risk_owner.name, REDACTED);
     }
 }

@@ -424,8 +424,10 @@ fn renumbered(text: &str) -> String {
 /// either. Each record file is committed first with its canaries numbered anew, then as
 /// the fixture has it, so the History sections and api/history.json hold the old values
 /// beside the new; that commit is written by a person a redacted field names, and its
-/// subject names a hidden record, by id and title, a redacted text, and a hidden page by
-/// title and path.
+/// subject names a hidden record by id and title, texts of other fields of hidden records
+/// (a ticket in another case, a person, a justification, an approval's note), a redacted
+/// text, and a hidden page by title, heading and path. A visible record's old value is a
+/// hidden record's ticket: what git gives is scrubbed wherever it is shown.
 #[test]
 fn with_history_no_audience_site_holds_what_it_may_not_see() {
     let book = BookTest::from_fixture(FIXTURE);
@@ -437,7 +439,7 @@ fn with_history_no_audience_site_holds_what_it_may_not_see() {
         .collect();
     let fixture: Vec<String> = records.iter().map(|rel| book.read(rel)).collect();
     for (rel, text) in records.iter().zip(&fixture) {
-        let old = renumbered(text);
+        let old = renumbered(text).replace("[internal-tag]", "[ZQ3TICKETS1ZQ]");
         canaries_in(&old, &mut canaries);
         book.write(rel, &old);
     }
@@ -455,7 +457,9 @@ fn with_history_no_audience_site_holds_what_it_may_not_see() {
         &book.dir,
         "2026-06-02",
         ("Zq1riskowner1zq Gone", "zq1riskowner2zq@example.com"),
-        "Renumber EXC-ZQ3ID1ZQ (Zq3title1zq) and zq1assets1zq, see Zq3pagetitle2zq and zq2dir1zq/zq2page1zq.md",
+        "Renumber EXC-ZQ3ID1ZQ (Zq3title1zq) and ZQ1ASSETS1ZQ with zq3tickets1zq of \
+         Zq3commander1zq Hidden, Zq2justification1zq. and Zq2approvals4zq, see Zq3pagetitle2zq, \
+         Zq2pageheading1zq and zq2dir1zq/zq2page1zq.md",
     );
     let mut problems = Vec::new();
     for reader in fixture_readers() {
@@ -479,6 +483,50 @@ fn with_history_no_audience_site_holds_what_it_may_not_see() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// A commit's subject loses, for an audience, every text of a record it may not see and
+/// every text of a field it redacts, in any case, and keeps what it sees elsewhere: the
+/// owner of a hidden record who owns a shown one too, unless that field is redacted.
+#[test]
+fn a_commit_subject_keeps_of_hidden_records_only_what_the_audience_sees_elsewhere() {
+    let book = BookTest::empty();
+    book.write(
+        "handbook.yaml",
+        "title: Subjects\nas_of: 2026-06-30\nclassification:\n  levels: [internal, secret]\n  \
+         default: internal\naudiences:\n  staff: { max: internal }\n  \
+         auditors: { max: internal, redact: [risk_owner] }\n",
+    );
+    book.write("content/_index.md", "---\ntitle: Home\n---\nHome.\n");
+    let exception = |id: &str, title: &str, level: &str, ticket: &str| {
+        book.write(
+            &format!("data/exceptions/{id}.yaml"),
+            &format!(
+                "id: {id}\ntitle: {title}\ntype: acceptance\nseverity: low\nstatus: pending\n\
+                 classification: {level}\nrequested_by: \"Ann Lee <ann@example.com>\"\n\
+                 risk_owner: \"Ann Lee <ann@example.com>\"\ncreated: 2026-05-01\n\
+                 tickets: [{ticket}]\nsummary: S.\njustification: J.\n"
+            ),
+        );
+    };
+    exception("EXC-001", "Open door", "internal", "SEC-1366");
+    exception("EXC-002", "Covert vault", "secret", "SEC-1419");
+    common::git(&book.dir, &["init", "-q", "-b", "main"], &[]);
+    common::commit(&book.dir, "2026-06-01", ("Bo", "bo@example.com"), "Start");
+    book.replace("data/exceptions/EXC-001.yaml", "Open door", "Open doors");
+    common::commit(
+        &book.dir,
+        "2026-06-02",
+        ("Bo", "bo@example.com"),
+        "EXC-001 and exc-002: Ann Lee compares SEC-1366 with sec-1419 (covert VAULT)",
+    );
+    for (audience, owner) in [("staff", "Ann Lee"), ("auditors", "redacted")] {
+        let site = book.build(audience, &["--audience", audience, "--history"]);
+        let history = String::from_utf8_lossy(&site["api/history.json"]);
+        let subject =
+            format!("EXC-001 and redacted: {owner} compares SEC-1366 with redacted (redacted)");
+        assert!(history.contains(&subject), "{audience}: {history}");
+    }
 }
 
 /// `report`, `notify` and `export` for an audience hold nothing it may not see either.
