@@ -282,20 +282,31 @@ impl Unreadable {
     }
 
     /// `text` with each unreadable text in it replaced by "redacted"; `None` when it holds
-    /// none.
+    /// none. A text is found as a whole word: an asset `db` is not in "feedback", where
+    /// scrubbing it would garble a finding and tell what was scrubbed.
     pub fn scrub(&self, text: &str) -> Option<String> {
-        match &self.searcher {
-            None => None,
-            Some(Ok(searcher)) => searcher.is_match(text).then(|| {
-                let mut out = String::with_capacity(text.len());
-                searcher.replace_all_with(text, &mut out, |_, _, out| {
+        let searcher = match &self.searcher {
+            None => return None,
+            Some(Ok(searcher)) => searcher,
+            Some(Err(_)) => return Some(REDACTED.to_string()),
+        };
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let mut scrubbed = false;
+        let mut out = String::with_capacity(text.len());
+        searcher.replace_all_with(text, &mut out, |m, found, out| {
+            let (before, after) = (&text[..m.start()], &text[m.end()..]);
+            let glued = (word(found.chars().next()) && word(before.chars().next_back()))
+                || (word(found.chars().next_back()) && word(after.chars().next()));
+            match glued {
+                true => out.push_str(found),
+                false => {
                     out.push_str(REDACTED);
-                    true
-                });
-                out
-            }),
-            Some(Err(_)) => Some(REDACTED.to_string()),
-        }
+                    scrubbed = true;
+                }
+            }
+            true
+        });
+        scrubbed.then_some(out)
     }
 
     /// Scrubs `text` in place, as [`Unreadable::scrub`].
@@ -457,6 +468,10 @@ mod tests {
             Some("redacted it --- twice".into())
         );
         assert_eq!(scrub("nothing here"), None);
+        assert_eq!(
+            scrub("feedback on dbs, (db)"),
+            Some("feedback on dbs, (redacted)".into())
+        );
         assert_eq!(Unreadable::of(fragments("---\n  \n")).scrub("---"), None);
     }
 }
