@@ -229,6 +229,17 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` on one line, as a report's message and hint are: [`visible`], and each line break
+/// written `\n`. A value quoted in a message (a title, a name) could otherwise start a line
+/// of its own in the output, which a CI system may read as a command of its own
+/// (`::error file=...::`, `##vso[...]`).
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    match visible(text) {
+        shown if shown.contains('\n') => Cow::Owned(shown.replace('\n', "\\n")),
+        shown => shown,
+    }
+}
+
 /// The line of a file a report shows: cut after the span, with hidden characters made
 /// [`visible`]. Line and column in the header are those of the file, not of the escaped
 /// text.
@@ -479,9 +490,9 @@ impl Diagnostic {
             out.push(']');
         }
         out.push_str(": ");
-        out.push_str(&visible(&self.message));
+        out.push_str(&one_line(&self.message));
         out.push('\n');
-        let hint = self.hint.as_deref().map(visible);
+        let hint = self.hint.as_deref().map(one_line);
         // The width of the line numbers' column, which the borders and notes line up with.
         let mut gutter = 0;
         if let Some(file) = &self.file {
@@ -672,13 +683,13 @@ mod tests {
             Level::Error => Severity::Error,
             Level::Warning => Severity::Warning,
         };
-        let message = visible(&d.message);
+        let message = one_line(&d.message);
         let mut cs = CsDiagnostic::new(severity).with_message(message.as_ref());
         if let Some(code) = d.code {
             cs = cs.with_code(code);
         }
         if let Some(hint) = &d.hint {
-            cs = cs.with_note(format!("help: {}", visible(hint)));
+            cs = cs.with_note(format!("help: {}", one_line(hint)));
         }
         cs.notes.extend(d.repeats_note());
         let config = Config::default();
@@ -821,6 +832,22 @@ mod tests {
     fn closest_finds_a_typo_and_ignores_noise() {
         assert_eq!(closest("titel", ["title", "description"]), Some("title"));
         assert_eq!(closest("zzzz", ["title", "description"]), None);
+    }
+
+    /// A line break in a quoted value does not start a line of the report: a CI system
+    /// would read `::error ...` at a line's start as a command.
+    #[test]
+    fn a_message_and_its_hint_stay_on_one_line() {
+        let d = Diagnostic::warning("action item \"Patch\n::error file=x::pwned\" is late")
+            .with_hint("ask\r\n##vso[task.setvariable]x");
+        let text = d.render();
+        assert!(
+            text.lines()
+                .all(|l| !l.starts_with("::") && !l.starts_with("##")),
+            "{text}"
+        );
+        assert!(text.contains("Patch\\n::error file=x::pwned"), "{text}");
+        assert_eq!(text, codespan(&d));
     }
 
     #[test]

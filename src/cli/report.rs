@@ -490,7 +490,10 @@ impl Line<'_> {
     }
 }
 
-/// Escapes the characters that Markdown would read as formatting.
+/// Escapes the characters that Markdown would read as formatting, and keeps the text on
+/// its line: a line break is a space, so a value cannot start a line of the report, which a
+/// CI system printing it may read as a command (`::error ...`); a control or bidirectional
+/// character is written as Rust writes it (`\u{1b}`), as in a diagnostic.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -500,7 +503,13 @@ fn escape(text: &str) -> String {
         ) {
             out.push('\\');
         }
-        out.push(c);
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c if crate::diagnostics::is_hidden(c) => {
+                out.push_str(&crate::diagnostics::visible(c.encode_utf8(&mut [0; 4])))
+            }
+            c => out.push(c),
+        }
     }
     out
 }
@@ -512,5 +521,9 @@ mod tests {
     #[test]
     fn escape_marks_formatting_characters() {
         assert_eq!(escape("a_b *c* [d]"), r"a\_b \*c\* \[d\]");
+        assert_eq!(
+            escape("Patch\r\n::error file=x::y \u{1b}[2J"),
+            r"Patch  ::error file=x::y \u{1b}\[2J"
+        );
     }
 }
