@@ -79,9 +79,9 @@ pub fn build(options: &Options, out: &Path) -> Result<Generated, Error> {
     check_root(&options.root)?;
     let staging = output::Staging::create(&options.root, out, options.force)?;
     let prepared = prepare(options, None)?;
-    let (generated, finished) = render_prepared(prepared, Output::write_to(staging))?;
+    let (mut generated, finished) = render_prepared(prepared, Output::write_to(staging))?;
     if let Some(staging) = finished.staging {
-        staging.commit()?;
+        generated.warnings.extend(staging.commit()?);
     }
     Ok(generated)
 }

@@ -756,11 +756,19 @@ impl Staging {
         written.map_err(|e| Error::io(&path, e))
     }
 
-    /// Puts the staged folder in the output's place.
-    pub fn commit(mut self) -> Result<(), Error> {
-        swap_in(&self.dir, &self.out, &self.parent, &self.name)?;
+    /// Puts the staged folder in the output's place; warns when the previous output, moved
+    /// aside, could not be removed (a folder of it made read-only, say): it would stay
+    /// beside the new one, a copy of a site that may be another audience's.
+    pub fn commit(mut self) -> Result<Option<Diagnostic>, Error> {
+        let left = swap_in(&self.dir, &self.out, &self.parent, &self.name)?;
         self.committed = true;
-        Ok(())
+        Ok(left.map(|(at, e)| {
+            Diagnostic::warning(format!(
+                "the previous output, moved aside to {}, could not be removed: {e}",
+                at.display()
+            ))
+            .with_hint("remove it by hand: it holds the site as it was before this build")
+        }))
     }
 }
 
@@ -1076,24 +1084,32 @@ fn write_parts(path: &Path, parts: &[impl AsRef<[u8]>]) -> io::Result<()> {
     f.flush()
 }
 
-/// Puts `staging` in the place of `out` in one step where the system allows it.
-fn swap_in(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), Error> {
+/// Puts `staging` in the place of `out` in one step where the system allows it. Returns
+/// where the previous output is left, and why, when it could not be removed.
+fn swap_in(
+    staging: &Path,
+    out: &Path,
+    parent: &Path,
+    name: &str,
+) -> Result<Option<(PathBuf, io::Error)>, Error> {
     if !out.exists() {
-        return fs::rename(staging, out).map_err(|e| Error::io(out, e));
+        fs::rename(staging, out).map_err(|e| Error::io(out, e))?;
+        return Ok(None);
     }
-    if exchange(staging, out).is_ok() {
-        // `staging` now holds the previous output.
-        let _ = remove_dir_all::remove_dir_all(staging);
-        return Ok(());
-    }
-    let old = beside(parent, name, &format!("{OLD}{}", std::process::id()));
-    fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-    if let Err(e) = fs::rename(staging, out) {
-        let _ = fs::rename(&old, out);
-        return Err(Error::io(out, e));
-    }
-    let _ = remove_dir_all::remove_dir_all(&old);
-    Ok(())
+    // Where the previous output is once the new one is in its place.
+    let old = match exchange(staging, out) {
+        Ok(()) => staging.to_path_buf(),
+        Err(_) => {
+            let old = beside(parent, name, &format!("{OLD}{}", std::process::id()));
+            fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+            if let Err(e) = fs::rename(staging, out) {
+                let _ = fs::rename(&old, out);
+                return Err(Error::io(out, e));
+            }
+            old
+        }
+    };
+    Ok(remove_dir_all::remove_dir_all(&old).err().map(|e| (old, e)))
 }
 /// Atomically exchanges two paths (Linux `renameat2` with `RENAME_EXCHANGE`).
 #[cfg(target_os = "linux")]
@@ -1145,7 +1161,7 @@ mod tests {
         fs::create_dir_all(&root).unwrap();
         let staging = Staging::create(&root, out, false)?;
         files.par_iter().try_for_each(|f| staging.write(f))?;
-        staging.commit()
+        staging.commit().map(|_| ())
     }
 
     fn file(path: &str, text: &str) -> OutputFile {

@@ -532,3 +532,43 @@ fn no_command_writes_over_the_sources_or_through_a_link() {
 
     assert_eq!(fs::read_to_string(&outside).unwrap(), "someone else's\n");
 }
+
+/// A previous output that cannot be removed once the new one is in its place (a folder of
+/// it made immutable, or read-only to the user) is not left behind unsaid: the build warns
+/// where it is. Marking a folder immutable needs a file system and privileges that allow
+/// it (CI's do).
+#[test]
+fn a_previous_output_that_cannot_be_removed_is_told() {
+    let (tmp, hb) = workspace();
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../site"]), 0);
+    let api = tmp.path().join("site/api");
+    let chattr = |flag: &str, path: &Path| {
+        std::process::Command::new("chattr")
+            .arg(flag)
+            .arg(path)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !chattr("+i", &api) {
+        eprintln!("skipped: `chattr +i` is not allowed here");
+        return;
+    }
+    let run = secbook(&hb, &["build", ".", "-o", "../site"]);
+    let left: Vec<PathBuf> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".site.secbook-"))
+        .filter(|p| p.is_dir())
+        .collect();
+    for old in &left {
+        chattr("-i", &old.join("api"));
+    }
+    chattr("-i", &api);
+    assert_code(&run, 0);
+    assert_eq!(left.len(), 1, "{left:?}");
+    let said = stderr(&run);
+    assert!(
+        said.contains("could not be removed") && said.contains(&*left[0].to_string_lossy()),
+        "{said}"
+    );
+}
