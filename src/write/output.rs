@@ -7,7 +7,7 @@ use std::iter;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex, Once, OnceLock, PoisonError, Weak};
 
 use rayon::prelude::*;
 
@@ -681,7 +681,46 @@ pub struct Staging {
     name: String,
     committed: bool,
     previous: Option<Previous>,
-    _lock: Lock,
+    /// Taken when the staging folder is gone, so the lock's file goes before the folders
+    /// made for the output.
+    lock: Option<Lock>,
+    /// The folders made to hold the output, the deepest first: a build that fails leaves
+    /// none of them behind.
+    made: Vec<PathBuf>,
+}
+
+/// The staging folders of the builds of this process, with their locks' files and the
+/// folders made for them: removed when the process is interrupted (Ctrl-C, SIGTERM,
+/// SIGHUP), as they are when a build fails.
+static LIVE: Mutex<Vec<(PathBuf, PathBuf, Vec<PathBuf>)>> = Mutex::new(Vec::new());
+
+/// Removes what a build that did not finish leaves: its staging folder `dir`, its lock's
+/// file, and then the folders `made` for its output, as long as they are empty.
+fn clean_up(dir: Option<&Path>, lock: Option<Lock>, made: &[PathBuf]) {
+    if let Some(dir) = dir {
+        let _ = remove_dir_all::remove_dir_all(dir);
+    }
+    drop(lock);
+    for folder in made {
+        if fs::remove_dir(folder).is_err() {
+            break;
+        }
+    }
+}
+
+/// On an interruption, cleans up each live build, then exits as the signal would have.
+fn clean_up_on_interrupt() {
+    static SET: Once = Once::new();
+    SET.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            let live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
+            for (dir, lock, made) in live.iter() {
+                let _ = fs::remove_file(lock);
+                clean_up(Some(dir), None, made);
+            }
+            std::process::exit(130);
+        });
+    });
 }
 
 impl Staging {
@@ -707,12 +746,31 @@ impl Staging {
             )));
         };
         let (parent, name) = (parent.to_path_buf(), name.to_string());
+        let made: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|a| fs::symlink_metadata(a).is_err())
+            .map(Path::to_path_buf)
+            .collect();
+        clean_up_on_interrupt();
         fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-        let lock = Lock::take(beside(&parent, &name, "lock"), out)?;
-        let ours = claim(&target, out, force)?;
-        remove_leftovers(&parent, &name);
+        let lock_path = beside(&parent, &name, "lock");
         let dir = beside(&parent, &name, &format!("{NEW}{}", std::process::id()));
-        fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        let lock = Lock::take(lock_path.clone(), out);
+        // Live from when the lock is held, before the staging folder is made.
+        let live = || LIVE.lock().unwrap_or_else(PoisonError::into_inner);
+        let claimed = lock.and_then(|lock| {
+            live().push((dir.clone(), lock_path, made.clone()));
+            Ok((claim(&target, out, force)?, lock))
+        });
+        let (ours, lock) = match claimed {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                live().retain(|(d, ..)| *d != dir);
+                clean_up(None, None, &made);
+                return Err(e);
+            }
+        };
+        remove_leftovers(&parent, &name);
         let mut staging = Staging {
             dir,
             out: target,
@@ -720,8 +778,10 @@ impl Staging {
             name,
             committed: false,
             previous: None,
-            _lock: lock,
+            lock: Some(lock),
+            made,
         };
+        fs::create_dir(&staging.dir).map_err(|e| Error::io(&staging.dir, e))?;
         let marker = staging.dir.join(OUTPUT_MARKER);
         write_file(&marker, MARKER_TEXT.as_bytes()).map_err(|e| Error::io(&marker, e))?;
         if ours {
@@ -774,8 +834,10 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
+        let mut live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
+        live.retain(|(dir, ..)| *dir != self.dir);
         if !self.committed {
-            let _ = fs::remove_dir_all(&self.dir);
+            clean_up(Some(&self.dir), self.lock.take(), &self.made);
         }
     }
 }

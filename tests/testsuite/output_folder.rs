@@ -572,3 +572,72 @@ fn a_previous_output_that_cannot_be_removed_is_told() {
         "{said}"
     );
 }
+
+/// A build that fails, or is interrupted (Ctrl-C, SIGTERM), leaves nothing where it was to
+/// write: no staging folder, no lock, and none of the folders it made to hold the output.
+#[test]
+fn a_build_that_does_not_finish_leaves_nothing_behind() {
+    let (tmp, hb) = workspace();
+    let nothing_beside = |what: &str| {
+        let left: Vec<_> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".public") || n.starts_with("new"))
+            .collect();
+        assert!(left.is_empty(), "{what} left {left:?}");
+    };
+    let run = secbook(
+        &hb,
+        &[
+            "build",
+            ".",
+            "-o",
+            "../new/a/b/site",
+            "--audience",
+            "nobody",
+        ],
+    );
+    assert_code(&run, 2);
+    nothing_beside("a build for an unknown audience");
+    let config = fs::read_to_string(hb.join("handbook.yaml")).unwrap();
+    fs::write(hb.join("handbook.yaml"), format!("{config}\ntitle: [\n")).unwrap();
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../new/a/site"]), 1);
+    nothing_beside("a build with an error");
+    fs::write(hb.join("handbook.yaml"), &config).unwrap();
+
+    // Pages enough for the build to be caught while it writes.
+    let many = hb.join("docs/content/many");
+    fs::create_dir_all(&many).unwrap();
+    for i in 0..3000 {
+        let page = format!("---\ntitle: Page {i}\n---\n## Part\n\nText of page {i}.\n");
+        fs::write(many.join(format!("p{i}.md")), page).unwrap();
+    }
+    for signal in ["INT", "TERM"] {
+        let mut child = common::command()
+            .args(["build", ".", "-o", "../public"])
+            .current_dir(&hb)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let staging = || {
+            fs::read_dir(tmp.path()).unwrap().any(|e| {
+                let name = e.unwrap().file_name();
+                name.to_string_lossy().starts_with(".public.secbook-new")
+            })
+        };
+        while !staging() && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(staging(), "the build ended before it could be interrupted");
+        let kill = std::process::Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "{signal}: {status:?}");
+        nothing_beside(signal);
+        assert!(!tmp.path().join("public").exists());
+    }
+}
