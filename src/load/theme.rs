@@ -97,6 +97,25 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The built-in templates a content page may name in its front matter; the others show a
+/// record, a register or a page the build makes, from values a content page does not have.
+const PAGE_TEMPLATES: [&str; 3] = ["page.html", "section.html", "policy.html"];
+
+/// What a content page may not be shown with, and why: a built-in template for something
+/// else (incident.html shows an incident). A template of the handbook's own it may.
+pub fn not_for_pages(name: &str) -> Option<String> {
+    let builtin = BUILTIN_TEMPLATES.iter().any(|(n, _)| *n == name);
+    (builtin && !PAGE_TEMPLATES.contains(&name)).then(|| {
+        format!(
+            "template `{name}` is the theme's for a page the build makes (a record, a \
+             register, the home page), from values a content page does not have"
+        )
+    })
+}
+
+/// The hint for a page whose template is not one a content page may name.
+pub const PAGE_TEMPLATES_HINT: &str = "a content page is shown with page.html, section.html, policy.html or a template of the handbook's own theme";
+
 const BUILTIN_STATIC: &[(&str, &[u8])] = &[
     (
         "search.js",
@@ -232,7 +251,7 @@ impl Theme {
             .map(|(n, text)| {
                 (
                     n.to_string(),
-                    SourceFile::new(format!("(built-in theme) {n}"), *text),
+                    SourceFile::new(format!("{BUILT_IN}{n}"), *text),
                 )
             })
             .collect();
@@ -251,8 +270,33 @@ fn files_below(source: &dyn Source, folder: &str, diags: &mut Vec<Diagnostic>) -
     diags.extend(found.diags);
     found.files.into_iter().map(|f| f.rel).collect()
 }
-/// A Tera error as a diagnostic pointing into the template that caused it.
+/// What a built-in template's file is named in reports.
+const BUILT_IN: &str = "(built-in theme) ";
+
+/// A Tera error as a diagnostic pointing into the template that caused it. One found in a
+/// built-in template, in a theme that replaces some, names those: a block or value it needs
+/// is likely missing from one of them.
 pub fn to_diagnostic(err: &tera::Error, sources: &BTreeMap<String, Arc<SourceFile>>) -> Diagnostic {
+    let diag = tera_diagnostic(err, sources);
+    let built_in = diag
+        .file
+        .as_ref()
+        .is_some_and(|f| f.name.starts_with(BUILT_IN));
+    let replaced: Vec<&str> = (sources.values())
+        .map(|f| f.name.as_str())
+        .filter(|n| !n.starts_with(BUILT_IN))
+        .collect();
+    if !built_in || replaced.is_empty() || diag.hint.is_some() {
+        return diag;
+    }
+    diag.with_hint(format!(
+        "this template is built in, and the theme replaces {}: what it needs (a block, a \
+         value) may be missing from one of those",
+        replaced.join(", ")
+    ))
+}
+
+fn tera_diagnostic(err: &tera::Error, sources: &BTreeMap<String, Arc<SourceFile>>) -> Diagnostic {
     match err.kind() {
         ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
             let message = report.message();
@@ -273,6 +317,7 @@ pub fn to_diagnostic(err: &tera::Error, sources: &BTreeMap<String, Arc<SourceFil
                 cause = c.source();
             }
             from_report(&message, sources)
+                .or_else(|| named_template(&message, sources))
                 .unwrap_or_else(|| Diagnostic::error(format!("template error: {message}")))
         }
     }
@@ -284,6 +329,25 @@ fn field_hint(message: &str) -> Option<String> {
     let (_, available) = message.split_once("Available fields: ")?;
     let best = crate::diagnostics::closest(unknown, available.split(", ").map(str::trim))?;
     Some(format!("did you mean `{best}`?"))
+}
+
+/// An error about a template it names (`Circular include detected for template 'x'`), at
+/// the first tag of that template that takes in another.
+fn named_template(
+    message: &str,
+    sources: &BTreeMap<String, Arc<SourceFile>>,
+) -> Option<Diagnostic> {
+    let named = message.split('\'').skip(1).step_by(2);
+    let file = named.filter_map(|n| sources.get(n)).next()?;
+    let at = ["include", "extends", "import"]
+        .iter()
+        .filter_map(|tag| file.text.find(tag))
+        .min()
+        .unwrap_or(0);
+    let end = file.text[at..]
+        .find('\n')
+        .map_or(file.text.len(), |n| at + n);
+    Some(Diagnostic::error(format!("template error: {message}")).at(file, at..end.max(at + 1)))
 }
 
 /// Tera gathers the errors it finds while checking templates into one text of reports,

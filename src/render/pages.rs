@@ -10,6 +10,7 @@ use crate::derive::site::{Child, ChildLink, PageLink, Site};
 use crate::diagnostics::Diagnostic;
 use crate::load::content::{self, Page};
 use crate::load::markdown::Heading;
+use crate::load::theme;
 use crate::model::date::Date;
 use crate::model::links;
 
@@ -94,6 +95,9 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
     let template = content::template_of(url, section.is_some(), named);
     if let Some(p) = page.filter(|_| !renderer.has_template(template)) {
         return Some(unknown_template(p, template));
+    }
+    if let Some(why) = named.and_then(theme::not_for_pages) {
+        return page.map(|p| not_for_pages(p, why));
     }
     let referenced_by = page
         .and_then(|p| extras.referenced_by.get(&p.path))
@@ -186,6 +190,13 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
 fn unknown_template(page: &Page, template: &str) -> Diagnostic {
     Diagnostic::error(format!("template `{template}` does not exist in the theme"))
         .at(&page.source, page.front_matter_value("template"))
+}
+
+/// The error for a page whose front matter names a template it may not be shown with.
+fn not_for_pages(page: &Page, why: String) -> Diagnostic {
+    Diagnostic::error(why)
+        .at(&page.source, page.front_matter_value("template"))
+        .with_hint(theme::PAGE_TEMPLATES_HINT)
 }
 
 /// What the 404 template sees as `page`: the fields of a content page, mostly empty.
