@@ -259,7 +259,7 @@ pub fn page(text: &str, deep: bool) -> Vec<Diagnostic> {
     let page = match content::parse_page(file, "guide/page.md", reading) {
         Ok(Some(page)) if deep => page,
         Ok(_) => return Vec::new(),
-        Err(d) => return vec![d],
+        Err(errors) => return errors,
     };
     let mut handbook = Handbook::default();
     put(&mut handbook.pages, "guide/page.md".into(), text.into());
@@ -440,7 +440,7 @@ pub fn people_yaml(text: &str, deep: bool) -> Vec<Diagnostic> {
     match records::parse_people(&SourceFile::new("data/people.yaml", text)) {
         Ok(_) if deep => {}
         Ok((_, warnings)) => return warnings,
-        Err(d) => return vec![d],
+        Err(errors) => return errors,
     }
     let handbook = Handbook {
         people: Some(text.into()),
@@ -456,8 +456,14 @@ pub fn people_yaml(text: &str, deep: bool) -> Vec<Diagnostic> {
 /// not bad input.
 pub fn tracker_csv(text: &str) -> Result<Vec<Diagnostic>, String> {
     let file = SourceFile::new("tracker.csv", text);
-    let (people, _) = records::parse_people(&SourceFile::new("data/people.yaml", PEOPLE))
-        .map_err(|d| d.message)?;
+    let (people, _) =
+        records::parse_people(&SourceFile::new("data/people.yaml", PEOPLE)).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|d| d.message)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
     let today = date::Date::parse("2026-06-30").ok_or("a fixed date")?;
     let next_ids = |n: usize| (1..=n).map(|i| format!("EXC-{i:03}")).collect();
     let known = import::Known::default();

@@ -208,7 +208,7 @@ pub struct PageCache {
 }
 
 /// A page file as loaded: the page, nothing for a draft left out, or why it was refused.
-type Loaded = Result<Option<Arc<Page>>, Diagnostic>;
+type Loaded = Result<Option<Arc<Page>>, Vec<Diagnostic>>;
 
 /// Loads every page of content/ in `source` as `reading` says, refusing files over
 /// `max_bytes`. With a `cache`, a file on disk unchanged since the last load is not read
@@ -265,8 +265,8 @@ pub fn load(
             Ok(None) => {
                 drafts.insert(rel.clone());
             }
-            Err(d) => {
-                diags.push(d.clone());
+            Err(errors) => {
+                diags.extend(errors.iter().cloned());
                 unreadable.insert(rel.clone());
             }
         }
@@ -369,7 +369,8 @@ fn refuse_raw_html(asset: &Asset, allow_html: bool) -> Option<Diagnostic> {
 }
 
 fn load_page(source: &dyn Source, rel: &str, reading: Reading, max_bytes: u64) -> Loaded {
-    let source = source::walked_text(source, &format!("content/{rel}"), max_bytes)?;
+    let source =
+        source::walked_text(source, &format!("content/{rel}"), max_bytes).map_err(|d| vec![d])?;
     Ok(parse_page(source, rel, reading)?.map(Arc::new))
 }
 
@@ -385,12 +386,13 @@ pub struct Reading<'a> {
 }
 
 /// Reads the page at `rel` (below content/) from its text: the front matter, then the
-/// Markdown. `None` for a draft when `drafts` is off.
+/// Markdown. `None` for a draft when `drafts` is off; every error of the front matter when
+/// it does not load.
 pub fn parse_page(
     source: Arc<SourceFile>,
     rel: &str,
     reading: Reading,
-) -> Result<Option<Page>, Diagnostic> {
+) -> Result<Option<Page>, Vec<Diagnostic>> {
     let Some((front, body)) = split_front_matter(&source.text) else {
         let opened = source
             .text
@@ -404,9 +406,9 @@ pub fn parse_page(
             Diagnostic::error("a page must start with YAML front matter between `---` lines")
                 .with_hint("begin the file with `---`, then `title: ...`, then `---`")
         };
-        return Err(diag.at(&source, source.line_span(0)));
+        return Err(vec![diag.at(&source, source.line_span(0))]);
     };
-    let front: FrontMatter = yaml::parse(&source, front)?;
+    let front: FrontMatter = yaml::parse_all(&source, front)?;
     if front.draft && !reading.drafts {
         return Ok(None);
     }

@@ -554,15 +554,15 @@ pub fn assemble(
 
 /// Reads data/people.yaml, when there is one, refusing it over `max_bytes`.
 pub fn load_people(source: &dyn Source, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> People {
-    let read = source::text(source, "data/people.yaml", max_bytes);
+    let read = source::text(source, "data/people.yaml", max_bytes).map_err(|d| vec![d]);
     match read.and_then(|file| file.map(|f| parse_people(&f)).transpose()) {
         Ok(Some((people, warnings))) => {
             diags.extend(warnings);
             people
         }
         Ok(None) => People::default(),
-        Err(d) => {
-            diags.push(d);
+        Err(errors) => {
+            diags.extend(errors);
             People::failed()
         }
     }
@@ -570,9 +570,9 @@ pub fn load_people(source: &dyn Source, max_bytes: u64, diags: &mut Vec<Diagnost
 
 /// The directory of people from the text of data/people.yaml, with its reports: a warning
 /// for each email that is not an address and each manager that looks like a misspelt
-/// name, an error for each email given twice.
-pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>), Diagnostic> {
-    let entries = yaml::parse::<Vec<PersonEntry>>(file, 0..file.text.len())?;
+/// name, an error for each email given twice. When it does not load, every error in it.
+pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let entries = yaml::parse_all::<Vec<PersonEntry>>(file, 0..file.text.len())?;
     let people = People::new(entries);
     let mut check = Check::new(file);
     for (i, entry) in people.entries().iter().enumerate() {
@@ -734,13 +734,14 @@ fn parse_record<T: DeserializeOwned>(
     let markers = todo::markers(&file);
     let record: T = match todo::read(&file, &markers) {
         Ok(r) => r,
-        Err(d) => {
+        Err(errors) => {
             // A marker where the record needs a real value: the markers' own reports say
             // better what to do, and all are listed, to be filled at the same time.
-            let diags = match todo::marker_at(&markers, &d) {
-                Some(_) => markers.iter().map(|m| todo::error(&file, m)).collect(),
-                None => vec![d],
-            };
+            let (at_markers, mut diags): (Vec<_>, Vec<_>) =
+                (errors.into_iter()).partition(|d| todo::marker_at(&markers, d).is_some());
+            if !at_markers.is_empty() {
+                diags.extend(markers.iter().map(|m| todo::error(&file, m)));
+            }
             return (None, diags);
         }
     };

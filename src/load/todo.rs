@@ -70,11 +70,12 @@ pub fn marker_at<'a>(markers: &'a [Found], failure: &Diagnostic) -> Option<&'a F
 /// such markers are made `null` in a copy of the text, padded to the same length so that
 /// every place in it stays valid. All markers of one field (`approvals[].side`) are made
 /// `null` together, so a file is read at most once more per field of the record, however
-/// many markers it holds. The error, when there is one, points into `file`.
+/// many markers it holds. The errors, when there are any, point into `file`: all of them
+/// ([`yaml::parse_all`]), the markers that are errors among them.
 pub fn read<T: DeserializeOwned>(
     file: &Arc<SourceFile>,
     markers: &[Found],
-) -> Result<T, Diagnostic> {
+) -> Result<T, Vec<Diagnostic>> {
     let mut copy: Option<Arc<SourceFile>> = None;
     let mut absent: BTreeSet<String> = BTreeSet::new();
     loop {
@@ -93,12 +94,16 @@ pub fn read<T: DeserializeOwned>(
                 let text = with_nulls(&current.text, spans);
                 copy = Some(SourceFile::new(file.name.clone(), text));
             }
+            // Only a record that does not load is read for its other errors.
             _ => {
-                let mut failure = failure;
-                if failure.file.is_some() {
-                    failure.file = Some(Arc::clone(file));
-                }
-                return Err(failure);
+                let range = 0..current.text.len();
+                return yaml::parse_all::<T>(current, range).map_err(|errors| {
+                    let in_file = |d: Diagnostic| Diagnostic {
+                        file: d.file.map(|_| Arc::clone(file)),
+                        ..d
+                    };
+                    errors.into_iter().map(in_file).collect()
+                });
             }
         }
     }

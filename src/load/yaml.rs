@@ -22,9 +22,29 @@ pub fn parse<T: DeserializeOwned>(
     file: &Arc<SourceFile>,
     range: Range<usize>,
 ) -> Result<T, Diagnostic> {
+    attempt(file, range).map_err(|failure| failure.diag)
+}
+
+/// Why a text did not load: the report, what serde said, and the path to the value serde
+/// was reading (none for a text [`refusal`] turned down).
+struct Failure {
+    diag: Diagnostic,
+    raw: String,
+    path: Option<Vec<Step>>,
+}
+
+/// [`parse`], telling how it failed.
+fn attempt<T: DeserializeOwned>(
+    file: &Arc<SourceFile>,
+    range: Range<usize>,
+) -> Result<T, Box<Failure>> {
     let text = &file.text[range.clone()];
     if let Some(found) = refusal(text) {
-        return Err(found.diagnostic(file, range.start));
+        return Err(Box::new(Failure {
+            diag: found.diagnostic(file, range.start),
+            raw: String::new(),
+            path: None,
+        }));
     }
     serde_yaml::from_str(text).map_err(|first| {
         // Read again, now noting the path to each value, to learn which field is at fault:
@@ -37,7 +57,11 @@ pub fn parse<T: DeserializeOwned>(
             Err(e) => (e.path().iter().map_while(Step::of).collect(), e.inner()),
             Ok(_) => (Vec::new(), &first),
         };
-        diagnose(file, range.clone(), &path, err)
+        Box::new(Failure {
+            diag: diagnose(file, range.clone(), &path, err),
+            raw: err.to_string(),
+            path: Some(path),
+        })
     })
 }
 
@@ -115,6 +139,7 @@ fn suspect(b: u8) -> bool {
 }
 
 /// One step of the path serde_path_to_error reports, as [`locate`] follows it.
+#[derive(Debug, Clone, PartialEq)]
 enum Step {
     Key(String),
     Index(usize),
@@ -752,6 +777,22 @@ fn flow_end(text: &str) -> Option<usize> {
     (depth == 0).then_some(text.len())
 }
 
+/// How serde starts the message for a key no field has, and for a value of no variant.
+const FIELD: &str = "unknown field `";
+const VARIANT: &str = "unknown variant `";
+
+/// In serde's `message` of the kind `what` ([`FIELD`], [`VARIANT`]): where it starts, the
+/// name it did not know, and those it expected.
+fn unknown_named<'m>(message: &'m str, what: &str) -> Option<(usize, &'m str, Vec<&'m str>)> {
+    let start = message.find(what)?;
+    let after = &message[start + what.len()..];
+    let end = after.find('`')?;
+    let expected = (after[end + 1..].split('`').skip(1).step_by(2))
+        .filter(|s| !s.is_empty())
+        .collect();
+    Some((start, &after[..end], expected))
+}
+
 /// Turns serde's message into ours: no "at line" suffix (the header says where), and a
 /// hint naming the closest known field or value.
 fn explain(raw: &str) -> (String, Option<String>) {
@@ -761,19 +802,10 @@ fn explain(raw: &str) -> (String, Option<String>) {
     };
     // serde_yaml names an item of a list at the top `.[0].level`.
     let message = message.strip_prefix('.').unwrap_or(message);
-    for (what, noun) in [("unknown field `", "field"), ("unknown variant `", "value")] {
-        let Some(start) = message.find(what) else {
+    for (what, noun) in [(FIELD, "field"), (VARIANT, "value")] {
+        let Some((start, unknown, expected)) = unknown_named(message, what) else {
             continue;
         };
-        let after = &message[start + what.len()..];
-        let Some(end) = after.find('`') else { continue };
-        let unknown = &after[..end];
-        let expected: Vec<&str> = after[end + 1..]
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .filter(|s| !s.is_empty())
-            .collect();
         let prefix = &message[..start];
         let text = format!("{prefix}unknown {noun} `{unknown}`");
         let hint = match closest(unknown, expected.iter().copied()) {
@@ -973,18 +1005,388 @@ fn blanked<'a>(
     end: usize,
     ranges: impl Iterator<Item = &'a Range<usize>>,
 ) -> Arc<SourceFile> {
-    let mut text = file.text.as_bytes()[..end].to_vec();
+    let mut text = file.text[..end].to_string();
     for range in ranges {
-        for b in &mut text[range.clone()] {
-            if !matches!(*b, b'\n' | b'\r') {
-                *b = b' ';
-            }
+        blank(&mut text, range.clone());
+    }
+    SourceFile::new(file.name.clone(), text)
+}
+
+/// Writes spaces over the bytes of `range` in `text` but its line breaks.
+fn blank(text: &mut String, range: Range<usize>) {
+    let spaces: String = text[range.clone()]
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' => c.to_string(),
+            _ => " ".repeat(c.len_utf8()),
+        })
+        .collect();
+    text.replace_range(range, &spaces);
+}
+
+/// [`parse`], reporting every error of a document that does not load rather than the first
+/// alone: each bad value, unknown or repeated key and missing required field, at its place
+/// (see [`Draft`]). A document that loads is read once, as by [`parse`].
+pub fn parse_all<T: DeserializeOwned>(
+    file: &Arc<SourceFile>,
+    range: Range<usize>,
+) -> Result<T, Vec<Diagnostic>> {
+    attempt(file, range.clone()).map_err(|first| Draft::new(file, range).errors::<T>(first))
+}
+
+/// How many bytes a [`Draft`] may read in all: each error it finds costs four readings of
+/// the document, so a file of a megabyte tells only its first error or two.
+const DRAFT_BYTES: usize = 1 << 22;
+
+/// How many errors of one document [`parse_all`] tells: past these, the file is hardly
+/// the kind it is read as.
+const MAX_ERRORS: usize = 64;
+
+/// The values a [`Draft`] tries, in turn, for a required field it lacks: a text, a person
+/// or an id take the first, a date the second; a value of a fixed set is the first that
+/// the refusal of `x` names.
+const STAND_INS: [&str; 5] = ["x", "2000-01-01", "0", "[]", "false"];
+
+/// A copy of a document that does not load, changed until it loads to learn its other
+/// errors. The entry at fault for each error is blanked, set aside; a required field the
+/// document then lacks is given a stand-in value, and reported as missing only when it was
+/// not set aside, so no error is a consequence of another. Blanking keeps every byte in its
+/// place; a stand-in goes over its own field's blanked entry, where it may push the rest of
+/// that line along, or on a line of its own, at the end or before its mapping's first key.
+/// Each report is moved back to its place in the file.
+struct Draft<'a> {
+    file: &'a Arc<SourceFile>,
+    /// The document's bytes in the file; it starts at the same byte of the draft.
+    range: Range<usize>,
+    /// The file up to the end of the document, as changed.
+    text: String,
+    /// Where a stand-in pushed a line along, and by how many bytes, in the draft as it
+    /// was then: how a place in the draft is found in the file.
+    grown: Vec<(usize, usize)>,
+    /// Whether a stand-in was given a line of its own within the document.
+    lines_added: bool,
+    /// Each entry set aside: the path of its mapping, its key, and its blanked bytes.
+    set_aside: Vec<(Vec<Step>, String, Range<usize>)>,
+    /// How many more bytes it may read ([`DRAFT_BYTES`]).
+    budget: usize,
+}
+
+impl<'a> Draft<'a> {
+    fn new(file: &'a Arc<SourceFile>, range: Range<usize>) -> Self {
+        Draft {
+            file,
+            text: file.text[..range.end].to_string(),
+            range,
+            grown: Vec::new(),
+            lines_added: false,
+            set_aside: Vec::new(),
+            budget: DRAFT_BYTES,
         }
     }
-    SourceFile::new(
-        file.name.clone(),
-        String::from_utf8(text).unwrap_or_default(),
-    )
+
+    /// The errors of the document, from the `first`.
+    fn errors<T: DeserializeOwned>(mut self, first: Box<Failure>) -> Vec<Diagnostic> {
+        let mut found: Vec<Diagnostic> = Vec::new();
+        let mut failure = first;
+        while found.len() < MAX_ERRORS {
+            let missing = missing_field(&failure.raw);
+            let follow_on = missing.and_then(|field| {
+                let set_aside = self.set_aside.iter();
+                set_aside
+                    .filter(|(mapping, key, _)| {
+                        Some(mapping) == failure.path.as_ref() && key == field
+                    })
+                    .map(|(_, _, blanked)| blanked.clone())
+                    .next()
+            });
+            let at_root = failure.path.as_ref().is_some_and(Vec::is_empty);
+            // Its hint names the line of the key's first use, in the draft, where lines
+            // may have been added.
+            if self.lines_added && failure.diag.message.starts_with(DUPLICATE) {
+                break;
+            }
+            if follow_on.is_none() {
+                let mut diag = self.original(failure.diag.clone());
+                if missing.is_some() && at_root && !found.is_empty() {
+                    diag.span = self.document_start();
+                }
+                if found
+                    .iter()
+                    .any(|d| d.span == diag.span && d.message == diag.message)
+                {
+                    break;
+                }
+                found.push(diag);
+            }
+            let next = match (missing, follow_on, &failure.path) {
+                (Some(field), Some(blanked), Some(path)) => {
+                    self.supply::<T>(field, path, Spot::SetAside(blanked))
+                }
+                (Some(field), None, Some(path)) => (self.supply::<T>(field, path, Spot::NewLine))
+                    .or_else(|| self.set_aside::<T>(&failure)),
+                _ => self.set_aside::<T>(&failure),
+            };
+            match next {
+                Some(Err(next)) => failure = next,
+                _ => break,
+            }
+        }
+        found
+    }
+
+    /// Blanks the entry at fault for `failure`: the innermost entry that holds the value
+    /// it is about, or the unknown or repeated key it names; for a missing field, the entry
+    /// that holds the mapping that lacks it. An entry alone in its mapping is not blanked,
+    /// but the one that holds the mapping, which would otherwise be null; the document may
+    /// be left empty, and then lacks each field it needs. `None` when no entry is at
+    /// fault, or the budget is spent.
+    fn set_aside<T: DeserializeOwned>(
+        &mut self,
+        failure: &Failure,
+    ) -> Option<Result<(), Box<Failure>>> {
+        let doc = &self.text[self.range.start..];
+        let at = match (&failure.path, missing_field(&failure.raw)) {
+            (Some(path), Some(_)) => {
+                let path: Vec<Seg> = path.iter().map(Step::seg).collect();
+                locate_text(doc, &path)?.value.start
+            }
+            _ => failure.diag.span.start.checked_sub(self.range.start)?,
+        };
+        self.budget = self.budget.checked_sub(doc.len())?;
+        let chain = entries_at(doc, at)?;
+        let at_fault = |entry: &&Entry| {
+            let Some(path) = &failure.path else {
+                return true;
+            };
+            let named = format!("field `{}`", entry.key);
+            let value = path.get(entry.mapping.len()) == Some(&Step::Key(entry.key.clone()));
+            (path.starts_with(&entry.mapping) && value)
+                || (*path == entry.mapping && failure.raw.contains(&named))
+        };
+        let mut causes = chain.iter().filter(at_fault).rev();
+        let entry = causes.find(|e| !e.alone || e.mapping.is_empty())?;
+        let blanked = self.range.start + entry.range.start..self.range.start + entry.range.end;
+        blank(&mut self.text, blanked.clone());
+        let meant = meant(&failure.raw);
+        for key in [Some(entry.key.as_str()), meant].into_iter().flatten() {
+            (self.set_aside).push((entry.mapping.clone(), key.to_string(), blanked.clone()));
+        }
+        let text = self.text.clone();
+        self.load::<T>(text)
+    }
+
+    /// Gives the required `field` of the mapping at `path` a stand-in value at `spot`. A
+    /// stand-in the field refuses is not kept, and the next is tried. `None` when the
+    /// field takes none.
+    fn supply<T: DeserializeOwned>(
+        &mut self,
+        field: &str,
+        path: &[Step],
+        spot: Spot,
+    ) -> Option<Result<(), Box<Failure>>> {
+        let own = [path, &[Step::Key(field.to_string())]].concat();
+        let mut stand_ins: Vec<String> = STAND_INS.iter().map(|s| s.to_string()).collect();
+        // Where the first key of the mapping is, and what indents it.
+        let first_key = match &spot {
+            Spot::SetAside(_) => None,
+            Spot::NewLine => {
+                let doc = &self.text[self.range.start..];
+                let at = match path.is_empty() {
+                    true => read_tree(doc)
+                        .filter(|root| matches!(root.kind, Kind::Map(_)))
+                        .map_or(0, |root| root.span.start),
+                    false => {
+                        let path: Vec<Seg> = path.iter().map(Step::seg).collect();
+                        locate_text(doc, &path)?.value.start
+                    }
+                };
+                // A flow mapping (`{a: 1}`) takes no line.
+                if doc[at..].starts_with('{') {
+                    return None;
+                }
+                let line_start = doc[..at].rfind('\n').map_or(0, |n| n + 1);
+                Some((self.range.start + at, " ".repeat(at - line_start)))
+            }
+        };
+        let mut tried = 0;
+        while let Some(stand_in) = stand_ins.get(tried) {
+            let entry = format!("{field}: {stand_in}");
+            let mut text = self.text.clone();
+            // Where the line moves from, and by how many bytes.
+            let grown = match (&spot, &first_key) {
+                (Spot::SetAside(blanked), _) => {
+                    let line = &text[blanked.clone()];
+                    let room = line.find('\n').unwrap_or(line.len()).min(entry.len());
+                    text.replace_range(blanked.start..blanked.start + room, &entry);
+                    (room < entry.len()).then(|| (blanked.start + room, entry.len() - room))
+                }
+                (_, Some((_, indent))) if path.is_empty() => {
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    text.push_str(&format!("{indent}{entry}\n"));
+                    None
+                }
+                (_, Some((at, indent))) => {
+                    let line = format!("{entry}\n{indent}");
+                    text.insert_str(*at, &line);
+                    Some((*at, line.len()))
+                }
+                (_, None) => return None,
+            };
+            match self.load::<T>(text.clone())? {
+                Err(f) if f.path.as_ref().is_some_and(|p| p.starts_with(&own)) => {
+                    if let Some(value) = first_variant(&f.raw)
+                        && !stand_ins.iter().any(|s| s == value)
+                    {
+                        stand_ins.insert(tried + 1, value.to_string());
+                    }
+                    tried += 1;
+                }
+                loaded => {
+                    self.text = text;
+                    if let Some((from, by)) = grown {
+                        self.grown.push((from, by));
+                        self.lines_added |= matches!(spot, Spot::NewLine);
+                        // The entries set aside after it are pushed along too.
+                        for (_, _, blanked) in &mut self.set_aside {
+                            if blanked.start >= from {
+                                *blanked = blanked.start + by..blanked.end + by;
+                            }
+                        }
+                    }
+                    return Some(loaded);
+                }
+            }
+        }
+        None
+    }
+
+    /// Reads `text` as the draft's document, within the budget. `None` as well when it no
+    /// longer reads as YAML: a change went wrong, and what it reports is not the file's.
+    fn load<T: DeserializeOwned>(&mut self, text: String) -> Option<Result<(), Box<Failure>>> {
+        // Read twice, and a third time when it does not load.
+        self.budget = self.budget.checked_sub(text.len().saturating_mul(3))?;
+        let end = text.len();
+        let draft = SourceFile::new(self.file.name.clone(), text);
+        match attempt::<T>(&draft, self.range.start..end) {
+            Ok(_) => Some(Ok(())),
+            // A syntax error in the file is its first error: serde_yaml reads the events
+            // of the whole document before any value.
+            Err(_) if read_tree(&draft.text[self.range.start..]).is_none() => None,
+            Err(failure) => Some(Err(failure)),
+        }
+    }
+
+    /// Where a field the document lacks is told, as the first error is: at the start of
+    /// the document, which in the draft may have been set aside.
+    fn document_start(&self) -> Range<usize> {
+        let doc = &self.file.text[self.range.clone()];
+        let at = locate_text(doc, &[]).map_or(0, |p| p.value.start);
+        self.range.start + at..self.range.start + token_end(doc, at)
+    }
+
+    /// A report about the draft as one about the file, at the same place in it.
+    fn original(&self, diag: Diagnostic) -> Diagnostic {
+        let place = |at: usize| {
+            let at = (self.grown.iter().rev()).fold(at, |at, &(from, by)| match at >= from + by {
+                true => at - by,
+                false => at.min(from),
+            });
+            at.min(self.file.text.len())
+        };
+        Diagnostic {
+            file: Some(Arc::clone(self.file)),
+            span: place(diag.span.start)..place(diag.span.end),
+            ..diag
+        }
+    }
+}
+
+/// Where [`Draft::supply`] writes a stand-in.
+enum Spot {
+    /// Over the field's own entry, set aside: its blanked bytes.
+    SetAside(Range<usize>),
+    /// On a line of its own: at the end of the document's own mapping, where no line
+    /// after it moves; before the first key of another.
+    NewLine,
+}
+
+/// The field serde says is missing: `missing field `title``.
+fn missing_field(raw: &str) -> Option<&str> {
+    let (_, after) = raw.split_once("missing field `")?;
+    after.split('`').next()
+}
+
+/// The first value serde names as expected where it refuses an unknown one: `unknown
+/// variant `x`, expected one of `a`, `b``.
+fn first_variant(raw: &str) -> Option<&str> {
+    unknown_named(raw, VARIANT)?.2.first().copied()
+}
+
+/// The field an unknown key is likely a misspelling of, which its report suggests: set
+/// aside with the key, it is no more reported missing than the key.
+fn meant(raw: &str) -> Option<&str> {
+    let (_, unknown, expected) = unknown_named(raw, FIELD)?;
+    closest(unknown, expected)
+}
+
+/// An entry of a block mapping, from its key to the end of its value.
+struct Entry {
+    /// The path of the mapping that holds it.
+    mapping: Vec<Step>,
+    key: String,
+    range: Range<usize>,
+    /// Whether it is its mapping's only entry.
+    alone: bool,
+}
+
+/// The entries of block mappings in `text` that hold byte `at`, outermost first; `None`
+/// when `text` does not read. Not among them: an entry of a flow mapping (`{a: 1}`), which
+/// blanked would leave a stray `,`, and an item of a list, which blanked would renumber
+/// the items after it.
+fn entries_at(text: &str, at: usize) -> Option<Vec<Entry>> {
+    let root = read_tree(text)?;
+    let (mut node, mut path, mut chain) = (&root, Vec::new(), Vec::new());
+    // A flow collection starts at its bracket; a block one at no byte.
+    while node.span.is_empty() {
+        match &node.kind {
+            Kind::Map(entries) => {
+                let holds = |(k, v): &&(Node, Node)| (k.span.start..v.end.max(k.end)).contains(&at);
+                let Some((key, value)) = entries.iter().find(holds) else {
+                    break;
+                };
+                let Kind::Scalar(name) = &key.kind else {
+                    break;
+                };
+                // A value not written ends at no byte: the entry ends at its `:`.
+                let end = value.end.max(key.end);
+                let colon = text[end..]
+                    .trim_start_matches([' ', '\t'])
+                    .strip_prefix(':');
+                let end = colon.map_or(end, |rest| text.len() - rest.len());
+                chain.push(Entry {
+                    mapping: path.clone(),
+                    key: name.clone(),
+                    range: key.span.start..end,
+                    alone: entries.len() == 1,
+                });
+                path.push(Step::Key(name.clone()));
+                node = value;
+            }
+            Kind::Seq(items) => {
+                let holds =
+                    |item: &Node| (item.span.start..item.end.max(item.span.end + 1)).contains(&at);
+                let Some(i) = items.iter().position(holds) else {
+                    break;
+                };
+                path.push(Step::Index(i));
+                node = &items[i];
+            }
+            _ => break,
+        }
+    }
+    Some(chain)
 }
 
 /// The key and the byte range of each entry of the block mapping at the top of `text`,
@@ -1417,6 +1819,8 @@ impl CharOffsets {
 
 struct Node {
     span: Range<usize>,
+    /// Where what it holds ends: after its last scalar, or the bracket that closes it.
+    end: usize,
     kind: Kind,
 }
 
@@ -1441,6 +1845,11 @@ impl Node {
             return None;
         }
         let start = chars.range(span);
+        let mut end = start.end;
+        // A flow collection starts at its bracket, and ends at the one that closes it; a
+        // block collection starts nowhere, and its end event is marked where what follows
+        // it starts.
+        let flow = start.len() == 1;
         let kind = match event {
             Event::Scalar(value, ..) => Kind::Scalar(value.into_owned()),
             Event::SequenceStart(..) => {
@@ -1448,9 +1857,14 @@ impl Node {
                 loop {
                     let (event, span) = parser.next_event()?.ok()?;
                     if matches!(event, Event::SequenceEnd) {
+                        if flow {
+                            end = chars.range(span).end;
+                        }
                         break;
                     }
-                    items.push(Node::read(event, span, parser, chars, depth + 1)?);
+                    let item = Node::read(event, span, parser, chars, depth + 1)?;
+                    end = end.max(item.end);
+                    items.push(item);
                 }
                 Kind::Seq(items)
             }
@@ -1459,18 +1873,26 @@ impl Node {
                 loop {
                     let (event, span) = parser.next_event()?.ok()?;
                     if matches!(event, Event::MappingEnd) {
+                        if flow {
+                            end = chars.range(span).end;
+                        }
                         break;
                     }
                     let key = Node::read(event, span, parser, chars, depth + 1)?;
                     let (event, span) = parser.next_event()?.ok()?;
                     let value = Node::read(event, span, parser, chars, depth + 1)?;
+                    end = end.max(key.end).max(value.end);
                     entries.push((key, value));
                 }
                 Kind::Map(entries)
             }
             _ => Kind::Other,
         };
-        Some(Node { span: start, kind })
+        Some(Node {
+            span: start,
+            end,
+            kind,
+        })
     }
 }
 
@@ -1851,6 +2273,92 @@ mod tests {
         let (settings, diags) = parse_lenient::<Settings>(&file);
         assert_eq!(settings.map(|s| s.b), Some(2));
         assert_eq!(diags.len(), 1);
+    }
+
+    #[test]
+    fn every_error_of_a_document_is_told_once_and_no_consequence_of_one() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "lowercase")]
+        enum Kind {
+            Extension,
+        }
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Item {
+            #[serde(deserialize_with = "text")]
+            name: String,
+            date: crate::model::date::Date,
+        }
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Record {
+            #[serde(deserialize_with = "text")]
+            title: String,
+            kind: Kind,
+            count: u32,
+            created: crate::model::date::Date,
+            #[serde(default)]
+            items: Vec<Item>,
+        }
+        let text = "title:
+kind: other # c
+colour: red
+items:
+  - date: 2026-01-40
+    name: a
+  - date: 2026-01-01
+  - name: c
+    date: x
+    hat: 1
+";
+        let file = SourceFile::new("r.yaml", text);
+        let errors = parse_all::<Record>(&file, 0..text.len()).unwrap_err();
+        let told: Vec<(usize, String)> = (errors.iter())
+            .map(|d| (d.location().unwrap().1, d.message.clone()))
+            .collect();
+        let told: Vec<(usize, &str)> = told.iter().map(|(l, m)| (*l, m.as_str())).collect();
+        // `title` and `kind`, set aside, are not missing, nor `count`, which `colour` is
+        // told to be a misspelling of; `created` is, and is told where the document starts.
+        assert_eq!(
+            told,
+            [
+                (1, "`title` has no value"),
+                (2, "kind: unknown value `other`"),
+                (3, "unknown field `colour`"),
+                (
+                    5,
+                    "items[0].date: invalid date `2026-01-40`: expected a real date written YYYY-MM-DD"
+                ),
+                (7, "items[1]: missing field `name`"),
+                (
+                    9,
+                    "items[2].date: invalid date `x`: expected a real date written YYYY-MM-DD"
+                ),
+                (10, "items[2]: unknown field `hat`"),
+                (1, "missing field `created`"),
+            ],
+            "{errors:#?}"
+        );
+        // The first is the one `parse` tells.
+        let first = parse::<Record>(&file, 0..text.len()).unwrap_err();
+        assert_eq!(
+            (&first.message, &first.span),
+            (&errors[0].message, &errors[0].span)
+        );
+        assert_eq!(errors[2].hint.as_deref(), Some("did you mean `count`?"));
+        assert_eq!(&text[errors[7].span.clone()], "title");
+        // A list at the top: an error in one item hides none in the next.
+        let text = "- date: 2026-01-01
+- name: b
+  date: 2026-02-30
+  hat: 1
+";
+        let file = SourceFile::new("p.yaml", text);
+        let errors = parse_all::<Vec<Item>>(&file, 0..text.len()).unwrap_err();
+        let lines: Vec<usize> = errors.iter().map(|d| d.location().unwrap().1).collect();
+        assert_eq!(lines, [1, 3, 4], "{errors:#?}");
     }
 
     #[test]
