@@ -195,14 +195,23 @@ const MAX_SHOWN: usize = 120;
 
 /// Whether `c` is shown escaped in a report rather than written as it is: a control
 /// character other than newline and tab, which a terminal would run (an escape sequence
-/// can retitle it, move the cursor or rewrite what was printed before), or a Unicode
+/// can retitle it, move the cursor or rewrite what was printed before); a Unicode
 /// bidirectional formatting character, which reorders the text around it so that what is
-/// read is not what is there.
+/// read is not what is there; or a character of no width that no text needs (a zero-width
+/// space, a word joiner, a byte order mark past the start), which makes `ty\u{200b}pe`
+/// read as the `type` it is not.
 pub fn is_hidden(c: char) -> bool {
     (c.is_control() && !matches!(c, '\n' | '\t'))
         || matches!(
             c,
-            '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            '\u{61c}'
+                | '\u{200b}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
         )
 }
 
@@ -832,6 +841,18 @@ mod tests {
     fn closest_finds_a_typo_and_ignores_noise() {
         assert_eq!(closest("titel", ["title", "description"]), Some("title"));
         assert_eq!(closest("zzzz", ["title", "description"]), None);
+    }
+
+    /// A character of no width is written out, so that a key that looks right but is not
+    /// shows why.
+    #[test]
+    fn a_character_of_no_width_is_shown() {
+        assert_eq!(visible("ty\u{200b}pe"), "ty\\u{200b}pe");
+        assert_eq!(visible("\u{feff}id\u{2060}"), "\\u{feff}id\\u{2060}");
+        assert_eq!(
+            visible("caf\u{e9} \u{1f468}\u{200d}\u{1f469}"),
+            "caf\u{e9} \u{1f468}\u{200d}\u{1f469}"
+        );
     }
 
     /// A line break in a quoted value does not start a line of the report: a CI system
