@@ -96,7 +96,7 @@ struct Seen {
     opened: usize,
     /// Whether a byte could be a control character ([`suspect`]).
     control: bool,
-    /// Whether there is an `&`, `*` or `\\`.
+    /// Whether there is an `&`, `*`, `!` or `\\`.
     marks: bool,
 }
 
@@ -107,12 +107,12 @@ impl Seen {
         Seen {
             opened: bytes.iter().filter(|&&b| b == b'[' || b == b'{').count(),
             control: any_byte(bytes, suspect),
-            marks: any_byte(bytes, |b| matches!(b, b'&' | b'*' | b'\\')),
+            marks: any_byte(bytes, |b| matches!(b, b'&' | b'*' | b'!' | b'\\')),
         }
     }
 
     /// Whether [`refuse`] could find anything: a text with no `&` or `*` has no anchor or
-    /// alias, one with no `\\` no escape in a double-quoted string, and one where no line
+    /// alias, one with no `!` no tag, one with no `\\` no escape in a double-quoted string, and one where no line
     /// opens with as many indents and block indicators (`- - -`, `? ?`) as the depth limit
     /// nests no deeper in block style (flow nesting is [`too_deep`]'s). Most records pass,
     /// and are read once, not twice.
@@ -553,10 +553,35 @@ fn refuse(text: &str) -> Option<Refused> {
         let at = byte(index);
         at..token_end(text, at)
     };
+    // A tag asks the reader to make something of the value (`!!binary`, a class of a
+    // programming language): secbook would read the text and ignore the tag, and another
+    // reader of the same file would not. It is written before the value.
+    let tagged = |span: saphyr_parser::Span| {
+        let start = byte(span.start.index());
+        let line = text[..start].rfind('\n').map_or(0, |n| n + 1);
+        let tag = match text[start..].starts_with('!') {
+            true => start,
+            false => text[line..start].rfind('!').map_or(start, |i| line + i),
+        };
+        let end = text[tag..]
+            .find(char::is_whitespace)
+            .map_or(text.len(), |n| tag + n);
+        Refused {
+            message: format!(
+                "YAML tags (`{}`) are not read in a handbook",
+                &text[tag..end]
+            ),
+            span: tag..end,
+            hint: "remove the tag: a value is read as the text it is written as".into(),
+        }
+    };
     let mut parser = Parser::new_from_str(text);
     let mut depth = 0usize;
     while let Some(next) = parser.next_event() {
         match next {
+            Ok((Event::SequenceStart(_, Some(_)) | Event::MappingStart(_, Some(_)), span)) => {
+                return Some(tagged(span));
+            }
             Ok((Event::SequenceStart(..) | Event::MappingStart(..), span)) => {
                 depth += 1;
                 if depth > MAX_FLOW_DEPTH {
@@ -578,6 +603,7 @@ fn refuse(text: &str) -> Option<Refused> {
                     hint: "write the value out in full where it is needed".into(),
                 });
             }
+            Ok((Event::Scalar(_, _, _, Some(_)), span)) => return Some(tagged(span)),
             Ok((Event::Scalar(value, ScalarStyle::DoubleQuoted, ..), span))
                 if refused_in_text(&value).is_some() =>
             {

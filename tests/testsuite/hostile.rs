@@ -1059,6 +1059,61 @@ fn yaml_aliases_cannot_blow_up() {
     assert!(!diags.is_empty());
 }
 
+/// A tag asks a YAML reader to make something of a value (`!!python/object` runs code in
+/// some readers): secbook would ignore it and read the text, so a file another tool reads
+/// otherwise is refused, at the tag, in every kind of file.
+#[test]
+fn yaml_tags_are_refused_at_the_tag() {
+    let record = "id: EXC-001\ntitle: !!python/object:os.system ls\n";
+    for (diags, tag, line, column) in [
+        (
+            harness::exception(record, true),
+            "!!python/object:os.system",
+            2,
+            8,
+        ),
+        (
+            harness::incident("id: INC-001\ntags: !!set {a: null}\n", true),
+            "!!set",
+            2,
+            7,
+        ),
+        (
+            harness::handbook_yaml("title: !custom x\n", true),
+            "!custom",
+            1,
+            8,
+        ),
+        (
+            harness::people_yaml("- name: !!binary QQ==\n", true),
+            "!!binary",
+            1,
+            9,
+        ),
+        (
+            harness::page("---\ntitle: !<tag:x> T\n---\nbody\n", true),
+            "!<tag:x>",
+            2,
+            8,
+        ),
+    ] {
+        let message = format!("YAML tags (`{tag}`) are not read in a handbook");
+        let found = diags.iter().find(|d| d.message == message);
+        let found = found.unwrap_or_else(|| panic!("{tag}: {diags:#?}"));
+        assert_eq!(
+            found.location().map(|(_, l, c)| (l, c)),
+            Some((line, column)),
+            "{tag}"
+        );
+    }
+    // An exclamation mark in a text is no tag.
+    let diags = harness::exception("id: EXC-001\ntitle: \"Now! Patch it\"\nnote: a ! b\n", true);
+    assert!(
+        !diags.iter().any(|d| d.message.contains("tags")),
+        "{diags:#?}"
+    );
+}
+
 #[test]
 fn deeply_nested_yaml_is_refused_without_overflowing_the_stack() {
     on_small_stack(|| {
