@@ -278,10 +278,10 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
         let second = second_document(text)?;
         return Some(Syntax {
             span: Some(second.clone()),
-            message: Some(format!(
-                "a second YAML document starts with `{}`",
-                &text[second]
-            )),
+            message: Some(match &text[second.clone()] {
+                "..." => "`...` ends the YAML document, and more follows it".to_string(),
+                marker => format!("a second YAML document starts with `{marker}`"),
+            }),
             hint: "a file holds one document: remove this line, or move what follows it into a \
                    file of its own"
                 .into(),
@@ -1977,7 +1977,7 @@ mod tests {
         // A second document, not the marker that may open the first.
         let (line, _, shown, message, _) = all("# c\n---\na: 1\n...\nb: 2\n");
         assert_eq!((line, shown.as_str()), (4, "..."));
-        assert_eq!(message, "a second YAML document starts with `...`");
+        assert_eq!(message, "`...` ends the YAML document, and more follows it");
         // A quote left open on line 2 that the parser took as closed on line 4.
         let (line, column, _, message, hint) = all("a: 1\nb: \"x\nc: 2\nd: \"y\"\n");
         assert_eq!(
