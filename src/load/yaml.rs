@@ -880,13 +880,17 @@ fn explain(raw: &str) -> (String, Option<String>) {
 }
 
 /// serde's message with the Rust type it expected named as a handbook's author would say
-/// it: `expected u32` is `expected a whole number, 0 or more`.
+/// it: `expected u32` is `expected a whole number from 0 to 4294967295`.
 fn plain_expected(message: &str) -> String {
     let Some((given, expected)) = message.rsplit_once(", expected ") else {
         return message.to_string();
     };
+    // The largest a whole number may be is said: 4294967296 is a whole number, 0 or more.
     let plain = match expected {
-        "usize" | "u8" | "u16" | "u32" | "u64" => "a whole number, 0 or more",
+        "u8" => "a whole number from 0 to 255",
+        "u16" => "a whole number from 0 to 65535",
+        "u32" => "a whole number from 0 to 4294967295",
+        "usize" | "u64" => "a whole number from 0 to 18446744073709551615",
         "isize" | "i8" | "i16" | "i32" | "i64" => "a whole number",
         "f32" | "f64" => "a number",
         struct_name if struct_name.starts_with("struct ") => "a mapping of fields",
@@ -2029,11 +2033,11 @@ mod tests {
         for (text, message) in [
             (
                 "days: -5",
-                "days: invalid type: integer `-5`, expected a whole number, 0 or more",
+                "days: invalid type: integer `-5`, expected a whole number from 0 to 4294967295",
             ),
             (
                 "days: 99999999999999999999",
-                "days: invalid type: integer `99999999999999999999`, expected a whole number, 0 or more",
+                "days: invalid type: integer `99999999999999999999`, expected a whole number from 0 to 4294967295",
             ),
             (
                 "share: x",
