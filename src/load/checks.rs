@@ -14,6 +14,7 @@ impl Exception {
     /// The rules of SPEC 3 that serde cannot express.
     pub fn check(&self, check: &mut Check) {
         use ExceptionStatus::*;
+        check.one_line("title", &self.title);
         let needs = |field: &str, value: bool, when: &str, check: &mut Check| {
             if !value && !check.holds_todo(field) {
                 check.error(
@@ -122,6 +123,7 @@ impl Incident {
     /// The rules of SPEC 4 that serde cannot express.
     pub fn check(&self, check: &mut Check, tz: Offset) {
         use IncidentStatus::*;
+        check.one_line("title", &self.title);
         let status = self.status.as_str();
         if matches!(self.status, Resolved | Closed)
             && self.resolved.is_none()

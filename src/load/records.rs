@@ -98,6 +98,22 @@ impl<'a> Check<'a> {
         });
     }
 
+    /// Refuses a line break inside the text at `key`, which is one line: a record's title is
+    /// a row of a register, a feed entry's title and a mail's subject.
+    pub fn one_line(&mut self, key: &str, text: &str) {
+        if text.trim_end().contains(['\n', '\r']) {
+            self.error(
+                &[key],
+                format!("`{key}` is one line, and this one holds a line break"),
+                Some(
+                    "write it on one line (a folded `>` value is one); the detail goes in \
+                     `summary`"
+                        .into(),
+                ),
+            );
+        }
+    }
+
     /// Warns when the `email` of the person at `path` is not an address: the page shows it,
     /// but mail cannot reach it and the exports that name an address leave it out.
     pub fn email(&mut self, path: &[Seg], email: Option<&str>) {

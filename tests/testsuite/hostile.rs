@@ -167,6 +167,15 @@ impl Payloads {
     fn list(&mut self) -> Value {
         Value::Sequence(vec![self.next(), self.next()])
     }
+
+    /// The next payload on one line, for a record's title, which is one (a line break in
+    /// it is an error of its own).
+    fn line(&mut self) -> Value {
+        match self.next() {
+            Value::String(text) => Value::String(text.replace(['\r', '\n'], " ")),
+            other => other,
+        }
+    }
 }
 
 fn map(entries: Vec<(&str, Value)>) -> Value {
@@ -188,7 +197,7 @@ fn yaml(value: &Value) -> String {
 fn hostile_exception(k: usize, p: &mut Payloads) -> String {
     yaml(&map(vec![
         ("id", s(&format!("EXC-{k:03}"))),
-        ("title", p.next()),
+        ("title", p.line()),
         ("type", s("extension")),
         ("severity", s(["critical", "high", "medium", "low"][k % 4])),
         ("status", s("approved")),
@@ -269,7 +278,7 @@ fn hostile_exception(k: usize, p: &mut Payloads) -> String {
 fn hostile_incident(k: usize, p: &mut Payloads) -> String {
     yaml(&map(vec![
         ("id", s(&format!("INC-{k:03}"))),
-        ("title", p.next()),
+        ("title", p.line()),
         ("severity", s(["sev1", "sev2", "sev3", "sev4"][k % 4])),
         (
             "status",
