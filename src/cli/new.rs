@@ -143,17 +143,17 @@ pub fn next_ids(root: &Path, kind: RecordKind, count: usize) -> Vec<String> {
 /// The ids that follow `existing`; see [`next_ids`].
 fn following(existing: &[String], default_prefix: &str, count: usize) -> Vec<String> {
     let taken: BTreeSet<String> = existing.iter().map(|id| id.to_lowercase()).collect();
-    let numbered: Vec<(&str, u64, usize)> = existing
+    let numbered: Vec<(&str, u128, usize)> = existing
         .iter()
         .filter_map(|id| {
             let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
             let (prefix, number) = id.split_at(id.len() - digits);
             // More digits than that is not a counter, and counting on from it could
-            // overflow (EXC-18446744073709551615).
-            if digits > 18 {
+            // overflow; 38 nines and one more still fit.
+            if digits > 38 {
                 return None;
             }
-            Some((prefix, number.parse::<u64>().ok()?, digits))
+            Some((prefix, number.parse::<u128>().ok()?, digits))
         })
         .collect();
     // The most used prefix; among equals, the one with the highest number.
@@ -255,8 +255,14 @@ mod tests {
         assert_eq!(ids(&["EXC-999"], 1), ["EXC-1000"]);
         assert_eq!(
             ids(&["EXC-001", "EXC-18446744073709551615"], 1),
-            ["EXC-002"]
+            ["EXC-18446744073709551616"]
         );
+        let nines = format!("EXC-{}", "9".repeat(38));
+        assert_eq!(
+            ids(&["EXC-001", &nines], 1),
+            [format!("EXC-1{}", "0".repeat(38))]
+        );
+        assert_eq!(ids(&["EXC-001", &format!("{nines}9")], 1), ["EXC-002"]);
         assert_eq!(
             ids(&["EXC-999999999999999999"], 1),
             ["EXC-1000000000000000000"]

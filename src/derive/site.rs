@@ -744,16 +744,29 @@ impl Site {
                         let error = Diagnostic::error(format!(
                             "link to `{path}`, a page that does not exist"
                         ));
-                        // Compare the link as written with each page as it would be
-                        // written from here, so a shared folder name does not decide it.
-                        let written = || {
-                            let written: Vec<String> = self
-                                .page_by_path
-                                .keys()
-                                .map(|p| relative_to(origin.dir, p))
-                                .collect();
-                            closest(path, written.iter().map(String::as_str))
-                                .map(|best| format!("did you mean `{best}`?"))
+                        // A path written from the top of content/ (`exceptions/process.md`
+                        // in a page or record of exceptions/) is told so. Else compare the
+                        // link as written with each page as it would be written from
+                        // here, so a shared folder name does not decide it.
+                        let from_top = links::join("", &links::decode(path))
+                            .filter(|p| self.page_by_path.contains_key(p));
+                        let written = || match &from_top {
+                            Some(p) => Some(format!(
+                                "did you mean `{}`? A link is relative to the folder it is \
+                                 written from (`{}/`); `/{p}` names the page from the top of \
+                                 content/",
+                                relative_to(origin.dir, p),
+                                origin.dir.trim_end_matches('/'),
+                            )),
+                            None => {
+                                let written: Vec<String> = self
+                                    .page_by_path
+                                    .keys()
+                                    .map(|p| relative_to(origin.dir, p))
+                                    .collect();
+                                closest(path, written.iter().map(String::as_str))
+                                    .map(|best| format!("did you mean `{best}`?"))
+                            }
                         };
                         Err(with_hint(error, hint.then(written).flatten()))
                     }
