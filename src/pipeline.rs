@@ -492,10 +492,13 @@ fn viewed(
             let config = whole.config.clone();
             let as_of = whole.as_of;
             let history = whole.history.take();
-            let unreadable = Unreadable::new(&whole.records, &whole.site.pages, &view, &redact);
+            // What git gives may name anything of the whole handbook.
+            let unreadable = history
+                .is_some()
+                .then(|| Unreadable::new(&whole.records, &whole.site.pages, &view, &redact));
             drop(whole);
             let whole = (config, as_of, strict, baseline, history);
-            assemble_view(view, &redact, &unreadable, whole, files)
+            assemble_view(view, &redact, unreadable, whole, files)
         }
         _ => whole,
     }
@@ -503,13 +506,14 @@ fn viewed(
 
 /// The handbook as `view` shows it, from what it holds alone: assembled, derived, the
 /// whole's history kept to its records, its findings computed; then the fields in `redact`
-/// redacted, the findings and the history scrubbed of what is `unreadable`, and what is
-/// computed from text (the metrics) computed again. The view's links are the
-/// whole handbook's, less those to what it hides, which were checked with the whole.
+/// redacted, the findings and the history scrubbed of what is `unreadable` (with history;
+/// else of the redacted values alone), and what is computed from text (the metrics)
+/// computed again. The view's links are the whole handbook's, less those to what it hides,
+/// which were checked with the whole.
 fn assemble_view(
     view: View,
     redact: &[String],
-    unreadable: &Unreadable,
+    unreadable: Option<Unreadable>,
     (config, as_of, strict, baseline, history): (Config, Date, bool, Baseline, Option<History>),
     files: &[OutputFile],
 ) -> Handbook {
@@ -535,16 +539,17 @@ fn assemble_view(
         mut history,
         ..
     } = handbook;
-    view::redact(&mut records, redact);
+    let removed = view::redact(&mut records, redact);
     // A finding may quote a redacted field of its record or, made from the history, a
     // commit, which may name anything.
+    let unreadable = unreadable.unwrap_or_else(|| Unreadable::redacted(&removed));
     for f in &mut found {
         if let Some(message) = unreadable.scrub(&f.message) {
             Arc::make_mut(f).message = message;
         }
     }
     if let Some(history) = &mut history {
-        view::redact_history(history, redact, unreadable);
+        view::redact_history(history, redact, &unreadable);
     }
     let mut handbook = Handbook::derive(config, as_of, site, records, None);
     handbook.findings = found;

@@ -268,6 +268,14 @@ impl Unreadable {
         Unreadable::of(unreadable.iter().flat_map(|t| fragments(t)).chain(hidden))
     }
 
+    /// The texts a redaction took out (`removed`), alone: what a finding, made from the
+    /// records before they were redacted, may quote. Searching for a hidden record's every
+    /// line too costs a large register most of a second, and is needed only for what git
+    /// gives.
+    pub fn redacted(removed: &[String]) -> Unreadable {
+        Unreadable::of(removed.iter().flat_map(|t| fragments(t)))
+    }
+
     /// A searcher for `texts`, in any ASCII case, the longest first where two start
     /// together, so that a short one inside a long one does not leave the rest behind.
     fn of<'a>(texts: impl Iterator<Item = &'a str>) -> Unreadable {
@@ -399,9 +407,10 @@ fn hidden_files(
 }
 
 /// Redacts `fields` in every record of `records`.
-pub fn redact(records: &mut Records, fields: &[String]) {
+/// Returns the texts it took out.
+pub fn redact(records: &mut Records, fields: &[String]) -> Vec<String> {
     if fields.is_empty() {
-        return;
+        return Vec::new();
     }
     let mut r = Redaction::default();
     for e in &mut records.exceptions {
@@ -416,6 +425,7 @@ pub fn redact(records: &mut Records, fields: &[String]) {
             i.record.redact(field, &mut r);
         }
     }
+    r.into_removed()
 }
 
 /// Redacts the history of the view's records: no old or new value of a field in `fields`
