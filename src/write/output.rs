@@ -2,6 +2,7 @@
 //! so a failed or interrupted build leaves the previous output exactly as it was.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
+use std::hash::{Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::iter;
 use std::ops::Range;
@@ -853,9 +854,21 @@ fn beside(parent: &Path, name: &str, what: &str) -> PathBuf {
     parent.join(prefix(name) + what)
 }
 
-/// How every name secbook keeps beside the output `name` starts.
+/// How every name secbook keeps beside the output `name` starts. A long name is cut and
+/// told apart by its hash, so that `.<name>.secbook-new-<pid>` stays within the 255 bytes
+/// a file name may have.
 fn prefix(name: &str) -> String {
-    format!(".{name}.secbook-")
+    const KEPT: usize = 100;
+    if name.len() <= 2 * KEPT {
+        return format!(".{name}.secbook-");
+    }
+    let cut = (0..=KEPT)
+        .rev()
+        .find(|&i| name.is_char_boundary(i))
+        .unwrap_or(0);
+    let mut hasher = std::hash::DefaultHasher::new();
+    name.hash(&mut hasher);
+    format!(".{}~{:016x}.secbook-", &name[..cut], hasher.finish())
 }
 
 /// Refuses an output `target` (shown as `shown`) that secbook may not replace: anything
@@ -1154,8 +1167,15 @@ fn swap_in(
     parent: &Path,
     name: &str,
 ) -> Result<Option<(PathBuf, io::Error)>, Error> {
+    let busy = |e: io::Error| match e.kind() {
+        io::ErrorKind::ResourceBusy => Error::Usage(format!(
+            "{} cannot be replaced: it is a mount point; build into a folder inside it",
+            out.display()
+        )),
+        _ => Error::io(out, e),
+    };
     if !out.exists() {
-        fs::rename(staging, out).map_err(|e| Error::io(out, e))?;
+        fs::rename(staging, out).map_err(busy)?;
         return Ok(None);
     }
     // Where the previous output is once the new one is in its place.
@@ -1163,7 +1183,7 @@ fn swap_in(
         Ok(()) => staging.to_path_buf(),
         Err(_) => {
             let old = beside(parent, name, &format!("{OLD}{}", std::process::id()));
-            fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+            fs::rename(out, &old).map_err(busy)?;
             if let Err(e) = fs::rename(staging, out) {
                 let _ = fs::rename(&old, out);
                 return Err(Error::io(out, e));

@@ -641,3 +641,50 @@ fn a_build_that_does_not_finish_leaves_nothing_behind() {
         assert!(!tmp.path().join("public").exists());
     }
 }
+
+/// An output whose name is as long as a file name may be is built, with nothing left beside
+/// it: the names secbook keeps beside it are cut to fit. A mount point, which no rename
+/// can replace, is refused with what to do instead (when the machine lets the test mount
+/// one).
+#[test]
+fn a_long_name_is_built_and_a_mount_point_is_told() {
+    let (tmp, hb) = workspace();
+    let long = "o".repeat(250);
+    assert_code(
+        &secbook(&hb, &["build", ".", "-o", &format!("../{long}")]),
+        0,
+    );
+    assert!(tmp.path().join(&long).join("index.html").is_file());
+    assert_code(
+        &secbook(&hb, &["build", ".", "-o", &format!("../{long}")]),
+        0,
+    );
+    let beside: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("secbook-"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+
+    let mount_point = tmp.path().join("mounted");
+    fs::create_dir(&mount_point).unwrap();
+    let mount = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "none"])
+        .arg(&mount_point)
+        .output();
+    if !mount.is_ok_and(|m| m.status.success()) {
+        eprintln!("skipped: `mount` is not allowed here");
+        return;
+    }
+    let run = secbook(&hb, &["build", ".", "-o", "../mounted"]);
+    let unmount = std::process::Command::new("umount")
+        .arg(&mount_point)
+        .status();
+    assert!(unmount.is_ok_and(|s| s.success()));
+    assert_code(&run, 2);
+    assert!(
+        stderr(&run).contains("is a mount point"),
+        "{}",
+        stderr(&run)
+    );
+}
