@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::MarkdownConfig;
-use crate::load::content::{Content, Page, Unreadable};
+use crate::load::content::{Content, Page, Unused};
 use crate::load::markdown::{self, Document};
 use crate::load::records::{Records, Shared, Unloaded};
 use crate::load::reuse::{FromFile, PerFile};
@@ -142,7 +142,7 @@ pub struct Site {
     page_place: Vec<Option<(usize, usize)>>,
     page_by_path: HashMap<String, usize>,
     /// Pages that exist but could not be loaded; links to them are not reported again.
-    unreadable: Unreadable,
+    unreadable: Unused,
     /// The drafts left out of the build, by path below content/.
     drafts: BTreeSet<String>,
     records: RecordIds,

@@ -112,7 +112,7 @@ pub struct Content {
     pub assets: Vec<Asset>,
     /// Pages and files that exist but are not used, reported already: links to them are
     /// not reported again.
-    pub unreadable: Unreadable,
+    pub unreadable: Unused,
     /// The drafts left out, by path below content/: a link to one is told it is a draft.
     pub drafts: BTreeSet<String>,
 }
@@ -125,16 +125,16 @@ pub struct PageNames {
     pub drafts: BTreeSet<String>,
     /// The files that did not load, each with an error of its own: a reference to one is
     /// not another.
-    pub unreadable: Unreadable,
+    pub unreadable: Unused,
 }
 
 /// The files of content/ that are there but not used, each reported already, by path below
 /// content/: a file, or a folder that could not be read, and so all it holds (`` for
 /// content/ itself).
 #[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
-pub struct Unreadable(BTreeSet<String>);
+pub struct Unused(BTreeSet<String>);
 
-impl Unreadable {
+impl Unused {
     pub fn insert(&mut self, path: String) {
         self.0.insert(path);
     }
@@ -144,10 +144,8 @@ impl Unreadable {
         if self.0.is_empty() {
             return false;
         }
-        let folders = path.match_indices('/').map(|(i, _)| &path[..i]);
-        self.0.contains(path)
-            || self.0.contains("")
-            || folders.into_iter().any(|f| self.0.contains(f))
+        let mut folders = path.match_indices('/').map(|(i, _)| &path[..i]);
+        self.0.contains(path) || self.0.contains("") || folders.any(|f| self.0.contains(f))
     }
 }
 
@@ -257,7 +255,7 @@ pub fn load(
         })
         .collect();
     let mut pages = Vec::new();
-    let mut unreadable = Unreadable(listing.refused.iter().cloned().collect());
+    let mut unreadable = Unused(listing.refused.iter().cloned().collect());
     let mut drafts = BTreeSet::new();
     for ((_, result, _), rel) in results.iter().zip(markdown) {
         match result {
