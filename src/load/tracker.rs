@@ -135,6 +135,14 @@ fn delimiter(text: &str) -> u8 {
 pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnostic>> {
     let delimiter = delimiter(&file.text);
     let scanned = scan(&file.text, delimiter);
+    // The field takes in every row after it, whose columns would be told wrong one by one.
+    if let Some(at) = scanned.unclosed {
+        return Err(vec![
+            Diagnostic::error("this quote opens a value that no quote closes: it runs to the end of the file")
+                .at(file, at..at + 1)
+                .with_hint("close the value with `\"`; a quote inside a quoted value is written twice (`\"\"`)"),
+        ]);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -215,6 +223,8 @@ pub(crate) struct Scanned {
     pub(crate) normalised: String,
     /// For each record the csv crate reads, the span of each field in the original text.
     pub(crate) records: Vec<Vec<Range<usize>>>,
+    /// Where a quoted field opens that no quote closes: it runs to the end of the file.
+    pub(crate) unclosed: Option<usize>,
 }
 
 /// Splits the text into records and fields by the rules of the csv crate's reader (a quote
@@ -227,6 +237,7 @@ pub(crate) fn scan(text: &str, delimiter: u8) -> Scanned {
     let mut normalised = String::with_capacity(text.len());
     let mut records = Vec::new();
     let mut fields: Vec<Range<usize>> = Vec::new();
+    let mut unclosed = None;
     loop {
         while bytes
             .get(i)
@@ -239,7 +250,10 @@ pub(crate) fn scan(text: &str, delimiter: u8) -> Scanned {
             i += 1;
             loop {
                 match bytes.get(i) {
-                    None => break,
+                    None => {
+                        unclosed = Some(start);
+                        break;
+                    }
                     Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
                     Some(b'"') => {
                         i += 1;
@@ -285,6 +299,7 @@ pub(crate) fn scan(text: &str, delimiter: u8) -> Scanned {
     Scanned {
         normalised,
         records,
+        unclosed,
     }
 }
 

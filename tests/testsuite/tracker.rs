@@ -710,6 +710,34 @@ fn control_characters_in_a_cell_are_refused_at_the_cell() {
     assert_eq!(exception_files(&dir), ["EXC-007.yaml"]);
 }
 
+/// A quote that opens a value and is never closed takes in every row after it. It is told
+/// where it opens, once, not as rows with the wrong number of columns.
+#[test]
+fn an_unclosed_quote_is_told_where_it_opens() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    let csv = tmp.path().join("open.csv");
+    fs::write(
+        &csv,
+        format!(
+            "{HEADER}\nLow, Pending, , Accept risk without fix, \"Unclosed title, Dana, , , n\n\
+             High, Pending, , Risk extension, Next row, Helen Brooks, , , n\n"
+        ),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "open.csv", "hb"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(
+            "error: this quote opens a value that no quote closes: it runs to the end of the file\n  ┌─ open.csv:2:42\n"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("1 error(s)"), "{err}");
+    assert_eq!(exception_files(&dir), ["EXC-007.yaml"]);
+}
+
 /// What import writes is read back by the loader before anything is written: a row whose
 /// record the loader would refuse (here, prose with more brackets than it lets nest) is an
 /// error at the row, not a record that breaks the build.
