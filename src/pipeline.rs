@@ -493,12 +493,13 @@ fn viewed(
             let as_of = whole.as_of;
             let history = whole.history.take();
             // What git gives may name anything of the whole handbook.
-            let unreadable = history
-                .is_some()
-                .then(|| Unreadable::new(&whole.records, &whole.site.pages, &view, &redact));
+            let hidden = match history {
+                Some(_) => view::hidden_texts(&whole.records, &whole.site.pages, &view),
+                None => Vec::new(),
+            };
             drop(whole);
             let whole = (config, as_of, strict, baseline, history);
-            assemble_view(view, &redact, unreadable, whole, files)
+            assemble_view(view, &redact, &hidden, whole, files)
         }
         _ => whole,
     }
@@ -506,14 +507,14 @@ fn viewed(
 
 /// The handbook as `view` shows it, from what it holds alone: assembled, derived, the
 /// whole's history kept to its records, its findings computed; then the fields in `redact`
-/// redacted, the findings and the history scrubbed of what is `unreadable` (with history;
-/// else of the redacted values alone), and what is computed from text (the metrics)
-/// computed again. The view's links are the whole handbook's, less those to what it hides,
+/// redacted, the findings and the history scrubbed of what it may not read (the redacted
+/// values, and with history the texts of the whole handbook it does not see, `unseen`), and what is computed
+/// from text (the metrics) computed again. The view's links are the whole handbook's, less those to what it hides,
 /// which were checked with the whole.
 fn assemble_view(
     view: View,
     redact: &[String],
-    unreadable: Option<Unreadable>,
+    unseen: &[String],
     (config, as_of, strict, baseline, history): (Config, Date, bool, Baseline, Option<History>),
     files: &[OutputFile],
 ) -> Handbook {
@@ -542,7 +543,7 @@ fn assemble_view(
     let removed = view::redact(&mut records, redact);
     // A finding may quote a redacted field of its record or, made from the history, a
     // commit, which may name anything.
-    let unreadable = unreadable.unwrap_or_else(|| Unreadable::redacted(&removed));
+    let unreadable = Unreadable::new(&removed, unseen, &records, &site.pages);
     for f in &mut found {
         if let Some(message) = unreadable.scrub(&f.message) {
             Arc::make_mut(f).message = message;

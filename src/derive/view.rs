@@ -193,8 +193,8 @@ impl View {
 }
 
 /// Every text an audience may not read, for what it is shown that its view did not make: a
-/// commit's subject, author and old values may name any record of any level, and a finding
-/// made before the redaction may quote a redacted field.
+/// finding made before the redaction may quote a redacted field, and a commit's subject,
+/// author and old values may name any record of any level.
 pub struct Unreadable {
     /// `None` when there is nothing to scrub; a searcher too large to build leaves nothing
     /// of the texts it would have searched.
@@ -202,60 +202,32 @@ pub struct Unreadable {
 }
 
 impl Unreadable {
-    /// What `view`, redacted of `redact`, may not read of the whole handbook's `records`
-    /// and `pages`, by one rule: the texts of the redacted fields of every record it shows;
-    /// and every text of what it hides (each field and the id of a hidden record; the path,
-    /// front matter and headings of a hidden page; a hidden file's path) but those it shows
-    /// elsewhere, such as the owner of a hidden record who owns a shown one too. A redacted
-    /// text stays unreadable though shown elsewhere: beside its record's id it would tell
-    /// what the field holds.
-    pub fn new(records: &Records, pages: &[Arc<Page>], view: &View, redact: &[String]) -> Self {
-        let redacted = || redact.iter().map(String::as_str);
-        let kept = || {
-            REDACTABLE
-                .iter()
-                .copied()
-                .filter(|f| !redact.iter().any(|r| r == f))
-        };
-        let (mut unreadable, mut shown, mut hidden) = (Vec::new(), Vec::new(), Vec::new());
-        for e in &view.records.exceptions {
-            unreadable.extend(texts(&e.record, Exception::redact, redacted()));
-            shown.extend(texts(&e.record, Exception::redact, kept()));
-            shown.push(e.record.id.clone());
-        }
-        for i in &view.records.incidents {
-            unreadable.extend(texts(&i.record, Incident::redact, redacted()));
-            shown.extend(texts(&i.record, Incident::redact, kept()));
-            shown.push(i.record.id.clone());
+    /// What an audience may not read, by one rule: the texts its redaction took out
+    /// (`removed`), and the `hidden` texts of what it may not see ([`hidden_texts`]) but
+    /// those it sees elsewhere, in its redacted `records` and its `pages`, such as the
+    /// owner of a hidden record who owns a shown one too. A redacted text stays unreadable
+    /// though shown elsewhere: beside its record's id it would tell what the field holds.
+    pub fn new(
+        removed: &[String],
+        hidden: &[String],
+        records: &Records,
+        pages: &[Arc<Page>],
+    ) -> Self {
+        let removed = removed.iter().flat_map(|t| fragments(t));
+        if hidden.is_empty() {
+            return Unreadable::of(removed);
         }
         let all = || REDACTABLE.iter().copied();
+        let mut shown = Vec::new();
         for e in &records.exceptions {
-            if view.hidden.contains(&Named::Exception(e.record.id.clone())) {
-                hidden.extend(texts(&e.record, Exception::redact, all()));
-                hidden.push(e.record.id.clone());
-            }
+            shown.extend(texts(&e.record, Exception::redact, all()));
+            shown.push(e.record.id.clone());
         }
         for i in &records.incidents {
-            if view.hidden.contains(&Named::Incident(i.record.id.clone())) {
-                hidden.extend(texts(&i.record, Incident::redact, all()));
-                hidden.push(i.record.id.clone());
-            }
+            shown.extend(texts(&i.record, Incident::redact, all()));
+            shown.push(i.record.id.clone());
         }
-        for p in pages {
-            let front = &p.front;
-            let texts = [&p.path, &front.title]
-                .into_iter()
-                .chain(&front.description)
-                .chain(&front.tags)
-                .chain(&front.owner)
-                .chain(p.doc.headings.iter().map(|h| &h.title))
-                .cloned();
-            match view.hidden.contains(&Named::Page(p.path.clone())) {
-                true => hidden.extend(texts),
-                false => shown.extend(texts),
-            }
-        }
-        hidden.extend(view.hidden_files.iter().cloned());
+        shown.extend(pages.iter().flat_map(|p| page_texts(p).cloned()));
         let shown: HashSet<String> = shown
             .iter()
             .flat_map(|t| fragments(t))
@@ -265,15 +237,7 @@ impl Unreadable {
             .iter()
             .flat_map(|t| fragments(t))
             .filter(|f| !shown.contains(&f.to_ascii_lowercase()));
-        Unreadable::of(unreadable.iter().flat_map(|t| fragments(t)).chain(hidden))
-    }
-
-    /// The texts a redaction took out (`removed`), alone: what a finding, made from the
-    /// records before they were redacted, may quote. Searching for a hidden record's every
-    /// line too costs a large register most of a second, and is needed only for what git
-    /// gives.
-    pub fn redacted(removed: &[String]) -> Unreadable {
-        Unreadable::of(removed.iter().flat_map(|t| fragments(t)))
+        Unreadable::of(removed.chain(hidden))
     }
 
     /// A searcher for `texts`, in any ASCII case, the longest first where two start
@@ -323,6 +287,43 @@ impl Unreadable {
             *text = scrubbed;
         }
     }
+}
+
+/// Every text of what `view` leaves out of the whole handbook's `records` and `pages`,
+/// which what git gives may name: each field and the id of a hidden record, the path,
+/// front matter and headings of a hidden page, a hidden file's path.
+pub fn hidden_texts(records: &Records, pages: &[Arc<Page>], view: &View) -> Vec<String> {
+    let all = || REDACTABLE.iter().copied();
+    let mut hidden = Vec::new();
+    for e in &records.exceptions {
+        if view.hidden.contains(&Named::Exception(e.record.id.clone())) {
+            hidden.extend(texts(&e.record, Exception::redact, all()));
+            hidden.push(e.record.id.clone());
+        }
+    }
+    for i in &records.incidents {
+        if view.hidden.contains(&Named::Incident(i.record.id.clone())) {
+            hidden.extend(texts(&i.record, Incident::redact, all()));
+            hidden.push(i.record.id.clone());
+        }
+    }
+    let pages = pages
+        .iter()
+        .filter(|p| view.hidden.contains(&Named::Page(p.path.clone())));
+    hidden.extend(pages.flat_map(|p| page_texts(p).cloned()));
+    hidden.extend(view.hidden_files.iter().cloned());
+    hidden
+}
+
+/// A page's texts that another text may name: its path, front matter and headings.
+fn page_texts(p: &Page) -> impl Iterator<Item = &String> {
+    let front = &p.front;
+    [&p.path, &front.title]
+        .into_iter()
+        .chain(&front.description)
+        .chain(&front.tags)
+        .chain(&front.owner)
+        .chain(p.doc.headings.iter().map(|h| &h.title))
 }
 
 /// The parts of a text that another text may repeat: each of its lines, trimmed, that

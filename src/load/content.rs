@@ -173,7 +173,12 @@ pub const REGISTERS: [(&str, &str); 6] = [
 
 /// Whether a register's first page is written at `url`.
 pub fn is_register(url: &str) -> bool {
-    REGISTERS.iter().any(|(at, _)| *at == url)
+    register_template(url).is_some()
+}
+
+/// The template of the register whose first page is written at `url`.
+fn register_template(url: &str) -> Option<&'static str> {
+    REGISTERS.iter().find(|(at, _)| *at == url).map(|(_, t)| *t)
 }
 
 /// The template of the page at `url`, a section's when `section`, whose front matter
@@ -181,7 +186,7 @@ pub fn is_register(url: &str) -> bool {
 /// the one named; else `index.html` for the home page, `section.html` for a section's,
 /// `page.html` for a page.
 pub fn template_of<'a>(url: &str, section: bool, named: Option<&'a str>) -> &'a str {
-    if let Some((_, register)) = REGISTERS.iter().find(|(at, _)| *at == url) {
+    if let Some(register) = register_template(url) {
         return register;
     }
     match named {

@@ -52,6 +52,23 @@ pub struct Records {
     pub unloaded: Unloaded,
 }
 
+/// A record of data/, named by its id, which its file's name must be.
+pub trait Record {
+    fn id(&self) -> &String;
+}
+
+impl Record for Exception {
+    fn id(&self) -> &String {
+        &self.id
+    }
+}
+
+impl Record for Incident {
+    fn id(&self) -> &String {
+        &self.id
+    }
+}
+
 /// The ids of record files that are there but did not load, or loaded with another id
 /// than their name's. Each file's own error is the report; what names the record by its
 /// file's name (a `related` entry, a link) is not reported again as naming nothing.
@@ -377,7 +394,7 @@ pub fn load(
         &exceptions,
         cache.as_mut().map(|c| &mut c.exceptions),
         &mut diags,
-        (&mut unloaded.exceptions, |e: &Exception| &e.id),
+        &mut unloaded.exceptions,
         parse_exception,
     );
     // An incident's checks read the time zone.
@@ -387,7 +404,7 @@ pub fn load(
         &incidents,
         cache.as_mut().map(|c| &mut c.incidents),
         &mut diags,
-        (&mut unloaded.incidents, |i: &Incident| &i.id),
+        &mut unloaded.incidents,
         |file| parse_incident(file, config),
     );
     let (records, more) = match cache {
@@ -419,11 +436,7 @@ pub fn load_exceptions(
     };
     let files: Vec<&Walked> = files.iter().collect();
     let mut unloaded = BTreeSet::new();
-    let ids = (
-        &mut unloaded,
-        (|e: &Exception| &e.id) as fn(&Exception) -> &String,
-    );
-    let exceptions = reading.load(&files, None, &mut diags, ids, parse_exception);
+    let exceptions = reading.load(&files, None, &mut diags, &mut unloaded, parse_exception);
     (
         exceptions.into_iter().map(Arc::unwrap_or_clone).collect(),
         diags,
@@ -490,7 +503,7 @@ fn data_file(rel: &str) -> Result<DataFile, Diagnostic> {
 /// One exception from its file: loaded, with the checks of a single record. `None` when
 /// it does not load.
 pub fn parse_exception(file: Arc<SourceFile>) -> (Option<Loaded<Exception>>, Vec<Diagnostic>) {
-    parse_record(file, |e: &Exception| &e.id, |e, c| e.check(c))
+    parse_record(file, |e: &Exception, c| e.check(c))
 }
 
 /// One incident from its file, as [`parse_exception`] does for an exception.
@@ -498,11 +511,7 @@ pub fn parse_incident(
     file: Arc<SourceFile>,
     config: &Config,
 ) -> (Option<Loaded<Incident>>, Vec<Diagnostic>) {
-    parse_record(
-        file,
-        |i: &Incident| &i.id,
-        |i, c| i.check(c, config.timezone),
-    )
+    parse_record(file, |i: &Incident, c| i.check(c, config.timezone))
 }
 
 /// The register from records loaded one by one: sorted by id, with the checks between
@@ -516,8 +525,8 @@ pub fn assemble(
     pages: &PageNames,
 ) -> (Records, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let mut exceptions = sort_unique(exceptions, |e| &e.id, &mut diags);
-    let incidents = sort_unique(incidents, |i| &i.id, &mut diags);
+    let mut exceptions = sort_unique(exceptions, &mut diags);
+    let incidents = sort_unique(incidents, &mut diags);
     // Each record is filled in and checked on its own, side by side, and its reports kept in
     // the records' order: `serve` assembles the register again at each record edit.
     let (unknown, filled): (Vec<usize>, Vec<Vec<Diagnostic>>) = exceptions
@@ -675,14 +684,13 @@ struct Reading<'a> {
 impl Reading<'_> {
     /// Loads the record `files` below data/ through `parse`, in their order, taking those
     /// unchanged since the last load from `kept`, which is left holding this load. Notes
-    /// in `unloaded` each file that did not load, or whose record's id (`id_of`) is not
-    /// its name.
-    fn load<T: Send + Sync>(
+    /// in `unloaded` each file that did not load, or whose record's id is not its name.
+    fn load<T: Send + Sync + Record>(
         &self,
         files: &[&Walked],
         kept: Option<&mut Kept<Arc<Parsed<T>>>>,
         diags: &mut Vec<Diagnostic>,
-        (unloaded, id_of): (&mut BTreeSet<String>, fn(&T) -> &String),
+        unloaded: &mut BTreeSet<String>,
         parse: impl Fn(Arc<SourceFile>) -> (Option<Loaded<T>>, Vec<Diagnostic>) + Sync,
     ) -> Vec<Shared<T>> {
         let probe = Kept::probe(kept.as_deref(), self.changes, self.dir, self.options);
@@ -710,7 +718,7 @@ impl Reading<'_> {
             let name = file_id(&file.rel);
             match &parsed.0 {
                 Some(record) => {
-                    if id_of(&record.record) != name {
+                    if record.record.id() != name {
                         unloaded.insert(name.to_string());
                     }
                     loaded.push(Arc::clone(record));
@@ -742,9 +750,8 @@ pub fn file_id(name: &str) -> &str {
 
 /// Loads one record file and runs the checks of a single record on it, the id among them:
 /// it must match the file name (`data/exceptions/<id>.yaml`).
-fn parse_record<T: DeserializeOwned>(
+fn parse_record<T: DeserializeOwned + Record>(
     file: Arc<SourceFile>,
-    id_of: fn(&T) -> &String,
     check: impl Fn(&T, &mut Check),
 ) -> (Option<Loaded<T>>, Vec<Diagnostic>) {
     let markers = todo::markers(&file);
@@ -764,7 +771,7 @@ fn parse_record<T: DeserializeOwned>(
     let stem = file_id(&file.name).to_string();
     let mut c = Check::new(&file);
     c.markers = markers.into_iter().map(|m| m.path).collect();
-    check_id(id_of(&record), &stem, &mut c);
+    check_id(record.id(), &stem, &mut c);
     check(&record, &mut c);
     let mut diags = c.diags;
     diags.extend(source::unseen(&file, false));
@@ -778,15 +785,14 @@ fn parse_record<T: DeserializeOwned>(
 }
 
 /// Sorts records by id and reports ids that repeat, even when letter case is ignored.
-fn sort_unique<T>(
+fn sort_unique<T: Record>(
     mut loaded: Vec<Shared<T>>,
-    id_of: fn(&T) -> &String,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Shared<T>> {
-    loaded.sort_by(|a, b| id_of(&a.record).cmp(id_of(&b.record)));
+    loaded.sort_by(|a, b| a.record.id().cmp(b.record.id()));
     let mut seen: ahash::HashMap<String, &Shared<T>> = ahash::HashMap::default();
     for l in &loaded {
-        let id = id_of(&l.record);
+        let id = l.record.id();
         if let Some(first) = seen.insert(id.to_lowercase(), l) {
             diags.push(
                 Diagnostic::error(format!(

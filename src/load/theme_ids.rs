@@ -42,12 +42,7 @@ impl TemplateIds {
         }
         let by_template = templates
             .keys()
-            .map(|name| {
-                let mut ids = BTreeSet::new();
-                let mut seen = BTreeSet::new();
-                gather(&parts, Part::Template(name), &mut seen, &mut ids);
-                (name.clone(), Arc::new(ids))
-            })
+            .map(|name| (name.clone(), Arc::new(gather(&parts, Part::Template(name)))))
             .collect();
         TemplateIds { by_template }
     }
@@ -82,24 +77,29 @@ struct Written<'a> {
     components: Vec<&'a str>,
 }
 
-/// Adds to `ids` those of `part` and of every part it reaches, each part read once.
-fn gather<'a>(
-    parts: &BTreeMap<Part<'a>, Written<'a>>,
-    part: Part<'a>,
-    seen: &mut BTreeSet<Part<'a>>,
-    ids: &mut BTreeSet<String>,
-) {
-    if !seen.insert(part) {
-        return;
+/// How many templates and components a template's ids are gathered from at most: a theme
+/// has tens, and a walk of every part from every template would take a theme of a chain of
+/// thousands quadratic time.
+const MAX_PARTS: usize = 256;
+
+/// The ids of `part` and of the parts it reaches, each read once, [`MAX_PARTS`] at most. A
+/// stack rather than recursion: a theme may chain any number of templates.
+fn gather(parts: &BTreeMap<Part<'_>, Written<'_>>, part: Part<'_>) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    let mut next = vec![part];
+    while let Some(part) = next.pop() {
+        if seen.len() == MAX_PARTS || !seen.insert(part) {
+            continue;
+        }
+        let Some(written) = parts.get(&part) else {
+            continue;
+        };
+        ids.extend(written.ids.iter().map(|id| id.to_string()));
+        next.extend(written.templates.iter().map(|t| Part::Template(t)));
+        next.extend(written.components.iter().map(|c| Part::Component(c)));
     }
-    let Some(written) = parts.get(&part) else {
-        return;
-    };
-    ids.extend(written.ids.iter().map(|id| id.to_string()));
-    let templates = written.templates.iter().map(|t| Part::Template(t));
-    for next in templates.chain(written.components.iter().map(|c| Part::Component(c))) {
-        gather(parts, next, seen, ids);
-    }
+    ids
 }
 
 /// What a template's text writes outside its components, and what each component it
@@ -243,6 +243,34 @@ mod tests {
         assert_eq!(ids_of(&theme, "components.html"), ["outside"]);
         assert_eq!(ids_of(&theme, "loop.html"), ["self"]);
         assert!(ids_of(&theme, "missing.html").is_empty());
+    }
+
+    /// A chain of templates far longer than any theme's is followed without recursion, and
+    /// from each template no further than [`MAX_PARTS`].
+    #[test]
+    fn a_long_chain_of_templates_is_followed_as_far_as_a_theme_goes() {
+        let n = 5_000;
+        let names: Vec<String> = (0..n).map(|i| format!("t{i}.html")).collect();
+        let texts: Vec<String> = (0..n)
+            .map(|i| match i + 1 < n {
+                true => format!("{{% include \"t{}.html\" %}}", i + 1),
+                false => "<p id=\"last\">".to_string(),
+            })
+            .collect();
+        let theme: Vec<(&str, &str)> = names
+            .iter()
+            .zip(&texts)
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let ids = TemplateIds::of_theme(
+            &theme
+                .iter()
+                .map(|(n, t)| (n.to_string(), SourceFile::new(*n, *t)))
+                .collect(),
+        );
+        assert!(ids.of("t0.html").is_empty());
+        let near = format!("t{}.html", n - MAX_PARTS);
+        assert_eq!(ids.of(&near).iter().collect::<Vec<_>>(), ["last"]);
     }
 
     #[test]

@@ -72,13 +72,6 @@ pub struct Redaction {
     removed: Vec<String>,
 }
 
-impl Redaction {
-    /// Every text it took out.
-    pub fn into_removed(self) -> Vec<String> {
-        self.removed
-    }
-}
-
 /// The texts that redacting `fields` of `record` would take out, the record left as it is:
 /// every text of those fields, which is how an audience's view knows what it may not show
 /// where a text comes from elsewhere (git, a finding made before the redaction).
@@ -96,6 +89,11 @@ pub fn texts<'a, T: Clone>(
 }
 
 impl Redaction {
+    /// Every text it took out.
+    pub fn into_removed(self) -> Vec<String> {
+        self.removed
+    }
+
     fn keep(&mut self, old: String) {
         if !old.trim().is_empty() && old != REDACTED {
             self.removed.push(old);
