@@ -685,7 +685,20 @@ impl Site {
         let root = links::root_prefix(origin.url);
         match links::classify(dest) {
             Target::External(url) => Ok(url.to_string()),
-            Target::Unsafe => Ok("#".to_string()),
+            // Written as `#`, and told: the author meant something by it.
+            Target::Unsafe(scheme) => Err(if scheme == "data" {
+                Diagnostic::warning(
+                    "a `data:` link holds a page or file of its own, which can run code: the \
+                     site writes `#` in its place",
+                )
+                .with_hint("put the file in static/ and link to its path")
+            } else {
+                Diagnostic::warning(format!(
+                    "a `{scheme}:` link runs code in the reader's browser: the site writes \
+                     `#` in its place"
+                ))
+                .with_hint("link to a page, a record or a web address")
+            }),
             Target::Exception(id) => {
                 let kind = ("exception", "exceptions");
                 record_link(

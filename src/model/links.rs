@@ -12,8 +12,9 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 pub enum Target<'a> {
     /// Another site, or a mail address: left as written.
     External(&'a str),
-    /// A scheme that runs code (`javascript:`, `vbscript:`, `data:`): never written out.
-    Unsafe,
+    /// A scheme that runs code (`javascript:`, `vbscript:`, `data:`), named without its
+    /// colon: never written out.
+    Unsafe(&'static str),
     Exception(&'a str),
     Incident(&'a str),
     /// A content page, by its source path relative to the linking page's folder.
@@ -35,8 +36,8 @@ pub fn classify(dest: &str) -> Target<'_> {
     if let Some(id) = dest.strip_prefix("incident:") {
         return Target::Incident(id);
     }
-    if is_unsafe(dest) {
-        return Target::Unsafe;
+    if let Some(scheme) = unsafe_scheme(dest) {
+        return Target::Unsafe(scheme);
     }
     if is_remote(dest) {
         return Target::External(dest);
@@ -69,7 +70,7 @@ fn has_scheme(dest: &str) -> bool {
     }
 }
 
-fn is_unsafe(dest: &str) -> bool {
+fn unsafe_scheme(dest: &str) -> Option<&'static str> {
     // Browsers ignore control characters and whitespace inside a scheme.
     let scheme: String = dest
         .chars()
@@ -77,9 +78,11 @@ fn is_unsafe(dest: &str) -> bool {
         .take(11)
         .collect::<String>()
         .to_ascii_lowercase();
-    ["javascript:", "vbscript:", "data:"]
-        .iter()
-        .any(|s| scheme.starts_with(s))
+    ["javascript", "vbscript", "data"].into_iter().find(|s| {
+        scheme
+            .strip_prefix(s)
+            .is_some_and(|rest| rest.starts_with(':'))
+    })
 }
 
 /// Whether a browser would fetch `dest` from elsewhere than the site: an address with a
@@ -155,7 +158,11 @@ pub fn mailto(email: &str) -> String {
 
 /// `dest` itself, or `#` when it could run code.
 pub fn neutralise(dest: &str) -> &str {
-    if is_unsafe(dest) { "#" } else { dest }
+    if unsafe_scheme(dest).is_some() {
+        "#"
+    } else {
+        dest
+    }
 }
 
 /// Joins a relative `path` onto the folder `base` (both `/`-separated, relative to a root),
@@ -212,7 +219,7 @@ pub fn named(dir: &str, dest: &str) -> Option<Named> {
             let path = dest.split(['?', '#']).next().unwrap_or_default();
             join(dir, &decode(path)).map(Named::File)
         }
-        Target::External(_) | Target::Unsafe | Target::Anchor(_) => None,
+        Target::External(_) | Target::Unsafe(_) | Target::Anchor(_) => None,
     }
 }
 
@@ -350,8 +357,17 @@ mod tests {
         assert_eq!(classify("incident:INC-1"), Target::Incident("INC-1"));
         assert_eq!(classify("https://x.org"), Target::External("https://x.org"));
         assert_eq!(classify("mailto:a@b"), Target::External("mailto:a@b"));
-        assert_eq!(classify(" JavaScript:alert(1)"), Target::Unsafe);
-        assert_eq!(classify("java\tscript:alert(1)"), Target::Unsafe);
+        assert_eq!(
+            classify(" JavaScript:alert(1)"),
+            Target::Unsafe("javascript")
+        );
+        assert_eq!(
+            classify("java\tscript:alert(1)"),
+            Target::Unsafe("javascript")
+        );
+        assert_eq!(classify("VBScript:x"), Target::Unsafe("vbscript"));
+        assert_eq!(classify("data:text/html,x"), Target::Unsafe("data"));
+        assert_eq!(classify("database:x"), Target::External("database:x"));
         assert_eq!(classify("#top"), Target::Anchor("top"));
         assert_eq!(
             classify("../a/b.md#x"),
