@@ -13,6 +13,7 @@ pub mod records;
 pub mod reuse;
 pub mod source;
 pub mod theme;
+pub mod theme_calls;
 pub mod theme_ids;
 pub mod todo;
 pub mod tracker;

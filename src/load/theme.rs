@@ -226,6 +226,7 @@ impl Theme {
                 Err(d) => diags.push(d),
             }
         }
+        diags.extend(super::theme_calls::endless(&theme.templates));
         (theme, diags)
     }
 }
@@ -318,7 +319,16 @@ fn tera_diagnostic(err: &tera::Error, sources: &BTreeMap<String, Arc<SourceFile>
             }
             from_report(&message, sources)
                 .or_else(|| named_template(&message, sources))
-                .unwrap_or_else(|| Diagnostic::error(format!("template error: {message}")))
+                .unwrap_or_else(|| {
+                    let diag = Diagnostic::error(format!("template error: {message}"));
+                    match message.contains("recursion depth for components") {
+                        true => diag.with_hint(
+                            "a component calls itself, directly or through others, with no \
+                             condition that ends the calls",
+                        ),
+                        false => diag,
+                    }
+                })
         }
     }
 }

@@ -148,7 +148,7 @@ fn read_into<'a>(text: &'a str, part: &mut Written<'a>) {
 }
 
 /// The text between each `open` and the `close` after it, with the span of the whole.
-fn delimited<'a>(
+pub(super) fn delimited<'a>(
     text: &'a str,
     open: &'a str,
     close: &'a str,
@@ -177,7 +177,7 @@ fn quoted(tag: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The components an expression calls: `{{ <name .../> }}`.
-fn component_calls(expression: &str) -> impl Iterator<Item = &str> {
+pub(super) fn component_calls(expression: &str) -> impl Iterator<Item = &str> {
     expression.match_indices('<').filter_map(move |(i, _)| {
         let name = &expression[i + 1..];
         let end = name

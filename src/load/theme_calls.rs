@@ -1,0 +1,196 @@
+//! Components that call themselves with nothing to stop them, directly or through others.
+//! Tera renders such a call until its limit of calls and then reports the limit with no
+//! place in any template; found here, the error is at the call.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::theme_ids::{component_calls, delimited};
+use crate::diagnostics::{Diagnostic, SourceFile};
+
+/// A call a component's body makes outside any `if` or `for`: made whenever the
+/// component renders.
+struct Call<'a> {
+    callee: &'a str,
+    file: &'a Arc<SourceFile>,
+    span: Range<usize>,
+}
+
+/// An error at one call of each cycle of components that call each other outside any
+/// condition. A component that calls itself inside an `if` or a `for` (a tree's node
+/// calling its children) may stop, and is left to the render.
+pub fn endless(templates: &BTreeMap<String, Arc<SourceFile>>) -> Vec<Diagnostic> {
+    let mut calls: BTreeMap<&str, Vec<Call<'_>>> = BTreeMap::new();
+    for file in templates.values() {
+        for (name, body) in components(&file.text) {
+            calls
+                .entry(name)
+                .or_default()
+                .extend(unconditional(file, body));
+        }
+    }
+    // A walk along the calls from each component not yet walked, with a stack rather than
+    // recursion: a call back to a component still on the stack closes a cycle.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Walk {
+        OnStack,
+        Done,
+    }
+    let mut walked: BTreeMap<&str, Walk> = BTreeMap::new();
+    let mut diags = Vec::new();
+    for &start in calls.keys() {
+        if walked.contains_key(start) {
+            continue;
+        }
+        walked.insert(start, Walk::OnStack);
+        let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
+        while let Some(&mut (component, ref mut next)) = stack.last_mut() {
+            let Some(call) = calls[component].get(*next) else {
+                walked.insert(component, Walk::Done);
+                stack.pop();
+                continue;
+            };
+            *next += 1;
+            match walked.get(call.callee) {
+                Some(Walk::Done) => {}
+                Some(Walk::OnStack) => {
+                    let through: Vec<&str> = stack
+                        .iter()
+                        .map(|(c, _)| *c)
+                        .skip_while(|c| *c != call.callee)
+                        .collect();
+                    diags.push(endless_call(call, component, &through));
+                }
+                None if calls.contains_key(call.callee) => {
+                    walked.insert(call.callee, Walk::OnStack);
+                    stack.push((call.callee, 0));
+                }
+                None => {}
+            }
+        }
+    }
+    diags
+}
+
+fn endless_call(call: &Call<'_>, caller: &str, cycle: &[&str]) -> Diagnostic {
+    let message = match cycle {
+        [_] => format!("component `{caller}` calls itself whenever it renders"),
+        _ => format!(
+            "component `{caller}` calls `{}`, and so itself, whenever it renders: {}",
+            call.callee,
+            std::iter::once(&caller)
+                .chain(cycle)
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" → ")
+        ),
+    };
+    Diagnostic::error(message)
+        .with_hint(
+            "rendering would never end: make the call inside an `if` or a `for` that stops it",
+        )
+        .at(call.file, call.span.clone())
+}
+
+/// Each component `text` defines, with the span of its body.
+fn components(text: &str) -> Vec<(&str, Range<usize>)> {
+    let mut found = Vec::new();
+    let mut open: Option<(&str, usize)> = None;
+    for (tag, at) in delimited(text, "{%", "%}") {
+        let words = tag.trim_matches('-').trim();
+        if let Some(rest) = words.strip_prefix("component ") {
+            let name = rest.split('(').next().unwrap_or(rest).trim();
+            open = open.or(Some((name, at.end)));
+        } else if words.starts_with("endcomponent")
+            && let Some((name, body)) = open.take()
+        {
+            found.push((name, body..at.start));
+        }
+    }
+    found
+}
+
+/// The calls in `body` of `file` outside any `if` or `for`, and outside any expression
+/// with an `if` of its own (`{{ <a/> if x }}`).
+fn unconditional<'a>(file: &'a Arc<SourceFile>, body: Range<usize>) -> Vec<Call<'a>> {
+    let text = &file.text[body.clone()];
+    let mut marks: Vec<(Range<usize>, bool, &str)> = delimited(text, "{%", "%}")
+        .map(|(inner, at)| (at, true, inner))
+        .chain(delimited(text, "{{", "}}").map(|(inner, at)| (at, false, inner)))
+        .collect();
+    marks.sort_by_key(|(at, _, _)| at.start);
+    let mut depth = 0usize;
+    let mut calls = Vec::new();
+    for (at, is_tag, inner) in marks {
+        if is_tag {
+            let keyword = inner.trim_matches('-').split_whitespace().next();
+            match keyword {
+                Some("if" | "for") => depth += 1,
+                Some("endif" | "endfor") => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        } else if depth == 0 && !inner.split_whitespace().any(|w| w == "if") {
+            let start = body.start + at.start;
+            calls.extend(component_calls(inner).map(|callee| Call {
+                callee,
+                file,
+                span: start..body.start + at.end,
+            }));
+        }
+    }
+    calls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endless_in(templates: &[(&str, &str)]) -> Vec<String> {
+        let templates = templates
+            .iter()
+            .map(|(n, t)| (n.to_string(), SourceFile::new(*n, *t)))
+            .collect();
+        endless(&templates)
+            .iter()
+            .map(|d| {
+                let (file, line, col) = d.location().unwrap();
+                format!("{file}:{line}:{col} {}", d.message)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_call_that_always_comes_back_is_told_at_the_call() {
+        let theme = [(
+            "c.html",
+            "{% component a() %}<b>{{ <a/> }}</b>{% endcomponent a %}\n\
+             {% component b() %}{{ <c/> }}{% endcomponent b %}\n\
+             {% component c() %}<i>{{ <b/> }}</i>{% endcomponent c %}",
+        )];
+        assert_eq!(
+            endless_in(&theme),
+            [
+                "c.html:1:23 component `a` calls itself whenever it renders",
+                "c.html:3:23 component `c` calls `b`, and so itself, whenever it renders: \
+                 `c` → `b` → `c`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_call_that_a_condition_may_stop_is_left_to_the_render() {
+        let theme = [
+            (
+                "tree.html",
+                "{% component node(n) %}{% for c in n.children %}{{ <node n={c}/> }}{% endfor %}{% endcomponent node %}",
+            ),
+            (
+                "maybe.html",
+                "{% component m(d) %}{% if d > 0 %}{{ <m d={d - 1}/> }}{% endif %}{{ <m d={d}/> if d > 9 }}{% endcomponent m %}",
+            ),
+            ("page.html", "{{ <node n={x}/> }}{{ <missing/> }}"),
+        ];
+        assert!(endless_in(&theme).is_empty());
+    }
+}
