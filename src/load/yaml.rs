@@ -1099,6 +1099,8 @@ struct Draft<'a> {
     set_aside: Vec<(Vec<Step>, String, Range<usize>)>,
     /// How many more bytes it may read ([`DRAFT_BYTES`]).
     budget: usize,
+    /// Whether a reading was left undone for want of budget.
+    spent: bool,
 }
 
 impl<'a> Draft<'a> {
@@ -1111,6 +1113,7 @@ impl<'a> Draft<'a> {
             lines_added: false,
             set_aside: Vec::new(),
             budget: DRAFT_BYTES,
+            spent: false,
         }
     }
 
@@ -1161,6 +1164,17 @@ impl<'a> Draft<'a> {
                 _ => break,
             }
         }
+        if found.len() == MAX_ERRORS || self.spent {
+            found.push(
+                Diagnostic::warning(format!(
+                    "secbook stopped looking for this document's errors after {}: it may \
+                     have more",
+                    found.len()
+                ))
+                .with_hint("mend these and check again")
+                .at(self.file, self.document_start()),
+            );
+        }
         found
     }
 
@@ -1182,7 +1196,9 @@ impl<'a> Draft<'a> {
             }
             _ => failure.diag.span.start.checked_sub(self.range.start)?,
         };
-        self.budget = self.budget.checked_sub(doc.len())?;
+        let doc_len = doc.len();
+        self.spend(doc_len)?;
+        let doc = &self.text[self.range.start..];
         let chain = entries_at(doc, at)?;
         let at_fault = |entry: &&Entry| {
             let Some(path) = &failure.path else {
@@ -1292,11 +1308,20 @@ impl<'a> Draft<'a> {
         None
     }
 
+    /// Takes `bytes` from the budget, or tells that it is spent.
+    fn spend(&mut self, bytes: usize) -> Option<()> {
+        self.budget = self.budget.checked_sub(bytes).or_else(|| {
+            self.spent = true;
+            None
+        })?;
+        Some(())
+    }
+
     /// Reads `text` as the draft's document, within the budget. `None` as well when it no
     /// longer reads as YAML: a change went wrong, and what it reports is not the file's.
     fn load<T: DeserializeOwned>(&mut self, text: String) -> Option<Result<(), Box<Failure>>> {
         // Read twice, and a third time when it does not load.
-        self.budget = self.budget.checked_sub(text.len().saturating_mul(3))?;
+        self.spend(text.len().saturating_mul(3))?;
         let end = text.len();
         let draft = SourceFile::new(self.file.name.clone(), text);
         match attempt::<T>(&draft, self.range.start..end) {
@@ -2389,6 +2414,27 @@ items:
         let errors = parse_all::<Vec<Item>>(&file, 0..text.len()).unwrap_err();
         let lines: Vec<usize> = errors.iter().map(|d| d.location().unwrap().1).collect();
         assert_eq!(lines, [1, 3, 4], "{errors:#?}");
+        // Where it stops looking, it says so: after MAX_ERRORS, or with its budget spent.
+        let stopped = |errors: &[Diagnostic]| {
+            errors
+                .iter()
+                .filter(|d| d.message.starts_with("secbook stopped looking"))
+                .count()
+        };
+        assert_eq!(stopped(&errors), 0);
+        let text = "- name: a\n  date: 2026-02-30\n".repeat(MAX_ERRORS + 6);
+        let file = SourceFile::new("p.yaml", text.as_str());
+        let errors = parse_all::<Vec<Item>>(&file, 0..text.len()).unwrap_err();
+        assert_eq!(crate::diagnostics::errors(&errors), MAX_ERRORS);
+        assert_eq!(stopped(&errors), 1, "{:#?}", errors.last());
+        let text = format!(
+            "{}- name: a\n  date: 2026-02-30\n- name: b\n  date: 2026-02-31\n",
+            "- name: a\n  date: 2026-01-01\n".repeat(DRAFT_BYTES / 60)
+        );
+        let file = SourceFile::new("p.yaml", text.as_str());
+        let errors = parse_all::<Vec<Item>>(&file, 0..text.len()).unwrap_err();
+        assert_eq!(crate::diagnostics::errors(&errors), 1);
+        assert_eq!(stopped(&errors), 1);
     }
 
     #[test]
