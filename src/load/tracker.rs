@@ -6,7 +6,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::load::{source, yaml};
@@ -425,7 +425,9 @@ pub(crate) fn parse_us_date(text: &str) -> Option<Date> {
     if parts.next().is_some() || !digits(m, &[1, 2]) || !digits(d, &[1, 2]) || !digits(y, &[4]) {
         return None;
     }
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).map(Date)
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+        .filter(|d| crate::model::date::YEARS.contains(&d.year()))
+        .map(Date)
 }
 
 pub(crate) fn capitalise(word: &str) -> String {

@@ -9,8 +9,17 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(pub NaiveDate);
 
+/// The years a record's date may fall in: four digits, from 1900, so that a slip such as
+/// `0026-06-01` is told, where it made the metrics' months run two thousand years.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
 impl Date {
     pub fn parse(s: &str) -> Option<Date> {
+        Date::read(s).ok()
+    }
+
+    /// The date `s` writes, or why it writes none.
+    pub fn read(s: &str) -> Result<Date, String> {
         let s = s.trim();
         // chrono accepts some looser forms ("2026-6-1", "+999-01-01"); the format is strict
         // on purpose: four digits, two, two.
@@ -22,11 +31,19 @@ impl Date {
         // The digits read directly: chrono's parser reads its format string for each date.
         let number = |digits: &[u8]| digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
         let b = s.as_bytes();
-        ok.then(|| {
-            NaiveDate::from_ymd_opt(number(&b[..4]) as i32, number(&b[5..7]), number(&b[8..]))
-                .map(Date)
-        })
-        .flatten()
+        let date = ok
+            .then(|| {
+                NaiveDate::from_ymd_opt(number(&b[..4]) as i32, number(&b[5..7]), number(&b[8..]))
+            })
+            .flatten()
+            .ok_or_else(|| format!("invalid date `{s}`"))?;
+        match YEARS.contains(&date.year()) {
+            true => Ok(Date(date)),
+            false => Err(format!(
+                "`{s}` is before {}, the first year a date may have",
+                YEARS.start()
+            )),
+        }
     }
 
     /// Whole days from `self` to `later` (negative when `later` is earlier).
@@ -79,9 +96,7 @@ impl Serialize for Date {
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        parse_str(d, "a real date written YYYY-MM-DD", |s| {
-            Date::parse(s).ok_or_else(|| format!("invalid date `{s}`"))
-        })
+        parse_str(d, "a real date written YYYY-MM-DD", Date::read)
     }
 }
 
@@ -176,13 +191,7 @@ mod tests {
     #[test]
     fn a_date_is_written_as_the_format_yyyy_mm_dd_writes_it() {
         let held = [NaiveDate::MIN, NaiveDate::MAX];
-        let written = [
-            "0000-01-01",
-            "0999-12-31",
-            "1970-10-05",
-            "2026-06-30",
-            "9999-12-31",
-        ];
+        let written = ["1900-01-01", "1970-10-05", "2026-06-30", "9999-12-31"];
         for date in written.iter().map(|s| d(s).0).chain(held) {
             assert_eq!(Date(date).to_string(), date.format("%Y-%m-%d").to_string());
         }
@@ -213,9 +222,17 @@ mod tests {
             "9999-12-31",
         ];
         for text in texts {
-            let format = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+            let format = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .filter(|d| YEARS.contains(&d.year()));
             assert_eq!(Date::parse(text).map(|d| d.0), format, "{text}");
         }
+        assert!(
+            Date::read("1899-12-31")
+                .unwrap_err()
+                .starts_with("`1899-12-31` is before 1900")
+        );
+        assert_eq!(d("1900-01-01").to_string(), "1900-01-01");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::person::Person;
 use super::related::{Related, Stakeholder};
 use super::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
-use crate::model::date::{Date, Offset};
+use crate::model::date::{Date, Offset, YEARS};
 
 /// A point in time as records write it: RFC 3339 with an offset, or a bare date that means
 /// midnight in the handbook's timezone.
@@ -20,11 +20,31 @@ pub enum Stamp {
 
 impl Stamp {
     pub fn parse(s: &str) -> Option<Stamp> {
+        Stamp::read(s).ok()
+    }
+
+    /// The point in time `s` writes, or why it writes none. One with an offset falls
+    /// within [`YEARS`] a day from either end in UTC, so that its date is within them in
+    /// every timezone: `9999-12-31T23:59:59-23:59` would be in the year 10000.
+    pub fn read(s: &str) -> Result<Stamp, String> {
         let s = s.trim();
-        if let Some(d) = Date::parse(s) {
-            return Some(Stamp::Day(d.0));
+        if s.len() == 10 {
+            return Date::read(s).map(|d| Stamp::Day(d.0));
         }
-        DateTime::parse_from_rfc3339(s).ok().map(Stamp::At)
+        let at = DateTime::parse_from_rfc3339(s).map_err(|_| format!("invalid datetime `{s}`"))?;
+        let utc = at.naive_utc().date();
+        let first = NaiveDate::from_ymd_opt(*YEARS.start(), 1, 2).unwrap_or(NaiveDate::MIN);
+        let last = NaiveDate::from_ymd_opt(*YEARS.end(), 12, 30).unwrap_or(NaiveDate::MAX);
+        let why = match utc {
+            _ if utc < first => format!(
+                "before {} in UTC, and so before {}",
+                Date(first),
+                YEARS.start()
+            ),
+            _ if utc > last => format!("after {} in UTC, and so after {}", Date(last), YEARS.end()),
+            _ => return Ok(Stamp::At(at)),
+        };
+        Err(format!("`{s}` is {why} in some timezone"))
     }
 
     /// The instant, reading a bare date as midnight in `tz`.
@@ -70,7 +90,7 @@ impl<'de> Deserialize<'de> for Stamp {
         crate::model::date::parse_str(
             d,
             "RFC 3339 with an offset (2026-05-03T09:01:00-07:00) or YYYY-MM-DD",
-            |s| Stamp::parse(s).ok_or_else(|| format!("invalid datetime `{s}`")),
+            Stamp::read,
         )
     }
 }
@@ -245,6 +265,8 @@ pub const MAX_EFFORT_HOURS: f64 = 1_000_000.0;
 
 #[cfg(test)]
 mod tests {
+    use chrono::Datelike;
+
     use super::*;
 
     #[test]
@@ -258,5 +280,26 @@ mod tests {
             "an offset is required"
         );
         assert_eq!(at.date(tz).to_string(), "2026-05-03");
+    }
+
+    #[test]
+    fn a_stamps_date_is_within_the_years_in_every_timezone() {
+        let east = Offset("+23:59".parse().unwrap());
+        let west = Offset("-23:59".parse().unwrap());
+        for ok in ["1900-01-02T00:00:00Z", "9999-12-30T23:59:59Z", "9999-12-31"] {
+            let stamp = Stamp::parse(ok).unwrap();
+            for tz in [east, west] {
+                assert!(YEARS.contains(&stamp.date(tz).0.year()), "{ok}");
+            }
+        }
+        for bad in [
+            "1900-01-01T23:59:59Z",
+            "9999-12-31T00:00:00Z",
+            "9999-12-31T23:59:59-23:59",
+            "0000-01-01T00:00:00+00:00",
+            "1899-12-31",
+        ] {
+            assert!(Stamp::parse(bad).is_none(), "{bad}");
+        }
     }
 }

@@ -13,7 +13,7 @@
 //! timezone, written in UTC; and SEQUENCE counts the renewals, so a calendar that saw an
 //! earlier expiry takes the new one.
 
-use chrono::Utc;
+use chrono::{Datelike, Utc};
 use rayon::prelude::*;
 
 use crate::derive::handbook::Handbook;
@@ -102,8 +102,14 @@ fn exceptions_calendar(handbook: &Handbook, events: &Pieces) -> Vec<u8> {
         let mut lines = Lines::default();
         lines
             .raw("BEGIN", "VEVENT")
-            .text("DESCRIPTION", &description)
-            .raw("DTEND;VALUE=DATE", &day(expires.add_days(1)))
+            .text("DESCRIPTION", &description);
+        // An event of a date alone lasts that day (RFC 5545, 3.6.1): its end is written
+        // for the readers that want one, but the day after 9999-12-31 has no form.
+        let end = expires.add_days(1);
+        if crate::model::date::YEARS.contains(&end.0.year()) {
+            lines.raw("DTEND;VALUE=DATE", &day(end));
+        }
+        lines
             .raw("DTSTAMP", &stamp)
             .raw("DTSTART;VALUE=DATE", &day(expires))
             .raw("SEQUENCE", &e.renewals.len().to_string())

@@ -1012,6 +1012,54 @@ fn fixture_with(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
     dir
 }
 
+/// An exception that never expires in practice, `expires: 9999-12-31`: the day after it has
+/// no iCalendar form (`+100000101` was written), so its event has no end, and lasts the day.
+#[test]
+fn an_expiry_on_the_last_day_there_is_makes_a_valid_event() {
+    use icalendar::Component;
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let record = dir.path().join("data/exceptions/EXC-004.yaml");
+    let yaml = std::fs::read_to_string(&record).unwrap();
+    std::fs::write(
+        &record,
+        yaml.replace("expires: 2026-12-31", "expires: 9999-12-31"),
+    )
+    .unwrap();
+    let files = generate_with(dir.path(), None);
+    let ics = text(&files, "calendar/exceptions.ics");
+    let unfolded = icalendar::parser::unfold(&ics);
+    for line in unfolded.split("\r\n").filter(|l| l.starts_with("DT")) {
+        let value = line.rsplit(':').next().unwrap();
+        assert!(
+            value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit())
+                || value.len() == 16 && value.ends_with('Z'),
+            "{line}"
+        );
+    }
+    let calendar: icalendar::Calendar = ics.parse().expect("a valid iCalendar file");
+    let last = calendar
+        .events()
+        .find(|e| e.get_summary().is_some_and(|s| s.starts_with("EXC-004")))
+        .unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+    assert_eq!(
+        last.get_start(),
+        Some(icalendar::DatePerhapsTime::Date(day))
+    );
+    assert_eq!(last.get_end(), None);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exceptions.ics");
+    std::fs::write(&path, &ics).unwrap();
+    if let Some(out) = checker(&["ics".as_ref(), path.as_os_str()]) {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 #[test]
 fn feeds_hold_the_newest_entries_up_to_the_limit() {
     let full = generate();
