@@ -490,7 +490,8 @@ impl Line<'_> {
     }
 }
 
-/// Escapes the characters that Markdown would read as formatting, and keeps the text on
+/// Escapes the characters that Markdown would read as formatting or as the start of a
+/// character reference (`&lt;` would show `<`) or GitHub's strikethrough, and keeps the text on
 /// its line: a line break is a space, so a value cannot start a line of the report, which a
 /// CI system printing it may read as a command (`::error ...`); a control or bidirectional
 /// character is written as Rust writes it (`\u{1b}`), as in a diagnostic.
@@ -499,7 +500,7 @@ fn escape(text: &str) -> String {
     for c in text.chars() {
         if matches!(
             c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '&' | '~'
         ) {
             out.push('\\');
         }
@@ -521,6 +522,38 @@ mod tests {
     #[test]
     fn escape_marks_formatting_characters() {
         assert_eq!(escape("a_b *c* [d]"), r"a\_b \*c\* \[d\]");
+        assert_eq!(
+            escape("AT&T &lt;b&gt; ~~x~~"),
+            r"AT\&T \&lt;b\&gt; \~\~x\~\~"
+        );
+        // Read back by a Markdown reader with GitHub's extensions, each value is its text
+        // where the report writes it, after a label.
+        let values = [
+            "AT&T &lt;script&gt; &#42;x&#42; &amp;",
+            "~~gone~~ *a* _b_ `c` [d](e) ![f](g) <h@i.j> <https://k.l>",
+            "# not a heading | not a cell \\ \\* x^2 $y$ {z}",
+            "1. not a list - + = ---",
+            "https://m.example/n_o_p www.q.example",
+        ];
+        for value in values {
+            let options = pulldown_cmark::Options::ENABLE_STRIKETHROUGH
+                | pulldown_cmark::Options::ENABLE_TABLES
+                | pulldown_cmark::Options::ENABLE_GFM;
+            let line = format!("- **EXC-1** {}", escape(value));
+            let text: String = pulldown_cmark::Parser::new_ext(&line, options)
+                .map(|event| match event {
+                    pulldown_cmark::Event::Text(t) | pulldown_cmark::Event::Code(t) => {
+                        t.into_string()
+                    }
+                    other => format!("<{other:?}>"),
+                })
+                .collect();
+            let expected = format!(
+                "<Start(List(None))><Start(Item)><Start(Strong)>EXC-1<End(Strong)> {value}\
+                 <End(Item)><End(List(false))>"
+            );
+            assert_eq!(text, expected, "{line}");
+        }
         assert_eq!(
             escape("Patch\r\n::error file=x::y \u{1b}[2J"),
             r"Patch  ::error file=x::y \u{1b}\[2J"
