@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use unicode_normalization::UnicodeNormalization;
 
 use ahash::HashMap;
 use serde::de::{self, MapAccess, Visitor};
@@ -229,7 +230,9 @@ impl People {
 }
 
 /// What of a name or an email tells one person from another: letter case (in any
-/// script) and surrounding spaces are ignored, by every comparison of people alike.
+/// script), Unicode's two spellings of an accented letter (`é` as one character, or as
+/// `e` and a combining accent, as some systems write it) and surrounding spaces are
+/// ignored, by every comparison of people alike.
 /// Borrowed when nothing changes, as for most emails: every row and page of a register
 /// looks its people up.
 fn fold(text: &str) -> Cow<'_, str> {
@@ -238,7 +241,7 @@ fn fold(text: &str) -> Cow<'_, str> {
         .bytes()
         .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
     {
-        Cow::Owned(text.to_lowercase())
+        Cow::Owned(text.nfc().flat_map(char::to_lowercase).nfc().collect())
     } else {
         Cow::Borrowed(text)
     }
@@ -263,6 +266,12 @@ mod tests {
         ] {
             let folded = fold(text);
             assert_eq!(folded, text.trim().to_lowercase(), "{text:?}");
+            let spelt_apart: String = text.nfd().collect();
+            assert_eq!(
+                fold(&spelt_apart),
+                folded,
+                "{text:?} spelt with combining marks"
+            );
             assert_eq!(
                 matches!(folded, Cow::Borrowed(_)),
                 text.trim() == text.trim().to_lowercase() && text.is_ascii(),

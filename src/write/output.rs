@@ -9,6 +9,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Once, OnceLock, PoisonError, Weak};
+use unicode_normalization::UnicodeNormalization;
 
 use rayon::prelude::*;
 
@@ -503,9 +504,10 @@ fn keyed(path: &str) -> Result<String, Diagnostic> {
     unfit(path).map_or_else(|| Ok(fold(path)), Err)
 }
 
-/// A path as a file system that ignores case sees it, with `/` as NUL (which no checked
-/// path holds): the lowest character, so that in sorted order the paths below a folder
-/// come right after the folder's own name, as [`PathCheck`] reports them.
+/// A path as a file system that ignores case and Unicode's two spellings of an accented
+/// letter (macOS's) sees it, with `/` as NUL (which no checked path holds): the lowest
+/// character, so that in sorted order the paths below a folder come right after the
+/// folder's own name, as [`PathCheck`] reports them.
 fn fold(path: &str) -> String {
     let slash = |c| if c == '/' { '\0' } else { c };
     // Most paths are ASCII, which folds a byte at a time, as fast as a copy: a build of a
@@ -516,14 +518,31 @@ fn fold(path: &str) -> String {
             .map(|c| slash(c.to_ascii_lowercase()))
             .collect();
     }
-    path.chars()
-        .flat_map(char::to_lowercase)
-        .map(slash)
-        .collect()
+    path.nfc().flat_map(char::to_lowercase).map(slash).collect()
 }
 
 /// Why `path` cannot be written on some system, whatever else the site holds.
 fn unfit(path: &str) -> Option<Diagnostic> {
+    if let Some(c) = path.chars().find(|c| WINDOWS_FORBIDS.contains(c)) {
+        return Some(
+            Diagnostic::error(format!(
+                "output path `{}` holds `{c}`, which Windows does not allow in a file name",
+                path.escape_debug()
+            ))
+            .with_hint("rename the file or record without any of < > : \" \\ | ? *"),
+        );
+    }
+    if let Some(seg) =
+        (path.split('/')).find(|s| s.ends_with(['.', ' ']) && !matches!(*s, "." | ".."))
+    {
+        return Some(
+            Diagnostic::error(format!(
+                "output path `{path}` holds `{seg}`, which ends in a dot or a space: Windows \
+                 drops it, and reads the name as another"
+            ))
+            .with_hint("rename the file, folder or record so it ends in a letter or a digit"),
+        );
+    }
     if !is_safe(path) {
         return Some(Diagnostic::error(format!(
             "output path `{}` would be written outside the output folder",
@@ -584,11 +603,22 @@ fn clash_report(path: &str, origin: &Origin, other: &Entry, clash: Clash) -> Dia
     } else {
         ((other.path.as_str(), &other.origin), (path, origin))
     };
-    let (a, b) = (first.1.label(), second.1.label());
+    // Two spellings of one accented letter look alike: their marks are shown.
+    let spelt =
+        matches!(clash, Clash::Same) && path != other.path && first.0.nfc().eq(second.0.nfc());
+    let show = |text: String| if spelt { marks_shown(&text) } else { text };
+    let (a, b) = (show(first.1.label()), show(second.1.label()));
     let message = match clash {
         Clash::Same if path == other.path => {
             format!("{a} and {b} collide: both are written to `{path}`")
         }
+        Clash::Same if spelt => format!(
+            "{a} and {b} are written to `{}` and `{}`, which differ only in how Unicode spells \
+             an accented letter (as one character, or as a letter and a combining mark); \
+             macOS reads both as one name, so one would overwrite the other",
+            marks_shown(first.0),
+            marks_shown(second.0)
+        ),
         Clash::Same => format!(
             "{a} and {b} are written to `{}` and `{}`, which differ only in letter case; \
              macOS and Windows ignore case in file names, so one would overwrite the other",
@@ -612,11 +642,27 @@ fn clash_report(path: &str, origin: &Origin, other: &Entry, clash: Clash) -> Dia
         _ => format!("{}, or {}", first.1.remedy(), second.1.remedy()),
     };
     located(
-        Diagnostic::error(message).with_hint(hint),
+        Diagnostic::error(message).with_hint(show(hint)),
         origin,
         Some(&other.origin),
     )
 }
+
+/// `path` with each combining mark written as its code point (`cafe\u{301}`), so that two
+/// spellings of one name can be told apart on the screen.
+fn marks_shown(path: &str) -> String {
+    path.chars()
+        .map(
+            |c| match unicode_normalization::char::canonical_combining_class(c) {
+                0 => c.to_string(),
+                _ => c.escape_unicode().to_string(),
+            },
+        )
+        .collect()
+}
+
+/// The characters Windows refuses in a file name, besides the controls.
+const WINDOWS_FORBIDS: [char; 8] = ['<', '>', ':', '"', '\\', '|', '?', '*'];
 
 fn is_safe(path: &str) -> bool {
     !path.is_empty()

@@ -66,6 +66,23 @@ fn refused(tmp: &Path, needle: &str) -> String {
     reports[0].split("\nwarning").next().unwrap().to_string()
 }
 
+/// One owner's name written with `é` as one character in one record and as `e` and a
+/// combining accent in another (as a Mac may save it) is one owner, with one page.
+#[test]
+fn an_owner_spelt_two_ways_in_unicode_is_one_owner() {
+    let tmp = handbook();
+    set_field(tmp.path(), "EXC-001", "risk_owner", "Jos\u{e9} Ruiz");
+    set_field(tmp.path(), "EXC-002", "risk_owner", "Jose\u{301} Ruiz");
+    let out = build(tmp.path());
+    assert_code(&out, 0);
+    let owners: Vec<String> = fs::read_dir(tmp.path().join("public/owners"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("jose"))
+        .collect();
+    assert_eq!(owners, ["jose-ruiz"]);
+}
+
 #[test]
 fn a_long_risk_owner_gets_an_owner_page_that_fits() {
     let tmp = handbook();
@@ -224,4 +241,50 @@ fn a_page_at_a_path_secbook_writes_is_refused_at_the_page() {
         "{report}"
     );
     assert!(report.contains("content/metrics.md:1:1"), "{report}");
+}
+
+/// A name that another system reads as another name, or not at all: `é` spelt as one
+/// character and as `e` with a combining accent (one name to macOS), and the characters
+/// and endings Windows refuses. Each was written on Linux without a word.
+#[test]
+fn a_name_another_system_cannot_keep_apart_or_hold_is_refused() {
+    let statics = |names: &[&str]| {
+        let tmp = handbook();
+        let dir = tmp.path().join("hb/static");
+        fs::create_dir_all(&dir).unwrap();
+        for name in names {
+            fs::write(dir.join(name), "x").unwrap();
+        }
+        tmp
+    };
+    let tmp = statics(&["caf\u{e9}.txt", "cafe\u{301}.txt"]);
+    let report = refused(tmp.path(), "caf");
+    assert!(
+        report.contains(
+            "hb/static/cafe\\u{301}.txt and hb/static/caf\u{e9}.txt are written to \
+             `cafe\\u{301}.txt` and `caf\u{e9}.txt`, which differ only in how Unicode spells \
+             an accented letter"
+        ),
+        "{report}"
+    );
+    for (name, why) in [
+        (
+            "what?.txt",
+            "holds `?`, which Windows does not allow in a file name",
+        ),
+        ("a|b.txt", "holds `|`, which Windows does not allow"),
+        ("a:b.txt", "holds `:`, which Windows does not allow"),
+        ("x*.txt", "holds `*`, which Windows does not allow"),
+        ("report.pdf.", "ends in a dot or a space"),
+        ("report.pdf ", "ends in a dot or a space"),
+    ] {
+        let tmp = statics(&[name]);
+        let report = refused(tmp.path(), why);
+        assert!(!report.contains("outside the output folder"), "{report}");
+    }
+    // A record's id, which the id pattern allows to end in a dot.
+    let tmp = handbook();
+    set_field(tmp.path(), "EXC-001", "id", "EXC-001.");
+    let report = refused(tmp.path(), "ends in a dot or a space");
+    assert!(report.contains("data/exceptions/EXC-001..yaml"), "{report}");
 }
