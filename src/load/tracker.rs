@@ -82,6 +82,26 @@ pub(crate) struct Row {
 /// The text of a tracker file as spreadsheets save it: UTF-8, with or without a byte
 /// order mark, or UTF-16 with one (Excel's "Unicode Text").
 pub(crate) fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    utf8_or_16(name, bytes).map(lone_returns_as_line_feeds)
+}
+
+/// A line ended by a carriage return alone (Excel for Mac's "CSV (Macintosh)") ended by a
+/// line feed instead, byte for byte: the CSV reader takes either, and a report counts its
+/// lines by line feeds.
+fn lone_returns_as_line_feeds(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+fn utf8_or_16(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     let unit: fn([u8; 2]) -> u16 = match bytes.get(..2) {
         Some([0xFF, 0xFE]) => u16::from_le_bytes,
         Some([0xFE, 0xFF]) => u16::from_be_bytes,
@@ -124,8 +144,14 @@ fn bad_utf16(name: &str, mut good: String, why: &str) -> Diagnostic {
 /// "Unicode Text". The header is fixed, so its first column tells.
 fn delimiter(text: &str) -> u8 {
     let first = text.trim_start_matches(['\u{feff}', ' ', '\r', '\n']);
-    let after = (first.trim_start_matches('"').strip_prefix(HEADER[0]))
-        .map(|rest| rest.trim_start_matches('"').trim_start_matches(' '));
+    let first = first.trim_start_matches('"');
+    let after = (first.get(..HEADER[0].len()))
+        .filter(|name| name.eq_ignore_ascii_case(HEADER[0]))
+        .map(|_| {
+            first[HEADER[0].len()..]
+                .trim_start_matches('"')
+                .trim_start_matches(' ')
+        });
     (after.and_then(|rest| rest.bytes().next()))
         .filter(|b| matches!(b, b';' | b'\t'))
         .unwrap_or(b',')
@@ -189,7 +215,7 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnost
         .iter()
         .zip(HEADER)
         .enumerate()
-        .find(|(_, ((got, _), want))| got != want);
+        .find(|(_, ((got, _), want))| !same_name(got, want));
     if let Some((i, ((got, at), want))) = mismatch {
         return Err(vec![
             Diagnostic::error(format!(
@@ -200,7 +226,24 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnost
             .with_hint(header_hint),
         ]);
     }
-    if header.cells.len() != HEADER.len() {
+    if let Some((name, at)) = header
+        .cells
+        .get(HEADER.len()..)
+        .and_then(|extra| extra.iter().find(|(name, _)| !name.is_empty()))
+    {
+        return Err(vec![
+            Diagnostic::error(format!(
+                "the header has a column `{name}` after the tracker's {}",
+                HEADER.len()
+            ))
+            .at(file, at.clone())
+            .with_hint(format!(
+                "delete the columns after `{}`: import reads the tracker's columns only",
+                HEADER[HEADER.len() - 1]
+            )),
+        ]);
+    }
+    if header.cells.len() < HEADER.len() {
         return Err(vec![
             Diagnostic::error(format!(
                 "the header has {} columns; the tracker has {}",
@@ -212,7 +255,23 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnost
         ]);
     }
     rows.remove(0);
+    // A spreadsheet saves the empty cells of its used range: columns after the tracker's,
+    // and rows, with nothing in them.
+    for row in &mut rows {
+        while row.cells.len() > HEADER.len() && row.cells.last().is_some_and(|c| c.0.is_empty()) {
+            row.cells.pop();
+        }
+    }
+    rows.retain(|row| row.cells.iter().any(|(value, _)| !value.is_empty()));
     Ok(rows)
+}
+
+/// Whether a column's name in the file is the tracker's `name`, as a reader would see it:
+/// whatever the letter case and the spaces between its words.
+fn same_name(got: &str, name: &str) -> bool {
+    got.split_whitespace()
+        .map(str::to_lowercase)
+        .eq(name.split_whitespace().map(str::to_lowercase))
 }
 
 /// The file as the csv crate can read it, and where each field of each record is.
@@ -376,13 +435,23 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
     let decided = if date_text.is_empty() {
         None
     } else {
-        match parse_us_date(date_text) {
+        match parse_tracker_date(date_text) {
             Some(d) => Some((d, date_text.to_string())),
             None => {
+                let serial = date_text.len() == 5 && date_text.bytes().all(|b| b.is_ascii_digit());
                 diags.push(
                     Diagnostic::error(format!("invalid decision date `{date_text}`"))
                         .at(file, date_at)
-                        .with_hint("write a real date as M/D/YYYY, such as 1/15/2026"),
+                        .with_hint(match serial {
+                            true => {
+                                "this is a spreadsheet's number for a day: format the column \
+                                     as a date, M/D/YYYY, and save the file again"
+                            }
+                            false => {
+                                "write a real date as M/D/YYYY, such as 1/15/2026, or as \
+                                      YYYY-MM-DD"
+                            }
+                        }),
                 );
                 None
             }
@@ -414,6 +483,19 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
 
 pub(crate) fn as_strs(names: &[String]) -> Vec<&str> {
     names.iter().map(String::as_str).collect()
+}
+
+/// A decision date as the tracker writes it, `M/D/YYYY`, or as records do, `YYYY-MM-DD`;
+/// either followed by midnight, as a spreadsheet saves a date in a cell that holds times
+/// (`3/4/2026 0:00`, `2026-03-04 00:00:00`).
+pub(crate) fn parse_tracker_date(text: &str) -> Option<Date> {
+    let day = match text.split_once(' ') {
+        Some((day, time)) => {
+            matches!(time.trim(), "0:00" | "00:00" | "0:00:00" | "00:00:00").then_some(day)?
+        }
+        None => text,
+    };
+    parse_us_date(day).or_else(|| Date::parse(day))
 }
 
 /// `M/D/YYYY`, month and day with or without a leading zero.

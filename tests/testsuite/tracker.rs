@@ -456,7 +456,7 @@ fn bad_rows_are_reported_together_and_nothing_is_written() {
 3 │ Low, Pending, 2026-02-30, Accept risk without fix, Deprecated script., Dana Ortiz, ,…
   │               ^^^^^^^^^^
   │
-  = help: write a real date as M/D/YYYY, such as 1/15/2026
+  = help: write a real date as M/D/YYYY, such as 1/15/2026, or as YYYY-MM-DD
 
 error: unknown priority `Urgent`
   ┌─ tests/data/tracker/bad.csv:4:1
@@ -472,7 +472,7 @@ error: invalid decision date `13/1/2026`
 4 │ Urgent, Approved, 13/1/2026, Risk waiver, Something., Helen Brooks, , , Unknown words
   │                   ^^^^^^^^^
   │
-  = help: write a real date as M/D/YYYY, such as 1/15/2026
+  = help: write a real date as M/D/YYYY, such as 1/15/2026, or as YYYY-MM-DD
 
 error: unknown type of request `Risk waiver`
   ┌─ tests/data/tracker/bad.csv:4:30
@@ -509,11 +509,30 @@ error: this row has 10 columns; the tracker has 9
     let report = stderr(&out);
     assert!(
         report.starts_with(
-            "error: the header does not match the tracker's: column 3 is `Decision Date`, not `Decision date`\n  ┌─ tests/data/tracker/bad-header.csv:1:19\n"
+            "error: the header does not match the tracker's: column 3 is `Decided on`, not `Decision date`\n  ┌─ tests/data/tracker/bad-header.csv:1:19\n"
         ),
         "{report}"
     );
     assert_eq!(exception_files(&dir), ["EXC-007.yaml"]);
+    // A column of its own after the tracker's is refused at its name, not counted.
+    let extra = tmp.path().join("extra.csv");
+    fs::write(
+        &extra,
+        format!(
+            "{HEADER}, , Comments
+"
+        ),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "extra.csv", path(&dir)]);
+    assert_code(&out, 1);
+    let report = stderr(&out);
+    assert!(
+        report.starts_with(
+            "error: the header has a column `Comments` after the tracker's 9\n  ┌─ extra.csv:1:"
+        ) && report.contains("help: delete the columns after `Notes`"),
+        "{report}"
+    );
 
     // A file that cannot be read, or a folder that is not a handbook: exit 2.
     let out = secbook(
@@ -767,9 +786,11 @@ fn a_row_whose_record_would_not_load_is_refused_at_the_row() {
 }
 
 /// The tracker as spreadsheets save it: Excel's "CSV UTF-8" (a byte order mark, CRLF),
-/// with `;` between cells where the decimal separator is a comma, and its "Unicode Text"
-/// (UTF-16 with a byte order mark, tabs between cells), little- and big-endian. Each
-/// imports into the same records, with the same notes, as the pack's own file.
+/// with `;` between cells where the decimal separator is a comma, its "Unicode Text"
+/// (UTF-16 with a byte order mark, tabs between cells), little- and big-endian, and its
+/// "CSV (Macintosh)" (a carriage return alone ends a line); Google Sheets' (empty cells
+/// after the columns and below the rows). Each imports into the same records, with the
+/// same notes and their lines, as the pack's own file.
 #[test]
 fn a_tracker_saved_by_a_spreadsheet_imports_whatever_its_delimiter_and_encoding() {
     let tmp = TempDir::new().unwrap();
@@ -815,13 +836,30 @@ fn a_tracker_saved_by_a_spreadsheet_imports_whatever_its_delimiter_and_encoding(
             .flat_map(unit)
             .collect()
     };
-    let saved: [(&str, Vec<u8>); 3] = [
+    // Google Sheets: line feeds, the empty cells of the used range after each row and as a
+    // last row, and a header retyped in another case and spacing.
+    let sheets: String = write(b',')
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i {
+            0 => format!("{},,,\n", line.to_uppercase().replace(' ', "  ")),
+            _ => format!("{line},,,\n"),
+        })
+        .chain(std::iter::once(",".repeat(11) + "\n"))
+        .collect();
+    let saved: [(&str, Vec<u8>); 5] = [
         (
             "semicolons.csv",
             [&b"\xEF\xBB\xBF"[..], write(b';').as_bytes()].concat(),
         ),
         ("unicode-le.txt", utf16(&write(b'\t'), u16::to_le_bytes)),
         ("unicode-be.txt", utf16(&write(b'\t'), u16::to_be_bytes)),
+        ("sheets.csv", sheets.into_bytes()),
+        // Excel for Mac's "CSV (Macintosh)": a carriage return alone ends a line.
+        (
+            "macintosh.csv",
+            write(b',').replace("\r\n", "\r").into_bytes(),
+        ),
     ];
     for (name, bytes) in saved {
         let file = tmp.path().join(name);
@@ -871,4 +909,60 @@ fn a_tracker_that_is_not_unicode_is_refused_at_its_first_bad_byte() {
         stderr(&out)
     );
     assert_eq!(files_below(&dir), before);
+}
+
+/// Dates as spreadsheets save them: in the records' own form, and with midnight after
+/// the day when the cell holds times; a spreadsheet's number for a day is told as such.
+/// A line break typed in the Description's cell is a space in the title, and said so.
+#[test]
+fn dates_and_line_breaks_as_spreadsheets_save_them() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    let csv = tmp.path().join("saved.csv");
+    fs::write(
+        &csv,
+        format!(
+            "{HEADER}\n\
+             High, Approved, 2026-03-04, Risk extension, \"Line one\nline two\", Helen Brooks, Elena Petrova, SEC-1, n\n\
+             Low, Approved, 3/5/2026 0:00, Accept risk without fix, B, Helen Brooks, Elena Petrova, SEC-2, n\n\
+             Low, Approved, 2026-03-06 00:00:00, Accept risk without fix, C, Helen Brooks, Elena Petrova, SEC-3, n\n"
+        ),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "saved.csv", "hb"]);
+    assert_code(&out, 0);
+    let decided = |id: &str| record(&dir, id)["decided"].as_str().unwrap().to_string();
+    assert_eq!(
+        [decided("EXC-008"), decided("EXC-009"), decided("EXC-010")],
+        ["2026-03-04", "2026-03-05", "2026-03-06"]
+    );
+    assert_eq!(record(&dir, "EXC-008")["title"], "Line one line two");
+    assert!(
+        stderr(&out)
+            .contains("saved.csv:2: EXC-008: title: the Description's line breaks are spaces"),
+        "{}",
+        stderr(&out)
+    );
+
+    fs::write(
+        &csv,
+        format!(
+            "{HEADER}\n\
+             Low, Approved, 45720, Accept risk without fix, D, Helen Brooks, Elena Petrova, SEC-4, n\n\
+             Low, Approved, 3/4/2026 13:00, Accept risk without fix, E, Helen Brooks, Elena Petrova, SEC-5, n\n"
+        ),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "saved.csv", "hb"]);
+    assert_code(&out, 1);
+    let report = stderr(&out);
+    assert!(
+        report.contains("invalid decision date `45720`")
+            && report.contains("this is a spreadsheet's number for a day"),
+        "{report}"
+    );
+    assert!(
+        report.contains("invalid decision date `3/4/2026 13:00`"),
+        "{report}"
+    );
 }
