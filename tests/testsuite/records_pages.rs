@@ -68,7 +68,7 @@ fn page(path: &str) -> &'static str {
 /// its first link.
 fn registry_rows(html: &str, attr: &str) -> Vec<(String, String)> {
     let table = &html[html
-        .find("<table class=\"registry\"")
+        .find("<table class=\"registry ")
         .expect("a registry table")..];
     let table = &table[..table.find("</table>").unwrap()];
     let needle = format!("data-{attr}=\"");
