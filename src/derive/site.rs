@@ -183,6 +183,26 @@ impl<'a> Origin<'a> {
 }
 
 impl Site {
+    /// The folder of content/ that section `i` is made from, as its pages' files spell it
+    /// (its URL is the folder's name made fit for an address): the first page found below
+    /// it names it.
+    pub fn section_folder(&self, i: usize) -> Option<String> {
+        let depth = self.sections[i].url.matches('/').count();
+        let mut next = vec![i];
+        while let Some(s) = next.pop() {
+            for child in &self.sections[s].children {
+                match *child {
+                    Child::Page(p) => {
+                        let parts: Vec<&str> = self.pages[p].path.split('/').take(depth).collect();
+                        return Some(format!("content/{}/", parts.join("/")));
+                    }
+                    Child::Section(c) => next.push(c),
+                }
+            }
+        }
+        None
+    }
+
     /// Arranges the pages into sections and resolves every link of the pages and of the
     /// records' Markdown. `files` are the other paths the site will hold (static files,
     /// assets), which links may name too.

@@ -164,9 +164,10 @@ impl Output {
                 Origin::Page(Arc::clone(&page.source)),
             );
         }
-        for section in &site.sections {
+        for (i, section) in site.sections.iter().enumerate() {
             if section.index.is_none() && shown(&section.url) {
-                claim(links::page_href(&section.url), Origin::Section);
+                let folder = site.section_folder(i);
+                claim(links::page_href(&section.url), Origin::Section(folder));
             }
         }
         // A register shows the one content file written to its folder; two there (a page

@@ -42,8 +42,9 @@ pub enum Origin {
     Site,
     /// A content page, rendered from this file.
     Page(Arc<SourceFile>),
-    /// The page of a content folder that has no `_index.md`.
-    Section,
+    /// The page of a content folder that has no `_index.md`: that folder, as its pages'
+    /// files name it.
+    Section(Option<String>),
     /// A record's page; its id names the path.
     Record(Arc<SourceFile>),
     /// A file copied as it is from this path.
@@ -55,7 +56,8 @@ impl Origin {
         match self {
             Origin::Site => "a file secbook makes".into(),
             Origin::Page(file) | Origin::Record(file) => file.name.clone(),
-            Origin::Section => "a content folder's section page".into(),
+            Origin::Section(Some(folder)) => format!("the section page of {folder}"),
+            Origin::Section(None) => "a content folder's section page".into(),
             Origin::Copied(from) => from.display().to_string(),
         }
     }
@@ -65,7 +67,8 @@ impl Origin {
         match self {
             Origin::Site => "this is a bug in secbook".into(),
             Origin::Record(file) => format!("give {} another id", file.name),
-            Origin::Section => "rename the content folder".into(),
+            Origin::Section(Some(folder)) => format!("rename {folder}"),
+            Origin::Section(None) => "rename the content folder".into(),
             _ => format!("rename {}", self.label()),
         }
     }
@@ -354,7 +357,7 @@ impl PathCheck {
             Ok(key) => key,
             // A section page's path is the start of its pages' paths, where it is reported.
             Err(problem) => {
-                return (!matches!(origin, Origin::Section))
+                return (!matches!(origin, Origin::Section(_)))
                     .then(|| located(problem, &origin, None));
             }
         };

@@ -192,6 +192,20 @@ fn an_exact_collision_names_both_pages() {
     );
     assert!(!report.contains("case"), "{report}");
     assert!(report.contains("content/a-b.md:1:1"), "{report}");
+
+    // A page and a folder of pages without an `_index.md`, whose page it would replace:
+    // the folder is named as its pages' files spell it.
+    let tmp = handbook();
+    page(tmp.path(), "b.md");
+    page(tmp.path(), "b/c/x.md");
+    let report = refused(tmp.path(), "b/index.html");
+    assert!(
+        report.contains(
+            "content/b.md and the section page of content/b/ collide: both are written to \
+             `b/index.html`"
+        ) && report.contains("help: rename content/b.md, or rename content/b/"),
+        "{report}"
+    );
 }
 
 #[test]
