@@ -898,7 +898,18 @@ fn plain_expected(message: &str) -> String {
     };
     // A number too large for any type is given `as u128`.
     let given = given.replace(" as u128", "").replace(" as i128", "");
-    format!("{given}, expected {plain}")
+    // A whole number of the wrong size is a number out of range, not of the wrong type.
+    let integer = ["invalid type: integer ", "invalid value: integer "]
+        .iter()
+        .find_map(|kind| given.find(kind).map(|at| (at, at + kind.len())));
+    match integer {
+        Some((at, number)) if plain.starts_with("a whole number") => format!(
+            "{}{} is out of range, expected {plain}",
+            &given[..at],
+            &given[number..]
+        ),
+        _ => format!("{given}, expected {plain}"),
+    }
 }
 
 /// The most top-level entries [`parse_lenient`] reads; a document with more has keys
@@ -2058,11 +2069,11 @@ mod tests {
         for (text, message) in [
             (
                 "days: -5",
-                "days: invalid type: integer `-5`, expected a whole number from 0 to 4294967295",
+                "days: `-5` is out of range, expected a whole number from 0 to 4294967295",
             ),
             (
                 "days: 99999999999999999999",
-                "days: invalid type: integer `99999999999999999999`, expected a whole number from 0 to 4294967295",
+                "days: `99999999999999999999` is out of range, expected a whole number from 0 to 4294967295",
             ),
             (
                 "share: x",
