@@ -138,6 +138,9 @@ pub struct Site {
     /// Pages and sections in reading order, for previous and next links.
     pub reading_order: Vec<Child>,
     section_by_url: HashMap<String, usize>,
+    /// Each page but an `_index.md`, by its URL: a register shows the page written to its
+    /// folder.
+    page_by_url: HashMap<String, usize>,
     /// For each page but an `_index.md`: its section, and where among its children.
     page_place: Vec<Option<(usize, usize)>>,
     page_by_path: HashMap<String, usize>,
@@ -258,6 +261,10 @@ impl Site {
                 .enumerate()
                 .map(|(i, p)| (p.path.clone(), i))
                 .collect(),
+            page_by_url: (pages.iter().enumerate())
+                .filter(|(_, p)| !p.is_section_index())
+                .map(|(i, p)| (p.url.clone(), i))
+                .collect(),
             pages,
             sections,
             nav: Vec::new(),
@@ -360,6 +367,11 @@ impl Site {
     /// The section whose folder is `url`, when content/ has that folder.
     pub fn section_at(&self, url: &str) -> Option<&Section> {
         self.section_by_url.get(url).map(|&i| &self.sections[i])
+    }
+
+    /// The page, not a section's `_index.md`, written to `url`.
+    pub fn page_at(&self, url: &str) -> Option<usize> {
+        self.page_by_url.get(url).copied()
     }
 
     /// The sections from the root down to the one that holds `url`, not counting `url` itself.

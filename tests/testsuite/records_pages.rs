@@ -243,8 +243,8 @@ fn a_content_section_at_the_registry_is_shown_on_it() {
     assert!(page("exceptions/process/index.html").contains("The Exception Process"));
 }
 
-/// A page written to a register's folder is shown there as a section's index is, and a
-/// page beside that section's index is refused rather than lost.
+/// A page written to a register's folder is shown there as a section's index is, its title
+/// the register's, and a page beside that section's index is refused rather than lost.
 #[test]
 fn a_content_page_at_a_register_is_shown_on_it_and_never_lost() {
     let book = BookTest::from_fixture(FIXTURE);
@@ -255,7 +255,12 @@ fn a_content_page_at_a_register_is_shown_on_it_and_never_lost() {
     let site = book.build("public", &[]);
     let status = std::str::from_utf8(&site["status/index.html"]).unwrap();
     assert!(status.contains("Read this status page with the weekly notes."));
-    assert!(status.contains("Program Status Notes"));
+    // Its title is the register's, as a section's index gives it.
+    assert!(
+        status.contains("<h1>Program Status Notes</h1>")
+            && status.contains("<title>Program Status Notes · "),
+        "{status}"
+    );
 
     book.write(
         "content/exceptions.md",

@@ -539,12 +539,13 @@ impl<'a> Facts<'a> {
         out
     }
 
-    /// A register's title: its content section's title when it has one.
+    /// A register's title: that of the content written to its folder (a section, or a
+    /// page: `content/status/_index.md` and `content/status.md` alike) when it has one.
     pub fn register_title(&self, url: &str, fallback: &str) -> String {
-        self.hb
-            .site
-            .section_at(url)
-            .map(|s| s.title.clone())
+        let site = &self.hb.site;
+        let page = || site.page_at(url).map(|i| site.pages[i].front.title.clone());
+        (site.section_at(url).map(|s| s.title.clone()))
+            .or_else(page)
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| fallback.to_string())
     }
@@ -562,7 +563,7 @@ impl<'a> Facts<'a> {
                 (section.title.as_str(), section.index, children)
             }
             None => {
-                let at = site.pages.iter().position(|p| p.url == url)?;
+                let at = site.page_at(url)?;
                 (site.pages[at].front.title.as_str(), Some(at), Vec::new())
             }
         };
