@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
+use unicode_normalization::UnicodeNormalization;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -144,6 +145,9 @@ pub struct Site {
     /// For each page but an `_index.md`: its section, and where among its children.
     page_place: Vec<Option<(usize, usize)>>,
     page_by_path: HashMap<String, usize>,
+    /// The pages whose paths hold letters beyond ASCII, by their paths in Unicode's
+    /// composed form: a link typed `café.md` names the file a Mac saved as `cafe\u{301}.md`.
+    page_by_composed_path: HashMap<String, usize>,
     /// Pages that exist but could not be loaded; links to them are not reported again.
     unreadable: Unused,
     /// The drafts left out of the build, by path below content/.
@@ -261,6 +265,10 @@ impl Site {
                 .enumerate()
                 .map(|(i, p)| (p.path.clone(), i))
                 .collect(),
+            page_by_composed_path: (pages.iter().enumerate())
+                .filter(|(_, p)| !p.path.is_ascii())
+                .map(|(i, p)| (p.path.nfc().collect(), i))
+                .collect(),
             page_by_url: (pages.iter().enumerate())
                 .filter(|(_, p)| !p.is_section_index())
                 .map(|(i, p)| (p.url.clone(), i))
@@ -369,6 +377,15 @@ impl Site {
         self.section_by_url.get(url).map(|&i| &self.sections[i])
     }
 
+    /// The page at `path` below content/, written in either of Unicode's forms.
+    fn page_index(&self, path: &str) -> Option<usize> {
+        let composed = || {
+            let composed: String = path.nfc().collect();
+            self.page_by_composed_path.get(&composed).copied()
+        };
+        (self.page_by_path.get(path).copied()).or_else(|| (!path.is_ascii()).then(composed)?)
+    }
+
     /// The page, not a section's `_index.md`, written to `url`.
     pub fn page_at(&self, url: &str) -> Option<usize> {
         self.page_by_url.get(url).copied()
@@ -450,7 +467,7 @@ impl Site {
         keep: impl Fn(&Named, &Named) -> bool + Sync,
     ) -> Vec<CrossLink<'a>> {
         let exists = |to: &Named| match to {
-            Named::Page(path) => self.page_by_path.contains_key(path),
+            Named::Page(path) => self.page_index(path).is_some(),
             Named::Exception(id) => self.records.exceptions.contains(id),
             Named::Incident(id) => self.records.incidents.contains(id),
             Named::File(_) => false,
@@ -761,8 +778,8 @@ impl Site {
                 let joined = links::join(origin.dir, &links::decode(path));
                 let target = joined
                     .as_deref()
-                    .and_then(|p| self.page_by_path.get(p))
-                    .map(|&i| &self.pages[i]);
+                    .and_then(|p| self.page_index(p))
+                    .map(|i| &self.pages[i]);
                 match target {
                     Some(target) => match anchor {
                         Some(a) if !target.doc.has_anchor(&links::decode(a)) => {
@@ -794,7 +811,7 @@ impl Site {
                         // link as written with each page as it would be written from
                         // here, so a shared folder name does not decide it.
                         let from_top = links::join("", &links::decode(path))
-                            .filter(|p| self.page_by_path.contains_key(p));
+                            .filter(|p| self.page_index(p).is_some());
                         let written = || match &from_top {
                             Some(p) => Some(format!(
                                 "did you mean `{}`? A link is relative to the folder it is \

@@ -607,15 +607,16 @@ fn clash_report(path: &str, origin: &Origin, other: &Entry, clash: Clash) -> Dia
         ((other.path.as_str(), &other.origin), (path, origin))
     };
     // Two spellings of one accented letter look alike: their marks are shown.
-    let spelt =
-        matches!(clash, Clash::Same) && path != other.path && first.0.nfc().eq(second.0.nfc());
+    let alike = |x: &str, y: &str| x != y && x.nfc().eq(y.nfc());
+    let (a, b) = (first.1.label(), second.1.label());
+    let spelt = alike(&a, &b) || alike(first.0, second.0);
     let show = |text: String| if spelt { marks_shown(&text) } else { text };
-    let (a, b) = (show(first.1.label()), show(second.1.label()));
+    let (a, b) = (show(a), show(b));
     let message = match clash {
         Clash::Same if path == other.path => {
             format!("{a} and {b} collide: both are written to `{path}`")
         }
-        Clash::Same if spelt => format!(
+        Clash::Same if alike(first.0, second.0) => format!(
             "{a} and {b} are written to `{}` and `{}`, which differ only in how Unicode spells \
              an accented letter (as one character, or as a letter and a combining mark); \
              macOS reads both as one name, so one would overwrite the other",

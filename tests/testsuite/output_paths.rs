@@ -302,3 +302,33 @@ fn a_name_another_system_cannot_keep_apart_or_hold_is_refused() {
     let report = refused(tmp.path(), "ends in a dot or a space");
     assert!(report.contains("data/exceptions/EXC-001..yaml"), "{report}");
 }
+
+/// A page a Mac saved with `Ü` as `U` and a combining mark is found by a link typed with
+/// the one character, and two pages so named are told apart in the report of their clash.
+#[test]
+fn a_link_or_a_clash_sees_one_name_in_either_unicode_form() {
+    let tmp = handbook();
+    page(tmp.path(), "U\u{308}ber uns.md");
+    let links = tmp.path().join("hb/content/links.md");
+    fs::write(
+        &links,
+        "---\ntitle: Links\n---\n[About](<\u{dc}ber uns.md>)\n",
+    )
+    .unwrap();
+    let out = build(tmp.path());
+    assert_code(&out, 0);
+    let html = fs::read_to_string(tmp.path().join("public/links/index.html")).unwrap();
+    assert!(
+        html.contains("href=\"../uber-uns/index.html\">About"),
+        "{html}"
+    );
+
+    let tmp = handbook();
+    page(tmp.path(), "caf\u{e9}.md");
+    page(tmp.path(), "cafe\u{301}.md");
+    let report = refused(tmp.path(), "collide");
+    assert!(
+        report.contains("content/cafe\\u{301}.md and content/caf\u{e9}.md collide"),
+        "{report}"
+    );
+}
