@@ -50,6 +50,17 @@ fn set_field(tmp: &Path, id: &str, key: &str, value: &str) {
     fs::write(dir.join(format!("{new_id}.yaml")), text).unwrap();
 }
 
+/// The folders of the built site's owner pages whose names start with `prefix`, sorted.
+fn owner_folders(tmp: &Path, prefix: &str) -> Vec<String> {
+    let mut owners: Vec<String> = fs::read_dir(tmp.join("public/owners"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    owners.sort();
+    owners
+}
+
 /// Builds, fails with exit status 1 and writes nothing; the one error report that
 /// mentions `needle`, from its header to its help.
 #[track_caller]
@@ -75,12 +86,7 @@ fn an_owner_spelt_two_ways_in_unicode_is_one_owner() {
     set_field(tmp.path(), "EXC-002", "risk_owner", "Jose\u{301} Ruiz");
     let out = build(tmp.path());
     assert_code(&out, 0);
-    let owners: Vec<String> = fs::read_dir(tmp.path().join("public/owners"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("jose"))
-        .collect();
-    assert_eq!(owners, ["jose-ruiz"]);
+    assert_eq!(owner_folders(tmp.path(), "jose"), ["jose-ruiz"]);
 }
 
 #[test]
@@ -93,11 +99,7 @@ fn a_long_risk_owner_gets_an_owner_page_that_fits() {
 
     let out = build(tmp.path());
     assert_code(&out, 0);
-    let owners: Vec<String> = fs::read_dir(tmp.path().join("public/owners"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("aaaa"))
-        .collect();
+    let owners = owner_folders(tmp.path(), "aaaa");
     // Each has a page of their own, with a name that fits.
     assert_eq!(owners.len(), 2, "{owners:?}");
     assert_ne!(owners[0], owners[1]);
