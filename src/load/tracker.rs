@@ -92,13 +92,13 @@ fn lone_returns_as_line_feeds(text: String) -> String {
     if !text.contains('\r') {
         return text;
     }
-    let mut bytes = text.into_bytes();
-    for i in 0..bytes.len() {
-        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
-            bytes[i] = b'\n';
-        }
+    let mut chars = text.chars().peekable();
+    let mut out = String::with_capacity(text.len());
+    while let Some(c) = chars.next() {
+        let lone = c == '\r' && chars.peek() != Some(&'\n');
+        out.push(if lone { '\n' } else { c });
     }
-    String::from_utf8(bytes).unwrap_or_default()
+    out
 }
 
 fn utf8_or_16(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
