@@ -2,11 +2,11 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use unicode_normalization::UnicodeNormalization;
 
 use ahash::HashMap;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::model::date::Date;
 use crate::model::vocab::{Level, Side};

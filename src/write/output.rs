@@ -9,9 +9,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Once, OnceLock, PoisonError, Weak};
-use unicode_normalization::UnicodeNormalization;
 
 use rayon::prelude::*;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
 use crate::load::theme::Body;
