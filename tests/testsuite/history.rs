@@ -214,6 +214,55 @@ fn a_record_edited_after_its_approval_without_a_new_one_is_changed_after_approva
     assert!(!String::from_utf8_lossy(&out.stdout).contains("changed-after-approval"));
 }
 
+/// A commit's date is what its author's clock said: one dated before its parent is still
+/// the later change. Sorted by date, the edit below was read as made before the approval.
+#[test]
+fn a_commit_dated_before_its_parent_is_still_after_it() {
+    let repo = Repo::new(HANDBOOK);
+    requested_and_approved(&repo, "E-1");
+    let file = "data/exceptions/E-1.yaml";
+    repo.edit(file, "severity: medium", "severity: high");
+    repo.commit("2025-12-31", "Ann Lee", "Raise E-1 to high");
+    assert_eq!(
+        repo.findings(),
+        [at(
+            "exception.changed-after-approval",
+            repo.line("E-1", "  - name: Eli Stone")
+        )]
+    );
+    // Git takes control characters in a subject; a page shows their code points.
+    repo.edit(file, "The risk.", "The risk, better put.");
+    repo.commit("2026-02-01", "Ann Lee", "Reword \u{1b}]0;owned\u{7} E-1\r");
+    let out = secbook(
+        repo.path(),
+        &["build", ".", "--as-of", AS_OF, "--history", "-o", "out"],
+    );
+    assert_code(&out, 0);
+    let api: Value =
+        serde_json::from_slice(&fs::read(repo.path().join("out/api/history.json")).unwrap())
+            .unwrap();
+    let subjects: Vec<&str> = api["exceptions"][0]["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "Reword \\u{1b}]0;owned\\u{7} E-1",
+            "Raise E-1 to high",
+            "Approve E-1",
+            "Request E-1"
+        ]
+    );
+    let page = fs::read_to_string(repo.path().join("out/exceptions/E-1/index.html")).unwrap();
+    assert!(
+        !page.contains(|c: char| c.is_control() && c != '\n'),
+        "{page}"
+    );
+}
+
 #[test]
 fn an_approval_committed_long_after_the_date_it_claims_is_backdated() {
     let repo = Repo::new(HANDBOOK);

@@ -66,7 +66,8 @@ pub struct Change {
 /// Every commit reachable from HEAD that changed a file of some folders.
 #[derive(Debug, Default)]
 pub struct Log {
-    /// Newest first, by commit time.
+    /// Newest first, by commit time, but never before a commit that descends from it
+    /// ([`date_order`]).
     pub commits: Vec<Commit>,
     /// In the order of `commits`, then by folder and name.
     pub changes: Vec<Change>,
@@ -531,7 +532,8 @@ impl Repo {
                 walked[i].commit = Some(commit);
             }
         }
-        touched.sort_by_key(|&i| (Reverse(walked[i].seconds), i));
+        let place = date_order(&walked, &index);
+        touched.sort_by_key(|&i| place[i]);
         let mut rank = HashMap::with_capacity(touched.len());
         for (r, &i) in touched.iter().enumerate() {
             rank.insert(i, r);
@@ -910,8 +912,59 @@ fn metadata(id: ObjectId, commit: &CommitRef) -> Result<Commit, Error> {
     Ok(Commit {
         id,
         seconds,
-        author: String::from_utf8_lossy(author.name).trim().to_string(),
-        email: String::from_utf8_lossy(author.email).trim().to_string(),
-        subject: message.lines().next().unwrap_or("").trim().to_string(),
+        author: printable(String::from_utf8_lossy(author.name).trim()),
+        email: printable(String::from_utf8_lossy(author.email).trim()),
+        subject: printable(message.lines().next().unwrap_or("").trim()),
     })
+}
+
+/// `text` with each control character written as its code point (`\u{1b}`): git takes
+/// any byte in an author's name or a subject, where a record may hold none, and a page or
+/// a terminal would act on them.
+fn printable(text: &str) -> String {
+    if !text.contains(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_unicode().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
+}
+
+/// The place of each walked commit in a history, newest first, as `git log --date-order`
+/// lists them: by commit time, but no commit before one that descends from it. A commit
+/// dated before its parent (a clock set wrong, or a date set by hand) would otherwise be
+/// read as the older, and the change it made after an approval as made before it.
+fn date_order(walked: &[Walked], index: &HashMap<ObjectId, usize>) -> Vec<usize> {
+    let parents = |i: usize| {
+        walked[i]
+            .parents
+            .iter()
+            .filter_map(|p| index.get(p).copied())
+    };
+    let mut children = vec![0usize; walked.len()];
+    for i in 0..walked.len() {
+        for p in parents(i) {
+            children[p] += 1;
+        }
+    }
+    let mut ready: std::collections::BinaryHeap<(i64, Reverse<usize>)> = (0..walked.len())
+        .filter(|&i| children[i] == 0)
+        .map(|i| (walked[i].seconds, Reverse(i)))
+        .collect();
+    let mut place = vec![0; walked.len()];
+    let mut next = 0;
+    while let Some((_, Reverse(i))) = ready.pop() {
+        place[i] = next;
+        next += 1;
+        for p in parents(i) {
+            children[p] -= 1;
+            if children[p] == 0 {
+                ready.push((walked[p].seconds, Reverse(p)));
+            }
+        }
+    }
+    place
 }
