@@ -1162,12 +1162,14 @@ impl<'a> Draft<'a> {
                 }
                 found.push(diag);
             }
+            let own = |field: &str, path: &[Step]| [path, &[Step::Key(field.to_string())]].concat();
             let next = match (missing, follow_on, &failure.path) {
                 (Some(field), Some(blanked), Some(path)) => {
-                    self.supply::<T>(field, path, Spot::SetAside(blanked))
+                    self.supply::<T>(&own(field, path), Spot::SetAside(blanked))
                 }
-                (Some(field), None, Some(path)) => (self.supply::<T>(field, path, Spot::NewLine))
-                    .or_else(|| self.set_aside::<T>(&failure)),
+                (Some(field), None, Some(path)) => (self
+                    .supply::<T>(&own(field, path), Spot::NewLine))
+                .or_else(|| self.set_aside::<T>(&failure)),
                 _ => self.set_aside::<T>(&failure),
             };
             match next {
@@ -1193,7 +1195,9 @@ impl<'a> Draft<'a> {
     /// it is about, or the unknown or repeated key it names; for a missing field, the entry
     /// that holds the mapping that lacks it. An entry alone in its mapping is not blanked,
     /// but the one that holds the mapping, which would otherwise be null; the document may
-    /// be left empty, and then lacks each field it needs. `None` when no entry is at
+    /// be left empty, and then lacks each field it needs. A list item written in one piece
+    /// (`- [a]`, `- 5`) is rather given a stand-in: blanked, it would be null, and blanking
+    /// its list would hide the errors of the items after it. `None` when no entry is at
     /// fault, or the budget is spent.
     fn set_aside<T: DeserializeOwned>(
         &mut self,
@@ -1210,7 +1214,15 @@ impl<'a> Draft<'a> {
         let doc_len = doc.len();
         self.spend(doc_len)?;
         let doc = &self.text[self.range.start..];
-        let chain = entries_at(doc, at)?;
+        let (chain, item) = entries_at(doc, at)?;
+        if let Some(Item { path, range }) = item
+            && (failure.path.as_ref()).is_none_or(|p| p.starts_with(&path))
+        {
+            let range = self.range.start + range.start..self.range.start + range.end;
+            if let Some(loaded) = self.supply::<T>(&path, Spot::SetAside(range)) {
+                return Some(loaded);
+            }
+        }
         let at_fault = |entry: &&Entry| {
             let Some(path) = &failure.path else {
                 return true;
@@ -1232,16 +1244,15 @@ impl<'a> Draft<'a> {
         self.load::<T>(text)
     }
 
-    /// Gives the required `field` of the mapping at `path` a stand-in value at `spot`. A
-    /// stand-in the field refuses is not kept, and the next is tried. `None` when the
-    /// field takes none.
+    /// Gives the value at `own`, a required field of a mapping or an item of a list, a
+    /// stand-in value at `spot`. A stand-in the value refuses is not kept, and the next is
+    /// tried. `None` when the value takes none.
     fn supply<T: DeserializeOwned>(
         &mut self,
-        field: &str,
-        path: &[Step],
+        own: &[Step],
         spot: Spot,
     ) -> Option<Result<(), Box<Failure>>> {
-        let own = [path, &[Step::Key(field.to_string())]].concat();
+        let (last, path) = own.split_last()?;
         let mut stand_ins: Vec<String> = STAND_INS.iter().map(|s| s.to_string()).collect();
         // Where the first key of the mapping is, and what indents it.
         let first_key = match &spot {
@@ -1267,11 +1278,17 @@ impl<'a> Draft<'a> {
         };
         let mut tried = 0;
         while let Some(stand_in) = stand_ins.get(tried) {
-            let entry = format!("{field}: {stand_in}");
+            let entry = match (last, &spot) {
+                (Step::Key(field), _) => format!("{field}: {stand_in}"),
+                // An empty item is just after its `-`, which the stand-in must not join.
+                (Step::Index(_), Spot::SetAside(item)) if item.is_empty() => format!(" {stand_in}"),
+                (Step::Index(_), _) => stand_in.clone(),
+            };
             let mut text = self.text.clone();
             // Where the line moves from, and by how many bytes.
             let grown = match (&spot, &first_key) {
                 (Spot::SetAside(blanked), _) => {
+                    blank(&mut text, blanked.clone());
                     let line = &text[blanked.clone()];
                     let room = line.find('\n').unwrap_or(line.len()).min(entry.len());
                     text.replace_range(blanked.start..blanked.start + room, &entry);
@@ -1292,7 +1309,7 @@ impl<'a> Draft<'a> {
                 (_, None) => return None,
             };
             match self.load::<T>(text.clone())? {
-                Err(f) if f.path.as_ref().is_some_and(|p| p.starts_with(&own)) => {
+                Err(f) if f.path.as_ref().is_some_and(|p| p.starts_with(own)) => {
                     if let Some(value) = first_variant(&f.raw)
                         && !stand_ins.iter().any(|s| s == value)
                     {
@@ -1371,7 +1388,7 @@ impl<'a> Draft<'a> {
 
 /// Where [`Draft::supply`] writes a stand-in.
 enum Spot {
-    /// Over the field's own entry, set aside: its blanked bytes.
+    /// Over the field's own entry, or the list item, set aside: the bytes it blanks.
     SetAside(Range<usize>),
     /// On a line of its own: at the end of the document's own mapping, where no line
     /// after it moves; before the first key of another.
@@ -1407,15 +1424,23 @@ struct Entry {
     alone: bool,
 }
 
-/// The entries of block mappings in `text` that hold byte `at`, outermost first; `None`
-/// when `text` does not read. Not among them: an entry of a flow mapping (`{a: 1}`), which
-/// blanked would leave a stray `,`, and an item of a list, which blanked would renumber
-/// the items after it.
-fn entries_at(text: &str, at: usize) -> Option<Vec<Entry>> {
+/// An item of a list written in one piece (a scalar, `[a]`, `{b: 1}`, or nothing), which
+/// [`Draft::set_aside`] gives a stand-in.
+struct Item {
+    path: Vec<Step>,
+    range: Range<usize>,
+}
+
+/// The entries of block mappings in `text` that hold byte `at`, outermost first, and the
+/// list item in one piece that holds it, when there is one, inside them all. `None` when
+/// `text` does not read. Not among the entries: one of a flow mapping, which blanked would
+/// leave a stray `,`; nor an item, which blanked would be null.
+fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
     let root = read_tree(text)?;
     let (mut node, mut path, mut chain) = (&root, Vec::new(), Vec::new());
-    // A flow collection starts at its bracket; a block one at no byte.
-    while node.span.is_empty() {
+    // A flow collection starts at its bracket; a block one at no byte. A flow mapping's
+    // entries are not walked, a flow list's items are.
+    while node.span.is_empty() || matches!(node.kind, Kind::Seq(_)) {
         match &node.kind {
             Kind::Map(entries) => {
                 let holds = |(k, v): &&(Node, Node)| (k.span.start..v.end.max(k.end)).contains(&at);
@@ -1452,7 +1477,11 @@ fn entries_at(text: &str, at: usize) -> Option<Vec<Entry>> {
             _ => break,
         }
     }
-    Some(chain)
+    // A block collection starts at no byte; so does an empty item, which is in one piece.
+    let in_one_piece = matches!(path.last(), Some(Step::Index(_)))
+        && (!node.span.is_empty() || matches!(node.kind, Kind::Scalar(_)));
+    let range = node.span.start..node.end;
+    Some((chain, in_one_piece.then_some(Item { path, range })))
 }
 
 /// The key and the byte range of each entry of the block mapping at the top of `text`,
@@ -2446,6 +2475,89 @@ items:
         let errors = parse_all::<Vec<Item>>(&file, 0..text.len()).unwrap_err();
         assert_eq!(crate::diagnostics::errors(&errors), 1);
         assert_eq!(stopped(&errors), 1);
+    }
+
+    #[test]
+    fn every_bad_item_of_a_list_is_told_once_at_its_place() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Approval {
+            #[serde(deserialize_with = "text")]
+            name: String,
+            decision: crate::model::vocab::Decision,
+            date: Option<crate::model::date::Date>,
+        }
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Record {
+            #[serde(default, deserialize_with = "texts")]
+            tickets: Vec<String>,
+            #[serde(default)]
+            dates: Vec<crate::model::date::Date>,
+            #[serde(default)]
+            approvals: Vec<Approval>,
+            #[serde(default)]
+            count: u32,
+        }
+        let told = |text: &str| -> Vec<String> {
+            let file = SourceFile::new("r.yaml", text);
+            let errors = parse_all::<Record>(&file, 0..text.len()).unwrap_err();
+            (errors.iter())
+                .map(|d| {
+                    let (_, line, column) = d.location().unwrap();
+                    format!("{line}:{column} {}", d.message)
+                })
+                .collect()
+        };
+        // An item set aside is given a stand-in, not blanked with its list: each bad item
+        // is told, and no item or list after it is told missing or null.
+        assert_eq!(
+            told("tickets:\n  - [a]\n  - {b: 1}\n  - ok\n  - [c]\ncount: x\n"),
+            [
+                "2:5 tickets[0]: invalid type: sequence, expected a text",
+                "3:5 tickets[1]: invalid type: map, expected a text",
+                "5:5 tickets[3]: invalid type: sequence, expected a text",
+                "6:8 count: invalid type: string \"x\", expected a whole number from 0 to 4294967295",
+            ]
+        );
+        assert_eq!(
+            told("tickets:\n  - ~\n  -\n  - [c]\n"),
+            [
+                "2:5 `tickets[0]` has no value",
+                "3:4 `tickets[1]` has no value",
+                "4:5 tickets[2]: invalid type: sequence, expected a text",
+            ]
+        );
+        // In a flow list too; a stand-in longer than its item pushes the line along, and
+        // what is told after it on that line is still at its own column.
+        let date = "expected a real date written YYYY-MM-DD";
+        assert_eq!(
+            told("dates: [5, x, 2020-02-30]\n"),
+            [
+                format!("1:9 dates[0]: invalid date `5`: {date}"),
+                format!("1:12 dates[1]: invalid date `x`: {date}"),
+                format!("1:15 dates[2]: invalid date `2020-02-30`: {date}"),
+            ]
+        );
+        // The bad values of several items, and of one item, are each told.
+        let approvals = "approvals:
+  - name: a
+    decision: approved
+    date: 2025-13-40
+  - name: b
+    decision: maybe
+    date: 2025-02-30
+";
+        assert_eq!(
+            told(approvals),
+            [
+                format!("4:11 approvals[0].date: invalid date `2025-13-40`: {date}"),
+                "6:15 approvals[1].decision: unknown value `maybe`".to_string(),
+                format!("7:11 approvals[1].date: invalid date `2025-02-30`: {date}"),
+            ]
+        );
     }
 
     #[test]
