@@ -1443,7 +1443,9 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
     while node.span.is_empty() || matches!(node.kind, Kind::Seq(_)) {
         match &node.kind {
             Kind::Map(entries) => {
-                let holds = |(k, v): &&(Node, Node)| (k.span.start..v.end.max(k.end)).contains(&at);
+                // With the byte after it, where an empty last item of its list (`-`) is.
+                let holds =
+                    |(k, v): &&(Node, Node)| (k.span.start..v.end.max(k.end) + 1).contains(&at);
                 let Some((key, value)) = entries.iter().find(holds) else {
                     break;
                 };
@@ -2528,6 +2530,13 @@ items:
                 "2:5 `tickets[0]` has no value",
                 "3:4 `tickets[1]` has no value",
                 "4:5 tickets[2]: invalid type: sequence, expected a text",
+            ]
+        );
+        assert_eq!(
+            told("tickets:\n  - a\n  -\ncount: x\n"),
+            [
+                "3:4 `tickets[1]` has no value",
+                "4:8 count: invalid type: string \"x\", expected a whole number from 0 to 4294967295",
             ]
         );
         // In a flow list too; a stand-in longer than its item pushes the line along, and
