@@ -689,32 +689,98 @@ fn escape_refused(quoted: &str) -> Option<(Range<usize>, char)> {
     None
 }
 
-/// Where flow collections first nest deeper than [`MAX_FLOW_DEPTH`], if they do. Quoted
-/// strings and comments are skipped; block scalars may hold brackets, so this may refuse
-/// text that is only prose, but only at a depth no real record reaches.
+/// Where flow collections first nest deeper than [`MAX_FLOW_DEPTH`], if they do, read as
+/// YAML's scanner reads them: a quote opens a quoted value only where a value starts (at a
+/// line's start, or after `:`, `-`, `?`, `,`, `[` or `{`), not in `vendor's`, whose quote
+/// would hide the brackets after it; the lines of a block scalar (`|`, `>`) are text;
+/// comments are skipped. Plain prose may hold brackets, so this may refuse text that is
+/// only prose, but only at a depth no real record reaches.
 fn too_deep(text: &str) -> Option<usize> {
     let mut depth = 0usize;
     let mut quote: Option<u8> = None;
-    let mut comment = false;
-    let bytes = text.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        match (quote, b) {
-            _ if comment => comment = b != b'\n',
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(b),
-            (None, b'#') if i == 0 || bytes[i - 1].is_ascii_whitespace() => comment = true,
-            (None, b'[' | b'{') => {
-                depth += 1;
-                if depth > MAX_FLOW_DEPTH {
-                    return Some(i);
-                }
+    let mut escaped = false;
+    // The indent a block scalar's lines are deeper than, while they are read.
+    let mut block: Option<usize> = None;
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let at = start;
+        start += line.len();
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if let Some(parent) = block {
+            if line.trim().is_empty() || indent > parent {
+                continue;
             }
-            (None, b']' | b'}') => depth = depth.saturating_sub(1),
-            _ => {}
+            block = None;
+        }
+        let bytes = line.as_bytes();
+        // The last byte read that is not a space: where a value may start.
+        let mut before = b'\n';
+        for (i, &b) in bytes.iter().enumerate() {
+            if let Some(q) = quote {
+                match b {
+                    _ if escaped => escaped = false,
+                    b'\\' if q == b'"' => escaped = true,
+                    _ if b == q => {
+                        quote = None;
+                        before = b;
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' | b'\''
+                    if matches!(before, b'\n' | b':' | b'-' | b'?' | b',' | b'[' | b'{') =>
+                {
+                    quote = Some(b);
+                }
+                b'#' if i == 0 || bytes[i - 1].is_ascii_whitespace() => break,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_FLOW_DEPTH {
+                        return Some(at + i);
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if !b.is_ascii_whitespace() {
+                before = b;
+            }
+        }
+        if quote.is_none() && depth == 0 {
+            block = block_scalar(line).then_some(indent + item_marks(&line[indent..]));
         }
     }
     None
+}
+
+/// Whether `line` ends in the header of a block scalar (`key: |`, `- >-`, `|2`): the lines
+/// after it that are indented deeper are its text.
+fn block_scalar(line: &str) -> bool {
+    let content = match line.find(" #") {
+        Some(comment) => &line[..comment],
+        None => line,
+    };
+    let content = content.trim_end();
+    let word_at = content.rfind(' ').map_or(0, |i| i + 1);
+    let word = &content.as_bytes()[word_at..];
+    let header = matches!(word.first(), Some(b'|' | b'>'))
+        && word[1..].len() <= 2
+        && word[1..]
+            .iter()
+            .all(|b| matches!(b, b'+' | b'-' | b'1'..=b'9'));
+    let before = content[..word_at].trim_end();
+    header
+        && (before.is_empty()
+            || before.ends_with(':')
+            || before.trim_start_matches([' ', '-']).is_empty())
+}
+
+/// How many bytes of list items' `- ` open `rest`: a mapping in an item (`- key: |`) is
+/// indented by them.
+fn item_marks(rest: &str) -> usize {
+    rest.len() - rest.trim_start_matches(['-', ' ']).len()
 }
 
 /// The byte of the quote that closes the quoted value `line` starts with: `\"` escapes a
@@ -2188,6 +2254,25 @@ mod tests {
         assert!(err.render().len() < 2_000, "the report stays short");
         let ok = SourceFile::new("b.yaml", "title: \"[[[[\" # {{{{\n");
         assert!(parse::<Doc>(&ok, 0..ok.text.len()).is_ok());
+
+        // Read as YAML's scanner reads them, which a deeper nesting would take quadratic
+        // time: an apostrophe in prose opens no quoted value that would hide the brackets
+        // after it, nor does a quote that starts a line of a block scalar; the block
+        // scalar's own brackets are its text.
+        let deep = "[".repeat(MAX_FLOW_DEPTH + 1);
+        for refused in [
+            format!("summary: the vendor's fix\nextra: {deep}\n"),
+            format!("summary: |\n  'quoted prose\n- key: |\n    \"x\n  other: {deep}\n"),
+            format!("title: \"a \\\" [\"\nextra: {deep}\n"),
+        ] {
+            assert!(too_deep(&refused).is_some(), "{refused}");
+        }
+        for read in [
+            format!("summary: |\n  {deep}\n  it's {deep}\ntitle: x\n"),
+            format!("- >-\n   {deep}\n- 'a [' # {deep}\n"),
+        ] {
+            assert_eq!(too_deep(&read), None, "{read}");
+        }
     }
 
     #[test]
