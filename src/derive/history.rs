@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use gix::ObjectId;
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use crate::load::config::Config;
 use crate::load::git::{Change, Commit, Log};
 use crate::load::history::{Changes, Fields, Version, file_names};
 use crate::load::records::Records;
+use crate::model::date::instants;
 use crate::model::date::{Date, Offset, days};
 use crate::model::exception::{Approval, Exception};
 use crate::model::history::{
@@ -155,9 +156,7 @@ impl Context<'_> {
     }
 
     fn entry(&self, commit: &Commit, old: Option<&Version>, new: Option<&Version>) -> Entry {
-        let at = DateTime::from_timestamp(commit.seconds, 0)
-            .unwrap_or_default()
-            .with_timezone(&self.timezone.0);
+        let at = commit_time(commit.seconds).with_timezone(&self.timezone.0);
         let action = match (old, new) {
             (None, _) => Action::Created,
             (_, None) => Action::Deleted,
@@ -518,9 +517,30 @@ fn list(fields: &[&str]) -> String {
     }
 }
 
+/// A commit's time, held within the dates a record may have in every timezone
+/// ([`instants`]): git takes any number of seconds (the year 3170843), which chrono cannot
+/// hold, and read as 1970, a commit of the far future made the approval it added look
+/// earlier than the date it claims.
+fn commit_time(seconds: i64) -> DateTime<Utc> {
+    let within = instants();
+    let (first, last) = (within.start().and_utc(), within.end().and_utc());
+    DateTime::from_timestamp(seconds.clamp(first.timestamp(), last.timestamp()), 0).unwrap_or(first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A commit of the year 3170843 is shown, and counted, at the last instant a date may
+    /// have, not at 1970.
+    #[test]
+    fn a_commit_time_is_held_within_the_years() {
+        let shown = |seconds| commit_time(seconds).to_rfc3339();
+        assert_eq!(shown(99_999_999_999_999), "9999-12-30T23:59:59+00:00");
+        assert_eq!(shown(i64::MAX), "9999-12-30T23:59:59+00:00");
+        assert_eq!(shown(i64::MIN), "1900-01-02T00:00:00+00:00");
+        assert_eq!(shown(1_767_225_600), "2026-01-01T00:00:00+00:00");
+    }
     use crate::load::history::Versions;
 
     fn mapping(text: &str) -> Fields {

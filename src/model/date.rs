@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-use chrono::{DateTime as ChronoDateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{
+    DateTime as ChronoDateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime,
+    TimeZone, Utc,
+};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A calendar date written `YYYY-MM-DD`.
@@ -12,6 +15,16 @@ pub struct Date(pub NaiveDate);
 /// The years a record's date may fall in: four digits, from 1900, so that a slip such as
 /// `0026-06-01` is told, where it made the metrics' months run two thousand years.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// The instants, in UTC, whose date is within [`YEARS`] in every timezone: a day from either
+/// end, as an offset moves a date by less than a day.
+pub fn instants() -> std::ops::RangeInclusive<NaiveDateTime> {
+    let at = |year, month, day, time| {
+        NaiveDate::from_ymd_opt(year, month, day).map_or(NaiveDateTime::MIN, |d| d.and_time(time))
+    };
+    let last = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN);
+    at(*YEARS.start(), 1, 2, NaiveTime::MIN)..=at(*YEARS.end(), 12, 30, last)
+}
 
 impl Date {
     pub fn parse(s: &str) -> Option<Date> {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::person::Person;
 use super::related::{Related, Stakeholder};
 use super::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
-use crate::model::date::{Date, Offset, YEARS};
+use crate::model::date::{Date, Offset, YEARS, instants};
 
 /// A point in time as records write it: RFC 3339 with an offset, or a bare date that means
 /// midnight in the handbook's timezone.
@@ -32,16 +32,18 @@ impl Stamp {
             return Date::read(s).map(|d| Stamp::Day(d.0));
         }
         let at = DateTime::parse_from_rfc3339(s).map_err(|_| format!("invalid datetime `{s}`"))?;
-        let utc = at.naive_utc().date();
-        let first = NaiveDate::from_ymd_opt(*YEARS.start(), 1, 2).unwrap_or(NaiveDate::MIN);
-        let last = NaiveDate::from_ymd_opt(*YEARS.end(), 12, 30).unwrap_or(NaiveDate::MAX);
+        let (utc, within) = (at.naive_utc(), instants());
         let why = match utc {
-            _ if utc < first => format!(
+            _ if utc < *within.start() => format!(
                 "before {} in UTC, and so before {}",
-                Date(first),
+                Date(within.start().date()),
                 YEARS.start()
             ),
-            _ if utc > last => format!("after {} in UTC, and so after {}", Date(last), YEARS.end()),
+            _ if utc > *within.end() => format!(
+                "after {} in UTC, and so after {}",
+                Date(within.end().date()),
+                YEARS.end()
+            ),
             _ => return Ok(Stamp::At(at)),
         };
         Err(format!("`{s}` is {why} in some timezone"))
