@@ -411,11 +411,11 @@ impl Report {
                         title: &e.title,
                         badge: e.severity.into(),
                         notes: owned_by(&e.owner, "risk owner"),
-                        detail: format!(
-                            "requested {}, waiting {}",
-                            e.created,
-                            days(e.days_waiting)
-                        ),
+                        // A record may be written before the day it is filed.
+                        detail: match e.days_waiting {
+                            n if n < 0 => format!("requested {}, in {}", e.created, days(-n)),
+                            n => format!("requested {}, waiting {}", e.created, days(n)),
+                        },
                     })
                     .collect(),
             },

@@ -65,6 +65,17 @@ fn markdown_groups_by_owner() {
     assert_eq!(report.to_markdown(&base), FULL);
 }
 
+/// A record written before the day it is filed waits no negative number of days.
+#[test]
+fn a_request_dated_after_the_as_of_date_is_in_so_many_days() {
+    let (report, base) = compute(Some("2026-05-25"), Some("jun@example.com"));
+    let markdown = report.to_markdown(&base);
+    assert!(
+        markdown.contains("plugin (low): requested 2026-06-01, in 7 days\n"),
+        "{markdown}"
+    );
+}
+
 #[test]
 fn owner_filter_matches_the_email_without_case() {
     let (report, base) = compute(None, Some("JUN@Example.com"));
