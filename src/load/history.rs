@@ -41,8 +41,10 @@ pub fn load(
     kept: Option<Arc<Changes>>,
 ) -> (Option<Arc<Changes>>, Option<Diagnostic>) {
     let without = |message: String, hint: &str| {
-        let span =
-            yaml::locate(config_file, &[Seg::Key("history"), Seg::Key("enabled")]).map(|p| p.value);
+        // At the setting only where it turned history on, not where `--history` did.
+        let span = yaml::locate(config_file, &[Seg::Key("history"), Seg::Key("enabled")])
+            .map(|p| p.value)
+            .filter(|span| config_file.text[span.clone()].trim() == "true");
         let d = Diagnostic::warning(format!("{message}: building without history"))
             .with_hint(hint.to_string());
         (
