@@ -16,12 +16,6 @@ pub fn load(
     rev: &str,
     max_bytes: u64,
 ) -> Result<BTreeMap<String, Exception>, Error> {
-    let missing = || {
-        Error::Usage(format!(
-            "baseline revision `{rev}` is not in this repository; in a shallow clone, fetch it \
-             first (git fetch --deepen=50, or --unshallow)"
-        ))
-    };
     let Some(root) = root else {
         return Err(Error::Usage(
             "--baseline compares with a git revision, and the handbook is not a folder on disk, \
@@ -30,9 +24,9 @@ pub fn load(
         ));
     };
     // A shallow clone may still hold the baseline: only a revision it lacks is refused.
-    let mut repo = match Repo::discover(root)? {
-        Ok(repo) => repo,
-        Err(Unavailable::Shallow(repo)) => *repo,
+    let (mut repo, shallow) = match Repo::discover(root)? {
+        Ok(repo) => (repo, false),
+        Err(Unavailable::Shallow(repo)) => (*repo, true),
         Err(Unavailable::NotGit) => {
             return Err(Error::Usage(format!(
                 "--baseline compares with a git revision, and {} is not in a git repository",
@@ -40,7 +34,16 @@ pub fn load(
             )));
         }
     };
-    let commit = repo.resolve(rev).ok_or_else(missing)?;
+    let Some(commit) = repo.resolve(rev) else {
+        return Err(Error::Usage(match repo.kind_of(rev) {
+            Some(kind) => format!("baseline revision `{rev}` names a {kind}, not a commit"),
+            None if shallow => format!(
+                "baseline revision `{rev}` is not in this shallow clone: fetch it first (git \
+                 fetch --deepen=50, or --unshallow)"
+            ),
+            None => format!("baseline revision `{rev}` is not in this repository"),
+        }));
+    };
     let revision = Revision::open(&mut repo, commit, rev, &["data/exceptions"], max_bytes)?;
     let (exceptions, _) = records::load_exceptions(&revision, max_bytes);
     Ok(exceptions

@@ -322,6 +322,21 @@ fn a_missing_baseline_revision_is_a_clear_error() {
         "{}",
         stderr(&out)
     );
+    assert!(!stderr(&out).contains("shallow"), "{}", stderr(&out));
+    // A revision that names a tree (`HEAD:data`) is told so, not told missing.
+    commit(
+        dir.path(),
+        "2026-06-01",
+        ("Ann", "ann@example.com"),
+        "the handbook",
+    );
+    let out = secbook(dir.path(), &["check", ".", "--baseline", "HEAD:data"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("baseline revision `HEAD:data` names a tree, not a commit"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Each warning of an email that is not an address in `stderr`, with the place the line
