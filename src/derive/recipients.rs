@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::handbook::Handbook;
 use crate::model::date::Date;
-use crate::model::person::{People, Person};
+use crate::model::person::{People, Person, address};
 use crate::model::text;
 
 /// Where the items of one owner go, as of one date.
@@ -46,6 +46,8 @@ pub enum Reason {
     DepartedNoManager { left: Date },
     /// Neither the records nor data/people.yaml give an email address.
     NoEmail,
+    /// The email address given is not one mail can be sent to (`check` warns at it).
+    UnusableEmail,
     /// Nobody owns the items.
     Unassigned,
 }
@@ -65,6 +67,11 @@ impl Forwarded {
             Reason::NoEmail => format!(
                 "{name} has no email address in the records or data/people.yaml: their items \
                  go to the fallback address."
+            ),
+            Reason::UnusableEmail => format!(
+                "{name}'s email `{}` is not an address mail can be sent to: their items go to \
+                 the fallback address.",
+                text::bidi_closed(self.email.as_deref().unwrap_or_default())
             ),
             Reason::Unassigned => "Items that nobody owns go to the fallback address.".to_string(),
         }
@@ -119,11 +126,14 @@ impl<'a> Routing<'a> {
             };
             current = manager;
         }
-        match (left, current.email.is_some()) {
+        match (left, reachable(&current)) {
             (None, true) => Recipient {
                 person: current,
                 forwarded: None,
             },
+            (None, false) if current.email.is_some() => {
+                self.fallback_or(current, &owner, Reason::UnusableEmail)
+            }
             (None, false) => self.fallback_or(current, &owner, Reason::NoEmail),
             (Some(left), true) => Recipient {
                 person: current,
@@ -137,20 +147,22 @@ impl<'a> Routing<'a> {
     }
 
     /// `person` with the name and email data/people.yaml gives them, where the record
-    /// leaves them out.
+    /// leaves them out; an email mail can be sent to before one it cannot.
     fn known(&self, person: &Person) -> Person {
         let entry = self.people.find(person);
+        let written = [
+            person.email.as_deref(),
+            entry.and_then(|e| e.email.as_deref()),
+        ];
+        let written = written.into_iter().flatten().map(str::trim);
         Person {
             name: entry
                 .map(|e| e.name.trim().to_string())
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| person.name.trim().to_string()),
-            email: person
-                .email
-                .clone()
-                .or_else(|| entry.and_then(|e| e.email.clone()))
-                .map(|e| e.trim().to_string())
-                .filter(|e| !e.is_empty()),
+            email: (written.clone().find_map(address))
+                .or_else(|| written.clone().find(|e| !e.is_empty()))
+                .map(String::from),
         }
     }
 
@@ -172,6 +184,11 @@ impl<'a> Routing<'a> {
             },
         }
     }
+}
+
+/// Whether mail can reach `person`: they have an email [`address`].
+fn reachable(person: &Person) -> bool {
+    person.email.as_deref().and_then(address).is_some()
 }
 
 fn forwarded(owner: &Person, reason: Reason) -> Forwarded {
@@ -223,6 +240,7 @@ mod tests {
             entry("Eve", Some("eve@x.com"), Some("Board"), Some("2026-03-01")),
             entry("Fay", Some("fay@x.com"), Some("Gus"), Some("2026-03-01")),
             entry("Gus", Some("gus@x.com"), Some("Fay"), Some("2026-03-01")),
+            entry("Hal", Some("\"hal x\"@x.com"), None, None),
         ])
     }
 
@@ -265,6 +283,16 @@ mod tests {
         assert_eq!(
             to(&routing, "unassigned"),
             ("Security <sec@x.com>".into(), Some(Reason::Unassigned))
+        );
+        // An email mail cannot be sent to is as good as none; a record's that is no address
+        // gives way to data/people.yaml's.
+        assert_eq!(
+            to(&routing, "Hal"),
+            ("Security <sec@x.com>".into(), Some(Reason::UnusableEmail))
+        );
+        assert_eq!(
+            to(&routing, "Cal <cal at x.com>"),
+            ("Cal <cal@x.com>".into(), None)
         );
 
         // Before Ann left, her items are hers.

@@ -132,15 +132,16 @@ impl<'a> Check<'a> {
     }
 
     /// Warns when the `email` of the person at `path` is not an address: the page shows it,
-    /// but mail cannot reach it and the exports that name an address leave it out.
+    /// but mail cannot reach it (`report` and `notify` give the person's items to
+    /// `notify.fallback`) and the exports that name an address leave it out.
     pub fn email(&mut self, path: &[Seg], email: Option<&str>) {
         let Some(email) = email.filter(|e| person::address(e).is_none()) else {
             return;
         };
         let diag = Diagnostic::warning(format!("`{}` is not an email address", email.trim()))
             .with_hint(
-                "write it as name@example.com: mail cannot reach it, and the feeds and the \
-                 OSCAL export leave it out",
+                "write it as name@example.com: mail cannot reach it (the weekly report gives \
+                 the items to notify.fallback), and the feeds and the OSCAL export leave it out",
             );
         // `{name, email}` has a field of its own; "Name <email>" is one value.
         let field = [path, &[Seg::Key("email")]].concat();

@@ -20,10 +20,16 @@ pub struct Person {
 
 /// `email` as an address mail can be sent to, trimmed; `None` where it is not one. A
 /// record's text may hold anything, and the exports that name an address (an Atom
-/// author's, an OSCAL party's) require one.
+/// author's, an OSCAL party's) require one. It is the one rule of `check`'s warning, of
+/// who gets mail in `report` and `notify`, and of the exports.
+///
+/// lettre writes a recipient into the To header and reads the envelope back from it, so
+/// an address must read back as written: `"ann lee"@example.com` is an address of RFC
+/// 5322, but reads back without its quotes, and a message to it would reach nobody.
 pub fn address(email: &str) -> Option<&str> {
     let email = email.trim();
-    email.parse::<lettre::Address>().is_ok().then_some(email)
+    let read: lettre::message::Mailbox = email.parse().ok()?;
+    (read.email.to_string() == email).then_some(email)
 }
 
 impl Person {
@@ -296,6 +302,10 @@ mod tests {
             "a b@example.com",
             "<script>@x",
             "a@b@c",
+            "\"ann lee\"@example.com",
+            "\"ann\"@example.com",
+            "Ann <ann@example.com>",
+            "ann@example.com (Ann)",
         ] {
             assert_eq!(address(not), None, "{not:?}");
         }

@@ -733,3 +733,74 @@ fn notify_needs_its_settings_and_an_absolute_base_url() {
         assert!(err.contains("SECBOOK_SMTP_USERNAME"), "{err}");
     }
 }
+
+/// An owner's email that mail cannot be sent to, either no address at all or one lettre
+/// cannot carry in a To header (a quoted local part), is a warning of `check` at its
+/// place, and `notify` gives that owner's items to the fallback with the reason: none is
+/// dropped.
+#[test]
+fn the_items_of_an_owner_mail_cannot_reach_go_to_the_fallback() {
+    let hb = handbook("");
+    let edit = |name: &str, from: &str, to: &str| {
+        let path = hb.path().join("data/exceptions").join(name);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{name} holds {from}");
+        fs::write(path, text.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "EXC-024.yaml",
+        "risk_owner: \"Rachel Kim <rachel.kim@example.com>\"",
+        "risk_owner: {name: Rachel Q, email: \"\\\"rachel kim\\\"@example.com\"}",
+    );
+    edit(
+        "EXC-005.yaml",
+        "risk_owner: \"Laura Schmidt <laura.schmidt@example.com>\"",
+        "risk_owner: \"Laura S <laura at example.com>\"",
+    );
+
+    let out = common::secbook(hb.path(), &["check", "."]);
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    for (email, place) in [
+        (
+            "\"rachel kim\"@example.com",
+            "data/exceptions/EXC-024.yaml:7:",
+        ),
+        ("laura at example.com", "data/exceptions/EXC-005.yaml:7:"),
+    ] {
+        let warning = format!("warning: `{email}` is not an email address");
+        assert!(
+            lines
+                .windows(2)
+                .any(|w| w[0] == warning && w[1].contains(place)),
+            "{warning} at {place}:\n{err}"
+        );
+    }
+
+    let outbox = tempfile::tempdir().unwrap();
+    let out = notify(
+        hb.path(),
+        &["--outbox", outbox.path().to_str().unwrap()],
+        &[],
+    );
+    assert_code(&out, 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l
+                .contains("for Security Team <security@example.com>: 2 items (EXC-005, EXC-024)")),
+        "{}",
+        describe(&out)
+    );
+    let messages = parse(&[outbox.path().join("security@example.com.eml")]);
+    let text = text_part(&messages[0], "text/plain");
+    for why in [
+        "Rachel Q's email `\"rachel kim\"@example.com` is not an address mail can be sent to: \
+         their items go to the fallback address.",
+        "Laura S's email `laura at example.com` is not an address mail can be sent to: their \
+         items go to the fallback address.",
+    ] {
+        assert!(text.contains(why), "{why}\n{text}");
+    }
+}
