@@ -168,7 +168,8 @@ REMOTE_ATTRIBUTES = {
 def mail(paths):
     """Reads each message with the email package's strict modern policy and prints them as
     JSON for the test to check: headers, each part's type and decoded text, the links of the
-    HTML part, and everything in it that would load something."""
+    HTML part, everything in it that would load something, the defects found in the headers
+    and the parts, and the lines longer than RFC 5322 allows."""
     import email
     from email import policy
     from html.parser import HTMLParser
@@ -194,8 +195,11 @@ def mail(paths):
 
     messages = []
     for path in paths:
-        msg = email.message_from_bytes(Path(path).read_bytes(), policy=policy.strict)
+        raw = Path(path).read_bytes()
+        msg = email.message_from_bytes(raw, policy=policy.strict)
         parts, links, remote, defects = [], [], [], []
+        for name, value in msg.items():
+            defects += [f"{name}: {d!r}" for d in getattr(value, "defects", ())]
         for part in msg.walk():
             defects += [f"{part.get_content_type()}: {d!r}" for d in part.defects]
             if part.is_multipart():
@@ -220,6 +224,8 @@ def mail(paths):
             "links": links,
             "remote": remote,
             "defects": defects,
+            # RFC 5322 2.1.1: no line is longer than 998 bytes, its CRLF aside.
+            "long_lines": [n for n, line in enumerate(raw.split(b"\r\n"), 1) if len(line) > 998],
         })
     json.dump(messages, sys.stdout, indent=1)
     return 0

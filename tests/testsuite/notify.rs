@@ -272,6 +272,7 @@ fn each_person_report_lists_gets_one_message_with_exactly_their_items() {
         assert_eq!(meta["tls"], false, "this server offers no STARTTLS");
         assert_eq!(message["from"], "Security Program <security@example.com>");
         assert_eq!(message["defects"], serde_json::json!([]), "{message:#}");
+        assert_eq!(message["long_lines"], serde_json::json!([]), "{message:#}");
         assert_eq!(message["content_type"], "multipart/alternative");
         let types: Vec<&str> = message["parts"]
             .as_array()
@@ -803,4 +804,74 @@ fn the_items_of_an_owner_mail_cannot_reach_go_to_the_fallback() {
     ] {
         assert!(text.contains(why), "{why}\n{text}");
     }
+}
+
+/// Names and a title of one long word, which no header can fold, are cut and end in "…":
+/// no line of a message is longer than RFC 5322's 998 bytes, which servers refuse ("500
+/// Line too long"), and the greeting keeps the name whole.
+#[test]
+fn long_names_make_no_line_longer_than_998_bytes() {
+    let Some(server) = Server::start(&[]) else {
+        return;
+    };
+    let hb = handbook("");
+    let edit = |path: &str, from: &str, to: &str| {
+        let path = hb.path().join(path);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{} holds {from}", path.display());
+        fs::write(path, text.replacen(from, to, 1)).unwrap();
+    };
+    let long = "A".repeat(1000);
+    edit(
+        "data/exceptions/EXC-001.yaml",
+        "risk_owner: \"Helen Brooks <helen.brooks@example.com>\"",
+        &format!("risk_owner: \"{long} <long@example.com>\""),
+    );
+    // Escaped in a quoted string, each character takes two bytes.
+    edit(
+        "data/exceptions/EXC-005.yaml",
+        "risk_owner: \"Laura Schmidt <laura.schmidt@example.com>\"",
+        &format!(
+            "risk_owner: {{name: '{}', email: quotes@example.com}}",
+            "\"\\".repeat(500)
+        ),
+    );
+    edit(
+        "data/exceptions/EXC-024.yaml",
+        "risk_owner: \"Rachel Kim <rachel.kim@example.com>\"",
+        &format!("risk_owner: \"{} <accents@example.com>\"", "É".repeat(1000)),
+    );
+    let title = "T".repeat(1000);
+    edit(
+        "handbook.yaml",
+        "title: Example Corp Security Handbook\n",
+        &format!("title: {title}\n"),
+    );
+    edit("handbook.yaml", "Security Program <", &format!("{long} <"));
+
+    let owners = report(hb.path());
+    let out = notify(hb.path(), &["--smtp", &server.url("smtp")], &[]);
+    assert_code(&out, 0);
+    let files: Vec<PathBuf> = server.received().into_iter().map(|(_, f)| f).collect();
+    assert_eq!(files.len(), owners.len(), "{}", describe(&out));
+    let messages = parse(&files);
+    for message in &messages {
+        assert_eq!(message["long_lines"], serde_json::json!([]), "{message:#}");
+        assert_eq!(message["defects"], serde_json::json!([]), "{message:#}");
+        let subject = message["subject"].as_str().unwrap();
+        assert!(
+            subject.starts_with(&format!("{}…: ", &title[..199])),
+            "{subject}"
+        );
+        // The cut name is encoded-words on several lines; Python's email package keeps the
+        // space between encoded-words in a name, which RFC 2047 (6.2) says to drop.
+        let from = message["from"].as_str().unwrap().replace(' ', "");
+        assert_eq!(from, format!("{}…<security@example.com>", &long[..199]));
+    }
+    let to_long = messages
+        .iter()
+        .find(|m| m["to"] == serde_json::json!(["long@example.com"]))
+        .unwrap();
+    let text = text_part(to_long, "text/plain");
+    assert!(text.starts_with(&format!("Hello {long},")), "{text}");
 }

@@ -71,7 +71,10 @@ impl Context<'_> {
             .identity
             .uuid(&format!("notify-boundary/{id}\n{text}\n{html}"));
         let message = Message::builder()
-            .from(self.from.clone())
+            .from(Mailbox::new(
+                self.from.name.as_deref().map(one_line),
+                self.from.email.clone(),
+            ))
             .to(to.clone())
             .subject(subject.clone())
             .message_id(Some(format!("<{id}@{}>", self.from.email.domain())))
@@ -268,16 +271,30 @@ fn plural(n: usize, noun: &str) -> String {
     }
 }
 
+/// The most characters of a name or a title that a header holds. lettre folds a header
+/// only between words and inside RFC 2047 encoded-words, and has no way to encode plain
+/// ASCII, so a long word would make a line over RFC 5322's 998 bytes, which servers refuse
+/// ("500 Line too long"). A name is cut rather than encoded by hand: no mail client shows
+/// more than this, the greeting in the body keeps it whole, and even when every character
+/// is escaped, the line beside the longest address stays far under 998 bytes.
+const HEADER_CHARS: usize = 200;
+
 /// `text` on one line, for a header: line breaks and other control characters become
-/// spaces, so no value can start a header of its own, and what it opens of bidirectional
-/// formatting is closed, so that it cannot reorder the subject after it.
+/// spaces, so no value can start a header of its own; beyond [`HEADER_CHARS`] it is cut
+/// and ends in "…" (which makes lettre write it as encoded-words, where "..." would be
+/// an obsolete period in an unquoted name); and what it opens of bidirectional formatting is closed, so that it
+/// cannot reorder the subject after it.
 fn one_line(text: &str) -> String {
-    let line = text
+    let mut line = text
         .split(|c: char| c.is_control())
         .filter(|part| !part.trim().is_empty())
         .map(str::trim)
         .collect::<Vec<_>>()
         .join(" ");
+    if line.chars().nth(HEADER_CHARS).is_some() {
+        let kept: String = line.chars().take(HEADER_CHARS - 1).collect();
+        line = format!("{}…", kept.trim_end());
+    }
     bidi_closed(&line).into_owned()
 }
 
@@ -289,6 +306,14 @@ mod tests {
     fn header_values_stay_on_one_line() {
         assert_eq!(one_line("A\r\nBcc: x@y.com\u{0}z "), "A Bcc: x@y.com z");
         assert_eq!(one_line("A \u{202e}B\n"), "A \u{202e}B\u{202c}");
+        // A name of one long word is cut, as no header could fold it.
+        let long = one_line(&"A".repeat(1000));
+        assert_eq!(long.chars().count(), HEADER_CHARS);
+        assert!(long.starts_with("AAAA") && long.ends_with("A…"), "{long}");
+        assert_eq!(
+            one_line(&"é".repeat(HEADER_CHARS)),
+            "é".repeat(HEADER_CHARS)
+        );
         assert_eq!(plural(1, "item"), "1 item");
         assert_eq!(plural(2, "item"), "2 items");
     }
