@@ -2,6 +2,7 @@
 
     python3 tests/smtp_server.py DIR [--tls starttls|implicit --cert PEM --key PEM]
         [--reject ADDRESS]... [--drop ADDRESS]... [--login USER:PASSWORD | --refuse-login]
+        [--stall silent|drip]
 
 Listens on a free port and prints `port N` once it accepts connections. Each message it
 accepts is stored as DIR/N.eml, the bytes as received, with DIR/N.json beside it: the
@@ -11,6 +12,9 @@ envelope, whether the session was encrypted, and the user it logged in as.
 --drop ADDRESS     closes the connection after a message to ADDRESS, before the reply
 --login U:P        offers AUTH (over TLS only) and takes only that user and password
 --refuse-login     offers AUTH (over TLS only) and refuses every login with 535
+--stall silent     never answers RCPT TO, as a server that hangs
+--stall drip       answers RCPT TO with a byte every 0.2 seconds and never ends the line,
+                   which a timeout on each read of the socket never ends
 
 Stops when its standard input closes. Exits 3 when aiosmtpd is not installed (.ci/run
 installs it into target/ci-venv).
@@ -33,13 +37,20 @@ except ImportError as e:
 
 
 class Handler:
-    def __init__(self, store, reject, drop):
+    def __init__(self, store, reject, drop, stall):
         self.store = store
         self.reject = {a.lower() for a in reject}
         self.drop = {a.lower() for a in drop}
+        self.stall = stall
         self.count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # aiosmtpd cancels this when the client hangs up.
+        if self.stall == "silent":
+            await asyncio.Event().wait()
+        while self.stall == "drip":
+            server.transport.write(b"2")
+            await asyncio.sleep(0.2)
         if address.lower() in self.reject:
             return f"550 5.1.1 <{address}>: no such mailbox here"
         envelope.rcpt_tos.append(address)
@@ -82,13 +93,14 @@ async def main():
     parser.add_argument("--drop", action="append", default=[])
     parser.add_argument("--login")
     parser.add_argument("--refuse-login", action="store_true")
+    parser.add_argument("--stall", choices=["silent", "drip"])
     args = parser.parse_args()
 
     context = None
     if args.tls:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)
-    handler = Handler(Path(args.dir), args.reject, args.drop)
+    handler = Handler(Path(args.dir), args.reject, args.drop, args.stall)
     auth = None
     if args.login or args.refuse_login:
         auth = authenticator(args.login)

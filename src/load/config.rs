@@ -344,11 +344,12 @@ pub struct NotifyConfig {
     #[serde(default, deserialize_with = "smtp_url")]
     pub smtp: Option<SmtpUrl>,
     /// Gets the items of people who left with no manager still here, who have no email
-    /// address, and of nobody.
+    /// address mail can be sent to, and of nobody.
     #[serde(deserialize_with = "mailbox")]
     pub fallback: Mailbox,
-    /// How long to wait for the server to connect or answer one command: a server that
-    /// stops answering ends the run with an error rather than hanging it.
+    /// The most one step with the server may take (a connect, STARTTLS, the login, a
+    /// message): a server that stops answering, or drips its reply, ends the run with an
+    /// error rather than hanging it.
     #[serde(
         default = "default_notify_timeout",
         deserialize_with = "notify_timeout"

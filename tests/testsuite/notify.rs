@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::common::{self, assert_code, copy_example, describe, python, stderr};
 use rcgen::{
@@ -587,6 +587,49 @@ fn a_dead_or_silent_server_ends_the_run_with_an_error() {
         );
     }
     drop(silent);
+}
+
+/// A server that greets, then never answers RCPT TO, or answers it a byte at a time and
+/// never ends the line: the first message waits out `timeout_seconds` once, however the
+/// bytes drip, and the messages after it are not tried, each reported, where each waited
+/// twice the timeout and a dripping server held the run forever.
+#[test]
+fn a_server_that_stalls_at_a_message_holds_the_run_no_longer_than_the_timeout() {
+    let hb = handbook("  timeout_seconds: 1\n");
+    let owners = report(hb.path());
+    for stall in ["silent", "drip"] {
+        let Some(server) = Server::start(&["--stall", stall]) else {
+            return;
+        };
+        let url = server.url("smtp");
+        let started = Instant::now();
+        let out = notify(hb.path(), &["--smtp", &url], &[]);
+        let took = started.elapsed();
+        assert_code(&out, 1);
+        assert!(
+            took < Duration::from_secs(5),
+            "{stall}: the run took {took:?}"
+        );
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "not sent to {}: the server did not take the message: no answer within 1 \
+                 seconds",
+                email(&owners[0])
+            )),
+            "{stall}: {err}"
+        );
+        for owner in &owners[1..] {
+            assert!(
+                err.contains(&format!(
+                    "not sent to {}: not tried: {url} gave no answer within 1 seconds",
+                    email(owner)
+                )),
+                "{stall}: {err}"
+            );
+        }
+        assert!(server.received().is_empty());
+    }
 }
 
 #[test]

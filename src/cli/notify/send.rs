@@ -1,20 +1,25 @@
 //! Sending over SMTP with lettre: STARTTLS for `smtp://`, TLS from the first byte for
 //! `smtps://`, and no TLS only to a server on this machine that offers none. Certificates
 //! are checked against the system's store and, for a private CA, the PEM file that
-//! SECBOOK_SMTP_CA_FILE names. Every connect and every command waits at most the timeout.
+//! SECBOOK_SMTP_CA_FILE names. Each step with the server (a connect with its greeting and
+//! EHLO, STARTTLS, the login, a message) ends within the timeout, however the server
+//! drips its bytes.
 //!
 //! One connection carries the messages one after the other; a message the server refuses
 //! or that breaks the connection fails alone, and the next one opens a new connection.
 //! When no connection can be opened (the server is down, TLS fails, the login is refused),
-//! the messages not sent yet fail with that reason rather than each waiting for it again.
+//! or a message gets no answer within the timeout, the messages not sent yet fail with
+//! that reason rather than each waiting for it again.
 
 use std::error::Error as _;
 use std::path::Path;
 use std::time::Duration;
 
+use lettre::transport::smtp;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
+use tokio::runtime::Runtime;
 
 use super::compose::Mail;
 use crate::diagnostics::Error;
@@ -32,6 +37,8 @@ pub struct Server<'a> {
     credentials: Option<Credentials>,
     tls: TlsParameters,
     hello: ClientId,
+    /// Runs lettre's asynchronous client, whose every step can be given a deadline.
+    runtime: Runtime,
 }
 
 impl<'a> Server<'a> {
@@ -68,67 +75,91 @@ impl<'a> Server<'a> {
         let tls = tls
             .build_rustls()
             .map_err(|e| Error::Usage(format!("TLS for {url} could not be set up: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Usage(format!("no runtime to send mail in: {e}")))?;
         Ok(Server {
             url,
             timeout,
             credentials,
             tls,
             hello: ClientId::default(),
+            runtime,
         })
     }
 
     /// Sends each message, calling `done` with how it went, in order.
     pub fn send_all(&self, mails: &[Mail], mut done: impl FnMut(&Mail, Result<(), String>)) {
-        let mut connection: Option<SmtpConnection> = None;
-        let mut unreachable: Option<String> = None;
-        for mail in mails {
-            if let Some(why) = &unreachable {
-                done(mail, Err(format!("not tried: {why}")));
-                continue;
+        self.runtime.block_on(async {
+            let mut connection: Option<AsyncSmtpConnection> = None;
+            let mut unreachable: Option<String> = None;
+            for mail in mails {
+                if let Some(why) = &unreachable {
+                    done(mail, Err(format!("not tried: {why}")));
+                    continue;
+                }
+                let mut conn = match connection.take() {
+                    Some(conn) if !conn.has_broken() => conn,
+                    _ => match self.open().await {
+                        Ok(conn) => conn,
+                        Err(why) => {
+                            done(mail, Err(why.clone()));
+                            unreachable = Some(why);
+                            continue;
+                        }
+                    },
+                };
+                let formatted = mail.message.formatted();
+                let sent = (self
+                    .within(conn.send(mail.message.envelope(), &formatted))
+                    .await)
+                    .map(|_| ())
+                    .map_err(|e| {
+                        if let Failure::Late = e {
+                            // A server that let one message wait out the timeout would let
+                            // each of the others wait too.
+                            unreachable = Some(format!(
+                                "{} gave no answer within {} seconds",
+                                self.url,
+                                self.timeout.as_secs()
+                            ));
+                        }
+                        format!("the server did not take the message: {}", self.describe(&e))
+                    });
+                done(mail, sent);
+                // One cut in the middle of a step is dropped, which closes it.
+                if unreachable.is_none() {
+                    connection = Some(conn);
+                }
             }
-            let conn = match connection.take() {
-                Some(conn) if !conn.has_broken() => conn,
-                _ => match self.open() {
-                    Ok(conn) => conn,
-                    Err(why) => {
-                        done(mail, Err(why.clone()));
-                        unreachable = Some(why);
-                        continue;
-                    }
-                },
-            };
-            let mut conn = conn;
-            let result = conn
-                .send(mail.message.envelope(), &mail.message.formatted())
-                .map(|_| ())
-                .map_err(|e| format!("the server did not take the message: {}", self.describe(&e)));
-            done(mail, result);
-            connection = Some(conn);
-        }
-        if let Some(mut conn) = connection.filter(|c| !c.has_broken()) {
-            let _ = conn.quit();
-        }
+            if let Some(mut conn) = connection.filter(|c| !c.has_broken()) {
+                let _ = self.within(conn.quit()).await;
+            }
+        });
     }
 
     /// A connection ready for messages: encrypted unless the server is this machine and
     /// offers no TLS, and logged in when there are credentials.
-    fn open(&self) -> Result<SmtpConnection, String> {
+    async fn open(&self) -> Result<AsyncSmtpConnection, String> {
         let url = self.url;
-        let wrapped = url.implicit_tls.then_some(&self.tls);
-        let mut conn = SmtpConnection::connect(
+        let wrapped = url.implicit_tls.then(|| self.tls.clone());
+        let connect = AsyncSmtpConnection::connect_tokio1(
             (url.host.as_str(), url.port),
-            Some(self.timeout),
+            None,
             &self.hello,
             wrapped,
             None,
-        )
-        .map_err(|e| format!("could not connect to {url}: {}", self.describe(&e)))?;
+        );
+        let mut conn = (self.within(connect).await)
+            .map_err(|e| format!("could not connect to {url}: {}", self.describe(&e)))?;
         if !url.implicit_tls {
             if conn.can_starttls() {
-                conn.starttls(&self.tls, &self.hello)
+                (self
+                    .within(conn.starttls(self.tls.clone(), &self.hello))
+                    .await)
                     .map_err(|e| format!("STARTTLS with {url} failed: {}", self.describe(&e)))?;
             } else if !url.is_loopback() {
-                conn.abort();
                 return Err(format!(
                     "{url} does not offer STARTTLS, and secbook sends mail unencrypted only to \
                      a server on this machine; use smtps:// if the server speaks TLS from the \
@@ -137,14 +168,28 @@ impl<'a> Server<'a> {
             }
         }
         if let Some(credentials) = &self.credentials {
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+            let login = conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials);
+            (self.within(login).await)
                 .map_err(|e| format!("{url} refused the login: {}", self.describe(&e)))?;
         }
         Ok(conn)
     }
 
+    /// `step` (a connect, a command, a message) unless it takes longer than the timeout.
+    /// The deadline is the step's, not each read's: a server that sends a byte a second and
+    /// never ends its line would otherwise hold the run forever.
+    async fn within<T>(
+        &self,
+        step: impl Future<Output = Result<T, smtp::Error>>,
+    ) -> Result<T, Failure> {
+        match tokio::time::timeout(self.timeout, step).await {
+            Ok(result) => result.map_err(Failure::Smtp),
+            Err(_) => Err(Failure::Late),
+        }
+    }
+
     /// What went wrong, with the server's reply when it gave one.
-    fn describe(&self, e: &lettre::transport::smtp::Error) -> String {
+    fn describe(&self, e: &Failure) -> String {
         let text = self.reason(e);
         if text.contains("certificate") {
             format!(
@@ -156,10 +201,11 @@ impl<'a> Server<'a> {
         }
     }
 
-    fn reason(&self, e: &lettre::transport::smtp::Error) -> String {
-        if timed_out(e) {
-            return format!("no answer within {} seconds", self.timeout.as_secs());
-        }
+    fn reason(&self, e: &Failure) -> String {
+        let e = match e {
+            Failure::Late => return format!("no answer within {} seconds", self.timeout.as_secs()),
+            Failure::Smtp(e) => e,
+        };
         match (e.status(), e.source()) {
             (Some(code), Some(reply)) => format!("the server replied {code} {reply}"),
             (Some(code), None) => format!("the server replied {code}"),
@@ -172,18 +218,10 @@ impl<'a> Server<'a> {
     }
 }
 
-/// Whether a connect or a read ran out of time. A socket's read timeout ends the read with
-/// `WouldBlock` on Unix, which lettre's `is_timeout` does not count.
-fn timed_out(e: &lettre::transport::smtp::Error) -> bool {
-    let mut source = e.source();
-    while let Some(err) = source {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return matches!(
-                io.kind(),
-                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-            );
-        }
-        source = err.source();
-    }
-    false
+/// How a step with the server failed.
+enum Failure {
+    /// It did not end within the timeout.
+    Late,
+    /// lettre's error: the server's reply, the network's or TLS's.
+    Smtp(smtp::Error),
 }
