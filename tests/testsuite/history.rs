@@ -93,6 +93,17 @@ impl Repo {
             .collect()
     }
 
+    /// `api/history.json` of a build with history into `out/`.
+    fn history_json(&self) -> Value {
+        let out = secbook(
+            self.path(),
+            &["build", ".", "--as-of", AS_OF, "--history", "-o", "out"],
+        );
+        assert_code(&out, 0);
+        serde_json::from_slice(&fs::read(self.path().join("out/api/history.json")).unwrap())
+            .unwrap()
+    }
+
     /// The line of `data/exceptions/<id>.yaml` that starts with `start`, as the current
     /// file has it.
     fn line(&self, id: &str, start: &str) -> (String, String, u64) {
@@ -107,6 +118,16 @@ impl Repo {
         assert_eq!(matching.len(), 1, "`{start}` in\n{text}");
         (String::new(), file, matching[0] as u64)
     }
+}
+
+/// The subjects of the first exception's commits in `api/history.json`, newest first.
+fn subjects(api: &Value) -> Vec<&str> {
+    api["exceptions"][0]["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect()
 }
 
 /// `(code, file, line)` of a finding expected at `line`.
@@ -233,22 +254,9 @@ fn a_commit_dated_before_its_parent_is_still_after_it() {
     // Git takes control characters in a subject; a page shows their code points.
     repo.edit(file, "The risk.", "The risk, better put.");
     repo.commit("2026-02-01", "Ann Lee", "Reword \u{1b}]0;owned\u{7} E-1\r");
-    let out = secbook(
-        repo.path(),
-        &["build", ".", "--as-of", AS_OF, "--history", "-o", "out"],
-    );
-    assert_code(&out, 0);
-    let api: Value =
-        serde_json::from_slice(&fs::read(repo.path().join("out/api/history.json")).unwrap())
-            .unwrap();
-    let subjects: Vec<&str> = api["exceptions"][0]["commits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["subject"].as_str().unwrap())
-        .collect();
+    let api = repo.history_json();
     assert_eq!(
-        subjects,
+        subjects(&api),
         [
             "Reword \\u{1b}]0;owned\\u{7} E-1",
             "Raise E-1 to high",
@@ -652,21 +660,8 @@ fn a_merge_shows_a_change_once_at_the_commit_that_made_it() {
         ("GIT_COMMITTER_DATE", "2026-01-04T12:00:00+00:00"),
     ];
     git(repo.path(), &["merge", "-q", "--no-edit", "side"], &env);
-    let out = secbook(
-        repo.path(),
-        &["build", ".", "--as-of", AS_OF, "--history", "-o", "out"],
-    );
-    assert_code(&out, 0);
-    let api: Value =
-        serde_json::from_slice(&fs::read(repo.path().join("out/api/history.json")).unwrap())
-            .unwrap();
-    let commits: Vec<&str> = api["exceptions"][0]["commits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["subject"].as_str().unwrap())
-        .collect();
-    assert_eq!(commits, ["Raise E-9", "Request E-9"]);
+    let api = repo.history_json();
+    assert_eq!(subjects(&api), ["Raise E-9", "Request E-9"]);
     assert_eq!(api["exceptions"][0]["commits"][0]["commit"], side);
 }
 

@@ -580,7 +580,7 @@ fn a_dead_or_silent_server_ends_the_run_with_an_error() {
         let err = stderr(&out);
         assert!(
             err.contains(&format!(
-                "not sent to {}: could not connect to {url}: no answer within 1 seconds",
+                "not sent to {}: could not connect to {url}: no answer within 1 second",
                 email(&owners[0])
             )),
             "{err}"
@@ -614,7 +614,7 @@ fn a_server_that_stalls_at_a_message_holds_the_run_no_longer_than_the_timeout() 
         assert!(
             err.contains(&format!(
                 "not sent to {}: the server did not take the message: no answer within 1 \
-                 seconds",
+                 second",
                 email(&owners[0])
             )),
             "{stall}: {err}"
@@ -622,7 +622,7 @@ fn a_server_that_stalls_at_a_message_holds_the_run_no_longer_than_the_timeout() 
         for owner in &owners[1..] {
             assert!(
                 err.contains(&format!(
-                    "not sent to {}: not tried: {url} gave no answer within 1 seconds",
+                    "not sent to {}: not tried: {url} gave no answer within 1 second",
                     email(owner)
                 )),
                 "{stall}: {err}"

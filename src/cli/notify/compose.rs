@@ -263,7 +263,7 @@ fn severity_colour(severity: &str) -> &'static str {
 }
 
 /// "1 item", "3 items".
-fn plural(n: usize, noun: &str) -> String {
+pub(super) fn plural(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {

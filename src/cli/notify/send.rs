@@ -120,9 +120,9 @@ impl<'a> Server<'a> {
                             // A server that let one message wait out the timeout would let
                             // each of the others wait too.
                             unreachable = Some(format!(
-                                "{} gave no answer within {} seconds",
+                                "{} gave no answer within {}",
                                 self.url,
-                                self.timeout.as_secs()
+                                self.waited()
                             ));
                         }
                         format!("the server did not take the message: {}", self.describe(&e))
@@ -188,6 +188,12 @@ impl<'a> Server<'a> {
         }
     }
 
+    /// The timeout, as a message says it: "1 second", "30 seconds".
+    fn waited(&self) -> String {
+        let seconds = usize::try_from(self.timeout.as_secs()).unwrap_or(usize::MAX);
+        super::compose::plural(seconds, "second")
+    }
+
     /// What went wrong, with the server's reply when it gave one.
     fn describe(&self, e: &Failure) -> String {
         let text = self.reason(e);
@@ -203,7 +209,7 @@ impl<'a> Server<'a> {
 
     fn reason(&self, e: &Failure) -> String {
         let e = match e {
-            Failure::Late => return format!("no answer within {} seconds", self.timeout.as_secs()),
+            Failure::Late => return format!("no answer within {}", self.waited()),
             Failure::Smtp(e) => e,
         };
         match (e.status(), e.source()) {
