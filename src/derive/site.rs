@@ -200,8 +200,10 @@ impl Site {
             for child in &self.sections[s].children {
                 match *child {
                     Child::Page(p) => {
-                        let parts: Vec<&str> = self.pages[p].path.split('/').take(depth).collect();
-                        return Some(format!("content/{}/", parts.join("/")));
+                        let parts = self.pages[p].path.split('/').take(depth);
+                        return Some(parts.fold("content/".to_string(), |folder, part| {
+                            format!("{folder}{part}/")
+                        }));
                     }
                     Child::Section(c) => next.push(c),
                 }

@@ -166,8 +166,12 @@ impl Output {
         }
         for (i, section) in site.sections.iter().enumerate() {
             if section.index.is_none() && shown(&section.url) {
-                let folder = site.section_folder(i);
-                claim(links::page_href(&section.url), Origin::Section(folder));
+                // The home page of a content/ without `_index.md` is secbook's own.
+                let origin = match i {
+                    0 => Origin::Site,
+                    _ => Origin::Section(site.section_folder(i)),
+                };
+                claim(links::page_href(&section.url), origin);
             }
         }
         // A register shows the one content file written to its folder; two there (a page

@@ -208,6 +208,17 @@ fn an_exact_collision_names_both_pages() {
         ) && report.contains("help: rename content/b.md, or rename content/b/"),
         "{report}"
     );
+    // The home page of a content/ without `_index.md` is secbook's own.
+    let tmp = handbook();
+    fs::remove_file(tmp.path().join("hb/content/_index.md")).unwrap();
+    fs::create_dir_all(tmp.path().join("hb/static")).unwrap();
+    fs::write(tmp.path().join("hb/static/index.html"), "<p>x</p>").unwrap();
+    let report = refused(tmp.path(), "`index.html`");
+    assert!(
+        report.contains("hb/static/index.html and a file secbook makes collide")
+            && report.contains("help: secbook writes `index.html` itself"),
+        "{report}"
+    );
 }
 
 #[test]
