@@ -34,7 +34,8 @@ pub fn endless(templates: &BTreeMap<String, Arc<SourceFile>>) -> Vec<Diagnostic>
     // recursion: a call back to a component still on the stack closes a cycle.
     #[derive(Clone, Copy, PartialEq)]
     enum Walk {
-        OnStack,
+        /// At this place of the stack.
+        OnStack(usize),
         Done,
     }
     let mut walked: BTreeMap<&str, Walk> = BTreeMap::new();
@@ -43,7 +44,7 @@ pub fn endless(templates: &BTreeMap<String, Arc<SourceFile>>) -> Vec<Diagnostic>
         if walked.contains_key(start) {
             continue;
         }
-        walked.insert(start, Walk::OnStack);
+        walked.insert(start, Walk::OnStack(0));
         let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
         while let Some(&mut (component, ref mut next)) = stack.last_mut() {
             let Some(call) = calls[component].get(*next) else {
@@ -54,16 +55,11 @@ pub fn endless(templates: &BTreeMap<String, Arc<SourceFile>>) -> Vec<Diagnostic>
             *next += 1;
             match walked.get(call.callee) {
                 Some(Walk::Done) => {}
-                Some(Walk::OnStack) => {
-                    let through: Vec<&str> = stack
-                        .iter()
-                        .map(|(c, _)| *c)
-                        .skip_while(|c| *c != call.callee)
-                        .collect();
-                    diags.push(endless_call(call, component, &through));
+                Some(&Walk::OnStack(at)) => {
+                    diags.push(endless_call(call, component, &stack[at..]));
                 }
                 None if calls.contains_key(call.callee) => {
-                    walked.insert(call.callee, Walk::OnStack);
+                    walked.insert(call.callee, Walk::OnStack(stack.len()));
                     stack.push((call.callee, 0));
                 }
                 None => {}
@@ -73,18 +69,26 @@ pub fn endless(templates: &BTreeMap<String, Arc<SourceFile>>) -> Vec<Diagnostic>
     diags
 }
 
-fn endless_call(call: &Call<'_>, caller: &str, cycle: &[&str]) -> Diagnostic {
+/// How many components of a cycle a report names: a theme may chain thousands.
+const NAMED: usize = 8;
+
+/// The report of `call`, by `caller`, which closes the cycle of the components on the
+/// walk's stack from `cycle`'s first.
+fn endless_call(call: &Call<'_>, caller: &str, cycle: &[(&str, usize)]) -> Diagnostic {
     let message = match cycle {
         [_] => format!("component `{caller}` calls itself whenever it renders"),
-        _ => format!(
-            "component `{caller}` calls `{}`, and so itself, whenever it renders: {}",
-            call.callee,
-            std::iter::once(&caller)
-                .chain(cycle)
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(" → ")
-        ),
+        _ => {
+            let names = std::iter::once(caller).chain(cycle.iter().map(|(c, _)| *c));
+            let mut chain: Vec<String> = names.take(NAMED).map(|c| format!("`{c}`")).collect();
+            if cycle.len() + 1 > NAMED {
+                chain.push(format!("{} more", cycle.len() + 1 - NAMED));
+            }
+            format!(
+                "component `{caller}` calls `{}`, and so itself, whenever it renders: {}",
+                call.callee,
+                chain.join(" → ")
+            )
+        }
     };
     Diagnostic::error(message)
         .with_hint(
@@ -176,6 +180,28 @@ mod tests {
                  `c` → `b` → `c`",
             ]
         );
+    }
+
+    /// A cycle through many components is told once, naming the first few.
+    #[test]
+    fn a_long_cycle_is_told_once_and_short() {
+        let n = 5_000;
+        let text: String = (0..n)
+            .map(|i| {
+                format!(
+                    "{{% component c{i}() %}}{{{{ <c{}/> }}}}{{% endcomponent c{i} %}}\n",
+                    (i + 1) % n
+                )
+            })
+            .collect();
+        let told = endless_in(&[("chain.html", &text)]);
+        assert_eq!(told.len(), 1, "{told:?}");
+        assert!(
+            told[0].ends_with(&format!("{} more", n + 1 - NAMED)),
+            "{}",
+            told[0]
+        );
+        assert!(told[0].len() < 300, "{}", told[0]);
     }
 
     #[test]
