@@ -1530,7 +1530,7 @@ function longWordsHandbook(into) {
   const url = `https://tracker.example.com/browse/SECURITY-123456/${"attachments/".repeat(6)}evidence.zip`;
   fs.writeFileSync(
     path.join(into, "content", "long-words.md"),
-    ["---", "title: Long words", "---", `## Rotate ${arn}`, "", `See ${url} and \`${arn}\`.`, "", "```", `curl -sS "${url}?include=${"approvals,".repeat(8)}" | jq .`, "```", ""].join("\n"),
+    ["---", "title: Long words", "---", `## Rotate ${arn}`, "", `See ${url} and \`${arn}\`.`, "", "```", `curl -sS "${url}?include=${"approvals,".repeat(8)}" | jq .`, "```", "", "| Step | Who |", "|---|---|", ...Array.from({ length: 60 }, (_, i) => `| step ${i} | on call |`), ""].join("\n"),
   );
   fs.writeFileSync(
     path.join(into, "data", "exceptions", "EXC-900.yaml"),
@@ -1581,6 +1581,11 @@ async function longWords(browser, bin, work) {
           const cut = await page.$$eval("pre", (pres) => pres.filter((p) => p.scrollWidth > p.clientWidth + 1).length);
           if (cut) problems.push(`${rel} in print: ${cut} code block(s) cut at the edge`);
         }
+        // A page's long table starts on the page its text leaves room on, and splits between
+        // rows, where kept whole it left the page before it mostly empty.
+        await page.goto(pathToFileURL(path.join(site, pages[0])).href);
+        const breaks = await page.$eval(".prose table", (t) => [getComputedStyle(t).breakInside, getComputedStyle(t.rows[1]).breakInside]);
+        if (breaks.join() !== "auto,avoid") problems.push(`${pages[0]} in print: a table breaks ${breaks[0]}, its rows ${breaks[1]}`);
       } finally {
         await context.close();
       }
