@@ -227,10 +227,19 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     if !has_hidden(text) {
         return Cow::Borrowed(text);
     }
+    code_points(text, is_hidden)
+}
+
+/// `text` with each character `shown` takes written as its code point, as Rust writes it
+/// (`\u{1b}`): what a reader could not see, or could not tell apart, as itself.
+pub fn code_points(text: &str, shown: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&shown) {
+        return Cow::Borrowed(text);
+    }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if is_hidden(c) {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        if shown(c) {
+            out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }

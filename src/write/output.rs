@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, Once, OnceLock, PoisonError, Weak};
 use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::diagnostics::{Diagnostic, Error, SourceFile};
+use crate::diagnostics::{Diagnostic, Error, SourceFile, code_points};
 use crate::load::theme::Body;
 use crate::load::yaml::{self, Seg};
 use crate::model::reserved::{OUTPUT_MARKER, is_reserved_name};
@@ -655,14 +655,8 @@ fn clash_report(path: &str, origin: &Origin, other: &Entry, clash: Clash) -> Dia
 /// `path` with each combining mark written as its code point (`cafe\u{301}`), so that two
 /// spellings of one name can be told apart on the screen.
 fn marks_shown(path: &str) -> String {
-    path.chars()
-        .map(
-            |c| match unicode_normalization::char::canonical_combining_class(c) {
-                0 => c.to_string(),
-                _ => c.escape_unicode().to_string(),
-            },
-        )
-        .collect()
+    let mark = |c| unicode_normalization::char::canonical_combining_class(c) != 0;
+    code_points(path, mark).into_owned()
 }
 
 /// The characters Windows refuses in a file name, besides the controls.

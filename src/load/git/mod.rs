@@ -14,7 +14,7 @@ use gix::objs::tree::EntryKind;
 use gix::objs::{CommitRef, Kind, TreeRefIter};
 use gix::prelude::{Find, Header};
 
-use crate::diagnostics::Error;
+use crate::diagnostics::{Error, code_points};
 use pack::{Failure, Packs, Place};
 use tree::Listed;
 
@@ -929,15 +929,7 @@ fn metadata(id: ObjectId, commit: &CommitRef) -> Result<Commit, Error> {
 /// any byte in an author's name or a subject, where a record may hold none, and a page or
 /// a terminal would act on them.
 fn printable(text: &str) -> String {
-    if !text.contains(char::is_control) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| match c.is_control() {
-            true => c.escape_unicode().to_string(),
-            false => c.to_string(),
-        })
-        .collect()
+    code_points(text, char::is_control).into_owned()
 }
 
 /// The place of each walked commit in a history, newest first, as `git log --date-order`
