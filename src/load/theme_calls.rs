@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::theme_ids::{component_calls, delimited};
+use super::theme_ids::{component_calls, components, delimited};
 use crate::diagnostics::{Diagnostic, SourceFile};
 
 /// A call a component's body makes outside any `if` or `for`: made whenever the
@@ -23,11 +23,15 @@ struct Call<'a> {
 pub fn endless(templates: &BTreeMap<String, Arc<SourceFile>>) -> Vec<Diagnostic> {
     let mut calls: BTreeMap<&str, Vec<Call<'_>>> = BTreeMap::new();
     for file in templates.values() {
-        for (name, body) in components(&file.text) {
+        // One that no tag closes is a syntax error, which loading the theme reports.
+        for component in components(&file.text)
+            .into_iter()
+            .filter(|c| c.end.is_some())
+        {
             calls
-                .entry(name)
+                .entry(component.name)
                 .or_default()
-                .extend(unconditional(file, body));
+                .extend(unconditional(file, component.body));
         }
     }
     // A walk along the calls from each component not yet walked, with a stack rather than
@@ -95,24 +99,6 @@ fn endless_call(call: &Call<'_>, caller: &str, cycle: &[(&str, usize)]) -> Diagn
             "rendering would never end: make the call inside an `if` or a `for` that stops it",
         )
         .at(call.file, call.span.clone())
-}
-
-/// Each component `text` defines, with the span of its body.
-fn components(text: &str) -> Vec<(&str, Range<usize>)> {
-    let mut found = Vec::new();
-    let mut open: Option<(&str, usize)> = None;
-    for (tag, at) in delimited(text, "{%", "%}") {
-        let words = tag.trim_matches('-').trim();
-        if let Some(rest) = words.strip_prefix("component ") {
-            let name = rest.split('(').next().unwrap_or(rest).trim();
-            open = open.or(Some((name, at.end)));
-        } else if words.starts_with("endcomponent")
-            && let Some((name, body)) = open.take()
-        {
-            found.push((name, body..at.start));
-        }
-    }
-    found
 }
 
 /// The calls in `body` of `file` outside any `if` or `for`, and outside any expression

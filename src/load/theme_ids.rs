@@ -106,30 +106,66 @@ fn gather(parts: &BTreeMap<Part<'_>, Written<'_>>, part: Part<'_>) -> BTreeSet<S
 /// defines writes.
 fn read(text: &str) -> (Written<'_>, Vec<(&str, Written<'_>)>) {
     let mut own = Written::default();
-    let mut components = Vec::new();
-    // The component being read: its name, and where its body starts.
-    let mut open: Option<(&str, usize)> = None;
+    let mut parts = Vec::new();
     let mut outside = 0;
+    for component in components(text) {
+        read_into(&text[outside..component.tag], &mut own);
+        let body = &text[component.body.clone()];
+        match component.end {
+            Some(end) => {
+                let mut part = Written::default();
+                read_into(body, &mut part);
+                parts.push((component.name, part));
+                outside = end;
+            }
+            // Not closed: what follows its tag is the template's own.
+            None => {
+                read_into(body, &mut own);
+                outside = text.len();
+            }
+        }
+    }
+    read_into(&text[outside..], &mut own);
+    (own, parts)
+}
+
+/// A component a template defines (`{% component name(...) %}` ... `{% endcomponent %}`).
+pub(super) struct Component<'a> {
+    pub(super) name: &'a str,
+    /// Where its `{% component %}` tag starts.
+    tag: usize,
+    /// Its body: up to its closing tag, or to the end of the text when none closes it.
+    pub(super) body: std::ops::Range<usize>,
+    /// Where its closing tag ends; `None` when none closes it.
+    pub(super) end: Option<usize>,
+}
+
+/// The components `text` defines, in order. A `{% component %}` tag inside a component's
+/// body is part of that body.
+pub(super) fn components(text: &str) -> Vec<Component<'_>> {
+    let mut found = Vec::new();
+    let mut open: Option<Component> = None;
     for (tag, at) in delimited(text, "{%", "%}") {
         let words = tag.trim_matches('-').trim();
         if let Some(rest) = words.strip_prefix("component ") {
-            if open.is_none() {
-                let name = rest.split('(').next().unwrap_or(rest).trim();
-                read_into(&text[outside..at.start], &mut own);
-                open = Some((name, at.end));
-            }
+            open = open.or_else(|| {
+                Some(Component {
+                    name: rest.split('(').next().unwrap_or(rest).trim(),
+                    tag: at.start,
+                    body: at.end..text.len(),
+                    end: None,
+                })
+            });
         } else if words.starts_with("endcomponent")
-            && let Some((name, body)) = open.take()
+            && let Some(mut component) = open.take()
         {
-            let mut part = Written::default();
-            read_into(&text[body..at.start], &mut part);
-            components.push((name, part));
-            outside = at.end;
+            component.body.end = at.start;
+            component.end = Some(at.end);
+            found.push(component);
         }
     }
-    let rest = open.map_or(outside, |(_, body)| body);
-    read_into(&text[rest..], &mut own);
-    (own, components)
+    found.extend(open);
+    found
 }
 
 /// Adds what `text`, with no component defined in it, writes and reaches to `part`.
