@@ -13,8 +13,7 @@ use crate::load::config::Config;
 use crate::load::git::{Change, Commit, Log};
 use crate::load::history::{Changes, Fields, Version, file_names};
 use crate::load::records::Records;
-use crate::model::date::instants;
-use crate::model::date::{Date, Offset, days};
+use crate::model::date::{Date, Offset, days, instants};
 use crate::model::exception::{Approval, Exception};
 use crate::model::history::{
     Action, ApprovalSeen, Entry, Evidence, FieldChange, History, RecordHistory, short_id,
@@ -530,6 +529,7 @@ fn commit_time(seconds: i64) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::history::Versions;
 
     /// A commit of the year 3170843 is shown, and counted, at the last instant a date may
     /// have, not at 1970.
@@ -541,7 +541,6 @@ mod tests {
         assert_eq!(shown(i64::MIN), "1900-01-02T00:00:00+00:00");
         assert_eq!(shown(1_767_225_600), "2026-01-01T00:00:00+00:00");
     }
-    use crate::load::history::Versions;
 
     fn mapping(text: &str) -> Fields {
         let text = Ok(text.to_string());

@@ -381,11 +381,14 @@ impl Site {
 
     /// The page at `path` below content/, written in either of Unicode's forms.
     fn page_index(&self, path: &str) -> Option<usize> {
-        let composed = || {
-            let composed: String = path.nfc().collect();
-            self.page_by_composed_path.get(&composed).copied()
-        };
-        (self.page_by_path.get(path).copied()).or_else(|| (!path.is_ascii()).then(composed)?)
+        if let Some(&i) = self.page_by_path.get(path) {
+            return Some(i);
+        }
+        if path.is_ascii() {
+            return None;
+        }
+        let composed: String = path.nfc().collect();
+        self.page_by_composed_path.get(&composed).copied()
     }
 
     /// The page, not a section's `_index.md`, written to `url`.

@@ -281,9 +281,9 @@ const HEADER_CHARS: usize = 200;
 
 /// `text` on one line, for a header: line breaks and other control characters become
 /// spaces, so no value can start a header of its own; beyond [`HEADER_CHARS`] it is cut
-/// and ends in "…" (which makes lettre write it as encoded-words, where "..." would be
-/// an obsolete period in an unquoted name); and what it opens of bidirectional formatting is closed, so that it
-/// cannot reorder the subject after it.
+/// and ends in "…" (which makes lettre write it as encoded-words, where "..." would be an
+/// obsolete period in an unquoted name); and what it opens of bidirectional formatting is
+/// closed, so that it cannot reorder the subject after it.
 fn one_line(text: &str) -> String {
     let mut line = text
         .split(|c: char| c.is_control())

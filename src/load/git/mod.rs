@@ -372,7 +372,6 @@ impl Repo {
         self.hash
     }
 
-    /// The commit `rev` names (a branch, a tag, `HEAD~3`, an id), if it names one.
     /// The kind of object `rev` names (`tree`, `blob`), when it names one: a revision that
     /// does not [`resolve`](Repo::resolve) may name an object that is not a commit.
     pub fn kind_of(&mut self, rev: &str) -> Option<String> {
@@ -380,6 +379,7 @@ impl Repo {
         Some(id.object().ok()?.kind.to_string())
     }
 
+    /// The commit `rev` names (a branch, a tag, `HEAD~3`, an id), if it names one.
     pub fn resolve(&mut self, rev: &str) -> Option<ObjectId> {
         let spec = format!("{rev}^{{commit}}");
         self.gix()
