@@ -208,6 +208,22 @@ fn requested_and_approved(repo: &Repo, id: &str) {
     repo.commit("2026-01-10", "Dee Vance", &format!("Approve {id}"));
 }
 
+/// Raises E-1's severity in a commit dated `day`, after [`requested_and_approved`], and
+/// checks that it is changed after its approval, at its last approval.
+#[track_caller]
+fn raise_after_approval(repo: &Repo, day: &str) {
+    let file = "data/exceptions/E-1.yaml";
+    repo.edit(file, "severity: medium", "severity: high");
+    repo.commit(day, "Ann Lee", "Raise E-1 to high");
+    assert_eq!(
+        repo.findings(),
+        [at(
+            "exception.changed-after-approval",
+            repo.line("E-1", "  - name: Eli Stone")
+        )]
+    );
+}
+
 #[test]
 fn a_record_edited_after_its_approval_without_a_new_one_is_changed_after_approval() {
     let repo = Repo::new(HANDBOOK);
@@ -218,15 +234,7 @@ fn a_record_edited_after_its_approval_without_a_new_one_is_changed_after_approva
     repo.commit("2026-02-01", "Ann Lee", "Reword E-1");
     assert_eq!(repo.findings(), []);
     // Raising the severity is.
-    repo.edit(file, "severity: medium", "severity: high");
-    repo.commit("2026-02-02", "Ann Lee", "Raise E-1 to high");
-    assert_eq!(
-        repo.findings(),
-        [at(
-            "exception.changed-after-approval",
-            repo.line("E-1", "  - name: Eli Stone")
-        )]
-    );
+    raise_after_approval(&repo, "2026-02-02");
     // Without history it cannot be seen.
     let out = secbook(
         repo.path(),
@@ -242,15 +250,7 @@ fn a_commit_dated_before_its_parent_is_still_after_it() {
     let repo = Repo::new(HANDBOOK);
     requested_and_approved(&repo, "E-1");
     let file = "data/exceptions/E-1.yaml";
-    repo.edit(file, "severity: medium", "severity: high");
-    repo.commit("2025-12-31", "Ann Lee", "Raise E-1 to high");
-    assert_eq!(
-        repo.findings(),
-        [at(
-            "exception.changed-after-approval",
-            repo.line("E-1", "  - name: Eli Stone")
-        )]
-    );
+    raise_after_approval(&repo, "2025-12-31");
     // Git takes control characters in a subject; a page shows their code points.
     repo.edit(file, "The risk.", "The risk, better put.");
     repo.commit("2026-02-01", "Ann Lee", "Reword \u{1b}]0;owned\u{7} E-1\r");

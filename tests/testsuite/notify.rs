@@ -232,6 +232,15 @@ fn email(owner: &Value) -> &str {
     owner["email"].as_str().unwrap()
 }
 
+/// Asserts that `err` reports each of `owners` as not tried, because of `why`.
+#[track_caller]
+fn assert_not_tried(err: &str, owners: &[Value], why: &str) {
+    for owner in owners {
+        let told = format!("not sent to {}: not tried: {why}", email(owner));
+        assert!(err.contains(&told), "{told:?} in:\n{err}");
+    }
+}
+
 fn text_part(message: &Value, kind: &str) -> String {
     let parts = message["parts"].as_array().unwrap();
     let part = parts.iter().find(|p| p["type"] == kind).unwrap();
@@ -560,15 +569,7 @@ fn a_dead_or_silent_server_ends_the_run_with_an_error() {
         "{err}"
     );
     assert!(err.contains("refused"), "{err}");
-    for owner in &owners[1..] {
-        assert!(
-            err.contains(&format!(
-                "not sent to {}: not tried: could not connect",
-                email(owner)
-            )),
-            "{err}"
-        );
-    }
+    assert_not_tried(&err, &owners[1..], "could not connect");
 
     // Connects, and never says a word: the kernel takes the connection, nobody answers.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -619,15 +620,11 @@ fn a_server_that_stalls_at_a_message_holds_the_run_no_longer_than_the_timeout() 
             )),
             "{stall}: {err}"
         );
-        for owner in &owners[1..] {
-            assert!(
-                err.contains(&format!(
-                    "not sent to {}: not tried: {url} gave no answer within 1 second",
-                    email(owner)
-                )),
-                "{stall}: {err}"
-            );
-        }
+        assert_not_tried(
+            &err,
+            &owners[1..],
+            &format!("{url} gave no answer within 1 second"),
+        );
         assert!(server.received().is_empty());
     }
 }
