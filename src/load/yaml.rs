@@ -1151,8 +1151,8 @@ const MAX_ERRORS: usize = 64;
 
 /// The values a [`Draft`] tries, in turn, for a required field it lacks: a text, a person
 /// or an id take the first, a date the second; a value of a fixed set is the first that
-/// the refusal of `x` names.
-const STAND_INS: [&str; 5] = ["x", "2000-01-01", "0", "[]", "false"];
+/// the refusal of `x` names; a mapping of fields the last, its own fields then supplied.
+const STAND_INS: [&str; 6] = ["x", "2000-01-01", "0", "[]", "false", "{}"];
 
 /// A copy of a document that does not load, changed until it loads to learn its other
 /// errors. The entry at fault for each error is blanked, set aside; a required field the
@@ -1174,6 +1174,9 @@ struct Draft<'a> {
     lines_added: bool,
     /// Each entry set aside: the path of its mapping, its key, and its blanked bytes.
     set_aside: Vec<(Vec<Step>, String, Range<usize>)>,
+    /// The paths of the mappings given as stand-ins (`{}`): the fields they lack are
+    /// supplied, not told.
+    stand_in_maps: Vec<Vec<Step>>,
     /// How many more bytes it may read ([`DRAFT_BYTES`]).
     budget: usize,
     /// Whether a reading was left undone for want of budget.
@@ -1189,6 +1192,7 @@ impl<'a> Draft<'a> {
             grown: Vec::new(),
             lines_added: false,
             set_aside: Vec::new(),
+            stand_in_maps: Vec::new(),
             budget: DRAFT_BYTES,
             spent: false,
         }
@@ -1209,16 +1213,20 @@ impl<'a> Draft<'a> {
                     .map(|(_, _, blanked)| blanked.clone())
                     .next()
             });
-            let at_root = failure.path.as_ref().is_some_and(Vec::is_empty);
+            let in_stand_in = missing.is_some()
+                && (failure.path.as_ref()).is_some_and(|p| self.stand_in_maps.contains(p));
             // Its hint names the line of the key's first use, in the draft, where lines
             // may have been added.
             if self.lines_added && failure.diag.message.starts_with(DUPLICATE) {
                 break;
             }
-            if follow_on.is_none() {
+            if follow_on.is_none() && !in_stand_in {
                 let mut diag = self.original(failure.diag.clone());
-                if missing.is_some() && at_root && !found.is_empty() {
-                    diag.span = self.document_start();
+                if missing.is_some()
+                    && !found.is_empty()
+                    && let Some(mapping) = &failure.path
+                {
+                    diag.span = self.start_of(mapping);
                 }
                 if found
                     .iter()
@@ -1234,7 +1242,7 @@ impl<'a> Draft<'a> {
                     self.supply::<T>(&own(field, path), Spot::SetAside(blanked))
                 }
                 (Some(field), None, Some(path)) => (self
-                    .supply::<T>(&own(field, path), Spot::NewLine))
+                    .supply::<T>(&own(field, path), Spot::InMapping))
                 .or_else(|| self.set_aside::<T>(&failure)),
                 _ => self.set_aside::<T>(&failure),
             };
@@ -1251,7 +1259,7 @@ impl<'a> Draft<'a> {
                     found.len()
                 ))
                 .with_hint("mend these and check again")
-                .at(self.file, self.document_start()),
+                .at(self.file, self.start_of(&[])),
             );
         }
         found
@@ -1298,6 +1306,20 @@ impl<'a> Draft<'a> {
             (path.starts_with(&entry.mapping) && value)
                 || (*path == entry.mapping && failure.raw.contains(&named))
         };
+        // An entry alone in a mapping within the document, whose value is at fault, is
+        // rather given a stand-in value: blanked, its mapping would be null.
+        if let Some(entry) = chain.iter().filter(at_fault).next_back()
+            && entry.alone
+            && !entry.mapping.is_empty()
+        {
+            let own = [entry.mapping.as_slice(), &[Step::Key(entry.key.clone())]].concat();
+            let range = self.range.start + entry.range.start..self.range.start + entry.range.end;
+            if failure.path.as_ref() == Some(&own)
+                && let Some(loaded) = self.supply::<T>(&own, Spot::SetAside(range))
+            {
+                return Some(loaded);
+            }
+        }
         let mut causes = chain.iter().filter(at_fault).rev();
         let entry = causes.find(|e| !e.alone || e.mapping.is_empty())?;
         let blanked = self.range.start + entry.range.start..self.range.start + entry.range.end;
@@ -1320,10 +1342,10 @@ impl<'a> Draft<'a> {
     ) -> Option<Result<(), Box<Failure>>> {
         let (last, path) = own.split_last()?;
         let mut stand_ins: Vec<String> = STAND_INS.iter().map(|s| s.to_string()).collect();
-        // Where the first key of the mapping is, and what indents it.
-        let first_key = match &spot {
+        // Where in the mapping a new entry goes, and what follows it there.
+        let added = match &spot {
             Spot::SetAside(_) => None,
-            Spot::NewLine => {
+            Spot::InMapping => {
                 let doc = &self.text[self.range.start..];
                 let at = match path.is_empty() {
                     true => read_tree(doc)
@@ -1334,12 +1356,25 @@ impl<'a> Draft<'a> {
                         locate_text(doc, &path)?.value.start
                     }
                 };
-                // A flow mapping (`{a: 1}`) takes no line.
-                if doc[at..].starts_with('{') {
+                // A null value (`-`, `- # to do`) is all of its line: it is no mapping to
+                // add to.
+                let rest = doc[at..].trim_start_matches([' ', '\t']);
+                if rest.is_empty() || rest.starts_with(['\n', '\r', '#']) {
                     return None;
                 }
-                let line_start = doc[..at].rfind('\n').map_or(0, |n| n + 1);
-                Some((self.range.start + at, " ".repeat(at - line_start)))
+                // A flow mapping (`{a: 1}`) takes no line: the entry goes first in it.
+                if doc[at..].starts_with('{') {
+                    let empty = doc[at + 1..].trim_start().starts_with('}');
+                    let after = if empty { "" } else { ", " };
+                    Some((self.range.start + at + 1, after.to_string()))
+                } else {
+                    let line_start = doc[..at].rfind('\n').map_or(0, |n| n + 1);
+                    let indent = " ".repeat(at - line_start);
+                    match path.is_empty() {
+                        true => Some((self.text.len(), indent)),
+                        false => Some((self.range.start + at, format!("\n{indent}"))),
+                    }
+                }
             }
         };
         let mut tried = 0;
@@ -1352,7 +1387,7 @@ impl<'a> Draft<'a> {
             };
             let mut text = self.text.clone();
             // Where the line moves from, and by how many bytes.
-            let grown = match (&spot, &first_key) {
+            let grown = match (&spot, &added) {
                 (Spot::SetAside(blanked), _) => {
                     blank(&mut text, blanked.clone());
                     let line = &text[blanked.clone()];
@@ -1360,22 +1395,32 @@ impl<'a> Draft<'a> {
                     text.replace_range(blanked.start..blanked.start + room, &entry);
                     (room < entry.len()).then(|| (blanked.start + room, entry.len() - room))
                 }
-                (_, Some((_, indent))) if path.is_empty() => {
+                // At the end of the document's own block mapping: no line after it moves.
+                (_, Some((at, indent))) if *at == text.len() => {
                     if !text.ends_with('\n') {
                         text.push('\n');
                     }
                     text.push_str(&format!("{indent}{entry}\n"));
                     None
                 }
-                (_, Some((at, indent))) => {
-                    let line = format!("{entry}\n{indent}");
-                    text.insert_str(*at, &line);
-                    Some((*at, line.len()))
+                (_, Some((at, after))) => {
+                    let inserted = format!("{entry}{after}");
+                    text.insert_str(*at, &inserted);
+                    Some((*at, inserted.len()))
                 }
                 (_, None) => return None,
             };
+            // A mapping given as a stand-in lacks its fields, which are supplied in turn.
+            let own_fields_missing = |f: &Failure| {
+                stand_in == "{}"
+                    && f.path.as_deref() == Some(own)
+                    && missing_field(&f.raw).is_some()
+            };
             match self.load::<T>(text.clone())? {
-                Err(f) if f.path.as_ref().is_some_and(|p| p.starts_with(own)) => {
+                Err(f)
+                    if f.path.as_ref().is_some_and(|p| p.starts_with(own))
+                        && !own_fields_missing(&f) =>
+                {
                     if let Some(value) = first_variant(&f.raw)
                         && !stand_ins.iter().any(|s| s == value)
                     {
@@ -1384,10 +1429,14 @@ impl<'a> Draft<'a> {
                     tried += 1;
                 }
                 loaded => {
+                    if stand_in == "{}" {
+                        self.stand_in_maps.push(own.to_vec());
+                    }
                     self.text = text;
                     if let Some((from, by)) = grown {
                         self.grown.push((from, by));
-                        self.lines_added |= matches!(spot, Spot::NewLine);
+                        self.lines_added |=
+                            matches!(&added, Some((_, after)) if after.contains('\n'));
                         // The entries set aside after it are pushed along too.
                         for (_, _, blanked) in &mut self.set_aside {
                             if blanked.start >= from {
@@ -1427,11 +1476,12 @@ impl<'a> Draft<'a> {
         }
     }
 
-    /// Where a field the document lacks is told, as the first error is: at the start of
-    /// the document, which in the draft may have been set aside.
-    fn document_start(&self) -> Range<usize> {
+    /// Where a field the `mapping` lacks is told, as the first error is: at the start of
+    /// the mapping in the file, which in the draft may have been set aside or moved.
+    fn start_of(&self, mapping: &[Step]) -> Range<usize> {
         let doc = &self.file.text[self.range.clone()];
-        let at = locate_text(doc, &[]).map_or(0, |p| p.value.start);
+        let path: Vec<Seg> = mapping.iter().map(Step::seg).collect();
+        let at = locate_text(doc, &path).map_or(0, |p| p.value.start);
         self.range.start + at..self.range.start + token_end(doc, at)
     }
 
@@ -1456,9 +1506,10 @@ impl<'a> Draft<'a> {
 enum Spot {
     /// Over the field's own entry, or the list item, set aside: the bytes it blanks.
     SetAside(Range<usize>),
-    /// On a line of its own: at the end of the document's own mapping, where no line
-    /// after it moves; before the first key of another.
-    NewLine,
+    /// A new entry of its mapping: in a block mapping, on a line of its own, at the end
+    /// of the document's own mapping, where no line after it moves, else before the first
+    /// key; in a flow mapping (`{a: 1}`), first, on its line.
+    InMapping,
 }
 
 /// The field serde says is missing: `missing field `title``.
@@ -1534,8 +1585,13 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
                 node = value;
             }
             Kind::Seq(items) => {
-                let holds =
-                    |item: &Node| (item.span.start..item.end.max(item.span.end + 1)).contains(&at);
+                let holds = |item: &Node| {
+                    let start = match item.span.is_empty() {
+                        true => at_dash(text, item.span.start),
+                        false => item.span.start,
+                    };
+                    (start..item.end.max(item.span.end + 1)).contains(&at)
+                };
                 let Some(i) = items.iter().position(holds) else {
                     break;
                 };
@@ -1548,8 +1604,22 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
     // A block collection starts at no byte; so does an empty item, which is in one piece.
     let in_one_piece = matches!(path.last(), Some(Step::Index(_)))
         && (!node.span.is_empty() || matches!(node.kind, Kind::Scalar(_)));
-    let range = node.span.start..node.end;
+    let range = match node.span.is_empty() {
+        true => at_dash(text, node.span.start)..at_dash(text, node.span.start),
+        false => node.span.start..node.end,
+    };
     Some((chain, in_one_piece.then_some(Item { path, range })))
+}
+
+/// Where an empty list item is written: YAML marks it after the comment on its line
+/// (`- # to do`), but a stand-in must go just after its `-`.
+fn at_dash(text: &str, at: usize) -> usize {
+    let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let line = &text[line_start..at];
+    match (line.trim_start().strip_prefix('-'), line.contains('#')) {
+        (Some(rest), true) => at - rest.len(),
+        _ => at,
+    }
 }
 
 /// The key and the byte range of each entry of the block mapping at the top of `text`,
@@ -1713,7 +1783,15 @@ pub fn locate_text(text: &str, path: &[Seg]) -> Option<Place> {
     let chars = CharOffsets::new(text);
     let mut parser = Parser::new_from_str(text);
     let mut next = move || parser.next_event()?.ok();
-    seek(&mut next, &chars, path).map(|(place, _)| place)
+    let (mut place, _) = seek(&mut next, &chars, path)?;
+    if place.value.is_empty() {
+        let at = at_dash(text, place.value.start);
+        place.value = at..at;
+        if place.key.is_empty() {
+            place.key = at..at;
+        }
+    }
+    Some(place)
 }
 
 /// The place of each item of the list at `path`, in order, read as they are asked for:
@@ -2650,6 +2728,34 @@ items:
                 format!("4:11 approvals[0].date: invalid date `2025-13-40`: {date}"),
                 "6:15 approvals[1].decision: unknown value `maybe`".to_string(),
                 format!("7:11 approvals[1].date: invalid date `2025-02-30`: {date}"),
+            ]
+        );
+        // A list of mappings: an item that is no mapping, or is empty, is told once and
+        // given a mapping whose fields are not told missing; an item whose one entry is
+        // bad keeps its place, and the fields it lacks are told. No item hides the ones
+        // after it.
+        let approvals = "approvals:
+  - 5
+  - name: a
+    decision: maybe
+  - # nothing yet
+  - date: x
+  - {name: b, decision: approved, date: 2025-02-30}
+  - name: c
+    decision: nope
+";
+        assert_eq!(
+            told(approvals),
+            [
+                "2:5 approvals[0]: invalid type: integer `5`, expected a mapping of fields"
+                    .to_string(),
+                "4:15 approvals[1].decision: unknown value `maybe`".to_string(),
+                "5:4 approvals[2]: missing field `name`".to_string(),
+                format!("6:11 approvals[3].date: invalid date `x`: {date}"),
+                "6:5 approvals[3]: missing field `name`".to_string(),
+                "6:5 approvals[3]: missing field `decision`".to_string(),
+                format!("7:41 approvals[4].date: invalid date `2025-02-30`: {date}"),
+                "9:15 approvals[5].decision: unknown value `nope`".to_string(),
             ]
         );
     }
