@@ -1308,7 +1308,7 @@ impl<'a> Draft<'a> {
         };
         // An entry alone in a mapping within the document, whose value is at fault, is
         // rather given a stand-in value: blanked, its mapping would be null.
-        if let Some(entry) = chain.iter().filter(at_fault).next_back()
+        if let Some(entry) = chain.iter().rfind(at_fault)
             && entry.alone
             && !entry.mapping.is_empty()
         {
