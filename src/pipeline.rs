@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::derive::handbook::Handbook;
 use crate::derive::history;
 use crate::derive::site::Site;
-use crate::derive::view::{self, Unreadable, View};
+use crate::derive::view::{self, Past, Unreadable, View};
 use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
 use crate::load::audience;
 use crate::load::config::Config;
@@ -334,7 +334,8 @@ fn prepare_from(
     let audience = reader.as_ref().map(|r| r.name.to_string());
     let view = reader.map(|r| {
         let view = View::of(&r, &config, &content, &records);
-        (view, r.redact.to_vec())
+        let past = (changes.as_deref()).map(|c| Past::of(c, &config, &r, &view));
+        (view, r.redact.to_vec(), past.unwrap_or_default())
     });
     let (handbook, more) = assemble(
         config,
@@ -476,30 +477,34 @@ fn assemble(
     (handbook, diags)
 }
 
-/// The handbook to render for an audience's `view` and the fields it redacts: `whole`
-/// (which [`assemble`] made) when the view leaves nothing out and redacts nothing, else the
-/// view's own, which [`assemble_view`] makes. `files` lose those the view hides.
+/// The handbook to render for an audience's `view`, the fields it redacts and what it may
+/// not read of the records' past: `whole` (which [`assemble`] made) when the view leaves
+/// nothing out and redacts nothing, else the view's own, which [`assemble_view`] makes.
+/// `files` lose those the view hides.
 fn viewed(
     mut whole: Handbook,
-    view: Option<(View, Vec<String>)>,
+    view: Option<(View, Vec<String>, Past)>,
     strict: bool,
     baseline: Baseline<'_>,
     files: &mut Vec<OutputFile>,
 ) -> Handbook {
     match view {
-        Some((view, redact)) if !view.shows_all() || !redact.is_empty() => {
+        Some((view, redact, past))
+            if !view.shows_all() || !redact.is_empty() || !past.reads_all() =>
+        {
             files.retain(|f| !view.hidden_files.contains(&f.path));
             let config = whole.config.clone();
             let as_of = whole.as_of;
             let history = whole.history.take();
-            // What git gives may name anything of the whole handbook.
-            let hidden = match history {
+            // What git gives may name anything of the whole handbook, now or before.
+            let mut hidden = match history {
                 Some(_) => view::hidden_texts(&whole.records, &whole.site.pages, &view),
                 None => Vec::new(),
             };
+            hidden.extend(past.hidden.iter().cloned());
             drop(whole);
             let whole = (config, as_of, strict, baseline, history);
-            assemble_view(view, &redact, &hidden, whole, files)
+            assemble_view(view, &redact, (&hidden, &past), whole, files)
         }
         _ => whole,
     }
@@ -508,13 +513,14 @@ fn viewed(
 /// The handbook as `view` shows it, from what it holds alone: assembled, derived, the
 /// whole's history kept to its records, its findings computed; then the fields in `redact`
 /// redacted, the findings and the history scrubbed of what it may not read (the redacted
-/// values, and with history the texts of the whole handbook it does not see, `unseen`), and what is computed
-/// from text (the metrics) computed again. The view's links are the whole handbook's, less those to what it hides,
-/// which were checked with the whole.
+/// values, now and in the `past`, and with history the texts of the whole handbook it does
+/// not see, `unseen`, which holds the past's), and what is computed from text (the
+/// metrics) computed again. The view's links are the whole handbook's, less those to what
+/// it hides, which were checked with the whole.
 fn assemble_view(
     view: View,
     redact: &[String],
-    unseen: &[String],
+    (unseen, past): (&[String], &Past),
     (config, as_of, strict, baseline, history): (Config, Date, bool, Baseline, Option<History>),
     files: &[OutputFile],
 ) -> Handbook {
@@ -540,7 +546,8 @@ fn assemble_view(
         mut history,
         ..
     } = handbook;
-    let removed = view::redact(&mut records, redact);
+    let mut removed = view::redact(&mut records, redact);
+    removed.extend(past.redacted.iter().cloned());
     // A finding may quote a redacted field of its record or, made from the history, a
     // commit, which may name anything.
     let unreadable = Unreadable::new(&removed, unseen, &records, &site.pages);
@@ -550,7 +557,7 @@ fn assemble_view(
         }
     }
     if let Some(history) = &mut history {
-        view::redact_history(history, redact, &unreadable);
+        view::redact_history(history, redact, &unreadable, past);
     }
     let mut handbook = Handbook::derive(config, as_of, site, records, None);
     handbook.findings = found;

@@ -176,6 +176,10 @@ impl Context<'_> {
             action,
             changes,
             unreadable,
+            classified: [old, new].map(|v| {
+                let fields = v?.as_ref().ok()?;
+                fields.get("classification")?.as_str().map(str::to_string)
+            }),
         }
     }
 

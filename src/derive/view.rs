@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::derive::site;
 use crate::load::config::Config;
 use crate::load::content::{Content, Page};
+use crate::load::history::{Changes, Fields};
 use crate::load::records::{Loaded, Records};
 use crate::model::audience::Reader;
 use crate::model::exception::Exception;
@@ -20,6 +21,9 @@ use crate::model::incident::Incident;
 use crate::model::links::{self, Named};
 use crate::model::redact::{REDACTABLE, REDACTED, Redaction, texts};
 use crate::model::related::Related;
+use gix::ObjectId;
+use serde::de::DeserializeOwned;
+use serde_yaml::{Mapping, Value};
 
 /// The audience a build is for: the one `asked` for on the command line, else handbook.yaml's
 /// `default_audience`; `None` for the whole handbook. An audience the command line names
@@ -315,6 +319,106 @@ pub fn hidden_texts(records: &Records, pages: &[Arc<Page>], view: &View) -> Vec<
     hidden
 }
 
+/// What an audience may not read in the versions of the record files that git holds
+/// (SPEC 12, 14), which a commit's subject may quote and a change's old value may show.
+#[derive(Debug, Default)]
+pub struct Past {
+    /// Every text of a version it may not see: one classified above it, or one of a record
+    /// it does not see now.
+    pub hidden: Vec<String>,
+    /// Every value of a field it redacts, in any version.
+    pub redacted: Vec<String>,
+    /// Whether it may read a version classified so (`None`: not classified), for each
+    /// classification a version gives.
+    readable: HashMap<Option<String>, bool>,
+}
+
+impl Past {
+    /// Reads every version of every record file in `changes` once.
+    pub fn of(changes: &Changes, config: &Config, reader: &Reader, view: &View) -> Past {
+        let mut past = Past::default();
+        let mut read: HashSet<ObjectId> = HashSet::new();
+        let redacted: Vec<&str> = reader.redact.iter().map(String::as_str).collect();
+        let names = [REDACTABLE, redacted.as_slice()];
+        for change in &changes.log.changes {
+            for blob in [change.old, change.new].into_iter().flatten() {
+                let Some(Ok(fields)) = changes.versions.get(&blob).filter(|_| read.insert(blob))
+                else {
+                    continue;
+                };
+                let value = |key: &str| fields.get(key).and_then(Value::as_str);
+                let id = value("id").unwrap_or_default().to_string();
+                let (named, [all, redacted]) = match change.folder {
+                    0 => (
+                        Named::Exception(id.clone()),
+                        version_texts(fields, Exception::redact, names),
+                    ),
+                    _ => (
+                        Named::Incident(id.clone()),
+                        version_texts(fields, Incident::redact, names),
+                    ),
+                };
+                let level = value("classification");
+                let rank = (config.classification.as_ref()).map(|c| c.rank_of(level));
+                let readable = rank.is_none_or(|r| reader.may_read(r));
+                (past.readable).insert(level.map(str::to_string), readable);
+                if !readable || view.hidden.contains(&named) {
+                    past.hidden.extend(all);
+                    past.hidden.push(id);
+                }
+                past.redacted.extend(redacted);
+            }
+        }
+        past
+    }
+
+    /// Whether the audience may read a version the file gave `level`; one whose level was
+    /// not met, or that did not read, it may not.
+    pub fn may_read(&self, level: Option<&str>) -> bool {
+        (self.readable.get(&level.map(str::to_string))).is_some_and(|r| *r)
+    }
+
+    /// Whether it leaves nothing of any version unread.
+    pub fn reads_all(&self) -> bool {
+        self.hidden.is_empty() && self.redacted.is_empty()
+    }
+}
+
+/// The texts of each group of fields `names` of a version of a record file: as [`texts`]
+/// takes them out of the record the version reads as, else every string they hold.
+fn version_texts<T: Clone + DeserializeOwned>(
+    fields: &Fields,
+    redact: fn(&mut T, &str, &mut Redaction) -> bool,
+    names: [&[&str]; 2],
+) -> [Vec<String>; 2] {
+    let mapping: Mapping = (fields.iter())
+        .map(|(key, value)| (Value::String(key.to_string()), value.clone()))
+        .collect();
+    match serde_yaml::from_value::<T>(Value::Mapping(mapping)) {
+        Ok(record) => names.map(|names| texts(&record, redact, names.iter().copied())),
+        Err(_) => names.map(|names| {
+            (names.iter())
+                .filter_map(|name| fields.get(name))
+                .flat_map(strings)
+                .collect()
+        }),
+    }
+}
+
+/// Every string `value` holds, at any depth.
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Sequence(items) => items.iter().flat_map(strings).collect(),
+        Value::Mapping(m) => m
+            .iter()
+            .flat_map(|(k, v)| [strings(k), strings(v)].concat())
+            .collect(),
+        Value::Tagged(t) => strings(&t.value),
+        _ => Vec::new(),
+    }
+}
+
 /// A page's texts that another text may name: its path, front matter and headings.
 fn page_texts(p: &Page) -> impl Iterator<Item = &String> {
     let front = &p.front;
@@ -433,7 +537,14 @@ pub fn redact(records: &mut Records, fields: &[String]) -> Vec<String> {
 /// (only that it changed), no approver's name when `approvals` is one of them, and nothing
 /// `unreadable` in what git gives: a commit's subject and author, and the old and new
 /// values of the other fields, which an earlier version may have shared with any record.
-pub fn redact_history(history: &mut History, fields: &[String], unreadable: &Unreadable) {
+/// No value at all of a version classified above the audience (`past`): it may since
+/// have been declassified, its texts cleaned.
+pub fn redact_history(
+    history: &mut History,
+    fields: &[String],
+    unreadable: &Unreadable,
+    past: &Past,
+) {
     let approvals = fields.iter().any(|f| f == "approvals");
     for h in history
         .exceptions
@@ -441,9 +552,16 @@ pub fn redact_history(history: &mut History, fields: &[String], unreadable: &Unr
         .chain(history.incidents.values_mut())
     {
         for entry in &mut h.commits {
+            let [old, new] = (entry.classified.each_ref()).map(|l| past.may_read(l.as_deref()));
             for change in &mut entry.changes {
                 if fields.contains(&change.field) {
                     (change.old, change.new) = (None, None);
+                }
+                if !old {
+                    change.old = None;
+                }
+                if !new {
+                    change.new = None;
                 }
                 for value in [&mut change.old, &mut change.new].into_iter().flatten() {
                     unreadable.scrub_in(value);

@@ -41,6 +41,8 @@ pub struct LinkRef {
     pub dest: String,
     /// Byte range in the whole file, for reports.
     pub span: Range<usize>,
+    /// Whether its text is its destination (`<exception:EXC-001>`).
+    pub autolink: bool,
 }
 
 /// A Markdown text with its headings and the links it makes.
@@ -240,11 +242,20 @@ impl Document {
                         title.push_str(&s);
                     }
                 }
-                Event::Start(Tag::Link { dest_url, .. })
-                | Event::Start(Tag::Image { dest_url, .. }) => {
+                Event::Start(Tag::Link {
+                    dest_url,
+                    link_type,
+                    ..
+                })
+                | Event::Start(Tag::Image {
+                    dest_url,
+                    link_type,
+                    ..
+                }) => {
                     links.push(LinkRef {
                         dest: dest_url.to_string(),
                         span: offset + range.start..offset + range.end,
+                        autolink: link_type == LinkType::Autolink,
                     });
                 }
                 Event::FootnoteReference(label) | Event::Start(Tag::FootnoteDefinition(label)) => {
@@ -363,6 +374,8 @@ impl Document {
         let mut links_open = 0usize;
         // For each link open, whether it is shown as restricted text rather than a link.
         let mut restricted: Vec<bool> = Vec::new();
+        // Whether the text read is that of a restricted autolink, which is left out.
+        let mut hiding = false;
         // Inside an image shown as its text: how many tags deep, and what closes it (a link
         // opened for it, restricted text, or nothing inside another link, which cannot
         // hold one).
@@ -400,6 +413,7 @@ impl Document {
                 }
             } else {
                 match event {
+                    Event::Text(_) | Event::Code(_) if hiding => None,
                     Event::Start(Tag::Heading {
                         level,
                         classes,
@@ -442,6 +456,8 @@ impl Document {
                         let dest_url = retarget();
                         restricted.push(dest_url.as_ref() == links::RESTRICTED);
                         if restricted.last() == Some(&true) {
+                            // An autolink's text is its address, which names what it hides.
+                            hiding = link_type == LinkType::Autolink;
                             Some(Event::Html(RESTRICTED_OPEN.into()))
                         } else {
                             Some(Event::Start(Tag::Link {
@@ -455,7 +471,11 @@ impl Document {
                     Event::End(TagEnd::Link) => {
                         links_open = links_open.saturating_sub(1);
                         if restricted.pop() == Some(true) {
-                            Some(Event::Html(RESTRICTED_CLOSE.into()))
+                            let close = match std::mem::take(&mut hiding) {
+                                true => RESTRICTED_CLOSE.trim_start(),
+                                false => RESTRICTED_CLOSE,
+                            };
+                            Some(Event::Html(close.into()))
                         } else {
                             Some(Event::End(TagEnd::Link))
                         }
@@ -532,6 +552,27 @@ impl Document {
     /// asked, rather than kept for every page.
     pub fn plain_text(&self) -> String {
         plain_text(self.text(), self.allow_html)
+    }
+
+    /// [`Document::plain_text`] less the text of each autolink whose address `hidden`
+    /// takes: its text is its address, which names what the reader may not see.
+    pub fn plain_text_hiding(&self, hidden: impl Fn(&str) -> bool) -> String {
+        let mut words = Words::default();
+        let mut hiding = false;
+        for (event, _) in events(self.text(), self.allow_html) {
+            match &event {
+                Event::Start(Tag::Link {
+                    link_type: LinkType::Autolink,
+                    dest_url,
+                    ..
+                }) => hiding = hidden(dest_url),
+                Event::End(TagEnd::Link) => hiding = false,
+                Event::Text(_) | Event::Code(_) if hiding => continue,
+                _ => {}
+            }
+            words.add(&event);
+        }
+        words.plain
     }
 }
 

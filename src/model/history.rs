@@ -55,6 +55,10 @@ pub struct Entry {
     /// Why the fields changed are not known: a version of the file that does not read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
+    /// The `classification` the file gave before and after the commit, where it gave one:
+    /// an audience reads the values of a version it may read, and no other (SPEC 12).
+    #[serde(skip)]
+    pub classified: [Option<String>; 2],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

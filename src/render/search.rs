@@ -1,6 +1,7 @@
 //! search/: a search page and its index. The index is a script that sets a global rather
 //! than a JSON file, because a page opened from file:// may not fetch files.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -154,14 +155,30 @@ pub fn render_search(
 /// parallel, and kept with the page. `records` is a part of its own, not copied: a page
 /// edit keeps it.
 fn index_script(handbook: &Handbook, records: Arc<str>) -> Body {
-    let pages: Vec<&str> = handbook
+    let restricted = handbook.site.restricted();
+    let hidden = |page: &Page, dest: &str| {
+        links::named(page.dir(), dest).is_some_and(|n| restricted.contains(&n))
+    };
+    let pages: Vec<Cow<str>> = handbook
         .site
         .pages
         .par_iter()
         .map(|page| {
-            page.search_doc
-                .get_or_init(|| page_doc(page).row())
-                .as_str()
+            // A page with an autolink to what the audience may not see is read again
+            // without its address, and not kept: what it hides may change.
+            let hides = !restricted.is_empty()
+                && (page.doc.links.iter()).any(|l| l.autolink && hidden(page, &l.dest));
+            match hides {
+                true => {
+                    let words = page.doc.plain_text_hiding(|dest| hidden(page, dest));
+                    Cow::Owned(page_doc(page, words).row())
+                }
+                false => Cow::Borrowed(
+                    (page.search_doc)
+                        .get_or_init(|| page_doc(page, page.take_words()).row())
+                        .as_str(),
+                ),
+            }
         })
         .collect();
     let fields = serde_json::to_string(&FIELDS).unwrap_or_default();
@@ -211,7 +228,7 @@ fn doc(
     }
 }
 
-fn page_doc(page: &Page) -> Doc {
+fn page_doc(page: &Page, words: String) -> Doc {
     let keys: Vec<&str> = page
         .front
         .tags
@@ -227,7 +244,7 @@ fn page_doc(page: &Page) -> Doc {
         links::page_href(&page.url),
         &keys,
         &headings,
-        page.take_words(),
+        words,
     )
 }
 
