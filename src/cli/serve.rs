@@ -37,8 +37,11 @@ use crate::model::finding::Finding;
 use crate::pipeline::{self, Options};
 use crate::render::OutputFile;
 
-/// The folders whose changes rebuild the site.
-const WATCHED: &[&str] = &["handbook.yaml", "content", "data", "themes", "static"];
+/// The handbook's settings, in its folder.
+const CONFIG: &str = "handbook.yaml";
+
+/// The folders of the handbook whose files the build reads.
+const SOURCE_FOLDERS: &[&str] = &["content", "data", "themes", "static"];
 
 /// Where the live-reload script and its event stream are served; no handbook page can be
 /// written there, since output paths never start with `__`.
@@ -166,7 +169,7 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
     let shared_preview = !is_loopback(addr.ip());
     // Watched from before the first build, so that a file saved while it runs is built
     // once it is done.
-    let (_watcher, changes) = watch(&options)?;
+    let (sources, changes) = watch(&options)?;
     rebuild(&options, &shared, &mut builds, shared_preview);
     if let Some(error) = &shared.borrow().error {
         eprint!("{error}");
@@ -201,7 +204,7 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
             Arc::clone(&shared),
             builds,
             shared_preview,
-            changes,
+            (sources, changes),
         );
         loop {
             let accepted = listener.accept().await;
@@ -515,35 +518,119 @@ fn read_pinned(pinned: &Pinned) -> io::Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
-/// The paths each change touched; `None` when the watcher lost track of them.
+/// The paths each change touched; `None` when the watcher lost track of them, or a folder
+/// was made, replaced or removed: everything is then watched and read again.
 type Changes = mpsc::Receiver<Option<Vec<PathBuf>>>;
 
-/// Watches the handbook's sources and git's commits for changes. Only writes, creations,
-/// renames and removals count: reading a source (as every rebuild does) must not start
-/// another rebuild.
-fn watch(options: &Options) -> Result<(RecommendedWatcher, Changes), Error> {
+/// The watcher of the handbook's sources. A watch follows a file or folder, not its name:
+/// once an editor renames a new file over `handbook.yaml` (vim, `sed -i`) or a script
+/// replaces `data/`, a watch on the old one sees nothing more. So, as Zola's serve does,
+/// the handbook's folder is watched alone and its events are told apart by name, and each
+/// source folder is watched with all below it again whenever it is made or replaced. The
+/// folder above the handbook's is watched alone too, so that the handbook's folder deleted
+/// and made again is watched again.
+struct Sources {
+    watcher: RecommendedWatcher,
+    root: PathBuf,
+}
+
+impl Sources {
+    /// Watches the handbook's folder, the one above it, and the source folders there now.
+    /// What cannot be watched is told, but the others are watched all the same; a folder
+    /// that is not there is no error, since it is watched once it is made.
+    fn watch_all(&mut self) -> Result<(), String> {
+        let mut error = Ok(());
+        if let Some(parent) = self.root.parent() {
+            // Only to see the handbook's folder come back: a folder above that cannot be
+            // watched costs nothing else.
+            let _ = self.watcher.watch(parent, RecursiveMode::NonRecursive);
+        }
+        let folders = SOURCE_FOLDERS
+            .iter()
+            .map(|name| (self.root.join(name), RecursiveMode::Recursive));
+        for (path, mode) in
+            std::iter::once((self.root.clone(), RecursiveMode::NonRecursive)).chain(folders)
+        {
+            // A folder removed while it was being watched is no error either.
+            if path.is_dir()
+                && let Err(e) = self.watcher.watch(&path, mode)
+                && path.is_dir()
+                && error.is_ok()
+            {
+                error = Err(format!("cannot watch {}: {e}", path.display()));
+            }
+        }
+        error
+    }
+}
+
+/// What a path an event names is to the handbook at `root`.
+#[derive(Debug, PartialEq)]
+enum Seen {
+    /// A file the build may read.
+    Source,
+    /// The handbook's folder or one of its source folders: made, replaced or removed.
+    Folder,
+    /// Anything else: the output of `secbook build`, an editor's swap file.
+    Other,
+}
+
+fn seen(root: &Path, path: &Path) -> Seen {
+    let Ok(inside) = path.strip_prefix(root) else {
+        return Seen::Other;
+    };
+    let mut names = inside.iter();
+    let (first, below) = (names.next(), names.next().is_some());
+    let source = first.is_some_and(|f| SOURCE_FOLDERS.iter().any(|s| f == *s));
+    match first {
+        None => Seen::Folder,
+        Some(_) if source && below => Seen::Source,
+        Some(_) if source => Seen::Folder,
+        Some(name) if name == CONFIG && !below => Seen::Source,
+        Some(_) => Seen::Other,
+    }
+}
+
+/// Watches the handbook's sources (see [`Sources`]) and git's commits for changes. Only
+/// writes, creations, renames and removals count: reading a source (as every rebuild does)
+/// must not start another rebuild.
+fn watch(options: &Options) -> Result<(Sources, Changes), Error> {
     let (tx, rx) = mpsc::channel();
     let commits = Commits::of(&options.root);
     let folders = commits.as_ref().map_or_else(Vec::new, Commits::folders);
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
+    let root = options.root.clone();
+    let watcher = notify::recommended_watcher(move |event: notify::Result<Event>| {
         let change = match event {
             Ok(e) if e.need_rescan() => Some(None),
-            Ok(e) => matches!(
-                e.kind,
-                EventKind::Create(_)
-                    | EventKind::Remove(_)
-                    | EventKind::Modify(
-                        ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any
-                    )
-                    | EventKind::Any
-            )
-            .then_some(e.paths)
-            .map(|paths| match &commits {
-                Some(commits) => commits.moved(paths),
-                None => paths,
-            })
-            .filter(|paths| !paths.is_empty())
-            .map(Some),
+            Ok(e) => {
+                let counts = matches!(
+                    e.kind,
+                    EventKind::Create(_)
+                        | EventKind::Remove(_)
+                        | EventKind::Modify(
+                            ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any
+                        )
+                        | EventKind::Any
+                );
+                let mut paths = Vec::new();
+                let mut folder = false;
+                for path in e.paths.into_iter().filter(|_| counts) {
+                    match commits.as_ref().and_then(|c| c.moves(&path)) {
+                        Some(true) => paths.push(path),
+                        Some(false) => {}
+                        None => match seen(&root, &path) {
+                            Seen::Source => paths.push(path),
+                            Seen::Folder => folder = true,
+                            Seen::Other => {}
+                        },
+                    }
+                }
+                match (folder, paths.is_empty()) {
+                    (true, _) => Some(None),
+                    (false, true) => None,
+                    (false, false) => Some(Some(paths)),
+                }
+            }
             Err(_) => Some(None),
         };
         if let Some(change) = change {
@@ -551,37 +638,33 @@ fn watch(options: &Options) -> Result<(RecommendedWatcher, Changes), Error> {
         }
     })
     .map_err(|e| Error::Usage(format!("cannot watch for changes: {e}")))?;
-    for name in WATCHED {
-        let path = options.root.join(name);
-        if path.exists() {
-            let mode = if path.is_dir() {
-                RecursiveMode::Recursive
-            } else {
-                RecursiveMode::NonRecursive
-            };
-            watcher
-                .watch(&path, mode)
-                .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", path.display())))?;
-        }
-    }
+    let mut sources = Sources {
+        watcher,
+        root: options.root.clone(),
+    };
+    sources.watch_all().map_err(Error::Usage)?;
     for (path, mode) in folders {
         // A folder git has not made yet (no branch has a commit) is no error.
         if path.is_dir() {
-            watcher
+            sources
+                .watcher
                 .watch(&path, mode)
                 .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", path.display())))?;
         }
     }
-    Ok((watcher, rx))
+    Ok((sources, rx))
 }
 
-/// Rebuilds after each burst of `changes`, on a thread of its own.
+/// Rebuilds after each burst of changes, on a thread of its own. A burst that made,
+/// replaced or removed a folder, or that the watcher lost track of, watches the folders
+/// again first and reads everything again: what was written in a new folder before it was
+/// watched was never told.
 fn rebuild_on_change(
     options: &Options,
     shared: Arc<Shared>,
     mut builds: Builds,
     shared_preview: bool,
-    rx: Changes,
+    (mut sources, rx): (Sources, Changes),
 ) {
     let options = options.clone();
     thread::spawn(move || {
@@ -595,8 +678,13 @@ fn rebuild_on_change(
                     _ => changed = None,
                 }
             }
-            if let Some(paths) = changed {
-                builds.cache.changed(paths);
+            match changed {
+                Some(paths) => builds.cache.changed(paths),
+                None => {
+                    if let Err(e) = sources.watch_all() {
+                        eprintln!("warning: {e}; changes there are not seen");
+                    }
+                }
             }
             rebuild(&options, &shared, &mut builds, shared_preview);
         }
@@ -637,24 +725,19 @@ impl Commits {
         ]
     }
 
-    /// `paths` less those of the repository's files that do not move HEAD or a branch; a
-    /// file git is still writing ends in `.lock`, and is renamed over the ref when done.
-    fn moved(&self, paths: Vec<PathBuf>) -> Vec<PathBuf> {
-        let (head, packed, branches) = (
-            self.git_dir.join("HEAD"),
-            self.common_dir.join("packed-refs"),
-            self.branches(),
-        );
-        let in_git = |p: &Path| p.starts_with(&self.git_dir) || p.starts_with(&self.common_dir);
-        let moves = |p: &Path| {
-            *p == head
-                || *p == packed
-                || (p.starts_with(&branches) && p.extension().is_none_or(|e| e != "lock"))
-        };
-        paths
-            .into_iter()
-            .filter(|p| !in_git(p) || moves(p))
-            .collect()
+    /// Whether `path` is one of the repository's files, and then whether it moves HEAD
+    /// or a branch; a file git is still writing ends in `.lock`, and is renamed over the
+    /// ref when done.
+    fn moves(&self, path: &Path) -> Option<bool> {
+        if !path.starts_with(&self.git_dir) && !path.starts_with(&self.common_dir) {
+            return None;
+        }
+        let branches = self.branches();
+        Some(
+            path == self.git_dir.join("HEAD")
+                || path == self.common_dir.join("packed-refs")
+                || (path.starts_with(&branches) && path.extension().is_none_or(|e| e != "lock")),
+        )
     }
 }
 
@@ -1119,6 +1202,27 @@ mod tests {
             .recv_timeout(Duration::from_secs(10))
             .expect("reading a FIFO blocked");
         assert_eq!(read, Ok(None));
+    }
+
+    #[test]
+    fn events_are_told_apart_by_name() {
+        let root = Path::new("/h/book");
+        for (path, expected) in [
+            ("/h/book", Seen::Folder),
+            ("/h/book/data", Seen::Folder),
+            ("/h/book/static", Seen::Folder),
+            ("/h/book/handbook.yaml", Seen::Source),
+            ("/h/book/content/a.md", Seen::Source),
+            ("/h/book/themes/t/page.html", Seen::Source),
+            ("/h/book/handbook.yaml.swp", Seen::Other),
+            ("/h/book/handbook.yaml/x", Seen::Other),
+            ("/h/book/site/index.html", Seen::Other),
+            ("/h/book/4913", Seen::Other),
+            ("/h/other", Seen::Other),
+            ("/h/book2/content/a.md", Seen::Other),
+        ] {
+            assert_eq!(seen(root, Path::new(path)), expected, "{path}");
+        }
     }
 
     #[test]

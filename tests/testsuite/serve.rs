@@ -858,3 +858,62 @@ fn a_folder_asked_for_without_its_slash_is_sent_to_it() {
         assert!(!answer.contains("\r\nlocation:"), "{path}: {answer}");
     }
 }
+
+/// Editors and scripts replace files and folders rather than write into them (vim's save,
+/// `sed -i`, a temporary file renamed over, `rm -rf data && cp -r backup data`): each
+/// replacement is seen, again and again, as is a source folder made after the start and
+/// a handbook folder deleted and made again.
+#[test]
+fn replaced_files_and_folders_are_still_watched() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("book");
+    one_page(&root);
+    let record = |title: &str| {
+        format!(
+            "id: EXC-001\ntitle: {title}\ntype: acceptance\nseverity: low\nstatus: pending\n\
+             requested_by: A\nrisk_owner: B\ncreated: 2026-01-01\nsummary: s\n\
+             justification: j\n"
+        )
+    };
+    fs::create_dir_all(root.join("data/exceptions")).unwrap();
+    fs::write(root.join("data/exceptions/EXC-001.yaml"), record("First")).unwrap();
+    let server = start(&root);
+    let shows = |path: &str, text: &str| {
+        let body = eventually(server.port, path, |b| b.contains(text));
+        assert!(body.contains(text), "{path} shows {text}: {body}");
+    };
+
+    for title in ["Renamed Once", "Renamed Twice"] {
+        fs::write(root.join("handbook.yaml.tmp"), format!("title: {title}\n")).unwrap();
+        fs::rename(root.join("handbook.yaml.tmp"), root.join("handbook.yaml")).unwrap();
+        shows("/", title);
+    }
+
+    fs::create_dir(root.join("static")).unwrap();
+    fs::write(root.join("static/late.txt"), "made after the start").unwrap();
+    shows("/late.txt", "made after the start");
+
+    fs::remove_dir_all(root.join("data")).unwrap();
+    fs::create_dir_all(root.join("data/exceptions")).unwrap();
+    fs::write(root.join("data/exceptions/EXC-001.yaml"), record("Second")).unwrap();
+    shows("/api/exceptions.json", "Second");
+    // The new folder is watched, not only seen once.
+    fs::write(root.join("data/exceptions/EXC-001.yaml"), record("Third")).unwrap();
+    shows("/api/exceptions.json", "Third");
+
+    fs::remove_dir_all(&root).unwrap();
+    fs::create_dir_all(root.join("content")).unwrap();
+    fs::write(root.join("handbook.yaml"), "title: Made Again\n").unwrap();
+    fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nAgain.\n",
+    )
+    .unwrap();
+    shows("/", "Made Again");
+    fs::write(
+        root.join("content/_index.md"),
+        "---\ntitle: Home\n---\nEdited again.\n",
+    )
+    .unwrap();
+    shows("/", "Edited again.");
+}
