@@ -19,7 +19,8 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{
-    CACHE_CONTROL, CONTENT_TYPE, ETAG, HOST, HeaderValue, IF_NONE_MATCH, LOCATION,
+    CACHE_CONTROL, CONTENT_TYPE, ETAG, HOST, HeaderName, HeaderValue, IF_NONE_MATCH, LOCATION,
+    X_CONTENT_TYPE_OPTIONS,
 };
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -224,7 +225,8 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
                 let service = service_fn(move |request: Request<Incoming>| {
                     let shared = Arc::clone(&shared);
                     async move {
-                        let reply = match misdirected(&request, local) {
+                        let refusal = misdirected(&request, local).or_else(|| cross_site(&request));
+                        let reply = match refusal {
                             Some(refusal) => refusal,
                             None => {
                                 let uri = request.uri();
@@ -801,6 +803,13 @@ impl Reply {
         if !fresh {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
         }
+        // No page of another origin may embed the answer, even where the browser sends
+        // no `Sec-Fetch-Site` (see [`cross_site`]), nor use it as another type than sent.
+        headers.insert(
+            HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("same-origin"),
+        );
+        headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         if let Some(location) = self.location {
             headers.insert(LOCATION, location);
         }
@@ -865,6 +874,33 @@ fn misdirected<B>(request: &Request<B>, local: SocketAddr) -> Option<Reply> {
                  address or {}\n",
                 local.ip()
             ),
+        )
+    })
+}
+
+/// The refusal of a request that a page of another site made for anything but a
+/// navigation to the preview, `None` for one to answer. Such a page can load any file here
+/// as a script (`<script src>` is not held to the same-origin policy) and read what it
+/// sets, such as the search index's `window.SECBOOK_SEARCH`: the attack of
+/// webpack-dev-server's CVE-2025-30359. A browser tells where a request comes from in
+/// `Sec-Fetch-Site`: `same-origin` from the preview's own pages, `none` when the address
+/// was typed. `same-site` is refused too, since it is any other port of localhost: another
+/// local server's page. A navigation shows the page to the person and no other site
+/// reads it, so links from elsewhere still work. A client that sends no such header is
+/// answered; a browser that does not still honours `Cross-Origin-Resource-Policy`, which
+/// every answer carries (see [`Reply::into_response`]).
+fn cross_site<B>(request: &Request<B>) -> Option<Reply> {
+    let header = |name: &str| request.headers().get(name).map(HeaderValue::as_bytes);
+    let site = header("sec-fetch-site")?;
+    let other = [&b"cross-site"[..], b"same-site"]
+        .iter()
+        .any(|s| site.eq_ignore_ascii_case(s));
+    let navigation = header("sec-fetch-mode").is_some_and(|m| m.eq_ignore_ascii_case(b"navigate"));
+    (other && !navigation).then(|| {
+        Reply::new(
+            403,
+            "text/plain; charset=utf-8",
+            "forbidden: the preview's files are not served to pages of other sites\n",
         )
     })
 }

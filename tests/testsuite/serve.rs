@@ -917,3 +917,59 @@ fn replaced_files_and_folders_are_still_watched() {
     .unwrap();
     shows("/", "Edited again.");
 }
+
+/// A page on another site can load the preview's files as scripts (`<script src>` is not
+/// held to the same-origin policy), and the search index sets a global that page could
+/// read. A browser says where a request comes from (`Sec-Fetch-Site`): one from another
+/// site for anything but a navigation is refused, and every answer tells the browser not
+/// to hand it to another origin, nor to guess its type.
+#[test]
+fn other_sites_cannot_load_the_preview_files() {
+    let dir = tempfile::tempdir().unwrap();
+    one_page(dir.path());
+    let server = start(dir.path());
+    for (site, mode, dest, status) in [
+        ("cross-site", "no-cors", "script", 403),
+        ("same-site", "no-cors", "script", 403),
+        ("cross-site", "cors", "empty", 403),
+        ("same-origin", "no-cors", "script", 200),
+        ("same-origin", "cors", "empty", 200),
+        ("none", "navigate", "document", 200),
+        ("cross-site", "navigate", "document", 200),
+    ] {
+        let headers = format!(
+            "Sec-Fetch-Site: {site}\r\nSec-Fetch-Mode: {mode}\r\nSec-Fetch-Dest: {dest}\r\n"
+        );
+        let answer = get_with(server.port, "/search/index.js", &headers);
+        assert_eq!(status_of(&answer), status, "{site} {mode}: {answer}");
+        if status == 403 {
+            assert!(!answer.contains("SECBOOK_SEARCH"), "{answer}");
+        }
+    }
+    for (path, headers) in [
+        ("/search/index.js", ""),
+        ("/", ""),
+        ("/no/such/page/", ""),
+        ("/exceptions", ""),
+        ("/__secbook/status", ""),
+        (
+            "/",
+            "Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: no-cors\r\n",
+        ),
+    ] {
+        let answer = get_with(server.port, path, headers);
+        assert!(
+            answer.contains("\r\ncross-origin-resource-policy: same-origin\r\n")
+                && answer.contains("\r\nx-content-type-options: nosniff\r\n"),
+            "{path}: {answer}"
+        );
+    }
+    let answer = raw(
+        server.port,
+        "GET / HTTP/1.1\r\nHost: evil.com\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        answer.contains("\r\nx-content-type-options: nosniff\r\n"),
+        "{answer}"
+    );
+}
