@@ -1056,28 +1056,24 @@ fn inject(mut html: Vec<u8>, state: &State, file: Option<&str>) -> Vec<u8> {
     html
 }
 
+/// The type of the file at `path`, as mime_guess (Zola's choice too) knows it from the
+/// extension in any case: a module script (`.mjs`), a WebAssembly module or a font the
+/// browser refuses as `application/octet-stream`. The build writes text as UTF-8, and
+/// JavaScript and XML under the types RFC 9239 and RFC 7303 name.
 fn content_type(path: &str, status: u16) -> &'static str {
     if status == 404 {
         return "text/html; charset=utf-8";
     }
-    match Path::new(path)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-    {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "svg" => "image/svg+xml",
-        "xml" => "application/xml",
-        "ics" => "text/calendar; charset=utf-8",
-        "csv" => "text/csv; charset=utf-8",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "txt" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
+    let guessed = mime_guess::from_path(path).first_raw();
+    match guessed.unwrap_or("application/octet-stream") {
+        "text/html" => "text/html; charset=utf-8",
+        "text/css" => "text/css; charset=utf-8",
+        "text/javascript" | "application/javascript" => "text/javascript; charset=utf-8",
+        "text/xml" => "application/xml",
+        "text/calendar" => "text/calendar; charset=utf-8",
+        "text/csv" => "text/csv; charset=utf-8",
+        "text/plain" => "text/plain; charset=utf-8",
+        other => other,
     }
 }
 

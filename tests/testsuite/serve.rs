@@ -973,3 +973,59 @@ fn other_sites_cannot_load_the_preview_files() {
         "{answer}"
     );
 }
+
+/// Each file is sent with the type a browser needs to use it (a module script, a
+/// WebAssembly module, a font), whatever the case of its extension.
+#[test]
+fn files_are_sent_with_their_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    one_page(root);
+    fs::create_dir_all(root.join("static")).unwrap();
+    let types = [
+        ("m.mjs", "text/javascript; charset=utf-8"),
+        ("s.js", "text/javascript; charset=utf-8"),
+        ("a.wasm", "application/wasm"),
+        ("d.pdf", "application/pdf"),
+        ("i.webp", "image/webp"),
+        ("i.avif", "image/avif"),
+        ("f.woff2", "font/woff2"),
+        ("favicon.ico", "image/x-icon"),
+        ("p.htm", "text/html; charset=utf-8"),
+        ("app.webmanifest", "application/manifest+json"),
+        ("v.mp4", "video/mp4"),
+        ("UP.PNG", "image/png"),
+        ("UP.JS", "text/javascript; charset=utf-8"),
+        ("c.css", "text/css; charset=utf-8"),
+        ("t.txt", "text/plain; charset=utf-8"),
+        ("x.svg", "image/svg+xml"),
+        ("x.json", "application/json"),
+        ("x.xml", "application/xml"),
+        ("x.ics", "text/calendar; charset=utf-8"),
+        ("x.csv", "text/csv; charset=utf-8"),
+        ("x.unknownext", "application/octet-stream"),
+    ];
+    for (name, _) in types {
+        fs::write(root.join("static").join(name), "x").unwrap();
+    }
+    let server = start(root);
+    for (name, expected) in types {
+        let answer = get_with(server.port, &format!("/{name}"), "");
+        assert_eq!(status_of(&answer), 200, "{name}: {answer}");
+        assert!(
+            answer.contains(&format!("\r\ncontent-type: {expected}\r\n")),
+            "{name} is {expected}: {answer}"
+        );
+    }
+    for (path, expected) in [
+        ("/", "text/html; charset=utf-8"),
+        ("/style.css", "text/css; charset=utf-8"),
+        ("/search/index.js", "text/javascript; charset=utf-8"),
+    ] {
+        let answer = get_with(server.port, path, "");
+        assert!(
+            answer.contains(&format!("\r\ncontent-type: {expected}\r\n")),
+            "{path} is {expected}: {answer}"
+        );
+    }
+}
