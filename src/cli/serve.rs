@@ -16,11 +16,14 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http_body_util::Full;
+use futures_util::TryStreamExt;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::body::Incoming;
 use hyper::header::{
-    CACHE_CONTROL, CONTENT_TYPE, ETAG, HOST, HeaderName, HeaderValue, IF_NONE_MATCH, LOCATION,
-    X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, HeaderName, HeaderValue,
+    IF_NONE_MATCH, LOCATION, X_CONTENT_TYPE_OPTIONS,
 };
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -29,7 +32,10 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use notify::event::ModifyKind;
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use rayon::prelude::*;
+use tokio::io::AsyncReadExt;
 use tokio::sync::watch;
+use tokio_io_timeout::TimeoutStream;
+use tokio_util::io::ReaderStream;
 
 use crate::diagnostics::{self, Diagnostic, Error};
 use crate::load::theme::Body;
@@ -58,6 +64,10 @@ const HOLD: Duration = Duration::from_secs(20);
 /// connection for ever. hyper runs this clock only while it waits for headers, so a held
 /// status question (see [`HOLD`]) is not cut.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a client may leave the server unable to write to it: one that stops reading
+/// a large file is dropped, rather than hold the file open and its connection for ever.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long the accept loop rests after a failed accept. At the file-descriptor limit
 /// accept fails at once for as long as connections wait, so retrying at once would spin;
@@ -237,10 +247,12 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
                         Ok::<_, Infallible>(reply.into_response(held))
                     }
                 });
+                let mut stream = TimeoutStream::new(stream);
+                stream.set_write_timeout(Some(WRITE_TIMEOUT));
                 let _ = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(HEADER_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), service)
+                    .serve_connection(TokioIo::new(Box::pin(stream)), service)
                     .await;
             });
         }
@@ -414,7 +426,7 @@ struct Pinned {
 /// What tells a file apart from every other file, and from itself after a change: size
 /// and modification time everywhere; on Unix also device, inode and change time, which no
 /// one can set back.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 struct Identity {
     len: u64,
     modified: Option<SystemTime>,
@@ -508,16 +520,15 @@ fn pin(root: &Path, path: &Path) -> Result<Pinned, String> {
     })
 }
 
-/// The bytes of a pinned file; `None` when the file at its path is no longer the one
-/// pinned.
-fn read_pinned(pinned: &Pinned) -> io::Result<Option<Vec<u8>>> {
+/// A pinned file opened to read, with no more than its pinned length to be read from it;
+/// `None` when the file at its path is no longer the one pinned. What is read is that
+/// opened file, so a file swapped in once it is checked is never read.
+fn open_pinned(pinned: &Pinned) -> io::Result<Option<io::Take<File>>> {
     let file = open(&pinned.path)?;
     if Identity::of(&file.metadata()?) != pinned.identity {
         return Ok(None);
     }
-    let mut bytes = Vec::new();
-    file.take(pinned.identity.len).read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
+    Ok(Some(file.take(pinned.identity.len)))
 }
 
 /// The paths each change touched; `None` when the watcher lost track of them, or a folder
@@ -748,7 +759,7 @@ impl Commits {
 struct Reply {
     status: u16,
     content_type: &'static str,
-    body: Bytes,
+    body: Content,
     /// Whether the browser may keep the body and ask again with its [`etag`].
     revalidated: bool,
     /// Where a redirect sends the browser.
@@ -760,7 +771,7 @@ impl Reply {
         Reply {
             status,
             content_type,
-            body: body.into(),
+            body: Content::Bytes(body.into()),
             revalidated: false,
             location: None,
         }
@@ -772,6 +783,17 @@ impl Reply {
         Reply {
             location: Some(location),
             ..Reply::new(302, "text/plain; charset=utf-8", "")
+        }
+    }
+
+    /// A pinned file's answer, read as the connection takes it (see [`Content::File`]).
+    fn file(content_type: &'static str, file: io::Take<File>, pinned: &Pinned) -> Reply {
+        Reply {
+            body: Content::File {
+                file,
+                tag: format!("\"{:016x}\"", ETAG_KEYS.hash_one(&pinned.identity)),
+            },
+            ..Reply::new(200, content_type, "")
         }
     }
 
@@ -787,21 +809,42 @@ impl Reply {
     /// The response, "not modified" when `held` (the request's `If-None-Match`) names
     /// the body's tag. Anything else is never stored: a status answer or an error is
     /// true only of the moment it was asked.
-    fn into_response(self, held: Option<&HeaderValue>) -> hyper::Response<Full<Bytes>> {
-        let tag = self.revalidated.then(|| etag(&self.body));
+    fn into_response(self, held: Option<&HeaderValue>) -> hyper::Response<Sent> {
+        let tag = self.revalidated.then(|| match &self.body {
+            Content::Bytes(bytes) => etag(bytes),
+            Content::File { tag, .. } => tag.clone(),
+        });
         let fresh = tag.as_ref().is_some_and(|tag| names_tag(held, tag));
-        let (status, body) = if fresh {
-            (hyper::StatusCode::NOT_MODIFIED, Bytes::new())
+        let (status, body, length) = if fresh {
+            (hyper::StatusCode::NOT_MODIFIED, Sent::default(), None)
         } else {
             let status = hyper::StatusCode::from_u16(self.status);
-            (status.unwrap_or(hyper::StatusCode::OK), self.body)
+            let (body, length) = match self.body {
+                Content::Bytes(bytes) => (full(bytes), None),
+                Content::File { file, .. } => {
+                    let length = file.limit();
+                    let file =
+                        AsyncReadExt::take(tokio::fs::File::from_std(file.into_inner()), length);
+                    let chunks = ReaderStream::with_capacity(file, FILE_CHUNK);
+                    (
+                        StreamBody::new(chunks.map_ok(Frame::data)).boxed_unsync(),
+                        Some(length),
+                    )
+                }
+            };
+            (status.unwrap_or(hyper::StatusCode::OK), body, length)
         };
-        let mut response = hyper::Response::new(Full::new(body));
+        let mut response = hyper::Response::new(body);
         *response.status_mut() = status;
         let headers = response.headers_mut();
         // A 304 carries no body, so none of its metadata (RFC 9110, 15.4.5).
         if !fresh {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        }
+        // A streamed body's length is not known to hyper, which would send it in chunks
+        // instead: a download then shows no progress, and a cut one looks whole.
+        if let Some(length) = length {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
         }
         // No page of another origin may embed the answer, even where the browser sends
         // no `Sec-Fetch-Site` (see [`cross_site`]), nor use it as another type than sent.
@@ -826,9 +869,36 @@ impl Reply {
     }
 }
 
+/// The body of an answer: held in memory, or a file read as it is sent.
+enum Content {
+    Bytes(Bytes),
+    /// A pinned file, opened and checked, read a chunk at a time as the connection takes
+    /// it: read whole for every request, one large file asked for by many clients that do
+    /// not read took gigabytes. Its tag is its [`Identity`]'s, which changes with it.
+    File {
+        file: io::Take<File>,
+        tag: String,
+    },
+}
+
+/// What an answer's body is to hyper: bytes in memory or a file read as it is sent.
+type Sent = UnsyncBoxBody<Bytes, io::Error>;
+
+fn full(bytes: Bytes) -> Sent {
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// How much of a file is read at a time as it is sent.
+const FILE_CHUNK: usize = 64 * 1024;
+
+/// The keys of the hash that makes tags: fixed, so a tag is the same in every build.
+const ETAG_KEYS: ahash::RandomState = ahash::RandomState::with_seeds(1, 2, 3, 4);
+
 /// A strong tag of `body`: the same bytes get the same tag in every build of one server.
 fn etag(body: &[u8]) -> String {
-    let mut hasher = ahash::RandomState::with_seeds(1, 2, 3, 4).build_hasher();
+    let mut hasher = ETAG_KEYS.build_hasher();
     hasher.write(body);
     format!("\"{:016x}\"", hasher.finish())
 }
@@ -999,11 +1069,21 @@ fn serve_file(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
         Some(found) => found,
         None => return Reply::new(404, "text/plain; charset=utf-8", "not found"),
     };
+    let content_type = content_type(&path, status);
+    let html = content_type.starts_with("text/html");
     let bytes = match body {
         Served::Bytes(b) => b.clone(),
         Served::Parts(parts) => Bytes::from(parts.concat()),
-        Served::File(pinned) => match read_pinned(pinned) {
-            Ok(Some(b)) => Bytes::from(b),
+        Served::File(pinned) => match open_pinned(pinned) {
+            // A page is read whole, to take the reload script.
+            Ok(Some(mut file)) if html => {
+                let mut bytes = Vec::new();
+                match file.read_to_end(&mut bytes) {
+                    Ok(_) => Bytes::from(bytes),
+                    Err(e) => return cannot_read(pinned, &e),
+                }
+            }
+            Ok(Some(file)) => return Reply::file(content_type, file, pinned).revalidated(),
             Ok(None) => {
                 return Reply::new(
                     409,
@@ -1014,17 +1094,10 @@ fn serve_file(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
                     ),
                 );
             }
-            Err(e) => {
-                return Reply::new(
-                    500,
-                    "text/plain; charset=utf-8",
-                    format!("cannot read {}: {e}", pinned.path.display()),
-                );
-            }
+            Err(e) => return cannot_read(pinned, &e),
         },
     };
-    let content_type = content_type(&path, status);
-    let bytes = if content_type.starts_with("text/html") {
+    let bytes = if html {
         Bytes::from(inject(bytes.to_vec(), &state, file))
     } else {
         bytes
@@ -1035,6 +1108,14 @@ fn serve_file(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
     } else {
         reply
     }
+}
+
+fn cannot_read(pinned: &Pinned, e: &io::Error) -> Reply {
+    Reply::new(
+        500,
+        "text/plain; charset=utf-8",
+        format!("cannot read {}: {e}", pinned.path.display()),
+    )
 }
 
 /// Adds the live-reload script to a page, only when served: built files never carry it.
@@ -1214,6 +1295,15 @@ mod tests {
         let refused = pin(&root, &root).err().unwrap();
         assert!(refused.contains("not a regular file"), "{refused}");
 
+        let read_pinned = |pinned: &Pinned| {
+            open_pinned(pinned).map(|file| {
+                file.map(|mut file| {
+                    let mut bytes = Vec::new();
+                    file.read_to_end(&mut bytes).unwrap();
+                    bytes
+                })
+            })
+        };
         let pinned = pin(&root, &root.join("a.txt")).unwrap();
         assert_eq!(read_pinned(&pinned).unwrap().unwrap(), b"a");
         // Rewritten in place: no longer the file that was pinned.
@@ -1229,7 +1319,10 @@ mod tests {
         // SAFETY: a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
         let (tx, rx) = mpsc::channel();
-        thread::spawn(move || tx.send(read_pinned(&pinned).map_err(|e| e.to_string())));
+        thread::spawn(move || {
+            let opened = open_pinned(&pinned).map(|file| file.map(|_| ()));
+            tx.send(opened.map_err(|e| e.to_string()))
+        });
         let read = rx
             .recv_timeout(Duration::from_secs(10))
             .expect("reading a FIFO blocked");

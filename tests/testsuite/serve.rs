@@ -1029,3 +1029,86 @@ fn files_are_sent_with_their_types() {
         );
     }
 }
+
+/// Bytes the server process has read with read(2) and the like (/proc/<pid>/io).
+fn bytes_read(pid: u32) -> u64 {
+    let io = fs::read_to_string(format!("/proc/{pid}/io")).unwrap();
+    io.lines()
+        .find_map(|l| l.strip_prefix("rchar: "))
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// A large static file is sent as it is read, not read whole for each request: clients
+/// that ask for it and stop reading make the server read only what the connections can
+/// hold. A client that stops reading is dropped after a while, and one that reads gets
+/// the whole file.
+#[test]
+fn large_files_are_streamed_and_stalled_clients_dropped() {
+    const SIZE: u64 = 64 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    one_page(root);
+    fs::create_dir_all(root.join("static")).unwrap();
+    fs::File::create(root.join("static/big.bin"))
+        .unwrap()
+        .set_len(SIZE)
+        .unwrap();
+    let server = start(root);
+    let pid = server.child.id();
+
+    let whole = get_with(server.port, "/big.bin", "");
+    assert!(
+        whole.contains(&format!("\r\ncontent-length: {SIZE}\r\n")),
+        "{}",
+        &whole[..200]
+    );
+    let (head, body) = whole.split_once("\r\n\r\n").unwrap();
+    assert_eq!(body.len() as u64, SIZE);
+    // Its tag is the file's, not its bytes': a reload is told "not modified".
+    let tag = (head.lines())
+        .find_map(|l| l.strip_prefix("etag: "))
+        .unwrap();
+    let again = get_with(
+        server.port,
+        "/big.bin",
+        &format!("If-None-Match: {tag}\r\n"),
+    );
+    assert_eq!(status_of(&again), 304, "{again}");
+
+    let before = bytes_read(pid);
+    let stalled: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+            stream
+                .write_all(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut first = [0; 1024];
+            stream.read_exact(&mut first).unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let read = bytes_read(pid) - before;
+    assert!(
+        read < SIZE,
+        "four stalled downloads of {SIZE} bytes made the server read {read} bytes"
+    );
+    assert_eq!(get(server.port, "/").0, 200, "others are still answered");
+
+    std::thread::sleep(Duration::from_secs(12));
+    for mut stream in stalled {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut got = Vec::new();
+        let _ = stream.read_to_end(&mut got);
+        // The whole answer is the file and its headers.
+        let sent = 1024 + got.len() as u64;
+        assert!(
+            sent < SIZE,
+            "a client that stopped reading was sent all {sent} bytes"
+        );
+    }
+}
