@@ -668,7 +668,18 @@ fn watch(options: &Options) -> Result<(Sources, Changes), Error> {
     Ok((sources, rx))
 }
 
-/// Rebuilds after each burst of changes, on a thread of its own. A burst that made,
+/// How long the sources must be left alone before a rebuild: an editor's save is several
+/// events, and a program may write a file in parts, whose first part alone must not be
+/// built and served as a good build. 5 ms let a file written in two parts 30 ms apart be
+/// served half written; more would take the page edit on the large register, 45 ms from
+/// save to page with 5 ms, near the 100 ms it may take.
+const QUIET: Duration = Duration::from_millis(40);
+
+/// How long a rebuild waits at most for the changes to stop: files written without pause
+/// (a checkout, a long copy) are built at least this often.
+const BURST_MOST: Duration = Duration::from_millis(500);
+
+/// Rebuilds after each burst of changes (see [`QUIET`]), on a thread of its own. A burst that made,
 /// replaced or removed a folder, or that the watcher lost track of, watches the folders
 /// again first and reads everything again: what was written in a new folder before it was
 /// watched was never told.
@@ -682,10 +693,16 @@ fn rebuild_on_change(
     let options = options.clone();
     thread::spawn(move || {
         while let Ok(first) = rx.recv() {
-            // An editor's save is often several events; wait for the burst to end.
-            thread::sleep(Duration::from_millis(5));
+            let mut burst = vec![first];
+            let started = Instant::now();
+            while let Some(left) = BURST_MOST.checked_sub(started.elapsed()) {
+                match rx.recv_timeout(QUIET.min(left)) {
+                    Ok(change) => burst.push(change),
+                    Err(_) => break,
+                }
+            }
             let mut changed: Option<HashSet<PathBuf>> = Some(HashSet::new());
-            for change in std::iter::once(first).chain(rx.try_iter()) {
+            for change in burst {
                 match (change, &mut changed) {
                     (Some(paths), Some(all)) => all.extend(paths),
                     _ => changed = None,

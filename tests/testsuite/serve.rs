@@ -1112,3 +1112,28 @@ fn large_files_are_streamed_and_stalled_clients_dropped() {
         );
     }
 }
+
+/// A file written in two parts, as a slow program writes it, is built once, whole: the
+/// server waits for the writes to stop rather than serve the first half as a good build.
+#[test]
+fn a_file_written_in_two_parts_is_built_once_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    one_page(root);
+    let server = start(root);
+    let before = version(server.port);
+    let mut page = fs::File::create(root.join("content/_index.md")).unwrap();
+    page.write_all(b"---\ntitle: Home\n---\nFirst half.")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    page.write_all(b" Second half.\n").unwrap();
+    drop(page);
+    let body = eventually(server.port, "/", |b| b.contains("Second half."));
+    assert!(body.contains("First half. Second half."), "{body}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        version(server.port),
+        before + 1,
+        "one build, of the whole file"
+    );
+}
