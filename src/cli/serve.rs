@@ -22,12 +22,12 @@ use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Frame;
 use hyper::body::Incoming;
 use hyper::header::{
-    CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, HeaderName, HeaderValue,
+    ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST, HeaderName, HeaderValue,
     IF_NONE_MATCH, LOCATION, X_CONTENT_TYPE_OPTIONS,
 };
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Version};
+use hyper::{Method, Request, Version};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use notify::event::ModifyKind;
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
@@ -235,7 +235,13 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
                 let service = service_fn(move |request: Request<Incoming>| {
                     let shared = Arc::clone(&shared);
                     async move {
-                        let refusal = misdirected(&request, local).or_else(|| cross_site(&request));
+                        let refusal = misdirected(&request, local)
+                            .or_else(|| cross_site(&request))
+                            .or_else(|| {
+                                let method = request.method();
+                                (method != Method::GET && method != Method::HEAD)
+                                    .then(Reply::not_allowed)
+                            });
                         let reply = match refusal {
                             Some(refusal) => refusal,
                             None => {
@@ -779,8 +785,9 @@ struct Reply {
     body: Content,
     /// Whether the browser may keep the body and ask again with its [`etag`].
     revalidated: bool,
-    /// Where a redirect sends the browser.
-    location: Option<HeaderValue>,
+    /// A header of its own: where a redirect sends the browser, the methods a refusal of
+    /// one takes.
+    header: Option<(HeaderName, HeaderValue)>,
 }
 
 impl Reply {
@@ -790,7 +797,7 @@ impl Reply {
             content_type,
             body: Content::Bytes(body.into()),
             revalidated: false,
-            location: None,
+            header: None,
         }
     }
 
@@ -798,8 +805,21 @@ impl Reply {
     /// a path names can change with the next build.
     fn found(location: HeaderValue) -> Reply {
         Reply {
-            location: Some(location),
+            header: Some((LOCATION, location)),
             ..Reply::new(302, "text/plain; charset=utf-8", "")
+        }
+    }
+
+    /// The refusal of a method other than GET and HEAD: the preview only sends files, and
+    /// answering a POST or a DELETE with one told the sender it had done something.
+    fn not_allowed() -> Reply {
+        Reply {
+            header: Some((ALLOW, HeaderValue::from_static("GET, HEAD"))),
+            ..Reply::new(
+                405,
+                "text/plain; charset=utf-8",
+                "method not allowed: the preview answers GET and HEAD\n",
+            )
         }
     }
 
@@ -870,8 +890,8 @@ impl Reply {
             HeaderValue::from_static("same-origin"),
         );
         headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-        if let Some(location) = self.location {
-            headers.insert(LOCATION, location);
+        if let Some((name, value)) = self.header {
+            headers.insert(name, value);
         }
         match tag.and_then(|tag| HeaderValue::from_str(&tag).ok()) {
             Some(tag) => {

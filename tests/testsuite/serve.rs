@@ -1137,3 +1137,31 @@ fn a_file_written_in_two_parts_is_built_once_whole() {
         "one build, of the whole file"
     );
 }
+
+/// The preview only sends files: a method other than GET and HEAD is refused with the
+/// methods it takes, and HEAD is answered with the headers of GET.
+#[test]
+fn only_get_and_head_are_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    one_page(dir.path());
+    let server = start(dir.path());
+    for method in ["POST", "PUT", "DELETE", "TRACE", "OPTIONS", "PATCH", "FOO"] {
+        let answer = raw(
+            server.port,
+            &format!(
+                "{method} / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\
+                 Connection: close\r\n\r\n"
+            ),
+        );
+        assert_eq!(status_of(&answer), 405, "{method}: {answer}");
+        assert!(answer.contains("\r\nallow: GET, HEAD\r\n"), "{answer}");
+        assert!(!answer.contains("One."), "{answer}");
+    }
+    let answer = raw(
+        server.port,
+        "HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status_of(&answer), 200, "{answer}");
+    assert!(answer.ends_with("\r\n\r\n"), "no body: {answer}");
+    assert!(answer.contains("\r\ncontent-length: "), "{answer}");
+}
