@@ -5,7 +5,6 @@ mod allocator;
 mod hash_seeds;
 
 use std::io::Write;
-use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -158,10 +157,10 @@ enum Command {
         /// Port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 1111)]
         port: u16,
-        /// Address to listen on; loopback unless you mean to share the preview with every
-        /// machine that can reach this one (secbook warns when you do).
+        /// Address or host name to listen on; loopback unless you mean to share the preview
+        /// with every machine that can reach this one (secbook warns when you do).
         #[arg(long, default_value = "127.0.0.1")]
-        bind: IpAddr,
+        bind: String,
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
@@ -333,7 +332,7 @@ fn run(command: Command) -> Result<Done, Error> {
                 audience,
                 ..Options::default()
             };
-            serve::serve(options, SocketAddr::new(bind, port))?;
+            serve::serve(options, &bind, port)?;
             Ok(Done::default())
         }
         Command::Init {

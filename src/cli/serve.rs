@@ -154,8 +154,9 @@ impl Files {
 /// The latest [`State`]; the pages that wait for a newer build watch it.
 type Shared = watch::Sender<Arc<State>>;
 
-/// Serves the handbook at `options.root` on `addr` until the process is stopped.
-pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
+/// Serves the handbook at `options.root` on `port` of `bind`, an address or a host name,
+/// until the process is stopped.
+pub fn serve(mut options: Options, bind: &str, port: u16) -> Result<(), Error> {
     // The watcher reports changed paths below the folder it watches, written as that
     // folder is; an absolute root makes them match the paths the build reads.
     if let Ok(root) = options.root.canonicalize() {
@@ -176,8 +177,27 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
         Err(e @ Error::Usage(_)) => return Err(e),
         found => found.ok().flatten(),
     };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the server: {e}")))?;
+    // Bound before the first build, so that a port in use is told at once rather than
+    // under the build's report.
+    let listener = runtime.block_on(listen(bind, port))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::Usage(format!("cannot listen on {bind}: {e}")))?;
+    let shared_preview = !is_loopback(local.ip());
+    if shared_preview {
+        eprintln!(
+            "warning: listening on {}, so every machine that can reach this one on port {} \
+             can read the handbook; leave out --bind to keep it on this machine",
+            local.ip(),
+            local.port()
+        );
+    }
     let mut builds = Builds::default();
-    let shared_preview = !is_loopback(addr.ip());
     // Watched from before the first build, so that a file saved while it runs is built
     // once it is done.
     let (sources, changes) = watch(&options)?;
@@ -185,24 +205,7 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
     if let Some(error) = &shared.borrow().error {
         eprint!("{error}");
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start the server: {e}")))?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| Error::Usage(format!("cannot listen on {addr}: {e}")))?;
-        let local = listener.local_addr().map_or(addr, |a| a);
-        if !is_loopback(local.ip()) {
-            eprintln!(
-                "warning: listening on {}, so every machine that can reach this one on port {} \
-                 can read the handbook; leave out --bind to keep it on this machine",
-                local.ip(),
-                local.port()
-            );
-        }
         let whose = audience
             .map(|a| format!(" for the audience {a}"))
             .unwrap_or_default();
@@ -263,6 +266,25 @@ pub fn serve(mut options: Options, addr: SocketAddr) -> Result<(), Error> {
             });
         }
     })
+}
+
+/// Listens on `port` of the first address `bind` names that can be listened on: an
+/// address, or a host name as the system resolves it (`localhost`). An address that is not
+/// this machine's cannot be listened on; one beyond loopback is warned of (see [`serve`]).
+async fn listen(bind: &str, port: u16) -> Result<tokio::net::TcpListener, Error> {
+    let addrs = tokio::net::lookup_host((bind, port))
+        .await
+        .map_err(|e| Error::Usage(format!("cannot resolve --bind {bind}: {e}")))?;
+    let mut failed = None;
+    for addr in addrs {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => return Ok(listener),
+            Err(e) => failed = Some(format!("cannot listen on {addr}: {e}")),
+        }
+    }
+    Err(Error::Usage(failed.unwrap_or_else(|| {
+        format!("cannot listen on {bind}: it names no address")
+    })))
 }
 
 /// What one rebuild hands the next: the pipeline's cache of the last build, and the

@@ -1165,3 +1165,57 @@ fn only_get_and_head_are_answered() {
     assert!(answer.ends_with("\r\n\r\n"), "no body: {answer}");
     assert!(answer.contains("\r\ncontent-length: "), "{answer}");
 }
+
+/// `--bind` takes a host name, resolved to an address of this machine.
+#[test]
+fn a_host_name_can_be_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    one_page(dir.path());
+    let server = spawn(dir.path(), &["--bind", "localhost"], None);
+    assert!(
+        !server.said.contains("warning: listening"),
+        "{}",
+        server.said
+    );
+    let addr: SocketAddr = (server.said.split("http://").nth(1).unwrap())
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(addr.ip().is_loopback(), "{addr}");
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert_eq!(status_of(&answer), 200, "{answer}");
+
+    let out = common::secbook(
+        dir.path(),
+        &["serve", ".", "--bind", "no-such-host.invalid"],
+    );
+    common::assert_code(&out, 2);
+    assert!(
+        common::stderr(&out).contains("no-such-host.invalid"),
+        "{}",
+        common::describe(&out)
+    );
+}
+
+/// With the port taken, serve says so at once, before a build whose output would bury it.
+#[test]
+fn a_port_in_use_is_told_before_the_build() {
+    let dir = tempfile::tempdir().unwrap();
+    one_page(dir.path());
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = common::secbook(dir.path(), &["serve", ".", "--port", &port]);
+    let said = common::stderr(&out);
+    assert!(said.starts_with("error: cannot listen on"), "{said}");
+    assert!(
+        !said.contains("built in") && !said.contains("warning"),
+        "{said}"
+    );
+}
