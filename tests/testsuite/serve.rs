@@ -1115,27 +1115,35 @@ fn large_files_are_streamed_and_stalled_clients_dropped() {
 
 /// A file written in two parts, as a slow program writes it, is built once, whole: the
 /// server waits for the writes to stop rather than serve the first half as a good build.
+/// The parts are 20 ms apart, well inside the quiet the server waits for; a test thread
+/// held off longer than that by a busy machine splits them, so the test tries three
+/// times, and a server that does not wait splits every one.
 #[test]
 fn a_file_written_in_two_parts_is_built_once_whole() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     one_page(root);
     let server = start(root);
-    let before = version(server.port);
-    let mut page = fs::File::create(root.join("content/_index.md")).unwrap();
-    page.write_all(b"---\ntitle: Home\n---\nFirst half.")
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(20));
-    page.write_all(b" Second half.\n").unwrap();
-    drop(page);
-    let body = eventually(server.port, "/", |b| b.contains("Second half."));
-    assert!(body.contains("First half. Second half."), "{body}");
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(
-        version(server.port),
-        before + 1,
-        "one build, of the whole file"
-    );
+    let mut builds = Vec::new();
+    for attempt in 0..3 {
+        let before = version(server.port);
+        let mut page = fs::File::create(root.join("content/_index.md")).unwrap();
+        page.write_all(b"---\ntitle: Home\n---\nFirst half.")
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        let whole = format!("First half. Second half {attempt}.");
+        page.write_all(format!(" Second half {attempt}.\n").as_bytes())
+            .unwrap();
+        drop(page);
+        let body = eventually(server.port, "/", |b| b.contains(&whole));
+        assert!(body.contains(&whole), "{body}");
+        std::thread::sleep(Duration::from_millis(500));
+        builds.push(version(server.port) - before);
+        if builds.last() == Some(&1) {
+            return;
+        }
+    }
+    panic!("each file written in two parts was built more than once: {builds:?}");
 }
 
 /// The preview only sends files: a method other than GET and HEAD is refused with the
