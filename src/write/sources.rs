@@ -80,9 +80,10 @@ pub fn clash(root: &Path, target: &Path) -> Result<Option<String>, Error> {
         .find(|g| g.is_dir());
     let sources = SOURCE_FOLDERS.iter().map(|name| root.join(name));
     for path in sources.chain(git) {
-        let Ok(folder) = fs::canonicalize(&path) else {
-            continue;
-        };
+        // A source folder that does not exist yet is judged by the path it will have: what
+        // is written there now is read by the build once the folder is made (by the very
+        // command judged, say).
+        let folder = resolve(&path)?;
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let folder_is = identity(&folder);
         if target.starts_with(&folder) || target.ancestors().any(|a| is(a, &folder_is)) {

@@ -293,6 +293,41 @@ fn an_output_inside_the_sources_never_nests_itself() {
     assert_code(&secbook(&hb, &["check", "."]), 0);
 }
 
+/// A source folder that does not exist yet is the handbook's all the same: an output or an
+/// outbox at its path would make it, and the next build would publish what is in it (the
+/// messages of an outbox in static/, a site copied into itself). Each command refuses it.
+#[test]
+fn a_source_folder_not_made_yet_is_refused_as_if_it_were() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hb = tmp.path().join("hb");
+    copy_example(&hb);
+    let config = fs::read_to_string(hb.join("handbook.yaml")).unwrap();
+    let notify = "notify:\n  from: security@example.com\n  fallback: security@example.com\n";
+    fs::write(hb.join("handbook.yaml"), format!("{config}{notify}")).unwrap();
+    fs::remove_dir_all(hb.join("themes")).unwrap();
+    assert!(!hb.join("static").exists());
+    let sources = snapshot(&hb, None);
+    let mail = ["notify", ".", "--base-url", "https://hb.example.com/"];
+    let outbox = |dir: &'static str| [&mail[..], &["--outbox", dir]].concat();
+    let refused: Vec<Vec<&str>> = vec![
+        outbox("static/outbox"),
+        outbox("themes/default/static"),
+        outbox("static"),
+        vec!["build", ".", "-o", "static/site"],
+        vec!["build", ".", "-o", "themes/default/static", "--force"],
+        vec!["export", "tracker", ".", "-o", "static/tracker.csv"],
+    ];
+    for args in &refused {
+        let run = secbook(&hb, args);
+        assert_code(&run, 2);
+        assert!(
+            stderr(&run).contains("folder, which the build reads"),
+            "{args:?}: {}",
+            stderr(&run)
+        );
+        assert_eq!(snapshot(&hb, None), sources, "{args:?}");
+    }
+}
 /// A build into a folder that another build holds waits for it, says so once, then builds.
 #[test]
 fn a_second_build_waits_for_the_first() {
