@@ -125,20 +125,38 @@ pub fn refuse_outside(root: &Path, dir: &Path) -> Result<(), Error> {
 
 /// Writes `bytes` to `path` whole, or not at all: into a new file beside it, then renamed
 /// over it. A link at `path` is replaced, not followed, so the write never lands outside
-/// the folder it was meant for; and a reader never sees half a file.
+/// the folder it was meant for; and a reader never sees half a file. A file replaced keeps
+/// its permissions: the new one is the same file to whoever shares it.
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let file = staged(path, bytes)?;
+    if let Ok(old) = fs::symlink_metadata(path)
+        && old.is_file()
+    {
+        (file.as_file().set_permissions(old.permissions())).map_err(|e| Error::io(path, e))?;
+    }
+    file.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// `bytes` in a new file beside `path`, which [`replace`] puts in its place. It is made as
+/// `File::create` makes a build's files (and `cp` a copy): readable and writable by all
+/// that the umask leaves, not only by its owner as a temporary file is.
+fn staged(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Error> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let mut file = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder
         .tempfile_in(parent)
         .map_err(|e| Error::io(parent, e))?;
     file.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    file.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    Ok(file)
 }
 
 #[cfg(test)]
@@ -158,5 +176,24 @@ mod tests {
         assert!(!fs::symlink_metadata(&link).unwrap().is_symlink());
         let left: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(left.len(), 2, "{left:?}");
+    }
+
+    #[test]
+    fn a_new_file_takes_the_umask_and_a_replaced_one_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let mode = |name: &str| {
+            let meta = fs::metadata(tmp.path().join(name)).unwrap();
+            meta.permissions().mode() & 0o777
+        };
+        // The umask of this process, as a file it creates plainly gets it.
+        fs::write(tmp.path().join("plain"), "").unwrap();
+        replace(&tmp.path().join("new"), b"new\n").unwrap();
+        assert_eq!(mode("new"), mode("plain"));
+        let kept = tmp.path().join("kept");
+        fs::write(&kept, "old\n").unwrap();
+        fs::set_permissions(&kept, fs::Permissions::from_mode(0o604)).unwrap();
+        replace(&kept, b"new\n").unwrap();
+        assert_eq!(mode("kept"), 0o604);
     }
 }

@@ -723,3 +723,85 @@ fn a_long_name_is_built_and_a_mount_point_is_told() {
         stderr(&run)
     );
 }
+
+/// The permissions of what a command writes, file by file below `dir` (links not followed).
+fn modes(dir: &Path) -> BTreeMap<PathBuf, u32> {
+    use std::os::unix::fs::PermissionsExt;
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().to_path_buf(),
+                e.metadata().unwrap().permissions().mode() & 0o777,
+            )
+        })
+        .collect()
+}
+
+/// Every command makes its files as `cp` or a build does: readable and writable by all
+/// that the umask leaves (0644 under umask 022, 0640 under 027), not only by their owner;
+/// and a file a command replaces keeps the permissions it had.
+#[test]
+fn new_files_take_the_umask_and_replaced_files_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |umask: &str, args: &[&str]| {
+        let out = common::secbook_after(tmp.path(), &format!("umask {umask}"), args);
+        assert_code(&out, 0);
+    };
+    let all = |dir: &Path, mode: u32| {
+        let found = modes(dir);
+        assert!(!found.is_empty(), "{}", dir.display());
+        for (path, m) in found {
+            assert_eq!(m, mode, "{} is {m:o}", path.display());
+        }
+    };
+    for (umask, mode) in [("022", 0o644), ("027", 0o640)] {
+        let hb = tmp.path().join(format!("hb{umask}"));
+        let hb = hb.to_str().unwrap();
+        run(umask, &["init", hb]);
+        all(Path::new(hb), mode);
+        let config = fs::read_to_string(format!("{hb}/handbook.yaml")).unwrap();
+        let notify = "notify:\n  from: security@example.com\n  fallback: security@example.com\n";
+        fs::write(format!("{hb}/handbook.yaml"), format!("{config}{notify}")).unwrap();
+        fs::set_permissions(
+            format!("{hb}/handbook.yaml"),
+            fs::Permissions::from_mode(mode),
+        )
+        .unwrap();
+        let outbox = format!("{hb}-outbox");
+        let base = "https://hb.example.com/";
+        run(
+            umask,
+            &["notify", hb, "--base-url", base, "--outbox", &outbox],
+        );
+        all(Path::new(&outbox), mode);
+        let csv = format!("{hb}-tracker.csv");
+        run(umask, &["export", "tracker", hb, "-o", &csv]);
+        run(umask, &["build", hb, "-o", &format!("{hb}-site")]);
+        run(umask, &["new", "exception", hb, "--title", "A"]);
+        all(Path::new(&format!("{hb}-site")), mode);
+        assert_eq!(
+            modes(Path::new(&csv)).into_values().collect::<Vec<_>>(),
+            [mode]
+        );
+        all(Path::new(hb), mode);
+    }
+    // Replaced under a umask that would leave only the owner: each keeps what it had.
+    let hb = tmp.path().join("hb022");
+    let csv = tmp.path().join("hb022-tracker.csv");
+    let csv = csv.to_str().unwrap();
+    fs::remove_file(hb.join("data/exceptions/EXC-025.yaml")).unwrap();
+    run("077", &["init", hb.to_str().unwrap(), "--force"]);
+    run(
+        "077",
+        &["export", "tracker", hb.to_str().unwrap(), "-o", csv],
+    );
+    all(&hb, 0o644);
+    assert_eq!(
+        modes(Path::new(csv)).into_values().collect::<Vec<_>>(),
+        [0o644]
+    );
+}

@@ -22,12 +22,29 @@ pub const SOURCE_DATE_EPOCH: &str = "1782820800";
 /// folder of the tests' own ([`cache_dir`]), never the user's. Every test starts `secbook`
 /// through this.
 pub fn command() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_secbook"));
+    prepared(Command::new(env!("CARGO_BIN_EXE_secbook")))
+}
+
+/// `command` with the environment every run of `secbook` gets (see [`command`]).
+fn prepared(mut command: Command) -> Command {
     command
         .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
         .env("SECBOOK_CACHE_DIR", cache_dir())
         .env_remove("GITHUB_WORKSPACE");
     command
+}
+
+/// Runs `secbook args...` in `cwd` after the shell commands `setup` (`umask 027`,
+/// `ulimit -f 1`): what a process inherits that [`command`] does not set.
+pub fn secbook_after<S: AsRef<OsStr>>(cwd: &Path, setup: &str, args: &[S]) -> Output {
+    prepared(Command::new("sh"))
+        .arg("-c")
+        .arg(format!("{setup}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_secbook"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("sh runs the secbook binary")
 }
 
 /// Where the builds of the tests keep history (`SECBOOK_CACHE_DIR`): a folder under the
