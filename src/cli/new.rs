@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use crate::cli::Done;
@@ -105,19 +104,13 @@ pub fn write_new(root: &Path, rel: &str, text: &str) -> Result<(), Error> {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         sources::refuse_outside(root, parent)?;
     }
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => Error::Usage(format!(
-                "{} already exists; not replacing it",
-                path.display()
-            )),
-            _ => Error::io(&path, e),
-        })?;
-    file.write_all(text.as_bytes())
-        .map_err(|e| Error::io(&path, e))
+    match sources::create(&path, text.as_bytes())? {
+        true => Ok(()),
+        false => Err(Error::Usage(format!(
+            "{} already exists; not replacing it",
+            path.display()
+        ))),
+    }
 }
 
 /// The next `count` free ids of `kind`, following the pattern of the existing ids: the

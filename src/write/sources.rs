@@ -138,7 +138,18 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// `bytes` in a new file beside `path`, which [`replace`] puts in its place. It is made as
+/// Writes `bytes` to `path` as a new file, whole or not at all: a write that fails (the
+/// disk full) leaves no empty or partial file behind. `Ok(false)` when something is at
+/// `path` already, which is left as it is.
+pub fn create(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
+    match staged(path, bytes)?.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(Error::io(path, e.error)),
+    }
+}
+
+/// `bytes` in a new file beside `path`, which [`replace`] or [`create`] puts in its place. It is made as
 /// `File::create` makes a build's files (and `cp` a copy): readable and writable by all
 /// that the umask leaves, not only by its owner as a temporary file is.
 fn staged(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Error> {
@@ -155,7 +166,9 @@ fn staged(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Error> {
     let mut file = builder
         .tempfile_in(parent)
         .map_err(|e| Error::io(parent, e))?;
-    file.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    // To the file itself: the temporary file's own error would name it, a name the user
+    // never gave.
+    (file.as_file_mut().write_all(bytes)).map_err(|e| Error::io(path, e))?;
     Ok(file)
 }
 

@@ -5,7 +5,7 @@
 
 use std::fs;
 
-use crate::common::{assert_code, describe, secbook, stderr};
+use crate::common::{self, assert_code, describe, secbook, stderr};
 use tempfile::TempDir;
 
 /// `file:line:col` and message of every error of a human report, in order.
@@ -409,6 +409,34 @@ fn new_records_take_the_next_id_with_the_padding_kept() {
         2,
     );
     assert_code(&secbook(&empty, &["new", "exception", "--title", " "]), 2);
+}
+
+/// A record that cannot be written whole (the disk full; here, a limit on the size of a
+/// file) is not left empty or cut short: nothing is written.
+#[test]
+fn a_new_record_that_cannot_be_written_leaves_nothing() {
+    let tmp = TempDir::new().unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "site"]), 0);
+    let folder = tmp.path().join("site/data/exceptions");
+    let names = || {
+        let mut names: Vec<_> = fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = names();
+    // A write past the limit fails (EFBIG) rather than stopping the process (SIGXFSZ).
+    let limit = "trap '' XFSZ; ulimit -f 1";
+    let out = common::secbook_after(
+        tmp.path(),
+        limit,
+        &["new", "exception", "site", "--title", "A"],
+    );
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("EXC-025.yaml"), "{}", stderr(&out));
+    assert_eq!(names(), before);
 }
 
 /// A handbook with a fixed as-of date, so `created` is known.

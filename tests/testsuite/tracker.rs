@@ -966,3 +966,36 @@ fn dates_and_line_breaks_as_spreadsheets_save_them() {
         "{report}"
     );
 }
+
+/// A record that cannot be written whole (the disk full; here, a limit on the size of a
+/// file) leaves nothing: neither the records written before it nor an empty file of its
+/// own, so the import can run again once there is room.
+#[test]
+fn an_import_that_cannot_write_a_record_leaves_none() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    let long = "a long note ".repeat(1000);
+    let csv = tmp.path().join("t.csv");
+    fs::write(
+        &csv,
+        format!(
+            "{HEADER}\n\
+             High, Approved, 1/15/2026, Risk extension, VPN firmware flaw, Helen Brooks, Martin Feld, SEC-1, Fix due\n\
+             Low, Pending, , Accept risk without fix, Old TLS, Sam Hollis, , SEC-2, Soon\n\
+             Low, Pending, , Accept risk without fix, Old SSH, Sam Hollis, , SEC-3, {long}\n"
+        ),
+    )
+    .unwrap();
+    // A write past the limit fails (EFBIG) rather than stopping the process (SIGXFSZ).
+    let limit = "trap '' XFSZ; ulimit -f 4";
+    let out = common::secbook_after(tmp.path(), limit, &["import", "tracker", "t.csv", "hb"]);
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("EXC-010.yaml"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("EXC-010.yaml."), "{}", stderr(&out));
+    assert_eq!(exception_files(&dir), ["EXC-007.yaml"]);
+    assert_code(
+        &secbook(tmp.path(), &["import", "tracker", "t.csv", "hb"]),
+        0,
+    );
+    assert_eq!(exception_files(&dir).len(), 4);
+}
