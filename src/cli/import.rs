@@ -80,6 +80,7 @@ pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
             None => Error::Usage(d.message),
         })?;
     let file = SourceFile::new(name, text);
+    let _turn = new::take_turn(root)?;
     let mut diags = Vec::new();
     let people = crate::load::records::load_people(
         &Disk::new(root),
@@ -103,7 +104,14 @@ pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
 
     let mut written = Vec::new();
     for (rel, text) in &converted.files {
-        if let Err(err) = new::write_new(root, rel, text) {
+        let written_new = new::write_new(root, rel, text).and_then(|new| match new {
+            true => Ok(()),
+            false => Err(Error::Usage(format!(
+                "{} already exists; not replacing it",
+                root.join(rel).display()
+            ))),
+        });
+        if let Err(err) = written_new {
             // All or nothing: take back the records already written.
             for done in &written {
                 let _ = fs::remove_file(root.join(done));

@@ -215,8 +215,23 @@ pub fn starter_handbook_yaml(id: Uuid, starter: Starter) -> String {
     out
 }
 
-/// Writes `.gitignore` with `public/`, or adds `public/` to the one already there. One
-/// that is a link is left as it is: it is a file shared with something else.
+/// What a handbook's repository keeps out: what secbook writes, each with the comment
+/// written above it and the lines already there that keep it out.
+const IGNORED: [(&str, &str, &[&str]); 2] = [
+    (
+        "# The built site: `secbook build` writes it; CI publishes it.",
+        "public/",
+        &["public/", "/public/", "public", "/public"],
+    ),
+    (
+        "# Held while a build or `new` or `import` writes; one a killed command left can go.",
+        ".*.secbook-lock",
+        &[".*.secbook-lock", "/.*.secbook-lock"],
+    ),
+];
+
+/// Writes `.gitignore` with the [`IGNORED`] lines, or adds those missing to the one already
+/// there. One that is a link is left as it is: it is a file shared with something else.
 fn add_gitignore(dir: &Path) -> Result<(), Error> {
     let path = dir.join(".gitignore");
     if fs::symlink_metadata(&path).is_ok_and(|m| m.is_symlink()) {
@@ -227,18 +242,20 @@ fn add_gitignore(dir: &Path) -> Result<(), Error> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(Error::io(&path, e)),
     };
-    if existing
-        .lines()
-        .any(|l| matches!(l.trim(), "public/" | "/public/" | "public" | "/public"))
-    {
-        return Ok(());
+    let mut text = existing.clone();
+    for (comment, line, kept_by) in IGNORED {
+        if existing.lines().any(|l| kept_by.contains(&l.trim())) {
+            continue;
+        }
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&format!("{comment}\n{line}\n"));
     }
-    let mut text = existing;
-    if !text.is_empty() && !text.ends_with('\n') {
-        text.push('\n');
+    match text == existing {
+        true => Ok(()),
+        false => sources::replace(&path, text.as_bytes()),
     }
-    text.push_str("# The built site: `secbook build` writes it; CI publishes it.\npublic/\n");
-    sources::replace(&path, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::load::disk::Disk;
 use crate::load::source;
 use crate::load::yaml;
 use crate::model::date::{self, Date};
-use crate::write::sources;
+use crate::write::{output, sources};
 
 /// The two kinds of record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,16 +68,29 @@ pub fn new_record(root: &Path, kind: RecordKind, title: &str) -> Result<String, 
         ));
     }
     let today = today(root)?;
-    let id = next_ids(root, kind, 1)
-        .pop()
-        .ok_or_else(|| Error::Usage("no free id".into()))?;
-    let text = match kind {
-        RecordKind::Exception => exception_template(&id, title, today),
-        RecordKind::Incident => incident_template(&id, title, today),
-    };
-    let rel = format!("data/{}/{id}.yaml", kind.folder());
-    write_new(root, &rel, &text)?;
-    Ok(rel)
+    let _turn = take_turn(root)?;
+    loop {
+        let id = next_ids(root, kind, 1)
+            .pop()
+            .ok_or_else(|| Error::Usage("no free id".into()))?;
+        let text = match kind {
+            RecordKind::Exception => exception_template(&id, title, today),
+            RecordKind::Incident => incident_template(&id, title, today),
+        };
+        let rel = format!("data/{}/{id}.yaml", kind.folder());
+        if write_new(root, &rel, &text)? {
+            return Ok(rel);
+        }
+        // Written since the ids were read, by what takes no turn (an editor, a checkout):
+        // the next id, which counts it.
+    }
+}
+
+/// Waits for any other command that adds records to the handbook at `root`, and holds it
+/// off until the turn taken is dropped: each reads the ids (and `import` the titles and
+/// tickets) that the one before wrote, so no two take one id or import one row.
+pub fn take_turn(root: &Path) -> Result<output::Lock, Error> {
+    output::lock(root, "data", "another command adding records to data/")
 }
 
 /// The date a new record is created on: the handbook's as-of date, as a build would
@@ -96,21 +109,15 @@ fn load_config(root: &Path) -> Result<Config, Error> {
     Config::load(&file).map_err(Error::Invalid)
 }
 
-/// Writes `root/rel`, creating its folder, and refusing to replace a file already there,
-/// or to write through a link that leads out of the handbook.
-pub fn write_new(root: &Path, rel: &str, text: &str) -> Result<(), Error> {
+/// Writes `root/rel`, creating its folder, unless something is there already (`Ok(false)`),
+/// or a link leads the folder out of the handbook.
+pub fn write_new(root: &Path, rel: &str, text: &str) -> Result<bool, Error> {
     let path = root.join(rel);
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         sources::refuse_outside(root, parent)?;
     }
-    match sources::create(&path, text.as_bytes())? {
-        true => Ok(()),
-        false => Err(Error::Usage(format!(
-            "{} already exists; not replacing it",
-            path.display()
-        ))),
-    }
+    sources::create(&path, text.as_bytes())
 }
 
 /// The next `count` free ids of `kind`, following the pattern of the existing ids: the

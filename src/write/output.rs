@@ -800,7 +800,10 @@ impl Staging {
         fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         let lock_path = beside(&parent, &name, "lock");
         let dir = beside(&parent, &name, &format!("{NEW}{}", std::process::id()));
-        let lock = Lock::take(lock_path.clone(), out);
+        let lock = Lock::take(
+            lock_path.clone(),
+            &format!("another build into {}", out.display()),
+        );
         // Live from when the lock is held, before the staging folder is made.
         let live = || LIVE.lock().unwrap_or_else(PoisonError::into_inner);
         let claimed = lock.and_then(|lock| {
@@ -947,19 +950,26 @@ fn claim(target: &Path, shown: &Path, force: bool) -> Result<bool, Error> {
     )))
 }
 
-/// An advisory lock on one output folder, held on the file `.<name>.secbook-lock` beside
-/// it, so that two builds into one folder take turns instead of publishing a mix.
+/// An advisory lock on one folder, held on the file `.<name>.secbook-lock` beside it, so
+/// that two commands that write the folder take turns: two builds into one output folder
+/// instead of publishing a mix, two commands that add records instead of taking one id.
 ///
 /// On Unix the file is removed when the lock is released, so it leaves nothing beside the
-/// output; a build that opened the file before that finds, once it holds the lock, that
+/// folder; a command that opened the file before that finds, once it holds the lock, that
 /// the path no longer names its file, and opens it anew. Elsewhere the file stays.
-struct Lock {
+pub struct Lock {
     file: File,
     path: PathBuf,
 }
 
+/// Takes the [`Lock`] of the folder `name` in `parent`, waiting while another command
+/// holds it; `holder` says who that is ("another build into public").
+pub fn lock(parent: &Path, name: &str, holder: &str) -> Result<Lock, Error> {
+    Lock::take(beside(parent, name, "lock"), holder)
+}
+
 impl Lock {
-    fn take(path: PathBuf, out: &Path) -> Result<Lock, Error> {
+    fn take(path: PathBuf, holder: &str) -> Result<Lock, Error> {
         let mut told = false;
         loop {
             let file = OpenOptions::new()
@@ -972,7 +982,7 @@ impl Lock {
                 Ok(()) => {}
                 Err(TryLockError::WouldBlock) => {
                     if !told {
-                        eprintln!("waiting for another build into {} to finish", out.display());
+                        eprintln!("waiting for {holder} to finish");
                         told = true;
                     }
                     file.lock().map_err(|e| Error::io(&path, e))?;

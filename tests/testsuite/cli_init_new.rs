@@ -358,7 +358,9 @@ fn init_refuses_a_folder_in_use_unless_forced() {
     assert_code(&secbook(tmp.path(), &["init", "clone"]), 0);
     assert_eq!(
         fs::read_to_string(clone.join(".gitignore")).unwrap(),
-        "/target/\n# The built site: `secbook build` writes it; CI publishes it.\npublic/\n"
+        "/target/\n# The built site: `secbook build` writes it; CI publishes it.\npublic/\n\
+         # Held while a build or `new` or `import` writes; one a killed command left can go.\n\
+         .*.secbook-lock\n"
     );
 
     let file = tmp.path().join("file");
@@ -409,6 +411,76 @@ fn new_records_take_the_next_id_with_the_padding_kept() {
         2,
     );
     assert_code(&secbook(&empty, &["new", "exception", "--title", " "]), 2);
+}
+
+/// Commands that add records at the same time take turns: each gets an id of its own, and
+/// none fails because another took the id it read.
+#[test]
+fn records_added_at_once_take_an_id_each() {
+    let tmp = TempDir::new().unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "site"]), 0);
+    let site = tmp.path().join("site");
+    let runs: Vec<_> = (0..8)
+        .map(|i| {
+            let kind = ["exception", "incident"][i % 2];
+            common::command()
+                .args(["new", kind, "--title", &format!("At once {i}")])
+                .current_dir(&site)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut paths: Vec<String> = runs
+        .into_iter()
+        .map(|run| {
+            let out = run.wait_with_output().unwrap();
+            assert_code(&out, 0);
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        })
+        .collect();
+    paths.sort();
+    let exceptions = (25..29).map(|n| format!("data/exceptions/EXC-{n:03}.yaml"));
+    let incidents = (20..24).map(|n| format!("data/incidents/INC-{n:03}.yaml"));
+    assert_eq!(paths, exceptions.chain(incidents).collect::<Vec<_>>());
+    // The turn leaves nothing behind, and a lock a killed command left is no finding.
+    assert!(!site.join(".data.secbook-lock").exists());
+    fs::write(site.join(".data.secbook-lock"), "").unwrap();
+    let check = secbook(&site, &["check", "--format", "json"]);
+    assert!(!String::from_utf8_lossy(&check.stdout).contains("secbook-lock"));
+}
+
+/// `new` waits for the turn another command holds before it reads the ids, and so takes the
+/// one after the record that command wrote.
+#[test]
+fn a_new_record_waits_for_the_command_that_holds_the_turn() {
+    let tmp = TempDir::new().unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "site"]), 0);
+    let site = tmp.path().join("site");
+    let turn = fs::File::create(site.join(".data.secbook-lock")).unwrap();
+    turn.lock().unwrap();
+    let run = common::command()
+        .args(["new", "exception", "--title", "After"])
+        .current_dir(&site)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    fs::write(
+        site.join("data/exceptions/EXC-025.yaml"),
+        "written meanwhile\n",
+    )
+    .unwrap();
+    turn.unlock().unwrap();
+    let out = run.wait_with_output().unwrap();
+    assert_code(&out, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "data/exceptions/EXC-026.yaml"
+    );
+    assert!(stderr(&out).contains("waiting for another command adding records"));
 }
 
 /// A record that cannot be written whole (the disk full; here, a limit on the size of a

@@ -999,3 +999,37 @@ fn an_import_that_cannot_write_a_record_leaves_none() {
     );
     assert_eq!(exception_files(&dir).len(), 4);
 }
+
+/// Imports of one file at the same time take turns: the second finds the rows the first
+/// wrote and skips them, rather than writing each row again under other ids.
+#[test]
+fn imports_at_once_import_each_row_once() {
+    let csv = format!(
+        "{HEADER}\n\
+         High, Approved, 1/15/2026, Risk extension, VPN firmware flaw, Helen Brooks, Martin Feld, SEC-1, Fix due\n\
+         Low, Pending, , Accept risk without fix, Old TLS, Sam Hollis, , SEC-2, Soon\n"
+    );
+    for _ in 0..4 {
+        let tmp = TempDir::new().unwrap();
+        let dir = handbook(&tmp);
+        fs::write(tmp.path().join("t.csv"), &csv).unwrap();
+        let runs: Vec<_> = (0..4)
+            .map(|_| {
+                common::command()
+                    .args(["import", "tracker", "t.csv", "hb"])
+                    .current_dir(tmp.path())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for run in runs {
+            assert_code(&run.wait_with_output().unwrap(), 0);
+        }
+        assert_eq!(
+            exception_files(&dir),
+            ["EXC-007.yaml", "EXC-008.yaml", "EXC-009.yaml"]
+        );
+    }
+}
