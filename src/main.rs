@@ -135,8 +135,13 @@ enum Command {
         #[arg(long, value_name = "URL", value_parser = SmtpUrl::parse, conflicts_with = "outbox")]
         smtp: Option<SmtpUrl>,
         /// Write each message as an RFC 5322 .eml file into DIR instead of sending it.
+        /// The folder is replaced whole, and only when notify or build wrote it (it holds a
+        /// .secbook-output file) or it is empty or new.
         #[arg(long, value_name = "DIR")]
         outbox: Option<PathBuf>,
+        /// Replace an outbox that secbook did not write, and everything in it.
+        #[arg(long, requires = "outbox")]
+        force: bool,
         /// List who would get what, and send and write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -384,6 +389,7 @@ fn run(command: Command) -> Result<Done, Error> {
             owner,
             smtp,
             outbox,
+            force,
             dry_run,
             base_url,
             audience,
@@ -394,7 +400,9 @@ fn run(command: Command) -> Result<Done, Error> {
             };
             let delivery = match (dry_run, outbox) {
                 (true, _) => notify::Delivery::DryRun,
-                (false, Some(dir)) => notify::Delivery::Outbox(dir),
+                (false, Some(dir)) => {
+                    notify::Delivery::Outbox(notify::Outbox::claim(&options.root, dir, force)?)
+                }
                 (false, None) => notify::Delivery::Smtp(smtp),
             };
             let notify = notify::Options {
@@ -402,7 +410,7 @@ fn run(command: Command) -> Result<Done, Error> {
                 base_url,
                 delivery,
             };
-            notify::run(&options, &notify)
+            notify::run(&options, notify)
         }
     }
 }

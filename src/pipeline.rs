@@ -77,7 +77,7 @@ pub struct Generated {
 /// and another build into it is waited for (see [`output::Staging::create`]).
 pub fn build(options: &Options, out: &Path) -> Result<Generated, Error> {
     check_root(&options.root)?;
-    let staging = output::Staging::create(&options.root, out, options.force)?;
+    let staging = output::Staging::create(&options.root, out, options.force, output::Holds::Site)?;
     let prepared = prepare(options, None)?;
     let (mut generated, finished) = render_prepared(prepared, Output::write_to(staging))?;
     if let Some(staging) = finished.staging {

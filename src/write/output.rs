@@ -707,8 +707,32 @@ impl OutputFile {
     }
 }
 
-const MARKER_TEXT: &str =
-    "secbook build wrote this folder, and the next build replaces it whole.\n";
+/// What a folder that [`Staging`] writes holds, for what is said about it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// A build's site.
+    Site,
+    /// The messages of `notify --outbox`.
+    Messages,
+}
+
+impl Holds {
+    /// What the folder is called.
+    fn folder(self) -> &'static str {
+        match self {
+            Holds::Site => "output folder",
+            Holds::Messages => "outbox",
+        }
+    }
+
+    /// The command that writes it.
+    fn command(self) -> &'static str {
+        match self {
+            Holds::Site => "build",
+            Holds::Messages => "notify",
+        }
+    }
+}
 
 /// A fresh folder beside the output, that files are written into as they are made. Only
 /// [`Staging::commit`] puts it in the output's place; dropped without it, it is removed,
@@ -769,25 +793,30 @@ fn clean_up_on_interrupt() {
 }
 
 impl Staging {
-    /// Claims `out` for a build of the handbook at `root`: refuses the handbook's own
-    /// folders (even with `force`), anything that is not a folder, and a folder that is
-    /// neither empty nor written by secbook (unless `force`). Waits for any other build
-    /// into `out`.
-    pub fn create(root: &Path, out: &Path, force: bool) -> Result<Staging, Error> {
+    /// Claims `out`, which `holds` what a command of the handbook at `root` writes: refuses
+    /// the handbook's own folders (even with `force`), anything that is not a folder, and a
+    /// folder that is neither empty nor written by secbook (unless `force`). Waits for any
+    /// other command writing into `out`.
+    pub fn create(root: &Path, out: &Path, force: bool, holds: Holds) -> Result<Staging, Error> {
         let target = sources::resolve(out)?;
         if let Some(why) = sources::clash(root, &target)? {
+            let instead = match holds {
+                Holds::Site => "such as public/ in the handbook (the default)",
+                Holds::Messages => "outside the handbook's sources",
+            };
             return Err(Error::Usage(format!(
-                "{} {why}; choose another output folder, such as public/ in the handbook (the \
-                 default); --force does not override this",
-                out.display()
+                "{} {why}; choose another {}, {instead}; --force does not override this",
+                out.display(),
+                holds.folder()
             )));
         }
         let (Some(parent), Some(name)) =
             (target.parent(), target.file_name().and_then(|n| n.to_str()))
         else {
             return Err(Error::Usage(format!(
-                "{} is not a usable output folder",
-                out.display()
+                "{} is not a usable {}",
+                out.display(),
+                holds.folder()
             )));
         };
         let (parent, name) = (parent.to_path_buf(), name.to_string());
@@ -800,15 +829,13 @@ impl Staging {
         fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         let lock_path = beside(&parent, &name, "lock");
         let dir = beside(&parent, &name, &format!("{NEW}{}", std::process::id()));
-        let lock = Lock::take(
-            lock_path.clone(),
-            &format!("another build into {}", out.display()),
-        );
+        let holder = format!("another {} into {}", holds.command(), out.display());
+        let lock = Lock::take(lock_path.clone(), &holder);
         // Live from when the lock is held, before the staging folder is made.
         let live = || LIVE.lock().unwrap_or_else(PoisonError::into_inner);
         let claimed = lock.and_then(|lock| {
             live().push((dir.clone(), lock_path, made.clone()));
-            Ok((claim(&target, out, force)?, lock))
+            Ok((claim(&target, out, force, holds)?, lock))
         });
         let (ours, lock) = match claimed {
             Ok(claimed) => claimed,
@@ -831,7 +858,11 @@ impl Staging {
         };
         fs::create_dir(&staging.dir).map_err(|e| Error::io(&staging.dir, e))?;
         let marker = staging.dir.join(OUTPUT_MARKER);
-        write_file(&marker, MARKER_TEXT.as_bytes()).map_err(|e| Error::io(&marker, e))?;
+        let command = holds.command();
+        let text = format!(
+            "secbook {command} wrote this folder, and the next {command} replaces it whole.\n"
+        );
+        write_file(&marker, text.as_bytes()).map_err(|e| Error::io(&marker, e))?;
         if ours {
             staging.previous = Previous::of(&marker);
         }
@@ -921,7 +952,7 @@ fn prefix(name: &str) -> String {
 /// Refuses an output `target` (shown as `shown`) that secbook may not replace: anything
 /// that is not a folder, and, unless `force`, a folder that is neither empty nor marked
 /// with [`OUTPUT_MARKER`]. Whether the folder is marked, that is, a build wrote it.
-fn claim(target: &Path, shown: &Path, force: bool) -> Result<bool, Error> {
+fn claim(target: &Path, shown: &Path, force: bool, holds: Holds) -> Result<bool, Error> {
     let meta = match fs::symlink_metadata(target) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
@@ -929,9 +960,11 @@ fn claim(target: &Path, shown: &Path, force: bool) -> Result<bool, Error> {
     };
     if !meta.is_dir() {
         return Err(Error::Usage(format!(
-            "{} exists and is not a folder: the site is written as a folder, and secbook \
-             does not replace what it did not write; choose another output folder",
-            shown.display()
+            "{} exists and is not a folder: the {} is a folder, and secbook does not replace \
+             what it did not write; choose another {}",
+            shown.display(),
+            holds.folder(),
+            holds.folder()
         )));
     }
     let owned = fs::symlink_metadata(target.join(OUTPUT_MARKER)).is_ok_and(|m| m.is_file());
@@ -1223,7 +1256,7 @@ fn swap_in(
 ) -> Result<Option<(PathBuf, io::Error)>, Error> {
     let busy = |e: io::Error| match e.kind() {
         io::ErrorKind::ResourceBusy => Error::Usage(format!(
-            "{} cannot be replaced: it is a mount point; build into a folder inside it",
+            "{} cannot be replaced: it is a mount point; choose a folder inside it",
             out.display()
         )),
         _ => Error::io(out, e),
@@ -1295,7 +1328,7 @@ mod tests {
     pub fn write_site(out: &Path, files: &[OutputFile]) -> Result<(), Error> {
         let root = out.parent().unwrap().join("handbook");
         fs::create_dir_all(&root).unwrap();
-        let staging = Staging::create(&root, out, false)?;
+        let staging = Staging::create(&root, out, false, Holds::Site)?;
         files.par_iter().try_for_each(|f| staging.write(f))?;
         staging.commit().map(|_| ())
     }

@@ -375,7 +375,11 @@ fn each_person_report_lists_gets_one_message_with_exactly_their_items() {
         .iter()
         .map(|o| outbox.path().join(format!("{}.eml", email(o))))
         .collect();
-    assert_eq!(fs::read_dir(outbox.path()).unwrap().count(), owners.len());
+    // The messages, and the marker that says notify wrote the folder.
+    assert_eq!(
+        fs::read_dir(outbox.path()).unwrap().count(),
+        owners.len() + 1
+    );
     for (eml, message) in written.iter().zip(parse(&written)) {
         let sent = received
             .iter()
@@ -659,11 +663,12 @@ fn dry_run_owner_and_outbox_send_nothing() {
         &[],
     );
     assert_code(&out, 0);
-    let files: Vec<_> = fs::read_dir(&dir)
+    let mut files: Vec<_> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(files, ["laura.schmidt@example.com.eml"]);
+    files.sort();
+    assert_eq!(files, [".secbook-output", "laura.schmidt@example.com.eml"]);
 
     // Someone who left gets nothing, even asked for by name.
     let out = notify(
@@ -678,6 +683,61 @@ fn dry_run_owner_and_outbox_send_nothing() {
         "{}",
         describe(&out)
     );
+}
+
+/// An outbox follows the output folder's rule (SPEC 8): notify writes into a folder that is
+/// new, empty or its own (holding `.secbook-output`), and replaces it whole, so it holds
+/// this run's messages only; any other folder, such as one with a draft written by hand,
+/// is refused, its files untouched, unless `--force`.
+#[test]
+fn an_outbox_that_notify_did_not_write_is_refused() {
+    let hb = handbook("");
+    let tmp = tempfile::tempdir().unwrap();
+    let outbox = tmp.path().join("outbox");
+    fs::create_dir(&outbox).unwrap();
+    let draft = outbox.join("jun.park@example.com.eml");
+    fs::write(&draft, "my own draft\n").unwrap();
+    let to = |extra: &[&str]| {
+        let args = [&["--outbox", outbox.to_str().unwrap()][..], extra].concat();
+        notify(hb.path(), &args, &[])
+    };
+    let out = to(&[]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("was not written by secbook"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(fs::read_to_string(&draft).unwrap(), "my own draft\n");
+    assert_eq!(fs::read_dir(&outbox).unwrap().count(), 1);
+    assert_eq!(
+        fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "nothing beside it"
+    );
+
+    assert_code(&to(&["--force"]), 0);
+    assert_ne!(fs::read_to_string(&draft).unwrap(), "my own draft\n");
+    // Its own now: written again without --force, the messages of one owner only.
+    assert_code(&to(&["--owner", "laura.schmidt@example.com"]), 0);
+    let mut files: Vec<_> = fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    files.sort();
+    assert_eq!(files, [".secbook-output", "laura.schmidt@example.com.eml"]);
+
+    let file = tmp.path().join("a-file");
+    fs::write(&file, "kept\n").unwrap();
+    let out = notify(hb.path(), &["--outbox", file.to_str().unwrap()], &[]);
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("is not a folder"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(fs::read_to_string(&file).unwrap(), "kept\n");
+    assert_code(&notify(hb.path(), &["--dry-run", "--force"], &[]), 2);
 }
 
 #[test]

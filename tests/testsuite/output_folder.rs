@@ -527,6 +527,7 @@ fn no_command_writes_over_the_sources_or_through_a_link() {
     let mails: Vec<_> = fs::read_dir(&outbox)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
         .collect();
     assert!(!mails.is_empty());
     for mail in &mails {

@@ -18,7 +18,8 @@ use crate::diagnostics::{Diagnostic, Error};
 use crate::load::config::SmtpUrl;
 use crate::model::links::{absolute_base, base_problem};
 use crate::pipeline;
-use crate::write::sources;
+use crate::render::OutputFile;
+use crate::write::output::{Holds, Staging};
 
 pub use compose::Mail;
 pub use send::{CA_FILE_VAR, PASSWORD_VAR, USERNAME_VAR};
@@ -28,9 +29,27 @@ pub enum Delivery {
     /// Through an SMTP server: this one, else `notify.smtp`.
     Smtp(Option<SmtpUrl>),
     /// As `.eml` files into this folder; nothing is sent.
-    Outbox(PathBuf),
+    Outbox(Outbox),
     /// Only a list of who would get what.
     DryRun,
+}
+
+/// The folder the messages are written into, claimed as a build claims its output (SPEC 8):
+/// replaced whole, and only when it is secbook's own, so no file that notify did not write
+/// is replaced or deleted.
+pub struct Outbox {
+    dir: PathBuf,
+    staging: Staging,
+}
+
+impl Outbox {
+    /// Claims `dir` for the messages of the handbook at `root`, before the handbook is
+    /// read, so that a refused outbox costs nothing; `force` as for `build`.
+    pub fn claim(root: &Path, dir: PathBuf, force: bool) -> Result<Outbox, Error> {
+        crate::pipeline::check_root(root)?;
+        let staging = Staging::create(root, &dir, force, Holds::Messages)?;
+        Ok(Outbox { dir, staging })
+    }
 }
 
 pub struct Options {
@@ -44,23 +63,16 @@ pub struct Options {
 /// `secbook notify`: the handbook `handbook` selects, its messages delivered with a line
 /// per message on the standard output. The handbook's findings are `check`'s to report,
 /// as for `report`.
-pub fn run(handbook: &pipeline::Options, options: &Options) -> Result<Done, Error> {
-    if let Delivery::Outbox(dir) = &options.delivery {
-        crate::cli::refuse_sources(&handbook.root, dir, "choose an outbox outside them")?;
-    }
+pub fn run(handbook: &pipeline::Options, options: Options) -> Result<Done, Error> {
     let (handbook, _) = pipeline::load_handbook(handbook)?;
-    let summary = deliver(&handbook, options, &mut std::io::stdout().lock())?;
-    Ok(Done::said(summary))
+    deliver(&handbook, options, &mut std::io::stdout().lock())
 }
 
 /// Makes every message and delivers it, writing a line per message to `out`. Returns the
-/// summary; a message that could not be made or sent is an error of its own, reported
+/// summary, and a warning when the outbox's previous messages could not be removed; a
+/// message that could not be made or sent is an error of its own, reported
 /// once the others are delivered.
-pub fn deliver(
-    handbook: &Handbook,
-    options: &Options,
-    out: &mut dyn Write,
-) -> Result<String, Error> {
+pub fn deliver(handbook: &Handbook, options: Options, out: &mut dyn Write) -> Result<Done, Error> {
     let Some(config) = &handbook.config.notify else {
         return Err(Error::Usage(
             "handbook.yaml has no `notify` settings: add `notify:` with `from:` and \
@@ -102,7 +114,8 @@ pub fn deliver(
     let as_of = report.as_of;
     let mut line =
         |text: String| writeln!(out, "{text}").map_err(|e| Error::io(Path::new("<stdout>"), e));
-    let summary = match &options.delivery {
+    let mut warnings = Vec::new();
+    let summary = match options.delivery {
         Delivery::DryRun => {
             for mail in &mails {
                 line(format!("{}: {}", mail.to, listing(mail)))?;
@@ -112,20 +125,23 @@ pub fn deliver(
                 mails.len()
             )
         }
-        Delivery::Outbox(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        Delivery::Outbox(Outbox { dir, staging }) => {
             let mut names = Vec::new();
             for mail in &mails {
+                // A plain name of its own, as Staging::write needs: see file_name.
                 let name = file_name(mail.to.email.as_ref(), &names);
-                let path = dir.join(&name);
-                sources::replace(&path, &mail.message.formatted())?;
+                staging.write(&OutputFile::bytes(&name, mail.message.formatted()))?;
+                names.push(name);
+            }
+            warnings.extend(staging.commit()?);
+            for (mail, name) in mails.iter().zip(&names) {
+                let path = dir.join(name);
                 line(format!(
                     "wrote {} for {}: {}",
                     path.display(),
                     mail.to,
                     listing(mail)
                 ))?;
-                names.push(name);
             }
             format!(
                 "wrote {} message(s) to {} (as of {as_of}); nothing was sent",
@@ -164,10 +180,11 @@ pub fn deliver(
         }
     };
     if failures.is_empty() {
-        Ok(match (&options.owner, mails.len()) {
+        let summary = match (&options.owner, mails.len()) {
             (Some(who), 0) => format!("nothing needs action from {who} (as of {as_of})"),
             _ => summary,
-        })
+        };
+        Ok(Done { warnings, summary })
     } else {
         line(summary)?;
         Err(Error::Invalid(failures))
@@ -181,7 +198,8 @@ fn listing(mail: &Mail) -> String {
 }
 
 /// The `.eml` file of a message to `email`: the address, with what a file name cannot
-/// hold replaced, unique among `taken`.
+/// hold replaced (so no folder and no leading dot), unique among
+/// `taken` whatever the case.
 fn file_name(email: &str, taken: &[String]) -> String {
     let stem: String = email
         .to_lowercase()
