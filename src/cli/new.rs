@@ -67,6 +67,13 @@ pub fn new_record(root: &Path, kind: RecordKind, title: &str) -> Result<String, 
             "the title is one line: put the detail in `summary` instead".into(),
         ));
     }
+    // Refused as the loader refuses it, so that what `new` writes loads.
+    if let Some((_, c)) = yaml::refused_in_text(title) {
+        return Err(Error::Usage(format!(
+            "the title holds {}, which a record may not hold: remove it",
+            yaml::refused_name(c)
+        )));
+    }
     let today = today(root)?;
     let _turn = take_turn(root)?;
     loop {

@@ -483,6 +483,27 @@ fn a_new_record_waits_for_the_command_that_holds_the_turn() {
     assert!(stderr(&out).contains("waiting for another command adding records"));
 }
 
+/// A title with a character the loader refuses (an escape, DEL, a C1 control such as NEL)
+/// is refused by `new` too, rather than written into a record that `check` rejects.
+#[test]
+fn new_refuses_a_title_with_a_control_character() {
+    let tmp = TempDir::new().unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "site"]), 0);
+    let site = tmp.path().join("site");
+    for (title, code) in [
+        ("a\u{1b}[31mred", "U+001B"),
+        ("a\u{1}b", "U+0001"),
+        ("a\u{7f}b", "U+007F"),
+        ("a\u{85}b", "U+0085"),
+        ("a\u{fffe}b", "U+FFFE"),
+    ] {
+        let out = secbook(&site, &["new", "exception", "--title", title]);
+        assert_code(&out, 2);
+        assert!(stderr(&out).contains(code), "{}", describe(&out));
+    }
+    assert!(!site.join("data/exceptions/EXC-025.yaml").exists());
+}
+
 /// A record that cannot be written whole (the disk full; here, a limit on the size of a
 /// file) is not left empty or cut short: nothing is written.
 #[test]
