@@ -94,8 +94,8 @@ pub fn init(dir: &Path, force: bool, starter: Starter) -> Result<Initialised, Er
     for (rel, bytes) in &files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
             sources::refuse_outside(dir, parent)?;
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         sources::replace(&path, bytes)?;
     }

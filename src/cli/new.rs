@@ -121,8 +121,8 @@ fn load_config(root: &Path) -> Result<Config, Error> {
 pub fn write_new(root: &Path, rel: &str, text: &str) -> Result<bool, Error> {
     let path = root.join(rel);
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         sources::refuse_outside(root, parent)?;
+        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
     sources::create(&path, text.as_bytes())
 }

@@ -109,9 +109,11 @@ pub fn clash(root: &Path, target: &Path) -> Result<Option<String>, Error> {
 
 /// Refuses a folder `dir` of the handbook at `root` that a link leads out of the handbook:
 /// a build does not follow such a link, so what is written there would never be read.
+/// Either may not exist yet: this is asked before they are made, so that nothing is made
+/// outside the handbook either.
 pub fn refuse_outside(root: &Path, dir: &Path) -> Result<(), Error> {
-    let real_root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
-    let real = fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
+    let real_root = resolve(root)?;
+    let real = resolve(dir)?;
     if real.starts_with(&real_root) {
         return Ok(());
     }

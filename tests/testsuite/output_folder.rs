@@ -806,3 +806,43 @@ fn new_files_take_the_umask_and_replaced_files_keep_their_mode() {
         [0o644]
     );
 }
+
+/// A command refuses a folder of the handbook that a link leads out of it before it makes
+/// anything there: `new`, `import` and `init --force` leave the place the link leads to as
+/// it was, not with empty folders of their own.
+#[test]
+fn nothing_is_made_where_a_link_leads_out_of_the_handbook() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ext = tmp.path().join("ext");
+    fs::create_dir(&ext).unwrap();
+    let hb = tmp.path().join("hb");
+    fs::create_dir(&hb).unwrap();
+    fs::write(hb.join("handbook.yaml"), "title: Linked\n").unwrap();
+    std::os::unix::fs::symlink("../ext", hb.join("data")).unwrap();
+    let csv = tmp.path().join("t.csv");
+    fs::write(
+        &csv,
+        "Priority, Status, Decision date, Type of request, Description, Risk Owner, \
+         Risk Approvers, Exception Link, Notes\n\
+         High, Pending, , Risk extension, VPN flaw, Helen Brooks, , SEC-1, Soon\n",
+    )
+    .unwrap();
+    let fresh = tmp.path().join("fresh");
+    fs::create_dir(&fresh).unwrap();
+    std::os::unix::fs::symlink("../ext", fresh.join("content")).unwrap();
+    let runs: [&[&str]; 3] = [
+        &["new", "exception", "hb", "--title", "A"],
+        &["import", "tracker", "t.csv", "hb"],
+        &["init", "fresh", "--force"],
+    ];
+    for args in runs {
+        let run = secbook(tmp.path(), args);
+        assert_code(&run, 2);
+        assert!(
+            stderr(&run).contains("leads outside the handbook"),
+            "{args:?}: {}",
+            stderr(&run)
+        );
+        assert_eq!(fs::read_dir(&ext).unwrap().count(), 0, "{args:?}");
+    }
+}
