@@ -204,7 +204,7 @@ enum Export {
         /// The handbook folder.
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// Write to this file instead of the standard output.
+        /// Write to this file instead of the standard output (`-` is the standard output).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// The audience of handbook.yaml to export for: only the records and pages it may
@@ -219,7 +219,7 @@ enum Export {
         /// The handbook folder.
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// Write to this file instead of the standard output.
+        /// Write to this file instead of the standard output (`-` is the standard output).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// The audience of handbook.yaml to export for: only the records and pages it may

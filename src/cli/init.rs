@@ -95,7 +95,7 @@ pub fn init(dir: &Path, force: bool, starter: Starter) -> Result<Initialised, Er
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
             sources::refuse_outside(dir, parent)?;
-            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            sources::make_folder(parent)?;
         }
         sources::replace(&path, bytes)?;
     }

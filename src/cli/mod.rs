@@ -35,10 +35,11 @@ impl Done {
     }
 }
 
-/// Writes `bytes` to `output`, or to the standard output; says where, for the summary. A
-/// file of the handbook at `root` is not written over (see [`sources::clash`]).
+/// Writes `bytes` to `output`, or to the standard output when there is none or it is `-`
+/// (as most commands read it); says where, for the summary. A file of the handbook at
+/// `root` is not written over (see [`sources::clash`]).
 pub fn write_out(root: &Path, bytes: &[u8], output: Option<PathBuf>) -> Result<String, Error> {
-    match output {
+    match output.filter(|path| path != Path::new("-")) {
         Some(path) => {
             refuse_sources(root, &path, "write it elsewhere")?;
             sources::replace(&path, bytes)?;

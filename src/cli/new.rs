@@ -122,7 +122,7 @@ pub fn write_new(root: &Path, rel: &str, text: &str) -> Result<bool, Error> {
     let path = root.join(rel);
     if let Some(parent) = path.parent() {
         sources::refuse_outside(root, parent)?;
-        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        sources::make_folder(parent)?;
     }
     sources::create(&path, text.as_bytes())
 }

@@ -826,7 +826,7 @@ impl Staging {
             .map(Path::to_path_buf)
             .collect();
         clean_up_on_interrupt();
-        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        sources::make_folder(&parent)?;
         let lock_path = beside(&parent, &name, "lock");
         let dir = beside(&parent, &name, &format!("{NEW}{}", std::process::id()));
         let holder = format!("another {} into {}", holds.command(), out.display());

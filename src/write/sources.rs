@@ -33,7 +33,13 @@ pub fn resolve(path: &Path) -> Result<PathBuf, Error> {
                 }
                 return Ok(real);
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            // Below a file, as where nothing is yet: judged by name, and making it then
+            // says what is in the way.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) => {}
             Err(e) => return Err(Error::io(&head, e)),
         }
     }
@@ -125,11 +131,45 @@ pub fn refuse_outside(root: &Path, dir: &Path) -> Result<(), Error> {
     )))
 }
 
+/// Makes the folder `dir` and the folders it is in; where something that is not a folder
+/// has the name of one of them, says which, rather than the system's "File exists".
+pub fn make_folder(dir: &Path) -> Result<(), Error> {
+    fs::create_dir_all(dir).map_err(|e| match in_the_way(dir) {
+        Some(refused) => refused,
+        None => Error::io(dir, e),
+    })
+}
+
+/// Why the folder `dir` cannot be made or written into, when it is because of what is at
+/// its path or the path of a folder it is in: not a folder, or nothing at all.
+fn in_the_way(dir: &Path) -> Option<Error> {
+    let not_folder = dir
+        .ancestors()
+        .find(|a| fs::symlink_metadata(a).is_ok() && !fs::metadata(a).is_ok_and(|m| m.is_dir()));
+    match not_folder {
+        Some(at) => Some(Error::Usage(format!(
+            "{} exists and is not a folder",
+            at.display()
+        ))),
+        None if !dir.exists() => Some(Error::Usage(format!(
+            "the folder {} does not exist",
+            dir.display()
+        ))),
+        None => None,
+    }
+}
+
 /// Writes `bytes` to `path` whole, or not at all: into a new file beside it, then renamed
 /// over it. A link at `path` is replaced, not followed, so the write never lands outside
 /// the folder it was meant for; and a reader never sees half a file. A file replaced keeps
 /// its permissions: the new one is the same file to whoever shares it.
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(Error::Usage(format!(
+            "{} is a folder: name the file to write",
+            path.display()
+        )));
+    }
     let file = staged(path, bytes)?;
     if let Ok(old) = fs::symlink_metadata(path)
         && old.is_file()
@@ -165,9 +205,9 @@ fn staged(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Error> {
     builder.prefix(&prefix);
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut file = builder
-        .tempfile_in(parent)
-        .map_err(|e| Error::io(parent, e))?;
+    // tempfile's own errors name the temporary file, a name the user never gave.
+    let mut file = (builder.tempfile_in(parent))
+        .map_err(|e| in_the_way(parent).unwrap_or_else(|| Error::io(parent, e.kind().into())))?;
     // To the file itself: the temporary file's own error would name it, a name the user
     // never gave.
     (file.as_file_mut().write_all(bytes)).map_err(|e| Error::io(path, e))?;

@@ -846,3 +846,62 @@ fn nothing_is_made_where_a_link_leads_out_of_the_handbook() {
         assert_eq!(fs::read_dir(&ext).unwrap().count(), 0, "{args:?}");
     }
 }
+
+/// What is in the way of a write is said plainly, naming the path the user gave: a file
+/// where a folder must be, a folder where a file must be, a folder that does not exist;
+/// never the system's bare "File exists", nor the name of a temporary file. `-o -` is the
+/// standard output, as it is to most commands.
+#[test]
+fn what_is_in_the_way_of_a_write_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hb = tmp.path().join("hb");
+    copy_example(&hb);
+    fs::write(tmp.path().join("afile"), "kept\n").unwrap();
+    fs::create_dir(tmp.path().join("adir")).unwrap();
+    let small = tmp.path().join("small");
+    fs::create_dir_all(&small).unwrap();
+    fs::write(small.join("handbook.yaml"), "title: Small\n").unwrap();
+    fs::write(small.join("data"), "").unwrap();
+    let told: [(&[&str], &str); 6] = [
+        (
+            &["new", "exception", "small", "--title", "A"],
+            "small/data exists and is not a folder",
+        ),
+        (&["init", "afile/sub"], "afile exists and is not a folder"),
+        (
+            &["build", "hb", "-o", "afile/site"],
+            "afile exists and is not a folder",
+        ),
+        (
+            &["export", "tracker", "hb", "-o", "adir"],
+            "adir is a folder: name the file",
+        ),
+        (
+            &["export", "tracker", "hb", "-o", "nope/x.csv"],
+            "the folder nope does not exist",
+        ),
+        (
+            &["export", "tracker", "hb", "-o", "afile/x.csv"],
+            "afile exists and is not a folder",
+        ),
+    ];
+    for (args, says) in told {
+        let run = secbook(tmp.path(), args);
+        assert_code(&run, 2);
+        let said = stderr(&run);
+        assert!(said.contains(says), "{args:?}: {said}");
+        assert!(
+            !said.contains("os error") && !said.contains("x.csv."),
+            "{args:?}: {said}"
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("afile")).unwrap(),
+        "kept\n"
+    );
+
+    let run = secbook(&hb, &["export", "tracker", ".", "-o", "-"]);
+    assert_code(&run, 0);
+    assert!(run.stdout.starts_with(b"Priority, Status"));
+    assert!(!hb.join("-").exists());
+}
