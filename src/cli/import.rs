@@ -244,13 +244,6 @@ pub fn convert(
                 "{TODO_TITLE}; line {} of {csv_name} has no Description",
                 row.line
             )
-        } else if row.description.contains('\n') {
-            // A cell's line break (Alt+Enter) in the one-line risk: a title is one line.
-            let parts = row.description.lines().map(str::trim);
-            parts
-                .filter(|part| !part.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
         } else {
             row.description.clone()
         };
@@ -414,9 +407,11 @@ fn to_record(
     let status_label = capitalise(row.status.as_str());
     if row.description.is_empty() {
         notes.push("title set to TODO: the Description column is empty".into());
-    } else if row.description.contains('\n') {
-        notes
-            .push("title: the Description's line breaks are spaces, as a title is one line".into());
+    }
+    for (column, field) in &row.folded {
+        notes.push(format!(
+            "{field}: the {column}'s line breaks are spaces, as it holds one line"
+        ));
     }
     let requested_by = todo(
         notes,

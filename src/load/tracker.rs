@@ -376,6 +376,38 @@ pub(crate) struct Parsed {
     pub(crate) approvers: Vec<String>,
     pub(crate) link: String,
     pub(crate) notes: String,
+    /// The columns of one line whose cell held a line break (see [`one_line`]), each with
+    /// the record field it fills.
+    pub(crate) folded: Vec<(&'static str, &'static str)>,
+}
+
+/// The columns whose cells hold one line (a title, names, a link), by their place, with
+/// the record field each fills.
+const ONE_LINE: [(usize, &str); 4] = [
+    (4, "title"),
+    (5, "risk_owner"),
+    (6, "approvals"),
+    (7, "tickets"),
+];
+
+/// A cell of a column of one line, its line breaks (a spreadsheet's Alt+Enter) made
+/// spaces, and whether it had any.
+fn one_line(text: &str) -> (String, bool) {
+    if !text.contains('\n') {
+        return (text.to_string(), false);
+    }
+    let parts = text.lines().map(str::trim).filter(|part| !part.is_empty());
+    (parts.collect::<Vec<_>>().join(" "), true)
+}
+
+/// The approvers a cell names, joined with "and" (SPEC 10): a name of several words keeps
+/// them one space apart, and an "and" with no name on one side names nobody.
+fn approvers(cell: &str) -> Vec<String> {
+    let words: Vec<&str> = cell.split_whitespace().collect();
+    (words.split(|w| *w == "and"))
+        .filter(|name| !name.is_empty())
+        .map(|name| name.join(" "))
+        .collect()
 }
 
 pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec<Diagnostic>> {
@@ -457,6 +489,13 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
             }
         }
     };
+    let [description, owner, approvers_cell, link] = ONE_LINE.map(|(i, _)| one_line(cell(i).0));
+    let folded = (ONE_LINE
+        .iter()
+        .zip([&description, &owner, &approvers_cell, &link]))
+    .filter(|(_, (_, folded))| *folded)
+    .map(|((i, field), _)| (HEADER[*i], *field))
+    .collect();
     match (severity, status, kind) {
         (Some(severity), Some(status), Some(kind)) if diags.is_empty() => Ok(Parsed {
             line: row.line,
@@ -465,17 +504,12 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
             status,
             decided,
             kind,
-            description: cell(4).0.to_string(),
-            owner: cell(5).0.to_string(),
-            approvers: cell(6)
-                .0
-                .split(" and ")
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(String::from)
-                .collect(),
-            link: cell(7).0.to_string(),
+            description: description.0,
+            owner: owner.0,
+            approvers: approvers(&approvers_cell.0),
+            link: link.0,
             notes: cell(8).0.to_string(),
+            folded,
         }),
         _ => Err(diags),
     }

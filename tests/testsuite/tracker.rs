@@ -923,7 +923,7 @@ fn dates_and_line_breaks_as_spreadsheets_save_them() {
         &csv,
         format!(
             "{HEADER}\n\
-             High, Approved, 2026-03-04, Risk extension, \"Line one\nline two\", Helen Brooks, Elena Petrova, SEC-1, n\n\
+             High, Approved, 2026-03-04, Risk extension, \"Line one\nline two\", \"Helen\nBrooks\", Elena Petrova and Martin  Feld and, SEC-1, n\n\
              Low, Approved, 3/5/2026 0:00, Accept risk without fix, B, Helen Brooks, Elena Petrova, SEC-2, n\n\
              Low, Approved, 2026-03-06 00:00:00, Accept risk without fix, C, Helen Brooks, Elena Petrova, SEC-3, n\n"
         ),
@@ -936,13 +936,21 @@ fn dates_and_line_breaks_as_spreadsheets_save_them() {
         [decided("EXC-008"), decided("EXC-009"), decided("EXC-010")],
         ["2026-03-04", "2026-03-05", "2026-03-06"]
     );
-    assert_eq!(record(&dir, "EXC-008")["title"], "Line one line two");
-    assert!(
-        stderr(&out)
-            .contains("saved.csv:2: EXC-008: title: the Description's line breaks are spaces"),
-        "{}",
-        stderr(&out)
+    let first = record(&dir, "EXC-008");
+    assert_eq!(first["title"], "Line one line two");
+    // Every cell of one line, a name too; a trailing "and" names nobody.
+    assert_eq!(
+        first["risk_owner"],
+        "Helen Brooks <helen.brooks@example.com>"
     );
+    let approvers: Vec<&str> = (first["approvals"].as_sequence().unwrap().iter())
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(approvers, ["Elena Petrova", "Martin Feld"]);
+    for field in ["title: the Description's", "risk_owner: the Risk Owner's"] {
+        let note = format!("saved.csv:2: EXC-008: {field} line breaks are spaces");
+        assert!(stderr(&out).contains(&note), "{}", stderr(&out));
+    }
 
     fs::write(
         &csv,
