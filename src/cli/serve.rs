@@ -698,10 +698,10 @@ fn watch(options: &Options) -> Result<(Sources, Changes), Error> {
 
 /// How long the sources must be left alone before a rebuild: an editor's save is several
 /// events, and a program may write a file in parts, whose first part alone must not be
-/// built and served as a good build. 5 ms let a file written in two parts 30 ms apart be
-/// served half written; more would take the page edit on the large register, 45 ms from
-/// save to page with 5 ms, near the 100 ms it may take.
-const QUIET: Duration = Duration::from_millis(40);
+/// built and served as a good build. 5 ms let a file written in two parts 10 ms apart be
+/// served half written; 40 ms took a page edit on the large register from 67 to 106 ms,
+/// from save to page, past the 100 ms it may take.
+const QUIET: Duration = Duration::from_millis(25);
 
 /// How long a rebuild waits at most for the changes to stop: files written without pause
 /// (a checkout, a long copy) are built at least this often.

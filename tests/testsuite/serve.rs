@@ -1115,7 +1115,7 @@ fn large_files_are_streamed_and_stalled_clients_dropped() {
 
 /// A file written in two parts, as a slow program writes it, is built once, whole: the
 /// server waits for the writes to stop rather than serve the first half as a good build.
-/// The parts are 20 ms apart, well inside the quiet the server waits for; a test thread
+/// The parts are 10 ms apart, well inside the quiet the server waits for; a test thread
 /// held off longer than that by a busy machine splits them, so the test tries three
 /// times, and a server that does not wait splits every one.
 #[test]
@@ -1130,7 +1130,7 @@ fn a_file_written_in_two_parts_is_built_once_whole() {
         let mut page = fs::File::create(root.join("content/_index.md")).unwrap();
         page.write_all(b"---\ntitle: Home\n---\nFirst half.")
             .unwrap();
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(10));
         let whole = format!("First half. Second half {attempt}.");
         page.write_all(format!(" Second half {attempt}.\n").as_bytes())
             .unwrap();
