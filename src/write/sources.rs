@@ -205,11 +205,10 @@ fn staged(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Error> {
     builder.prefix(&prefix);
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    // tempfile's own errors name the temporary file, a name the user never gave.
+    // tempfile's own errors name the temporary file, a name the user never gave: each
+    // error names the folder or the file asked for instead.
     let mut file = (builder.tempfile_in(parent))
         .map_err(|e| in_the_way(parent).unwrap_or_else(|| Error::io(parent, e.kind().into())))?;
-    // To the file itself: the temporary file's own error would name it, a name the user
-    // never gave.
     (file.as_file_mut().write_all(bytes)).map_err(|e| Error::io(path, e))?;
     Ok(file)
 }
