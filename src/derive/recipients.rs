@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::handbook::Handbook;
 use crate::model::date::Date;
 use crate::model::person::{People, Person, address};
+use crate::model::redact::REDACTED;
 use crate::model::text;
 
 /// Where the items of one owner go, as of one date.
@@ -50,6 +51,8 @@ pub enum Reason {
     UnusableEmail,
     /// Nobody owns the items.
     Unassigned,
+    /// The audience may not read who owns the items (`redact: [risk_owner]`).
+    Redacted,
 }
 
 impl Forwarded {
@@ -74,6 +77,9 @@ impl Forwarded {
                 text::bidi_closed(self.email.as_deref().unwrap_or_default())
             ),
             Reason::Unassigned => "Items that nobody owns go to the fallback address.".to_string(),
+            Reason::Redacted => "Items whose owner this audience may not read go to the fallback \
+                                 address."
+                .to_string(),
         }
     }
 }
@@ -104,6 +110,9 @@ impl<'a> Routing<'a> {
     pub fn recipient(&self, owner: &Person) -> Recipient {
         if owner.is_unassigned() {
             return self.fallback_or(owner.clone(), owner, Reason::Unassigned);
+        }
+        if owner.name == REDACTED && owner.email.is_none() {
+            return self.fallback_or(owner.clone(), owner, Reason::Redacted);
         }
         let owner = self.known(owner);
         let mut current = owner.clone();

@@ -587,6 +587,15 @@ fn report_notify_and_exports_of_an_audience_hold_what_it_may_see() {
             .concat(),
         );
         assert_code(&out, 0);
+        // Items whose owner the audience may not read go to the fallback, and say why.
+        if reader.redact.iter().any(|f| f == "riskowner") {
+            let report = String::from_utf8_lossy(&outputs["report.markdown"]).into_owned();
+            assert!(
+                report.contains("Items whose owner this audience may not read go to the fallback")
+                    && !report.contains("redacted has no email address"),
+                "{report}"
+            );
+        }
         outputs.insert("notify's standard output".into(), out.stdout);
         if outbox.exists() {
             outputs.extend(files_below(&outbox));
