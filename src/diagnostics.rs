@@ -401,12 +401,54 @@ pub struct Repeats {
 /// How many other places of a repeated problem its report names.
 pub const REPEATS_SHOWN: usize = 5;
 
+/// How many characters of a value a message or hint quotes, at most.
+const QUOTED_MAX: usize = 200;
+
+/// `text` with each value quoted in it (`"…"` or `` `…` ``) longer than [`QUOTED_MAX`]
+/// characters cut short, ending in "…": a message quotes the value it is about, which may
+/// be a megabyte long, and the line shown below it is cut already.
+pub fn clip_quoted(text: String) -> String {
+    if text.len() <= QUOTED_MAX {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len().min(4 * QUOTED_MAX));
+    // The quote open, and how many characters of its value were kept.
+    let mut open: Option<(char, usize)> = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        match open {
+            Some((quote, kept)) => {
+                let closes = c == quote && !escaped;
+                escaped = quote == '"' && c == '\\' && !escaped;
+                if closes {
+                    open = None;
+                    out.push(c);
+                } else if kept < QUOTED_MAX {
+                    out.push(c);
+                    open = Some((quote, kept + 1));
+                } else if kept == QUOTED_MAX {
+                    out.push('…');
+                    open = Some((quote, kept + 1));
+                }
+            }
+            None => {
+                if c == '"' || c == '`' {
+                    open = Some((c, 0));
+                    escaped = false;
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 impl Diagnostic {
     pub fn error(message: impl Into<String>) -> Self {
         Self {
             level: Level::Error,
             code: None,
-            message: message.into(),
+            message: clip_quoted(message.into()),
             file: None,
             span: 0..0,
             hint: None,
@@ -429,7 +471,7 @@ impl Diagnostic {
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into().into_boxed_str());
+        self.hint = Some(clip_quoted(hint.into()).into_boxed_str());
         self
     }
 
@@ -689,6 +731,7 @@ pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity};
     use codespan_reporting::files::{self, Files, SimpleFile};
     use codespan_reporting::term::{self, Config};
@@ -938,5 +981,25 @@ mod tests {
         let column = caret.chars().position(|c| c == '^');
         let under: Option<String> = column.map(|at| shown.chars().skip(at).take(6).collect());
         assert_eq!(under.as_deref(), Some("TARGET"), "{text}");
+    }
+
+    #[test]
+    fn a_long_value_quoted_in_a_message_is_cut_short() {
+        let long = "y".repeat(1_000_000);
+        let d = Diagnostic::error(format!(
+            "weight: invalid type: string \"{long}\", expected a whole number"
+        ))
+        .with_hint(format!("not `{long}`"));
+        let kept = "y".repeat(QUOTED_MAX);
+        assert_eq!(
+            d.message,
+            format!("weight: invalid type: string \"{kept}…\", expected a whole number")
+        );
+        assert_eq!(d.hint.as_deref(), Some(format!("not `{kept}…`").as_str()));
+        // An escaped quote does not close the value; a short message is as it was.
+        let escaped = format!("a \"{}\\\"{long}\" b", "x".repeat(10));
+        let clipped = clip_quoted(escaped);
+        assert!(clipped.ends_with("…\" b"), "{clipped}");
+        assert_eq!(clip_quoted("a `b` \"c\"".into()), "a `b` \"c\"");
     }
 }
