@@ -192,6 +192,15 @@ pub fn check_classified(
             errors.len()
         ))];
     }
+    // Without levels every classification is refused for one cause, handbook.yaml's: told
+    // once, at the first, with how many there are.
+    if config.classification.is_none() && errors.len() > 1 {
+        let others = errors.len() - 1;
+        errors.truncate(1);
+        errors[0].message.push_str(&format!(
+            " (nor for the {others} other page(s) and record(s) classified)"
+        ));
+    }
     errors
 }
 
