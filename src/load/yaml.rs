@@ -47,15 +47,24 @@ fn attempt<T: DeserializeOwned>(
         }));
     }
     serde_yaml::from_str(text).map_err(|first| {
+        // A syntax error anywhere is the text's first error: serde_yaml reads the text as it
+        // fills the value, so a bad value before it would be told instead, at a place the
+        // text that does not read cannot show.
+        let syntax = serde_yaml::from_str::<serde::de::IgnoredAny>(text).err();
         // Read again, now noting the path to each value, to learn which field is at fault:
         // serde_yaml places some errors (a `null` where a text is needed, a key given
         // twice) at the mapping that holds the field, or at the start of the document.
         // Only a text with an error is read twice.
-        let with_path =
-            serde_path_to_error::deserialize::<_, T>(serde_yaml::Deserializer::from_str(text));
-        let (path, err) = match &with_path {
-            Err(e) => (e.path().iter().map_while(Step::of).collect(), e.inner()),
-            Ok(_) => (Vec::new(), &first),
+        let with_path = match syntax {
+            Some(_) => None,
+            None => Some(serde_path_to_error::deserialize::<_, T>(
+                serde_yaml::Deserializer::from_str(text),
+            )),
+        };
+        let (path, err) = match (&syntax, &with_path) {
+            (Some(e), _) => (Vec::new(), e),
+            (None, Some(Err(e))) => (e.path().iter().map_while(Step::of).collect(), e.inner()),
+            _ => (Vec::new(), &first),
         };
         Box::new(Failure {
             diag: diagnose(file, range.clone(), &path, err),
@@ -241,6 +250,22 @@ fn diagnose(
             hint = Some(why.to_string());
         }
     }
+    // `title: [DRAFT] Key rotation` is a list to YAML: the brackets that open it are text
+    // to the one who wrote it.
+    let written = &text[span.clone()];
+    if hint.is_none()
+        && (message.ends_with("expected a text") || message.ends_with("expected a string"))
+        && let Some(kind) = [('[', "a list"), ('{', "a mapping")]
+            .iter()
+            .find_map(|(c, kind)| written.starts_with(*c).then_some(kind))
+    {
+        hint = Some(format!(
+            "a value that starts with `{}` is read as {kind}; to write text, put it in quotes: \
+             \"{}\"",
+            &written[..1],
+            written.replace('"', "\\\"")
+        ));
+    }
     let diag = Diagnostic::error(message).at(file, start + span.start..start + span.end);
     match hint {
         Some(hint) => diag.with_hint(hint),
@@ -275,6 +300,18 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
         hint,
     };
     if raw.starts_with("deserializing from YAML containing more than one document") {
+        if let Some((first, later)) = indented_first_key(text) {
+            return Some(Syntax {
+                span: Some(first),
+                message: Some(format!(
+                    "the first key is indented, and the key on line {} is not",
+                    line(later)
+                )),
+                hint: "the keys of one mapping start at the same column: remove the spaces \
+                       before this one"
+                    .into(),
+            });
+        }
         let second = second_document(text)?;
         return Some(Syntax {
             span: Some(second.clone()),
@@ -291,6 +328,31 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
     let line_start = line_of(at).start;
     let indent =
         text[line_start..].len() - text[line_start..].trim_start_matches([' ', '\t']).len();
+    // `title: [DRAFT] Key rotation`: a value that opens with a bracket is a list (or a
+    // mapping) to YAML, which then finds text where it expected the next key.
+    let before = &text[line_start..at];
+    if raw.starts_with("did not find expected key")
+        && let Some((key, value)) = before.split_once(": ")
+        && !key.trim_start().starts_with('#')
+        && let Some(kind) = [('[', "a list"), ('{', "a mapping")]
+            .iter()
+            .find_map(|(c, kind)| value.trim_start().starts_with(*c).then_some(*kind))
+        && text[at..].starts_with(|c: char| !matches!(c, ',' | ':' | '#' | '\n' | '\r'))
+    {
+        let value_at = line_start + before.len() - value.trim_start().len();
+        let whole = &text[value_at..line_of(at).end];
+        return Some(Syntax {
+            span: Some(value_at..value_at + whole.len()),
+            message: Some(format!(
+                "a value that starts with `{}` is read as {kind}, and more text follows it",
+                &whole[..1]
+            )),
+            hint: format!(
+                "to write text, put it in quotes: \"{}\"",
+                whole.trim_end().replace('"', "\\\"")
+            ),
+        });
+    }
     // libyaml's words for a tab where it takes none; a tab may separate values in `[..]`.
     let refused = raw.contains("tab character") || raw.starts_with("found character that");
     if let Some(tab) = text[line_start..line_start + indent].find('\t')
@@ -335,14 +397,36 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
             hint: "a key and its value are written `key: value`; is the `:` missing here?".into(),
         });
     }
+    // A flow value opened and never closed, given up on only at the end of the text.
+    if raw.starts_with("did not find expected node content")
+        && at >= text.trim_end().len()
+        && let Brackets::Unclosed(Some(opened)) = flow_brackets(text)
+    {
+        let (noun, close) = match text[opened..].starts_with('[') {
+            true => ("list", ']'),
+            false => ("mapping", '}'),
+        };
+        return Some(Syntax {
+            span: Some(opened..opened + 1),
+            message: Some(format!("a {noun} that is never closed")),
+            hint: format!("end the {noun} with `{close}`"),
+        });
+    }
     for (what, bracket, noun) in [("']'", '[', "list"), ("'}'", '{', "mapping")] {
         if raw.starts_with(&format!("did not find expected ',' or {what}"))
             && let Some(opened) = context
         {
-            return Some(hint(format!(
+            let hint = hint(format!(
                 "the {noun} opened with `{bracket}` on line {} is never closed",
                 line(opened)
-            )));
+            ));
+            // Given up on at the end of the text (of front matter, its closing `---`): told
+            // at the bracket instead, within what was read.
+            let at_end = at >= text.trim_end().len();
+            return Some(Syntax {
+                span: at_end.then(|| opened..opened + 1),
+                ..hint
+            });
         }
     }
     let told = [
@@ -369,6 +453,32 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
 
 /// Where the second YAML document of `text` starts: its `---` or `...` line, after
 /// something other than comments and blank lines.
+/// The spaces before the first key of `text`, when a later line of content starts left of
+/// it (at its byte), which YAML reads as the start of a second document.
+fn indented_first_key(text: &str) -> Option<(Range<usize>, usize)> {
+    let mut offset = 0;
+    let mut first: Option<(usize, usize)> = None;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let content = line.trim_start_matches(' ');
+        if content.trim().is_empty()
+            || content.starts_with(['#', '%'])
+            || content.starts_with("---")
+        {
+            continue;
+        }
+        let indent = line.len() - content.len();
+        match first {
+            None if indent == 0 => return None,
+            None => first = Some((start, indent)),
+            Some((at, by)) if indent < by => return Some((at..at + by, start + indent)),
+            Some(_) => {}
+        }
+    }
+    None
+}
+
 fn second_document(text: &str) -> Option<Range<usize>> {
     let mut content = false;
     let mut offset = 0;
@@ -696,7 +806,25 @@ fn escape_refused(quoted: &str) -> Option<(Range<usize>, char)> {
 /// comments are skipped. Plain prose may hold brackets, so this may refuse text that is
 /// only prose, but only at a depth no real record reaches.
 fn too_deep(text: &str) -> Option<usize> {
+    match flow_brackets(text) {
+        Brackets::TooDeep(at) => Some(at),
+        Brackets::Unclosed(_) => None,
+    }
+}
+
+/// What [`flow_brackets`] finds.
+enum Brackets {
+    /// The bracket that nests deeper than [`MAX_FLOW_DEPTH`].
+    TooDeep(usize),
+    /// The outermost bracket still open at the end of the text, if one is.
+    Unclosed(Option<usize>),
+}
+
+/// Reads the brackets of flow values in `text` as [`too_deep`] tells.
+fn flow_brackets(text: &str) -> Brackets {
     let mut depth = 0usize;
+    // The bracket that opened the outermost flow value still open.
+    let mut outer = None;
     let mut quote: Option<u8> = None;
     let mut escaped = false;
     // The indent a block scalar's lines are deeper than, while they are read.
@@ -736,9 +864,12 @@ fn too_deep(text: &str) -> Option<usize> {
                 }
                 b'#' if i == 0 || bytes[i - 1].is_ascii_whitespace() => break,
                 b'[' | b'{' => {
+                    if depth == 0 {
+                        outer = Some(at + i);
+                    }
                     depth += 1;
                     if depth > MAX_FLOW_DEPTH {
-                        return Some(at + i);
+                        return Brackets::TooDeep(at + i);
                     }
                 }
                 b']' | b'}' => depth = depth.saturating_sub(1),
@@ -752,7 +883,7 @@ fn too_deep(text: &str) -> Option<usize> {
             block = block_scalar(line).then_some(indent + item_marks(&line[indent..]));
         }
     }
-    None
+    Brackets::Unclosed(outer.filter(|_| depth > 0))
 }
 
 /// Whether `line` ends in the header of a block scalar (`key: |`, `- >-`, `|2`): the lines
@@ -2159,6 +2290,56 @@ mod tests {
         assert_eq!(err.hint.as_deref(), Some("did you mean `description`?"));
         assert_eq!(err.location(), Some(("a.yaml".into(), 2, 1)));
         assert_eq!(&file.text[err.span.clone()], "descriptoin");
+    }
+
+    #[test]
+    fn a_mistake_in_the_text_is_told_before_what_its_values_hold() {
+        let told = |text: &str| {
+            let file = SourceFile::new("a.yaml", text);
+            let err = parse::<Doc>(&file, 0..file.text.len()).unwrap_err();
+            let (_, line, column) = err.location().unwrap();
+            let shown = file.text[err.span.clone()].to_string();
+            let hint = err.hint.unwrap_or_default().to_string();
+            (line, column, shown, err.message, hint)
+        };
+        // serde_yaml meets the key given twice before the tab, which it never tells.
+        let (line, column, _, message, _) = told("title: a\ntitle: b\ndescription: c\n\td\n");
+        assert_eq!(
+            (line, column, message.as_str()),
+            (4, 1, "a tab indents this line")
+        );
+        // An indented first key makes a second document of the keys after it.
+        let (line, column, shown, message, hint) = told("  title: a\ndescription: b\n");
+        assert_eq!((line, column, shown.as_str()), (1, 1, "  "));
+        assert_eq!(
+            message,
+            "the first key is indented, and the key on line 2 is not"
+        );
+        assert!(hint.contains("start at the same column"), "{hint}");
+        // Brackets that open a text: with more text after them, and alone.
+        let (line, column, shown, message, hint) = told("title: [DRAFT] Key \"rotation\"\n");
+        assert_eq!((line, column), (1, 8));
+        assert_eq!(shown, "[DRAFT] Key \"rotation\"");
+        assert_eq!(
+            message,
+            "a value that starts with `[` is read as a list, and more text follows it"
+        );
+        assert_eq!(
+            hint,
+            "to write text, put it in quotes: \"[DRAFT] Key \\\"rotation\\\"\""
+        );
+        // A list opened and never closed, at its bracket rather than the end of the text.
+        let (line, column, _, message, hint) = told("description: x\ntitle: [\n");
+        assert_eq!((line, column), (2, 8));
+        assert_eq!(message, "a list that is never closed");
+        assert_eq!(hint, "end the list with `]`");
+        let (.., message, hint) = told("title: {Process}\n");
+        assert_eq!(message, "title: invalid type: map, expected a string");
+        assert_eq!(
+            hint,
+            "a value that starts with `{` is read as a mapping; to write text, put it in \
+             quotes: \"{Process}\""
+        );
     }
 
     /// The report of `text` read as any YAML: where, what it underlines, message and hint.
