@@ -255,14 +255,10 @@ fn diagnose(
     let written = &text[span.clone()];
     if hint.is_none()
         && (message.ends_with("expected a text") || message.ends_with("expected a string"))
-        && let Some(kind) = [('[', "a list"), ('{', "a mapping")]
-            .iter()
-            .find_map(|(c, kind)| written.starts_with(*c).then_some(kind))
+        && let Some(read_as) = read_as_collection(written)
     {
         hint = Some(format!(
-            "a value that starts with `{}` is read as {kind}; to write text, put it in quotes: \
-             \"{}\"",
-            &written[..1],
+            "{read_as}; to write text, put it in quotes: \"{}\"",
             written.replace('"', "\\\"")
         ));
     }
@@ -334,19 +330,14 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
     if raw.starts_with("did not find expected key")
         && let Some((key, value)) = before.split_once(": ")
         && !key.trim_start().starts_with('#')
-        && let Some(kind) = [('[', "a list"), ('{', "a mapping")]
-            .iter()
-            .find_map(|(c, kind)| value.trim_start().starts_with(*c).then_some(*kind))
+        && let Some(read_as) = read_as_collection(value.trim_start())
         && text[at..].starts_with(|c: char| !matches!(c, ',' | ':' | '#' | '\n' | '\r'))
     {
         let value_at = line_start + before.len() - value.trim_start().len();
         let whole = &text[value_at..line_of(at).end];
         return Some(Syntax {
             span: Some(value_at..value_at + whole.len()),
-            message: Some(format!(
-                "a value that starts with `{}` is read as {kind}, and more text follows it",
-                &whole[..1]
-            )),
+            message: Some(format!("{read_as}, and more text follows it")),
             hint: format!(
                 "to write text, put it in quotes: \"{}\"",
                 whole.trim_end().replace('"', "\\\"")
@@ -453,6 +444,20 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
 
 /// Where the second YAML document of `text` starts: its `---` or `...` line, after
 /// something other than comments and blank lines.
+/// What YAML reads a `value` that opens with a bracket as, where text was meant
+/// (`title: [DRAFT] Key rotation`): "a value that starts with `[` is read as a list".
+fn read_as_collection(value: &str) -> Option<String> {
+    let kind = match value.chars().next()? {
+        '[' => "a list",
+        '{' => "a mapping",
+        _ => return None,
+    };
+    Some(format!(
+        "a value that starts with `{}` is read as {kind}",
+        &value[..1]
+    ))
+}
+
 /// The spaces before the first key of `text`, when a later line of content starts left of
 /// it (at its byte), which YAML reads as the start of a second document.
 fn indented_first_key(text: &str) -> Option<(Range<usize>, usize)> {
