@@ -436,14 +436,27 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
             "every item of a list starts with `- ` at the same column: is this line part of \
              the list above it?",
         ),
+        (
+            "block sequence entries are not allowed in this context",
+            "a list's items go on the lines below its key, each `- ` indented under it, or in \
+             brackets on the key's line: `key: [a, b]`",
+        ),
     ];
+    // `@` and `` ` `` are kept by YAML for later use: no plain value may start with one.
+    if raw.starts_with("found character that cannot start any token")
+        && text[at..].starts_with(['@', '`'])
+    {
+        return Some(hint(
+            "a value that starts with `@` or `` ` `` is written in quotes, as in \
+             `key: \"@team\"`"
+                .into(),
+        ));
+    }
     told.into_iter()
         .find(|(what, _)| raw.starts_with(what))
         .map(|(_, why)| hint(why.into()))
 }
 
-/// Where the second YAML document of `text` starts: its `---` or `...` line, after
-/// something other than comments and blank lines.
 /// What YAML reads a `value` that opens with a bracket as, where text was meant
 /// (`title: [DRAFT] Key rotation`): "a value that starts with `[` is read as a list".
 fn read_as_collection(value: &str) -> Option<String> {
@@ -484,6 +497,8 @@ fn indented_first_key(text: &str) -> Option<(Range<usize>, usize)> {
     None
 }
 
+/// Where the second YAML document of `text` starts: its `---` or `...` line, after
+/// something other than comments and blank lines.
 fn second_document(text: &str) -> Option<Range<usize>> {
     let mut content = false;
     let mut offset = 0;
@@ -2396,6 +2411,16 @@ mod tests {
         // A key without its colon, on its own line rather than the next one.
         let (line, _, shown, ..) = all("a: 1\nb 2\nc: 3\n");
         assert_eq!((line, shown.as_str()), (2, "b 2"));
+        // A list on its key's line, and a value that starts with a reserved character.
+        let (line, .., hint) = all("a: 1\ntags: - x\n");
+        assert_eq!(line, 2);
+        assert!(
+            hint.starts_with("a list's items go on the lines below its key"),
+            "{hint}"
+        );
+        let (line, column, .., hint) = all("a: 1\nowner: @team\n");
+        assert_eq!((line, column), (2, 8));
+        assert!(hint.starts_with("a value that starts with `@`"), "{hint}");
         // A list left open names the line of its `[`.
         let (.., hint) = all("a: 1\nb: [1, 2\nc: 3\n");
         assert_eq!(hint, "the list opened with `[` on line 2 is never closed");
