@@ -324,9 +324,19 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
     let line_start = line_of(at).start;
     let indent =
         text[line_start..].len() - text[line_start..].trim_start_matches([' ', '\t']).len();
+    // A byte-order mark inside the file (two files joined, a copy from a Windows editor)
+    // is invisible text to YAML, which then reads the line wrong.
+    let before = &text[line_start..at];
+    if let Some(bom) = before.find('\u{feff}') {
+        let bom = line_start + bom;
+        return Some(Syntax {
+            span: Some(bom..bom + '\u{feff}'.len_utf8()),
+            message: Some("an invisible byte-order mark (U+FEFF) is here".into()),
+            hint: "remove it: only a file's very first character may be one".into(),
+        });
+    }
     // `title: [DRAFT] Key rotation`: a value that opens with a bracket is a list (or a
     // mapping) to YAML, which then finds text where it expected the next key.
-    let before = &text[line_start..at];
     if raw.starts_with("did not find expected key")
         && let Some((key, value)) = before.split_once(": ")
         && !key.trim_start().starts_with('#')
@@ -382,8 +392,21 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
         && let Some(key) = context
     {
         let end = line_of(key).end;
+        let line = text[key..end].trim_end();
+        // YAML takes a key on its value's line only within 1,024 characters.
+        if let Some(colon) = line
+            .find(": ")
+            .or_else(|| line.strip_suffix(':').map(str::len))
+            && line[..colon].chars().count() > 1024
+        {
+            return Some(Syntax {
+                span: Some(key..key + colon),
+                message: Some("a key longer than 1,024 characters".into()),
+                hint: "YAML reads a key only up to 1,024 characters: shorten it".into(),
+            });
+        }
         return Some(Syntax {
-            span: Some(key..key + text[key..end].trim_end().len()),
+            span: Some(key..key + line.len()),
             message: Some("a key without a `:` after it".into()),
             hint: "a key and its value are written `key: value`; is the `:` missing here?".into(),
         });
@@ -2411,6 +2434,15 @@ mod tests {
         // A key without its colon, on its own line rather than the next one.
         let (line, _, shown, ..) = all("a: 1\nb 2\nc: 3\n");
         assert_eq!((line, shown.as_str()), (2, "b 2"));
+        // A byte-order mark that is not the file's first character, at the mark.
+        let (line, column, shown, message, _) = all("a: 1\n\u{feff}b: 2\n");
+        assert_eq!((line, column, shown.as_str()), (2, 1, "\u{feff}"));
+        assert_eq!(message, "an invisible byte-order mark (U+FEFF) is here");
+        // A key too long for YAML is told so, not that it lacks its `:`.
+        let long = format!("a: 1\n{}: 2\n", "k".repeat(1100));
+        let (line, column, shown, message, _) = all(&long);
+        assert_eq!((line, column, shown.len()), (2, 1, 1100));
+        assert_eq!(message, "a key longer than 1,024 characters");
         // A list on its key's line, and a value that starts with a reserved character.
         let (line, .., hint) = all("a: 1\ntags: - x\n");
         assert_eq!(line, 2);
