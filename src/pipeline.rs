@@ -489,7 +489,7 @@ fn viewed(
     files: &mut Vec<OutputFile>,
 ) -> Handbook {
     match view {
-        Some((view, redact, past))
+        Some((view, redact, mut past))
             if !view.shows_all() || !redact.is_empty() || !past.reads_all() =>
         {
             files.retain(|f| !view.hidden_files.contains(&f.path));
@@ -501,7 +501,7 @@ fn viewed(
                 Some(_) => view::hidden_texts(&whole.records, &whole.site.pages, &view),
                 None => Vec::new(),
             };
-            hidden.extend(past.hidden.iter().cloned());
+            hidden.append(&mut past.hidden);
             drop(whole);
             let whole = (config, as_of, strict, baseline, history);
             assemble_view(view, &redact, (&hidden, &past), whole, files)

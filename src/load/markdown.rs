@@ -557,30 +557,31 @@ impl Document {
     /// [`Document::plain_text`] less the text of each autolink whose address `hidden`
     /// takes: its text is its address, which names what the reader may not see.
     pub fn plain_text_hiding(&self, hidden: impl Fn(&str) -> bool) -> String {
-        let mut words = Words::default();
-        let mut hiding = false;
-        for (event, _) in events(self.text(), self.allow_html) {
-            match &event {
-                Event::Start(Tag::Link {
-                    link_type: LinkType::Autolink,
-                    dest_url,
-                    ..
-                }) => hiding = hidden(dest_url),
-                Event::End(TagEnd::Link) => hiding = false,
-                Event::Text(_) | Event::Code(_) if hiding => continue,
-                _ => {}
-            }
-            words.add(&event);
-        }
-        words.plain
+        words_hiding(self.text(), self.allow_html, hidden)
     }
 }
 
 /// The words of a Markdown text without its markup, as a reader sees them, one space
 /// between each: line breaks and indents are not words.
 pub fn plain_text(text: &str, allow_html: bool) -> String {
+    words_hiding(text, allow_html, |_| false)
+}
+
+/// [`plain_text`] less the text of each autolink whose address `hidden` takes.
+fn words_hiding(text: &str, allow_html: bool, hidden: impl Fn(&str) -> bool) -> String {
     let mut words = Words::default();
+    let mut hiding = false;
     for (event, _) in events(text, allow_html) {
+        match &event {
+            Event::Start(Tag::Link {
+                link_type: LinkType::Autolink,
+                dest_url,
+                ..
+            }) => hiding = hidden(dest_url),
+            Event::End(TagEnd::Link) => hiding = false,
+            Event::Text(_) | Event::Code(_) if hiding => continue,
+            _ => {}
+        }
         words.add(&event);
     }
     words.plain
