@@ -164,16 +164,15 @@ fn in_the_way(dir: &Path) -> Option<Error> {
 /// the folder it was meant for; and a reader never sees half a file. A file replaced keeps
 /// its permissions: the new one is the same file to whoever shares it.
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+    let old = fs::symlink_metadata(path).ok();
+    if old.as_ref().is_some_and(|m| m.is_dir()) {
         return Err(Error::Usage(format!(
             "{} is a folder: name the file to write",
             path.display()
         )));
     }
     let file = staged(path, bytes)?;
-    if let Ok(old) = fs::symlink_metadata(path)
-        && old.is_file()
-    {
+    if let Some(old) = old.filter(|m| m.is_file()) {
         (file.as_file().set_permissions(old.permissions())).map_err(|e| Error::io(path, e))?;
     }
     file.persist(path).map_err(|e| Error::io(path, e.error))?;
