@@ -178,7 +178,11 @@ impl View {
                     .pages
                     .iter()
                     .filter(|p| shown(&page(p)))
-                    .cloned()
+                    .map(|p| {
+                        let hidden =
+                            |dest: &str| links::named(p.dir(), dest).is_some_and(|n| !shown(&n));
+                        p.hiding(hidden).map_or_else(|| Arc::clone(p), Arc::new)
+                    })
                     .collect(),
                 assets: content
                     .assets

@@ -74,6 +74,21 @@ impl Page {
         kept.unwrap_or_else(|| self.doc.plain_text())
     }
 
+    /// The page as a reader is shown it who may not see what the addresses `hidden` takes
+    /// name ([`Document::hiding`]); `None` when it is shown as it is.
+    pub fn hiding(&self, hidden: impl Fn(&str) -> bool) -> Option<Page> {
+        Some(Page {
+            doc: self.doc.hiding(hidden)?,
+            source: Arc::clone(&self.source),
+            unseen: self.unseen.clone(),
+            path: self.path.clone(),
+            url: self.url.clone(),
+            front: self.front.clone(),
+            search_doc: OnceLock::new(),
+            words: Mutex::new(None),
+        })
+    }
+
     /// `_index.md` describes the section of its folder.
     pub fn is_section_index(&self) -> bool {
         is_section_index(&self.path)

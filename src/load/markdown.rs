@@ -175,7 +175,15 @@ impl Document {
     pub fn parse_field(text: &str, allow_html: bool, prefix: &str) -> Document {
         let source = SourceFile::new("", text);
         let ids = Ids::yielding_to(theme_ids::none());
-        Document::read(&source, 0..source.text.len(), allow_html, prefix, ids, None)
+        Document::read(
+            &source,
+            0..source.text.len(),
+            allow_html,
+            prefix,
+            ids,
+            None,
+            &|_| false,
+        )
     }
 
     /// Reads the part `body` of `source`, a page whose template gives its elements the ids
@@ -187,7 +195,7 @@ impl Document {
         reserved: Reserved,
     ) -> Document {
         let ids = Ids::yielding_to(reserved);
-        Document::read(source, body, allow_html, "", ids, None)
+        Document::read(source, body, allow_html, "", ids, None, &|_| false)
     }
 
     /// [`Document::parse`], with the words of the text as [`plain_text`] gives them, read
@@ -205,10 +213,40 @@ impl Document {
             apart: false,
         };
         let ids = Ids::yielding_to(reserved);
-        let doc = Document::read(source, body, allow_html, "", ids, Some(&mut words));
+        let doc = Document::read(source, body, allow_html, "", ids, Some(&mut words), &|_| {
+            false
+        });
         // Kept a while, for every page at once: not with the room a growing string leaves.
         words.plain.shrink_to_fit();
         (doc, words.plain)
+    }
+
+    /// The document as a reader is shown it who may not see what the addresses `hidden`
+    /// takes name: each heading holding an autolink to one titled, and its id made, with
+    /// "(restricted)" in the autolink's place, as the page shows it. An autolink's text is
+    /// its address. `None` when no heading holds one.
+    pub fn hiding(&self, hidden: impl Fn(&str) -> bool) -> Option<Document> {
+        if !self.links.iter().any(|l| l.autolink && hidden(&l.dest)) {
+            return None;
+        }
+        let ids = Ids::yielding_to(Arc::clone(&self.ids.reserved));
+        let (source, body) = (&self.source, self.body.clone());
+        let doc = Document::read(
+            source,
+            body,
+            self.allow_html,
+            &self.prefix,
+            ids,
+            None,
+            &hidden,
+        );
+        let same = |a: &Heading, b: &Heading| a.title == b.title;
+        let changed = !doc
+            .headings
+            .iter()
+            .zip(&self.headings)
+            .all(|(a, b)| same(a, b));
+        changed.then_some(doc)
     }
 
     fn read(
@@ -218,6 +256,7 @@ impl Document {
         prefix: &str,
         mut ids: Ids,
         mut words: Option<&mut Words>,
+        hidden: &dyn Fn(&str) -> bool,
     ) -> Document {
         let text = &source.text[body.clone()];
         let offset = body.start;
@@ -229,6 +268,8 @@ impl Document {
         let mut links = Vec::new();
         // The heading being read: its level, the id written with `{#id}`, its text.
         let mut heading: Option<(u8, Option<String>, String)> = None;
+        // Whether the text read is that of an autolink `hidden` takes.
+        let mut hiding = false;
         for (event, range) in events(text, allow_html) {
             if let Some(words) = words.as_deref_mut() {
                 words.add(&event);
@@ -238,10 +279,11 @@ impl Document {
                     heading = Some((level as u8, id.map(|i| i.to_string()), String::new()));
                 }
                 Event::Text(s) | Event::Code(s) => {
-                    if let Some((_, _, title)) = heading.as_mut() {
+                    if let Some((_, _, title)) = heading.as_mut().filter(|_| !hiding) {
                         title.push_str(&s);
                     }
                 }
+                Event::End(TagEnd::Link) => hiding = false,
                 Event::Start(Tag::Link {
                     dest_url,
                     link_type,
@@ -252,10 +294,15 @@ impl Document {
                     link_type,
                     ..
                 }) => {
+                    let autolink = link_type == LinkType::Autolink;
+                    hiding = autolink && hidden(&dest_url);
+                    if let Some((_, _, title)) = heading.as_mut().filter(|_| hiding) {
+                        title.push_str("(restricted)");
+                    }
                     links.push(LinkRef {
                         dest: dest_url.to_string(),
                         span: offset + range.start..offset + range.end,
-                        autolink: link_type == LinkType::Autolink,
+                        autolink,
                     });
                 }
                 Event::FootnoteReference(label) | Event::Start(Tag::FootnoteDefinition(label)) => {
