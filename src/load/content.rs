@@ -412,14 +412,17 @@ pub fn parse_page(
     reading: Reading,
 ) -> Result<Option<Page>, Vec<Diagnostic>> {
     let Some((front, body)) = split_front_matter(&source.text) else {
-        let opened = source
-            .text
-            .lines()
-            .next()
-            .is_some_and(|l| l.trim_end() == "---");
-        let diag = if opened {
+        let first = source.text.lines().next().unwrap_or_default();
+        let diag = if first.trim_end() == "---" {
             Diagnostic::error("the front matter is never closed")
                 .with_hint("end the front matter with a line that holds only `---`")
+        } else if first.strip_prefix('\u{feff}').map(str::trim_end) == Some("---") {
+            // A second mark: the file's own is taken off when it is read.
+            let diag = Diagnostic::error(
+                "an invisible byte-order mark (U+FEFF) is before the front matter",
+            )
+            .with_hint("remove it: only a file's very first character may be one");
+            return Err(vec![diag.at(&source, 0..'\u{feff}'.len_utf8())]);
         } else {
             Diagnostic::error("a page must start with YAML front matter between `---` lines")
                 .with_hint("begin the file with `---`, then `title: ...`, then `---`")

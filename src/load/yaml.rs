@@ -269,6 +269,16 @@ fn diagnose(
     }
 }
 
+/// A byte-order mark at `at`, which is not the text's first character: two files joined,
+/// or a copy from a Windows editor. It is invisible, and YAML reads the line wrong.
+fn inner_bom(at: usize) -> Syntax {
+    Syntax {
+        span: Some(at..at + '\u{feff}'.len_utf8()),
+        message: Some("an invisible byte-order mark (U+FEFF) is here".into()),
+        hint: "remove it: only a file's very first character may be one".into(),
+    }
+}
+
 /// What [`syntax`] says of a YAML syntax error: a hint, and a better place or message
 /// where the parser's mark is not where the mistake is.
 struct Syntax {
@@ -308,7 +318,11 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
                     .into(),
             });
         }
-        let second = second_document(text)?;
+        let Some(second) = second_document(text) else {
+            // libyaml starts a document at a byte-order mark. The text is read without the
+            // file's own, so one at its start is a second.
+            return text.find('\u{feff}').map(inner_bom);
+        };
         return Some(Syntax {
             span: Some(second.clone()),
             message: Some(match &text[second.clone()] {
@@ -324,16 +338,9 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
     let line_start = line_of(at).start;
     let indent =
         text[line_start..].len() - text[line_start..].trim_start_matches([' ', '\t']).len();
-    // A byte-order mark inside the file (two files joined, a copy from a Windows editor)
-    // is invisible text to YAML, which then reads the line wrong.
     let before = &text[line_start..at];
     if let Some(bom) = before.find('\u{feff}') {
-        let bom = line_start + bom;
-        return Some(Syntax {
-            span: Some(bom..bom + '\u{feff}'.len_utf8()),
-            message: Some("an invisible byte-order mark (U+FEFF) is here".into()),
-            hint: "remove it: only a file's very first character may be one".into(),
-        });
+        return Some(inner_bom(line_start + bom));
     }
     // `title: [DRAFT] Key rotation`: a value that opens with a bracket is a list (or a
     // mapping) to YAML, which then finds text where it expected the next key.
@@ -2437,6 +2444,11 @@ mod tests {
         // A byte-order mark that is not the file's first character, at the mark.
         let (line, column, shown, message, _) = all("a: 1\n\u{feff}b: 2\n");
         assert_eq!((line, column, shown.as_str()), (2, 1, "\u{feff}"));
+        assert_eq!(message, "an invisible byte-order mark (U+FEFF) is here");
+        // A second at the start of a file, after the file's own is taken off, which starts
+        // a document to YAML.
+        let (line, column, shown, message, _) = all("\u{feff}a: 1\nb: 2\n");
+        assert_eq!((line, column, shown.as_str()), (1, 1, "\u{feff}"));
         assert_eq!(message, "an invisible byte-order mark (U+FEFF) is here");
         // A key too long for YAML is told so, not that it lacks its `:`.
         let long = format!("a: 1\n{}: 2\n", "k".repeat(1100));
