@@ -56,10 +56,10 @@ impl Measure {
         }
     }
 
-    /// Its hours for `i`, when both ends are written.
-    pub fn hours(self, i: &Incident, tz: Offset) -> Option<f64> {
+    /// Its whole seconds for `i`, when both ends are written.
+    pub fn seconds(self, i: &Incident, tz: Offset) -> Option<i64> {
         let [(_, from), (_, to)] = self.ends(i);
-        Some(from?.hours_until(to?, tz))
+        Some(from?.seconds_until(to?, tz))
     }
 }
 

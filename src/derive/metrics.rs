@@ -25,7 +25,7 @@ use crate::load::config::Config;
 use crate::load::records::Records;
 use crate::model::date::{Date, Offset};
 use crate::model::exception::Exception;
-use crate::model::incident::Incident;
+use crate::model::incident::{Incident, SECONDS_PER_HOUR};
 use crate::model::vocab::{
     ActionStatus, ExceptionState, ExceptionType, IncidentSeverity, IncidentStatus, Severity,
 };
@@ -109,14 +109,16 @@ pub struct Durations {
 
 impl Default for Durations {
     fn default() -> Self {
-        Durations::of(&[])
+        Durations::of(&[], 1)
     }
 }
 
 impl Durations {
-    pub fn of(values: &[f64]) -> Durations {
-        let mut sorted: Vec<f64> = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
+    /// The summary of `values`, each a whole number of `per_unit`ths of the unit reported
+    /// (seconds of an hour: 3600; days: 1), worked out in integers and rounded once.
+    pub fn of(values: &[i64], per_unit: i64) -> Durations {
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
         let n = sorted.len();
         if n == 0 {
             return Durations {
@@ -126,19 +128,33 @@ impl Durations {
                 p90: None,
             };
         }
-        let mean = sorted.iter().sum::<f64>() / n as f64;
-        let median = if n % 2 == 1 {
-            sorted[n / 2]
-        } else {
-            (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+        let unit = i128::from(per_unit);
+        let count = n as i128;
+        let sum: i128 = sorted.iter().map(|&v| i128::from(v)).sum();
+        let median = match n % 2 {
+            1 => round2_of(i128::from(sorted[n / 2]), unit),
+            _ => round2_of(
+                i128::from(sorted[n / 2 - 1]) + i128::from(sorted[n / 2]),
+                2 * unit,
+            ),
         };
         Durations {
             count: n,
-            mean: Some(round2(mean)),
-            median: Some(round2(median)),
-            p90: Some(round2(sorted[p90_rank(n) - 1])),
+            mean: Some(round2_of(sum, count * unit)),
+            median: Some(median),
+            p90: Some(round2_of(i128::from(sorted[p90_rank(n) - 1]), unit)),
         }
     }
+}
+
+/// `num / den` (`den` > 0) rounded to 2 decimals, half away from zero, as [`round2`] rounds,
+/// but in integers: 3,654 seconds are 1.015 hours, which has no exact binary form, and the
+/// nearest `f64` to it, rounded, is 1.01.
+pub fn round2_of(num: i128, den: i128) -> f64 {
+    let hundredths = (200 * num.abs() + den) / (2 * den);
+    // Both exact in an f64 for any duration a record holds, so the quotient is the f64
+    // nearest to the decimal, which is written as it.
+    num.signum() as f64 * hundredths as f64 / 100.0 + 0.0
 }
 
 /// The nearest rank of the 90th percentile among `n` values: `ceil(0.9 n)`, 1-based,
@@ -439,8 +455,7 @@ fn exception_metrics(inputs: &Inputs) -> (ExceptionMetrics, Vec<i64>) {
     let share_of_open_risks = inputs
         .open_risks
         .filter(|r| *r > 0)
-        .map(|r| round2(open as f64 / f64::from(r) * 100.0));
-    let review: Vec<f64> = review_days.iter().map(|d| *d as f64).collect();
+        .map(|r| round2_of(open as i128 * 100, i128::from(r)));
     let metrics = ExceptionMetrics {
         total: inputs.exceptions.len(),
         open,
@@ -448,7 +463,7 @@ fn exception_metrics(inputs: &Inputs) -> (ExceptionMetrics, Vec<i64>) {
         expired: by_state.expired,
         by_state,
         open_by_severity,
-        time_to_initial_review_days: Durations::of(&review),
+        time_to_initial_review_days: Durations::of(&review_days, 1),
         by_type_per_month,
         share_of_open_risks,
     };
@@ -498,17 +513,17 @@ fn incident_metrics(inputs: &Inputs) -> (IncidentMetrics, Detail) {
 
     // Each duration measure: its hours for every incident that has both ends.
     let all = |m: Measure| {
-        let values: Vec<f64> = counted.iter().filter_map(|i| m.hours(i, tz)).collect();
-        Durations::of(&values)
+        let values: Vec<i64> = counted.iter().filter_map(|i| m.seconds(i, tz)).collect();
+        Durations::of(&values, SECONDS_PER_HOUR)
     };
     let by_sev = |m: Measure| {
         PerSeverity::from_fn(|s| {
-            let values: Vec<f64> = counted
+            let values: Vec<i64> = counted
                 .iter()
                 .filter(|i| i.severity == s)
-                .filter_map(|i| m.hours(i, tz))
+                .filter_map(|i| m.seconds(i, tz))
                 .collect();
-            Durations::of(&values)
+            Durations::of(&values, SECONDS_PER_HOUR)
         })
     };
 
@@ -635,7 +650,7 @@ mod tests {
 
     #[test]
     fn durations_of_nothing_are_null_not_a_division_by_zero() {
-        let none = Durations::of(&[]);
+        let none = Durations::of(&[], SECONDS_PER_HOUR);
         assert_eq!(none.count, 0);
         assert_eq!((none.mean, none.median, none.p90), (None, None, None));
         assert_eq!(
@@ -646,22 +661,23 @@ mod tests {
 
     #[test]
     fn durations_of_one_value_are_that_value() {
-        assert_eq!(Durations::of(&[7.5]), durations(1, 7.5, 7.5, 7.5));
+        let seven_and_a_half = 7 * 3600 + 1800;
+        assert_eq!(
+            Durations::of(&[seven_and_a_half], SECONDS_PER_HOUR),
+            durations(1, 7.5, 7.5, 7.5)
+        );
     }
 
     #[test]
     fn median_of_odd_and_even_counts() {
         // Odd: the middle value, whatever the order written.
         assert_eq!(
-            Durations::of(&[100.0, 1.0, 3.0, 2.0, 4.0]),
+            Durations::of(&[100, 1, 3, 2, 4], 1),
             durations(5, 22.0, 3.0, 100.0)
         );
         // Even: the mean of the two middle values. p90 = the ceil(3.6) = 4th value.
-        assert_eq!(
-            Durations::of(&[4.0, 1.0, 3.0, 2.0]),
-            durations(4, 2.5, 2.5, 4.0)
-        );
-        assert_eq!(Durations::of(&[1.0, 2.0]).median, Some(1.5));
+        assert_eq!(Durations::of(&[4, 1, 3, 2], 1), durations(4, 2.5, 2.5, 4.0));
+        assert_eq!(Durations::of(&[1, 2], 1).median, Some(1.5));
     }
 
     #[test]
@@ -673,19 +689,31 @@ mod tests {
         for (n, rank) in (1..=20).zip(expected) {
             assert_eq!(p90_rank(n), rank, "n = {n}");
         }
-        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
-        assert_eq!(Durations::of(&ten).p90, Some(9.0));
-        let eleven: Vec<f64> = (1..=11).map(f64::from).collect();
-        assert_eq!(Durations::of(&eleven).p90, Some(10.0));
+        let ten: Vec<i64> = (1..=10).collect();
+        assert_eq!(Durations::of(&ten, 1).p90, Some(9.0));
+        let eleven: Vec<i64> = (1..=11).collect();
+        assert_eq!(Durations::of(&eleven, 1).p90, Some(10.0));
     }
 
     #[test]
-    fn values_are_rounded_to_two_decimals() {
+    fn values_are_rounded_to_two_decimals_half_away_from_zero() {
         // 1 + 1 + 2 = 4, / 3 = 1.333...
-        assert_eq!(Durations::of(&[1.0, 1.0, 2.0]).mean, Some(1.33));
-        // 2 + 2 + 3 = 7, / 3 = 2.333...; (1/6 + 2/6) / 2 = 0.25 exactly.
-        assert_eq!(Durations::of(&[2.0, 2.0, 3.0]).mean, Some(2.33));
-        assert_eq!(Durations::of(&[1.0 / 6.0, 2.0 / 3.0]).mean, Some(0.42));
+        assert_eq!(Durations::of(&[1, 1, 2], 1).mean, Some(1.33));
+        // 2 + 2 + 3 = 7, / 3 = 2.333...; 10 min and 40 min: 25 min, 0.41666... h.
+        assert_eq!(Durations::of(&[2, 2, 3], 1).mean, Some(2.33));
+        assert_eq!(
+            Durations::of(&[600, 2400], SECONDS_PER_HOUR).mean,
+            Some(0.42)
+        );
+        // Exactly half way, in decimal, which no f64 is: 1 h 0 min 54 s is 1.015 h, and
+        // 527.175 h is 527 h 10 min 30 s.
+        let hour_and_54_seconds = Durations::of(&[3654], SECONDS_PER_HOUR);
+        assert_eq!(hour_and_54_seconds, durations(1, 1.02, 1.02, 1.02));
+        let long = 527 * 3600 + 10 * 60 + 30;
+        assert_eq!(Durations::of(&[long], SECONDS_PER_HOUR).mean, Some(527.18));
+        assert_eq!(round2_of(1015, 1000), 1.02);
+        assert_eq!(round2_of(-1015, 1000), -1.02);
+        assert_eq!(round2_of(-1, 1000).to_string(), "0");
         assert_eq!(round2(-0.001).to_string(), "0");
     }
 

@@ -66,11 +66,14 @@ impl Stamp {
         Date(self.resolve(tz).with_timezone(&tz.0).date_naive())
     }
 
-    /// Hours from `self` to `later`.
-    pub fn hours_until(self, later: Stamp, tz: Offset) -> f64 {
-        (later.resolve(tz) - self.resolve(tz)).num_seconds() as f64 / 3600.0
+    /// Whole seconds from `self` to `later`.
+    pub fn seconds_until(self, later: Stamp, tz: Offset) -> i64 {
+        (later.resolve(tz) - self.resolve(tz)).num_seconds()
     }
 }
+
+/// Incident durations are reported in hours (SPEC 9).
+pub const SECONDS_PER_HOUR: i64 = 3600;
 
 impl fmt::Display for Stamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -276,7 +279,7 @@ mod tests {
         let tz = Offset("-07:00".parse().unwrap());
         let day = Stamp::parse("2026-05-03").unwrap();
         let at = Stamp::parse("2026-05-03T09:00:00-07:00").unwrap();
-        assert_eq!(day.hours_until(at, tz), 9.0);
+        assert_eq!(day.seconds_until(at, tz), 9 * SECONDS_PER_HOUR);
         assert!(
             Stamp::parse("2026-05-03T09:00:00").is_none(),
             "an offset is required"

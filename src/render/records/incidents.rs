@@ -11,9 +11,10 @@ use super::{
 };
 use crate::derive::handbook::Handbook;
 use crate::derive::incident::Measure;
+use crate::derive::metrics::round2_of;
 use crate::diagnostics::Diagnostic;
 use crate::model::date::{Date, Offset};
-use crate::model::incident::{ActionItem, Incident, OpenQuestion};
+use crate::model::incident::{ActionItem, Incident, OpenQuestion, SECONDS_PER_HOUR};
 use crate::model::related::Stakeholder;
 use crate::model::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
 use crate::render::units::TimeUnit;
@@ -108,20 +109,21 @@ pub(super) struct DurationView {
 }
 
 pub(super) fn durations(i: &Incident, tz: Offset) -> Vec<DurationView> {
-    let hours = Measure::ALL.map(|m| m.hours(i, tz));
-    let unit = TimeUnit::for_hours(hours.iter().flatten().copied());
+    let seconds = Measure::ALL.map(|m| m.seconds(i, tz));
+    let hours = |s: i64| s as f64 / SECONDS_PER_HOUR as f64;
+    let unit = TimeUnit::for_hours(seconds.iter().flatten().map(|&s| hours(s)));
     Measure::ALL
         .into_iter()
-        .zip(hours)
-        .map(|(m, hours)| {
+        .zip(seconds)
+        .map(|(m, seconds)| {
             let [(from, _), (to, _)] = m.ends(i);
             DurationView {
                 key: m.key(),
                 label: m.label(),
                 from,
                 to,
-                hours: hours.map(|h| (h * 100.0).round() / 100.0),
-                text: hours.map(|h| unit.text(h)),
+                hours: seconds.map(|s| round2_of(s.into(), SECONDS_PER_HOUR.into())),
+                text: seconds.map(|s| unit.text(hours(s))),
             }
         })
         .collect()
