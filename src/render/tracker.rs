@@ -90,19 +90,19 @@ fn row(e: &Exception) -> [String; 9] {
     ]
 }
 
-/// The Decision date of an exception: `decided` when approved or denied; for a withdrawn or
-/// closed one, the day its approvers approved it, which is what import makes of that
-/// column; none for a pending one.
+/// The Decision date of an exception: `decided`; for a withdrawn or closed one without it,
+/// the day its approvers approved it, which is what import makes of that column (it sets
+/// `decided` for approved and denied rows only); none for a pending one.
 fn decision_date(e: &Exception) -> Option<Date> {
     match e.status {
         ExceptionStatus::Approved | ExceptionStatus::Denied => e.decided,
         ExceptionStatus::Pending => None,
-        ExceptionStatus::Withdrawn | ExceptionStatus::Closed => e
-            .approvals
-            .iter()
-            .filter(|a| a.decision == Decision::Approved)
-            .filter_map(|a| a.date)
-            .max(),
+        ExceptionStatus::Withdrawn | ExceptionStatus::Closed => e.decided.or_else(|| {
+            (e.approvals.iter())
+                .filter(|a| a.decision == Decision::Approved)
+                .filter_map(|a| a.date)
+                .max()
+        }),
     }
 }
 
@@ -285,5 +285,33 @@ mod tests {
         assert_eq!(row[4], "One risk");
         assert_eq!(row[6], "Ann");
         assert_eq!(row[8], "Not now, see the plan & later.");
+    }
+
+    /// A closed or withdrawn exception's Decision date is its `decided`, and the day its
+    /// approvers approved it only when that is not written, as import reads the column back.
+    #[test]
+    fn a_closed_exception_is_dated_by_its_decision() {
+        let exception = |decided: &str| {
+            let text = format!(
+                "id: EXC-1\ntitle: t\ntype: acceptance\nseverity: low\nstatus: closed\n\
+                 requested_by: A\nrisk_owner: B\ncreated: 2026-01-01\n{decided}\
+                 closed: 2026-03-01\nsummary: s\njustification: j\napprovals:\n\
+                 - {{name: Ann, role: r, decision: approved, date: 2026-01-05}}\n\
+                 - {{name: Bob, role: r, decision: approved, date: 2026-01-07}}\n"
+            );
+            let file = SourceFile::new("data/exceptions/EXC-1.yaml", text);
+            let (Some(loaded), errors) = crate::load::records::parse_exception(file) else {
+                panic!("the record loads");
+            };
+            assert!(errors.is_empty(), "{errors:?}");
+            row(&loaded.record)
+        };
+        let decided = exception("decided: 2026-01-10\n");
+        assert_eq!(
+            (decided[2].as_str(), decided[6].as_str()),
+            ("1/10/2026", "Ann and Bob")
+        );
+        let undecided = exception("");
+        assert_eq!(undecided[2], "1/7/2026");
     }
 }
