@@ -253,6 +253,20 @@ fn metrics_page_shows_every_chart_with_its_table() {
     assert!(home.contains("href=\"metrics/index.html\""));
 }
 
+/// The status page counts postmortems as the metrics do: INC-4's, of what was not an
+/// incident, is not one of the required completed.
+#[test]
+fn the_status_page_counts_postmortems_as_the_metrics_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = build(&fixture(), tmp.path());
+    let status = text(&files, "status/index.html");
+    for (count, label) in [(3, "required (resolved or closed)"), (2, "completed")] {
+        let tally = format!("<li><strong>{count}</strong> {label}</li>");
+        assert!(status.contains(&tally), "status page lacks {tally}");
+    }
+    assert!(status.contains("<strong>1</strong> missing</"));
+}
+
 #[test]
 fn two_builds_give_identical_charts() {
     let tmp = tempfile::tempdir().unwrap();

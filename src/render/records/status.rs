@@ -8,7 +8,6 @@ use super::audit;
 use super::exceptions;
 use super::incidents;
 use super::{Facts, FindingView, PageMeta, SectionIntro, base_context, code_anchor, render_page};
-use crate::derive::incident::Postmortem;
 use crate::diagnostics::Diagnostic;
 use crate::model::finding::{CODES, Finding, LintLevel};
 use crate::model::links;
@@ -253,19 +252,11 @@ fn render_status(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Dia
             Some(part) => format!("{}{part}", links::root_prefix(STATUS_URL)),
             None => format!("#{}", code_anchor(missing_code)),
         });
-    let mut required = 0;
-    let mut completed = 0;
-    let mut missing = 0;
-    for (i, postmortem) in hb.records.incidents.iter().zip(&hb.postmortems) {
-        match postmortem {
-            Postmortem::Completed => completed += 1,
-            Postmortem::Missing => missing += 1,
-            _ => {}
-        }
-        if Postmortem::owed(&hb.config.incidents.postmortem_required, &i.record) {
-            required += 1;
-        }
-    }
+    // As the metrics count them: of the incidents that owe one, those that have one. A
+    // postmortem no policy asks for is not one of the required completed.
+    let postmortems = &hb.metrics.incidents.postmortems;
+    let (required, completed) = (postmortems.required, postmortems.completed);
+    let missing = required - completed;
     let view = StatusView {
         exceptions: exception_matrix(facts),
         exceptions_open: hb.open_exceptions(),
