@@ -310,7 +310,7 @@ fn prepare_from(
         None => d.at(&config_file, theme_span(&config_file)),
     }));
 
-    let found = source.walk("static", source::Hidden::WellKnownKept);
+    let found = source.walk("static", source::Hidden::Copied);
     diags.extend(found.diags);
     let mut files = Vec::with_capacity(found.files.len());
     for file in found.files {

@@ -184,7 +184,7 @@ impl Walker<'_> {
                     );
                     return false;
                 };
-                let kept = hidden.keeps(name, prefix.is_empty() && e.depth() == 1);
+                let kept = hidden.keeps(name);
                 if !kept {
                     left_out.extend(hidden.left_out(folder, &rel_of(e.path())));
                 }

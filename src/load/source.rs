@@ -247,16 +247,18 @@ fn megabytes(bytes: u64) -> String {
     }
 }
 
-/// What a walk does with a hidden file or folder (its name starts with `.`): it is never
-/// used, as in Hugo and Zola, since it is where `.git`, `.env`, `.htpasswd` and editors'
-/// swap files live.
+/// What a walk does with a hidden file or folder (its name starts with `.`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Hidden {
-    /// Left out without a word: content/ and themes.
+    /// Left out without a word: content/ and themes, where pages, files beside them and
+    /// templates are read, not copied, and a hidden one is an editor's or the system's.
     LeftOut,
-    /// Left out, except a `.well-known/` folder at the top: static/, which is copied to
-    /// the root of the site, where RFC 8615 puts that folder (for `security.txt`, say).
-    WellKnownKept,
+    /// Copied, as SPEC 1 copies static/ "as is" and Hugo and Zola copy it whole: a site
+    /// needs `.well-known/`, `.htaccess` and `.nojekyll`. Not a version control system's
+    /// folder or an editor's or the system's scratch file, which are no part of a site;
+    /// not a file that holds secrets by convention (`.env`, `.htpasswd`), which is left
+    /// out with a warning.
+    Copied,
     /// Left out with a warning: data/, where every file is a record or is reported, but
     /// an editor's swap file beside a record must not fail the build. git's own files
     /// (`.gitkeep`, `.gitignore`) are left out without a word.
@@ -264,23 +266,50 @@ pub enum Hidden {
 }
 
 impl Hidden {
-    /// Whether a walk keeps the file or folder `name`; `top` when it is right in the walked
-    /// folder.
-    pub fn keeps(self, name: &str, top: bool) -> bool {
-        !name.starts_with('.') || (self == Hidden::WellKnownKept && top && name == ".well-known")
+    /// Whether a walk keeps the file or folder `name`.
+    pub fn keeps(self, name: &str) -> bool {
+        match self {
+            _ if !name.starts_with('.') => true,
+            Hidden::Copied => !is_scratch(name) && !holds_secrets(name),
+            Hidden::LeftOut | Hidden::Reported => false,
+        }
     }
 
     /// The warning for the hidden file or folder `rel` below `folder`, which the walk left
     /// out, when this walk reports it.
     pub fn left_out(self, folder: &str, rel: &str) -> Option<Diagnostic> {
         let name = rel.rsplit('/').next().unwrap_or(rel);
-        (self == Hidden::Reported && !name.starts_with(".git")).then(|| {
-            Diagnostic::warning(format!(
-                "{folder}/{rel} is not read: hidden files and folders are left out"
-            ))
-            .with_hint("if it is a record, remove the dot that starts its name")
-        })
+        match self {
+            Hidden::Reported if !name.starts_with(".git") => Some(
+                Diagnostic::warning(format!(
+                    "{folder}/{rel} is not read: hidden files and folders are left out"
+                ))
+                .with_hint("if it is a record, remove the dot that starts its name"),
+            ),
+            Hidden::Copied if holds_secrets(name) => Some(
+                Diagnostic::warning(format!(
+                    "{folder}/{rel} is not published: files named so hold secrets"
+                ))
+                .with_hint(format!(
+                    "move it out of {folder}/, which is copied to the site"
+                )),
+            ),
+            _ => None,
+        }
     }
+}
+
+/// A version control system's folder, or a file an editor or the system leaves beside
+/// others: vim's swap files, Emacs's locks, macOS's folder settings.
+fn is_scratch(name: &str) -> bool {
+    matches!(name, ".git" | ".hg" | ".svn" | ".DS_Store")
+        || name.starts_with(".#")
+        || [".swp", ".swo", ".swx"].iter().any(|s| name.ends_with(s))
+}
+
+/// A file that holds secrets by convention: environment settings and Apache's passwords.
+fn holds_secrets(name: &str) -> bool {
+    name == ".env" || name.starts_with(".env.") || name == ".htpasswd"
 }
 
 /// A regular file that [`Source::walk`] found.
@@ -326,7 +355,7 @@ pub fn walk_paths<'a>(
         match parts
             .iter()
             .enumerate()
-            .position(|(i, name)| !hidden.keeps(name, i == 0))
+            .position(|(_, name)| !hidden.keeps(name))
         {
             None => walk.files.push(Walked {
                 rel: rel.to_string(),

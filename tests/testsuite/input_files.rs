@@ -292,6 +292,8 @@ fn symbolic_links_inside_content_are_followed_and_loops_are_errors() {
     );
 }
 
+/// Hidden files of content/ and themes are not published; static/ is copied whole, as Hugo
+/// and Zola copy it, but for version control, scratch files and files that hold secrets.
 #[test]
 fn hidden_files_and_folders_are_not_published() {
     let (tmp, root) = handbook("valid/basic");
@@ -302,7 +304,10 @@ fn hidden_files_and_folders_are_not_published() {
     write(&root, "content/.drafts/plan.md", page);
     write(&root, "content/.drafts/plan.png", "png");
     write(&root, "static/.env", "TOKEN=secret");
+    write(&root, "static/files/.env.production", "TOKEN=secret");
+    write(&root, "static/files/.htpasswd", "admin:secret");
     write(&root, "static/files/.DS_Store", "ds");
+    write(&root, "static/files/.notes.txt.swp", "swap");
     write(&root, "static/.git/config", "[core]");
     write(
         &root,
@@ -310,6 +315,8 @@ fn hidden_files_and_folders_are_not_published() {
         "Contact: mailto:security@example.com\n",
     );
     write(&root, "static/.well-known/.hidden", "x");
+    write(&root, "static/.htaccess", "ErrorDocument 404 /404.html\n");
+    write(&root, "static/.nojekyll", "");
     // A theme's hidden file is not a template: this one would not parse.
     write(
         &root,
@@ -320,15 +327,7 @@ fn hidden_files_and_folders_are_not_published() {
     assert_code(&out, 0);
     let site = files_below(&tmp.path().join("out"));
     for path in site.keys() {
-        for hidden in [
-            ".env",
-            ".htpasswd",
-            ".swp",
-            ".drafts",
-            ".DS_Store",
-            ".git/",
-            ".hidden",
-        ] {
+        for hidden in [".env", ".htpasswd", ".swp", ".drafts", ".DS_Store", ".git/"] {
             assert!(!path.contains(hidden), "{path} is published");
         }
     }
@@ -338,8 +337,25 @@ fn hidden_files_and_folders_are_not_published() {
             "{path} holds the hidden page"
         );
     }
-    // The one hidden folder a site needs at its root (RFC 8615), from static/ only.
-    assert!(site.contains_key(".well-known/security.txt"));
+    for kept in [
+        ".well-known/security.txt",
+        ".well-known/.hidden",
+        ".htaccess",
+        ".nojekyll",
+    ] {
+        assert!(site.contains_key(kept), "{kept} is not published");
+    }
+    // Each file that holds secrets is told, and nothing else hidden is.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for secret in [
+        "static/.env",
+        "static/files/.env.production",
+        "static/files/.htpasswd",
+    ] {
+        let told = format!("{secret} is not published: files named so hold secrets");
+        assert!(stderr.contains(&told), "{stderr}");
+    }
+    assert_eq!(stderr.matches("is not published").count(), 3, "{stderr}");
 }
 
 #[test]
