@@ -38,7 +38,7 @@ const HINTED: usize = 100;
 pub struct Section {
     pub url: String,
     pub title: String,
-    pub weight: i64,
+    pub weight: Option<i64>,
     /// The `_index.md` page, when the folder has one.
     pub index: Option<usize>,
     pub children: Vec<Child>,
@@ -46,7 +46,9 @@ pub struct Section {
     parent: Option<(usize, usize)>,
 }
 
-/// An entry in a section: a page or a subsection, ordered by weight then title.
+/// An entry in a section: a page or a subsection, ordered by weight then title, those
+/// without a weight after those with one, as Hugo orders them: a page added to a section
+/// of weighted pages goes to its end, not its start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Child {
     Page(usize),
@@ -1093,7 +1095,7 @@ fn build_sections(pages: &[Arc<Page>]) -> (Vec<Section>, Vec<Option<(usize, usiz
             folders.entry(prefix.clone()).or_insert_with(|| Section {
                 url: prefix.clone(),
                 title: title_from_folder(seg),
-                weight: 0,
+                weight: None,
                 index: None,
                 children: Vec::new(),
                 parent: None,
@@ -1109,7 +1111,7 @@ fn build_sections(pages: &[Arc<Page>]) -> (Vec<Section>, Vec<Option<(usize, usiz
         {
             section.index = Some(i);
             section.title = page.front.title.clone();
-            section.weight = page.front.weight.unwrap_or(0);
+            section.weight = page.front.weight;
         }
     }
     let urls: Vec<String> = folders.keys().cloned().collect();
@@ -1133,19 +1135,21 @@ fn build_sections(pages: &[Arc<Page>]) -> (Vec<Section>, Vec<Option<(usize, usiz
         let parent = parent_url(url);
         sections[index_of[&parent]].children.push(Child::Section(i));
     }
-    let keys: Vec<Vec<(i64, String, String)>> = sections
+    // Unweighted after weighted ([`Child`]).
+    let order = |weight: Option<i64>| (weight.is_none(), weight);
+    let keys: Vec<Vec<_>> = sections
         .iter()
         .map(|s| {
             s.children
                 .iter()
                 .map(|c| match *c {
                     Child::Page(p) => (
-                        pages[p].front.weight.unwrap_or(0),
+                        order(pages[p].front.weight),
                         pages[p].front.title.clone(),
                         pages[p].url.clone(),
                     ),
                     Child::Section(x) => (
-                        sections[x].weight,
+                        order(sections[x].weight),
                         sections[x].title.clone(),
                         sections[x].url.clone(),
                     ),

@@ -201,13 +201,15 @@ fn basic_orders_pages_by_weight_then_title() {
             .unwrap_or_else(|| panic!("{title} missing from the sidebar:\n{sidebar}"))
     };
     // Runbooks (weight 1) before Glossary (weight 5); in Runbooks, Triage (1), then
-    // Containment and Escalation (both 2) by title.
+    // Containment and Escalation (both 2) by title, then Aftercare (none).
     assert!(position("Runbooks") < position("Glossary"), "{sidebar}");
     assert!(position("Triage") < position("Containment"), "{sidebar}");
     assert!(
         position("Containment") < position("Escalation"),
         "{sidebar}"
     );
+    // Aftercare has no weight: after the weighted pages, as Hugo orders them.
+    assert!(position("Escalation") < position("Aftercare"), "{sidebar}");
     // Extensions of CommonMark are on.
     for needle in [
         "<table>",
