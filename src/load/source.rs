@@ -299,10 +299,12 @@ impl Hidden {
     }
 }
 
-/// A version control system's folder, or a file an editor or the system leaves beside
-/// others: vim's swap files, Emacs's locks, macOS's folder settings.
+/// A version control system's folder or file (`.git`, `.gitkeep`, `.gitignore`), or a
+/// file an editor or the system leaves beside others: vim's swap files, Emacs's locks,
+/// macOS's folder settings.
 fn is_scratch(name: &str) -> bool {
-    matches!(name, ".git" | ".hg" | ".svn" | ".DS_Store")
+    name.starts_with(".git")
+        || matches!(name, ".hg" | ".hgignore" | ".svn" | ".DS_Store")
         || name.starts_with(".#")
         || [".swp", ".swo", ".swx"].iter().any(|s| name.ends_with(s))
 }

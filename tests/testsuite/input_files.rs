@@ -309,6 +309,7 @@ fn hidden_files_and_folders_are_not_published() {
     write(&root, "static/files/.DS_Store", "ds");
     write(&root, "static/files/.notes.txt.swp", "swap");
     write(&root, "static/.git/config", "[core]");
+    write(&root, "static/files/.gitkeep", "");
     write(
         &root,
         "static/.well-known/security.txt",
