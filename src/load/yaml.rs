@@ -327,11 +327,24 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
             span: Some(second.clone()),
             message: Some(match &text[second.clone()] {
                 "..." => "`...` ends the YAML document, and more follows it".to_string(),
+                directive if directive.starts_with('%') => {
+                    "a line that starts with `%` is a YAML directive, which goes only before \
+                     a document"
+                        .to_string()
+                }
                 marker => format!("a second YAML document starts with `{marker}`"),
             }),
-            hint: "a file holds one document: remove this line, or move what follows it into a \
-                   file of its own"
-                .into(),
+            hint: match text[second].starts_with('%') {
+                true => {
+                    "remove it; to write text that starts with `%`, put it in quotes after \
+                         its key"
+                }
+                false => {
+                    "a file holds one document: remove this line, or move what follows it \
+                          into a file of its own"
+                }
+            }
+            .into(),
         });
     }
     let at = at?;
@@ -527,8 +540,9 @@ fn indented_first_key(text: &str) -> Option<(Range<usize>, usize)> {
     None
 }
 
-/// Where the second YAML document of `text` starts: its `---` or `...` line, after
-/// something other than comments and blank lines.
+/// Where the second YAML document of `text` starts: its `---` or `...` line, or a
+/// directive (`%YAML 1.2`), which only goes before a document, after something other
+/// than comments and blank lines.
 fn second_document(text: &str) -> Option<Range<usize>> {
     let mut content = false;
     let mut offset = 0;
@@ -542,6 +556,9 @@ fn second_document(text: &str) -> Option<Range<usize>> {
         });
         if marker && content {
             return Some(start..start + 3);
+        }
+        if line.starts_with('%') && content {
+            return Some(start..start + line.len());
         }
         content |=
             !marker && !line.trim_start().is_empty() && !line.trim_start().starts_with(['#', '%']);
@@ -2424,6 +2441,11 @@ mod tests {
         let (line, _, shown, message, _) = all("# c\n---\na: 1\n...\nb: 2\n");
         assert_eq!((line, shown.as_str()), (4, "..."));
         assert_eq!(message, "`...` ends the YAML document, and more follows it");
+        // A directive after the document has started, which starts another to libyaml.
+        let (line, _, shown, message, hint) = all("a: 1\n%YAML 1.2\nb: 2\n");
+        assert_eq!((line, shown.as_str()), (2, "%YAML 1.2"));
+        assert!(message.contains("YAML directive"), "{message}");
+        assert!(hint.starts_with("remove it"), "{hint}");
         // A quote left open on line 2 that the parser took as closed on line 4.
         let (line, column, _, message, hint) = all("a: 1\nb: \"x\nc: 2\nd: \"y\"\n");
         assert_eq!(
