@@ -279,6 +279,21 @@ fn inner_bom(at: usize) -> Syntax {
     }
 }
 
+/// The key from `from` (its line's start, or the key's) to its `:` at `colon`, when it is
+/// longer than YAML reads a key on its value's line: 1,024 characters.
+fn long_key(text: &str, from: usize, colon: usize) -> Option<Syntax> {
+    let mut key = text[from..colon].trim_start();
+    while let Some(item) = key.strip_prefix("- ") {
+        key = item.trim_start();
+    }
+    let start = colon - key.len();
+    (key.chars().count() > 1024).then(|| Syntax {
+        span: Some(start..colon),
+        message: Some("a key longer than 1,024 characters".into()),
+        hint: "YAML reads a key only up to 1,024 characters: shorten it".into(),
+    })
+}
+
 /// What [`syntax`] says of a YAML syntax error: a hint, and a better place or message
 /// where the parser's mark is not where the mistake is.
 struct Syntax {
@@ -355,6 +370,12 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
     if let Some(bom) = before.find('\u{feff}') {
         return Some(inner_bom(line_start + bom));
     }
+    // Past 1,024 characters, the `:` after a key is a value where none may be.
+    if text[at..].starts_with(':')
+        && let Some(long) = long_key(text, line_start, at)
+    {
+        return Some(long);
+    }
     // `title: [DRAFT] Key rotation`: a value that opens with a bracket is a list (or a
     // mapping) to YAML, which then finds text where it expected the next key.
     if raw.starts_with("did not find expected key")
@@ -413,17 +434,12 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
     {
         let end = line_of(key).end;
         let line = text[key..end].trim_end();
-        // YAML takes a key on its value's line only within 1,024 characters.
         if let Some(colon) = line
             .find(": ")
             .or_else(|| line.strip_suffix(':').map(str::len))
-            && line[..colon].chars().count() > 1024
+            && let Some(long) = long_key(text, key, key + colon)
         {
-            return Some(Syntax {
-                span: Some(key..key + colon),
-                message: Some("a key longer than 1,024 characters".into()),
-                hint: "YAML reads a key only up to 1,024 characters: shorten it".into(),
-            });
+            return Some(long);
         }
         return Some(Syntax {
             span: Some(key..key + line.len()),
@@ -2477,6 +2493,16 @@ mod tests {
         let (line, column, shown, message, _) = all(&long);
         assert_eq!((line, column, shown.len()), (2, 1, 1100));
         assert_eq!(message, "a key longer than 1,024 characters");
+        // In a list, and where libyaml says a value may not be.
+        for text in [
+            format!("a:\n  - {}: 1\n", "k".repeat(1100)),
+            format!("a: 1\nb:\n  - x\n  - y\n{}: 2\n", "k".repeat(1100)),
+            format!("a:\n  {}: 1\n  - x\n", "k".repeat(1100)),
+        ] {
+            let (_, _, shown, message, _) = all(&text);
+            assert_eq!(message, "a key longer than 1,024 characters", "{text:.20}");
+            assert_eq!(shown.len(), 1100, "{text:.20}");
+        }
         // A list on its key's line, and a value that starts with a reserved character.
         let (line, .., hint) = all("a: 1\ntags: - x\n");
         assert_eq!(line, 2);
