@@ -40,6 +40,10 @@ const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/page.html"),
     ),
     (
+        "page-components.html",
+        include_str!("../../themes/default/templates/page-components.html"),
+    ),
+    (
         "policy.html",
         include_str!("../../themes/default/templates/policy.html"),
     ),
