@@ -337,4 +337,19 @@ mod tests {
         }
         assert!(!ids.of("page.html").contains("findings"));
     }
+
+    /// A handbook's own template changes only the pages shown with it (page.html not the
+    /// sections or the home page): no built-in template takes in another but base.html.
+    #[test]
+    fn the_default_themes_templates_take_in_base_html_only() {
+        for (name, file) in crate::load::theme::Theme::builtin().templates {
+            let (own, components) = read(&file.text);
+            let taken: Vec<&str> = (own.templates.iter())
+                .chain(components.iter().flat_map(|(_, part)| &part.templates))
+                .copied()
+                .filter(|t| *t != "base.html")
+                .collect();
+            assert!(taken.is_empty(), "{name} takes in {taken:?}");
+        }
+    }
 }
