@@ -60,7 +60,7 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         audience: Option<String>,
     },
-    /// Check the handbook and report every problem, writing nothing.
+    /// Check the handbook and report every problem, writing no file but the history cache.
     Check {
         #[command(flatten)]
         common: Common,

@@ -1,5 +1,5 @@
-//! `secbook check`: every error and finding of the handbook, writing nothing; for people,
-//! or in one of the [`formats`] machines read.
+//! `secbook check`: every error and finding of the handbook, writing no file but the history
+//! cache (SPEC 14); for people, or in one of the [`formats`] machines read.
 
 use crate::cli::formats::{self, Format};
 use crate::cli::{Done, print};

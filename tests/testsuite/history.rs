@@ -1119,6 +1119,28 @@ mod kept {
         refused(&site.path().join("assets/cache"), "a folder a build wrote");
     }
 
+    /// `check` writes no site, but with history it keeps what it read in the cache as
+    /// `build` does, and its help says so.
+    #[test]
+    fn check_keeps_history_in_the_cache_and_its_help_says_so() {
+        let repo = repo_with_history(HANDBOOK);
+        let cache = tempfile::tempdir().unwrap();
+        let out = command()
+            .env("SECBOOK_CACHE_DIR", cache.path())
+            .args(["check", ".", "--as-of", AS_OF, "--history"])
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        assert_code(&out, 0);
+        cache_file(cache.path());
+        let help = command().args(["check", "--help"]).output().unwrap();
+        let help = String::from_utf8(help.stdout).unwrap();
+        assert!(
+            help.contains("writing no file but the history cache"),
+            "{help}"
+        );
+    }
+
     #[test]
     fn serve_keeps_history_in_memory_while_head_stays() {
         use crate::serve::{eventually, get, spawn_from, version};
