@@ -34,7 +34,7 @@ pub fn run(dir: &Path, force: bool, starter: Starter) -> Result<Done, Error> {
          build it with `secbook build {}`",
         dir.display(),
         done.files,
-        dir.display()
+        crate::cli::shell_word(dir)
     )))
 }
 

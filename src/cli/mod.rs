@@ -11,6 +11,7 @@ pub mod notify;
 pub mod report;
 pub mod serve;
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,19 @@ impl Done {
             summary,
         }
     }
+}
+
+/// `path` as one word of a POSIX shell command, for the commands hints suggest: quoted
+/// where it needs to be, and after `./` where it would read as an option.
+pub fn shell_word(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let text = if text.starts_with('-') {
+        Cow::Owned(format!("./{text}"))
+    } else {
+        text
+    };
+    // NUL, the one thing shlex refuses, is in no path.
+    shlex::try_quote(&text).map_or_else(|_| text.to_string(), Cow::into_owned)
 }
 
 /// Writes `bytes` to `output`, or to the standard output when there is none or it is `-`
@@ -67,5 +81,24 @@ pub fn refuse_sources(root: &Path, path: &Path, advice: &str) -> Result<(), Erro
     match sources::clash(root, &sources::resolve(path)?)? {
         Some(why) => Err(Error::Usage(format!("{} {why}; {advice}", path.display()))),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_one_shell_word() {
+        for (path, word) in [
+            ("hb", "hb"),
+            ("sub/hb", "sub/hb"),
+            ("My Handbook", "'My Handbook'"),
+            ("it's", "\"it's\""),
+            ("$HOME", "'$HOME'"),
+            ("-hb", "./-hb"),
+        ] {
+            assert_eq!(shell_word(Path::new(path)), word);
+        }
     }
 }

@@ -329,6 +329,49 @@ fn each_init_gives_its_handbook_a_random_id_of_its_own() {
     );
 }
 
+/// The command init suggests builds the new handbook when pasted into a shell, whatever its
+/// folder is called.
+#[test]
+fn the_build_command_init_suggests_runs_as_printed() {
+    let tmp = TempDir::new().unwrap();
+    let bin = tmp.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_secbook"), bin.join("secbook")).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    for name in [
+        "My Handbook",
+        "it's hb",
+        "$HOME `x` \\ \"y\"",
+        "-hb",
+        "plain",
+    ] {
+        let out = secbook(tmp.path(), &["init", "--no-examples", "--", name]);
+        assert_code(&out, 0);
+        let err = stderr(&out);
+        let hint = err
+            .trim_end()
+            .split_once("build it with `")
+            .and_then(|(_, rest)| rest.strip_suffix('`'))
+            .unwrap_or_else(|| panic!("{err}"));
+        if name == "plain" {
+            assert_eq!(hint, "secbook build plain");
+        }
+        let built = std::process::Command::new("sh")
+            .args(["-c", hint])
+            .current_dir(tmp.path())
+            .env("PATH", &path)
+            .env("SECBOOK_CACHE_DIR", common::cache_dir())
+            .output()
+            .unwrap();
+        assert_code(&built, 0);
+        assert!(
+            tmp.path().join(name).join("public/index.html").is_file(),
+            "{hint}: {}",
+            describe(&built)
+        );
+    }
+}
+
 #[test]
 fn init_refuses_a_folder_in_use_unless_forced() {
     let tmp = TempDir::new().unwrap();
