@@ -96,8 +96,9 @@ impl Default for Config {
 }
 
 /// What a `base_url` that cannot be one is asked to be, in handbook.yaml and `--base-url`.
-pub const BASE_URL_HINT: &str =
-    "give the address the site is published at, such as https://security.example.com/handbook/";
+pub const BASE_URL_HINT: &str = "give the path the site is served from, such as /handbook/, or \
+                                  the address it is published at, such as \
+                                  https://security.example.com/handbook/";
 
 fn default_base_url() -> String {
     "/".into()

@@ -266,11 +266,30 @@ pub fn absolute_base(base_url: &str) -> Option<String> {
     })
 }
 
-/// Why an absolute `base_url` cannot be one that every page's path is added to; `None` for
-/// one that can, and for a path such as `/docs/`, which only the links of a page use.
+/// Why `base_url` cannot be one, in handbook.yaml and `--base-url` alike; `None` for an
+/// absolute http(s) URL that every page's path can be added to, and for a path such as
+/// `/docs/`, which only the links of a page use. Anything else (`example.com/docs`,
+/// `ftp://...`) would lead nowhere and silently leave out the sitemap.
 pub fn base_problem(base_url: &str) -> Option<String> {
-    parse_absolute(base_url)?.err()
+    if let Some(absolute) = parse_absolute(base_url) {
+        return absolute.err();
+    }
+    let path = base_url.trim();
+    if path.starts_with("//") {
+        Some("starts with `//`, which names a host but no scheme: write `https:` before it".into())
+    } else if !path.starts_with('/') {
+        Some(
+            "is neither a path that starts with `/` nor an absolute http:// or https:// URL".into(),
+        )
+    } else if path.contains(['?', '#']) {
+        Some(QUERY_OR_FRAGMENT.into())
+    } else {
+        None
+    }
 }
+
+const QUERY_OR_FRAGMENT: &str =
+    "has a query (`?`) or a fragment (`#`), after which every page's path would go";
 
 /// `base_url` read as a URL when it starts `http://` or `https://`.
 fn parse_absolute(base_url: &str) -> Option<Result<url::Url, String>> {
@@ -281,9 +300,9 @@ fn parse_absolute(base_url: &str) -> Option<Result<url::Url, String>> {
     }
     Some(match url::Url::parse(base) {
         Err(e) => Err(format!("is not a valid URL ({e})")),
-        Ok(url) if url.query().is_some() || url.fragment().is_some() => Err(
-            "has a query (`?`) or a fragment (`#`), after which every page's path would go".into(),
-        ),
+        Ok(url) if url.query().is_some() || url.fragment().is_some() => {
+            Err(QUERY_OR_FRAGMENT.into())
+        }
         Ok(url) if !url.username().is_empty() || url.password().is_some() => {
             Err("holds a user name or password, which every feed and sitemap would publish".into())
         }
@@ -318,7 +337,26 @@ mod tests {
             assert!(problem.contains(why), "{bad}: {problem}");
         }
         assert_eq!(base_problem("/docs/"), None);
+        assert_eq!(base_problem("/my docs"), None);
         assert_eq!(base_problem("https://x.org/docs"), None);
+    }
+
+    /// A base URL that is neither a path nor an absolute http(s) URL is refused, not read as
+    /// a path that leads nowhere.
+    #[test]
+    fn a_base_is_a_path_or_an_absolute_url() {
+        for (bad, why) in [
+            ("example.com/handbook", "neither a path"),
+            ("ftp://x y", "neither a path"),
+            ("", "neither a path"),
+            ("handbook/", "neither a path"),
+            ("//x.org/hb", "`//`"),
+            ("/hb/?v=1", "a query"),
+            ("/hb#top", "a fragment"),
+        ] {
+            let problem = base_problem(bad).unwrap_or_default();
+            assert!(problem.contains(why), "{bad}: {problem}");
+        }
         assert_eq!(
             absolute_base("https://x.org/hand book/<é>\"{|}"),
             Some("https://x.org/hand%20book/%3C%C3%A9%3E%22%7B%7C%7D/".into())

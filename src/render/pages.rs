@@ -247,10 +247,7 @@ fn not_found(site: &Site, base_url: &str, renderer: &Renderer) -> Result<OutputF
     let path = base_url.trim();
     let home = match &absolute {
         Some(base) => base.clone(),
-        None if path.starts_with('/') && !path.starts_with("//") => {
-            format!("{}/", path.trim_end_matches('/'))
-        }
-        None => "/".to_string(),
+        None => format!("{}/", path.trim_end_matches('/')),
     };
     let registers = content::REGISTERS.iter().map(|(url, _)| *url);
     let mut folders: Vec<String> = registers

@@ -382,6 +382,9 @@ fn a_base_url_is_one_every_page_can_follow() {
         "https://x.org/hb/#top",
         "https://x.org/hb/?v=1",
         "https://ann:pw@x.org/",
+        "example.com/handbook",
+        "ftp://x y",
+        "//x.org/hb",
     ] {
         let refused = test.tmp().join("refused");
         let args = [
@@ -412,6 +415,16 @@ fn a_base_url_is_one_every_page_can_follow() {
     assert!(
         err.contains("error: `base_url` has a query (`?`) or a fragment (`#`)")
             && err.contains("handbook.yaml:1:11"),
+        "{err}"
+    );
+    test.replace("handbook.yaml", "https://x.org/hb#top", "x.org/hb");
+    let out = test.run(&["check", "."]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: `base_url` is neither a path")
+            && err.contains("handbook.yaml:1:11")
+            && err.contains("such as /handbook/"),
         "{err}"
     );
 }

@@ -17,6 +17,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use crate::common::{self, checker, copy_dir};
+use secbook::diagnostics::Error;
 use secbook::load::theme::Body;
 use secbook::pipeline::{self, Options};
 
@@ -856,9 +857,17 @@ fn sitemap_is_written_only_for_an_absolute_base_url() {
         assert!(!paths(&files).contains("sitemap.xml"), "{}", root.display());
         assert!(paths(&files).contains("index.html"));
     }
-    for base in ["/hb/", "hb", "//sec.example.com/"] {
-        let files = generate_with(&fixture(), Some(base));
-        assert!(!paths(&files).contains("sitemap.xml"), "{base}");
+    let files = generate_with(&fixture(), Some("/hb/"));
+    assert!(!paths(&files).contains("sitemap.xml"));
+    // Neither a path nor an absolute URL: refused, not built without a sitemap.
+    for base in ["hb", "//sec.example.com/", "sec.example.com/hb"] {
+        let options = Options {
+            root: fixture(),
+            base_url: Some(base.into()),
+            ..Options::default()
+        };
+        let refused = pipeline::generate(&options).err();
+        assert!(matches!(refused, Some(Error::Usage(_))), "{base}");
     }
 }
 
