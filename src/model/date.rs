@@ -178,19 +178,23 @@ pub fn resolve_as_of(
     if let Some(d) = config {
         return Ok(d);
     }
-    if let Some(raw) = source_date_epoch {
-        let secs: i64 = raw
-            .trim()
-            .parse()
-            .map_err(|_| format!("SOURCE_DATE_EPOCH `{raw}` is not a whole number of seconds"))?;
-        let at = Utc
-            .timestamp_opt(secs, 0)
-            .single()
-            .ok_or_else(|| format!("SOURCE_DATE_EPOCH `{raw}` is out of range"))?;
-        return Ok(Date(at.with_timezone(&timezone.0).date_naive()));
-    }
-    let now: ChronoDateTime<FixedOffset> = Utc::now().with_timezone(&timezone.0);
+    let now = now(source_date_epoch)?.with_timezone(&timezone.0);
     Ok(Date(now.date_naive()))
+}
+
+/// The time now, or the one `source_date_epoch` gives (seconds since 1970, as
+/// SOURCE_DATE_EPOCH), which a reproducible run takes for now.
+pub fn now(source_date_epoch: Option<&str>) -> Result<ChronoDateTime<Utc>, String> {
+    let Some(raw) = source_date_epoch else {
+        return Ok(Utc::now());
+    };
+    let secs: i64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("SOURCE_DATE_EPOCH `{raw}` is not a whole number of seconds"))?;
+    Utc.timestamp_opt(secs, 0)
+        .single()
+        .ok_or_else(|| format!("SOURCE_DATE_EPOCH `{raw}` is out of range"))
 }
 
 #[cfg(test)]

@@ -66,6 +66,18 @@ fn notify(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     }
 }
 
+/// Seconds since 1970, now.
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A Date header's time, in seconds since 1970.
+fn unix(date: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc2822(date)
+        .unwrap_or_else(|e| panic!("{date}: {e}"))
+        .timestamp()
+}
+
 /// What `secbook report` lists for the same handbook and date, as JSON.
 fn report(root: &Path) -> Vec<Value> {
     let out = common::secbook(root, &["report", ".", "--as-of", AS_OF, "--format", "json"]);
@@ -255,7 +267,9 @@ fn each_person_report_lists_gets_one_message_with_exactly_their_items() {
     let hb = handbook("");
     let owners = report(hb.path());
     assert!(owners.len() >= 5, "{owners:#?}");
+    let sent_between = unix_now()..;
     let out = notify(hb.path(), &["--smtp", &server.url("smtp")], &[]);
+    let sent_between = sent_between.start..=unix_now();
     assert_code(&out, 0);
     assert!(
         stderr(&out).contains(&format!("sent {0} of {0} message(s)", owners.len())),
@@ -268,6 +282,7 @@ fn each_person_report_lists_gets_one_message_with_exactly_their_items() {
     let messages = parse(&files);
     assert_eq!(messages.len(), owners.len(), "one message per person");
     let mut ids = Vec::new();
+    let mut dates = Vec::new();
     for owner in &owners {
         let to = email(owner);
         let mine: Vec<usize> = (0..messages.len())
@@ -336,7 +351,12 @@ fn each_person_report_lists_gets_one_message_with_exactly_their_items() {
         let id = message["message_id"].as_str().unwrap();
         assert!(id.starts_with('<') && id.ends_with("@example.com>"), "{id}");
         ids.push(id.to_string());
+        let date = message["date"].as_str().unwrap();
+        assert!(sent_between.contains(&unix(date)), "{date}: not when sent");
+        dates.push(unix(date));
     }
+    dates.dedup();
+    assert_eq!(dates.len(), 1, "one Date for the messages of one run");
     ids.sort();
     ids.dedup();
     assert_eq!(
@@ -362,13 +382,14 @@ fn each_person_report_lists_gets_one_message_with_exactly_their_items() {
         assert!(text.contains("EXC-012"), "{text}");
     }
 
-    // The .eml files of --outbox hold the very messages the server got. lettre ends the
-    // DATA of a message that ends in CRLF with CRLF.CRLF, so the server keeps one more CRLF.
+    // The .eml files of --outbox, made at the same time (SOURCE_DATE_EPOCH), hold the very
+    // messages the server got. lettre ends the DATA of a message that ends in CRLF with
+    // CRLF.CRLF, so the server keeps one more CRLF.
     let outbox = tempfile::tempdir().unwrap();
     let out = notify(
         hb.path(),
         &["--outbox", outbox.path().to_str().unwrap()],
-        &[],
+        &[("SOURCE_DATE_EPOCH", &dates[0].to_string())],
     );
     assert_code(&out, 0);
     let written: Vec<PathBuf> = owners
@@ -738,6 +759,37 @@ fn an_outbox_that_notify_did_not_write_is_refused() {
     );
     assert_eq!(fs::read_to_string(&file).unwrap(), "kept\n");
     assert_code(&notify(hb.path(), &["--dry-run", "--force"], &[]), 2);
+}
+
+/// A message is dated when it is made (RFC 5322 3.6.1), not at the as-of date, which may
+/// be weeks past; at SOURCE_DATE_EPOCH when it is set, so a reproducible run gives the
+/// same bytes. Its Message-ID is the same either way: it derives from the handbook, the
+/// as-of date and the recipient.
+#[test]
+fn a_message_is_dated_when_it_is_made_or_at_source_date_epoch() {
+    let hb = handbook("");
+    let tmp = tempfile::tempdir().unwrap();
+    let outbox = tmp.path().join("outbox");
+    let owner = ["--owner", "laura.schmidt@example.com"];
+    let header = |name: &str| {
+        let eml = fs::read_to_string(outbox.join("laura.schmidt@example.com.eml")).unwrap();
+        let prefix = format!("{name}: ");
+        let line = eml.lines().find_map(|l| l.strip_prefix(&prefix));
+        line.unwrap_or_else(|| panic!("no {name} in\n{eml}"))
+            .to_string()
+    };
+    let args = [&["--outbox", outbox.to_str().unwrap()][..], &owner].concat();
+    let made_between = unix_now()..;
+    assert_code(&notify(hb.path(), &args, &[]), 0);
+    let made_between = made_between.start..=unix_now();
+    let date = header("Date");
+    assert!(made_between.contains(&unix(&date)), "{date}: not now");
+    let id = header("Message-ID");
+
+    let epoch = [("SOURCE_DATE_EPOCH", common::SOURCE_DATE_EPOCH)];
+    assert_code(&notify(hb.path(), &args, &epoch), 0);
+    assert_eq!(header("Date"), "Tue, 30 Jun 2026 12:00:00 +0000");
+    assert_eq!(header("Message-ID"), id);
 }
 
 #[test]

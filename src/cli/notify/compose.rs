@@ -2,11 +2,10 @@
 //! in the site's look. The HTML has inline styles only and loads nothing: no image, no
 //! script, no style sheet; its only links are to the record pages under `base_url`.
 //!
-//! The same report and as-of date give the same bytes: the Date header is the as-of date
-//! and the MIME boundary derives from the content, so the `.eml` files of `--outbox` are
-//! what the server gets.
+//! The same report, as-of date and time of making give the same bytes: the MIME boundary
+//! derives from the content, so the `.eml` files of `--outbox` are what the server gets.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use lettre::Message;
 use lettre::message::header::ContentType;
@@ -15,9 +14,7 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use crate::cli::report::{OwnerReport, Register, Report};
 use crate::load::config::Identity;
 use crate::load::markdown::escape_html as esc;
-use crate::model::date::Offset;
 use crate::model::text::bidi_closed;
-use crate::render::feeds::day_start;
 
 /// One message, ready to send or to write out.
 pub struct Mail {
@@ -37,7 +34,9 @@ pub struct Context<'a> {
     /// The absolute base URL, with its trailing slash.
     pub base: &'a str,
     pub identity: &'a Identity,
-    pub timezone: Offset,
+    /// When the messages were made, their Date (RFC 5322 3.6.1): not the as-of date, which
+    /// may be weeks past, and which spam filters score far from the time it arrives.
+    pub date: SystemTime,
 }
 
 impl Context<'_> {
@@ -78,7 +77,7 @@ impl Context<'_> {
             .to(to.clone())
             .subject(subject.clone())
             .message_id(Some(format!("<{id}@{}>", self.from.email.domain())))
-            .date(self.date())
+            .date(self.date)
             .multipart(
                 MultiPart::alternative()
                     .boundary(format!("=_{}", boundary.simple()))
@@ -107,18 +106,6 @@ impl Context<'_> {
             ids,
             message,
         })
-    }
-
-    /// Midnight of the as-of date in the handbook's timezone.
-    fn date(&self) -> SystemTime {
-        let seconds = day_start(self.report.as_of, self.timezone).timestamp();
-        let span = Duration::from_secs(seconds.unsigned_abs());
-        let date = if seconds < 0 {
-            SystemTime::UNIX_EPOCH.checked_sub(span)
-        } else {
-            SystemTime::UNIX_EPOCH.checked_add(span)
-        };
-        date.unwrap_or(SystemTime::UNIX_EPOCH)
     }
 
     fn text(&self, owner: &OwnerReport, items: usize) -> String {

@@ -16,6 +16,7 @@ use crate::cli::report::Report;
 use crate::derive::handbook::Handbook;
 use crate::diagnostics::{Diagnostic, Error};
 use crate::load::config::SmtpUrl;
+use crate::model::date;
 use crate::model::links::{absolute_base, base_problem};
 use crate::pipeline;
 use crate::render::OutputFile;
@@ -91,6 +92,8 @@ pub fn deliver(handbook: &Handbook, options: Options, out: &mut dyn Write) -> Re
              `{base_url}` {why}: set `base_url: https://...` in handbook.yaml or pass --base-url"
         )));
     };
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let made = date::now(epoch.as_deref()).map_err(Error::Usage)?;
     let report = Report::compute(handbook, options.owner.as_deref());
     let identity = handbook.config.identity();
     let context = compose::Context {
@@ -98,7 +101,7 @@ pub fn deliver(handbook: &Handbook, options: Options, out: &mut dyn Write) -> Re
         from: &config.from,
         base: &base,
         identity: &identity,
-        timezone: handbook.config.timezone,
+        date: made.into(),
     };
     let mut failures = Vec::new();
     let mut mails = Vec::new();
