@@ -5,7 +5,7 @@ mod allocator;
 mod hash_seeds;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -16,7 +16,7 @@ use secbook::cli::{Done, build, check, export, import, init, new, notify, report
 use secbook::diagnostics::{self, Diagnostic, Error, Level, visible};
 use secbook::load::config::SmtpUrl;
 use secbook::model::date::Date;
-use secbook::pipeline::Options;
+use secbook::pipeline::{self, Options};
 
 /// jemalloc, and the system allocator for large blocks: see [`allocator`].
 #[global_allocator]
@@ -84,9 +84,9 @@ enum Command {
         /// The kind of record.
         #[arg(value_enum)]
         kind: NewKind,
-        /// The handbook folder.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The handbook folder; without it, the nearest of the current folder and the
+        /// folders above it that holds handbook.yaml.
+        dir: Option<PathBuf>,
         /// The record's title, in one line.
         #[arg(long, value_name = "TITLE")]
         title: String,
@@ -100,9 +100,9 @@ enum Command {
     /// Print the weekly report to risk owners: expired, expiring and pending exceptions and
     /// overdue action items, grouped by owner.
     Report {
-        /// The handbook folder.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The handbook folder; without it, the nearest of the current folder and the
+        /// folders above it that holds handbook.yaml.
+        dir: Option<PathBuf>,
         /// The date every time-based state is computed against (YYYY-MM-DD).
         #[arg(long, value_name = "DATE", value_parser = parse_date)]
         as_of: Option<Date>,
@@ -121,9 +121,9 @@ enum Command {
     /// Mail each person with something to act on their part of the weekly report, as
     /// `report` lists it: through `notify.smtp`, or into .eml files.
     Notify {
-        /// The handbook folder.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The handbook folder; without it, the nearest of the current folder and the
+        /// folders above it that holds handbook.yaml.
+        dir: Option<PathBuf>,
         /// The date every time-based state is computed against (YYYY-MM-DD).
         #[arg(long, value_name = "DATE", value_parser = parse_date)]
         as_of: Option<Date>,
@@ -156,9 +156,9 @@ enum Command {
     },
     /// Preview the site on this machine, rebuilding and reloading on every change.
     Serve {
-        /// The handbook folder.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The handbook folder; without it, the nearest of the current folder and the
+        /// folders above it that holds handbook.yaml.
+        dir: Option<PathBuf>,
         /// Port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 1111)]
         port: u16,
@@ -191,9 +191,9 @@ enum Import {
     Tracker {
         /// The CSV file, with the header `Priority, Status, Decision date, ...`.
         file: PathBuf,
-        /// The handbook folder.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The handbook folder; without it, the nearest of the current folder and the
+        /// folders above it that holds handbook.yaml.
+        dir: Option<PathBuf>,
     },
 }
 
@@ -201,9 +201,9 @@ enum Import {
 enum Export {
     /// The exception tracker CSV, as the build writes it to exports/exceptions.csv.
     Tracker {
-        /// The handbook folder.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The handbook folder; without it, the nearest of the current folder and the
+        /// folders above it that holds handbook.yaml.
+        dir: Option<PathBuf>,
         /// Write to this file instead of the standard output (`-` is the standard output).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -216,9 +216,9 @@ enum Export {
     /// The approved and pending exceptions as an OSCAL plan of action and milestones, as the
     /// build writes it to exports/poam.json.
     Poam {
-        /// The handbook folder.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The handbook folder; without it, the nearest of the current folder and the
+        /// folders above it that holds handbook.yaml.
+        dir: Option<PathBuf>,
         /// Write to this file instead of the standard output (`-` is the standard output).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -232,9 +232,9 @@ enum Export {
 
 #[derive(Args)]
 struct Common {
-    /// The handbook folder.
-    #[arg(default_value = ".")]
-    dir: PathBuf,
+    /// The handbook folder; without it, the nearest of the current folder and the folders
+    /// above it that holds handbook.yaml.
+    dir: Option<PathBuf>,
     /// The date every time-based state is computed against (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     as_of: Option<Date>,
@@ -250,9 +250,10 @@ struct Common {
 }
 
 impl Common {
-    fn options(self) -> Options {
+    /// The options, for the handbook in `root` (see [`locate`]).
+    fn options(self, root: PathBuf) -> Options {
         Options {
-            root: self.dir,
+            root,
             as_of: self.as_of,
             strict: self.strict,
             baseline: self.baseline,
@@ -270,14 +271,105 @@ fn main() -> ExitCode {
     hash_seeds::install();
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { common, format } if format != Format::Human => {
-            match check::for_machines(&common.options(), format) {
+        Command::Check { mut common, format } if format != Format::Human => {
+            let checked = locate(common.dir.take())
+                .and_then(|at| check::for_machines(&common.options(at.root), format));
+            match checked {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
                 Err(err) => failed(&err),
             }
         }
         command => finish(run(command)),
+    }
+}
+
+/// Where a command that reads a handbook runs: see [`locate`].
+struct Located {
+    /// The handbook folder: DIR as given, else `.`, the current folder being the one found.
+    root: PathBuf,
+    /// The way down from the handbook folder to the folder the command was run in, when
+    /// the handbook was found above it; else empty.
+    below: PathBuf,
+}
+
+/// The handbook of a command: `dir` as given, else the nearest of the current folder and
+/// the folders above it that holds handbook.yaml, as Cargo and Zola find theirs. That folder
+/// becomes the current one, so that public/ and every path the command prints are what
+/// they are when it is run there.
+fn locate(dir: Option<PathBuf>) -> Result<Located, Error> {
+    if let Some(root) = dir {
+        return Ok(Located {
+            root,
+            below: PathBuf::new(),
+        });
+    }
+    let cwd = std::env::current_dir().map_err(|e| Error::io(Path::new("."), e))?;
+    let Some(found) = pipeline::find_handbook(&cwd) else {
+        return Err(Error::Usage(format!(
+            "no handbook.yaml in {} or any folder above it: run secbook in a handbook's \
+             folder or give that folder as DIR, or start a new handbook with \
+             `secbook init NEW-FOLDER`",
+            cwd.display()
+        )));
+    };
+    let below = cwd
+        .strip_prefix(found)
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
+    if !below.as_os_str().is_empty() {
+        std::env::set_current_dir(found).map_err(|e| Error::io(found, e))?;
+    }
+    Ok(Located {
+        root: PathBuf::from("."),
+        below,
+    })
+}
+
+impl Located {
+    /// `path`, given on the command line relative to the folder the command was run in,
+    /// from the handbook folder: `../site` given in content/exceptions is content/site.
+    fn rebase(&self, path: PathBuf) -> PathBuf {
+        if path.is_absolute() || self.below.as_os_str().is_empty() {
+            return path;
+        }
+        let mut rebased = self.below.clone();
+        let mut parts = path.components().peekable();
+        // `..` leaves a folder of `below`, a real folder: the current folder's path holds no
+        // symbolic link.
+        while let Some(part) = parts.peek() {
+            match part {
+                Component::CurDir => {}
+                Component::ParentDir if rebased.pop() => {}
+                _ => break,
+            }
+            parts.next();
+        }
+        rebased.extend(parts);
+        rebased
+    }
+
+    /// The handbook folder as the folder the command was run in sees it.
+    fn seen_from_here(&self) -> PathBuf {
+        if self.below.as_os_str().is_empty() {
+            self.root.clone()
+        } else {
+            self.below
+                .components()
+                .map(|_| Component::ParentDir)
+                .collect()
+        }
+    }
+
+    /// [`rebase`](Located::rebase) for a file that may be `-`, the standard output.
+    fn rebase_output(&self, output: Option<PathBuf>) -> Option<PathBuf> {
+        output.map(|path| {
+            if path == Path::new("-") {
+                path
+            } else {
+                self.rebase(path)
+            }
+        })
     }
 }
 
@@ -307,23 +399,28 @@ fn failed(err: &Error) -> ExitCode {
 fn run(command: Command) -> Result<Done, Error> {
     match command {
         Command::Build {
-            common,
+            mut common,
             output,
             base_url,
             drafts,
             force,
             audience,
         } => {
+            let at = locate(common.dir.take())?;
+            let output = output.map(|path| at.rebase(path));
             let options = Options {
                 base_url,
                 drafts,
                 force,
                 audience,
-                ..common.options()
+                ..common.options(at.root)
             };
             build::run(&options, output)
         }
-        Command::Check { common, .. } => check::run(&common.options()),
+        Command::Check { mut common, .. } => {
+            let at = locate(common.dir.take())?;
+            check::run(&common.options(at.root))
+        }
         Command::Serve {
             dir,
             port,
@@ -332,7 +429,7 @@ fn run(command: Command) -> Result<Done, Error> {
             audience,
         } => {
             let options = Options {
-                root: dir,
+                root: locate(dir)?.root,
                 drafts,
                 audience,
                 ..Options::default()
@@ -357,19 +454,31 @@ fn run(command: Command) -> Result<Done, Error> {
                 NewKind::Exception => new::RecordKind::Exception,
                 NewKind::Incident => new::RecordKind::Incident,
             };
-            new::run(&dir, kind, &title)
+            let at = locate(dir)?;
+            new::run(&at.root, &at.seen_from_here(), kind, &title)
         }
-        Command::Import(Import::Tracker { file, dir }) => import::run(&dir, &file),
+        Command::Import(Import::Tracker { file, dir }) => {
+            let at = locate(dir)?;
+            import::run(&at.root, &at.rebase(file))
+        }
         Command::Export(Export::Tracker {
             dir,
             output,
             audience,
-        }) => export::tracker(&seen_by(dir, audience), output),
+        }) => {
+            let at = locate(dir)?;
+            let output = at.rebase_output(output);
+            export::tracker(&seen_by(at.root, audience), output)
+        }
         Command::Export(Export::Poam {
             dir,
             output,
             audience,
-        }) => export::poam(&seen_by(dir, audience), output),
+        }) => {
+            let at = locate(dir)?;
+            let output = at.rebase_output(output);
+            export::poam(&seen_by(at.root, audience), output)
+        }
         Command::Report {
             dir,
             as_of,
@@ -379,7 +488,7 @@ fn run(command: Command) -> Result<Done, Error> {
         } => {
             let options = Options {
                 as_of,
-                ..seen_by(dir, audience)
+                ..seen_by(locate(dir)?.root, audience)
             };
             report::run(&options, owner.as_deref(), format)
         }
@@ -394,9 +503,11 @@ fn run(command: Command) -> Result<Done, Error> {
             base_url,
             audience,
         } => {
+            let at = locate(dir)?;
+            let outbox = outbox.map(|path| at.rebase(path));
             let options = Options {
                 as_of,
-                ..seen_by(dir, audience)
+                ..seen_by(at.root, audience)
             };
             let delivery = match (dry_run, outbox) {
                 (true, _) => notify::Delivery::DryRun,
@@ -451,5 +562,36 @@ fn print_diagnostics(diags: &[Diagnostic]) {
         eprintln!("{errors} error(s), {warnings} warning(s)");
     } else if warnings > 0 {
         eprintln!("{warnings} warning(s)");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_given_in_a_subfolder_is_rebased_on_the_handbook_folder() {
+        let at = Located {
+            root: PathBuf::from("."),
+            below: PathBuf::from("content/exceptions"),
+        };
+        for (given, rebased) in [
+            ("out", "content/exceptions/out"),
+            ("./out/", "content/exceptions/out"),
+            ("../out", "content/out"),
+            ("../../../out", "../out"),
+            ("../x/../y", "content/x/../y"),
+            ("/abs/out", "/abs/out"),
+        ] {
+            assert_eq!(at.rebase(PathBuf::from(given)), Path::new(rebased));
+        }
+        assert_eq!(at.rebase_output(Some("-".into())), Some("-".into()));
+        assert_eq!(at.seen_from_here(), Path::new("../.."));
+        let given = Located {
+            root: PathBuf::from("hb"),
+            below: PathBuf::new(),
+        };
+        assert_eq!(given.rebase(PathBuf::from("out")), Path::new("out"));
+        assert_eq!(given.seen_from_here(), Path::new("hb"));
     }
 }

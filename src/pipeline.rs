@@ -423,12 +423,33 @@ pub fn check_root(root: &Path) -> Result<(), Error> {
             "{} is not a file: a handbook's settings are a YAML file",
             config.display()
         ))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage(format!(
-            "{} is not a handbook: it has no handbook.yaml (run `secbook init` to start one)",
-            root.display()
-        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A folder of a handbook is no place to start another.
+            let above = std::fs::canonicalize(root)
+                .ok()
+                .and_then(|folder| find_handbook(&folder).map(Path::to_path_buf));
+            let advice = match above {
+                Some(handbook) => {
+                    format!(", and it is inside the handbook at {}", handbook.display())
+                }
+                None => " (run `secbook init` to start one)".to_string(),
+            };
+            Err(Error::Usage(format!(
+                "{} is not a handbook: it has no handbook.yaml{advice}",
+                root.display()
+            )))
+        }
         Err(e) => Err(Error::io(&config, e)),
     }
+}
+
+/// The nearest of `folder` and the folders above it that holds handbook.yaml, as Cargo
+/// finds Cargo.toml: the handbook a command run in `folder` without DIR is about. `folder`
+/// is absolute, so that every folder above it is looked in.
+pub fn find_handbook(folder: &Path) -> Option<&Path> {
+    folder
+        .ancestors()
+        .find(|dir| dir.join("handbook.yaml").exists())
 }
 
 /// What git says about the records: how they were at the baseline revision (`--baseline`),

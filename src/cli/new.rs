@@ -40,13 +40,19 @@ impl RecordKind {
 }
 
 /// `secbook new`: writes the record (see [`new_record`]) and prints its path on the
-/// standard output, for a script or an editor to open.
-pub fn run(root: &Path, kind: RecordKind, title: &str) -> Result<Done, Error> {
+/// standard output, for a script or an editor to open in the folder the command was run
+/// in, which sees the handbook folder as `seen_from_here`.
+pub fn run(
+    root: &Path,
+    seen_from_here: &Path,
+    kind: RecordKind,
+    title: &str,
+) -> Result<Done, Error> {
     let rel = new_record(root, kind, title)?;
-    if root == Path::new(".") {
+    if seen_from_here == Path::new(".") {
         println!("{rel}");
     } else {
-        println!("{}", root.join(&rel).display());
+        println!("{}", seen_from_here.join(&rel).display());
     }
     Ok(Done::said(format!(
         "wrote {rel}: replace its TODO markers; `secbook check` lists those left"

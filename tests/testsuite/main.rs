@@ -13,6 +13,7 @@ mod determinism;
 mod e2e;
 mod exports;
 mod fuzz_corpus;
+mod handbook_root;
 mod history;
 mod hostile;
 mod incremental;

@@ -63,7 +63,7 @@ pub(crate) fn spawn_from(
     max_files: Option<u64>,
 ) -> Server {
     command
-        .args(["serve", ".", "--port", "0"])
+        .args(["serve", "--port", "0"])
         .args(args)
         .current_dir(dir)
         .stderr(Stdio::piped());

@@ -1,0 +1,124 @@
+//! The handbook a command runs on: DIR when given, else the nearest of the current folder
+//! and the folders above it that holds handbook.yaml, as Cargo and Zola find their
+//! configuration. Run from a subfolder, a command does and says what it does when run
+//! from the handbook's folder; the paths given on the command line still mean what they
+//! mean where it was run.
+
+use std::fs;
+use std::path::Path;
+
+use crate::common::{assert_code, describe, secbook, stderr};
+
+/// The starter handbook in `tmp/hb`, with notify settings, and its content/exceptions/.
+fn starter(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    assert_code(&secbook(tmp, &["init", "hb"]), 0);
+    let hb = tmp.join("hb");
+    let config = fs::read_to_string(hb.join("handbook.yaml")).unwrap();
+    let notify = "notify:\n  from: security@example.com\n  fallback: security@example.com\n";
+    fs::write(hb.join("handbook.yaml"), format!("{config}{notify}")).unwrap();
+    let sub = hb.join("content/exceptions");
+    assert!(sub.is_dir());
+    (hb, sub)
+}
+
+#[track_caller]
+fn said(out: &std::process::Output, what: &str) {
+    assert!(stderr(out).contains(what), "{what}: {}", describe(out));
+}
+
+#[test]
+fn a_command_run_in_a_subfolder_runs_on_the_handbook_above_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (hb, sub) = starter(tmp.path());
+
+    let out = secbook(&sub, &["build"]);
+    assert_code(&out, 0);
+    said(&out, " into ./public (as of 2026-06-30");
+    assert!(hb.join("public/index.html").is_file());
+    assert!(!sub.join("public").exists());
+    // A path the command line gives is where it was run, and told as from the handbook.
+    let out = secbook(&sub, &["build", "-o", "../../../site"]);
+    assert_code(&out, 0);
+    said(&out, " into ../site (as of");
+    assert!(tmp.path().join("site/index.html").is_file());
+
+    let out = secbook(&sub, &["check"]);
+    assert_code(&out, 0);
+    said(&out, "no errors (as of 2026-06-30)");
+    let out = secbook(&sub, &["report"]);
+    assert_code(&out, 0);
+    assert!(!out.stdout.is_empty());
+
+    let out = secbook(&sub, &["export", "tracker", "-o", "../../../tracker.csv"]);
+    assert_code(&out, 0);
+    said(&out, " to ../tracker.csv");
+    assert!(tmp.path().join("tracker.csv").is_file());
+    // Written where it was asked for, which is in the handbook's content/: refused.
+    let out = secbook(&sub, &["export", "tracker", "-o", "tracker.csv"]);
+    assert_code(&out, 2);
+    said(
+        &out,
+        "content/exceptions/tracker.csv is inside the handbook's content/",
+    );
+    let out = secbook(&sub, &["export", "poam", "-o", "-"]);
+    assert_code(&out, 0);
+    assert!(out.stdout.starts_with(b"{"));
+
+    // Every row is in the register already: each is skipped, and the file was found.
+    let out = secbook(&sub, &["import", "tracker", "../../../tracker.csv"]);
+    assert_code(&out, 0);
+    said(&out, "from ../tracker.csv");
+
+    // The path on the standard output is for a script or an editor run here.
+    let out = secbook(&sub, &["new", "exception", "--title", "Legacy TLS"]);
+    assert_code(&out, 0);
+    said(&out, "wrote data/exceptions/EXC-025.yaml");
+    let printed = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(printed, "../../data/exceptions/EXC-025.yaml\n");
+    assert!(sub.join(printed.trim_end()).is_file());
+    fs::remove_file(hb.join("data/exceptions/EXC-025.yaml")).unwrap();
+
+    let base = "https://hb.example.com/";
+    let out = secbook(
+        &sub,
+        &["notify", "--base-url", base, "--outbox", "../../../mail"],
+    );
+    assert_code(&out, 0);
+    said(&out, " to ../mail (as of");
+    assert!(tmp.path().join("mail/.secbook-output").is_file());
+
+    let server = crate::serve::spawn(&sub, &[], None);
+    let (status, home) = crate::serve::get(server.port, "/");
+    assert_eq!(status, 200);
+    assert!(home.contains("Example Corp Security Handbook"), "{home}");
+}
+
+/// A folder given as DIR is the handbook or an error, even inside a handbook; and that
+/// error, like the one outside any handbook, does not suggest starting a handbook there.
+#[test]
+fn a_folder_that_is_no_handbook_is_an_error_that_says_where_it_looked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (hb, sub) = starter(tmp.path());
+    let out = secbook(&hb, &["build", "content"]);
+    assert_code(&out, 2);
+    said(&out, "content is not a handbook: it has no handbook.yaml");
+    said(&out, "it is inside the handbook at ");
+    assert!(!stderr(&out).contains("secbook init"), "{}", describe(&out));
+    assert!(!hb.join("content/public").exists());
+    assert!(!sub.join("public").exists());
+
+    let outside = tmp.path().join("elsewhere/deeper");
+    fs::create_dir_all(&outside).unwrap();
+    let out = secbook(&outside, &["build"]);
+    assert_code(&out, 2);
+    let cwd = outside.canonicalize().unwrap();
+    said(
+        &out,
+        &format!(
+            "no handbook.yaml in {} or any folder above it",
+            cwd.display()
+        ),
+    );
+    said(&out, "`secbook init NEW-FOLDER`");
+    assert!(!outside.join("public").exists());
+}
