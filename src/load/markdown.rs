@@ -19,6 +19,9 @@ use crate::model::{links, text};
 use pulldown_cmark::{Alignment, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 use serde::Serialize;
 
+/// What [`Document::read`] hides of the text for a reader who may see all of it.
+const NOTHING_HIDDEN: &dyn Fn(&str) -> bool = &|_| false;
+
 /// A heading of a page, for its table of contents and for anchor checks.
 #[derive(Debug, Clone, Serialize)]
 pub struct Heading {
@@ -175,15 +178,8 @@ impl Document {
     pub fn parse_field(text: &str, allow_html: bool, prefix: &str) -> Document {
         let source = SourceFile::new("", text);
         let ids = Ids::yielding_to(theme_ids::none());
-        Document::read(
-            &source,
-            0..source.text.len(),
-            allow_html,
-            prefix,
-            ids,
-            None,
-            &|_| false,
-        )
+        let body = 0..source.text.len();
+        Document::read(&source, body, allow_html, prefix, ids, None, NOTHING_HIDDEN)
     }
 
     /// Reads the part `body` of `source`, a page whose template gives its elements the ids
@@ -195,7 +191,7 @@ impl Document {
         reserved: Reserved,
     ) -> Document {
         let ids = Ids::yielding_to(reserved);
-        Document::read(source, body, allow_html, "", ids, None, &|_| false)
+        Document::read(source, body, allow_html, "", ids, None, NOTHING_HIDDEN)
     }
 
     /// [`Document::parse`], with the words of the text as [`plain_text`] gives them, read
@@ -213,9 +209,15 @@ impl Document {
             apart: false,
         };
         let ids = Ids::yielding_to(reserved);
-        let doc = Document::read(source, body, allow_html, "", ids, Some(&mut words), &|_| {
-            false
-        });
+        let doc = Document::read(
+            source,
+            body,
+            allow_html,
+            "",
+            ids,
+            Some(&mut words),
+            NOTHING_HIDDEN,
+        );
         // Kept a while, for every page at once: not with the room a growing string leaves.
         words.plain.shrink_to_fit();
         (doc, words.plain)
@@ -240,13 +242,9 @@ impl Document {
             None,
             &hidden,
         );
-        let same = |a: &Heading, b: &Heading| a.title == b.title;
-        let changed = !doc
-            .headings
-            .iter()
-            .zip(&self.headings)
-            .all(|(a, b)| same(a, b));
-        changed.then_some(doc)
+        // The same text has the same headings, some titled otherwise.
+        let mut pairs = doc.headings.iter().zip(&self.headings);
+        pairs.any(|(a, b)| a.title != b.title).then_some(doc)
     }
 
     fn read(
