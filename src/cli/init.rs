@@ -14,6 +14,7 @@ use crate::cli::Done;
 use crate::diagnostics::Error;
 use crate::load::config::Config;
 use crate::model::date::{self, Date};
+use crate::pipeline;
 use crate::write::sources;
 
 static CONTENT: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/content");
@@ -73,6 +74,17 @@ pub fn init(dir: &Path, force: bool, starter: Starter) -> Result<Initialised, Er
                 list(&visible)
             )));
         }
+    }
+    // A handbook inside another's sources would be read, or published, as the other's.
+    let target = sources::resolve(dir)?;
+    if let Some(outer) = target.parent().and_then(pipeline::find_handbook)
+        && let Some(why) = sources::clash(outer, &target)?
+    {
+        return Err(Error::Usage(format!(
+            "{} {why} (the handbook at {}); start the new handbook outside it",
+            dir.display(),
+            outer.display()
+        )));
     }
     let mut files: Vec<(PathBuf, Cow<[u8]>)> = Vec::new();
     collect(&CONTENT, Path::new("content"), &mut files);

@@ -411,6 +411,27 @@ fn init_refuses_a_folder_in_use_unless_forced() {
     assert_code(&secbook(tmp.path(), &["init", "file"]), 2);
 }
 
+/// A handbook inside another's content/ or data/ would be read as part of it: refused
+/// before anything is made. Beside the other's sources, or in its place, it is not.
+#[test]
+fn init_refuses_a_folder_the_build_of_another_handbook_reads() {
+    let tmp = TempDir::new().unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "outer"]), 0);
+    for inside in ["outer/content/team", "outer/data/x/y", "outer/static/hb"] {
+        let out = secbook(tmp.path(), &["init", inside, "--force"]);
+        assert_code(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{inside} is inside the handbook's")),
+            "{err}"
+        );
+        assert!(err.contains("start the new handbook outside it"), "{err}");
+        assert!(!tmp.path().join(inside).exists(), "{inside} is made");
+    }
+    assert_code(&secbook(tmp.path(), &["init", "outer/team"]), 0);
+    assert_code(&secbook(tmp.path(), &["init", "outer", "--force"]), 0);
+}
+
 #[test]
 fn new_records_take_the_next_id_with_the_padding_kept() {
     let tmp = TempDir::new().unwrap();
