@@ -1146,15 +1146,30 @@ fn explain(raw: &str) -> (String, Option<String>) {
         );
     }
     let message = plain_expected(message);
+    // What to write instead of a value of another kind (`invalid type`); a number out of
+    // range is told its range already.
     let hint = [
         (
             ", expected a sequence",
             "a list is written `[a, b]`, or as one `- item` a line below its key",
         ),
         (", expected a boolean", "write `true` or `false`"),
+        (
+            ", expected a mapping of fields",
+            "write its fields as `name: value`, each on a line of its own, indented below its key or its `-`",
+        ),
+        (
+            ", expected a whole number",
+            "write digits only, such as `30`, with no quotes or unit",
+        ),
+        (", expected a number", "write a number, such as `2.5`, with no quotes or unit"),
+        (
+            ", expected a real date written YYYY-MM-DD",
+            "write one date, such as `2026-06-30`, after the key",
+        ),
     ]
     .into_iter()
-    .find(|(expected, _)| message.ends_with(expected))
+    .find(|(expected, _)| message.contains("invalid type: ") && message.contains(expected))
     .map(|(_, hint)| hint.to_string());
     (message, hint)
 }
@@ -2544,33 +2559,49 @@ mod tests {
             inner: Option<Inner>,
             tags: Option<Vec<String>>,
         }
-        for (text, message) in [
+        // Each with what to write instead, but a number out of range, whose range is told.
+        for (text, message, hint) in [
             (
                 "days: -5",
                 "days: `-5` is out of range, expected a whole number from 0 to 4294967295",
+                None,
             ),
             (
                 "days: 99999999999999999999",
                 "days: `99999999999999999999` is out of range, expected a whole number from 0 to 4294967295",
+                None,
+            ),
+            (
+                "days: 30 days",
+                "days: invalid type: string \"30 days\", expected a whole number from 0 to 4294967295",
+                Some("write digits only"),
             ),
             (
                 "share: x",
                 "share: invalid type: string \"x\", expected a number",
+                Some("write a number, such as `2.5`"),
             ),
             (
                 "inner: x",
                 "inner: invalid type: string \"x\", expected a mapping of fields",
+                Some("write its fields as `name: value`"),
             ),
             (
                 "tags: x",
                 "tags: invalid type: string \"x\", expected a sequence",
+                Some("- item"),
             ),
         ] {
             let file = SourceFile::new("a.yaml", text);
             let err = parse::<Doc>(&file, 0..file.text.len()).unwrap_err();
             assert_eq!(err.message, message);
-            let listed = message.ends_with("sequence");
-            assert_eq!(err.hint.is_some_and(|h| h.contains("- item")), listed);
+            match hint {
+                Some(hint) => assert!(
+                    err.hint.as_ref().is_some_and(|h| h.contains(hint)),
+                    "{err:?}"
+                ),
+                None => assert_eq!(err.hint, None, "{text}"),
+            }
         }
     }
 
