@@ -790,6 +790,14 @@ fn a_message_is_dated_when_it_is_made_or_at_source_date_epoch() {
     assert_code(&notify(hb.path(), &args, &epoch), 0);
     assert_eq!(header("Date"), "Tue, 30 Jun 2026 12:00:00 +0000");
     assert_eq!(header("Message-ID"), id);
+
+    // Before 1970 or after 9999, which no Date can say: told, not a panic.
+    for epoch in ["-1", "253402300800"] {
+        let out = notify(hb.path(), &args, &[("SOURCE_DATE_EPOCH", epoch)]);
+        assert_code(&out, 2);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is not a time a mail's Date can say"), "{err}");
+    }
 }
 
 #[test]

@@ -69,6 +69,9 @@ pub fn run(handbook: &pipeline::Options, options: Options) -> Result<Done, Error
     deliver(&handbook, options, &mut std::io::stdout().lock())
 }
 
+/// 9999-12-31T23:59:59Z, the last second a four-digit year can say.
+const MAIL_DATE_MAX: i64 = 253_402_300_799;
+
 /// Makes every message and delivers it, writing a line per message to `out`. Returns the
 /// summary, and a warning when the outbox's previous messages could not be removed; a
 /// message that could not be made or sent is an error of its own, reported
@@ -94,6 +97,15 @@ pub fn deliver(handbook: &Handbook, options: Options, out: &mut dyn Write) -> Re
     };
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
     let made = date::now(epoch.as_deref()).map_err(Error::Usage)?;
+    // A mail's Date says a year from 1970 to 9999 (RFC 5322's four digits, after the epoch
+    // SystemTime counts from): SOURCE_DATE_EPOCH may say any.
+    if !(0..=MAIL_DATE_MAX).contains(&made.timestamp()) {
+        return Err(Error::Usage(format!(
+            "SOURCE_DATE_EPOCH {} is not a time a mail's Date can say: give one from 1970 to \
+             the end of 9999",
+            made.timestamp()
+        )));
+    }
     let report = Report::compute(handbook, options.owner.as_deref());
     let identity = handbook.config.identity();
     let context = compose::Context {
