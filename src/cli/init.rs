@@ -14,6 +14,7 @@ use crate::cli::Done;
 use crate::diagnostics::Error;
 use crate::load::config::Config;
 use crate::model::date::{self, Date};
+use crate::model::reserved::OUTPUT_MARKER;
 use crate::pipeline;
 use crate::write::sources;
 
@@ -75,7 +76,8 @@ pub fn init(dir: &Path, force: bool, starter: Starter) -> Result<Initialised, Er
             )));
         }
     }
-    // A handbook inside another's sources would be read, or published, as the other's.
+    // A handbook inside another's sources would be read, or published, as the other's; one
+    // inside a site secbook built would go with the next build, which replaces it whole.
     let target = sources::resolve(dir)?;
     if let Some(outer) = target.parent().and_then(pipeline::find_handbook)
         && let Some(why) = sources::clash(outer, &target)?
@@ -84,6 +86,14 @@ pub fn init(dir: &Path, force: bool, starter: Starter) -> Result<Initialised, Er
             "{} {why} (the handbook at {}); start the new handbook outside it",
             dir.display(),
             outer.display()
+        )));
+    }
+    if let Some(site) = target.ancestors().find(|a| a.join(OUTPUT_MARKER).is_file()) {
+        return Err(Error::Usage(format!(
+            "{} is inside {}, a site secbook built, which its next build replaces whole; \
+             start the new handbook outside it",
+            dir.display(),
+            site.display()
         )));
     }
     let mut files: Vec<(PathBuf, Cow<[u8]>)> = Vec::new();

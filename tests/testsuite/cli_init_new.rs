@@ -411,8 +411,9 @@ fn init_refuses_a_folder_in_use_unless_forced() {
     assert_code(&secbook(tmp.path(), &["init", "file"]), 2);
 }
 
-/// A handbook inside another's content/ or data/ would be read as part of it: refused
-/// before anything is made. Beside the other's sources, or in its place, it is not.
+/// A handbook inside another's content/ or data/ would be read as part of it, and one
+/// inside its site removed by its next build: refused before anything is made. Beside the
+/// other's sources, or in its place, it is not.
 #[test]
 fn init_refuses_a_folder_the_build_of_another_handbook_reads() {
     let tmp = TempDir::new().unwrap();
@@ -430,6 +431,14 @@ fn init_refuses_a_folder_the_build_of_another_handbook_reads() {
     }
     assert_code(&secbook(tmp.path(), &["init", "outer/team"]), 0);
     assert_code(&secbook(tmp.path(), &["init", "outer", "--force"]), 0);
+
+    // Nor inside a site it built, which the next build replaces whole.
+    assert_code(&secbook(&tmp.path().join("outer"), &["build"]), 0);
+    let out = secbook(tmp.path(), &["init", "outer/public/team"]);
+    assert_code(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("a site secbook built"), "{err}");
+    assert!(!tmp.path().join("outer/public/team").exists());
 }
 
 #[test]
