@@ -301,16 +301,20 @@ impl Hidden {
 
 /// A version control system's folder or file (`.git`, `.gitkeep`, `.gitignore`), or a
 /// file an editor or the system leaves beside others: vim's swap files, Emacs's locks,
-/// macOS's folder settings.
+/// macOS's folder settings. In any case, as a file system that ignores it finds them.
 fn is_scratch(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
     name.starts_with(".git")
-        || matches!(name, ".hg" | ".hgignore" | ".svn" | ".DS_Store")
+        || matches!(name.as_str(), ".hg" | ".hgignore" | ".svn" | ".ds_store")
         || name.starts_with(".#")
         || [".swp", ".swo", ".swx"].iter().any(|s| name.ends_with(s))
 }
 
-/// A file that holds secrets by convention: environment settings and Apache's passwords.
+/// A file that holds secrets by convention: environment settings and Apache's passwords,
+/// in any case, and an editor's backup of one (`.env~`).
 fn holds_secrets(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let name = name.trim_end_matches('~');
     name == ".env" || name.starts_with(".env.") || name == ".htpasswd"
 }
 

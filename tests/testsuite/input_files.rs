@@ -306,6 +306,10 @@ fn hidden_files_and_folders_are_not_published() {
     write(&root, "static/.env", "TOKEN=secret");
     write(&root, "static/files/.env.production", "TOKEN=secret");
     write(&root, "static/files/.htpasswd", "admin:secret");
+    write(&root, "static/files/.Htpasswd", "admin:secret");
+    write(&root, "static/.ENV", "TOKEN=secret");
+    write(&root, "static/.env~", "TOKEN=secret");
+    write(&root, "static/.GIT/config", "[core]");
     write(&root, "static/files/.DS_Store", "ds");
     write(&root, "static/files/.notes.txt.swp", "swap");
     write(&root, "static/.git/config", "[core]");
@@ -328,8 +332,9 @@ fn hidden_files_and_folders_are_not_published() {
     assert_code(&out, 0);
     let site = files_below(&tmp.path().join("out"));
     for path in site.keys() {
-        for hidden in [".env", ".htpasswd", ".swp", ".drafts", ".DS_Store", ".git/"] {
-            assert!(!path.contains(hidden), "{path} is published");
+        for hidden in [".env", ".htpasswd", ".swp", ".drafts", ".ds_store", ".git"] {
+            let lower = path.to_ascii_lowercase();
+            assert!(!lower.contains(hidden), "{path} is published");
         }
     }
     for (path, bytes) in &site {
@@ -348,15 +353,23 @@ fn hidden_files_and_folders_are_not_published() {
     }
     // Each file that holds secrets is told, and nothing else hidden is.
     let stderr = String::from_utf8_lossy(&out.stderr);
-    for secret in [
+    let secrets = [
+        "static/.ENV",
         "static/.env",
+        "static/.env~",
+        "static/files/.Htpasswd",
         "static/files/.env.production",
         "static/files/.htpasswd",
-    ] {
+    ];
+    for secret in secrets {
         let told = format!("{secret} is not published: files named so hold secrets");
         assert!(stderr.contains(&told), "{stderr}");
     }
-    assert_eq!(stderr.matches("is not published").count(), 3, "{stderr}");
+    assert_eq!(
+        stderr.matches("is not published").count(),
+        secrets.len(),
+        "{stderr}"
+    );
 }
 
 #[test]
