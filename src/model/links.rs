@@ -277,6 +277,9 @@ pub fn base_problem(base_url: &str) -> Option<String> {
     let path = base_url.trim();
     if path.starts_with("//") {
         Some("starts with `//`, which names a host but no scheme: write `https:` before it".into())
+    } else if path.contains('\\') || path.contains(char::is_control) {
+        // A browser reads `/\host` as `//host`: another site's style sheet on the 404 page.
+        Some("holds a backslash or a control character, which a browser reads otherwise".into())
     } else if !path.starts_with('/') {
         Some(
             "is neither a path that starts with `/` nor an absolute http:// or https:// URL".into(),
@@ -353,6 +356,9 @@ mod tests {
             ("//x.org/hb", "`//`"),
             ("/hb/?v=1", "a query"),
             ("/hb#top", "a fragment"),
+            ("/\\evil.example", "a backslash"),
+            ("/docs\\x", "a backslash"),
+            ("/hb\nx", "a control character"),
         ] {
             let problem = base_problem(bad).unwrap_or_default();
             assert!(problem.contains(why), "{bad}: {problem}");
