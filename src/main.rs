@@ -304,7 +304,15 @@ fn locate(dir: Option<PathBuf>) -> Result<Located, Error> {
             below: PathBuf::new(),
         });
     }
-    let cwd = std::env::current_dir().map_err(|e| Error::io(Path::new("."), e))?;
+    let cwd = std::env::current_dir().map_err(|e| match e.kind() {
+        // The shell stays in a folder a build replaced, when it was run in its output.
+        std::io::ErrorKind::NotFound => Error::Usage(
+            "the current folder no longer exists (a build replaces its output folder whole): \
+             `cd` into it again, or run secbook from the handbook folder"
+                .into(),
+        ),
+        _ => Error::io(Path::new("."), e),
+    })?;
     let Some(found) = pipeline::find_handbook(&cwd) else {
         return Err(Error::Usage(format!(
             "no handbook.yaml in {} or any folder above it: run secbook in a handbook's \
@@ -346,6 +354,10 @@ impl Located {
             parts.next();
         }
         rebased.extend(parts);
+        // `..` from a folder right below the handbook's is the handbook folder.
+        if rebased.as_os_str().is_empty() {
+            rebased.push(".");
+        }
         rebased
     }
 
@@ -586,6 +598,12 @@ mod tests {
             assert_eq!(at.rebase(PathBuf::from(given)), Path::new(rebased));
         }
         assert_eq!(at.rebase_output(Some("-".into())), Some("-".into()));
+        let public = Located {
+            root: PathBuf::from("."),
+            below: PathBuf::from("public"),
+        };
+        assert_eq!(public.rebase(PathBuf::from("..")), Path::new("."));
+        assert_eq!(public.rebase(PathBuf::from("../")), Path::new("."));
         assert_eq!(at.seen_from_here(), Path::new("../.."));
         let given = Located {
             root: PathBuf::from("hb"),

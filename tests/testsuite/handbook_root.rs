@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::common::{assert_code, describe, secbook, stderr};
+use crate::common::{assert_code, describe, secbook, secbook_after, stderr};
 
 /// The starter handbook in `tmp/hb`, with notify settings, and its content/exceptions/.
 fn starter(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
@@ -121,4 +121,21 @@ fn a_folder_that_is_no_handbook_is_an_error_that_says_where_it_looked() {
     );
     said(&out, "`secbook init NEW-FOLDER`");
     assert!(!outside.join("public").exists());
+}
+
+/// Run in its own output, a build replaces the folder the shell is in: the next command is
+/// told so, and `-o ..` from there is the handbook folder, refused as such.
+#[test]
+fn a_command_run_in_the_output_it_replaced_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (hb, _) = starter(tmp.path());
+    let public = hb.join("public");
+    assert_code(&secbook(&hb, &["build"]), 0);
+    let out = secbook(&public, &["build", "-o", ".."]);
+    assert_code(&out, 2);
+    said(&out, ". is the handbook folder");
+    // The shell's build replaces public/; the next runs in the folder that was.
+    let out = secbook_after(&public, "\"$0\" build 2>/dev/null", &["build"]);
+    assert_code(&out, 2);
+    said(&out, "the current folder no longer exists");
 }
