@@ -967,12 +967,20 @@ fn escape(value: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
 
 /// Tera's `safe` filter, without its copy: a string is marked as needing no escaping,
 /// anything else is written as text first. Tera's copies every string it marks, and a
-/// page's HTML, which `page.html | safe` marks, may be a hundred megabytes.
-fn safe(value: tera::Value, _: tera::Kwargs, _: &tera::State) -> tera::Value {
-    match value.as_str() {
+/// page's HTML, which `page.html | safe` marks, may be a hundred megabytes. A value that is
+/// not defined is an error, as it is written without the filter: Tera's wrote nothing, so
+/// Zola's `page.content | safe` gave every page an empty body without a word.
+fn safe(value: tera::Value, _: tera::Kwargs, _: &tera::State) -> tera::TeraResult<tera::Value> {
+    if value.is_undefined() {
+        return Err(tera::Error::message(
+            "the value given to `safe` is not defined: the template names a field or variable \
+             this page does not have (its text is `page.html`)",
+        ));
+    }
+    Ok(match value.as_str() {
         Some(_) => value.mark_safe(),
         None => tera::Value::safe_string(&value.to_string()),
-    }
+    })
 }
 
 /// Serialises a value for a template context; our types always serialise.
