@@ -775,12 +775,17 @@ impl Site {
                     hint,
                 )
             }
-            Target::Anchor(anchor) => match origin.doc {
-                Some(doc) if !doc.has_anchor(&links::decode(anchor)) => Err(Diagnostic::error(
-                    format!("link to `#{anchor}`, a heading this page does not have"),
-                )),
-                _ => Ok(format!("#{anchor}")),
-            },
+            Target::Anchor(anchor) => {
+                let Some(doc) = origin.doc else {
+                    return Ok(format!("#{anchor}"));
+                };
+                match doc.link_anchor(&links::decode(anchor)) {
+                    None => Err(Diagnostic::error(format!(
+                        "link to `#{anchor}`, a heading this page does not have"
+                    ))),
+                    Some(id) => Ok(written_anchor(anchor, id)),
+                }
+            }
             Target::Page { path, anchor } => {
                 let joined = links::join(origin.dir, &links::decode(path));
                 let target = joined
@@ -788,17 +793,20 @@ impl Site {
                     .and_then(|p| self.page_index(p))
                     .map(|i| &self.pages[i]);
                 match target {
-                    Some(target) => match anchor {
-                        Some(a) if !target.doc.has_anchor(&links::decode(a)) => {
-                            Err(Diagnostic::error(format!(
-                                "link to `{path}#{a}`: that page has no heading `#{a}`"
-                            )))
-                        }
-                        _ => {
-                            let fragment = anchor.map(|a| format!("#{a}")).unwrap_or_default();
-                            Ok(format!("{root}{}{fragment}", links::page_href(&target.url)))
-                        }
-                    },
+                    Some(target) => {
+                        let fragment = match anchor {
+                            None => String::new(),
+                            Some(a) => match target.doc.link_anchor(&links::decode(a)) {
+                                None => {
+                                    return Err(Diagnostic::error(format!(
+                                        "link to `{path}#{a}`: that page has no heading `#{a}`"
+                                    )));
+                                }
+                                Some(id) => written_anchor(a, id),
+                            },
+                        };
+                        Ok(format!("{root}{}{fragment}", links::page_href(&target.url)))
+                    }
                     // That page is reported already; its links need no second report.
                     None if joined.as_ref().is_some_and(|p| self.unreadable.holds(p)) => {
                         Ok("#".to_string())
@@ -955,6 +963,15 @@ fn texts_of<'a>(
         add(Named::Incident(i.id.clone()), &loaded.source, fields);
     }
     texts
+}
+
+/// The fragment of a link written `#anchor` that leads to the id `id`: as written, unless
+/// the id is another, one an audience's view made again ([`Document::link_anchor`]).
+fn written_anchor(anchor: &str, id: &str) -> String {
+    match links::decode(anchor) == id {
+        true => format!("#{anchor}"),
+        false => links::fragment(id),
+    }
 }
 
 /// What each link in the records' Markdown names, with the record it is in.

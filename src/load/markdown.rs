@@ -70,6 +70,9 @@ pub struct Document {
     /// The headings' and footnotes' ids, for links to them: a lookup each, whatever the
     /// page's size.
     ids: Ids,
+    /// The ids its headings had before [`Document::hiding`] made them again, which a link
+    /// written against the whole handbook names; empty otherwise.
+    former: Vec<String>,
 }
 
 /// An id written `{#...}` that an element of the page has already.
@@ -244,7 +247,20 @@ impl Document {
         );
         // The same text has the same headings, some titled otherwise.
         let mut pairs = doc.headings.iter().zip(&self.headings);
-        pairs.any(|(a, b)| a.title != b.title).then_some(doc)
+        pairs.any(|(a, b)| a.title != b.title).then(|| Document {
+            former: self.headings.iter().map(|h| h.id.clone()).collect(),
+            ..doc
+        })
+    }
+
+    /// Where a link written `#anchor` against the whole handbook leads: to the anchor, or to
+    /// the id its heading has now that [`Document::hiding`] made it again (two headings may
+    /// have traded ids). `None` when the document has no such anchor.
+    pub fn link_anchor<'a>(&'a self, anchor: &'a str) -> Option<&'a str> {
+        match self.former.iter().position(|id| id == anchor) {
+            Some(i) => Some(&self.headings[i].id),
+            None => self.has_anchor(anchor).then_some(anchor),
+        }
     }
 
     fn read(
@@ -347,6 +363,7 @@ impl Document {
             id_clashes,
             prefix: prefix.to_string(),
             ids,
+            former: Vec::new(),
         }
     }
 

@@ -674,6 +674,37 @@ fn links_to_what_an_audience_may_not_see_keep_their_text_marked() {
     assert!(!home.contains("audience"), "{home}");
 }
 
+/// A heading that names a hidden record reads "(restricted)" for an audience that may not
+/// see it, and takes the id that title makes: a link written against the whole handbook to
+/// it, or to the heading whose id it took, still leads where its author meant.
+#[test]
+fn links_to_a_heading_that_names_what_an_audience_may_not_see_lead_to_it() {
+    let book = BookTest::from_fixture(FIXTURE);
+    for (reader, hidden, visible) in [
+        (
+            "readers",
+            "follow-up-on-restricted",
+            "follow-up-on-restricted-1",
+        ),
+        (
+            "security",
+            "follow-up-on-exceptionexc-zq2id1zq",
+            "follow-up-on-restricted",
+        ),
+    ] {
+        let site = book.build(reader, &["--audience", reader]);
+        let page = String::from_utf8(site["public/index.html"].clone()).unwrap();
+        for (id, text) in [(hidden, "the follow-up"), (visible, "this heading")] {
+            assert!(
+                page.contains(&format!("<h2 id=\"{id}\"")),
+                "{reader}: {page}"
+            );
+            let link = format!("<a href=\"#{id}\">{text}</a>");
+            assert!(page.contains(&link), "{reader}: {link} missing in:\n{page}");
+        }
+    }
+}
+
 /// An audience that handbook.yaml does not define is a mistake on the command line: exit
 /// status 2, with the closest name.
 #[test]
