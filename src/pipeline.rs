@@ -449,7 +449,7 @@ pub fn check_root(root: &Path) -> Result<(), Error> {
 pub fn find_handbook(folder: &Path) -> Option<&Path> {
     folder
         .ancestors()
-        .find(|dir| dir.join("handbook.yaml").exists())
+        .find(|dir| dir.join("handbook.yaml").is_file())
 }
 
 /// What git says about the records: how they were at the baseline revision (`--baseline`),

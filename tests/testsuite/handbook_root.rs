@@ -139,3 +139,14 @@ fn a_command_run_in_the_output_it_replaced_says_so() {
     assert_code(&out, 2);
     said(&out, "the current folder no longer exists");
 }
+
+/// A folder named handbook.yaml on the way up is not a handbook: the search goes on above it.
+#[test]
+fn a_folder_named_handbook_yaml_is_passed_by() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (hb, sub) = starter(tmp.path());
+    fs::create_dir(sub.join("handbook.yaml")).unwrap();
+    let out = secbook(&sub, &["check"]);
+    assert_code(&out, 0);
+    assert!(hb.join("content/exceptions/handbook.yaml").is_dir());
+}
