@@ -273,7 +273,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { mut common, format } if format != Format::Human => {
             let checked = locate(common.dir.take())
-                .and_then(|at| check::for_machines(&common.options(at.root), format));
+                .and_then(|root| check::for_machines(&common.options(root), format));
             match checked {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
@@ -284,25 +284,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// Where a command that reads a handbook runs: see [`locate`].
-struct Located {
-    /// The handbook folder: DIR as given, else `.`, the current folder being the one found.
-    root: PathBuf,
-    /// The way down from the handbook folder to the folder the command was run in, when
-    /// the handbook was found above it; else empty.
-    below: PathBuf,
-}
-
-/// The handbook of a command: `dir` as given, else the nearest of the current folder and
-/// the folders above it that holds handbook.yaml, as Cargo and Zola find theirs. That folder
-/// becomes the current one, so that public/ and every path the command prints are what
-/// they are when it is run there.
-fn locate(dir: Option<PathBuf>) -> Result<Located, Error> {
+/// The handbook folder of a command: `dir` as given, else the nearest of the current
+/// folder and the folders above it that holds handbook.yaml, as Cargo and Zola find theirs,
+/// as the current folder sees it (`../..`). The command then runs as it would with that
+/// DIR given: public/ is the handbook's, and a path on the command line is where it was run.
+fn locate(dir: Option<PathBuf>) -> Result<PathBuf, Error> {
     if let Some(root) = dir {
-        return Ok(Located {
-            root,
-            below: PathBuf::new(),
-        });
+        return Ok(root);
     }
     let cwd = std::env::current_dir().map_err(|e| match e.kind() {
         // The shell stays in a folder a build replaced, when it was run in its output.
@@ -321,68 +309,11 @@ fn locate(dir: Option<PathBuf>) -> Result<Located, Error> {
             cwd.display()
         )));
     };
-    let below = cwd
-        .strip_prefix(found)
-        .unwrap_or(Path::new(""))
-        .to_path_buf();
-    if !below.as_os_str().is_empty() {
-        std::env::set_current_dir(found).map_err(|e| Error::io(found, e))?;
-    }
-    Ok(Located {
-        root: PathBuf::from("."),
-        below,
+    let below = cwd.strip_prefix(found).unwrap_or(Path::new(""));
+    Ok(match below.components().count() {
+        0 => PathBuf::from("."),
+        _ => below.components().map(|_| Component::ParentDir).collect(),
     })
-}
-
-impl Located {
-    /// `path`, given on the command line relative to the folder the command was run in,
-    /// from the handbook folder: `../site` given in content/exceptions is content/site.
-    fn rebase(&self, path: PathBuf) -> PathBuf {
-        if path.is_absolute() || self.below.as_os_str().is_empty() {
-            return path;
-        }
-        let mut rebased = self.below.clone();
-        let mut parts = path.components().peekable();
-        // `..` leaves a folder of `below`, a real folder: the current folder's path holds no
-        // symbolic link.
-        while let Some(part) = parts.peek() {
-            match part {
-                Component::CurDir => {}
-                Component::ParentDir if rebased.pop() => {}
-                _ => break,
-            }
-            parts.next();
-        }
-        rebased.extend(parts);
-        // `..` from a folder right below the handbook's is the handbook folder.
-        if rebased.as_os_str().is_empty() {
-            rebased.push(".");
-        }
-        rebased
-    }
-
-    /// The handbook folder as the folder the command was run in sees it.
-    fn seen_from_here(&self) -> PathBuf {
-        if self.below.as_os_str().is_empty() {
-            self.root.clone()
-        } else {
-            self.below
-                .components()
-                .map(|_| Component::ParentDir)
-                .collect()
-        }
-    }
-
-    /// [`rebase`](Located::rebase) for a file that may be `-`, the standard output.
-    fn rebase_output(&self, output: Option<PathBuf>) -> Option<PathBuf> {
-        output.map(|path| {
-            if path == Path::new("-") {
-                path
-            } else {
-                self.rebase(path)
-            }
-        })
-    }
 }
 
 /// Prints what a command for people did, and says how it ended.
@@ -418,20 +349,19 @@ fn run(command: Command) -> Result<Done, Error> {
             force,
             audience,
         } => {
-            let at = locate(common.dir.take())?;
-            let output = output.map(|path| at.rebase(path));
+            let root = locate(common.dir.take())?;
             let options = Options {
                 base_url,
                 drafts,
                 force,
                 audience,
-                ..common.options(at.root)
+                ..common.options(root)
             };
             build::run(&options, output)
         }
         Command::Check { mut common, .. } => {
-            let at = locate(common.dir.take())?;
-            check::run(&common.options(at.root))
+            let root = locate(common.dir.take())?;
+            check::run(&common.options(root))
         }
         Command::Serve {
             dir,
@@ -441,7 +371,7 @@ fn run(command: Command) -> Result<Done, Error> {
             audience,
         } => {
             let options = Options {
-                root: locate(dir)?.root,
+                root: locate(dir)?,
                 drafts,
                 audience,
                 ..Options::default()
@@ -466,31 +396,19 @@ fn run(command: Command) -> Result<Done, Error> {
                 NewKind::Exception => new::RecordKind::Exception,
                 NewKind::Incident => new::RecordKind::Incident,
             };
-            let at = locate(dir)?;
-            new::run(&at.root, &at.seen_from_here(), kind, &title)
+            new::run(&locate(dir)?, kind, &title)
         }
-        Command::Import(Import::Tracker { file, dir }) => {
-            let at = locate(dir)?;
-            import::run(&at.root, &at.rebase(file))
-        }
+        Command::Import(Import::Tracker { file, dir }) => import::run(&locate(dir)?, &file),
         Command::Export(Export::Tracker {
             dir,
             output,
             audience,
-        }) => {
-            let at = locate(dir)?;
-            let output = at.rebase_output(output);
-            export::tracker(&seen_by(at.root, audience), output)
-        }
+        }) => export::tracker(&seen_by(locate(dir)?, audience), output),
         Command::Export(Export::Poam {
             dir,
             output,
             audience,
-        }) => {
-            let at = locate(dir)?;
-            let output = at.rebase_output(output);
-            export::poam(&seen_by(at.root, audience), output)
-        }
+        }) => export::poam(&seen_by(locate(dir)?, audience), output),
         Command::Report {
             dir,
             as_of,
@@ -500,7 +418,7 @@ fn run(command: Command) -> Result<Done, Error> {
         } => {
             let options = Options {
                 as_of,
-                ..seen_by(locate(dir)?.root, audience)
+                ..seen_by(locate(dir)?, audience)
             };
             report::run(&options, owner.as_deref(), format)
         }
@@ -515,11 +433,10 @@ fn run(command: Command) -> Result<Done, Error> {
             base_url,
             audience,
         } => {
-            let at = locate(dir)?;
-            let outbox = outbox.map(|path| at.rebase(path));
+            let root = locate(dir)?;
             let options = Options {
                 as_of,
-                ..seen_by(at.root, audience)
+                ..seen_by(root, audience)
             };
             let delivery = match (dry_run, outbox) {
                 (true, _) => notify::Delivery::DryRun,
@@ -574,42 +491,5 @@ fn print_diagnostics(diags: &[Diagnostic]) {
         eprintln!("{errors} error(s), {warnings} warning(s)");
     } else if warnings > 0 {
         eprintln!("{warnings} warning(s)");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_path_given_in_a_subfolder_is_rebased_on_the_handbook_folder() {
-        let at = Located {
-            root: PathBuf::from("."),
-            below: PathBuf::from("content/exceptions"),
-        };
-        for (given, rebased) in [
-            ("out", "content/exceptions/out"),
-            ("./out/", "content/exceptions/out"),
-            ("../out", "content/out"),
-            ("../../../out", "../out"),
-            ("../x/../y", "content/x/../y"),
-            ("/abs/out", "/abs/out"),
-        ] {
-            assert_eq!(at.rebase(PathBuf::from(given)), Path::new(rebased));
-        }
-        assert_eq!(at.rebase_output(Some("-".into())), Some("-".into()));
-        let public = Located {
-            root: PathBuf::from("."),
-            below: PathBuf::from("public"),
-        };
-        assert_eq!(public.rebase(PathBuf::from("..")), Path::new("."));
-        assert_eq!(public.rebase(PathBuf::from("../")), Path::new("."));
-        assert_eq!(at.seen_from_here(), Path::new("../.."));
-        let given = Located {
-            root: PathBuf::from("hb"),
-            below: PathBuf::new(),
-        };
-        assert_eq!(given.rebase(PathBuf::from("out")), Path::new("out"));
-        assert_eq!(given.seen_from_here(), Path::new("hb"));
     }
 }

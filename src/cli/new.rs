@@ -40,19 +40,13 @@ impl RecordKind {
 }
 
 /// `secbook new`: writes the record (see [`new_record`]) and prints its path on the
-/// standard output, for a script or an editor to open in the folder the command was run
-/// in, which sees the handbook folder as `seen_from_here`.
-pub fn run(
-    root: &Path,
-    seen_from_here: &Path,
-    kind: RecordKind,
-    title: &str,
-) -> Result<Done, Error> {
+/// standard output, for a script or an editor to open.
+pub fn run(root: &Path, kind: RecordKind, title: &str) -> Result<Done, Error> {
     let rel = new_record(root, kind, title)?;
-    if seen_from_here == Path::new(".") {
+    if root == Path::new(".") {
         println!("{rel}");
     } else {
-        println!("{}", seen_from_here.join(&rel).display());
+        println!("{}", root.join(&rel).display());
     }
     Ok(Done::said(format!(
         "wrote {rel}: replace its TODO markers; `secbook check` lists those left"
