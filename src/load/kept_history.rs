@@ -113,6 +113,22 @@ impl Data {
     }
 }
 
+/// `path` with its `.` and `..` taken away by name, as `std::path::absolute` leaves them:
+/// `hb/content/../../cache` is not inside `hb`.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// The cache file of the handbook in `root`, `prefix` (its folder's names below the top of
 /// the work tree) in the repository whose common git folder is `common_dir`; `Ok(None)`
 /// where there is no cache folder or it cannot be made. A folder in what may be published,
@@ -134,6 +150,7 @@ pub fn file(
     let (Ok(dir), Ok(root)) = (std::path::absolute(&dir), std::path::absolute(root)) else {
         return Ok(None);
     };
+    let (dir, root) = (lexical(&dir), lexical(&root));
     if let Some(output) = dir.ancestors().find(|a| a.join(OUTPUT_MARKER).exists()) {
         return Err(format!(
             "{ENV} {} is inside {}, a folder a build wrote, which is published",
@@ -275,6 +292,15 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cache folder given with `..` from a subfolder of the handbook is where it leads.
+    #[test]
+    fn a_path_is_compared_where_it_leads() {
+        let given = Path::new("/h/hb/content/exceptions/../../../cache");
+        assert_eq!(lexical(given), Path::new("/h/cache"));
+        assert!(!lexical(given).starts_with(Path::new("/h/hb")));
+        assert_eq!(lexical(Path::new("/h/./hb/")), Path::new("/h/hb"));
+    }
 
     #[test]
     fn a_yaml_value_is_kept_as_it_reads() {
