@@ -13,8 +13,8 @@ use uuid::Uuid;
 use crate::cli::Done;
 use crate::diagnostics::Error;
 use crate::load::config::Config;
+use crate::load::disk::built_site_holding;
 use crate::model::date::{self, Date};
-use crate::model::reserved::OUTPUT_MARKER;
 use crate::pipeline;
 use crate::write::sources;
 
@@ -88,7 +88,7 @@ pub fn init(dir: &Path, force: bool, starter: Starter) -> Result<Initialised, Er
             outer.display()
         )));
     }
-    if let Some(site) = target.ancestors().find(|a| a.join(OUTPUT_MARKER).is_file()) {
+    if let Some(site) = built_site_holding(&target) {
         return Err(Error::Usage(format!(
             "{} is inside {}, a site secbook built, which its next build replaces whole; \
              start the new handbook outside it",

@@ -2,12 +2,13 @@
 
 use std::fs::{self, FileType, Metadata};
 use std::io::{ErrorKind, Read};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Error};
 use crate::load::source::{Hidden, Source, Walk, Walked, cannot_read, decode, too_large};
+use crate::model::reserved::OUTPUT_MARKER;
 
 /// The handbook in a folder on disk. It reads only regular files (a FIFO would block the
 /// build), and follows only the symbolic links that `follow` allows (a link to a secret
@@ -352,4 +353,43 @@ fn not_regular(file_type: FileType) -> &'static str {
     } else {
         "not a regular file"
     }
+}
+
+/// The nearest of `path` and the folders above it that a build wrote (it holds
+/// [`OUTPUT_MARKER`]): the next build replaces it whole, and publishes what it holds.
+pub fn built_site_holding(path: &Path) -> Option<&Path> {
+    path.ancestors().find(|a| a.join(OUTPUT_MARKER).is_file())
+}
+
+/// `path` made absolute, with every symbolic link and `..` resolved as far as it exists.
+/// The rest is created as plain folders, so its `..` is resolved by name. A command then
+/// writes to the path it judged, whatever the path given was spelled like.
+pub fn resolve(path: &Path) -> Result<PathBuf, Error> {
+    let absolute = std::path::absolute(path).map_err(|e| Error::io(path, e))?;
+    let parts: Vec<Component> = absolute.components().collect();
+    for existing in (1..=parts.len()).rev() {
+        let head: PathBuf = parts[..existing].iter().collect();
+        match fs::canonicalize(&head) {
+            Ok(mut real) => {
+                for part in &parts[existing..] {
+                    match part {
+                        Component::ParentDir => {
+                            real.pop();
+                        }
+                        Component::Normal(name) => real.push(name),
+                        _ => {}
+                    }
+                }
+                return Ok(real);
+            }
+            // Below a file, as where nothing is yet: judged by name, and making it then
+            // says what is in the way.
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {}
+            Err(e) => return Err(Error::io(&head, e)),
+        }
+    }
+    Err(Error::Usage(format!(
+        "{} is not a usable path",
+        path.display()
+    )))
 }

@@ -20,7 +20,7 @@ use serde_yaml::Value;
 
 use super::git::{Known, Log};
 use super::history::{Fields, Version};
-use crate::model::reserved::OUTPUT_MARKER;
+use crate::load::disk::{built_site_holding, resolve};
 
 /// The environment variable that names the cache folder.
 pub const ENV: &str = "SECBOOK_CACHE_DIR";
@@ -113,22 +113,6 @@ impl Data {
     }
 }
 
-/// `path` with its `.` and `..` taken away by name, as `std::path::absolute` leaves them:
-/// `hb/content/../../cache` is not inside `hb`.
-fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// The cache file of the handbook in `root`, `prefix` (its folder's names below the top of
 /// the work tree) in the repository whose common git folder is `common_dir`; `Ok(None)`
 /// where there is no cache folder or it cannot be made. A folder in what may be published,
@@ -147,11 +131,11 @@ pub fn file(
             None => return Ok(None),
         },
     };
-    let (Ok(dir), Ok(root)) = (std::path::absolute(&dir), std::path::absolute(root)) else {
+    // Compared where they lead: `hb/content/../../cache` is not inside `hb`.
+    let (Ok(dir), Ok(root)) = (resolve(&dir), resolve(root)) else {
         return Ok(None);
     };
-    let (dir, root) = (lexical(&dir), lexical(&root));
-    if let Some(output) = dir.ancestors().find(|a| a.join(OUTPUT_MARKER).exists()) {
+    if let Some(output) = built_site_holding(&dir) {
         return Err(format!(
             "{ENV} {} is inside {}, a folder a build wrote, which is published",
             dir.display(),
@@ -296,10 +280,13 @@ mod tests {
     /// A cache folder given with `..` from a subfolder of the handbook is where it leads.
     #[test]
     fn a_path_is_compared_where_it_leads() {
-        let given = Path::new("/h/hb/content/exceptions/../../../cache");
-        assert_eq!(lexical(given), Path::new("/h/cache"));
-        assert!(!lexical(given).starts_with(Path::new("/h/hb")));
-        assert_eq!(lexical(Path::new("/h/./hb/")), Path::new("/h/hb"));
+        let tmp = tempfile::tempdir().unwrap();
+        let h = resolve(tmp.path()).unwrap();
+        std::fs::create_dir_all(h.join("hb/content/exceptions")).unwrap();
+        let given = h.join("hb/content/exceptions/../../../cache");
+        assert_eq!(resolve(&given).unwrap(), h.join("cache"));
+        assert!(!resolve(&given).unwrap().starts_with(h.join("hb")));
+        assert_eq!(resolve(&h.join("./hb/")).unwrap(), h.join("hb"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use crate::diagnostics::Error;
 
@@ -12,42 +12,7 @@ use crate::diagnostics::Error;
 /// or be read back as pages and copied into itself build after build.
 const SOURCE_FOLDERS: [&str; 4] = ["content", "data", "static", "themes"];
 
-/// `path` made absolute, with every symbolic link and `..` resolved as far as it exists.
-/// The rest is created as plain folders, so its `..` is resolved by name. A command then
-/// writes to the path it judged, whatever the path given was spelled like.
-pub fn resolve(path: &Path) -> Result<PathBuf, Error> {
-    let absolute = std::path::absolute(path).map_err(|e| Error::io(path, e))?;
-    let parts: Vec<Component> = absolute.components().collect();
-    for existing in (1..=parts.len()).rev() {
-        let head: PathBuf = parts[..existing].iter().collect();
-        match fs::canonicalize(&head) {
-            Ok(mut real) => {
-                for part in &parts[existing..] {
-                    match part {
-                        Component::ParentDir => {
-                            real.pop();
-                        }
-                        Component::Normal(name) => real.push(name),
-                        _ => {}
-                    }
-                }
-                return Ok(real);
-            }
-            // Below a file, as where nothing is yet: judged by name, and making it then
-            // says what is in the way.
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-                ) => {}
-            Err(e) => return Err(Error::io(&head, e)),
-        }
-    }
-    Err(Error::Usage(format!(
-        "{} is not a usable path",
-        path.display()
-    )))
-}
+pub use crate::load::disk::resolve;
 
 /// Why `target` (resolved with [`resolve`]) may not be written by a command run on the
 /// handbook at `root`: it is the handbook, holds it, is its handbook.yaml, lies inside one
