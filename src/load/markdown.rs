@@ -282,22 +282,21 @@ impl Document {
         let mut links = Vec::new();
         // The heading being read: its level, the id written with `{#id}`, its text.
         let mut heading: Option<(u8, Option<String>, String)> = None;
-        // Whether the text read is that of an autolink `hidden` takes.
-        let mut hiding = false;
+        let mut hiding = HiddenAutolink::default();
         for (event, range) in events(text, allow_html) {
             if let Some(words) = words.as_deref_mut() {
                 words.add(&event);
             }
+            let hides = hiding.hides(&event, hidden);
             match event {
                 Event::Start(Tag::Heading { level, id, .. }) => {
                     heading = Some((level as u8, id.map(|i| i.to_string()), String::new()));
                 }
                 Event::Text(s) | Event::Code(s) => {
-                    if let Some((_, _, title)) = heading.as_mut().filter(|_| !hiding) {
+                    if let Some((_, _, title)) = heading.as_mut().filter(|_| !hides) {
                         title.push_str(&s);
                     }
                 }
-                Event::End(TagEnd::Link) => hiding = false,
                 Event::Start(Tag::Link {
                     dest_url,
                     link_type,
@@ -308,15 +307,14 @@ impl Document {
                     link_type,
                     ..
                 }) => {
-                    let autolink = link_type == LinkType::Autolink;
-                    hiding = autolink && hidden(&dest_url);
-                    if let Some((_, _, title)) = heading.as_mut().filter(|_| hiding) {
+                    // The page shows a hidden autolink as "(restricted)", its title too.
+                    if let Some((_, _, title)) = heading.as_mut().filter(|_| hides) {
                         title.push_str("(restricted)");
                     }
                     links.push(LinkRef {
                         dest: dest_url.to_string(),
                         span: offset + range.start..offset + range.end,
-                        autolink,
+                        autolink: link_type == LinkType::Autolink,
                     });
                 }
                 Event::FootnoteReference(label) | Event::Start(Tag::FootnoteDefinition(label)) => {
@@ -632,21 +630,38 @@ pub fn plain_text(text: &str, allow_html: bool) -> String {
 /// [`plain_text`] less the text of each autolink whose address `hidden` takes.
 fn words_hiding(text: &str, allow_html: bool, hidden: impl Fn(&str) -> bool) -> String {
     let mut words = Words::default();
-    let mut hiding = false;
+    let mut hiding = HiddenAutolink::default();
     for (event, _) in events(text, allow_html) {
-        match &event {
+        let text = matches!(event, Event::Text(_) | Event::Code(_));
+        if !(hiding.hides(&event, &hidden) && text) {
+            words.add(&event);
+        }
+    }
+    words.plain
+}
+
+/// Where a text's events are an autolink whose address `hidden` takes: its text is its
+/// address, which names what the reader may not see. The one rule for a page's words and
+/// its headings' titles.
+#[derive(Default)]
+struct HiddenAutolink {
+    inside: bool,
+}
+
+impl HiddenAutolink {
+    /// Notes `event`: whether it opens such an autolink or is inside one.
+    fn hides(&mut self, event: &Event, hidden: &dyn Fn(&str) -> bool) -> bool {
+        match event {
             Event::Start(Tag::Link {
                 link_type: LinkType::Autolink,
                 dest_url,
                 ..
-            }) => hiding = hidden(dest_url),
-            Event::End(TagEnd::Link) => hiding = false,
-            Event::Text(_) | Event::Code(_) if hiding => continue,
+            }) => self.inside = hidden(dest_url),
+            Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link) => self.inside = false,
             _ => {}
         }
-        words.add(&event);
+        self.inside
     }
-    words.plain
 }
 
 /// Words read from a document's events, one space between each.
