@@ -257,10 +257,7 @@ fn diagnose(
         && (message.ends_with("expected a text") || message.ends_with("expected a string"))
         && let Some(read_as) = read_as_collection(written)
     {
-        hint = Some(format!(
-            "{read_as}; to write text, put it in quotes: \"{}\"",
-            written.replace('"', "\\\"")
-        ));
+        hint = Some(format!("{read_as}; {}", text_in_quotes(written)));
     }
     let diag = Diagnostic::error(message).at(file, start + span.start..start + span.end);
     match hint {
@@ -338,28 +335,28 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
             // file's own, so one at its start is a second.
             return text.find('\u{feff}').map(inner_bom);
         };
+        const ONE_DOCUMENT: &str = "a file holds one document: remove this line, or move what \
+                                    follows it into a file of its own";
+        let (message, hint) = match &text[second.clone()] {
+            "..." => (
+                "`...` ends the YAML document, and more follows it".to_string(),
+                ONE_DOCUMENT,
+            ),
+            directive if directive.starts_with('%') => (
+                "a line that starts with `%` is a YAML directive, which goes only before a \
+                 document"
+                    .to_string(),
+                "remove it; to write text that starts with `%`, put it in quotes after its key",
+            ),
+            marker => (
+                format!("a second YAML document starts with `{marker}`"),
+                ONE_DOCUMENT,
+            ),
+        };
         return Some(Syntax {
-            span: Some(second.clone()),
-            message: Some(match &text[second.clone()] {
-                "..." => "`...` ends the YAML document, and more follows it".to_string(),
-                directive if directive.starts_with('%') => {
-                    "a line that starts with `%` is a YAML directive, which goes only before \
-                     a document"
-                        .to_string()
-                }
-                marker => format!("a second YAML document starts with `{marker}`"),
-            }),
-            hint: match text[second].starts_with('%') {
-                true => {
-                    "remove it; to write text that starts with `%`, put it in quotes after \
-                         its key"
-                }
-                false => {
-                    "a file holds one document: remove this line, or move what follows it \
-                          into a file of its own"
-                }
-            }
-            .into(),
+            span: Some(second),
+            message: Some(message),
+            hint: hint.into(),
         });
     }
     let at = at?;
@@ -389,10 +386,7 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
         return Some(Syntax {
             span: Some(value_at..value_at + whole.len()),
             message: Some(format!("{read_as}, and more text follows it")),
-            hint: format!(
-                "to write text, put it in quotes: \"{}\"",
-                whole.trim_end().replace('"', "\\\"")
-            ),
+            hint: text_in_quotes(whole.trim_end()),
         });
     }
     // libyaml's words for a tab where it takes none; a tab may separate values in `[..]`.
@@ -528,6 +522,14 @@ fn read_as_collection(value: &str) -> Option<String> {
         "a value that starts with `{}` is read as {kind}",
         &value[..1]
     ))
+}
+
+/// How to write `value` as the text it was meant as: "to write text, put it in quotes: …".
+fn text_in_quotes(value: &str) -> String {
+    format!(
+        "to write text, put it in quotes: \"{}\"",
+        value.replace('"', "\\\"")
+    )
 }
 
 /// The spaces before the first key of `text`, when a later line of content starts left of
