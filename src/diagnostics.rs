@@ -987,13 +987,13 @@ mod tests {
     fn a_long_value_quoted_in_a_message_is_cut_short() {
         let long = "y".repeat(1_000_000);
         let d = Diagnostic::error(format!(
-            "weight: invalid type: string \"{long}\", expected a whole number"
+            "weight: expected a whole number, found the text \"{long}\""
         ))
         .with_hint(format!("not `{long}`"));
         let kept = "y".repeat(QUOTED_MAX);
         assert_eq!(
             d.message,
-            format!("weight: invalid type: string \"{kept}…\", expected a whole number")
+            format!("weight: expected a whole number, found the text \"{kept}…\"")
         );
         assert_eq!(d.hint.as_deref(), Some(format!("not `{kept}…`").as_str()));
         // An escaped quote does not close the value; a short message is as it was.

@@ -254,7 +254,7 @@ fn diagnose(
     // to the one who wrote it.
     let written = &text[span.clone()];
     if hint.is_none()
-        && (message.ends_with("expected a text") || message.ends_with("expected a string"))
+        && message.contains("expected text, found ")
         && let Some(read_as) = read_as_collection(written)
     {
         hint = Some(format!("{read_as}; {}", text_in_quotes(written)));
@@ -1130,14 +1130,6 @@ fn explain(raw: &str) -> (String, Option<String>) {
         };
         return (text, Some(hint));
     }
-    // serde_yaml asks for a tag where a mapping or a list is given for a field of a fixed
-    // set of values: a tag is how YAML would name a variant that holds data.
-    if let Some(given) = message.strip_suffix(", expected a YAML tag starting with '!'") {
-        return (
-            format!("{given}, expected a single value"),
-            Some("this field takes one value of a fixed set, written after its key".into()),
-        );
-    }
     if let Some(field) = message
         .strip_prefix("missing field `")
         .and_then(|r| r.strip_suffix('`'))
@@ -1148,32 +1140,65 @@ fn explain(raw: &str) -> (String, Option<String>) {
         );
     }
     let message = plain_expected(message);
-    // What to write instead of a value of another kind (`invalid type`); a number out of
-    // range is told its range already.
-    let hint = [
-        (
-            ", expected a sequence",
-            "a list is written `[a, b]`, or as one `- item` a line below its key",
-        ),
-        (", expected a boolean", "write `true` or `false`"),
-        (
-            ", expected a mapping of fields",
+    let Some((prefix, found, expected)) = invalid_type(&message) else {
+        return (message, None);
+    };
+    // What to write instead of a value of another kind; a number out of range is told its
+    // range already.
+    let hint = match expected {
+        "a list" => Some("a list is written `[a, b]`, or as one `- item` a line below its key"),
+        "a boolean" => Some("write `true` or `false`"),
+        "a mapping of fields" => Some(
             "write its fields as `name: value`, each on a line of its own, indented below its key or its `-`",
         ),
-        (
-            ", expected a whole number",
-            "write digits only, such as `30`, with no quotes or unit",
-        ),
-        (", expected a number", "write a number, such as `2.5`, with no quotes or unit"),
-        (
-            ", expected a real date written YYYY-MM-DD",
-            "write one date, such as `2026-06-30`, after the key",
-        ),
-    ]
-    .into_iter()
-    .find(|(expected, _)| message.contains("invalid type: ") && message.contains(expected))
-    .map(|(_, hint)| hint.to_string());
-    (message, hint)
+        "a number" => Some("write a number, such as `2.5`, with no quotes or unit"),
+        "a real date written YYYY-MM-DD" => {
+            Some("write one date, such as `2026-06-30`, after the key")
+        }
+        "a single value" => {
+            Some("this field takes one value of a fixed set, written after its key")
+        }
+        whole if whole.starts_with("a whole number") => {
+            Some("write digits only, such as `30`, with no quotes or unit")
+        }
+        _ => None,
+    };
+    (
+        format!("{prefix}expected {expected}, found {found}"),
+        hint.map(str::to_string),
+    )
+}
+
+/// serde's `invalid type: string "x", expected a sequence` in an author's words: the
+/// message's prefix, what was found (`the text "x"`) and what was expected (`a list`).
+fn invalid_type(message: &str) -> Option<(&str, String, &str)> {
+    let (prefix, rest) = message.split_once("invalid type: ")?;
+    let (found, expected) = rest.rsplit_once(", expected ")?;
+    let expected = match expected {
+        "a sequence" => "a list",
+        "a string" | "a text" => "text",
+        "a map" => "a mapping",
+        // serde_yaml asks for a tag where a mapping or a list is given for a field of a
+        // fixed set of values: a tag is how YAML would name a variant that holds data.
+        "a YAML tag starting with '!'" => "a single value",
+        other => other,
+    };
+    let found = match found {
+        "sequence" => "a list".to_string(),
+        "map" => "a mapping".to_string(),
+        "unit value" => "no value".to_string(),
+        "enum" => "a value with a YAML tag".to_string(),
+        text if text.starts_with("string ") => format!("the text {}", &text["string ".len()..]),
+        number if number.starts_with("integer ") || number.starts_with("floating point ") => {
+            format!(
+                "the number {}",
+                number.rsplit_once(' ').map_or(number, |(_, n)| n)
+            )
+        }
+        flag if flag.starts_with("boolean ") => format!("the value {}", &flag["boolean ".len()..]),
+        other => other.to_string(),
+    };
+    Some((prefix, found, expected))
 }
 
 /// serde's message with the Rust type it expected named as a handbook's author would say
@@ -2434,7 +2459,7 @@ mod tests {
         assert_eq!(message, "a list that is never closed");
         assert_eq!(hint, "end the list with `]`");
         let (.., message, hint) = told("title: {Process}\n");
-        assert_eq!(message, "title: invalid type: map, expected a string");
+        assert_eq!(message, "title: expected text, found a mapping");
         assert_eq!(
             hint,
             "a value that starts with `{` is read as a mapping; to write text, put it in \
@@ -2560,6 +2585,7 @@ mod tests {
             share: Option<f64>,
             inner: Option<Inner>,
             tags: Option<Vec<String>>,
+            flag: Option<bool>,
         }
         // Each with what to write instead, but a number out of range, whose range is told.
         for (text, message, hint) in [
@@ -2575,23 +2601,38 @@ mod tests {
             ),
             (
                 "days: 30 days",
-                "days: invalid type: string \"30 days\", expected a whole number from 0 to 4294967295",
+                "days: expected a whole number from 0 to 4294967295, found the text \"30 days\"",
                 Some("write digits only"),
             ),
             (
                 "share: x",
-                "share: invalid type: string \"x\", expected a number",
+                "share: expected a number, found the text \"x\"",
                 Some("write a number, such as `2.5`"),
             ),
             (
                 "inner: x",
-                "inner: invalid type: string \"x\", expected a mapping of fields",
+                "inner: expected a mapping of fields, found the text \"x\"",
                 Some("write its fields as `name: value`"),
             ),
             (
                 "tags: x",
-                "tags: invalid type: string \"x\", expected a sequence",
+                "tags: expected a list, found the text \"x\"",
                 Some("- item"),
+            ),
+            (
+                "tags: 2.5",
+                "tags: expected a list, found the number `2.5`",
+                Some("- item"),
+            ),
+            (
+                "flag: 1",
+                "flag: expected a boolean, found the number `1`",
+                Some("`true` or `false`"),
+            ),
+            (
+                "days: true",
+                "days: expected a whole number from 0 to 4294967295, found the value `true`",
+                Some("write digits only"),
             ),
         ] {
             let file = SourceFile::new("a.yaml", text);
@@ -2644,7 +2685,7 @@ mod tests {
         let err = parse::<Doc>(&file, 0..file.text.len()).unwrap_err();
         assert_eq!(
             err.message,
-            "level: invalid type: map, expected a single value"
+            "level: expected a single value, found a mapping"
         );
         assert!(err.hint.is_some());
     }
@@ -3017,10 +3058,10 @@ items:
         assert_eq!(
             told("tickets:\n  - [a]\n  - {b: 1}\n  - ok\n  - [c]\ncount: x\n"),
             [
-                "2:5 tickets[0]: invalid type: sequence, expected a text",
-                "3:5 tickets[1]: invalid type: map, expected a text",
-                "5:5 tickets[3]: invalid type: sequence, expected a text",
-                "6:8 count: invalid type: string \"x\", expected a whole number from 0 to 4294967295",
+                "2:5 tickets[0]: expected text, found a list",
+                "3:5 tickets[1]: expected text, found a mapping",
+                "5:5 tickets[3]: expected text, found a list",
+                "6:8 count: expected a whole number from 0 to 4294967295, found the text \"x\"",
             ]
         );
         assert_eq!(
@@ -3028,14 +3069,14 @@ items:
             [
                 "2:5 `tickets[0]` has no value",
                 "3:4 `tickets[1]` has no value",
-                "4:5 tickets[2]: invalid type: sequence, expected a text",
+                "4:5 tickets[2]: expected text, found a list",
             ]
         );
         assert_eq!(
             told("tickets:\n  - a\n  -\ncount: x\n"),
             [
                 "3:4 `tickets[1]` has no value",
-                "4:8 count: invalid type: string \"x\", expected a whole number from 0 to 4294967295",
+                "4:8 count: expected a whole number from 0 to 4294967295, found the text \"x\"",
             ]
         );
         // In a flow list too; a stand-in longer than its item pushes the line along, and
@@ -3083,8 +3124,7 @@ items:
         assert_eq!(
             told(approvals),
             [
-                "2:5 approvals[0]: invalid type: integer `5`, expected a mapping of fields"
-                    .to_string(),
+                "2:5 approvals[0]: expected a mapping of fields, found the number `5`".to_string(),
                 "4:15 approvals[1].decision: unknown value `maybe`".to_string(),
                 "5:4 approvals[2]: missing field `name`".to_string(),
                 format!("6:11 approvals[3].date: invalid date `x`: {date}"),
