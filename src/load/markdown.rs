@@ -13,6 +13,7 @@ use std::ops::{Range, RangeInclusive};
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::load::raw_html;
 use crate::load::theme_ids::{self, Reserved};
 use crate::model::finding::CODES;
 use crate::model::{links, text};
@@ -605,7 +606,13 @@ impl Document {
         } else {
             html::push_html(&mut out, Accessible::new(events));
         }
-        text::html_safe(out)
+        let out = text::html_safe(out);
+        // A text with no `<` holds no raw HTML.
+        if self.allow_html && source.contains('<') {
+            raw_html::clean(&out, remote_images)
+        } else {
+            out
+        }
     }
 
     /// The document's text without markup, for search and summaries: read again when

@@ -9,6 +9,7 @@ pub mod git;
 pub mod history;
 pub mod kept_history;
 pub mod markdown;
+pub mod raw_html;
 pub mod records;
 pub mod reuse;
 pub mod source;

@@ -152,6 +152,10 @@ const PAYLOADS: &[&str] = &[
     "XSS \u{202e}fdp.exe",
     "XSS \u{2067}\u{202b}",
     "XSS &#x202e;fdp.exe",
+    // What would tell another host who opened the page.
+    "<img src=\"https://evil.example/XSS.png\"><img src=\"/\\evil.example/XSS.png\">",
+    "<link rel=\"stylesheet\" href=\"//evil.example/XSS.css\">",
+    "<video poster=\"https://evil.example/XSS.png\" src=\"https://evil.example/XSS.mp4\"></video>",
 ];
 
 /// Hands out the payloads in turn, from a different start for each record, so that over
@@ -371,7 +375,7 @@ fn hostile_incident(k: usize, p: &mut Payloads) -> String {
     ]))
 }
 
-fn hostile_page(k: usize, p: &mut Payloads, body_payloads: bool) -> String {
+fn hostile_page(k: usize, p: &mut Payloads) -> String {
     let front = yaml(&map(vec![
         ("title", p.next()),
         ("description", p.next()),
@@ -387,19 +391,17 @@ fn hostile_page(k: usize, p: &mut Payloads, body_payloads: bool) -> String {
         ),
     ]));
     let mut body = format!("# Page {k}\n\nSee [the exception](exception:EXC-{k:03}).\n\n");
-    if body_payloads {
-        for payload in PAYLOADS {
-            body.push_str(payload);
-            body.push_str("\n\n");
-        }
+    for payload in PAYLOADS {
+        body.push_str(payload);
+        body.push_str("\n\n");
     }
     format!("---\n{front}---\n{body}")
 }
 
 /// A handbook with a payload in every field of every record, every front matter field and
 /// handbook.yaml's text fields. Raw HTML in content pages is escaped unless `allow_html`;
-/// with it on, the page bodies hold no payloads (their authors may write HTML on purpose),
-/// but the records still do: record text is always escaped.
+/// with it on, it is cleaned of what runs code or loads from the network. Record text is
+/// always escaped.
 fn hostile_handbook(allow_html: bool) -> Vec<(String, String)> {
     let mut p = Payloads(0);
     let config = yaml(&map(vec![
@@ -435,7 +437,7 @@ fn hostile_handbook(allow_html: bool) -> Vec<(String, String)> {
         ),
         (
             "content/hostile/_index.md".into(),
-            hostile_page(99, &mut p, !allow_html).replace("exception:EXC-099", "exception:EXC-000"),
+            hostile_page(99, &mut p).replace("exception:EXC-099", "exception:EXC-000"),
         ),
         // Headings whose ids the theme gives its own elements of these pages: on a page,
         // a section's page, and the introductions to two registers.
@@ -471,7 +473,7 @@ fn hostile_handbook(allow_html: bool) -> Vec<(String, String)> {
         ));
         files.push((
             format!("content/hostile/page-{k}.md"),
-            hostile_page(k, &mut p, !allow_html),
+            hostile_page(k, &mut p),
         ));
     }
     files
@@ -552,6 +554,17 @@ const URL_ATTRIBUTES: &[&str] = &[
     "ping",
 ];
 
+/// Whether a browser fetches `url` from another host: a scheme that names one, or two
+/// slashes in any mix with backslashes, which a browser reads as `//`.
+fn elsewhere(url: &str) -> bool {
+    let url = url.trim().to_ascii_lowercase();
+    [
+        "http:", "https:", "ftp:", "file:", "//", "/\\", "\\/", "\\\\",
+    ]
+    .iter()
+    .any(|start| url.starts_with(start))
+}
+
 /// A URL as a browser reads its scheme: without whitespace and control characters.
 fn runs_code(url: &str) -> bool {
     let scheme: String = url
@@ -621,6 +634,14 @@ fn html_problems(
             }
             if URL_ATTRIBUTES.contains(&lower.as_str()) && runs_code(value) {
                 problems.push(format!("{path}: script URL <{name} {attr}={value:?}>"));
+            }
+            // A link to another site is followed when clicked; what else names a URL is
+            // loaded with the page.
+            let followed = lower == "href" && name == "a";
+            if URL_ATTRIBUTES.contains(&lower.as_str()) && !followed && elsewhere(value) {
+                problems.push(format!(
+                    "{path}: loads from the network <{name} {attr}={value:?}>"
+                ));
             }
             if !known(name, attr) {
                 problems.push(format!(
@@ -804,6 +825,11 @@ fn xss_payloads_in_every_field_stay_text() {
                 d.iter().map(|d| d.render()).collect::<String>()
             )
         });
+        // Raw HTML keeps a heading's `{.class}`, escaped.
+        let mut allowed = allowed.clone();
+        if allow_html {
+            allowed.extend((1..=6).map(|n| (format!("h{n}"), "class".to_string())));
+        }
         check_site(&out, &allowed);
 
         // The payloads are shown, as text: escaped, not dropped.
