@@ -15,6 +15,7 @@ use crate::load::theme::Body;
 use crate::load::theme_ids::TemplateIds;
 use crate::load::yaml;
 use crate::model::date::Date;
+use crate::model::text;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -387,8 +388,13 @@ fn refuse_raw_html(asset: &Asset, allow_html: bool) -> Option<Diagnostic> {
 }
 
 fn load_page(source: &dyn Source, rel: &str, reading: Reading, max_bytes: u64) -> Loaded {
-    let source =
+    let mut source =
         source::walked_text(source, &format!("content/{rel}"), max_bytes).map_err(|d| vec![d])?;
+    // A page saved with a carriage return alone at each line's end is read as it shows in
+    // an editor: `## Scope\rText` was a heading that held the rest of the page.
+    if let Some(text) = text::lone_returns_as_line_feeds(&source.text) {
+        source = SourceFile::new(source.name.clone(), text);
+    }
     Ok(parse_page(source, rel, reading)?.map(Arc::new))
 }
 

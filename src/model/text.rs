@@ -100,6 +100,20 @@ where
     d.deserialize_map(Unique(std::marker::PhantomData))
 }
 
+/// `text` with each carriage return that ends a line alone (classic Mac OS, some
+/// exporters) made a line feed, byte for byte, so every place in it stays where it was;
+/// `None` when it has none. CommonMark takes either as a line's end, but pulldown-cmark
+/// ends a heading only at a line feed, and lines are counted by line feeds.
+pub fn lone_returns_as_line_feeds(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    memchr::memchr_iter(b'\r', bytes).any(lone).then(|| {
+        let fed = (0..bytes.len()).map(|i| if lone(i) { b'\n' } else { bytes[i] });
+        // Only ASCII carriage returns became ASCII line feeds.
+        String::from_utf8(fed.collect()).unwrap_or_else(|_| text.to_string())
+    })
+}
+
 /// Whether any byte of `bytes` is one `wanted` picks: every byte is looked at, with no
 /// branch to leave early, so that the compiler can look at many at once.
 pub fn any_byte(bytes: &[u8], wanted: impl Fn(u8) -> bool) -> bool {

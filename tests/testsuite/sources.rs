@@ -204,3 +204,34 @@ fn a_handbook_in_memory_reads_no_git() {
     let site = site.unwrap();
     assert!(!site.contains_key("api/history.json"), "{:?}", site.keys());
 }
+
+/// A page saved with a carriage return alone at each line's end (classic Mac OS, some
+/// exporters) reads as its editor shows it: its front matter is found, a heading ends at
+/// its line, and an error is told at its own line.
+#[test]
+fn a_page_whose_lines_end_in_a_carriage_return_alone_reads_as_written() {
+    let page =
+        "---\rtitle: Mac page\r---\r## Scope\rThis runbook covers phishing.\r\r- one\r- two\r";
+    let mut hb = harness::Handbook::default();
+    hb.pages.push(("mac.md".into(), page.into()));
+    let files = harness::build(&hb).unwrap_or_else(|d| panic!("{d:?}"));
+    let file = files.iter().find(|f| f.path == "mac/index.html").unwrap();
+    let secbook::load::theme::Body::Bytes(bytes) = &file.body else {
+        panic!("pages are rendered in memory")
+    };
+    let html = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(html.contains("<title>Mac page"), "{html}");
+    assert!(html.contains("<h2 id=\"scope\">Scope<"), "{html}");
+    assert!(
+        html.contains("<p>This runbook covers phishing.</p>"),
+        "{html}"
+    );
+    assert!(html.contains("<li>two</li>"), "{html}");
+
+    hb.pages.last_mut().unwrap().1 = "---\rtitle: Mac page\rweight: heavy\r---\rText\r".into();
+    let errors = harness::build(&hb).unwrap_err();
+    let told: Vec<_> = (errors.iter().filter_map(|d| d.location()))
+        .filter(|(file, ..)| file == "content/mac.md")
+        .collect();
+    assert_eq!(told, [("content/mac.md".to_string(), 3, 9)]);
+}
