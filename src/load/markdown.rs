@@ -210,7 +210,7 @@ impl Document {
         // grown to them would be copied at each doubling.
         let mut words = Words {
             plain: String::with_capacity(body.len()),
-            apart: false,
+            ..Words::default()
         };
         let ids = Ids::yielding_to(reserved);
         let doc = Document::read(
@@ -677,12 +677,18 @@ struct Words {
     plain: String,
     /// Whether white space, or the end of a block or line, came since the last word.
     apart: bool,
+    raw: RawHtml,
 }
 
 impl Words {
     fn add(&mut self, event: &Event) {
         match event {
             Event::Text(s) | Event::Code(s) => self.push_text(s),
+            // Only where raw HTML is allowed: elsewhere it reaches here as text.
+            Event::Html(s) | Event::InlineHtml(s) => {
+                let text = self.raw.shown(s);
+                self.push_text(&text);
+            }
             Event::SoftBreak | Event::HardBreak => self.apart = true,
             // Inline markup starts and ends inside a sentence: "**Legal**:" reads "Legal:". A
             // block starts and ends apart from what is beside it, a list nested in an item
@@ -725,6 +731,63 @@ impl Words {
         }
         self.apart = false;
         self.plain.push_str(word);
+    }
+}
+
+/// The elements a sentence holds: text on either side of their tags is one word.
+const INLINE_TAGS: &[&str] = &[
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "i", "ins", "kbd",
+    "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u",
+    "var",
+];
+
+/// Raw HTML read a piece at a time, as pulldown-cmark gives it (a line of a block, a tag
+/// inline), for the words a reader sees in it once it is cleaned (`raw_html`): not its
+/// tags and comments, nor a script's or a style sheet's text, which the page does not show.
+#[derive(Default)]
+struct RawHtml {
+    /// The tag being read, from after its `<`; a comment's holds `>`s until its `-->`.
+    tag: Option<String>,
+    /// Whether the text read is inside `<script>` or `<style>`.
+    unshown: bool,
+}
+
+impl RawHtml {
+    /// The text of `html` shown to a reader, a space for each tag but those that mark
+    /// text inside a sentence: `<td>a</td><td>b</td>` is two words, `<b>zebra</b>fish` one.
+    fn shown(&mut self, html: &str) -> String {
+        let mut shown = String::new();
+        let mut chars = html.chars().peekable();
+        while let Some(c) = chars.next() {
+            match self.tag.as_mut() {
+                // A comment ends at `-->`, not its first `>`.
+                Some(tag) if c == '>' && (!tag.starts_with("!--") || tag.ends_with("--")) => {
+                    let name = tag.trim_start_matches('/');
+                    let name = &name[..name
+                        .find(|c: char| !c.is_ascii_alphanumeric())
+                        .unwrap_or(name.len())];
+                    if name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style") {
+                        self.unshown = !tag.starts_with('/');
+                    }
+                    if !INLINE_TAGS.iter().any(|t| name.eq_ignore_ascii_case(t)) {
+                        shown.push(' ');
+                    }
+                    self.tag = None;
+                }
+                Some(tag) => tag.push(c),
+                // `a < b` is text: a tag starts with a letter, `/` or `!`.
+                None if c == '<'
+                    && chars
+                        .peek()
+                        .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!')) =>
+                {
+                    self.tag = Some(String::new());
+                }
+                None if !self.unshown => shown.push(c),
+                None => {}
+            }
+        }
+        shown
     }
 }
 
@@ -1345,7 +1408,7 @@ mod tests {
             ),
             "Notify Legal decides: see the page. one two"
         );
-        // A comment is a note to the authors: neither shown nor searched, unless HTML is.
+        // A comment is a note to the authors: neither shown nor searched, raw HTML or not.
         let text = "Text <!-- inline\nnote --> more.\n\n<!--\nblock note\n-->\n\n\
                     <!-- one line --> after it\n\n<div>x</div>\n";
         assert_eq!(plain_text(text, false), "Text more. after it <div>x</div>");
@@ -1354,10 +1417,20 @@ mod tests {
             !html.contains("note") && html.contains("&lt;div&gt;"),
             "{html}"
         );
+        let html = Document::parse_text(text, true).render(&[], false);
         assert!(
-            Document::parse_text(text, true)
-                .render(&[], false)
-                .contains("<!--\nblock note")
+            !html.contains("note") && html.contains("<div>x</div>"),
+            "{html}"
+        );
+        // Raw HTML's text is searched as it is shown: not its tags, comments or scripts.
+        assert_eq!(plain_text(text, true), "Text more. after it x");
+        let html = "<details><summary>Escalation</summary>Call the <b>zebra</b>fish line.\n\
+                    <!-- a <b>note</b> --></details>\n\n\
+                    <table><tr><td>a</td><td>b</td></tr></table>\n\n\
+                    <script>var hidden = 1;</script>\n\n<p>1 < 2</p>";
+        assert_eq!(
+            plain_text(html, true),
+            "Escalation Call the zebrafish line. a b 1 < 2"
         );
         // A comment that closes where it opens, or never, hides no block after it.
         let text = "<!-->\n\n<div>shown</div>\n\n<!--->\n\n<p>also</p>\n\n<!-- open\n\nafter\n";
