@@ -393,6 +393,18 @@ impl Site {
         self.page_by_composed_path.get(&composed).copied()
     }
 
+    /// The Markdown file of the page a link names by where the site serves it, as a
+    /// Hugo or Zola user writes a link: `rb/`, `other/`, `other.html`, `rb/index.html`.
+    fn page_served_at(&self, path: &str) -> Option<&str> {
+        let url = match path.strip_suffix("index.html") {
+            Some(folder) => folder.to_string(),
+            None => format!("{}/", path.trim_end_matches(".html").trim_end_matches('/')),
+        };
+        let url = url.trim_start_matches('/');
+        let i = (self.page_at(url)).or_else(|| self.page_index(&format!("{url}_index.md")))?;
+        Some(self.pages[i].path.as_str())
+    }
+
     /// The page, not a section's `_index.md`, written to `url`.
     pub fn page_at(&self, url: &str) -> Option<usize> {
         self.page_by_url.get(url).copied()
@@ -862,12 +874,25 @@ impl Site {
                 match written {
                     Some(p) => Ok(format!("{root}{}{rest}", links::encode(&p))),
                     // That file is reported already, as a page is.
-                    None if joined.is_some_and(|p| self.unreadable.holds(&p)) => {
+                    None if joined.as_ref().is_some_and(|p| self.unreadable.holds(p)) => {
                         Ok("#".to_string())
                     }
-                    None => Err(Diagnostic::error(format!(
-                        "link to `{dest}`, a file that does not exist"
-                    ))),
+                    None => {
+                        let error = Diagnostic::error(format!(
+                            "link to `{dest}`, a file that does not exist"
+                        ));
+                        let page = joined.and_then(|p| self.page_served_at(&p));
+                        Err(with_hint(
+                            error,
+                            page.map(|page| {
+                                format!(
+                                    "did you mean `{}`? A link names a page by its Markdown file, \
+                                 and the build writes the page's address",
+                                    relative_to(origin.dir, page)
+                                )
+                            }),
+                        ))
+                    }
                 }
             }
         }
