@@ -401,7 +401,9 @@ impl Site {
             None => format!("{}/", path.trim_end_matches(".html").trim_end_matches('/')),
         };
         let url = url.trim_start_matches('/');
-        let i = (self.page_at(url)).or_else(|| self.page_index(&format!("{url}_index.md")))?;
+        let i = (self.page_at(url))
+            .or_else(|| self.page_index(&format!("{url}_index.md")))
+            .or_else(|| self.page_index(&format!("{url}index.md")))?;
         Some(self.pages[i].path.as_str())
     }
 

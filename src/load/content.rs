@@ -457,8 +457,11 @@ pub fn parse_page(
     }))
 }
 
+/// Whether `path` is its folder's page: `_index.md`, or `index.md`, which Hugo and Zola
+/// serve at its folder's address too (a page bundle) and mdBook as its folder's page.
 fn is_section_index(path: &str) -> bool {
-    path == "_index.md" || path.ends_with("/_index.md")
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name == "_index.md" || name == "index.md"
 }
 
 /// The byte ranges of the front matter and of the body, when the text opens with `---`.
@@ -478,10 +481,13 @@ pub fn split_front_matter(text: &str) -> Option<(std::ops::Range<usize>, std::op
     None
 }
 
-/// `a/b.md` is served at `a/b/`, `a/_index.md` at `a/`.
+/// `a/b.md` is served at `a/b/`, `a/_index.md` and `a/index.md` at `a/`.
 fn url_of(rel: &str) -> String {
     let stem = rel.strip_suffix(".md").unwrap_or(rel);
-    let stem = stem.strip_suffix("_index").unwrap_or(stem);
+    let stem = match is_section_index(rel) {
+        true => stem.trim_end_matches("index").trim_end_matches('_'),
+        false => stem,
+    };
     stem.split('/')
         .filter(|s| !s.is_empty())
         .map(|s| format!("{}/", slug_segment(s)))
@@ -532,6 +538,10 @@ mod tests {
     fn urls_are_pretty() {
         assert_eq!(url_of("_index.md"), "");
         assert_eq!(url_of("a/_index.md"), "a/");
+        assert_eq!(url_of("a/index.md"), "a/");
+        assert_eq!(url_of("index.md"), "");
+        assert_eq!(url_of("a/reindex.md"), "a/reindex/");
+        assert_eq!(url_of("a/index.md.md"), "a/index.md/");
         assert_eq!(url_of("a/b.md"), "a/b/");
         assert_eq!(url_of("A/My Page.md"), "a/my-page/");
         assert_eq!(url_of("über-uns/Größe.md"), "uber-uns/grosse/");

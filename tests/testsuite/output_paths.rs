@@ -345,3 +345,38 @@ fn a_link_or_a_clash_sees_one_name_in_either_unicode_form() {
         "{report}"
     );
 }
+
+/// `content/a/index.md` is served at `a/`, as Hugo and Zola serve a page bundle, not at
+/// `a/index/`; beside an `_index.md` it is a collision.
+#[test]
+fn a_folders_index_md_is_served_at_the_folder() {
+    let tmp = handbook();
+    page(tmp.path(), "guides/_index.md");
+    page(tmp.path(), "guides/phishing/index.md");
+    fs::write(
+        tmp.path().join("hb/content/guides/_index.md"),
+        "---\ntitle: Guides\n---\nSee the [phishing guide](phishing/index.md).\n",
+    )
+    .unwrap();
+    let out = build(tmp.path());
+    assert_code(&out, 0);
+    let public = tmp.path().join("public");
+    assert!(public.join("guides/phishing/index.html").is_file());
+    assert!(!public.join("guides/phishing/index").exists());
+    let guides = fs::read_to_string(public.join("guides/index.html")).unwrap();
+    assert!(
+        guides.contains("href=\"../guides/phishing/index.html\">phishing guide</a>"),
+        "{guides}"
+    );
+
+    let tmp = handbook();
+    page(tmp.path(), "guides/phishing/index.md");
+    page(tmp.path(), "guides/phishing/_index.md");
+    let report = refused(tmp.path(), "guides/phishing/index.html");
+    assert!(
+        report.contains(
+            "content/guides/phishing/_index.md and content/guides/phishing/index.md collide"
+        ),
+        "{report}"
+    );
+}
