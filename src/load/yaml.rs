@@ -266,6 +266,15 @@ fn diagnose(
     }
 }
 
+/// Where an item of a list or mapping written in brackets starts with `#`: right after
+/// its `[`, `{` or `,`, spaces aside.
+fn flow_item_comment(text: &str) -> Option<usize> {
+    memchr::memchr_iter(b'#', text.as_bytes()).find(|&at| {
+        let before = text[..at].trim_end_matches(' ');
+        before.ends_with(['[', '{', ','])
+    })
+}
+
 /// A byte-order mark at `at`, which is not the text's first character: two files joined,
 /// or a copy from a Windows editor. It is invisible, and YAML reads the line wrong.
 fn inner_bom(at: usize) -> Syntax {
@@ -439,6 +448,23 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
             span: Some(key..key + line.len()),
             message: Some("a key without a `:` after it".into()),
             hint: "a key and its value are written `key: value`; is the `:` missing here?".into(),
+        });
+    }
+    // `tags: [#security, phishing]`: a value cannot start with `#`, which after a space
+    // starts a comment that hides the rest of the line, its `]` too.
+    if raw.starts_with("did not find expected node content")
+        && let Some(hash) = flow_item_comment(text)
+    {
+        let end = text[hash..]
+            .find(|c: char| matches!(c, ',' | ']' | '}') || c.is_whitespace())
+            .map_or(text.len(), |n| hash + n);
+        return Some(Syntax {
+            span: Some(hash..end),
+            message: Some("a value that starts with `#`".into()),
+            hint: format!(
+                "`#` starts a comment in YAML; {}",
+                text_in_quotes(&text[hash..end])
+            ),
         });
     }
     // A flow value opened and never closed, given up on only at the end of the text.
@@ -1143,6 +1169,26 @@ fn explain(raw: &str) -> (String, Option<String>) {
     let Some((prefix, found, expected)) = invalid_type(&message) else {
         return (message, None);
     };
+    // `010`, which YAML 1.2 reads as text and YAML 1.1 as the octal number 8.
+    let zero_led = (found.strip_prefix("the text \""))
+        .and_then(|f| f.strip_suffix('"'))
+        .filter(|d| d.len() > 1 && d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit()));
+    if let Some(digits) = zero_led
+        && expected.contains("number")
+    {
+        let hint = format!(
+            "write it without the leading zero, `{}`: YAML tools read `{digits}` as text or \
+             as an octal number",
+            match digits.trim_start_matches('0') {
+                "" => "0",
+                rest => rest,
+            }
+        );
+        return (
+            format!("{prefix}expected {expected}, found {found}"),
+            Some(hint),
+        );
+    }
     // What to write instead of a value of another kind; a number out of range is told its
     // range already.
     let hint = match expected {
@@ -2454,6 +2500,14 @@ mod tests {
             "to write text, put it in quotes: \"[DRAFT] Key \\\"rotation\\\"\""
         );
         // A list opened and never closed, at its bracket rather than the end of the text.
+        // A hashtag, as Obsidian writes tags, starts a comment that hides the `]`.
+        let (line, column, shown, message, hint) = told("title: x\ntags: [a, #security, b]\n");
+        assert_eq!((line, column, shown.as_str()), (2, 11, "#security"));
+        assert_eq!(message, "a value that starts with `#`");
+        assert_eq!(
+            hint,
+            "`#` starts a comment in YAML; to write text, put it in quotes: \"#security\""
+        );
         let (line, column, _, message, hint) = told("description: x\ntitle: [\n");
         assert_eq!((line, column), (2, 8));
         assert_eq!(message, "a list that is never closed");
@@ -2623,6 +2677,11 @@ mod tests {
                 "tags: 2.5",
                 "tags: expected a list, found the number `2.5`",
                 Some("- item"),
+            ),
+            (
+                "days: 010",
+                "days: expected a whole number from 0 to 4294967295, found the text \"010\"",
+                Some("without the leading zero, `10`"),
             ),
             (
                 "flag: 1",
