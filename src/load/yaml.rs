@@ -250,6 +250,17 @@ fn diagnose(
             hint = Some(why.to_string());
         }
     }
+    // `title: #1 priority`: what follows the key is a comment to YAML.
+    if message.ends_with(NO_VALUE)
+        && let Some(after) = text[span.end..].lines().next()
+        && let Some(comment) = after.strip_prefix(':').map(str::trim)
+        && comment.starts_with('#')
+    {
+        hint = Some(format!(
+            "`#` after a space starts a comment in YAML; {}",
+            text_in_quotes(comment)
+        ));
+    }
     // `title: [DRAFT] Key rotation` is a list to YAML: the brackets that open it are text
     // to the one who wrote it.
     let written = &text[span.clone()];
@@ -2500,6 +2511,14 @@ mod tests {
             "to write text, put it in quotes: \"[DRAFT] Key \\\"rotation\\\"\""
         );
         // A list opened and never closed, at its bracket rather than the end of the text.
+        // A value that starts with `#` is a comment, and the field has none.
+        let (line, column, shown, message, hint) = told("title: #1 priority\n");
+        assert_eq!((line, column, shown.as_str()), (1, 1, "title"));
+        assert_eq!(message, "`title` has no value");
+        assert_eq!(
+            hint,
+            "`#` after a space starts a comment in YAML; to write text, put it in quotes: \"#1 priority\""
+        );
         // A hashtag, as Obsidian writes tags, starts a comment that hides the `]`.
         let (line, column, shown, message, hint) = told("title: x\ntags: [a, #security, b]\n");
         assert_eq!((line, column, shown.as_str()), (2, 11, "#security"));
