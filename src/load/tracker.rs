@@ -82,30 +82,11 @@ pub(crate) struct Row {
 /// The text of a tracker file as spreadsheets save it: UTF-8, with or without a byte
 /// order mark, or UTF-16 with one (Excel's "Unicode Text").
 pub(crate) fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
-    utf8_or_16(name, bytes).map(lone_returns_as_line_feeds)
-}
-
-/// A line ended by a carriage return alone (Excel for Mac's "CSV (Macintosh)") ended by a
-/// line feed instead, byte for byte: the CSV reader takes either, and a report counts its
-/// lines by line feeds.
-fn lone_returns_as_line_feeds(text: String) -> String {
-    if !text.contains('\r') {
-        return text;
-    }
-    let mut chars = text.chars().peekable();
-    let mut out = String::with_capacity(text.len());
-    while let Some(c) = chars.next() {
-        let lone = c == '\r' && chars.peek() != Some(&'\n');
-        out.push(if lone { '\n' } else { c });
-    }
-    out
-}
-
-fn utf8_or_16(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     let unit: fn([u8; 2]) -> u16 = match bytes.get(..2) {
         Some([0xFF, 0xFE]) => u16::from_le_bytes,
         Some([0xFE, 0xFF]) => u16::from_be_bytes,
         _ => {
+            let bytes = lone_returns_as_line_feeds(bytes, b'\r', b'\n');
             return source::decode(name, bytes).map_err(|d| {
                 d.with_hint(
                     "save the file as UTF-8 (in Excel: Save As, then \"CSV UTF-8 (Comma delimited)\")",
@@ -113,9 +94,10 @@ fn utf8_or_16(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             });
         }
     };
-    let units = bytes[2..]
-        .chunks_exact(2)
-        .map(|pair| unit([pair[0], pair[1]]));
+    let units = (bytes[2..].chunks_exact(2))
+        .map(|pair| unit([pair[0], pair[1]]))
+        .collect();
+    let units = lone_returns_as_line_feeds(units, 0x0D, 0x0A);
     let mut text = String::with_capacity(bytes.len() / 2);
     for c in char::decode_utf16(units) {
         match c {
@@ -127,6 +109,20 @@ fn utf8_or_16(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
         return Err(bad_utf16(name, text, "the file ends inside a character"));
     }
     Ok(text)
+}
+
+/// A line ended by a carriage return alone (Excel for Mac's "CSV (Macintosh)") ended by a
+/// line feed instead, unit for unit: the CSV reader takes either, and a report counts its
+/// lines by line feeds. Done before the text is decoded, so that a byte that is not text
+/// is told at its line too; a carriage return is never part of another character, in
+/// UTF-8, UTF-16 or a legacy code page.
+fn lone_returns_as_line_feeds<T: Copy + PartialEq>(mut units: Vec<T>, cr: T, lf: T) -> Vec<T> {
+    for i in 0..units.len() {
+        if units[i] == cr && units.get(i + 1) != Some(&lf) {
+            units[i] = lf;
+        }
+    }
+    units
 }
 
 /// An error after `good`, the text before the first unit that is not UTF-16.

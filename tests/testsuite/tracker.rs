@@ -869,8 +869,9 @@ fn a_tracker_saved_by_a_spreadsheet_imports_whatever_its_delimiter_and_encoding(
 }
 
 /// A tracker saved in a spreadsheet's legacy code page, or UTF-16 cut inside a character,
-/// is refused at the line and column of the first byte that is not text, with that line
-/// shown and how to save it instead; nothing is written.
+/// is refused at the line and column of the first byte that is not text (its lines ended
+/// by a carriage return alone too), with that line shown and how to save it instead;
+/// nothing is written.
 #[test]
 fn a_tracker_that_is_not_unicode_is_refused_at_its_first_bad_byte() {
     let tmp = TempDir::new().unwrap();
@@ -908,6 +909,18 @@ fn a_tracker_that_is_not_unicode_is_refused_at_its_first_bad_byte() {
         "{}",
         stderr(&out)
     );
+    // Excel for Mac's "CSV (Macintosh)": its lines end in a carriage return alone.
+    let mac = tmp.path().join("mac.csv");
+    let row = "High, Approved, 1/15/2026, Risk extension, M";
+    fs::write(
+        &mac,
+        [format!("{HEADER}\r{row}").as_bytes(), b"\x9Fller\rLow\r"].concat(),
+    )
+    .unwrap();
+    let out = on_the_day(tmp.path(), &["import", "tracker", "mac.csv", "hb"]);
+    assert_code(&out, 1);
+    let at = format!("\n  ┌─ mac.csv:2:{}\n", row.len() + 1);
+    assert!(stderr(&out).contains(&at), "{}", stderr(&out));
     assert_eq!(files_below(&dir), before);
 }
 
