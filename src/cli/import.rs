@@ -15,7 +15,9 @@ use crate::cli::Done;
 use crate::cli::new::{self, RecordKind};
 use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
 use crate::load::disk::Disk;
-use crate::load::tracker::{self, Parsed, approver_decision, capitalise, parse_row, read_rows};
+use crate::load::tracker::{
+    self, HEADER, Parsed, approver_decision, capitalise, parse_row, read_rows,
+};
 use crate::load::yaml;
 use crate::load::{records, source};
 use crate::model::date::Date;
@@ -388,6 +390,18 @@ const TODO_LEVEL: &str = "TODO: staff, manager, director, vp or executive";
 
 const TODO_APPROVAL_DATE: &str = "TODO: the date of the decision, YYYY-MM-DD";
 
+/// `items` as a sentence lists them: `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[impl AsRef<str>]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.as_ref().to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", rest.join(", "), last.as_ref())
+        }
+    }
+}
+
 /// Notes that `field` was set to the TODO `marker`, and why.
 fn todo(notes: &mut Vec<String>, field: &str, marker: &str, why: &str) -> String {
     notes.push(format!("{field} set to TODO: {why}"));
@@ -407,6 +421,15 @@ fn to_record(
     let status_label = capitalise(row.status.as_str());
     if row.description.is_empty() {
         notes.push("title set to TODO: the Description column is empty".into());
+    }
+    if !row.unwritten.is_empty() {
+        notes.push(format!(
+            "the row ends after {} of the tracker's {} columns: {} read as empty, as \
+             spreadsheets leave out a row's last empty cells",
+            HEADER.len() - row.unwritten.len(),
+            HEADER.len(),
+            and_list(row.unwritten),
+        ));
     }
     for (column, field) in &row.folded {
         notes.push(format!(

@@ -375,6 +375,9 @@ pub(crate) struct Parsed {
     /// The columns of one line whose cell held a line break (see [`one_line`]), each with
     /// the record field it fills.
     pub(crate) folded: Vec<(&'static str, &'static str)>,
+    /// The columns after the row's last cell, read as empty: spreadsheets leave out a
+    /// row's empty last cells.
+    pub(crate) unwritten: &'static [&'static str],
 }
 
 /// The columns whose cells hold one line (a title, names, a link), by their place, with
@@ -407,7 +410,7 @@ fn approvers(cell: &str) -> Vec<String> {
 }
 
 pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec<Diagnostic>> {
-    if row.cells.len() != HEADER.len() {
+    if row.cells.len() > HEADER.len() {
         return Err(vec![
             Diagnostic::error(format!(
                 "this row has {} columns; the tracker has {}",
@@ -431,7 +434,10 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
             );
         }
     }
-    let cell = |i: usize| (row.cells[i].0.as_str(), row.cells[i].1.clone());
+    let end = row.span.end;
+    let cell = |i: usize| {
+        (row.cells.get(i)).map_or(("", end..end), |(value, at)| (value.as_str(), at.clone()))
+    };
     let mut choose = |i: usize, column: &str, choices: &[&str]| -> Option<usize> {
         let (value, at) = cell(i);
         let found = choices.iter().position(|c| c.eq_ignore_ascii_case(value));
@@ -506,6 +512,7 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
             link: link.0,
             notes: cell(8).0.to_string(),
             folded,
+            unwritten: &HEADER[row.cells.len()..],
         }),
         _ => Err(diags),
     }

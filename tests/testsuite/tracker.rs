@@ -1054,3 +1054,30 @@ fn imports_at_once_import_each_row_once() {
         );
     }
 }
+
+/// A spreadsheet leaves out a row's empty last cells: the cells a row ends before are
+/// read as empty, and said so. A row with more cells than the tracker's is still refused.
+#[test]
+fn the_cells_a_row_ends_before_are_read_as_empty() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    fs::write(
+        tmp.path().join("t.csv"),
+        format!(
+            "{HEADER}\n\
+             High, Approved, 3/7/2026, Risk extension, Row with Notes, Helen Brooks, Elena Petrova, SEC-1, Vendor fix due\n\
+             Low, Pending, , Risk extension, Row without, Helen Brooks, Elena Petrova\n"
+        ),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "t.csv", "hb"]);
+    assert_code(&out, 0);
+    let line = "t.csv:3: EXC-009: the row ends after 7 of the tracker's 9 columns: Exception Link and Notes read as empty, as spreadsheets leave out a row's last empty cells\n";
+    assert!(stderr(&out).contains(line), "{}", stderr(&out));
+    let r = record(&dir, "EXC-009");
+    assert!(r.get("tickets").is_none());
+    assert_eq!(
+        r["justification"].as_str(),
+        Some("TODO: why the exception is needed")
+    );
+}
