@@ -431,6 +431,12 @@ fn to_record(
             and_list(row.unwritten),
         ));
     }
+    for column in &row.defused {
+        notes.push(format!(
+            "{column}: the apostrophe that starts the cell taken off, as export writes one \
+             before a value that starts like a formula"
+        ));
+    }
     for (column, field) in &row.folded {
         notes.push(format!(
             "{field}: the {column}'s line breaks are spaces, as it holds one line"

@@ -71,7 +71,7 @@ pub(crate) fn undo_defuse(cell: &str) -> &str {
     }
 }
 
-/// A record of the file: its cells with their places.
+/// A record of the file: its cells, as written, with their places.
 pub(crate) struct Row {
     /// Line of the file where the record starts.
     pub(crate) line: usize,
@@ -189,7 +189,7 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnost
             .enumerate()
             .map(|(j, value)| {
                 let at = spans.get(j).cloned().unwrap_or(span.clone());
-                (undo_defuse(value).replace("\r\n", "\n"), at)
+                (value.replace("\r\n", "\n"), at)
             })
             .collect();
         rows.push(Row {
@@ -378,6 +378,9 @@ pub(crate) struct Parsed {
     /// The columns after the row's last cell, read as empty: spreadsheets leave out a
     /// row's empty last cells.
     pub(crate) unwritten: &'static [&'static str],
+    /// The columns whose cell started with the apostrophe export writes before a value a
+    /// spreadsheet would run as a formula, taken off by [`undo_defuse`].
+    pub(crate) defused: Vec<&'static str>,
 }
 
 /// The columns whose cells hold one line (a title, names, a link), by their place, with
@@ -436,8 +439,14 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
     }
     let end = row.span.end;
     let cell = |i: usize| {
-        (row.cells.get(i)).map_or(("", end..end), |(value, at)| (value.as_str(), at.clone()))
+        (row.cells.get(i)).map_or(("", end..end), |(value, at)| {
+            (undo_defuse(value), at.clone())
+        })
     };
+    let defused = (row.cells.iter().zip(HEADER))
+        .filter(|((value, _), _)| undo_defuse(value) != value)
+        .map(|(_, column)| column)
+        .collect();
     let mut choose = |i: usize, column: &str, choices: &[&str]| -> Option<usize> {
         let (value, at) = cell(i);
         let found = choices.iter().position(|c| c.eq_ignore_ascii_case(value));
@@ -513,6 +522,7 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
             notes: cell(8).0.to_string(),
             folded,
             unwritten: &HEADER[row.cells.len()..],
+            defused,
         }),
         _ => Err(diags),
     }

@@ -1081,3 +1081,39 @@ fn the_cells_a_row_ends_before_are_read_as_empty() {
         Some("TODO: why the exception is needed")
     );
 }
+
+/// The apostrophe export writes before a value that starts like a formula is taken off
+/// by the same rule, and said so; any other apostrophe is text. The record reads as the
+/// cell, and exports to the same bytes.
+#[test]
+fn an_apostrophe_is_taken_off_only_where_export_would_write_one() {
+    let tmp = TempDir::new().unwrap();
+    let dir = bare(&tmp, "hb");
+    let csv = format!(
+        "{HEADER}\n\
+         High, Approved, 3/7/2026, Risk extension, Legacy ERP, Helen Brooks, Elena Petrova, SEC-1, '-' marks an unset field in the CMDB export\n\
+         Low, Approved, 3/7/2026, Accept risk without fix, 'Tis the season, Helen Brooks, Elena Petrova, SEC-2, 'quoted' words\n"
+    );
+    fs::write(tmp.path().join("t.csv"), &csv).unwrap();
+    let out = on_the_day(tmp.path(), &["import", "tracker", "t.csv", "hb"]);
+    assert_code(&out, 0);
+    let report = stderr(&out);
+    let line = "t.csv:2: EXC-001: Notes: the apostrophe that starts the cell taken off, as export writes one before a value that starts like a formula\n";
+    assert!(report.contains(line), "{report}");
+    assert!(
+        !report.contains("t.csv:3: EXC-002: Notes: the apostrophe"),
+        "{report}"
+    );
+    // The Markdown of a justification that starts with `-`, which would be a list item.
+    let first = record(&dir, "EXC-001");
+    assert_eq!(
+        first["justification"].as_str(),
+        Some("\\-' marks an unset field in the CMDB export")
+    );
+    let second = record(&dir, "EXC-002");
+    assert_eq!(second["title"].as_str(), Some("'Tis the season"));
+    assert_eq!(second["justification"].as_str(), Some("'quoted' words"));
+    let out = on_the_day(tmp.path(), &["export", "tracker", "hb"]);
+    assert_code(&out, 0);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), csv);
+}
