@@ -33,12 +33,16 @@ pub struct Imported {
     /// Paths of the records written, relative to the handbook, in row order.
     pub written: Vec<String>,
     /// One line per assumption and per row skipped, each at its row:
-    /// `tracker.csv:3: EXC-025: created set to the decision date 1/15/2026`.
+    /// `tracker.csv:3: EXC-025: created set to the decision date, 1/15/2026 read as
+    /// 2026-01-15 (M/D/YYYY)`.
     pub notes: Vec<String>,
     /// How many rows were skipped as already in the register.
     pub skipped: usize,
     /// How many TODO markers the records hold.
     pub todos: usize,
+    /// What the file makes doubtful: its dates read month first where it looks saved
+    /// day first.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// `secbook import tracker`: imports the CSV at `csv_path` (see [`import`]), printing each
@@ -61,11 +65,14 @@ pub fn run(root: &Path, csv_path: &Path) -> Result<Done, Error> {
         0 => String::new(),
         n => format!("; {n} TODO marker(s) to replace: `secbook check` lists them as warnings"),
     };
-    Ok(Done::said(format!(
-        "imported {} exception(s) from {}{range}{skipped}{todos}",
-        imported.written.len(),
-        csv_path.display(),
-    )))
+    Ok(Done {
+        warnings: imported.warnings,
+        summary: format!(
+            "imported {} exception(s) from {}{range}{skipped}{todos}",
+            imported.written.len(),
+            csv_path.display(),
+        ),
+    })
 }
 
 /// Imports the tracker CSV at `csv_path` into the handbook at `root`: one exception per row
@@ -127,6 +134,7 @@ pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
         notes: converted.notes,
         skipped: converted.skipped,
         todos: converted.todos,
+        warnings: converted.warnings,
     })
 }
 
@@ -142,6 +150,8 @@ pub struct Converted {
     pub skipped: usize,
     /// As [`Imported::todos`].
     pub todos: usize,
+    /// As [`Imported::warnings`].
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// The titles and tickets of the register, by which a row imported before is known.
@@ -232,6 +242,9 @@ pub fn convert(
         diagnostics::sort(&mut diags);
         return Err(Error::Invalid(diags));
     }
+    let warnings = tracker::day_first_warning(file, &parsed)
+        .into_iter()
+        .collect();
 
     let at = |line: usize| format!("{}:{line}", file.name);
     let csv_name = Path::new(&file.name)
@@ -322,6 +335,7 @@ pub fn convert(
         notes: notes.into_iter().map(|(_, note)| note).collect(),
         skipped,
         todos,
+        warnings,
     })
 }
 
@@ -473,9 +487,9 @@ fn to_record(
         }
     };
     let created = match &row.decided {
-        Some((d, raw)) => {
-            notes.push(format!("created set to the decision date {raw}"));
-            d.to_string()
+        Some(d) => {
+            notes.push(format!("created set to the decision date, {d}"));
+            d.date.to_string()
         }
         None => {
             notes.push(format!(
@@ -485,7 +499,7 @@ fn to_record(
         }
     };
     let decided = match (&row.decided, row.status) {
-        (Some((d, _)), ExceptionStatus::Approved | ExceptionStatus::Denied) => Some(d.to_string()),
+        (Some(d), ExceptionStatus::Approved | ExceptionStatus::Denied) => Some(d.date.to_string()),
         (None, ExceptionStatus::Approved | ExceptionStatus::Denied) => Some(todo(
             notes,
             "decided",
@@ -551,12 +565,13 @@ fn to_record(
     let mut approvals = Vec::new();
     for name in &row.approvers {
         let date = match &row.decided {
-            Some((d, raw)) => {
+            Some(d) => {
                 notes.push(format!(
-                    "approval by {name} recorded as {} on {raw}, as {why}, with role `{APPROVER_ROLE}`",
-                    decision.as_str()
+                    "approval by {name} recorded as {} on {}, as {why}, with role `{APPROVER_ROLE}`",
+                    decision.as_str(),
+                    d.date
                 ));
-                d.to_string()
+                d.date.to_string()
             }
             None => {
                 notes.push(format!(

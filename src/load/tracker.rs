@@ -3,6 +3,7 @@
 //! guard that export writes and import takes off again. `secbook import tracker`
 //! (cli/import.rs) turns the rows into records; render/tracker.rs writes the same format.
 
+use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -364,8 +365,7 @@ pub(crate) struct Parsed {
     pub(crate) span: Range<usize>,
     pub(crate) severity: Severity,
     pub(crate) status: ExceptionStatus,
-    /// The date, and the date as the row writes it.
-    pub(crate) decided: Option<(Date, String)>,
+    pub(crate) decided: Option<DecisionDate>,
     pub(crate) kind: ExceptionType,
     pub(crate) description: String,
     pub(crate) owner: String,
@@ -479,7 +479,12 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
         None
     } else {
         match parse_tracker_date(date_text) {
-            Some(d) => Some((d, date_text.to_string())),
+            Some((date, form)) => Some(DecisionDate {
+                date,
+                written: date_text.to_string(),
+                form,
+                at: date_at,
+            }),
             None => {
                 let serial = date_text.len() == 5 && date_text.bytes().all(|b| b.is_ascii_digit());
                 diags.push(
@@ -532,17 +537,93 @@ pub(crate) fn as_strs(names: &[String]) -> Vec<&str> {
     names.iter().map(String::as_str).collect()
 }
 
+/// A row's Decision date: the day, and how the row writes it.
+pub(crate) struct DecisionDate {
+    pub(crate) date: Date,
+    written: String,
+    form: DateForm,
+    /// Where the cell is.
+    at: Range<usize>,
+}
+
+/// The forms a Decision date is read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DateForm {
+    /// The tracker's `M/D/YYYY`.
+    MonthFirst,
+    /// The records' `YYYY-MM-DD`.
+    Iso,
+}
+
+impl DecisionDate {
+    /// Whether the date would be another day read day first, as spreadsheets in most of
+    /// the world write it: its day and month are both 12 or less, and not the same.
+    fn reads_either_way(&self) -> bool {
+        let (month, day) = (self.date.0.month(), self.date.0.day());
+        self.form != DateForm::Iso && month != day && day <= 12
+    }
+}
+
+/// The day, and how it was read where the row writes it otherwise: `2026-07-03`, or
+/// `07/03/2026 read as 2026-07-03 (M/D/YYYY)`.
+impl fmt::Display for DecisionDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let form = match self.form {
+            DateForm::MonthFirst => "M/D/YYYY",
+            DateForm::Iso => "YYYY-MM-DD",
+        };
+        match self.written == self.date.to_string() {
+            true => write!(f, "{}", self.date),
+            false => write!(f, "{} read as {} ({form})", self.written, self.date),
+        }
+    }
+}
+
+/// A warning at the first of `rows`' decision dates that reads either way when the file
+/// is separated by semicolons: spreadsheets save it so where the decimal separator is a
+/// comma, and there dates are nearly always written day first, while the tracker's, and
+/// so import's, are month first.
+pub(crate) fn day_first_warning(file: &Arc<SourceFile>, rows: &[Parsed]) -> Option<Diagnostic> {
+    if delimiter(&file.text) != b';' {
+        return None;
+    }
+    let mut either = (rows.iter())
+        .filter_map(|row| row.decided.as_ref())
+        .filter(|d| d.reads_either_way());
+    let first = either.next()?;
+    let more = match either.count() {
+        0 => String::new(),
+        1 => "; 1 more date of the file reads either way".to_string(),
+        n => format!("; {n} more dates of the file read either way"),
+    };
+    Some(
+        Diagnostic::warning(format!(
+            "{} was read as {}, month first as the tracker writes dates, but this file is \
+             separated by semicolons, as spreadsheets save it where dates are written day \
+             first{more}",
+            first.written, first.date
+        ))
+        .at(file, first.at.clone())
+        .with_hint(
+            "look at the file's dates in the spreadsheet it came from: if they are day first, \
+             delete the records this import wrote, format the Decision date column as \
+             YYYY-MM-DD, save and import again",
+        ),
+    )
+}
+
 /// A decision date as the tracker writes it, `M/D/YYYY`, or as records do, `YYYY-MM-DD`;
 /// either followed by midnight, as a spreadsheet saves a date in a cell that holds times
 /// (`3/4/2026 0:00`, `2026-03-04 00:00:00`).
-pub(crate) fn parse_tracker_date(text: &str) -> Option<Date> {
+pub(crate) fn parse_tracker_date(text: &str) -> Option<(Date, DateForm)> {
     let day = match text.split_once(' ') {
         Some((day, time)) => {
             matches!(time.trim(), "0:00" | "00:00" | "0:00:00" | "00:00:00").then_some(day)?
         }
         None => text,
     };
-    parse_us_date(day).or_else(|| Date::parse(day))
+    (parse_us_date(day).map(|d| (d, DateForm::MonthFirst)))
+        .or_else(|| Date::parse(day).map(|d| (d, DateForm::Iso)))
 }
 
 /// `M/D/YYYY`, month and day with or without a leading zero.

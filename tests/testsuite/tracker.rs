@@ -136,13 +136,13 @@ fn a_tracker_of_the_pack_shape_imports_into_a_bare_handbook_that_builds() {
         format!(
             "\
 {PACK}:2: EXC-001: requested_by set to TODO: the tracker does not record who asked
-{PACK}:2: EXC-001: created set to the decision date 1/15/2026
+{PACK}:2: EXC-001: created set to the decision date, 1/15/2026 read as 2026-01-15 (M/D/YYYY)
 {PACK}:2: EXC-001: expires set to TODO: the tracker does not record when an approved exception ends
 {PACK}:2: EXC-001: summary set to TODO: the tracker holds only the one-line Description
 {PACK}:2: EXC-001: remediation_plan set to TODO: an extension needs one and the tracker does not record it
-{PACK}:2: EXC-001: approval by Martin Feld recorded as approved on 1/15/2026, as the status is Approved, with role `Risk approver`
+{PACK}:2: EXC-001: approval by Martin Feld recorded as approved on 2026-01-15, as the status is Approved, with role `Risk approver`
 {PACK}:2: EXC-001: approval by Martin Feld: side and level set to TODO: data/people.yaml does not list Martin Feld
-{PACK}:2: EXC-001: approval by Elena Petrova recorded as approved on 1/15/2026, as the status is Approved, with role `Risk approver`
+{PACK}:2: EXC-001: approval by Elena Petrova recorded as approved on 2026-01-15, as the status is Approved, with role `Risk approver`
 {PACK}:2: EXC-001: approval by Elena Petrova: side and level set to TODO: data/people.yaml does not list Elena Petrova
 {PACK}:3: EXC-002: requested_by set to TODO: the tracker does not record who asked
 {PACK}:3: EXC-002: created set to 2026-06-30, the day of the import: the row has no decision date
@@ -151,35 +151,35 @@ fn a_tracker_of_the_pack_shape_imports_into_a_bare_handbook_that_builds() {
 {PACK}:3: EXC-002: approval date of Elena Petrova set to TODO: the row has no decision date
 {PACK}:3: EXC-002: approval by Elena Petrova: side and level set to TODO: data/people.yaml does not list Elena Petrova
 {PACK}:4: EXC-003: requested_by set to TODO: the tracker does not record who asked
-{PACK}:4: EXC-003: created set to the decision date 3/2/2026
+{PACK}:4: EXC-003: created set to the decision date, 3/2/2026 read as 2026-03-02 (M/D/YYYY)
 {PACK}:4: EXC-003: summary set to TODO: the tracker holds only the one-line Description
 {PACK}:4: EXC-003: remediation_plan set to TODO: an extension needs one and the tracker does not record it
-{PACK}:4: EXC-003: approval by Priya Shah recorded as rejected on 3/2/2026, as the status is Denied, with role `Risk approver`
+{PACK}:4: EXC-003: approval by Priya Shah recorded as rejected on 2026-03-02, as the status is Denied, with role `Risk approver`
 {PACK}:4: EXC-003: approval by Priya Shah: side and level set to TODO: data/people.yaml does not list Priya Shah
-{PACK}:4: EXC-003: approval by Elena Petrova recorded as rejected on 3/2/2026, as the status is Denied, with role `Risk approver`
+{PACK}:4: EXC-003: approval by Elena Petrova recorded as rejected on 2026-03-02, as the status is Denied, with role `Risk approver`
 {PACK}:4: EXC-003: approval by Elena Petrova: side and level set to TODO: data/people.yaml does not list Elena Petrova
 {PACK}:5: EXC-004: requested_by set to TODO: the tracker does not record who asked
-{PACK}:5: EXC-004: created set to the decision date 2/28/2026
+{PACK}:5: EXC-004: created set to the decision date, 2/28/2026 read as 2026-02-28 (M/D/YYYY)
 {PACK}:5: EXC-004: closed set to TODO: the status is Withdrawn and the tracker does not record since when
 {PACK}:5: EXC-004: summary set to TODO: the tracker holds only the one-line Description
-{PACK}:5: EXC-004: approval by Sam Hollis recorded as approved on 2/28/2026, as the status is Withdrawn and the row has a decision date, with role `Risk approver`
+{PACK}:5: EXC-004: approval by Sam Hollis recorded as approved on 2026-02-28, as the status is Withdrawn and the row has a decision date, with role `Risk approver`
 {PACK}:5: EXC-004: approval by Sam Hollis: side and level set to TODO: data/people.yaml does not list Sam Hollis
-{PACK}:5: EXC-004: approval by Martin Feld recorded as approved on 2/28/2026, as the status is Withdrawn and the row has a decision date, with role `Risk approver`
+{PACK}:5: EXC-004: approval by Martin Feld recorded as approved on 2026-02-28, as the status is Withdrawn and the row has a decision date, with role `Risk approver`
 {PACK}:5: EXC-004: approval by Martin Feld: side and level set to TODO: data/people.yaml does not list Martin Feld
 {PACK}:6: EXC-005: requested_by set to TODO: the tracker does not record who asked
-{PACK}:6: EXC-005: created set to the decision date 11/3/2025
+{PACK}:6: EXC-005: created set to the decision date, 11/3/2025 read as 2025-11-03 (M/D/YYYY)
 {PACK}:6: EXC-005: closed set to TODO: the status is Closed and the tracker does not record since when
 {PACK}:6: EXC-005: summary set to TODO: the tracker holds only the one-line Description
 {PACK}:6: EXC-005: remediation_plan set to TODO: an extension needs one and the tracker does not record it
-{PACK}:6: EXC-005: approval by Elena Petrova recorded as approved on 11/3/2025, as the status is Closed and the row has a decision date, with role `Risk approver`
+{PACK}:6: EXC-005: approval by Elena Petrova recorded as approved on 2025-11-03, as the status is Closed and the row has a decision date, with role `Risk approver`
 {PACK}:6: EXC-005: approval by Elena Petrova: side and level set to TODO: data/people.yaml does not list Elena Petrova
 {PACK}:7: EXC-006: requested_by set to TODO: the tracker does not record who asked
 {PACK}:7: EXC-006: risk_owner set to TODO: the Risk Owner column is empty
-{PACK}:7: EXC-006: created set to the decision date 12/1/2025
+{PACK}:7: EXC-006: created set to the decision date, 12/1/2025 read as 2025-12-01 (M/D/YYYY)
 {PACK}:7: EXC-006: expires set to TODO: the tracker does not record when an approved exception ends
 {PACK}:7: EXC-006: summary set to TODO: the tracker holds only the one-line Description
 {PACK}:7: EXC-006: justification set to TODO: the Notes column is empty
-{PACK}:7: EXC-006: approval by Helen Brooks recorded as approved on 12/1/2025, as the status is Approved, with role `Risk approver`
+{PACK}:7: EXC-006: approval by Helen Brooks recorded as approved on 2025-12-01, as the status is Approved, with role `Risk approver`
 {PACK}:7: EXC-006: approval by Helen Brooks: side and level set to TODO: data/people.yaml does not list Helen Brooks
 {PACK}:8: EXC-007: title set to TODO: the Description column is empty
 {PACK}:8: EXC-007: requested_by set to TODO: the tracker does not record who asked
@@ -864,7 +864,24 @@ fn a_tracker_saved_by_a_spreadsheet_imports_whatever_its_delimiter_and_encoding(
     for (name, bytes) in saved {
         let file = tmp.path().join(name);
         fs::write(&file, bytes).unwrap();
-        assert_eq!(records(&format!("hb-{name}"), &file), expected, "{name}");
+        let (mut notes, files) = records(&format!("hb-{name}"), &file);
+        // Semicolons are what spreadsheets write where dates are day first: the dates
+        // that read either way are warned of, once.
+        if name == "semicolons.csv" {
+            let warning = notes.find("warning: ").unwrap_or(notes.len());
+            let end = notes.find("1 warning(s)\n").map_or(0, |at| at + 13);
+            assert!(
+                notes[warning..].starts_with(
+                    "warning: 3/2/2026 was read as 2026-03-02, month first as the tracker \
+                     writes dates, but this file is separated by semicolons, as spreadsheets \
+                     save it where dates are written day first; 2 more dates of the file read \
+                     either way\n"
+                ),
+                "{notes}"
+            );
+            notes.replace_range(warning..end, "");
+        }
+        assert_eq!((notes, files), expected, "{name}");
     }
 }
 
@@ -1116,4 +1133,59 @@ fn an_apostrophe_is_taken_off_only_where_export_would_write_one() {
     let out = on_the_day(tmp.path(), &["export", "tracker", "hb"]);
     assert_code(&out, 0);
     assert_eq!(String::from_utf8_lossy(&out.stdout), csv);
+}
+
+/// Each note that names a decision date says the day it was read as. A date that reads
+/// either way (day and month both 12 or less) in a file separated by semicolons, as
+/// spreadsheets save it where dates are written day first, is warned of at its cell.
+#[test]
+fn the_day_a_date_is_read_as_is_said_and_a_day_first_file_warned_of() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    fs::write(
+        tmp.path().join("commas.csv"),
+        format!(
+            "{HEADER}\n\
+             High, Approved, 07/03/2026, Risk extension, T1, Helen Brooks, Elena Petrova, SEC-1, n\n\
+             High, Approved, 2026-03-06, Risk extension, T2, Helen Brooks, Elena Petrova, SEC-2, n\n"
+        ),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "commas.csv", "hb"]);
+    assert_code(&out, 0);
+    let report = stderr(&out);
+    for line in [
+        "commas.csv:2: EXC-008: created set to the decision date, 07/03/2026 read as 2026-07-03 (M/D/YYYY)\n",
+        "commas.csv:2: EXC-008: approval by Elena Petrova recorded as approved on 2026-07-03,",
+        "commas.csv:3: EXC-009: created set to the decision date, 2026-03-06\n",
+    ] {
+        assert!(report.contains(line), "{line}in\n{report}");
+    }
+    assert!(!report.contains("warning:"), "{report}");
+
+    let semicolons = format!(
+        "{}\n\
+         High;Approved;3/25/2026;Risk extension;T3;Helen Brooks;Elena Petrova;SEC-3;n\n\
+         High;Approved;07/03/2026;Risk extension;T4;Helen Brooks;Elena Petrova;SEC-4;n\n\
+         High;Approved;4/4/2026;Risk extension;T5;Helen Brooks;Elena Petrova;SEC-5;n\n\
+         High;Approved;11/02/2026;Risk extension;T6;Helen Brooks;Elena Petrova;SEC-6;n\n",
+        HEADER.replace(", ", ";")
+    );
+    fs::write(tmp.path().join("semi.csv"), semicolons).unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "semi.csv", "hb"]);
+    assert_code(&out, 0);
+    let report = stderr(&out);
+    assert!(
+        report.contains(
+            "\nwarning: 07/03/2026 was read as 2026-07-03, month first as the tracker writes dates, \
+             but this file is separated by semicolons, as spreadsheets save it where dates are \
+             written day first; 1 more date of the file reads either way\n  ┌─ semi.csv:3:15\n"
+        ),
+        "{report}"
+    );
+    assert_eq!(report.matches("warning:").count(), 1, "{report}");
+    assert_eq!(
+        record(&dir, "EXC-011")["decided"].as_str(),
+        Some("2026-07-03")
+    );
 }
