@@ -551,6 +551,8 @@ pub(crate) struct DecisionDate {
 pub(crate) enum DateForm {
     /// The tracker's `M/D/YYYY`.
     MonthFirst,
+    /// `M/D/YY`, as LibreOffice saves the tracker's dates: the year in this century.
+    MonthFirstShortYear,
     /// The records' `YYYY-MM-DD`.
     Iso,
 }
@@ -569,8 +571,12 @@ impl DecisionDate {
 impl fmt::Display for DecisionDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let form = match self.form {
-            DateForm::MonthFirst => "M/D/YYYY",
-            DateForm::Iso => "YYYY-MM-DD",
+            DateForm::MonthFirst => "M/D/YYYY".to_string(),
+            DateForm::MonthFirstShortYear => {
+                let year = self.date.0.year();
+                format!("M/D/YY, the year {:02} as {year}", year % 100)
+            }
+            DateForm::Iso => "YYYY-MM-DD".to_string(),
         };
         match self.written == self.date.to_string() {
             true => write!(f, "{}", self.date),
@@ -622,22 +628,26 @@ pub(crate) fn parse_tracker_date(text: &str) -> Option<(Date, DateForm)> {
         }
         None => text,
     };
-    (parse_us_date(day).map(|d| (d, DateForm::MonthFirst)))
-        .or_else(|| Date::parse(day).map(|d| (d, DateForm::Iso)))
+    parse_us_date(day).or_else(|| Date::parse(day).map(|d| (d, DateForm::Iso)))
 }
 
-/// `M/D/YYYY`, month and day with or without a leading zero.
-pub(crate) fn parse_us_date(text: &str) -> Option<Date> {
+/// `M/D/YYYY`, month and day with or without a leading zero, or `M/D/YY` for a year of
+/// this century.
+pub(crate) fn parse_us_date(text: &str) -> Option<(Date, DateForm)> {
     let mut parts = text.split('/');
     let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
     let digits =
         |s: &str, lens: &[usize]| lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
-    if parts.next().is_some() || !digits(m, &[1, 2]) || !digits(d, &[1, 2]) || !digits(y, &[4]) {
+    if parts.next().is_some() || !digits(m, &[1, 2]) || !digits(d, &[1, 2]) || !digits(y, &[2, 4]) {
         return None;
     }
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+    let (year, form) = match y.parse::<i32>().ok()? {
+        short if y.len() == 2 => (2000 + short, DateForm::MonthFirstShortYear),
+        year => (year, DateForm::MonthFirst),
+    };
+    NaiveDate::from_ymd_opt(year, m.parse().ok()?, d.parse().ok()?)
         .filter(|d| crate::model::date::YEARS.contains(&d.year()))
-        .map(Date)
+        .map(|d| (Date(d), form))
 }
 
 pub(crate) fn capitalise(word: &str) -> String {
@@ -704,12 +714,22 @@ mod tests {
 
     #[test]
     fn dates_are_month_first() {
-        assert_eq!(parse_us_date("1/5/2026"), Date::parse("2026-01-05"));
-        assert_eq!(parse_us_date("12/31/2025"), Date::parse("2025-12-31"));
-        assert_eq!(parse_us_date("02/03/2026"), Date::parse("2026-02-03"));
-        assert_eq!(parse_us_date("13/1/2026"), None);
-        assert_eq!(parse_us_date("2/30/2026"), None);
-        assert_eq!(parse_us_date("2026-01-05"), None);
-        assert_eq!(parse_us_date("1/5/26"), None);
+        let read = |text: &str| parse_us_date(text).map(|(d, form)| (d.to_string(), form));
+        let day = |iso: &str, form| Some((iso.to_string(), form));
+        assert_eq!(read("1/5/2026"), day("2026-01-05", DateForm::MonthFirst));
+        assert_eq!(read("12/31/2025"), day("2025-12-31", DateForm::MonthFirst));
+        assert_eq!(read("02/03/2026"), day("2026-02-03", DateForm::MonthFirst));
+        assert_eq!(read("13/1/2026"), None);
+        assert_eq!(read("2/30/2026"), None);
+        assert_eq!(read("2026-01-05"), None);
+        assert_eq!(
+            read("1/5/26"),
+            day("2026-01-05", DateForm::MonthFirstShortYear)
+        );
+        assert_eq!(
+            read("01/20/00"),
+            day("2000-01-20", DateForm::MonthFirstShortYear)
+        );
+        assert_eq!(read("1/5/026"), None);
     }
 }

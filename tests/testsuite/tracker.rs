@@ -1189,3 +1189,26 @@ fn the_day_a_date_is_read_as_is_said_and_a_day_first_file_warned_of() {
         Some("2026-07-03")
     );
 }
+
+/// LibreOffice saves the tracker's dates with two-digit years (`01/20/25`): read as this
+/// century's, and said so.
+#[test]
+fn a_two_digit_year_is_read_as_this_century() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    fs::write(
+        tmp.path().join("t.csv"),
+        format!(
+            "{HEADER}\nHigh, Approved, 01/20/25, Risk extension, T1, Helen Brooks, Elena Petrova, SEC-1, n\n"
+        ),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "t.csv", "hb"]);
+    assert_code(&out, 0);
+    let line = "t.csv:2: EXC-008: created set to the decision date, 01/20/25 read as 2025-01-20 (M/D/YY, the year 25 as 2025)\n";
+    assert!(stderr(&out).contains(line), "{}", stderr(&out));
+    assert_eq!(
+        record(&dir, "EXC-008")["decided"].as_str(),
+        Some("2025-01-20")
+    );
+}
