@@ -16,7 +16,7 @@ use crate::cli::new::{self, RecordKind};
 use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
 use crate::load::disk::Disk;
 use crate::load::tracker::{
-    self, HEADER, Parsed, approver_decision, capitalise, parse_row, read_rows,
+    self, HEADER, List, Parsed, Separator, approver_decision, capitalise, parse_row, read_rows,
 };
 use crate::load::yaml;
 use crate::load::{records, source};
@@ -262,8 +262,8 @@ pub fn convert(
         } else {
             row.description.clone()
         };
-        let found = [("ticket", &row.link), ("title", &title)]
-            .into_iter()
+        let tickets = row.tickets.items.iter().map(|ticket| ("ticket", ticket));
+        let found = (tickets.chain([("title", &title)]))
             .filter(|(_, value)| !value.is_empty())
             .find_map(|(what, value)| {
                 known
@@ -281,7 +281,9 @@ pub fn convert(
             continue;
         }
         let line = row.line.to_string();
-        above.add("ticket", &row.link, &line);
+        for ticket in &row.tickets.items {
+            above.add("ticket", ticket, &line);
+        }
         above.add("title", &title, &line);
         kept.push((row, title));
     }
@@ -416,6 +418,32 @@ fn and_list(items: &[impl AsRef<str>]) -> String {
     }
 }
 
+/// The note for a list cell split at a separator other than `joined_by`, the tracker's
+/// own: the items read, and where the cell was split.
+fn split_note(
+    field: &str,
+    column: &str,
+    list: &List,
+    joined_by: Option<Separator>,
+    noun: &str,
+    why: &str,
+) -> Option<String> {
+    let other: Vec<&str> = (list.split_at.iter())
+        .filter(|sep| Some(**sep) != joined_by)
+        .map(|sep| sep.described())
+        .collect();
+    if other.is_empty() {
+        return None;
+    }
+    let items: Vec<String> = list.items.iter().map(|i| format!("`{i}`")).collect();
+    Some(format!(
+        "{field}: the {column} cell read as {} {noun}, {}, split at {}, {why}",
+        items.len(),
+        and_list(&items),
+        and_list(&other),
+    ))
+}
+
 /// Notes that `field` was set to the TODO `marker`, and why.
 fn todo(notes: &mut Vec<String>, field: &str, marker: &str, why: &str) -> String {
     notes.push(format!("{field} set to TODO: {why}"));
@@ -456,6 +484,14 @@ fn to_record(
             "{field}: the {column}'s line breaks are spaces, as it holds one line"
         ));
     }
+    notes.extend(split_note(
+        "tickets",
+        HEADER[7],
+        &row.tickets,
+        None,
+        "tickets",
+        "where the tracker holds one ticket",
+    ));
     let requested_by = todo(
         notes,
         "requested_by",
@@ -563,7 +599,15 @@ fn to_record(
         _ => format!("the status is {status_label}"),
     };
     let mut approvals = Vec::new();
-    for name in &row.approvers {
+    notes.extend(split_note(
+        "approvals",
+        HEADER[6],
+        &row.approvers,
+        Some(Separator::And),
+        "names",
+        "where the tracker joins names with \"and\"",
+    ));
+    for name in &row.approvers.items {
         let date = match &row.decided {
             Some(d) => {
                 notes.push(format!(
@@ -628,11 +672,7 @@ fn to_record(
         decided,
         expires,
         closed,
-        tickets: if row.link.is_empty() {
-            Vec::new()
-        } else {
-            vec![row.link.clone()]
-        },
+        tickets: row.tickets.items.clone(),
         summary,
         justification,
         remediation_plan,

@@ -3,6 +3,7 @@
 //! guard that export writes and import takes off again. `secbook import tracker`
 //! (cli/import.rs) turns the rows into records; render/tracker.rs writes the same format.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
@@ -369,8 +370,8 @@ pub(crate) struct Parsed {
     pub(crate) kind: ExceptionType,
     pub(crate) description: String,
     pub(crate) owner: String,
-    pub(crate) approvers: Vec<String>,
-    pub(crate) link: String,
+    pub(crate) approvers: List,
+    pub(crate) tickets: List,
     pub(crate) notes: String,
     /// The columns of one line whose cell held a line break (see [`one_line`]), each with
     /// the record field it fills.
@@ -383,14 +384,9 @@ pub(crate) struct Parsed {
     pub(crate) defused: Vec<&'static str>,
 }
 
-/// The columns whose cells hold one line (a title, names, a link), by their place, with
-/// the record field each fills.
-const ONE_LINE: [(usize, &str); 4] = [
-    (4, "title"),
-    (5, "risk_owner"),
-    (6, "approvals"),
-    (7, "tickets"),
-];
+/// The columns whose cells hold one line (a title, a name), by their place, with the
+/// record field each fills.
+const ONE_LINE: [(usize, &str); 2] = [(4, "title"), (5, "risk_owner")];
 
 /// A cell of a column of one line, its line breaks (a spreadsheet's Alt+Enter) made
 /// spaces, and whether it had any.
@@ -402,14 +398,95 @@ fn one_line(text: &str) -> (String, bool) {
     (parts.collect::<Vec<_>>().join(" "), true)
 }
 
-/// The approvers a cell names, joined with "and" (SPEC 10): a name of several words keeps
-/// them one space apart, and an "and" with no name on one side names nobody.
-fn approvers(cell: &str) -> Vec<String> {
-    let words: Vec<&str> = cell.split_whitespace().collect();
-    (words.split(|w| *w == "and"))
-        .filter(|name| !name.is_empty())
-        .map(|name| name.join(" "))
-        .collect()
+/// What a list cell's items are told apart by: the tracker joins approvers with " and ";
+/// spreadsheets hold lists typed in the other ways too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Separator {
+    And,
+    /// A comma, with or without an "and" after it.
+    Comma,
+    Ampersand,
+    Semicolon,
+    LineBreak,
+}
+
+impl Separator {
+    /// The separator as a note names the ones a cell holds: "split at its commas".
+    pub(crate) fn described(self) -> &'static str {
+        match self {
+            Separator::And => "its \"and\"",
+            Separator::Comma => "its commas",
+            Separator::Ampersand => "its `&`",
+            Separator::Semicolon => "its semicolons",
+            Separator::LineBreak => "its line breaks",
+        }
+    }
+}
+
+/// The items of a list cell (approvers, tickets), and what they were told apart by.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct List {
+    /// Each item, its words one space apart.
+    pub(crate) items: Vec<String>,
+    /// The separators found between two items; one with nothing on a side separates none.
+    pub(crate) split_at: BTreeSet<Separator>,
+}
+
+/// A cell read as a list: items split at the word "and", `&`, commas, semicolons and line
+/// breaks.
+fn list(cell: &str) -> List {
+    enum Token<'a> {
+        Word(&'a str),
+        Sep(Separator),
+    }
+    /// A part of a line up to a comma or semicolon, and which.
+    fn separated(part: &str) -> (&str, Option<Separator>) {
+        match (part.strip_suffix(','), part.strip_suffix(';')) {
+            (Some(text), _) => (text, Some(Separator::Comma)),
+            (_, Some(text)) => (text, Some(Separator::Semicolon)),
+            _ => (part, None),
+        }
+    }
+    let tokens = cell.split('\n').enumerate().flat_map(|(n, line)| {
+        let broken = (n > 0).then_some(Token::Sep(Separator::LineBreak));
+        broken
+            .into_iter()
+            .chain(line.split_inclusive([',', ';']).flat_map(move |part| {
+                let (text, after) = separated(part);
+                (text.split_whitespace())
+                    .map(|word| match word {
+                        "and" => Token::Sep(Separator::And),
+                        "&" => Token::Sep(Separator::Ampersand),
+                        word => Token::Word(word),
+                    })
+                    .chain(after.map(Token::Sep))
+            }))
+    });
+    let mut list = List::default();
+    let mut words: Vec<&str> = Vec::new();
+    let mut between = BTreeSet::new();
+    for token in tokens {
+        match token {
+            Token::Word(word) => {
+                if words.is_empty() && !list.items.is_empty() {
+                    list.split_at.append(&mut between);
+                }
+                between.clear();
+                words.push(word);
+            }
+            Token::Sep(sep) => {
+                if !words.is_empty() {
+                    list.items.push(words.join(" "));
+                    words.clear();
+                }
+                between.insert(sep);
+            }
+        }
+    }
+    if !words.is_empty() {
+        list.items.push(words.join(" "));
+    }
+    list
 }
 
 pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec<Diagnostic>> {
@@ -505,13 +582,11 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
             }
         }
     };
-    let [description, owner, approvers_cell, link] = ONE_LINE.map(|(i, _)| one_line(cell(i).0));
-    let folded = (ONE_LINE
-        .iter()
-        .zip([&description, &owner, &approvers_cell, &link]))
-    .filter(|(_, (_, folded))| *folded)
-    .map(|((i, field), _)| (HEADER[*i], *field))
-    .collect();
+    let [description, owner] = ONE_LINE.map(|(i, _)| one_line(cell(i).0));
+    let folded = (ONE_LINE.iter().zip([&description, &owner]))
+        .filter(|(_, (_, folded))| *folded)
+        .map(|((i, field), _)| (HEADER[*i], *field))
+        .collect();
     match (severity, status, kind) {
         (Some(severity), Some(status), Some(kind)) if diags.is_empty() => Ok(Parsed {
             line: row.line,
@@ -522,8 +597,8 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
             kind,
             description: description.0,
             owner: owner.0,
-            approvers: approvers(&approvers_cell.0),
-            link: link.0,
+            approvers: list(cell(6).0),
+            tickets: list(cell(7).0),
             notes: cell(8).0.to_string(),
             folded,
             unwritten: &HEADER[row.cells.len()..],
@@ -710,6 +785,35 @@ mod tests {
             .map(|r| r.iter().map(|f| &text[f.clone()]).collect())
             .collect();
         assert_eq!(fields, vec![vec!["a", "", "\"b\tc\""], vec!["d"]]);
+    }
+
+    /// Lists as the tracker joins them, and as people type them in a spreadsheet; a
+    /// separator with no item on one side separates none.
+    #[test]
+    fn a_list_is_split_where_people_split_it() {
+        use Separator::*;
+        let read = |cell: &str| {
+            let l = list(cell);
+            (l.items, l.split_at.into_iter().collect::<Vec<_>>())
+        };
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            read("Ann  Lee and Bob Ray and"),
+            (names(&["Ann Lee", "Bob Ray"]), vec![And])
+        );
+        assert_eq!(
+            read("Ann Lee, Bob Ray, and Cy Doe"),
+            (names(&["Ann Lee", "Bob Ray", "Cy Doe"]), vec![And, Comma])
+        );
+        assert_eq!(
+            read("Ann Lee & Bob Ray; Cy\n Dee <dee@x.com>\n"),
+            (
+                names(&["Ann Lee", "Bob Ray", "Cy", "Dee <dee@x.com>"]),
+                vec![Ampersand, Semicolon, LineBreak]
+            )
+        );
+        assert_eq!(read("AT&T, "), (names(&["AT&T"]), vec![]));
+        assert_eq!(read(" , and"), (names(&[]), vec![]));
     }
 
     #[test]

@@ -1212,3 +1212,68 @@ fn a_two_digit_year_is_read_as_this_century() {
         Some("2025-01-20")
     );
 }
+
+/// The lists a tracker's cells hold as people type them: names after commas (an "and"
+/// after the last), `&`, semicolons or one a line, and several tickets in the Exception
+/// Link; each split that is not the tracker's " and " is reported. A second import of the
+/// file finds every ticket and adds nothing.
+#[test]
+fn approvers_and_tickets_are_read_as_the_lists_spreadsheets_hold() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    fs::write(
+        tmp.path().join("t.csv"),
+        format!(
+            "{HEADER}\n\
+             High, Approved, 3/7/2026, Risk extension, T1, Helen Brooks,\" Ann Lee, Bob Ray, and Cy Doe\", SEC-1, n\n\
+             High, Approved, 3/7/2026, Risk extension, T2, Helen Brooks, Ann Lee & Bob Ray; Cy Doe, SEC-2, n\n\
+             High, Approved, 3/7/2026, Risk extension, T3, Helen Brooks,\" Ann Lee\nBob Ray\", SEC-3, n\n\
+             High, Approved, 3/7/2026, Risk extension, T4, Helen Brooks, Ann Lee and Bob Ray,\" SEC-4, SEC-5\", n\n"
+        ),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "t.csv", "hb"]);
+    assert_code(&out, 0);
+    let report = stderr(&out);
+    let names = |id: &str| -> Vec<String> {
+        (record(&dir, id)["approvals"].as_sequence().unwrap().iter())
+            .map(|a| a["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names("EXC-008"), ["Ann Lee", "Bob Ray", "Cy Doe"]);
+    assert_eq!(names("EXC-009"), ["Ann Lee", "Bob Ray", "Cy Doe"]);
+    assert_eq!(names("EXC-010"), ["Ann Lee", "Bob Ray"]);
+    assert_eq!(names("EXC-011"), ["Ann Lee", "Bob Ray"]);
+    let tickets = record(&dir, "EXC-011")["tickets"].clone();
+    assert_eq!(
+        tickets,
+        serde_yaml::from_str::<serde_yaml::Value>("[SEC-4, SEC-5]").unwrap()
+    );
+    for line in [
+        "t.csv:2: EXC-008: approvals: the Risk Approvers cell read as 3 names, `Ann Lee`, `Bob Ray` and `Cy Doe`, split at its commas, where the tracker joins names with \"and\"\n",
+        "t.csv:3: EXC-009: approvals: the Risk Approvers cell read as 3 names, `Ann Lee`, `Bob Ray` and `Cy Doe`, split at its `&` and its semicolons, where the tracker joins names with \"and\"\n",
+        "t.csv:4: EXC-010: approvals: the Risk Approvers cell read as 2 names, `Ann Lee` and `Bob Ray`, split at its line breaks, where the tracker joins names with \"and\"\n",
+        "t.csv:6: EXC-011: tickets: the Exception Link cell read as 2 tickets, `SEC-4` and `SEC-5`, split at its commas, where the tracker holds one ticket\n",
+    ] {
+        assert!(report.contains(line), "{line}in\n{report}");
+    }
+    assert!(!report.contains("EXC-011: approvals: the Risk"), "{report}");
+    assert!(!report.contains("line breaks are spaces"), "{report}");
+    assert_code(&secbook(&dir, &["check"]), 0);
+
+    // Each ticket is known: the row is not imported again, nor one that holds the second.
+    fs::write(
+        tmp.path().join("again.csv"),
+        format!(
+            "{HEADER}\nLow, Pending, , Risk extension, Other title, Helen Brooks, , SEC-5, n\n"
+        ),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "again.csv", "hb"]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("again.csv:2: skipped: its ticket `SEC-5` is that of EXC-011"),
+        "{}",
+        stderr(&out)
+    );
+}
