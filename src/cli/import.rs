@@ -21,7 +21,7 @@ use crate::load::tracker::{
 use crate::load::yaml;
 use crate::load::{records, source};
 use crate::model::date::Date;
-use crate::model::person::{People, Person};
+use crate::model::person::{People, Person, PersonEntry, address};
 use crate::model::vocab::{ExceptionStatus, ExceptionType};
 
 /// The role an imported approval is given: the tracker has no column for it.
@@ -373,6 +373,8 @@ struct Record {
 #[derive(Serialize)]
 struct ApprovalOut {
     name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
     role: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     side: Option<String>,
@@ -405,6 +407,49 @@ const TODO_SIDE: &str = "TODO: business or security";
 const TODO_LEVEL: &str = "TODO: staff, manager, director, vp or executive";
 
 const TODO_APPROVAL_DATE: &str = "TODO: the date of the decision, YYYY-MM-DD";
+
+/// The person a tracker cell names, as a record names one: "Name <email>", a name, or an
+/// email alone; with their entry in data/people.yaml (found by email, else by name), which
+/// gives the email or the name the cell leaves out, each noted under `field`. An email
+/// alone that people.yaml does not list is the name as well.
+fn known_person<'p>(
+    cell: &str,
+    people: &'p People,
+    field: &str,
+    notes: &mut Vec<String>,
+) -> (Person, Option<&'p PersonEntry>) {
+    let written = Person::parse(cell);
+    let mut person = match (&written.email, address(&written.name)) {
+        (None, Some(email)) => Person {
+            name: String::new(),
+            email: Some(email.to_string()),
+        },
+        _ => written,
+    };
+    let entry = people.find(&person);
+    if let Some(e) = entry {
+        let name = e.name.trim();
+        if let Some(email) = person.email.as_deref().filter(|_| person.name.is_empty())
+            && !name.is_empty()
+        {
+            notes.push(format!(
+                "{field}: name of {email} taken from data/people.yaml"
+            ));
+            person.name = name.to_string();
+        }
+        if let (None, Some(email)) = (&person.email, &e.email) {
+            notes.push(format!(
+                "{field}: email of {} taken from data/people.yaml",
+                person.name
+            ));
+            person.email = Some(email.clone());
+        }
+    }
+    if person.name.is_empty() {
+        person.name = cell.trim().to_string();
+    }
+    (person, entry)
+}
 
 /// `items` as a sentence lists them: `a`, `a and b`, `a, b and c`.
 fn and_list(items: &[impl AsRef<str>]) -> String {
@@ -506,20 +551,9 @@ fn to_record(
             "the Risk Owner column is empty",
         )
     } else {
-        let person = Person::parse(&row.owner);
-        match people.find(&person).and_then(|e| e.email.clone()) {
-            Some(email) if person.email.is_none() => {
-                notes.push(format!(
-                    "risk_owner: email of {} taken from data/people.yaml",
-                    person.name
-                ));
-                Person {
-                    name: person.name,
-                    email: Some(email),
-                }
-                .to_string()
-            }
-            _ => row.owner.clone(),
+        match known_person(&row.owner, people, "risk_owner", notes) {
+            (owner, Some(_)) => owner.to_string(),
+            (_, None) => row.owner.clone(),
         }
     };
     let created = match &row.decided {
@@ -630,7 +664,7 @@ fn to_record(
                 )
             }
         };
-        let entry = people.find(&Person::parse(name));
+        let (person, entry) = known_person(name, people, "approvals", notes);
         let side = entry.and_then(|e| e.side);
         let level = entry.and_then(|e| e.level);
         let missing: Vec<&str> = [("side", side.is_none()), ("level", level.is_none())]
@@ -652,7 +686,8 @@ fn to_record(
             ));
         }
         approvals.push(ApprovalOut {
-            name: name.clone(),
+            name: person.name,
+            email: person.email,
             role: APPROVER_ROLE,
             side: side.is_none().then(|| TODO_SIDE.to_string()),
             level: level.is_none().then(|| TODO_LEVEL.to_string()),

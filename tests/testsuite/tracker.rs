@@ -1277,3 +1277,54 @@ fn approvers_and_tickets_are_read_as_the_lists_spreadsheets_hold() {
         stderr(&out)
     );
 }
+
+/// An approver is named as a record names a person: "Name <email>", a name, or an email
+/// alone (the Risk Owner too). Each is found in data/people.yaml by email, else by name,
+/// and written with the name and email a record gives, so `check` finds their side and
+/// level there.
+#[test]
+fn approvers_are_people_found_by_email_else_by_name() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    fs::write(
+        tmp.path().join("t.csv"),
+        format!(
+            "{HEADER}\nHigh, Approved, 3/7/2026, Risk extension, Legacy ERP, helen.brooks@example.com, \
+             Martin Feld <martin.feld@example.com> and elena.petrova@example.com and Sam Hollis, SEC-1, n\n"
+        ),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "t.csv", "hb"]);
+    assert_code(&out, 0);
+    let report = stderr(&out);
+    for line in [
+        "t.csv:2: EXC-008: risk_owner: name of helen.brooks@example.com taken from data/people.yaml\n",
+        "t.csv:2: EXC-008: approval by Martin Feld <martin.feld@example.com>: side and level left to data/people.yaml\n",
+        "t.csv:2: EXC-008: approvals: name of elena.petrova@example.com taken from data/people.yaml\n",
+        "t.csv:2: EXC-008: approvals: email of Sam Hollis taken from data/people.yaml\n",
+    ] {
+        assert!(report.contains(line), "{line}in\n{report}");
+    }
+    let r = record(&dir, "EXC-008");
+    assert_eq!(
+        r["risk_owner"].as_str(),
+        Some("Helen Brooks <helen.brooks@example.com>")
+    );
+    let approvers: Vec<(&str, &str, bool)> = (r["approvals"].as_sequence().unwrap().iter())
+        .map(|a| {
+            let text = |key: &str| a[key].as_str().unwrap_or("");
+            (text("name"), text("email"), a.get("side").is_some())
+        })
+        .collect();
+    assert_eq!(
+        approvers,
+        [
+            ("Martin Feld", "martin.feld@example.com", false),
+            ("Elena Petrova", "elena.petrova@example.com", false),
+            ("Sam Hollis", "sam.hollis@example.com", true),
+        ]
+    );
+    let out = secbook(&dir, &["check"]);
+    assert_code(&out, 0);
+    assert!(!stderr(&out).contains("error:"), "{}", stderr(&out));
+}
