@@ -13,6 +13,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::load::{source, yaml};
 use crate::model::date::Date;
+use crate::model::text;
 use crate::model::vocab::{Decision, ExceptionStatus, ExceptionType, Severity};
 
 /// The tracker's columns, in order.
@@ -88,7 +89,9 @@ pub(crate) fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
         Some([0xFF, 0xFE]) => u16::from_le_bytes,
         Some([0xFE, 0xFF]) => u16::from_be_bytes,
         _ => {
-            let bytes = lone_returns_as_line_feeds(bytes, b'\r', b'\n');
+            // Before the text is decoded, so that a byte that is not text is told at
+            // its line too.
+            let bytes = text::lone_returns_as_line_feeds(bytes, b'\r', b'\n');
             return source::decode(name, bytes).map_err(|d| {
                 d.with_hint(
                     "save the file as UTF-8 (in Excel: Save As, then \"CSV UTF-8 (Comma delimited)\")",
@@ -99,7 +102,7 @@ pub(crate) fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     let units = (bytes[2..].chunks_exact(2))
         .map(|pair| unit([pair[0], pair[1]]))
         .collect();
-    let units = lone_returns_as_line_feeds(units, 0x0D, 0x0A);
+    let units = text::lone_returns_as_line_feeds(units, 0x0D, 0x0A);
     let mut text = String::with_capacity(bytes.len() / 2);
     for c in char::decode_utf16(units) {
         match c {
@@ -111,20 +114,6 @@ pub(crate) fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
         return Err(bad_utf16(name, text, "the file ends inside a character"));
     }
     Ok(text)
-}
-
-/// A line ended by a carriage return alone (Excel for Mac's "CSV (Macintosh)") ended by a
-/// line feed instead, unit for unit: the CSV reader takes either, and a report counts its
-/// lines by line feeds. Done before the text is decoded, so that a byte that is not text
-/// is told at its line too; a carriage return is never part of another character, in
-/// UTF-8, UTF-16 or a legacy code page.
-fn lone_returns_as_line_feeds<T: Copy + PartialEq>(mut units: Vec<T>, cr: T, lf: T) -> Vec<T> {
-    for i in 0..units.len() {
-        if units[i] == cr && units.get(i + 1) != Some(&lf) {
-            units[i] = lf;
-        }
-    }
-    units
 }
 
 /// An error after `good`, the text before the first unit that is not UTF-16.

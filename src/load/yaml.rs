@@ -2511,14 +2511,6 @@ mod tests {
             "to write text, put it in quotes: \"[DRAFT] Key \\\"rotation\\\"\""
         );
         // A list opened and never closed, at its bracket rather than the end of the text.
-        // A value that starts with `#` is a comment, and the field has none.
-        let (line, column, shown, message, hint) = told("title: #1 priority\n");
-        assert_eq!((line, column, shown.as_str()), (1, 1, "title"));
-        assert_eq!(message, "`title` has no value");
-        assert_eq!(
-            hint,
-            "`#` after a space starts a comment in YAML; to write text, put it in quotes: \"#1 priority\""
-        );
         // A hashtag, as Obsidian writes tags, starts a comment that hides the `]`.
         let (line, column, shown, message, hint) = told("title: x\ntags: [a, #security, b]\n");
         assert_eq!((line, column, shown.as_str()), (2, 11, "#security"));
@@ -2889,6 +2881,17 @@ mod tests {
             fails::<Required>("title: x\nitems:\n  - note: a\n    title:\n");
         assert_eq!((line, col), (4, 5));
         assert_eq!(message, "`items[0].title` has no value");
+        // A value that starts with `#` is a comment, and the field has none.
+        let file = SourceFile::new("a.yaml", "note: n\ntitle: #1 priority\n");
+        let err = parse::<Required>(&file, 0..file.text.len()).unwrap_err();
+        assert_eq!(err.message, "`title` has no value");
+        assert_eq!(
+            err.hint.as_deref(),
+            Some(
+                "`#` after a space starts a comment in YAML; to write text, put it in quotes: \
+                 \"#1 priority\""
+            )
+        );
         // The text "null", quoted, is a text; an optional field takes null as no value.
         let file = SourceFile::new("a.yaml", "title: 'null'\nnote: null\n");
         let loaded: Required = parse(&file, 0..file.text.len()).unwrap();

@@ -100,18 +100,19 @@ where
     d.deserialize_map(Unique(std::marker::PhantomData))
 }
 
-/// `text` with each carriage return that ends a line alone (classic Mac OS, some
-/// exporters) made a line feed, byte for byte, so every place in it stays where it was;
-/// `None` when it has none. CommonMark takes either as a line's end, but pulldown-cmark
-/// ends a heading only at a line feed, and lines are counted by line feeds.
-pub fn lone_returns_as_line_feeds(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-    memchr::memchr_iter(b'\r', bytes).any(lone).then(|| {
-        let fed = (0..bytes.len()).map(|i| if lone(i) { b'\n' } else { bytes[i] });
-        // Only ASCII carriage returns became ASCII line feeds.
-        String::from_utf8(fed.collect()).unwrap_or_else(|_| text.to_string())
-    })
+/// `units` with each carriage return that ends a line alone (classic Mac OS, Excel for
+/// Mac's "CSV (Macintosh)", some exporters) made a line feed, unit for unit, so every
+/// place in the text stays where it was. CommonMark and CSV take either as a line's end,
+/// but pulldown-cmark ends a heading only at a line feed, and reports count lines by line
+/// feeds. A carriage return is never part of another character, in UTF-8, UTF-16 or a
+/// legacy code page.
+pub fn lone_returns_as_line_feeds<T: Copy + PartialEq>(mut units: Vec<T>, cr: T, lf: T) -> Vec<T> {
+    for i in 0..units.len() {
+        if units[i] == cr && units.get(i + 1) != Some(&lf) {
+            units[i] = lf;
+        }
+    }
+    units
 }
 
 /// Whether any byte of `bytes` is one `wanted` picks: every byte is looked at, with no
