@@ -1208,6 +1208,9 @@ fn explain(raw: &str) -> (String, Option<String>) {
         "a mapping of fields" => Some(
             "write its fields as `name: value`, each on a line of its own, indented below its key or its `-`",
         ),
+        "a mapping" => Some(
+            "write its entries as `key: value`, each on a line of its own, indented below its key",
+        ),
         "a number" => Some("write a number, such as `2.5`, with no quotes or unit"),
         "a real date written YYYY-MM-DD" => {
             Some("write one date, such as `2026-06-30`, after the key")
@@ -2651,6 +2654,7 @@ mod tests {
             inner: Option<Inner>,
             tags: Option<Vec<String>>,
             flag: Option<bool>,
+            levels: Option<BTreeMap<String, String>>,
         }
         // Each with what to write instead, but a number out of range, whose range is told.
         for (text, message, hint) in [
@@ -2688,6 +2692,11 @@ mod tests {
                 "tags: 2.5",
                 "tags: expected a list, found the number `2.5`",
                 Some("- item"),
+            ),
+            (
+                "levels: exception.expired",
+                "levels: expected a mapping, found the text \"exception.expired\"",
+                Some("write its entries as `key: value`"),
             ),
             (
                 "days: 010",
