@@ -33,6 +33,7 @@ fn builder(remote_images: bool) -> Builder<'static> {
         .generic_attribute_prefixes(["aria-"].into())
         .filter_style_properties(["text-align"].into())
         .add_tag_attributes("input", ["checked", "disabled"])
+        .add_tag_attributes("details", ["open"])
         .add_tag_attribute_values("input", "type", ["checkbox"])
         // secbook's own links carry no `rel`; an author's keep theirs as they would in
         // Markdown.
@@ -51,7 +52,7 @@ mod tests {
     #[test]
     fn what_runs_code_or_loads_from_the_network_goes_and_formatting_stays() {
         let html = concat!(
-            "<details><summary>Escalation</summary><kbd>Ctrl</kbd> <sup>1</sup></details>",
+            "<details open=\"\"><summary>Escalation</summary><kbd>Ctrl</kbd> <sup>1</sup></details>",
             "<script>alert(1)</script><style>body{background:url(https://h/b.png)}</style>",
             "<img src=\"https://h/x.png\" alt=\"x\" onerror=\"alert(2)\">",
             "<img src=\"/\\h/y.png\" alt=\"y\"><img src=\"../img/z.png\" alt=\"z\">",
@@ -63,7 +64,7 @@ mod tests {
         assert_eq!(
             clean(html, false),
             concat!(
-                "<details><summary>Escalation</summary><kbd>Ctrl</kbd> <sup>1</sup></details>",
+                "<details open=\"\"><summary>Escalation</summary><kbd>Ctrl</kbd> <sup>1</sup></details>",
                 "<img alt=\"x\"><img alt=\"y\"><img src=\"../img/z.png\" alt=\"z\">",
                 "<input>",
                 "<a>j</a><a href=\"https://h/doc\">d</a>",
