@@ -123,10 +123,21 @@ impl Context<'_> {
         changes: &[&Change],
         versions: &HashMap<ObjectId, Version>,
     ) -> RecordHistory {
-        let version = |id: Option<ObjectId>| id.and_then(|id| versions.get(&id));
+        // Oldest first: each commit's file, and the last version before it that read.
+        let mut before = Earlier::default();
+        let mut steps: Vec<(Option<&Fields>, Option<&Version>)> = Vec::with_capacity(changes.len());
+        for c in changes.iter().rev() {
+            let old = before.of(c.old, versions);
+            let new = c.new.and_then(|id| versions.get(&id));
+            before.after(c.new, new, old);
+            steps.push((old, new));
+        }
         let entries: Vec<Entry> = changes
             .iter()
-            .map(|c| self.entry(&self.log.commits[c.commit], version(c.old), version(c.new)))
+            .rev()
+            .zip(&steps)
+            .map(|(c, (old, new))| self.entry(&self.log.commits[c.commit], c, *old, *new))
+            .rev()
             .collect();
         let mut history = RecordHistory {
             id: record.id.to_string(),
@@ -136,15 +147,13 @@ impl Context<'_> {
             evidence: Vec::new(),
         };
         if let Some(exception) = record.exception {
-            // Oldest first: each commit's file before and after it.
-            let steps: Vec<Step> = changes
+            let steps: Vec<Step> = steps
                 .iter()
-                .rev()
                 .zip(history.commits.iter().rev())
-                .map(|(c, entry)| Step {
+                .map(|((old, new), entry)| Step {
                     entry,
-                    old: version(c.old).and_then(|v| v.as_ref().ok()),
-                    new: version(c.new).and_then(|v| v.as_ref().ok()),
+                    old: *old,
+                    new: new.and_then(|v| v.as_ref().ok()),
                 })
                 .collect();
             let (seen, evidence) = self.approvals(exception, &steps);
@@ -154,18 +163,28 @@ impl Context<'_> {
         history
     }
 
-    fn entry(&self, commit: &Commit, old: Option<&Version>, new: Option<&Version>) -> Entry {
+    /// The entry of the commit that made `change`: `old` is the last version before it
+    /// that read, `new` the version it made, where the file is there.
+    fn entry(
+        &self,
+        commit: &Commit,
+        change: &Change,
+        old: Option<&Fields>,
+        new: Option<&Version>,
+    ) -> Entry {
         let at = commit_time(commit.seconds).with_timezone(&self.timezone.0);
-        let action = match (old, new) {
-            (None, _) => Action::Created,
-            (_, None) => Action::Deleted,
+        let action = match (change.old, old, change.new) {
+            (None, None, _) => Action::Created,
+            (None, Some(_), _) => Action::Restored,
+            (_, _, None) => Action::Deleted,
             _ => Action::Changed,
         };
         let (changes, unreadable) = match (old, new) {
-            (Some(Err(why)), _) | (_, Some(Err(why))) => (Vec::new(), Some(why.clone())),
-            (Some(Ok(old)), Some(Ok(new))) => (field_changes(old, new), None),
+            (_, Some(Err(why))) => (Vec::new(), Some(why.clone())),
+            (Some(old), Some(Ok(new))) => (field_changes(old, new), None),
             _ => (Vec::new(), None),
         };
+        let new = new.and_then(|v| v.as_ref().ok());
         Entry {
             commit: commit.id.to_string(),
             date: at.to_rfc3339(),
@@ -176,10 +195,8 @@ impl Context<'_> {
             action,
             changes,
             unreadable,
-            classified: [old, new].map(|v| {
-                let fields = v?.as_ref().ok()?;
-                fields.get("classification")?.as_str().map(str::to_string)
-            }),
+            classified: [old, new]
+                .map(|fields| fields?.get("classification")?.as_str().map(str::to_string)),
         }
     }
 
@@ -327,7 +344,50 @@ impl Context<'_> {
     }
 }
 
-/// One commit of a record's file, with the file before and after it (where they read).
+/// The version each commit of a record's file is compared with: the last before it that
+/// read. A version that does not read (a YAML slip, committed and then mended) or a file
+/// deleted and added again tells nothing of what the record held: compared with them, the
+/// commit that mends or restores the file would add every approval, and hide what it
+/// changed since the last version that read.
+#[derive(Default)]
+struct Earlier<'a> {
+    /// Each version that did not read, and the last version before it that did.
+    unread: HashMap<ObjectId, Option<&'a Fields>>,
+    /// The last version that read before the file was last deleted.
+    deleted: Option<&'a Fields>,
+}
+
+impl<'a> Earlier<'a> {
+    /// The last version that read, at or before the file `id` (`None`: not there).
+    fn of(
+        &self,
+        id: Option<ObjectId>,
+        versions: &'a HashMap<ObjectId, Version>,
+    ) -> Option<&'a Fields> {
+        let Some(id) = id else {
+            return self.deleted;
+        };
+        match versions.get(&id) {
+            Some(Ok(fields)) => Some(fields),
+            _ => self.unread.get(&id).copied().flatten(),
+        }
+    }
+
+    /// Notes the file `id` a commit made, which reads as `new`, the last version before it
+    /// that read being `old`.
+    fn after(&mut self, id: Option<ObjectId>, new: Option<&Version>, old: Option<&'a Fields>) {
+        match (id, new) {
+            (Some(_), Some(Ok(_))) => {}
+            (Some(id), _) => {
+                self.unread.insert(id, old);
+            }
+            (None, _) => self.deleted = old,
+        }
+    }
+}
+
+/// One commit of a record's file, with the last version before it that read and the
+/// version it made, where that reads.
 struct Step<'a> {
     entry: &'a Entry,
     old: Option<&'a Fields>,

@@ -67,6 +67,8 @@ pub enum Action {
     Created,
     Changed,
     Deleted,
+    /// Added again after it was deleted: its changes are from the version deleted.
+    Restored,
 }
 
 /// One field a commit changed: its old and new value when they are short, else only that

@@ -665,6 +665,54 @@ fn a_merge_shows_a_change_once_at_the_commit_that_made_it() {
     assert_eq!(api["exceptions"][0]["commits"][0]["commit"], side);
 }
 
+/// A version that does not read, and a file deleted and added again, tell nothing of what
+/// the record held: the commit after them is compared with the last version that read, so
+/// it neither adds every approval again, which hid the change made before them, nor hides
+/// what it changed itself.
+#[test]
+fn a_version_that_does_not_read_or_a_deleted_file_is_passed_over() {
+    let repo = Repo::new(HANDBOOK);
+    requested_and_approved(&repo, "E-1");
+    raise_after_approval(&repo, "2026-02-01");
+    let changed = at(
+        "exception.changed-after-approval",
+        repo.line("E-1", "  - name: Eli Stone"),
+    );
+    let file = "data/exceptions/E-1.yaml";
+    let good = repo.read(file);
+    repo.write(file, "id: E-1\ntitle: [broken\n");
+    repo.commit("2026-02-10", "Ann Lee", "Break E-1");
+    repo.write(file, &good);
+    repo.commit("2026-02-11", "Ann Lee", "Mend E-1");
+    assert_eq!(repo.findings(), std::slice::from_ref(&changed));
+    let api = repo.history_json();
+    let commits = &api["exceptions"][0]["commits"];
+    // What did not parse is the version before the mend, not the mend.
+    assert_eq!(commits[0]["subject"], "Mend E-1");
+    assert_eq!(commits[0]["unreadable"], Value::Null);
+    assert_eq!(commits[0]["changes"], serde_json::json!([]));
+    let broken = commits[1]["unreadable"].as_str().unwrap();
+    assert!(broken.contains("did not parse"), "{broken}");
+    // Deleted, then added again with a later expiry: the expiry moved after the approval.
+    fs::remove_file(repo.path().join(file)).unwrap();
+    repo.commit("2026-03-01", "Ann Lee", "Tidy E-1");
+    repo.write(
+        file,
+        &good.replace("expires: 2026-09-01", "expires: 2027-03-01"),
+    );
+    repo.commit("2026-03-02", "Ann Lee", "Restore E-1");
+    assert_eq!(repo.findings(), [changed.clone(), changed]);
+    let api = repo.history_json();
+    let restored = &api["exceptions"][0]["commits"][0];
+    assert_eq!(restored["action"], "restored");
+    assert_eq!(
+        restored["changes"],
+        serde_json::json!([{"field": "expires", "change": "changed", "old": "2026-09-01", "new": "2027-03-01"}])
+    );
+    let page = fs::read_to_string(repo.path().join("out/exceptions/E-1/index.html")).unwrap();
+    assert!(page.contains("restored the record"), "{page}");
+}
+
 /// How many warnings a run printed.
 fn warnings(stderr: &str) -> usize {
     stderr.lines().filter(|l| l.starts_with("warning")).count()
