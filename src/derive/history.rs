@@ -2,6 +2,7 @@
 //! each commit changed, when each approval first reached git, and what that shows.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 
 use chrono::{DateTime, Utc};
 use gix::ObjectId;
@@ -18,8 +19,8 @@ use crate::model::exception::{Approval, Exception};
 use crate::model::history::{
     Action, ApprovalSeen, Entry, Evidence, FieldChange, History, RecordHistory, short_id,
 };
-use crate::model::person::Person;
-use crate::model::vocab::Decision;
+use crate::model::person::{People, Person};
+use crate::model::vocab::{Decision, Level, Side};
 
 /// Fields whose values are Markdown: a change shows that they changed, not the text.
 const MARKDOWN: [&str; 4] = [
@@ -87,6 +88,7 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
         .collect();
     let context = Context {
         log,
+        people: &records.people,
         timezone: config.timezone,
         lag_days: i64::from(config.history.approval_lag_days),
     };
@@ -110,6 +112,8 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
 
 struct Context<'a> {
     log: &'a Log,
+    /// For the side and level of approvals that leave them out.
+    people: &'a People,
     timezone: Offset,
     lag_days: i64,
 }
@@ -206,45 +210,26 @@ impl Context<'_> {
     fn approvals(&self, e: &Exception, steps: &[Step]) -> (Vec<ApprovalSeen>, Vec<Evidence>) {
         let id = &e.id;
         let mut evidence = Vec::new();
-        // What a step added to a list field, `of` reading its entries.
-        let added = |step: &Step, field: &str, of: fn(&Fields) -> Vec<Key>| -> Vec<Key> {
-            if let (Some(old), Some(new)) = (step.old, step.new)
-                && old.written_alike(new, field)
-            {
-                return Vec::new();
-            }
-            let before: HashSet<Key> = step.old.map(of).unwrap_or_default().into_iter().collect();
-            step.new
-                .map(of)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|k| !before.contains(k))
-                .collect()
-        };
-        let approved_keys = |m: &Fields| -> Vec<Key> {
-            approval_keys(m)
+        let people = self.people;
+        let approved = |m: &Fields| -> Vec<Decided> {
+            Decided::then(m, people)
                 .into_iter()
                 .filter(|k| k.decision == Some(Decision::Approved))
                 .collect()
         };
+        let now = Decided::now(e);
         // The last commit that added an approval with decision approved.
         let last = steps
             .iter()
             .enumerate()
             .filter_map(|(i, step)| {
-                let new = added(step, "approvals", approved_keys);
+                let new = added(step, "approvals", approved);
                 (!new.is_empty()).then_some((i, new))
             })
             .next_back();
         if let Some((at, keys)) = &last {
             // The approval it added, as the record now writes it.
-            let current = e
-                .approvals
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| keys.contains(&Key::of(a)))
-                .map(|(i, _)| i)
-                .next_back();
+            let current = now.iter().rposition(|k| keys.contains(k));
             let by = current.map(|i| &e.approvals[i]);
             for step in &steps[at + 1..] {
                 let (Some(old), Some(new)) = (step.old, step.new) else {
@@ -255,7 +240,7 @@ impl Context<'_> {
                     .filter(|f| !old.written_alike(new, f) && !same(f, old.get(f), new.get(f)))
                     .collect();
                 // No step after `last` adds an approval.
-                if changed.is_empty() || !added(step, "renewals", renewal_keys).is_empty() {
+                if changed.is_empty() || !added(step, "renewals", renewals).is_empty() {
                     continue;
                 }
                 let approval = match by {
@@ -285,7 +270,7 @@ impl Context<'_> {
         let first = steps.first().map(|s| s.entry.commit.as_str());
         // The first step whose version holds each approval, in one reading of the steps: a
         // step that kept its approvals as they were adds none, and is not read again.
-        let mut first_at: HashMap<Key, usize> = HashMap::new();
+        let mut first_at: HashMap<Decided, usize> = HashMap::new();
         for (i, step) in steps.iter().enumerate() {
             let kept = i
                 .checked_sub(1)
@@ -294,7 +279,11 @@ impl Context<'_> {
             if kept {
                 continue;
             }
-            for key in step.new.map(approval_keys).unwrap_or_default() {
+            for key in step
+                .new
+                .map(|m| Decided::then(m, people))
+                .unwrap_or_default()
+            {
                 first_at.entry(key).or_insert(i);
             }
         }
@@ -302,8 +291,9 @@ impl Context<'_> {
             .approvals
             .iter()
             .enumerate()
-            .map(|(index, a)| {
-                let step = first_at.get(&Key::of(a)).map(|&i| &steps[i]);
+            .zip(&now)
+            .map(|((index, a), key)| {
+                let step = first_at.get(key).map(|&i| &steps[i]);
                 let lag_days = step
                     .zip(a.date)
                     .map(|(s, date)| date.days_until(s.entry.day));
@@ -342,6 +332,22 @@ impl Context<'_> {
             .collect();
         (seen, evidence)
     }
+}
+
+/// What a step added to a list field, `of` reading its entries.
+fn added<K: Eq + Hash>(step: &Step, field: &str, of: impl Fn(&Fields) -> Vec<K>) -> Vec<K> {
+    if let (Some(old), Some(new)) = (step.old, step.new)
+        && old.written_alike(new, field)
+    {
+        return Vec::new();
+    }
+    let before: HashSet<K> = step.old.map(&of).unwrap_or_default().into_iter().collect();
+    step.new
+        .map(of)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| !before.contains(k))
+        .collect()
 }
 
 /// The version each commit of a record's file is compared with: the last before it that
@@ -495,35 +501,82 @@ fn same(field: &str, old: Option<&Value>, new: Option<&Value>) -> bool {
     }
 }
 
-/// An approval or a renewal, as it is recognised from one version of a record to the next:
-/// an approval by who, when and what; a renewal by its date and new expiry. Editing a note
-/// or a role keeps it the same; editing its date makes it another.
+/// An approval as it is recognised from one version of a record to the next: by the
+/// decision it records (its side, level, decision and date, the side and level taken from
+/// data/people.yaml where the approval leaves them out, as the record's own reading does),
+/// not by how the approver's name or email is written, which a later commit may correct
+/// (a new email domain) without making the approval new. Approvals alike in all four are
+/// told apart by their order among themselves, so a second one added later is new. A new
+/// name, email, role or note keeps it the same; another side, level, decision or date
+/// makes it another.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
-    who: String,
-    date: Option<Date>,
+struct Decided {
+    side: Option<Side>,
+    level: Option<Level>,
     decision: Option<Decision>,
-    expires: Option<Date>,
+    date: Option<Date>,
+    /// Its place among the approvals alike in the rest.
+    nth: usize,
 }
 
-impl Key {
-    fn of(a: &Approval) -> Key {
-        Key {
-            who: who(&a.name, a.email.as_deref()),
-            date: a.date,
-            decision: Some(a.decision),
-            expires: None,
+impl Decided {
+    /// The approvals of the record as it is now, in its order.
+    fn now(e: &Exception) -> Vec<Decided> {
+        Decided::each(
+            e.approvals
+                .iter()
+                .map(|a| (a.side, a.level, Some(a.decision), a.date)),
+        )
+    }
+
+    /// The approvals of a version of the record, in its order.
+    fn then(m: &Fields, people: &People) -> Vec<Decided> {
+        fn read<T: serde::de::DeserializeOwned>(a: &Mapping, field: &str) -> Option<T> {
+            serde_yaml::from_value(a.get(field)?.clone()).ok()
         }
+        Decided::each(entries(m, "approvals").map(|a| {
+            let (side, level) = (read(a, "side"), read(a, "level"));
+            let listed = || {
+                people.find(&Person {
+                    name: a.get("name").and_then(Value::as_str)?.to_string(),
+                    email: a.get("email").and_then(Value::as_str).map(str::to_string),
+                })
+            };
+            let listed = (side.is_none() || level.is_none()).then(listed).flatten();
+            (
+                side.or(listed.and_then(|p| p.side)),
+                level.or(listed.and_then(|p| p.level)),
+                read(a, "decision"),
+                date(a, "date"),
+            )
+        }))
+    }
+
+    fn each(
+        approvals: impl Iterator<Item = (Option<Side>, Option<Level>, Option<Decision>, Option<Date>)>,
+    ) -> Vec<Decided> {
+        let mut met: HashMap<Decided, usize> = HashMap::new();
+        approvals
+            .map(|(side, level, decision, date)| {
+                let mut key = Decided {
+                    side,
+                    level,
+                    decision,
+                    date,
+                    nth: 0,
+                };
+                let nth = met.entry(key.clone()).or_default();
+                key.nth = *nth;
+                *nth += 1;
+                key
+            })
+            .collect()
     }
 }
 
-fn who(name: &str, email: Option<&str>) -> String {
-    format!(
-        "{}\n{}",
-        name.trim().to_lowercase(),
-        email.unwrap_or("").trim().to_lowercase()
-    )
-}
+/// A renewal, as it is recognised from one version of a record to the next: by its date
+/// and new expiry.
+type Renewed = (Option<Date>, Option<Date>);
 
 fn date(m: &Mapping, field: &str) -> Option<Date> {
     m.get(field)
@@ -539,30 +592,9 @@ fn entries<'a>(m: &'a Fields, field: &str) -> impl Iterator<Item = &'a Mapping> 
         .filter_map(Value::as_mapping)
 }
 
-fn approval_keys(m: &Fields) -> Vec<Key> {
-    entries(m, "approvals")
-        .map(|a| Key {
-            who: who(
-                a.get("name").and_then(Value::as_str).unwrap_or(""),
-                a.get("email").and_then(Value::as_str),
-            ),
-            date: date(a, "date"),
-            decision: a
-                .get("decision")
-                .and_then(|d| serde_yaml::from_value(d.clone()).ok()),
-            expires: None,
-        })
-        .collect()
-}
-
-fn renewal_keys(m: &Fields) -> Vec<Key> {
+fn renewals(m: &Fields) -> Vec<Renewed> {
     entries(m, "renewals")
-        .map(|r| Key {
-            who: String::new(),
-            date: date(r, "date"),
-            decision: None,
-            expires: date(r, "expires"),
-        })
+        .map(|r| (date(r, "date"), date(r, "expires")))
         .collect()
 }
 
@@ -677,25 +709,58 @@ mod tests {
         assert_eq!(removed[0].old.as_deref(), Some("Bo <bo@x.org>"));
     }
 
+    /// An approval is the decision it records: correcting who wrote it keeps it; another
+    /// side, level, decision or date is another approval, and so is a second one alike.
     #[test]
-    fn approvals_are_the_same_across_versions_until_who_when_or_what_changes() {
-        let approval = |name: &str, date: &str, decision: &str, note: &str| {
-            approval_keys(&mapping(&format!(
-                "approvals:\n  - {{name: {name}, email: DEE@x.org, role: r, decision: {decision}, date: {date}{note}}}\n"
-            )))
-        };
-        let first = approval("Dee Vance", "2026-01-10", "approved", "");
-        assert_eq!(
-            first,
-            approval("Dee Vance", "2026-01-10", "approved", ", note: later")
+    fn approvals_are_the_same_across_versions_until_what_was_decided_changes() {
+        let people = People::new(
+            serde_yaml::from_str(
+                "[{name: Dee Vance, email: dee@new.org, side: business, level: vp}]",
+            )
+            .unwrap(),
         );
-        assert_ne!(first, approval("Dee Vance", "2026-01-11", "approved", ""));
-        assert_ne!(first, approval("Dee Vance", "2026-01-10", "rejected", ""));
-        assert_ne!(first, approval("Dee Vane", "2026-01-10", "approved", ""));
-        let typed: Approval = serde_yaml::from_str(
-            "{name: ' dee vance', email: dee@X.org, role: other, decision: approved, date: 2026-01-10}",
+        let approvals = |list: &[&str]| {
+            let text: String = list
+                .iter()
+                .map(|a| {
+                    let decision = if a.contains("decision") {
+                        ""
+                    } else {
+                        "decision: approved, "
+                    };
+                    format!("  - {{role: r, {decision}{a}}}\n")
+                })
+                .collect();
+            Decided::then(&mapping(&format!("approvals:\n{text}")), &people)
+        };
+        let first = approvals(&["name: Dee Vance, email: DEE@old.org, date: 2026-01-10"]);
+        for same in [
+            "name: D. Vance, email: dee@new.org, date: 2026-01-10, note: later",
+            "name: Dee Vance, email: dee@new.org, side: business, level: vp, date: 2026-01-10",
+        ] {
+            assert_eq!(first, approvals(&[same]), "{same}");
+        }
+        for other in [
+            "name: Dee Vance, date: 2026-01-11",
+            "name: Dee Vance, date: 2026-01-10, side: security",
+            "name: Dee Vance, date: 2026-01-10, level: director",
+            "name: Dee Vance, date: 2026-01-10, decision: rejected",
+        ] {
+            assert_ne!(first, approvals(&[other]), "{other}");
+        }
+        let two = approvals(&[
+            "name: Dee Vance, date: 2026-01-10",
+            "name: Al Ng, side: business, level: vp, date: 2026-01-10",
+        ]);
+        assert_eq!(two[0], first[0]);
+        assert_ne!(two[1], first[0]);
+        // The record as loaded, its side and level filled from people.yaml, reads alike.
+        let e: Exception = serde_yaml::from_str(
+            "{id: E-1, title: t, type: acceptance, severity: low, status: pending, \
+             requested_by: A, risk_owner: B, created: 2026-01-01, summary: s, justification: j, \
+             approvals: [{name: Dee Vance, role: r, side: business, level: vp, decision: approved, date: 2026-01-10}]}",
         )
         .unwrap();
-        assert_eq!(first, [Key::of(&typed)]);
+        assert_eq!(first, Decided::now(&e));
     }
 }

@@ -713,6 +713,37 @@ fn a_version_that_does_not_read_or_a_deleted_file_is_passed_over() {
     assert!(page.contains("restored the record"), "{page}");
 }
 
+/// A commit that corrects how approvers are written (a new email domain) adds no approval:
+/// an approval is the decision it records, not its approver's spelling.
+#[test]
+fn correcting_an_approvers_email_adds_no_approval() {
+    let repo = Repo::new(HANDBOOK);
+    requested_and_approved(&repo, "E-1");
+    raise_after_approval(&repo, "2026-02-01");
+    let file = "data/exceptions/E-1.yaml";
+    let text = repo.read(file).replace(
+        "    email: dee.vance@example.com",
+        "    email: dee.vance@example.org",
+    );
+    repo.write(file, &text.replace("name: Eli Stone", "name: Eli J. Stone"));
+    repo.commit("2026-05-01", "Ann Lee", "Move approvers to the new domain");
+    assert_eq!(
+        repo.findings(),
+        [at(
+            "exception.changed-after-approval",
+            repo.line("E-1", "  - name: Eli J. Stone")
+        )]
+    );
+    let api = repo.history_json();
+    let firsts: Vec<&Value> = api["exceptions"][0]["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["first_seen"])
+        .collect();
+    assert_eq!(firsts, ["2026-01-10", "2026-01-10"]);
+}
+
 /// How many warnings a run printed.
 fn warnings(stderr: &str) -> usize {
     stderr.lines().filter(|l| l.starts_with("warning")).count()
