@@ -129,18 +129,21 @@ impl Context<'_> {
     ) -> RecordHistory {
         // Oldest first: each commit's file, and the last version before it that read.
         let mut before = Earlier::default();
-        let mut steps: Vec<(Option<&Fields>, Option<&Version>)> = Vec::with_capacity(changes.len());
+        let mut steps: Vec<(Parents, Option<&Version>)> = Vec::with_capacity(changes.len());
         for c in changes.iter().rev() {
-            let old = before.of(c.old, versions);
+            let parents = Parents {
+                first: before.of(c.old, versions),
+                others: c.others.iter().map(|id| before.of(*id, versions)).collect(),
+            };
             let new = c.new.and_then(|id| versions.get(&id));
-            before.after(c.new, new, old);
-            steps.push((old, new));
+            before.after(c.new, new, parents.first);
+            steps.push((parents, new));
         }
         let entries: Vec<Entry> = changes
             .iter()
             .rev()
             .zip(&steps)
-            .map(|(c, (old, new))| self.entry(&self.log.commits[c.commit], c, *old, *new))
+            .map(|(c, (parents, new))| self.entry(&self.log.commits[c.commit], c, parents, *new))
             .rev()
             .collect();
         let mut history = RecordHistory {
@@ -152,11 +155,11 @@ impl Context<'_> {
         };
         if let Some(exception) = record.exception {
             let steps: Vec<Step> = steps
-                .iter()
+                .into_iter()
                 .zip(history.commits.iter().rev())
-                .map(|((old, new), entry)| Step {
+                .map(|((parents, new), entry)| Step {
                     entry,
-                    old: *old,
+                    parents,
                     new: new.and_then(|v| v.as_ref().ok()),
                 })
                 .collect();
@@ -167,15 +170,16 @@ impl Context<'_> {
         history
     }
 
-    /// The entry of the commit that made `change`: `old` is the last version before it
-    /// that read, `new` the version it made, where the file is there.
+    /// The entry of the commit that made `change`: `new` is the version it made, where
+    /// the file is there.
     fn entry(
         &self,
         commit: &Commit,
         change: &Change,
-        old: Option<&Fields>,
+        parents: &Parents,
         new: Option<&Version>,
     ) -> Entry {
+        let old = parents.first;
         let at = commit_time(commit.seconds).with_timezone(&self.timezone.0);
         let action = match (change.old, old, change.new) {
             (None, None, _) => Action::Created,
@@ -185,7 +189,11 @@ impl Context<'_> {
         };
         let (changes, unreadable) = match (old, new) {
             (_, Some(Err(why))) => (Vec::new(), Some(why.clone())),
-            (Some(old), Some(Ok(new))) => (field_changes(old, new), None),
+            (Some(old), Some(Ok(new))) => {
+                let mut changes = field_changes(old, new);
+                changes.retain(|c| parents.changed(new, &c.field, |a, b| a == b));
+                (changes, None)
+            }
             _ => (Vec::new(), None),
         };
         let new = new.and_then(|v| v.as_ref().ok());
@@ -232,12 +240,12 @@ impl Context<'_> {
             let current = now.iter().rposition(|k| keys.contains(k));
             let by = current.map(|i| &e.approvals[i]);
             for step in &steps[at + 1..] {
-                let (Some(old), Some(new)) = (step.old, step.new) else {
+                let (Some(_), Some(new)) = (step.parents.first, step.new) else {
                     continue;
                 };
                 let changed: Vec<&str> = DECIDED
                     .into_iter()
-                    .filter(|f| !old.written_alike(new, f) && !same(f, old.get(f), new.get(f)))
+                    .filter(|f| step.parents.changed(new, f, |a, b| same(f, a, b)))
                     .collect();
                 // No step after `last` adds an approval.
                 if changed.is_empty() || !added(step, "renewals", renewals).is_empty() {
@@ -334,20 +342,54 @@ impl Context<'_> {
     }
 }
 
-/// What a step added to a list field, `of` reading its entries.
+/// What a step added to a list field, `of` reading its entries: what no parent held.
 fn added<K: Eq + Hash>(step: &Step, field: &str, of: impl Fn(&Fields) -> Vec<K>) -> Vec<K> {
-    if let (Some(old), Some(new)) = (step.old, step.new)
-        && old.written_alike(new, field)
-    {
+    let Some(new) = step.new else {
+        return Vec::new();
+    };
+    let parents = step.parents.iter();
+    if parents.clone().any(|p| p.written_alike(new, field)) {
         return Vec::new();
     }
-    let before: HashSet<K> = step.old.map(&of).unwrap_or_default().into_iter().collect();
-    step.new
-        .map(of)
-        .unwrap_or_default()
+    let before: HashSet<K> = parents.flat_map(&of).collect();
+    of(new)
         .into_iter()
         .filter(|k| !before.contains(k))
         .collect()
+}
+
+/// The versions a commit's version is compared with: its first parent's, and a merge's
+/// other parents'; each the last version at or before it that read (see [`Earlier`]).
+struct Parents<'a> {
+    first: Option<&'a Fields>,
+    /// Empty but for a merge.
+    others: Vec<Option<&'a Fields>>,
+}
+
+impl<'a> Parents<'a> {
+    /// Those that read.
+    fn iter(&self) -> impl Iterator<Item = &'a Fields> + Clone + '_ {
+        self.first
+            .into_iter()
+            .chain(self.others.iter().flatten().copied())
+    }
+
+    /// Whether the commit changed `field` of `new`, `alike` saying when two values are the
+    /// same: where it differs from every parent. A merge that takes a field as one of its
+    /// parents had it changed nothing there (`git log --cc`): the commit that did is on
+    /// that parent's side, and counted there. A parent without the file differs in all;
+    /// without a first parent that read, nothing is known to have changed.
+    fn changed(
+        &self,
+        new: &Fields,
+        field: &str,
+        alike: impl Fn(Option<&Value>, Option<&Value>) -> bool,
+    ) -> bool {
+        self.first.is_some()
+            && self
+                .iter()
+                .all(|p| !p.written_alike(new, field) && !alike(p.get(field), new.get(field)))
+    }
 }
 
 /// The version each commit of a record's file is compared with: the last before it that
@@ -392,11 +434,11 @@ impl<'a> Earlier<'a> {
     }
 }
 
-/// One commit of a record's file, with the last version before it that read and the
-/// version it made, where that reads.
+/// One commit of a record's file, with the versions it is compared with and the version
+/// it made, where that reads.
 struct Step<'a> {
     entry: &'a Entry,
-    old: Option<&'a Fields>,
+    parents: Parents<'a>,
     new: Option<&'a Fields>,
 }
 

@@ -175,8 +175,7 @@ fn read(
         .changes
         .iter()
         .filter(records)
-        .flat_map(|c| [c.old, c.new])
-        .flatten()
+        .flat_map(Change::files)
         .filter(|id| !versions.contains_key(id))
         .collect();
     ids.sort_unstable();
@@ -194,12 +193,8 @@ fn read(
     versions.extend(parse(&log, &texts));
     // Only the versions of files that commits HEAD reaches changed are kept, here and in
     // the file, so neither grows with history that was rewritten.
-    let named: std::collections::HashSet<ObjectId> = log
-        .changes
-        .iter()
-        .flat_map(|c| [c.old, c.new])
-        .flatten()
-        .collect();
+    let named: std::collections::HashSet<ObjectId> =
+        log.changes.iter().flat_map(Change::files).collect();
     let read = versions.len();
     versions.retain(|id, _| named.contains(id));
     // Written when something was learned, or something kept is no longer reachable.
@@ -228,12 +223,7 @@ fn parse(log: &Log, texts: &HashMap<ObjectId, Result<String, String>>) -> Vec<(O
         let ids = by_file
             .entry((change.folder, change.name.as_str()))
             .or_default();
-        ids.extend(
-            [change.old, change.new]
-                .into_iter()
-                .flatten()
-                .filter(|id| texts.contains_key(id)),
-        );
+        ids.extend(change.files().filter(|id| texts.contains_key(id)));
     }
     let files: Vec<((usize, &str), Vec<ObjectId>)> = by_file
         .into_iter()

@@ -744,6 +744,56 @@ fn correcting_an_approvers_email_adds_no_approval() {
     assert_eq!(firsts, ["2026-01-10", "2026-01-10"]);
 }
 
+/// A merge that takes each field as one of its parents had it changed nothing: the branch's
+/// change is found once, at the commit that made it, not again at the merge. A field the
+/// merge sets to what neither parent had (a conflict resolved by hand) it changed.
+#[test]
+fn a_merge_changes_only_what_differs_from_every_parent() {
+    let repo = Repo::new(HANDBOOK);
+    requested_and_approved(&repo, "E-1");
+    let file = "data/exceptions/E-1.yaml";
+    git(repo.path(), &["checkout", "-q", "-b", "side"], &[]);
+    repo.edit(file, "expires: 2026-09-01", "expires: 2026-12-01");
+    repo.commit("2026-02-01", "Bo Chen", "Push E-1's expiry");
+    git(repo.path(), &["checkout", "-q", "main"], &[]);
+    repo.edit(file, "title: Risk E-1", "title: Risk E-1, retitled");
+    repo.commit("2026-02-02", "Ann Lee", "Retitle E-1");
+    let env = [
+        ("GIT_AUTHOR_DATE", "2026-02-03T12:00:00+00:00"),
+        ("GIT_COMMITTER_DATE", "2026-02-03T12:00:00+00:00"),
+    ];
+    let merge = git(repo.path(), &["merge", "-q", "--no-edit", "side"], &env);
+    assert!(merge.status.success(), "{}", describe(&merge));
+    let changed = at(
+        "exception.changed-after-approval",
+        repo.line("E-1", "  - name: Eli Stone"),
+    );
+    assert_eq!(repo.findings(), std::slice::from_ref(&changed));
+    let api = repo.history_json();
+    let merged = &api["exceptions"][0]["commits"][0];
+    assert!(merged["subject"].as_str().unwrap().starts_with("Merge"));
+    assert_eq!(merged["changes"], serde_json::json!([]));
+    // A conflict resolved by hand, to an expiry neither side had.
+    git(repo.path(), &["checkout", "-q", "-b", "other", "side"], &[]);
+    repo.edit(file, "expires: 2026-12-01", "expires: 2026-10-01");
+    repo.commit("2026-02-04", "Bo Chen", "Pull E-1's expiry in");
+    git(repo.path(), &["checkout", "-q", "main"], &[]);
+    repo.edit(file, "expires: 2026-12-01", "expires: 2026-11-01");
+    repo.commit("2026-02-05", "Ann Lee", "Move E-1's expiry");
+    git(
+        repo.path(),
+        &["merge", "-q", "--no-commit", "-s", "ours", "other"],
+        &env,
+    );
+    repo.edit(file, "expires: 2026-11-01", "expires: 2026-09-15");
+    repo.commit("2026-02-06", "Ann Lee", "Merge other");
+    let api = repo.history_json();
+    let resolved = &api["exceptions"][0]["commits"][0];
+    assert_eq!(resolved["subject"], "Merge other");
+    assert_eq!(resolved["changes"][0]["field"], "expires");
+    assert_eq!(repo.findings().len(), 4);
+}
+
 /// How many warnings a run printed.
 fn warnings(stderr: &str) -> usize {
     stderr.lines().filter(|l| l.starts_with("warning")).count()

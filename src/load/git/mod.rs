@@ -61,6 +61,20 @@ pub struct Change {
     /// The file before and after the commit; `None` where it did not exist.
     pub old: Option<ObjectId>,
     pub new: Option<ObjectId>,
+    /// For a merge, the file in each parent after the first (`old` is the first's): what
+    /// the merge changed is what differs from all of them.
+    pub others: Vec<Option<ObjectId>>,
+}
+
+impl Change {
+    /// Every version of the file it names: each parent's, then its own.
+    pub fn files(&self) -> impl Iterator<Item = ObjectId> + '_ {
+        self.old
+            .iter()
+            .chain(self.others.iter().flatten())
+            .chain(&self.new)
+            .copied()
+    }
 }
 
 /// Every commit reachable from HEAD that changed a file of some folders.
@@ -93,6 +107,7 @@ pub struct KnownChange {
     pub name: String,
     pub old: Option<ObjectId>,
     pub new: Option<ObjectId>,
+    pub others: Vec<Option<ObjectId>>,
 }
 
 impl Log {
@@ -113,6 +128,7 @@ impl Log {
                 name: change.name.clone(),
                 old: change.old,
                 new: change.new,
+                others: change.others.clone(),
             });
         }
         let mut touched: HashMap<ObjectId, Known> =
@@ -197,8 +213,8 @@ struct Diffs<'a> {
 }
 
 /// A file a commit (by its place in the walk) changed in a folder (by its place in the
-/// folders asked for).
-type Changed = (usize, usize, Differs);
+/// folders asked for), and for a merge, the file in each parent after the first.
+type Changed = (usize, usize, Differs, Vec<Option<ObjectId>>);
 
 impl Diffs<'_> {
     /// What each commit of `part` changed, taken in the order given. A commit whose
@@ -252,12 +268,23 @@ impl Diffs<'_> {
                     continue;
                 }
                 let first = before.first().copied().flatten();
-                let mut changed = repo.diff(&mut trees, first, tree)?;
+                let mut changed: Vec<(Differs, Vec<Option<ObjectId>>)> = repo
+                    .diff(&mut trees, first, tree)?
+                    .into_iter()
+                    .map(|differs| (differs, Vec::new()))
+                    .collect();
                 for other in before.iter().skip(1) {
                     let same = repo.diff(&mut trees, *other, tree)?;
-                    changed.retain(|(name, ..)| same.iter().any(|(n, ..)| n == name));
+                    changed.retain_mut(|((name, ..), others)| {
+                        let was = same.iter().find(|(n, ..)| n == name);
+                        was.inspect(|(_, was, _)| others.push(*was)).is_some()
+                    });
                 }
-                changes.extend(changed.into_iter().map(|differs| (at, folder, differs)));
+                changes.extend(
+                    changed
+                        .into_iter()
+                        .map(|(differs, others)| (at, folder, differs, others)),
+                );
             }
             if let Some(own) = own {
                 next.extend(waiting.remove(own).into_iter().flatten());
@@ -433,8 +460,8 @@ impl Repo {
 
     /// Every commit reachable from `head` that changed a file directly in one of the
     /// handbook's `folders`, with what it changed. A merge counts as changing a file only
-    /// where the file differs from every parent's (as `git log` shows it), and is compared
-    /// with its first parent. An unborn HEAD has no commits.
+    /// where the file differs from every parent's (as `git log` shows it), each parent's
+    /// file given with it. An unborn HEAD has no commits.
     ///
     /// The commits are found first, from the commit-graph file where git wrote one; then
     /// the folders' trees of each, and what each commit changed in them, are read on as
@@ -460,12 +487,14 @@ impl Repo {
             if w.commit.is_none() {
                 w.commit.clone_from(&known.commit);
             }
-            changed.extend(
-                known
-                    .changes
-                    .iter()
-                    .map(|c| (at, c.folder, (c.name.clone(), c.old, c.new))),
-            );
+            changed.extend(known.changes.iter().map(|c| {
+                (
+                    at,
+                    c.folder,
+                    (c.name.clone(), c.old, c.new),
+                    c.others.clone(),
+                )
+            }));
         }
         let index: HashMap<ObjectId, usize> =
             walked.iter().enumerate().map(|(i, w)| (w.id, i)).collect();
@@ -547,12 +576,13 @@ impl Repo {
         }
         let mut changes: Vec<Change> = changed
             .into_iter()
-            .map(|(at, folder, (name, old, new))| Change {
+            .map(|(at, folder, (name, old, new), others)| Change {
                 commit: rank[&at],
                 folder,
                 name,
                 old,
                 new,
+                others,
             })
             .collect();
         // Stable: within a commit, the folders' changes stay in order, and names in each.
