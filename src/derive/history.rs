@@ -12,7 +12,7 @@ use serde_yaml::{Mapping, Value};
 
 use crate::load::config::Config;
 use crate::load::git::{Change, Commit, Log};
-use crate::load::history::{Changes, Fields, Version, file_names};
+use crate::load::history::{Changes, DECIDED, Fields, Held, Version, file_names};
 use crate::load::records::Records;
 use crate::model::date::{Date, Offset, days, instants};
 use crate::model::exception::{Approval, Exception};
@@ -27,15 +27,6 @@ const MARKDOWN: [&str; 4] = [
     "summary",
     "justification",
     "description",
-    "remediation_plan",
-];
-
-/// The fields an approval decides on: changed after it, the record needs approving again.
-const DECIDED: [&str; 5] = [
-    "severity",
-    "type",
-    "expires",
-    "risk_owner",
     "remediation_plan",
 ];
 
@@ -245,7 +236,11 @@ impl Context<'_> {
                 };
                 let changed: Vec<&str> = DECIDED
                     .into_iter()
-                    .filter(|f| step.parents.changed(new, f, |a, b| same(f, a, b)))
+                    .filter(|f| {
+                        step.parents.changed(new, f, |a, b| {
+                            same(f, a.and_then(Held::value), b.and_then(Held::value))
+                        })
+                    })
                     .collect();
                 // No step after `last` adds an approval.
                 if changed.is_empty() || !added(step, "renewals", renewals).is_empty() {
@@ -383,12 +378,12 @@ impl<'a> Parents<'a> {
         &self,
         new: &Fields,
         field: &str,
-        alike: impl Fn(Option<&Value>, Option<&Value>) -> bool,
+        alike: impl Fn(Option<&Held>, Option<&Held>) -> bool,
     ) -> bool {
         self.first.is_some()
             && self
                 .iter()
-                .all(|p| !p.written_alike(new, field) && !alike(p.get(field), new.get(field)))
+                .all(|p| !p.written_alike(new, field) && !alike(p.held(field), new.held(field)))
     }
 }
 
@@ -446,36 +441,36 @@ struct Step<'a> {
 /// writes them, then those it dropped.
 fn field_changes(old: &Fields, new: &Fields) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    for (field, value) in new.iter() {
+    for (field, held) in new.iter() {
         if old.written_alike(new, field) {
             continue;
         }
-        let before = old.get(field);
-        if before == Some(value) {
+        let before = old.held(field);
+        if before == Some(held) {
             continue;
         }
-        out.push(change(field, before, Some(value)));
+        out.push(change(field, before, Some(held)));
     }
-    for (field, value) in old.iter() {
-        if new.get(field).is_none() {
-            out.push(change(field, Some(value), None));
+    for (field, held) in old.iter() {
+        if new.held(field).is_none() {
+            out.push(change(field, Some(held), None));
         }
     }
     out
 }
 
-fn change(field: &str, old: Option<&Value>, new: Option<&Value>) -> FieldChange {
-    let (old, new) = (present(old), present(new));
+fn change(field: &str, old: Option<&Held>, new: Option<&Held>) -> FieldChange {
+    let (old, new) = (given(old), given(new));
     let kind = match (old, new) {
         (None, Some(_)) => "added",
         (Some(_), None) => "removed",
         _ => "changed",
     };
-    let shown = |v: Option<&Value>| {
+    let shown = |h: Option<&Held>| {
         if MARKDOWN.contains(&field) {
             None
         } else {
-            v.and_then(short)
+            h?.value().and_then(short)
         }
     };
     let (mut old_text, mut new_text) = (shown(old), shown(new));
@@ -493,6 +488,11 @@ fn change(field: &str, old: Option<&Value>, new: Option<&Value>) -> FieldChange 
         old: old_text,
         new: new_text,
     }
+}
+
+/// A field that is written and not `null`.
+fn given(held: Option<&Held>) -> Option<&Held> {
+    held.filter(|h| h.value().is_none_or(|v| !v.is_null()))
 }
 
 /// A value that is written and not `null`.

@@ -395,8 +395,9 @@ fn version_texts<T: Clone + DeserializeOwned>(
     redact: fn(&mut T, &str, &mut Redaction) -> bool,
     names: [&[&str]; 2],
 ) -> [Vec<String>; 2] {
+    // Every field is a value where there are audiences (see `Reading::values`).
     let mapping: Mapping = (fields.iter())
-        .map(|(key, value)| (Value::String(key.to_string()), value.clone()))
+        .filter_map(|(key, held)| Some((Value::String(key.to_string()), held.value()?.clone())))
         .collect();
     match serde_yaml::from_value::<T>(Value::Mapping(mapping)) {
         Ok(record) => names.map(|names| texts(&record, redact, names.iter().copied())),

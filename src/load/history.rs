@@ -24,10 +24,23 @@ pub const FOLDERS: [&str; 2] = ["data/exceptions", "data/incidents"];
 pub struct Changes {
     pub log: Log,
     pub versions: HashMap<ObjectId, Version>,
-    /// The HEAD they were read at, and the largest file read then: while both stay, they
-    /// are what a new reading would give.
+    /// The HEAD they were read at, and how: while both stay, they are what a new reading
+    /// would give.
     head: Option<ObjectId>,
-    max_bytes: u64,
+    reading: Reading,
+}
+
+/// How the versions of record files are read: what is kept of a version is a function of
+/// its id and this, so what was kept serves only a reading alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Reading {
+    /// The largest file read ([`super::config::LimitsConfig`]): a larger one is unreadable.
+    pub max_bytes: u64,
+    /// Whether every field is kept as its value: an audience's build scrubs its history of
+    /// the texts of each version it may not read (`derive::view::Past`), so a handbook
+    /// with audiences keeps them all. Else a long field whose value nothing reads is kept
+    /// as its hash ([`Held::Long`]).
+    pub values: bool,
 }
 
 /// Reads the commits that changed the record folders from the git repository that holds
@@ -91,14 +104,17 @@ pub fn load(
             );
         }
     };
-    let max_bytes = config.limits.max_file_bytes();
-    let reading = repo.head().and_then(|head| match kept {
-        Some(kept) if kept.head == head && kept.max_bytes == max_bytes => Ok((kept, None)),
+    let reading = Reading {
+        max_bytes: config.limits.max_file_bytes(),
+        values: !config.audiences.is_empty(),
+    };
+    let changes = repo.head().and_then(|head| match kept {
+        Some(kept) if kept.head == head && kept.reading == reading => Ok((kept, None)),
         kept => {
-            read(&mut repo, root, head, max_bytes, kept.as_deref()).map(|(c, w)| (Arc::new(c), w))
+            read(&mut repo, root, head, reading, kept.as_deref()).map(|(c, w)| (Arc::new(c), w))
         }
     });
-    match reading {
+    match changes {
         Ok((changes, warning)) => (Some(changes), warning),
         Err(e) => without(
             e.to_string(),
@@ -137,7 +153,7 @@ fn read(
     repo: &mut Repo,
     root: &Path,
     head: Option<ObjectId>,
-    max_bytes: u64,
+    reading: Reading,
     prior: Option<&Changes>,
 ) -> Result<(Changes, Option<Diagnostic>), Error> {
     let common_dir = repo.common_dir()?;
@@ -157,7 +173,7 @@ fn read(
         }
         None => (None, None),
     };
-    let prior = prior.filter(|p| repo.immutable() && p.max_bytes == max_bytes);
+    let prior = prior.filter(|p| repo.immutable() && p.reading == reading);
     let kept = match prior {
         Some(prior) => Kept {
             commits: prior.log.known().collect(),
@@ -165,32 +181,41 @@ fn read(
         },
         None => file
             .as_deref()
-            .and_then(|f| kept_history::read(f, max_bytes))
+            .and_then(|f| kept_history::read(f, reading))
             .unwrap_or_default(),
     };
     let log = repo.log(head, &FOLDERS, &kept.commits)?;
     let mut versions = kept.versions;
     let records = |c: &&Change| c.name.ends_with(".yaml") && !c.name.starts_with('.');
-    let mut ids: Vec<ObjectId> = log
+    // Each version not kept, and the file it is a version of.
+    let files: HashMap<ObjectId, String> = log
         .changes
         .iter()
         .filter(records)
-        .flat_map(Change::files)
-        .filter(|id| !versions.contains_key(id))
+        .flat_map(|c| {
+            let folder = FOLDERS.get(c.folder).copied().unwrap_or_default();
+            let file = format!("{folder}/{}", c.name);
+            c.files().map(move |id| (id, file.clone()))
+        })
+        .filter(|(id, _)| !versions.contains_key(id))
         .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let texts: HashMap<ObjectId, Result<String, String>> = repo
-        .texts(ids, max_bytes)?
-        .into_iter()
-        .map(|(id, text)| (id, text.map(super::source::strip_bom)))
-        .collect();
-    let learned = !texts.is_empty()
+    // Each read as its text is, on the thread that reads it, and the text dropped: the
+    // texts of a long history are never all held at once.
+    let fresh = repo.texts(
+        files.keys().copied().collect(),
+        reading.max_bytes,
+        || Versions::new(reading.values),
+        |reader, id, text| {
+            let text = text.map(super::source::strip_bom);
+            reader.read(files.get(id).map_or("", String::as_str), &text)
+        },
+    )?;
+    let learned = !fresh.is_empty()
         || log
             .reachable
             .iter()
             .any(|id| !kept.commits.contains_key(id));
-    versions.extend(parse(&log, &texts));
+    versions.extend(fresh);
     // Only the versions of files that commits HEAD reaches changed are kept, here and in
     // the file, so neither grows with history that was rewritten.
     let named: std::collections::HashSet<ObjectId> =
@@ -201,51 +226,75 @@ fn read(
     let stale = kept.commits.len() > log.reachable.len() || versions.len() < read;
     if let (Some(file), true) = (file, learned || stale) {
         // A cache that cannot be written is no cache: the next build reads git again.
-        let _ = kept_history::write(&file, &log, &versions, max_bytes);
+        let _ = kept_history::write(&file, &log, &versions, reading);
     }
     let changes = Changes {
         log,
         versions,
         head,
-        max_bytes,
+        reading,
     };
     Ok((changes, warning))
 }
 
-/// What each version in `texts` reads as. The versions of a file are read oldest first,
-/// each reading only the fields it changed (see [`Versions`]), one file at a time on each
-/// thread.
-fn parse(log: &Log, texts: &HashMap<ObjectId, Result<String, String>>) -> Vec<(ObjectId, Version)> {
-    use rayon::prelude::*;
-    let mut by_file: HashMap<(usize, &str), Vec<ObjectId>> = HashMap::new();
-    // Oldest first: the log lists the newest commit first.
-    for change in log.changes.iter().rev() {
-        let ids = by_file
-            .entry((change.folder, change.name.as_str()))
-            .or_default();
-        ids.extend(change.files().filter(|id| texts.contains_key(id)));
-    }
-    let files: Vec<((usize, &str), Vec<ObjectId>)> = by_file
-        .into_iter()
-        .filter(|(_, ids)| !ids.is_empty())
-        .collect();
-    files
-        .par_iter()
-        .map_init(Versions::default, |reader, ((folder, name), ids)| {
-            let folder = FOLDERS.get(*folder).copied().unwrap_or_default();
-            let file = format!("{folder}/{name}");
-            let mut seen = std::collections::HashSet::with_capacity(ids.len());
-            ids.iter()
-                .filter(|id| seen.insert(**id))
-                .filter_map(|id| Some((*id, reader.read(&file, texts.get(id)?))))
-                .collect::<Vec<_>>()
-        })
-        .flatten()
-        .collect()
+/// One top-level field of a version of a record file: its key and what it holds.
+pub type Field = Arc<(String, Held)>;
+
+/// What a field of a version holds, as far as its history needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Held {
+    Value(Value),
+    /// The hash of the text of a long field whose value is not [`valued`] (a timeline, a
+    /// long list of assets): its History row says only that it changed, which a change to
+    /// its layout or comments counts as. Read and kept whole, each version of a field that
+    /// grows commit by commit cost time and memory with the square of its commits.
+    Long(ObjectId),
 }
 
-/// One top-level field of a version of a record file: its key and value.
-pub type Field = Arc<(String, Value)>;
+impl Held {
+    /// The value, where it is kept.
+    pub fn value(&self) -> Option<&Value> {
+        match self {
+            Held::Value(value) => Some(value),
+            Held::Long(_) => None,
+        }
+    }
+}
+
+/// The fields an approval decides on: changed after it, the record needs approving again.
+pub const DECIDED: [&str; 5] = [
+    "severity",
+    "type",
+    "expires",
+    "risk_owner",
+    "remediation_plan",
+];
+
+/// A field whose text is longer than this, unless [`valued`] or all are
+/// ([`Reading::values`]), is kept as [`Held::Long`].
+const LONG: usize = 4096;
+
+/// Whether the value of the field `key` is read, not only whether it changed: by the
+/// findings (what an approval decides on, the approvals, the renewals) and by the
+/// audiences (the classification). Such a field is kept as its value however long.
+fn valued(key: &str) -> bool {
+    DECIDED.contains(&key) || ["approvals", "renewals", "classification"].contains(&key)
+}
+
+/// A field's text kept as its hash, when it is long and not [`valued`].
+fn long(part: &str) -> Option<Field> {
+    let (key, _) = part.split_once(':')?;
+    if part.len() <= LONG || valued(key) {
+        return None;
+    }
+    let hash = gix::objs::compute_hash(
+        gix::hash::Kind::Sha1,
+        gix::objs::Kind::Blob,
+        part.as_bytes(),
+    )
+    .ok()?;
+    Some(Arc::new((key.to_string(), Held::Long(hash))))
+}
 
 /// A version of a record file: its top-level fields in the order it writes them, or why
 /// they cannot be read.
@@ -267,7 +316,12 @@ impl Fields {
         &self.0
     }
 
+    /// The value of `key`, where it is written and kept as a value.
     pub fn get(&self, key: &str) -> Option<&Value> {
+        self.held(key)?.value()
+    }
+
+    pub fn held(&self, key: &str) -> Option<&Held> {
         self.field(key).map(|f| &f.1)
     }
 
@@ -276,7 +330,7 @@ impl Fields {
         self.0.iter().find(|f| f.0 == key)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Held)> {
         self.0.iter().map(|f| (f.0.as_str(), &f.1))
     }
 
@@ -294,21 +348,30 @@ impl Fields {
 /// mostly changes one or two fields of a record, the others written as before, and many
 /// fields (a severity, a status, a date) are written alike in many records.
 #[derive(Default)]
-pub struct Versions<'a> {
+pub struct Versions {
+    /// Whether every field is kept as its value ([`Reading::values`]).
+    values: bool,
     /// Each field's text, as met, and what it reads as; `None` where it does not read
-    /// alone (then the version is read whole).
-    fields: ahash::HashMap<&'a str, Option<Field>>,
+    /// alone (then the version is read whole). Not the [`long`] ones, which are not read.
+    fields: ahash::HashMap<Box<str>, Option<Field>>,
 }
 
 /// A version that has more fields than this not met before is read whole rather than
 /// field by field: one read of a file costs less than many reads of its parts.
 const WHOLE_BEYOND: usize = 3;
 
-impl<'a> Versions<'a> {
+impl Versions {
+    pub fn new(values: bool) -> Versions {
+        Versions {
+            values,
+            ..Versions::default()
+        }
+    }
+
     /// A version of the file `name`, read through the same refusals as the handbook's own
     /// files (size, aliases, nesting). Field by field when [`fields`] can split it, the
     /// fields met before taken as they were; else whole.
-    pub fn read(&mut self, name: &str, text: &'a Result<String, String>) -> Version {
+    pub fn read(&mut self, name: &str, text: &Result<String, String>) -> Version {
         let text = match text {
             Ok(text) => text,
             Err(why) => return Err(format!("the file then could not be read: {why}")),
@@ -316,9 +379,13 @@ impl<'a> Versions<'a> {
         let Some(parts) = fields(text) else {
             return whole(name, text);
         };
+        let longs: Vec<Option<Field>> = (parts.iter())
+            .map(|p| long(p).filter(|_| !self.values))
+            .collect();
         let new = parts
             .iter()
-            .filter(|p| !self.fields.contains_key(*p))
+            .zip(&longs)
+            .filter(|(p, long)| long.is_none() && !self.fields.contains_key(**p))
             .count();
         if new > WHOLE_BEYOND {
             let read = whole(name, text)?;
@@ -331,17 +398,34 @@ impl<'a> Versions<'a> {
             if !lined_up {
                 return Ok(read);
             }
-            let shared = parts.iter().zip(read.0).map(|(part, field)| {
-                let known = self.fields.entry(part).or_insert(None);
-                Arc::clone(known.get_or_insert(field))
-            });
+            let shared = parts
+                .iter()
+                .zip(longs)
+                .zip(read.0)
+                .map(|((part, long), field)| {
+                    if let Some(long) = long {
+                        return long;
+                    }
+                    let known = self.fields.entry((*part).into()).or_insert(None);
+                    Arc::clone(known.get_or_insert(field))
+                });
             return Ok(Fields(shared.collect()));
         }
         let mut read = Vec::with_capacity(parts.len());
-        for part in parts {
-            let field = self.fields.entry(part).or_insert_with(|| field(name, part));
+        for (part, long) in parts.into_iter().zip(longs) {
+            let field = match long {
+                Some(long) => Some(long),
+                None => match self.fields.get(part) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let read = field(name, part);
+                        self.fields.insert(part.into(), read.clone());
+                        read
+                    }
+                },
+            };
             match field {
-                Some(f) if !read.iter().any(|r: &Field| r.0 == f.0) => read.push(Arc::clone(f)),
+                Some(f) if !read.iter().any(|r: &Field| r.0 == f.0) => read.push(f),
                 // A key given twice, or a field that does not read alone: the whole file
                 // says what is wrong.
                 _ => return whole(name, text),
@@ -353,14 +437,14 @@ impl<'a> Versions<'a> {
 
 /// One field's text, read alone: `None` unless it is one field with a text key.
 fn field(name: &str, text: &str) -> Option<Field> {
-    if let Some(block) = literal_block(text) {
-        return Some(Arc::new(block));
+    if let Some((key, value)) = literal_block(text) {
+        return Some(Arc::new((key, Held::Value(value))));
     }
     let file = SourceFile::new(name, text);
     let mapping = yaml::parse::<Mapping>(&file, 0..text.len()).ok()?;
     let mut entries = mapping.into_iter();
     match (entries.next(), entries.next()) {
-        (Some((Value::String(key), value)), None) => Some(Arc::new((key, value))),
+        (Some((Value::String(key), value)), None) => Some(Arc::new((key, Held::Value(value)))),
         _ => None,
     }
 }
@@ -428,7 +512,7 @@ fn whole(name: &str, text: &str) -> Version {
         Ok(Value::Mapping(m)) => Ok(Fields(
             m.into_iter()
                 .filter_map(|(k, v)| match k {
-                    Value::String(k) => Some(Arc::new((k, v))),
+                    Value::String(k) => Some(Arc::new((k, Held::Value(v)))),
                     _ => None,
                 })
                 .collect(),
@@ -560,6 +644,34 @@ mod tests {
         }
     }
 
+    /// A long field whose value nothing reads is kept as its text's hash, not its value: a
+    /// timeline that grows by an entry a commit is not held whole once per commit. A field
+    /// the findings read is kept as its value however long.
+    #[test]
+    fn a_long_field_whose_value_is_not_read_is_kept_as_its_hash() {
+        let text = |timeline: usize| -> Result<String, String> {
+            let list = |n: usize, key: &str| -> String {
+                (0..n)
+                    .map(|k| format!("  - {{{key}: entry {k} of a list long enough}}\n"))
+                    .collect()
+            };
+            Ok(format!(
+                "id: I-1\ntimeline:\n{}approvals:\n{}",
+                list(timeline, "event"),
+                list(100, "note")
+            ))
+        };
+        let mut versions = Versions::default();
+        let [a, b, c, short] = [text(100), text(101), text(101), text(2)]
+            .map(|t| versions.read("I-1.yaml", &t).unwrap());
+        assert!(matches!(a.held("timeline"), Some(Held::Long(_))));
+        assert_ne!(a.held("timeline"), b.held("timeline"));
+        assert_eq!(b.held("timeline"), c.held("timeline"));
+        assert!(matches!(short.held("timeline"), Some(Held::Value(_))));
+        let approvals = a.get("approvals").and_then(Value::as_sequence);
+        assert_eq!(approvals.map(Vec::len), Some(100));
+    }
+
     #[test]
     fn a_version_read_field_by_field_is_the_version_read_whole() {
         let texts: Vec<Result<String, String>> = [
@@ -580,14 +692,14 @@ mod tests {
             .collect();
         for (text, version) in texts.iter().zip(&read) {
             let text = text.as_ref().unwrap();
-            let alone: Vec<(String, Value)> = match whole("f", text) {
+            let alone: Vec<(String, Held)> = match whole("f", text) {
                 Ok(f) => f.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
                 Err(e) => {
                     assert_eq!(version.as_ref().err(), Some(&e), "{text}");
                     continue;
                 }
             };
-            let split: Vec<(String, Value)> = version
+            let split: Vec<(String, Held)> = version
                 .as_ref()
                 .unwrap()
                 .iter()

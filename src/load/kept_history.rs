@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use super::git::{Known, Log};
-use super::history::{Fields, Version};
+use super::history::{Fields, Held, Reading, Version};
 use crate::load::disk::{built_site_holding, resolve};
 
 /// The environment variable that names the cache folder.
@@ -29,7 +29,7 @@ pub const ENV: &str = "SECBOOK_CACHE_DIR";
 const MAGIC: &[u8; 8] = b"secbookH";
 
 /// Changes with any change to what is kept, or how.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// What a previous build kept, by object id.
 #[derive(Default)]
@@ -43,12 +43,18 @@ pub struct Kept {
 /// [`Fields`] entry, written alike) share it again when read back.
 #[derive(Serialize, Deserialize)]
 struct Stored {
-    /// The largest file read ([`super::config::LimitsConfig`]): a version larger than that was
-    /// kept as unreadable, so another limit makes the versions another answer.
-    max_bytes: u64,
+    /// How the versions were read: another reading makes them another answer.
+    reading: Reading,
     commits: Vec<(ObjectId, Known)>,
-    fields: Vec<(String, Data)>,
+    fields: Vec<(String, KeptField)>,
     versions: Vec<(ObjectId, Result<Vec<u32>, String>)>,
+}
+
+/// A field as [`Held`] has it.
+#[derive(Serialize, Deserialize)]
+enum KeptField {
+    Value(Data),
+    Long(ObjectId),
 }
 
 /// A YAML value in a form postcard reads back (it does not describe itself, and
@@ -183,9 +189,9 @@ fn make(
     Some(dir.join(format!("history-{name}.bin")))
 }
 
-/// What the cache file `path` holds, for files of at most `max_bytes`; nothing where it
-/// is missing, damaged, of another format, or kept for another limit.
-pub fn read(path: &Path, max_bytes: u64) -> Option<Kept> {
+/// What the cache file `path` holds, for versions read as `reading` has them; nothing
+/// where it is missing, damaged, of another format, or kept for another reading.
+pub fn read(path: &Path, reading: Reading) -> Option<Kept> {
     let bytes = std::fs::read(path).ok()?;
     let rest = bytes.strip_prefix(MAGIC)?;
     let (format, rest) = rest.split_first_chunk::<4>()?;
@@ -196,16 +202,22 @@ pub fn read(path: &Path, max_bytes: u64) -> Option<Kept> {
     }
     let stored: Stored = postcard::from_bytes(payload).ok()?;
     let folders = super::history::FOLDERS.len();
-    if stored.max_bytes != max_bytes
+    if stored.reading != reading
         || (stored.commits.iter())
             .any(|(_, known)| known.changes.iter().any(|c| c.folder >= folders))
     {
         return None;
     }
-    let fields: Vec<Arc<(String, Value)>> = stored
+    let fields: Vec<Arc<(String, Held)>> = stored
         .fields
         .into_iter()
-        .map(|(key, data)| Some(Arc::new((key, data.value()?))))
+        .map(|(key, kept)| {
+            let held = match kept {
+                KeptField::Value(data) => Held::Value(data.value()?),
+                KeptField::Long(hash) => Held::Long(hash),
+            };
+            Some(Arc::new((key, held)))
+        })
         .collect::<Option<_>>()?;
     let mut versions = HashMap::with_capacity(stored.versions.len());
     for (id, version) in stored.versions {
@@ -232,9 +244,9 @@ pub fn write(
     path: &Path,
     log: &Log,
     versions: &HashMap<ObjectId, Version>,
-    max_bytes: u64,
+    reading: Reading,
 ) -> std::io::Result<()> {
-    let mut places: HashMap<*const (String, Value), u32> = HashMap::new();
+    let mut places: HashMap<*const (String, Held), u32> = HashMap::new();
     let mut fields = Vec::new();
     let mut kept_versions = Vec::new();
     let mut ids: Vec<&ObjectId> = versions.keys().collect();
@@ -247,7 +259,11 @@ pub fn write(
                 .iter()
                 .map(|field| {
                     *places.entry(Arc::as_ptr(field)).or_insert_with(|| {
-                        fields.push((field.0.clone(), Data::of(&field.1)));
+                        let kept = match &field.1 {
+                            Held::Value(value) => KeptField::Value(Data::of(value)),
+                            Held::Long(hash) => KeptField::Long(*hash),
+                        };
+                        fields.push((field.0.clone(), kept));
                         (fields.len() - 1) as u32
                     })
                 })
@@ -257,7 +273,7 @@ pub fn write(
         kept_versions.push((*id, version));
     }
     let stored = Stored {
-        max_bytes,
+        reading,
         commits: log.known().collect(),
         fields,
         versions: kept_versions,

@@ -688,18 +688,21 @@ impl Repo {
         Ok(self.gix.insert(repo))
     }
 
-    /// The text of each file `ids` names, read on as many threads as there are: see
-    /// [`Repo::text`].
-    pub fn texts(
+    /// What `each` makes of the text of each file `ids` names (see [`Repo::text`]), read
+    /// on as many threads as there are, with a state `start` makes for each part.
+    pub fn texts<S, R: Send>(
         &mut self,
         mut ids: Vec<ObjectId>,
         max_bytes: u64,
-    ) -> Result<Vec<(ObjectId, Text)>, Error> {
+        start: impl Fn() -> S + Sync,
+        each: impl Fn(&mut S, &ObjectId, Text) -> R + Sync,
+    ) -> Result<Vec<(ObjectId, R)>, Error> {
         // In the order the packs store them, each delta read shortly after its base.
         ids.sort_by_cached_key(|id| (self.place(id).unwrap_or((u32::MAX, 0)), *id));
         let parts = self.in_parts(&ids, |repo, part| {
+            let mut state = start();
             part.iter()
-                .map(|id| Ok((*id, repo.text(id, max_bytes)?)))
+                .map(|id| Ok((*id, each(&mut state, id, repo.text(id, max_bytes)?))))
                 .collect::<Result<Vec<_>, Error>>()
         })?;
         Ok(parts.into_iter().flatten().collect())
