@@ -337,6 +337,16 @@ fn a_missing_baseline_revision_is_a_clear_error() {
         "{}",
         stderr(&out)
     );
+    // `:/text` names the newest commit whose message holds the text: `^{commit}` written
+    // after it was read as more of the text, and the revision told "names a commit, not a
+    // commit".
+    let out = secbook(dir.path(), &["check", ".", "--baseline", ":/the handbook"]);
+    assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("baseline revision"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Each warning of an email that is not an address in `stderr`, with the place the line

@@ -406,14 +406,12 @@ impl Repo {
         Some(id.object().ok()?.kind.to_string())
     }
 
-    /// The commit `rev` names (a branch, a tag, `HEAD~3`, an id), if it names one.
+    /// The commit `rev` names (a branch, a tag, `HEAD~3`, an id, `:/text`), if it names
+    /// one. The object it names is peeled to its commit, rather than `^{commit}` written
+    /// after it: after `:/text`, that would be read as more of the text to look for.
     pub fn resolve(&mut self, rev: &str) -> Option<ObjectId> {
-        let spec = format!("{rev}^{{commit}}");
-        self.gix()
-            .ok()?
-            .rev_parse_single(spec.as_str())
-            .ok()
-            .map(|id| id.detach())
+        let id = self.gix().ok()?.rev_parse_single(rev).ok()?;
+        Some(id.object().ok()?.peel_to_commit().ok()?.id)
     }
 
     /// The text of a file, refused when it is larger than `max_bytes` or not UTF-8.
