@@ -53,6 +53,14 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
             .or_default()
             .push(change);
     }
+    // The files each commit deleted, by commit and folder: where a record may be renamed from.
+    let mut deleted: HashMap<(usize, usize), Vec<&Change>> = HashMap::new();
+    for change in log.changes.iter().filter(|c| c.new.is_none()) {
+        deleted
+            .entry((change.commit, change.folder))
+            .or_default()
+            .push(change);
+    }
     let [exception_files, incident_files] = file_names(records);
     let subjects: Vec<Record> = records
         .exceptions
@@ -86,8 +94,9 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
     let derived: Vec<RecordHistory> = subjects
         .par_iter()
         .map(|record| {
-            let mine = by_file.get(&record.key).map_or(&[][..], Vec::as_slice);
-            context.record(record, mine, &changes.versions)
+            let mine = followed(record, &by_file, &deleted, &changes.versions);
+            let mine: Vec<&Change> = mine.iter().collect();
+            context.record(record, &mine, &changes.versions)
         })
         .collect();
     let mut history = History::default();
@@ -99,6 +108,60 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
         map.entry(record.id.to_string()).or_insert(derived);
     }
     history
+}
+
+/// A record's changes, newest first, followed through renames as `git log --follow` does:
+/// where its file was created by a commit that deleted another file of its folder, the
+/// same record (its id) or a like one (its title and half its fields or more alike: two
+/// records of one template share many fields, and not their title), the changes of that
+/// file before, the deletion and the creation made one change. Else a `git mv` made the
+/// record new at the rename, and its approvals written with it.
+fn followed(
+    record: &Record,
+    by_file: &HashMap<(usize, &str), Vec<&Change>>,
+    deleted: &HashMap<(usize, usize), Vec<&Change>>,
+    versions: &HashMap<ObjectId, Version>,
+) -> Vec<Change> {
+    let read = |id: Option<ObjectId>| match versions.get(&id?) {
+        Some(Ok(fields)) => Some(fields),
+        _ => None,
+    };
+    let like = |gone: &Fields, made: &Fields| {
+        let id = |f: &Fields| f.get("id").and_then(Value::as_str).map(str::to_string);
+        let alike = (made.iter())
+            .filter(|(key, held)| gone.held(key) == Some(*held))
+            .count();
+        id(gone).is_some_and(|g| Some(g) == id(made))
+            || gone
+                .held("title")
+                .is_some_and(|t| made.held("title") == Some(t))
+                && 2 * alike >= made.iter().count()
+    };
+    let own = by_file.get(&record.key).into_iter().flatten();
+    let mut out: Vec<Change> = own.map(|c| (*c).clone()).collect();
+    let mut names = vec![record.key.1];
+    while let Some(created) = out.last_mut().filter(|c| c.old.is_none()) {
+        let gone = read(created.new).and_then(|made| {
+            (deleted.get(&(created.commit, created.folder))?.iter()).find(|c| {
+                !names.contains(&c.name.as_str()) && read(c.old).is_some_and(|g| like(g, made))
+            })
+        });
+        let Some(gone) = gone else {
+            break;
+        };
+        created.old = gone.old;
+        names.push(&gone.name);
+        let before = by_file
+            .get(&(gone.folder, gone.name.as_str()))
+            .into_iter()
+            .flatten();
+        out.extend(
+            before
+                .filter(|c| c.commit > gone.commit)
+                .map(|c| (*c).clone()),
+        );
+    }
+    out
 }
 
 struct Context<'a> {

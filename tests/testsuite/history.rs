@@ -794,6 +794,61 @@ fn a_merge_changes_only_what_differs_from_every_parent() {
     assert_eq!(repo.findings().len(), 4);
 }
 
+/// A record renamed (`git mv`, here to the name its id asks for) keeps its history: it is
+/// not new at the rename, nor its approvals written with it, exempt from the backdated
+/// check. A file renamed with its id changed is followed where half its fields stay alike.
+#[test]
+fn a_renamed_record_keeps_its_history() {
+    let repo = Repo::new(HANDBOOK);
+    let old = "data/exceptions/E-9.yaml";
+    repo.write(old, &exception("E-1", "medium", PENDING, &[], &[]));
+    repo.commit("2026-01-01", "Ann Lee", "Request E-1");
+    // Approved on the 10th, committed on the 30th.
+    let approvals = [
+        approval("Dee Vance", "business", "2026-01-10"),
+        approval("Eli Stone", "security", "2026-01-10"),
+    ];
+    let approvals: Vec<&str> = approvals.iter().map(String::as_str).collect();
+    let approved = exception(
+        "E-1",
+        "medium",
+        &approved("2026-01-10", "2026-09-01"),
+        &approvals,
+        &[],
+    );
+    repo.write(old, &approved);
+    repo.commit("2026-01-30", "Dee Vance", "Approve E-1");
+    git(repo.path(), &["mv", old, "data/exceptions/E-1.yaml"], &[]);
+    repo.commit("2026-02-01", "Ann Lee", "Name E-1's file after its id");
+    let backdated = |name: &str| {
+        at(
+            "exception.approval-backdated",
+            repo.line("E-1", &format!("  - name: {name}")),
+        )
+    };
+    let mut findings = repo.findings();
+    findings.sort();
+    assert_eq!(findings, [backdated("Dee Vance"), backdated("Eli Stone")]);
+    let api = repo.history_json();
+    assert_eq!(
+        subjects(&api),
+        ["Name E-1's file after its id", "Approve E-1", "Request E-1"]
+    );
+    // Renamed with its id.
+    fs::remove_file(repo.path().join("data/exceptions/E-1.yaml")).unwrap();
+    repo.write(
+        "data/exceptions/E-2.yaml",
+        &approved.replace("id: E-1", "id: E-2"),
+    );
+    repo.commit("2026-02-02", "Ann Lee", "E-1 is E-2");
+    let api = repo.history_json();
+    assert_eq!(
+        subjects(&api)[..2],
+        ["E-1 is E-2", "Name E-1's file after its id"]
+    );
+    assert_eq!(repo.findings().len(), 2);
+}
+
 /// How many warnings a run printed.
 fn warnings(stderr: &str) -> usize {
     stderr.lines().filter(|l| l.starts_with("warning")).count()
