@@ -52,7 +52,7 @@ pub fn load(
     config: &Config,
     config_file: &Arc<SourceFile>,
     kept: Option<Arc<Changes>>,
-) -> (Option<Arc<Changes>>, Option<Diagnostic>) {
+) -> (Option<Arc<Changes>>, Vec<Diagnostic>) {
     let without = |message: String, hint: &str| {
         // At the setting only where it turned history on, not where `--history` did.
         let span = yaml::locate(config_file, &[Seg::Key("history"), Seg::Key("enabled")])
@@ -62,11 +62,11 @@ pub fn load(
             .with_hint(hint.to_string());
         (
             None,
-            Some(if let Some(span) = span {
+            vec![if let Some(span) = span {
                 d.at(config_file, span)
             } else {
                 d
-            }),
+            }],
         )
     };
     let Some(root) = root else {
@@ -115,7 +115,24 @@ pub fn load(
         }
     });
     match changes {
-        Ok((changes, warning)) => (Some(changes), warning),
+        Ok((changes, warning)) => {
+            let pointers = (changes.versions.values())
+                .filter(|v| v.as_ref().err().is_some_and(|why| why == POINTER))
+                .count();
+            let pointed = (pointers > 0).then(|| {
+                Diagnostic::warning(format!(
+                    "git holds {pointers} version{} of record files as Git LFS pointers (a \
+                     clean/smudge filter stores them elsewhere), which history cannot read: \
+                     their changes are not shown, and no finding is raised from them",
+                    if pointers == 1 { "" } else { "s" }
+                ))
+                .with_hint(
+                    "keep data/exceptions and data/incidents out of Git LFS and other \
+                     filters (`git lfs untrack`, then `git add --renormalize data`)",
+                )
+            });
+            (Some(changes), warning.into_iter().chain(pointed).collect())
+        }
         Err(e) => without(
             e.to_string(),
             "check that the repository is readable with `git log`",
@@ -296,6 +313,10 @@ fn long(part: &str) -> Option<Field> {
     Some(Arc::new((key.to_string(), Held::Long(hash))))
 }
 
+/// Why a version that is a Git LFS pointer file cannot be read: git holds the pointer, and
+/// the file is elsewhere (a clean/smudge filter put it there).
+const POINTER: &str = "the file then was a Git LFS pointer, its content kept outside git";
+
 /// A version of a record file: its top-level fields in the order it writes them, or why
 /// they cannot be read.
 pub type Version = Result<Fields, String>;
@@ -373,6 +394,9 @@ impl Versions {
     /// fields met before taken as they were; else whole.
     pub fn read(&mut self, name: &str, text: &Result<String, String>) -> Version {
         let text = match text {
+            Ok(text) if text.starts_with("version https://git-lfs.github.com/spec/") => {
+                return Err(POINTER.to_string());
+            }
             Ok(text) => text,
             Err(why) => return Err(format!("the file then could not be read: {why}")),
         };

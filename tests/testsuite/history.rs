@@ -849,6 +849,55 @@ fn a_renamed_record_keeps_its_history() {
     assert_eq!(repo.findings().len(), 2);
 }
 
+/// A record git holds as a Git LFS pointer (a clean/smudge filter keeps its content
+/// elsewhere) gets one warning that says so, and no finding is raised from the pointer.
+#[test]
+fn a_record_held_as_a_git_lfs_pointer_is_warned_of() {
+    let repo = Repo::new(HANDBOOK);
+    requested_and_approved(&repo, "E-1");
+    // What `git lfs track` then `git add` put in git: the pointer, the work tree keeping
+    // the record.
+    let outside = tempfile::tempdir().unwrap();
+    let pointer = outside.path().join("pointer");
+    fs::write(
+        &pointer,
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 420\n",
+    )
+    .unwrap();
+    let out = git(
+        repo.path(),
+        &["hash-object", "-w", pointer.to_str().unwrap()],
+        &[],
+    );
+    let blob = String::from_utf8(out.stdout).unwrap();
+    let info = format!("100644,{},data/exceptions/E-1.yaml", blob.trim());
+    git(repo.path(), &["update-index", "--cacheinfo", &info], &[]);
+    let when = [
+        ("GIT_AUTHOR_DATE", "2026-02-01T12:00:00+00:00"),
+        ("GIT_COMMITTER_DATE", "2026-02-01T12:00:00+00:00"),
+    ];
+    git(
+        repo.path(),
+        &["commit", "-q", "-m", "Track E-1 in LFS"],
+        &when,
+    );
+    assert_eq!(repo.findings(), []);
+    let out = secbook(repo.path(), &["check", ".", "--as-of", AS_OF, "--history"]);
+    let warned = (stderr(&out).lines())
+        .filter(|l| l.starts_with("warning") && l.contains("Git LFS"))
+        .count();
+    assert_eq!(warned, 1, "{}", stderr(&out));
+    let api = repo.history_json();
+    let row = &api["exceptions"][0]["commits"][0];
+    assert!(
+        row["unreadable"]
+            .as_str()
+            .unwrap()
+            .contains("Git LFS pointer"),
+        "{row}"
+    );
+}
+
 /// How many warnings a run printed.
 fn warnings(stderr: &str) -> usize {
     stderr.lines().filter(|l| l.starts_with("warning")).count()
