@@ -595,11 +595,13 @@ fn person(value: &Value) -> Option<Person> {
 }
 
 /// Whether a field an approval decided on is the same in two versions: the same value,
-/// or for the risk owner the same person however written.
+/// or for the risk owner the same person however written: their email or their name kept
+/// while the other is corrected (a company's new domain, a changed surname), as an
+/// approval is kept across the same corrections.
 fn same(field: &str, old: Option<&Value>, new: Option<&Value>) -> bool {
     match (present(old), present(new)) {
         (Some(a), Some(b)) if field == "risk_owner" => match (person(a), person(b)) {
-            (Some(a), Some(b)) => a.key() == b.key(),
+            (Some(a), Some(b)) => a.same_as(&b) || a.same_name(&b),
             _ => a == b,
         },
         (a, b) => a == b,
@@ -751,14 +753,17 @@ mod tests {
     }
 
     /// A risk owner written another way (a mapping, another letter case) is the same
-    /// person, as the records' own reading says; another email is another person.
+    /// person, as the records' own reading says, and so is one whose email or name was
+    /// corrected while the other stayed; another name and email is another person.
     #[test]
     fn a_risk_owner_written_another_way_is_the_same() {
         let value = |text: &str| serde_yaml::from_str::<Value>(text).unwrap();
         let was = value("\"Bo Chen <bo.chen@example.com>\"");
         let same_person = value("{name: B. Chen, email: BO.CHEN@example.com}");
-        let other = value("{name: Bo Chen, email: bo@example.org}");
+        let new_domain = value("{name: Bo Chen, email: bo.chen@example.org}");
+        let other = value("{name: Bo Li, email: bo@example.org}");
         assert!(same("risk_owner", Some(&was), Some(&same_person)));
+        assert!(same("risk_owner", Some(&was), Some(&new_domain)));
         assert!(!same("risk_owner", Some(&was), Some(&other)));
         assert!(!same(
             "severity",

@@ -55,12 +55,17 @@ impl Person {
         name.is_empty() || name.eq_ignore_ascii_case("unassigned")
     }
 
+    /// Whether two mentions give the same name, letter case and surrounding spaces ignored.
+    pub fn same_name(&self, other: &Person) -> bool {
+        fold(&self.name) == fold(&other.name)
+    }
+
     /// Whether two mentions name the same person: by email when both give one, else by
     /// name, letter case and surrounding spaces ignored.
     pub fn same_as(&self, other: &Person) -> bool {
         match (&self.email, &other.email) {
             (Some(a), Some(b)) => fold(a) == fold(b),
-            _ => fold(&self.name) == fold(&other.name),
+            _ => self.same_name(other),
         }
     }
 

@@ -725,6 +725,12 @@ fn correcting_an_approvers_email_adds_no_approval() {
         "    email: dee.vance@example.com",
         "    email: dee.vance@example.org",
     );
+    // The risk owner moves domain too: the same person, written anew.
+    let text = text.replace(
+        "risk_owner: \"Bo Chen <bo.chen@example.com>\"",
+        "risk_owner: \"Bo Chen <bo.chen@example.org>\"",
+    );
+    assert!(text.contains("bo.chen@example.org"), "{text}");
     repo.write(file, &text.replace("name: Eli Stone", "name: Eli J. Stone"));
     repo.commit("2026-05-01", "Ann Lee", "Move approvers to the new domain");
     assert_eq!(
