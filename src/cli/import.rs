@@ -408,7 +408,7 @@ const TODO_LEVEL: &str = "TODO: staff, manager, director, vp or executive";
 
 const TODO_APPROVAL_DATE: &str = "TODO: the date of the decision, YYYY-MM-DD";
 
-/// The person a tracker cell names, as a record names one: "Name <email>", a name, or an
+/// The person a tracker cell names, as a record names one: `"Name <email>"`, a name, or an
 /// email alone; with their entry in data/people.yaml (found by email, else by name), which
 /// gives the email or the name the cell leaves out, each noted under `field`. An email
 /// alone that people.yaml does not list is the name as well.
