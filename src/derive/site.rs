@@ -754,7 +754,7 @@ impl Site {
         }
         let root = links::root_prefix(origin.url);
         match links::classify(dest) {
-            Target::External(url) => Ok(url.to_string()),
+            Target::External(url) => Ok(links::as_followed(url).into_owned()),
             // Written as `#`, and told: the author meant something by it.
             Target::Unsafe(scheme) => Err(if scheme == "data" {
                 Diagnostic::warning(

@@ -74,6 +74,8 @@ pub struct Document {
     /// The ids its headings had before [`Document::hiding`] made them again, which a link
     /// written against the whole handbook names; empty otherwise.
     former: Vec<String>,
+    /// The ids raw HTML gives its elements, which a link may name as a heading's.
+    raw_ids: HashSet<String>,
 }
 
 /// An id written `{#...}` that an element of the page has already.
@@ -284,9 +286,32 @@ impl Document {
         // The heading being read: its level, the id written with `{#id}`, its text.
         let mut heading: Option<(u8, Option<String>, String)> = None;
         let mut hiding = HiddenAutolink::default();
+        let mut raw = RawHtmlReader::default();
+        let mut raw_ids = HashSet::default();
         for (event, range) in events(text, allow_html) {
             if let Some(words) = words.as_deref_mut() {
                 words.add(&event);
+            }
+            if let Some(named) = raw.read(&event, allow_html) {
+                // Each address where it is written, after the one before it; else (written
+                // `&amp;` for `&`, say) the first line of its tag or block.
+                let mut from = range.start;
+                for dest in named.links {
+                    let line = text[range.clone()].lines().next().unwrap_or_default();
+                    let at = text[from..range.end].find(dest.as_str()).map_or(
+                        range.start..range.start + line.len(),
+                        |i| {
+                            from += i + dest.len();
+                            from - dest.len()..from
+                        },
+                    );
+                    links.push(LinkRef {
+                        dest,
+                        span: offset + at.start..offset + at.end,
+                        autolink: false,
+                    });
+                }
+                raw_ids.extend(named.ids);
             }
             let hides = hiding.hides(&event, hidden);
             match event {
@@ -363,6 +388,7 @@ impl Document {
             prefix: prefix.to_string(),
             ids,
             former: Vec::new(),
+            raw_ids,
         }
     }
 
@@ -401,13 +427,16 @@ impl Document {
         let headings = self.headings.iter().map(|h| h.id.as_str());
         let footnotes = self.footnotes.iter().map(|f| f.id.as_str());
         let theme = self.ids.reserved.iter().map(String::as_str);
-        headings.chain(footnotes).chain(theme)
+        let raw = self.raw_ids.iter().map(String::as_str);
+        headings.chain(footnotes).chain(theme).chain(raw)
     }
 
     /// Whether a heading or footnote of the document, or an element its page's template
     /// writes, has the id `anchor`.
     pub fn has_anchor(&self, anchor: &str) -> bool {
-        self.anchor_id(anchor).is_some() || self.ids.reserved.contains(anchor)
+        self.anchor_id(anchor).is_some()
+            || self.ids.reserved.contains(anchor)
+            || self.raw_ids.contains(anchor)
     }
 
     fn text(&self) -> &str {
@@ -446,7 +475,39 @@ impl Document {
         // that size would be copied each time.
         let anchors: usize = self.headings.iter().map(|h| 2 * h.id.len() + 80).sum();
         let mut out = String::with_capacity(self.body.len() * 2 + anchors);
+        // Raw HTML written again with its links resolved: a tag at a time, a block whole
+        // (held until it ends), since a tag in it may run over several lines.
+        let mut raw = raw_html::Writer::new(remote_images);
+        let mut block: Option<String> = None;
         let mut rewritten = events(self.text(), self.allow_html).map(|(event, _)| {
+            let event = match event {
+                Event::Start(Tag::HtmlBlock) if self.allow_html => {
+                    block = Some(String::new());
+                    event
+                }
+                Event::Html(s) if block.is_some() => {
+                    block.iter_mut().for_each(|b| b.push_str(&s));
+                    return (None, None);
+                }
+                Event::End(TagEnd::HtmlBlock) if block.is_some() => {
+                    let html = block.take().unwrap_or_default();
+                    let html = raw.write(&html, links_open > 0, || retarget().into_string());
+                    return (Some(Event::Html(html.into())), Some(event));
+                }
+                // Inside an image shown as its alt text, raw HTML is text: its links are
+                // passed over.
+                Event::InlineHtml(s) if image_link.is_some() => {
+                    raw_html::named(&s).links.iter().for_each(|_| {
+                        retarget();
+                    });
+                    Event::InlineHtml(s)
+                }
+                Event::InlineHtml(s) => {
+                    let html = raw.write(&s, links_open > 0, || retarget().into_string());
+                    Event::InlineHtml(html.into())
+                }
+                event => event,
+            };
             let mut extra = None;
             let event = if let Some((depth, close)) = image_link.as_mut() {
                 // The image's alt text, as the link's text, without markup.
@@ -645,6 +706,36 @@ fn words_hiding(text: &str, allow_html: bool, hidden: impl Fn(&str) -> bool) -> 
         }
     }
     words.plain
+}
+
+/// Raw HTML as a document's events give it, read for what it names: an inline tag at a
+/// time, a block whole when it ends, since a tag in it may run over several lines.
+#[derive(Default)]
+struct RawHtmlReader {
+    block: Option<String>,
+}
+
+impl RawHtmlReader {
+    /// Notes `event`: what the raw HTML it ends names. Raw HTML is read only where the
+    /// page allows it; elsewhere it is text.
+    fn read(&mut self, event: &Event, allow_html: bool) -> Option<raw_html::Named> {
+        if !allow_html {
+            return None;
+        }
+        match event {
+            Event::Start(Tag::HtmlBlock) => {
+                self.block = Some(String::new());
+                None
+            }
+            Event::Html(s) => {
+                self.block.as_mut()?.push_str(s);
+                None
+            }
+            Event::End(TagEnd::HtmlBlock) => self.block.take().map(|b| raw_html::named(&b)),
+            Event::InlineHtml(s) => Some(raw_html::named(s)),
+            _ => None,
+        }
+    }
 }
 
 /// Where a text's events are an autolink whose address `hidden` takes: its text is its

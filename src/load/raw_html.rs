@@ -6,12 +6,194 @@
 //! browser or tell another host who opened it (SPEC section 8: a page loads nothing from
 //! the network). The page's HTML is cleaned whole, so an element a fragment opens and
 //! never closes is closed inside the page's text, not in the theme's layout around it.
+//!
+//! Its links are a page's links like any other: read here, checked and resolved with the
+//! Markdown's, and written relative to the page (`/policy.md` would break the site opened
+//! from disk, `exception:EXC-1` would lead nowhere).
 
+use std::cell::{Cell, RefCell};
+use std::fmt::Write;
 use std::sync::LazyLock;
 
 use ammonia::Builder;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, CharacterTokens, EndTag, NullCharacterToken, StartTag, Tag, TagToken, Token,
+    TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
 
-use crate::model::links::is_remote;
+use crate::load::markdown::escape_html;
+use crate::model::links::{self, is_remote};
+
+/// What a piece of raw HTML names: the address of each link and image, in the order
+/// written, and each element's id, which a link may name as it names a heading's.
+#[derive(Debug, Default, PartialEq)]
+pub struct Named {
+    pub links: Vec<String>,
+    pub ids: Vec<String>,
+}
+
+/// Whether `attribute` of `element` holds an address that [`clean`] keeps.
+fn holds_address(element: &str, attribute: &str) -> bool {
+    matches!((element, attribute), ("a", "href") | ("img", "src"))
+}
+
+/// What `html`, a tag or a block of raw HTML, names.
+pub fn named(html: &str) -> Named {
+    let mut named = Named::default();
+    for (token, _) in tokens(html) {
+        let TagToken(tag) = token else { continue };
+        for attribute in tag.attrs.iter().filter(|_| tag.kind == StartTag) {
+            let name = &*attribute.name.local;
+            if holds_address(&tag.name, name) {
+                named.links.push(attribute.value.to_string());
+            } else if name == "id" {
+                named.ids.push(attribute.value.to_string());
+            }
+        }
+    }
+    named
+}
+
+/// Raw HTML being written again, a tag or a block at a time.
+pub struct Writer {
+    remote_images: bool,
+    /// How many `<a>` the raw HTML written so far opened and did not close.
+    links_open: usize,
+}
+
+impl Writer {
+    /// Images from another host are kept when `remote_images`.
+    pub fn new(remote_images: bool) -> Writer {
+        Writer {
+            remote_images,
+            links_open: 0,
+        }
+    }
+
+    /// `html` written again as what it reads as, each address [`named`] reads replaced by
+    /// the next `target`: an address [`links::RESTRICTED`] is left out, and an image from
+    /// another host, unless the page allows it, is shown as Markdown's is, as a link to it
+    /// with its alt text, or its alt text alone inside a link (`in_link`: a Markdown link
+    /// around it). Comments go, as [`clean`] would take them out.
+    pub fn write(
+        &mut self,
+        html: &str,
+        in_link: bool,
+        mut target: impl FnMut() -> String,
+    ) -> String {
+        let mut out = String::with_capacity(html.len());
+        for (token, verbatim) in tokens(html) {
+            match token {
+                TagToken(tag) if tag.kind == StartTag => {
+                    let mut attributes = Vec::with_capacity(tag.attrs.len());
+                    let mut elsewhere = None;
+                    for attribute in &tag.attrs {
+                        let name = &*attribute.name.local;
+                        if !holds_address(&tag.name, name) {
+                            attributes.push((name, attribute.value.to_string()));
+                            continue;
+                        }
+                        let to = target();
+                        if &*tag.name == "img" && !self.remote_images && is_remote(&to) {
+                            elsewhere = Some(to);
+                        } else if to != links::RESTRICTED {
+                            attributes.push((name, to));
+                        }
+                    }
+                    match elsewhere {
+                        Some(url) => self.image_elsewhere(&mut out, &tag, &url, in_link),
+                        None => self.start_tag(&mut out, &tag, &attributes),
+                    }
+                }
+                TagToken(tag) => {
+                    if &*tag.name == "a" {
+                        self.links_open = self.links_open.saturating_sub(1);
+                    }
+                    let _ = write!(out, "</{}>", tag.name);
+                }
+                CharacterTokens(text) if verbatim => out.push_str(&text),
+                CharacterTokens(text) => out.push_str(&escape_html(&text)),
+                NullCharacterToken => out.push('\u{fffd}'),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn start_tag(&mut self, out: &mut String, tag: &Tag, attributes: &[(&str, String)]) {
+        if &*tag.name == "a" {
+            self.links_open += 1;
+        }
+        let _ = write!(out, "<{}", tag.name);
+        for (name, value) in attributes {
+            let _ = write!(out, " {name}=\"{}\"", escape_html(value));
+        }
+        out.push_str(if tag.self_closing { " />" } else { ">" });
+    }
+
+    /// An image from another host, shown as its alt text: a link to it unless inside one.
+    fn image_elsewhere(&self, out: &mut String, tag: &Tag, url: &str, in_link: bool) {
+        let alt = tag.attrs.iter().find(|a| &*a.name.local == "alt");
+        let alt = escape_html(alt.map_or("", |a| &a.value));
+        if in_link || self.links_open > 0 {
+            out.push_str(&alt);
+        } else {
+            let _ = write!(out, "<a href=\"{}\">{alt}</a>", escape_html(url));
+        }
+    }
+}
+
+/// The tokens of `html` as a browser's tokenizer reads them (character references decoded,
+/// a repeated attribute dropped), each with whether it is the text of an element whose
+/// content is text, not markup (`<style>`, `<textarea>`), to be written as it is.
+fn tokens(html: &str) -> Vec<(Token, bool)> {
+    let tokenizer = Tokenizer::new(Reader::default(), TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(html.into());
+    // The reader never stops the tokenizer for a script, so the input is read whole.
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink.tokens.into_inner()
+}
+
+#[derive(Default)]
+struct Reader {
+    tokens: RefCell<Vec<(Token, bool)>>,
+    /// Whether the tokenizer is in an element whose content is text.
+    in_text: Cell<bool>,
+}
+
+impl TokenSink for Reader {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut next = TokenSinkResult::Continue;
+        match &token {
+            TagToken(tag) if tag.kind == EndTag => self.in_text.set(false),
+            // What these hold is text, as a browser's parser reads it, which the tokenizer
+            // is told as the parser would tell it.
+            TagToken(tag) => {
+                next = match &*tag.name {
+                    "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+                    "style" | "xmp" | "iframe" | "noembed" | "noframes" => {
+                        TokenSinkResult::RawData(RawKind::Rawtext)
+                    }
+                    "textarea" | "title" => TokenSinkResult::RawData(RawKind::Rcdata),
+                    "plaintext" => TokenSinkResult::Plaintext,
+                    _ => TokenSinkResult::Continue,
+                };
+                let rcdata = matches!(next, TokenSinkResult::RawData(RawKind::Rcdata));
+                let text = !matches!(next, TokenSinkResult::Continue) && !rcdata;
+                self.in_text.set(text);
+            }
+            _ => {}
+        }
+        let verbatim = matches!(token, CharacterTokens(_)) && self.in_text.get();
+        self.tokens.borrow_mut().push((token, verbatim));
+        next
+    }
+}
 
 /// `html`, a page's body, with only what formats text; its images may come from another
 /// host only when `remote_images` (`markdown.allow_remote_images`).
@@ -48,6 +230,68 @@ fn builder(remote_images: bool) -> Builder<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_and_ids_are_read_as_a_browser_reads_them() {
+        let html = concat!(
+            "<div id=\"note\"><a\n  href='/a.md?x=1&amp;y=2#top' name=\"n\">a</a>",
+            "<img alt=\"i\" src=pic.png><a href=\"first.md\" href=\"second.md\">b</a>",
+            "<!-- <a href=\"comment.md\"> --><style>a::after{content:'<a href=\"style.md\">'}</style>",
+            "<textarea><a href=\"textarea.md\"></textarea><link href=\"kept-out.css\"></div>",
+        );
+        assert_eq!(
+            named(html),
+            Named {
+                links: vec![
+                    "/a.md?x=1&y=2#top".to_string(),
+                    "pic.png".to_string(),
+                    "first.md".to_string(),
+                ],
+                ids: vec!["note".to_string()],
+            }
+        );
+    }
+
+    #[test]
+    fn raw_html_is_written_again_with_its_links_resolved() {
+        let html = concat!(
+            "<a href=\"/guide.md\" title='a \"b\"'>g</a><img src=\"/img/x.png\" alt=\"x\"/>",
+            "<a href=\"exception:EXC-9\">EXC-9</a><!-- <a href=\"c.md\"> -->",
+            "<img src=\"https://h/p.png\" alt=\"<p>\"><a href=\"a.md\"><img src=\"//h/q.png\" alt=\"q\"></a>",
+            "<textarea>&lt;b&gt;</textarea><style>a>b{}</style>x &amp; y < z",
+        );
+        let mut targets = [
+            "../guide/index.html",
+            "../img/x.png",
+            links::RESTRICTED,
+            "https://h/p.png",
+            "../a/index.html",
+            "//h/q.png",
+        ]
+        .into_iter();
+        let mut writer = Writer::new(false);
+        let written = writer.write(html, false, || targets.next().unwrap().to_string());
+        assert_eq!(
+            written,
+            concat!(
+                "<a href=\"../guide/index.html\" title=\"a &quot;b&quot;\">g</a><img src=\"../img/x.png\" alt=\"x\" />",
+                "<a>EXC-9</a>",
+                "<a href=\"https://h/p.png\">&lt;p&gt;</a><a href=\"../a/index.html\">q</a>",
+                "<textarea>&lt;b&gt;</textarea><style>a>b{}</style>x &amp; y &lt; z",
+            )
+        );
+        assert_eq!(targets.next(), None, "each address is resolved once");
+        // Inside a Markdown link, an image from elsewhere is its alt text alone.
+        let mut target = || "https://h/p.png".to_string();
+        assert_eq!(
+            writer.write("<img src=\"https://h/p.png\" alt=\"p\">", true, &mut target),
+            "p"
+        );
+        assert_eq!(
+            Writer::new(true).write("<img src=\"https://h/p.png\" alt=\"p\">", false, target),
+            "<img src=\"https://h/p.png\" alt=\"p\">"
+        );
+    }
 
     #[test]
     fn what_runs_code_or_loads_from_the_network_goes_and_formatting_stays() {

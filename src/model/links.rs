@@ -101,6 +101,24 @@ pub fn is_remote(dest: &str) -> bool {
     has_scheme(&url) || (slash(chars.next()) && slash(chars.next()))
 }
 
+/// `url`, an address on another host, as a browser follows it: in an address of the web
+/// (`http:`, `https:`, `ftp:`, `ws:`, `wss:`, or with no scheme, `//host`), a backslash
+/// before the query is a slash. Written so, the address is one an HTML checker accepts and
+/// any other reader of the page follows as the browser does.
+pub fn as_followed(url: &str) -> Cow<'_, str> {
+    let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+    let web = match scheme.as_deref() {
+        Some("http" | "https" | "ftp" | "ws" | "wss") => true,
+        Some(_) if has_scheme(url) => false,
+        _ => true,
+    };
+    let path_end = url.find(['?', '#']).unwrap_or(url.len());
+    if !web || !url[..path_end].contains('\\') {
+        return Cow::Borrowed(url);
+    }
+    Cow::Owned(url[..path_end].replace('\\', "/") + &url[path_end..])
+}
+
 /// A path as a link writes it, percent-decoded as a server or a file system reads it:
 /// `my%20page.md` names `my page.md`.
 pub fn decode(path: &str) -> Cow<'_, str> {
@@ -423,6 +441,9 @@ mod tests {
         assert_eq!(classify("img/a.png"), Target::File("img/a.png"));
         assert_eq!(classify("//h/p.png"), Target::External("//h/p.png"));
         assert_eq!(classify("\\\\h\\s"), Target::External("\\\\h\\s"));
+        assert_eq!(as_followed("/\\h/x.png?a\\b"), "//h/x.png?a\\b");
+        assert_eq!(as_followed("HTTPS://h\\x"), "HTTPS://h/x");
+        assert_eq!(as_followed("mailto:a\\b@h"), "mailto:a\\b@h");
     }
 
     #[test]

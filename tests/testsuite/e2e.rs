@@ -365,6 +365,48 @@ fn links_stay_relative_with_an_absolute_base_url() {
     );
 }
 
+/// Raw HTML's links, where a handbook allows it, are a page's links like any other (the
+/// fixture invalid/raw-html-links holds the errors): once they lead somewhere, each is
+/// written relative to its page, so a root-absolute `/img/logo.svg` still works from disk,
+/// and an id given in raw HTML is an anchor a link may name.
+#[test]
+fn raw_html_links_are_checked_and_written_relative() {
+    let test = BookTest::from_fixture("invalid/raw-html-links");
+    let home = test
+        .read("content/_index.md")
+        .replace("#triage", "#declare")
+        .replace("runbooks/missing.md", "runbooks/incident-response.md")
+        .replace("#nowhere", "#raw-note");
+    test.write("content/_index.md", &home);
+    let site = test.build("public", &[]);
+    let links = |path: &str| links_of(std::str::from_utf8(&site[path]).unwrap());
+    let home = links("index.html");
+    for link in [
+        "runbooks/incident-response/index.html#declare",
+        "runbooks/index.html",
+        "img/logo.svg",
+        "#raw-note",
+    ] {
+        assert!(home.contains(&link.to_string()), "{link}: {home:?}");
+    }
+    assert!(
+        !home
+            .iter()
+            .any(|l| l.contains("commented-out") || l.contains("in-style")),
+        "{home:?}"
+    );
+    let runbook = links("runbooks/incident-response/index.html");
+    for link in ["../../img/logo.svg", "../../index.html#raw-note"] {
+        assert!(runbook.contains(&link.to_string()), "{link}: {runbook:?}");
+    }
+    let problems = broken_links(&site);
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
+}
+
 /// An absolute base URL is what every page's path is added to in the sitemap and feeds: its
 /// host as DNS looks it up, and never one with a query, a fragment or a password, which
 /// `--base-url` refuses as a mistake of the command (exit 2, nothing written) and
