@@ -235,6 +235,14 @@ fn prepare_from(
     // the handbook is still checked and its errors reported with it.
     let (mut config, config_diags) = Config::load_with_defaults(&config_file);
     let policy_unknown = !config_diags.is_empty();
+    // A setting with no value that must have one is told once, by its error, which gives
+    // the same hint.
+    let line = |d: &Diagnostic| config_file.line_col(d.span.start).0;
+    let config_comments: Vec<Diagnostic> =
+        yaml::comments_for_values(&config_file, 0..config_file.text.len())
+            .into_iter()
+            .filter(|w| !config_diags.iter().any(|e| line(e) == line(w)))
+            .collect();
     if let Some(url) = &options.base_url {
         if let Some(why) = crate::model::links::base_problem(url) {
             return Err(Error::Usage(format!(
@@ -292,7 +300,13 @@ fn prepare_from(
     diags.extend(record_diags);
     // The records' and data/people.yaml's are among the records' diagnostics.
     diags.extend(source::unseen(&config_file, false));
-    diags.extend(content.pages.iter().flat_map(|p| p.unseen.iter().cloned()));
+    diags.extend(config_comments);
+    diags.extend(
+        content
+            .pages
+            .iter()
+            .flat_map(|p| p.warnings.iter().cloned()),
+    );
     let changes = reading.and_then(|thread| {
         // A thread that could not start, or stopped, leaves the reading to this one.
         let (changes, warning) = thread.and_then(|t| t.join().ok()).unwrap_or_else(|| {

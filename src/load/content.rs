@@ -47,9 +47,11 @@ pub struct FrontMatter {
 #[derive(Debug)]
 pub struct Page {
     pub source: Arc<SourceFile>,
-    /// The warnings for what its text holds that a review cannot see ([`source::unseen`]):
-    /// made when it loads, and kept with it while it is unchanged.
-    pub unseen: Vec<Diagnostic>,
+    /// The warnings about its text alone: what a review cannot see ([`source::unseen`]),
+    /// a comment in its front matter where a value was meant
+    /// ([`yaml::comments_for_values`]). Made when it loads, and kept with it while it is
+    /// unchanged.
+    pub warnings: Vec<Diagnostic>,
     /// Path below content/, with `/` separators: `a/b.md`, `a/_index.md`.
     pub path: String,
     /// The folder it is written to, relative to the site root: `a/b/`, `a/`, or `` for home.
@@ -81,7 +83,7 @@ impl Page {
         Some(Page {
             doc: self.doc.hiding(hidden)?,
             source: Arc::clone(&self.source),
-            unseen: self.unseen.clone(),
+            warnings: self.warnings.clone(),
             path: self.path.clone(),
             url: self.url.clone(),
             front: self.front.clone(),
@@ -438,6 +440,7 @@ pub fn parse_page(
         };
         return Err(vec![diag.at(&source, source.line_span(0))]);
     };
+    let front_range = front.clone();
     let front: FrontMatter = yaml::parse_all(&source, front)?;
     if front.draft && !reading.drafts {
         return Ok(None);
@@ -449,7 +452,11 @@ pub fn parse_page(
     let (doc, words) =
         Document::parse_with_words(&source, body.clone(), reading.allow_html, reserved);
     Ok(Some(Page {
-        unseen: source::unseen(&source, true),
+        warnings: {
+            let mut warnings = source::unseen(&source, true);
+            warnings.extend(yaml::comments_for_values(&source, front_range));
+            warnings
+        },
         url,
         path: rel.to_string(),
         source,

@@ -620,6 +620,7 @@ pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>),
     let mut warnings = check.diags;
     warnings.extend(misspelt_managers(file, &people));
     warnings.extend(source::unseen(file, false));
+    warnings.extend(yaml::comments_for_values(file, 0..file.text.len()));
     Ok((people, warnings))
 }
 
@@ -776,6 +777,7 @@ fn parse_record<T: DeserializeOwned + Record>(
     check(&record, &mut c);
     let mut diags = c.diags;
     diags.extend(source::unseen(&file, false));
+    diags.extend(yaml::comments_for_values(&file, 0..file.text.len()));
     (
         Some(Loaded {
             record,

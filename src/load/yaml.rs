@@ -256,10 +256,7 @@ fn diagnose(
         && let Some(comment) = after.strip_prefix(':').map(str::trim)
         && comment.starts_with('#')
     {
-        hint = Some(format!(
-            "`#` after a space starts a comment in YAML; {}",
-            text_in_quotes(comment)
-        ));
+        hint = Some(comment_hint(comment));
     }
     // `title: [DRAFT] Key rotation` is a list to YAML: the brackets that open it are text
     // to the one who wrote it.
@@ -559,6 +556,86 @@ fn read_as_collection(value: &str) -> Option<String> {
         "a value that starts with `{}` is read as {kind}",
         &value[..1]
     ))
+}
+
+/// What to write for `comment`, a comment where a value was meant.
+fn comment_hint(comment: &str) -> String {
+    format!(
+        "`#` after a space starts a comment in YAML; {}",
+        text_in_quotes(comment)
+    )
+}
+
+/// A warning for each entry of `range` of `file` that YAML reads as having no value,
+/// because what follows its key is a comment that reads as one: a hashtag or a number
+/// (`tags: #security`, `ticket: #4521`). The field is then read as not written, with no
+/// error where it may be left out. A comment written as one, with a space after its `#`
+/// (`reason: # to fill in`), is not told.
+pub fn comments_for_values(file: &Arc<SourceFile>, range: Range<usize>) -> Vec<Diagnostic> {
+    let text = &file.text[range.clone()];
+    // `:` then spaces then `#` and a character that is not a space: seldom in a file, which
+    // is read again only then.
+    let likely = text.match_indices('#').any(|(at, _)| {
+        let before = text[..at].trim_end_matches([' ', '\t']);
+        before.len() < at
+            && before.ends_with(':')
+            && text[at + 1..].starts_with(|c: char| !c.is_whitespace())
+    });
+    if !likely {
+        return Vec::new();
+    }
+    fn walk(node: &Node, path: &str, text: &str, out: &mut Vec<(String, Range<usize>)>) {
+        match &node.kind {
+            Kind::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{i}]"), text, out);
+                }
+            }
+            Kind::Map(entries) => {
+                for (key, value) in entries {
+                    let Kind::Scalar(name) = &key.kind else {
+                        continue;
+                    };
+                    let path = match path {
+                        "" => name.clone(),
+                        _ => format!("{path}.{name}"),
+                    };
+                    let empty = matches!(&value.kind, Kind::Scalar(v) if v.is_empty())
+                        && value.span.is_empty();
+                    let line = text[key.span.end..].lines().next().unwrap_or_default();
+                    let colon = line.find(':').filter(|&c| line[..c].trim().is_empty());
+                    let after = colon.map_or("", |c| &line[c + 1..]);
+                    let comment = after.trim_start();
+                    if empty
+                        && let Some(colon) = colon
+                        && comment.starts_with('#')
+                        && comment[1..].starts_with(|c: char| !c.is_whitespace())
+                    {
+                        let start = key.span.end + colon + 1 + after.len() - comment.len();
+                        out.push((path.clone(), start..start + comment.trim_end().len()));
+                    }
+                    walk(value, &path, text, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if let Some(root) = read_tree(text) {
+        walk(&root, "", text, &mut found);
+    }
+    let at = range.start;
+    found
+        .into_iter()
+        .map(|(path, span)| {
+            let comment = &text[span.clone()];
+            Diagnostic::warning(format!(
+                "`{path}` has no value: `{comment}` after it is a comment to YAML"
+            ))
+            .at(file, at + span.start..at + span.end)
+            .with_hint(comment_hint(comment))
+        })
+        .collect()
 }
 
 /// How to write `value` as the text it was meant as: "to write text, put it in quotes: …".
@@ -2455,6 +2532,47 @@ impl Node {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_comment_where_a_value_was_meant_is_told() {
+        let text = concat!(
+            "title: x\ntags: #security\nticket:   #4521 \nreason: # to fill in\n",
+            "nested:\n  k: #v\nlist: # items\n- a\nlater: #x\n  - b\nsaid: \"#x\"\n",
+        );
+        let file = SourceFile::new("r.yaml", text);
+        let told: Vec<(String, String, String)> = comments_for_values(&file, 0..text.len())
+            .into_iter()
+            .map(|d| {
+                let comment = text[d.span.clone()].to_string();
+                (d.message, comment, d.hint.unwrap().to_string())
+            })
+            .collect();
+        let expected = [
+            ("tags", "#security"),
+            ("ticket", "#4521"),
+            ("nested.k", "#v"),
+        ];
+        let expected: Vec<(String, String, String)> = expected
+            .iter()
+            .map(|(path, comment)| {
+                (
+                    format!("`{path}` has no value: `{comment}` after it is a comment to YAML"),
+                    comment.to_string(),
+                    format!(
+                        "`#` after a space starts a comment in YAML; to write text, put it in quotes: \"{comment}\""
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(told, expected);
+        // A file with no such line is not read again; with one, in a front matter block,
+        // the place is in the whole file.
+        let page = "---\ntitle: #1\n---\nkey: #text in the page\n";
+        let file = SourceFile::new("p.md", page);
+        let told = comments_for_values(&file, 4..14);
+        assert_eq!(told.len(), 1);
+        assert_eq!(&page[told[0].span.clone()], "#1");
+    }
+
     use super::*;
     use crate::model::text::{text, texts, unique_keys};
     use serde::Deserialize;

@@ -604,3 +604,92 @@ fn files_and_pages_are_named_by_their_own_names() {
         "{chinese}"
     );
 }
+
+/// `tags: #security`: what follows the key is a comment to YAML, so the field is read as
+/// not written. In every kind of YAML file the comment is told where it is, with the
+/// quotes to write; a comment written as one (`# ...`) is not. Where the field must have a
+/// value, its error says so once, with the same hint.
+#[test]
+fn a_comment_where_a_value_was_meant_is_told() {
+    let (_tmp, root) = handbook("valid/records");
+    let edit = |rel: &str, from: &str, to: &str| {
+        let text = fs::read_to_string(root.join(rel)).unwrap();
+        assert!(text.contains(from), "{rel}: {from}");
+        write(&root, rel, text.replacen(from, to, 1));
+    };
+    edit(
+        "data/exceptions/EXC-001.yaml",
+        "tags: [patching]",
+        "tags: #patching",
+    );
+    edit(
+        "content/runbook.md",
+        "description: What to do first.",
+        "description: #first-steps",
+    );
+    edit(
+        "data/exceptions/EXC-001.yaml",
+        "assets: [payroll-01, payroll-02]",
+        "assets: # none yet",
+    );
+    edit("handbook.yaml", "as_of: 2026-06-30", "as_of: #2026-06-30");
+    let out = build(&root);
+    assert_code(&out, 0);
+    let report = stderr(&out);
+    for (place, line, comment, path) in [
+        (
+            "data/exceptions/EXC-001.yaml:17:7",
+            "17 │ tags: #patching",
+            "#patching",
+            "tags",
+        ),
+        (
+            "content/runbook.md:3:14",
+            "3 │ description: #first-steps",
+            "#first-steps",
+            "description",
+        ),
+        (
+            "handbook.yaml:4:8",
+            "4 │ as_of: #2026-06-30",
+            "#2026-06-30",
+            "as_of",
+        ),
+    ] {
+        let told =
+            format!("warning: `{path}` has no value: `{comment}` after it is a comment to YAML\n");
+        let at = report
+            .find(&told)
+            .unwrap_or_else(|| panic!("{told}\nin\n{report}"));
+        let place = format!("┌─ {place}\n");
+        let next = &report[at + told.len()..];
+        assert!(
+            next.trim_start().starts_with(&place),
+            "{place}\nin\n{report}"
+        );
+        assert!(report.contains(line), "{line}\nin\n{report}");
+        let hint = format!("to write text, put it in quotes: \"{comment}\"");
+        assert!(report.contains(&hint), "{hint}\nin\n{report}");
+    }
+    assert_eq!(
+        report.matches("after it is a comment to YAML").count(),
+        3,
+        "{report}"
+    );
+
+    // `title` must have a value: its error gives the hint, and no warning repeats it.
+    edit(
+        "handbook.yaml",
+        "title: Records Fixture Handbook",
+        "title: #1 handbook",
+    );
+    let out = build(&root);
+    assert_code(&out, 1);
+    let report = stderr(&out);
+    assert_eq!(
+        report.matches("`title` has no value").count(),
+        1,
+        "{report}"
+    );
+    assert_reports(&out, "put it in quotes: \"#1 handbook\"");
+}
