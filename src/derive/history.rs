@@ -87,6 +87,7 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
         .collect();
     let context = Context {
         log,
+        mailmap: &changes.mailmap,
         people: &records.people,
         timezone: config.timezone,
         lag_days: i64::from(config.history.approval_lag_days),
@@ -166,6 +167,7 @@ fn followed(
 
 struct Context<'a> {
     log: &'a Log,
+    mailmap: &'a gix::mailmap::Snapshot,
     /// For the side and level of approvals that leave them out.
     people: &'a People,
     timezone: Offset,
@@ -251,12 +253,13 @@ impl Context<'_> {
             _ => (Vec::new(), None),
         };
         let new = new.and_then(|v| v.as_ref().ok());
+        let (author, email) = commit.author_by(self.mailmap);
         Entry {
             commit: commit.id.to_string(),
             date: at.to_rfc3339(),
             day: Date(at.date_naive()),
-            author: commit.author.clone(),
-            email: commit.email.clone(),
+            author,
+            email,
             subject: commit.subject.clone(),
             action,
             changes,

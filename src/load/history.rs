@@ -28,6 +28,9 @@ pub struct Changes {
     /// would give.
     head: Option<ObjectId>,
     reading: Reading,
+    /// Who the authors are ([`super::git::Commit::author_by`]), read at each build, as the
+    /// work tree's `.mailmap` may change while HEAD does not.
+    pub mailmap: gix::mailmap::Snapshot,
 }
 
 /// How the versions of record files are read: what is kept of a version is a function of
@@ -108,11 +111,13 @@ pub fn load(
         max_bytes: config.limits.max_file_bytes(),
         values: !config.audiences.is_empty(),
     };
+    let mailmap = repo.mailmap();
     let changes = repo.head().and_then(|head| match kept {
-        Some(kept) if kept.head == head && kept.reading == reading => Ok((kept, None)),
-        kept => {
-            read(&mut repo, root, head, reading, kept.as_deref()).map(|(c, w)| (Arc::new(c), w))
+        Some(kept) if kept.head == head && kept.reading == reading && kept.mailmap == mailmap => {
+            Ok((kept, None))
         }
+        kept => read(&mut repo, root, head, reading, mailmap, kept.as_deref())
+            .map(|(c, w)| (Arc::new(c), w)),
     });
     match changes {
         Ok((changes, warning)) => {
@@ -171,6 +176,7 @@ fn read(
     root: &Path,
     head: Option<ObjectId>,
     reading: Reading,
+    mailmap: gix::mailmap::Snapshot,
     prior: Option<&Changes>,
 ) -> Result<(Changes, Option<Diagnostic>), Error> {
     let common_dir = repo.common_dir()?;
@@ -250,6 +256,7 @@ fn read(
         versions,
         head,
         reading,
+        mailmap,
     };
     Ok((changes, warning))
 }

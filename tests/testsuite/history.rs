@@ -803,6 +803,74 @@ fn a_merge_changes_only_what_differs_from_every_parent() {
 /// A record renamed (`git mv`, here to the name its id asks for) keeps its history: it is
 /// not new at the rename, nor its approvals written with it, exempt from the backdated
 /// check. A file renamed with its id changed is followed where half its fields stay alike.
+/// A person's commits under an old address or another spelling of their name are theirs,
+/// as the repository's `.mailmap` says and `git log` shows them; a change to the mailmap
+/// shows at the next build, though HEAD and the history kept between builds have not moved.
+#[test]
+fn authors_are_named_as_the_mailmap_names_them() {
+    let repo = Repo::new(&format!("{HANDBOOK}history:\n  enabled: true\n"));
+    let file = "data/exceptions/E-1.yaml";
+    repo.write(file, &exception("E-1", "medium", PENDING, &[], &[]));
+    commit(
+        repo.path(),
+        "2026-01-01",
+        ("Ann Lee", "ann@old.example"),
+        "Request E-1",
+    );
+    repo.edit(file, "severity: medium", "severity: low");
+    commit(
+        repo.path(),
+        "2026-01-02",
+        ("A. Lee", "ann.lee@example.com"),
+        "Lower E-1",
+    );
+    repo.edit(file, "severity: low", "severity: high");
+    commit(
+        repo.path(),
+        "2026-01-03",
+        ("Dee Vance", "dee@example.com"),
+        "Raise E-1",
+    );
+    let authors = |api: &Value| -> Vec<String> {
+        let commits = api["exceptions"][0]["commits"].as_array().unwrap();
+        let named = commits
+            .iter()
+            .map(|c| format!("{} <{}>", c["author"], c["email"]));
+        named.map(|a| a.replace('"', "")).collect()
+    };
+    let git_log = || -> Vec<String> {
+        let args = ["log", "--use-mailmap", "--format=%aN <%aE>", "--", file];
+        let out = git(repo.path(), &args, &[]);
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let unmapped = [
+        "Dee Vance <dee@example.com>",
+        "A. Lee <ann.lee@example.com>",
+        "Ann Lee <ann@old.example>",
+    ];
+    assert_eq!(authors(&repo.history_json()), unmapped);
+
+    repo.write(
+        ".mailmap",
+        "Ann Lee <ann.lee@example.com> <ann@old.example>\nAnn Lee <ann.lee@example.com>\n",
+    );
+    let mapped = [
+        "Dee Vance <dee@example.com>",
+        "Ann Lee <ann.lee@example.com>",
+        "Ann Lee <ann.lee@example.com>",
+    ];
+    assert_eq!(git_log(), mapped);
+    assert_eq!(authors(&repo.history_json()), mapped);
+
+    fs::remove_file(repo.path().join(".mailmap")).unwrap();
+    assert_eq!(git_log(), unmapped);
+    assert_eq!(authors(&repo.history_json()), unmapped);
+}
+
 #[test]
 fn a_renamed_record_keeps_its_history() {
     let repo = Repo::new(HANDBOOK);

@@ -451,6 +451,13 @@ impl Repo {
     }
 
     /// The commit HEAD names; `None` while it is unborn.
+    /// Who each author is by the repository's mailmap (`.mailmap` in the work tree, else at
+    /// HEAD in a bare repository; `mailmap.file`, `mailmap.blob`), as `git log` names them;
+    /// empty where there is none or it cannot be read, as git takes it.
+    pub fn mailmap(&mut self) -> gix::mailmap::Snapshot {
+        self.gix().map(|r| r.open_mailmap()).unwrap_or_default()
+    }
+
     pub fn head(&mut self) -> Result<Option<ObjectId>, Error> {
         let head = self.gix()?.head().map_err(|e| failed("HEAD", e))?;
         Ok(head.id().map(|id| id.detach()))
@@ -940,6 +947,32 @@ fn blobs(raw: &[u8], kind: gix::hash::Kind) -> impl Iterator<Item = gix::objs::t
     TreeRefIter::from_bytes(raw, kind)
         .filter_map(Result::ok)
         .filter(|e| matches!(e.mode.kind(), EntryKind::Blob | EntryKind::BlobExecutable))
+}
+
+impl Commit {
+    /// The author's name and email as `mailmap` maps them: one person's commits under an
+    /// old address or a misspelt name are told as theirs, as `git log` tells them.
+    pub fn author_by(&self, mailmap: &gix::mailmap::Snapshot) -> (String, String) {
+        let signature = gix::actor::SignatureRef {
+            name: self.author.as_str().into(),
+            email: self.email.as_str().into(),
+            time: "",
+        };
+        match mailmap.try_resolve_ref(signature) {
+            None => (self.author.clone(), self.email.clone()),
+            Some(mapped) => {
+                let text = |s: Option<&gix::bstr::BStr>, or: &str| {
+                    s.map_or(or.to_string(), |s| {
+                        printable(String::from_utf8_lossy(s).trim())
+                    })
+                };
+                (
+                    text(mapped.name, &self.author),
+                    text(mapped.email, &self.email),
+                )
+            }
+        }
+    }
 }
 
 fn metadata(id: ObjectId, commit: &CommitRef) -> Result<Commit, Error> {
