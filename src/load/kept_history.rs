@@ -127,7 +127,7 @@ impl Data {
 pub fn file(
     root: &Path,
     common_dir: &Path,
-    prefix: &[String],
+    prefix: &[Vec<u8>],
     hash: gix::hash::Kind,
 ) -> Result<Option<PathBuf>, String> {
     let dir = match std::env::var_os(ENV) {
@@ -163,7 +163,7 @@ pub fn file(
 fn make(
     dir: &Path,
     common_dir: &Path,
-    prefix: &[String],
+    prefix: &[Vec<u8>],
     hash: gix::hash::Kind,
 ) -> Option<PathBuf> {
     let mut builder = std::fs::DirBuilder::new();
@@ -177,7 +177,7 @@ fn make(
     let mut hasher = gix::hash::hasher(gix::hash::Kind::Sha1);
     for part in [
         common_dir.as_os_str().as_encoded_bytes(),
-        prefix.join("/").as_bytes(),
+        prefix.join(&b'/').as_slice(),
         &FORMAT.to_le_bytes(),
         env!("CARGO_PKG_VERSION").as_bytes(),
         hash.to_string().as_bytes(),

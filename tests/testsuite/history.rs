@@ -871,6 +871,33 @@ fn authors_are_named_as_the_mailmap_names_them() {
     assert_eq!(authors(&repo.history_json()), unmapped);
 }
 
+/// A handbook in a folder whose name is not UTF-8 (git names folders by their bytes) has
+/// its history, where it had none and no word of why.
+#[test]
+fn a_handbook_in_a_folder_named_in_another_encoding_has_its_history() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = Repo::new("");
+    let folder = repo
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"Sicherheit-\xe4nderungen"));
+    let handbook = format!("{HANDBOOK}history:\n  enabled: true\n");
+    fs::create_dir_all(folder.join("data/exceptions")).unwrap();
+    fs::write(folder.join("handbook.yaml"), handbook).unwrap();
+    let record = exception("E-1", "medium", PENDING, &[], &[]);
+    fs::write(folder.join("data/exceptions/E-1.yaml"), record).unwrap();
+    let id = repo.commit("2026-01-01", "Ann Lee", "Request E-1");
+    let out = secbook(&folder, &["build", ".", "--as-of", AS_OF, "-o", "out"]);
+    assert_code(&out, 0);
+    let api: Value =
+        serde_json::from_slice(&fs::read(folder.join("out/api/history.json")).unwrap()).unwrap();
+    let commits = api["exceptions"][0]["commits"].as_array().unwrap();
+    let ids: Vec<&str> = commits
+        .iter()
+        .map(|c| c["commit"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id.as_str()], "{}", describe(&out));
+}
+
 #[test]
 fn a_renamed_record_keeps_its_history() {
     let repo = Repo::new(HANDBOOK);

@@ -31,8 +31,9 @@ pub struct Repo {
     gix: Option<gix::Repository>,
     git_dir: PathBuf,
     hash: gix::hash::Kind,
-    /// The handbook's folder below the top of the work tree, one name per folder.
-    prefix: Vec<String>,
+    /// The handbook's folder below the top of the work tree, one name per folder, as the
+    /// bytes git's trees name it by, which need not be UTF-8.
+    prefix: Vec<Vec<u8>>,
     /// The repository's packs, read here rather than through gix (see [`pack`]); `None`
     /// where `git replace` replaces objects, which only gix honours.
     packs: Option<Packs>,
@@ -161,29 +162,30 @@ type Subtrees = HashMap<ObjectId, Rc<[(usize, ObjectId)]>>;
 /// Folders below the top of the work tree, each as the names it goes through.
 struct Paths {
     /// Every name of every folder's path, once.
-    names: Vec<String>,
+    names: Vec<Vec<u8>>,
     /// Each folder's path, by place in `names`.
     folders: Vec<Vec<usize>>,
 }
 
 impl Paths {
     /// The handbook's `folders`, its folder being `prefix` below the top.
-    fn new(prefix: &[String], folders: &[&str]) -> Paths {
-        let mut names: Vec<String> = Vec::new();
-        let mut place = |name: &str| match names.iter().position(|n| n == name) {
+    fn new(prefix: &[Vec<u8>], folders: &[&str]) -> Paths {
+        let mut names: Vec<Vec<u8>> = Vec::new();
+        let mut place = |name: &[u8]| match names.iter().position(|n| n == name) {
             Some(at) => at,
             None => {
-                names.push(name.to_string());
+                names.push(name.to_vec());
                 names.len() - 1
             }
         };
         let folders = folders
             .iter()
             .map(|folder| {
+                let own = folder.split('/').filter(|s| !s.is_empty());
                 prefix
                     .iter()
-                    .map(String::as_str)
-                    .chain(folder.split('/').filter(|s| !s.is_empty()))
+                    .map(Vec::as_slice)
+                    .chain(own.map(str::as_bytes))
                     .map(&mut place)
                     .collect()
             })
@@ -357,7 +359,7 @@ impl Repo {
                 ))
             })?
             .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .map(|c| c.as_os_str().as_encoded_bytes().to_vec())
             .collect();
         let shallow = repo.is_shallow().map_err(|e| failed("the repository", e))?;
         let repo = Repo {
@@ -391,7 +393,7 @@ impl Repo {
     }
 
     /// The handbook's folder below the top of the work tree, one name per folder.
-    pub fn prefix(&self) -> &[String] {
+    pub fn prefix(&self) -> &[Vec<u8>] {
         &self.prefix
     }
 
@@ -812,7 +814,7 @@ impl Repo {
                                     let name = paths
                                         .names
                                         .iter()
-                                        .position(|n| e.filename == n.as_bytes())?;
+                                        .position(|n| e.filename == n.as_slice())?;
                                     Some((name, e.oid.to_owned()))
                                 })
                                 .collect();
