@@ -898,6 +898,45 @@ fn a_handbook_in_a_folder_named_in_another_encoding_has_its_history() {
     assert_eq!(ids, [id.as_str()], "{}", describe(&out));
 }
 
+/// A repository whose git folder is kept apart from its work tree, named by `GIT_DIR` and
+/// `GIT_WORK_TREE` as git is told it, is the handbook's: it was not found.
+#[test]
+fn git_dir_and_git_work_tree_name_the_repository_as_they_do_for_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, work) = (tmp.path().join("store.git"), tmp.path().join("hb"));
+    git(tmp.path(), &["init", "-q", "--bare", "store.git"], &[]);
+    fs::create_dir_all(work.join("data/exceptions")).unwrap();
+    let handbook = format!("{HANDBOOK}history:\n  enabled: true\n");
+    fs::write(work.join("handbook.yaml"), handbook).unwrap();
+    let record = exception("E-1", "medium", PENDING, &[], &[]);
+    fs::write(work.join("data/exceptions/E-1.yaml"), record).unwrap();
+    let env = [
+        ("GIT_DIR", store.to_str().unwrap()),
+        ("GIT_WORK_TREE", work.to_str().unwrap()),
+    ];
+    let when = [("GIT_AUTHOR_DATE", "2026-01-01T12:00:00+00:00")];
+    git(&work, &["add", "-A"], &env);
+    git(
+        &work,
+        &["commit", "-q", "-m", "Request E-1"],
+        &[env[0], env[1], when[0]],
+    );
+    let head = git(&work, &["rev-parse", "HEAD"], &env);
+    let id = String::from_utf8(head.stdout).unwrap().trim().to_string();
+    let out = crate::common::command()
+        .args(["build", ".", "--as-of", AS_OF, "-o", "out"])
+        .current_dir(&work)
+        .envs(env)
+        .output()
+        .unwrap();
+    assert_code(&out, 0);
+    assert!(!stderr(&out).contains("history"), "{}", describe(&out));
+    let api: Value =
+        serde_json::from_slice(&fs::read(work.join("out/api/history.json")).unwrap()).unwrap();
+    let commits = api["exceptions"][0]["commits"].as_array().unwrap();
+    assert_eq!(commits[0]["commit"].as_str(), Some(id.as_str()));
+}
+
 #[test]
 fn a_renamed_record_keeps_its_history() {
     let repo = Repo::new(HANDBOOK);

@@ -318,10 +318,13 @@ fn failed(what: &str, e: impl Display) -> Error {
 }
 
 impl Repo {
-    /// The repository that holds `root`, or why there is none to read.
+    /// The repository that holds `root`, or why there is none to read. Found as git finds
+    /// it: `GIT_DIR` and `GIT_WORK_TREE` name it where they are set (a repository whose git
+    /// folder is kept apart), and the search upwards stops at `GIT_CEILING_DIRECTORIES`.
     pub fn discover(root: &Path) -> Result<Result<Repo, Unavailable>, Error> {
         use gix::discover::upwards::Error as Up;
-        let mut repo = match gix::discover(root) {
+        let found = gix::ThreadSafeRepository::discover_with_environment_overrides(root);
+        let mut repo = match found.map(gix::Repository::from) {
             Ok(repo) => repo,
             Err(e) => {
                 return match e.downcast_any_ref::<Up>() {
