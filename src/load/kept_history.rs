@@ -29,7 +29,7 @@ pub const ENV: &str = "SECBOOK_CACHE_DIR";
 const MAGIC: &[u8; 8] = b"secbookH";
 
 /// Changes with any change to what is kept, or how.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// What a previous build kept, by object id.
 #[derive(Default)]

@@ -937,6 +937,47 @@ fn git_dir_and_git_work_tree_name_the_repository_as_they_do_for_git() {
     assert_eq!(commits[0]["commit"].as_str(), Some(id.as_str()));
 }
 
+/// A commit made with `i18n.commitEncoding` (here ISO-8859-1, as older Windows tools
+/// wrote) is read in its encoding, as `git log` reads it: its author's name and subject are
+/// not shown as replacement characters.
+#[test]
+fn a_commit_in_another_encoding_is_read_in_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = Repo::new(&format!("{HANDBOOK}history:\n  enabled: true\n"));
+    repo.write(
+        "data/exceptions/E-1.yaml",
+        &exception("E-1", "medium", PENDING, &[], &[]),
+    );
+    fs::write(
+        repo.path().join("message"),
+        b"Ausnahme f\xfcr E-1 beantragt\n",
+    )
+    .unwrap();
+    git(repo.path(), &["add", "data"], &[]);
+    let name = std::ffi::OsStr::from_bytes(b"Jos\xe9 Mu\xf1oz");
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "i18n.commitEncoding=ISO-8859-1",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(["commit", "-q", "-F", "message"])
+        .env("GIT_AUTHOR_NAME", name)
+        .env("GIT_AUTHOR_EMAIL", "jose@example.com")
+        .env("GIT_COMMITTER_NAME", name)
+        .env("GIT_COMMITTER_EMAIL", "jose@example.com")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let api = repo.history_json();
+    let commit = &api["exceptions"][0]["commits"][0];
+    assert_eq!(commit["author"], "José Muñoz");
+    assert_eq!(commit["subject"], "Ausnahme für E-1 beantragt");
+}
+
 #[test]
 fn a_renamed_record_keeps_its_history() {
     let repo = Repo::new(HANDBOOK);

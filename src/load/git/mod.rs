@@ -984,12 +984,18 @@ fn metadata(id: ObjectId, commit: &CommitRef) -> Result<Commit, Error> {
     let author = commit.author().map_err(|e| failed("a commit", e))?;
     let committer = commit.committer().map_err(|e| failed("a commit", e))?;
     let seconds = committer.time().map_err(|e| failed("a commit", e))?.seconds;
-    let message = String::from_utf8_lossy(commit.message);
+    // A commit made with `i18n.commitEncoding` says how its text is written, and `git log`
+    // reads it so; else it is UTF-8.
+    let encoding = (commit.encoding)
+        .and_then(|label| encoding_rs::Encoding::for_label(label))
+        .unwrap_or(encoding_rs::UTF_8);
+    let text = |bytes: &[u8]| encoding.decode_without_bom_handling(bytes).0.into_owned();
+    let message = text(commit.message);
     Ok(Commit {
         id,
         seconds,
-        author: printable(String::from_utf8_lossy(author.name).trim()),
-        email: printable(String::from_utf8_lossy(author.email).trim()),
+        author: printable(text(author.name).trim()),
+        email: printable(text(author.email).trim()),
         subject: printable(message.lines().next().unwrap_or("").trim()),
     })
 }
