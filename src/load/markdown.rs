@@ -74,8 +74,6 @@ pub struct Document {
     /// The ids its headings had before [`Document::hiding`] made them again, which a link
     /// written against the whole handbook names; empty otherwise.
     former: Vec<String>,
-    /// The ids raw HTML gives its elements, which a link may name as a heading's.
-    raw_ids: HashSet<String>,
 }
 
 /// An id written `{#...}` that an element of the page has already.
@@ -85,23 +83,29 @@ pub struct IdClash {
     pub span: Range<usize>,
     /// Whether the theme's template has the id, rather than a heading before it.
     pub theme: bool,
+    /// Whether raw HTML gives the id, rather than a heading's `{#...}`.
+    pub raw: bool,
 }
 
 impl IdClash {
     /// The error, `written` being the id as it is written (`#setup`).
     pub fn diagnostic(&self, written: &str) -> Diagnostic {
+        let what = if self.raw { "element" } else { "heading" };
         let message = if self.theme {
             format!(
-                "the heading id `{written}` is one the theme gives an element of this page: a link to it leads there, not to this heading"
+                "the {what} id `{written}` is one the theme gives an element of this page: a link to it leads there, not to this {what}"
             )
         } else {
             format!(
-                "the heading id `{written}` is written twice on this page: a link to it leads to the first heading only"
+                "the {what} id `{written}` is written twice on this page: a link to it leads to the first {what} only"
             )
         };
-        Diagnostic::error(message).with_hint(
-            "give this heading another id, or remove its `{#...}` to have one made from its title",
-        )
+        let hint = if self.raw {
+            "give this element another id"
+        } else {
+            "give this heading another id, or remove its `{#...}` to have one made from its title"
+        };
+        Diagnostic::error(message).with_hint(hint)
     }
 }
 
@@ -287,31 +291,22 @@ impl Document {
         let mut heading: Option<(u8, Option<String>, String)> = None;
         let mut hiding = HiddenAutolink::default();
         let mut raw = RawHtmlReader::default();
-        let mut raw_ids = HashSet::default();
+        // The ids raw HTML gives its elements, with where each is written.
+        let mut raw_ids = Vec::new();
         for (event, range) in events(text, allow_html) {
             if let Some(words) = words.as_deref_mut() {
                 words.add(&event);
             }
             if let Some(named) = raw.read(&event, allow_html) {
-                // Each address where it is written, after the one before it; else (written
-                // `&amp;` for `&`, say) the first line of its tag or block.
-                let mut from = range.start;
-                for dest in named.links {
-                    let line = text[range.clone()].lines().next().unwrap_or_default();
-                    let at = text[from..range.end].find(dest.as_str()).map_or(
-                        range.start..range.start + line.len(),
-                        |i| {
-                            from += i + dest.len();
-                            from - dest.len()..from
-                        },
-                    );
-                    links.push(LinkRef {
-                        dest,
-                        span: offset + at.start..offset + at.end,
-                        autolink: false,
-                    });
-                }
-                raw_ids.extend(named.ids);
+                let at = |span: Range<usize>| offset + span.start..offset + span.end;
+                let found = placed(text, &range, named.links).into_iter();
+                links.extend(found.map(|(span, dest)| LinkRef {
+                    dest,
+                    span: at(span),
+                    autolink: false,
+                }));
+                let found = placed(text, &range, named.ids).into_iter();
+                raw_ids.extend(found.map(|(span, id)| (id, at(span))));
             }
             let hides = hiding.hides(&event, hidden);
             match event {
@@ -376,7 +371,7 @@ impl Document {
                 _ => {}
             }
         }
-        let id_clashes = ids.assign(prefix, &mut headings, &explicit, &mut footnotes);
+        let id_clashes = ids.assign(prefix, &mut headings, &explicit, &raw_ids, &mut footnotes);
         Document {
             source: Arc::clone(source),
             body,
@@ -388,7 +383,6 @@ impl Document {
             prefix: prefix.to_string(),
             ids,
             former: Vec::new(),
-            raw_ids,
         }
     }
 
@@ -427,7 +421,7 @@ impl Document {
         let headings = self.headings.iter().map(|h| h.id.as_str());
         let footnotes = self.footnotes.iter().map(|f| f.id.as_str());
         let theme = self.ids.reserved.iter().map(String::as_str);
-        let raw = self.raw_ids.iter().map(String::as_str);
+        let raw = self.ids.raw.iter().map(String::as_str);
         headings.chain(footnotes).chain(theme).chain(raw)
     }
 
@@ -436,7 +430,7 @@ impl Document {
     pub fn has_anchor(&self, anchor: &str) -> bool {
         self.anchor_id(anchor).is_some()
             || self.ids.reserved.contains(anchor)
-            || self.raw_ids.contains(anchor)
+            || self.ids.raw.contains(anchor)
     }
 
     fn text(&self) -> &str {
@@ -706,6 +700,23 @@ fn words_hiding(text: &str, allow_html: bool, hidden: impl Fn(&str) -> bool) -> 
         }
     }
     words.plain
+}
+
+/// Where each of `values`, read from the raw HTML at `range` of `text`, is written there,
+/// each after the one before it; else (written `&amp;` for `&`, say) the range's first line.
+fn placed(text: &str, range: &Range<usize>, values: Vec<String>) -> Vec<(Range<usize>, String)> {
+    let first_line = text[range.clone()].lines().next().unwrap_or_default();
+    let mut from = range.start;
+    values
+        .into_iter()
+        .map(|value| match text[from..range.end].find(value.as_str()) {
+            Some(i) => {
+                from += i + value.len();
+                (from - value.len()..from, value)
+            }
+            None => (range.start..range.start + first_line.len(), value),
+        })
+        .collect()
 }
 
 /// Raw HTML as a document's events give it, read for what it names: an inline tag at a
@@ -1089,6 +1100,8 @@ struct Ids {
     next: HashMap<String, usize>,
     /// The ids the page's template gives its own elements, which no heading may take.
     reserved: Reserved,
+    /// The ids raw HTML gives elements of the text, which no heading may take either.
+    raw: HashSet<String>,
 }
 
 impl Ids {
@@ -1098,12 +1111,13 @@ impl Ids {
             hasher: ahash::RandomState::default(),
             next: HashMap::default(),
             reserved,
+            raw: HashSet::default(),
         }
     }
 
     /// Whether an element of the page has the id `id` already.
     fn taken(&self, given: Given, id: &str) -> bool {
-        self.reserved.contains(id) || self.find(given, id).is_some()
+        self.reserved.contains(id) || self.raw.contains(id) || self.find(given, id).is_some()
     }
 
     /// The index in `given` of the id `id`.
@@ -1183,9 +1197,22 @@ impl Ids {
         prefix: &str,
         headings: &mut [Heading],
         explicit: &[Option<(String, Range<usize>)>],
+        raw: &[(String, Range<usize>)],
         footnotes: &mut [Footnote],
     ) -> Vec<IdClash> {
         let mut clashes = Vec::new();
+        // Raw HTML's ids are as written ids are: kept, unless the theme's or one before.
+        for (id, span) in raw {
+            let theme = self.reserved.contains(id);
+            if theme || !self.raw.insert(id.clone()) {
+                let span = span.clone();
+                clashes.push(IdClash {
+                    span,
+                    theme,
+                    raw: true,
+                });
+            }
+        }
         // The headings whose id is made here, each with the id it starts from.
         let mut made = Vec::new();
         for (i, written) in explicit.iter().enumerate() {
@@ -1203,7 +1230,11 @@ impl Ids {
             if self.taken(given, &id) {
                 let theme = self.reserved.contains(&id);
                 let span = span.clone();
-                clashes.push(IdClash { span, theme });
+                clashes.push(IdClash {
+                    span,
+                    theme,
+                    raw: false,
+                });
                 made.push((i, id));
             } else {
                 self.claim(headings, footnotes, i, id);

@@ -368,7 +368,8 @@ fn links_stay_relative_with_an_absolute_base_url() {
 /// Raw HTML's links, where a handbook allows it, are a page's links like any other (the
 /// fixture invalid/raw-html-links holds the errors): once they lead somewhere, each is
 /// written relative to its page, so a root-absolute `/img/logo.svg` still works from disk,
-/// and an id given in raw HTML is an anchor a link may name.
+/// and an id given in raw HTML is an anchor a link may name, which a heading's id made
+/// from its title yields to.
 #[test]
 fn raw_html_links_are_checked_and_written_relative() {
     let test = BookTest::from_fixture("invalid/raw-html-links");
@@ -378,7 +379,16 @@ fn raw_html_links_are_checked_and_written_relative() {
         .replace("runbooks/missing.md", "runbooks/incident-response.md")
         .replace("#nowhere", "#raw-note");
     test.write("content/_index.md", &home);
+    let ids = test
+        .read("content/ids.md")
+        .replace("<p id=\"twice\">two</p>", "<p>two</p>")
+        .replace("<span id=\"main\">", "<span>");
+    test.write("content/ids.md", &ids);
     let site = test.build("public", &[]);
+    let page = std::str::from_utf8(&site["ids/index.html"]).unwrap();
+    for id in ["<div id=\"overview\">", "<h2 id=\"overview-1\">"] {
+        assert!(page.contains(id), "{id}: {page}");
+    }
     let links = |path: &str| links_of(std::str::from_utf8(&site[path]).unwrap());
     let home = links("index.html");
     for link in [
