@@ -1968,10 +1968,17 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
                     .trim_start_matches([' ', '\t'])
                     .strip_prefix(':');
                 let end = colon.map_or(end, |rest| text.len() - rest.len());
+                // An explicit key (`? x`, its value on the next line) starts at its `?`:
+                // blanked without it, the `?` would be a key of its own.
+                let before = text[..key.span.start].trim_end_matches([' ', '\t']);
+                let start = match before.strip_suffix('?') {
+                    Some(rest) if before.len() < key.span.start => rest.len(),
+                    _ => key.span.start,
+                };
                 chain.push(Entry {
                     mapping: path.clone(),
                     key: name.clone(),
-                    range: key.span.start..end,
+                    range: start..end,
                     alone: entries.len() == 1,
                 });
                 path.push(Step::Key(name.clone()));
@@ -2532,6 +2539,23 @@ impl Node {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_explicit_key_unknown_is_one_error() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Record {
+            title: String,
+        }
+        let text = "title: t\n? x\n: 1\n";
+        let file = SourceFile::new("r.yaml", text);
+        let errors = parse_all::<Record>(&file, 0..text.len()).unwrap_err();
+        let told: Vec<(usize, &str)> = (errors.iter())
+            .map(|d| (d.location().unwrap().1, d.message.as_str()))
+            .collect();
+        assert_eq!(told, [(2, "unknown field `x`")]);
+    }
+
     #[test]
     fn a_comment_where_a_value_was_meant_is_told() {
         let text = concat!(
