@@ -290,14 +290,19 @@ impl Document {
         // The heading being read: its level, the id written with `{#id}`, its text.
         let mut heading: Option<(u8, Option<String>, String)> = None;
         let mut hiding = HiddenAutolink::default();
-        let mut raw = RawHtmlReader::default();
+        let mut raw = RawHtmlUnits::default();
         // The ids raw HTML gives its elements, with where each is written.
         let mut raw_ids = Vec::new();
         for (event, range) in events(text, allow_html) {
             if let Some(words) = words.as_deref_mut() {
                 words.add(&event);
             }
-            if let Some(named) = raw.read(&event, allow_html) {
+            let named = match raw.unit(&event, allow_html) {
+                RawUnit::Inline(html) => Some(raw_html::named(html)),
+                RawUnit::Block(html) => Some(raw_html::named(&html)),
+                RawUnit::Not | RawUnit::Held => None,
+            };
+            if let Some(named) = named {
                 let at = |span: Range<usize>| offset + span.start..offset + span.end;
                 let found = placed(text, &range, named.links).into_iter();
                 links.extend(found.map(|(span, dest)| LinkRef {
@@ -469,38 +474,29 @@ impl Document {
         // that size would be copied each time.
         let anchors: usize = self.headings.iter().map(|h| 2 * h.id.len() + 80).sum();
         let mut out = String::with_capacity(self.body.len() * 2 + anchors);
-        // Raw HTML written again with its links resolved: a tag at a time, a block whole
-        // (held until it ends), since a tag in it may run over several lines.
+        // Raw HTML written again with its links resolved.
+        let mut units = RawHtmlUnits::default();
         let mut raw = raw_html::Writer::new(remote_images);
-        let mut block: Option<String> = None;
         let mut rewritten = events(self.text(), self.allow_html).map(|(event, _)| {
-            let event = match event {
-                Event::Start(Tag::HtmlBlock) if self.allow_html => {
-                    block = Some(String::new());
-                    event
-                }
-                Event::Html(s) if block.is_some() => {
-                    block.iter_mut().for_each(|b| b.push_str(&s));
-                    return (None, None);
-                }
-                Event::End(TagEnd::HtmlBlock) if block.is_some() => {
-                    let html = block.take().unwrap_or_default();
+            let event = match units.unit(&event, self.allow_html) {
+                RawUnit::Not => event,
+                RawUnit::Held => return (None, None),
+                RawUnit::Block(html) => {
                     let html = raw.write(&html, links_open > 0, || retarget().into_string());
                     return (Some(Event::Html(html.into())), Some(event));
                 }
                 // Inside an image shown as its alt text, raw HTML is text: its links are
                 // passed over.
-                Event::InlineHtml(s) if image_link.is_some() => {
-                    raw_html::named(&s).links.iter().for_each(|_| {
+                RawUnit::Inline(html) if image_link.is_some() => {
+                    raw_html::named(html).links.iter().for_each(|_| {
                         retarget();
                     });
-                    Event::InlineHtml(s)
+                    event
                 }
-                Event::InlineHtml(s) => {
-                    let html = raw.write(&s, links_open > 0, || retarget().into_string());
+                RawUnit::Inline(html) => {
+                    let html = raw.write(html, links_open > 0, || retarget().into_string());
                     Event::InlineHtml(html.into())
                 }
-                event => event,
             };
             let mut extra = None;
             let event = if let Some((depth, close)) = image_link.as_mut() {
@@ -719,32 +715,48 @@ fn placed(text: &str, range: &Range<usize>, values: Vec<String>) -> Vec<(Range<u
         .collect()
 }
 
-/// Raw HTML as a document's events give it, read for what it names: an inline tag at a
-/// time, a block whole when it ends, since a tag in it may run over several lines.
+/// Raw HTML as a document's events give it: an inline tag at a time, a block a line at a
+/// time, whole only when it ends, since a tag in it may run over several lines. Read and
+/// written again in the same units, so its links are taken in the same order.
 #[derive(Default)]
-struct RawHtmlReader {
+struct RawHtmlUnits {
     block: Option<String>,
 }
 
-impl RawHtmlReader {
-    /// Notes `event`: what the raw HTML it ends names. Raw HTML is read only where the
-    /// page allows it; elsewhere it is text.
-    fn read(&mut self, event: &Event, allow_html: bool) -> Option<raw_html::Named> {
+/// What an event is of raw HTML.
+enum RawUnit<'e> {
+    /// Not raw HTML, or not where the page allows it (it is text there).
+    Not,
+    /// A line of a block, held until the block ends.
+    Held,
+    Inline(&'e str),
+    /// A block, at its end.
+    Block(String),
+}
+
+impl RawHtmlUnits {
+    fn unit<'e>(&mut self, event: &'e Event, allow_html: bool) -> RawUnit<'e> {
         if !allow_html {
-            return None;
+            return RawUnit::Not;
         }
         match event {
             Event::Start(Tag::HtmlBlock) => {
                 self.block = Some(String::new());
-                None
+                RawUnit::Not
             }
-            Event::Html(s) => {
-                self.block.as_mut()?.push_str(s);
-                None
-            }
-            Event::End(TagEnd::HtmlBlock) => self.block.take().map(|b| raw_html::named(&b)),
-            Event::InlineHtml(s) => Some(raw_html::named(s)),
-            _ => None,
+            Event::Html(s) => match self.block.as_mut() {
+                Some(block) => {
+                    block.push_str(s);
+                    RawUnit::Held
+                }
+                None => RawUnit::Not,
+            },
+            Event::End(TagEnd::HtmlBlock) => match self.block.take() {
+                Some(block) => RawUnit::Block(block),
+                None => RawUnit::Not,
+            },
+            Event::InlineHtml(s) => RawUnit::Inline(s),
+            _ => RawUnit::Not,
         }
     }
 }
