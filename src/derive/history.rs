@@ -17,7 +17,8 @@ use crate::load::records::Records;
 use crate::model::date::{Date, Offset, days, instants};
 use crate::model::exception::{Approval, Exception};
 use crate::model::history::{
-    Action, ApprovalSeen, Entry, Evidence, FieldChange, History, RecordHistory, short_id,
+    Action, ApprovalSeen, Entry, Evidence, FieldChange, History, RecordHistory, Uncommitted,
+    short_id,
 };
 use crate::model::person::{People, Person};
 use crate::model::vocab::{Decision, Level, Side};
@@ -37,6 +38,8 @@ const SHORT: usize = 80;
 struct Record<'a> {
     id: &'a str,
     file: &'a str,
+    /// Its file's text as the build read it, from the work tree.
+    text: &'a str,
     /// Its folder (into [`crate::load::history::FOLDERS`]) and its file's name there.
     key: (usize, &'a str),
     /// The exception, for its approvals; `None` for an incident.
@@ -69,6 +72,7 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
         .map(|(e, name)| Record {
             id: &e.record.id,
             file: &e.source.name,
+            text: &e.source.text,
             key: (0, name),
             exception: Some(&e.record),
         })
@@ -80,12 +84,14 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
                 .map(|(i, name)| Record {
                     id: &i.record.id,
                     file: &i.source.name,
+                    text: &i.source.text,
                     key: (1, name),
                     exception: None,
                 }),
         )
         .collect();
     let context = Context {
+        changes,
         log,
         mailmap: &changes.mailmap,
         people: &records.people,
@@ -166,6 +172,7 @@ fn followed(
 }
 
 struct Context<'a> {
+    changes: &'a Changes,
     log: &'a Log,
     mailmap: &'a gix::mailmap::Snapshot,
     /// For the side and level of approvals that leave them out.
@@ -202,12 +209,15 @@ impl Context<'_> {
             .map(|(c, (parents, new))| self.entry(&self.log.commits[c.commit], c, parents, *new))
             .rev()
             .collect();
+        let newest = changes.first();
+        let last = newest.and_then(|c| before.of(c.new, versions));
         let mut history = RecordHistory {
             id: record.id.to_string(),
             file: record.file.to_string(),
             commits: entries,
             approvals: Vec::new(),
             evidence: Vec::new(),
+            uncommitted: self.uncommitted(record, newest.and_then(|c| c.new), last),
         };
         if let Some(exception) = record.exception {
             let steps: Vec<Step> = steps
@@ -224,6 +234,31 @@ impl Context<'_> {
             history.evidence = evidence;
         }
         history
+    }
+
+    /// What `record`'s file holds that the version `committed` last, which reads as
+    /// `last`, does not: its fields as they are compared with those. Read only where its
+    /// text is not that version's, byte for byte.
+    fn uncommitted(
+        &self,
+        record: &Record,
+        committed: Option<ObjectId>,
+        last: Option<&Fields>,
+    ) -> Option<Uncommitted> {
+        let same = |id: ObjectId| {
+            let blob = gix::objs::Kind::Blob;
+            gix::objs::compute_hash(id.kind(), blob, record.text.as_bytes()).ok() == Some(id)
+        };
+        let last = last.filter(|_| !committed.is_some_and(same))?;
+        let current = self.changes.read_current(record.file, record.text);
+        let current = current.as_ref().ok()?;
+        let changes = field_changes(last, current);
+        let classified =
+            [last, current].map(|f| f.get("classification")?.as_str().map(str::to_string));
+        (!changes.is_empty()).then_some(Uncommitted {
+            changes,
+            classified,
+        })
     }
 
     /// The entry of the commit that made `change`: `new` is the version it made, where

@@ -16,7 +16,7 @@ use crate::load::history::{Changes, Fields};
 use crate::load::records::{Loaded, Records};
 use crate::model::audience::Reader;
 use crate::model::exception::Exception;
-use crate::model::history::History;
+use crate::model::history::{FieldChange, History};
 use crate::model::incident::Incident;
 use crate::model::links::{self, Named};
 use crate::model::redact::{REDACTABLE, REDACTED, Redaction, texts};
@@ -556,9 +556,10 @@ pub fn redact_history(
         .values_mut()
         .chain(history.incidents.values_mut())
     {
-        for entry in &mut h.commits {
-            let [old, new] = (entry.classified.each_ref()).map(|l| past.may_read(l.as_deref()));
-            for change in &mut entry.changes {
+        // The values of changes between versions classified `classified`.
+        let redact = |changes: &mut [FieldChange], classified: &[Option<String>; 2]| {
+            let [old, new] = classified.each_ref().map(|l| past.may_read(l.as_deref()));
+            for change in changes {
                 if fields.contains(&change.field) {
                     (change.old, change.new) = (None, None);
                 }
@@ -572,9 +573,15 @@ pub fn redact_history(
                     unreadable.scrub_in(value);
                 }
             }
+        };
+        for entry in &mut h.commits {
+            redact(&mut entry.changes, &entry.classified);
             for text in [&mut entry.subject, &mut entry.author, &mut entry.email] {
                 unreadable.scrub_in(text);
             }
+        }
+        if let Some(uncommitted) = &mut h.uncommitted {
+            redact(&mut uncommitted.changes, &uncommitted.classified);
         }
         if approvals {
             for seen in &mut h.approvals {

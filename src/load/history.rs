@@ -46,6 +46,14 @@ pub struct Reading {
     pub values: bool,
 }
 
+impl Changes {
+    /// The record file `name` as it is now, `text`, read as its versions in git are, to
+    /// compare with them.
+    pub fn read_current(&self, name: &str, text: &str) -> Version {
+        Versions::new(self.reading.values).read(name, &Ok(text.to_string()))
+    }
+}
+
 /// Reads the commits that changed the record folders from the git repository that holds
 /// `root`. Without one, or in a shallow clone, there is no history: one warning says why,
 /// at the `history` setting of handbook.yaml (`config_file`) when it is there. What an

@@ -30,6 +30,21 @@ pub struct RecordHistory {
     /// What the history shows against the record, for the findings.
     #[serde(skip)]
     pub evidence: Vec<Evidence>,
+    /// What the record's file holds that no commit has: the fields it changes from the
+    /// last version committed that reads. `None` where the file is as committed, or no
+    /// commit has it (`commits` is then empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncommitted: Option<Uncommitted>,
+}
+
+/// The changes of a record's file in the work tree since its last commit: what a build
+/// from a work tree shows, and the history does not yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Uncommitted {
+    pub changes: Vec<FieldChange>,
+    /// The `classification` of the version committed and of the file, as an [`Entry`]'s.
+    #[serde(skip)]
+    pub classified: [Option<String>; 2],
 }
 
 /// A commit id as people read it: its first ten digits.

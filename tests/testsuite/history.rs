@@ -978,6 +978,40 @@ fn a_commit_in_another_encoding_is_read_in_it() {
     assert_eq!(commit["subject"], "Ausnahme für E-1 beantragt");
 }
 
+/// A site built from a work tree whose record file has changes not committed says so at
+/// the top of the record's history, with the fields they change: the page shows the file,
+/// and its history would otherwise end at a version the page does not show.
+#[test]
+fn changes_not_committed_are_told_at_the_top_of_the_history() {
+    let repo = Repo::new(&format!("{HANDBOOK}history:\n  enabled: true\n"));
+    let file = "data/exceptions/E-1.yaml";
+    repo.write(file, &exception("E-1", "medium", PENDING, &[], &[]));
+    repo.commit("2026-01-01", "Ann Lee", "Request E-1");
+    let uncommitted = |repo: &Repo| repo.history_json()["exceptions"][0]["uncommitted"].clone();
+    assert_eq!(uncommitted(&repo), Value::Null);
+
+    // Only layout and a comment: nothing to tell.
+    repo.edit(file, "severity: medium", "severity:   medium  # reviewed");
+    assert_eq!(uncommitted(&repo), Value::Null);
+
+    repo.edit(file, "severity:   medium  # reviewed", "severity: critical");
+    let expected = serde_json::json!({
+        "changes": [{"field": "severity", "change": "changed", "old": "medium", "new": "critical"}]
+    });
+    assert_eq!(uncommitted(&repo), expected);
+    let page = repo.read("out/exceptions/E-1/index.html");
+    let row = page.find("<tr class=\"uncommitted\">").expect("the row");
+    let first = page.find("<td><time").unwrap();
+    assert!(row < first, "before the commits: {page}");
+    assert!(
+        page[row..first].contains("<code>severity</code>: medium → critical"),
+        "{page}"
+    );
+
+    repo.commit("2026-01-02", "Ann Lee", "Raise E-1");
+    assert_eq!(uncommitted(&repo), Value::Null);
+}
+
 #[test]
 fn a_renamed_record_keeps_its_history() {
     let repo = Repo::new(HANDBOOK);

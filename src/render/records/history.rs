@@ -10,6 +10,8 @@ use crate::model::history::{Action, FieldChange, RecordHistory, short_id};
 #[derive(Serialize)]
 pub(super) struct HistoryView<'a> {
     pub commits: Vec<CommitView<'a>>,
+    /// The fields the file in the work tree changes since its last commit.
+    pub uncommitted: Option<&'a [FieldChange]>,
 }
 
 #[derive(Serialize)]
@@ -48,5 +50,6 @@ pub(super) fn view(history: Option<&RecordHistory>) -> Option<HistoryView<'_>> {
                 unreadable: c.unreadable.as_deref(),
             })
             .collect(),
+        uncommitted: history.uncommitted.as_ref().map(|u| u.changes.as_slice()),
     })
 }
