@@ -146,7 +146,7 @@ impl Writer {
 
 /// The tokens of `html` as a browser's tokenizer reads them (character references decoded,
 /// a repeated attribute dropped), each with whether it is the text of an element whose
-/// content is text, not markup (`<style>`, `<textarea>`), to be written as it is.
+/// content is raw text, not markup (`<style>`, `<script>`), to be written as it is.
 fn tokens(html: &str) -> Vec<(Token, bool)> {
     let tokenizer = Tokenizer::new(Reader::default(), TokenizerOpts::default());
     let input = BufferQueue::default();
