@@ -1269,8 +1269,9 @@ impl Ids {
 
 /// How the text of a link to something the audience may not read begins and ends: marked,
 /// so that a reader, or a printout, tells it from plain text.
-const RESTRICTED_OPEN: &str = "<span class=\"restricted\">";
-const RESTRICTED_CLOSE: &str = " <span class=\"restricted-mark\">(restricted)</span></span>";
+pub(crate) const RESTRICTED_OPEN: &str = "<span class=\"restricted\">";
+pub(crate) const RESTRICTED_CLOSE: &str =
+    " <span class=\"restricted-mark\">(restricted)</span></span>";
 
 /// An autolink's text is its address; once the address is rewritten, keep it a plain link.
 fn plain(link_type: LinkType) -> LinkType {

@@ -22,7 +22,7 @@ use html5ever::tokenizer::{
     TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
 
-use crate::load::markdown::escape_html;
+use crate::load::markdown::{RESTRICTED_CLOSE, RESTRICTED_OPEN, escape_html};
 use crate::model::links::{self, is_remote};
 
 /// What a piece of raw HTML names: the address of each link and image, in the order
@@ -58,8 +58,9 @@ pub fn named(html: &str) -> Named {
 /// Raw HTML being written again, a tag or a block at a time.
 pub struct Writer {
     remote_images: bool,
-    /// How many `<a>` the raw HTML written so far opened and did not close.
-    links_open: usize,
+    /// Each `<a>` the raw HTML written so far opened and did not close: whether it leads
+    /// to what the reader may not see, and is written as restricted text instead.
+    links_open: Vec<bool>,
 }
 
 impl Writer {
@@ -67,15 +68,16 @@ impl Writer {
     pub fn new(remote_images: bool) -> Writer {
         Writer {
             remote_images,
-            links_open: 0,
+            links_open: Vec::new(),
         }
     }
 
     /// `html` written again as what it reads as, each address [`named`] reads replaced by
-    /// the next `target`: an address [`links::RESTRICTED`] is left out, and an image from
-    /// another host, unless the page allows it, is shown as Markdown's is, as a link to it
-    /// with its alt text, or its alt text alone inside a link (`in_link`: a Markdown link
-    /// around it). Comments go, as [`clean`] would take them out.
+    /// the next `target`. A link to what the reader may not see ([`links::RESTRICTED`]) is
+    /// written as its text marked restricted, and an image from another host, unless the
+    /// page allows it, as a link to it with its alt text, or its alt text alone inside a
+    /// link (`in_link`: a Markdown link around it), each as Markdown's is. Comments go, as
+    /// [`clean`] would take them out.
     pub fn write(
         &mut self,
         html: &str,
@@ -87,7 +89,7 @@ impl Writer {
             match token {
                 TagToken(tag) if tag.kind == StartTag => {
                     let mut attributes = Vec::with_capacity(tag.attrs.len());
-                    let mut elsewhere = None;
+                    let (mut elsewhere, mut restricted) = (None, false);
                     for attribute in &tag.attrs {
                         let name = &*attribute.name.local;
                         if !holds_address(&tag.name, name) {
@@ -95,23 +97,37 @@ impl Writer {
                             continue;
                         }
                         let to = target();
-                        if &*tag.name == "img" && !self.remote_images && is_remote(&to) {
+                        if to == links::RESTRICTED {
+                            restricted = true;
+                        } else if &*tag.name == "img" && !self.remote_images && is_remote(&to) {
                             elsewhere = Some(to);
-                        } else if to != links::RESTRICTED {
+                        } else {
                             attributes.push((name, to));
                         }
                     }
+                    let link = &*tag.name == "a";
+                    if link {
+                        self.links_open.push(restricted);
+                    }
                     match elsewhere {
                         Some(url) => self.image_elsewhere(&mut out, &tag, &url, in_link),
-                        None => self.start_tag(&mut out, &tag, &attributes),
+                        None if restricted && link => out.push_str(RESTRICTED_OPEN),
+                        // An image of what the reader may not see is its alt text, marked.
+                        None if restricted => {
+                            let alt = tag.attrs.iter().find(|a| &*a.name.local == "alt");
+                            out.push_str(RESTRICTED_OPEN);
+                            out.push_str(&escape_html(alt.map_or("", |a| &a.value)));
+                            out.push_str(RESTRICTED_CLOSE);
+                        }
+                        None => start_tag(&mut out, &tag, &attributes),
                     }
                 }
-                TagToken(tag) => {
-                    if &*tag.name == "a" {
-                        self.links_open = self.links_open.saturating_sub(1);
+                TagToken(tag) => match &*tag.name {
+                    "a" if self.links_open.pop() == Some(true) => out.push_str(RESTRICTED_CLOSE),
+                    name => {
+                        let _ = write!(out, "</{name}>");
                     }
-                    let _ = write!(out, "</{}>", tag.name);
-                }
+                },
                 CharacterTokens(text) if verbatim => out.push_str(&text),
                 CharacterTokens(text) => out.push_str(&escape_html(&text)),
                 NullCharacterToken => out.push('\u{fffd}'),
@@ -121,27 +137,24 @@ impl Writer {
         out
     }
 
-    fn start_tag(&mut self, out: &mut String, tag: &Tag, attributes: &[(&str, String)]) {
-        if &*tag.name == "a" {
-            self.links_open += 1;
-        }
-        let _ = write!(out, "<{}", tag.name);
-        for (name, value) in attributes {
-            let _ = write!(out, " {name}=\"{}\"", escape_html(value));
-        }
-        out.push_str(if tag.self_closing { " />" } else { ">" });
-    }
-
     /// An image from another host, shown as its alt text: a link to it unless inside one.
     fn image_elsewhere(&self, out: &mut String, tag: &Tag, url: &str, in_link: bool) {
         let alt = tag.attrs.iter().find(|a| &*a.name.local == "alt");
         let alt = escape_html(alt.map_or("", |a| &a.value));
-        if in_link || self.links_open > 0 {
+        if in_link || !self.links_open.is_empty() {
             out.push_str(&alt);
         } else {
             let _ = write!(out, "<a href=\"{}\">{alt}</a>", escape_html(url));
         }
     }
+}
+
+fn start_tag(out: &mut String, tag: &Tag, attributes: &[(&str, String)]) {
+    let _ = write!(out, "<{}", tag.name);
+    for (name, value) in attributes {
+        let _ = write!(out, " {name}=\"{}\"", escape_html(value));
+    }
+    out.push_str(if tag.self_closing { " />" } else { ">" });
 }
 
 /// The tokens of `html` as a browser's tokenizer reads them (character references decoded,
@@ -275,7 +288,7 @@ mod tests {
             written,
             concat!(
                 "<a href=\"../guide/index.html\" title=\"a &quot;b&quot;\">g</a><img src=\"../img/x.png\" alt=\"x\" />",
-                "<a>EXC-9</a>",
+                "<span class=\"restricted\">EXC-9 <span class=\"restricted-mark\">(restricted)</span></span>",
                 "<a href=\"https://h/p.png\">&lt;p&gt;</a><a href=\"../a/index.html\">q</a>",
                 "<textarea>&lt;b&gt;</textarea><style>a>b{}</style>x &amp; y &lt; z",
             )

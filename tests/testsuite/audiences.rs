@@ -674,6 +674,42 @@ fn links_to_what_an_audience_may_not_see_keep_their_text_marked() {
     assert!(!home.contains("audience"), "{home}");
 }
 
+/// Raw HTML's links, where a handbook allows it, are held to the same rule as Markdown's:
+/// one to what the audience may not see keeps its text, marked, and nothing of where it
+/// led; no byte of the site holds a canary the audience may not see.
+#[test]
+fn raw_html_links_to_what_an_audience_may_not_see_keep_their_text_marked() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let config = book.read("handbook.yaml").replace(
+        "as_of: 2026-06-30\n",
+        "as_of: 2026-06-30\nmarkdown:\n  allow_html: true\n",
+    );
+    book.write("handbook.yaml", &config);
+    let links = concat!(
+        "\n<p>In HTML: <a href=\"exception:EXC-ZQ2ID1ZQ\">the exception</a>, ",
+        "<a href=\"/zq3page1zq.md\">the page</a>, <a href=\"public.md\">public</a>.</p>\n",
+    );
+    let process = book.read("content/process.md") + links;
+    book.write("content/process.md", &process);
+    let canaries = canaries_of(&common::fixture(FIXTURE));
+    let staff = (fixture_readers().into_iter())
+        .find(|r| r.name == "staff")
+        .unwrap();
+    let site = book.build("staff", &["--audience", "staff"]);
+    let page = String::from_utf8(site["process/index.html"].clone()).unwrap();
+    let mark = "<span class=\"restricted-mark\">(restricted)</span></span>";
+    for text in ["the exception", "the page"] {
+        let marked = format!("<span class=\"restricted\">{text} {mark}");
+        assert!(page.contains(&marked), "{marked} missing in:\n{page}");
+    }
+    assert!(
+        page.contains("<a href=\"../public/index.html\">public</a>"),
+        "{page}"
+    );
+    let problems = leaks(&site, &canaries, &staff);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// A heading that names a hidden record reads "(restricted)" for an audience that may not
 /// see it, and takes the id that title makes: a link written against the whole handbook to
 /// it, or to the heading whose id it took, still leads where its author meant.
