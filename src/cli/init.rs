@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::cli::Done;
 use crate::diagnostics::Error;
 use crate::load::config::Config;
-use crate::load::disk::built_site_holding;
+use crate::load::disk::{built_site_holding, resolve};
 use crate::model::date::{self, Date};
 use crate::pipeline;
 use crate::write::sources;
@@ -78,7 +78,7 @@ pub fn init(dir: &Path, force: bool, starter: Starter) -> Result<Initialised, Er
     }
     // A handbook inside another's sources would be read, or published, as the other's; one
     // inside a site secbook built would go with the next build, which replaces it whole.
-    let target = sources::resolve(dir)?;
+    let target = resolve(dir)?;
     if let Some(outer) = target.parent().and_then(pipeline::find_handbook)
         && let Some(why) = sources::clash(outer, &target)?
     {

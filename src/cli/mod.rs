@@ -16,6 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, Error};
+use crate::load::disk::resolve;
 use crate::write::sources;
 
 /// What a command for people did: the warnings to print, then a line that says what it
@@ -78,7 +79,7 @@ pub fn print(bytes: &[u8]) -> Result<(), Error> {
 /// Refuses `path`, where a command was asked to write, when it is one of the handbook's
 /// sources or holds one; `advice` says what to do instead.
 pub fn refuse_sources(root: &Path, path: &Path, advice: &str) -> Result<(), Error> {
-    match sources::clash(root, &sources::resolve(path)?)? {
+    match sources::clash(root, &resolve(path)?)? {
         Some(why) => Err(Error::Usage(format!("{} {why}; {advice}", path.display()))),
         None => Ok(()),
     }

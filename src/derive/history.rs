@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
 use crate::load::config::Config;
-use crate::load::git::{Change, Commit, Log};
+use crate::load::git::{Change, Commit};
 use crate::load::history::{Changes, DECIDED, Fields, Held, Version, file_names};
 use crate::load::records::Records;
 use crate::model::date::{Date, Offset, days, instants};
@@ -92,8 +92,6 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
         .collect();
     let context = Context {
         changes,
-        log,
-        mailmap: &changes.mailmap,
         people: &records.people,
         timezone: config.timezone,
         lag_days: i64::from(config.history.approval_lag_days),
@@ -172,9 +170,8 @@ fn followed(
 }
 
 struct Context<'a> {
+    /// The log, the versions read, and who the authors are.
     changes: &'a Changes,
-    log: &'a Log,
-    mailmap: &'a gix::mailmap::Snapshot,
     /// For the side and level of approvals that leave them out.
     people: &'a People,
     timezone: Offset,
@@ -206,7 +203,9 @@ impl Context<'_> {
             .iter()
             .rev()
             .zip(&steps)
-            .map(|(c, (parents, new))| self.entry(&self.log.commits[c.commit], c, parents, *new))
+            .map(|(c, (parents, new))| {
+                self.entry(&self.changes.log.commits[c.commit], c, parents, *new)
+            })
             .rev()
             .collect();
         let newest = changes.first();
@@ -253,11 +252,9 @@ impl Context<'_> {
         let current = self.changes.read_current(record.file, record.text);
         let current = current.as_ref().ok()?;
         let changes = field_changes(last, current);
-        let classified =
-            [last, current].map(|f| f.get("classification")?.as_str().map(str::to_string));
         (!changes.is_empty()).then_some(Uncommitted {
             changes,
-            classified,
+            classified: classified([Some(last), Some(current)]),
         })
     }
 
@@ -288,7 +285,7 @@ impl Context<'_> {
             _ => (Vec::new(), None),
         };
         let new = new.and_then(|v| v.as_ref().ok());
-        let (author, email) = commit.author_by(self.mailmap);
+        let (author, email) = commit.author_by(&self.changes.mailmap);
         Entry {
             commit: commit.id.to_string(),
             date: at.to_rfc3339(),
@@ -299,8 +296,7 @@ impl Context<'_> {
             action,
             changes,
             unreadable,
-            classified: [old, new]
-                .map(|fields| fields?.get("classification")?.as_str().map(str::to_string)),
+            classified: classified([old, new]),
         }
     }
 
@@ -589,6 +585,11 @@ fn change(field: &str, old: Option<&Held>, new: Option<&Held>) -> FieldChange {
         old: old_text,
         new: new_text,
     }
+}
+
+/// The `classification` two versions give, where they read and give one.
+fn classified(versions: [Option<&Fields>; 2]) -> [Option<String>; 2] {
+    versions.map(|fields| fields?.get("classification")?.as_str().map(str::to_string))
 }
 
 /// A field that is written and not `null`.

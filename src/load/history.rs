@@ -419,7 +419,7 @@ impl Versions {
             return whole(name, text);
         };
         let longs: Vec<Option<Field>> = (parts.iter())
-            .map(|p| long(p).filter(|_| !self.values))
+            .map(|p| if self.values { None } else { long(p) })
             .collect();
         let new = parts
             .iter()

@@ -106,14 +106,17 @@ pub fn is_remote(dest: &str) -> bool {
 /// before the query is a slash. Written so, the address is one an HTML checker accepts and
 /// any other reader of the page follows as the browser does.
 pub fn as_followed(url: &str) -> Cow<'_, str> {
+    let path_end = url.find(['?', '#']).unwrap_or(url.len());
+    if !url[..path_end].contains('\\') {
+        return Cow::Borrowed(url);
+    }
     let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
     let web = match scheme.as_deref() {
         Some("http" | "https" | "ftp" | "ws" | "wss") => true,
         Some(_) if has_scheme(url) => false,
         _ => true,
     };
-    let path_end = url.find(['?', '#']).unwrap_or(url.len());
-    if !web || !url[..path_end].contains('\\') {
+    if !web {
         return Cow::Borrowed(url);
     }
     Cow::Owned(url[..path_end].replace('\\', "/") + &url[path_end..])

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::diagnostics::{Diagnostic, Error, SourceFile, code_points};
+use crate::load::disk::resolve;
 use crate::load::theme::Body;
 use crate::load::yaml::{self, Seg};
 use crate::model::reserved::{OUTPUT_MARKER, is_reserved_name};
@@ -798,7 +799,7 @@ impl Staging {
     /// folder that is neither empty nor written by secbook (unless `force`). Waits for any
     /// other command writing into `out`.
     pub fn create(root: &Path, out: &Path, force: bool, holds: Holds) -> Result<Staging, Error> {
-        let target = sources::resolve(out)?;
+        let target = resolve(out)?;
         if let Some(why) = sources::clash(root, &target)? {
             let instead = match holds {
                 Holds::Site => "such as public/ in the handbook (the default)",

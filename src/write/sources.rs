@@ -12,7 +12,7 @@ use crate::diagnostics::Error;
 /// or be read back as pages and copied into itself build after build.
 const SOURCE_FOLDERS: [&str; 4] = ["content", "data", "static", "themes"];
 
-pub use crate::load::disk::resolve;
+use crate::load::disk::resolve;
 
 /// Why `target` (resolved with [`resolve`]) may not be written by a command run on the
 /// handbook at `root`: it is the handbook, holds it, is its handbook.yaml, lies inside one

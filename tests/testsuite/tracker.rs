@@ -106,6 +106,15 @@ fn rows(text: &str) -> Vec<Vec<String>> {
     rows
 }
 
+/// Writes `text` as the file `name` beside the handbook `hb` in `tmp`, imports it, which
+/// must succeed, and returns what import told.
+fn imported(tmp: &TempDir, name: &str, text: &str) -> String {
+    fs::write(tmp.path().join(name), text).unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", name, "hb"]);
+    assert_code(&out, 0);
+    stderr(&out)
+}
+
 /// `file:line:col code message` of every finding of a human report.
 fn findings(report: &str) -> Vec<String> {
     let lines: Vec<&str> = report.lines().collect();
@@ -1078,19 +1087,17 @@ fn imports_at_once_import_each_row_once() {
 fn the_cells_a_row_ends_before_are_read_as_empty() {
     let tmp = TempDir::new().unwrap();
     let dir = handbook(&tmp);
-    fs::write(
-        tmp.path().join("t.csv"),
-        format!(
+    let report = imported(
+        &tmp,
+        "t.csv",
+        &format!(
             "{HEADER}\n\
              High, Approved, 3/7/2026, Risk extension, Row with Notes, Helen Brooks, Elena Petrova, SEC-1, Vendor fix due\n\
              Low, Pending, , Risk extension, Row without, Helen Brooks, Elena Petrova\n"
         ),
-    )
-    .unwrap();
-    let out = secbook(tmp.path(), &["import", "tracker", "t.csv", "hb"]);
-    assert_code(&out, 0);
+    );
     let line = "t.csv:3: EXC-009: the row ends after 7 of the tracker's 9 columns: Exception Link and Notes read as empty, as spreadsheets leave out a row's last empty cells\n";
-    assert!(stderr(&out).contains(line), "{}", stderr(&out));
+    assert!(report.contains(line), "{report}");
     let r = record(&dir, "EXC-009");
     assert!(r.get("tickets").is_none());
     assert_eq!(
@@ -1142,18 +1149,15 @@ fn an_apostrophe_is_taken_off_only_where_export_would_write_one() {
 fn the_day_a_date_is_read_as_is_said_and_a_day_first_file_warned_of() {
     let tmp = TempDir::new().unwrap();
     let dir = handbook(&tmp);
-    fs::write(
-        tmp.path().join("commas.csv"),
-        format!(
+    let report = imported(
+        &tmp,
+        "commas.csv",
+        &format!(
             "{HEADER}\n\
              High, Approved, 07/03/2026, Risk extension, T1, Helen Brooks, Elena Petrova, SEC-1, n\n\
              High, Approved, 2026-03-06, Risk extension, T2, Helen Brooks, Elena Petrova, SEC-2, n\n"
         ),
-    )
-    .unwrap();
-    let out = secbook(tmp.path(), &["import", "tracker", "commas.csv", "hb"]);
-    assert_code(&out, 0);
-    let report = stderr(&out);
+    );
     for line in [
         "commas.csv:2: EXC-008: created set to the decision date, 07/03/2026 read as 2026-07-03 (M/D/YYYY)\n",
         "commas.csv:2: EXC-008: approval by Elena Petrova recorded as approved on 2026-07-03,",
@@ -1171,10 +1175,7 @@ fn the_day_a_date_is_read_as_is_said_and_a_day_first_file_warned_of() {
          High;Approved;11/02/2026;Risk extension;T6;Helen Brooks;Elena Petrova;SEC-6;n\n",
         HEADER.replace(", ", ";")
     );
-    fs::write(tmp.path().join("semi.csv"), semicolons).unwrap();
-    let out = secbook(tmp.path(), &["import", "tracker", "semi.csv", "hb"]);
-    assert_code(&out, 0);
-    let report = stderr(&out);
+    let report = imported(&tmp, "semi.csv", &semicolons);
     assert!(
         report.contains(
             "\nwarning: 07/03/2026 was read as 2026-07-03, month first as the tracker writes dates, \
@@ -1196,17 +1197,15 @@ fn the_day_a_date_is_read_as_is_said_and_a_day_first_file_warned_of() {
 fn a_two_digit_year_is_read_as_this_century() {
     let tmp = TempDir::new().unwrap();
     let dir = handbook(&tmp);
-    fs::write(
-        tmp.path().join("t.csv"),
-        format!(
+    let report = imported(
+        &tmp,
+        "t.csv",
+        &format!(
             "{HEADER}\nHigh, Approved, 01/20/25, Risk extension, T1, Helen Brooks, Elena Petrova, SEC-1, n\n"
         ),
-    )
-    .unwrap();
-    let out = secbook(tmp.path(), &["import", "tracker", "t.csv", "hb"]);
-    assert_code(&out, 0);
+    );
     let line = "t.csv:2: EXC-008: created set to the decision date, 01/20/25 read as 2025-01-20 (M/D/YY, the year 25 as 2025)\n";
-    assert!(stderr(&out).contains(line), "{}", stderr(&out));
+    assert!(report.contains(line), "{report}");
     assert_eq!(
         record(&dir, "EXC-008")["decided"].as_str(),
         Some("2025-01-20")
@@ -1221,20 +1220,17 @@ fn a_two_digit_year_is_read_as_this_century() {
 fn approvers_and_tickets_are_read_as_the_lists_spreadsheets_hold() {
     let tmp = TempDir::new().unwrap();
     let dir = handbook(&tmp);
-    fs::write(
-        tmp.path().join("t.csv"),
-        format!(
+    let report = imported(
+        &tmp,
+        "t.csv",
+        &format!(
             "{HEADER}\n\
              High, Approved, 3/7/2026, Risk extension, T1, Helen Brooks,\" Ann Lee, Bob Ray, and Cy Doe\", SEC-1, n\n\
              High, Approved, 3/7/2026, Risk extension, T2, Helen Brooks, Ann Lee & Bob Ray; Cy Doe, SEC-2, n\n\
              High, Approved, 3/7/2026, Risk extension, T3, Helen Brooks,\" Ann Lee\nBob Ray\", SEC-3, n\n\
              High, Approved, 3/7/2026, Risk extension, T4, Helen Brooks, Ann Lee and Bob Ray,\" SEC-4, SEC-5\", n\n"
         ),
-    )
-    .unwrap();
-    let out = secbook(tmp.path(), &["import", "tracker", "t.csv", "hb"]);
-    assert_code(&out, 0);
-    let report = stderr(&out);
+    );
     let names = |id: &str| -> Vec<String> {
         (record(&dir, id)["approvals"].as_sequence().unwrap().iter())
             .map(|a| a["name"].as_str().unwrap().to_string())
@@ -1262,19 +1258,16 @@ fn approvers_and_tickets_are_read_as_the_lists_spreadsheets_hold() {
     assert_code(&secbook(&dir, &["check"]), 0);
 
     // Each ticket is known: the row is not imported again, nor one that holds the second.
-    fs::write(
-        tmp.path().join("again.csv"),
-        format!(
+    let report = imported(
+        &tmp,
+        "again.csv",
+        &format!(
             "{HEADER}\nLow, Pending, , Risk extension, Other title, Helen Brooks, , SEC-5, n\n"
         ),
-    )
-    .unwrap();
-    let out = secbook(tmp.path(), &["import", "tracker", "again.csv", "hb"]);
-    assert_code(&out, 0);
+    );
     assert!(
-        stderr(&out).contains("again.csv:2: skipped: its ticket `SEC-5` is that of EXC-011"),
-        "{}",
-        stderr(&out)
+        report.contains("again.csv:2: skipped: its ticket `SEC-5` is that of EXC-011"),
+        "{report}"
     );
 }
 
@@ -1286,17 +1279,14 @@ fn approvers_and_tickets_are_read_as_the_lists_spreadsheets_hold() {
 fn approvers_are_people_found_by_email_else_by_name() {
     let tmp = TempDir::new().unwrap();
     let dir = handbook(&tmp);
-    fs::write(
-        tmp.path().join("t.csv"),
-        format!(
+    let report = imported(
+        &tmp,
+        "t.csv",
+        &format!(
             "{HEADER}\nHigh, Approved, 3/7/2026, Risk extension, Legacy ERP, helen.brooks@example.com, \
-             Martin Feld <martin.feld@example.com> and elena.petrova@example.com and Sam Hollis, SEC-1, n\n"
+         Martin Feld <martin.feld@example.com> and elena.petrova@example.com and Sam Hollis, SEC-1, n\n"
         ),
-    )
-    .unwrap();
-    let out = secbook(tmp.path(), &["import", "tracker", "t.csv", "hb"]);
-    assert_code(&out, 0);
-    let report = stderr(&out);
+    );
     for line in [
         "t.csv:2: EXC-008: risk_owner: name of helen.brooks@example.com taken from data/people.yaml\n",
         "t.csv:2: EXC-008: approval by Martin Feld <martin.feld@example.com>: side and level left to data/people.yaml\n",
