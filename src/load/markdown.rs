@@ -465,10 +465,10 @@ impl Document {
         let mut restricted: Vec<bool> = Vec::new();
         // Whether the text read is that of a restricted autolink, which is left out.
         let mut hiding = false;
-        // Inside an image shown as its text: how many tags deep, and what closes it (a link
+        // Inside an image shown as its text: how many tags deep, what closes it (a link
         // opened for it, restricted text, or nothing inside another link, which cannot
-        // hold one).
-        let mut image_link: Option<(usize, Option<Event>)> = None;
+        // hold one), and the link's name should the image have no alt text.
+        let mut image_link: Option<(usize, Option<Event>, Option<CowStr>)> = None;
         // Twice the text, and each heading's id twice more with its anchor link: the HTML
         // of a page of short headings is ten times its text, and a buffer doubled up to
         // that size would be copied each time.
@@ -499,8 +499,12 @@ impl Document {
                 }
             };
             let mut extra = None;
-            let event = if let Some((depth, close)) = image_link.as_mut() {
+            let event = if let Some((depth, close, unnamed)) = image_link.as_mut() {
                 // The image's alt text, as the link's text, without markup.
+                if matches!(&event, Event::Text(s) | Event::Code(s) | Event::InlineHtml(s) if !s.trim().is_empty())
+                {
+                    *unnamed = None;
+                }
                 match event {
                     Event::Start(tag) => {
                         if matches!(tag, Tag::Link { .. } | Tag::Image { .. }) {
@@ -512,6 +516,8 @@ impl Document {
                     Event::End(_) => {
                         *depth -= 1;
                         if *depth == 0 {
+                            // A link with no text has no name: it is named by its address.
+                            extra = unnamed.take().map(Event::Text);
                             let close = close.take();
                             image_link = None;
                             close
@@ -600,7 +606,7 @@ impl Document {
                     }) => {
                         let dest_url = retarget();
                         if dest_url.as_ref() == links::RESTRICTED {
-                            image_link = Some((1, Some(Event::Html(RESTRICTED_CLOSE.into()))));
+                            image_link = Some((1, Some(Event::Html(RESTRICTED_CLOSE.into())), None));
                             Some(Event::Html(RESTRICTED_OPEN.into()))
                         } else if remote_images || !links::is_remote(&dest_url) {
                             Some(Event::Start(Tag::Image {
@@ -611,7 +617,9 @@ impl Document {
                             }))
                         } else {
                             let open = links_open == 0;
-                            image_link = Some((1, open.then_some(Event::End(TagEnd::Link))));
+                            let close = open.then_some(Event::End(TagEnd::Link));
+                            let name = open.then(|| dest_url.clone());
+                            image_link = Some((1, close, name));
                             open.then_some(Event::Start(Tag::Link {
                                 link_type: LinkType::Inline,
                                 dest_url,
@@ -1757,7 +1765,8 @@ mod tests {
     fn remote_images_are_links_unless_allowed() {
         let text = concat!(
             "![a *b*](https://h/p.png \"t\") ![c](//h/p.png) ![d](local.png) ",
-            "[![e](https://h/e.png)](x) ![f ![g](https://h/g.png)](https://h/f.png) [h](y)",
+            "[![e](https://h/e.png)](x) ![f ![g](https://h/g.png)](https://h/f.png) [h](y) ",
+            "![](https://h/n.png) ![ ](https://h/s.png) [![](https://h/i.png)](z)",
         );
         let doc = Document::parse_text(text, false);
         let targets: Vec<String> = doc.links.iter().map(|l| l.dest.clone()).collect();
@@ -1771,6 +1780,10 @@ mod tests {
             "<a href=\"https://h/f.png\">f g</a>",
             // The links after them keep their own targets.
             "<a href=\"y\">h</a>",
+            // A link with no alt text to show is named by its address.
+            "<a href=\"https://h/n.png\">https://h/n.png</a>",
+            "<a href=\"https://h/s.png\"> https://h/s.png</a>",
+            "<a href=\"z\"></a>",
         ] {
             assert!(html.contains(part), "{part} missing in {html}");
         }

@@ -109,15 +109,20 @@ impl Writer {
                     if link {
                         self.links_open.push(restricted);
                     }
+                    // What is written in an element's place keeps its id, which a link
+                    // may name.
+                    let id = attribute(&tag, "id").map(|id| format!(" id=\"{}\"", escape_html(id)));
+                    let id = id.as_deref().unwrap_or_default();
                     match elsewhere {
-                        Some(url) => self.image_elsewhere(&mut out, &tag, &url, in_link),
-                        None if restricted && link => out.push_str(RESTRICTED_OPEN),
-                        // An image of what the reader may not see is its alt text, marked.
+                        Some(url) => self.image_elsewhere(&mut out, &tag, &url, in_link, id),
                         None if restricted => {
-                            let alt = tag.attrs.iter().find(|a| &*a.name.local == "alt");
-                            out.push_str(RESTRICTED_OPEN);
-                            out.push_str(&escape_html(alt.map_or("", |a| &a.value)));
-                            out.push_str(RESTRICTED_CLOSE);
+                            out.push_str(RESTRICTED_OPEN.strip_suffix('>').unwrap_or_default());
+                            let _ = write!(out, "{id}>");
+                            // An image of what the reader may not see is its alt text, marked.
+                            if !link {
+                                out.push_str(&escape_html(attribute(&tag, "alt").unwrap_or("")));
+                                out.push_str(RESTRICTED_CLOSE);
+                            }
                         }
                         None => start_tag(&mut out, &tag, &attributes),
                     }
@@ -137,16 +142,30 @@ impl Writer {
         out
     }
 
-    /// An image from another host, shown as its alt text: a link to it unless inside one.
-    fn image_elsewhere(&self, out: &mut String, tag: &Tag, url: &str, in_link: bool) {
-        let alt = tag.attrs.iter().find(|a| &*a.name.local == "alt");
-        let alt = escape_html(alt.map_or("", |a| &a.value));
+    /// An image from another host, shown as its alt text: a link to it unless inside one,
+    /// named by its address where it has no alt text, as a link needs a name. `id` is the
+    /// image's id attribute, written again.
+    fn image_elsewhere(&self, out: &mut String, tag: &Tag, url: &str, in_link: bool, id: &str) {
+        let alt = attribute(tag, "alt").unwrap_or("");
         if in_link || !self.links_open.is_empty() {
-            out.push_str(&alt);
+            match id {
+                "" => out.push_str(&escape_html(alt)),
+                id => {
+                    let _ = write!(out, "<span{id}>{}</span>", escape_html(alt));
+                }
+            }
         } else {
-            let _ = write!(out, "<a href=\"{}\">{alt}</a>", escape_html(url));
+            let text = escape_html(if alt.trim().is_empty() { url } else { alt });
+            let _ = write!(out, "<a href=\"{}\"{id}>{text}</a>", escape_html(url));
         }
     }
+}
+
+/// The value of a tag's attribute `name`.
+fn attribute<'a>(tag: &'a Tag, name: &str) -> Option<&'a str> {
+    (tag.attrs.iter())
+        .find(|a| &*a.name.local == name)
+        .map(|a| &*a.value)
 }
 
 fn start_tag(out: &mut String, tag: &Tag, attributes: &[(&str, String)]) {
@@ -303,6 +322,35 @@ mod tests {
         assert_eq!(
             Writer::new(true).write("<img src=\"https://h/p.png\" alt=\"p\">", false, target),
             "<img src=\"https://h/p.png\" alt=\"p\">"
+        );
+    }
+
+    #[test]
+    fn what_is_written_in_an_elements_place_keeps_its_id_and_a_name() {
+        let html = concat!(
+            "<a id=\"hidden\" class=\"c\" href=\"secret.md\">s</a>",
+            "<img id=\"pic\" src=\"secret.png\" alt=\"p\">",
+            "<img id=\"far\" src=\"https://h/f.png\" alt=\"\"><img src=\"https://h/g.png\">",
+            "<a href=\"x.md\"><img id=\"in\" src=\"https://h/i.png\" alt=\"i\"></a>",
+        );
+        let mut targets = [
+            links::RESTRICTED,
+            links::RESTRICTED,
+            "https://h/f.png",
+            "https://h/g.png",
+            "../x/index.html",
+            "https://h/i.png",
+        ]
+        .into_iter();
+        let written = Writer::new(false).write(html, false, || targets.next().unwrap().into());
+        assert_eq!(
+            written,
+            concat!(
+                "<span class=\"restricted\" id=\"hidden\">s <span class=\"restricted-mark\">(restricted)</span></span>",
+                "<span class=\"restricted\" id=\"pic\">p <span class=\"restricted-mark\">(restricted)</span></span>",
+                "<a href=\"https://h/f.png\" id=\"far\">https://h/f.png</a><a href=\"https://h/g.png\">https://h/g.png</a>",
+                "<a href=\"../x/index.html\"><span id=\"in\">i</span></a>",
+            )
         );
     }
 

@@ -687,7 +687,8 @@ fn raw_html_links_to_what_an_audience_may_not_see_keep_their_text_marked() {
     book.write("handbook.yaml", &config);
     let links = concat!(
         "\n<p>In HTML: <a href=\"exception:EXC-ZQ2ID1ZQ\">the exception</a>, ",
-        "<a href=\"/zq3page1zq.md\">the page</a>, <a href=\"public.md\">public</a>.</p>\n",
+        "<a href=\"/zq3page1zq.md\" id=\"plan\">the page</a>, <a href=\"public.md\">public</a>.</p>\n",
+        "\nThe [plan](#plan).\n",
     );
     let process = book.read("content/process.md") + links;
     book.write("content/process.md", &process);
@@ -698,10 +699,12 @@ fn raw_html_links_to_what_an_audience_may_not_see_keep_their_text_marked() {
     let site = book.build("staff", &["--audience", "staff"]);
     let page = String::from_utf8(site["process/index.html"].clone()).unwrap();
     let mark = "<span class=\"restricted-mark\">(restricted)</span></span>";
-    for text in ["the exception", "the page"] {
-        let marked = format!("<span class=\"restricted\">{text} {mark}");
+    // The restricted link keeps its id, the anchor the page's own link leads to.
+    for (open, text) in [("", "the exception"), (" id=\"plan\"", "the page")] {
+        let marked = format!("<span class=\"restricted\"{open}>{text} {mark}");
         assert!(page.contains(&marked), "{marked} missing in:\n{page}");
     }
+    assert!(page.contains("<a href=\"#plan\">plan</a>"), "{page}");
     assert!(
         page.contains("<a href=\"../public/index.html\">public</a>"),
         "{page}"
