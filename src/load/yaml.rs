@@ -1277,6 +1277,22 @@ fn explain(raw: &str) -> (String, Option<String>) {
             Some(hint),
         );
     }
+    if expected == "a number" {
+        // serde_yaml gives a whole number written in hex or octal (`0x10`) to whole-number
+        // fields only, and reads one too large for any number (`1e400`) as text.
+        if let Some(n) = found.strip_prefix("the number ") {
+            return (
+                format!("{prefix}expected a number in decimal digits, found one in hex or octal"),
+                Some(format!("write it as `{}`", n.trim_matches('`'))),
+            );
+        }
+        let text = (found.strip_prefix("the text \""))
+            .and_then(|f| f.strip_suffix('"'))
+            .filter(|t| t.parse::<f64>().is_ok_and(f64::is_infinite));
+        if let Some(text) = text {
+            return (format!("{prefix}the number {text} is too large"), None);
+        }
+    }
     // What to write instead of a value of another kind; a number out of range is told its
     // range already.
     let hint = match expected {
@@ -2819,6 +2835,16 @@ mod tests {
                 "share: x",
                 "share: expected a number, found the text \"x\"",
                 Some("write a number, such as `2.5`"),
+            ),
+            (
+                "share: 0x10",
+                "share: expected a number in decimal digits, found one in hex or octal",
+                Some("write it as `16`"),
+            ),
+            (
+                "share: -1e400",
+                "share: the number -1e400 is too large",
+                None,
             ),
             (
                 "inner: x",
