@@ -17,7 +17,9 @@ use crate::load::raw_html;
 use crate::load::theme_ids::{self, Reserved};
 use crate::model::finding::CODES;
 use crate::model::{links, text};
-use pulldown_cmark::{Alignment, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{
+    Alignment, BlockQuoteKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html,
+};
 use serde::Serialize;
 
 /// What [`Document::read`] hides of the text for a reader who may see all of it.
@@ -120,6 +122,7 @@ fn options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
 }
 
 /// The events of `text`, raw HTML turned into text (and so escaped) unless `allow_html`.
@@ -952,7 +955,7 @@ fn trim_in_place(s: &mut String) {
 /// checkbox sits in a `<label>` with the task's text, which names it; a task with no text
 /// stays the `[ ]` it was written as, since a checkbox must have a name; an empty header
 /// cell, such as a table's corner, is a plain cell, since a header with no text heads
-/// nothing; a finding code stays on one line.
+/// nothing; a finding code stays on one line; an alert says its kind in words.
 struct Accessible<'a, I: Iterator<Item = Event<'a>>> {
     events: Peekable<I>,
     /// The event that closed a task's label, given after the `</label>`.
@@ -1037,6 +1040,24 @@ impl<'a, I: Iterator<Item = Event<'a>>> Accessible<'a, I> {
                 }
             }
             Event::End(TagEnd::TableCell) if self.in_head => Event::Html("</th>".into()),
+            // GitHub's alert (`> [!WARNING]`), which a handbook read on GitHub shows too, is
+            // a quote titled with its kind, as GitHub writes it: the kind reads in print and
+            // to a screen reader, not in the colour alone.
+            Event::Start(Tag::BlockQuote(Some(kind))) => {
+                let (class, title) = match kind {
+                    BlockQuoteKind::Note => ("note", "Note"),
+                    BlockQuoteKind::Tip => ("tip", "Tip"),
+                    BlockQuoteKind::Important => ("important", "Important"),
+                    BlockQuoteKind::Warning => ("warning", "Warning"),
+                    BlockQuoteKind::Caution => ("caution", "Caution"),
+                };
+                Event::Html(
+                    format!(
+                        "<blockquote class=\"alert alert-{class}\">\n<p class=\"alert-title\">{title}</p>\n"
+                    )
+                    .into(),
+                )
+            }
             other => other,
         }
     }
@@ -1759,6 +1780,30 @@ mod tests {
         ] {
             assert!(html.contains(part), "{part} missing in {html}");
         }
+    }
+
+    #[test]
+    fn alerts_are_quotes_titled_with_their_kind() {
+        let text = concat!(
+            "> [!WARNING]\n> Do not page the *CEO*.\n\n> [!note]\n> A note.\n\n",
+            "> [!TIP] not an alert\n\n> Quote.\n",
+        );
+        let doc = Document::parse_text(text, false);
+        assert_eq!(
+            doc.render(&[], false),
+            concat!(
+                "<blockquote class=\"alert alert-warning\">\n<p class=\"alert-title\">Warning</p>\n",
+                "<p>Do not page the <em>CEO</em>.</p>\n</blockquote>\n",
+                "<blockquote class=\"alert alert-note\">\n<p class=\"alert-title\">Note</p>\n",
+                "<p>A note.</p>\n</blockquote>\n",
+                "<blockquote>\n<p>[!TIP] not an alert</p>\n</blockquote>\n",
+                "<blockquote>\n<p>Quote.</p>\n</blockquote>\n",
+            )
+        );
+        assert_eq!(
+            doc.plain_text(),
+            "Do not page the CEO. A note. [!TIP] not an alert Quote."
+        );
     }
 
     #[test]
