@@ -434,6 +434,23 @@ pub fn parse_page(
             )
             .with_hint("remove it: only a file's very first character may be one");
             return Err(vec![diag.at(&source, 0..'\u{feff}'.len_utf8())]);
+        } else if first.trim_end() == "+++" {
+            // Zola's front matter, and Hugo's other kind.
+            let key = (source.text.lines().nth(1))
+                .and_then(|l| l.split_once('='))
+                .map(|(key, value)| (key.trim(), value.trim()))
+                .filter(|(key, value)| !key.is_empty() && !value.is_empty());
+            let example = match key {
+                Some((key, value)) => format!("`{key} = {value}` becomes `{key}: {value}`"),
+                None => "`title = \"...\"` becomes `title: \"...\"`".to_string(),
+            };
+            Diagnostic::error(
+                "this front matter is TOML, between `+++` lines; secbook reads YAML front \
+                 matter, between `---` lines",
+            )
+            .with_hint(format!(
+                "write it as YAML: each `+++` becomes `---`, and {example}"
+            ))
         } else {
             Diagnostic::error("a page must start with YAML front matter between `---` lines")
                 .with_hint("begin the file with `---`, then `title: ...`, then `---`")
