@@ -794,9 +794,12 @@ impl Site {
                     return Ok(format!("#{anchor}"));
                 };
                 match doc.link_anchor(&links::decode(anchor)) {
-                    None => Err(Diagnostic::error(format!(
-                        "link to `#{anchor}`, a heading this page does not have"
-                    ))),
+                    None => Err(with_hint(
+                        Diagnostic::error(format!(
+                            "link to `#{anchor}`, a heading this page does not have"
+                        )),
+                        hint.then(|| anchor_hint(doc, "", anchor)).flatten(),
+                    )),
                     Some(id) => Ok(written_anchor(anchor, id)),
                 }
             }
@@ -812,9 +815,11 @@ impl Site {
                             None => String::new(),
                             Some(a) => match target.doc.link_anchor(&links::decode(a)) {
                                 None => {
-                                    return Err(Diagnostic::error(format!(
+                                    let error = Diagnostic::error(format!(
                                         "link to `{path}#{a}`: that page has no heading `#{a}`"
-                                    )));
+                                    ));
+                                    let best = hint.then(|| anchor_hint(&target.doc, path, a));
+                                    return Err(with_hint(error, best.flatten()));
                                 }
                                 Some(id) => written_anchor(a, id),
                             },
@@ -884,15 +889,33 @@ impl Site {
                             "link to `{dest}`, a file that does not exist"
                         ));
                         let page = joined.and_then(|p| self.page_served_at(&p));
+                        let served = page.map(|page| {
+                            format!(
+                                "did you mean `{}`? A link names a page by its Markdown file, \
+                                 and the build writes the page's address",
+                                relative_to(origin.dir, page)
+                            )
+                        });
+                        // A name spelt otherwise (`Logo.PNG`, `policy.MD`), which a disk
+                        // that ignores case finds and a web server does not, or mistyped:
+                        // among the files of its kind, so a missing PDF is not told a page.
+                        let spelt = || {
+                            let kind = |p: &str| p.rsplit_once('.').map(|(_, e)| e.to_lowercase());
+                            let written: Vec<String> = (self.files.iter())
+                                .chain(self.asset_at.keys())
+                                .chain(self.page_by_path.keys())
+                                .filter(|p| kind(p) == kind(path))
+                                .map(|p| relative_to(origin.dir, p))
+                                .collect();
+                            let best = (written.iter())
+                                .find(|p| p.eq_ignore_ascii_case(path))
+                                .map(String::as_str)
+                                .or_else(|| closest(path, written.iter().map(String::as_str)));
+                            best.map(|best| format!("did you mean `{best}`?"))
+                        };
                         Err(with_hint(
                             error,
-                            page.map(|page| {
-                                format!(
-                                    "did you mean `{}`? A link names a page by its Markdown file, \
-                                 and the build writes the page's address",
-                                    relative_to(origin.dir, page)
-                                )
-                            }),
+                            served.or_else(|| hint.then(spelt).flatten()),
                         ))
                     }
                 }
@@ -1262,6 +1285,17 @@ fn with_hint(diag: Diagnostic, hint: Option<String>) -> Diagnostic {
         Some(h) => diag.with_hint(h),
         None => diag,
     }
+}
+
+/// "did you mean" the anchor of `doc` nearest to `anchor`, written after `path` (the page
+/// the link names, or nothing for its own): first one that differs only in case, as
+/// GitHub's heading ids are lowercase where an author writes `#Request`.
+fn anchor_hint(doc: &Document, path: &str, anchor: &str) -> Option<String> {
+    let anchor = links::decode(anchor);
+    let best = (doc.anchors())
+        .find(|id| id.eq_ignore_ascii_case(&anchor))
+        .or_else(|| closest(&anchor, doc.anchors()))?;
+    Some(format!("did you mean `{path}{}`?", links::fragment(best)))
 }
 
 /// The folder of a record's page.
