@@ -45,6 +45,12 @@ pub fn classify(dest: &str) -> Target<'_> {
     if let Some(anchor) = dest.strip_prefix('#') {
         return Target::Anchor(anchor);
     }
+    // Zola's link from the top of content/ (`@/runbooks/triage.md`), which a handbook
+    // moved from Zola keeps.
+    let dest = dest
+        .strip_prefix('@')
+        .filter(|d| d.starts_with('/'))
+        .unwrap_or(dest);
     let (path, anchor) = match dest.split_once('#') {
         Some((p, a)) => (p, Some(a)),
         None => (dest, None),
@@ -439,6 +445,21 @@ mod tests {
             Target::Page {
                 path: "../a/b.md",
                 anchor: Some("x")
+            }
+        );
+        assert_eq!(
+            classify("@/a/b.md"),
+            Target::Page {
+                path: "/a/b.md",
+                anchor: None
+            }
+        );
+        assert_eq!(classify("@/img/a.png"), Target::File("/img/a.png"));
+        assert_eq!(
+            classify("@a.md"),
+            Target::Page {
+                path: "@a.md",
+                anchor: None
             }
         );
         assert_eq!(classify("img/a.png"), Target::File("img/a.png"));
