@@ -458,7 +458,14 @@ pub fn parse_page(
         return Err(vec![diag.at(&source, source.line_span(0))]);
     };
     let front_range = front.clone();
-    let front: FrontMatter = yaml::parse_all(&source, front)?;
+    let front: FrontMatter = yaml::parse_all(&source, front).map_err(|diags| {
+        (diags.into_iter())
+            .map(|d| match migrated_key_hint(&d.message) {
+                Some(hint) => d.with_hint(hint),
+                None => d,
+            })
+            .collect::<Vec<_>>()
+    })?;
     if front.draft && !reading.drafts {
         return Ok(None);
     }
@@ -482,6 +489,30 @@ pub fn parse_page(
         search_doc: OnceLock::new(),
         words: Mutex::new(Some(words)),
     }))
+}
+
+/// What secbook reads in place of a front matter key of Hugo's or Zola's that it does not
+/// know, for a page brought from either: `message` is the error of an unknown field.
+fn migrated_key_hint(message: &str) -> Option<&'static str> {
+    let key = message.strip_prefix("unknown field `")?.split('`').next()?;
+    Some(match key {
+        "date" | "lastmod" | "publishDate" | "updated" | "expiryDate" => {
+            "secbook gives a page no date: its history is in git, and `review_by: YYYY-MM-DD` \
+             says when it is next due for review"
+        }
+        "slug" | "url" | "path" | "aliases" => {
+            "a page's address is its file's path below content/, and secbook writes no \
+             redirects: move or rename the file instead"
+        }
+        "author" | "authors" => "write who keeps the page as `owner: Name`",
+        "categories" | "keywords" | "taxonomies" => "write them as `tags: [a, b]`",
+        "summary" => "write it as `description:`",
+        "layout" | "type" => "name the page's template as `template: name.html`",
+        "extra" | "params" => {
+            "secbook's front matter has only its own keys: keep other data in the page's text"
+        }
+        _ => return None,
+    })
 }
 
 /// Whether `path` is its folder's page: `_index.md`, or `index.md`, which Hugo and Zola
