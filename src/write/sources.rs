@@ -14,6 +14,25 @@ const SOURCE_FOLDERS: [&str; 4] = ["content", "data", "static", "themes"];
 
 use crate::load::disk::resolve;
 
+/// What makes a path the file it is, so that two paths to one file are told apart from two
+/// files: on Unix its device and inode, read from its metadata rather than by opening it,
+/// which waits for a writer when it is a named pipe (`-o >(gzip > x)`).
+#[cfg(unix)]
+type FileId = (u64, u64);
+#[cfg(not(unix))]
+type FileId = same_file::Handle;
+
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(path: &Path) -> Option<FileId> {
+    same_file::Handle::from_path(path).ok()
+}
+
 /// Why `target` (resolved with [`resolve`]) may not be written by a command run on the
 /// handbook at `root`: it is the handbook, holds it, is its handbook.yaml, lies inside one
 /// of its [`SOURCE_FOLDERS`] or its repository's `.git`, or holds one of them. Folders are
@@ -22,11 +41,8 @@ use crate::load::disk::resolve;
 /// has two paths.
 pub fn clash(root: &Path, target: &Path) -> Result<Option<String>, Error> {
     let root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
-    let identity = |path: &Path| same_file::Handle::from_path(path).ok();
     // Whether `path` is the folder `folder`, when both exist.
-    let is = |path: &Path, folder: &Option<same_file::Handle>| {
-        folder.is_some() && identity(path) == *folder
-    };
+    let is = |path: &Path, folder: &Option<FileId>| folder.is_some() && identity(path) == *folder;
     let target_is = identity(target);
     if target == root || is(&root, &target_is) {
         return Ok(Some(
@@ -128,6 +144,10 @@ fn in_the_way(dir: &Path) -> Option<Error> {
 /// over it. A link at `path` is replaced, not followed, so the write never lands outside
 /// the folder it was meant for; and a reader never sees half a file. A file replaced keeps
 /// its permissions: the new one is the same file to whoever shares it.
+///
+/// A stream at `path`, or a link to one (`/dev/stdout`, `/dev/null`, a named pipe, a
+/// shell's `>(...)`), is written into: it is where the bytes were asked to go, and putting
+/// a file in its place would break it for every other program (as root, `/dev/null`).
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let old = fs::symlink_metadata(path).ok();
     if old.as_ref().is_some_and(|m| m.is_dir()) {
@@ -135,6 +155,21 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             "{} is a folder: name the file to write",
             path.display()
         )));
+    }
+    #[cfg(unix)]
+    if let Some(kind) = fs::metadata(path).ok().map(|m| m.file_type()) {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_char_device() || kind.is_fifo() {
+            let stream = fs::OpenOptions::new().write(true).open(path);
+            return (stream.and_then(|mut s| s.write_all(bytes).and_then(|()| s.flush())))
+                .map_err(|e| Error::io(path, e));
+        }
+        if kind.is_block_device() || kind.is_socket() {
+            return Err(Error::Usage(format!(
+                "{} is a device, not a file: name the file to write",
+                path.display()
+            )));
+        }
     }
     let file = staged(path, bytes)?;
     if let Some(old) = old.filter(|m| m.is_file()) {
@@ -180,6 +215,27 @@ fn staged(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A named pipe stands for every stream: `/dev/stdout`, `/dev/null`, a shell's `>(...)`.
+    #[test]
+    fn a_stream_is_written_into_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let pipe = tmp.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        assert!(made.unwrap().success());
+        let link = tmp.path().join("out.csv");
+        std::os::unix::fs::symlink(&pipe, &link).unwrap();
+        let reader = {
+            let pipe = pipe.clone();
+            std::thread::spawn(move || fs::read_to_string(pipe).unwrap())
+        };
+        replace(&link, b"a,b\n").unwrap();
+        // Before the reader is waited for, which nothing would write to otherwise.
+        assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert!(fs::metadata(&pipe).unwrap().file_type().is_fifo());
+        assert_eq!(reader.join().unwrap(), "a,b\n");
+    }
 
     #[test]
     fn a_replaced_link_is_not_followed() {

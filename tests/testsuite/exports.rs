@@ -569,6 +569,55 @@ fn export_poam_prints_the_built_document() {
     );
 }
 
+/// `-o` naming a stream (`/dev/stdout`, `/dev/null`, a shell's `>(gzip > x)`) writes into
+/// it: the export had put a file in its place, which as root replaced `/dev/null` for every
+/// program on the machine. A named pipe, reached through a link as `/dev/stdout` is, stands
+/// for them all.
+#[test]
+fn an_export_to_a_stream_is_written_into_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    assert!(made.unwrap().success());
+    let link = dir.path().join("stdout");
+    std::os::unix::fs::symlink(&pipe, &link).unwrap();
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read(pipe).unwrap())
+    };
+    let mut child = common::command()
+        .args(["export", "tracker"])
+        .arg(fixture())
+        .arg("-o")
+        .arg(&link)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed past a deadline: opening the pipe to read it, as a check had, waits forever.
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the export blocked on the pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success());
+    // Before the reader is waited for, which nothing would write to otherwise.
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert!(std::fs::metadata(&pipe).unwrap().file_type().is_fifo());
+    let built = generate();
+    assert_eq!(
+        reader.join().unwrap(),
+        file(&built, "exports/exceptions.csv")
+    );
+}
+
 #[test]
 fn no_poam_without_approved_or_pending_exceptions() {
     let dir = tempfile::tempdir().unwrap();
