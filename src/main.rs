@@ -189,7 +189,8 @@ enum NewKind {
 enum Import {
     /// The exception tracker CSV: one exception a row, every assumption reported.
     Tracker {
-        /// The CSV file, with the header `Priority, Status, Decision date, ...`.
+        /// The CSV file, with the header `Priority, Status, Decision date, ...` (`-` is the
+        /// standard input).
         file: PathBuf,
         /// The handbook folder; without it, the nearest of the current folder and the
         /// folders above it that holds handbook.yaml.

@@ -70,9 +70,17 @@ pub fn run(root: &Path, csv_path: &Path) -> Result<Done, Error> {
         summary: format!(
             "imported {} exception(s) from {}{range}{skipped}{todos}",
             imported.written.len(),
-            csv_path.display(),
+            given_name(csv_path),
         ),
     })
+}
+
+/// How the file `import` was given is named in what it tells: `-` is the standard input.
+fn given_name(csv_path: &Path) -> std::borrow::Cow<'_, str> {
+    match csv_path.to_str() {
+        Some("-") => "<stdin>".into(),
+        _ => csv_path.to_string_lossy(),
+    }
 }
 
 /// Imports the tracker CSV at `csv_path` into the handbook at `root`: one exception per row
@@ -80,8 +88,8 @@ pub fn run(root: &Path, csv_path: &Path) -> Result<Done, Error> {
 /// written when any row has an error.
 pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
     let today = new::today(root)?;
-    let name = csv_path.to_string_lossy();
-    let text = crate::load::disk::read_bytes(csv_path, &name, crate::load::source::MAX_FILE_BYTES)
+    let name = given_name(csv_path);
+    let text = crate::load::disk::read_given(csv_path, &name, crate::load::source::MAX_FILE_BYTES)
         .and_then(|bytes| tracker::decode(&name, bytes))
         .map_err(|d| match d.file {
             // Text that is not UTF-8 is an error of the file, shown at its place.

@@ -88,6 +88,37 @@ pub fn read_bytes(path: &Path, name: &str, max_bytes: u64) -> Result<Vec<u8>, Di
     Ok(bytes)
 }
 
+/// The bytes of a file a command was given by name (`import tracker FILE`), up to
+/// `max_bytes`: a stream too, `-` for the standard input, a named pipe or `/dev/stdin`
+/// (`iconv -f WINDOWS-1252 -t UTF-8 old.csv | secbook import tracker -`). Read whole, it
+/// is what was named on purpose, not a file met in the handbook's folders, where a pipe
+/// would hold the build forever ([`read_bytes`] refuses one).
+pub fn read_given(path: &Path, name: &str, max_bytes: u64) -> Result<Vec<u8>, Diagnostic> {
+    #[cfg(unix)]
+    let stream = fs::metadata(path).is_ok_and(|m| {
+        use std::os::unix::fs::FileTypeExt;
+        m.file_type().is_fifo() || m.file_type().is_char_device()
+    });
+    #[cfg(not(unix))]
+    let stream = false;
+    let reader: Box<dyn Read> = match path.to_str() {
+        Some("-") => Box::new(std::io::stdin().lock()),
+        _ if stream => {
+            Box::new(fs::File::open(path).map_err(|e| cannot_read(name, e.to_string()))?)
+        }
+        _ => return read_bytes(path, name, max_bytes),
+    };
+    let mut bytes = Vec::new();
+    (reader
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes))
+    .map_err(|e| cannot_read(name, e.to_string()))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(name, max_bytes));
+    }
+    Ok(bytes)
+}
+
 /// `path` below `base`, with `/` separators; `None` when it is not below it or not UTF-8.
 pub fn relative(base: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(base).ok()?;

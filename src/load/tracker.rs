@@ -94,7 +94,9 @@ pub(crate) fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             let bytes = text::lone_returns_as_line_feeds(bytes, b'\r', b'\n');
             return source::decode(name, bytes).map_err(|d| {
                 d.with_hint(
-                    "save the file as UTF-8 (in Excel: Save As, then \"CSV UTF-8 (Comma delimited)\")",
+                    "save the file as UTF-8 (in Excel: Save As, then \"CSV UTF-8 (Comma delimited)\"), \
+                     or convert it as it is read: `iconv -f WINDOWS-1252 -t UTF-8 FILE | secbook \
+                     import tracker -`",
                 )
             });
         }

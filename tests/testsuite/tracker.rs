@@ -920,7 +920,8 @@ fn a_tracker_that_is_not_unicode_is_refused_at_its_first_bad_byte() {
          ┌─ latin1.csv:2:47\n  │\n\
          2 │ High, Approved, 1/15/2026, Risk extension, Caf\u{fffd}, Ren\u{fffd}e\n  \
          │                                               ^\n  │\n  \
-         = help: save the file as UTF-8 (in Excel: Save As, then \"CSV UTF-8 (Comma delimited)\")\n\n\
+         = help: save the file as UTF-8 (in Excel: Save As, then \"CSV UTF-8 (Comma delimited)\"), \
+         or convert it as it is read: `iconv -f WINDOWS-1252 -t UTF-8 FILE | secbook import tracker -`\n\n\
          1 error(s), 0 warning(s)\n"
     );
     let cut = tmp.path().join("cut.txt");
@@ -948,6 +949,70 @@ fn a_tracker_that_is_not_unicode_is_refused_at_its_first_bad_byte() {
     let at = format!("\n  ┌─ mac.csv:2:{}\n", row.len() + 1);
     assert!(stderr(&out).contains(&at), "{}", stderr(&out));
     assert_eq!(files_below(&dir), before);
+}
+
+/// A tracker may come through a pipe, named `-` for the standard input (from `iconv`, say)
+/// or as a named pipe (a shell's `<(...)`): it imports as the file does. The handbook's
+/// own sources are never read from a pipe, which could hold the build forever.
+#[test]
+fn a_tracker_is_read_from_the_standard_input_or_a_pipe() {
+    use std::io::Write;
+    let tmp = TempDir::new().unwrap();
+    let csv = fs::read(Path::new(ROOT).join(PACK)).unwrap();
+    let from_file = bare(&tmp, "file");
+    fs::write(tmp.path().join("tracker.csv"), &csv).unwrap();
+    let out = on_the_day(tmp.path(), &["import", "tracker", "tracker.csv", "file"]);
+    assert_code(&out, 0);
+
+    let from_stdin = bare(&tmp, "stdin");
+    let mut child = common::command()
+        .args(["import", "tracker", "-", "stdin"])
+        .current_dir(tmp.path())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&csv).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("<stdin>:9: skipped"),
+        "{}",
+        describe(&out)
+    );
+    assert!(
+        stderr(&out).contains("from <stdin> as "),
+        "{}",
+        describe(&out)
+    );
+
+    let from_pipe = bare(&tmp, "pipe");
+    let pipe = tmp.path().join("tracker.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    assert!(made.unwrap().success());
+    let writer = std::thread::spawn({
+        let pipe = pipe.clone();
+        move || fs::write(pipe, csv).unwrap()
+    });
+    let out = on_the_day(tmp.path(), &["import", "tracker", "tracker.pipe", "pipe"]);
+    writer.join().unwrap();
+    assert_code(&out, 0);
+
+    // Each record names where it was imported from, the one difference.
+    let records = |dir: &Path, name: &str| -> Vec<(String, String)> {
+        (exception_files(dir).into_iter())
+            .map(|f| {
+                let text = fs::read_to_string(dir.join("data/exceptions").join(&f)).unwrap();
+                (f, text.replace(name, "FILE"))
+            })
+            .collect()
+    };
+    let imported = records(&from_file, "tracker.csv");
+    assert_eq!(imported.len(), 7);
+    assert_eq!(records(&from_stdin, "<stdin>"), imported);
+    assert_eq!(records(&from_pipe, "tracker.pipe"), imported);
 }
 
 /// Dates as spreadsheets save them: in the records' own form, and with midnight after
