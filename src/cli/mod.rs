@@ -57,7 +57,7 @@ pub fn write_out(root: &Path, bytes: &[u8], output: Option<PathBuf>) -> Result<S
     match output.filter(|path| path != Path::new("-")) {
         Some(path) => {
             refuse_sources(root, &path, "write it elsewhere")?;
-            sources::replace(&path, bytes)?;
+            sources::write_given(&path, bytes)?;
             Ok(path.display().to_string())
         }
         None => {

@@ -144,10 +144,6 @@ fn in_the_way(dir: &Path) -> Option<Error> {
 /// over it. A link at `path` is replaced, not followed, so the write never lands outside
 /// the folder it was meant for; and a reader never sees half a file. A file replaced keeps
 /// its permissions: the new one is the same file to whoever shares it.
-///
-/// A stream at `path`, or a link to one (`/dev/stdout`, `/dev/null`, a named pipe, a
-/// shell's `>(...)`), is written into: it is where the bytes were asked to go, and putting
-/// a file in its place would break it for every other program (as root, `/dev/null`).
 pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let old = fs::symlink_metadata(path).ok();
     if old.as_ref().is_some_and(|m| m.is_dir()) {
@@ -156,6 +152,21 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             path.display()
         )));
     }
+    let file = staged(path, bytes)?;
+    if let Some(old) = old.filter(|m| m.is_file()) {
+        (file.as_file().set_permissions(old.permissions())).map_err(|e| Error::io(path, e))?;
+    }
+    file.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Writes `bytes` to `path`, the file a command was told to write (`export -o`), as
+/// [`replace`] does; but a stream there, or a link to one (`/dev/stdout`, `/dev/null`, a
+/// named pipe, a shell's `>(...)`), is written into: it is where the bytes were asked to
+/// go, and a file put in its place would break it for every other program (as root,
+/// `/dev/null`). Only a path given so is followed to a stream: a link met in a handbook
+/// is replaced, wherever it leads.
+pub fn write_given(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     #[cfg(unix)]
     if let Some(kind) = fs::metadata(path).ok().map(|m| m.file_type()) {
         use std::os::unix::fs::FileTypeExt;
@@ -171,12 +182,7 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             )));
         }
     }
-    let file = staged(path, bytes)?;
-    if let Some(old) = old.filter(|m| m.is_file()) {
-        (file.as_file().set_permissions(old.permissions())).map_err(|e| Error::io(path, e))?;
-    }
-    file.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    replace(path, bytes)
 }
 
 /// Writes `bytes` to `path` as a new file, whole or not at all: a write that fails (the
@@ -218,7 +224,7 @@ mod tests {
 
     /// A named pipe stands for every stream: `/dev/stdout`, `/dev/null`, a shell's `>(...)`.
     #[test]
-    fn a_stream_is_written_into_not_replaced() {
+    fn a_stream_given_is_written_into_not_replaced() {
         use std::os::unix::fs::FileTypeExt;
         let tmp = tempfile::tempdir().unwrap();
         let pipe = tmp.path().join("pipe");
@@ -230,11 +236,15 @@ mod tests {
             let pipe = pipe.clone();
             std::thread::spawn(move || fs::read_to_string(pipe).unwrap())
         };
-        replace(&link, b"a,b\n").unwrap();
+        write_given(&link, b"a,b\n").unwrap();
         // Before the reader is waited for, which nothing would write to otherwise.
         assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
         assert!(fs::metadata(&pipe).unwrap().file_type().is_fifo());
         assert_eq!(reader.join().unwrap(), "a,b\n");
+        // A link met among the handbook's files is replaced, whatever it leads to.
+        replace(&link, b"c\n").unwrap();
+        assert!(!fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert!(fs::metadata(&pipe).unwrap().file_type().is_fifo());
     }
 
     #[test]
