@@ -94,16 +94,9 @@ pub fn read_bytes(path: &Path, name: &str, max_bytes: u64) -> Result<Vec<u8>, Di
 /// is what was named on purpose, not a file met in the handbook's folders, where a pipe
 /// would hold the build forever ([`read_bytes`] refuses one).
 pub fn read_given(path: &Path, name: &str, max_bytes: u64) -> Result<Vec<u8>, Diagnostic> {
-    #[cfg(unix)]
-    let stream = fs::metadata(path).is_ok_and(|m| {
-        use std::os::unix::fs::FileTypeExt;
-        m.file_type().is_fifo() || m.file_type().is_char_device()
-    });
-    #[cfg(not(unix))]
-    let stream = false;
     let reader: Box<dyn Read> = match path.to_str() {
         Some("-") => Box::new(std::io::stdin().lock()),
-        _ if stream => {
+        _ if is_stream(path) => {
             Box::new(fs::File::open(path).map_err(|e| cannot_read(name, e.to_string()))?)
         }
         _ => return read_bytes(path, name, max_bytes),
@@ -117,6 +110,21 @@ pub fn read_given(path: &Path, name: &str, max_bytes: u64) -> Result<Vec<u8>, Di
         return Err(too_large(name, max_bytes));
     }
     Ok(bytes)
+}
+
+/// Whether `path` is, or links to, a stream, read or written as it comes rather than kept
+/// whole: a named pipe, or a character device (`/dev/stdin`, `/dev/null`).
+pub fn is_stream(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_char_device())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
 }
 
 /// `path` below `base`, with `/` separators; `None` when it is not below it or not UTF-8.

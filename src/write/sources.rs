@@ -12,7 +12,7 @@ use crate::diagnostics::Error;
 /// or be read back as pages and copied into itself build after build.
 const SOURCE_FOLDERS: [&str; 4] = ["content", "data", "static", "themes"];
 
-use crate::load::disk::resolve;
+use crate::load::disk::{is_stream, resolve};
 
 /// What makes a path the file it is, so that two paths to one file are told apart from two
 /// files: on Unix its device and inode, read from its metadata rather than by opening it,
@@ -167,20 +167,17 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// `/dev/null`). Only a path given so is followed to a stream: a link met in a handbook
 /// is replaced, wherever it leads.
 pub fn write_given(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    #[cfg(unix)]
-    if let Some(kind) = fs::metadata(path).ok().map(|m| m.file_type()) {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_char_device() || kind.is_fifo() {
-            let stream = fs::OpenOptions::new().write(true).open(path);
-            return (stream.and_then(|mut s| s.write_all(bytes).and_then(|()| s.flush())))
-                .map_err(|e| Error::io(path, e));
-        }
-        if kind.is_block_device() || kind.is_socket() {
-            return Err(Error::Usage(format!(
-                "{} is a device, not a file: name the file to write",
-                path.display()
-            )));
-        }
+    if is_stream(path) {
+        let stream = fs::OpenOptions::new().write(true).open(path);
+        return (stream.and_then(|mut s| s.write_all(bytes).and_then(|()| s.flush())))
+            .map_err(|e| Error::io(path, e));
+    }
+    // A disk or a socket, which a file would take the place of.
+    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return Err(Error::Usage(format!(
+            "{} is a device, not a file: name the file to write",
+            path.display()
+        )));
     }
     replace(path, bytes)
 }
