@@ -470,7 +470,8 @@ impl Document {
         let mut hiding = false;
         // Inside an image shown as its text: how many tags deep, what closes it (a link
         // opened for it, restricted text, or nothing inside another link, which cannot
-        // hold one), and the link's name should the image have no alt text.
+        // hold one), and the text it is named by should it have no alt text: its address,
+        // or a link around it, a badge's say, would have no name.
         let mut image_link: Option<(usize, Option<Event>, Option<CowStr>)> = None;
         // Twice the text, and each heading's id twice more with its anchor link: the HTML
         // of a page of short headings is ten times its text, and a buffer doubled up to
@@ -519,7 +520,6 @@ impl Document {
                     Event::End(_) => {
                         *depth -= 1;
                         if *depth == 0 {
-                            // A link with no text has no name: it is named by its address.
                             extra = unnamed.take().map(Event::Text);
                             let close = close.take();
                             image_link = None;
@@ -621,8 +621,7 @@ impl Document {
                         } else {
                             let open = links_open == 0;
                             let close = open.then_some(Event::End(TagEnd::Link));
-                            let name = open.then(|| dest_url.clone());
-                            image_link = Some((1, close, name));
+                            image_link = Some((1, close, Some(dest_url.clone())));
                             open.then_some(Event::Start(Tag::Link {
                                 link_type: LinkType::Inline,
                                 dest_url,
@@ -1828,7 +1827,7 @@ mod tests {
             // A link with no alt text to show is named by its address.
             "<a href=\"https://h/n.png\">https://h/n.png</a>",
             "<a href=\"https://h/s.png\"> https://h/s.png</a>",
-            "<a href=\"z\"></a>",
+            "<a href=\"z\">https://h/i.png</a>",
         ] {
             assert!(html.contains(part), "{part} missing in {html}");
         }

@@ -142,20 +142,20 @@ impl Writer {
         out
     }
 
-    /// An image from another host, shown as its alt text: a link to it unless inside one,
-    /// named by its address where it has no alt text, as a link needs a name. `id` is the
-    /// image's id attribute, written again.
+    /// An image from another host, shown as its alt text, or its address where it has
+    /// none, as a link needs a name: a link to it unless inside one. `id` is the image's id
+    /// attribute, written again.
     fn image_elsewhere(&self, out: &mut String, tag: &Tag, url: &str, in_link: bool, id: &str) {
         let alt = attribute(tag, "alt").unwrap_or("");
+        let text = escape_html(if alt.trim().is_empty() { url } else { alt });
         if in_link || !self.links_open.is_empty() {
             match id {
-                "" => out.push_str(&escape_html(alt)),
+                "" => out.push_str(&text),
                 id => {
-                    let _ = write!(out, "<span{id}>{}</span>", escape_html(alt));
+                    let _ = write!(out, "<span{id}>{text}</span>");
                 }
             }
         } else {
-            let text = escape_html(if alt.trim().is_empty() { url } else { alt });
             let _ = write!(out, "<a href=\"{}\"{id}>{text}</a>", escape_html(url));
         }
     }
@@ -332,6 +332,7 @@ mod tests {
             "<img id=\"pic\" src=\"secret.png\" alt=\"p\">",
             "<img id=\"far\" src=\"https://h/f.png\" alt=\"\"><img src=\"https://h/g.png\">",
             "<a href=\"x.md\"><img id=\"in\" src=\"https://h/i.png\" alt=\"i\"></a>",
+            "<a href=\"y.md\"><img src=\"https://h/badge.svg\"></a>",
         );
         let mut targets = [
             links::RESTRICTED,
@@ -340,6 +341,8 @@ mod tests {
             "https://h/g.png",
             "../x/index.html",
             "https://h/i.png",
+            "../y/index.html",
+            "https://h/badge.svg",
         ]
         .into_iter();
         let written = Writer::new(false).write(html, false, || targets.next().unwrap().into());
@@ -350,6 +353,7 @@ mod tests {
                 "<span class=\"restricted\" id=\"pic\">p <span class=\"restricted-mark\">(restricted)</span></span>",
                 "<a href=\"https://h/f.png\" id=\"far\">https://h/f.png</a><a href=\"https://h/g.png\">https://h/g.png</a>",
                 "<a href=\"../x/index.html\"><span id=\"in\">i</span></a>",
+                "<a href=\"../y/index.html\">https://h/badge.svg</a>",
             )
         );
     }
