@@ -578,8 +578,7 @@ fn an_export_to_a_stream_is_written_into_it() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().unwrap();
     let pipe = dir.path().join("pipe");
-    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
-    assert!(made.unwrap().success());
+    common::mkfifo(&pipe);
     let link = dir.path().join("stdout");
     std::os::unix::fs::symlink(&pipe, &link).unwrap();
     let reader = {

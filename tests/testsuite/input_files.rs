@@ -80,12 +80,6 @@ fn build_within(root: &Path, deadline: Duration) -> Output {
     }
 }
 
-fn mkfifo(path: &Path) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o644) }, 0, "mkfifo");
-}
-
 #[test]
 fn special_files_are_refused_before_anything_opens_them() {
     // Where the FIFO is, how the error names it. A build that opens one blocks forever.
@@ -113,14 +107,14 @@ fn special_files_are_refused_before_anything_opens_them() {
         if rel == "data/people.yaml" {
             fs::remove_file(root.join(rel)).unwrap();
         }
-        mkfifo(&root.join(rel));
+        common::mkfifo(&root.join(rel));
         let out = build_within(&root, Duration::from_secs(30));
         assert_code(&out, 1);
         assert_reports(&out, &format!("{named} is a FIFO (named pipe)"));
     }
     // Through a link that stays inside the handbook, and a socket.
     let (_tmp, root) = handbook("valid/basic");
-    mkfifo(&root.join("pipe"));
+    common::mkfifo(&root.join("pipe"));
     link(&root, "content/linked.md", "../pipe");
     let out = build_within(&root, Duration::from_secs(30));
     assert_code(&out, 1);

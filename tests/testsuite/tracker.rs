@@ -990,8 +990,7 @@ fn a_tracker_is_read_from_the_standard_input_or_a_pipe() {
 
     let from_pipe = bare(&tmp, "pipe");
     let pipe = tmp.path().join("tracker.pipe");
-    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
-    assert!(made.unwrap().success());
+    common::mkfifo(&pipe);
     let writer = std::thread::spawn({
         let pipe = pipe.clone();
         move || fs::write(pipe, csv).unwrap()

@@ -122,6 +122,13 @@ pub fn files_below(dir: &Path) -> Files {
     out
 }
 
+/// A named pipe at `path`, its folder made first: it stands for every stream.
+pub fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o644) }, 0, "mkfifo");
+}
+
 /// Copies a handbook, so a test can change or move it without touching the source tree.
 pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
