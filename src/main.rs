@@ -333,9 +333,12 @@ fn finish(result: Result<Done, Error>) -> ExitCode {
     }
 }
 
-/// The command could not run: exit status 2.
+/// The command could not run: exit status 2. Output cut short by its reader (`| head`)
+/// is not told, as ripgrep does not tell it: the reader asked for no more.
 fn failed(err: &Error) -> ExitCode {
-    eprintln!("error: {}", visible(&err.to_string()));
+    if !matches!(err, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe) {
+        eprintln!("error: {}", visible(&err.to_string()));
+    }
     ExitCode::from(2)
 }
 

@@ -569,6 +569,22 @@ fn export_poam_prints_the_built_document() {
     );
 }
 
+/// Output cut short by its reader (`secbook export poam | head`) is not told as an error
+/// on the terminal: the reader asked for no more.
+#[test]
+fn output_its_reader_stopped_reading_is_not_told() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = common::command()
+        .args(["export", "poam"])
+        .arg(fixture())
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(common::stderr(&out), "");
+}
+
 /// `-o` naming a stream (`/dev/stdout`, `/dev/null`, a shell's `>(gzip > x)`) writes into
 /// it: the export had put a file in its place, which as root replaced `/dev/null` for every
 /// program on the machine. A named pipe, reached through a link as `/dev/stdout` is, stands
