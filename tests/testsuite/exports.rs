@@ -15,6 +15,7 @@
 use std::collections::BTreeSet;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::common::{self, checker, copy_dir};
 use secbook::diagnostics::Error;
@@ -609,19 +610,8 @@ fn an_export_to_a_stream_is_written_into_it() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Killed past a deadline: opening the pipe to read it, as a check had, waits forever.
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > std::time::Duration::from_secs(30) {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("the export blocked on the pipe");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    // Opening the pipe to read it, as a check had, waits forever.
+    let status = common::wait_within(&mut child, Duration::from_secs(30), "the export");
     assert!(status.success());
     // Before the reader is waited for, which nothing would write to otherwise.
     assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());

@@ -9,7 +9,7 @@ use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::{self, assert_code, describe, files_below, secbook, stderr};
 
@@ -61,18 +61,11 @@ fn build_within(root: &Path, deadline: Duration) -> Output {
         .stderr(fs::File::create(&errors).unwrap())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > deadline {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("the build of {} blocked", root.display());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = common::wait_within(
+        &mut child,
+        deadline,
+        &format!("the build of {}", root.display()),
+    );
     Output {
         status,
         stdout: Vec::new(),

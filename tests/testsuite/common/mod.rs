@@ -122,6 +122,27 @@ pub fn files_below(dir: &Path) -> Files {
     out
 }
 
+/// How `child` ended, waited for up to `deadline`; past it, the child is killed and the
+/// test fails saying what `blocked`, rather than hanging.
+pub fn wait_within(
+    child: &mut std::process::Child,
+    deadline: std::time::Duration,
+    blocked: &str,
+) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{blocked} blocked");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// A named pipe at `path`, its folder made first: it stands for every stream.
 pub fn mkfifo(path: &Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
