@@ -75,6 +75,11 @@ const KINDS_OF_PAGE = [
     shows: ["nav.toc a", "main li input[type=checkbox]"],
   },
   { kind: "content page with a table", rel: "incident-response/workflow/index.html", shows: [".prose table thead"] },
+  {
+    kind: "content page with an alert",
+    rel: "incident-response/playbooks/leaked-secret/index.html",
+    shows: ["blockquote.alert-warning .alert-title"],
+  },
   { kind: "policy page", rel: "exceptions/approval-policy/index.html", shows: ["section.policy table"] },
   { kind: "exception registry", rel: "exceptions/index.html", shows: ["table[data-registry] th button.sort-button", ".registry-filters select"] },
   { kind: "incident registry", rel: "incidents/index.html", shows: ["table[data-registry] th button.sort-button", ".registry-filters select"] },
