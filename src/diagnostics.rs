@@ -718,14 +718,22 @@ pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| key(a).cmp(&key(b)));
 }
 
-/// The closest known name to `unknown`, if one is close enough to be a likely typo.
+/// The closest known name to `unknown`, if one is close enough to be a likely typo: first
+/// one that differs from it only in case (`#Request` for `#request`, `policy.MD`), which a
+/// disk that ignores case finds and a web server or YAML does not.
 pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    known
-        .into_iter()
-        .map(|k| (strsim::jaro_winkler(unknown, k), k))
-        .filter(|(score, _)| *score > 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
+    // The last of those that score best, as `Iterator::max_by` gives it.
+    let mut best: Option<(f64, &str)> = None;
+    for k in known {
+        if k.eq_ignore_ascii_case(unknown) {
+            return Some(k);
+        }
+        let score = strsim::jaro_winkler(unknown, k);
+        if score > 0.7 && best.is_none_or(|(b, _)| score >= b) {
+            best = Some((score, k));
+        }
+    }
+    best.map(|(_, k)| k)
 }
 
 #[cfg(test)]
@@ -893,6 +901,8 @@ mod tests {
     fn closest_finds_a_typo_and_ignores_noise() {
         assert_eq!(closest("titel", ["title", "description"]), Some("title"));
         assert_eq!(closest("zzzz", ["title", "description"]), None);
+        // Case alone differing wins over a nearer spelling.
+        assert_eq!(closest("Tags", ["tag", "tags"]), Some("tags"));
     }
 
     /// A character of no width is written out, so that a key that looks right but is not

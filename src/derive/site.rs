@@ -896,9 +896,8 @@ impl Site {
                                 relative_to(origin.dir, page)
                             )
                         });
-                        // A name spelt otherwise (`Logo.PNG`, `policy.MD`), which a disk
-                        // that ignores case finds and a web server does not, or mistyped:
-                        // among the files of its kind, so a missing PDF is not told a page.
+                        // A name spelt otherwise (`Logo.PNG`) or mistyped: among the files
+                        // of its kind, so a missing PDF is not told a page.
                         let spelt = || {
                             let kind = |p: &str| p.rsplit_once('.').map(|(_, e)| e.to_lowercase());
                             let written: Vec<String> = (self.files.iter())
@@ -907,11 +906,8 @@ impl Site {
                                 .filter(|p| kind(p) == kind(path))
                                 .map(|p| relative_to(origin.dir, p))
                                 .collect();
-                            let best = (written.iter())
-                                .find(|p| p.eq_ignore_ascii_case(path))
-                                .map(String::as_str)
-                                .or_else(|| closest(path, written.iter().map(String::as_str)));
-                            best.map(|best| format!("did you mean `{best}`?"))
+                            closest(path, written.iter().map(String::as_str))
+                                .map(|best| format!("did you mean `{best}`?"))
                         };
                         Err(with_hint(
                             error,
@@ -1288,13 +1284,9 @@ fn with_hint(diag: Diagnostic, hint: Option<String>) -> Diagnostic {
 }
 
 /// "did you mean" the anchor of `doc` nearest to `anchor`, written after `path` (the page
-/// the link names, or nothing for its own): first one that differs only in case, as
-/// GitHub's heading ids are lowercase where an author writes `#Request`.
+/// the link names, or nothing for its own).
 fn anchor_hint(doc: &Document, path: &str, anchor: &str) -> Option<String> {
-    let anchor = links::decode(anchor);
-    let best = (doc.anchors())
-        .find(|id| id.eq_ignore_ascii_case(&anchor))
-        .or_else(|| closest(&anchor, doc.anchors()))?;
+    let best = closest(&links::decode(anchor), doc.anchors())?;
     Some(format!("did you mean `{path}{}`?", links::fragment(best)))
 }
 

@@ -455,7 +455,6 @@ impl Repo {
         Ok(Some(data.to_vec()))
     }
 
-    /// The commit HEAD names; `None` while it is unborn.
     /// Who each author is by the repository's mailmap (`.mailmap` in the work tree, else at
     /// HEAD in a bare repository; `mailmap.file`, `mailmap.blob`), as `git log` names them;
     /// empty where there is none or it cannot be read, as git takes it.
@@ -463,6 +462,7 @@ impl Repo {
         self.gix().map(|r| r.open_mailmap()).unwrap_or_default()
     }
 
+    /// The commit HEAD names; `None` while it is unborn.
     pub fn head(&mut self) -> Result<Option<ObjectId>, Error> {
         let head = self.gix()?.head().map_err(|e| failed("HEAD", e))?;
         Ok(head.id().map(|id| id.detach()))
