@@ -504,11 +504,21 @@ impl Document {
             };
             let mut extra = None;
             let event = if let Some((depth, close, unnamed)) = image_link.as_mut() {
-                // The image's alt text, as the link's text, without markup.
-                if matches!(&event, Event::Text(s) | Event::Code(s) | Event::InlineHtml(s) if !s.trim().is_empty())
-                {
-                    *unnamed = None;
-                }
+                // The image's alt text, as the link's text, without markup; the space
+                // before its first word is not text, nor a blank alt text.
+                let event = match event {
+                    Event::Text(s) | Event::Code(s) | Event::InlineHtml(s) if unnamed.is_some() => {
+                        let word = s.trim_start();
+                        if !word.is_empty() {
+                            *unnamed = None;
+                        }
+                        Event::Text(word.to_string().into())
+                    }
+                    Event::SoftBreak | Event::HardBreak if unnamed.is_some() => {
+                        Event::Text("".into())
+                    }
+                    event => event,
+                };
                 match event {
                     Event::Start(tag) => {
                         if matches!(tag, Tag::Link { .. } | Tag::Image { .. }) {
@@ -1810,7 +1820,8 @@ mod tests {
         let text = concat!(
             "![a *b*](https://h/p.png \"t\") ![c](//h/p.png) ![d](local.png) ",
             "[![e](https://h/e.png)](x) ![f ![g](https://h/g.png)](https://h/f.png) [h](y) ",
-            "![](https://h/n.png) ![ ](https://h/s.png) [![](https://h/i.png)](z)",
+            "![](https://h/n.png) ![ ](https://h/s.png) [![](https://h/i.png)](z) ",
+            "[![ \n ](https://h/w.png)](v) ![ *t*](https://h/t.png)",
         );
         let doc = Document::parse_text(text, false);
         let targets: Vec<String> = doc.links.iter().map(|l| l.dest.clone()).collect();
@@ -1826,8 +1837,11 @@ mod tests {
             "<a href=\"y\">h</a>",
             // A link with no alt text to show is named by its address.
             "<a href=\"https://h/n.png\">https://h/n.png</a>",
-            "<a href=\"https://h/s.png\"> https://h/s.png</a>",
+            "<a href=\"https://h/s.png\">https://h/s.png</a>",
             "<a href=\"z\">https://h/i.png</a>",
+            // Nor does a blank one, and the space before a first word is not shown.
+            "<a href=\"v\">https://h/w.png</a>",
+            "<a href=\"https://h/t.png\">t</a>",
         ] {
             assert!(html.contains(part), "{part} missing in {html}");
         }
