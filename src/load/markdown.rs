@@ -473,6 +473,9 @@ impl Document {
         // hold one), and the text it is named by should it have no alt text: its address,
         // or a link around it, a badge's say, would have no name.
         let mut image_link: Option<(usize, Option<Event>, Option<CowStr>)> = None;
+        // Inside an image shown inside a link: how many tags deep, and the file name that
+        // names it should it have no alt text, where the link would have no name.
+        let mut linked_image: Option<(usize, Option<String>)> = None;
         // Twice the text, and each heading's id twice more with its anchor link: the HTML
         // of a page of short headings is ten times its text, and a buffer doubled up to
         // that size would be copied each time.
@@ -543,6 +546,18 @@ impl Document {
                     _ => None,
                 }
             } else {
+                if let Some((depth, unnamed)) = linked_image.as_mut() {
+                    match &event {
+                        Event::Start(_) => *depth += 1,
+                        Event::End(_) => *depth -= 1,
+                        Event::Text(s) | Event::Code(s) if !s.trim().is_empty() => *unnamed = None,
+                        _ => {}
+                    }
+                    if *depth == 0 {
+                        extra = unnamed.take().map(|name| Event::Text(name.into()));
+                        linked_image = None;
+                    }
+                }
                 match event {
                     Event::Text(_) | Event::Code(_) if hiding => None,
                     Event::Start(Tag::Heading {
@@ -622,6 +637,9 @@ impl Document {
                             image_link = Some((1, Some(Event::Html(RESTRICTED_CLOSE.into())), None));
                             Some(Event::Html(RESTRICTED_OPEN.into()))
                         } else if remote_images || !links::is_remote(&dest_url) {
+                            if links_open > 0 && linked_image.is_none() {
+                                linked_image = Some((1, Some(links::file_name(&dest_url))));
+                            }
                             Some(Event::Start(Tag::Image {
                                 link_type: plain(link_type),
                                 dest_url,
@@ -1821,7 +1839,8 @@ mod tests {
             "![a *b*](https://h/p.png \"t\") ![c](//h/p.png) ![d](local.png) ",
             "[![e](https://h/e.png)](x) ![f ![g](https://h/g.png)](https://h/f.png) [h](y) ",
             "![](https://h/n.png) ![ ](https://h/s.png) [![](https://h/i.png)](z) ",
-            "[![ \n ](https://h/w.png)](v) ![ *t*](https://h/t.png)",
+            "[![ \n ](https://h/w.png)](v) ![ *t*](https://h/t.png) ",
+            "[![](dir/a%20logo.png?v=2)](u) [![Logo](logo.png)](v)",
         );
         let doc = Document::parse_text(text, false);
         let targets: Vec<String> = doc.links.iter().map(|l| l.dest.clone()).collect();
@@ -1842,6 +1861,10 @@ mod tests {
             // Nor does a blank one, and the space before a first word is not shown.
             "<a href=\"v\">https://h/w.png</a>",
             "<a href=\"https://h/t.png\">t</a>",
+            // A local image alone in a link is named by its file name, where it has no
+            // alt text.
+            "<a href=\"u\"><img src=\"dir/a%20logo.png?v=2\" alt=\"a logo.png\" /></a>",
+            "<a href=\"v\"><img src=\"logo.png\" alt=\"Logo\" /></a>",
         ] {
             assert!(html.contains(part), "{part} missing in {html}");
         }

@@ -124,7 +124,13 @@ impl Writer {
                                 out.push_str(RESTRICTED_CLOSE);
                             }
                         }
-                        None => start_tag(&mut out, &tag, &attributes),
+                        None => {
+                            if &*tag.name == "img" {
+                                let in_link = in_link || !self.links_open.is_empty();
+                                name_image(&mut attributes, in_link);
+                            }
+                            start_tag(&mut out, &tag, &attributes);
+                        }
                     }
                 }
                 TagToken(tag) => match &*tag.name {
@@ -158,6 +164,24 @@ impl Writer {
         } else {
             let _ = write!(out, "<a href=\"{}\"{id}>{text}</a>", escape_html(url));
         }
+    }
+}
+
+/// An image's alt text where it has none: its file name, as a screen reader reads it,
+/// where the HTML would be invalid without one or a link around it would have no name.
+fn name_image(attributes: &mut Vec<(&str, String)>, in_link: bool) {
+    let alt = attributes.iter().position(|(name, _)| *name == "alt");
+    let blank = alt.is_none_or(|i| attributes[i].1.trim().is_empty());
+    if alt.is_some() && !(blank && in_link) {
+        return;
+    }
+    let src = attributes.iter().find(|(name, _)| *name == "src");
+    let name = src
+        .map(|(_, src)| links::file_name(src))
+        .unwrap_or_default();
+    match alt {
+        Some(i) => attributes[i].1 = name,
+        None => attributes.push(("alt", name)),
     }
 }
 
@@ -333,6 +357,8 @@ mod tests {
             "<img id=\"far\" src=\"https://h/f.png\" alt=\"\"><img src=\"https://h/g.png\">",
             "<a href=\"x.md\"><img id=\"in\" src=\"https://h/i.png\" alt=\"i\"></a>",
             "<a href=\"y.md\"><img src=\"https://h/badge.svg\"></a>",
+            "<img src=\"a%20b.png?v=1\"><a href=\"z.md\"><img src=\"logo.png\" alt=\" \"></a>",
+            "<img src=\"c.png\" alt=\"\">",
         );
         let mut targets = [
             links::RESTRICTED,
@@ -343,6 +369,10 @@ mod tests {
             "https://h/i.png",
             "../y/index.html",
             "https://h/badge.svg",
+            "../a%20b.png?v=1",
+            "../z/index.html",
+            "../logo.png",
+            "../c.png",
         ]
         .into_iter();
         let written = Writer::new(false).write(html, false, || targets.next().unwrap().into());
@@ -354,6 +384,11 @@ mod tests {
                 "<a href=\"https://h/f.png\" id=\"far\">https://h/f.png</a><a href=\"https://h/g.png\">https://h/g.png</a>",
                 "<a href=\"../x/index.html\"><span id=\"in\">i</span></a>",
                 "<a href=\"../y/index.html\">https://h/badge.svg</a>",
+                // A local image with no alt text is named by its file name, as a screen
+                // reader would read it, and inside a link, a blank one too; one that says
+                // it is decoration, alone, stays so.
+                "<img src=\"../a%20b.png?v=1\" alt=\"a b.png\"><a href=\"../z/index.html\"><img src=\"../logo.png\" alt=\"logo.png\"></a>",
+                "<img src=\"../c.png\" alt=\"\">",
             )
         );
     }

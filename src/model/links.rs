@@ -134,6 +134,13 @@ pub fn decode(path: &str) -> Cow<'_, str> {
     percent_decode_str(path).decode_utf8_lossy()
 }
 
+/// The file name a link leads to, decoded: what names an image that has no alt text where
+/// it must have a name, as a screen reader would read its address.
+pub fn file_name(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    decode(path.rsplit('/').next().unwrap_or_default()).into_owned()
+}
+
 /// What a path in a link keeps as written: letters, digits and the characters that mean
 /// nothing special in a URL path. Anything else (a space, `#`, `?`, `%`, letters beyond
 /// ASCII) is percent-encoded.
