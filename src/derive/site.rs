@@ -19,7 +19,7 @@ use crate::load::reuse::{FromFile, PerFile};
 use crate::load::yaml::{self, Seg};
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
-use crate::model::links::{self, Named, Target};
+use crate::model::links::{self, Named, Target, Unsafe};
 use crate::model::related::Related;
 
 /// How many entries either side of the current one a section shows in the sidebar.
@@ -473,10 +473,7 @@ impl Site {
     pub fn record_html(&self, url: &str, field: &str, text: &str) -> String {
         let origin = Origin::record(url);
         let prefix = format!("{}-", field.replace(['.', '_'], "-"));
-        markdown::render_untrusted(text, &prefix, |dest| {
-            self.resolve(&origin, dest, false)
-                .unwrap_or_else(|_| "#".to_string())
-        })
+        markdown::render_untrusted(text, &prefix, |dest| self.resolve(&origin, dest, false).0)
     }
 
     /// Every link from a page or a record to a page or a record that exists, in Markdown,
@@ -671,23 +668,24 @@ impl Site {
             doc: Some(&page.doc),
         };
         let mut diags: Vec<Diagnostic> = Vec::new();
-        let mut broken: ahash::HashMap<&str, usize> = ahash::HashMap::default();
+        // Each address told of, by the report and what is written for it.
+        let mut told: ahash::HashMap<&str, (usize, String)> = ahash::HashMap::default();
         let targets = page
             .doc
             .links
             .iter()
             .map(|link| {
                 let span = link.span.clone();
-                if let Some(&report) = broken.get(link.dest.as_str()) {
-                    diags[report].repeated(|| span);
-                    return "#".to_string();
+                if let Some((report, url)) = told.get(link.dest.as_str()) {
+                    diags[*report].repeated(|| span);
+                    return url.clone();
                 }
-                self.resolve(&origin, &link.dest, diags.len() < HINTED)
-                    .unwrap_or_else(|d| {
-                        broken.insert(&link.dest, diags.len());
-                        diags.push(d.at(&page.source, span));
-                        "#".to_string()
-                    })
+                let (url, why) = self.resolve(&origin, &link.dest, diags.len() < HINTED);
+                if let Some(why) = why {
+                    told.insert(&link.dest, (diags.len(), url.clone()));
+                    diags.push(why.at(&page.source, span));
+                }
+                url
             })
             .collect();
         diags.extend(page.doc.id_clashes.iter().map(|clash| {
@@ -706,19 +704,19 @@ impl Site {
         let origin = Origin::record(&t.url);
         let mut written: Option<Written> = None;
         let mut diags: Vec<Diagnostic> = Vec::new();
-        let mut broken: ahash::HashMap<&str, usize> = ahash::HashMap::default();
+        let mut told: ahash::HashMap<&str, usize> = ahash::HashMap::default();
         for link in &doc.links {
             let mut place = || {
                 let written = written.get_or_insert_with(|| Written::new(t.source, t.path));
                 written.find(&t.text[link.span.clone()])
             };
-            if let Some(&report) = broken.get(link.dest.as_str()) {
+            if let Some(&report) = told.get(link.dest.as_str()) {
                 // Placed even when not named: each place found moves the search on.
                 let span = place();
                 diags[report].repeated(|| span);
-            } else if let Err(d) = self.resolve(&origin, &link.dest, diags.len() < HINTED) {
-                broken.insert(&link.dest, diags.len());
-                diags.push(d.at(t.source, place()));
+            } else if let (_, Some(why)) = self.resolve(&origin, &link.dest, diags.len() < HINTED) {
+                told.insert(&link.dest, diags.len());
+                diags.push(why.at(t.source, place()));
             }
         }
         if doc.id_clashes.is_empty() {
@@ -744,9 +742,33 @@ impl Site {
     }
 
     /// The URL that `dest`, a link written at `origin`, leads to on output, relative to
-    /// the page it is on; or why it leads nowhere, with a "did you mean" when `hint`. Paths
-    /// are percent-decoded before they are looked for, as a browser would ask for them.
-    fn resolve(&self, origin: &Origin, dest: &str, hint: bool) -> Result<String, Diagnostic> {
+    /// the page it is on (`#` where it leads nowhere), and what to tell of it: why it leads
+    /// nowhere, with a "did you mean" when `hint`, or why it was written otherwise.
+    fn resolve(&self, origin: &Origin, dest: &str, hint: bool) -> (String, Option<Diagnostic>) {
+        if let Target::External(url) = links::classify(dest)
+            && let Some(https) = links::scheme_relative(url)
+        {
+            let told = Diagnostic::warning(format!(
+                "a link that starts with `//` takes the scheme of the page it is on: opened \
+                 from disk, it leads to a file share; the site writes `{https}`"
+            ))
+            .with_hint("write the address with its scheme, `https://` or `http://`");
+            return (https, Some(told));
+        }
+        match self.resolve_target(origin, dest, hint) {
+            Ok(url) => (url, None),
+            Err(why) => ("#".to_string(), Some(why)),
+        }
+    }
+
+    /// [`Site::resolve`] of any link but one that starts with `//`. Paths are
+    /// percent-decoded before they are looked for, as a browser would ask for them.
+    fn resolve_target(
+        &self,
+        origin: &Origin,
+        dest: &str,
+        hint: bool,
+    ) -> Result<String, Diagnostic> {
         if !self.restricted.is_empty()
             && links::named(origin.dir, dest).is_some_and(|n| self.restricted.contains(&n))
         {
@@ -756,19 +778,7 @@ impl Site {
         match links::classify(dest) {
             Target::External(url) => Ok(links::as_followed(url).into_owned()),
             // Written as `#`, and told: the author meant something by it.
-            Target::Unsafe(scheme) => Err(if scheme == "data" {
-                Diagnostic::warning(
-                    "a `data:` link holds a page or file of its own, which can run code: the \
-                     site writes `#` in its place",
-                )
-                .with_hint("put the file in static/ and link to its path")
-            } else {
-                Diagnostic::warning(format!(
-                    "a `{scheme}:` link runs code in the reader's browser: the site writes \
-                     `#` in its place"
-                ))
-                .with_hint("link to a page, a record or a web address")
-            }),
+            Target::Unsafe(why) => Err(unsafe_link(why)),
             Target::Exception(id) => {
                 let kind = ("exception", "exceptions");
                 record_link(
@@ -1274,6 +1284,36 @@ fn walk_reading_order(sections: &[Section], section: usize, out: &mut Vec<Child>
             Child::Section(s) => walk_reading_order(sections, s, out),
         }
     }
+}
+
+/// The warning for a link whose address is not written out, which the site writes as `#`:
+/// the author meant something by it.
+fn unsafe_link(why: Unsafe) -> Diagnostic {
+    let (message, hint) = match why {
+        Unsafe::Code(scheme) => (
+            format!("a `{scheme}:` link runs code in the reader's browser"),
+            "link to a page, a record or a web address",
+        ),
+        Unsafe::Data => (
+            "a `data:` link holds a page or file of its own, which can run code".to_string(),
+            "put the file in static/ and link to its path",
+        ),
+        Unsafe::Files => (
+            "a link to the reader's files or a file share does not open from a web page, and \
+             from disk a click on it may hand the reader's Windows sign-in to its host"
+                .to_string(),
+            "put the file in static/ and link to its path, or link to it over `https://`",
+        ),
+        Unsafe::Scheme(scheme) => (
+            format!(
+                "a `{scheme}:` link hands its address to a program on the reader's machine, \
+                 which no sanitiser of the web lets a page do"
+            ),
+            "link to a page, a record or a web address; the schemes kept are `https:`, \
+             `mailto:`, `tel:` and the others GitHub keeps",
+        ),
+    };
+    Diagnostic::warning(format!("{message}: the site writes `#` in its place")).with_hint(hint)
 }
 
 fn with_hint(diag: Diagnostic, hint: Option<String>) -> Diagnostic {

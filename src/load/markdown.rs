@@ -1796,12 +1796,12 @@ mod tests {
     #[test]
     fn a_field_prefixes_its_ids_and_its_own_links() {
         let text = "## Summary\n\nSee [above](#summary), [note](#fn-1) and [approvals](#approvals).[^1]\n\n[^1]: n.\n";
-        let html = render_untrusted(text, "description-", |d| format!("resolved:{d}"));
+        let html = render_untrusted(text, "description-", |d| format!("resolved/{d}"));
         for part in [
             "<h2 id=\"description-summary\">Summary<a class=\"anchor\" href=\"#description-summary\"",
             "<a href=\"#description-summary\">above</a>",
             "<a href=\"#description-fn-1\">note</a>",
-            "<a href=\"resolved:#approvals\">approvals</a>",
+            "<a href=\"resolved/#approvals\">approvals</a>",
             "<a href=\"#description-fn-1\">1</a>",
             "id=\"description-fn-1\"",
         ] {

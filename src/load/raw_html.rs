@@ -276,6 +276,7 @@ fn builder(remote_images: bool) -> Builder<'static> {
         // secbook's own links carry no `rel`; an author's keep theirs as they would in
         // Markdown.
         .link_rel(None)
+        .url_schemes(links::SCHEMES.iter().copied().collect())
         .attribute_filter(move |element, attribute, value| {
             let loads = matches!((element, attribute), ("img", "src"));
             (remote_images || !loads || !is_remote(value)).then_some(value.into())

@@ -7,14 +7,57 @@ use std::borrow::Cow;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
+/// Why a link's address is not written out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsafe {
+    /// A scheme that runs code in the reader's browser: `javascript`, `vbscript`.
+    Code(&'static str),
+    /// `data:`, a page or file of its own, which can run code.
+    Data,
+    /// The reader's files or a file share (`file:`, `smb:`, `\\host\share`, `C:\`): a
+    /// click may hand the reader's Windows sign-in to the share's host.
+    Files,
+    /// Any other scheme, lowercased: one no web page's sanitiser keeps (`ms-msdt:`).
+    Scheme(String),
+}
+
+/// The schemes a link may have: those ammonia keeps in raw HTML, which are GitHub's, so
+/// that a Markdown link and a raw one are held to one list.
+pub const SCHEMES: &[&str] = &[
+    "bitcoin",
+    "ftp",
+    "ftps",
+    "geo",
+    "http",
+    "https",
+    "im",
+    "irc",
+    "ircs",
+    "magnet",
+    "mailto",
+    "mms",
+    "mx",
+    "news",
+    "nntp",
+    "openpgp4fpr",
+    "sip",
+    "sms",
+    "smsto",
+    "ssh",
+    "tel",
+    "url",
+    "webcal",
+    "wtai",
+    "xmpp",
+];
+
 /// What a link in the source points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target<'a> {
     /// Another site, or a mail address: left as written.
     External(&'a str),
-    /// A scheme that runs code (`javascript:`, `vbscript:`, `data:`), named without its
-    /// colon: never written out.
-    Unsafe(&'static str),
+    /// An address a page may not lead to: never written out.
+    Unsafe(Unsafe),
     Exception(&'a str),
     Incident(&'a str),
     /// A content page, by its source path relative to the linking page's folder.
@@ -36,8 +79,8 @@ pub fn classify(dest: &str) -> Target<'_> {
     if let Some(id) = dest.strip_prefix("incident:") {
         return Target::Incident(id);
     }
-    if let Some(scheme) = unsafe_scheme(dest) {
-        return Target::Unsafe(scheme);
+    if let Some(why) = unsafe_address(dest) {
+        return Target::Unsafe(why);
     }
     if is_remote(dest) {
         return Target::External(dest);
@@ -76,18 +119,35 @@ fn has_scheme(dest: &str) -> bool {
     }
 }
 
-fn unsafe_scheme(dest: &str) -> Option<&'static str> {
+/// Why `dest` may not be written out, if so: a scheme not in [`SCHEMES`], or two slashes
+/// that a backslash makes a file share's (`\\host\share`, `/\host`).
+fn unsafe_address(dest: &str) -> Option<Unsafe> {
     // Browsers ignore control characters and whitespace inside a scheme.
-    let scheme: String = dest
+    let url: String = dest
         .chars()
         .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
-        .take(11)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    ["javascript", "vbscript", "data"].into_iter().find(|s| {
-        scheme
-            .strip_prefix(s)
-            .is_some_and(|rest| rest.starts_with(':'))
+        .take_while(|c| !matches!(c, '/' | '?' | '#'))
+        .collect();
+    if dest.trim_start().starts_with(['\\', '/']) {
+        let mut start = dest.trim_start().chars();
+        let two = (start.next(), start.next());
+        let share =
+            matches!(two, (Some('/' | '\\'), Some('/' | '\\'))) && two != (Some('/'), Some('/'));
+        return share.then_some(Unsafe::Files);
+    }
+    if !has_scheme(&url) {
+        return None;
+    }
+    let scheme = url[..url.find(':')?].to_ascii_lowercase();
+    Some(match scheme.as_str() {
+        "javascript" => Unsafe::Code("javascript"),
+        "vbscript" => Unsafe::Code("vbscript"),
+        "data" => Unsafe::Data,
+        // A drive letter: a path on Windows.
+        "file" | "smb" | "cifs" | "nfs" | "afp" => Unsafe::Files,
+        _ if scheme.len() == 1 => Unsafe::Files,
+        _ if SCHEMES.contains(&scheme.as_str()) => return None,
+        _ => Unsafe::Scheme(scheme),
     })
 }
 
@@ -105,6 +165,13 @@ pub fn is_remote(dest: &str) -> bool {
     let slash = |c: Option<char>| matches!(c, Some('/' | '\\'));
     let mut chars = url.chars();
     has_scheme(&url) || (slash(chars.next()) && slash(chars.next()))
+}
+
+/// `url` with the `https:` scheme, where it has none (`//host/p`): from disk, a browser
+/// would take it as the page's `file:` and look for a file share.
+pub fn scheme_relative(url: &str) -> Option<String> {
+    let url = url.trim();
+    url.starts_with("//").then(|| format!("https:{url}"))
 }
 
 /// `url`, an address on another host, as a browser follows it: in an address of the web
@@ -190,9 +257,9 @@ pub fn mailto(email: &str) -> String {
     format!("mailto:{}", utf8_percent_encode(email.trim(), MAILTO))
 }
 
-/// `dest` itself, or `#` when it could run code.
+/// `dest` itself, or `#` when it may not be written out.
 pub fn neutralise(dest: &str) -> &str {
-    if unsafe_scheme(dest).is_some() {
+    if unsafe_address(dest).is_some() {
         "#"
     } else {
         dest
@@ -435,17 +502,48 @@ mod tests {
         assert_eq!(classify("incident:INC-1"), Target::Incident("INC-1"));
         assert_eq!(classify("https://x.org"), Target::External("https://x.org"));
         assert_eq!(classify("mailto:a@b"), Target::External("mailto:a@b"));
+        let code = |scheme| Target::Unsafe(Unsafe::Code(scheme));
+        assert_eq!(classify(" JavaScript:alert(1)"), code("javascript"));
+        assert_eq!(classify("java\tscript:alert(1)"), code("javascript"));
+        assert_eq!(classify("VBScript:x"), code("vbscript"));
+        assert_eq!(classify("data:text/html,x"), Target::Unsafe(Unsafe::Data));
+        // The reader's files and file shares, by a scheme, two slashes with a backslash
+        // among them, or a drive.
+        for files in [
+            "file:///etc/passwd",
+            "SMB://host/share",
+            "\\\\host\\share",
+            " /\\host/x",
+            "\\/host",
+            "C:\\Users\\x.docx",
+        ] {
+            assert_eq!(classify(files), Target::Unsafe(Unsafe::Files), "{files}");
+        }
+        // A scheme that no sanitiser of the web keeps, as ammonia keeps none in raw HTML.
         assert_eq!(
-            classify(" JavaScript:alert(1)"),
-            Target::Unsafe("javascript")
+            classify("ms-msdt:/id x"),
+            Target::Unsafe(Unsafe::Scheme("ms-msdt".into()))
         );
         assert_eq!(
-            classify("java\tscript:alert(1)"),
-            Target::Unsafe("javascript")
+            classify("database:x"),
+            Target::Unsafe(Unsafe::Scheme("database".into()))
         );
-        assert_eq!(classify("VBScript:x"), Target::Unsafe("vbscript"));
-        assert_eq!(classify("data:text/html,x"), Target::Unsafe("data"));
-        assert_eq!(classify("database:x"), Target::External("database:x"));
+        for kept in ["tel:+1555", "ssh://host", "HTTPS://x.org/a:b", "//host/p"] {
+            assert_eq!(classify(kept), Target::External(kept), "{kept}");
+        }
+        assert_eq!(
+            scheme_relative("//host/p").as_deref(),
+            Some("https://host/p")
+        );
+        assert_eq!(scheme_relative("https://host/p"), None);
+        // A colon after the path starts is not a scheme's.
+        assert_eq!(
+            classify("notes/a:b.md").clone(),
+            Target::Page {
+                path: "notes/a:b.md",
+                anchor: None
+            }
+        );
         assert_eq!(classify("#top"), Target::Anchor("top"));
         assert_eq!(
             classify("../a/b.md#x"),
@@ -471,7 +569,6 @@ mod tests {
         );
         assert_eq!(classify("img/a.png"), Target::File("img/a.png"));
         assert_eq!(classify("//h/p.png"), Target::External("//h/p.png"));
-        assert_eq!(classify("\\\\h\\s"), Target::External("\\\\h\\s"));
         assert_eq!(as_followed("/\\h/x.png?a\\b"), "//h/x.png?a\\b");
         assert_eq!(as_followed("HTTPS://h\\x"), "HTTPS://h/x");
         assert_eq!(as_followed("mailto:a\\b@h"), "mailto:a\\b@h");
