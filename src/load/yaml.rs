@@ -906,10 +906,18 @@ fn refuse(text: &str) -> Option<Refused> {
             }
             Ok((Event::SequenceEnd | Event::MappingEnd, _)) => depth = depth.saturating_sub(1),
             Ok((Event::Alias(_), span)) => {
+                let span = at(span.start.index());
+                let line = text[..span.start].rfind('\n').map_or(0, |n| n + 1);
+                let merged = text[line..span.start].trim_end().ends_with("<<:");
                 return Some(Refused {
-                    span: at(span.start.index()),
+                    span,
                     message: "YAML aliases (`*name`) are not allowed in a handbook".into(),
-                    hint: "write the value out in full where it is needed".into(),
+                    hint: match merged {
+                        true => "a merge key (`<<: *name`) copies the fields of another \
+                                 mapping: write them out in full here"
+                            .into(),
+                        false => "write the value out in full where it is needed".into(),
+                    },
                 });
             }
             Ok((Event::Scalar(_, _, _, Some(_)), span)) => return Some(tagged(span)),
@@ -1616,8 +1624,9 @@ impl<'a> Draft<'a> {
             let follow_on = missing.and_then(|field| {
                 let set_aside = self.set_aside.iter();
                 set_aside
+                    // A merge key set aside (`<<: *base`) held any field of its mapping.
                     .filter(|(mapping, key, _)| {
-                        Some(mapping) == failure.path.as_ref() && key == field
+                        Some(mapping) == failure.path.as_ref() && (key == field || key == "<<")
                     })
                     .map(|(_, _, blanked)| blanked.clone())
                     .next()
@@ -1643,7 +1652,15 @@ impl<'a> Draft<'a> {
                 {
                     break;
                 }
-                found.push(diag);
+                // What is refused before reading (an alias, a tag) is one problem, told
+                // once with the places it is repeated.
+                let told = (failure.path.is_none())
+                    .then(|| found.iter_mut().find(|d| d.message == diag.message))
+                    .flatten();
+                match told {
+                    Some(told) => told.repeated(|| diag.span.clone()),
+                    None => found.push(diag),
+                }
             }
             let own = |field: &str, path: &[Step]| [path, &[Step::Key(field.to_string())]].concat();
             let next = match (missing, follow_on, &failure.path) {

@@ -1088,6 +1088,38 @@ fn yaml_aliases_cannot_blow_up() {
         alias.location(),
         Some(("data/exceptions/EXC-001.yaml".into(), 3, 10))
     );
+    // Each alias is the one problem, told once with its repeats.
+    let diags = harness::exception(&billion_laughs(record), true);
+    let aliases: Vec<_> = diags
+        .iter()
+        .filter(|d| d.message.contains("aliases"))
+        .collect();
+    assert_eq!(aliases.len(), 1, "{diags:#?}");
+    assert!(aliases[0].occurrences() > 9, "{diags:#?}");
+    // A merge key is an alias: its mapping's fields are not told missing besides.
+    let text = "id: EXC-001\napprovals:\n  - &base\n    name: A\n    role: r\n    side: security\n    level: vp\n    decision: approved\n    date: 2025-01-20\n  - <<: *base\n    name: B\n";
+    let diags = harness::exception(text, false);
+    let errors: Vec<_> = diags
+        .iter()
+        .filter(|d| d.message.contains("approvals"))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let alias = diags
+        .iter()
+        .find(|d| d.message.contains("aliases"))
+        .unwrap();
+    assert_eq!(
+        alias.location(),
+        Some(("data/exceptions/EXC-001.yaml".into(), 10, 9))
+    );
+    assert!(
+        alias
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("merge key"),
+        "{alias:?}"
+    );
     // A text with an anchor that this parser cannot read is refused too, since an alias
     // further on could not be seen.
     let diags = harness::exception("id: EXC-001\ntitle: &t x\n\tsummary: *t\n", true);
