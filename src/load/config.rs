@@ -12,6 +12,7 @@ use crate::load::yaml;
 use crate::model::audience::{Audience, Classification};
 use crate::model::date::{self, Date, Offset};
 use crate::model::finding::{self, LintLevel};
+use crate::model::person;
 use crate::model::vocab::{IncidentSeverity, Level, Severity};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -363,8 +364,9 @@ fn mailbox<'de, D: Deserializer<'de>>(d: D) -> Result<Mailbox, D::Error> {
         d,
         "an email address, or a name and an address: \"Security <security@example.com>\"",
         |s| {
-            s.trim()
-                .parse::<Mailbox>()
+            let mailbox = s.trim().parse::<Mailbox>();
+            mailbox
+                .map(|m| Mailbox::new(m.name, person::ascii_domain(m.email)))
                 .map_err(|e| format!("`{s}` is not an email address ({e})"))
         },
     )

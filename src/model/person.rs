@@ -32,6 +32,20 @@ pub fn address(email: &str) -> Option<&str> {
     (read.email.to_string() == email).then_some(email)
 }
 
+/// `address` with its domain written in ASCII (`bücher.example` as
+/// `xn--bcher-kva.example`), as mail servers take it without SMTPUTF8, which not all
+/// offer. A domain that has no such form is left as written, for the server to refuse.
+pub fn ascii_domain(address: lettre::Address) -> lettre::Address {
+    let domain = address.domain();
+    if domain.is_ascii() {
+        return address;
+    }
+    let ascii = idna::domain_to_ascii(domain).ok();
+    ascii
+        .and_then(|ascii| lettre::Address::new(address.user(), ascii).ok())
+        .unwrap_or(address)
+}
+
 impl Person {
     pub fn parse(s: &str) -> Person {
         let s = s.trim();

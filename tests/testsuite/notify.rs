@@ -966,6 +966,34 @@ fn the_items_of_an_owner_mail_cannot_reach_go_to_the_fallback() {
     }
 }
 
+/// A domain of letters beyond ASCII is sent to in its ASCII form (IDNA), which a server
+/// that does not offer SMTPUTF8, as this one does not, takes: before, lettre refused to
+/// send it at all.
+#[test]
+fn a_domain_beyond_ascii_is_sent_to_in_its_ascii_form() {
+    let Some(server) = Server::start(&[]) else {
+        return;
+    };
+    let hb = handbook("");
+    let path = hb.path().join("data/exceptions/EXC-005.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    let owner = "risk_owner: \"Laura Schmidt <laura.schmidt@example.com>\"";
+    assert!(text.contains(owner), "EXC-005's owner moved");
+    let idn = "risk_owner: \"Laura Schmidt <laura@bücher.example>\"";
+    fs::write(&path, text.replacen(owner, idn, 1)).unwrap();
+    let out = notify(hb.path(), &["--smtp", &server.url("smtp")], &[]);
+    assert_code(&out, 0);
+    let received = server.received();
+    let ascii = "laura@xn--bcher-kva.example";
+    let mine: Vec<_> = (received.iter())
+        .filter(|(meta, _)| meta["rcpt_tos"] == serde_json::json!([ascii]))
+        .collect();
+    assert_eq!(mine.len(), 1, "{}", describe(&out));
+    let message = &parse(&[mine[0].1.clone()])[0];
+    assert_eq!(message["to"], serde_json::json!([ascii]), "{message:#}");
+    assert!(text_part(message, "text/plain").contains("EXC-005"));
+}
+
 /// Names and a title of one long word, which no header can fold, are cut and end in "…":
 /// no line of a message is longer than RFC 5322's 998 bytes, which servers refuse ("500
 /// Line too long"), and the greeting keeps the name whole.

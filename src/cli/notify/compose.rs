@@ -14,6 +14,7 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use crate::cli::report::{OwnerReport, Register, Report};
 use crate::load::config::Identity;
 use crate::load::markdown::escape_html as esc;
+use crate::model::person::ascii_domain;
 use crate::model::text::bidi_closed;
 
 /// One message, ready to send or to write out.
@@ -48,6 +49,7 @@ impl Context<'_> {
         let address = email
             .trim()
             .parse()
+            .map(ascii_domain)
             .map_err(|e| format!("`{email}` is not an email address ({e})"))?;
         let to = Mailbox::new(Some(one_line(&owner.name)), address);
         let items = owner.count();
