@@ -729,7 +729,13 @@ fn words_hiding(text: &str, allow_html: bool, hidden: impl Fn(&str) -> bool) -> 
     let mut hiding = HiddenAutolink::default();
     for (event, _) in events(text, allow_html) {
         let text = matches!(event, Event::Text(_) | Event::Code(_));
-        if !(hiding.hides(&event, &hidden) && text) {
+        let was_inside = hiding.inside;
+        let inside = hiding.hides(&event, &hidden);
+        if inside && !was_inside {
+            // Read as the page shows it.
+            words.add(&Event::Text("(restricted)".into()));
+        }
+        if !(inside && text) {
             words.add(&event);
         }
     }

@@ -652,6 +652,10 @@ fn links_to_what_an_audience_may_not_see_keep_their_text_marked() {
         assert!(process.contains(&marked), "{marked} missing in:\n{process}");
     }
     assert!(process.contains("<a href=\"../public/index.html\">public page</a>"));
+    // An autolink reads "(restricted)" in search too, as on its page.
+    let search = page("search/index.js");
+    let read = "The secret one is (restricted), and the top secret incident (restricted).";
+    assert!(search.contains(read), "{read} missing in:\n{search}");
     let exception = page("exceptions/EXC-001/index.html");
     assert!(
         exception.contains("the secret one (restricted), the top secret\nincident (restricted)"),
