@@ -239,22 +239,21 @@ impl Unreadable {
         let shown: HashSet<String> = shown
             .iter()
             .flat_map(|t| fragments(t))
-            .map(str::to_ascii_lowercase)
+            .map(|f| folded(f).0)
             .collect();
         let hidden = hidden
             .iter()
             .flat_map(|t| fragments(t))
-            .filter(|f| !shown.contains(&f.to_ascii_lowercase()));
+            .filter(|f| !shown.contains(&folded(f).0));
         Unreadable::of(removed.chain(hidden))
     }
 
-    /// A searcher for `texts`, in any ASCII case, the longest first where two start
-    /// together, so that a short one inside a long one does not leave the rest behind.
+    /// A searcher for `texts`, read as [`folded`] reads them, the longest first where two
+    /// start together, so that a short one inside a long one does not leave the rest behind.
     fn of<'a>(texts: impl Iterator<Item = &'a str>) -> Unreadable {
-        let texts: BTreeSet<&str> = texts.collect();
+        let texts: BTreeSet<String> = texts.map(|t| folded(t).0).collect();
         let searcher = (!texts.is_empty()).then(|| {
             AhoCorasick::builder()
-                .ascii_case_insensitive(true)
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(texts)
         });
@@ -262,7 +261,8 @@ impl Unreadable {
     }
 
     /// `text` with each unreadable text in it replaced by "redacted"; `None` when it holds
-    /// none. A text is found as a whole word: an asset `db` is not in "feedback", where
+    /// none. A text is found in any letter case and spacing (a quote may break a line, or
+    /// double a space), and as a whole word: an asset `db` is not in "feedback", where
     /// scrubbing it would garble a finding and tell what was scrubbed.
     pub fn scrub(&self, text: &str) -> Option<String> {
         let searcher = match &self.searcher {
@@ -270,23 +270,25 @@ impl Unreadable {
             Some(Ok(searcher)) => searcher,
             Some(Err(_)) => return Some(REDACTED.to_string()),
         };
+        let (read, at) = folded(text);
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-        let mut scrubbed = false;
         let mut out = String::with_capacity(text.len());
-        searcher.replace_all_with(text, &mut out, |m, found, out| {
-            let (before, after) = (&text[..m.start()], &text[m.end()..]);
+        let mut written = 0;
+        for m in searcher.find_iter(&read) {
+            let (before, found, after) = (&read[..m.start()], &read[m.range()], &read[m.end()..]);
             let glued = (word(found.chars().next()) && word(before.chars().next_back()))
                 || (word(found.chars().next_back()) && word(after.chars().next()));
-            match glued {
-                true => out.push_str(found),
-                false => {
-                    out.push_str(REDACTED);
-                    scrubbed = true;
-                }
+            if !glued {
+                out.push_str(&text[written..at[m.start()]]);
+                out.push_str(REDACTED);
+                written = at[m.end()];
             }
-            true
-        });
-        scrubbed.then_some(out)
+        }
+        if written == 0 && out.is_empty() {
+            return None;
+        }
+        out.push_str(&text[written..]);
+        Some(out)
     }
 
     /// Scrubs `text` in place, as [`Unreadable::scrub`].
@@ -433,6 +435,32 @@ fn page_texts(p: &Page) -> impl Iterator<Item = &String> {
         .chain(&front.tags)
         .chain(&front.owner)
         .chain(p.doc.headings.iter().map(|h| &h.title))
+}
+
+/// `text` in lower case with each run of white space one space, as a search for what it
+/// quotes reads it, and the byte of `text` that each of its bytes comes from (and, last,
+/// the length of `text`).
+fn folded(text: &str) -> (String, Vec<usize>) {
+    let mut read = String::with_capacity(text.len());
+    let mut at = Vec::with_capacity(text.len() + 1);
+    let mut spaced = false;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if !spaced {
+                read.push(' ');
+                at.push(i);
+            }
+            spaced = true;
+            continue;
+        }
+        spaced = false;
+        for lower in c.to_lowercase() {
+            read.push(lower);
+            at.resize(read.len(), i);
+        }
+    }
+    at.push(text.len());
+    (read, at)
 }
 
 /// The parts of a text that another text may repeat: each of its lines, trimmed, that
@@ -614,5 +642,11 @@ mod tests {
             Some("feedback on dbs, (redacted)".into())
         );
         assert_eq!(Unreadable::of(fragments("---\n  \n")).scrub("---"), None);
+        // In any spacing, and any letter case beyond ASCII's too.
+        let unreadable = Unreadable::of(["Zoë's  hidden\trisk"].into_iter());
+        assert_eq!(
+            unreadable.scrub("A: ZOË'S hidden  risk; B:\tzoë's\nhidden risk."),
+            Some("A: redacted; B:\tredacted.".into())
+        );
     }
 }
