@@ -118,7 +118,9 @@ impl<'a> Check<'a> {
     /// Refuses a line break inside the text at `key`, which is one line: a record's title is
     /// a row of a register, a feed entry's title and a mail's subject.
     pub fn one_line(&mut self, key: &str, text: &str) {
-        if text.trim_end().contains(['\n', '\r']) {
+        // Unicode's line and paragraph separators break a line as `\n` does, in a browser's
+        // text and in an iCalendar reader.
+        if text.trim_end().contains(['\n', '\r', '\u{2028}', '\u{2029}']) {
             self.error(
                 &[key],
                 format!("`{key}` is one line, and this one holds a line break"),
