@@ -120,7 +120,10 @@ impl<'a> Check<'a> {
     pub fn one_line(&mut self, key: &str, text: &str) {
         // Unicode's line and paragraph separators break a line as `\n` does, in a browser's
         // text and in an iCalendar reader.
-        if text.trim_end().contains(['\n', '\r', '\u{2028}', '\u{2029}']) {
+        if text
+            .trim_end()
+            .contains(['\n', '\r', '\u{2028}', '\u{2029}'])
+        {
             self.error(
                 &[key],
                 format!("`{key}` is one line, and this one holds a line break"),
@@ -758,6 +761,24 @@ fn parse_record<T: DeserializeOwned + Record>(
     file: Arc<SourceFile>,
     check: impl Fn(&T, &mut Check),
 ) -> (Option<Loaded<T>>, Vec<Diagnostic>) {
+    // Told as what it is, rather than as a record without its first field.
+    let written = |l: &&str| !(l.is_empty() || l.starts_with('#') || *l == "---" || *l == "...");
+    if !file.text.lines().map(str::trim).any(|l| written(&l)) {
+        let what = match file.text.trim().is_empty() {
+            true => "is empty",
+            false => "holds only comments",
+        };
+        let diag = Diagnostic::error(format!(
+            "{} {what}: a record file holds one record",
+            file.name
+        ))
+        .at(&file, 0..file.text.find('\n').unwrap_or(file.text.len()))
+        .with_hint(
+            "write the record in it, `id:` first (`secbook new` writes one to fill in), \
+                 or delete the file",
+        );
+        return (None, vec![diag]);
+    }
     let markers = todo::markers(&file);
     let record: T = match todo::read(&file, &markers) {
         Ok(r) => r,
