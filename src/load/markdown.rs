@@ -13,7 +13,7 @@ use std::ops::{Range, RangeInclusive};
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::load::raw_html;
+use crate::load::raw_html::{self, Found};
 use crate::load::theme_ids::{self, Reserved};
 use crate::model::finding::CODES;
 use crate::model::{links, text};
@@ -743,19 +743,32 @@ fn words_hiding(text: &str, allow_html: bool, hidden: impl Fn(&str) -> bool) -> 
 }
 
 /// Where each of `values`, read from the raw HTML at `range` of `text`, is written there,
-/// each after the one before it; else (written `&amp;` for `&`, say) the range's first line.
-fn placed(text: &str, range: &Range<usize>, values: Vec<String>) -> Vec<(Range<usize>, String)> {
-    let first_line = text[range.clone()].lines().next().unwrap_or_default();
+/// each after the one before it; else (written `&amp;` for `&`, say) the line its tag ends
+/// on.
+fn placed(text: &str, range: &Range<usize>, values: Vec<Found>) -> Vec<(Range<usize>, String)> {
     let mut from = range.start;
     values
         .into_iter()
-        .map(|value| match text[from..range.end].find(value.as_str()) {
-            Some(i) => {
-                from += i + value.len();
-                (from - value.len()..from, value)
-            }
-            None => (range.start..range.start + first_line.len(), value),
-        })
+        .map(
+            |Found { value, line }| match text[from..range.end].find(value.as_str()) {
+                Some(i) => {
+                    from += i + value.len();
+                    (from - value.len()..from, value)
+                }
+                None => {
+                    let lines = text[range.clone()].split_inclusive('\n');
+                    let start = range.start
+                        + lines
+                            .take(line.saturating_sub(1))
+                            .map(str::len)
+                            .sum::<usize>();
+                    let written = text[start..range.end].lines().next().unwrap_or_default();
+                    let indent = written.len() - written.trim_start().len();
+                    from = from.max(start);
+                    (start + indent..start + written.trim_end().len(), value)
+                }
+            },
+        )
         .collect()
 }
 

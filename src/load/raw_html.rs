@@ -29,8 +29,16 @@ use crate::model::links::{self, is_remote};
 /// written, and each element's id, which a link may name as it names a heading's.
 #[derive(Debug, Default, PartialEq)]
 pub struct Named {
-    pub links: Vec<String>,
-    pub ids: Vec<String>,
+    pub links: Vec<Found>,
+    pub ids: Vec<Found>,
+}
+
+/// A value raw HTML gives an attribute, as a browser reads it, and the line of the HTML,
+/// from 1, that its tag ends on: where to look for it when it is written otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub value: String,
+    pub line: usize,
 }
 
 /// Whether `attribute` of `element` holds an address that [`clean`] keeps.
@@ -41,14 +49,18 @@ fn holds_address(element: &str, attribute: &str) -> bool {
 /// What `html`, a tag or a block of raw HTML, names.
 pub fn named(html: &str) -> Named {
     let mut named = Named::default();
-    for (token, _) in tokens(html) {
+    for (token, _, line) in tokens(html) {
         let TagToken(tag) = token else { continue };
         for attribute in tag.attrs.iter().filter(|_| tag.kind == StartTag) {
             let name = &*attribute.name.local;
+            let found = || Found {
+                value: attribute.value.to_string(),
+                line,
+            };
             if holds_address(&tag.name, name) {
-                named.links.push(attribute.value.to_string());
+                named.links.push(found());
             } else if name == "id" {
-                named.ids.push(attribute.value.to_string());
+                named.ids.push(found());
             }
         }
     }
@@ -85,7 +97,7 @@ impl Writer {
         mut target: impl FnMut() -> String,
     ) -> String {
         let mut out = String::with_capacity(html.len());
-        for (token, verbatim) in tokens(html) {
+        for (token, verbatim, _) in tokens(html) {
             match token {
                 TagToken(tag) if tag.kind == StartTag => {
                     let mut attributes = Vec::with_capacity(tag.attrs.len());
@@ -202,8 +214,9 @@ fn start_tag(out: &mut String, tag: &Tag, attributes: &[(&str, String)]) {
 
 /// The tokens of `html` as a browser's tokenizer reads them (character references decoded,
 /// a repeated attribute dropped), each with whether it is the text of an element whose
-/// content is raw text, not markup (`<style>`, `<script>`), to be written as it is.
-fn tokens(html: &str) -> Vec<(Token, bool)> {
+/// content is raw text, not markup (`<style>`, `<script>`), to be written as it is, and
+/// the line it ends on.
+fn tokens(html: &str) -> Vec<(Token, bool, usize)> {
     let tokenizer = Tokenizer::new(Reader::default(), TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(html.into());
@@ -215,7 +228,7 @@ fn tokens(html: &str) -> Vec<(Token, bool)> {
 
 #[derive(Default)]
 struct Reader {
-    tokens: RefCell<Vec<(Token, bool)>>,
+    tokens: RefCell<Vec<(Token, bool, usize)>>,
     /// Whether the tokenizer is in an element whose content is text.
     in_text: Cell<bool>,
 }
@@ -223,7 +236,7 @@ struct Reader {
 impl TokenSink for Reader {
     type Handle = ();
 
-    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+    fn process_token(&self, token: Token, line: u64) -> TokenSinkResult<()> {
         let mut next = TokenSinkResult::Continue;
         match &token {
             TagToken(tag) if tag.kind == EndTag => self.in_text.set(false),
@@ -246,7 +259,8 @@ impl TokenSink for Reader {
             _ => {}
         }
         let verbatim = matches!(token, CharacterTokens(_)) && self.in_text.get();
-        self.tokens.borrow_mut().push((token, verbatim));
+        let line = usize::try_from(line).unwrap_or(usize::MAX);
+        self.tokens.borrow_mut().push((token, verbatim, line));
         next
     }
 }
@@ -296,15 +310,20 @@ mod tests {
             "<!-- <a href=\"comment.md\"> --><style>a::after{content:'<a href=\"style.md\">'}</style>",
             "<textarea><a href=\"textarea.md\"></textarea><link href=\"kept-out.css\"></div>",
         );
+        let found = |value: &str, line| Found {
+            value: value.into(),
+            line,
+        };
+        // Each with the line its tag ends on: the first tag's link is on the second.
         assert_eq!(
             named(html),
             Named {
                 links: vec![
-                    "/a.md?x=1&y=2#top".to_string(),
-                    "pic.png".to_string(),
-                    "first.md".to_string(),
+                    found("/a.md?x=1&y=2#top", 2),
+                    found("pic.png", 2),
+                    found("first.md", 2),
                 ],
-                ids: vec!["note".to_string()],
+                ids: vec![found("note", 1)],
             }
         );
     }
