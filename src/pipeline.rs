@@ -713,8 +713,10 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
 /// whose own files' paths (pages, records, copied files) are all fit to write. The
 /// pages, metrics and charts may assume what validation guarantees (an incident's
 /// lifecycle runs forwards, so its durations are not negative), and a build with errors
-/// writes nothing anyway. The paths are checked and the templates compiled all the same,
-/// so that their errors are reported together with the handbook's.
+/// writes nothing anyway. The paths are checked, the templates compiled and what
+/// rendering would report of the handbook's inputs looked for all the same
+/// ([`render::unrendered_errors`]), so that their errors are reported together with the
+/// handbook's.
 fn render_site(
     handbook: &Handbook,
     theme: &Theme,
@@ -724,7 +726,8 @@ fn render_site(
     out: &Output,
 ) -> Vec<Diagnostic> {
     let mut diags = out.claim(handbook, &files);
-    let valid = valid && diags.is_empty();
+    let claimed = diags.is_empty();
+    let valid = valid && claimed;
     if valid {
         out.put_all(files);
     }
@@ -733,6 +736,9 @@ fn render_site(
         Ok(renderer) if valid => {
             diags.extend(render::render_all(handbook, &renderer, out));
             out.put_all(out.sitemap(&handbook.config.base_url));
+        }
+        Ok(renderer) if claimed => {
+            diags.extend(render::unrendered_errors(handbook, &renderer, out));
         }
         Ok(_) => {}
         Err(template_diags) => diags.extend(template_diags),

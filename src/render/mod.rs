@@ -213,6 +213,12 @@ impl Output {
         diags
     }
 
+    /// Claims `paths` for secbook's own files, before they are rendered.
+    fn claim_own(&self, paths: Vec<String>) -> Vec<Diagnostic> {
+        let claims = paths.into_iter().map(|p| (p, Origin::Site)).collect();
+        self.lock().paths.claim_all(claims)
+    }
+
     pub fn put(&self, file: OutputFile) {
         self.put_made(file, None);
     }
@@ -550,6 +556,20 @@ pub fn menu() -> Vec<MenuItem> {
 /// Renders every file the site holds beyond static files and the sitemap: pages,
 /// records, and exports, each put into `out` as soon as it is made. The parts are
 /// independent, so they run side by side, and the large ones are parallel inside too.
+/// What rendering `handbook` would report of its own inputs, found without rendering it:
+/// the templates its pages name, and its records at the registries' own paths. A handbook
+/// with errors is not rendered (the charts, say, assume what validation guarantees), and
+/// these are reported with its other errors.
+pub fn unrendered_errors(
+    handbook: &Handbook,
+    renderer: &Renderer,
+    out: &Output,
+) -> Vec<Diagnostic> {
+    let mut diags = pages::template_errors(&handbook.site, renderer);
+    diags.extend(out.claim_own(records::registry_paths()));
+    diags
+}
+
 pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     // The pages and the metrics read none of the facts the other parts share: they are
     // rendered while those are worked out, which takes one core a while on a large register.

@@ -91,14 +91,10 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
     };
     let page = page_index.map(|i| &site.pages[i]);
     let url = site.url_of(child);
-    let named = page.and_then(|p| p.front.template.as_deref());
-    let template = content::template_of(url, section.is_some(), named);
-    if let Some(p) = page.filter(|_| !renderer.has_template(template)) {
-        return Some(unknown_template(p, template));
-    }
-    if let Some(why) = named.and_then(theme::not_for_pages) {
-        return page.map(|p| not_for_pages(p, why));
-    }
+    let template = match template_of(site, renderer, child) {
+        Ok(template) => template,
+        Err(problem) => return problem,
+    };
     let referenced_by = page
         .and_then(|p| extras.referenced_by.get(&p.path))
         .map_or(&[][..], Vec::as_slice);
@@ -185,6 +181,36 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
         let html = renderer.render_sized(template, values, size)?;
         Ok(OutputFile::bytes(path.clone(), html))
     })
+}
+
+/// The template `child` is shown with, or the error of the one its front matter names.
+fn template_of<'a>(
+    site: &'a Site,
+    renderer: &Renderer,
+    child: Child,
+) -> Result<&'a str, Option<Diagnostic>> {
+    let (page, section) = match child {
+        Child::Page(p) => (Some(&site.pages[p]), None),
+        Child::Section(s) => (site.sections[s].index.map(|i| &site.pages[i]), Some(s)),
+    };
+    let named = page.and_then(|p| p.front.template.as_deref());
+    let template = content::template_of(site.url_of(child), section.is_some(), named);
+    if let Some(p) = page.filter(|_| !renderer.has_template(template)) {
+        return Err(Some(unknown_template(p, template)));
+    }
+    if let Some(why) = named.and_then(theme::not_for_pages) {
+        return Err(page.map(|p| not_for_pages(p, why)));
+    }
+    Ok(template)
+}
+
+/// The errors of the templates the pages and sections name: what rendering them would
+/// report first, for a handbook with errors, which is not rendered.
+pub fn template_errors(site: &Site, renderer: &Renderer) -> Vec<Diagnostic> {
+    (site.reading_order.iter())
+        .filter(|child| !content::is_register(site.url_of(**child)))
+        .filter_map(|child| template_of(site, renderer, *child).err().flatten())
+        .collect()
 }
 
 fn unknown_template(page: &Page, template: &str) -> Diagnostic {

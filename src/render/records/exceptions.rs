@@ -15,10 +15,10 @@ use crate::model::related::Stakeholder;
 use crate::model::vocab::{Decision, ExceptionState, Level, Severity, Side};
 use crate::render::{Fingerprint, Output, Renderer, value};
 
-const URL: &str = "exceptions/";
+pub(super) const URL: &str = "exceptions/";
 const TITLE: &str = "Exceptions";
 
-const ORDERS: [Order; 5] = [
+pub(super) const ORDERS: [Order; 5] = [
     Order {
         key: "id",
         label: "id",

@@ -20,7 +20,7 @@ use crate::model::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priori
 use crate::render::units::TimeUnit;
 use crate::render::{Fingerprint, Output, Renderer, value};
 
-const URL: &str = "incidents/";
+pub(super) const URL: &str = "incidents/";
 const TITLE: &str = "Incidents";
 const ACTION_ITEMS_URL: &str = "action-items/";
 const ACTION_ITEMS_TITLE: &str = "Action items";
@@ -33,7 +33,7 @@ pub(super) const STATUSES: [IncidentStatus; 5] = [
     IncidentStatus::NotAnIncident,
 ];
 
-const ORDERS: [Order; 5] = [
+pub(super) const ORDERS: [Order; 5] = [
     Order {
         key: "id",
         label: "id",

@@ -112,6 +112,20 @@ impl PageExtras {
     }
 }
 
+/// The first page of each ordering of each registry, which is written whatever its
+/// records: a record at one of these paths (`by-state`) collides with it.
+pub fn registry_paths() -> Vec<String> {
+    let registries = [
+        (exceptions::URL, &exceptions::ORDERS),
+        (incidents::URL, &incidents::ORDERS),
+    ];
+    (registries.into_iter())
+        .flat_map(|(url, orders)| {
+            (orders.iter()).map(move |o| links::page_href(&registry::page_url(url, o.folder, 0)))
+        })
+        .collect()
+}
+
 pub fn exception_href(id: &str) -> String {
     format!("exceptions/{id}/index.html")
 }
