@@ -377,6 +377,7 @@ fn raw_html_links_are_checked_and_written_relative() {
         .read("content/_index.md")
         .replace("#triage", "#declare")
         .replace("runbooks/missing.md", "runbooks/incident-response.md")
+        .replace("m&#105;ssing-form.md", "incident-r&#101;sponse.md")
         .replace("#nowhere", "#raw-note");
     test.write("content/_index.md", &home);
     let ids = test
