@@ -173,10 +173,12 @@ impl Payloads {
     }
 
     /// The next payload on one line, for a record's title, which is one (a line break in
-    /// it is an error of its own).
+    /// it, or Unicode's line or paragraph separator, is an error of its own).
     fn line(&mut self) -> Value {
         match self.next() {
-            Value::String(text) => Value::String(text.replace(['\r', '\n'], " ")),
+            Value::String(text) => {
+                Value::String(text.replace(['\r', '\n', '\u{2028}', '\u{2029}'], " "))
+            }
             other => other,
         }
     }
@@ -2239,7 +2241,8 @@ fn records_and_pages_load_nothing_from_another_host() {
         let html = text_of(&files, page);
         for link in [
             "<a href=\"https://tracker.example/p.png\">pixel</a>",
-            "<a href=\"//tracker.example/p.png\">relative to the scheme</a>",
+            // From disk, `//` would lead to a file share.
+            "<a href=\"https://tracker.example/p.png\">relative to the scheme</a>",
             "<a href=\"https://tracker.example/r.png\">by reference</a>",
             "<a href=\"https://example.org/\">in a link</a>",
             "<img src=\"../../style.css\" alt=\"local\" />",
