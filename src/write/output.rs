@@ -1,13 +1,14 @@
 //! Writing the site: into a fresh folder beside the target, swapped in only once complete,
 //! so a failed or interrupted build leaves the previous output exactly as it was.
 
+use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::hash::{Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::iter;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once, OnceLock, PoisonError, Weak};
 
 use rayon::prelude::*;
@@ -778,11 +779,47 @@ fn clean_up(dir: Option<&Path>, lock: Option<Lock>, made: &[PathBuf]) {
     }
 }
 
+/// How many writes into a staging folder, or swaps of one into place, are under way; and
+/// whether the process is interrupted, after which none starts. The interruption waits
+/// for those under way: a file written after its folder was removed would make the folder
+/// again, and leave it behind.
+static WRITING: AtomicUsize = AtomicUsize::new(0);
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// A write or a swap under way, counted in [`WRITING`] while it lives.
+struct Writing;
+
+impl Writing {
+    /// `None` once the process is interrupted.
+    fn start() -> Option<Writing> {
+        WRITING.fetch_add(1, Ordering::SeqCst);
+        let writing = Writing;
+        (!INTERRUPTED.load(Ordering::SeqCst)).then_some(writing)
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        WRITING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn interrupted() -> Error {
+    Error::Usage("interrupted".into())
+}
+
 /// On an interruption, cleans up each live build, then exits as the signal would have.
 fn clean_up_on_interrupt() {
     static SET: Once = Once::new();
     SET.call_once(|| {
         let _ = ctrlc::set_handler(|| {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            // A swap of a large output takes a moment; a write that hangs (on a network
+            // folder, say) is not waited for long.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while WRITING.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
             let live = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
             for (dir, lock, made) in live.iter() {
                 let _ = fs::remove_file(lock);
@@ -861,7 +898,8 @@ impl Staging {
         let marker = staging.dir.join(OUTPUT_MARKER);
         let command = holds.command();
         let text = format!(
-            "secbook {command} wrote this folder, and the next {command} replaces it whole.\n"
+            "secbook {command} wrote this folder, and the next {command} replaces what it \
+             wrote and keeps the rest.\n{MARKER_LIST}\n"
         );
         write_file(&marker, text.as_bytes()).map_err(|e| Error::io(&marker, e))?;
         if ours {
@@ -872,6 +910,7 @@ impl Staging {
 
     /// Writes one file; its path must have passed [`PathCheck`].
     pub fn write(&self, file: &OutputFile) -> Result<(), Error> {
+        let _writing = Writing::start().ok_or_else(interrupted)?;
         let path = self.dir.join(&file.path);
         if let Some(dir) = path.parent() {
             // Most folders hold one file, so making the folder is tried first: where it
@@ -899,15 +938,53 @@ impl Staging {
     /// Puts the staged folder in the output's place; warns when the previous output, moved
     /// aside, could not be removed (a folder of it made read-only, say): it would stay
     /// beside the new one, a copy of a site that may be another audience's.
+    ///
+    /// What is at the top of the previous output that the build before did not write (a
+    /// `.git` of a `gh-pages` worktree, a `CNAME`) is moved into the new one: secbook
+    /// removes only what it wrote. The marker lists what each build writes at the top.
     pub fn commit(mut self) -> Result<Option<Diagnostic>, Error> {
-        let left = swap_in(&self.dir, &self.out, &self.parent, &self.name)?;
+        let _writing = Writing::start().ok_or_else(interrupted)?;
+        let foreign = foreign_entries(&self.out);
+        if let Some(name) = foreign.iter().find(|n| self.dir.join(n).exists()) {
+            return Err(Error::Usage(format!(
+                "{} holds {}, which secbook did not write, and this build writes {} there: \
+                 move it out of the folder and build again",
+                self.out.display(),
+                name.to_string_lossy(),
+                name.to_string_lossy()
+            )));
+        }
+        mark(&self.dir).map_err(|e| Error::io(&self.dir.join(OUTPUT_MARKER), e))?;
+        let old = swap_in(&self.dir, &self.out, &self.parent, &self.name)?;
         self.committed = true;
-        Ok(left.map(|(at, e)| {
+        let Some(mut old) = old else {
+            return Ok(None);
+        };
+        let moved = (foreign.iter()).try_for_each(|n| fs::rename(old.join(n), self.out.join(n)));
+        let left = match moved {
+            Ok(()) => remove_dir_all::remove_dir_all(&old),
+            // Named so that no later build takes it for a leftover of its own.
+            Err(e) => {
+                let kept = beside(
+                    &self.parent,
+                    &self.name,
+                    &format!("kept-{}", std::process::id()),
+                );
+                if fs::rename(&old, &kept).is_ok() {
+                    old = kept;
+                }
+                Err(e)
+            }
+        };
+        Ok(left.err().map(|e| {
             Diagnostic::warning(format!(
                 "the previous output, moved aside to {}, could not be removed: {e}",
-                at.display()
+                old.display()
             ))
-            .with_hint("remove it by hand: it holds the site as it was before this build")
+            .with_hint(
+                "look into it, then remove it by hand: it holds the site as it was before \
+                 this build, and what secbook did not write at its top",
+            )
         }))
     }
 }
@@ -1247,14 +1324,56 @@ fn write_parts(path: &Path, parts: &[impl AsRef<[u8]>]) -> io::Result<()> {
     f.flush()
 }
 
+/// The line of [`OUTPUT_MARKER`] after which it names, one a line, what the build wrote
+/// at the top of the folder.
+const MARKER_LIST: &str = "What it wrote at the top of the folder:";
+
+/// Adds to the marker of the staged output `dir` what is at its top.
+fn mark(dir: &Path) -> io::Result<()> {
+    let mut names: Vec<String> = fs::read_dir(dir)?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n != OUTPUT_MARKER)
+        .collect();
+    names.sort();
+    let mut marker = OpenOptions::new()
+        .append(true)
+        .open(dir.join(OUTPUT_MARKER))?;
+    marker.write_all((names.join("\n") + "\n").as_bytes())
+}
+
+/// What is at the top of the output `out` that the build that wrote it did not write, as
+/// its marker lists what it wrote. Nothing where the marker lists nothing (an older
+/// secbook's, a folder replaced with `--force`): all of it is replaced.
+fn foreign_entries(out: &Path) -> Vec<std::ffi::OsString> {
+    let Ok(marker) = fs::read_to_string(out.join(OUTPUT_MARKER)) else {
+        return Vec::new();
+    };
+    let Some((_, list)) = marker.split_once(&format!("{MARKER_LIST}\n")) else {
+        return Vec::new();
+    };
+    let written: BTreeSet<&str> = list.lines().collect();
+    let Ok(entries) = fs::read_dir(out) else {
+        return Vec::new();
+    };
+    let mut foreign: Vec<_> = entries
+        .filter_map(|e| Some(e.ok()?.file_name()))
+        .filter(|n| {
+            !n.to_str()
+                .is_some_and(|n| n == OUTPUT_MARKER || written.contains(n))
+        })
+        .collect();
+    foreign.sort();
+    foreign
+}
+
 /// Puts `staging` in the place of `out` in one step where the system allows it. Returns
-/// where the previous output is left, and why, when it could not be removed.
+/// where the previous output is left, when there was one.
 fn swap_in(
     staging: &Path,
     out: &Path,
     parent: &Path,
     name: &str,
-) -> Result<Option<(PathBuf, io::Error)>, Error> {
+) -> Result<Option<PathBuf>, Error> {
     let busy = |e: io::Error| match e.kind() {
         io::ErrorKind::ResourceBusy => Error::Usage(format!(
             "{} cannot be replaced: it is a mount point; choose a folder inside it",
@@ -1279,7 +1398,7 @@ fn swap_in(
             old
         }
     };
-    Ok(remove_dir_all::remove_dir_all(&old).err().map(|e| (old, e)))
+    Ok(Some(old))
 }
 /// Atomically exchanges two paths (Linux `renameat2` with `RENAME_EXCHANGE`).
 #[cfg(target_os = "linux")]

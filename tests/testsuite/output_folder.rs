@@ -243,6 +243,65 @@ fn files_beside_the_output_survive() {
     }
 }
 
+/// What is at the top of the output that secbook did not write (the `.git` of a `gh-pages`
+/// worktree, a host's `CNAME`) outlives every build; what the last build wrote and this
+/// one does not is gone. One that this build would write too is not lost: the previous
+/// output is left beside the new one, and told.
+#[test]
+fn what_secbook_did_not_write_at_the_top_of_its_output_is_kept() {
+    let (tmp, hb) = workspace();
+    let out = tmp.path().join("public");
+    let page = hb.join("docs/content/extra.md");
+    fs::write(&page, "---\ntitle: Extra\n---\nFor now.\n").unwrap();
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+    assert!(out.join("extra/index.html").is_file());
+    let marker = fs::read_to_string(out.join(MARKER)).unwrap();
+    assert!(marker.lines().any(|l| l == "extra"), "{marker}");
+    fs::create_dir_all(out.join(".git/refs/heads")).unwrap();
+    fs::write(out.join(".git/HEAD"), "ref: refs/heads/gh-pages\n").unwrap();
+    fs::write(out.join("CNAME"), "docs.example.com\n").unwrap();
+    fs::remove_file(&page).unwrap();
+    for _ in 0..2 {
+        assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+        assert_eq!(
+            fs::read_to_string(out.join(".git/HEAD")).unwrap(),
+            "ref: refs/heads/gh-pages\n"
+        );
+        assert!(out.join(".git/refs/heads").is_dir());
+        assert_eq!(
+            fs::read_to_string(out.join("CNAME")).unwrap(),
+            "docs.example.com\n"
+        );
+        assert!(
+            !out.join("extra").exists(),
+            "what the last build wrote goes"
+        );
+        assert!(out.join("index.html").is_file());
+    }
+    let marker = fs::read_to_string(out.join(MARKER)).unwrap();
+    assert!(
+        !marker.lines().any(|l| l == "CNAME" || l == ".git"),
+        "{marker}"
+    );
+
+    // A page now written where the foreign file is: refused, the output as it was.
+    fs::write(out.join("notes"), "mine\n").unwrap();
+    fs::write(
+        hb.join("docs/content/notes.md"),
+        "---\ntitle: Notes\n---\nText.\n",
+    )
+    .unwrap();
+    let before = snapshot(tmp.path(), None);
+    let run = secbook(&hb, &["build", ".", "-o", "../public"]);
+    assert_code(&run, 2);
+    let said = stderr(&run);
+    assert!(
+        said.contains("holds notes, which secbook did not write, and this build writes notes"),
+        "{said}"
+    );
+    assert_eq!(snapshot(tmp.path(), None), before);
+}
+
 /// A source folder mounted a second time elsewhere has a path of its own, that no check of
 /// paths sees to be data/: it is refused all the same. Mounting needs privileges the
 /// machine may not give (CI runs as root, and has them).
@@ -648,7 +707,9 @@ fn a_build_that_does_not_finish_leaves_nothing_behind() {
         let page = format!("---\ntitle: Page {i}\n---\n## Part\n\nText of page {i}.\n");
         fs::write(many.join(format!("p{i}.md")), page).unwrap();
     }
-    for signal in ["INT", "TERM"] {
+    // Once its staging folder is made, and while its threads write the pages into it: none
+    // may write after the folder is removed, and make it again.
+    for (signal, pages) in [("INT", 0), ("TERM", 0), ("INT", 300), ("TERM", 300)] {
         let mut child = common::command()
             .args(["build", ".", "-o", "../public"])
             .current_dir(&hb)
@@ -657,15 +718,25 @@ fn a_build_that_does_not_finish_leaves_nothing_behind() {
             .spawn()
             .unwrap();
         let staging = || {
-            fs::read_dir(tmp.path()).unwrap().any(|e| {
-                let name = e.unwrap().file_name();
-                name.to_string_lossy().starts_with(".public.secbook-new")
+            fs::read_dir(tmp.path()).unwrap().find_map(|e| {
+                let e = e.unwrap();
+                let ours = e
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".public.secbook-new");
+                ours.then(|| e.path())
             })
         };
-        while !staging() && child.try_wait().unwrap().is_none() {
+        let written = |dir: &Path| fs::read_dir(dir.join("many")).map_or(0, |d| d.count());
+        while staging().is_none_or(|dir| written(&dir) < pages)
+            && child.try_wait().unwrap().is_none()
+        {
             std::thread::sleep(Duration::from_millis(1));
         }
-        assert!(staging(), "the build ended before it could be interrupted");
+        assert!(
+            staging().is_some(),
+            "the build ended before it could be interrupted"
+        );
         let kill = std::process::Command::new("kill")
             .args([format!("-{signal}"), child.id().to_string()])
             .status()
@@ -673,7 +744,7 @@ fn a_build_that_does_not_finish_leaves_nothing_behind() {
         assert!(kill.success());
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(130), "{signal}: {status:?}");
-        nothing_beside(signal);
+        nothing_beside(&format!("{signal} after {pages} pages"));
         assert!(!tmp.path().join("public").exists());
     }
 }
