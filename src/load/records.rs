@@ -833,18 +833,24 @@ fn sort_unique<T: Record>(
     loaded
 }
 
-fn check_id(id: &str, stem: &str, check: &mut Check) {
-    let valid = id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+/// Whether `id` is written as an id may be: it names the record's file and its folder in
+/// the site.
+fn well_formed(id: &str) -> bool {
+    id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
         && id
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if !valid {
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn check_id(id: &str, stem: &str, check: &mut Check) {
+    let reserved = crate::model::reserved::is_reserved_name;
+    if !well_formed(id) {
         check.error(
             &["id"],
             format!("id `{id}` is not valid"),
             Some("an id starts with a letter or digit and holds only letters, digits, `.`, `_` and `-`".into()),
         );
-    } else if crate::model::reserved::is_reserved_name(id) {
+    } else if reserved(id) {
         // The id names the record's folder in the site (exceptions/<id>/), and the file.
         check.error(
             &["id"],
@@ -855,9 +861,11 @@ fn check_id(id: &str, stem: &str, check: &mut Check) {
         check.error(
             &["id"],
             format!("id `{id}` does not match the file name `{stem}.yaml`"),
-            Some(format!(
-                "rename the file to `{id}.yaml` or set `id: {stem}`"
-            )),
+            // The file's name is offered as the id only where it may be one.
+            Some(match well_formed(stem) && !reserved(stem) {
+                true => format!("rename the file to `{id}.yaml` or set `id: {stem}`"),
+                false => format!("rename the file to `{id}.yaml`"),
+            }),
         );
     }
 }
