@@ -217,10 +217,14 @@ fn github(diags: &[Diagnostic], context: &Context) -> String {
         if let Some(code) = d.code {
             props.push(format!("title={}", escape_property(code)));
         }
-        let message = match d.also_at() {
+        let mut message = match d.also_at() {
             Some(also) => format!("{} ({also})", d.message),
             None => d.message.clone(),
         };
+        // An annotation shows its lines, as the terminal shows the hint under the error.
+        if let Some(hint) = &d.hint {
+            message.push_str(&format!("\nhelp: {hint}"));
+        }
         out.push_str(&format!(
             "::{kind} {}::{}\n",
             props.join(","),

@@ -409,7 +409,7 @@ fn a_repeated_problem_is_one_report_with_its_places_in_every_format() {
     let (_repo, root) = repository();
     fs::write(
         root.join("content/guide.md"),
-        "---\ntitle: Guide\n---\n[a](gone.md) [b](gone.md) [c](gone.md)\n",
+        "---\ntitle: Guide\n---\n[a](gone.md) [b](gone.md) [c](gone.md)\n\n[d](guid.md)\n",
     )
     .unwrap();
     let run = |format: &str| {
@@ -444,6 +444,11 @@ fn a_repeated_problem_is_one_report_with_its_places_in_every_format() {
     let github = run("github");
     assert_eq!(github.matches("gone.md").count(), 1, "{github}");
     assert!(github.contains(&format!("({also})")), "{github}");
+    // A hint on a line of its own, as the terminal shows it.
+    assert!(
+        github.contains("`guid.md`, a page that does not exist%0Ahelp: did you mean `guide.md`?"),
+        "{github}"
+    );
 
     let sarif = run("sarif");
     let log: Value = serde_json::from_str(&sarif).unwrap();
