@@ -256,11 +256,10 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnost
 }
 
 /// Whether a column's name in the file is the tracker's `name`, as a reader would see it:
-/// whatever the letter case and the spaces between its words.
+/// whatever the letter case and the spaces between its words, or none (`RiskOwner`).
 fn same_name(got: &str, name: &str) -> bool {
-    got.split_whitespace()
-        .map(str::to_lowercase)
-        .eq(name.split_whitespace().map(str::to_lowercase))
+    let letters = |s: &str| s.split_whitespace().collect::<String>().to_lowercase();
+    letters(got) == letters(name)
 }
 
 /// The file as the csv crate can read it, and where each field of each record is.

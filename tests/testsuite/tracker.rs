@@ -864,11 +864,18 @@ fn a_tracker_saved_by_a_spreadsheet_imports_whatever_its_delimiter_and_encoding(
         ("unicode-le.txt", utf16(&write(b'\t'), u16::to_le_bytes)),
         ("unicode-be.txt", utf16(&write(b'\t'), u16::to_be_bytes)),
         ("sheets.csv", sheets.into_bytes()),
-        // Excel for Mac's "CSV (Macintosh)": a carriage return alone ends a line.
-        (
-            "macintosh.csv",
-            write(b',').replace("\r\n", "\r").into_bytes(),
-        ),
+        // Excel for Mac's "CSV (Macintosh)": a carriage return alone ends a line; and a
+        // header retyped without its spaces (`RiskOwner`).
+        ("macintosh.csv", {
+            let text = write(b',');
+            let (header, rows) = text.split_once("\r\n").unwrap();
+            format!(
+                "{}\r{}",
+                header.replace(' ', ""),
+                rows.replace("\r\n", "\r")
+            )
+            .into_bytes()
+        }),
     ];
     for (name, bytes) in saved {
         let file = tmp.path().join(name);
