@@ -265,7 +265,11 @@ impl Common {
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {
-    Date::parse(s).ok_or_else(|| format!("`{s}` is not a date written YYYY-MM-DD"))
+    // As a date in a file is told: `2026-02-30` is written right, and no day.
+    Date::read(s).map_err(|why| match why.starts_with("invalid date") {
+        true => format!("{why}: expected a real date written YYYY-MM-DD"),
+        false => why,
+    })
 }
 
 fn main() -> ExitCode {

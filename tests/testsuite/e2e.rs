@@ -593,7 +593,9 @@ fn commands_that_cannot_run_exit_2() {
             Path::new(bad),
         ]);
         assert_code(&run, 2);
-        assert!(stderr(&run).contains("not a date"), "{}", describe(&run));
+        // As a date in a file is told.
+        let told = format!("invalid date `{bad}`: expected a real date written YYYY-MM-DD");
+        assert!(stderr(&run).contains(&told), "{}", describe(&run));
     }
 
     // An output folder that cannot be created.
