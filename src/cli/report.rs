@@ -37,6 +37,9 @@ pub enum Format {
 /// to report.
 pub fn run(options: &Options, owner: Option<&str>, format: Format) -> Result<Done, Error> {
     let (handbook, _) = pipeline::load_handbook(options)?;
+    if let Some(who) = owner {
+        known_owner(&handbook, who)?;
+    }
     let report = Report::compute(&handbook, owner);
     let text = match format {
         Format::Markdown => report.to_markdown(&handbook.config.base_url),
@@ -53,6 +56,56 @@ pub fn run(options: &Options, owner: Option<&str>, format: Format) -> Result<Don
         ),
     };
     Ok(Done::said(summary))
+}
+
+/// Refuses an `--owner` that names no one the handbook knows, by email or name: told that
+/// nothing needs their action, a mistyped address would read as all clear. Those known
+/// are data/people.yaml's, the risk owners, the owners of action items, and the fallback.
+pub fn known_owner(handbook: &Handbook, who: &str) -> Result<(), Error> {
+    let records = &handbook.records;
+    let people = (records.people.entries().iter()).map(|e| (e.name.clone(), e.email.clone()));
+    let owners = (records.exceptions.iter()).map(|e| &e.record.risk_owner);
+    let items =
+        (records.incidents.iter()).flat_map(|i| i.record.action_items.iter().map(|a| &a.owner));
+    let fallback = (handbook.config.notify.as_ref()).map(|n| {
+        (
+            n.fallback.name.clone().unwrap_or_default(),
+            Some(n.fallback.email.to_string()),
+        )
+    });
+    let known: Vec<(String, Option<String>)> = people
+        .chain(
+            owners
+                .chain(items)
+                .map(|p| (p.name.clone(), p.email.clone())),
+        )
+        .chain(fallback)
+        .collect();
+    let who = who.trim();
+    let same = |a: &str| a.trim().eq_ignore_ascii_case(who);
+    // As [`OwnerReport::is`] names an owner: by email, or by name where they have none.
+    let keys = || {
+        known
+            .iter()
+            .map(|(name, email)| email.as_deref().unwrap_or(name))
+    };
+    if keys().any(same) {
+        return Ok(());
+    }
+    let by_name = known
+        .iter()
+        .find_map(|(name, email)| email.as_ref().filter(|_| same(name)));
+    if let Some(email) = by_name {
+        return Err(Error::Usage(format!(
+            "--owner names a person by email where they have one: `{email}` for {who}"
+        )));
+    }
+    let hint = crate::diagnostics::closest(who, keys())
+        .map(|best| format!(": did you mean `{best}`?"))
+        .unwrap_or_default();
+    Err(Error::Usage(format!(
+        "--owner `{who}` is no one the handbook names{hint}"
+    )))
 }
 
 #[derive(Debug, Clone, Serialize)]

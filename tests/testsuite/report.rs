@@ -182,6 +182,25 @@ fn cli_prints_markdown_and_filters() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("## Jun Park"));
     assert!(!text.contains("Helen"));
+
+    // Someone the handbook does not name, or by a name where they have an email, is not
+    // told that nothing needs their action: a typo would read as all clear.
+    for (who, said) in [
+        (
+            "jun@exmaple.com",
+            "--owner `jun@exmaple.com` is no one the handbook names: did you mean `jun@example.com`?",
+        ),
+        (
+            "jun park",
+            "--owner names a person by email where they have one: `jun@example.com` for jun park",
+        ),
+    ] {
+        let out = secbook(&["report", dir, "--owner", who, "--as-of", "2026-06-30"]);
+        assert_eq!(out.status.code(), Some(2), "{who}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(said), "{err}");
+        assert!(out.stdout.is_empty(), "{who}");
+    }
 }
 
 #[test]

@@ -106,6 +106,9 @@ pub fn deliver(handbook: &Handbook, options: Options, out: &mut dyn Write) -> Re
             made.timestamp()
         )));
     }
+    if let Some(who) = &options.owner {
+        crate::cli::report::known_owner(handbook, who)?;
+    }
     let report = Report::compute(handbook, options.owner.as_deref());
     let identity = handbook.config.identity();
     let context = compose::Context {
