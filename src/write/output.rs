@@ -942,8 +942,18 @@ impl Staging {
     /// What is at the top of the previous output that the build before did not write (a
     /// `.git` of a `gh-pages` worktree, a `CNAME`) is moved into the new one: secbook
     /// removes only what it wrote. The marker lists what each build writes at the top.
-    pub fn commit(mut self) -> Result<Option<Diagnostic>, Error> {
+    pub fn commit(mut self) -> Result<Vec<Diagnostic>, Error> {
         let _writing = Writing::start().ok_or_else(interrupted)?;
+        // The shell this was run from, in the output, is left in a folder that is gone.
+        let cwd = std::env::current_dir().ok();
+        let run_inside = cwd.filter(|cwd| cwd.starts_with(&self.out)).map(|cwd| {
+            Diagnostic::warning(format!(
+                "the folder this command was run from, {}, was replaced with the new output: \
+                 a shell there now sees nothing",
+                cwd.display()
+            ))
+            .with_hint("`cd \"$PWD\"` enters the new one; build from outside the output folder")
+        });
         let foreign = foreign_entries(&self.out);
         if let Some(name) = foreign.iter().find(|n| self.dir.join(n).exists()) {
             return Err(Error::Usage(format!(
@@ -958,7 +968,7 @@ impl Staging {
         let old = swap_in(&self.dir, &self.out, &self.parent, &self.name)?;
         self.committed = true;
         let Some(mut old) = old else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
         let moved = (foreign.iter()).try_for_each(|n| fs::rename(old.join(n), self.out.join(n)));
         let left = match moved {
@@ -976,7 +986,7 @@ impl Staging {
                 Err(e)
             }
         };
-        Ok(left.err().map(|e| {
+        let left = left.err().map(|e| {
             Diagnostic::warning(format!(
                 "the previous output, moved aside to {}, could not be removed: {e}",
                 old.display()
@@ -985,7 +995,8 @@ impl Staging {
                 "look into it, then remove it by hand: it holds the site as it was before \
                  this build, and what secbook did not write at its top",
             )
-        }))
+        });
+        Ok(left.into_iter().chain(run_inside).collect())
     }
 }
 

@@ -284,6 +284,20 @@ fn what_secbook_did_not_write_at_the_top_of_its_output_is_kept() {
         "{marker}"
     );
 
+    // Run from inside the output, which the build replaces: the shell is told it is left in
+    // a folder that is gone.
+    let run = secbook(&out, &["build", "../hb", "-o", "."]);
+    assert_code(&run, 0);
+    let said = stderr(&run);
+    assert!(
+        said.contains(&format!(
+            "the folder this command was run from, {}, was replaced with the new output",
+            out.display()
+        )),
+        "{said}"
+    );
+    assert!(out.join(".git/HEAD").is_file() && out.join("index.html").is_file());
+
     // A page now written where the foreign file is: refused, the output as it was.
     fs::write(out.join("notes"), "mine\n").unwrap();
     fs::write(
