@@ -553,9 +553,6 @@ pub fn menu() -> Vec<MenuItem> {
     .collect()
 }
 
-/// Renders every file the site holds beyond static files and the sitemap: pages,
-/// records, and exports, each put into `out` as soon as it is made. The parts are
-/// independent, so they run side by side, and the large ones are parallel inside too.
 /// What rendering `handbook` would report of its own inputs, found without rendering it:
 /// the templates its pages name, and its records at the registries' own paths. A handbook
 /// with errors is not rendered (the charts, say, assume what validation guarantees), and
@@ -570,6 +567,9 @@ pub fn unrendered_errors(
     diags
 }
 
+/// Renders every file the site holds beyond static files and the sitemap: pages,
+/// records, and exports, each put into `out` as soon as it is made. The parts are
+/// independent, so they run side by side, and the large ones are parallel inside too.
 pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     // The pages and the metrics read none of the facts the other parts share: they are
     // rendered while those are worked out, which takes one core a while on a large register.

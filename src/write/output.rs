@@ -968,7 +968,7 @@ impl Staging {
         let old = swap_in(&self.dir, &self.out, &self.parent, &self.name)?;
         self.committed = true;
         let Some(mut old) = old else {
-            return Ok(Vec::new());
+            return Ok(run_inside.into_iter().collect());
         };
         let moved = (foreign.iter()).try_for_each(|n| fs::rename(old.join(n), self.out.join(n)));
         let left = match moved {
