@@ -479,6 +479,7 @@ pub fn parse_page(
         warnings: {
             let mut warnings = source::unseen(&source, true);
             warnings.extend(yaml::comments_for_values(&source, front_range));
+            warnings.extend(foreign_syntax(&source, &doc));
             warnings
         },
         url,
@@ -489,6 +490,24 @@ pub fn parse_page(
         search_doc: OnceLock::new(),
         words: Mutex::new(Some(words)),
     }))
+}
+
+/// A warning for each kind of another tool's syntax that `doc` shows as written, at its
+/// first place, its other places as repeats.
+fn foreign_syntax(source: &Arc<SourceFile>, doc: &Document) -> Vec<Diagnostic> {
+    let mut told: Vec<Diagnostic> = Vec::new();
+    for found in &doc.foreign {
+        let message = format!("{} is shown as text: secbook does not read it", found.what);
+        match told.iter_mut().find(|d| d.message == message) {
+            Some(first) => first.repeated(|| found.span.clone()),
+            None => told.push(
+                Diagnostic::warning(message)
+                    .at(source, found.span.clone())
+                    .with_hint(found.hint),
+            ),
+        }
+    }
+    told
 }
 
 /// What secbook reads in place of a front matter key of Hugo's or Zola's that it does not

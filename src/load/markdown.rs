@@ -67,6 +67,8 @@ pub struct Document {
     /// an element of the page: an error, since a link to it could lead to one element only.
     /// Spans of the text read, as links' are.
     pub id_clashes: Vec<IdClash>,
+    /// Where the text holds another tool's syntax, which it shows as written.
+    pub foreign: Vec<Foreign>,
     /// What each of the document's ids starts with: nothing for a page, the field's name
     /// for a record's field, so the fields on one page do not share an id.
     prefix: String,
@@ -76,6 +78,62 @@ pub struct Document {
     /// The ids its headings had before [`Document::hiding`] made them again, which a link
     /// written against the whole handbook names; empty otherwise.
     former: Vec<String>,
+}
+
+/// Another tool's syntax in a text, outside code, that CommonMark reads as text: a page
+/// brought from Obsidian, Hugo or mdBook would show it as written.
+#[derive(Debug, Clone)]
+pub struct Foreign {
+    /// Where it is written, in the file.
+    pub span: Range<usize>,
+    pub what: &'static str,
+    pub hint: &'static str,
+}
+
+/// What [`Foreign`] looks for: how it starts and ends, what it is, and what to write.
+const FOREIGN: [(&str, &str, &str, &str); 4] = [
+    (
+        "[[",
+        "]]",
+        "a wiki link (Obsidian's `[[page]]`)",
+        "write a Markdown link to the page's file: `[title](path/to/page.md)`",
+    ),
+    (
+        "{{<",
+        ">}}",
+        "a Hugo shortcode",
+        "write what it stands for in Markdown, or in raw HTML where `markdown.allow_html` is on",
+    ),
+    (
+        "{{%",
+        "%}}",
+        "a Hugo shortcode",
+        "write what it stands for in Markdown, or in raw HTML where `markdown.allow_html` is on",
+    ),
+    (
+        "{{#",
+        "}}",
+        "an mdBook directive (`{{#include}}`)",
+        "copy the text in, or link to its file",
+    ),
+];
+
+/// The first of each kind of [`FOREIGN`] syntax in `run`, a stretch of text at `at` of the
+/// file.
+fn foreign_in(run: &str, at: usize, found: &mut Vec<Foreign>) {
+    for (open, close, what, hint) in FOREIGN {
+        let Some(start) = run.find(open) else {
+            continue;
+        };
+        let end = run[start..]
+            .find(close)
+            .map_or(start + open.len(), |i| start + i + close.len());
+        found.push(Foreign {
+            span: at + start..at + end,
+            what,
+            hint,
+        });
+    }
 }
 
 /// An id written `{#...}` that an element of the page has already.
@@ -296,7 +354,26 @@ impl Document {
         let mut raw = RawHtmlUnits::default();
         // The ids raw HTML gives its elements, with where each is written.
         let mut raw_ids = Vec::new();
+        let mut foreign = Vec::new();
+        // The stretch of text being read, outside code, and how deep in code blocks.
+        let mut run: Option<Range<usize>> = None;
+        let mut in_code = 0usize;
         for (event, range) in events(text, allow_html) {
+            match &event {
+                Event::Text(_) if in_code == 0 => {
+                    run = Some(run.map_or(range.clone(), |r| r.start..range.end));
+                }
+                _ => {
+                    if let Some(r) = run.take() {
+                        foreign_in(&text[r.clone()], offset + r.start, &mut foreign);
+                    }
+                    match &event {
+                        Event::Start(Tag::CodeBlock(_)) => in_code += 1,
+                        Event::End(TagEnd::CodeBlock) => in_code = in_code.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+            }
             if let Some(words) = words.as_deref_mut() {
                 words.add(&event);
             }
@@ -379,6 +456,9 @@ impl Document {
                 _ => {}
             }
         }
+        if let Some(r) = run {
+            foreign_in(&text[r.clone()], offset + r.start, &mut foreign);
+        }
         let id_clashes = ids.assign(prefix, &mut headings, &explicit, &raw_ids, &mut footnotes);
         Document {
             source: Arc::clone(source),
@@ -388,6 +468,7 @@ impl Document {
             footnotes,
             links,
             id_clashes,
+            foreign,
             prefix: prefix.to_string(),
             ids,
             former: Vec::new(),
