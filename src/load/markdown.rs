@@ -1934,6 +1934,21 @@ mod tests {
     }
 
     #[test]
+    fn another_tools_syntax_is_found_outside_code() {
+        let text = concat!(
+            "A [[wiki]] link, a {{< shortcode >}},\n",
+            "`[[code]]` and\n\n```\n{{#include x.md}}\n```\n\n",
+            "    {{% indented code %}}\n\nthen {{#include y.md}}.\n",
+        );
+        let doc = Document::parse_text(text, false);
+        let found: Vec<&str> = doc.foreign.iter().map(|f| &text[f.span.clone()]).collect();
+        assert_eq!(
+            found,
+            ["[[wiki]]", "{{< shortcode >}}", "{{#include y.md}}"]
+        );
+    }
+
+    #[test]
     fn remote_images_are_links_unless_allowed() {
         let text = concat!(
             "![a *b*](https://h/p.png \"t\") ![c](//h/p.png) ![d](local.png) ",
