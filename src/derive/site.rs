@@ -719,6 +719,21 @@ impl Site {
                 diags.push(why.at(t.source, place()));
             }
         }
+        if !doc.foreign.is_empty() {
+            // Another tool's syntax, each kind once in the field, found after the links.
+            let mut written = Written::new(t.source, t.path);
+            let mut kinds: Vec<(&str, usize)> = Vec::new();
+            for found in &doc.foreign {
+                let place = written.find(&t.text[found.span.clone()]);
+                match kinds.iter().find(|(what, _)| *what == found.what) {
+                    Some(&(_, report)) => diags[report].repeated(|| place),
+                    None => {
+                        kinds.push((found.what, diags.len()));
+                        diags.push(found.diagnostic().at(t.source, place));
+                    }
+                }
+            }
+        }
         if doc.id_clashes.is_empty() {
             return diags;
         }

@@ -497,14 +497,10 @@ pub fn parse_page(
 fn foreign_syntax(source: &Arc<SourceFile>, doc: &Document) -> Vec<Diagnostic> {
     let mut told: Vec<Diagnostic> = Vec::new();
     for found in &doc.foreign {
-        let message = format!("{} is shown as text: secbook does not read it", found.what);
-        match told.iter_mut().find(|d| d.message == message) {
+        let diag = found.diagnostic();
+        match told.iter_mut().find(|d| d.message == diag.message) {
             Some(first) => first.repeated(|| found.span.clone()),
-            None => told.push(
-                Diagnostic::warning(message)
-                    .at(source, found.span.clone())
-                    .with_hint(found.hint),
-            ),
+            None => told.push(diag.at(source, found.span.clone())),
         }
     }
     told

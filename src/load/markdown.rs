@@ -90,6 +90,17 @@ pub struct Foreign {
     pub hint: &'static str,
 }
 
+impl Foreign {
+    /// The warning for the first of its kind in a text; the others are its repeats.
+    pub fn diagnostic(&self) -> Diagnostic {
+        Diagnostic::warning(format!(
+            "{} is shown as text: secbook does not read it",
+            self.what
+        ))
+        .with_hint(self.hint)
+    }
+}
+
 /// What [`Foreign`] looks for: how it starts and ends, what it is, and what to write.
 const FOREIGN: [(&str, &str, &str, &str); 4] = [
     (
