@@ -63,38 +63,33 @@ pub fn run(options: &Options, owner: Option<&str>, format: Format) -> Result<Don
 /// are data/people.yaml's, the risk owners, the owners of action items, and the fallback.
 pub fn known_owner(handbook: &Handbook, who: &str) -> Result<(), Error> {
     let records = &handbook.records;
-    let people = (records.people.entries().iter()).map(|e| (e.name.clone(), e.email.clone()));
+    let fallback = handbook.config.notify.as_ref().map(|n| {
+        let name = n.fallback.name.clone().unwrap_or_default();
+        (name, Some(n.fallback.email.to_string()))
+    });
+    let fallback = fallback
+        .as_ref()
+        .map(|(name, email)| (name.as_str(), email.as_deref()));
+    let people = (records.people.entries().iter()).map(|e| (e.name.as_str(), e.email.as_deref()));
     let owners = (records.exceptions.iter()).map(|e| &e.record.risk_owner);
     let items =
         (records.incidents.iter()).flat_map(|i| i.record.action_items.iter().map(|a| &a.owner));
-    let fallback = (handbook.config.notify.as_ref()).map(|n| {
-        (
-            n.fallback.name.clone().unwrap_or_default(),
-            Some(n.fallback.email.to_string()),
-        )
-    });
-    let known: Vec<(String, Option<String>)> = people
+    let known: Vec<(&str, Option<&str>)> = people
         .chain(
             owners
                 .chain(items)
-                .map(|p| (p.name.clone(), p.email.clone())),
+                .map(|p| (p.name.as_str(), p.email.as_deref())),
         )
         .chain(fallback)
         .collect();
     let who = who.trim();
-    let same = |a: &str| a.trim().eq_ignore_ascii_case(who);
-    // As [`OwnerReport::is`] names an owner: by email, or by name where they have none.
-    let keys = || {
-        known
-            .iter()
-            .map(|(name, email)| email.as_deref().unwrap_or(name))
-    };
-    if keys().any(same) {
+    let keys = || known.iter().map(|&(name, email)| owner_key(name, email));
+    if keys().any(|key| names(key, who)) {
         return Ok(());
     }
     let by_name = known
         .iter()
-        .find_map(|(name, email)| email.as_ref().filter(|_| same(name)));
+        .find_map(|&(name, email)| email.filter(|_| names(name, who)));
     if let Some(email) = by_name {
         return Err(Error::Usage(format!(
             "--owner names a person by email where they have one: `{email}` for {who}"
@@ -106,6 +101,16 @@ pub fn known_owner(handbook: &Handbook, who: &str) -> Result<(), Error> {
     Err(Error::Usage(format!(
         "--owner `{who}` is no one the handbook names{hint}"
     )))
+}
+
+/// What `--owner` names an owner by: their email, or their name where they have none.
+fn owner_key<'a>(name: &'a str, email: Option<&'a str>) -> &'a str {
+    email.unwrap_or(name)
+}
+
+/// Whether `who`, as given on the command line, is `key`.
+fn names(key: &str, who: &str) -> bool {
+    key.trim().eq_ignore_ascii_case(who.trim())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -215,13 +220,9 @@ impl OwnerReport {
         self.count() == 0
     }
 
-    /// Whether `who` (an email, or a name for owners without one) names this owner.
+    /// Whether `who` names this owner (see [`owner_key`]).
     fn is(&self, who: &str) -> bool {
-        let who = who.trim();
-        match &self.email {
-            Some(email) => email.trim().eq_ignore_ascii_case(who),
-            None => self.name.eq_ignore_ascii_case(who),
-        }
+        names(owner_key(&self.name, self.email.as_deref()), who)
     }
 }
 

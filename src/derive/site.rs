@@ -720,19 +720,11 @@ impl Site {
             }
         }
         if !doc.foreign.is_empty() {
-            // Another tool's syntax, each kind once in the field, found after the links.
+            // Found after the links, whose search has moved on.
             let mut written = Written::new(t.source, t.path);
-            let mut kinds: Vec<(&str, usize)> = Vec::new();
-            for found in &doc.foreign {
-                let place = written.find(&t.text[found.span.clone()]);
-                match kinds.iter().find(|(what, _)| *what == found.what) {
-                    Some(&(_, report)) => diags[report].repeated(|| place),
-                    None => {
-                        kinds.push((found.what, diags.len()));
-                        diags.push(found.diagnostic().at(t.source, place));
-                    }
-                }
-            }
+            diags.extend(markdown::foreign_warnings(t.source, &doc.foreign, |f| {
+                written.find(&t.text[f.span.clone()])
+            }));
         }
         if doc.id_clashes.is_empty() {
             return diags;
@@ -760,7 +752,8 @@ impl Site {
     /// the page it is on (`#` where it leads nowhere), and what to tell of it: why it leads
     /// nowhere, with a "did you mean" when `hint`, or why it was written otherwise.
     fn resolve(&self, origin: &Origin, dest: &str, hint: bool) -> (String, Option<Diagnostic>) {
-        if let Target::External(url) = links::classify(dest)
+        let target = links::classify(dest);
+        if let Target::External(url) = target
             && let Some(https) = links::scheme_relative(url)
         {
             let told = Diagnostic::warning(format!(
@@ -770,27 +763,28 @@ impl Site {
             .with_hint("write the address with its scheme, `https://` or `http://`");
             return (https, Some(told));
         }
-        match self.resolve_target(origin, dest, hint) {
+        match self.resolve_target(origin, target, hint) {
             Ok(url) => (url, None),
             Err(why) => ("#".to_string(), Some(why)),
         }
     }
 
-    /// [`Site::resolve`] of any link but one that starts with `//`. Paths are
-    /// percent-decoded before they are looked for, as a browser would ask for them.
+    /// [`Site::resolve`] of a link classified as `target`, but one that starts with `//`.
+    /// Paths are percent-decoded before they are looked for, as a browser would ask for
+    /// them.
     fn resolve_target(
         &self,
         origin: &Origin,
-        dest: &str,
+        target: Target,
         hint: bool,
     ) -> Result<String, Diagnostic> {
         if !self.restricted.is_empty()
-            && links::named(origin.dir, dest).is_some_and(|n| self.restricted.contains(&n))
+            && links::named_as(origin.dir, &target).is_some_and(|n| self.restricted.contains(&n))
         {
             return Ok(links::RESTRICTED.to_string());
         }
         let root = links::root_prefix(origin.url);
-        match links::classify(dest) {
+        match target {
             Target::External(url) => Ok(links::as_followed(url).into_owned()),
             // Written as `#`, and told: the author meant something by it.
             Target::Unsafe(why) => Err(unsafe_link(why)),

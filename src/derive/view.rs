@@ -239,19 +239,19 @@ impl Unreadable {
         let shown: HashSet<String> = shown
             .iter()
             .flat_map(|t| fragments(t))
-            .map(|f| folded(f).0)
+            .map(|f| folded(f, None))
             .collect();
         let hidden = hidden
             .iter()
             .flat_map(|t| fragments(t))
-            .filter(|f| !shown.contains(&folded(f).0));
+            .filter(|f| !shown.contains(&folded(f, None)));
         Unreadable::of(removed.chain(hidden))
     }
 
     /// A searcher for `texts`, read as [`folded`] reads them, the longest first where two
     /// start together, so that a short one inside a long one does not leave the rest behind.
     fn of<'a>(texts: impl Iterator<Item = &'a str>) -> Unreadable {
-        let texts: BTreeSet<String> = texts.map(|t| folded(t).0).collect();
+        let texts: BTreeSet<String> = texts.map(|t| folded(t, None)).collect();
         let searcher = (!texts.is_empty()).then(|| {
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
@@ -270,7 +270,8 @@ impl Unreadable {
             Some(Ok(searcher)) => searcher,
             Some(Err(_)) => return Some(REDACTED.to_string()),
         };
-        let (read, at) = folded(text);
+        let mut at = Vec::new();
+        let read = folded(text, Some(&mut at));
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
         let mut out = String::with_capacity(text.len());
         let mut written = 0;
@@ -284,7 +285,8 @@ impl Unreadable {
                 written = at[m.end()];
             }
         }
-        if written == 0 && out.is_empty() {
+        // Each text redacted ends past the start.
+        if written == 0 {
             return None;
         }
         out.push_str(&text[written..]);
@@ -438,29 +440,30 @@ fn page_texts(p: &Page) -> impl Iterator<Item = &String> {
 }
 
 /// `text` in lower case with each run of white space one space, as a search for what it
-/// quotes reads it, and the byte of `text` that each of its bytes comes from (and, last,
-/// the length of `text`).
-fn folded(text: &str) -> (String, Vec<usize>) {
+/// quotes reads it; into `at`, when asked, the byte of `text` that each of its bytes comes
+/// from (and, last, the length of `text`), which only a text searched needs.
+fn folded(text: &str, mut at: Option<&mut Vec<usize>>) -> String {
     let mut read = String::with_capacity(text.len());
-    let mut at = Vec::with_capacity(text.len() + 1);
     let mut spaced = false;
     for (i, c) in text.char_indices() {
+        let before = read.len();
         if c.is_whitespace() {
             if !spaced {
                 read.push(' ');
-                at.push(i);
             }
             spaced = true;
-            continue;
+        } else {
+            spaced = false;
+            read.extend(c.to_lowercase());
         }
-        spaced = false;
-        for lower in c.to_lowercase() {
-            read.push(lower);
-            at.resize(read.len(), i);
+        if let Some(at) = at.as_deref_mut() {
+            at.resize(at.len() + read.len() - before, i);
         }
     }
-    at.push(text.len());
-    (read, at)
+    if let Some(at) = at {
+        at.push(text.len());
+    }
+    read
 }
 
 /// The parts of a text that another text may repeat: each of its lines, trimmed, that

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::SystemTime;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::load::markdown::Document;
+use crate::load::markdown::{self, Document};
 use crate::load::reuse::{self, Kept, Stamp};
 use crate::load::source::{self, Hidden, Source};
 use crate::load::theme::Body;
@@ -479,7 +479,10 @@ pub fn parse_page(
         warnings: {
             let mut warnings = source::unseen(&source, true);
             warnings.extend(yaml::comments_for_values(&source, front_range));
-            warnings.extend(foreign_syntax(&source, &doc));
+            let foreign = &doc.foreign;
+            warnings.extend(markdown::foreign_warnings(&source, foreign, |f| {
+                f.span.clone()
+            }));
             warnings
         },
         url,
@@ -490,20 +493,6 @@ pub fn parse_page(
         search_doc: OnceLock::new(),
         words: Mutex::new(Some(words)),
     }))
-}
-
-/// A warning for each kind of another tool's syntax that `doc` shows as written, at its
-/// first place, its other places as repeats.
-fn foreign_syntax(source: &Arc<SourceFile>, doc: &Document) -> Vec<Diagnostic> {
-    let mut told: Vec<Diagnostic> = Vec::new();
-    for found in &doc.foreign {
-        let diag = found.diagnostic();
-        match told.iter_mut().find(|d| d.message == diag.message) {
-            Some(first) => first.repeated(|| found.span.clone()),
-            None => told.push(diag.at(source, found.span.clone())),
-        }
-    }
-    told
 }
 
 /// What secbook reads in place of a front matter key of Hugo's or Zola's that it does not

@@ -78,10 +78,21 @@ pub fn read_bytes(path: &Path, name: &str, max_bytes: u64) -> Result<Vec<u8>, Di
     // Sized for the file, so it is read in one call rather than in a dozen doubling ones
     // (a bounded reader gives no size hint): 25,000 records made 180,000 reads. The file
     // may grow after the check above.
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
-    file.take(max_bytes.saturating_add(1))
+    let size = usize::try_from(meta.len()).unwrap_or(0).saturating_add(1);
+    read_at_most(file, size, name, max_bytes)
+}
+
+/// What `reader` gives, into a buffer of `size` bytes first; too large past `max_bytes`.
+fn read_at_most(
+    reader: impl Read,
+    size: usize,
+    name: &str,
+    max_bytes: u64,
+) -> Result<Vec<u8>, Diagnostic> {
+    let mut bytes = Vec::with_capacity(size);
+    (reader.take(max_bytes.saturating_add(1)))
         .read_to_end(&mut bytes)
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| cannot_read(name, e.to_string()))?;
     if bytes.len() as u64 > max_bytes {
         return Err(too_large(name, max_bytes));
     }
@@ -101,15 +112,7 @@ pub fn read_given(path: &Path, name: &str, max_bytes: u64) -> Result<Vec<u8>, Di
         }
         _ => return read_bytes(path, name, max_bytes),
     };
-    let mut bytes = Vec::new();
-    (reader
-        .take(max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes))
-    .map_err(|e| cannot_read(name, e.to_string()))?;
-    if bytes.len() as u64 > max_bytes {
-        return Err(too_large(name, max_bytes));
-    }
-    Ok(bytes)
+    read_at_most(reader, 0, name, max_bytes)
 }
 
 /// Whether `path` is, or links to, a stream, read or written as it comes rather than kept

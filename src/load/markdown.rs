@@ -90,16 +90,34 @@ pub struct Foreign {
     pub hint: &'static str,
 }
 
-impl Foreign {
-    /// The warning for the first of its kind in a text; the others are its repeats.
-    pub fn diagnostic(&self) -> Diagnostic {
-        Diagnostic::warning(format!(
-            "{} is shown as text: secbook does not read it",
-            self.what
-        ))
-        .with_hint(self.hint)
+/// A warning for each kind of [`Foreign`] syntax in `found`, at its first place, its other
+/// places as repeats; `place` gives where each is in `source`.
+pub fn foreign_warnings(
+    source: &Arc<SourceFile>,
+    found: &[Foreign],
+    mut place: impl FnMut(&Foreign) -> Range<usize>,
+) -> Vec<Diagnostic> {
+    let mut told: Vec<(&str, Diagnostic)> = Vec::new();
+    for foreign in found {
+        let span = place(foreign);
+        match told.iter_mut().find(|(what, _)| *what == foreign.what) {
+            Some((_, first)) => first.repeated(|| span),
+            None => {
+                let message = format!(
+                    "{} is shown as text: secbook does not read it",
+                    foreign.what
+                );
+                let diag = Diagnostic::warning(message).with_hint(foreign.hint);
+                told.push((foreign.what, diag.at(source, span)));
+            }
+        }
     }
+    told.into_iter().map(|(_, diag)| diag).collect()
 }
+
+/// What to write for a Hugo shortcode, of either kind.
+const SHORTCODE_HINT: &str =
+    "write what it stands for in Markdown, or in raw HTML where `markdown.allow_html` is on";
 
 /// What [`Foreign`] looks for: how it starts and ends, what it is, and what to write.
 const FOREIGN: [(&str, &str, &str, &str); 4] = [
@@ -109,18 +127,8 @@ const FOREIGN: [(&str, &str, &str, &str); 4] = [
         "a wiki link (Obsidian's `[[page]]`)",
         "write a Markdown link to the page's file: `[title](path/to/page.md)`",
     ),
-    (
-        "{{<",
-        ">}}",
-        "a Hugo shortcode",
-        "write what it stands for in Markdown, or in raw HTML where `markdown.allow_html` is on",
-    ),
-    (
-        "{{%",
-        "%}}",
-        "a Hugo shortcode",
-        "write what it stands for in Markdown, or in raw HTML where `markdown.allow_html` is on",
-    ),
+    ("{{<", ">}}", "a Hugo shortcode", SHORTCODE_HINT),
+    ("{{%", "%}}", "a Hugo shortcode", SHORTCODE_HINT),
     (
         "{{#",
         "}}",

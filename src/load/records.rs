@@ -762,8 +762,8 @@ fn parse_record<T: DeserializeOwned + Record>(
     check: impl Fn(&T, &mut Check),
 ) -> (Option<Loaded<T>>, Vec<Diagnostic>) {
     // Told as what it is, rather than as a record without its first field.
-    let written = |l: &&str| !(l.is_empty() || l.starts_with('#') || *l == "---" || *l == "...");
-    if !file.text.lines().map(str::trim).any(|l| written(&l)) {
+    let written = |l: &str| !(l.is_empty() || l.starts_with('#') || l == "---" || l == "...");
+    if !file.text.lines().map(str::trim).any(written) {
         let what = match file.text.trim().is_empty() {
             true => "is empty",
             false => "holds only comments",

@@ -122,12 +122,6 @@ fn has_scheme(dest: &str) -> bool {
 /// Why `dest` may not be written out, if so: a scheme not in [`SCHEMES`], or two slashes
 /// that a backslash makes a file share's (`\\host\share`, `/\host`).
 fn unsafe_address(dest: &str) -> Option<Unsafe> {
-    // Browsers ignore control characters and whitespace inside a scheme.
-    let url: String = dest
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
-        .take_while(|c| !matches!(c, '/' | '?' | '#'))
-        .collect();
     if dest.trim_start().starts_with(['\\', '/']) {
         let mut start = dest.trim_start().chars();
         let two = (start.next(), start.next());
@@ -135,6 +129,12 @@ fn unsafe_address(dest: &str) -> Option<Unsafe> {
             matches!(two, (Some('/' | '\\'), Some('/' | '\\'))) && two != (Some('/'), Some('/'));
         return share.then_some(Unsafe::Files);
     }
+    // Browsers ignore control characters and whitespace inside a scheme.
+    let url: String = dest
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .take_while(|c| !matches!(c, '/' | '?' | '#'))
+        .collect();
     if !has_scheme(&url) {
         return None;
     }
@@ -143,8 +143,8 @@ fn unsafe_address(dest: &str) -> Option<Unsafe> {
         "javascript" => Unsafe::Code("javascript"),
         "vbscript" => Unsafe::Code("vbscript"),
         "data" => Unsafe::Data,
-        // A drive letter: a path on Windows.
         "file" | "smb" | "cifs" | "nfs" | "afp" => Unsafe::Files,
+        // A drive letter: a path on Windows.
         _ if scheme.len() == 1 => Unsafe::Files,
         _ if SCHEMES.contains(&scheme.as_str()) => return None,
         _ => Unsafe::Scheme(scheme),
@@ -312,7 +312,12 @@ impl std::fmt::Display for Named {
 /// [`classify`] reads it and percent-decoded; `None` for a link off the site or to a
 /// heading of the same page, and for a path that climbs above the root.
 pub fn named(dir: &str, dest: &str) -> Option<Named> {
-    match classify(dest) {
+    named_as(dir, &classify(dest))
+}
+
+/// [`named`] of a link already classified as `target`.
+pub fn named_as(dir: &str, target: &Target) -> Option<Named> {
+    match *target {
         Target::Exception(id) => Some(Named::Exception(decode(id).into_owned())),
         Target::Incident(id) => Some(Named::Incident(decode(id).into_owned())),
         Target::Page { path, .. } => join(dir, &decode(path)).map(Named::Page),
