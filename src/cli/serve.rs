@@ -38,8 +38,8 @@ use tokio_io_timeout::TimeoutStream;
 use tokio_util::io::ReaderStream;
 
 use crate::diagnostics::{self, Diagnostic, Error};
+use crate::load::markdown;
 use crate::load::theme::Body;
-use crate::load::{disk, markdown};
 use crate::model::finding::Finding;
 use crate::pipeline::{self, Options};
 use crate::render::OutputFile;
@@ -506,13 +506,9 @@ fn pin_all(root: &Path, files: Vec<OutputFile>) -> Result<Files, Error> {
         .map(|file| match file.body {
             Body::Bytes(bytes) => Ok((file.path, Served::Bytes(bytes))),
             Body::Parts(parts) => Ok((file.path, Served::Parts(parts))),
-            Body::Copy(from) => pin(root, &from)
+            Body::Copy(from) => pin(root, &from.path)
                 .map(|pinned| (file.path, Served::File(pinned)))
-                .map_err(|why| {
-                    let name =
-                        disk::relative(root, &from).unwrap_or_else(|| from.display().to_string());
-                    Diagnostic::error(format!("cannot serve {name}: {why}"))
-                }),
+                .map_err(|why| Diagnostic::error(format!("cannot serve {}: {why}", from.name))),
         })
         .collect();
     let diags: Vec<Diagnostic> = (pinned.iter())

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::load::theme::Body;
+use crate::load::theme::{Body, CopiedFile};
 use crate::load::yaml;
 use crate::model::text;
 
@@ -105,7 +105,10 @@ fn file(source: &dyn Source, name: &str, bytes: Vec<u8>) -> Result<Arc<SourceFil
 /// holds it as it is: copied from disk when it is there, without reading it first.
 pub fn copied(source: &dyn Source, name: &str) -> Result<Body, Diagnostic> {
     match source.path(name) {
-        Some(path) => Ok(Body::Copy(path)),
+        Some(path) => Ok(Body::Copy(CopiedFile {
+            path,
+            name: source.shown(name).into_owned(),
+        })),
         None => Ok(Body::Bytes(source.read_walked(name, u64::MAX)?.into())),
     }
 }

@@ -143,6 +143,14 @@ const BUILTIN_STATIC: &[(&str, &[u8])] = &[
     ),
 ];
 
+/// A file of the handbook copied into the output.
+#[derive(Debug, Clone)]
+pub struct CopiedFile {
+    pub path: PathBuf,
+    /// Its name in the handbook (`static/logo.svg`), for messages.
+    pub name: String,
+}
+
 /// Where a file of the output comes from.
 #[derive(Debug, Clone)]
 pub enum Body {
@@ -150,7 +158,7 @@ pub enum Body {
     /// rendered file between builds and send it without copying.
     Bytes(bytes::Bytes),
     /// Copied from disk as it is, without reading it into memory first.
-    Copy(PathBuf),
+    Copy(CopiedFile),
     /// Made by the build in pieces, one after another, some kept between builds: the
     /// records' rows of the search index, or each record's piece of an export, tens of
     /// megabytes on a large register, are not copied again when a page or another record
@@ -163,7 +171,7 @@ impl Body {
     pub fn size(&self) -> u64 {
         match self {
             Body::Bytes(b) => b.len() as u64,
-            Body::Copy(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            Body::Copy(copied) => std::fs::metadata(&copied.path).map_or(0, |m| m.len()),
             Body::Parts(parts) => parts.iter().map(|p| p.len() as u64).sum(),
         }
     }

@@ -21,6 +21,10 @@ struct ExceptionJson<'a> {
     state: ExceptionState,
 }
 
+pub const EXCEPTIONS_PATH: &str = "api/exceptions.json";
+pub const INCIDENTS_PATH: &str = "api/incidents.json";
+pub const FINDINGS_PATH: &str = "api/findings.json";
+
 /// api/exceptions.json and api/incidents.json hold each record as one piece of the array,
 /// kept in `exceptions` and `incidents`.
 pub fn render_api(handbook: &Handbook, exceptions: &Pieces, incidents: &Pieces) -> Vec<OutputFile> {
@@ -42,9 +46,9 @@ pub fn render_api(handbook: &Handbook, exceptions: &Pieces, incidents: &Pieces) 
         .par_iter()
         .map(|i| incidents.get(&i.source, (), || json_piece(&i.record)));
     let mut files = vec![
-        json_array("api/exceptions.json", exceptions.collect()),
-        json_array("api/incidents.json", incidents.collect()),
-        json("api/findings.json", &handbook.findings),
+        json_array(EXCEPTIONS_PATH, exceptions.collect()),
+        json_array(INCIDENTS_PATH, incidents.collect()),
+        json(FINDINGS_PATH, &handbook.findings),
     ];
     if let Some(history) = &handbook.history {
         files.push(json("api/history.json", &HistoryJson::of(history)));

@@ -146,7 +146,7 @@ impl Output {
         let mut claim = |path: String, origin| claims.push((path, origin));
         for file in files {
             let origin = match &file.body {
-                Body::Copy(from) => Origin::Copied(from.clone()),
+                Body::Copy(from) => Origin::Copied(from.name.clone()),
                 Body::Bytes(_) | Body::Parts(_) => Origin::Site,
             };
             claim(file.path.clone(), origin);
@@ -554,17 +554,40 @@ pub fn menu() -> Vec<MenuItem> {
 }
 
 /// What rendering `handbook` would report of its own inputs, found without rendering it:
-/// the templates its pages name, and its records at the registries' own paths. A handbook
-/// with errors is not rendered (the charts, say, assume what validation guarantees), and
-/// these are reported with its other errors.
+/// the templates its pages name, and its pages, records and static files at the paths of
+/// secbook's own files. A handbook with errors is not rendered (the charts, say, assume
+/// what validation guarantees), and these are reported with its other errors.
 pub fn unrendered_errors(
     handbook: &Handbook,
     renderer: &Renderer,
     out: &Output,
 ) -> Vec<Diagnostic> {
     let mut diags = pages::template_errors(&handbook.site, renderer);
-    diags.extend(out.claim_own(records::registry_paths()));
+    diags.extend(out.claim_own(fixed_paths()));
     diags
+}
+
+/// The paths of the files every build writes, whatever the handbook holds. The charts are
+/// left out: their names come from the metrics, which a handbook with errors may not have.
+fn fixed_paths() -> Vec<String> {
+    let files = [
+        links::page_href(metrics::URL),
+        metrics::JSON_PATH.into(),
+        search::PAGE_PATH.into(),
+        search::INDEX_PATH.into(),
+        pages::NOT_FOUND_PATH.into(),
+        api::EXCEPTIONS_PATH.into(),
+        api::INCIDENTS_PATH.into(),
+        api::FINDINGS_PATH.into(),
+        feeds::EXCEPTIONS_PATH.into(),
+        feeds::INCIDENTS_PATH.into(),
+        calendar::PATH.into(),
+        poam::PATH.into(),
+        tracker::EXPORT_PATH.into(),
+    ];
+    let mut paths = records::registry_paths();
+    paths.extend(files);
+    paths
 }
 
 /// Renders every file the site holds beyond static files and the sitemap: pages,

@@ -255,6 +255,8 @@ struct NotFoundView {
     folders: Vec<String>,
 }
 
+pub const NOT_FOUND_PATH: &str = "404.html";
+
 /// 404.html at the root of the site, as static hosts serve it for any missing path below
 /// the site: its links absolute when `base_url` is an absolute URL, else relative to the
 /// root (`root` is ""), with a small script that sets the page's base to the site's root
@@ -319,5 +321,5 @@ fn not_found(site: &Site, base_url: &str, renderer: &Renderer) -> Result<OutputF
     ctx.insert("prev", &None::<()>);
     ctx.insert("next", &None::<()>);
     let html = renderer.render("404.html", &ctx)?;
-    Ok(OutputFile::html("404.html".into(), html))
+    Ok(OutputFile::html(NOT_FOUND_PATH.into(), html))
 }

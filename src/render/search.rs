@@ -25,6 +25,8 @@ pub const WARN_BYTES: u64 = 5 * 1024 * 1024;
 
 pub const INDEX_PATH: &str = "search/index.js";
 
+pub const PAGE_PATH: &str = "search/index.html";
+
 /// A document of the index, written as a row of [`FIELDS`]: with every field named in
 /// every document, the names would be a tenth of a large register's index.
 struct Doc {
@@ -146,7 +148,7 @@ pub fn render_search(
     ctx.insert("next", &());
     let page = renderer
         .render("search.html", &ctx)
-        .map(|html| OutputFile::html("search/index.html".into(), html));
+        .map(|html| OutputFile::html(PAGE_PATH.into(), html));
     out.take(page).into_iter().collect()
 }
 

@@ -50,7 +50,7 @@ pub enum Origin {
     /// A record's page; its id names the path.
     Record(Arc<SourceFile>),
     /// A file copied as it is from this path.
-    Copied(PathBuf),
+    Copied(String),
 }
 
 impl Origin {
@@ -60,7 +60,7 @@ impl Origin {
             Origin::Page(file) | Origin::Record(file) => file.name.clone(),
             Origin::Section(Some(folder)) => format!("the section page of {folder}"),
             Origin::Section(None) => "a content folder's section page".into(),
-            Origin::Copied(from) => from.display().to_string(),
+            Origin::Copied(name) => name.clone(),
         }
     }
 
@@ -929,7 +929,7 @@ impl Staging {
         }
         let written = match &file.body {
             Body::Bytes(bytes) => write_file(&path, bytes),
-            Body::Copy(from) => fs::copy(from, &path).map(|_| ()),
+            Body::Copy(from) => fs::copy(&from.path, &path).map(|_| ()),
             Body::Parts(parts) => write_parts(&path, parts),
         };
         written.map_err(|e| Error::io(&path, e))
@@ -1201,7 +1201,7 @@ impl Previous {
         // A copy takes its source's permissions.
         let (made, size) = match body {
             Body::Copy(source) => {
-                let mode_and_size = fs::metadata(source)
+                let mode_and_size = fs::metadata(&source.path)
                     .ok()
                     .and_then(|m| Some((Made::of(&m)?.mode, m.len())));
                 match mode_and_size {
@@ -1218,7 +1218,7 @@ impl Previous {
             && match body {
                 Body::Bytes(bytes) => same_bytes(from, block, &bytes[..]),
                 Body::Parts(parts) => same_bytes(from, block, Joined::new(parts)),
-                Body::Copy(source) => File::open(source)
+                Body::Copy(source) => File::open(&source.path)
                     .and_then(|f| same_bytes(from, block, BufReader::with_capacity(block, f))),
             }
             .unwrap_or(false);
@@ -1616,10 +1616,10 @@ mod tests {
         assert!(diag.message.contains("bytes long"), "{}", diag.message);
         assert_eq!(diag.file.unwrap().name, "content/deep.md");
         // A copied file has no place to point at, so the message names it.
-        let copied = Origin::Copied(PathBuf::from("hb/static/NUL.txt"));
+        let copied = Origin::Copied("static/NUL.txt".into());
         let diag = paths.claim("NUL.txt", copied).unwrap();
         assert!(
-            diag.message.ends_with("(from hb/static/NUL.txt)"),
+            diag.message.ends_with("(from static/NUL.txt)"),
             "{}",
             diag.message
         );
@@ -1851,7 +1851,10 @@ mod tests {
         write_site(&out, &[file("a.html", "one")]).unwrap();
         let missing = OutputFile {
             path: "b.bin".into(),
-            body: Body::Copy(dir.path().join("does-not-exist")),
+            body: Body::Copy(crate::load::theme::CopiedFile {
+                path: dir.path().join("does-not-exist"),
+                name: "static/does-not-exist".into(),
+            }),
         };
         assert!(write_site(&out, &[file("a.html", "two"), missing]).is_err());
         assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "one");

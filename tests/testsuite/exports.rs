@@ -42,7 +42,7 @@ fn generate_with(root: &Path, base_url: Option<&str>) -> Vec<(String, Vec<u8>)> 
         .map(|f| {
             let bytes = match f.body {
                 Body::Bytes(b) => b.to_vec(),
-                Body::Copy(from) => std::fs::read(from).unwrap(),
+                Body::Copy(from) => std::fs::read(&from.path).unwrap(),
                 Body::Parts(parts) => parts.concat(),
             };
             (f.path, bytes)

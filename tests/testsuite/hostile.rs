@@ -1843,7 +1843,7 @@ fn text_of(files: &[secbook::render::OutputFile], path: &str) -> String {
         .unwrap_or_else(|| panic!("{path} was not built"));
     match &file.body {
         secbook::load::theme::Body::Bytes(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
-        secbook::load::theme::Body::Copy(from) => fs::read_to_string(from).unwrap(),
+        secbook::load::theme::Body::Copy(from) => fs::read_to_string(&from.path).unwrap(),
         secbook::load::theme::Body::Parts(parts) => String::from_utf8(parts.concat()).unwrap(),
     }
 }
@@ -1853,7 +1853,7 @@ fn size_of(files: &[secbook::render::OutputFile]) -> u64 {
         .iter()
         .map(|f| match &f.body {
             secbook::load::theme::Body::Bytes(bytes) => bytes.len() as u64,
-            secbook::load::theme::Body::Copy(from) => fs::metadata(from).unwrap().len(),
+            secbook::load::theme::Body::Copy(from) => fs::metadata(&from.path).unwrap().len(),
             secbook::load::theme::Body::Parts(parts) => parts.iter().map(|p| p.len() as u64).sum(),
         })
         .sum()

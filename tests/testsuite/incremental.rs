@@ -33,7 +33,7 @@ fn files(generated: &Generated) -> BTreeMap<String, Vec<u8>> {
         .map(|f| {
             let bytes = match &f.body {
                 Body::Bytes(b) => b.to_vec(),
-                Body::Copy(from) => fs::read(from).unwrap(),
+                Body::Copy(from) => fs::read(&from.path).unwrap(),
                 Body::Parts(parts) => parts.concat(),
             };
             (f.path.clone(), bytes)

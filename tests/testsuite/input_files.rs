@@ -527,7 +527,7 @@ fn a_rebuild_sees_a_change_to_a_page_reached_through_a_link() {
         let file = generated.files.iter().find(|f| f.path == path).unwrap();
         match &file.body {
             Body::Bytes(bytes) => String::from_utf8(bytes.to_vec()).unwrap(),
-            Body::Copy(from) => fs::read_to_string(from).unwrap(),
+            Body::Copy(from) => fs::read_to_string(&from.path).unwrap(),
             Body::Parts(parts) => String::from_utf8(parts.concat()).unwrap(),
         }
     };

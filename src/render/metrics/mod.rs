@@ -17,7 +17,9 @@ use crate::render::units::{TimeUnit, fixed};
 use charts::{Bar, BarChart, ColumnChart, Fill, Hatch, Layout, Series, badge, palette};
 
 /// The folder of the metrics page.
-const URL: &str = "metrics/";
+pub const URL: &str = "metrics/";
+
+pub const JSON_PATH: &str = "api/metrics.json";
 
 /// One number of the home page's status summary, linking to the page behind it.
 #[derive(Debug, Clone, Serialize)]
@@ -122,7 +124,7 @@ struct PageView {
 pub fn render_metrics(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec<Diagnostic> {
     let metrics = &*handbook.metrics;
     let groups = [exception_group(metrics), incident_group(metrics)];
-    out.put(json("api/metrics.json", metrics));
+    out.put(json(JSON_PATH, metrics));
     for chart in groups.iter().flat_map(|g| &g.charts) {
         out.put(OutputFile::html(chart.file.clone(), chart.svg.clone()));
     }

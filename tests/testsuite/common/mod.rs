@@ -90,7 +90,7 @@ pub fn files_of(files: Vec<secbook::render::OutputFile>) -> Files {
         .map(|f| {
             let bytes = match f.body {
                 secbook::load::theme::Body::Bytes(b) => b.to_vec(),
-                secbook::load::theme::Body::Copy(path) => fs::read(path).unwrap(),
+                secbook::load::theme::Body::Copy(copied) => fs::read(&copied.path).unwrap(),
                 secbook::load::theme::Body::Parts(parts) => parts.concat(),
             };
             (f.path, bytes)
