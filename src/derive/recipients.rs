@@ -114,7 +114,7 @@ impl<'a> Routing<'a> {
         if owner.name == REDACTED && owner.email.is_none() {
             return self.fallback_or(owner.clone(), owner, Reason::Redacted);
         }
-        let owner = self.known(owner);
+        let owner = self.people.known(owner);
         let mut current = owner.clone();
         let mut left = None;
         // A set: a chain of managers who all left may be as long as data/people.yaml.
@@ -127,7 +127,7 @@ impl<'a> Routing<'a> {
                 .and_then(|e| e.manager.as_deref())
                 .map(Person::parse)
                 .filter(|m| !m.is_unassigned())
-                .map(|m| self.known(&m))
+                .map(|m| self.people.known(&m))
                 .filter(|m| seen.insert(m.key()));
             let Some(manager) = manager else {
                 let nobody = Person::parse("Unassigned");
@@ -152,26 +152,6 @@ impl<'a> Routing<'a> {
                 let nobody = Person::parse("Unassigned");
                 self.fallback_or(nobody, &owner, Reason::DepartedNoManager { left })
             }
-        }
-    }
-
-    /// `person` with the name and email data/people.yaml gives them, where the record
-    /// leaves them out; an email mail can be sent to before one it cannot.
-    fn known(&self, person: &Person) -> Person {
-        let entry = self.people.find(person);
-        let written = [
-            person.email.as_deref(),
-            entry.and_then(|e| e.email.as_deref()),
-        ];
-        let written = written.into_iter().flatten().map(str::trim);
-        Person {
-            name: entry
-                .map(|e| e.name.trim().to_string())
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| person.name.trim().to_string()),
-            email: (written.clone().find_map(address))
-                .or_else(|| written.clone().find(|e| !e.is_empty()))
-                .map(String::from),
         }
     }
 

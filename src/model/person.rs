@@ -248,6 +248,27 @@ impl People {
         })
     }
 
+    /// `person` with the name and email data/people.yaml gives them, where the record
+    /// leaves them out; an email mail can be sent to before one it cannot. Two mentions of
+    /// one person, by name alone and with their email, are then one [`Person::key`].
+    pub fn known(&self, person: &Person) -> Person {
+        let entry = self.find(person);
+        let written = [
+            person.email.as_deref(),
+            entry.and_then(|e| e.email.as_deref()),
+        ];
+        let written = written.into_iter().flatten().map(str::trim);
+        Person {
+            name: entry
+                .map(|e| e.name.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| person.name.trim().to_string()),
+            email: (written.clone().find_map(address))
+                .or_else(|| written.clone().find(|e| !e.is_empty()))
+                .map(String::from),
+        }
+    }
+
     /// The date `person` left, if they left on or before `as_of`.
     pub fn departed(&self, person: &Person, as_of: Date) -> Option<Date> {
         self.find(person)?.departed.filter(|d| *d <= as_of)

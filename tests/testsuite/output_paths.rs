@@ -89,6 +89,37 @@ fn an_owner_spelt_two_ways_in_unicode_is_one_owner() {
     assert_eq!(owner_folders(tmp.path(), "jose"), ["jose-ruiz"]);
 }
 
+/// An owner named with their email in one record and by name alone in another, whom
+/// data/people.yaml knows by both, is one owner with one page, as `report` groups them.
+#[test]
+fn an_owner_named_by_name_alone_and_with_email_is_one_owner() {
+    // data/people.yaml has `name: Helen Brooks`, `email: helen.brooks@example.com`.
+    let tmp = handbook();
+    set_field(
+        tmp.path(),
+        "EXC-001",
+        "risk_owner",
+        "Helen Brooks <helen.brooks@example.com>",
+    );
+    set_field(tmp.path(), "EXC-002", "risk_owner", "Helen Brooks");
+    let out = build(tmp.path());
+    assert_code(&out, 0);
+    assert_eq!(
+        owner_folders(tmp.path(), "helen"),
+        ["helen-brooks-example-com"]
+    );
+    for id in ["EXC-001", "EXC-002"] {
+        let page = tmp
+            .path()
+            .join(format!("public/exceptions/{id}/index.html"));
+        let record = fs::read_to_string(page).unwrap();
+        assert!(
+            record.contains("owners/helen-brooks-example-com/index.html"),
+            "{id} does not link to the owner's page"
+        );
+    }
+}
+
 #[test]
 fn a_long_risk_owner_gets_an_owner_page_that_fits() {
     let tmp = handbook();
@@ -215,7 +246,7 @@ fn an_exact_collision_names_both_pages() {
     fs::write(tmp.path().join("hb/static/index.html"), "<p>x</p>").unwrap();
     let report = refused(tmp.path(), "`index.html`");
     assert!(
-        report.contains("hb/static/index.html and a file secbook makes collide")
+        report.contains(": static/index.html and a file secbook makes collide")
             && report.contains("help: secbook writes `index.html` itself"),
         "{report}"
     );
@@ -249,7 +280,7 @@ fn a_case_collision_names_both_files() {
     fs::write(static_dir.join("logo.svg"), "<svg/>").unwrap();
     let report = refused(tmp.path(), "ogo.svg`");
     assert!(
-        report.contains("hb/static/Logo.svg and hb/static/logo.svg"),
+        report.contains(": static/Logo.svg and static/logo.svg"),
         "{report}"
     );
     assert!(report.contains("differ only in letter case"), "{report}");
@@ -268,6 +299,27 @@ fn a_page_at_a_path_secbook_writes_is_refused_at_the_page() {
         "{report}"
     );
     assert!(report.contains("content/metrics.md:1:1"), "{report}");
+
+    // A handbook with an error is not rendered, but what would take secbook's own paths is
+    // told with its other errors: a page, and a static file at an export's path.
+    let dir = tmp.path().join("hb/static/exports");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("exceptions.csv"), "Priority\n").unwrap();
+    fs::write(
+        tmp.path().join("hb/content/broken.md"),
+        "---\ntitle: [broken\n---\n",
+    )
+    .unwrap();
+    refused(tmp.path(), "content/broken.md:2:8");
+    refused(
+        tmp.path(),
+        "content/metrics.md and a file secbook makes collide",
+    );
+    let report = refused(tmp.path(), "`exports/exceptions.csv`");
+    assert!(
+        report.contains(": static/exports/exceptions.csv and a file secbook makes collide"),
+        "{report}"
+    );
 }
 
 /// A name that another system reads as another name, or not at all: `é` spelt as one
@@ -288,7 +340,7 @@ fn a_name_another_system_cannot_keep_apart_or_hold_is_refused() {
     let report = refused(tmp.path(), "caf");
     assert!(
         report.contains(
-            "hb/static/cafe\\u{301}.txt and hb/static/caf\u{e9}.txt are written to \
+            ": static/cafe\\u{301}.txt and static/caf\u{e9}.txt are written to \
              `cafe\\u{301}.txt` and `caf\u{e9}.txt`, which differ only in how Unicode spells \
              an accented letter"
         ),

@@ -16,7 +16,7 @@ use crate::derive::recipients::{Reason, Recipient, Routing};
 use crate::diagnostics::Diagnostic;
 use crate::model::date::Date;
 use crate::model::links;
-use crate::model::person::Person;
+use crate::model::person::{People, Person};
 use crate::model::vocab::ExceptionState;
 use crate::render::{Fingerprint, Output, Renderer, value};
 use crate::write::output;
@@ -25,9 +25,11 @@ const URL: &str = "owners/";
 const TITLE: &str = "Owners";
 
 /// The people with an owner page: every risk owner and every action item owner, so a
-/// column of owners is linked on every row. Grouped by [`Person::key`]; each has a unique
-/// slug.
+/// column of owners is linked on every row. Grouped by the [`Person::key`] of the person
+/// data/people.yaml knows them as ([`People::known`]), as `report` groups them; each has a
+/// unique slug.
 pub struct Owners<'a> {
+    people: &'a People,
     /// By name, then key.
     list: Vec<Owner<'a>>,
     by_key: ahash::HashMap<String, usize>,
@@ -45,6 +47,8 @@ struct Owner<'a> {
     slug: String,
     /// As the first record (in id order) names them.
     person: &'a Person,
+    /// As data/people.yaml knows them: what their key and slug are made from.
+    known: Person,
     /// Exceptions they own, in id order.
     exceptions: Vec<usize>,
     /// Their action items that are not done: (incident, item), in incident id order.
@@ -57,10 +61,11 @@ struct Owner<'a> {
 }
 
 impl<'a> Owner<'a> {
-    fn new(person: &'a Person) -> Self {
+    fn new(person: &'a Person, known: Person) -> Self {
         Owner {
             slug: String::new(),
             person,
+            known,
             exceptions: Vec::new(),
             action_items: Vec::new(),
             departed: None,
@@ -71,7 +76,13 @@ impl<'a> Owner<'a> {
 
 impl<'a> Owners<'a> {
     pub fn new(hb: &'a Handbook) -> Self {
-        let mut groups = Grouping::default();
+        let people = &hb.records.people;
+        let mut groups = Grouping {
+            people,
+            owners: Vec::new(),
+            by_key: Default::default(),
+            by_text: Default::default(),
+        };
         for (i, e) in hb.records.exceptions.iter().enumerate() {
             groups.of(&e.record.risk_owner).exceptions.push(i);
         }
@@ -95,7 +106,7 @@ impl<'a> Owners<'a> {
         let mut taken = BTreeSet::new();
         let mut hrefs_key = Fingerprint::default();
         for (key, owner) in &mut list {
-            let base = output::fit_name(&owner.person.slug());
+            let base = output::fit_name(&owner.known.slug());
             let mut slug = base.clone();
             let mut n = 2;
             while !taken.insert(slug.clone()) {
@@ -135,6 +146,7 @@ impl<'a> Owners<'a> {
             .map(|o| format!("{URL}{}/index.html", o.slug))
             .collect();
         Owners {
+            people,
             list,
             by_key,
             by_text,
@@ -153,17 +165,17 @@ impl<'a> Owners<'a> {
     pub fn href(&self, person: &Person) -> Option<String> {
         let i = match self.by_text.get(person.written_key()) {
             Some(&i) => i,
-            None => *self.by_key.get(&person.key())?,
+            None => *self.by_key.get(&self.people.known(person).key())?,
         };
         Some(self.hrefs[i].clone())
     }
 }
 
-/// The owners as the records name them, one per [`Person::key`], each key made once per
+/// The owners as the records name them, one per key of [`Owners`], each key made once per
 /// text as written: a large register names a few people 25,000 times, and making the key
 /// at each mention took most of [`Owners::new`]'s time, at every rebuild.
-#[derive(Default)]
 struct Grouping<'a> {
+    people: &'a People,
     /// Each with its key, in the order first named.
     owners: Vec<(String, Owner<'a>)>,
     by_key: ahash::HashMap<String, usize>,
@@ -174,13 +186,15 @@ impl<'a> Grouping<'a> {
     /// The owner `person` names, added when first named.
     fn of(&mut self, person: &'a Person) -> &mut Owner<'a> {
         let Grouping {
+            people,
             owners,
             by_key,
             by_text,
         } = self;
         let at = *by_text.entry(person.written_key()).or_insert_with(|| {
-            *by_key.entry(person.key()).or_insert_with_key(|key| {
-                owners.push((key.clone(), Owner::new(person)));
+            let known = people.known(person);
+            *by_key.entry(known.key()).or_insert_with_key(|key| {
+                owners.push((key.clone(), Owner::new(person, known)));
                 owners.len() - 1
             })
         });
