@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use crate::diagnostics::{Diagnostic, SourceFile};
 use crate::load::markdown::{self, Document};
 use crate::load::reuse::{self, Kept, Stamp};
-use crate::load::source::{self, Hidden, Source};
+use crate::load::source::{self, Hidden, LeftByGit, Source};
 use crate::load::theme::Body;
 use crate::load::theme_ids::TemplateIds;
 use crate::load::yaml;
@@ -422,6 +422,9 @@ pub fn parse_page(
     rel: &str,
     reading: Reading,
 ) -> Result<Option<Page>, Vec<Diagnostic>> {
+    if let Some(left) = LeftByGit::find(&source.text) {
+        return Err(vec![left.diagnostic(&source)]);
+    }
     let Some((front, body)) = split_front_matter(&source.text) else {
         let first = source.text.lines().next().unwrap_or_default();
         let diag = if first.trim_end() == "---" {

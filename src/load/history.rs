@@ -12,6 +12,7 @@ use super::config::Config;
 use super::git::{Change, Log, Repo, Unavailable};
 use super::kept_history::{self, Kept};
 use super::records::Records;
+use super::source;
 use super::yaml::{self, Seg};
 use crate::diagnostics::{Diagnostic, Error, SourceFile};
 
@@ -409,7 +410,7 @@ impl Versions {
     /// fields met before taken as they were; else whole.
     pub fn read(&mut self, name: &str, text: &Result<String, String>) -> Version {
         let text = match text {
-            Ok(text) if text.starts_with("version https://git-lfs.github.com/spec/") => {
+            Ok(text) if source::is_lfs_pointer(text) => {
                 return Err(POINTER.to_string());
             }
             Ok(text) => text,

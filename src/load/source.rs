@@ -175,6 +175,95 @@ fn unseen_warning(c: char) -> Diagnostic {
 }
 
 /// The error for a file that could not be read, and why.
+/// What git leaves in a file in place of its text, and what to do about it: the pointer of
+/// a file Git LFS keeps (the checkout did not fetch it), or the markers of a merge conflict
+/// left unresolved. Read as YAML either is a mistake at some key, and in a page's Markdown
+/// it is published as text; both are told as what they are.
+pub struct LeftByGit {
+    pub span: std::ops::Range<usize>,
+    pub message: &'static str,
+    pub hint: &'static str,
+}
+
+impl LeftByGit {
+    pub fn find(text: &str) -> Option<LeftByGit> {
+        if is_lfs_pointer(text) {
+            return Some(LeftByGit {
+                span: 0..text.find('\n').unwrap_or(text.len()),
+                message: "this file is a Git LFS pointer, not the file: the checkout did not \
+                          fetch it from Git LFS",
+                hint: "run `git lfs pull` (in GitHub Actions, check out with `lfs: true`), or \
+                       keep the handbook out of Git LFS (`git lfs untrack`, then `git add \
+                       --renormalize .`)",
+            });
+        }
+        merge_conflict(text).map(|span| LeftByGit {
+            span,
+            message: "a merge conflict is left unresolved here: git's markers `<<<<<<<`, \
+                      `=======` and `>>>>>>>` are still in the file",
+            hint: "keep what each side should keep, then delete the three marker lines",
+        })
+    }
+
+    pub fn diagnostic(&self, file: &Arc<SourceFile>) -> Diagnostic {
+        Diagnostic::error(self.message)
+            .at(file, self.span.clone())
+            .with_hint(self.hint)
+    }
+}
+
+/// Whether `text` is the pointer Git LFS writes in place of a file it keeps.
+pub fn is_lfs_pointer(text: &str) -> bool {
+    text.starts_with("version https://git-lfs.github.com/spec/")
+}
+
+/// The line of the first `<<<<<<<` that a `=======` and a `>>>>>>>` line follow, each at
+/// the start of its line and outside fenced code, where a runbook may show one.
+fn merge_conflict(text: &str) -> Option<std::ops::Range<usize>> {
+    memchr::memmem::find(text.as_bytes(), b"<<<<<<<")?;
+    let is = |line: &str, marker: &str| {
+        line.strip_prefix(marker)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    };
+    let mut fence: Option<(char, usize)> = None;
+    let mut open = None;
+    let mut middle = false;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let line = line.trim_end_matches(['\n', '\r']);
+        let rest = line.trim_start_matches(' ');
+        if line.len() - rest.len() <= 3 {
+            for mark in ['`', '~'] {
+                let run = rest.chars().take_while(|&c| c == mark).count();
+                match fence {
+                    _ if run < 3 => {}
+                    None => fence = Some((mark, run)),
+                    Some((open, len))
+                        if open == mark && run >= len && rest[run..].trim().is_empty() =>
+                    {
+                        fence = None
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        if fence.is_some() {
+            continue;
+        }
+        if is(line, "<<<<<<<") {
+            open = Some(start..start + line.len());
+            middle = false;
+        } else if open.is_some() && is(line, "=======") {
+            middle = true;
+        } else if middle && is(line, ">>>>>>>") {
+            return open;
+        }
+    }
+    None
+}
+
 pub fn cannot_read(name: &str, why: impl Display) -> Diagnostic {
     Diagnostic::error(format!("cannot read {name}: {why}"))
 }
@@ -428,4 +517,32 @@ pub fn holds_folder<V>(files: &BTreeMap<String, V>, name: &str) -> bool {
         .range(prefix.clone()..)
         .next()
         .is_some_and(|(first, _)| first.starts_with(&prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_merge_conflict_is_found_outside_fenced_code_only() {
+        fn found(text: &str) -> Option<&str> {
+            LeftByGit::find(text).map(|left| &text[left.span])
+        }
+        let conflict = "a: 1\n<<<<<<< HEAD\nb: 2\n=======\nb: 3\n>>>>>>> other\n";
+        assert_eq!(found(conflict), Some("<<<<<<< HEAD"));
+        // git's diff3 style adds the common ancestor's lines.
+        let diff3 = "<<<<<<< ours\nb: 2\n||||||| base\nb: 1\n=======\nb: 3\n>>>>>>> theirs\r\n";
+        assert_eq!(found(diff3), Some("<<<<<<< ours"));
+        for fence in ["```", "~~~~", "  ```yaml"] {
+            let close = fence.trim_start().trim_end_matches("yaml");
+            let shown = format!("Text.\n{fence}\n{conflict}{close}\n");
+            assert_eq!(found(&shown), None, "{shown}");
+            // The fence closed, a conflict after it is one.
+            assert_eq!(found(&format!("{shown}{conflict}")), Some("<<<<<<< HEAD"));
+        }
+        // Markers that are not all there, or not at the start of a line.
+        assert_eq!(found("<<<<<<< HEAD\nb: 2\n>>>>>>> other\n"), None);
+        assert_eq!(found(" <<<<<<< HEAD\n=======\n>>>>>>> x\n"), None);
+        assert_eq!(found("<<<<<<<<<< HEAD\n=======\n>>>>>>> x\n"), None);
+    }
 }

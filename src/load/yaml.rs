@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::diagnostics::{Diagnostic, Fields, Outline, SourceFile, closest};
+use crate::load::source::LeftByGit;
 use crate::model::text::{DUPLICATE, EMPTY, NO_VALUE, any_byte, is_noncharacter};
 
 /// Deserialises the part `range` of `file` (the whole file, or a front matter block).
@@ -82,6 +83,13 @@ pub fn refused(text: &str) -> bool {
 /// What no text may hold, before it is read as YAML: flow values nested too deep,
 /// control characters, aliases (see [`refuse`]).
 fn refusal(text: &str) -> Option<Refused> {
+    if let Some(left) = LeftByGit::find(text) {
+        return Some(Refused {
+            span: left.span,
+            message: left.message.into(),
+            hint: left.hint.into(),
+        });
+    }
     // Every record is scanned: a look at its bytes tells which checks could find
     // anything, and most texts need none.
     let seen = Seen::of(text.as_bytes());
