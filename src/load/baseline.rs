@@ -38,8 +38,8 @@ pub fn load(
         return Err(Error::Usage(match repo.kind_of(rev) {
             Some(kind) => format!("baseline revision `{rev}` names a {kind}, not a commit"),
             None if shallow => format!(
-                "baseline revision `{rev}` is not in this shallow clone: fetch it first (git \
-                 fetch --deepen=50, or --unshallow)"
+                "baseline revision `{rev}` is not in this shallow clone: if it names an \
+                 older commit, fetch it first (git fetch --deepen=50, or --unshallow)"
             ),
             None => format!("baseline revision `{rev}` is not in this repository"),
         }));

@@ -147,6 +147,11 @@ pub fn load(
             });
             (Some(changes), warning.into_iter().chain(pointed).collect())
         }
+        Err(e) if repo.is_partial() => without(
+            e.to_string(),
+            "clone the repository without `--filter` (in GitHub Actions, `actions/checkout` \
+             without `filter:`), or turn history off",
+        ),
         Err(e) => without(
             e.to_string(),
             "check that the repository is readable with `git log`",

@@ -1178,6 +1178,38 @@ fn a_shallow_clone_warns_once_and_builds_without_history() {
     assert!(!err.contains("handbook.yaml:"), "{err}");
 }
 
+/// A partial clone (`git clone --filter=blob:none`, as CI checkouts may make) holds the
+/// files of HEAD alone: git fetches older ones when a command needs them, and secbook,
+/// which reads the repository on disk, is told why it cannot, and what to do.
+#[test]
+fn a_partial_clone_warns_that_it_is_one_and_builds_without_history() {
+    let repo = Repo::new(HANDBOOK);
+    let file = "data/exceptions/E-1.yaml";
+    repo.write(file, &exception("E-1", "medium", PENDING, &[], &[]));
+    repo.commit("2026-01-01", "Ann Lee", "Request E-1");
+    repo.edit(file, "The risk.", "The risk, again.");
+    repo.commit("2026-01-02", "Ann Lee", "Reword E-1");
+    git(
+        repo.path(),
+        &["config", "uploadpack.allowFilter", "true"],
+        &[],
+    );
+    let clones = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    git(
+        clones.path(),
+        &["clone", "-q", "--filter=blob:none", &url, "partial"],
+        &[],
+    );
+    let err = build_with_history(&clones.path().join("partial"));
+    assert_eq!(warnings(&err), 1, "{err}");
+    assert!(err.contains("is not in this partial clone"), "{err}");
+    assert!(
+        err.contains("clone the repository without `--filter`"),
+        "{err}"
+    );
+}
+
 /// A long history, made with `git fast-import`, read on several threads: each record's
 /// History holds exactly the commits `git log` lists for its file, newest first, and the
 /// fields each changed; first as fast-import packs it (no commit-graph), then after

@@ -37,6 +37,9 @@ pub struct Repo {
     /// The repository's packs, read here rather than through gix (see [`pack`]); `None`
     /// where `git replace` replaces objects, which only gix honours.
     packs: Option<Packs>,
+    /// A partial clone (`git clone --filter`): git fetches the objects it left out when a
+    /// command needs them, and secbook, which reads the repository on disk, cannot.
+    partial: bool,
 }
 
 /// One commit, as a record's history shows it.
@@ -313,6 +316,18 @@ fn with_pack_cache(repo: &mut gix::Repository) {
     });
 }
 
+/// Whether `repo` is a partial clone: git marks the remote it fetches left-out objects from
+/// as a promisor (and older versions name it in `extensions.partialClone`).
+fn is_partial(repo: &gix::Repository) -> bool {
+    let config = repo.config_snapshot();
+    config.string("extensions.partialClone").is_some()
+        || (repo.remote_names().iter()).any(|name| {
+            config
+                .boolean(format!("remote.{name}.promisor").as_str())
+                .unwrap_or(false)
+        })
+}
+
 fn failed(what: &str, e: impl Display) -> Error {
     Error::Usage(format!("cannot read {what} from git: {e}"))
 }
@@ -365,18 +380,40 @@ impl Repo {
             .map(|c| c.as_os_str().as_encoded_bytes().to_vec())
             .collect();
         let shallow = repo.is_shallow().map_err(|e| failed("the repository", e))?;
+        let partial = is_partial(&repo);
         let repo = Repo {
             gix: Some(repo),
             git_dir,
             hash,
             prefix,
             packs,
+            partial,
         };
         Ok(if shallow {
             Err(Unavailable::Shallow(Box::new(repo)))
         } else {
             Ok(repo)
         })
+    }
+
+    /// Whether this is a partial clone (see [`Repo::partial`]).
+    pub fn is_partial(&self) -> bool {
+        self.partial
+    }
+
+    /// Why the object `id`, wanted for `what`, cannot be read: it is not on disk.
+    fn missing(&self, what: &str, id: &ObjectId) -> Error {
+        match self.partial {
+            true => failed(
+                what,
+                format!(
+                    "object {id} is not in this partial clone (`git clone --filter`): git \
+                     fetches what it left out when a command needs it, and secbook reads \
+                     only what is on disk"
+                ),
+            ),
+            false => failed(what, format!("object {id} is missing")),
+        }
     }
 
     /// Whether an object id always names the same content here: not where `git replace`
@@ -445,7 +482,7 @@ impl Repo {
                     .objects
                     .try_header(blob)
                     .map_err(|e| failed("a file", e))?
-                    .ok_or_else(|| failed("a file", format!("object {blob} is missing")))?;
+                    .ok_or_else(|| self.missing("a file", blob))?;
                 if header.size() > max_bytes {
                     return Ok(None);
                 }
@@ -668,7 +705,8 @@ impl Repo {
         if items.len() <= size {
             return Ok(vec![work(self, items)?]);
         }
-        let (git_dir, hash, prefix) = (&self.git_dir, self.hash, &self.prefix);
+        let (git_dir, hash, prefix, partial) =
+            (&self.git_dir, self.hash, &self.prefix, self.partial);
         let bundles = self.packs.as_ref().map(Packs::bundles);
         items
             .par_chunks(size)
@@ -679,6 +717,7 @@ impl Repo {
                     hash,
                     prefix: prefix.clone(),
                     packs: bundles.clone().map(Packs::with),
+                    partial,
                 };
                 work(&mut repo, part)
             })
@@ -759,7 +798,7 @@ impl Repo {
                     .objects
                     .try_find(id, &mut buf)
                     .map_err(|e| failed(what, e))?
-                    .ok_or_else(|| failed(what, format!("object {id} is missing")))?;
+                    .ok_or_else(|| self.missing(what, id))?;
                 pack::Object {
                     kind: data.kind,
                     data: Rc::new(data.data.to_vec()),
