@@ -21,6 +21,7 @@ use crate::model::incident::Incident;
 use crate::model::links::{self, Named};
 use crate::model::redact::{REDACTABLE, REDACTED, Redaction, texts};
 use crate::model::related::Related;
+use crate::model::vocab;
 use gix::ObjectId;
 use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
@@ -250,8 +251,11 @@ impl Unreadable {
 
     /// A searcher for `texts`, read as [`folded`] reads them, the longest first where two
     /// start together, so that a short one inside a long one does not leave the rest behind.
+    /// A text that is a word secbook writes of its own ([`vocab::is_own_word`]) is left.
     fn of<'a>(texts: impl Iterator<Item = &'a str>) -> Unreadable {
-        let texts: BTreeSet<String> = texts.map(|t| folded(t, None)).collect();
+        let texts: BTreeSet<String> = (texts.filter(|t| !vocab::is_own_word(t)))
+            .map(|t| folded(t, None))
+            .collect();
         let searcher = (!texts.is_empty()).then(|| {
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)

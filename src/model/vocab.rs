@@ -2,6 +2,21 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Whether `text` is a word of the vocabularies that secbook writes in its own words: a
+/// side, a level, a severity, a decision, a state. A redacted text that is one (an
+/// approver's role written "Security") tells nothing where secbook writes that word, and
+/// scrubbing it there would garble the finding that says which side's approval is missing.
+pub fn is_own_word(text: &str) -> bool {
+    let words = (Side::ALL.iter().map(|w| w.as_str()))
+        .chain(Level::ALL.iter().map(|w| w.as_str()))
+        .chain(Severity::ALL.iter().map(|w| w.as_str()))
+        .chain(IncidentSeverity::ALL.iter().map(|w| w.as_str()))
+        .chain(Decision::ALL.iter().map(|w| w.as_str()))
+        .chain(ExceptionState::ALL.iter().map(|w| w.as_str()));
+    let text = text.trim();
+    words.into_iter().any(|w| w.eq_ignore_ascii_case(text))
+}
+
 /// Risk level of an exception, as ranked by the vulnerability program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -56,6 +71,14 @@ pub enum Level {
 }
 
 impl Level {
+    pub const ALL: [Level; 5] = [
+        Self::Staff,
+        Self::Manager,
+        Self::Director,
+        Self::Vp,
+        Self::Executive,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Staff => "staff",
@@ -183,6 +206,13 @@ pub enum Decision {
 }
 
 impl Decision {
+    pub const ALL: [Decision; 4] = [
+        Self::Pending,
+        Self::Approved,
+        Self::Rejected,
+        Self::Acknowledged,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",

@@ -555,6 +555,36 @@ fn a_commit_subject_keeps_of_hidden_records_only_what_the_audience_sees_elsewher
     }
 }
 
+/// A redacted text that is a word of secbook's own vocabularies (an approver's role written
+/// "Security", a side of the policy) is not scrubbed from what secbook writes with that
+/// word: a finding keeps saying which side's approval is missing.
+#[test]
+fn a_redacted_text_that_is_a_word_of_the_vocabularies_leaves_them_readable() {
+    let book = BookTest::empty();
+    book.write(
+        "handbook.yaml",
+        "title: Words\nas_of: 2026-06-30\nclassification:\n  levels: [internal, secret]\n  \
+         default: internal\naudiences:\n  \
+         auditors: { max: internal, redact: [approvals] }\n",
+    );
+    book.write("content/_index.md", "---\ntitle: Home\n---\nHome.\n");
+    book.write(
+        "data/exceptions/EXC-001.yaml",
+        "id: EXC-001\ntitle: Open door\ntype: acceptance\nseverity: high\nstatus: approved\n\
+         requested_by: \"Ann Lee <ann@example.com>\"\nrisk_owner: \"Ann Lee <ann@example.com>\"\n\
+         created: 2026-05-01\ndecided: 2026-05-02\nexpires: 2026-09-01\nsummary: S.\n\
+         justification: J.\napprovals:\n  - { name: Bob Biz, role: Security, side: business, \
+         level: director, decision: approved, date: 2026-05-02 }\n",
+    );
+    let site = book.build("auditors", &["--audience", "auditors"]);
+    let findings = String::from_utf8_lossy(&site["api/findings.json"]);
+    assert!(
+        findings.contains("without a security approval"),
+        "{findings}"
+    );
+    assert!(!findings.contains("Bob Biz"), "{findings}");
+}
+
 /// `report`, `notify` and `export` for an audience hold nothing it may not see either.
 #[test]
 fn report_notify_and_exports_of_an_audience_hold_what_it_may_see() {
