@@ -32,8 +32,18 @@ pub struct Loaded<T> {
 
 impl<T> Loaded<T> {
     /// The span of the value at `path`, or the start of the file when it is not written.
+    /// Whether the record's file writes a value at `path`.
+    pub fn writes(&self, path: &[Seg]) -> bool {
+        yaml::locate(&self.source, path).is_some()
+    }
+
+    /// Where the value at `path` is written; where it is not (a level data/people.yaml
+    /// gives an approver), where the nearest value that holds it is.
     pub fn span(&self, path: &[Seg]) -> std::ops::Range<usize> {
-        yaml::locate(&self.source, path).map_or(0..0, |p| p.value)
+        (1..=path.len())
+            .rev()
+            .find_map(|n| yaml::locate(&self.source, &path[..n]))
+            .map_or(0..0, |p| p.value)
     }
 }
 

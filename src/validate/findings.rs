@@ -570,18 +570,26 @@ fn policy_findings(c: &mut Collector, e: &Loaded<Exception>, policy: &Policy) {
                     required.as_str()
                 ),
             ),
-            (Met::Insufficient, Some((level, index))) => c.on_exception(
-                e,
-                "exception.approval-insufficient",
-                &[Seg::Key("approvals"), Seg::Index(index), Seg::Key("level")],
-                format!(
-                    "{id}'s {} approval is at {} level; {} severity needs {} or above",
-                    side.as_str(),
-                    level.as_str(),
-                    r.severity.as_str(),
-                    required.as_str()
-                ),
-            ),
+            (Met::Insufficient, Some((level, index))) => {
+                let path = [Seg::Key("approvals"), Seg::Index(index), Seg::Key("level")];
+                let given = match e.writes(&path) {
+                    true => "",
+                    false => " (the level data/people.yaml gives its approver)",
+                };
+                c.on_exception(
+                    e,
+                    "exception.approval-insufficient",
+                    &path,
+                    format!(
+                        "{id}'s {} approval is at {} level{given}; {} severity needs {} or \
+                         above",
+                        side.as_str(),
+                        level.as_str(),
+                        r.severity.as_str(),
+                        required.as_str()
+                    ),
+                )
+            }
             _ => {}
         }
     }
