@@ -1362,6 +1362,14 @@ fn record_link(
     if unloaded.contains(id) {
         return Ok("#".to_string());
     }
+    if let Some((record, _)) = id.split_once('#')
+        && known.contains(record)
+    {
+        return Err(Diagnostic::error(format!(
+            "link to {kind} `{id}`: a link names a record's page whole, not a part of it"
+        ))
+        .with_hint(format!("write `{kind}:{record}`")));
+    }
     let error = Diagnostic::error(format!("link to {kind} `{id}`, which does not exist"));
     let best = || closest(id, known.iter());
     let hint = hint.then(best).flatten();
