@@ -285,13 +285,18 @@ pub fn too_large(name: &str, max_bytes: u64) -> Diagnostic {
 /// A UTF-8 byte order mark: editors on Windows write one; it is no part of the text.
 const BOM: &str = "\u{feff}";
 
-/// `bytes` as text without its byte order mark, or an error at the line and column of the
-/// first byte that is not UTF-8, showing that line.
+/// `bytes` as text without its byte order mark, its lines ended by line feeds alone, or an
+/// error at the line and column of the first byte that is not UTF-8, showing that line. A
+/// file checked out on Windows (`core.autocrlf`) then reads as the one committed: a code
+/// span across a CRLF was two spaces where it is one, and a `<pre>` held the returns.
 pub fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, Diagnostic> {
     if bytes.starts_with(BOM.as_bytes()) {
         bytes.drain(..BOM.len());
     }
     let error = match String::from_utf8(bytes) {
+        Ok(text) if memchr::memchr(b'\r', text.as_bytes()).is_some() => {
+            return Ok(text.replace("\r\n", "\n"));
+        }
         Ok(text) => return Ok(text),
         Err(e) => e,
     };

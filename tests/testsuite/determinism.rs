@@ -1,7 +1,8 @@
 //! The same inputs and the same as-of date give byte-identical output (SPEC 2), wherever
 //! the handbook is checked out: the example handbook at the repository's root, copied to
-//! two folders at different paths and depths, built once from each with a different number
-//! of worker threads, gives the same files, byte for byte.
+//! two folders at different paths and depths, the second with its lines ended as a Windows
+//! checkout (`core.autocrlf`) ends them, built once from each with a different number of
+//! worker threads, gives the same files, byte for byte.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,6 +18,16 @@ fn two_checkouts_build_the_same_bytes() {
     // while the test runs.
     copy_example(&first);
     copy_dir(&first, &second);
+    let mut crlf = 0;
+    for (rel, bytes) in files_below(&second) {
+        let text = rel.ends_with(".md") || rel.ends_with(".yaml") || rel.ends_with(".html");
+        if text && !rel.contains("/static/") {
+            let windows = String::from_utf8(bytes).unwrap().replace('\n', "\r\n");
+            std::fs::write(second.join(&rel), windows).unwrap();
+            crlf += 1;
+        }
+    }
+    assert!(crlf > 50, "only {crlf} files ended by CRLF");
 
     let build = |root: &Path, out: &Path, threads: &str| {
         let run = common::command()
