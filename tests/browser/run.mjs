@@ -1585,6 +1585,9 @@ async function longWords(browser, bin, work) {
           await page.goto(pathToFileURL(path.join(site, rel)).href);
           const width = await page.evaluate(() => document.documentElement.scrollWidth);
           if (width > 390) problems.push(`${rel} ${javaScriptEnabled ? "with" : "without"} JavaScript: ${width} px wide`);
+          // The search box leads to a page that needs JavaScript: it is shown only with it.
+          const box = await page.$eval(".search-box", (form) => getComputedStyle(form).display !== "none");
+          if (box !== javaScriptEnabled) problems.push(`${rel} ${javaScriptEnabled ? "with" : "without"} JavaScript: the search box is ${box ? "shown" : "hidden"}`);
         }
         await page.emulateMedia({ media: "print" });
         for (const rel of pages.slice(0, 2)) {
