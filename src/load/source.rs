@@ -174,7 +174,6 @@ fn unseen_warning(c: char) -> Diagnostic {
     ))
 }
 
-/// The error for a file that could not be read, and why.
 /// What git leaves in a file in place of its text, and what to do about it: the pointer of
 /// a file Git LFS keeps (the checkout did not fetch it), or the markers of a merge conflict
 /// left unresolved. Read as YAML either is a mistake at some key, and in a page's Markdown
@@ -240,8 +239,8 @@ fn merge_conflict(text: &str) -> Option<std::ops::Range<usize>> {
                 match fence {
                     _ if run < 3 => {}
                     None => fence = Some((mark, run)),
-                    Some((open, len))
-                        if open == mark && run >= len && rest[run..].trim().is_empty() =>
+                    Some((opened, len))
+                        if opened == mark && run >= len && rest[run..].trim().is_empty() =>
                     {
                         fence = None
                     }
@@ -264,6 +263,7 @@ fn merge_conflict(text: &str) -> Option<std::ops::Range<usize>> {
     None
 }
 
+/// The error for a file that could not be read, and why.
 pub fn cannot_read(name: &str, why: impl Display) -> Diagnostic {
     Diagnostic::error(format!("cannot read {name}: {why}"))
 }

@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 /// approver's role written "Security") tells nothing where secbook writes that word, and
 /// scrubbing it there would garble the finding that says which side's approval is missing.
 pub fn is_own_word(text: &str) -> bool {
-    let words = (Side::ALL.iter().map(|w| w.as_str()))
+    let mut words = (Side::ALL.iter().map(|w| w.as_str()))
         .chain(Level::ALL.iter().map(|w| w.as_str()))
         .chain(Severity::ALL.iter().map(|w| w.as_str()))
         .chain(IncidentSeverity::ALL.iter().map(|w| w.as_str()))
         .chain(Decision::ALL.iter().map(|w| w.as_str()))
         .chain(ExceptionState::ALL.iter().map(|w| w.as_str()));
     let text = text.trim();
-    words.into_iter().any(|w| w.eq_ignore_ascii_case(text))
+    words.any(|w| w.eq_ignore_ascii_case(text))
 }
 
 /// Risk level of an exception, as ranked by the vulnerability program.

@@ -29,12 +29,6 @@
     return Array.prototype.slice.call(list || []);
   }
 
-  /* A column's name: its sort button's text, once the button is made, as the header then
-   * holds the name twice (the button, and the label shown in print). */
-  function headerLabel(th) {
-    return (th.querySelector(".sort-button") || th).textContent.trim();
-  }
-
   /* The sort key of a row for a column: a number, a lower-case string, or null when the
    * cell is empty (empty cells always sort last). */
   function sortKey(row, column, type) {
@@ -210,10 +204,7 @@
         th.removeChild(th.firstChild);
       }
       th.appendChild(button);
-      var label = document.createElement("span");
-      label.className = "print-label";
-      label.textContent = button.textContent;
-      th.appendChild(label);
+      th.setAttribute("data-label", button.textContent);
       button.addEventListener("click", function () {
         var direction =
           th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
@@ -264,7 +255,7 @@
           return compareKeys(a.order, b.order) || compareKeys(a.value, b.value);
         });
         var label = document.createElement("label");
-        label.appendChild(document.createTextNode(headerLabel(th) + " "));
+        label.appendChild(document.createTextNode(th.textContent.trim() + " "));
         var select = document.createElement("select");
         select.setAttribute("data-filter-name", name);
         select.appendChild(new Option("All", ""));
