@@ -856,10 +856,13 @@ fn authors_are_named_as_the_mailmap_names_them() {
 
     repo.write(
         ".mailmap",
-        "Ann Lee <ann.lee@example.com> <ann@old.example>\nAnn Lee <ann.lee@example.com>\n",
+        "Ann Lee <ann.lee@example.com> <ann@old.example>\nAnn Lee <ann.lee@example.com>\n\
+         Dee Vance-Ortiz <DEE@EXAMPLE.COM>\n",
     );
+    // A line of a name and one address renames the author, and keeps the address as the
+    // commit writes it.
     let mapped = [
-        "Dee Vance <dee@example.com>",
+        "Dee Vance-Ortiz <dee@example.com>",
         "Ann Lee <ann.lee@example.com>",
         "Ann Lee <ann.lee@example.com>",
     ];

@@ -1010,10 +1010,13 @@ impl Commit {
                         printable(String::from_utf8_lossy(s).trim())
                     })
                 };
-                (
-                    text(mapped.name, &self.author),
-                    text(mapped.email, &self.email),
-                )
+                // A line of a name and the one address it matches, in any letter case,
+                // renames the author alone: the address stays as the commit writes it.
+                let email = match mapped.email {
+                    Some(e) if e.eq_ignore_ascii_case(self.email.as_bytes()) => None,
+                    other => other,
+                };
+                (text(mapped.name, &self.author), text(email, &self.email))
             }
         }
     }
