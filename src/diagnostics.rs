@@ -199,7 +199,8 @@ const MAX_SHOWN: usize = 120;
 /// bidirectional formatting character, which reorders the text around it so that what is
 /// read is not what is there; or a character of no width that no text needs (a zero-width
 /// space, a word joiner, a byte order mark past the start), which makes `ty\u{200b}pe`
-/// read as the `type` it is not.
+/// read as the `type` it is not; or a line or paragraph separator, a line break to some
+/// readers and nothing to others.
 pub fn is_hidden(c: char) -> bool {
     (c.is_control() && !matches!(c, '\n' | '\t'))
         || matches!(
@@ -209,6 +210,8 @@ pub fn is_hidden(c: char) -> bool {
                 | '\u{200e}'
                 | '\u{200f}'
                 | '\u{202a}'..='\u{202e}'
+                | '\u{2028}'
+                | '\u{2029}'
                 | '\u{2060}'
                 | '\u{2066}'..='\u{2069}'
                 | '\u{feff}'

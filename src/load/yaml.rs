@@ -266,6 +266,9 @@ fn diagnose(
     {
         hint = Some(comment_hint(comment));
     }
+    // A place YAML gave past the text's end stays in it: libyaml counts U+2028 and U+2029
+    // as line breaks, and a line it names may be past the last one here.
+    span = span.start.min(text.len())..span.end.min(text.len());
     // `title: [DRAFT] Key rotation` is a list to YAML: the brackets that open it are text
     // to the one who wrote it.
     let written = &text[span.clone()];
@@ -2709,6 +2712,16 @@ mod tests {
         assert_eq!((line, column), (2, 8));
         assert_eq!(message, "a list that is never closed");
         assert_eq!(hint, "end the list with `]`");
+        // libyaml counts a line or paragraph separator as a line break: a quote left open
+        // on what it takes for a line past the last was a place past the text's end.
+        for separator in ['\u{2028}', '\u{2029}'] {
+            let text = format!("# {separator}\nr: \"");
+            let (line, _, _, message, _) = syntax_error(&text, 0..text.len());
+            assert_eq!(
+                (line, message.as_str()),
+                (2, "a quoted value that is never closed")
+            );
+        }
         let (.., message, hint) = told("title: {Process}\n");
         assert_eq!(message, "title: expected text, found a mapping");
         assert_eq!(
