@@ -10,6 +10,7 @@ use std::fs::{File, Metadata};
 use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Read};
 use std::net::{IpAddr, SocketAddr};
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::thread;
@@ -740,7 +741,19 @@ fn rebuild_on_change(
                     }
                 }
             }
-            rebuild(&options, &shared, &mut builds, shared_preview);
+            // A bug that panics on some input must not stop the server's rebuilds: the site
+            // served stays the last one built, and the next change builds afresh, as what
+            // was kept may be half made.
+            let built = panic::catch_unwind(AssertUnwindSafe(|| {
+                rebuild(&options, &shared, &mut builds, shared_preview)
+            }));
+            if built.is_err() {
+                builds = Builds::default();
+                eprintln!(
+                    "error: this build stopped on a bug of secbook, told above; the site served \
+                     is the last one built, and the next change builds it again"
+                );
+            }
         }
     });
 }
