@@ -275,6 +275,13 @@ fn parse_date(s: &str) -> Result<Date, String> {
 fn main() -> ExitCode {
     hash_seeds::install();
     let cli = Cli::parse();
+    if let Err(e) = start_threads() {
+        eprintln!(
+            "error: cannot start a thread: {e}\n = help: a limit on processes stops it \
+             (`ulimit -u`, or a container's pids limit); raise it"
+        );
+        return ExitCode::from(2);
+    }
     match cli.command {
         Command::Check { mut common, format } if format != Format::Human => {
             let checked = locate(common.dir.take())
@@ -287,6 +294,12 @@ fn main() -> ExitCode {
         }
         command => finish(run(command)),
     }
+}
+
+/// Starts the threads the work is shared among now, where a failure can be told: started
+/// at their first use, a limit on processes made rayon panic.
+fn start_threads() -> Result<(), rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new().build_global()
 }
 
 /// The handbook folder of a command: `dir` as given, else the nearest of the current

@@ -293,3 +293,41 @@ fn concurrent_and_killed_builds_never_publish_a_mixed_site() {
     names.sort();
     assert_eq!(names, [".public.keep", "public", "public.bak"]);
 }
+
+/// A limit on processes that leaves no room for the worker threads (`ulimit -u`, a
+/// container's pids limit) is told, with exit status 2, where rayon panicked and the
+/// process aborted. The limit binds a user other than root: as root, the check runs as
+/// `nobody`.
+#[test]
+fn a_limit_on_processes_is_told() {
+    let bin = env!("CARGO_BIN_EXE_secbook");
+    let script = format!("ulimit -u 1 && exec '{bin}' check .");
+    let uid = Command::new("id").arg("-u").output().unwrap().stdout;
+    let mut run = match String::from_utf8_lossy(&uid).trim() {
+        "0" => {
+            let mut run = Command::new("setpriv");
+            run.args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "bash",
+                "-c",
+            ]);
+            run
+        }
+        _ => {
+            let mut run = Command::new("bash");
+            run.arg("-c");
+            run
+        }
+    };
+    let out = run.arg(&script).current_dir("/").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot start a thread: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ulimit -u"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
