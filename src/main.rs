@@ -274,6 +274,13 @@ fn parse_date(s: &str) -> Result<Date, String> {
 
 fn main() -> ExitCode {
     hash_seeds::install();
+    // A write past a limit on file size (`ulimit -f`) then fails, and is told and cleaned
+    // up after as any failed write is, where the signal killed the process without a word
+    // and left its temporary files, in the handbook too for an import.
+    // SAFETY: sets the disposition of one signal before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = Cli::parse();
     if let Err(e) = start_threads() {
         eprintln!(

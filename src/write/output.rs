@@ -932,7 +932,9 @@ impl Staging {
             Body::Copy(from) => fs::copy(&from.path, &path).map(|_| ()),
             Body::Parts(parts) => write_parts(&path, parts),
         };
-        written.map_err(|e| Error::io(&path, e))
+        // Told at the place the file was to have in the output: the staging folder is
+        // gone by the time the error is read.
+        written.map_err(|e| Error::io(&self.out.join(&file.path), e))
     }
 
     /// Puts the staged folder in the output's place; warns when the previous output, moved

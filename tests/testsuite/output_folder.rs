@@ -243,6 +243,34 @@ fn files_beside_the_output_survive() {
     }
 }
 
+/// A limit on file size (`ulimit -f`) that a file of the site passes fails the build like
+/// any write that fails: exit status 2, the file named at its place in the output, the
+/// previous output as it was and nothing left beside it, where the signal killed secbook
+/// without a word and left its staging folder and lock.
+#[test]
+fn a_limit_on_file_size_fails_the_build_and_keeps_the_last_output() {
+    let (tmp, hb) = workspace();
+    let out = tmp.path().join("public");
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+    let before = snapshot(tmp.path(), None);
+    fs::write(
+        hb.join("content/new-page.md"),
+        "---\ntitle: New\n---\nNew.\n",
+    )
+    .unwrap();
+    let failed = common::secbook_after(&hb, "ulimit -f 8", &["build", ".", "-o", "../public"]);
+    assert_code(&failed, 2);
+    let told = stderr(&failed);
+    let place = format!("{}/", out.display());
+    assert!(
+        told.starts_with("error: ") && told.contains(&place),
+        "{told}"
+    );
+    assert!(told.contains("File too large"), "{told}");
+    fs::remove_file(hb.join("content/new-page.md")).unwrap();
+    assert_eq!(snapshot(tmp.path(), None), before);
+}
+
 /// What is at the top of the output that secbook did not write (the `.git` of a `gh-pages`
 /// worktree, a host's `CNAME`) outlives every build; what the last build wrote and this
 /// one does not is gone. One that this build would write too is not lost: the previous
