@@ -31,7 +31,6 @@ pub struct Loaded<T> {
 }
 
 impl<T> Loaded<T> {
-    /// The span of the value at `path`, or the start of the file when it is not written.
     /// Whether the record's file writes a value at `path`.
     pub fn writes(&self, path: &[Seg]) -> bool {
         yaml::locate(&self.source, path).is_some()
