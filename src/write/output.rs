@@ -49,7 +49,7 @@ pub enum Origin {
     Section(Option<String>),
     /// A record's page; its id names the path.
     Record(Arc<SourceFile>),
-    /// A file copied as it is from this path.
+    /// A file copied as it is, by its name in the handbook (`static/logo.svg`).
     Copied(String),
 }
 
