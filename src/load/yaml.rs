@@ -104,7 +104,35 @@ fn refusal(text: &str) -> Option<Refused> {
         });
     }
     let unwritable = seen.control.then(|| unwritable(text)).flatten();
-    unwritable.or_else(|| seen.might_refuse(text).then(|| refuse(text)).flatten())
+    (unwritable.or_else(|| separator_in_comment(text)))
+        .or_else(|| seen.might_refuse(text).then(|| refuse(text)).flatten())
+}
+
+/// The first line or paragraph separator (U+2028, U+2029) in a comment. YAML ends the
+/// comment there and reads what follows as the file's text, where an editor shows one
+/// comment line: a key can hide in it.
+fn separator_in_comment(text: &str) -> Option<Refused> {
+    let bytes = text.as_bytes();
+    let at = memchr::memchr_iter(0xE2, bytes).find(|&i| {
+        let separator = matches!(bytes.get(i + 1..i + 3), Some([0x80, 0xA8 | 0xA9]));
+        let line = &text[text[..i].rfind('\n').map_or(0, |n| n + 1)..i];
+        separator
+            && line
+                .match_indices('#')
+                .any(|(h, _)| h == 0 || line[..h].ends_with([' ', '\t']))
+    })?;
+    let name = match bytes[at + 2] {
+        0xA8 => "line separator U+2028",
+        _ => "paragraph separator U+2029",
+    };
+    Some(Refused {
+        span: at..at + 3,
+        message: format!(
+            "a {name} in a comment: YAML ends the comment there and reads what follows as \
+             the file's text"
+        ),
+        hint: "remove it, or write a line break in its place".into(),
+    })
 }
 
 /// What a look at a text's bytes finds, for [`refusal`].
@@ -436,12 +464,7 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
             line(opened)
         )));
     }
-    // libyaml counts lines from the part's first.
-    let first = line(0);
-    let context = context_mark(raw).map(|(l, column)| {
-        let at = file.offset((first + l).saturating_sub(1), column);
-        at.saturating_sub(start).min(text.len())
-    });
+    let context = context_mark(raw).map(|(l, column)| mark_offset(text, l, column));
     if raw.contains("while scanning a quoted scalar")
         && let Some(quote) = context
     {
@@ -726,6 +749,30 @@ fn context_mark(raw: &str) -> Option<(usize, usize)> {
     let (_, mark) = context.rsplit_once(" at line ")?;
     let (line, column) = mark.split_once(" column ")?;
     Some((line.trim().parse().ok()?, column.trim().parse().ok()?))
+}
+
+/// The byte offset in `text` of libyaml's 1-based `line` and `column` (in characters),
+/// counted from the text's start as libyaml counts them: a line or paragraph separator
+/// (U+2028, U+2029) ends a line too. Past the text, its end.
+fn mark_offset(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find(['\n', '\u{2028}', '\u{2029}']) {
+            Some(end) => {
+                start += end + text[start + end..].chars().next().map_or(1, char::len_utf8)
+            }
+            None => return text.len(),
+        }
+    }
+    let rest = &text[start..];
+    let line_text = &rest[..rest
+        .find(['\n', '\u{2028}', '\u{2029}'])
+        .unwrap_or(rest.len())];
+    start
+        + line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i)
 }
 
 /// The byte position a reader error gives in its message: `... at position 20`.
@@ -2713,14 +2760,19 @@ mod tests {
         assert_eq!(message, "a list that is never closed");
         assert_eq!(hint, "end the list with `]`");
         // libyaml counts a line or paragraph separator as a line break: a quote left open
-        // on what it takes for a line past the last was a place past the text's end.
+        // on what it takes for a line past the last was a place past the text's end. In a
+        // comment, what follows one is read as keys; elsewhere the places stay ours.
         for separator in ['\u{2028}', '\u{2029}'] {
-            let text = format!("# {separator}\nr: \"");
-            let (line, _, _, message, _) = syntax_error(&text, 0..text.len());
+            let text = format!("r: 'a{separator}b'\ns: \"x\nt: 1\nu: 2\n");
+            let (line, column, _, message, _) = syntax_error(&text, 0..text.len());
             assert_eq!(
-                (line, message.as_str()),
-                (2, "a quoted value that is never closed")
+                (line, column, message.as_str()),
+                (2, 4, "a quoted value that is never closed")
             );
+            let text = format!("a: 1 # note{separator}title: hidden\n");
+            let (line, column, _, message, _) = syntax_error(&text, 0..text.len());
+            assert_eq!((line, column), (1, 12));
+            assert!(message.contains("in a comment"), "{message}");
         }
         let (.., message, hint) = told("title: {Process}\n");
         assert_eq!(message, "title: expected text, found a mapping");
