@@ -113,14 +113,28 @@ fn refusal(text: &str) -> Option<Refused> {
 /// comment line: a key can hide in it.
 fn separator_in_comment(text: &str) -> Option<Refused> {
     let bytes = text.as_bytes();
-    let at = memchr::memchr_iter(0xE2, bytes).find(|&i| {
-        let separator = matches!(bytes.get(i + 1..i + 3), Some([0x80, 0xA8 | 0xA9]));
-        let line = &text[text[..i].rfind('\n').map_or(0, |n| n + 1)..i];
-        separator
-            && line
-                .match_indices('#')
-                .any(|(h, _)| h == 0 || line[..h].ends_with([' ', '\t']))
-    })?;
+    let separator_in = |from: usize, to: usize| {
+        memchr::memchr_iter(0xE2, &bytes[from..to])
+            .map(|i| from + i)
+            .find(|&i| matches!(bytes.get(i + 1..i + 3), Some([0x80, 0xA8 | 0xA9])))
+    };
+    // Most texts hold none, which one pass over their bytes tells; from the first one's
+    // line on, each line is read once, however many a line holds.
+    let first = separator_in(0, bytes.len())?;
+    let mut start = memchr::memrchr(b'\n', &bytes[..first]).map_or(0, |n| n + 1);
+    let at = loop {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
+        let line = &text[start..end];
+        let comment =
+            (line.match_indices('#')).find(|&(h, _)| h == 0 || line[..h].ends_with([' ', '\t']));
+        if let Some(at) = comment.and_then(|(h, _)| separator_in(start + h, end)) {
+            break at;
+        }
+        if end == bytes.len() {
+            return None;
+        }
+        start = end + 1;
+    };
     let name = match bytes[at + 2] {
         0xA8 => "line separator U+2028",
         _ => "paragraph separator U+2029",

@@ -1949,6 +1949,22 @@ fn a_long_one_line_value_builds_in_time() {
     assert!(ics.split("\r\n").all(|line| line.len() <= 75));
 }
 
+/// A title of a million `’`, each starting with the byte a line separator (U+2028) starts
+/// with, on one line: the look for a separator in a comment read the line back from each
+/// of them, in time that grew with the square of the line's length (15 s for 300,000 in a
+/// debug build).
+#[test]
+fn many_characters_that_start_like_a_line_separator_are_read_in_time() {
+    let mut hb = harness::Handbook::default();
+    let title = format!("\"{}\"", "\u{2019}".repeat(1_000_000));
+    hb.exceptions[0].1 = harness::EXCEPTION.replace("Old TLS on the VPN", &title);
+    let reports = reports_within("a line of many \u{2019}", hb, LARGE_BOUND);
+    assert!(
+        !reports.iter().any(|r| r.contains("separator")),
+        "{reports:?}"
+    );
+}
+
 /// Checks `hb` in memory on another thread, as `secbook check` does: every report, as the
 /// command prints it. Fails when that takes longer than `bound`.
 fn reports_within(what: &str, hb: harness::Handbook, bound: std::time::Duration) -> Vec<String> {
