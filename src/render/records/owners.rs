@@ -16,7 +16,7 @@ use crate::derive::recipients::{Reason, Recipient, Routing};
 use crate::diagnostics::Diagnostic;
 use crate::model::date::Date;
 use crate::model::links;
-use crate::model::person::{People, Person};
+use crate::model::person::{self, People, Person};
 use crate::model::vocab::ExceptionState;
 use crate::render::{Fingerprint, Output, Renderer, value};
 use crate::write::output;
@@ -47,8 +47,6 @@ struct Owner<'a> {
     slug: String,
     /// As the first record (in id order) names them.
     person: &'a Person,
-    /// As data/people.yaml knows them: what their key and slug are made from.
-    known: Person,
     /// Exceptions they own, in id order.
     exceptions: Vec<usize>,
     /// Their action items that are not done: (incident, item), in incident id order.
@@ -61,11 +59,10 @@ struct Owner<'a> {
 }
 
 impl<'a> Owner<'a> {
-    fn new(person: &'a Person, known: Person) -> Self {
+    fn new(person: &'a Person) -> Self {
         Owner {
             slug: String::new(),
             person,
-            known,
             exceptions: Vec::new(),
             action_items: Vec::new(),
             departed: None,
@@ -106,7 +103,7 @@ impl<'a> Owners<'a> {
         let mut taken = BTreeSet::new();
         let mut hrefs_key = Fingerprint::default();
         for (key, owner) in &mut list {
-            let base = output::fit_name(&owner.known.slug());
+            let base = output::fit_name(&person::slug(key));
             let mut slug = base.clone();
             let mut n = 2;
             while !taken.insert(slug.clone()) {
@@ -192,11 +189,12 @@ impl<'a> Grouping<'a> {
             by_text,
         } = self;
         let at = *by_text.entry(person.written_key()).or_insert_with(|| {
-            let known = people.known(person);
-            *by_key.entry(known.key()).or_insert_with_key(|key| {
-                owners.push((key.clone(), Owner::new(person, known)));
-                owners.len() - 1
-            })
+            *by_key
+                .entry(people.known(person).key())
+                .or_insert_with_key(|key| {
+                    owners.push((key.clone(), Owner::new(person)));
+                    owners.len() - 1
+                })
         });
         &mut owners[at].1
     }
