@@ -31,18 +31,20 @@ pub struct Loaded<T> {
 }
 
 impl<T> Loaded<T> {
-    /// Whether the record's file writes a value at `path`.
-    pub fn writes(&self, path: &[Seg]) -> bool {
-        yaml::locate(&self.source, path).is_some()
-    }
-
     /// Where the value at `path` is written; where it is not (a level data/people.yaml
     /// gives an approver), where the nearest value that holds it is.
     pub fn span(&self, path: &[Seg]) -> std::ops::Range<usize> {
+        self.nearest(path).0
+    }
+
+    /// [`Loaded::span`], and whether the file writes the value itself.
+    pub fn nearest(&self, path: &[Seg]) -> (std::ops::Range<usize>, bool) {
         (1..=path.len())
             .rev()
-            .find_map(|n| yaml::locate(&self.source, &path[..n]))
-            .map_or(0..0, |p| p.value)
+            .find_map(|n| {
+                yaml::locate(&self.source, &path[..n]).map(|p| (p.value, n == path.len()))
+            })
+            .unwrap_or((0..0, false))
     }
 }
 

@@ -572,14 +572,16 @@ fn policy_findings(c: &mut Collector, e: &Loaded<Exception>, policy: &Policy) {
             ),
             (Met::Insufficient, Some((level, index))) => {
                 let path = [Seg::Key("approvals"), Seg::Index(index), Seg::Key("level")];
-                let given = match e.writes(&path) {
+                let (span, written) = e.nearest(&path);
+                let given = match written {
                     true => "",
                     false => " (the level data/people.yaml gives its approver)",
                 };
-                c.on_exception(
-                    e,
+                c.raise(
                     "exception.approval-insufficient",
-                    &path,
+                    &e.source,
+                    span,
+                    &e.record.id,
                     format!(
                         "{id}'s {} approval is at {} level{given}; {} severity needs {} or \
                          above",
