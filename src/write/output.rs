@@ -118,6 +118,9 @@ pub struct PathCheck {
     block: Option<ClaimBlock>,
     /// Parts put whole ([`PathCheck::put_whole`]), seen as if their paths were in `own`.
     parts: Vec<Arc<PartFiles>>,
+    /// The files that paths were refused below: each is reported at the first path only,
+    /// as one file there (`static/search`) is the cause of every path under it.
+    in_the_way: ahash::HashSet<String>,
 }
 
 /// Paths seen, each with what it is made from, and the folders they lie in.
@@ -368,7 +371,9 @@ impl PathCheck {
             .chain(block)
             .chain(parts_near(&self.parts, &key));
         if let Some((other, clash)) = clash(layers, &key) {
-            return Some(clash_report(&path, &origin, other, clash));
+            let again =
+                matches!(clash, Clash::FileAbove) && !self.in_the_way.insert(other.path.clone());
+            return (!again).then(|| clash_report(&path, &origin, other, clash));
         }
         self.own.insert(
             key,
@@ -1588,6 +1593,31 @@ mod tests {
             "{}",
             diag.message
         );
+    }
+
+    #[test]
+    fn a_file_in_the_way_of_many_paths_is_reported_once() {
+        let mut paths = PathCheck::default();
+        assert!(
+            paths
+                .claim("search", Origin::Copied("static/search".into()))
+                .is_none()
+        );
+        let diag = paths.check("search/index.html").unwrap();
+        assert!(diag.message.contains("static/search"), "{}", diag.message);
+        assert!(paths.check("search/index.js").is_none());
+        assert!(
+            paths
+                .claim("search/a/index.html", page("content/search/a.md"))
+                .is_none()
+        );
+        // Another file in the way is its own cause.
+        assert!(
+            paths
+                .claim("api", Origin::Copied("static/api".into()))
+                .is_none()
+        );
+        assert!(paths.check("api/exceptions.json").is_some());
     }
 
     #[test]
