@@ -383,9 +383,14 @@ pub struct Diagnostic {
     pub hint: Option<Box<str>>,
     /// The record id or the page's content path a finding is about. Other diagnostics
     /// leave it to the file they point into.
-    pub subject: Option<String>,
+    pub subject: Option<Box<str>>,
     /// The other places in the same file that have the same problem: see [`Repeats`].
     pub repeats: Option<Box<Repeats>>,
+    /// The handbook's file it is about when there is no text of it to point into: one
+    /// that is not read (hidden, unreadable, a broken link) or is copied as it is. The
+    /// machine formats place it at the file, as code scanning and annotations need. A
+    /// thin pointer, where `Box<str>` is two words: see `hint`.
+    pub about: Option<Arc<String>>,
 }
 
 /// The same problem met again in the same file: the same missing target named again, by
@@ -457,6 +462,7 @@ impl Diagnostic {
             hint: None,
             subject: None,
             repeats: None,
+            about: None,
         }
     }
 
@@ -471,6 +477,17 @@ impl Diagnostic {
         self.file = Some(Arc::clone(file));
         self.span = span;
         self
+    }
+
+    /// At `name`, a file of the handbook with no text to point into: see [`Diagnostic::about`].
+    pub fn about(mut self, name: &str) -> Self {
+        self.about = Some(Arc::new(name.to_string()));
+        self
+    }
+
+    /// The name of the file it points into, or is about.
+    pub fn file_name(&self) -> Option<&str> {
+        (self.file.as_ref().map(|f| f.name.as_str())).or(self.about.as_deref().map(String::as_str))
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

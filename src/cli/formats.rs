@@ -78,7 +78,7 @@ impl<'a> Context<'a> {
     /// load (a record's id is its file name, a page's subject its path below content/).
     fn subject(&self, d: &Diagnostic) -> Option<String> {
         if let Some(subject) = &d.subject {
-            return Some(subject.clone());
+            return Some(subject.to_string());
         }
         let name = &d.file.as_ref()?.name;
         if let Some(loaded) = self.by_file.get(name.as_str()) {
@@ -164,9 +164,9 @@ fn json(diags: &[Diagnostic], context: &Context) -> String {
     let items: Vec<JsonItem> = diags
         .iter()
         .map(|d| {
-            let (file, line, column) = d
+            let (line, column) = d
                 .location()
-                .map_or((None, None, None), |(f, l, c)| (Some(f), Some(l), Some(c)));
+                .map_or((None, None), |(_, l, c)| (Some(l), Some(c)));
             JsonItem {
                 code: d.code,
                 // A finding is an error exactly when its lint level is deny (SPEC 6).
@@ -174,7 +174,7 @@ fn json(diags: &[Diagnostic], context: &Context) -> String {
                     Level::Error => "deny",
                     Level::Warning => "warn",
                 }),
-                file,
+                file: d.file_name().map(str::to_string),
                 line,
                 subject: context.subject(d),
                 message: &d.message,
@@ -206,11 +206,13 @@ fn github(diags: &[Diagnostic], context: &Context) -> String {
             Level::Warning => "warning",
         };
         let mut props = Vec::new();
-        if let Some((file, line, col)) = d.location() {
+        if let Some(file) = d.file_name() {
             props.push(format!(
                 "file={}",
-                escape_property(&context.repo_path(&file))
+                escape_property(&context.repo_path(file))
             ));
+        }
+        if let Some((_, line, col)) = d.location() {
             props.push(format!("line={line}"));
             props.push(format!("col={col}"));
         }
@@ -265,21 +267,20 @@ fn sarif(diags: &[Diagnostic], context: &Context) -> String {
                 .unwrap_or((HANDBOOK_RULE, 0));
             // Code scanning takes no result without a location: a diagnostic that names
             // no file is about the handbook as a whole, which handbook.yaml stands for.
-            let location = match d.location() {
-                Some((file, line, column)) => json!({
-                    "artifactLocation": {
-                        "uri": links::encode(&context.repo_path(&file)),
-                        "uriBaseId": "%SRCROOT%",
-                    },
-                    "region": region(d, line, column),
-                }),
-                None => json!({
-                    "artifactLocation": {
-                        "uri": links::encode(&context.repo_path("handbook.yaml")),
-                        "uriBaseId": "%SRCROOT%",
-                    },
-                }),
-            };
+            // One about a file it has no text of is at the file's first line, as the
+            // multitool asks every result to have a region.
+            let file = d.file_name().unwrap_or("handbook.yaml");
+            let mut location = json!({
+                "artifactLocation": {
+                    "uri": links::encode(&context.repo_path(file)),
+                    "uriBaseId": "%SRCROOT%",
+                },
+            });
+            if let Some((_, line, column)) = d.location() {
+                location["region"] = region(d, line, column);
+            } else if d.about.is_some() {
+                location["region"] = json!({ "startLine": 1 });
+            }
             let mut text = d.message.clone();
             for note in d
                 .hint
@@ -426,7 +427,7 @@ fn junit(diags: &[Diagnostic], context: &Context) -> String {
             .code
             .and_then(|code| suites.iter().position(|(name, ..)| *name == code))
             .unwrap_or(0);
-        let file = d.file.as_ref().map(|f| f.name.as_str());
+        let file = d.file_name();
         let suite = &mut suites[at].2;
         let case = suite.case(
             file.unwrap_or(""),
@@ -518,6 +519,8 @@ fn write_failure(xml: &mut Writer<Vec<u8>>, diags: &[&Diagnostic], context: &Con
     for d in diags {
         if let Some((file, line, col)) = d.location() {
             text.push_str(&format!("{}:{line}:{col}: ", context.repo_path(&file)));
+        } else if let Some(file) = d.file_name() {
+            text.push_str(&format!("{}: ", context.repo_path(file)));
         }
         text.push_str(&format!("{}: {}\n", severity(d), d.message));
         if let Some(hint) = &d.hint {

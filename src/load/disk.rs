@@ -223,7 +223,8 @@ impl Walker<'_> {
                         Diagnostic::error(format!("{shown} is not read: its name is not UTF-8"))
                         .with_hint(
                             "rename it: the names of the handbook's files become paths of the site",
-                        ),
+                        )
+                        .about(&shown),
                     );
                     return false;
                 };
@@ -239,10 +240,14 @@ impl Walker<'_> {
                 Ok(entry) => entry,
                 Err(e) => {
                     let rel = rel_of(e.path().unwrap_or(dir));
-                    self.walk.diags.push(Diagnostic::error(format!(
-                        "cannot read {folder}/{rel}: {}",
-                        e.io_error().map_or(e.to_string(), ToString::to_string)
-                    )));
+                    let shown = format!("{folder}/{rel}");
+                    self.walk.diags.push(
+                        Diagnostic::error(format!(
+                            "cannot read {shown}: {}",
+                            e.io_error().map_or(e.to_string(), ToString::to_string)
+                        ))
+                        .about(&shown),
+                    );
                     self.walk.refused.push(rel);
                     continue;
                 }
@@ -259,7 +264,9 @@ impl Walker<'_> {
                 continue;
             }
             if !file_type.is_symlink() {
-                self.walk.diags.push(refused(&shown, file_type));
+                self.walk
+                    .diags
+                    .push(refused(&shown, file_type).about(&shown));
                 self.walk.refused.push(rel);
                 continue;
             }
@@ -280,7 +287,7 @@ impl Walker<'_> {
                 Ok((_, meta)) => refused(&shown, meta.file_type()),
                 Err(d) => d,
             };
-            self.walk.diags.push(why);
+            self.walk.diags.push(why.about(&shown));
             self.walk.refused.push(rel);
         }
         self.walk.diags.append(&mut left_out);

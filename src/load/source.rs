@@ -265,7 +265,7 @@ fn merge_conflict(text: &str) -> Option<std::ops::Range<usize>> {
 
 /// The error for a file that could not be read, and why.
 pub fn cannot_read(name: &str, why: impl Display) -> Diagnostic {
-    Diagnostic::error(format!("cannot read {name}: {why}"))
+    Diagnostic::error(format!("cannot read {name}: {why}")).about(name)
 }
 
 /// The error for a file larger than `max_bytes`, which is not read.
@@ -376,20 +376,23 @@ impl Hidden {
     /// out, when this walk reports it.
     pub fn left_out(self, folder: &str, rel: &str) -> Option<Diagnostic> {
         let name = rel.rsplit('/').next().unwrap_or(rel);
+        let shown = format!("{folder}/{rel}");
         match self {
             Hidden::Reported if !name.starts_with(".git") => Some(
                 Diagnostic::warning(format!(
-                    "{folder}/{rel} is not read: hidden files and folders are left out"
+                    "{shown} is not read: hidden files and folders are left out"
                 ))
-                .with_hint("if it is a record, remove the dot that starts its name"),
+                .with_hint("if it is a record, remove the dot that starts its name")
+                .about(&shown),
             ),
             Hidden::Copied if holds_secrets(name) => Some(
                 Diagnostic::warning(format!(
-                    "{folder}/{rel} is not published: files named so hold secrets"
+                    "{shown} is not published: files named so hold secrets"
                 ))
                 .with_hint(format!(
                     "move it out of {folder}/, which is copied to the site"
-                )),
+                ))
+                .about(&shown),
             ),
             _ => None,
         }

@@ -214,7 +214,7 @@ impl Finding {
             Level::Warning
         };
         d.code = Some(self.code);
-        d.subject = Some(self.subject.clone());
+        d.subject = Some(self.subject.as_str().into());
         d
     }
 }

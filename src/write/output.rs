@@ -592,16 +592,26 @@ fn unfit(path: &str) -> Option<Diagnostic> {
     None
 }
 
-/// `diag` at the file of `origin` when it has one, and at `other`'s otherwise; a copied
-/// file, which has no place to point at, is named in the message.
+/// `diag` at the file of `origin` when it has one, and at `other`'s otherwise; else about
+/// the copied file, which has no text to point into, named in the message.
 fn located(diag: Diagnostic, origin: &Origin, other: Option<&Origin>) -> Diagnostic {
-    match origin.place().or_else(|| other.and_then(Origin::place)) {
-        Some((file, span)) => diag.at(file, span),
-        None if other.is_none() && !matches!(origin, Origin::Site) => Diagnostic {
+    if let Some((file, span)) = origin.place().or_else(|| other.and_then(Origin::place)) {
+        return diag.at(file, span);
+    }
+    let copied = iter::once(origin).chain(other).find_map(|o| match o {
+        Origin::Copied(name) => Some(name),
+        _ => None,
+    });
+    let diag = match copied {
+        Some(name) => diag.about(name),
+        None => diag,
+    };
+    match other {
+        None if !matches!(origin, Origin::Site) => Diagnostic {
             message: format!("{} (from {})", diag.message, origin.label()),
             ..diag
         },
-        None => diag,
+        _ => diag,
     }
 }
 

@@ -15,7 +15,7 @@ use crate::common::{
 };
 use secbook::diagnostics::is_hidden;
 use secbook::model::finding::{CODES, RULES};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 const FORMATS: [&str; 4] = ["json", "github", "sarif", "junit"];
 
@@ -100,6 +100,18 @@ fn github_names_files_from_the_repository_root() {
         // Two of them the requester's own approval of EXC-001 and its unreviewed renewal.
         assert_eq!(lines.matches("file=docs/handbook/").count(), 6, "{lines}");
     }
+
+    // A file that is not read is named, with no line to point at.
+    fs::create_dir_all(root.join("static")).unwrap();
+    fs::write(root.join("static/.env"), "TOKEN=x\n").unwrap();
+    let out = secbook(&root, &["check", "--format", "github"], None);
+    assert!(
+        stdout(&out)
+            .contains("::warning file=docs/handbook/static/.env::static/.env is not published"),
+        "{}",
+        stdout(&out)
+    );
+    fs::remove_file(root.join("static/.env")).unwrap();
 
     // GITHUB_WORKSPACE names the root when it holds the handbook, even above the git root
     // (a repository checked out into a subfolder of the workspace).
@@ -319,6 +331,9 @@ fn multitool_says(tool: &Path, sarif: &str) -> Vec<String> {
 fn sarif_is_valid_and_names_files_from_the_repository_root() {
     let (_repo, root) = repository();
     break_handbook(&root);
+    // A file that is not read, with no line to point at.
+    fs::create_dir_all(root.join("static")).unwrap();
+    fs::write(root.join("static/.env"), "TOKEN=x\n").unwrap();
     let out = secbook(&root, &["check", "--format", "sarif"], None);
     assert_code(&out, 1);
     let sarif = stdout(&out);
@@ -371,7 +386,11 @@ fn sarif_is_valid_and_names_files_from_the_repository_root() {
             place["artifactLocation"]["uri"],
             format!("docs/handbook/{}", item["file"].as_str().unwrap())
         );
-        assert_eq!(place["region"]["startLine"], item["line"]);
+        if item["line"].is_null() {
+            assert_eq!(place["region"]["startLine"], 1);
+        } else {
+            assert_eq!(place["region"]["startLine"], item["line"]);
+        }
         assert_eq!(place["region"]["startColumn"], item["column"]);
         assert!(
             result["message"]["text"]
@@ -382,6 +401,13 @@ fn sarif_is_valid_and_names_files_from_the_repository_root() {
     }
     assert!(results.iter().any(|r| r["level"] == "error"));
     assert!(results.iter().any(|r| r["level"] == "warning"));
+    // A file that is not read is the place of its result, at its first line.
+    let env = results
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"])
+        .find(|place| place["artifactLocation"]["uri"] == "docs/handbook/static/.env")
+        .unwrap_or_else(|| panic!("no result at static/.env: {sarif}"));
+    assert_eq!(env["region"], json!({ "startLine": 1 }), "{env}");
 
     // The schema check is live: a region that starts on line 0 is refused.
     let mut broken = log.clone();
