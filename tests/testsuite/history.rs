@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 
 use scraper::{Html, Selector};
 use serde_json::Value;
@@ -979,6 +979,63 @@ fn a_commit_in_another_encoding_is_read_in_it() {
     let commit = &api["exceptions"][0]["commits"][0];
     assert_eq!(commit["author"], "José Muñoz");
     assert_eq!(commit["subject"], "Ausnahme für E-1 beantragt");
+}
+
+/// A subject is the commit's first paragraph, its lines joined, as `git log` gives it
+/// (`%s`); a commit whose time git's format cannot hold (a clock glitch, written with
+/// `git hash-object --literally`) is shown at its author's time, and the history is kept.
+#[test]
+fn a_subject_is_the_first_paragraph_and_an_unreadable_time_loses_no_history() {
+    let repo = Repo::new(&format!("{HANDBOOK}history:\n  enabled: true\n"));
+    repo.write(
+        "data/exceptions/E-1.yaml",
+        &exception("E-1", "medium", PENDING, &[], &[]),
+    );
+    repo.commit(
+        "2026-01-05",
+        "Ann Lee",
+        "Request E-1 after the review\nmeeting with Finance (SEC-12)\n\nThe body.",
+    );
+    repo.edit(
+        "data/exceptions/E-1.yaml",
+        "severity: medium",
+        "severity: high",
+    );
+    git(repo.path(), &["add", "-A"], &[]);
+    let text = |out: Output| String::from_utf8(out.stdout).unwrap();
+    let tree = text(git(repo.path(), &["write-tree"], &[]));
+    let head = text(git(repo.path(), &["rev-parse", "HEAD"], &[]));
+    fs::write(
+        repo.path().join("glitch"),
+        format!(
+            "tree {}\nparent {}\nauthor A <a@example.com> 1770000000 +0000\n\
+             committer A <a@example.com> 18446744073709551615 +0000\n\nRaise E-1\n",
+            tree.trim(),
+            head.trim()
+        ),
+    )
+    .unwrap();
+    let glitch = git(
+        repo.path(),
+        &["hash-object", "-t", "commit", "-w", "--literally", "glitch"],
+        &[],
+    );
+    let glitch = text(glitch);
+    git(repo.path(), &["update-ref", "HEAD", glitch.trim()], &[]);
+    let api = repo.history_json();
+    let subjects = subjects(&api);
+    assert_eq!(
+        subjects,
+        [
+            "Raise E-1",
+            "Request E-1 after the review meeting with Finance (SEC-12)"
+        ]
+    );
+    // 1770000000 is 2026-02-02.
+    assert_eq!(
+        api["exceptions"][0]["commits"][0]["date"],
+        "2026-02-02T02:40:00+00:00"
+    );
 }
 
 /// A site built from a work tree whose record file has changes not committed says so at

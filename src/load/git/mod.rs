@@ -823,11 +823,12 @@ impl Repo {
     /// A commit's tree, its parents, and what a history shows of it.
     fn commit(&mut self, id: &ObjectId) -> Result<(ObjectId, Vec<ObjectId>, Commit), Error> {
         let raw = self.object(id, Kind::Commit, MAX_OBJECT_BYTES, "a commit")?;
-        let commit = CommitRef::from_bytes(&raw, self.hash).map_err(|e| failed("a commit", e))?;
+        let commit = CommitRef::from_bytes(&raw, self.hash)
+            .map_err(|e| failed(&format!("commit {id}"), e))?;
         Ok((
             commit.tree(),
             commit.parents().collect(),
-            metadata(*id, &commit)?,
+            metadata(*id, &commit),
         ))
     }
 
@@ -1022,10 +1023,15 @@ impl Commit {
     }
 }
 
-fn metadata(id: ObjectId, commit: &CommitRef) -> Result<Commit, Error> {
-    let author = commit.author().map_err(|e| failed("a commit", e))?;
-    let committer = commit.committer().map_err(|e| failed("a commit", e))?;
-    let seconds = committer.time().map_err(|e| failed("a commit", e))?.seconds;
+fn metadata(id: ObjectId, commit: &CommitRef) -> Commit {
+    // `git log` shows a commit whose author or time it cannot read (a time past the
+    // years a clock counts), and so does a history: one such commit among thousands
+    // does not take the others' evidence with it.
+    let author = commit.author().ok();
+    let time = |s: Option<gix::actor::SignatureRef>| s.and_then(|s| s.time().ok());
+    let seconds = time(commit.committer().ok())
+        .or(time(author))
+        .map_or(0, |t| t.seconds);
     // A commit made with `i18n.commitEncoding` says how its text is written, and `git log`
     // reads it so; else it is UTF-8.
     let encoding = (commit.encoding)
@@ -1033,13 +1039,18 @@ fn metadata(id: ObjectId, commit: &CommitRef) -> Result<Commit, Error> {
         .unwrap_or(encoding_rs::UTF_8);
     let text = |bytes: &[u8]| encoding.decode_without_bom_handling(bytes).0.into_owned();
     let message = text(commit.message);
-    Ok(Commit {
+    // The subject as `git log` gives it (`%s`): the first paragraph, its lines joined.
+    let subject: Vec<&str> = (message.lines().map(str::trim))
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty())
+        .collect();
+    Commit {
         id,
         seconds,
-        author: printable(text(author.name).trim()),
-        email: printable(text(author.email).trim()),
-        subject: printable(message.lines().next().unwrap_or("").trim()),
-    })
+        author: printable(text(author.map_or(&[], |a| a.name.as_ref())).trim()),
+        email: printable(text(author.map_or(&[], |a| a.email.as_ref())).trim()),
+        subject: printable(&subject.join(" ")),
+    }
 }
 
 /// `text` with each control character written as its code point (`\u{1b}`): git takes
