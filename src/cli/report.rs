@@ -372,7 +372,9 @@ impl Report {
     /// The report as Markdown. Ids link to their pages when `base_url` is absolute, since
     /// a relative link means nothing in an email.
     pub fn to_markdown(&self, base_url: &str) -> String {
-        let base = absolute_base(base_url);
+        // A parenthesis would end the link's destination (`[EXC-1](https://x/a)b/...)`):
+        // it is written as its escape, which leads to the same page.
+        let base = absolute_base(base_url).map(|b| b.replace('(', "%28").replace(')', "%29"));
         let mut out = format!(
             "# Weekly report to risk owners\n\n{}, as of {}.\n",
             escape(&self.title),

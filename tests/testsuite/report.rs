@@ -216,6 +216,14 @@ fn links_ids_when_the_base_url_is_absolute() {
     assert!(
         text.contains("- [INC-001](https://sec.example.com/hb/incidents/INC-001/index.html) Brief")
     );
+    // A parenthesis in the base would end the link: it is escaped.
+    let text = report.to_markdown("https://sec.example.com/a)b(c/");
+    assert!(
+        text.contains(
+            "- [EXC-003](https://sec.example.com/a%29b%28c/exceptions/EXC-003/index.html) Marketing"
+        ),
+        "{text}"
+    );
 }
 
 #[test]

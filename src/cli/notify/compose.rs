@@ -268,14 +268,14 @@ pub(super) fn plural(n: usize, noun: &str) -> String {
 /// is escaped, the line beside the longest address stays far under 998 bytes.
 const HEADER_CHARS: usize = 200;
 
-/// `text` on one line, for a header: line breaks and other control characters become
-/// spaces, so no value can start a header of its own; beyond [`HEADER_CHARS`] it is cut
+/// `text` on one line, for a header: line breaks (with Unicode's line and paragraph
+/// separators) and other control characters become spaces, so no value can start a header of its own; beyond [`HEADER_CHARS`] it is cut
 /// and ends in "…" (which makes lettre write it as encoded-words, where "..." would be an
 /// obsolete period in an unquoted name); and what it opens of bidirectional formatting is
 /// closed, so that it cannot reorder the subject after it.
 fn one_line(text: &str) -> String {
     let mut line = text
-        .split(|c: char| c.is_control())
+        .split(|c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
         .filter(|part| !part.trim().is_empty())
         .map(str::trim)
         .collect::<Vec<_>>()
@@ -294,6 +294,8 @@ mod tests {
     #[test]
     fn header_values_stay_on_one_line() {
         assert_eq!(one_line("A\r\nBcc: x@y.com\u{0}z "), "A Bcc: x@y.com z");
+        // A line and a paragraph separator break lines too, for a reader of Unicode.
+        assert_eq!(one_line("T\u{2028}Line\u{2029}Bcc: x"), "T Line Bcc: x");
         assert_eq!(one_line("A \u{202e}B\n"), "A \u{202e}B\u{202c}");
         // A name of one long word is cut, as no header could fold it.
         let long = one_line(&"A".repeat(1000));
