@@ -132,7 +132,7 @@ enum Command {
         owner: Option<String>,
         /// Send through this server instead of `notify.smtp`: smtp://HOST[:PORT] (STARTTLS,
         /// port 587) or smtps://HOST[:PORT] (TLS, port 465).
-        #[arg(long, value_name = "URL", value_parser = SmtpUrl::parse, conflicts_with = "outbox")]
+        #[arg(long, value_name = "URL", value_parser = SmtpUrlParser, conflicts_with = "outbox")]
         smtp: Option<SmtpUrl>,
         /// Write each message as an RFC 5322 .eml file into DIR instead of sending it.
         /// The folder is replaced whole, and only when notify or build wrote it (it holds a
@@ -270,6 +270,35 @@ fn parse_date(s: &str) -> Result<Date, String> {
         true => format!("{why}: expected a real date written YYYY-MM-DD"),
         false => why,
     })
+}
+
+/// `--smtp`, told as clap tells a bad value, but without repeating it: the URL may hold a
+/// password, which [`SmtpUrl::parse`] refuses and names no value of.
+#[derive(Clone)]
+struct SmtpUrlParser;
+
+impl clap::builder::TypedValueParser for SmtpUrlParser {
+    type Value = SmtpUrl;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<SmtpUrl, clap::Error> {
+        let refused = |why: String| {
+            let arg = arg.map_or_else(|| "--smtp".to_string(), ToString::to_string);
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for '{arg}': {why}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| refused("it is not UTF-8".into()))?;
+        SmtpUrl::parse(text).map_err(refused)
+    }
 }
 
 fn main() -> ExitCode {

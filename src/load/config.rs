@@ -481,6 +481,35 @@ impl std::fmt::Display for SmtpUrl {
     }
 }
 
+/// `errors`, their lines of `file` shown with the password of every URL in it masked
+/// (`smtp://user:****@host`): such a URL is refused, and its report is printed where a CI
+/// log may show it to anyone.
+fn without_passwords(file: &Arc<SourceFile>, mut errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let text = &file.text;
+    let mut masked = text.clone().into_bytes();
+    for (at, _) in text.match_indices("://") {
+        let rest = &text[at + 3..];
+        let authority = &rest[..rest
+            .find(|c: char| "/?#\"',}] \t\r\n".contains(c))
+            .unwrap_or(rest.len())];
+        if let Some(user_info) = authority.rfind('@').map(|end| &authority[..end])
+            && let Some(colon) = user_info.find(':')
+        {
+            let start = at + 3 + colon + 1;
+            masked[start..at + 3 + user_info.len()].fill(b'*');
+        }
+    }
+    if masked != text.as_bytes() {
+        let shown = SourceFile::new(&file.name, String::from_utf8_lossy(&masked).into_owned());
+        for d in &mut errors {
+            if d.file.as_ref().is_some_and(|f| Arc::ptr_eq(f, file)) {
+                d.file = Some(Arc::clone(&shown));
+            }
+        }
+    }
+    errors
+}
+
 impl Config {
     /// Loads handbook.yaml, checking what serde cannot: the lint codes. Fails with every
     /// error [`Config::load_with_defaults`] finds.
@@ -495,6 +524,11 @@ impl Config {
     /// is reported and left at its default, so the build can go on and report the rest
     /// of the handbook's errors with it.
     pub fn load_with_defaults(file: &Arc<SourceFile>) -> (Config, Vec<Diagnostic>) {
+        let (config, errors) = Config::read(file);
+        (config, without_passwords(file, errors))
+    }
+
+    fn read(file: &Arc<SourceFile>) -> (Config, Vec<Diagnostic>) {
         let (config, mut errors) = yaml::parse_lenient::<Config>(file);
         let Some(mut config) = config else {
             return (Config::default(), errors);

@@ -892,7 +892,26 @@ fn notify_needs_its_settings_and_an_absolute_base_url() {
             "{err}"
         );
         assert!(err.contains("SECBOOK_SMTP_USERNAME"), "{err}");
+        // The line is shown, its password masked.
+        assert!(
+            err.contains("smtp: smtp://bot:******@mail.example.com"),
+            "{err}"
+        );
+        assert!(!err.contains("secret"), "{err}");
     }
+    // Nor is a password given on the command line repeated.
+    let out = notify(
+        tmp.path(),
+        &["--dry-run", "--smtp", "smtp://bot:secret@mail.example.com"],
+        &[],
+    );
+    assert_code(&out, 2);
+    assert!(
+        stderr(&out).contains("SECBOOK_SMTP_PASSWORD"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!describe(&out).contains("secret"), "{}", describe(&out));
 }
 
 /// An owner's email that mail cannot be sent to, either no address at all or one lettre
