@@ -740,16 +740,17 @@ pub fn sort(diags: &mut [Diagnostic]) {
 
 /// The closest known name to `unknown`, if one is close enough to be a likely typo: first
 /// one that differs from it only in case (`#Request` for `#request`, `policy.MD`), which a
-/// disk that ignores case finds and a web server or YAML does not.
+/// disk that ignores case finds and a web server or YAML does not. Of names that score
+/// alike, the first in byte order, whatever order `known` comes in (often a hash map's):
+/// the same handbook gets the same hint at every run.
 pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    // The last of those that score best, as `Iterator::max_by` gives it.
     let mut best: Option<(f64, &str)> = None;
     for k in known {
-        if k.eq_ignore_ascii_case(unknown) {
-            return Some(k);
-        }
-        let score = strsim::jaro_winkler(unknown, k);
-        if score > 0.7 && best.is_none_or(|(b, _)| score >= b) {
+        let score = match k.eq_ignore_ascii_case(unknown) {
+            true => f64::INFINITY,
+            false => strsim::jaro_winkler(unknown, k),
+        };
+        if score > 0.7 && best.is_none_or(|(b, bk)| score > b || (score == b && k < bk)) {
             best = Some((score, k));
         }
     }
@@ -759,6 +760,18 @@ pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names that score alike give the same hint in any order.
+    #[test]
+    fn the_closest_name_does_not_depend_on_the_order_of_the_names() {
+        let names = ["reports.md", "process.md", "Nope.md"];
+        assert_eq!(closest("nope.md", names), Some("Nope.md"));
+        // Each differs from it in one letter, at the same place.
+        let alike = ["policy-x.md", "policy-y.md"];
+        for order in [alike, [alike[1], alike[0]]] {
+            assert_eq!(closest("policy-a.md", order), Some("policy-x.md"), "{order:?}");
+        }
+    }
 
     use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity};
     use codespan_reporting::files::{self, Files, SimpleFile};
