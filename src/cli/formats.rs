@@ -267,8 +267,8 @@ fn sarif(diags: &[Diagnostic], context: &Context) -> String {
                 .unwrap_or((HANDBOOK_RULE, 0));
             // Code scanning takes no result without a location: a diagnostic that names
             // no file is about the handbook as a whole, which handbook.yaml stands for.
-            // One about a file it has no text of is at the file's first line, as the
-            // multitool asks every result to have a region.
+            // One with no place in the file's text is at its first line, as the multitool
+            // asks every result to have a region.
             let file = d.file_name().unwrap_or("handbook.yaml");
             let mut location = json!({
                 "artifactLocation": {
@@ -278,7 +278,7 @@ fn sarif(diags: &[Diagnostic], context: &Context) -> String {
             });
             if let Some((_, line, column)) = d.location() {
                 location["region"] = region(d, line, column);
-            } else if d.about.is_some() {
+            } else {
                 location["region"] = json!({ "startLine": 1 });
             }
             let mut text = d.message.clone();

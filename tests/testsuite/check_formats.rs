@@ -331,9 +331,12 @@ fn multitool_says(tool: &Path, sarif: &str) -> Vec<String> {
 fn sarif_is_valid_and_names_files_from_the_repository_root() {
     let (_repo, root) = repository();
     break_handbook(&root);
-    // A file that is not read, with no line to point at.
+    // A file that is not read, with no line to point at; and a mistake in handbook.yaml,
+    // which holds back the findings with a warning about the handbook as a whole.
     fs::create_dir_all(root.join("static")).unwrap();
     fs::write(root.join("static/.env"), "TOKEN=x\n").unwrap();
+    let config = fs::read_to_string(root.join("handbook.yaml")).unwrap();
+    fs::write(root.join("handbook.yaml"), format!("{config}titel: x\n")).unwrap();
     let out = secbook(&root, &["check", "--format", "sarif"], None);
     assert_code(&out, 1);
     let sarif = stdout(&out);
@@ -384,7 +387,10 @@ fn sarif_is_valid_and_names_files_from_the_repository_root() {
         assert_eq!(place["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         assert_eq!(
             place["artifactLocation"]["uri"],
-            format!("docs/handbook/{}", item["file"].as_str().unwrap())
+            format!(
+                "docs/handbook/{}",
+                item["file"].as_str().unwrap_or("handbook.yaml")
+            )
         );
         if item["line"].is_null() {
             assert_eq!(place["region"]["startLine"], 1);
