@@ -21,7 +21,7 @@ use crate::load::tracker::{
 use crate::load::yaml;
 use crate::load::{records, source};
 use crate::model::date::Date;
-use crate::model::person::{People, Person, PersonEntry, address};
+use crate::model::person::{People, Person, PersonEntry};
 use crate::model::vocab::{ExceptionStatus, ExceptionType};
 
 /// The role an imported approval is given: the tracker has no column for it.
@@ -426,18 +426,12 @@ fn known_person<'p>(
     field: &str,
     notes: &mut Vec<String>,
 ) -> (Person, Option<&'p PersonEntry>) {
-    let written = Person::parse(cell);
-    let mut person = match (&written.email, address(&written.name)) {
-        (None, Some(email)) => Person {
-            name: String::new(),
-            email: Some(email.to_string()),
-        },
-        _ => written,
-    };
+    let mut person = Person::parse(cell);
     let entry = people.find(&person);
     if let Some(e) = entry {
         let name = e.name.trim();
-        if let Some(email) = person.email.as_deref().filter(|_| person.name.is_empty())
+        // An email alone is the name too (`Person::parse`), until people.yaml gives one.
+        if let Some(email) = (person.email.clone()).filter(|email| *email == person.name)
             && !name.is_empty()
         {
             notes.push(format!(

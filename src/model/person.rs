@@ -47,19 +47,22 @@ pub fn ascii_domain(address: lettre::Address) -> lettre::Address {
 }
 
 impl Person {
+    /// `Name <email>`, `<email>`, a bare address, or a name. A person written by their
+    /// address alone is named by it, as a mail client names them.
     pub fn parse(s: &str) -> Person {
         let s = s.trim();
         if let Some((name, rest)) = s.split_once('<')
             && let Some(email) = rest.strip_suffix('>')
         {
+            let (name, email) = (name.trim(), email.trim());
             return Person {
-                name: name.trim().to_string(),
-                email: Some(email.trim().to_string()).filter(|e| !e.is_empty()),
+                name: if name.is_empty() { email } else { name }.to_string(),
+                email: Some(email.to_string()).filter(|e| !e.is_empty()),
             };
         }
         Person {
             name: s.to_string(),
-            email: None,
+            email: address(s).map(str::to_string),
         }
     }
 
@@ -78,14 +81,18 @@ impl Person {
     /// name, letter case and surrounding spaces ignored.
     pub fn same_as(&self, other: &Person) -> bool {
         match (&self.email, &other.email) {
-            (Some(a), Some(b)) => fold(a) == fold(b),
+            (Some(a), Some(b)) => fold_email(a) == fold_email(b),
             _ => self.same_name(other),
         }
     }
 
     /// A stable key for grouping: the email when known, else the name, lowercased.
     pub fn key(&self) -> String {
-        fold(self.written_key()).into_owned()
+        match &self.email {
+            Some(email) => fold_email(email),
+            None => fold(&self.name),
+        }
+        .into_owned()
     }
 
     /// The text [`Person::key`] is made from, as written: two mentions written alike
@@ -120,8 +127,8 @@ pub fn slug(key: &str) -> String {
 impl fmt::Display for Person {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.email {
-            Some(email) => write!(f, "{} <{email}>", self.name),
-            None => f.write_str(&self.name),
+            Some(email) if *email != self.name => write!(f, "{} <{email}>", self.name),
+            _ => f.write_str(&self.name),
         }
     }
 }
@@ -203,7 +210,7 @@ impl People {
         let mut by_name = HashMap::default();
         for (i, e) in entries.iter().enumerate() {
             if let Some(email) = &e.email {
-                by_email.entry(fold(email).into_owned()).or_insert(i);
+                by_email.entry(fold_email(email).into_owned()).or_insert(i);
             }
             by_name.entry(fold(&e.name).into_owned()).or_insert(i);
         }
@@ -228,8 +235,8 @@ impl People {
     }
 
     pub fn find(&self, person: &Person) -> Option<&PersonEntry> {
-        let by_email =
-            (person.email.as_deref()).and_then(|email| self.by_email.get(fold(email).as_ref()));
+        let by_email = (person.email.as_deref())
+            .and_then(|email| self.by_email.get(fold_email(email).as_ref()));
         let at = by_email.or_else(|| self.by_name.get(fold(&person.name).as_ref()))?;
         self.entries.get(*at)
     }
@@ -243,7 +250,7 @@ impl People {
     pub fn repeated(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.entries.iter().enumerate().filter_map(|(i, e)| {
             let email = e.email.as_deref()?;
-            let first = *self.by_email.get(fold(email).as_ref())?;
+            let first = *self.by_email.get(fold_email(email).as_ref())?;
             (first != i && address(email).is_some()).then_some((i, first))
         })
     }
@@ -266,6 +273,15 @@ impl People {
             email: (written.clone().find_map(address))
                 .or_else(|| written.clone().find(|e| !e.is_empty()))
                 .map(String::from),
+        }
+    }
+
+    /// The name to show for `person`: as written, but for one written by their address
+    /// alone, as data/people.yaml names them.
+    pub fn shown_name<'a>(&'a self, person: &'a Person) -> &'a str {
+        match self.find(person) {
+            Some(entry) if person.email.as_ref() == Some(&person.name) => &entry.name,
+            _ => &person.name,
         }
     }
 
@@ -293,9 +309,47 @@ fn fold(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// An email as [`fold`] has it, its domain as IDNA reads it: `bücher.example`,
+/// `xn--bcher-kva.example` and `büch\u{ad}er.example` (IDNA drops a soft hyphen) are one
+/// domain, which mail goes to in one ASCII form, so one mailbox is one person: one owner
+/// page, one message.
+fn fold_email(email: &str) -> Cow<'_, str> {
+    let folded = fold(email);
+    match folded.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() || domain.contains("xn--") => {
+            match idna::domain_to_unicode(domain) {
+                (unicode, Ok(())) => Cow::Owned(format!("{local}@{unicode}")),
+                _ => folded,
+            }
+        }
+        _ => folded,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_domain_written_three_ways_is_one_mailbox() {
+        let key = |email: &str| Person::parse(&format!("Ann <{email}>")).key();
+        assert_eq!(key("ann@bücher.example"), "ann@bücher.example");
+        assert_eq!(key("Ann@XN--BCHER-KVA.example"), "ann@bücher.example");
+        assert_eq!(key("ann@büch\u{ad}er.example"), "ann@bücher.example");
+        assert_eq!(key("ann@bu\u{308}cher.example"), "ann@bücher.example");
+        assert_ne!(key("ann@bucher.example"), "ann@bücher.example");
+        let people = People::new(vec![PersonEntry {
+            name: "Ann Lee".into(),
+            email: Some("ann@xn--bcher-kva.example".into()),
+            ..serde_yaml::from_str("{name: x}").unwrap()
+        }]);
+        let found = people.find(&Person::parse("Ann <ann@bücher.example>"));
+        assert_eq!(found.map(|e| e.name.as_str()), Some("Ann Lee"));
+        assert!(
+            Person::parse("<ann@bücher.example>")
+                .same_as(&Person::parse("<ANN@xn--bcher-kva.example>"))
+        );
+    }
 
     /// A folded text is borrowed only where lowering it would change nothing.
     #[test]
@@ -363,6 +417,16 @@ mod tests {
         );
         let p: Person = serde_yaml::from_str("Ann Lee").unwrap();
         assert_eq!(p.email, None);
+        // By address alone, with or without angle brackets.
+        for written in ["ann@x.com", "<ann@x.com>", " < ann@x.com > "] {
+            let p = Person::parse(written);
+            assert_eq!(
+                (p.name.as_str(), p.email.as_deref()),
+                ("ann@x.com", Some("ann@x.com"))
+            );
+            assert!(!p.is_unassigned());
+            assert_eq!(p.to_string(), "ann@x.com");
+        }
         let p: Person = serde_yaml::from_str("{name: Ann, email: a@x}").unwrap();
         assert_eq!(p.to_string(), "Ann <a@x>");
         assert!(serde_yaml::from_str::<Person>("{name: Ann, mail: a@x}").is_err());

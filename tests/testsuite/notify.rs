@@ -1000,6 +1000,13 @@ fn a_domain_beyond_ascii_is_sent_to_in_its_ascii_form() {
     assert!(text.contains(owner), "EXC-005's owner moved");
     let idn = "risk_owner: \"Laura Schmidt <laura@bücher.example>\"";
     fs::write(&path, text.replacen(owner, idn, 1)).unwrap();
+    // The same mailbox, its domain written in ASCII, in another record: one recipient.
+    let path = hb.path().join("data/exceptions/EXC-001.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    let owner = "risk_owner: \"Helen Brooks <helen.brooks@example.com>\"";
+    assert!(text.contains(owner), "EXC-001's owner moved");
+    let ascii = "risk_owner: \"Laura Schmidt <laura@xn--bcher-kva.example>\"";
+    fs::write(&path, text.replacen(owner, ascii, 1)).unwrap();
     let out = notify(hb.path(), &["--smtp", &server.url("smtp")], &[]);
     assert_code(&out, 0);
     let received = server.received();
@@ -1010,7 +1017,11 @@ fn a_domain_beyond_ascii_is_sent_to_in_its_ascii_form() {
     assert_eq!(mine.len(), 1, "{}", describe(&out));
     let message = &parse(&[mine[0].1.clone()])[0];
     assert_eq!(message["to"], serde_json::json!([ascii]), "{message:#}");
-    assert!(text_part(message, "text/plain").contains("EXC-005"));
+    let text = text_part(message, "text/plain");
+    assert!(
+        text.contains("EXC-005") && text.contains("EXC-001"),
+        "{text}"
+    );
 }
 
 /// Names and a title of one long word, which no header can fold, are cut and end in "…":

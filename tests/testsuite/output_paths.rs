@@ -118,6 +118,65 @@ fn an_owner_named_by_name_alone_and_with_email_is_one_owner() {
             "{id} does not link to the owner's page"
         );
     }
+
+    // Written by their address alone, with or without angle brackets, they are the same
+    // owner, named as data/people.yaml names them, and `report` and `notify` reach them.
+    set_field(
+        tmp.path(),
+        "EXC-001",
+        "risk_owner",
+        "helen.brooks@example.com",
+    );
+    set_field(
+        tmp.path(),
+        "EXC-002",
+        "risk_owner",
+        "<helen.brooks@example.com>",
+    );
+    let out = build(tmp.path());
+    assert_code(&out, 0);
+    assert_eq!(
+        owner_folders(tmp.path(), "helen"),
+        ["helen-brooks-example-com"]
+    );
+    let owner = tmp
+        .path()
+        .join("public/owners/helen-brooks-example-com/index.html");
+    assert!(
+        fs::read_to_string(owner)
+            .unwrap()
+            .contains("<h1>Helen Brooks</h1>")
+    );
+    let record = tmp.path().join("public/exceptions/EXC-001/index.html");
+    let record = fs::read_to_string(record).unwrap();
+    assert!(
+        record.contains(
+            "<a href=\"../../owners/helen-brooks-example-com/index.html\">Helen Brooks</a> \
+             <span class=\"muted\">(VP Finance Operations)</span> \
+             <a class=\"email\" href=\"mailto:helen.brooks@example.com\">"
+        ),
+        "{record}"
+    );
+    let report = secbook(
+        tmp.path(),
+        &[
+            "report",
+            "hb",
+            "--as-of",
+            "2026-06-30",
+            "--owner",
+            "helen.brooks@example.com",
+            "--format",
+            "json",
+        ],
+    );
+    assert_code(&report, 0);
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(report["owners"][0]["name"], "Helen Brooks", "{report:#}");
+    assert_eq!(
+        report["owners"][0]["expired"][0]["id"], "EXC-001",
+        "{report:#}"
+    );
 }
 
 #[test]

@@ -520,7 +520,7 @@ impl<'a> Facts<'a> {
             name: if p.is_unassigned() {
                 "unassigned"
             } else {
-                &p.name
+                self.hb.records.people.shown_name(p)
             },
             email: p.email.as_deref(),
             title: entry.and_then(|e| e.title.as_deref()),

@@ -47,6 +47,8 @@ struct Owner<'a> {
     slug: String,
     /// As the first record (in id order) names them.
     person: &'a Person,
+    /// Their name as shown: see [`People::shown_name`].
+    name: &'a str,
     /// Exceptions they own, in id order.
     exceptions: Vec<usize>,
     /// Their action items that are not done: (incident, item), in incident id order.
@@ -59,10 +61,11 @@ struct Owner<'a> {
 }
 
 impl<'a> Owner<'a> {
-    fn new(person: &'a Person) -> Self {
+    fn new(person: &'a Person, name: &'a str) -> Self {
         Owner {
             slug: String::new(),
             person,
+            name,
             exceptions: Vec::new(),
             action_items: Vec::new(),
             departed: None,
@@ -113,7 +116,7 @@ impl<'a> Owners<'a> {
             hrefs_key.add(key).add(&slug);
             owner.slug = slug;
         }
-        list.sort_by_cached_key(|(key, o)| (o.person.name.to_lowercase(), key.clone()));
+        list.sort_by_cached_key(|(key, o)| (o.name.to_lowercase(), key.clone()));
         let by_key: ahash::HashMap<String, usize> = list
             .iter()
             .enumerate()
@@ -192,7 +195,7 @@ impl<'a> Grouping<'a> {
             *by_key
                 .entry(people.known(person).key())
                 .or_insert_with_key(|key| {
-                    owners.push((key.clone(), Owner::new(person)));
+                    owners.push((key.clone(), Owner::new(person, people.shown_name(person))));
                     owners.len() - 1
                 })
         });
@@ -300,7 +303,7 @@ fn reassign<'a>(facts: &'a Facts<'_>, owner: &'a Owner<'a>, left: Date) -> Reass
     let mut items = action_items(facts, owner);
     incidents::sort_action_items(&mut items);
     Reassign {
-        name: &owner.person.name,
+        name: owner.name,
         href: facts.owners.href(owner.person),
         left,
         count: exceptions.len() + items.len(),
@@ -649,7 +652,7 @@ fn render_owner<'a, 'h>(
     let name = if owner.person.is_unassigned() {
         "Unassigned"
     } else {
-        owner.person.name.as_str()
+        owner.name
     };
     let meta = PageMeta {
         title: registry::page_title(name.to_string(), page, pages),
