@@ -769,7 +769,11 @@ mod tests {
         // Each differs from it in one letter, at the same place.
         let alike = ["policy-x.md", "policy-y.md"];
         for order in [alike, [alike[1], alike[0]]] {
-            assert_eq!(closest("policy-a.md", order), Some("policy-x.md"), "{order:?}");
+            assert_eq!(
+                closest("policy-a.md", order),
+                Some("policy-x.md"),
+                "{order:?}"
+            );
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::diagnostics::{Diagnostic, Error};
+use crate::diagnostics::{Diagnostic, Error, code_points};
 use crate::load::source::{Hidden, Source, Walk, Walked, cannot_read, decode, too_large};
 use crate::model::reserved::OUTPUT_MARKER;
 
@@ -212,22 +212,33 @@ impl Walker<'_> {
                 if e.depth() == 0 {
                     return true;
                 }
-                let Some(name) = e.file_name().to_str() else {
+                let unusable = |name: &dyn std::fmt::Display, why: &str| {
                     let holder = rel_of(e.path().parent().unwrap_or(dir));
-                    let name = e.file_name().as_encoded_bytes().escape_ascii();
                     let shown = match holder.as_str() {
                         "" => format!("{folder}/{name}"),
                         _ => format!("{folder}/{holder}/{name}"),
                     };
-                    left_out.push(
-                        Diagnostic::error(format!("{shown} is not read: its name is not UTF-8"))
+                    Diagnostic::error(format!("{shown} is not read: {why}"))
                         .with_hint(
                             "rename it: the names of the handbook's files become paths of the site",
                         )
-                        .about(&shown),
-                    );
+                        .about(&shown)
+                };
+                let Some(name) = e.file_name().to_str() else {
+                    let name = e.file_name().as_encoded_bytes().escape_ascii();
+                    left_out.push(unusable(&name, "its name is not UTF-8"));
                     return false;
                 };
+                // A line break in a name would end a report's line in a CI log, where
+                // the rest would read as a command of the log (`::error file=…`).
+                let breaks = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+                if name.contains(breaks) {
+                    left_out.push(unusable(
+                        &code_points(name, breaks),
+                        "its name holds a control character or a line break",
+                    ));
+                    return false;
+                }
                 let kept = hidden.keeps(name);
                 if !kept {
                     left_out.extend(hidden.left_out(folder, &rel_of(e.path())));

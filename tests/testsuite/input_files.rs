@@ -503,6 +503,38 @@ fn a_file_name_that_is_not_utf8_is_refused() {
     );
 }
 
+/// A line break in a name would end the line of its report, and what follows could be
+/// read by a CI log as a command (`::error file=…`), a control character act on a
+/// terminal: such a file is refused, named with each of them written as its code point.
+#[test]
+fn a_file_name_with_a_line_break_is_refused_and_cannot_forge_a_report() {
+    let (_tmp, root) = handbook("valid/basic");
+    for name in [
+        "x\n::error file=README.md,line=1::Forged\n.md",
+        "y\u{2028}z.md",
+        "\u{1b}[2Jw.md",
+    ] {
+        write(
+            &root,
+            &format!("content/{name}"),
+            "---\ntitle: T\ntitel: x\n---\n",
+        );
+    }
+    let out = build(&root);
+    assert_code(&out, 1);
+    for shown in [
+        "content/x\\u{a}::error file=README.md,line=1::Forged\\u{a}.md is not read: its name \
+         holds a control character or a line break",
+        "content/y\\u{2028}z.md is not read",
+        "content/\\u{1b}[2Jw.md is not read",
+    ] {
+        assert_reports(&out, shown);
+    }
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.lines().any(|l| l.starts_with("::")), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains("titel"), "{err}");
+}
+
 #[test]
 fn a_rebuild_sees_a_change_to_a_page_reached_through_a_link() {
     use secbook::load::theme::Body;
