@@ -437,6 +437,11 @@ pub fn check_root(root: &Path) -> Result<(), Error> {
             "{} is not a file: a handbook's settings are a YAML file",
             config.display()
         ))),
+        Err(_) if config.is_symlink() => Err(Error::Usage(format!(
+            "{} is a symbolic link to nothing, or a loop of links: a handbook's settings are \
+             a YAML file",
+            config.display()
+        ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             // A folder of a handbook is no place to start another.
             let above = std::fs::canonicalize(root)
@@ -459,11 +464,15 @@ pub fn check_root(root: &Path) -> Result<(), Error> {
 
 /// The nearest of `folder` and the folders above it that holds handbook.yaml, as Cargo
 /// finds Cargo.toml: the handbook a command run in `folder` without DIR is about. `folder`
-/// is absolute, so that every folder above it is looked in.
+/// is absolute, so that every folder above it is looked in. A folder named handbook.yaml
+/// (a section of content/) is passed by; anything else of that name is found, a link to
+/// nothing or a loop of links too, and the load tells what is wrong with it: passing over
+/// it would check a handbook above, and a CI job would pass on that one.
 pub fn find_handbook(folder: &Path) -> Option<&Path> {
-    folder
-        .ancestors()
-        .find(|dir| dir.join("handbook.yaml").is_file())
+    folder.ancestors().find(|dir| {
+        let file = dir.join("handbook.yaml");
+        file.symlink_metadata().is_ok() && !file.metadata().is_ok_and(|m| m.is_dir())
+    })
 }
 
 /// What git says about the records: how they were at the baseline revision (`--baseline`),

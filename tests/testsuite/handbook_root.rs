@@ -147,3 +147,21 @@ fn a_folder_named_handbook_yaml_is_passed_by() {
     assert_code(&out, 0);
     assert!(hb.join("content/exceptions/handbook.yaml").is_dir());
 }
+
+/// A handbook.yaml that is a link to nothing, or a loop of links, is this folder's, and is
+/// told as such: the handbook above is not checked in its place.
+#[test]
+fn a_broken_handbook_yaml_is_told_not_passed_by() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_hb, sub) = starter(tmp.path());
+    for target in ["missing.yaml", "handbook.yaml"] {
+        let _ = fs::remove_file(sub.join("handbook.yaml"));
+        std::os::unix::fs::symlink(target, sub.join("handbook.yaml")).unwrap();
+        let out = secbook(&sub, &["check"]);
+        assert_code(&out, 2);
+        said(
+            &out,
+            "handbook.yaml is a symbolic link to nothing, or a loop of links",
+        );
+    }
+}
