@@ -73,10 +73,16 @@ pub enum Target<'a> {
 
 pub fn classify(dest: &str) -> Target<'_> {
     let dest = dest.trim();
-    if let Some(id) = dest.strip_prefix("exception:") {
+    // A scheme is read in any letter case (RFC 3986), secbook's own as others.
+    let scheme = |name: &str| {
+        (dest.get(..name.len()))
+            .filter(|s| s.eq_ignore_ascii_case(name))
+            .map(|_| &dest[name.len()..])
+    };
+    if let Some(id) = scheme("exception:") {
         return Target::Exception(id);
     }
-    if let Some(id) = dest.strip_prefix("incident:") {
+    if let Some(id) = scheme("incident:") {
         return Target::Incident(id);
     }
     if let Some(why) = unsafe_address(dest) {
@@ -504,6 +510,9 @@ mod tests {
     #[test]
     fn classify_covers_every_kind() {
         assert_eq!(classify("exception:EXC-1"), Target::Exception("EXC-1"));
+        // A scheme in any letter case, as RFC 3986 reads one.
+        assert_eq!(classify("Exception:EXC-1"), Target::Exception("EXC-1"));
+        assert_eq!(classify("INCIDENT:INC-2"), Target::Incident("INC-2"));
         assert_eq!(classify("incident:INC-1"), Target::Incident("INC-1"));
         assert_eq!(classify("https://x.org"), Target::External("https://x.org"));
         assert_eq!(classify("mailto:a@b"), Target::External("mailto:a@b"));
