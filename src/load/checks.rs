@@ -84,13 +84,11 @@ impl Exception {
             ],
             None,
         );
-        check.email(
-            &[Seg::Key("requested_by")],
-            self.requested_by.email.as_deref(),
-        );
-        check.email(&[Seg::Key("risk_owner")], self.risk_owner.email.as_deref());
-        let assignee = self.assignee.as_ref().and_then(|p| p.email.as_deref());
-        check.email(&[Seg::Key("assignee")], assignee);
+        check.person(&[Seg::Key("requested_by")], &self.requested_by);
+        check.person(&[Seg::Key("risk_owner")], &self.risk_owner);
+        if let Some(assignee) = &self.assignee {
+            check.person(&[Seg::Key("assignee")], assignee);
+        }
         for (i, approval) in self.approvals.iter().enumerate() {
             check.email(
                 &[Seg::Key("approvals"), Seg::Index(i)],
@@ -142,10 +140,10 @@ impl Incident {
                 Some("add `closed:` with the time the commander closed it".into()),
             );
         }
-        check.email(&[Seg::Key("commander")], self.commander.email.as_deref());
+        check.person(&[Seg::Key("commander")], &self.commander);
         for (i, item) in self.action_items.iter().enumerate() {
             let at = [Seg::Key("action_items"), Seg::Index(i), Seg::Key("owner")];
-            check.email(&at, item.owner.email.as_deref());
+            check.person(&at, &item.owner);
         }
         if let Some(postmortem) = &self.postmortem {
             for (i, person) in postmortem.participants.iter().enumerate() {
@@ -154,7 +152,7 @@ impl Incident {
                     Seg::Key("participants"),
                     Seg::Index(i),
                 ];
-                check.email(&at, person.email.as_deref());
+                check.person(&at, person);
             }
         }
         type Written = (DateTime<FixedOffset>, String);

@@ -166,6 +166,25 @@ impl<'a> Check<'a> {
             .push(diag.at(self.source, place.map_or(0..0, |p| p.value)));
     }
 
+    /// [`Check::email`] for a person a record names, and a warning where what it writes
+    /// opens an email with `<` and never closes it: it is read as a name alone, and mail
+    /// would not reach them.
+    pub fn person(&mut self, path: &[Seg], person: &Person) {
+        if person.email.is_none() && person.name.contains('<') {
+            let place = yaml::locate(self.source, path);
+            self.diags.push(
+                Diagnostic::warning(format!(
+                    "`{}` opens an email with `<` and does not close it: it is read as a name \
+                     with no email",
+                    person.name
+                ))
+                .with_hint("write it as `Name <name@example.com>`")
+                .at(self.source, place.map_or(0..0, |p| p.value)),
+            );
+        }
+        self.email(path, person.email.as_deref());
+    }
+
     /// Reports each present field that comes before the present field listed ahead of it.
     pub fn in_order<K: PartialOrd>(
         &mut self,

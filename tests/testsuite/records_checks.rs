@@ -392,6 +392,28 @@ fn an_email_that_is_not_an_address_is_reported_where_it_is_written() {
     );
 }
 
+/// A person whose email is opened with `<` and never closed is read as a name alone, with
+/// no email: a warning at the value says so, where mail would silently go to the fallback.
+#[test]
+fn an_email_left_open_is_reported_where_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write_handbook(dir.path());
+    let record = exception("G-open", "low", "pending", "created: 2026-01-01\n", "")
+        .replace("<bo@example.com>", "<bo@example.com");
+    assert!(record.contains("<bo@example.com\""), "{record}");
+    fs::write(dir.path().join("data/exceptions/G-open.yaml"), record).unwrap();
+    let out = secbook(dir.path(), &["check", ".", "--as-of", "2026-06-30"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "opens an email with `<` and does not close it: it is read as a name with no email"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("data/exceptions/G-open.yaml:7:"), "{err}");
+}
+
 /// An incident's people are held to the same rule: its commander, its action items'
 /// owners and its postmortem's participants.
 #[test]
