@@ -840,14 +840,17 @@ fn parse_record<T: DeserializeOwned + Record>(
     )
 }
 
-/// Sorts records by id and reports ids that repeat, even when letter case is ignored.
+/// Sorts records by id and reports ids that repeat, even when letter case is ignored. A
+/// record whose id is not its file's name (a copy whose id was not changed) is told so
+/// already, and setting the id that error offers ends the repeat too: it is one cause.
 fn sort_unique<T: Record>(
     mut loaded: Vec<Shared<T>>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Shared<T>> {
     loaded.sort_by(|a, b| a.record.id().cmp(b.record.id()));
+    let named_by_its_file = |l: &Shared<T>| file_id(&l.source.name) == l.record.id();
     let mut seen: ahash::HashMap<String, &Shared<T>> = ahash::HashMap::default();
-    for l in &loaded {
+    for l in loaded.iter().filter(|l| named_by_its_file(l)) {
         let id = l.record.id();
         if let Some(first) = seen.insert(id.to_lowercase(), l) {
             diags.push(
