@@ -36,6 +36,10 @@ pub struct Forwarded {
     pub email: Option<String>,
     #[serde(flatten)]
     pub reason: Reason,
+    /// Whether the items go to `notify.fallback`; without one, those it would take go to
+    /// nobody.
+    #[serde(skip)]
+    pub to_fallback: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -59,27 +63,28 @@ impl Forwarded {
     /// Why the items come to their recipient, as a sentence.
     pub fn why(&self) -> String {
         let name = text::bidi_closed(&self.name);
+        let to = match self.to_fallback {
+            true => "go to the fallback address",
+            false => "go to nobody, as handbook.yaml sets no `notify.fallback`",
+        };
         match self.reason {
             Reason::Departed { left } => {
                 format!("{name} left on {left}: their items go to the nearest manager still here.")
             }
             Reason::DepartedNoManager { left } => format!(
                 "{name} left on {left} and no manager of theirs who is still here has an \
-                 email address: their items go to the fallback address."
+                 email address: their items {to}."
             ),
             Reason::NoEmail => format!(
                 "{name} has no email address in the records or data/people.yaml: their items \
-                 go to the fallback address."
+                 {to}."
             ),
             Reason::UnusableEmail => format!(
-                "{name}'s email `{}` is not an address mail can be sent to: their items go to \
-                 the fallback address.",
+                "{name}'s email `{}` is not an address mail can be sent to: their items {to}.",
                 text::bidi_closed(self.email.as_deref().unwrap_or_default())
             ),
-            Reason::Unassigned => "Items that nobody owns go to the fallback address.".to_string(),
-            Reason::Redacted => "Items whose owner this audience may not read go to the fallback \
-                                 address."
-                .to_string(),
+            Reason::Unassigned => format!("Items that nobody owns {to}."),
+            Reason::Redacted => format!("Items whose owner this audience may not read {to}."),
         }
     }
 }
@@ -146,7 +151,7 @@ impl<'a> Routing<'a> {
             (None, false) => self.fallback_or(current, &owner, Reason::NoEmail),
             (Some(left), true) => Recipient {
                 person: current,
-                forwarded: Some(forwarded(&owner, Reason::Departed { left })),
+                forwarded: Some(forwarded(&owner, Reason::Departed { left }, false)),
             },
             (Some(left), false) => {
                 let nobody = Person::parse("Unassigned");
@@ -161,7 +166,7 @@ impl<'a> Routing<'a> {
         match &self.fallback {
             Some(fallback) => Recipient {
                 person: fallback.clone(),
-                forwarded: Some(forwarded(owner, reason)),
+                forwarded: Some(forwarded(owner, reason, true)),
             },
             None if otherwise == *owner => Recipient {
                 person: otherwise,
@@ -169,7 +174,7 @@ impl<'a> Routing<'a> {
             },
             None => Recipient {
                 person: otherwise,
-                forwarded: Some(forwarded(owner, reason)),
+                forwarded: Some(forwarded(owner, reason, false)),
             },
         }
     }
@@ -180,7 +185,7 @@ fn reachable(person: &Person) -> bool {
     person.email.as_deref().and_then(address).is_some()
 }
 
-fn forwarded(owner: &Person, reason: Reason) -> Forwarded {
+fn forwarded(owner: &Person, reason: Reason, to_fallback: bool) -> Forwarded {
     Forwarded {
         name: if owner.is_unassigned() {
             "Unassigned".into()
@@ -189,6 +194,7 @@ fn forwarded(owner: &Person, reason: Reason) -> Forwarded {
         },
         email: owner.email.clone(),
         reason,
+        to_fallback,
     }
 }
 
@@ -299,5 +305,19 @@ mod tests {
         assert_eq!(who, "Unassigned");
         assert!(matches!(why, Some(Reason::DepartedNoManager { .. })));
         assert_eq!(to(&routing, "Bea").0, "Cal <cal@x.com>");
+        // The reason given does not send them to a fallback there is not.
+        let eve = routing.recipient(&Person::parse("Eve")).forwarded.unwrap();
+        assert_eq!(
+            eve.why(),
+            "Eve left on 2026-03-01 and no manager of theirs who is still here has an email \
+             address: their items go to nobody, as handbook.yaml sets no `notify.fallback`."
+        );
+        let fallback = Some(Person::parse("Security <sec@x.com>"));
+        let routing = Routing::new(&people, Date::parse("2026-06-30").unwrap(), fallback);
+        let eve = routing.recipient(&Person::parse("Eve")).forwarded.unwrap();
+        assert!(
+            eve.why()
+                .ends_with("their items go to the fallback address.")
+        );
     }
 }
