@@ -590,6 +590,7 @@ fn assemble_view(
         mut history,
         ..
     } = handbook;
+    view::redact_findings(&mut found, redact);
     let mut removed = view::redact(&mut records, redact);
     removed.extend(past.redacted.iter().cloned());
     // A finding may quote a redacted field of its record or, made from the history, a

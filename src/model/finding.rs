@@ -5,6 +5,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{Diagnostic, Level, SourceFile};
@@ -203,6 +204,11 @@ pub struct Finding {
     pub source: Arc<SourceFile>,
     #[serde(skip)]
     pub span: Range<usize>,
+}
+
+/// Puts findings in their stable order: file, then place, then code.
+pub fn sort(found: &mut [Arc<Finding>]) {
+    found.par_sort_by(|a, b| (&a.file, a.span.start, a.code).cmp(&(&b.file, b.span.start, b.code)));
 }
 
 impl Finding {

@@ -227,7 +227,7 @@ fn finish(inputs: &Inputs, out: Vec<Arc<Finding>>) -> Vec<Arc<Finding>> {
     }
     restricted_links(&mut c);
     let mut out = c.out;
-    out.par_sort_by(|a, b| (&a.file, a.span.start, a.code).cmp(&(&b.file, b.span.start, b.code)));
+    crate::model::finding::sort(&mut out);
     out
 }
 

@@ -585,6 +585,47 @@ fn a_redacted_text_that_is_a_word_of_the_vocabularies_leaves_them_readable() {
     assert!(!findings.contains("Bob Biz"), "{findings}");
 }
 
+/// An approval by the person who requested the exception is a finding an audience that
+/// may not read `requested_by` still gets, but told at that field, which reads "redacted":
+/// at the approval, or by the approver's name, it would say who requested it.
+#[test]
+fn a_self_approval_does_not_name_a_redacted_requester() {
+    let book = BookTest::empty();
+    book.write(
+        "handbook.yaml",
+        "title: Self\nas_of: 2026-06-30\nclassification:\n  levels: [internal, secret]\n  \
+         default: internal\naudiences:\n  \
+         auditors: { max: internal, redact: [requested_by] }\n",
+    );
+    book.write("content/_index.md", "---\ntitle: Home\n---\nHome.\n");
+    book.write(
+        "data/exceptions/EXC-001.yaml",
+        "id: EXC-001\ntitle: Open door\ntype: acceptance\nseverity: low\nstatus: approved\n\
+         requested_by: ann@example.com\nrisk_owner: \"Cy Doe <cy@example.com>\"\n\
+         created: 2026-05-01\ndecided: 2026-05-02\nexpires: 2026-09-01\nsummary: S.\n\
+         justification: J.\napprovals:\n  - { name: Bob Biz, role: r, side: business, \
+         level: director, decision: approved, date: 2026-05-02 }\n  - { name: Ann Lee, \
+         email: ann@example.com, role: r, side: security, level: director, decision: approved, \
+         date: 2026-05-02 }\n",
+    );
+    let whole = book.build("whole", &[]);
+    let findings = String::from_utf8_lossy(&whole["api/findings.json"]);
+    assert!(
+        findings.contains("\"line\":15") && findings.contains("Ann Lee approved EXC-001"),
+        "{findings}"
+    );
+
+    let site = book.build("auditors", &["--audience", "auditors"]);
+    let findings = String::from_utf8_lossy(&site["api/findings.json"]);
+    assert!(
+        findings.contains("EXC-001 was approved by the person who requested it"),
+        "{findings}"
+    );
+    assert!(findings.contains("\"line\":6,"), "{findings}");
+    assert!(!findings.contains("\"line\":15"), "{findings}");
+    assert!(!findings.contains("Ann"), "{findings}");
+}
+
 /// `report`, `notify` and `export` for an audience hold nothing it may not see either.
 #[test]
 fn report_notify_and_exports_of_an_audience_hold_what_it_may_see() {
