@@ -173,6 +173,10 @@ pub struct Impact {
     pub data_exposed: Option<bool>,
     #[serde(default)]
     pub notes: Option<String>,
+    /// Whether an audience's `redact` took it out: its numbers and answers are then
+    /// unknown to the reader, not unrecorded.
+    #[serde(skip)]
+    pub redacted: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

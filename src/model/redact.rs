@@ -207,6 +207,7 @@ impl Incident {
                     r.optional(&mut impact.notes);
                     impact.customers_affected = None;
                     impact.data_exposed = None;
+                    impact.redacted = true;
                 }
             }
             "timeline" => {

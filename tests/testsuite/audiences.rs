@@ -626,6 +626,44 @@ fn a_self_approval_does_not_name_a_redacted_requester() {
     assert!(!findings.contains("Ann"), "{findings}");
 }
 
+/// An impact an audience may not read shows its number and answer as redacted, not as
+/// never recorded, which would tell the reader something false.
+#[test]
+fn a_redacted_impact_reads_redacted_not_unrecorded() {
+    let book = BookTest::empty();
+    book.write(
+        "handbook.yaml",
+        "title: Impact\nas_of: 2026-06-30\nclassification:\n  levels: [internal, secret]\n  \
+         default: internal\naudiences:\n  auditors: { max: internal, redact: [impact] }\n",
+    );
+    book.write("content/_index.md", "---\ntitle: Home\n---\nHome.\n");
+    book.write(
+        "data/incidents/INC-001.yaml",
+        "id: INC-001\ntitle: Phishing\nseverity: sev2\nstatus: resolved\ncommander: Ann Lee\n\
+         source: employee\nreported: 2026-05-01T10:00:00Z\nresolved: 2026-05-03\n\
+         summary: A phishing mail.\nimpact: { customers_affected: 73125, data_exposed: true }\n",
+    );
+    let cell = |site: &Files, dt: &str| {
+        let page = String::from_utf8_lossy(&site["incidents/INC-001/index.html"]).into_owned();
+        let at = page.find(&format!("<dt>{dt}</dt><dd>")).expect(dt);
+        page[at..].split("</dd>").next().unwrap().to_string()
+    };
+    let whole = book.build("whole", &[]);
+    assert!(cell(&whole, "Customers affected").ends_with("73125"));
+    assert!(cell(&whole, "Data exposed").contains("yes"));
+
+    let site = book.build("auditors", &["--audience", "auditors"]);
+    for dt in ["Customers affected", "Data exposed"] {
+        let cell = cell(&site, dt);
+        assert!(
+            cell.ends_with("<span class=\"muted\">redacted</span>"),
+            "{cell}"
+        );
+    }
+    let page = String::from_utf8_lossy(&site["incidents/INC-001/index.html"]);
+    assert!(!page.contains("73125"), "{page}");
+}
+
 /// `report`, `notify` and `export` for an audience hold nothing it may not see either.
 #[test]
 fn report_notify_and_exports_of_an_audience_hold_what_it_may_see() {

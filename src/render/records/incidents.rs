@@ -401,6 +401,7 @@ struct ImpactView {
     customers_affected: Option<u64>,
     data_exposed: Option<bool>,
     notes_html: Option<String>,
+    redacted: bool,
 }
 
 #[derive(Serialize)]
@@ -490,6 +491,7 @@ fn render_incident(
                 customers_affected: x.customers_affected,
                 data_exposed: x.data_exposed,
                 notes_html: x.notes.as_deref().map(|t| md("impact.notes", t)),
+                redacted: x.redacted,
             }),
             effort_hours: i.effort_hours,
             timeline: i
