@@ -5,6 +5,7 @@
 //! no spans, so [`locate`] finds a field by re-reading the text with saphyr-parser's event
 //! stream. That only happens when there is something to report, so valid input pays nothing.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -956,7 +957,8 @@ fn refuse(text: &str) -> Option<Refused> {
             hint: "remove the tag: a value is read as the text it is written as".into(),
         }
     };
-    let mut parser = Parser::new_from_str(text);
+    let scanned = scannable(text);
+    let mut parser = Parser::new_from_str(&scanned);
     let mut depth = 0usize;
     while let Some(next) = parser.next_event() {
         match next {
@@ -2132,7 +2134,8 @@ fn at_dash(text: &str, at: usize) -> usize {
 /// text stops being valid YAML, the last entry runs to the end.
 fn top_level_entries(text: &str) -> Option<Vec<(String, Range<usize>)>> {
     let chars = CharOffsets::new(text);
-    let mut parser = Parser::new_from_str(text);
+    let scanned = scannable(text);
+    let mut parser = Parser::new_from_str(&scanned);
     let mut next = move || parser.next_event();
     let mut starts: Vec<(String, usize)> = Vec::new();
     loop {
@@ -2201,10 +2204,22 @@ impl Place {
     }
 }
 
+/// The text saphyr-parser reads for `text`: a tab right after a `:` becomes a space.
+/// YAML separates a key from its value with either, and libyaml, which loads the values,
+/// takes both; saphyr-parser stops at the tab, and every report after that line with it.
+/// A tab and a space are one byte and one character alike, so every span holds.
+fn scannable(text: &str) -> Cow<'_, str> {
+    match text.contains(":\t") {
+        true => Cow::Owned(text.replace(":\t", ": ")),
+        false => Cow::Borrowed(text),
+    }
+}
+
 /// Parses `text` into a tree of nodes with their spans.
 fn read_tree(text: &str) -> Option<Node> {
     let chars = CharOffsets::new(text);
-    let mut parser = Parser::new_from_str(text);
+    let scanned = scannable(text);
+    let mut parser = Parser::new_from_str(&scanned);
     while let Some(Ok((event, span))) = parser.next_event() {
         if !matches!(event, Event::StreamStart | Event::DocumentStart(_)) {
             return Node::read(event, span, &mut parser, &chars, 0);
@@ -2286,7 +2301,8 @@ pub fn locate_text(text: &str, path: &[Seg]) -> Option<Place> {
     // Walks the event stream and stops at the field, skipping what lies before it: most
     // lookups are for a key near the top of a record, and build no tree.
     let chars = CharOffsets::new(text);
-    let mut parser = Parser::new_from_str(text);
+    let scanned = scannable(text);
+    let mut parser = Parser::new_from_str(&scanned);
     let mut next = move || parser.next_event()?.ok();
     let (mut place, _) = seek(&mut next, &chars, path)?;
     if place.value.is_empty() {
@@ -2305,7 +2321,16 @@ pub fn locate_text(text: &str, path: &[Seg]) -> Option<Place> {
 pub fn locate_items<'a>(
     text: &'a str,
     path: &[Seg],
-) -> impl Iterator<Item = Range<usize>> + use<'a> {
+) -> Box<dyn Iterator<Item = Range<usize>> + 'a> {
+    match scannable(text) {
+        Cow::Borrowed(text) => Box::new(items_of(text, path)),
+        // The copy goes with this call: its items are read at once.
+        Cow::Owned(text) => Box::new(items_of(&text, path).collect::<Vec<_>>().into_iter()),
+    }
+}
+
+/// [`locate_items`] in a text saphyr-parser reads as it is.
+fn items_of<'a>(text: &'a str, path: &[Seg]) -> impl Iterator<Item = Range<usize>> + use<'a> {
     let chars = CharOffsets::new(text);
     let mut parser = Parser::new_from_str(text);
     let mut next = move || parser.next_event()?.ok();
@@ -2341,7 +2366,8 @@ pub fn locate_item_keys(
     wanted: &[usize],
 ) -> Vec<Option<Range<usize>>> {
     let chars = CharOffsets::new(text);
-    let mut parser = Parser::new_from_str(text);
+    let scanned = scannable(text);
+    let mut parser = Parser::new_from_str(&scanned);
     let mut next = move || parser.next_event()?.ok();
     let mut found = vec![None; wanted.len()];
     if !matches!(
