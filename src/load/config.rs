@@ -542,17 +542,17 @@ impl Config {
             );
         }
         errors.extend(
-            config
-                .lints
-                .keys()
+            lint_codes(file, &config)
+                .into_iter()
                 .filter(|code| !finding::CODES.contains(&code.as_str()))
                 .map(|code| {
-                    let span = yaml::locate(file, &[yaml::Seg::Key("lints"), yaml::Seg::Key(code)])
-                        .map_or(0..0, |p| p.key);
+                    let span =
+                        yaml::locate(file, &[yaml::Seg::Key("lints"), yaml::Seg::Key(&code)])
+                            .map_or(0..0, |p| p.key);
                     let diag =
                         Diagnostic::error(format!("unknown finding code `{code}` in `lints`"))
                             .at(file, span);
-                    match closest(code, finding::CODES.iter().copied()) {
+                    match closest(&code, finding::CODES.iter().copied()) {
                         Some(best) => diag.with_hint(format!("did you mean `{best}`?")),
                         None => diag,
                     }
@@ -678,6 +678,21 @@ impl Config {
             level
         }
     }
+}
+
+/// The codes `lints` names. A level that does not load leaves `lints` out of the
+/// settings, so they are then read from the file as plain YAML: an unknown code beside it
+/// is reported too.
+fn lint_codes(file: &SourceFile, config: &Config) -> Vec<String> {
+    if !config.lints.is_empty() {
+        return config.lints.keys().cloned().collect();
+    }
+    let whole = serde_yaml::from_str::<serde_yaml::Value>(&file.text).unwrap_or_default();
+    let lints = whole.get("lints").and_then(serde_yaml::Value::as_mapping);
+    lints
+        .into_iter()
+        .flat_map(|map| map.keys().filter_map(|k| k.as_str().map(String::from)))
+        .collect()
 }
 
 #[cfg(test)]
