@@ -533,7 +533,14 @@ impl Config {
         let Some(mut config) = config else {
             return (Config::default(), errors);
         };
-        if yaml::locate(file, &[yaml::Seg::Key("title")]).is_none() {
+        // A line that starts with `title:` writes it, though what comes before it in the
+        // file (an unclosed quote) keeps YAML from reading it: that is reported, and
+        // `title` is not missing.
+        let written = file.text.lines().any(|line| {
+            let key = line.split(':').next().unwrap_or_default();
+            line.contains(':') && key.trim_end().trim_matches(['"', '\'']) == "title"
+        });
+        if !written && yaml::locate(file, &[yaml::Seg::Key("title")]).is_none() {
             let span = yaml::locate(file, &[]).map_or(0..0, |p| p.key);
             errors.push(
                 Diagnostic::error("missing field `title`")
