@@ -288,10 +288,17 @@ const BOM: &str = "\u{feff}";
 /// `bytes` as text without its byte order mark, its lines ended by line feeds alone, or an
 /// error at the line and column of the first byte that is not UTF-8, showing that line. A
 /// file checked out on Windows (`core.autocrlf`) then reads as the one committed: a code
-/// span across a CRLF was two spaces where it is one, and a `<pre>` held the returns.
+/// span across a CRLF was two spaces where it is one, and a `<pre>` held the returns. A
+/// carriage return alone (classic Mac OS, some exporters) ends a line as YAML, CommonMark
+/// and an editor take it, and as the reports count lines: each was refused in a YAML file,
+/// and `## Scope\rText` was a heading that held the rest of a page.
 pub fn decode(name: &str, mut bytes: Vec<u8>) -> Result<String, Diagnostic> {
     if bytes.starts_with(BOM.as_bytes()) {
         bytes.drain(..BOM.len());
+    }
+    // Before the text is decoded, so that a byte that is not UTF-8 is told at its line.
+    if memchr::memchr(b'\r', &bytes).is_some() {
+        bytes = crate::model::text::lone_returns_as_line_feeds(bytes, b'\r', b'\n');
     }
     let error = match String::from_utf8(bytes) {
         Ok(text) if memchr::memchr(b'\r', text.as_bytes()).is_some() => {

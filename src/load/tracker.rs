@@ -89,9 +89,6 @@ pub(crate) fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
         Some([0xFF, 0xFE]) => u16::from_le_bytes,
         Some([0xFE, 0xFF]) => u16::from_be_bytes,
         _ => {
-            // Before the text is decoded, so that a byte that is not text is told at
-            // its line too.
-            let bytes = text::lone_returns_as_line_feeds(bytes, b'\r', b'\n');
             return source::decode(name, bytes).map_err(|d| {
                 d.with_hint(
                     "save the file as UTF-8 (in Excel: Save As, then \"CSV UTF-8 (Comma delimited)\"), \

@@ -235,3 +235,47 @@ fn a_page_whose_lines_end_in_a_carriage_return_alone_reads_as_written() {
         .collect();
     assert_eq!(told, [("content/mac.md".to_string(), 3, 9)]);
 }
+
+/// Every file of a handbook saved with a carriage return alone at each line's end reads as
+/// it does with line feeds: the settings, the records and people, where each carriage
+/// return was refused as a control character, every one of them reported, and the pages.
+#[test]
+fn a_handbook_whose_lines_end_in_a_carriage_return_alone_builds_as_with_line_feeds() {
+    let hb = harness::Handbook::default();
+    let mac = |text: &String| text.replace('\n', "\r");
+    let saved = harness::Handbook {
+        config: mac(&hb.config),
+        pages: hb.pages.iter().map(|(n, t)| (n.clone(), mac(t))).collect(),
+        exceptions: hb
+            .exceptions
+            .iter()
+            .map(|(n, t)| (n.clone(), mac(t)))
+            .collect(),
+        incidents: hb
+            .incidents
+            .iter()
+            .map(|(n, t)| (n.clone(), mac(t)))
+            .collect(),
+        people: hb.people.as_ref().map(mac),
+    };
+    let bodies = |files: Vec<secbook::render::OutputFile>| -> Vec<(String, Vec<u8>)> {
+        let mut out: Vec<_> = (files.into_iter())
+            .filter_map(|f| match f.body {
+                secbook::load::theme::Body::Bytes(b) => Some((f.path, b.to_vec())),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let lf = bodies(harness::build(&hb).unwrap_or_else(|d| panic!("{d:?}")));
+    let cr = bodies(harness::build(&saved).unwrap_or_else(|d| panic!("{d:?}")));
+    assert!(lf.len() > 10, "{}", lf.len());
+    assert_eq!(
+        lf.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        cr.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for (a, b) in lf.iter().zip(&cr) {
+        assert!(a.1 == b.1, "{} differs", a.0);
+    }
+}
