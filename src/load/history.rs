@@ -120,6 +120,19 @@ pub fn load(
         max_bytes: config.limits.max_file_bytes(),
         values: !config.audiences.is_empty(),
     };
+    let apart = repo
+        .head()
+        .and_then(|head| head.map_or(Ok(None), |head| repo.held_apart(&head, &FOLDERS)));
+    if let Ok(Some((path, kind))) = apart {
+        return without(
+            format!(
+                "history is on, but git holds {path} as {kind}, and the history of the \
+                 records there is not in the log of the handbook's folders"
+            ),
+            "keep data/exceptions and data/incidents as folders of the handbook's \
+             repository, or turn history off",
+        );
+    }
     let mailmap = repo.mailmap();
     let changes = repo.head().and_then(|head| match kept {
         Some(kept) if kept.head == head && kept.reading == reading && kept.mailmap == mailmap => {

@@ -1238,6 +1238,30 @@ fn a_shallow_clone_warns_once_and_builds_without_history() {
     assert!(!err.contains("handbook.yaml:"), "{err}");
 }
 
+/// Records whose folder git holds as a symbolic link (to records kept elsewhere in the
+/// repository) have their history where the log of data/exceptions does not look: the
+/// build says so and goes without, where each record page said no commit had changed it.
+#[test]
+fn a_record_folder_git_holds_as_a_link_warns_and_builds_without_history() {
+    let repo = Repo::new(&format!("{HANDBOOK}history:\n  enabled: false\n"));
+    repo.write(
+        "registry/E-1.yaml",
+        &exception("E-1", "medium", PENDING, &[], &[]),
+    );
+    fs::create_dir_all(repo.path().join("data")).unwrap();
+    std::os::unix::fs::symlink("../registry", repo.path().join("data/exceptions")).unwrap();
+    repo.commit("2026-01-01", "Ann Lee", "Request E-1");
+    repo.edit("registry/E-1.yaml", "The risk.", "The risk, again.");
+    repo.commit("2026-01-02", "Ann Lee", "Reword E-1");
+    let err = build_with_history(repo.path());
+    assert_eq!(warnings(&err), 1, "{err}");
+    assert!(
+        err.contains("git holds data/exceptions as a symbolic link"),
+        "{err}"
+    );
+    assert!(err.contains("building without history"), "{err}");
+}
+
 /// A partial clone (`git clone --filter=blob:none`, as CI checkouts may make) holds the
 /// files of HEAD alone: git fetches older ones when a command needs them, and secbook,
 /// which reads the repository on disk, is told why it cannot, and what to do.

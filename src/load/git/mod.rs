@@ -832,6 +832,44 @@ impl Repo {
         ))
     }
 
+    /// The first of the handbook's `folders` that `commit` holds as something other than
+    /// a folder, by its path from the top of the repository, and what git holds there: a
+    /// symbolic link or a submodule keeps its records' history where the log of the
+    /// folder does not look.
+    pub fn held_apart(
+        &mut self,
+        commit: &ObjectId,
+        folders: &[&str],
+    ) -> Result<Option<(String, &'static str)>, Error> {
+        let (top, _, _) = self.commit(commit)?;
+        let paths = Paths::new(&self.prefix, folders);
+        for path in &paths.folders {
+            let mut at = top;
+            for (depth, &name) in path.iter().enumerate() {
+                let raw = self.object(&at, Kind::Tree, MAX_OBJECT_BYTES, "a folder")?;
+                let entry = TreeRefIter::from_bytes(&raw, self.hash)
+                    .filter_map(Result::ok)
+                    .find(|e| e.filename == paths.names[name].as_slice());
+                let Some(entry) = entry else { break };
+                let kind = match entry.mode.kind() {
+                    EntryKind::Tree => {
+                        at = entry.oid.to_owned();
+                        continue;
+                    }
+                    EntryKind::Link => "a symbolic link",
+                    EntryKind::Commit => "a submodule",
+                    EntryKind::Blob | EntryKind::BlobExecutable => "a file",
+                };
+                let shown: Vec<String> = path[..=depth]
+                    .iter()
+                    .map(|&n| String::from_utf8_lossy(&paths.names[n]).into_owned())
+                    .collect();
+                return Ok(Some((shown.join("/"), kind)));
+            }
+        }
+        Ok(None)
+    }
+
     /// The tree of each of the handbook's folders `paths` at the root tree `tree`; `None`
     /// for a folder that does not exist there.
     fn folder_ids(
