@@ -367,7 +367,9 @@ impl Context<'_> {
                 });
             }
         }
-        let first = steps.first().map(|s| s.entry.commit.as_str());
+        // The record as first read: approvals that came with it are not told backdated,
+        // and where its first versions do not read, what they held is not known.
+        let first = (steps.iter().find(|s| s.new.is_some())).map(|s| s.entry.commit.as_str());
         // The first step whose version holds each approval, in one reading of the steps: a
         // step that kept its approvals as they were adds none, and is not read again.
         let mut first_at: HashMap<Decided, usize> = HashMap::new();

@@ -713,6 +713,37 @@ fn a_version_that_does_not_read_or_a_deleted_file_is_passed_over() {
     assert!(page.contains("restored the record"), "{page}");
 }
 
+/// A record whose first commit does not read arrives, as history knows it, with the first
+/// version that does: the approvals it holds came with the record (an import), not long
+/// after the dates they claim.
+#[test]
+fn approvals_of_a_record_whose_first_version_does_not_read_are_not_backdated() {
+    let repo = Repo::new(HANDBOOK);
+    let file = "data/exceptions/E-1.yaml";
+    repo.write(file, "id: E-1\ntitle: [imported, half\n");
+    repo.commit("2026-03-01", "Ann Lee", "Import E-1");
+    let approvals = [
+        approval("Dee Vance", "business", "2026-01-10"),
+        approval("Eli Stone", "security", "2026-01-10"),
+    ];
+    let approvals: Vec<&str> = approvals.iter().map(String::as_str).collect();
+    repo.write(
+        file,
+        &exception(
+            "E-1",
+            "medium",
+            &approved("2026-01-10", "2026-09-01"),
+            &approvals,
+            &[],
+        ),
+    );
+    repo.commit("2026-03-02", "Ann Lee", "Mend the import of E-1");
+    assert_eq!(repo.findings(), []);
+    let api = repo.history_json();
+    let approvals = &api["exceptions"][0]["approvals"];
+    assert_eq!(approvals[0]["with_record"], true, "{approvals}");
+}
+
 /// A commit that corrects how approvers are written (a new email domain) adds no approval:
 /// an approval is the decision it records, not its approver's spelling.
 #[test]
