@@ -117,8 +117,9 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
 
 /// A record's changes, newest first, followed through renames as `git log --follow` does:
 /// where its file was created by a commit that deleted another file of its folder, the
-/// same record (its id) or a like one (its title and half its fields or more alike: two
-/// records of one template share many fields, and not their title), the changes of that
+/// same record (its id) or a like one (its title or its summary, and half its fields or
+/// more, alike: two records of one template share many fields, and not their title or
+/// summary; a rename that retitles the record keeps its summary), the changes of that
 /// file before, the deletion and the creation made one change. Else a `git mv` made the
 /// record new at the rename, and its approvals written with it.
 fn followed(
@@ -136,11 +137,9 @@ fn followed(
         let alike = (made.iter())
             .filter(|(key, held)| gone.held(key) == Some(*held))
             .count();
+        let same = |key: &str| gone.held(key).is_some_and(|t| made.held(key) == Some(t));
         id(gone).is_some_and(|g| Some(g) == id(made))
-            || gone
-                .held("title")
-                .is_some_and(|t| made.held("title") == Some(t))
-                && 2 * alike >= made.iter().count()
+            || (same("title") || same("summary")) && 2 * alike >= made.iter().count()
     };
     let own = by_file.get(&record.key).into_iter().flatten();
     let mut out: Vec<Change> = own.map(|c| (*c).clone()).collect();

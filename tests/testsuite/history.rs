@@ -1153,6 +1153,20 @@ fn a_renamed_record_keeps_its_history() {
         ["E-1 is E-2", "Name E-1's file after its id"]
     );
     assert_eq!(repo.findings().len(), 2);
+    // Renamed with its id and retitled in one commit: its summary is its own.
+    fs::remove_file(repo.path().join("data/exceptions/E-2.yaml")).unwrap();
+    repo.write("data/exceptions/E-3.yaml", &approved.replace("E-1", "E-3"));
+    repo.commit("2026-02-03", "Ann Lee", "E-2 is E-3, Risk E-3");
+    let api = repo.history_json();
+    assert_eq!(
+        subjects(&api)[..3],
+        [
+            "E-2 is E-3, Risk E-3",
+            "E-1 is E-2",
+            "Name E-1's file after its id"
+        ]
+    );
+    assert_eq!(repo.findings().len(), 2);
 }
 
 /// A record git holds as a Git LFS pointer (a clean/smudge filter keeps its content
