@@ -326,18 +326,32 @@ impl Context<'_> {
             // The approval it added, as the record now writes it.
             let current = now.iter().rposition(|k| keys.contains(k));
             let by = current.map(|i| &e.approvals[i]);
+            let seen = steps[*at].new;
+            // What was told, by field and the version that holds its new value.
+            let mut told: Vec<(&str, &Fields)> = Vec::new();
             for step in &steps[at + 1..] {
-                let (Some(_), Some(new)) = (step.parents.first, step.new) else {
+                let (Some(first), Some(new)) = (step.parents.first, step.new) else {
                     continue;
                 };
                 let changed: Vec<&str> = DECIDED
                     .into_iter()
                     .filter(|f| {
-                        step.parents.changed(new, f, |a, b| {
+                        let alike = |a: Option<&Held>, b: Option<&Held>| {
                             same(f, a.and_then(Held::value), b.and_then(Held::value))
-                        })
+                        };
+                        // A merge into a line that held what the approval saw, of a change
+                        // made on a side branch, whatever that commit's date: not one
+                        // already told, made there after the approval.
+                        let merged_in = !step.parents.others.is_empty()
+                            && seen.is_some_and(|seen| alike(first.held(f), seen.held(f)))
+                            && !alike(first.held(f), new.held(f))
+                            && !told
+                                .iter()
+                                .any(|(g, v)| g == f && alike(v.held(f), new.held(f)));
+                        step.parents.changed(new, f, alike) || merged_in
                     })
                     .collect();
+                told.extend(changed.iter().map(|f| (*f, new)));
                 // No step after `last` adds an approval.
                 if changed.is_empty() || !added(step, "renewals", renewals).is_empty() {
                     continue;

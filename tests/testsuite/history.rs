@@ -831,6 +831,65 @@ fn a_merge_changes_only_what_differs_from_every_parent() {
     assert_eq!(repo.findings().len(), 4);
 }
 
+/// A change made on a branch before the approval, and merged after it, reached the
+/// approved record after its approval, which never saw it: it is changed after approval,
+/// at the merge, though its own commit is older than the approval's.
+#[test]
+fn a_change_merged_after_the_approval_is_changed_after_approval() {
+    let repo = Repo::new(HANDBOOK);
+    let file = "data/exceptions/E-1.yaml";
+    repo.write(file, &exception("E-1", "medium", PENDING, &[], &[]));
+    repo.commit("2026-01-01", "Ann Lee", "Request E-1");
+    git(repo.path(), &["checkout", "-q", "-b", "side"], &[]);
+    repo.edit(
+        file,
+        "risk_owner: \"Bo Chen <bo.chen@example.com>\"",
+        "risk_owner: \"Cy Dorn <cy.dorn@example.com>\"",
+    );
+    repo.commit("2026-01-05", "Bo Chen", "Hand E-1 to Cy");
+    git(repo.path(), &["checkout", "-q", "main"], &[]);
+    let approvals = [
+        approval("Dee Vance", "business", "2026-01-10"),
+        approval("Eli Stone", "security", "2026-01-10"),
+    ];
+    let approvals: Vec<&str> = approvals.iter().map(String::as_str).collect();
+    repo.write(
+        file,
+        &exception(
+            "E-1",
+            "medium",
+            &approved("2026-01-10", "2026-09-01"),
+            &approvals,
+            &[],
+        ),
+    );
+    repo.commit("2026-01-10", "Dee Vance", "Approve E-1");
+    let env = [
+        ("GIT_AUTHOR_DATE", "2026-01-15T12:00:00+00:00"),
+        ("GIT_COMMITTER_DATE", "2026-01-15T12:00:00+00:00"),
+    ];
+    let merge = git(repo.path(), &["merge", "-q", "--no-edit", "side"], &env);
+    assert!(merge.status.success(), "{}", describe(&merge));
+    assert!(repo.read(file).contains("Cy Dorn"));
+    let changed = at(
+        "exception.changed-after-approval",
+        repo.line("E-1", "  - name: Eli Stone"),
+    );
+    assert_eq!(repo.findings(), std::slice::from_ref(&changed));
+    let args = [
+        "check",
+        ".",
+        "--as-of",
+        AS_OF,
+        "--history",
+        "--format",
+        "json",
+    ];
+    let out = secbook(repo.path(), &args);
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("`risk_owner` changed on 2026-01-15"), "{out}");
+}
+
 /// A record renamed (`git mv`, here to the name its id asks for) keeps its history: it is
 /// not new at the rename, nor its approvals written with it, exempt from the backdated
 /// check. A file renamed with its id changed is followed where half its fields stay alike.
