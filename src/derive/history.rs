@@ -295,6 +295,7 @@ impl Context<'_> {
             action,
             changes,
             unreadable,
+            merge: !parents.others.is_empty(),
             classified: classified([old, new]),
         }
     }

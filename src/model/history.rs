@@ -70,6 +70,10 @@ pub struct Entry {
     /// Why the fields changed are not known: a version of the file that does not read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
+    /// Whether the commit is a merge: one that changed no field itself took what its
+    /// branches changed, which their own commits show, and not only layout or comments.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub merge: bool,
     /// The `classification` the file gave before and after the commit, where it gave one:
     /// an audience reads the values of a version it may read, and no other (SPEC 12).
     #[serde(skip)]

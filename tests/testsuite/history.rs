@@ -810,6 +810,11 @@ fn a_merge_changes_only_what_differs_from_every_parent() {
     let merged = &api["exceptions"][0]["commits"][0];
     assert!(merged["subject"].as_str().unwrap().starts_with("Merge"));
     assert_eq!(merged["changes"], serde_json::json!([]));
+    assert_eq!(merged["merge"], true);
+    assert_eq!(api["exceptions"][0]["commits"][1]["merge"], Value::Null);
+    let page = fs::read_to_string(repo.path().join("out/exceptions/E-1/index.html")).unwrap();
+    assert!(page.contains("merged what its branches changed"), "{page}");
+    assert!(!page.contains("only layout or comments"), "{page}");
     // A conflict resolved by hand, to an expiry neither side had.
     git(repo.path(), &["checkout", "-q", "-b", "other", "side"], &[]);
     repo.edit(file, "expires: 2026-12-01", "expires: 2026-10-01");

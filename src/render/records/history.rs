@@ -28,6 +28,7 @@ pub(super) struct CommitView<'a> {
     pub action: Action,
     pub changes: &'a [FieldChange],
     pub unreadable: Option<&'a str>,
+    pub merge: bool,
 }
 
 /// The History section for a record, when the build reads history.
@@ -48,6 +49,7 @@ pub(super) fn view(history: Option<&RecordHistory>) -> Option<HistoryView<'_>> {
                 action: c.action,
                 changes: &c.changes,
                 unreadable: c.unreadable.as_deref(),
+                merge: c.merge,
             })
             .collect(),
         uncommitted: history.uncommitted.as_ref().map(|u| u.changes.as_slice()),
