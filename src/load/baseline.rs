@@ -27,6 +27,13 @@ pub fn load(
     let (mut repo, shallow) = match Repo::discover(root)? {
         Ok(repo) => (repo, false),
         Err(Unavailable::Shallow(repo)) => (*repo, true),
+        Err(Unavailable::Format(why)) => {
+            return Err(Error::Usage(format!(
+                "--baseline compares with a git revision, and secbook cannot read the \
+                 repository that holds {}: {why}",
+                root.display()
+            )));
+        }
         Err(Unavailable::NotGit) => {
             return Err(Error::Usage(format!(
                 "--baseline compares with a git revision, and {} is not in a git repository",

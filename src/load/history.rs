@@ -99,6 +99,16 @@ pub fn load(
                 "commit the handbook to git, or turn history off (`history.enabled: false`, no `--history`)",
             );
         }
+        Ok(Err(Unavailable::Format(why))) => {
+            return without(
+                format!(
+                    "history is on, but secbook cannot read the repository that holds {}: {why}",
+                    root.display()
+                ),
+                "history reads repositories in git's default format (SHA-1 objects, references \
+                 in files); turn history off for this one",
+            );
+        }
         Ok(Err(Unavailable::Shallow(_))) => {
             return without(
                 format!(

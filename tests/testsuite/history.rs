@@ -1371,6 +1371,48 @@ fn a_record_folder_git_holds_as_a_link_warns_and_builds_without_history() {
     assert!(err.contains("building without history"), "{err}");
 }
 
+/// A repository of SHA-256 objects, or with its references in a reftable, is one gix does
+/// not read: the warning says which, where it said the configuration or HEAD could not be
+/// read, as if the repository were damaged.
+#[test]
+fn a_repository_of_a_format_gix_does_not_read_is_named_so() {
+    for (format, told) in [
+        ("--object-format=sha256", "its objects are named by SHA-256"),
+        (
+            "--ref-format=reftable",
+            "its references are kept in a reftable",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "main", format], &[]);
+        fs::write(
+            dir.path().join("handbook.yaml"),
+            format!("{HANDBOOK}history:\n  enabled: false\n"),
+        )
+        .unwrap();
+        fs::create_dir_all(dir.path().join("data/exceptions")).unwrap();
+        fs::write(
+            dir.path().join("data/exceptions/E-1.yaml"),
+            exception("E-1", "medium", PENDING, &[], &[]),
+        )
+        .unwrap();
+        commit(
+            dir.path(),
+            "2026-01-01",
+            ("Ann Lee", "ann@example.com"),
+            "Request E-1",
+        );
+        let err = build_with_history(dir.path());
+        assert_eq!(warnings(&err), 1, "{err}");
+        assert!(err.contains(told), "{format}: {err}");
+        assert!(err.contains("building without history"), "{err}");
+
+        let out = secbook(dir.path(), &["check", ".", "--baseline", "HEAD"]);
+        assert_code(&out, 2);
+        assert!(stderr(&out).contains(told), "{}", describe(&out));
+    }
+}
+
 /// A partial clone (`git clone --filter=blob:none`, as CI checkouts may make) holds the
 /// files of HEAD alone: git fetches older ones when a command needs them, and secbook,
 /// which reads the repository on disk, is told why it cannot, and what to do.

@@ -150,6 +150,36 @@ pub enum Unavailable {
     /// The repository is a shallow clone: older commits are missing, so the first commit
     /// seen of a record is not the one that created it. Single revisions may still be read.
     Shallow(Box<Repo>),
+    /// The repository is of a format this reader does not know, which says how.
+    Format(&'static str),
+}
+
+/// What the format of the repository that holds `root` asks that this reader does not
+/// know, from its config alone: gix refuses a repository of SHA-256 objects without a word
+/// of why, and reads no reftable's references.
+fn unknown_format(root: &Path) -> Option<&'static str> {
+    let git_dir = match std::env::var_os("GIT_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            gix::discover::upwards(root)
+                .ok()?
+                .0
+                .into_repository_and_work_tree_directories()
+                .0
+        }
+    };
+    let source = gix::config::Source::Local;
+    let config = gix::config::File::from_path_no_includes(git_dir.join("config"), source).ok()?;
+    let is = |key: &str, value: &str| {
+        (config.string(key)).is_some_and(|v| v.eq_ignore_ascii_case(value.as_bytes()))
+    };
+    if is("extensions.objectFormat", "sha256") {
+        Some("its objects are named by SHA-256 (`extensions.objectFormat`)")
+    } else if is("extensions.refStorage", "reftable") {
+        Some("its references are kept in a reftable (`extensions.refStorage`)")
+    } else {
+        None
+    }
 }
 
 /// What the decoded objects of packs may hold in memory at most, where gix reads them:
@@ -338,6 +368,9 @@ impl Repo {
     /// folder is kept apart), and the search upwards stops at `GIT_CEILING_DIRECTORIES`.
     pub fn discover(root: &Path) -> Result<Result<Repo, Unavailable>, Error> {
         use gix::discover::upwards::Error as Up;
+        if let Some(why) = unknown_format(root) {
+            return Ok(Err(Unavailable::Format(why)));
+        }
         let found = gix::ThreadSafeRepository::discover_with_environment_overrides(root);
         let mut repo = match found.map(gix::Repository::from) {
             Ok(repo) => repo,
