@@ -2,7 +2,7 @@
 
     python3 tests/smtp_server.py DIR [--tls starttls|implicit --cert PEM --key PEM]
         [--reject ADDRESS]... [--drop ADDRESS]... [--login USER:PASSWORD | --refuse-login]
-        [--stall silent|drip]
+        [--stall silent|drip] [--per-session N]
 
 Listens on a free port and prints `port N` once it accepts connections. Each message it
 accepts is stored as DIR/N.eml, the bytes as received, with DIR/N.json beside it: the
@@ -15,6 +15,8 @@ envelope, whether the session was encrypted, and the user it logged in as.
 --stall silent     never answers RCPT TO, as a server that hangs
 --stall drip       answers RCPT TO with a byte every 0.2 seconds and never ends the line,
                    which a timeout on each read of the socket never ends
+--per-session N    takes N messages a connection, then answers MAIL FROM with 421 and
+                   closes it, as providers that limit a session do
 
 Stops when its standard input closes. Exits 3 when aiosmtpd is not installed (.ci/run
 installs it into target/ci-venv).
@@ -37,12 +39,21 @@ except ImportError as e:
 
 
 class Handler:
-    def __init__(self, store, reject, drop, stall):
+    def __init__(self, store, reject, drop, stall, per_session):
         self.store = store
         self.reject = {a.lower() for a in reject}
         self.drop = {a.lower() for a in drop}
         self.stall = stall
+        self.per_session = per_session
         self.count = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.per_session is not None and getattr(session, "taken", 0) >= self.per_session:
+            asyncio.get_running_loop().call_soon(server.transport.close)
+            return "421 4.7.0 too many messages in one session, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         # aiosmtpd cancels this when the client hangs up.
@@ -61,6 +72,7 @@ class Handler:
             server.transport.abort()
             return "421 4.3.0 gone"
         self.count += 1
+        session.taken = getattr(session, "taken", 0) + 1
         stem = self.store / f"{self.count:03}"
         stem.with_suffix(".eml").write_bytes(envelope.original_content)
         meta = {
@@ -94,13 +106,14 @@ async def main():
     parser.add_argument("--login")
     parser.add_argument("--refuse-login", action="store_true")
     parser.add_argument("--stall", choices=["silent", "drip"])
+    parser.add_argument("--per-session", type=int)
     args = parser.parse_args()
 
     context = None
     if args.tls:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)
-    handler = Handler(Path(args.dir), args.reject, args.drop, args.stall)
+    handler = Handler(Path(args.dir), args.reject, args.drop, args.stall, args.per_session)
     auth = None
     if args.login or args.refuse_login:
         auth = authenticator(args.login)

@@ -472,6 +472,28 @@ fn a_rejected_recipient_and_a_dropped_connection_fail_alone() {
     assert_eq!(got, others, "everyone else still gets their message");
 }
 
+/// A server that takes so many messages a session, then answers 421 and closes the
+/// connection (as many providers do), loses no message: the one it turned away is sent
+/// again on a new connection, and the rest follow there.
+#[test]
+fn a_server_that_ends_the_session_after_some_messages_gets_them_all() {
+    let Some(server) = Server::start(&["--per-session", "2"]) else {
+        return;
+    };
+    let hb = handbook("");
+    let owners = report(hb.path());
+    assert!(owners.len() > 4, "{}", owners.len());
+    let out = notify(hb.path(), &["--smtp", &server.url("smtp")], &[]);
+    assert_code(&out, 0);
+    let all = owners.len();
+    assert!(
+        stderr(&out).contains(&format!("sent {all} of {all} message(s)")),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(server.received().len(), all);
+}
+
 #[test]
 fn starttls_and_implicit_tls_with_a_login_from_the_environment() {
     let pki = pki();

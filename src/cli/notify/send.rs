@@ -6,7 +6,9 @@
 //! drips its bytes.
 //!
 //! One connection carries the messages one after the other; a message the server refuses
-//! or that breaks the connection fails alone, and the next one opens a new connection.
+//! or that breaks the connection fails alone, and the next one opens a new connection. A
+//! message that finds the kept connection closed, or ended with a 421 (a server that takes
+//! so many messages a session), is sent once more on a new one.
 //! When no connection can be opened (the server is down, TLS fails, the login is refused),
 //! or a message gets no answer within the timeout, the messages not sent yet fail with
 //! that reason rather than each waiting for it again.
@@ -99,10 +101,10 @@ impl<'a> Server<'a> {
                     done(mail, Err(format!("not tried: {why}")));
                     continue;
                 }
-                let mut conn = match connection.take() {
-                    Some(conn) if !conn.has_broken() => conn,
+                let (mut conn, kept) = match connection.take() {
+                    Some(conn) if !conn.has_broken() => (conn, true),
                     _ => match self.open().await {
-                        Ok(conn) => conn,
+                        Ok(conn) => (conn, false),
                         Err(why) => {
                             done(mail, Err(why.clone()));
                             unreachable = Some(why);
@@ -111,25 +113,40 @@ impl<'a> Server<'a> {
                     },
                 };
                 let formatted = mail.message.formatted();
-                let sent = (self
-                    .within(conn.send(mail.message.envelope(), &formatted))
-                    .await)
-                    .map(|_| ())
-                    .map_err(|e| {
-                        if let Failure::Late = e {
-                            // A server that let one message wait out the timeout would let
-                            // each of the others wait too.
-                            unreachable = Some(format!(
-                                "{} gave no answer within {}",
-                                self.url,
-                                self.waited()
-                            ));
+                let mut sent = (self.within(conn.send(mail.message.envelope(), &formatted))).await;
+                // A connection kept from the message before, which the server has closed
+                // since or now closes (421: too many messages in one session, a restart),
+                // is no fault of this message: once more, on a new connection.
+                if kept && sent.as_ref().is_err_and(ends_connection) {
+                    match self.open().await {
+                        Ok(fresh) => {
+                            conn = fresh;
+                            sent =
+                                (self.within(conn.send(mail.message.envelope(), &formatted))).await;
                         }
-                        format!("the server did not take the message: {}", self.describe(&e))
-                    });
+                        Err(why) => {
+                            done(mail, Err(why.clone()));
+                            unreachable = Some(why);
+                            continue;
+                        }
+                    }
+                }
+                let ended = sent.as_ref().is_err_and(ends_connection);
+                let sent = sent.map(|_| ()).map_err(|e| {
+                    if let Failure::Late = e {
+                        // A server that let one message wait out the timeout would let
+                        // each of the others wait too.
+                        unreachable = Some(format!(
+                            "{} gave no answer within {}",
+                            self.url,
+                            self.waited()
+                        ));
+                    }
+                    format!("the server did not take the message: {}", self.describe(&e))
+                });
                 done(mail, sent);
-                // One cut in the middle of a step is dropped, which closes it.
-                if unreachable.is_none() {
+                // One cut in the middle of a step, or that the server ended, is dropped.
+                if unreachable.is_none() && !ended {
                     connection = Some(conn);
                 }
             }
@@ -221,6 +238,19 @@ impl<'a> Server<'a> {
             }
             _ => e.to_string(),
         }
+    }
+}
+
+/// Whether `e` ended the connection rather than refused a message: a 421 reply (the
+/// server closes the session) or a connection closed under the client. A reply that
+/// refuses the message (4xx, 5xx), TLS and a step that waited out the timeout do not.
+fn ends_connection(e: &Failure) -> bool {
+    let Failure::Smtp(e) = e else {
+        return false;
+    };
+    match e.status() {
+        Some(code) => code.to_string() == "421",
+        None => !e.is_client() && !e.is_tls() && !e.is_timeout(),
     }
 }
 
