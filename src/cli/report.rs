@@ -55,7 +55,13 @@ pub fn run(options: &Options, owner: Option<&str>, format: Format) -> Result<Don
             report.as_of
         ),
     };
-    Ok(Done::said(summary))
+    Ok(Done {
+        warnings: Routing::of(&handbook)
+            .fallback_warning()
+            .into_iter()
+            .collect(),
+        summary,
+    })
 }
 
 /// Refuses an `--owner` that names no one the handbook knows, by email or name: told that

@@ -7,6 +7,7 @@ use ahash::HashSet;
 use serde::Serialize;
 
 use super::handbook::Handbook;
+use crate::diagnostics::Diagnostic;
 use crate::model::date::Date;
 use crate::model::person::{People, Person, address};
 use crate::model::redact::REDACTED;
@@ -16,8 +17,11 @@ use crate::model::text;
 pub struct Routing<'a> {
     people: &'a People,
     as_of: Date,
-    /// `notify.fallback`, when handbook.yaml sets it.
+    /// `notify.fallback`, when handbook.yaml sets it, or where it names someone who left,
+    /// the nearest of their managers still here.
     fallback: Option<Person>,
+    /// The fallback handbook.yaml names, when data/people.yaml says they left, and when.
+    fallback_left: Option<(Person, Date)>,
 }
 
 /// The person who gets an owner's items, and why, when that is not the owner.
@@ -90,12 +94,41 @@ impl Forwarded {
 }
 
 impl<'a> Routing<'a> {
+    /// Who left gets no mail (SPEC 13), the fallback no more than an owner: their items
+    /// go to the fallback's nearest manager still here, else to nobody.
     pub fn new(people: &'a People, as_of: Date, fallback: Option<Person>) -> Self {
-        Routing {
+        let mut routing = Routing {
             people,
             as_of,
-            fallback,
-        }
+            fallback: None,
+            fallback_left: None,
+        };
+        let left = (fallback.as_ref()).and_then(|f| Some((f.clone(), people.departed(f, as_of)?)));
+        routing.fallback = match left {
+            Some((ref named, _)) => {
+                Some(routing.recipient(named).person).filter(|p| !p.is_unassigned())
+            }
+            None => fallback,
+        };
+        routing.fallback_left = left;
+        routing
+    }
+
+    /// A warning when the fallback handbook.yaml names left, saying who takes the items
+    /// that would go to them: `report` and `notify` give it.
+    pub fn fallback_warning(&self) -> Option<Diagnostic> {
+        let (named, left) = self.fallback_left.as_ref()?;
+        let instead = match &self.fallback {
+            Some(manager) => format!("{manager}, the nearest of their managers still here"),
+            None => "nobody, as no manager of theirs who is still here has an email".into(),
+        };
+        Some(
+            Diagnostic::warning(format!(
+                "notify.fallback in handbook.yaml is {named}, who left on {left} by \
+                 data/people.yaml: the items it would get go to {instead}"
+            ))
+            .with_hint("set `notify.fallback` to an address that stays, a team's shared one"),
+        )
     }
 
     /// The routing of a handbook as of its as-of date, with `notify.fallback` when set: what
@@ -293,6 +326,35 @@ mod tests {
         // Before Ann left, her items are hers.
         let routing = Routing::new(&people, left("2026-01-30"), None);
         assert_eq!(to(&routing, "Ann"), ("Ann <ann@x.com>".into(), None));
+    }
+
+    /// A fallback who left gets no mail either: the nearest of their managers still here
+    /// takes what would go to them, else nobody, and a warning says which.
+    #[test]
+    fn a_fallback_who_left_gives_way_to_their_manager() {
+        let people = people();
+        let as_of = Date::parse("2026-06-30").unwrap();
+        let routing = Routing::new(&people, as_of, Some(Person::parse("Ann <ann@x.com>")));
+        assert_eq!(
+            to(&routing, "Dan"),
+            ("Cal <cal@x.com>".into(), Some(Reason::NoEmail))
+        );
+        let warning = routing.fallback_warning().unwrap().message;
+        assert!(warning.contains("who left on 2026-01-31"), "{warning}");
+        assert!(warning.contains("go to Cal <cal@x.com>"), "{warning}");
+
+        let routing = Routing::new(&people, as_of, Some(Person::parse("Eve <eve@x.com>")));
+        let r = routing.recipient(&Person::parse("Dan"));
+        assert_eq!(r.person.to_string(), "Dan");
+        assert!(r.forwarded.is_none());
+        let warning = routing.fallback_warning().unwrap().message;
+        assert!(warning.contains("go to nobody"), "{warning}");
+
+        // Before she left, she is the fallback, and nothing is told.
+        let before = Date::parse("2026-01-30").unwrap();
+        let routing = Routing::new(&people, before, Some(Person::parse("Ann <ann@x.com>")));
+        assert_eq!(to(&routing, "Dan").0, "Ann <ann@x.com>");
+        assert!(routing.fallback_warning().is_none());
     }
 
     #[test]

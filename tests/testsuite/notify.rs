@@ -1007,6 +1007,48 @@ fn the_items_of_an_owner_mail_cannot_reach_go_to_the_fallback() {
     }
 }
 
+/// A fallback who left by data/people.yaml gets no mail, as no one who left does: the
+/// nearest of their managers still here gets what would go to them, and `notify` and
+/// `report` warn of it.
+#[test]
+fn a_fallback_who_left_gets_no_mail() {
+    let hb = handbook("");
+    let people = hb.path().join("data/people.yaml");
+    let text = fs::read_to_string(&people).unwrap();
+    fs::write(
+        &people,
+        format!(
+            "{text}- name: Security Team\n  email: security@example.com\n  \
+             manager: Rachel Kim\n  departed: 2026-01-01\n"
+        ),
+    )
+    .unwrap();
+    let outbox = tempfile::tempdir().unwrap();
+    let out = notify(
+        hb.path(),
+        &["--outbox", outbox.path().to_str().unwrap()],
+        &[],
+    );
+    assert_code(&out, 0);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "notify.fallback in handbook.yaml is Security Team <security@example.com>, who \
+             left on 2026-01-01"
+        ) && err.contains("go to Rachel Kim <rachel.kim@example.com>"),
+        "{}",
+        describe(&out)
+    );
+    assert!(!outbox.path().join("security@example.com.eml").exists());
+    let out = common::secbook(hb.path(), &["report", ".", "--as-of", AS_OF]);
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("who left on 2026-01-01"),
+        "{}",
+        describe(&out)
+    );
+}
+
 /// A domain of letters beyond ASCII is sent to in its ASCII form (IDNA), which a server
 /// that does not offer SMTPUTF8, as this one does not, takes: before, lettre refused to
 /// send it at all.
