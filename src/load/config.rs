@@ -688,18 +688,13 @@ impl Config {
 }
 
 /// The codes `lints` names. A level that does not load leaves `lints` out of the
-/// settings, so they are then read from the file as plain YAML: an unknown code beside it
-/// is reported too.
+/// settings, so they are then read from the file's outline: an unknown code beside it is
+/// reported too.
 fn lint_codes(file: &SourceFile, config: &Config) -> Vec<String> {
-    if !config.lints.is_empty() {
-        return config.lints.keys().cloned().collect();
+    match config.lints.is_empty() {
+        true => yaml::keys(file, &[yaml::Seg::Key("lints")]),
+        false => config.lints.keys().cloned().collect(),
     }
-    let whole = serde_yaml::from_str::<serde_yaml::Value>(&file.text).unwrap_or_default();
-    let lints = whole.get("lints").and_then(serde_yaml::Value::as_mapping);
-    lints
-        .into_iter()
-        .flat_map(|map| map.keys().filter_map(|k| k.as_str().map(String::from)))
-        .collect()
 }
 
 #[cfg(test)]

@@ -2241,6 +2241,27 @@ pub fn locate(file: &SourceFile, path: &[Seg]) -> Option<Place> {
     }
 }
 
+/// The keys of the mapping at `path`, in the order the file writes them: what a section
+/// that did not load still names. Read from the outline, which no alias expands.
+pub fn keys(file: &SourceFile, path: &[Seg]) -> Vec<String> {
+    let mut node = file.outline(0, |text| read_tree(text).map(outline));
+    for seg in path {
+        node = match (seg, node.map(|n| &n.fields)) {
+            (Seg::Key(name), Some(Fields::Entries { entries, by_key })) => {
+                by_key.get(*name).map(|&i| &entries[i].1)
+            }
+            (Seg::Index(i), Some(Fields::Items(items))) => items.get(*i),
+            _ => None,
+        };
+    }
+    let Some(Fields::Entries { by_key, .. }) = node.map(|n| &n.fields) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<(usize, &String)> = by_key.iter().map(|(k, &i)| (i, k)).collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|(_, k)| k.clone()).collect()
+}
+
 /// What [`locate`] finds, in its file's outline.
 fn outline_place(outline: &Outline, path: &[Seg]) -> Option<Place> {
     let mut node = outline;
