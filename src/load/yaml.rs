@@ -460,6 +460,34 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
             hint: text_in_quotes(whole.trim_end()),
         });
     }
+    // `title: 'Bob's page'`: a quote of the value's own kind within it ends it there, and
+    // YAML finds text where it expected the next key.
+    if raw.starts_with("did not find expected key")
+        && let Some((key, value)) = before.split_once(": ")
+        && !key.trim_start().starts_with('#')
+        && let Some(quote) = (value.trim_start().chars().next()).filter(|c| matches!(c, '\'' | '"'))
+        && value.trim_start().len() > 1
+        && before.ends_with(quote)
+    {
+        let value_at = line_start + before.len() - value.trim_start().len();
+        let whole = text[value_at..line_of(at).end].trim_end();
+        let inner = whole.strip_prefix(quote).unwrap_or(whole);
+        let inner = inner.strip_suffix(quote).unwrap_or(inner);
+        let (written, how) = match quote {
+            '\'' => (inner.replace('\'', "''"), "write it twice within the value"),
+            _ => (
+                inner.replace('"', "\\\""),
+                "write it `\\\"` within the value",
+            ),
+        };
+        return Some(Syntax {
+            span: Some(value_at..value_at + whole.len()),
+            message: Some(format!(
+                "the value is quoted with `{quote}`, and the `{quote}` within it ends it"
+            )),
+            hint: format!("for a `{quote}` that is text, {how}: {quote}{written}{quote}"),
+        });
+    }
     // libyaml's words for a tab where it takes none; a tab may separate values in `[..]`.
     let refused = raw.contains("tab character") || raw.starts_with("found character that");
     if let Some(tab) = text[line_start..line_start + indent].find('\t')
