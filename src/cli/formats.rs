@@ -240,15 +240,32 @@ fn github(diags: &[Diagnostic], context: &Context) -> String {
 /// and one for the diagnostics without a code, and a result per diagnostic at its file
 /// from the repository root (`%SRCROOT%`). Columns count characters, as in every report.
 fn sarif(diags: &[Diagnostic], context: &Context) -> String {
+    // Code scanning shows a rule's help beside each of its alerts.
+    const HANDBOOK_HELP: &str = "Each result names the file, line and column, says what is \
+        wrong there and, where it can, how to mend it. An error fails `secbook build` and \
+        `secbook check`; a warning does not.";
+    let description = "A file of the handbook does not load or is not valid, or the build \
+        has a warning that is not a finding.";
     let rules: Vec<serde_json::Value> = std::iter::once(json!({
         "id": HANDBOOK_RULE,
-        "shortDescription": { "text": "A file of the handbook does not load or is not valid, or the build has a warning that is not a finding." },
+        "shortDescription": { "text": description },
+        "fullDescription": { "text": description },
+        "help": { "text": HANDBOOK_HELP, "markdown": HANDBOOK_HELP },
         "defaultConfiguration": { "level": "error" },
     }))
     .chain(RULES.iter().map(|rule| {
+        let code = rule.code;
+        let text = format!(
+            "{} A finding of the program's health, a warning by default: handbook.yaml sets \
+             its level with `lints: {{ {code}: allow }}` (or warn, or deny, which makes it an \
+             error), and `--strict` denies every finding.",
+            rule.description
+        );
         json!({
-            "id": rule.code,
+            "id": code,
             "shortDescription": { "text": rule.description },
+            "fullDescription": { "text": rule.description },
+            "help": { "text": text, "markdown": text },
             "defaultConfiguration": { "level": "warning" },
         })
     }))

@@ -364,7 +364,23 @@ fn sarif_is_valid_and_names_files_from_the_repository_root() {
         .zip(RULES)
     {
         assert_eq!(rule["shortDescription"]["text"], described.description);
+        assert_eq!(rule["fullDescription"]["text"], described.description);
+        // Code scanning shows a rule's help beside its alerts: how to set its level.
+        let help = rule["help"]["text"].as_str().unwrap();
+        assert!(
+            help.starts_with(described.description)
+                && help.contains(&format!("lints: {{ {}: allow }}", described.code)),
+            "{help}"
+        );
+        assert_eq!(rule["help"]["markdown"], help);
     }
+    let handbook = &run["tool"]["driver"]["rules"][0];
+    assert!(
+        handbook["help"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("file, line and column")
+    );
 
     // A result per error and finding, at its place from the repository root.
     let json = json(&secbook(&root, &["check", "--format", "json"], None));
