@@ -749,6 +749,13 @@ fn render_site(
         }
         Ok(renderer) if claimed => {
             diags.extend(render::unrendered_errors(handbook, &renderer, out));
+            if theme.has_own_templates() {
+                diags.push(Diagnostic::warning(
+                    "the handbook's own templates are not rendered while it has errors: an \
+                     error a template gives only as it renders (a variable it is not given, a \
+                     block its parent lacks) shows once those above are mended",
+                ));
+            }
         }
         Ok(_) => {}
         Err(template_diags) => diags.extend(template_diags),

@@ -185,6 +185,11 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// Whether the handbook gives templates of its own, which may fail as they render.
+    pub fn has_own_templates(&self) -> bool {
+        (self.templates.values()).any(|t| !t.name.starts_with(BUILT_IN))
+    }
+
     /// Loads `name` from themes/ in `source`, on top of the built-in theme, refusing template
     /// files over `max_bytes`, with every problem found on the way. Each template is
     /// parsed, so that the syntax errors of all of them are reported at once; one that

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use crate::common::{self, assert_code, describe, files_below, secbook, stderr};
+use crate::common::{self, BookTest, assert_code, describe, files_below, secbook, stderr};
 
 /// A copy of the fixture `name` (of tests/fixtures/) as `<tmp>/hb`.
 fn handbook(name: &str) -> (tempfile::TempDir, PathBuf) {
@@ -711,4 +711,37 @@ fn a_comment_where_a_value_was_meant_is_told() {
         "{report}"
     );
     assert_reports(&out, "put it in quotes: \"#1 handbook\"");
+}
+
+/// A handbook with errors is not rendered, so an error its own templates give only as
+/// they render cannot be told with the others: the build says so, where it stayed silent
+/// and the template's error came as a surprise once the rest was mended.
+#[test]
+fn a_failed_build_says_its_own_templates_were_not_rendered() {
+    let book = BookTest::empty();
+    book.write(
+        "handbook.yaml",
+        "title: T\nid: 3c9a7e52-61d0-4f3b-8e27-b5d4a1c08f96\ntheme: mine\nbase_urll: /\n",
+    );
+    book.write("content/_index.md", "---\ntitle: Home\n---\nHi\n");
+    book.write("content/guide.md", "---\ntitle: Guide\n---\nHi\n");
+    book.write(
+        "themes/mine/templates/page.html",
+        "{% extends \"base.html\" %}{% block content %}{{ page.titel }}{% endblock content %}\n",
+    );
+    let note = "the handbook's own templates are not rendered while it has errors";
+    let out = book.run(&["build", "."]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains(note), "{}", stderr(&out));
+
+    // Mended, the template's own error is told; with the built-in theme, no note.
+    book.replace("handbook.yaml", "base_urll: /\n", "");
+    let out = book.run(&["build", "."]);
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("titel"), "{}", stderr(&out));
+    book.remove("themes");
+    book.replace("handbook.yaml", "theme: mine\n", "base_urll: /\n");
+    let out = book.run(&["build", "."]);
+    assert_code(&out, 1);
+    assert!(!stderr(&out).contains(note), "{}", stderr(&out));
 }
