@@ -501,13 +501,36 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
             hint: "YAML indents with spaces only; replace the tab with spaces".into(),
         });
     }
+    // A no-break space (U+00A0, from a word processor or a web page) looks like a space
+    // where a line's indentation or its first word starts, and YAML reads it as text.
+    let context = context_mark(raw).map(|(l, column)| mark_offset(text, l, column));
+    let lines = [Some(line_start), context.map(|c| line_of(c).start)];
+    for start in lines.into_iter().flatten() {
+        let first = text[start..].trim_start_matches([' ', '\t']);
+        let Some(c) = first
+            .chars()
+            .next()
+            .filter(|c| c.is_whitespace() && *c != '\n')
+        else {
+            continue;
+        };
+        let at = text.len() - first.len();
+        return Some(Syntax {
+            span: Some(at..at + c.len_utf8()),
+            message: Some(format!(
+                "U+{:04X}, a space of another kind, where this line's indentation or first \
+                 word starts",
+                u32::from(c)
+            )),
+            hint: "YAML reads only ordinary spaces as indentation: replace it with one".into(),
+        });
+    }
     if let Some(opened) = open_quote(text, line_start, at) {
         return Some(hint(format!(
             "the quoted value that starts on line {} ends here; is its closing quote missing?",
             line(opened)
         )));
     }
-    let context = context_mark(raw).map(|(l, column)| mark_offset(text, l, column));
     if raw.contains("while scanning a quoted scalar")
         && let Some(quote) = context
     {
@@ -528,6 +551,23 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
             && let Some(long) = long_key(text, key, key + colon)
         {
             return Some(long);
+        }
+        // `owner:\u{a0}x`: the `:` is followed by a space YAML does not take for one.
+        let odd_space = line.match_indices(':').find_map(|(i, _)| {
+            let c = line[i + 1..].chars().next()?;
+            (c.is_whitespace() && !matches!(c, ' ' | '\t')).then_some((key + i + 1, c))
+        });
+        if let Some((at, c)) = odd_space {
+            return Some(Syntax {
+                span: Some(at..at + c.len_utf8()),
+                message: Some(format!(
+                    "U+{:04X}, a space of another kind, after the key's `:`",
+                    u32::from(c)
+                )),
+                hint: "YAML separates a key from its value with an ordinary space: replace it \
+                       with one"
+                    .into(),
+            });
         }
         return Some(Syntax {
             span: Some(key..key + line.len()),
