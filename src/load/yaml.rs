@@ -1025,10 +1025,46 @@ fn refuse(text: &str) -> Option<Refused> {
             hint: "remove the tag: a value is read as the text it is written as".into(),
         }
     };
+    // An anchor with no alias changes nothing but the value it is written in, which it
+    // leaves out (`title: &a Home` reads `Home`): refused as aliases are, and told after
+    // them, as what may have been meant as text.
+    let anchored = |span: saphyr_parser::Span| {
+        let start = byte(span.start.index());
+        let amp = match text[start..].starts_with('&') {
+            true => start,
+            false => text[..start].rfind('&').unwrap_or(start),
+        };
+        let end = text[amp..]
+            .find(char::is_whitespace)
+            .map_or(text.len(), |n| amp + n);
+        Refused {
+            message: format!(
+                "YAML anchors (`{}`) are not allowed in a handbook",
+                &text[amp..end]
+            ),
+            span: amp..end,
+            hint: "an anchor names a value for aliases (`*name`), which a handbook does not \
+                   allow, and is no part of the value: remove it, or put the value in quotes \
+                   if it is text that starts with `&`"
+                .into(),
+        }
+    };
+    let mut first_anchor = None;
     let scanned = scannable(text);
     let mut parser = Parser::new_from_str(&scanned);
     let mut depth = 0usize;
     while let Some(next) = parser.next_event() {
+        if let Ok((event, span)) = &next {
+            let anchor = match event {
+                Event::Scalar(_, _, id, _)
+                | Event::SequenceStart(id, _)
+                | Event::MappingStart(id, _) => *id,
+                _ => 0,
+            };
+            if anchor > 0 && first_anchor.is_none() {
+                first_anchor = Some(anchored(*span));
+            }
+        }
         match next {
             Ok((Event::SequenceStart(_, Some(_)) | Event::MappingStart(_, Some(_)), span)) => {
                 return Some(tagged(span));
@@ -1088,7 +1124,7 @@ fn refuse(text: &str) -> Option<Refused> {
                 });
             }
             Ok(_) => {}
-            Err(err) if text.contains('&') => {
+            Err(err) if first_anchor.is_some() || anchor_like(text) => {
                 return Some(Refused {
                     span: at(err.marker().index()),
                     message: format!("this is not valid YAML: {}", err.info()),
@@ -1100,7 +1136,21 @@ fn refuse(text: &str) -> Option<Refused> {
             Err(_) => return None,
         }
     }
-    None
+    first_anchor
+}
+
+/// Whether `text` has a `&` where an anchor may start: at the start of a value or an item,
+/// before a name (`&base`), not in `R&D` or `a & b`.
+fn anchor_like(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'&', bytes).any(|i| {
+        let before = i.checked_sub(1).map(|p| bytes[p]);
+        let after = bytes.get(i + 1);
+        matches!(
+            before,
+            None | Some(b' ' | b'\t' | b'\n' | b'[' | b'{' | b',')
+        ) && after.is_some_and(|b| !b.is_ascii_whitespace())
+    })
 }
 
 /// The first escape in a double-quoted scalar, as written, that stands for a character
@@ -2818,6 +2868,18 @@ mod tests {
     }
 
     use super::*;
+
+    /// A `&` within a word or between spaces is text: a syntax error near it is not told
+    /// as an anchor's.
+    #[test]
+    fn an_ampersand_in_text_is_not_an_anchor() {
+        for text in ["title: R&D", "title: a & b", "title: \"AT&T"] {
+            assert!(!anchor_like(text), "{text}");
+        }
+        for text in ["title: &a x", "- &item x", "tags: [&t a]", "&top\n"] {
+            assert!(anchor_like(text), "{text}");
+        }
+    }
     use crate::model::text::{text, texts, unique_keys};
     use serde::Deserialize;
 
