@@ -69,7 +69,7 @@ impl Forwarded {
         let name = text::bidi_closed(&self.name);
         let to = match self.to_fallback {
             true => "go to the fallback address",
-            false => "go to nobody, as handbook.yaml sets no `notify.fallback`",
+            false => "go to nobody, as no `notify.fallback` is there to take them",
         };
         match self.reason {
             Reason::Departed { left } => {
@@ -349,6 +349,11 @@ mod tests {
         assert!(r.forwarded.is_none());
         let warning = routing.fallback_warning().unwrap().message;
         assert!(warning.contains("go to nobody"), "{warning}");
+        let fay = routing.recipient(&Person::parse("Fay")).forwarded.unwrap();
+        assert!(
+            fay.why()
+                .ends_with("go to nobody, as no `notify.fallback` is there to take them.")
+        );
 
         // Before she left, she is the fallback, and nothing is told.
         let before = Date::parse("2026-01-30").unwrap();
@@ -372,7 +377,7 @@ mod tests {
         assert_eq!(
             eve.why(),
             "Eve left on 2026-03-01 and no manager of theirs who is still here has an email \
-             address: their items go to nobody, as handbook.yaml sets no `notify.fallback`."
+             address: their items go to nobody, as no `notify.fallback` is there to take them."
         );
         let fallback = Some(Person::parse("Security <sec@x.com>"));
         let routing = Routing::new(&people, Date::parse("2026-06-30").unwrap(), fallback);
