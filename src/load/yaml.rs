@@ -2362,16 +2362,10 @@ pub fn locate(file: &SourceFile, path: &[Seg]) -> Option<Place> {
 /// The keys of the mapping at `path`, in the order the file writes them: what a section
 /// that did not load still names. Read from the outline, which no alias expands.
 pub fn keys(file: &SourceFile, path: &[Seg]) -> Vec<String> {
-    let mut node = file.outline(0, |text| read_tree(text).map(outline));
-    for seg in path {
-        node = match (seg, node.map(|n| &n.fields)) {
-            (Seg::Key(name), Some(Fields::Entries { entries, by_key })) => {
-                by_key.get(*name).map(|&i| &entries[i].1)
-            }
-            (Seg::Index(i), Some(Fields::Items(items))) => items.get(*i),
-            _ => None,
-        };
-    }
+    let outline = file.outline(0, |text| read_tree(text).map(outline));
+    let node = outline
+        .and_then(|o| outline_at(o, path))
+        .map(|(_, node)| node);
     let Some(Fields::Entries { by_key, .. }) = node.map(|n| &n.fields) else {
         return Vec::new();
     };
@@ -2382,6 +2376,11 @@ pub fn keys(file: &SourceFile, path: &[Seg]) -> Vec<String> {
 
 /// What [`locate`] finds, in its file's outline.
 fn outline_place(outline: &Outline, path: &[Seg]) -> Option<Place> {
+    outline_at(outline, path).map(|(place, _)| place)
+}
+
+/// The place of the value at `path` in `outline`, and its own outline.
+fn outline_at<'a>(outline: &'a Outline, path: &[Seg]) -> Option<(Place, &'a Outline)> {
     let mut node = outline;
     let mut place = Place {
         key: node.span.clone(),
@@ -2405,7 +2404,7 @@ fn outline_place(outline: &Outline, path: &[Seg]) -> Option<Place> {
         };
         node = value;
     }
-    Some(place)
+    Some((place, node))
 }
 
 /// The outline of a tree: its spans, without its scalars.
