@@ -1028,12 +1028,7 @@ fn refuse(text: &str) -> Option<Refused> {
     // An anchor with no alias changes nothing but the value it is written in, which it
     // leaves out (`title: &a Home` reads `Home`): refused as aliases are, and told after
     // them, as what may have been meant as text.
-    let anchored = |span: saphyr_parser::Span| {
-        let start = byte(span.start.index());
-        let amp = match text[start..].starts_with('&') {
-            true => start,
-            false => text[..start].rfind('&').unwrap_or(start),
-        };
+    let anchor = |amp: usize| {
         let end = text[amp..]
             .find(char::is_whitespace)
             .map_or(text.len(), |n| amp + n);
@@ -1048,6 +1043,14 @@ fn refuse(text: &str) -> Option<Refused> {
                    if it is text that starts with `&`"
                 .into(),
         }
+    };
+    // The anchor of a value, written before it.
+    let anchored = |span: saphyr_parser::Span| {
+        let start = byte(span.start.index());
+        anchor(match text[start..].starts_with('&') {
+            true => start,
+            false => text[..start].rfind('&').unwrap_or(start),
+        })
     };
     let mut first_anchor = None;
     let scanned = scannable(text);
@@ -1124,26 +1127,21 @@ fn refuse(text: &str) -> Option<Refused> {
                 });
             }
             Ok(_) => {}
-            Err(err) if first_anchor.is_some() || anchor_like(text) => {
-                return Some(Refused {
-                    span: at(err.marker().index()),
-                    message: format!("this is not valid YAML: {}", err.info()),
-                    hint: "YAML anchors (`&name`) and aliases (`*name`) are not allowed in a handbook; \
-                           is one written here?"
-                        .into(),
-                });
-            }
+            // An alias after the point where the parser stopped would go unchecked: the
+            // first anchor is refused, which `&a &b value` is too.
+            Err(_) if first_anchor.is_some() => return first_anchor,
+            Err(_) if let Some(amp) = anchor_at(text) => return Some(anchor(amp)),
             Err(_) => return None,
         }
     }
     first_anchor
 }
 
-/// Whether `text` has a `&` where an anchor may start: at the start of a value or an item,
+/// The first `&` of `text` where an anchor may start: at the start of a value or an item,
 /// before a name (`&base`), not in `R&D` or `a & b`.
-fn anchor_like(text: &str) -> bool {
+fn anchor_at(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    memchr::memchr_iter(b'&', bytes).any(|i| {
+    memchr::memchr_iter(b'&', bytes).find(|&i| {
         let before = i.checked_sub(1).map(|p| bytes[p]);
         let after = bytes.get(i + 1);
         matches!(
@@ -2873,10 +2871,10 @@ mod tests {
     #[test]
     fn an_ampersand_in_text_is_not_an_anchor() {
         for text in ["title: R&D", "title: a & b", "title: \"AT&T"] {
-            assert!(!anchor_like(text), "{text}");
+            assert_eq!(anchor_at(text), None, "{text}");
         }
         for text in ["title: &a x", "- &item x", "tags: [&t a]", "&top\n"] {
-            assert!(anchor_like(text), "{text}");
+            assert!(anchor_at(text).is_some(), "{text}");
         }
     }
     use crate::model::text::{text, texts, unique_keys};
