@@ -389,13 +389,14 @@ fn prepare_from(
         false => handbook.findings.clone(),
     };
     let identity = handbook.config.identity_warning(&config_file);
-    let handbook = viewed(
+    let mut handbook = viewed(
         handbook,
         view,
         options.strict,
         baseline.as_ref(),
         &mut files,
     );
+    handbook.audience.clone_from(&audience);
     let prepared = Prepared {
         handbook,
         theme,

@@ -38,6 +38,9 @@ pub struct Handbook {
     /// Set by validate, which reads the facts above. Shared: `serve` keeps each record's
     /// findings from one build to the next, and a page edit changes none of them.
     pub findings: Vec<Arc<Finding>>,
+    /// The audience it is the view of (SPEC 12), set once the view is made; `None` for
+    /// the whole handbook.
+    pub audience: Option<String>,
 }
 
 impl Handbook {
@@ -93,6 +96,7 @@ impl Handbook {
             metrics,
             history: None,
             findings: Vec::new(),
+            audience: None,
         }
     }
 }

@@ -541,7 +541,13 @@ fn build(
         })
         .unzip();
     Some(Poam {
-        uuid: identity.uuid("poam").to_string(),
+        // Each audience's document is a document of its own, the same risks and items
+        // (by their UUIDs) told in part.
+        uuid: match &handbook.audience {
+            Some(audience) => identity.uuid(&format!("poam/audience/{audience}")),
+            None => identity.uuid("poam"),
+        }
+        .to_string(),
         metadata: Metadata {
             title: line(
                 &format!("{}: plan of action and milestones", config.title),

@@ -664,6 +664,39 @@ fn a_redacted_impact_reads_redacted_not_unrecorded() {
     assert!(!page.contains("73125"), "{page}");
 }
 
+/// Each audience's POA&M is a document of its own, with a UUID of its own, where every
+/// audience's had the same: the risks two audiences share keep their UUIDs.
+#[test]
+fn each_audience_has_a_poam_of_its_own() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let mut documents: Vec<(String, Vec<String>)> = Vec::new();
+    for reader in fixture_readers() {
+        let out = book.run(&["export", "poam", ".", "--audience", reader.name.as_str()]);
+        // A view with no approved or pending exception has no plan to export.
+        if out.status.code() == Some(2) {
+            continue;
+        }
+        assert_code(&out, 0);
+        let poam: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let poam = &poam["plan-of-action-and-milestones"];
+        let risks = poam["risks"].as_array().unwrap();
+        let risks = risks
+            .iter()
+            .map(|r| r["uuid"].as_str().unwrap().to_string());
+        documents.push((poam["uuid"].as_str().unwrap().to_string(), risks.collect()));
+    }
+    assert!(documents.len() >= 2, "{documents:?}");
+    for (i, (uuid, risks)) in documents.iter().enumerate() {
+        for (other, other_risks) in &documents[i + 1..] {
+            assert_ne!(uuid, other);
+            assert!(
+                risks.iter().any(|r| other_risks.contains(r)),
+                "{documents:?}"
+            );
+        }
+    }
+}
+
 /// `report`, `notify` and `export` for an audience hold nothing it may not see either.
 #[test]
 fn report_notify_and_exports_of_an_audience_hold_what_it_may_see() {
