@@ -780,11 +780,18 @@ pub struct Staging {
 /// SIGHUP), as they are when a build fails.
 static LIVE: Mutex<Vec<(PathBuf, PathBuf, Vec<PathBuf>)>> = Mutex::new(Vec::new());
 
+/// Removes the folder `dir` and all it holds, its folders side by side; where that fails
+/// (each of them holds a descriptor, and a low limit of open files runs out), one at a
+/// time, as std does, which holds one a level.
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    remove_dir_all::remove_dir_all(dir).or_else(|_| fs::remove_dir_all(dir))
+}
+
 /// Removes what a build that did not finish leaves: its staging folder `dir`, its lock's
 /// file, and then the folders `made` for its output, as long as they are empty.
 fn clean_up(dir: Option<&Path>, lock: Option<Lock>, made: &[PathBuf]) {
     if let Some(dir) = dir {
-        let _ = remove_dir_all::remove_dir_all(dir);
+        let _ = remove_tree(dir);
     }
     drop(lock);
     for folder in made {
@@ -989,7 +996,7 @@ impl Staging {
         };
         let moved = (foreign.iter()).try_for_each(|n| fs::rename(old.join(n), self.out.join(n)));
         let left = match moved {
-            Ok(()) => remove_dir_all::remove_dir_all(&old),
+            Ok(()) => remove_tree(&old),
             // Named so that no later build takes it for a leftover of its own.
             Err(e) => {
                 let kept = beside(

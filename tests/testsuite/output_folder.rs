@@ -271,6 +271,30 @@ fn a_limit_on_file_size_fails_the_build_and_keeps_the_last_output() {
     assert_eq!(snapshot(tmp.path(), None), before);
 }
 
+/// Under a low limit of open files (`ulimit -n 16`) that the build itself fits in, the
+/// previous output is still removed once the new one is in place, where its removal, a
+/// descriptor for each folder side by side, ran out and left it beside the new one.
+#[test]
+fn a_low_limit_of_open_files_leaves_nothing_beside_the_output() {
+    let (tmp, hb) = workspace();
+    let out = tmp.path().join("public");
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+    let rebuilt = common::secbook_after(&hb, "ulimit -n 16", &["build", ".", "-o", "../public"]);
+    assert_code(&rebuilt, 0);
+    assert!(
+        !stderr(&rebuilt).contains("could not be removed"),
+        "{}",
+        stderr(&rebuilt)
+    );
+    let beside: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("public."))
+        .collect();
+    assert_eq!(beside, Vec::<String>::new());
+    assert!(out.join("index.html").is_file());
+}
+
 /// What is at the top of the output that secbook did not write (the `.git` of a `gh-pages`
 /// worktree, a host's `CNAME`) outlives every build; what the last build wrote and this
 /// one does not is gone. One that this build would write too is not lost: the previous
