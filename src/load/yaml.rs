@@ -3502,7 +3502,7 @@ items:
                 (3, "unknown field `colour`"),
                 (
                     5,
-                    "items[0].date: invalid date `2026-01-40`: expected a real date written YYYY-MM-DD"
+                    "items[0].date: invalid date `2026-01-40` (January 2026 has 31 days): expected a real date written YYYY-MM-DD"
                 ),
                 (7, "items[1]: missing field `name`"),
                 (
@@ -3623,7 +3623,9 @@ items:
             [
                 format!("1:9 dates[0]: invalid date `5`: {date}"),
                 format!("1:12 dates[1]: invalid date `x`: {date}"),
-                format!("1:15 dates[2]: invalid date `2020-02-30`: {date}"),
+                format!(
+                    "1:15 dates[2]: invalid date `2020-02-30` (February 2020 has 29 days): {date}"
+                ),
             ]
         );
         // The bad values of several items, and of one item, are each told.
@@ -3638,9 +3640,13 @@ items:
         assert_eq!(
             told(approvals),
             [
-                format!("4:11 approvals[0].date: invalid date `2025-13-40`: {date}"),
+                format!(
+                    "4:11 approvals[0].date: invalid date `2025-13-40` (a month is 01 to 12): {date}"
+                ),
                 "6:15 approvals[1].decision: unknown value `maybe`".to_string(),
-                format!("7:11 approvals[1].date: invalid date `2025-02-30`: {date}"),
+                format!(
+                    "7:11 approvals[1].date: invalid date `2025-02-30` (February 2025 has 28 days): {date}"
+                ),
             ]
         );
         // A list of mappings: an item that is no mapping, or is empty, is told once and
@@ -3666,7 +3672,9 @@ items:
                 format!("6:11 approvals[3].date: invalid date `x`: {date}"),
                 "6:5 approvals[3]: missing field `name`".to_string(),
                 "6:5 approvals[3]: missing field `decision`".to_string(),
-                format!("7:41 approvals[4].date: invalid date `2025-02-30`: {date}"),
+                format!(
+                    "7:41 approvals[4].date: invalid date `2025-02-30` (February 2025 has 28 days): {date}"
+                ),
                 "9:15 approvals[5].decision: unknown value `nope`".to_string(),
             ]
         );

@@ -49,7 +49,10 @@ impl Date {
                 NaiveDate::from_ymd_opt(number(&b[..4]) as i32, number(&b[5..7]), number(&b[8..]))
             })
             .flatten()
-            .ok_or_else(|| format!("invalid date `{s}`"))?;
+            .ok_or_else(|| match why_not(s) {
+                Some(why) => format!("invalid date `{s}` ({why})"),
+                None => format!("invalid date `{s}`"),
+            })?;
         match YEARS.contains(&date.year()) {
             true => Ok(Date(date)),
             false => Err(format!(
@@ -98,6 +101,39 @@ impl fmt::Display for Date {
             }
         }
         f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// Why `s`, which is not a date written `YYYY-MM-DD`, is none, where that can be told
+/// more plainly than by the format: a day past its month's end, a month past 12, one or
+/// the other written with one digit, a time after the date.
+fn why_not(s: &str) -> Option<String> {
+    if let Some((date, _)) = s.split_once(['T', ' ']).filter(|(d, _)| d.len() == 10)
+        && Date::read(date).is_ok()
+    {
+        return Some(format!("a date and a time: the date alone is `{date}`"));
+    }
+    let parts: Vec<&str> = s.split('-').collect();
+    let [year, month, day] = parts[..] else {
+        return None;
+    };
+    let digits = |p: &str, n| (1..=n).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+    if year.len() != 4 || !digits(year, 4) || !digits(month, 2) || !digits(day, 2) {
+        return None;
+    }
+    let (year, month, day): (i32, u32, u32) =
+        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
+    let Ok(name) = chrono::Month::try_from(u8::try_from(month).ok()?) else {
+        return Some("a month is 01 to 12".into());
+    };
+    let days = (28..=31)
+        .rev()
+        .find(|&d| NaiveDate::from_ymd_opt(year, month, d).is_some())?;
+    match (1..=days).contains(&day) {
+        true => Some(format!(
+            "written with two digits for the month and the day, it is `{year}-{month:02}-{day:02}`"
+        )),
+        false => Some(format!("{} {year} has {days} days", name.name())),
     }
 }
 
@@ -200,6 +236,42 @@ pub fn now(source_date_epoch: Option<&str>) -> Result<ChronoDateTime<Utc>, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A date that is none is told why where that is plainer than the format.
+    #[test]
+    fn a_date_that_is_none_says_why() {
+        let why = |s: &str| Date::read(s).unwrap_err();
+        assert_eq!(
+            why("2028-02-30"),
+            "invalid date `2028-02-30` (February 2028 has 29 days)"
+        );
+        assert_eq!(
+            why("2026-04-31"),
+            "invalid date `2026-04-31` (April 2026 has 30 days)"
+        );
+        assert_eq!(
+            why("2026-00-10"),
+            "invalid date `2026-00-10` (a month is 01 to 12)"
+        );
+        assert_eq!(
+            why("2026-6-1"),
+            "invalid date `2026-6-1` (written with two digits for the month and the day, it is \
+             `2026-06-01`)"
+        );
+        assert_eq!(
+            why("2026-06-01 09:00"),
+            "invalid date `2026-06-01 09:00` (a date and a time: the date alone is `2026-06-01`)"
+        );
+        for plain in [
+            "06/01/2026",
+            "tomorrow",
+            "2026-6",
+            "26-06-01",
+            "2026-06-011",
+        ] {
+            assert_eq!(why(plain), format!("invalid date `{plain}`"));
+        }
+    }
 
     fn d(s: &str) -> Date {
         Date::parse(s).unwrap()

@@ -585,7 +585,14 @@ fn commands_that_cannot_run_exit_2() {
     );
 
     let basic = crate::common::fixture("valid/basic");
-    for bad in ["2026-02-30", "tomorrow", "2026-6-1"] {
+    for (bad, why) in [
+        ("2026-02-30", " (February 2026 has 28 days)"),
+        ("tomorrow", ""),
+        (
+            "2026-6-1",
+            " (written with two digits for the month and the day, it is `2026-06-01`)",
+        ),
+    ] {
         let run = test.run(&[
             Path::new("check"),
             &basic,
@@ -594,7 +601,7 @@ fn commands_that_cannot_run_exit_2() {
         ]);
         assert_code(&run, 2);
         // As a date in a file is told.
-        let told = format!("invalid date `{bad}`: expected a real date written YYYY-MM-DD");
+        let told = format!("invalid date `{bad}`{why}: expected a real date written YYYY-MM-DD");
         assert!(stderr(&run).contains(&told), "{}", describe(&run));
     }
 
