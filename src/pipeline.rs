@@ -151,7 +151,7 @@ struct Derived {
 /// [`generate`] with what earlier builds left in `cache`, leaving this build's there.
 pub fn generate_cached(options: &Options, cache: &mut Cache) -> Result<Generated, Error> {
     let mut prepared = prepare(options, Some(&mut cache.loads))?;
-    cache.audience.clone_from(&prepared.audience);
+    cache.audience.clone_from(&prepared.handbook.audience);
     // serve prints only the warnings the build before did not have: a page edit would
     // otherwise make a diagnostic of each of the register's thousands of findings, to
     // drop it unread.
@@ -396,7 +396,7 @@ fn prepare_from(
         baseline.as_ref(),
         &mut files,
     );
-    handbook.audience.clone_from(&audience);
+    handbook.audience = audience;
     let prepared = Prepared {
         handbook,
         theme,
@@ -405,7 +405,6 @@ fn prepare_from(
         found,
         warn_findings: true,
         identity,
-        audience,
     };
     Ok(prepared)
 }
@@ -653,8 +652,6 @@ struct Prepared {
     /// The warning of a handbook without `id` ([`crate::load::config::Config::identity_warning`]),
     /// kept for a build without errors: one that fails writes no identifier.
     pub identity: Option<Diagnostic>,
-    /// The audience the handbook is seen by; `None` for the whole handbook.
-    pub audience: Option<String>,
 }
 
 /// The render stage into `out`, then the checks of what was rendered.
@@ -667,7 +664,6 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         found,
         warn_findings,
         identity,
-        audience,
     } = prepared;
     let valid = !has_error(&diags, &found);
     // A build that fails lists the findings wherever they are found: `finish` sorts them
@@ -677,14 +673,7 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         true => with_findings(diags, &found),
         false => diags,
     };
-    diags.extend(render_site(
-        &handbook,
-        &theme,
-        files,
-        valid,
-        audience.as_deref(),
-        &out,
-    ));
+    diags.extend(render_site(&handbook, &theme, files, valid, &out));
     let mut finished = out.finish()?;
     diags.append(&mut finished.diags);
     let search_index_bytes = finished.size_of(search::INDEX_PATH).unwrap_or(0);
@@ -712,7 +701,7 @@ fn render_prepared(prepared: Prepared, out: Output) -> Result<(Generated, Finish
         reused: finished.reused,
         findings: handbook.findings,
         unlisted: if listed { Vec::new() } else { found },
-        audience,
+        audience: handbook.audience,
     };
     Ok((generated, finished))
 }
@@ -733,7 +722,6 @@ fn render_site(
     theme: &Theme,
     files: Vec<OutputFile>,
     valid: bool,
-    audience: Option<&str>,
     out: &Output,
 ) -> Vec<Diagnostic> {
     let mut diags = out.claim(handbook, &files);
@@ -742,7 +730,7 @@ fn render_site(
     if valid {
         out.put_all(files);
     }
-    let globals = globals(handbook, audience);
+    let globals = globals(handbook);
     match out.renderer(theme, globals) {
         Ok(renderer) if valid => {
             diags.extend(render::render_all(handbook, &renderer, out));
@@ -817,7 +805,7 @@ struct PolicyRow {
 /// Values every template sees, set once for the whole site. The configuration shapes
 /// pages beyond them (whether Markdown may hold HTML, say), so it is part of their
 /// fingerprint too.
-fn globals<'a>(handbook: &'a Handbook, audience: Option<&'a str>) -> Values<'a> {
+fn globals(handbook: &Handbook) -> Values<'_> {
     let config = &handbook.config;
     let policy: Vec<PolicyRow> = config
         .exceptions
@@ -839,7 +827,7 @@ fn globals<'a>(handbook: &'a Handbook, audience: Option<&'a str>) -> Values<'a> 
             description: &config.description,
             base_url: &config.base_url,
             as_of: handbook.as_of,
-            audience,
+            audience: handbook.audience.as_deref(),
             audiences: !config.audiences.is_empty(),
         },
     );

@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::cli::{Done, print};
 use crate::derive::handbook::Handbook;
 use crate::derive::recipients::{Forwarded, Routing};
-use crate::diagnostics::Error;
+use crate::diagnostics::{Diagnostic, Error};
 use crate::model::date::{Date, days};
 use crate::model::links::absolute_base;
 use crate::model::person::Person;
@@ -56,10 +56,7 @@ pub fn run(options: &Options, owner: Option<&str>, format: Format) -> Result<Don
         ),
     };
     Ok(Done {
-        warnings: Routing::of(&handbook)
-            .fallback_warning()
-            .into_iter()
-            .collect(),
+        warnings: report.warnings,
         summary,
     })
 }
@@ -126,6 +123,9 @@ pub struct Report {
     pub expiring_within_days: u32,
     /// Owners with something to act on, by name.
     pub owners: Vec<OwnerReport>,
+    /// What `report` and `notify` warn of in how the items are routed: a fallback who left.
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -365,6 +365,7 @@ impl Report {
             as_of,
             expiring_within_days: handbook.config.exceptions.expiring_within_days,
             owners,
+            warnings: routing.fallback_warning().into_iter().collect(),
         }
     }
 

@@ -130,9 +130,11 @@ pub fn load(
         max_bytes: config.limits.max_file_bytes(),
         values: !config.audiences.is_empty(),
     };
-    let apart = repo
-        .head()
-        .and_then(|head| head.map_or(Ok(None), |head| repo.held_apart(&head, &FOLDERS)));
+    let head = repo.head();
+    let apart = match &head {
+        Ok(Some(head)) => repo.held_apart(head, &FOLDERS),
+        _ => Ok(None),
+    };
     if let Ok(Some((path, kind))) = apart {
         return without(
             format!(
@@ -144,7 +146,7 @@ pub fn load(
         );
     }
     let mailmap = repo.mailmap();
-    let changes = repo.head().and_then(|head| match kept {
+    let changes = head.and_then(|head| match kept {
         Some(kept) if kept.head == head && kept.reading == reading && kept.mailmap == mailmap => {
             Ok((kept, None))
         }

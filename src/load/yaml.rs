@@ -1003,6 +1003,12 @@ fn refuse(text: &str) -> Option<Refused> {
         let at = byte(index);
         at..token_end(text, at)
     };
+    // What is written from `at` up to the next white space: a tag, an anchor.
+    let word = |at: usize| {
+        at..text[at..]
+            .find(char::is_whitespace)
+            .map_or(text.len(), |n| at + n)
+    };
     // A tag asks the reader to make something of the value (`!!binary`, a class of a
     // programming language): secbook would read the text and ignore the tag, and another
     // reader of the same file would not. It is written before the value.
@@ -1013,15 +1019,13 @@ fn refuse(text: &str) -> Option<Refused> {
             true => start,
             false => text[line..start].rfind('!').map_or(start, |i| line + i),
         };
-        let end = text[tag..]
-            .find(char::is_whitespace)
-            .map_or(text.len(), |n| tag + n);
+        let tag = word(tag);
         Refused {
             message: format!(
                 "YAML tags (`{}`) are not read in a handbook",
-                &text[tag..end]
+                &text[tag.clone()]
             ),
-            span: tag..end,
+            span: tag,
             hint: "remove the tag: a value is read as the text it is written as".into(),
         }
     };
@@ -1029,15 +1033,13 @@ fn refuse(text: &str) -> Option<Refused> {
     // leaves out (`title: &a Home` reads `Home`): refused as aliases are, and told after
     // them, as what may have been meant as text.
     let anchor = |amp: usize| {
-        let end = text[amp..]
-            .find(char::is_whitespace)
-            .map_or(text.len(), |n| amp + n);
+        let anchor = word(amp);
         Refused {
             message: format!(
                 "YAML anchors (`{}`) are not allowed in a handbook",
-                &text[amp..end]
+                &text[anchor.clone()]
             ),
-            span: amp..end,
+            span: anchor,
             hint: "an anchor names a value for aliases (`*name`), which a handbook does not \
                    allow, and is no part of the value: remove it, or put the value in quotes \
                    if it is text that starts with `&`"

@@ -117,12 +117,13 @@ fn why_not(s: &str) -> Option<String> {
     let [year, month, day] = parts[..] else {
         return None;
     };
-    let digits = |p: &str, n| (1..=n).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
-    if year.len() != 4 || !digits(year, 4) || !digits(month, 2) || !digits(day, 2) {
-        return None;
-    }
-    let (year, month, day): (i32, u32, u32) =
-        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
+    // Digits alone, as many as `len` allows.
+    let number = |p: &str, len: std::ops::RangeInclusive<usize>| {
+        let digits = len.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+        digits.then(|| p.parse::<u32>().ok()).flatten()
+    };
+    let year = i32::try_from(number(year, 4..=4)?).ok()?;
+    let (month, day) = (number(month, 1..=2)?, number(day, 1..=2)?);
     let Ok(name) = chrono::Month::try_from(u8::try_from(month).ok()?) else {
         return Some("a month is 01 to 12".into());
     };

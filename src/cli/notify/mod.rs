@@ -14,7 +14,6 @@ use std::time::Duration;
 use crate::cli::Done;
 use crate::cli::report::Report;
 use crate::derive::handbook::Handbook;
-use crate::derive::recipients::Routing;
 use crate::diagnostics::{Diagnostic, Error};
 use crate::load::config::SmtpUrl;
 use crate::model::date;
@@ -133,10 +132,7 @@ pub fn deliver(handbook: &Handbook, options: Options, out: &mut dyn Write) -> Re
     let as_of = report.as_of;
     let mut line =
         |text: String| writeln!(out, "{text}").map_err(|e| Error::io(Path::new("<stdout>"), e));
-    let mut warnings: Vec<Diagnostic> = Routing::of(handbook)
-        .fallback_warning()
-        .into_iter()
-        .collect();
+    let mut warnings = report.warnings.clone();
     let summary = match options.delivery {
         Delivery::DryRun => {
             for mail in &mails {

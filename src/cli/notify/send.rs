@@ -101,36 +101,33 @@ impl<'a> Server<'a> {
                     done(mail, Err(format!("not tried: {why}")));
                     continue;
                 }
-                let (mut conn, kept) = match connection.take() {
-                    Some(conn) if !conn.has_broken() => (conn, true),
-                    _ => match self.open().await {
-                        Ok(conn) => (conn, false),
-                        Err(why) => {
-                            done(mail, Err(why.clone()));
-                            unreachable = Some(why);
-                            continue;
-                        }
-                    },
-                };
                 let formatted = mail.message.formatted();
-                let mut sent = (self.within(conn.send(mail.message.envelope(), &formatted))).await;
-                // A connection kept from the message before, which the server has closed
-                // since or now closes (421: too many messages in one session, a restart),
-                // is no fault of this message: once more, on a new connection.
-                if kept && sent.as_ref().is_err_and(ends_connection) {
-                    match self.open().await {
-                        Ok(fresh) => {
-                            conn = fresh;
-                            sent =
-                                (self.within(conn.send(mail.message.envelope(), &formatted))).await;
-                        }
-                        Err(why) => {
-                            done(mail, Err(why.clone()));
-                            unreachable = Some(why);
-                            continue;
-                        }
+                let mut kept = connection.take().filter(|c| !c.has_broken());
+                let opened = loop {
+                    let reused = kept.is_some();
+                    let mut conn = match kept.take() {
+                        Some(conn) => conn,
+                        None => match self.open().await {
+                            Ok(conn) => conn,
+                            Err(why) => break Err(why),
+                        },
+                    };
+                    let sent = (self.within(conn.send(mail.message.envelope(), &formatted))).await;
+                    // A connection kept from the message before, which the server has
+                    // closed since or now closes (421: too many messages in one session, a
+                    // restart), is no fault of this message: once more, on a new one.
+                    if !(reused && sent.as_ref().is_err_and(ends_connection)) {
+                        break Ok((conn, sent));
                     }
-                }
+                };
+                let (conn, sent) = match opened {
+                    Ok(sent) => sent,
+                    Err(why) => {
+                        done(mail, Err(why.clone()));
+                        unreachable = Some(why);
+                        continue;
+                    }
+                };
                 let ended = sent.as_ref().is_err_and(ends_connection);
                 let sent = sent.map(|_| ()).map_err(|e| {
                     if let Failure::Late = e {

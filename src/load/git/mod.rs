@@ -154,10 +154,25 @@ pub enum Unavailable {
     Format(&'static str),
 }
 
-/// What the format of the repository that holds `root` asks that this reader does not
-/// know, from its config alone: gix refuses a repository of SHA-256 objects without a word
-/// of why, and reads no reftable's references.
-fn unknown_format(root: &Path) -> Option<&'static str> {
+/// What a repository's `config` asks of its format that this reader does not know: gix
+/// refuses a repository of SHA-256 objects without a word of why, and reads no reftable's
+/// references.
+fn unknown_format(config: &gix::config::File) -> Option<&'static str> {
+    let is = |key: &str, value: &str| {
+        (config.string(key)).is_some_and(|v| v.eq_ignore_ascii_case(value.as_bytes()))
+    };
+    if is("extensions.objectFormat", "sha256") {
+        Some("its objects are named by SHA-256 (`extensions.objectFormat`)")
+    } else if is("extensions.refStorage", "reftable") {
+        Some("its references are kept in a reftable (`extensions.refStorage`)")
+    } else {
+        None
+    }
+}
+
+/// [`unknown_format`] of the repository that holds `root`, read from its config file, for
+/// one gix could not open.
+fn unknown_format_at(root: &Path) -> Option<&'static str> {
     let git_dir = match std::env::var_os("GIT_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => {
@@ -170,16 +185,7 @@ fn unknown_format(root: &Path) -> Option<&'static str> {
     };
     let source = gix::config::Source::Local;
     let config = gix::config::File::from_path_no_includes(git_dir.join("config"), source).ok()?;
-    let is = |key: &str, value: &str| {
-        (config.string(key)).is_some_and(|v| v.eq_ignore_ascii_case(value.as_bytes()))
-    };
-    if is("extensions.objectFormat", "sha256") {
-        Some("its objects are named by SHA-256 (`extensions.objectFormat`)")
-    } else if is("extensions.refStorage", "reftable") {
-        Some("its references are kept in a reftable (`extensions.refStorage`)")
-    } else {
-        None
-    }
+    unknown_format(&config)
 }
 
 /// What the decoded objects of packs may hold in memory at most, where gix reads them:
@@ -368,9 +374,6 @@ impl Repo {
     /// folder is kept apart), and the search upwards stops at `GIT_CEILING_DIRECTORIES`.
     pub fn discover(root: &Path) -> Result<Result<Repo, Unavailable>, Error> {
         use gix::discover::upwards::Error as Up;
-        if let Some(why) = unknown_format(root) {
-            return Ok(Err(Unavailable::Format(why)));
-        }
         let found = gix::ThreadSafeRepository::discover_with_environment_overrides(root);
         let mut repo = match found.map(gix::Repository::from) {
             Ok(repo) => repo,
@@ -381,10 +384,16 @@ impl Repo {
                         | Up::NoGitRepositoryWithinCeiling { .. }
                         | Up::NoGitRepositoryWithinFs { .. },
                     ) => Ok(Err(Unavailable::NotGit)),
-                    _ => Err(failed("the repository", e)),
+                    _ => match unknown_format_at(root) {
+                        Some(why) => Ok(Err(Unavailable::Format(why))),
+                        None => Err(failed("the repository", e)),
+                    },
                 };
             }
         };
+        if let Some(why) = unknown_format(repo.config_snapshot().plumbing()) {
+            return Ok(Err(Unavailable::Format(why)));
+        }
         with_pack_cache(&mut repo);
         let packs = repo
             .objects
