@@ -555,19 +555,27 @@ fn a_commit_subject_keeps_of_hidden_records_only_what_the_audience_sees_elsewher
     }
 }
 
+/// A handbook of one page whose audience `auditors` reads what is internal but `field`.
+fn auditors_redacting(field: &str) -> BookTest {
+    let book = BookTest::empty();
+    book.write(
+        "handbook.yaml",
+        &format!(
+            "title: Redacted\nas_of: 2026-06-30\nclassification:\n  levels: [internal, \
+             secret]\n  default: internal\naudiences:\n  auditors: {{ max: internal, redact: \
+             [{field}] }}\n"
+        ),
+    );
+    book.write("content/_index.md", "---\ntitle: Home\n---\nHome.\n");
+    book
+}
+
 /// A redacted text that is a word of secbook's own vocabularies (an approver's role written
 /// "Security", a side of the policy) is not scrubbed from what secbook writes with that
 /// word: a finding keeps saying which side's approval is missing.
 #[test]
 fn a_redacted_text_that_is_a_word_of_the_vocabularies_leaves_them_readable() {
-    let book = BookTest::empty();
-    book.write(
-        "handbook.yaml",
-        "title: Words\nas_of: 2026-06-30\nclassification:\n  levels: [internal, secret]\n  \
-         default: internal\naudiences:\n  \
-         auditors: { max: internal, redact: [approvals] }\n",
-    );
-    book.write("content/_index.md", "---\ntitle: Home\n---\nHome.\n");
+    let book = auditors_redacting("approvals");
     book.write(
         "data/exceptions/EXC-001.yaml",
         "id: EXC-001\ntitle: Open door\ntype: acceptance\nseverity: high\nstatus: approved\n\
@@ -590,14 +598,7 @@ fn a_redacted_text_that_is_a_word_of_the_vocabularies_leaves_them_readable() {
 /// at the approval, or by the approver's name, it would say who requested it.
 #[test]
 fn a_self_approval_does_not_name_a_redacted_requester() {
-    let book = BookTest::empty();
-    book.write(
-        "handbook.yaml",
-        "title: Self\nas_of: 2026-06-30\nclassification:\n  levels: [internal, secret]\n  \
-         default: internal\naudiences:\n  \
-         auditors: { max: internal, redact: [requested_by] }\n",
-    );
-    book.write("content/_index.md", "---\ntitle: Home\n---\nHome.\n");
+    let book = auditors_redacting("requested_by");
     book.write(
         "data/exceptions/EXC-001.yaml",
         "id: EXC-001\ntitle: Open door\ntype: acceptance\nseverity: low\nstatus: approved\n\
@@ -630,13 +631,7 @@ fn a_self_approval_does_not_name_a_redacted_requester() {
 /// never recorded, which would tell the reader something false.
 #[test]
 fn a_redacted_impact_reads_redacted_not_unrecorded() {
-    let book = BookTest::empty();
-    book.write(
-        "handbook.yaml",
-        "title: Impact\nas_of: 2026-06-30\nclassification:\n  levels: [internal, secret]\n  \
-         default: internal\naudiences:\n  auditors: { max: internal, redact: [impact] }\n",
-    );
-    book.write("content/_index.md", "---\ntitle: Home\n---\nHome.\n");
+    let book = auditors_redacting("impact");
     book.write(
         "data/incidents/INC-001.yaml",
         "id: INC-001\ntitle: Phishing\nseverity: sev2\nstatus: resolved\ncommander: Ann Lee\n\

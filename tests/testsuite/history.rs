@@ -29,12 +29,27 @@ struct Repo {
 
 impl Repo {
     fn new(handbook_yaml: &str) -> Repo {
+        Repo::init(&[], handbook_yaml)
+    }
+
+    /// [`Repo::new`], with more options of `git init` (`--object-format=sha256`).
+    fn init(options: &[&str], handbook_yaml: &str) -> Repo {
         let repo = Repo {
             dir: tempfile::tempdir().unwrap(),
         };
-        git(repo.path(), &["init", "-q", "-b", "main"], &[]);
+        let init = [&["init", "-q", "-b", "main"][..], options].concat();
+        git(repo.path(), &init, &[]);
         repo.write("handbook.yaml", handbook_yaml);
         repo
+    }
+
+    /// Merges `branch` into the branch checked out, in a merge commit dated `day`.
+    #[track_caller]
+    fn merge(&self, branch: &str, day: &str) {
+        let at = format!("{day}T12:00:00+00:00");
+        let env = [("GIT_AUTHOR_DATE", &*at), ("GIT_COMMITTER_DATE", &*at)];
+        let merge = git(self.path(), &["merge", "-q", "--no-edit", branch], &env);
+        assert!(merge.status.success(), "{}", describe(&merge));
     }
 
     fn path(&self) -> &Path {
@@ -190,22 +205,24 @@ fn requested_and_approved(repo: &Repo, id: &str) {
     let file = format!("data/exceptions/{id}.yaml");
     repo.write(&file, &exception(id, "medium", PENDING, &[], &[]));
     repo.commit("2026-01-01", "Ann Lee", &format!("Request {id}"));
+    repo.write(&file, &approved_on_both_sides(id));
+    repo.commit("2026-01-10", "Dee Vance", &format!("Approve {id}"));
+}
+
+/// The medium exception `id` approved on both sides on 2026-01-10, to expire 2026-09-01.
+fn approved_on_both_sides(id: &str) -> String {
     let approvals = [
         approval("Dee Vance", "business", "2026-01-10"),
         approval("Eli Stone", "security", "2026-01-10"),
     ];
     let approvals: Vec<&str> = approvals.iter().map(String::as_str).collect();
-    repo.write(
-        &file,
-        &exception(
-            id,
-            "medium",
-            &approved("2026-01-10", "2026-09-01"),
-            &approvals,
-            &[],
-        ),
-    );
-    repo.commit("2026-01-10", "Dee Vance", &format!("Approve {id}"));
+    exception(
+        id,
+        "medium",
+        &approved("2026-01-10", "2026-09-01"),
+        &approvals,
+        &[],
+    )
 }
 
 /// Raises E-1's severity in a commit dated `day`, after [`requested_and_approved`], and
@@ -655,11 +672,7 @@ fn a_merge_shows_a_change_once_at_the_commit_that_made_it() {
     git(repo.path(), &["checkout", "-q", "main"], &[]);
     repo.write("content/_index.md", "---\ntitle: Home\n---\n");
     repo.commit("2026-01-03", "Ann Lee", "Add a home page");
-    let env = [
-        ("GIT_AUTHOR_DATE", "2026-01-04T12:00:00+00:00"),
-        ("GIT_COMMITTER_DATE", "2026-01-04T12:00:00+00:00"),
-    ];
-    git(repo.path(), &["merge", "-q", "--no-edit", "side"], &env);
+    repo.merge("side", "2026-01-04");
     let api = repo.history_json();
     assert_eq!(subjects(&api), ["Raise E-9", "Request E-9"]);
     assert_eq!(api["exceptions"][0]["commits"][0]["commit"], side);
@@ -722,21 +735,7 @@ fn approvals_of_a_record_whose_first_version_does_not_read_are_not_backdated() {
     let file = "data/exceptions/E-1.yaml";
     repo.write(file, "id: E-1\ntitle: [imported, half\n");
     repo.commit("2026-03-01", "Ann Lee", "Import E-1");
-    let approvals = [
-        approval("Dee Vance", "business", "2026-01-10"),
-        approval("Eli Stone", "security", "2026-01-10"),
-    ];
-    let approvals: Vec<&str> = approvals.iter().map(String::as_str).collect();
-    repo.write(
-        file,
-        &exception(
-            "E-1",
-            "medium",
-            &approved("2026-01-10", "2026-09-01"),
-            &approvals,
-            &[],
-        ),
-    );
+    repo.write(file, &approved_on_both_sides("E-1"));
     repo.commit("2026-03-02", "Ann Lee", "Mend the import of E-1");
     assert_eq!(repo.findings(), []);
     let api = repo.history_json();
@@ -795,12 +794,7 @@ fn a_merge_changes_only_what_differs_from_every_parent() {
     git(repo.path(), &["checkout", "-q", "main"], &[]);
     repo.edit(file, "title: Risk E-1", "title: Risk E-1, retitled");
     repo.commit("2026-02-02", "Ann Lee", "Retitle E-1");
-    let env = [
-        ("GIT_AUTHOR_DATE", "2026-02-03T12:00:00+00:00"),
-        ("GIT_COMMITTER_DATE", "2026-02-03T12:00:00+00:00"),
-    ];
-    let merge = git(repo.path(), &["merge", "-q", "--no-edit", "side"], &env);
-    assert!(merge.status.success(), "{}", describe(&merge));
+    repo.merge("side", "2026-02-03");
     let changed = at(
         "exception.changed-after-approval",
         repo.line("E-1", "  - name: Eli Stone"),
@@ -825,7 +819,7 @@ fn a_merge_changes_only_what_differs_from_every_parent() {
     git(
         repo.path(),
         &["merge", "-q", "--no-commit", "-s", "ours", "other"],
-        &env,
+        &[],
     );
     repo.edit(file, "expires: 2026-11-01", "expires: 2026-09-15");
     repo.commit("2026-02-06", "Ann Lee", "Merge other");
@@ -853,28 +847,9 @@ fn a_change_merged_after_the_approval_is_changed_after_approval() {
     );
     repo.commit("2026-01-05", "Bo Chen", "Hand E-1 to Cy");
     git(repo.path(), &["checkout", "-q", "main"], &[]);
-    let approvals = [
-        approval("Dee Vance", "business", "2026-01-10"),
-        approval("Eli Stone", "security", "2026-01-10"),
-    ];
-    let approvals: Vec<&str> = approvals.iter().map(String::as_str).collect();
-    repo.write(
-        file,
-        &exception(
-            "E-1",
-            "medium",
-            &approved("2026-01-10", "2026-09-01"),
-            &approvals,
-            &[],
-        ),
-    );
+    repo.write(file, &approved_on_both_sides("E-1"));
     repo.commit("2026-01-10", "Dee Vance", "Approve E-1");
-    let env = [
-        ("GIT_AUTHOR_DATE", "2026-01-15T12:00:00+00:00"),
-        ("GIT_COMMITTER_DATE", "2026-01-15T12:00:00+00:00"),
-    ];
-    let merge = git(repo.path(), &["merge", "-q", "--no-edit", "side"], &env);
-    assert!(merge.status.success(), "{}", describe(&merge));
+    repo.merge("side", "2026-01-15");
     assert!(repo.read(file).contains("Cy Dorn"));
     let changed = at(
         "exception.changed-after-approval",
@@ -1174,18 +1149,7 @@ fn a_renamed_record_keeps_its_history() {
     repo.write(old, &exception("E-1", "medium", PENDING, &[], &[]));
     repo.commit("2026-01-01", "Ann Lee", "Request E-1");
     // Approved on the 10th, committed on the 30th.
-    let approvals = [
-        approval("Dee Vance", "business", "2026-01-10"),
-        approval("Eli Stone", "security", "2026-01-10"),
-    ];
-    let approvals: Vec<&str> = approvals.iter().map(String::as_str).collect();
-    let approved = exception(
-        "E-1",
-        "medium",
-        &approved("2026-01-10", "2026-09-01"),
-        &approvals,
-        &[],
-    );
+    let approved = approved_on_both_sides("E-1");
     repo.write(old, &approved);
     repo.commit("2026-01-30", "Dee Vance", "Approve E-1");
     git(repo.path(), &["mv", old, "data/exceptions/E-1.yaml"], &[]);
@@ -1383,31 +1347,19 @@ fn a_repository_of_a_format_gix_does_not_read_is_named_so() {
             "its references are kept in a reftable",
         ),
     ] {
-        let dir = tempfile::tempdir().unwrap();
-        git(dir.path(), &["init", "-q", "-b", "main", format], &[]);
-        fs::write(
-            dir.path().join("handbook.yaml"),
-            format!("{HANDBOOK}history:\n  enabled: false\n"),
-        )
-        .unwrap();
-        fs::create_dir_all(dir.path().join("data/exceptions")).unwrap();
-        fs::write(
-            dir.path().join("data/exceptions/E-1.yaml"),
-            exception("E-1", "medium", PENDING, &[], &[]),
-        )
-        .unwrap();
-        commit(
-            dir.path(),
-            "2026-01-01",
-            ("Ann Lee", "ann@example.com"),
-            "Request E-1",
+        let repo = Repo::init(
+            &[format],
+            &format!("{HANDBOOK}history:\n  enabled: false\n"),
         );
-        let err = build_with_history(dir.path());
+        let file = "data/exceptions/E-1.yaml";
+        repo.write(file, &exception("E-1", "medium", PENDING, &[], &[]));
+        repo.commit("2026-01-01", "Ann Lee", "Request E-1");
+        let err = build_with_history(repo.path());
         assert_eq!(warnings(&err), 1, "{err}");
         assert!(err.contains(told), "{format}: {err}");
         assert!(err.contains("building without history"), "{err}");
 
-        let out = secbook(dir.path(), &["check", ".", "--baseline", "HEAD"]);
+        let out = secbook(repo.path(), &["check", ".", "--baseline", "HEAD"]);
         assert_code(&out, 2);
         assert!(stderr(&out).contains(told), "{}", describe(&out));
     }

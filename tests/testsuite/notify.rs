@@ -44,6 +44,15 @@ fn handbook(extra: &str) -> tempfile::TempDir {
     tmp
 }
 
+/// `notify` of the handbook at `root` into an outbox of its own, which must succeed.
+#[track_caller]
+fn to_outbox(root: &Path) -> (tempfile::TempDir, Output) {
+    let outbox = tempfile::tempdir().unwrap();
+    let out = notify(root, &["--outbox", outbox.path().to_str().unwrap()], &[]);
+    assert_code(&out, 0);
+    (outbox, out)
+}
+
 /// `secbook notify DIR --as-of AS_OF ARGS` with only `env` of secbook's variables. A run
 /// still going after two minutes fails the test as a hang.
 fn notify(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -979,13 +988,7 @@ fn the_items_of_an_owner_mail_cannot_reach_go_to_the_fallback() {
         );
     }
 
-    let outbox = tempfile::tempdir().unwrap();
-    let out = notify(
-        hb.path(),
-        &["--outbox", outbox.path().to_str().unwrap()],
-        &[],
-    );
-    assert_code(&out, 0);
+    let (outbox, out) = to_outbox(hb.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout
@@ -1023,13 +1026,7 @@ fn a_fallback_who_left_gets_no_mail() {
         ),
     )
     .unwrap();
-    let outbox = tempfile::tempdir().unwrap();
-    let out = notify(
-        hb.path(),
-        &["--outbox", outbox.path().to_str().unwrap()],
-        &[],
-    );
-    assert_code(&out, 0);
+    let (outbox, out) = to_outbox(hb.path());
     let err = stderr(&out);
     assert!(
         err.contains(
