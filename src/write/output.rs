@@ -830,11 +830,19 @@ fn interrupted() -> Error {
     Error::Usage("interrupted".into())
 }
 
-/// On an interruption, cleans up each live build, then exits as the signal would have.
+/// On an interruption, cleans up each live build, then dies of the signal that arrived, as
+/// it would have without a handler (a shell reports 130 for Ctrl-C, 143 for SIGTERM).
 fn clean_up_on_interrupt() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     static SET: Once = Once::new();
     SET.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let Some(signal) = signals.forever().next() else {
+                return;
+            };
             INTERRUPTED.store(true, Ordering::SeqCst);
             // A swap of a large output takes a moment; a write that hangs (on a network
             // folder, say) is not waited for long.
@@ -847,7 +855,8 @@ fn clean_up_on_interrupt() {
                 let _ = fs::remove_file(lock);
                 clean_up(Some(dir), None, made);
             }
-            std::process::exit(130);
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+            std::process::exit(128 + signal);
         });
     });
 }
