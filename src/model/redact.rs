@@ -230,7 +230,14 @@ impl Incident {
                 }
             }
             "stakeholders" => r.stakeholders(&mut self.stakeholders),
-            "tickets" => r.list(&mut self.tickets),
+            // An action item's ticket is a ticket too: a reader kept from the tracker's
+            // numbers is kept from all of them.
+            "tickets" => {
+                r.list(&mut self.tickets);
+                for item in &mut self.action_items {
+                    r.optional(&mut item.ticket);
+                }
+            }
             "channels" => r.list(&mut self.channels),
             "postmortem" => {
                 if let Some(p) = &mut self.postmortem {
@@ -324,6 +331,22 @@ mod tests {
                 "`{field}` redacts nothing"
             );
         }
+    }
+
+    #[test]
+    fn redacting_tickets_takes_the_action_items_tickets_too() {
+        let mut i: Incident = serde_yaml::from_str(INCIDENT).unwrap();
+        assert!(i.action_items.iter().any(|a| a.ticket.is_some()));
+        let mut r = Redaction::default();
+        i.redact("tickets", &mut r);
+        for item in &i.action_items {
+            assert!(
+                item.ticket.as_deref().is_none_or(|t| t == REDACTED),
+                "{item:?}"
+            );
+            assert_ne!(item.title, REDACTED);
+        }
+        assert!(r.into_removed().contains(&"SEC-201".to_string()));
     }
 
     #[test]
