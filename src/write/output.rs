@@ -1,7 +1,7 @@
 //! Writing the site: into a fresh folder beside the target, swapped in only once complete,
 //! so a failed or interrupted build leaves the previous output exactly as it was.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::hash::{Hash, Hasher};
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -767,6 +767,9 @@ pub struct Staging {
     name: String,
     committed: bool,
     previous: Option<Previous>,
+    /// The path of each file written, which the marker lists: what a later build may
+    /// replace, where anything else in the folder is the user's.
+    written: Mutex<Vec<String>>,
     /// Taken when the staging folder is gone, so the lock's file goes before the folders
     /// made for the output.
     lock: Option<Lock>,
@@ -922,6 +925,7 @@ impl Staging {
             name,
             committed: false,
             previous: None,
+            written: Mutex::new(Vec::new()),
             lock: Some(lock),
             made,
         };
@@ -953,6 +957,10 @@ impl Staging {
                 _ => {}
             }
         }
+        self.written
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(file.path.clone());
         if let Some(previous) = &self.previous
             && previous.lend(&self.out.join(&file.path), &file.body, &path)
         {
@@ -972,9 +980,9 @@ impl Staging {
     /// aside, could not be removed (a folder of it made read-only, say): it would stay
     /// beside the new one, a copy of a site that may be another audience's.
     ///
-    /// What is at the top of the previous output that the build before did not write (a
-    /// `.git` of a `gh-pages` worktree, a `CNAME`) is moved into the new one: secbook
-    /// removes only what it wrote. The marker lists what each build writes at the top.
+    /// What is in the previous output that the build before did not write (a `.git` of a
+    /// `gh-pages` worktree, a `CNAME`, a note added to a record's folder) is moved into the
+    /// new one: secbook removes only what it wrote. The marker lists what each build wrote.
     pub fn commit(mut self) -> Result<Vec<Diagnostic>, Error> {
         let _writing = Writing::start().ok_or_else(interrupted)?;
         // The shell this was run from, in the output, is left in a folder that is gone.
@@ -987,23 +995,33 @@ impl Staging {
             ))
             .with_hint("`cd \"$PWD\"` enters the new one; build from outside the output folder")
         });
-        let foreign = foreign_entries(&self.out);
-        if let Some(name) = foreign.iter().find(|n| self.dir.join(n).exists()) {
-            return Err(Error::Usage(format!(
+        let foreign = placed(&self.out, &self.dir, foreign_entries(&self.out)).map_err(|name| {
+            Error::Usage(format!(
                 "{} holds {}, which secbook did not write, and this build writes {} there: \
                  move it out of the folder and build again",
                 self.out.display(),
-                name.to_string_lossy(),
-                name.to_string_lossy()
-            )));
-        }
-        mark(&self.dir).map_err(|e| Error::io(&self.dir.join(OUTPUT_MARKER), e))?;
+                name.display(),
+                name.display()
+            ))
+        })?;
+        let written = std::mem::take(
+            self.written
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        mark(&self.dir, written).map_err(|e| Error::io(&self.dir.join(OUTPUT_MARKER), e))?;
         let old = swap_in(&self.dir, &self.out, &self.parent, &self.name)?;
         self.committed = true;
         let Some(mut old) = old else {
             return Ok(run_inside.into_iter().collect());
         };
-        let moved = (foreign.iter()).try_for_each(|n| fs::rename(old.join(n), self.out.join(n)));
+        let moved = foreign.iter().try_for_each(|n| {
+            let to = self.out.join(n);
+            if let Some(folder) = to.parent() {
+                fs::create_dir_all(folder)?;
+            }
+            fs::rename(old.join(n), to)
+        });
         let left = match moved {
             Ok(()) => remove_tree(&old),
             // Named so that no later build takes it for a leftover of its own.
@@ -1026,11 +1044,41 @@ impl Staging {
             ))
             .with_hint(
                 "look into it, then remove it by hand: it holds the site as it was before \
-                 this build, and what secbook did not write at its top",
+                 this build, and what secbook did not write in it",
             )
         });
         Ok(left.into_iter().chain(run_inside).collect())
     }
+}
+
+/// Where each entry `foreign` to the output `out` goes in the staged output `dir`: where
+/// it is, and a folder that the build writes too has its entries placed one by one.
+/// `Err` names the first that meets a file of the build, or a file where its folder would be.
+fn placed(out: &Path, dir: &Path, foreign: Vec<PathBuf>) -> Result<Vec<PathBuf>, PathBuf> {
+    let is_dir = |p: &Path| fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
+    let mut placed = Vec::new();
+    let mut todo: Vec<PathBuf> = foreign.into_iter().rev().collect();
+    while let Some(path) = todo.pop() {
+        let blocked = (path.ancestors().skip(1))
+            .filter(|a| !a.as_os_str().is_empty())
+            .any(|a| fs::symlink_metadata(dir.join(a)).is_ok_and(|m| !m.is_dir()));
+        if blocked {
+            return Err(path);
+        }
+        if fs::symlink_metadata(dir.join(&path)).is_err() {
+            placed.push(path);
+        } else if is_dir(&dir.join(&path)) && is_dir(&out.join(&path)) {
+            let mut inside: Vec<PathBuf> = fs::read_dir(out.join(&path))
+                .map_err(|_| path.clone())?
+                .filter_map(|e| Some(path.join(e.ok()?.file_name())))
+                .collect();
+            inside.sort();
+            todo.extend(inside.into_iter().rev());
+        } else {
+            return Err(path);
+        }
+    }
+    Ok(placed)
 }
 
 impl Drop for Staging {
@@ -1368,45 +1416,74 @@ fn write_parts(path: &Path, parts: &[impl AsRef<[u8]>]) -> io::Result<()> {
     f.flush()
 }
 
-/// The line of [`OUTPUT_MARKER`] after which it names, one a line, what the build wrote
-/// at the top of the folder.
-const MARKER_LIST: &str = "What it wrote at the top of the folder:";
+/// The line of [`OUTPUT_MARKER`] after which it names, one a line, each file the build
+/// wrote, by its path in the folder.
+const MARKER_LIST: &str = "What it wrote:";
 
-/// Adds to the marker of the staged output `dir` what is at its top.
-fn mark(dir: &Path) -> io::Result<()> {
-    let mut names: Vec<String> = fs::read_dir(dir)?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n != OUTPUT_MARKER)
-        .collect();
-    names.sort();
+/// What the marker of an older secbook names instead: the entries at the folder's top,
+/// everything under them its own.
+const MARKER_TOP: &str = "What it wrote at the top of the folder:";
+
+/// Adds to the marker of the staged output `dir` the path of each file `written`.
+fn mark(dir: &Path, mut written: Vec<String>) -> io::Result<()> {
+    written.sort_unstable();
+    let mut list = String::with_capacity(written.iter().map(|p| p.len() + 1).sum());
+    for path in &written {
+        list.push_str(path);
+        list.push('\n');
+    }
     let mut marker = OpenOptions::new()
         .append(true)
         .open(dir.join(OUTPUT_MARKER))?;
-    marker.write_all((names.join("\n") + "\n").as_bytes())
+    marker.write_all(list.as_bytes())
 }
 
-/// What is at the top of the output `out` that the build that wrote it did not write, as
-/// its marker lists what it wrote. Nothing where the marker lists nothing (an older
-/// secbook's, a folder replaced with `--force`): all of it is replaced.
-fn foreign_entries(out: &Path) -> Vec<std::ffi::OsString> {
+/// What is in the output `out` that the build that wrote it did not write, as its marker
+/// lists what it wrote: the path of each such file or folder, not of what it holds.
+/// Nothing where the marker lists nothing (a folder replaced with `--force`): all of it is
+/// replaced.
+fn foreign_entries(out: &Path) -> Vec<PathBuf> {
     let Ok(marker) = fs::read_to_string(out.join(OUTPUT_MARKER)) else {
         return Vec::new();
     };
-    let Some((_, list)) = marker.split_once(&format!("{MARKER_LIST}\n")) else {
+    let (written, deep) = if let Some((_, list)) = marker.split_once(&format!("{MARKER_LIST}\n")) {
+        (list, true)
+    } else if let Some((_, list)) = marker.split_once(&format!("{MARKER_TOP}\n")) {
+        (list, false)
+    } else {
         return Vec::new();
     };
-    let written: BTreeSet<&str> = list.lines().collect();
-    let Ok(entries) = fs::read_dir(out) else {
-        return Vec::new();
-    };
-    let mut foreign: Vec<_> = entries
-        .filter_map(|e| Some(e.ok()?.file_name()))
-        .filter(|n| {
-            !n.to_str()
-                .is_some_and(|n| n == OUTPUT_MARKER || written.contains(n))
-        })
+    let files: HashSet<&str> = written.lines().collect();
+    let folders: HashSet<&str> = (files.iter())
+        .flat_map(|f| f.match_indices('/').map(|(i, _)| &f[..i]))
         .collect();
-    foreign.sort();
+    let mut foreign = Vec::new();
+    let mut walk = walkdir::WalkDir::new(out)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = walk.next() {
+        let Ok(entry) = entry else { continue };
+        let Ok(path) = entry.path().strip_prefix(out) else {
+            continue;
+        };
+        if path == Path::new(OUTPUT_MARKER) {
+            continue;
+        }
+        let is_dir = entry.file_type().is_dir();
+        let name = path.to_str().unwrap_or_default();
+        let ours = if deep && is_dir {
+            folders.contains(name)
+        } else {
+            files.contains(name)
+        };
+        if !ours {
+            foreign.push(path.to_path_buf());
+        }
+        if is_dir && !(ours && deep) {
+            walk.skip_current_dir();
+        }
+    }
     foreign
 }
 

@@ -308,7 +308,7 @@ fn what_secbook_did_not_write_at_the_top_of_its_output_is_kept() {
     assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
     assert!(out.join("extra/index.html").is_file());
     let marker = fs::read_to_string(out.join(MARKER)).unwrap();
-    assert!(marker.lines().any(|l| l == "extra"), "{marker}");
+    assert!(marker.lines().any(|l| l == "extra/index.html"), "{marker}");
     fs::create_dir_all(out.join(".git/refs/heads")).unwrap();
     fs::write(out.join(".git/HEAD"), "ref: refs/heads/gh-pages\n").unwrap();
     fs::write(out.join("CNAME"), "docs.example.com\n").unwrap();
@@ -363,6 +363,59 @@ fn what_secbook_did_not_write_at_the_top_of_its_output_is_kept() {
     let said = stderr(&run);
     assert!(
         said.contains("holds notes, which secbook did not write, and this build writes notes"),
+        "{said}"
+    );
+    assert_eq!(snapshot(tmp.path(), None), before);
+}
+
+/// A file added inside a folder secbook writes (a record's folder, a page's that the next
+/// build no longer writes) outlives every build as well; one where a build would write is
+/// refused, the output as it was.
+#[test]
+fn what_secbook_did_not_write_deeper_in_its_output_is_kept() {
+    let (tmp, hb) = workspace();
+    let out = tmp.path().join("public");
+    let page = hb.join("docs/content/extra.md");
+    fs::write(&page, "---\ntitle: Extra\n---\nFor now.\n").unwrap();
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+    let record = fs::read_dir(out.join("exceptions"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("index.html").is_file())
+        .unwrap();
+    let mine = [
+        out.join("incidents/notes.txt"),
+        record.join("attachments/scan.txt"),
+        out.join("extra/keep.txt"),
+    ];
+    for file in &mine {
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::write(file, "mine\n").unwrap();
+    }
+    fs::remove_file(&page).unwrap();
+    for _ in 0..2 {
+        assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+        for file in &mine {
+            assert_eq!(fs::read_to_string(file).unwrap(), "mine\n", "{file:?}");
+        }
+        assert!(
+            !out.join("extra/index.html").exists(),
+            "what the last build wrote goes"
+        );
+        assert!(record.join("index.html").is_file());
+    }
+
+    fs::write(out.join("extra/index.html"), "mine\n").unwrap();
+    fs::write(&page, "---\ntitle: Extra\n---\nAgain.\n").unwrap();
+    let before = snapshot(tmp.path(), None);
+    let run = secbook(&hb, &["build", ".", "-o", "../public"]);
+    assert_code(&run, 2);
+    let said = stderr(&run);
+    assert!(
+        said.contains(
+            "holds extra/index.html, which secbook did not write, and this build writes \
+             extra/index.html there"
+        ),
         "{said}"
     );
     assert_eq!(snapshot(tmp.path(), None), before);

@@ -40,7 +40,8 @@ pub enum Delivery {
 /// is replaced or deleted.
 pub struct Outbox {
     dir: PathBuf,
-    staging: Staging,
+    /// Boxed: a staging folder keeps the list of what it wrote.
+    staging: Box<Staging>,
 }
 
 impl Outbox {
@@ -49,7 +50,10 @@ impl Outbox {
     pub fn claim(root: &Path, dir: PathBuf, force: bool) -> Result<Outbox, Error> {
         crate::pipeline::check_root(root)?;
         let staging = Staging::create(root, &dir, force, Holds::Messages)?;
-        Ok(Outbox { dir, staging })
+        Ok(Outbox {
+            dir,
+            staging: Box::new(staging),
+        })
     }
 }
 
