@@ -215,8 +215,20 @@ pub fn resolve_as_of(
     if let Some(d) = config {
         return Ok(d);
     }
-    let now = now(source_date_epoch)?.with_timezone(&timezone.0);
-    Ok(Date(now.date_naive()))
+    let now = Date(
+        now(source_date_epoch)?
+            .with_timezone(&timezone.0)
+            .date_naive(),
+    );
+    if !YEARS.contains(&now.0.year()) {
+        return Err(format!(
+            "SOURCE_DATE_EPOCH `{}` is the day {now}, outside the years {} to {} a date may have",
+            source_date_epoch.unwrap_or_default(),
+            YEARS.start(),
+            YEARS.end()
+        ));
+    }
+    Ok(now)
 }
 
 /// The time now, or the one `source_date_epoch` gives (seconds since 1970, as
@@ -225,10 +237,13 @@ pub fn now(source_date_epoch: Option<&str>) -> Result<ChronoDateTime<Utc>, Strin
     let Some(raw) = source_date_epoch else {
         return Ok(Utc::now());
     };
-    let secs: i64 = raw
-        .trim()
-        .parse()
-        .map_err(|_| format!("SOURCE_DATE_EPOCH `{raw}` is not a whole number of seconds"))?;
+    let secs: i64 = raw.trim().parse().map_err(|e: std::num::ParseIntError| {
+        use std::num::IntErrorKind::{NegOverflow, PosOverflow};
+        match e.kind() {
+            PosOverflow | NegOverflow => format!("SOURCE_DATE_EPOCH `{raw}` is out of range"),
+            _ => format!("SOURCE_DATE_EPOCH `{raw}` is not a whole number of seconds"),
+        }
+    })?;
     Utc.timestamp_opt(secs, 0)
         .single()
         .ok_or_else(|| format!("SOURCE_DATE_EPOCH `{raw}` is out of range"))
@@ -357,5 +372,20 @@ mod tests {
             d("1970-01-01")
         );
         assert!(resolve_as_of(None, None, Some("soon"), tz).is_err());
+        // A day no date may have is refused, not made a site as of the year 262142.
+        assert_eq!(
+            resolve_as_of(None, None, Some("8210266876799"), tz).unwrap_err(),
+            "SOURCE_DATE_EPOCH `8210266876799` is the day +262142-12-31, outside the years \
+             1900 to 9999 a date may have"
+        );
+        assert!(
+            resolve_as_of(None, None, Some("-99999999999"), tz)
+                .unwrap_err()
+                .contains("outside the years 1900 to 9999")
+        );
+        assert_eq!(
+            resolve_as_of(None, None, Some("99999999999999999999"), tz).unwrap_err(),
+            "SOURCE_DATE_EPOCH `99999999999999999999` is out of range"
+        );
     }
 }
