@@ -736,7 +736,7 @@ fn render_site(
             diags.extend(render::render_all(handbook, &renderer, out));
             out.put_all(out.sitemap(&handbook.config.base_url));
         }
-        Ok(renderer) if claimed => {
+        Ok(renderer) => {
             diags.extend(render::unrendered_errors(handbook, &renderer, out));
             if theme.has_own_templates() {
                 diags.push(Diagnostic::warning(
@@ -746,7 +746,6 @@ fn render_site(
                 ));
             }
         }
-        Ok(_) => {}
         Err(template_diags) => diags.extend(template_diags),
     }
     diags

@@ -379,6 +379,19 @@ fn a_page_at_a_path_secbook_writes_is_refused_at_the_page() {
         report.contains(": static/exports/exceptions.csv and a file secbook makes collide"),
         "{report}"
     );
+
+    // A clash among the files copied as they are (a static file where the theme's
+    // stylesheet goes) holds none of the others back for a later run.
+    fs::write(tmp.path().join("hb/static/style.css"), "body {}\n").unwrap();
+    refused(tmp.path(), "`style.css`");
+    refused(
+        tmp.path(),
+        "content/metrics.md and a file secbook makes collide",
+    );
+    refused(
+        tmp.path(),
+        "static/exports/exceptions.csv and a file secbook makes collide",
+    );
 }
 
 /// A name that another system reads as another name, or not at all: `é` spelt as one
