@@ -820,6 +820,13 @@ fn parse_record<T: DeserializeOwned + Record>(
             if !at_markers.is_empty() {
                 diags.extend(markers.iter().map(|m| todo::error(&file, m)));
             }
+            // The id is checked all the same: a copy whose id was not changed is told so
+            // with the record's other errors, not once they are mended.
+            if let Some(id) = written_id(&file, &diags) {
+                let mut c = Check::new(&file);
+                check_id(&id, file_id(&file.name), &mut c);
+                diags.extend(c.diags);
+            }
             return (None, diags);
         }
     };
@@ -838,6 +845,16 @@ fn parse_record<T: DeserializeOwned + Record>(
         }),
         diags,
     )
+}
+
+/// The `id` a record that did not load writes, as text, where none of `diags` is about it.
+fn written_id(file: &SourceFile, diags: &[Diagnostic]) -> Option<String> {
+    let place = yaml::locate(file, &[Seg::Key("id")])?;
+    let about_it = |d: &Diagnostic| d.file.is_some() && place.value.contains(&d.span.start);
+    if place.value.is_empty() || diags.iter().any(about_it) {
+        return None;
+    }
+    serde_yaml::from_str::<String>(file.text.get(place.value)?).ok()
 }
 
 /// Sorts records by id and reports ids that repeat, even when letter case is ignored. A
