@@ -626,8 +626,15 @@ fn restricted_links(c: &mut Collector) {
     }
     let levels = Levels::new(&hb.config, &hb.site.pages, &hb.records);
     let above = |from: &Named, to: &Named| levels.rank(to) > levels.rank(from);
+    // A level not in the list is an error of its own, which ranks nothing.
+    let known = |named: &Named| {
+        let classification = hb.config.classification.as_ref();
+        levels
+            .level(named)
+            .filter(|l| classification.is_some_and(|c| c.rank(l).is_some()))
+    };
     for link in hb.site.cross_links(&hb.records, above) {
-        let (Some(from), Some(to)) = (levels.level(&link.from), levels.level(&link.to)) else {
+        let (Some(from), Some(to)) = (known(&link.from), known(&link.to)) else {
             continue;
         };
         let (kind, subject) = match &link.from {
