@@ -64,6 +64,8 @@ pub fn run(options: &Options, owner: Option<&str>, format: Format) -> Result<Don
 /// Refuses an `--owner` that names no one the handbook knows, by email or name: told that
 /// nothing needs their action, a mistyped address would read as all clear. Those known
 /// are data/people.yaml's, the risk owners, the owners of action items, and the fallback.
+/// For an audience, what the refusal offers instead comes only from the records it may
+/// read and the fallback: data/people.yaml also names the people of hidden records.
 pub fn known_owner(handbook: &Handbook, who: &str) -> Result<(), Error> {
     let records = &handbook.records;
     let fallback = handbook.config.notify.as_ref().map(|n| {
@@ -77,20 +79,24 @@ pub fn known_owner(handbook: &Handbook, who: &str) -> Result<(), Error> {
     let owners = (records.exceptions.iter()).map(|e| &e.record.risk_owner);
     let items =
         (records.incidents.iter()).flat_map(|i| i.record.action_items.iter().map(|a| &a.owner));
-    let known: Vec<(&str, Option<&str>)> = people
-        .chain(
-            owners
-                .chain(items)
-                .map(|p| (p.name.as_str(), p.email.as_deref())),
-        )
+    let shown: Vec<(&str, Option<&str>)> = owners
+        .chain(items)
+        .map(|p| (p.name.as_str(), p.email.as_deref()))
         .chain(fallback)
         .collect();
+    let people: Vec<(&str, Option<&str>)> = people.collect();
     let who = who.trim();
-    let keys = || known.iter().map(|&(name, email)| owner_key(name, email));
-    if keys().any(|key| names(key, who)) {
+    fn keys<'a>(known: &[(&'a str, Option<&'a str>)]) -> impl Iterator<Item = &'a str> {
+        (known.iter()).map(|&(name, email)| owner_key(name, email))
+    }
+    if keys(&shown).chain(keys(&people)).any(|key| names(key, who)) {
         return Ok(());
     }
-    let by_name = known
+    let offered = match handbook.audience {
+        Some(_) => shown,
+        None => [shown, people].concat(),
+    };
+    let by_name = offered
         .iter()
         .find_map(|&(name, email)| email.filter(|_| names(name, who)));
     if let Some(email) = by_name {
@@ -98,7 +104,7 @@ pub fn known_owner(handbook: &Handbook, who: &str) -> Result<(), Error> {
             "--owner names a person by email where they have one: `{email}` for {who}"
         )));
     }
-    let hint = crate::diagnostics::closest(who, keys())
+    let hint = crate::diagnostics::closest(who, keys(&offered))
         .map(|best| format!(": did you mean `{best}`?"))
         .unwrap_or_default();
     Err(Error::Usage(format!(

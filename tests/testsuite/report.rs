@@ -1,6 +1,7 @@
 //! `secbook report`: the weekly report to risk owners, in Markdown and JSON, for the
 //! handbook in tests/fixtures/valid/exports (as of 2026-06-30, expiring window 30 days).
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -200,6 +201,51 @@ fn cli_prints_markdown_and_filters() {
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(err.contains(said), "{err}");
         assert!(out.stdout.is_empty(), "{who}");
+    }
+}
+
+/// For an audience, a refused `--owner` is offered only people it may read of: the owner of
+/// a hidden exception, whom data/people.yaml names too, is neither suggested nor has their
+/// email told (SPEC 12).
+#[test]
+fn a_refused_owner_is_offered_no_one_the_audience_may_not_read_of() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_dir(&fixture(), tmp.path());
+    let config = fs::read_to_string(tmp.path().join("handbook.yaml")).unwrap();
+    let audiences = "classification:\n  levels: [internal, restricted]\n  default: internal\n\
+                     audiences:\n  staff: { max: internal }\n";
+    fs::write(tmp.path().join("handbook.yaml"), config + audiences).unwrap();
+    fs::write(
+        tmp.path().join("data/people.yaml"),
+        "- name: Quinn Hidden\n  email: quinn.hidden@example.com\n  title: Director\n  \
+         side: business\n  level: director\n  team: Finance\n  manager: Board\n",
+    )
+    .unwrap();
+    let record = fs::read_to_string(tmp.path().join("data/exceptions/EXC-001.yaml")).unwrap();
+    let hidden = record.replace(
+        "Helen Brooks <helen@example.com>",
+        "Quinn Hidden <quinn.hidden@example.com>",
+    ) + "classification: restricted\n";
+    fs::write(tmp.path().join("data/exceptions/EXC-001.yaml"), hidden).unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    for (audience, who, told) in [
+        ("staff", "quinn.hiden@example.com", false),
+        ("staff", "Quinn Hidden", false),
+        ("whole", "quinn.hiden@example.com", true),
+        ("whole", "Quinn Hidden", true),
+    ] {
+        let mut args = vec!["report", dir, "--owner", who];
+        if audience == "staff" {
+            args.extend(["--audience", "staff"]);
+        }
+        let out = secbook(&args);
+        assert_eq!(out.status.code(), Some(2), "{audience} {who}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(
+            err.contains("quinn.hidden@example.com"),
+            told,
+            "{audience} {who}: {err}"
+        );
     }
 }
 
