@@ -71,10 +71,7 @@ impl<'a> Levels<'a> {
     pub fn new(config: &'a Config, pages: &'a [Arc<Page>], records: &'a Records) -> Self {
         Levels {
             config,
-            pages: pages
-                .iter()
-                .map(|p| (p.path.as_str(), p.front.classification.as_deref()))
-                .collect(),
+            pages: page_levels(config, pages),
             exceptions: records
                 .exceptions
                 .iter()
@@ -106,6 +103,45 @@ impl<'a> Levels<'a> {
         let classification = self.config.classification.as_ref()?;
         self.level(named).map(|l| classification.rank_of(Some(l)))
     }
+}
+
+/// The level of each page: its own, or its section's (`a/_index.md` for `a/b/c.md`, and
+/// for `a/b/_index.md`) where that is more sensitive, as Hugo's `cascade` carries a
+/// section's front matter down. A page's path names its sections' folders, so one that an
+/// audience may read would give away the name of a section it may not.
+fn page_levels<'a>(config: &Config, pages: &'a [Arc<Page>]) -> HashMap<&'a str, Option<&'a str>> {
+    let own = pages
+        .iter()
+        .map(|p| (p.path.as_str(), p.front.classification.as_deref()));
+    let Some(classification) = &config.classification else {
+        return own.collect();
+    };
+    let sections: HashMap<&str, &str> = (pages.iter())
+        .filter_map(|p| {
+            let folder = p.path.strip_suffix("_index.md")?;
+            Some((folder, p.front.classification.as_deref()?))
+        })
+        .filter(|(folder, _)| !folder.is_empty())
+        .collect();
+    if sections.is_empty() {
+        return own.collect();
+    }
+    own.map(|(path, level)| {
+        let above = (path.match_indices('/'))
+            .map(|(i, _)| &path[..=i])
+            .filter(|folder| *folder != path.strip_suffix("_index.md").unwrap_or(path))
+            .filter_map(|folder| sections.get(folder).copied());
+        let most = above
+            .chain(level)
+            .max_by_key(|l| classification.rank_of(Some(l)));
+        let own_rank = classification.rank_of(level);
+        let level = match most {
+            Some(l) if classification.rank_of(Some(l)) > own_rank => Some(l),
+            _ => level,
+        };
+        (path, level)
+    })
+    .collect()
 }
 
 /// What `reader` may see of what was loaded, before redaction.
