@@ -740,17 +740,28 @@ pub fn sort(diags: &mut [Diagnostic]) {
 
 /// The closest known name to `unknown`, if one is close enough to be a likely typo: first
 /// one that differs from it only in case (`#Request` for `#request`, `policy.MD`), which a
-/// disk that ignores case finds and a web server or YAML does not. Of names that score
-/// alike, the first in byte order, whatever order `known` comes in (often a hash map's):
-/// the same handbook gets the same hint at every run.
+/// disk that ignores case finds and a web server or YAML does not; then the fewest edits
+/// (a letter added, dropped, changed or two swapped), at most a third of the name's
+/// letters, the more alike by Jaro-Winkler first. Jaro-Winkler alone offered `expires` for
+/// `x`, and `EXC-001` for `EXC-014` beside `EXC-013`. Of names that score alike, the first
+/// in byte order, whatever order `known` comes in (often a hash map's): the same handbook
+/// gets the same hint at every run.
 pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let mut best: Option<(f64, &str)> = None;
+    // `P5` is not a typo of `P0`: a name of one or two letters is offered by its case alone.
+    let allowed = unknown.chars().count() / 3;
+    let mut best: Option<((usize, f64), &str)> = None;
     for k in known {
         let score = match k.eq_ignore_ascii_case(unknown) {
-            true => f64::INFINITY,
-            false => strsim::jaro_winkler(unknown, k),
+            true => (0, f64::INFINITY),
+            false => (
+                strsim::osa_distance(unknown, k),
+                strsim::jaro_winkler(unknown, k),
+            ),
         };
-        if score > 0.7 && best.is_none_or(|(b, bk)| score > b || (score == b && k < bk)) {
+        let better = |(b, bk): ((usize, f64), &str)| {
+            score.0 < b.0 || (score.0 == b.0 && (score.1 > b.1 || (score.1 == b.1 && k < bk)))
+        };
+        if score.0 <= allowed && best.is_none_or(better) {
             best = Some((score, k));
         }
     }
@@ -760,6 +771,24 @@ pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hint is a likely typo: the fewest edits, and none that change most of the name.
+    #[test]
+    fn the_closest_name_is_the_fewest_edits_away() {
+        let ids = ["EXC-001", "EXC-013", "EXC-015"];
+        assert_eq!(closest("EXC-014", ids), Some("EXC-013"));
+        assert_eq!(closest("EXC-025", ["EXC-002", "EXC-024"]), Some("EXC-024"));
+        let fields = ["expires", "id", "risk_owner", "weight"];
+        for far in ["x", "incidents", "markdown", "di"] {
+            assert_eq!(closest(far, fields), None, "{far}");
+        }
+        assert_eq!(closest("weigth", fields), Some("weight"));
+        assert_eq!(closest("P5", ["P0", "P1"]), None);
+        assert_eq!(
+            closest("jun@exmaple.com", ["jun@example.com", "ann@example.com"]),
+            Some("jun@example.com")
+        );
+    }
 
     /// Names that score alike give the same hint in any order.
     #[test]

@@ -3479,7 +3479,7 @@ mod tests {
         }
         let text = "title:
 kind: other # c
-colour: red
+cuont: red
 items:
   - date: 2026-01-40
     name: a
@@ -3494,14 +3494,14 @@ items:
             .map(|d| (d.location().unwrap().1, d.message.clone()))
             .collect();
         let told: Vec<(usize, &str)> = told.iter().map(|(l, m)| (*l, m.as_str())).collect();
-        // `title` and `kind`, set aside, are not missing, nor `count`, which `colour` is
+        // `title` and `kind`, set aside, are not missing, nor `count`, which `cuont` is
         // told to be a misspelling of; `created` is, and is told where the document starts.
         assert_eq!(
             told,
             [
                 (1, "`title` has no value"),
                 (2, "kind: unknown value `other`"),
-                (3, "unknown field `colour`"),
+                (3, "unknown field `cuont`"),
                 (
                     5,
                     "items[0].date: invalid date `2026-01-40` (January 2026 has 31 days): expected a real date written YYYY-MM-DD"
