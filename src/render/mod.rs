@@ -436,6 +436,16 @@ impl Output {
         sitemap(base_url, state.index.iter().map(|(p, _)| p).chain(kept))
     }
 
+    /// The folders at the top of the site, of every path put so far, in order.
+    pub fn top_folders(&self) -> Vec<String> {
+        let state = self.lock();
+        let kept = state.kept.iter().map(|f| &f.path);
+        let paths = state.index.iter().map(|(p, _)| p).chain(kept);
+        let folders: std::collections::BTreeSet<&str> =
+            paths.filter_map(|p| Some(p.split_once('/')?.0)).collect();
+        folders.into_iter().map(String::from).collect()
+    }
+
     /// Ends the output; fails when a file could not be written.
     pub fn finish(self) -> Result<Finished, Error> {
         let state = self
@@ -603,12 +613,6 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
             let summary = status_summary(&handbook.metrics);
             let parts: Vec<Part> = vec![
                 Box::new(|| pages::render_pages(&handbook.site, renderer, &extras, &summary, out)),
-                Box::new(|| {
-                    let base_url = &handbook.config.base_url;
-                    pages::render_not_found(&handbook.site, base_url, renderer, out)
-                        .into_iter()
-                        .collect()
-                }),
                 // The metrics' page, charts and JSON read the metrics and the templates
                 // alone: kept while neither changes, as a page edit leaves them.
                 Box::new(|| {
@@ -626,6 +630,14 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         },
     );
     diags.extend(more);
+    // Last, as it names every folder at the top of the site.
+    let base_url = &handbook.config.base_url;
+    diags.extend(pages::render_not_found(
+        base_url,
+        out.top_folders(),
+        renderer,
+        out,
+    ));
     diags
 }
 

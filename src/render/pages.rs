@@ -244,11 +244,9 @@ struct NotFoundPage {
 /// depth below the site, where its relative links would resolve from the missing path.
 #[derive(Serialize)]
 struct NotFoundView {
-    /// `base_url` is an absolute URL: every link is written absolute, and nothing is left
-    /// to compute.
-    absolute: bool,
-    /// The plain link home, for a reader without JavaScript: the absolute base, else the
-    /// path of `base_url` (`/` by default).
+    /// The plain link home, for a reader without JavaScript: the path of `base_url` (`/`
+    /// by default), and of an absolute one, which would load the style sheet from the
+    /// network where the page is read from disk.
     home: String,
     /// The site's top folders: the script puts the root where the missing path meets one,
     /// else at `home`.
@@ -258,49 +256,29 @@ struct NotFoundView {
 pub const NOT_FOUND_PATH: &str = "404.html";
 
 /// 404.html at the root of the site, as static hosts serve it for any missing path below
-/// the site: its links absolute when `base_url` is an absolute URL, else relative to the
-/// root (`root` is ""), with a small script that sets the page's base to the site's root
-/// computed from the address, and a plain link home without it.
+/// the site: its links relative to the root (`root` is ""), with a small script that sets
+/// the page's base to the site's root, found where the address meets one of the site's top
+/// `folders`, and a plain link home without it.
 pub fn render_not_found(
-    site: &Site,
     base_url: &str,
+    folders: Vec<String>,
     renderer: &Renderer,
     out: &Output,
 ) -> Option<Diagnostic> {
-    out.take(not_found(site, base_url, renderer))
+    out.take(not_found(base_url, folders, renderer))
 }
 
-fn not_found(site: &Site, base_url: &str, renderer: &Renderer) -> Result<OutputFile, Diagnostic> {
-    let absolute = links::absolute_base(base_url);
-    let path = base_url.trim();
-    let home = match &absolute {
-        Some(base) => base.clone(),
-        None => format!("{}/", path.trim_end_matches('/')),
-    };
-    let registers = content::REGISTERS.iter().map(|(url, _)| *url);
-    let mut folders: Vec<String> = registers
-        .chain(["metrics/", "search/"])
-        .map(|u| u.to_string())
-        .chain(site.nav.iter().map(|n| n.url.clone()))
-        .filter_map(|u| {
-            u.split('/')
-                .next()
-                .filter(|f| !f.is_empty())
-                .map(String::from)
-        })
-        .collect();
-    folders.sort();
-    folders.dedup();
+fn not_found(
+    base_url: &str,
+    folders: Vec<String>,
+    renderer: &Renderer,
+) -> Result<OutputFile, Diagnostic> {
+    let absolute = links::absolute_base(base_url).and_then(|b| url::Url::parse(&b).ok());
+    let path = absolute.as_ref().map_or(base_url.trim(), |url| url.path());
+    let home = format!("{}/", path.trim_end_matches('/'));
     let mut ctx = Context::new();
-    ctx.insert("root", absolute.as_deref().unwrap_or(""));
-    ctx.insert(
-        "not_found",
-        &NotFoundView {
-            absolute: absolute.is_some(),
-            home,
-            folders,
-        },
-    );
+    ctx.insert("root", "");
+    ctx.insert("not_found", &NotFoundView { home, folders });
     ctx.insert(
         "page",
         &NotFoundPage {
