@@ -717,8 +717,13 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// How many errors `diags` reports, a repeated problem once for each of its places.
+/// How many errors `diags` reports, a repeated problem once, as it is printed.
 pub fn errors(diags: &[Diagnostic]) -> usize {
+    diags.iter().filter(|d| d.level == Level::Error).count()
+}
+
+/// How many places the errors of `diags` are at, each of a repeated problem's counted.
+pub fn error_places(diags: &[Diagnostic]) -> usize {
     diags
         .iter()
         .filter(|d| d.level == Level::Error)

@@ -544,7 +544,11 @@ fn print_diagnostics(diags: &[Diagnostic]) {
     drop(stderr);
     let errors = diagnostics::errors(diags);
     let warnings = diags.iter().filter(|d| d.level == Level::Warning).count();
-    if errors > 0 {
+    // The count is of the reports printed; a report of a repeated problem names its places.
+    let places = diagnostics::error_places(diags);
+    if errors > 0 && places > errors {
+        eprintln!("{errors} error(s) at {places} places, {warnings} warning(s)");
+    } else if errors > 0 {
         eprintln!("{errors} error(s), {warnings} warning(s)");
     } else if warnings > 0 {
         eprintln!("{warnings} warning(s)");

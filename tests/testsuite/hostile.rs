@@ -2566,16 +2566,17 @@ fn a_missing_target_named_many_times_is_reported_once() {
         )),
         "{text}"
     );
-    let errors = secbook::diagnostics::errors(&diags);
+    let places = secbook::diagnostics::error_places(&diags);
     assert_eq!(
-        errors,
+        places,
         diags.iter().filter(|d| d.level == Level::Error).count() + 2 * (n - 1) + 1
     );
 }
 
-/// The summary line counts each place of a repeated problem.
+/// The summary line counts the reports printed, and each place of a repeated problem
+/// beside them.
 #[test]
-fn the_count_of_errors_counts_every_place_of_a_repeated_one() {
+fn the_count_of_errors_is_of_the_reports_and_names_their_places() {
     let mut hb = harness::Handbook::default();
     hb.pages.push((
         "guide/broken.md".into(),
@@ -2598,7 +2599,8 @@ fn the_count_of_errors_counts_every_place_of_a_repeated_one() {
         stderr.contains("= note: also at 2 other place(s) in this file: 4:14, 4:27\n"),
         "{stderr}"
     );
-    assert!(stderr.contains("\n3 error(s), "), "{stderr}");
+    // One report, at three places: the count is of the reports printed.
+    assert!(stderr.contains("\n1 error(s) at 3 places, "), "{stderr}");
 }
 
 /// A table of contents lists the first sections of a page with a great many: each entry
