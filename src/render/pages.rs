@@ -22,7 +22,10 @@ struct PageView<'a> {
     url: &'a str,
     /// The source path below content/, when the page has a file.
     path: Option<&'a str>,
-    html: String,
+    html: &'a str,
+    /// The same HTML by the name Zola gives it, so that a `page.html` written for Zola
+    /// builds as it is.
+    content: &'a str,
     toc: Vec<&'a Heading>,
     tags: &'a [String],
     owner: Option<&'a str>,
@@ -116,12 +119,14 @@ fn render_one(parts: &Parts, position: usize, child: Child, out: &Output) -> Opt
     });
     let path = links::page_href(url);
     out.take_cached(&path, fingerprint, || {
+        let html = page_index.map(|i| site.page_html(i)).unwrap_or_default();
         let view = PageView {
             title: site.title_of(child),
             description: page.and_then(|p| p.front.description.as_deref()),
             url,
             path: page.map(|p| p.path.as_str()),
-            html: page_index.map(|i| site.page_html(i)).unwrap_or_default(),
+            html: &html,
+            content: &html,
             toc: page.map(|p| p.doc.toc(2..=3)).unwrap_or_default(),
             tags: page.map_or(&[], |p| p.front.tags.as_slice()),
             owner: page.and_then(|p| p.front.owner.as_deref()),
@@ -233,6 +238,7 @@ struct NotFoundPage {
     url: &'static str,
     path: Option<&'static str>,
     html: &'static str,
+    content: &'static str,
     toc: Vec<()>,
     tags: Vec<()>,
     owner: Option<&'static str>,
@@ -287,6 +293,7 @@ fn not_found(
             url: "404/",
             path: None,
             html: "",
+            content: "",
             toc: Vec::new(),
             tags: Vec::new(),
             owner: None,
