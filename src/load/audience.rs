@@ -2,7 +2,7 @@
 //! and `default_audience`, and the `classification` of each record and page, each error at
 //! its place in the file.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
@@ -13,6 +13,9 @@ use crate::load::yaml::{self, Seg};
 use crate::model::redact::{KEPT, REDACTABLE};
 
 /// How a handbook states its levels, for the hints.
+/// What to do with two names that differ only in letter case.
+const CASE_HINT: &str = "give it a name of its own, or remove one of the two";
+
 const LEVELS_HINT: &str = "add `classification: { levels: [public, internal, confidential, \
                            restricted], default: internal }` to handbook.yaml, the levels from \
                            the least to the most sensitive";
@@ -51,11 +54,19 @@ pub fn check_config(
                 Some(LEVELS_HINT.into()),
             );
         }
-        let mut seen = HashSet::with_capacity(levels.len());
+        let mut seen = HashMap::with_capacity(levels.len());
         for (i, level) in levels.iter().enumerate() {
-            if !seen.insert(level) {
-                let at = [path[0], path[1], Seg::Index(i)];
-                error(&at, format!("level `{level}` is listed twice"), None);
+            let at = [path[0], path[1], Seg::Index(i)];
+            match seen.insert(level.to_lowercase(), level) {
+                Some(first) if first == level => {
+                    error(&at, format!("level `{level}` is listed twice"), None)
+                }
+                Some(first) => error(
+                    &at,
+                    format!("level `{level}` is `{first}` but for letter case"),
+                    Some(CASE_HINT.into()),
+                ),
+                None => {}
             }
         }
         if classification.rank(&classification.default).is_none() {
@@ -73,6 +84,25 @@ pub fn check_config(
                 .into(),
             Some(LEVELS_HINT.into()),
         );
+    }
+    // Told at the one written later: `--audience` names either, and a slip of case in a
+    // CI job would build the other's site.
+    let mut by_case: Vec<(&String, usize)> = (config.audiences.keys())
+        .map(|n| {
+            let at = yaml::locate(file, &[Seg::Key("audiences"), Seg::Key(n)]);
+            (n, at.map_or(0, |p| p.key.start))
+        })
+        .collect();
+    by_case.sort_by_key(|(_, at)| *at);
+    let mut seen = HashMap::new();
+    for (name, _) in by_case {
+        if let Some(first) = seen.insert(name.to_lowercase(), name) {
+            error(
+                &[Seg::Key("audiences"), Seg::Key(name)],
+                format!("audience `{name}` is `{first}` but for letter case"),
+                Some(CASE_HINT.into()),
+            );
+        }
     }
     for (name, audience) in &config.audiences {
         if config
@@ -385,6 +415,19 @@ mod tests {
         ));
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].2.contains("unknown field `colour`"), "{found:#?}");
+        // Names that differ only in letter case, told at the later one.
+        let found = errors(
+            "title: T\nclassification:\n  levels: [public, Public]\n  default: public\n\
+             audiences:\n  staff: { max: public }\n  Staff: { max: public }\n",
+        );
+        let found: Vec<_> = found.iter().map(|f| (f.0, f.2.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (3, "level `Public` is `public` but for letter case"),
+                (7, "audience `Staff` is `staff` but for letter case"),
+            ]
+        );
         let found = errors("title: T\ndefault_audience: staff\n");
         assert_eq!(found[0].2, "unknown audience `staff`");
         assert!(found[0].3.as_deref().unwrap().contains("under `audiences`"));
