@@ -31,8 +31,10 @@ const MARKDOWN: [&str; 4] = [
     "remediation_plan",
 ];
 
-/// A value longer than this is not shown in a change, only that it changed.
-const SHORT: usize = 80;
+/// A value longer than this is not shown in a change, only that it changed: room for any
+/// title (SPEC 14 shows the values of fields that are not Markdown), not for a paragraph
+/// written on one line.
+const SHORT: usize = 300;
 
 /// Everything one record's history is made from.
 struct Record<'a> {
@@ -836,7 +838,7 @@ mod tests {
         let new = mapping(&format!(
             "severity: low\nrisk_owner: \"Bo <bo@x.org>\"\ntags: [a]\nsummary: other line\n\
              approvals: [{{name: A}}, {{name: B}}]\nnote: {}\nexpires: 2026-01-01\n",
-            "x".repeat(81)
+            "x".repeat(SHORT + 1)
         ));
         let changes = field_changes(&old, &new);
         let view: Vec<(&str, &str, Option<&str>, Option<&str>)> = changes
@@ -862,6 +864,10 @@ mod tests {
                 ("expires", "added", None, Some("2026-01-01")),
             ]
         );
+        // A title of a hundred characters and more is a title: its values are shown.
+        let long = |title: &str| mapping(&format!("title: {}\n", title.repeat(120)));
+        let changes = field_changes(&long("a"), &long("b"));
+        assert_eq!(changes[0].new.as_deref(), Some("b".repeat(120).as_str()));
         // The same person, written another way, reads the same: only that it changed.
         assert!(same(
             "risk_owner",
