@@ -185,25 +185,68 @@ impl<'a> Check<'a> {
         self.email(path, person.email.as_deref());
     }
 
-    /// Reports each present field that comes before the present field listed ahead of it.
+    /// Reports the present `fields` that run backwards, in order as listed. See
+    /// [`Check::in_order_by`].
     pub fn in_order<K: PartialOrd>(
         &mut self,
         fields: &[(&str, Option<(K, String)>)],
         hint: Option<String>,
     ) {
-        let mut previous: Option<(&str, &K, &str)> = None;
-        for (name, value) in fields {
-            let Some((key, text)) = value else { continue };
-            if let Some((before, before_key, before_text)) = previous
-                && key < before_key
-            {
-                self.error(
-                        &[name],
-                        format!("`{name}` ({text}) is before `{before}` ({before_text}); dates must not run backwards"),
-                        hint.clone(),
-                    );
-            }
-            previous = Some((name, key, text));
+        let pairs: Vec<(usize, usize)> = (0..fields.len())
+            .flat_map(|i| (i + 1..fields.len()).map(move |j| (i, j)))
+            .collect();
+        self.in_order_by(fields, &pairs, hint);
+    }
+
+    /// Reports the present `fields` that run backwards, where each of `pairs` (by index
+    /// into `fields`) names one that may not come after the other: the fewest fields
+    /// whose dates, left out, leave the rest in order, each once and at its own place. A
+    /// slip in one date is one error where it is (`created` a century out is after the
+    /// rest), not one at each date it is compared with. Of as few, the later fields.
+    pub fn in_order_by<K: PartialOrd>(
+        &mut self,
+        fields: &[(&str, Option<(K, String)>)],
+        pairs: &[(usize, usize)],
+        hint: Option<String>,
+    ) {
+        let key = |i: usize| fields[i].1.as_ref().map(|(k, _)| k);
+        let backwards = |(a, b): (usize, usize)| match (key(a), key(b)) {
+            (Some(a), Some(b)) => b < a,
+            _ => false,
+        };
+        let wrong: Vec<(usize, usize)> = pairs.iter().copied().filter(|&p| backwards(p)).collect();
+        if wrong.is_empty() || fields.len() > 16 {
+            return;
+        }
+        let all = (1u32 << fields.len()) - 1;
+        let holds =
+            |kept: u32| (wrong.iter()).all(|&(a, b)| kept & (1 << a) == 0 || kept & (1 << b) == 0);
+        let Some(kept) = (0..=all)
+            .filter(|&kept| holds(kept))
+            .max_by_key(|&kept| (kept.count_ones(), (!kept & all).trailing_zeros()))
+        else {
+            return;
+        };
+        for i in (0..fields.len()).filter(|&i| kept & (1 << i) == 0) {
+            let (name, Some((_, text))) = &fields[i] else {
+                continue;
+            };
+            let partner = (wrong.iter())
+                .filter_map(|&(a, b)| match (a == i, b == i) {
+                    (false, true) if kept & (1 << a) != 0 => Some((a, "before")),
+                    (true, false) if kept & (1 << b) != 0 => Some((b, "after")),
+                    _ => None,
+                })
+                .min_by_key(|(j, _)| j.abs_diff(i));
+            let Some((j, how)) = partner else { continue };
+            let (other, Some((_, other_text))) = &fields[j] else {
+                continue;
+            };
+            self.error(
+                &[name],
+                format!("`{name}` ({text}) is {how} `{other}` ({other_text}); dates must not run backwards"),
+                hint.clone(),
+            );
         }
     }
 }
