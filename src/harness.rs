@@ -258,7 +258,11 @@ pub fn page(text: &str, deep: bool) -> Vec<Diagnostic> {
     };
     let page = match content::parse_page(file, "guide/page.md", reading) {
         Ok(Some(page)) if deep => page,
-        Ok(_) => return Vec::new(),
+        Ok(Some(page)) => {
+            let errors = page.told.into_iter();
+            return errors.filter(|d| d.level == Level::Error).collect();
+        }
+        Ok(None) => return Vec::new(),
         Err(errors) => return errors,
     };
     let mut handbook = Handbook::default();

@@ -301,12 +301,7 @@ fn prepare_from(
     // The records' and data/people.yaml's are among the records' diagnostics.
     diags.extend(source::unseen(&config_file, false));
     diags.extend(config_comments);
-    diags.extend(
-        content
-            .pages
-            .iter()
-            .flat_map(|p| p.warnings.iter().cloned()),
-    );
+    diags.extend(content.pages.iter().flat_map(|p| p.told.iter().cloned()));
     let changes = reading.and_then(|thread| {
         // A thread that could not start, or stopped, leaves the reading to this one.
         let (changes, warning) = thread.and_then(|t| t.join().ok()).unwrap_or_else(|| {

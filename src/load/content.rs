@@ -42,15 +42,34 @@ pub struct FrontMatter {
     pub classification: Option<String>,
 }
 
+impl FrontMatter {
+    /// What a page whose front matter did not load is read with: a title of its file's
+    /// name, nothing else given.
+    fn stand_in(rel: &str) -> FrontMatter {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        FrontMatter {
+            title: name.trim_end_matches(".md").to_string(),
+            description: None,
+            weight: None,
+            tags: Vec::new(),
+            owner: None,
+            review_by: None,
+            draft: false,
+            template: None,
+            classification: None,
+        }
+    }
+}
+
 /// One Markdown file of content/.
 #[derive(Debug)]
 pub struct Page {
     pub source: Arc<SourceFile>,
-    /// The warnings about its text alone: what a review cannot see ([`source::unseen`]),
-    /// a comment in its front matter where a value was meant
-    /// ([`yaml::comments_for_values`]). Made when it loads, and kept with it while it is
-    /// unchanged.
-    pub warnings: Vec<Diagnostic>,
+    /// What its text alone tells: the errors of a front matter that did not load, and the
+    /// warnings of what a review cannot see ([`source::unseen`]) and of a comment in its
+    /// front matter where a value was meant ([`yaml::comments_for_values`]). Made when it
+    /// loads, and kept with it while it is unchanged.
+    pub told: Vec<Diagnostic>,
     /// Path below content/, with `/` separators: `a/b.md`, `a/_index.md`.
     pub path: String,
     /// The folder it is written to, relative to the site root: `a/b/`, `a/`, or `` for home.
@@ -82,7 +101,7 @@ impl Page {
         Some(Page {
             doc: self.doc.hiding(hidden)?,
             source: Arc::clone(&self.source),
-            warnings: self.warnings.clone(),
+            told: self.told.clone(),
             path: self.path.clone(),
             url: self.url.clone(),
             front: self.front.clone(),
@@ -406,8 +425,9 @@ pub struct Reading<'a> {
 }
 
 /// Reads the page at `rel` (below content/) from its text: the front matter, then the
-/// Markdown. `None` for a draft when `drafts` is off; every error of the front matter when
-/// it does not load.
+/// Markdown, the errors of a front matter that does not load among what the page tells.
+/// `None` for a draft when `drafts` is off; the error of a file that is no page (no front
+/// matter, or a merge's conflict markers).
 pub fn parse_page(
     source: Arc<SourceFile>,
     rel: &str,
@@ -452,33 +472,35 @@ pub fn parse_page(
         return Err(vec![diag.at(&source, source.line_span(0))]);
     };
     let front_range = front.clone();
-    let front: FrontMatter = yaml::parse_all(&source, front).map_err(|diags| {
-        (diags.into_iter())
-            .map(|d| match migrated_key_hint(&d.message) {
-                Some(hint) => d.with_hint(hint),
-                None => d,
-            })
-            .collect::<Vec<_>>()
-    })?;
-    if front.draft && !reading.drafts {
-        return Ok(None);
-    }
+    // A front matter that does not load is told, and the page read all the same under a
+    // title of its file's name, so that its links are checked with it: one mistake in the
+    // front matter hides no broken link below it. A build with an error writes nothing.
+    let (front, mut told) = match yaml::parse_all::<FrontMatter>(&source, front) {
+        Ok(front) if front.draft && !reading.drafts => return Ok(None),
+        Ok(front) => (front, Vec::new()),
+        Err(diags) => {
+            let told = (diags.into_iter())
+                .map(|d| match migrated_key_hint(&d.message) {
+                    Some(hint) => d.with_hint(hint),
+                    None => d,
+                })
+                .collect();
+            (FrontMatter::stand_in(rel), told)
+        }
+    };
     let url = url_of(rel);
     let section = is_section_index(rel);
     let template = template_of(&url, section, front.template.as_deref());
     let reserved = reading.theme_ids.of(template);
     let (doc, words) =
         Document::parse_with_words(&source, body.clone(), reading.allow_html, reserved);
+    told.extend(source::unseen(&source, true));
+    told.extend(yaml::comments_for_values(&source, front_range));
+    told.extend(markdown::foreign_warnings(&source, &doc.foreign, |f| {
+        f.span.clone()
+    }));
     Ok(Some(Page {
-        warnings: {
-            let mut warnings = source::unseen(&source, true);
-            warnings.extend(yaml::comments_for_values(&source, front_range));
-            let foreign = &doc.foreign;
-            warnings.extend(markdown::foreign_warnings(&source, foreign, |f| {
-                f.span.clone()
-            }));
-            warnings
-        },
+        told,
         url,
         path: rel.to_string(),
         source,
