@@ -66,18 +66,90 @@ pub struct Records {
 /// A record of data/, named by its id, which its file's name must be.
 pub trait Record {
     fn id(&self) -> &String;
+    /// What this kind of record is called, and its folder below data/.
+    const KIND: (&str, &str);
+    /// The fields only this kind of record has.
+    const OWN: &[&str];
+    /// The other kind of record: [`Record::KIND`] and [`Record::OWN`].
+    const OTHER: ((&str, &str), &[&str]);
 }
+
+const EXCEPTION_FIELDS: &[&str] = &[
+    "type",
+    "requested_by",
+    "risk_owner",
+    "assignee",
+    "created",
+    "first_review",
+    "decided",
+    "expires",
+    "assets",
+    "justification",
+    "pros",
+    "cons",
+    "compensating_controls",
+    "remediation_plan",
+    "approvals",
+    "references",
+    "renewals",
+];
+
+const INCIDENT_FIELDS: &[&str] = &[
+    "commander",
+    "source",
+    "category",
+    "started",
+    "detected",
+    "reported",
+    "responded",
+    "contained",
+    "resolved",
+    "impact",
+    "effort_hours",
+    "timeline",
+    "action_items",
+    "open_questions",
+    "channels",
+    "postmortem",
+];
 
 impl Record for Exception {
     fn id(&self) -> &String {
         &self.id
     }
+    const KIND: (&str, &str) = ("an exception", "exceptions");
+    const OWN: &[&str] = EXCEPTION_FIELDS;
+    const OTHER: ((&str, &str), &[&str]) = (Incident::KIND, INCIDENT_FIELDS);
 }
 
 impl Record for Incident {
     fn id(&self) -> &String {
         &self.id
     }
+    const KIND: (&str, &str) = ("an incident", "incidents");
+    const OWN: &[&str] = INCIDENT_FIELDS;
+    const OTHER: ((&str, &str), &[&str]) = (Exception::KIND, EXCEPTION_FIELDS);
+}
+
+/// One error for a record of the other kind in this kind's folder, where each of its fields
+/// would be told as unknown and each of this kind's as missing: `None` unless it writes
+/// two fields of the other kind and none of this one's own.
+fn misfiled<T: Record>(file: &Arc<SourceFile>) -> Option<Diagnostic> {
+    let keys = yaml::keys(file, &[]);
+    let has = |fields: &[&str]| keys.iter().filter(|k| fields.contains(&k.as_str())).count();
+    let ((other, folder), fields) = T::OTHER;
+    if has(T::OWN) > 0 || has(fields) < 2 {
+        return None;
+    }
+    let line = file.text.find('\n').unwrap_or(file.text.len());
+    let diag = Diagnostic::error(format!(
+        "{} is {other} record, in the folder of {}",
+        file.name,
+        T::KIND.1
+    ));
+    Some(diag.at(file, 0..line).with_hint(format!(
+        "move it to data/{folder}/, where {other} record's fields are read"
+    )))
 }
 
 /// The ids of record files that are there but did not load, or loaded with another id
@@ -855,6 +927,7 @@ fn parse_record<T: DeserializeOwned + Record>(
     let markers = todo::markers(&file);
     let record: T = match todo::read(&file, &markers) {
         Ok(r) => r,
+        Err(_) if let Some(misfiled) = misfiled::<T>(&file) => return (None, vec![misfiled]),
         Err(errors) => {
             // A marker where the record needs a real value: the markers' own reports say
             // better what to do, and all are listed, to be filled at the same time.
