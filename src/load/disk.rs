@@ -166,6 +166,7 @@ fn walk(root: &Path, folder: &str, hidden: Hidden) -> Walk {
     match found {
         Ok((meta, root)) if meta.is_dir() => {
             let mut walker = Walker {
+                walked: dir.canonicalize().ok(),
                 root,
                 folder,
                 hidden,
@@ -185,6 +186,8 @@ fn walk(root: &Path, folder: &str, hidden: Hidden) -> Walk {
 struct Walker<'a> {
     /// The handbook's folder, canonical.
     root: PathBuf,
+    /// The folder walked, canonical.
+    walked: Option<PathBuf>,
     folder: &'a str,
     hidden: Hidden,
     walk: Walk,
@@ -195,6 +198,14 @@ impl Walker<'_> {
     /// `dir` was reached through a folder link.
     fn tree(&mut self, dir: &Path, prefix: &str, linked: bool) {
         let (folder, hidden) = (self.folder, self.hidden);
+        // A linked folder inside the one walked is walked where it is too: what is wrong
+        // in it is told there, once. Only a folder link it holds, which is followed there
+        // and not here, is told here.
+        let told = self.walk.diags.len();
+        let echo = linked
+            && (self.walked.as_ref())
+                .is_some_and(|walked| dir.canonicalize().is_ok_and(|d| d.starts_with(walked)));
+        let mut not_followed = Vec::new();
         // Every name below `dir` passed the filter, so it is UTF-8 and this is exact.
         let rel_of = |path: &Path| {
             let below = path.strip_prefix(dir).unwrap_or(path);
@@ -287,9 +298,14 @@ impl Walker<'_> {
                     continue;
                 }
                 Ok((target, meta)) if meta.is_dir() => {
-                    match self.folder_link(path, &shown, &target, linked) {
-                        Some(d) => d,
-                        None => {
+                    match (self.folder_loop(path, &shown, &target), linked) {
+                        (Some(d), _) => d,
+                        (None, true) => {
+                            not_followed.push(too_deep(&shown).about(&shown));
+                            self.walk.refused.push(rel);
+                            continue;
+                        }
+                        (None, false) => {
                             self.tree(path, &rel, true);
                             continue;
                         }
@@ -302,40 +318,41 @@ impl Walker<'_> {
             self.walk.refused.push(rel);
         }
         self.walk.diags.append(&mut left_out);
+        if echo {
+            self.walk.diags.truncate(told);
+        }
+        self.walk.diags.append(&mut not_followed);
     }
 
-    /// Why the link at `path` to the folder `target` is not followed, if it is not.
-    fn folder_link(
-        &self,
-        path: &Path,
-        shown: &str,
-        target: &Path,
-        linked: bool,
-    ) -> Option<Diagnostic> {
+    /// Why the link at `path` to the folder `target` is not followed when it makes a loop.
+    fn folder_loop(&self, path: &Path, shown: &str, target: &Path) -> Option<Diagnostic> {
         let holder = match path.parent().unwrap_or(path).canonicalize() {
             Ok(holder) => holder,
             Err(e) => return Some(Diagnostic::error(format!("cannot follow {shown}: {e}"))),
         };
-        if holder.starts_with(target) {
-            let name = match target.strip_prefix(&self.root) {
-                Ok(below) if below.as_os_str().is_empty() => "the handbook's folder".to_string(),
-                Ok(below) => format!("{}/", below.to_string_lossy()),
-                Err(_) => target.to_string_lossy().into_owned(),
-            };
-            return Some(
-                Diagnostic::error(format!(
-                    "{shown} is a symbolic link loop: it leads to {name}, which holds the link"
-                ))
-                .with_hint("link to a folder beside the link, not to one that holds it"),
-            );
+        if !holder.starts_with(target) {
+            return None;
         }
-        linked.then(|| {
+        let name = match target.strip_prefix(&self.root) {
+            Ok(below) if below.as_os_str().is_empty() => "the handbook's folder".to_string(),
+            Ok(below) => format!("{}/", below.to_string_lossy()),
+            Err(_) => target.to_string_lossy().into_owned(),
+        };
+        Some(
             Diagnostic::error(format!(
-                "{shown} is a symbolic link to a folder, inside a folder reached through a link; it is not followed"
+                "{shown} is a symbolic link loop: it leads to {name}, which holds the link"
             ))
-            .with_hint("folder links are followed one deep, so that links cannot multiply the files; link to the folder from outside the linked one")
-        })
+            .with_hint("link to a folder beside the link, not to one that holds it"),
+        )
     }
+}
+
+/// Why the folder link `shown`, inside a folder reached through a link, is not followed.
+fn too_deep(shown: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "{shown} is a symbolic link to a folder, inside a folder reached through a link; it is not followed"
+    ))
+    .with_hint("folder links are followed one deep, so that links cannot multiply the files; link to the folder from outside the linked one")
 }
 
 /// Follows the symbolic links in `path` (shown as `shown`): the place it leads to, in

@@ -262,6 +262,16 @@ fn symbolic_links_inside_content_are_followed_and_loops_are_errors() {
         assert!(!tmp.path().join("out").exists());
     }
 
+    // A loop inside a folder that another link publishes again is told once, where it is.
+    let (_tmp, root) = handbook("valid/basic");
+    link(&root, "content/runbooks/loop", "..");
+    link(&root, "content/guides", "runbooks");
+    let out = build(&root);
+    assert_code(&out, 1);
+    let said = stderr(&out);
+    assert_eq!(said.matches("is a symbolic link loop").count(), 1, "{said}");
+    assert_reports(&out, "content/runbooks/loop is a symbolic link loop");
+
     // Folder links are followed one deep, so that links cannot multiply the pages.
     let (_tmp, root) = handbook("valid/basic");
     write(
