@@ -167,6 +167,10 @@ pub fn parse_str<'de, D: Deserializer<'de>, T>(
             f.write_str(self.expected)
         }
         fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<T, E> {
+            // serde_yaml gives a required value written as nothing or `null` as that text.
+            if matches!(s.trim(), "" | "~" | "null" | "Null" | "NULL") {
+                return Err(E::custom(crate::model::text::NO_VALUE));
+            }
             (self.parse)(s).map_err(|why| E::custom(format!("{why}: expected {}", self.expected)))
         }
     }
