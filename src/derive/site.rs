@@ -809,7 +809,8 @@ impl Site {
                 )
             }
             Target::Anchor(anchor) => {
-                let Some(doc) = origin.doc else {
+                // `#` alone is the top of the page.
+                let Some(doc) = origin.doc.filter(|_| !anchor.is_empty()) else {
                     return Ok(format!("#{anchor}"));
                 };
                 match doc.link_anchor(&links::decode(anchor)) {

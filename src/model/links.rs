@@ -100,8 +100,9 @@ pub fn classify(dest: &str) -> Target<'_> {
         .strip_prefix('@')
         .filter(|d| d.starts_with('/'))
         .unwrap_or(dest);
+    // An empty fragment is the top of the page, as a browser reads it.
     let (path, anchor) = match dest.split_once('#') {
-        Some((p, a)) => (p, Some(a)),
+        Some((p, a)) => (p, Some(a).filter(|a| !a.is_empty())),
         None => (dest, None),
     };
     if path.ends_with(".md") {
