@@ -748,7 +748,13 @@ pub fn load_people(source: &dyn Source, max_bytes: u64, diags: &mut Vec<Diagnost
 /// for each email that is not an address and each manager that looks like a misspelt
 /// name, an error for each email given twice. When it does not load, every error in it.
 pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let entries = yaml::parse_all::<Vec<PersonEntry>>(file, 0..file.text.len())?;
+    let entries =
+        yaml::parse_all::<Vec<PersonEntry>>(file, 0..file.text.len()).map_err(|diags| {
+            diags
+                .into_iter()
+                .map(|d| named_entry(file, d))
+                .collect::<Vec<_>>()
+        })?;
     let people = People::new(entries);
     let mut check = Check::new(file);
     for (i, entry) in people.entries().iter().enumerate() {
@@ -772,6 +778,25 @@ pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>),
     warnings.extend(source::unseen(file, false));
     warnings.extend(yaml::comments_for_values(file, 0..file.text.len()));
     Ok((people, warnings))
+}
+
+/// A report about the entry `[i]` of data/people.yaml, which names the person too:
+/// `[0].level (Grace Whitfield): unknown value \`vpp\``.
+fn named_entry(file: &SourceFile, mut diag: Diagnostic) -> Diagnostic {
+    let Some((path, rest)) = diag.message.split_once(": ") else {
+        return diag;
+    };
+    let index = (path.strip_prefix('['))
+        .and_then(|p| p.split_once(']'))
+        .and_then(|(i, _)| i.parse::<usize>().ok());
+    let name = index
+        .and_then(|i| yaml::locate(file, &[Seg::Index(i), Seg::Key("name")]))
+        .and_then(|p| serde_yaml::from_str::<String>(file.text.get(p.value)?).ok())
+        .filter(|n| !n.trim().is_empty());
+    if let Some(name) = name {
+        diag.message = format!("{path} ({}): {rest}", name.trim());
+    }
+    diag
 }
 
 /// How many managers not in data/people.yaml are compared with its names, the first
