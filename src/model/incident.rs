@@ -18,6 +18,50 @@ pub enum Stamp {
     Day(NaiveDate),
 }
 
+/// Why `s`, which is no RFC 3339 time, is none, where that can be told more plainly than by
+/// the format: an hour, minute or second out of range, a time
+/// without seconds or without an offset, a space for the `T`, an offset past 23:59.
+fn why_not(s: &str) -> Option<String> {
+    let (date, rest) = (s.get(..10)?, s.get(10..)?);
+    let mut chars = rest.chars();
+    let joined = chars.next()?;
+    let rest = chars.as_str();
+    let (time, offset) = rest.split_at(rest.find(['Z', 'z', '+', '-']).unwrap_or(rest.len()));
+    let two = |p: Option<&str>| {
+        let p = p?
+            .get(..2)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?;
+        p.parse::<u32>().ok()
+    };
+    let parts: Vec<&str> = time.split(':').collect();
+    let (hour, minute) = (two(parts.first().copied())?, two(parts.get(1).copied())?);
+    let second = two(parts.get(2).copied());
+    let written = |offset: &str| {
+        format!(
+            "`{date}T{hour:02}:{minute:02}:{:02}{offset}`",
+            second.unwrap_or(0)
+        )
+    };
+    Some(match () {
+        _ if hour > 23 => "the hour is 00 to 23".into(),
+        _ if minute > 59 => "the minute is 00 to 59".into(),
+        _ if second.is_some_and(|s| s > 60) => "the second is 00 to 59".into(),
+        _ if offset.is_empty() => format!(
+            "it gives no offset from UTC: {} in UTC, or the offset of its timezone",
+            written("Z")
+        ),
+        _ if !matches!(joined, 'T' | 't') || second.is_none() => {
+            format!("a date and a time are written {}", written(offset))
+        }
+        _ if two(offset.get(1..)).is_some_and(|h| h > 23)
+            || two(offset.get(4..)).is_some_and(|m| m > 59) =>
+        {
+            "an offset from UTC is at most 23:59".into()
+        }
+        _ => return None,
+    })
+}
+
 impl Stamp {
     pub fn parse(s: &str) -> Option<Stamp> {
         Stamp::read(s).ok()
@@ -31,7 +75,20 @@ impl Stamp {
         if s.len() == 10 {
             return Date::read(s).map(|d| Stamp::Day(d.0));
         }
-        let at = DateTime::parse_from_rfc3339(s).map_err(|_| format!("invalid datetime `{s}`"))?;
+        // A date written as one, that is none, is told as the date is.
+        let date_like = |d: &str| {
+            (d.bytes().enumerate()).all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            })
+        };
+        if let Some(date) = s.get(..10).filter(|d| date_like(d)) {
+            Date::read(date)?;
+        }
+        let at = DateTime::parse_from_rfc3339(s).map_err(|_| match why_not(s) {
+            Some(why) => format!("invalid datetime `{s}` ({why})"),
+            None => format!("invalid datetime `{s}`"),
+        })?;
         let (utc, within) = (at.naive_utc(), instants());
         let why = match utc {
             _ if utc < *within.start() => format!(
@@ -277,6 +334,41 @@ mod tests {
     use chrono::Datelike;
 
     use super::*;
+
+    /// A time that is none says why, where that is plainer than the format.
+    #[test]
+    fn a_time_that_is_none_says_why() {
+        for (written, why) in [
+            ("2026-03-01T24:00:00+00:00", "the hour is 00 to 23"),
+            ("2026-03-01T10:61:00Z", "the minute is 00 to 59"),
+            (
+                "2026-03-01T10:00:00+25:00",
+                "an offset from UTC is at most 23:59",
+            ),
+            (
+                "2026-03-01 10:00",
+                "it gives no offset from UTC: `2026-03-01T10:00:00Z` in UTC, or the offset \
+                 of its timezone",
+            ),
+            (
+                "2026-03-01T10:00+02:00",
+                "a date and a time are written `2026-03-01T10:00:00+02:00`",
+            ),
+        ] {
+            assert_eq!(
+                Stamp::read(written).unwrap_err(),
+                format!("invalid datetime `{written}` ({why})")
+            );
+        }
+        assert_eq!(
+            Stamp::read("2026-02-30T10:00:00Z").unwrap_err(),
+            "invalid date `2026-02-30` (February 2026 has 28 days)"
+        );
+        assert_eq!(
+            Stamp::read("soon after lunch").unwrap_err(),
+            "invalid datetime `soon after lunch`"
+        );
+    }
 
     #[test]
     fn stamps_parse_both_forms_and_resolve_in_the_timezone() {
