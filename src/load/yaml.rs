@@ -2756,10 +2756,11 @@ impl Node {
         }
         let start = chars.range(span);
         let mut end = start.end;
-        // A flow collection starts at its bracket, and ends at the one that closes it; a
-        // block collection starts nowhere, and its end event is marked where what follows
-        // it starts.
-        let flow = start.len() == 1;
+        // A flow collection starts at its bracket (with the spaces after it), and ends at
+        // the one that closes it; a block collection starts nowhere, and its end event is
+        // marked where what follows it starts. Taken for a block one, `{ a: 1 }` ended
+        // before its `}`, which blanking it left behind.
+        let flow = !start.is_empty();
         let kind = match event {
             Event::Scalar(value, ..) => Kind::Scalar(value.into_owned()),
             Event::SequenceStart(..) => {
@@ -2808,6 +2809,36 @@ impl Node {
 
 #[cfg(test)]
 mod tests {
+    /// An entry whose value at fault is a flow mapping with spaces inside its brackets is
+    /// set aside whole, and hides no other error, a comment before it or not.
+    #[test]
+    fn an_entry_of_a_spaced_flow_mapping_set_aside_hides_nothing() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Record {
+            title: String,
+            description: Option<String>,
+            classification: Option<String>,
+        }
+        for text in [
+            "description: How\n# a comment\nclassification:\n  a: { max: c }\n",
+            "description: How\nclassification:\n  a: { max: c }\n",
+        ] {
+            let file = SourceFile::new("r.yaml", text);
+            let errors = parse_all::<Record>(&file, 0..text.len()).unwrap_err();
+            let told: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+            assert_eq!(
+                told,
+                [
+                    "classification: expected text, found a mapping",
+                    "missing field `title`"
+                ],
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn an_explicit_key_unknown_is_one_error() {
         #[derive(Debug, serde::Deserialize)]
