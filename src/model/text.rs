@@ -69,8 +69,11 @@ pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 }
 
 /// For `#[serde(deserialize_with)]` on a list of strings: each item must be a [`Text`].
+/// `tags: ~` and `tags: null` are no list, as `tags:` with nothing after it is, which
+/// serde_yaml reads as an empty one.
 pub fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Vec::<Text>::deserialize(d).map(|items| items.into_iter().map(|t| t.0).collect())
+    let items = Option::<Vec<Text>>::deserialize(d)?.unwrap_or_default();
+    Ok(items.into_iter().map(|t| t.0).collect())
 }
 
 /// For `#[serde(deserialize_with)]` on a map: a key given twice is an error, where serde
@@ -242,6 +245,23 @@ fn open_bidi_closers(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A list written as nothing, `~` or `null` is an empty one, each the same.
+    #[test]
+    fn a_list_of_no_value_is_empty_however_written() {
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default, deserialize_with = "texts")]
+            tags: Vec<String>,
+        }
+        for written in ["tags:", "tags: ~", "tags: null", "tags: []", "{}"] {
+            let page: Page = serde_yaml::from_str(written).unwrap();
+            assert!(page.tags.is_empty(), "{written}");
+        }
+        let page: Page = serde_yaml::from_str("tags: [a]").unwrap();
+        assert_eq!(page.tags, ["a"]);
+        assert!(serde_yaml::from_str::<Page>("tags: [~]").is_err());
+    }
 
     #[test]
     fn html_safe_writes_what_html_forbids_as_the_replacement_character() {
