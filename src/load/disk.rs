@@ -216,7 +216,7 @@ impl Walker<'_> {
             }
         };
         let mut left_out = Vec::new();
-        let entries = WalkDir::new(dir)
+        let mut entries = WalkDir::new(dir)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
@@ -256,7 +256,7 @@ impl Walker<'_> {
                 }
                 kept
             });
-        for entry in entries {
+        while let Some(entry) = entries.next() {
             let entry = match entry {
                 Ok(entry) if entry.depth() == 0 => continue,
                 Ok(entry) => entry,
@@ -278,6 +278,16 @@ impl Walker<'_> {
             let rel = rel_of(path);
             let shown = format!("{folder}/{rel}");
             let file_type = entry.file_type();
+            // A folder named as a record or data/people.yaml is, empty, would be left out
+            // without a word, and data/people.yaml's checks with it.
+            if file_type.is_dir() && folder == "data" && rel.ends_with(".yaml") {
+                entries.skip_current_dir();
+                let diag = Diagnostic::error(format!("{shown} is a folder, not a file; it is not read"))
+                    .with_hint("a record, and data/people.yaml, is a file: move what the folder holds out of it, and remove it");
+                self.walk.diags.push(diag.about(&shown));
+                self.walk.refused.push(rel);
+                continue;
+            }
             if file_type.is_dir() {
                 continue;
             }

@@ -199,6 +199,32 @@ fn every_file_under_data_is_loaded_or_reported() {
     assert!(!stderr(&out).contains(".gitkeep"), "{}", describe(&out));
 }
 
+/// A folder named as a record file or data/people.yaml is, even an empty one, is told:
+/// left out without a word, its records would vanish from the register, and
+/// data/people.yaml's checks with it. What it holds is not told again.
+#[test]
+fn a_folder_named_as_a_data_file_is_an_error() {
+    let (tmp, root) = handbook("valid/records");
+    fs::remove_file(root.join("data/people.yaml")).ok();
+    fs::create_dir_all(root.join("data/people.yaml")).unwrap();
+    fs::create_dir_all(root.join("data/exceptions/EXC-099.yaml")).unwrap();
+    write(&root, "data/exceptions/EXC-098.yaml/notes.txt", "mine\n");
+    let out = build(&root);
+    assert_code(&out, 1);
+    for folder in [
+        "data/people.yaml",
+        "data/exceptions/EXC-099.yaml",
+        "data/exceptions/EXC-098.yaml",
+    ] {
+        assert_reports(
+            &out,
+            &format!("{folder} is a folder, not a file; it is not read"),
+        );
+    }
+    assert!(!stderr(&out).contains("notes.txt"), "{}", describe(&out));
+    assert!(!tmp.path().join("out").exists());
+}
+
 #[test]
 fn symbolic_links_inside_content_are_followed_and_loops_are_errors() {
     // A folder link that stays inside publishes the folder a second time.
