@@ -126,20 +126,18 @@ fn page_levels<'a>(config: &Config, pages: &'a [Arc<Page>]) -> HashMap<&'a str, 
     if sections.is_empty() {
         return own.collect();
     }
+    let rank = |level: Option<&str>| classification.rank_of(level);
     own.map(|(path, level)| {
+        let own_folder = path.strip_suffix("_index.md");
         let above = (path.match_indices('/'))
             .map(|(i, _)| &path[..=i])
-            .filter(|folder| *folder != path.strip_suffix("_index.md").unwrap_or(path))
-            .filter_map(|folder| sections.get(folder).copied());
-        let most = above
-            .chain(level)
-            .max_by_key(|l| classification.rank_of(Some(l)));
-        let own_rank = classification.rank_of(level);
-        let level = match most {
-            Some(l) if classification.rank_of(Some(l)) > own_rank => Some(l),
-            _ => level,
-        };
-        (path, level)
+            .filter(|folder| Some(*folder) != own_folder)
+            .filter_map(|folder| sections.get(folder).copied())
+            .max_by_key(|l| rank(Some(l)));
+        match above {
+            Some(l) if rank(Some(l)) > rank(level) => (path, Some(l)),
+            _ => (path, level),
+        }
     })
     .collect()
 }

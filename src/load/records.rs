@@ -68,58 +68,16 @@ pub trait Record {
     fn id(&self) -> &String;
     /// What this kind of record is called, and its folder below data/.
     const KIND: (&str, &str);
-    /// The fields only this kind of record has.
-    const OWN: &[&str];
-    /// The other kind of record: [`Record::KIND`] and [`Record::OWN`].
-    const OTHER: ((&str, &str), &[&str]);
+    /// The other kind of record.
+    type Other: Record + DeserializeOwned;
 }
-
-const EXCEPTION_FIELDS: &[&str] = &[
-    "type",
-    "requested_by",
-    "risk_owner",
-    "assignee",
-    "created",
-    "first_review",
-    "decided",
-    "expires",
-    "assets",
-    "justification",
-    "pros",
-    "cons",
-    "compensating_controls",
-    "remediation_plan",
-    "approvals",
-    "references",
-    "renewals",
-];
-
-const INCIDENT_FIELDS: &[&str] = &[
-    "commander",
-    "source",
-    "category",
-    "started",
-    "detected",
-    "reported",
-    "responded",
-    "contained",
-    "resolved",
-    "impact",
-    "effort_hours",
-    "timeline",
-    "action_items",
-    "open_questions",
-    "channels",
-    "postmortem",
-];
 
 impl Record for Exception {
     fn id(&self) -> &String {
         &self.id
     }
     const KIND: (&str, &str) = ("an exception", "exceptions");
-    const OWN: &[&str] = EXCEPTION_FIELDS;
-    const OTHER: ((&str, &str), &[&str]) = (Incident::KIND, INCIDENT_FIELDS);
+    type Other = Incident;
 }
 
 impl Record for Incident {
@@ -127,28 +85,64 @@ impl Record for Incident {
         &self.id
     }
     const KIND: (&str, &str) = ("an incident", "incidents");
-    const OWN: &[&str] = INCIDENT_FIELDS;
-    const OTHER: ((&str, &str), &[&str]) = (Exception::KIND, EXCEPTION_FIELDS);
+    type Other = Exception;
+}
+
+/// The fields of `T`, as its derive names them to serde: the one list of a record's
+/// fields is its type.
+fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Fields<'a>(&'a mut &'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for Fields<'_> {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            Err(serde::de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(serde::de::Error::custom("only its fields were asked for"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
 }
 
 /// One error for a record of the other kind in this kind's folder, where each of its fields
 /// would be told as unknown and each of this kind's as missing: `None` unless it writes
-/// two fields of the other kind and none of this one's own.
-fn misfiled<T: Record>(file: &Arc<SourceFile>) -> Option<Diagnostic> {
+/// two fields only the other kind has and none only this one has.
+fn misfiled<T: Record + DeserializeOwned>(file: &Arc<SourceFile>) -> Option<Diagnostic> {
+    let (own, other) = (fields_of::<T>(), fields_of::<T::Other>());
     let keys = yaml::keys(file, &[]);
-    let has = |fields: &[&str]| keys.iter().filter(|k| fields.contains(&k.as_str())).count();
-    let ((other, folder), fields) = T::OTHER;
-    if has(T::OWN) > 0 || has(fields) < 2 {
+    let only = |these: &[&str], not: &[&str]| {
+        (keys.iter())
+            .filter(|k| these.contains(&k.as_str()) && !not.contains(&k.as_str()))
+            .count()
+    };
+    if only(own, other) > 0 || only(other, own) < 2 {
         return None;
     }
+    let (name, folder) = <T::Other as Record>::KIND;
     let line = file.text.find('\n').unwrap_or(file.text.len());
     let diag = Diagnostic::error(format!(
-        "{} is {other} record, in the folder of {}",
+        "{} is {name} record, in the folder of {}",
         file.name,
         T::KIND.1
     ));
     Some(diag.at(file, 0..line).with_hint(format!(
-        "move it to data/{folder}/, where {other} record's fields are read"
+        "move it to data/{folder}/, where {name} record's fields are read"
     )))
 }
 
@@ -790,8 +784,7 @@ fn named_entry(file: &SourceFile, mut diag: Diagnostic) -> Diagnostic {
         .and_then(|p| p.split_once(']'))
         .and_then(|(i, _)| i.parse::<usize>().ok());
     let name = index
-        .and_then(|i| yaml::locate(file, &[Seg::Index(i), Seg::Key("name")]))
-        .and_then(|p| serde_yaml::from_str::<String>(file.text.get(p.value)?).ok())
+        .and_then(|i| yaml::text_at(file, &[Seg::Index(i), Seg::Key("name")]))
         .filter(|n| !n.trim().is_empty());
     if let Some(name) = name {
         diag.message = format!("{path} ({}): {rest}", name.trim());
@@ -995,7 +988,7 @@ fn written_id(file: &SourceFile, diags: &[Diagnostic]) -> Option<String> {
     if place.value.is_empty() || diags.iter().any(about_it) {
         return None;
     }
-    serde_yaml::from_str::<String>(file.text.get(place.value)?).ok()
+    yaml::text_at(file, &[Seg::Key("id")])
 }
 
 /// Sorts records by id and reports ids that repeat, even when letter case is ignored. A

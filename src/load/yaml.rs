@@ -2359,6 +2359,13 @@ pub fn locate(file: &SourceFile, path: &[Seg]) -> Option<Place> {
     }
 }
 
+/// The text of the scalar at `path` of `file`, as YAML reads it (unquoted, unfolded): what a
+/// report takes from a document that did not load.
+pub fn text_at(file: &SourceFile, path: &[Seg]) -> Option<String> {
+    let place = locate(file, path)?;
+    serde_yaml::from_str(file.text.get(place.value)?).ok()
+}
+
 /// The keys of the mapping at `path`, in the order the file writes them: what a section
 /// that did not load still names. Read from the outline, which no alias expands.
 pub fn keys(file: &SourceFile, path: &[Seg]) -> Vec<String> {

@@ -36,11 +36,7 @@ impl Date {
         let s = s.trim();
         // chrono accepts some looser forms ("2026-6-1", "+999-01-01"); the format is strict
         // on purpose: four digits, two, two.
-        let ok = s.len() == 10
-            && s.bytes().enumerate().all(|(i, b)| match i {
-                4 | 7 => b == b'-',
-                _ => b.is_ascii_digit(),
-            });
+        let ok = written_as_date(s);
         // The digits read directly: chrono's parser reads its format string for each date.
         let number = |digits: &[u8]| digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
         let b = s.as_bytes();
@@ -81,6 +77,15 @@ impl Date {
                 .unwrap_or(limit),
         )
     }
+}
+
+/// Whether `s` is written as a date is: `YYYY-MM-DD`, four digits, two and two.
+pub fn written_as_date(s: &str) -> bool {
+    s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
 }
 
 /// chrono's own `YYYY-MM-DD`, the same text as the format `%Y-%m-%d` for every year, without

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::person::Person;
 use super::related::{Related, Stakeholder};
 use super::vocab::{ActionStatus, IncidentSeverity, IncidentStatus, Priority};
-use crate::model::date::{Date, Offset, YEARS, instants};
+use crate::model::date::{Date, Offset, YEARS, instants, written_as_date};
 
 /// A point in time as records write it: RFC 3339 with an offset, or a bare date that means
 /// midnight in the handbook's timezone.
@@ -76,13 +76,7 @@ impl Stamp {
             return Date::read(s).map(|d| Stamp::Day(d.0));
         }
         // A date written as one, that is none, is told as the date is.
-        let date_like = |d: &str| {
-            (d.bytes().enumerate()).all(|(i, b)| match i {
-                4 | 7 => b == b'-',
-                _ => b.is_ascii_digit(),
-            })
-        };
-        if let Some(date) = s.get(..10).filter(|d| date_like(d)) {
+        if let Some(date) = s.get(..10).filter(|d| written_as_date(d)) {
             Date::read(date)?;
         }
         let at = DateTime::parse_from_rfc3339(s).map_err(|_| match why_not(s) {

@@ -73,6 +73,14 @@ struct OutputState {
     reused: usize,
 }
 
+impl OutputState {
+    /// Every path put so far, where it is held: in the index, or with its file kept.
+    fn put(&self) -> impl Iterator<Item = &String> {
+        let kept = self.kept.iter().map(|f| &f.path);
+        self.index.iter().map(|(p, _)| p).chain(kept)
+    }
+}
+
 /// What an [`Output`] holds once rendering is over.
 pub struct Finished {
     /// Every path put, with its size, in path order, when the files were not kept.
@@ -431,18 +439,16 @@ impl Output {
 
     /// The [`sitemap()`] of every path put so far, read where they are.
     pub fn sitemap(&self, base_url: &str) -> Vec<OutputFile> {
-        let state = self.lock();
-        let kept = state.kept.iter().map(|f| &f.path);
-        sitemap(base_url, state.index.iter().map(|(p, _)| p).chain(kept))
+        sitemap(base_url, self.lock().put())
     }
 
     /// The folders at the top of the site, of every path put so far, in order.
     pub fn top_folders(&self) -> Vec<String> {
         let state = self.lock();
-        let kept = state.kept.iter().map(|f| &f.path);
-        let paths = state.index.iter().map(|(p, _)| p).chain(kept);
-        let folders: std::collections::BTreeSet<&str> =
-            paths.filter_map(|p| Some(p.split_once('/')?.0)).collect();
+        let folders: std::collections::BTreeSet<&str> = state
+            .put()
+            .filter_map(|p| Some(p.split_once('/')?.0))
+            .collect();
         folders.into_iter().map(String::from).collect()
     }
 

@@ -1065,17 +1065,17 @@ fn placed(out: &Path, dir: &Path, foreign: Vec<PathBuf>) -> Result<Vec<PathBuf>,
         if blocked {
             return Err(path);
         }
-        if fs::symlink_metadata(dir.join(&path)).is_err() {
-            placed.push(path);
-        } else if is_dir(&dir.join(&path)) && is_dir(&out.join(&path)) {
-            let mut inside: Vec<PathBuf> = fs::read_dir(out.join(&path))
-                .map_err(|_| path.clone())?
-                .filter_map(|e| Some(path.join(e.ok()?.file_name())))
-                .collect();
-            inside.sort();
-            todo.extend(inside.into_iter().rev());
-        } else {
-            return Err(path);
+        match fs::symlink_metadata(dir.join(&path)) {
+            Err(_) => placed.push(path),
+            Ok(there) if there.is_dir() && is_dir(&out.join(&path)) => {
+                let mut inside: Vec<PathBuf> = fs::read_dir(out.join(&path))
+                    .map_err(|_| path.clone())?
+                    .filter_map(|e| Some(path.join(e.ok()?.file_name())))
+                    .collect();
+                inside.sort();
+                todo.extend(inside.into_iter().rev());
+            }
+            Ok(_) => return Err(path),
         }
     }
     Ok(placed)
