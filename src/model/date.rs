@@ -241,9 +241,11 @@ pub fn resolve_as_of(
 }
 
 /// The time now, or the one `source_date_epoch` gives (seconds since 1970, as
-/// SOURCE_DATE_EPOCH), which a reproducible run takes for now.
+/// SOURCE_DATE_EPOCH), which a reproducible run takes for now. Set but empty counts as
+/// unset, as Asciidoctor and apko read it: a Makefile's `SOURCE_DATE_EPOCH=$(X)` with no X
+/// means no date.
 pub fn now(source_date_epoch: Option<&str>) -> Result<ChronoDateTime<Utc>, String> {
-    let Some(raw) = source_date_epoch else {
+    let Some(raw) = source_date_epoch.filter(|raw| !raw.trim().is_empty()) else {
         return Ok(Utc::now());
     };
     let secs: i64 = raw.trim().parse().map_err(|e: std::num::ParseIntError| {
@@ -381,6 +383,15 @@ mod tests {
             d("1970-01-01")
         );
         assert!(resolve_as_of(None, None, Some("soon"), tz).is_err());
+        // Set but empty is unset: today, not an error.
+        let today = Date(Utc::now().date_naive());
+        for empty in ["", " "] {
+            let got = resolve_as_of(None, None, Some(empty), tz).unwrap();
+            assert!(
+                (got.0 - today.0).num_days().abs() <= 1,
+                "{empty:?} gave {got}"
+            );
+        }
         // A day no date may have is refused, not made a site as of the year 262142.
         assert_eq!(
             resolve_as_of(None, None, Some("8210266876799"), tz).unwrap_err(),
