@@ -14,7 +14,7 @@ use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::MarkdownConfig;
 use crate::load::content::{Content, Page, Unused};
 use crate::load::markdown::{self, Document};
-use crate::load::records::{Records, Shared, Unloaded};
+use crate::load::records::{Record, Records, Shared, StandIn, Unloaded, file_id};
 use crate::load::reuse::{FromFile, PerFile};
 use crate::load::yaml::{self, Seg};
 use crate::model::exception::Exception;
@@ -313,10 +313,24 @@ impl Site {
         (site, diags)
     }
 
-    /// The checks of the links in the records' Markdown, each record's taken from `kept`
-    /// when its file and this site's [`Site::links_key`] are as they were, which leaves this
-    /// build's there.
+    /// The checks of the links in the records' Markdown, the loaded records' and the
+    /// [`StandIn`]s of those that did not load.
     fn check_records(&self, records: &Records, kept: Option<&KeptChecks>) -> Vec<Diagnostic> {
+        let mut diags = self.check_loaded_records(records, kept);
+        for stand_in in &records.stand_ins {
+            diags.extend(self.check_record_text(&RecordText::of(stand_in)));
+        }
+        diags
+    }
+
+    /// The checks of the links in the loaded records' Markdown, each record's taken from
+    /// `kept` when its file and this site's [`Site::links_key`] are as they were, which
+    /// leaves this build's there.
+    fn check_loaded_records(
+        &self,
+        records: &Records,
+        kept: Option<&KeptChecks>,
+    ) -> Vec<Diagnostic> {
         let Some(kept) = kept else {
             return record_texts(records)
                 .par_iter()
@@ -976,6 +990,18 @@ struct RecordText<'a> {
     text: &'a str,
 }
 
+impl<'a> RecordText<'a> {
+    fn of(stand_in: &'a StandIn) -> Self {
+        RecordText {
+            subject: stand_in.subject.clone(),
+            source: &stand_in.source,
+            url: record_url(stand_in.folder, file_id(&stand_in.source.name)),
+            path: stand_in.path,
+            text: &stand_in.text,
+        }
+    }
+}
+
 /// Every Markdown field of every record: those the register pages render.
 fn record_texts(records: &Records) -> Vec<RecordText<'_>> {
     texts_of(&records.exceptions, &records.incidents)
@@ -986,48 +1012,24 @@ fn texts_of<'a>(
     exceptions: &'a [Shared<Exception>],
     incidents: &'a [Shared<Incident>],
 ) -> Vec<RecordText<'a>> {
-    type Field<'a> = (&'static [Seg<'static>], Option<&'a String>);
-    let mut texts = Vec::new();
-    let mut add = |subject: Named, source: &'a Arc<SourceFile>, fields: [Field<'a>; 4]| {
-        let url = match &subject {
-            Named::Exception(id) => record_url("exceptions", id),
-            Named::Incident(id) => record_url("incidents", id),
-            Named::Page(_) | Named::File(_) => String::new(),
-        };
-        for (path, text) in fields {
+    fn add<'a, T: Record>(texts: &mut Vec<RecordText<'a>>, loaded: &'a Shared<T>) {
+        let subject = T::named(loaded.record.id().clone());
+        let url = record_url(T::KIND.1, loaded.record.id());
+        for (path, text) in T::MARKDOWN.into_iter().zip(loaded.record.markdown()) {
             if let Some(text) = text {
                 texts.push(RecordText {
                     subject: subject.clone(),
-                    source,
+                    source: &loaded.source,
                     url: url.clone(),
                     path,
                     text,
                 });
             }
         }
-    };
-    for loaded in exceptions {
-        let e = &loaded.record;
-        let fields: [Field; 4] = [
-            (&[Seg::Key("summary")], Some(&e.summary)),
-            (&[Seg::Key("justification")], Some(&e.justification)),
-            (&[Seg::Key("description")], e.description.as_ref()),
-            (&[Seg::Key("remediation_plan")], e.remediation_plan.as_ref()),
-        ];
-        add(Named::Exception(e.id.clone()), &loaded.source, fields);
     }
-    for loaded in incidents {
-        let i = &loaded.record;
-        let impact = i.impact.as_ref().and_then(|x| x.notes.as_ref());
-        let postmortem = i.postmortem.as_ref().and_then(|p| p.notes.as_ref());
-        let fields: [Field; 4] = [
-            (&[Seg::Key("summary")], Some(&i.summary)),
-            (&[Seg::Key("description")], i.description.as_ref()),
-            (&[Seg::Key("impact"), Seg::Key("notes")], impact),
-            (&[Seg::Key("postmortem"), Seg::Key("notes")], postmortem),
-        ];
-        add(Named::Incident(i.id.clone()), &loaded.source, fields);
-    }
+    let mut texts = Vec::new();
+    exceptions.iter().for_each(|e| add(&mut texts, e));
+    incidents.iter().for_each(|i| add(&mut texts, i));
     texts
 }
 

@@ -207,6 +207,8 @@ impl View {
             incidents,
             people: records.people.clone(),
             unloaded: records.unloaded.clone(),
+            // A view is made of a register that loaded whole.
+            stand_ins: Vec::new(),
         };
         site::unlink_records(&mut records, &hidden);
         View {

@@ -20,6 +20,7 @@ use crate::load::source::{self, Hidden, Source, Walk, Walked};
 use crate::load::yaml::{self, Seg};
 use crate::model::exception::Exception;
 use crate::model::incident::Incident;
+use crate::model::links::Named;
 use crate::model::person::{self, People, Person, PersonEntry};
 use crate::model::related::Related;
 
@@ -61,6 +62,22 @@ pub struct Records {
     pub incidents: Vec<Shared<Incident>>,
     pub people: People,
     pub unloaded: Unloaded,
+    /// The Markdown of the record files that did not load, in file order.
+    pub stand_ins: Vec<StandIn>,
+}
+
+/// A Markdown field of a record file that did not load, read from its YAML alone: its
+/// broken links are reported in the same run as the error that kept the record out, as a
+/// page's are when its front matter has one.
+#[derive(Debug, Clone)]
+pub struct StandIn {
+    /// The record, by its file's name.
+    pub subject: Named,
+    /// Its register's folder below data/.
+    pub folder: &'static str,
+    pub source: Arc<SourceFile>,
+    pub path: &'static [Seg<'static>],
+    pub text: String,
 }
 
 /// A record of data/, named by its id, which its file's name must be.
@@ -70,6 +87,12 @@ pub trait Record {
     const KIND: (&str, &str);
     /// The other kind of record.
     type Other: Record + DeserializeOwned;
+    /// Where its Markdown fields are, in the order [`Record::markdown`] gives them.
+    const MARKDOWN: [&[Seg<'static>]; 4];
+    /// Its Markdown fields, each given or not.
+    fn markdown(&self) -> [Option<&String>; 4];
+    /// The record of this kind with id `id`, as a link names it.
+    fn named(id: String) -> Named;
 }
 
 impl Record for Exception {
@@ -78,6 +101,23 @@ impl Record for Exception {
     }
     const KIND: (&str, &str) = ("an exception", "exceptions");
     type Other = Incident;
+    const MARKDOWN: [&[Seg<'static>]; 4] = [
+        &[Seg::Key("summary")],
+        &[Seg::Key("justification")],
+        &[Seg::Key("description")],
+        &[Seg::Key("remediation_plan")],
+    ];
+    fn markdown(&self) -> [Option<&String>; 4] {
+        [
+            Some(&self.summary),
+            Some(&self.justification),
+            self.description.as_ref(),
+            self.remediation_plan.as_ref(),
+        ]
+    }
+    fn named(id: String) -> Named {
+        Named::Exception(id)
+    }
 }
 
 impl Record for Incident {
@@ -86,6 +126,23 @@ impl Record for Incident {
     }
     const KIND: (&str, &str) = ("an incident", "incidents");
     type Other = Exception;
+    const MARKDOWN: [&[Seg<'static>]; 4] = [
+        &[Seg::Key("summary")],
+        &[Seg::Key("description")],
+        &[Seg::Key("impact"), Seg::Key("notes")],
+        &[Seg::Key("postmortem"), Seg::Key("notes")],
+    ];
+    fn markdown(&self) -> [Option<&String>; 4] {
+        [
+            Some(&self.summary),
+            self.description.as_ref(),
+            self.impact.as_ref().and_then(|x| x.notes.as_ref()),
+            self.postmortem.as_ref().and_then(|p| p.notes.as_ref()),
+        ]
+    }
+    fn named(id: String) -> Named {
+        Named::Incident(id)
+    }
 }
 
 /// The fields of `T`, as its derive names them to serde: the one list of a record's
@@ -471,8 +528,9 @@ impl RecordCache {
     }
 }
 
-/// A record file as parsed, with the checks of a single record.
-type Parsed<T> = (Option<Shared<T>>, Vec<Diagnostic>);
+/// A record file as parsed, with the checks of a single record, and its Markdown when it
+/// did not load.
+type Parsed<T> = (Option<Shared<T>>, Vec<Diagnostic>, Vec<StandIn>);
 
 /// Loads data/ from `source` and checks every record against the rules and against each
 /// other. Every record is checked, so one bad record never hides another. With a `cache`,
@@ -526,6 +584,7 @@ pub fn load(
             Err(_) => {}
         }
     }
+    let mut stand_ins = Vec::new();
     let started = SystemTime::now();
     let reading = |options| Reading {
         source,
@@ -540,6 +599,7 @@ pub fn load(
         cache.as_mut().map(|c| &mut c.exceptions),
         &mut diags,
         &mut unloaded.exceptions,
+        &mut stand_ins,
         parse_exception,
     );
     // An incident's checks read the time zone.
@@ -550,15 +610,17 @@ pub fn load(
         cache.as_mut().map(|c| &mut c.incidents),
         &mut diags,
         &mut unloaded.incidents,
+        &mut stand_ins,
         |file| parse_incident(file, config),
     );
-    let (records, more) = match cache {
+    let (mut records, more) = match cache {
         Some(cache) => {
             cache.listing = Some(found);
             cache.assemble(exceptions, incidents, unloaded, people, pages)
         }
         None => assemble(exceptions, incidents, unloaded, people, pages),
     };
+    records.stand_ins = stand_ins;
     diags.extend(more);
     (records, diags)
 }
@@ -581,7 +643,15 @@ pub fn load_exceptions(
     };
     let files: Vec<&Walked> = files.iter().collect();
     let mut unloaded = BTreeSet::new();
-    let exceptions = reading.load(&files, None, &mut diags, &mut unloaded, parse_exception);
+    let mut stand_ins = Vec::new();
+    let exceptions = reading.load(
+        &files,
+        None,
+        &mut diags,
+        &mut unloaded,
+        &mut stand_ins,
+        parse_exception,
+    );
     (
         exceptions.into_iter().map(Arc::unwrap_or_clone).collect(),
         diags,
@@ -718,6 +788,7 @@ pub fn assemble(
         incidents,
         people,
         unloaded,
+        stand_ins: Vec::new(),
     };
     (records, diags)
 }
@@ -861,6 +932,7 @@ impl Reading<'_> {
         kept: Option<&mut Kept<Arc<Parsed<T>>>>,
         diags: &mut Vec<Diagnostic>,
         unloaded: &mut BTreeSet<String>,
+        stand_ins: &mut Vec<StandIn>,
         parse: impl Fn(Arc<SourceFile>) -> (Option<Loaded<T>>, Vec<Diagnostic>) + Sync,
     ) -> Vec<Shared<T>> {
         let probe = Kept::probe(kept.as_deref(), self.changes, self.dir, self.options);
@@ -871,12 +943,14 @@ impl Reading<'_> {
                 let taken = hit.is_some();
                 let parsed = hit.unwrap_or_else(|| {
                     let name = format!("data/{}", file.rel);
-                    let (record, errors) =
-                        match source::walked_text(self.source, &name, self.max_bytes) {
-                            Ok(file) => parse(file),
-                            Err(d) => (None, vec![d]),
-                        };
-                    Arc::new((record.map(Arc::new), errors))
+                    let parsed = match source::walked_text(self.source, &name, self.max_bytes) {
+                        Ok(file) => match parse(Arc::clone(&file)) {
+                            (None, errors) => (None, errors, stand_ins_of::<T>(&file)),
+                            (record, errors) => (record.map(Arc::new), errors, Vec::new()),
+                        },
+                        Err(d) => (None, vec![d], Vec::new()),
+                    };
+                    Arc::new(parsed)
                 });
                 (stamp, parsed, taken)
             })
@@ -885,6 +959,7 @@ impl Reading<'_> {
         let mut loaded = Vec::with_capacity(results.len());
         for (file, (_, parsed, _)) in files.iter().zip(&results) {
             diags.extend(parsed.1.iter().cloned());
+            stand_ins.extend(parsed.2.iter().cloned());
             let name = file_id(&file.rel);
             match &parsed.0 {
                 Some(record) => {
@@ -907,6 +982,23 @@ impl Reading<'_> {
         }
         loaded
     }
+}
+
+/// The Markdown fields `file` gives, as a record of kind `T` that did not load.
+fn stand_ins_of<T: Record>(file: &Arc<SourceFile>) -> Vec<StandIn> {
+    let id = file_id(&file.name);
+    T::MARKDOWN
+        .into_iter()
+        .filter_map(|path| {
+            Some(StandIn {
+                subject: T::named(id.to_string()),
+                folder: T::KIND.1,
+                source: Arc::clone(file),
+                path,
+                text: yaml::text_at(file, path)?,
+            })
+        })
+        .collect()
 }
 
 /// The id a record file's name gives it (`data/exceptions/<id>.yaml`): the name without
