@@ -363,6 +363,9 @@ fn list(source: &dyn Source) -> Listing {
                 listing.linked.insert(file.rel.clone());
             }
             listing.markdown.push(file.rel);
+        } else if let Some(told) = page_by_another_name(&file.rel) {
+            listing.diags.push(told);
+            listing.refused.push(file.rel);
         } else {
             let body = match source::copied(source, &format!("content/{}", file.rel)) {
                 Ok(body) => body,
@@ -385,6 +388,46 @@ fn list(source: &dyn Source) -> Listing {
         }
     }
     listing
+}
+
+/// Markdown's other extensions, which other tools read as pages (Hugo, Jekyll) and
+/// secbook does not: only `.md` is a page.
+const MARKDOWN_BY_OTHER_NAMES: &[&str] = &[
+    "md", "markdown", "mdown", "mdwn", "mkd", "mkdn", "mdtxt", "mdtext",
+];
+
+/// What to tell of `rel`, a file in content/ that is not a `.md` page, when its name says
+/// it is a page's source all the same, which is not published as it is: it would show
+/// every reader what its front matter keeps from some (`classification`, `draft`).
+/// - A Markdown file by another extension (`X.MD`, `x.markdown`): an error, since the
+///   page it was meant to be is missing.
+/// - A copy of a page (`x.md.bak`, `x.md.orig` from a merge tool): left out with a
+///   warning. An editor's backup (`x.md~`) is left out without a word by the walk.
+fn page_by_another_name(rel: &str) -> Option<Diagnostic> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let lower = name.to_ascii_lowercase();
+    let shown = format!("content/{rel}");
+    if let Some((stem, extension)) = name.rsplit_once('.')
+        && !stem.is_empty()
+        && MARKDOWN_BY_OTHER_NAMES.contains(&extension.to_ascii_lowercase().as_str())
+    {
+        return Some(
+            Diagnostic::error(format!(
+                "{shown} is not a page: only a file whose name ends in `.md` is one"
+            ))
+            .with_hint(format!("rename it to `{stem}.md`"))
+            .about(&shown),
+        );
+    }
+    let copied = lower.find(".md.").map(|end| &name[..end + 3])?;
+    Some(
+        Diagnostic::warning(format!(
+            "{shown} is not published: it is a copy of a page's source (`{copied}`), and \
+             would show every reader what its front matter keeps from some"
+        ))
+        .with_hint("delete it, or keep it outside content/")
+        .about(&shown),
+    )
 }
 
 /// Extensions of files that a browser shows as a document and runs the scripts of, as it

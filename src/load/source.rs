@@ -351,21 +351,20 @@ fn megabytes(bytes: u64) -> String {
     }
 }
 
-/// What a walk does with a hidden file or folder (its name starts with `.`).
+/// What a walk does with a hidden file or folder (its name starts with `.`). Every walk
+/// leaves out the scratch files of editors, systems and version control ([`is_scratch`])
+/// without a word.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Hidden {
     /// Left out without a word: content/ and themes, where pages, files beside them and
     /// templates are read, not copied, and a hidden one is an editor's or the system's.
     LeftOut,
     /// Copied, as SPEC 1 copies static/ "as is" and Hugo and Zola copy it whole: a site
-    /// needs `.well-known/`, `.htaccess` and `.nojekyll`. Not a version control system's
-    /// folder or an editor's or the system's scratch file, which are no part of a site;
-    /// not a file that holds secrets by convention (`.env`, `.htpasswd`), which is left
-    /// out with a warning.
+    /// needs `.well-known/`, `.htaccess` and `.nojekyll`. Not a file that holds secrets
+    /// by convention (`.env`, `.htpasswd`), which is left out with a warning.
     Copied,
     /// Left out with a warning: data/, where every file is a record or is reported, but
-    /// an editor's swap file beside a record must not fail the build. git's own files
-    /// (`.gitkeep`, `.gitignore`) are left out without a word.
+    /// a hidden file beside a record must not fail the build.
     Reported,
 }
 
@@ -373,8 +372,9 @@ impl Hidden {
     /// Whether a walk keeps the file or folder `name`.
     pub fn keeps(self, name: &str) -> bool {
         match self {
+            _ if is_scratch(name) => false,
             _ if !name.starts_with('.') => true,
-            Hidden::Copied => !is_scratch(name) && !holds_secrets(name),
+            Hidden::Copied => !holds_secrets(name),
             Hidden::LeftOut | Hidden::Reported => false,
         }
     }
@@ -385,7 +385,7 @@ impl Hidden {
         let name = rel.rsplit('/').next().unwrap_or(rel);
         let shown = format!("{folder}/{rel}");
         match self {
-            Hidden::Reported if !name.starts_with(".git") => Some(
+            Hidden::Reported if !is_scratch(name) => Some(
                 Diagnostic::warning(format!(
                     "{shown} is not read: hidden files and folders are left out"
                 ))
@@ -407,18 +407,33 @@ impl Hidden {
 }
 
 /// A version control system's folder or file (`.git`, `.gitkeep`, `.gitignore`), or a
-/// file an editor or the system leaves beside others: vim's swap files, Emacs's locks,
-/// macOS's folder settings. In any case, as a file system that ignores it finds them.
+/// file an editor or the system leaves beside others: vim's swap files, Emacs's backups
+/// (`x~`), autosaves (`#x#`) and locks (`.#x`), macOS's folder settings and resource
+/// forks (`._x`), Windows Explorer's thumbnails and folder settings. In any case, as a
+/// file system that ignores it finds them. None is part of a handbook or of a site, and
+/// a backup of a page would publish its source.
 fn is_scratch(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     name.starts_with(".git")
-        || matches!(name.as_str(), ".hg" | ".hgignore" | ".svn" | ".ds_store")
+        || matches!(
+            name.as_str(),
+            ".hg"
+                | ".hgignore"
+                | ".svn"
+                | ".ds_store"
+                | "thumbs.db"
+                | "ehthumbs.db"
+                | "desktop.ini"
+        )
         || name.starts_with(".#")
+        || name.starts_with("._")
+        || name.ends_with('~')
+        || (name.len() > 2 && name.starts_with('#') && name.ends_with('#'))
         || [".swp", ".swo", ".swx"].iter().any(|s| name.ends_with(s))
 }
 
 /// A file that holds secrets by convention: environment settings and Apache's passwords,
-/// in any case, and an editor's backup of one (`.env~`).
+/// in any case, and an editor's backup of one (`.env~`), which is told of too.
 fn holds_secrets(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     let name = name.trim_end_matches('~');

@@ -179,8 +179,8 @@ fn every_file_under_data_is_loaded_or_reported() {
         "data/exceptions/EXC-009.yaml is a symbolic link that leads outside the handbook",
     );
 
-    // Hidden files are a warning (an editor's swap file must not fail the build); git's
-    // own files are not worth one.
+    // Hidden files are a warning (a hidden record must not fail the build); git's own
+    // files and an editor's swap file are not worth one.
     let (_tmp, root) = handbook("valid/records");
     write(&root, "data/exceptions/.EXC-001.yaml.swp", "swap");
     write(
@@ -191,12 +191,10 @@ fn every_file_under_data_is_loaded_or_reported() {
     write(&root, "data/exceptions/.gitkeep", "");
     let out = build(&root);
     assert_code(&out, 0);
-    assert_reports(
-        &out,
-        "warning: data/exceptions/.EXC-001.yaml.swp is not read: hidden files and folders are left out",
-    );
     assert_reports(&out, "warning: data/incidents/.archive is not read");
-    assert!(!stderr(&out).contains(".gitkeep"), "{}", describe(&out));
+    for unsaid in [".gitkeep", ".swp"] {
+        assert!(!stderr(&out).contains(unsaid), "{}", describe(&out));
+    }
 }
 
 /// A folder named as a record file or data/people.yaml is, even an empty one, is told:
@@ -393,6 +391,79 @@ fn hidden_files_and_folders_are_not_published() {
         secrets.len(),
         "{stderr}"
     );
+}
+
+/// What editors, systems and merge tools leave beside a handbook's files is no part of the
+/// site or the register, and a copy of a page by another name does not publish the page's
+/// source: a draft's, here, which the site leaves out.
+#[test]
+fn leftovers_of_editors_and_systems_are_left_out() {
+    let (tmp, root) = handbook("valid/basic");
+    let page = "---\ntitle: Secret plan\ndraft: true\n---\nThe secret plan.\n";
+    write(&root, "content/plan.md", page);
+    let leftovers = [
+        "content/plan.md~",
+        "content/#plan.md#",
+        "content/._plan.md",
+        "content/runbooks/Thumbs.db",
+        "content/desktop.ini",
+        "static/files/logo.png~",
+        "static/files/Thumbs.db",
+        "static/desktop.ini",
+        "static/._logo.png",
+        "data/exceptions/EXC-001.yaml~",
+        "data/exceptions/#EXC-001.yaml#",
+        "data/exceptions/._EXC-001.yaml",
+        "data/Thumbs.db",
+        "data/desktop.ini",
+    ];
+    for name in leftovers {
+        write(&root, name, page);
+    }
+    write(&root, "content/plan.md.bak", page);
+    write(&root, "content/runbooks/plan.md.orig", page);
+    let out = build(&root);
+    assert_code(&out, 0);
+    for (path, bytes) in files_below(&tmp.path().join("out")) {
+        let lower = path.to_ascii_lowercase();
+        for name in ["thumbs.db", "desktop.ini", "~", "#", "._", "plan.md"] {
+            assert!(!lower.contains(name), "{path} is published");
+        }
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("ecret plan"),
+            "{path} holds the draft"
+        );
+    }
+    // The copies of a page are told; the leftovers are not.
+    for copy in ["content/plan.md.bak", "content/runbooks/plan.md.orig"] {
+        assert_reports(
+            &out,
+            &format!("warning: {copy} is not published: it is a copy of a page's source"),
+        );
+    }
+    let stderr = stderr(&out);
+    assert_eq!(stderr.matches("is not published").count(), 2, "{stderr}");
+    for unsaid in ["Thumbs", "desktop", "~", "#plan", "._"] {
+        assert!(!stderr.contains(unsaid), "{stderr}");
+    }
+}
+
+/// A Markdown file by another extension is not a page, and not published as its source.
+#[test]
+fn markdown_by_another_extension_is_refused() {
+    let (_tmp, root) = handbook("valid/basic");
+    let page = "---\ntitle: Plan\n---\nThe plan.\n";
+    write(&root, "content/Plan.MD", page);
+    write(&root, "content/runbooks/notes.markdown", page);
+    let out = build(&root);
+    assert_code(&out, 1);
+    assert_reports(
+        &out,
+        "error: content/Plan.MD is not a page: only a file whose name ends in `.md` is one",
+    );
+    assert_reports(&out, "help: rename it to `Plan.md`");
+    assert_reports(&out, "error: content/runbooks/notes.markdown is not a page");
+    assert_reports(&out, "help: rename it to `notes.md`");
 }
 
 #[test]
