@@ -315,7 +315,7 @@ impl Document {
         );
         // Kept a while, for every page at once: not with the room a growing string leaves.
         words.plain.shrink_to_fit();
-        (doc, words.plain)
+        (doc, text::html_safe(words.plain))
     }
 
     /// The document as a reader is shown it who may not see what the addresses `hidden`
@@ -844,7 +844,7 @@ fn words_hiding(text: &str, allow_html: bool, hidden: impl Fn(&str) -> bool) -> 
             words.add(&event);
         }
     }
-    words.plain
+    text::html_safe(words.plain)
 }
 
 /// Where each of `values`, read from the raw HTML at `range` of `text`, is written there,

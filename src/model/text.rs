@@ -135,9 +135,10 @@ pub fn is_noncharacter(c: char) -> bool {
 /// Whether HTML forbids `c` in a document (the HTML standard's
 /// control-character-in-input-stream and noncharacter-in-input-stream): a control
 /// character other than its white space (tab, line feed, form feed, carriage return), or
-/// a noncharacter. NUL is the Markdown parser's, which writes U+FFFD for it.
+/// a noncharacter. NUL among them: CommonMark has the Markdown parser write U+FFFD for
+/// it, but pulldown-cmark keeps it in headings, table cells and code.
 fn forbidden_in_html(c: char) -> bool {
-    (c.is_control() && !matches!(c, '\t' | '\n' | '\u{c}' | '\r' | '\0')) || is_noncharacter(c)
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\u{c}' | '\r')) || is_noncharacter(c)
 }
 
 /// Each character of `text` that HTML forbids ([`forbidden_in_html`]), and where. Most

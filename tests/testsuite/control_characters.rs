@@ -87,7 +87,7 @@ fn what_a_review_cannot_see_is_a_warning_where_it_is_written() {
     )
     .write(
         "content/codes.md",
-        "---\ntitle: Codes\n---\nEsc \u{1b}[31m, again \u{1b}, and \u{202e} here.\n",
+        "---\ntitle: Codes\n---\nEsc \u{1b}[31m, again \u{1b}, and \u{202e} here.\n\n# N\u{0}L\n",
     );
     let out = book.run(&["check", "--format", "json"]);
     let diags: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -118,7 +118,7 @@ fn what_a_review_cannot_see_is_a_warning_where_it_is_written() {
             4,
             5,
             "control character U+001B is shown as U+FFFD: HTML forbids it".to_string(),
-            2,
+            3,
         ),
         (
             "content/codes.md",

@@ -459,7 +459,8 @@ fn hostile_handbook(allow_html: bool) -> Vec<(String, String)> {
         (
             "content/hostile/code-points.md".into(),
             "---\ntitle: Code points\n---\nEsc \u{1b}[31m, DEL \u{7f}, C1 \u{9b}, \u{fdd0}, \
-             \u{fffe}, \u{1fffe}.\n\n`code \u{1b}` and\n\n```\nblock \u{10ffff}\n```\n"
+             \u{fffe}, \u{1fffe}.\n\n`code \u{1b}` and\n\n```\nblock \u{10ffff}\n```\n\n\
+             ## Head\u{0}ing\n\n| a\u{0} |\n|---|\n| `b\u{0}` |\n"
                 .into(),
         ),
     ];
@@ -882,6 +883,16 @@ fn hostile_sites_are_valid_html() {
         }
         for email in emails {
             assert_eq!(address(&email), Some(email.as_str()), "{}", site.display());
+        }
+    }
+    // No text the sites write holds a NUL, which a page's Markdown may (CommonMark reads
+    // it as U+FFFD): not a page, nor the search index.
+    for site in &sites {
+        for (path, bytes) in common::files_below(site) {
+            let text = [".html", ".js", ".json", ".xml", ".csv", ".ics", ".svg"];
+            if text.iter().any(|e| path.ends_with(e)) {
+                assert!(!bytes.contains(&0), "{path} holds a NUL");
+            }
         }
     }
     let mut args: Vec<&std::ffi::OsStr> = ["--errors-only", "--skip-non-html"]
