@@ -490,6 +490,15 @@ class Mode {
       return snippet;
     });
 
+    // Letters are found however they are composed: accented, full-width.
+    const typed = "ｈéｉｇｈｔｅｎｅｄ";
+    await check(`[${this.name}] search: "${typed}" finds what "${word}" finds`, async () => {
+      await this.goto(`search/index.html?q=${encodeURIComponent(typed)}`);
+      const hit = p.locator(`#search-results li:has(a[href$="${runbook}"])`);
+      await hit.first().waitFor({ state: "visible", timeout: 5000 });
+      return `${await p.locator("#search-results li").count()} results`;
+    });
+
     await check(`[${this.name}] search: the header search box submits to the search page`, async () => {
       await this.goto("exceptions/index.html");
       const box = p.locator('header form.search-box input[name="q"]');
@@ -1535,7 +1544,7 @@ function longWordsHandbook(into) {
   const url = `https://tracker.example.com/browse/SECURITY-123456/${"attachments/".repeat(6)}evidence.zip`;
   fs.writeFileSync(
     path.join(into, "content", "long-words.md"),
-    ["---", "title: Long words", "---", `## Rotate ${arn}`, "", `See ${url} and \`${arn}\`.`, "", "```", `curl -sS "${url}?include=${"approvals,".repeat(8)}" | jq .`, "```", "", "| Step | Who |", "|---|---|", ...Array.from({ length: 60 }, (_, i) => `| step ${i} | on call |`), ""].join("\n"),
+    ["---", `title: Long words ${"Supercalifragilistic".repeat(8)}`, "---", `## Rotate ${arn}`, "", `See ${url} and \`${arn}\`.`, "", "```", `curl -sS "${url}?include=${"approvals,".repeat(8)}" | jq .`, "```", "", "| Step | Who |", "|---|---|", ...Array.from({ length: 60 }, (_, i) => `| step ${i} | on call |`), ""].join("\n"),
   );
   // A table of more columns than the paper is wide, which the screen scrolls in its box.
   const columns = Array.from({ length: 14 }, (_, i) => `Column ${i} heading`);
@@ -1562,6 +1571,9 @@ function longWordsHandbook(into) {
       "",
     ].join("\n"),
   );
+  // An open action item's ticket given as an address.
+  const incident = path.join(into, "data", "incidents", "INC-004.yaml");
+  fs.writeFileSync(incident, fs.readFileSync(incident, "utf8").replace("ticket: PLAT-735", `ticket: ${url}`));
   return into;
 }
 
@@ -1573,7 +1585,7 @@ async function longWords(browser, bin, work) {
   const handbook = longWordsHandbook(path.join(work, "long-words-handbook"));
   const site = path.join(work, "long-words-site");
   const built = spawnSync(bin, ["build", handbook, "-o", site, ...AUDIENCE], { encoding: "utf8" });
-  const pages = ["long-words/index.html", "exceptions/EXC-900/index.html", "exceptions/index.html", "owners/index.html", "audit/index.html"];
+  const pages = ["long-words/index.html", "exceptions/EXC-900/index.html", "exceptions/index.html", "owners/index.html", "audit/index.html", "action-items/index.html", "metrics/index.html"];
   await check("[file] long words break at the edge of a phone's screen and of the paper", async () => {
     assert(built.status === 0, `secbook build exited ${built.status}:\n${built.stderr}`);
     const problems = [];
@@ -1585,10 +1597,20 @@ async function longWords(browser, bin, work) {
           await page.goto(pathToFileURL(path.join(site, rel)).href);
           const width = await page.evaluate(() => document.documentElement.scrollWidth);
           if (width > 390) problems.push(`${rel} ${javaScriptEnabled ? "with" : "without"} JavaScript: ${width} px wide`);
+          // The menu of pages, open, lists the page of a long title.
+          const opened = await page.evaluate(() => {
+            document.querySelector("details.nav-menu")?.setAttribute("open", "");
+            return document.documentElement.scrollWidth;
+          });
+          if (opened > 390) problems.push(`${rel} ${javaScriptEnabled ? "with" : "without"} JavaScript: ${opened} px wide with the menu of pages open`);
           // The search box leads to a page that needs JavaScript: it is shown only with it.
           const box = await page.$eval(".search-box", (form) => getComputedStyle(form).display !== "none");
           if (box !== javaScriptEnabled) problems.push(`${rel} ${javaScriptEnabled ? "with" : "without"} JavaScript: the search box is ${box ? "shown" : "hidden"}`);
         }
+        // Nor does the search page offer a field that cannot search.
+        await page.goto(pathToFileURL(path.join(site, "search/index.html")).href);
+        const field = await page.$eval(".search-form", (form) => getComputedStyle(form).display !== "none");
+        if (field !== javaScriptEnabled) problems.push(`search/index.html ${javaScriptEnabled ? "with" : "without"} JavaScript: the search field is ${field ? "shown" : "hidden"}`);
         await page.emulateMedia({ media: "print" });
         for (const rel of pages.slice(0, 2)) {
           await page.goto(pathToFileURL(path.join(site, rel)).href);
@@ -1600,6 +1622,13 @@ async function longWords(browser, bin, work) {
         await page.goto(pathToFileURL(path.join(site, pages[0])).href);
         const breaks = await page.$eval(".prose table", (t) => [getComputedStyle(t).breakInside, getComputedStyle(t.rows[1]).breakInside]);
         if (breaks.join() !== "auto,avoid") problems.push(`${pages[0]} in print: a table breaks ${breaks[0]}, its rows ${breaks[1]}`);
+        await page.emulateMedia({ media: "screen" });
+        // A chart's labels stay readable on a phone: it is drawn at least 500 px wide, and
+        // scrolls in its box.
+        await page.goto(pathToFileURL(path.join(site, "metrics/index.html")).href);
+        const charts = await page.$$eval(".chart-svg svg", (svgs) => svgs.map((svg) => svg.getBoundingClientRect().width));
+        const narrow = charts.filter((w) => w < 500);
+        if (!charts.length || narrow.length) problems.push(`metrics/index.html at 390 px: ${narrow.length} of ${charts.length} charts drawn narrower than 500 px (${narrow[0]} px)`);
       } finally {
         await context.close();
       }
@@ -1619,6 +1648,9 @@ async function longWords(browser, bin, work) {
               .filter(([width, box]) => width > box + 1),
           );
           for (const [tableWidth, box, name] of wide) problems.push(`${rel} at ${width} px (${media}): the table "${name}" is ${tableWidth} px wide in a box of ${box}`);
+          // Nor does anything else widen the page: a long title in the sidebar, say.
+          const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+          if (pageWidth > width) problems.push(`${rel} at ${width} px (${media}): the page is ${pageWidth} px wide`);
         }
       }
       // A registry's header, repeated on each printed page, names its columns: Chromium
@@ -1629,6 +1661,17 @@ async function longWords(browser, bin, work) {
         ths.filter((th) => !getComputedStyle(th, "::before").content.includes(th.textContent.trim()) || th.querySelector("button")?.checkVisibility()).map((th) => th.cellIndex),
       );
       if (unlabelled.length) problems.push(`exceptions/index.html in print: header cells ${unlabelled.join(", ")} show a button or no label`);
+      // A long ticket breaks in its cell, rather than squeeze the action item's text.
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.emulateMedia({ media: "screen" });
+      await page.goto(pathToFileURL(path.join(site, "action-items/index.html")).href);
+      const squeezed = await page.$$eval("table.action-items", (tables) =>
+        tables.flatMap((t) => {
+          const column = [...t.tHead.rows[0].cells].findIndex((th) => th.textContent.trim() === "Action item");
+          return [...t.tBodies[0].rows].map((tr) => tr.cells[column].getBoundingClientRect().width).filter((w) => w < 150);
+        }),
+      );
+      if (squeezed.length) problems.push(`action-items/index.html at 1280 px: ${squeezed.length} action items' text squeezed to ${Math.round(squeezed[0])} px`);
     } finally {
       await context.close();
     }

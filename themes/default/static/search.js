@@ -27,16 +27,19 @@
     return doc;
   });
   var separator = new RegExp("[" + SEPARATORS + "]+");
+  // A word is found however its letters are composed or accented, and in full-width
+  // letters: "zalgo" finds "Z̷a̸l̴g̶o̸", "exception" finds "Ｅｘｃｅｐｔｉｏｎ", "cafe" finds "café".
+  function fold(text) { return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase(); }
   var index = new window.MiniSearch({
     fields: ["title", "keys", "headings", "text"],
     storeFields: ["title", "url", "kind", "ref", "text"],
     tokenize: function (text) { return text.split(separator).filter(Boolean); },
-    processTerm: function (term) { return term.toLowerCase(); },
+    processTerm: fold,
     searchOptions: { boost: { title: 3, keys: 3, headings: 2 }, combineWith: "AND" }
   });
   index.addAll(docs);
 
-  function normal(text) { return (text || "").trim().replace(/\s+/g, " ").toLowerCase(); }
+  function normal(text) { return fold((text || "").trim().replace(/\s+/g, " ")); }
 
   // Documents with every word as typed, those named by it (a record's id, a title) first.
   // Only when no document has them all do prefixes and near spellings count: then every
