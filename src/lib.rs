@@ -8,6 +8,26 @@
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+/// `eprintln!` that lets a write fail: a full or closed stderr (`2>/dev/full`, a full log
+/// volume) must not turn the exit status into a panic's 101 once the work is done, a
+/// site published or a record written. `clippy.toml` disallows `eprintln!` for it.
+#[macro_export]
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// [`tell!`] without the line's end.
+#[macro_export]
+macro_rules! tell_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod cli;
 pub mod derive;
 pub mod diagnostics;

@@ -312,7 +312,7 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     if let Err(e) = start_threads() {
-        eprintln!(
+        secbook::tell!(
             "error: cannot start a thread: {e}\n = help: a limit on processes stops it \
              (`ulimit -u`, or a container's pids limit); raise it"
         );
@@ -375,7 +375,7 @@ fn finish(result: Result<Done, Error>) -> ExitCode {
     match result {
         Ok(done) => {
             print_diagnostics(&done.warnings);
-            eprintln!("{}", visible(&done.summary));
+            secbook::tell!("{}", visible(&done.summary));
             ExitCode::SUCCESS
         }
         Err(Error::Invalid(diags)) => {
@@ -390,7 +390,7 @@ fn finish(result: Result<Done, Error>) -> ExitCode {
 /// is not told, as ripgrep does not tell it: the reader asked for no more.
 fn failed(err: &Error) -> ExitCode {
     if !matches!(err, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe) {
-        eprintln!("error: {}", visible(&err.to_string()));
+        secbook::tell!("error: {}", visible(&err.to_string()));
     }
     ExitCode::from(2)
 }
@@ -547,10 +547,10 @@ fn print_diagnostics(diags: &[Diagnostic]) {
     // The count is of the reports printed; a report of a repeated problem names its places.
     let places = diagnostics::error_places(diags);
     if errors > 0 && places > errors {
-        eprintln!("{errors} error(s) at {places} places, {warnings} warning(s)");
+        secbook::tell!("{errors} error(s) at {places} places, {warnings} warning(s)");
     } else if errors > 0 {
-        eprintln!("{errors} error(s), {warnings} warning(s)");
+        secbook::tell!("{errors} error(s), {warnings} warning(s)");
     } else if warnings > 0 {
-        eprintln!("{warnings} warning(s)");
+        secbook::tell!("{warnings} warning(s)");
     }
 }

@@ -50,7 +50,7 @@ pub struct Imported {
 pub fn run(root: &Path, csv_path: &Path) -> Result<Done, Error> {
     let imported = import(root, csv_path)?;
     for line in &imported.notes {
-        eprintln!("{}", diagnostics::visible(line));
+        crate::tell!("{}", diagnostics::visible(line));
     }
     let range = match (imported.written.first(), imported.written.last()) {
         (Some(first), Some(last)) if first != last => format!(" as {first} to {last}"),

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::io::Write;
 use std::path::Path;
 
 use crate::cli::Done;
@@ -43,11 +44,13 @@ impl RecordKind {
 /// standard output, for a script or an editor to open.
 pub fn run(root: &Path, kind: RecordKind, title: &str) -> Result<Done, Error> {
     let rel = new_record(root, kind, title)?;
-    if root == Path::new(".") {
-        println!("{rel}");
-    } else {
-        println!("{}", root.join(&rel).display());
-    }
+    let path = match root == Path::new(".") {
+        true => rel.clone(),
+        false => root.join(&rel).display().to_string(),
+    };
+    // The record is written: a closed or full stdout does not make it a failure, which a
+    // script would retry, writing a second record.
+    let _ = writeln!(std::io::stdout(), "{path}");
     Ok(Done::said(format!(
         "wrote {rel}: replace its TODO markers; `secbook check` lists those left"
     )))

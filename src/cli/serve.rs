@@ -191,7 +191,7 @@ pub fn serve(mut options: Options, bind: &str, port: u16) -> Result<(), Error> {
         .map_err(|e| Error::Usage(format!("cannot listen on {bind}: {e}")))?;
     let shared_preview = !is_loopback(local.ip());
     if shared_preview {
-        eprintln!(
+        crate::tell!(
             "warning: listening on {}, so every machine that can reach this one on port {} \
              can read the handbook; leave out --bind to keep it on this machine",
             local.ip(),
@@ -204,13 +204,13 @@ pub fn serve(mut options: Options, bind: &str, port: u16) -> Result<(), Error> {
     let (sources, changes) = watch(&options)?;
     rebuild(&options, &shared, &mut builds, shared_preview);
     if let Some(error) = &shared.borrow().error {
-        eprint!("{error}");
+        crate::tell_part!("{error}");
     }
     runtime.block_on(async {
         let whose = audience
             .map(|a| format!(" for the audience {a}"))
             .unwrap_or_default();
-        eprintln!(
+        crate::tell!(
             "serving {}{whose} at http://{local}/ (Ctrl-C to stop)",
             options.root.display()
         );
@@ -376,7 +376,7 @@ fn rebuild(options: &Options, shared: &Shared, builds: &mut Builds, shared_previ
         Ok((generated, files)) => (Arc::new(files), None, Some((generated, started.elapsed()))),
         Err(Error::Invalid(diags)) => {
             let report: String = diags.iter().map(|d| d.render()).collect();
-            eprint!("{report}");
+            crate::tell_part!("{report}");
             let shown = match &builds.cache.audience {
                 Some(audience) if shared_preview => format!(
                     "The build has errors: the terminal that runs `secbook serve` lists them.\n\
@@ -408,9 +408,9 @@ fn rebuild(options: &Options, shared: &Shared, builds: &mut Builds, shared_previ
         let shown: String = (new.iter().take(NEW_WARNINGS_SHOWN))
             .map(|w| w.render())
             .collect();
-        eprint!("{shown}");
+        crate::tell_part!("{shown}");
         let total = generated.warnings.len() + generated.unlisted.len();
-        eprintln!(
+        crate::tell!(
             "built in {:.0} ms: {rendered} files made, {} pages unchanged{}",
             took.as_secs_f64() * 1000.0,
             generated.reused,
@@ -737,7 +737,7 @@ fn rebuild_on_change(
                 Some(paths) => builds.cache.changed(paths),
                 None => {
                     if let Err(e) = sources.watch_all() {
-                        eprintln!("warning: {e}; changes there are not seen");
+                        crate::tell!("warning: {e}; changes there are not seen");
                     }
                 }
             }
@@ -749,7 +749,7 @@ fn rebuild_on_change(
             }));
             if built.is_err() {
                 builds = Builds::default();
-                eprintln!(
+                crate::tell!(
                     "error: this build stopped on a bug of secbook, told above; the site served \
                      is the last one built, and the next change builds it again"
                 );

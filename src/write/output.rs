@@ -1185,7 +1185,7 @@ impl Lock {
                 Ok(()) => {}
                 Err(TryLockError::WouldBlock) => {
                     if !told {
-                        eprintln!("waiting for {holder} to finish");
+                        crate::tell!("waiting for {holder} to finish");
                         told = true;
                     }
                     file.lock().map_err(|e| Error::io(&path, e))?;

@@ -869,3 +869,46 @@ fn a_todo_where_a_record_needs_a_value_is_an_error() {
         describe(&out)
     );
 }
+
+/// A full stderr or stdout (`2>/dev/full`, a full log volume in CI) changes no exit status:
+/// it was a panic's 101, after `build` had published the site and `new` had written the
+/// record, which a script would then write again.
+#[test]
+fn a_full_terminal_changes_no_exit_status() {
+    let full = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let tmp = TempDir::new().unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "site"]), 0);
+    let site = tmp.path().join("site");
+    let run = |args: &[&str]| {
+        common::command()
+            .args(args)
+            .current_dir(&site)
+            .stdout(full())
+            .stderr(full())
+            .status()
+            .unwrap()
+            .code()
+    };
+    assert_eq!(run(&["build", "-o", "../public"]), Some(0));
+    assert!(tmp.path().join("public/index.html").exists());
+    assert_eq!(run(&["check"]), Some(0));
+    assert_eq!(run(&["new", "exception", "--title", "Once"]), Some(0));
+    let named = |title: &str| {
+        let dir = fs::read_dir(site.join("data/exceptions")).unwrap();
+        dir.filter(|e| {
+            let text = fs::read_to_string(e.as_ref().unwrap().path()).unwrap();
+            text.contains(&format!("\ntitle: {title}\n"))
+        })
+        .count()
+    };
+    assert_eq!(named("Once"), 1);
+    // A handbook with errors says so by its status all the same.
+    fs::write(site.join("content/broken.md"), "---\ntitle: [Broken\n---\n").unwrap();
+    assert_eq!(run(&["check"]), Some(1));
+    assert_eq!(run(&["build", "-o", "../public"]), Some(1));
+}

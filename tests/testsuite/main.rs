@@ -2,6 +2,9 @@
 //! one program instead of one per file. Each module tests one area, most of them through the
 //! built `secbook` binary; `common` holds what they share, `BookTest` among it.
 
+// A tool and tests print to their terminal: no exit status rides on it.
+#![allow(clippy::disallowed_macros)]
+
 mod common;
 
 mod audiences;
