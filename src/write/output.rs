@@ -930,6 +930,8 @@ impl Staging {
             made,
         };
         fs::create_dir(&staging.dir).map_err(|e| Error::io(&staging.dir, e))?;
+        // Before any file is written: a setgid folder gives its group to every one.
+        keep_settings(&staging.out, &staging.dir);
         let marker = staging.dir.join(OUTPUT_MARKER);
         let command = holds.command();
         let text = format!(
@@ -1050,6 +1052,31 @@ impl Staging {
         Ok(left.into_iter().chain(run_inside).collect())
     }
 }
+
+/// Gives the new output folder `to` the settings of the one it replaces, `from`: a build
+/// makes the folder anew, and a user set the old one up to be served (`chmod g+s` and
+/// `chgrp www-data`, so that a web server's group reads every file written in it). Its
+/// mode, but that its owner may always write in it, as the next build does; its owner and
+/// group, as far as this user may give them. A setting that cannot be given is left as a
+/// new folder has it.
+#[cfg(unix)]
+fn keep_settings(from: &Path, to: &Path) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, chown};
+    let Ok(meta) = fs::metadata(from) else {
+        return;
+    };
+    if !meta.is_dir() {
+        return;
+    }
+    if chown(to, Some(meta.uid()), Some(meta.gid())).is_err() {
+        let _ = chown(to, None, Some(meta.gid()));
+    }
+    let mode = meta.mode() & 0o7777 | 0o700;
+    let _ = fs::set_permissions(to, fs::Permissions::from_mode(mode));
+}
+
+#[cfg(not(unix))]
+fn keep_settings(_: &Path, _: &Path) {}
 
 /// Where each entry `foreign` to the output `out` goes in the staged output `dir`: where
 /// it is, and a folder that the build writes too has its entries placed one by one.

@@ -1101,3 +1101,34 @@ fn what_is_in_the_way_of_a_write_is_named() {
     assert!(run.stdout.starts_with(b"Priority, Status"));
     assert!(!hb.join("-").exists());
 }
+
+/// The output folder keeps the settings a user gave it to serve it from: its mode (the
+/// setgid bit among them) and its group, which every file the build writes takes. A build
+/// makes the folder anew, and it came out as any new folder does.
+#[test]
+fn the_output_folder_keeps_its_mode_and_group() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let tmp = tempfile::tempdir().unwrap();
+    let hb = tmp.path().join("hb");
+    copy_example(&hb);
+    let out = tmp.path().join("public");
+    assert_code(&secbook(&hb, &["build", "-o", "../public"]), 0);
+    // A group of the machine other than the build's, where this user may give one (root).
+    let group = fs::metadata(&out).unwrap().gid() ^ 1;
+    let grouped = std::os::unix::fs::chown(&out, None, Some(group)).is_ok();
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o2750)).unwrap();
+    assert_code(&secbook(&hb, &["build", "-o", "../public"]), 0);
+    let meta = fs::metadata(&out).unwrap();
+    assert_eq!(meta.mode() & 0o7777, 0o2750);
+    if grouped {
+        assert_eq!(meta.gid(), group);
+        // The marker is written anew by every build (the unchanged pages are taken
+        // from the old output as they are).
+        let written = fs::metadata(out.join(MARKER)).unwrap();
+        assert_eq!(
+            written.gid(),
+            group,
+            "a file written in the folder takes its group"
+        );
+    }
+}
