@@ -1207,7 +1207,7 @@ impl Lock {
                 .truncate(false)
                 .write(true)
                 .open(&path)
-                .map_err(|e| Error::io(&path, e))?;
+                .map_err(|e| cannot_write_beside(&path, e))?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(TryLockError::WouldBlock) => {
@@ -1224,6 +1224,19 @@ impl Lock {
             }
         }
     }
+}
+
+/// The error for the lock file `lock`, which could not be made: about the folder it is
+/// in, where the output is made too, since the user never named the lock.
+fn cannot_write_beside(lock: &Path, e: io::Error) -> Error {
+    let Some(folder) = lock.parent() else {
+        return Error::io(lock, e);
+    };
+    Error::Usage(format!(
+        "cannot write into {}, the folder the output is made in: {e}; choose an output \
+         folder in a folder you may write into",
+        folder.display()
+    ))
 }
 
 impl Drop for Lock {

@@ -1132,3 +1132,21 @@ fn the_output_folder_keeps_its_mode_and_group() {
         );
     }
 }
+
+/// An output made in a folder the user may not write into is told of by that folder, not
+/// by the lock file secbook would have made there, which the user never named.
+#[test]
+fn an_unwritable_place_for_the_output_names_its_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hb = tmp.path().join("hb");
+    copy_example(&hb);
+    // /sys refuses a new file to every user, root among them.
+    let out = secbook(&hb, &["build", "-o", "/sys/secbook-output"]);
+    assert_code(&out, 2);
+    let said = stderr(&out);
+    assert!(
+        said.starts_with("error: cannot write into /sys, the folder the output is made in: "),
+        "{said}"
+    );
+    assert!(!said.contains("lock"), "{said}");
+}
