@@ -15,18 +15,23 @@ pub fn tracker(options: &Options, output: Option<PathBuf>) -> Result<Done, Error
     let rows = handbook.records.exceptions.len();
     let csv = tracker::export(handbook.records.exceptions.iter().map(|e| &e.record));
     let to = write_out(&options.root, csv.as_bytes(), output)?;
-    // The findings are the handbook's, not the export's: `check` is where to read them.
-    let findings = match warnings.len() {
-        0 => String::new(),
-        n => format!("; the handbook has {n} warning(s): `secbook check` lists them"),
-    };
     Ok(Done::said(format!(
-        "exported {rows} exception(s) to {to}{findings}"
+        "exported {rows} exception(s) to {to}{}",
+        findings(warnings.len())
     )))
 }
 
-/// exports/poam.json, the OSCAL plan of action and milestones, to `output`, with the
-/// handbook's warnings.
+/// What an export says of the handbook's `n` warnings: they are the handbook's, not the
+/// export's, and `check` is where to read them, rather than have each export of a CI job
+/// print them all again.
+fn findings(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        n => format!("; the handbook has {n} warning(s): `secbook check` lists them"),
+    }
+}
+
+/// exports/poam.json, the OSCAL plan of action and milestones, to `output`.
 pub fn poam(options: &Options, output: Option<PathBuf>) -> Result<Done, Error> {
     let (handbook, warnings) = pipeline::load_handbook(options)?;
     let (risks, items) = (Pieces::fresh(), Pieces::fresh());
@@ -42,8 +47,8 @@ pub fn poam(options: &Options, output: Option<PathBuf>) -> Result<Done, Error> {
         true => "",
         false => "; it does not link the exceptions' pages, which needs an absolute base_url",
     };
-    Ok(Done {
-        warnings,
-        summary: format!("exported the OSCAL plan of action and milestones to {to}{unlinked}"),
-    })
+    Ok(Done::said(format!(
+        "exported the OSCAL plan of action and milestones to {to}{unlinked}{}",
+        findings(warnings.len())
+    )))
 }

@@ -1276,3 +1276,26 @@ fn a_handbook_without_id_is_warned_once_and_one_with_an_id_not_at_all() {
         common::describe(&out)
     );
 }
+
+/// Each export says how many warnings the handbook has, in one line, and leaves them to
+/// `check`: a CI job that runs `check` and both exports printed them twice.
+#[test]
+fn exports_count_the_warnings_and_leave_them_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_example(dir.path());
+    for (what, file) in [("tracker", "x.csv"), ("poam", "p.json")] {
+        let out = common::command()
+            .args(["export", what, "-o", file])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", common::describe(&out));
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(said.lines().count(), 1, "{said}");
+        assert!(
+            said.trim_end()
+                .ends_with("warning(s): `secbook check` lists them"),
+            "{said}"
+        );
+    }
+}
