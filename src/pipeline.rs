@@ -341,6 +341,7 @@ fn prepare_from(
         false => None,
     };
     let audience = reader.as_ref().map(|r| r.name.to_string());
+    let baseline = baseline.map(|b| baseline::follow_renames(b, &records.exceptions));
     let view = reader.map(|r| {
         let view = View::of(&r, &config, &content, &records);
         let past = (changes.as_deref()).map(|c| Past::of(c, &config, &r, &view));

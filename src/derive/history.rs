@@ -17,7 +17,7 @@ use crate::load::records::Records;
 use crate::model::date::{Date, Offset, days, instants};
 use crate::model::exception::{Approval, Exception};
 use crate::model::history::{
-    Action, ApprovalSeen, Entry, Evidence, FieldChange, History, RecordHistory, Uncommitted,
+    self, Action, ApprovalSeen, Entry, Evidence, FieldChange, History, RecordHistory, Uncommitted,
     short_id,
 };
 use crate::model::person::{People, Person};
@@ -118,11 +118,9 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
 }
 
 /// A record's changes, newest first, followed through renames as `git log --follow` does:
-/// where its file was created by a commit that deleted another file of its folder, the
-/// same record (its id) or a like one (its title or its summary, and half its fields or
-/// more, alike: two records of one template share many fields, and not their title or
-/// summary; a rename that retitles the record keeps its summary), the changes of that
-/// file before, the deletion and the creation made one change. Else a `git mv` made the
+/// where its file was created by a commit that deleted another file of its folder that
+/// held the same record ([`renamed`](history::renamed)), the changes of that file before, the
+/// deletion and the creation made one change. Else a `git mv` made the
 /// record new at the rename, and its approvals written with it.
 fn followed(
     record: &Record,
@@ -140,8 +138,13 @@ fn followed(
             .filter(|(key, held)| gone.held(key) == Some(*held))
             .count();
         let same = |key: &str| gone.held(key).is_some_and(|t| made.held(key) == Some(t));
-        id(gone).is_some_and(|g| Some(g) == id(made))
-            || (same("title") || same("summary")) && 2 * alike >= made.iter().count()
+        let same_id = id(gone).is_some_and(|g| Some(g) == id(made));
+        history::renamed(
+            same_id,
+            same("title") || same("summary"),
+            alike,
+            made.iter().count(),
+        )
     };
     let own = by_file.get(&record.key).into_iter().flatten();
     let mut out: Vec<Change> = own.map(|c| (*c).clone()).collect();

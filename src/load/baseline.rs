@@ -1,12 +1,13 @@
 //! The records as they were at a git revision, for the change findings of SPEC 6.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use crate::diagnostics::Error;
 use crate::load::git::{Repo, Revision, Unavailable};
-use crate::load::records;
+use crate::load::records::{self, Shared};
 use crate::model::exception::Exception;
+use crate::model::history::renamed;
 
 /// The exceptions at `rev`, by id, read by the loader that reads the handbook's own
 /// (through [`Revision`]). A record that did not load then is left out, and its errors
@@ -57,4 +58,58 @@ pub fn load(
         .into_iter()
         .map(|e| (e.record.id.clone(), e.record))
         .collect())
+}
+
+/// `baseline` with each exception that `now` no longer holds under its id, but under
+/// another that a rename gave it ([`renamed`]), under the id it has now: a record renamed
+/// since the baseline (`git mv` to a new id) is compared with what it was, so that the
+/// rename does not hide a severity lowered in the same change. Only records that share a
+/// title or a summary are compared.
+pub fn follow_renames(
+    mut baseline: BTreeMap<String, Exception>,
+    now: &[Shared<Exception>],
+) -> BTreeMap<String, Exception> {
+    let fields = |e: &Exception| match serde_json::to_value(e) {
+        Ok(serde_json::Value::Object(fields)) => fields,
+        _ => serde_json::Map::new(),
+    };
+    let held: HashSet<&str> = now.iter().map(|e| e.record.id.as_str()).collect();
+    let gone: Vec<(&Exception, serde_json::Map<String, serde_json::Value>)> = baseline
+        .values()
+        .filter(|e| !held.contains(e.id.as_str()))
+        .map(|e| (e, fields(e)))
+        .collect();
+    let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (e, _)) in gone.iter().enumerate() {
+        by_text.entry(&e.title).or_default().push(i);
+        by_text.entry(&e.summary).or_default().push(i);
+    }
+    let mut taken = vec![false; gone.len()];
+    let mut moved = Vec::new();
+    for e in now.iter().map(|e| &e.record) {
+        if by_text.is_empty() || baseline.contains_key(&e.id) {
+            continue;
+        }
+        let made = fields(e);
+        let candidates = [&e.title, &e.summary]
+            .into_iter()
+            .filter_map(|text| by_text.get(text.as_str()))
+            .flatten();
+        let found = candidates.copied().filter(|&i| !taken[i]).find(|&i| {
+            let (old, was) = &gone[i];
+            let alike = made.iter().filter(|(k, v)| was.get(*k) == Some(*v)).count();
+            let same_text = old.title == e.title || old.summary == e.summary;
+            renamed(false, same_text, alike, made.len())
+        });
+        if let Some(i) = found {
+            taken[i] = true;
+            moved.push((gone[i].0.id.clone(), e.id.clone()));
+        }
+    }
+    for (was, is) in moved {
+        if let Some(old) = baseline.remove(&was) {
+            baseline.insert(is, old);
+        }
+    }
+    baseline
 }

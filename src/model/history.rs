@@ -10,6 +10,16 @@ use serde::Serialize;
 use super::date::Date;
 use super::vocab::Decision;
 
+/// Whether a record file that a change deleted and one it created beside it hold the same
+/// record, renamed, as `git log --follow` tells a rename: the same id (`same_id`), or the
+/// same title or summary (`same_text`) and half the created one's `fields` or more
+/// `alike`. Two records of one template share many fields, and not their title or
+/// summary; a rename that retitles the record keeps its summary. History follows a record
+/// through its renames by it, and `--baseline` compares a renamed record with what it was.
+pub fn renamed(same_id: bool, same_text: bool, alike: usize, fields: usize) -> bool {
+    same_id || same_text && 2 * alike >= fields
+}
+
 /// The history of every record, by id.
 #[derive(Debug, Default, Clone)]
 pub struct History {

@@ -227,6 +227,36 @@ fn baseline_raises_the_three_change_findings() {
     );
     let out = check_against_head(&root, "github");
     assert!(!stdout(&out).contains("expiry-moved"), "{}", stdout(&out));
+
+    // A record renamed to a new id in the same change is compared with what it was: the
+    // rename hides no lowered severity. One only retitled and given a new id is a new
+    // record, since neither its title nor its summary is the old one's.
+    let exceptions = root.join("data/exceptions");
+    let text = fs::read_to_string(exceptions.join("C-expiring.yaml")).unwrap();
+    fs::remove_file(exceptions.join("C-expiring.yaml")).unwrap();
+    fs::write(
+        exceptions.join("C-renamed.yaml"),
+        text.replace("id: C-expiring", "id: C-renamed")
+            .replace("severity: high", "severity: low"),
+    )
+    .unwrap();
+    let out = check_against_head(&root, "github");
+    let lines = stdout(&out);
+    let expected = "file=handbook/data/exceptions/C-renamed.yaml,line=4,col=11,title=exception.severity-downgraded::C-renamed severity lowered from medium to low";
+    assert!(lines.contains(expected), "missing {expected} in\n{lines}");
+    let text = fs::read_to_string(exceptions.join("B-active.yaml")).unwrap();
+    fs::remove_file(exceptions.join("B-active.yaml")).unwrap();
+    fs::write(
+        exceptions.join("E-new.yaml"),
+        text.replace("B-active", "E-new")
+            .replace("summary: s", "summary: another")
+            .replace("severity: low", "severity: critical"),
+    )
+    .unwrap();
+    let out = check_against_head(&root, "github");
+    let lines = stdout(&out);
+    assert!(lines.contains("C-renamed severity lowered"), "{lines}");
+    assert!(!lines.contains("E-new severity"), "{lines}");
 }
 
 /// `check` of the handbook in `dir` as of 2026-06-30 against its last commit, its report
