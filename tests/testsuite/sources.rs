@@ -119,7 +119,7 @@ fn files_a_build_refuses_are_refused_alike_from_disk_memory_and_git() {
             "data/exceptions/EXC-002.yaml",
             b"id: EXC-002\ntitle: [\n".to_vec(),
         ),
-        ("data/exceptions/.EXC-003.yaml.swp", b"x".to_vec()),
+        ("data/exceptions/.EXC-003.yaml", b"x".to_vec()),
         (
             "data/exceptions/old/EXC-004.yaml",
             b"id: EXC-004\n".to_vec(),
@@ -145,7 +145,7 @@ fn files_a_build_refuses_are_refused_alike_from_disk_memory_and_git() {
         "cannot read content/latin1.md: it is not UTF-8 text (byte 0xE9 is not UTF-8 here)",
         "content/latin1.md:4:4",
         "data/exceptions/EXC-002.yaml:2:",
-        "data/exceptions/.EXC-003.yaml.swp is not read: hidden files and folders are left out",
+        "data/exceptions/.EXC-003.yaml is not read: hidden files and folders are left out",
         "data/exceptions/old/EXC-004.yaml is not read",
         "data/notes.txt is not read",
     ] {
