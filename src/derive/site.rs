@@ -740,6 +740,21 @@ impl Site {
                 written.find(&t.text[f.span.clone()])
             }));
         }
+        let comments = markdown::comments(t.text);
+        if let Some((first, rest)) = comments.split_first() {
+            let mut written = Written::new(t.source, t.path);
+            let mut told = Diagnostic::warning(
+                "an HTML comment is left out of the record's page, but not out of the feeds, \
+                 the API and the exports, which hold the record's text as written",
+            )
+            .with_hint("a record is no place for what its readers may not see: remove it")
+            .at(t.source, written.find(&t.text[first.clone()]));
+            for comment in rest {
+                let span = written.find(&t.text[comment.clone()]);
+                told.repeated(|| span);
+            }
+            diags.push(told);
+        }
         if doc.id_clashes.is_empty() {
             return diags;
         }

@@ -115,6 +115,28 @@ pub fn foreign_warnings(
     told.into_iter().map(|(_, diag)| diag).collect()
 }
 
+/// Where each HTML comment of the Markdown `text` is, from its `<!--` to its `-->` (or the
+/// end of its block): a record's page leaves a comment out, as a page's does, but the
+/// feeds, the API and the exports hold the record's text as it is written.
+pub fn comments(text: &str) -> Vec<Range<usize>> {
+    if !text.contains("<!--") {
+        return Vec::new();
+    }
+    Parser::new_ext(text, options())
+        .into_offset_iter()
+        .filter_map(|(event, range)| match event {
+            Event::Html(s) | Event::InlineHtml(s) => {
+                let start = range.start + s.find("<!--")?;
+                let end = text[start..range.end]
+                    .find("-->")
+                    .map_or(range.end, |at| start + at + 3);
+                Some(start..end)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// What to write for a Hugo shortcode, of either kind.
 const SHORTCODE_HINT: &str =
     "write what it stands for in Markdown, or in raw HTML where `markdown.allow_html` is on";

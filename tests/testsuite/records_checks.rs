@@ -483,3 +483,51 @@ fn an_incidents_emails_that_are_not_addresses_are_reported_where_they_are_writte
         "{stderr}"
     );
 }
+
+/// An HTML comment in a record's Markdown is left out of its page, as a page's is, but the
+/// feeds, the API and the exports hold the text as written: it is told, at each place, and
+/// `<!--` in code is no comment.
+#[test]
+fn a_comment_in_a_record_is_told_it_is_published() {
+    let dir = tempfile::tempdir().unwrap();
+    write_handbook(dir.path());
+    let path = dir.path().join("data/exceptions/B-active.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(
+        &path,
+        text.replace(
+            "summary: s\n",
+            "summary: |\n  <!-- internal: not for readers -->\n  Shown, `<!-- code -->`, and <!-- inline --> text.\n",
+        ),
+    )
+    .unwrap();
+    let out = secbook(
+        dir.path(),
+        &["check", ".", "--as-of", "2026-06-30", "--format", "json"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let told: Vec<_> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["message"].as_str().unwrap().contains("HTML comment"))
+        .map(|d| {
+            (
+                d["file"].clone(),
+                d["line"].clone(),
+                d["column"].clone(),
+                d["occurrences"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [(
+            "data/exceptions/B-active.yaml".into(),
+            12.into(),
+            3.into(),
+            2.into()
+        )],
+        "{json:#}"
+    );
+}
