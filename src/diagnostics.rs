@@ -745,7 +745,9 @@ pub fn sort(diags: &mut [Diagnostic]) {
 
 /// The closest known name to `unknown`, if one is close enough to be a likely typo: first
 /// one that differs from it only in case (`#Request` for `#request`, `policy.MD`), which a
-/// disk that ignores case finds and a web server or YAML does not; then the fewest edits
+/// disk that ignores case finds and a web server or YAML does not, or in case and the
+/// marks between words (`baseURL` and `base-url` for `base_url`, as Hugo and other tools
+/// spell keys); then the fewest edits
 /// (a letter added, dropped, changed or two swapped), at most a third of the name's
 /// letters, the more alike by Jaro-Winkler first. Jaro-Winkler alone offered `expires` for
 /// `x`, and `EXC-001` for `EXC-014` beside `EXC-013`. Of names that score alike, the first
@@ -756,7 +758,7 @@ pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> O
     let allowed = unknown.chars().count() / 3;
     let mut best: Option<((usize, f64), &str)> = None;
     for k in known {
-        let score = match k.eq_ignore_ascii_case(unknown) {
+        let score = match k.eq_ignore_ascii_case(unknown) || words(k).eq(words(unknown)) {
             true => (0, f64::INFINITY),
             false => (
                 strsim::osa_distance(unknown, k),
@@ -771,6 +773,13 @@ pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> O
         }
     }
     best.map(|(_, k)| k)
+}
+
+/// The letters of `name` in lower case, without the marks between words.
+fn words(name: &str) -> impl Iterator<Item = char> + '_ {
+    name.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .map(|c| c.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -788,6 +797,11 @@ mod tests {
             assert_eq!(closest(far, fields), None, "{far}");
         }
         assert_eq!(closest("weigth", fields), Some("weight"));
+        // Another tool's spelling of a key: case and the marks between words.
+        let keys = ["as_of", "base_url", "default_audience"];
+        assert_eq!(closest("baseURL", keys), Some("base_url"));
+        assert_eq!(closest("asOf", keys), Some("as_of"));
+        assert_eq!(closest("Default-Audience", keys), Some("default_audience"));
         assert_eq!(closest("P5", ["P0", "P1"]), None);
         assert_eq!(
             closest("jun@exmaple.com", ["jun@example.com", "ann@example.com"]),
