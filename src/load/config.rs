@@ -540,7 +540,12 @@ impl Config {
             let key = line.split(':').next().unwrap_or_default();
             line.contains(':') && key.trim_end().trim_matches(['"', '\'']) == "title"
         });
-        if !written && yaml::locate(file, &[yaml::Seg::Key("title")]).is_none() {
+        // A key misspelt for `title` (`titel:`) is told as unknown, its hint `title`: not
+        // as missing too, one cause once, as a record's misspelt field is.
+        let misspelt = yaml::keys(file, &[])
+            .iter()
+            .any(|key| closest(key, yaml::fields_of::<Config>().iter().copied()) == Some("title"));
+        if !written && !misspelt && yaml::locate(file, &[yaml::Seg::Key("title")]).is_none() {
             let span = yaml::locate(file, &[]).map_or(0..0, |p| p.key);
             errors.push(
                 Diagnostic::error("missing field `title`")

@@ -145,43 +145,11 @@ impl Record for Incident {
     }
 }
 
-/// The fields of `T`, as its derive names them to serde: the one list of a record's
-/// fields is its type.
-fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
-    struct Fields<'a>(&'a mut &'static [&'static str]);
-    impl<'de> serde::Deserializer<'de> for Fields<'_> {
-        type Error = serde::de::value::Error;
-        fn deserialize_any<V: serde::de::Visitor<'de>>(
-            self,
-            _: V,
-        ) -> Result<V::Value, Self::Error> {
-            Err(serde::de::Error::custom("not a struct"))
-        }
-        fn deserialize_struct<V: serde::de::Visitor<'de>>(
-            self,
-            _: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Self::Error> {
-            *self.0 = fields;
-            Err(serde::de::Error::custom("only its fields were asked for"))
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
-            identifier ignored_any
-        }
-    }
-    let mut fields: &'static [&'static str] = &[];
-    let _ = T::deserialize(Fields(&mut fields));
-    fields
-}
-
 /// One error for a record of the other kind in this kind's folder, where each of its fields
 /// would be told as unknown and each of this kind's as missing: `None` unless it writes
 /// two fields only the other kind has and none only this one has.
 fn misfiled<T: Record + DeserializeOwned>(file: &Arc<SourceFile>) -> Option<Diagnostic> {
-    let (own, other) = (fields_of::<T>(), fields_of::<T::Other>());
+    let (own, other) = (yaml::fields_of::<T>(), yaml::fields_of::<T::Other>());
     let keys = yaml::keys(file, &[]);
     let only = |these: &[&str], not: &[&str]| {
         (keys.iter())
