@@ -565,7 +565,8 @@ fn to_record(
         }
         None => {
             notes.push(format!(
-                "created set to {today}, the day of the import: the row has no decision date"
+                "created set to {today}, the as-of date a build without --as-of takes: the row has no \
+                 decision date"
             ));
             today.to_string()
         }

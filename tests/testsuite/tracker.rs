@@ -154,7 +154,7 @@ fn a_tracker_of_the_pack_shape_imports_into_a_bare_handbook_that_builds() {
 {PACK}:2: EXC-001: approval by Elena Petrova recorded as approved on 2026-01-15, as the status is Approved, with role `Risk approver`
 {PACK}:2: EXC-001: approval by Elena Petrova: side and level set to TODO: data/people.yaml does not list Elena Petrova
 {PACK}:3: EXC-002: requested_by set to TODO: the tracker does not record who asked
-{PACK}:3: EXC-002: created set to 2026-06-30, the day of the import: the row has no decision date
+{PACK}:3: EXC-002: created set to 2026-06-30, the as-of date a build without --as-of takes: the row has no decision date
 {PACK}:3: EXC-002: summary set to TODO: the tracker holds only the one-line Description
 {PACK}:3: EXC-002: approval by Elena Petrova recorded as pending, as the status is Pending, with role `Risk approver`
 {PACK}:3: EXC-002: approval date of Elena Petrova set to TODO: the row has no decision date
@@ -192,7 +192,7 @@ fn a_tracker_of_the_pack_shape_imports_into_a_bare_handbook_that_builds() {
 {PACK}:7: EXC-006: approval by Helen Brooks: side and level set to TODO: data/people.yaml does not list Helen Brooks
 {PACK}:8: EXC-007: title set to TODO: the Description column is empty
 {PACK}:8: EXC-007: requested_by set to TODO: the tracker does not record who asked
-{PACK}:8: EXC-007: created set to 2026-06-30, the day of the import: the row has no decision date
+{PACK}:8: EXC-007: created set to 2026-06-30, the as-of date a build without --as-of takes: the row has no decision date
 {PACK}:8: EXC-007: closed set to TODO: the status is Withdrawn and the tracker does not record since when
 {PACK}:8: EXC-007: summary set to TODO: the tracker holds only the one-line Description
 {PACK}:8: EXC-007: approval by Sam Hollis recorded as pending, as the status is Withdrawn and the row has no decision date, with role `Risk approver`
