@@ -508,6 +508,11 @@ pub fn parse_page(
             .with_hint(format!(
                 "write it as YAML: each `+++` becomes `---`, and {example}"
             ))
+        } else if source.text.trim_start().starts_with("---") {
+            Diagnostic::error("a page must start with YAML front matter between `---` lines")
+                .with_hint(
+                    "remove what comes before the first `---`: it must be the file's first line",
+                )
         } else {
             Diagnostic::error("a page must start with YAML front matter between `---` lines")
                 .with_hint("begin the file with `---`, then `title: ...`, then `---`")
@@ -594,7 +599,8 @@ pub fn split_front_matter(text: &str) -> Option<(std::ops::Range<usize>, std::op
     let start = first.len();
     let mut pos = start;
     for line in text[start..].split_inclusive('\n') {
-        if line.trim_end() == "---" {
+        // `...` ends a YAML document too, as Jekyll and pandoc read front matter.
+        if matches!(line.trim_end(), "---" | "...") {
             return Some((start..pos, pos + line.len()..text.len()));
         }
         pos += line.len();
@@ -653,6 +659,10 @@ mod tests {
         assert_eq!(&text[body], "# Body\n");
         assert!(split_front_matter("# no front matter\n").is_none());
         assert!(split_front_matter("---\ntitle: A\n").is_none());
+        // YAML's end of a document closes it too, as Jekyll and pandoc read it.
+        let text = "---\ntitle: A\n...\n# Body\n";
+        let (fm, body) = split_front_matter(text).unwrap();
+        assert_eq!((&text[fm], &text[body]), ("title: A\n", "# Body\n"));
     }
 
     #[test]
