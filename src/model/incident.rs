@@ -20,7 +20,8 @@ pub enum Stamp {
 
 /// Why `s`, which is no RFC 3339 time, is none, where that can be told more plainly than by
 /// the format: an hour, minute or second out of range, a time
-/// without seconds or without an offset, a space for the `T`, an offset past 23:59.
+/// without seconds or without an offset, a space for the `T`, an offset without its colon
+/// or past 23:59.
 fn why_not(s: &str) -> Option<String> {
     let (date, rest) = (s.get(..10)?, s.get(10..)?);
     let mut chars = rest.chars();
@@ -49,6 +50,11 @@ fn why_not(s: &str) -> Option<String> {
         _ if offset.is_empty() => format!(
             "it gives no offset from UTC: {} in UTC, or the offset of its timezone",
             written("Z")
+        ),
+        // `+0000`, as Jira and Java write it.
+        _ if offset.len() == 5 && offset[1..].bytes().all(|b| b.is_ascii_digit()) => format!(
+            "an offset from UTC is written with a colon: {}",
+            written(&format!("{}:{}", &offset[..3], &offset[3..]))
         ),
         _ if !matches!(joined, 'T' | 't') || second.is_none() => {
             format!("a date and a time are written {}", written(offset))
@@ -347,6 +353,10 @@ mod tests {
             (
                 "2026-03-01T10:00+02:00",
                 "a date and a time are written `2026-03-01T10:00:00+02:00`",
+            ),
+            (
+                "2026-05-03T09:01:00.000+0530",
+                "an offset from UTC is written with a colon: `2026-05-03T09:01:00+05:30`",
             ),
         ] {
             assert_eq!(
