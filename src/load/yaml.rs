@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::diagnostics::{Diagnostic, Fields, Outline, SourceFile, closest};
+use crate::diagnostics::{Diagnostic, Fields, Outline, SourceFile, closest, code_points};
 use crate::load::source::LeftByGit;
 use crate::model::text::{DUPLICATE, EMPTY, NO_VALUE, any_byte, is_noncharacter};
 
@@ -1429,7 +1429,10 @@ fn explain(raw: &str) -> (String, Option<String>) {
             continue;
         };
         let prefix = &message[..start];
-        let text = format!("{prefix}unknown {noun} `{unknown}`");
+        // A space of another kind (a no-break space an editor typed) is written as its code
+        // point: `high\u{a0}` and `high` would read alike.
+        let shown = code_points(unknown, |c| c.is_whitespace() && c != ' ');
+        let text = format!("{prefix}unknown {noun} `{shown}`");
         let hint = match closest(unknown, expected.iter().copied()) {
             Some(best) => format!("did you mean `{best}`?"),
             None if expected.is_empty() => return (text, None),
@@ -2968,6 +2971,11 @@ mod tests {
         assert_eq!(err.hint.as_deref(), Some("did you mean `description`?"));
         assert_eq!(err.location(), Some(("a.yaml".into(), 2, 1)));
         assert_eq!(&file.text[err.span.clone()], "descriptoin");
+        // A no-break space typed after a key is shown as what it is.
+        let file = SourceFile::new("a.yaml", "title: x\ntitle\u{a0}: y\n");
+        let err = parse::<Doc>(&file, 0..file.text.len()).unwrap_err();
+        assert_eq!(err.message, "unknown field `title\\u{a0}`");
+        assert_eq!(err.hint.as_deref(), Some("did you mean `title`?"));
     }
 
     #[test]
