@@ -785,7 +785,7 @@ pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>),
         yaml::parse_all::<Vec<PersonEntry>>(file, 0..file.text.len()).map_err(|diags| {
             diags
                 .into_iter()
-                .map(|d| named_entry(file, d))
+                .map(|d| listed_under_a_key(file, named_entry(file, d)))
                 .collect::<Vec<_>>()
         })?;
     let people = People::new(entries);
@@ -811,6 +811,19 @@ pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>),
     warnings.extend(source::unseen(file, false));
     warnings.extend(yaml::comments_for_values(file, 0..file.text.len()));
     Ok((people, warnings))
+}
+
+/// The report that data/people.yaml is a mapping, when its one key holds the list (`people:`
+/// above it, as Jekyll's `_data` files often write it): the file is the list itself.
+fn listed_under_a_key(file: &SourceFile, diag: Diagnostic) -> Diagnostic {
+    let keys = yaml::keys(file, &[]);
+    match &keys[..] {
+        [key] if diag.message == "expected a list, found a mapping" => diag.with_hint(format!(
+            "the file is the list of people itself: remove `{key}:` and write each `- name:` \
+             at the start of its line"
+        )),
+        _ => diag,
+    }
 }
 
 /// A report about the entry `[i]` of data/people.yaml, which names the person too:
