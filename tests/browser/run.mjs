@@ -105,7 +105,7 @@ const KINDS_OF_PAGE = [
 ];
 
 /** The pages printed to PDF: the auditors' report and a record of each kind. */
-const PRINTED = ["audit/index.html", "exceptions/EXC-012/index.html", "incidents/INC-004/index.html"];
+const PRINTED = ["audit/index.html", "exceptions/EXC-012/index.html", "incidents/INC-004/index.html", "exceptions/index.html"];
 
 const results = [];
 const cleanups = [];
@@ -1130,8 +1130,28 @@ class Mode {
               const startsOn = pageOf(rects(after)[0].left);
               if (startsOn > endsOn) alone.push(`${describe(el)} ends page ${endsOn + 1}; ${describe(after)} starts page ${startsOn + 1}`);
             }
-            const last = Math.max(...[...pages.querySelectorAll("*")].flatMap((el) => rects(el).map((r) => pageOf(r.left))));
-            return { cut, alone, pages: last + 1 };
+            // Nor does the footer's line take a page of its own.
+            const lastOf = (els) => Math.max(...els.flatMap((el) => rects(el).map((r) => pageOf(r.left))));
+            const foot = document.querySelector("footer");
+            const footOn = foot && rects(foot).length ? pageOf(rects(foot)[0].left) : -1;
+            if (footOn > lastOf([...document.querySelectorAll("main *")])) alone.push(`the footer takes page ${footOn + 1} alone`);
+            // A table of a few columns keeps its words whole; one of many breaks them to fit.
+            const broken = [];
+            for (const table of document.querySelectorAll("main .prose table")) {
+              if (table.rows[0].cells.length >= 7) continue;
+              const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+              for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (const word of node.data.matchAll(/[^\s\-\/]+/g)) {
+                  const range = document.createRange();
+                  range.setStart(node, word.index);
+                  range.setEnd(node, word.index + word[0].length);
+                  const lines = new Set([...range.getClientRects()].map((r) => `${pageOf(r.left)}:${Math.round(r.top)}`));
+                  if (lines.size > 1) broken.push(`"${word[0]}" is broken across lines`);
+                }
+              }
+            }
+            const last = lastOf([...pages.querySelectorAll("*")]);
+            return { cut, alone, broken, pages: last + 1 };
           }, { width, height });
           await p.emulateMedia({ media: "screen", colorScheme: "light" });
           await p.setViewportSize({ width: 1280, height: 900 });
@@ -1139,6 +1159,7 @@ class Mode {
           assert(found.pages === printed, `laid out in ${found.pages} pages, but ${printed} printed: the check no longer paginates as Chromium prints`);
           assert(found.cut.length === 0, `cut at the right edge on ${paper}:\n${listFailures(found.cut)}`);
           assert(found.alone.length === 0, `left alone at the foot of a page on ${paper}:\n${listFailures(found.alone)}`);
+          assert(found.broken.length === 0, `words broken in a table on ${paper}:\n${listFailures(found.broken)}`);
           return `${found.pages} pages laid out, ${printed} printed to ${name}`;
         });
       }
