@@ -736,7 +736,8 @@ impl Site {
         if !doc.foreign.is_empty() {
             // Found after the links, whose search has moved on.
             let mut written = Written::new(t.source, t.path);
-            diags.extend(markdown::foreign_warnings(t.source, &doc.foreign, |f| {
+            let foreign: Vec<_> = doc.foreign.iter().map(|f| f.in_a_record()).collect();
+            diags.extend(markdown::foreign_warnings(t.source, &foreign, |f| {
                 written.find(&t.text[f.span.clone()])
             }));
         }

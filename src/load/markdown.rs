@@ -140,6 +140,22 @@ pub fn comments(text: &str) -> Vec<Range<usize>> {
 /// What to write for a Hugo shortcode, of either kind.
 const SHORTCODE_HINT: &str =
     "write what it stands for in Markdown, or in raw HTML where `markdown.allow_html` is on";
+/// [`SHORTCODE_HINT`] for a record, whose raw HTML is always escaped.
+const SHORTCODE_HINT_IN_A_RECORD: &str = "write what it stands for in Markdown";
+
+impl Foreign {
+    /// This syntax as a record's Markdown tells it: raw HTML is no way out there.
+    pub fn in_a_record(&self) -> Foreign {
+        let hint = match self.hint {
+            SHORTCODE_HINT => SHORTCODE_HINT_IN_A_RECORD,
+            hint => hint,
+        };
+        Foreign {
+            hint,
+            ..self.clone()
+        }
+    }
+}
 
 /// What [`Foreign`] looks for: how it starts and ends, what it is, and what to write.
 const FOREIGN: [(&str, &str, &str, &str); 4] = [

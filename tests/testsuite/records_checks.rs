@@ -531,3 +531,30 @@ fn a_comment_in_a_record_is_told_it_is_published() {
         "{json:#}"
     );
 }
+
+/// Another tool's syntax in a record is told with what to write there: raw HTML, which a
+/// page may turn on, is always escaped in a record, so it is no way out.
+#[test]
+fn a_shortcode_in_a_record_is_told_to_be_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    write_handbook(dir.path());
+    let path = dir.path().join("data/exceptions/B-active.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    let summary = "summary: 'See {{< ref \"runbook\" >}}.'\n";
+    fs::write(&path, text.replace("summary: s\n", summary)).unwrap();
+    let out = secbook(
+        dir.path(),
+        &["check", ".", "--as-of", "2026-06-30", "--format", "json"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let told: Vec<_> = (json.as_array().unwrap().iter())
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("a Hugo shortcode")
+        })
+        .map(|d| d["hint"].clone())
+        .collect();
+    assert_eq!(told, ["write what it stands for in Markdown"], "{json:#}");
+}
