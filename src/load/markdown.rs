@@ -175,27 +175,30 @@ const FOREIGN: [(&str, &str, &str, &str); 4] = [
     ),
 ];
 
-/// The first of each kind of [`FOREIGN`] syntax in `run`, a stretch of text at `at` of the
-/// file.
+/// Each place of [`FOREIGN`] syntax in `run`, a stretch of text at `at` of the file, in
+/// the order they are written: two wiki links on one line are two places.
 fn foreign_in(run: &str, at: usize, found: &mut Vec<Foreign>) {
     // Each starts with `[` or `{`, which most text has none of: one scan for those spares
     // four searches of every run of text (a twentieth of a build of plain pages).
-    let Some(from) = memchr::memchr2(b'[', b'{', run.as_bytes()) else {
+    let Some(first) = memchr::memchr2(b'[', b'{', run.as_bytes()) else {
         return;
     };
+    let before = found.len();
     for (open, close, what, hint) in FOREIGN {
-        let Some(start) = run[from..].find(open).map(|i| from + i) else {
-            continue;
-        };
-        let end = run[start..]
-            .find(close)
-            .map_or(start + open.len(), |i| start + i + close.len());
-        found.push(Foreign {
-            span: at + start..at + end,
-            what,
-            hint,
-        });
+        let mut from = first;
+        while let Some(start) = run[from..].find(open).map(|i| from + i) {
+            let end = run[start..]
+                .find(close)
+                .map_or(start + open.len(), |i| start + i + close.len());
+            found.push(Foreign {
+                span: at + start..at + end,
+                what,
+                hint,
+            });
+            from = end;
+        }
     }
+    found[before..].sort_by_key(|f| f.span.start);
 }
 
 /// An id written `{#...}` that an element of the page has already.
@@ -1998,7 +2001,7 @@ mod tests {
     #[test]
     fn another_tools_syntax_is_found_outside_code() {
         let text = concat!(
-            "A [[wiki]] link, a {{< shortcode >}},\n",
+            "A {{< shortcode >}}, a [[wiki]] link and [[another]],\n",
             "`[[code]]` and\n\n```\n{{#include x.md}}\n```\n\n",
             "    {{% indented code %}}\n\nthen {{#include y.md}}.\n",
         );
@@ -2006,7 +2009,12 @@ mod tests {
         let found: Vec<&str> = doc.foreign.iter().map(|f| &text[f.span.clone()]).collect();
         assert_eq!(
             found,
-            ["[[wiki]]", "{{< shortcode >}}", "{{#include y.md}}"]
+            [
+                "{{< shortcode >}}",
+                "[[wiki]]",
+                "[[another]]",
+                "{{#include y.md}}"
+            ]
         );
     }
 
