@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::SystemTime;
 
-use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::diagnostics::{Diagnostic, Level, SourceFile};
 use crate::load::markdown::{self, Document};
 use crate::load::reuse::{self, Kept, Stamp};
 use crate::load::source::{self, Hidden, LeftByGit, Source};
@@ -363,9 +363,6 @@ fn list(source: &dyn Source) -> Listing {
                 listing.linked.insert(file.rel.clone());
             }
             listing.markdown.push(file.rel);
-        } else if let Some(told) = page_by_another_name(&file.rel) {
-            listing.diags.push(told);
-            listing.refused.push(file.rel);
         } else {
             let body = match source::copied(source, &format!("content/{}", file.rel)) {
                 Ok(body) => body,
@@ -375,6 +372,15 @@ fn list(source: &dyn Source) -> Listing {
                     continue;
                 }
             };
+            if let Some(told) = page_by_another_name(&file.rel, &body) {
+                // A link to a file left out with an error is not told again; to one left
+                // out with a warning, it is an error of its own, or it would lead nowhere.
+                if told.level == Level::Error {
+                    listing.refused.push(file.rel);
+                }
+                listing.diags.push(told);
+                continue;
+            }
             listing.assets.push(Asset {
                 body,
                 to: file
@@ -390,22 +396,23 @@ fn list(source: &dyn Source) -> Listing {
     listing
 }
 
-/// Markdown's other extensions, which other tools read as pages (Hugo, Jekyll) and
-/// secbook does not: only `.md` is a page.
+/// Markdown's other extensions, which other tools read as pages (Hugo, Jekyll, MDX, R
+/// Markdown, Quarto) and secbook does not: only `.md` is a page.
 const MARKDOWN_BY_OTHER_NAMES: &[&str] = &[
-    "md", "markdown", "mdown", "mdwn", "mkd", "mkdn", "mdtxt", "mdtext",
+    "md", "markdown", "mdown", "mdwn", "mkd", "mkdn", "markdn", "mdtxt", "mdtext", "mdx", "rmd",
+    "qmd",
 ];
 
-/// What to tell of `rel`, a file in content/ that is not a `.md` page, when its name says
-/// it is a page's source all the same, which is not published as it is: it would show
-/// every reader what its front matter keeps from some (`classification`, `draft`).
-/// - A Markdown file by another extension (`X.MD`, `x.markdown`): an error, since the
-///   page it was meant to be is missing.
-/// - A copy of a page (`x.md.bak`, `x.md.orig` from a merge tool): left out with a
-///   warning. An editor's backup (`x.md~`) is left out without a word by the walk.
-fn page_by_another_name(rel: &str) -> Option<Diagnostic> {
+/// What to tell of `rel`, a file in content/ that is not a `.md` page, when it is a page's
+/// source all the same, which is not published as it is: it would show every reader what
+/// its front matter keeps from some (`classification`, `draft`).
+/// - A Markdown file by another extension (`X.MD`, `x.markdown`, `x.mdx`): an error, since
+///   the page it was meant to be is missing.
+/// - Any other file that opens with front matter, a page's copy (`x.md.bak`, `x.md-`, a
+///   merge tool's `x.md.orig`): left out with a warning. An editor's backup (`x.md~`) is
+///   left out without a word by the walk.
+fn page_by_another_name(rel: &str, body: &Body) -> Option<Diagnostic> {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    let lower = name.to_ascii_lowercase();
     let shown = format!("content/{rel}");
     if let Some((stem, extension)) = name.rsplit_once('.')
         && !stem.is_empty()
@@ -419,15 +426,36 @@ fn page_by_another_name(rel: &str) -> Option<Diagnostic> {
             .about(&shown),
         );
     }
-    let copied = lower.find(".md.").map(|end| &name[..end + 3])?;
-    Some(
+    opens_with_front_matter(body).then(|| {
         Diagnostic::warning(format!(
-            "{shown} is not published: it is a copy of a page's source (`{copied}`), and \
-             would show every reader what its front matter keeps from some"
+            "{shown} is not published: it opens with a page's front matter, and would show \
+             every reader what the front matter keeps from some"
         ))
-        .with_hint("delete it, or keep it outside content/")
-        .about(&shown),
-    )
+        .with_hint("delete it if it is a copy of a page, or name it `.md` to make it one")
+        .about(&shown)
+    })
+}
+
+/// Whether `body` opens with a line of `---` or `+++`, as a page's front matter does.
+fn opens_with_front_matter(body: &Body) -> bool {
+    let mut head = [0u8; 8];
+    let read = match body {
+        Body::Bytes(bytes) => {
+            let n = bytes.len().min(head.len());
+            head[..n].copy_from_slice(&bytes[..n]);
+            n
+        }
+        Body::Copy(file) => std::fs::File::open(&file.path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .unwrap_or(0),
+        _ => 0,
+    };
+    let head = head[..read]
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(&head[..read]);
+    ["---\n", "---\r\n", "+++\n", "+++\r\n"]
+        .iter()
+        .any(|fence| head.starts_with(fence.as_bytes()))
 }
 
 /// Extensions of files that a browser shows as a document and runs the scripts of, as it

@@ -420,13 +420,22 @@ fn leftovers_of_editors_and_systems_are_left_out() {
     for name in leftovers {
         write(&root, name, page);
     }
-    write(&root, "content/plan.md.bak", page);
-    write(&root, "content/runbooks/plan.md.orig", page);
+    // Copies of a page by any name, told by what they hold; a picture whose name holds
+    // `.md.` is no copy.
+    for copy in [
+        "content/plan.md.bak",
+        "content/runbooks/plan.md.orig",
+        "content/plan.md-",
+    ] {
+        write(&root, copy, page);
+    }
+    write(&root, "content/diagram.md.png", "\u{89}PNG\r\n");
     let out = build(&root);
     assert_code(&out, 0);
+    assert!(tmp.path().join("out/diagram.md.png").exists());
     for (path, bytes) in files_below(&tmp.path().join("out")) {
         let lower = path.to_ascii_lowercase();
-        for name in ["thumbs.db", "desktop.ini", "~", "#", "._", "plan.md"] {
+        for name in ["thumbs.db", "desktop.ini", "~", "#", "._", "plan"] {
             assert!(!lower.contains(name), "{path} is published");
         }
         assert!(
@@ -435,17 +444,38 @@ fn leftovers_of_editors_and_systems_are_left_out() {
         );
     }
     // The copies of a page are told; the leftovers are not.
-    for copy in ["content/plan.md.bak", "content/runbooks/plan.md.orig"] {
+    for copy in [
+        "content/plan.md.bak",
+        "content/runbooks/plan.md.orig",
+        "content/plan.md-",
+    ] {
         assert_reports(
             &out,
-            &format!("warning: {copy} is not published: it is a copy of a page's source"),
+            &format!("warning: {copy} is not published: it opens with a page's front matter"),
         );
     }
     let stderr = stderr(&out);
-    assert_eq!(stderr.matches("is not published").count(), 2, "{stderr}");
+    assert_eq!(stderr.matches("is not published").count(), 3, "{stderr}");
     for unsaid in ["Thumbs", "desktop", "~", "#plan", "._"] {
         assert!(!stderr.contains(unsaid), "{stderr}");
     }
+}
+
+/// A link to a file left out of the site, with a warning, is an error at the link: it
+/// would lead nowhere, and the build that left it out would pass.
+#[test]
+fn a_link_to_a_file_left_out_is_an_error() {
+    let (_tmp, root) = handbook("valid/basic");
+    write(&root, "content/old.md.bak", "---\ntitle: Old\n---\nOld.\n");
+    write(
+        &root,
+        "content/arch.md",
+        "---\ntitle: Arch\n---\n[old](old.md.bak)\n",
+    );
+    let out = build(&root);
+    assert_code(&out, 1);
+    assert_reports(&out, "error: link to `old.md.bak`");
+    assert_reports(&out, "content/arch.md:4:1");
 }
 
 /// A Markdown file by another extension is not a page, and not published as its source.
@@ -455,8 +485,14 @@ fn markdown_by_another_extension_is_refused() {
     let page = "---\ntitle: Plan\n---\nThe plan.\n";
     write(&root, "content/Plan.MD", page);
     write(&root, "content/runbooks/notes.markdown", page);
+    for other in ["content/plan.mdx", "content/plan.Rmd", "content/plan.qmd"] {
+        write(&root, other, page);
+    }
     let out = build(&root);
     assert_code(&out, 1);
+    for other in ["content/plan.mdx", "content/plan.Rmd", "content/plan.qmd"] {
+        assert_reports(&out, &format!("error: {other} is not a page"));
+    }
     assert_reports(
         &out,
         "error: content/Plan.MD is not a page: only a file whose name ends in `.md` is one",
