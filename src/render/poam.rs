@@ -477,7 +477,7 @@ fn build(
             .enumerate()
             .map(|(i, control)| MitigatingFactor {
                 uuid: name(&format!("compensating-control/{i}")),
-                description: control.trim().to_string(),
+                description: plain(control.trim()),
             })
             .collect();
         let risk = Risk {
@@ -627,7 +627,7 @@ fn log(
             );
             if let Some(note) = r.note.as_deref().filter(|n| !n.trim().is_empty()) {
                 description.push(' ');
-                description.push_str(note.trim());
+                description.push_str(&plain(note.trim()));
             }
             entries.push(LogEntry {
                 uuid: entry_uuid(&format!("renewal/{i}")),
@@ -682,8 +682,42 @@ fn line(s: &str, fallback: &str) -> String {
     if joined.is_empty() {
         fallback.to_string()
     } else {
-        joined
+        plain(&joined)
     }
+}
+
+/// A plain text (a title, a compensating control) as OSCAL's Markdown fields (`markup-line`,
+/// `markup-multiline`) hold text: its characters that Markdown reads as markup escaped with
+/// a backslash, as CommonMark escapes them, so that a reader shows what the record says.
+/// `*admin*` would be emphasis, `[policy](https://x)` a live link and `&amp;` an `&`. The
+/// records' Markdown fields (summary, justification) go as they are: they are Markdown.
+fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let body = line.trim_start();
+        out.push_str(&line[..line.len() - body.len()]);
+        // What opens a block at a line's start: a heading, a list, a quote, a rule, and
+        // a numbered list's `1.`, whose mark is after its digits.
+        let digits = body.len() - body.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let block = match body[digits..].starts_with(['.', ')']) {
+            true if digits > 0 => Some(digits),
+            _ => body.starts_with(['#', '-', '+', '>', '=']).then_some(0),
+        };
+        for (j, c) in body.char_indices() {
+            let inline = matches!(
+                c,
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '!' | '~' | '|'
+            );
+            if inline || block == Some(j) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// An instant as OSCAL's date-time-with-timezone, in UTC: RFC 3339 written directly, where
@@ -747,5 +781,23 @@ mod tests {
         assert_eq!(utc(at), "2026-07-01T06:59:59Z");
         let first = chrono::DateTime::parse_from_rfc3339("0000-01-01T00:00:00+00:00").unwrap();
         assert_eq!(utc(first), "0000-01-01T00:00:00Z");
+    }
+
+    /// A plain text keeps its characters in OSCAL's Markdown fields: what Markdown reads as
+    /// markup is escaped, inline anywhere and a block's mark at a line's start.
+    #[test]
+    fn plain_text_is_escaped_for_markdown() {
+        assert_eq!(
+            plain("Wildcard *admin* in `IAM` [policy](http://x) <b>&amp;</b> __init__ ~x~ !"),
+            r"Wildcard \*admin\* in \`IAM\` \[policy\](http://x) \<b\>\&amp;\</b\> \_\_init\_\_ \~x\~ \!"
+        );
+        assert_eq!(
+            plain("- a\n# b\n  > c"),
+            r"\- a".to_string() + "\n" + r"\# b" + "\n  " + r"\> c"
+        );
+        assert_eq!(plain("1. one"), r"1\. one");
+        assert_eq!(plain("12) twelve"), r"12\) twelve");
+        assert_eq!(plain("2026 was a year"), "2026 was a year");
+        assert_eq!(line("  *a*  b ", "x"), r"\*a\* b");
     }
 }
