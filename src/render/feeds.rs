@@ -65,11 +65,16 @@ pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
     let tz = handbook.config.timezone;
     let base = &handbook.config.base_url;
     let records = &handbook.records.exceptions;
+    // The last day the entry changed: a date the record gives, or the day it came to
+    // expire or expired, which changes its state (RFC 4287's `updated`: a reader that saw
+    // the entry expiring is told it expired).
+    let window = handbook.config.exceptions.expiring_within_days;
     let updated = |e: &Exception| {
         let dates = [e.first_review, e.decided, e.closed].into_iter().flatten();
         let dates = dates
             .chain(e.renewals.iter().map(|r| r.date))
-            .chain(e.approvals.iter().filter_map(|a| a.date));
+            .chain(e.approvals.iter().filter_map(|a| a.date))
+            .chain(e.state_since(handbook.as_of, window));
         day_start(dates.fold(e.created, Date::max), tz)
     };
     let keys = records.iter().map(|loaded| {

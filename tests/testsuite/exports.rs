@@ -142,13 +142,19 @@ fn exceptions_feed_parses_and_lists_newest_first() {
     assert_valid_atom(&feed);
     assert_eq!(feed.entries.len(), 5, "one entry per exception");
     assert_newest_first(&feed);
+    // An entry changed last when its state did by the date alone: EXC-001 expired on
+    // 2026-06-15, after its renewal, and EXC-002 came within the 30 days of its expiry on
+    // 2026-06-10. A reader that saw them before is told they changed.
     assert_eq!(
         entry_ids(&feed),
-        ["EXC-003", "EXC-005", "EXC-001", "EXC-004", "EXC-002"]
+        ["EXC-001", "EXC-002", "EXC-003", "EXC-005", "EXC-004"]
     );
-    // EXC-001's last event is its renewal; it was filed earlier.
-    let exc1 = &feed.entries[2];
-    assert_eq!(exc1.updated.to_rfc3339(), "2026-03-20T00:00:00+00:00");
+    let exc1 = &feed.entries[0];
+    assert_eq!(exc1.updated.to_rfc3339(), "2026-06-16T00:00:00+00:00");
+    assert_eq!(
+        feed.entries[1].updated.to_rfc3339(),
+        "2026-06-10T00:00:00+00:00"
+    );
     assert_eq!(
         exc1.published.map(|p| p.to_rfc3339()).as_deref(),
         Some("2025-10-01T00:00:00+00:00")
