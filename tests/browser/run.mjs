@@ -1592,6 +1592,11 @@ function longWordsHandbook(into) {
       "",
     ].join("\n"),
   );
+  // Words between full-width and ideographic punctuation, which the search finds apart.
+  fs.writeFileSync(
+    path.join(into, "content", "far-east.md"),
+    ["---", "title: Far east", "---", "Ｗｏｍｂａｔ，ｑｕｏｋｋａ。データ漏洩、対応手順。", ""].join("\n"),
+  );
   // An open action item's ticket given as an address.
   const incident = path.join(into, "data", "incidents", "INC-004.yaml");
   fs.writeFileSync(incident, fs.readFileSync(incident, "utf8").replace("ticket: PLAT-735", `ticket: ${url}`));
@@ -1682,6 +1687,16 @@ async function longWords(browser, bin, work) {
         ths.filter((th) => !getComputedStyle(th, "::before").content.includes(th.textContent.trim()) || th.querySelector("button")?.checkVisibility()).map((th) => th.cellIndex),
       );
       if (unlabelled.length) problems.push(`exceptions/index.html in print: header cells ${unlabelled.join(", ")} show a button or no label`);
+      // Words are found between full-width and ideographic punctuation.
+      for (const word of ["quokka", "対応手順", "wombat"]) {
+        await page.goto(`${pathToFileURL(path.join(site, "search/index.html")).href}?q=${encodeURIComponent(word)}`);
+        const found = await page
+          .locator('#search-results li:has(a[href$="far-east/index.html"])')
+          .first()
+          .waitFor({ state: "visible", timeout: 3000 })
+          .then(() => true, () => false);
+        if (!found) problems.push(`search: "${word}" does not find the page that holds it`);
+      }
       // A long ticket breaks in its cell, rather than squeeze the action item's text.
       await page.setViewportSize({ width: 1280, height: 900 });
       await page.emulateMedia({ media: "screen" });

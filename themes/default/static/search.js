@@ -26,14 +26,16 @@
     rows.fields.forEach(function (field, i) { doc[field] = row[i] || ""; });
     return doc;
   });
-  var separator = new RegExp("[" + SEPARATORS + "]+");
+  // And, the text folded first (full-width `，` is `,` then), the ideographic and the
+  // other full-width punctuation: `データ漏洩、対応手順。` is two words.
+  var separator = new RegExp("[" + SEPARATORS + "\\u3000-\\u303f\\uff01-\\uff0f\\uff1a-\\uff20\\uff5b-\\uff65]+", "u");
   // A word is found however its letters are composed or accented, and in full-width
   // letters: "zalgo" finds "Z̷a̸l̴g̶o̸", "exception" finds "Ｅｘｃｅｐｔｉｏｎ", "cafe" finds "café".
   function fold(text) { return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase(); }
   var index = new window.MiniSearch({
     fields: ["title", "keys", "headings", "text"],
     storeFields: ["title", "url", "kind", "ref", "text"],
-    tokenize: function (text) { return text.split(separator).filter(Boolean); },
+    tokenize: function (text) { return fold(text).split(separator).filter(Boolean); },
     processTerm: fold,
     searchOptions: { boost: { title: 3, keys: 3, headings: 2 }, combineWith: "AND" }
   });
