@@ -824,7 +824,7 @@ impl Site {
                     &root,
                     kind,
                     &links::decode(id),
-                    (&self.records.exceptions, &self.records.unloaded.exceptions),
+                    (&self.records.exceptions, &self.records.unloaded),
                     hint,
                 )
             }
@@ -834,7 +834,7 @@ impl Site {
                     &root,
                     kind,
                     &links::decode(id),
-                    (&self.records.incidents, &self.records.unloaded.incidents),
+                    (&self.records.incidents, &self.records.unloaded),
                     hint,
                 )
             }
@@ -1368,7 +1368,7 @@ fn record_link(
     root: &str,
     (kind, folder): (&str, &str),
     id: &str,
-    (known, unloaded): (&Ids, &BTreeSet<String>),
+    (known, unloaded): (&Ids, &Unloaded),
     hint: bool,
 ) -> Result<String, Diagnostic> {
     if known.contains(id) {
@@ -1378,7 +1378,7 @@ fn record_link(
         ));
     }
     // That record's file is reported already; its links need no second report.
-    if unloaded.contains(id) {
+    if unloaded.holds(id) {
         return Ok("#".to_string());
     }
     if let Some((record, _)) = id.split_once('#')

@@ -180,6 +180,15 @@ pub struct Unloaded {
     pub incidents: BTreeSet<String>,
 }
 
+impl Unloaded {
+    /// Whether a record file named `id` did not load, in either folder: what names the
+    /// record of either kind by it is not told again. An exception filed among the
+    /// incidents (or the other way) is a file of the other folder, and reported there.
+    pub fn holds(&self, id: &str) -> bool {
+        self.exceptions.contains(id) || self.incidents.contains(id)
+    }
+}
+
 /// Collects the errors of one record file, each at the field it is about.
 pub struct Check<'a> {
     source: &'a Arc<SourceFile>,
@@ -1246,12 +1255,12 @@ impl Refs<'_> {
     /// The message and hint for `name`, an entry of the `related` list `field`, when it
     /// names nothing; the hint names the closest name only when `suggest`.
     fn missing(&self, field: &str, name: &str, suggest: bool) -> Option<(String, Option<String>)> {
-        let (known, unloaded) = match field {
-            "exceptions" => (self.exceptions, &self.unloaded.exceptions),
-            "incidents" => (self.incidents, &self.unloaded.incidents),
+        let known = match field {
+            "exceptions" => self.exceptions,
+            "incidents" => self.incidents,
             _ => return self.missing_page(name, suggest).map(|(m, h)| (m, Some(h))),
         };
-        if known.contains(name) || unloaded.contains(name) {
+        if known.contains(name) || self.unloaded.holds(name) {
             return None;
         }
         let hint = suggest
