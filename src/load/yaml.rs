@@ -2395,10 +2395,23 @@ pub fn locate(file: &SourceFile, path: &[Seg]) -> Option<Place> {
 }
 
 /// The text of the scalar at `path` of `file`, as YAML reads it (unquoted, unfolded): what a
-/// report takes from a document that did not load.
+/// report takes from a document that did not load. The value's own text is read alone,
+/// which a document with another mistake (a key given twice) allows; a block scalar's
+/// (`|`), which is no YAML without its indicator, is read in the whole document.
 pub fn text_at(file: &SourceFile, path: &[Seg]) -> Option<String> {
     let place = locate(file, path)?;
-    serde_yaml::from_str(file.text.get(place.value)?).ok()
+    if let Ok(text) = serde_yaml::from_str(file.text.get(place.value)?) {
+        return Some(text);
+    }
+    let doc: serde_yaml::Value = serde_yaml::from_str(&file.text).ok()?;
+    let mut node = &doc;
+    for seg in path {
+        node = match seg {
+            Seg::Key(key) => node.get(*key)?,
+            Seg::Index(i) => node.get(*i)?,
+        };
+    }
+    node.as_str().map(str::to_string)
 }
 
 /// The keys of the mapping at `path`, in the order the file writes them: what a section
