@@ -2213,9 +2213,13 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
     while node.span.is_empty() || matches!(node.kind, Kind::Seq(_)) {
         match &node.kind {
             Kind::Map(entries) => {
-                // With the byte after it, where an empty last item of its list (`-`) is.
-                let holds =
-                    |(k, v): &&(Node, Node)| (k.span.start..v.end.max(k.end) + 1).contains(&at);
+                // With the byte after it, where an empty last item of its list (`-`) is. A
+                // block scalar (`|`) ends where the next key starts, its line breaks its
+                // own: up to its last letter, or it would hold that key.
+                let holds = |(k, v): &&(Node, Node)| {
+                    let end = text[..v.end.max(k.end)].trim_end().len().max(k.end);
+                    (k.span.start..end + 1).contains(&at)
+                };
                 let Some((key, value)) = entries.iter().find(holds) else {
                     break;
                 };
@@ -2250,7 +2254,8 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
                         true => at_dash(text, item.span.start),
                         false => item.span.start,
                     };
-                    (start..item.end.max(item.span.end + 1)).contains(&at)
+                    let end = text[..item.end].trim_end().len();
+                    (start..end.max(item.span.end.min(end) + 1)).contains(&at)
                 };
                 let Some(i) = items.iter().position(holds) else {
                     break;
@@ -2266,9 +2271,36 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
         && (!node.span.is_empty() || matches!(node.kind, Kind::Scalar(_)));
     let range = match node.span.is_empty() {
         true => at_dash(text, node.span.start)..at_dash(text, node.span.start),
-        false => node.span.start..node.end,
+        // A block scalar's from its header (`|`), which a stand-in must go over, or it
+        // would be the scalar's text; to its last letter, not the next item's indent.
+        false => {
+            let start = block_header(text, node.span.start).unwrap_or(node.span.start);
+            start..text[..node.end].trim_end().len().max(node.span.start)
+        }
     };
     Some((chain, in_one_piece.then_some(Item { path, range })))
+}
+
+/// Where the header (`|`, `>-`) is of the block scalar whose text starts at `at`, when it
+/// is one: on the line before its first line of text, blank lines between.
+fn block_header(text: &str, at: usize) -> Option<usize> {
+    let mut end = text[..at].rfind('\n')?;
+    loop {
+        let start = text[..end].rfind('\n').map_or(0, |n| n + 1);
+        let line = &text[start..end];
+        if line.trim().is_empty() {
+            end = start.checked_sub(1)?;
+            continue;
+        }
+        if !block_scalar(line) {
+            return None;
+        }
+        let content = line
+            .find(" #")
+            .map_or(line, |comment| &line[..comment])
+            .trim_end();
+        return Some(start + content.rfind(' ').map_or(0, |i| i + 1));
+    }
 }
 
 /// Where an empty list item is written: YAML marks it after the comment on its line
@@ -2974,6 +3006,42 @@ mod tests {
     struct Doc {
         title: String,
         description: Option<String>,
+    }
+
+    /// A block scalar (`|`) hides no error after it: it ends where the next key or item
+    /// starts, and a stand-in for it goes over its header.
+    #[test]
+    fn a_block_scalar_hides_no_error_after_it() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Record {
+            title: String,
+            description: Option<String>,
+            items: Option<Vec<u32>>,
+        }
+        let told = |text: &str| {
+            let file = Arc::new(SourceFile::new("a.yaml", text));
+            let errors = parse_all::<Record>(&file, 0..file.text.len()).unwrap_err();
+            errors.into_iter().map(|d| d.message).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            told("description: |\n  x\nzz: y\n"),
+            ["unknown field `zz`", "missing field `title`"]
+        );
+        let number = |i: usize, found: &str| {
+            format!(
+                "items[{i}]: expected a whole number from 0 to 4294967295, found the text \"{found}\""
+            )
+        };
+        assert_eq!(
+            told("title: t\nitems:\n  - |\n    x\n  - 2\n  - y\n"),
+            [number(0, "x\\n"), number(2, "y")]
+        );
+        assert_eq!(
+            told("title: t\nitems:\n  - >-\n    x\n\n  - y\n"),
+            [number(0, "x"), number(1, "y")]
+        );
     }
 
     #[test]
