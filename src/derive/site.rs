@@ -1079,37 +1079,22 @@ pub fn record_link_names(records: &Records) -> Vec<(Named, Named)> {
 /// restricted (see [`markdown::unlink`]). The fields are shown as written too (in the JSON,
 /// the search index, the exports), where a link's destination would name what is hidden.
 pub fn unlink_records(records: &mut Records, hidden: &BTreeSet<Named>) {
-    let unlink = |url: String, texts: [Option<&mut String>; 4]| {
+    fn unlink<T: Record + Clone>(loaded: &mut Shared<T>, hidden: &BTreeSet<Named>) {
+        let record = &mut Arc::make_mut(loaded).record;
+        let url = record_url(T::KIND.1, record.id());
         let dir = Origin::record(&url).dir;
         let drop = |dest: &str| links::named(dir, dest).is_some_and(|n| hidden.contains(&n));
-        for text in texts.into_iter().flatten() {
+        for text in record.markdown_mut().into_iter().flatten() {
             if let Some(unlinked) = markdown::unlink(text, drop) {
                 *text = unlinked;
             }
         }
-    };
-    for loaded in &mut records.exceptions {
-        let e = &mut Arc::make_mut(loaded).record;
-        let url = record_url("exceptions", &e.id);
-        let texts = [
-            Some(&mut e.summary),
-            Some(&mut e.justification),
-            e.description.as_mut(),
-            e.remediation_plan.as_mut(),
-        ];
-        unlink(url, texts);
     }
-    for loaded in &mut records.incidents {
-        let i = &mut Arc::make_mut(loaded).record;
-        let url = record_url("incidents", &i.id);
-        let texts = [
-            Some(&mut i.summary),
-            i.description.as_mut(),
-            i.impact.as_mut().and_then(|x| x.notes.as_mut()),
-            i.postmortem.as_mut().and_then(|p| p.notes.as_mut()),
-        ];
-        unlink(url, texts);
-    }
+    records
+        .exceptions
+        .iter_mut()
+        .for_each(|e| unlink(e, hidden));
+    records.incidents.iter_mut().for_each(|i| unlink(i, hidden));
 }
 
 /// Where the links of a record's Markdown field are written in its YAML file. Each is

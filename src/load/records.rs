@@ -91,6 +91,8 @@ pub trait Record {
     const MARKDOWN: [&[Seg<'static>]; 4];
     /// Its Markdown fields, each given or not.
     fn markdown(&self) -> [Option<&String>; 4];
+    /// [`Record::markdown`], to change.
+    fn markdown_mut(&mut self) -> [Option<&mut String>; 4];
     /// The record of this kind with id `id`, as a link names it.
     fn named(id: String) -> Named;
 }
@@ -113,6 +115,14 @@ impl Record for Exception {
             Some(&self.justification),
             self.description.as_ref(),
             self.remediation_plan.as_ref(),
+        ]
+    }
+    fn markdown_mut(&mut self) -> [Option<&mut String>; 4] {
+        [
+            Some(&mut self.summary),
+            Some(&mut self.justification),
+            self.description.as_mut(),
+            self.remediation_plan.as_mut(),
         ]
     }
     fn named(id: String) -> Named {
@@ -138,6 +148,14 @@ impl Record for Incident {
             self.description.as_ref(),
             self.impact.as_ref().and_then(|x| x.notes.as_ref()),
             self.postmortem.as_ref().and_then(|p| p.notes.as_ref()),
+        ]
+    }
+    fn markdown_mut(&mut self) -> [Option<&mut String>; 4] {
+        [
+            Some(&mut self.summary),
+            self.description.as_mut(),
+            self.impact.as_mut().and_then(|x| x.notes.as_mut()),
+            self.postmortem.as_mut().and_then(|p| p.notes.as_mut()),
         ]
     }
     fn named(id: String) -> Named {
