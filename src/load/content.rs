@@ -436,26 +436,40 @@ fn page_by_another_name(rel: &str, body: &Body) -> Option<Diagnostic> {
     })
 }
 
-/// Whether `body` opens with a line of `---` or `+++`, as a page's front matter does.
+/// Whether `body` opens with a page's front matter: a `---` (or `+++`) line, a `title`
+/// among the lines that follow, and the closing line, within its first 4 KB. A YAML file
+/// that opens with `---` alone is no page.
 fn opens_with_front_matter(body: &Body) -> bool {
-    let mut head = [0u8; 8];
-    let read = match body {
-        Body::Bytes(bytes) => {
-            let n = bytes.len().min(head.len());
-            head[..n].copy_from_slice(&bytes[..n]);
-            n
+    use std::io::Read;
+    const HEAD: usize = 4096;
+    let mut head = Vec::new();
+    match body {
+        Body::Bytes(bytes) => head.extend_from_slice(&bytes[..bytes.len().min(HEAD)]),
+        Body::Copy(file) => {
+            let read = std::fs::File::open(&file.path)
+                .and_then(|f| f.take(HEAD as u64).read_to_end(&mut head));
+            if read.is_err() {
+                return false;
+            }
         }
-        Body::Copy(file) => std::fs::File::open(&file.path)
-            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-            .unwrap_or(0),
-        _ => 0,
+        _ => return false,
+    }
+    let head = String::from_utf8_lossy(&head);
+    let mut lines = head
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim_end);
+    let Some(fence @ ("---" | "+++")) = lines.next() else {
+        return false;
     };
-    let head = head[..read]
-        .strip_prefix("\u{feff}".as_bytes())
-        .unwrap_or(&head[..read]);
-    ["---\n", "---\r\n", "+++\n", "+++\r\n"]
-        .iter()
-        .any(|fence| head.starts_with(fence.as_bytes()))
+    let mut titled = false;
+    for line in lines {
+        if line == fence || (fence == "---" && line == "...") {
+            return titled;
+        }
+        titled |= line.starts_with("title:") || line.starts_with("title =");
+    }
+    false
 }
 
 /// Extensions of files that a browser shows as a document and runs the scripts of, as it

@@ -430,9 +430,16 @@ fn leftovers_of_editors_and_systems_are_left_out() {
         write(&root, copy, page);
     }
     write(&root, "content/diagram.md.png", "\u{89}PNG\r\n");
+    // Nor is a YAML file that opens with `---`, with no page's title.
+    write(
+        &root,
+        "content/template.yaml",
+        "---\nname: x\n---\nname: y\n",
+    );
     let out = build(&root);
     assert_code(&out, 0);
     assert!(tmp.path().join("out/diagram.md.png").exists());
+    assert!(tmp.path().join("out/template.yaml").exists());
     for (path, bytes) in files_below(&tmp.path().join("out")) {
         let lower = path.to_ascii_lowercase();
         for name in ["thumbs.db", "desktop.ini", "~", "#", "._", "plan"] {
