@@ -15,10 +15,14 @@ pub fn tracker(options: &Options, output: Option<PathBuf>) -> Result<Done, Error
     let rows = handbook.records.exceptions.len();
     let csv = tracker::export(handbook.records.exceptions.iter().map(|e| &e.record));
     let to = write_out(&options.root, csv.as_bytes(), output)?;
-    Ok(Done::said(format!(
-        "exported {rows} exception(s) to {to}{}",
-        findings(warnings.len())
-    )))
+    // The export's own: what an import of the file would read otherwise.
+    Ok(Done {
+        warnings: tracker::split_on_import(&handbook.records.exceptions),
+        summary: format!(
+            "exported {rows} exception(s) to {to}{}",
+            findings(warnings.len())
+        ),
+    })
 }
 
 /// What an export says of the handbook's `n` warnings: they are the handbook's, not the

@@ -421,7 +421,7 @@ pub(crate) struct List {
 
 /// A cell read as a list: items split at the word "and", `&`, commas, semicolons and line
 /// breaks.
-fn list(cell: &str) -> List {
+pub(crate) fn list(cell: &str) -> List {
     enum Token<'a> {
         Word(&'a str),
         Sep(Separator),

@@ -14,16 +14,21 @@
 //! first paragraph as plain text, and import writes the Notes as Markdown that reads as the
 //! same text. The approvers' decision follows the status ([`approver_decision`]), so export
 //! lists the approvers who made that decision. An export imported into an empty handbook
-//! and exported again gives the same file, byte for byte. A value that a spreadsheet would
+//! and exported again gives the same file, byte for byte, but for an approver's name or a
+//! ticket that holds what the import splits a list at (`Feld, Martin`), which `export
+//! tracker` tells ([`split_on_import`]). A value that a spreadsheet would
 //! run as a formula is written after an apostrophe, which import takes off again.
 
 use chrono::Datelike;
 use rayon::prelude::*;
 
 use crate::derive::handbook::Handbook;
+use crate::diagnostics::Diagnostic;
+use crate::load::records::Shared;
 use crate::load::tracker::{
-    ACCEPTANCE, EXTENSION, HEADER, approver_decision, capitalise, starts_formula,
+    ACCEPTANCE, EXTENSION, HEADER, approver_decision, capitalise, list, starts_formula,
 };
+use crate::load::yaml::Seg;
 use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::vocab::{Decision, ExceptionStatus, ExceptionType};
@@ -59,17 +64,54 @@ pub fn export<'a>(exceptions: impl IntoIterator<Item = &'a Exception>) -> String
     out
 }
 
+/// What an import of the export would read otherwise than the records say, each at its
+/// value: an approver's name or a ticket that holds what a list cell is split at (the
+/// comma of `Feld, Martin`, a ticket's `?a=1,2`), which the import reads as two.
+pub fn split_on_import(exceptions: &[Shared<Exception>]) -> Vec<Diagnostic> {
+    let mut told = Vec::new();
+    for loaded in exceptions {
+        let e = &loaded.record;
+        let mut tell = |what: &str, value: &str, path: &[Seg]| {
+            let split = list(value);
+            if split.items.len() > 1 {
+                let at: Vec<&str> = split.split_at.iter().map(|s| s.described()).collect();
+                let message = format!(
+                    "{}: the tracker CSV writes {what} `{}`, which an import reads as {} \
+                     values, split at {}",
+                    e.id,
+                    value.trim(),
+                    split.items.len(),
+                    at.join(" and ")
+                );
+                told.push(Diagnostic::warning(message).at(&loaded.source, loaded.span(path)));
+            }
+        };
+        for (i, name) in approvers(e) {
+            let path = [Seg::Key("approvals"), Seg::Index(i), Seg::Key("name")];
+            tell("the approver", name, &path);
+        }
+        if let Some(ticket) = e.tickets.first() {
+            tell("the ticket", ticket, &[Seg::Key("tickets"), Seg::Index(0)]);
+        }
+    }
+    told
+}
+
+/// The approvers the export lists, each with its place among the approvals: those who
+/// made the decision the status stands for, each name once.
+fn approvers(e: &Exception) -> Vec<(usize, &str)> {
+    let decision = approver_decision(e.status, decision_date(e).is_some());
+    let mut seen = std::collections::HashSet::new();
+    (e.approvals.iter().enumerate())
+        .filter(|(_, a)| a.decision == decision)
+        .map(|(i, a)| (i, a.name.trim()))
+        .filter(|(_, name)| seen.insert(*name))
+        .collect()
+}
+
 fn row(e: &Exception) -> [String; 9] {
     let decided = decision_date(e);
-    let decision = approver_decision(e.status, decided.is_some());
-    let mut seen = std::collections::HashSet::new();
-    let approvers: Vec<&str> = e
-        .approvals
-        .iter()
-        .filter(|a| a.decision == decision)
-        .map(|a| a.name.trim())
-        .filter(|name| seen.insert(*name))
-        .collect();
+    let approvers: Vec<&str> = approvers(e).into_iter().map(|(_, name)| name).collect();
     [
         capitalise(e.severity.as_str()),
         capitalise(e.status.as_str()),

@@ -634,6 +634,37 @@ fn export_counts_exceptions_whatever_their_cells_hold() {
     assert!(said.contains("exported 24 exception(s)"), "{said}");
 }
 
+/// An approver's name or a ticket that holds what an import splits a list cell at is told
+/// at the export, at the value: the export would not import as it was.
+#[test]
+fn export_tells_what_an_import_would_split() {
+    let tmp = TempDir::new().unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "site"]), 0);
+    let record = tmp.path().join("site/data/exceptions/EXC-001.yaml");
+    let text = fs::read_to_string(&record).unwrap();
+    let text = text
+        .replacen(
+            "  - SEC-1012\n",
+            "  - \"https://t.example/SEC-1012?a=1,2\"\n",
+            1,
+        )
+        .replacen("  - name: Martin Feld\n", "  - name: \"Feld, Martin\"\n", 1);
+    fs::write(&record, text).unwrap();
+    let out = secbook(
+        tmp.path(),
+        &["export", "tracker", "site", "--audience", "security"],
+    );
+    assert_code(&out, 0);
+    let said = String::from_utf8_lossy(&out.stderr);
+    for told in [
+        "warning: EXC-001: the tracker CSV writes the approver `Feld, Martin`, which an import reads as 2 values, split at its commas",
+        "warning: EXC-001: the tracker CSV writes the ticket `https://t.example/SEC-1012?a=1,2`, which an import reads as 2 values, split at its commas",
+    ] {
+        assert!(said.contains(told), "{said}");
+    }
+    assert_eq!(said.matches("warning: ").count(), 2, "{said}");
+}
+
 #[test]
 fn a_built_site_holds_the_tracker_even_with_no_exception() {
     let tmp = TempDir::new().unwrap();
