@@ -482,7 +482,7 @@ fn build(
             .collect();
         let risk = Risk {
             uuid: risk_uuid.clone(),
-            title: line(&e.title, &e.id),
+            title: plain(&line(&e.title, &e.id)),
             description: e
                 .description
                 .as_deref()
@@ -505,7 +505,7 @@ fn build(
         };
         let item = PoamItem {
             uuid: name("poam-item"),
-            title: line(&e.title, &e.id),
+            title: plain(&line(&e.title, &e.id)),
             description: e.summary.trim().to_string(),
             props: props(false),
             links: page,
@@ -549,10 +549,10 @@ fn build(
         }
         .to_string(),
         metadata: Metadata {
-            title: line(
+            title: plain(&line(
                 &format!("{}: plan of action and milestones", config.title),
                 "Plan of action and milestones",
-            ),
+            )),
             last_modified: at(handbook.as_of),
             version: handbook.as_of.to_string(),
             oscal_version: OSCAL_VERSION,
@@ -682,12 +682,13 @@ fn line(s: &str, fallback: &str) -> String {
     if joined.is_empty() {
         fallback.to_string()
     } else {
-        plain(&joined)
+        joined
     }
 }
 
 /// A plain text (a title, a compensating control) as OSCAL's Markdown fields (`markup-line`,
-/// `markup-multiline`) hold text: its characters that Markdown reads as markup escaped with
+/// `markup-multiline`) hold text, which its other strings (a prop's value, a party's name)
+/// are not: its characters that Markdown reads as markup escaped with
 /// a backslash, as CommonMark escapes them, so that a reader shows what the record says.
 /// `*admin*` would be emphasis, `[policy](https://x)` a live link and `&amp;` an `&`. The
 /// records' Markdown fields (summary, justification) go as they are: they are Markdown.
@@ -798,6 +799,6 @@ mod tests {
         assert_eq!(plain("1. one"), r"1\. one");
         assert_eq!(plain("12) twelve"), r"12\) twelve");
         assert_eq!(plain("2026 was a year"), "2026 was a year");
-        assert_eq!(line("  *a*  b ", "x"), r"\*a\* b");
+        assert_eq!(plain(&line("  *a*  b ", "x")), r"\*a\* b");
     }
 }

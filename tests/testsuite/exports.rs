@@ -1305,3 +1305,38 @@ fn exports_count_the_warnings_and_leave_them_to_check() {
         );
     }
 }
+
+/// OSCAL's Markdown fields hold a record's plain title with Markdown's marks escaped, so an
+/// OSCAL reader shows the title as written; its plain strings (a prop's value, a party's
+/// name) hold the text as it is.
+#[test]
+fn poam_escapes_markup_only_in_its_markdown_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("hb");
+    copy_dir(&fixture(), &root);
+    let record = root.join("data/exceptions/EXC-001.yaml");
+    let text = std::fs::read_to_string(&record).unwrap();
+    let title = text.lines().find(|l| l.starts_with("title:")).unwrap();
+    let text = text.replacen(
+        title,
+        "title: \"Wildcard *admin* in [IAM](http://x) & more\"",
+        1,
+    );
+    std::fs::write(&record, text).unwrap();
+    let files = generate_with(&root, None);
+    let poam: serde_json::Value =
+        serde_json::from_slice(file(&files, "exports/poam.json")).unwrap();
+    let poam = &poam["plan-of-action-and-milestones"];
+    let risk = (poam["risks"].as_array().unwrap().iter())
+        .find(|r| r["props"][0]["value"] == "EXC-001")
+        .unwrap();
+    assert_eq!(
+        risk["title"],
+        r"Wildcard \*admin\* in \[IAM\](http://x) \& more"
+    );
+    let owner = (risk["props"].as_array().unwrap().iter())
+        .find(|p| p["name"] == "risk-owner")
+        .unwrap();
+    assert!(owner["value"].as_str().unwrap().contains('<'), "{owner}");
+    assert!(!owner["value"].as_str().unwrap().contains('\\'), "{owner}");
+}
