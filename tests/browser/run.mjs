@@ -105,7 +105,7 @@ const KINDS_OF_PAGE = [
 ];
 
 /** The pages printed to PDF: the auditors' report and a record of each kind. */
-const PRINTED = ["audit/index.html", "exceptions/EXC-012/index.html", "incidents/INC-004/index.html", "exceptions/index.html"];
+const PRINTED = ["audit/index.html", "exceptions/EXC-012/index.html", "incidents/INC-004/index.html", "exceptions/index.html", "metrics/index.html"];
 
 const results = [];
 const cleanups = [];
@@ -1648,6 +1648,14 @@ async function longWords(browser, bin, work) {
         await page.goto(pathToFileURL(path.join(site, pages[0])).href);
         const breaks = await page.$eval(".prose table", (t) => [getComputedStyle(t).breakInside, getComputedStyle(t.rows[1]).breakInside]);
         if (breaks.join() !== "auto,avoid") problems.push(`${pages[0]} in print: a table breaks ${breaks[0]}, its rows ${breaks[1]}`);
+        // So does a chart's long table of numbers, which kept whole left half the page
+        // before it empty (the metrics page printed on 17 pages).
+        await page.goto(pathToFileURL(path.join(site, "metrics/index.html")).href);
+        const numbers = await page.$$eval(".chart-data table", (ts) => {
+          const long = ts.find((t) => t.tBodies[0].rows.length >= 12);
+          return long ? [getComputedStyle(long).breakInside, getComputedStyle(long.rows[1]).breakInside] : ["no long table"];
+        });
+        if (numbers.join() !== "auto,avoid") problems.push(`metrics/index.html in print: a chart's table breaks ${numbers[0]}, its rows ${numbers[1]}`);
         await page.emulateMedia({ media: "screen" });
         // A chart's labels stay readable on a phone: it is drawn at least 500 px wide, and
         // scrolls in its box.
