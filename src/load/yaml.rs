@@ -2213,13 +2213,9 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
     while node.span.is_empty() || matches!(node.kind, Kind::Seq(_)) {
         match &node.kind {
             Kind::Map(entries) => {
-                // With the byte after it, where an empty last item of its list (`-`) is. A
-                // block scalar (`|`) ends where the next key starts, its line breaks its
-                // own: up to its last letter, or it would hold that key.
-                let holds = |(k, v): &&(Node, Node)| {
-                    let end = text[..v.end.max(k.end)].trim_end().len().max(k.end);
-                    (k.span.start..end + 1).contains(&at)
-                };
+                // With the byte after it, where an empty last item of its list (`-`) is.
+                let holds =
+                    |(k, v): &&(Node, Node)| (k.span.start..v.end.max(k.end) + 1).contains(&at);
                 let Some((key, value)) = entries.iter().find(holds) else {
                     break;
                 };
@@ -2254,8 +2250,7 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
                         true => at_dash(text, item.span.start),
                         false => item.span.start,
                     };
-                    let end = text[..item.end].trim_end().len();
-                    (start..end.max(item.span.end.min(end) + 1)).contains(&at)
+                    (start..item.end.max(item.span.end + 1)).contains(&at)
                 };
                 let Some(i) = items.iter().position(holds) else {
                     break;
@@ -2272,11 +2267,8 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
     let range = match node.span.is_empty() {
         true => at_dash(text, node.span.start)..at_dash(text, node.span.start),
         // A block scalar's from its header (`|`), which a stand-in must go over, or it
-        // would be the scalar's text; to its last letter, not the next item's indent.
-        false => {
-            let start = block_header(text, node.span.start).unwrap_or(node.span.start);
-            start..text[..node.end].trim_end().len().max(node.span.start)
-        }
+        // would be the scalar's text.
+        false => block_header(text, node.span.start).unwrap_or(node.span.start)..node.end,
     };
     Some((chain, in_one_piece.then_some(Item { path, range })))
 }
@@ -2407,7 +2399,7 @@ fn read_tree(text: &str) -> Option<Node> {
     let mut parser = Parser::new_from_str(&scanned);
     while let Some(Ok((event, span))) = parser.next_event() {
         if !matches!(event, Event::StreamStart | Event::DocumentStart(_)) {
-            return Node::read(event, span, &mut parser, &chars, 0);
+            return Node::read(event, span, &mut parser, (text, &chars), 0);
         }
     }
     None
@@ -2833,7 +2825,7 @@ impl Node {
         event: Event,
         span: Span,
         parser: &mut Parser<'_, saphyr_parser::StrInput<'_>>,
-        chars: &CharOffsets,
+        (text, chars): (&str, &CharOffsets),
         depth: usize,
     ) -> Option<Node> {
         // This recurses once per level: a text nested deeper than any handbook is (which
@@ -2841,7 +2833,15 @@ impl Node {
         if depth > MAX_FLOW_DEPTH {
             return None;
         }
-        let start = chars.range(span);
+        let mut start = chars.range(span);
+        // A block scalar (`|`) is marked up to where what follows it starts, its line
+        // breaks and the next line's indent among it: it ends at its last letter, or its
+        // entry would hold the next key, and a stand-in for it that key's indent.
+        if matches!(event, Event::Scalar(..)) {
+            start.end = text
+                .get(start.clone())
+                .map_or(start.end, |s| start.start + s.trim_end().len());
+        }
         let mut end = start.end;
         // A flow collection starts at its bracket (with the spaces after it), and ends at
         // the one that closes it; a block collection starts nowhere, and its end event is
@@ -2860,7 +2860,7 @@ impl Node {
                         }
                         break;
                     }
-                    let item = Node::read(event, span, parser, chars, depth + 1)?;
+                    let item = Node::read(event, span, parser, (text, chars), depth + 1)?;
                     end = end.max(item.end);
                     items.push(item);
                 }
@@ -2876,9 +2876,9 @@ impl Node {
                         }
                         break;
                     }
-                    let key = Node::read(event, span, parser, chars, depth + 1)?;
+                    let key = Node::read(event, span, parser, (text, chars), depth + 1)?;
                     let (event, span) = parser.next_event()?.ok()?;
-                    let value = Node::read(event, span, parser, chars, depth + 1)?;
+                    let value = Node::read(event, span, parser, (text, chars), depth + 1)?;
                     end = end.max(key.end).max(value.end);
                     entries.push((key, value));
                 }
