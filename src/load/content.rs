@@ -455,21 +455,13 @@ fn opens_with_front_matter(body: &Body) -> bool {
         _ => return false,
     }
     let head = String::from_utf8_lossy(&head);
-    let mut lines = head
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .map(str::trim_end);
-    let Some(fence @ ("---" | "+++")) = lines.next() else {
-        return false;
-    };
-    let mut titled = false;
-    for line in lines {
-        if line == fence || (fence == "---" && line == "...") {
-            return titled;
-        }
-        titled |= line.starts_with("title:") || line.starts_with("title =");
-    }
-    false
+    let head = head.trim_start_matches('\u{feff}');
+    ["---", "+++"].into_iter().any(|fence| {
+        fenced(head, fence).is_some_and(|(front, _)| {
+            let titled = |line: &str| line.starts_with("title:") || line.starts_with("title =");
+            head[front].lines().any(titled)
+        })
+    })
 }
 
 /// Extensions of files that a browser shows as a document and runs the scripts of, as it
@@ -634,15 +626,21 @@ fn is_section_index(path: &str) -> bool {
 
 /// The byte ranges of the front matter and of the body, when the text opens with `---`.
 pub fn split_front_matter(text: &str) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    fenced(text, "---")
+}
+
+/// [`split_front_matter`] for front matter between lines of `fence`: `---` (YAML, which
+/// `...` closes too, as Jekyll and pandoc read it) or `+++` (TOML, Hugo's and Zola's).
+fn fenced(text: &str, fence: &str) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
     let first = text.split_inclusive('\n').next()?;
-    if first.trim_end() != "---" {
+    if first.trim_end() != fence {
         return None;
     }
     let start = first.len();
     let mut pos = start;
     for line in text[start..].split_inclusive('\n') {
-        // `...` ends a YAML document too, as Jekyll and pandoc read front matter.
-        if matches!(line.trim_end(), "---" | "...") {
+        let line_end = line.trim_end();
+        if line_end == fence || (fence == "---" && line_end == "...") {
             return Some((start..pos, pos + line.len()..text.len()));
         }
         pos += line.len();
