@@ -736,10 +736,12 @@ impl Site {
         if !doc.foreign.is_empty() {
             // Found after the links, whose search has moved on.
             let mut written = Written::new(t.source, t.path);
-            let foreign: Vec<_> = doc.foreign.iter().map(|f| f.in_a_record()).collect();
-            diags.extend(markdown::foreign_warnings(t.source, &foreign, |f| {
-                written.find(&t.text[f.span.clone()])
-            }));
+            diags.extend(markdown::foreign_warnings(
+                t.source,
+                &doc.foreign,
+                false,
+                |f| written.find(&t.text[f.span.clone()]),
+            ));
         }
         let comments = markdown::comments(t.text);
         if let Some((first, rest)) = comments.split_first() {

@@ -578,9 +578,12 @@ pub fn parse_page(
         Document::parse_with_words(&source, body.clone(), reading.allow_html, reserved);
     told.extend(source::unseen(&source, true));
     told.extend(yaml::comments_for_values(&source, front_range));
-    told.extend(markdown::foreign_warnings(&source, &doc.foreign, |f| {
-        f.span.clone()
-    }));
+    told.extend(markdown::foreign_warnings(
+        &source,
+        &doc.foreign,
+        true,
+        |f| f.span.clone(),
+    ));
     Ok(Some(Page {
         told,
         url,

@@ -88,13 +88,18 @@ pub struct Foreign {
     pub span: Range<usize>,
     pub what: &'static str,
     pub hint: &'static str,
+    /// Whether raw HTML may write what it stands for.
+    pub html: bool,
 }
 
 /// A warning for each kind of [`Foreign`] syntax in `found`, at its first place, its other
-/// places as repeats; `place` gives where each is in `source`.
+/// places as repeats; `place` gives where each is in `source`. Where `raw_html` (a page's
+/// text, whose raw HTML `markdown.allow_html` keeps; a record's is always escaped), the
+/// hint offers raw HTML too.
 pub fn foreign_warnings(
     source: &Arc<SourceFile>,
     found: &[Foreign],
+    raw_html: bool,
     mut place: impl FnMut(&Foreign) -> Range<usize>,
 ) -> Vec<Diagnostic> {
     let mut told: Vec<(&str, Diagnostic)> = Vec::new();
@@ -107,7 +112,14 @@ pub fn foreign_warnings(
                     "{} is shown as text: secbook does not read it",
                     foreign.what
                 );
-                let diag = Diagnostic::warning(message).with_hint(foreign.hint);
+                let hint = match foreign.html && raw_html {
+                    true => format!(
+                        "{}, or in raw HTML where `markdown.allow_html` is on",
+                        foreign.hint
+                    ),
+                    false => foreign.hint.to_string(),
+                };
+                let diag = Diagnostic::warning(message).with_hint(hint);
                 told.push((foreign.what, diag.at(source, span)));
             }
         }
@@ -138,40 +150,26 @@ pub fn comments(text: &str) -> Vec<Range<usize>> {
 }
 
 /// What to write for a Hugo shortcode, of either kind.
-const SHORTCODE_HINT: &str =
-    "write what it stands for in Markdown, or in raw HTML where `markdown.allow_html` is on";
-/// [`SHORTCODE_HINT`] for a record, whose raw HTML is always escaped.
-const SHORTCODE_HINT_IN_A_RECORD: &str = "write what it stands for in Markdown";
+const SHORTCODE_HINT: &str = "write what it stands for in Markdown";
 
-impl Foreign {
-    /// This syntax as a record's Markdown tells it: raw HTML is no way out there.
-    pub fn in_a_record(&self) -> Foreign {
-        let hint = match self.hint {
-            SHORTCODE_HINT => SHORTCODE_HINT_IN_A_RECORD,
-            hint => hint,
-        };
-        Foreign {
-            hint,
-            ..self.clone()
-        }
-    }
-}
-
-/// What [`Foreign`] looks for: how it starts and ends, what it is, and what to write.
-const FOREIGN: [(&str, &str, &str, &str); 4] = [
+/// What [`Foreign`] looks for: how it starts and ends, what it is, what to write, and
+/// whether raw HTML may write it.
+const FOREIGN: [(&str, &str, &str, &str, bool); 4] = [
     (
         "[[",
         "]]",
         "a wiki link (Obsidian's `[[page]]`)",
         "write a Markdown link to the page's file: `[title](path/to/page.md)`",
+        false,
     ),
-    ("{{<", ">}}", "a Hugo shortcode", SHORTCODE_HINT),
-    ("{{%", "%}}", "a Hugo shortcode", SHORTCODE_HINT),
+    ("{{<", ">}}", "a Hugo shortcode", SHORTCODE_HINT, true),
+    ("{{%", "%}}", "a Hugo shortcode", SHORTCODE_HINT, true),
     (
         "{{#",
         "}}",
         "an mdBook directive (`{{#include}}`)",
         "copy the text in, or link to its file",
+        false,
     ),
 ];
 
@@ -184,7 +182,7 @@ fn foreign_in(run: &str, at: usize, found: &mut Vec<Foreign>) {
         return;
     };
     let before = found.len();
-    for (open, close, what, hint) in FOREIGN {
+    for (open, close, what, hint, html) in FOREIGN {
         let mut from = first;
         while let Some(start) = run[from..].find(open).map(|i| from + i) {
             let end = run[start..]
@@ -194,6 +192,7 @@ fn foreign_in(run: &str, at: usize, found: &mut Vec<Foreign>) {
                 span: at + start..at + end,
                 what,
                 hint,
+                html,
             });
             from = end;
         }
