@@ -153,12 +153,13 @@ impl Exception {
         }
     }
 
-    /// The day the time alone moved the exception into its state as of `as_of`: the day
-    /// after it expired, or the first day it was within the window before expiring. `None`
-    /// for a state a change to the record made. A feed's entry changes on that day too.
-    pub fn state_since(&self, as_of: Date, expiring_within_days: u32) -> Option<Date> {
+    /// The day the time alone moved the exception into `state`, its [`Exception::state`]:
+    /// the day after it expired, or the first day it was within the window before
+    /// expiring. `None` for a state a change to the record made. A feed's entry changes on
+    /// that day too.
+    pub fn state_since(&self, state: ExceptionState, expiring_within_days: u32) -> Option<Date> {
         let expires = self.expires?;
-        match self.state(as_of, expiring_within_days) {
+        match state {
             ExceptionState::Expired => Some(expires.add_days(1)),
             ExceptionState::Expiring => Some(expires.add_days(-i64::from(expiring_within_days))),
             _ => None,

@@ -21,7 +21,6 @@ use atom_syndication::{
 use crate::derive::handbook::Handbook;
 use crate::load::config::Identity;
 use crate::model::date::{Date, Offset};
-use crate::model::exception::Exception;
 use crate::model::incident::{Incident, Stamp};
 use crate::model::links;
 use crate::model::person::{Person, address};
@@ -69,17 +68,20 @@ pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
     // expire or expired, which changes its state (RFC 4287's `updated`: a reader that saw
     // the entry expiring is told it expired).
     let window = handbook.config.exceptions.expiring_within_days;
-    let updated = |e: &Exception| {
-        let dates = [e.first_review, e.decided, e.closed].into_iter().flatten();
-        let dates = dates
-            .chain(e.renewals.iter().map(|r| r.date))
-            .chain(e.approvals.iter().filter_map(|a| a.date))
-            .chain(e.state_since(handbook.as_of, window));
-        day_start(dates.fold(e.created, Date::max), tz)
-    };
-    let keys = records.iter().map(|loaded| {
+    let updated: Vec<_> = (records.iter().zip(&handbook.exception_states))
+        .map(|(loaded, &state)| {
+            let e = &loaded.record;
+            let dates = [e.first_review, e.decided, e.closed].into_iter().flatten();
+            let dates = dates
+                .chain(e.renewals.iter().map(|r| r.date))
+                .chain(e.approvals.iter().filter_map(|a| a.date))
+                .chain(e.state_since(state, window));
+            day_start(dates.fold(e.created, Date::max), tz)
+        })
+        .collect();
+    let keys = records.iter().zip(&updated).map(|(loaded, &updated)| {
         let e = &loaded.record;
-        (updated(e), Some(day_start(e.created, tz)), &e.id, &e.title)
+        (updated, Some(day_start(e.created, tz)), &e.id, &e.title)
     });
     let entries = newest(keys, handbook.config.feeds.limit)
         .into_iter()
@@ -99,7 +101,7 @@ pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
                 &identity,
                 &format!("exception/{}", e.id),
                 format!("{}: {}", e.id, e.title),
-                updated(e),
+                updated[i],
                 site_link(base, "feeds/", &format!("exceptions/{}/index.html", e.id)),
                 format!("{}\n\n{}", facts.join("\n"), e.summary.trim()),
             );
