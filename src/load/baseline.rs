@@ -95,11 +95,13 @@ pub fn follow_renames(
             .into_iter()
             .filter_map(|text| by_text.get(text.as_str()))
             .flatten();
+        // Each shares its title or its summary, by which it was found.
         let found = candidates.copied().filter(|&i| !taken[i]).find(|&i| {
-            let (old, was) = &gone[i];
-            let alike = made.iter().filter(|(k, v)| was.get(*k) == Some(*v)).count();
-            let same_text = old.title == e.title || old.summary == e.summary;
-            renamed(false, same_text, alike, made.len())
+            let alike = made
+                .iter()
+                .filter(|(k, v)| gone[i].1.get(*k) == Some(*v))
+                .count();
+            renamed(false, true, alike, made.len())
         });
         if let Some(i) = found {
             taken[i] = true;

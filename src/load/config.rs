@@ -542,10 +542,11 @@ impl Config {
         });
         // A key misspelt for `title` (`titel:`) is told as unknown, its hint `title`: not
         // as missing too, one cause once, as a record's misspelt field is.
-        let misspelt = yaml::keys(file, &[])
-            .iter()
-            .any(|key| closest(key, yaml::fields_of::<Config>().iter().copied()) == Some("title"));
-        if !written && !misspelt && yaml::locate(file, &[yaml::Seg::Key("title")]).is_none() {
+        let misspelt = || {
+            let fields = yaml::fields_of::<Config>().iter().copied();
+            (yaml::keys(file, &[]).iter()).any(|key| closest(key, fields.clone()) == Some("title"))
+        };
+        if !written && yaml::locate(file, &[yaml::Seg::Key("title")]).is_none() && !misspelt() {
             let span = yaml::locate(file, &[]).map_or(0..0, |p| p.key);
             errors.push(
                 Diagnostic::error("missing field `title`")
