@@ -2896,27 +2896,34 @@ impl Node {
 
 #[cfg(test)]
 mod tests {
+    /// A record's shape, for the tests of the errors [`parse_all`] finds together.
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Record {
+        title: String,
+        description: Option<String>,
+        classification: Option<String>,
+        items: Option<Vec<u32>>,
+    }
+
+    /// Every error [`parse_all`] finds in `text`, read as a [`Record`].
+    fn all_told(text: &str) -> Vec<String> {
+        let file = std::sync::Arc::new(SourceFile::new("r.yaml", text));
+        let errors = parse_all::<Record>(&file, 0..text.len()).unwrap_err();
+        errors.into_iter().map(|d| d.message).collect()
+    }
+
     /// An entry whose value at fault is a flow mapping with spaces inside its brackets is
     /// set aside whole, and hides no other error, a comment before it or not.
     #[test]
     fn an_entry_of_a_spaced_flow_mapping_set_aside_hides_nothing() {
-        #[derive(Debug, serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        #[allow(dead_code)]
-        struct Record {
-            title: String,
-            description: Option<String>,
-            classification: Option<String>,
-        }
         for text in [
             "description: How\n# a comment\nclassification:\n  a: { max: c }\n",
             "description: How\nclassification:\n  a: { max: c }\n",
         ] {
-            let file = SourceFile::new("r.yaml", text);
-            let errors = parse_all::<Record>(&file, 0..text.len()).unwrap_err();
-            let told: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
             assert_eq!(
-                told,
+                all_told(text),
                 [
                     "classification: expected text, found a mapping",
                     "missing field `title`"
@@ -3012,19 +3019,7 @@ mod tests {
     /// starts, and a stand-in for it goes over its header.
     #[test]
     fn a_block_scalar_hides_no_error_after_it() {
-        #[derive(Debug, serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        #[allow(dead_code)]
-        struct Record {
-            title: String,
-            description: Option<String>,
-            items: Option<Vec<u32>>,
-        }
-        let told = |text: &str| {
-            let file = Arc::new(SourceFile::new("a.yaml", text));
-            let errors = parse_all::<Record>(&file, 0..file.text.len()).unwrap_err();
-            errors.into_iter().map(|d| d.message).collect::<Vec<_>>()
-        };
+        let told = all_told;
         assert_eq!(
             told("description: |\n  x\nzz: y\n"),
             ["unknown field `zz`", "missing field `title`"]

@@ -489,35 +489,14 @@ fn an_incidents_emails_that_are_not_addresses_are_reported_where_they_are_writte
 /// `<!--` in code is no comment.
 #[test]
 fn a_comment_in_a_record_is_told_it_is_published() {
-    let dir = tempfile::tempdir().unwrap();
-    write_handbook(dir.path());
-    let path = dir.path().join("data/exceptions/B-active.yaml");
-    let text = fs::read_to_string(&path).unwrap();
-    fs::write(
-        &path,
-        text.replace(
-            "summary: s\n",
-            "summary: |\n  <!-- internal: not for readers -->\n  Shown, `<!-- code -->`, and <!-- inline --> text.\n",
-        ),
-    )
-    .unwrap();
-    let out = secbook(
-        dir.path(),
-        &["check", ".", "--as-of", "2026-06-30", "--format", "json"],
-    );
-    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let told: Vec<_> = json
-        .as_array()
-        .unwrap()
-        .iter()
+    let summary = "summary: |\n  <!-- internal: not for readers -->\n  Shown, `<!-- code -->`, \
+                   and <!-- inline --> text.\n";
+    let json = checked_with_summary(summary);
+    let told: Vec<_> = (json.as_array().unwrap().iter())
         .filter(|d| d["message"].as_str().unwrap().contains("HTML comment"))
         .map(|d| {
-            (
-                d["file"].clone(),
-                d["line"].clone(),
-                d["column"].clone(),
-                d["occurrences"].clone(),
-            )
+            let at = |key: &str| d[key].clone();
+            (at("file"), at("line"), at("column"), at("occurrences"))
         })
         .collect();
     assert_eq!(
@@ -532,21 +511,26 @@ fn a_comment_in_a_record_is_told_it_is_published() {
     );
 }
 
-/// Another tool's syntax in a record is told with what to write there: raw HTML, which a
-/// page may turn on, is always escaped in a record, so it is no way out.
-#[test]
-fn a_shortcode_in_a_record_is_told_to_be_markdown() {
+/// `check --format json` of the handbook of [`write_handbook`], B-active's summary written
+/// as `summary`.
+fn checked_with_summary(summary: &str) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     write_handbook(dir.path());
     let path = dir.path().join("data/exceptions/B-active.yaml");
     let text = fs::read_to_string(&path).unwrap();
-    let summary = "summary: 'See {{< ref \"runbook\" >}}.'\n";
     fs::write(&path, text.replace("summary: s\n", summary)).unwrap();
     let out = secbook(
         dir.path(),
         &["check", ".", "--as-of", "2026-06-30", "--format", "json"],
     );
-    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// Another tool's syntax in a record is told with what to write there: raw HTML, which a
+/// page may turn on, is always escaped in a record, so it is no way out.
+#[test]
+fn a_shortcode_in_a_record_is_told_to_be_markdown() {
+    let json = checked_with_summary("summary: 'See {{< ref \"runbook\" >}}.'\n");
     let told: Vec<_> = (json.as_array().unwrap().iter())
         .filter(|d| {
             d["message"]
