@@ -121,6 +121,8 @@ pub struct PathCheck {
     /// The files that paths were refused below: each is reported at the first path only,
     /// as one file there (`static/search`) is the cause of every path under it.
     in_the_way: ahash::HashSet<String>,
+    /// The folders reported unfit to write ([`Unfit`]), each at its first path only.
+    unfit_folders: ahash::HashSet<String>,
 }
 
 /// Paths seen, each with what it is made from, and the folders they lie in.
@@ -300,7 +302,7 @@ impl PathCheck {
         if self.take_claim(path, &key) {
             return None;
         }
-        let key = unfit(path).map_or(Ok(key), Err);
+        let key = unfit(path).map_or(Ok(key), |unfit| Err(Box::new(unfit)));
         self.add(path.to_string(), key, Origin::Site, false)
     }
 
@@ -354,16 +356,18 @@ impl PathCheck {
     fn add(
         &mut self,
         path: String,
-        key: Result<String, Diagnostic>,
+        key: Result<String, Box<Unfit>>,
         origin: Origin,
         claimed: bool,
     ) -> Option<Diagnostic> {
         let key = match key {
             Ok(key) => key,
             // A section page's path is the start of its pages' paths, where it is reported.
-            Err(problem) => {
-                return (!matches!(origin, Origin::Section(_)))
-                    .then(|| located(problem, &origin, None));
+            Err(_) if matches!(origin, Origin::Section(_)) => return None,
+            Err(unfit) => {
+                let Unfit { diag, folder } = *unfit;
+                let again = folder.is_some_and(|folder| !self.unfit_folders.insert(folder));
+                return (!again).then(|| located(diag, &origin, None));
             }
         };
         let block = self.block.as_ref().map(|block| &*block.paths);
@@ -510,8 +514,8 @@ fn clash<'a>(
 }
 
 /// `path` [`fold`]ed, or why it cannot be written ([`unfit`]).
-fn keyed(path: &str) -> Result<String, Diagnostic> {
-    unfit(path).map_or_else(|| Ok(fold(path)), Err)
+fn keyed(path: &str) -> Result<String, Box<Unfit>> {
+    unfit(path).map_or_else(|| Ok(fold(path)), |unfit| Err(Box::new(unfit)))
 }
 
 /// A path as a file system that ignores case and Unicode's two spellings of an accented
@@ -531,63 +535,99 @@ fn fold(path: &str) -> String {
     path.nfc().flat_map(char::to_lowercase).map(slash).collect()
 }
 
+/// Why a path cannot be written, and the folder at fault when the fault is in the name of
+/// one of its folders: every path below that folder shares it, and is not reported again.
+struct Unfit {
+    diag: Diagnostic,
+    folder: Option<String>,
+}
+
 /// Why `path` cannot be written on some system, whatever else the site holds.
-fn unfit(path: &str) -> Option<Diagnostic> {
-    if let Some(c) = path.chars().find(|c| WINDOWS_FORBIDS.contains(c)) {
-        return Some(
-            Diagnostic::error(format!(
-                "output path `{}` holds `{c}`, which Windows does not allow in a file name",
-                path.escape_debug()
-            ))
-            .with_hint("rename the file or record without any of < > : \" \\ | ? *"),
-        );
+fn unfit(path: &str) -> Option<Unfit> {
+    // The first name of `path` that `fails`, and the problem it makes, told of the folder
+    // it names when it is not the file's own name.
+    let named = |fails: &dyn Fn(&str) -> bool, problem: &dyn Fn(&str) -> Diagnostic| {
+        let mut names = path.split('/');
+        let (index, seg) = names.by_ref().enumerate().find(|(_, s)| fails(s))?;
+        let folder = (names.next().is_some()).then(|| {
+            path.split('/')
+                .take(index + 1)
+                .collect::<Vec<_>>()
+                .join("/")
+        });
+        let mut diag = problem(seg);
+        if let Some(folder) = &folder {
+            diag.message = format!(
+                "{} (and so does every path below `{folder}/`)",
+                diag.message
+            );
+        }
+        Some(Unfit { diag, folder })
+    };
+    let forbidden = |s: &str| s.contains(WINDOWS_FORBIDS);
+    if let Some(unfit) = named(&forbidden, &|seg| {
+        let c = seg
+            .chars()
+            .find(|c| WINDOWS_FORBIDS.contains(c))
+            .unwrap_or('?');
+        Diagnostic::error(format!(
+            "output path `{}` holds `{c}`, which Windows does not allow in a file name",
+            path.escape_debug()
+        ))
+        .with_hint("rename the file or record without any of < > : \" \\ | ? *")
+    }) {
+        return Some(unfit);
     }
-    if let Some(seg) =
-        (path.split('/')).find(|s| s.ends_with(['.', ' ']) && !matches!(*s, "." | ".."))
-    {
-        return Some(
-            Diagnostic::error(format!(
-                "output path `{path}` holds `{seg}`, which ends in a dot or a space: Windows \
-                 drops it, and reads the name as another"
-            ))
-            .with_hint("rename the file, folder or record so it ends in a letter or a digit"),
-        );
+    let dotted = |s: &str| s.ends_with(['.', ' ']) && !matches!(s, "." | "..");
+    if let Some(unfit) = named(&dotted, &|seg| {
+        Diagnostic::error(format!(
+            "output path `{path}` holds `{seg}`, which ends in a dot or a space: Windows \
+             drops it, and reads the name as another"
+        ))
+        .with_hint("rename the file, folder or record so it ends in a letter or a digit")
+    }) {
+        return Some(unfit);
     }
     if !is_safe(path) {
-        return Some(Diagnostic::error(format!(
-            "output path `{}` would be written outside the output folder",
-            path.escape_debug()
-        )));
+        return Some(Unfit {
+            diag: Diagnostic::error(format!(
+                "output path `{}` would be written outside the output folder",
+                path.escape_debug()
+            )),
+            folder: None,
+        });
     }
-    if let Some(seg) = path.split('/').find(|s| is_reserved_name(s)) {
-        return Some(
-            Diagnostic::error(format!(
-                "output path `{path}` holds `{seg}`, a name Windows reserves for a device"
-            ))
-            .with_hint(
-                "rename the file or record: CON, PRN, AUX, NUL, COM0-9 and LPT0-9 \
-                 (with any extension) cannot be files on Windows",
-            ),
-        );
+    if let Some(unfit) = named(&is_reserved_name, &|seg| {
+        Diagnostic::error(format!(
+            "output path `{path}` holds `{seg}`, a name Windows reserves for a device"
+        ))
+        .with_hint(
+            "rename the file or record: CON, PRN, AUX, NUL, COM0-9 and LPT0-9 \
+             (with any extension) cannot be files on Windows",
+        )
+    }) {
+        return Some(unfit);
     }
-    if let Some(seg) = path.split('/').find(|s| s.len() > MAX_SEGMENT_BYTES) {
-        return Some(
-            Diagnostic::error(format!(
-                "output path `{path}` holds a name of {} bytes; file systems take at most {MAX_SEGMENT_BYTES}",
-                seg.len()
-            ))
-            .with_hint("shorten the name of the file, folder or record"),
-        );
+    let long = |s: &str| s.len() > MAX_SEGMENT_BYTES;
+    if let Some(unfit) = named(&long, &|seg| {
+        Diagnostic::error(format!(
+            "output path `{path}` holds a name of {} bytes; file systems take at most {MAX_SEGMENT_BYTES}",
+            seg.len()
+        ))
+        .with_hint("shorten the name of the file, folder or record")
+    }) {
+        return Some(unfit);
     }
     if path.len() > MAX_PATH_BYTES {
-        return Some(
-            Diagnostic::error(format!(
+        return Some(Unfit {
+            diag: Diagnostic::error(format!(
                 "output path `{path}` is {} bytes long; a site's paths may be at most {MAX_PATH_BYTES}, \
                  so that macOS and Windows can hold it",
                 path.len()
             ))
             .with_hint("nest fewer folders, or shorten their names"),
-        );
+            folder: None,
+        });
     }
     None
 }
@@ -1761,6 +1801,26 @@ mod tests {
                 .is_none()
         );
         assert!(paths.check("api/exceptions.json").is_some());
+    }
+
+    #[test]
+    fn a_folder_unfit_to_write_is_reported_once() {
+        let mut paths = PathCheck::default();
+        let claim = |paths: &mut PathCheck, path: &str| {
+            (paths.claim(path, page(&format!("content/{path}.md")))).map(|d| d.message)
+        };
+        let first = claim(&mut paths, "aux/p1/index.html").unwrap();
+        assert!(first.contains("every path below `aux/`"), "{first}");
+        assert_eq!(claim(&mut paths, "aux/p2/index.html"), None);
+        assert_eq!(claim(&mut paths, "aux/deeper/p3/index.html"), None);
+        // A name of the file's own is a cause of its own, as is another folder.
+        let own = claim(&mut paths, "guides/nul.txt").unwrap();
+        assert!(!own.contains("every path below"), "{own}");
+        assert!(claim(&mut paths, "guides/con.txt").is_some());
+        assert!(claim(&mut paths, "notes./a/index.html").is_some());
+        assert_eq!(claim(&mut paths, "notes./b/index.html"), None);
+        assert!(claim(&mut paths, "a|b/x/index.html").is_some());
+        assert_eq!(claim(&mut paths, "a|b/y/index.html"), None);
     }
 
     #[test]
