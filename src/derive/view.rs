@@ -105,10 +105,10 @@ impl<'a> Levels<'a> {
     }
 }
 
-/// The level of each page: its own, or its section's (`a/_index.md` for `a/b/c.md`, and
-/// for `a/b/_index.md`) where that is more sensitive, as Hugo's `cascade` carries a
-/// section's front matter down. A page's path names its sections' folders, so one that an
-/// audience may read would give away the name of a section it may not.
+/// The level of each page: its own, or its section's (`a/_index.md` or `a/index.md` for
+/// `a/b/c.md`, and for `a/b/_index.md`) where that is more sensitive, as Hugo's `cascade`
+/// carries a section's front matter down. A page's path names its sections' folders, so
+/// one that an audience may read would give away the name of a section it may not.
 fn page_levels<'a>(config: &Config, pages: &'a [Arc<Page>]) -> HashMap<&'a str, Option<&'a str>> {
     let own = pages
         .iter()
@@ -116,37 +116,42 @@ fn page_levels<'a>(config: &Config, pages: &'a [Arc<Page>]) -> HashMap<&'a str, 
     let Some(classification) = &config.classification else {
         return own.collect();
     };
+    // The folder a section page is the page of: `a/` for `a/_index.md`.
+    let section_folder = |p: &'a Page| {
+        let folder = &p.path[..p.path.rfind('/').map_or(0, |i| i + 1)];
+        p.is_section_index().then_some(folder)
+    };
     let sections: HashMap<&str, &str> = (pages.iter())
-        .filter_map(|p| {
-            let folder = p.path.strip_suffix("_index.md")?;
-            Some((folder, p.front.classification.as_deref()?))
-        })
+        .filter_map(|p| Some((section_folder(p)?, p.front.classification.as_deref()?)))
         .filter(|(folder, _)| !folder.is_empty())
         .collect();
     if sections.is_empty() {
         return own.collect();
     }
     let rank = |level: Option<&str>| classification.rank_of(level);
-    own.map(|(path, level)| {
-        let own_folder = path.strip_suffix("_index.md");
-        let above = (path.match_indices('/'))
-            .map(|(i, _)| &path[..=i])
-            .filter(|folder| Some(*folder) != own_folder)
-            .filter_map(|folder| sections.get(folder).copied())
-            .max_by_key(|l| rank(Some(l)));
-        match above {
-            Some(l) if rank(Some(l)) > rank(level) => (path, Some(l)),
-            _ => (path, level),
-        }
-    })
-    .collect()
+    pages
+        .iter()
+        .map(|p| {
+            let (path, level) = (p.path.as_str(), p.front.classification.as_deref());
+            let own_folder = section_folder(p);
+            let above = (path.match_indices('/'))
+                .map(|(i, _)| &path[..=i])
+                .filter(|folder| Some(*folder) != own_folder)
+                .filter_map(|folder| sections.get(folder).copied())
+                .max_by_key(|l| rank(Some(l)));
+            match above {
+                Some(l) if rank(Some(l)) > rank(level) => (path, Some(l)),
+                _ => (path, level),
+            }
+        })
+        .collect()
 }
 
 /// What `reader` may see of what was loaded, before redaction.
 pub struct View {
     pub content: Content,
     pub records: Records,
-    /// The pages and records left out, which the view's links may still name.
+    /// The pages, records and files left out, which the view's links may still name.
     pub hidden: BTreeSet<Named>,
     /// The files beside the pages left out, by their path in the site.
     pub hidden_files: BTreeSet<String>,
@@ -171,6 +176,14 @@ impl View {
         hidden.retain(|n| !readable(n));
 
         let hidden_files = hidden_files(content, records, &hidden);
+        // A link names a file by its name in content/ or by its path in the site: a shown
+        // page's link to a file below a hidden page's folder is cut, as one to the page.
+        hidden.extend(
+            (content.assets.iter())
+                .filter(|a| hidden_files.contains(&a.to))
+                .flat_map(|a| [&a.source, &a.to])
+                .map(|path| Named::File(path.clone())),
+        );
         let shown = |named: &Named| !hidden.contains(named);
         let prune = |related: &mut Related| {
             related.exceptions.retain(|id| shown(&exception(id)));
@@ -572,10 +585,20 @@ fn hidden_files(
         *folders.entry(page.dir()).or_default() |=
             !hidden.contains(&Named::Page(page.path.clone()));
     }
+    // A file written below a hidden page's folder names that page in its path (`a/b/x.png`
+    // names `a/b.md`'s slug, `a/_index.md`'s folder), so it is hidden, however it is linked.
+    let hidden_urls: HashSet<&str> = (content.pages.iter())
+        .filter(|p| !p.url.is_empty() && hidden.contains(&Named::Page(p.path.clone())))
+        .map(|p| p.url.as_str())
+        .collect();
     content
         .assets
         .iter()
         .filter(|a| {
+            let named = |(i, _)| hidden_urls.contains(&a.to[..=i]);
+            if !hidden_urls.is_empty() && a.to.match_indices('/').any(named) {
+                return true;
+            }
             let folder = a.source.rsplit_once('/').map_or("", |(dir, _)| dir);
             // A link names the file by its own name, or by the name it is written at.
             let by_links = [&a.source, &a.to]
