@@ -4,6 +4,7 @@
 //! then with the fields the audience may not read redacted. Everything made for the audience is made from the view alone, so nothing
 //! it may not read can reach any page or export, whichever renders it.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -27,6 +28,7 @@ use crate::model::vocab;
 use gix::ObjectId;
 use serde::de::DeserializeOwned;
 use serde_yaml::{Mapping, Value};
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// The audience a build is for: the one `asked` for on the command line, else handbook.yaml's
 /// `default_audience`; `None` for the whole handbook. An audience the command line names
@@ -309,7 +311,7 @@ impl Unreadable {
             .collect();
         let searcher = (!texts.is_empty()).then(|| {
             AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
+                .match_kind(MatchKind::Standard)
                 .build(texts)
         });
         Unreadable { searcher }
@@ -327,17 +329,27 @@ impl Unreadable {
         };
         let mut at = Vec::new();
         let read = folded(text, Some(&mut at));
-        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-        let mut out = String::with_capacity(text.len());
-        let mut written = 0;
-        for m in searcher.find_iter(&read) {
+        // `remediation_plan` is one word: scrubbing `plan` out of it would tell what was
+        // scrubbed.
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let glued = |m: &aho_corasick::Match| {
             let (before, found, after) = (&read[..m.start()], &read[m.range()], &read[m.end()..]);
-            let glued = (word(found.chars().next()) && word(before.chars().next_back()))
-                || (word(found.chars().next_back()) && word(after.chars().next()));
-            if !glued {
+            (word(found.chars().next()) && word(before.chars().next_back()))
+                || (word(found.chars().next_back()) && word(after.chars().next()))
+        };
+        // Every whole-word match, the longest first where two start together: a long text
+        // glued to a word leaves a shorter one at its start to be found.
+        let mut found: Vec<_> = (searcher.find_overlapping_iter(&read))
+            .filter(|m| !glued(m))
+            .collect();
+        found.sort_by_key(|m| (m.start(), Reverse(m.end())));
+        let mut out = String::with_capacity(text.len());
+        let (mut written, mut end) = (0, 0);
+        for m in found {
+            if m.start() >= end {
                 out.push_str(&text[written..at[m.start()]]);
                 out.push_str(REDACTED);
-                written = at[m.end()];
+                (written, end) = (at[m.end()], m.end());
             }
         }
         // Each text redacted ends past the start.
@@ -494,9 +506,11 @@ fn page_texts(p: &Page) -> impl Iterator<Item = &String> {
         .chain(p.doc.headings.iter().map(|h| &h.title))
 }
 
-/// `text` in lower case with each run of white space one space, as a search for what it
-/// quotes reads it; into `at`, when asked, the byte of `text` that each of its bytes comes
-/// from (and, last, the length of `text`), which only a text searched needs.
+/// `text` as a search for what it quotes reads it: in lower case (`ß` as `ss`, as `SS`
+/// lowers), without accents, in either of Unicode's spellings, full-width letters as
+/// ASCII, each run of white space one space; into `at`, when asked, the byte of `text`
+/// that each of its bytes comes from (and, last, the length of `text`), which only a text
+/// searched needs.
 fn folded(text: &str, mut at: Option<&mut Vec<usize>>) -> String {
     let mut read = String::with_capacity(text.len());
     let mut spaced = false;
@@ -509,7 +523,14 @@ fn folded(text: &str, mut at: Option<&mut Vec<usize>>) -> String {
             spaced = true;
         } else {
             spaced = false;
-            read.extend(c.to_lowercase());
+            decompose_compatible(c, |d| {
+                for l in d.to_lowercase().filter(|l| !is_combining_mark(*l)) {
+                    match l {
+                        'ß' => read.push_str("ss"),
+                        l => read.push(l),
+                    }
+                }
+            });
         }
         if let Some(at) = at.as_deref_mut() {
             at.resize(at.len() + read.len() - before, i);
@@ -744,6 +765,34 @@ mod tests {
         assert_eq!(
             unreadable.scrub("A: ZOË'S hidden  risk; B:\tzoë's\nhidden risk."),
             Some("A: redacted; B:\tredacted.".into())
+        );
+    }
+
+    #[test]
+    fn unreadable_texts_are_found_in_any_spelling_as_whole_words_only() {
+        let unreadable = Unreadable::of(
+            ["Crimson Falcon Vault", "Crimson Falcon", "Straße", "plan"].into_iter(),
+        );
+        let scrub = |text: &str| unreadable.scrub(text);
+        // A long text glued to a word leaves the shorter one that starts with it.
+        assert_eq!(
+            scrub("Crimson Falcon Vaults; the Crimson Falcon Vault"),
+            Some("redacted Vaults; the redacted".into())
+        );
+        // Accents in either spelling, `ß` upper-cased, full-width letters.
+        assert_eq!(
+            scrub("STRASSE, Stras\u{73}e, Ｃｒｉｍｓｏｎ Falcon, Crimson Fal\u{63}on"),
+            Some("redacted, redacted, redacted, redacted".into())
+        );
+        let accented = Unreadable::of(["Crème"].into_iter());
+        assert_eq!(
+            accented.scrub("Cre\u{300}me it"),
+            Some("redacted it".into())
+        );
+        // `_` joins a word.
+        assert_eq!(
+            scrub("remediation_plan, plan"),
+            Some("remediation_plan, redacted".into())
         );
     }
 }

@@ -544,7 +544,7 @@ fn a_commit_subject_keeps_of_hidden_records_only_what_the_audience_sees_elsewher
         &book.dir,
         "2026-06-02",
         ("Bo", "bo@example.com"),
-        "EXC-001 and exc-002: Ann Lee compares SEC-1366 with sec-1419 (covert VAULT)",
+        "EXC-001 and exc-002: Ann Lee compares SEC-1366 with sec-1419 (covert\tVAULT)",
     );
     for (audience, owner) in [("staff", "Ann Lee"), ("auditors", "redacted")] {
         let site = book.build(audience, &["--audience", audience, "--history"]);

@@ -1135,9 +1135,11 @@ fn metadata(id: ObjectId, commit: &CommitRef) -> Commit {
 
 /// `text` with each control character written as its code point (`\u{1b}`): git takes
 /// any byte in an author's name or a subject, where a record may hold none, and a page or
-/// a terminal would act on them.
+/// a terminal would act on them. A tab or another control that spaces words is a space,
+/// as a reader sees it and as an audience's history scrubs a hidden text quoted with it.
 fn printable(text: &str) -> String {
-    code_points(text, char::is_control).into_owned()
+    let spaced = text.replace(|c: char| c.is_control() && c.is_whitespace(), " ");
+    code_points(&spaced, char::is_control).into_owned()
 }
 
 /// The place of each walked commit in a history, newest first, as `git log --date-order`
