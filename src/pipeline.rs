@@ -341,7 +341,12 @@ fn prepare_from(
         false => None,
     };
     let audience = reader.as_ref().map(|r| r.name.to_string());
-    let baseline = baseline.map(|b| baseline::follow_renames(b, &records.exceptions));
+    let baseline = baseline.map(|b| {
+        diags.extend(b.warnings(&records.exceptions));
+        baseline::follow_renames(b, &records.exceptions)
+    });
+    let view_baseline =
+        (reader.as_ref()).and_then(|r| view::readable_baseline(baseline.as_ref()?, &config, r));
     let view = reader.map(|r| {
         let view = View::of(&r, &config, &content, &records);
         let past = (changes.as_deref()).map(|c| Past::of(c, &config, &r, &view));
@@ -389,7 +394,7 @@ fn prepare_from(
         handbook,
         view,
         options.strict,
-        baseline.as_ref(),
+        (baseline.as_ref(), view_baseline.as_ref()),
         &mut files,
     );
     handbook.audience = audience;
@@ -520,18 +525,23 @@ fn assemble(
 /// The handbook to render for an audience's `view`, the fields it redacts and what it may
 /// not read of the records' past: `whole` (which [`assemble`] made) when the view leaves
 /// nothing out and redacts nothing, else the view's own, which [`assemble_view`] makes.
-/// `files` lose those the view hides.
+/// `files` lose those the view hides. `baseline` is the whole's, `own_baseline` the
+/// view's when it may not read all of it.
 fn viewed(
     mut whole: Handbook,
     view: Option<(View, Vec<String>, Past)>,
     strict: bool,
-    baseline: Baseline<'_>,
+    (baseline, own_baseline): (Baseline<'_>, Baseline<'_>),
     files: &mut Vec<OutputFile>,
 ) -> Handbook {
     match view {
         Some((view, redact, mut past))
-            if !view.shows_all() || !redact.is_empty() || !past.reads_all() =>
+            if !view.shows_all()
+                || !redact.is_empty()
+                || !past.reads_all()
+                || own_baseline.is_some() =>
         {
+            let baseline = own_baseline.or(baseline);
             files.retain(|f| !view.hidden_files.contains(&f.path));
             let config = whole.config.clone();
             let as_of = whole.as_of;

@@ -5,7 +5,7 @@
 //! it may not read can reach any page or export, whichever renders it.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::sync::Arc;
@@ -252,6 +252,25 @@ impl View {
             hidden_files,
         }
     }
+}
+
+/// The exceptions of a baseline revision that `reader` may read, when it may not read them
+/// all: one classified above it then is not compared, as its history shows no value of
+/// that version.
+pub fn readable_baseline(
+    baseline: &BTreeMap<String, Exception>,
+    config: &Config,
+    reader: &Reader,
+) -> Option<BTreeMap<String, Exception>> {
+    let classification = config.classification.as_ref()?;
+    let readable =
+        |e: &Exception| reader.may_read(classification.rank_of(e.classification.as_deref()));
+    (!baseline.values().all(readable)).then(|| {
+        (baseline.iter())
+            .filter(|(_, e)| readable(e))
+            .map(|(id, e)| (id.clone(), e.clone()))
+            .collect()
+    })
 }
 
 /// Every text an audience may not read, for what it is shown that its view did not make: a

@@ -1,22 +1,58 @@
 //! The records as they were at a git revision, for the change findings of SPEC 6.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
-use crate::diagnostics::Error;
+use crate::diagnostics::{Diagnostic, Error};
 use crate::load::git::{Repo, Revision, Unavailable};
 use crate::load::records::{self, Shared};
+use crate::load::yaml::Seg;
 use crate::model::exception::Exception;
 use crate::model::history::renamed;
 
-/// The exceptions at `rev`, by id, read by the loader that reads the handbook's own
-/// (through [`Revision`]). A record that did not load then is left out, and its errors
-/// are not this build's: there is nothing to compare it with.
-pub fn load(
-    root: Option<&Path>,
-    rev: &str,
-    max_bytes: u64,
-) -> Result<BTreeMap<String, Exception>, Error> {
+/// The exceptions at a baseline revision.
+pub struct Baseline {
+    rev: String,
+    /// Those that loaded, by id.
+    exceptions: BTreeMap<String, Exception>,
+    /// The ids of those whose file did not load (by its name): there is nothing to compare
+    /// them with, but they were there, and no other record was renamed to them.
+    unloaded: BTreeSet<String>,
+}
+
+impl Baseline {
+    /// What a build is told of the comparison it cannot make: each of `now` whose file
+    /// did not load at the revision, and a revision with no exception at all (the
+    /// handbook's folder moved or made since), where nothing is compared.
+    pub fn warnings(&self, now: &[Shared<Exception>]) -> Vec<Diagnostic> {
+        let rev = &self.rev;
+        if self.exceptions.is_empty() && self.unloaded.is_empty() {
+            return vec![
+                Diagnostic::warning(format!(
+                    "the baseline revision `{rev}` holds no exception of this handbook \
+                     (data/exceptions/ in its folder then), so no record is compared with it"
+                ))
+                .with_hint("if the handbook's folder moved since, name a revision after the move"),
+            ];
+        }
+        (now.iter())
+            .filter(|e| self.unloaded.contains(&e.record.id))
+            .map(|e| {
+                Diagnostic::warning(format!(
+                    "{} is not compared with the baseline revision `{rev}`: its file did not \
+                     load there, so a change of its severity or expiry since is not checked",
+                    e.record.id
+                ))
+                .at(&e.source, e.span(&[Seg::Key("id")]))
+            })
+            .collect()
+    }
+}
+
+/// The exceptions at `rev`, read by the loader that reads the handbook's own (through
+/// [`Revision`]). A record that did not load then is not compared, and its errors are not
+/// this build's.
+pub fn load(root: Option<&Path>, rev: &str, max_bytes: u64) -> Result<Baseline, Error> {
     let Some(root) = root else {
         return Err(Error::Usage(
             "--baseline compares with a git revision, and the handbook is not a folder on disk, \
@@ -53,22 +89,31 @@ pub fn load(
         }));
     };
     let revision = Revision::open(&mut repo, commit, rev, &["data/exceptions"], max_bytes)?;
-    let (exceptions, _) = records::load_exceptions(&revision, max_bytes);
-    Ok(exceptions
-        .into_iter()
-        .map(|e| (e.record.id.clone(), e.record))
-        .collect())
+    let (exceptions, unloaded) = records::load_exceptions(&revision, max_bytes);
+    Ok(Baseline {
+        rev: rev.to_string(),
+        exceptions: (exceptions.into_iter())
+            .map(|e| (e.record.id.clone(), e.record))
+            .collect(),
+        unloaded,
+    })
 }
 
-/// `baseline` with each exception that `now` no longer holds under its id, but under
-/// another that a rename gave it ([`renamed`]), under the id it has now: a record renamed
-/// since the baseline (`git mv` to a new id) is compared with what it was, so that the
-/// rename does not hide a severity lowered in the same change. Only records that share a
-/// title or a summary are compared.
+/// The exceptions of `baseline` by id, each that `now` no longer holds under its id, but
+/// under another that a rename gave it ([`renamed`]), under the id it has now: a record
+/// renamed since the baseline (`git mv` to a new id) is compared with what it was, so
+/// that the rename does not hide a severity lowered in the same change. Only records that
+/// share a title or a summary are compared, and only those the baseline did not hold
+/// under their own id, loaded or not.
 pub fn follow_renames(
-    mut baseline: BTreeMap<String, Exception>,
+    baseline: Baseline,
     now: &[Shared<Exception>],
 ) -> BTreeMap<String, Exception> {
+    let Baseline {
+        exceptions: mut baseline,
+        unloaded,
+        ..
+    } = baseline;
     let fields = |e: &Exception| match serde_json::to_value(e) {
         Ok(serde_json::Value::Object(fields)) => fields,
         _ => serde_json::Map::new(),
@@ -87,7 +132,7 @@ pub fn follow_renames(
     let mut taken = vec![false; gone.len()];
     let mut moved = Vec::new();
     for e in now.iter().map(|e| &e.record) {
-        if by_text.is_empty() || baseline.contains_key(&e.id) {
+        if by_text.is_empty() || baseline.contains_key(&e.id) || unloaded.contains(&e.id) {
             continue;
         }
         let made = fields(e);

@@ -620,13 +620,13 @@ pub fn load(
     (records, diags)
 }
 
-/// The exceptions of `source` alone, each with the checks of a single record, and what
-/// kept the others from loading: the records of a revision (`--baseline`), which are
-/// compared with the handbook's, not checked against each other.
+/// The exceptions of `source` alone, each with the checks of a single record, and the ids
+/// (by file name) of those that did not load: the records of a revision (`--baseline`),
+/// which are compared with the handbook's, not checked against each other.
 pub fn load_exceptions(
     source: &dyn Source,
     max_bytes: u64,
-) -> (Vec<Loaded<Exception>>, Vec<Diagnostic>) {
+) -> (Vec<Loaded<Exception>>, BTreeSet<String>) {
     let (files, mut diags) = exception_files(source);
     let reading = Reading {
         source,
@@ -649,7 +649,7 @@ pub fn load_exceptions(
     );
     (
         exceptions.into_iter().map(Arc::unwrap_or_clone).collect(),
-        diags,
+        unloaded,
     )
 }
 

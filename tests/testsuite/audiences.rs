@@ -570,6 +570,48 @@ fn auditors_redacting(field: &str) -> BookTest {
     book
 }
 
+/// A record declassified since the baseline revision is not compared with it for an
+/// audience that may not read that version: a finding would tell its severity and expiry
+/// then, where its history shows that they changed, not what they were.
+#[test]
+fn a_baseline_version_above_the_audience_is_not_compared() {
+    let book = auditors_redacting("tickets");
+    let record = |level: &str, severity: &str, expires: &str| {
+        book.write(
+            "data/exceptions/EXC-001.yaml",
+            &format!(
+                "id: EXC-001\ntitle: Open door\ntype: acceptance\nseverity: {severity}\n\
+                 status: pending\nclassification: {level}\nrequested_by: \"Ann Lee \
+                 <ann@example.com>\"\nrisk_owner: \"Ann Lee <ann@example.com>\"\n\
+                 created: 2026-05-01\nexpires: {expires}\nsummary: S.\njustification: J.\n"
+            ),
+        );
+    };
+    record("secret", "critical", "2026-07-01");
+    common::git(&book.dir, &["init", "-q", "-b", "main"], &[]);
+    common::commit(&book.dir, "2026-06-01", ("Bo", "bo@example.com"), "Start");
+    record("internal", "low", "2026-12-01");
+    let args = |audience: &'static str| ["--audience", audience, "--baseline", "HEAD"];
+    let whole = book.build("whole", &["--baseline", "HEAD"]);
+    let findings = String::from_utf8_lossy(&whole["api/findings.json"]);
+    assert!(
+        findings.contains("severity lowered from critical to low"),
+        "{findings}"
+    );
+    assert!(
+        findings.contains("expiry moved from 2026-07-01"),
+        "{findings}"
+    );
+    let site = book.build("auditors", &args("auditors"));
+    for (path, bytes) in &site {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !text.contains("critical to low") && !text.contains("2026-07-01"),
+            "{path}"
+        );
+    }
+}
+
 /// A redacted text that is a word of secbook's own vocabularies (an approver's role written
 /// "Security", a side of the policy) is not scrubbed from what secbook writes with that
 /// word: a finding keeps saying which side's approval is missing.

@@ -259,6 +259,78 @@ fn baseline_raises_the_three_change_findings() {
     assert!(!lines.contains("E-new severity"), "{lines}");
 }
 
+/// A record whose file did not load at the baseline is not compared, and the build says
+/// so; nor is it taken for another record renamed since, which would compare it with
+/// that one's severity and leave the renamed one's change untold.
+#[test]
+fn a_baseline_record_that_did_not_load_is_told_and_taken_for_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("handbook");
+    fs::create_dir_all(&root).unwrap();
+    fs::write(dir.path().join("README"), "Before the handbook.\n").unwrap();
+    git(dir.path(), &["init", "-q"], &[]);
+    commit(
+        dir.path(),
+        "2026-05-01",
+        ("Ann", "ann@example.com"),
+        "start",
+    );
+    write_handbook(&root);
+    let exceptions = root.join("data/exceptions");
+    let active = exceptions.join("B-active.yaml");
+    let text = fs::read_to_string(&active).unwrap();
+    fs::write(&active, text.replace("title:", "title: [unclosed\nwas:")).unwrap();
+    commit(
+        dir.path(),
+        "2026-06-01",
+        ("Ann", "ann@example.com"),
+        "the handbook",
+    );
+    fs::write(&active, &text).unwrap();
+    let expiring = fs::read_to_string(exceptions.join("C-expiring.yaml")).unwrap();
+    fs::remove_file(exceptions.join("C-expiring.yaml")).unwrap();
+    fs::write(
+        exceptions.join("C-renamed.yaml"),
+        expiring
+            .replace("id: C-expiring", "id: C-renamed")
+            .replace("severity: medium", "severity: low"),
+    )
+    .unwrap();
+    let out = check_against_head(&root, "github");
+    let (lines, told) = (stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{told}{lines}");
+    assert!(
+        lines.contains("C-renamed severity lowered from medium to low"),
+        "{lines}"
+    );
+    assert!(!lines.contains("B-active severity"), "{lines}");
+    let expected = "::warning file=handbook/data/exceptions/B-active.yaml,line=1,col=5::B-active \
+                    is not compared with the baseline revision `HEAD`: its file did not load \
+                    there, so a change of its severity or expiry since is not checked";
+    assert!(lines.contains(expected), "{lines}");
+
+    // A revision before the handbook was made compares nothing, and says so.
+    let out = secbook(
+        &root,
+        &[
+            "check",
+            ".",
+            "--as-of",
+            "2026-06-30",
+            "--baseline",
+            "HEAD~1",
+        ],
+    );
+    let told = stderr(&out);
+    assert!(out.status.success(), "{told}");
+    assert!(
+        told.contains(
+            "warning: the baseline revision `HEAD~1` holds no exception of this handbook"
+        ),
+        "{told}"
+    );
+}
+
 /// `check` of the handbook in `dir` as of 2026-06-30 against its last commit, its report
 /// in `format`.
 fn check_against_head(dir: &Path, format: &str) -> Output {
