@@ -816,6 +816,34 @@ fn a_preview_of_an_audience_serves_what_it_may_see() {
     assert!(home.contains("for the audience <strong class=\"audience\">staff</strong>"));
 }
 
+/// A preview of an audience's site open to other machines shows that the build failed,
+/// and not its errors, which are the whole handbook's: they quote hidden records' lines.
+#[test]
+fn a_shared_preview_of_an_audience_shows_no_error_of_the_whole_handbook() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let server = crate::serve::spawn(
+        &book.dir,
+        &["--audience", "staff", "--bind", "0.0.0.0"],
+        None,
+    );
+    book.replace("data/exceptions/EXC-ZQ2ID1ZQ.yaml", "title: ", "title: [");
+    let status = crate::serve::eventually(server.port, "/__secbook/status", |b| {
+        b.contains("The build has errors")
+    });
+    assert!(
+        status.contains("the terminal that runs `secbook serve` lists them"),
+        "{status}"
+    );
+    let canaries = canaries_of(&common::fixture(FIXTURE));
+    let reader = fixture_readers()
+        .into_iter()
+        .find(|r| r.name == "staff")
+        .unwrap();
+    let answer = Files::from([("status".to_string(), status.into_bytes())]);
+    let problems = leaks(&answer, &canaries, &reader);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// A visible page that links to a hidden page or record keeps the link's text, marked,
 /// without the link; a record's Markdown does the same. Every page names the audience in
 /// its footer, and the metrics page says whose view it is.
