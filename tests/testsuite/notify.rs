@@ -795,7 +795,8 @@ fn an_outbox_that_notify_did_not_write_is_refused() {
 /// A message is dated when it is made (RFC 5322 3.6.1), not at the as-of date, which may
 /// be weeks past; at SOURCE_DATE_EPOCH when it is set, so a reproducible run gives the
 /// same bytes. Its Message-ID is the same either way: it derives from the handbook, the
-/// as-of date and the recipient.
+/// as-of date, the recipient and what the message says, so a corrected message has its
+/// own.
 #[test]
 fn a_message_is_dated_when_it_is_made_or_at_source_date_epoch() {
     let hb = handbook("");
@@ -821,6 +822,15 @@ fn a_message_is_dated_when_it_is_made_or_at_source_date_epoch() {
     assert_code(&notify(hb.path(), &args, &epoch), 0);
     assert_eq!(header("Date"), "Tue, 30 Jun 2026 12:00:00 +0000");
     assert_eq!(header("Message-ID"), id);
+    let record = hb.path().join("data/exceptions/EXC-005.yaml");
+    let text = fs::read_to_string(&record).unwrap();
+    fs::write(&record, text.replacen("title: ", "title: Corrected ", 1)).unwrap();
+    assert_code(&notify(hb.path(), &args, &epoch), 0);
+    assert_ne!(
+        header("Message-ID"),
+        id,
+        "a corrected message keeps the id of the first"
+    );
 
     // Before 1970 or after 9999, which no Date can say: told, not a panic.
     for epoch in ["-1", "253402300800"] {

@@ -62,8 +62,11 @@ impl Context<'_> {
         );
         let text = self.text(owner, items);
         let html = self.html(owner, items, &subject);
+        // The same message gets the same id, so a run repeated is recognisable; one that
+        // says something else (another audience's, or a record corrected since) gets its
+        // own (RFC 5322 3.6.4), which a mailbox that drops an id it holds would drop.
         let id = self.identity.uuid(&format!(
-            "notify/{}/{}",
+            "notify/{}/{}\n{text}\n{html}",
             self.report.as_of,
             to.email.to_string().to_lowercase()
         ));
