@@ -67,6 +67,11 @@ pub fn run(options: &Options, owner: Option<&str>, format: Format) -> Result<Don
 /// For an audience, what the refusal offers instead comes only from the records it may
 /// read and the fallback: data/people.yaml also names the people of hidden records.
 pub fn known_owner(handbook: &Handbook, who: &str) -> Result<(), Error> {
+    if who.trim().is_empty() {
+        return Err(Error::Usage(
+            "--owner is empty: give the email of the person whose part to make".into(),
+        ));
+    }
     let records = &handbook.records;
     let fallback = handbook.config.notify.as_ref().map(|n| {
         let name = n.fallback.name.clone().unwrap_or_default();

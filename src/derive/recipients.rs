@@ -134,13 +134,21 @@ impl<'a> Routing<'a> {
     /// The routing of a handbook as of its as-of date, with `notify.fallback` when set: what
     /// `report`, `notify` and the owner pages all follow.
     pub fn of(handbook: &'a Handbook) -> Self {
-        let fallback = handbook.config.notify.as_ref().map(|n| Person {
-            name: (n.fallback.name.clone())
-                .filter(|name| !name.trim().is_empty())
-                .unwrap_or_else(|| n.fallback.email.to_string()),
-            email: Some(n.fallback.email.to_string()),
+        let people = &handbook.records.people;
+        let fallback = handbook.config.notify.as_ref().map(|n| {
+            let written = Person {
+                name: (n.fallback.name.clone())
+                    .filter(|name| !name.trim().is_empty())
+                    .unwrap_or_else(|| n.fallback.email.to_string()),
+                email: Some(n.fallback.email.to_string()),
+            };
+            // An address alone is named as data/people.yaml names it, as a record's is.
+            Person {
+                name: people.shown_name(&written).to_string(),
+                ..written
+            }
         });
-        Routing::new(&handbook.records.people, handbook.as_of, fallback)
+        Routing::new(people, handbook.as_of, fallback)
     }
 
     /// Who gets the items `owner` owns. Without a fallback, items that would go to it stay

@@ -457,14 +457,14 @@ fn a_rejected_recipient_and_a_dropped_connection_fail_alone() {
         ),
         "{err}"
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    // On standard error, as when all were sent.
     assert!(
-        stdout.contains(&format!(
+        err.contains(&format!(
             "sent {} of {} message(s)",
             owners.len() - 2,
             owners.len()
         )),
-        "{stdout}"
+        "{err}"
     );
     let mut got: Vec<String> = server
         .received()
@@ -839,6 +839,50 @@ fn a_message_is_dated_when_it_is_made_or_at_source_date_epoch() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("is not a time a mail's Date can say"), "{err}");
     }
+}
+
+/// A fallback written as an address alone is named as data/people.yaml names it, as a
+/// record's person is; one that file does not name is written to by its address, with no
+/// name that repeats it.
+#[test]
+fn a_fallback_written_as_an_address_is_named_by_people_yaml() {
+    let hb = handbook("");
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = hb.path().join(file);
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file}: {from}");
+        fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "handbook.yaml",
+        "  fallback: \"Security Team <security@example.com>\"",
+        "  fallback: fallback@example.com",
+    );
+    // Martin Feld left with no manager: his items go to the fallback.
+    edit(
+        "data/people.yaml",
+        "  manager: Helen Brooks\n  departed: 2026-03-31",
+        "  departed: 2026-03-31",
+    );
+    let message = || {
+        let (outbox, _) = to_outbox(hb.path());
+        fs::read_to_string(outbox.path().join("fallback@example.com.eml")).unwrap()
+    };
+    let eml = message();
+    assert!(eml.contains("\r\nTo: fallback@example.com\r\n"), "{eml}");
+    let people = hb.path().join("data/people.yaml");
+    let text = fs::read_to_string(&people).unwrap();
+    fs::write(
+        &people,
+        format!("{text}- name: Fall Back\n  email: fallback@example.com\n"),
+    )
+    .unwrap();
+    let eml = message();
+    assert!(
+        eml.contains("\r\nTo: \"Fall Back\" <fallback@example.com>\r\n"),
+        "{eml}"
+    );
+    assert!(eml.contains("Hello Fall Back,"), "{eml}");
 }
 
 #[test]

@@ -195,6 +195,10 @@ fn cli_prints_markdown_and_filters() {
             "jun park",
             "--owner names a person by email where they have one: `jun@example.com` for jun park",
         ),
+        (
+            " ",
+            "error: --owner is empty: give the email of the person whose part to make",
+        ),
     ] {
         let out = secbook(&["report", dir, "--owner", who, "--as-of", "2026-06-30"]);
         assert_eq!(out.status.code(), Some(2), "{who}");

@@ -51,7 +51,9 @@ impl Context<'_> {
             .parse()
             .map(ascii_domain)
             .map_err(|e| format!("`{email}` is not an email address ({e})"))?;
-        let to = Mailbox::new(Some(one_line(&owner.name)), address);
+        // An address with no name is not named by itself, as spam filters would score it.
+        let name = (owner.name.trim() != email.trim()).then(|| one_line(&owner.name));
+        let to = Mailbox::new(name, address);
         let items = owner.count();
         let subject = format!(
             "{}: {} need{} your action (as of {})",

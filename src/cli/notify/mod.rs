@@ -208,7 +208,8 @@ pub fn deliver(handbook: &Handbook, options: Options, out: &mut dyn Write) -> Re
         };
         Ok(Done { warnings, summary })
     } else {
-        line(summary)?;
+        // On standard error, where a run that sent all says it too.
+        crate::tell!("{}", crate::diagnostics::visible(&summary));
         Err(Error::Invalid(failures))
     }
 }
