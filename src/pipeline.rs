@@ -617,7 +617,11 @@ fn assemble_view(
 }
 
 /// Runs load, validate and compute, and nothing else: the handbook for the commands that
-/// read it without a site (`report`, `export`), and its warnings. Fails as `check` does.
+/// read it without a site (`report`, `notify`, `export`), and its findings and warnings.
+/// Fails when the handbook has errors, which are told without the findings. A finding
+/// raised to an error
+/// (`deny`) gates `check` and `build`, not these: an expired exception made an error is
+/// what the weekly report is for.
 pub fn load_handbook(options: &Options) -> Result<(Handbook, Vec<Diagnostic>), Error> {
     let Prepared {
         handbook,
@@ -626,11 +630,10 @@ pub fn load_handbook(options: &Options) -> Result<(Handbook, Vec<Diagnostic>), E
         identity,
         ..
     } = prepare(options, None)?;
-    let failed = has_error(&diags, &found);
-    let mut diags = with_findings(diags, &found);
-    if failed {
+    if has_error(&diags, &[]) {
         return Err(Error::Invalid(finish(diags)));
     }
+    let mut diags = with_findings(diags, &found);
     diags.extend(identity);
     Ok((handbook, finish(diags)))
 }

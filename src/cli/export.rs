@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::cli::{Done, write_out};
-use crate::diagnostics::Error;
+use crate::diagnostics::{Diagnostic, Error, Level};
 use crate::pipeline::{self, Options};
 use crate::render::{Pieces, poam, tracker};
 
@@ -20,18 +20,23 @@ pub fn tracker(options: &Options, output: Option<PathBuf>) -> Result<Done, Error
         warnings: tracker::split_on_import(&handbook.records.exceptions),
         summary: format!(
             "exported {rows} exception(s) to {to}{}",
-            findings(warnings.len())
+            findings(&warnings)
         ),
     })
 }
 
-/// What an export says of the handbook's `n` warnings: they are the handbook's, not the
-/// export's, and `check` is where to read them, rather than have each export of a CI job
-/// print them all again.
-fn findings(n: usize) -> String {
-    match n {
-        0 => String::new(),
-        n => format!("; the handbook has {n} warning(s): `secbook check` lists them"),
+/// What an export says of the handbook's findings and warnings, `told`: they are the
+/// handbook's, not the export's, and `check` is where to read them, rather than have each
+/// export of a CI job print them all again. A finding raised to an error (`deny`) is
+/// counted as one, though it does not stop the export.
+fn findings(told: &[Diagnostic]) -> String {
+    let errors = told.iter().filter(|d| d.level == Level::Error).count();
+    match (errors, told.len() - errors) {
+        (0, 0) => String::new(),
+        (0, n) => format!("; the handbook has {n} warning(s): `secbook check` lists them"),
+        (e, n) => format!(
+            "; the handbook has {e} error(s) and {n} warning(s): `secbook check` lists them"
+        ),
     }
 }
 
@@ -53,6 +58,6 @@ pub fn poam(options: &Options, output: Option<PathBuf>) -> Result<Done, Error> {
     };
     Ok(Done::said(format!(
         "exported the OSCAL plan of action and milestones to {to}{unlinked}{}",
-        findings(warnings.len())
+        findings(&warnings)
     )))
 }

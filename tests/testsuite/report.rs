@@ -346,3 +346,64 @@ fn a_departed_owners_items_go_to_their_manager() {
         "{helen}"
     );
 }
+
+/// A finding raised to an error (`deny`) gates `check` and `build`, not the commands that
+/// read the handbook: the weekly report and its mail are for exactly those items, and an
+/// export still holds every record. An error of the handbook stops them all.
+#[test]
+fn a_denied_finding_stops_check_but_not_the_report_notify_or_an_export() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_example(dir.path());
+    let config = dir.path().join("handbook.yaml");
+    let text = fs::read_to_string(&config).unwrap();
+    assert!(text.contains("  exception.expired: warn\n"));
+    let text = text
+        .replace("  exception.expired: warn\n", "  exception.expired: deny\n")
+        .replace("base_url: /\n", "base_url: https://handbook.example.com/\n");
+    let notify = "notify:\n  from: security@example.com\n  fallback: security@example.com\n";
+    fs::write(&config, format!("{text}{notify}")).unwrap();
+    let root = dir.path().to_str().unwrap();
+    let run = |args: &[&str]| secbook(&[args, &[root, "--as-of", "2026-06-30"]].concat());
+    assert_eq!(run(&["check"]).status.code(), Some(1));
+    let report = run(&["report"]);
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let text = String::from_utf8_lossy(&report.stdout);
+    assert!(text.contains("### Expired\n\n- [EXC-005]"), "{text}");
+    let notify = run(&["notify", "--dry-run"]);
+    let text = String::from_utf8_lossy(&notify.stdout);
+    assert!(
+        notify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&notify.stderr)
+    );
+    assert!(
+        text.contains("Laura Schmidt <laura.schmidt@example.com>: 3 items (EXC-005"),
+        "{text}"
+    );
+    let export = common::command()
+        .args(["export", "tracker", root, "-o", "-"])
+        .output()
+        .unwrap();
+    let told = String::from_utf8_lossy(&export.stderr);
+    assert!(export.status.success(), "{told}");
+    assert!(told.contains("error(s) and"), "{told}");
+    let record = dir.path().join("data/exceptions/EXC-005.yaml");
+    let text = fs::read_to_string(&record).unwrap();
+    fs::write(
+        &record,
+        text.replacen("severity: ", "severity: severe-ish ", 1),
+    )
+    .unwrap();
+    let report = run(&["report"]);
+    assert_eq!(report.status.code(), Some(1));
+    let told = String::from_utf8_lossy(&report.stderr);
+    assert!(told.contains("data/exceptions/EXC-005.yaml"), "{told}");
+    assert!(
+        !told.contains("exception.expired"),
+        "the findings are check's to tell: {told}"
+    );
+}
