@@ -129,8 +129,8 @@ impl<'a> Server<'a> {
                     }
                 };
                 let ended = sent.as_ref().is_err_and(ends_connection);
-                let sent = sent.map(|_| ()).map_err(|e| {
-                    if let Failure::Late = e {
+                let sent = sent.map(|_| ()).map_err(|e| match e {
+                    Failure::Late => {
                         // A server that let one message wait out the timeout would let
                         // each of the others wait too.
                         unreachable = Some(format!(
@@ -138,8 +138,15 @@ impl<'a> Server<'a> {
                             self.url,
                             self.waited()
                         ));
+                        // The wait may have been for the reply to the message itself,
+                        // which the server may take after all.
+                        format!(
+                            "no answer within {}, so whether the server took the message is \
+                             not known: look in its log or the mailbox before sending it again",
+                            self.waited()
+                        )
                     }
-                    format!("the server did not take the message: {}", self.describe(&e))
+                    e => format!("the server did not take the message: {}", self.describe(&e)),
                 });
                 done(mail, sent);
                 // One cut in the middle of a step, or that the server ended, is dropped.
