@@ -349,7 +349,7 @@ fn prepare_from(
         (reader.as_ref()).and_then(|r| view::readable_baseline(baseline.as_ref()?, &config, r));
     let view = reader.map(|r| {
         let view = View::of(&r, &config, &content, &records);
-        let past = (changes.as_deref()).map(|c| Past::of(c, &config, &r, &view));
+        let past = (changes.as_deref()).map(|c| Past::of(c, &config, &r, (&view, &records)));
         (view, r.redact.to_vec(), past.unwrap_or_default())
     });
     let (handbook, more) = assemble(

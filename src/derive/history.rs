@@ -20,6 +20,7 @@ use crate::model::history::{
     self, Action, ApprovalSeen, Entry, Evidence, FieldChange, History, RecordHistory, Uncommitted,
     short_id,
 };
+use crate::model::links::Named;
 use crate::model::person::{People, Person};
 use crate::model::vocab::{Decision, Level, Side};
 
@@ -48,50 +49,84 @@ struct Record<'a> {
     exception: Option<&'a Exception>,
 }
 
+/// The changes of the log by file, and the files each commit deleted, by commit and
+/// folder: where a record may be renamed from.
+struct Files<'a> {
+    by_file: HashMap<(usize, &'a str), Vec<&'a Change>>,
+    deleted: HashMap<(usize, usize), Vec<&'a Change>>,
+}
+
+impl<'a> Files<'a> {
+    fn of(changes: &'a Changes) -> Self {
+        let mut files = Files {
+            by_file: HashMap::new(),
+            deleted: HashMap::new(),
+        };
+        for change in &changes.log.changes {
+            (files.by_file)
+                .entry((change.folder, change.name.as_str()))
+                .or_default()
+                .push(change);
+            if change.new.is_none() {
+                (files.deleted)
+                    .entry((change.commit, change.folder))
+                    .or_default()
+                    .push(change);
+            }
+        }
+        files
+    }
+
+    /// [`followed`] of `record`.
+    fn of_record(&self, record: &Record, versions: &HashMap<ObjectId, Version>) -> Vec<Change> {
+        followed(record, &self.by_file, &self.deleted, versions)
+    }
+}
+
+/// Each record of `records` with what its history is made from.
+fn subjects(records: &Records) -> Vec<Record<'_>> {
+    let [exception_files, incident_files] = file_names(records);
+    let exceptions = (records.exceptions.iter().zip(exception_files)).map(|(e, name)| Record {
+        id: &e.record.id,
+        file: &e.source.name,
+        text: &e.source.text,
+        key: (0, name),
+        exception: Some(&e.record),
+    });
+    let incidents = (records.incidents.iter().zip(incident_files)).map(|(i, name)| Record {
+        id: &i.record.id,
+        file: &i.source.name,
+        text: &i.source.text,
+        key: (1, name),
+        exception: None,
+    });
+    exceptions.chain(incidents).collect()
+}
+
+/// Every version of the files of the records of `records` that `wanted` picks, followed
+/// through renames as their histories are: an earlier id and title of a record are that
+/// record's as much as its current ones.
+pub fn versions_of(
+    changes: &Changes,
+    records: &Records,
+    wanted: impl Fn(&Named) -> bool,
+) -> HashSet<ObjectId> {
+    let files = Files::of(changes);
+    let named = |r: &Record| match r.exception {
+        Some(_) => Named::Exception(r.id.to_string()),
+        None => Named::Incident(r.id.to_string()),
+    };
+    (subjects(records).iter())
+        .filter(|r| wanted(&named(r)))
+        .flat_map(|r| files.of_record(r, &changes.versions))
+        .flat_map(|c| c.files().collect::<Vec<_>>())
+        .collect()
+}
+
 /// Each record's history, from the commits that changed the files of `records`.
 pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History {
-    let log = &changes.log;
-    let mut by_file: HashMap<(usize, &str), Vec<&Change>> = HashMap::new();
-    for change in &log.changes {
-        by_file
-            .entry((change.folder, change.name.as_str()))
-            .or_default()
-            .push(change);
-    }
-    // The files each commit deleted, by commit and folder: where a record may be renamed from.
-    let mut deleted: HashMap<(usize, usize), Vec<&Change>> = HashMap::new();
-    for change in log.changes.iter().filter(|c| c.new.is_none()) {
-        deleted
-            .entry((change.commit, change.folder))
-            .or_default()
-            .push(change);
-    }
-    let [exception_files, incident_files] = file_names(records);
-    let subjects: Vec<Record> = records
-        .exceptions
-        .iter()
-        .zip(exception_files)
-        .map(|(e, name)| Record {
-            id: &e.record.id,
-            file: &e.source.name,
-            text: &e.source.text,
-            key: (0, name),
-            exception: Some(&e.record),
-        })
-        .chain(
-            records
-                .incidents
-                .iter()
-                .zip(incident_files)
-                .map(|(i, name)| Record {
-                    id: &i.record.id,
-                    file: &i.source.name,
-                    text: &i.source.text,
-                    key: (1, name),
-                    exception: None,
-                }),
-        )
-        .collect();
+    let files = Files::of(changes);
+    let subjects = subjects(records);
     let context = Context {
         changes,
         people: &records.people,
@@ -101,7 +136,7 @@ pub fn derive(changes: &Changes, config: &Config, records: &Records) -> History 
     let derived: Vec<RecordHistory> = subjects
         .par_iter()
         .map(|record| {
-            let mine = followed(record, &by_file, &deleted, &changes.versions);
+            let mine = files.of_record(record, &changes.versions);
             let mine: Vec<&Change> = mine.iter().collect();
             context.record(record, &mine, &changes.versions)
         })

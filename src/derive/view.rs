@@ -409,7 +409,11 @@ pub fn hidden_texts(records: &Records, pages: &[Arc<Page>], view: &View) -> Vec<
         .iter()
         .filter(|p| view.hidden.contains(&Named::Page(p.path.clone())));
     hidden.extend(pages.flat_map(|p| page_texts(p).cloned()));
-    hidden.extend(view.hidden_files.iter().cloned());
+    // A hidden file by its path in the site and in content/, as git names it.
+    hidden.extend(view.hidden.iter().filter_map(|named| match named {
+        Named::File(path) => Some(path.clone()),
+        _ => None,
+    }));
     hidden
 }
 
@@ -428,8 +432,17 @@ pub struct Past {
 }
 
 impl Past {
-    /// Reads every version of every record file in `changes` once.
-    pub fn of(changes: &Changes, config: &Config, reader: &Reader, view: &View) -> Past {
+    /// Reads every version of every record file in `changes` once. A version of a record
+    /// of `records` the view hides is hidden whatever id it gave, as its history follows
+    /// it through renames.
+    pub fn of(
+        changes: &Changes,
+        config: &Config,
+        reader: &Reader,
+        (view, records): (&View, &Records),
+    ) -> Past {
+        let hidden = |named: &Named| view.hidden.contains(named);
+        let hidden_versions = crate::derive::history::versions_of(changes, records, hidden);
         let mut past = Past::default();
         let mut read: HashSet<ObjectId> = HashSet::new();
         let redacted: Vec<&str> = reader.redact.iter().map(String::as_str).collect();
@@ -456,7 +469,7 @@ impl Past {
                 let rank = (config.classification.as_ref()).map(|c| c.rank_of(level));
                 let readable = rank.is_none_or(|r| reader.may_read(r));
                 (past.readable).insert(level.map(str::to_string), readable);
-                if !readable || view.hidden.contains(&named) {
+                if !readable || view.hidden.contains(&named) || hidden_versions.contains(&blob) {
                     past.hidden.extend(all);
                     past.hidden.push(id);
                 }

@@ -555,6 +555,56 @@ fn a_commit_subject_keeps_of_hidden_records_only_what_the_audience_sees_elsewher
     }
 }
 
+/// A record renamed to a new id and hidden in one change is hidden in every version its
+/// history follows: a subject that names its old id and title keeps neither. A hidden
+/// file is named in a subject as git names it, by its path in content/.
+#[test]
+fn a_subject_keeps_nothing_of_a_hidden_record_by_its_former_id() {
+    let book = auditors_redacting("tickets");
+    let exception = |id: &str, title: &str, level: &str| {
+        book.write(
+            &format!("data/exceptions/{id}.yaml"),
+            &format!(
+                "id: {id}\ntitle: {title}\ntype: acceptance\nseverity: low\nstatus: pending\n\
+                 classification: {level}\nrequested_by: \"Ann Lee <ann@example.com>\"\n\
+                 risk_owner: \"Ann Lee <ann@example.com>\"\ncreated: 2026-05-01\n\
+                 summary: The harbor's tide gauge.\njustification: J.\n"
+            ),
+        );
+    };
+    exception("EXC-001", "Open door", "internal");
+    exception("EXC-010", "Blue Harbor", "internal");
+    book.write(
+        "content/deal.md",
+        "---\ntitle: Deal\nclassification: secret\n---\nThe [sheet](<Term Sheet.pdf>).\n",
+    );
+    book.write("content/Term Sheet.pdf", "terms");
+    common::git(&book.dir, &["init", "-q", "-b", "main"], &[]);
+    common::commit(&book.dir, "2026-06-01", ("Bo", "bo@example.com"), "Start");
+    fs::remove_file(book.dir.join("data/exceptions/EXC-010.yaml")).unwrap();
+    exception("EXC-090", "Red Harbor", "secret");
+    common::commit(&book.dir, "2026-06-02", ("Bo", "bo@example.com"), "Rename");
+    book.replace("data/exceptions/EXC-001.yaml", "Open door", "Open doors");
+    common::commit(
+        &book.dir,
+        "2026-06-03",
+        ("Bo", "bo@example.com"),
+        "EXC-001: see EXC-010 (Blue Harbor), now EXC-090, and content/Term Sheet.pdf",
+    );
+    let whole = book.build("whole", &["--history"]);
+    let history = String::from_utf8_lossy(&whole["api/history.json"]);
+    assert!(
+        history.contains("\"EXC-010\""),
+        "the rename is followed: {history}"
+    );
+    let site = book.build("auditors", &["--audience", "auditors", "--history"]);
+    let history = String::from_utf8_lossy(&site["api/history.json"]);
+    assert!(
+        history.contains("EXC-001: see redacted (redacted), now redacted, and content/redacted"),
+        "{history}"
+    );
+}
+
 /// A handbook of one page whose audience `auditors` reads what is internal but `field`.
 fn auditors_redacting(field: &str) -> BookTest {
     let book = BookTest::empty();
