@@ -98,7 +98,7 @@ pub const RULES: &[Rule] = &[
     ),
     baseline_rule(
         "exception.expiry-moved",
-        "An exception expires later than in the baseline revision without a new renewal entry.",
+        "An exception expires later than in the baseline revision without a new renewal entry that reaches the new expiry.",
     ),
     rule(
         "incident.postmortem-missing",

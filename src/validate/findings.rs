@@ -18,7 +18,7 @@ use crate::load::reuse::{FromFile, Made, PerFile};
 use crate::load::todo;
 use crate::load::yaml::{self, Seg};
 use crate::model::date::{Date, days};
-use crate::model::exception::Exception;
+use crate::model::exception::{Exception, Renewal};
 use crate::model::finding::{CODES, Finding, Kind, LintLevel, RULES, Subject};
 use crate::model::incident::Incident;
 use crate::model::links::Named;
@@ -424,15 +424,30 @@ fn exception_findings(c: &mut Collector, index: usize, e: &Loaded<Exception>) {
                 ),
             );
         }
+        // A renewal entry made since (one the baseline does not have) must reach the new
+        // expiry: one of a month does not stand for a move of a year.
+        let made_since = |x: &&Renewal| {
+            !(old.renewals.iter()).any(|o| (o.date, o.expires) == (x.date, x.expires))
+        };
+        let reach = r
+            .renewals
+            .iter()
+            .filter(made_since)
+            .map(|x| x.expires)
+            .max();
         if let (Some(now), Some(before)) = (r.expires, old.expires)
             && now > before
-            && r.renewals.len() <= old.renewals.len()
+            && reach.is_none_or(|reach| reach < now)
         {
+            let without = match reach {
+                None => "without a new renewal entry".to_string(),
+                Some(reach) => format!("past {reach}, where its new renewal entry ends"),
+            };
             c.on_exception(
                 e,
                 "exception.expiry-moved",
                 &[Seg::Key("expires")],
-                format!("{id} expiry moved from {before} to {now} without a new renewal entry"),
+                format!("{id} expiry moved from {before} to {now} {without}"),
             );
         }
     }

@@ -227,6 +227,21 @@ fn baseline_raises_the_three_change_findings() {
     );
     let out = check_against_head(&root, "github");
     assert!(!stdout(&out).contains("expiry-moved"), "{}", stdout(&out));
+    // One that ends before the new expiry does not stand for all of the move.
+    edit(
+        "D-expired.yaml",
+        "previous_expires: 2026-06-29, expires: 2026-07-29}",
+        "previous_expires: 2026-06-29, expires: 2026-07-10}",
+    );
+    let out = check_against_head(&root, "github");
+    let expected = "title=exception.expiry-moved::D-expired expiry moved from 2026-06-29 to \
+                    2026-07-29 past 2026-07-10, where its new renewal entry ends";
+    assert!(stdout(&out).contains(expected), "{}", stdout(&out));
+    edit(
+        "D-expired.yaml",
+        "previous_expires: 2026-06-29, expires: 2026-07-10}",
+        "previous_expires: 2026-06-29, expires: 2026-07-29}",
+    );
 
     // A record renamed to a new id in the same change is compared with what it was: the
     // rename hides no lowered severity. One only retitled and given a new id is a new
