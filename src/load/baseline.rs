@@ -79,8 +79,13 @@ pub fn load(root: Option<&Path>, rev: &str, max_bytes: u64) -> Result<Baseline, 
         }
     };
     let Some(commit) = repo.resolve(rev) else {
+        let unborn = matches!(repo.head(), Ok(None));
         return Err(Error::Usage(match repo.kind_of(rev) {
             Some(kind) => format!("baseline revision `{rev}` names a {kind}, not a commit"),
+            None if unborn => format!(
+                "baseline revision `{rev}` is not there: the repository has no commit yet, \
+                 so there is nothing to compare with; commit the handbook first"
+            ),
             None if shallow => format!(
                 "baseline revision `{rev}` is not in this shallow clone: if it names an \
                  older commit, fetch it first (git fetch --deepen=50, or --unshallow)"

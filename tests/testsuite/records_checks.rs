@@ -432,6 +432,20 @@ fn a_missing_baseline_revision_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     write_handbook(dir.path());
     git(dir.path(), &["init", "-q"], &[]);
+    // A repository with no commit yet holds no revision at all.
+    let out = secbook(dir.path(), &["check", ".", "--baseline", "HEAD"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the repository has no commit yet"),
+        "{}",
+        stderr(&out)
+    );
+    commit(
+        dir.path(),
+        "2026-06-01",
+        ("Ann", "ann@example.com"),
+        "the handbook",
+    );
     let out = secbook(dir.path(), &["check", ".", "--baseline", "does-not-exist"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -441,12 +455,6 @@ fn a_missing_baseline_revision_is_a_clear_error() {
     );
     assert!(!stderr(&out).contains("shallow"), "{}", stderr(&out));
     // A revision that names a tree (`HEAD:data`) is told so, not told missing.
-    commit(
-        dir.path(),
-        "2026-06-01",
-        ("Ann", "ann@example.com"),
-        "the handbook",
-    );
     let out = secbook(dir.path(), &["check", ".", "--baseline", "HEAD:data"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
