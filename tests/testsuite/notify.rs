@@ -268,6 +268,33 @@ fn text_part(message: &Value, kind: &str) -> String {
     part["text"].as_str().unwrap().to_string()
 }
 
+/// What the server gets is what `--outbox` writes, byte for byte: the end of the data adds
+/// no line to the message.
+#[test]
+fn the_server_gets_the_bytes_the_outbox_writes() {
+    let Some(server) = Server::start(&[]) else {
+        return;
+    };
+    let hb = handbook("");
+    let owner = ["--owner", "laura.schmidt@example.com"];
+    let epoch = [("SOURCE_DATE_EPOCH", common::SOURCE_DATE_EPOCH)];
+    let url = server.url("smtp");
+    assert_code(
+        &notify(hb.path(), &[&["--smtp", &url][..], &owner].concat(), &epoch),
+        0,
+    );
+    let outbox = tempfile::tempdir().unwrap();
+    let args = [&["--outbox", outbox.path().to_str().unwrap()][..], &owner].concat();
+    assert_code(&notify(hb.path(), &args, &epoch), 0);
+    let written = fs::read(outbox.path().join("laura.schmidt@example.com.eml")).unwrap();
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    assert!(
+        fs::read(&received[0].1).unwrap() == written,
+        "the bytes differ"
+    );
+}
+
 #[test]
 fn each_person_report_lists_gets_one_message_with_exactly_their_items() {
     let Some(server) = Server::start(&[]) else {

@@ -102,6 +102,9 @@ impl<'a> Server<'a> {
                     continue;
                 }
                 let formatted = mail.message.formatted();
+                // lettre ends the data with CRLF . CRLF, whose CRLF would be a line more
+                // after the message's own: the server gets what --outbox writes.
+                let formatted = formatted.strip_suffix(b"\r\n").unwrap_or(&formatted);
                 let mut kept = connection.take().filter(|c| !c.has_broken());
                 let opened = loop {
                     let reused = kept.is_some();
@@ -112,7 +115,7 @@ impl<'a> Server<'a> {
                             Err(why) => break Err(why),
                         },
                     };
-                    let sent = (self.within(conn.send(mail.message.envelope(), &formatted))).await;
+                    let sent = (self.within(conn.send(mail.message.envelope(), formatted))).await;
                     // A connection kept from the message before, which the server has
                     // closed since or now closes (421: too many messages in one session, a
                     // restart), is no fault of this message: once more, on a new one.
