@@ -317,9 +317,46 @@ impl Site {
     /// [`StandIn`]s of those that did not load.
     fn check_records(&self, records: &Records, kept: Option<&KeptChecks>) -> Vec<Diagnostic> {
         let mut diags = self.check_loaded_records(records, kept);
-        for stand_in in &records.stand_ins {
-            diags.extend(self.check_record_text(&RecordText::of(stand_in)));
+        let stand_ins = records.stand_ins.iter().map(RecordText::of);
+        diags.extend(stand_ins.flat_map(|t| self.check_record_text(&t, false)));
+        self.hinted(records, diags)
+    }
+
+    /// `diags` of the records' links with a "did you mean" for each link that leads
+    /// nowhere in the first record files that have one, in the records' order, until
+    /// [`HINTED`] such links are told. Each is compared with every record's id, so a hint
+    /// for every one of a register's broken links would take the square of its size; the
+    /// checks made without them are each record's own, and `serve` keeps them.
+    fn hinted(&self, records: &Records, mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        let mut broken: ahash::HashMap<&str, usize> = ahash::HashMap::default();
+        let errors = diags
+            .iter()
+            .filter(|d| d.level == crate::diagnostics::Level::Error);
+        for file in errors.filter_map(|d| d.file.as_deref()) {
+            *broken.entry(file.name.as_str()).or_default() += 1;
         }
+        if broken.is_empty() {
+            return diags;
+        }
+        let texts = record_texts(records);
+        let texts = texts
+            .into_iter()
+            .chain(records.stand_ins.iter().map(RecordText::of));
+        let (mut chosen, mut told): (Vec<&str>, usize) = (Vec::new(), 0);
+        let texts: Vec<RecordText> = texts
+            .filter(|t| {
+                let name = t.source.name.as_str();
+                if let Some(n) = broken.get(name).filter(|_| told < HINTED)
+                    && !chosen.contains(&name)
+                {
+                    chosen.push(name);
+                    told += n;
+                }
+                chosen.contains(&name)
+            })
+            .collect();
+        diags.retain(|d| !(d.file.as_deref()).is_some_and(|f| chosen.contains(&f.name.as_str())));
+        diags.extend(texts.iter().flat_map(|t| self.check_record_text(t, true)));
         diags
     }
 
@@ -334,7 +371,7 @@ impl Site {
         let Some(kept) = kept else {
             return record_texts(records)
                 .par_iter()
-                .flat_map_iter(|t| self.check_record_text(t))
+                .flat_map_iter(|t| self.check_record_text(t, false))
                 .collect();
         };
         let site = self.links_key();
@@ -346,7 +383,7 @@ impl Site {
         let check = |texts: Vec<RecordText>| -> Vec<Diagnostic> {
             texts
                 .iter()
-                .flat_map(|t| self.check_record_text(t))
+                .flat_map(|t| self.check_record_text(t, false))
                 .collect()
         };
         let exceptions = records.exceptions.par_iter().map(|e| {
@@ -712,8 +749,9 @@ impl Site {
     }
 
     /// Checks the links of a record's Markdown field, each error at the link in the file,
-    /// each target that leads nowhere once, with the places it is linked again.
-    fn check_record_text(&self, t: &RecordText) -> Vec<Diagnostic> {
+    /// each target that leads nowhere once, with the places it is linked again; with a
+    /// "did you mean" where `hint` asks for one.
+    fn check_record_text(&self, t: &RecordText, hint: bool) -> Vec<Diagnostic> {
         let doc = Document::parse_text(t.text, false);
         let origin = Origin::record(&t.url);
         let mut written: Option<Written> = None;
@@ -728,7 +766,9 @@ impl Site {
                 // Placed even when not named: each place found moves the search on.
                 let span = place();
                 diags[report].repeated(|| span);
-            } else if let (_, Some(why)) = self.resolve(&origin, &link.dest, diags.len() < HINTED) {
+            } else if let (_, Some(why)) =
+                self.resolve(&origin, &link.dest, hint && diags.len() < HINTED)
+            {
                 told.insert(&link.dest, diags.len());
                 diags.push(why.at(t.source, place()));
             }
@@ -1377,8 +1417,7 @@ fn record_link(
         .with_hint(format!("write `{kind}:{record}`")));
     }
     let error = Diagnostic::error(format!("link to {kind} `{id}`, which does not exist"));
-    let best = || closest(id, known.iter());
-    let hint = hint.then(best).flatten();
+    let hint = hint.then(|| closest(id, known.iter())).flatten();
     Err(with_hint(
         error,
         hint.map(|b| format!("did you mean `{b}`?")),

@@ -622,3 +622,30 @@ fn a_row_that_measures_the_root_gets_the_root_of_its_page() {
         assert!(depths.iter().all(|d| *d == want), "{path}: {depths:?}");
     }
 }
+
+/// A broken link in each record of a register is each an error, but only the first
+/// hundred get a "did you mean", each of which compares the id with every record's: one
+/// for each would take the square of the register's size.
+#[test]
+fn a_register_of_broken_links_tells_each_and_hints_the_first_hundred() {
+    let book = register(150, 0);
+    for i in 0..150 {
+        let file = format!("data/exceptions/EXC-{i:05}.yaml");
+        let link = format!("summary: See [it](exception:EXD-{i:05}).");
+        book.replace(&file, &format!("summary: Record {i}."), &link);
+    }
+    let out = book.run(&["check", ".", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let found: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let broken: Vec<&serde_json::Value> = (found.iter())
+        .filter(|f| f["message"].as_str().is_some_and(|m| m.contains("`EXD-")))
+        .collect();
+    assert_eq!(broken.len(), 150);
+    let hinted = |f: &serde_json::Value| f["hint"].as_str().is_some_and(|h| h.contains("EXC-"));
+    assert_eq!(broken.iter().filter(|f| hinted(f)).count(), 100);
+    assert!(
+        hinted(broken[0]) && !hinted(broken[149]),
+        "{:?}",
+        broken[149]
+    );
+}
