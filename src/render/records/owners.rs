@@ -104,14 +104,17 @@ impl<'a> Owners<'a> {
         // A slug is derived, not chosen, so a long one is made to fit rather than refused.
         list.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
         let mut taken = BTreeSet::new();
+        // The next suffix to try for each slug: thousands of owners whose names make one
+        // slug would each try every suffix taken before theirs.
+        let mut next: ahash::HashMap<String, usize> = ahash::HashMap::default();
         let mut hrefs_key = Fingerprint::default();
         for (key, owner) in &mut list {
             let base = output::fit_name(&person::slug(key));
             let mut slug = base.clone();
-            let mut n = 2;
+            let n = next.entry(base.clone()).or_insert(2);
             while !taken.insert(slug.clone()) {
                 slug = format!("{base}-{n}");
-                n += 1;
+                *n += 1;
             }
             hrefs_key.add(key).add(&slug);
             owner.slug = slug;
