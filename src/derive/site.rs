@@ -309,7 +309,7 @@ impl Site {
             site.link_targets.push(targets);
             diags.extend(errors);
         }
-        diags.extend(site.pages.iter().filter_map(|page| too_deep(page)));
+        diags.extend(too_deep(&site.pages));
         (site, diags)
     }
 
@@ -1197,18 +1197,38 @@ fn depth(page: &Page) -> usize {
     page.path.matches('/').count()
 }
 
-/// An error at `page` when it [`is_too_deep`].
-fn too_deep(page: &Page) -> Option<Diagnostic> {
-    is_too_deep(page).then(|| {
-        Diagnostic::error(format!(
-            "content/{} is {} folders deep; pages may be at most {MAX_SECTION_DEPTH} \
-             folders below content/",
-            page.path,
-            depth(page)
-        ))
-        .at(&page.source, page.source.line_span(0))
-        .with_hint("move the page, and the folders around it, nearer to content/")
-    })
+/// An error for each folder too deep that holds pages ([`is_too_deep`]), at the first of
+/// them: one folder nested too deep is one cause, however many pages lie below it.
+fn too_deep(pages: &[Arc<Page>]) -> Vec<Diagnostic> {
+    // By the first folder past the bound, the pages below it in order.
+    let mut folders: Vec<(&str, Vec<&Page>)> = Vec::new();
+    let mut at: ahash::HashMap<&str, usize> = ahash::HashMap::default();
+    for page in pages.iter().filter(|p| is_too_deep(p)) {
+        let cut = (page.path.match_indices('/').nth(MAX_SECTION_DEPTH)).map_or(0, |(i, _)| i);
+        let folder = &page.path[..cut];
+        let i = *at.entry(folder).or_insert_with(|| {
+            folders.push((folder, Vec::new()));
+            folders.len() - 1
+        });
+        folders[i].1.push(page);
+    }
+    (folders.into_iter())
+        .map(|(folder, below)| {
+            let page = below[0];
+            let others = match below.len() - 1 {
+                0 => String::new(),
+                n => format!(", as are {n} other page(s) below content/{folder}/"),
+            };
+            Diagnostic::error(format!(
+                "content/{} is {} folders deep{others}; pages may be at most \
+                 {MAX_SECTION_DEPTH} folders below content/",
+                page.path,
+                depth(page)
+            ))
+            .at(&page.source, page.source.line_span(0))
+            .with_hint("move the page, and the folders around it, nearer to content/")
+        })
+        .collect()
 }
 
 fn build_sections(pages: &[Arc<Page>]) -> (Vec<Section>, Vec<Option<(usize, usize)>>) {

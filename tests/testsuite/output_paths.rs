@@ -268,6 +268,24 @@ fn sections_nested_past_the_bound_are_refused_at_the_page() {
         "not at the page:\n{report}"
     );
     assert!(!report.contains("template error"), "{report}");
+
+    // A folder past the bound is one cause, however many pages lie below it.
+    page(
+        tmp.path(),
+        &format!("{}/s17/s18/page.md", folders.join("/")),
+    );
+    page(tmp.path(), &format!("{}/s17/other.md", folders.join("/")));
+    let stderr = stderr(&build(tmp.path()));
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].ends_with(&format!(
+            "17 folders deep, as are 2 other page(s) below content/{}/s17/; pages may be at \
+             most 16 folders below content/",
+            folders.join("/")
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
