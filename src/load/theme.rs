@@ -182,7 +182,16 @@ pub struct Theme {
     pub templates: BTreeMap<String, Arc<SourceFile>>,
     /// Output path to content, for the theme's static files.
     pub statics: BTreeMap<String, Body>,
+    /// The most a file rendered from a template may hold: [`RENDERED_PER_READ`] times
+    /// the largest file read.
+    pub max_rendered_bytes: usize,
 }
+
+/// How much larger than the largest file read ([`crate::load::config::LimitsConfig`]) a
+/// rendered file may grow: a page's HTML is a few times its Markdown. A template's loop of
+/// a hundred thousand inside another would write ten gigabytes, filling the memory before
+/// it ended.
+pub const RENDERED_PER_READ: u64 = 25;
 
 impl Theme {
     /// Whether the handbook gives templates of its own, which may fail as they render.
@@ -199,6 +208,8 @@ impl Theme {
     /// with no file, and the built-in theme stands in.
     pub fn load(source: &dyn Source, name: &str, max_bytes: u64) -> (Theme, Vec<Diagnostic>) {
         let mut theme = Theme::builtin();
+        theme.max_rendered_bytes =
+            usize::try_from(max_bytes.saturating_mul(RENDERED_PER_READ)).unwrap_or(usize::MAX);
         if name.is_empty() || matches!(name, "." | "..") || name.contains(['/', '\\', '\0']) {
             let diag = Diagnostic::error(format!(
                 "theme `{}` is not the name of a folder in themes/",
@@ -277,7 +288,13 @@ impl Theme {
             .iter()
             .map(|(n, bytes)| (n.to_string(), Body::Bytes(bytes::Bytes::from_static(bytes))))
             .collect();
-        Theme { templates, statics }
+        let max_rendered_bytes =
+            (u64::from(crate::load::source::MAX_FILE_MB) << 20).saturating_mul(RENDERED_PER_READ);
+        Theme {
+            templates,
+            statics,
+            max_rendered_bytes: usize::try_from(max_rendered_bytes).unwrap_or(usize::MAX),
+        }
     }
 }
 

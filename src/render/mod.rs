@@ -873,11 +873,40 @@ pub struct Renderer {
     sizes: HashMap<String, AtomicUsize>,
     /// The templates and the globals: what every rendered file depends on.
     pub fingerprint: u64,
+    /// The theme's bound on a rendered file.
+    max_rendered_bytes: usize,
 }
 
 /// The largest buffer a template's last output makes for its next: one huge page does not
 /// make every later page of its template hold as much memory.
 const MAX_SIZE_HINT: usize = 1 << 20;
+
+/// The size a template's last output is told as when it was stopped at the theme's
+/// `max_rendered_bytes`.
+const RUNAWAY: usize = usize::MAX;
+
+/// A rendered file's buffer, which refuses to grow past `max`: Tera stops at the first
+/// write it refuses.
+struct Bounded {
+    out: Vec<u8>,
+    max: usize,
+    refused: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.out.len() + buf.len() > self.max {
+            self.refused = true;
+            return Err(std::io::Error::other("the rendered file is too large"));
+        }
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 impl Renderer {
     /// What a renderer for `theme` and `globals` depends on.
@@ -886,6 +915,7 @@ impl Renderer {
         for (name, file) in &theme.templates {
             fingerprint.add(name).add(&file.text);
         }
+        fingerprint.add(&theme.max_rendered_bytes);
         fingerprint.finish()
     }
 
@@ -919,6 +949,7 @@ impl Renderer {
             reads,
             sizes,
             fingerprint,
+            max_rendered_bytes: theme.max_rendered_bytes,
         })
     }
 
@@ -1000,18 +1031,40 @@ impl Renderer {
         size: Option<usize>,
     ) -> Result<Vec<u8>, Diagnostic> {
         let last = self.sizes.get(template);
-        let size = size.unwrap_or_else(|| {
-            let last = last.map_or(0, |l| l.load(Ordering::Relaxed));
-            (last + last / 8).min(MAX_SIZE_HINT)
-        });
-        let mut out = Vec::with_capacity(size);
-        self.tera
-            .render_to(template, context, &mut out)
-            .map_err(|e| theme::to_diagnostic(&e, &self.sources))?;
-        if let Some(last) = last {
-            last.store(out.len(), Ordering::Relaxed);
+        let runaway = || {
+            let diag = Diagnostic::error(format!(
+                "template `{template}` wrote more than {} MB for one file, and was stopped",
+                self.max_rendered_bytes >> 20
+            ))
+            .with_hint("a loop of the template runs far longer than meant, or one in another");
+            match self.sources.get(template) {
+                Some(file) => diag.at(file, file.line_span(0)),
+                None => diag,
+            }
+        };
+        let last_size = last.map_or(0, |l| l.load(Ordering::Relaxed));
+        // Its other files would each run as long before they were stopped too.
+        if last_size == RUNAWAY {
+            return Err(runaway());
         }
-        Ok(out)
+        let size = size.unwrap_or((last_size + last_size / 8).min(MAX_SIZE_HINT));
+        let mut out = Bounded {
+            out: Vec::with_capacity(size),
+            max: self.max_rendered_bytes,
+            refused: false,
+        };
+        let rendered = self.tera.render_to(template, context, &mut out);
+        if let Some(last) = last {
+            last.store(
+                if out.refused { RUNAWAY } else { out.out.len() },
+                Ordering::Relaxed,
+            );
+        }
+        match rendered {
+            Err(_) if out.refused => Err(runaway()),
+            Err(e) => Err(theme::to_diagnostic(&e, &self.sources)),
+            Ok(()) => Ok(out.out),
+        }
     }
 }
 
@@ -1104,6 +1157,49 @@ mod tests {
         assert!(theirs.starts_with("<b>&</b>|&lt;b&gt;"), "{theirs}");
     }
 
+    /// A template whose loops would write without end is stopped at the theme's bound, and
+    /// its other files are not rendered to be stopped again; another template renders.
+    #[test]
+    fn a_template_that_writes_past_the_bound_is_stopped() {
+        let endless = "{% for i in range(end=100000) %}{% for j in range(end=100000) %}x{% endfor %}{% endfor %}";
+        let theme = Theme {
+            templates: BTreeMap::from([
+                (
+                    "endless.html".to_string(),
+                    SourceFile::new("themes/t/templates/endless.html", endless),
+                ),
+                (
+                    "fine.html".to_string(),
+                    SourceFile::new("fine.html", "fine"),
+                ),
+            ]),
+            statics: BTreeMap::new(),
+            max_rendered_bytes: 1 << 20,
+        };
+        let renderer = Renderer::new(&theme, Values::default(), 0).unwrap();
+        let context = Context::new();
+        for _ in 0..2 {
+            let err = renderer
+                .render_file("endless.html", &context, None)
+                .unwrap_err();
+            assert!(
+                err.message
+                    == "template `endless.html` wrote more than 1 MB for one file, and was stopped",
+                "{}",
+                err.message
+            );
+            assert!(
+                err.render().contains("themes/t/templates/endless.html"),
+                "{}",
+                err.render()
+            );
+        }
+        assert_eq!(
+            renderer.render_file("fine.html", &context, None).unwrap(),
+            b"fine"
+        );
+    }
+
     /// A file is rendered into a buffer of about its template's last output, never more
     /// than [`MAX_SIZE_HINT`], with the bytes Tera's own String has.
     #[test]
@@ -1112,6 +1208,7 @@ mod tests {
         let theme = Theme {
             templates: BTreeMap::from([("t.html".to_string(), SourceFile::new("t.html", text))]),
             statics: BTreeMap::new(),
+            max_rendered_bytes: usize::MAX,
         };
         let renderer = Renderer::new(&theme, Values::default(), 0).unwrap();
         let render = |n: usize| {
