@@ -584,7 +584,7 @@ pub fn parse_page(
         true,
         |f| f.span.clone(),
     ));
-    Ok(Some(Page {
+    let mut page = Page {
         told,
         url,
         path: rel.to_string(),
@@ -593,8 +593,26 @@ pub fn parse_page(
         doc,
         search_doc: OnceLock::new(),
         words: Mutex::new(Some(words)),
-    }))
+    };
+    let length = page.front.title.chars().count();
+    if length > MAX_TITLE_CHARS {
+        let told = Diagnostic::error(format!(
+            "the title is {length} characters long; a page's title may be at most \
+             {MAX_TITLE_CHARS}"
+        ))
+        .with_hint(
+            "the navigation of every page shows it: write the rest in the page, or in \
+             `description`",
+        )
+        .at(&page.source, page.front_matter_value("title"));
+        page.told.push(told);
+    }
+    Ok(Some(page))
 }
+
+/// The longest title a page may have. The menus of every page show the titles of the
+/// pages around it, so a long one would make the site grow as its length times the pages.
+pub const MAX_TITLE_CHARS: usize = 300;
 
 /// What secbook reads in place of a front matter key of Hugo's or Zola's that it does not
 /// know, for a page brought from either: `message` is the error of an unknown field.
