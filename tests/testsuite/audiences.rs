@@ -525,15 +525,8 @@ fn a_commit_subject_keeps_of_hidden_records_only_what_the_audience_sees_elsewher
     );
     book.write("content/_index.md", "---\ntitle: Home\n---\nHome.\n");
     let exception = |id: &str, title: &str, level: &str, ticket: &str| {
-        book.write(
-            &format!("data/exceptions/{id}.yaml"),
-            &format!(
-                "id: {id}\ntitle: {title}\ntype: acceptance\nseverity: low\nstatus: pending\n\
-                 classification: {level}\nrequested_by: \"Ann Lee <ann@example.com>\"\n\
-                 risk_owner: \"Ann Lee <ann@example.com>\"\ncreated: 2026-05-01\n\
-                 tickets: [{ticket}]\nsummary: S.\njustification: J.\n"
-            ),
-        );
+        let fields = format!("severity: low\nsummary: S.\ntickets: [{ticket}]\n");
+        pending(&book, id, title, level, &fields);
     };
     exception("EXC-001", "Open door", "internal", "SEC-1366");
     exception("EXC-002", "Covert vault", "secret", "SEC-1419");
@@ -562,15 +555,8 @@ fn a_commit_subject_keeps_of_hidden_records_only_what_the_audience_sees_elsewher
 fn a_subject_keeps_nothing_of_a_hidden_record_by_its_former_id() {
     let book = auditors_redacting("tickets");
     let exception = |id: &str, title: &str, level: &str| {
-        book.write(
-            &format!("data/exceptions/{id}.yaml"),
-            &format!(
-                "id: {id}\ntitle: {title}\ntype: acceptance\nseverity: low\nstatus: pending\n\
-                 classification: {level}\nrequested_by: \"Ann Lee <ann@example.com>\"\n\
-                 risk_owner: \"Ann Lee <ann@example.com>\"\ncreated: 2026-05-01\n\
-                 summary: The harbor's tide gauge.\njustification: J.\n"
-            ),
-        );
+        let fields = "severity: low\nsummary: The harbor's tide gauge.\n";
+        pending(&book, id, title, level, fields);
     };
     exception("EXC-001", "Open door", "internal");
     exception("EXC-010", "Blue Harbor", "internal");
@@ -605,6 +591,20 @@ fn a_subject_keeps_nothing_of_a_hidden_record_by_its_former_id() {
     );
 }
 
+/// Writes a pending acceptance `id` of Ann Lee's, titled `title`, classified `level`, with
+/// `fields` (its severity and summary, and any other) as YAML lines.
+fn pending(book: &BookTest, id: &str, title: &str, level: &str, fields: &str) {
+    book.write(
+        &format!("data/exceptions/{id}.yaml"),
+        &format!(
+            "id: {id}\ntitle: {title}\ntype: acceptance\nstatus: pending\n\
+             classification: {level}\nrequested_by: \"Ann Lee <ann@example.com>\"\n\
+             risk_owner: \"Ann Lee <ann@example.com>\"\ncreated: 2026-05-01\n\
+             justification: J.\n{fields}"
+        ),
+    );
+}
+
 /// A handbook of one page whose audience `auditors` reads what is internal but `field`.
 fn auditors_redacting(field: &str) -> BookTest {
     let book = BookTest::empty();
@@ -627,15 +627,8 @@ fn auditors_redacting(field: &str) -> BookTest {
 fn a_baseline_version_above_the_audience_is_not_compared() {
     let book = auditors_redacting("tickets");
     let record = |level: &str, severity: &str, expires: &str| {
-        book.write(
-            "data/exceptions/EXC-001.yaml",
-            &format!(
-                "id: EXC-001\ntitle: Open door\ntype: acceptance\nseverity: {severity}\n\
-                 status: pending\nclassification: {level}\nrequested_by: \"Ann Lee \
-                 <ann@example.com>\"\nrisk_owner: \"Ann Lee <ann@example.com>\"\n\
-                 created: 2026-05-01\nexpires: {expires}\nsummary: S.\njustification: J.\n"
-            ),
-        );
+        let fields = format!("severity: {severity}\nexpires: {expires}\nsummary: S.\n");
+        pending(&book, "EXC-001", "Open door", level, &fields);
     };
     record("secret", "critical", "2026-07-01");
     common::git(&book.dir, &["init", "-q", "-b", "main"], &[]);
