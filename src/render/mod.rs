@@ -895,12 +895,16 @@ struct Bounded {
 
 impl std::io::Write for Bounded {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf).map(|()| buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         if self.out.len() + buf.len() > self.max {
             self.refused = true;
             return Err(std::io::Error::other("the rendered file is too large"));
         }
         self.out.extend_from_slice(buf);
-        Ok(buf.len())
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
