@@ -23,10 +23,10 @@ pub struct Baseline {
 impl Baseline {
     /// What a build is told of the comparison it cannot make: each of `now` whose file
     /// did not load at the revision, and a revision with no exception at all (the
-    /// handbook's folder moved or made since), where nothing is compared.
+    /// handbook's folder moved or made since) where `now` has some to compare.
     pub fn warnings(&self, now: &[Shared<Exception>]) -> Vec<Diagnostic> {
         let rev = &self.rev;
-        if self.exceptions.is_empty() && self.unloaded.is_empty() {
+        if self.exceptions.is_empty() && self.unloaded.is_empty() && !now.is_empty() {
             return vec![
                 Diagnostic::warning(format!(
                     "the baseline revision `{rev}` holds no exception of this handbook \

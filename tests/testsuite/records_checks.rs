@@ -344,6 +344,24 @@ fn a_baseline_record_that_did_not_load_is_told_and_taken_for_no_other() {
         ),
         "{told}"
     );
+    // A handbook that has no exception now has nothing to compare either.
+    fs::remove_dir_all(&exceptions).unwrap();
+    let out = secbook(
+        &root,
+        &[
+            "check",
+            ".",
+            "--as-of",
+            "2026-06-30",
+            "--baseline",
+            "HEAD~1",
+        ],
+    );
+    assert!(
+        !stderr(&out).contains("holds no exception"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// `check` of the handbook in `dir` as of 2026-06-30 against its last commit, its report
