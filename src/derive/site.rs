@@ -338,25 +338,25 @@ impl Site {
         if broken.is_empty() {
             return diags;
         }
-        let texts = record_texts(records);
-        let texts = texts
-            .into_iter()
-            .chain(records.stand_ins.iter().map(RecordText::of));
-        let (mut chosen, mut told): (Vec<&str>, usize) = (Vec::new(), 0);
-        let texts: Vec<RecordText> = texts
-            .filter(|t| {
-                let name = t.source.name.as_str();
-                if let Some(n) = broken.get(name).filter(|_| told < HINTED)
-                    && !chosen.contains(&name)
-                {
-                    chosen.push(name);
-                    told += n;
-                }
-                chosen.contains(&name)
-            })
+        let texts: Vec<RecordText> = (record_texts(records).into_iter())
+            .chain(records.stand_ins.iter().map(RecordText::of))
             .collect();
-        diags.retain(|d| !(d.file.as_deref()).is_some_and(|f| chosen.contains(&f.name.as_str())));
-        diags.extend(texts.iter().flat_map(|t| self.check_record_text(t, true)));
+        let (mut chosen, mut told) = (ahash::HashSet::default(), 0);
+        for name in texts.iter().map(|t| t.source.name.as_str()) {
+            if told >= HINTED {
+                break;
+            }
+            if let Some(n) = broken.get(name)
+                && chosen.insert(name)
+            {
+                told += n;
+            }
+        }
+        diags.retain(|d| !(d.file.as_deref()).is_some_and(|f| chosen.contains(f.name.as_str())));
+        let texts = texts
+            .iter()
+            .filter(|t| chosen.contains(t.source.name.as_str()));
+        diags.extend(texts.flat_map(|t| self.check_record_text(t, true)));
         diags
     }
 

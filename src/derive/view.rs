@@ -632,18 +632,19 @@ fn hidden_files(
             link(&from, to);
         }
     }
-    // For each folder below content/: whether one of its pages is shown.
+    // For each folder below content/: whether one of its pages is shown. And the folders
+    // the hidden pages but home are written to: a file written below one names that page
+    // in its path (`a/b/x.png` names `a/b.md`'s slug, `a/_index.md`'s folder), so it is
+    // hidden, however it is linked.
     let mut folders: HashMap<&str, bool> = HashMap::new();
+    let mut hidden_urls: HashSet<&str> = HashSet::new();
     for page in &content.pages {
-        *folders.entry(page.dir()).or_default() |=
-            !hidden.contains(&Named::Page(page.path.clone()));
+        let shown = !hidden.contains(&Named::Page(page.path.clone()));
+        *folders.entry(page.dir()).or_default() |= shown;
+        if !shown && !page.url.is_empty() {
+            hidden_urls.insert(&page.url);
+        }
     }
-    // A file written below a hidden page's folder names that page in its path (`a/b/x.png`
-    // names `a/b.md`'s slug, `a/_index.md`'s folder), so it is hidden, however it is linked.
-    let hidden_urls: HashSet<&str> = (content.pages.iter())
-        .filter(|p| !p.url.is_empty() && hidden.contains(&Named::Page(p.path.clone())))
-        .map(|p| p.url.as_str())
-        .collect();
     content
         .assets
         .iter()

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tera::ErrorKind;
 
 use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::load::config::LimitsConfig;
 use crate::load::source::{self, Hidden, Source};
 
 /// The default theme, compiled into the binary so a handbook needs no themes/ folder.
@@ -187,11 +188,16 @@ pub struct Theme {
     pub max_rendered_bytes: usize,
 }
 
-/// How much larger than the largest file read ([`crate::load::config::LimitsConfig`]) a
+/// How much larger than the largest file read ([`LimitsConfig`]) a
 /// rendered file may grow: a page's HTML is a few times its Markdown. A template's loop of
 /// a hundred thousand inside another would write ten gigabytes, filling the memory before
 /// it ended.
 pub const RENDERED_PER_READ: u64 = 25;
+
+/// The bound on a rendered file where the largest file read is `max_bytes`.
+fn rendered_bound(max_bytes: u64) -> usize {
+    usize::try_from(max_bytes.saturating_mul(RENDERED_PER_READ)).unwrap_or(usize::MAX)
+}
 
 impl Theme {
     /// Whether the handbook gives templates of its own, which may fail as they render.
@@ -208,8 +214,7 @@ impl Theme {
     /// with no file, and the built-in theme stands in.
     pub fn load(source: &dyn Source, name: &str, max_bytes: u64) -> (Theme, Vec<Diagnostic>) {
         let mut theme = Theme::builtin();
-        theme.max_rendered_bytes =
-            usize::try_from(max_bytes.saturating_mul(RENDERED_PER_READ)).unwrap_or(usize::MAX);
+        theme.max_rendered_bytes = rendered_bound(max_bytes);
         if name.is_empty() || matches!(name, "." | "..") || name.contains(['/', '\\', '\0']) {
             let diag = Diagnostic::error(format!(
                 "theme `{}` is not the name of a folder in themes/",
@@ -288,12 +293,10 @@ impl Theme {
             .iter()
             .map(|(n, bytes)| (n.to_string(), Body::Bytes(bytes::Bytes::from_static(bytes))))
             .collect();
-        let max_rendered_bytes =
-            (u64::from(crate::load::source::MAX_FILE_MB) << 20).saturating_mul(RENDERED_PER_READ);
         Theme {
             templates,
             statics,
-            max_rendered_bytes: usize::try_from(max_rendered_bytes).unwrap_or(usize::MAX),
+            max_rendered_bytes: rendered_bound(LimitsConfig::default().max_file_bytes()),
         }
     }
 }

@@ -72,10 +72,8 @@ impl Context<'_> {
             self.report.as_of,
             to.email.to_string().to_lowercase()
         ));
-        // Made from the content, which therefore cannot hold it.
-        let boundary = self
-            .identity
-            .uuid(&format!("notify-boundary/{id}\n{text}\n{html}"));
+        // Made from the content (through the id), which therefore cannot hold it.
+        let boundary = self.identity.uuid(&format!("notify-boundary/{id}"));
         let message = Message::builder()
             .from(Mailbox::new(
                 self.from.name.as_deref().map(one_line),
