@@ -94,8 +94,7 @@ def junit(path):
         counted = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for case in suite:
             counted["tests"] += 1
-            result = {"name": case.name, "classname": case.classname,
-                      "file": case._elem.get("file"), "result": "passed"}
+            result = {"name": case.name, "classname": case.classname, "result": "passed"}
             for r in case.result:
                 kind = {Failure: "failure", Error: "error", Skipped: "skipped"}[type(r)]
                 counted[{"failure": "failures", "error": "errors"}.get(kind, kind)] += 1
@@ -107,7 +106,8 @@ def junit(path):
                 wrong.append(f"suite {suite.name}: {key}={getattr(suite, key)}, but {n} counted")
         suites.append({"name": suite.name, "cases": cases})
     for key, n in totals.items():
-        if getattr(xml, key) != n:
+        # The root need not declare every count (Jenkins' schema has no `skipped` there).
+        if getattr(xml, key) not in (None, n):
             wrong.append(f"testsuites: {key}={getattr(xml, key)}, but {n} counted")
     if wrong:
         print(f"{path}:\n" + "\n".join(wrong), file=sys.stderr)
