@@ -554,6 +554,13 @@ impl Config {
                     .with_hint("add `title:`; it is required"),
             );
         }
+        if let Some(long) = crate::load::content::title_too_long(&config.title, "the handbook's") {
+            let span = yaml::locate(file, &[yaml::Seg::Key("title")]).map_or(0..0, |p| p.value);
+            errors.push(long.at(file, span).with_hint(
+                "the header and the browser's title of every page show it: write the rest in \
+                 `description`",
+            ));
+        }
         errors.extend(
             lint_codes(file, &config)
                 .into_iter()

@@ -594,25 +594,34 @@ pub fn parse_page(
         search_doc: OnceLock::new(),
         words: Mutex::new(Some(words)),
     };
-    let length = page.front.title.chars().count();
-    if length > MAX_TITLE_CHARS {
-        let told = Diagnostic::error(format!(
-            "the title is {length} characters long; a page's title may be at most \
-             {MAX_TITLE_CHARS}"
-        ))
-        .with_hint(
-            "the navigation of every page shows it: write the rest in the page, or in \
-             `description`",
-        )
-        .at(&page.source, page.front_matter_value("title"));
+    if let Some(long) = title_too_long(&page.front.title, "a page's") {
+        let told = long
+            .with_hint(
+                "the navigation of every page shows it: write the rest in the page, or in \
+                 `description`",
+            )
+            .at(&page.source, page.front_matter_value("title"));
         page.told.push(told);
     }
     Ok(Some(page))
 }
 
-/// The longest title a page may have. The menus of every page show the titles of the
-/// pages around it, so a long one would make the site grow as its length times the pages.
+/// The longest title a page, or the handbook, may have. Every page shows the handbook's
+/// title and the titles of the pages around it, so a long one would make the site grow as
+/// its length times the pages.
 pub const MAX_TITLE_CHARS: usize = 300;
+
+/// The error of a title longer than [`MAX_TITLE_CHARS`], `whose` being "a page's" or "the
+/// handbook's": the caller gives the hint and the place.
+pub fn title_too_long(title: &str, whose: &str) -> Option<Diagnostic> {
+    let length = title.chars().count();
+    (length > MAX_TITLE_CHARS).then(|| {
+        Diagnostic::error(format!(
+            "the title is {length} characters long; {whose} title may be at most \
+             {MAX_TITLE_CHARS}"
+        ))
+    })
+}
 
 /// What secbook reads in place of a front matter key of Hugo's or Zola's that it does not
 /// know, for a page brought from either: `message` is the error of an unknown field.
