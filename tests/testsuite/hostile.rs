@@ -1945,18 +1945,18 @@ fn a_large_record_builds_in_time() {
 
 /// One value of 3 MB on one line, in the fields the calendar writes: its lines were folded
 /// in time that grew with the square of their length (two minutes for 10 MB in a release
-/// build), where every other page took a second.
+/// build), where every other page took a second. (The handbook's title, which the calendar
+/// writes too, may be at most 300 characters.)
 #[test]
 fn a_long_one_line_value_builds_in_time() {
     let long = |what: &str| format!("{what} {}", "x".repeat(3_000_000));
     let mut hb = harness::Handbook::default();
-    hb.config = hb.config.replace("Fuzz handbook", &long("Handbook"));
     hb.exceptions[0].1 = harness::EXCEPTION
         .replace("Old TLS on the VPN", &long("Title"))
         .replace("Bo Chen <bo@example.com>", &long("Owner"));
     let files = build_within("one long line", hb, LARGE_BOUND);
     let ics = text_of(&files, secbook::render::calendar::PATH);
-    assert!(ics.len() > 15_000_000, "{} bytes", ics.len());
+    assert!(ics.len() > 9_000_000, "{} bytes", ics.len());
     assert!(ics.split("\r\n").all(|line| line.len() <= 75));
 }
 
