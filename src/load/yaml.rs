@@ -33,6 +33,8 @@ struct Failure {
     diag: Diagnostic,
     raw: String,
     path: Option<Vec<Step>>,
+    /// The anchor or alias refused, if that is why.
+    mark: Option<Mark>,
 }
 
 /// [`parse`], telling how it failed.
@@ -43,6 +45,7 @@ fn attempt<T: DeserializeOwned>(
     let text = &file.text[range.clone()];
     if let Some(found) = refusal(text) {
         return Err(Box::new(Failure {
+            mark: found.mark,
             diag: found.diagnostic(file, range.start),
             raw: String::new(),
             path: None,
@@ -72,6 +75,7 @@ fn attempt<T: DeserializeOwned>(
             diag: diagnose(file, range.clone(), &path, err),
             raw: err.to_string(),
             path: Some(path),
+            mark: None,
         })
     })
 }
@@ -86,6 +90,7 @@ pub fn refused(text: &str) -> bool {
 fn refusal(text: &str) -> Option<Refused> {
     if let Some(left) = LeftByGit::find(text) {
         return Some(Refused {
+            mark: None,
             span: left.span,
             message: left.message.into(),
             hint: left.hint.into(),
@@ -99,6 +104,7 @@ fn refusal(text: &str) -> Option<Refused> {
         .flatten()
     {
         return Some(Refused {
+            mark: None,
             span: at..at + 1,
             message: format!("values are nested more than {MAX_FLOW_DEPTH} levels deep"),
             hint: "a handbook never needs this much nesting; is the file damaged?".into(),
@@ -141,6 +147,7 @@ fn separator_in_comment(text: &str) -> Option<Refused> {
         _ => "paragraph separator U+2029",
     };
     Some(Refused {
+        mark: None,
         span: at..at + 3,
         message: format!(
             "a {name} in a comment: YAML ends the comment there and reads what follows as \
@@ -912,6 +919,17 @@ struct Refused {
     span: Range<usize>,
     message: String,
     hint: String,
+    /// The anchor or alias refused, which a [`Draft`] takes out to read on.
+    mark: Option<Mark>,
+}
+
+/// A YAML anchor (`&name`) or alias (`*name`), each a token of its own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    /// No part of the value it is written in.
+    Anchor,
+    /// A value of its own, which a draft sets aside with its entry.
+    Alias,
 }
 
 impl Refused {
@@ -980,6 +998,7 @@ fn unwritable(text: &str) -> Option<Refused> {
         ),
     };
     Some(Refused {
+        mark: None,
         span: at..at + c.len_utf8(),
         message,
         hint: hint.into(),
@@ -1021,6 +1040,7 @@ fn refuse(text: &str) -> Option<Refused> {
         };
         let tag = word(tag);
         Refused {
+            mark: None,
             message: format!(
                 "YAML tags (`{}`) are not read in a handbook",
                 &text[tag.clone()]
@@ -1035,6 +1055,7 @@ fn refuse(text: &str) -> Option<Refused> {
     let anchor = |amp: usize| {
         let anchor = word(amp);
         Refused {
+            mark: Some(Mark::Anchor),
             message: format!(
                 "YAML anchors (`{}`) are not allowed in a handbook",
                 &text[anchor.clone()]
@@ -1053,6 +1074,23 @@ fn refuse(text: &str) -> Option<Refused> {
             true => start,
             false => text[..start].rfind('&').unwrap_or(start),
         })
+    };
+    // An alias, at the character `index`.
+    let alias = |index: usize| {
+        let span = at(index);
+        let line = text[..span.start].rfind('\n').map_or(0, |n| n + 1);
+        let merged = text[line..span.start].trim_end().ends_with("<<:");
+        Refused {
+            mark: Some(Mark::Alias),
+            span,
+            message: "YAML aliases (`*name`) are not allowed in a handbook".into(),
+            hint: match merged {
+                true => "a merge key (`<<: *name`) copies the fields of another mapping: \
+                         write them out in full here"
+                    .into(),
+                false => "write the value out in full where it is needed".into(),
+            },
+        }
     };
     let mut first_anchor = None;
     let scanned = scannable(text);
@@ -1078,6 +1116,7 @@ fn refuse(text: &str) -> Option<Refused> {
                 depth += 1;
                 if depth > MAX_FLOW_DEPTH {
                     return Some(Refused {
+                        mark: None,
                         span: at(span.start.index()),
                         message: format!(
                             "values are nested more than {MAX_FLOW_DEPTH} levels deep"
@@ -1088,21 +1127,7 @@ fn refuse(text: &str) -> Option<Refused> {
                 }
             }
             Ok((Event::SequenceEnd | Event::MappingEnd, _)) => depth = depth.saturating_sub(1),
-            Ok((Event::Alias(_), span)) => {
-                let span = at(span.start.index());
-                let line = text[..span.start].rfind('\n').map_or(0, |n| n + 1);
-                let merged = text[line..span.start].trim_end().ends_with("<<:");
-                return Some(Refused {
-                    span,
-                    message: "YAML aliases (`*name`) are not allowed in a handbook".into(),
-                    hint: match merged {
-                        true => "a merge key (`<<: *name`) copies the fields of another \
-                                 mapping: write them out in full here"
-                            .into(),
-                        false => "write the value out in full where it is needed".into(),
-                    },
-                });
-            }
+            Ok((Event::Alias(_), span)) => return Some(alias(span.start.index())),
             Ok((Event::Scalar(_, _, _, Some(_)), span)) => return Some(tagged(span)),
             Ok((Event::Scalar(value, ScalarStyle::DoubleQuoted, ..), span))
                 if refused_in_text(&value).is_some() =>
@@ -1115,6 +1140,7 @@ fn refuse(text: &str) -> Option<Refused> {
                     format!("the {}", refused_name(c))
                 });
                 return Some(Refused {
+                    mark: None,
                     message: format!(
                         "`{}` writes {name}, which a handbook's text may not hold",
                         &text[escape.clone()]
@@ -1129,6 +1155,12 @@ fn refuse(text: &str) -> Option<Refused> {
                 });
             }
             Ok(_) => {}
+            // An alias written before its anchor, or of an anchor in another part of the
+            // file read alone (a top-level entry of handbook.yaml), is refused as an alias,
+            // not told as an anchor that is not there.
+            Err(e) if e.info().ends_with("found unknown anchor") => {
+                return Some(alias(e.marker().index()));
+            }
             // An alias after the point where the parser stopped would go unchecked: the
             // first anchor is refused, which `&a &b value` is too.
             Err(_) if first_anchor.is_some() => return first_anchor,
@@ -1633,7 +1665,17 @@ pub fn parse_lenient<T: DeserializeOwned>(file: &Arc<SourceFile>) -> (Option<T>,
             );
             kept[i] = false;
         } else if let Err(d) = parse::<T>(file, range.clone()) {
-            diags.extend(field_errors::<T>(file, range.clone()).unwrap_or_else(|| vec![d]));
+            // What is refused before reading (an alias, say) is one problem, told once
+            // with the places it is repeated, as in a record.
+            for d in field_errors::<T>(file, range.clone()).unwrap_or_else(|| vec![d]) {
+                match diags
+                    .iter_mut()
+                    .find(|t| t.message == d.message && t.hint == d.hint)
+                {
+                    Some(told) => told.repeated(|| d.span.clone()),
+                    None => diags.push(d),
+                }
+            }
             kept[i] = false;
         }
     }
@@ -1859,6 +1901,20 @@ impl<'a> Draft<'a> {
             }
             let own = |field: &str, path: &[Step]| [path, &[Step::Key(field.to_string())]].concat();
             let next = match (missing, follow_on, &failure.path) {
+                // A value stays as it is without its anchor, and its entry is read on.
+                _ if failure.mark == Some(Mark::Anchor) => {
+                    blank(&mut self.text, failure.diag.span.clone());
+                    let text = self.text.clone();
+                    self.load::<T>(text)
+                }
+                // An alias is read as null, so that the draft reads as YAML when it comes
+                // before its anchor, then set aside with its entry.
+                _ if failure.mark == Some(Mark::Alias) => {
+                    let span = failure.diag.span.clone();
+                    let null = format!("~{}", " ".repeat(span.len().saturating_sub(1)));
+                    self.text.replace_range(span, &null);
+                    self.set_aside::<T>(&failure)
+                }
                 (Some(field), Some(blanked), Some(path)) => {
                     self.supply::<T>(&own(field, path), Spot::SetAside(blanked))
                 }

@@ -1138,6 +1138,61 @@ fn yaml_aliases_cannot_blow_up() {
     assert!(!diags.is_empty());
 }
 
+/// Every anchor and alias of a file is told in one run, each as what it is, and an anchor
+/// hides nothing else: it is no part of its value.
+#[test]
+fn anchors_and_aliases_are_told_each_as_what_it_is_with_the_other_errors() {
+    let told = |diags: &[Diagnostic]| -> Vec<(String, usize, usize, usize)> {
+        let mut told: Vec<_> = diags
+            .iter()
+            .map(|d| {
+                let (_, line, column) = d.location().unwrap();
+                (d.message.clone(), line, column, d.occurrences())
+            })
+            .collect();
+        told.sort_by_key(|(_, line, column, _)| (*line, *column));
+        told
+    };
+    let anchors = |name: &str| format!("YAML anchors (`{name}`) are not allowed in a handbook");
+    let aliases = "YAML aliases (`*name`) are not allowed in a handbook".to_string();
+    // In handbook.yaml, an alias in another section than its anchor's is an alias, not an
+    // "unknown anchor", and the two aliases are one problem.
+    let config = "title: T
+exceptions:
+  expiring_within_days: &n 30
+metrics:
+  \
+                  targets:
+    open_risks: *n
+feeds:
+  limit: *n
+";
+    assert_eq!(
+        told(&harness::handbook_yaml(config, false)),
+        [(anchors("&n"), 3, 25, 1), (aliases.clone(), 6, 17, 2)]
+    );
+    // In a record, an alias written before its anchor is told with it, in the same run.
+    let record = harness::EXCEPTION.replace("severity: high", "severity: *n");
+    let record = format!("{record}tags:\n  - &n vpn\n");
+    let diags = harness::exception(&record, false);
+    let severity = record.lines().position(|l| l == "severity: *n").unwrap() + 1;
+    let tags = record.lines().count();
+    assert_eq!(
+        told(&diags),
+        [(aliases, severity, 11, 1), (anchors("&n"), tags, 5, 1)]
+    );
+    // An unknown key that carries an anchor is told too.
+    let diags = harness::exception(&format!("{}bogus: &x 1\n", harness::EXCEPTION), false);
+    let unknown = harness::EXCEPTION.lines().count() + 1;
+    assert_eq!(
+        told(&diags),
+        [
+            ("unknown field `bogus`".into(), unknown, 1, 1),
+            (anchors("&x"), unknown, 8, 1)
+        ]
+    );
+}
+
 /// A tag asks a YAML reader to make something of a value (`!!python/object` runs code in
 /// some readers): secbook would ignore it and read the text, so a file another tool reads
 /// otherwise is refused, at the tag, in every kind of file.
