@@ -21,6 +21,7 @@ use crate::model::exception::Exception;
 use crate::model::incident::Incident;
 use crate::model::links::{self, Named, Target, Unsafe};
 use crate::model::related::Related;
+use crate::model::site_files;
 
 /// How many entries either side of the current one a section shows in the sidebar.
 const NAV_AROUND: usize = 10;
@@ -970,17 +971,21 @@ impl Site {
                     Some(to) => Some(to.clone()),
                     None => self.files.contains(p).then(|| p.clone()),
                 });
+                // A page or file the build writes from the whole handbook (`../status/`),
+                // which every site holds.
+                let site_file = || joined.as_deref().and_then(site_files::linkable);
                 match written {
                     Some(p) => Ok(format!("{root}{}{rest}", links::encode(&p))),
                     // That file is reported already, as a page is.
                     None if joined.as_ref().is_some_and(|p| self.unreadable.holds(p)) => {
                         Ok("#".to_string())
                     }
+                    None if let Some(file) = site_file() => Ok(format!("{root}{file}{rest}")),
                     None => {
                         let error = Diagnostic::error(format!(
                             "link to `{dest}`, a file that does not exist"
                         ));
-                        let page = joined.and_then(|p| self.page_served_at(&p));
+                        let page = joined.as_deref().and_then(|p| self.page_served_at(p));
                         let served = page.map(|page| {
                             format!(
                                 "did you mean `{}`? A link names a page by its Markdown file, \
@@ -1001,9 +1006,23 @@ impl Site {
                             closest(path, written.iter().map(String::as_str))
                                 .map(|best| format!("did you mean `{best}`?"))
                         };
+                        // A record's page, named by its path in the site.
+                        let record = || {
+                            let path = joined.as_deref()?.trim_end_matches("/index.html");
+                            let (folder, id) = path.split_once('/')?;
+                            let scheme = match folder {
+                                "exceptions" => "exception",
+                                "incidents" => "incident",
+                                _ => return None,
+                            };
+                            (!id.contains('/'))
+                                .then(|| format!("a record is linked by its id: `{scheme}:{id}`"))
+                        };
                         Err(with_hint(
                             error,
-                            served.or_else(|| hint.then(spelt).flatten()),
+                            served
+                                .or_else(record)
+                                .or_else(|| hint.then(spelt).flatten()),
                         ))
                     }
                 }

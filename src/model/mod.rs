@@ -10,5 +10,6 @@ pub mod person;
 pub mod redact;
 pub mod related;
 pub mod reserved;
+pub mod site_files;
 pub mod text;
 pub mod vocab;

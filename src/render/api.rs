@@ -21,9 +21,9 @@ struct ExceptionJson<'a> {
     state: ExceptionState,
 }
 
-pub const EXCEPTIONS_PATH: &str = "api/exceptions.json";
-pub const INCIDENTS_PATH: &str = "api/incidents.json";
-pub const FINDINGS_PATH: &str = "api/findings.json";
+pub const EXCEPTIONS_PATH: &str = crate::model::site_files::API_EXCEPTIONS;
+pub const INCIDENTS_PATH: &str = crate::model::site_files::API_INCIDENTS;
+pub const FINDINGS_PATH: &str = crate::model::site_files::API_FINDINGS;
 
 /// api/exceptions.json and api/incidents.json hold each record as one piece of the array,
 /// kept in `exceptions` and `incidents`.

@@ -25,7 +25,7 @@ use crate::render::feeds::day_start;
 use crate::render::{OutputFile, Pieces};
 
 /// The path of the calendar in the site.
-pub const PATH: &str = "calendar/exceptions.ics";
+pub const PATH: &str = crate::model::site_files::CALENDAR;
 
 /// calendar/exceptions.ics, each exception's event a piece kept in `events`.
 pub fn render_calendar(handbook: &Handbook, events: &Pieces) -> Vec<OutputFile> {

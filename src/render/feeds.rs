@@ -27,9 +27,9 @@ use crate::model::person::{Person, address};
 use crate::render::OutputFile;
 
 /// The path of the exceptions feed in the site.
-pub const EXCEPTIONS_PATH: &str = "feeds/exceptions.xml";
+pub const EXCEPTIONS_PATH: &str = crate::model::site_files::EXCEPTIONS_FEED;
 /// The path of the incidents feed in the site.
-pub const INCIDENTS_PATH: &str = "feeds/incidents.xml";
+pub const INCIDENTS_PATH: &str = crate::model::site_files::INCIDENTS_FEED;
 
 /// feeds/exceptions.xml.
 pub fn render_exceptions_feed(handbook: &Handbook) -> Vec<OutputFile> {

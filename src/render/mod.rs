@@ -554,15 +554,16 @@ pub struct MenuItem {
 
 /// The top menu: the pages every reader looks for first.
 pub fn menu() -> Vec<MenuItem> {
+    use crate::model::site_files;
     [
-        ("Handbook", "index.html"),
-        ("Exceptions", "exceptions/index.html"),
-        ("Incidents", "incidents/index.html"),
-        ("Action items", "action-items/index.html"),
-        ("Owners", "owners/index.html"),
-        ("Metrics", "metrics/index.html"),
-        ("Status", "status/index.html"),
-        ("Audit", "audit/index.html"),
+        ("Handbook", site_files::HOME),
+        ("Exceptions", site_files::EXCEPTIONS),
+        ("Incidents", site_files::INCIDENTS),
+        ("Action items", site_files::ACTION_ITEMS),
+        ("Owners", site_files::OWNERS),
+        ("Metrics", site_files::METRICS),
+        ("Status", site_files::STATUS),
+        ("Audit", site_files::AUDIT),
     ]
     .into_iter()
     .map(|(title, href)| MenuItem { title, href })

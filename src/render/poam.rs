@@ -39,7 +39,7 @@ use crate::render::feeds::{day_start, site_link};
 use crate::render::{OutputFile, Pieces};
 
 /// The path of the export in the site.
-pub const PATH: &str = "exports/poam.json";
+pub const PATH: &str = crate::model::site_files::POAM;
 
 /// The OSCAL version the document declares: the one both checks of the tests accept, NIST's
 /// schema of that release and compliance-trestle 5, whose models are OSCAL 1.2.0 to 1.2.1.

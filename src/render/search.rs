@@ -25,7 +25,7 @@ pub const WARN_BYTES: u64 = 5 * 1024 * 1024;
 
 pub const INDEX_PATH: &str = "search/index.js";
 
-pub const PAGE_PATH: &str = "search/index.html";
+pub const PAGE_PATH: &str = crate::model::site_files::SEARCH;
 
 /// A document of the index, written as a row of [`FIELDS`]: with every field named in
 /// every document, the names would be a tenth of a large register's index.

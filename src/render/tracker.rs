@@ -36,7 +36,7 @@ use crate::render::api::Parts;
 use crate::render::{OutputFile, Pieces};
 
 /// Where the build writes the tracker.
-pub const EXPORT_PATH: &str = "exports/exceptions.csv";
+pub const EXPORT_PATH: &str = crate::model::site_files::TRACKER_CSV;
 
 /// exports/exceptions.csv: the exception tracker CSV (SPEC 10), in id order, each
 /// exception's line a piece kept in `lines`.

@@ -2404,6 +2404,57 @@ fn links_in_records_are_resolved() {
     }
 }
 
+/// A page links to the registers, the status page, the exports and the other files every
+/// build writes, in each spelling a static host serves; and each of them is in the site.
+#[test]
+fn links_to_the_files_the_build_writes_resolve() {
+    use secbook::model::site_files::{LINKABLE, linkable};
+    let mut hb = harness::Handbook::default();
+    let mut body = String::from("---\ntitle: Links\n---\n");
+    let mut expected = Vec::new();
+    for (i, file) in LINKABLE.iter().enumerate() {
+        let folder = file.strip_suffix("index.html");
+        let mut spellings = vec![format!("../{file}"), format!("/{file}")];
+        if let Some(folder) = folder {
+            spellings.push(format!("../{folder}"));
+            spellings.push(format!("/{}", folder.trim_end_matches('/')));
+        }
+        for (j, link) in spellings.iter().enumerate() {
+            body.push_str(&format!("[l{i}-{j}]({link})\n"));
+            expected.push(format!("<a href=\"../../{file}\">l{i}-{j}</a>"));
+        }
+    }
+    hb.pages.push(("guide/links.md".into(), body));
+    let files = harness::build(&hb).unwrap_or_else(|d| panic!("{}", d[0].render()));
+    let html = text_of(&files, "guide/links/index.html");
+    for link in &expected {
+        assert!(html.contains(link.as_str()), "lacks {link}");
+    }
+    for file in LINKABLE {
+        assert!(
+            files.iter().any(|f| f.path == file),
+            "the build writes no {file}"
+        );
+        assert_eq!(linkable(file), Some(file));
+    }
+
+    // A record's page is named by its id, which the hint tells.
+    let mut hb = harness::Handbook::default();
+    hb.pages.push((
+        "guide/links.md".into(),
+        "---\ntitle: L\n---\n[r](../exceptions/EXC-001/)\n".into(),
+    ));
+    let diags = harness::build(&hb).expect_err("a record by its path");
+    let d = diags
+        .iter()
+        .find(|d| d.message.contains("../exceptions/EXC-001/"))
+        .unwrap();
+    assert_eq!(
+        d.hint.as_deref(),
+        Some("a record is linked by its id: `exception:EXC-001`")
+    );
+}
+
 #[test]
 fn a_broken_link_in_a_record_is_an_error_at_the_link() {
     let mut hb = harness::Handbook::default();

@@ -19,7 +19,7 @@ use charts::{Bar, BarChart, ColumnChart, Fill, Hatch, Layout, Series, badge, pal
 /// The folder of the metrics page.
 pub const URL: &str = "metrics/";
 
-pub const JSON_PATH: &str = "api/metrics.json";
+pub const JSON_PATH: &str = crate::model::site_files::API_METRICS;
 
 /// One number of the home page's status summary, linking to the page behind it.
 #[derive(Debug, Clone, Serialize)]
