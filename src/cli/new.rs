@@ -131,8 +131,9 @@ pub fn write_new(root: &Path, rel: &str, text: &str) -> Result<bool, Error> {
 }
 
 /// The next `count` free ids of `kind`, following the pattern of the existing ids: the
-/// most used prefix before the trailing number, and its zero padding (`EXC-024` is followed
-/// by `EXC-025`). With no numbered id yet, `EXC-001` or `INC-001`.
+/// most used prefix before the trailing number, the newest where it holds a year
+/// (`IR-2026-` after `IR-2025-`), and its zero padding (`EXC-024` is followed by
+/// `EXC-025`). With no numbered id yet, `EXC-001` or `INC-001`.
 pub fn next_ids(root: &Path, kind: RecordKind, count: usize) -> Vec<String> {
     let dir = root.join("data").join(kind.folder());
     let mut existing = Vec::new();
@@ -166,15 +167,22 @@ fn following(existing: &[String], default_prefix: &str, count: usize) -> Vec<Str
             Some((prefix, number.parse::<u128>().ok()?, digits))
         })
         .collect();
-    // The most used prefix; among equals, the one with the highest number.
-    let best = numbered.iter().map(|(p, ..)| *p).max_by_key(|p| {
-        let uses = numbered.iter().filter(|(q, ..)| q == p).count();
-        let top = numbered
-            .iter()
-            .filter(|(q, ..)| q == p)
-            .map(|(_, n, _)| *n)
-            .max();
-        (uses, top)
+    // The most used shape of prefix, its digits aside (`IR-2025-` and `IR-2026-` are one),
+    // among equals the one with the highest number; then, of that shape, the prefix that
+    // sorts last: the newest year's.
+    let shape = |p: &str| -> String {
+        p.chars()
+            .map(|c| if c.is_ascii_digit() { '0' } else { c })
+            .collect()
+    };
+    let best_shape = numbered.iter().map(|(p, ..)| shape(p)).max_by_key(|s| {
+        let same = numbered.iter().filter(|(q, ..)| shape(q) == *s);
+        (same.clone().count(), same.map(|(_, n, _)| *n).max())
+    });
+    let best = best_shape.and_then(|s| {
+        (numbered.iter().map(|(p, ..)| *p))
+            .filter(|p| shape(p) == s)
+            .max()
     });
     let (prefix, mut number, width) = match best {
         Some(prefix) => {
@@ -285,6 +293,13 @@ mod tests {
     fn next_id_follows_the_most_used_prefix_and_skips_taken_ids() {
         assert_eq!(ids(&["A-1", "A-2", "B-9"], 1), ["A-3"]);
         assert_eq!(ids(&["E-01", "E-02", "e-03"], 1), ["E-04"]);
+        // A year in the id: the newest year's counter goes on, though an older year has
+        // more ids.
+        let mut years: Vec<String> = (11..20).map(|n| format!("IR-2025-{n:03}")).collect();
+        years.extend((1..7).map(|n| format!("IR-2026-{n:03}")));
+        let years: Vec<&str> = years.iter().map(String::as_str).collect();
+        assert_eq!(ids(&years, 2), ["IR-2026-007", "IR-2026-008"]);
+        assert_eq!(ids(&["IR-2025-019", "A-1", "A-2"], 1), ["A-3"]);
     }
     #[test]
     fn scalar_quotes_only_when_needed() {
