@@ -15,6 +15,7 @@ use crate::load::records::{Records, SameRecords};
 use crate::model::date::Date;
 use crate::model::finding::Finding;
 use crate::model::history::History;
+use crate::model::incident::ActionItem;
 use crate::model::vocab::ExceptionState;
 
 pub struct Handbook {
@@ -48,6 +49,13 @@ impl Handbook {
     /// report count them.
     pub fn open_exceptions(&self) -> usize {
         self.exception_states.iter().filter(|s| s.is_open()).count()
+    }
+
+    /// Every incident's action items, of every kind of incident (as `incident.action-item-
+    /// overdue` reads them; the metrics leave out those of `not_an_incident`), as the
+    /// status, action items and home pages count them.
+    pub fn action_items(&self) -> impl Iterator<Item = &ActionItem> + Clone {
+        (self.records.incidents.iter()).flat_map(|i| &i.record.action_items)
     }
 
     /// A hash of what shapes every record besides its own file: the configuration, the

@@ -617,7 +617,7 @@ pub fn render_all(handbook: &Handbook, renderer: &Renderer, out: &Output) -> Vec
         || render_with_facts(handbook, renderer, out),
         || {
             let extras = records::PageExtras::new(handbook);
-            let summary = status_summary(&handbook.metrics);
+            let summary = status_summary(handbook);
             let parts: Vec<Part> = vec![
                 Box::new(|| pages::render_pages(&handbook.site, renderer, &extras, &summary, out)),
                 // The metrics' page, charts and JSON read the metrics and the templates

@@ -253,6 +253,34 @@ fn metrics_page_shows_every_chart_with_its_table() {
     assert!(home.contains("href=\"metrics/index.html\""));
 }
 
+/// The home page's count of overdue action items is the one of the page it links to, which
+/// lists the action items of every incident: INC-4's too, though it was not an incident and
+/// the metrics leave it out.
+#[test]
+fn the_home_page_counts_overdue_action_items_as_the_page_it_links_to() {
+    let tmp = tempfile::tempdir().unwrap();
+    let handbook = tmp.path().join("handbook");
+    common::copy_dir(&fixture(), &handbook);
+    let inc4 = handbook.join("data/incidents/INC-4.yaml");
+    let text_of_inc4 = fs::read_to_string(&inc4).unwrap();
+    let overdue = "    priority: P3\n    status: planned\n    due: 2026-06-01\n";
+    fs::write(
+        &inc4,
+        text_of_inc4.replace("    priority: P3\n    status: completed\n", overdue),
+    )
+    .unwrap();
+    let files = build(&handbook, &tmp.path().join("out"));
+    let metrics: Value = serde_json::from_slice(&files["api/metrics.json"]).unwrap();
+    assert_eq!(metrics["incidents"]["action_items"]["overdue"], 2);
+    let home = text(&files, "index.html");
+    let summary = "<span class=\"summary-value\">3</span> <span class=\"summary-label\">overdue action items</span>";
+    assert!(home.contains(summary), "{home}");
+    let items = text(&files, "action-items/index.html");
+    assert!(items.contains("Would count if this were an incident"));
+    let status = text(&files, "status/index.html");
+    assert!(status.contains("<strong>3</strong> overdue"), "{status}");
+}
+
 /// The status page counts postmortems as the metrics do: INC-4's, of what was not an
 /// incident, is not one of the required completed.
 #[test]

@@ -234,11 +234,7 @@ struct StatusView<'a> {
 fn render_status(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
     let hb = facts.hb;
     let as_of = hb.as_of;
-    let items = hb
-        .records
-        .incidents
-        .iter()
-        .flat_map(|i| &i.record.action_items);
+    let items = hb.action_items();
     let open_items = items.clone().filter(|a| !a.status.is_done()).count();
     let overdue_items = items.clone().filter(|a| a.is_overdue(as_of)).count();
     let done_items = items.filter(|a| a.status.is_done()).count();
