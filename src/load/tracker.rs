@@ -438,15 +438,23 @@ pub(crate) fn list(cell: &str) -> List {
         let broken = (n > 0).then_some(Token::Sep(Separator::LineBreak));
         broken
             .into_iter()
-            .chain(line.split_inclusive([',', ';']).flat_map(move |part| {
-                let (text, after) = separated(part);
-                (text.split_whitespace())
-                    .map(|word| match word {
-                        "and" => Token::Sep(Separator::And),
-                        "&" => Token::Sep(Separator::Ampersand),
-                        word => Token::Word(word),
-                    })
-                    .chain(after.map(Token::Sep))
+            .chain(line.split_whitespace().flat_map(|chunk| {
+                // A web address keeps the commas and semicolons in it (`?id=1,tab=2`): only
+                // one at its end separates.
+                let parts: Vec<&str> = match chunk.contains("://") {
+                    true => vec![chunk],
+                    false => chunk.split_inclusive([',', ';']).collect(),
+                };
+                parts.into_iter().flat_map(|part| {
+                    let (text, after) = separated(part);
+                    let word = match text {
+                        "" => None,
+                        "and" => Some(Token::Sep(Separator::And)),
+                        "&" => Some(Token::Sep(Separator::Ampersand)),
+                        word => Some(Token::Word(word)),
+                    };
+                    word.into_iter().chain(after.map(Token::Sep))
+                })
             }))
     });
     let mut list = List::default();
@@ -801,6 +809,13 @@ mod tests {
         );
         assert_eq!(read("AT&T, "), (names(&["AT&T"]), vec![]));
         assert_eq!(read(" , and"), (names(&[]), vec![]));
+        // A web address keeps its commas and semicolons.
+        let link = "https://snow.example.com/nav_to.do?sys_id=1,tab=approvals;x=2";
+        assert_eq!(read(link), (names(&[link]), vec![]));
+        assert_eq!(
+            read(&format!("{link}, SEC-1")),
+            (names(&[link, "SEC-1"]), vec![Comma])
+        );
     }
 
     #[test]

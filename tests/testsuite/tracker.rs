@@ -656,13 +656,10 @@ fn export_tells_what_an_import_would_split() {
     );
     assert_code(&out, 0);
     let said = String::from_utf8_lossy(&out.stderr);
-    for told in [
-        "warning: EXC-001: the tracker CSV writes the approver `Feld, Martin`, which an import reads as 2 values, split at its commas",
-        "warning: EXC-001: the tracker CSV writes the ticket `https://t.example/SEC-1012?a=1,2`, which an import reads as 2 values, split at its commas",
-    ] {
-        assert!(said.contains(told), "{said}");
-    }
-    assert_eq!(said.matches("warning: ").count(), 2, "{said}");
+    let told = "warning: EXC-001: the tracker CSV writes the approver `Feld, Martin`, which an import reads as 2 values, split at its commas";
+    assert!(said.contains(told), "{said}");
+    // A web address keeps its commas when it is imported: nothing to tell.
+    assert_eq!(said.matches("warning: ").count(), 1, "{said}");
 }
 
 #[test]
