@@ -559,19 +559,33 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
             }),
             None => {
                 let serial = date_text.len() == 5 && date_text.bytes().all(|b| b.is_ascii_digit());
+                // A day written first (`15/01/2026`), as spreadsheets save dates where they
+                // are written so: the file's other dates are too, and a day of 12 or less
+                // reads as another day month first, so the cell alone is not to be mended.
+                let day_first = (date_text.split('/').collect::<Vec<_>>())
+                    .as_slice()
+                    .try_into()
+                    .ok()
+                    .and_then(|[day, month, year]: [&str; 3]| {
+                        parse_tracker_date(&format!("{month}/{day}/{year}"))
+                    });
+                let hint = match (serial, day_first) {
+                    (true, _) => "this is a spreadsheet's number for a day: format the column \
+                                  as a date, M/D/YYYY, and save the file again"
+                        .to_string(),
+                    (false, Some((date, _))) => format!(
+                        "this reads as {date} day first, as spreadsheets save dates where \
+                         they are written so; the file's other dates are then day first too: \
+                         format the Decision date column as YYYY-MM-DD, save and import again"
+                    ),
+                    (false, None) => "write a real date as M/D/YYYY, such as 1/15/2026, or as \
+                                      YYYY-MM-DD"
+                        .to_string(),
+                };
                 diags.push(
                     Diagnostic::error(format!("invalid decision date `{date_text}`"))
                         .at(file, date_at)
-                        .with_hint(match serial {
-                            true => {
-                                "this is a spreadsheet's number for a day: format the column \
-                                     as a date, M/D/YYYY, and save the file again"
-                            }
-                            false => {
-                                "write a real date as M/D/YYYY, such as 1/15/2026, or as \
-                                      YYYY-MM-DD"
-                            }
-                        }),
+                        .with_hint(hint),
                 );
                 None
             }

@@ -481,7 +481,7 @@ error: invalid decision date `13/1/2026`
 4 │ Urgent, Approved, 13/1/2026, Risk waiver, Something., Helen Brooks, , , Unknown words
   │                   ^^^^^^^^^
   │
-  = help: write a real date as M/D/YYYY, such as 1/15/2026, or as YYYY-MM-DD
+  = help: this reads as 2026-01-13 day first, as spreadsheets save dates where they are written so; the file's other dates are then day first too: format the Decision date column as YYYY-MM-DD, save and import again
 
 error: unknown type of request `Risk waiver`
   ┌─ tests/data/tracker/bad.csv:4:30
