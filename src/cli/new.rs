@@ -79,13 +79,14 @@ pub fn new_record(root: &Path, kind: RecordKind, title: &str) -> Result<String, 
     }
     let today = today(root)?;
     let _turn = take_turn(root)?;
+    let guide = guide(root, kind);
     loop {
         let id = next_ids(root, kind, 1)
             .pop()
             .ok_or_else(|| Error::Usage("no free id".into()))?;
         let text = match kind {
-            RecordKind::Exception => exception_template(&id, title, today),
-            RecordKind::Incident => incident_template(&id, title, today),
+            RecordKind::Exception => exception_template(&id, title, today, &guide),
+            RecordKind::Incident => incident_template(&id, title, today, &guide),
         };
         let rel = format!("data/{}/{id}.yaml", kind.folder());
         if write_new(root, &rel, &text)? {
@@ -204,12 +205,31 @@ fn following(existing: &[String], default_prefix: &str, count: usize) -> Vec<Str
     ids
 }
 
-fn exception_template(id: &str, title: &str, today: Date) -> String {
+/// The comment that names the starter pages (`init`'s) that explain a record's fields,
+/// those of them the handbook has: a handbook of its own pages may have none.
+fn guide(root: &Path, kind: RecordKind) -> String {
+    let pages: &[&str] = match kind {
+        RecordKind::Exception => &["content/exceptions/contents.md"],
+        RecordKind::Incident => &[
+            "content/incident-response/working-document.md",
+            "content/incident-response/severity-levels.md",
+        ],
+    };
+    let there: Vec<&str> = (pages.iter().copied())
+        .filter(|page| root.join(page).is_file())
+        .collect();
+    match there.as_slice() {
+        [] => String::new(),
+        [one] => format!("# {one} explains the fields.\n"),
+        many => format!("# {} explain the fields.\n", many.join(" and ")),
+    }
+}
+
+fn exception_template(id: &str, title: &str, today: Date, guide: &str) -> String {
     format!(
         "\
 # A new security exception. Replace every TODO marker: `secbook check` lists those left.
-# The handbook page \"What an Exception Must Contain\" explains each field.
-id: {id}
+{guide}id: {id}
 title: {title}
 type: \"TODO: extension (delay the fix) or acceptance (accept the risk without a fix)\"
 severity: \"TODO: critical, high, medium or low, as the vulnerability program ranked it\"
@@ -231,12 +251,11 @@ remediation_plan: |
     )
 }
 
-fn incident_template(id: &str, title: &str, today: Date) -> String {
+fn incident_template(id: &str, title: &str, today: Date, guide: &str) -> String {
     format!(
         "\
 # A new security incident. Replace every TODO marker: `secbook check` lists those left.
-# The handbook pages \"Incident Working Document\" and \"Severity Levels\" explain the fields.
-id: {id}
+{guide}id: {id}
 title: {title}
 severity: \"TODO: sev1, sev2, sev3 or sev4, by the severity levels page\"
 status: investigating

@@ -461,6 +461,10 @@ fn new_records_take_the_next_id_with_the_padding_kept() {
     );
     let text = fs::read_to_string(site.join("data/exceptions/EXC-026.yaml")).unwrap();
     assert!(text.contains("\nid: EXC-026\ntitle: Second\n"), "{text}");
+    // Its comments name the starter page that explains its fields, which the handbook has.
+    let guide = "# content/exceptions/contents.md explains the fields.\n";
+    assert!(text.contains(guide), "{text}");
+    assert!(site.join("content/exceptions/contents.md").is_file());
 
     let out = secbook(tmp.path(), &["new", "incident", "site", "--title", "Phish"]);
     assert_code(&out, 0);
@@ -477,6 +481,15 @@ fn new_records_take_the_next_id_with_the_padding_kept() {
     assert_code(&secbook(&empty, &["new", "incident", "--title", "B"]), 0);
     assert!(empty.join("data/exceptions/EXC-001.yaml").is_file());
     assert!(empty.join("data/incidents/INC-001.yaml").is_file());
+    // A handbook without the starter pages is sent to none.
+    for record in [
+        "data/exceptions/EXC-001.yaml",
+        "data/incidents/INC-001.yaml",
+    ] {
+        let text = fs::read_to_string(empty.join(record)).unwrap();
+        assert!(!text.contains("content/"), "{text}");
+        assert!(text.starts_with("# A new security "), "{text}");
+    }
 
     // Not a handbook, or no title: the command cannot run.
     assert_code(
