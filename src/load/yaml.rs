@@ -532,11 +532,19 @@ fn syntax(file: &SourceFile, range: Range<usize>, raw: &str, at: Option<usize>) 
             hint: "YAML reads only ordinary spaces as indentation: replace it with one".into(),
         });
     }
+    // A quote left open (`title: "Citrix ADC`), which a quote on a later line closed: the
+    // mistake is where the value opens, and it is told there.
     if let Some(opened) = open_quote(text, line_start, at) {
-        return Some(hint(format!(
-            "the quoted value that starts on line {} ends here; is its closing quote missing?",
-            line(opened)
-        )));
+        let end = opened + text[opened..line_of(opened).end].trim_end().len();
+        return Some(Syntax {
+            span: Some(opened..end),
+            message: Some(format!(
+                "a quoted value that is not closed on its line: YAML reads it on to the \
+                 quote on line {}",
+                line(at)
+            )),
+            hint: "end the value with the quote it starts with, on this line".into(),
+        });
     }
     if raw.contains("while scanning a quoted scalar")
         && let Some(quote) = context
@@ -3220,15 +3228,18 @@ mod tests {
         assert_eq!((line, shown.as_str()), (2, "%YAML 1.2"));
         assert!(message.contains("YAML directive"), "{message}");
         assert!(hint.starts_with("remove it"), "{hint}");
-        // A quote left open on line 2 that the parser took as closed on line 4.
-        let (line, column, _, message, hint) = all("a: 1\nb: \"x\nc: 2\nd: \"y\"\n");
+        // A quote left open on line 2 that the parser took as closed on line 4, at the
+        // quote that opens it.
+        let (line, column, shown, message, hint) = all("a: 1\nb: \"x\nc: 2\nd: \"y\"\n");
+        assert_eq!((line, column, shown.as_str()), (2, 4, "\"x"));
         assert_eq!(
-            (line, column, message.as_str()),
-            (4, 5, "did not find expected key")
+            message,
+            "a quoted value that is not closed on its line: YAML reads it on to the quote on \
+             line 4"
         );
-        assert!(
-            hint.starts_with("the quoted value that starts on line 2 ends here"),
-            "{hint}"
+        assert_eq!(
+            hint,
+            "end the value with the quote it starts with, on this line"
         );
         // A quote never closed, at the quote, columns counted in characters.
         let (line, column, shown, message, _) = all("é: 1\nb: 'x\n");
@@ -3276,9 +3287,9 @@ mod tests {
         assert_eq!(hint, "the list opened with `[` on line 2 is never closed");
         // In front matter, lines are the file's.
         let text = "---\ntitle: x\ndescription: \"y\nweight: 1\ntags: \"z\"\n---\n";
-        let (line, .., hint) = syntax_error(text, 4..text.len() - 4);
-        assert_eq!(line, 5);
-        assert!(hint.contains("starts on line 3"), "{hint}");
+        let (line, _, _, message, _) = syntax_error(text, 4..text.len() - 4);
+        assert_eq!(line, 3);
+        assert!(message.ends_with("the quote on line 5"), "{message}");
         let text = "---\ntitle: x\nweight 1\ntags: [a\nowner: y\n---\n";
         let (line, _, shown, ..) = syntax_error(text, 4..text.len() - 4);
         assert_eq!((line, shown.as_str()), (3, "weight 1"));
