@@ -679,13 +679,13 @@ fn check_reports_each_todo_of_a_new_exception_until_it_is_filled() {
     assert_eq!(
         errors(&stderr(&out)),
         [
-            format!("{f}:5:7 `type` still has a TODO marker"),
-            format!("{f}:6:11 `severity` still has a TODO marker"),
-            format!("{f}:8:15 `requested_by` still has a TODO marker"),
-            format!("{f}:9:13 `risk_owner` still has a TODO marker"),
-            format!("{f}:12:3 `summary` still has a TODO marker"),
-            format!("{f}:14:3 `justification` still has a TODO marker"),
-            format!("{f}:16:3 `remediation_plan` still has a TODO marker"),
+            format!("{f}:4:7 `type` still has a TODO marker"),
+            format!("{f}:5:11 `severity` still has a TODO marker"),
+            format!("{f}:7:15 `requested_by` still has a TODO marker"),
+            format!("{f}:8:13 `risk_owner` still has a TODO marker"),
+            format!("{f}:11:3 `summary` still has a TODO marker"),
+            format!("{f}:13:3 `justification` still has a TODO marker"),
+            format!("{f}:15:3 `remediation_plan` still has a TODO marker"),
         ],
         "{}",
         describe(&out)
@@ -705,19 +705,19 @@ fn check_reports_each_todo_of_a_new_exception_until_it_is_filled() {
         warnings(&stderr(&out)),
         [
             format!(
-                "{f}:8:15 exception.todo `requested_by` still has a TODO marker: Name <email> of who asks"
+                "{f}:7:15 exception.todo `requested_by` still has a TODO marker: Name <email> of who asks"
             ),
             format!(
-                "{f}:9:13 exception.todo `risk_owner` still has a TODO marker: Name <email> of the accountable leader"
+                "{f}:8:13 exception.todo `risk_owner` still has a TODO marker: Name <email> of the accountable leader"
             ),
             format!(
-                "{f}:12:3 exception.todo `summary` still has a TODO marker: the risk and its impact on the company, customers and employees"
+                "{f}:11:3 exception.todo `summary` still has a TODO marker: the risk and its impact on the company, customers and employees"
             ),
             format!(
-                "{f}:14:3 exception.todo `justification` still has a TODO marker: why the exception is needed, and why the fix cannot happen in time"
+                "{f}:13:3 exception.todo `justification` still has a TODO marker: why the exception is needed, and why the fix cannot happen in time"
             ),
             format!(
-                "{f}:16:3 exception.todo `remediation_plan` still has a TODO marker: the path to the fix, each step with an owner and a date (delete this field for an acceptance)"
+                "{f}:15:3 exception.todo `remediation_plan` still has a TODO marker: the path to the fix, each step with an owner and a date (delete this field for an acceptance)"
             ),
         ],
         "{}",
@@ -759,10 +759,10 @@ fn check_reports_each_todo_of_a_new_incident_until_it_is_filled() {
     assert_eq!(
         errors(&stderr(&out)),
         [
-            format!("{f}:5:11 `severity` still has a TODO marker"),
-            format!("{f}:7:12 `commander` still has a TODO marker"),
-            format!("{f}:8:9 `source` still has a TODO marker"),
-            format!("{f}:11:3 `summary` still has a TODO marker"),
+            format!("{f}:4:11 `severity` still has a TODO marker"),
+            format!("{f}:6:12 `commander` still has a TODO marker"),
+            format!("{f}:7:9 `source` still has a TODO marker"),
+            format!("{f}:10:3 `summary` still has a TODO marker"),
         ],
         "{}",
         describe(&out)
