@@ -1054,6 +1054,17 @@ fn parse_record<T: DeserializeOwned + Record>(
             if !at_markers.is_empty() {
                 diags.extend(markers.iter().map(|m| todo::error(&file, m)));
             }
+            // A record whose only errors are keys it may not have (`titel:`) is checked
+            // without them, its other errors told with those.
+            if at_markers.is_empty()
+                && let Some(record) = yaml::without_unknown_fields::<T>(&file, &diags)
+            {
+                let mut c = Check::new(&file);
+                check_id(record.id(), file_id(&file.name), &mut c);
+                check(&record, &mut c);
+                diags.extend(c.diags);
+                return (None, diags);
+            }
             // The id is checked all the same: a copy whose id was not changed is told so
             // with the record's other errors, not once they are mended.
             if let Some(id) = written_id(&file, &diags) {

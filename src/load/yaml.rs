@@ -1715,6 +1715,30 @@ pub fn parse_lenient<T: DeserializeOwned>(file: &Arc<SourceFile>) -> (Option<T>,
     }
 }
 
+/// The document of `file` read without the top-level entries that `errors` tell are
+/// unknown fields: a record as it is besides the keys it may not have, whose rules
+/// between its fields are then checked with those errors, not once they are mended.
+/// `None` when an error is of another kind, or the rest does not load.
+pub fn without_unknown_fields<T: DeserializeOwned>(
+    file: &Arc<SourceFile>,
+    errors: &[Diagnostic],
+) -> Option<T> {
+    let entries = top_level_entries(&file.text)?;
+    let unknown = (errors.iter())
+        .map(|d| {
+            let entry = entries.iter().find(|(_, r)| r.start == d.span.start);
+            entry
+                .filter(|_| d.message.starts_with(FIELD))
+                .map(|(_, r)| r)
+        })
+        .collect::<Option<Vec<_>>>()?;
+    if unknown.is_empty() {
+        return None;
+    }
+    let rest = blanked(file, file.text.len(), unknown.into_iter());
+    parse(&rest, 0..rest.text.len()).ok()
+}
+
 /// How many bytes [`field_errors`] may copy and read in all: it reads the file up to the
 /// section once a field. A handbook.yaml is a few kilobytes; past this, only the
 /// section's first error is told, so that a file of megabytes takes no more time.

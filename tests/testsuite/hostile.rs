@@ -1193,6 +1193,32 @@ feeds:
     );
 }
 
+/// A record whose only errors are keys it may not have is checked without them: its
+/// dates out of order are told with the unknown key, not once it is mended.
+#[test]
+fn an_unknown_key_hides_no_rule_between_a_records_fields() {
+    let record =
+        harness::EXCEPTION.replace("first_review: 2026-01-03\n", "first_review: 2026-01-09\n");
+    let record = format!("{record}compensating_control: A typo of the field.\n");
+    let diags = harness::exception(&record, false);
+    let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        messages.contains(&"unknown field `compensating_control`"),
+        "{messages:?}"
+    );
+    let order = diags
+        .iter()
+        .find(|d| d.message.contains("decided") && d.message.contains("first_review"))
+        .unwrap_or_else(|| panic!("no error of the dates' order: {messages:?}"));
+    let line = record
+        .lines()
+        .position(|l| l.starts_with("decided:"))
+        .unwrap()
+        + 1;
+    assert_eq!(order.location().map(|(_, l, _)| l), Some(line), "{order:?}");
+    assert_eq!(diags.len(), 2, "{messages:?}");
+}
+
 /// A tag asks a YAML reader to make something of a value (`!!python/object` runs code in
 /// some readers): secbook would ignore it and read the text, so a file another tool reads
 /// otherwise is refused, at the tag, in every kind of file.
