@@ -470,13 +470,13 @@ pub fn tracker_csv(text: &str) -> Result<Vec<Diagnostic>, String> {
         })?;
     let today = date::Date::parse("2026-06-30").ok_or("a fixed date")?;
     let next_ids = |n: usize| (1..=n).map(|i| format!("EXC-{i:03}")).collect();
-    let known = import::Known::default();
+    let known = crate::load::tracker::Known::default();
     let converted = match import::convert(&file, &people, &known, today, next_ids) {
         Ok(converted) => converted,
         Err(Error::Invalid(diags)) => return Ok(diags),
         Err(other) => return Err(format!("import failed outright: {other}")),
     };
-    let mut register = import::Known::default();
+    let mut register = crate::load::tracker::Known::default();
     for (path, yaml) in &converted.files {
         let value: Result<serde_yaml::Value, _> = serde_yaml::from_str(yaml);
         if let Err(e) = value {

@@ -15,9 +15,12 @@ pub fn tracker(options: &Options, output: Option<PathBuf>) -> Result<Done, Error
     let rows = handbook.records.exceptions.len();
     let csv = tracker::export(handbook.records.exceptions.iter().map(|e| &e.record));
     let to = write_out(&options.root, csv.as_bytes(), output)?;
-    // The export's own: what an import of the file would read otherwise.
+    // The export's own: what an import of the file would read otherwise, or skip.
+    let exceptions = &handbook.records.exceptions;
+    let mut warnings_of_export = tracker::split_on_import(exceptions);
+    warnings_of_export.extend(tracker::skipped_on_import(exceptions));
     Ok(Done {
-        warnings: tracker::split_on_import(&handbook.records.exceptions),
+        warnings: warnings_of_export,
         summary: format!(
             "exported {rows} exception(s) to {to}{}",
             findings(&warnings)

@@ -3,15 +3,17 @@
 //! guard that export writes and import takes off again. `secbook import tracker`
 //! (cli/import.rs) turns the rows into records; render/tracker.rs writes the same format.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::ops::Range;
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 
 use crate::diagnostics::{Diagnostic, SourceFile};
-use crate::load::{source, yaml};
+use crate::load::disk::Disk;
+use crate::load::{records, source, yaml};
 use crate::model::date::Date;
 use crate::model::text;
 use crate::model::vocab::{Decision, ExceptionStatus, ExceptionType, Severity};
@@ -740,6 +742,71 @@ pub(crate) fn capitalise(word: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// The titles and tickets of the register, by which a row imported before is known.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// `title:` or `ticket:` and the value as [`key`] writes it, to what holds it.
+    holders: HashMap<String, String>,
+}
+
+impl Known {
+    /// The titles and tickets of the exceptions in `root`'s data/exceptions/, as the loader
+    /// finds them, even of those that do not load: a record with an error is still in the
+    /// register. A file that cannot be read is reported in `diags`.
+    pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Known {
+        let mut known = Known::default();
+        let disk = Disk::new(root);
+        for file in records::exception_files(&disk).0 {
+            let rel = file.rel;
+            let name = format!("data/{rel}");
+            match source::walked_text(&disk, &name, source::MAX_FILE_BYTES) {
+                Ok(file) => {
+                    known.add_record(&file.text, records::file_id(&rel));
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+        known
+    }
+
+    /// Adds the title and tickets of the record with YAML `text`, held by `id`.
+    pub fn add_record(&mut self, text: &str, id: &str) {
+        for found in yaml::string_values(text, |_| true) {
+            if found.path == "title" {
+                self.add("title", &found.value, id);
+            } else if found.path.starts_with("tickets[") {
+                self.add("ticket", &found.value, id);
+            }
+        }
+    }
+
+    pub(crate) fn add(&mut self, what: &str, value: &str, holder: &str) {
+        let key = key(value);
+        if !key.is_empty() {
+            self.holders
+                .entry(format!("{what}:{key}"))
+                .or_insert_with(|| holder.to_string());
+        }
+    }
+
+    /// What already holds `value` as its `what` (`title` or `ticket`).
+    pub(crate) fn holder(&self, what: &str, value: &str) -> Option<&str> {
+        self.holders
+            .get(&format!("{what}:{}", key(value)))
+            .map(String::as_str)
+    }
+}
+
+/// A title or ticket as rows and records are matched: letter case and runs of blanks do
+/// not count.
+fn key(value: &str) -> String {
+    value
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use crate::derive::handbook::Handbook;
 use crate::diagnostics::Diagnostic;
 use crate::load::records::Shared;
 use crate::load::tracker::{
-    ACCEPTANCE, EXTENSION, HEADER, approver_decision, capitalise, list, starts_formula,
+    ACCEPTANCE, EXTENSION, HEADER, Known, approver_decision, capitalise, list, starts_formula,
 };
 use crate::load::yaml::Seg;
 use crate::model::date::Date;
@@ -93,6 +93,52 @@ pub fn split_on_import(exceptions: &[Shared<Exception>]) -> Vec<Diagnostic> {
         if let Some(ticket) = e.tickets.first() {
             tell("the ticket", ticket, &[Seg::Key("tickets"), Seg::Index(0)]);
         }
+    }
+    told
+}
+
+/// The exceptions an import of the export would skip, each at its title or ticket: a row
+/// whose title or ticket is an earlier row's is taken for the same exception (SPEC 10),
+/// as a request denied and then filed again would be.
+pub fn skipped_on_import(exceptions: &[Shared<Exception>]) -> Vec<Diagnostic> {
+    let mut above = Known::default();
+    let mut told = Vec::new();
+    for loaded in exceptions {
+        let e = &loaded.record;
+        let title = one_line(&e.title);
+        let ticket = e.tickets.first().map(|t| t.trim());
+        let fields = [
+            (
+                "ticket",
+                ticket,
+                [Seg::Key("tickets"), Seg::Index(0)].as_slice(),
+            ),
+            (
+                "title",
+                Some(title.as_str()),
+                [Seg::Key("title")].as_slice(),
+            ),
+        ];
+        let same = fields.iter().find_map(|(what, value, path)| {
+            let holder = above.holder(what, (*value)?)?;
+            Some((*what, (*value)?, *path, holder.to_string()))
+        });
+        if let Some((what, value, path, holder)) = same {
+            let message = format!(
+                "{}: an import of the tracker CSV skips this exception: its {what} `{value}` \
+                 is that of {holder}",
+                e.id
+            );
+            told.push(
+                Diagnostic::warning(message)
+                    .at(&loaded.source, loaded.span(path))
+                    .with_hint(format!("give it a {what} of its own")),
+            );
+        }
+        if let Some(ticket) = ticket {
+            above.add("ticket", ticket, &e.id);
+        }
+        above.add("title", &title, &e.id);
     }
     told
 }

@@ -754,7 +754,7 @@ fn check_site(out: &Path, allowed: &BTreeSet<(String, String)>) {
                 // ticket or title and are skipped).
                 let file = SourceFile::new(path.as_str(), text);
                 let people = secbook::model::person::People::default();
-                let known = secbook::cli::import::Known::default();
+                let known = secbook::load::tracker::Known::default();
                 let today = secbook::model::date::Date::parse("2026-06-30").unwrap();
                 let ids = |n: usize| (0..n).map(|i| format!("X-{i}")).collect();
                 match secbook::cli::import::convert(&file, &people, &known, today, ids) {

@@ -662,6 +662,42 @@ fn export_tells_what_an_import_would_split() {
     assert_eq!(said.matches("warning: ").count(), 1, "{said}");
 }
 
+/// An exception whose title or first ticket is an earlier one's is told at the export: an
+/// import of the file takes its row for the earlier exception and skips it.
+#[test]
+fn export_tells_what_an_import_would_skip() {
+    let tmp = TempDir::new().unwrap();
+    assert_code(&secbook(tmp.path(), &["init", "site"]), 0);
+    let data = tmp.path().join("site/data/exceptions");
+    let edit = |id: &str, from: &str, to: &str| {
+        let path = data.join(format!("{id}.yaml"));
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{id}");
+        fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    // Filed again after a denial, in other words but under the same ticket; and a title
+    // given twice, in another letter case.
+    edit("EXC-003", "  - SEC-1058\n", "  - SEC-1012\n");
+    let title = "Unpatched legacy ERP application servers expose finance data to known exploits";
+    let text = fs::read_to_string(data.join("EXC-002.yaml")).unwrap();
+    let old_title = text.lines().find(|l| l.starts_with("title: ")).unwrap();
+    edit(
+        "EXC-002",
+        old_title,
+        &format!("title: {}", title.to_uppercase()),
+    );
+    let out = secbook(tmp.path(), &["export", "tracker", "site"]);
+    assert_code(&out, 0);
+    let said = String::from_utf8_lossy(&out.stderr);
+    for told in [
+        format!("warning: EXC-002: an import of the tracker CSV skips this exception: its title `{}` is that of EXC-001", title.to_uppercase()),
+        "warning: EXC-003: an import of the tracker CSV skips this exception: its ticket `SEC-1012` is that of EXC-001".to_string(),
+    ] {
+        assert!(said.contains(&told), "{said}");
+    }
+    assert!(said.contains("EXC-003.yaml:14:5"), "{said}");
+}
+
 #[test]
 fn a_built_site_holds_the_tracker_even_with_no_exception() {
     let tmp = TempDir::new().unwrap();
