@@ -86,24 +86,27 @@ fn given_name(csv_path: &Path) -> std::borrow::Cow<'_, str> {
 /// that is not in the register yet, with the ids that follow the existing ones. Nothing is
 /// written when any row has an error.
 pub fn import(root: &Path, csv_path: &Path) -> Result<Imported, Error> {
-    let today = new::today(root)?;
+    let config = new::load_config(root)?;
+    let today = new::today(&config)?;
     let name = given_name(csv_path);
-    let text = crate::load::disk::read_given(csv_path, &name, crate::load::source::MAX_FILE_BYTES)
+    let max_bytes = config.limits.max_file_bytes();
+    let text = crate::load::disk::read_given(csv_path, &name, max_bytes)
         .and_then(|bytes| tracker::decode(&name, bytes))
-        .map_err(|d| match d.file {
-            // Text that is not UTF-8 is an error of the file, shown at its place.
-            Some(_) => Error::Invalid(vec![d]),
-            None => Error::Usage(d.message),
+        .map_err(|d| {
+            if d.file.is_some() {
+                // Text that is not UTF-8 is an error of the file, shown at its place.
+                Error::Invalid(vec![d])
+            } else if let Some(hint) = &d.hint {
+                Error::Usage(format!("{}\n  help: {hint}", d.message))
+            } else {
+                Error::Usage(d.message)
+            }
         })?;
     let file = SourceFile::new(name, text);
     let _turn = new::take_turn(root)?;
     let mut diags = Vec::new();
-    let people = crate::load::records::load_people(
-        &Disk::new(root),
-        crate::load::source::MAX_FILE_BYTES,
-        &mut diags,
-    );
-    let known = Known::load(root, &mut diags);
+    let people = crate::load::records::load_people(&Disk::new(root), max_bytes, &mut diags);
+    let known = Known::load(root, max_bytes, &mut diags);
     let converted = convert(&file, &people, &known, today, |n| {
         new::next_ids(root, RecordKind::Exception, n)
     });

@@ -77,7 +77,7 @@ pub fn new_record(root: &Path, kind: RecordKind, title: &str) -> Result<String, 
             yaml::refused_name(c)
         )));
     }
-    let today = today(root)?;
+    let today = today(&load_config(root)?)?;
     let _turn = take_turn(root)?;
     let guide = guide(root, kind);
     loop {
@@ -106,14 +106,13 @@ pub fn take_turn(root: &Path) -> Result<output::Lock, Error> {
 
 /// The date a new record is created on: the handbook's as-of date, as a build would
 /// resolve it without `--as-of`.
-pub fn today(root: &Path) -> Result<Date, Error> {
-    let config = load_config(root)?;
+pub fn today(config: &Config) -> Result<Date, Error> {
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
     date::resolve_as_of(None, config.as_of, epoch.as_deref(), config.timezone).map_err(Error::Usage)
 }
 
-/// Reads handbook.yaml, for the timezone and the as-of date.
-fn load_config(root: &Path) -> Result<Config, Error> {
+/// Reads handbook.yaml, for the timezone, the as-of date and the limits.
+pub fn load_config(root: &Path) -> Result<Config, Error> {
     crate::pipeline::check_root(root)?;
     let file = source::required_text(&Disk::new(root), "handbook.yaml", source::MAX_FILE_BYTES)
         .map_err(|d| Error::Invalid(vec![d]))?;

@@ -87,6 +87,18 @@ pub(crate) struct Row {
 /// The text of a tracker file as spreadsheets save it: UTF-8, with or without a byte
 /// order mark, or UTF-16 with one (Excel's "Unicode Text").
 pub(crate) fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    // A workbook (`.xlsx`, `.ods` and `.numbers` are ZIP files, `.xls` an OLE2 one), not
+    // the CSV a spreadsheet saves from it: no conversion of its bytes as text would do.
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(source::cannot_read(
+            name,
+            "it is a spreadsheet's workbook (.xlsx, .xls or .ods), not CSV text",
+        )
+        .with_hint(
+            "open it in the spreadsheet and save it as CSV (in Excel: Save As, then \
+             \"CSV UTF-8 (Comma delimited)\")",
+        ));
+    }
     let unit: fn([u8; 2]) -> u16 = match bytes.get(..2) {
         Some([0xFF, 0xFE]) => u16::from_le_bytes,
         Some([0xFE, 0xFF]) => u16::from_be_bytes,
@@ -755,13 +767,13 @@ impl Known {
     /// The titles and tickets of the exceptions in `root`'s data/exceptions/, as the loader
     /// finds them, even of those that do not load: a record with an error is still in the
     /// register. A file that cannot be read is reported in `diags`.
-    pub fn load(root: &Path, diags: &mut Vec<Diagnostic>) -> Known {
+    pub fn load(root: &Path, max_bytes: u64, diags: &mut Vec<Diagnostic>) -> Known {
         let mut known = Known::default();
         let disk = Disk::new(root);
         for file in records::exception_files(&disk).0 {
             let rel = file.rel;
             let name = format!("data/{rel}");
-            match source::walked_text(&disk, &name, source::MAX_FILE_BYTES) {
+            match source::walked_text(&disk, &name, max_bytes) {
                 Ok(file) => {
                     known.add_record(&file.text, records::file_id(&rel));
                 }
@@ -799,14 +811,13 @@ impl Known {
     }
 }
 
-/// A title or ticket as rows and records are matched: letter case and runs of blanks do
-/// not count.
+/// A title or ticket as rows and records are matched: letter case, runs of blanks and the
+/// Unicode spelling of an accented letter (`é` as one character or as `e` and U+0301, as
+/// macOS may save it) do not count.
 fn key(value: &str) -> String {
-    value
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    let words = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    words.nfc().collect::<String>().to_lowercase()
 }
 
 #[cfg(test)]

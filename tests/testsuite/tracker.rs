@@ -698,6 +698,87 @@ fn export_tells_what_an_import_would_skip() {
     assert!(said.contains("EXC-003.yaml:14:5"), "{said}");
 }
 
+/// A workbook is told as one, with the way to the CSV; a file larger than the handbook's
+/// limit is refused with the setting that raises it, and one within it imports.
+#[test]
+fn import_tells_a_workbook_and_takes_the_handbooks_limit() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    let workbook = tmp.path().join("tracker.xlsx");
+    fs::write(
+        &workbook,
+        b"PK\x03\x04\x14\x00\x06\x00\x08\x00[Content_Types].xml",
+    )
+    .unwrap();
+    let out = secbook(&dir, &["import", "tracker", path(&workbook)]);
+    assert_code(&out, 2);
+    let said = stderr(&out);
+    assert!(
+        said.contains("it is a spreadsheet's workbook (.xlsx, .xls or .ods), not CSV text"),
+        "{said}"
+    );
+    assert!(
+        said.contains("help: open it in the spreadsheet and save it as CSV"),
+        "{said}"
+    );
+
+    // 1.5 MB of rows, over a limit of 1 MB and under one of 2 MB.
+    let row = "Low, Pending, , Accept risk without fix, Row {n}, Helen Brooks, , , Notes.\n";
+    let mut csv = format!("{HEADER}\n");
+    for n in 0..18_000 {
+        csv.push_str(&row.replace("{n}", &n.to_string()));
+    }
+    assert!(csv.len() > 1 << 20 && csv.len() < 2 << 20, "{}", csv.len());
+    let big = tmp.path().join("big.csv");
+    fs::write(&big, &csv).unwrap();
+    let config = dir.join("handbook.yaml");
+    fs::write(
+        &config,
+        "title: Import\nas_of: 2026-06-30\nlimits: { max_file_mb: 1 }\n",
+    )
+    .unwrap();
+    let out = secbook(&dir, &["import", "tracker", path(&big)]);
+    assert_code(&out, 2);
+    let said = stderr(&out);
+    assert!(
+        said.contains("the file is larger than the limit of 1 MB"),
+        "{said}"
+    );
+    assert!(
+        said.contains("help: raise `limits: { max_file_mb: N }`"),
+        "{said}"
+    );
+    fs::write(
+        &config,
+        "title: Import\nas_of: 2026-06-30\nlimits: { max_file_mb: 2 }\n",
+    )
+    .unwrap();
+    let out = secbook(&dir, &["import", "tracker", path(&big)]);
+    assert_code(&out, 0);
+}
+
+/// A title saved in the other Unicode spelling of its accented letters (as macOS may) is
+/// the same title: a second import adds nothing.
+#[test]
+fn a_title_in_another_unicode_spelling_is_the_same() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    let row = |title: &str| {
+        format!(
+            "{HEADER}\nLow, Pending, , Accept risk without fix, {title}, Helen Brooks, , , N.\n"
+        )
+    };
+    let composed = tmp.path().join("nfc.csv");
+    fs::write(&composed, row("Caf\u{e9} Wi-Fi")).unwrap();
+    let decomposed = tmp.path().join("nfd.csv");
+    fs::write(&decomposed, row("Cafe\u{301} Wi-Fi")).unwrap();
+    assert_code(&secbook(&dir, &["import", "tracker", path(&composed)]), 0);
+    let before = exception_files(&dir);
+    let out = secbook(&dir, &["import", "tracker", path(&decomposed)]);
+    assert_code(&out, 0);
+    assert_eq!(exception_files(&dir), before, "{}", describe(&out));
+}
+
 #[test]
 fn a_built_site_holds_the_tracker_even_with_no_exception() {
     let tmp = TempDir::new().unwrap();
