@@ -30,6 +30,7 @@ use serde::Serialize;
 
 use crate::derive::handbook::Handbook;
 use crate::load::config::Identity;
+use crate::load::todo::is_todo;
 use crate::model::date::Date;
 use crate::model::exception::Exception;
 use crate::model::person::{People, Person, address};
@@ -243,6 +244,7 @@ struct PoamItem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     origins: Vec<Origin>,
     related_risks: Vec<RelatedRisk>,
+    #[serde(skip_serializing_if = "String::is_empty")]
     remarks: String,
 }
 
@@ -319,7 +321,7 @@ impl<'a> Parties<'a> {
 
     /// The UUID of `person`'s party, adding it when new; `None` for nobody.
     fn uuid(&mut self, person: &Person) -> Option<String> {
-        if person.is_unassigned() {
+        if person.is_unassigned() || is_todo(&person.name) {
             return None;
         }
         let entry = self.people.find(person);
@@ -427,6 +429,7 @@ fn build(
                 .to_string()
         };
         let risk_uuid = name("risk");
+        let summary = recorded(&e.summary).unwrap_or(NOT_RECORDED).to_string();
         let page: Vec<OscalLink> = linked
             .then(|| OscalLink {
                 href: site_link(
@@ -447,23 +450,20 @@ fn build(
             ];
             if with_state {
                 props.push(prop("state", state.as_str()));
-                let named = |p: &&Person| !p.is_unassigned();
+                let named = |p: &&Person| !p.is_unassigned() && !is_todo(&p.name);
                 if let Some(owner) = Some(&e.risk_owner).filter(named) {
                     props.push(prop("risk-owner", &owner.to_string()));
                 }
                 if let Some(assignee) = e.assignee.as_ref().filter(named) {
                     props.push(prop("assignee", &assignee.to_string()));
                 }
-                props.extend(e.tickets.iter().map(|t| prop("ticket", t)));
+                let tickets = e.tickets.iter().filter_map(|t| recorded(t));
+                props.extend(tickets.map(|t| prop("ticket", t)));
             }
             props
         };
         let mut remediations = Vec::new();
-        if let Some(plan) = e
-            .remediation_plan
-            .as_deref()
-            .filter(|p| !p.trim().is_empty())
-        {
+        if let Some(plan) = e.remediation_plan.as_deref().and_then(recorded) {
             remediations.push(Response {
                 uuid: name("remediation"),
                 lifecycle: "planned",
@@ -475,6 +475,7 @@ fn build(
             .compensating_controls
             .iter()
             .enumerate()
+            .filter(|(_, control)| recorded(control).is_some())
             .map(|(i, control)| MitigatingFactor {
                 uuid: name(&format!("compensating-control/{i}")),
                 description: plain(control.trim()),
@@ -483,14 +484,11 @@ fn build(
         let risk = Risk {
             uuid: risk_uuid.clone(),
             title: plain(&line(&e.title, &e.id)),
-            description: e
-                .description
-                .as_deref()
-                .filter(|d| !d.trim().is_empty())
-                .unwrap_or(&e.summary)
-                .trim()
+            description: (e.description.as_deref())
+                .and_then(recorded)
+                .unwrap_or(&summary)
                 .to_string(),
-            statement: e.summary.trim().to_string(),
+            statement: summary.clone(),
             props: props(true),
             links: page.clone(),
             status: risk_status(state),
@@ -506,7 +504,7 @@ fn build(
         let item = PoamItem {
             uuid: name("poam-item"),
             title: plain(&line(&e.title, &e.id)),
-            description: e.summary.trim().to_string(),
+            description: summary.clone(),
             props: props(false),
             links: page,
             origins: requester
@@ -522,7 +520,7 @@ fn build(
             related_risks: vec![RelatedRisk {
                 risk_uuid: risk_uuid.clone(),
             }],
-            remarks: e.justification.trim().to_string(),
+            remarks: recorded(&e.justification).unwrap_or_default().to_string(),
         };
         (risk, item)
     };
@@ -673,6 +671,15 @@ fn prop(name: &'static str, value: &str) -> Prop {
         ns: NS,
         value: line(value, "-"),
     }
+}
+
+/// What OSCAL's required texts say of a value the record does not give yet.
+const NOT_RECORDED: &str = "Not recorded yet.";
+
+/// A text the record gives, trimmed: `None` when it is empty or a TODO marker, which the
+/// document an auditor reads must not present as a fact (a party named "TODO: ...").
+fn recorded(text: &str) -> Option<&str> {
+    Some(text.trim()).filter(|t| !t.is_empty() && !is_todo(t))
 }
 
 /// `s` on one line with single spaces, as OSCAL's string and markup-line types require;

@@ -756,6 +756,74 @@ fn poam_loads_in_compliance_trestle() {
     assert!(said.contains("ns"), "{said}");
 }
 
+/// A record's TODO markers are values nobody knows yet: the document auditors read names
+/// no party "TODO: ...", and says of a text it needs that it is not recorded yet.
+#[test]
+fn poam_holds_no_todo_marker() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("hb");
+    let run = |dir: &Path, args: &[&str]| {
+        crate::common::command()
+            .args(args)
+            .current_dir(dir)
+            .env("SOURCE_DATE_EPOCH", "1782777600")
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(tmp.path(), &["init", "hb", "--no-examples"])
+            .status
+            .success()
+    );
+    assert!(
+        run(&root, &["new", "exception", "--title", "Old TLS"])
+            .status
+            .success()
+    );
+    let record = root.join("data/exceptions/EXC-001.yaml");
+    let text = std::fs::read_to_string(&record).unwrap();
+    let filled: String = text
+        .lines()
+        .map(|line| match line.split_once(": ") {
+            Some(("type", _)) => "type: extension".to_string(),
+            Some(("severity", _)) => "severity: high".to_string(),
+            _ => line.to_string(),
+        })
+        .map(|line| line + "\n")
+        .collect();
+    std::fs::write(
+        &record,
+        filled.replace("created:", "tickets: [\"TODO: the ticket\"]\ncreated:"),
+    )
+    .unwrap();
+    let out = run(&root, &["export", "poam"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.matches("TODO").count() >= 5, "{text}");
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert!(!json.contains("TODO"), "{json}");
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let risk = &doc["plan-of-action-and-milestones"]["risks"][0];
+    assert_eq!(risk["statement"], "Not recorded yet.");
+    assert!(
+        doc["plan-of-action-and-milestones"]
+            .get("parties")
+            .is_none()
+            || doc["plan-of-action-and-milestones"]["metadata"]["parties"]
+                .as_array()
+                .is_none_or(|p| p.is_empty()),
+        "{json}"
+    );
+    let errors = schema_errors(&schema(), &doc);
+    assert!(errors.is_empty(), "{errors:#?}");
+    if let Some((loaded, said)) = trestle_loads(json.as_bytes()) {
+        assert!(loaded, "{said}");
+    }
+}
+
 #[test]
 fn poam_declares_the_version_of_the_schema_it_is_valid_against() {
     let schema = schema();
