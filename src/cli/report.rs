@@ -48,7 +48,11 @@ pub fn run(options: &Options, owner: Option<&str>, format: Format) -> Result<Don
     print(text.as_bytes())?;
     let summary = match (owner, report.owners.len()) {
         (Some(who), 0) => {
-            format!("nothing needs action from {who} (as of {})", report.as_of)
+            let nothing = format!("nothing needs action from {who} (as of {})", report.as_of);
+            match forwarded_from(&handbook, who) {
+                Some(to) => format!("{nothing}: {to}"),
+                None => nothing,
+            }
         }
         (_, n) => format!(
             "{n} owner(s) with something to act on (as of {})",
@@ -58,6 +62,21 @@ pub fn run(options: &Options, owner: Option<&str>, format: Format) -> Result<Don
     Ok(Done {
         warnings: report.warnings,
         summary,
+    })
+}
+
+/// Where the items of `who` go when they are someone else's to act on (`who` left, or
+/// has no address): told, since "nothing needs action" alone would read as all clear.
+fn forwarded_from(handbook: &Handbook, who: &str) -> Option<String> {
+    let all = Report::compute(handbook, None);
+    all.owners.iter().find_map(|o| {
+        let from =
+            (o.forwarded.iter()).find(|f| names(owner_key(&f.name, f.email.as_deref()), who))?;
+        let to = match &o.email {
+            Some(email) if *email != o.name => format!("{} <{email}>", o.name),
+            _ => o.name.clone(),
+        };
+        Some(format!("{} They are in the part of {to}.", from.why()))
     })
 }
 
@@ -404,7 +423,8 @@ impl Report {
         }
         for owner in &self.owners {
             out.push_str(&format!("\n## {}", escape(&owner.name)));
-            if let Some(email) = &owner.email {
+            // A fallback named by its address alone is not named twice.
+            if let Some(email) = owner.email.as_ref().filter(|e| **e != owner.name) {
                 out.push_str(&format!(" ({})", escape(email)));
             }
             out.push('\n');

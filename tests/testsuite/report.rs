@@ -290,6 +290,26 @@ fn a_handbook_with_errors_exits_1() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// An owner named by an address alone is headed by it once.
+#[test]
+fn an_owner_named_by_address_alone_is_headed_by_it_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_dir(&fixture(), tmp.path());
+    let record = tmp.path().join("data/exceptions/EXC-003.yaml");
+    let text = fs::read_to_string(&record).unwrap();
+    let owner = "risk_owner: \"Jun Park <jun@example.com>\"";
+    assert!(text.contains(owner));
+    fs::write(
+        &record,
+        text.replace(owner, "risk_owner: \"ops@example.com\""),
+    )
+    .unwrap();
+    let out = secbook(&["report", tmp.path().to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\n## ops@example.com\n"), "{text}");
+}
+
 /// Martin Feld left on 2026-03-31 (data/people.yaml of the example handbook): his
 /// exception goes to his manager, Helen Brooks, with the reason, and he gets no part.
 #[test]
@@ -344,6 +364,26 @@ fn a_departed_owners_items_go_to_their_manager() {
                         database version (high, risk owner Martin Feld): expires 2026-09-11"
         ),
         "{helen}"
+    );
+
+    // His own part is empty, and the report says where his items went.
+    let out = secbook(&[
+        "report",
+        root.to_str().unwrap(),
+        "--as-of",
+        "2026-08-20",
+        "--owner",
+        "martin.feld@example.com",
+    ]);
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(
+            "nothing needs action from martin.feld@example.com (as of 2026-08-20): Martin \
+             Feld left on 2026-03-31: their items go to the nearest manager still here. They \
+             are in the part of Helen Brooks <helen.brooks@example.com>."
+        ),
+        "{said}"
     );
 }
 
