@@ -1547,6 +1547,14 @@ async function pagedRegistry(browser, bin, work) {
       const low = Number((await page.locator(".registry-count").innerText()).match(/of (\d+)/)[1]);
       assert(shown.length && shown.every((r) => r.severity === "low"), `the low filter shows ${shown.map((r) => r.severity).join(", ")}`);
       assert(low > 0 && low < total, `the count says ${low} low rows of ${total}`);
+      // The caption, which print shows where it hides the filters, tells the order, the
+      // filter and which of the rows these are.
+      const caption = (await page.locator("table[data-registry] caption").innerText()).trim();
+      const range = `rows 1–${Math.min(100, low)} of ${low} (of ${total})`;
+      assert(caption === `Exception registry, sorted by id, severity low, ${range}`, `the caption reads "${caption}"`);
+      await page.locator("table[data-registry] th button", { hasText: /^ID$/ }).click();
+      const descending = (await page.locator("table[data-registry] caption").innerText()).trim();
+      assert(descending === `Exception registry, sorted by id (descending), severity low, ${range}`, `the caption reads "${descending}"`);
       const target = shown[0].href;
       assert(fs.existsSync(fileURLToPath(target)), `a loaded row links to ${target}, which does not exist`);
       assert(errors.length === 0, `page errors: ${errors.join("; ")}`);

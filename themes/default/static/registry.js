@@ -96,6 +96,12 @@
     var pager = paged ? makePager() : null;
     /* A paged registry shows the served page until the reader sorts or filters. */
     var served = paged;
+    /* The caption as served ("Exception registry, sorted by id, rows 1–100 of 323"): its
+     * name and order, from which show() tells the rows shown once they are this script's.
+     * Print shows the caption, where it hides the filters and the count. */
+    var caption = table.caption;
+    var captioned = caption ? /^(.*?)(?:, sorted by (.*?))?(?:, rows .*)?$/.exec(caption.textContent) : null;
+    var sortedBy = captioned && captioned[2] ? captioned[2] : "";
 
     function makePager() {
       var nav = document.createElement("nav");
@@ -188,6 +194,27 @@
         pager.prev.disabled = page === 0;
         pager.next.disabled = page + 1 >= pages;
       }
+      if (captioned && !served) {
+        caption.textContent = describe(visible, shown);
+      }
+    }
+
+    /* The caption of the rows shown: the order, each filter chosen, and which rows. */
+    function describe(visible, shown) {
+      var text = captioned[1] + (sortedBy ? ", sorted by " + sortedBy : "");
+      selects.forEach(function (select) {
+        if (select.value !== "") {
+          text += ", " + select.getAttribute("data-label").toLowerCase() + " " + select.value;
+        }
+      });
+      var all = visible.length === rows.length ? "" : " (of " + rows.length + ")";
+      if (visible.length === 0) {
+        return text + ", no rows" + all;
+      }
+      if (paged) {
+        return text + ", rows " + (page * PAGE + 1) + "–" + (page * PAGE + shown.length) + " of " + visible.length + all;
+      }
+      return all ? text + ", " + visible.length + " rows" + all : text;
     }
 
     headers.forEach(function (th, column) {
@@ -214,16 +241,9 @@
         th.setAttribute("aria-sort", direction);
         take();
         order = sortRows(order, column, type, direction);
+        sortedBy = button.textContent.toLowerCase() + (direction === "descending" ? " (descending)" : "");
         page = 0;
         show();
-        var caption = table.caption;
-        if (caption) {
-          caption.textContent =
-            caption.textContent.replace(/, sorted by .*$/, "") +
-            ", sorted by " +
-            button.textContent.toLowerCase() +
-            (direction === "descending" ? " (descending)" : "");
-        }
       });
     });
 
@@ -258,6 +278,7 @@
         label.appendChild(document.createTextNode(th.textContent.trim() + " "));
         var select = document.createElement("select");
         select.setAttribute("data-filter-name", name);
+        select.setAttribute("data-label", th.textContent.trim());
         select.appendChild(new Option("All", ""));
         values.forEach(function (v) {
           select.appendChild(new Option(v.value, v.value));
