@@ -120,7 +120,11 @@ impl Cache {
     /// them: the others are taken as they were without looking at them. Paths must be
     /// written as the handbook's root is.
     pub fn changed(&mut self, paths: HashSet<PathBuf>) {
-        self.loads.changes = Some(paths);
+        // Those of a build that failed before it read them are read by the next.
+        match &mut self.loads.changes {
+            Some(pending) => pending.extend(paths),
+            None => self.loads.changes = Some(paths),
+        }
     }
 }
 
@@ -218,12 +222,15 @@ fn prepare_from(
     for_audience: bool,
     cover: Option<&mut Coverage>,
 ) -> Result<Prepared, Error> {
-    let (kept_pages, kept_records, kept_derived, changes, kept_history) = match loads {
+    // The changes a watcher told are taken where the files are read: a build that stops
+    // before (handbook.yaml unreadable) leaves them to the next, which would otherwise
+    // take the files changed meanwhile from the cache, unread.
+    let (kept_pages, kept_records, kept_derived, pending, kept_history) = match loads {
         Some(loads) => (
             Some(&mut loads.pages),
             Some(&mut loads.records),
             Some(&loads.derived),
-            loads.changes.take(),
+            Some(&mut loads.changes),
             Some(&mut loads.history),
         ),
         None => (None, None, None, None, None),
@@ -287,6 +294,7 @@ fn prepare_from(
         allow_html: config.markdown.allow_html,
         theme_ids: &TemplateIds::of_theme(&theme.templates),
     };
+    let changes = pending.and_then(Option::take);
     let (content, content_diags) =
         content::load(source, pages, max_bytes, kept_pages, changes.as_ref());
     diags.extend(content_diags);

@@ -818,6 +818,36 @@ fn the_claims_of_the_records_pages_follow_every_record() {
     rebuild(&options, &mut cache);
 }
 
+/// A rebuild that stops before it reads the files (handbook.yaml moved away for a moment)
+/// leaves the changes a watcher told to the next: a record saved in the same moment is
+/// read again once handbook.yaml is back, not taken as it was.
+#[test]
+fn a_rebuild_that_stops_early_leaves_its_changes_to_the_next() {
+    let (tmp, options) = handbook();
+    let root = tmp.path();
+    settle(root);
+    let mut cache = Cache::default();
+    pipeline::generate_cached(&options, &mut cache).unwrap();
+    let record = root.join("data/exceptions/EXC-004.yaml");
+    edit(&record, |t| {
+        t.replacen("title: ", "title: Saved meanwhile ", 1)
+    });
+    settle_file(&record);
+    let config = root.join("handbook.yaml");
+    let away = root.join("handbook.yaml.away");
+    fs::rename(&config, &away).unwrap();
+    cache.changed(HashSet::from([record.clone(), config.clone()]));
+    assert!(pipeline::generate_cached(&options, &mut cache).is_err());
+    fs::rename(&away, &config).unwrap();
+    cache.changed(HashSet::from([config]));
+    let (_, _, files) = rebuild_files(&options, &mut cache);
+    let page = String::from_utf8_lossy(&files["exceptions/EXC-004/index.html"]).into_owned();
+    assert!(
+        page.contains("Saved meanwhile"),
+        "the record's edit is not shown"
+    );
+}
+
 /// Dates every file below `dir` a minute back, as files a rebuild finds settled (not
 /// changed within the file system's clock tick of the last load) and takes as they were.
 fn settle(dir: &Path) {
