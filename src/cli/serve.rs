@@ -203,9 +203,6 @@ pub fn serve(mut options: Options, bind: &str, port: u16) -> Result<(), Error> {
     // once it is done.
     let (sources, changes) = watch(&options)?;
     rebuild(&options, &shared, &mut builds, shared_preview);
-    if let Some(error) = &shared.borrow().error {
-        crate::tell_part!("{error}");
-    }
     runtime.block_on(async {
         let whose = audience
             .map(|a| format!(" for the audience {a}"))
@@ -362,9 +359,9 @@ fn warnings_told(total: usize, new: usize) -> String {
 
 /// Builds in memory and swaps the result in; on failure keeps the previous site. What did
 /// not change since the last build is taken from `builds`. The errors, which are the whole
-/// handbook's, are shown over the pages too, unless the preview is of an audience's site
-/// and `shared` with other machines: its readers may not read them. Of the warnings, the
-/// terminal shows those the last build did not have.
+/// handbook's, are shown over the pages too, unless the preview is `shared` with other
+/// machines, whose readers may not read them all. Of the warnings, the terminal shows those
+/// the last build did not have.
 fn rebuild(options: &Options, shared: &Shared, builds: &mut Builds, shared_preview: bool) {
     let started = Instant::now();
     let result = pipeline::generate_cached(options, &mut builds.cache);
@@ -374,24 +371,29 @@ fn rebuild(options: &Options, shared: &Shared, builds: &mut Builds, shared_previ
         Ok((generated, files))
     }) {
         Ok((generated, files)) => (Arc::new(files), None, Some((generated, started.elapsed()))),
-        Err(Error::Invalid(diags)) => {
-            let report: String = diags.iter().map(|d| d.render()).collect();
+        Err(e) => {
+            let report = match e {
+                Error::Invalid(diags) => diags.iter().map(|d| d.render()).collect(),
+                other => format!("error: {other}\n"),
+            };
             crate::tell_part!("{report}");
-            let shown = match &builds.cache.audience {
-                Some(audience) if shared_preview => format!(
+            // Open to other machines, the errors are told only to the terminal: they are
+            // the whole handbook's, and which audience's site this is may be what a broken
+            // handbook.yaml no longer says.
+            let whose = match &builds.cache.audience {
+                Some(audience) => format!("the audience {audience}'s site"),
+                None => "the handbook".to_string(),
+            };
+            let shown = match shared_preview {
+                true => format!(
                     "The build has errors: the terminal that runs `secbook serve` lists them.\n\
-                     This preview of the audience {audience}'s site is open to other machines, \
-                     and the errors are the whole handbook's.\n"
+                     This preview of {whose} is open to other machines, and the errors quote \
+                     the whole handbook's files.\n"
                 ),
-                _ => report,
+                false => report,
             };
             (Arc::clone(&last.files), Some(shown), None)
         }
-        Err(other) => (
-            Arc::clone(&last.files),
-            Some(format!("error: {other}\n")),
-            None,
-        ),
     };
     let changed = files.changed_since(&last.files);
     shared.send_replace(Arc::new(State {

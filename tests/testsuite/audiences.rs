@@ -887,6 +887,37 @@ fn a_shared_preview_of_an_audience_shows_no_error_of_the_whole_handbook() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// A shared preview of the default audience's site keeps the errors to the terminal when
+/// handbook.yaml itself breaks, and with it the setting that names the audience: the
+/// report would quote the hidden records' lines to every machine.
+#[test]
+fn a_shared_preview_keeps_the_errors_to_the_terminal_when_handbook_yaml_breaks() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let server = crate::serve::spawn(&book.dir, &["--bind", "0.0.0.0"], None);
+    book.replace("data/exceptions/EXC-ZQ2ID1ZQ.yaml", "title: ", "title: [");
+    book.replace(
+        "handbook.yaml",
+        "title: Canary Handbook",
+        "title: [Canary Handbook",
+    );
+    let status = crate::serve::eventually(server.port, "/__secbook/status", |b| {
+        b.contains("The build has errors")
+    });
+    assert!(
+        status.contains("the terminal that runs `secbook serve` lists them"),
+        "{status}"
+    );
+    assert!(!status.contains("EXC-ZQ2ID1ZQ"), "{status}");
+    let canaries = canaries_of(&common::fixture(FIXTURE));
+    let reader = fixture_readers()
+        .into_iter()
+        .find(|r| r.name == "staff")
+        .unwrap();
+    let answer = Files::from([("status".to_string(), status.into_bytes())]);
+    let problems = leaks(&answer, &canaries, &reader);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// A visible page that links to a hidden page or record keeps the link's text, marked,
 /// without the link; a record's Markdown does the same. Every page names the audience in
 /// its footer, and the metrics page says whose view it is.
