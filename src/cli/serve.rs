@@ -1137,6 +1137,15 @@ fn serve_file(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
         .or_else(|| state.files.entry("404.html").map(|(_, b)| (404, None, b)))
     {
         Some(found) => found,
+        // No site built yet, for the build has errors: a page that shows them, and reloads
+        // once a build succeeds.
+        None if state.error.is_some() => {
+            let page = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+                        <title>The build has errors</title>\n</head>\n<body>\n<p>No site is \
+                        built yet: the build has errors.</p>\n</body>\n</html>\n";
+            let bytes = inject(page.as_bytes().to_vec(), &state, None);
+            return Reply::new(503, "text/html; charset=utf-8", bytes);
+        }
         None => return Reply::new(404, "text/plain; charset=utf-8", "not found"),
     };
     let content_type = content_type(&path, status);
@@ -1150,7 +1159,7 @@ fn serve_file(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
                 let mut bytes = Vec::new();
                 match file.read_to_end(&mut bytes) {
                     Ok(_) => Bytes::from(bytes),
-                    Err(e) => return cannot_read(pinned, &e),
+                    Err(e) => return cannot_read(url, pinned, &e),
                 }
             }
             Ok(Some(file)) => return Reply::file(content_type, file, pinned).revalidated(),
@@ -1164,7 +1173,7 @@ fn serve_file(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
                     ),
                 );
             }
-            Err(e) => return cannot_read(pinned, &e),
+            Err(e) => return cannot_read(url, pinned, &e),
         },
     };
     let bytes = if html {
@@ -1180,11 +1189,14 @@ fn serve_file(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
     }
 }
 
-fn cannot_read(pinned: &Pinned, e: &io::Error) -> Reply {
+/// A file of the site that could not be read, named by its address: its place on disk is
+/// the terminal's to tell, not every client's.
+fn cannot_read(url: &str, pinned: &Pinned, e: &io::Error) -> Reply {
+    crate::tell!("warning: cannot read {}: {e}", pinned.path.display());
     Reply::new(
         500,
         "text/plain; charset=utf-8",
-        format!("cannot read {}: {e}", pinned.path.display()),
+        format!("cannot read {url}: {}", e.kind()),
     )
 }
 

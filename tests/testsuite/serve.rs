@@ -461,6 +461,73 @@ fn one_page(root: &Path) {
     .unwrap();
 }
 
+/// A server started on a handbook with errors has no site to serve: every page is one that
+/// shows them (the reload script's overlay) and reloads once a build succeeds, rather than
+/// a bare "not found" that an open tab never leaves.
+#[test]
+fn a_server_started_on_errors_shows_them_until_a_build_succeeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    one_page(root);
+    let page = root.join("content/_index.md");
+    fs::write(&page, "---\ntitle: [Home\n---\nOne.\n").unwrap();
+    let server = start(root);
+    for path in ["/", "/exceptions/", "/no/such/page.html"] {
+        let response = get_with(server.port, path, "");
+        assert_eq!(status_of(&response), 503, "{path}: {response}");
+        assert!(response.contains("content-type: text/html"), "{response}");
+        assert!(response.contains("the build has errors"), "{response}");
+        assert!(response.contains("/__secbook/live.js"), "{response}");
+    }
+    let status: serde_json::Value =
+        serde_json::from_str(&get(server.port, "/__secbook/status").1).unwrap();
+    assert!(
+        status["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("content/_index.md"))
+    );
+    let fixed = first_build_after(server.port, || {
+        fs::write(&page, "---\ntitle: Home\n---\nOne.\n").unwrap();
+    });
+    assert!(fixed["error"].is_null(), "{fixed}");
+    assert_eq!(get(server.port, "/").0, 200);
+}
+
+/// A file of the last good site that is gone from disk before the next build lands is a
+/// 500 that names it by its address: its place on disk is no client's to learn.
+#[test]
+fn a_file_gone_before_the_rebuild_is_named_by_its_address() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    one_page(root);
+    fs::create_dir_all(root.join("static")).unwrap();
+    let file = root.join("static/hello.txt");
+    fs::write(&file, "hello\n").unwrap();
+    let server = start(root);
+    let aside = root.join("hello.aside");
+    let mut answered = Vec::new();
+    for _ in 0..5 {
+        fs::rename(&file, &aside).unwrap();
+        let response = get_with(server.port, "/hello.txt", "");
+        fs::rename(&aside, &file).unwrap();
+        let (status, body) = (
+            status_of(&response),
+            response.split_once("\r\n\r\n").unwrap().1.to_string(),
+        );
+        assert!(!body.contains(&*root.to_string_lossy()), "{body}");
+        answered.push(status);
+        if status == 500 {
+            assert!(body.starts_with("cannot read /hello.txt: "), "{body}");
+            break;
+        }
+        eventually(server.port, "/hello.txt", |b| b == "hello\n");
+    }
+    assert!(
+        answered.contains(&500),
+        "the file was never asked for before the rebuild: {answered:?}"
+    );
+}
+
 /// Sends `request` byte for byte and returns the whole answer, read until the server
 /// closes the connection.
 fn raw(port: u16, request: &str) -> String {
