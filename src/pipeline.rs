@@ -345,7 +345,13 @@ fn prepare_from(
     }));
     files.extend(static_files(&theme));
     let reader = match for_audience {
-        true => view::select(&config, options.audience.as_deref()).map_err(Error::Usage)?,
+        true => match view::select(&config, options.audience.as_deref()) {
+            Ok(reader) => reader,
+            // An audience of a handbook.yaml that does not load is no unknown one: it may
+            // be defined where the file went wrong, whose errors are the build's.
+            Err(_) if policy_unknown => return Err(Error::Invalid(finish(diags))),
+            Err(unknown) => return Err(Error::Usage(unknown)),
+        },
         false => None,
     };
     let audience = reader.as_ref().map(|r| r.name.to_string());
@@ -429,9 +435,13 @@ pub fn audience(options: &Options) -> Result<Option<String>, Error> {
         source::MAX_FILE_BYTES,
     )
     .map_err(|d| Error::Invalid(vec![d]))?;
-    let (config, _) = Config::load_with_defaults(&file);
-    let reader = view::select(&config, options.audience.as_deref()).map_err(Error::Usage)?;
-    Ok(reader.map(|r| r.name.to_string()))
+    let (config, config_diags) = Config::load_with_defaults(&file);
+    match view::select(&config, options.audience.as_deref()) {
+        Ok(reader) => Ok(reader.map(|r| r.name.to_string())),
+        // Asked of a handbook.yaml that does not load, which the build then reports.
+        Err(_) if !config_diags.is_empty() => Ok(options.audience.clone()),
+        Err(unknown) => Err(Error::Usage(unknown)),
+    }
 }
 
 /// Refuses a `root` that is not a handbook folder, or cannot be read.

@@ -918,6 +918,32 @@ fn a_shared_preview_keeps_the_errors_to_the_terminal_when_handbook_yaml_breaks()
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// An audience asked of a handbook.yaml that does not load is not told unknown: the file's
+/// own errors are, where it may be defined. `serve` starts and shows them.
+#[test]
+fn an_audience_of_a_broken_handbook_yaml_gets_its_errors() {
+    let book = BookTest::from_fixture(FIXTURE);
+    book.replace(
+        "handbook.yaml",
+        "title: Canary Handbook",
+        "title: [Canary Handbook",
+    );
+    let out = book.run(&["build", "--audience", "staff", "-o", "out"]);
+    assert_code(&out, 1);
+    let said = stderr(&out);
+    assert!(
+        said.contains("error: did not find expected ',' or ']'"),
+        "{said}"
+    );
+    assert!(said.contains("handbook.yaml:2:3"), "{said}");
+    assert!(!said.contains("unknown audience"), "{said}");
+    let server = crate::serve::spawn(&book.dir, &["--audience", "staff"], None);
+    let status = crate::serve::eventually(server.port, "/__secbook/status", |b| {
+        b.contains("did not find expected")
+    });
+    assert!(status.contains("handbook.yaml"), "{status}");
+}
+
 /// A visible page that links to a hidden page or record keeps the link's text, marked,
 /// without the link; a record's Markdown does the same. Every page names the audience in
 /// its footer, and the metrics page says whose view it is.
