@@ -17,10 +17,10 @@ pub fn tracker(options: &Options, output: Option<PathBuf>) -> Result<Done, Error
     let to = write_out(&options.root, csv.as_bytes(), output)?;
     // The export's own: what an import of the file would read otherwise, or skip.
     let exceptions = &handbook.records.exceptions;
-    let mut warnings_of_export = tracker::split_on_import(exceptions);
-    warnings_of_export.extend(tracker::skipped_on_import(exceptions));
+    let mut told = tracker::split_on_import(exceptions);
+    told.extend(tracker::skipped_on_import(exceptions));
     Ok(Done {
-        warnings: warnings_of_export,
+        warnings: told,
         summary: format!(
             "exported {rows} exception(s) to {to}{}",
             findings(&warnings)

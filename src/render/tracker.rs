@@ -119,9 +119,9 @@ pub fn skipped_on_import(exceptions: &[Shared<Exception>]) -> Vec<Diagnostic> {
                 [Seg::Key("title")].as_slice(),
             ),
         ];
-        let same = fields.iter().find_map(|(what, value, path)| {
-            let holder = above.holder(what, (*value)?)?;
-            Some((*what, (*value)?, *path, holder.to_string()))
+        let same = fields.iter().find_map(|&(what, value, path)| {
+            let value = value?;
+            Some((what, value, path, above.holder(what, value)?.to_string()))
         });
         if let Some((what, value, path, holder)) = same {
             let message = format!(
