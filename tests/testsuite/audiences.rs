@@ -859,48 +859,11 @@ fn a_preview_of_an_audience_serves_what_it_may_see() {
     assert!(home.contains("for the audience <strong class=\"audience\">staff</strong>"));
 }
 
-/// A preview of an audience's site open to other machines shows that the build failed,
-/// and not its errors, which are the whole handbook's: they quote hidden records' lines.
-#[test]
-fn a_shared_preview_of_an_audience_shows_no_error_of_the_whole_handbook() {
-    let book = BookTest::from_fixture(FIXTURE);
-    let server = crate::serve::spawn(
-        &book.dir,
-        &["--audience", "staff", "--bind", "0.0.0.0"],
-        None,
-    );
-    book.replace("data/exceptions/EXC-ZQ2ID1ZQ.yaml", "title: ", "title: [");
-    let status = crate::serve::eventually(server.port, "/__secbook/status", |b| {
-        b.contains("The build has errors")
-    });
-    assert!(
-        status.contains("the terminal that runs `secbook serve` lists them"),
-        "{status}"
-    );
-    let canaries = canaries_of(&common::fixture(FIXTURE));
-    let reader = fixture_readers()
-        .into_iter()
-        .find(|r| r.name == "staff")
-        .unwrap();
-    let answer = Files::from([("status".to_string(), status.into_bytes())]);
-    let problems = leaks(&answer, &canaries, &reader);
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-}
-
-/// A shared preview of the default audience's site keeps the errors to the terminal when
-/// handbook.yaml itself breaks, and with it the setting that names the audience: the
-/// report would quote the hidden records' lines to every machine.
-#[test]
-fn a_shared_preview_keeps_the_errors_to_the_terminal_when_handbook_yaml_breaks() {
-    let book = BookTest::from_fixture(FIXTURE);
-    let server = crate::serve::spawn(&book.dir, &["--bind", "0.0.0.0"], None);
-    book.replace("data/exceptions/EXC-ZQ2ID1ZQ.yaml", "title: ", "title: [");
-    book.replace(
-        "handbook.yaml",
-        "title: Canary Handbook",
-        "title: [Canary Handbook",
-    );
-    let status = crate::serve::eventually(server.port, "/__secbook/status", |b| {
+/// The status a shared preview on `port` tells other machines once the build fails: that
+/// it failed, and nothing a staff reader may not read (the errors are the whole handbook's,
+/// and quote hidden records' lines).
+fn tells_only_that_the_build_failed(port: u16) {
+    let status = crate::serve::eventually(port, "/__secbook/status", |b| {
         b.contains("The build has errors")
     });
     assert!(
@@ -916,6 +879,35 @@ fn a_shared_preview_keeps_the_errors_to_the_terminal_when_handbook_yaml_breaks()
     let answer = Files::from([("status".to_string(), status.into_bytes())]);
     let problems = leaks(&answer, &canaries, &reader);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A preview of an audience's site open to other machines shows that the build failed,
+/// and not its errors.
+#[test]
+fn a_shared_preview_of_an_audience_shows_no_error_of_the_whole_handbook() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let server = crate::serve::spawn(
+        &book.dir,
+        &["--audience", "staff", "--bind", "0.0.0.0"],
+        None,
+    );
+    book.replace("data/exceptions/EXC-ZQ2ID1ZQ.yaml", "title: ", "title: [");
+    tells_only_that_the_build_failed(server.port);
+}
+
+/// So does a shared preview of the default audience's site when handbook.yaml itself
+/// breaks, and with it the setting that names the audience.
+#[test]
+fn a_shared_preview_keeps_the_errors_to_the_terminal_when_handbook_yaml_breaks() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let server = crate::serve::spawn(&book.dir, &["--bind", "0.0.0.0"], None);
+    book.replace("data/exceptions/EXC-ZQ2ID1ZQ.yaml", "title: ", "title: [");
+    book.replace(
+        "handbook.yaml",
+        "title: Canary Handbook",
+        "title: [Canary Handbook",
+    );
+    tells_only_that_the_build_failed(server.port);
 }
 
 /// An audience asked of a handbook.yaml that does not load is not told unknown: the file's
