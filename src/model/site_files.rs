@@ -20,9 +20,10 @@ pub const EXCEPTIONS_FEED: &str = "feeds/exceptions.xml";
 pub const INCIDENTS_FEED: &str = "feeds/incidents.xml";
 pub const CALENDAR: &str = "calendar/exceptions.ics";
 
-/// The files above, which every site holds whoever it is for: sitemap.xml is written only
-/// with an absolute base_url, and 404.html is for a host to serve.
-pub const LINKABLE: [&str; 18] = [
+/// The files above that every site holds, whoever it is for: a page may link to them.
+/// Not [`POAM`], written only when an exception is approved or pending; nor sitemap.xml,
+/// written only with an absolute base_url; nor 404.html, which is for a host to serve.
+pub const LINKABLE: [&str; 17] = [
     HOME,
     EXCEPTIONS,
     INCIDENTS,
@@ -37,7 +38,6 @@ pub const LINKABLE: [&str; 18] = [
     API_METRICS,
     API_FINDINGS,
     TRACKER_CSV,
-    POAM,
     EXCEPTIONS_FEED,
     INCIDENTS_FEED,
     CALENDAR,
@@ -78,6 +78,7 @@ mod tests {
             "exports",
             "sitemap.xml",
             "404.html",
+            POAM,
         ] {
             assert_eq!(linkable(path), None, "{path}");
         }

@@ -2457,11 +2457,21 @@ fn links_to_the_files_the_build_writes_resolve() {
     for link in &expected {
         assert!(html.contains(link.as_str()), "lacks {link}");
     }
+    // Every site holds them, one with no record too.
+    let empty = harness::Handbook {
+        exceptions: Vec::new(),
+        incidents: Vec::new(),
+        pages: vec![("_index.md".into(), "---\ntitle: Home\n---\nHome.\n".into())],
+        ..harness::Handbook::default()
+    };
+    let bare = harness::build(&empty).unwrap_or_else(|d| panic!("{}", d[0].render()));
     for file in LINKABLE {
-        assert!(
-            files.iter().any(|f| f.path == file),
-            "the build writes no {file}"
-        );
+        for built in [&files, &bare] {
+            assert!(
+                built.iter().any(|f| f.path == file),
+                "the build writes no {file}"
+            );
+        }
         assert_eq!(linkable(file), Some(file));
     }
 
