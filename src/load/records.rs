@@ -1054,33 +1054,28 @@ fn parse_record<T: DeserializeOwned + Record>(
             if !at_markers.is_empty() {
                 diags.extend(markers.iter().map(|m| todo::error(&file, m)));
             }
-            // A record whose only errors are keys it may not have (`titel:`) is checked
-            // without them, its other errors told with those.
-            if at_markers.is_empty()
-                && let Some(record) = yaml::without_unknown_fields::<T>(&file, &diags)
-            {
-                let mut c = Check::new(&file);
-                check_id(record.id(), file_id(&file.name), &mut c);
-                check(&record, &mut c);
-                diags.extend(c.diags);
-                return (None, diags);
-            }
-            // The id is checked all the same: a copy whose id was not changed is told so
-            // with the record's other errors, not once they are mended.
-            if let Some(id) = written_id(&file, &diags) {
-                let mut c = Check::new(&file);
-                check_id(&id, file_id(&file.name), &mut c);
-                diags.extend(c.diags);
+            // A record whose only errors are keys it may not have (`titel:`) is read and
+            // checked without them, its other errors told with those.
+            let rest = (at_markers.is_empty())
+                .then(|| yaml::without_unknown_fields(&file, &diags))
+                .flatten()
+                .and_then(|rest| todo::read::<T>(&rest, &markers).ok());
+            match rest {
+                Some(record) => diags.extend(checked(&record, &file, &markers, check)),
+                // The id is checked all the same: a copy whose id was not changed is told
+                // so with the record's other errors, not once they are mended.
+                None => {
+                    if let Some(id) = written_id(&file, &diags) {
+                        let mut c = Check::new(&file);
+                        check_id(&id, file_id(&file.name), &mut c);
+                        diags.extend(c.diags);
+                    }
+                }
             }
             return (None, diags);
         }
     };
-    let stem = file_id(&file.name).to_string();
-    let mut c = Check::new(&file);
-    c.markers = markers.into_iter().map(|m| m.path).collect();
-    check_id(record.id(), &stem, &mut c);
-    check(&record, &mut c);
-    let mut diags = c.diags;
+    let mut diags = checked(&record, &file, &markers, check);
     diags.extend(source::unseen(&file, false));
     diags.extend(yaml::comments_for_values(&file, 0..file.text.len()));
     (
@@ -1090,6 +1085,21 @@ fn parse_record<T: DeserializeOwned + Record>(
         }),
         diags,
     )
+}
+
+/// The errors of `record`'s own rules, read from `file` with its TODO `markers`: its id
+/// against the file's name, and the rules serde cannot express.
+fn checked<T: Record>(
+    record: &T,
+    file: &Arc<SourceFile>,
+    markers: &[yaml::Found],
+    check: impl Fn(&T, &mut Check),
+) -> Vec<Diagnostic> {
+    let mut c = Check::new(file);
+    c.markers = markers.iter().map(|m| m.path.clone()).collect();
+    check_id(record.id(), file_id(&file.name), &mut c);
+    check(record, &mut c);
+    c.diags
 }
 
 /// The `id` a record that did not load writes, as text, where none of `diags` is about it.

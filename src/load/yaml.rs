@@ -1715,14 +1715,14 @@ pub fn parse_lenient<T: DeserializeOwned>(file: &Arc<SourceFile>) -> (Option<T>,
     }
 }
 
-/// The document of `file` read without the top-level entries that `errors` tell are
-/// unknown fields: a record as it is besides the keys it may not have, whose rules
-/// between its fields are then checked with those errors, not once they are mended.
-/// `None` when an error is of another kind, or the rest does not load.
-pub fn without_unknown_fields<T: DeserializeOwned>(
+/// `file` with the top-level entries that `errors` tell are unknown fields blanked: a
+/// record as it is besides the keys it may not have, whose rules between its fields are
+/// then checked with those errors, not once they are mended. Blanking keeps every byte in
+/// its place. `None` when an error is of another kind.
+pub fn without_unknown_fields(
     file: &Arc<SourceFile>,
     errors: &[Diagnostic],
-) -> Option<T> {
+) -> Option<Arc<SourceFile>> {
     let entries = top_level_entries(&file.text)?;
     let unknown = (errors.iter())
         .map(|d| {
@@ -1735,8 +1735,7 @@ pub fn without_unknown_fields<T: DeserializeOwned>(
     if unknown.is_empty() {
         return None;
     }
-    let rest = blanked(file, file.text.len(), unknown.into_iter());
-    parse(&rest, 0..rest.text.len()).ok()
+    Some(blanked(file, file.text.len(), unknown.into_iter()))
 }
 
 /// How many bytes [`field_errors`] may copy and read in all: it reads the file up to the
