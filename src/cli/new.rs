@@ -1,7 +1,7 @@
 //! `secbook new`: a new record with the next id; and what `import` writes records with
 //! too: the date they are created on, their next ids, a file that must be new.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -170,20 +170,20 @@ fn following(existing: &[String], default_prefix: &str, count: usize) -> Vec<Str
     // The most used shape of prefix, its digits aside (`IR-2025-` and `IR-2026-` are one),
     // among equals the one with the highest number; then, of that shape, the prefix that
     // sorts last: the newest year's.
-    let shape = |p: &str| -> String {
-        p.chars()
+    // Each shape once, in one pass: how many ids have it, their highest number, and the
+    // prefix of that shape that sorts last.
+    let mut shapes: BTreeMap<String, (usize, u128, &str)> = BTreeMap::new();
+    for &(prefix, number, _) in &numbered {
+        let shape = prefix
+            .chars()
             .map(|c| if c.is_ascii_digit() { '0' } else { c })
-            .collect()
-    };
-    let best_shape = numbered.iter().map(|(p, ..)| shape(p)).max_by_key(|s| {
-        let same = numbered.iter().filter(|(q, ..)| shape(q) == *s);
-        (same.clone().count(), same.map(|(_, n, _)| *n).max())
-    });
-    let best = best_shape.and_then(|s| {
-        (numbered.iter().map(|(p, ..)| *p))
-            .filter(|p| shape(p) == s)
-            .max()
-    });
+            .collect();
+        let seen = shapes.entry(shape).or_insert((0, 0, prefix));
+        *seen = (seen.0 + 1, seen.1.max(number), seen.2.max(prefix));
+    }
+    let best = (shapes.into_values())
+        .max_by_key(|&(uses, top, _)| (uses, top))
+        .map(|(.., prefix)| prefix);
     let (prefix, mut number, width) = match best {
         Some(prefix) => {
             let same = numbered.iter().filter(|(p, ..)| *p == prefix);
