@@ -380,17 +380,18 @@ fn rebuild(options: &Options, shared: &Shared, builds: &mut Builds, shared_previ
             // Open to other machines, the errors are told only to the terminal: they are
             // the whole handbook's, and which audience's site this is may be what a broken
             // handbook.yaml no longer says.
-            let whose = match &builds.cache.audience {
-                Some(audience) => format!("the audience {audience}'s site"),
-                None => "the handbook".to_string(),
-            };
-            let shown = match shared_preview {
-                true => format!(
+            let shown = if shared_preview {
+                let whose = match &builds.cache.audience {
+                    Some(audience) => format!("the audience {audience}'s site"),
+                    None => "the handbook".to_string(),
+                };
+                format!(
                     "The build has errors: the terminal that runs `secbook serve` lists them.\n\
                      This preview of {whose} is open to other machines, and the errors quote \
                      the whole handbook's files.\n"
-                ),
-                false => report,
+                )
+            } else {
+                report
             };
             (Arc::clone(&last.files), Some(shown), None)
         }

@@ -58,6 +58,13 @@ impl Handbook {
         (self.records.incidents.iter()).flat_map(|i| &i.record.action_items)
     }
 
+    /// How many of [`Handbook::action_items`] are overdue as of the as-of date.
+    pub fn overdue_action_items(&self) -> usize {
+        (self.action_items())
+            .filter(|a| a.is_overdue(self.as_of))
+            .count()
+    }
+
     /// A hash of what shapes every record besides its own file: the configuration, the
     /// as-of date and data/people.yaml. What `serve` keeps of the records (their findings,
     /// the exports) holds while it and their files do.

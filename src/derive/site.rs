@@ -1219,22 +1219,22 @@ fn depth(page: &Page) -> usize {
 /// An error for each folder too deep that holds pages ([`is_too_deep`]), at the first of
 /// them: one folder nested too deep is one cause, however many pages lie below it.
 fn too_deep(pages: &[Arc<Page>]) -> Vec<Diagnostic> {
-    // By the first folder past the bound, the pages below it in order.
-    let mut folders: Vec<(&str, Vec<&Page>)> = Vec::new();
+    // By the first folder past the bound, in the order of their first pages: that page,
+    // and how many lie below the folder.
+    let mut folders: Vec<(&str, &Page, usize)> = Vec::new();
     let mut at: ahash::HashMap<&str, usize> = ahash::HashMap::default();
     for page in pages.iter().filter(|p| is_too_deep(p)) {
         let cut = (page.path.match_indices('/').nth(MAX_SECTION_DEPTH)).map_or(0, |(i, _)| i);
         let folder = &page.path[..cut];
         let i = *at.entry(folder).or_insert_with(|| {
-            folders.push((folder, Vec::new()));
+            folders.push((folder, page, 0));
             folders.len() - 1
         });
-        folders[i].1.push(page);
+        folders[i].2 += 1;
     }
     (folders.into_iter())
-        .map(|(folder, below)| {
-            let page = below[0];
-            let others = match below.len() - 1 {
+        .map(|(folder, page, below)| {
+            let others = match below - 1 {
                 0 => String::new(),
                 n => format!(", as are {n} other page(s) below content/{folder}/"),
             };

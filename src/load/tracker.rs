@@ -576,13 +576,10 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
                 // A day written first (`15/01/2026`), as spreadsheets save dates where they
                 // are written so: the file's other dates are too, and a day of 12 or less
                 // reads as another day month first, so the cell alone is not to be mended.
-                let day_first = (date_text.split('/').collect::<Vec<_>>())
-                    .as_slice()
-                    .try_into()
-                    .ok()
-                    .and_then(|[day, month, year]: [&str; 3]| {
-                        parse_tracker_date(&format!("{month}/{day}/{year}"))
-                    });
+                let day_first = date_text.split_once('/').and_then(|(day, rest)| {
+                    let (month, year) = rest.split_once('/')?;
+                    parse_tracker_date(&format!("{month}/{day}/{year}"))
+                });
                 let hint = match (serial, day_first) {
                     (true, _) => "this is a spreadsheet's number for a day: format the column \
                                   as a date, M/D/YYYY, and save the file again"

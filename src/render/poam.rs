@@ -321,7 +321,7 @@ impl<'a> Parties<'a> {
 
     /// The UUID of `person`'s party, adding it when new; `None` for nobody.
     fn uuid(&mut self, person: &Person) -> Option<String> {
-        if person.is_unassigned() || is_todo(&person.name) {
+        if !named(person) {
             return None;
         }
         let entry = self.people.find(person);
@@ -450,11 +450,10 @@ fn build(
             ];
             if with_state {
                 props.push(prop("state", state.as_str()));
-                let named = |p: &&Person| !p.is_unassigned() && !is_todo(&p.name);
-                if let Some(owner) = Some(&e.risk_owner).filter(named) {
+                if let Some(owner) = Some(&e.risk_owner).filter(|p| named(p)) {
                     props.push(prop("risk-owner", &owner.to_string()));
                 }
-                if let Some(assignee) = e.assignee.as_ref().filter(named) {
+                if let Some(assignee) = e.assignee.as_ref().filter(|p| named(p)) {
                     props.push(prop("assignee", &assignee.to_string()));
                 }
                 let tickets = e.tickets.iter().filter_map(|t| recorded(t));
@@ -475,10 +474,10 @@ fn build(
             .compensating_controls
             .iter()
             .enumerate()
-            .filter(|(_, control)| recorded(control).is_some())
+            .filter_map(|(i, control)| Some((i, recorded(control)?)))
             .map(|(i, control)| MitigatingFactor {
                 uuid: name(&format!("compensating-control/{i}")),
-                description: plain(control.trim()),
+                description: plain(control),
             })
             .collect();
         let risk = Risk {
@@ -671,6 +670,12 @@ fn prop(name: &'static str, value: &str) -> Prop {
         ns: NS,
         value: line(value, "-"),
     }
+}
+
+/// Whether `person` names somebody: not "unassigned", nor a TODO marker of a person not
+/// known yet, which the document an auditor reads must not present as a party.
+fn named(person: &Person) -> bool {
+    !person.is_unassigned() && !is_todo(&person.name)
 }
 
 /// What OSCAL's required texts say of a value the record does not give yet.

@@ -39,9 +39,7 @@ pub fn status_summary(handbook: &Handbook) -> Vec<SummaryItem> {
     let tone = |value: usize, when_any: &'static str| if value == 0 { "ok" } else { when_any };
     let e = &handbook.metrics.exceptions;
     let i = &handbook.metrics.incidents;
-    let overdue = (handbook.action_items())
-        .filter(|a| a.is_overdue(handbook.as_of))
-        .count();
+    let overdue = handbook.overdue_action_items();
     vec![
         SummaryItem {
             key: "open-exceptions",

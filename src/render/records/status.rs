@@ -233,10 +233,9 @@ struct StatusView<'a> {
 
 fn render_status(facts: &Facts, renderer: &Renderer, out: &Output) -> Option<Diagnostic> {
     let hb = facts.hb;
-    let as_of = hb.as_of;
     let items = hb.action_items();
     let open_items = items.clone().filter(|a| !a.status.is_done()).count();
-    let overdue_items = items.clone().filter(|a| a.is_overdue(as_of)).count();
+    let overdue_items = hb.overdue_action_items();
     let done_items = items.filter(|a| a.status.is_done()).count();
     let action_href = |n: usize| (n > 0).then(|| "action-items/index.html".to_string());
     let (codes, groups) = finding_groups(facts, audit::findings_in_parts(hb));
