@@ -15,8 +15,8 @@ use crate::cli::new::{self, RecordKind};
 use crate::diagnostics::{self, Diagnostic, Error, Level, SourceFile};
 use crate::load::disk::Disk;
 use crate::load::tracker::{
-    self, HEADER, Known, List, Parsed, Separator, approver_decision, capitalise, parse_row,
-    read_rows,
+    self, HEADER, Known, List, Parsed, Separator, and_list, approver_decision, capitalise,
+    parse_row, read_rows,
 };
 use crate::load::yaml;
 use crate::model::date::Date;
@@ -174,11 +174,12 @@ pub fn convert(
     today: Date,
     next_ids: impl FnOnce(usize) -> Vec<String>,
 ) -> Result<Converted, Error> {
-    let rows = read_rows(file).map_err(Error::Invalid)?;
+    let table = read_rows(file).map_err(Error::Invalid)?;
+    let rows = table.rows;
     let mut diags = Vec::new();
     let mut parsed = Vec::new();
     for row in &rows {
-        match parse_row(file, row) {
+        match parse_row(file, &table.columns, row) {
             Ok(p) => parsed.push(p),
             Err(mut d) => diags.append(&mut d),
         }
@@ -187,9 +188,8 @@ pub fn convert(
         diagnostics::sort(&mut diags);
         return Err(Error::Invalid(diags));
     }
-    let warnings = tracker::day_first_warning(file, &parsed)
-        .into_iter()
-        .collect();
+    let mut warnings = table.warnings;
+    warnings.extend(tracker::day_first_warning(file, &parsed));
 
     let at = |line: usize| format!("{}:{line}", file.name);
     let csv_name = Path::new(&file.name)
@@ -390,18 +390,6 @@ fn known_person<'p>(
     (person, entry)
 }
 
-/// `items` as a sentence lists them: `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[impl AsRef<str>]) -> String {
-    match items {
-        [] => String::new(),
-        [only] => only.as_ref().to_string(),
-        [rest @ .., last] => {
-            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
-            format!("{} and {}", rest.join(", "), last.as_ref())
-        }
-    }
-}
-
 /// The note for a list cell split at a separator other than `joined_by`, the tracker's
 /// own: the items read, and where the cell was split.
 fn split_note(
@@ -450,11 +438,9 @@ fn to_record(
     }
     if !row.unwritten.is_empty() {
         notes.push(format!(
-            "the row ends after {} of the tracker's {} columns: {} read as empty, as \
-             spreadsheets leave out a row's last empty cells",
-            HEADER.len() - row.unwritten.len(),
-            HEADER.len(),
-            and_list(row.unwritten),
+            "the row ends before its cells of {}: read as empty, as spreadsheets leave out a \
+             row's last empty cells",
+            and_list(&row.unwritten),
         ));
     }
     for column in &row.defused {

@@ -139,26 +139,48 @@ fn bad_utf16(name: &str, mut good: String, why: &str) -> Diagnostic {
         .with_hint("save the file as UTF-8")
 }
 
-/// The character between the header's first two columns: a comma, else the `;` that
-/// spreadsheets write where the decimal separator is a comma, or the tab of Excel's
-/// "Unicode Text". The header is fixed, so its first column tells.
+/// The character between the header's columns: a comma, else the `;` that spreadsheets
+/// write where the decimal separator is a comma, or the tab of Excel's "Unicode Text".
+/// Whichever splits the first line into the most of the tracker's column names tells,
+/// in whatever order the file has them.
 fn delimiter(text: &str) -> u8 {
     let first = text.trim_start_matches(['\u{feff}', ' ', '\r', '\n']);
-    let first = first.trim_start_matches('"');
-    let after = (first.get(..HEADER[0].len()))
-        .filter(|name| name.eq_ignore_ascii_case(HEADER[0]))
-        .map(|_| {
-            first[HEADER[0].len()..]
-                .trim_start_matches('"')
-                .trim_start_matches(' ')
-        });
-    (after.and_then(|rest| rest.bytes().next()))
-        .filter(|b| matches!(b, b';' | b'\t'))
-        .unwrap_or(b',')
+    let line = first.split(['\r', '\n']).next().unwrap_or_default();
+    let names = |d: char| {
+        (line.split(d))
+            .filter(|cell| {
+                let cell = cell.trim_matches([' ', '"']);
+                HEADER.iter().any(|name| same_name(cell, name))
+            })
+            .count()
+    };
+    let mut best = b',';
+    for other in [b';', b'\t'] {
+        if names(char::from(other)) > names(char::from(best)) {
+            best = other;
+        }
+    }
+    best
+}
+
+/// The tracker's rows of a file, and where its header has the tracker's columns.
+pub(crate) struct Table {
+    pub(crate) columns: Columns,
+    pub(crate) rows: Vec<Row>,
+    /// What the header holds that import leaves out.
+    pub(crate) warnings: Vec<Diagnostic>,
+}
+
+/// Where the file has each of the tracker's columns.
+pub(crate) struct Columns {
+    /// For each column of [`HEADER`], its place among the file's.
+    at: [usize; HEADER.len()],
+    /// How many columns the header names.
+    width: usize,
 }
 
 /// The rows below the header, after checking the header.
-pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnostic>> {
+pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Table, Vec<Diagnostic>> {
     let delimiter = delimiter(&file.text);
     let scanned = scan(&file.text, delimiter);
     // The field takes in every row after it, whose columns would be told wrong one by one.
@@ -202,68 +224,129 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Vec<Row>, Vec<Diagnost
             span,
         });
     }
-    let header_hint = format!("the first line is the header: {}", HEADER.join(", "));
     let Some(header) = rows.first() else {
         return Err(vec![
             Diagnostic::error(format!("{} is empty", file.name))
                 .at(file, 0..0)
-                .with_hint(header_hint),
+                .with_hint(header_hint()),
         ]);
     };
-    let mismatch = header
-        .cells
-        .iter()
-        .zip(HEADER)
-        .enumerate()
-        .find(|(_, ((got, _), want))| !same_name(got, want));
-    if let Some((i, ((got, at), want))) = mismatch {
-        return Err(vec![
-            Diagnostic::error(format!(
-                "the header does not match the tracker's: column {} is `{got}`, not `{want}`",
-                i + 1
-            ))
-            .at(file, at.clone())
-            .with_hint(header_hint),
-        ]);
-    }
-    if let Some((name, at)) = header
-        .cells
-        .get(HEADER.len()..)
-        .and_then(|extra| extra.iter().find(|(name, _)| !name.is_empty()))
-    {
-        return Err(vec![
-            Diagnostic::error(format!(
-                "the header has a column `{name}` after the tracker's {}",
-                HEADER.len()
-            ))
-            .at(file, at.clone())
-            .with_hint(format!(
-                "delete the columns after `{}`: import reads the tracker's columns only",
-                HEADER[HEADER.len() - 1]
-            )),
-        ]);
-    }
-    if header.cells.len() < HEADER.len() {
-        return Err(vec![
-            Diagnostic::error(format!(
-                "the header has {} columns; the tracker has {}",
-                header.cells.len(),
-                HEADER.len()
-            ))
-            .at(file, header.span.clone())
-            .with_hint(header_hint),
-        ]);
-    }
+    let (columns, warnings) = read_header(file, header)?;
     rows.remove(0);
-    // A spreadsheet saves the empty cells of its used range: columns after the tracker's,
+    // A spreadsheet saves the empty cells of its used range: columns after the header's,
     // and rows, with nothing in them.
     for row in &mut rows {
-        while row.cells.len() > HEADER.len() && row.cells.last().is_some_and(|c| c.0.is_empty()) {
+        while row.cells.len() > columns.width && row.cells.last().is_some_and(|c| c.0.is_empty()) {
             row.cells.pop();
         }
     }
     rows.retain(|row| row.cells.iter().any(|(value, _)| !value.is_empty()));
-    Ok(rows)
+    Ok(Table {
+        columns,
+        rows,
+        warnings,
+    })
+}
+
+fn header_hint() -> String {
+    format!("the first line is the header: {}", HEADER.join(", "))
+}
+
+/// Where the header has each of the tracker's columns, by their names: a spreadsheet kept
+/// by hand may order them otherwise, and add columns of its own, which import leaves
+/// unread and warns of.
+fn read_header(
+    file: &Arc<SourceFile>,
+    header: &Row,
+) -> Result<(Columns, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let width = (header.cells.iter())
+        .rposition(|(name, _)| !name.is_empty())
+        .map_or(0, |last| last + 1);
+    let mut at = [None; HEADER.len()];
+    let mut own = Vec::new();
+    let mut errors = Vec::new();
+    for (j, (name, span)) in header.cells[..width].iter().enumerate() {
+        match HEADER.iter().position(|want| same_name(name, want)) {
+            Some(i) if at[i].is_some() => errors.push(
+                Diagnostic::error(format!("the header has the column `{}` twice", HEADER[i]))
+                    .at(file, span.clone())
+                    .with_hint("import would not know which to read: rename or delete one"),
+            ),
+            Some(i) => at[i] = Some(j),
+            None if name.is_empty() => {}
+            None => own.push((name.as_str(), span.clone())),
+        }
+    }
+    let quoted = |names: &mut dyn Iterator<Item = &str>| {
+        and_list(&names.map(|name| format!("`{name}`")).collect::<Vec<_>>())
+    };
+    let missing: Vec<&str> = (HEADER.iter().zip(at))
+        .filter(|(_, found)| found.is_none())
+        .map(|(name, _)| *name)
+        .collect();
+    if !missing.is_empty() {
+        let (place, hint) = match own.first() {
+            // The column named otherwise is most likely one of those missing.
+            Some((_, span)) => (
+                span.clone(),
+                format!(
+                    "{} {} not the tracker's; {}",
+                    quoted(&mut own.iter().map(|(name, _)| *name)),
+                    if own.len() == 1 { "is" } else { "are" },
+                    header_hint()
+                ),
+            ),
+            None => (header.span.clone(), header_hint()),
+        };
+        errors.push(
+            Diagnostic::error(format!(
+                "the header lacks the tracker's {} {}",
+                if missing.len() == 1 {
+                    "column"
+                } else {
+                    "columns"
+                },
+                quoted(&mut missing.iter().copied())
+            ))
+            .at(file, place)
+            .with_hint(hint),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let warnings = own.first().map(|(_, span)| {
+        Diagnostic::warning(format!(
+            "import does not read the header's {} {}: {} not the tracker's",
+            if own.len() == 1 { "column" } else { "columns" },
+            quoted(&mut own.iter().map(|(name, _)| *name)),
+            if own.len() == 1 { "it is" } else { "they are" },
+        ))
+        .at(file, span.clone())
+        .with_hint(
+            "the records import writes leave them out; copy what they hold into the records \
+             by hand, or delete the columns to silence this",
+        )
+    });
+    Ok((
+        Columns {
+            at: at.map(|found| found.unwrap_or_default()),
+            width,
+        },
+        warnings.into_iter().collect(),
+    ))
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn and_list(items: &[impl AsRef<str>]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.as_ref().to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", rest.join(", "), last.as_ref())
+        }
+    }
 }
 
 /// Whether a column's name in the file is the tracker's `name`, as a reader would see it:
@@ -379,7 +462,7 @@ pub(crate) struct Parsed {
     pub(crate) folded: Vec<(&'static str, &'static str)>,
     /// The columns after the row's last cell, read as empty: spreadsheets leave out a
     /// row's empty last cells.
-    pub(crate) unwritten: &'static [&'static str],
+    pub(crate) unwritten: Vec<&'static str>,
     /// The columns whose cell started with the apostrophe export writes before a value a
     /// spreadsheet would run as a formula, taken off by [`undo_defuse`].
     pub(crate) defused: Vec<&'static str>,
@@ -498,20 +581,26 @@ pub(crate) fn list(cell: &str) -> List {
     list
 }
 
-pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec<Diagnostic>> {
-    if row.cells.len() > HEADER.len() {
+pub(crate) fn parse_row(
+    file: &Arc<SourceFile>,
+    columns: &Columns,
+    row: &Row,
+) -> Result<Parsed, Vec<Diagnostic>> {
+    if row.cells.len() > columns.width {
         return Err(vec![
             Diagnostic::error(format!(
-                "this row has {} columns; the tracker has {}",
+                "this row has {} columns; the header has {}",
                 row.cells.len(),
-                HEADER.len()
+                columns.width
             ))
             .at(file, row.span.clone())
             .with_hint("quote a value that holds a comma: \"Servers, databases\""),
         ]);
     }
+    let end = row.span.end;
+    let written = |i: usize| row.cells.get(columns.at[i]);
     let mut diags = Vec::new();
-    for (value, at) in &row.cells {
+    for (value, at) in (0..HEADER.len()).filter_map(written) {
         if let Some((_, c)) = yaml::refused_in_text(value) {
             diags.push(
                 Diagnostic::error(format!(
@@ -523,15 +612,18 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
             );
         }
     }
-    let end = row.span.end;
     let cell = |i: usize| {
-        (row.cells.get(i)).map_or(("", end..end), |(value, at)| {
+        written(i).map_or(("", end..end), |(value, at)| {
             (undo_defuse(value), at.clone())
         })
     };
-    let defused = (row.cells.iter().zip(HEADER))
-        .filter(|((value, _), _)| undo_defuse(value) != value)
-        .map(|(_, column)| column)
+    let defused = (0..HEADER.len())
+        .filter(|&i| written(i).is_some_and(|(value, _)| undo_defuse(value) != value))
+        .map(|i| HEADER[i])
+        .collect();
+    let unwritten = (0..HEADER.len())
+        .filter(|&i| written(i).is_none())
+        .map(|i| HEADER[i])
         .collect();
     let mut choose = |i: usize, column: &str, choices: &[&str]| -> Option<usize> {
         let (value, at) = cell(i);
@@ -621,7 +713,7 @@ pub(crate) fn parse_row(file: &Arc<SourceFile>, row: &Row) -> Result<Parsed, Vec
             tickets: list(cell(7).0),
             notes: cell(8).0.to_string(),
             folded,
-            unwritten: &HEADER[row.cells.len()..],
+            unwritten,
             defused,
         }),
         _ => Err(diags),
@@ -863,7 +955,10 @@ mod tests {
         assert_eq!(delimiter("Priority, Status"), b',');
         assert_eq!(delimiter("\u{feff}\"Priority\";\"Status\""), b';');
         assert_eq!(delimiter("\r\nPriority\tStatus"), b'\t');
-        assert_eq!(delimiter("Severity;Status"), b',');
+        // The columns in any order, and the names of the file's own: the tracker's tell.
+        assert_eq!(delimiter("Status;Severity;Priority, x"), b';');
+        assert_eq!(delimiter("Notes,Status;Priority"), b',');
+        assert_eq!(delimiter("Comments;Remarks"), b',');
         let text = "a\t\t \"b\tc\"\r\nd";
         let fields: Vec<Vec<&str>> = (scan(text, b'\t').records.iter())
             .map(|r| r.iter().map(|f| &text[f.clone()]).collect())
