@@ -567,7 +567,18 @@ fn to_record(
         "names",
         "where the tracker joins names with \"and\"",
     ));
+    let mut approvers: Vec<Person> = Vec::new();
     for name in &row.approvers.items {
+        let mut found = Vec::new();
+        let (person, entry) = known_person(name, people, "approvals", &mut found);
+        // One person named twice in the cell, by name and by address, approved once.
+        if let Some(first) = approvers.iter().find(|a| a.same_as(&person)) {
+            notes.push(format!(
+                "approvals: {name} is {} named again: one approval",
+                first.name
+            ));
+            continue;
+        }
         let date = match &row.decided {
             Some(d) => {
                 notes.push(format!(
@@ -590,7 +601,7 @@ fn to_record(
                 )
             }
         };
-        let (person, entry) = known_person(name, people, "approvals", notes);
+        notes.append(&mut found);
         let side = entry.and_then(|e| e.side);
         let level = entry.and_then(|e| e.level);
         let missing: Vec<&str> = [("side", side.is_none()), ("level", level.is_none())]
@@ -612,14 +623,15 @@ fn to_record(
             ));
         }
         approvals.push(ApprovalOut {
-            name: person.name,
-            email: person.email,
+            name: person.name.clone(),
+            email: person.email.clone(),
             role: APPROVER_ROLE,
             side: side.is_none().then(|| TODO_SIDE.to_string()),
             level: level.is_none().then(|| TODO_LEVEL.to_string()),
             decision: decision.as_str(),
             date,
         });
+        approvers.push(person);
     }
     Record {
         id: id.to_string(),

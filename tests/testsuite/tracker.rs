@@ -1512,7 +1512,8 @@ fn approvers_and_tickets_are_read_as_the_lists_spreadsheets_hold() {
              High, Approved, 3/7/2026, Risk extension, T1, Helen Brooks,\" Ann Lee, Bob Ray, and Cy Doe\", SEC-1, n\n\
              High, Approved, 3/7/2026, Risk extension, T2, Helen Brooks, Ann Lee & Bob Ray; Cy Doe, SEC-2, n\n\
              High, Approved, 3/7/2026, Risk extension, T3, Helen Brooks,\" Ann Lee\nBob Ray\", SEC-3, n\n\
-             High, Approved, 3/7/2026, Risk extension, T4, Helen Brooks, Ann Lee and Bob Ray,\" SEC-4, SEC-5\", n\n"
+             High, Approved, 3/7/2026, Risk extension, T4, Helen Brooks, Ann Lee and Bob Ray,\" SEC-4, SEC-5\", n\n\
+             High, Approved, 3/7/2026, Risk extension, T5, Helen Brooks, Elena Petrova and elena.petrova@example.com and ann lee and Ann Lee, SEC-6, n\n"
         ),
     );
     let names = |id: &str| -> Vec<String> {
@@ -1524,6 +1525,9 @@ fn approvers_and_tickets_are_read_as_the_lists_spreadsheets_hold() {
     assert_eq!(names("EXC-009"), ["Ann Lee", "Bob Ray", "Cy Doe"]);
     assert_eq!(names("EXC-010"), ["Ann Lee", "Bob Ray"]);
     assert_eq!(names("EXC-011"), ["Ann Lee", "Bob Ray"]);
+    // One person named twice, by name and by address (people.yaml links the two), or in
+    // two letter cases, approves once.
+    assert_eq!(names("EXC-012"), ["Elena Petrova", "ann lee"]);
     let tickets = record(&dir, "EXC-011")["tickets"].clone();
     assert_eq!(
         tickets,
@@ -1534,6 +1538,8 @@ fn approvers_and_tickets_are_read_as_the_lists_spreadsheets_hold() {
         "t.csv:3: EXC-009: approvals: the Risk Approvers cell read as 3 names, `Ann Lee`, `Bob Ray` and `Cy Doe`, split at its `&` and its semicolons, where the tracker joins names with \"and\"\n",
         "t.csv:4: EXC-010: approvals: the Risk Approvers cell read as 2 names, `Ann Lee` and `Bob Ray`, split at its line breaks, where the tracker joins names with \"and\"\n",
         "t.csv:6: EXC-011: tickets: the Exception Link cell read as 2 tickets, `SEC-4` and `SEC-5`, split at its commas, where the tracker holds one ticket\n",
+        "t.csv:7: EXC-012: approvals: elena.petrova@example.com is Elena Petrova named again: one approval\n",
+        "t.csv:7: EXC-012: approvals: Ann Lee is ann lee named again: one approval\n",
     ] {
         assert!(report.contains(line), "{line}in\n{report}");
     }
