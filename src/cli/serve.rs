@@ -882,7 +882,8 @@ impl Reply {
     /// true only of the moment it was asked.
     fn into_response(self, held: Option<&HeaderValue>) -> hyper::Response<Sent> {
         let tag = self.revalidated.then(|| match &self.body {
-            Content::Bytes(bytes) => etag(bytes),
+            Content::Bytes(bytes) => etag([bytes]),
+            Content::Parts(parts) => etag(parts.iter()),
             Content::File { tag, .. } => tag.clone(),
         });
         let fresh = tag.as_ref().is_some_and(|tag| names_tag(held, tag));
@@ -892,6 +893,14 @@ impl Reply {
             let status = hyper::StatusCode::from_u16(self.status);
             let (body, length) = match self.body {
                 Content::Bytes(bytes) => (full(bytes), None),
+                Content::Parts(parts) => {
+                    let length = parts.iter().map(|p| p.len() as u64).sum();
+                    let frames = Chunks { parts, next: 0 }.map(|chunk| Ok(Frame::data(chunk)));
+                    (
+                        StreamBody::new(futures_util::stream::iter(frames)).boxed_unsync(),
+                        Some(length),
+                    )
+                }
                 Content::File { file, .. } => {
                     let length = file.limit();
                     let file =
@@ -943,6 +952,10 @@ impl Reply {
 /// The body of an answer: held in memory, or a file read as it is sent.
 enum Content {
     Bytes(Bytes),
+    /// A file the build made in parts (see [`Served::Parts`]), sent a chunk at a time:
+    /// joined for each request, a large export asked for by many clients that do not
+    /// read took a copy each, a gigabyte for a hundred.
+    Parts(Arc<[Bytes]>),
     /// A pinned file, opened and checked, read a chunk at a time as the connection takes
     /// it: read whole for every request, one large file asked for by many clients that do
     /// not read took gigabytes. Its tag is its [`Identity`]'s, which changes with it.
@@ -950,6 +963,34 @@ enum Content {
         file: io::Take<File>,
         tag: String,
     },
+}
+
+/// The parts of a file as chunks to send: a part of [`FILE_CHUNK`] or more as it is, and
+/// smaller ones (a registry's rows) joined up to that size, so a record's part is not a
+/// write of its own.
+struct Chunks {
+    parts: Arc<[Bytes]>,
+    next: usize,
+}
+
+impl Iterator for Chunks {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Bytes> {
+        let first = self.parts.get(self.next)?;
+        self.next += 1;
+        if first.len() >= FILE_CHUNK {
+            return Some(first.clone());
+        }
+        let mut chunk = first.to_vec();
+        while let Some(part) = self.parts.get(self.next)
+            && chunk.len() + part.len() <= FILE_CHUNK
+        {
+            chunk.extend_from_slice(part);
+            self.next += 1;
+        }
+        Some(Bytes::from(chunk))
+    }
 }
 
 /// What an answer's body is to hyper: bytes in memory or a file read as it is sent.
@@ -967,10 +1008,13 @@ const FILE_CHUNK: usize = 64 * 1024;
 /// The keys of the hash that makes tags: fixed, so a tag is the same in every build.
 const ETAG_KEYS: ahash::RandomState = ahash::RandomState::with_seeds(1, 2, 3, 4);
 
-/// A strong tag of `body`: the same bytes get the same tag in every build of one server.
-fn etag(body: &[u8]) -> String {
+/// A strong tag of the body made of `parts`: the same parts get the same tag in every
+/// build of one server.
+fn etag<'a>(parts: impl IntoIterator<Item = &'a Bytes>) -> String {
     let mut hasher = ETAG_KEYS.build_hasher();
-    hasher.write(body);
+    for part in parts {
+        hasher.write(part);
+    }
     format!("\"{:016x}\"", hasher.finish())
 }
 
@@ -1153,7 +1197,14 @@ fn serve_file(url: &str, query: Option<&str>, shared: &Shared) -> Reply {
     let html = content_type.starts_with("text/html");
     let bytes = match body {
         Served::Bytes(b) => b.clone(),
-        Served::Parts(parts) => Bytes::from(parts.concat()),
+        Served::Parts(parts) if html => Bytes::from(parts.concat()),
+        Served::Parts(parts) => {
+            return Reply {
+                body: Content::Parts(Arc::clone(parts)),
+                ..Reply::new(status, content_type, "")
+            }
+            .revalidated();
+        }
         Served::File(pinned) => match open_pinned(pinned) {
             // A page is read whole, to take the reload script.
             Ok(Some(mut file)) if html => {

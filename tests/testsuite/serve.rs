@@ -1180,6 +1180,79 @@ fn large_files_are_streamed_and_stalled_clients_dropped() {
     }
 }
 
+/// Memory the process holds (/proc/<pid>/status), in bytes.
+fn resident(pid: u32) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = (status.lines())
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb << 10
+}
+
+/// A file the build makes in parts (the JSON of every record) is sent a chunk at a time:
+/// joined for each request, clients that ask for it and stop reading made the server
+/// hold a copy each, a gigabyte for a hundred of a large register.
+#[test]
+fn a_file_made_in_parts_is_not_copied_for_each_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    one_page(root);
+    fs::create_dir_all(root.join("data/exceptions")).unwrap();
+    let summary = "A long summary of the risk. ".repeat(150);
+    for n in 0..1500 {
+        fs::write(
+            root.join(format!("data/exceptions/EXC-{n:04}.yaml")),
+            format!(
+                "id: EXC-{n:04}\ntitle: Risk {n}\ntype: acceptance\nseverity: low\nstatus: pending\n\
+                 requested_by: A\nrisk_owner: B\ncreated: 2026-01-01\nsummary: {summary}\n\
+                 justification: j\n"
+            ),
+        )
+        .unwrap();
+    }
+    let server = start(root);
+    let pid = server.child.id();
+    let whole = get_with(server.port, "/api/exceptions.json", "");
+    let (head, body) = whole.split_once("\r\n\r\n").unwrap();
+    let size = body.len() as u64;
+    assert!(size > 6 << 20, "{size}");
+    assert!(
+        head.contains(&format!("\r\ncontent-length: {size}\r\n")),
+        "{head}"
+    );
+    assert!(body.starts_with("[{") && body.ends_with("}]\n"), "whole");
+    let tag = (head.lines())
+        .find_map(|l| l.strip_prefix("etag: "))
+        .unwrap();
+    let again = get_with(
+        server.port,
+        "/api/exceptions.json",
+        &format!("If-None-Match: {tag}\r\n"),
+    );
+    assert_eq!(status_of(&again), 304, "{again}");
+
+    let before = resident(pid);
+    let stalled: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+            stream
+                .write_all(b"GET /api/exceptions.json HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .unwrap();
+            let mut first = [0; 1024];
+            stream.read_exact(&mut first).unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let grown = resident(pid).saturating_sub(before);
+    assert!(
+        grown < size,
+        "eight stalled downloads of {size} bytes made the server hold {grown} bytes more"
+    );
+    drop(stalled);
+}
+
 /// A file written in two parts, as a slow program writes it, is built once, whole: the
 /// server waits for the writes to stop rather than serve the first half as a good build.
 /// The parts are 10 ms apart, well inside the quiet the server waits for; a test thread
