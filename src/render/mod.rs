@@ -935,6 +935,12 @@ impl Renderer {
         tera.register_filter("mailto", |email: &str, _: tera::Kwargs, _: &tera::State| {
             links::mailto(email)
         });
+        tera.register_filter(
+            "css_string",
+            |value: &str, _: tera::Kwargs, _: &tera::State| {
+                tera::Value::safe_string(&css_string(value))
+            },
+        );
         let sources = theme.templates.clone();
         let raw: Vec<(&str, &str)> = sources
             .iter()
@@ -1084,6 +1090,28 @@ fn escape(value: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     }
 }
 
+/// `value` as a CSS string, quotes included, to stand in a `<style>` element, where HTML's
+/// escapes are not read: a quote or a backslash is escaped, `<` too, so no `</style>` can
+/// end the element, and a control character or line break is a space. Its bidirectional
+/// formatting is closed, as [`escape`] closes it in HTML.
+fn css_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in text::bidi_closed(value).chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("\\3c "),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Tera's `safe` filter, without its copy: a string is marked as needing no escaping,
 /// anything else is written as text first. Tera's copies every string it marks, and a
 /// page's HTML, which `page.html | safe` marks, may be a hundred megabytes. A value that is
@@ -1160,6 +1188,18 @@ mod tests {
         ours.register_filter("safe", safe);
         assert_eq!(render(&mut ours), theirs);
         assert!(theirs.starts_with("<b>&</b>|&lt;b&gt;"), "{theirs}");
+    }
+
+    /// A value in a `<style>` element cannot end the string, the element or the line, and
+    /// its bidirectional formatting is closed.
+    #[test]
+    fn a_css_string_holds_any_value() {
+        assert_eq!(css_string("Plain"), "\"Plain\"");
+        assert_eq!(
+            css_string("a\"b\\c</style><x>\nd"),
+            "\"a\\\"b\\\\c\\3c /style>\\3c x> d\""
+        );
+        assert_eq!(css_string("\u{202e}evil"), "\"\u{202e}evil\u{202c}\"");
     }
 
     /// A template whose loops would write without end is stopped at the theme's bound, and

@@ -1065,6 +1065,16 @@ class Mode {
    * table may reach past the right edge of its page, and no heading, field label or caption
    * may end a page that its content does not start. */
   async print(dir) {
+    await check(`[${this.name}] print: every sheet names the handbook, its as-of date, the page it is of and its number`, async () => {
+      await this.page.emulateMedia({ media: "print", colorScheme: "light" });
+      const problems = [];
+      const css = await this.source("style.css");
+      for (const rel of PRINTED) {
+        await this.goto(rel);
+        problems.push(...headProblems(rel, await printedHeads(this.page), css));
+      }
+      assert(problems.length === 0, listFailures(problems));
+    });
     const papers = { A4: [210, 297], Letter: [215.9, 279.4] }; // mm
     for (const rel of PRINTED) {
       for (const [paper, [wMm, hMm]] of Object.entries(papers)) {
@@ -1565,6 +1575,47 @@ async function pagedRegistry(browser, bin, work) {
   });
 }
 
+/** What the page's margin boxes print on each sheet, as the browser read the page's style
+ * sheets (CSSMarginRule): each box's content, its strings joined and unescaped, beside the
+ * handbook's title and as-of date and the page's title as the page shows them. */
+async function printedHeads(page) {
+  const got = await page.evaluate(() => {
+    const margins = {};
+    for (const sheet of document.styleSheets) {
+      // From file:// the browser keeps style.css's rules from the page (the sheet's number).
+      let rules = [];
+      try {
+        rules = sheet.cssRules;
+      } catch {
+        continue;
+      }
+      for (const rule of rules) {
+        if (!(rule instanceof CSSPageRule)) continue;
+        for (const box of rule.cssRules ?? []) if (box.style?.content) margins[box.name] = box.style.content;
+      }
+    }
+    const brand = document.querySelector(".brand")?.textContent ?? "";
+    return { margins, brand, asOf: document.querySelector(".foot time")?.textContent ?? "", title: document.title };
+  });
+  const strings = (content) =>
+    [...(content ?? "").matchAll(/"((?:[^"\\]|\\[\s\S])*)"/g)]
+      .map((m) => m[1].replace(/\\([0-9a-fA-F]{1,6}) ?|\\([\s\S])/g, (_, hex, c) => (hex ? String.fromCodePoint(parseInt(hex, 16)) : c)))
+      .join("");
+  return { ...got, top: strings(got.margins["top-left"]), bottom: strings(got.margins["bottom-left"]) };
+}
+
+/** Problems with what `heads` (from printedHeads) prints on each sheet of `rel`, whose style
+ * sheet is `css`. */
+function headProblems(rel, heads, css) {
+  const problems = [];
+  const { top, bottom, brand, asOf, title } = heads;
+  const number = /@bottom-right\s*\{[^}]*\}/.exec(css)?.[0] ?? "no @bottom-right box";
+  if (!top.startsWith(`${brand} · as of ${asOf}`)) problems.push(`${rel}: the sheets' head reads "${top}", not the handbook "${brand}" as of ${asOf}`);
+  if (`${bottom} · ${brand}` !== title) problems.push(`${rel}: the sheets' foot reads "${bottom}", not the page's title of "${title}"`);
+  if (!/counter\(page\).*counter\(pages\)/.test(number)) problems.push(`${rel}: the sheets are not numbered "page N of M": ${number}`);
+  return problems;
+}
+
 /** The example handbook with words longer than a phone's screen is wide: an ARN heading, a
  * URL in a paragraph, a code line, an exception's title and its risk owner's name. */
 function longWordsHandbook(into) {
@@ -1585,7 +1636,7 @@ function longWordsHandbook(into) {
     path.join(into, "data", "exceptions", "EXC-900.yaml"),
     [
       "id: EXC-900",
-      `title: Rotate ${arn}, see ${url}`,
+      `title: Rotate ${arn}, see ${url} </style><b>"quoted" \\ back`,
       "type: acceptance",
       "severity: low",
       "status: pending",
@@ -1654,6 +1705,8 @@ async function longWords(browser, bin, work) {
           await page.goto(pathToFileURL(path.join(site, rel)).href);
           const cut = await page.$$eval("pre", (pres) => pres.filter((p) => p.scrollWidth > p.clientWidth + 1).length);
           if (cut) problems.push(`${rel} in print: ${cut} code block(s) cut at the edge`);
+          // A title with quotes, a backslash and a tag's end prints as written.
+          problems.push(...headProblems(rel, await printedHeads(page), fs.readFileSync(path.join(site, "style.css"), "utf8")));
         }
         // A page's long table starts on the page its text leaves room on, and splits between
         // rows, where kept whole it left the page before it mostly empty.
