@@ -95,6 +95,10 @@ CASES = {
     "approvers-unknown": ("record", lambda: RECORD + "summary: s\napprovals:\n" + repeat("  - {{name: A{i}, role: r, decision: approved, date: 2026-01-02}}\n")),
     # Counted in characters: the `é` is two bytes of the 10 MB.
     "flow-missing-records-not-ascii": ("record", lambda: RECORD + "summary: s\nrelated: {exceptions: [" + repeat("é{i},", SIZE * 7 // 8) + "x]}\n"),
+    # Openers of foreign syntax no closer follows: each looked for one to the end.
+    "unclosed-wiki-links": ("page", lambda: PAGE + repeat("[[a ") + "\n"),
+    "unclosed-shortcodes": ("page", lambda: PAGE + repeat("{{< ") + "\n"),
+    "unclosed-shortcodes-in-a-record": ("record", lambda: RECORD + "summary: |\n  " + repeat("{{% ") + "\n"),
     "levels-listed-twice": ("config", lambda: "title: T\nclassification: {default: a, levels: [a, " + repeat("l{i}, ", SIZE // 2) + repeat("l{i}, ", SIZE // 2) + "z]}\n"),
 }
 

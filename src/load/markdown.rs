@@ -184,10 +184,13 @@ fn foreign_in(run: &str, at: usize, found: &mut Vec<Foreign>) {
     let before = found.len();
     for (open, close, what, hint, html) in FOREIGN {
         let mut from = first;
+        // Once no closer follows an opener, none follows a later one: looking again for
+        // each of many openers read the rest of the text each time.
+        let mut closers = true;
         while let Some(start) = run[from..].find(open).map(|i| from + i) {
-            let end = run[start..]
-                .find(close)
-                .map_or(start + open.len(), |i| start + i + close.len());
+            let closer = closers.then(|| run[start..].find(close)).flatten();
+            closers = closer.is_some();
+            let end = closer.map_or(start + open.len(), |i| start + i + close.len());
             found.push(Foreign {
                 span: at + start..at + end,
                 what,
