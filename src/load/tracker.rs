@@ -191,6 +191,21 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Table, Vec<Diagnostic>
                 .with_hint("close the value with `\"`; a quote inside a quoted value is written twice (`\"\"`)"),
         ]);
     }
+    if !scanned.followed.is_empty() {
+        let told = (scanned.followed.iter()).map(|&(open, close)| {
+            let (line, column) = file.line_col(close);
+            Diagnostic::error(format!(
+                "this quote opens a value that the quote at line {line}, column {column} \
+                 closes, and text follows that quote"
+            ))
+            .at(file, open..open + 1)
+            .with_hint(
+                "close the value with `\"` where it ends; a quote inside a quoted value is \
+                 written twice (`\"\"`)",
+            )
+        });
+        return Err(told.collect());
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -366,6 +381,10 @@ pub(crate) struct Scanned {
     pub(crate) records: Vec<Vec<Range<usize>>>,
     /// Where a quoted field opens that no quote closes: it runs to the end of the file.
     pub(crate) unclosed: Option<usize>,
+    /// Where a quoted field opens and closes whose closing quote text follows, which a
+    /// spreadsheet never writes: most often a value whose quote is missing, closed by the
+    /// first quote of a later row, which the field has taken in.
+    pub(crate) followed: Vec<(usize, usize)>,
 }
 
 /// Splits the text into records and fields by the rules of the csv crate's reader (a quote
@@ -379,11 +398,10 @@ pub(crate) fn scan(text: &str, delimiter: u8) -> Scanned {
     let mut records = Vec::new();
     let mut fields: Vec<Range<usize>> = Vec::new();
     let mut unclosed = None;
+    let mut followed = Vec::new();
+    let blank = |b: &u8| *b == b' ' || (*b == b'\t' && delimiter != b'\t');
     loop {
-        while bytes
-            .get(i)
-            .is_some_and(|&b| b == b' ' || (b == b'\t' && delimiter != b'\t'))
-        {
+        while bytes.get(i).is_some_and(blank) {
             i += 1;
         }
         let start = i;
@@ -402,6 +420,10 @@ pub(crate) fn scan(text: &str, delimiter: u8) -> Scanned {
                     }
                     Some(_) => i += 1,
                 }
+            }
+            let next = bytes[i..].iter().find(|b| !blank(b));
+            if next.is_some_and(|&b| b != delimiter && b != b'\r' && b != b'\n') {
+                followed.push((start, i - 1));
             }
         }
         while bytes
@@ -441,6 +463,7 @@ pub(crate) fn scan(text: &str, delimiter: u8) -> Scanned {
         normalised,
         records,
         unclosed,
+        followed,
     }
 }
 

@@ -890,6 +890,29 @@ fn an_unclosed_quote_is_told_where_it_opens() {
     );
     assert!(err.contains("1 error(s)"), "{err}");
     assert_eq!(exception_files(&dir), ["EXC-007.yaml"]);
+
+    // Closed by the first quote of a later row, the value would take in the rows between:
+    // text after a closing quote, which no spreadsheet writes, tells it.
+    fs::write(
+        &csv,
+        format!(
+            "{HEADER}\nLow, Pending, , Accept risk without fix, \"Unclosed title, Dana, , , n\n\
+             High, Pending, , Risk extension, Next row, Helen Brooks, , , \"Because, reasons\"\n\
+             High, Pending, , Risk extension, \"Quoted\" then more, Helen Brooks, , , n\n"
+        ),
+    )
+    .unwrap();
+    let out = secbook(tmp.path(), &["import", "tracker", "open.csv", "hb"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    for (place, closed) in [("2:42", "3, column 62"), ("4:34", "4, column 41")] {
+        let told = format!(
+            "error: this quote opens a value that the quote at line {closed} closes, and text follows that quote\n  ┌─ open.csv:{place}\n"
+        );
+        assert!(err.contains(&told), "{told}in\n{err}");
+    }
+    assert!(err.contains("2 error(s)"), "{err}");
+    assert_eq!(exception_files(&dir), ["EXC-007.yaml"]);
 }
 
 /// What import writes is read back by the loader before anything is written: a row whose
