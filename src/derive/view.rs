@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::derive::site;
 use crate::load::config::Config;
-use crate::load::content::{Content, Page};
+use crate::load::content::{self, Asset, Content, Page};
 use crate::load::history::{Changes, Fields};
 use crate::load::records::{Loaded, Records};
 use crate::load::yaml::{self, Seg};
@@ -118,28 +118,33 @@ fn page_levels<'a>(config: &Config, pages: &'a [Arc<Page>]) -> HashMap<&'a str, 
     let Some(classification) = &config.classification else {
         return own.collect();
     };
-    // The folder a section page is the page of: `a/` for `a/_index.md`.
-    let section_folder = |p: &'a Page| {
-        let folder = &p.path[..p.path.rfind('/').map_or(0, |i| i + 1)];
-        p.is_section_index().then_some(folder)
+    // The folder a section page at `path` is the page of: `a/` for `a/_index.md`.
+    let section_folder = |path: &'a str| {
+        let folder = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+        content::is_section_index(path).then_some(folder)
     };
     let sections: HashMap<&str, &str> = (pages.iter())
-        .filter_map(|p| Some((section_folder(p)?, p.front.classification.as_deref()?)))
+        .filter_map(|p| Some((section_folder(&p.path)?, p.front.classification.as_deref()?)))
         .filter(|(folder, _)| !folder.is_empty())
         .collect();
     if sections.is_empty() {
         return own.collect();
     }
     let rank = |level: Option<&str>| classification.rank_of(level);
+    // The sections' levels above the page at `path`; a section page's own is its own.
+    let above = |path: &'a str| {
+        let own = section_folder(path);
+        (path.match_indices('/'))
+            .map(|(i, _)| &path[..=i])
+            .filter(move |folder| Some(*folder) != own)
+            .filter_map(|folder| sections.get(folder).copied())
+    };
     pages
         .iter()
         .map(|p| {
             let (path, level) = (p.path.as_str(), p.front.classification.as_deref());
-            let own_folder = section_folder(p);
-            let above = (path.match_indices('/'))
-                .map(|(i, _)| &path[..=i])
-                .filter(|folder| Some(*folder) != own_folder)
-                .filter_map(|folder| sections.get(folder).copied())
+            // A page reached through a link is as classified as the place it leads to.
+            let above = (above(path).chain(p.real.as_deref().into_iter().flat_map(above)))
                 .max_by_key(|l| rank(Some(l)));
             match above {
                 Some(l) if rank(Some(l)) > rank(level) => (path, Some(l)),
@@ -645,9 +650,7 @@ fn hidden_files(
             hidden_urls.insert(&page.url);
         }
     }
-    content
-        .assets
-        .iter()
+    let here: Vec<&Asset> = (content.assets.iter())
         .filter(|a| {
             let named = |(i, _)| hidden_urls.contains(&a.to[..=i]);
             if !hidden_urls.is_empty() && a.to.match_indices('/').any(named) {
@@ -661,6 +664,17 @@ fn hidden_files(
                 .reduce(|a, b| a || b);
             let shown = by_links.or_else(|| folders.get(folder).copied());
             shown == Some(false)
+        })
+        .collect();
+    // A file reached through a link is hidden where what it leads to is: a file so hidden,
+    // or a hidden page.
+    let sources: HashSet<&str> = here.iter().map(|a| a.source.as_str()).collect();
+    let leads_to_hidden = |real: &String| {
+        sources.contains(real.as_str()) || hidden.contains(&Named::Page(real.clone()))
+    };
+    (content.assets.iter())
+        .filter(|a| {
+            sources.contains(a.source.as_str()) || a.real.as_ref().is_some_and(leads_to_hidden)
         })
         .map(|a| a.to.clone())
         .collect()

@@ -1,7 +1,7 @@
 //! content/: Markdown pages with YAML front matter, and the files that sit beside them.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -72,6 +72,9 @@ pub struct Page {
     pub told: Vec<Diagnostic>,
     /// Path below content/, with `/` separators: `a/b.md`, `a/_index.md`.
     pub path: String,
+    /// For a page reached through a symbolic link to another place in content/, the path
+    /// below content/ of that place, whose sections classify it too.
+    pub real: Option<String>,
     /// The folder it is written to, relative to the site root: `a/b/`, `a/`, or `` for home.
     pub url: String,
     pub front: FrontMatter,
@@ -103,6 +106,7 @@ impl Page {
             source: Arc::clone(&self.source),
             told: self.told.clone(),
             path: self.path.clone(),
+            real: self.real.clone(),
             url: self.url.clone(),
             front: self.front.clone(),
             search_doc: OnceLock::new(),
@@ -137,6 +141,8 @@ impl Page {
 pub struct Asset {
     /// Path below content/.
     pub source: String,
+    /// As [`Page::real`].
+    pub real: Option<String>,
     pub body: Body,
     /// Output path relative to the site root.
     pub to: String,
@@ -289,9 +295,11 @@ pub fn load(
     let results: Vec<(Option<Stamp>, Loaded, bool)> = markdown
         .par_iter()
         .map(|rel| {
-            let (stamp, hit) = probe.look(rel, listing.linked.contains(rel));
+            let real = listing.linked.get(rel);
+            let (stamp, hit) = probe.look(rel, real.is_some());
             let taken = hit.is_some();
-            let result = hit.unwrap_or_else(|| load_page(source, rel, reading, max_bytes));
+            let real = real.and_then(Option::as_ref);
+            let result = hit.unwrap_or_else(|| load_page(source, rel, real, reading, max_bytes));
             (stamp, result, taken)
         })
         .collect();
@@ -342,8 +350,8 @@ pub fn load(
 struct Listing {
     /// Paths below content/.
     markdown: Vec<String>,
-    /// The paths of `markdown` reached through a symbolic link.
-    linked: HashSet<String>,
+    /// The paths of `markdown` reached through a symbolic link, each with [`Page::real`].
+    linked: HashMap<String, Option<String>>,
     assets: Vec<Asset>,
     diags: Vec<Diagnostic>,
     /// The files there that are not used, each with its diagnostic.
@@ -358,9 +366,12 @@ fn list(source: &dyn Source) -> Listing {
         ..Listing::default()
     };
     for file in walk.files {
+        let real = (file.real.as_deref())
+            .and_then(|real| real.strip_prefix("content/"))
+            .map(str::to_string);
         if file.rel.ends_with(".md") {
             if file.linked {
-                listing.linked.insert(file.rel.clone());
+                listing.linked.insert(file.rel.clone(), real);
             }
             listing.markdown.push(file.rel);
         } else {
@@ -390,6 +401,7 @@ fn list(source: &dyn Source) -> Listing {
                     .collect::<Vec<_>>()
                     .join("/"),
                 source: file.rel,
+                real,
             });
         }
     }
@@ -484,10 +496,22 @@ fn refuse_raw_html(asset: &Asset, allow_html: bool) -> Option<Diagnostic> {
     })
 }
 
-fn load_page(source: &dyn Source, rel: &str, reading: Reading, max_bytes: u64) -> Loaded {
+fn load_page(
+    source: &dyn Source,
+    rel: &str,
+    real: Option<&String>,
+    reading: Reading,
+    max_bytes: u64,
+) -> Loaded {
     let source =
         source::walked_text(source, &format!("content/{rel}"), max_bytes).map_err(|d| vec![d])?;
-    Ok(parse_page(source, rel, reading)?.map(Arc::new))
+    let page = parse_page(source, rel, reading)?;
+    Ok(page.map(|page| {
+        Arc::new(Page {
+            real: real.cloned(),
+            ..page
+        })
+    }))
 }
 
 /// How pages are read.
@@ -588,6 +612,7 @@ pub fn parse_page(
         told,
         url,
         path: rel.to_string(),
+        real: None,
         source,
         front,
         doc,
@@ -649,7 +674,7 @@ fn migrated_key_hint(message: &str) -> Option<&'static str> {
 
 /// Whether `path` is its folder's page: `_index.md`, or `index.md`, which Hugo and Zola
 /// serve at its folder's address too (a page bundle) and mdBook as its folder's page.
-fn is_section_index(path: &str) -> bool {
+pub(crate) fn is_section_index(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     name == "_index.md" || name == "index.md"
 }

@@ -194,6 +194,34 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
+    /// `target`'s path below the handbook's folder, with `/` separators.
+    fn below_root(&self, target: &Path) -> Option<String> {
+        let below = target.strip_prefix(&self.root).ok()?;
+        let names: Vec<_> = below.iter().map(|c| c.to_string_lossy()).collect();
+        Some(names.join("/"))
+    }
+
+    /// The error for a link at `shown` that leads to `target` in content/ or data/ from
+    /// another folder: what is there is published only where its classification lets it
+    /// be, on its own page, and copied from static/ or shown as another page's file it
+    /// would reach every audience.
+    fn crosses(&self, target: &Path, shown: &str) -> Option<Diagnostic> {
+        let top = target.strip_prefix(&self.root).ok()?.iter().next()?;
+        let ours = self.folder.split('/').next().unwrap_or(self.folder);
+        let classified = top == "content" || top == "data";
+        (classified && top != ours).then(|| {
+            let top = top.to_string_lossy();
+            Diagnostic::error(format!(
+                "{shown} is a symbolic link into {top}/; it is not followed"
+            ))
+            .with_hint(format!(
+                "what {top}/ holds is published only on its own page, to the audiences its \
+                 classification lets read it: link to that page instead \
+                 (`[title](exception:EXC-9)`, `[title](page.md)`)"
+            ))
+        })
+    }
+
     /// Walks `dir`, whose files are named `prefix` and their path below it; `linked` when
     /// `dir` was reached through a folder link.
     fn tree(&mut self, dir: &Path, prefix: &str, linked: bool) {
@@ -292,7 +320,10 @@ impl Walker<'_> {
                 continue;
             }
             if file_type.is_file() {
-                self.walk.files.push(Walked { rel, linked });
+                let real = linked
+                    .then(|| path.canonicalize().ok().and_then(|t| self.below_root(&t)))
+                    .flatten();
+                self.walk.files.push(Walked { rel, linked, real });
                 continue;
             }
             if !file_type.is_symlink() {
@@ -303,8 +334,14 @@ impl Walker<'_> {
                 continue;
             }
             let why = match follow(&self.root, path, &shown) {
-                Ok((_, meta)) if meta.is_file() => {
-                    self.walk.files.push(Walked { rel, linked: true });
+                Ok((target, _)) if let Some(d) = self.crosses(&target, &shown) => d,
+                Ok((target, meta)) if meta.is_file() => {
+                    let real = self.below_root(&target);
+                    self.walk.files.push(Walked {
+                        rel,
+                        linked: true,
+                        real,
+                    });
                     continue;
                 }
                 Ok((target, meta)) if meta.is_dir() => {

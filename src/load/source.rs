@@ -448,6 +448,9 @@ pub struct Walked {
     /// Whether it is reached through a symbolic link: a file watcher reports a change to
     /// it at the place the link leads to, not at its path.
     pub linked: bool,
+    /// For a file reached through a symbolic link, its path below the handbook's folder
+    /// where it is: a page or file of content/ is as classified there as where it is shown.
+    pub real: Option<String>,
 }
 
 /// What a folder holds: the files to use, in a stable order, and a diagnostic for every
@@ -488,6 +491,7 @@ pub fn walk_paths<'a>(
             None => walk.files.push(Walked {
                 rel: rel.to_string(),
                 linked: false,
+                real: None,
             }),
             Some(i) => {
                 let entry = parts[..=i].join("/");

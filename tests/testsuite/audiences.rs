@@ -1421,3 +1421,95 @@ fn the_pages_of_an_owner_hold_only_what_the_audience_may_see() {
         }
     }
 }
+
+/// A page or file reached through a symbolic link is as classified as the place it leads
+/// to: a link made while a page or section was open to everyone does not publish it once
+/// it is restricted (a page link, a folder link below a restricted section, a file beside
+/// its pages). A link into data/, whose records are published only on their own pages, is
+/// an error, from content/ and from static/ alike.
+#[test]
+fn a_symbolic_link_does_not_publish_what_it_leads_to_past_its_classification() {
+    use std::os::unix::fs::symlink;
+    let book = BookTest::empty();
+    book.write(
+        "handbook.yaml",
+        "title: Linked\nas_of: 2026-06-30\nclassification:\n  levels: [internal, restricted]\n  \
+         default: internal\naudiences:\n  staff: {max: internal}\n  security: {max: restricted}\n\
+         default_audience: staff\n",
+    )
+    .write("content/_index.md", "---\ntitle: Home\n---\nHome.\n")
+    .write(
+        "content/guide/_index.md",
+        "---\ntitle: Guide\n---\nGuide.\n",
+    )
+    .write(
+        "content/ir/_index.md",
+        "---\ntitle: IR\nclassification: restricted\n---\nIR.\n",
+    )
+    .write(
+        "content/ir/breach.md",
+        "---\ntitle: Breach\n---\nzqbreachzq\n",
+    )
+    .write(
+        "content/ir/sub/deep.md",
+        "---\ntitle: Deep\n---\nzqdeepzq\n",
+    )
+    .write("content/ir/sub/evidence.txt", "zqevidencezq\n")
+    .write(
+        "content/guide/links.md",
+        "---\ntitle: Links\n---\n[h](handover.md) [d](sub/deep.md) [e](evidence.txt)\n",
+    );
+    let link = |to: &str, at: &str| symlink(to, book.dir.join(at)).unwrap();
+    link("../ir/breach.md", "content/guide/handover.md");
+    link("../ir/sub", "content/guide/sub");
+    link("../ir/sub/evidence.txt", "content/guide/evidence.txt");
+
+    let staff = book.build("staff", &[]);
+    let shown: Vec<&String> = (staff.iter())
+        .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains("zq"))
+        .map(|(path, _)| path)
+        .collect();
+    assert!(
+        shown.is_empty(),
+        "restricted text in the staff site: {shown:?}"
+    );
+    assert!(staff.contains_key("guide/links/index.html"));
+    let security = book.build("security", &["--audience", "security"]);
+    for path in [
+        "guide/handover/index.html",
+        "guide/sub/deep/index.html",
+        "guide/evidence.txt",
+    ] {
+        assert!(
+            security.contains_key(path),
+            "{path} in {:?}",
+            security.keys()
+        );
+    }
+    let check = stderr(&book.run(&["check"]));
+    for link in ["handover.md", "sub/deep.md"] {
+        assert!(
+            check.contains(&format!("warning[page.restricted-link]: links to page `guide/{link}`, classified `restricted`")),
+            "{link}: {check}"
+        );
+    }
+
+    book.write("data/exceptions/EXC-9.yaml", "id: EXC-9\n")
+        .write("static/robots.txt", "");
+    link(
+        "../../data/exceptions/EXC-9.yaml",
+        "content/guide/exception.txt",
+    );
+    link("../data/exceptions", "static/records");
+    let out = book.run(&["check"]);
+    assert_code(&out, 1);
+    let report = stderr(&out);
+    for shown in ["content/guide/exception.txt", "static/records"] {
+        assert!(
+            report.contains(&format!(
+                "error: {shown} is a symbolic link into data/; it is not followed\n"
+            )),
+            "{shown}: {report}"
+        );
+    }
+}
