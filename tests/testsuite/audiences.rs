@@ -1501,13 +1501,18 @@ fn a_symbolic_link_does_not_publish_what_it_leads_to_past_its_classification() {
         "content/guide/exception.txt",
     );
     link("../data/exceptions", "static/records");
+    link("../content/ir/breach.md", "static/breach.md");
     let out = book.run(&["check"]);
     assert_code(&out, 1);
     let report = stderr(&out);
-    for shown in ["content/guide/exception.txt", "static/records"] {
+    for (shown, folder) in [
+        ("content/guide/exception.txt", "data"),
+        ("static/records", "data"),
+        ("static/breach.md", "content"),
+    ] {
         assert!(
             report.contains(&format!(
-                "error: {shown} is a symbolic link into data/; it is not followed\n"
+                "error: {shown} is a symbolic link into {folder}/; it is not followed\n"
             )),
             "{shown}: {report}"
         );
