@@ -313,7 +313,7 @@ impl Unreadable {
             shown.extend(texts(&i.record, Incident::redact, all()));
             shown.push(i.record.id.clone());
         }
-        shown.extend(pages.iter().flat_map(|p| page_texts(p).cloned()));
+        shown.extend(pages.iter().flat_map(|p| page_texts(p)));
         let shown: HashSet<String> = shown
             .iter()
             .flat_map(|t| fragments(t))
@@ -413,7 +413,7 @@ pub fn hidden_texts(records: &Records, pages: &[Arc<Page>], view: &View) -> Vec<
     let pages = pages
         .iter()
         .filter(|p| view.hidden.contains(&Named::Page(p.path.clone())));
-    hidden.extend(pages.flat_map(|p| page_texts(p).cloned()));
+    hidden.extend(pages.flat_map(|p| page_texts(p)));
     // A hidden file by its path in the site and in content/, as git names it.
     hidden.extend(view.hidden.iter().filter_map(|named| match named {
         Named::File(path) => Some(path.clone()),
@@ -533,7 +533,13 @@ fn strings(value: &Value) -> Vec<String> {
 }
 
 /// A page's texts that another text may name: its path, front matter and headings.
-fn page_texts(p: &Page) -> impl Iterator<Item = &String> {
+fn page_texts(p: &Page) -> impl Iterator<Item = String> + '_ {
+    // Its addresses in the site too, with their slash: a section's folder alone (`ir`) is
+    // a word other texts hold.
+    let addresses = (!p.url.is_empty())
+        .then(|| [p.url.clone(), format!("{}index.html", p.url)])
+        .into_iter()
+        .flatten();
     let front = &p.front;
     [&p.path, &front.title]
         .into_iter()
@@ -541,6 +547,8 @@ fn page_texts(p: &Page) -> impl Iterator<Item = &String> {
         .chain(&front.tags)
         .chain(&front.owner)
         .chain(p.doc.headings.iter().map(|h| &h.title))
+        .cloned()
+        .chain(addresses)
 }
 
 /// `text` as a search for what it quotes reads it: in lower case (`ß` as `ss`, as `SS`

@@ -550,7 +550,8 @@ fn a_commit_subject_keeps_of_hidden_records_only_what_the_audience_sees_elsewher
 
 /// A record renamed to a new id and hidden in one change is hidden in every version its
 /// history follows: a subject that names its old id and title keeps neither. A hidden
-/// file is named in a subject as git names it, by its path in content/.
+/// file is named in a subject as git names it, by its path in content/, and a hidden page
+/// by its address in the site.
 #[test]
 fn a_subject_keeps_nothing_of_a_hidden_record_by_its_former_id() {
     let book = auditors_redacting("tickets");
@@ -565,6 +566,10 @@ fn a_subject_keeps_nothing_of_a_hidden_record_by_its_former_id() {
         "---\ntitle: Deal\nclassification: secret\n---\nThe [sheet](<Term Sheet.pdf>).\n",
     );
     book.write("content/Term Sheet.pdf", "terms");
+    book.write(
+        "content/plans/q3-target.md",
+        "---\ntitle: Acquisition\nclassification: secret\n---\nWho.\n",
+    );
     common::git(&book.dir, &["init", "-q", "-b", "main"], &[]);
     common::commit(&book.dir, "2026-06-01", ("Bo", "bo@example.com"), "Start");
     fs::remove_file(book.dir.join("data/exceptions/EXC-010.yaml")).unwrap();
@@ -575,7 +580,8 @@ fn a_subject_keeps_nothing_of_a_hidden_record_by_its_former_id() {
         &book.dir,
         "2026-06-03",
         ("Bo", "bo@example.com"),
-        "EXC-001: see EXC-010 (Blue Harbor), now EXC-090, and content/Term Sheet.pdf",
+        "EXC-001: see EXC-010 (Blue Harbor), now EXC-090, and content/Term Sheet.pdf, \
+         as plans/q3-target/ and plans/q3-target/index.html say",
     );
     let whole = book.build("whole", &["--history"]);
     let history = String::from_utf8_lossy(&whole["api/history.json"]);
@@ -586,7 +592,10 @@ fn a_subject_keeps_nothing_of_a_hidden_record_by_its_former_id() {
     let site = book.build("auditors", &["--audience", "auditors", "--history"]);
     let history = String::from_utf8_lossy(&site["api/history.json"]);
     assert!(
-        history.contains("EXC-001: see redacted (redacted), now redacted, and content/redacted"),
+        history.contains(
+            "EXC-001: see redacted (redacted), now redacted, and content/redacted, as redacted \
+             and redacted say"
+        ),
         "{history}"
     );
 }
