@@ -276,9 +276,14 @@ pub fn clean(html: &str, remote_images: bool) -> String {
 
 /// ammonia's default list, which is GitHub's in all but name, and the markup secbook's
 /// own Markdown writes: ids and classes, a task's checkbox in its label, a table cell's
-/// alignment, a scrolling table's focus and name.
+/// alignment, a scrolling table's focus and name. Without `cite`: an address no reader is
+/// shown, which would name a page or record an audience may not see, unresolved and
+/// unchecked, where a link to it is cut.
 fn builder(remote_images: bool) -> Builder<'static> {
     let mut builder = Builder::default();
+    for tag in ["blockquote", "del", "ins", "q"] {
+        builder.rm_tag_attributes(tag, &["cite"]);
+    }
     builder
         .add_tags(["input", "label", "section"])
         .add_generic_attributes(["id", "class", "dir", "role", "tabindex", "style"])
@@ -423,6 +428,8 @@ mod tests {
             "<iframe src=\"https://h/\"></iframe><form action=\"https://h/\"><input type=\"text\"></form>",
             "<a href=\"javascript:alert(3)\">j</a><a href=\"https://h/doc\" onclick=\"x()\">d</a>",
             "<p style=\"text-align:center;background:url(https://h/c.png)\">c</p>",
+            "<blockquote cite=\"plan.md\"><q cite=\"exception:EXC-9\">q</q><del cite=\"p.md\">d</del>",
+            "<ins cite=\"p.md\">i</ins></blockquote>",
             "<link rel=\"stylesheet\" href=\"https://h/a.css\"><div>open",
         );
         assert_eq!(
@@ -433,6 +440,8 @@ mod tests {
                 "<input>",
                 "<a>j</a><a href=\"https://h/doc\">d</a>",
                 "<p style=\"text-align:center\">c</p>",
+                // An address no reader sees, which would name what a link to it hides.
+                "<blockquote><q>q</q><del>d</del><ins>i</ins></blockquote>",
                 "<div>open</div>",
             )
         );
