@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::config::Config;
 use crate::load::content::Page;
@@ -13,8 +15,15 @@ use crate::load::yaml::{self, Seg};
 use crate::model::redact::{KEPT, REDACTABLE};
 
 /// How a handbook states its levels, for the hints.
-/// What to do with two names that differ only in letter case.
+/// What to do with two names that differ only in letter case or Unicode spelling.
 const CASE_HINT: &str = "give it a name of its own, or remove one of the two";
+
+/// A name as a reader tells it from another: whatever its letter case, and its accents
+/// written as one character or as a letter and a mark (`café`, `cafe\u{301}`), which look
+/// the same and would make two audiences no one could tell apart.
+fn told_apart(name: &str) -> String {
+    name.nfc().flat_map(char::to_lowercase).collect()
+}
 
 const LEVELS_HINT: &str = "add `classification: { levels: [public, internal, confidential, \
                            restricted], default: internal }` to handbook.yaml, the levels from \
@@ -57,13 +66,13 @@ pub fn check_config(
         let mut seen = HashMap::with_capacity(levels.len());
         for (i, level) in levels.iter().enumerate() {
             let at = [path[0], path[1], Seg::Index(i)];
-            match seen.insert(level.to_lowercase(), level) {
+            match seen.insert(told_apart(level), level) {
                 Some(first) if first == level => {
                     error(&at, format!("level `{level}` is listed twice"), None)
                 }
                 Some(first) => error(
                     &at,
-                    format!("level `{level}` is `{first}` but for letter case"),
+                    format!("level `{level}` is `{first}` but for letter case or Unicode spelling"),
                     Some(CASE_HINT.into()),
                 ),
                 None => {}
@@ -96,10 +105,10 @@ pub fn check_config(
     by_case.sort_by_key(|(_, at)| *at);
     let mut seen = HashMap::new();
     for (name, _) in by_case {
-        if let Some(first) = seen.insert(name.to_lowercase(), name) {
+        if let Some(first) = seen.insert(told_apart(name), name) {
             error(
                 &[Seg::Key("audiences"), Seg::Key(name)],
-                format!("audience `{name}` is `{first}` but for letter case"),
+                format!("audience `{name}` is `{first}` but for letter case or Unicode spelling"),
                 Some(CASE_HINT.into()),
             );
         }
@@ -415,17 +424,24 @@ mod tests {
         ));
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(found[0].2.contains("unknown field `colour`"), "{found:#?}");
-        // Names that differ only in letter case, told at the later one.
+        // Names that differ only in letter case or Unicode spelling, told at the later one.
         let found = errors(
-            "title: T\nclassification:\n  levels: [public, Public]\n  default: public\n\
-             audiences:\n  staff: { max: public }\n  Staff: { max: public }\n",
+            "title: T\nclassification:\n  levels: [public, Public, caf\u{e9}, cafe\u{301}]\n  \
+             default: public\naudiences:\n  staff: { max: public }\n  Staff: { max: public }\n  \
+             r\u{e9}sum\u{e9}: { max: public }\n  re\u{301}sume\u{301}: { max: public }\n",
         );
         let found: Vec<_> = found.iter().map(|f| (f.0, f.2.as_str())).collect();
+        let but_for = "but for letter case or Unicode spelling";
         assert_eq!(
             found,
             [
-                (3, "level `Public` is `public` but for letter case"),
-                (7, "audience `Staff` is `staff` but for letter case"),
+                (3, format!("level `Public` is `public` {but_for}").as_str()),
+                (3, &format!("level `cafe\u{301}` is `caf\u{e9}` {but_for}")),
+                (7, &format!("audience `Staff` is `staff` {but_for}")),
+                (
+                    9,
+                    &format!("audience `re\u{301}sume\u{301}` is `r\u{e9}sum\u{e9}` {but_for}")
+                ),
             ]
         );
         let found = errors("title: T\ndefault_audience: staff\n");
