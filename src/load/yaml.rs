@@ -1744,7 +1744,7 @@ pub fn without_unknown_fields(
 const FIELD_BY_FIELD_BYTES: usize = 1 << 22;
 
 /// The errors of each field of the top-level entry at `range` that does not load, when
-/// its value is a block mapping: the entry is read with one field at a time, the others
+/// its value is a mapping: the entry is read with one field at a time, the others
 /// blanked, so that one mistake in a section (`notify:`, `exceptions:`) hides no other.
 /// `None` when the entry is not such a mapping, or the error comes only from its fields
 /// together (a required one missing).
@@ -1756,20 +1756,13 @@ fn field_errors<T: DeserializeOwned>(
     if range.end.saturating_mul(2) > FIELD_BY_FIELD_BYTES {
         return None;
     }
-    let text = &file.text[range.clone()];
-    let first_line = text.find('\n')?;
-    let key_line = text[..first_line].split(" #").next().unwrap_or_default();
-    if !key_line.trim_end().ends_with(':') {
-        return None;
-    }
-    let body = range.start + first_line + 1;
-    let fields = top_level_entries(&file.text[body..range.end])?;
+    let fields = section_fields(&file.text[range.clone()])?;
     // A section of one field has that field's error already.
     if fields.len() < 2 || fields.len().saturating_mul(range.end) > FIELD_BY_FIELD_BYTES {
         return None;
     }
     let fields: Vec<Range<usize>> = (fields.into_iter())
-        .map(|(_, r)| body + r.start..body + r.end)
+        .map(|r| range.start + r.start..range.start + r.end)
         .collect();
     let mut errors: Vec<Diagnostic> = Vec::new();
     for (i, field) in fields.iter().enumerate() {
@@ -1788,6 +1781,35 @@ fn field_errors<T: DeserializeOwned>(
         }
     }
     (!errors.is_empty()).then_some(errors)
+}
+
+/// Where each field of the section `text` (a top-level entry) is, when its value is a
+/// mapping: a block one's fields from key to key, a flow one's each with a comma beside it.
+fn section_fields(text: &str) -> Option<Vec<Range<usize>>> {
+    let first_line = text.find('\n').unwrap_or(text.len());
+    let key_line = text[..first_line].split(" #").next().unwrap_or_default();
+    if key_line.trim_end().ends_with(':') {
+        let body = (first_line + 1).min(text.len());
+        let fields = top_level_entries(&text[body..])?;
+        return Some(
+            fields
+                .into_iter()
+                .map(|(_, r)| body + r.start..body + r.end)
+                .collect(),
+        );
+    }
+    let Kind::Map(section) = read_tree(text)?.kind else {
+        return None;
+    };
+    let (_, value) = section.first()?;
+    match &value.kind {
+        Kind::Map(fields) if !value.span.is_empty() => Some(
+            (fields.iter())
+                .map(|(k, v)| with_comma(text, k.span.start..v.end.max(k.end)))
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 /// `file`'s text up to byte `end`, with the bytes in `ranges` but line breaks made spaces:
@@ -2093,38 +2115,58 @@ impl<'a> Draft<'a> {
                 (Step::Index(_), Spot::SetAside(item)) if item.is_empty() => format!(" {stand_in}"),
                 (Step::Index(_), _) => stand_in.clone(),
             };
-            let mut text = self.text.clone();
             // Where the line moves from, and by how many bytes.
-            let grown = match (&spot, &added) {
-                (Spot::SetAside(blanked), _) => {
-                    blank(&mut text, blanked.clone());
-                    let line = &text[blanked.clone()];
-                    let room = line.find('\n').unwrap_or(line.len()).min(entry.len());
-                    text.replace_range(blanked.start..blanked.start + room, &entry);
-                    (room < entry.len()).then(|| (blanked.start + room, entry.len() - room))
-                }
-                // At the end of the document's own block mapping: no line after it moves.
-                (_, Some((at, indent))) if *at == text.len() => {
-                    if !text.ends_with('\n') {
-                        text.push('\n');
+            let write = |draft: &str, entry: &str| {
+                let mut text = draft.to_string();
+                let grown = match (&spot, &added) {
+                    (Spot::SetAside(blanked), _) => {
+                        blank(&mut text, blanked.clone());
+                        let line = &text[blanked.clone()];
+                        let room = line.find('\n').unwrap_or(line.len()).min(entry.len());
+                        text.replace_range(blanked.start..blanked.start + room, entry);
+                        (room < entry.len()).then(|| (blanked.start + room, entry.len() - room))
                     }
-                    text.push_str(&format!("{indent}{entry}\n"));
-                    None
-                }
-                (_, Some((at, after))) => {
-                    let inserted = format!("{entry}{after}");
-                    text.insert_str(*at, &inserted);
-                    Some((*at, inserted.len()))
-                }
-                (_, None) => return None,
+                    // At the end of the document's own block mapping: no line after it moves.
+                    (_, Some((at, indent))) if *at == text.len() => {
+                        if !text.ends_with('\n') {
+                            text.push('\n');
+                        }
+                        text.push_str(&format!("{indent}{entry}\n"));
+                        None
+                    }
+                    (_, Some((at, after))) => {
+                        let inserted = format!("{entry}{after}");
+                        text.insert_str(*at, &inserted);
+                        Some((*at, inserted.len()))
+                    }
+                    (_, None) => return None,
+                };
+                Some((text, grown))
             };
+            // An entry of a flow mapping was set aside with a comma beside it, which its
+            // stand-in takes back: after it, or before it for the last entry.
+            let forms = match &spot {
+                Spot::SetAside(_) if matches!(last, Step::Key(_)) => {
+                    vec![entry.clone(), format!("{entry},"), format!(", {entry}")]
+                }
+                _ => vec![entry.clone()],
+            };
+            let mut written = None;
+            for form in &forms {
+                let (text, grown) = write(&self.text, form)?;
+                if let Some(loaded) = self.load::<T>(text.clone()) {
+                    written = Some((text, grown, loaded));
+                    break;
+                }
+            }
+            let (text, grown, loaded) = written?;
             // A mapping given as a stand-in lacks its fields, which are supplied in turn.
             let own_fields_missing = |f: &Failure| {
                 stand_in == "{}"
                     && f.path.as_deref() == Some(own)
                     && missing_field(&f.raw).is_some()
             };
-            match self.load::<T>(text.clone())? {
+            match loaded {
                 Err(f)
                     if f.path.as_ref().is_some_and(|p| p.starts_with(own))
                         && !own_fields_missing(&f) =>
@@ -2288,16 +2330,17 @@ struct Item {
     range: Range<usize>,
 }
 
-/// The entries of block mappings in `text` that hold byte `at`, outermost first, and the
-/// list item in one piece that holds it, when there is one, inside them all. `None` when
-/// `text` does not read. Not among the entries: one of a flow mapping, which blanked would
-/// leave a stray `,`; nor an item, which blanked would be null.
+/// The entries of mappings in `text` that hold byte `at`, outermost first, and the list
+/// item in one piece that holds it, when there is one, inside them all. `None` when `text`
+/// does not read. An entry of a flow mapping takes a comma beside it, which blanked with
+/// it leaves the mapping whole (`{a: 1,       c: 3}`). Not among them: an item, which
+/// blanked would be null.
 fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
     let root = read_tree(text)?;
     let (mut node, mut path, mut chain) = (&root, Vec::new(), Vec::new());
-    // A flow collection starts at its bracket; a block one at no byte. A flow mapping's
-    // entries are not walked, a flow list's items are.
-    while node.span.is_empty() || matches!(node.kind, Kind::Seq(_)) {
+    // A flow collection starts at its bracket; a block one at no byte.
+    while node.span.is_empty() || matches!(node.kind, Kind::Seq(_) | Kind::Map(_)) {
+        let flow = !node.span.is_empty();
         match &node.kind {
             Kind::Map(entries) => {
                 // With the byte after it, where an empty last item of its list (`-`) is.
@@ -2325,7 +2368,10 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
                 chain.push(Entry {
                     mapping: path.clone(),
                     key: name.clone(),
-                    range: start..end,
+                    range: match flow {
+                        true => with_comma(text, start..end),
+                        false => start..end,
+                    },
                     alone: entries.len() == 1,
                 });
                 path.push(Step::Key(name.clone()));
@@ -2358,6 +2404,23 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
         false => block_header(text, node.span.start).unwrap_or(node.span.start)..node.end,
     };
     Some((chain, in_one_piece.then_some(Item { path, range })))
+}
+
+/// The entry of a flow mapping at `entry` in `text` with the comma after it, or before it
+/// for the last entry: blanked, it leaves the mapping whole (`{a: 1,       c: 3}`).
+fn with_comma(text: &str, entry: Range<usize>) -> Range<usize> {
+    let blank = [' ', '\t', '\r', '\n'];
+    let after = text[entry.end..].trim_start_matches(blank);
+    if let Some(rest) = after.strip_prefix(',') {
+        return entry.start..text.len() - rest.len();
+    }
+    match text[..entry.start]
+        .trim_end_matches(blank)
+        .strip_suffix(',')
+    {
+        Some(rest) => rest.len()..entry.end,
+        None => entry,
+    }
 }
 
 /// Where the header (`|`, `>-`) is of the block scalar whose text starts at `at`, when it
@@ -3692,6 +3755,84 @@ mod tests {
         let (settings, diags) = parse_lenient::<Settings>(&file);
         assert_eq!(settings.map(|s| s.b), Some(2));
         assert_eq!(diags.len(), 1);
+    }
+
+    /// The entries of a flow mapping are set aside one at a time, each with a comma beside
+    /// it, as a block mapping's are: every error in one is told in one run, in a record
+    /// and in a section of handbook.yaml.
+    #[test]
+    fn every_error_of_a_flow_mapping_is_told() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Item {
+            #[serde(deserialize_with = "text")]
+            name: String,
+            date: crate::model::date::Date,
+            count: u32,
+        }
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Record {
+            items: Vec<Item>,
+        }
+        let text = "items:\n  - {name: a, date: 2026-01-40, count: red, hat: 1}\n  - { date: x,\n      name: b, count: 2 }\n";
+        let file = SourceFile::new("r.yaml", text);
+        let errors = parse_all::<Record>(&file, 0..text.len()).unwrap_err();
+        let told: Vec<(usize, usize, &str)> = (errors.iter())
+            .map(|d| {
+                let (_, line, column) = d.location().unwrap();
+                (line, column, d.message.as_str())
+            })
+            .collect();
+        let date = "expected a real date written YYYY-MM-DD";
+        assert_eq!(
+            told,
+            [
+                (
+                    2,
+                    21,
+                    &*format!(
+                        "items[0].date: invalid date `2026-01-40` (January 2026 has 31 days): {date}"
+                    )
+                ),
+                (
+                    2,
+                    40,
+                    "items[0].count: expected a whole number from 0 to 4294967295, found the text \"red\""
+                ),
+                (2, 45, "items[0]: unknown field `hat`"),
+                (3, 13, &format!("items[1].date: invalid date `x`: {date}")),
+            ],
+            "{errors:#?}"
+        );
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Section {
+            #[serde(default)]
+            a: u32,
+            #[serde(default)]
+            b: u32,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Settings {
+            #[serde(default)]
+            s: Section,
+        }
+        let file = Arc::new(SourceFile::new("h.yaml", "s: {a: x, c: 1, b: y}\n"));
+        let (_, diags) = parse_lenient::<Settings>(&file);
+        let told: Vec<(usize, &str)> = (diags.iter())
+            .map(|d| {
+                (
+                    d.location().unwrap().2,
+                    d.message.split(':').next().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(told, [(8, "s.a"), (11, "s"), (20, "s.b")], "{diags:#?}");
     }
 
     #[test]
