@@ -502,6 +502,17 @@ fn to_record(
             TODO_DECIDED,
             &format!("the status is {status_label} but the row has no decision date"),
         )),
+        // The approvers' approvals hold a withdrawn or closed row's date (SPEC 10); with
+        // none, `decided` keeps it, and export writes it back.
+        (Some(d), ExceptionStatus::Withdrawn | ExceptionStatus::Closed)
+            if row.approvers.items.is_empty() =>
+        {
+            notes.push(format!(
+                "decided set to the decision date, {d}: the row names no approver whose \
+                 approval would hold it"
+            ));
+            Some(d.date.to_string())
+        }
         _ => None,
     };
     let expires = (row.status == ExceptionStatus::Approved).then(|| {

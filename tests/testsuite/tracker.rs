@@ -643,6 +643,31 @@ fn export_tells_what_an_import_would_split() {
     assert_eq!(said.matches("warning: ").count(), 1, "{said}");
 }
 
+/// A withdrawn or closed row's decision date is held by its approvers' approvals; a row
+/// that names none keeps it in `decided`, and exports back to the same row.
+#[test]
+fn a_closed_row_without_approvers_keeps_its_decision_date() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    let rows = "Low, Closed, 3/7/2026, Accept risk without fix, Old kiosk, Helen Brooks, , SEC-8, Gone\n\
+                Low, Withdrawn, 4/1/2026, Risk extension, Old scanner, Helen Brooks, , SEC-9, Moot\n";
+    let report = imported(&tmp, "t.csv", &format!("{HEADER}\n{rows}"));
+    assert!(
+        report.contains("t.csv:2: EXC-008: decided set to the decision date, 3/7/2026 read as 2026-03-07 (M/D/YYYY): the row names no approver whose approval would hold it\n"),
+        "{report}"
+    );
+    assert_eq!(
+        record(&dir, "EXC-009")["decided"].as_str(),
+        Some("2026-04-01")
+    );
+    let out = secbook(tmp.path(), &["export", "tracker", "hb"]);
+    assert_code(&out, 0);
+    let exported = String::from_utf8(out.stdout).unwrap();
+    for row in rows.lines() {
+        assert!(exported.lines().any(|l| l == row), "{row} in\n{exported}");
+    }
+}
+
 /// An exception whose title or first ticket is an earlier one's is told at the export: an
 /// import of the file takes its row for the earlier exception and skips it.
 #[test]
