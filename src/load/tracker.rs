@@ -761,7 +761,8 @@ pub(crate) struct DecisionDate {
 pub(crate) enum DateForm {
     /// The tracker's `M/D/YYYY`.
     MonthFirst,
-    /// `M/D/YY`, as LibreOffice saves the tracker's dates: the year in this century.
+    /// `M/D/YY`, as LibreOffice saves the tracker's dates: the year as spreadsheets read
+    /// two digits, 00 to 29 in this century and 30 to 99 in the last.
     MonthFirstShortYear,
     /// The records' `YYYY-MM-DD`.
     Iso,
@@ -841,8 +842,9 @@ pub(crate) fn parse_tracker_date(text: &str) -> Option<(Date, DateForm)> {
     parse_us_date(day).or_else(|| Date::parse(day).map(|d| (d, DateForm::Iso)))
 }
 
-/// `M/D/YYYY`, month and day with or without a leading zero, or `M/D/YY` for a year of
-/// this century.
+/// `M/D/YYYY`, month and day with or without a leading zero, or `M/D/YY` with the year
+/// read as Excel and LibreOffice read two digits: 00 to 29 as 2000 to 2029, 30 to 99 as
+/// 1930 to 1999, where this century's `12/31/99` was a decision due in 2099.
 pub(crate) fn parse_us_date(text: &str) -> Option<(Date, DateForm)> {
     let mut parts = text.split('/');
     let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
@@ -852,7 +854,10 @@ pub(crate) fn parse_us_date(text: &str) -> Option<(Date, DateForm)> {
         return None;
     }
     let (year, form) = match y.parse::<i32>().ok()? {
-        short if y.len() == 2 => (2000 + short, DateForm::MonthFirstShortYear),
+        short if y.len() == 2 => {
+            let century = if short < 30 { 2000 } else { 1900 };
+            (century + short, DateForm::MonthFirstShortYear)
+        }
         year => (year, DateForm::MonthFirst),
     };
     NaiveDate::from_ymd_opt(year, m.parse().ok()?, d.parse().ok()?)

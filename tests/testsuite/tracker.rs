@@ -1526,18 +1526,24 @@ fn the_day_a_date_is_read_as_is_said_and_a_day_first_file_warned_of() {
 /// LibreOffice saves the tracker's dates with two-digit years (`01/20/25`): read as this
 /// century's, and said so.
 #[test]
-fn a_two_digit_year_is_read_as_this_century() {
+fn a_two_digit_year_is_read_as_spreadsheets_read_it() {
     let tmp = TempDir::new().unwrap();
     let dir = handbook(&tmp);
     let report = imported(
         &tmp,
         "t.csv",
         &format!(
-            "{HEADER}\nHigh, Approved, 01/20/25, Risk extension, T1, Helen Brooks, Elena Petrova, SEC-1, n\n"
+            "{HEADER}\nHigh, Approved, 01/20/25, Risk extension, T1, Helen Brooks, Elena Petrova, SEC-1, n\n\
+             High, Approved, 12/31/99, Risk extension, T2, Helen Brooks, Elena Petrova, SEC-2, n\n"
         ),
     );
-    let line = "t.csv:2: EXC-008: created set to the decision date, 01/20/25 read as 2025-01-20 (M/D/YY, the year 25 as 2025)\n";
-    assert!(report.contains(line), "{report}");
+    // Two digits as spreadsheets read them: 00 to 29 this century, 30 to 99 the last.
+    for line in [
+        "t.csv:2: EXC-008: created set to the decision date, 01/20/25 read as 2025-01-20 (M/D/YY, the year 25 as 2025)\n",
+        "t.csv:3: EXC-009: created set to the decision date, 12/31/99 read as 1999-12-31 (M/D/YY, the year 99 as 1999)\n",
+    ] {
+        assert!(report.contains(line), "{line}in\n{report}");
+    }
     assert_eq!(
         record(&dir, "EXC-008")["decided"].as_str(),
         Some("2025-01-20")
