@@ -139,13 +139,22 @@ fn bad_utf16(name: &str, mut good: String, why: &str) -> Diagnostic {
         .with_hint("save the file as UTF-8")
 }
 
-/// The character between the header's columns: a comma, else the `;` that spreadsheets
-/// write where the decimal separator is a comma, or the tab of Excel's "Unicode Text".
-/// Whichever splits the first line into the most of the tracker's column names tells,
-/// in whatever order the file has them.
-fn delimiter(text: &str) -> u8 {
+/// The character between the header's columns, and where the header starts: a comma,
+/// else the `;` that spreadsheets write where the decimal separator is a comma, or the tab
+/// of Excel's "Unicode Text". A first line `sep=;`, which Excel reads and some tools write
+/// for it, names it; else whichever splits the first line into the most of the tracker's
+/// column names tells, in whatever order the file has them.
+fn delimiter(text: &str) -> (u8, usize) {
     let first = text.trim_start_matches(['\u{feff}', ' ', '\r', '\n']);
     let line = first.split(['\r', '\n']).next().unwrap_or_default();
+    if let Some(named) = (line.get(..4))
+        .filter(|sep| sep.eq_ignore_ascii_case("sep="))
+        .and_then(|_| line[4..].trim_end().as_bytes().first())
+        .filter(|b| matches!(b, b',' | b';' | b'\t' | b'|'))
+    {
+        let end = text.len() - first.len() + line.len();
+        return (*named, end);
+    }
     let names = |d: char| {
         (line.split(d))
             .filter(|cell| {
@@ -160,7 +169,7 @@ fn delimiter(text: &str) -> u8 {
             best = other;
         }
     }
-    best
+    (best, 0)
 }
 
 /// The tracker's rows of a file, and where its header has the tracker's columns.
@@ -181,8 +190,8 @@ pub(crate) struct Columns {
 
 /// The rows below the header, after checking the header.
 pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Table, Vec<Diagnostic>> {
-    let delimiter = delimiter(&file.text);
-    let scanned = scan(&file.text, delimiter);
+    let (delimiter, from) = delimiter(&file.text);
+    let scanned = scan(&file.text, delimiter, from);
     // The field takes in every row after it, whose columns would be told wrong one by one.
     if let Some(at) = scanned.unclosed {
         return Err(vec![
@@ -391,9 +400,13 @@ pub(crate) struct Scanned {
 /// starts a quoted field only as its first character, `""` is a quote inside one, `\r`,
 /// `\n` and `\r\n` end a record, empty records are skipped), after dropping the blanks that
 /// start each field; fields end at `delimiter`.
-pub(crate) fn scan(text: &str, delimiter: u8) -> Scanned {
+pub(crate) fn scan(text: &str, delimiter: u8, from: usize) -> Scanned {
     let bytes = text.as_bytes();
-    let mut i = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut i = if text.starts_with('\u{feff}') {
+        from.max(3)
+    } else {
+        from
+    };
     let mut normalised = String::with_capacity(text.len());
     let mut records = Vec::new();
     let mut fields: Vec<Range<usize>> = Vec::new();
@@ -801,7 +814,7 @@ impl fmt::Display for DecisionDate {
 /// comma, and there dates are nearly always written day first, while the tracker's, and
 /// so import's, are month first.
 pub(crate) fn day_first_warning(file: &Arc<SourceFile>, rows: &[Parsed]) -> Option<Diagnostic> {
-    if delimiter(&file.text) != b';' {
+    if delimiter(&file.text).0 != b';' {
         return None;
     }
     let mut either = (rows.iter())
@@ -944,7 +957,7 @@ mod tests {
     #[test]
     fn scan_reads_the_common_form() {
         let text = "a, \"b, c\" , d\n\n  \r\n\"x\"\"y\", \"multi\nline\"\r\nlast";
-        let s = scan(text, b',');
+        let s = scan(text, b',', 0);
         let fields: Vec<Vec<&str>> = s
             .records
             .iter()
@@ -980,15 +993,18 @@ mod tests {
     /// A tab between cells is a delimiter, not a blank before a cell: an empty cell stays.
     #[test]
     fn the_header_tells_the_delimiter() {
-        assert_eq!(delimiter("Priority, Status"), b',');
-        assert_eq!(delimiter("\u{feff}\"Priority\";\"Status\""), b';');
-        assert_eq!(delimiter("\r\nPriority\tStatus"), b'\t');
+        assert_eq!(delimiter("Priority, Status"), (b',', 0));
+        assert_eq!(delimiter("\u{feff}\"Priority\";\"Status\""), (b';', 0));
+        assert_eq!(delimiter("\r\nPriority\tStatus"), (b'\t', 0));
         // The columns in any order, and the names of the file's own: the tracker's tell.
-        assert_eq!(delimiter("Status;Severity;Priority, x"), b';');
-        assert_eq!(delimiter("Notes,Status;Priority"), b',');
-        assert_eq!(delimiter("Comments;Remarks"), b',');
+        assert_eq!(delimiter("Status;Severity;Priority, x"), (b';', 0));
+        assert_eq!(delimiter("Notes,Status;Priority"), (b',', 0));
+        assert_eq!(delimiter("Comments;Remarks"), (b',', 0));
+        // Excel's line that names the delimiter, which the header follows.
+        assert_eq!(delimiter("sep=;\r\nPriority;Status"), (b';', 5));
+        assert_eq!(delimiter("\u{feff}SEP=,\nPriority;Status"), (b',', 8));
         let text = "a\t\t \"b\tc\"\r\nd";
-        let fields: Vec<Vec<&str>> = (scan(text, b'\t').records.iter())
+        let fields: Vec<Vec<&str>> = (scan(text, b'\t', 0).records.iter())
             .map(|r| r.iter().map(|f| &text[f.clone()]).collect())
             .collect();
         assert_eq!(fields, vec![vec!["a", "", "\"b\tc\""], vec!["d"]]);

@@ -1075,6 +1075,27 @@ fn a_tracker_saved_by_a_spreadsheet_imports_whatever_its_delimiter_and_encoding(
     }
 }
 
+/// A first line that names the delimiter (`sep=;`), which Excel reads and some tools write
+/// for it, is taken at its word, and the header follows it.
+#[test]
+fn a_line_naming_the_delimiter_is_read() {
+    let tmp = TempDir::new().unwrap();
+    let dir = handbook(&tmp);
+    let header = HEADER.replace(", ", "|");
+    let report = imported(
+        &tmp,
+        "t.csv",
+        &format!(
+            "sep=|\r\n{header}\r\nLow|Pending||Risk extension|Piped, not split|Helen Brooks|||n\r\n"
+        ),
+    );
+    assert!(report.contains("t.csv:3: EXC-008: "), "{report}");
+    assert_eq!(
+        record(&dir, "EXC-008")["title"].as_str(),
+        Some("Piped, not split")
+    );
+}
+
 /// A tracker saved in a spreadsheet's legacy code page, or UTF-16 cut inside a character,
 /// is refused at the line and column of the first byte that is not text (its lines ended
 /// by a carriage return alone too), with that line shown and how to save it instead;
