@@ -1097,6 +1097,31 @@ fn files_are_sent_with_their_types() {
     }
 }
 
+/// Asks for `path` again with the tag of the answer whose head is `head`: the browser is
+/// told "not modified".
+fn assert_not_modified_again(port: u16, path: &str, head: &str) {
+    let tag = (head.lines())
+        .find_map(|l| l.strip_prefix("etag: "))
+        .unwrap();
+    let again = get_with(port, path, &format!("If-None-Match: {tag}\r\n"));
+    assert_eq!(status_of(&again), 304, "{again}");
+}
+
+/// `n` clients that ask for `path`, read the first kilobyte of the answer and stop.
+fn stalled(port: u16, path: &str, n: usize) -> Vec<TcpStream> {
+    (0..n)
+        .map(|_| {
+            let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let request =
+                format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+            stream.write_all(request.as_bytes()).unwrap();
+            let mut first = [0; 1024];
+            stream.read_exact(&mut first).unwrap();
+            stream
+        })
+        .collect()
+}
+
 /// Bytes the server process has read with read(2) and the like (/proc/<pid>/io).
 fn bytes_read(pid: u32) -> u64 {
     let io = fs::read_to_string(format!("/proc/{pid}/io")).unwrap();
@@ -1134,28 +1159,10 @@ fn large_files_are_streamed_and_stalled_clients_dropped() {
     let (head, body) = whole.split_once("\r\n\r\n").unwrap();
     assert_eq!(body.len() as u64, SIZE);
     // Its tag is the file's, not its bytes': a reload is told "not modified".
-    let tag = (head.lines())
-        .find_map(|l| l.strip_prefix("etag: "))
-        .unwrap();
-    let again = get_with(
-        server.port,
-        "/big.bin",
-        &format!("If-None-Match: {tag}\r\n"),
-    );
-    assert_eq!(status_of(&again), 304, "{again}");
+    assert_not_modified_again(server.port, "/big.bin", head);
 
     let before = bytes_read(pid);
-    let stalled: Vec<TcpStream> = (0..4)
-        .map(|_| {
-            let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-            stream
-                .write_all(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                .unwrap();
-            let mut first = [0; 1024];
-            stream.read_exact(&mut first).unwrap();
-            stream
-        })
-        .collect();
+    let stalled = stalled(server.port, "/big.bin", 4);
     std::thread::sleep(Duration::from_secs(1));
     let read = bytes_read(pid) - before;
     assert!(
@@ -1222,28 +1229,10 @@ fn a_file_made_in_parts_is_not_copied_for_each_client() {
         "{head}"
     );
     assert!(body.starts_with("[{") && body.ends_with("}]\n"), "whole");
-    let tag = (head.lines())
-        .find_map(|l| l.strip_prefix("etag: "))
-        .unwrap();
-    let again = get_with(
-        server.port,
-        "/api/exceptions.json",
-        &format!("If-None-Match: {tag}\r\n"),
-    );
-    assert_eq!(status_of(&again), 304, "{again}");
+    assert_not_modified_again(server.port, "/api/exceptions.json", head);
 
     let before = resident(pid);
-    let stalled: Vec<TcpStream> = (0..8)
-        .map(|_| {
-            let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-            stream
-                .write_all(b"GET /api/exceptions.json HTTP/1.1\r\nHost: localhost\r\n\r\n")
-                .unwrap();
-            let mut first = [0; 1024];
-            stream.read_exact(&mut first).unwrap();
-            stream
-        })
-        .collect();
+    let stalled = stalled(server.port, "/api/exceptions.json", 8);
     std::thread::sleep(Duration::from_millis(500));
     let grown = resident(pid).saturating_sub(before);
     assert!(
