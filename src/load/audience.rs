@@ -14,7 +14,6 @@ use crate::load::records::Records;
 use crate::load::yaml::{self, Seg};
 use crate::model::redact::{KEPT, REDACTABLE};
 
-/// How a handbook states its levels, for the hints.
 /// What to do with two names that differ only in letter case or Unicode spelling.
 const CASE_HINT: &str = "give it a name of its own, or remove one of the two";
 
@@ -25,6 +24,7 @@ fn told_apart(name: &str) -> String {
     name.nfc().flat_map(char::to_lowercase).collect()
 }
 
+/// How a handbook states its levels, for the hints.
 const LEVELS_HINT: &str = "add `classification: { levels: [public, internal, confidential, \
                            restricted], default: internal }` to handbook.yaml, the levels from \
                            the least to the most sensitive";

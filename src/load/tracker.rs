@@ -272,6 +272,7 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Table, Vec<Diagnostic>
     })
 }
 
+/// The hint for a header that is not the tracker's.
 fn header_hint() -> String {
     format!("the first line is the header: {}", HEADER.join(", "))
 }
@@ -301,9 +302,15 @@ fn read_header(
             None => own.push((name.as_str(), span.clone())),
         }
     }
-    let quoted = |names: &mut dyn Iterator<Item = &str>| {
-        and_list(&names.map(|name| format!("`{name}`")).collect::<Vec<_>>())
+    let quoted = |names: &[&str]| {
+        and_list(
+            &names
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>(),
+        )
     };
+    let own_names = quoted(&own.iter().map(|(name, _)| *name).collect::<Vec<_>>());
     let missing: Vec<&str> = (HEADER.iter().zip(at))
         .filter(|(_, found)| found.is_none())
         .map(|(name, _)| *name)
@@ -314,8 +321,7 @@ fn read_header(
             Some((_, span)) => (
                 span.clone(),
                 format!(
-                    "{} {} not the tracker's; {}",
-                    quoted(&mut own.iter().map(|(name, _)| *name)),
+                    "{own_names} {} not the tracker's; {}",
                     if own.len() == 1 { "is" } else { "are" },
                     header_hint()
                 ),
@@ -330,7 +336,7 @@ fn read_header(
                 } else {
                     "columns"
                 },
-                quoted(&mut missing.iter().copied())
+                quoted(&missing)
             ))
             .at(file, place)
             .with_hint(hint),
@@ -341,9 +347,8 @@ fn read_header(
     }
     let warnings = own.first().map(|(_, span)| {
         Diagnostic::warning(format!(
-            "import does not read the header's {} {}: {} not the tracker's",
+            "import does not read the header's {} {own_names}: {} not the tracker's",
             if own.len() == 1 { "column" } else { "columns" },
-            quoted(&mut own.iter().map(|(name, _)| *name)),
             if own.len() == 1 { "it is" } else { "they are" },
         ))
         .at(file, span.clone())
