@@ -89,10 +89,14 @@
     });
   }
 
-  // The head as it shows, but for the title, which a page takes in place.
+  // The print style sheet of a page, which names it in each printed sheet's margins.
+  var PRINTED = 'style[media="print"]';
+
+  // The head as it shows, but for the title and the print style sheet that names the page,
+  // which a page takes in place.
   function head(doc) {
     var copy = doc.head.cloneNode(true);
-    copy.querySelectorAll("title").forEach(function (t) {
+    copy.querySelectorAll("title, " + PRINTED).forEach(function (t) {
       t.remove();
     });
     var root = doc.documentElement;
@@ -139,8 +143,11 @@
         // The page of exactly this build, with nothing a reload would do differently.
         if (!live || Number(live.getAttribute("data-version")) !== status.version) return reload();
         live.remove();
-        if (scripted(doc) || head(doc) !== head(document)) return reload();
+        var printed = document.head.querySelector(PRINTED);
+        var fresh = doc.head.querySelector(PRINTED);
+        if (scripted(doc) || head(doc) !== head(document) || !printed !== !fresh) return reload();
         document.title = doc.title;
+        if (printed) printed.textContent = fresh.textContent;
         document.body.replaceWith(document.adoptNode(doc.body));
         window.scrollTo(x, y);
         done(status.version);

@@ -973,6 +973,9 @@ class Mode {
           fs.writeFileSync(file, original.replace(/^title: .*$/m, `title: ${edited}`));
           await p.waitForFunction((t) => document.querySelector("main h1")?.textContent.trim() === t, edited, { timeout: 15_000 });
           assert(await marked(), "the page reloaded for an edit to its own HTML, which it takes in place");
+          // So is the print style sheet that names it on each printed sheet.
+          const margins = await p.evaluate(() => document.querySelector('style[media="print"]')?.textContent ?? "");
+          assert(margins.includes(edited), `the page's print margins were not taken in place: ${margins}`);
           const kept = await p.evaluate(() => window.scrollY);
           assert(kept === scrolled, `the page did not keep its place: scrolled to ${scrolled}, then at ${kept}`);
 
