@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -159,7 +159,7 @@ fn delimiter(text: &str) -> (u8, usize) {
         (line.split(d))
             .filter(|cell| {
                 let cell = cell.trim_matches([' ', '"']);
-                HEADER.iter().any(|name| same_name(cell, name))
+                column_of(cell).is_some()
             })
             .count()
     };
@@ -272,6 +272,34 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Table, Vec<Diagnostic>
     })
 }
 
+/// The names of the header's own columns, each once with how many columns bear it (a
+/// tracker's export repeats `Comment` for each comment), the first eight and a count of
+/// the rest: a tool's export may have a hundred.
+fn own_names(own: &[(&str, Range<usize>)]) -> String {
+    const SHOWN: usize = 8;
+    let mut names: Vec<(&str, usize)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for (name, _) in own {
+        match at.get(name) {
+            Some(&i) => names[i].1 += 1,
+            None => {
+                at.insert(name, names.len());
+                names.push((name, 1));
+            }
+        }
+    }
+    let mut shown: Vec<String> = (names.iter().take(SHOWN))
+        .map(|(name, count)| match count {
+            1 => format!("`{name}`"),
+            n => format!("`{name}` ({n} columns)"),
+        })
+        .collect();
+    if names.len() > SHOWN {
+        shown.push(format!("{} more", names.len() - SHOWN));
+    }
+    and_list(&shown)
+}
+
 /// The hint for a header that is not the tracker's.
 fn header_hint() -> String {
     format!("the first line is the header: {}", HEADER.join(", "))
@@ -291,7 +319,7 @@ fn read_header(
     let mut own = Vec::new();
     let mut errors = Vec::new();
     for (j, (name, span)) in header.cells[..width].iter().enumerate() {
-        match HEADER.iter().position(|want| same_name(name, want)) {
+        match column_of(name) {
             Some(i) if at[i].is_some() => errors.push(
                 Diagnostic::error(format!("the header has the column `{}` twice", HEADER[i]))
                     .at(file, span.clone())
@@ -310,7 +338,7 @@ fn read_header(
                 .collect::<Vec<_>>(),
         )
     };
-    let own_names = quoted(&own.iter().map(|(name, _)| *name).collect::<Vec<_>>());
+    let own_names = own_names(&own);
     let missing: Vec<&str> = (HEADER.iter().zip(at))
         .filter(|(_, found)| found.is_none())
         .map(|(name, _)| *name)
@@ -378,11 +406,15 @@ pub(crate) fn and_list(items: &[impl AsRef<str>]) -> String {
     }
 }
 
-/// Whether a column's name in the file is the tracker's `name`, as a reader would see it:
-/// whatever the letter case and the spaces between its words, or none (`RiskOwner`).
-fn same_name(got: &str, name: &str) -> bool {
-    let letters = |s: &str| s.split_whitespace().collect::<String>().to_lowercase();
-    letters(got) == letters(name)
+/// Which of the tracker's columns a column's name in the file is, as a reader would see
+/// it: whatever the letter case and the spaces between its words, or none (`RiskOwner`).
+fn column_of(got: &str) -> Option<usize> {
+    static NAMES: LazyLock<[String; HEADER.len()]> = LazyLock::new(|| HEADER.map(letters));
+    fn letters(name: &str) -> String {
+        name.split_whitespace().collect::<String>().to_lowercase()
+    }
+    let got = letters(got);
+    NAMES.iter().position(|name| *name == got)
 }
 
 /// The file as the csv crate can read it, and where each field of each record is.
