@@ -11,7 +11,7 @@ use std::sync::{Arc, LazyLock};
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::diagnostics::{Diagnostic, SourceFile, closest};
 use crate::load::disk::Disk;
 use crate::load::{records, source, yaml};
 use crate::model::date::Date;
@@ -338,11 +338,28 @@ fn read_header(
                 .collect::<Vec<_>>(),
         )
     };
-    let own_names = own_names(&own);
-    let missing: Vec<&str> = (HEADER.iter().zip(at))
+    let mut missing: Vec<&str> = (HEADER.iter().zip(at))
         .filter(|(_, found)| found.is_none())
         .map(|(name, _)| *name)
         .collect();
+    // A column named close to one the header lacks is that one misspelled, told at its
+    // name; the first thousand are looked at, as a header of more is no tracker's.
+    let mut misspelled = Vec::new();
+    for (i, (name, span)) in own.iter().enumerate().take(1000) {
+        if let Some(meant) = closest(name, missing.iter().copied()) {
+            errors.push(
+                Diagnostic::error(format!("the header's column `{name}` is not the tracker's"))
+                    .at(file, span.clone())
+                    .with_hint(format!("did you mean `{meant}`?")),
+            );
+            missing.retain(|m| *m != meant);
+            misspelled.push(i);
+        }
+    }
+    for i in misspelled.into_iter().rev() {
+        own.remove(i);
+    }
+    let own_names = own_names(&own);
     if !missing.is_empty() {
         let (place, hint) = match own.first() {
             // The column named otherwise is most likely one of those missing.

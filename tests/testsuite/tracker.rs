@@ -1415,7 +1415,7 @@ fn columns_are_read_by_their_names_in_any_order() {
 
     fs::write(
         reordered.path().join("bad.csv"),
-        "Priority, Status, STATUS, Decided on, Type of request, Description, Risk Owner, Risk Approvers, Exception Link\n",
+        "Priority, Status, STATUS, Decided on, Type of request, Description, Risk Owner, Risk Aprovers, Exception Link\n",
     )
     .unwrap();
     let out = secbook(reordered.path(), &["import", "tracker", "bad.csv", "hb"]);
@@ -1431,7 +1431,13 @@ fn columns_are_read_by_their_names_in_any_order() {
         ),
         "{report}"
     );
-    assert!(report.contains("2 error(s), 0 warning(s)"), "{report}");
+    assert!(
+        report.contains(
+            "error: the header's column `Risk Aprovers` is not the tracker's\n  ┌─ bad.csv:1:81\n"
+        ) && report.contains("help: did you mean `Risk Approvers`?"),
+        "{report}"
+    );
+    assert!(report.contains("3 error(s), 0 warning(s)"), "{report}");
 }
 
 /// A spreadsheet leaves out a row's empty last cells: the cells a row ends before are
