@@ -1784,7 +1784,7 @@ fn field_errors<T: DeserializeOwned>(
 }
 
 /// Where each field of the section `text` (a top-level entry) is, when its value is a
-/// mapping: a block one's fields from key to key, a flow one's each with a comma beside it.
+/// mapping: a block one's fields from key to key, a flow one's each with the comma after it.
 fn section_fields(text: &str) -> Option<Vec<Range<usize>>> {
     let first_line = text.find('\n').unwrap_or(text.len());
     let key_line = text[..first_line].split(" #").next().unwrap_or_default();
@@ -1805,7 +1805,7 @@ fn section_fields(text: &str) -> Option<Vec<Range<usize>>> {
     match &value.kind {
         Kind::Map(fields) if !value.span.is_empty() => Some(
             (fields.iter())
-                .map(|(k, v)| with_comma(text, k.span.start..v.end.max(k.end)))
+                .map(|(k, v)| with_comma(text, k.span.start..v.end.max(k.end)).0)
                 .collect(),
         ),
         _ => None,
@@ -1879,8 +1879,9 @@ struct Draft<'a> {
     grown: Vec<(usize, usize)>,
     /// Whether a stand-in was given a line of its own within the document.
     lines_added: bool,
-    /// Each entry set aside: the path of its mapping, its key, and its blanked bytes.
-    set_aside: Vec<(Vec<Step>, String, Range<usize>)>,
+    /// Each entry set aside: the path of its mapping, its key, its blanked bytes, and the
+    /// comma they took with them.
+    set_aside: Vec<(Vec<Step>, String, Range<usize>, Comma)>,
     /// The paths of the mappings given as stand-ins (`{}`): the fields they lack are
     /// supplied, not told.
     stand_in_maps: Vec<Vec<Step>>,
@@ -1915,10 +1916,10 @@ impl<'a> Draft<'a> {
                 let set_aside = self.set_aside.iter();
                 set_aside
                     // A merge key set aside (`<<: *base`) held any field of its mapping.
-                    .filter(|(mapping, key, _)| {
+                    .filter(|(mapping, key, ..)| {
                         Some(mapping) == failure.path.as_ref() && (key == field || key == "<<")
                     })
-                    .map(|(_, _, blanked)| blanked.clone())
+                    .map(|(_, _, blanked, comma)| (blanked.clone(), *comma))
                     .next()
             });
             let in_stand_in = missing.is_some()
@@ -1968,8 +1969,8 @@ impl<'a> Draft<'a> {
                     self.text.replace_range(span, &null);
                     self.set_aside::<T>(&failure)
                 }
-                (Some(field), Some(blanked), Some(path)) => {
-                    self.supply::<T>(&own(field, path), Spot::SetAside(blanked))
+                (Some(field), Some((blanked, comma)), Some(path)) => {
+                    self.supply::<T>(&own(field, path), Spot::SetAside(blanked, comma))
                 }
                 (Some(field), None, Some(path)) => (self
                     .supply::<T>(&own(field, path), Spot::InMapping))
@@ -2023,7 +2024,7 @@ impl<'a> Draft<'a> {
             && (failure.path.as_ref()).is_none_or(|p| p.starts_with(&path))
         {
             let range = self.range.start + range.start..self.range.start + range.end;
-            if let Some(loaded) = self.supply::<T>(&path, Spot::SetAside(range)) {
+            if let Some(loaded) = self.supply::<T>(&path, Spot::SetAside(range, Comma::None)) {
                 return Some(loaded);
             }
         }
@@ -2045,7 +2046,7 @@ impl<'a> Draft<'a> {
             let own = [entry.mapping.as_slice(), &[Step::Key(entry.key.clone())]].concat();
             let range = self.range.start + entry.range.start..self.range.start + entry.range.end;
             if failure.path.as_ref() == Some(&own)
-                && let Some(loaded) = self.supply::<T>(&own, Spot::SetAside(range))
+                && let Some(loaded) = self.supply::<T>(&own, Spot::SetAside(range, entry.comma))
             {
                 return Some(loaded);
             }
@@ -2056,7 +2057,13 @@ impl<'a> Draft<'a> {
         blank(&mut self.text, blanked.clone());
         let meant = meant(&failure.raw);
         for key in [Some(entry.key.as_str()), meant].into_iter().flatten() {
-            (self.set_aside).push((entry.mapping.clone(), key.to_string(), blanked.clone()));
+            let aside = (
+                entry.mapping.clone(),
+                key.to_string(),
+                blanked.clone(),
+                entry.comma,
+            );
+            self.set_aside.push(aside);
         }
         let text = self.text.clone();
         self.load::<T>(text)
@@ -2074,7 +2081,7 @@ impl<'a> Draft<'a> {
         let mut stand_ins: Vec<String> = STAND_INS.iter().map(|s| s.to_string()).collect();
         // Where in the mapping a new entry goes, and what follows it there.
         let added = match &spot {
-            Spot::SetAside(_) => None,
+            Spot::SetAside(..) => None,
             Spot::InMapping => {
                 let doc = &self.text[self.range.start..];
                 let at = match path.is_empty() {
@@ -2110,63 +2117,49 @@ impl<'a> Draft<'a> {
         let mut tried = 0;
         while let Some(stand_in) = stand_ins.get(tried) {
             let entry = match (last, &spot) {
+                // An entry of a flow mapping takes back the comma it was set aside with.
+                (Step::Key(field), Spot::SetAside(_, comma)) => {
+                    comma.around(format!("{field}: {stand_in}"))
+                }
                 (Step::Key(field), _) => format!("{field}: {stand_in}"),
                 // An empty item is just after its `-`, which the stand-in must not join.
-                (Step::Index(_), Spot::SetAside(item)) if item.is_empty() => format!(" {stand_in}"),
+                (Step::Index(_), Spot::SetAside(item, _)) if item.is_empty() => {
+                    format!(" {stand_in}")
+                }
                 (Step::Index(_), _) => stand_in.clone(),
             };
+            let mut text = self.text.clone();
             // Where the line moves from, and by how many bytes.
-            let write = |draft: &str, entry: &str| {
-                let mut text = draft.to_string();
-                let grown = match (&spot, &added) {
-                    (Spot::SetAside(blanked), _) => {
-                        blank(&mut text, blanked.clone());
-                        let line = &text[blanked.clone()];
-                        let room = line.find('\n').unwrap_or(line.len()).min(entry.len());
-                        text.replace_range(blanked.start..blanked.start + room, entry);
-                        (room < entry.len()).then(|| (blanked.start + room, entry.len() - room))
-                    }
-                    // At the end of the document's own block mapping: no line after it moves.
-                    (_, Some((at, indent))) if *at == text.len() => {
-                        if !text.ends_with('\n') {
-                            text.push('\n');
-                        }
-                        text.push_str(&format!("{indent}{entry}\n"));
-                        None
-                    }
-                    (_, Some((at, after))) => {
-                        let inserted = format!("{entry}{after}");
-                        text.insert_str(*at, &inserted);
-                        Some((*at, inserted.len()))
-                    }
-                    (_, None) => return None,
-                };
-                Some((text, grown))
-            };
-            // An entry of a flow mapping was set aside with a comma beside it, which its
-            // stand-in takes back: after it, or before it for the last entry.
-            let forms = match &spot {
-                Spot::SetAside(_) if matches!(last, Step::Key(_)) => {
-                    vec![entry.clone(), format!("{entry},"), format!(", {entry}")]
+            let grown = match (&spot, &added) {
+                (Spot::SetAside(blanked, _), _) => {
+                    blank(&mut text, blanked.clone());
+                    let line = &text[blanked.clone()];
+                    let room = line.find('\n').unwrap_or(line.len()).min(entry.len());
+                    text.replace_range(blanked.start..blanked.start + room, &entry);
+                    (room < entry.len()).then(|| (blanked.start + room, entry.len() - room))
                 }
-                _ => vec![entry.clone()],
-            };
-            let mut written = None;
-            for form in &forms {
-                let (text, grown) = write(&self.text, form)?;
-                if let Some(loaded) = self.load::<T>(text.clone()) {
-                    written = Some((text, grown, loaded));
-                    break;
+                // At the end of the document's own block mapping: no line after it moves.
+                (_, Some((at, indent))) if *at == text.len() => {
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    text.push_str(&format!("{indent}{entry}\n"));
+                    None
                 }
-            }
-            let (text, grown, loaded) = written?;
+                (_, Some((at, after))) => {
+                    let inserted = format!("{entry}{after}");
+                    text.insert_str(*at, &inserted);
+                    Some((*at, inserted.len()))
+                }
+                (_, None) => return None,
+            };
             // A mapping given as a stand-in lacks its fields, which are supplied in turn.
             let own_fields_missing = |f: &Failure| {
                 stand_in == "{}"
                     && f.path.as_deref() == Some(own)
                     && missing_field(&f.raw).is_some()
             };
-            match loaded {
+            match self.load::<T>(text.clone())? {
                 Err(f)
                     if f.path.as_ref().is_some_and(|p| p.starts_with(own))
                         && !own_fields_missing(&f) =>
@@ -2188,7 +2181,7 @@ impl<'a> Draft<'a> {
                         self.lines_added |=
                             matches!(&added, Some((_, after)) if after.contains('\n'));
                         // The entries set aside after it are pushed along too.
-                        for (_, _, blanked) in &mut self.set_aside {
+                        for (_, _, blanked, _) in &mut self.set_aside {
                             if blanked.start >= from {
                                 *blanked = blanked.start + by..blanked.end + by;
                             }
@@ -2254,8 +2247,9 @@ impl<'a> Draft<'a> {
 
 /// Where [`Draft::supply`] writes a stand-in.
 enum Spot {
-    /// Over the field's own entry, or the list item, set aside: the bytes it blanks.
-    SetAside(Range<usize>),
+    /// Over the field's own entry, or the list item, set aside: the bytes it blanks, and
+    /// the comma they took with them.
+    SetAside(Range<usize>, Comma),
     /// A new entry of its mapping: in a block mapping, on a line of its own, at the end
     /// of the document's own mapping, where no line after it moves, else before the first
     /// key; in a flow mapping (`{a: 1}`), first, on its line.
@@ -2313,12 +2307,14 @@ fn meant(raw: &str) -> Option<&str> {
     closest(unknown, expected)
 }
 
-/// An entry of a block mapping, from its key to the end of its value.
+/// An entry of a mapping, from its key to the end of its value.
 struct Entry {
     /// The path of the mapping that holds it.
     mapping: Vec<Step>,
     key: String,
     range: Range<usize>,
+    /// The comma of a flow mapping that `range` takes.
+    comma: Comma,
     /// Whether it is its mapping's only entry.
     alone: bool,
 }
@@ -2332,9 +2328,8 @@ struct Item {
 
 /// The entries of mappings in `text` that hold byte `at`, outermost first, and the list
 /// item in one piece that holds it, when there is one, inside them all. `None` when `text`
-/// does not read. An entry of a flow mapping takes a comma beside it, which blanked with
-/// it leaves the mapping whole (`{a: 1,       c: 3}`). Not among them: an item, which
-/// blanked would be null.
+/// does not read. An entry of a flow mapping takes the comma after it ([`with_comma`]).
+/// Not among them: an item, which blanked would be null.
 fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
     let root = read_tree(text)?;
     let (mut node, mut path, mut chain) = (&root, Vec::new(), Vec::new());
@@ -2365,13 +2360,15 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
                     Some(rest) if before.len() < key.span.start => rest.len(),
                     _ => key.span.start,
                 };
+                let (range, comma) = match flow {
+                    true => with_comma(text, start..end),
+                    false => (start..end, Comma::None),
+                };
                 chain.push(Entry {
                     mapping: path.clone(),
                     key: name.clone(),
-                    range: match flow {
-                        true => with_comma(text, start..end),
-                        false => start..end,
-                    },
+                    range,
+                    comma,
                     alone: entries.len() == 1,
                 });
                 path.push(Step::Key(name.clone()));
@@ -2406,20 +2403,31 @@ fn entries_at(text: &str, at: usize) -> Option<(Vec<Entry>, Option<Item>)> {
     Some((chain, in_one_piece.then_some(Item { path, range })))
 }
 
-/// The entry of a flow mapping at `entry` in `text` with the comma after it, or before it
-/// for the last entry: blanked, it leaves the mapping whole (`{a: 1,       c: 3}`).
-fn with_comma(text: &str, entry: Range<usize>) -> Range<usize> {
-    let blank = [' ', '\t', '\r', '\n'];
-    let after = text[entry.end..].trim_start_matches(blank);
-    if let Some(rest) = after.strip_prefix(',') {
-        return entry.start..text.len() - rest.len();
+/// The entry of a flow mapping at `entry` in `text` with the comma after it: blanked, it
+/// leaves the mapping whole (`{a: 1,       c: 3}`). The last entry has none, and takes
+/// none: a comma may end a flow mapping (`{a: 1,      }`).
+fn with_comma(text: &str, entry: Range<usize>) -> (Range<usize>, Comma) {
+    let after = text[entry.end..].trim_start_matches([' ', '\t', '\r', '\n']);
+    match after.strip_prefix(',') {
+        Some(rest) => (entry.start..text.len() - rest.len(), Comma::After),
+        None => (entry, Comma::None),
     }
-    match text[..entry.start]
-        .trim_end_matches(blank)
-        .strip_suffix(',')
-    {
-        Some(rest) => rest.len()..entry.end,
-        None => entry,
+}
+
+/// Whether an entry set aside took the comma after it, of a flow mapping.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Comma {
+    None,
+    After,
+}
+
+impl Comma {
+    /// `entry` written where the entry was, with the comma it took.
+    fn around(self, entry: String) -> String {
+        match self {
+            Comma::None => entry,
+            Comma::After => format!("{entry},"),
+        }
     }
 }
 
@@ -3757,7 +3765,7 @@ mod tests {
         assert_eq!(diags.len(), 1);
     }
 
-    /// The entries of a flow mapping are set aside one at a time, each with a comma beside
+    /// The entries of a flow mapping are set aside one at a time, each with the comma after
     /// it, as a block mapping's are: every error in one is told in one run, in a record
     /// and in a section of handbook.yaml.
     #[test]
