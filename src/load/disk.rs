@@ -172,7 +172,7 @@ fn walk(root: &Path, folder: &str, hidden: Hidden) -> Walk {
                 hidden,
                 walk: Walk::default(),
             };
-            walker.tree(&dir, "", false);
+            walker.tree(&dir, "", None);
             walker.walk
         }
         Ok((meta, _)) if meta.is_file() => refused_folder(Diagnostic::error(format!(
@@ -194,11 +194,12 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    /// `target`'s path below the handbook's folder, with `/` separators.
-    fn below_root(&self, target: &Path) -> Option<String> {
-        let below = target.strip_prefix(&self.root).ok()?;
+    /// `target`'s path below the handbook's folder, which [`follow`] keeps it in, with `/`
+    /// separators.
+    fn below_root(&self, target: &Path) -> String {
+        let below = target.strip_prefix(&self.root).unwrap_or(target);
         let names: Vec<_> = below.iter().map(|c| c.to_string_lossy()).collect();
-        Some(names.join("/"))
+        names.join("/")
     }
 
     /// The error for a link at `shown` that leads to `target` in content/ or data/ from
@@ -223,16 +224,16 @@ impl Walker<'_> {
     }
 
     /// Walks `dir`, whose files are named `prefix` and their path below it; `linked` when
-    /// `dir` was reached through a folder link.
-    fn tree(&mut self, dir: &Path, prefix: &str, linked: bool) {
+    /// `dir` was reached through a folder link: where it is, below the handbook's folder.
+    fn tree(&mut self, dir: &Path, prefix: &str, linked: Option<&str>) {
         let (folder, hidden) = (self.folder, self.hidden);
         // A linked folder inside the one walked is walked where it is too: what is wrong
         // in it is told there, once. Only a folder link it holds, which is followed there
         // and not here, is told here.
         let told = self.walk.diags.len();
-        let echo = linked
-            && (self.walked.as_ref())
-                .is_some_and(|walked| dir.canonicalize().is_ok_and(|d| d.starts_with(walked)));
+        let echo = linked.is_some_and(|real| {
+            (self.walked.as_ref()).is_some_and(|walked| self.root.join(real).starts_with(walked))
+        });
         let mut not_followed = Vec::new();
         // Every name below `dir` passed the filter, so it is UTF-8 and this is exact.
         let rel_of = |path: &Path| {
@@ -320,9 +321,12 @@ impl Walker<'_> {
                 continue;
             }
             if file_type.is_file() {
-                let real = linked
-                    .then(|| path.canonicalize().ok().and_then(|t| self.below_root(&t)))
-                    .flatten();
+                // Below a linked folder, where it is follows from where the folder is.
+                let real = linked.map(|real| match &rel[prefix.len()..] {
+                    "" => real.to_string(),
+                    below => format!("{real}{below}"),
+                });
+                let linked = real.is_some();
                 self.walk.files.push(Walked { rel, linked, real });
                 continue;
             }
@@ -336,7 +340,7 @@ impl Walker<'_> {
             let why = match follow(&self.root, path, &shown) {
                 Ok((target, _)) if let Some(d) = self.crosses(&target, &shown) => d,
                 Ok((target, meta)) if meta.is_file() => {
-                    let real = self.below_root(&target);
+                    let real = Some(self.below_root(&target));
                     self.walk.files.push(Walked {
                         rel,
                         linked: true,
@@ -347,13 +351,14 @@ impl Walker<'_> {
                 Ok((target, meta)) if meta.is_dir() => {
                     match (self.folder_loop(path, &shown, &target), linked) {
                         (Some(d), _) => d,
-                        (None, true) => {
+                        (None, Some(_)) => {
                             not_followed.push(too_deep(&shown).about(&shown));
                             self.walk.refused.push(rel);
                             continue;
                         }
-                        (None, false) => {
-                            self.tree(path, &rel, true);
+                        (None, None) => {
+                            let real = self.below_root(&target);
+                            self.tree(path, &rel, Some(&real));
                             continue;
                         }
                     }
