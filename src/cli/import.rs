@@ -20,7 +20,7 @@ use crate::load::tracker::{
 };
 use crate::load::yaml;
 use crate::model::date::Date;
-use crate::model::person::{People, Person, PersonEntry};
+use crate::model::person::{Met, People, Person, PersonEntry};
 use crate::model::vocab::{ExceptionStatus, ExceptionType};
 
 /// The role an imported approval is given: the tracker has no column for it.
@@ -188,8 +188,9 @@ pub fn convert(
         diagnostics::sort(&mut diags);
         return Err(Error::Invalid(diags));
     }
+    let day_first = tracker::day_first_warning(file, table.delimiter, &parsed);
     let mut warnings = table.warnings;
-    warnings.extend(tracker::day_first_warning(file, &parsed));
+    warnings.extend(day_first);
 
     let at = |line: usize| format!("{}:{line}", file.name);
     let csv_name = Path::new(&file.name)
@@ -578,15 +579,14 @@ fn to_record(
         "names",
         "where the tracker joins names with \"and\"",
     ));
-    let mut approvers: Vec<Person> = Vec::new();
+    let mut approvers = Met::default();
     for name in &row.approvers.items {
         let mut found = Vec::new();
         let (person, entry) = known_person(name, people, "approvals", &mut found);
         // One person named twice in the cell, by name and by address, approved once.
-        if let Some(first) = approvers.iter().find(|a| a.same_as(&person)) {
+        if let Some(first) = approvers.meet(&person) {
             notes.push(format!(
-                "approvals: {name} is {} named again: one approval",
-                first.name
+                "approvals: {name} is {first} named again: one approval"
             ));
             continue;
         }
@@ -634,15 +634,14 @@ fn to_record(
             ));
         }
         approvals.push(ApprovalOut {
-            name: person.name.clone(),
-            email: person.email.clone(),
+            name: person.name,
+            email: person.email,
             role: APPROVER_ROLE,
             side: side.is_none().then(|| TODO_SIDE.to_string()),
             level: level.is_none().then(|| TODO_LEVEL.to_string()),
             decision: decision.as_str(),
             date,
         });
-        approvers.push(person);
     }
     Record {
         id: id.to_string(),

@@ -72,9 +72,9 @@ fn forwarded_from(handbook: &Handbook, who: &str) -> Option<String> {
     all.owners.iter().find_map(|o| {
         let from =
             (o.forwarded.iter()).find(|f| names(owner_key(&f.name, f.email.as_deref()), who))?;
-        let to = match &o.email {
-            Some(email) if *email != o.name => format!("{} <{email}>", o.name),
-            _ => o.name.clone(),
+        let to = Person {
+            name: o.name.clone(),
+            email: o.email.clone(),
         };
         Some(format!("{} They are in the part of {to}.", from.why()))
     })

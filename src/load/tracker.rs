@@ -174,6 +174,8 @@ fn delimiter(text: &str) -> (u8, usize) {
 
 /// The tracker's rows of a file, and where its header has the tracker's columns.
 pub(crate) struct Table {
+    /// The character between the cells ([`delimiter`]).
+    pub(crate) delimiter: u8,
     pub(crate) columns: Columns,
     pub(crate) rows: Vec<Row>,
     /// What the header holds that import leaves out.
@@ -266,6 +268,7 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Table, Vec<Diagnostic>
     }
     rows.retain(|row| row.cells.iter().any(|(value, _)| !value.is_empty()));
     Ok(Table {
+        delimiter,
         columns,
         rows,
         warnings,
@@ -864,11 +867,15 @@ impl fmt::Display for DecisionDate {
 }
 
 /// A warning at the first of `rows`' decision dates that reads either way when the file
-/// is separated by semicolons: spreadsheets save it so where the decimal separator is a
+/// is separated by semicolons (its `delimiter`): spreadsheets save it so where the decimal separator is a
 /// comma, and there dates are nearly always written day first, while the tracker's, and
 /// so import's, are month first.
-pub(crate) fn day_first_warning(file: &Arc<SourceFile>, rows: &[Parsed]) -> Option<Diagnostic> {
-    if delimiter(&file.text).0 != b';' {
+pub(crate) fn day_first_warning(
+    file: &Arc<SourceFile>,
+    delimiter: u8,
+    rows: &[Parsed],
+) -> Option<Diagnostic> {
+    if delimiter != b';' {
         return None;
     }
     let mut either = (rows.iter())

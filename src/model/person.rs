@@ -168,6 +168,49 @@ impl<'de> Deserialize<'de> for Person {
     }
 }
 
+/// The people met so far, told apart as [`Person::same_as`] tells two, each lookup in
+/// constant time where comparing with each met before grew with the square of their number:
+/// by address, and by name, among those who give no address or for one who gives none.
+#[derive(Default)]
+pub struct Met {
+    /// Each key to the first person met under it: their place in meeting order, and name.
+    by_email: HashMap<String, (usize, String)>,
+    by_name: HashMap<String, (usize, String)>,
+    by_name_without_email: HashMap<String, (usize, String)>,
+    count: usize,
+}
+
+impl Met {
+    /// The name of the first person met whom `person` is the same as, else meets them.
+    pub fn meet(&mut self, person: &Person) -> Option<String> {
+        let name = fold(&person.name).into_owned();
+        let email = person.email.as_deref().map(|e| fold_email(e).into_owned());
+        let first = match &email {
+            Some(email) => [
+                self.by_email.get(email),
+                self.by_name_without_email.get(&name),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
+            None => self.by_name.get(&name),
+        };
+        if let Some((_, first)) = first {
+            return Some(first.clone());
+        }
+        let met = (self.count, person.name.clone());
+        self.count += 1;
+        match email {
+            Some(email) => self.by_email.entry(email).or_insert_with(|| met.clone()),
+            None => (self.by_name_without_email)
+                .entry(name.clone())
+                .or_insert_with(|| met.clone()),
+        };
+        self.by_name.entry(name).or_insert(met);
+        None
+    }
+}
+
 /// An entry of data/people.yaml.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -329,6 +372,37 @@ fn fold_email(email: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Met tells the people it has met as comparing each with every one before would.
+    #[test]
+    fn met_finds_whom_same_as_finds() {
+        let mentions = [
+            "Ann Lee",
+            "ann@x.org",
+            "Ann Lee <ANN@x.org>",
+            "bo@y.org",
+            "Bo <bo@y.org>",
+            "Cy",
+            "Cy <cy@z.org>",
+            "cy <other@z.org>",
+            "ann lee",
+            "Dee <dee@x.org>",
+            "Dee",
+        ];
+        let mut met = Met::default();
+        let mut kept: Vec<Person> = Vec::new();
+        for mention in mentions {
+            let person = Person::parse(mention);
+            let expected = kept
+                .iter()
+                .find(|k| k.same_as(&person))
+                .map(|k| k.name.clone());
+            assert_eq!(met.meet(&person), expected, "{mention}");
+            if expected.is_none() {
+                kept.push(person);
+            }
+        }
+    }
 
     #[test]
     fn one_domain_written_three_ways_is_one_mailbox() {
