@@ -105,7 +105,9 @@ const KINDS_OF_PAGE = [
 ];
 
 /** The pages printed to PDF: the auditors' report and a record of each kind. */
-const PRINTED = ["audit/index.html", "exceptions/EXC-012/index.html", "incidents/INC-004/index.html", "exceptions/index.html", "metrics/index.html"];
+const PRINTED = ["audit/index.html", "exceptions/EXC-012/index.html", "incidents/INC-004/index.html", "exceptions/index.html", "action-items/index.html", "metrics/index.html"];
+/** The printed pages whose sheets lie across: registers of many columns. */
+const ACROSS = new Set(["exceptions/index.html", "action-items/index.html"]);
 
 const results = [];
 const cleanups = [];
@@ -1091,6 +1093,10 @@ class Mode {
           fs.writeFileSync(path.join(dir, name), pdf);
           const printed = (pdf.toString("latin1").match(/\/Type\s*\/Page\b/g) || []).length;
           assert(printed > 0, `${name} has no page`);
+          const sheets = [...pdf.toString("latin1").matchAll(/\/MediaBox\s*\[\s*[\d.]+\s+[\d.]+\s+([\d.]+)\s+([\d.]+)\s*\]/g)];
+          const across = ACROSS.has(rel);
+          const wrong = sheets.filter(([, w, h]) => (parseFloat(w) > parseFloat(h)) !== across).length;
+          assert(wrong === 0, `${wrong} of ${sheets.length} sheets of ${name} lie ${across ? "upright" : "across"}; they should lie ${across ? "across" : "upright"}`);
           // The printable area: the paper less the margins of style.css's @page rule.
           const css = await this.source("style.css");
           const rule = /@page\s*\{\s*margin:\s*([^;}]+)/.exec(css);
@@ -1101,8 +1107,9 @@ class Mode {
           });
           const [top, right = top, bottom = top, left = right] = mm;
           const px = (v) => (v * 96) / 25.4;
-          const width = Math.floor(px(wMm - left - right));
-          const height = Math.floor(px(hMm - top - bottom));
+          const [sheetW, sheetH] = across ? [hMm, wMm] : [wMm, hMm];
+          const width = Math.floor(px(sheetW - left - right));
+          const height = Math.floor(px(sheetH - top - bottom));
           await p.setViewportSize({ width, height: 900 });
           await this.goto(rel);
           const found = await p.evaluate(({ width, height }) => {
