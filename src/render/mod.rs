@@ -35,6 +35,7 @@ use crate::load::content;
 use crate::load::records::{Records, SameRecords};
 use crate::load::theme::{self, Body, Theme};
 use crate::model::finding::Finding;
+use crate::model::reserved::OUTPUT_MARKER;
 use crate::model::{links, text};
 pub use crate::write::output::OutputFile;
 use crate::write::output::{ClaimBlock, Origin, PartFiles, PathCheck, Staging};
@@ -152,6 +153,9 @@ impl Output {
     pub fn claim(&self, handbook: &Handbook, files: &[OutputFile]) -> Vec<Diagnostic> {
         let mut claims = Vec::new();
         let mut claim = |path: String, origin| claims.push((path, origin));
+        // The marker is written apart from the files, but is as much secbook's: a copy over
+        // it would tell the next build it wrote what the user put in the folder.
+        claim(OUTPUT_MARKER.to_string(), Origin::Site);
         for file in files {
             let origin = match &file.body {
                 Body::Copy(from) => Origin::Copied(from.name.clone()),

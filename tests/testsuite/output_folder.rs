@@ -368,6 +368,34 @@ fn what_secbook_did_not_write_at_the_top_of_its_output_is_kept() {
     assert_eq!(snapshot(tmp.path(), None), before);
 }
 
+/// A file of the handbook's at the marker's path (`static/.secbook-output`, in any letter
+/// case) is refused at the file: copied over the marker, its lines would tell the next
+/// build that it wrote the user's files, and that build would remove them.
+#[test]
+fn a_file_at_the_markers_path_is_refused() {
+    let (tmp, hb) = workspace();
+    let out = tmp.path().join("public");
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+    fs::write(out.join("notes.txt"), "mine\n").unwrap();
+    for name in [MARKER, ".SECBOOK-OUTPUT"] {
+        let copied = hb.join("static").join(name);
+        fs::write(&copied, "notes.txt\n").unwrap();
+        let before = snapshot(&out, None);
+        let run = secbook(&hb, &["build", ".", "-o", "../public"]);
+        assert_code(&run, 1);
+        let said = stderr(&run);
+        assert!(
+            said.contains(&format!("static/{name} and a file secbook makes"))
+                && said.contains(&format!("secbook writes `{MARKER}` itself")),
+            "{said}"
+        );
+        assert_eq!(snapshot(&out, None), before);
+        fs::remove_file(&copied).unwrap();
+    }
+    assert_code(&secbook(&hb, &["build", ".", "-o", "../public"]), 0);
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine\n");
+}
+
 /// A file added inside a folder secbook writes (a record's folder, a page's that the next
 /// build no longer writes) outlives every build as well; one where a build would write is
 /// refused, the output as it was.
