@@ -558,6 +558,7 @@ pub fn load(
     };
     let mut people = People::default();
     let (mut exceptions, mut incidents) = (Vec::new(), Vec::new());
+    let mut misplaced = Vec::new();
     for file in &found.files {
         match data_file(&file.rel) {
             Ok(DataFile::People) => {
@@ -565,18 +566,30 @@ pub fn load(
             }
             Ok(DataFile::Exception) => exceptions.push(file),
             Ok(DataFile::Incident) => incidents.push(file),
-            Err(d) => diags.push(d),
+            Err(d) => {
+                diags.push(d);
+                misplaced.push(&file.rel);
+            }
         }
     }
-    // A file there that is not read (a link out of the handbook, a special file) has its
-    // error already: what the file would have said is unknown, not absent.
+    // A file there that is not read (a link out of the handbook, a special file, a record
+    // misnamed or in a subfolder) has its error already: what the file would have said is
+    // unknown, not absent.
     let mut unloaded = Unloaded::default();
-    for rel in &found.refused {
-        match data_file(rel) {
-            Ok(DataFile::People) => people = People::failed(),
-            Ok(DataFile::Exception) => _ = unloaded.exceptions.insert(file_id(rel).into()),
-            Ok(DataFile::Incident) => _ = unloaded.incidents.insert(file_id(rel).into()),
-            Err(_) => {}
+    let refused = (found.refused.iter()).map(|rel| (file_id(rel), data_file(rel).ok()));
+    // `EXC-1.yml` and `EXC-1.YAML` name the record EXC-1.
+    let misplaced = (misplaced.into_iter()).map(|rel| {
+        (
+            file_id(rel).split('.').next().unwrap_or_default(),
+            meant_file(rel),
+        )
+    });
+    for (id, meant) in refused.chain(misplaced) {
+        match meant {
+            Some(DataFile::People) => people = People::failed(),
+            Some(DataFile::Exception) => _ = unloaded.exceptions.insert(id.into()),
+            Some(DataFile::Incident) => _ = unloaded.incidents.insert(id.into()),
+            None => {}
         }
     }
     let mut stand_ins = Vec::new();
@@ -684,6 +697,12 @@ fn data_file(rel: &str) -> Result<DataFile, Diagnostic> {
         "" if name == "people.yaml" => return Ok(DataFile::People),
         "exceptions" => DataFile::Exception,
         "incidents" => DataFile::Incident,
+        "" if matches!(meant_file(rel), Some(DataFile::People)) => {
+            return Err(not_read(
+                "the directory of people is data/people.yaml",
+                "rename it to `people.yaml`".into(),
+            ));
+        }
         _ => {
             return Err(not_read(
                 "data/ holds only people.yaml, exceptions/ and incidents/",
@@ -707,6 +726,27 @@ fn data_file(rel: &str) -> Result<DataFile, Diagnostic> {
             "a record's file name ends in .yaml",
             format!("rename it to `{name}.yaml` if it is a record, or move it out of data/"),
         )),
+    }
+}
+
+/// What the file at `rel` below data/, which [`data_file`] does not read, was meant to be:
+/// `people.yml`, or a record by its folder (`exceptions/EXC-1.yml`, `incidents/old/INC-1.yaml`).
+fn meant_file(rel: &str) -> Option<DataFile> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if name.starts_with('.') {
+        return None;
+    }
+    match rel
+        .split_once('/')
+        .map(|(folder, _)| folder.to_ascii_lowercase())
+    {
+        None => name
+            .to_ascii_lowercase()
+            .starts_with("people.")
+            .then_some(DataFile::People),
+        Some(folder) if folder.starts_with("exception") => Some(DataFile::Exception),
+        Some(folder) if folder.starts_with("incident") => Some(DataFile::Incident),
+        Some(_) => None,
     }
 }
 

@@ -152,10 +152,27 @@ fn every_file_under_data_is_loaded_or_reported() {
     for (rel, needle) in cases {
         let (_tmp, root) = handbook("valid/records");
         write(&root, rel, &other);
+        // A record that names it is not told it names nothing: what the file holds is
+        // unknown, not absent.
+        let incident = root.join("data/incidents/INC-002.yaml");
+        let text = fs::read_to_string(&incident).unwrap();
+        fs::write(&incident, text.replace("[EXC-001]", "[EXC-001, EXC-009]")).unwrap();
         let out = build(&root);
         assert_code(&out, 1);
         assert_reports(&out, needle);
+        let told = stderr(&out).contains("related exception `EXC-009` does not exist");
+        assert_eq!(told, !rel.contains("EXC-009"), "{}", describe(&out));
     }
+    // Nor does a misnamed people.yaml leave each approver unknown.
+    let (_tmp, root) = handbook("valid/records");
+    fs::rename(root.join("data/people.yaml"), root.join("data/people.yml")).unwrap();
+    let out = build(&root);
+    assert_code(&out, 1);
+    assert_reports(
+        &out,
+        "data/people.yml is not read: the directory of people is data/people.yaml",
+    );
+    assert!(stderr(&out).contains("\n1 error(s)"), "{}", describe(&out));
 
     // A link that stays inside is followed, so the record is loaded (and checked).
     let (_tmp, root) = handbook("valid/records");
