@@ -80,6 +80,7 @@ impl Exception {
             check.person(&[Seg::Key("assignee")], assignee);
         }
         for (i, approval) in self.approvals.iter().enumerate() {
+            check.one_line_name(&[Seg::Key("approvals"), Seg::Index(i)], &approval.name);
             check.email(
                 &[Seg::Key("approvals"), Seg::Index(i)],
                 approval.email.as_deref(),

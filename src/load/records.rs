@@ -247,12 +247,7 @@ impl<'a> Check<'a> {
     /// Refuses a line break inside the text at `key`, which is one line: a record's title is
     /// a row of a register, a feed entry's title and a mail's subject.
     pub fn one_line(&mut self, key: &str, text: &str) {
-        // Unicode's line and paragraph separators break a line as `\n` does, in a browser's
-        // text and in an iCalendar reader.
-        if text
-            .trim_end()
-            .contains(['\n', '\r', '\u{2028}', '\u{2029}'])
-        {
+        if breaks_line(text) {
             self.error(
                 &[key],
                 format!("`{key}` is one line, and this one holds a line break"),
@@ -261,6 +256,27 @@ impl<'a> Check<'a> {
                      `summary`"
                         .into(),
                 ),
+            );
+        }
+    }
+
+    /// Refuses a line break in the name of the person at `path`: a mail's greeting, its
+    /// `To:` and a row of the tracker CSV each hold the name on one line.
+    pub fn one_line_name(&mut self, path: &[Seg], name: &str) {
+        if breaks_line(name) {
+            let named = [path, &[Seg::Key("name")]].concat();
+            let at = if yaml::locate(self.source, &named).is_some() {
+                &named[..]
+            } else {
+                path
+            };
+            self.error_at(
+                at,
+                format!(
+                    "a person's name is one line, and `{}` holds a line break",
+                    name.trim()
+                ),
+                Some("write it on one line (a folded `>` value is one)".into()),
             );
         }
     }
@@ -288,6 +304,7 @@ impl<'a> Check<'a> {
     /// opens an email with `<` and never closes it: it is read as a name alone, and mail
     /// would not reach them.
     pub fn person(&mut self, path: &[Seg], person: &Person) {
+        self.one_line_name(path, &person.name);
         if person.email.is_none() && person.name.contains('<') {
             let place = yaml::locate(self.source, path);
             self.diags.push(
@@ -678,6 +695,13 @@ pub fn exception_files(source: &dyn Source) -> (Vec<Walked>, Vec<Diagnostic>) {
     (files, found.diags)
 }
 
+/// Whether `text` breaks a line: Unicode's line and paragraph separators do as `\n` does,
+/// in a browser's text and in an iCalendar reader.
+fn breaks_line(text: &str) -> bool {
+    text.trim_end()
+        .contains(['\n', '\r', '\u{2028}', '\u{2029}'])
+}
+
 /// What a file of data/ is.
 enum DataFile {
     People,
@@ -858,6 +882,7 @@ pub fn parse_people(file: &Arc<SourceFile>) -> Result<(People, Vec<Diagnostic>),
     let people = People::new(entries);
     let mut check = Check::new(file);
     for (i, entry) in people.entries().iter().enumerate() {
+        check.one_line_name(&[Seg::Index(i)], &entry.name);
         check.email(&[Seg::Index(i)], entry.email.as_deref());
     }
     for (i, first) in people.repeated() {
