@@ -20,6 +20,7 @@ use atom_syndication::{
 
 use crate::derive::handbook::Handbook;
 use crate::load::config::Identity;
+use crate::load::markdown;
 use crate::model::date::{Date, Offset};
 use crate::model::incident::{Incident, Stamp};
 use crate::model::links;
@@ -103,7 +104,7 @@ pub fn exceptions_feed(handbook: &Handbook) -> Vec<u8> {
                 format!("{}: {}", e.id, e.title),
                 updated[i],
                 site_link(base, "feeds/", &format!("exceptions/{}/index.html", e.id)),
-                format!("{}\n\n{}", facts.join("\n"), e.summary.trim()),
+                summary(&facts, &e.summary),
             );
             entry.set_published(day_start(e.created, tz));
             entry.set_authors(vec![author(&e.requested_by)]);
@@ -179,7 +180,7 @@ pub fn incidents_feed(handbook: &Handbook) -> Vec<u8> {
                 format!("{}: {}", i.id, i.title),
                 updated(i),
                 site_link(base, "feeds/", &format!("incidents/{}/index.html", i.id)),
-                format!("{}\n\n{}", facts.join("\n"), i.summary.trim()),
+                summary(&facts, &i.summary),
             );
             entry.set_published(i.reported.resolve(tz));
             entry.set_authors(vec![author(&i.commander)]);
@@ -241,6 +242,16 @@ fn newest<'a>(
     }
     keys.sort_unstable_by(order);
     keys.into_iter().map(|(_, _, _, i)| i).collect()
+}
+
+/// An entry's summary: its facts a line each, then the record's summary as a feed
+/// reader shows a text, its words without their Markdown (`**act now**`, a link's target).
+fn summary(facts: &[String], markdown: &str) -> String {
+    format!(
+        "{}\n\n{}",
+        facts.join("\n"),
+        markdown::plain_text(markdown, false)
+    )
 }
 
 fn entry(

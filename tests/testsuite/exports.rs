@@ -192,6 +192,36 @@ fn incidents_feed_parses_and_lists_newest_first() {
     );
 }
 
+/// An entry's summary is a text (`type="text"`), which a reader shows as it is: the record's
+/// Markdown goes as its words, without emphasis marks or a link's target.
+#[test]
+fn a_feed_entry_summarises_a_record_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let incident = dir.path().join("data/incidents/INC-001.yaml");
+    let text = std::fs::read_to_string(&incident).unwrap();
+    let summary = "summary: A phishing email reached finance staff; nobody entered a password.";
+    let markdown =
+        "summary: \"See [EXC-001](exception:EXC-001) and **act now**.\\n\\nTwo `blocks`.\"";
+    assert!(text.contains(summary));
+    std::fs::write(&incident, text.replace(summary, markdown)).unwrap();
+    let files = generate_with(dir.path(), None);
+    let feed = read_feed(file(&files, "feeds/incidents.xml"));
+    let entry = feed
+        .entries
+        .iter()
+        .find(|e| e.title.value.starts_with("INC-001:"));
+    let said = entry
+        .and_then(|e| e.summary.as_ref())
+        .map(|s| s.value.as_str());
+    let said = said.unwrap_or_default();
+    assert!(
+        said.ends_with("\n\nSee EXC-001 and act now. Two blocks."),
+        "{said}"
+    );
+    assert!(said.starts_with("Status: "), "{said}");
+}
+
 #[test]
 fn feed_links_are_absolute_with_an_absolute_base_url() {
     let files = generate_with(&fixture(), Some("https://sec.example.com/handbook"));
