@@ -1666,6 +1666,11 @@ function longWordsHandbook(into) {
     path.join(into, "content", "far-east.md"),
     ["---", "title: Far east", "---", "Ｗｏｍｂａｔ，ｑｕｏｋｋａ。データ漏洩、対応手順。", ""].join("\n"),
   );
+  // A page in a language written from the right, a Latin id inside its sentence.
+  fs.writeFileSync(
+    path.join(into, "content", "right-to-left.md"),
+    ["---", "title: سياسة الاستثناءات", "---", "راجع EXC-001 قبل الموعد.", ""].join("\n"),
+  );
   // An open action item's ticket given as an address, and its title naming one, which the
   // finding that it is overdue quotes in its message.
   const incident = path.join(into, "data", "incidents", "INC-004.yaml");
@@ -1780,6 +1785,27 @@ async function longWords(browser, bin, work) {
           .then(() => true, () => false);
         if (!found) problems.push(`search: "${word}" does not find the page that holds it`);
       }
+      // A sentence and a title written from the right read from the right: each starts at
+      // the right edge of its box, and the sentence's full stop ends it at the left.
+      await page.goto(pathToFileURL(path.join(site, "right-to-left/index.html")).href);
+      const leftToRight = await page.evaluate(() =>
+        [...document.querySelectorAll("main h1, main .prose p")].flatMap((el) => {
+          const text = [...el.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.data.trim());
+          const rect = (i) => {
+            const range = document.createRange();
+            range.setStart(text, i);
+            range.setEnd(text, i + 1);
+            return range.getBoundingClientRect();
+          };
+          const start = text.data.search(/\S/);
+          const first = rect(start);
+          const last = rect(text.data.trimEnd().length - 1);
+          const box = el.getBoundingClientRect();
+          const right = box.right - parseFloat(getComputedStyle(el).paddingRight);
+          return right - first.right > 8 || first.left < last.left ? [`<${el.tagName.toLowerCase()}> "${text.data.trim()}"`] : [];
+        }),
+      );
+      for (const el of leftToRight) problems.push(`right-to-left/index.html: ${el} reads from the left`);
       // A long ticket breaks in its cell, rather than squeeze the action item's text.
       await page.setViewportSize({ width: 1280, height: 900 });
       await page.emulateMedia({ media: "screen" });
@@ -1795,7 +1821,7 @@ async function longWords(browser, bin, work) {
       await context.close();
     }
     assert(problems.length === 0, listFailures(problems));
-    return `${pages.length + 1} pages at 390 px, with and without JavaScript, and in print; their tables at 1280 px and on paper; a registry's printed header`;
+    return `${pages.length + 1} pages at 390 px, with and without JavaScript, and in print; their tables at 1280 px and on paper; a registry's printed header; a page written from the right`;
   });
 }
 
