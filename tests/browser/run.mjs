@@ -1775,8 +1775,9 @@ async function longWords(browser, bin, work) {
         ths.filter((th) => !getComputedStyle(th, "::before").content.includes(th.textContent.trim()) || th.querySelector("button")?.checkVisibility()).map((th) => th.cellIndex),
       );
       if (unlabelled.length) problems.push(`exceptions/index.html in print: header cells ${unlabelled.join(", ")} show a button or no label`);
-      // Words are found between full-width and ideographic punctuation.
-      for (const word of ["quokka", "対応手順", "wombat"]) {
+      // Words are found between full-width and ideographic punctuation, and inside a run
+      // of letters written without spaces, one letter too.
+      for (const word of ["quokka", "対応手順", "wombat", "漏洩", "手順", "応", "データ漏洩"]) {
         await page.goto(`${pathToFileURL(path.join(site, "search/index.html")).href}?q=${encodeURIComponent(word)}`);
         const found = await page
           .locator('#search-results li:has(a[href$="far-east/index.html"])')
@@ -1784,6 +1785,9 @@ async function longWords(browser, bin, work) {
           .waitFor({ state: "visible", timeout: 3000 })
           .then(() => true, () => false);
         if (!found) problems.push(`search: "${word}" does not find the page that holds it`);
+        const marked = found ? await page.locator('#search-results li:has(a[href$="far-east/index.html"]) mark').allTextContents() : [];
+        // A word the text holds as typed is marked there (the full-width ones are not).
+        if (found && !/[a-z]/.test(word) && !marked.some((m) => m.includes(word))) problems.push(`search: "${word}" is not marked in the snippet (${marked.join(", ") || "nothing"})`);
       }
       // A sentence and a title written from the right read from the right: each starts at
       // the right edge of its box, and the sentence's full stop ends it at the left.

@@ -31,11 +31,34 @@
   var separator = new RegExp("[" + SEPARATORS + "\\u3000-\\u303f\\uff01-\\uff0f\\uff1a-\\uff20\\uff5b-\\uff65]+", "u");
   // A word is found however its letters are composed or accented, and in full-width
   // letters: "zalgo" finds "Z̷a̸l̴g̶o̸", "exception" finds "Ｅｘｃｅｐｔｉｏｎ", "cafe" finds "café".
-  function fold(text) { return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase(); }
+  // Kana keep their voicing marks (`デ` is not `テ`), and are composed again after, as is a
+  // Hangul syllable: one letter, not its parts.
+  function fold(text) { return text.normalize("NFKD").replace(/[^\P{M}\u3099\u309a]/gu, "").toLowerCase().normalize("NFC"); }
+  // Chinese, Japanese and Korean write words with no space between them: a run of their
+  // letters is indexed as each two letters side by side (as Lucene's CJK bigrams), so a
+  // word inside a sentence is found, and a word typed is looked for the same way.
+  var CJK = "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\u30fc";
+  var cjkRun = new RegExp("([" + CJK + "]+)", "u");
+  function tokenize(text) {
+    var out = [];
+    fold(text).split(separator).forEach(function (word) {
+      word.split(cjkRun).forEach(function (part, i) {
+        if (!part) return;
+        var letters = Array.from(part);
+        if (i % 2 === 0 || letters.length === 1) return out.push(part);
+        for (var j = 0; j + 1 < letters.length; j++) out.push(letters[j] + letters[j + 1]);
+      });
+    });
+    return out;
+  }
+  // The runs of those letters in `text`, whole: marked in a snippet as one.
+  function cjkRuns(text) {
+    return fold(text).split(cjkRun).filter(function (part, i) { return i % 2 === 1; });
+  }
   var index = new window.MiniSearch({
     fields: ["title", "keys", "headings", "text"],
     storeFields: ["title", "url", "kind", "ref", "text"],
-    tokenize: function (text) { return fold(text).split(separator).filter(Boolean); },
+    tokenize: tokenize,
     processTerm: fold,
     searchOptions: { boost: { title: 3, keys: 3, headings: 2 }, combineWith: "AND" }
   });
@@ -66,10 +89,17 @@
   function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
 
   // The words of the text that begin with a matched word, whatever their case: a search
-  // for "deadline" marks "deadlines" too.
+  // for "deadline" marks "deadlines" too. Letters written without spaces (`メモリ`) are
+  // marked where they are, inside a run of others.
   function wordsPattern(terms) {
-    var alternatives = terms.slice().sort(function (a, b) { return b.length - a.length; }).map(escapeRegExp);
-    return new RegExp("(?<![^" + SEPARATORS + "])(?:" + alternatives.join("|") + ")[^" + SEPARATORS + "]*", "giu");
+    var sorted = terms.slice().sort(function (a, b) { return b.length - a.length; });
+    var inRun = new RegExp("[" + CJK + "]", "u");
+    var words = sorted.filter(function (t) { return !inRun.test(t); }).map(escapeRegExp);
+    var runs = sorted.filter(function (t) { return inRun.test(t); }).map(escapeRegExp);
+    var alternatives = [];
+    if (words.length || !runs.length) alternatives.push("(?<![^" + SEPARATORS + "])(?:" + words.join("|") + ")[^" + SEPARATORS + "]*");
+    if (runs.length) alternatives.push("(?:" + runs.join("|") + ")");
+    return new RegExp(alternatives.join("|"), "giu");
   }
 
   // A stretch of `text` around the first matched word, every matched word in it marked.
@@ -125,7 +155,7 @@
       li.appendChild(a);
       li.appendChild(document.createTextNode(" "));
       li.appendChild(kind);
-      li.appendChild(snippet(r.text, r.terms));
+      li.appendChild(snippet(r.text, r.terms.concat(cjkRuns(query))));
       list.appendChild(li);
     });
   }
