@@ -172,8 +172,9 @@ impl Payloads {
         Value::Sequence(vec![self.next(), self.next()])
     }
 
-    /// The next payload on one line, for a record's title, which is one (a line break in
-    /// it, or Unicode's line or paragraph separator, is an error of its own).
+    /// The next payload on one line, for a record's title and a person's name, each of
+    /// which is one (a line break in it, or Unicode's line or paragraph separator, is an
+    /// error of its own).
     fn line(&mut self) -> Value {
         match self.next() {
             Value::String(text) => {
@@ -207,12 +208,12 @@ fn hostile_exception(k: usize, p: &mut Payloads) -> String {
         ("type", s("extension")),
         ("severity", s(["critical", "high", "medium", "low"][k % 4])),
         ("status", s("approved")),
-        ("requested_by", p.next()),
+        ("requested_by", p.line()),
         (
             "risk_owner",
-            map(vec![("name", p.next()), ("email", p.next())]),
+            map(vec![("name", p.line()), ("email", p.next())]),
         ),
-        ("assignee", p.next()),
+        ("assignee", p.line()),
         ("created", s("2026-01-01")),
         ("first_review", s("2026-01-02")),
         ("decided", s("2026-01-03")),
@@ -237,7 +238,7 @@ fn hostile_exception(k: usize, p: &mut Payloads) -> String {
         (
             "approvals",
             Value::Sequence(vec![map(vec![
-                ("name", p.next()),
+                ("name", p.line()),
                 ("email", p.next()),
                 ("role", p.next()),
                 ("side", s("security")),
@@ -294,7 +295,7 @@ fn hostile_incident(k: usize, p: &mut Payloads) -> String {
                 "closed"
             }),
         ),
-        ("commander", p.next()),
+        ("commander", p.line()),
         ("source", p.next()),
         ("category", p.next()),
         ("detected", s("2026-05-01T09:00:00-07:00")),
@@ -323,7 +324,7 @@ fn hostile_incident(k: usize, p: &mut Payloads) -> String {
             "action_items",
             Value::Sequence(vec![map(vec![
                 ("title", p.next()),
-                ("owner", p.next()),
+                ("owner", p.line()),
                 ("priority", s("P1")),
                 ("status", s("planned")),
                 ("due", s("2026-06-01")),
@@ -353,7 +354,7 @@ fn hostile_incident(k: usize, p: &mut Payloads) -> String {
             "postmortem",
             map(vec![
                 ("date", s("2026-05-04")),
-                ("participants", p.list()),
+                ("participants", Value::Sequence(vec![p.line(), p.line()])),
                 ("went_well", p.list()),
                 ("went_ok", p.list()),
                 ("went_poorly", p.list()),
@@ -419,7 +420,7 @@ fn hostile_handbook(allow_html: bool) -> Vec<(String, String)> {
         (0..PAYLOADS.len())
             .map(|_| {
                 map(vec![
-                    ("name", p.next()),
+                    ("name", p.line()),
                     ("email", p.next()),
                     ("title", p.next()),
                     ("side", s("security")),
