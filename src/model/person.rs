@@ -103,8 +103,14 @@ impl Person {
 }
 
 /// The URL segment of the owner page of the person whose [`Person::key`] is `key`: its
-/// letters beyond ASCII spelt in ASCII, as a page's are.
+/// letters beyond ASCII spelt in ASCII, as a page's are. An address is kept as it is
+/// written (`ann.lee@example.org`), since a person's page must be theirs in every build:
+/// spelt with dashes, `ann.lee@` and `ann-lee@` made one slug, and which of them had it
+/// turned on the records an audience sees.
 pub fn slug(key: &str) -> String {
+    if key.contains('@') {
+        return address_slug(key);
+    }
     let mut out = String::new();
     for c in crate::model::links::ascii_spelling(key).chars() {
         if c.is_ascii_alphanumeric() {
@@ -122,6 +128,20 @@ pub fn slug(key: &str) -> String {
     } else {
         out
     }
+}
+
+/// [`slug`] of an address: the characters a URL's path and every file system keep as they
+/// are (`.`, `_`, `-`, `@`), the others a `-`; no leading dot, which would hide the folder.
+fn address_slug(key: &str) -> String {
+    let spelt = crate::model::links::ascii_spelling(key);
+    let out: String = (spelt.chars())
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '.' | '_' | '-' | '@' => c,
+            'A'..='Z' => c.to_ascii_lowercase(),
+            _ => '-',
+        })
+        .collect();
+    out.trim_start_matches(['.', '-']).to_string()
 }
 
 impl fmt::Display for Person {
@@ -543,8 +563,12 @@ mod tests {
         assert!(Person::parse("Unassigned").is_unassigned());
         assert_eq!(
             slug(&Person::parse("Ann <Ann.Lee@X.com>").key()),
-            "ann-lee-x-com"
+            "ann.lee@x.com"
         );
+        // Two addresses that differ in a dot and a dash are two pages.
+        assert_eq!(slug("ann-lee@x.com"), "ann-lee@x.com");
+        assert_eq!(slug("a+b c/d@x.com"), "a-b-c-d@x.com");
+        assert_eq!(slug(".@x"), "@x");
         assert_eq!(slug(&Person::parse("Con").key()), "con-owner");
         assert_eq!(slug(&Person::parse("../../etc").key()), "etc");
         // A name in another script is spelt in ASCII, not every such name `unassigned`.

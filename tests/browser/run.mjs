@@ -87,8 +87,8 @@ const KINDS_OF_PAGE = [
   { kind: "exception page", rel: "exceptions/EXC-012/index.html", shows: ["dl.fields"] },
   { kind: "incident page", rel: "incidents/INC-004/index.html", shows: ["dl.fields", ".timeline li"] },
   { kind: "action items", rel: "action-items/index.html", shows: ["main table tbody tr"] },
-  { kind: "owners index", rel: "owners/index.html", shows: ["main table a[href*='-example-com/']"] },
-  { kind: "owner page", rel: "owners/carlos-mendes-example-com/index.html", shows: ["main table tbody tr"] },
+  { kind: "owners index", rel: "owners/index.html", shows: ["main table a[href*='@example.com/']"] },
+  { kind: "owner page", rel: "owners/carlos.mendes@example.com/index.html", shows: ["main table tbody tr"] },
   { kind: "metrics", rel: "metrics/index.html", shows: ["nav.toc a", ".chart svg", ".chart-data table"] },
   { kind: "status", rel: "status/index.html", shows: ["main h2"] },
   { kind: "audit", rel: "audit/index.html", shows: ["main table"] },
@@ -1271,7 +1271,7 @@ class Mode {
       try {
         for (const width of [1280, 390]) {
           await p.setViewportSize({ width, height: 900 });
-          for (const rel of ["status/index.html", "exceptions/EXC-016/index.html", "exceptions/approval-policy/index.html", "audit/index.html", "owners/martin-feld-example-com/index.html"]) {
+          for (const rel of ["status/index.html", "exceptions/EXC-016/index.html", "exceptions/approval-policy/index.html", "audit/index.html", "owners/martin.feld@example.com/index.html"]) {
             await this.goto(rel);
             const found = await p.evaluate(() =>
               [...document.querySelectorAll("main code")]

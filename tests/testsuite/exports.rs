@@ -1042,10 +1042,14 @@ fn sitemap_lists_every_page_absolutely_and_validates_against_the_xsd() {
         Some("http://www.sitemaps.org/schemas/sitemap/0.9")
     );
     assert_eq!(root.tag_name().name(), "urlset");
+    // A path is written percent-encoded (`owners/ann%40example.com/`), as a URL may be.
     let locs: BTreeSet<String> = root
         .descendants()
         .filter(|n| n.has_tag_name("loc"))
-        .map(|n| n.text().unwrap().to_string())
+        .map(|n| {
+            let loc = percent_encoding::percent_decode_str(n.text().unwrap());
+            loc.decode_utf8().unwrap().into_owned()
+        })
         .collect();
     let expected: BTreeSet<String> = html.iter().map(|p| format!("{base}{p}")).collect();
     assert_eq!(locs, expected, "every page, below the absolute base URL");

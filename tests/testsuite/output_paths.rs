@@ -106,7 +106,7 @@ fn an_owner_named_by_name_alone_and_with_email_is_one_owner() {
     assert_code(&out, 0);
     assert_eq!(
         owner_folders(tmp.path(), "helen"),
-        ["helen-brooks-example-com"]
+        ["helen.brooks@example.com"]
     );
     for id in ["EXC-001", "EXC-002"] {
         let page = tmp
@@ -114,7 +114,7 @@ fn an_owner_named_by_name_alone_and_with_email_is_one_owner() {
             .join(format!("public/exceptions/{id}/index.html"));
         let record = fs::read_to_string(page).unwrap();
         assert!(
-            record.contains("owners/helen-brooks-example-com/index.html"),
+            record.contains("owners/helen.brooks@example.com/index.html"),
             "{id} does not link to the owner's page"
         );
     }
@@ -137,11 +137,11 @@ fn an_owner_named_by_name_alone_and_with_email_is_one_owner() {
     assert_code(&out, 0);
     assert_eq!(
         owner_folders(tmp.path(), "helen"),
-        ["helen-brooks-example-com"]
+        ["helen.brooks@example.com"]
     );
     let owner = tmp
         .path()
-        .join("public/owners/helen-brooks-example-com/index.html");
+        .join("public/owners/helen.brooks@example.com/index.html");
     assert!(
         fs::read_to_string(owner)
             .unwrap()
@@ -151,7 +151,7 @@ fn an_owner_named_by_name_alone_and_with_email_is_one_owner() {
     let record = fs::read_to_string(record).unwrap();
     assert!(
         record.contains(
-            "<a href=\"../../owners/helen-brooks-example-com/index.html\">Helen Brooks</a> \
+            "<a href=\"../../owners/helen.brooks@example.com/index.html\">Helen Brooks</a> \
              <span class=\"muted\">(VP Finance Operations)</span> \
              <a class=\"email\" href=\"mailto:helen.brooks@example.com\">"
         ),

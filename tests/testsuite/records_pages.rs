@@ -36,11 +36,11 @@ const PAGES: &[&str] = &[
     "incidents/INC-004/index.html",
     "action-items/index.html",
     "owners/index.html",
-    "owners/ann-example-com/index.html",
-    "owners/mo-example-com/index.html",
-    "owners/dee-example-com/index.html",
+    "owners/ann@example.com/index.html",
+    "owners/mo@example.com/index.html",
+    "owners/dee@example.com/index.html",
     "owners/unassigned/index.html",
-    "owners/stef-example-com/index.html",
+    "owners/stef@example.com/index.html",
     "status/index.html",
     "audit/index.html",
     "registry.js",
@@ -434,13 +434,13 @@ fn incident_pages_show_the_timeline_in_order_and_the_postmortem() {
 
 #[test]
 fn owner_pages_show_what_needs_action() {
-    let ann = page("owners/ann-example-com/index.html");
+    let ann = page("owners/ann@example.com/index.html");
     let needs =
         &ann[ann.find("id=\"needs-action\"").unwrap()..ann.find("id=\"exceptions\"").unwrap()];
     assert!(needs.contains("EXC-001"), "expired: {needs}");
     assert!(needs.contains("Require review for storage policy changes"));
     assert!(!needs.contains("EXC-003"), "active is not an action");
-    let stef = page("owners/stef-example-com/index.html");
+    let stef = page("owners/stef@example.com/index.html");
     assert!(stef.contains("Action item owner"), "{stef}");
     assert!(page("owners/index.html").contains("href=\"../owners/unassigned/index.html\""));
 }
@@ -449,17 +449,17 @@ fn owner_pages_show_what_needs_action() {
 /// is Ann Owner, to whom `report` sends her items.
 #[test]
 fn a_departed_owners_items_need_a_new_owner_from_their_manager() {
-    let dee = page("owners/dee-example-com/index.html");
+    let dee = page("owners/dee@example.com/index.html");
     let needs =
         &dee[dee.find("id=\"needs-action\"").unwrap()..dee.find("id=\"exceptions\"").unwrap()];
     assert!(needs.contains("Needs a new owner"), "{needs}");
     assert!(!needs.contains("Nothing needs your action"), "{needs}");
     assert!(needs.contains("EXC-004"), "{needs}");
     assert!(
-        needs.contains("<a href=\"../../owners/ann-example-com/index.html\">Ann Owner</a>"),
+        needs.contains("<a href=\"../../owners/ann@example.com/index.html\">Ann Owner</a>"),
         "the manager who decides: {needs}"
     );
-    let ann = page("owners/ann-example-com/index.html");
+    let ann = page("owners/ann@example.com/index.html");
     let needs =
         &ann[ann.find("id=\"needs-action\"").unwrap()..ann.find("id=\"exceptions\"").unwrap()];
     assert!(needs.contains("Dee Parted</a>, who left on"), "{needs}");
@@ -472,7 +472,7 @@ fn a_departed_owners_items_need_a_new_owner_from_their_manager() {
         let row = &table[at..];
         row[..row.find("</tr>").unwrap()].to_string()
     };
-    let dee_row = row("dee-example-com");
+    let dee_row = row("dee@example.com");
     assert!(dee_row.contains("to reassign"), "{dee_row}");
     assert!(
         dee_row.ends_with("<td class=\"num\"><strong>1</strong></td>\n"),
