@@ -596,8 +596,67 @@ fn a_certificate_no_trusted_authority_signed_is_refused() {
             err.contains(&format!("STARTTLS with {} failed", server.url("smtp"))),
             "{err}"
         );
-        assert!(err.contains("certificate"), "{err}");
+        // Unknown to this machine, or signed by another of the name of the one named.
+        let why = match env.is_empty() {
+            true => "is signed by an authority this machine does not trust",
+            false => "is not signed by the authority of its issuer's name in SECBOOK_SMTP_CA_FILE",
+        };
+        assert!(
+            err.contains(&format!("the server's certificate {why}")),
+            "{err}"
+        );
+        assert!(
+            err.contains(
+                "name the PEM file of the authority that signed it in SECBOOK_SMTP_CA_FILE"
+            ),
+            "{err}"
+        );
     }
+    assert!(server.received().is_empty(), "nothing goes unencrypted");
+}
+
+/// A relay's certificate that signed itself the way `openssl req -x509` makes one, marked
+/// as an authority's (CA:TRUE): TLS takes no such certificate as a server's own, even
+/// named in SECBOOK_SMTP_CA_FILE, and the error says so and how to reissue it, where it
+/// gave rustls's name for it and the hint to name the file it named already.
+#[test]
+fn a_server_certificate_marked_as_an_authoritys_is_told_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    fs::write(&cert_path, cert.pem()).unwrap();
+    fs::write(&key_path, key.serialize_pem()).unwrap();
+    let args = [
+        "--tls",
+        "starttls",
+        "--cert",
+        cert_path.to_str().unwrap(),
+        "--key",
+        key_path.to_str().unwrap(),
+    ];
+    let Some(server) = Server::start(&args) else {
+        return;
+    };
+    let hb = handbook("");
+    let env = vec![("SECBOOK_SMTP_CA_FILE", cert_path.to_str().unwrap())];
+    let out = notify(hb.path(), &["--smtp", &server.url("smtp")], &env);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "the server's certificate is marked as a certificate authority's (CA:TRUE), which \
+             TLS does not take as a server's own, even named in SECBOOK_SMTP_CA_FILE; reissue \
+             it as a server's"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("CaUsedAsEndEntity") && !err.contains("Connection error"),
+        "{err}"
+    );
     assert!(server.received().is_empty(), "nothing goes unencrypted");
 }
 

@@ -221,6 +221,9 @@ impl<'a> Server<'a> {
     /// What went wrong, with the server's reply when it gave one.
     fn describe(&self, e: &Failure) -> String {
         let text = self.reason(e);
+        if let Some(problem) = certificate_problem(&text, &self.url.host) {
+            return problem;
+        }
         if text.contains("certificate") {
             format!(
                 "{text} (when a private certificate authority signed the server's \
@@ -243,9 +246,66 @@ impl<'a> Server<'a> {
             _ if e.is_response() && e.to_string().ends_with("incomplete response") => {
                 "the server closed the connection before it replied".into()
             }
-            _ => e.to_string(),
+            // lettre names a failed connection twice: "Connection error: Connection error:".
+            _ => {
+                let text = e.to_string();
+                let twice = "Connection error: Connection error: ";
+                match text.strip_prefix(twice) {
+                    Some(rest) => format!("Connection error: {rest}"),
+                    None => text,
+                }
+            }
         }
     }
+}
+
+/// What is wrong with the server's certificate, in words, and what makes it right, from
+/// rustls's reason in lettre's `text` (`invalid peer certificate: UnknownIssuer`), which
+/// names it as Rust code would.
+fn certificate_problem(text: &str, host: &str) -> Option<String> {
+    let (problem, fix) = if text.contains("CaUsedAsEndEntity") {
+        (
+            format!(
+                "is marked as a certificate authority's (CA:TRUE), which TLS does not take as \
+                 a server's own, even named in {CA_FILE_VAR}"
+            ),
+            format!(
+                "reissue it as a server's (with OpenSSL, `-addext \
+                 basicConstraints=critical,CA:FALSE`), or have an authority sign it and name \
+                 the authority's PEM file in {CA_FILE_VAR}"
+            ),
+        )
+    } else if text.contains("UnknownIssuer") {
+        (
+            "is signed by an authority this machine does not trust".into(),
+            format!(
+                "name the PEM file of the authority that signed it in {CA_FILE_VAR}, or, for \
+                 a certificate that signed itself, the certificate's"
+            ),
+        )
+    } else if text.contains("BadSignature") {
+        (
+            "is not signed by the authority of its issuer's name in {CA_FILE_VAR}, but by \
+             another that took that name"
+                .replace("{CA_FILE_VAR}", CA_FILE_VAR),
+            format!("name the PEM file of the authority that signed it in {CA_FILE_VAR}"),
+        )
+    } else if text.contains("NotValidForName") {
+        (
+            format!("is not for {host}"),
+            "connect by a name the certificate is for".into(),
+        )
+    } else if text.contains("Expired") {
+        ("has expired".into(), "renew it".into())
+    } else if text.contains("NotValidYet") {
+        (
+            "is not valid yet".into(),
+            "check this machine's clock and the certificate's dates".into(),
+        )
+    } else {
+        return None;
+    };
+    Some(format!("the server's certificate {problem}; {fix}"))
 }
 
 /// Whether `e` ended the connection rather than refused a message: a 421 reply (the
