@@ -757,13 +757,13 @@ mod tests {
         assert_eq!(
             seen,
             [
-                ("Ann Lee", "ann-x-com", &vec![0, 2], &vec![(0, 2)]),
+                ("Ann Lee", "ann@x.com", &vec![0, 2], &vec![(0, 2)]),
                 ("Bo", "bo", &vec![1], &vec![]),
                 ("Cy", "cy", &vec![], &vec![(0, 1)]),
             ]
         );
         let href = |text: &str| owners.href(&serde_yaml::from_str(text).unwrap());
-        let ann = Some("owners/ann-x-com/index.html");
+        let ann = Some("owners/ann@x.com/index.html");
         assert_eq!(
             href("\"A. Lee < ann@X.COM >\"").as_deref(),
             ann,
