@@ -35,7 +35,7 @@ use crate::load::content;
 use crate::load::records::{Records, SameRecords};
 use crate::load::theme::{self, Body, Theme};
 use crate::model::finding::Finding;
-use crate::model::reserved::OUTPUT_MARKER;
+use crate::model::reserved::{OUTPUT_MARKER, is_reserved_name};
 use crate::model::{links, text};
 pub use crate::write::output::OutputFile;
 use crate::write::output::{ClaimBlock, Origin, PartFiles, PathCheck, Staging};
@@ -540,10 +540,15 @@ fn record_claims(records: &Records) -> Vec<(String, Origin)> {
     let claim = |href: fn(&str) -> String, id: &str, source: &Arc<SourceFile>| {
         (href(id), Origin::Record(Arc::clone(source)))
     };
+    // An id that is a device's name is an error at the id already: its path is not told
+    // again.
+    let told = |id: &str| is_reserved_name(id);
     (e.into_iter().map(|n| &exceptions[n]))
+        .filter(|r| !told(&r.record.id))
         .map(|r| claim(records::exception_href, &r.record.id, &r.source))
         .chain(
             (i.into_iter().map(|n| &incidents[n]))
+                .filter(|r| !told(&r.record.id))
                 .map(|r| claim(records::incident_href, &r.record.id, &r.source)),
         )
         .collect()
