@@ -755,7 +755,12 @@ pub fn sort(diags: &mut [Diagnostic]) {
 /// gets the same hint at every run.
 pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     // `P5` is not a typo of `P0`: a name of one or two letters is offered by its case alone.
-    let allowed = unknown.chars().count() / 3;
+    // A letter as wide as two (a Chinese or Japanese one) says as much as two: `手順` is a
+    // word of two, one letter off `手順書`.
+    let width: usize = (unknown.chars())
+        .map(|c| c.width().unwrap_or(0).max(1))
+        .sum();
+    let allowed = width / 3;
     let mut best: Option<((usize, f64), &str)> = None;
     for k in known {
         let score = match k.eq_ignore_ascii_case(unknown) || words(k).eq(words(unknown)) {
@@ -988,6 +993,10 @@ mod tests {
         assert_eq!(closest("zzzz", ["title", "description"]), None);
         // A name that differs only in case wins over one spelt nearer (0.93 against 0).
         assert_eq!(closest("README", ["READ", "readme"]), Some("readme"));
+        // Two letters of Japanese are a word, which one letter more or less leaves a typo.
+        assert_eq!(closest("手順", ["手順書", "概要"]), Some("手順書"));
+        assert_eq!(closest("手順", ["対応"]), None);
+        assert_eq!(closest("P5", ["P0"]), None);
     }
 
     /// A character of no width is written out, so that a key that looks right but is not

@@ -1421,7 +1421,10 @@ fn with_hint(diag: Diagnostic, hint: Option<String>) -> Diagnostic {
 /// the link names, or nothing for its own).
 fn anchor_hint(doc: &Document, path: &str, anchor: &str) -> Option<String> {
     let best = closest(&links::decode(anchor), doc.anchors())?;
-    Some(format!("did you mean `{path}{}`?", links::fragment(best)))
+    Some(format!(
+        "did you mean `{path}{}`?",
+        links::written_fragment(best)
+    ))
 }
 
 /// The folder of a record's page.

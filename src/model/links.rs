@@ -264,6 +264,19 @@ pub fn mailto(email: &str) -> String {
     format!("mailto:{}", utf8_percent_encode(email.trim(), MAILTO))
 }
 
+/// [`fragment`] as a Markdown link may write it, for a hint: letters beyond ASCII as they
+/// are (`#手順書`), which a link finds its heading by as well as encoded.
+pub fn written_fragment(id: &str) -> String {
+    let mut out = String::from("#");
+    for c in id.chars() {
+        match c.is_ascii() {
+            true => out.extend(utf8_percent_encode(c.encode_utf8(&mut [0; 4]), FRAGMENT)),
+            false => out.push(c),
+        }
+    }
+    out
+}
+
 /// `dest` itself, or `#` when it may not be written out.
 pub fn neutralise(dest: &str) -> &str {
     if unsafe_address(dest).is_some() {
