@@ -131,7 +131,8 @@ pub fn slug(key: &str) -> String {
 }
 
 /// [`slug`] of an address: the characters a URL's path and every file system keep as they
-/// are (`.`, `_`, `-`, `@`), the others a `-`; no leading dot, which would hide the folder.
+/// are (`.`, `_`, `-`, `@`), the others a `-`; no dot first, which would hide the folder,
+/// nor last, which Windows drops.
 fn address_slug(key: &str) -> String {
     let spelt = crate::model::links::ascii_spelling(key);
     let out: String = (spelt.chars())
@@ -141,7 +142,7 @@ fn address_slug(key: &str) -> String {
             _ => '-',
         })
         .collect();
-    out.trim_start_matches(['.', '-']).to_string()
+    (out.trim_start_matches(['.', '-']).trim_end_matches('.')).to_string()
 }
 
 impl fmt::Display for Person {
@@ -568,7 +569,7 @@ mod tests {
         // Two addresses that differ in a dot and a dash are two pages.
         assert_eq!(slug("ann-lee@x.com"), "ann-lee@x.com");
         assert_eq!(slug("a+b c/d@x.com"), "a-b-c-d@x.com");
-        assert_eq!(slug(".@x"), "@x");
+        assert_eq!(slug(".@x."), "@x");
         assert_eq!(slug(&Person::parse("Con").key()), "con-owner");
         assert_eq!(slug(&Person::parse("../../etc").key()), "etc");
         // A name in another script is spelt in ASCII, not every such name `unassigned`.

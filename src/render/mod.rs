@@ -542,13 +542,12 @@ fn record_claims(records: &Records) -> Vec<(String, Origin)> {
     };
     // An id that is a device's name is an error at the id already: its path is not told
     // again.
-    let told = |id: &str| is_reserved_name(id);
     (e.into_iter().map(|n| &exceptions[n]))
-        .filter(|r| !told(&r.record.id))
+        .filter(|r| !is_reserved_name(&r.record.id))
         .map(|r| claim(records::exception_href, &r.record.id, &r.source))
         .chain(
             (i.into_iter().map(|n| &incidents[n]))
-                .filter(|r| !told(&r.record.id))
+                .filter(|r| !is_reserved_name(&r.record.id))
                 .map(|r| claim(records::incident_href, &r.record.id, &r.source)),
         )
         .collect()

@@ -285,9 +285,10 @@ fn certificate_problem(text: &str, host: &str) -> Option<String> {
         )
     } else if text.contains("BadSignature") {
         (
-            "is not signed by the authority of its issuer's name in {CA_FILE_VAR}, but by \
-             another that took that name"
-                .replace("{CA_FILE_VAR}", CA_FILE_VAR),
+            format!(
+                "is not signed by the authority of its issuer's name in {CA_FILE_VAR}, but by \
+                 another that took that name"
+            ),
             format!("name the PEM file of the authority that signed it in {CA_FILE_VAR}"),
         )
     } else if text.contains("NotValidForName") {
