@@ -811,6 +811,7 @@ fn theme_span(config: &SourceFile) -> std::ops::Range<usize> {
 #[derive(Serialize)]
 struct SiteView<'a> {
     title: &'a str,
+    language: &'a str,
     description: &'a str,
     base_url: &'a str,
     as_of: Date,
@@ -850,6 +851,7 @@ fn globals(handbook: &Handbook) -> Values<'_> {
         "site",
         SiteView {
             title: &config.title,
+            language: &config.language,
             description: &config.description,
             base_url: &config.base_url,
             as_of: handbook.as_of,

@@ -37,6 +37,11 @@ pub struct Config {
         deserialize_with = "crate::model::text::text"
     )]
     pub theme: String,
+    /// The language the handbook is written in, a BCP 47 tag (`ja`, `pt-BR`), as Hugo's
+    /// `languageCode`: a screen reader reads each page's words in it, and a browser picks
+    /// its fonts and its hyphens by it.
+    #[serde(default = "default_language", deserialize_with = "language_tag")]
+    pub language: String,
     #[serde(default)]
     pub timezone: Offset,
     #[serde(default)]
@@ -78,6 +83,7 @@ impl Default for Config {
             description: String::new(),
             base_url: default_base_url(),
             theme: default_theme(),
+            language: default_language(),
             timezone: Offset::default(),
             as_of: None,
             exceptions: ExceptionsConfig::default(),
@@ -107,6 +113,27 @@ fn default_base_url() -> String {
 
 fn default_theme() -> String {
     "default".into()
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+
+/// `language`: a BCP 47 tag's shape, a language of two to eight letters and subtags of up
+/// to eight letters or digits, each after a `-` (RFC 5646).
+fn language_tag<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    date::parse_str(d, "a language tag such as en, ja or pt-BR", |s| {
+        let mut parts = s.split('-');
+        let language = parts.next().unwrap_or_default();
+        let fits = |p: &str, min| (min..=8).contains(&p.len());
+        let well_formed = fits(language, 2)
+            && language.chars().all(|c| c.is_ascii_alphabetic())
+            && parts.all(|p| fits(p, 1) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+        match well_formed {
+            true => Ok(s.to_string()),
+            false => Err(format!("`{s}` is not a language tag")),
+        }
+    })
 }
 
 /// `id`: a UUID, but not the nil or the max UUID, which every handbook could write.

@@ -243,6 +243,25 @@ fn a_content_section_at_the_registry_is_shown_on_it() {
     assert!(page("exceptions/process/index.html").contains("The Exception Process"));
 }
 
+/// Every page names the language the handbook sets (`language: pt-BR`), which a screen
+/// reader reads its words in; it said English whatever the handbook was written in.
+#[test]
+fn every_page_is_in_the_handbooks_language() {
+    let book = BookTest::from_fixture(FIXTURE);
+    let config = book.read("handbook.yaml");
+    book.write("handbook.yaml", &format!("language: pt-BR\n{config}"));
+    let site = book.build("public", &[]);
+    let pages: Vec<&String> = site.keys().filter(|p| p.ends_with(".html")).collect();
+    assert!(pages.len() > 20);
+    for path in pages {
+        let html = std::str::from_utf8(&site[path]).unwrap();
+        assert!(
+            html.starts_with("<!doctype html>\n<html lang=\"pt-BR\">"),
+            "{path}"
+        );
+    }
+}
+
 /// A page written to a register's folder is shown there as a section's index is, its title
 /// the register's, and a page beside that section's index is refused rather than lost.
 #[test]
