@@ -188,9 +188,8 @@ pub fn convert(
         diagnostics::sort(&mut diags);
         return Err(Error::Invalid(diags));
     }
-    let day_first = tracker::day_first_warning(file, table.delimiter, &parsed);
     let mut warnings = table.warnings;
-    warnings.extend(day_first);
+    warnings.extend(tracker::day_first_warning(file, table.delimiter, &parsed));
 
     let at = |line: usize| format!("{}:{line}", file.name);
     let csv_name = Path::new(&file.name)

@@ -370,7 +370,7 @@ fn list(source: &dyn Source) -> Listing {
             .and_then(|real| real.strip_prefix("content/"))
             .map(str::to_string);
         if file.rel.ends_with(".md") {
-            if file.linked {
+            if file.linked() {
                 listing.linked.insert(file.rel.clone(), real);
             }
             listing.markdown.push(file.rel);

@@ -326,8 +326,7 @@ impl Walker<'_> {
                     "" => real.to_string(),
                     below => format!("{real}{below}"),
                 });
-                let linked = real.is_some();
-                self.walk.files.push(Walked { rel, linked, real });
+                self.walk.files.push(Walked { rel, real });
                 continue;
             }
             if !file_type.is_symlink() {
@@ -341,11 +340,7 @@ impl Walker<'_> {
                 Ok((target, _)) if let Some(d) = self.crosses(&target, &shown) => d,
                 Ok((target, meta)) if meta.is_file() => {
                     let real = Some(self.below_root(&target));
-                    self.walk.files.push(Walked {
-                        rel,
-                        linked: true,
-                        real,
-                    });
+                    self.walk.files.push(Walked { rel, real });
                     continue;
                 }
                 Ok((target, meta)) if meta.is_dir() => {

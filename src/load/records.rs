@@ -562,7 +562,7 @@ pub fn load(
         .as_mut()
         .and_then(|c| c.listing.take())
         .filter(|walk| {
-            let linked = walk.files.iter().any(|f| f.linked);
+            let linked = walk.files.iter().any(|f| f.linked());
             let listed = walk.files.iter().map(|f| f.rel.as_str());
             let (unlisted, reported) = (std::iter::empty(), !walk.diags.is_empty());
             reuse::listing_holds(dir.as_deref(), changes, linked, listed, unlisted, reported)
@@ -1012,7 +1012,7 @@ impl Reading<'_> {
         let results: Vec<(Option<Stamp>, Arc<Parsed<T>>, bool)> = files
             .par_iter()
             .map(|file| {
-                let (stamp, hit) = probe.look(&file.rel, file.linked);
+                let (stamp, hit) = probe.look(&file.rel, file.linked());
                 let taken = hit.is_some();
                 let parsed = hit.unwrap_or_else(|| {
                     let name = format!("data/{}", file.rel);

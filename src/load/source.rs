@@ -445,12 +445,17 @@ fn holds_secrets(name: &str) -> bool {
 pub struct Walked {
     /// Its path below the walked folder, with `/` separators.
     pub rel: String,
-    /// Whether it is reached through a symbolic link: a file watcher reports a change to
-    /// it at the place the link leads to, not at its path.
-    pub linked: bool,
     /// For a file reached through a symbolic link, its path below the handbook's folder
     /// where it is: a page or file of content/ is as classified there as where it is shown.
     pub real: Option<String>,
+}
+
+impl Walked {
+    /// Whether it is reached through a symbolic link: a file watcher reports a change to
+    /// it at the place the link leads to, not at its path.
+    pub fn linked(&self) -> bool {
+        self.real.is_some()
+    }
 }
 
 /// What a folder holds: the files to use, in a stable order, and a diagnostic for every
@@ -490,7 +495,6 @@ pub fn walk_paths<'a>(
         {
             None => walk.files.push(Walked {
                 rel: rel.to_string(),
-                linked: false,
                 real: None,
             }),
             Some(i) => {

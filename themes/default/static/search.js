@@ -39,6 +39,7 @@
   // word inside a sentence is found, and a word typed is looked for the same way.
   var CJK = "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}\\u30fc";
   var cjkRun = new RegExp("([" + CJK + "]+)", "u");
+  var cjkLetter = new RegExp("[" + CJK + "]", "u");
   function tokenize(text) {
     var out = [];
     fold(text).split(separator).forEach(function (word) {
@@ -93,9 +94,8 @@
   // marked where they are, inside a run of others.
   function wordsPattern(terms) {
     var sorted = terms.slice().sort(function (a, b) { return b.length - a.length; });
-    var inRun = new RegExp("[" + CJK + "]", "u");
-    var words = sorted.filter(function (t) { return !inRun.test(t); }).map(escapeRegExp);
-    var runs = sorted.filter(function (t) { return inRun.test(t); }).map(escapeRegExp);
+    var words = sorted.filter(function (t) { return !cjkLetter.test(t); }).map(escapeRegExp);
+    var runs = sorted.filter(function (t) { return cjkLetter.test(t); }).map(escapeRegExp);
     var alternatives = [];
     if (words.length || !runs.length) alternatives.push("(?<![^" + SEPARATORS + "])(?:" + words.join("|") + ")[^" + SEPARATORS + "]*");
     if (runs.length) alternatives.push("(?:" + runs.join("|") + ")");
