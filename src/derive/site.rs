@@ -524,8 +524,51 @@ impl Site {
     /// a record's page shows several fields, and has sections of its own (`summary`).
     pub fn record_html(&self, url: &str, field: &str, text: &str) -> String {
         let origin = Origin::record(url);
-        let prefix = format!("{}-", field.replace(['.', '_'], "-"));
-        markdown::render_untrusted(text, &prefix, |dest| self.resolve(&origin, dest, false).0)
+        markdown::render_untrusted(text, &field_prefix(field), |dest| {
+            self.resolve(&origin, dest, false).0
+        })
+    }
+
+    /// The Markdown `field` of the record whose page is at `url`, for a reader outside the
+    /// site (the OSCAL export), which cannot follow `exception:EXC-1` or `../runbooks/x.md`:
+    /// each link that leads into the site led to where it does on the record's page, written
+    /// from `root` (where the site's top is, from the reader: `../`, an absolute base URL),
+    /// or without a `root` written as its text. `None` when no link changes.
+    pub fn record_markdown(
+        &self,
+        url: &str,
+        field: &str,
+        text: &str,
+        root: Option<&str>,
+    ) -> Option<String> {
+        // A link opens with one or the other.
+        if !text.contains(['[', '<']) {
+            return None;
+        }
+        let origin = Origin {
+            url: "",
+            ..Origin::record(url)
+        };
+        let doc = std::cell::OnceCell::new();
+        let doc = || doc.get_or_init(|| Document::parse_field(text, false, &field_prefix(field)));
+        markdown::relink(text, |dest| {
+            let target = links::classify(dest);
+            let led = match target {
+                Target::External(_) => return None,
+                // Its own heading, or the page's, is a heading of the record's page.
+                Target::Anchor(a) => Some(match doc().anchor_id(&links::decode(a)) {
+                    Some(id) => format!("{}{}", links::page_href(url), links::fragment(id)),
+                    None if a.is_empty() => links::page_href(url),
+                    None => format!("{}#{a}", links::page_href(url)),
+                }),
+                _ => (self.resolve_target(&origin, target, false).ok())
+                    .filter(|to| to != "#" && to != links::RESTRICTED),
+            };
+            Some(match (root, led) {
+                (Some(root), Some(to)) => markdown::Relink::To(format!("{root}{to}")),
+                _ => markdown::Relink::Text(""),
+            })
+        })
     }
 
     /// Every link from a page or a record to a page or a record that exists, in Markdown,
@@ -1428,6 +1471,12 @@ fn anchor_hint(doc: &Document, path: &str, anchor: &str) -> Option<String> {
 }
 
 /// The folder of a record's page.
+/// What the ids of a record's Markdown `field` start with on its page (`remediation-plan-`):
+/// a record's page shows several fields, and has sections of its own (`summary`).
+fn field_prefix(field: &str) -> String {
+    format!("{}-", field.replace(['.', '_'], "-"))
+}
+
 fn record_url(folder: &str, id: &str) -> String {
     format!("{folder}/{id}/")
 }

@@ -1652,42 +1652,72 @@ pub fn escape_text(text: &str) -> String {
 /// link reference definition that `drop` takes removed: Markdown that names nothing
 /// `drop` takes, for wherever it is shown as written. `None` when nothing was dropped.
 pub fn unlink(text: &str, drop: impl Fn(&str) -> bool) -> Option<String> {
-    /// A link or image open: its whole source, whether it is dropped, the source of what
-    /// it holds, and whether its text is its destination.
-    struct Open {
+    relink(text, |dest| {
+        drop(dest).then_some(Relink::Text(" (restricted)"))
+    })
+}
+
+/// What [`relink`] makes of a link or image it does not keep as written.
+pub enum Relink {
+    /// Led to this address instead, its text and title kept.
+    To(String),
+    /// Written as its text followed by this; an autolink, whose text is its destination,
+    /// as this alone, or as its text when this is empty.
+    Text(&'static str),
+}
+
+/// `text` with each link and image made what `how` says of its destination (`None`: kept
+/// as written), and each link reference definition whose links `how` changes removed,
+/// since those links are written in full: Markdown for a reader that cannot follow the
+/// links as written. `None` when nothing changed.
+pub fn relink(text: &str, how: impl Fn(&str) -> Option<Relink>) -> Option<String> {
+    /// A link or image open: its whole source, what becomes of it, the source of what it
+    /// holds, whether its text is its destination, and its kind and title when it is led
+    /// elsewhere.
+    struct Open<'t> {
         whole: Range<usize>,
-        drop: bool,
+        how: Option<Relink>,
         inner: Option<Range<usize>>,
         autolink: bool,
+        image: bool,
+        title: CowStr<'t>,
     }
     let parser = Parser::new_ext(text, options()).into_offset_iter();
     // Replacements of source ranges, none inside another.
     let mut edits: Vec<(Range<usize>, String)> = parser
         .reference_definitions()
         .iter()
-        .filter(|(_, def)| drop(&def.dest))
+        .filter(|(_, def)| how(&def.dest).is_some())
         .map(|(_, def)| (def.span.clone(), String::new()))
         .collect();
     let mut open: Vec<Open> = Vec::new();
     for (event, range) in parser {
         let closes = matches!(event, Event::End(TagEnd::Link | TagEnd::Image));
         if closes && let Some(link) = open.pop() {
-            if link.drop {
+            if let Some(how) = link.how {
                 let inner = link.inner.unwrap_or(link.whole.end..link.whole.end);
-                // What was dropped inside goes into this one's text.
+                // What was changed inside goes into this one's text.
                 let (within, rest): (Vec<_>, Vec<_>) = edits
                     .into_iter()
                     .partition(|(r, _)| inner.start <= r.start && r.end <= inner.end);
                 edits = rest;
-                let text = if link.autolink {
-                    "(restricted)".to_string()
-                } else {
-                    format!(
-                        "{} (restricted)",
-                        apply(&text[inner.clone()], inner.start, within)
-                    )
+                let shown = apply(&text[inner.clone()], inner.start, within);
+                let written = match how {
+                    Relink::Text(after) if link.autolink && !after.is_empty() => {
+                        after.trim_start().to_string()
+                    }
+                    Relink::Text(after) => format!("{shown}{after}"),
+                    Relink::To(dest) => {
+                        let bang = if link.image { "!" } else { "" };
+                        let dest = dest.replace('<', "%3C").replace('>', "%3E");
+                        let title = match link.title.is_empty() {
+                            true => String::new(),
+                            false => format!(" \"{}\"", link.title.replace('"', "\\\"")),
+                        };
+                        format!("{bang}[{shown}](<{dest}>{title})")
+                    }
                 };
-                edits.push((link.whole, text));
+                edits.push((link.whole, written));
             }
             for o in &mut open {
                 let inner = o.inner.get_or_insert(range.clone());
@@ -1700,26 +1730,29 @@ pub fn unlink(text: &str, drop: impl Fn(&str) -> bool) -> Option<String> {
             inner.start = inner.start.min(range.start);
             inner.end = inner.end.max(range.end);
         }
-        if let Event::Start(
-            Tag::Link {
+        let (dest_url, link_type, title, image) = match event {
+            Event::Start(Tag::Link {
                 dest_url,
                 link_type,
+                title,
                 ..
-            }
-            | Tag::Image {
+            }) => (dest_url, link_type, title, false),
+            Event::Start(Tag::Image {
                 dest_url,
                 link_type,
+                title,
                 ..
-            },
-        ) = event
-        {
-            open.push(Open {
-                whole: range,
-                drop: drop(&dest_url),
-                inner: None,
-                autolink: matches!(link_type, LinkType::Autolink | LinkType::Email),
-            });
-        }
+            }) => (dest_url, link_type, title, true),
+            _ => continue,
+        };
+        open.push(Open {
+            whole: range,
+            how: how(&dest_url),
+            inner: None,
+            autolink: matches!(link_type, LinkType::Autolink | LinkType::Email),
+            image,
+            title,
+        });
     }
     (!edits.is_empty()).then(|| apply(text, 0, edits))
 }

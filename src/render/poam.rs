@@ -387,6 +387,8 @@ fn build(
 ) -> Option<Poam> {
     let config = &handbook.config;
     let linked = place.links_pages(&config.base_url);
+    // Where the site's top is from the document, when its links can lead into the site.
+    let root = linked.then(|| site_link(&config.base_url, "exports/", ""));
     let tz = config.timezone;
     let at = |date: Date| utc(day_start(date, tz));
     let identity = config.identity();
@@ -429,7 +431,15 @@ fn build(
                 .to_string()
         };
         let risk_uuid = name("risk");
-        let summary = recorded(&e.summary).unwrap_or(NOT_RECORDED).to_string();
+        // The records' Markdown, its links led where they lead in the site.
+        let url = format!("exceptions/{}/", e.id);
+        let md = |field: &str, text: &str| {
+            (handbook
+                .site
+                .record_markdown(&url, field, text, root.as_deref()))
+            .unwrap_or_else(|| text.to_string())
+        };
+        let summary = md("summary", recorded(&e.summary).unwrap_or(NOT_RECORDED));
         let page: Vec<OscalLink> = linked
             .then(|| OscalLink {
                 href: site_link(
@@ -467,7 +477,7 @@ fn build(
                 uuid: name("remediation"),
                 lifecycle: "planned",
                 title: "Remediation plan".into(),
-                description: plan.trim().to_string(),
+                description: md("remediation_plan", plan),
             });
         }
         let mitigating_factors = e
@@ -483,10 +493,10 @@ fn build(
         let risk = Risk {
             uuid: risk_uuid.clone(),
             title: plain(&line(&e.title, &e.id)),
-            description: (e.description.as_deref())
-                .and_then(recorded)
-                .unwrap_or(&summary)
-                .to_string(),
+            description: match e.description.as_deref().and_then(recorded) {
+                Some(description) => md("description", description),
+                None => summary.clone(),
+            },
             statement: summary.clone(),
             props: props(true),
             links: page.clone(),
@@ -519,7 +529,10 @@ fn build(
             related_risks: vec![RelatedRisk {
                 risk_uuid: risk_uuid.clone(),
             }],
-            remarks: recorded(&e.justification).unwrap_or_default().to_string(),
+            remarks: md(
+                "justification",
+                recorded(&e.justification).unwrap_or_default(),
+            ),
         };
         (risk, item)
     };
@@ -527,7 +540,7 @@ fn build(
         .par_iter()
         .map(|(loaded, state, requester)| {
             let (e, state, requester) = (&loaded.record, *state, requester.as_deref());
-            let reads = (state, requester);
+            let reads = (state, requester, handbook.site.links_key());
             let risk = risk_pieces.get(&loaded.source, reads, || {
                 json_piece(&parts(e, state, requester).0)
             });

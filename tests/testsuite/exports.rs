@@ -606,6 +606,85 @@ fn export_poam_prints_the_built_document() {
     );
 }
 
+/// A record's Markdown in the POA&M leads where it does on the record's page: an OSCAL
+/// reader outside the site cannot follow `exception:EXC-1`, `../runbooks/x.md` or a
+/// heading of the page. From the site's copy each link leads to the file beside it, from
+/// an absolute base_url to the published page, and read alone without one it is its text.
+#[test]
+fn poam_links_lead_where_the_record_page_leads() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("hb");
+    copy_dir(&fixture(), &root);
+    std::fs::create_dir_all(root.join("content/runbooks")).unwrap();
+    std::fs::write(
+        root.join("content/runbooks/restore.md"),
+        "---\ntitle: Restore\n---\n## Steps\nRestore it.\n",
+    )
+    .unwrap();
+    let record = root.join("data/exceptions/EXC-004.yaml");
+    let yaml = std::fs::read_to_string(&record).unwrap().replace(
+        "summary: Wiki backups are kept for 14 days, short of the 30 the standard asks for.",
+        "summary: |\n  Kept 14 days, see [the runbook](../runbooks/restore.md#steps \"How\"),\n  \
+         [EXC-001][one], <incident:INC-001>, [below](#why) and [NIST](https://nist.gov/x).\n\n  \
+         [one]: exception:EXC-001\n\n  ## Why\n  Storage.",
+    );
+    std::fs::write(&record, yaml).unwrap();
+    let statement = |files: &[(String, Vec<u8>)]| {
+        let doc: serde_json::Value =
+            serde_json::from_slice(file(files, "exports/poam.json")).unwrap();
+        assert_eq!(schema_errors(&schema(), &doc), Vec::<String>::new());
+        let risks = doc["plan-of-action-and-milestones"]["risks"].clone();
+        let risk = (risks.as_array().unwrap().iter())
+            .find(|r| r["title"].as_str().unwrap().contains("wiki"))
+            .cloned()
+            .unwrap();
+        risk["statement"].as_str().unwrap().to_string()
+    };
+
+    let files = generate_with(&root, None);
+    let written = statement(&files);
+    let hrefs: Vec<&str> = (written.split("](<").skip(1))
+        .map(|rest| rest.split('>').next().unwrap())
+        .collect();
+    assert_eq!(
+        hrefs,
+        [
+            "../runbooks/restore/index.html#steps",
+            "../exceptions/EXC-001/index.html",
+            "../incidents/INC-001/index.html",
+            "../exceptions/EXC-004/index.html#summary-why",
+        ],
+        "{written}"
+    );
+    for href in hrefs {
+        let path = resolve("exports/", href.split('#').next().unwrap());
+        assert!(paths(&files).contains(&path), "{href} leads to no file");
+    }
+    assert!(written.contains("[the runbook](<../runbooks/restore/index.html#steps> \"How\")"));
+    assert!(written.contains("[NIST](https://nist.gov/x)"), "{written}");
+    assert!(!written.contains("[one]:"), "{written}");
+
+    let absolute = statement(&generate_with(&root, Some("https://x.org/hb/")));
+    assert!(
+        absolute.contains("[EXC-001](<https://x.org/hb/exceptions/EXC-001/index.html>)"),
+        "{absolute}"
+    );
+
+    let out = common::command()
+        .args(["export", "poam"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::describe(&out));
+    let alone = statement(&[("exports/poam.json".to_string(), out.stdout)]);
+    assert!(
+        alone.contains(
+            "see the runbook,\nEXC-001, incident:INC-001, below and [NIST](https://nist.gov/x)"
+        ),
+        "{alone}"
+    );
+}
+
 /// Output cut short by its reader (`secbook export poam | head`) is not told as an error
 /// on the terminal: the reader asked for no more.
 #[test]
