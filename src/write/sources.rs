@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Error;
 
@@ -65,33 +65,63 @@ pub fn clash(root: &Path, target: &Path) -> Result<Option<String>, Error> {
         .ancestors()
         .map(|a| a.join(".git"))
         .find(|g| g.is_dir());
-    let sources = SOURCE_FOLDERS.iter().map(|name| root.join(name));
-    for path in sources.chain(git) {
+    let mut sources = Vec::new();
+    for path in SOURCE_FOLDERS.iter().map(|name| root.join(name)).chain(git) {
         // A source folder that does not exist yet is judged by the path it will have: what
         // is written there now is read by the build once the folder is made (by the very
         // command judged, say).
-        let folder = resolve(&path)?;
         let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let folder_is = identity(&folder);
-        if target.starts_with(&folder) || target.ancestors().any(|a| is(a, &folder_is)) {
-            let place = match target == folder || is(target, &folder_is) {
+        sources.push((format!("the handbook's {name}/ folder"), resolve(&path)?));
+    }
+    sources.extend(linked_sources(&root));
+    for (what, source) in sources {
+        let source_is = identity(&source);
+        if target.starts_with(&source) || target.ancestors().any(|a| is(a, &source_is)) {
+            let place = match target == source || is(target, &source_is) {
                 true => "is",
                 false => "is inside",
             };
             return Ok(Some(format!(
-                "{place} the handbook's {name}/ folder, which the build reads: what is \
-                 written would overwrite sources or be read back into the next build"
+                "{place} {what}, which the build reads: what is written would overwrite \
+                 sources or be read back into the next build"
             )));
         }
-        if folder.starts_with(target) || folder.ancestors().any(|a| is(a, &target_is)) {
+        if source.starts_with(target) || source.ancestors().any(|a| is(a, &target_is)) {
             return Ok(Some(format!(
-                "holds the handbook's {name}/ folder (at {}), which the build reads: what \
-                 is written would replace it",
-                folder.display()
+                "holds {what} (at {}), which the build reads: what is written would \
+                 replace it",
+                source.display()
             )));
         }
     }
     Ok(None)
+}
+
+/// Where the symbolic links in the handbook's [`SOURCE_FOLDERS`] lead, each told as the
+/// link it is reached by: what a link leads to is read as a source as surely as what is in
+/// the folder (content/docs to ../docs, which may hold the only copy of the pages). Links in
+/// a folder reached through a link are not looked for: the build refuses them.
+fn linked_sources(root: &Path) -> Vec<(String, PathBuf)> {
+    let folders = SOURCE_FOLDERS.iter().map(|name| root.join(name));
+    let links = folders.flat_map(|folder| {
+        (walkdir::WalkDir::new(folder)
+            .follow_links(false)
+            .into_iter())
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path_is_symlink())
+    });
+    links
+        .filter_map(|link| {
+            let real = fs::canonicalize(link.path()).ok()?;
+            let kind = if real.is_dir() { "folder" } else { "file" };
+            let named = link.path().strip_prefix(root).unwrap_or(link.path());
+            let what = format!(
+                "the {kind} that the handbook's {} leads to",
+                named.display()
+            );
+            Some((what, real))
+        })
+        .collect()
 }
 
 /// Refuses a folder `dir` of the handbook at `root` that a link leads out of the handbook:

@@ -534,6 +534,73 @@ fn a_source_folder_not_made_yet_is_refused_as_if_it_were() {
         assert_eq!(snapshot(&hb, None), sources, "{args:?}");
     }
 }
+
+/// What a symbolic link in a source folder leads to is a source too: content/docs leading
+/// to ../docs_real, which may hold the only copy of the pages, or a page linked from
+/// notes/. An output, an outbox or an export there, or holding it, is refused with or
+/// without `--force`, and empty or not: once written, the next build would read the site
+/// back as pages.
+#[cfg(unix)]
+#[test]
+fn what_a_link_in_the_sources_leads_to_is_refused_as_a_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hb = tmp.path().join("hb");
+    copy_example(&hb);
+    let config = fs::read_to_string(hb.join("handbook.yaml")).unwrap();
+    let notify = "notify:\n  from: security@example.com\n  fallback: security@example.com\n";
+    fs::write(hb.join("handbook.yaml"), format!("{config}{notify}")).unwrap();
+    fs::create_dir_all(hb.join("docs_real")).unwrap();
+    fs::write(hb.join("docs_real/_index.md"), "---\ntitle: Docs\n---\n").unwrap();
+    fs::write(
+        hb.join("docs_real/real.md"),
+        "---\ntitle: Real\n---\nOnly copy.\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../docs_real", hb.join("content/docs")).unwrap();
+    fs::create_dir_all(hb.join("notes")).unwrap();
+    fs::write(hb.join("notes/n.md"), "---\ntitle: Note\n---\nOnly copy.\n").unwrap();
+    std::os::unix::fs::symlink("../../notes/n.md", hb.join("content/exceptions/n.md")).unwrap();
+    fs::create_dir_all(hb.join("empty_real")).unwrap();
+    std::os::unix::fs::symlink("../empty_real", hb.join("content/empty")).unwrap();
+    assert_code(&secbook(&hb, &["check", "."]), 0);
+    let sources = snapshot(&hb, None);
+    let mail = ["notify", ".", "--base-url", "https://hb.example.com/"];
+    let refused: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["build", ".", "-o", "docs_real", "--force"],
+            "is the folder",
+        ),
+        (
+            vec!["build", ".", "-o", "docs_real/site"],
+            "is inside the folder",
+        ),
+        (vec!["build", ".", "-o", "empty_real"], "is the folder"),
+        (
+            vec!["build", ".", "-o", "notes", "--force"],
+            "holds the file",
+        ),
+        (
+            [&mail[..], &["--outbox", "docs_real", "--force"]].concat(),
+            "is the folder",
+        ),
+        (
+            vec!["export", "tracker", ".", "-o", "docs_real/t.csv"],
+            "is inside the folder",
+        ),
+    ];
+    for (args, said) in &refused {
+        let run = secbook(&hb, args);
+        assert_code(&run, 2);
+        let told = stderr(&run);
+        assert!(told.contains(said), "{args:?}: {told}");
+        assert!(
+            told.contains("that the handbook's content/"),
+            "{args:?}: {told}"
+        );
+        assert_eq!(snapshot(&hb, None), sources, "{args:?}");
+    }
+}
+
 /// A build into a folder that another build holds waits for it, says so once, then builds.
 #[test]
 fn a_second_build_waits_for_the_first() {
