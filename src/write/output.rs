@@ -1309,7 +1309,8 @@ fn still_named(_: &File, _: &Path) -> io::Result<bool> {
 }
 
 /// Removes the staging folders of builds that were killed before they could clean up:
-/// folders named as [`Staging`] names them, and nothing else. Called only while holding
+/// folders named as [`Staging`] names them, a process id and all, and nothing else (not
+/// `.public.secbook-new-backup`). Called only while holding
 /// the output's [`Lock`], as [`Staging`] explains.
 fn remove_leftovers(parent: &Path, name: &str) {
     let prefix = prefix(name);
@@ -1321,7 +1322,8 @@ fn remove_leftovers(parent: &Path, name: &str) {
             .file_name()
             .to_str()
             .and_then(|n| n.strip_prefix(&prefix))
-            .is_some_and(|what| what.starts_with(NEW) || what.starts_with(OLD));
+            .and_then(|what| what.strip_prefix(NEW).or_else(|| what.strip_prefix(OLD)))
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
         if ours && entry.file_type().is_ok_and(|t| t.is_dir()) {
             let _ = fs::remove_dir_all(entry.path());
         }

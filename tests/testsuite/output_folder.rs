@@ -223,7 +223,8 @@ fn a_foreign_folder_is_replaced_with_force_only_by_a_successful_build() {
 }
 
 /// A build replaces its output folder and nothing beside it: files whose names start like
-/// secbook's own (`.public.secbook-...`) survive unless they are its staging folders.
+/// secbook's own (`.public.secbook-...`) survive unless they are its staging folders,
+/// named with a process id (`.public.secbook-new-4242`, not `...-new-backup`).
 #[test]
 fn files_beside_the_output_survive() {
     let (tmp, hb) = workspace();
@@ -232,7 +233,13 @@ fn files_beside_the_output_survive() {
     for name in [".public.keep", "public.txt"] {
         fs::write(tmp.path().join(name), name).unwrap();
     }
-    for name in ["public.bak", ".public.secbook-notes"] {
+    for name in [
+        "public.bak",
+        ".public.secbook-notes",
+        ".public.secbook-new-backup",
+        ".public.secbook-old-",
+        ".public.secbook-old-12a",
+    ] {
         fs::create_dir(tmp.path().join(name)).unwrap();
         fs::write(tmp.path().join(name).join("index.html"), name).unwrap();
     }
