@@ -1037,15 +1037,19 @@ impl Staging {
             ))
             .with_hint("`cd \"$PWD\"` enters the new one; build from outside the output folder")
         });
-        let foreign = placed(&self.out, &self.dir, foreign_entries(&self.out)).map_err(|name| {
-            Error::Usage(format!(
-                "{} holds {}, which secbook did not write, and this build writes {} there: \
-                 move it out of the folder and build again",
-                self.out.display(),
-                name.display(),
-                name.display()
-            ))
-        })?;
+        let foreign =
+            placed(&self.out, &self.dir, foreign_entries(&self.out)).map_err(|names| {
+                let names: Vec<String> = names.iter().map(|n| n.display().to_string()).collect();
+                let (them, writes, it) = match &names[..] {
+                    [one] => (one.clone(), format!("writes {one} there"), "it"),
+                    _ => (names.join(", "), "writes each of them".into(), "them"),
+                };
+                Error::Usage(format!(
+                    "{} holds {them}, which secbook did not write, and this build {writes}: \
+                 move {it} out of the folder and build again",
+                    self.out.display(),
+                ))
+            })?;
         let written = std::mem::take(
             self.written
                 .get_mut()
@@ -1120,32 +1124,39 @@ fn keep_settings(_: &Path, _: &Path) {}
 
 /// Where each entry `foreign` to the output `out` goes in the staged output `dir`: where
 /// it is, and a folder that the build writes too has its entries placed one by one.
-/// `Err` names the first that meets a file of the build, or a file where its folder would be.
-fn placed(out: &Path, dir: &Path, foreign: Vec<PathBuf>) -> Result<Vec<PathBuf>, PathBuf> {
+/// `Err` names each that meets a file of the build, or a file where its folder would be.
+fn placed(out: &Path, dir: &Path, foreign: Vec<PathBuf>) -> Result<Vec<PathBuf>, Vec<PathBuf>> {
     let is_dir = |p: &Path| fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
-    let mut placed = Vec::new();
+    let (mut placed, mut clashes) = (Vec::new(), Vec::new());
     let mut todo: Vec<PathBuf> = foreign.into_iter().rev().collect();
     while let Some(path) = todo.pop() {
         let blocked = (path.ancestors().skip(1))
             .filter(|a| !a.as_os_str().is_empty())
             .any(|a| fs::symlink_metadata(dir.join(a)).is_ok_and(|m| !m.is_dir()));
         if blocked {
-            return Err(path);
+            clashes.push(path);
+            continue;
         }
         match fs::symlink_metadata(dir.join(&path)) {
             Err(_) => placed.push(path),
             Ok(there) if there.is_dir() && is_dir(&out.join(&path)) => {
-                let mut inside: Vec<PathBuf> = fs::read_dir(out.join(&path))
-                    .map_err(|_| path.clone())?
+                let Ok(entries) = fs::read_dir(out.join(&path)) else {
+                    clashes.push(path);
+                    continue;
+                };
+                let mut inside: Vec<PathBuf> = entries
                     .filter_map(|e| Some(path.join(e.ok()?.file_name())))
                     .collect();
                 inside.sort();
                 todo.extend(inside.into_iter().rev());
             }
-            Ok(_) => return Err(path),
+            Ok(_) => clashes.push(path),
         }
     }
-    Ok(placed)
+    match clashes.is_empty() {
+        true => Ok(placed),
+        false => Err(clashes),
+    }
 }
 
 impl Drop for Staging {

@@ -454,6 +454,23 @@ fn what_secbook_did_not_write_deeper_in_its_output_is_kept() {
         "{said}"
     );
     assert_eq!(snapshot(tmp.path(), None), before);
+
+    // Every file in the way is told at once, not one a build.
+    fs::write(out.join("CNAME"), "mine\n").unwrap();
+    fs::create_dir_all(hb.join("static")).unwrap();
+    fs::write(hb.join("static/CNAME"), "hb.example.com\n").unwrap();
+    let before = snapshot(tmp.path(), None);
+    let run = secbook(&hb, &["build", ".", "-o", "../public"]);
+    assert_code(&run, 2);
+    let said = stderr(&run);
+    assert!(
+        said.contains(
+            "holds CNAME, extra/index.html, which secbook did not write, and this build \
+             writes each of them"
+        ),
+        "{said}"
+    );
+    assert_eq!(snapshot(tmp.path(), None), before);
 }
 
 /// A source folder mounted a second time elsewhere has a path of its own, that no check of
