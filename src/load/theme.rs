@@ -337,9 +337,9 @@ pub fn to_diagnostic(err: &tera::Error, sources: &BTreeMap<String, Arc<SourceFil
 fn tera_diagnostic(err: &tera::Error, sources: &BTreeMap<String, Arc<SourceFile>>) -> Diagnostic {
     match err.kind() {
         ErrorKind::SyntaxError(report) | ErrorKind::RenderingError(report) => {
-            let message = report.message();
+            let (message, hint) = available_hint(report.message());
             let mut diag = Diagnostic::error(format!("template error: {message}"));
-            if let Some(hint) = field_hint(message) {
+            if let Some(hint) = hint {
                 diag = diag.with_hint(hint);
             }
             match sources.get(report.filename()) {
@@ -370,12 +370,24 @@ fn tera_diagnostic(err: &tera::Error, sources: &BTreeMap<String, Arc<SourceFile>
     }
 }
 
-/// For Tera's "Field `x` is not defined. Available fields: a, b", the closest field.
-fn field_hint(message: &str) -> Option<String> {
-    let unknown = message.strip_prefix("Field `")?.split('`').next()?;
-    let (_, available) = message.split_once("Available fields: ")?;
-    let best = crate::diagnostics::closest(unknown, available.split(", ").map(str::trim))?;
-    Some(format!("did you mean `{best}`?"))
+/// Tera's "Variable `x` is not defined. Available variables: a, b" (or "Field ... fields")
+/// as the message before the list, and a hint from the list: the closest name, else the
+/// list. What a template is given differs from page to page, so with the list in the
+/// message one mistake in base.html was told once for each kind of page.
+fn available_hint(message: &str) -> (&str, Option<String>) {
+    let Some((said, available)) = [". Available variables: ", ". Available fields: "]
+        .iter()
+        .find_map(|list| message.split_once(list))
+    else {
+        return (message, None);
+    };
+    let unknown = said.split('`').nth(1).unwrap_or_default();
+    let names = || available.split(", ").map(str::trim);
+    let hint = match crate::diagnostics::closest(unknown, names()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!("where it failed first, the template was given {available}"),
+    };
+    (said, Some(hint))
 }
 
 /// An error about a template it names (`Circular include detected for template 'x'`), at
