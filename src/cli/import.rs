@@ -176,7 +176,7 @@ pub fn convert(
 ) -> Result<Converted, Error> {
     let table = read_rows(file).map_err(Error::Invalid)?;
     let rows = table.rows;
-    let mut diags = Vec::new();
+    let mut diags = table.broken;
     let mut parsed = Vec::new();
     for row in &rows {
         match parse_row(file, &table.columns, row) {

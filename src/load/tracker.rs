@@ -180,6 +180,8 @@ pub(crate) struct Table {
     pub(crate) rows: Vec<Row>,
     /// What the header holds that import leaves out.
     pub(crate) warnings: Vec<Diagnostic>,
+    /// The errors of the rows that cannot be read, which `rows` leaves out.
+    pub(crate) broken: Vec<Diagnostic>,
 }
 
 /// Where the file has each of the tracker's columns.
@@ -194,28 +196,41 @@ pub(crate) struct Columns {
 pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Table, Vec<Diagnostic>> {
     let (delimiter, from) = delimiter(&file.text);
     let scanned = scan(&file.text, delimiter, from);
-    // The field takes in every row after it, whose columns would be told wrong one by one.
+    // A row whose quoted value is not closed where it ends cannot be read, and the value
+    // takes in the rows after it up to the quote that closes it: those are left out, and
+    // the others read and checked, so that every error of the file is told at once.
+    let mut broken = Vec::new();
     if let Some(at) = scanned.unclosed {
-        return Err(vec![
+        broken.push((
+            at,
             Diagnostic::error("this quote opens a value that no quote closes: it runs to the end of the file")
                 .at(file, at..at + 1)
                 .with_hint("close the value with `\"`; a quote inside a quoted value is written twice (`\"\"`)"),
-        ]);
+        ));
     }
-    if !scanned.followed.is_empty() {
-        let told = (scanned.followed.iter()).map(|&(open, close)| {
-            let (line, column) = file.line_col(close);
-            Diagnostic::error(format!(
-                "this quote opens a value that the quote at line {line}, column {column} \
-                 closes, and text follows that quote"
-            ))
-            .at(file, open..open + 1)
-            .with_hint(
-                "close the value with `\"` where it ends; a quote inside a quoted value is \
-                 written twice (`\"\"`)",
-            )
-        });
-        return Err(told.collect());
+    broken.extend(scanned.followed.iter().map(|&(open, close)| {
+        let (line, column) = file.line_col(close);
+        let diag = Diagnostic::error(format!(
+            "this quote opens a value that the quote at line {line}, column {column} \
+             closes, and text follows that quote"
+        ))
+        .at(file, open..open + 1)
+        .with_hint(
+            "close the value with `\"` where it ends; a quote inside a quoted value is \
+             written twice (`\"\"`)",
+        );
+        (open, diag)
+    }));
+    let is_broken = |spans: &[Range<usize>]| {
+        (spans.iter()).any(|field| broken.iter().any(|(open, _)| *open == field.start))
+    };
+    // Without the header no row can be read.
+    if scanned
+        .records
+        .first()
+        .is_some_and(|header| is_broken(header))
+    {
+        return Err(broken.into_iter().map(|(_, diag)| diag).collect());
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -232,6 +247,9 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Table, Vec<Diagnostic>
             ))]
         })?;
         let spans = scanned.records.get(i).cloned().unwrap_or_default();
+        if is_broken(&spans) {
+            continue;
+        }
         let span = match (spans.first(), spans.last()) {
             (Some(first), Some(last)) => first.start..last.end,
             _ => 0..0,
@@ -272,6 +290,7 @@ pub(crate) fn read_rows(file: &Arc<SourceFile>) -> Result<Table, Vec<Diagnostic>
         columns,
         rows,
         warnings,
+        broken: broken.into_iter().map(|(_, diag)| diag).collect(),
     })
 }
 
@@ -727,12 +746,14 @@ pub(crate) fn parse_row(
             } else {
                 format!("unknown {column} `{value}`")
             };
-            let expected: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
-            diags.push(
-                Diagnostic::error(message)
-                    .at(file, at)
-                    .with_hint(format!("expected one of {}", expected.join(", "))),
-            );
+            let hint = match crate::diagnostics::closest(value, choices.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => {
+                    let expected: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+                    format!("expected one of {}", expected.join(", "))
+                }
+            };
+            diags.push(Diagnostic::error(message).at(file, at).with_hint(hint));
         }
         found
     };

@@ -890,7 +890,8 @@ fn control_characters_in_a_cell_are_refused_at_the_cell() {
 }
 
 /// A quote that opens a value and is never closed takes in every row after it. It is told
-/// where it opens, once, not as rows with the wrong number of columns.
+/// where it opens, once, not as rows with the wrong number of columns, and with the errors
+/// of the rows before it, which read as they are.
 #[test]
 fn an_unclosed_quote_is_told_where_it_opens() {
     let tmp = TempDir::new().unwrap();
@@ -899,7 +900,8 @@ fn an_unclosed_quote_is_told_where_it_opens() {
     fs::write(
         &csv,
         format!(
-            "{HEADER}\nLow, Pending, , Accept risk without fix, \"Unclosed title, Dana, , , n\n\
+            "{HEADER}\nHgh, Pending, , Accept risk without fix, Typo, Dana, , , n\n\
+             Low, Pending, , Accept risk without fix, \"Unclosed title, Dana, , , n\n\
              High, Pending, , Risk extension, Next row, Helen Brooks, , , n\n"
         ),
     )
@@ -908,12 +910,17 @@ fn an_unclosed_quote_is_told_where_it_opens() {
     assert_code(&out, 1);
     let err = stderr(&out);
     assert!(
-        err.starts_with(
-            "error: this quote opens a value that no quote closes: it runs to the end of the file\n  ┌─ open.csv:2:42\n"
+        err.starts_with("error: unknown priority `Hgh`\n  ┌─ open.csv:2:1\n"),
+        "{err}"
+    );
+    assert!(err.contains("= help: did you mean `High`?"), "{err}");
+    assert!(
+        err.contains(
+            "error: this quote opens a value that no quote closes: it runs to the end of the file\n  ┌─ open.csv:3:42\n"
         ),
         "{err}"
     );
-    assert!(err.contains("1 error(s)"), "{err}");
+    assert!(err.contains("2 error(s)"), "{err}");
     assert_eq!(exception_files(&dir), ["EXC-007.yaml"]);
 
     // Closed by the first quote of a later row, the value would take in the rows between:
