@@ -518,13 +518,13 @@ impl Site {
     }
 
     /// The Markdown `field` (its key, `impact.notes` say) of the record whose page is at
-    /// `url`, safe to insert unescaped: raw HTML escaped, images on other hosts shown as
-    /// links, and its links resolved as [`Origin::record`] says. A link that leads nowhere
-    /// was reported by `assemble`. Its ids start with the field's key, `description-` say:
-    /// a record's page shows several fields, and has sections of its own (`summary`).
-    pub fn record_html(&self, url: &str, field: &str, text: &str) -> String {
+    /// `url`, shown under a heading of level `under`, safe to insert unescaped: raw HTML
+    /// escaped, images on other hosts shown as links, and its links resolved as
+    /// [`Origin::record`] says. A link that leads nowhere was reported by `assemble`. Its
+    /// ids start with the field's key ([`field_prefix`]), and its headings go below `under`.
+    pub fn record_html(&self, url: &str, field: &str, under: u8, text: &str) -> String {
         let origin = Origin::record(url);
-        markdown::render_untrusted(text, &field_prefix(field), |dest| {
+        markdown::render_untrusted(text, &field_prefix(field), under, |dest| {
             self.resolve(&origin, dest, false).0
         })
     }

@@ -18,7 +18,8 @@ use crate::load::theme_ids::{self, Reserved};
 use crate::model::finding::CODES;
 use crate::model::{links, text};
 use pulldown_cmark::{
-    Alignment, BlockQuoteKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html,
+    Alignment, BlockQuoteKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+    html,
 };
 use serde::Serialize;
 
@@ -598,6 +599,17 @@ impl Document {
     /// its alt text, unless `remote_images`: a page loads nothing from the network when it
     /// is opened (SPEC section 8), not a tracking pixel, not a file share.
     pub fn render(&self, targets: &[String], remote_images: bool) -> String {
+        self.render_under(targets, remote_images, 0)
+    }
+
+    /// [`Document::render`] of a text shown under a heading of level `under` (a record's
+    /// field in its section): its headings are its section's parts, so each goes that many
+    /// levels down (`#` under an `<h2>` is an `<h3>`), to `<h6>` at most, and the page
+    /// keeps its one `<h1>` and an outline a screen reader can walk.
+    pub fn render_under(&self, targets: &[String], remote_images: bool, under: u8) -> String {
+        let below = |level: HeadingLevel| {
+            HeadingLevel::try_from((level as usize + usize::from(under)).min(6)).unwrap_or(level)
+        };
         let mut next_target = targets.iter();
         let mut retarget = || CowStr::Borrowed(next_target.next().map_or("", String::as_str));
         let mut next_heading = self.headings.iter();
@@ -724,7 +736,7 @@ impl Document {
                             (Vec::new(), Vec::new())
                         };
                         Some(Event::Start(Tag::Heading {
-                            level,
+                            level: below(level),
                             id: Some(CowStr::Borrowed(id)),
                             classes,
                             attrs,
@@ -738,7 +750,7 @@ impl Document {
                                 escape_html(&links::fragment(id))
                             )))
                         });
-                        Some(Event::End(TagEnd::Heading(level)))
+                        Some(Event::End(TagEnd::Heading(below(level))))
                     }
                     Event::Start(Tag::Link {
                         link_type,
@@ -1558,13 +1570,15 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
-/// Renders a Markdown field of a record: raw HTML always escaped, images on other hosts
-/// shown as links, each id starting with `prefix`, a link to one of its own headings or
-/// footnotes led to its id, and each other link's target as `resolve` writes it, unless it
-/// could run code.
+/// Renders a Markdown field of a record, shown under a heading of level `under`: raw HTML
+/// always escaped, images on other hosts shown as links, each id starting with `prefix`,
+/// each heading below `under` ([`Document::render_under`]), a link to one of its own
+/// headings or footnotes led to its id, and each other link's target as `resolve` writes
+/// it, unless it could run code.
 pub fn render_untrusted(
     text: &str,
     prefix: &str,
+    under: u8,
     mut resolve: impl FnMut(&str) -> String,
 ) -> String {
     let doc = Document::parse_field(text, false, prefix);
@@ -1577,7 +1591,7 @@ pub fn render_untrusted(
         .iter()
         .map(|l| own(&l.dest).unwrap_or_else(|| links::neutralise(&resolve(&l.dest)).into()))
         .collect();
-    doc.render(&targets, false)
+    doc.render_under(&targets, false, under)
 }
 
 /// The first block of a record's Markdown field as one line of plain text: its words as a
@@ -1787,7 +1801,7 @@ mod tests {
     }
 
     fn untrusted(text: &str) -> String {
-        render_untrusted(text, "", str::to_string)
+        render_untrusted(text, "", 0, str::to_string)
     }
 
     #[test]
@@ -1996,7 +2010,7 @@ mod tests {
     #[test]
     fn a_field_prefixes_its_ids_and_its_own_links() {
         let text = "## Summary\n\nSee [above](#summary), [note](#fn-1) and [approvals](#approvals).[^1]\n\n[^1]: n.\n";
-        let html = render_untrusted(text, "description-", |d| format!("resolved/{d}"));
+        let html = render_untrusted(text, "description-", 0, |d| format!("resolved/{d}"));
         for part in [
             "<h2 id=\"description-summary\">Summary<a class=\"anchor\" href=\"#description-summary\"",
             "<a href=\"#description-summary\">above</a>",

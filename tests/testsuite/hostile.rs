@@ -518,8 +518,11 @@ fn allowed_markup() -> BTreeSet<(String, String)> {
         ("h1", "id"),
         ("h2", "id"),
         ("h3", "id"),
+        ("h4", ""),
         ("h4", "id"),
+        ("h5", ""),
         ("h5", "id"),
+        ("h6", ""),
         ("h6", "id"),
     ] {
         allowed.insert((element.to_string(), attr.to_string()));
@@ -929,7 +932,7 @@ fn markdown_links_that_run_code_are_neutralised() {
         "![a][r]\n\n[r]: javascript:alert(1)",
         "[a](javascript:alert(1) \"t\")",
     ] {
-        let html = secbook::load::markdown::render_untrusted(text, "", str::to_string);
+        let html = secbook::load::markdown::render_untrusted(text, "", 0, str::to_string);
         let doc = Html::parse_fragment(&html);
         for node in doc.tree.nodes() {
             if let Node::Element(e) = node.value() {
@@ -1353,7 +1356,7 @@ fn deep_markdown() -> Vec<String> {
 fn deeply_nested_markdown_renders_without_overflowing_the_stack() {
     on_small_stack(|| {
         for body in deep_markdown() {
-            let html = secbook::load::markdown::render_untrusted(&body, "", str::to_string);
+            let html = secbook::load::markdown::render_untrusted(&body, "", 0, str::to_string);
             assert!(!html.is_empty());
             let doc = secbook::load::markdown::Document::parse_text(&body, true);
             let _ = doc.plain_text();

@@ -517,3 +517,36 @@ fn builds_are_reproducible() {
         assert_eq!(site().get(*path), again.get(*path), "{path} differs");
     }
 }
+
+/// A heading in a record's Markdown is a part of the field's section: `#` in a description
+/// shown under its `<h2>` is an `<h3>`, and in the postmortem's notes, under their `<h3>`,
+/// an `<h4>`. The page keeps one `<h1>`, its title, and an outline a screen reader walks.
+#[test]
+fn headings_in_a_record_field_go_below_its_section() {
+    let book = BookTest::from_fixture(FIXTURE);
+    book.replace(
+        "data/incidents/INC-001.yaml",
+        "description: |\n  Mail logs showed **40** recipients.",
+        "description: |\n  # Background\n  Mail logs showed **40** recipients.\n  ## Options\n  \
+         Few.\n  ###### Deepest\n  Still h6.",
+    )
+    .replace(
+        "data/incidents/INC-001.yaml",
+        "  notes: Blameless; the gap was tooling.",
+        "  notes: |\n    # Timeline\n    Blameless; the gap was tooling.",
+    );
+    let files = book.build("public", &[]);
+    let html = String::from_utf8(files["incidents/INC-001/index.html"].clone()).unwrap();
+    let headings: Vec<&str> = tags(&html)
+        .filter(|t| t.starts_with('h') && t.as_bytes().get(1).is_some_and(u8::is_ascii_digit))
+        .collect();
+    assert_eq!(headings.iter().filter(|h| h.starts_with("h1")).count(), 1);
+    for written in [
+        r#"h3 id="description-background""#,
+        r#"h4 id="description-options""#,
+        r#"h6 id="description-deepest""#,
+        r#"h4 id="postmortem-notes-timeline""#,
+    ] {
+        assert!(headings.contains(&written), "{written} in {headings:?}");
+    }
+}

@@ -417,7 +417,8 @@ fn render_exception(
     // The page is fingerprinted by what it shows, not by its view: the view renders the
     // record's Markdown, which is most of the cost of its page.
     let view = || {
-        let md = |field: &str, text: &str| hb.site.record_html(&url, field, text);
+        // Each field is a section of the page, under its `<h2>`.
+        let md = |field: &str, text: &str| hb.site.record_html(&url, field, 2, text);
         let days = days_to_expiry(e, state, hb.as_of);
         let policy = policy_check(facts, index);
         let counted: Vec<usize> = Side::ALL

@@ -461,7 +461,12 @@ fn render_incident(
     let url = format!("{URL}{}/", i.id);
     // Fingerprinted by what the page shows, as an exception's page is.
     let view = || {
-        let md = |field: &str, text: &str| hb.site.record_html(&url, field, text);
+        // Each field is a section of the page, under its `<h2>`; the postmortem's notes are
+        // under its `<h3>`.
+        let md = |field: &str, text: &str| {
+            let under = if field == "postmortem.notes" { 3 } else { 2 };
+            hb.site.record_html(&url, field, under, text)
+        };
         IncidentView {
             id: &i.id,
             title: &i.title,
