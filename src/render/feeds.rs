@@ -324,10 +324,13 @@ fn feed(
     generator.set_version(Some(env!("CARGO_PKG_VERSION").to_string()));
 
     let mut feed = Feed::default();
-    feed.set_id(format!(
-        "urn:uuid:{}",
-        identity.uuid(&format!("feed/{kind}"))
-    ));
+    // Each audience's feed is a feed of its own (RFC 4287 4.2.6: an id names one feed),
+    // its entries the same entries told in part, as the POA&M's.
+    let name = match &handbook.audience {
+        Some(audience) => format!("feed/{kind}/audience/{audience}"),
+        None => format!("feed/{kind}"),
+    };
+    feed.set_id(format!("urn:uuid:{}", identity.uuid(&name)));
     feed.set_title(Text::plain(format!("{}: {what}", config.title)));
     if !config.description.trim().is_empty() {
         feed.set_subtitle(Some(Text::plain(config.description.clone())));

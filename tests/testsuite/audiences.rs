@@ -754,9 +754,10 @@ fn a_redacted_impact_reads_redacted_not_unrecorded() {
 }
 
 /// Each audience's POA&M is a document of its own, with a UUID of its own, where every
-/// audience's had the same: the risks two audiences share keep their UUIDs.
+/// audience's had the same: the risks two audiences share keep their UUIDs. So is each
+/// audience's feed, by its id, where the entries two share keep theirs.
 #[test]
-fn each_audience_has_a_poam_of_its_own() {
+fn each_audience_has_a_poam_and_feeds_of_its_own() {
     let book = BookTest::from_fixture(FIXTURE);
     let mut documents: Vec<(String, Vec<String>)> = Vec::new();
     for reader in fixture_readers() {
@@ -775,13 +776,27 @@ fn each_audience_has_a_poam_of_its_own() {
         documents.push((poam["uuid"].as_str().unwrap().to_string(), risks.collect()));
     }
     assert!(documents.len() >= 2, "{documents:?}");
-    for (i, (uuid, risks)) in documents.iter().enumerate() {
-        for (other, other_risks) in &documents[i + 1..] {
-            assert_ne!(uuid, other);
-            assert!(
-                risks.iter().any(|r| other_risks.contains(r)),
-                "{documents:?}"
-            );
+    let mut feeds: Vec<(String, Vec<String>)> = Vec::new();
+    for reader in fixture_readers() {
+        let name = reader.name.as_str();
+        let site = book.build(name, &["--audience", name]);
+        let feed = String::from_utf8_lossy(&site["feeds/exceptions.xml"]).into_owned();
+        let ids = feed
+            .split("<id>")
+            .skip(1)
+            .map(|s| s.split('<').next().unwrap());
+        let ids: Vec<String> = ids.map(str::to_string).collect();
+        feeds.push((ids[0].clone(), ids[1..].to_vec()));
+    }
+    for documents in [&documents, &feeds] {
+        for (i, (uuid, parts)) in documents.iter().enumerate() {
+            for (other, other_parts) in &documents[i + 1..] {
+                assert_ne!(uuid, other);
+                assert!(
+                    parts.iter().any(|r| other_parts.contains(r)),
+                    "{documents:?}"
+                );
+            }
         }
     }
 }
