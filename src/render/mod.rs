@@ -944,6 +944,12 @@ impl Renderer {
             links::mailto(email)
         });
         tera.register_filter(
+            "breakable",
+            |value: &str, _: tera::Kwargs, _: &tera::State| {
+                tera::Value::safe_string(&breakable(value))
+            },
+        );
+        tera.register_filter(
             "css_string",
             |value: &str, _: tera::Kwargs, _: &tera::State| {
                 tera::Value::safe_string(&css_string(value))
@@ -1098,6 +1104,28 @@ fn escape(value: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     }
 }
 
+/// `value` escaped, with a chance to break the line (`<wbr>`) after each `@` and `/` and
+/// before each `.`: an address or a path in a narrow column, printed, breaks between its
+/// parts (`ann.lee@` / `example.org`) rather than mid-word, and the column is as narrow as
+/// its longest part.
+fn breakable(value: &str) -> String {
+    let mut escaped = Vec::with_capacity(value.len() + 8);
+    // Writing to a Vec cannot fail.
+    let _ = escape(value, &mut escaped);
+    let escaped = String::from_utf8_lossy(&escaped);
+    let mut out = String::with_capacity(escaped.len() + 16);
+    for c in escaped.chars() {
+        if c == '.' {
+            out.push_str("<wbr>");
+        }
+        out.push(c);
+        if c == '@' || c == '/' {
+            out.push_str("<wbr>");
+        }
+    }
+    out
+}
+
 /// `value` as a CSS string, quotes included, to stand in a `<style>` element, where HTML's
 /// escapes are not read: a quote or a backslash is escaped, `<` too, so no `</style>` can
 /// end the element, and a control character or line break is a space. Its bidirectional
@@ -1146,6 +1174,18 @@ pub fn value<T: Serialize + ?Sized>(v: &T) -> tera::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn breakable_text_is_escaped_and_breaks_between_its_parts() {
+        assert_eq!(
+            breakable("ann.lee@example.org"),
+            "ann<wbr>.lee@<wbr>example<wbr>.org"
+        );
+        assert_eq!(
+            breakable("data/<b>&x.yaml"),
+            "data/<wbr>&lt;b&gt;&amp;x<wbr>.yaml"
+        );
+    }
 
     /// Two files of one part at one path: the second is refused whether or not the
     /// output keeps parts between builds, where a kept part's own refusal went unreported.
