@@ -1470,13 +1470,13 @@ fn anchor_hint(doc: &Document, path: &str, anchor: &str) -> Option<String> {
     ))
 }
 
-/// The folder of a record's page.
 /// What the ids of a record's Markdown `field` start with on its page (`remediation-plan-`):
 /// a record's page shows several fields, and has sections of its own (`summary`).
 fn field_prefix(field: &str) -> String {
     format!("{}-", field.replace(['.', '_'], "-"))
 }
 
+/// The folder of a record's page.
 fn record_url(folder: &str, id: &str) -> String {
     format!("{folder}/{id}/")
 }

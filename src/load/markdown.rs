@@ -1726,7 +1726,10 @@ pub fn relink(text: &str, how: impl Fn(&str) -> Option<Relink>) -> Option<String
                         let dest = dest.replace('<', "%3C").replace('>', "%3E");
                         let title = match link.title.is_empty() {
                             true => String::new(),
-                            false => format!(" \"{}\"", link.title.replace('"', "\\\"")),
+                            false => {
+                                let title = link.title.replace('\\', "\\\\");
+                                format!(" \"{}\"", title.replace('"', "\\\""))
+                            }
                         };
                         format!("{bang}[{shown}](<{dest}>{title})")
                     }
@@ -2160,6 +2163,42 @@ mod tests {
             )
         );
         assert_eq!(unlink("[a](fine.md) and text", drop), None);
+    }
+
+    #[test]
+    fn relink_leads_links_elsewhere_keeping_text_and_title() {
+        let how = |dest: &str| match dest {
+            "x.md" => Some(Relink::To("../x/index.html".into())),
+            "gone.md" | "exception:gone" => Some(Relink::Text("")),
+            _ => None,
+        };
+        let text = concat!(
+            "[a *b*](x.md \"say \\\"hi\\\" \\\\\"), ![img](x.md), [r][r], <exception:gone>, ",
+            "[c](gone.md), [k](https://k.org)\n\n[r]: x.md\n",
+        );
+        let out = relink(text, how).unwrap();
+        assert_eq!(
+            out,
+            concat!(
+                "[a *b*](<../x/index.html> \"say \\\"hi\\\" \\\\\"), ",
+                "![img](<../x/index.html>), [r](<../x/index.html>), exception:gone, c, ",
+                "[k](https://k.org)\n\n\n",
+            )
+        );
+        // What it writes reads back as the same links, the title whole.
+        let doc = Document::parse_text(&out, false);
+        let dests: Vec<&str> = doc.links.iter().map(|l| l.dest.as_str()).collect();
+        assert_eq!(
+            dests,
+            [
+                "../x/index.html",
+                "../x/index.html",
+                "../x/index.html",
+                "https://k.org"
+            ]
+        );
+        let html = render_as_written(&out, false);
+        assert!(html.contains(r#"title="say &quot;hi&quot; \""#), "{html}");
     }
 
     #[test]

@@ -523,17 +523,23 @@ fn an_output_inside_the_sources_never_nests_itself() {
     assert_code(&secbook(&hb, &["check", "."]), 0);
 }
 
-/// A source folder that does not exist yet is the handbook's all the same: an output or an
-/// outbox at its path would make it, and the next build would publish what is in it (the
-/// messages of an outbox in static/, a site copied into itself). Each command refuses it.
-#[test]
-fn a_source_folder_not_made_yet_is_refused_as_if_it_were() {
+/// The example handbook in a temporary folder, with the settings `notify` needs.
+fn example_that_notifies() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let hb = tmp.path().join("hb");
     copy_example(&hb);
     let config = fs::read_to_string(hb.join("handbook.yaml")).unwrap();
     let notify = "notify:\n  from: security@example.com\n  fallback: security@example.com\n";
     fs::write(hb.join("handbook.yaml"), format!("{config}{notify}")).unwrap();
+    (tmp, hb)
+}
+
+/// A source folder that does not exist yet is the handbook's all the same: an output or an
+/// outbox at its path would make it, and the next build would publish what is in it (the
+/// messages of an outbox in static/, a site copied into itself). Each command refuses it.
+#[test]
+fn a_source_folder_not_made_yet_is_refused_as_if_it_were() {
+    let (_tmp, hb) = example_that_notifies();
     fs::remove_dir_all(hb.join("themes")).unwrap();
     assert!(!hb.join("static").exists());
     let sources = snapshot(&hb, None);
@@ -567,12 +573,7 @@ fn a_source_folder_not_made_yet_is_refused_as_if_it_were() {
 #[cfg(unix)]
 #[test]
 fn what_a_link_in_the_sources_leads_to_is_refused_as_a_source() {
-    let tmp = tempfile::tempdir().unwrap();
-    let hb = tmp.path().join("hb");
-    copy_example(&hb);
-    let config = fs::read_to_string(hb.join("handbook.yaml")).unwrap();
-    let notify = "notify:\n  from: security@example.com\n  fallback: security@example.com\n";
-    fs::write(hb.join("handbook.yaml"), format!("{config}{notify}")).unwrap();
+    let (_tmp, hb) = example_that_notifies();
     fs::create_dir_all(hb.join("docs_real")).unwrap();
     fs::write(hb.join("docs_real/_index.md"), "---\ntitle: Docs\n---\n").unwrap();
     fs::write(
