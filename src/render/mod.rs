@@ -694,6 +694,13 @@ fn render_with_facts(handbook: &Handbook, renderer: &Renderer, out: &Output) -> 
         out.put_export(name, records_key, make);
         Vec::new()
     };
+    // The POA&M leads the records' links where they lead in the site: the pages' paths
+    // and headings too.
+    let linking_key = || {
+        let mut inputs = Fingerprint::default();
+        inputs.add(&records_key()).add(&handbook.site.links_key());
+        inputs.finish()
+    };
     let pieces = |name| out.pieces(name, records_shape);
     let parts: Vec<Part> = vec![
         Box::new(|| {
@@ -737,9 +744,10 @@ fn render_with_facts(handbook: &Handbook, renderer: &Renderer, out: &Output) -> 
             })
         }),
         Box::new(|| {
-            export("poam", &|| {
+            out.put_export("poam", linking_key, || {
                 poam::render_poam(handbook, &pieces("poam/risks"), &pieces("poam/items"))
-            })
+            });
+            Vec::new()
         }),
         Box::new(|| {
             // The API lists the findings, pages' among them.
