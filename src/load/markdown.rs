@@ -603,13 +603,24 @@ impl Document {
     }
 
     /// [`Document::render`] of a text shown under a heading of level `under` (a record's
-    /// field in its section): its headings are its section's parts, so each goes that many
-    /// levels down (`#` under an `<h2>` is an `<h3>`), to `<h6>` at most, and the page
-    /// keeps its one `<h1>` and an outline a screen reader can walk.
+    /// field in its section; 0 for none): its headings are its section's parts, so its
+    /// highest goes one level below `under` and the others follow it, none more than one
+    /// level below the heading before it, to `<h6>` at most (`## A`, `#### B` under an
+    /// `<h2>` are an `<h3>` and an `<h4>`). The page keeps its one `<h1>` and an outline a
+    /// screen reader can walk, with no level skipped.
     pub fn render_under(&self, targets: &[String], remote_images: bool, under: u8) -> String {
-        let below = |level: HeadingLevel| {
-            HeadingLevel::try_from((level as usize + usize::from(under)).min(6)).unwrap_or(level)
+        let top = self.headings.iter().map(|h| h.level).min().unwrap_or(1);
+        let mut above = under;
+        let mut below = |level: HeadingLevel| {
+            if under == 0 {
+                return level;
+            }
+            let moved = (level as u8 + under + 1).saturating_sub(top);
+            above = moved.min(above + 1).min(6);
+            HeadingLevel::try_from(usize::from(above)).unwrap_or(level)
         };
+        // The level the open heading is shown at, for its end.
+        let mut shown = HeadingLevel::H1;
         let mut next_target = targets.iter();
         let mut retarget = || CowStr::Borrowed(next_target.next().map_or("", String::as_str));
         let mut next_heading = self.headings.iter();
@@ -735,14 +746,15 @@ impl Document {
                         } else {
                             (Vec::new(), Vec::new())
                         };
+                        shown = below(level);
                         Some(Event::Start(Tag::Heading {
-                            level: below(level),
+                            level: shown,
                             id: Some(CowStr::Borrowed(id)),
                             classes,
                             attrs,
                         }))
                     }
-                    Event::End(TagEnd::Heading(level)) => {
+                    Event::End(TagEnd::Heading(_)) => {
                         // The id may be written `{#...}` with any character but a space.
                         extra = anchor.take().map(|id| {
                             Event::Html(CowStr::from(format!(
@@ -750,7 +762,7 @@ impl Document {
                                 escape_html(&links::fragment(id))
                             )))
                         });
-                        Some(Event::End(TagEnd::Heading(below(level))))
+                        Some(Event::End(TagEnd::Heading(shown)))
                     }
                     Event::Start(Tag::Link {
                         link_type,

@@ -1115,23 +1115,26 @@ fn escape(value: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
 /// `value` escaped, with a chance to break the line (`<wbr>`) after each `@` and `/` and
 /// before each `.`: an address or a path in a narrow column, printed, breaks between its
 /// parts (`ann.lee@` / `example.org`) rather than mid-word, and the column is as narrow as
-/// its longest part.
+/// its longest part. Each part is escaped as a value of its own, its bidirectional
+/// formatting closed before the break.
 fn breakable(value: &str) -> String {
-    let mut escaped = Vec::with_capacity(value.len() + 8);
-    // Writing to a Vec cannot fail.
-    let _ = escape(value, &mut escaped);
-    let escaped = String::from_utf8_lossy(&escaped);
-    let mut out = String::with_capacity(escaped.len() + 16);
-    for c in escaped.chars() {
-        if c == '.' {
-            out.push_str("<wbr>");
-        }
-        out.push(c);
-        if c == '@' || c == '/' {
-            out.push_str("<wbr>");
+    let mut out = Vec::with_capacity(value.len() + 16);
+    let mut start = 0;
+    for (i, c) in value.char_indices() {
+        let end = match c {
+            '.' => i,
+            '@' | '/' => i + 1,
+            _ => continue,
+        };
+        if end > start {
+            // Writing to a Vec cannot fail.
+            let _ = escape(&value[start..end], &mut out);
+            out.extend_from_slice(b"<wbr>");
+            start = end;
         }
     }
-    out
+    let _ = escape(&value[start..], &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `value` as a CSS string, quotes included, to stand in a `<style>` element, where HTML's
@@ -1193,6 +1196,11 @@ mod tests {
             breakable("data/<b>&x.yaml"),
             "data/<wbr>&lt;b&gt;&amp;x<wbr>.yaml"
         );
+        assert_eq!(
+            breakable("a\u{202e}b.c@d"),
+            "a\u{202e}b\u{202c}<wbr>.c@<wbr>d"
+        );
+        assert_eq!(breakable(".x/"), ".x/<wbr>");
     }
 
     /// Two files of one part at one path: the second is refused whether or not the

@@ -518,9 +518,10 @@ fn builds_are_reproducible() {
     }
 }
 
-/// A heading in a record's Markdown is a part of the field's section: `#` in a description
-/// shown under its `<h2>` is an `<h3>`, and in the postmortem's notes, under their `<h3>`,
-/// an `<h4>`. The page keeps one `<h1>`, its title, and an outline a screen reader walks.
+/// A heading in a record's Markdown is a part of the field's section: the field's highest
+/// heading in a description shown under its `<h2>` is an `<h3>`, in the postmortem's
+/// notes, under their `<h3>`, an `<h4>`, and no level is skipped. The page keeps one
+/// `<h1>`, its title, and an outline a screen reader walks.
 #[test]
 fn headings_in_a_record_field_go_below_its_section() {
     let book = BookTest::from_fixture(FIXTURE);
@@ -528,12 +529,12 @@ fn headings_in_a_record_field_go_below_its_section() {
         "data/incidents/INC-001.yaml",
         "description: |\n  Mail logs showed **40** recipients.",
         "description: |\n  # Background\n  Mail logs showed **40** recipients.\n  ## Options\n  \
-         Few.\n  ###### Deepest\n  Still h6.",
+         Few.\n  #### Skipped\n  One below.\n  # Again\n  Top.",
     )
     .replace(
         "data/incidents/INC-001.yaml",
         "  notes: Blameless; the gap was tooling.",
-        "  notes: |\n    # Timeline\n    Blameless; the gap was tooling.",
+        "  notes: |\n    ### Timeline\n    Blameless; the gap was tooling.",
     );
     let files = book.build("public", &[]);
     let html = String::from_utf8(files["incidents/INC-001/index.html"].clone()).unwrap();
@@ -544,7 +545,8 @@ fn headings_in_a_record_field_go_below_its_section() {
     for written in [
         r#"h3 id="description-background""#,
         r#"h4 id="description-options""#,
-        r#"h6 id="description-deepest""#,
+        r#"h5 id="description-skipped""#,
+        r#"h3 id="description-again""#,
         r#"h4 id="postmortem-notes-timeline""#,
     ] {
         assert!(headings.contains(&written), "{written} in {headings:?}");
