@@ -534,12 +534,15 @@ fn strings(value: &Value) -> Vec<String> {
 
 /// A page's texts that another text may name: its path, front matter and headings.
 fn page_texts(p: &Page) -> impl Iterator<Item = String> + '_ {
-    // Its addresses in the site too, with their slash: a section's folder alone (`ir`) is
-    // a word other texts hold.
+    // Its addresses in the site too, with their slash, and without it where a slash is
+    // left inside (`plans/target`, as a URL ends): a section's folder alone (`ir`) is a
+    // word other texts hold.
+    let bare = p.url.trim_end_matches('/');
     let addresses = (!p.url.is_empty())
         .then(|| [p.url.clone(), format!("{}index.html", p.url)])
         .into_iter()
-        .flatten();
+        .flatten()
+        .chain(bare.contains('/').then(|| bare.to_string()));
     let front = &p.front;
     [&p.path, &front.title]
         .into_iter()

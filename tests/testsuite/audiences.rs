@@ -551,7 +551,7 @@ fn a_commit_subject_keeps_of_hidden_records_only_what_the_audience_sees_elsewher
 /// A record renamed to a new id and hidden in one change is hidden in every version its
 /// history follows: a subject that names its old id and title keeps neither. A hidden
 /// file is named in a subject as git names it, by its path in content/, and a hidden page
-/// by its address in the site.
+/// by its address in the site, with or without its slash, as a URL ends.
 #[test]
 fn a_subject_keeps_nothing_of_a_hidden_record_by_its_former_id() {
     let book = auditors_redacting("tickets");
@@ -581,7 +581,7 @@ fn a_subject_keeps_nothing_of_a_hidden_record_by_its_former_id() {
         "2026-06-03",
         ("Bo", "bo@example.com"),
         "EXC-001: see EXC-010 (Blue Harbor), now EXC-090, and content/Term Sheet.pdf, \
-         as plans/q3-target/ and plans/q3-target/index.html say",
+         as plans/q3-target/ and plans/q3-target/index.html say (https://hb.example/plans/q3-target)",
     );
     let whole = book.build("whole", &["--history"]);
     let history = String::from_utf8_lossy(&whole["api/history.json"]);
@@ -594,7 +594,7 @@ fn a_subject_keeps_nothing_of_a_hidden_record_by_its_former_id() {
     assert!(
         history.contains(
             "EXC-001: see redacted (redacted), now redacted, and content/redacted, as redacted \
-             and redacted say"
+             and redacted say (https://hb.example/redacted)"
         ),
         "{history}"
     );
