@@ -197,7 +197,15 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// `/dev/null`). Only a path given so is followed to a stream: a link met in a handbook
 /// is replaced, wherever it leads.
 pub fn write_given(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    if is_stream(path) {
+    // The standard output or error, by a name (`/dev/stdout`, `/dev/fd/2`): written through
+    // the descriptor the shell opened, at its place and in its mode (`>>` appends).
+    let written = |to: &mut dyn Write| to.write_all(bytes).and_then(|()| to.flush());
+    match names_descriptor(path) {
+        Some(1) => return written(&mut io::stdout().lock()).map_err(|e| Error::io(path, e)),
+        Some(2) => return written(&mut io::stderr().lock()).map_err(|e| Error::io(path, e)),
+        _ => {}
+    }
+    if is_stream(path) || names_descriptor(path).is_some() {
         let stream = fs::OpenOptions::new().write(true).open(path);
         return (stream.and_then(|mut s| s.write_all(bytes).and_then(|()| s.flush())))
             .map_err(|e| Error::io(path, e));
@@ -210,6 +218,26 @@ pub fn write_given(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         )));
     }
     replace(path, bytes)
+}
+
+/// The descriptor of this process that `path` names, through links or not: `/dev/stdout`,
+/// `/dev/fd/1` and `/proc/self/fd/1` lead to what the shell opened (`> out.csv`), a file as
+/// often as a stream, which is where the bytes were asked to go. A file put in the link's
+/// place would take the name from the system, for every other program.
+fn names_descriptor(path: &Path) -> Option<u32> {
+    let mut at = path.to_path_buf();
+    // Each link it leads through, as far as a loop of them lets it.
+    for _ in 0..8 {
+        for under in ["/dev/fd", "/proc/self/fd", "/proc/thread-self/fd"] {
+            let rest = at.strip_prefix(under).ok();
+            if let Some(fd) = rest.and_then(|r| r.to_str()?.parse().ok()) {
+                return Some(fd);
+            }
+        }
+        let to = fs::read_link(&at).ok()?;
+        at = at.parent().map_or(to.clone(), |dir| dir.join(&to));
+    }
+    None
 }
 
 /// Writes `bytes` to `path` as a new file, whole or not at all: a write that fails (the

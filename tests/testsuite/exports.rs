@@ -738,6 +738,45 @@ fn an_export_to_a_stream_is_written_into_it() {
     );
 }
 
+/// `-o /dev/stdout` with the standard output sent to a file (`> out.csv`, as a CI job
+/// writes): the link leads through `/proc/self/fd/1` to a file, which is written into,
+/// where the link was replaced by a file of its own (as root, `/dev/stdout` for every
+/// program) and `out.csv` left empty. `/dev/fd/1` names it too, and `>> log` is appended
+/// to, through the descriptor the shell opened. The test's own link to `/proc/self/fd/1`
+/// stands for `/dev/stdout`, which it must not risk.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_export_to_the_standard_output_sent_to_a_file_lands_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("stdout");
+    std::os::unix::fs::symlink("/proc/self/fd/1", &link).unwrap();
+    let expected = file(&generate(), "exports/exceptions.csv").to_vec();
+    for (i, target) in [link.clone(), PathBuf::from("/dev/fd/1")]
+        .iter()
+        .enumerate()
+    {
+        let out = dir.path().join(format!("out-{i}.csv"));
+        let before = b"a line the log held\n";
+        std::fs::write(&out, before).unwrap();
+        let appending = std::fs::OpenOptions::new().append(true).open(&out).unwrap();
+        let status = common::command()
+            .args(["export", "tracker"])
+            .arg(fixture())
+            .arg("-o")
+            .arg(target)
+            .stdout(appending)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{target:?}");
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            [&before[..], &expected].concat(),
+            "{target:?}"
+        );
+    }
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+}
+
 #[test]
 fn no_poam_without_approved_or_pending_exceptions() {
     let dir = tempfile::tempdir().unwrap();
