@@ -456,7 +456,8 @@ pub struct SmtpUrl {
 
 impl SmtpUrl {
     pub fn parse(text: &str) -> Result<SmtpUrl, String> {
-        let bad = |why: &str| Err(format!("`{text}` {why}"));
+        // Quoted with its password masked: a URL that is wrong may hold one all the same.
+        let bad = |why: &str| Err(format!("`{}` {why}", masked_url(text)));
         let Ok(url) = url::Url::parse(text.trim()) else {
             return bad("is not a URL");
         };
@@ -505,6 +506,20 @@ impl std::fmt::Display for SmtpUrl {
         } else {
             write!(f, "{scheme}://{}:{}", self.host, self.port)
         }
+    }
+}
+
+/// `text`, a URL or what was meant for one, with the password it may hold masked: what is
+/// between the first `:` after the scheme's `://` (or, without one, the first `:`) and the
+/// last `@` (`smtp://bot:********@host`).
+fn masked_url(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(at) = text.rfind('@') else {
+        return text.into();
+    };
+    let from = text.find("://").map_or(0, |i| i + 3).min(at);
+    match text[from..at].find(':') {
+        Some(colon) => format!("{}********{}", &text[..from + colon + 1], &text[at..]).into(),
+        None => text.into(),
     }
 }
 
@@ -946,6 +961,27 @@ mod tests {
             err.contains("SECBOOK_SMTP_PASSWORD") && !err.contains("hunter2"),
             "{err}"
         );
+        // A URL wrong in another way is quoted, its password masked.
+        for (wrong, shown) in [
+            (
+                "smtp://bot:hunter2@127.0.0.1:99999",
+                "`smtp://bot:********@127.0.0.1:99999` is not a URL",
+            ),
+            (
+                "smtps://bot:hun@ter2@[::1",
+                "`smtps://bot:********@[::1` is not a URL",
+            ),
+            (
+                "http://bot:hunter2@h",
+                "`http://bot:********@h` is not an smtp:// or smtps:// URL",
+            ),
+            (
+                "bot:hunter2@mail.example.com",
+                "`bot:********@mail.example.com` is not an smtp:// or smtps:// URL",
+            ),
+        ] {
+            assert_eq!(SmtpUrl::parse(wrong).unwrap_err(), shown);
+        }
     }
 
     #[test]
