@@ -207,8 +207,14 @@ pub fn serve(mut options: Options, bind: &str, port: u16) -> Result<(), Error> {
         let whose = audience
             .map(|a| format!(" for the audience {a}"))
             .unwrap_or_default();
+        // An address to open: bound to every address (`0.0.0.0`, `::`), the preview is
+        // at localhost, where a browser sent to `0.0.0.0` would be misdirected.
+        let at = match local.ip().is_unspecified() {
+            true => format!("localhost:{}", local.port()),
+            false => local.to_string(),
+        };
         crate::tell!(
-            "serving {}{whose} at http://{local}/ (Ctrl-C to stop)",
+            "serving {}{whose} at http://{at}/ (Ctrl-C to stop)",
             options.root.display()
         );
         rebuild_on_change(

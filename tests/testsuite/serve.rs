@@ -92,8 +92,8 @@ pub(crate) fn spawn_from(
         said.push_str(&line);
         said.push('\n');
         if let Some(rest) = line.split("http://").nth(1) {
-            let addr: SocketAddr = rest.split('/').next().unwrap().parse().unwrap();
-            break addr.port();
+            let host_port = rest.split('/').next().unwrap();
+            break host_port.rsplit(':').next().unwrap().parse().unwrap();
         }
     };
     // Keep draining stderr so the server never blocks on a full pipe.
@@ -820,6 +820,14 @@ fn listening_beyond_loopback_warns_that_the_handbook_is_exposed() {
         server.said
     );
     assert_eq!(get(server.port, "/").0, 200);
+    // The address it prints opens the preview, as a browser sends its Host: `0.0.0.0`
+    // would be misdirected.
+    let printed = (server.said.split(" at http://").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {}", server.said));
+    assert_eq!(printed, format!("localhost:{}", server.port));
+    let asked = format!("GET / HTTP/1.1\r\nHost: {printed}\r\nConnection: close\r\n\r\n");
+    assert_eq!(status_of(&raw(server.port, &asked)), 200);
 
     let local = start(dir.path());
     assert!(!local.said.contains("warning: listening"), "{}", local.said);
