@@ -599,7 +599,8 @@ fn field_changes(old: &Fields, new: &Fields) -> Vec<FieldChange> {
             continue;
         }
         let before = old.held(field);
-        if before == Some(held) {
+        let alike = before.and_then(Held::value).zip(held.value());
+        if before == Some(held) || alike.is_some_and(|(a, b)| same(field, Some(a), Some(b))) {
             continue;
         }
         out.push(change(field, before, Some(held)));
@@ -699,6 +700,11 @@ fn same(field: &str, old: Option<&Value>, new: Option<&Value>) -> bool {
             (Some(a), Some(b)) => a.same_as(&b) || a.same_name(&b),
             _ => a == b,
         },
+        // The line break a block (`|`, `>`) ends a text with is layout: Markdown reads
+        // the text alike.
+        (Some(Value::String(a)), Some(Value::String(b))) if MARKDOWN.contains(&field) => {
+            a.trim_end() == b.trim_end()
+        }
         (a, b) => a == b,
     }
 }

@@ -260,6 +260,31 @@ fn a_record_edited_after_its_approval_without_a_new_one_is_changed_after_approva
     assert!(!String::from_utf8_lossy(&out.stdout).contains("changed-after-approval"));
 }
 
+/// A Markdown field written anew as a block (`|`, `>`) with the same text changes nothing
+/// but its layout: the line break a block ends with is not a change of the plan the
+/// approval saw, nor of what the History tells.
+#[test]
+fn a_markdown_field_written_as_a_block_is_not_changed() {
+    let repo = Repo::new(&format!("{HANDBOOK}history:\n  enabled: true\n"));
+    let file = "data/exceptions/E-1.yaml";
+    repo.write(file, &exception("E-1", "medium", PENDING, &[], &[]));
+    repo.commit("2026-01-01", "Ann Lee", "Request E-1");
+    let plan = "remediation_plan: Upgrade the cluster before the end of the year.\n";
+    repo.write(file, &format!("{}{plan}", approved_on_both_sides("E-1")));
+    repo.commit("2026-01-10", "Dee Vance", "Approve E-1");
+    for (from, to) in [("plan: U", "plan: |\n  U"), ("plan: |\n", "plan: >-\n")] {
+        repo.edit(file, from, to);
+        repo.commit("2026-02-01", "Ann Lee", "Lay out E-1's plan");
+        assert_eq!(repo.findings(), []);
+        let api = repo.history_json();
+        assert_eq!(
+            api["exceptions"][0]["commits"][0]["changes"],
+            serde_json::json!([]),
+            "{api}"
+        );
+    }
+}
+
 /// A commit's date is what its author's clock said: one dated before its parent is still
 /// the later change. Sorted by date, the edit below was read as made before the approval.
 #[test]
