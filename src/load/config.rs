@@ -392,9 +392,16 @@ fn mailbox<'de, D: Deserializer<'de>>(d: D) -> Result<Mailbox, D::Error> {
         "an email address, or a name and an address: \"Security <security@example.com>\"",
         |s| {
             let mailbox = s.trim().parse::<Mailbox>();
-            mailbox
-                .map(|m| Mailbox::new(m.name, person::ascii_domain(m.email)))
-                .map_err(|e| format!("`{s}` is not an email address ({e})"))
+            let m = mailbox.map_err(|e| format!("`{s}` is not an email address ({e})"))?;
+            // A server without SMTPUTF8 (RFC 6531) refuses every message from or to it; the
+            // domain has an ASCII spelling, the part before `@` none.
+            if !m.email.user().is_ascii() {
+                return Err(format!(
+                    "`{s}` has letters beyond ASCII before its `@`, which a mail server \
+                     without SMTPUTF8 refuses in every message: use an ASCII address"
+                ));
+            }
+            Ok(Mailbox::new(m.name, person::ascii_domain(m.email)))
         },
     )
 }
@@ -991,6 +998,15 @@ mod tests {
         let notify = c.notify.unwrap();
         assert_eq!(notify.from.to_string(), "Sec <sec@x.com>");
         assert_eq!((notify.smtp, notify.timeout_seconds), (None, 30));
+        let err =
+            load("title: T\nnotify:\n  from: \"Sec <s\u{e9}cu@x.com>\"\n  fallback: sec@x.com\n")
+                .unwrap_err();
+        assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 3, 9)));
+        assert!(
+            err[0].message.contains("beyond ASCII before its `@`"),
+            "{}",
+            err[0].message
+        );
         let err = load("title: T\nnotify:\n  from: nobody\n  fallback: sec@x.com\n").unwrap_err();
         assert_eq!(err[0].location(), Some(("handbook.yaml".into(), 3, 9)));
         assert!(
