@@ -599,8 +599,12 @@ fn field_changes(old: &Fields, new: &Fields) -> Vec<FieldChange> {
             continue;
         }
         let before = old.held(field);
-        let alike = before.and_then(Held::value).zip(held.value());
-        if before == Some(held) || alike.is_some_and(|(a, b)| same(field, Some(a), Some(b))) {
+        // A Markdown text alike but for a block's last line break is layout. A person
+        // written another way is told: their name or address may be what changed.
+        let alike = (before.and_then(Held::value).zip(held.value()))
+            .filter(|_| MARKDOWN.contains(&field))
+            .is_some_and(|(a, b)| same(field, Some(a), Some(b)));
+        if before == Some(held) || alike {
             continue;
         }
         out.push(change(field, before, Some(held)));
