@@ -200,15 +200,21 @@ pub fn write_given(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     // The standard output or error, by a name (`/dev/stdout`, `/dev/fd/2`): written through
     // the descriptor the shell opened, at its place and in its mode (`>>` appends).
     let written = |to: &mut dyn Write| to.write_all(bytes).and_then(|()| to.flush());
-    match names_descriptor(path) {
-        Some(1) => return written(&mut io::stdout().lock()).map_err(|e| Error::io(path, e)),
-        Some(2) => return written(&mut io::stderr().lock()).map_err(|e| Error::io(path, e)),
-        _ => {}
-    }
-    if is_stream(path) || names_descriptor(path).is_some() {
-        let stream = fs::OpenOptions::new().write(true).open(path);
-        return (stream.and_then(|mut s| s.write_all(bytes).and_then(|()| s.flush())))
-            .map_err(|e| Error::io(path, e));
+    let into_stream = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut s| written(&mut s))
+    };
+    let done = match names_descriptor(path) {
+        Some(1) => Some(written(&mut io::stdout().lock())),
+        Some(2) => Some(written(&mut io::stderr().lock())),
+        Some(_) => Some(into_stream()),
+        None if is_stream(path) => Some(into_stream()),
+        None => None,
+    };
+    if let Some(done) = done {
+        return done.map_err(|e| Error::io(path, e));
     }
     // A disk or a socket, which a file would take the place of.
     if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {

@@ -440,37 +440,30 @@ fn what_secbook_did_not_write_deeper_in_its_output_is_kept() {
         assert!(record.join("index.html").is_file());
     }
 
+    // The build is refused, says `told`, and leaves everything as it was.
+    let refused = |told: &str| {
+        let before = snapshot(tmp.path(), None);
+        let run = secbook(&hb, &["build", ".", "-o", "../public"]);
+        assert_code(&run, 2);
+        let said = stderr(&run);
+        assert!(said.contains(told), "{said}");
+        assert_eq!(snapshot(tmp.path(), None), before);
+    };
     fs::write(out.join("extra/index.html"), "mine\n").unwrap();
     fs::write(&page, "---\ntitle: Extra\n---\nAgain.\n").unwrap();
-    let before = snapshot(tmp.path(), None);
-    let run = secbook(&hb, &["build", ".", "-o", "../public"]);
-    assert_code(&run, 2);
-    let said = stderr(&run);
-    assert!(
-        said.contains(
-            "holds extra/index.html, which secbook did not write, and this build writes \
-             extra/index.html there"
-        ),
-        "{said}"
+    refused(
+        "holds extra/index.html, which secbook did not write, and this build writes \
+         extra/index.html there",
     );
-    assert_eq!(snapshot(tmp.path(), None), before);
 
     // Every file in the way is told at once, not one a build.
     fs::write(out.join("CNAME"), "mine\n").unwrap();
     fs::create_dir_all(hb.join("static")).unwrap();
     fs::write(hb.join("static/CNAME"), "hb.example.com\n").unwrap();
-    let before = snapshot(tmp.path(), None);
-    let run = secbook(&hb, &["build", ".", "-o", "../public"]);
-    assert_code(&run, 2);
-    let said = stderr(&run);
-    assert!(
-        said.contains(
-            "holds CNAME, extra/index.html, which secbook did not write, and this build \
-             writes each of them"
-        ),
-        "{said}"
+    refused(
+        "holds CNAME, extra/index.html, which secbook did not write, and this build \
+         writes each of them",
     );
-    assert_eq!(snapshot(tmp.path(), None), before);
 }
 
 /// A source folder mounted a second time elsewhere has a path of its own, that no check of
